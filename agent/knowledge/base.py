@@ -1,0 +1,106 @@
+"""What the offline engine and the prompts share: facts from the description, the answers, and the
+parts each piece of knowledge contributes to a runbook.
+
+Knowledge never imports a model client. A knowledge pack is a small unit (one module under
+`agent/knowledge/packs/`, or a third-party entry point in the `runbook_agent.packs` group) that
+says when it applies and what it adds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from agent.answers import Answers
+from agent.runbook import Alert, Command, Component, Downstream, Issue, KeyMetric, Procedure, Upstream
+
+
+@dataclass
+class Facts:
+    """What the description says. A figure the user gave wins over any default.
+
+    `names` holds technology-specific resource names under dotted keys, e.g. "postgres.database",
+    "redis.host", "sqs.queue", "kafka.topic", "s3.bucket"; packs read them with a default.
+    `given` records which fields came from the description (the rest are defaults, shown as such).
+    """
+
+    service: str  # slug used in commands: "orders-api"
+    display_name: str  # "Orders API"
+    description: str
+    namespace: str | None = None
+    cluster: str | None = None
+    region: str | None = None
+    cloud: str | None = None  # "aws", "gcp", "azure"
+    port: int | None = None
+    health_path: str | None = None
+    url: str | None = None
+    image: str | None = None
+    replicas: int | None = None
+    language: str | None = None  # runtime: "Node.js 20", "Python 3.12"
+    team: str | None = None
+    rotation: str | None = None
+    timezone: str | None = None
+    availability_pct: float | None = None
+    latency_p95_ms: float | None = None
+    error_rate_pct: float | None = None
+    rto_minutes: int | None = None
+    rpo_minutes: int | None = None
+    backup_retention: str | None = None
+    backup_schedule: str | None = None
+    names: dict[str, str] = field(default_factory=dict)
+    given: set[str] = field(default_factory=set)
+
+    def name(self, key: str, default: str) -> str:
+        return self.names.get(key, default)
+
+
+@dataclass(frozen=True)
+class Context:
+    """Everything a piece of knowledge may look at to tailor what it adds."""
+
+    answers: Answers
+    facts: Facts
+
+    @property
+    def text(self) -> str:
+        return self.facts.description.lower()
+
+
+@dataclass
+class Contribution:
+    """What one pack adds to a runbook; the engine merges contributions in pack order."""
+
+    components: list[Component] = field(default_factory=list)
+    upstream: list[Upstream] = field(default_factory=list)
+    downstream: list[Downstream] = field(default_factory=list)
+    key_metrics: list[KeyMetric] = field(default_factory=list)
+    prerequisites: list[str] = field(default_factory=list)
+    deploy_caveats: list[str] = field(default_factory=list)
+    alerts: list[Alert] = field(default_factory=list)
+    log_queries: list[Command] = field(default_factory=list)
+    issues: list[Issue] = field(default_factory=list)
+    stop_writes: list[Command] = field(default_factory=list)
+    assess: list[Command] = field(default_factory=list)
+    restore: list[Command] = field(default_factory=list)
+    daily: list[str] = field(default_factory=list)
+    weekly: list[str] = field(default_factory=list)
+    monthly: list[str] = field(default_factory=list)
+    maintenance_commands: list[Command] = field(default_factory=list)
+    dr_procedures: list[Procedure] = field(default_factory=list)
+    cheatsheet: list[Command] = field(default_factory=list)
+    environment_variables: list[tuple[str, str]] = field(default_factory=list)
+    vendors: list[tuple[str, str]] = field(default_factory=list)  # (vendor, purpose)
+
+
+class Pack(Protocol):
+    """One technology's knowledge."""
+
+    name: str  # "postgresql"
+    summary: str  # one line for `agent packs`
+
+    def detect(self, ctx: Context) -> str | None:
+        """Why this pack applies ("description mentions 'RDS PostgreSQL'"), or None."""
+        ...
+
+    def contribute(self, ctx: Context) -> Contribution:
+        ...
