@@ -33,12 +33,7 @@ def cli() -> None:
 
 
 def _register() -> None:
-    from agent.cli import generate, models, test
-
-    cli.add_command(generate.generate)
-    cli.add_command(test.test)
-    cli.add_command(models.models)
-    for optional in ("chat", "packs"):
+    for optional in ("generate", "chat", "test", "models", "packs"):
         try:
             module = __import__(f"agent.cli.{optional}", fromlist=[optional])
         except ModuleNotFoundError:
