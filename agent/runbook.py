@@ -429,7 +429,7 @@ class Runbook(Strict):
 
 # The sections a model client generates one call each, in the rule's order.
 SECTIONS: dict[str, type[BaseModel]] = {
-    name: info.annotation  # type: ignore[misc]
+    name: info.annotation
     for name, info in Runbook.model_fields.items()
     if isinstance(info.annotation, type) and issubclass(info.annotation, Section)
 }

@@ -1,0 +1,154 @@
+"""`agent generate`: one runbook from a description, answers as flags, a file, a terminal or inferred."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import datetime
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.markup import escape
+
+from agent import loop
+from agent.answers import Answer, Answers, from_flags, load_answers_file, parse_answer
+from agent.errors import UsageError
+from agent.models.registry import DEFAULT_MODEL, get_model
+from agent.rule import Question, load_rule
+
+ANSWER_FLAGS = ("type", "env", "criticality", "monitoring", "oncall")
+
+
+def _read_service_file(path: str) -> str:
+    try:
+        return Path(path).read_text(encoding="utf-8") if path != "-" else sys.stdin.read()
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "not UTF-8 text"
+        raise UsageError(f"cannot read service file {path}: {reason}") from None
+
+
+def terminal_asker(console: Console) -> loop.Asker:
+    """Ask a missing question with its lettered options; the description's hint is the default."""
+
+    def ask(question: Question, suggestion: Answer | None) -> Answer:
+        console.print(f"\n[bold]{question.number}. {escape(question.text)}[/bold]")
+        for option in question.options:
+            console.print(f"   {option.letter}) {escape(option.text)}")
+        default = None
+        if suggestion is not None and not suggestion.reason.startswith("nothing"):
+            console.print(f"   [dim]{escape(suggestion.reason.capitalize())}: "
+                          f"{escape(suggestion.display())}? [{suggestion.letters[-1]}][/dim]")
+            default = suggestion.letters[-1]
+        while True:
+            raw = click.prompt("   answer", default=default, show_default=bool(default))
+            try:
+                return parse_answer(question, raw)
+            except UsageError as exc:
+                console.print(f"   [red]{escape(exc.message)}[/red] [dim]({escape(exc.hint or '')})[/dim]")
+
+    return ask
+
+
+@click.command()
+@click.option("--service", "service", metavar="TEXT", help="What the service is, does and runs on.")
+@click.option("--service-file", metavar="FILE", help="Read the description from FILE ('-' for stdin).")
+@click.option("--name", metavar="NAME", help="Service name for title and file (default: from the description).")
+@click.option("--type", "type_", metavar="ANSWER", help="Service type: letter or name (A web … F 'other: text').")
+@click.option("--env", metavar="ANSWER", help="Deployment environment: letter or name (kubernetes, docker, vms…).")
+@click.option("--criticality", metavar="ANSWER", help="Criticality: A critical, B high, C medium, D low.")
+@click.option("--monitoring", metavar="ANSWER", help="Monitoring: letter or name; several as 'prometheus,cloudwatch'.")
+@click.option("--oncall", metavar="ANSWER", help="On-call: A 24/7, B business hours, C follow-the-sun, D none.")
+@click.option("--answers", "answers_file", metavar="FILE", help="Answers as YAML or JSON (keys: type, env, …).")
+@click.option("--model", default=DEFAULT_MODEL, show_default=True, metavar="MODEL",
+              help="offline, anthropic:<model>, openai:<model> or a plugin's model.")
+@click.option("--base-url", metavar="URL", help="OpenAI-compatible server (default: $OPENAI_BASE_URL).")
+@click.option("--repair-rounds", type=click.IntRange(0, 10), default=2, show_default=True,
+              help="LLM models: rounds of fixing a section that fails validation.")
+@click.option("--out", "out_dir", default=None, metavar="DIR", 
+              help="Where to write the runbook (default: the rule's, tasks/).")
+@click.option("--force", is_flag=True, help="Overwrite an existing runbook.")
+@click.option("--rule", "rule_path", metavar="FILE", help="Use another rule file.")
+@click.option("--strict", is_flag=True, help="Refuse to assume answers; name the missing ones.")
+@click.option("--commit", "do_commit", is_flag=True, help="git commit the runbook and tracking file.")
+@click.option("--tracking", metavar="FILE", help="Tracking table (default: RUNBOOK_TRACKING.md beside the out dir).")
+@click.option("--no-tool-checks", is_flag=True, help="Skip the CLI-backed command checks before saving.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("-v", "--verbose", is_flag=True, help="Say which knowledge applied and why.")
+def generate(service: str | None, service_file: str | None, name: str | None, type_: str | None, env: str | None,
+             criticality: str | None, monitoring: str | None, oncall: str | None, answers_file: str | None,
+             model: str, base_url: str | None, repair_rounds: int, out_dir: str | None, force: bool,
+             rule_path: str | None, strict: bool, do_commit: bool, tracking: str | None, no_tool_checks: bool,
+             fmt: str, verbose: bool) -> None:
+    """Write a runbook for a service and check it."""
+    err = Console(stderr=True, highlight=False, soft_wrap=True)
+    if service is not None and service_file is not None:
+        raise UsageError("use --service or --service-file, not both")
+    description = _read_service_file(service_file) if service_file else service
+    if description is None:
+        raise UsageError("no service description", hint='pass --service "..." or --service-file FILE')
+    rule = load_rule(rule_path)
+    given = Answers()
+    if answers_file:
+        given = load_answers_file(rule, Path(answers_file))
+    flags = dict(zip(ANSWER_FLAGS, (type_, env, criticality, monitoring, oncall), strict=True))
+    given = given.merged(from_flags(rule, flags))
+    options: dict[str, object] = {"max_repair_rounds": repair_rounds}
+    if base_url:
+        options["base_url"] = base_url
+    engine = get_model(model, **options)
+    interactive = sys.stdin.isatty() and sys.stdout.isatty() and fmt == "text"
+    save_options = loop.SaveOptions(
+        out_dir=Path(out_dir or rule.output_dir), force=force, commit=do_commit,
+        tracking=Path(tracking) if tracking else None, check_tools=not no_tool_checks,
+    )
+
+    def progress(section: str, done: int, total: int) -> None:
+        if fmt == "text" and model != DEFAULT_MODEL:
+            err.print(f"  [{done}/{total}] {section}")
+
+    outcome = loop.run(rule=rule, description=description, given=given, model=engine, options=save_options,
+                       now=datetime.now().replace(second=0, microsecond=0), name=name,
+                       asker=terminal_asker(err) if interactive else None, strict=strict, progress=progress,
+                       verbose=verbose)
+    _report(outcome, engine.name, fmt, verbose, err)
+
+
+def _report(outcome: loop.Outcome, model: str, fmt: str, verbose: bool, err: Console) -> None:
+    rb, saved = outcome.runbook, outcome.saved
+    counts = {
+        "alerts": len(rb.monitoring.alerts),
+        "troubleshooting_entries": len(rb.troubleshooting.issues),
+        "commands": len(rb.commands()),
+    }
+    findings = outcome.report.findings
+    if fmt == "json":
+        payload = {
+            "path": str(saved.path), "tracking": str(saved.tracking), "model": model,
+            "service": rb.header.service_name, "answers": outcome.answers.as_dict(),
+            "assumptions": rb.assumptions, "counts": counts, "usage": outcome.result.usage.as_dict(),
+            "commit": saved.commit.sha if saved.commit else None, "notes": outcome.notes,
+            "checks": [vars(f) if not hasattr(f, "as_dict") else f.as_dict() for f in findings],
+        }
+        click.echo(json.dumps(payload, indent=2, default=str))
+        return
+    assumed = outcome.answers.assumed()
+    if assumed:
+        err.print("Assumed (no terminal to ask; recorded in the runbook):")
+        for a in assumed:
+            err.print(f"  - {escape(a.key)}: {escape(a.display())} — {escape(a.reason)}")
+    if verbose:
+        for note in outcome.notes:
+            err.print(f"  · {escape(note)}")
+    out = Console(highlight=False, soft_wrap=True)
+    out.print(f"Wrote {escape(str(saved.path))} ({counts['alerts']} alerts, "
+              f"{counts['troubleshooting_entries']} troubleshooting entries, {counts['commands']} commands)")
+    out.print(f"Tracked in {escape(str(saved.tracking))}")
+    if saved.commit:
+        out.print(f"Committed {saved.commit.sha}: {escape(saved.commit.message.splitlines()[0])}")
+    out.print(escape(outcome.report.summary()))
+    usage = outcome.result.usage
+    if usage.requests:
+        out.print(f"Usage: {usage.requests} requests, {usage.input_tokens} input / {usage.output_tokens} output "
+                  f"tokens, cache read {usage.cache_read_tokens} / write {usage.cache_write_tokens}")
+

@@ -1,0 +1,166 @@
+"""The rule's process as readable steps: receive → ask → generate → validate → save → test.
+
+`run()` strings them together for `agent generate`; the chat uses the steps one by one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from agent import store
+from agent.answers import Answer, Answers
+from agent.checks import Report, check_markdown
+from agent.errors import MissingAnswersError, UsageError, ValidationFailed
+from agent.models.base import GenerationRequest, GenerationResult, Model, Progress
+from agent.render import render_markdown
+from agent.rule import Question, Rule
+from agent.runbook import Runbook
+
+# Asks one question on a terminal; gets the description's suggestion, if any.
+Asker = Callable[[Question, Answer | None], Answer]
+
+MAX_DESCRIPTION = 20_000
+
+
+def receive(description: str | None) -> str:
+    """Step 1: the service description, as the user wrote it."""
+    text = (description or "").strip()
+    if not text:
+        raise UsageError("the service description is empty",
+                         hint='pass --service "what the service is and runs on" or --service-file FILE')
+    if len(text) > MAX_DESCRIPTION:
+        raise UsageError(f"the service description is {len(text)} characters; the limit is {MAX_DESCRIPTION}",
+                         hint="describe the service in a few paragraphs")
+    return text
+
+
+def ask(rule: Rule, description: str, given: Answers, model: Model, *,
+        asker: Asker | None = None, strict: bool = False) -> Answers:
+    """Step 2: the rule's mandatory questions. Ask on a terminal; otherwise infer and say so."""
+    missing = given.missing(rule)
+    if not missing:
+        return given
+    if asker is not None:
+        suggestions = model.infer_answers(rule, description, given, [q.key for q in missing])
+        asked = {q.key: asker(q, suggestions.get(q.key)) for q in missing}
+        return given.merged(Answers(asked))
+    if strict:
+        raise MissingAnswersError([f"--{q.key} ({q.text})" for q in missing])
+    return given.merged(model.infer_answers(rule, description, given, [q.key for q in missing]))
+
+
+def assumption_lines(answers: Answers) -> list[str]:
+    return [f"{a.question} Assumed: {a.display()} ({a.reason})." for a in answers.assumed()]
+
+
+def generate(model: Model, request: GenerationRequest, progress: Progress | None = None) -> GenerationResult:
+    """Step 3: let the model write the runbook."""
+    result = model.generate(request, progress)
+    missing = [line for line in assumption_lines(request.answers) if line not in result.runbook.assumptions]
+    if missing:
+        result.runbook = result.runbook.model_copy(
+            update={"assumptions": [*missing, *result.runbook.assumptions]}
+        )
+    return result
+
+
+def validate(runbook: Runbook) -> Runbook:
+    """Step 4: the whole runbook against the schema's rules, whatever model produced it."""
+    try:
+        return Runbook.model_validate(runbook.model_dump())
+    except ValidationError as exc:
+        errors = [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()]
+        raise ValidationFailed(f"the runbook does not validate ({len(errors)} errors): {errors[0]}", errors) from None
+
+
+@dataclass
+class Saved:
+    path: Path
+    tracking: Path
+    markdown: str
+    report: Report
+    commit: store.Commit | None = None
+
+
+@dataclass
+class SaveOptions:
+    out_dir: Path
+    force: bool = False
+    commit: bool = False
+    tracking: Path | None = None  # default: RUNBOOK_TRACKING.md beside the out dir
+    check_tools: bool = True  # run the CLI-backed command checks before saving
+
+
+def preflight(rule: Rule, options: SaveOptions, slug: str | None) -> None:
+    """Everything that can refuse a save, checked before the model spends any time."""
+    store.check_out_dir(options.out_dir)
+    if slug is not None:
+        store.refuse_existing(store.runbook_path(options.out_dir, slug, rule.filename_pattern), options.force)
+    if options.commit:
+        store.git_root(options.out_dir)
+
+
+def save(rule: Rule, runbook: Runbook, options: SaveOptions, *, slug: str, when: datetime) -> Saved:
+    """Step 5: render, check, then write atomically and record it. Nothing is written if a check fails."""
+    markdown = render_markdown(runbook)
+    path = store.runbook_path(options.out_dir, slug, rule.filename_pattern)
+    report = check_markdown(markdown, str(path), rule=rule, tools=options.check_tools)
+    if report.failed("error"):
+        errors = [f"line {f.line}: {f.rule}: {f.message}" for f in report.findings if f.severity == "error"]
+        raise ValidationFailed(f"the runbook fails its own checks ({len(errors)} errors): {errors[0]}", errors,
+                               hint="nothing was written")
+    store.check_out_dir(options.out_dir)
+    store.refuse_existing(path, options.force)
+    tracking = options.tracking or options.out_dir.resolve().parent / store.TRACKING_FILE
+    store.write_atomic(path, markdown, force=options.force)
+    h = runbook.header
+    try:
+        store.record(tracking, slug, h.version, when, h.service_name)
+    except Exception:
+        if not options.force:
+            path.unlink(missing_ok=True)  # keep disk as it was: no runbook without its tracking row
+        raise
+    saved = Saved(path, tracking, markdown, report)
+    if options.commit:
+        saved.commit = store.commit([path, tracking], store.commit_message(h.service_name, h.criticality, h.on_call))
+    return saved
+
+
+def test(saved: Saved) -> Report:
+    """Step 6: the file on disk is the text that was checked; return that check's report."""
+    on_disk = saved.path.read_text(encoding="utf-8")
+    if on_disk != saved.markdown:
+        return check_markdown(on_disk, str(saved.path))
+    return saved.report
+
+
+@dataclass
+class Outcome:
+    runbook: Runbook
+    answers: Answers
+    result: GenerationResult
+    saved: Saved
+    report: Report
+    notes: list[str] = field(default_factory=list)
+
+
+def run(*, rule: Rule, description: str | None, given: Answers, model: Model, options: SaveOptions,
+        now: datetime, name: str | None = None, asker: Asker | None = None, strict: bool = False,
+        progress: Progress | None = None, verbose: bool = False) -> Outcome:
+    text = receive(description)
+    slug = store.slugify(name) if name else None
+    preflight(rule, options, slug)
+    answers = ask(rule, text, given, model, asker=asker, strict=strict)
+    request = GenerationRequest(rule=rule, description=text, answers=answers, now=now, service_name=name,
+                                verbose=verbose)
+    result = generate(model, request, progress)
+    runbook = validate(result.runbook)
+    slug = slug or store.slugify(runbook.header.service_name)
+    saved = save(rule, runbook, options, slug=slug, when=now)
+    report = test(saved)
+    return Outcome(runbook, answers, result, saved, report, result.notes)
