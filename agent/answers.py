@@ -218,7 +218,8 @@ def parse_answer(question: Question, raw: str, *, assumed: bool = False, reason:
         return Answer(question.key, question.text, (chosen_special.letter,), ("other",),
                       (chosen_special.label,), text, assumed, reason)
 
-    tokens = [t for t in re.split(r"\s*(?:,|\+|&|\band\b)\s*", text) if t.strip()]
+    whole = _match_one(question, text)
+    tokens = [text] if whole is not None else [t for t in re.split(r"\s*(?:,|\+|&|\band\b)\s*", text) if t.strip()]
     options: list[Option] = []
     for token in tokens:
         option = _match_one(question, token)

@@ -442,3 +442,7 @@ def json_schema() -> dict[str, Any]:
 def schema_text() -> str:
     """The text of schemas/runbook.schema.json; a test fails when the file is stale."""
     return json.dumps(json_schema(), indent=2, sort_keys=True) + "\n"
+
+
+if __name__ == "__main__":  # python -m agent.runbook > schemas/runbook.schema.json
+    print(schema_text(), end="")
