@@ -1,0 +1,262 @@
+"""What every pack shares: keyword detection, command builders, per-stack alert queries, and the
+environment-specific way to stop, start, restart and read the logs of a workload.
+
+Modules whose name starts with "_" are not scanned for packs.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from agent.knowledge.base import Context, Contribution
+from agent.runbook import Command, Language
+
+
+def mention(ctx: Context, words: Sequence[str]) -> str | None:
+    """The first of `words` the description (or a free-text answer) names, as the user wrote it."""
+    sources = [ctx.facts.description]
+    sources += [a.free_text for a in ctx.answers.items.values() if a.free_text]
+    for word in words:
+        pattern = re.compile(r"(?<![\w-])" + r"[\s-]?".join(map(re.escape, word.split())) + r"(?![\w-])",
+                             re.IGNORECASE)
+        for source in sources:
+            found = pattern.search(source)
+            if found:
+                return found.group(0)
+    return None
+
+
+class KeywordPack:
+    """A pack that applies when the description names one of its `keywords`.
+
+    Subclasses set `name`, `summary`, `keywords` and implement `contribute`; `order` places the
+    pack's contribution (data stores first, then messaging, then platforms).
+    """
+
+    name: str = ""
+    summary: str = ""
+    keywords: tuple[str, ...] = ()
+    order: int = 50
+    examples: tuple[str, ...] = ()  # descriptions that must detect the pack (the test harness uses them)
+    negatives: tuple[str, ...] = ()  # descriptions that must not
+
+    def detect(self, ctx: Context) -> str | None:
+        word = mention(ctx, self.keywords)
+        return f"description mentions {word!r}" if word else None
+
+    def contribute(self, ctx: Context) -> Contribution:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        return f"<pack {self.name}>"
+
+
+# --- command builders ---------------------------------------------------------------------------
+
+
+def cmd(purpose: str, code: str, expect: str | None = None, warning: str | None = None,
+        language: Language = "bash") -> Command:
+    return Command(purpose=purpose, language=language, code=code.strip(), expect=expect, warning=warning)
+
+
+def sql(purpose: str, code: str, expect: str | None = None, warning: str | None = None) -> Command:
+    return cmd(purpose, code, expect, warning, language="sql")
+
+
+def q(value: str) -> str:
+    """Shell-quote a name taken from the description."""
+    return shlex.quote(value)
+
+
+def namespace(ctx: Context) -> str:
+    return ctx.facts.namespace or "production"
+
+
+def region(ctx: Context) -> str:
+    return ctx.facts.region or "us-east-1"
+
+
+def on_aws(ctx: Context) -> bool:
+    return ctx.facts.cloud == "aws" or "cloudwatch" in ctx.answers.monitoring or mention(
+        ctx, ("aws", "amazon", "rds", "aurora", "elasticache", "msk", "ecs", "fargate", "lambda", "eks",
+              "ec2", "sqs", "s3", "dynamodb")) is not None
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "app"
+
+
+def snake(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_") or "app"
+
+
+# --- alert queries per monitoring stack ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CloudWatchMetric:
+    namespace: str  # "AWS/SQS"
+    metric: str  # "ApproximateAgeOfOldestMessage"
+    dimensions: Mapping[str, str]
+    statistic: str = "Maximum"  # Average | Sum | Minimum | Maximum | SampleCount
+    period: int = 300
+
+    def command(self, ctx: Context) -> str:
+        dims = " ".join(f"Name={k},Value={q(v)}" for k, v in self.dimensions.items())
+        return (
+            f"aws cloudwatch get-metric-statistics --region {q(region(ctx))} \\\n"
+            f"  --namespace {self.namespace} --metric-name {self.metric} \\\n"
+            f"  --dimensions {dims} \\\n"
+            f"  --statistics {self.statistic} --period {self.period} \\\n"
+            "  --start-time \"$(date -u -d '-30 min' +%Y-%m-%dT%H:%M:%SZ)\" "
+            "--end-time \"$(date -u +%Y-%m-%dT%H:%M:%SZ)\" \\\n"
+            "  --query 'sort_by(Datapoints, &Timestamp)[-3:]' --output table"
+        )
+
+
+def alert_query(
+    ctx: Context,
+    *,
+    probe: Command,
+    prometheus: str | None = None,
+    datadog: str | None = None,
+    cloudwatch: CloudWatchMetric | None = None,
+    newrelic: str | None = None,
+    expect: str | None = None,
+) -> Command:
+    """The query in the first monitoring stack the answers name that can express it.
+
+    `probe` is a bash command that measures the same thing directly; it is used for custom
+    monitoring and for stacks that have no metric for it.
+    """
+    for stack in ctx.answers.monitoring:
+        if stack == "prometheus" and prometheus:
+            return cmd("Prometheus alert expression (PromQL)", prometheus, expect, language="promql")
+        if stack == "datadog" and datadog:
+            return cmd("Datadog monitor query", datadog, expect, language="datadog")
+        if stack == "cloudwatch" and cloudwatch:
+            return cmd(f"CloudWatch {cloudwatch.namespace} {cloudwatch.metric}, last 30 minutes",
+                       cloudwatch.command(ctx), expect)
+        if stack == "newrelic" and newrelic:
+            return cmd("New Relic NRQL alert query", newrelic, expect, language="nrql")
+    return probe
+
+
+# --- workload control per environment -----------------------------------------------------------
+
+
+def platform(ctx: Context) -> str:
+    """kubernetes | compose | ecs | lambda | systemd: how the service's processes are run."""
+    env = ctx.answers.environment
+    if env == "kubernetes":
+        return "kubernetes"
+    if env == "serverless":
+        return "lambda"
+    if env == "docker":
+        return "ecs" if mention(ctx, ("ecs", "fargate")) else "compose"
+    return "systemd"
+
+
+def ecs_names(ctx: Context, workload: str) -> tuple[str, str]:
+    return ctx.facts.name("ecs.cluster", ctx.facts.cluster or ctx.facts.service), ctx.facts.name(
+        "ecs.service", workload)
+
+
+def _argocd_note(ctx: Context) -> str:
+    if mention(ctx, ("argo cd", "argocd", "argo")):
+        return (" Argo CD self-heal reverts a manual scale if replicas are set in Git: disable "
+                "auto-sync first (argocd app set APP --sync-policy none) or change replicas in Git.")
+    return ""
+
+
+def stop_workload(ctx: Context, workload: str, why: str) -> Command:
+    kind = platform(ctx)
+    if kind == "kubernetes":
+        code = f"kubectl scale deployment/{q(workload)} --replicas=0 -n {q(namespace(ctx))}"
+    elif kind == "compose":
+        code = f"docker compose stop {q(workload)}"
+    elif kind == "ecs":
+        cluster, service = ecs_names(ctx, workload)
+        code = (f"aws ecs update-service --region {q(region(ctx))} --cluster {q(cluster)} "
+                f"--service {q(service)} --desired-count 0")
+    elif kind == "lambda":
+        function = ctx.facts.name("lambda.function", workload)
+        code = (f"aws lambda put-function-concurrency --region {q(region(ctx))} "
+                f"--function-name {q(function)} --reserved-concurrent-executions 0")
+    else:
+        code = f"sudo systemctl stop {q(workload)}"
+    return cmd(f"Stop {workload} ({why})", code, f"no {workload} process is running",
+               warning=f"Stops all of {workload}: work stops being processed until you start it again."
+               + _argocd_note(ctx))
+
+
+def start_workload(ctx: Context, workload: str, replicas: int | None = None) -> Command:
+    kind = platform(ctx)
+    count = replicas or ctx.facts.replicas or 2
+    if kind == "kubernetes":
+        code = f"kubectl scale deployment/{q(workload)} --replicas={count} -n {q(namespace(ctx))}"
+    elif kind == "compose":
+        code = f"docker compose up -d {q(workload)}"
+    elif kind == "ecs":
+        cluster, service = ecs_names(ctx, workload)
+        code = (f"aws ecs update-service --region {q(region(ctx))} --cluster {q(cluster)} "
+                f"--service {q(service)} --desired-count {count}")
+    elif kind == "lambda":
+        function = ctx.facts.name("lambda.function", workload)
+        code = (f"aws lambda delete-function-concurrency --region {q(region(ctx))} "
+                f"--function-name {q(function)}")
+    else:
+        code = f"sudo systemctl start {q(workload)}"
+    return cmd(f"Start {workload} again", code, f"{workload} is running and processing work")
+
+
+def restart_workload(ctx: Context, workload: str) -> Command:
+    kind = platform(ctx)
+    if kind == "kubernetes":
+        code = (f"kubectl rollout restart deployment/{q(workload)} -n {q(namespace(ctx))}\n"
+                f"kubectl rollout status deployment/{q(workload)} -n {q(namespace(ctx))} --timeout=5m")
+    elif kind == "compose":
+        code = f"docker compose restart {q(workload)}"
+    elif kind == "ecs":
+        cluster, service = ecs_names(ctx, workload)
+        code = (f"aws ecs update-service --region {q(region(ctx))} --cluster {q(cluster)} "
+                f"--service {q(service)} --force-new-deployment")
+    elif kind == "lambda":
+        function = ctx.facts.name("lambda.function", workload)
+        # A Lambda has no process to restart; updating configuration recycles execution environments.
+        code = (f"aws lambda update-function-configuration --region {q(region(ctx))} "
+                f"--function-name {q(function)} --description \"recycled $(date -u +%FT%TZ)\"")
+    else:
+        code = f"sudo systemctl restart {q(workload)}\nsystemctl status {q(workload)} --no-pager"
+    return cmd(f"Restart {workload}", code, f"{workload} is back and healthy within 5 minutes")
+
+
+def workload_logs(ctx: Context, workload: str, pattern: str) -> Command:
+    kind = platform(ctx)
+    grep = f"grep -iE {q(pattern)} | tail -n 50"
+    if kind == "kubernetes":
+        code = (f"kubectl logs deployment/{q(workload)} -n {q(namespace(ctx))} --since=30m "
+                f"--all-containers | {grep}")
+    elif kind == "compose":
+        code = f"docker compose logs --since 30m {q(workload)} | {grep}"
+    elif kind == "ecs":
+        code = (f"aws logs tail {q('/ecs/' + workload)} --region {q(region(ctx))} --since 30m | {grep}")
+    elif kind == "lambda":
+        function = ctx.facts.name("lambda.function", workload)
+        code = f"aws logs tail {q('/aws/lambda/' + function)} --region {q(region(ctx))} --since 30m | {grep}"
+    else:
+        code = f"journalctl -u {q(workload)} --since '30 min ago' --no-pager | {grep}"
+    return cmd(f"Recent {workload} log lines matching {pattern!r}", code,
+               "no lines, or the lines that name the failing resource")
+
+
+def merge(*parts: Contribution) -> Contribution:
+    """Concatenate contributions (a pack with variants builds one per variant)."""
+    total = Contribution()
+    for part in parts:
+        for name in total.__dataclass_fields__:
+            getattr(total, name).extend(getattr(part, name))
+    return total

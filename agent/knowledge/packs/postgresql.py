@@ -1,0 +1,386 @@
+"""PostgreSQL (self-managed, RDS or Aurora): connections, locks, replication, wraparound, PITR."""
+
+from __future__ import annotations
+
+from agent.knowledge.base import Context, Contribution
+from agent.knowledge.packs._base import (
+    CloudWatchMetric,
+    KeywordPack,
+    alert_query,
+    cmd,
+    mention,
+    q,
+    region,
+    snake,
+    sql,
+    stop_workload,
+)
+from agent.runbook import Alert, Command, Component, Issue, KeyMetric, Procedure, Step, Upstream
+
+
+class Names:
+    def __init__(self, ctx: Context) -> None:
+        f = ctx.facts
+        self.host = f.name("postgres.host", f"{f.service}-db")
+        self.db = f.name("postgres.database", snake(f.service))
+        self.user = f.name("postgres.user", "postgres")
+        self.port = f.name("postgres.port", "5432")
+        self.rds = mention(ctx, ("aurora postgresql", "aurora", "rds"))
+        self.instance = f.name("rds.instance", f"{f.service}-db")
+
+    def psql(self, statement: str) -> str:
+        """A psql call scoped to this database; `statement` must not contain double quotes."""
+        return (f"psql -h {q(self.host)} -p {self.port} -U {q(self.user)} -d {q(self.db)} -X "
+                f"-v ON_ERROR_STOP=1 -c \"{statement}\"")
+
+
+class PostgresPack(KeywordPack):
+    name = "postgresql"
+    summary = ("PostgreSQL incl. RDS/Aurora: connection exhaustion, blocking locks, replication lag, "
+               "XID wraparound, read-only switch, PITR")
+    keywords = ("postgresql", "postgres", "psql", "aurora postgresql", "pgbouncer", "patroni",
+                "pgbackrest", "timescaledb", "pg")
+    order = 10
+    examples = ("Orders API stores orders in PostgreSQL 15 (database orders) on a VM",
+                "Billing service on Amazon RDS for PostgreSQL, Multi-AZ, read replica for reports")
+    negatives = ("A PgDn key handler for the terminal UI", "Stores blobs in MySQL 8")
+
+    def detect(self, ctx: Context) -> str | None:
+        # "pg" alone is too short to trust outside "pg_dump" style words; keep it out of matching.
+        word = mention(ctx, self.keywords[:-1])
+        return f"description mentions {word!r}" if word else None
+
+    def contribute(self, ctx: Context) -> Contribution:
+        n = Names(ctx)
+        svc = ctx.facts.service
+        location = f"Amazon {n.rds} instance {n.instance}" if n.rds else f"host {n.host}:{n.port}"
+
+        def rds_cw(metric: str) -> CloudWatchMetric | None:
+            return CloudWatchMetric("AWS/RDS", metric, {"DBInstanceIdentifier": n.instance}) if n.rds else None
+
+        connections_probe = cmd(
+            "Connections in use as a share of max_connections",
+            n.psql("SELECT count(*) AS used, current_setting('max_connections')::int AS max, "
+                   "round(100.0 * count(*) / current_setting('max_connections')::int) AS pct "
+                   "FROM pg_stat_activity"),
+            "pct below 80; above that, follow 'Too many connections'")
+        lag_probe = cmd(
+            "Replication lag per standby, measured on the primary",
+            n.psql("SELECT application_name, client_addr, state, sync_state, write_lag, replay_lag "
+                   "FROM pg_stat_replication"),
+            "one row per standby, state 'streaming', replay_lag under 30 seconds")
+        long_tx_probe = cmd(
+            "Oldest open transactions",
+            n.psql("SELECT pid, usename, application_name, state, now() - xact_start AS xact_age, "
+                   "left(query, 80) AS query FROM pg_stat_activity WHERE xact_start IS NOT NULL "
+                   "ORDER BY xact_start LIMIT 10"),
+            "no transaction older than 15 minutes")
+
+        alerts = [
+            Alert(
+                name="PostgreSQL connections near max_connections",
+                condition="connections > 80% of max_connections for 5 min",
+                query=alert_query(
+                    ctx, probe=connections_probe,
+                    prometheus=("sum by (instance) (pg_stat_activity_count) / "
+                                "sum by (instance) (pg_settings_max_connections) > 0.8"),
+                    datadog=f"avg(last_5m):avg:postgresql.percent_usage_connections{{db:{n.db}}} > 0.8",
+                    cloudwatch=rds_cw("DatabaseConnections"),
+                    newrelic=(f"SELECT latest(db.connections) FROM PostgresqlDatabaseSample "
+                              f"WHERE database = '{n.db}' FACET entityName SINCE 10 minutes ago"),
+                    expect="below 80% of max_connections (RDS: compare with the max_connections parameter)"),
+                severity="Critical",
+                response="Follow 'PostgreSQL: too many connections'; find the application holding idle sessions.",
+            ),
+            Alert(
+                name="PostgreSQL replication lag",
+                condition="replica replay lag > 30 s for 5 min",
+                query=alert_query(
+                    ctx, probe=lag_probe,
+                    prometheus="max by (instance) (pg_replication_lag_seconds) > 30",
+                    datadog=f"avg(last_5m):max:postgresql.replication_delay{{db:{n.db}}} > 30",
+                    cloudwatch=rds_cw("ReplicaLag"),
+                    expect="lag under 30 seconds"),
+                severity="Warning",
+                response="Follow 'PostgreSQL: replication lag'; reads from replicas are stale meanwhile.",
+            ),
+            Alert(
+                name="PostgreSQL long-running transaction",
+                condition="oldest transaction open > 900 s (15 min) for 5 min",
+                query=alert_query(
+                    ctx, probe=long_tx_probe,
+                    prometheus=f'max(pg_stat_activity_max_tx_duration{{datname="{n.db}"}}) > 900',
+                    datadog=f"avg(last_5m):max:postgresql.activity.xact_start_age{{db:{n.db}}} > 900",
+                    expect="no transaction older than 15 minutes"),
+                severity="Warning",
+                response="Follow 'PostgreSQL: blocking locks and slow queries'; long transactions block "
+                         "vacuum and hold locks.",
+            ),
+        ]
+
+        terminate_warning = (
+            "pg_terminate_backend kills the whole session and rolls back its open transaction; the "
+            "application sees a dropped connection. Try pg_cancel_backend(pid) first: it cancels only "
+            "the running query and keeps the session.")
+        issues = [
+            Issue(
+                title="PostgreSQL: too many connections",
+                symptoms="Application errors 'FATAL: sorry, too many clients already' or 'remaining "
+                         "connection slots are reserved'; connection-pool timeouts in the service logs.",
+                alert="PostgreSQL connections near max_connections",
+                check=[
+                    connections_probe,
+                    cmd("Who holds the connections, by application and state",
+                        n.psql("SELECT application_name, usename, client_addr, state, count(*) "
+                               "FROM pg_stat_activity GROUP BY 1, 2, 3, 4 ORDER BY 5 DESC LIMIT 15"),
+                        "a pile of 'idle in transaction' or 'idle' sessions from one application "
+                        "points at a leaking pool; many 'active' ones at slow queries"),
+                ],
+                fix=[
+                    Step(action="Terminate sessions idle in a transaction for more than 10 minutes "
+                                "(they hold locks and slots and do nothing).",
+                         command=cmd(
+                             "Terminate sessions idle in transaction > 10 min",
+                             n.psql("SELECT pid, application_name, pg_terminate_backend(pid) FROM pg_stat_activity "
+                                    "WHERE state = 'idle in transaction' "
+                                    "AND state_change < now() - interval '10 minutes'"),
+                             "one row per terminated session, each with pg_terminate_backend = t",
+                             warning=terminate_warning)),
+                    Step(action="Restart the application instance that leaks connections (the top "
+                                "application_name above) or lower its pool size; put PgBouncer in "
+                                "transaction mode in front if many clients each hold a few connections.",
+                         command=None),
+                    Step(action="Raising max_connections needs a restart and costs memory per connection "
+                                "(work_mem each); do it only as a planned change.", command=None),
+                ],
+                verify="Connections stay below 70% of max_connections for 15 minutes and the service's "
+                       "connection errors stop.",
+                escalate="If connections are above 95% after 15 minutes or the primary refuses "
+                         "superuser connections, page the database owner.",
+            ),
+            Issue(
+                title="PostgreSQL: blocking locks and slow queries",
+                symptoms="Requests time out; queries wait on locks; p95 latency of database calls rises.",
+                alert="PostgreSQL long-running transaction",
+                check=[
+                    sql("Blocked sessions and the pids blocking them",
+                        "SELECT pid, pg_blocking_pids(pid) AS blocked_by, wait_event_type, "
+                        "now() - query_start AS waiting, left(query, 80) AS query "
+                        "FROM pg_stat_activity WHERE cardinality(pg_blocking_pids(pid)) > 0 "
+                        "ORDER BY query_start;",
+                        "no rows when nothing is blocked; otherwise note the blocked_by pids"),
+                    long_tx_probe,
+                ],
+                fix=[
+                    Step(action="Cancel the blocking query first (keeps the session).",
+                         command=cmd("Cancel the blocking query",
+                                     "PID=12345  # a pid from blocked_by above\n"
+                                     + n.psql("SELECT pg_cancel_backend($PID)"),
+                                     "t; the blocked sessions proceed within seconds")),
+                    Step(action="If it is idle in transaction or cancel did not help after 30 s, "
+                                "terminate the session.",
+                         command=cmd("Terminate the blocking session",
+                                     "PID=12345  # the same pid\n"
+                                     + n.psql("SELECT pg_terminate_backend($PID)"),
+                                     "t; its transaction is rolled back",
+                                     warning=terminate_warning)),
+                    Step(action="If the blocker is a migration (ALTER TABLE waits for an ACCESS EXCLUSIVE "
+                                "lock and queues everyone behind it), stop the migration job and re-run it "
+                                "with lock_timeout set (SET lock_timeout = '5s').", command=None),
+                ],
+                verify="The blocked-sessions query returns no rows and database p95 latency is back to "
+                       "normal for 10 minutes.",
+                escalate="If blocking comes back within 15 minutes or the blocker is a system process "
+                         "(autovacuum to prevent wraparound), page the database owner.",
+            ),
+            Issue(
+                title="PostgreSQL: replication lag",
+                symptoms="Stale reads from replicas; replica lag alerts; WAL piling up on the primary disk.",
+                alert="PostgreSQL replication lag",
+                check=[
+                    lag_probe,
+                    cmd("Replication slots and the WAL each one retains",
+                        n.psql("SELECT slot_name, active, pg_size_pretty(pg_wal_lsn_diff(pg_current_wal_lsn(), "
+                               "restart_lsn)) AS retained FROM pg_replication_slots"),
+                        "every slot active; an inactive slot retaining many GB fills the primary's disk"),
+                ],
+                fix=[
+                    Step(action="On the replica, look for long queries that conflict with replay "
+                                "(max_standby_streaming_delay) and cancel them.", command=None),
+                    Step(action="Remove a replication slot only when its consumer is gone for good.",
+                         command=cmd("Drop an abandoned replication slot",
+                                     "SLOT=old_replica_slot  # an inactive slot_name from the query above\n"
+                                     + n.psql("SELECT pg_drop_replication_slot('$SLOT')"),
+                                     "the slot is gone and retained WAL is recycled at the next checkpoint",
+                                     warning="A dropped slot cannot be recreated at the same position: the "
+                                             "replica or CDC consumer (Debezium) that used it must be "
+                                             "rebuilt or re-snapshotted. Confirm the consumer is decommissioned.")),
+                    Step(action="If a replica is hopelessly behind, rebuild it from a fresh base backup "
+                                "rather than waiting.", command=None),
+                ],
+                verify="replay_lag under 30 seconds on every standby for 15 minutes and retained WAL "
+                       "shrinking.",
+                escalate="If the primary disk is above 85% because of retained WAL, page the database "
+                         "owner immediately.",
+            ),
+            Issue(
+                title="PostgreSQL: transaction ID wraparound risk",
+                symptoms="Autovacuum workers busy for hours on one table; log warnings 'database must be "
+                         "vacuumed within N transactions'; at the limit the database stops accepting writes.",
+                alert=None,
+                check=[
+                    sql("Transaction ID age per database",
+                        "SELECT datname, age(datfrozenxid) AS xid_age FROM pg_database ORDER BY 2 DESC;",
+                        "xid_age well below 1,000,000,000; above 1,500,000,000 act now (limit ~2.1 billion)"),
+                    sql("Tables with the oldest relfrozenxid",
+                        "SELECT c.oid::regclass AS table_name, age(c.relfrozenxid) AS xid_age, "
+                        "pg_size_pretty(pg_total_relation_size(c.oid)) AS size FROM pg_class c "
+                        "WHERE c.relkind IN ('r', 'm', 't') ORDER BY 2 DESC LIMIT 10;",
+                        "the tables to freeze first"),
+                ],
+                fix=[
+                    Step(action="End long-running transactions first (they stop vacuum from freezing).",
+                         command=None),
+                    Step(action="Run a manual freeze on the oldest table.",
+                         command=cmd("Freeze the oldest table",
+                                     "TABLE=public.orders  # table_name from the query above\n"
+                                     + n.psql("VACUUM (FREEZE, VERBOSE) $TABLE"),
+                                     "the table's xid_age drops to near zero",
+                                     warning="VACUUM FREEZE on a large table reads and writes all of it: "
+                                             "heavy I/O for minutes to hours. It takes no blocking lock; run "
+                                             "it off-peak when there is time.")),
+                ],
+                verify="age(datfrozenxid) drops below 500,000,000 for every database within 1 hour "
+                       "of the freeze finishing.",
+                escalate="Above 1,500,000,000 page the database owner; never restart in single-user mode "
+                         "without them.",
+            ),
+        ]
+
+        restore: list[Command] = []
+        if n.rds:
+            restore.append(cmd(
+                "Restore a copy of the instance to the moment before the corruption (point-in-time)",
+                f"RESTORE_TIME=2026-01-01T03:00:00Z  # UTC, just before the bad write\n"
+                f"aws rds restore-db-instance-to-point-in-time --region {q(region(ctx))} \\\n"
+                f"  --source-db-instance-identifier {q(n.instance)} \\\n"
+                f"  --target-db-instance-identifier {q(n.instance + '-pitr')} \\\n"
+                "  --restore-time \"$RESTORE_TIME\"\n"
+                f"aws rds wait db-instance-available --region {q(region(ctx))} "
+                f"--db-instance-identifier {q(n.instance + '-pitr')}",
+                "a new instance; the original is untouched. Copy the good rows back or switch the service "
+                "to the copy after checking it"))
+        else:
+            restore.append(cmd(
+                "Restore the last good dump into a side database and compare before copying rows back",
+                "BACKUP_FILE=/var/backups/postgres/latest.dump  # the last dump taken before the corruption\n"
+                f"createdb -h {q(n.host)} -p {n.port} -U {q(n.user)} {q(n.db + '_restore')}\n"
+                f"pg_restore -h {q(n.host)} -p {n.port} -U {q(n.user)} -d {q(n.db + '_restore')} "
+                "--jobs=4 --no-owner \"$BACKUP_FILE\"",
+                "pg_restore exits 0; compare row counts between the two databases before any copy back"))
+
+        procedures = [
+            Procedure(title="PostgreSQL: promote a replica when the primary is lost", commands=[
+                lag_probe,
+                cmd("Promote the replica (run on the replica host)",
+                    "sudo -u postgres psql -X -c \"SELECT pg_promote(wait => true)\"\n"
+                    "sudo -u postgres psql -X -c \"SELECT pg_is_in_recovery()\"",
+                    "pg_promote returns t, pg_is_in_recovery returns f",
+                    warning="Promotion of an asynchronous replica loses every transaction the old primary "
+                            "had not shipped (check replay_lag first). Make sure the old primary is really "
+                            "down and fenced: two primaries accepting writes means split brain. With Patroni, "
+                            "use patronictl failover instead of promoting by hand.")
+                if not n.rds else
+                cmd("Fail over the Multi-AZ instance / promote the read replica",
+                    f"aws rds reboot-db-instance --region {q(region(ctx))} "
+                    f"--db-instance-identifier {q(n.instance)} --force-failover",
+                    "the instance is available again within 1-2 minutes on the standby",
+                    warning="Forced failover drops every connection; applications must reconnect. For a "
+                            "cross-region read replica use promote-read-replica instead, which breaks "
+                            "replication for good."),
+            ]),
+        ]
+
+        return Contribution(
+            components=[Component(name="Database", technology=f"PostgreSQL{' (' + n.rds + ')' if n.rds else ''}",
+                                  version="fill in: SELECT version()", location=location,
+                                  purpose=f"Primary data store for {ctx.facts.display_name} (database {n.db})")],
+            upstream=[Upstream(service=f"PostgreSQL {n.db}", purpose="Reads and writes of the service's data",
+                               criticality="Critical",
+                               fallback="None for writes; serve cached reads and return 503 on writes")],
+            key_metrics=[
+                KeyMetric(metric="PostgreSQL connections used", normal_range="< 60% of max_connections",
+                          alert_threshold="> 80% for 5 min", dashboard="fill in: PostgreSQL dashboard"),
+                KeyMetric(metric="PostgreSQL replication lag", normal_range="< 1 s",
+                          alert_threshold="> 30 s for 5 min", dashboard="fill in: PostgreSQL dashboard"),
+            ],
+            prerequisites=[f"psql, pg_dump and pg_restore (postgresql-client) with network access to "
+                           f"{n.host}:{n.port} and credentials for {n.user} in ~/.pgpass"],
+            deploy_caveats=["Schema migrations: take no ACCESS EXCLUSIVE lock on hot tables during peak "
+                            "(set lock_timeout); a code rollback does not roll back a migration, so ship "
+                            "backward-compatible migrations (expand, then contract)."],
+            alerts=alerts,
+            log_queries=[cmd("Recent PostgreSQL errors (RDS)" if n.rds else "Recent PostgreSQL errors",
+                             (f"aws rds describe-db-log-files --region {q(region(ctx))} "
+                              f"--db-instance-identifier {q(n.instance)} --query 'DescribeDBLogFiles[-1].LogFileName' "
+                              "--output text") if n.rds else
+                             "sudo journalctl -u postgresql --since '1 hour ago' --no-pager | "
+                             "grep -E 'ERROR|FATAL|PANIC' | tail -n 50",
+                             "the latest log file name / no FATAL or PANIC lines")],
+            issues=issues,
+            stop_writes=[
+                stop_workload(ctx, svc, "stop the writes that corrupt data"),
+                cmd("Make new sessions on the database read-only",
+                    n.psql(f"ALTER DATABASE {n.db} SET default_transaction_read_only = on"),
+                    "ALTER DATABASE; only new sessions are affected, existing ones keep writing until they "
+                    "reconnect",
+                    warning=f"Every application writing to {n.db} gets 'cannot execute ... in a read-only "
+                            "transaction' on new connections. Undo with ALTER DATABASE ... RESET "
+                            "default_transaction_read_only."),
+            ],
+            assess=[
+                cmd("Checksum failures and recent row changes",
+                    n.psql("SELECT datname, checksum_failures, checksum_last_failure FROM pg_stat_database "
+                           "WHERE datname = current_database()"),
+                    "checksum_failures 0 or NULL (NULL: checksums disabled)"),
+                sql("Tables with the most recent updates and deletes",
+                    "SELECT relname, n_tup_upd, n_tup_del, last_autoanalyze FROM pg_stat_user_tables "
+                    "ORDER BY n_tup_upd + n_tup_del DESC LIMIT 10;",
+                    "the tables the bad writes touched"),
+            ],
+            restore=restore,
+            daily=["Check that last night's PostgreSQL backup finished and its size is plausible"],
+            weekly=["Review pg_stat_user_tables for dead tuples and tables autovacuum is not keeping up with",
+                    "Check replication slots: every slot active, retained WAL small"],
+            monthly=["Apply PostgreSQL minor-version updates", "Restore a backup into a scratch instance "
+                     "and run a row-count check (an untested backup is not a backup)",
+                     "Check XID age: age(datfrozenxid) below 500 million"],
+            maintenance_commands=[
+                cmd("Tables with the most dead tuples",
+                    n.psql("SELECT relname, n_dead_tup, last_autovacuum FROM pg_stat_user_tables "
+                           "ORDER BY n_dead_tup DESC LIMIT 10"),
+                    "dead tuples below ~20% of live rows"),
+                cmd("Vacuum and analyze one table",
+                    "TABLE=public.orders  # from the query above\n" + n.psql("VACUUM (VERBOSE, ANALYZE) $TABLE"),
+                    "VACUUM; it takes no blocking lock (unlike VACUUM FULL, which rewrites the table under an "
+                    "exclusive lock: avoid it in production, use pg_repack)"),
+                cmd("Rebuild a bloated index without blocking writes",
+                    "INDEX=public.orders_created_at_idx  # the bloated index\n"
+                    + n.psql("REINDEX INDEX CONCURRENTLY $INDEX"),
+                    "REINDEX; if it fails, drop the leftover invalid index named *_ccnew"),
+            ],
+            dr_procedures=procedures,
+            cheatsheet=[
+                cmd("Connect", f"psql -h {q(n.host)} -p {n.port} -U {q(n.user)} -d {q(n.db)}"),
+                cmd("Active queries", n.psql("SELECT pid, state, now() - query_start AS age, left(query, 80) "
+                                             "FROM pg_stat_activity WHERE state <> 'idle' ORDER BY 3 DESC")),
+                sql("Largest tables",
+                    "SELECT relname, pg_size_pretty(pg_total_relation_size(relid)) AS size "
+                    "FROM pg_catalog.pg_statio_user_tables ORDER BY pg_total_relation_size(relid) DESC LIMIT 10;"),
+            ],
+            environment_variables=[("DATABASE_URL", f"PostgreSQL connection string for {n.db}")],
+            vendors=[("AWS", "RDS / Aurora PostgreSQL")] if n.rds else [],
+        )
+
+
+PACK = PostgresPack()

@@ -1,0 +1,235 @@
+"""Redis (self-managed or ElastiCache): memory and evictions, client limits, slow commands, failover."""
+
+from __future__ import annotations
+
+from agent.knowledge.base import Context, Contribution
+from agent.knowledge.packs._base import (
+    CloudWatchMetric,
+    KeywordPack,
+    alert_query,
+    cmd,
+    mention,
+    q,
+    region,
+)
+from agent.runbook import Alert, Command, Component, Issue, KeyMetric, Procedure, Step, Upstream
+
+FLUSH_WARNING = ("FLUSHALL/FLUSHDB delete every key on the node (all databases for FLUSHALL) and replicate "
+                 "to every replica: sessions, locks, queues and rate limits stored there are gone. Delete "
+                 "by pattern with SCAN + UNLINK instead, after a --bigkeys/--memkeys look.")
+
+
+class RedisPack(KeywordPack):
+    name = "redis"
+    summary = ("Redis incl. ElastiCache: memory/eviction, maxclients, slow commands (never KEYS * or "
+               "FLUSHALL in prod), replication, failover")
+    keywords = ("redis", "elasticache", "valkey", "redis sentinel")
+    order = 20
+    examples = ("Session store in Redis 7 at sessions-redis:6379, cache-aside for the catalog",
+                "Rate limiter backed by Amazon ElastiCache for Redis (cluster mode disabled)")
+    negatives = ("The batch job redistributes load across shards", "Caches responses in Memcached")
+
+    def contribute(self, ctx: Context) -> Contribution:
+        f = ctx.facts
+        elasticache = mention(ctx, ("elasticache",))
+        host = f.name("redis.host", f"{f.service}-redis")
+        port = f.name("redis.port", "6379")
+        cluster = f.name("elasticache.cluster", f"{f.service}-redis")
+        cli = f"redis-cli -h {q(host)} -p {port}" + (" --tls" if elasticache else "")
+        reg = q(region(ctx))
+
+        def cw(metric: str, stat: str = "Maximum") -> CloudWatchMetric | None:
+            # Node-level metrics carry the node id: ElastiCache names the first node <cluster>-001.
+            return CloudWatchMetric("AWS/ElastiCache", metric, {"CacheClusterId": cluster + "-001"}, stat) \
+                if elasticache else None
+
+        memory_probe = cmd("Memory used against maxmemory, and the eviction policy",
+                           f"{cli} INFO memory | grep -E '^(used_memory_human|maxmemory_human|maxmemory_policy|"
+                           "mem_fragmentation_ratio):'",
+                           "used_memory well below maxmemory; maxmemory_policy as designed (allkeys-lru for "
+                           "a cache, noeviction for queues and locks)")
+        clients_probe = cmd("Connected and rejected clients",
+                            f"{cli} INFO stats | grep -E '^(rejected_connections|evicted_keys|expired_keys):'\n"
+                            f"{cli} INFO clients | grep -E '^(connected_clients|blocked_clients|maxclients):'",
+                            "rejected_connections not growing; connected_clients well below maxclients")
+        ping = cmd("Is Redis answering", f"{cli} PING", "PONG within a second")
+
+        alerts = [
+            Alert(name="Redis memory near maxmemory", condition="used memory > 90% of maxmemory for 5 min",
+                  query=alert_query(
+                      ctx, probe=memory_probe,
+                      prometheus="redis_memory_used_bytes / (redis_memory_max_bytes > 0) > 0.9",
+                      datadog=f"avg(last_5m):avg:redis.mem.used{{host:{host}}} / "
+                              f"avg:redis.mem.maxmemory{{host:{host}}} > 0.9",
+                      cloudwatch=cw("DatabaseMemoryUsagePercentage"),
+                      newrelic=(f"SELECT latest(system.usedMemoryBytes) FROM RedisSample WHERE "
+                                f"entityName LIKE '%{host}%' SINCE 10 minutes ago"),
+                      expect="below 90% of maxmemory"),
+                  severity="Warning",
+                  response="Follow 'Redis: memory full and evictions'."),
+            Alert(name="Redis evicting keys", condition="evictions > 100 keys/s for 10 min",
+                  query=alert_query(
+                      ctx, probe=clients_probe,
+                      prometheus="rate(redis_evicted_keys_total[5m]) > 100",
+                      datadog=f"avg(last_10m):per_second(sum:redis.keys.evicted{{host:{host}}}) > 100",
+                      cloudwatch=cw("Evictions", "Sum"),
+                      newrelic=(f"SELECT average(db.evictedKeysPerSecond) FROM RedisSample WHERE "
+                                f"entityName LIKE '%{host}%' SINCE 15 minutes ago"),
+                      expect="near 0 evictions per second"),
+                  severity="Warning",
+                  response="Follow 'Redis: memory full and evictions'; hit rate falls and the database behind "
+                           "the cache takes the load."),
+            Alert(name="Redis down", condition="Redis not answering for 1 min (up == 0)",
+                  query=alert_query(
+                      ctx, probe=ping,
+                      prometheus="redis_up == 0",
+                      datadog=f"max(last_1m):avg:redis.net.clients{{host:{host}}} < 1",
+                      cloudwatch=cw("CurrConnections", "Minimum"),
+                      newrelic=(f"SELECT latest(net.connectedClients) FROM RedisSample WHERE "
+                                f"entityName LIKE '%{host}%' SINCE 5 minutes ago"),
+                      expect="Redis answers (redis_up 1, clients connected)"),
+                  severity="Critical",
+                  response="Follow 'Redis: connection refused or timeouts'."),
+        ]
+
+        issues = [
+            Issue(
+                title="Redis: memory full and evictions",
+                symptoms="OOM errors 'command not allowed when used memory > maxmemory' (noeviction), or a "
+                         "falling cache hit rate and more load on the database (allkeys-*).",
+                alert="Redis memory near maxmemory",
+                check=[
+                    memory_probe,
+                    cmd("Largest keys, sampled with SCAN (safe on a live server)",
+                        f"{cli} --bigkeys -i 0.1",
+                        "the biggest key per type; a single huge key or a type growing without TTLs",
+                        ),
+                    cmd("Keys without a TTL, sampled",
+                        f"{cli} --scan --count 1000 | head -n 200 | while read -r KEY; do "
+                        f"printf '%s %s\\n' \"$({cli} TTL \"$KEY\")\" \"$KEY\"; done | grep '^-1 ' | head -n 20",
+                        "-1 means no expiry; a prefix with many of them is what fills memory"),
+                ],
+                fix=[
+                    Step(action="Delete the offending keys by pattern with SCAN + UNLINK (non-blocking); "
+                                "never KEYS * (blocks the server for the whole scan).",
+                         command=cmd("Unlink keys matching one prefix",
+                                     "PATTERN='tmp:export:*'  # the prefix found above\n"
+                                     f"{cli} --scan --pattern \"$PATTERN\" --count 1000 | "
+                                     f"xargs -r -n 500 {cli} UNLINK",
+                                     "the count of unlinked keys; used_memory falls within a minute",
+                                     warning="Deletes every key matching the pattern on this node; a wrong "
+                                             "pattern deletes live data. Run the same --scan without the "
+                                             "xargs part first and check the count.")),
+                    Step(action="Set TTLs in the code path that writes the keys; raise maxmemory or the node "
+                                "size (ElastiCache: modify-replication-group --cache-node-type) if the data "
+                                "set legitimately grew.", command=None),
+                ],
+                verify="used_memory below 80% of maxmemory and evicted_keys flat for 15 minutes.",
+                escalate="If memory is still above 95% after 15 minutes or writes fail with OOM, page the "
+                         "cache owner.",
+            ),
+            Issue(
+                title="Redis: connection refused or timeouts",
+                symptoms="Clients log 'Connection refused', 'max number of clients reached' or command "
+                         "timeouts; latency spikes.",
+                alert="Redis down",
+                check=[
+                    ping,
+                    clients_probe,
+                    cmd("Slow commands logged by Redis", f"{cli} SLOWLOG GET 10",
+                        "no O(N) commands (KEYS, SMEMBERS/HGETALL on huge keys, LRANGE 0 -1) in the list"),
+                    cmd("Latency measured from here", f"{cli} --latency -i 1 | head -n 5",
+                        "avg under 1 ms inside a region"),
+                ],
+                fix=[
+                    Step(action="If maxclients is reached, find the clients by address and restart the "
+                                "leaking application; client connection pools should be bounded.",
+                         command=cmd("Client connections grouped by address",
+                                     f"{cli} CLIENT LIST | awk '{{print $2}}' | cut -d= -f2 | "
+                                     "cut -d: -f1 | sort | uniq -c | sort -rn | head",
+                                     "one address with hundreds of connections is the leak")),
+                    Step(action="Kill a single runaway client rather than restarting Redis.",
+                         command=cmd("Kill one client connection",
+                                     "CLIENT_ADDR=10.0.0.12:51234  # addr= from CLIENT LIST\n"
+                                     f"{cli} CLIENT KILL ADDR \"$CLIENT_ADDR\"",
+                                     "OK; that client reconnects")),
+                    Step(action="Remove the slow command from the code path (replace KEYS with SCAN, "
+                                "paginate big collections).", command=None),
+                ],
+                verify="PING answers, rejected_connections stops growing and p99 command latency stays under "
+                       "5 ms for 15 minutes.",
+                escalate="If Redis is down for more than 5 minutes, page the cache owner and start the "
+                         "failover procedure.",
+            ),
+        ]
+
+        failover: Command
+        if elasticache:
+            failover = cmd("Fail over the ElastiCache replication group to a replica",
+                           f"aws elasticache test-failover --region {reg} --replication-group-id {q(cluster)} "
+                           f"--node-group-id 0001",
+                           "a replica is promoted in about a minute; clients using the primary endpoint "
+                           "follow it",
+                           warning="Replication is asynchronous: writes not yet on the replica are lost. "
+                                   "Connections drop during the switch. Check replica lag first.")
+        else:
+            failover = cmd("Promote a replica by hand (run against the replica)",
+                           "REPLICA=sessions-redis-replica  # the replica host to promote\n"
+                           f"redis-cli -h \"$REPLICA\" -p {port} INFO replication | grep -E "
+                           "'^(role|master_link_status|master_last_io_seconds_ago):'\n"
+                           f"redis-cli -h \"$REPLICA\" -p {port} REPLICAOF NO ONE",
+                           "role:master on the replica; point clients at it",
+                           warning="Replication is asynchronous: writes the replica had not received are "
+                                   "lost. If the old master comes back it must be made a replica (REPLICAOF) "
+                                   "before clients reach it, or there are two masters. With Sentinel, use "
+                                   "SENTINEL FAILOVER instead.")
+
+        return Contribution(
+            components=[Component(name="Cache / key-value store",
+                                  technology="Redis (ElastiCache)" if elasticache else "Redis",
+                                  version="fill in: redis-cli INFO server | grep redis_version",
+                                  location=f"ElastiCache replication group {cluster}" if elasticache
+                                  else f"{host}:{port}",
+                                  purpose="Cache, sessions or rate limits")],
+            upstream=[Upstream(service=f"Redis {host}", purpose="Cache and shared state", criticality="High",
+                               fallback="Read through to the database with a short timeout; do not fail "
+                                        "requests when the cache is down")],
+            key_metrics=[KeyMetric(metric="Redis memory used", normal_range="< 70% of maxmemory",
+                                   alert_threshold="> 90% for 5 min", dashboard="fill in: Redis dashboard"),
+                         KeyMetric(metric="Redis evictions", normal_range="0/s",
+                                   alert_threshold="> 100/s for 10 min", dashboard="fill in: Redis dashboard")],
+            prerequisites=[f"redis-cli 6+ with network access to {host}:{port}; put the password in "
+                           "REDISCLI_AUTH (not -a, which leaks into shell history and ps)"],
+            alerts=alerts,
+            issues=issues,
+            assess=[cmd("Key counts per database (compare with the usual count)", f"{cli} INFO keyspace",
+                        "db0:keys=... close to the usual count")],
+            daily=["Check Redis memory headroom and eviction count"],
+            weekly=["Review SLOWLOG for O(N) commands added by new code"],
+            monthly=["Check that a replica exists and replication is healthy (INFO replication)",
+                     "Review key TTLs: keys without expiry should be deliberate"],
+            maintenance_commands=[
+                cmd("Memory report and doctor advice", f"{cli} MEMORY DOCTOR",
+                    "'no memory problems' or concrete advice"),
+                cmd("Clear the whole cache (only when it is a pure cache and the database can take the load)",
+                    f"{cli} FLUSHDB ASYNC", "OK; hit rate recovers as the cache warms",
+                    warning=FLUSH_WARNING + " The database behind the cache takes the full read load "
+                                            "until it warms up."),
+            ],
+            dr_procedures=[Procedure(title="Redis: primary lost", commands=[
+                cmd("Replication state", f"{cli} INFO replication",
+                    "role and connected replicas; master_link_status:up on replicas"),
+                failover,
+            ])],
+            cheatsheet=[
+                cmd("Server overview", f"{cli} INFO server | head -n 20"),
+                cmd("Live stats every second (Ctrl-C to stop)", f"{cli} --stat"),
+                cmd("Find keys by pattern without blocking (never KEYS *)",
+                    f"{cli} --scan --pattern 'session:*' --count 1000 | head -n 20"),
+            ],
+            environment_variables=[("REDIS_URL", f"redis://{host}:{port}")],
+            vendors=[("AWS", "ElastiCache")] if elasticache else [],
+        )
+
+
+PACK = RedisPack()

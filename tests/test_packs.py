@@ -1,0 +1,239 @@
+"""The shared harness every knowledge pack must pass, built-in or third-party.
+
+For each pack, each of its example descriptions, each environment and each monitoring stack: build
+a Context, call `contribute`, and check every part the way a runbook's validators would (pydantic,
+`bash -n`, placeholders, the real PostgreSQL parser, the PromQL parser), plus what only a pack can
+get wrong: destructive commands without a warning, unscoped kubectl/aws commands, names from the
+description ignored, alert queries in the wrong monitoring language. A new pack file is picked up
+with no change here.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from typing import Any
+
+import pglast
+import promql_parser
+import pytest
+from pydantic import BaseModel
+
+from agent.answers import Answers, from_mapping
+from agent.checks.placeholders import find_placeholders
+from agent.checks.shell import syntax_errors
+from agent.knowledge.base import Context, Contribution, Facts, Pack
+from agent.knowledge.packs import all_packs, detect_packs
+from agent.rule import load_rule
+from agent.runbook import Appendix, Command, Link, iter_commands
+
+ENVS = ("kubernetes", "docker", "vm", "serverless", "baremetal")
+STACKS = ("prometheus", "datadog", "cloudwatch", "newrelic", "custom")
+PACKS = all_packs()
+PACK_IDS = [p.name for p in PACKS]
+
+# Descriptions no technology pack should claim.
+NEUTRAL = [
+    "A Go HTTP API that renders PDF invoices from templates; stateless, behind a load balancer.",
+    "Internal Slack bot written in Python that posts the lunch menu every morning.",
+    "A static marketing website built with Hugo and served from a CDN.",
+]
+
+# Commands that destroy data, drop work, cut capacity or switch primaries: each needs a warning.
+DANGER = re.compile(
+    r"FLUSHALL|FLUSHDB|\bDROP\s+(TABLE|DATABASE|INDEX|SCHEMA)|pg_drop_replication_slot|\bTRUNCATE\b"
+    r"|pg_terminate_backend|\bdown\b[^\n]*\s-v\b|--reset-offsets[^\n]*--execute|\bpurge\b|purge-queue"
+    r"|delete-queue|rm\s+-rf|s3\s+rm\b|\brb\b[^\n]*--force|rollout undo|helm\s+rollback|helm\s+uninstall"
+    r"|argocd\s+app\s+(rollback|delete)|failover|stepDown|pg_promote|promote-read-replica"
+    r"|delete-table|delete-item|systemctl\s+stop|--replicas=0|--desired-count\s+0"
+    r"|reserved-concurrent-executions\s+0|start-message-move-task|kafka-topics[^\n]*--delete"
+    r"|kafka-consumer-groups[^\n]*--delete|-X\s*DELETE|_cluster/reroute|volume\s+rm|system\s+prune"
+    r"|DEBUG\s+SLEEP|SHUTDOWN|\bkill\s+-9\b|docker\s+rm\b|dropDatabase|\.drop\(\)|deleteMany"
+    r"|delete_queue|KILL\s+\d|KILL\s+\$|update-event-source-mapping[^\n]*--no-enabled",
+    re.IGNORECASE,
+)
+_PSQL_C = re.compile(r"psql\b[^\n]*?-c \"([^\"]*)\"")
+_SHELL_VAR = re.compile(r"\$\{?([A-Za-z_]\w*)\}?")
+
+
+@cache
+def _rule() -> Any:
+    return load_rule()
+
+
+def answers(env: str, stack: str) -> Answers:
+    return from_mapping(_rule(), {"type": "api", "env": env, "criticality": "critical",
+                                  "monitoring": stack, "oncall": "24x7"}, "test")
+
+
+def facts(description: str, names: dict[str, str] | None = None) -> Facts:
+    return Facts(service="orders-api", display_name="Orders API", description=description,
+                 namespace="shop", region="eu-west-1", names=names or {})
+
+
+def examples(pack: Pack) -> tuple[str, ...]:
+    found = tuple(getattr(pack, "examples", ()))
+    assert found, f"pack {pack.name} has no example descriptions (set `examples`)"
+    return found
+
+
+def contributions(pack: Pack) -> list[tuple[str, Contribution]]:
+    out = []
+    for description in examples(pack):
+        for env in ENVS:
+            for stack in STACKS:
+                ctx = Context(answers(env, stack), facts(description))
+                out.append((f"{env}/{stack}/{description[:30]}", pack.contribute(ctx)))
+    return out
+
+
+def commands(part: Contribution) -> list[Command]:
+    found: list[Command] = []
+    for name in part.__dataclass_fields__:
+        for item in getattr(part, name):
+            if isinstance(item, BaseModel):
+                found.extend(iter_commands(item))
+    return found
+
+
+@pytest.fixture(scope="module", params=PACKS, ids=PACK_IDS)
+def built(request: pytest.FixtureRequest) -> tuple[Pack, list[tuple[str, Contribution]]]:
+    return request.param, contributions(request.param)
+
+
+def test_there_are_packs_with_unique_names() -> None:
+    assert len(PACKS) >= 18
+    assert len({p.name for p in PACKS}) == len(PACKS)
+    for pack in PACKS:
+        assert pack.summary.strip() and len(pack.summary) < 160, pack.name
+
+
+def test_every_part_validates(built: tuple[Pack, list[tuple[str, Contribution]]]) -> None:
+    pack, parts = built
+    for where, part in parts:
+        for name in part.__dataclass_fields__:
+            for item in getattr(part, name):
+                if isinstance(item, BaseModel):  # rebuild from data: every validator runs again
+                    type(item).model_validate(item.model_dump())
+                else:
+                    assert item and all(str(x).strip() for x in (item if isinstance(item, tuple) else [item])), (
+                        f"{pack.name} {where}: empty {name}")
+        assert part.issues or part.alerts or part.cheatsheet, f"{pack.name} {where}: contributes nothing"
+        for issue in part.issues:
+            assert re.search(r"\d", issue.verify), f"{pack.name}: verify needs a pass condition: {issue.title}"
+            assert re.search(r"\d+\s*(s|sec|second|min|minute|hour)", issue.verify), (
+                f"{pack.name}: verify needs a time window: {issue.title}")
+            if issue.alert is not None:
+                assert issue.alert in {a.name for a in part.alerts}, f"{pack.name}: unknown alert {issue.alert}"
+        for alert in part.alerts:
+            assert re.search(r"\d+\s*(s|sec|min|minute|minutes|h|hour)\b", alert.condition), (
+                f"{pack.name}: alert condition needs a duration: {alert.condition}")
+        # The real section validator (bash -n and placeholders) over everything the pack emits.
+        all_commands = commands(part)
+        if all_commands:
+            Appendix(cheatsheet=all_commands, related_docs=[Link(title="t", location="l")])
+
+
+def test_commands_parse(built: tuple[Pack, list[tuple[str, Contribution]]]) -> None:
+    pack, parts = built
+    seen: dict[tuple[str, str], Command] = {}
+    for _, part in parts:
+        for command in commands(part):
+            seen.setdefault((command.language, command.code), command)
+    problems: list[str] = []
+    bash = [c.code for c in seen.values() if c.language == "bash"]
+    for index, message in syntax_errors(bash).items():
+        problems.append(f"bash -n: {message}: {bash[index]}")
+    for command in seen.values():
+        code = command.code
+        problems += [f"placeholder {p}: {code}" for p in find_placeholders(code)]
+        statements: list[str] = []
+        if command.language == "sql":
+            statements.append(code)
+        if command.language == "bash":
+            statements += _PSQL_C.findall(code)
+        for statement in statements:
+            try:
+                pglast.parse_sql(_SHELL_VAR.sub(lambda m: "var_" + m.group(1), statement))
+            except pglast.parser.ParseError as exc:
+                problems.append(f"SQL does not parse ({exc}): {statement}")
+        if command.language == "promql":
+            try:
+                promql_parser.parse(code)
+            except ValueError as exc:
+                problems.append(f"PromQL does not parse ({exc}): {code}")
+        if command.language == "nrql":
+            if not re.match(r"(SELECT|FROM)\b", code) or "SINCE" not in code:
+                problems.append(f"NRQL needs SELECT/FROM and SINCE: {code}")
+        if command.language == "datadog" and not re.match(r"\w+\(last_\d+[mh]\):", code):
+            problems.append(f"Datadog monitor query needs an evaluation window like avg(last_5m): {code}")
+        if DANGER.search(code) and not command.warning:
+            problems.append(f"destructive command without a warning: {code}")
+        if command.warning is not None and len(command.warning) < 40:
+            problems.append(f"warning too short to carry blast radius and an alternative: {command.warning}")
+    assert not problems, f"{pack.name}:\n" + "\n".join(problems)
+
+
+def test_commands_are_scoped(built: tuple[Pack, list[tuple[str, Contribution]]]) -> None:
+    pack, parts = built
+    problems = []
+    for where, part in parts:
+        for command in commands(part):
+            if command.language != "bash":
+                continue
+            for line in command.code.replace("\\\n", " ").splitlines():
+                line = line.split("#", 1)[0] if line.lstrip().startswith("#") else line
+                if re.search(r"(^|[|;&(]\s*)kubectl\s+(?!config|version)", line) and not re.search(
+                        r"\s(-n|--namespace)[\s=]|\s(-A|--all-namespaces)\b", line):
+                    problems.append(f"{where}: kubectl without a namespace: {line}")
+                if re.search(r"(^|[|;&(]\s*)aws\s+\w", line) and "--region" not in line:
+                    problems.append(f"{where}: aws without --region: {line}")
+    assert not problems, f"{pack.name}:\n" + "\n".join(problems[:20])
+
+
+def test_alert_queries_speak_the_monitoring_stack(built: tuple[Pack, list[tuple[str, Contribution]]]) -> None:
+    pack, parts = built
+    wanted = {"prometheus": "promql", "datadog": "datadog"}
+    for where, part in parts:
+        stack = where.split("/")[1]
+        languages = {a.query.language for a in part.alerts}
+        if part.alerts and stack in wanted:
+            assert wanted[stack] in languages, f"{pack.name} {where}: no {wanted[stack]} alert query"
+        if stack == "custom":
+            assert languages <= {"bash"}, f"{pack.name} {where}: custom monitoring needs bash probes"
+
+
+def test_names_from_the_description_are_used() -> None:
+    import agent.knowledge.packs as packs_module
+
+    keys = re.findall(r"\b[a-z]+\.[a-z_]+\b", packs_module.__doc__ or "")
+    names = {key: "zz" + re.sub(r"[^a-z]", "", key) for key in keys}
+    for pack in PACKS:
+        ctx = Context(answers("kubernetes", "prometheus"), facts(examples(pack)[0], names))
+        text = " ".join(c.code for c in commands(pack.contribute(ctx)))
+        assert "zz" in text, f"{pack.name} ignores facts.names"
+
+
+@pytest.mark.parametrize("pack", PACKS, ids=PACK_IDS)
+def test_detection(pack: Pack) -> None:
+    for description in examples(pack):
+        ctx = Context(answers("kubernetes", "prometheus"), facts(description))
+        reason = pack.detect(ctx)
+        assert reason and len(reason) > 10, f"{pack.name} does not detect its own example {description!r}"
+        assert pack in [p for p, _ in detect_packs(ctx)]
+    for description in [*NEUTRAL, *getattr(pack, "negatives", ())]:
+        ctx = Context(answers("kubernetes", "prometheus"), facts(description))
+        assert pack.detect(ctx) is None, f"{pack.name} claims {description!r}"
+
+
+def test_detect_packs_is_stable_and_explains() -> None:
+    description = ("Orders API on EKS: PostgreSQL behind PgBouncer, Redis cache, publishes to Kafka; "
+                   "deployed with Helm through Argo CD")
+    ctx = Context(answers("kubernetes", "prometheus"), facts(description))
+    found = detect_packs(ctx)
+    names = [p.name for p, _ in found]
+    assert names == [p.name for p, _ in detect_packs(ctx)]
+    for expected in ("postgresql", "pgbouncer", "redis", "kafka", "helm", "argocd"):
+        assert expected in names
+    assert dict((p.name, r) for p, r in found)["pgbouncer"] == "description mentions 'PgBouncer'"
+    assert names.index("postgresql") < names.index("kafka") < names.index("argocd")
