@@ -1,0 +1,559 @@
+"""What the provider clients share: sections in parallel, the repair loop, retries, usage, raw output.
+
+A runbook is written one section per call, all sections at once (each with its own small schema),
+then assembled and validated as a whole. Header, assumptions and revision history come from the
+offline engine, which also supplies each section's proven material the model tailors.
+
+Failures are handled in layers, never twice:
+- the SDK retries 408/409/429/5xx/529 and connection errors before a response starts;
+- tenacity retries what the SDK cannot: a stream that breaks after it started (`StreamBroken`);
+- truncated output raises the token limit and asks again (it is never "repaired");
+- output that fails validation goes back to the model with the exact errors (`max_repair_rounds`);
+- refusals and other 4xx fail at once.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+import threading
+from abc import abstractmethod
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from pathlib import Path
+from typing import Any, ClassVar, Literal, get_args
+
+from pydantic import BaseModel, ValidationError
+
+from agent.answers import Answer, Answers, infer, parse_answer
+from agent.errors import AgentError, ModelError, UsageError
+from agent.models.base import GenerationRequest, GenerationResult, Model, Progress, Usage
+from agent.models.llm_errors import MissingKeyError, OutputTruncated, ProviderError, RepairFailed
+from agent.prompts import render
+from agent.rule import Rule
+from agent.runbook import SECTIONS, Language, Runbook, Strict, Text
+
+# The rule's heading for each generated section (a custom rule may word them differently).
+HEADINGS: dict[str, str] = {
+    "service_overview": "Service Overview",
+    "architecture": "Architecture",
+    "dependencies": "Dependencies",
+    "deployment": "Deployment",
+    "monitoring": "Monitoring & Alerts",
+    "troubleshooting": "Troubleshooting",
+    "emergency": "Emergency Procedures",
+    "maintenance": "Maintenance",
+    "disaster_recovery": "Disaster Recovery",
+    "contacts": "Contacts",
+    "appendix": "Appendix",
+}
+WHOLE = "runbook"  # the task name of the one-call strategy
+
+
+class InferredAnswer(Strict):
+    key: Text
+    letters: Text  # "B", or "F: A, C" style for several
+    reason: Text
+
+
+class InferredAnswers(Strict):
+    answers: list[InferredAnswer]
+
+
+class RevisionPlan(Strict):
+    sections: list[Text]
+    summary: Text
+
+
+@dataclass
+class Reply:
+    """One answer of the provider: raw text (JSON) and why it stopped."""
+
+    text: str
+    stop: Literal["ok", "truncated", "refused"]
+    refusal: str = ""
+    call_id: str = ""  # Anthropic's tool_use id, echoed in the repair turn
+
+
+@dataclass
+class Task:
+    """One structured call: a schema, the prompts, and what failed before (for repairs)."""
+
+    name: str
+    schema: type[BaseModel]
+    system: str
+    prompt: str
+    max_tokens: int
+    check: Callable[[Any], list[str]] | None = None  # semantic checks beyond the schema
+    history: list[tuple[Reply, list[str]]] = field(default_factory=list)
+    cancel: threading.Event = field(default_factory=threading.Event)
+
+
+@dataclass
+class TaskStats:
+    repair_rounds: int = 0
+    truncations: int = 0
+    stream_retries: int = 0
+
+
+class StreamBroken(Exception):
+    """A stream failed after it had started: the SDK will not retry it, tenacity does."""
+
+    def __init__(self, cause: BaseException) -> None:
+        super().__init__(str(cause))
+        self.cause = cause
+
+
+class Cancelled(Exception):
+    """Another section failed; this one stops reading."""
+
+
+class Meter:
+    """Usage summed from several threads."""
+
+    def __init__(self) -> None:
+        self.usage = Usage()
+        self._lock = threading.Lock()
+
+    def add(self, **counts: int | None) -> None:
+        with self._lock:
+            for key, value in counts.items():
+                setattr(self.usage, key, getattr(self.usage, key) + (value or 0))
+
+
+_OPTION_TYPES: dict[str, tuple[type, ...]] = {
+    "base_url": (str,), "api_key": (str,), "max_repair_rounds": (int,), "max_tokens": (int,),
+    "max_tokens_limit": (int,), "concurrency": (int,), "stream": (bool,), "timeout": (int, float),
+    "max_retries": (int,), "stream_retries": (int,), "stream_retry_wait": (int, float),
+    "retry_deadline": (int, float), "raw_output_dir": (str, os.PathLike), "strategy": (str,),
+    "json_mode": (str,),
+}
+
+
+class LLMModel(Model):
+    """A model reached over a provider SDK. Subclasses implement `_call` (one request, one reply).
+
+    Options (keyword arguments of `get_model`; None means "the default"):
+      base_url            provider endpoint (default: SDK default / ANTHROPIC_BASE_URL / OPENAI_BASE_URL)
+      api_key             overrides the key variable (ANTHROPIC_API_KEY / OPENAI_API_KEY)
+      max_repair_rounds   rounds a failing section gets its errors back (default 2)
+      max_tokens          output limit per section call (default 8192); doubled on truncation…
+      max_tokens_limit    …up to this (default 32768)
+      concurrency         sections in flight at once (default 11: all)
+      stream              stream responses (default True; forced where the provider requires it)
+      timeout             seconds per request (default 600)
+      max_retries         the SDK's own retries (default 2)
+      stream_retries      attempts for a stream that breaks mid-way (default 3)…
+      stream_retry_wait   …first backoff in seconds, doubling (default 1.0)…
+      retry_deadline      …and the total seconds they may take (default 300)
+      raw_output_dir      where the raw output of a section that could not be repaired is saved
+                          (default: <tmp>/runbook-agent-raw)
+      strategy            "sections" (default, concurrent) or "whole" (one call for the runbook)
+      json_mode           OpenAI only: "auto" (default), "schema" (strict json_schema) or "object"
+    """
+
+    key_env: ClassVar[str] = ""
+    base_url_env: ClassVar[str] = ""
+    default_base_host: ClassVar[str] = ""
+
+    def __init__(self, model_name: str | None = None, **options: object) -> None:
+        unknown = sorted(k for k, v in options.items() if k not in _OPTION_TYPES and v is not None)
+        if unknown:
+            raise UsageError(f"{self.provider} models take no option {', '.join(unknown)}",
+                             hint="known options: " + ", ".join(sorted(_OPTION_TYPES)))
+        for key, value in options.items():
+            types = _OPTION_TYPES.get(key)
+            if value is not None and types and (not isinstance(value, types) or
+                                                (bool not in types and isinstance(value, bool))):
+                raise UsageError(f"option {key}={value!r} has the wrong type")
+        super().__init__(model_name, **options)
+        opt = {k: v for k, v in options.items() if v is not None}
+        self.base_url: str | None = str(opt["base_url"]) if "base_url" in opt else os.environ.get(
+            self.base_url_env) or None
+        self.max_repair_rounds = int(opt.get("max_repair_rounds", 2))  # type: ignore[call-overload]
+        self.max_tokens = int(opt.get("max_tokens", 8192))  # type: ignore[call-overload]
+        self.max_tokens_limit = max(self.max_tokens, int(opt.get("max_tokens_limit", 32768)))  # type: ignore[call-overload]
+        self.concurrency = max(1, int(opt.get("concurrency", len(HEADINGS))))  # type: ignore[call-overload]
+        self.stream = bool(opt.get("stream", True))
+        self.timeout = float(opt.get("timeout", 600.0))  # type: ignore[arg-type]
+        self.max_retries = int(opt.get("max_retries", 2))  # type: ignore[call-overload]
+        self.stream_retries = max(1, int(opt.get("stream_retries", 3)))  # type: ignore[call-overload]
+        self.stream_retry_wait = float(opt.get("stream_retry_wait", 1.0))  # type: ignore[arg-type]
+        self.retry_deadline = float(opt.get("retry_deadline", 300.0))  # type: ignore[arg-type]
+        raw = opt.get("raw_output_dir")
+        self.raw_output_dir = Path(raw) if raw is not None else Path(tempfile.gettempdir()) / "runbook-agent-raw"  # type: ignore[arg-type]
+        self.strategy = str(opt.get("strategy", "sections"))
+        if self.strategy not in ("sections", "whole"):
+            raise UsageError(f"strategy must be 'sections' or 'whole', got {self.strategy!r}")
+        if self.max_repair_rounds < 0 or self.max_tokens < 1:
+            raise UsageError("max_repair_rounds must be >= 0 and max_tokens >= 1")
+        self.api_key = self._resolve_key(opt.get("api_key"))
+        self.stats: dict[str, TaskStats] = {}  # per task of the last operation (bench, --verbose)
+        self._meter = Meter()
+        self._client_lock = threading.Lock()
+        self._client_obj: Any = None
+
+    # --- provider hooks -----------------------------------------------------------------------
+
+    @abstractmethod
+    def _call(self, task: Task, meter: Meter) -> Reply:
+        """One request (the SDK retries transport errors inside); raise `StreamBroken` mid-stream."""
+
+    @abstractmethod
+    def _make_client(self) -> Any:
+        """The SDK client; the SDK is imported here and nowhere at module level."""
+
+    @abstractmethod
+    def _reply_hint(self, task_name: str) -> str:
+        """How the prompt tells the model to answer (a tool call or a JSON object)."""
+
+    # --- plumbing ------------------------------------------------------------------------------
+
+    def _resolve_key(self, given: object) -> str:
+        key = str(given) if given else os.environ.get(self.key_env, "")
+        if key:
+            return key
+        if self.base_url and self.default_base_host not in self.base_url:
+            return "not-needed"  # local OpenAI-compatible servers take any key
+        raise MissingKeyError(self.key_env, self.provider)
+
+    def _client(self) -> Any:
+        with self._client_lock:
+            if self._client_obj is None:
+                self._client_obj = self._make_client()
+            return self._client_obj
+
+    def _count_request(self, request: object) -> None:
+        # an httpx event hook: every attempt the SDK makes, its own retries included
+        self._meter.add(requests=1)
+
+    def _translate(self, exc: BaseException) -> AgentError | None:
+        """SDK errors → one clear line. Both SDKs share these class names and attributes."""
+        kind = type(exc).__name__
+        status = getattr(exc, "status_code", None)
+        where = self.base_url or "the API"
+        body = getattr(exc, "body", None)
+        detail = ""
+        if isinstance(body, Mapping):
+            err = body.get("error", body)
+            if isinstance(err, Mapping):
+                detail = str(err.get("message") or err.get("type") or "")
+        detail = re.sub(r"\s+", " ", detail or str(getattr(exc, "message", "")))[:240]
+        if kind in ("APIConnectionError", "APITimeoutError"):
+            what = "timed out" if kind == "APITimeoutError" else "could not connect"
+            return ProviderError(f"{self.name}: {what} to {where} (after {self.max_retries} SDK retries)",
+                                 hint="check the network or --base-url")
+        if status is None or not isinstance(status, int):
+            return None
+        if status == 401:
+            return ProviderError(f"{self.name}: the API rejected the key in {self.key_env} (401)",
+                                 status=status, hint=f"check {self.key_env}, or use --model offline")
+        if status == 403:
+            return ProviderError(f"{self.name}: permission denied (403): {detail}", status=status)
+        if status == 404:
+            return ProviderError(f"{self.name}: not found (404): {detail}", status=status,
+                                 hint="check the model name and --base-url; see 'agent models'")
+        if status in (408, 409, 429) or status >= 500:
+            return ProviderError(f"{self.name}: still failing after {self.max_retries} retries "
+                                 f"({status}): {detail}", status=status, hint="try again later")
+        return ProviderError(f"{self.name}: request rejected ({status}): {detail}", status=status)
+
+    def _call_retrying(self, task: Task, meter: Meter, stats: TaskStats) -> Reply:
+        from tenacity import (
+            Retrying,
+            retry_if_exception_type,
+            stop_after_attempt,
+            stop_after_delay,
+            wait_exponential,
+            wait_none,
+        )
+
+        def before_sleep(_: object) -> None:
+            stats.stream_retries += 1
+
+        wait = wait_exponential(multiplier=self.stream_retry_wait, max=30) if self.stream_retry_wait > 0 \
+            else wait_none()
+        retrying = Retrying(
+            retry=retry_if_exception_type(StreamBroken),
+            stop=stop_after_attempt(self.stream_retries) | stop_after_delay(self.retry_deadline),
+            wait=wait, reraise=True, before_sleep=before_sleep,
+        )
+        try:
+            return retrying(self._call, task, meter)
+        except StreamBroken as exc:
+            translated = self._translate(exc.cause)
+            detail = translated.message if translated else str(exc.cause)[:240]
+            raise ProviderError(f"{self.name}: the stream for {task.name!r} broke {stats.stream_retries + 1} "
+                                f"time(s): {detail}", hint="try again later") from None
+        except (AgentError, Cancelled):
+            raise
+        except Exception as exc:
+            translated = self._translate(exc)
+            if translated is None:
+                raise
+            raise translated from None
+
+    @staticmethod
+    def _validate(task: Task, text: str) -> tuple[BaseModel | None, list[str]]:
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            return None, [f"output is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"]
+        try:
+            value = task.schema.model_validate(data)
+        except ValidationError as exc:
+            return None, [_format_error(e) for e in exc.errors(include_url=False)]
+        problems = task.check(value) if task.check else []
+        return (None, problems) if problems else (value, [])
+
+    def _structured(self, task: Task, meter: Meter) -> BaseModel:
+        """Call, then: truncated → raise the limit; invalid → repair; valid → done."""
+        stats = self.stats.setdefault(task.name, TaskStats())
+        while True:
+            if task.cancel.is_set():
+                raise Cancelled()
+            reply = self._call_retrying(task, meter, stats)
+            if reply.stop == "refused":
+                from agent.models.llm_errors import ModelRefused
+
+                said = re.sub(r"\s+", " ", reply.refusal)[:200] or "no reason given"
+                raise ModelRefused(f"{self.name} declined to write {task.name!r}: {said}",
+                                   hint="reword the description, or use --model offline")
+            if reply.stop == "truncated":
+                if task.max_tokens >= self.max_tokens_limit:
+                    raise OutputTruncated(task.name, task.max_tokens)
+                task.max_tokens = min(self.max_tokens_limit, task.max_tokens * 2)
+                stats.truncations += 1
+                continue
+            value, errors = self._validate(task, reply.text)
+            if value is not None:
+                return value
+            if stats.repair_rounds >= self.max_repair_rounds:
+                task.history.append((reply, errors))
+                raise RepairFailed(task.name, errors, stats.repair_rounds, self._save_raw(task))
+            task.history.append((reply, errors))
+            stats.repair_rounds += 1
+
+    def _save_raw(self, task: Task) -> Path | None:
+        record = {
+            "model": self.name, "section": task.name,
+            "attempts": [{"output": reply.text, "errors": errors} for reply, errors in task.history],
+        }
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        try:
+            self.raw_output_dir.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self.raw_output_dir, suffix=".tmp")
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                json.dump(record, handle, indent=2)
+            path = self.raw_output_dir / f"{stamp}-{task.name}.json"
+            os.replace(tmp, path)
+            return path
+        except OSError:
+            return None
+
+    def _run(self, tasks: Mapping[str, Task], progress: Progress | None) -> dict[str, BaseModel]:
+        """All tasks concurrently; the first failure cancels the rest and is raised."""
+        done: dict[str, BaseModel] = {}
+        cancel = threading.Event()
+        for task in tasks.values():
+            task.cancel = cancel
+        total = len(tasks)
+        with ThreadPoolExecutor(max_workers=min(self.concurrency, total) or 1,
+                                thread_name_prefix="section") as pool:
+            futures: dict[Future[BaseModel], str] = {
+                pool.submit(self._structured, task, self._meter): name for name, task in tasks.items()
+            }
+            pending = set(futures)
+            error: BaseException | None = None
+            while pending:
+                finished, pending = wait(pending, return_when=FIRST_EXCEPTION)
+                for future in sorted(finished, key=lambda f: list(tasks).index(futures[f])):
+                    exc = future.exception()
+                    if exc is not None and not isinstance(exc, Cancelled):
+                        if error is None:
+                            error = exc
+                            cancel.set()
+                            for other in pending:
+                                other.cancel()
+                    elif exc is None:
+                        done[futures[future]] = future.result()
+                        if progress is not None and error is None:
+                            progress(futures[future], len(done), total)
+                pending = {f for f in pending if not f.cancelled()}
+        if error is not None:
+            raise error
+        return done
+
+    def _begin(self) -> Meter:
+        self.stats = {}
+        self._meter = Meter()
+        return self._meter
+
+    # --- prompts -------------------------------------------------------------------------------
+
+    def _system(self, request: GenerationRequest, service_name: str) -> str:
+        answers = [
+            {"question": a.question, "shown": a.display(), "assumed": a.assumed, "reason": a.reason}
+            for a in request.answers.items.values()
+        ]
+        return render(
+            "system",
+            instructions=request.rule.instructions,
+            languages=", ".join(get_args(Language)),
+            description=request.description.strip(),
+            answers=answers,
+            assumed=any(a["assumed"] for a in answers),
+            service_name=service_name,
+        )
+
+    # --- the Model interface -------------------------------------------------------------------
+
+    def generate(self, request: GenerationRequest, progress: Progress | None = None) -> GenerationResult:
+        from agent.models.registry import get_model
+
+        meter = self._begin()
+        proven = get_model("offline").generate(request).runbook
+        system = self._system(request, proven.header.service_name)
+        if self.strategy == "whole":
+            task = Task(WHOLE, Runbook, system, render(
+                "whole", material=proven.model_dump_json(indent=1), reply=self._reply_hint(WHOLE)),
+                self.max_tokens_limit)
+            value = self._run({WHOLE: task}, progress)[WHOLE]
+            assert isinstance(value, Runbook)
+            runbook = self._assemble(proven, value.model_dump(), list(SECTIONS))
+        else:
+            tasks = {
+                name: Task(name, schema, system, render(
+                    "section", section=name, heading=HEADINGS.get(name, name),
+                    template=rule_template(request.rule, HEADINGS.get(name, name)),
+                    material=getattr(proven, name).model_dump_json(indent=1),
+                    reply=self._reply_hint(name)), self.max_tokens)
+                for name, schema in SECTIONS.items()
+            }
+            sections = self._run(tasks, progress)
+            runbook = self._assemble(proven, {k: v.model_dump() for k, v in sections.items()}, list(sections))
+        notes = [f"{name}: {s.repair_rounds} repair round(s), {s.truncations} truncation(s), "
+                 f"{s.stream_retries} stream retr(ies)" for name, s in self.stats.items()
+                 if s.repair_rounds or s.truncations or s.stream_retries]
+        return GenerationResult(runbook, replace(meter.usage), notes)
+
+    def _assemble(self, base: Runbook, sections: Mapping[str, Any], names: Iterable[str]) -> Runbook:
+        data = base.model_dump()
+        for name in names:
+            data[name] = sections[name]
+        try:
+            return Runbook.model_validate(data)
+        except ValidationError as exc:
+            errors = [_format_error(e) for e in exc.errors(include_url=False)]
+            raise ModelError(f"{self.name}: the assembled runbook is invalid: {'; '.join(errors[:3])}") from None
+
+    def infer_answers(self, rule: Rule, description: str, known: Answers, keys: Iterable[str]) -> Answers:
+        questions = [q for key in keys if (q := rule.question(key)) is not None]
+        if not questions:
+            return Answers()
+        meter = self._begin()
+        guesses = infer(rule, description, known, [q.key for q in questions])
+        request = GenerationRequest(rule, description, known, datetime.now())
+        wanted = {q.key for q in questions}
+        parsed: dict[str, Answer] = {}
+
+        def check(value: InferredAnswers) -> list[str]:
+            errors: list[str] = []
+            tried: set[str] = set()
+            parsed.clear()
+            for item in value.answers:
+                question = rule.question(item.key)
+                if question is None or item.key not in wanted:
+                    errors.append(f"answers: {item.key!r} is not one of the keys asked ({', '.join(sorted(wanted))})")
+                    continue
+                tried.add(item.key)
+                try:
+                    answer = parse_answer(question, item.letters)
+                except UsageError as exc:
+                    errors.append(f"answers.{item.key}: {exc}")
+                    continue
+                parsed[item.key] = replace(answer, assumed=True, reason=f"inferred by {self.name}: {item.reason}")
+            errors += [f"answers: no answer for {key!r}" for key in sorted(wanted - tried)]
+            return errors
+
+        task = Task("answers", InferredAnswers, self._system(request, "(not named yet)"), render(
+            "infer_answers", questions=questions, reply=self._reply_hint("answers"),
+            guesses=[{"key": a.key, "letter": ", ".join(a.letters), "reason": a.reason}
+                     for a in guesses.items.values()]), 2048, check=check)
+        self._run({"answers": task}, None)
+        self.last_usage = replace(meter.usage)
+        return Answers(dict(parsed))
+
+    def revise(self, runbook: Runbook, change: str, request: GenerationRequest) -> GenerationResult:
+        if not change.strip():
+            raise UsageError("the change request is empty", hint="say what to change, e.g. 'add a Redis check'")
+        meter = self._begin()
+        names = list(SECTIONS)
+        system = self._system(request, runbook.header.service_name)
+
+        def check(plan: RevisionPlan) -> list[str]:
+            bad = [s for s in plan.sections if s not in SECTIONS]
+            errors = [f"sections: {s!r} is not a section; use {', '.join(names)}" for s in bad]
+            return errors + (["sections: name at least one section"] if not plan.sections else [])
+
+        plan_task = Task("revision_plan", RevisionPlan, system, render(
+            "revise_plan", change=change.strip(), sections=names, runbook=runbook.model_dump_json(indent=1),
+            reply=self._reply_hint("revision_plan")), 1024, check=check)
+        plan = self._run({"revision_plan": plan_task}, None)["revision_plan"]
+        assert isinstance(plan, RevisionPlan)
+        chosen = list(dict.fromkeys(plan.sections))
+        tasks = {
+            name: Task(name, SECTIONS[name], system, render(
+                "revise_section", section=name, heading=HEADINGS.get(name, name), change=change.strip(),
+                material=getattr(runbook, name).model_dump_json(indent=1), reply=self._reply_hint(name)),
+                self.max_tokens)
+            for name in chosen
+        }
+        sections = self._run(tasks, None)
+        revised = self._assemble(runbook, {k: v.model_dump() for k, v in sections.items()}, chosen)
+        version = bump_version(runbook.header.version)
+        header = revised.header.model_copy(update={
+            "version": version, "last_updated": request.now.strftime("%Y-%m-%d %H:%M")})
+        history = [*revised.revision_history, revised.revision_history[-1].model_copy(update={
+            "version": version, "date": request.now.strftime("%Y-%m-%d"),
+            "changes": plan.summary, "author": request.authors[0] if request.authors else self.name})]
+        final = Runbook.model_validate({**revised.model_dump(), "header": header.model_dump(),
+                                        "revision_history": [r.model_dump() for r in history]})
+        return GenerationResult(final, replace(meter.usage), [f"revised: {', '.join(chosen)}"])
+
+
+def _format_error(error: Mapping[str, Any]) -> str:
+    loc = ".".join(str(p) for p in error.get("loc", ())) or "(root)"
+    message = str(error.get("msg", "invalid")).removeprefix("Value error, ")
+    return f"{loc}: {message}"
+
+
+def bump_version(version: str) -> str:
+    """'1.0' → '1.1', '2' → '2.1', 'v1.9' → 'v1.10'."""
+    match = re.search(r"(\d+)(?!.*\d)", version)
+    if match is None or "." not in version:
+        return f"{version}.1"
+    return version[: match.start()] + str(int(match.group(1)) + 1) + version[match.end():]
+
+
+def rule_template(rule: Rule, heading: str) -> str:
+    """The rule's template text under `## heading` inside its runbook structure, or ''."""
+    lines = rule.text.splitlines()
+    start = next((i for i, line in enumerate(lines) if line.startswith("# Runbook")), None)
+    if start is None:
+        return ""
+    out: list[str] = []
+    inside = False
+    for line in lines[start + 1:]:
+        if line.startswith("## "):
+            if inside:
+                break
+            inside = line[3:].strip().lower() == heading.lower()
+            continue
+        if inside:
+            out.append(line)
+    return "\n".join(out).strip()

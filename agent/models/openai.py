@@ -1,0 +1,154 @@
+"""OpenAI and OpenAI-compatible servers (Ollama, vLLM, llama.cpp, LM Studio) through the openai SDK.
+
+`openai:<model>`; the key comes from OPENAI_API_KEY, the endpoint from --base-url or OPENAI_BASE_URL
+(a local server needs no key). Output is a strict `json_schema` response format; a compatible server
+that rejects it is asked for `json_object` with the schema in the prompt instead (`json_mode`).
+The SDK is imported only when a request is made.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from typing import Any
+
+from agent.errors import UsageError
+from agent.models.llm import Cancelled, LLMModel, Meter, Reply, StreamBroken, Task
+from agent.prompts import render
+
+# Statuses a compatible server answers when it does not support `json_schema` response formats.
+_SCHEMA_UNSUPPORTED = {400, 404, 422, 500, 501}
+
+
+class OpenAIModel(LLMModel):
+    provider = "openai"
+    summary = ("OpenAI models (OPENAI_API_KEY), or any OpenAI-compatible server via --base-url / "
+               "OPENAI_BASE_URL (Ollama, vLLM, llama.cpp, LM Studio); e.g. openai:gpt-4.1")
+    key_env = "OPENAI_API_KEY"
+    base_url_env = "OPENAI_BASE_URL"
+    default_base_host = "api.openai.com"
+
+    def __init__(self, model_name: str | None = None, **options: object) -> None:
+        super().__init__(model_name, **options)
+        mode = str(options.get("json_mode") or "auto")
+        if mode not in ("auto", "schema", "object"):
+            raise UsageError(f"json_mode must be auto, schema or object, got {mode!r}")
+        self.json_mode = mode
+        self._object_mode = mode == "object"
+        self._mode_lock = threading.Lock()
+
+    @property
+    def official(self) -> bool:
+        return not self.base_url or self.default_base_host in self.base_url
+
+    def _make_client(self) -> Any:
+        import openai
+
+        http = openai.DefaultHttpxClient(event_hooks={"request": [self._count_request]})
+        return openai.OpenAI(api_key=self.api_key, base_url=self.base_url, max_retries=self.max_retries,
+                             timeout=self.timeout, http_client=http)
+
+    def _reply_hint(self, task_name: str) -> str:
+        return f"Reply with the complete `{task_name}` JSON object; nothing else."
+
+    def _params(self, task: Task, object_mode: bool) -> dict[str, Any]:
+        from openai.lib._pydantic import to_strict_json_schema
+
+        schema = to_strict_json_schema(task.schema)
+        system = task.system
+        if object_mode:
+            system += "\n" + render("json_object", schema=json.dumps(schema, separators=(",", ":")))
+        messages: list[dict[str, Any]] = [{"role": "system", "content": system},
+                                          {"role": "user", "content": task.prompt}]
+        for reply, errors in task.history:
+            messages.append({"role": "assistant", "content": reply.text or "(empty)"})
+            messages.append({"role": "user", "content": render(
+                "repair", section=task.name, errors=errors, reply=self._reply_hint(task.name))})
+        params: dict[str, Any] = {"model": self.model_name, "messages": messages}
+        if object_mode:
+            # llama.cpp and vLLM constrain output to `schema` when given; others ignore it
+            params["response_format"] = {"type": "json_object", "schema": schema}
+        else:
+            params["response_format"] = {"type": "json_schema",
+                                         "json_schema": {"name": task.name, "schema": schema, "strict": True}}
+        if self.official:
+            params["max_completion_tokens"] = task.max_tokens
+            # automatic caching keys on the prefix; a stable key per system prompt improves hits
+            params["prompt_cache_key"] = "runbook-" + hashlib.sha256(task.system.encode()).hexdigest()[:16]
+        else:
+            params["max_tokens"] = task.max_tokens  # what older compatible servers understand
+        return params
+
+    def _call(self, task: Task, meter: Meter) -> Reply:
+        import openai
+
+        object_mode = self._object_mode
+        try:
+            return self._request(task, meter, object_mode)
+        except openai.APIStatusError as exc:
+            fallback = (self.json_mode == "auto" and not object_mode and not self.official
+                        and exc.status_code in _SCHEMA_UNSUPPORTED)
+            if not fallback:
+                raise
+            with self._mode_lock:
+                self._object_mode = True
+            return self._request(task, meter, True)
+
+    def _request(self, task: Task, meter: Meter, object_mode: bool) -> Reply:
+        client = self._client()
+        params = self._params(task, object_mode)
+        if not self.stream:
+            completion = client.chat.completions.create(**params)
+            usage = completion.usage
+            if usage is not None:
+                self._add_usage(meter, usage)
+            choice = completion.choices[0]
+            message = choice.message
+            return _reply(choice.finish_reason, message.content or "", message.refusal or "")
+        return self._streamed(client, params, task, meter)
+
+    @staticmethod
+    def _add_usage(meter: Meter, usage: Any) -> None:
+        details = getattr(usage, "prompt_tokens_details", None)
+        cached = (getattr(details, "cached_tokens", 0) or 0) if details is not None else 0
+        # input_tokens counts uncached input, as Anthropic reports it
+        meter.add(input_tokens=(usage.prompt_tokens or 0) - cached, output_tokens=usage.completion_tokens,
+                  cache_read_tokens=cached)
+
+    def _streamed(self, client: Any, params: dict[str, Any], task: Task, meter: Meter) -> Reply:
+        import httpx2
+        import openai
+
+        stream = client.chat.completions.create(**params, stream=True, stream_options={"include_usage": True})
+        parts: list[str] = []
+        refusal: list[str] = []
+        finish: str | None = None
+        try:
+            with stream:
+                for chunk in stream:
+                    if task.cancel.is_set():
+                        raise Cancelled()
+                    if chunk.usage is not None:
+                        self._add_usage(meter, chunk.usage)
+                    for choice in chunk.choices:
+                        if choice.delta.content:
+                            parts.append(choice.delta.content)
+                        if getattr(choice.delta, "refusal", None):
+                            refusal.append(choice.delta.refusal)
+                        if choice.finish_reason:
+                            finish = choice.finish_reason
+        except openai.APIStatusError:
+            raise
+        except (openai.APIError, httpx2.TransportError) as exc:
+            # an error event or a dropped connection after the stream started: the SDK won't retry it
+            raise StreamBroken(exc) from exc
+        return _reply(finish, "".join(parts), "".join(refusal))
+
+
+def _reply(finish_reason: str | None, text: str, refusal: str) -> Reply:
+    if refusal or finish_reason == "content_filter":
+        return Reply(text, "refused", refusal=refusal or "finish_reason=content_filter")
+    if finish_reason == "length":
+        return Reply(text, "truncated")
+    return Reply(text, "ok")
