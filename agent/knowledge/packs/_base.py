@@ -42,6 +42,8 @@ class KeywordPack:
     order: int = 50
     examples: tuple[str, ...] = ()  # descriptions that must detect the pack (the test harness uses them)
     negatives: tuple[str, ...] = ()  # descriptions that must not
+    # Monitoring stacks with no metric for this technology: alerts fall back to a bash probe there.
+    no_native: frozenset[str] = frozenset()
 
     def detect(self, ctx: Context) -> str | None:
         word = mention(ctx, self.keywords)
@@ -105,7 +107,7 @@ class CloudWatchMetric:
     period: int = 300
 
     def command(self, ctx: Context) -> str:
-        dims = " ".join(f"Name={k},Value={q(v)}" for k, v in self.dimensions.items())
+        dims = " ".join(q(f"Name={k},Value={v}") for k, v in self.dimensions.items())
         return (
             f"aws cloudwatch get-metric-statistics --region {q(region(ctx))} \\\n"
             f"  --namespace {self.namespace} --metric-name {self.metric} \\\n"
@@ -251,6 +253,22 @@ def workload_logs(ctx: Context, workload: str, pattern: str) -> Command:
         code = f"journalctl -u {q(workload)} --since '30 min ago' --no-pager | {grep}"
     return cmd(f"Recent {workload} log lines matching {pattern!r}", code,
                "no lines, or the lines that name the failing resource")
+
+
+def exec_in(ctx: Context, workload: str, command: str) -> str:
+    """`command` run where the workload's code and configuration live."""
+    kind = platform(ctx)
+    if kind == "kubernetes":
+        return f"kubectl exec -n {q(namespace(ctx))} deploy/{q(workload)} -- {command}"
+    if kind == "compose":
+        return f"docker compose exec {q(workload)} {command}"
+    if kind == "ecs":
+        cluster, service = ecs_names(ctx, workload)
+        return (f"TASK=$(aws ecs list-tasks --region {q(region(ctx))} --cluster {q(cluster)} "
+                f"--service-name {q(service)} --query 'taskArns[0]' --output text)\n"
+                f"aws ecs execute-command --region {q(region(ctx))} --cluster {q(cluster)} --task \"$TASK\" "
+                f"--interactive --command {q(command)}")
+    return command
 
 
 def merge(*parts: Contribution) -> Contribution:

@@ -1,0 +1,102 @@
+"""pgBackRest: backup freshness, WAL archiving failures, point-in-time restore."""
+
+from __future__ import annotations
+
+from agent.knowledge.base import Context, Contribution
+from agent.knowledge.packs._base import KeywordPack, alert_query, cmd, q, snake
+from agent.runbook import Alert, Issue, KeyMetric, Procedure, Step
+
+
+class PgBackRestPack(KeywordPack):
+    name = "pgbackrest"
+    summary = "pgBackRest: stale backups, failing WAL archiving (disk fills), point-in-time restore with --delta"
+    keywords = ("pgbackrest",)
+    order = 13
+    examples = ("PostgreSQL backed up nightly with pgBackRest to S3, WAL archived continuously",)
+    negatives = ("PostgreSQL backed up with pg_dump",)
+    no_native = frozenset({"cloudwatch", "newrelic"})
+
+    def contribute(self, ctx: Context) -> Contribution:
+        f = ctx.facts
+        stanza = f.name("pgbackrest.stanza", snake(f.service))
+        br = f"sudo -u postgres pgbackrest --stanza={q(stanza)}"
+        info = cmd("Backups in the repository and the WAL range they cover", f"{br} info",
+                   "status ok, a full or diff backup from the last 24 hours, WAL archive min/max up to now")
+        check = cmd("Check archiving and repository end to end", f"{br} check",
+                    "'check command end: completed successfully' within a minute")
+
+        alerts = [
+            Alert(name="pgBackRest backup too old", condition="no completed backup for > 26 h (93600 s)",
+                  query=alert_query(
+                      ctx, probe=info,
+                      prometheus=f'min(pgbackrest_backup_since_last_completion_seconds{{stanza="{stanza}"}}) > 93600',
+                      expect="the last backup completed less than 26 hours ago"),
+                  severity="Warning", response="Follow 'pgBackRest: backups or WAL archiving failing'."),
+            Alert(name="PostgreSQL WAL archiving failing", condition="archive failures > 0 in 10 min",
+                  query=alert_query(
+                      ctx, probe=check,
+                      prometheus="increase(pg_stat_archiver_failed_count[10m]) > 0",
+                      datadog="sum(last_10m):sum:postgresql.archiver.failed_count{*}.as_count() > 0",
+                      expect="no failed archive attempts"),
+                  severity="Critical",
+                  response="Follow 'pgBackRest: backups or WAL archiving failing': WAL piles up in pg_wal "
+                           "until the disk is full and the primary stops."),
+        ]
+
+        issues = [Issue(
+            title="pgBackRest: backups or WAL archiving failing",
+            symptoms="pg_stat_archiver.failed_count rising; pg_wal directory growing; backup job errors.",
+            alert="PostgreSQL WAL archiving failing",
+            check=[check, info,
+                   cmd("Archiver status from PostgreSQL",
+                       "sudo -u postgres psql -X -c \"SELECT archived_count, failed_count, last_failed_wal, "
+                       "last_failed_time FROM pg_stat_archiver\"",
+                       "last_failed_time older than the last archived; else read the pgBackRest log"),
+                   cmd("Space used by pg_wal", "sudo du -sh /var/lib/postgresql/*/main/pg_wal",
+                       "a few GB at most; growing means archiving is stuck")],
+            fix=[Step(action="Fix the cause in the pgBackRest log (/var/log/pgbackrest): repository "
+                             "credentials or bucket policy, full repository disk, network.", command=None),
+                 Step(action="Take a fresh backup once archiving works again.",
+                      command=cmd("Differential backup now", f"{br} --type=diff backup",
+                                  "'backup command end: completed successfully'"))],
+            verify="failed_count stops increasing and pg_wal shrinks within 30 minutes; pgbackrest check passes.",
+            escalate="If pg_wal is above 70% of its disk, page the database owner immediately: never delete "
+                     "files from pg_wal by hand.",
+        )]
+
+        restore = cmd(
+            "Point-in-time restore on a stopped instance (delta: only changed files are rewritten)",
+            "TARGET_TIME='2026-01-01 03:00:00+00'  # just before the bad write\n"
+            "sudo systemctl stop postgresql\n"
+            f"{br} --delta --type=time --target=\"$TARGET_TIME\" --target-action=promote restore\n"
+            "sudo systemctl start postgresql",
+            "PostgreSQL starts, replays WAL to the target and promotes; check the data before opening traffic",
+            warning="Overwrites this instance's data directory with the backup as of TARGET_TIME: every change "
+                    "after it is gone from this instance. Restore onto a spare host first when you can, and "
+                    "never on a Patroni member while Patroni runs (pause the cluster first).")
+
+        return Contribution(
+            key_metrics=[KeyMetric(metric="Age of last pgBackRest backup", normal_range="< 24 h",
+                                   alert_threshold="> 26 h", dashboard="fill in: backup dashboard")],
+            prerequisites=["sudo to the postgres user on a database host with pgbackrest configured "
+                           "(/etc/pgbackrest/pgbackrest.conf)"],
+            alerts=alerts,
+            issues=issues,
+            restore=[restore],
+            daily=[f"Check '{br} info' shows a backup from the last 24 hours"],
+            weekly=["Run pgbackrest check"],
+            monthly=["Restore the latest backup onto a scratch host and compare row counts"],
+            maintenance_commands=[
+                cmd("Full backup", f"{br} --type=full backup", "'backup command end: completed successfully'"),
+                cmd("Apply the retention policy", f"{br} expire",
+                    "older backups beyond repo1-retention-full are removed",
+                    warning="Deletes backups and WAL older than the retention settings; check "
+                            "repo1-retention-full first: a wrong value can leave you without a restorable "
+                            "backup."),
+            ],
+            dr_procedures=[Procedure(title="pgBackRest: point-in-time recovery", commands=[info, restore])],
+            cheatsheet=[info, check],
+        )
+
+
+PACK = PgBackRestPack()
