@@ -1,0 +1,202 @@
+"""MySQL / MariaDB (self-managed, RDS or Aurora): connections, lock waits, replication, binlogs."""
+
+from __future__ import annotations
+
+from agent.knowledge.base import Context, Contribution
+from agent.knowledge.packs._base import (
+    CloudWatchMetric,
+    KeywordPack,
+    alert_query,
+    cmd,
+    mention,
+    q,
+    region,
+    snake,
+    stop_workload,
+)
+from agent.runbook import Alert, Command, Component, Issue, KeyMetric, Procedure, Step, Upstream
+
+
+class MySqlPack(KeywordPack):
+    name = "mysql"
+    summary = ("MySQL/MariaDB incl. RDS/Aurora: too many connections, lock waits (KILL QUERY vs KILL), "
+               "replication errors, binlog disk, read-only switch")
+    keywords = ("mysql", "mariadb", "aurora mysql", "percona server")
+    order = 14
+    examples = ("Catalog service on MySQL 8.0 (database catalog) with one replica for reporting",
+                "Legacy PHP app on Amazon RDS for MariaDB")
+    negatives = ("Orders API on PostgreSQL 15",)
+
+    def contribute(self, ctx: Context) -> Contribution:
+        f = ctx.facts
+        host = f.name("mysql.host", f"{f.service}-mysql")
+        db = f.name("mysql.database", snake(f.service))
+        user = f.name("mysql.user", "admin")
+        rds = mention(ctx, ("aurora", "rds"))
+        instance = f.name("rds.instance", f"{f.service}-mysql")
+        reg = q(region(ctx))
+
+        def mysql(statement: str, vertical: bool = False) -> str:
+            flag = " -E" if vertical else ""
+            return f"mysql -h {q(host)} -u {q(user)} -D {q(db)}{flag} -e \"{statement}\""
+
+        def cw(metric: str) -> CloudWatchMetric | None:
+            return CloudWatchMetric("AWS/RDS", metric, {"DBInstanceIdentifier": instance}) if rds else None
+
+        conn_probe = cmd("Connections against max_connections",
+                         mysql("SHOW GLOBAL STATUS LIKE 'Threads_connected'; "
+                               "SHOW GLOBAL VARIABLES LIKE 'max_connections'"),
+                         "Threads_connected below 80% of max_connections")
+        replica = cmd("Replication state (run against the replica)",
+                      mysql("SHOW REPLICA STATUS", vertical=True) + " | grep -E "
+                      "'Replica_IO_Running|Replica_SQL_Running|Seconds_Behind_Source|Last_.*Error'",
+                      "both threads Yes, Seconds_Behind_Source under 30, no Last_SQL_Error "
+                      "(MySQL < 8.0.22: SHOW SLAVE STATUS, Slave_*/Seconds_Behind_Master)")
+
+        alerts = [
+            Alert(name="MySQL connections near max_connections", condition="> 80% of max_connections for 5 min",
+                  query=alert_query(
+                      ctx, probe=conn_probe,
+                      prometheus="mysql_global_status_threads_connected / mysql_global_variables_max_connections"
+                                 " > 0.8",
+                      datadog=f"avg(last_5m):avg:mysql.performance.threads_connected{{host:{host}}} > 120",
+                      cloudwatch=cw("DatabaseConnections"),
+                      newrelic=(f"SELECT latest(net.threadsConnected) FROM MysqlSample WHERE "
+                                f"entityName LIKE '%{host}%' SINCE 10 minutes ago"),
+                      expect="below 80% of max_connections (Datadog: 120 is 80% of the default 151; use 80% of yours)"),
+                  severity="Critical", response="Follow 'MySQL: too many connections'."),
+            Alert(name="MySQL replication lag", condition="replica > 30 s behind for 5 min",
+                  query=alert_query(
+                      ctx, probe=replica,
+                      prometheus="max(mysql_slave_status_seconds_behind_master) > 30",
+                      datadog=f"avg(last_5m):max:mysql.replication.seconds_behind_master{{host:{host}}} > 30",
+                      cloudwatch=cw("ReplicaLag"),
+                      expect="under 30 s"),
+                  severity="Warning", response="Follow 'MySQL: replication stopped or lagging'."),
+        ]
+
+        issues = [
+            Issue(
+                title="MySQL: too many connections",
+                symptoms="Clients get 'ERROR 1040 (HY000): Too many connections'; pool timeouts.",
+                alert="MySQL connections near max_connections",
+                check=[conn_probe, cmd(
+                    "Connections by user, host and command",
+                    mysql("SELECT user, substring_index(host, ':', 1) AS client, command, count(*) AS n, "
+                          "max(time) AS max_s FROM information_schema.processlist GROUP BY 1, 2, 3 "
+                          "ORDER BY n DESC LIMIT 15"),
+                    "many 'Sleep' connections from one client point at a leaking pool")],
+                fix=[Step(action="Cancel the longest statements first (KILL QUERY keeps the connection).",
+                          command=cmd("Cancel one statement",
+                                      "ID=12345  # processlist id of the statement\n" + mysql("KILL QUERY $ID"),
+                                      "the statement stops with 'Query execution was interrupted'")),
+                     Step(action="Kill idle connections of the leaking client if it does not recover.",
+                          command=cmd("Kill one connection",
+                                      "ID=12345  # processlist id of the connection\n" + mysql("KILL $ID"),
+                                      "the connection is gone from the processlist",
+                                      warning="KILL drops the connection and rolls back its open transaction "
+                                              "(a long rollback can take as long as the work did). Use KILL "
+                                              "QUERY to cancel only the statement.")),
+                     Step(action="Restart or shrink the pool of the client holding most connections.",
+                          command=None)],
+                verify="Threads_connected below 70% of max_connections for 15 minutes and no error 1040.",
+                escalate="If connections stay above 95% for 15 minutes, page the database owner.",
+            ),
+            Issue(
+                title="MySQL: lock waits and slow queries",
+                symptoms="'Lock wait timeout exceeded' or deadlock errors; latency rising.",
+                alert=None,
+                check=[cmd("Who waits on whom (sys schema, MySQL 5.7+)",
+                           mysql("SELECT wait_age, locked_table, waiting_pid, waiting_query, blocking_pid, "
+                                 "blocking_query FROM sys.innodb_lock_waits ORDER BY wait_age DESC LIMIT 10"),
+                           "no rows, or the blocking_pid to deal with"),
+                       cmd("Latest deadlock", mysql("SHOW ENGINE INNODB STATUS", vertical=True)
+                           + " | sed -n '/LATEST DETECTED DEADLOCK/,/TRANSACTIONS/p'",
+                           "the two statements involved, to fix the access order in code")],
+                fix=[Step(action="KILL QUERY the blocking_pid; if it is an idle open transaction, KILL it "
+                                 "(see above).", command=None),
+                     Step(action="Run schema changes with an online tool (gh-ost, pt-online-schema-change) or "
+                                 "ALGORITHM=INPLACE, LOCK=NONE.", command=None)],
+                verify="sys.innodb_lock_waits stays empty and p95 latency is normal for 15 minutes.",
+                escalate="If lock waits return within 30 minutes, page the database owner.",
+            ),
+            Issue(
+                title="MySQL: replication stopped or lagging",
+                symptoms="Replica reads stale; Replica_SQL_Running: No with an error.",
+                alert="MySQL replication lag",
+                check=[replica],
+                fix=[Step(action="Fix the cause named in Last_SQL_Error. Skipping the failing event "
+                                 "(sql_replica_skip_counter) makes the replica silently diverge; rebuild "
+                                 "the replica from a fresh backup instead when data differs.", command=None),
+                     Step(action="For lag alone, look for a long transaction replaying on the replica and a "
+                                 "single-threaded applier (replica_parallel_workers).", command=None)],
+                verify="Both threads Yes and Seconds_Behind_Source under 30 for 15 minutes.",
+                escalate="If the replica must be rebuilt, page the database owner.",
+            ),
+        ]
+
+        restore: Command
+        if rds:
+            restore = cmd(
+                "Restore a copy of the instance just before the corruption",
+                "RESTORE_TIME=2026-01-01T03:00:00Z  # UTC, before the bad write\n"
+                f"aws rds restore-db-instance-to-point-in-time --region {reg} "
+                f"--source-db-instance-identifier {q(instance)} --target-db-instance-identifier "
+                f"{q(instance + '-pitr')} --restore-time \"$RESTORE_TIME\"",
+                "a new instance; the original is untouched")
+        else:
+            restore = cmd(
+                "Load the last good dump into a side database and compare",
+                "DUMP=/var/backups/mysql/latest.sql.gz  # the last dump before the corruption\n"
+                f"mysql -h {q(host)} -u {q(user)} -e \"CREATE DATABASE {db}_restore\"\n"
+                f"gunzip -c \"$DUMP\" | mysql -h {q(host)} -u {q(user)} {q(db + '_restore')}",
+                "the side database holds the old rows; copy back what the comparison shows")
+
+        return Contribution(
+            components=[Component(name="Database", technology=f"MySQL{' (' + rds + ')' if rds else ''}",
+                                  version="fill in: SELECT VERSION()",
+                                  location=f"RDS instance {instance}" if rds else f"{host}:3306",
+                                  purpose=f"Relational data store (database {db})")],
+            upstream=[Upstream(service=f"MySQL {db}", purpose="Reads and writes", criticality="Critical",
+                               fallback="None for writes; return 503 and serve cached reads")],
+            key_metrics=[KeyMetric(metric="MySQL connections", normal_range="< 60% of max_connections",
+                                   alert_threshold="> 80% for 5 min", dashboard="fill in: MySQL dashboard")],
+            prerequisites=[f"mysql client with access to {host}:3306 as {user} (password in the [client] section "
+                           "of ~/.my.cnf, mode 600; never -pPASSWORD on the command line)"],
+            alerts=alerts,
+            issues=issues,
+            stop_writes=[stop_workload(ctx, f.service, "stop the writes that corrupt data"),
+                         cmd("Make the server read-only for every non-admin client",
+                             mysql("SET GLOBAL super_read_only = ON"),
+                             "writes fail with ERROR 1290 (--super-read-only)",
+                             warning="Every client's writes fail until SET GLOBAL super_read_only = OFF; on RDS "
+                                     "set read_only in the parameter group instead.")],
+            assess=[cmd("Row counts and last update times per table",
+                        mysql("SELECT table_name, table_rows, update_time FROM information_schema.tables WHERE "
+                              f"table_schema = '{db}' ORDER BY update_time DESC LIMIT 20"),
+                        "the tables changed most recently; table_rows is an estimate for InnoDB")],
+            restore=[restore],
+            daily=["Check the MySQL backup finished"],
+            weekly=["Review the slow query log"],
+            monthly=["Apply minor-version updates", "Test a restore"],
+            maintenance_commands=[cmd(
+                "Free disk held by old binary logs",
+                mysql("PURGE BINARY LOGS BEFORE NOW() - INTERVAL 3 DAY"),
+                "older binlogs are gone; SHOW BINARY LOGS lists the rest",
+                warning="A replica or CDC consumer that has not read those binlogs breaks and must be rebuilt; "
+                        "check every replica's Source_Log_File first. Prefer binlog_expire_logs_seconds.")],
+            dr_procedures=[Procedure(title="MySQL: promote a replica", commands=[replica, cmd(
+                "Promote the replica (run against it)",
+                "REPLICA=catalog-mysql-replica  # the replica host\n"
+                f"mysql -h \"$REPLICA\" -u {q(user)} -e \"STOP REPLICA; RESET REPLICA ALL; "
+                "SET GLOBAL super_read_only = OFF; SET GLOBAL read_only = OFF\"",
+                "the replica accepts writes; repoint the service",
+                warning="With asynchronous replication, transactions the replica had not received are lost; "
+                        "fence the old primary so it takes no writes (two writable primaries diverge).")])],
+            cheatsheet=[conn_probe, cmd("Running statements", mysql("SHOW FULL PROCESSLIST"))],
+            environment_variables=[("DATABASE_URL", f"MySQL connection string for {db}")],
+            vendors=[("AWS", "RDS")] if rds else [],
+        )
+
+
+PACK = MySqlPack()
