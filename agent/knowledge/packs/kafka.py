@@ -1,0 +1,182 @@
+"""Apache Kafka (self-managed, Strimzi, Confluent or MSK): consumer lag, offset resets, replication."""
+
+from __future__ import annotations
+
+from agent.knowledge.base import Context, Contribution
+from agent.knowledge.packs._base import (
+    CloudWatchMetric,
+    KeywordPack,
+    alert_query,
+    cmd,
+    mention,
+    q,
+    restart_workload,
+    start_workload,
+    stop_workload,
+    workload_logs,
+)
+from agent.runbook import Alert, Component, Issue, KeyMetric, Procedure, Step, Upstream
+
+
+class KafkaPack(KeywordPack):
+    name = "kafka"
+    summary = ("Apache Kafka incl. MSK/Strimzi: consumer lag, offset reset (group stopped, --dry-run first), "
+               "poison messages, under-replicated partitions")
+    keywords = ("kafka", "msk", "strimzi", "redpanda", "confluent")
+    order = 30
+    examples = ("Consumes the orders.created Kafka topic (consumer group orders-api) and writes to PostgreSQL",
+                "Streams clickstream events through Amazon MSK")
+    negatives = ("Kafkaesque bureaucracy simulator", "Publishes events to RabbitMQ")
+    no_native = frozenset({"newrelic"})
+
+    def contribute(self, ctx: Context) -> Contribution:
+        f = ctx.facts
+        msk = mention(ctx, ("msk", "managed streaming for apache kafka"))
+        bootstrap = f.name("kafka.bootstrap", "kafka:9092")
+        topic = f.name("kafka.topic", f"{f.service}-events")
+        group = f.name("kafka.group", f.service)
+        cluster = f.name("kafka.cluster", f"{f.service}-kafka")
+        bs = f"--bootstrap-server {q(bootstrap)} --command-config \"$HOME/kafka-client.properties\""
+        groups = f"kafka-consumer-groups.sh {bs}"
+        describe = cmd(f"Lag per partition for consumer group {group}", f"{groups} --describe --group {q(group)}",
+                       "LAG small and not growing on every partition; CONSUMER-ID filled for every partition "
+                       "(a '-' means nobody consumes it)")
+        state = cmd("Group state and members", f"{groups} --describe --group {q(group)} --state\n"
+                                               f"{groups} --describe --group {q(group)} --members",
+                    "STATE Stable; PreparingRebalance for minutes means consumers keep leaving and rejoining")
+        urp = cmd("Partitions that are under-replicated or without a leader",
+                  f"kafka-topics.sh {bs} --describe --under-replicated-partitions\n"
+                  f"kafka-topics.sh {bs} --describe --unavailable-partitions",
+                  "no output from either: every partition has its full ISR and a leader")
+
+        alerts = [
+            Alert(name="Kafka consumer lag high", condition="lag > 10000 messages for 10 min",
+                  query=alert_query(
+                      ctx, probe=describe,
+                      prometheus=f'sum by (topic) (kafka_consumergroup_lag{{consumergroup="{group}"}}) > 10000',
+                      datadog=f"avg(last_10m):sum:kafka.consumer_lag{{consumer_group:{group}}} > 10000",
+                      cloudwatch=CloudWatchMetric("AWS/Kafka", "MaxOffsetLag", {
+                          "Cluster Name": cluster, "Consumer Group": group, "Topic": topic}) if msk else None,
+                      expect="lag under 10000 and falling"),
+                  severity="Warning", response="Follow 'Kafka: consumer lag growing'."),
+            Alert(name="Kafka under-replicated partitions", condition="> 0 under-replicated partitions for 5 min",
+                  query=alert_query(
+                      ctx, probe=urp,
+                      prometheus="sum(kafka_topic_partition_under_replicated_partition) > 0",
+                      datadog="max(last_5m):sum:kafka.replication.under_replicated_partitions{*} > 0",
+                      expect="0"),
+                  severity="Critical",
+                  response="Follow 'Kafka: under-replicated or offline partitions'; a further broker loss can "
+                           "make partitions unavailable."),
+        ]
+
+        dry_run = cmd("Preview an offset reset to a point in time (changes nothing)",
+                      "RESET_TO=2026-01-01T03:00:00.000  # local time of the broker, before the bad messages\n"
+                      f"{groups} --group {q(group)} --topic {q(topic)} --reset-offsets --to-datetime \"$RESET_TO\" "
+                      "--dry-run",
+                      "the NEW-OFFSET per partition that --execute would set")
+        execute = cmd("Apply the offset reset (the group must have no active members)",
+                      "RESET_TO=2026-01-01T03:00:00.000  # the same value as the dry run\n"
+                      f"{groups} --group {q(group)} --topic {q(topic)} --reset-offsets --to-datetime \"$RESET_TO\" "
+                      "--execute",
+                      "the same table as the dry run; then start the consumers",
+                      warning="Rewinding re-delivers every message after the point (consumers must be "
+                              "idempotent); moving forward skips messages for good. Fails with 'Assignments can "
+                              "only be reset if the group is inactive' while any consumer runs: stop them all "
+                              "first. Always run --dry-run first.")
+        skip_one = cmd("Skip one poison message on one partition",
+                       "PARTITION=3  # the partition the consumer is stuck on\n"
+                       f"{groups} --group {q(group)} --topic {q(topic)}:\"$PARTITION\" --reset-offsets "
+                       "--shift-by 1 --execute",
+                       "the partition's offset moves by one; the consumer continues after restart",
+                       warning="The skipped message is never processed: copy it first (kafka-console-consumer.sh "
+                               "--partition --offset --max-messages 1) to replay it by hand. The group must be "
+                               "stopped.")
+
+        issues = [
+            Issue(
+                title="Kafka: consumer lag growing",
+                symptoms="Events processed late; lag rising on some or all partitions.",
+                alert="Kafka consumer lag high",
+                check=[describe, state, workload_logs(ctx, f.service, "exception|error|rebalanc|poll")],
+                fix=[Step(action="If one partition is stuck while others move, a poison message blocks it: "
+                                 "stop the consumers, copy and skip that message.", command=None),
+                     Step(action="If the group keeps rebalancing, processing a batch takes longer than "
+                                 "max.poll.interval.ms: lower max.poll.records or raise the interval.",
+                          command=None),
+                     Step(action="If consumers are healthy but too slow, scale out — only up to the partition "
+                                 "count (extra consumers sit idle).", command=restart_workload(ctx, f.service))],
+                verify="Lag falls steadily and is under 1000 within 30 minutes; group state Stable.",
+                escalate="If lag still grows after 30 minutes or messages near the topic's retention.ms, page "
+                         "the service owner: messages past retention are deleted unread.",
+            ),
+            Issue(
+                title="Kafka: reprocess or skip messages (offset reset)",
+                symptoms="A bad deploy processed messages wrongly, or a poison message blocks a partition.",
+                alert=None,
+                check=[describe, dry_run],
+                fix=[Step(action="Stop every consumer in the group.",
+                          command=stop_workload(ctx, f.service, "offsets can only be reset while the group is "
+                                                                "empty")),
+                     Step(action="Apply the reset previewed above (or skip one message).", command=execute),
+                     Step(action="Skip a single poison message instead, if that is the problem.", command=skip_one),
+                     Step(action="Start the consumers again.", command=start_workload(ctx, f.service))],
+                verify="The group is Stable with the new offsets and lag falls within 15 minutes.",
+                escalate="Resets that skip data need the service owner's approval before --execute.",
+            ),
+            Issue(
+                title="Kafka: under-replicated or offline partitions",
+                symptoms="Producers get NotEnoughReplicas or timeouts (acks=all); a broker is down or slow.",
+                alert="Kafka under-replicated partitions",
+                check=[urp, cmd("Brokers that answer", f"kafka-broker-api-versions.sh {bs} | grep -c 'id:'",
+                                "the number of brokers in the cluster")],
+                fix=[Step(action="Bring the missing broker back (disk full is the usual cause: check its log "
+                                 "directory); replicas catch up on their own.", command=None),
+                     Step(action="Never enable unclean.leader.election to bring an offline partition back "
+                                 "unless the owner accepts losing the messages only the dead leader had.",
+                          command=None)],
+                verify="Both describe commands print nothing for 15 minutes.",
+                escalate="Offline partitions: page the Kafka owner immediately.",
+            ),
+        ]
+
+        return Contribution(
+            components=[Component(name="Event stream", technology="Amazon MSK (Kafka)" if msk else "Apache Kafka",
+                                  version="fill in: kafka-broker-api-versions.sh --version",
+                                  location=f"bootstrap {bootstrap}",
+                                  purpose=f"Topic {topic}, consumer group {group}")],
+            upstream=[Upstream(service=f"Kafka topic {topic}", purpose="Source of events", criticality="High",
+                               fallback="Events wait in the topic up to retention.ms; consumers catch up")],
+            key_metrics=[KeyMetric(metric=f"Consumer lag ({group})", normal_range="< 1000 messages",
+                                   alert_threshold="> 10000 for 10 min", dashboard="fill in: Kafka dashboard")],
+            prerequisites=["Kafka CLI tools (kafka-consumer-groups.sh, kafka-topics.sh) matching the broker "
+                           "version; client TLS/SASL settings in ~/kafka-client.properties (an empty file for "
+                           "plaintext)"],
+            deploy_caveats=["Changing the consumer group id makes the new deployment start at "
+                            "auto.offset.reset (latest skips the backlog, earliest reprocesses everything)."],
+            alerts=alerts,
+            issues=issues,
+            stop_writes=[stop_workload(ctx, f.service, "stop consuming and producing while the damage is "
+                                                       "assessed")],
+            assess=[describe],
+            daily=["Check consumer lag of every group the service owns"],
+            weekly=["Check broker disk usage against retention"],
+            monthly=["Review partition count against consumer throughput"],
+            maintenance_commands=[dry_run],
+            dr_procedures=[Procedure(title="Kafka: rebuild consumer position after a cluster loss", commands=[
+                cmd("Start the group from a point in time on the recovery cluster (dry run)",
+                    "RESET_TO=2026-01-01T03:00:00.000  # last time known to be fully processed\n"
+                    f"{groups} --group {q(group)} --topic {q(topic)} --reset-offsets --to-datetime "
+                    "\"$RESET_TO\" --dry-run",
+                    "offsets near that time; re-run with --execute once consumers are stopped")])],
+            cheatsheet=[describe, state, cmd("Read the last 5 messages of one partition",
+                                             "PARTITION=0\n"
+                                             f"kafka-console-consumer.sh {bs} --topic {q(topic)} --partition "
+                                             "\"$PARTITION\" --offset -5 --max-messages 5 --timeout-ms 10000",
+                                             "five messages, then it exits")],
+            environment_variables=[("KAFKA_BOOTSTRAP_SERVERS", bootstrap)],
+            vendors=[("AWS", "MSK")] if msk else [],
+        )
+
+
+PACK = KafkaPack()
