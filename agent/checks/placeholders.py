@@ -11,16 +11,79 @@ import re
 
 _PATTERNS = [
     # [pod-name], [db host], [new_instance], [SERVICE]; not [a-z], [0-9], [[ or ${arr[1]}
-    re.compile(r"(?<![\[\w$}\]])\[(?!\[)(?:[A-Za-z]{2,}(?:[-_ ][A-Za-z0-9]+)+|[A-Z]{3,}|[a-z]{3,})\](?!\])"),
+    re.compile(r"(?<![\[\w$}\]])\[(?!\[)(?:[A-Za-z]{2,}(?:[-_ :./][A-Za-z0-9]+)+|[A-Z]{3,}|[a-z]{3,})\](?!\])"),
     # <pod>, <pod-name>, <new instance>; not `< file` or `<<EOF`
     re.compile(r"(?<![<\w])<(?:[A-Za-z][A-Za-z0-9]*(?:[-_ ][A-Za-z0-9]+)*)>"),
-    # {{ pod }} (templating leftovers), not ${VAR}
-    re.compile(r"\{\{\s*[\w.-]+\s*\}\}"),
+    # {{ pod }} (templating leftovers), not ${VAR} nor Go templates like {{.Names}}
+    re.compile(r"\{\{\s*[A-Za-z_][\w-]*\s*\}\}"),
 ]
+# Angle-bracket words that tools print and runbooks grep for; not placeholders.
+_LITERALS = {"<none>", "<unknown>", "<nil>", "<pending>", "<invalid>", "<empty>", "<unset>", "<redacted>"}
 
 
 def find_placeholders(code: str) -> list[str]:
     found: list[str] = []
     for pattern in _PATTERNS:
-        found.extend(m.group(0) for m in pattern.finditer(code))
+        found.extend(m.group(0) for m in pattern.finditer(code) if m.group(0).lower() not in _LITERALS)
     return found
+
+
+# Variables a reader's shell (or the tools) provide; using them undeclared is fine.
+WELL_KNOWN = {
+    "HOME",
+    "PATH",
+    "USER",
+    "LOGNAME",
+    "PWD",
+    "OLDPWD",
+    "SHELL",
+    "TERM",
+    "LANG",
+    "LC_ALL",
+    "HOSTNAME",
+    "UID",
+    "EUID",
+    "PPID",
+    "RANDOM",
+    "SECONDS",
+    "LINENO",
+    "IFS",
+    "TMPDIR",
+    "EDITOR",
+    "PAGER",
+    "REPLY",
+    "OPTARG",
+    "OPTIND",
+    "BASH_SOURCE",
+    "BASH_VERSION",
+    "FUNCNAME",
+    "PIPESTATUS",
+    "HISTFILE",
+    "KUBECONFIG",
+    "DISPLAY",
+    "AWS_PROFILE",
+    "AWS_REGION",
+    "AWS_DEFAULT_REGION",
+    "PGHOST",
+    "PGPORT",
+    "PGUSER",
+    "PGDATABASE",
+    "PGPASSWORD",
+    "REDISCLI_AUTH",
+    "XDG_RUNTIME_DIR",
+    "SSH_AUTH_SOCK",
+    "GOPATH",
+    "JAVA_HOME",
+    "CI",
+}
+
+
+def find_placeholder_lines(code: str, comment: str = "#") -> list[tuple[int, str]]:
+    """(0-based line offset, placeholder) for each placeholder, ignoring comment lines (`comment`
+    is the language's comment prefix: "#" for shell, "--" for SQL)."""
+    out: list[tuple[int, str]] = []
+    for offset, line in enumerate(code.split("\n")):
+        if line.lstrip().startswith(comment):
+            continue
+        out.extend((offset, p) for p in find_placeholders(line))
+    return out

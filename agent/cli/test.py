@@ -1,0 +1,122 @@
+"""`agent test FILE...`: prove a runbook's commands and procedures work.
+
+Static checks by default; `--execute` also runs the read-only commands (never a mutating or
+destructive one). Exit 0 clean, 1 findings at or above --fail-on (or failed live checks), 2 usage
+or I/O errors.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from agent.errors import UsageError
+
+
+def _parse_vars(values: tuple[str, ...]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for item in values:
+        name, sep, value = item.partition("=")
+        if not sep or not name.isidentifier():
+            raise UsageError(f"--var {item!r} is not NAME=VALUE", hint="e.g. --var NAMESPACE=prod")
+        out[name] = value
+    return out
+
+
+@click.command("test")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=str))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "sarif"]),
+    default="text",
+    show_default=True,
+    help="text for people, json for programs, sarif for code scanning",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(["error", "warning", "info", "none"]),
+    default="error",
+    show_default=True,
+    help="exit 1 when a finding is at or above this severity",
+)
+@click.option(
+    "--profile",
+    type=click.Choice(["auto", "rule", "alert", "generic"]),
+    default="auto",
+    show_default=True,
+    help="which structure to expect: the rule's, a per-alert runbook's, or none",
+)
+@click.option(
+    "--rule",
+    "rule_path",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="rule file whose structure the runbook follows (default: the packaged rule)",
+)
+@click.option("--no-tools", is_flag=True, help="skip checks that run external CLIs (shellcheck, kubectl, ...)")
+@click.option("--execute", is_flag=True, help="also run the read-only commands, each with a timeout")
+@click.option("--dry-run", is_flag=True, help="with --execute: list what would run, run nothing")
+@click.option(
+    "--var",
+    "variables",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="a value for a variable the runbook uses (repeatable)",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0.1),
+    default=10.0,
+    show_default=True,
+    help="seconds each executed command may take",
+)
+@click.option(
+    "--min-severity",
+    type=click.Choice(["error", "warning", "info"]),
+    default="info",
+    show_default=True,
+    help="hide findings below this severity in the text report",
+)
+def test(
+    files: tuple[str, ...],
+    fmt: str,
+    fail_on: str,
+    profile: str,
+    rule_path: str | None,
+    no_tools: bool,
+    execute: bool,
+    dry_run: bool,
+    variables: tuple[str, ...],
+    timeout: float,
+    min_severity: str,
+) -> None:
+    """Check runbook FILES: structure, shell, SQL, PromQL, CLI flags, placeholders, dangerous commands."""
+    from agent.checks import output
+    from agent.checks.check import check_file
+
+    if dry_run and not execute:
+        raise UsageError("--dry-run only makes sense with --execute", hint="add --execute")
+    values = _parse_vars(variables)
+    reports = [check_file(f, rule=rule_path, tools=not no_tools, profile=profile, variables=values) for f in files]
+    runs = []
+    if execute:
+        from agent.checks.execute import execute_file
+
+        runs = [execute_file(f, values, timeout=timeout, dry_run=dry_run) for f in files]
+    if fmt == "json":
+        payload = {"reports": [r.to_dict() for r in reports]}
+        if execute:
+            payload["executions"] = [r.to_dict() for r in runs]
+        click.echo(json.dumps(payload, indent=2))
+    elif fmt == "sarif":
+        click.echo(json.dumps(output.sarif(reports), indent=2))
+    else:
+        output.print_reports(reports, min_severity=min_severity)
+        for run in runs:
+            output.print_execution(run)
+    failed = any(r.failed(fail_on) for r in reports) or any(run.failed for run in runs)
+    if failed:
+        sys.exit(1)
