@@ -1,0 +1,597 @@
+"""The conversation behind `agent chat`: interview, generate, revise by talking, save — and resume.
+
+The terminal sits behind a small protocol (`Terminal`), so the whole conversation runs under a test
+without one; `agent/cli/chat.py` supplies the real terminal (readline input, rich output). Text the
+user typed is only ever printed as plain text, never as markup, so `[service-name]` stays visible.
+
+After every step that the user would hate to repeat (the description, each answer, a generation, a
+revision, a save) the state goes to a session file, written atomically, so Ctrl-C or end of input
+at any point loses nothing and `agent chat --resume` picks up where it stopped.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Protocol
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from agent import loop, store
+from agent.answers import SYNONYMS, Answer, Answers, canonical, parse_answer, suggest
+from agent.errors import AgentError, UsageError
+from agent.models.base import GenerationRequest, Model
+from agent.models.registry import DEFAULT_MODEL, get_model
+from agent.render import TOC, render_markdown
+from agent.revise import ANSWER_LABELS, record_revision, revise_offline
+from agent.rule import Option, Question, Rule
+from agent.runbook import Runbook
+
+DEFAULT_SESSION = Path(".runbook-agent") / "chat-session.json"
+SESSION_FORMAT = 1
+
+# Asked only with a language model, whose prose can use them; Enter skips. (key, question, prefix)
+FOLLOW_UPS = (
+    ("name", "What is the service called? (title and file name)", "Service name"),
+    ("dependencies", "What does it depend on? (databases, caches, queues, other services)", "Dependencies"),
+    ("slo", "Any SLO targets? (availability, p95 latency, error rate)", "SLO targets"),
+    ("owner", "Who owns it? (team, lead, how to reach them)", "Owner and contacts"),
+)
+
+HELP = """\
+Tell me what to change in plain words, e.g. 'escalate after 10 minutes', 'we use Redis Sentinel, add it',
+'alert when error rate > 2%', 'team lead is Jane Doe, jane@example.com', 'environment is docker'.
+Commands:
+  /show [section]   the runbook (or one section) as rendered Markdown
+  /test             check the runbook's commands and structure
+  /save             write it (atomic; asks before overwriting a file it did not write)
+  /diff             what changed since the last save (unified diff)
+  /answers          the description and answers the runbook was written from
+  /model [MODEL]    show the model, or switch (offline, anthropic:<model>, openai:<model>)
+  /help             this text
+  /quit             leave; unsaved work stays in the session file for 'agent chat --resume'"""
+
+
+class Terminal(Protocol):
+    """What the conversation needs from a terminal. `ask` raises EOFError / KeyboardInterrupt."""
+
+    def ask(self, prompt: str) -> str: ...
+
+    def say(self, text: str = "", style: str | None = None) -> None: ...
+
+    def markdown(self, text: str) -> None: ...
+
+    def working(self, text: str) -> AbstractContextManager[Callable[[str], None]]: ...
+
+
+class Session(BaseModel):
+    """Everything needed to continue a conversation; stored as JSON."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    format: int = SESSION_FORMAT
+    rule: str | None = None
+    out_dir: str | None = None
+    model: str = DEFAULT_MODEL
+    base_url: str | None = None
+    description: str | None = None
+    answers: dict[str, str] = {}  # question key -> text that parse_answer maps back to the answer
+    follow_ups: dict[str, str] = {}  # follow-up key -> what the user said ("" = skipped)
+    service_name: str | None = None
+    runbook: dict[str, object] | None = None
+    baseline: str | None = None  # Markdown at the last save (or the first generation): what /diff compares to
+    saved_path: str | None = None
+    saved_markdown: str | None = None
+
+    def stage(self) -> str:
+        if self.description is None:
+            return "before the description"
+        if self.runbook is None:
+            return f"interview, {len(self.answers)} answers"
+        return "runbook written" + (", saved" if self.saved_markdown else ", not saved")
+
+
+def load_session(path: Path) -> Session:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise UsageError(f"no chat session to resume at {path}", hint="start one with 'agent chat'") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"cannot read session file {path}: {getattr(exc, 'strerror', None) or exc}") from None
+    try:
+        session = Session.model_validate_json(text)
+    except ValidationError:
+        raise UsageError(f"session file {path} is damaged or from another version",
+                         hint="delete it to start over, or pass --session FILE") from None
+    if session.format != SESSION_FORMAT:
+        raise UsageError(f"session file {path} has format {session.format}; this agent reads {SESSION_FORMAT}",
+                         hint="delete it to start over")
+    return session
+
+
+def save_session(path: Path, session: Session) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"cannot create {path.parent} for the session file: {exc.strerror}",
+                         hint="pass --session FILE in a writable place") from None
+    store.write_atomic(path, session.model_dump_json(indent=1) + "\n", force=True)
+
+
+def answer_text(question: Question, answer: Answer) -> str:
+    """What to type to get `answer` again: 'B', 'A, C', 'F: message broker'."""
+    if "other" in answer.values and answer.free_text:
+        return f"{answer.letters[0]}: {answer.free_text}"
+    letters = [x for x in answer.letters if (o := question.option(x)) is not None and o.kind == "choice"]
+    return ", ".join(letters)
+
+
+def _example(question: Question) -> str:
+    """A name the question accepts besides its labels ('k8s', '24x7'), for the re-ask hint."""
+    for option in question.options:
+        words = SYNONYMS.get(question.key, {}).get(canonical(question.key, option), ())
+        for word in words:
+            if word != option.label.lower() and len(word) > 2:
+                return word
+    return question.options[0].label.lower()
+
+
+def _special(question: Question, raw: str) -> Option | None:
+    """The 'Other (specify)' or 'Multiple (specify)' option when that alone was typed."""
+    text = raw.strip().lower()
+    option = question.option(text) if len(text) == 1 else next(
+        (o for o in question.options if text in (o.label.lower(), o.text.lower())), None)
+    return option if option is not None and option.kind != "choice" else None
+
+
+class _Quit(Exception):
+    """/quit typed at any prompt."""
+
+
+@dataclass
+class ChatResult:
+    exit_code: int
+    saved: list[Path]
+
+
+class Chat:
+    def __init__(self, term: Terminal, session: Session, *, session_path: Path, rule: Rule, out_dir: Path,
+                 force: bool = False, check_tools: bool = True,
+                 model_factory: Callable[[str, str | None], Model] | None = None) -> None:
+        self.term = term
+        self.session = session
+        self.session_path = session_path
+        self.rule = rule
+        self.out_dir = out_dir
+        self.force = force
+        self.check_tools = check_tools
+        self._factory = model_factory or _get_model
+        self.model = self._factory(session.model, session.base_url)
+        self.runbook: Runbook | None = None
+        if session.runbook is not None:
+            try:
+                self.runbook = Runbook.model_validate(session.runbook)
+            except ValidationError:
+                raise UsageError(f"the runbook kept in {session_path} no longer validates",
+                                 hint="delete the session file to start over") from None
+        self.saved: list[Path] = []
+
+    # --- the whole conversation --------------------------------------------------------------------
+
+    def run(self) -> ChatResult:
+        try:
+            self._interview()
+            if self.runbook is None:
+                self._generate()
+            self._converse()
+        except _Quit:
+            self._leave()
+            return ChatResult(0, self.saved)
+        except EOFError:
+            self.term.say()
+            self._leave()
+            return ChatResult(0, self.saved)
+        except KeyboardInterrupt:
+            self.term.say()
+            self._leave(interrupted=True)
+            return ChatResult(130, self.saved)
+        except AgentError as exc:  # generation failed: the interview is kept for --resume
+            self._keep()
+            self.term.say(f"error: {exc}", "red")
+            self.term.say(f"Your answers are kept in {self.session_path}; 'agent chat --resume' tries again.")
+            return ChatResult(exc.exit_code, self.saved)
+        return ChatResult(0, self.saved)
+
+    def _leave(self, interrupted: bool = False) -> None:
+        s = self.session
+        head = "Interrupted. Nothing was half-written. " if interrupted else ""
+        if s.description is None:
+            self._drop_session()
+            self.term.say(f"{head}Nothing to keep.")
+        elif self.runbook is None:
+            self._keep()
+            self.term.say(f"{head}The interview is kept in {self.session_path}; "
+                          "'agent chat --resume' continues where you stopped.")
+        elif s.saved_markdown != self.markdown():
+            self._keep()
+            self.term.say(f"{head}The unsaved runbook is kept in {self.session_path}; "
+                          "'agent chat --resume' continues, /save writes it.")
+        else:
+            self._drop_session()
+            self.term.say(f"{head}Everything is saved ({s.saved_path}). Bye.")
+
+    def _keep(self) -> None:
+        self.session.runbook = self.runbook.model_dump(mode="json") if self.runbook is not None else None
+        save_session(self.session_path, self.session)
+
+    def _drop_session(self) -> None:
+        self.session_path.unlink(missing_ok=True)
+
+    def _input(self, prompt: str, *, commands: bool = True) -> str:
+        """A line from the user; slash commands typed during the interview are handled here."""
+        while True:
+            text = self.term.ask(prompt).strip()
+            if not (commands and text.startswith("/")) or self.runbook is not None:
+                return text
+            name, _, arg = text.partition(" ")
+            if name in ("/quit", "/exit", "/q"):
+                raise _Quit
+            if name == "/help":
+                self.term.say(HELP)
+            elif name == "/answers":
+                self._show_answers()
+            elif name == "/model":
+                self._switch_model(arg.strip())
+            else:
+                self.term.say(f"{name} works once the runbook is written; /help lists the commands.", "yellow")
+
+    # --- 1. interview -----------------------------------------------------------------------------
+
+    def answers(self) -> Answers:
+        items = {}
+        for key, raw in self.session.answers.items():
+            question = self.rule.question(key)
+            if question is not None:
+                items[key] = parse_answer(question, raw)
+        return Answers(items)
+
+    def _interview(self) -> None:
+        s = self.session
+        if s.description is None:
+            self.term.say("Describe the service: what it does, what it runs on, what it depends on. "
+                          "(/help for commands, Ctrl-D to stop)")
+            while True:
+                raw = self._input("description> ")
+                try:
+                    s.description = loop.receive(raw)
+                    break
+                except UsageError as exc:
+                    self.term.say(f"  {exc.message} — say what the service does and runs on.", "yellow")
+            self._keep()
+        if self.runbook is not None:
+            return
+        for question in self.rule.questions:
+            if question.key in s.answers:
+                continue
+            answer = self._ask(question)
+            s.answers[question.key] = answer_text(question, answer)
+            self._keep()
+        if self.model.provider != DEFAULT_MODEL:
+            self._follow_ups()
+
+    def _ask(self, question: Question) -> Answer:
+        description = self.session.description or ""
+        self.term.say()
+        self.term.say(f"{question.number}. {question.text}", "bold")
+        for option in question.options:
+            self.term.say(f"   {option.letter}) {option.text}")
+        default: str | None = None
+        hit = suggest(question, description)
+        if hit is not None:
+            option, word = hit
+            said = re.search(rf"(?<![\w-]){re.escape(word)}(?![\w-])", description, re.I)
+            shown = said.group(0) if said else word
+            self.term.say(f"   You mentioned {shown} — {option.label}? [{option.letter}] (Enter accepts)", "cyan")
+            default = option.letter
+        while True:
+            raw = self._input(f"answer [{default}]> " if default else "answer> ")
+            if not raw:
+                if default is None:
+                    self.term.say(f"   Type a letter ({question.letters}) or a name such as "
+                                  f"'{_example(question)}'.", "yellow")
+                    continue
+                raw = default
+            special = _special(question, raw)
+            if special is not None:
+                what = "which ones (letters or names)" if special.kind == "multiple" else "what is it"
+                detail = self._input(f"   {special.label}: {what}? > ")
+                raw = f"{special.letter}: {detail}"
+            try:
+                answer = parse_answer(question, raw)
+            except UsageError as exc:
+                if exc.message.startswith("cannot use"):
+                    self.term.say(f"   Can't map {raw!r} to an option: type a letter ({question.letters}) or a "
+                                  f"name such as '{_example(question)}'.", "yellow")
+                else:
+                    self.term.say(f"   {exc.message} ({exc.hint})" if exc.hint else f"   {exc.message}", "yellow")
+                continue
+            self.term.say(f"   → {answer.display()}", "green")
+            return answer
+
+    def _follow_ups(self) -> None:
+        s = self.session
+        pending = [f for f in FOLLOW_UPS if f[0] not in s.follow_ups]
+        if not pending:
+            return
+        if len(pending) == len(FOLLOW_UPS):
+            self.term.say()
+            self.term.say(f"A few more questions for {self.model.name} (Enter skips):", "bold")
+        for key, question, prefix in pending:
+            said = self._input(f"{question} > ")
+            s.follow_ups[key] = said
+            if said:
+                if key == "name":
+                    s.service_name = said
+                s.description = f"{(s.description or '').rstrip()}\n{prefix}: {said}"
+            self._keep()
+
+    # --- 2. generate ------------------------------------------------------------------------------
+
+    def request(self, now: datetime | None = None) -> GenerationRequest:
+        s = self.session
+        return GenerationRequest(rule=self.rule, description=s.description or "", answers=self.answers(),
+                                 now=now or _now(), service_name=s.service_name)
+
+    def _generate(self) -> None:
+        request = self.request()
+        self.term.say()
+        with self.term.working(f"Writing the runbook with {self.model.name}…") as update:
+
+            def progress(section: str, done: int, total: int) -> None:
+                update(f"Writing the runbook with {self.model.name}: {section} ({done}/{total})")
+
+            result = loop.generate(self.model, request, progress)
+        self.runbook = loop.validate(result.runbook)
+        self.session.baseline = self.markdown()
+        self._keep()
+        self._summary(result.notes)
+
+    def markdown(self) -> str:
+        assert self.runbook is not None
+        return render_markdown(self.runbook)
+
+    def target(self) -> Path:
+        assert self.runbook is not None
+        return store.runbook_path(self.out_dir, store.slugify(self.runbook.header.service_name),
+                                  self.rule.filename_pattern)
+
+    def _summary(self, notes: list[str]) -> None:
+        rb = self.runbook
+        assert rb is not None
+        h = rb.header
+        self.term.say(f"Runbook: {h.service_name} (v{h.version}, {h.criticality}, on-call: {h.on_call})", "bold")
+        self.term.say("Sections: " + ", ".join(TOC) + " (+ Appendix, Revision History)")
+        self.term.say(f"Counts: {len(rb.monitoring.alerts)} alerts, {len(rb.troubleshooting.issues)} "
+                      f"troubleshooting entries, {len(rb.commands())} commands")
+        for line in rb.assumptions:
+            self.term.say(f"Assumed: {line}", "yellow")
+        for note in notes:
+            self.term.say(f"  · {note}")
+        self._check_line()
+        self.term.say(f"It will be saved to {self._shown(self.target())} — /save writes it, /show reads it, "
+                      "or tell me what to change. /help for more.")
+
+    def _shown(self, path: Path) -> str:
+        try:
+            return str(path.relative_to(Path.cwd()))
+        except ValueError:
+            return str(path)
+
+    def _check_line(self) -> None:
+        from agent.checks import check_markdown
+
+        with self.term.working("Checking the commands…"):
+            report = check_markdown(self.markdown(), self._shown(self.target()), rule=self.rule,
+                                    tools=self.check_tools)
+        self.term.say("Tests: " + report.summary(), "red" if report.failed("error") else None)
+
+    # --- 3. revise and 4. commands ----------------------------------------------------------------
+
+    def _converse(self) -> None:
+        while True:
+            self.term.say()
+            text = self._input("> ")
+            if not text:
+                continue
+            if text.startswith("/"):
+                name, _, arg = text.partition(" ")
+                self.command(name.lower(), arg.strip())
+            else:
+                self.revise(text)
+
+    def command(self, name: str, arg: str) -> None:
+        handlers: dict[str, Callable[[str], None]] = {
+            "/show": self._show, "/test": lambda _: self._test(), "/save": lambda _: self._save_command(),
+            "/diff": lambda _: self._diff(), "/answers": lambda _: self._show_answers(),
+            "/model": self._switch_model, "/help": lambda _: self.term.say(HELP),
+        }
+        if name in ("/quit", "/exit", "/q"):
+            raise _Quit
+        handler = handlers.get(name)
+        if handler is None:
+            self.term.say(f"Unknown command {name}; /help lists the commands.", "yellow")
+            return
+        try:
+            handler(arg)
+        except AgentError as exc:
+            self.term.say(f"error: {exc}", "red")
+
+    def revise(self, change: str) -> None:
+        old = self.runbook
+        assert old is not None
+        request = self.request()
+        offline = self.model.provider == DEFAULT_MODEL
+        try:
+            with self.term.working(f"Revising with {self.model.name}…"):
+                if offline:
+                    revised = revise_offline(self.model, old, change, request, when=request.now)
+                    result, request, summary = revised.result, revised.request, revised.change.summary
+                else:
+                    result = self.model.revise(old, change, request)
+                    summary = change
+            new = loop.validate(result.runbook)
+        except AgentError as exc:
+            self.term.say(str(exc), "yellow")
+            return
+        if new.header.version == old.header.version:
+            new = record_revision(old, new, summary, request.now, request.authors[0])
+        self.runbook = new
+        s = self.session
+        s.description = request.description
+        s.service_name = request.service_name
+        s.answers = {k: answer_text(q, a) for k, a in request.answers.items.items()
+                     if (q := self.rule.question(k)) is not None}
+        self._keep()
+        self.term.say(f"Revised: {new.revision_history[-1].changes} (v{new.header.version}, not saved yet)", "green")
+        for note in result.notes:
+            self.term.say(f"  · {note}")
+        if new.header.service_name != old.header.service_name:
+            self.term.say(f"  · The file name follows the new name: {self._shown(self.target())}")
+        self._check_line()
+
+    def _save_command(self) -> None:
+        self.save()
+
+    def save(self) -> Path | None:
+        rb = self.runbook
+        assert rb is not None
+        s = self.session
+        path = self.target()
+        force = self.force
+        if path.exists() and not force:
+            ours = s.saved_path == str(path) and _read(path) == s.saved_markdown
+            if not ours:
+                reply = self._input(f"{self._shown(path)} exists and this chat did not write it. Overwrite? [y/N] ",
+                                    commands=False)
+                if reply.lower() not in ("y", "yes"):
+                    self.term.say("Not saved.")
+                    return None
+            force = True
+        options = loop.SaveOptions(out_dir=self.out_dir, force=force, check_tools=self.check_tools)
+        with self.term.working("Checking and saving…"):
+            saved = loop.save(self.rule, rb, options, slug=store.slugify(rb.header.service_name), when=_now())
+            report = loop.test(saved)
+        s.saved_path, s.saved_markdown, s.baseline = str(saved.path), saved.markdown, saved.markdown
+        self._keep()
+        self.saved.append(saved.path)
+        self.term.say(f"Saved {self._shown(saved.path)} (v{rb.header.version}); tracked in "
+                      f"{self._shown(saved.tracking)}.", "green")
+        self.term.say("Tests: " + report.summary())
+        return saved.path
+
+    def _show(self, arg: str) -> None:
+        text = self.markdown()
+        if arg:
+            part = section(text, arg)
+            if part is None:
+                self.term.say(f"No section matches {arg!r}; sections: {', '.join(TOC)}, Appendix, Revision History",
+                              "yellow")
+                return
+            text = part
+        self.term.markdown(text)
+
+    def _test(self) -> None:
+        from agent.checks import check_markdown
+
+        with self.term.working("Checking the commands…"):
+            report = check_markdown(self.markdown(), self._shown(self.target()), rule=self.rule, tools=True)
+        self.term.say(report.summary(), "red" if report.failed("error") else None)
+        for f in report.findings[:40]:
+            self.term.say(f"  line {f.line} {f.severity} [{f.rule}] {f.message}")
+        if len(report.findings) > 40:
+            self.term.say(f"  … and {len(report.findings) - 40} more (agent test FILE shows all)")
+
+    def _diff(self) -> None:
+        s = self.session
+        before = s.baseline or ""
+        after = self.markdown()
+        since = "the last save" if s.saved_markdown is not None else "generation (nothing saved yet)"
+        if before == after:
+            self.term.say(f"No changes since {since}.")
+            return
+        label = self._shown(self.target())
+        self.term.say(f"Changes since {since}:")
+        for line in diff_lines(before, after, f"{label} (saved)" if s.saved_markdown else f"{label} (generated)",
+                               f"{label} (now)"):
+            style = ("green" if line.startswith("+") and not line.startswith("+++") else
+                     "red" if line.startswith("-") and not line.startswith("---") else
+                     "cyan" if line.startswith("@@") else None)
+            self.term.say(line, style)
+
+    def _show_answers(self) -> None:
+        s = self.session
+        self.term.say("Description:", "bold")
+        for line in (s.description or "(not given yet)").splitlines():
+            self.term.say(f"  {line}")
+        answers = self.answers()
+        for question in self.rule.questions:
+            answer = answers.get(question.key)
+            label = ANSWER_LABELS.get(question.key, question.text)
+            self.term.say(f"{label}: {answer.display() if answer else '(not answered yet)'}")
+        if s.service_name:
+            self.term.say(f"Service name: {s.service_name}")
+        if self.runbook is not None:
+            self.term.say("Change one in plain words, e.g. 'environment is docker'.")
+
+    def _switch_model(self, spec: str) -> None:
+        if not spec:
+            from agent.models.registry import available
+
+            names = ", ".join(i.provider for i in available())
+            self.term.say(f"Model: {self.model.name} (installed providers: {names}); '/model NAME' switches.")
+            return
+        try:
+            model = self._factory(spec, self.session.base_url)
+        except AgentError as exc:
+            self.term.say(f"error: {exc}", "red")
+            return
+        self.model = model
+        self.session.model = spec
+        self._keep()
+        self.term.say(f"Now using {model.name}.", "green")
+
+
+def section(markdown: str, wanted: str) -> str | None:
+    """The `## ` section of the runbook whose title best matches `wanted` ('contacts', 'monitoring')."""
+    parts = re.split(r"(?m)^(?=## )", markdown)
+    titled = [(p.splitlines()[0][3:].strip(), p) for p in parts if p.startswith("## ")]
+    key = wanted.strip().lower()
+    for test in (lambda t: t.lower() == key, lambda t: t.lower().startswith(key), lambda t: key in t.lower()):
+        for title, text in titled:
+            if test(title):
+                return text.rstrip().removesuffix("---").rstrip() + "\n"
+    return None
+
+
+def diff_lines(before: str, after: str, old: str, new: str) -> Iterator[str]:
+    return difflib.unified_diff(before.splitlines(), after.splitlines(), fromfile=old, tofile=new, lineterm="")
+
+
+def _read(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def _now() -> datetime:
+    return datetime.now().replace(second=0, microsecond=0)
+
+
+def _get_model(spec: str, base_url: str | None) -> Model:
+    return get_model(spec, **({"base_url": base_url} if base_url else {}))

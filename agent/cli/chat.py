@@ -1,0 +1,106 @@
+"""`agent chat`: a conversation in the terminal that interviews, generates, revises and saves a runbook.
+
+The conversation itself is `agent.chat.Chat`; this module is the terminal (readline for line editing
+and history, rich for output that stays readable without colour) and the options.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from types import ModuleType
+
+import click
+from rich.console import Console
+from rich.markdown import Markdown
+from rich.text import Text
+
+from agent.chat import DEFAULT_SESSION, Chat, Session, load_session, save_session
+from agent.errors import UsageError
+from agent.rule import load_rule
+
+
+class RichTerminal:
+    """readline input with a history file; user text is printed as `Text`, never parsed as markup."""
+
+    def __init__(self, history: Path | None) -> None:
+        self.console = Console(highlight=False)  # honours NO_COLOR and TERM=dumb on its own
+        self.history = history
+        self._readline: ModuleType | None = None
+        try:
+            import readline  # line editing and history for input()
+
+            self._readline = readline
+        except ImportError:  # pragma: no cover - platforms without readline still get plain input()
+            self._readline = None
+        if self._readline is not None and history is not None and history.exists():
+            try:
+                self._readline.read_history_file(str(history))
+            except OSError:
+                pass
+
+    def ask(self, prompt: str) -> str:
+        text = input(prompt)
+        if self._readline is not None and self.history is not None and text.strip():
+            try:
+                self.history.parent.mkdir(parents=True, exist_ok=True)
+                self._readline.set_history_length(1000)
+                self._readline.write_history_file(str(self.history))
+            except OSError:
+                pass
+        return text
+
+    def say(self, text: str = "", style: str | None = None) -> None:
+        self.console.print(Text(text, style=style or ""), soft_wrap=True)
+
+    def markdown(self, text: str) -> None:
+        self.console.print(Markdown(text, code_theme="ansi_dark"))
+
+    @contextmanager
+    def working(self, text: str) -> Iterator[Callable[[str], None]]:
+        with self.console.status(Text(text)) as status:
+            yield lambda message: status.update(Text(message))
+
+
+@click.command()
+@click.option("--model", default=None, metavar="MODEL",
+              help="offline (default), anthropic:<model>, openai:<model>; /model switches inside the chat.")
+@click.option("--base-url", metavar="URL", help="Model server URL (OpenAI-compatible or Anthropic).")
+@click.option("--rule", "rule_path", metavar="FILE", help="Use another rule file.")
+@click.option("--out", "out_dir", metavar="DIR", help="Where /save writes the runbook (default: the rule's, tasks/).")
+@click.option("--resume", is_flag=True, help="Continue the conversation kept in the session file.")
+@click.option("--session", "session_file", metavar="FILE", default=str(DEFAULT_SESSION), show_default=True,
+              help="Where the conversation is kept between steps.")
+@click.option("--force", is_flag=True, help="Let /save overwrite an existing runbook without asking.")
+def chat(model: str | None, base_url: str | None, rule_path: str | None, out_dir: str | None, resume: bool,
+         session_file: str, force: bool) -> None:
+    """Talk a runbook into being: interview, generate, revise in plain words, save."""
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise UsageError("agent chat needs a terminal (stdin and stdout are not both terminals)",
+                         hint='in scripts and pipes use: agent generate --service "..."')
+    path = Path(session_file)
+    term = RichTerminal(path.with_name("chat-history"))
+    if resume:
+        session = load_session(path)
+        term.say(f"Resuming the session in {path} ({session.stage()}).", "bold")
+    else:
+        session = Session()
+        if path.exists():
+            kept = load_session(path)
+            reply = term.ask(f"An unfinished chat is kept in {path} ({kept.stage()}). Resume it? [Y/n] ")
+            if reply.strip().lower() in ("", "y", "yes"):
+                session = kept
+    session.model = model or session.model
+    session.base_url = base_url or session.base_url
+    session.rule = rule_path or session.rule
+    session.out_dir = out_dir or session.out_dir
+    rule = load_rule(session.rule)
+    conversation = Chat(term, session, session_path=path, rule=rule,
+                        out_dir=Path(session.out_dir or rule.output_dir), force=force)
+    if session.description is None:
+        save_session(path, session)
+    result = conversation.run()
+    if result.exit_code:
+        sys.exit(result.exit_code)
