@@ -207,7 +207,7 @@ def test_alert_queries_speak_the_monitoring_stack(built: tuple[Pack, list[tuple[
 def test_names_from_the_description_are_used() -> None:
     import agent.knowledge.packs as packs_module
 
-    keys = re.findall(r"\b[a-z]+\.[a-z_]+\b", packs_module.__doc__ or "")
+    keys = re.findall(r"\b[a-z0-9]+\.[a-z_]+\b", packs_module.__doc__ or "")
     names = {key: "zz" + re.sub(r"[^a-z]", "", key) for key in keys}
     for pack in PACKS:
         ctx = Context(answers("kubernetes", "prometheus"), facts(examples(pack)[0], names))

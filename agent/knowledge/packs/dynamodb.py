@@ -1,0 +1,122 @@
+"""Amazon DynamoDB: throttling (hot keys, GSIs), capacity mode, PITR restore to a new table."""
+
+from __future__ import annotations
+
+from agent.knowledge.base import Context, Contribution
+from agent.knowledge.packs._base import CloudWatchMetric, KeywordPack, alert_query, cmd, q, region, stop_workload
+from agent.runbook import Alert, Component, Issue, KeyMetric, Procedure, Step, Upstream
+
+
+class DynamoDbPack(KeywordPack):
+    name = "dynamodb"
+    summary = ("Amazon DynamoDB: throttling (hot partitions, GSI back-pressure), on-demand switch limits, "
+               "PITR restore to a new table, deletion protection")
+    keywords = ("dynamodb", "dynamo db", "dynamo")
+    order = 41
+    examples = ("User profiles live in the DynamoDB table user-profiles (on-demand, PITR enabled)",)
+    negatives = ("Profiles in MongoDB Atlas",)
+
+    def contribute(self, ctx: Context) -> Contribution:
+        f = ctx.facts
+        table = f.name("dynamodb.table", f"{f.service}-table")
+        reg = q(region(ctx))
+        ddb = f"aws dynamodb --region {reg}"
+        describe = cmd(f"Capacity mode, provisioned capacity and indexes of {table}",
+                       f"{ddb} describe-table --table-name {q(table)} --query '{{status: Table.TableStatus, "
+                       "billing: Table.BillingModeSummary.BillingMode, rcu: Table.ProvisionedThroughput."
+                       "ReadCapacityUnits, wcu: Table.ProvisionedThroughput.WriteCapacityUnits, gsis: "
+                       "Table.GlobalSecondaryIndexes[].[IndexName, IndexStatus, ProvisionedThroughput."
+                       "WriteCapacityUnits]}'",
+                       "status ACTIVE; billing PAY_PER_REQUEST or enough provisioned capacity on table and GSIs")
+        throttles = CloudWatchMetric("AWS/DynamoDB", "WriteThrottleEvents", {"TableName": table}, "Sum")
+
+        alerts = [
+            Alert(name="DynamoDB throttling", condition="throttle events > 0 for 5 min",
+                  query=alert_query(
+                      ctx, probe=cmd("Write throttle events, last 30 minutes", throttles.command(ctx),
+                                     "0 in every period"),
+                      prometheus=f'sum(aws_dynamodb_write_throttle_events_sum{{dimension_TableName="{table}"}}) '
+                                 f'+ sum(aws_dynamodb_read_throttle_events_sum{{dimension_TableName="{table}"}}) > 0',
+                      datadog=f"sum(last_5m):sum:aws.dynamodb.write_throttle_events{{tablename:{table}}}.as_count()"
+                              f" + sum:aws.dynamodb.read_throttle_events{{tablename:{table}}}.as_count() > 0",
+                      cloudwatch=throttles,
+                      newrelic=(f"SELECT sum(aws.dynamodb.WriteThrottleEvents) + sum(aws.dynamodb.ReadThrottleEvents) "
+                                f"FROM Metric WHERE aws.dynamodb.TableName = '{table}' SINCE 15 minutes ago"),
+                      expect="0 throttle events"),
+                  severity="Warning", response="Follow 'DynamoDB: throttling'."),
+            Alert(name="DynamoDB system errors", condition="system errors > 5 per 5 min for 10 min",
+                  query=alert_query(
+                      ctx, probe=describe,
+                      prometheus=f'sum(aws_dynamodb_system_errors_sum{{dimension_TableName="{table}"}}) > 5',
+                      datadog=f"sum(last_10m):sum:aws.dynamodb.system_errors{{tablename:{table}}}.as_count() > 5",
+                      cloudwatch=CloudWatchMetric("AWS/DynamoDB", "SystemErrors",
+                                                  {"TableName": table, "Operation": "PutItem"}, "Sum"),
+                      newrelic=(f"SELECT sum(aws.dynamodb.SystemErrors) FROM Metric WHERE "
+                                f"aws.dynamodb.TableName = '{table}' SINCE 15 minutes ago"),
+                      expect="0; SDK retries absorb occasional 500s"),
+                  severity="Warning", response="Check the AWS Health Dashboard; open a support case if it persists."),
+        ]
+
+        issues = [Issue(
+            title="DynamoDB: throttling",
+            symptoms="ProvisionedThroughputExceededException or ThrottlingException in the service logs; "
+                     "latency up as the SDK retries.",
+            alert="DynamoDB throttling",
+            check=[describe, cmd("Throttled requests per operation, last 30 minutes",
+                                 CloudWatchMetric("AWS/DynamoDB", "ThrottledRequests",
+                                                  {"TableName": table, "Operation": "PutItem"}, "Sum").command(ctx),
+                                 "which operation throttles; repeat with Operation=Query/GetItem/UpdateItem")],
+            fix=[Step(action="A GSI without enough write capacity throttles writes to the base table: raise the "
+                             "GSI's capacity too.", command=None),
+                 Step(action="Throttling while total capacity is unused means a hot partition key: turn on "
+                             "CloudWatch Contributor Insights to find it and spread the key.", command=None),
+                 Step(action="For a sudden traffic change, switch to on-demand capacity.",
+                      command=cmd("Switch the table to on-demand",
+                                  f"{ddb} update-table --table-name {q(table)} --billing-mode PAY_PER_REQUEST",
+                                  "TableStatus UPDATING, then ACTIVE; throttling stops within minutes",
+                                  warning="Capacity mode can be switched only a limited number of times per 24 h "
+                                          "(check the current DynamoDB quota); on-demand cost follows traffic with "
+                                          "no ceiling. Raising provisioned capacity is the alternative."))],
+            verify="Throttle events at 0 for 15 minutes and request latency back to normal.",
+            escalate="If throttling continues on on-demand (per-partition limit of 1,000 WCU/3,000 RCU), page "
+                     "the service owner for a key redesign.",
+        )]
+
+        restore = cmd("Restore the table to a point in time, into a new table",
+                      "RESTORE_TIME=2026-01-01T03:00:00Z  # just before the bad writes\n"
+                      f"{ddb} restore-table-to-point-in-time --source-table-name {q(table)} "
+                      f"--target-table-name {q(table + '-restored')} --restore-date-time \"$RESTORE_TIME\"\n"
+                      f"{ddb} wait table-exists --table-name {q(table + '-restored')}",
+                      "a new ACTIVE table; auto scaling, TTL, streams, tags and alarms are not copied — set them "
+                      "before pointing the service at it")
+
+        return Contribution(
+            components=[Component(name="Key-value database", technology="Amazon DynamoDB", version="managed",
+                                  location=f"table {table} in {region(ctx)}", purpose="Primary data store")],
+            upstream=[Upstream(service=f"DynamoDB {table}", purpose="Reads and writes", criticality="Critical",
+                               fallback="None for writes; SDK retries with backoff")],
+            key_metrics=[KeyMetric(metric="DynamoDB throttle events", normal_range="0",
+                                   alert_threshold="> 0 for 5 min", dashboard="fill in: DynamoDB dashboard")],
+            prerequisites=[f"aws CLI v2 with dynamodb:DescribeTable, UpdateTable, RestoreTableToPointInTime on "
+                           f"{table}"],
+            alerts=alerts,
+            issues=issues,
+            stop_writes=[stop_workload(ctx, f.service, "stop the writes that corrupt data")],
+            assess=[cmd("Is point-in-time recovery on, and how far back",
+                        f"{ddb} describe-continuous-backups --table-name {q(table)}",
+                        "PointInTimeRecoveryStatus ENABLED; EarliestRestorableDateTime before the corruption")],
+            restore=[restore],
+            daily=["Check PITR is enabled on the table"],
+            weekly=["Review consumed vs provisioned capacity"],
+            monthly=["Check deletion protection is on and restore a PITR copy as a drill"],
+            maintenance_commands=[cmd("Turn on deletion protection",
+                                      f"{ddb} update-table --table-name {q(table)} --deletion-protection-enabled",
+                                      "DeletionProtectionEnabled true in describe-table")],
+            dr_procedures=[Procedure(title="DynamoDB: restore after data loss", commands=[restore])],
+            cheatsheet=[describe],
+            environment_variables=[("DYNAMODB_TABLE", table)],
+            vendors=[("AWS", "DynamoDB")],
+        )
+
+
+PACK = DynamoDbPack()

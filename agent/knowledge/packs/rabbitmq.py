@@ -1,0 +1,153 @@
+"""RabbitMQ: backlog, consumers, memory/disk alarms that block publishers, partitions, purge."""
+
+from __future__ import annotations
+
+from agent.knowledge.base import Context, Contribution
+from agent.knowledge.packs._base import (
+    KeywordPack,
+    alert_query,
+    cmd,
+    namespace,
+    platform,
+    q,
+    restart_workload,
+    stop_workload,
+)
+from agent.runbook import Alert, Component, Issue, KeyMetric, Procedure, Step, Upstream
+
+
+class RabbitMqPack(KeywordPack):
+    name = "rabbitmq"
+    summary = ("RabbitMQ: queue backlog and missing consumers, memory/disk alarms blocking publishers, "
+               "unacked messages, partitions, purge")
+    keywords = ("rabbitmq", "rabbit mq", "amqp", "amazon mq for rabbitmq")
+    order = 32
+    examples = ("Worker consuming the invoices queue on RabbitMQ 3.13 (vhost /billing)",)
+    negatives = ("Consumes from Kafka", "Uses SQS for jobs")
+    no_native = frozenset({"cloudwatch", "newrelic"})
+
+    def contribute(self, ctx: Context) -> Contribution:
+        f = ctx.facts
+        queue = f.name("rabbitmq.queue", f"{f.service}-queue")
+        vhost = f.name("rabbitmq.vhost", "/")
+        node = f.name("rabbitmq.host", "rabbitmq-0" if platform(ctx) == "kubernetes" else "rabbitmq")
+        if platform(ctx) == "kubernetes":
+            run = f"kubectl exec -n {q(namespace(ctx))} {q(node)} -- "
+        elif platform(ctx) == "compose":
+            run = f"docker compose exec {q(node)} "
+        else:
+            run = "sudo "  # on a RabbitMQ node
+        ctl = run + "rabbitmqctl"
+        diag = run + "rabbitmq-diagnostics"
+        queues = cmd(f"Queues in vhost {vhost}: ready, unacked, consumers",
+                     f"{ctl} list_queues -p {q(vhost)} name messages_ready messages_unacknowledged consumers "
+                     "--formatter pretty_table",
+                     f"{queue}: messages_ready low, consumers > 0")
+        alarms = cmd("Resource alarms (memory, disk) on every node", f"{diag} alarms",
+                     "'Node ... reported no alarms'")
+
+        alerts = [
+            Alert(name="RabbitMQ queue backlog", condition="messages ready > 10000 for 10 min",
+                  query=alert_query(
+                      ctx, probe=queues,
+                      prometheus=f'sum(rabbitmq_detailed_queue_messages_ready{{queue="{queue}",vhost="{vhost}"}})'
+                                 " > 10000",
+                      datadog=f"avg(last_10m):sum:rabbitmq.queue.messages_ready{{rabbitmq_queue:{queue}}} > 10000",
+                      expect="backlog under 10000 and falling"),
+                  severity="Warning", response="Follow 'RabbitMQ: backlog growing or no consumers'."),
+            Alert(name="RabbitMQ queue has no consumers", condition="consumers < 1 for 5 min",
+                  query=alert_query(
+                      ctx, probe=queues,
+                      prometheus=f'sum(rabbitmq_detailed_queue_consumers{{queue="{queue}",vhost="{vhost}"}}) < 1',
+                      datadog=f"max(last_5m):sum:rabbitmq.queue.consumers{{rabbitmq_queue:{queue}}} < 1",
+                      expect="at least one consumer"),
+                  severity="Critical", response="Follow 'RabbitMQ: backlog growing or no consumers'."),
+            Alert(name="RabbitMQ resource alarm", condition="memory or disk alarm active for 1 min",
+                  query=alert_query(
+                      ctx, probe=alarms,
+                      prometheus="max(rabbitmq_alarms_memory_used_watermark) + "
+                                 "max(rabbitmq_alarms_free_disk_space_watermark) > 0",
+                      datadog="max(last_1m):max:rabbitmq.node.mem_alarm{*} + max:rabbitmq.node.disk_alarm{*} > 0",
+                      expect="no alarm"),
+                  severity="Critical",
+                  response="Follow 'RabbitMQ: publishers blocked by a memory or disk alarm'."),
+        ]
+
+        issues = [
+            Issue(
+                title="RabbitMQ: backlog growing or no consumers",
+                symptoms="messages_ready rising; work done late; consumers 0 after a deploy or crash.",
+                alert="RabbitMQ queue has no consumers",
+                check=[queues, cmd("Consumers and their prefetch", f"{ctl} list_consumers -p {q(vhost)}",
+                                   f"consumers on {queue} with a sensible prefetch_count (not 0 = unlimited)")],
+                fix=[Step(action="Restart the consumers; unacked messages of a dead consumer go back to ready.",
+                          command=restart_workload(ctx, f.service)),
+                     Step(action="Many unacked and few ready: consumers take messages but never ack (stuck "
+                                 "handler or exception before ack); fix the handler, set a prefetch limit.",
+                          command=None)],
+                verify=f"{queue} has consumers and messages_ready falls below 1000 within 30 minutes.",
+                escalate="If the backlog still grows after 30 minutes, page the service owner.",
+            ),
+            Issue(
+                title="RabbitMQ: publishers blocked by a memory or disk alarm",
+                symptoms="Publishers hang; connections shown as 'blocked'/'blocking' in the management UI.",
+                alert="RabbitMQ resource alarm",
+                check=[alarms, cmd("Where the memory goes", f"{diag} memory_breakdown --unit mb",
+                                   "queue processes or binaries dominating point at a large backlog")],
+                fix=[Step(action="Drain the backlog by getting consumers running (above); the alarm clears by "
+                                 "itself when usage falls below the watermark.", command=None),
+                     Step(action="Free disk on the node (logs) or add disk; do not raise the watermarks to "
+                                 "silence the alarm.", command=None)],
+                verify="rabbitmq-diagnostics alarms reports no alarms and publishers flow for 15 minutes.",
+                escalate="If the alarm lasts longer than 15 minutes, page the messaging owner.",
+            ),
+            Issue(
+                title="RabbitMQ: cluster partition",
+                symptoms="Nodes disagree on queue state; 'partitions' listed in cluster status.",
+                alert=None,
+                check=[cmd("Cluster status and partitions", f"{ctl} cluster_status",
+                           "all nodes running, 'Network Partitions' empty")],
+                fix=[Step(action="With classic mirrored queues, restart the nodes of the minority side one by "
+                                 "one (messages only they held are lost); quorum queues recover without "
+                                 "intervention once the network heals.", command=None)],
+                verify="cluster_status shows no partitions for 15 minutes.",
+                escalate="Page the messaging owner for any partition.",
+            ),
+        ]
+
+        purge = cmd(f"Purge {queue} (drop every ready message)",
+                    f"{ctl} purge_queue -p {q(vhost)} {q(queue)}",
+                    "the number of messages purged",
+                    warning=f"Deletes every ready message in {queue} for good (unacked ones survive). Prefer "
+                            "shovelling them to a parking queue, or let consumers drop them after inspection.")
+
+        return Contribution(
+            components=[Component(name="Message broker", technology="RabbitMQ",
+                                  version=f"fill in: {diag} server_version", location=f"node {node}, vhost {vhost}",
+                                  purpose=f"Queue {queue}")],
+            upstream=[Upstream(service=f"RabbitMQ {queue}", purpose="Delivers work", criticality="High",
+                               fallback="Publishers retry with backoff; durable queues keep messages")],
+            key_metrics=[KeyMetric(metric=f"Messages ready in {queue}", normal_range="< 1000",
+                                   alert_threshold="> 10000 for 10 min", dashboard="fill in: RabbitMQ dashboard")],
+            prerequisites=["rabbitmqctl/rabbitmq-diagnostics on a RabbitMQ node (or kubectl/docker exec into it); "
+                           "Prometheus per-queue metrics come from /metrics/detailed"],
+            alerts=alerts,
+            issues=issues,
+            stop_writes=[stop_workload(ctx, f.service, "stop consuming while the damage is assessed")],
+            assess=[queues],
+            daily=["Check queues for backlog and missing consumers"],
+            weekly=["Check node memory and disk headroom"],
+            monthly=["Move remaining classic mirrored queues to quorum queues"],
+            maintenance_commands=[purge],
+            dr_procedures=[Procedure(title="RabbitMQ: restore definitions on a new cluster", commands=[
+                cmd("Export definitions (queues, exchanges, bindings, users) from a healthy cluster",
+                    f"{ctl} export_definitions /tmp/definitions.json", "a JSON file; keep it in version control"),
+                cmd("Import them on the new cluster", f"{ctl} import_definitions /tmp/definitions.json",
+                    "queues and bindings exist; messages themselves are not in the definitions"),
+            ])],
+            cheatsheet=[queues, alarms, cmd("Node health check", f"{diag} check_running")],
+            environment_variables=[("AMQP_URL", f"amqp://{node}:5672/{vhost.lstrip('/')}")],
+        )
+
+
+PACK = RabbitMqPack()

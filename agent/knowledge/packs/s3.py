@@ -1,0 +1,148 @@
+"""Amazon S3: access denied, throttling, accidental deletes and versioning, sync --delete, replication."""
+
+from __future__ import annotations
+
+from agent.knowledge.base import Context, Contribution
+from agent.knowledge.packs._base import CloudWatchMetric, KeywordPack, alert_query, cmd, q, region
+from agent.runbook import Alert, Component, Issue, KeyMetric, Procedure, Step, Upstream
+
+
+class S3Pack(KeywordPack):
+    name = "s3"
+    summary = ("Amazon S3: AccessDenied (policy, KMS, block public access), SlowDown, restoring deleted "
+               "objects from versions, dangerous rm/sync --delete")
+    keywords = ("s3", "s3 bucket", "amazon s3", "simple storage service")
+    order = 40
+    examples = ("Stores invoice PDFs in the S3 bucket acme-invoices",)
+    negatives = ("Stores files on an NFS share", "Uses Google Cloud Storage")
+
+    def contribute(self, ctx: Context) -> Contribution:
+        f = ctx.facts
+        bucket = f.name("s3.bucket", f"{f.service}-data")
+        reg = q(region(ctx))
+        s3api = f"aws s3api --region {reg}"
+        probe = cmd("Can this identity list and read the bucket",
+                    f"aws sts get-caller-identity --region {reg}\n"
+                    f"aws s3 ls --region {reg} s3://{bucket}/ | head -n 5",
+                    "the expected role ARN and a few keys; AccessDenied means follow 'S3: AccessDenied'")
+
+        alerts = [Alert(
+            name="S3 5xx errors", condition="5xx errors > 10 per 5 min for 10 min",
+            query=alert_query(
+                ctx, probe=probe,
+                prometheus=f'sum(aws_s3_5xx_errors_sum{{dimension_BucketName="{bucket}"}}) > 10',
+                datadog=f"sum(last_10m):sum:aws.s3.5xx_errors{{bucketname:{bucket}}}.as_count() > 10",
+                cloudwatch=CloudWatchMetric("AWS/S3", "5xxErrors", {"BucketName": bucket, "FilterId": "EntireBucket"},
+                                            "Sum"),
+                newrelic=(f"SELECT sum(aws.s3.5xxErrors) FROM Metric WHERE aws.s3.BucketName = '{bucket}' "
+                          "SINCE 15 minutes ago"),
+                expect="near 0 (needs S3 request metrics enabled on the bucket, filter EntireBucket)"),
+            severity="Warning",
+            response="Follow 'S3: SlowDown or 5xx errors'; clients should retry with backoff.")]
+
+        issues = [
+            Issue(
+                title="S3: AccessDenied",
+                symptoms="Uploads or downloads fail with 403 AccessDenied after a deploy or policy change.",
+                alert=None,
+                check=[probe,
+                       cmd("Bucket policy and public access block",
+                           f"{s3api} get-bucket-policy --bucket {q(bucket)} --query Policy --output text\n"
+                           f"{s3api} get-public-access-block --bucket {q(bucket)}",
+                           "an explicit Deny matching the role wins over any Allow"),
+                       cmd("Default encryption (SSE-KMS needs kms:Decrypt/GenerateDataKey on the key)",
+                           f"{s3api} get-bucket-encryption --bucket {q(bucket)}",
+                           "if aws:kms, the role also needs the KMS key permissions")],
+                fix=[Step(action="Fix the IAM role policy, bucket policy or KMS key policy that denies; check the "
+                                 "role the pods actually use (IRSA / task role), not yours.", command=None)],
+                verify="The read probe succeeds from the service's identity and 403s stop for 15 minutes.",
+                escalate="If the policy is owned by another team or an SCP denies, page the cloud platform team.",
+            ),
+            Issue(
+                title="S3: SlowDown or 5xx errors",
+                symptoms="503 SlowDown / 500 InternalError from S3; latency spikes on uploads.",
+                alert="S3 5xx errors",
+                check=[probe],
+                fix=[Step(action="S3 scales per prefix (about 3,500 writes and 5,500 reads per second each): "
+                                 "spread hot keys over more prefixes and make sure the SDK retries with "
+                                 "exponential backoff.", command=None)],
+                verify="5xx errors back near 0 for 15 minutes.",
+                escalate="If errors persist with normal request rates, open an AWS support case.",
+            ),
+            Issue(
+                title="S3: objects deleted or overwritten by mistake",
+                symptoms="Missing or wrong files after a bad job, sync --delete or lifecycle rule.",
+                alert=None,
+                check=[cmd("Is versioning on (without it, deleted objects are gone)",
+                           f"{s3api} get-bucket-versioning --bucket {q(bucket)}", "Status: Enabled"),
+                       cmd("Versions and delete markers under the affected prefix",
+                           "PREFIX=invoices/2026/01/  # the affected prefix\n"
+                           f"{s3api} list-object-versions --bucket {q(bucket)} --prefix \"$PREFIX\" "
+                           "--query '{deleted: DeleteMarkers[?IsLatest].[Key, VersionId], "
+                           "versions: Versions[].[Key, VersionId, LastModified]}' --output json | head -n 60",
+                           "delete markers for the deleted keys and older versions to restore from")],
+                fix=[Step(action="Undelete one object by removing its delete marker.",
+                          command=cmd("Remove a delete marker (restores the previous version)",
+                                      "KEY=invoices/2026/01/inv-1.pdf  # the deleted key\n"
+                                      "MARKER_ID=3HL4kqtJlcpXroDTDmJ  # VersionId of its delete marker\n"
+                                      f"{s3api} delete-object --bucket {q(bucket)} --key \"$KEY\" "
+                                      "--version-id \"$MARKER_ID\"",
+                                      "the key is listed again by aws s3 ls",
+                                      warning="delete-object with --version-id deletes that version permanently: "
+                                              "pass the delete marker's id, never an object version's id.")),
+                     Step(action="Restore an overwritten object by copying its previous version over it.",
+                          command=cmd("Copy an older version back",
+                                      "KEY=invoices/2026/01/inv-1.pdf\n"
+                                      "VERSION_ID=Gd5bs2xCvRYZ  # the good version from list-object-versions\n"
+                                      f"{s3api} copy-object --bucket {q(bucket)} --key \"$KEY\" "
+                                      f"--copy-source \"{bucket}/$KEY?versionId=$VERSION_ID\"",
+                                      "a new current version equal to the good one"))],
+                verify="The restored keys read back with the expected size and checksum within 15 minutes.",
+                escalate="If versioning was off, page the data owner: restore from replication or backups.",
+            ),
+        ]
+
+        return Contribution(
+            components=[Component(name="Object storage", technology="Amazon S3", version="managed",
+                                  location=f"s3://{bucket} ({region(ctx)})", purpose="Stores files and blobs")],
+            upstream=[Upstream(service=f"S3 {bucket}", purpose="File storage", criticality="High",
+                               fallback="Queue uploads and retry; serve a placeholder for downloads")],
+            key_metrics=[KeyMetric(metric="S3 5xx errors", normal_range="0", alert_threshold="> 10 per 5 min",
+                                   dashboard="fill in: S3 request metrics dashboard")],
+            prerequisites=[f"aws CLI v2 with s3:ListBucket, s3:GetObject, s3:ListBucketVersions on {bucket}"],
+            alerts=alerts,
+            issues=issues,
+            assess=[cmd("Objects changed in the last day under a prefix",
+                        "PREFIX=invoices/  # the prefix the bad writes touched\n"
+                        f"{s3api} list-objects-v2 --bucket {q(bucket)} --prefix \"$PREFIX\" "
+                        "--query \"Contents[?LastModified>='$(date -u -d '-1 day' +%Y-%m-%d)'].[Key, LastModified]\" "
+                        "--output text | head -n 50",
+                        "the keys written since yesterday")],
+            daily=["Check replication / backup of the bucket is current"],
+            weekly=["Review 4xx/5xx request metrics"],
+            monthly=["Check versioning, lifecycle rules and Object Lock settings are as designed",
+                     "Review the bucket policy for public access"],
+            maintenance_commands=[
+                cmd("Preview a sync that deletes extra files at the destination",
+                    "SRC=./build/  # local directory\n"
+                    f"aws s3 sync --region {reg} \"$SRC\" s3://{bucket}/static/ --delete --dryrun",
+                    "lines starting '(dryrun) delete:' show what would be removed"),
+                cmd("Remove a prefix",
+                    "PREFIX=tmp/exports/  # the prefix to remove\n"
+                    f"aws s3 rm --region {reg} s3://{bucket}/\"$PREFIX\" --recursive --dryrun",
+                    "the '(dryrun) delete:' list; rerun without --dryrun only if it is right",
+                    warning="Without --dryrun this deletes every object under the prefix; with versioning off "
+                            "they cannot be recovered. An empty PREFIX means the whole bucket."),
+            ],
+            dr_procedures=[Procedure(title="S3: region outage or bucket loss", commands=[
+                cmd("Check cross-region replication status",
+                    f"{s3api} get-bucket-replication --bucket {q(bucket)}",
+                    "a rule replicating to the DR bucket; point the service at it (S3_BUCKET) during the outage"),
+            ])],
+            cheatsheet=[probe],
+            environment_variables=[("S3_BUCKET", bucket)],
+            vendors=[("AWS", "S3")],
+        )
+
+
+PACK = S3Pack()
