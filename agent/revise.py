@@ -144,7 +144,7 @@ def parse_change(text: str, rule: Rule, answers: Answers | None = None) -> Chang
     change = _as_answer(said, lowered, rule, answers or Answers())
     if change is not None:
         return change
-    change = _as_describe(said, lowered, rule)
+    change = _as_describe(said, lowered)
     if change is not None:
         return change
     raise CannotReviseOffline(f"{said!r} is not a change I know how to make")
@@ -152,7 +152,12 @@ def parse_change(text: str, rule: Rule, answers: Answers | None = None) -> Chang
 
 def _as_describe_summary(said: str, lowered: str) -> Change | None:
     m = re.match(r"added to the description:\s*(.+)$", said, re.I)
-    return Change("describe", said, value=m.group(1)) if m else None
+    if m is None:
+        return None
+    sentence = m.group(1).rstrip(".") + "."
+    again = _as_describe(sentence.rstrip("."), sentence.rstrip(".").lower())
+    return Change("describe", f"Added to the description: {sentence}", key=again.key if again else "",
+                  value=sentence)
 
 
 def _as_name(said: str, lowered: str) -> Change | None:
@@ -336,7 +341,7 @@ def _parse(question: Question, raw: str) -> Answer:
     return parse_answer(question, raw)
 
 
-def _as_describe(said: str, lowered: str, rule: Rule) -> Change | None:
+def _as_describe(said: str, lowered: str) -> Change | None:
     m = re.match(
         r"(?:we\s+(?:also\s+)?(?:use|have|run|rely\s+on)|it\s+(?:also\s+)?(?:uses|depends\s+on|talks\s+to|needs)|"
         r"(?:it|the\s+service)\s+(?:also\s+)?(?:uses|depends\s+on|reads\s+from|writes\s+to)|"
