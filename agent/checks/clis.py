@@ -1,10 +1,549 @@
-"""CLI subcommands and flags checked against the real tools (filled in below)."""
+"""CLI subcommands and flags checked against the real tools, offline: no cluster, credentials or network.
+
+- kubectl, oc, helm (cobra): run `TOOL ARGS --help` (everything after `--` dropped, KUBECONFIG an
+  empty file): an unknown flag or command exits non-zero; an unknown subcommand under a group
+  still exits 0, so the help's `Available Commands:` list is checked too.
+- docker: the same `--help` trick; its `Usage:` line must name the subcommand.
+- psql, systemctl, journalctl: their `--help` option and command tables, parsed once; argv is
+  matched against them in-process (psql is never run with a runbook's argv: it could connect).
+- redis-cli: its options and every command's name and arity from a real server's COMMAND reply,
+  committed in data/redis_commands.json.
+- aws: awscli's own command table (services, operations, their argument tables), in-process.
+Results are cached per (tool, argv shape); subprocess checks run in a thread pool.
+A tool that isn't installed is reported as skipped, never as passed.
+"""
 
 from __future__ import annotations
 
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from agent.checks import shellwords
+from agent.checks.danger import redis_commands
 from agent.checks.extract import Command
 from agent.checks.structure import Emit
 
+Problem = tuple[str, str, str]  # (rule, message, hint)
+_DUMMY = "x"
+
+
+@dataclass(frozen=True)
+class Use:
+    tool: str
+    args: tuple[str, ...]
+    line: int
+    text: str
+
+
+def _normalise(simple: shellwords.Simple) -> list[str]:
+    """argv with expansions replaced by a dummy word (flag shapes are what we check)."""
+    argv = shellwords.unwrap(simple.argv)
+    if not argv:
+        return []
+    offset = len(simple.argv) - len(argv)
+    out = [argv[0].rsplit("/", 1)[-1]]
+    for word, expanded in zip(argv[1:], simple.expanded[offset + 1 :], strict=False):
+        if expanded and "$" in word:
+            if word.startswith("-") and "=" in word:
+                out.append(word.split("=", 1)[0] + "=" + _DUMMY)
+            else:
+                out.append(re.sub(r"\$\{[^}]*\}|\$\([^)]*\)|\$[A-Za-z_]\w*|`[^`]*`", _DUMMY, word) or _DUMMY)
+        else:
+            out.append(word)
+    return out
+
+
+def uses(commands: list[Command]) -> list[Use]:
+    out: list[Use] = []
+    for cmd in commands:
+        if cmd.language == "redis":
+            out.append(Use("redis", tuple(shellwords.parse(cmd.text).commands[0].argv)
+                           if shellwords.parse(cmd.text).commands else (), cmd.line, cmd.text))
+            continue
+        if cmd.language != "shell":
+            continue
+        for simple in cmd.simple:
+            argv = _normalise(simple)
+            if argv and argv[0] in CHECKERS:
+                out.append(Use(argv[0], tuple(argv[1:]), cmd.line, cmd.text))
+    return out
+
 
 def check(commands: list[Command], emit: Emit, skipped: list[str]) -> None:
-    return None
+    found = uses(commands)
+    by_tool: dict[str, list[Use]] = {}
+    for use in found:
+        by_tool.setdefault(use.tool, []).append(use)
+    jobs: list[tuple[Use, Callable[[tuple[str, ...]], list[Problem]]]] = []
+    for tool, items in by_tool.items():
+        checker, binary = CHECKERS[tool]
+        if binary and shutil.which(binary) is None:
+            skipped.append(f"{tool}: not installed ({len(items)} command{'s' * (len(items) != 1)} unchecked)")
+            continue
+        if tool == "aws" and not _aws_available():
+            skipped.append(f"aws: awscli not importable ({len(items)} commands unchecked)")
+            continue
+        jobs.extend((use, checker) for use in items)
+    # Subprocess-backed checks are cached per argv; run the distinct ones in parallel.
+    distinct = {(u.tool, u.args): fn for u, fn in jobs}
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = dict(zip(distinct, pool.map(lambda kv: kv[1](kv[0][1]), distinct.items()), strict=True))
+    for use, _ in jobs:
+        for rule, message, hint in results[(use.tool, use.args)]:
+            emit(use.line, rule, "error", message, hint)
+
+
+# --- cobra tools: kubectl, oc, helm, docker ------------------------------------------------------
+
+
+@cache
+def _empty_kubeconfig() -> str:
+    fd, path = tempfile.mkstemp(prefix="runbook-agent-kubeconfig-")
+    os.close(fd)
+    return path
+
+
+@cache
+def _cobra_help(tool: str, args: tuple[str, ...]) -> tuple[int, str, str]:
+    env = dict(os.environ)
+    env.update({"KUBECONFIG": _empty_kubeconfig(), "HELM_CONFIG_HOME": tempfile.gettempdir(), "NO_COLOR": "1",
+                "DOCKER_CLI_HINTS": "false"})
+    try:
+        proc = subprocess.run([tool, *args, "--help"], capture_output=True, text=True, timeout=20, env=env,
+                              stdin=subprocess.DEVNULL, check=False)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return -1, "", str(exc)
+    return proc.returncode, proc.stdout, proc.stderr
+
+
+def _usage_path(help_text: str, tool: str) -> list[str]:
+    m = re.search(r"Usage:\s*\n?\s*(" + re.escape(tool) + r"\b[^\n]*)", help_text)
+    if not m:
+        return []
+    path: list[str] = []
+    for word in m.group(1).split():
+        if not re.fullmatch(r"[a-z][a-z0-9-]*", word):
+            break
+        path.append(word)
+    return path[1:]
+
+
+def _available(help_text: str) -> set[str]:
+    m = re.search(r"(?:Available Commands|Commands|Management Commands):\n((?:[ \t]+\S.*\n?)+)", help_text)
+    names: set[str] = set()
+    for block in re.finditer(r"(?:Available Commands|Commands|Management Commands|Common Commands|Swarm Commands)"
+                             r":\n((?:[ \t]+\S.*\n?)+)", help_text):
+        names |= {ln.split()[0].rstrip("*") for ln in block.group(1).splitlines() if ln.strip()}
+    if m is None and not names:
+        return set()
+    return names
+
+
+def _cobra(tool: str, args: tuple[str, ...]) -> list[Problem]:
+    if "--" in args:
+        args = args[: args.index("--")]
+    args = tuple(a for a in args if a not in ("-h", "--help"))
+    rc, out, err = _cobra_help(tool, args)
+    shown = " ".join((tool, *args))
+    if rc != 0:
+        message = next((ln for ln in err.splitlines() if ln.strip()), f"exit {rc}")
+        message = message.removeprefix("Error: ").strip()
+        rule = f"{tool}.command" if "unknown command" in message else f"{tool}.flag"
+        if rc == -1:
+            return [(f"{tool}.error", f"could not run {tool}: {message}", "check the installation")]
+        if "unknown" not in message and "flag" not in message and "argument" not in message:
+            return []  # a complaint about the environment, not the command line
+        return [(rule, f"{tool} rejects `{shown}`: {message}",
+                 f"check the subcommand and flags with `{tool} {' '.join(_positional_prefix(args))} --help`")]
+    help_text = out + err
+    path = _usage_path(help_text, tool)
+    positionals = _positional_prefix(args)
+    if tool in ("docker",):
+        if positionals and (not path or path[0] != positionals[0]):
+            if positionals[0] in ("compose", "buildx", "scan", "scout", "sbom", "init", "debug"):
+                return []  # a CLI plugin that isn't installed here: nothing to compare against
+            return [("docker.command", f"docker has no command {positionals[0]!r} (in `{shown}`)",
+                     "see `docker --help` for the commands")]
+        return []
+    if "Available Commands:" in help_text or (tool == "docker" and "Commands:" in help_text):
+        subcommands = _available(help_text)
+        depth = len(path)
+        extra = positionals[depth:] if positionals[: depth] == path else []
+        if extra and subcommands and extra[0] not in subcommands and not any(p in subcommands for p in extra[1:]):
+            known = ", ".join(sorted(subcommands)[:12])
+            return [(f"{tool}.command", f"`{' '.join((tool, *path))}` has no subcommand {extra[0]!r}",
+                     f"use one of: {known}")]
+    return []
+
+
+def _positional_prefix(args: tuple[str, ...]) -> list[str]:
+    """The leading words that are not flags (the command path, roughly)."""
+    out: list[str] = []
+    for a in args:
+        if a.startswith("-"):
+            break
+        out.append(a)
+    return out
+
+
+def _kubectl(args: tuple[str, ...]) -> list[Problem]:
+    return _cobra("kubectl", args)
+
+
+def _oc(args: tuple[str, ...]) -> list[Problem]:
+    return _cobra("oc", args)
+
+
+def _helm(args: tuple[str, ...]) -> list[Problem]:
+    return _cobra("helm", args)
+
+
+def _docker(args: tuple[str, ...]) -> list[Problem]:
+    return _cobra("docker", args)
+
+
+def _docker_compose(args: tuple[str, ...]) -> list[Problem]:
+    return _cobra("docker-compose", args)
+
+
+# --- GNU-style option tables: psql, systemctl, journalctl -----------------------------------------
+
+_OPT = re.compile(r"(--?[\w?][\w-]*)(\[=[^\]\s]*\]|=[^\s,\]]*)?")
+
+
+@dataclass(frozen=True)
+class Spec:
+    options: dict[str, str]  # name -> "yes" (takes a value), "no", "optional" (only attached)
+    commands: frozenset[str]
+
+
+@cache
+def _help_spec(tool: str) -> Spec | None:
+    try:
+        proc = subprocess.run([tool, "--help"], capture_output=True, text=True, timeout=20,
+                              env={**os.environ, "SYSTEMD_PAGER": "cat", "PAGER": "cat", "SYSTEMD_COLORS": "0"},
+                              stdin=subprocess.DEVNULL, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    options: dict[str, str] = {}
+    commands: set[str] = set()
+    in_commands = False
+    for line in (proc.stdout + proc.stderr).splitlines():
+        if re.match(r"^\S.*Commands:\s*$", line):
+            in_commands = True
+            continue
+        if re.match(r"^\S.*:\s*$", line):
+            in_commands = False
+            continue
+        if in_commands and (m := re.match(r"^  ([a-z][a-z0-9-]+)(\s|$)", line)):
+            commands.add(m.group(1))
+            continue
+        m = re.match(r"^\s{1,8}(-.*?)(?:\s{2,}|$)", line)
+        if not m:
+            continue
+        head = m.group(1)
+        found = _OPT.findall(head)
+        takes = "no"
+        if any(v.startswith("[=") for _, v in found):
+            takes = "optional"
+        if any(v.startswith("=") for _, v in found) or re.search(r"^-\w\s+[A-Z<]", head):
+            takes = "yes"
+        for name, _ in found:
+            options[name] = takes
+    return Spec(options, frozenset(commands))
+
+
+def _gnu(tool: str, args: tuple[str, ...], *, need_command: bool) -> list[Problem]:
+    spec = _help_spec(tool)
+    if spec is None or not spec.options:
+        return []
+    problems: list[Problem] = []
+    positionals: list[str] = []
+    i = 0
+    while i < len(args):
+        a = args[i]
+        i += 1
+        if a == "--":
+            positionals.extend(args[i:])
+            break
+        if a.startswith("--"):
+            name = a.split("=", 1)[0]
+            if name not in spec.options:
+                problems.append((f"{tool}.flag", f"{tool} has no option {name}", f"see `{tool} --help`"))
+            elif spec.options[name] == "yes" and "=" not in a:
+                i += 1
+        elif a.startswith("-") and len(a) > 1 and not re.fullmatch(r"-\d+", a):
+            for j, ch in enumerate(a[1:], start=1):
+                name = "-" + ch
+                if name not in spec.options:
+                    problems.append((f"{tool}.flag", f"{tool} has no option {name} (in {a})", f"see `{tool} --help`"))
+                    break
+                if spec.options[name] == "yes":
+                    if j == len(a) - 1:
+                        i += 1
+                    break
+                if spec.options[name] == "optional":
+                    break
+        else:
+            positionals.append(a)
+    if need_command and spec.commands and positionals and positionals[0] not in spec.commands:
+        problems.append((f"{tool}.command", f"{tool} has no command {positionals[0]!r}",
+                         f"see `{tool} --help` for the commands"))
+    return problems
+
+
+def _psql(args: tuple[str, ...]) -> list[Problem]:
+    return _gnu("psql", args, need_command=False)
+
+
+def _systemctl(args: tuple[str, ...]) -> list[Problem]:
+    return _gnu("systemctl", args, need_command=True)
+
+
+def _journalctl(args: tuple[str, ...]) -> list[Problem]:
+    return _gnu("journalctl", args, need_command=False)
+
+
+# --- redis ---------------------------------------------------------------------------------------
+
+
+def _redis_cli_options() -> dict[str, bool]:
+    from agent.checks.danger import _REDIS_CLI_VALUE
+
+    path_data = _redis_data()
+    options = {str(k): bool(v) for k, v in path_data.get("redis_cli_options", {}).items()}
+    for name in _REDIS_CLI_VALUE:
+        options[name] = True
+    return options
+
+
+@cache
+def _redis_data() -> dict[str, Any]:
+    import json
+    from pathlib import Path
+
+    try:
+        data: dict[str, Any] = json.loads((Path(__file__).parent / "data" / "redis_commands.json").read_text())
+    except (OSError, ValueError):
+        return {}
+    return data
+
+
+def redis_command_problems(words: list[str]) -> list[Problem]:
+    """Name and arity of a redis command against COMMAND's table."""
+    table = redis_commands()
+    if not words or not table:
+        return []
+    name = words[0].lower()
+    entry = table.get(name)
+    if entry is None:
+        return [("redis.command", f"redis has no command {words[0]!r}", "see https://redis.io/commands")]
+    subs = entry.get("subcommands")
+    if isinstance(subs, dict) and subs:
+        if len(words) < 2:
+            return [("redis.arity", f"{words[0].upper()} needs a subcommand",
+                     "one of: " + ", ".join(sorted(s.split("|")[1].upper() for s in subs)))]
+        sub = subs.get(f"{name}|{words[1].lower()}")
+        if sub is None:
+            return [("redis.command", f"{words[0].upper()} has no subcommand {words[1]!r}",
+                     "one of: " + ", ".join(sorted(s.split("|")[1].upper() for s in subs)))]
+        entry = sub
+    arity = int(entry.get("arity", 0))
+    count = len(words)
+    if (arity > 0 and count != arity) or (arity < 0 and count < -arity):
+        want = f"exactly {arity - 1}" if arity > 0 else f"at least {-arity - 1}"
+        shown = " ".join(words[:2]).upper() if isinstance(subs, dict) and subs else words[0].upper()
+        return [("redis.arity", f"{shown} takes {want} argument(s), got {count - 1}",
+                 "check the command's arguments")]
+    return []
+
+
+def _redis_cli(args: tuple[str, ...]) -> list[Problem]:
+    options = _redis_cli_options()
+    problems: list[Problem] = []
+    i = 0
+    while i < len(args) and args[i].startswith("-"):
+        name = args[i]
+        if name not in options:
+            problems.append(("redis-cli.flag", f"redis-cli has no option {name}", "see `redis-cli --help`"))
+            return problems
+        i += 2 if options[name] else 1
+    words = list(args[i:])
+    if not words:
+        return problems
+    return problems + redis_command_problems(words)
+
+
+def _redis_block(args: tuple[str, ...]) -> list[Problem]:
+    return redis_command_problems(list(args))
+
+
+# --- aws -----------------------------------------------------------------------------------------
+
+
+@cache
+def _aws_available() -> bool:
+    try:
+        import awscli  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+@cache
+def _aws_driver() -> Any:
+    import awscli  # noqa: F401  (puts awscli's bundled botocore and data on the path first)
+    from awscli.clidriver import create_clidriver
+
+    return create_clidriver()
+
+
+@cache
+def _aws_ops(service: str) -> dict[str, Any] | None:
+    driver = _aws_driver()
+    table = driver._get_command_table()  # noqa: SLF001  (awscli has no public accessor)
+    command = table.get(service)
+    if command is None:
+        return None
+    try:
+        sub: dict[str, Any] = dict(command._get_command_table())  # noqa: SLF001
+    except AttributeError:
+        sub = dict(getattr(command, "subcommand_table", {}) or {})
+    return sub
+
+
+_AWS_GLOBAL = {"--debug", "--endpoint-url", "--no-verify-ssl", "--no-paginate", "--output", "--query", "--profile",
+               "--region", "--version", "--color", "--no-sign-request", "--ca-bundle", "--cli-read-timeout",
+               "--cli-connect-timeout", "--cli-binary-format", "--no-cli-pager", "--cli-auto-prompt",
+               "--no-cli-auto-prompt", "--generate-cli-skeleton", "--cli-input-json", "--cli-input-yaml"}
+
+
+@cache
+def _botocore_session() -> Any:
+    import awscli  # noqa: F401  (awscli bundles botocore; importing it first puts its data on the path)
+    import botocore.session
+
+    return botocore.session.get_session()
+
+
+_AWS_SERVICE_ALIASES = {"s3api": "s3", "configservice": "config", "deploy": "codedeploy"}
+_AWS_S3 = {"ls", "cp", "mv", "rm", "sync", "mb", "rb", "website", "presign"}
+
+
+def _aws_fast(rest: list[str]) -> bool:
+    """True when botocore's service model alone shows the command is fine (~0.3 s once, then
+    microseconds); anything it can't confirm goes to awscli's full command table."""
+    from botocore import xform_name
+    from botocore.exceptions import UnknownServiceError
+
+    service = rest[0]
+    if service == "s3":
+        return len(rest) > 1 and rest[1] in _AWS_S3
+    session = _botocore_session()
+    try:
+        model = session.get_service_model(_AWS_SERVICE_ALIASES.get(service, service))
+    except UnknownServiceError:
+        return False
+    if len(rest) < 2:
+        return False
+    if rest[1] == "wait":
+        return True
+    ops = {xform_name(o, "-"): o for o in model.operation_names}
+    if rest[1] not in ops:
+        return False
+    shape = model.operation_model(ops[rest[1]]).input_shape
+    params = {f"--{xform_name(n, '-')}" for n in (shape.members if shape else {})}
+    for a in rest[2:]:
+        if not a.startswith("--"):
+            continue
+        name = a.split("=", 1)[0]
+        if name in params or name in _AWS_GLOBAL or name in ("--max-items", "--starting-token", "--page-size"):
+            continue
+        if name.startswith("--no-") and f"--{name[5:]}" in params:
+            continue
+        return False
+    return True
+
+
+def _aws(args: tuple[str, ...]) -> list[Problem]:
+    rest = _aws_rest(args)
+    if not rest or rest[0] in ("configure", "help", "history"):
+        return []
+    if _aws_fast(rest):
+        return []
+    return _aws_full(rest)
+
+
+def _aws_rest(args: tuple[str, ...]) -> list[str]:
+    # Values of global options come before the service name sometimes: `aws --region x ec2 ...`.
+    rest = list(args)
+    while rest and rest[0].startswith("--"):
+        takes = rest[0] in ("--region", "--profile", "--output", "--query", "--endpoint-url", "--color",
+                            "--ca-bundle", "--cli-read-timeout", "--cli-connect-timeout", "--cli-binary-format")
+        rest = rest[2:] if takes and "=" not in rest[0] else rest[1:]
+    return rest
+
+
+def _aws_full(rest: list[str]) -> list[Problem]:
+    """awscli's own command table: exact, customisations and renames included (~1 s to build)."""
+    service = rest[0]
+    ops = _aws_ops(service)
+    if ops is None:
+        return [("aws.command", f"aws has no service {service!r}", "see `aws help` for the services")]
+    if len(rest) < 2 or rest[1].startswith("-"):
+        return [("aws.command", f"`aws {service}` needs an operation", f"see `aws {service} help`")]
+    op_name = rest[1]
+    op = ops.get(op_name)
+    if op is None:
+        import difflib
+
+        near = difflib.get_close_matches(op_name, list(ops), n=1)
+        return [("aws.command", f"aws {service} has no operation {op_name!r}",
+                 f"did you mean {near[0]!r}?" if near else f"see `aws {service} help`")]
+    params: set[str] = set()
+    try:
+        params = {f"--{name}" for name in op.arg_table}
+    except Exception:  # noqa: BLE001  (awscli customisations build tables lazily; don't guess)
+        return []
+    sub_table = None
+    if not params and hasattr(op, "subcommand_table"):
+        sub_table = op.subcommand_table
+    if sub_table:  # e.g. `aws ec2 wait instance-running`
+        return []
+    for a in rest[2:]:
+        if not a.startswith("--"):
+            continue
+        name = a.split("=", 1)[0]
+        if name in params or name in _AWS_GLOBAL or name in ("--max-items", "--starting-token", "--page-size"):
+            continue
+        if name.startswith("--no-") and f"--{name[5:]}" in params:
+            continue
+        prefixed = [p for p in params if p.startswith(name)]
+        if len(prefixed) == 1:
+            continue  # argparse accepts an unambiguous prefix
+        return [("aws.flag", f"aws {service} {op_name} has no option {name}",
+                 f"see `aws {service} {op_name} help`")]
+    return []
+
+
+CHECKERS: dict[str, tuple[Callable[[tuple[str, ...]], list[Problem]], str | None]] = {
+    "kubectl": (_kubectl, "kubectl"),
+    "oc": (_oc, "oc"),
+    "helm": (_helm, "helm"),
+    "docker": (_docker, "docker"),
+    "docker-compose": (_docker_compose, "docker-compose"),
+    "psql": (_psql, "psql"),
+    "systemctl": (_systemctl, "systemctl"),
+    "journalctl": (_journalctl, "journalctl"),
+    "redis-cli": (_redis_cli, None),
+    "redis": (_redis_block, None),
+    "aws": (_aws, None),
+}
