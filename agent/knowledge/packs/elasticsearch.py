@@ -1,0 +1,169 @@
+"""Elasticsearch / OpenSearch: red and yellow status, allocation explain, disk watermarks, heap, snapshots."""
+
+from __future__ import annotations
+
+from agent.knowledge.base import Context, Contribution
+from agent.knowledge.packs._base import KeywordPack, alert_query, cmd, mention, q
+from agent.runbook import Alert, Component, Issue, KeyMetric, Procedure, Step, Upstream
+
+
+class ElasticsearchPack(KeywordPack):
+    name = "elasticsearch"
+    summary = ("Elasticsearch/OpenSearch: red status and shard allocation explain, disk watermarks and "
+               "read-only indices, heap, snapshot restore")
+    keywords = ("elasticsearch", "opensearch", "elastic search", "elk", "elastic stack")
+    order = 42
+    examples = ("Product search on Elasticsearch 8 (index products), 3 data nodes",
+                "Log search on Amazon OpenSearch Service")
+    negatives = ("Full-text search with PostgreSQL tsvector", "Elastic Beanstalk web app")
+    no_native = frozenset({"cloudwatch", "newrelic"})
+
+    def contribute(self, ctx: Context) -> Contribution:
+        f = ctx.facts
+        product = "OpenSearch" if mention(ctx, ("opensearch",)) else "Elasticsearch"
+        url = f.name("es.url", "http://elasticsearch:9200")
+        index = f.name("es.index", f.service)
+        curl = "curl -sS --fail-with-body"
+
+        def get(path: str) -> str:
+            return f"{curl} {q(url + path)}"
+
+        health = cmd("Cluster health", get("/_cluster/health?pretty"),
+                     "status green; yellow means replicas unassigned, red means a primary shard is missing")
+        unassigned = cmd("Unassigned shards and why",
+                         get("/_cat/shards?v&h=index,shard,prirep,state,node,unassigned.reason") + " | grep -v STARTED",
+                         "only the header; otherwise the index, shard and reason")
+        explain = cmd("Why the first unassigned shard cannot be allocated",
+                      get("/_cluster/allocation/explain?pretty"),
+                      "the decider that says NO (disk watermark, node left, max retries, allocation filtering)")
+        disk = cmd("Disk use per node", get("/_cat/allocation?v"),
+                   "disk.percent below 85 (low watermark) on every node")
+
+        alerts = [
+            Alert(name=f"{product} cluster red", condition="status red for 1 min",
+                  query=alert_query(ctx, probe=health,
+                                    prometheus='max(elasticsearch_cluster_health_status{color="red"}) == 1',
+                                    expect="status green"),
+                  severity="Critical", response=f"Follow '{product}: cluster red or yellow'."),
+            Alert(name=f"{product} unassigned shards", condition="unassigned shards > 0 for 15 min",
+                  query=alert_query(ctx, probe=unassigned,
+                                    prometheus="max(elasticsearch_cluster_health_unassigned_shards) > 0",
+                                    datadog="avg(last_15m):max:elasticsearch.unassigned_shards{*} > 0",
+                                    expect="0"),
+                  severity="Warning", response=f"Follow '{product}: cluster red or yellow'."),
+            Alert(name=f"{product} disk above high watermark", condition="data disk free < 15% for 5 min",
+                  query=alert_query(ctx, probe=disk,
+                                    prometheus="min(elasticsearch_filesystem_data_available_bytes / "
+                                               "elasticsearch_filesystem_data_size_bytes) < 0.15",
+                                    datadog="avg(last_5m):min:elasticsearch.fs.total.available_in_bytes{*} / "
+                                            "min:elasticsearch.fs.total.total_in_bytes{*} < 0.15",
+                                    expect="more than 15% free on every data node"),
+                  severity="Warning",
+                  response=f"Follow '{product}: disk watermarks and read-only indices'."),
+            Alert(name=f"{product} JVM heap high", condition="heap used > 85% for 10 min",
+                  query=alert_query(ctx, probe=cmd("Heap per node",
+                                                   get("/_cat/nodes?v&h=name,heap.percent,ram.percent,cpu,load_1m"),
+                                                   "heap.percent below 75 most of the time"),
+                                    prometheus='max(elasticsearch_jvm_memory_used_bytes{area="heap"} / '
+                                               'elasticsearch_jvm_memory_max_bytes{area="heap"}) > 0.85',
+                                    datadog="avg(last_10m):max:elasticsearch.jvm.mem.heap_in_use{*} > 85",
+                                    expect="below 85%"),
+                  severity="Warning",
+                  response="Look for expensive queries and aggregations, too many shards per node; circuit "
+                           "breaker errors follow."),
+        ]
+
+        issues = [
+            Issue(
+                title=f"{product}: cluster red or yellow",
+                symptoms="Searches return partial results or 503; indexing fails for some indices (red); "
+                         "replicas missing (yellow).",
+                alert=f"{product} cluster red",
+                check=[health, unassigned, explain],
+                fix=[Step(action="A node left: bring it back; its shards recover by themselves.", command=None),
+                     Step(action="Allocation gave up after 5 failed attempts (max_retries): retry once the cause "
+                                 "(disk, mapping) is fixed.",
+                          command=cmd("Retry failed shard allocations",
+                                      f"{curl} -X POST {q(url + '/_cluster/reroute?retry_failed=true')}",
+                                      "acknowledged: true; shards go INITIALIZING then STARTED",
+                                      warning="Safe by itself, but it restarts recoveries cluster-wide: heavy "
+                                              "network and disk I/O until they finish. Fix the cause first.")),
+                     Step(action="Last resort for a red index whose primary is lost: allocate a stale copy "
+                                 "(loses writes only the lost copy had) or restore the index from a snapshot.",
+                          command=cmd("Promote a stale replica copy to primary",
+                                      "INDEX=products  # the red index\n"
+                                      "SHARD=0  # the shard number\n"
+                                      "NODE=es-data-1  # a node that holds a stale copy (see allocation explain)\n"
+                                      "jq -n --arg i \"$INDEX\" --argjson s \"$SHARD\" --arg n \"$NODE\" "
+                                      "'{commands: [{allocate_stale_primary: {index: $i, shard: $s, node: $n, "
+                                      "accept_data_loss: true}}]}' | "
+                                      f"{curl} -X POST {q(url + '/_cluster/reroute')} "
+                                      "-H 'Content-Type: application/json' -d @-",
+                                      "acknowledged: true and the index turns yellow/green",
+                                      warning="accept_data_loss means exactly that: documents written after that "
+                                              "copy fell behind are gone. Prefer bringing the node back or "
+                                              "restoring from a snapshot; get the data owner's approval."))],
+                verify="Cluster health green (or yellow with recovering replicas only) for 15 minutes.",
+                escalate="Red for more than 15 minutes: page the search owner.",
+            ),
+            Issue(
+                title=f"{product}: disk watermarks and read-only indices",
+                symptoms="Indexing fails with 'index [..] blocked by: [TOO_MANY_REQUESTS/12/disk usage exceeded "
+                         "flood-stage watermark, index has read-only-allow-delete block]'.",
+                alert=f"{product} disk above high watermark",
+                check=[disk, cmd("Largest indices", get("/_cat/indices?v&s=store.size:desc&h=index,health,"
+                                                        "docs.count,store.size") + " | head -n 15",
+                                 "old time-based indices to drop or move")],
+                fix=[Step(action="Free disk (delete old indices through ILM/ISM, add nodes or disk).",
+                          command=cmd("Delete one old index",
+                                      "OLD_INDEX=logs-2025.10.01  # an index past its retention\n"
+                                      f"{curl} -X DELETE \"{url}/$OLD_INDEX\"",
+                                      "acknowledged: true",
+                                      warning="Deletes the index and all its documents for good; check the name "
+                                              "twice (wildcards may be allowed), and that a snapshot exists.")),
+                     Step(action="Since 7.4 the block is removed automatically once disk use falls below the "
+                                 "high watermark; on older versions remove it by hand.",
+                          command=cmd("Remove the read-only block",
+                                      f"{curl} -X PUT {q(url + '/' + index + '/_settings')} -H "
+                                      "'Content-Type: application/json' "
+                                      "-d '{\"index.blocks.read_only_allow_delete\": null}'",
+                                      "acknowledged: true; indexing works again"))],
+                verify="Disk below 85% on every node and indexing succeeds for 15 minutes.",
+                escalate="If no space can be freed within 30 minutes, page the search owner for capacity.",
+            ),
+        ]
+
+        repo = "backups"
+        return Contribution(
+            components=[Component(name="Search engine", technology=product, version=f"fill in: {get('/')}",
+                                  location=url, purpose=f"Index {index}")],
+            upstream=[Upstream(service=f"{product} {index}", purpose="Search and indexing", criticality="High",
+                               fallback="Degrade search (cached or database-backed results); queue indexing")],
+            key_metrics=[KeyMetric(metric=f"{product} cluster status", normal_range="green",
+                                   alert_threshold="red for 1 min", dashboard=f"fill in: {product} dashboard")],
+            prerequisites=[f"curl and jq with access to {url} (credentials in ~/.netrc or an API key header)"],
+            alerts=alerts,
+            issues=issues,
+            assess=[cmd("Document counts of the index", get(f"/_cat/count/{index}?v"), "close to the usual count")],
+            restore=[cmd("Restore the index from a snapshot under a new name",
+                         "SNAPSHOT=nightly-2026.01.01  # from _cat/snapshots\n"
+                         f"{curl} -X POST \"{url}/_snapshot/{repo}/$SNAPSHOT/_restore\" "
+                         "-H 'Content-Type: application/json' "
+                         f"-d '{{\"indices\": \"{index}\", \"rename_pattern\": \"(.+)\", "
+                         "\"rename_replacement\": \"restored-$1\"}'",
+                         "accepted: true; restored-* index recovers, then swap an alias to it")],
+            daily=["Check cluster health and that the nightly snapshot succeeded"],
+            weekly=["Check shard count per node (keep under about 20 per GB of heap)"],
+            monthly=["Restore a snapshot into a test cluster"],
+            maintenance_commands=[cmd("List snapshots", get(f"/_cat/snapshots/{repo}?v&s=end_epoch"),
+                                      "a SUCCESS snapshot from the last 24 hours")],
+            dr_procedures=[Procedure(title=f"{product}: rebuild from snapshots", commands=[
+                cmd("Register the snapshot repository on the new cluster and list snapshots",
+                    get(f"/_snapshot/{repo}?pretty") + "\n" + get(f"/_cat/snapshots/{repo}?v"),
+                    "the repository and its snapshots; then restore indices as above")])],
+            cheatsheet=[health, unassigned, explain, disk],
+            environment_variables=[("ELASTICSEARCH_URL", url)],
+        )
+
+
+PACK = ElasticsearchPack()
