@@ -1,0 +1,1170 @@
+"""Per-environment command builders: the real tools of each place a service can run.
+
+Every builder returns `Command`s that paste and run: names come from the description (through
+`Facts`), values only known during an incident are shell variables declared in the same block, and
+state-changing commands carry a warning with the blast radius and a safer alternative.
+"""
+
+from __future__ import annotations
+
+import shlex
+from dataclasses import dataclass, field
+
+from agent.knowledge.base import Context
+from agent.runbook import Command
+
+
+def cmd(purpose: str, code: str, expect: str | None = None, warning: str | None = None,
+        language: str = "bash") -> Command:
+    return Command(purpose=purpose, language=language, code=code.strip("\n"), expect=expect,
+                   warning=warning)
+
+
+def q(value: str) -> str:
+    """Shell-quote a name from the description only when it needs it."""
+    return shlex.quote(value)
+
+
+@dataclass
+class Platform:
+    """What every environment offers the engine. Subclasses fill in the commands."""
+
+    ctx: Context
+    key: str = ""
+    label: str = ""
+    assumptions: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        """Subclasses resolve their names here (defined so the dataclass __init__ calls it)."""
+
+    @property
+    def slug(self) -> str:
+        return self.ctx.facts.service
+
+    @property
+    def port(self) -> int:
+        return self.ctx.facts.port or 8080
+
+    @property
+    def health(self) -> str:
+        return self.ctx.facts.health_path or "/health"
+
+    @property
+    def region(self) -> str:
+        return self.ctx.facts.region or ("us-central1" if self.cloud == "gcp" else "us-east-1")
+
+    @property
+    def cloud(self) -> str:
+        return self.ctx.facts.cloud or "aws"
+
+    @property
+    def stateful(self) -> bool:
+        return self.ctx.answers.service_type == "database"
+
+    # --- descriptive ---------------------------------------------------------------------------
+    def location(self) -> str:
+        raise NotImplementedError
+
+    def tools(self) -> list[str]:
+        raise NotImplementedError
+
+    def config_files(self) -> list[str]:
+        raise NotImplementedError
+
+    def secrets(self) -> str:
+        if self.cloud == "gcp":
+            return "GCP Secret Manager (fill in the secret names)"
+        if self.cloud == "azure":
+            return "Azure Key Vault (fill in the vault name)"
+        return "AWS Secrets Manager / SSM Parameter Store (fill in the secret names)"
+
+    def caveats(self) -> list[str]:
+        return []
+
+    def diagram_node(self) -> str:
+        return self.label
+
+    # --- read-only checks ----------------------------------------------------------------------
+    def status(self) -> list[Command]:
+        raise NotImplementedError
+
+    def logs(self, since: str = "15m", grep: str | None = None) -> Command:
+        raise NotImplementedError
+
+    def events(self) -> Command:
+        raise NotImplementedError
+
+    def resources(self) -> Command:
+        raise NotImplementedError
+
+    def version(self) -> Command:
+        raise NotImplementedError
+
+    def history(self) -> Command:
+        raise NotImplementedError
+
+    def health_check(self) -> Command:
+        url = self.ctx.facts.url
+        if url:
+            target = url.rstrip("/") + (self.health if not url.rstrip("/").endswith(self.health) else "")
+            return cmd(f"Probe the health endpoint {target}",
+                       f"curl -fsS -o /dev/null -w 'HTTP %{{http_code}} in %{{time_total}}s\\n' "
+                       f"--max-time 10 {q(target)}",
+                       "HTTP 200 in well under a second; a timeout or 5xx means the service is not healthy")
+        return self.local_health_check()
+
+    def local_health_check(self) -> Command:
+        raise NotImplementedError
+
+    def connections(self) -> Command:
+        raise NotImplementedError
+
+    # --- actions -------------------------------------------------------------------------------
+    def pre_deploy(self) -> list[Command]:
+        raise NotImplementedError
+
+    def deploy(self) -> list[Command]:
+        raise NotImplementedError
+
+    def post_deploy(self) -> list[Command]:
+        raise NotImplementedError
+
+    def rollback(self) -> list[Command]:
+        raise NotImplementedError
+
+    def restart_one(self) -> Command:
+        raise NotImplementedError
+
+    def restart_all(self) -> Command:
+        raise NotImplementedError
+
+    def scale(self, replicas: str, purpose: str) -> Command:
+        raise NotImplementedError
+
+    def set_flag(self, name: str, value: str, purpose: str) -> Command:
+        raise NotImplementedError
+
+    def stop(self) -> Command:
+        """Stop the service entirely (workers: stop consuming)."""
+        raise NotImplementedError
+
+    def redeploy_elsewhere(self) -> list[Command]:
+        raise NotImplementedError
+
+    def cheatsheet(self) -> list[Command]:
+        raise NotImplementedError
+
+    def crash_issue_parts(self) -> tuple[str, str, list[Command], list[tuple[str, Command | None]]]:
+        """(title, symptoms, checks, fixes) for the platform's crash/restart-loop failure."""
+        raise NotImplementedError
+
+    def disk_check(self) -> Command:
+        raise NotImplementedError
+
+
+# --- Kubernetes ----------------------------------------------------------------------------------
+
+
+class Kubernetes(Platform):
+    def __post_init__(self) -> None:
+        f = self.ctx.facts
+        self.key, self.label = "kubernetes", "Kubernetes"
+        self.ns = f.namespace or f.service
+        if not f.namespace:
+            self.assumptions.append(f"Kubernetes namespace '{self.ns}' (default: the service name)")
+        self.kind = "statefulset" if self.stateful else "deployment"
+        self.workload = f.names.get("k8s.deployment") or f.service
+        if "k8s.deployment" not in f.names:
+            self.assumptions.append(f"{self.kind} named '{self.workload}' with pod label app={self.workload}")
+        self.selector = f"app={self.workload}"
+        text = self.ctx.text
+        self.helm = f.names.get("helm.release") or (self.workload if "helm" in text else None)
+        self.argocd = f.names.get("argocd.app") or (self.workload if ("argo" in text or "gitops" in text) else None)
+        self.ref = f"{self.kind}/{self.workload}"
+
+    @property
+    def n(self) -> str:
+        return f"-n {q(self.ns)}"
+
+    def pod_var(self) -> str:
+        return (f"POD=\"$(kubectl get pods {self.n} -l {self.selector} "
+                "-o jsonpath='{.items[0].metadata.name}')\"")
+
+    def location(self) -> str:
+        cluster = self.ctx.facts.cluster
+        where = f"cluster {cluster}, " if cluster else ""
+        return f"Kubernetes ({where}namespace {self.ns})"
+
+    def diagram_node(self) -> str:
+        replicas = self.ctx.facts.replicas
+        return f"{self.workload} ({replicas} pods)" if replicas else f"{self.workload} (pods)"
+
+    def tools(self) -> list[str]:
+        tools = [f"kubectl with access to namespace '{self.ns}'"
+                 + (f" on cluster '{self.ctx.facts.cluster}'" if self.ctx.facts.cluster else "")]
+        if self.helm:
+            tools.append(f"helm 3 (release '{self.helm}')")
+        if self.argocd:
+            tools.append(f"argocd CLI logged in (application '{self.argocd}')")
+        if self.cloud == "aws" and ("eks" in self.ctx.text or self.ctx.facts.cluster):
+            tools.append("aws CLI v2 with EKS access (for update-kubeconfig)")
+        if self.cloud == "gcp":
+            tools.append("gcloud CLI with container.clusters.get permission")
+        return tools
+
+    def config_files(self) -> list[str]:
+        files = [f"ConfigMap and Secret objects referenced by {self.ref} (namespace {self.ns})"]
+        if self.helm:
+            files.append(f"Helm values for release {self.helm} (helm get values {self.helm} -n {self.ns})")
+        return files
+
+    def secrets(self) -> str:
+        return f"Kubernetes Secrets in namespace {self.ns}, sourced from " + super().secrets()
+
+    def caveats(self) -> list[str]:
+        out = []
+        if self.argocd:
+            out.append(f"Argo CD manages '{self.argocd}': with auto-sync on, a manual kubectl change or "
+                       "'kubectl rollout undo' is reverted on the next sync. Roll back in Git (revert the "
+                       "commit) or disable auto-sync first, and re-enable it after.")
+        if self.helm:
+            out.append(f"The workload is a Helm release ('{self.helm}'): prefer 'helm rollback' over "
+                       "'kubectl rollout undo', or the next helm upgrade will undo your fix.")
+        out.append("A rollback restores the previous pod template only: database migrations, ConfigMaps "
+                   "and Secrets changed with the release are NOT rolled back — check them separately.")
+        return out
+
+    def context_cmd(self) -> Command | None:
+        f = self.ctx.facts
+        if not f.cluster:
+            return cmd("Confirm kubectl points at the production cluster before anything else",
+                       "kubectl config current-context",
+                       "The production cluster's context; if not, switch with kubectl config use-context")
+        if self.cloud == "gcp":
+            return cmd(f"Point kubectl at GKE cluster {f.cluster}",
+                       f"gcloud container clusters get-credentials {q(f.cluster)} --region {q(self.region)}\n"
+                       "kubectl config current-context",
+                       f"The current context names {f.cluster}")
+        if self.cloud == "azure":
+            return cmd(f"Point kubectl at AKS cluster {f.cluster}",
+                       f"RESOURCE_GROUP=\"${{RESOURCE_GROUP:?set RESOURCE_GROUP to the AKS resource group}}\"\n"
+                       f"az aks get-credentials --name {q(f.cluster)} --resource-group \"$RESOURCE_GROUP\"\n"
+                       "kubectl config current-context", f"The current context names {f.cluster}")
+        return cmd(f"Point kubectl at EKS cluster {f.cluster}",
+                   f"aws eks update-kubeconfig --name {q(f.cluster)} --region {q(self.region)}\n"
+                   "kubectl config current-context", f"The current context ends with cluster/{f.cluster}")
+
+    def status(self) -> list[Command]:
+        return [
+            cmd(f"List {self.workload} pods and where they run",
+                f"kubectl get pods {self.n} -l {self.selector} -o wide",
+                "All pods Running and READY n/n with low RESTARTS; Pending/CrashLoopBackOff → Troubleshooting"),
+            cmd(f"Check the {self.kind}'s desired vs ready replicas",
+                f"kubectl get {self.ref} {self.n}",
+                "READY equals the desired count (e.g. 3/3)"),
+        ]
+
+    def logs(self, since: str = "15m", grep: str | None = None) -> Command:
+        base = f"kubectl logs {self.n} -l {self.selector} --since={since} --tail=500 --prefix"
+        if grep:
+            return cmd(f"Search the last {since} of logs for '{grep}'",
+                       f"{base} | grep -iE {q(grep)} | tail -n 50",
+                       "No matches is healthy; repeated matches point at the failing dependency or code path")
+        return cmd(f"Read the last {since} of logs from all {self.workload} pods", base,
+                   "No ERROR/stack traces; note the first error after the incident start")
+
+    def events(self) -> Command:
+        return cmd(f"Recent events in namespace {self.ns} (scheduling, probes, OOM kills)",
+                   f"kubectl get events {self.n} --sort-by=.lastTimestamp | tail -n 30",
+                   "No repeated Warning events (FailedScheduling, Unhealthy, BackOff, OOMKilling)")
+
+    def resources(self) -> Command:
+        return cmd("CPU and memory per pod and container",
+                   f"kubectl top pods {self.n} -l {self.selector} --containers",
+                   "Usage below ~80% of the container limits; compare with the limits in kubectl describe")
+
+    def version(self) -> Command:
+        return cmd("Image currently deployed",
+                   f"kubectl get {self.ref} {self.n} -o jsonpath='{{.spec.template.spec.containers[*].image}}'",
+                   "The image tag you expect to be live; note it down before any change")
+
+    def history(self) -> Command:
+        if self.helm:
+            return cmd(f"Release history of {self.helm}", f"helm history {q(self.helm)} {self.n} --max 10",
+                       "The last revision is 'deployed'; the one before it is your rollback target")
+        return cmd(f"Rollout history of {self.ref}", f"kubectl rollout history {self.ref} {self.n}",
+                   "Lists revisions; the previous revision is the rollback target")
+
+    def local_health_check(self) -> Command:
+        return cmd(f"Call {self.health} through a port-forward to one pod",
+                   f"kubectl port-forward {self.n} {self.ref} {self.port}:{self.port} >/dev/null 2>&1 &\n"
+                   "PF_PID=$!\nsleep 3\n"
+                   f"curl -fsS -o /dev/null -w 'HTTP %{{http_code}} in %{{time_total}}s\\n' --max-time 10 "
+                   f"http://127.0.0.1:{self.port}{self.health}\n"
+                   "kill \"$PF_PID\"",
+                   "HTTP 200; connection refused means the process is not listening on "
+                   f"{self.port}, a 5xx means a dependency check failed")
+
+    def connections(self) -> Command:
+        return cmd("Count established TCP connections from one pod (pool exhaustion check)",
+                   f"{self.pod_var()}\n"
+                   f"kubectl exec {self.n} \"$POD\" -- sh -c 'cat /proc/net/tcp /proc/net/tcp6 2>/dev/null "
+                   "| awk \"\\$4 == \\\"01\\\"\" | wc -l'",
+                   "A stable number below the pool size; a number at the pool maximum means exhaustion")
+
+    def disk_check(self) -> Command:
+        return cmd("Persistent volume claims and their status",
+                   f"kubectl get pvc {self.n}\n{self.pod_var()}\nkubectl exec {self.n} \"$POD\" -- df -h",
+                   "PVCs Bound; no filesystem above 80% used")
+
+    def pre_deploy(self) -> list[Command]:
+        out = [c for c in [self.context_cmd()] if c]
+        out += self.status()[:1] + [self.version()]
+        if self.helm:
+            out.append(cmd("Preview what the upgrade changes (needs the helm-diff plugin)",
+                           f"CHART=\"${{CHART:?set CHART to the chart path or repo/chart}}\"\n"
+                           f"helm diff upgrade {q(self.helm)} \"$CHART\" {self.n} --reuse-values",
+                           "Only the image tag and intended values change"))
+        else:
+            out.append(cmd("Server-side dry run of the manifests you are about to apply",
+                           "MANIFESTS=\"${MANIFESTS:?set MANIFESTS to the manifest directory, e.g. k8s/production}\"\n"
+                           f"kubectl diff {self.n} -f \"$MANIFESTS\"",
+                           "Only the intended fields differ (exit code 1 just means there is a diff)"))
+        return out
+
+    def deploy(self) -> list[Command]:
+        if self.argocd:
+            return [cmd(f"Sync Argo CD application {self.argocd} after merging the release commit",
+                        f"argocd app sync {q(self.argocd)} --prune=false\n"
+                        f"argocd app wait {q(self.argocd)} --health --timeout 600",
+                        "Sync succeeds and the app reports Healthy")]
+        if self.helm:
+            return [cmd(f"Upgrade Helm release {self.helm} to a new image tag",
+                        "CHART=\"${CHART:?set CHART to the chart path or repo/chart}\"\n"
+                        "VERSION=\"${VERSION:?set VERSION to the image tag to deploy}\"\n"
+                        f"helm upgrade {q(self.helm)} \"$CHART\" {self.n} --reuse-values "
+                        "--set image.tag=\"$VERSION\" --atomic --timeout 10m",
+                        "STATUS: deployed; --atomic rolls back by itself if pods do not become ready")]
+        return [cmd(f"Roll out a new image to {self.ref}",
+                    "IMAGE=\"${IMAGE:?set IMAGE to the full image reference, e.g. registry/app:1.2.3}\"\n"
+                    f"kubectl set image {self.ref} {self.workload}=\"$IMAGE\" {self.n}\n"
+                    f"kubectl annotate {self.ref} {self.n} kubernetes.io/change-cause=\"deploy $IMAGE\" --overwrite",
+                    "deployment image updated; follow with the rollout status check")]
+
+    def post_deploy(self) -> list[Command]:
+        return [
+            cmd("Wait for the rollout to finish", f"kubectl rollout status {self.ref} {self.n} --timeout=10m",
+                "'successfully rolled out'; a timeout means new pods are not becoming ready → roll back"),
+            self.status()[0],
+            self.logs("10m", "error|exception|fatal"),
+            self.health_check(),
+        ]
+
+    def rollback(self) -> list[Command]:
+        out = [self.history()]
+        if self.argocd:
+            out.append(cmd(f"Roll back {self.argocd} to the previous synced revision (disables auto-sync)",
+                           f"argocd app history {q(self.argocd)}\n"
+                           "HISTORY_ID=\"${HISTORY_ID:?set HISTORY_ID to the ID of the last good deployment}\"\n"
+                           f"argocd app rollback {q(self.argocd)} \"$HISTORY_ID\"",
+                           "App Synced to the older revision and Healthy; revert the Git commit afterwards",
+                           "Argo CD refuses rollback while auto-sync is on; a later sync re-applies Git. "
+                           "Reverting the release commit in Git is the durable rollback."))
+        if self.helm:
+            out.append(cmd(f"Roll back Helm release {self.helm} to the previous revision",
+                           f"helm rollback {q(self.helm)} {self.n} --wait --timeout 10m",
+                           "'Rollback was a success'; a new revision appears in helm history"))
+        else:
+            out.append(cmd(f"Undo the last rollout of {self.ref}",
+                           f"kubectl rollout undo {self.ref} {self.n}",
+                           "rolled back; pods are replaced gradually"))
+            out.append(cmd("Or roll back to a specific known-good revision",
+                           "REVISION=\"${REVISION:?set REVISION from kubectl rollout history}\"\n"
+                           f"kubectl rollout undo {self.ref} {self.n} --to-revision=\"$REVISION\"",
+                           "rolled back to the chosen revision"))
+        out.append(cmd("Verify the rollback", f"kubectl rollout status {self.ref} {self.n} --timeout=10m\n"
+                       f"kubectl get {self.ref} {self.n} -o jsonpath='{{.spec.template.spec.containers[*].image}}'",
+                       "Rolled out, and the image is the previous known-good tag"))
+        return out
+
+    def restart_one(self) -> Command:
+        return cmd("Delete one unhealthy pod; its controller replaces it (others keep serving)",
+                   f"POD=\"${{POD:?set POD to the unhealthy pod from kubectl get pods}}\"\n"
+                   f"kubectl delete pod {self.n} \"$POD\"",
+                   "A new pod appears and becomes Ready within a minute or two",
+                   "Deletes one pod: its in-flight requests fail. Safe only while the other replicas are Ready.")
+
+    def restart_all(self) -> Command:
+        return cmd(f"Rolling restart of every {self.workload} pod",
+                   f"kubectl rollout restart {self.ref} {self.n}\nkubectl rollout status {self.ref} {self.n} "
+                   "--timeout=10m",
+                   "All pods replaced and Ready",
+                   f"Restarts ALL pods of {self.workload} (rolling, respects the PodDisruptionBudget): caches are "
+                   "cold and in-flight work is interrupted. Safer first: delete the single unhealthy pod."
+                   + (" For a StatefulSet this restarts members one by one, including the primary."
+                      if self.stateful else ""))
+
+    def scale(self, replicas: str, purpose: str) -> Command:
+        return cmd(purpose, f"kubectl scale {self.ref} {self.n} --replicas={replicas}",
+                   f"{self.kind} scaled; check READY with kubectl get {self.ref} {self.n}",
+                   "Scaling to 0 stops the service entirely." if replicas == "0" else None)
+
+    def set_flag(self, name: str, value: str, purpose: str) -> Command:
+        return cmd(purpose, f"kubectl set env {self.ref} {self.n} {name}={q(value)}",
+                   f"A rollout starts; pods come back with {name}={value}",
+                   f"Triggers a rolling restart of every pod. Only useful if the service honours {name}; "
+                   "remove it afterwards with the same command and a trailing '-' (NAME-).")
+
+    def stop(self) -> Command:
+        return cmd(f"Stop {self.workload} completely (scale to zero), remembering the current size",
+                   f"kubectl get {self.ref} {self.n} -o jsonpath='{{.spec.replicas}}{{\"\\n\"}}'\n"
+                   f"kubectl scale {self.ref} {self.n} --replicas=0",
+                   "No pods left; the printed number is what to scale back to",
+                   "Full stop: nothing is processed until you scale back up. An HPA may scale it back "
+                   "— check kubectl get hpa first.")
+
+    def redeploy_elsewhere(self) -> list[Command]:
+        return [cmd("Deploy the same release into the DR cluster",
+                    "DR_CONTEXT=\"${DR_CONTEXT:?set DR_CONTEXT to the kube context of the DR cluster}\"\n"
+                    "MANIFESTS=\"${MANIFESTS:?set MANIFESTS to the manifest directory}\"\n"
+                    f"kubectl --context \"$DR_CONTEXT\" apply {self.n} -f \"$MANIFESTS\"\n"
+                    f"kubectl --context \"$DR_CONTEXT\" rollout status {self.ref} {self.n} --timeout=15m",
+                    "All replicas Ready in the DR cluster; then move traffic (DNS / load balancer)")]
+
+    def cheatsheet(self) -> list[Command]:
+        return [
+            cmd("Follow logs of one pod", f"{self.pod_var()}\nkubectl logs {self.n} \"$POD\" -f --tail=100"),
+            cmd("Logs of the previous (crashed) container",
+                f"{self.pod_var()}\nkubectl logs {self.n} \"$POD\" --previous --tail=200"),
+            cmd("Describe a pod (probes, limits, last state)",
+                f"{self.pod_var()}\nkubectl describe pod {self.n} \"$POD\""),
+            cmd("Shell into a pod (read-only investigation)",
+                f"{self.pod_var()}\nkubectl exec -it {self.n} \"$POD\" -- sh"),
+            cmd("Port-forward for local debugging",
+                f"kubectl port-forward {self.n} {self.ref} {self.port}:{self.port}"),
+            self.events(),
+            cmd("Autoscaler state", f"kubectl get hpa {self.n}"),
+        ]
+
+    def crash_issue_parts(self) -> tuple[str, str, list[Command], list[tuple[str, Command | None]]]:
+        checks = [
+            self.status()[0],
+            cmd("Why the last container died (exit code, OOMKilled)",
+                f"{self.pod_var()}\nkubectl describe pod {self.n} \"$POD\" | sed -n '/Last State/,/Ready/p'",
+                "Exit code 137 + OOMKilled → memory issue; exit 1 → read the previous logs"),
+            cmd("Logs of the crashed container", f"{self.pod_var()}\nkubectl logs {self.n} \"$POD\" --previous "
+                "--tail=200", "The last lines before the crash name the cause (config, dependency, panic)"),
+            self.events(),
+        ]
+        fixes: list[tuple[str, Command | None]] = [
+            ("If the crash started with a deploy, roll back (see Rollback Procedure)", self.rollback()[1]),
+            ("If a config/secret change broke startup, restore the previous ConfigMap/Secret and restart", None),
+            ("If OOMKilled, raise the memory limit in the manifest and roll out (don't just restart)", None),
+        ]
+        return ("Pods in CrashLoopBackOff / restarting",
+                "Pods restart repeatedly, READY below desired, 'Back-off restarting failed container' events",
+                checks, fixes)
+
+
+# --- Docker --------------------------------------------------------------------------------------
+
+
+class Docker(Platform):
+    def __post_init__(self) -> None:
+        f = self.ctx.facts
+        self.key, self.label = "docker", "Docker"
+        self.svc = f.names.get("compose.service") or f.service
+        self.file = f.names.get("compose.file") or "docker-compose.yml"
+        if "compose.file" not in f.names:
+            self.assumptions.append(f"Docker Compose file '{self.file}' in the deploy directory on the host")
+        if "compose.service" not in f.names:
+            self.assumptions.append(f"Compose service named '{self.svc}', image tag taken from ${{TAG}}")
+        hosts = f.names.get("hosts")
+        self.host = hosts.split(",")[0] if hosts else None
+
+    @property
+    def dc(self) -> str:
+        return f"docker compose -f {q(self.file)}"
+
+    def cid(self) -> str:
+        return f"CID=\"$({self.dc} ps -q {q(self.svc)} | head -n 1)\""
+
+    def location(self) -> str:
+        where = f" on {self.ctx.facts.names['hosts']}" if self.ctx.facts.names.get("hosts") else ""
+        return f"Docker Compose service {self.svc}{where}"
+
+    def diagram_node(self) -> str:
+        return f"{self.svc} (container)"
+
+    def tools(self) -> list[str]:
+        return ["docker Engine 24+ with the compose plugin (docker compose v2)",
+                "SSH access to the Docker host(s) and membership of the docker group"]
+
+    def config_files(self) -> list[str]:
+        return [self.file, ".env next to the compose file (image TAG and settings)"]
+
+    def secrets(self) -> str:
+        return "Docker secrets / env files on the host (never commit them), sourced from " + super().secrets()
+
+    def caveats(self) -> list[str]:
+        return ["'docker compose down -v' deletes named volumes — never use -v on a host that keeps data.",
+                f"Rolling back means re-deploying the previous image tag; write the current TAG down before "
+                f"each deploy (it is in {self.file}'s .env)."]
+
+    def status(self) -> list[Command]:
+        return [cmd(f"State of the {self.svc} container(s)", f"{self.dc} ps {q(self.svc)}",
+                    "STATUS 'Up … (healthy)'; 'Restarting' or 'Exited' → Troubleshooting"),
+                cmd("Container health-check detail", f"{self.cid()}\n"
+                    "docker inspect --format '{{json .State.Health}}' \"$CID\"",
+                    "\"Status\":\"healthy\"; the Log array shows the last probe outputs")]
+
+    def logs(self, since: str = "15m", grep: str | None = None) -> Command:
+        base = f"{self.dc} logs --since {since} --tail 500 {q(self.svc)}"
+        if grep:
+            return cmd(f"Search the last {since} of container logs for '{grep}'",
+                       f"{base} 2>&1 | grep -iE {q(grep)} | tail -n 50",
+                       "No matches is healthy; repeated matches point at the failing path")
+        return cmd(f"Read the last {since} of {self.svc} logs", base, "No ERROR lines or stack traces")
+
+    def events(self) -> Command:
+        return cmd("Container lifecycle events of the last hour (restarts, OOM kills)",
+                   f"docker events --since 1h --until 0s --filter container=\"$({self.dc} ps -q {q(self.svc)} "
+                   "| head -n 1)\"", "No 'die' / 'oom' events")
+
+    def resources(self) -> Command:
+        return cmd("CPU and memory per container", "docker stats --no-stream",
+                   f"{self.svc} below ~80% CPU and well under its memory limit")
+
+    def version(self) -> Command:
+        return cmd("Image currently running", f"{self.dc} images {q(self.svc)}",
+                   "The tag you expect; note it down before any change")
+
+    def history(self) -> Command:
+        return cmd("Images available locally (previous tags for rollback)",
+                   f"{self.dc} images {q(self.svc)}\ndocker image ls --format '{{{{.Repository}}}}:{{{{.Tag}}}} "
+                   "{{.CreatedSince}}' | head -n 10", "The previous tag is still present locally")
+
+    def local_health_check(self) -> Command:
+        return cmd(f"Call {self.health} on the published port",
+                   f"curl -fsS -o /dev/null -w 'HTTP %{{http_code}} in %{{time_total}}s\\n' --max-time 10 "
+                   f"http://127.0.0.1:{self.port}{self.health}",
+                   f"HTTP 200; 'connection refused' means nothing listens on {self.port}")
+
+    def connections(self) -> Command:
+        return cmd("Established connections from the container", f"{self.cid()}\n"
+                   "docker exec \"$CID\" sh -c 'cat /proc/net/tcp /proc/net/tcp6 2>/dev/null | awk \"\\$4 == "
+                   "\\\"01\\\"\" | wc -l'", "Stable and below the pool size")
+
+    def disk_check(self) -> Command:
+        return cmd("Docker disk usage and host filesystem", "docker system df\ndf -h /var/lib/docker",
+                   "Below 80% used; large 'Build Cache' or dangling images can be pruned")
+
+    def pre_deploy(self) -> list[Command]:
+        return [self.status()[0], self.version(),
+                cmd("Validate the compose file", f"{self.dc} config --quiet", "No output, exit 0")]
+
+    def deploy(self) -> list[Command]:
+        return [cmd(f"Pull and start the new image of {self.svc} without touching other services",
+                    "export TAG=\"${TAG:?set TAG to the image tag to deploy}\"\n"
+                    f"{self.dc} pull {q(self.svc)}\n{self.dc} up -d --no-deps {q(self.svc)}",
+                    "The container is recreated and turns (healthy)")]
+
+    def post_deploy(self) -> list[Command]:
+        return [self.status()[0], self.logs("10m", "error|exception|fatal"), self.health_check()]
+
+    def rollback(self) -> list[Command]:
+        return [self.history(),
+                cmd("Redeploy the previous image tag",
+                    "export TAG=\"${PREVIOUS_TAG:?set PREVIOUS_TAG to the last known-good tag}\"\n"
+                    f"{self.dc} up -d --no-deps {q(self.svc)}",
+                    "Container recreated on the previous tag"),
+                cmd("Verify the rollback", f"{self.dc} ps {q(self.svc)}\n{self.dc} images {q(self.svc)}",
+                    "Up (healthy) and running the previous tag")]
+
+    def restart_one(self) -> Command:
+        return cmd(f"Restart the {self.svc} container", f"{self.dc} restart {q(self.svc)}",
+                   "Back to Up (healthy) within a minute",
+                   f"Interrupts every in-flight request of {self.svc} on this host (single container = brief "
+                   "outage). Safer: if several replicas run behind a proxy, restart one host at a time.")
+
+    def restart_all(self) -> Command:
+        return cmd(f"Recreate the {self.svc} container from its image",
+                   f"{self.dc} up -d --no-deps --force-recreate {q(self.svc)}",
+                   "New container Up (healthy)",
+                   "Recreates the container: local container filesystem changes are lost (volumes kept). "
+                   "Try a plain restart first.")
+
+    def scale(self, replicas: str, purpose: str) -> Command:
+        return cmd(purpose, f"{self.dc} up -d --no-deps --scale {q(self.svc)}={replicas} {q(self.svc)}",
+                   "The requested number of containers is Up",
+                   "Scaling to 0 stops the service entirely." if replicas == "0" else None)
+
+    def set_flag(self, name: str, value: str, purpose: str) -> Command:
+        return cmd(purpose, f"export {name}={q(value)}\n{self.dc} up -d --no-deps {q(self.svc)}",
+                   f"Container recreated with {name}={value} (the compose file must pass ${name} through)",
+                   f"Recreates the container (brief outage). Only useful if the service honours {name}.")
+
+    def stop(self) -> Command:
+        return cmd(f"Stop {self.svc} (keeps the container and its volumes)", f"{self.dc} stop {q(self.svc)}",
+                   "Container Exited; nothing is processed until you start it again",
+                   f"Full stop of {self.svc}. Never use 'down -v' here: it deletes volumes.")
+
+    def redeploy_elsewhere(self) -> list[Command]:
+        return [cmd("Bring the service up on the standby host",
+                    "DR_HOST=\"${DR_HOST:?set DR_HOST to the standby Docker host}\"\n"
+                    "export TAG=\"${TAG:?set TAG to the last known-good tag}\"\n"
+                    f"DOCKER_HOST=\"ssh://$DR_HOST\" {self.dc} up -d {q(self.svc)}",
+                    "Container Up (healthy) on the standby host; then move traffic")]
+
+    def cheatsheet(self) -> list[Command]:
+        return [cmd("Follow logs", f"{self.dc} logs -f --tail 100 {q(self.svc)}"),
+                cmd("Shell into the container", f"{self.dc} exec {q(self.svc)} sh"),
+                cmd("Full container state (restart count, OOMKilled, exit code)", f"{self.cid()}\n"
+                    "docker inspect --format '{{json .State}}' \"$CID\""),
+                self.resources(), self.disk_check()]
+
+    def crash_issue_parts(self) -> tuple[str, str, list[Command], list[tuple[str, Command | None]]]:
+        checks = [self.status()[0],
+                  cmd("Restart count, exit code and OOM flag", f"{self.cid()}\n"
+                      "docker inspect --format 'restarts={{.RestartCount}} exit={{.State.ExitCode}} "
+                      "oom={{.State.OOMKilled}}' \"$CID\"", "oom=true → memory; exit≠0 → read the logs"),
+                  self.logs("30m")]
+        fixes: list[tuple[str, Command | None]] = [
+            ("If it started with a deploy, roll back to the previous tag", self.rollback()[1]),
+            ("If OOM-killed, raise mem_limit / deploy.resources.limits.memory in the compose file and redeploy",
+             None),
+            ("If a dependency is unreachable at start, fix the dependency first; restarts will not help", None),
+        ]
+        return ("Container restarting or exited", "Status 'Restarting (n)' or 'Exited', health 'unhealthy'",
+                checks, fixes)
+
+
+# --- systemd hosts (VMs and bare metal) ---------------------------------------------------------
+
+
+class SystemdHosts(Platform):
+    def __post_init__(self) -> None:
+        f = self.ctx.facts
+        self.unit = f.names.get("systemd.unit") or f.service
+        if "systemd.unit" not in f.names:
+            self.assumptions.append(f"systemd unit '{self.unit}.service' on each host")
+        hosts = f.names.get("hosts")
+        self.hosts = hosts.split(",") if hosts else []
+
+    def hosts_var(self) -> str:
+        if self.hosts:
+            return f"HOSTS={q(' '.join(self.hosts))}"
+        return self.discover_hosts()
+
+    def discover_hosts(self) -> str:
+        return "HOSTS=\"${HOSTS:?set HOSTS to the space-separated host names, e.g. from the inventory}\""
+
+    def on_hosts(self, remote: str, *, stop_on_error: bool = False) -> str:
+        tail = " || break" if stop_on_error else ""
+        return (f"{self.hosts_var()}\nfor HOST in $HOSTS; do\n  echo \"== $HOST\"\n"
+                f"  ssh \"$HOST\" {q(remote)}{tail}\ndone")
+
+    def diagram_node(self) -> str:
+        count = len(self.hosts) or self.ctx.facts.replicas
+        return f"{self.unit} ({count} hosts)" if count else f"{self.unit} (hosts)"
+
+    def config_files(self) -> list[str]:
+        return [f"/etc/systemd/system/{self.unit}.service (unit, environment)",
+                f"/etc/{self.unit}/ (application config, if used — confirm on a host)"]
+
+    def status(self) -> list[Command]:
+        return [cmd(f"Is {self.unit} active on every host?",
+                    self.on_hosts(f"systemctl is-active {self.unit}; systemctl show {self.unit} -p NRestarts "
+                                  "-p ActiveEnterTimestamp"),
+                    "'active' everywhere and NRestarts not growing; 'failed'/'activating' → Troubleshooting")]
+
+    def logs(self, since: str = "15m", grep: str | None = None) -> Command:
+        journal_since = since.replace("m", " min ago").replace("h", " hour ago")
+        remote = f"journalctl -u {self.unit} --since '{journal_since}' --no-pager"
+        if grep:
+            return cmd(f"Search the last {since} of the journal for '{grep}'",
+                       self.on_hosts(f"{remote} | grep -iE '{grep}' | tail -n 50"),
+                       "No matches is healthy; repeated matches show the failing path")
+        return cmd(f"Journal of {self.unit} for the last {since}", self.on_hosts(f"{remote} | tail -n 200"),
+                   "No errors or restart loops")
+
+    def events(self) -> Command:
+        return cmd("Kernel and service events (OOM killer, disk errors, restarts)",
+                   self.on_hosts("journalctl -k --since '1 hour ago' --no-pager | grep -iE "
+                                 "'oom|killed process|i/o error' | tail -n 20"),
+                   "No OOM kills or I/O errors")
+
+    def resources(self) -> Command:
+        return cmd("Load, memory and the service's own usage",
+                   self.on_hosts(f"uptime; free -m; systemctl status {self.unit} --no-pager | "
+                                 "grep -E 'Memory|CPU|Tasks'"),
+                   "Load below the core count, free memory > 10%")
+
+    def version(self) -> Command:
+        return cmd("Installed version / start time on each host",
+                   self.on_hosts(f"systemctl show {self.unit} -p ExecStart -p ActiveEnterTimestamp"),
+                   "Same version on every host")
+
+    def history(self) -> Command:
+        return cmd("Recent starts and stops of the unit",
+                   self.on_hosts(f"journalctl -u {self.unit} --since '24 hours ago' --no-pager | "
+                                 "grep -E 'Started|Stopped|Failed' | tail -n 10"),
+                   "Only the restarts you know about (deploys)")
+
+    def local_health_check(self) -> Command:
+        return cmd(f"Call {self.health} on each host",
+                   self.on_hosts(f"curl -fsS -o /dev/null -w 'HTTP %{{http_code}} in %{{time_total}}s\\n' "
+                                 f"--max-time 10 http://127.0.0.1:{self.port}{self.health}"),
+                   "HTTP 200 from every host")
+
+    def connections(self) -> Command:
+        return cmd(f"Established connections per host (port {self.port} and outbound)",
+                   self.on_hosts("ss -s; ss -tn state established | wc -l"),
+                   "Stable counts; thousands of CLOSE-WAIT/TIME-WAIT point at a connection leak")
+
+    def disk_check(self) -> Command:
+        return cmd("Filesystem usage on each host", self.on_hosts("df -h -x tmpfs -x devtmpfs"),
+                   "Every filesystem below 80%")
+
+    def pre_deploy(self) -> list[Command]:
+        return [*self.status(), self.version(), self.disk_check()]
+
+    def deploy(self) -> list[Command]:
+        remote = (f"sudo ln -sfn /opt/{self.unit}/releases/$VERSION /opt/{self.unit}/current && "
+                  f"sudo systemctl restart {self.unit} && sleep 5 && systemctl is-active {self.unit}")
+        return [cmd("Rolling deploy, one host at a time, stopping at the first failure",
+                    "VERSION=\"${VERSION:?set VERSION to the release directory name to activate}\"\n"
+                    f"{self.hosts_var()}\nfor HOST in $HOSTS; do\n  echo \"== $HOST\"\n"
+                    f"  ssh \"$HOST\" \"{remote}\" || break\ndone",
+                    "'active' after each host; the loop stops at the first host that fails",
+                    "Assumes releases are unpacked under /opt/<unit>/releases with a 'current' symlink — adapt "
+                    "to your deploy tool. Each host is briefly out of rotation while it restarts.")]
+
+    def post_deploy(self) -> list[Command]:
+        return [*self.status(), self.logs("10m", "error|exception|fatal"), self.health_check()]
+
+    def rollback(self) -> list[Command]:
+        remote = (f"sudo ln -sfn /opt/{self.unit}/releases/$PREVIOUS /opt/{self.unit}/current && "
+                  f"sudo systemctl restart {self.unit} && systemctl is-active {self.unit}")
+        return [self.version(),
+                cmd("Point every host back at the previous release and restart, one at a time",
+                    "PREVIOUS=\"${PREVIOUS:?set PREVIOUS to the last known-good release directory}\"\n"
+                    f"{self.hosts_var()}\nfor HOST in $HOSTS; do\n  echo \"== $HOST\"\n"
+                    f"  ssh \"$HOST\" \"{remote}\" || break\ndone",
+                    "'active' on every host", "Restarts the service host by host; keep at least one host "
+                    "serving at all times."),
+                *self.status()]
+
+    def restart_one(self) -> Command:
+        return cmd(f"Restart {self.unit} on one host",
+                   "HOST=\"${HOST:?set HOST to the unhealthy host}\"\n"
+                   f"ssh \"$HOST\" 'sudo systemctl restart {self.unit} && systemctl is-active {self.unit}'",
+                   "'active'; health endpoint answers again within a minute",
+                   "Interrupts in-flight work on that host only.")
+
+    def restart_all(self) -> Command:
+        return cmd(f"Restart {self.unit} on every host, one at a time",
+                   f"{self.hosts_var()}\nfor HOST in $HOSTS; do\n  echo \"== $HOST\"\n"
+                   f"  ssh \"$HOST\" 'sudo systemctl restart {self.unit} && sleep 10 && systemctl is-active "
+                   f"{self.unit}' || break\ndone",
+                   "'active' on every host",
+                   "Restarts the service everywhere (sequentially). Safer: restart only the failing host.")
+
+    def scale(self, replicas: str, purpose: str) -> Command:
+        return self.stop() if replicas == "0" else self.restart_all()
+
+    def set_flag(self, name: str, value: str, purpose: str) -> Command:
+        remote = (f"sudo mkdir -p /etc/systemd/system/{self.unit}.service.d && printf '[Service]\\n"
+                  f"Environment={name}={value}\\n' | sudo tee /etc/systemd/system/{self.unit}.service.d/"
+                  f"{name.lower()}.conf && sudo systemctl daemon-reload && sudo systemctl restart {self.unit}")
+        return cmd(purpose, self.on_hosts(remote),
+                   f"Service restarted with {name}={value}",
+                   f"Restarts the service on every host. Only useful if it honours {name}; remove the drop-in "
+                   "file and restart to undo.")
+
+    def stop(self) -> Command:
+        return cmd(f"Stop {self.unit} on every host", self.on_hosts(f"sudo systemctl stop {self.unit}"),
+                   "'inactive' everywhere; nothing is processed until started again",
+                   "Full stop of the service on all hosts.")
+
+    def cheatsheet(self) -> list[Command]:
+        return [
+            cmd("Follow the journal on one host", "HOST=\"${HOST:?set HOST}\"\n"
+                f"ssh \"$HOST\" 'journalctl -u {self.unit} -f'"),
+            cmd("Unit status with the last log lines", "HOST=\"${HOST:?set HOST}\"\n"
+                f"ssh \"$HOST\" 'systemctl status {self.unit} --no-pager -l'"),
+            cmd("Unit file and drop-ins as loaded", "HOST=\"${HOST:?set HOST}\"\n"
+                f"ssh \"$HOST\" 'systemctl cat {self.unit}'"),
+            cmd("Listening sockets", "HOST=\"${HOST:?set HOST}\"\nssh \"$HOST\" 'sudo ss -ltnp'"),
+            self.disk_check(),
+        ]
+
+    def crash_issue_parts(self) -> tuple[str, str, list[Command], list[tuple[str, Command | None]]]:
+        checks = [*self.status(),
+                  cmd("Why the unit failed", "HOST=\"${HOST:?set HOST to the failing host}\"\n"
+                      f"ssh \"$HOST\" 'systemctl status {self.unit} --no-pager -l; journalctl -u {self.unit} -n 100 "
+                      "--no-pager'", "The last lines name the cause (config error, port in use, dependency)"),
+                  self.events()]
+        fixes: list[tuple[str, Command | None]] = [
+            ("If it started with a deploy, point back at the previous release", self.rollback()[1]),
+            ("If the OOM killer fired, find the memory growth and raise MemoryMax / host size", None),
+            ("If it hit StartLimitBurst, fix the cause, then 'systemctl reset-failed' and start it", None),
+        ]
+        return (f"{self.unit} failing or restart-looping",
+                "systemctl shows 'failed' or 'activating (auto-restart)', NRestarts growing", checks, fixes)
+
+
+class VM(SystemdHosts):
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self.key, self.label = "vm", "VMs"
+
+    def discover_hosts(self) -> str:
+        if self.cloud == "gcp":
+            return (f"HOSTS=\"$(gcloud compute instances list --filter='labels.service={self.slug}' "
+                    "--format='value(name)')\"")
+        return (f"HOSTS=\"$(aws ec2 describe-instances --region {q(self.region)} "
+                f"--filters 'Name=tag:Service,Values={self.slug}' 'Name=instance-state-name,Values=running' "
+                "--query 'Reservations[].Instances[].PrivateDnsName' --output text)\"")
+
+    def location(self) -> str:
+        where = ", ".join(self.hosts) if self.hosts else ("GCE instances" if self.cloud == "gcp" else "EC2 instances")
+        return f"{where} ({self.region}), systemd unit {self.unit}"
+
+    def tools(self) -> list[str]:
+        cloud = ("gcloud CLI (compute.instances.list/get)" if self.cloud == "gcp"
+                 else f"aws CLI v2 with ec2:Describe* in {self.region}")
+        return ["SSH access with sudo to the hosts (bastion / SSM / IAP as your org uses)", cloud,
+                "systemctl and journalctl on the hosts"]
+
+    def instances(self) -> Command:
+        if self.cloud == "gcp":
+            return cmd("Instance state in GCE",
+                       f"gcloud compute instances list --filter='labels.service={self.slug}' "
+                       "--format='table(name,zone,status,networkInterfaces[0].networkIP)'",
+                       "Every instance RUNNING")
+        return cmd("Instance state and status checks in EC2",
+                   f"aws ec2 describe-instances --region {q(self.region)} --filters "
+                   f"'Name=tag:Service,Values={self.slug}' --query "
+                   "'Reservations[].Instances[].[InstanceId,State.Name,PrivateDnsName]' --output table\n"
+                   f"aws ec2 describe-instance-status --region {q(self.region)} --filters "
+                   "'Name=instance-status.status,Values=impaired'",
+                   "All instances 'running' and no impaired status checks")
+
+    def status(self) -> list[Command]:
+        return [self.instances(), *super().status()]
+
+    def redeploy_elsewhere(self) -> list[Command]:
+        if self.cloud == "gcp":
+            return [cmd("Create a replacement instance from the machine image in another zone",
+                        "IMAGE=\"${IMAGE:?set IMAGE to the machine image or instance template}\"\n"
+                        "ZONE=\"${ZONE:?set ZONE to the recovery zone}\"\n"
+                        f"gcloud compute instances create {q(self.slug)}-dr-1 --zone \"$ZONE\" "
+                        "--source-machine-image \"$IMAGE\"",
+                        "Instance RUNNING; add it to the load balancer backend")]
+        return [cmd("Launch a replacement from the golden AMI in the recovery region",
+                    "AMI_ID=\"${AMI_ID:?set AMI_ID to the latest golden image}\"\n"
+                    "DR_REGION=\"${DR_REGION:?set DR_REGION to the recovery region}\"\n"
+                    "INSTANCE_TYPE=\"${INSTANCE_TYPE:?set INSTANCE_TYPE, e.g. m6i.large}\"\n"
+                    "aws ec2 run-instances --region \"$DR_REGION\" --image-id \"$AMI_ID\" --instance-type "
+                    f"\"$INSTANCE_TYPE\" --tag-specifications 'ResourceType=instance,Tags=[{{Key=Service,"
+                    f"Value={self.slug}}}]'",
+                    "Instance 'running'; register it with the load balancer / target group")]
+
+    def cheatsheet(self) -> list[Command]:
+        return [self.instances(), *super().cheatsheet()]
+
+
+class BareMetal(SystemdHosts):
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self.key, self.label = "baremetal", "Bare metal"
+
+    def location(self) -> str:
+        where = ", ".join(self.hosts) if self.hosts else "physical hosts (see inventory)"
+        return f"{where}, systemd unit {self.unit}"
+
+    def tools(self) -> list[str]:
+        return ["SSH access with sudo to the hosts", "systemctl and journalctl on the hosts",
+                "ipmitool / out-of-band console (iDRAC, iLO) access for hardware faults",
+                "smartctl (smartmontools) on the hosts"]
+
+    def secrets(self) -> str:
+        return "Vault / the host secrets store (fill in), never in the unit file"
+
+    def hardware(self) -> Command:
+        return cmd("Hardware health: disks, memory errors, power/fans",
+                   self.on_hosts("sudo dmesg -T --level=err,crit | tail -n 20; "
+                                 "sudo smartctl -H /dev/sda | tail -n 2; sudo ipmitool sel elist | tail -n 10"),
+                   "SMART 'PASSED', no new SEL entries, no kernel I/O or ECC errors")
+
+    def status(self) -> list[Command]:
+        return [*super().status(), self.hardware()]
+
+    def redeploy_elsewhere(self) -> list[Command]:
+        return [cmd("Start the service on the standby host",
+                    "DR_HOST=\"${DR_HOST:?set DR_HOST to the standby server}\"\n"
+                    f"ssh \"$DR_HOST\" 'sudo systemctl start {self.unit} && systemctl is-active {self.unit}'",
+                    "'active' on the standby host; then move the VIP/DNS to it")]
+
+    def cheatsheet(self) -> list[Command]:
+        return [*super().cheatsheet(), self.hardware()]
+
+
+# --- Serverless ----------------------------------------------------------------------------------
+
+
+class Serverless(Platform):
+    def __post_init__(self) -> None:
+        f = self.ctx.facts
+        self.key, self.label = "serverless", "Serverless"
+        key = "gcf.function" if self.cloud == "gcp" else "lambda.function"
+        self.fn = f.names.get(key) or f.names.get("lambda.function") or f.service
+        if key not in f.names and "lambda.function" not in f.names:
+            self.assumptions.append(f"function named '{self.fn}'")
+        self.alias = "live"
+        if self.cloud != "gcp":
+            self.assumptions.append(f"Lambda alias '{self.alias}' receives production traffic (rollback moves it)")
+
+    @property
+    def gcp(self) -> bool:
+        return self.cloud == "gcp"
+
+    @property
+    def r(self) -> str:
+        return f"--region {q(self.region)}"
+
+    def location(self) -> str:
+        return (f"Cloud Functions (gen2) {self.fn} in {self.region}" if self.gcp
+                else f"AWS Lambda function {self.fn} in {self.region}")
+
+    def diagram_node(self) -> str:
+        return f"{self.fn} (function)"
+
+    def tools(self) -> list[str]:
+        if self.gcp:
+            return [f"gcloud CLI with cloudfunctions and run permissions in {self.region}"]
+        return [f"aws CLI v2 with lambda:*, logs:* (read) and cloudwatch:GetMetricData in {self.region}"]
+
+    def config_files(self) -> list[str]:
+        if self.gcp:
+            return [f"Function configuration (gcloud functions describe {self.fn} --gen2)",
+                    "Deploy definition in the repo (fill in: Terraform / cloudbuild.yaml)"]
+        return [f"Function configuration (aws lambda get-function-configuration --function-name {self.fn})",
+                "Deploy definition in the repo (fill in: template.yaml / serverless.yml / Terraform)"]
+
+    def caveats(self) -> list[str]:
+        if self.gcp:
+            return ["Gen2 functions run on Cloud Run: traffic can be moved between revisions without a "
+                    "redeploy (gcloud run services update-traffic)."]
+        return [f"Rollback moves alias '{self.alias}' to the previous published version; it does not undo "
+                "changes to environment variables stored on $LATEST or to event source mappings.",
+                "Setting reserved concurrency to 0 is a kill switch: every invocation is throttled."]
+
+    def status(self) -> list[Command]:
+        if self.gcp:
+            return [cmd(f"State and revision of {self.fn}",
+                        f"gcloud functions describe {q(self.fn)} --gen2 {self.r} "
+                        "--format='value(state,serviceConfig.revision,updateTime)'",
+                        "state ACTIVE and the revision you expect")]
+        return [cmd(f"State and last update of {self.fn}",
+                    f"aws lambda get-function-configuration --function-name {q(self.fn)} {self.r} "
+                    "--query '[State,LastUpdateStatus,Version,Timeout,MemorySize]' --output text",
+                    "Active Successful; timeout and memory as configured"),
+                cmd(f"Which version alias '{self.alias}' serves",
+                    f"aws lambda get-alias --function-name {q(self.fn)} --name {self.alias} {self.r}",
+                    "FunctionVersion is the release you expect")]
+
+    def logs(self, since: str = "15m", grep: str | None = None) -> Command:
+        if self.gcp:
+            limit = "--limit 200"
+            base = f"gcloud functions logs read {q(self.fn)} --gen2 {self.r} {limit}"
+            if grep:
+                return cmd(f"Function logs matching '{grep}'", f"{base} | grep -iE {q(grep)} | tail -n 50",
+                           "No matches is healthy")
+            return cmd(f"Recent logs of {self.fn}", base, "No errors or timeouts")
+        base = f"aws logs tail /aws/lambda/{self.fn} --since {since} {self.r}"
+        if grep:
+            terms = " ".join(f'?"{t}"' if " " in t else f"?{t}" for t in grep.split("|"))
+            return cmd(f"Function logs of the last {since} matching '{grep}'",
+                       f"{base} --filter-pattern {q(terms)}",
+                       "No matches is healthy; 'Task timed out' means the timeout is hit")
+        return cmd(f"Recent logs of {self.fn}", base, "No errors, timeouts or 'Runtime exited'")
+
+    def events(self) -> Command:
+        if self.gcp:
+            return cmd("Recent configuration changes (audit log)",
+                       f"gcloud logging read 'resource.type=\"cloud_function\" AND "
+                       f"resource.labels.function_name=\"{self.fn}\" AND severity>=WARNING' --limit 20 "
+                       "--freshness=1h", "No unexpected changes or warnings")
+        return cmd("Throttles and errors over the last hour (1-minute sums)",
+                   "START=\"$(date -u -d '-1 hour' +%Y-%m-%dT%H:%M:%SZ)\"\nEND=\"$(date -u +%Y-%m-%dT%H:%M:%SZ)\"\n"
+                   f"aws cloudwatch get-metric-statistics {self.r} --namespace AWS/Lambda --metric-name Throttles "
+                   f"--dimensions Name=FunctionName,Value={self.fn} --start-time \"$START\" --end-time \"$END\" "
+                   "--period 60 --statistics Sum --output table",
+                   "Throttles 0; any throttling → check concurrency")
+
+    def resources(self) -> Command:
+        if self.gcp:
+            return cmd("Memory, timeout and instance limits",
+                       f"gcloud functions describe {q(self.fn)} --gen2 {self.r} "
+                       "--format='yaml(serviceConfig.availableMemory,serviceConfig.timeoutSeconds,"
+                       "serviceConfig.maxInstanceCount)'", "Limits as expected for the load")
+        return cmd("Concurrency limits (function and account)",
+                   f"aws lambda get-function-concurrency --function-name {q(self.fn)} {self.r}\n"
+                   f"aws lambda get-account-settings {self.r} --query 'AccountLimit.ConcurrentExecutions'",
+                   "Reserved concurrency (if any) above the peak; 0 means the function is switched off")
+
+    def version(self) -> Command:
+        if self.gcp:
+            return self.status()[0]
+        return cmd("Published versions (rollback targets)",
+                   f"aws lambda list-versions-by-function --function-name {q(self.fn)} {self.r} "
+                   "--query 'Versions[-5:].[Version,LastModified,Description]' --output table",
+                   "The newest versions; the one before the alias target is the rollback target")
+
+    def history(self) -> Command:
+        if self.gcp:
+            return cmd("Revisions of the underlying Cloud Run service",
+                       f"gcloud run revisions list --service {q(self.fn)} {self.r} --limit 5",
+                       "The previous revision is the rollback target")
+        return self.version()
+
+    def local_health_check(self) -> Command:
+        if self.gcp:
+            return cmd("Invoke the function once with a harmless payload",
+                       f"gcloud functions call {q(self.fn)} --gen2 {self.r} --data '{{\"healthcheck\": true}}'",
+                       "A normal response, no error")
+        return cmd("Invoke the live alias once with a harmless payload",
+                   f"aws lambda invoke --function-name {q(self.fn)} --qualifier {self.alias} {self.r} "
+                   "--cli-binary-format raw-in-base64-out --payload '{\"healthcheck\": true}' /tmp/out.json\n"
+                   "cat /tmp/out.json", "StatusCode 200 and no FunctionError field",
+                   "Runs real code: only if the function treats this payload as a no-op.")
+
+    def connections(self) -> Command:
+        return self.resources()
+
+    def disk_check(self) -> Command:
+        return self.resources()
+
+    def pre_deploy(self) -> list[Command]:
+        return [*self.status(), self.version()]
+
+    def deploy(self) -> list[Command]:
+        if self.gcp:
+            return [cmd(f"Deploy a new revision of {self.fn}",
+                        "SOURCE_DIR=\"${SOURCE_DIR:?set SOURCE_DIR to the function source directory}\"\n"
+                        f"gcloud functions deploy {q(self.fn)} --gen2 {self.r} --source \"$SOURCE_DIR\"",
+                        "Deploy finishes with state ACTIVE")]
+        return [cmd(f"Upload new code and publish a version of {self.fn}",
+                    "ZIP=\"${ZIP:?set ZIP to the build artifact, e.g. dist/function.zip}\"\n"
+                    f"aws lambda update-function-code --function-name {q(self.fn)} {self.r} "
+                    "--zip-file \"fileb://$ZIP\" --publish --query Version --output text",
+                    "Prints the new version number"),
+                cmd(f"Move alias '{self.alias}' to the new version (canary 10% first)",
+                    "NEW_VERSION=\"${NEW_VERSION:?set NEW_VERSION to the version printed above}\"\n"
+                    "CURRENT=\"$(aws lambda get-alias --function-name "
+                    f"{q(self.fn)} --name {self.alias} {self.r} --query FunctionVersion --output text)\"\n"
+                    f"aws lambda update-alias --function-name {q(self.fn)} --name {self.alias} {self.r} "
+                    "--function-version \"$CURRENT\" --routing-config "
+                    "\"AdditionalVersionWeights={$NEW_VERSION=0.1}\"",
+                    "10% of invocations reach the new version; watch errors for 10 min, then shift fully")]
+
+    def post_deploy(self) -> list[Command]:
+        return [*self.status(), self.logs("10m", "error|exception|timed out")]
+
+    def rollback(self) -> list[Command]:
+        if self.gcp:
+            return [self.history(),
+                    cmd("Send all traffic back to the previous revision",
+                        "REVISION=\"${REVISION:?set REVISION to the last good revision}\"\n"
+                        f"gcloud run services update-traffic {q(self.fn)} {self.r} --to-revisions=\"$REVISION=100\"",
+                        "100% of traffic on the chosen revision"),
+                    self.status()[0]]
+        return [self.version(),
+                cmd(f"Point alias '{self.alias}' back at the previous version (no redeploy)",
+                    "PREVIOUS_VERSION=\"${PREVIOUS_VERSION:?set PREVIOUS_VERSION to the last good version}\"\n"
+                    f"aws lambda update-alias --function-name {q(self.fn)} --name {self.alias} {self.r} "
+                    "--function-version \"$PREVIOUS_VERSION\" --routing-config 'AdditionalVersionWeights={}'",
+                    "The alias shows the previous version; errors drop within minutes"),
+                self.status()[1]]
+
+    def restart_one(self) -> Command:
+        return self.restart_all()
+
+    def restart_all(self) -> Command:
+        if self.gcp:
+            return cmd("Force new instances by redeploying the current revision's traffic split",
+                       f"gcloud run services update {q(self.fn)} {self.r} --update-labels=restarted-at=\"$(date +%s)\"",
+                       "A new revision becomes ready and takes traffic",
+                       "Creates a new revision: all warm instances are replaced (cold starts).")
+        return cmd("Recycle all execution environments by touching the configuration",
+                   f"aws lambda update-function-configuration --function-name {q(self.fn)} {self.r} "
+                   "--description \"recycled $(date -u +%FT%TZ)\"",
+                   "LastUpdateStatus Successful; new invocations start cold",
+                   "Every warm environment is discarded (cold-start spike). This changes $LATEST only; publish "
+                   "and move the alias if the alias points at a published version.")
+
+    def scale(self, replicas: str, purpose: str) -> Command:
+        if self.gcp:
+            return cmd(purpose, f"gcloud functions deploy {q(self.fn)} --gen2 {self.r} --max-instances={replicas}",
+                       "New max instances applied",
+                       "A max of 0 is not allowed; use traffic or IAM to stop it." if replicas == "0" else None)
+        return cmd(purpose, f"aws lambda put-function-concurrency --function-name {q(self.fn)} {self.r} "
+                   f"--reserved-concurrent-executions {replicas}",
+                   "ReservedConcurrentExecutions set",
+                   "Reserved concurrency 0 throttles every invocation (kill switch); async events are retried "
+                   "then dropped to the DLQ/destination. Remove with delete-function-concurrency."
+                   if replicas == "0" else "Caps parallel executions; excess invocations are throttled.")
+
+    def set_flag(self, name: str, value: str, purpose: str) -> Command:
+        if self.gcp:
+            return cmd(purpose, f"gcloud functions deploy {q(self.fn)} --gen2 {self.r} "
+                       f"--update-env-vars {name}={q(value)}", f"New revision with {name}={value}",
+                       f"Redeploys the function. Only useful if it honours {name}.")
+        return cmd(purpose,
+                   f"aws lambda get-function-configuration --function-name {q(self.fn)} {self.r} "
+                   "--query 'Environment.Variables' --output json > /tmp/env-before.json\n"
+                   "cat /tmp/env-before.json\n"
+                   f"echo 'Merge {name}={value} into the variables above, then run update-function-configuration "
+                   "with the full set'",
+                   "You have the current variables saved before changing them",
+                   "update-function-configuration --environment REPLACES all variables: always pass the full "
+                   f"set including {name}, never just the one you change.")
+
+    def stop(self) -> Command:
+        return self.scale("0", f"Kill switch: stop all invocations of {self.fn}")
+
+    def redeploy_elsewhere(self) -> list[Command]:
+        if self.gcp:
+            return [cmd("Deploy the function into the recovery region",
+                        "DR_REGION=\"${DR_REGION:?set DR_REGION}\"\n"
+                        "SOURCE_DIR=\"${SOURCE_DIR:?set SOURCE_DIR to the function source directory}\"\n"
+                        f"gcloud functions deploy {q(self.fn)} --gen2 --region \"$DR_REGION\" --source \"$SOURCE_DIR\"",
+                        "State ACTIVE in the recovery region; switch the trigger / endpoint")]
+        return [cmd("Deploy the same artifact into the recovery region (function must exist there via IaC)",
+                    "DR_REGION=\"${DR_REGION:?set DR_REGION}\"\n"
+                    "ZIP=\"${ZIP:?set ZIP to the last good artifact}\"\n"
+                    f"aws lambda update-function-code --function-name {q(self.fn)} --region \"$DR_REGION\" "
+                    "--zip-file \"fileb://$ZIP\" --publish",
+                    "New version published in the recovery region; repoint the trigger / API")]
+
+    def cheatsheet(self) -> list[Command]:
+        return [self.logs("1h"), *self.status(), self.resources(), self.version()]
+
+    def crash_issue_parts(self) -> tuple[str, str, list[Command], list[tuple[str, Command | None]]]:
+        checks = [self.logs("30m", "error|timed out|runtime exited|out of memory"), self.events(), self.resources()]
+        fixes: list[tuple[str, Command | None]] = [
+            ("If errors started with a release, move traffic back to the previous version", self.rollback()[1]),
+            ("'Task timed out' → a dependency is slow: check it before raising the timeout", None),
+            ("Throttling → raise reserved concurrency or ask for an account limit increase", None),
+        ]
+        return ("Invocation errors, timeouts or throttling",
+                "Errors / Throttles metrics rising, 'Task timed out' or 'Runtime exited' in logs", checks, fixes)
+
+
+def platform_for(ctx: Context) -> Platform:
+    env = ctx.answers.environment
+    cls: type[Platform] = {"kubernetes": Kubernetes, "docker": Docker, "vm": VM, "serverless": Serverless,
+                           "baremetal": BareMetal}.get(env, Kubernetes)
+    return cls(ctx)

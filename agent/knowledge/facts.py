@@ -1,0 +1,512 @@
+"""Facts pulled out of a free-text service description: names, places, figures.
+
+Everything here is pattern matching over what the user wrote; nothing is invented. A field stays
+`None` (or a key stays out of `Facts.names`) when the description does not say, so the engine can
+fall back to a default and mark it as one. `Facts.given` lists what came from the description.
+
+Keys written to `Facts.names` (packs read them with a default):
+
+    k8s.deployment, k8s.context, helm.release, argocd.app, compose.service, compose.file,
+    systemd.unit, lambda.function, gcf.function, hosts (comma-separated), instance (cloud VM ids),
+    db.engine, db.instance, db.name, db.host, <engine>.database / <engine>.instance / <engine>.host
+    (engine in postgres, mysql, mongodb, redis), sqs.queue, rabbitmq.queue, queue (generic),
+    kafka.topic, kafka.group, kafka.brokers, pubsub.topic, pubsub.subscription, s3.bucket,
+    gcs.bucket, bucket, schedule, dag, slack, pager, <tech>.version (postgres, mysql, redis, kafka,
+    rabbitmq, mongodb, elasticsearch, nginx, airflow, spark, node, python, go, java, ruby, …)
+"""
+
+from __future__ import annotations
+
+import re
+
+from agent.knowledge.base import Facts
+
+_ID = r"[A-Za-z0-9][A-Za-z0-9_.:/-]*[A-Za-z0-9]"
+_Q = r"[`'\"]?"
+
+# Words that look like names after "cluster"/"service"… but are not.
+_STOP = {
+    "the", "a", "an", "our", "its", "their", "this", "that", "which", "with", "and", "or", "on", "in",
+    "is", "are", "for", "of", "to", "from", "at", "by", "as", "it", "we", "named", "called",
+    "eks", "gke", "aks", "kubernetes", "k8s", "redis", "kafka", "postgres", "postgresql", "mysql",
+    "rds", "aurora", "mongodb", "production", "prod", "staging", "primary", "replica", "main",
+    "api", "service", "services", "cluster", "database", "db", "queue", "topic", "bucket", "team",
+    "instance", "instances", "function", "deployment", "namespace", "every", "each", "one", "two",
+    "three", "single", "shared", "managed", "small", "large", "new", "old", "same", "default",
+    "that's", "was", "be", "has", "have", "runs", "running", "behind", "via", "using", "into",
+    "when", "then", "also", "all", "any", "read", "write", "writes", "reads", "consumer", "group",
+    "http", "https", "cron", "job", "jobs", "worker", "workers", "node", "nodes", "pods", "pod",
+}
+
+_TECH_VERSION = {
+    "postgres": r"(?:postgres(?:ql)?|pg)",
+    "mysql": r"mysql",
+    "mariadb": r"mariadb",
+    "redis": r"redis",
+    "kafka": r"kafka",
+    "rabbitmq": r"rabbitmq",
+    "mongodb": r"mongo(?:db)?",
+    "elasticsearch": r"elasticsearch",
+    "nginx": r"nginx",
+    "airflow": r"airflow",
+    "spark": r"spark",
+    "node": r"node(?:\.?js)?",
+    "python": r"python",
+    "go": r"go(?:lang)?",
+    "java": r"java|jdk|openjdk",
+    "ruby": r"ruby",
+    "rails": r"rails",
+    "django": r"django",
+    "dotnet": r"\.net",
+    "php": r"php",
+    "kubernetes": r"kubernetes|k8s|eks|gke|aks",
+}
+
+_RUNTIMES = [
+    ("node", "Node.js"), ("python", "Python"), ("go", "Go"), ("java", "Java"), ("ruby", "Ruby"),
+    ("dotnet", ".NET"), ("php", "PHP"),
+]
+_RUNTIME_WORDS = {
+    "node": r"node(?:\.?js)?|express|nestjs|next\.js",
+    "python": r"python|django|flask|fastapi|celery",
+    "go": r"golang|written in go|\bgo\b(?= \d)|\bgo (?:api|service|worker|binary|app|microservice)",
+    "java": r"java|spring boot|spring|jvm|kotlin",
+    "ruby": r"ruby|rails|sidekiq",
+    "dotnet": r"\.net|c#|asp\.net",
+    "php": r"php|laravel",
+}
+
+_AWS_REGION = re.compile(
+    r"\b((?:us|eu|ap|ca|sa|me|af|il)-(?:gov-)?(?:east|west|north|south|central|northeast|southeast|"
+    r"southwest|northwest)-\d)\b"
+)
+_GCP_REGION = re.compile(
+    r"\b((?:us|europe|asia|australia|northamerica|southamerica|me|africa)-(?:central|east|west|north|"
+    r"south|northeast|southeast|southwest|northwest)\d{1,2})(?:-[a-f])?\b"
+)
+_AZURE_REGION = re.compile(
+    r"\b(eastus2?|westus[23]?|westeurope|northeurope|uksouth|ukwest|centralus|southeastasia|"
+    r"germanywestcentral|francecentral|australiaeast|japaneast|canadacentral)\b"
+)
+_URL = re.compile(r"\bhttps?://[^\s`'\"<>)\]]+")
+_TZ = re.compile(
+    r"\b((?:Europe|America|Asia|Australia|Africa|Pacific)/[A-Z][A-Za-z_]+(?:/[A-Z][A-Za-z_]+)?|"
+    r"UTC|GMT|CET|CEST|EET|BST|IST|JST|SGT|AEST|AEDT|PST|PDT|EST|EDT|CST|CDT|MST|MDT)\b"
+)
+_HOST = re.compile(
+    r"\b([a-z][a-z0-9-]*[a-z0-9](?:\.[a-z0-9-]+)*\.(?:internal|local|lan|corp|intra|example\.com|"
+    r"svc\.cluster\.local|private)|[a-z][a-z0-9]*(?:-[a-z0-9]+)*-\d{1,3}[a-z]?)\b"
+)
+_DURATION_UNITS = {
+    "s": 1 / 60, "sec": 1 / 60, "secs": 1 / 60, "second": 1 / 60, "seconds": 1 / 60,
+    "m": 1, "min": 1, "mins": 1, "minute": 1, "minutes": 1,
+    "h": 60, "hr": 60, "hrs": 60, "hour": 60, "hours": 60,
+    "d": 1440, "day": 1440, "days": 1440,
+}
+
+_SLUG_STOP = re.compile(
+    r"\b(?:on|in|that|which|who|running|runs|deployed|hosted|behind|built|written|using|with|for|"
+    r"serving|serves|is|are|was|handles|handling|processes|processing|consumes|consuming|reads|"
+    r"writes|exposes|backed|powered|lives|sits|at|from|to|via|—|-{2}|\(|,|:|;)\b|[,:;(—.]"
+)
+_GENERIC_LEAD = {"the", "a", "an", "our", "my", "this", "we", "have", "run", "operate", "it", "service"}
+# Words too generic to make a service name on their own.
+_WEAK = {"service", "app", "application", "system", "tool", "thing", "job", "we", "i"}
+
+
+_TYPE_WORDS = {"worker", "api", "pipeline", "etl", "job", "app", "consumer", "database", "web", "webapp",
+               "function", "lambda", "cron", "batch", "service", "application", "website"}
+
+
+def slugify(text: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    return re.sub(r"-{2,}", "-", slug)[:48].strip("-")
+
+
+def _clean(value: str) -> str:
+    return value.strip("`'\".,;:()[]")
+
+
+def _first(patterns: list[str], text: str, flags: int = re.IGNORECASE) -> str | None:
+    for pattern in patterns:
+        for match in re.finditer(pattern, text, flags):
+            value = _clean(match.group(1))
+            if value and value.lower() not in _STOP and len(value) > 1:
+                return value
+    return None
+
+
+def _minutes(number: str, unit: str) -> int | None:
+    factor = _DURATION_UNITS.get(unit.lower().rstrip("."))
+    if factor is None:
+        return None
+    return max(0, round(float(number) * factor))
+
+
+def _figure_minutes(label: str, text: str) -> int | None:
+    """'RTO of 30 minutes', 'RTO: 1h', 'RPO 5 min', 'RPO of zero'."""
+    match = re.search(
+        rf"\b{label}\b[^0-9\n]{{0,25}}?(\d+(?:\.\d+)?)\s*({'|'.join(_DURATION_UNITS)})\b", text, re.I
+    )
+    if match:
+        return _minutes(match.group(1), match.group(2))
+    if re.search(rf"\b{label}\b\W{{0,10}}(?:of\s+|is\s+)?(?:zero|0|none)\b", text, re.I):
+        return 0
+    return None
+
+
+def _service_name(text: str) -> tuple[str, str] | None:
+    """(slug, display name) from 'the orders API on EKS …', 'payments-service is …', 'called X'."""
+    named = re.search(rf"\b(?:called|named|service name(?: is)?)\s+{_Q}([A-Za-z0-9][\w.-]*[A-Za-z0-9]){_Q}",
+                      text, re.I)
+    if named and named.group(1).lower() not in _STOP:
+        value = named.group(1)
+        return slugify(value), value
+    first = text.strip().split("\n", 1)[0]
+    ticked = re.match(r"^\s*`([^`]+)`", first)
+    if ticked:
+        return slugify(ticked.group(1)), ticked.group(1)
+    lead = re.match(r"^\s*([A-Za-z0-9][\w.-]*-[\w.-]*[A-Za-z0-9])\b", first)
+    if lead:
+        value = lead.group(1)
+        return slugify(value), value
+    head = _SLUG_STOP.split(first, maxsplit=1)[0]
+    words = [w for w in re.findall(r"[A-Za-z0-9][\w'.-]*", head)]
+    while words and words[0].lower() in _GENERIC_LEAD:
+        words.pop(0)
+    # "a Python worker" -> drop a leading runtime word only when more words follow
+    if len(words) > 1 and words[0].lower() in {"python", "go", "golang", "java", "node.js", "node", "ruby",
+                                                "rust", "kotlin", "typescript", "php", "scala", "small",
+                                                "simple", "new", "legacy", "internal", "public", "nightly",
+                                                "daily", "hourly", "weekly"}:
+        words.pop(0)
+    words = words[:4]
+    if not words or all(w.lower() in _WEAK for w in words):
+        return None
+    display = " ".join(words)
+    return slugify(display), display
+
+
+def _display(slug: str) -> str:
+    keep = {"api", "etl", "db", "ui", "sql", "cdn", "ml", "sso", "crm", "erp", "cms", "sqs", "sns"}
+    return " ".join(w.upper() if w in keep else w.capitalize() for w in slug.split("-"))
+
+
+def extract_facts(description: str, service_name: str | None = None) -> Facts:
+    text = description or ""
+    low = text.lower()
+    names: dict[str, str] = {}
+    given: set[str] = set()
+
+    # --- service name -----------------------------------------------------------------------
+    if service_name and slugify(service_name):
+        slug, display = slugify(service_name), service_name.strip()
+        given.add("service")
+    else:
+        found = _service_name(text)
+        if found and found[0]:
+            slug, display = found
+            display = " ".join(w[:1].upper() + w[1:] if w.islower() else w for w in display.split())
+            given.add("service")
+        else:
+            slug, display = "service", "Service"
+    facts = Facts(service=slug, display_name=display, description=text)
+
+    def put(key: str, value: str | None) -> None:
+        if value and key not in names:
+            names[key] = value
+
+    # --- cloud and region -------------------------------------------------------------------
+    clouds = {
+        "aws": r"\b(?:aws|eks|ec2|rds|aurora|lambda|sqs|sns|s3|cloudwatch|elasticache|dynamodb|ecs|"
+               r"fargate|msk|kinesis|route ?53|alb|elb|secrets manager)\b",
+        "gcp": r"\b(?:gcp|gke|gce|google cloud|compute engine|cloud sql|pub/?sub|bigquery|gcs|"
+               r"cloud functions?|cloud run|memorystore|gcloud)\b",
+        "azure": r"\b(?:azure|aks|cosmos ?db|blob storage)\b",
+    }
+    scores = {c: len(re.findall(p, low)) for c, p in clouds.items()}
+    if max(scores.values()) > 0:
+        facts.cloud = max(scores, key=lambda c: scores[c])
+        given.add("cloud")
+    for pattern, cloud in ((_AWS_REGION, "aws"), (_GCP_REGION, "gcp"), (_AZURE_REGION, "azure")):
+        match = pattern.search(low)
+        if match:
+            facts.region = match.group(1)
+            given.add("region")
+            if facts.cloud is None:
+                facts.cloud = cloud
+                given.add("cloud")
+            break
+
+    # --- kubernetes -------------------------------------------------------------------------
+    facts.namespace = _first([
+        rf"\bnamespace[:=\s]+{_Q}([a-z0-9][a-z0-9-]*){_Q}",
+        rf"\b(?:in|into|to)\s+(?:the\s+)?{_Q}([a-z0-9][a-z0-9-]*){_Q}\s+(?:k8s\s+|kubernetes\s+)?namespace\b",
+        r"(?:^|\s)(?:-n|--namespace)[ =]([a-z0-9][a-z0-9-]*)",
+        rf"\bns[:=\s]+{_Q}([a-z0-9][a-z0-9-]*){_Q}",
+    ], text)
+    facts.cluster = _first([
+        rf"\bcluster(?:\s+(?:called|named))?[:=\s]+{_Q}([a-z0-9][a-z0-9-]*[a-z0-9]){_Q}",
+        rf"\b{_Q}([a-z0-9][a-z0-9-]*[a-z0-9]){_Q}\s+(?:eks\s+|gke\s+|aks\s+|kubernetes\s+|k8s\s+)?cluster\b",
+    ], text)
+    put("k8s.deployment", _first([
+        rf"\bdeployment(?:\s+(?:called|named))?[:=\s]+{_Q}([a-z0-9][a-z0-9-]*[a-z0-9]){_Q}",
+        rf"\b{_Q}([a-z0-9][a-z0-9-]*[a-z0-9]){_Q}\s+deployment\b",
+        r"deployment/([a-z0-9][a-z0-9-]*[a-z0-9])",
+    ], text))
+    put("helm.release", _first([
+        rf"\bhelm\s+(?:release|chart)(?:\s+(?:called|named))?[:=\s]+{_Q}([a-z0-9][a-z0-9-]*[a-z0-9]){_Q}",
+        rf"\brelease[:=\s]+{_Q}([a-z0-9][a-z0-9-]*[a-z0-9]){_Q}",
+    ], text))
+    put("argocd.app", _first([
+        rf"\bargo\s?cd\s+app(?:lication)?(?:\s+(?:called|named))?[:=\s]+{_Q}([a-z0-9][a-z0-9-]*[a-z0-9]){_Q}",
+    ], text))
+    put("k8s.context", _first([rf"\bcontext[:=\s]+{_Q}({_ID}){_Q}"], text))
+
+    # --- docker / systemd / serverless --------------------------------------------------------
+    put("compose.file", _first([r"\b((?:[\w./-]+/)?(?:docker-)?compose(?:\.[\w-]+)?\.ya?ml)\b"], text))
+    put("compose.service", _first([
+        rf"\bcompose\s+service(?:\s+(?:called|named))?[:=\s]+{_Q}([a-z0-9][a-z0-9_-]*){_Q}",
+        rf"\bcontainer(?:\s+(?:called|named))?[:=\s]+{_Q}([a-z0-9][a-z0-9_-]*[a-z0-9]){_Q}",
+    ], text))
+    put("systemd.unit", _first([
+        r"\b([a-z0-9][a-z0-9@_.-]*)\.service\b",
+        rf"\b(?:systemd\s+)?unit(?:\s+(?:called|named))?[:=\s]+{_Q}([a-z0-9][a-z0-9@_.-]*){_Q}",
+    ], text))
+    put("lambda.function", _first([
+        rf"\b(?:lambda\s+)?function(?:s)?(?:\s+(?:called|named))?[:=\s]+{_Q}([A-Za-z0-9][A-Za-z0-9_-]*[A-Za-z0-9]){_Q}",
+        rf"\b{_Q}([A-Za-z0-9][A-Za-z0-9_-]*-[A-Za-z0-9_-]*[A-Za-z0-9]){_Q}\s+(?:lambda|function)\b",
+    ], text))
+    image = re.search(r"\b((?:[a-z0-9.-]+(?::\d+)?/)?[a-z0-9][a-z0-9._/-]*:[A-Za-z0-9][\w.-]*)\b", text)
+    if image and "/" in image.group(1) and not image.group(1).startswith(("http", "https")):
+        facts.image = image.group(1)
+        given.add("image")
+
+    # --- hosts --------------------------------------------------------------------------------
+    hosts: list[str] = []
+    for match in _HOST.finditer(text):
+        host = match.group(1)
+        if re.fullmatch(r"(?:us|eu|ap|ca|sa|me|af)-[a-z]+-\d", host) or _GCP_REGION.fullmatch(host):
+            continue
+        if re.fullmatch(r"[a-z]+-\d{1,3}", host) and host.split("-")[0] in {"python", "node", "java", "go", "ec2",
+                                                                            "pg", "tier", "p"}:
+            continue
+        if host not in hosts:
+            hosts.append(host)
+    if hosts:
+        names["hosts"] = ",".join(hosts[:8])
+    put("instance", _first([r"\b(i-[0-9a-f]{8,17})\b"], text))
+
+    # --- databases, caches ----------------------------------------------------------------------
+    engines = [("postgres", r"postgres(?:ql)?|aurora postgres|rds postgres|pg"),
+               ("mysql", r"mysql|mariadb|aurora mysql"),
+               ("mongodb", r"mongo(?:db)?"), ("redis", r"redis|elasticache|memorystore")]
+    for engine, words in engines:
+        if not re.search(rf"\b(?:{words})\b", low):
+            continue
+        if engine != "redis":
+            put("db.engine", engine)
+        database = _first([
+            rf"\b(?:{words})\s+(?:database|db)\s+(?:called\s+|named\s+)?{_Q}([a-z_][a-z0-9_]*){_Q}",
+            rf"\b(?:database|db)\s+(?:called|named)\s+{_Q}([a-z_][a-z0-9_]*){_Q}",
+            rf"\b{_Q}([a-z_][a-z0-9_]*){_Q}\s+(?:{words})?\s*database\b",
+            rf"\bdatabase[:=\s]+{_Q}([a-z_][a-z0-9_]*){_Q}",
+            rf"\bdb(?:name)?[:=]\s*{_Q}([a-z_][a-z0-9_]*){_Q}",
+        ], text) if engine != "redis" else None
+        instance = _first([
+            rf"\b(?:{words})\s+(?:rds\s+|cloud sql\s+)?(?:instance|cluster|server)\s+(?:called\s+|named\s+)?{_Q}"
+            rf"([a-z][a-z0-9-]*[a-z0-9]){_Q}",
+            rf"\b(?:rds|aurora|cloud sql|elasticache|memorystore)\s+(?:instance|cluster)?\s*(?:called\s+|named\s+)?{_Q}"
+            rf"([a-z][a-z0-9-]*[a-z0-9]){_Q}",
+            rf"\b(?:instance|cluster)\s+(?:called\s+|named\s+)?{_Q}([a-z][a-z0-9-]*(?:db|pg|sql|redis|cache)"
+            rf"[a-z0-9-]*){_Q}",
+        ], text)
+        host = _first([
+            rf"\b(?:{words})\b[^.\n]{{0,40}}?\b(?:at|host|on)\s+{_Q}([a-z0-9][a-z0-9.-]*\.[a-z0-9.-]*[a-z0-9]|"
+            rf"[a-z][a-z0-9-]*-\d+){_Q}(?::\d+)?",
+        ], text)
+        put(f"{engine}.database", database)
+        put(f"{engine}.instance", instance)
+        put(f"{engine}.host", host)
+        if engine != "redis":
+            put("db.name", database)
+            put("db.instance", instance)
+            put("db.host", host)
+
+    # --- queues, topics, buckets ------------------------------------------------------------
+    put("sqs.queue", _first([
+        rf"\bsqs\s+queue(?:s)?(?:\s+(?:called|named))?[:=\s]+{_Q}([A-Za-z0-9][\w.-]*[A-Za-z0-9]){_Q}",
+        rf"\b{_Q}([A-Za-z0-9][\w.-]*[A-Za-z0-9]){_Q}\s+sqs\s+queue\b",
+    ], text))
+    put("rabbitmq.queue", _first([
+        rf"\brabbitmq\s+queue(?:\s+(?:called|named))?[:=\s]+{_Q}([A-Za-z0-9][\w.-]*[A-Za-z0-9]){_Q}",
+    ], text))
+    put("queue", names.get("sqs.queue") or names.get("rabbitmq.queue") or _first([
+        rf"\bqueue(?:\s+(?:called|named))?[:=\s]+{_Q}([A-Za-z0-9][\w.-]*[A-Za-z0-9]){_Q}",
+        rf"\b{_Q}([A-Za-z0-9][\w.-]*[-_.][\w.-]*[A-Za-z0-9]){_Q}\s+queue\b",
+    ], text))
+    put("kafka.topic", _first([
+        rf"\btopic(?:s)?(?:\s+(?:called|named))?[:=\s]+{_Q}([A-Za-z0-9][\w.-]*[A-Za-z0-9]){_Q}",
+        rf"\b{_Q}([A-Za-z0-9][\w.-]*[A-Za-z0-9]){_Q}\s+(?:kafka\s+)?topic\b",
+    ], text))
+    put("kafka.group", _first([
+        rf"\bconsumer[- ]group(?:\s+(?:called|named))?[:=\s]+{_Q}([A-Za-z0-9][\w.-]*[A-Za-z0-9]){_Q}",
+        rf"\bgroup(?:\.id|\s+id)?[:=\s]+{_Q}([A-Za-z0-9][\w.-]*[A-Za-z0-9]){_Q}",
+    ], text))
+    put("kafka.brokers", _first([r"\b(?:brokers?|bootstrap[- ]servers?)[:=\s]+([\w.-]+:\d+(?:,[\w.-]+:\d+)*)"], text))
+    if "pubsub" in low.replace("/", "").replace("-", "").replace(" ", "") and "kafka.topic" in names:
+        put("pubsub.topic", names["kafka.topic"])
+    put("pubsub.subscription", _first([
+        rf"\bsubscription(?:\s+(?:called|named))?[:=\s]+{_Q}([A-Za-z0-9][\w.-]*[A-Za-z0-9]){_Q}",
+    ], text))
+    bucket = _first([
+        r"\bs3://([a-z0-9][a-z0-9.-]*[a-z0-9])",
+        r"\bgs://([a-z0-9][a-z0-9._-]*[a-z0-9])",
+        rf"\bbucket(?:\s+(?:called|named))?[:=\s]+{_Q}([a-z0-9][a-z0-9._-]*[a-z0-9]){_Q}",
+        rf"\b{_Q}([a-z0-9][a-z0-9._-]*[a-z0-9]){_Q}\s+(?:s3\s+|gcs\s+)?bucket\b",
+    ], text)
+    if bucket:
+        names["bucket"] = bucket
+        if "gs://" in low or ("gcs" in low and "s3" not in low):
+            names["gcs.bucket"] = bucket
+        else:
+            names["s3.bucket"] = bucket
+
+    # --- network ----------------------------------------------------------------------------
+    urls = [u.rstrip(".,;:") for u in _URL.findall(text)]
+    if urls:
+        facts.url = urls[0]
+        given.add("url")
+        for index, url in enumerate(urls[1:6], start=1):
+            names[f"url.{index}"] = url
+    port = re.search(r"\bport\s*[:=]?\s*(\d{2,5})\b|\blisten(?:s|ing)?\s+on\s+(?:port\s+)?:?(\d{2,5})\b|"
+                     r"(?<![\w.])(?:localhost|0\.0\.0\.0|127\.0\.0\.1)?:(\d{4,5})\b", text, re.I)
+    if port:
+        value = int(next(g for g in port.groups() if g))
+        if 0 < value < 65536:
+            facts.port = value
+            given.add("port")
+    health = re.search(r"(?<![\w/])(/(?:[\w-]+/)*(?:healthz?|readyz|livez|ready|live|ping|status|health[\w-]*)"
+                       r"(?:/[\w-]+)*)\b", text, re.I)
+    if health:
+        facts.health_path = health.group(1)
+        given.add("health_path")
+
+    # --- sizes and runtimes ------------------------------------------------------------------
+    replicas = re.search(r"\b(\d{1,3})\s+(?:replicas|pods|instances|containers|nodes|hosts|vms|servers|"
+                         r"workers|consumers)\b", low)
+    if replicas:
+        facts.replicas = int(replicas.group(1))
+        given.add("replicas")
+    for tech, words in _TECH_VERSION.items():
+        vmatch = re.search(rf"(?<![\w.-])(?:{words})[\s-]?v?(\d+(?:\.\d+){{0,2}}(?:\.x)?)\b", low)
+        if vmatch:
+            put(f"{tech}.version", vmatch.group(1))
+    for key, label in _RUNTIMES:
+        if re.search(rf"(?:{_RUNTIME_WORDS[key]})", low):
+            runtime_version = names.get(f"{key}.version")
+            facts.language = f"{label} {runtime_version}" if runtime_version else label
+            given.add("language")
+            break
+
+    # --- service levels ---------------------------------------------------------------------
+    avail = re.search(r"(\d{2}(?:\.\d{1,3})?)\s*%\s*(?:availability|uptime|slo|sla|available)|"
+                      r"(?:availability|uptime|slo|sla)[^0-9\n%]{0,30}?(\d{2}(?:\.\d{1,3})?)\s*%", low)
+    if avail:
+        pct = float(avail.group(1) or avail.group(2))
+        if 50 <= pct < 100:
+            facts.availability_pct = pct
+            given.add("availability_pct")
+    latency = re.search(r"\bp(?:95|99|90)\b[^0-9\n]{0,30}?(\d+(?:\.\d+)?)\s*(ms|milliseconds|s|sec|seconds)\b|"
+                        r"(?:latency|response time)[^0-9\n]{0,30}?(\d+(?:\.\d+)?)\s*(ms|milliseconds|s|sec|seconds)\b",
+                        low)
+    if latency:
+        number = float(latency.group(1) or latency.group(3))
+        unit = latency.group(2) or latency.group(4)
+        facts.latency_p95_ms = number if unit.startswith("m") else number * 1000
+        given.add("latency_p95_ms")
+    error = re.search(r"error[- ]rate[^0-9\n]{0,25}?(\d+(?:\.\d+)?)\s*%", low)
+    if error and 0 < float(error.group(1)) < 100:
+        facts.error_rate_pct = float(error.group(1))
+        given.add("error_rate_pct")
+    facts.rto_minutes = _figure_minutes("rto", text)
+    facts.rpo_minutes = _figure_minutes("rpo", text)
+    for key in ("rto_minutes", "rpo_minutes"):
+        if getattr(facts, key) is not None:
+            given.add(key)
+    retention = re.search(r"\b(?:retain(?:ed)?|retention(?: of| is)?|kept|keep)\s+(?:for\s+)?(\d+)\s*"
+                          r"(days?|weeks?|months?|years?)\b|\b(\d+)[- ](days?|weeks?|months?|years?)\s+retention\b",
+                          low)
+    if retention:
+        amount, unit = retention.group(1) or retention.group(3), retention.group(2) or retention.group(4)
+        facts.backup_retention = f"{amount} {unit}"
+        given.add("backup_retention")
+    schedule = re.search(r"\b((?:nightly|daily|hourly|weekly|continuous)\s+(?:backups?|snapshots?)|"
+                         r"(?:backups?|snapshots?)\s+(?:run\s+|are\s+taken\s+|taken\s+)?(?:every|each)\s+"
+                         r"\d*\s*(?:minutes?|hours?|days?|night|day|hour)(?:\s+at\s+\d{1,2}:\d{2}(?:\s*[A-Z]{2,4})?)?|"
+                         r"point[- ]in[- ]time recovery|pitr)\b", text, re.I)
+    if schedule:
+        facts.backup_schedule = schedule.group(1)
+        given.add("backup_schedule")
+    cron = re.search(r"(?<![\w*/])((?:[\d*/,-]+\s+){4}[\d*/,-]+)(?![\w*/])", text)
+    run = re.search(r"\b(?:runs?|scheduled|triggered|executes?)\s+((?:every|each)\s+\d*\s*(?:minutes?|hours?|days?|"
+                    r"night|day|hour|week)(?:\s+at\s+\d{1,2}:\d{2}(?:\s*[A-Z]{2,4})?)?|(?:hourly|nightly|daily|weekly)"
+                    r"(?:\s+at\s+\d{1,2}:\d{2}(?:\s*[A-Z]{2,4})?)?)", text, re.I)
+    if cron:
+        names["schedule"] = cron.group(1).strip()
+    elif run:
+        names["schedule"] = run.group(1)
+    put("dag", _first([rf"\bdag(?:\s+(?:id|called|named))?[:=\s]+{_Q}([A-Za-z0-9][\w.-]*[A-Za-z0-9]){_Q}"], text))
+
+    # --- people -----------------------------------------------------------------------------
+    team = re.search(r"\b(?:owned by|owner(?: is)?:?|maintained by|run by)\s+(?:the\s+)?"
+                     r"([A-Z@#][\w&/-]*(?:\s+[A-Z][\w&-]*)*"
+                     r"(?:\s+(?:team|squad|group|guild))?)", text)
+    if not team:
+        team = re.search(r"\b(?:the\s+)?([A-Z][\w&-]*(?:\s+[A-Z][\w&-]*)*\s+(?:team|squad))\b", text)
+    if team:
+        facts.team = team.group(1).strip()
+        given.add("team")
+    slack = re.search(r"(?<![\w#])(#[a-z0-9][a-z0-9_-]+)", text)
+    if slack:
+        names["slack"] = slack.group(1)
+    pager = re.search(r"\b(pagerduty|opsgenie|victorops|splunk on-call|incident\.io|grafana oncall)\b", low)
+    if pager:
+        names["pager"] = {"pagerduty": "PagerDuty", "opsgenie": "Opsgenie", "victorops": "VictorOps",
+                          "splunk on-call": "Splunk On-Call", "incident.io": "incident.io",
+                          "grafana oncall": "Grafana OnCall"}[pager.group(1)]
+    rotation = re.search(rf"\b(?:rotation|schedule|escalation policy)(?:\s+(?:called|named))?[:=\s]+{_Q}"
+                         rf"([A-Za-z0-9][\w.-]*[A-Za-z0-9]){_Q}|\b{_Q}([A-Za-z0-9][\w.-]*-[\w.-]*[A-Za-z0-9]){_Q}\s+"
+                         rf"(?:rotation|schedule|escalation policy)\b", text, re.I)
+    if rotation:
+        rota: str = rotation.group(1) or rotation.group(2)
+        if rota.lower() not in _STOP:
+            facts.rotation = rota
+            given.add("rotation")
+    tz = _TZ.search(text)
+    if tz:
+        facts.timezone = tz.group(1)
+        given.add("timezone")
+
+    # A name already known as something else is not a host.
+    taken = {facts.cluster, facts.namespace, *(v for k, v in names.items() if k != "hosts")}
+    if "hosts" in names:
+        kept = [h for h in names["hosts"].split(",") if h not in taken]
+        if kept:
+            names["hosts"] = ",".join(kept)
+        else:
+            del names["hosts"]
+    # "a Python worker that consumes orders-events" -> "orders-events-worker"
+    if facts.service in _TYPE_WORDS and "service" in given and not service_name:
+        resource = next((names[k] for k in ("k8s.deployment", "systemd.unit", "lambda.function", "helm.release",
+                                            "compose.service") if k in names), None)
+        if resource:
+            facts.service, facts.display_name = slugify(resource), resource
+        else:
+            basis = next((names[k] for k in ("queue", "kafka.topic", "dag", "db.name") if k in names), None)
+            if basis:
+                facts.service = slugify(f"{basis}-{facts.service}")
+                facts.display_name = f"{basis} {facts.display_name.lower()}"
+    facts.names = names
+    facts.given = given | {f"names.{key}" for key in names}
+    return facts

@@ -1,0 +1,175 @@
+"""What each service type (web, api, pipeline, worker, database, other) watches and how it fails:
+the alert baseline and the words the engine uses for purpose, impact and downstream consumers.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from agent.knowledge.policy import Levels
+
+
+@dataclass(frozen=True)
+class AlertSpec:
+    name: str
+    kind: str  # a monitoring.KINDS entry
+    threshold: float
+    condition: str
+    severity: str  # Critical | Warning | Info
+    response: str
+    issue: str | None = None  # the troubleshooting entry it leads to (title)
+
+
+def schedule_minutes(schedule: str | None) -> int | None:
+    """The interval of a schedule ('every 15 minutes', 'hourly', cron '*/5 * * * *') in minutes."""
+    if not schedule:
+        return None
+    text = schedule.lower()
+    match = re.search(r"every\s+(\d+)\s*(minute|min|hour|day)", text)
+    if match:
+        return int(match.group(1)) * {"minute": 1, "min": 1, "hour": 60, "day": 1440}[match.group(2)]
+    for word, minutes in (("hourly", 60), ("every hour", 60), ("nightly", 1440), ("daily", 1440),
+                          ("every day", 1440), ("every night", 1440), ("weekly", 10080)):
+        if word in text:
+            return minutes
+    parts = text.split()
+    if len(parts) == 5:
+        minute, hour, dom, _month, dow = parts
+        if minute.startswith("*/"):
+            return int(minute[2:]) if minute[2:].isdigit() else None
+        if hour == "*":
+            return 60
+        if hour.startswith("*/") and hour[2:].isdigit():
+            return int(hour[2:]) * 60
+        if dow != "*" and dom == "*":
+            return 10080
+        return 1440
+    return None
+
+
+def alert_baseline(service_type: str, env: str, levels: Levels, criticality: str,
+                   schedule: str | None) -> list[AlertSpec]:
+    page = "Critical" if criticality in ("critical", "high") else "Warning"
+    err_page = round(max(1.0, levels.error_rate_pct * 5), 2)
+    latency = levels.latency_p95_ms
+    alerts: list[AlertSpec] = []
+    if service_type in ("web", "api", "other"):
+        alerts += [
+            AlertSpec("High Error Rate", "error_rate", err_page, f"> {err_page:g}% of requests fail (5xx) for 5 min",
+                      page, "Check logs for the dominant error; roll back if it started with a deploy",
+                      "High error rate (5xx)"),
+            AlertSpec("High Latency", "latency_p95", latency, f"p95 > {latency:g} ms for 10 min", "Warning",
+                      "Check saturation (CPU, connections) and slow dependencies; scale out if CPU-bound",
+                      "High response times"),
+        ]
+    if service_type == "worker":
+        alerts += [
+            AlertSpec("Queue Backlog Growing", "queue_backlog", 1000, "> 1000 messages waiting for 15 min (default; "
+                      "tune to 15 min of normal throughput)", page,
+                      "Check consumers are running and not failing; scale consumers if healthy but slow",
+                      "Queue backlog growing"),
+            AlertSpec("Job Failure Rate", "job_failures", 5, "> 5% of jobs fail for 10 min", "Warning",
+                      "Find the failing job type in logs; park poison messages in the DLQ", "Jobs failing"),
+            AlertSpec("Consumers Stalled", "no_progress", 1, "< 1 job completed in 15 min while messages wait",
+                      "Critical", "Consumers are stuck or down: check pods/processes, then restart one",
+                      "Consumers stalled (no progress)"),
+        ]
+    if service_type == "pipeline":
+        interval = schedule_minutes(schedule) or 1440
+        late = interval * 2
+        alerts += [
+            AlertSpec("Pipeline Run Failed", "pipeline_failed", 1, "last run status failed (1 failure, checked "
+                      "every 5 min)", page, "Read the failed run's logs; fix and re-run the failed window",
+                      "Pipeline run failed"),
+            AlertSpec("Pipeline Data Late", "pipeline_late", late, f"no successful run for > {late} min "
+                      f"(2× the {interval}-minute schedule)", page,
+                      "Check whether the run is stuck, failed or never started; trigger a catch-up run",
+                      "Pipeline late or missed its schedule"),
+        ]
+    if service_type == "database":
+        alerts += [
+            AlertSpec("Replication Lag", "replication_lag", 30, "> 30 s replica lag for 5 min", page,
+                      "Check replica load and long transactions on the primary; don't fail over to a lagging replica",
+                      "Replication lag"),
+            AlertSpec("Connections Near Limit", "connections", 80, "> 80% of max_connections for 5 min", page,
+                      "Find the client holding connections; use a pooler; kill idle-in-transaction sessions",
+                      "Connection saturation"),
+            AlertSpec("Disk Space Low", "disk", 80, "> 80% of the data volume used for 10 min", page,
+                      "Find what grows (WAL/binlogs, bloat, logs); extend the volume before 90%",
+                      "Disk filling up"),
+        ]
+    down_name = {"pipeline": "Pipeline Runner Down", "database": "Database Down", "worker": "Workers Down"}.get(
+        service_type, "Service Down")
+    alerts.append(AlertSpec(down_name, "down", 1, "0 healthy instances for 2 min", "Critical",
+                            "Follow Emergency Procedures → Service is Down", None))
+    if env == "serverless":
+        alerts.append(AlertSpec("Throttling", "throttles", 0, "> 0 throttled invocations for 5 min", "Warning",
+                                "Check concurrency limits and recent traffic spikes",
+                                "Invocation errors, timeouts or throttling"))
+    else:
+        alerts += [
+            AlertSpec("High CPU", "cpu", 80, "> 80% CPU for 10 min", "Warning",
+                      "Check for traffic growth or a hot loop; scale out", "Resource saturation (CPU / memory)"),
+            AlertSpec("High Memory", "memory", 90, "> 90% of the memory limit for 5 min", page,
+                      "Look for a leak (steady growth); restart one instance to buy time, then fix",
+                      "Resource saturation (CPU / memory)"),
+        ]
+        if env == "kubernetes":
+            alerts.append(AlertSpec("Pod Restarts", "restarts", 3, "> 3 container restarts in 15 min", "Warning",
+                                    "See Troubleshooting → Pods in CrashLoopBackOff", None))
+        if service_type != "database":
+            alerts.append(AlertSpec("Low Disk Space", "disk", 85, "> 85% disk used for 10 min", "Warning",
+                                    "Clean up logs/temp files; extend the volume", None))
+    return alerts
+
+
+def purpose(service_type: str, display: str, description: str) -> str:
+    first = re.split(r"(?<=[.!?])\s+", description.strip(), maxsplit=2)
+    summary = " ".join(first[:2]).strip()
+    role = {
+        "web": "serves the user-facing web application",
+        "api": "serves an API to its clients",
+        "pipeline": "moves and transforms data on a schedule",
+        "worker": "processes background jobs from a queue",
+        "database": "stores and serves data for the applications that depend on it",
+        "other": "runs a supporting function for the platform",
+    }.get(service_type, "runs in production")
+    if summary:
+        return f"{display} {role}. From the service description: \"{summary}\""
+    return f"{display} {role}."
+
+
+def business_impact(service_type: str, criticality: str, levels: Levels) -> str:
+    what = {
+        "web": "users cannot load pages or complete actions in the web application",
+        "api": "API clients get errors or timeouts, so every feature built on this API fails",
+        "pipeline": "downstream data (reports, exports, models) goes stale or incomplete",
+        "worker": "jobs pile up in the queue: emails, payments or updates are delayed until consumers recover",
+        "database": "every application that reads or writes this database fails or degrades",
+        "other": "the features depending on this service degrade or stop",
+    }.get(service_type, "dependent features stop working")
+    weight = {
+        "critical": "Customer-facing and revenue-impacting: every minute of outage costs revenue and trust; "
+                    "an outage is a SEV1 and is handled immediately, day or night.",
+        "high": "Important internal tools and features: an outage blocks teams and degrades the product; "
+                "handled as SEV2 within the on-call response time.",
+        "medium": "A supporting service: an outage degrades dependent features; fix within the business day.",
+        "low": "Non-critical/experimental: an outage is an inconvenience; fix when convenient.",
+    }.get(criticality, "")
+    return (f"If it is down, {what}. {weight} The monthly error budget is "
+            f"{levels.downtime_minutes:g} minutes at {levels.availability_pct:g}% availability.")
+
+
+def downstream(service_type: str) -> list[tuple[str, str]]:
+    return {
+        "web": [("End users (browsers)", "Cannot use the site; support tickets and lost conversions")],
+        "api": [("API clients (frontends, mobile apps, partner integrations — fill in)",
+                 "Requests fail or time out; client retries add load")],
+        "pipeline": [("Consumers of the pipeline's output (reports, dashboards, ML features — fill in)",
+                      "Read stale or partial data; decisions made on old numbers")],
+        "worker": [("Producers enqueueing jobs and users waiting for results (fill in)",
+                    "Jobs wait; user-visible actions (emails, exports) are delayed")],
+        "database": [("Applications using this database (fill in)", "Reads and writes fail; their own alerts fire")],
+        "other": [("Services that call this one (fill in)", "Their features depending on it degrade")],
+    }.get(service_type, [("Dependent services (fill in)", "Degraded")])

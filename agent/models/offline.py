@@ -1,0 +1,639 @@
+"""The offline engine: a deterministic runbook writer built on operational knowledge.
+
+No network, no key. It reads the description for names and figures (`knowledge.facts`), picks the
+environment's tools (`knowledge.environments`), the monitoring stack's query language
+(`knowledge.monitoring`), service levels and escalation (`knowledge.policy`), the service type's
+baseline (`knowledge.service_types`) and merges what every applicable technology pack contributes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from agent.knowledge.base import Context, Contribution, Facts, Pack
+from agent.knowledge.environments import Kubernetes, Platform, Serverless, SystemdHosts, cmd, platform_for, q
+from agent.knowledge.facts import extract_facts
+from agent.knowledge.monitoring import Custom, Stack, stacks_for
+from agent.knowledge.policy import escalation, fmt_minutes, objectives, oncall_summary
+from agent.knowledge.service_types import alert_baseline, business_impact, downstream, purpose
+from agent.models.base import GenerationRequest, GenerationResult, Model, Progress
+from agent.runbook import (
+    SECTIONS,
+    SLO,
+    Alert,
+    Appendix,
+    Architecture,
+    Backup,
+    Command,
+    Component,
+    Configuration,
+    Contacts,
+    Dashboard,
+    DataCorruption,
+    Dependencies,
+    Deployment,
+    DisasterRecovery,
+    Downstream,
+    Emergency,
+    Escalation,
+    EscalationLevel,
+    Header,
+    Issue,
+    KeyMetric,
+    Link,
+    Maintenance,
+    Monitoring,
+    Person,
+    Procedure,
+    Revision,
+    Runbook,
+    ServiceDown,
+    ServiceOverview,
+    Setting,
+    Step,
+    Troubleshooting,
+    Upstream,
+    Vendor,
+)
+
+
+def detect_packs(ctx: Context) -> list[tuple[Pack, str]]:
+    """The technology packs that apply (empty while the packs package is absent)."""
+    try:
+        from agent.knowledge.packs import detect_packs as detect
+    except ImportError as exc:  # only a missing packs package is tolerated, not a broken pack
+        if getattr(exc, "name", None) in (None, "agent.knowledge.packs"):
+            return []
+        raise
+    return detect(ctx)
+
+
+def _unique(items: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(i for i in items if i))
+
+
+class _Writer:
+    """Builds one runbook; each public method returns one section."""
+
+    def __init__(self, request: GenerationRequest) -> None:
+        self.request = request
+        answers = request.answers
+        facts = extract_facts(request.description, request.service_name)
+        self.defaults: list[str] = []
+        if answers.environment == "kubernetes" and not facts.namespace:
+            # Packs and the engine share one namespace; the default is shown as an assumption.
+            facts.namespace = "production"
+            self.defaults.append("Kubernetes namespace 'production' (the description names none)")
+        self.facts: Facts = facts
+        self.ctx = Context(answers, facts)
+        self.type = answers.service_type
+        self.env = answers.environment
+        self.crit = answers.criticality
+        self.oncall = answers.oncall
+        self.p: Platform = platform_for(self.ctx)
+        self.stacks: list[Stack] = stacks_for(self.p)
+        self.stack = self.stacks[0]
+        self.custom = Custom(self.p)
+        self.obj = objectives(self.crit, self.type, facts)
+        self.levels = self.obj.levels
+        self.packs = detect_packs(self.ctx)
+        self.c = Contribution()
+        self.notes: list[str] = []
+        for pack, reason in self.packs:
+            part = pack.contribute(self.ctx)
+            for name in Contribution.__dataclass_fields__:
+                getattr(self.c, name).extend(getattr(part, name))
+            self.notes.append(f"pack {pack.name}: {reason}")
+        self.alert_specs = alert_baseline(self.type, self.env, self.levels, self.crit, facts.names.get("schedule"))
+        self._alerts: list[Alert] | None = None
+
+    # --- helpers -------------------------------------------------------------------------------
+    def query(self, kind: str, threshold: float) -> Command | None:
+        for stack in (*self.stacks, self.custom):
+            found = stack.query(kind, threshold)
+            if found is not None:
+                return found
+        return None
+
+    @property
+    def svc(self) -> str:
+        return self.facts.service
+
+    def dashboard_ref(self) -> str:
+        url = self.facts.url if self.facts.url and re.search(r"grafana|datadog|newrelic|console\.aws|dashboard",
+                                                             self.facts.url, re.I) else None
+        return url or self.stack.dashboards()[0][0] + " (fill in link)"
+
+    def escalate_text(self) -> str:
+        steps = escalation(self.oncall, self.crit, self.facts)
+        return (f"Not mitigated after {steps[1].after_minutes} min → {steps[1].contact}; after "
+                f"{steps[2].after_minutes} min → {steps[2].contact} (see Contacts)")
+
+    def verify_text(self, what: str, window: int = 15) -> str:
+        return (f"{what} for {window} min; error rate below {self.levels.error_rate_pct:g}% and p95 below "
+                f"{self.levels.latency_p95_ms:g} ms on the {self.stack.label} dashboard")
+
+    # --- header --------------------------------------------------------------------------------
+    def header(self) -> Header:
+        r = self.request
+        return Header(
+            service_name=self.facts.display_name, version="1.0", last_updated=r.now.strftime("%Y-%m-%d %H:%M"),
+            authors=list(r.authors), owner=self.facts.team or "fill in: owning team",
+            criticality=self.crit.capitalize(),
+            on_call=oncall_summary(self.oncall, self.facts))
+
+    # --- 1 -------------------------------------------------------------------------------------
+    def service_overview(self) -> ServiceOverview:
+        lv = self.levels
+        slo = SLO(availability_target_pct=lv.availability_pct, allowed_downtime_minutes_per_month=lv.downtime_minutes,
+                  latency_p95_ms=lv.latency_p95_ms, error_rate_pct=lv.error_rate_pct)
+        dash = self.dashboard_ref()
+        err_page = round(max(1.0, lv.error_rate_pct * 5), 2)
+        metrics: list[KeyMetric] = []
+        if self.type in ("web", "api", "other"):
+            metrics += [
+                KeyMetric(metric="Error rate (5xx %)", normal_range=f"< {lv.error_rate_pct:g}%",
+                          alert_threshold=f"> {err_page:g}% for 5 min", dashboard=dash),
+                KeyMetric(metric="Latency p95", normal_range=f"< {lv.latency_p95_ms:g} ms",
+                          alert_threshold=f"> {lv.latency_p95_ms:g} ms for 10 min", dashboard=dash),
+                KeyMetric(metric="Request rate", normal_range="fill in after one week of baseline",
+                          alert_threshold="< 50% or > 200% of the same hour last week for 15 min", dashboard=dash),
+            ]
+        elif self.type == "worker":
+            metrics += [
+                KeyMetric(metric="Queue depth / consumer lag", normal_range="drains to near 0 between bursts",
+                          alert_threshold="> 1000 messages for 15 min", dashboard=dash),
+                KeyMetric(metric="Job failure rate", normal_range="< 1%", alert_threshold="> 5% for 10 min",
+                          dashboard=dash),
+                KeyMetric(metric="Job processing time p95", normal_range=f"< {lv.latency_p95_ms:g} ms",
+                          alert_threshold=f"> {lv.latency_p95_ms * 2:g} ms for 15 min", dashboard=dash),
+            ]
+        elif self.type == "pipeline":
+            metrics += [
+                KeyMetric(metric="Run duration", normal_range=f"< {fmt_minutes(lv.latency_p95_ms / 60000)}",
+                          alert_threshold=f"> {fmt_minutes(2 * lv.latency_p95_ms / 60000)} (2× normal)",
+                          dashboard=dash),
+                KeyMetric(metric="Time since last successful run", normal_range="within one schedule interval",
+                          alert_threshold=next(a.condition for a in self.alert_specs if a.kind == "pipeline_late"),
+                          dashboard=dash),
+                KeyMetric(metric="Records processed per run", normal_range="fill in after a week of runs",
+                          alert_threshold="< 50% of the 7-day average (1 run)", dashboard=dash),
+            ]
+        elif self.type == "database":
+            metrics += [
+                KeyMetric(metric="Replication lag", normal_range="< 1 s", alert_threshold="> 30 s for 5 min",
+                          dashboard=dash),
+                KeyMetric(metric="Connections used", normal_range="< 60% of max_connections",
+                          alert_threshold="> 80% for 5 min", dashboard=dash),
+                KeyMetric(metric="Query latency p95", normal_range=f"< {lv.latency_p95_ms:g} ms",
+                          alert_threshold=f"> {lv.latency_p95_ms * 4:g} ms for 10 min", dashboard=dash),
+                KeyMetric(metric="Data volume used", normal_range="< 70%", alert_threshold="> 80% for 10 min",
+                          dashboard=dash),
+            ]
+        if self.env != "serverless":
+            metrics += [
+                KeyMetric(metric="CPU usage", normal_range="20-60% of limit", alert_threshold="> 80% for 10 min",
+                          dashboard=dash),
+                KeyMetric(metric="Memory usage", normal_range="< 70% of limit",
+                          alert_threshold="> 90% of limit for 5 min", dashboard=dash),
+            ]
+        else:
+            metrics.append(KeyMetric(metric="Throttled invocations", normal_range="0",
+                                     alert_threshold="> 0 for 5 min", dashboard=dash))
+        if self.facts.replicas:
+            metrics.append(KeyMetric(metric="Healthy replicas", normal_range=f"{self.facts.replicas} of "
+                                     f"{self.facts.replicas}", alert_threshold="0 healthy for 2 min", dashboard=dash))
+        metrics += self.c.key_metrics
+        prereq = _unique([*self.p.tools(), *(t for s in self.stacks for t in s.tools()), *self.c.prerequisites,
+                          "jq and curl on the operator's machine",
+                          "Access to the incident channel and the paging tool (to escalate)"])
+        return ServiceOverview(purpose=purpose(self.type, self.facts.display_name, self.facts.description),
+                               business_impact=business_impact(self.type, self.crit, self.levels),
+                               slo=slo, key_metrics=metrics, prerequisites=prereq)
+
+    # --- 2 -------------------------------------------------------------------------------------
+    def architecture(self) -> Architecture:
+        f = self.facts
+        tech = f.language or "fill in: runtime/framework"
+        version = f.image or (f.language.split(" ", 1)[1] if f.language and " " in f.language else "see deployed image")
+        comps = [Component(name=f.display_name, technology=tech, version=version, location=self.p.location(),
+                           purpose=purpose(self.type, f.display_name, "").rstrip("."))]
+        comps += self.c.components
+        comps.append(Component(name="Monitoring", technology=", ".join(s.label for s in self.stacks),
+                               version="-", location="see Dashboards", purpose="Metrics, logs and alerting"))
+        deps = [c.name for c in self.c.components][:3]
+        front = {"web": "Users / CDN", "api": "Clients / LB", "worker": "Producers", "pipeline": "Scheduler",
+                 "database": "Applications", "other": "Callers"}[self.type] if self.type in (
+            "web", "api", "worker", "pipeline", "database", "other") else "Clients"
+        diagram = _diagram(front, self.p.diagram_node(), deps)
+        env_vars = [Setting(name=n, description=d) for n, d in self.c.environment_variables]
+        if f.port:
+            env_vars.append(Setting(name="PORT", description=f"Listen port ({f.port}, from the description)"))
+        env_vars.append(Setting(name="(fill in)", description="List the service's own settings here; "
+                                "nothing beyond the above was named in the description"))
+        flags = "Not stated in the description (fill in: LaunchDarkly / Unleash / config flags)"
+        return Architecture(diagram=diagram, components=comps,
+                            configuration=Configuration(environment_variables=env_vars,
+                                                        config_files=self.p.config_files(),
+                                                        secrets_management=self.p.secrets(), feature_flags=flags))
+
+    # --- 3 -------------------------------------------------------------------------------------
+    def dependencies(self) -> Dependencies:
+        up = list(self.c.upstream)
+        platform_dep = {"kubernetes": "Kubernetes control plane and nodes", "docker": "Docker host",
+                        "vm": "Cloud compute (" + self.p.cloud.upper() + ")", "serverless": "Function runtime ("
+                        + ("Cloud Functions" if self.p.cloud == "gcp" else "AWS Lambda") + ")",
+                        "baremetal": "Physical hosts, power and network"}.get(self.env, "Platform")
+        up.append(Upstream(service=platform_dep, purpose="Runs the service", criticality="Critical",
+                           fallback="None in-region: see Disaster Recovery"))
+        up.append(Upstream(service="Secrets store (" + self.p.secrets().split(" (")[0] + ")",
+                           purpose="Credentials at start-up", criticality="High",
+                           fallback="Running instances keep their secrets; avoid restarts while it is down"))
+        down = [Downstream(service=s, impact=i) for s, i in downstream(self.type)] + list(self.c.downstream)
+        return Dependencies(upstream=up, downstream=down)
+
+    # --- 4 -------------------------------------------------------------------------------------
+    def deployment(self) -> Deployment:
+        caveats = _unique([*self.p.caveats(), *self.c.deploy_caveats,
+                           f"Deploy only while the on-call engineer is available; freeze deploys when the error "
+                           f"budget ({self.levels.downtime_minutes:g} min/month) is spent."])
+        return Deployment(pre_deploy=self.p.pre_deploy(), deploy=self.p.deploy(), post_deploy=self.p.post_deploy(),
+                          rollback=self.p.rollback(), caveats=caveats)
+
+    # --- 5 -------------------------------------------------------------------------------------
+    def alerts(self) -> list[Alert]:
+        if self._alerts is not None:
+            return self._alerts
+        out: list[Alert] = []
+        for spec in self.alert_specs:
+            query = self.query(spec.kind, spec.threshold)
+            if query is None:
+                continue
+            response = spec.response + (f" → Troubleshooting: {spec.issue}" if spec.issue else "")
+            out.append(Alert(name=spec.name, condition=spec.condition, query=query,
+                             severity=spec.severity,
+                             response=response))
+        names = {a.name for a in out}
+        for alert in self.c.alerts:
+            if alert.name not in names:
+                out.append(alert)
+                names.add(alert.name)
+        self._alerts = out
+        return out
+
+    def monitoring(self) -> Monitoring:
+        dashboards: list[Dashboard] = []
+        if self.facts.url:
+            dashboards.append(Dashboard(name="Service URL (from the description)", location=self.facts.url))
+        for key in sorted(k for k in self.facts.names if k.startswith("url.")):
+            dashboards.append(Dashboard(name="Link from the description", location=self.facts.names[key]))
+        for stack in self.stacks:
+            dashboards += [Dashboard(name=n, location=loc) for n, loc in stack.dashboards()]
+        logs: list[Command] = []
+        for stack in self.stacks:
+            logs += stack.log_queries()
+        logs.append(self.p.logs("1h", "error|exception|fatal|panic"))
+        logs += self.c.log_queries
+        return Monitoring(dashboards=dashboards, alerts=self.alerts(), log_queries=_dedupe(logs))
+
+    # --- 6 -------------------------------------------------------------------------------------
+    def troubleshooting(self) -> Troubleshooting:
+        issues: list[Issue] = []
+        alert_for = {a.issue: a.name for a in self.alert_specs if a.issue}
+        esc = self.escalate_text()
+
+        def add(title: str, symptoms: str, checks: list[Command], fixes: list[tuple[str, Command | None]],
+                verify: str) -> None:
+            issues.append(Issue(title=title, symptoms=symptoms, alert=alert_for.get(title),
+                                check=_dedupe(checks),
+                                fix=[Step(action=a, command=c) for a, c in fixes], verify=verify, escalate=esc))
+
+        p, lv = self.p, self.levels
+        q_err = self.query("error_rate", max(1.0, lv.error_rate_pct * 5))
+        q_lat = self.query("latency_p95", lv.latency_p95_ms)
+        if self.type in ("web", "api", "other"):
+            add("High error rate (5xx)", f"5xx above {max(1.0, lv.error_rate_pct * 5):g}%, clients report errors",
+                [*([q_err] if q_err else []), p.logs("15m", "error|exception|timeout|refused"), p.history(),
+                 p.status()[0]],
+                [("If errors began right after a deploy, roll back first, investigate after", p.rollback()[1]),
+                 ("If one instance is bad (errors only from one pod/host), replace just that one", p.restart_one()),
+                 ("If a dependency is failing (timeouts/refused in logs), follow its entry below or its own "
+                  "runbook; don't restart this service for a dependency outage", None)],
+                self.verify_text("5xx back below the SLO"))
+            add("High response times", f"p95 above {lv.latency_p95_ms:g} ms, timeouts at clients",
+                [*([q_lat] if q_lat else []), p.resources(), p.connections(), p.logs("15m", "timeout|slow|deadline")],
+                [("If CPU-bound, scale out", p.scale(str((self.facts.replicas or 3) * 2),
+                                                    "Double the replica count to absorb load")),
+                 ("If a dependency is slow (DB, cache, upstream API), check its metrics and runbook", None),
+                 ("If it began with a deploy, roll back", p.rollback()[1])],
+                self.verify_text(f"p95 below {lv.latency_p95_ms:g} ms"))
+        if self.type == "worker":
+            backlog = self.query("queue_backlog", 1000)
+            add("Queue backlog growing", "Queue depth / lag rising, jobs delayed",
+                [*([backlog] if backlog else []), p.status()[0], p.logs("15m", "error|exception|retry"),
+                 p.resources()],
+                [("If consumers are down or crash-looping, see the crash entry below", None),
+                 ("If consumers are healthy but slower than the inflow, scale them out",
+                  p.scale(str((self.facts.replicas or 2) * 2), "Double the number of consumers")),
+                 ("If one message type fails repeatedly (poison message), move it to the DLQ and keep going", None)],
+                "Queue depth falling steadily for 15 min and back under 1000 within the hour")
+            add("Jobs failing", "Job failure rate above 5%, retries and DLQ growing",
+                [*([c] if (c := self.query("job_failures", 5)) else []), p.logs("30m", "failed|error|exception"),
+                 p.history()],
+                [("If failures started with a deploy, roll back", p.rollback()[1]),
+                 ("If a downstream API/DB rejects the jobs, fix that dependency first; pause consumers if "
+                  "retries make it worse", p.stop()),
+                 ("Re-drive the DLQ only after the cause is fixed", None)],
+                "Failure rate below 1% for 15 min and the DLQ no longer growing")
+            add("Consumers stalled (no progress)", "No jobs completed while messages wait; consumers idle or hung",
+                [*([c] if (c := self.query("no_progress", 1)) else []), p.status()[0], p.logs("15m")],
+                [("Restart one consumer and watch whether it picks up work", p.restart_one()),
+                 ("If all are hung (deadlock, lost broker connection), restart all", p.restart_all())],
+                "Jobs completing again and the backlog falling for 15 min")
+        if self.type == "pipeline":
+            schedule = self.facts.names.get("schedule", "its schedule (fill in)")
+            add("Pipeline run failed", "The last run ended in failure; output missing for that window",
+                [*([c] if (c := self.query("pipeline_failed", 1)) else []), p.logs("24h", "error|failed|traceback"),
+                 p.history(), p.status()[0]],
+                [("If the failure is transient (timeout, throttling), re-run the failed window", None),
+                 ("If bad input data caused it, quarantine the input and re-run the rest", None),
+                 ("If it began with a deploy, roll back and re-run", p.rollback()[1])],
+                "The re-run succeeds and the output row counts match the previous runs (±10%)")
+            add("Pipeline late or missed its schedule", f"No successful run within 2× the interval ({schedule})",
+                [*([c] if (c := self.query("pipeline_late", 1440)) else []), p.status()[0], p.resources(),
+                 p.logs("6h")],
+                [("If a run is stuck, stop it and start a fresh one", p.restart_one()),
+                 ("If runs are slower than the schedule, add resources or split the window", None)],
+                "A run completes and the freshness metric is back within one interval")
+        if self.type == "database":
+            add("Replication lag", "Replicas behind the primary; stale reads",
+                [*([c] if (c := self.query("replication_lag", 30)) else []), p.resources(), p.disk_check()],
+                [("Find long-running transactions or bulk writes on the primary and stop them if safe", None),
+                 ("Do not fail over to a lagging replica: data after the lag point would be lost", None)],
+                "Lag below 1 s for 15 min")
+            add("Connection saturation", "'too many connections' errors, clients time out",
+                [*([c] if (c := self.query("connections", 80)) else []), p.connections()],
+                [("Identify the client holding most connections and fix its pool size", None),
+                 ("Terminate idle-in-transaction sessions older than 10 min (see the engine section)", None)],
+                "Connections below 60% of max for 15 min")
+            add("Disk filling up", "Data volume above 80%, growing",
+                [*([c] if (c := self.query("disk", 80)) else []), p.disk_check()],
+                [("Find what grows (WAL/binlog retention, a stuck replication slot, bloat, logs)", None),
+                 ("Extend the volume before 90%; never delete data files by hand", None)],
+                "Usage stable below 80% for 1 hour")
+        title, symptoms, checks, fixes = p.crash_issue_parts()
+        add(title, symptoms, checks, fixes, self.verify_text("All instances healthy with no restarts", 15))
+        if self.env != "serverless":
+            add("Resource saturation (CPU / memory)", "CPU > 80% or memory > 90% of limit; OOM kills, throttling",
+                [p.resources(), p.events(), *([c] if (c := self.query("memory", 90)) else [])],
+                [("If memory grows steadily (leak), restart one instance to buy time, then fix the leak",
+                  p.restart_one()),
+                 ("If load grew, scale out", p.scale(str((self.facts.replicas or 3) * 2), "Double the replicas"))],
+                "CPU below 70% and memory flat for 30 min")
+        for issue in self.c.issues:
+            if issue.title not in {i.title for i in issues}:
+                issues.append(issue)
+        return Troubleshooting(issues=issues)
+
+    # --- 7 -------------------------------------------------------------------------------------
+    def emergency(self) -> Emergency:
+        p = self.p
+        immediate = [*p.status(), p.events(), p.logs("15m", "error|fatal|panic|refused"), p.restart_one(),
+                     p.restart_all()]
+        if_fails = [p.history(), *p.rollback()[1:2], *p.redeploy_elsewhere()]
+        steps = escalation(self.oncall, self.crit, self.facts)
+        esc = [Escalation(after_minutes=s.after_minutes, action=f"{s.level}: {s.contact} via {s.method} — {s.when}")
+               for s in steps]
+        rto = self.obj.levels.rto_minutes
+        if rto > steps[-1].after_minutes:
+            esc.append(Escalation(after_minutes=rto, action=f"RTO ({fmt_minutes(rto)}) reached: invoke Disaster "
+                                  "Recovery"))
+        return Emergency(
+            service_down=ServiceDown(immediate=_dedupe(immediate), if_restart_fails=_dedupe(if_fails), escalation=esc),
+            data_corruption=DataCorruption(stop_writes=self.stop_writes(), assess=self.assess(),
+                                           restore=self.restore()),
+            communication=self.communication())
+
+    def stop_writes(self) -> list[Command]:
+        out = list(self.c.stop_writes)
+        if self.type in ("web", "api", "other"):
+            out.append(self.p.set_flag("READ_ONLY", "true", "Switch the service to read-only mode (if it supports a "
+                                       "READ_ONLY switch)"))
+        elif self.type == "worker":
+            out.append(self.p.stop())
+        elif self.type == "pipeline":
+            out.append(self.pause_pipeline())
+        elif not out:
+            out.append(self.p.stop())
+        return _dedupe(out)
+
+    def pause_pipeline(self) -> Command:
+        p = self.p
+        if isinstance(p, Kubernetes):
+            return cmd("Suspend the CronJob so no new run starts", f"kubectl patch cronjob {q(p.workload)} {p.n} "
+                       "-p '{\"spec\":{\"suspend\":true}}'", "SUSPEND True in kubectl get cronjob",
+                       "No runs happen until you set suspend back to false; running jobs continue.")
+        if isinstance(p, SystemdHosts):
+            return cmd("Stop the timer so no new run starts", p.on_hosts(f"sudo systemctl stop {p.unit}.timer"),
+                       "Timer inactive on every host",
+                       "No scheduled runs until you start the timer again.")
+        if isinstance(p, Serverless) and p.cloud != "gcp":
+            return cmd("Disable the schedule rule (EventBridge) that triggers the function",
+                       "RULE=\"${RULE:?set RULE to the EventBridge rule name that triggers the function}\"\n"
+                       f"aws events disable-rule --name \"$RULE\" --region {q(p.region)}",
+                       "Rule State DISABLED", "No scheduled runs until you enable the rule again.")
+        return p.stop()
+
+    def assess(self) -> list[Command]:
+        out = [self.p.history(), self.p.logs("24h", "constraint|duplicate|corrupt|integrity|invalid")]
+        return _dedupe([*self.c.assess, *out])
+
+    def restore(self) -> list[Command]:
+        if self.c.restore:
+            return list(self.c.restore)
+        f = self.facts
+        instance = f.names.get("db.instance")
+        if instance and self.p.cloud == "aws":
+            return [cmd(f"Restore {instance} to a NEW instance at a point in time before the corruption",
+                        "RESTORE_TIME=\"${RESTORE_TIME:?set RESTORE_TIME, e.g. 2026-01-31T09:55:00Z}\"\n"
+                        f"aws rds restore-db-instance-to-point-in-time --region {q(self.p.region)} "
+                        f"--source-db-instance-identifier {q(instance)} --target-db-instance-identifier "
+                        f"{q(instance + '-restore')} --restore-time \"$RESTORE_TIME\"",
+                        "A new instance '<name>-restore' becomes available; compare data before switching",
+                        "Creates a new instance (extra cost); switching the application to it loses writes made "
+                        "after RESTORE_TIME. Never restore over the original.")]
+        if instance and self.p.cloud == "gcp":
+            return [cmd(f"Clone {instance} to a point in time before the corruption",
+                        "RESTORE_TIME=\"${RESTORE_TIME:?set RESTORE_TIME, e.g. 2026-01-31T09:55:00Z}\"\n"
+                        f"gcloud sql instances clone {q(instance)} {q(instance + '-restore')} "
+                        "--point-in-time \"$RESTORE_TIME\"", "The clone is RUNNABLE",
+                        "Creates a new instance; the original is untouched. Writes after RESTORE_TIME are not in it.")]
+        return [cmd("Redeploy the last known-good release (stateless service: data lives in its stores)",
+                    *_code_of(self.p.rollback()[1]),
+                    warning="Rolls every instance back to the previous release; restore the affected data store "
+                    "from its own backup (see Disaster Recovery) if bad data was written.")]
+
+    def communication(self) -> list[str]:
+        cadence = {"critical": 15, "high": 30, "medium": 60, "low": 120}[self.crit] if self.crit in (
+            "critical", "high", "medium", "low") else 30
+        channel = self.facts.names.get("slack", "the incident channel")
+        out = [
+            f"Declare an incident when the Service Down alert fires, the SLO burn would exhaust the "
+            f"{self.levels.downtime_minutes:g}-minute monthly budget, or data may be wrong.",
+            "Assign roles: incident commander (decides), operations lead (runs commands), communications lead "
+            "(updates).",
+            f"Post an update in {channel} every {cadence} min: impact, what was tried, next step, next update time.",
+        ]
+        if self.crit in ("critical", "high"):
+            out.append("Update the status page within 15 min of declaring a customer-facing incident.")
+        out.append("After recovery: a blameless post-incident review within 5 business days, with action items.")
+        return out
+
+    # --- 8 -------------------------------------------------------------------------------------
+    def maintenance(self) -> Maintenance:
+        lv = self.levels
+        daily = ["Check error logs and alerts fired in the last 24 h", "Verify last night's backup completed"]
+        weekly = ["Review alert noise: tune or delete alerts that fired without action",
+                  f"Check error-budget burn against {lv.availability_pct:g}% ({lv.downtime_minutes:g} min/month)"]
+        monthly = ["Apply OS/base-image security patches", "Update dependencies and rebuild the image",
+                   "Capacity review: peak CPU/memory vs limits, growth trend", f"Backup {lv.review}"]
+        if self.type == "worker":
+            daily.append("Check the dead-letter queue is empty or triaged")
+        if self.type == "pipeline":
+            daily.append("Confirm every scheduled run of the last 24 h succeeded and row counts look normal")
+        if self.type == "database":
+            weekly.append("Review slow-query log and table/index bloat")
+        commands = [self.p.disk_check(), self.p.resources(), self.p.history(), *self.c.maintenance_commands]
+        if isinstance(self.p, SystemdHosts):
+            commands.append(cmd("Vacuum the journal to 7 days on every host",
+                                self.p.on_hosts("sudo journalctl --vacuum-time=7d"),
+                                "Archived journal files older than 7 days removed",
+                                "Deletes old logs permanently; export them first if you need them for an audit."))
+        return Maintenance(daily=_unique([*daily, *self.c.daily]), weekly=_unique([*weekly, *self.c.weekly]),
+                           monthly=_unique([*monthly, *self.c.monthly]), commands=_dedupe(commands))
+
+    # --- 9 -------------------------------------------------------------------------------------
+    def disaster_recovery(self) -> DisasterRecovery:
+        lv = self.levels
+        region = self.facts.region
+        location = (f"Snapshots in {region} with cross-region copies to a second region (fill in)" if region
+                    else "Cross-region copies (fill in the backup region / bucket)")
+        bucket = self.facts.names.get("bucket")
+        if bucket:
+            location += f"; data bucket {bucket} (enable versioning + replication)"
+        procedures = list(self.c.dr_procedures)
+        procedures.append(Procedure(title="Service recovery in the DR location", commands=self.p.redeploy_elsewhere()))
+        procedures.append(Procedure(title="Verify recovery before moving traffic",
+                                    commands=_dedupe([self.p.health_check(), *self.p.status()[:1]])))
+        return DisasterRecovery(backup=Backup(frequency=lv.backup_frequency, retention=lv.backup_retention,
+                                              location=location),
+                                rto_minutes=lv.rto_minutes, rpo_minutes=lv.rpo_minutes, procedures=procedures)
+
+    # --- 10 ------------------------------------------------------------------------------------
+    def contacts(self) -> Contacts:
+        steps = escalation(self.oncall, self.crit, self.facts)
+        levels = [EscalationLevel(level=s.level, contact=s.contact, method=s.method, when=s.when,
+                                  after_minutes=s.after_minutes) for s in steps]
+        tz = self.facts.timezone or "fill in"
+        team = self.facts.team or "fill in: owning team"
+        channel = self.facts.names.get("slack", "fill in: team channel")
+        people = [Person(role="Service Owner", name=team, contact=channel, timezone=tz),
+                  Person(role="On-call rotation", name=self.facts.rotation or "fill in: rotation name",
+                         contact=self.facts.names.get("pager", "fill in: paging tool"), timezone=tz),
+                  Person(role="Tech Lead", name="fill in", contact="fill in", timezone=tz)]
+        vendors: list[Vendor] = []
+        cloud = {"aws": "AWS", "gcp": "Google Cloud", "azure": "Microsoft Azure"}.get(self.p.cloud)
+        if cloud and (self.facts.cloud or self.env in ("vm", "serverless")):
+            vendors.append(Vendor(vendor=cloud, purpose="Infrastructure", support_contact=f"{cloud} support console "
+                                  "(fill in support plan)", account="fill in"))
+        for stack in self.stacks:
+            if stack.key in ("datadog", "newrelic"):
+                vendors.append(Vendor(vendor=stack.label, purpose="Monitoring", support_contact="fill in",
+                                      account="fill in"))
+        if "pager" in self.facts.names:
+            vendors.append(Vendor(vendor=self.facts.names["pager"], purpose="Paging", support_contact="fill in",
+                                  account="fill in"))
+        for name, why in self.c.vendors:
+            if name not in {v.vendor for v in vendors}:
+                vendors.append(Vendor(vendor=name, purpose=why, support_contact="fill in", account="fill in"))
+        return Contacts(escalation=levels, personnel=people, vendors=vendors)
+
+    # --- appendix --------------------------------------------------------------------------------
+    def appendix(self) -> Appendix:
+        docs = [Link(title="Runbook rule", location="rules/runbook-rule.md")]
+        if self.facts.url:
+            docs.append(Link(title="Service URL", location=self.facts.url))
+        docs += [Link(title="Architecture design doc", location="fill in"),
+                 Link(title="API / interface documentation", location="fill in")]
+        return Appendix(cheatsheet=_dedupe([*self.p.cheatsheet(), *self.c.cheatsheet]), related_docs=docs)
+
+    def assumptions(self) -> list[str]:
+        out = [f"{a.key}: {a.display()} ({a.reason})" for a in self.request.answers.assumed()]
+        out += self.defaults
+        out += [f"Default used: {d}" for d in self.obj.defaults_used]
+        out += self.p.assumptions
+        for stack in self.stacks:
+            out += stack.assumptions
+        out.append("Names not given in the description use the service slug "
+                   f"'{self.svc}'; shell variables like \"${{VERSION:?…}}\" stop with a message until you set them")
+        return _unique(out)
+
+
+def _code_of(command: Command) -> tuple[str, str]:
+    return command.code, command.expect or "Rolled back"
+
+
+def _dedupe(commands: list[Command]) -> list[Command]:
+    seen: set[str] = set()
+    out = []
+    for c in commands:
+        if c.code not in seen:
+            seen.add(c.code)
+            out.append(c)
+    return out
+
+
+def _diagram(front: str, node: str, deps: list[str]) -> str:
+    def box(text: str) -> list[str]:
+        text = text[:22]
+        width = max(len(text), 11)
+        return ["┌" + "─" * (width + 2) + "┐", "│ " + text.center(width) + " │", "└" + "─" * (width + 2) + "┘"]
+
+    a, b = box(front), box(node)
+    lines = [a[0] + "     " + b[0], a[1] + "────▶" + b[1], a[2] + "     " + b[2]]
+    indent = " " * (len(a[0]) + 5 + len(b[0]) // 2)
+    for dep in deps:
+        d = box(dep)
+        lines.append(indent + "│")
+        lines.append(indent + "▼")
+        pad = " " * max(0, len(indent) - len(d[0]) // 2)
+        lines += [pad + row for row in d]
+    return "\n".join(lines)
+
+
+class OfflineModel(Model):
+    """Writes a runbook from knowledge alone: deterministic, no network, no key."""
+
+    provider = "offline"
+    summary = "built-in engine: deterministic, no network or key; tailors commands to the answers"
+
+    def generate(self, request: GenerationRequest, progress: Progress | None = None) -> GenerationResult:
+        writer = _Writer(request)
+        built: dict[str, Any] = {}
+        names = list(SECTIONS)
+        builders: dict[str, Callable[[], Any]] = {name: getattr(writer, name) for name in names}
+        for index, name in enumerate(names, start=1):
+            built[name] = builders[name]()
+            if progress is not None:
+                progress(name, index, len(names))
+        runbook = Runbook(
+            **built, assumptions=writer.assumptions(),
+            revision_history=[Revision(version="1.0", date=request.now.strftime("%Y-%m-%d"),
+                                       changes="Initial runbook (offline engine)", author=request.authors[0])])
+        notes = [f"facts from the description: {', '.join(sorted(writer.facts.given)) or 'none'}", *writer.notes]
+        return GenerationResult(runbook=runbook, notes=notes)
+
+
+__all__ = ["OfflineModel", "detect_packs"]

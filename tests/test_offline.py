@@ -1,0 +1,133 @@
+"""The offline engine: every answer combination gives a valid, deterministic, tailored runbook."""
+
+from __future__ import annotations
+
+import itertools
+import re
+from datetime import datetime
+
+import pytest
+
+from agent.answers import Answers, from_mapping
+from agent.models.base import GenerationRequest
+from agent.models.offline import OfflineModel
+from agent.models.registry import get_model
+from agent.rule import Rule, default_rule_path, load_rule
+from agent.runbook import Runbook, allowed_downtime_minutes
+
+NOW = datetime(2026, 1, 15, 9, 30)
+TYPES = ["web", "api", "pipeline", "worker", "database", "other: message broker"]
+ENVS = ["kubernetes", "docker", "vm", "serverless", "baremetal"]
+CRITS = ["critical", "high", "medium", "low"]
+MONITORING = ["prometheus", "datadog", "cloudwatch", "newrelic", "custom", "prometheus, cloudwatch"]
+ONCALL = ["24x7", "business-hours", "follow-the-sun", "none"]
+
+DESCRIPTION = (
+    "The checkout service handles cart checkout for the web shop. It runs in the shop namespace in us-east-1 "
+    "and talks to a PostgreSQL database called checkout."
+)
+
+# A tool every runbook for the environment must use, as a command (not just in prose).
+ENV_TOOLS = {
+    "kubernetes": [r"\bkubectl (get|logs|rollout)\b"],
+    "docker": [r"\bdocker compose\b"],
+    "vm": [r"\bsystemctl\b", r"\bjournalctl\b", r"\baws ec2 describe-instances\b"],
+    "serverless": [r"\baws lambda\b", r"\baws logs tail /aws/lambda/"],
+    "baremetal": [r"\bsystemctl\b", r"\bjournalctl\b", r"\bsmartctl\b"],
+}
+STACK_LANGUAGE = {"prometheus": "promql", "datadog": "datadog", "cloudwatch": "cloudwatch", "newrelic": "nrql",
+                  "custom": "bash"}
+
+
+@pytest.fixture(scope="module")
+def rule() -> Rule:
+    return load_rule(default_rule_path())
+
+
+def answers(rule: Rule, typ: str, env: str, crit: str, mon: str, oncall: str) -> Answers:
+    return from_mapping(rule, {"type": typ, "env": env, "criticality": crit, "monitoring": mon, "oncall": oncall},
+                        "test")
+
+
+def generate(rule: Rule, ans: Answers, description: str = DESCRIPTION, name: str | None = None) -> Runbook:
+    request = GenerationRequest(rule=rule, description=description, answers=ans, now=NOW, service_name=name)
+    return OfflineModel().generate(request).runbook
+
+
+def all_code(runbook: Runbook) -> str:
+    return "\n".join(c.code for c in runbook.commands())
+
+
+def _combos() -> list[tuple[str, str, str, str, str]]:
+    """Full product over type × env × monitoring, criticality and on-call rotated through it."""
+    out = []
+    for i, (typ, env, mon) in enumerate(itertools.product(TYPES, ENVS, MONITORING)):
+        out.append((typ, env, CRITS[i % 4], mon, ONCALL[(i // 4 + i) % 4]))
+    return out
+
+
+def test_registered_as_default_model() -> None:
+    assert isinstance(get_model(None), OfflineModel)
+    assert isinstance(get_model("offline"), OfflineModel)
+
+
+def test_every_type_env_monitoring_combination(rule: Rule) -> None:
+    for typ, env, crit, mon, oncall in _combos():
+        ans = answers(rule, typ, env, crit, mon, oncall)
+        runbook = generate(rule, ans)
+        assert isinstance(runbook, Runbook)  # constructing it ran every validator (bash -n, placeholders)
+        code = all_code(runbook)
+        for pattern in ENV_TOOLS[env]:
+            if env == "vm" and "aws ec2" in pattern and typ == "database":
+                continue
+            assert re.search(pattern, code), (typ, env, mon, pattern)
+        languages = {c.language for c in runbook.commands()}
+        for stack in ans.monitoring:
+            assert STACK_LANGUAGE[stack] in languages, (typ, env, mon, languages)
+        slo = runbook.service_overview.slo
+        assert slo.allowed_downtime_minutes_per_month == allowed_downtime_minutes(slo.availability_target_pct)
+        assert runbook.header.criticality == crit.capitalize()
+        for command in runbook.commands():
+            assert command.purpose.strip()
+            assert not re.search(r"\[[a-z]+-[a-z]+\]|<[a-z-]+>|\{\{\s*\w+\s*\}\}", command.code), command.code
+
+
+@pytest.mark.parametrize(("crit", "oncall"), list(itertools.product(CRITS, ONCALL)))
+def test_criticality_and_oncall_shape_slo_and_escalation(rule: Rule, crit: str, oncall: str) -> None:
+    runbook = generate(rule, answers(rule, "api", "kubernetes", crit, "prometheus", oncall), "An API for invoices.")
+    target = {"critical": 99.95, "high": 99.9, "medium": 99.5, "low": 99.0}[crit]
+    slo = runbook.service_overview.slo
+    assert slo.availability_target_pct == target
+    assert slo.allowed_downtime_minutes_per_month == pytest.approx(allowed_downtime_minutes(target))
+    rto = {"critical": 30, "high": 60, "medium": 240, "low": 1440}[crit]
+    assert runbook.disaster_recovery.rto_minutes == rto
+    levels = runbook.contacts.escalation
+    times = [lvl.after_minutes for lvl in levels]
+    assert len(levels) >= 3 and times == sorted(times) and len(set(times)) == len(times)
+    esc = [e.after_minutes for e in runbook.emergency.service_down.escalation]
+    assert len(esc) >= 3 and esc == sorted(esc)
+    text = " ".join(f"{lvl.contact} {lvl.method} {lvl.when}" for lvl in levels).lower()
+    if oncall == "business-hours":
+        assert "out of hours" in text
+    elif oncall == "follow-the-sun":
+        assert "hand" in text and "region" in text
+    elif oncall == "none":
+        assert "best effort" in text and "no one is paged" in text
+    else:
+        assert "page" in text and times[1] <= 30
+
+
+def test_deterministic(rule: Rule) -> None:
+    ans = answers(rule, "worker", "kubernetes", "high", "datadog, prometheus", "24x7")
+    first = generate(rule, ans).model_dump_json()
+    second = generate(rule, ans).model_dump_json()
+    assert first == second
+
+
+def test_progress_called_per_section(rule: Rule) -> None:
+    seen: list[tuple[str, int, int]] = []
+    request = GenerationRequest(rule=rule, description=DESCRIPTION, answers=answers(
+        rule, "api", "docker", "low", "custom", "none"), now=NOW)
+    OfflineModel().generate(request, lambda name, i, total: seen.append((name, i, total)))
+    assert [i for _, i, _ in seen] == list(range(1, len(seen) + 1))
+    assert seen[-1][1] == seen[-1][2] and {"monitoring", "contacts"} <= {name for name, _, _ in seen}
