@@ -168,7 +168,7 @@ def ecs_names(ctx: Context, workload: str) -> tuple[str, str]:
 
 
 def _argocd_note(ctx: Context) -> str:
-    if mention(ctx, ("argo cd", "argocd", "argo")):
+    if mention(ctx, ("argo cd",)):
         return (" Argo CD self-heal reverts a manual scale if replicas are set in Git: disable "
                 "auto-sync first (argocd app set APP --sync-policy none) or change replicas in Git.")
     return ""

@@ -1,0 +1,132 @@
+"""Celery workers: backlog, stuck or dead workers, prefetch and acks_late traps, purge, revoke."""
+
+from __future__ import annotations
+
+from agent.knowledge.base import Context, Contribution
+from agent.knowledge.packs._base import (
+    KeywordPack,
+    alert_query,
+    cmd,
+    exec_in,
+    mention,
+    q,
+    restart_workload,
+    snake,
+    stop_workload,
+    workload_logs,
+)
+from agent.runbook import Alert, Component, Issue, KeyMetric, Step, Upstream
+
+
+class CeleryPack(KeywordPack):
+    name = "celery"
+    summary = ("Celery workers: backlog, dead or stuck workers (inspect ping/active), prefetch and acks_late "
+               "traps, warm shutdown, purge and revoke")
+    keywords = ("celery",)
+    order = 45
+    examples = ("Django app with Celery workers (app orders) on a Redis broker",
+                "Celery 5 workers consuming from RabbitMQ")
+    negatives = ("Background jobs run with Sidekiq", "Celeriac soup recipe site")
+    no_native = frozenset({"cloudwatch", "newrelic", "datadog"})
+
+    def contribute(self, ctx: Context) -> Contribution:
+        f = ctx.facts
+        app = f.name("celery.app", snake(f.service))
+        worker = f.name("celery.worker", f"{f.service}-worker")
+        queue = f.name("celery.queue", "celery")
+        redis_broker = mention(ctx, ("redis",)) is not None
+
+        def celery(args: str) -> str:
+            return exec_in(ctx, worker, f"celery -A {q(app)} {args}")
+
+        ping = cmd("Which workers answer", celery("inspect ping --timeout 5"),
+                   "one 'pong' per worker; a missing worker is dead or blocked")
+        active = cmd("Tasks running now on each worker", celery("inspect active --timeout 5"),
+                     "tasks started long ago point at a stuck task holding the worker")
+        if redis_broker:
+            host = f.name("redis.host", f"{f.service}-redis")
+            backlog = cmd(f"Tasks waiting in queue {queue} (Redis broker)",
+                          f"redis-cli -h {q(host)} LLEN {q(queue)}", "a small number that falls")
+        else:
+            backlog = cmd(f"Tasks waiting in queue {queue}", celery("inspect active_queues --timeout 5"),
+                          f"every worker consumes {queue}; use the broker's queue depth for the count")
+
+        alerts = [
+            Alert(name="Celery queue backlog", condition="queue length > 1000 for 10 min",
+                  query=alert_query(ctx, probe=backlog,
+                                    prometheus=f'sum(celery_queue_length{{queue_name="{queue}"}}) > 1000',
+                                    datadog=(f"avg(last_10m):max:redis.key.length{{key:{queue}}} > 1000"
+                                             if redis_broker else None),
+                                    expect="under 1000 and falling"),
+                  severity="Warning", response="Follow 'Celery: tasks piling up'."),
+            Alert(name="Celery no workers", condition="0 workers up for 2 min",
+                  query=alert_query(ctx, probe=ping, prometheus="sum(celery_worker_up) < 1",
+                                    expect="at least one worker"),
+                  severity="Critical", response="Follow 'Celery: tasks piling up'."),
+            Alert(name="Celery task failures", condition="> 5% of tasks failing for 10 min",
+                  query=alert_query(ctx, probe=workload_logs(ctx, worker, "Traceback|ERROR|raised"),
+                                    prometheus="sum(rate(celery_task_failed_total[10m])) / "
+                                               "(sum(rate(celery_task_succeeded_total[10m])) + "
+                                               "sum(rate(celery_task_failed_total[10m]))) > 0.05",
+                                    expect="under 5% failures"),
+                  severity="Warning", response="Read the tracebacks; roll back the last deploy if it started then."),
+        ]
+
+        issues = [Issue(
+            title="Celery: tasks piling up",
+            symptoms="Emails, exports or webhooks late; queue length rising; workers idle or missing.",
+            alert="Celery queue backlog",
+            check=[ping, active, backlog, workload_logs(ctx, worker, "Traceback|MemoryError|SIGKILL|WorkerLost")],
+            fix=[Step(action="Dead or stuck workers: restart them (SIGTERM is a warm shutdown: running tasks "
+                             "finish first; give them the grace period).", command=restart_workload(ctx, worker)),
+                 Step(action="Long tasks block short ones behind prefetch: run workers with "
+                             "--prefetch-multiplier=1 (and -O fair on Celery < 5.1), and route long tasks to "
+                             "their own queue.", command=None),
+                 Step(action="Memory growth killing workers: set --max-tasks-per-child or "
+                             "--max-memory-per-child.", command=None),
+                 Step(action="Revoke one runaway task.",
+                      command=cmd("Revoke and terminate one task",
+                                  "TASK_ID=d9078da5-9915-40a0-bfa1-392c7bde42ed  # id from inspect active\n"
+                                  + celery("control revoke \"$TASK_ID\" --terminate"),
+                                  "the task stops on its worker",
+                                  warning="--terminate kills the process running the task mid-way (no cleanup; "
+                                          "other tasks on that child may be lost with acks_late off). Without "
+                                          "--terminate the task is only skipped if not yet started."))],
+            verify="All workers answer ping and the queue length falls below 100 within 30 minutes.",
+            escalate="If the backlog still grows after 30 minutes, page the service owner.",
+        )]
+
+        purge = cmd(f"Purge waiting tasks from queue {queue}", celery(f"purge -Q {q(queue)} -f"),
+                    "the number of messages removed",
+                    warning="Deletes every waiting task in the queue for good (emails never sent, jobs never "
+                            "run); running tasks are not affected. Prefer fixing workers and letting them "
+                            "drain, or revoke specific task ids.")
+
+        return Contribution(
+            components=[Component(name="Task workers", technology="Celery", version="fill in: celery --version",
+                                  location=worker, purpose=f"Runs background tasks of app {app} from queue {queue}")],
+            upstream=[Upstream(service="Celery broker", purpose="Holds queued tasks", criticality="High",
+                               fallback="Tasks wait in the broker; enqueue with retry in the web tier")],
+            key_metrics=[KeyMetric(metric=f"Celery queue length ({queue})", normal_range="< 100",
+                                   alert_threshold="> 1000 for 10 min", dashboard="fill in: Celery dashboard")],
+            prerequisites=["celery CLI inside the worker image/venv (commands run via kubectl/docker exec or on "
+                           "the worker host)"],
+            deploy_caveats=["With a Redis broker and acks_late, a task running longer than visibility_timeout "
+                            "(default 1 h) is delivered again to another worker: raise it above your longest "
+                            "task.",
+                            "Deploys restart workers: a SIGKILL after the grace period loses running tasks unless "
+                            "acks_late is on; set the grace period above typical task duration."],
+            alerts=alerts,
+            issues=issues,
+            stop_writes=[stop_workload(ctx, worker, "stop task execution while the damage is assessed")],
+            assess=[backlog, active],
+            daily=["Check queue length and worker count"],
+            weekly=["Review failed task counts per task name"],
+            monthly=["Review task time limits (soft_time_limit/time_limit) against real durations"],
+            maintenance_commands=[purge],
+            cheatsheet=[ping, active, cmd("Worker stats (pool size, tasks done)", celery("inspect stats --timeout 5"))],
+            environment_variables=[("CELERY_BROKER_URL", "broker URL (redis:// or amqp://)")],
+        )
+
+
+PACK = CeleryPack()

@@ -1,0 +1,118 @@
+"""Nginx (host or ingress-nginx): 502/504 from upstreams, config test before reload, worker limits."""
+
+from __future__ import annotations
+
+from agent.knowledge.base import Context, Contribution
+from agent.knowledge.packs._base import KeywordPack, alert_query, cmd, namespace, platform, q
+from agent.runbook import Alert, Component, Issue, KeyMetric, Procedure, Step
+
+
+class NginxPack(KeywordPack):
+    name = "nginx"
+    summary = ("Nginx / ingress-nginx: 502 vs 504 from upstreams, nginx -t before reload (reload keeps "
+               "connections, restart drops them), worker limits")
+    keywords = ("nginx", "ingress-nginx", "openresty")
+    order = 60
+    examples = ("Django app behind Nginx on two VMs (site shop.example.com)",
+                "Exposed through ingress-nginx on the cluster")
+    negatives = ("Behind an AWS Application Load Balancer", "Served by Caddy")
+    no_native = frozenset({"cloudwatch", "newrelic", "datadog"})
+
+    def contribute(self, ctx: Context) -> Contribution:
+        f = ctx.facts
+        site = f.name("nginx.site", f.service)
+        ingress = platform(ctx) == "kubernetes"
+        ns = q(namespace(ctx))
+        if ingress:
+            logs = ("kubectl logs -n ingress-nginx deploy/ingress-nginx-controller --since=30m | "
+                    f"grep -F {q(namespace(ctx) + '-' + f.service + '-')} | "
+                    "awk '$9 ~ /^5/' | tail -n 20")
+            test = cmd("Check the rendered Nginx configuration inside the controller",
+                       "kubectl exec -n ingress-nginx deploy/ingress-nginx-controller -- nginx -t",
+                       "'syntax is ok' and 'test is successful'")
+            error_log = cmd("Controller errors about this service's upstream",
+                            "kubectl logs -n ingress-nginx deploy/ingress-nginx-controller --since=30m | "
+                            f"grep -E 'error|upstream' | grep {q(f.service)} | tail -n 20",
+                            "no 'connect() failed' or 'upstream timed out' lines")
+        else:
+            logs = ("sudo awk '$9 ~ /^5/' /var/log/nginx/access.log | tail -n 20")
+            test = cmd("Test the configuration", "sudo nginx -t", "'syntax is ok' and 'test is successful'")
+            error_log = cmd("Recent Nginx errors", "sudo tail -n 50 /var/log/nginx/error.log",
+                            "no 'connect() failed (111' (upstream down) or 'upstream timed out' (upstream slow) "
+                            "lines")
+        five_xx = cmd("Recent 5xx responses", logs, "no lines; the status column tells 502 (upstream refused/"
+                                                    "crashed) from 504 (upstream too slow)")
+
+        if ingress:
+            sel = f'exported_namespace="{namespace(ctx)}",exported_service="{f.service}"'
+            alert = Alert(
+                name="Nginx 5xx rate high", condition="5xx > 1% of requests for 5 min",
+                query=alert_query(
+                    ctx, probe=five_xx,
+                    prometheus=(f'sum(rate(nginx_ingress_controller_requests{{{sel},status=~"5.."}}[5m])) / '
+                                f"sum(rate(nginx_ingress_controller_requests{{{sel}}}[5m])) > 0.01"),
+                    expect="under 1% of requests answered 5xx"),
+                severity="Critical", response="Follow 'Nginx: 502 or 504 errors'.")
+        else:
+            # stub_status has no status codes: alert on Nginx not serving; 5xx come from the access log.
+            alert = Alert(
+                name="Nginx 5xx rate high", condition="Nginx down or serving < 1 request/s for 2 min",
+                query=alert_query(
+                    ctx, probe=five_xx,
+                    prometheus="max(nginx_up) == 0 or sum(rate(nginx_http_requests_total[2m])) < 1",
+                    datadog=f"avg(last_2m):sum:nginx.net.request_per_s{{host:{site}}} < 1",
+                    expect="Nginx up and serving"),
+                severity="Critical", response="Follow 'Nginx: 502 or 504 errors'.")
+        alerts = [alert]
+
+        reload_cmd = ("kubectl exec -n ingress-nginx deploy/ingress-nginx-controller -- nginx -s reload"
+                      if ingress else "sudo nginx -t && sudo systemctl reload nginx")
+        issues = [Issue(
+            title="Nginx: 502 or 504 errors",
+            symptoms="Users get 502 Bad Gateway (upstream refused or crashed) or 504 Gateway Timeout (upstream "
+                     "slower than proxy_read_timeout, default 60 s).",
+            alert="Nginx 5xx rate high",
+            check=[five_xx, error_log] + ([cmd("Endpoints behind the service",
+                                               f"kubectl get endpoints {q(f.service)} -n {ns}",
+                                               "at least one ready address; none means every pod fails readiness")]
+                                          if ingress else [cmd("Is the upstream listening",
+                                                               "PORT=" + str(f.port or 8000)
+                                                               + "  # the upstream port\nss -ltnp | grep \":$PORT \"",
+                                                               "the app process listening on the port")]),
+            fix=[Step(action="502: restart or fix the upstream application (crash, wrong port, full backlog); "
+                             "Nginx itself is rarely the cause.", command=None),
+                 Step(action="504: find why the upstream is slow (database, dependency); raise "
+                             "proxy_read_timeout only for endpoints that are slow by design.", command=None),
+                 Step(action="After any config change, test then reload (reload keeps open connections; "
+                             "restart drops them).", command=cmd("Test and reload", reload_cmd,
+                                                                "no error; new workers pick up the config"))],
+            verify="5xx under 1% of requests for 15 minutes.",
+            escalate="If 5xx stay above 5% for 15 minutes, page the service owner.",
+        )]
+
+        return Contribution(
+            components=[Component(name="Reverse proxy", technology="ingress-nginx" if ingress else "Nginx",
+                                  version="fill in: nginx -v", location="ingress-nginx namespace" if ingress
+                                  else f"site {site}", purpose="TLS termination and routing to the service")],
+            key_metrics=[KeyMetric(metric="Nginx 5xx share", normal_range="< 0.1%",
+                                   alert_threshold="> 1% for 5 min", dashboard="fill in: Nginx dashboard")],
+            prerequisites=["kubectl access to the ingress-nginx namespace" if ingress
+                           else "sudo on the Nginx hosts"],
+            deploy_caveats=["Always run nginx -t before reloading: a reload with a broken config is refused, but "
+                            "a restart with one leaves Nginx down."],
+            alerts=alerts,
+            issues=issues,
+            daily=["Check 5xx counts in the access logs"],
+            weekly=["Check TLS certificate expiry (more than 21 days left)"],
+            monthly=["Review worker_connections against peak connections"],
+            maintenance_commands=[test, cmd("Certificate expiry as served",
+                                            f"echo | openssl s_client -connect {q(site + ':443')} -servername "
+                                            f"{q(site)} 2>/dev/null | openssl x509 -noout -enddate",
+                                            "notAfter more than 21 days away")],
+            dr_procedures=[Procedure(title="Nginx: host lost", commands=[test])] if not ingress else [],
+            cheatsheet=[test, five_xx] + ([] if ingress else [cmd("Full effective configuration",
+                                                                 "sudo nginx -T | less")]),
+        )
+
+
+PACK = NginxPack()
