@@ -356,7 +356,7 @@ def redis_command_problems(words: list[str]) -> list[Problem]:
             return [("redis.command", f"{words[0].upper()} has no subcommand {words[1]!r}",
                      "one of: " + ", ".join(sorted(s.split("|")[1].upper() for s in subs)))]
         entry = sub
-    arity = int(entry.get("arity", 0))
+    arity = int(str(entry.get("arity", 0)))
     count = len(words)
     if (arity > 0 and count != arity) or (arity < 0 and count < -arity):
         want = f"exactly {arity - 1}" if arity > 0 else f"at least {-arity - 1}"

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from agent.checks import danger, extract, markdown, placeholders, shellwords
+from agent.checks.sql import psql_sql
 from agent.errors import UsageError
 
 _FOLLOW = {"-f", "--follow", "-w", "--watch", "--watch-only", "-F"}
@@ -56,10 +57,8 @@ def _streams(argv: list[str]) -> bool:
         return True
     if tool == "redis-cli" and not danger.redis_cli_words(args) and "--scan" not in args and "--bigkeys" not in args:
         return True
-    if tool in ("psql", "gitlab-psql") and not any(
-        a in ("-c", "--command", "-l", "--list") or a.startswith(("-c", "--command=")) for a in args
-    ):
-        return True
+    if tool in ("psql", "gitlab-psql") and not psql_sql(shellwords.Simple(argv, argv, [], [], [], "")):
+        return not any(a in ("-l", "--list", "-V", "--version") for a in args)
     return tool in ("bash", "sh") and "-c" not in args
 
 
@@ -184,6 +183,8 @@ def _run_shell(cmd: extract.Command, values: dict[str, str], timeout: float, dry
             return _skip(cmd, f"{argv[0]} is not installed here")
     assigned = [a.split("=", 1)[0].split("[", 1)[0] for s in cmd.simple for a in s.assignments]
     if dry_run:
+        for name in assigned:
+            values.setdefault(name, "(set when run)")
         return Result(cmd.line, cmd.section, cmd.language, cmd.text, "would-run")
     if assigned and all(not s.argv for s in cmd.simple[:1]):
         # NAME=value (maybe from a read-only $(...)): evaluate and keep the value for later commands.

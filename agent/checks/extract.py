@@ -129,6 +129,8 @@ def sql_statements(code: str, first_line: int) -> list[tuple[str, int]]:
         buf = []
         while i < len(ln):
             c = ln[i]
+            if start < 0 and not c.isspace() and not ln.startswith("--", i):
+                start = offset
             if quote:
                 buf.append(c)
                 if c == quote:
@@ -164,7 +166,16 @@ def block_commands(block: CodeBlock) -> list[Command]:
     if block.language == "shell":
         return shell_commands(block)
     if block.language == "sql":
-        return [Command("sql", s, line, block.section, block) for s, line in sql_statements(block.content, block.line)]
+        lines = block.content.split("\n")
+        out = []
+        for stmt, line in sql_statements(block.content, block.line):
+            above: list[str] = []
+            k = line - block.line - 1
+            while k >= 0 and lines[k].lstrip().startswith("--"):
+                above.insert(0, lines[k].strip())
+                k -= 1
+            out.append(Command("sql", stmt, line, block.section, block, comment_above="\n".join(above)))
+        return out
     if block.language == "promql":
         return [Command("promql", q, line, block.section, block) for q, line in promql_queries(block)]
     if block.language == "redis":

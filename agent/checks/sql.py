@@ -63,6 +63,9 @@ def psql_sql(simple: shellwords.Simple) -> list[str]:
             out.append(argv[i + 1])
         elif word.startswith("--command="):
             out.append(word.split("=", 1)[1])
+        elif re.fullmatch(r"-[A-Za-z]+", word) and "c" in word:  # -Atc "SQL" / -cSQL
+            if word.endswith("c") and i + 1 < len(argv):
+                out.append(argv[i + 1])
         elif word.startswith("-c") and len(word) > 2 and not word.startswith("--"):
             out.append(word[2:])
     return out

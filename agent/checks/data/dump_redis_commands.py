@@ -44,7 +44,7 @@ def _entry(info: list[Any]) -> dict[str, Any]:
 def main(port: int) -> None:
     client = redis.Redis(port=port)
     conn = client.connection_pool.get_connection("COMMAND")  # raw reply: redis-py would reshape it
-    conn.send_command("COMMAND")
+    conn.send_command("COMMAND")  # type: ignore[no-untyped-call]
     raw = conn.read_response()
     commands = {}
     for info in raw:
