@@ -74,8 +74,9 @@ class RichTerminal:
 @click.option("--session", "session_file", metavar="FILE", default=str(DEFAULT_SESSION), show_default=True,
               help="Where the conversation is kept between steps.")
 @click.option("--force", is_flag=True, help="Let /save overwrite an existing runbook without asking.")
+@click.option("--no-tool-checks", is_flag=True, help="Skip CLI-backed command checks (kubectl, aws…) outside /test.")
 def chat(model: str | None, base_url: str | None, rule_path: str | None, out_dir: str | None, resume: bool,
-         session_file: str, force: bool) -> None:
+         session_file: str, force: bool, no_tool_checks: bool) -> None:
     """Talk a runbook into being: interview, generate, revise in plain words, save."""
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise UsageError("agent chat needs a terminal (stdin and stdout are not both terminals)",
@@ -98,7 +99,8 @@ def chat(model: str | None, base_url: str | None, rule_path: str | None, out_dir
     session.out_dir = out_dir or session.out_dir
     rule = load_rule(session.rule)
     conversation = Chat(term, session, session_path=path, rule=rule,
-                        out_dir=Path(session.out_dir or rule.output_dir), force=force)
+                        out_dir=Path(session.out_dir or rule.output_dir), force=force,
+                        check_tools=not no_tool_checks)
     if session.description is None:
         save_session(path, session)
     result = conversation.run()
