@@ -185,3 +185,12 @@ def test_escalation_out_of_order_is_refused(model, runbook: Runbook,  # type: ig
                                             request_: GenerationRequest) -> None:
     with pytest.raises(CannotReviseOffline, match="would come before"):
         revise_offline(model, runbook, "escalate to the engineering manager after 2 minutes", request_)
+
+
+def test_offline_model_revise_delegates_to_the_rules(model, runbook: Runbook,  # type: ignore[no-untyped-def]
+                                                     request_: GenerationRequest) -> None:
+    result = model.revise(runbook, "escalate after 10 minutes", request_)
+    assert result.runbook.header.version == "1.1"
+    assert [s.after_minutes for s in result.runbook.emergency.service_down.escalation][1] == 10
+    with pytest.raises(CannotReviseOffline, match="^I can't do that offline"):
+        model.revise(runbook, "rewrite the purpose in a friendlier tone", request_)

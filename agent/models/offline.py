@@ -635,5 +635,11 @@ class OfflineModel(Model):
         notes = [f"facts from the description: {', '.join(sorted(writer.facts.given)) or 'none'}", *writer.notes]
         return GenerationResult(runbook=runbook, notes=notes)
 
+    def revise(self, runbook: Runbook, change: str, request: GenerationRequest) -> GenerationResult:
+        """Rule-based revision (agent/revise.py); changes it cannot express raise a plain ModelError."""
+        from agent.revise import revise
+
+        return revise(self, runbook, change, request)
+
 
 __all__ = ["OfflineModel", "detect_packs"]
