@@ -162,7 +162,8 @@ class ChatResult:
 class Chat:
     def __init__(self, term: Terminal, session: Session, *, session_path: Path, rule: Rule, out_dir: Path,
                  force: bool = False, check_tools: bool = True,
-                 model_factory: Callable[[str, str | None], Model] | None = None) -> None:
+                 model_factory: Callable[[str, str | None], Model] | None = None,
+                 clock: Callable[[], datetime] | None = None) -> None:
         self.term = term
         self.session = session
         self.session_path = session_path
@@ -171,6 +172,7 @@ class Chat:
         self.force = force
         self.check_tools = check_tools
         self._factory = model_factory or _get_model
+        self.clock = clock or _now  # a test fixes it, so a model sees byte-identical requests
         self.model = self._factory(session.model, session.base_url)
         self.runbook: Runbook | None = None
         if session.runbook is not None:
@@ -345,7 +347,7 @@ class Chat:
     def request(self, now: datetime | None = None) -> GenerationRequest:
         s = self.session
         return GenerationRequest(rule=self.rule, description=s.description or "", answers=self.answers(),
-                                 now=now or _now(), service_name=s.service_name)
+                                 now=now or self.clock(), service_name=s.service_name)
 
     def _generate(self) -> None:
         request = self.request()
@@ -484,7 +486,7 @@ class Chat:
             force = True
         options = loop.SaveOptions(out_dir=self.out_dir, force=force, check_tools=self.check_tools)
         with self.term.working("Checking and saving…"):
-            saved = loop.save(self.rule, rb, options, slug=store.slugify(rb.header.service_name), when=_now())
+            saved = loop.save(self.rule, rb, options, slug=store.slugify(rb.header.service_name), when=self.clock())
             report = loop.test(saved)
         s.saved_path, s.saved_markdown, s.baseline = str(saved.path), saved.markdown, saved.markdown
         self._keep()

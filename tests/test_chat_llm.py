@@ -1,0 +1,93 @@
+"""A chat with an LLM model through the real SDKs, replayed from cassettes/test_chat_llm/.
+
+The conversation runs in-process (vcrpy records and replays HTTP inside this process, not in a
+child on a pseudo-terminal) with a scripted terminal; the pty tests in test_chat.py cover the
+terminal itself. Recorded against tests/llm_server.py:
+    .venv/bin/pytest tests/test_chat_llm.py --record-mode=rewrite
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from agent.chat import Chat, Session
+from agent.rule import load_rule
+
+DESCRIPTION = ("checkout-api: the Python (FastAPI) service that takes orders and payments for the web shop. "
+               "Runs on Kubernetes in namespace payments behind an nginx ingress; stores orders in PostgreSQL 15 "
+               "and sessions in Redis 7; metrics in Prometheus; paged through PagerDuty around the clock.")
+
+
+class ScriptedTerminal:
+    """Types the given lines, then ends the input; keeps everything the chat printed."""
+
+    def __init__(self, lines: list[str]) -> None:
+        self.lines = list(lines)
+        self.out: list[str] = []
+
+    def ask(self, prompt: str) -> str:
+        self.out.append(prompt)
+        if not self.lines:
+            raise EOFError
+        return self.lines.pop(0)
+
+    def say(self, text: str = "", style: str | None = None) -> None:
+        self.out.append(text)
+
+    def markdown(self, text: str) -> None:
+        self.out.append(text)
+
+    @contextmanager
+    def working(self, text: str) -> Iterator[Callable[[str], None]]:
+        self.out.append(text)
+        yield self.out.append
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.out)
+
+
+@pytest.mark.parametrize("provider", ["anthropic", "openai"])
+@pytest.mark.llm
+@pytest.mark.vcr
+@pytest.mark.block_network
+def test_llm_conversation_interviews_follows_up_revises_and_saves(provider: str, make_llm: Any,
+                                                                   tmp_path: Path) -> None:
+    model = make_llm(provider)
+    term = ScriptedTerminal([
+        DESCRIPTION,
+        "B", "", "critical", "prometheus", "",  # the answers; Enter takes the suggestions
+        "checkout-api", "PostgreSQL 15, Redis 7, the payments provider", "", "",  # follow-ups; Enter skips
+        "Add the command `kubectl top pods -n payments` to the appendix cheatsheet",
+        "/save",
+        "/quit",
+    ])
+    session_path = tmp_path / "session.json"
+    chat = Chat(term, Session(model=model.name), session_path=session_path, rule=load_rule(),
+                out_dir=tmp_path / "tasks", check_tools=False, model_factory=lambda spec, url: model,
+                clock=lambda: datetime(2026, 11, 28, 12, 0))
+    result = chat.run()
+
+    assert result.exit_code == 0, term.text
+    assert "   You mentioned Kubernetes — Kubernetes? [A] (Enter accepts)" in term.out
+    assert f"A few more questions for {model.name} (Enter skips):" in term.out
+    session = chat.session
+    assert session.service_name == "checkout-api"
+    assert "Dependencies: PostgreSQL 15, Redis 7, the payments provider" in (session.description or "")
+    assert "SLO targets" not in (session.description or "")  # skipped follow-ups add nothing
+
+    path = tmp_path / "tasks" / "runbook-checkout-api.md"
+    assert result.saved == [path]
+    text = path.read_text(encoding="utf-8")
+    assert "# Runbook: checkout-api" in text and "**Version:** 1.1" in text
+    assert "kubectl top pods -n payments" in text.split("## Appendix", 1)[1]
+    history = text.split("## Revision History", 1)[1]
+    assert "| 1.0 |" in history and "| 1.1 |" in history
+    assert any(line.startswith("Revised: ") and "(v1.1, not saved yet)" in line for line in term.out)
+    assert not session_path.exists()  # everything saved
