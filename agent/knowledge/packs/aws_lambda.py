@@ -1,0 +1,156 @@
+"""AWS Lambda: errors and throttles (concurrency limits), timeouts, alias rollback, event source mappings."""
+
+from __future__ import annotations
+
+from agent.knowledge.base import Context, Contribution
+from agent.knowledge.packs._base import CloudWatchMetric, KeywordPack, alert_query, cmd, mention, q, region
+from agent.runbook import Alert, Component, Issue, KeyMetric, Procedure, Step
+
+
+class LambdaPack(KeywordPack):
+    name = "lambda"
+    summary = ("AWS Lambda: errors, throttles and concurrency (reserved vs account limit), timeouts, alias "
+               "rollback, pausing an event source mapping")
+    keywords = ("aws lambda", "lambda function", "lambda")
+    order = 56
+    examples = ("Image resizer as an AWS Lambda function (image-resizer) triggered by S3 uploads",)
+    negatives = ("Uses Python lambda expressions heavily", "Runs on Google Cloud Functions")
+
+    def detect(self, ctx: Context) -> str | None:
+        word = mention(ctx, ("aws lambda", "lambda function", "lambda functions"))
+        if word is None and not mention(ctx, ("expression", "expressions", "calculus")):
+            word = mention(ctx, ("lambda",))
+        return f"description mentions {word!r}" if word else None
+
+    def contribute(self, ctx: Context) -> Contribution:
+        f = ctx.facts
+        function = f.name("lambda.function", f.service)
+        alias = f.name("lambda.alias", "live")
+        reg = q(region(ctx))
+        lam = f"aws lambda --region {reg}"
+        fn = f"--function-name {q(function)}"
+
+        def metric(name: str, stat: str = "Sum") -> CloudWatchMetric:
+            return CloudWatchMetric("AWS/Lambda", name, {"FunctionName": function}, stat)
+
+        config = cmd("Timeout, memory, reserved concurrency and the alias target",
+                     f"{lam} get-function-configuration {fn} --query '{{timeout: Timeout, memory: MemorySize, "
+                     "runtime: Runtime, lastUpdate: LastModified, state: State}'\n"
+                     f"{lam} get-function-concurrency {fn}\n"
+                     f"{lam} get-alias {fn} --name {q(alias)} --query FunctionVersion --output text",
+                     "a ReservedConcurrentExecutions of 0 means every invocation is throttled")
+        errors_probe = cmd("Errors per 5 minutes, last 30 minutes", metric("Errors").command(ctx), "0 or near 0")
+        throttle_probe = cmd("Throttles per 5 minutes, last 30 minutes", metric("Throttles").command(ctx), "0")
+
+        alerts = [
+            Alert(name="Lambda errors", condition="errors > 5 per 5 min for 10 min",
+                  query=alert_query(
+                      ctx, probe=errors_probe,
+                      prometheus=f'sum(aws_lambda_errors_sum{{dimension_FunctionName="{function}"}}) > 5',
+                      datadog=f"sum(last_10m):sum:aws.lambda.errors{{functionname:{function}}}.as_count() > 5",
+                      cloudwatch=metric("Errors"),
+                      newrelic=(f"SELECT sum(aws.lambda.Errors) FROM Metric WHERE aws.lambda.FunctionName = "
+                                f"'{function}' SINCE 15 minutes ago"),
+                      expect="0 or near 0"),
+                  severity="Critical", response="Follow 'Lambda: errors or timeouts after a change'."),
+            Alert(name="Lambda throttles", condition="throttles > 0 for 5 min",
+                  query=alert_query(
+                      ctx, probe=throttle_probe,
+                      prometheus=f'sum(aws_lambda_throttles_sum{{dimension_FunctionName="{function}"}}) > 0',
+                      datadog=f"sum(last_5m):sum:aws.lambda.throttles{{functionname:{function}}}.as_count() > 0",
+                      cloudwatch=metric("Throttles"),
+                      newrelic=(f"SELECT sum(aws.lambda.Throttles) FROM Metric WHERE aws.lambda.FunctionName = "
+                                f"'{function}' SINCE 15 minutes ago"),
+                      expect="0"),
+                  severity="Warning", response="Follow 'Lambda: throttling'."),
+        ]
+
+        rollback = cmd("Point the alias back at the previous version",
+                       "GOOD_VERSION=41  # the version that worked (aws lambda list-versions-by-function)\n"
+                       f"{lam} update-alias {fn} --name {q(alias)} --function-version \"$GOOD_VERSION\"",
+                       "the alias shows the old FunctionVersion; errors fall within minutes",
+                       warning="Every caller of the alias moves at once. Callers that invoke $LATEST or a version "
+                               "number directly are not affected; a later deploy re-points the alias.")
+        issues = [
+            Issue(
+                title="Lambda: errors or timeouts after a change",
+                symptoms="Error count up; 'Task timed out after N seconds' in logs; DLQ or on-failure "
+                         "destination receiving events.",
+                alert="Lambda errors",
+                check=[config, errors_probe,
+                       cmd("Recent errors in the function's log",
+                           f"aws logs tail {q('/aws/lambda/' + function)} --region {reg} --since 30m "
+                           "--filter-pattern '?ERROR ?Task ?timed'",
+                           "the exception or 'Task timed out' lines")],
+                fix=[Step(action="If it started with a deploy, roll the alias back.", command=rollback),
+                     Step(action="Timeouts: a downstream is slow or the function lacks memory (CPU scales with "
+                                 "memory); raise memory before timeout.", command=None)],
+                verify="Errors at 0 for 15 minutes on the alias.",
+                escalate="If errors continue after the rollback, page the service owner.",
+            ),
+            Issue(
+                title="Lambda: throttling",
+                symptoms="Throttles metric > 0; 'Rate Exceeded' / TooManyRequestsException; SQS or stream "
+                         "sources back up.",
+                alert="Lambda throttles",
+                check=[config, throttle_probe,
+                       cmd("Account concurrency limit and what is left unreserved",
+                           f"{lam} get-account-settings --query AccountLimit",
+                           "ConcurrentExecutions (default 1000 per region) shared by all functions without "
+                           "reservations")],
+                fix=[Step(action="Another function may be eating the shared pool: reserve concurrency for this "
+                                 "one, or raise the regional quota via Service Quotas.",
+                          command=cmd("Reserve concurrency for the function",
+                                      "LIMIT=200  # concurrent executions to reserve\n"
+                                      f"{lam} put-function-concurrency {fn} --reserved-concurrent-executions "
+                                      "\"$LIMIT\"",
+                                      "ReservedConcurrentExecutions set",
+                                      warning="Reserved concurrency is also a cap: above LIMIT this function is "
+                                              "throttled, and the reservation is taken from every other "
+                                              "function's pool. 0 stops the function entirely."))],
+                verify="Throttles at 0 for 15 minutes and the event source backlog falling.",
+                escalate="If the account limit is reached, page the cloud platform team.",
+            ),
+        ]
+
+        pause = cmd("Pause the function's event source (queue or stream) without losing events",
+                    f"{lam} list-event-source-mappings {fn} --query 'EventSourceMappings[].[UUID, EventSourceArn, "
+                    "State]' --output text\n"
+                    "UUID=6c5b6f2e-1d3a-4f0e-9a7b-2f5d8e9c1a00  # the mapping from the list above\n"
+                    f"aws lambda update-event-source-mapping --region {reg} --uuid \"$UUID\" --no-enabled",
+                    "State Disabling then Disabled; events wait in the queue/stream",
+                    warning="Events wait only as long as the source keeps them (SQS retention, stream retention "
+                            "24 h by default): re-enable with --enabled before that.")
+
+        return Contribution(
+            components=[Component(name="Function", technology="AWS Lambda", version="fill in: runtime from "
+                                  "get-function-configuration", location=f"{function} in {region(ctx)}",
+                                  purpose=f"Alias {alias} serves traffic")],
+            key_metrics=[KeyMetric(metric="Lambda errors", normal_range="0", alert_threshold="> 5 per 5 min",
+                                   dashboard="fill in: Lambda dashboard"),
+                         KeyMetric(metric="Lambda throttles", normal_range="0", alert_threshold="> 0 for 5 min",
+                                   dashboard="fill in: Lambda dashboard")],
+            prerequisites=[f"aws CLI v2 with lambda:Get*, UpdateAlias, PutFunctionConcurrency on {function}, "
+                           "logs:FilterLogEvents"],
+            deploy_caveats=["Deploy by publishing a version and moving the alias (with CodeDeploy canary if "
+                            "possible); callers pinned to $LATEST get every change untested."],
+            alerts=alerts,
+            issues=issues,
+            stop_writes=[pause],
+            daily=["Check errors and throttles of the function"],
+            weekly=["Check the DLQ / on-failure destination is empty"],
+            monthly=["Review memory and timeout against p99 duration; update the runtime before deprecation"],
+            maintenance_commands=[cmd("Versions of the function", f"{lam} list-versions-by-function {fn} --query "
+                                      "'Versions[-5:].[Version, LastModified, Description]' --output text",
+                                      "the last five versions to roll back to")],
+            dr_procedures=[Procedure(title="Lambda: redeploy in another region", commands=[cmd(
+                "Check the function exists in the recovery region",
+                "DR_REGION=us-west-2  # the recovery region\n"
+                f"aws lambda get-function --region \"$DR_REGION\" {fn} --query Configuration.LastModified",
+                "a recent LastModified; deploy it from the pipeline if it is missing")])],
+            cheatsheet=[config, rollback],
+            vendors=[("AWS", "Lambda")],
+        )
+
+
+PACK = LambdaPack()

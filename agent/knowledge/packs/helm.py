@@ -1,0 +1,112 @@
+"""Helm releases: status and history, rollback (and what it does not undo), stuck pending releases."""
+
+from __future__ import annotations
+
+from agent.knowledge.base import Context, Contribution
+from agent.knowledge.packs._base import KeywordPack, alert_query, cmd, mention, namespace, q
+from agent.runbook import Alert, Component, Issue, Procedure, Step
+
+
+class HelmPack(KeywordPack):
+    name = "helm"
+    summary = ("Helm releases: status/history (--max), rollback limits (CRDs, PVCs, migrations), stuck "
+               "pending-upgrade, --atomic upgrades")
+    keywords = ("helm", "helm chart", "helmfile")
+    order = 65
+    examples = ("Deployed with Helm (release orders-api, chart ./charts/orders-api) to EKS",)
+    negatives = ("Deployed with kustomize", "Kubernetes manifests applied with kubectl")
+    no_native = frozenset({"cloudwatch", "newrelic"})
+
+    def contribute(self, ctx: Context) -> Contribution:
+        f = ctx.facts
+        release = f.name("helm.release", f.service)
+        chart = f.name("helm.chart", f"./charts/{f.service}")
+        ns = q(namespace(ctx))
+        gitops = mention(ctx, ("argo cd", "flux"))
+        status = cmd("Release status", f"helm status {q(release)} -n {ns}",
+                     "STATUS: deployed; pending-* or failed needs the steps below")
+        history = cmd("Last revisions of the release", f"helm history {q(release)} -n {ns} --max 10",
+                      "the last revision with STATUS deployed and the one before it (superseded)")
+        unavailable = cmd("Pods of the release that are not ready",
+                          f"kubectl get pods -n {ns} -l app.kubernetes.io/instance={q(release)} "
+                          "--field-selector=status.phase!=Running",
+                          "No resources found")
+
+        rollback_warning = ("Creates a new revision with the old manifests; it does not roll back CRDs, data "
+                            "in PVCs or database migrations, and it re-runs hooks."
+                            + (f" {gitops} will re-apply what Git says: roll back in Git instead." if gitops
+                               else " Helm keeps --history-max revisions (default 10 for upgrade): older ones "
+                                    "cannot be rolled back to."))
+        rollback = cmd("Roll back to the previous good revision",
+                       "REVISION=7  # the last good REVISION from helm history\n"
+                       f"helm rollback {q(release)} \"$REVISION\" -n {ns} --wait --timeout 10m",
+                       "'Rollback was a success'; helm status shows a new revision, deployed",
+                       warning=rollback_warning)
+
+        alerts = [Alert(
+            name="Helm release pods unavailable", condition="unavailable replicas > 0 for 10 min",
+            query=alert_query(
+                ctx, probe=unavailable,
+                prometheus=(f'sum(kube_deployment_status_replicas_unavailable{{namespace="{namespace(ctx)}",'
+                            f'deployment=~"{release}.*"}}) > 0'),
+                datadog=(f"max(last_10m):sum:kubernetes_state.deployment.replicas_unavailable"
+                         f"{{kube_namespace:{namespace(ctx)},kube_deployment:{release}}} > 0"),
+                expect="0 unavailable"),
+            severity="Warning",
+            response="Follow 'Helm: release failed or pods not ready after an upgrade'.")]
+
+        issues = [
+            Issue(
+                title="Helm: release failed or pods not ready after an upgrade",
+                symptoms="helm upgrade timed out or STATUS failed; new pods CrashLoopBackOff.",
+                alert="Helm release pods unavailable",
+                check=[status, history, unavailable,
+                       cmd("What changed in values between two revisions",
+                           "GOOD=6  # last good revision\nBAD=7  # the failing revision\n"
+                           f"diff <(helm get values {q(release)} -n {ns} --revision \"$GOOD\" -o yaml) "
+                           f"<(helm get values {q(release)} -n {ns} --revision \"$BAD\" -o yaml)",
+                           "the value change that broke it")],
+                fix=[Step(action="Roll back to the last good revision.", command=rollback)],
+                verify="helm status deployed and every pod ready for 15 minutes.",
+                escalate="If the rollback also fails, page the service owner.",
+            ),
+            Issue(
+                title="Helm: 'another operation (install/upgrade/rollback) is in progress'",
+                symptoms="helm upgrade refuses to run; status pending-upgrade or pending-rollback after an "
+                         "interrupted deploy.",
+                alert=None,
+                check=[status, history],
+                fix=[Step(action="Roll back to the last deployed revision: this clears the pending state.",
+                          command=rollback)],
+                verify="helm status shows deployed and the next helm upgrade runs, within 15 minutes.",
+                escalate="If the rollback is refused too, page the platform team (the release secret may need "
+                         "repair).",
+            ),
+        ]
+
+        return Contribution(
+            components=[Component(name="Packaging", technology="Helm", version="fill in: helm version --short",
+                                  location=f"release {release} in namespace {namespace(ctx)}",
+                                  purpose=f"Chart {chart}")],
+            prerequisites=[f"helm 3 and kubectl with access to namespace {namespace(ctx)}"],
+            deploy_caveats=[f"Deploy with: helm upgrade --install {release} {chart} -n {namespace(ctx)} --atomic "
+                            "--timeout 10m (--atomic rolls back by itself if the release does not become "
+                            "ready).", rollback_warning],
+            alerts=alerts,
+            issues=issues,
+            daily=["Check helm status of the release is deployed"],
+            weekly=["Check the chart's values in Git match helm get values"],
+            monthly=["Update chart dependencies (helm dependency update) in a branch and test"],
+            maintenance_commands=[cmd("Preview an upgrade (renders and validates, changes nothing)",
+                                      f"helm upgrade --install {q(release)} {q(chart)} -n {ns} --dry-run=server "
+                                      "| head -n 50",
+                                      "rendered manifests and no error")],
+            dr_procedures=[Procedure(title="Helm: reinstall the release in a new cluster", commands=[cmd(
+                "Install from the chart in Git",
+                f"helm upgrade --install {q(release)} {q(chart)} -n {ns} --create-namespace --atomic --timeout 15m",
+                "STATUS: deployed")])],
+            cheatsheet=[status, history, cmd("Values in effect", f"helm get values {q(release)} -n {ns} --all")],
+        )
+
+
+PACK = HelmPack()
