@@ -12,21 +12,23 @@ A pack is any object satisfying `agent.knowledge.base.Pack` (`name`, `summary`,
 pack's optional `order` attribute (data stores 10-29, messaging 30-49, platforms 50+), then name.
 
 Facts keys read by the built-in packs (`ctx.facts.name(key, default)`; the default derives from
-`facts.service`, so every command is scoped even when the description names nothing):
+`facts.service`, so every command is scoped even when the description names nothing). Keys the
+facts extractor (`agent/knowledge/facts.py`) fills are read first; the rest a user or a future
+extractor may add:
 
-    postgres.host postgres.database postgres.user postgres.port  pgbouncer.host
-    patroni.cluster pgbackrest.stanza                              rds.instance
-    mysql.host mysql.database mysql.user
-    redis.host redis.port redis.master (Sentinel master name)      elasticache.cluster
-    kafka.bootstrap kafka.topic kafka.group kafka.connect_url kafka.connector
+    postgres.host postgres.database postgres.user postgres.port postgres.instance rds.instance
+    pgbouncer.host patroni.cluster pgbackrest.stanza
+    mysql.host mysql.database mysql.user mysql.instance
+    mongodb.host mongodb.database
+    redis.host redis.port redis.instance elasticache.cluster redis.master redis.sentinel
+    kafka.bootstrap kafka.brokers kafka.topic kafka.group kafka.cluster kafka.connect_url kafka.connector
     rabbitmq.queue rabbitmq.vhost rabbitmq.host
-    sqs.queue sqs.dlq                                              s3.bucket
-    dynamodb.table                                                 mongodb.host mongodb.database
-    es.url es.index                                                nginx.site
-    celery.app celery.worker celery.queue                          argocd.app
-    helm.release helm.chart                                        compose.project
-    ecs.cluster ecs.service                                        lambda.function
-    systemd.unit
+    sqs.queue sqs.dlq s3.bucket dynamodb.table
+    es.url es.index nginx.site
+    celery.app celery.worker celery.queue
+    argocd.app helm.release helm.chart
+    compose.project compose.service k8s.deployment systemd.unit
+    ecs.cluster ecs.service lambda.function lambda.alias
 
 Besides `names`, packs read `facts.service`, `facts.namespace`, `facts.region`, `facts.cluster`,
 `facts.replicas`, `facts.port`, `facts.health_path` and the answers (environment, monitoring).

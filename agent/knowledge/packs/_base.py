@@ -162,6 +162,16 @@ def platform(ctx: Context) -> str:
     return "systemd"
 
 
+def _resolve(ctx: Context, workload: str) -> str:
+    """The service's own workload under the name the description gives it on this platform."""
+    if workload != ctx.facts.service:
+        return workload
+    key = {"kubernetes": "k8s.deployment", "compose": "compose.service", "systemd": "systemd.unit"}.get(
+        platform(ctx))
+    name = ctx.facts.name(key, workload) if key else workload
+    return name.removesuffix(".service")
+
+
 def ecs_names(ctx: Context, workload: str) -> tuple[str, str]:
     return ctx.facts.name("ecs.cluster", ctx.facts.cluster or ctx.facts.service), ctx.facts.name(
         "ecs.service", workload)
@@ -175,6 +185,7 @@ def _argocd_note(ctx: Context) -> str:
 
 
 def stop_workload(ctx: Context, workload: str, why: str) -> Command:
+    workload = _resolve(ctx, workload)
     kind = platform(ctx)
     if kind == "kubernetes":
         code = f"kubectl scale deployment/{q(workload)} --replicas=0 -n {q(namespace(ctx))}"
@@ -196,6 +207,7 @@ def stop_workload(ctx: Context, workload: str, why: str) -> Command:
 
 
 def start_workload(ctx: Context, workload: str, replicas: int | None = None) -> Command:
+    workload = _resolve(ctx, workload)
     kind = platform(ctx)
     count = replicas or ctx.facts.replicas or 2
     if kind == "kubernetes":
@@ -216,6 +228,7 @@ def start_workload(ctx: Context, workload: str, replicas: int | None = None) -> 
 
 
 def restart_workload(ctx: Context, workload: str) -> Command:
+    workload = _resolve(ctx, workload)
     kind = platform(ctx)
     if kind == "kubernetes":
         code = (f"kubectl rollout restart deployment/{q(workload)} -n {q(namespace(ctx))}\n"
@@ -237,6 +250,7 @@ def restart_workload(ctx: Context, workload: str) -> Command:
 
 
 def workload_logs(ctx: Context, workload: str, pattern: str) -> Command:
+    workload = _resolve(ctx, workload)
     kind = platform(ctx)
     grep = f"grep -iE {q(pattern)} | tail -n 50"
     if kind == "kubernetes":
@@ -257,6 +271,7 @@ def workload_logs(ctx: Context, workload: str, pattern: str) -> Command:
 
 def exec_in(ctx: Context, workload: str, command: str) -> str:
     """`command` run where the workload's code and configuration live."""
+    workload = _resolve(ctx, workload)
     kind = platform(ctx)
     if kind == "kubernetes":
         return f"kubectl exec -n {q(namespace(ctx))} deploy/{q(workload)} -- {command}"

@@ -21,7 +21,7 @@ class DockerComposePack(KeywordPack):
         f = ctx.facts
         project = f.name("compose.project", f.service)
         dc = f"docker compose -p {q(project)}"
-        svc = q(f.service)
+        svc = q(f.name("compose.service", f.service))
         ps = cmd("Containers of the project with state and health", f"{dc} ps -a",
                  "every service 'running' / '(healthy)'; 'restarting' or 'exited (137)' (OOM/killed) needs work")
         health = cmd("Healthcheck history of the service's container",
@@ -81,7 +81,7 @@ class DockerComposePack(KeywordPack):
                                   version="fill in: docker compose version", location=f"project {project}",
                                   purpose="Runs the service's containers on one host")],
             prerequisites=["ssh to the Docker host and membership of the docker group (or sudo)"],
-            deploy_caveats=[f"Deploy one service: {dc} pull {f.service} && {dc} up -d --no-deps {f.service}.",
+            deploy_caveats=[f"Deploy one service: {dc} pull {svc} && {dc} up -d --no-deps {svc}.",
                             "'docker compose down' removes containers and networks but keeps named volumes; "
                             "'down -v' deletes the volumes too — the database data."],
             alerts=alerts,

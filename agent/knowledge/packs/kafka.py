@@ -32,7 +32,7 @@ class KafkaPack(KeywordPack):
     def contribute(self, ctx: Context) -> Contribution:
         f = ctx.facts
         msk = mention(ctx, ("msk", "managed streaming for apache kafka"))
-        bootstrap = f.name("kafka.bootstrap", "kafka:9092")
+        bootstrap = f.name("kafka.bootstrap", f.name("kafka.brokers", "kafka:9092"))
         topic = f.name("kafka.topic", f"{f.service}-events")
         group = f.name("kafka.group", f.service)
         cluster = f.name("kafka.cluster", f"{f.service}-kafka")

@@ -33,7 +33,7 @@ class MySqlPack(KeywordPack):
         db = f.name("mysql.database", snake(f.service))
         user = f.name("mysql.user", "admin")
         rds = mention(ctx, ("aurora", "rds"))
-        instance = f.name("rds.instance", f"{f.service}-mysql")
+        instance = f.name("rds.instance", f.name("mysql.instance", f"{f.service}-mysql"))
         reg = q(region(ctx))
 
         def mysql(statement: str, vertical: bool = False) -> str:

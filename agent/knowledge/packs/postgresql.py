@@ -26,7 +26,7 @@ class Names:
         self.user = f.name("postgres.user", "postgres")
         self.port = f.name("postgres.port", "5432")
         self.rds = mention(ctx, ("aurora postgresql", "aurora", "rds"))
-        self.instance = f.name("rds.instance", f"{f.service}-db")
+        self.instance = f.name("rds.instance", f.name("postgres.instance", f"{f.service}-db"))
 
     def psql(self, statement: str) -> str:
         """A psql call scoped to this database; `statement` must not contain double quotes."""

@@ -34,7 +34,7 @@ class RedisPack(KeywordPack):
         elasticache = mention(ctx, ("elasticache",))
         host = f.name("redis.host", f"{f.service}-redis")
         port = f.name("redis.port", "6379")
-        cluster = f.name("elasticache.cluster", f"{f.service}-redis")
+        cluster = f.name("elasticache.cluster", f.name("redis.instance", f"{f.service}-redis"))
         cli = f"redis-cli -h {q(host)} -p {port}" + (" --tls" if elasticache else "")
         reg = q(region(ctx))
 
