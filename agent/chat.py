@@ -203,8 +203,11 @@ class Chat:
             self._leave(interrupted=True)
             return ChatResult(130, self.saved)
         except AgentError as exc:  # generation failed: the interview is kept for --resume
-            self._keep()
             self.term.say(f"error: {exc}", "red")
+            try:
+                self._keep()
+            except AgentError:
+                return ChatResult(exc.exit_code, self.saved)
             self.term.say(f"Your answers are kept in {self.session_path}; 'agent chat --resume' tries again.")
             return ChatResult(exc.exit_code, self.saved)
         return ChatResult(0, self.saved)
@@ -266,9 +269,12 @@ class Chat:
         s = self.session
         if s.description is None:
             self.term.say("Describe the service: what it does, what it runs on, what it depends on. "
-                          "(/help for commands, Ctrl-D to stop)")
+                          "End with an empty line. (/help for commands, Ctrl-D to stop)")
             while True:
-                raw = self._input("description> ")
+                lines = [self._input("description> ")]
+                while lines[-1]:  # pasted paragraphs arrive line by line; an empty line ends the text
+                    lines.append(self._input("         ...> ", commands=False))
+                raw = "\n".join(lines).strip()
                 try:
                     s.description = loop.receive(raw)
                     break

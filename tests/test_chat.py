@@ -46,6 +46,7 @@ def finish(child: pexpect.spawn) -> int:
 def interview(child: pexpect.spawn) -> None:
     """Answers typed in several forms, wrong ones included."""
     answer(child, "description> ", DESCRIPTION)
+    answer(child, re.escape("...> "), "")
     child.expect(re.escape("1. What type of service is this?"))
     answer(child, r"answer.*> ", "a message bus")  # cannot be mapped
     child.expect(re.escape("Can't map 'a message bus' to an option: type a letter (A, B, C, D, E, F)"))
@@ -121,7 +122,9 @@ def test_a_whole_conversation_ends_in_a_checked_file(tmp_path: Path) -> None:
 
 def test_interrupted_interview_resumes_where_it_stopped(tmp_path: Path) -> None:
     child, _ = spawn(tmp_path)
-    answer(child, "description> ", DESCRIPTION)
+    answer(child, "description> ", DESCRIPTION.split("; ")[0])  # two lines, as a paste would send them
+    answer(child, re.escape("...> "), DESCRIPTION.split("; ", 1)[1])
+    answer(child, re.escape("...> "), "")
     answer(child, r"answer.*> ", "B")
     answer(child, r"answer.*> ", "k8s")
     child.expect(re.escape("3. What is the criticality level?"))
@@ -130,7 +133,7 @@ def test_interrupted_interview_resumes_where_it_stopped(tmp_path: Path) -> None:
     child.expect("Interrupted. Nothing was half-written. The interview is kept in")
     assert finish(child) == 130
     session = json.loads((tmp_path / SESSION).read_text(encoding="utf-8"))
-    assert session["description"] == DESCRIPTION
+    assert session["description"] == DESCRIPTION.replace("; ", "\n", 1)
     assert session["answers"] == {"type": "B", "env": "A"} and session["runbook"] is None
     assert not (tmp_path / "tasks").exists() or not any((tmp_path / "tasks").iterdir())
 

@@ -61,7 +61,7 @@ def test_llm_conversation_interviews_follows_up_revises_and_saves(provider: str,
                                                                    tmp_path: Path) -> None:
     model = make_llm(provider)
     term = ScriptedTerminal([
-        DESCRIPTION,
+        DESCRIPTION, "",
         "B", "", "critical", "prometheus", "",  # the answers; Enter takes the suggestions
         "checkout-api", "PostgreSQL 15, Redis 7, the payments provider", "", "",  # follow-ups; Enter skips
         "Add the command `kubectl top pods -n payments` to the appendix cheatsheet",
