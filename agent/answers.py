@@ -143,6 +143,10 @@ class Answers:
     def assumed(self) -> list[Answer]:
         return [a for a in self.items.values() if a.assumed]
 
+    def assumption_lines(self) -> list[str]:
+        """How assumed answers are recorded in a runbook, by every model alike."""
+        return [f"{a.key}: {a.display()} ({a.reason})" for a in self.assumed()]
+
     def merged(self, other: Answers) -> Answers:
         return Answers({**self.items, **other.items})
 

@@ -54,14 +54,10 @@ def ask(rule: Rule, description: str, given: Answers, model: Model, *,
     return given.merged(model.infer_answers(rule, description, given, [q.key for q in missing]))
 
 
-def assumption_lines(answers: Answers) -> list[str]:
-    return [f"{a.question} Assumed: {a.display()} ({a.reason})." for a in answers.assumed()]
-
-
 def generate(model: Model, request: GenerationRequest, progress: Progress | None = None) -> GenerationResult:
     """Step 3: let the model write the runbook."""
     result = model.generate(request, progress)
-    missing = [line for line in assumption_lines(request.answers) if line not in result.runbook.assumptions]
+    missing = [line for line in request.answers.assumption_lines() if line not in result.runbook.assumptions]
     if missing:
         result.runbook = result.runbook.model_copy(
             update={"assumptions": [*missing, *result.runbook.assumptions]}

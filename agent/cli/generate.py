@@ -13,7 +13,7 @@ from rich.markup import escape
 
 from agent import loop
 from agent.answers import Answer, Answers, from_flags, load_answers_file, parse_answer
-from agent.errors import UsageError
+from agent.errors import UsageError, ValidationFailed
 from agent.models.registry import DEFAULT_MODEL, get_model
 from agent.rule import Question, load_rule
 
@@ -107,10 +107,16 @@ def generate(service: str | None, service_file: str | None, name: str | None, ty
         if fmt == "text" and model != DEFAULT_MODEL:
             err.print(f"  [{done}/{total}] {section}")
 
-    outcome = loop.run(rule=rule, description=description, given=given, model=engine, options=save_options,
-                       now=datetime.now().replace(second=0, microsecond=0), name=name,
-                       asker=terminal_asker(err) if interactive else None, strict=strict, progress=progress,
-                       verbose=verbose)
+    try:
+        outcome = loop.run(rule=rule, description=description, given=given, model=engine, options=save_options,
+                           now=datetime.now().replace(second=0, microsecond=0), name=name,
+                           asker=terminal_asker(err) if interactive else None, strict=strict, progress=progress,
+                           verbose=verbose)
+    except ValidationFailed as exc:
+        if verbose:  # the one-line error names the first problem; --verbose lists them all
+            for line in exc.errors:
+                err.print(f"  - {escape(line)}")
+        raise
     _report(outcome, engine.name, fmt, verbose, err)
 
 
