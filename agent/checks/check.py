@@ -72,7 +72,7 @@ def check_markdown(
 
     _fences(doc, out)
     _placeholders(doc, scripts, commands, out)
-    _shell_syntax(scripts, out)
+    broken = _shell_syntax(scripts, out)
     _variables(doc, scripts, commands, set(variables), out)
     from agent.checks import promql, sql  # pglast costs ~150 ms to import: only when checking
 
@@ -80,7 +80,7 @@ def check_markdown(
     promql.check(commands, out.emit)
     danger.check(commands, out.emit)
     if tools:
-        shell.shellcheck(scripts, _mask_placeholders, out.emit)
+        shell.shellcheck(scripts, _mask_placeholders, out.emit, skip_parse_errors=broken)
         from agent.checks import clis
 
         clis.check(commands, out.emit, report.skipped)
@@ -160,7 +160,8 @@ def _placeholders(
                 )
 
 
-def _shell_syntax(scripts: list[extract.ShellScript], out: _Collector) -> None:
+def _shell_syntax(scripts: list[extract.ShellScript], out: _Collector) -> set[int]:
+    """Report `bash -n` failures; returns the indexes of the scripts that failed."""
     errors = shell.syntax_errors([_mask_placeholders(s.text) for s in scripts])
     for index, message in errors.items():
         script = scripts[index]
@@ -177,6 +178,7 @@ def _shell_syntax(scripts: list[extract.ShellScript], out: _Collector) -> None:
             f"bash -n: {message}",
             "fix the shell syntax (unclosed quote, if without fi, do without done, unmatched $( ... )",
         )
+    return set(errors)
 
 
 def _variables(

@@ -314,7 +314,15 @@ def _classify_argv(argv: list[str], heredocs: list[tuple[str, bool]]) -> tuple[D
             if any(a in ("-O-", "-qO-", "-O", "-q0-") for a in args) and "-" in " ".join(args)
             else ("mutating", "downloads a file")
         )
-    if tool in ("xargs", "watch", "timeout", "sudo", "nohup", "env", "time"):
+    if tool == "xargs":
+        inner = _after_options(args, {"-n", "-I", "-P", "-L", "-d", "-s", "-a", "-E", "--max-args", "--replace"})
+        if not inner:
+            return "read-only", ""
+        level, why = _classify_argv(inner, heredocs)
+        if level == "mutating" and any(w in ("delete", "rm", "del", "drop", "uninstall", "rmi", "kill") for w in inner):
+            return "destructive", f"xargs feeds an unknown number of names to `{' '.join(inner[:3])}`"
+        return level, why
+    if tool in ("watch", "timeout", "sudo", "nohup", "env", "time"):
         inner = [a for a in args if not a.startswith("-")]
         return _classify_argv(inner, heredocs) if inner else ("read-only", "")
     if tool in ("bash", "sh", "zsh") and "-c" in args:
@@ -427,6 +435,13 @@ def _classify_argv(argv: list[str], heredocs: list[tuple[str, bool]]) -> tuple[D
     if tool == "mount" and not [a for a in args if not a.startswith("-")]:
         return "read-only", ""
     return "mutating", f"{tool} is not known to be read-only"
+
+
+def _after_options(args: list[str], takes_value: set[str]) -> list[str]:
+    i = 0
+    while i < len(args) and args[i].startswith("-"):
+        i += 2 if args[i] in takes_value else 1
+    return args[i:]
 
 
 def _first_positional(args: list[str]) -> str:

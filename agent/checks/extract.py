@@ -73,9 +73,9 @@ def script_of(block: CodeBlock) -> ShellScript:
             if ln.strip() == heredoc:
                 heredoc = None
             continue
-        m = re.match(r"^\s*\$ (.*)$", ln)
+        m = shellwords._PROMPT.match(ln)
         if m or carry:
-            text = m.group(1) if m and not carry else ln
+            text = m.group(2) if m and not carry else ln
             kept.append(text)
             where.append(block.line + i)
             joined = "\n".join(kept[-5:])

@@ -119,7 +119,8 @@ def github_anchor(text: str) -> str:
 
 def _language(tag: str, content: str) -> str:
     if tag in SHELL_TAGS:
-        return "shell"
+        # Public runbooks put PromQL in console/bash fences; read it as what it is.
+        return "promql" if looks_like_promql(content) else "shell"
     if tag in SQL_TAGS:
         return "sql"
     if tag in PROMQL_TAGS:
@@ -239,6 +240,23 @@ KNOWN_COMMANDS = {
 }
 
 
+def looks_like_promql(content: str) -> bool:
+    """Not a shell command (no prompt, no known command first) and it parses as PromQL."""
+    lines = [ln for ln in content.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
+    if not lines or any(re.match(r"^\s*\$ \S", ln) for ln in lines):
+        return False
+    words = lines[0].split()
+    if not words or words[0] in KNOWN_COMMANDS or "=" in words[0].split("{")[0] or not re.search(r"[({\[]", content):
+        return False
+    import promql_parser
+
+    try:
+        promql_parser.parse(re.sub(r"\$\{?[A-Za-z_]\w*\}?", "x", "\n".join(lines)))
+    except (ValueError, TypeError):
+        return False
+    return True
+
+
 def guess_language(content: str) -> str:
     """An untagged block: shell when it has `$ ` prompts or starts with a known command, else SQL or
     PromQL when it parses like them, else "other" (output, config, prose)."""
@@ -255,7 +273,7 @@ def guess_language(content: str) -> str:
         return "shell"
     if _SQL_START.match(first) and (";" in content or len(lines) <= 3):
         return "sql"
-    if _PROMQL_LIKE.match(first):
+    if _PROMQL_LIKE.match(first) or looks_like_promql(content):
         return "promql"
     return "other"
 

@@ -16,6 +16,7 @@ _PLACEHOLDER = re.compile(r"<[A-Za-z][\w-]*>|\{\{\s*[\w-]+\s*\}\}")
 
 
 def prepare(query: str) -> str:
+    query = re.sub(r"^\s*\$ ", "", query, flags=re.M)  # a `$ ` prompt pasted in front
     query = _GRAFANA_RANGE.sub("5m", query)
     query = _VAR.sub("x", query)
     return _PLACEHOLDER.sub("x", query)

@@ -88,7 +88,12 @@ def shellcheck_findings(scripts: list[str]) -> dict[int, list[dict[str, Any]]] |
     return out
 
 
-def shellcheck(scripts: list[Any], mask: Callable[[str], str], emit: Callable[[int, str, Any, str, str], None]) -> None:
+def shellcheck(
+    scripts: list[Any],
+    mask: Callable[[str], str],
+    emit: Callable[[int, str, Any, str, str], None],
+    skip_parse_errors: set[int] | None = None,
+) -> None:
     """Report shellcheck's findings on each shell block (objects with `.text` and `.lines`)."""
     results = shellcheck_findings([mask(s.text) for s in scripts])
     if results is None:
@@ -108,6 +113,8 @@ def shellcheck(scripts: list[Any], mask: Callable[[str], str], emit: Callable[[i
             offset = max(int(c.get("line", 1)) - 1, 0)
             line = script.lines[min(offset, len(script.lines) - 1)] if script.lines else 1
             code = f"SC{c.get('code')}"
+            if index in (skip_parse_errors or set()) and code.startswith("SC1"):
+                continue  # the same syntax error bash -n already reported
             emit(
                 line,
                 f"shellcheck.{code}",

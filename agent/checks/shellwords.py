@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-_PROMPT = re.compile(r"^(\s*)\$ (.*)$")
+# `$ cmd`, and prompts with a host or shell in front: `sh-5.1$ cmd`, `[root@db1 ~]# cmd`, `user@host:~$ cmd`.
+_PROMPT = re.compile(r"^(\s*)(?:\$|[\w.-]+-\d[\w.]*[$#]|\[[\w.@-]+ [^\]]*\][$#]|[\w.-]+@[\w.-]+:[^\s$#]*[$#]) (.*)$")
 _HEREDOC = re.compile(r"<<(-?)\s*(['\"]?)([A-Za-z_][A-Za-z0-9_]*)\2")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _ASSIGN = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)(\[[^\]]*\])?\+?=")
@@ -92,7 +93,10 @@ def logical_lines(code: str, first_line: int) -> list[Line]:
         i += 1
         physical = [text]
         heredocs: list[tuple[str, bool]] = []
-        for m in _HEREDOC.finditer(_mask_quotes(text)):
+        masked = _mask_quotes(text)
+        for m in (_HEREDOC.match(text, k) for k in range(len(text)) if masked.startswith("<<", k)):
+            if m is None or (m.start() > 0 and text[m.start() - 1] == "<") or text.startswith("<<<", m.start()):
+                continue
             strip_tabs, quoted, delim = m.group(1) == "-", bool(m.group(2)), m.group(3)
             body: list[str] = []
             while i < len(raw):

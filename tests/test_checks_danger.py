@@ -1,0 +1,109 @@
+"""The danger classifier: rules, not a model."""
+
+from __future__ import annotations
+
+import pytest
+
+from agent.checks import check_markdown
+from agent.checks.danger import classify
+
+CASES = [
+    # shell: read-only
+    ("kubectl get pods -n prod", "bash", "read-only"),
+    ("kubectl logs deploy/api -n prod --tail=100 | grep ERROR", "bash", "read-only"),
+    ("kubectl rollout status deployment/api -n prod", "bash", "read-only"),
+    ('POD=$(kubectl get pods -n prod -o name | head -1)', "bash", "read-only"),
+    ("kubectl exec -n prod api-0 -- df -h", "bash", "read-only"),
+    ('psql -h db -c "SELECT count(*) FROM pg_stat_activity"', "bash", "read-only"),
+    ('psql -X -Atc "SELECT 1"', "bash", "read-only"),
+    ("redis-cli -h cache INFO memory", "bash", "read-only"),
+    ("aws rds describe-db-instances --region us-east-1", "bash", "read-only"),
+    ("systemctl status nginx", "bash", "read-only"),
+    ("journalctl -u nginx --since '1 hour ago'", "bash", "read-only"),
+    ("docker compose ps", "bash", "read-only"),
+    ("curl -fsS https://api.example.com/health", "bash", "read-only"),
+    ("helm status api -n prod", "bash", "read-only"),
+    # shell: mutating
+    ("kubectl rollout restart deployment/api -n prod", "bash", "mutating"),
+    ("kubectl scale deployment/api --replicas=6 -n prod", "bash", "mutating"),
+    ("kubectl delete pod api-7d9f -n prod", "bash", "mutating"),
+    ("systemctl restart nginx", "bash", "mutating"),
+    ("helm rollback api 3 -n prod", "bash", "mutating"),
+    ("kubectl get pods -o yaml > pods.yaml", "bash", "mutating"),
+    ("curl -X POST https://api.example.com/cache/warm", "bash", "mutating"),
+    ("./scripts/rotate-credentials.sh", "bash", "mutating"),  # unknown: never executed
+    ("sudo -u postgres psql", "bash", "mutating"),  # interactive: unknown SQL
+    # shell: destructive
+    ("redis-cli FLUSHALL", "bash", "destructive"),
+    ("redis-cli -h cache -n 2 flushdb", "bash", "destructive"),
+    ("kubectl delete namespace prod", "bash", "destructive"),
+    ("kubectl delete pods --all -n prod", "bash", "destructive"),
+    ("kubectl get pods -o name | xargs kubectl delete", "bash", "destructive"),
+    ("kubectl drain node-1 --ignore-daemonsets", "bash", "destructive"),
+    ("kubectl scale deployment/api --replicas=0 -n prod", "bash", "destructive"),
+    ("helm uninstall api -n prod", "bash", "destructive"),
+    ("docker compose down -v", "bash", "destructive"),
+    ("docker system prune -af", "bash", "destructive"),
+    ("rm -rf /var/lib/app/cache", "bash", "destructive"),
+    ("find /var/log/app -mtime +30 -delete", "bash", "destructive"),
+    ("aws rds failover-db-cluster --db-cluster-identifier prod", "bash", "destructive"),
+    ("aws sqs purge-queue --queue-url https://sqs/x", "bash", "destructive"),
+    ("aws s3 rm s3://bucket/ --recursive", "bash", "destructive"),
+    ('psql -c "DROP TABLE orders"', "bash", "destructive"),
+    ("psql <<'SQL'\nTRUNCATE events;\nSQL", "bash", "destructive"),
+    ("patronictl failover --force", "bash", "destructive"),
+    ("terraform destroy -auto-approve", "bash", "destructive"),
+    ("sudo reboot", "bash", "destructive"),
+    ("journalctl --vacuum-time=2d", "bash", "destructive"),
+    # SQL
+    ("SELECT count(*) FROM orders WHERE created_at > now() - interval '1 hour'", "sql", "read-only"),
+    ("EXPLAIN SELECT * FROM orders", "sql", "read-only"),
+    ("SHOW max_connections", "sql", "read-only"),
+    ("SELECT pg_cancel_backend(123)", "sql", "mutating"),
+    ("UPDATE orders SET state = 'x' WHERE id = 1", "sql", "mutating"),
+    ("VACUUM ANALYZE orders", "sql", "mutating"),
+    ("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE state = 'idle'", "sql", "destructive"),
+    ("DELETE FROM sessions WHERE expires < now()", "sql", "destructive"),
+    ("UPDATE orders SET state = 'x'", "sql", "destructive"),
+    ("DROP DATABASE app", "sql", "destructive"),
+    ("TRUNCATE audit_log", "sql", "destructive"),
+    ("ALTER TABLE orders DROP COLUMN note", "sql", "destructive"),
+    # redis, promql
+    ("GET session:1", "redis", "read-only"),
+    ("CONFIG GET maxmemory", "redis", "read-only"),
+    ("SET flag 1", "redis", "mutating"),
+    ("FLUSHALL", "redis", "destructive"),
+    ("sum(rate(http_requests_total[5m]))", "promql", "read-only"),
+]
+
+
+@pytest.mark.parametrize(("command", "language", "expected"), CASES)
+def test_classify(command: str, language: str, expected: str) -> None:
+    assert classify(command, language) == expected
+
+
+WARNING_FORMS = [
+    "> **Warning:** deletes every key.",
+    "> ⚠️ **Destructive:** deletes every key.",
+    "> **Danger:** deletes every key.",
+    "> [!WARNING]\n> deletes every key.",
+    "> [!CAUTION]\n> deletes every key.",
+    "**Warning:** deletes every key.",
+]
+
+
+@pytest.mark.parametrize("warning", WARNING_FORMS)
+def test_accepted_warning_forms(warning: str) -> None:
+    text = f"# T\n\n## Cache\n\n{warning}\n\n```bash\nredis-cli FLUSHALL\n```\n"
+    report = check_markdown(text, "t.md", tools=False, profile="generic")
+    assert not [f for f in report.findings if f.rule == "danger.unwarned"]
+
+
+def test_comment_warning_and_missing_warning() -> None:
+    warned = "# T\n\n## Cache\n\n```bash\n# WARNING: deletes every key\nredis-cli FLUSHALL\n```\n"
+    assert not check_markdown(warned, "t.md", tools=False, profile="generic").findings
+    # A warning two sections away, or after the block, does not count.
+    unwarned = ("# T\n\n## A\n\n> **Warning:** something else\n\n## B\n\n```bash\nredis-cli FLUSHALL\n```\n\n"
+                "> **Warning:** too late\n")
+    [finding] = check_markdown(unwarned, "t.md", tools=False, profile="generic").findings
+    assert finding.rule == "danger.unwarned" and finding.line == 10 and finding.section == "B"

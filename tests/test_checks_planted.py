@@ -1,0 +1,84 @@
+"""A runbook with planted faults (tests/fixtures/planted-faults.md): every fault is found at its
+line with its rule id, and nothing else is flagged."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from agent.checks import check_file
+
+FIXTURE = Path(__file__).parent / "fixtures" / "planted-faults.md"
+
+# (text on the faulty line, rule id, CLI the check needs or None)
+EXPECTED: list[tuple[str, str, str | None]] = [
+    ("# Runbook: checkout-api", "structure.header", None),  # no **On-Call:** line
+    ("[Runbook History](#runbook-history)", "structure.anchor", None),
+    ("allows ~4 minutes", "structure.slo-budget", None),
+    ("kubectl get pods --namspace prod", "kubectl.flag", "kubectl"),
+    ("rollout frobnicate", "kubectl.command", "kubectl"),
+    ("kubectl logs [service-name]", "placeholder", None),
+    ("describe pod <pod>", "placeholder", None),
+    ('deployment/"$DEPLOYMENT"', "shell.undeclared-variable", None),
+    ('  echo "deployment exists"', "shell.syntax", None),  # if without fi: bash sees the end of the block
+    ("| HighLatency |", "structure.alert-response", None),
+    ("[5x]", "promql.syntax", None),
+    ("--usr checkout", "psql.flag", "psql"),
+    ("SELEC pid", "sql.syntax", None),
+    ("CONFIG GETT", "redis.command", None),
+    ("redis-cli -h cache.internal GET", "redis.arity", None),
+    ("systemctl restat", "systemctl.command", "systemctl"),
+    ("--sinse", "journalctl.flag", "journalctl"),
+    ("docker psx", "docker.command", "docker"),
+    ("$(ls /var/log/checkout/*.log)", "shellcheck.SC2045", None),
+    ("```console", "shell.prompt", None),
+    ("redis-cli -h cache.internal FLUSHALL", "danger.unwarned", None),
+    ("kubectl delete namespace checkout", "danger.unwarned", None),
+    ("DROP TABLE orders_archive;", "danger.unwarned", None),
+    ("describe-db-instancez", "aws.command", None),
+    ("--db-instance-identifer", "aws.flag", None),
+    ("## Maintenance", "structure.empty", None),
+    ("## Disaster Recovery", "structure.rto", None),
+    ("## Disaster Recovery", "structure.rpo", None),
+    ("{{ snapshot }}", "placeholder", None),
+    ("## Contacts", "structure.escalation", None),
+]
+
+
+def _line_of(lines: list[str], text: str) -> int:
+    exact = [i for i, line in enumerate(lines, start=1) if line.strip() == text.strip()]
+    found = exact or [i for i, line in enumerate(lines, start=1) if text in line]
+    assert len(found) == 1, f"marker {text!r} must name one line, found {found}"
+    return found[0]
+
+
+def test_every_planted_fault_is_found_and_nothing_else() -> None:
+    lines = FIXTURE.read_text().splitlines()
+    report = check_file(FIXTURE)
+    assert report.profile == "rule"
+    expected = set()
+    missing_tools = set()
+    for text, rule, tool in EXPECTED:
+        if tool and shutil.which(tool) is None:
+            missing_tools.add(tool)
+            continue
+        expected.add((_line_of(lines, text), rule))
+    found = {(f.line, f.rule) for f in report.findings}
+    assert found - expected == set(), "flagged but not planted"
+    assert expected - found == set(), "planted but not found"
+    assert len(expected) + sum(1 for *_, t in EXPECTED if t in missing_tools) >= 30
+    for tool in missing_tools:
+        assert any(s.startswith(f"{tool}:") for s in report.skipped), f"{tool} missing but not reported as skipped"
+    for finding in report.findings:
+        assert finding.message and finding.hint and finding.file == str(FIXTURE)
+        assert finding.severity in ("error", "warning", "info")
+    assert report.failed("error")
+
+
+def test_without_tools_only_the_tool_findings_disappear() -> None:
+    report = check_file(FIXTURE, tools=False)
+    rules = {f.rule for f in report.findings}
+    assert not any(r.split(".")[0] in ("kubectl", "psql", "systemctl", "journalctl", "docker", "aws", "redis",
+                                       "shellcheck") for r in rules)
+    assert {"shell.syntax", "sql.syntax", "promql.syntax", "placeholder", "danger.unwarned",
+            "structure.anchor"} <= rules
