@@ -25,6 +25,30 @@ def q(value: str) -> str:
     return shlex.quote(value)
 
 
+def remote_quote(command: str) -> str:
+    """Quote a command for ssh so it reads well: single quotes, or double quotes when it holds single
+    quotes but nothing the local shell would expand."""
+    if "'" not in command:
+        return f"'{command}'"
+    if not any(ch in command for ch in '$`"\\!'):
+        return f'"{command}"'
+    return q(command)
+
+
+def seconds(since: str) -> int:
+    """'15m' -> 900, '24h' -> 86400."""
+    unit = since[-1]
+    return int(since[:-1]) * {"s": 1, "m": 60, "h": 3600, "d": 86400}.get(unit, 60)
+
+
+def aws_log_events(group: str, since: str, region: str, pattern: str | None = None) -> str:
+    """Recent events of a CloudWatch log group (works with aws CLI v1 and v2, unlike `aws logs tail`)."""
+    flt = f" --filter-pattern {q(pattern)}" if pattern else ""
+    return (f"aws logs filter-log-events --log-group-name {q(group)} --region {q(region)} "
+            f"--start-time \"$(( ($(date +%s) - {seconds(since)}) * 1000 ))\"{flt} "
+            "--query 'events[].message' --output text | tail -n 200")
+
+
 @dataclass
 class Platform:
     """What every environment offers the engine. Subclasses fill in the commands."""
@@ -44,6 +68,11 @@ class Platform:
     @property
     def port(self) -> int:
         return self.ctx.facts.port or 8080
+
+    @property
+    def health_port(self) -> int:
+        given = self.ctx.facts.names.get("health.port")
+        return int(given) if given and given.isdigit() else self.port
 
     @property
     def health(self) -> str:
@@ -297,10 +326,10 @@ class Kubernetes(Platform):
 
     def local_health_check(self) -> Command:
         return cmd(f"Call {self.health} through a port-forward to one pod",
-                   f"kubectl port-forward {self.n} {self.ref} {self.port}:{self.port} >/dev/null 2>&1 &\n"
+                   f"kubectl port-forward {self.n} {self.ref} {self.health_port}:{self.health_port} >/dev/null 2>&1 &\n"
                    "PF_PID=$!\nsleep 3\n"
                    f"curl -fsS -o /dev/null -w 'HTTP %{{http_code}} in %{{time_total}}s\\n' --max-time 10 "
-                   f"http://127.0.0.1:{self.port}{self.health}\n"
+                   f"http://127.0.0.1:{self.health_port}{self.health}\n"
                    "kill \"$PF_PID\"",
                    "HTTP 200; connection refused means the process is not listening on "
                    f"{self.port}, a 5xx means a dependency check failed")
@@ -374,14 +403,10 @@ class Kubernetes(Platform):
             out.append(cmd(f"Roll back Helm release {self.helm} to the previous revision",
                            f"helm rollback {q(self.helm)} {self.n} --wait --timeout 10m",
                            "'Rollback was a success'; a new revision appears in helm history"))
-        else:
+        elif not self.argocd:
             out.append(cmd(f"Undo the last rollout of {self.ref}",
                            f"kubectl rollout undo {self.ref} {self.n}",
                            "rolled back; pods are replaced gradually"))
-            out.append(cmd("Or roll back to a specific known-good revision",
-                           "REVISION=\"${REVISION:?set REVISION from kubectl rollout history}\"\n"
-                           f"kubectl rollout undo {self.ref} {self.n} --to-revision=\"$REVISION\"",
-                           "rolled back to the chosen revision"))
         out.append(cmd("Verify the rollback", f"kubectl rollout status {self.ref} {self.n} --timeout=10m\n"
                        f"kubectl get {self.ref} {self.n} -o jsonpath='{{.spec.template.spec.containers[*].image}}'",
                        "Rolled out, and the image is the previous known-good tag"))
@@ -547,7 +572,7 @@ class Docker(Platform):
     def local_health_check(self) -> Command:
         return cmd(f"Call {self.health} on the published port",
                    f"curl -fsS -o /dev/null -w 'HTTP %{{http_code}} in %{{time_total}}s\\n' --max-time 10 "
-                   f"http://127.0.0.1:{self.port}{self.health}",
+                   f"http://127.0.0.1:{self.health_port}{self.health}",
                    f"HTTP 200; 'connection refused' means nothing listens on {self.port}")
 
     def connections(self) -> Command:
@@ -662,7 +687,7 @@ class SystemdHosts(Platform):
     def on_hosts(self, remote: str, *, stop_on_error: bool = False) -> str:
         tail = " || break" if stop_on_error else ""
         return (f"{self.hosts_var()}\nfor HOST in $HOSTS; do\n  echo \"== $HOST\"\n"
-                f"  ssh \"$HOST\" {q(remote)}{tail}\ndone")
+                f"  ssh \"$HOST\" {remote_quote(remote)}{tail}\ndone")
 
     def diagram_node(self) -> str:
         count = len(self.hosts) or self.ctx.facts.replicas
@@ -714,7 +739,7 @@ class SystemdHosts(Platform):
     def local_health_check(self) -> Command:
         return cmd(f"Call {self.health} on each host",
                    self.on_hosts(f"curl -fsS -o /dev/null -w 'HTTP %{{http_code}} in %{{time_total}}s\\n' "
-                                 f"--max-time 10 http://127.0.0.1:{self.port}{self.health}"),
+                                 f"--max-time 10 http://127.0.0.1:{self.health_port}{self.health}"),
                    "HTTP 200 from every host")
 
     def connections(self) -> Command:
@@ -737,7 +762,7 @@ class SystemdHosts(Platform):
                     f"{self.hosts_var()}\nfor HOST in $HOSTS; do\n  echo \"== $HOST\"\n"
                     f"  ssh \"$HOST\" \"{remote}\" || break\ndone",
                     "'active' after each host; the loop stops at the first host that fails",
-                    "Assumes releases are unpacked under /opt/<unit>/releases with a 'current' symlink — adapt "
+                    f"Assumes releases are unpacked under /opt/{self.unit}/releases with a 'current' symlink — adapt "
                     "to your deploy tool. Each host is briefly out of rotation while it restarts.")]
 
     def post_deploy(self) -> list[Command]:
@@ -983,13 +1008,14 @@ class Serverless(Platform):
                 return cmd(f"Function logs matching '{grep}'", f"{base} | grep -iE {q(grep)} | tail -n 50",
                            "No matches is healthy")
             return cmd(f"Recent logs of {self.fn}", base, "No errors or timeouts")
-        base = f"aws logs tail /aws/lambda/{self.fn} --since {since} {self.r}"
+        group = f"/aws/lambda/{self.fn}"
         if grep:
             terms = " ".join(f'?"{t}"' if " " in t else f"?{t}" for t in grep.split("|"))
             return cmd(f"Function logs of the last {since} matching '{grep}'",
-                       f"{base} --filter-pattern {q(terms)}",
+                       aws_log_events(group, since, self.region, terms),
                        "No matches is healthy; 'Task timed out' means the timeout is hit")
-        return cmd(f"Recent logs of {self.fn}", base, "No errors, timeouts or 'Runtime exited'")
+        return cmd(f"Recent logs of {self.fn}", aws_log_events(group, since, self.region),
+                   "No errors, timeouts or 'Runtime exited'")
 
     def events(self) -> Command:
         if self.gcp:

@@ -35,7 +35,7 @@ _STOP = {
     "three", "single", "shared", "managed", "small", "large", "new", "old", "same", "default",
     "that's", "was", "be", "has", "have", "runs", "running", "behind", "via", "using", "into",
     "when", "then", "also", "all", "any", "read", "write", "writes", "reads", "consumer", "group",
-    "http", "https", "cron", "job", "jobs", "worker", "workers", "node", "nodes", "pods", "pod",
+    "http", "https", "cron", "name", "names", "job", "jobs", "worker", "workers", "node", "nodes", "pods", "pod",
 }
 
 _TECH_VERSION = {
@@ -127,11 +127,20 @@ def _clean(value: str) -> str:
     return value.strip("`'\".,;:()[]")
 
 
-def _first(patterns: list[str], text: str, flags: int = re.IGNORECASE) -> str | None:
+_ARTICLES = {"the", "a", "an", "our", "its", "their", "this", "that", "which", "with", "and", "or", "on", "in",
+             "is", "are", "for", "of", "to", "from", "at", "by", "as", "named", "called"}
+
+
+def _first(patterns: list[str], text: str, flags: int = re.IGNORECASE, *, strict: bool = True) -> str | None:
+    """The first capture of the first pattern that matches with a plausible name.
+
+    `strict` rejects generic words ("the api", "a worker"); explicit forms ("compose service worker")
+    pass strict=False and only reject articles."""
+    stop = _STOP if strict else _ARTICLES
     for pattern in patterns:
         for match in re.finditer(pattern, text, flags):
             value = _clean(match.group(1))
-            if value and value.lower() not in _STOP and len(value) > 1:
+            if value and value.lower() not in stop and len(value) > 1:
                 return value
     return None
 
@@ -157,7 +166,8 @@ def _figure_minutes(label: str, text: str) -> int | None:
 
 def _service_name(text: str) -> tuple[str, str] | None:
     """(slug, display name) from 'the orders API on EKS …', 'payments-service is …', 'called X'."""
-    named = re.search(rf"\b(?:called|named|service name(?: is)?)\s+{_Q}([A-Za-z0-9][\w.-]*[A-Za-z0-9]){_Q}",
+    named = re.search(rf"\b(?:(?:service|app|application|api|worker|pipeline|job|system|function)\s+(?:called|named)|"
+                      rf"service name(?: is)?)\s+{_Q}([A-Za-z0-9][\w.-]*[A-Za-z0-9]){_Q}",
                       text, re.I)
     if named and named.group(1).lower() not in _STOP:
         value = named.group(1)
@@ -193,7 +203,8 @@ def _display(slug: str) -> str:
 
 
 def extract_facts(description: str, service_name: str | None = None) -> Facts:
-    text = description or ""
+    # Join wrapped lines (keep paragraph breaks) so a name split across lines is still found.
+    text = re.sub(r"[ \t]*\n(?!\s*\n)[ \t]*", " ", (description or "").strip())
     low = text.lower()
     names: dict[str, str] = {}
     given: set[str] = set()
@@ -264,11 +275,13 @@ def extract_facts(description: str, service_name: str | None = None) -> Facts:
     put("k8s.context", _first([rf"\bcontext[:=\s]+{_Q}({_ID}){_Q}"], text))
 
     # --- docker / systemd / serverless --------------------------------------------------------
-    put("compose.file", _first([r"\b((?:[\w./-]+/)?(?:docker-)?compose(?:\.[\w-]+)?\.ya?ml)\b"], text))
+    put("compose.file", _first([r"(?<![\w/.-])(/?(?:[\w.-]+/)*(?:docker-)?compose(?:\.[\w-]+)?\.ya?ml)\b"], text))
     put("compose.service", _first([
         rf"\bcompose\s+service(?:\s+(?:called|named))?[:=\s]+{_Q}([a-z0-9][a-z0-9_-]*){_Q}",
-        rf"\bcontainer(?:\s+(?:called|named))?[:=\s]+{_Q}([a-z0-9][a-z0-9_-]*[a-z0-9]){_Q}",
-    ], text))
+        rf"\bcontainer(?:\s+(?:called|named))[:=\s]+{_Q}([a-z0-9][a-z0-9_-]*[a-z0-9]){_Q}",
+    ], text, strict=False))
+    put("compose.project", _first([rf"\bcompose\s+project(?:\s+(?:called|named))?[:=\s]+{_Q}([a-z0-9][a-z0-9_-]*){_Q}"],
+                                  text, strict=False))
     put("systemd.unit", _first([
         r"\b([a-z0-9][a-z0-9@_.-]*)\.service\b",
         rf"\b(?:systemd\s+)?unit(?:\s+(?:called|named))?[:=\s]+{_Q}([a-z0-9][a-z0-9@_.-]*){_Q}",
@@ -307,24 +320,38 @@ def extract_facts(description: str, service_name: str | None = None) -> Facts:
         if engine != "redis":
             put("db.engine", engine)
         database = _first([
+            rf"\b(?:database|db)\s+name[:=\s]+(?:is\s+)?{_Q}([a-z_][a-z0-9_]*){_Q}",
             rf"\b(?:{words})\s+(?:database|db)\s+(?:called\s+|named\s+)?{_Q}([a-z_][a-z0-9_]*){_Q}",
             rf"\b(?:database|db)\s+(?:called|named)\s+{_Q}([a-z_][a-z0-9_]*){_Q}",
             rf"\b{_Q}([a-z_][a-z0-9_]*){_Q}\s+(?:{words})?\s*database\b",
             rf"\bdatabase[:=\s]+{_Q}([a-z_][a-z0-9_]*){_Q}",
             rf"\bdb(?:name)?[:=]\s*{_Q}([a-z_][a-z0-9_]*){_Q}",
         ], text) if engine != "redis" else None
+        managed = r"elasticache|memorystore" if engine == "redis" else r"rds|aurora|cloud sql|atlas|documentdb"
+        suffix = r"redis|cache|valkey" if engine == "redis" else r"db|pg|sql|mongo"
         instance = _first([
             rf"\b(?:{words})\s+(?:rds\s+|cloud sql\s+)?(?:instance|cluster|server)\s+(?:called\s+|named\s+)?{_Q}"
             rf"([a-z][a-z0-9-]*[a-z0-9]){_Q}",
-            rf"\b(?:rds|aurora|cloud sql|elasticache|memorystore)\s+(?:instance|cluster)?\s*(?:called\s+|named\s+)?{_Q}"
+            rf"\b(?:{managed})\s+(?:instance|cluster|replication group)?\s*(?:called\s+|named\s+)?{_Q}"
             rf"([a-z][a-z0-9-]*[a-z0-9]){_Q}",
-            rf"\b(?:instance|cluster)\s+(?:called\s+|named\s+)?{_Q}([a-z][a-z0-9-]*(?:db|pg|sql|redis|cache)"
-            rf"[a-z0-9-]*){_Q}",
+            rf"\b(?:instance|cluster)\s+(?:called\s+|named\s+)?{_Q}([a-z][a-z0-9-]*(?:{suffix})[a-z0-9-]*){_Q}",
         ], text)
         host = _first([
             rf"\b(?:{words})\b[^.\n]{{0,40}}?\b(?:at|host|on)\s+{_Q}([a-z0-9][a-z0-9.-]*\.[a-z0-9.-]*[a-z0-9]|"
             rf"[a-z][a-z0-9-]*-\d+){_Q}(?::\d+)?",
         ], text)
+        if instance and re.search(r"\b(?:rds|aurora)\b", low):
+            put("rds.instance", instance)
+        if instance and engine == "redis" and re.search(r"\belasticache\b", low):
+            put("elasticache.cluster", instance)
+        if engine == "postgres":
+            put("patroni.cluster", _first([rf"\bpatroni\b[^.\n]{{0,20}}?\bcluster[:=\s]+{_Q}([a-z0-9][a-z0-9_-]*){_Q}",
+                                           rf"\bpatroni\s+cluster[:=\s]+{_Q}([a-z0-9][a-z0-9_-]*){_Q}"], text,
+                                          strict=False))
+            put("pgbackrest.stanza", _first([rf"\bstanza[:=\s]+{_Q}([a-z0-9][a-z0-9_-]*){_Q}"], text, strict=False))
+            bouncer = re.search(r"\bpgbouncer\b[^.\n]{0,40}?\bport\s+(\d{2,5})", low)
+            if bouncer:
+                put("pgbouncer.port", bouncer.group(1))
         put(f"{engine}.database", database)
         put(f"{engine}.instance", instance)
         put(f"{engine}.host", host)
@@ -353,7 +380,22 @@ def extract_facts(description: str, service_name: str | None = None) -> Facts:
         rf"\bconsumer[- ]group(?:\s+(?:called|named))?[:=\s]+{_Q}([A-Za-z0-9][\w.-]*[A-Za-z0-9]){_Q}",
         rf"\bgroup(?:\.id|\s+id)?[:=\s]+{_Q}([A-Za-z0-9][\w.-]*[A-Za-z0-9]){_Q}",
     ], text))
-    put("kafka.brokers", _first([r"\b(?:brokers?|bootstrap[- ]servers?)[:=\s]+([\w.-]+:\d+(?:,[\w.-]+:\d+)*)"], text))
+    put("kafka.bootstrap", _first([r"\b(?:brokers?|bootstrap[- ]servers?)[:=\s]+([\w.-]+:\d+(?:,[\w.-]+:\d+)*)"],
+                                  text))
+    dlq = _first([
+        rf"\b(?:dead[- ]letter(?:\s+queue)?|dlq)(?:\s+(?:called|named|is))?[:=\s]+{_Q}"
+        rf"([A-Za-z0-9][\w.-]*[A-Za-z0-9]){_Q}",
+        rf"\bgo\s+to\s+(?:the\s+)?{_Q}([A-Za-z0-9][\w.-]*[A-Za-z0-9]){_Q}\s+(?:queue|topic)",
+        rf"\b{_Q}([A-Za-z0-9][\w.-]*(?:dlq|dead-letter|deadletter)[\w.-]*){_Q}",
+    ], text)
+    if dlq:
+        names["dlq"] = dlq
+        if "sqs.queue" in names:
+            names["sqs.dlq"] = dlq
+    lag = re.search(r"\b(?:lag|backlog|queue depth)\b[^.\n]{0,40}?\b(?:under|below|<|less than|max(?:imum)?(?: of)?)\s*"
+                    r"(\d[\d,]*)\s*(?:messages|msgs|jobs|records|events)?", low)
+    if lag:
+        names["backlog.max"] = lag.group(1).replace(",", "")
     if "pubsub" in low.replace("/", "").replace("-", "").replace(" ", "") and "kafka.topic" in names:
         put("pubsub.topic", names["kafka.topic"])
     put("pubsub.subscription", _first([
@@ -386,6 +428,10 @@ def extract_facts(description: str, service_name: str | None = None) -> Facts:
         if 0 < value < 65536:
             facts.port = value
             given.add("port")
+    health_port = re.search(r"\bhealth[\w /-]*?\b(?:at\s+\S+\s+)?on\s+port\s+(\d{2,5})\b|"
+                            r"\b(?:readyz|healthz|livez|health)\S*\s+(?:on\s+)?(?:port\s+|:)(\d{2,5})\b", text, re.I)
+    if health_port:
+        names["health.port"] = health_port.group(1) or health_port.group(2)
     health = re.search(r"(?<![\w/])(/(?:[\w-]+/)*(?:healthz?|readyz|livez|ready|live|ping|status|health[\w-]*)"
                        r"(?:/[\w-]+)*)\b", text, re.I)
     if health:
@@ -465,7 +511,7 @@ def extract_facts(description: str, service_name: str | None = None) -> Facts:
     if not team:
         team = re.search(r"\b(?:the\s+)?([A-Z][\w&-]*(?:\s+[A-Z][\w&-]*)*\s+(?:team|squad))\b", text)
     if team:
-        facts.team = team.group(1).strip()
+        facts.team = re.sub(r"^(?:The|Our)\s+", "", team.group(1).strip())
         given.add("team")
     slack = re.search(r"(?<![\w#])(#[a-z0-9][a-z0-9_-]+)", text)
     if slack:
@@ -483,10 +529,19 @@ def extract_facts(description: str, service_name: str | None = None) -> Facts:
         if rota.lower() not in _STOP:
             facts.rotation = rota
             given.add("rotation")
-    tz = _TZ.search(text)
-    if tz:
-        facts.timezone = tz.group(1)
+    zones = [m.group(1) for m in _TZ.finditer(text)]
+    zone = next((z for z in zones if "/" in z), zones[0] if zones else None)  # a named zone beats "UTC"
+    if zone:
+        facts.timezone = zone
         given.add("timezone")
+    calls = re.search(r"\b(?:calls|depends on|talks to|uses|reads from|queries)\s+(?:the\s+)?([\w-]+(?:,\s*[\w-]+)*"
+                      r"(?:,?\s+and\s+(?:the\s+)?[\w-]+)?)\s+(?:apis?|services?|microservices?)\b", text, re.I)
+    if calls:
+        parts = [p.strip() for p in re.split(r",|\band\b", calls.group(1)) if p.strip()]
+        names["upstream"] = ",".join(p for p in parts if p.lower() not in _ARTICLES)
+    used = re.search(r"\b(?:used|called|consumed|read)\s+by\s+(?:the\s+)?([\w -]+?)(?:[.;,]|\s+and\s+|$)", text, re.I)
+    if used:
+        names["downstream"] = used.group(1).strip()
 
     # A name already known as something else is not a host.
     taken = {facts.cluster, facts.namespace, *(v for k, v in names.items() if k != "hosts")}

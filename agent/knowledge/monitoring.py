@@ -11,7 +11,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from agent.knowledge.environments import BareMetal, Kubernetes, Platform, Serverless, SystemdHosts, cmd, q
+from agent.knowledge.environments import (
+    BareMetal,
+    Kubernetes,
+    Platform,
+    Serverless,
+    SystemdHosts,
+    aws_log_events,
+    cmd,
+    q,
+)
 from agent.runbook import Command
 
 KINDS = ("error_rate", "latency_p95", "down", "cpu", "memory", "restarts", "disk", "queue_backlog",
@@ -545,7 +554,6 @@ class CloudWatch(Stack):
                 ("CloudWatch Logs Insights", f"log group {self.log_group} (region {self.platform.region})")]
 
     def log_queries(self) -> list[Command]:
-        region = q(self.platform.region)
         return [
             self.insights("Errors in the last hour, most frequent first",
                           f"fields @timestamp, @message\n{self.logs_filter()}"
@@ -553,8 +561,7 @@ class CloudWatch(Stack):
                           "| stats count(*) as n by @message\n| sort n desc\n| limit 20",
                           "A handful of distinct messages; the top one is usually the cause"),
             cmd("Tail the same log group from a terminal",
-                f"aws logs tail {q(self.log_group)} --since 15m --region {region} "
-                "--filter-pattern '?ERROR ?Error ?error'",
+                aws_log_events(self.log_group, "15m", self.platform.region, "?ERROR ?Error ?error"),
                 "No new errors after a fix"),
         ]
 

@@ -49,7 +49,7 @@ def schedule_minutes(schedule: str | None) -> int | None:
 
 
 def alert_baseline(service_type: str, env: str, levels: Levels, criticality: str,
-                   schedule: str | None) -> list[AlertSpec]:
+                   schedule: str | None, backlog: int | None = None) -> list[AlertSpec]:
     page = "Critical" if criticality in ("critical", "high") else "Warning"
     err_page = round(max(1.0, levels.error_rate_pct * 5), 2)
     latency = levels.latency_p95_ms
@@ -65,8 +65,9 @@ def alert_baseline(service_type: str, env: str, levels: Levels, criticality: str
         ]
     if service_type == "worker":
         alerts += [
-            AlertSpec("Queue Backlog Growing", "queue_backlog", 1000, "> 1000 messages waiting for 15 min (default; "
-                      "tune to 15 min of normal throughput)", page,
+            AlertSpec("Queue Backlog Growing", "queue_backlog", backlog or 1000,
+                      f"> {backlog} messages waiting for 15 min (your limit)" if backlog else
+                      "> 1000 messages waiting for 15 min (default; tune to 15 min of normal throughput)", page,
                       "Check consumers are running and not failing; scale consumers if healthy but slow",
                       "Queue backlog growing"),
             AlertSpec("Job Failure Rate", "job_failures", 5, "> 5% of jobs fail for 10 min", "Warning",

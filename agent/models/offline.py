@@ -106,7 +106,10 @@ class _Writer:
             for name in Contribution.__dataclass_fields__:
                 getattr(self.c, name).extend(getattr(part, name))
             self.notes.append(f"pack {pack.name}: {reason}")
-        self.alert_specs = alert_baseline(self.type, self.env, self.levels, self.crit, facts.names.get("schedule"))
+        backlog = facts.names.get("backlog.max")
+        self.backlog = int(backlog) if backlog and backlog.isdigit() else None
+        self.alert_specs = alert_baseline(self.type, self.env, self.levels, self.crit, facts.names.get("schedule"),
+                                          self.backlog)
         self._alerts: list[Alert] | None = None
 
     # --- helpers -------------------------------------------------------------------------------
@@ -164,7 +167,7 @@ class _Writer:
         elif self.type == "worker":
             metrics += [
                 KeyMetric(metric="Queue depth / consumer lag", normal_range="drains to near 0 between bursts",
-                          alert_threshold="> 1000 messages for 15 min", dashboard=dash),
+                          alert_threshold=f"> {self.backlog or 1000} messages for 15 min", dashboard=dash),
                 KeyMetric(metric="Job failure rate", normal_range="< 1%", alert_threshold="> 5% for 10 min",
                           dashboard=dash),
                 KeyMetric(metric="Job processing time p95", normal_range=f"< {lv.latency_p95_ms:g} ms",
@@ -242,6 +245,10 @@ class _Writer:
     # --- 3 -------------------------------------------------------------------------------------
     def dependencies(self) -> Dependencies:
         up = list(self.c.upstream)
+        for name in filter(None, self.facts.names.get("upstream", "").split(",")):
+            up.append(Upstream(service=f"{name} service (named in the description)", purpose="Called by "
+                               f"{self.facts.display_name}", criticality="High",
+                               fallback="fill in: timeout + retry with backoff, degrade the feature that needs it"))
         platform_dep = {"kubernetes": "Kubernetes control plane and nodes", "docker": "Docker host",
                         "vm": "Cloud compute (" + self.p.cloud.upper() + ")", "serverless": "Function runtime ("
                         + ("Cloud Functions" if self.p.cloud == "gcp" else "AWS Lambda") + ")",
@@ -252,6 +259,9 @@ class _Writer:
                            purpose="Credentials at start-up", criticality="High",
                            fallback="Running instances keep their secrets; avoid restarts while it is down"))
         down = [Downstream(service=s, impact=i) for s, i in downstream(self.type)] + list(self.c.downstream)
+        if "downstream" in self.facts.names:
+            down.insert(0, Downstream(service=self.facts.names["downstream"] + " (named in the description)",
+                                      impact=downstream(self.type)[0][1]))
         return Dependencies(upstream=up, downstream=down)
 
     # --- 4 -------------------------------------------------------------------------------------
@@ -330,22 +340,25 @@ class _Writer:
                  ("If it began with a deploy, roll back", p.rollback()[1])],
                 self.verify_text(f"p95 below {lv.latency_p95_ms:g} ms"))
         if self.type == "worker":
-            backlog = self.query("queue_backlog", 1000)
+            limit = self.backlog or 1000
+            backlog = self.query("queue_backlog", limit)
             add("Queue backlog growing", "Queue depth / lag rising, jobs delayed",
                 [*([backlog] if backlog else []), p.status()[0], p.logs("15m", "error|exception|retry"),
                  p.resources()],
                 [("If consumers are down or crash-looping, see the crash entry below", None),
                  ("If consumers are healthy but slower than the inflow, scale them out",
                   p.scale(str((self.facts.replicas or 2) * 2), "Double the number of consumers")),
-                 ("If one message type fails repeatedly (poison message), move it to the DLQ and keep going", None)],
-                "Queue depth falling steadily for 15 min and back under 1000 within the hour")
+                 (f"If one message type fails repeatedly (poison message), move it to the dead-letter queue "
+                  f"{self.facts.names.get('dlq', '(DLQ)')} and keep going", None)],
+                f"Queue depth falling steadily for 15 min and back under {limit} within the hour")
             add("Jobs failing", "Job failure rate above 5%, retries and DLQ growing",
                 [*([c] if (c := self.query("job_failures", 5)) else []), p.logs("30m", "failed|error|exception"),
                  p.history()],
                 [("If failures started with a deploy, roll back", p.rollback()[1]),
                  ("If a downstream API/DB rejects the jobs, fix that dependency first; pause consumers if "
                   "retries make it worse", p.stop()),
-                 ("Re-drive the DLQ only after the cause is fixed", None)],
+                 (f"Re-drive the dead-letter queue {self.facts.names.get('dlq', '')} only after the cause is fixed; "
+                  "replaying first just fails the same messages again", None)],
                 "Failure rate below 1% for 15 min and the DLQ no longer growing")
             add("Consumers stalled (no progress)", "No jobs completed while messages wait; consumers idle or hung",
                 [*([c] if (c := self.query("no_progress", 1)) else []), p.status()[0], p.logs("15m")],
