@@ -182,6 +182,7 @@ class Chat:
                 raise UsageError(f"the runbook kept in {session_path} no longer validates",
                                  hint="delete the session file to start over") from None
         self.saved: list[Path] = []
+        self._seen_notes: set[str] = set()
 
     # --- the whole conversation --------------------------------------------------------------------
 
@@ -390,6 +391,7 @@ class Chat:
             self.term.say(f"Assumed: {line}", "yellow")
         for note in notes:
             self.term.say(f"  · {note}")
+        self._seen_notes.update(notes)
         self._check_line()
         self.term.say(f"It will be saved to {self._shown(self.target())} — /save writes it, /show reads it, "
                       "or tell me what to change. /help for more.")
@@ -407,6 +409,11 @@ class Chat:
             report = check_markdown(self.markdown(), self._shown(self.target()), rule=self.rule,
                                     tools=self.check_tools)
         self.term.say("Tests: " + report.summary(), "red" if report.failed("error") else None)
+        errors = report.at_or_above("error")
+        for f in errors[:3]:
+            self.term.say(f"  line {f.line} [{f.rule}] {f.message}", "red")
+        if errors:
+            self.term.say("  /save refuses a runbook with errors; /test shows every finding.")
 
     # --- 3. revise and 4. commands ----------------------------------------------------------------
 
@@ -466,8 +473,10 @@ class Chat:
                      if (q := self.rule.question(k)) is not None}
         self._keep()
         self.term.say(f"Revised: {new.revision_history[-1].changes} (v{new.header.version}, not saved yet)", "green")
-        for note in result.notes:
-            self.term.say(f"  · {note}")
+        for note in result.notes:  # a regeneration repeats the generator's notes; show what is new
+            if note not in self._seen_notes:
+                self.term.say(f"  · {note}")
+        self._seen_notes.update(result.notes)
         if new.header.service_name != old.header.service_name:
             self.term.say(f"  · The file name follows the new name: {self._shown(self.target())}")
         self._check_line()

@@ -324,8 +324,16 @@ def _as_answer(said: str, lowered: str, rule: Rule, answers: Answers) -> Change 
     rest = re.sub(r"\s+(?:now|instead|too|as well)$", "", rest).strip()
     if len(rest) < 2:
         return None
+    # "we use Celery, add it" adds a technology; only tools and platforms are something one "uses".
+    allowed: set[str] | None = None
+    if re.match(r"^(?:please\s+)?add\b", lowered) or re.search(r"\b(add it|also)\b", lowered):
+        allowed = {"monitoring"}
+    elif re.search(r"\b(use|have)\b", lowered):
+        allowed = {"monitoring", "env"}
     hits: list[tuple[Question, Answer]] = []
     for question in rule.questions:
+        if allowed is not None and question.key not in allowed:
+            continue
         try:
             hits.append((question, parse_answer(question, rest)))
         except UsageError:

@@ -57,6 +57,8 @@ def runbook(model, request_: GenerationRequest) -> Runbook:  # type: ignore[no-u
     ("it's business hours only", "answer", "On-call: Business hours only"),
     ("we also use datadog", "answer", "Monitoring: Prometheus/Grafana, DataDog"),
     ("call it checkout-api", "name", "Service name: checkout-api"),
+    ("we use Celery, add it", "describe", "Added to the description: We use Celery."),  # not "type: worker"
+    ("we use Lambda", "answer", "Deployment environment: Serverless"),
 ])
 def test_plain_words_map_to_a_change_whose_summary_reads_back(
         said: str, kind: str, summary: str, rule: Rule, request_: GenerationRequest) -> None:
