@@ -71,6 +71,16 @@ def psql_sql(simple: shellwords.Simple) -> list[str]:
     return out
 
 
+def _pgbouncer_console(simple: shellwords.Simple) -> bool:
+    """psql into PgBouncer's admin console (database "pgbouncer"): SHOW/PAUSE/RESUME/RELOAD, not SQL."""
+    argv = shellwords.unwrap(simple.argv)
+    return any(
+        (word in ("-d", "--dbname") and argv[i + 1:i + 2] == ["pgbouncer"])
+        or word == "--dbname=pgbouncer" or re.search(r"(^|\s)dbname=pgbouncer(\s|$)", word) is not None
+        for i, word in enumerate(argv)
+    )
+
+
 def sql_of(cmd: Command) -> list[str]:
     """Every SQL text a command carries."""
     if cmd.language == "sql":
@@ -79,7 +89,8 @@ def sql_of(cmd: Command) -> list[str]:
         return []
     out: list[str] = []
     for simple in cmd.simple:
-        out.extend(psql_sql(simple))
+        if not _pgbouncer_console(simple):
+            out.extend(psql_sql(simple))
     if cmd.heredocs and any(shellwords.unwrap(s.argv)[:1] in (["psql"], ["gitlab-psql"]) for s in cmd.simple):
         out.extend(body for body, _ in cmd.heredocs)
     return out
