@@ -20,7 +20,7 @@ _RETRYABLE_STREAM_ERRORS = {"overloaded_error", "api_error", "rate_limit_error",
 
 class AnthropicModel(LLMModel):
     provider = "anthropic"
-    summary = "Claude models via the Anthropic API (ANTHROPIC_API_KEY); e.g. anthropic:claude-sonnet-4-5"
+    summary = "Claude models via the Anthropic API (ANTHROPIC_API_KEY); e.g. anthropic:claude-sonnet-4-6"
     key_env = "ANTHROPIC_API_KEY"
     base_url_env = "ANTHROPIC_BASE_URL"
     default_base_host = "api.anthropic.com"

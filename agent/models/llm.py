@@ -52,6 +52,9 @@ HEADINGS: dict[str, str] = {
     "appendix": "Appendix",
 }
 WHOLE = "runbook"  # the task name of the one-call strategy
+# Filled locally from the offline engine (with assumptions and revision history), not by the model.
+LOCAL = {"header"}
+GENERATED = [name for name in SECTIONS if name not in LOCAL]
 
 
 class InferredAnswer(Strict):
@@ -177,7 +180,7 @@ class LLMModel(Model):
         self.max_repair_rounds = int(opt.get("max_repair_rounds", 2))  # type: ignore[call-overload]
         self.max_tokens = int(opt.get("max_tokens", 8192))  # type: ignore[call-overload]
         self.max_tokens_limit = max(self.max_tokens, int(opt.get("max_tokens_limit", 32768)))  # type: ignore[call-overload]
-        self.concurrency = max(1, int(opt.get("concurrency", len(HEADINGS))))  # type: ignore[call-overload]
+        self.concurrency = max(1, int(opt.get("concurrency", len(GENERATED))))  # type: ignore[call-overload]
         self.stream = bool(opt.get("stream", True))
         self.timeout = float(opt.get("timeout", 600.0))  # type: ignore[arg-type]
         self.max_retries = int(opt.get("max_retries", 2))  # type: ignore[call-overload]
@@ -393,6 +396,13 @@ class LLMModel(Model):
         self._meter = Meter()
         return self._meter
 
+    def close(self) -> None:
+        """Close the SDK client (its connection pool); the next request opens a new one."""
+        with self._client_lock:
+            client, self._client_obj = self._client_obj, None
+        if client is not None:
+            client.close()
+
     # --- prompts -------------------------------------------------------------------------------
 
     def _system(self, request: GenerationRequest, service_name: str) -> str:
@@ -413,10 +423,14 @@ class LLMModel(Model):
     # --- the Model interface -------------------------------------------------------------------
 
     def generate(self, request: GenerationRequest, progress: Progress | None = None) -> GenerationResult:
-        from agent.models.registry import get_model
+        try:
+            return self._generate(request, progress)
+        finally:
+            self.close()
 
+    def _generate(self, request: GenerationRequest, progress: Progress | None) -> GenerationResult:
         meter = self._begin()
-        proven = get_model("offline").generate(request).runbook
+        proven = proven_runbook(request)
         system = self._system(request, proven.header.service_name)
         if self.strategy == "whole":
             task = Task(WHOLE, Runbook, system, render(
@@ -424,7 +438,7 @@ class LLMModel(Model):
                 self.max_tokens_limit)
             value = self._run({WHOLE: task}, progress)[WHOLE]
             assert isinstance(value, Runbook)
-            runbook = self._assemble(proven, value.model_dump(), list(SECTIONS))
+            runbook = self._assemble(proven, value.model_dump(), GENERATED)
         else:
             tasks = {
                 name: Task(name, schema, system, render(
@@ -432,7 +446,7 @@ class LLMModel(Model):
                     template=rule_template(request.rule, HEADINGS.get(name, name)),
                     material=getattr(proven, name).model_dump_json(indent=1),
                     reply=self._reply_hint(name)), self.max_tokens)
-                for name, schema in SECTIONS.items()
+                for name, schema in SECTIONS.items() if name not in LOCAL
             }
             sections = self._run(tasks, progress)
             runbook = self._assemble(proven, {k: v.model_dump() for k, v in sections.items()}, list(sections))
@@ -452,6 +466,12 @@ class LLMModel(Model):
             raise ModelError(f"{self.name}: the assembled runbook is invalid: {'; '.join(errors[:3])}") from None
 
     def infer_answers(self, rule: Rule, description: str, known: Answers, keys: Iterable[str]) -> Answers:
+        try:
+            return self._infer_answers(rule, description, known, keys)
+        finally:
+            self.close()
+
+    def _infer_answers(self, rule: Rule, description: str, known: Answers, keys: Iterable[str]) -> Answers:
         questions = [q for key in keys if (q := rule.question(key)) is not None]
         if not questions:
             return Answers()
@@ -489,14 +509,20 @@ class LLMModel(Model):
         return Answers(dict(parsed))
 
     def revise(self, runbook: Runbook, change: str, request: GenerationRequest) -> GenerationResult:
+        try:
+            return self._revise(runbook, change, request)
+        finally:
+            self.close()
+
+    def _revise(self, runbook: Runbook, change: str, request: GenerationRequest) -> GenerationResult:
         if not change.strip():
             raise UsageError("the change request is empty", hint="say what to change, e.g. 'add a Redis check'")
         meter = self._begin()
-        names = list(SECTIONS)
+        names = GENERATED
         system = self._system(request, runbook.header.service_name)
 
         def check(plan: RevisionPlan) -> list[str]:
-            bad = [s for s in plan.sections if s not in SECTIONS]
+            bad = [s for s in plan.sections if s not in GENERATED]
             errors = [f"sections: {s!r} is not a section; use {', '.join(names)}" for s in bad]
             return errors + (["sections: name at least one section"] if not plan.sections else [])
 
@@ -524,6 +550,13 @@ class LLMModel(Model):
         final = Runbook.model_validate({**revised.model_dump(), "header": header.model_dump(),
                                         "revision_history": [r.model_dump() for r in history]})
         return GenerationResult(final, replace(meter.usage), [f"revised: {', '.join(chosen)}"])
+
+
+def proven_runbook(request: GenerationRequest) -> Runbook:
+    """The offline engine's runbook for this request: the proven material each section call tailors."""
+    from agent.models.registry import get_model
+
+    return get_model("offline").generate(request).runbook
 
 
 def _format_error(error: Mapping[str, Any]) -> str:

@@ -1,0 +1,245 @@
+"""The Anthropic and OpenAI clients, through the real SDKs, replayed from cassettes/test_llm_clients/.
+
+Each cassette was recorded against tests/llm_server.py (`python -m tests.record_cassettes`), whose
+model answers with the offline engine's material for the section asked, and misbehaves on demand.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from agent.models.base import GenerationRequest
+from agent.models.llm import GENERATED
+from agent.models.llm_errors import ModelRefused, OutputTruncated, ProviderError, RepairFailed
+from agent.runbook import Runbook
+
+PROVIDERS = ["anthropic", "openai"]
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+@pytest.mark.parametrize("stream", [True, False], ids=["stream", "json"])
+@pytest.mark.llm
+@pytest.mark.vcr
+@pytest.mark.block_network
+def test_full_generation(provider: str, stream: bool, make_llm: Any, llm_request: GenerationRequest,
+                         proven: Runbook) -> None:
+    model = make_llm(provider, stream=stream)
+    seen: list[tuple[str, int, int]] = []
+    result = model.generate(llm_request, progress=lambda name, done, total: seen.append((name, done, total)))
+
+    assert isinstance(result.runbook, Runbook)
+    for name in GENERATED:  # the server's model returned the proven material, and it survived the trip
+        assert getattr(result.runbook, name) == getattr(proven, name), name
+    assert result.runbook.header == proven.header
+    assert sorted(name for name, _, _ in seen) == sorted(GENERATED)
+    assert [done for _, done, _ in seen] == list(range(1, len(GENERATED) + 1))
+    assert {total for _, _, total in seen} == {len(GENERATED)}
+    usage = result.usage
+    assert usage.requests == len(GENERATED)
+    assert usage.input_tokens > 1000 and usage.output_tokens > 1000
+    if provider == "anthropic":  # the shared system prompt is marked for caching
+        assert usage.cache_write_tokens > 0
+    assert all(s.repair_rounds == 0 and s.truncations == 0 for s in model.stats.values())
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+@pytest.mark.llm
+@pytest.mark.vcr
+@pytest.mark.block_network
+def test_invalid_sections_are_repaired_alone(provider: str, make_llm: Any, llm_request: GenerationRequest) -> None:
+    model = make_llm(provider, "invalid", max_repair_rounds=2)
+    result = model.generate(llm_request)
+
+    assert len(result.runbook.monitoring.alerts) >= 3
+    assert model.stats["monitoring"].repair_rounds == 1
+    assert model.stats["troubleshooting"].repair_rounds == 1
+    others = [name for name in GENERATED if name not in ("monitoring", "troubleshooting")]
+    assert all(model.stats[name].repair_rounds == 0 for name in others)
+    assert result.usage.requests == len(GENERATED) + 2  # only the two failing sections were redone
+    assert any("monitoring: 1 repair round" in note for note in result.notes)
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+@pytest.mark.llm
+@pytest.mark.vcr
+@pytest.mark.block_network
+def test_repair_rounds_run_out(provider: str, make_llm: Any, llm_request: GenerationRequest,
+                               tmp_path: Path) -> None:
+    model = make_llm(provider, "invalid-always", max_repair_rounds=1)
+    with pytest.raises(RepairFailed) as caught:
+        model.generate(llm_request)
+
+    error = caught.value
+    assert error.section == "monitoring" and error.rounds == 1
+    assert any("alerts" in e and "at least 3" in e for e in error.errors)
+    assert "monitoring" in str(error) and "no runbook was written" in str(error)
+    assert error.raw_path is not None and error.raw_path.parent == tmp_path / "raw"
+    assert str(error.raw_path) in str(error)
+    saved = json.loads(error.raw_path.read_text())
+    assert len(saved["attempts"]) == 2  # the first try and the one repair round
+    assert len(json.loads(saved["attempts"][-1]["output"])["alerts"]) == 1
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+@pytest.mark.llm
+@pytest.mark.vcr
+@pytest.mark.block_network
+def test_truncation_raises_the_limit_not_a_repair(provider: str, make_llm: Any,
+                                                  llm_request: GenerationRequest, proven: Runbook) -> None:
+    model = make_llm(provider, "truncate", max_tokens=8192)
+    result = model.generate(llm_request)
+
+    stats = model.stats["troubleshooting"]
+    assert (stats.truncations, stats.repair_rounds) == (1, 0)
+    assert result.usage.requests == len(GENERATED) + 1
+    assert result.runbook.troubleshooting == proven.troubleshooting
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+@pytest.mark.llm
+@pytest.mark.vcr
+@pytest.mark.block_network
+def test_truncation_at_the_highest_limit_fails(provider: str, make_llm: Any, llm_request: GenerationRequest) -> None:
+    model = make_llm(provider, "truncate", max_tokens=8192, max_tokens_limit=8192)
+    with pytest.raises(OutputTruncated, match="troubleshooting"):
+        model.generate(llm_request)
+
+
+@pytest.mark.parametrize(("provider", "status"), [("anthropic", 429), ("anthropic", 529), ("openai", 429),
+                                                  ("openai", 503)])
+@pytest.mark.llm
+@pytest.mark.vcr
+@pytest.mark.block_network
+def test_sdk_retries_status_errors(provider: str, status: int, make_llm: Any,
+                                   llm_request: GenerationRequest) -> None:
+    model = make_llm(provider, f"status-{status}", max_retries=2)
+    result = model.generate(llm_request)
+
+    assert result.usage.requests == len(GENERATED) + 1  # the SDK's retry is counted
+    assert model.stats["architecture"].stream_retries == 0  # and tenacity did not retry it again
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+@pytest.mark.llm
+@pytest.mark.vcr
+@pytest.mark.block_network
+def test_status_error_without_retries_left_fails_clearly(provider: str, make_llm: Any,
+                                                         llm_request: GenerationRequest) -> None:
+    model = make_llm(provider, "status-429", max_retries=0)
+    with pytest.raises(ProviderError, match=r"still failing after 0 retries \(429\)") as caught:
+        model.generate(llm_request)
+    assert caught.value.status == 429
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+@pytest.mark.llm
+@pytest.mark.vcr
+@pytest.mark.block_network
+def test_midstream_overload_is_retried_by_tenacity(provider: str, make_llm: Any,
+                                                   llm_request: GenerationRequest, proven: Runbook) -> None:
+    model = make_llm(provider, "midstream", stream_retries=3)
+    result = model.generate(llm_request)
+
+    assert model.stats["deployment"].stream_retries == 1
+    assert result.usage.requests == len(GENERATED) + 1
+    assert result.runbook.deployment == proven.deployment
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+@pytest.mark.llm
+@pytest.mark.vcr
+@pytest.mark.block_network
+def test_midstream_overload_gives_up_after_the_attempts(provider: str, make_llm: Any,
+                                                        llm_request: GenerationRequest) -> None:
+    model = make_llm(provider, "midstream", stream_retries=1)
+    with pytest.raises(ProviderError, match="stream for 'deployment' broke 1 time"):
+        model.generate(llm_request)
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+@pytest.mark.llm
+@pytest.mark.vcr
+@pytest.mark.block_network
+def test_refusal_fails_at_once(provider: str, make_llm: Any, llm_request: GenerationRequest) -> None:
+    model = make_llm(provider, "refusal", max_retries=2)
+    with pytest.raises(ModelRefused, match="declined to write 'emergency'"):
+        model.generate(llm_request)
+    assert model.stats["emergency"].repair_rounds == 0 and model.stats["emergency"].stream_retries == 0
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+@pytest.mark.llm
+@pytest.mark.vcr
+@pytest.mark.block_network
+def test_rejected_key_fails_with_one_line(provider: str, make_llm: Any, llm_request: GenerationRequest) -> None:
+    model = make_llm(provider, "status-401", max_retries=2, concurrency=1)
+    with pytest.raises(ProviderError) as caught:
+        model.generate(llm_request)
+    message = str(caught.value)
+    assert "(401)" in message and model.key_env in message and "local-test-key" not in message
+    assert "\n" not in message
+
+
+@pytest.mark.llm
+@pytest.mark.vcr
+@pytest.mark.block_network
+def test_openai_compatible_server_without_json_schema(make_llm: Any, llm_request: GenerationRequest,
+                                                      proven: Runbook) -> None:
+    model = make_llm("openai", "json-object-only", concurrency=1)
+    result = model.generate(llm_request)
+
+    assert result.runbook.monitoring == proven.monitoring
+    assert model._object_mode  # fell back once, then stayed on json_object
+    assert result.usage.requests == len(GENERATED) + 1
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+@pytest.mark.llm
+@pytest.mark.vcr
+@pytest.mark.block_network
+def test_whole_runbook_in_one_call(provider: str, make_llm: Any, llm_request: GenerationRequest,
+                                   proven: Runbook) -> None:
+    model = make_llm(provider, strategy="whole")
+    result = model.generate(llm_request)
+
+    assert result.usage.requests == 1
+    assert result.runbook.model_dump() == proven.model_dump()
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+@pytest.mark.llm
+@pytest.mark.vcr
+@pytest.mark.block_network
+def test_infer_answers(provider: str, make_llm: Any, llm_request: GenerationRequest) -> None:
+    from agent.answers import Answers
+
+    model = make_llm(provider)
+    answers = model.infer_answers(llm_request.rule, llm_request.description, Answers(), ["env", "oncall"])
+
+    assert answers.value("env") == "kubernetes"
+    assert answers.value("oncall") == "24x7"
+    assert all(a.assumed and a.reason.startswith(f"inferred by {model.name}") for a in answers.items.values())
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+@pytest.mark.llm
+@pytest.mark.vcr
+@pytest.mark.block_network
+def test_revise(provider: str, make_llm: Any, llm_request: GenerationRequest, proven: Runbook) -> None:
+    runbook = proven
+    model = make_llm(provider)
+    change = "Add the command `kubectl top pods -n payments` to the appendix cheatsheet"
+    result = model.revise(runbook, change, llm_request)
+
+    revised = result.runbook
+    assert revised.appendix.cheatsheet[-1].code == "kubectl top pods -n payments"
+    assert len(revised.appendix.cheatsheet) == len(runbook.appendix.cheatsheet) + 1
+    assert revised.monitoring == runbook.monitoring  # untouched sections stay as they were
+    assert len(revised.revision_history) == len(runbook.revision_history) + 1
+    assert revised.header.version != runbook.header.version
+    assert revised.revision_history[-1].version == revised.header.version
+    assert result.usage.requests == 2  # the plan, then the one section
