@@ -32,7 +32,7 @@ ENV_TOOLS = {
     "kubernetes": [r"\bkubectl (get|logs|rollout)\b"],
     "docker": [r"\bdocker compose\b"],
     "vm": [r"\bsystemctl\b", r"\bjournalctl\b", r"\baws ec2 describe-instances\b"],
-    "serverless": [r"\baws lambda\b", r"\baws logs tail /aws/lambda/"],
+    "serverless": [r"\baws lambda\b", r"\baws logs filter-log-events --log-group-name /aws/lambda/"],
     "baremetal": [r"\bsystemctl\b", r"\bjournalctl\b", r"\bsmartctl\b"],
 }
 STACK_LANGUAGE = {"prometheus": "promql", "datadog": "datadog", "cloudwatch": "cloudwatch", "newrelic": "nrql",
