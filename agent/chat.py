@@ -92,7 +92,8 @@ class Session(BaseModel):
         if self.description is None:
             return "before the description"
         if self.runbook is None:
-            return f"interview, {len(self.answers)} answers"
+            n = len(self.answers)
+            return f"interview, {n} answer{'s' * (n != 1)}"
         return "runbook written" + (", saved" if self.saved_markdown else ", not saved")
 
 
@@ -229,7 +230,7 @@ class Chat:
                           "'agent chat --resume' continues, /save writes it.")
         else:
             self._drop_session()
-            self.term.say(f"{head}Everything is saved ({s.saved_path}). Bye.")
+            self.term.say(f"{head}Everything is saved ({self._shown(Path(s.saved_path or ''))}). Bye.")
 
     def _keep(self) -> None:
         self.session.runbook = self.runbook.model_dump(mode="json") if self.runbook is not None else None
@@ -508,7 +509,7 @@ class Chat:
         self.saved.append(saved.path)
         self.term.say(f"Saved {self._shown(saved.path)} (v{rb.header.version}); tracked in "
                       f"{self._shown(saved.tracking)}.", "green")
-        self.term.say("Tests: " + report.summary())
+        self.term.say("Tests: " + report.summary().replace(str(saved.path), self._shown(saved.path), 1))
         return saved.path
 
     def _show(self, arg: str) -> None:
