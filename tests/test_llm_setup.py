@@ -1,0 +1,191 @@
+"""Model clients without the network: keys, options, schemas both providers accept, prompts, cassettes."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import pytest
+from click.testing import CliRunner
+
+from agent.errors import ModelError, UsageError
+from agent.models.llm import GENERATED, HEADINGS, bump_version, rule_template
+from agent.models.llm_errors import MissingKeyError
+from agent.models.registry import get_model
+from agent.prompts import render
+from agent.rule import load_rule
+from agent.runbook import SECTIONS
+
+ROOT = Path(__file__).resolve().parent.parent
+CASSETTES = ROOT / "cassettes"
+
+
+@pytest.fixture(autouse=True)
+def _no_provider_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("ANTHROPIC_API_KEY", "OPENAI_API_KEY", "ANTHROPIC_BASE_URL", "OPENAI_BASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.mark.parametrize(("spec", "variable"), [("anthropic:claude-sonnet-4-6", "ANTHROPIC_API_KEY"),
+                                                ("openai:gpt-4.1", "OPENAI_API_KEY")])
+def test_missing_key_is_one_line_naming_the_variable(spec: str, variable: str) -> None:
+    with pytest.raises(MissingKeyError) as caught:
+        get_model(spec)
+    message = str(caught.value)
+    assert variable in message and "--model offline" in message and "\n" not in message
+    assert isinstance(caught.value, ModelError) and caught.value.exit_code == 5
+
+
+def test_key_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-from-env")
+    assert get_model("anthropic:claude-sonnet-4-6").api_key == "sk-ant-from-env"  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("how", ["option", "env"])
+def test_local_openai_compatible_server_needs_no_key(how: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    url = "http://localhost:11434/v1"
+    if how == "env":
+        monkeypatch.setenv("OPENAI_BASE_URL", url)
+        model = get_model("openai:llama3.2")
+    else:
+        model = get_model("openai:llama3.2", base_url=url)
+    assert model.base_url == url  # type: ignore[attr-defined]
+    assert not model.official  # type: ignore[attr-defined]
+
+
+def test_the_official_endpoint_still_needs_a_key() -> None:
+    with pytest.raises(MissingKeyError):
+        get_model("openai:gpt-4.1", base_url="https://api.openai.com/v1")
+
+
+def test_unknown_and_mistyped_options_are_usage_errors() -> None:
+    with pytest.raises(UsageError, match="no option temprature"):
+        get_model("openai:gpt-4.1", api_key="k", temprature=0.2)
+    with pytest.raises(UsageError, match="max_repair_rounds"):
+        get_model("openai:gpt-4.1", api_key="k", max_repair_rounds="3")
+    with pytest.raises(UsageError, match="strategy"):
+        get_model("anthropic:claude-sonnet-4-6", api_key="k", strategy="fast")
+    # None means "the default", so a CLI can pass every option it has
+    model = get_model("anthropic:claude-sonnet-4-6", api_key="k", max_repair_rounds=None, base_url=None)
+    assert model.max_repair_rounds == 2  # type: ignore[attr-defined]
+
+
+def test_importing_the_clients_does_not_import_the_sdks() -> None:
+    code = ("import sys; import agent.models.anthropic, agent.models.openai, agent.cli.models; "
+            "print('anthropic' in sys.modules, 'openai' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["False", "False"]
+
+
+def test_agent_models_lists_the_installed_providers(monkeypatch: pytest.MonkeyPatch) -> None:
+    from agent.cli.models import models
+
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    result = CliRunner().invoke(models)
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert any(line.startswith("offline ") and "no key needed" for line in lines)
+    assert any(line.startswith("anthropic:<model>") and "ANTHROPIC_API_KEY not set" in line for line in lines)
+    assert any(line.startswith("openai:<model>") and "OPENAI_API_KEY set" in line for line in lines)
+
+
+def _objects(node: Any) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+    if isinstance(node, dict):
+        if node.get("type") == "object":
+            found.append(node)
+        for value in node.values():
+            found += _objects(value)
+    elif isinstance(node, list):
+        for value in node:
+            found += _objects(value)
+    return found
+
+
+def _count(node: Any, key: str) -> int:
+    if isinstance(node, dict):
+        return (key in node) + sum(_count(v, key) for v in node.values())
+    if isinstance(node, list):
+        return sum(_count(v, key) for v in node)
+    return 0
+
+
+@pytest.mark.parametrize("section", GENERATED)
+def test_section_schemas_suit_both_providers_strict_modes(section: str) -> None:
+    import anthropic
+    from openai.lib._pydantic import to_strict_json_schema
+
+    model = SECTIONS[section]
+    for schema in (anthropic.transform_schema(model), to_strict_json_schema(model)):
+        text = json.dumps(schema)
+        assert '"default"' not in text
+        for obj in _objects(schema):
+            assert obj.get("additionalProperties") is False, obj.get("title")
+            assert sorted(obj.get("required", [])) == sorted(obj.get("properties", {})), obj.get("title")
+        assert _count(schema, "anyOf") <= 16  # Anthropic's cap on union-typed properties per request
+
+
+def test_every_generated_section_has_a_heading_in_the_rule() -> None:
+    rule = load_rule()
+    assert set(GENERATED) == set(HEADINGS)
+    assert all(heading in rule.structure_headings for heading in HEADINGS.values())
+    assert "### Dashboards" in rule_template(rule, "Monitoring & Alerts")
+    assert rule_template(rule, "No Such Heading") == ""
+
+
+def test_prompts_fail_loudly_on_a_missing_variable() -> None:
+    with pytest.raises(jinja2.UndefinedError):
+        render("section", section="monitoring")
+    text = render("repair", section="monitoring", errors=["alerts: needs at least 3 alerts, got 1"],
+                  reply="Reply with JSON.")
+    assert "- alerts: needs at least 3 alerts, got 1" in text
+
+
+@pytest.mark.parametrize(("before", "after"), [("1.0", "1.1"), ("2", "2.1"), ("v1.9", "v1.10"), ("1.2.3", "1.2.4")])
+def test_bump_version(before: str, after: str) -> None:
+    assert bump_version(before) == after
+
+
+def test_the_proven_material_comes_from_the_offline_engine(monkeypatch: pytest.MonkeyPatch) -> None:
+    from agent.models import llm
+    from agent.models.base import GenerationRequest
+
+    calls: list[GenerationRequest] = []
+    offline = type(get_model("offline"))
+    real = offline.generate
+
+    def spy(self: Any, request: GenerationRequest, progress: Any = None) -> Any:
+        calls.append(request)
+        return real(self, request, progress)
+
+    monkeypatch.setattr(offline, "generate", spy)
+    from datetime import datetime
+
+    from agent.answers import Answers
+    request = GenerationRequest(load_rule(), "orders-api on Kubernetes", Answers(), datetime(2026, 1, 1))
+    runbook = llm.proven_runbook(request)
+    assert calls == [request] and runbook.header.service_name
+
+
+_KEY_LIKE = [
+    re.compile(r"sk-ant-[A-Za-z0-9_-]{8,}"),
+    re.compile(r"\bsk-(?:proj-)?[A-Za-z0-9_-]{16,}"),
+    re.compile(r"(?i)bearer\s+[A-Za-z0-9._-]{8,}"),
+    re.compile(r"(?im)^\s*['\"]?(authorization|x-api-key|openai-organization|openai-project|cookie)['\"]?\s*:"),
+    re.compile(r"local-test-key"),  # the placeholder key the tests send must not survive either
+]
+
+
+def test_no_cassette_holds_anything_key_like() -> None:
+    files = sorted(CASSETTES.rglob("*.yaml"))
+    assert files, "no cassettes found"
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        for pattern in _KEY_LIKE:
+            match = pattern.search(text)
+            assert match is None, f"{path.relative_to(ROOT)}: {match.group(0) if match else ''!r}"
