@@ -224,7 +224,12 @@ def start_workload(ctx: Context, workload: str, replicas: int | None = None) -> 
                 f"--function-name {q(function)}")
     else:
         code = f"sudo systemctl start {q(workload)}"
-    return cmd(f"Start {workload} again", code, f"{workload} is running and processing work")
+    warning = None
+    if kind == "lambda":
+        warning = ("Removes the function's reserved concurrency: it runs again and draws from the account's "
+                   "shared unreserved pool. If it had a non-zero reservation before, restore that number with "
+                   "put-function-concurrency instead.")
+    return cmd(f"Start {workload} again", code, f"{workload} is running and processing work", warning=warning)
 
 
 def restart_workload(ctx: Context, workload: str) -> Command:
@@ -249,6 +254,13 @@ def restart_workload(ctx: Context, workload: str) -> Command:
     return cmd(f"Restart {workload}", code, f"{workload} is back and healthy within 5 minutes")
 
 
+def log_events(group: str, ctx: Context, pattern: str | None = None) -> str:
+    """CloudWatch Logs events of the last 30 minutes (filter-log-events: in AWS CLI v1 and v2)."""
+    where = f" --filter-pattern {q(pattern)}" if pattern else ""
+    return (f"aws logs filter-log-events --log-group-name {q(group)} --region {q(region(ctx))} "
+            f"--start-time \"$(date -u -d '-30 min' +%s)000\"{where} --query 'events[].message' --output text")
+
+
 def workload_logs(ctx: Context, workload: str, pattern: str) -> Command:
     workload = _resolve(ctx, workload)
     kind = platform(ctx)
@@ -259,10 +271,10 @@ def workload_logs(ctx: Context, workload: str, pattern: str) -> Command:
     elif kind == "compose":
         code = f"docker compose logs --since 30m {q(workload)} | {grep}"
     elif kind == "ecs":
-        code = (f"aws logs tail {q('/ecs/' + workload)} --region {q(region(ctx))} --since 30m | {grep}")
+        code = f"{log_events('/ecs/' + workload, ctx)} | {grep}"
     elif kind == "lambda":
         function = ctx.facts.name("lambda.function", workload)
-        code = f"aws logs tail {q('/aws/lambda/' + function)} --region {q(region(ctx))} --since 30m | {grep}"
+        code = f"{log_events('/aws/lambda/' + function, ctx)} | {grep}"
     else:
         code = f"journalctl -u {q(workload)} --since '30 min ago' --no-pager | {grep}"
     return cmd(f"Recent {workload} log lines matching {pattern!r}", code,

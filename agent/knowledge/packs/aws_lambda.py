@@ -3,7 +3,16 @@
 from __future__ import annotations
 
 from agent.knowledge.base import Context, Contribution
-from agent.knowledge.packs._base import CloudWatchMetric, KeywordPack, alert_query, cmd, mention, q, region
+from agent.knowledge.packs._base import (
+    CloudWatchMetric,
+    KeywordPack,
+    alert_query,
+    cmd,
+    log_events,
+    mention,
+    q,
+    region,
+)
 from agent.runbook import Alert, Component, Issue, KeyMetric, Procedure, Step
 
 
@@ -27,17 +36,18 @@ class LambdaPack(KeywordPack):
         function = f.name("lambda.function", f.service)
         alias = f.name("lambda.alias", "live")
         reg = q(region(ctx))
-        lam = f"aws lambda --region {reg}"
+        rg = f"--region {reg}"
+        lam = "aws lambda"
         fn = f"--function-name {q(function)}"
 
         def metric(name: str, stat: str = "Sum") -> CloudWatchMetric:
             return CloudWatchMetric("AWS/Lambda", name, {"FunctionName": function}, stat)
 
         config = cmd("Timeout, memory, reserved concurrency and the alias target",
-                     f"{lam} get-function-configuration {fn} --query '{{timeout: Timeout, memory: MemorySize, "
+                     f"{lam} get-function-configuration {rg} {fn} --query '{{timeout: Timeout, memory: MemorySize, "
                      "runtime: Runtime, lastUpdate: LastModified, state: State}'\n"
-                     f"{lam} get-function-concurrency {fn}\n"
-                     f"{lam} get-alias {fn} --name {q(alias)} --query FunctionVersion --output text",
+                     f"{lam} get-function-concurrency {rg} {fn}\n"
+                     f"{lam} get-alias {rg} {fn} --name {q(alias)} --query FunctionVersion --output text",
                      "a ReservedConcurrentExecutions of 0 means every invocation is throttled")
         errors_probe = cmd("Errors per 5 minutes, last 30 minutes", metric("Errors").command(ctx), "0 or near 0")
         throttle_probe = cmd("Throttles per 5 minutes, last 30 minutes", metric("Throttles").command(ctx), "0")
@@ -67,7 +77,7 @@ class LambdaPack(KeywordPack):
 
         rollback = cmd("Point the alias back at the previous version",
                        "GOOD_VERSION=41  # the version that worked (aws lambda list-versions-by-function)\n"
-                       f"{lam} update-alias {fn} --name {q(alias)} --function-version \"$GOOD_VERSION\"",
+                       f"{lam} update-alias {rg} {fn} --name {q(alias)} --function-version \"$GOOD_VERSION\"",
                        "the alias shows the old FunctionVersion; errors fall within minutes",
                        warning="Every caller of the alias moves at once. Callers that invoke $LATEST or a version "
                                "number directly are not affected; a later deploy re-points the alias.")
@@ -79,8 +89,7 @@ class LambdaPack(KeywordPack):
                 alert="Lambda errors",
                 check=[config, errors_probe,
                        cmd("Recent errors in the function's log",
-                           f"aws logs tail {q('/aws/lambda/' + function)} --region {reg} --since 30m "
-                           "--filter-pattern '?ERROR ?Task ?timed'",
+                           log_events("/aws/lambda/" + function, ctx, "?ERROR ?Task ?timed"),
                            "the exception or 'Task timed out' lines")],
                 fix=[Step(action="If it started with a deploy, roll the alias back.", command=rollback),
                      Step(action="Timeouts: a downstream is slow or the function lacks memory (CPU scales with "
@@ -95,14 +104,14 @@ class LambdaPack(KeywordPack):
                 alert="Lambda throttles",
                 check=[config, throttle_probe,
                        cmd("Account concurrency limit and what is left unreserved",
-                           f"{lam} get-account-settings --query AccountLimit",
+                           f"{lam} get-account-settings {rg} --query AccountLimit",
                            "ConcurrentExecutions (default 1000 per region) shared by all functions without "
                            "reservations")],
                 fix=[Step(action="Another function may be eating the shared pool: reserve concurrency for this "
                                  "one, or raise the regional quota via Service Quotas.",
                           command=cmd("Reserve concurrency for the function",
                                       "LIMIT=200  # concurrent executions to reserve\n"
-                                      f"{lam} put-function-concurrency {fn} --reserved-concurrent-executions "
+                                      f"{lam} put-function-concurrency {rg} {fn} --reserved-concurrent-executions "
                                       "\"$LIMIT\"",
                                       "ReservedConcurrentExecutions set",
                                       warning="Reserved concurrency is also a cap: above LIMIT this function is "
@@ -114,10 +123,10 @@ class LambdaPack(KeywordPack):
         ]
 
         pause = cmd("Pause the function's event source (queue or stream) without losing events",
-                    f"{lam} list-event-source-mappings {fn} --query 'EventSourceMappings[].[UUID, EventSourceArn, "
+                    f"{lam} list-event-source-mappings {rg} {fn} --query 'EventSourceMappings[].[UUID, EventSourceArn, "
                     "State]' --output text\n"
                     "UUID=6c5b6f2e-1d3a-4f0e-9a7b-2f5d8e9c1a00  # the mapping from the list above\n"
-                    f"aws lambda update-event-source-mapping --region {reg} --uuid \"$UUID\" --no-enabled",
+                    f"aws lambda update-event-source-mapping {rg} --uuid \"$UUID\" --no-enabled",
                     "State Disabling then Disabled; events wait in the queue/stream",
                     warning="Events wait only as long as the source keeps them (SQS retention, stream retention "
                             "24 h by default): re-enable with --enabled before that.")
@@ -140,7 +149,7 @@ class LambdaPack(KeywordPack):
             daily=["Check errors and throttles of the function"],
             weekly=["Check the DLQ / on-failure destination is empty"],
             monthly=["Review memory and timeout against p99 duration; update the runtime before deprecation"],
-            maintenance_commands=[cmd("Versions of the function", f"{lam} list-versions-by-function {fn} --query "
+            maintenance_commands=[cmd("Versions of the function", f"{lam} list-versions-by-function {rg} {fn} --query "
                                       "'Versions[-5:].[Version, LastModified, Description]' --output text",
                                       "the last five versions to roll back to")],
             dr_procedures=[Procedure(title="Lambda: redeploy in another region", commands=[cmd(

@@ -20,9 +20,10 @@ class DynamoDbPack(KeywordPack):
         f = ctx.facts
         table = f.name("dynamodb.table", f"{f.service}-table")
         reg = q(region(ctx))
-        ddb = f"aws dynamodb --region {reg}"
+        rg = f"--region {reg}"
+        ddb = "aws dynamodb"
         describe = cmd(f"Capacity mode, provisioned capacity and indexes of {table}",
-                       f"{ddb} describe-table --table-name {q(table)} --query '{{status: Table.TableStatus, "
+                       f"{ddb} describe-table {rg} --table-name {q(table)} --query '{{status: Table.TableStatus, "
                        "billing: Table.BillingModeSummary.BillingMode, rcu: Table.ProvisionedThroughput."
                        "ReadCapacityUnits, wcu: Table.ProvisionedThroughput.WriteCapacityUnits, gsis: "
                        "Table.GlobalSecondaryIndexes[].[IndexName, IndexStatus, ProvisionedThroughput."
@@ -72,7 +73,7 @@ class DynamoDbPack(KeywordPack):
                              "CloudWatch Contributor Insights to find it and spread the key.", command=None),
                  Step(action="For a sudden traffic change, switch to on-demand capacity.",
                       command=cmd("Switch the table to on-demand",
-                                  f"{ddb} update-table --table-name {q(table)} --billing-mode PAY_PER_REQUEST",
+                                  f"{ddb} update-table {rg} --table-name {q(table)} --billing-mode PAY_PER_REQUEST",
                                   "TableStatus UPDATING, then ACTIVE; throttling stops within minutes",
                                   warning="Capacity mode can be switched only a limited number of times per 24 h "
                                           "(check the current DynamoDB quota); on-demand cost follows traffic with "
@@ -84,9 +85,9 @@ class DynamoDbPack(KeywordPack):
 
         restore = cmd("Restore the table to a point in time, into a new table",
                       "RESTORE_TIME=2026-01-01T03:00:00Z  # just before the bad writes\n"
-                      f"{ddb} restore-table-to-point-in-time --source-table-name {q(table)} "
+                      f"{ddb} restore-table-to-point-in-time {rg} --source-table-name {q(table)} "
                       f"--target-table-name {q(table + '-restored')} --restore-date-time \"$RESTORE_TIME\"\n"
-                      f"{ddb} wait table-exists --table-name {q(table + '-restored')}",
+                      f"{ddb} wait table-exists {rg} --table-name {q(table + '-restored')}",
                       "a new ACTIVE table; auto scaling, TTL, streams, tags and alarms are not copied — set them "
                       "before pointing the service at it")
 
@@ -103,14 +104,14 @@ class DynamoDbPack(KeywordPack):
             issues=issues,
             stop_writes=[stop_workload(ctx, f.service, "stop the writes that corrupt data")],
             assess=[cmd("Is point-in-time recovery on, and how far back",
-                        f"{ddb} describe-continuous-backups --table-name {q(table)}",
+                        f"{ddb} describe-continuous-backups {rg} --table-name {q(table)}",
                         "PointInTimeRecoveryStatus ENABLED; EarliestRestorableDateTime before the corruption")],
             restore=[restore],
             daily=["Check PITR is enabled on the table"],
             weekly=["Review consumed vs provisioned capacity"],
             monthly=["Check deletion protection is on and restore a PITR copy as a drill"],
             maintenance_commands=[cmd("Turn on deletion protection",
-                                      f"{ddb} update-table --table-name {q(table)} --deletion-protection-enabled",
+                                      f"{ddb} update-table {rg} --table-name {q(table)} --deletion-protection-enabled",
                                       "DeletionProtectionEnabled true in describe-table")],
             dr_procedures=[Procedure(title="DynamoDB: restore after data loss", commands=[restore])],
             cheatsheet=[describe],

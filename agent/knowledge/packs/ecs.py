@@ -21,8 +21,8 @@ class EcsPack(KeywordPack):
         cluster = f.name("ecs.cluster", f.cluster or f.service)
         service = f.name("ecs.service", f.service)
         reg = q(region(ctx))
-        ecs = f"aws ecs --region {reg}"
-        where = f"--cluster {q(cluster)}"
+        ecs = "aws ecs"
+        where = f"--region {reg} --cluster {q(cluster)}"
         describe = cmd("Desired vs running tasks and deployments",
                        f"{ecs} describe-services {where} --services {q(service)} --query "
                        "'services[0].{desired: desiredCount, running: runningCount, pending: pendingCount, "

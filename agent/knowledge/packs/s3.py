@@ -20,10 +20,11 @@ class S3Pack(KeywordPack):
         f = ctx.facts
         bucket = f.name("s3.bucket", f"{f.service}-data")
         reg = q(region(ctx))
-        s3api = f"aws s3api --region {reg}"
+        rg = f"--region {reg}"
+        s3api = "aws s3api"
         probe = cmd("Can this identity list and read the bucket",
-                    f"aws sts get-caller-identity --region {reg}\n"
-                    f"aws s3 ls --region {reg} s3://{bucket}/ | head -n 5",
+                    f"aws sts get-caller-identity {rg}\n"
+                    f"aws s3 ls {rg} s3://{bucket}/ | head -n 5",
                     "the expected role ARN and a few keys; AccessDenied means follow 'S3: AccessDenied'")
 
         alerts = [Alert(
@@ -47,11 +48,11 @@ class S3Pack(KeywordPack):
                 alert=None,
                 check=[probe,
                        cmd("Bucket policy and public access block",
-                           f"{s3api} get-bucket-policy --bucket {q(bucket)} --query Policy --output text\n"
-                           f"{s3api} get-public-access-block --bucket {q(bucket)}",
+                           f"{s3api} get-bucket-policy {rg} --bucket {q(bucket)} --query Policy --output text\n"
+                           f"{s3api} get-public-access-block {rg} --bucket {q(bucket)}",
                            "an explicit Deny matching the role wins over any Allow"),
                        cmd("Default encryption (SSE-KMS needs kms:Decrypt/GenerateDataKey on the key)",
-                           f"{s3api} get-bucket-encryption --bucket {q(bucket)}",
+                           f"{s3api} get-bucket-encryption {rg} --bucket {q(bucket)}",
                            "if aws:kms, the role also needs the KMS key permissions")],
                 fix=[Step(action="Fix the IAM role policy, bucket policy or KMS key policy that denies; check the "
                                  "role the pods actually use (IRSA / task role), not yours.", command=None)],
@@ -74,10 +75,10 @@ class S3Pack(KeywordPack):
                 symptoms="Missing or wrong files after a bad job, sync --delete or lifecycle rule.",
                 alert=None,
                 check=[cmd("Is versioning on (without it, deleted objects are gone)",
-                           f"{s3api} get-bucket-versioning --bucket {q(bucket)}", "Status: Enabled"),
+                           f"{s3api} get-bucket-versioning {rg} --bucket {q(bucket)}", "Status: Enabled"),
                        cmd("Versions and delete markers under the affected prefix",
                            "PREFIX=invoices/2026/01/  # the affected prefix\n"
-                           f"{s3api} list-object-versions --bucket {q(bucket)} --prefix \"$PREFIX\" "
+                           f"{s3api} list-object-versions {rg} --bucket {q(bucket)} --prefix \"$PREFIX\" "
                            "--query '{deleted: DeleteMarkers[?IsLatest].[Key, VersionId], "
                            "versions: Versions[].[Key, VersionId, LastModified]}' --output json | head -n 60",
                            "delete markers for the deleted keys and older versions to restore from")],
@@ -85,7 +86,7 @@ class S3Pack(KeywordPack):
                           command=cmd("Remove a delete marker (restores the previous version)",
                                       "KEY=invoices/2026/01/inv-1.pdf  # the deleted key\n"
                                       "MARKER_ID=3HL4kqtJlcpXroDTDmJ  # VersionId of its delete marker\n"
-                                      f"{s3api} delete-object --bucket {q(bucket)} --key \"$KEY\" "
+                                      f"{s3api} delete-object {rg} --bucket {q(bucket)} --key \"$KEY\" "
                                       "--version-id \"$MARKER_ID\"",
                                       "the key is listed again by aws s3 ls",
                                       warning="delete-object with --version-id deletes that version permanently: "
@@ -94,7 +95,7 @@ class S3Pack(KeywordPack):
                           command=cmd("Copy an older version back",
                                       "KEY=invoices/2026/01/inv-1.pdf\n"
                                       "VERSION_ID=Gd5bs2xCvRYZ  # the good version from list-object-versions\n"
-                                      f"{s3api} copy-object --bucket {q(bucket)} --key \"$KEY\" "
+                                      f"{s3api} copy-object {rg} --bucket {q(bucket)} --key \"$KEY\" "
                                       f"--copy-source \"{bucket}/$KEY?versionId=$VERSION_ID\"",
                                       "a new current version equal to the good one"))],
                 verify="The restored keys read back with the expected size and checksum within 15 minutes.",
@@ -114,7 +115,7 @@ class S3Pack(KeywordPack):
             issues=issues,
             assess=[cmd("Objects changed in the last day under a prefix",
                         "PREFIX=invoices/  # the prefix the bad writes touched\n"
-                        f"{s3api} list-objects-v2 --bucket {q(bucket)} --prefix \"$PREFIX\" "
+                        f"{s3api} list-objects-v2 {rg} --bucket {q(bucket)} --prefix \"$PREFIX\" "
                         "--query \"Contents[?LastModified>='$(date -u -d '-1 day' +%Y-%m-%d)'].[Key, LastModified]\" "
                         "--output text | head -n 50",
                         "the keys written since yesterday")],
@@ -125,18 +126,21 @@ class S3Pack(KeywordPack):
             maintenance_commands=[
                 cmd("Preview a sync that deletes extra files at the destination",
                     "SRC=./build/  # local directory\n"
-                    f"aws s3 sync --region {reg} \"$SRC\" s3://{bucket}/static/ --delete --dryrun",
-                    "lines starting '(dryrun) delete:' show what would be removed"),
+                    f"aws s3 sync {rg} \"$SRC\" s3://{bucket}/static/ --delete --dryrun",
+                    "lines starting '(dryrun) delete:' show what would be removed",
+                    warning="Without --dryrun, --delete removes every object under the destination prefix that "
+                            "is not in SRC; a wrong SRC (empty directory) empties the prefix. Keep --dryrun "
+                            "until the list is right."),
                 cmd("Remove a prefix",
                     "PREFIX=tmp/exports/  # the prefix to remove\n"
-                    f"aws s3 rm --region {reg} s3://{bucket}/\"$PREFIX\" --recursive --dryrun",
+                    f"aws s3 rm {rg} s3://{bucket}/\"$PREFIX\" --recursive --dryrun",
                     "the '(dryrun) delete:' list; rerun without --dryrun only if it is right",
                     warning="Without --dryrun this deletes every object under the prefix; with versioning off "
                             "they cannot be recovered. An empty PREFIX means the whole bucket."),
             ],
             dr_procedures=[Procedure(title="S3: region outage or bucket loss", commands=[
                 cmd("Check cross-region replication status",
-                    f"{s3api} get-bucket-replication --bucket {q(bucket)}",
+                    f"{s3api} get-bucket-replication {rg} --bucket {q(bucket)}",
                     "a rule replicating to the DR bucket; point the service at it (S3_BUCKET) during the outage"),
             ])],
             cheatsheet=[probe],

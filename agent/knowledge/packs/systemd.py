@@ -89,7 +89,10 @@ class SystemdPack(KeywordPack):
             maintenance_commands=[cmd("Effective unit definition including drop-ins", f"systemctl cat {u}",
                                       "the ExecStart, Restart and limits in effect"),
                                   cmd("Trim the journal to 2 GB", "sudo journalctl --vacuum-size=2G",
-                                      "freed space reported; older journal entries are gone")],
+                                      "freed space reported",
+                                      warning="Deletes the oldest archived journal files on this host for "
+                                              "every unit: logs needed for an open investigation are gone. "
+                                              "Export them first (journalctl -u UNIT -o export).")],
             dr_procedures=[Procedure(title="systemd: bring the service up on a rebuilt host", commands=[cmd(
                 "Enable and start the unit after installing it",
                 f"sudo systemctl daemon-reload\nsudo systemctl enable --now {u}\nsystemctl is-active {u}",
