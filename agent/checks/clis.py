@@ -377,7 +377,7 @@ def _redis_cli(args: tuple[str, ...]) -> list[Problem]:
             return problems
         i += 2 if options[name] else 1
     words = list(args[i:])
-    if not words:
+    if not words or words[0].lower() == "sentinel":  # Sentinel-only: not in a data node's COMMAND table
         return problems
     return problems + redis_command_problems(words)
 
