@@ -324,7 +324,11 @@ class Chat:
             try:
                 answer = parse_answer(question, raw)
             except UsageError as exc:
-                if exc.message.startswith("cannot use"):
+                near = suggest(question, raw) if exc.message.startswith("cannot use") else None
+                if near is not None:  # "rest api", "round the clock": a name inside other words; ask first
+                    default = near[0].letter
+                    self.term.say(f"   Did you mean {near[0].label}? [{default}] (Enter accepts)", "cyan")
+                elif exc.message.startswith("cannot use"):
                     self.term.say(f"   Can't map {raw!r} to an option: type a letter ({question.letters}) or a "
                                   f"name such as '{_example(question)}'.", "yellow")
                 else:

@@ -63,7 +63,9 @@ def interview(child: pexpect.spawn) -> None:
     answer(child, r"answer.*> ", "F")  # Multiple (specify): asks which
     answer(child, re.escape("Multiple: which ones (letters or names)? > "), "prometheus, dd")
     child.expect(re.escape("→ Prometheus/Grafana, DataDog"))
-    answer(child, r"answer.*> ", "24x7")  # a synonym
+    answer(child, r"answer.*> ", "round the clock rotation")  # a synonym inside other words: asks first
+    child.expect(re.escape("Did you mean 24/7 coverage? [A] (Enter accepts)"))
+    answer(child, re.escape("answer [A]> "), "24x7")  # a synonym
     child.expect(re.escape("→ 24/7 coverage"))
 
 
