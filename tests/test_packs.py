@@ -278,3 +278,18 @@ def test_detect_packs_is_stable_and_explains() -> None:
         assert expected in names
     assert dict((p.name, r) for p, r in found)["pgbouncer"] == "description mentions 'PgBouncer'"
     assert names.index("postgresql") < names.index("kafka") < names.index("argocd")
+
+
+def test_detection_from_the_answers() -> None:
+    lam = next(p for p in PACKS if p.name == "lambda")
+    aws = "Resizes images uploaded to S3 and writes thumbnails back"
+    assert lam.detect(Context(answers("serverless", "cloudwatch"), facts(aws))) == (
+        "the deployment environment is serverless on AWS")
+    assert lam.detect(Context(answers("kubernetes", "cloudwatch"), facts(aws))) is None
+    gcp = Facts(service="thumbs", display_name="Thumbs", description="Resizes images on Google Cloud",
+                cloud="gcp")
+    assert lam.detect(Context(answers("serverless", "prometheus"), gcp)) is None
+    # A free-text answer ("Other: ...") counts as description.
+    other = from_mapping(_rule(), {"type": "other: RabbitMQ consumer", "env": "vm"}, "test")
+    found = [p.name for p, _ in detect_packs(Context(other, facts("Billing worker")))]
+    assert found == ["rabbitmq"]

@@ -10,6 +10,7 @@ from agent.knowledge.packs._base import (
     cmd,
     log_events,
     mention,
+    on_aws,
     q,
     region,
 )
@@ -24,12 +25,17 @@ class LambdaPack(KeywordPack):
     order = 56
     examples = ("Image resizer as an AWS Lambda function (image-resizer) triggered by S3 uploads",)
     negatives = ("Uses Python lambda expressions heavily", "Runs on Google Cloud Functions")
+    # Detected from the answers too: env serverless with AWS in the description (SQS trigger, S3...).
 
     def detect(self, ctx: Context) -> str | None:
         word = mention(ctx, ("aws lambda", "lambda function", "lambda functions"))
         if word is None and not mention(ctx, ("expression", "expressions", "calculus")):
             word = mention(ctx, ("lambda",))
-        return f"description mentions {word!r}" if word else None
+        if word:
+            return f"description mentions {word!r}"
+        if ctx.answers.environment == "serverless" and ctx.facts.cloud in (None, "aws") and on_aws(ctx):
+            return "the deployment environment is serverless on AWS"
+        return None
 
     def contribute(self, ctx: Context) -> Contribution:
         f = ctx.facts

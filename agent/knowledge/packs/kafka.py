@@ -10,6 +10,7 @@ from agent.knowledge.packs._base import (
     cmd,
     mention,
     q,
+    region,
     restart_workload,
     start_workload,
     stop_workload,
@@ -169,7 +170,14 @@ class KafkaPack(KeywordPack):
                     f"{groups} --group {q(group)} --topic {q(topic)} --reset-offsets --to-datetime "
                     "\"$RESET_TO\" --dry-run",
                     "offsets near that time; re-run with --execute once consumers are stopped")])],
-            cheatsheet=[describe, state, cmd("Read the last 5 messages of one partition",
+            cheatsheet=[*([cmd("Bootstrap brokers of the MSK cluster",
+                                f"CLUSTER_ARN=$(aws kafka list-clusters-v2 --region {q(region(ctx))} "
+                                f"--cluster-name-filter {q(cluster)} --query 'ClusterInfoList[0].ClusterArn' "
+                                "--output text)\n"
+                                f"aws kafka get-bootstrap-brokers --region {q(region(ctx))} "
+                                "--cluster-arn \"$CLUSTER_ARN\"",
+                                "the TLS/IAM bootstrap string to use as --bootstrap-server")] if msk else []),
+                        describe, state, cmd("Read the last 5 messages of one partition",
                                              "PARTITION=0\n"
                                              f"kafka-console-consumer.sh {bs} --topic {q(topic)} --partition "
                                              "\"$PARTITION\" --offset -5 --max-messages 5 --timeout-ms 10000",

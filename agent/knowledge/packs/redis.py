@@ -199,7 +199,9 @@ class RedisPack(KeywordPack):
                          KeyMetric(metric="Redis evictions", normal_range="0/s",
                                    alert_threshold="> 100/s for 10 min", dashboard="fill in: Redis dashboard")],
             prerequisites=[f"redis-cli 6+ with network access to {host}:{port}; put the password in "
-                           "REDISCLI_AUTH (not -a, which leaks into shell history and ps)"],
+                           "REDISCLI_AUTH (not -a, which leaks into shell history and ps)"
+                           + ("; --tls assumes in-transit encryption is on (drop it otherwise)" if elasticache
+                              else "")],
             alerts=alerts,
             issues=issues,
             assess=[cmd("Key counts per database (compare with the usual count)", f"{cli} INFO keyspace",
