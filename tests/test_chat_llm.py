@@ -2,7 +2,9 @@
 
 The conversation runs in-process (vcrpy records and replays HTTP inside this process, not in a
 child on a pseudo-terminal) with a scripted terminal; the pty tests in test_chat.py cover the
-terminal itself. Recorded against tests/llm_server.py:
+terminal itself. The offline engine's material the prompts carry is frozen at recording time in
+cassettes/test_chat_llm/proven-runbook.json, so growing knowledge packs do not invalidate the
+recorded requests; prompt or client changes do. Record again against tests/llm_server.py with:
     .venv/bin/pytest tests/test_chat_llm.py --record-mode=rewrite
 """
 
@@ -17,7 +19,13 @@ from typing import Any
 import pytest
 
 from agent.chat import Chat, Session
+from agent.models.registry import get_model
 from agent.rule import load_rule
+from agent.runbook import Runbook
+
+CASSETTES = Path(__file__).resolve().parent.parent / "cassettes" / "test_chat_llm"
+PROVEN = CASSETTES / "proven-runbook.json"
+MODELS = {"anthropic": "claude-sonnet-4-6", "openai": "gpt-4.1"}
 
 DESCRIPTION = ("checkout-api: the Python (FastAPI) service that takes orders and payments for the web shop. "
                "Runs on Kubernetes in namespace payments behind an nginx ingress; stores orders in PostgreSQL 15 "
@@ -53,13 +61,38 @@ class ScriptedTerminal:
         return "\n".join(self.out)
 
 
+@pytest.fixture
+def frozen_material(record_mode: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Recording: keep what the offline engine gave the prompts. Replay: give the prompts exactly that."""
+    from agent.models import llm
+
+    if record_mode == "none":
+        runbook = Runbook.model_validate_json(PROVEN.read_text(encoding="utf-8"))
+        monkeypatch.setattr(llm, "proven_runbook", lambda request: runbook)
+        return
+    live = llm.proven_runbook
+
+    def keep(request: Any) -> Runbook:
+        runbook = live(request)
+        PROVEN.parent.mkdir(parents=True, exist_ok=True)
+        PROVEN.write_text(runbook.model_dump_json(indent=1) + "\n", encoding="utf-8")
+        return runbook
+
+    monkeypatch.setattr(llm, "proven_runbook", keep)
+
+
 @pytest.mark.parametrize("provider", ["anthropic", "openai"])
 @pytest.mark.llm
 @pytest.mark.vcr
 @pytest.mark.block_network
-def test_llm_conversation_interviews_follows_up_revises_and_saves(provider: str, make_llm: Any,
+@pytest.mark.usefixtures("frozen_material")
+def test_llm_conversation_interviews_follows_up_revises_and_saves(provider: str, llm_server: Any,
                                                                    tmp_path: Path) -> None:
-    model = make_llm(provider)
+    from llm_server import base_url
+
+    # the local server while recording; on replay the SDKs meet the cassette, never the network
+    model = get_model(f"{provider}:{MODELS[provider]}", base_url=base_url(provider, "ok"), api_key="local-test-key",
+                      max_retries=0, stream_retry_wait=0, raw_output_dir=str(tmp_path / "raw"))
     term = ScriptedTerminal([
         DESCRIPTION, "",
         "B", "", "critical", "prometheus", "",  # the answers; Enter takes the suggestions
