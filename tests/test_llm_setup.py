@@ -189,3 +189,31 @@ def test_no_cassette_holds_anything_key_like() -> None:
         for pattern in _KEY_LIKE:
             match = pattern.search(text)
             assert match is None, f"{path.relative_to(ROOT)}: {match.group(0) if match else ''!r}"
+
+
+def test_a_long_section_is_split_into_parts_that_merge_back() -> None:
+    from agent.models.llm import merge_parts, split_section
+    from agent.runbook import Runbook
+
+    proven = Runbook.model_validate_json((CASSETTES / "proven-runbook.json").read_text(encoding="utf-8"))
+    material = proven.troubleshooting.model_dump()
+    parts = split_section("troubleshooting", material, 2000)
+    assert len(parts) >= 2 and parts[0].task == "troubleshooting"
+    assert all(p.field == "issues" and p.material["issues"] for p in parts)
+    assert all(len(json.dumps(p.material)) // 4 <= 2600 for p in parts)  # about split_tokens each
+    results = {p.task: p.schema.model_validate(p.material) for p in parts}
+    assert merge_parts("troubleshooting", parts, results) == material
+    assert split_section("troubleshooting", material, 0)[0].schema is SECTIONS["troubleshooting"]
+    assert len(split_section("dependencies", proven.dependencies.model_dump(), 2000)) == 1
+
+
+def test_merged_parts_must_satisfy_the_sections_own_rules() -> None:
+    from agent.models.llm import merge_parts, split_section
+    from agent.runbook import Runbook
+
+    proven = Runbook.model_validate_json((CASSETTES / "proven-runbook.json").read_text(encoding="utf-8"))
+    head = split_section("troubleshooting", proven.troubleshooting.model_dump(), 2000)[0]
+    one = head.schema.model_validate({**head.material, "issues": head.material["issues"][:1]})
+    assert len(one.issues) == 1  # type: ignore[attr-defined]  # a part alone has no count rule...
+    with pytest.raises(ModelError, match="once its 1 parts are merged.*at least 3"):
+        merge_parts("troubleshooting", [head], {"troubleshooting": one})  # ...the merged section has

@@ -24,8 +24,9 @@ from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from functools import cache
 from pathlib import Path
-from typing import Any, ClassVar, Literal, get_args
+from typing import Annotated, Any, ClassVar, Literal, get_args
 
 from pydantic import BaseModel, ValidationError
 
@@ -133,7 +134,7 @@ _OPTION_TYPES: dict[str, tuple[type, ...]] = {
     "max_tokens_limit": (int,), "concurrency": (int,), "stream": (bool,), "timeout": (int, float),
     "max_retries": (int,), "stream_retries": (int,), "stream_retry_wait": (int, float),
     "retry_deadline": (int, float), "raw_output_dir": (str, os.PathLike), "strategy": (str,),
-    "json_mode": (str,),
+    "json_mode": (str,), "split_tokens": (int,),
 }
 
 
@@ -156,6 +157,8 @@ class LLMModel(Model):
       raw_output_dir      where the raw output of a section that could not be repaired is saved
                           (default: <tmp>/runbook-agent-raw)
       strategy            "sections" (default, concurrent) or "whole" (one call for the runbook)
+      split_tokens        a section whose material is longer is written in parts, its longest list
+                          split between concurrent calls (default 2000 tokens; 0: never split)
       json_mode           OpenAI only: "auto" (default), "schema" (strict json_schema) or "object"
     """
 
@@ -189,6 +192,7 @@ class LLMModel(Model):
         self.retry_deadline = float(opt.get("retry_deadline", 300.0))  # type: ignore[arg-type]
         raw = opt.get("raw_output_dir")
         self.raw_output_dir = Path(raw) if raw is not None else Path(tempfile.gettempdir()) / "runbook-agent-raw"  # type: ignore[arg-type]
+        self.split_tokens = int(opt.get("split_tokens", 2000))  # type: ignore[call-overload]
         self.strategy = str(opt.get("strategy", "sections"))
         if self.strategy not in ("sections", "whole"):
             raise UsageError(f"strategy must be 'sections' or 'whole', got {self.strategy!r}")
@@ -358,13 +362,19 @@ class LLMModel(Model):
         except OSError:
             return None
 
-    def _run(self, tasks: Mapping[str, Task], progress: Progress | None) -> dict[str, BaseModel]:
-        """All tasks concurrently; the first failure cancels the rest and is raised."""
+    def _run(self, tasks: Mapping[str, Task], progress: Progress | None,
+             group: Mapping[str, str] | None = None) -> dict[str, BaseModel]:
+        """All tasks concurrently; the first failure cancels the rest and is raised.
+
+        `group` maps a task to the section it is part of: progress counts whole sections.
+        """
         done: dict[str, BaseModel] = {}
         cancel = threading.Event()
         for task in tasks.values():
             task.cancel = cancel
-        total = len(tasks)
+        group = group or {name: name for name in tasks}
+        remaining = {section: sum(1 for g in group.values() if g == section) for section in group.values()}
+        total, finished_sections = len(remaining), 0
         with ThreadPoolExecutor(max_workers=min(self.concurrency, total) or 1,
                                 thread_name_prefix="section") as pool:
             futures: dict[Future[BaseModel], str] = {
@@ -383,9 +393,13 @@ class LLMModel(Model):
                             for other in pending:
                                 other.cancel()
                     elif exc is None:
-                        done[futures[future]] = future.result()
-                        if progress is not None and error is None:
-                            progress(futures[future], len(done), total)
+                        name = futures[future]
+                        done[name] = future.result()
+                        remaining[group[name]] -= 1
+                        if remaining[group[name]] == 0:
+                            finished_sections += 1
+                            if progress is not None and error is None:
+                                progress(group[name], finished_sections, total)
                 pending = {f for f in pending if not f.cancelled()}
         if error is not None:
             raise error
@@ -440,16 +454,21 @@ class LLMModel(Model):
             assert isinstance(value, Runbook)
             runbook = self._assemble(proven, value.model_dump(), GENERATED)
         else:
-            tasks = {
-                name: Task(name, schema, system, render(
-                    "section", section=name, heading=HEADINGS.get(name, name),
-                    template=rule_template(request.rule, HEADINGS.get(name, name)),
-                    material=getattr(proven, name).model_dump_json(indent=1),
-                    reply=self._reply_hint(name)), self.max_tokens)
-                for name, schema in SECTIONS.items() if name not in LOCAL
-            }
-            sections = self._run(tasks, progress)
-            runbook = self._assemble(proven, {k: v.model_dump() for k, v in sections.items()}, list(sections))
+            tasks: dict[str, Task] = {}
+            group: dict[str, str] = {}
+            plans = {name: split_section(name, getattr(proven, name).model_dump(), self.split_tokens)
+                     for name in GENERATED}
+            for name, parts in plans.items():
+                heading = HEADINGS.get(name, name)
+                for part in parts:
+                    group[part.task] = name
+                    tasks[part.task] = Task(part.task, part.schema, system, render(
+                        "section", section=name, heading=heading, template=rule_template(request.rule, heading),
+                        material=json.dumps(part.material, indent=1, ensure_ascii=False), part=part.describe(),
+                        reply=self._reply_hint(part.task)), self.max_tokens)
+            results = self._run(tasks, progress, group)
+            sections = {name: merge_parts(name, parts, results) for name, parts in plans.items()}
+            runbook = self._assemble(proven, sections, GENERATED)
         notes = [f"{name}: {s.repair_rounds} repair round(s), {s.truncations} truncation(s), "
                  f"{s.stream_retries} stream retr(ies)" for name, s in self.stats.items()
                  if s.repair_rounds or s.truncations or s.stream_retries]
@@ -550,6 +569,109 @@ class LLMModel(Model):
         final = Runbook.model_validate({**revised.model_dump(), "header": header.model_dump(),
                                         "revision_history": [r.model_dump() for r in history]})
         return GenerationResult(final, replace(meter.usage), [f"revised: {', '.join(chosen)}"])
+
+
+@dataclass
+class Part:
+    """One call's share of a section: the whole section ("head") or a slice of its longest list."""
+
+    task: str
+    schema: type[BaseModel]
+    material: dict[str, Any]
+    field: str | None = None  # the split list
+    index: int = 0
+    count: int = 1
+
+    def describe(self) -> str | None:
+        if self.count == 1:
+            return None
+        if self.index == 0:
+            return (f"This is part 1 of {self.count} of the section: the `{self.field}` list below holds only "
+                    f"its first items; parts 2-{self.count} (the rest of the list) are written at the same time.")
+        return (f"This is part {self.index + 1} of {self.count} of the section: write only these items of its "
+                f"`{self.field}` list; the other parts are written at the same time.")
+
+
+def _tokens(data: Any) -> int:
+    return len(json.dumps(data, ensure_ascii=False)) // 4
+
+
+@cache
+def _part_schemas(name: str, field_name: str) -> tuple[type[BaseModel], type[BaseModel]]:
+    """The section with `field` as a plain list (no count rules), and a model of `field` alone.
+
+    Both keep `Section`'s command checks, so each part is validated (and repaired) on its own;
+    the section's own rules are checked when the parts are merged.
+    """
+    from pydantic import create_model
+
+    from agent.runbook import Section
+
+    schema = SECTIONS[name]
+    fields: dict[str, Any] = {}
+    for key, info in schema.model_fields.items():
+        if key == field_name:
+            fields[key] = (info.annotation, ...)
+        else:
+            fields[key] = (Annotated[info.annotation, *info.metadata] if info.metadata else info.annotation, ...)
+    head = create_model(f"{schema.__name__}Head", __base__=Section, __doc__=schema.__doc__, **fields)
+    only: dict[str, Any] = {field_name: (schema.model_fields[field_name].annotation, ...)}
+    items = create_model(f"{schema.__name__}Items", __base__=Section, **only)
+    return head, items
+
+
+def split_section(name: str, material: dict[str, Any], split_tokens: int) -> list[Part]:
+    """The parts a section is written in: one, unless its material is long and mostly one list."""
+    schema = SECTIONS[name]
+    whole = [Part(name, schema, material)]
+    size = _tokens(material)
+    if split_tokens <= 0 or size <= split_tokens:
+        return whole
+    lists = [(key, value) for key, value in material.items() if isinstance(value, list) and len(value) >= 2]
+    if not lists:
+        return whole
+    field_name, items = max(lists, key=lambda kv: _tokens(kv[1]))
+    if _tokens(items) < size * 0.6:
+        return whole
+    count = min(len(items), -(-size // split_tokens))
+    if count < 2:
+        return whole
+    head_schema, items_schema = _part_schemas(name, field_name)
+    chunks = _balanced(items, count)
+    parts = [Part(name, head_schema, {**material, field_name: chunks[0]}, field_name, 0, count)]
+    parts += [Part(f"{name}_part{i + 1}", items_schema, {field_name: chunk}, field_name, i, count)
+              for i, chunk in enumerate(chunks) if i > 0]
+    return parts
+
+
+def _balanced(items: list[Any], count: int) -> list[list[Any]]:
+    """`items` in `count` consecutive chunks of about equal size (in tokens), none empty."""
+    sizes = [_tokens(i) + 1 for i in items]
+    target = sum(sizes) / count
+    chunks: list[list[Any]] = [[]]
+    size = 0
+    for index, item in enumerate(items):
+        left_items, left_chunks = len(items) - index, count - len(chunks)
+        if chunks[-1] and left_chunks > 0 and (size + sizes[index] / 2 > target or left_items <= left_chunks):
+            chunks.append([])
+            size = 0
+        chunks[-1].append(item)
+        size += sizes[index]
+    return chunks
+
+
+def merge_parts(name: str, parts: list[Part], results: Mapping[str, BaseModel]) -> dict[str, Any]:
+    """The section from its parts, in order; validated against the section's own rules."""
+    merged = results[parts[0].task].model_dump()
+    for part in parts[1:]:
+        assert part.field is not None
+        merged[part.field] += results[part.task].model_dump()[part.field]
+    try:
+        return SECTIONS[name].model_validate(merged).model_dump()
+    except ValidationError as exc:
+        errors = [_format_error(e) for e in exc.errors(include_url=False)]
+        raise ModelError(f"section {name!r} is invalid once its {len(parts)} parts are merged: "
+                         f"{'; '.join(errors[:3])}", hint="try again, or pass split_tokens=0") from None
 
 
 def proven_runbook(request: GenerationRequest) -> Runbook:
