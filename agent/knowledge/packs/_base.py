@@ -281,6 +281,11 @@ def workload_logs(ctx: Context, workload: str, pattern: str) -> Command:
                "no lines, or the lines that name the failing resource")
 
 
+def _dq(text: str) -> str:
+    """Double-quoted, so variables declared in the block expand before the command is sent."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
 def exec_in(ctx: Context, workload: str, command: str) -> str:
     """`command` run where the workload's code and configuration live."""
     workload = _resolve(ctx, workload)
@@ -294,7 +299,7 @@ def exec_in(ctx: Context, workload: str, command: str) -> str:
         return (f"TASK=$(aws ecs list-tasks --region {q(region(ctx))} --cluster {q(cluster)} "
                 f"--service-name {q(service)} --query 'taskArns[0]' --output text)\n"
                 f"aws ecs execute-command --region {q(region(ctx))} --cluster {q(cluster)} --task \"$TASK\" "
-                f"--interactive --command {q(command)}")
+                f"--interactive --command {_dq(command)}")
     return command
 
 

@@ -85,9 +85,12 @@ class CeleryPack(KeywordPack):
                  Step(action="Memory growth killing workers: set --max-tasks-per-child or "
                              "--max-memory-per-child.", command=None),
                  Step(action="Revoke one runaway task.",
+                      # `celery control revoke` takes ids only; terminate needs the Python API.
                       command=cmd("Revoke and terminate one task",
                                   "TASK_ID=d9078da5-9915-40a0-bfa1-392c7bde42ed  # id from inspect active\n"
-                                  + celery("control revoke \"$TASK_ID\" --terminate"),
+                                  + exec_in(ctx, worker, "python -c 'import sys; from celery.app.utils import "
+                                            "find_app; find_app(sys.argv[1]).control.revoke(sys.argv[2], "
+                                            f"terminate=True)' {q(app)} \"$TASK_ID\""),
                                   "the task stops on its worker",
                                   warning="--terminate kills the process running the task mid-way (no cleanup; "
                                           "other tasks on that child may be lost with acks_late off). Without "

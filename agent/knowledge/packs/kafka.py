@@ -178,10 +178,13 @@ class KafkaPack(KeywordPack):
                                 "--cluster-arn \"$CLUSTER_ARN\"",
                                 "the TLS/IAM bootstrap string to use as --bootstrap-server")] if msk else []),
                         describe, state, cmd("Read the last 5 messages of one partition",
-                                             "PARTITION=0\n"
+                                             "PARTITION=0  # the partition to look at\n"
+                                             f"END=$(kafka-get-offsets.sh {bs} --topic {q(topic)} --partitions "
+                                             "\"$PARTITION\" | cut -d: -f3)\n"
                                              f"kafka-console-consumer.sh {bs} --topic {q(topic)} --partition "
-                                             "\"$PARTITION\" --offset -5 --max-messages 5 --timeout-ms 10000",
-                                             "five messages, then it exits")],
+                                             "\"$PARTITION\" --offset \"$((END - 5))\" --max-messages 5 "
+                                             "--timeout-ms 10000",
+                                             "five messages, then it exits (the offset must be >= 0)")],
             environment_variables=[("KAFKA_BOOTSTRAP_SERVERS", bootstrap)],
             vendors=[("AWS", "MSK")] if msk else [],
         )

@@ -43,6 +43,12 @@ class PatroniPack(KeywordPack):
                                     expect="every member running"),
                   severity="Warning",
                   response="Check the member with patronictl list; reinit it if it cannot rejoin."),
+            Alert(name="Patroni left in maintenance mode", condition="cluster paused for > 60 min",
+                  query=alert_query(ctx, probe=listing,
+                                    prometheus=f'max(patroni_is_paused{{scope="{cluster}"}}) == 1',
+                                    expect="0: automatic failover active"),
+                  severity="Warning",
+                  response=f"Nothing fails over while paused: finish the work and run {ctl} resume {cluster}."),
         ]
 
         issues = [
