@@ -381,7 +381,7 @@ class Chat:
 
     def target(self) -> Path:
         assert self.runbook is not None
-        return store.runbook_path(self.out_dir, store.slugify(self.runbook.header.service_name),
+        return store.runbook_path(self.out_dir, slug(self.runbook.header.service_name),
                                   self.rule.filename_pattern)
 
     def _summary(self, notes: list[str]) -> None:
@@ -506,7 +506,7 @@ class Chat:
             force = True
         options = loop.SaveOptions(out_dir=self.out_dir, force=force, check_tools=self.check_tools)
         with self.term.working("Checking and saving…"):
-            saved = loop.save(self.rule, rb, options, slug=store.slugify(rb.header.service_name), when=self.clock())
+            saved = loop.save(self.rule, rb, options, slug=slug(rb.header.service_name), when=self.clock())
             report = loop.test(saved)
         s.saved_path, s.saved_markdown, s.baseline = str(saved.path), saved.markdown, saved.markdown
         self._keep()
@@ -586,6 +586,17 @@ class Chat:
         self.session.model = spec
         self._keep()
         self.term.say(f"Now using {model.name}.", "green")
+
+
+def slug(name: str) -> str:
+    """The file-name slug of a service name; a name like 'CI/CD runner' is not a path here, just words."""
+    try:
+        return store.slugify(name)
+    except UsageError:
+        try:
+            return store.slugify(re.sub(r"[^\w\s-]+", " ", name))
+        except UsageError:
+            return "service"
 
 
 def section(markdown: str, wanted: str) -> str | None:
