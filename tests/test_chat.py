@@ -180,10 +180,17 @@ def test_save_asks_before_overwriting_a_file_it_did_not_write(tmp_path: Path) ->
     answer(child, re.escape("tasks/runbook-orders-api.md exists and this chat did not write it. Overwrite? [y/N] "),
            "n")
     child.expect("Not saved.")
+    answer(child, "\n> ", "/answers")
+    child.expect(re.escape("On-call: 24/7 coverage"))
+    child.expect("\n> ")
+    child.send("\x1b[A\r")  # line history: up-arrow brings back /answers
+    child.expect(re.escape("/answers"))
+    child.expect(re.escape("On-call: 24/7 coverage"))
     answer(child, "\n> ", "/quit")
     child.expect("The unsaved runbook is kept in")
     assert finish(child) == 0
     assert theirs.read_text(encoding="utf-8") == "# Runbook: Orders API\n\nwritten by hand\n"
+    assert "/answers" in (tmp_path / ".runbook-agent" / "chat-history").read_text(encoding="utf-8")
 
 
 def test_resume_with_a_damaged_session_file_says_so_in_one_line(tmp_path: Path) -> None:
