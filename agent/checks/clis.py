@@ -15,15 +15,19 @@ A tool that isn't installed is reported as skipped, never as passed.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import re
 import shutil
 import subprocess
 import tempfile
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 from agent.checks import shellwords
@@ -32,6 +36,7 @@ from agent.checks.extract import Command
 from agent.checks.structure import Emit
 
 Problem = tuple[str, str, str]  # (rule, message, hint)
+SKIPPED = "skipped"  # a Problem with this rule says the command could not be checked, and why
 _DUMMY = "x"
 
 
@@ -65,8 +70,14 @@ def uses(commands: list[Command]) -> list[Use]:
     out: list[Use] = []
     for cmd in commands:
         if cmd.language == "redis":
-            out.append(Use("redis", tuple(shellwords.parse(cmd.text).commands[0].argv)
-                           if shellwords.parse(cmd.text).commands else (), cmd.line, cmd.text))
+            out.append(
+                Use(
+                    "redis",
+                    tuple(shellwords.parse(cmd.text).commands[0].argv) if shellwords.parse(cmd.text).commands else (),
+                    cmd.line,
+                    cmd.text,
+                )
+            )
             continue
         if cmd.language != "shell":
             continue
@@ -96,9 +107,18 @@ def check(commands: list[Command], emit: Emit, skipped: list[str]) -> None:
     distinct = {(u.tool, u.args): fn for u, fn in jobs}
     with ThreadPoolExecutor(max_workers=4) as pool:
         results = dict(zip(distinct, pool.map(lambda kv: kv[1](kv[0][1]), distinct.items()), strict=True))
+    unchecked: dict[str, int] = {}
     for use, _ in jobs:
         for rule, message, hint in results[(use.tool, use.args)]:
-            emit(use.line, rule, "error", message, hint)
+            if rule == SKIPPED:
+                unchecked[message] = unchecked.get(message, 0) + 1
+            else:
+                emit(use.line, rule, "error", message, hint)
+    for message, count in unchecked.items():
+        skipped.append(f"{message} ({count} command{'s' * (count != 1)} unchecked)")
+    for tool in by_tool:
+        if tool in ("kubectl", "oc", "helm") and _disk_cache.cache_info().currsize:
+            _save_disk_cache(tool)
 
 
 # --- cobra tools: kubectl, oc, helm, docker ------------------------------------------------------
@@ -114,11 +134,24 @@ def _empty_kubeconfig() -> str:
 @cache
 def _cobra_help(tool: str, args: tuple[str, ...]) -> tuple[int, str, str]:
     env = dict(os.environ)
-    env.update({"KUBECONFIG": _empty_kubeconfig(), "HELM_CONFIG_HOME": tempfile.gettempdir(), "NO_COLOR": "1",
-                "DOCKER_CLI_HINTS": "false"})
+    env.update(
+        {
+            "KUBECONFIG": _empty_kubeconfig(),
+            "HELM_CONFIG_HOME": tempfile.gettempdir(),
+            "NO_COLOR": "1",
+            "DOCKER_CLI_HINTS": "false",
+        }
+    )
     try:
-        proc = subprocess.run([tool, *args, "--help"], capture_output=True, text=True, timeout=20, env=env,
-                              stdin=subprocess.DEVNULL, check=False)
+        proc = subprocess.run(
+            [tool, *args, "--help"],
+            capture_output=True,
+            text=True,
+            timeout=20,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            check=False,
+        )
     except (OSError, subprocess.TimeoutExpired) as exc:
         return -1, "", str(exc)
     return proc.returncode, proc.stdout, proc.stderr
@@ -139,18 +172,42 @@ def _usage_path(help_text: str, tool: str) -> list[str]:
 def _available(help_text: str) -> set[str]:
     m = re.search(r"(?:Available Commands|Commands|Management Commands):\n((?:[ \t]+\S.*\n?)+)", help_text)
     names: set[str] = set()
-    for block in re.finditer(r"(?:Available Commands|Commands|Management Commands|Common Commands|Swarm Commands)"
-                             r":\n((?:[ \t]+\S.*\n?)+)", help_text):
+    for block in re.finditer(
+        r"(?:Available Commands|Commands|Management Commands|Common Commands|Swarm Commands)"
+        r":\n((?:[ \t]+\S.*\n?)+)",
+        help_text,
+    ):
         names |= {ln.split()[0].rstrip("*") for ln in block.group(1).splitlines() if ln.strip()}
     if m is None and not names:
         return set()
     return names
 
 
+_DOCKER_PLUGINS = ("compose", "buildx", "scan", "scout", "sbom", "init", "debug")
+
+
+@cache
+def _docker_plugin(name: str) -> bool:
+    try:
+        proc = subprocess.run(
+            ["docker", name, "version"],
+            capture_output=True,
+            text=True,
+            timeout=20,
+            stdin=subprocess.DEVNULL,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return proc.returncode == 0
+
+
 def _cobra(tool: str, args: tuple[str, ...]) -> list[Problem]:
     if "--" in args:
         args = args[: args.index("--")]
     args = tuple(a for a in args if a not in ("-h", "--help"))
+    if tool == "docker" and args[:1] and args[0] in _DOCKER_PLUGINS and not _docker_plugin(args[0]):
+        return [(SKIPPED, f"docker {args[0]}: CLI plugin not installed", "")]
     rc, out, err = _cobra_help(tool, args)
     shown = " ".join((tool, *args))
     if rc != 0:
@@ -161,26 +218,41 @@ def _cobra(tool: str, args: tuple[str, ...]) -> list[Problem]:
             return [(f"{tool}.error", f"could not run {tool}: {message}", "check the installation")]
         if "unknown" not in message and "flag" not in message and "argument" not in message:
             return []  # a complaint about the environment, not the command line
-        return [(rule, f"{tool} rejects `{shown}`: {message}",
-                 f"check the subcommand and flags with `{tool} {' '.join(_positional_prefix(args))} --help`")]
+        return [
+            (
+                rule,
+                f"{tool} rejects `{shown}`: {message}",
+                f"check the subcommand and flags with `{tool} {' '.join(_positional_prefix(args))} --help`",
+            )
+        ]
     help_text = out + err
     path = _usage_path(help_text, tool)
     positionals = _positional_prefix(args)
     if tool in ("docker",):
         if positionals and (not path or path[0] != positionals[0]):
-            if positionals[0] in ("compose", "buildx", "scan", "scout", "sbom", "init", "debug"):
-                return []  # a CLI plugin that isn't installed here: nothing to compare against
-            return [("docker.command", f"docker has no command {positionals[0]!r} (in `{shown}`)",
-                     "see `docker --help` for the commands")]
+            if positionals[0] in _DOCKER_PLUGINS:
+                return []
+            return [
+                (
+                    "docker.command",
+                    f"docker has no command {positionals[0]!r} (in `{shown}`)",
+                    "see `docker --help` for the commands",
+                )
+            ]
         return []
     if "Available Commands:" in help_text or (tool == "docker" and "Commands:" in help_text):
         subcommands = _available(help_text)
         depth = len(path)
-        extra = positionals[depth:] if positionals[: depth] == path else []
+        extra = positionals[depth:] if positionals[:depth] == path else []
         if extra and subcommands and extra[0] not in subcommands and not any(p in subcommands for p in extra[1:]):
             known = ", ".join(sorted(subcommands)[:12])
-            return [(f"{tool}.command", f"`{' '.join((tool, *path))}` has no subcommand {extra[0]!r}",
-                     f"use one of: {known}")]
+            return [
+                (
+                    f"{tool}.command",
+                    f"`{' '.join((tool, *path))}` has no subcommand {extra[0]!r}",
+                    f"use one of: {known}",
+                )
+            ]
     return []
 
 
@@ -194,16 +266,187 @@ def _positional_prefix(args: tuple[str, ...]) -> list[str]:
     return out
 
 
+# Fast path for cobra tools: each command path's own help (its flag table and subcommands), read
+# once per path and kept on disk per tool binary; argv is matched in-process. Only a command the
+# tables can't vouch for is run through the exact `--help` parse above, which has the last word.
+
+_COBRA_FLAG = re.compile(r"^\s+(?:(-[\w?]), )?(--[\w-]+)(=(\S*?))?(?::|\s+(\w[\w.\[\]]*))?(?:\s{2,}|\s*$)")
+_GROUP_HEADING = re.compile(r"^[A-Z][^\n:]*(?:Commands|commands)[^\n:]*:\s*$")
+_cache_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class CobraTable:
+    flags: dict[str, bool]  # flag -> takes a value
+    subcommands: frozenset[str]
+    group_only: bool  # Usage says `TOOL PATH SUBCOMMAND`: a word after the path must be a subcommand
+
+
+def _binary_key(tool: str) -> str:
+    path = shutil.which(tool) or tool
+    try:
+        st = os.stat(os.path.realpath(path))
+    except OSError:
+        return tool
+    return hashlib.sha1(f"{os.path.realpath(path)}:{st.st_size}:{st.st_mtime_ns}".encode()).hexdigest()[:16]
+
+
+def _disk_cache_path(tool: str) -> Path:
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "runbook-agent"
+    return base / f"help-{tool}-{_binary_key(tool)}.json"
+
+
+@cache
+def _disk_cache(tool: str) -> dict[str, str]:
+    try:
+        data = json.loads(_disk_cache_path(tool).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+
+
+def _save_disk_cache(tool: str) -> None:
+    path = _disk_cache_path(tool)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        with _cache_lock:
+            tmp.write_text(json.dumps(_disk_cache(tool)), encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError:
+        pass  # a cache that can't be written only costs speed
+
+
+def _help_text(tool: str, path: tuple[str, ...]) -> str | None:
+    key = " ".join(path) if path != ("options",) else "\x00options"
+    cached = _disk_cache(tool)
+    with _cache_lock:
+        if key in cached:
+            return cached[key]
+    if path == ("options",):
+        rc, out, err = _cobra_help(tool, ()) if tool != "kubectl" and tool != "oc" else _run_plain(tool, ["options"])
+    else:
+        rc, out, err = _cobra_help(tool, path)
+    if rc != 0:
+        return None
+    with _cache_lock:
+        cached[key] = out + err
+    return out + err
+
+
+def _run_plain(tool: str, args: list[str]) -> tuple[int, str, str]:
+    env = {**os.environ, "KUBECONFIG": _empty_kubeconfig(), "NO_COLOR": "1"}
+    try:
+        proc = subprocess.run(
+            [tool, *args], capture_output=True, text=True, timeout=20, env=env, stdin=subprocess.DEVNULL, check=False
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return -1, "", str(exc)
+    return proc.returncode, proc.stdout, proc.stderr
+
+
+def _parse_table(text: str, tool: str, path: tuple[str, ...]) -> CobraTable:
+    flags: dict[str, bool] = {}
+    subcommands: set[str] = set()
+    in_commands = False
+    for line in text.splitlines():
+        if _GROUP_HEADING.match(line):
+            in_commands = True
+            continue
+        if line and not line[0].isspace():
+            in_commands = False
+        if in_commands and (m := re.match(r"^\s{1,4}([a-z][\w-]*)\*?\s", line + " ")):
+            subcommands.add(m.group(1))
+            continue
+        if m := _COBRA_FLAG.match(line):
+            short, long_, eq, default, typ = m.groups()
+            takes = bool(typ) if not eq else default not in ("false", "true")
+            flags[long_] = takes
+            if short:
+                flags[short] = takes
+    usage = re.search(r"Usage:\s*\n?\s*" + re.escape(tool) + r"((?: [a-z][\w-]*)*)\s+(\S+)", text)
+    group_only = bool(usage and usage.group(2) in ("SUBCOMMAND", "COMMAND", "[command]"))
+    if not path:
+        group_only = True  # `kubectl frobnicate`: the first word must be a command
+    return CobraTable(flags, frozenset(subcommands), group_only)
+
+
+@cache
+def _table(tool: str, path: tuple[str, ...]) -> CobraTable | None:
+    text = _help_text(tool, path)
+    return _parse_table(text, tool, path) if text is not None else None
+
+
+@cache
+def _global_flags(tool: str) -> dict[str, bool]:
+    if tool in ("kubectl", "oc"):
+        text = _help_text(tool, ("options",)) or ""
+    else:
+        text = _help_text(tool, ()) or ""
+    flags = dict(_parse_table(text, tool, ()).flags)
+    flags.update({"--help": False, "-h": False})
+    return flags
+
+
+def _cobra_fast(tool: str, args: tuple[str, ...]) -> bool:
+    """True when the help tables vouch for the command; False sends it to the exact check."""
+    if "--" in args:
+        args = args[: args.index("--")]
+    path: tuple[str, ...] = ()
+    table = _table(tool, path)
+    if table is None:
+        return False
+    global_flags = _global_flags(tool)
+    took_argument = False
+    i = 0
+    while i < len(args):
+        a = args[i]
+        i += 1
+        if a.startswith("--"):
+            name = a.split("=", 1)[0]
+            takes = table.flags.get(name, global_flags.get(name))
+            if takes is None:
+                return False
+            if takes and "=" not in a:
+                i += 1
+        elif a.startswith("-") and len(a) > 1:
+            for j, ch in enumerate(a[1:], start=1):
+                takes = table.flags.get("-" + ch, global_flags.get("-" + ch))
+                if takes is None:
+                    return False
+                if takes:
+                    if j == len(a) - 1:
+                        i += 1
+                    break
+        elif not took_argument and a in table.subcommands:
+            path = (*path, a)
+            next_table = _table(tool, path)
+            if next_table is None:
+                return False
+            table = next_table
+        elif table.group_only and not took_argument:
+            return False
+        else:
+            took_argument = True
+    return True
+
+
+def _cobra_checked(tool: str, args: tuple[str, ...]) -> list[Problem]:
+    if _cobra_fast(tool, args):
+        return []
+    return _cobra(tool, args)
+
+
 def _kubectl(args: tuple[str, ...]) -> list[Problem]:
-    return _cobra("kubectl", args)
+    return _cobra_checked("kubectl", args)
 
 
 def _oc(args: tuple[str, ...]) -> list[Problem]:
-    return _cobra("oc", args)
+    return _cobra_checked("oc", args)
 
 
 def _helm(args: tuple[str, ...]) -> list[Problem]:
-    return _cobra("helm", args)
+    return _cobra_checked("helm", args)
 
 
 def _docker(args: tuple[str, ...]) -> list[Problem]:
@@ -228,9 +471,15 @@ class Spec:
 @cache
 def _help_spec(tool: str) -> Spec | None:
     try:
-        proc = subprocess.run([tool, "--help"], capture_output=True, text=True, timeout=20,
-                              env={**os.environ, "SYSTEMD_PAGER": "cat", "PAGER": "cat", "SYSTEMD_COLORS": "0"},
-                              stdin=subprocess.DEVNULL, check=False)
+        proc = subprocess.run(
+            [tool, "--help"],
+            capture_output=True,
+            text=True,
+            timeout=20,
+            env={**os.environ, "SYSTEMD_PAGER": "cat", "PAGER": "cat", "SYSTEMD_COLORS": "0"},
+            stdin=subprocess.DEVNULL,
+            check=False,
+        )
     except (OSError, subprocess.TimeoutExpired):
         return None
     options: dict[str, str] = {}
@@ -295,8 +544,9 @@ def _gnu(tool: str, args: tuple[str, ...], *, need_command: bool) -> list[Proble
         else:
             positionals.append(a)
     if need_command and spec.commands and positionals and positionals[0] not in spec.commands:
-        problems.append((f"{tool}.command", f"{tool} has no command {positionals[0]!r}",
-                         f"see `{tool} --help` for the commands"))
+        problems.append(
+            (f"{tool}.command", f"{tool} has no command {positionals[0]!r}", f"see `{tool} --help` for the commands")
+        )
     return problems
 
 
@@ -349,20 +599,29 @@ def redis_command_problems(words: list[str]) -> list[Problem]:
     subs = entry.get("subcommands")
     if isinstance(subs, dict) and subs:
         if len(words) < 2:
-            return [("redis.arity", f"{words[0].upper()} needs a subcommand",
-                     "one of: " + ", ".join(sorted(s.split("|")[1].upper() for s in subs)))]
+            return [
+                (
+                    "redis.arity",
+                    f"{words[0].upper()} needs a subcommand",
+                    "one of: " + ", ".join(sorted(s.split("|")[1].upper() for s in subs)),
+                )
+            ]
         sub = subs.get(f"{name}|{words[1].lower()}")
         if sub is None:
-            return [("redis.command", f"{words[0].upper()} has no subcommand {words[1]!r}",
-                     "one of: " + ", ".join(sorted(s.split("|")[1].upper() for s in subs)))]
+            return [
+                (
+                    "redis.command",
+                    f"{words[0].upper()} has no subcommand {words[1]!r}",
+                    "one of: " + ", ".join(sorted(s.split("|")[1].upper() for s in subs)),
+                )
+            ]
         entry = sub
     arity = int(str(entry.get("arity", 0)))
     count = len(words)
     if (arity > 0 and count != arity) or (arity < 0 and count < -arity):
         want = f"exactly {arity - 1}" if arity > 0 else f"at least {-arity - 1}"
         shown = " ".join(words[:2]).upper() if isinstance(subs, dict) and subs else words[0].upper()
-        return [("redis.arity", f"{shown} takes {want} argument(s), got {count - 1}",
-                 "check the command's arguments")]
+        return [("redis.arity", f"{shown} takes {want} argument(s), got {count - 1}", "check the command's arguments")]
     return []
 
 
@@ -420,10 +679,29 @@ def _aws_ops(service: str) -> dict[str, Any] | None:
     return sub
 
 
-_AWS_GLOBAL = {"--debug", "--endpoint-url", "--no-verify-ssl", "--no-paginate", "--output", "--query", "--profile",
-               "--region", "--version", "--color", "--no-sign-request", "--ca-bundle", "--cli-read-timeout",
-               "--cli-connect-timeout", "--cli-binary-format", "--no-cli-pager", "--cli-auto-prompt",
-               "--no-cli-auto-prompt", "--generate-cli-skeleton", "--cli-input-json", "--cli-input-yaml"}
+_AWS_GLOBAL = {
+    "--debug",
+    "--endpoint-url",
+    "--no-verify-ssl",
+    "--no-paginate",
+    "--output",
+    "--query",
+    "--profile",
+    "--region",
+    "--version",
+    "--color",
+    "--no-sign-request",
+    "--ca-bundle",
+    "--cli-read-timeout",
+    "--cli-connect-timeout",
+    "--cli-binary-format",
+    "--no-cli-pager",
+    "--cli-auto-prompt",
+    "--no-cli-auto-prompt",
+    "--generate-cli-skeleton",
+    "--cli-input-json",
+    "--cli-input-yaml",
+}
 
 
 @cache
@@ -486,8 +764,18 @@ def _aws_rest(args: tuple[str, ...]) -> list[str]:
     # Values of global options come before the service name sometimes: `aws --region x ec2 ...`.
     rest = list(args)
     while rest and rest[0].startswith("--"):
-        takes = rest[0] in ("--region", "--profile", "--output", "--query", "--endpoint-url", "--color",
-                            "--ca-bundle", "--cli-read-timeout", "--cli-connect-timeout", "--cli-binary-format")
+        takes = rest[0] in (
+            "--region",
+            "--profile",
+            "--output",
+            "--query",
+            "--endpoint-url",
+            "--color",
+            "--ca-bundle",
+            "--cli-read-timeout",
+            "--cli-connect-timeout",
+            "--cli-binary-format",
+        )
         rest = rest[2:] if takes and "=" not in rest[0] else rest[1:]
     return rest
 
@@ -506,8 +794,13 @@ def _aws_full(rest: list[str]) -> list[Problem]:
         import difflib
 
         near = difflib.get_close_matches(op_name, list(ops), n=1)
-        return [("aws.command", f"aws {service} has no operation {op_name!r}",
-                 f"did you mean {near[0]!r}?" if near else f"see `aws {service} help`")]
+        return [
+            (
+                "aws.command",
+                f"aws {service} has no operation {op_name!r}",
+                f"did you mean {near[0]!r}?" if near else f"see `aws {service} help`",
+            )
+        ]
     params: set[str] = set()
     try:
         params = {f"--{name}" for name in op.arg_table}
@@ -529,8 +822,7 @@ def _aws_full(rest: list[str]) -> list[Problem]:
         prefixed = [p for p in params if p.startswith(name)]
         if len(prefixed) == 1:
             continue  # argparse accepts an unambiguous prefix
-        return [("aws.flag", f"aws {service} {op_name} has no option {name}",
-                 f"see `aws {service} {op_name} help`")]
+        return [("aws.flag", f"aws {service} {op_name} has no option {name}", f"see `aws {service} {op_name} help`")]
     return []
 
 

@@ -320,6 +320,13 @@ def _expansion(text: str, i: int, result: Parsed) -> tuple[str, int]:
     if text.startswith("$((", i):
         j = _matching(text, i + 1, "(", ")")
         inner = text[i + 3 : j - 2]
+        # $(...) inside arithmetic is a command substitution, not variable names.
+        k = inner.find("$(")
+        while k >= 0:
+            end = _matching(inner, k + 1, "(", ")")
+            result.substitutions.append(inner[k + 2 : end - 1])
+            inner = inner[:k] + " 0 " + inner[end:]
+            k = inner.find("$(")
         for m in re.finditer(r"\$?\{?([A-Za-z_][A-Za-z0-9_]*)", inner):
             result.uses.append(m.group(1))
         return text[i:j], j

@@ -75,8 +75,9 @@ def _pgbouncer_console(simple: shellwords.Simple) -> bool:
     """psql into PgBouncer's admin console (database "pgbouncer"): SHOW/PAUSE/RESUME/RELOAD, not SQL."""
     argv = shellwords.unwrap(simple.argv)
     return any(
-        (word in ("-d", "--dbname") and argv[i + 1:i + 2] == ["pgbouncer"])
-        or word == "--dbname=pgbouncer" or re.search(r"(^|\s)dbname=pgbouncer(\s|$)", word) is not None
+        (word in ("-d", "--dbname") and argv[i + 1 : i + 2] == ["pgbouncer"])
+        or word == "--dbname=pgbouncer"
+        or re.search(r"(^|\s)dbname=pgbouncer(\s|$)", word) is not None
         for i, word in enumerate(argv)
     )
 

@@ -264,7 +264,9 @@ def _recovery(doc: Document, emit: Emit) -> None:
     line = sections[0][0].line if sections else 1
     for what, name in (("RTO", "recovery time objective"), ("RPO", "recovery point objective")):
         m = re.search(
-            what + r"\b[^\n\d]{0,40}?(\d+(?:\.\d+)?)\s*(s|sec|seconds?|m|mins?|minutes?|h|hrs?|hours?)\b", text, re.I
+            what + r"\b[^\n\d]{0,40}?(\d+(?:\.\d+)?)\s*(s|sec|seconds?|m|mins?|minutes?|h|hrs?|hours?|d|days?)\b",
+            text,
+            re.I,
         )
         if not m:
             emit(
