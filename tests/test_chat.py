@@ -157,8 +157,9 @@ def test_interrupted_interview_resumes_where_it_stopped(tmp_path: Path) -> None:
     assert session["runbook"]["header"]["version"] == "1.1"
     assert not (tmp_path / "tasks" / "runbook-orders-api.md").exists()
 
-    child, _ = spawn(tmp_path, "--resume")
-    child.expect(re.escape("(runbook written, not saved)"))
+    child, _ = spawn(tmp_path)  # without --resume: it offers the kept chat; Enter takes it
+    answer(child, re.escape("An unfinished chat is kept in .runbook-agent/chat-session.json (runbook written, "
+                            "not saved). Resume it? [Y/n, n starts over and replaces it] "), "")
     answer(child, "\n> ", "/answers")
     child.expect(re.escape("Criticality: Critical"))
     child.expect(re.escape("On-call: 24/7 coverage"))

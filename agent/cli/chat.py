@@ -90,12 +90,18 @@ def chat(model: str | None, base_url: str | None, rule_path: str | None, out_dir
         session = Session()
         if path.exists():
             kept = load_session(path)
-            reply = term.ask(f"An unfinished chat is kept in {path} ({kept.stage()}). Resume it? [Y/n] ")
+            try:
+                reply = term.ask(f"An unfinished chat is kept in {path} ({kept.stage()}). "
+                                 "Resume it? [Y/n, n starts over and replaces it] ")
+            except EOFError:
+                term.say()
+                term.say(f"Nothing changed; the unfinished chat is still in {path}.")
+                return
             if reply.strip().lower() in ("", "y", "yes"):
                 session = kept
     session.model = model or session.model
     session.base_url = base_url or session.base_url
-    session.rule = rule_path or session.rule
+    session.rule = str(Path(rule_path).resolve()) if rule_path else session.rule  # --resume from elsewhere
     session.out_dir = out_dir or session.out_dir
     rule = load_rule(session.rule)
     conversation = Chat(term, session, session_path=path, rule=rule,
