@@ -218,3 +218,19 @@ def test_resume_without_a_session_fails_cleanly(tmp_path: Path, flag: str) -> No
     child, transcript = spawn(tmp_path, flag)
     assert finish(child) == 2
     assert "no chat session to resume at .runbook-agent/chat-session.json" in transcript.getvalue()
+
+
+def test_ctrl_c_while_generating_leaves_no_file_and_keeps_the_session(tmp_path: Path) -> None:
+    child, transcript = spawn(tmp_path, tools=True)
+    interview(child)
+    child.expect("Writing the runbook")  # the progress indicator is up
+    child.sendintr()
+    assert finish(child) == 130
+    out = transcript.getvalue()
+    assert "Traceback" not in out
+    # Wherever the interrupt landed (generating or checking), the answers are kept and nothing else is written.
+    assert re.search(r"Interrupted\. Nothing was half-written\. The (interview|unsaved runbook) is kept in", out)
+    session = json.loads((tmp_path / SESSION).read_text(encoding="utf-8"))
+    assert len(session["answers"]) == 5
+    assert not (tmp_path / "tasks").exists() or not any((tmp_path / "tasks").iterdir())
+    assert not (tmp_path / "RUNBOOK_TRACKING.md").exists()
