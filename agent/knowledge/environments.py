@@ -7,6 +7,7 @@ state-changing commands carry a warning with the blast radius and a safer altern
 
 from __future__ import annotations
 
+import re
 import shlex
 from dataclasses import dataclass, field
 
@@ -179,6 +180,10 @@ class Platform:
 
     def redeploy_elsewhere(self) -> list[Command]:
         raise NotImplementedError
+
+    def rerun(self) -> Command | None:
+        """Start one run of a batch job now (pipelines); None where the platform has no such thing."""
+        return None
 
     def cheatsheet(self) -> list[Command]:
         raise NotImplementedError
@@ -634,6 +639,12 @@ class Docker(Platform):
                    "Container Exited; nothing is processed until you start it again",
                    f"Full stop of {self.svc}. Never use 'down -v' here: it deletes volumes.")
 
+    def rerun(self) -> Command:
+        return cmd(f"Run {self.svc} once now in a throw-away container",
+                   f"{self.dc} run --rm {q(self.svc)}",
+                   "Exit code 0 and the success line at the end of the output",
+                   "Runs the job for real: make sure it is idempotent for the window it processes.")
+
     def redeploy_elsewhere(self) -> list[Command]:
         return [cmd("Bring the service up on the standby host",
                     "DR_HOST=\"${DR_HOST:?set DR_HOST to the standby Docker host}\"\n"
@@ -806,6 +817,14 @@ class SystemdHosts(Platform):
                    f"Service restarted with {name}={value}",
                    f"Restarts the service on every host. Only useful if it honours {name}; remove the drop-in "
                    "file and restart to undo.")
+
+    def rerun(self) -> Command:
+        return cmd(f"Start one run of {self.unit} now (oneshot unit behind a timer)",
+                   "HOST=\"${HOST:?set HOST to the host that runs the job}\"\n"
+                   f"ssh \"$HOST\" 'sudo systemctl start --no-block {self.unit}.service && systemctl list-timers "
+                   f"{self.unit}.timer --no-pager'",
+                   "The unit goes 'activating' then 'inactive (dead)' with status 0/SUCCESS; follow it with journalctl",
+                   "Runs the job for real: check no run is in progress and the job is idempotent for its window.")
 
     def stop(self) -> Command:
         return cmd(f"Stop {self.unit} on every host", self.on_hosts(f"sudo systemctl stop {self.unit}"),
@@ -1158,6 +1177,16 @@ class Serverless(Platform):
                    "update-function-configuration --environment REPLACES all variables: always pass the full "
                    f"set including {name}, never just the one you change.")
 
+    def rerun(self) -> Command:
+        if self.gcp:
+            return cmd("Trigger one run now", f"gcloud functions call {q(self.fn)} --gen2 {self.r} --data '{{}}'",
+                       "A normal response", "Runs the job for real: make sure it is idempotent.")
+        return cmd("Trigger one asynchronous run now (same as the schedule does)",
+                   f"aws lambda invoke --function-name {q(self.fn)} --qualifier {self.alias} {self.r} "
+                   "--invocation-type Event --cli-binary-format raw-in-base64-out --payload '{}' /tmp/rerun.json",
+                   "StatusCode 202; follow the run in the logs",
+                   "Runs the job for real: make sure it is idempotent for the window it processes.")
+
     def stop(self) -> Command:
         return self.scale("0", f"Kill switch: stop all invocations of {self.fn}")
 
@@ -1189,8 +1218,317 @@ class Serverless(Platform):
                 "Errors / Throttles metrics rising, 'Task timed out' or 'Runtime exited' in logs", checks, fixes)
 
 
+class KubernetesCronJob(Kubernetes):
+    """A batch pipeline on Kubernetes: a CronJob whose runs are Jobs (no rollouts to watch or undo)."""
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self.kind = "cronjob"
+        self.ref = f"cronjob/{self.workload}"
+        self.assumptions = [a.replace("deployment named", "CronJob named") for a in self.assumptions]
+        self.selector = "job-name"  # Jobs label their pods with job-name; filter by the CronJob's prefix
+
+    def jobs(self) -> Command:
+        return cmd(f"Recent runs (Jobs) of {self.ref}",
+                   f"kubectl get jobs {self.n} --sort-by=.metadata.creationTimestamp | grep -E '^{self.workload}-' "
+                   "| tail -n 5", "The latest Job shows COMPLETIONS 1/1; 0/1 with a long DURATION is stuck or failed")
+
+    def job_var(self) -> str:
+        return (f"JOB=\"$(kubectl get jobs {self.n} --sort-by=.metadata.creationTimestamp -o name | "
+                f"grep '/{self.workload}-' | tail -n 1)\"")
+
+    def diagram_node(self) -> str:
+        return f"{self.workload} (CronJob)"
+
+    def status(self) -> list[Command]:
+        return [cmd(f"Schedule, suspension and last run of {self.ref}", f"kubectl get {self.ref} {self.n}",
+                    "SUSPEND False and LAST SCHEDULE within one interval; True means nothing will run"),
+                self.jobs()]
+
+    def logs(self, since: str = "15m", grep: str | None = None) -> Command:
+        base = f"{self.job_var()}\nkubectl logs {self.n} \"$JOB\" --all-containers --tail=500"
+        if grep:
+            return cmd(f"Search the latest run's logs for '{grep}'", f"{base} | grep -iE {q(grep)} | tail -n 50",
+                       "No matches is healthy; the first error names the failing step or input")
+        return cmd("Logs of the latest run", base, "Ends with the pipeline's success line")
+
+    def version(self) -> Command:
+        return cmd("Image the CronJob runs", f"kubectl get {self.ref} {self.n} -o jsonpath="
+                   "'{.spec.jobTemplate.spec.template.spec.containers[*].image}'", "The tag you expect")
+
+    def history(self) -> Command:
+        return self.jobs()
+
+    def local_health_check(self) -> Command:
+        return self.jobs()
+
+    def connections(self) -> Command:
+        return self.resources()
+
+    def resources(self) -> Command:
+        return cmd("CPU and memory of the running Job's pods", f"kubectl top pods {self.n} --containers | "
+                   f"grep -E '^{self.workload}-|NAME'", "Below the limits; nothing listed means no run is active")
+
+    def pre_deploy(self) -> list[Command]:
+        return [c for c in [self.context_cmd()] if c] + [*self.status(), self.version()]
+
+    def deploy(self) -> list[Command]:
+        if self.argocd or self.helm:
+            return super().deploy()
+        return [cmd(f"Point {self.ref} at a new image (takes effect at the next run)",
+                    "IMAGE=\"${IMAGE:?set IMAGE to the full image reference, e.g. registry/app:1.2.3}\"\n"
+                    f"kubectl set image {self.ref} {self.workload}=\"$IMAGE\" {self.n}",
+                    "cronjob image updated; running Jobs keep the old image")]
+
+    def post_deploy(self) -> list[Command]:
+        return [self.version(), self.rerun(), self.jobs()]
+
+    def rerun(self) -> Command:
+        return cmd("Start a run now from the CronJob's template (manual re-run)",
+                   f"kubectl create job {self.n} --from={self.ref} \"{self.workload}-manual-$(date +%s)\"",
+                   "job.batch/... created; follow it with the logs command",
+                   "Runs the pipeline for real: make sure a run is not already in progress (concurrencyPolicy) "
+                   "and that the job is idempotent for the window it processes.")
+
+    def rollback(self) -> list[Command]:
+        if self.argocd or self.helm:
+            return super().rollback()
+        return [self.version(),
+                cmd("Point the CronJob back at the last good image",
+                    "PREVIOUS_IMAGE=\"${PREVIOUS_IMAGE:?set PREVIOUS_IMAGE to the last known-good image}\"\n"
+                    f"kubectl set image {self.ref} {self.workload}=\"$PREVIOUS_IMAGE\" {self.n}",
+                    "Next run uses the previous image; CronJobs keep no rollout history to undo"),
+                self.version()]
+
+    def restart_one(self) -> Command:
+        return cmd("Delete a stuck run (its Job and pods)",
+                   f"{self.job_var()}\nkubectl delete {self.n} \"$JOB\"",
+                   "The Job is gone; start a fresh run with the re-run command",
+                   "Kills the run in progress: partial output of that run must be cleaned up or overwritten by "
+                   "the re-run.")
+
+    def restart_all(self) -> Command:
+        return self.rerun()
+
+    def scale(self, replicas: str, purpose: str) -> Command:
+        return cmd("Give the run more parallelism/resources: edit the CronJob's job template",
+                   f"kubectl edit {self.ref} {self.n}",
+                   "Raise resources.limits or spec.jobTemplate.spec.parallelism; applies from the next run")
+
+    def stop(self) -> Command:
+        return cmd(f"Suspend {self.ref} so no new run starts",
+                   f"kubectl patch {self.ref} {self.n} -p '{{\"spec\":{{\"suspend\":true}}}}'",
+                   "SUSPEND True in kubectl get cronjob",
+                   "No scheduled runs until you set suspend back to false; a run already going continues "
+                   "(delete its Job to stop it).")
+
+    def set_flag(self, name: str, value: str, purpose: str) -> Command:
+        return cmd(purpose, f"kubectl set env {self.ref} {self.n} {name}={q(value)}",
+                   "Applies from the next run", f"Only useful if the pipeline honours {name}.")
+
+    def redeploy_elsewhere(self) -> list[Command]:
+        return [cmd("Create the CronJob in the DR cluster and start one run",
+                    "DR_CONTEXT=\"${DR_CONTEXT:?set DR_CONTEXT to the kube context of the DR cluster}\"\n"
+                    "MANIFESTS=\"${MANIFESTS:?set MANIFESTS to the manifest directory}\"\n"
+                    f"kubectl --context \"$DR_CONTEXT\" apply {self.n} -f \"$MANIFESTS\"\n"
+                    f"kubectl --context \"$DR_CONTEXT\" create job {self.n} --from={self.ref} "
+                    f"\"{self.workload}-dr-$(date +%s)\"",
+                    "The DR run completes; point consumers at its output")]
+
+    def cheatsheet(self) -> list[Command]:
+        return [*self.status(), self.logs(), self.rerun(), self.events(),
+                cmd("Why the last Job failed (BackoffLimitExceeded, DeadlineExceeded)",
+                    f"{self.job_var()}\nkubectl describe {self.n} \"$JOB\" | tail -n 20")]
+
+    def crash_issue_parts(self) -> tuple[str, str, list[Command], list[tuple[str, Command | None]]]:
+        checks = [self.jobs(),
+                  cmd("Why the last Job failed", f"{self.job_var()}\nkubectl describe {self.n} \"$JOB\" | "
+                      "grep -E 'Reason|Message|Failed|Completed' | tail -n 10",
+                      "BackoffLimitExceeded → the pods failed; DeadlineExceeded → the run took too long"),
+                  self.logs("1h", "error|exception|traceback|killed"), self.events()]
+        fixes: list[tuple[str, Command | None]] = [
+            ("If the failure is transient, re-run now", self.rerun()),
+            ("If OOMKilled, raise the memory limit in the job template and re-run", None),
+            ("If it began with an image change, point the CronJob back at the previous image", self.rollback()[1]),
+        ]
+        return ("Pipeline Job failing (BackoffLimitExceeded / OOMKilled)",
+                "The latest Job shows 0/1 completions, pods in Error or OOMKilled", checks, fixes)
+
+
+class ECS(Platform):
+    """Containers on Amazon ECS (Fargate or EC2 launch type)."""
+
+    def __post_init__(self) -> None:
+        f = self.ctx.facts
+        self.key, self.label = "docker", "Amazon ECS"
+        self.cluster = f.names.get("ecs.cluster") or f.cluster or f.service
+        self.service = f.names.get("ecs.service") or f.service
+        if "ecs.cluster" not in f.names and not f.cluster:
+            self.assumptions.append(f"ECS cluster '{self.cluster}'")
+        if "ecs.service" not in f.names:
+            self.assumptions.append(f"ECS service '{self.service}', logs in /ecs/{self.service}")
+
+    @property
+    def scope(self) -> str:
+        return f"--region {q(self.region)} --cluster {q(self.cluster)}"
+
+    def location(self) -> str:
+        return f"Amazon ECS cluster {self.cluster}, service {self.service} ({self.region})"
+
+    def diagram_node(self) -> str:
+        return f"{self.service} (ECS tasks)"
+
+    def tools(self) -> list[str]:
+        return [f"aws CLI with ecs:Describe*/UpdateService and logs:FilterLogEvents in {self.region}",
+                "Session Manager plugin (for aws ecs execute-command)"]
+
+    def config_files(self) -> list[str]:
+        return [f"ECS task definition of {self.service} (aws ecs describe-task-definition)"]
+
+    def caveats(self) -> list[str]:
+        return ["Rolling back = updating the service to the previous task definition revision; the deployment "
+                "circuit breaker (if enabled) rolls back automatically on failed deployments."]
+
+    def status(self) -> list[Command]:
+        return [cmd(f"Desired vs running tasks and the current deployment of {self.service}",
+                    f"aws ecs describe-services {self.scope} --services {q(self.service)} --query "
+                    "'services[0].[desiredCount,runningCount,pendingCount,taskDefinition,deployments[0].rolloutState]' "
+                    "--output text", "running = desired, rolloutState COMPLETED"),
+                cmd("Recent service events (placement failures, unhealthy targets)",
+                    f"aws ecs describe-services {self.scope} --services {q(self.service)} --query "
+                    "'services[0].events[:10].[createdAt,message]' --output text",
+                    "No 'unable to place' or 'failed health checks' messages")]
+
+    def logs(self, since: str = "15m", grep: str | None = None) -> Command:
+        group = f"/ecs/{self.service}"
+        if grep:
+            terms = " ".join(f"?{t}" for t in grep.split("|") if " " not in t)
+            return cmd(f"Task logs of the last {since} matching '{grep}'",
+                       aws_log_events(group, since, self.region, terms), "No matches is healthy")
+        return cmd(f"Task logs of the last {since}", aws_log_events(group, since, self.region), "No errors")
+
+    def events(self) -> Command:
+        return cmd("Why tasks stopped (exit codes, OOM, health checks)",
+                   f"TASKS=\"$(aws ecs list-tasks {self.scope} --service-name {q(self.service)} --desired-status "
+                   "STOPPED --query 'taskArns[:5]' --output text)\"\n"
+                   f"aws ecs describe-tasks {self.scope} --tasks $TASKS --query "
+                   "'tasks[].[stoppedReason,containers[0].exitCode]' --output text",
+                   "No 'OutOfMemoryError' or 'Essential container exited' in the reasons")
+
+    def resources(self) -> Command:
+        return cmd("Service CPU and memory utilisation (last 30 min)",
+                   "START=\"$(date -u -d '-30 min' +%Y-%m-%dT%H:%M:%SZ)\"\nEND=\"$(date -u +%Y-%m-%dT%H:%M:%SZ)\"\n"
+                   f"aws cloudwatch get-metric-statistics --region {q(self.region)} --namespace AWS/ECS "
+                   f"--metric-name MemoryUtilization --dimensions Name=ClusterName,Value={self.cluster} "
+                   f"Name=ServiceName,Value={self.service} --start-time \"$START\" --end-time \"$END\" "
+                   "--period 300 --statistics Maximum --output table", "Below 80%")
+
+    def version(self) -> Command:
+        return cmd("Task definition revision in service",
+                   f"aws ecs describe-services {self.scope} --services {q(self.service)} --query "
+                   "'services[0].taskDefinition' --output text", "The revision you expect; note it before a change")
+
+    def history(self) -> Command:
+        return cmd("Recent task definition revisions (rollback targets)",
+                   f"aws ecs list-task-definitions --region {q(self.region)} --family-prefix {q(self.service)} "
+                   "--sort DESC --max-items 5", "The previous revision is the rollback target")
+
+    def local_health_check(self) -> Command:
+        return self.status()[0]
+
+    def connections(self) -> Command:
+        return self.resources()
+
+    def disk_check(self) -> Command:
+        return self.resources()
+
+    def pre_deploy(self) -> list[Command]:
+        return [*self.status(), self.version()]
+
+    def deploy(self) -> list[Command]:
+        return [cmd(f"Deploy a new task definition revision to {self.service}",
+                    "TASK_DEF=\"${TASK_DEF:?set TASK_DEF to the new task definition family:revision}\"\n"
+                    f"aws ecs update-service {self.scope} --service {q(self.service)} --task-definition "
+                    "\"$TASK_DEF\"\n"
+                    f"aws ecs wait services-stable {self.scope} --services {q(self.service)}",
+                    "The wait returns once the new tasks are healthy")]
+
+    def post_deploy(self) -> list[Command]:
+        return [*self.status(), self.logs("10m", "error|exception|fatal"), self.health_check()]
+
+    def rollback(self) -> list[Command]:
+        return [self.history(),
+                cmd(f"Put {self.service} back on the previous task definition",
+                    "PREVIOUS=\"${PREVIOUS:?set PREVIOUS to the last good family:revision}\"\n"
+                    f"aws ecs update-service {self.scope} --service {q(self.service)} --task-definition "
+                    "\"$PREVIOUS\"\n"
+                    f"aws ecs wait services-stable {self.scope} --services {q(self.service)}",
+                    "Service stable on the previous revision"),
+                self.version()]
+
+    def restart_one(self) -> Command:
+        return cmd("Stop one unhealthy task; the service starts a replacement",
+                   "TASK=\"${TASK:?set TASK to the task ARN from aws ecs list-tasks}\"\n"
+                   f"aws ecs stop-task {self.scope} --task \"$TASK\" --reason 'runbook: replace unhealthy task'",
+                   "A new task reaches RUNNING", "Drops that task's in-flight requests.")
+
+    def restart_all(self) -> Command:
+        return cmd(f"Replace every task of {self.service} (rolling)",
+                   f"aws ecs update-service {self.scope} --service {q(self.service)} --force-new-deployment\n"
+                   f"aws ecs wait services-stable {self.scope} --services {q(self.service)}",
+                   "New tasks healthy, old ones drained",
+                   "Replaces ALL tasks (rolling, honours minimumHealthyPercent). Safer: stop the one bad task.")
+
+    def scale(self, replicas: str, purpose: str) -> Command:
+        return cmd(purpose, f"aws ecs update-service {self.scope} --service {q(self.service)} --desired-count "
+                   f"{replicas}", "runningCount reaches the new desired count",
+                   "Desired count 0 stops the service." if replicas == "0" else
+                   "Service auto scaling may change it back: adjust its min/max instead.")
+
+    def set_flag(self, name: str, value: str, purpose: str) -> Command:
+        return cmd(purpose, f"aws ecs describe-task-definition --region {q(self.region)} --task-definition "
+                   f"{q(self.service)} --query 'taskDefinition.containerDefinitions[0].environment'",
+                   f"Current environment; register a revision with {name}={value} and deploy it",
+                   f"Needs a new task definition revision and a deployment. Only useful if the service honours {name}.")
+
+    def stop(self) -> Command:
+        return self.scale("0", f"Stop {self.service} (desired count 0)")
+
+    def redeploy_elsewhere(self) -> list[Command]:
+        return [cmd("Run the service in the recovery region (cluster and task definition via IaC)",
+                    "DR_REGION=\"${DR_REGION:?set DR_REGION}\"\n"
+                    "DR_CLUSTER=\"${DR_CLUSTER:?set DR_CLUSTER}\"\n"
+                    "COUNT=\"${COUNT:?set COUNT to the normal desired count}\"\n"
+                    f"aws ecs update-service --region \"$DR_REGION\" --cluster \"$DR_CLUSTER\" --service "
+                    f"{q(self.service)} --desired-count \"$COUNT\"",
+                    "Tasks RUNNING in the recovery region; then move traffic")]
+
+    def cheatsheet(self) -> list[Command]:
+        return [*self.status(), self.logs("1h"), self.events(),
+                cmd("Shell into a running task (ECS Exec)",
+                    f"TASK=\"$(aws ecs list-tasks {self.scope} --service-name {q(self.service)} --query "
+                    "'taskArns[0]' --output text)\"\n"
+                    f"aws ecs execute-command {self.scope} --task \"$TASK\" --interactive --command sh")]
+
+    def crash_issue_parts(self) -> tuple[str, str, list[Command], list[tuple[str, Command | None]]]:
+        fixes: list[tuple[str, Command | None]] = [
+            ("If it started with a deployment, go back to the previous task definition", self.rollback()[1]),
+            ("If tasks stop with OutOfMemoryError, raise the task memory in a new revision", None),
+            ("If tasks fail ALB health checks, check the health check path/port and the start-up time", None),
+        ]
+        return ("Tasks stopping or failing health checks",
+                "runningCount below desired, service events show stopped or unhealthy tasks",
+                [*self.status(), self.events(), self.logs("30m", "error|exception|fatal")], fixes)
+
+
 def platform_for(ctx: Context) -> Platform:
     env = ctx.answers.environment
+    text = ctx.text
+    if env == "kubernetes" and ctx.answers.service_type == "pipeline" and not re.search(
+            r"\b(?:deployment|airflow|spark|flink|stream(?:ing)?|beam|dagster|prefect)\b", text):
+        return KubernetesCronJob(ctx)
+    if env == "docker" and re.search(r"\b(?:ecs|fargate)\b", text):
+        return ECS(ctx)
     cls: type[Platform] = {"kubernetes": Kubernetes, "docker": Docker, "vm": VM, "serverless": Serverless,
                            "baremetal": BareMetal}.get(env, Kubernetes)
     return cls(ctx)

@@ -12,8 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from agent.knowledge.environments import (
+    ECS,
     BareMetal,
     Kubernetes,
+    KubernetesCronJob,
     Platform,
     Serverless,
     SystemdHosts,
@@ -76,6 +78,11 @@ class Stack:
 # --- Prometheus ----------------------------------------------------------------------------------
 
 
+def _https_host(stack: Stack) -> str:
+    url = stack.platform.ctx.facts.url or ""
+    return url.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0]
+
+
 class Prometheus(Stack):
     def __post_init__(self) -> None:
         self.key, self.label, self.language = "prometheus", "Prometheus/Grafana", "promql"
@@ -123,6 +130,9 @@ class Prometheus(Stack):
 
     def q_down(self, t: float) -> Command:
         p = self.platform
+        if isinstance(p, KubernetesCronJob):
+            return self.q(f"CronJob {p.workload} suspended (kube-state-metrics)",
+                          f'max(kube_cronjob_spec_suspend{{namespace="{p.ns}", cronjob="{p.workload}"}}) == 1')
         if isinstance(p, Kubernetes):
             metric = "kube_statefulset_status_replicas_ready" if p.kind == "statefulset" else \
                 "kube_deployment_status_replicas_available"
@@ -207,11 +217,20 @@ class Prometheus(Stack):
                       f"sum(increase(jobs_processed_total{self.app()}[15m])) < {t:g}")
 
     def q_pipeline_failed(self, t: float) -> Command:
+        p = self.platform
+        if isinstance(p, KubernetesCronJob):
+            return self.q("Failed Jobs of the CronJob (kube-state-metrics)",
+                          f'sum(kube_job_status_failed{{namespace="{p.ns}", job_name=~"{p.workload}-.*"}}) >= {t:g}')
         self.assumptions.append(f"pipeline pushes {_underscore(self.slug)}_last_run_success (0/1) and "
                                 f"{_underscore(self.slug)}_last_success_timestamp_seconds to the Pushgateway")
         return self.q("Last run failed", f'max({_underscore(self.slug)}_last_run_success{{job="{self.slug}"}}) < {t:g}')
 
     def q_pipeline_late(self, t: float) -> Command:
+        p = self.platform
+        if isinstance(p, KubernetesCronJob):
+            return self.q("Seconds since the CronJob last succeeded (kube-state-metrics)",
+                          f'time() - max(kube_cronjob_status_last_successful_time{{namespace="{p.ns}", '
+                          f'cronjob="{p.workload}"}}) > {t * 60:g}')
         return self.q("Seconds since the last successful run",
                       f'time() - max({_underscore(self.slug)}_last_success_timestamp_seconds{{job="{self.slug}"}}) '
                       f"> {t * 60:g}")
@@ -233,6 +252,11 @@ class Prometheus(Stack):
         return self.q("Connections as % of max_connections",
                       f"sum(pg_stat_activity_count{self.app()}) / max(pg_settings_max_connections{self.app()}) "
                       f"* 100 > {t:g}")
+
+    def q_cert_expiry(self, t: float) -> Command:
+        return self.q("Days until the served certificate expires (blackbox_exporter probe)",
+                      f'(min(probe_ssl_earliest_cert_expiry{{instance=~".*{_https_host(self)}.*"}}) - time()) / 86400 '
+                      f"< {t:g}")
 
     def q_throttles(self, t: float) -> Command | None:
         p = self.platform
@@ -357,11 +381,20 @@ class Datadog(Stack):
         return self.q("No jobs processed", f"sum(last_15m):sum:trace.worker.hits{{{self.apm}}}.as_count() < {t:g}")
 
     def q_pipeline_failed(self, t: float) -> Command:
+        p = self.platform
+        if isinstance(p, KubernetesCronJob):
+            return self.q("Failed Jobs of the CronJob", f"sum(last_1h):sum:kubernetes_state.job.failed"
+                          f"{{kube_namespace:{p.ns},kube_cronjob:{p.workload}}}.as_count() >= {t:g}")
         self.assumptions.append(f"pipeline emits custom metrics {self.slug}.run.success (0/1) and "
                                 f"{self.slug}.last_success (epoch seconds)")
         return self.q("Last run failed", f"min(last_5m):min:{_underscore(self.slug)}.run.success{{*}} < {t:g}")
 
     def q_pipeline_late(self, t: float) -> Command:
+        p = self.platform
+        if isinstance(p, KubernetesCronJob):
+            return self.q("Seconds since the CronJob was last scheduled",
+                          "max(last_5m):max:kubernetes_state.cronjob.duration_since_last_schedule"
+                          f"{{kube_namespace:{p.ns},kube_cronjob:{p.workload}}} > {t * 60:g}")
         return self.q("No successful run within the window",
                       f"sum(last_{int(t)}m):sum:{_underscore(self.slug)}.run.success{{*}}.as_count() < 1")
 
@@ -377,6 +410,10 @@ class Datadog(Stack):
                           f"max:mysql.net.max_connections_available{{{self.tags}}} * 100 > {t:g}")
         return self.q("Connections % of max", f"max(last_5m):max:postgresql.percent_usage_connections{{{self.tags}}} "
                       f"* 100 > {t:g}")
+
+    def q_cert_expiry(self, t: float) -> Command:
+        return self.q("Days left on the certificate (TLS check)",
+                      f"min(last_1h):min:tls.days_left{{server:{_https_host(self)}}} < {t:g}")
 
     def q_throttles(self, t: float) -> Command | None:
         if isinstance(self.platform, Serverless):
@@ -410,6 +447,8 @@ class CloudWatch(Stack):
         p = self.platform
         if isinstance(p, Serverless):
             return f"/aws/lambda/{p.fn}"
+        if isinstance(p, ECS):
+            return f"/ecs/{p.service}"
         if isinstance(p, Kubernetes):
             cluster = p.ctx.facts.cluster or "CLUSTER"
             return f"/aws/containerinsights/{cluster}/application"
@@ -460,8 +499,15 @@ class CloudWatch(Stack):
         return self.q("EC2 status check failures (Metrics Insights)",
                       "SELECT MAX(StatusCheckFailed) FROM SCHEMA(\"AWS/EC2\", InstanceId)")
 
+    def ecs_metric(self, p: ECS, metric: str, purpose: str) -> Command:
+        return self.q(f"{purpose} (AWS/ECS, Metrics Insights)",
+                      f"SELECT MAX({metric}) FROM SCHEMA(\"AWS/ECS\", ClusterName, ServiceName) "
+                      f"WHERE ClusterName = '{p.cluster}' AND ServiceName = '{p.service}'")
+
     def q_cpu(self, t: float) -> Command:
         p = self.platform
+        if isinstance(p, ECS):
+            return self.ecs_metric(p, "CPUUtilization", "Service CPU %")
         if isinstance(p, Kubernetes):
             cluster = p.ctx.facts.cluster or "CLUSTER"
             return self.q("Pod CPU % of limit (Container Insights)",
@@ -473,6 +519,8 @@ class CloudWatch(Stack):
 
     def q_memory(self, t: float) -> Command:
         p = self.platform
+        if isinstance(p, ECS):
+            return self.ecs_metric(p, "MemoryUtilization", "Service memory %")
         if isinstance(p, Kubernetes):
             cluster = p.ctx.facts.cluster or "CLUSTER"
             return self.q("Pod memory % of limit (Container Insights)",
@@ -763,6 +811,13 @@ class Custom(Stack):
 
     def q_replication_lag(self, t: float) -> Command | None:
         return None
+
+    def q_cert_expiry(self, t: float) -> Command:
+        host = _https_host(self)
+        return cmd(f"Certificate expiry of {host} (run hourly from the monitoring host)",
+                   f"echo | openssl s_client -connect {q(host + ':443')} -servername {q(host)} 2>/dev/null | "
+                   f"openssl x509 -noout -checkend {int(t * 86400)}",
+                   f"'Certificate will not expire' (exit 0); exit 1 means it expires within {t:g} days")
 
     def q_connections(self, t: float) -> Command:
         return self.platform.connections()

@@ -49,7 +49,8 @@ def schedule_minutes(schedule: str | None) -> int | None:
 
 
 def alert_baseline(service_type: str, env: str, levels: Levels, criticality: str,
-                   schedule: str | None, backlog: int | None = None) -> list[AlertSpec]:
+                   schedule: str | None, backlog: int | None = None,
+                   https_host: str | None = None) -> list[AlertSpec]:
     page = "Critical" if criticality in ("critical", "high") else "Warning"
     err_page = round(max(1.0, levels.error_rate_pct * 5), 2)
     latency = levels.latency_p95_ms
@@ -100,6 +101,11 @@ def alert_baseline(service_type: str, env: str, levels: Levels, criticality: str
                       "Find what grows (WAL/binlogs, bloat, logs); extend the volume before 90%",
                       "Disk filling up"),
         ]
+    if service_type in ("web", "api") and https_host:
+        alerts.append(AlertSpec("TLS Certificate Expiring", "cert_expiry", 14, f"certificate of {https_host} "
+                                "expires in < 14 days (checked hourly)", "Warning",
+                                "Renew the certificate (cert-manager / ACM / your CA) and check the renewal job",
+                                "TLS certificate expiring or invalid"))
     down_name = {"pipeline": "Pipeline Runner Down", "database": "Database Down", "worker": "Workers Down"}.get(
         service_type, "Service Down")
     alerts.append(AlertSpec(down_name, "down", 1, "0 healthy instances for 2 min", "Critical",

@@ -108,8 +108,10 @@ class _Writer:
             self.notes.append(f"pack {pack.name}: {reason}")
         backlog = facts.names.get("backlog.max")
         self.backlog = int(backlog) if backlog and backlog.isdigit() else None
+        host = re.match(r"https://([^/:]+)", facts.url or "")
+        self.https_host = host.group(1) if host else None
         self.alert_specs = alert_baseline(self.type, self.env, self.levels, self.crit, facts.names.get("schedule"),
-                                          self.backlog)
+                                          self.backlog, self.https_host)
         self._alerts: list[Alert] | None = None
 
     # --- helpers -------------------------------------------------------------------------------
@@ -311,7 +313,8 @@ class _Writer:
     # --- 6 -------------------------------------------------------------------------------------
     def troubleshooting(self) -> Troubleshooting:
         issues: list[Issue] = []
-        alert_for = {a.issue: a.name for a in self.alert_specs if a.issue}
+        made = {a.name for a in self.alerts()}
+        alert_for = {a.issue: a.name for a in self.alert_specs if a.issue and a.name in made}
         esc = self.escalate_text()
 
         def add(title: str, symptoms: str, checks: list[Command], fixes: list[tuple[str, Command | None]],
@@ -367,19 +370,31 @@ class _Writer:
                 "Jobs completing again and the backlog falling for 15 min")
         if self.type == "pipeline":
             schedule = self.facts.names.get("schedule", "its schedule (fill in)")
+            rerun = p.rerun()
             add("Pipeline run failed", "The last run ended in failure; output missing for that window",
                 [*([c] if (c := self.query("pipeline_failed", 1)) else []), p.logs("24h", "error|failed|traceback"),
                  p.history(), p.status()[0]],
-                [("If the failure is transient (timeout, throttling), re-run the failed window", None),
-                 ("If bad input data caused it, quarantine the input and re-run the rest", None),
+                [("If the failure is transient (timeout, throttling, a dependency blip), re-run the failed window",
+                  rerun),
+                 ("If bad input data caused it, quarantine the input and re-run the rest; never hand-edit output",
+                  None),
                  ("If it began with a deploy, roll back and re-run", p.rollback()[1])],
                 "The re-run succeeds and the output row counts match the previous runs (±10%)")
             add("Pipeline late or missed its schedule", f"No successful run within 2× the interval ({schedule})",
                 [*([c] if (c := self.query("pipeline_late", 1440)) else []), p.status()[0], p.resources(),
                  p.logs("6h")],
                 [("If a run is stuck, stop it and start a fresh one", p.restart_one()),
+                 ("If the schedule never fired (suspended, timer/scheduler down), start a catch-up run", rerun),
                  ("If runs are slower than the schedule, add resources or split the window", None)],
                 "A run completes and the freshness metric is back within one interval")
+            add("Partial or wrong output (data quality)", "Row counts far from normal, duplicates, or consumers "
+                "report missing/odd data",
+                [p.logs("24h", "rows|records|written|skipped"), p.history()],
+                [("Stop the schedule so no more bad output is written", self.pause_pipeline()),
+                 ("Find the first bad run (compare row counts per run) and delete or overwrite its output "
+                  "partition — runs must be idempotent per window", None),
+                 ("Backfill the affected windows one at a time, oldest first, checking counts after each", rerun)],
+                "Counts per window match the source (±1%) for every backfilled window; consumers confirm")
         if self.type == "database":
             add("Replication lag", "Replicas behind the primary; stale reads",
                 [*([c] if (c := self.query("replication_lag", 30)) else []), p.resources(), p.disk_check()],
@@ -396,6 +411,16 @@ class _Writer:
                 [("Find what grows (WAL/binlog retention, a stuck replication slot, bloat, logs)", None),
                  ("Extend the volume before 90%; never delete data files by hand", None)],
                 "Usage stable below 80% for 1 hour")
+        if self.https_host:
+            cert = self.query("cert_expiry", 14)
+            add("TLS certificate expiring or invalid", "Browsers/clients report certificate errors, or the expiry "
+                "alert fired",
+                [*([cert] if cert else []), _cert_check(self.https_host)],
+                [("Renew or re-issue the certificate through whatever issues it (cert-manager, ACM, your CA), then "
+                  "confirm the new expiry with the check above", None),
+                 ("If renewal is automated, find why it failed (DNS/HTTP challenge, permissions) before the old "
+                  "certificate expires", None)],
+                "The served certificate's notAfter is > 30 days away and clients connect without errors")
         title, symptoms, checks, fixes = p.crash_issue_parts()
         add(title, symptoms, checks, fixes, self.verify_text("All instances healthy with no restarts", 15))
         if self.env != "serverless":
@@ -430,7 +455,7 @@ class _Writer:
             communication=self.communication())
 
     def stop_writes(self) -> list[Command]:
-        out = list(self.c.stop_writes)
+        out: list[Command] = []
         if self.type in ("web", "api", "other"):
             out.append(self.p.set_flag("READ_ONLY", "true", "Switch the service to read-only mode (if it supports a "
                                        "READ_ONLY switch)"))
@@ -438,7 +463,8 @@ class _Writer:
             out.append(self.p.stop())
         elif self.type == "pipeline":
             out.append(self.pause_pipeline())
-        elif not out:
+        out += self.c.stop_writes
+        if not out:
             out.append(self.p.stop())
         return _dedupe(out)
 
@@ -592,6 +618,13 @@ class _Writer:
         out.append("Names not given in the description use the service slug "
                    f"'{self.svc}'; shell variables like \"${{VERSION:?…}}\" stop with a message until you set them")
         return _unique(out)
+
+
+def _cert_check(host: str) -> Command:
+    return cmd(f"Expiry date and issuer of the certificate {host} serves",
+               f"echo | openssl s_client -connect {q(host + ':443')} -servername {q(host)} 2>/dev/null | "
+               "openssl x509 -noout -enddate -issuer",
+               "notAfter more than 14 days away; the issuer you expect")
 
 
 def _code_of(command: Command) -> tuple[str, str]:
