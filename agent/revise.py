@@ -120,7 +120,7 @@ _STOP = {"the", "a", "an", "high", "low", "alert", "rate", "usage", "when", "if"
 _OPS = {">": ">", ">=": ">=", "<": "<", "<=": "<=", "above": ">", "over": ">", "exceeds": ">", "exceed": ">",
         "reaches": ">=", "hits": ">=", "below": "<", "under": "<", "at": ">"}
 _OP = r"(>=|<=|>|<|above|over|exceeds?|reaches|hits|below|under|at)"
-_UNIT = r"(%|ms|s|gb|mb|rps|req/s|connections|conns|items|messages|msgs|seconds|minutes)?"
+_UNIT = r"(%|percent|pct|ms|seconds|s|gb|mb|rps|req/s|connections|conns|items|messages|msgs|minutes)?"
 
 
 def _clean(text: str) -> str:
@@ -247,14 +247,15 @@ def _as_threshold(said: str, lowered: str) -> Change | None:
     for_minutes = _minutes(wait.group(1), wait.group(2)) if wait else None
     if not metric or not re.search(r"[a-z]", metric):
         raise CannotReviseOffline("say which alert, e.g. 'alert when error rate > 2%'", hint=None)
-    unit = {"seconds": "s", "req/s": "rps", "conns": "connections", "msgs": "messages"}.get(unit, unit)
+    unit = {"seconds": "s", "req/s": "rps", "conns": "connections", "msgs": "messages", "percent": "%",
+            "pct": "%"}.get(unit, unit)
     shown = f"{metric} {op} {float(number):g}{unit}" + (f" for {duration(for_minutes)}" if for_minutes else "")
     return Change("threshold", f"Alert when {shown}", key=metric, number=float(number), unit=unit, op=op,
                   for_minutes=for_minutes)
 
 
 def _as_slo(said: str, lowered: str) -> Change | None:
-    if re.search(r"\b(p9[59]|latency|response time)\b", lowered):
+    if re.search(r"\b(p95|latency|response time)\b", lowered) and not re.search(r"\bp(50|90|99)\b", lowered):
         m = re.search(rf"{_NUMBER}\s*(ms|s|seconds?)\b", lowered)
         if m:
             ms = float(m.group(1)) * (1 if m.group(2) == "ms" else 1000)

@@ -47,6 +47,7 @@ def runbook(model, request_: GenerationRequest) -> Runbook:  # type: ignore[no-u
     ("alert when error rate > 2%", "threshold", "Alert when error rate > 2%"),
     ("alert when CPU usage is above 90% for 10 minutes", "threshold", "Alert when cpu usage > 90% for 10 minutes"),
     ("raise the memory alert to 95%", "threshold", "Alert when memory > 95%"),
+    ("page us when error rate goes above 3 percent", "threshold", "Alert when error rate > 3%"),
     ("p95 target 300ms", "slo", "Response time p95 target 300ms"),
     ("availability target 99.95%", "slo", "Availability target 99.95%"),
     ("team lead is Jane Doe, jane@example.com", "contact", "Team Lead: Jane Doe, jane@example.com"),
@@ -68,7 +69,8 @@ def test_plain_words_map_to_a_change_whose_summary_reads_back(
     assert (again.kind, again.summary, again.number, again.key) == (kind, summary, change.number, change.key)
 
 
-@pytest.mark.parametrize("said", ["make it friendlier", "add a section about chaos testing", "   "])
+@pytest.mark.parametrize("said", ["make it friendlier", "add a section about chaos testing", "p99 target 800ms",
+                                  "   "])
 def test_what_the_rules_cannot_express_is_refused_plainly(said: str, rule: Rule) -> None:
     with pytest.raises(CannotReviseOffline, match="^I can't do that offline: "):
         parse_change(said, rule)
