@@ -87,7 +87,7 @@ def logical_lines(code: str, first_line: int) -> list[Line]:
             i += 1
             nxt = raw[i]
             if text.rstrip().endswith("\\"):
-                text = text.rstrip()[:-1] + " " + nxt.strip()
+                text = text.rstrip()[:-1].rstrip() + " " + nxt.strip()
             else:
                 text = text + "\n" + nxt
         i += 1
