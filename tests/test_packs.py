@@ -52,7 +52,7 @@ DANGER = re.compile(
     r"|reserved-concurrent-executions\s+0|start-message-move-task|kafka-topics[^\n]*--delete"
     r"|kafka-consumer-groups[^\n]*--delete|-X\s*DELETE|_cluster/reroute|volume\s+rm|system\s+prune"
     r"|DEBUG\s+SLEEP|SHUTDOWN|\bkill\s+-9\b|docker\s+rm\b|dropDatabase|\.drop\(\)|deleteMany"
-    r"|delete_queue|killOp|force: true|KILL\s+\d|KILL\s+\$|update-event-source-mapping[^\n]*--no-enabled",
+    r"|delete_queue|killOp|flush_all|force: true|KILL\s+\d|KILL\s+\$|update-event-source-mapping[^\n]*--no-enabled",
     re.IGNORECASE,
 )
 # SQL passed to psql -c; PgBouncer's admin console (-d pgbouncer) speaks its own commands.

@@ -20,12 +20,12 @@ extractor may add:
     pgbouncer.host patroni.cluster pgbackrest.stanza
     mysql.host mysql.database mysql.user mysql.instance
     mongodb.host mongodb.database
-    redis.host redis.port redis.instance elasticache.cluster redis.master redis.sentinel
+    redis.host redis.port redis.instance elasticache.cluster redis.master redis.sentinel memcached.host
     kafka.bootstrap kafka.brokers kafka.topic kafka.group kafka.cluster kafka.connect_url kafka.connector
     rabbitmq.queue rabbitmq.vhost rabbitmq.host
-    sqs.queue sqs.dlq s3.bucket dynamodb.table
+    sqs.queue sqs.dlq s3.bucket dynamodb.table gcp.project pubsub.topic pubsub.subscription
     es.url es.index nginx.site
-    celery.app celery.worker celery.queue
+    celery.app celery.worker celery.queue dag airflow.scheduler
     argocd.app helm.release helm.chart
     compose.project compose.service k8s.deployment systemd.unit
     ecs.cluster ecs.service lambda.function lambda.alias

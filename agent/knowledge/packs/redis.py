@@ -27,7 +27,14 @@ class RedisPack(KeywordPack):
     order = 20
     examples = ("Session store in Redis 7 at sessions-redis:6379, cache-aside for the catalog",
                 "Rate limiter backed by Amazon ElastiCache for Redis (cluster mode disabled)")
-    negatives = ("The batch job redistributes load across shards", "Caches responses in Memcached")
+    negatives = ("The batch job redistributes load across shards", "Caches responses in Memcached",
+                 "Sessions in ElastiCache for Memcached")
+
+    def detect(self, ctx: Context) -> str | None:
+        word = mention(ctx, ("redis", "valkey"))
+        if word is None and not mention(ctx, ("memcached", "memcache")):
+            word = mention(ctx, ("elasticache",))
+        return f"description mentions {word!r}" if word else None
 
     def contribute(self, ctx: Context) -> Contribution:
         f = ctx.facts

@@ -1,0 +1,113 @@
+"""Apache Airflow 2.x: scheduler down, DAG import errors, failed runs, clearing and backfilling safely."""
+
+from __future__ import annotations
+
+from agent.knowledge.base import Context, Contribution
+from agent.knowledge.packs._base import KeywordPack, alert_query, cmd, exec_in, q, restart_workload
+from agent.runbook import Alert, Component, Issue, KeyMetric, Procedure, Step
+
+
+class AirflowPack(KeywordPack):
+    name = "airflow"
+    summary = ("Apache Airflow: scheduler heartbeat, DAG import errors, failed runs, clearing tasks and "
+               "pausing DAGs without double-running side effects")
+    keywords = ("airflow", "apache airflow", "mwaa", "cloud composer")
+    order = 47
+    examples = ("Nightly ETL as an Airflow DAG (dag orders_etl) loading the warehouse",)
+    negatives = ("Nightly ETL run by cron", "Airflow-free Dagster pipelines")
+    no_native = frozenset({"cloudwatch", "newrelic"})
+
+    def detect(self, ctx: Context) -> str | None:
+        reason = super().detect(ctx)
+        return None if reason and "airflow-free" in ctx.text else reason
+
+    def contribute(self, ctx: Context) -> Contribution:
+        f = ctx.facts
+        dag = f.name("dag", f.service)
+        scheduler = f.name("airflow.scheduler", "airflow-scheduler")
+
+        def airflow(args: str) -> str:
+            return exec_in(ctx, scheduler, f"airflow {args}")
+
+        health = cmd("Scheduler alive (recent heartbeat)",
+                     airflow("jobs check --job-type SchedulerJob --allow-multiple --limit 10"),
+                     "'Found N alive jobs.'; 'No alive jobs found.' means the scheduler is down or stuck")
+        import_errors = cmd("DAG files that fail to import", airflow("dags list-import-errors"),
+                            "'No data found'; otherwise the file and the exception")
+        runs = cmd(f"Recent runs of {dag}", airflow(f"dags list-runs -d {q(dag)} --no-backfill") + " | head -n 15",
+                   "state success for recent runs; note the run_id of a failed one")
+
+        alerts = [
+            Alert(name="Airflow scheduler heartbeat missing", condition="no scheduler heartbeat for 5 min",
+                  query=alert_query(ctx, probe=health,
+                                    prometheus="sum(rate(airflow_scheduler_heartbeat[5m])) == 0",
+                                    datadog="sum(last_5m):sum:airflow.scheduler_heartbeat{*}.as_count() < 1",
+                                    expect="heartbeats every few seconds"),
+                  severity="Critical", response="Follow 'Airflow: scheduler down or DAGs not running'."),
+            Alert(name="Airflow DAG import errors", condition="import errors > 0 for 10 min",
+                  query=alert_query(ctx, probe=import_errors,
+                                    prometheus="max(airflow_dag_processing_import_errors) > 0",
+                                    datadog="max(last_10m):max:airflow.dag_processing.import_errors{*} > 0",
+                                    expect="0"),
+                  severity="Warning", response="Fix the DAG file named by list-import-errors; the DAG does not run."),
+        ]
+
+        clear = cmd("Re-run failed tasks of one day's run",
+                    "START=2026-01-01  # logical date of the failed run\n"
+                    "END=2026-01-01\n"
+                    + airflow(f"tasks clear {q(dag)} --only-failed --start-date \"$START\" --end-date \"$END\" --yes"),
+                    "the cleared task instances; the scheduler re-queues them",
+                    warning="Cleared tasks run again with their side effects (loads, emails, API calls): make sure "
+                            "they are idempotent. Without --only-failed every task in the range re-runs.")
+        issues = [
+            Issue(
+                title="Airflow: scheduler down or DAGs not running",
+                symptoms="Runs stay 'queued' or are not created at their schedule; UI banner 'The scheduler "
+                         "does not appear to be running'.",
+                alert="Airflow scheduler heartbeat missing",
+                check=[health, import_errors],
+                fix=[Step(action="Restart the scheduler.", command=restart_workload(ctx, scheduler)),
+                     Step(action="Tasks queued but never running: check the executor's workers (Celery workers, "
+                                 "Kubernetes pods) and pool/parallelism slots.", command=None)],
+                verify="jobs check finds the scheduler alive and new runs start on schedule within 15 minutes.",
+                escalate="If the scheduler does not stay up for 15 minutes, page the data platform owner.",
+            ),
+            Issue(
+                title="Airflow: a DAG run failed",
+                symptoms="Run state failed; downstream data missing or stale.",
+                alert=None,
+                check=[runs, cmd("Task states of the failed run",
+                                 "RUN_ID=scheduled__2026-01-01T00:00:00+00:00  # run_id from list-runs\n"
+                                 + airflow(f"tasks states-for-dag-run {q(dag)} \"$RUN_ID\""),
+                                 "the failed task; read its log in the UI or the task log folder")],
+                fix=[Step(action="Fix the cause, then clear only the failed tasks.", command=clear),
+                     Step(action="To stop new runs while you fix things, pause the DAG.",
+                          command=cmd("Pause the DAG", airflow(f"dags pause {q(dag)}"),
+                                      "is_paused True; unpause with airflow dags unpause"))],
+                verify="The cleared run finishes with state success within 2 hours and the next scheduled run "
+                       "succeeds.",
+                escalate="If the data is needed for a deadline that will be missed, tell the data consumers and "
+                         "page the DAG owner.",
+            ),
+        ]
+
+        return Contribution(
+            components=[Component(name="Orchestrator", technology="Apache Airflow", version="fill in: airflow version",
+                                  location=f"scheduler {scheduler}", purpose=f"Runs DAG {dag}")],
+            key_metrics=[KeyMetric(metric="Airflow scheduler heartbeat", normal_range="every 5 s",
+                                   alert_threshold="none for 5 min", dashboard="fill in: Airflow dashboard")],
+            prerequisites=["airflow CLI inside the scheduler container or host (Airflow 2.x syntax)"],
+            deploy_caveats=["Changing a DAG's start_date or schedule can trigger catch-up runs for every missed "
+                            "interval unless catchup=False."],
+            alerts=alerts,
+            issues=issues,
+            daily=["Check failed DAG runs and import errors"],
+            weekly=["Review task durations against SLAs"],
+            monthly=["Clean old metadata (airflow db clean) after a backup of the metadata database"],
+            maintenance_commands=[runs],
+            dr_procedures=[Procedure(title="Airflow: rerun a date range after an outage", commands=[clear])],
+            cheatsheet=[health, import_errors, runs],
+        )
+
+
+PACK = AirflowPack()
