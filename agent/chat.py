@@ -28,7 +28,7 @@ from agent.errors import AgentError, UsageError
 from agent.models.base import GenerationRequest, Model
 from agent.models.registry import DEFAULT_MODEL, get_model
 from agent.render import TOC, render_markdown
-from agent.revise import ANSWER_LABELS, record_revision, revise_offline
+from agent.revise import ANSWER_LABELS, parse_change, record_revision, revise_offline, updated_request
 from agent.rule import Option, Question, Rule
 from agent.runbook import Runbook
 
@@ -464,6 +464,7 @@ class Chat:
                 else:
                     result = self.model.revise(old, change, request)
                     summary = change
+                    request = _answers_kept_in_step(request, change)
             new = loop.validate(result.runbook)
         except AgentError as exc:
             self.term.say(str(exc), "yellow")
@@ -586,6 +587,16 @@ class Chat:
         self.session.model = spec
         self._keep()
         self.term.say(f"Now using {model.name}.", "green")
+
+
+def _answers_kept_in_step(request: GenerationRequest, change: str) -> GenerationRequest:
+    """After a language model applied "environment is docker", /answers (and any later regeneration)
+    should say docker too; changes the rules do not read leave the request as it was."""
+    try:
+        understood = parse_change(change, request.rule, request.answers)
+    except AgentError:
+        return request
+    return updated_request(request, understood) if understood.kind in ("answer", "name") else request
 
 
 def slug(name: str) -> str:

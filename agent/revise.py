@@ -108,7 +108,8 @@ _NOT_ROLES = {"criticality", "environment", "monitoring", "type", "rotation", "c
 
 # "add a section about X" asks for writing, not for a fact the knowledge packs can use.
 _PROSE_WORDS = {"section", "note", "notes", "step", "steps", "paragraph", "table", "example", "examples", "more",
-                "details", "explanation", "text", "description", "chapter", "summary"}
+                "details", "explanation", "text", "description", "chapter", "summary", "command", "commands",
+                "query", "queries", "runbook", "cheatsheet", "procedure", "issue", "entry"}
 
 _METRIC_ALIASES = {
     "cpu": ("cpu",), "memory": ("memory", "mem", "ram"), "latency": ("latency", "p95", "p99", "response"),

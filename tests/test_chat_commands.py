@@ -124,3 +124,16 @@ def test_slug_and_section_helpers() -> None:
     assert section(text, "monitoring") == "## Monitoring & Alerts\nB\n"
     assert section(text, "service overview") == "## Service Overview\nA\n"
     assert section(text, "contacts") is None
+
+
+def test_after_a_language_model_revision_the_answers_follow_the_words(tmp_path: Path) -> None:
+    from agent.chat import _answers_kept_in_step
+
+    chat, _ = make_chat(tmp_path, [])
+    chat.session.description = DESCRIPTION
+    chat.session.answers = {"type": "B", "env": "A", "criticality": "A", "monitoring": "A", "oncall": "A"}
+    request = chat.request()
+    assert _answers_kept_in_step(request, "environment is docker").answers.environment == "docker"
+    assert _answers_kept_in_step(request, "call it billing-api").service_name == "billing-api"
+    same = _answers_kept_in_step(request, "Add the command `kubectl top pods` to the cheatsheet")
+    assert same is request

@@ -70,7 +70,7 @@ def test_plain_words_map_to_a_change_whose_summary_reads_back(
 
 
 @pytest.mark.parametrize("said", ["make it friendlier", "add a section about chaos testing", "p99 target 800ms",
-                                  "   "])
+                                  "Add the command `kubectl top pods` to the cheatsheet", "   "])
 def test_what_the_rules_cannot_express_is_refused_plainly(said: str, rule: Rule) -> None:
     with pytest.raises(CannotReviseOffline, match="^I can't do that offline: "):
         parse_change(said, rule)
