@@ -293,3 +293,18 @@ def test_detection_from_the_answers() -> None:
     other = from_mapping(_rule(), {"type": "other: RabbitMQ consumer", "env": "vm"}, "test")
     found = [p.name for p, _ in detect_packs(Context(other, facts("Billing worker")))]
     assert found == ["rabbitmq"]
+
+
+@pytest.mark.parametrize("description, absent, present", [
+    ("Orders API on PostgreSQL instead of MySQL", "mysql", "postgresql"),
+    ("Stateless API, no Redis, sessions in PostgreSQL", "redis", "postgresql"),
+    ("Migrated off MongoDB to DynamoDB last year", "mongodb", "dynamodb"),
+    ("Uses SQS rather than Kafka; it doesn't use RabbitMQ", "kafka", "sqs"),
+    ("Kafka consumer without a Redis cache", "redis", "kafka"),
+    ("Does not use Elasticsearch; search runs on PostgreSQL", "elasticsearch", "postgresql"),
+    ("Postgres with no PgBouncer in front", "pgbouncer", "postgresql"),
+])
+def test_negated_mentions_do_not_count(description: str, absent: str, present: str) -> None:
+    names = [p.name for p, _ in detect_packs(Context(answers("kubernetes", "prometheus"), facts(description)))]
+    assert absent not in names and present in names, names
+    assert "rabbitmq" not in names

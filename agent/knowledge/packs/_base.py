@@ -14,18 +14,29 @@ from dataclasses import dataclass
 from agent.knowledge.base import Context, Contribution
 from agent.runbook import Command, Language
 
+# "no Redis", "instead of MySQL", "migrated off MongoDB": a mention that says the service does NOT use it.
+_NEGATED = re.compile(
+    r"(?:(?:\b(?:no|not|without|instead of|rather than|replacing|replaced|never uses?|"
+    r"(?:migrated|moved|moving|migrating) (?:away )?(?:from|off))|n't)\s+(?:(?:use|using|need|have)\s+)?"
+    r"(?:a |an |the |any )?)$",
+    re.IGNORECASE,
+)
+
 
 def mention(ctx: Context, words: Sequence[str]) -> str | None:
-    """The first of `words` the description (or a free-text answer) names, as the user wrote it."""
+    """The first of `words` the description (or a free-text answer) names, as the user wrote it.
+
+    Mentions right after a negation ("no Redis", "instead of MySQL") do not count.
+    """
     sources = [ctx.facts.description]
     sources += [a.free_text for a in ctx.answers.items.values() if a.free_text]
     for word in words:
         pattern = re.compile(r"(?<![\w-])" + r"[\s-]?".join(map(re.escape, word.split())) + r"(?![\w-])",
                              re.IGNORECASE)
         for source in sources:
-            found = pattern.search(source)
-            if found:
-                return found.group(0)
+            for found in pattern.finditer(source):
+                if not _NEGATED.search(source[max(0, found.start() - 40):found.start()]):
+                    return found.group(0)
     return None
 
 
