@@ -1,7 +1,8 @@
 """`agent chat`: a conversation in the terminal that interviews, generates, revises and saves a runbook.
 
 The conversation itself is `agent.chat.Chat`; this module is the terminal (readline for line editing
-and history, rich for output that stays readable without colour) and the options.
+and history, rich for output that stays readable without colour) and the options. The conversation
+is imported when the command runs, not when `agent` starts: every other command would pay for it.
 """
 
 from __future__ import annotations
@@ -14,12 +15,9 @@ from types import ModuleType
 
 import click
 from rich.console import Console
-from rich.markdown import Markdown
 from rich.text import Text
 
-from agent.chat import DEFAULT_SESSION, Chat, Session, load_session, save_session
 from agent.errors import UsageError
-from agent.rule import load_rule
 
 
 class RichTerminal:
@@ -56,6 +54,8 @@ class RichTerminal:
         self.console.print(Text(text, style=style or ""), soft_wrap=True)
 
     def markdown(self, text: str) -> None:
+        from rich.markdown import Markdown
+
         self.console.print(Markdown(text, code_theme="ansi_dark"))
 
     @contextmanager
@@ -71,17 +71,20 @@ class RichTerminal:
 @click.option("--rule", "rule_path", metavar="FILE", help="Use another rule file.")
 @click.option("--out", "out_dir", metavar="DIR", help="Where /save writes the runbook (default: the rule's, tasks/).")
 @click.option("--resume", is_flag=True, help="Continue the conversation kept in the session file.")
-@click.option("--session", "session_file", metavar="FILE", default=str(DEFAULT_SESSION), show_default=True,
-              help="Where the conversation is kept between steps.")
+@click.option("--session", "session_file", metavar="FILE",
+              help="Where the conversation is kept between steps (default: .runbook-agent/chat-session.json).")
 @click.option("--force", is_flag=True, help="Let /save overwrite an existing runbook without asking.")
 @click.option("--no-tool-checks", is_flag=True, help="Skip CLI-backed command checks (kubectl, aws…) outside /test.")
 def chat(model: str | None, base_url: str | None, rule_path: str | None, out_dir: str | None, resume: bool,
-         session_file: str, force: bool, no_tool_checks: bool) -> None:
+         session_file: str | None, force: bool, no_tool_checks: bool) -> None:
     """Talk a runbook into being: interview, generate, revise in plain words, save."""
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise UsageError("agent chat needs a terminal (stdin and stdout are not both terminals)",
                          hint='in scripts and pipes use: agent generate --service "..."')
-    path = Path(session_file)
+    from agent.chat import DEFAULT_SESSION, Chat, Session, load_session, save_session
+    from agent.rule import load_rule
+
+    path = Path(session_file) if session_file else DEFAULT_SESSION
     term = RichTerminal(path.with_name("chat-history"))
     if resume:
         session = load_session(path)
