@@ -605,7 +605,8 @@ class Docker(Platform):
     def rollback(self) -> list[Command]:
         return [self.history(),
                 cmd("Redeploy the previous image tag",
-                    "export TAG=\"${PREVIOUS_TAG:?set PREVIOUS_TAG to the last known-good tag}\"\n"
+                    "PREVIOUS_TAG=\"${PREVIOUS_TAG:?set PREVIOUS_TAG to the last known-good tag}\"\n"
+                    "export TAG=\"$PREVIOUS_TAG\"\n"
                     f"{self.dc} up -d --no-deps {q(self.svc)}",
                     "Container recreated on the previous tag"),
                 cmd("Verify the rollback", f"{self.dc} ps {q(self.svc)}\n{self.dc} images {q(self.svc)}",

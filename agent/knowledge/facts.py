@@ -260,6 +260,7 @@ def extract_facts(description: str, service_name: str | None = None) -> Facts:
         rf"\bcluster(?:\s+(?:called|named))?[:=\s]+{_Q}([a-z0-9][a-z0-9-]*[a-z0-9]){_Q}",
         rf"\b{_Q}([a-z0-9][a-z0-9-]*[a-z0-9]){_Q}\s+(?:eks\s+|gke\s+|aks\s+|kubernetes\s+|k8s\s+)?cluster\b",
     ], text)
+    given.update(k for k in ("namespace", "cluster") if getattr(facts, k))
     put("k8s.deployment", _first([
         rf"\bdeployment(?:\s+(?:called|named))?[:=\s]+{_Q}([a-z0-9][a-z0-9-]*[a-z0-9]){_Q}",
         rf"\b{_Q}([a-z0-9][a-z0-9-]*[a-z0-9]){_Q}\s+deployment\b",
@@ -499,7 +500,7 @@ def extract_facts(description: str, service_name: str | None = None) -> Facts:
                     r"night|day|hour|week)(?:\s+at\s+\d{1,2}:\d{2}(?:\s*[A-Z]{2,4})?)?|(?:hourly|nightly|daily|weekly)"
                     r"(?:\s+at\s+\d{1,2}:\d{2}(?:\s*[A-Z]{2,4})?)?)", text, re.I)
     if cron:
-        names["schedule"] = cron.group(1).strip()
+        names["schedule"] = cron.group(1).strip().rstrip(",")
     elif run:
         names["schedule"] = run.group(1)
     put("dag", _first([rf"\bdag(?:\s+(?:id|called|named))?[:=\s]+{_Q}([A-Za-z0-9][\w.-]*[A-Za-z0-9]){_Q}"], text))

@@ -1,0 +1,98 @@
+"""Offline generation speed: mean and p95 of `OfflineModel.generate` over N runs, the share spent in
+validation (`bash -n` per section), rendering, and the import time of `agent.cli` (what every command
+pays before doing anything).
+
+    .venv/bin/python bench/bench_generate.py            # 60 runs over a spread of answer combinations
+    .venv/bin/python bench/bench_generate.py -n 200
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import statistics
+import subprocess
+import sys
+import time
+from datetime import datetime
+
+DESCRIPTION = (
+    "The orders API runs as deployment orders-api in namespace orders on the EKS cluster prod-eks-1 in "
+    "us-east-1, with a PostgreSQL database orders on RDS instance orders-db and a Redis cache. Health "
+    "endpoint /healthz on port 8080. Owned by the Commerce Platform team."
+)
+
+
+def import_time(module: str, repeat: int = 3) -> float:
+    """Seconds to import `module` in a fresh interpreter (best of `repeat`)."""
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-c", f"import {module}"], check=True)
+        best = min(best, time.perf_counter() - start)
+    baseline = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-c", "pass"], check=True)
+        baseline = min(baseline, time.perf_counter() - start)
+    return best - baseline
+
+
+def p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("-n", type=int, default=60, help="number of runbooks to generate")
+    args = parser.parse_args()
+
+    from agent.answers import from_mapping
+    from agent.models.base import GenerationRequest
+    from agent.models.offline import OfflineModel
+    from agent.rule import default_rule_path, load_rule
+
+    try:
+        from agent.render import render_markdown
+    except ImportError:
+        render_markdown = None
+
+    rule = load_rule(default_rule_path())
+    combos = itertools.cycle(itertools.product(
+        ["web", "api", "pipeline", "worker", "database"], ["kubernetes", "docker", "vm", "serverless", "baremetal"],
+        ["critical", "high", "medium", "low"], ["prometheus", "datadog", "cloudwatch", "newrelic", "custom"]))
+    model = OfflineModel()
+    warm = GenerationRequest(rule=rule, description=DESCRIPTION, now=datetime(2026, 1, 1),
+                             answers=from_mapping(rule, {"type": "api"}, "bench"))
+    model.generate(warm)  # first call pays module imports (packs, pglast…)
+
+    generate_s: list[float] = []
+    render_s: list[float] = []
+    for _ in range(args.n):
+        typ, env, crit, mon = next(combos)
+        answers = from_mapping(rule, {"type": typ, "env": env, "criticality": crit, "monitoring": mon,
+                                      "oncall": "24x7"}, "bench")
+        request = GenerationRequest(rule=rule, description=DESCRIPTION, answers=answers, now=datetime(2026, 1, 1))
+        start = time.perf_counter()
+        runbook = model.generate(request).runbook
+        generate_s.append(time.perf_counter() - start)
+        if render_markdown is not None:
+            start = time.perf_counter()
+            render_markdown(runbook)
+            render_s.append(time.perf_counter() - start)
+
+    def ms(value: float) -> str:
+        return f"{value * 1000:7.1f} ms"
+
+    print(f"offline generate  n={args.n:<4} mean {ms(statistics.mean(generate_s))}  p95 {ms(p95(generate_s))}  "
+          f"max {ms(max(generate_s))}")
+    if render_s:
+        print(f"render markdown   n={args.n:<4} mean {ms(statistics.mean(render_s))}  p95 {ms(p95(render_s))}")
+    print(f"import agent.cli                   {ms(import_time('agent.cli'))}  (fresh interpreter, minus start-up)")
+    print(f"import agent.models.offline        {ms(import_time('agent.models.offline'))}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
