@@ -308,3 +308,17 @@ def test_negated_mentions_do_not_count(description: str, absent: str, present: s
     names = [p.name for p, _ in detect_packs(Context(answers("kubernetes", "prometheus"), facts(description)))]
     assert absent not in names and present in names, names
     assert "rabbitmq" not in names
+
+
+def test_defaults_are_named_and_given_names_are_not() -> None:
+    postgres = next(p for p in PACKS if p.name == "postgresql")
+    ctx = Context(answers("vm", "prometheus"), facts("Orders in PostgreSQL", {"postgres.database": "ledger"}))
+    part = postgres.contribute(ctx)
+    note = [line for line in part.prerequisites if "are defaults" in line]
+    assert len(note) == 1
+    assert "postgres.host=orders-api-db" in note[0] and "postgres.user=postgres" in note[0]
+    assert "postgres.database" not in note[0] and "ledger" in " ".join(c.code for c in commands(part))
+    everything = {key: "x" for key in ("postgres.host", "postgres.user", "postgres.port", "postgres.database",
+                                       "postgres.instance", "rds.instance")}
+    part = postgres.contribute(Context(answers("vm", "prometheus"), facts("Orders in PostgreSQL", everything)))
+    assert not [line for line in part.prerequisites if "are defaults" in line]

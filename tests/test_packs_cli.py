@@ -26,7 +26,7 @@ class VarnishPack(KeywordPack):
     order = 61
     examples = ("Varnish in front of the catalog API",)
 
-    def contribute(self, ctx):
+    def build(self, ctx):
         host = ctx.facts.name("varnish.host", ctx.facts.service + "-varnish")
         return Contribution(cheatsheet=[cmd("Hit and miss counters",
                                             f"ssh {q(host)} varnishstat -1 -f MAIN.cache_hit -f MAIN.cache_miss",
@@ -108,6 +108,8 @@ def test_a_third_party_pack_is_found_detected_and_valid(plugin_dir: Path) -> Non
     Appendix(cheatsheet=part.cheatsheet, related_docs=[Link(title="t", location="l")])
     assert [c.code for c in iter_commands(part.cheatsheet[0])] == [
         "ssh catalog-varnish varnishstat -1 -f MAIN.cache_hit -f MAIN.cache_miss"]
+    assert part.prerequisites == ["varnish: names the description does not give are defaults; check or replace "
+                                  "them in the commands: varnish.host=catalog-varnish"]
     listed = CliRunner().invoke(cli, ["packs"])
     assert "varnish" in listed.output and "Varnish cache: hit rate" in listed.output
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 import re
 import shlex
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
-from agent.knowledge.base import Context, Contribution
+from agent.knowledge.base import Context, Contribution, Facts
 from agent.runbook import Command, Language
 
 # "no Redis", "instead of MySQL", "migrated off MongoDB": a mention that says the service does NOT use it.
@@ -40,10 +40,22 @@ def mention(ctx: Context, words: Sequence[str]) -> str | None:
     return None
 
 
+class _Recorded(Facts):
+    """Facts that note which `name(key, default)` lookups fell back to the default."""
+
+    defaults: dict[str, str]
+
+    def name(self, key: str, default: str) -> str:
+        # The bare service slug is the engine's documented default for every name; not repeated here.
+        if key not in self.names and default != self.service and default not in self.defaults.values():
+            self.defaults[key] = default
+        return super().name(key, default)
+
+
 class KeywordPack:
     """A pack that applies when the description names one of its `keywords`.
 
-    Subclasses set `name`, `summary`, `keywords` and implement `contribute`; `order` places the
+    Subclasses set `name`, `summary`, `keywords` and implement `build`; `order` places the
     pack's contribution (data stores first, then messaging, then platforms).
     """
 
@@ -60,8 +72,20 @@ class KeywordPack:
         word = mention(ctx, self.keywords)
         return f"description mentions {word!r}" if word else None
 
-    def contribute(self, ctx: Context) -> Contribution:  # pragma: no cover - abstract
+    def build(self, ctx: Context) -> Contribution:  # pragma: no cover - abstract
+        """What the pack adds; read names with `ctx.facts.name(key, default)`."""
         raise NotImplementedError
+
+    def contribute(self, ctx: Context) -> Contribution:
+        """`build`, plus a prerequisite naming every default the pack had to assume for a name."""
+        recorded = _Recorded(**{f.name: getattr(ctx.facts, f.name) for f in fields(Facts)})
+        recorded.defaults = {}
+        part = self.build(Context(ctx.answers, recorded))
+        if recorded.defaults:
+            shown = ", ".join(f"{key}={value}" for key, value in recorded.defaults.items())
+            part.prerequisites.append(f"{self.name}: names the description does not give are defaults; check "
+                                      f"or replace them in the commands: {shown}")
+        return part
 
     def __repr__(self) -> str:
         return f"<pack {self.name}>"

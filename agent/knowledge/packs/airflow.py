@@ -21,7 +21,7 @@ class AirflowPack(KeywordPack):
         reason = super().detect(ctx)
         return None if reason and "airflow-free" in ctx.text else reason
 
-    def contribute(self, ctx: Context) -> Contribution:
+    def build(self, ctx: Context) -> Contribution:
         f = ctx.facts
         dag = f.name("dag", f.service)
         scheduler = f.name("airflow.scheduler", "airflow-scheduler")

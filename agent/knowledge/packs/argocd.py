@@ -20,7 +20,7 @@ class ArgoCdPack(KeywordPack):
     negatives = ("Deployed with Flux", "Argo Workflows runs the batch jobs")
     no_native = frozenset({"datadog", "cloudwatch", "newrelic"})
 
-    def contribute(self, ctx: Context) -> Contribution:
+    def build(self, ctx: Context) -> Contribution:
         f = ctx.facts
         app = f.name("argocd.app", f.service)
         ns = q(namespace(ctx))

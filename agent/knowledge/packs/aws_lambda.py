@@ -37,7 +37,7 @@ class LambdaPack(KeywordPack):
             return "the deployment environment is serverless on AWS"
         return None
 
-    def contribute(self, ctx: Context) -> Contribution:
+    def build(self, ctx: Context) -> Contribution:
         f = ctx.facts
         function = f.name("lambda.function", f.service)
         alias = f.name("lambda.alias", "live")

@@ -29,7 +29,7 @@ class CeleryPack(KeywordPack):
     negatives = ("Background jobs run with Sidekiq", "Celeriac soup recipe site")
     no_native = frozenset({"cloudwatch", "newrelic", "datadog"})
 
-    def contribute(self, ctx: Context) -> Contribution:
+    def build(self, ctx: Context) -> Contribution:
         f = ctx.facts
         app = f.name("celery.app", snake(f.service))
         worker = f.name("celery.worker", f"{f.service}-worker")

@@ -17,7 +17,7 @@ class DockerComposePack(KeywordPack):
     negatives = ("Runs on Kubernetes", "Composes emails from templates")
     no_native = frozenset({"cloudwatch", "newrelic", "datadog"})
 
-    def contribute(self, ctx: Context) -> Contribution:
+    def build(self, ctx: Context) -> Contribution:
         f = ctx.facts
         project = f.name("compose.project", f.service)
         dc = f"docker compose -p {q(project)}"

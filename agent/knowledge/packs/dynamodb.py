@@ -16,7 +16,7 @@ class DynamoDbPack(KeywordPack):
     examples = ("User profiles live in the DynamoDB table user-profiles (on-demand, PITR enabled)",)
     negatives = ("Profiles in MongoDB Atlas",)
 
-    def contribute(self, ctx: Context) -> Contribution:
+    def build(self, ctx: Context) -> Contribution:
         f = ctx.facts
         table = f.name("dynamodb.table", f"{f.service}-table")
         reg = q(region(ctx))

@@ -16,7 +16,7 @@ class EcsPack(KeywordPack):
     examples = ("Orders API runs on ECS Fargate (cluster prod, service orders-api) behind an ALB",)
     negatives = ("Runs on EKS", "Deployed to Lambda")
 
-    def contribute(self, ctx: Context) -> Contribution:
+    def build(self, ctx: Context) -> Contribution:
         f = ctx.facts
         cluster = f.name("ecs.cluster", f.cluster or f.service)
         service = f.name("ecs.service", f.service)

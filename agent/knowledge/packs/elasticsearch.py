@@ -18,7 +18,7 @@ class ElasticsearchPack(KeywordPack):
     negatives = ("Full-text search with PostgreSQL tsvector", "Elastic Beanstalk web app")
     no_native = frozenset({"cloudwatch", "newrelic"})
 
-    def contribute(self, ctx: Context) -> Contribution:
+    def build(self, ctx: Context) -> Contribution:
         f = ctx.facts
         product = "OpenSearch" if mention(ctx, ("opensearch",)) else "Elasticsearch"
         url = f.name("es.url", "http://elasticsearch:9200")

@@ -17,7 +17,7 @@ class HelmPack(KeywordPack):
     negatives = ("Deployed with kustomize", "Kubernetes manifests applied with kubectl")
     no_native = frozenset({"cloudwatch", "newrelic"})
 
-    def contribute(self, ctx: Context) -> Contribution:
+    def build(self, ctx: Context) -> Contribution:
         f = ctx.facts
         release = f.name("helm.release", f.service)
         chart = f.name("helm.chart", f"./charts/{f.service}")

@@ -30,7 +30,7 @@ class KafkaPack(KeywordPack):
     negatives = ("Kafkaesque bureaucracy simulator", "Publishes events to RabbitMQ")
     no_native = frozenset({"newrelic"})
 
-    def contribute(self, ctx: Context) -> Contribution:
+    def build(self, ctx: Context) -> Contribution:
         f = ctx.facts
         msk = mention(ctx, ("msk", "managed streaming for apache kafka"))
         bootstrap = f.name("kafka.bootstrap", f.name("kafka.brokers", "kafka:9092"))

@@ -22,7 +22,7 @@ class KafkaConnectPack(KeywordPack):
             word = mention(ctx, ("connector",))
         return f"description mentions {word!r}" if word else None
 
-    def contribute(self, ctx: Context) -> Contribution:
+    def build(self, ctx: Context) -> Contribution:
         f = ctx.facts
         url = f.name("kafka.connect_url", "http://kafka-connect:8083")
         connector = f.name("kafka.connector", f"{f.service}-connector")

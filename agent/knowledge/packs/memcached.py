@@ -16,7 +16,7 @@ class MemcachedPack(KeywordPack):
     negatives = ("Caches in Redis",)
     no_native = frozenset({"newrelic"})
 
-    def contribute(self, ctx: Context) -> Contribution:
+    def build(self, ctx: Context) -> Contribution:
         f = ctx.facts
         host = f.name("memcached.host", f"{f.service}-memcached")
         cluster = f.name("elasticache.cluster", f"{f.service}-memcached")

@@ -17,7 +17,7 @@ class MongoDbPack(KeywordPack):
     negatives = ("Catalog stored in PostgreSQL", "Uses Mongolian locale data")
     no_native = frozenset({"cloudwatch", "newrelic"})
 
-    def contribute(self, ctx: Context) -> Contribution:
+    def build(self, ctx: Context) -> Contribution:
         f = ctx.facts
         host = f.name("mongodb.host", f"{f.service}-mongo")
         db = f.name("mongodb.database", snake(f.service))

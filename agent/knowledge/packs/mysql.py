@@ -27,7 +27,7 @@ class MySqlPack(KeywordPack):
                 "Legacy PHP app on Amazon RDS for MariaDB")
     negatives = ("Orders API on PostgreSQL 15",)
 
-    def contribute(self, ctx: Context) -> Contribution:
+    def build(self, ctx: Context) -> Contribution:
         f = ctx.facts
         host = f.name("mysql.host", f"{f.service}-mysql")
         db = f.name("mysql.database", snake(f.service))

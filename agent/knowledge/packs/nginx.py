@@ -18,7 +18,7 @@ class NginxPack(KeywordPack):
     negatives = ("Behind an AWS Application Load Balancer", "Served by Caddy")
     no_native = frozenset({"cloudwatch", "newrelic", "datadog"})
 
-    def contribute(self, ctx: Context) -> Contribution:
+    def build(self, ctx: Context) -> Contribution:
         f = ctx.facts
         site = f.name("nginx.site", f.service)
         ingress = platform(ctx) == "kubernetes"

@@ -19,7 +19,7 @@ class PatroniPack(KeywordPack):
     negatives = ("PostgreSQL on RDS Multi-AZ",)
     no_native = frozenset({"datadog", "cloudwatch", "newrelic"})
 
-    def contribute(self, ctx: Context) -> Contribution:
+    def build(self, ctx: Context) -> Contribution:
         f = ctx.facts
         cluster = f.name("patroni.cluster", f"{f.service}-db")
         if platform(ctx) == "kubernetes":

@@ -16,7 +16,7 @@ class PgBackRestPack(KeywordPack):
     negatives = ("PostgreSQL backed up with pg_dump",)
     no_native = frozenset({"cloudwatch", "newrelic"})
 
-    def contribute(self, ctx: Context) -> Contribution:
+    def build(self, ctx: Context) -> Contribution:
         f = ctx.facts
         stanza = f.name("pgbackrest.stanza", snake(f.service))
         br = f"sudo -u postgres pgbackrest --stanza={q(stanza)}"

@@ -16,7 +16,7 @@ class PgBouncerPack(KeywordPack):
     negatives = ("Orders API talks to PostgreSQL directly",)
     no_native = frozenset({"cloudwatch", "newrelic"})
 
-    def contribute(self, ctx: Context) -> Contribution:
+    def build(self, ctx: Context) -> Contribution:
         f = ctx.facts
         host = f.name("pgbouncer.host", f"{f.service}-pgbouncer")
         db = f.name("postgres.database", snake(f.service))

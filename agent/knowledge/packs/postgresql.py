@@ -50,7 +50,7 @@ class PostgresPack(KeywordPack):
         word = mention(ctx, self.keywords[:-1])
         return f"description mentions {word!r}" if word else None
 
-    def contribute(self, ctx: Context) -> Contribution:
+    def build(self, ctx: Context) -> Contribution:
         n = Names(ctx)
         svc = ctx.facts.service
         location = f"Amazon {n.rds} instance {n.instance}" if n.rds else f"host {n.host}:{n.port}"

@@ -17,7 +17,7 @@ class PubSubPack(KeywordPack):
     negatives = ("Consumes order events from Kafka", "Uses Redis pub-sub channels for chat")
     no_native = frozenset({"cloudwatch", "newrelic"})
 
-    def contribute(self, ctx: Context) -> Contribution:
+    def build(self, ctx: Context) -> Contribution:
         f = ctx.facts
         project = f.name("gcp.project", f.service)
         topic = f.name("pubsub.topic", f"{f.service}-events")

@@ -26,7 +26,7 @@ class RabbitMqPack(KeywordPack):
     negatives = ("Consumes from Kafka", "Uses SQS for jobs")
     no_native = frozenset({"cloudwatch", "newrelic"})
 
-    def contribute(self, ctx: Context) -> Contribution:
+    def build(self, ctx: Context) -> Contribution:
         f = ctx.facts
         queue = f.name("rabbitmq.queue", f"{f.service}-queue")
         vhost = f.name("rabbitmq.vhost", "/")

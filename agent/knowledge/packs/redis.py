@@ -36,7 +36,7 @@ class RedisPack(KeywordPack):
             word = mention(ctx, ("elasticache",))
         return f"description mentions {word!r}" if word else None
 
-    def contribute(self, ctx: Context) -> Contribution:
+    def build(self, ctx: Context) -> Contribution:
         f = ctx.facts
         elasticache = mention(ctx, ("elasticache",))
         host = f.name("redis.host", f"{f.service}-redis")

@@ -21,7 +21,7 @@ class RedisSentinelPack(KeywordPack):
         word = mention(ctx, self.keywords)
         return f"description mentions {word!r}" if word and mention(ctx, ("redis",)) else None
 
-    def contribute(self, ctx: Context) -> Contribution:
+    def build(self, ctx: Context) -> Contribution:
         f = ctx.facts
         master = f.name("redis.master", "mymaster")
         sentinel = f"redis-cli -h {q(f.name('redis.sentinel', f.service + '-sentinel'))} -p 26379"

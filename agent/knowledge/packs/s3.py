@@ -16,7 +16,7 @@ class S3Pack(KeywordPack):
     examples = ("Stores invoice PDFs in the S3 bucket acme-invoices",)
     negatives = ("Stores files on an NFS share", "Uses Google Cloud Storage")
 
-    def contribute(self, ctx: Context) -> Contribution:
+    def build(self, ctx: Context) -> Contribution:
         f = ctx.facts
         bucket = f.name("s3.bucket", f"{f.service}-data")
         reg = q(region(ctx))

@@ -27,7 +27,7 @@ class SqsPack(KeywordPack):
                 "Lambda triggered by Amazon Simple Queue Service FIFO queue payments.fifo")
     negatives = ("Publishes to RabbitMQ", "Uses SQL Server for storage")
 
-    def contribute(self, ctx: Context) -> Contribution:
+    def build(self, ctx: Context) -> Contribution:
         f = ctx.facts
         fifo = ".fifo" in f.description.lower()
         queue = f.name("sqs.queue", f"{f.service}-queue" + (".fifo" if fifo else ""))

@@ -17,7 +17,7 @@ class SystemdPack(KeywordPack):
     negatives = ("Runs as a Kubernetes Deployment",)
     no_native = frozenset({"datadog", "cloudwatch", "newrelic"})
 
-    def contribute(self, ctx: Context) -> Contribution:
+    def build(self, ctx: Context) -> Contribution:
         f = ctx.facts
         unit = f.name("systemd.unit", f.service)
         unit = unit if unit.endswith((".service", ".timer")) else unit + ".service"
