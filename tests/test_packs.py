@@ -322,3 +322,17 @@ def test_defaults_are_named_and_given_names_are_not() -> None:
                                        "postgres.instance", "rds.instance")}
     part = postgres.contribute(Context(answers("vm", "prometheus"), facts("Orders in PostgreSQL", everything)))
     assert not [line for line in part.prerequisites if "are defaults" in line]
+
+
+def test_alert_names_and_issue_titles_are_unique_across_packs() -> None:
+    """A runbook may combine any packs; Monitoring refuses duplicate alert names."""
+    alerts: dict[str, str] = {}
+    titles: dict[str, str] = {}
+    for pack in PACKS:
+        for description in examples(pack):
+            part = pack.contribute(Context(answers("kubernetes", "prometheus"), facts(description)))
+            for alert in part.alerts:
+                assert alerts.setdefault(alert.name, pack.name) == pack.name, f"{alert.name} in two packs"
+            for issue in part.issues:
+                assert titles.setdefault(issue.title, pack.name) == pack.name, f"{issue.title} in two packs"
+    assert len(alerts) >= 40 and len(titles) >= 40
