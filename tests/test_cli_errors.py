@@ -80,3 +80,8 @@ def test_a_rule_without_questions(tmp_path: Path) -> None:
     (tmp_path / "rule.md").write_text("# Rule\nNo questions here.\n")
     result = agent("generate", "--service", "orders api", "--rule", "rule.md", cwd=tmp_path)
     assert_clean_failure(result, "no parsable questions", code=2)
+
+
+def test_description_given_twice(tmp_path: Path) -> None:
+    result = agent("generate", "orders api", "--service", "orders api", cwd=tmp_path)
+    assert_clean_failure(result, "give the description once", code=2)

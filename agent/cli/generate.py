@@ -51,6 +51,7 @@ def terminal_asker(console: Console) -> loop.Asker:
 
 
 @click.command()
+@click.argument("description", required=False, metavar="[DESCRIPTION]")
 @click.option("--service", "service", metavar="TEXT", help="What the service is, does and runs on.")
 @click.option("--service-file", metavar="FILE", help="Read the description from FILE ('-' for stdin).")
 @click.option("--name", metavar="NAME", help="Service name for title and file (default: from the description).")
@@ -75,16 +76,24 @@ def terminal_asker(console: Console) -> loop.Asker:
 @click.option("--no-tool-checks", is_flag=True, help="Skip the CLI-backed command checks before saving.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("-v", "--verbose", is_flag=True, help="Say which knowledge applied and why.")
-def generate(service: str | None, service_file: str | None, name: str | None, type_: str | None, env: str | None,
-             criticality: str | None, monitoring: str | None, oncall: str | None, answers_file: str | None,
+def generate(description: str | None, service: str | None, service_file: str | None, name: str | None,
+             type_: str | None, env: str | None, criticality: str | None, monitoring: str | None,
+             oncall: str | None, answers_file: str | None,
              model: str, base_url: str | None, repair_rounds: int, out_dir: str | None, force: bool,
              rule_path: str | None, strict: bool, do_commit: bool, tracking: str | None, no_tool_checks: bool,
              fmt: str, verbose: bool) -> None:
-    """Write a runbook for a service and check it."""
+    """Write a runbook for a service and check it.
+
+    The description comes as DESCRIPTION, --service TEXT or --service-file FILE.
+    """
     err = Console(stderr=True, highlight=False, soft_wrap=True)
-    if service is not None and service_file is not None:
-        raise UsageError("use --service or --service-file, not both")
-    description = _read_service_file(service_file) if service_file else service
+    given_as = [x for x in (description, service, service_file) if x is not None]
+    if len(given_as) > 1:
+        raise UsageError("give the description once: DESCRIPTION, --service or --service-file")
+    if service_file:
+        description = _read_service_file(service_file)
+    elif service is not None:
+        description = service
     if description is None:
         raise UsageError("no service description", hint='pass --service "..." or --service-file FILE')
     rule = load_rule(rule_path)
@@ -120,6 +129,14 @@ def generate(service: str | None, service_file: str | None, name: str | None, ty
     _report(outcome, engine.name, fmt, verbose, err)
 
 
+def _shown(path: Path) -> str:
+    """A path as the user would type it: relative to the working directory when inside it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
 def _report(outcome: loop.Outcome, model: str, fmt: str, verbose: bool, err: Console) -> None:
     rb, saved = outcome.runbook, outcome.saved
     counts = {
@@ -147,9 +164,9 @@ def _report(outcome: loop.Outcome, model: str, fmt: str, verbose: bool, err: Con
         for note in outcome.notes:
             err.print(f"  · {escape(note)}")
     out = Console(highlight=False, soft_wrap=True)
-    out.print(f"Wrote {escape(str(saved.path))} ({counts['alerts']} alerts, "
+    out.print(f"Wrote {escape(_shown(saved.path))} ({counts['alerts']} alerts, "
               f"{counts['troubleshooting_entries']} troubleshooting entries, {counts['commands']} commands)")
-    out.print(f"Tracked in {escape(str(saved.tracking))}")
+    out.print(f"Tracked in {escape(_shown(saved.tracking))}")
     if saved.commit:
         out.print(f"Committed {saved.commit.sha}: {escape(saved.commit.message.splitlines()[0])}")
     out.print(escape(outcome.report.summary()))
