@@ -236,9 +236,10 @@ def stop_workload(ctx: Context, workload: str, why: str) -> Command:
                 f"--function-name {q(function)} --reserved-concurrent-executions 0")
     else:
         code = f"sudo systemctl stop {q(workload)}"
+    where = " Run it on every host of the service." if kind == "systemd" else ""
     return cmd(f"Stop {workload} ({why})", code, f"no {workload} process is running",
                warning=f"Stops all of {workload}: work stops being processed until you start it again."
-               + _argocd_note(ctx))
+               + where + _argocd_note(ctx))
 
 
 def start_workload(ctx: Context, workload: str, replicas: int | None = None) -> Command:

@@ -78,11 +78,6 @@ class SystemdPack(KeywordPack):
                             f"drop-ins (systemctl edit {unit}) so package upgrades do not overwrite them."],
             alerts=alerts,
             issues=issues,
-            stop_writes=[cmd("Stop the service on this host", f"sudo systemctl stop {u}",
-                             "inactive (dead)",
-                             warning="Stops the service on this host only; with Restart=always it stays stopped "
-                                     "until started. Repeat per host, or take hosts out of the load balancer first "
-                                     "to drain connections.")],
             daily=["Check systemctl --failed is empty on service hosts"],
             weekly=["Check journal disk use (journalctl --disk-usage)"],
             monthly=["Review Restart=, StartLimitBurst= and MemoryMax= of the unit"],
