@@ -62,7 +62,8 @@ def test_tracking_rows_follow_the_rule(tmp_path: Path) -> None:
     lines = tracking.read_text().splitlines()
     assert lines[0].startswith("| Runbook |")
     assert "| runbook-billing | v1.0 | 2026-11-28 | Billing |" in lines
-    assert [line for line in lines if "orders-api" in line] == ["| runbook-orders-api | v1.1 | 2026-11-28 | Orders API |"]
+    orders = [line for line in lines if "orders-api" in line]
+    assert orders == ["| runbook-orders-api | v1.1 | 2026-11-28 | Orders API |"]
 
 
 def test_commit_outside_a_repository_is_a_clear_error(tmp_path: Path) -> None:

@@ -5,8 +5,6 @@ Each command lives in its own module here and is added to the group below.
 
 from __future__ import annotations
 
-import sys
-
 import click
 
 from agent.errors import AgentError
@@ -49,4 +47,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    main()
