@@ -15,6 +15,7 @@ from pathlib import Path
 import jinja2
 
 from agent.checks.danger import classify
+from agent.checks.markdown import github_anchor
 from agent.runbook import Command, Runbook
 
 _TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -24,12 +25,6 @@ TOC = (
     "Service Overview", "Architecture", "Dependencies", "Deployment", "Monitoring & Alerts",
     "Troubleshooting", "Emergency Procedures", "Maintenance", "Disaster Recovery", "Contacts",
 )
-
-
-def github_anchor(heading: str) -> str:
-    """GitHub's heading anchor: lowercase, punctuation dropped, each space a hyphen."""
-    text = re.sub(r"[^\w\- ]", "", heading.strip().lower())
-    return text.replace(" ", "-")
 
 
 def cell(value: object) -> str:
