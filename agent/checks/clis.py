@@ -317,12 +317,24 @@ def _save_disk_cache(tool: str) -> None:
         pass  # a cache that can't be written only costs speed
 
 
+_key_locks: dict[tuple[str, str], threading.Lock] = {}
+
+
 def _help_text(tool: str, path: tuple[str, ...]) -> str | None:
     key = " ".join(path) if path != ("options",) else "\x00options"
     cached = _disk_cache(tool)
     with _cache_lock:
         if key in cached:
             return cached[key]
+        lock = _key_locks.setdefault((tool, key), threading.Lock())
+    with lock:  # threads wanting the same help wait for one run instead of each starting the tool
+        with _cache_lock:
+            if key in cached:
+                return cached[key]
+        return _fetch_help(tool, path, key, cached)
+
+
+def _fetch_help(tool: str, path: tuple[str, ...], key: str, cached: dict[str, str]) -> str | None:
     if path == ("options",):
         rc, out, err = _cobra_help(tool, ()) if tool != "kubectl" and tool != "oc" else _run_plain(tool, ["options"])
     else:
