@@ -679,10 +679,20 @@ class Docker(Platform):
 # --- systemd hosts (VMs and bare metal) ---------------------------------------------------------
 
 
+# The unit a database engine's package installs, used when the description names none.
+_ENGINE_UNITS = (("patroni", "patroni"), ("postgres", "postgresql"), ("mysql", "mysql"), ("mariadb", "mariadb"),
+                 ("mongo", "mongod"), ("redis", "redis-server"), ("elasticsearch", "elasticsearch"),
+                 ("opensearch", "opensearch"), ("kafka", "kafka"), ("rabbitmq", "rabbitmq-server"),
+                 ("cassandra", "cassandra"), ("clickhouse", "clickhouse-server"))
+
+
 class SystemdHosts(Platform):
     def __post_init__(self) -> None:
         f = self.ctx.facts
-        self.unit = f.names.get("systemd.unit") or f.service
+        engine_unit = next((unit for word, unit in _ENGINE_UNITS if word in self.ctx.text), None) \
+            if self.stateful else None
+        self.unit = f.names.get("systemd.unit") or engine_unit or f.service
+        self.ansible = "ansible" in self.ctx.text
         if "systemd.unit" not in f.names:
             self.assumptions.append(f"systemd unit '{self.unit}.service' on each host")
         hosts = f.names.get("hosts")
@@ -766,7 +776,26 @@ class SystemdHosts(Platform):
     def pre_deploy(self) -> list[Command]:
         return [*self.status(), self.version(), self.disk_check()]
 
+    def replicas_first(self, remote: str, purpose: str, expect: str, warning: str) -> Command:
+        return cmd(purpose, "REPLICAS=\"${REPLICAS:?set REPLICAS to the replica hosts only (never the primary)}\"\n"
+                   f"for HOST in $REPLICAS; do\n  echo \"== $HOST\"\n  ssh \"$HOST\" {remote_quote(remote)} || break\n"
+                   "done", expect, warning)
+
     def deploy(self) -> list[Command]:
+        if self.ansible:
+            return [cmd("Dry run, then apply the playbook one host at a time",
+                        "INVENTORY=\"${INVENTORY:?set INVENTORY to the production inventory file}\"\n"
+                        "PLAYBOOK=\"${PLAYBOOK:?set PLAYBOOK to the deploy playbook}\"\n"
+                        "ansible-playbook -i \"$INVENTORY\" \"$PLAYBOOK\" --check --diff\n"
+                        "ansible-playbook -i \"$INVENTORY\" \"$PLAYBOOK\" --forks 1",
+                        "The check run shows only intended changes; the real run ends with failed=0 on every host")]
+        if self.stateful:
+            return [self.replicas_first(
+                f"sudo systemctl restart {self.unit} && sleep 10 && systemctl is-active {self.unit}",
+                "Config change or minor-version upgrade: restart replicas one at a time, primary last",
+                "'active' on each replica and replication caught up before the next one",
+                "Restart the primary only after a controlled switchover to an up-to-date replica; check "
+                "replication lag between hosts and never fail over to a lagging replica.")]
         remote = (f"sudo ln -sfn /opt/{self.unit}/releases/$VERSION /opt/{self.unit}/current && "
                   f"sudo systemctl restart {self.unit} && sleep 5 && systemctl is-active {self.unit}")
         return [cmd("Rolling deploy, one host at a time, stopping at the first failure",
@@ -781,6 +810,18 @@ class SystemdHosts(Platform):
         return [*self.status(), self.logs("10m", "error|exception|fatal"), self.health_check()]
 
     def rollback(self) -> list[Command]:
+        if self.stateful:
+            return [self.version(),
+                    cmd("Put the previous configuration back on every host that got the change, replicas first",
+                        "CONFIG=\"${CONFIG:?set CONFIG to the config file you changed}\"\n"
+                        "REPLICAS=\"${REPLICAS:?set REPLICAS to the replica hosts only (never the primary)}\"\n"
+                        "for HOST in $REPLICAS; do\n  echo \"== $HOST\"\n"
+                        f"  ssh \"$HOST\" \"sudo cp -a $CONFIG.bak $CONFIG && sudo systemctl restart {self.unit} && "
+                        f"systemctl is-active {self.unit}\" || break\ndone",
+                        "'active' everywhere with the old settings",
+                        "Assumes you kept CONFIG.bak before the change. A major-version upgrade cannot be rolled "
+                        "back this way: restore from backup (see Disaster Recovery)."),
+                    *self.status()]
         remote = (f"sudo ln -sfn /opt/{self.unit}/releases/$PREVIOUS /opt/{self.unit}/current && "
                   f"sudo systemctl restart {self.unit} && systemctl is-active {self.unit}")
         return [self.version(),
@@ -800,6 +841,13 @@ class SystemdHosts(Platform):
                    "Interrupts in-flight work on that host only.")
 
     def restart_all(self) -> Command:
+        if self.stateful:
+            return self.replicas_first(
+                f"sudo systemctl restart {self.unit} && sleep 10 && systemctl is-active {self.unit}",
+                f"Restart {self.unit} on the replicas, one at a time",
+                "'active' on each replica; replication caught up before the next",
+                "Never restart every database host at once. Restart the primary only after a switchover to an "
+                "up-to-date replica (a lagging replica loses the writes it has not replayed).")
         return cmd(f"Restart {self.unit} on every host, one at a time",
                    f"{self.hosts_var()}\nfor HOST in $HOSTS; do\n  echo \"== $HOST\"\n"
                    f"  ssh \"$HOST\" 'sudo systemctl restart {self.unit} && sleep 10 && systemctl is-active "

@@ -70,6 +70,35 @@ def detect_packs(ctx: Context) -> list[tuple[Pack, str]]:
     return detect(ctx)
 
 
+# A baseline alert or troubleshooting entry gives way to a pack's when the pack covers the same
+# failure more specifically (pack alert names / issue titles matching these patterns).
+_ALERT_COVERED = {
+    "queue_backlog": r"backlog|consumer lag|oldest (?:unacked )?message|lag high",
+    "replication_lag": r"replica(?:tion)? lag",
+    "connections": r"connections (?:near|high)",
+    "throttles": r"throttl",
+    "restarts": r"restarting",
+    "job_failures": r"task failures|job failures",
+}
+_ISSUE_COVERED = {
+    "Queue backlog growing": r"backlog|consumer lag|piling up",
+    "Replication lag": r"replica(?:tion)?\b.*lag|lagging",
+    "Connection saturation": r"too many connections|connections high",
+    "Disk filling up": r"disk",
+    "Pipeline run failed": r"run failed",
+    "Pipeline late or missed its schedule": r"scheduler down|not running",
+    "crash": r"restarting|keep stopping|restart loop|errors or timeouts after a change",
+    "Invocation errors, timeouts or throttling": r"throttling|errors or timeouts",
+}
+
+
+def _covered(patterns: dict[str, str], key: str, names: Iterable[str]) -> bool:
+    pattern = patterns.get(key)
+    if pattern is None:
+        return False
+    return any(re.search(pattern, name, re.I) for name in names)
+
+
 def _unique(items: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(i for i in items if i))
 
@@ -268,7 +297,10 @@ class _Writer:
 
     # --- 4 -------------------------------------------------------------------------------------
     def deployment(self) -> Deployment:
-        caveats = _unique([*self.p.caveats(), *self.c.deploy_caveats,
+        db = ["Database changes: take a fresh backup first, apply schema changes in backward-compatible steps "
+              "(expand, then contract), and never fail over to a lagging replica — writes it has not replayed "
+              "are lost."] if self.type == "database" else []
+        caveats = _unique([*self.p.caveats(), *db, *self.c.deploy_caveats,
                            f"Deploy only while the on-call engineer is available; freeze deploys when the error "
                            f"budget ({self.levels.downtime_minutes:g} min/month) is spent."])
         return Deployment(pre_deploy=self.p.pre_deploy(), deploy=self.p.deploy(), post_deploy=self.p.post_deploy(),
@@ -279,7 +311,10 @@ class _Writer:
         if self._alerts is not None:
             return self._alerts
         out: list[Alert] = []
+        pack_alerts = [a.name for a in self.c.alerts]
         for spec in self.alert_specs:
+            if _covered(_ALERT_COVERED, spec.kind, pack_alerts):
+                continue
             query = self.query(spec.kind, spec.threshold)
             if query is None:
                 continue
@@ -317,8 +352,12 @@ class _Writer:
         alert_for = {a.issue: a.name for a in self.alert_specs if a.issue and a.name in made}
         esc = self.escalate_text()
 
+        pack_titles = [i.title for i in self.c.issues]
+
         def add(title: str, symptoms: str, checks: list[Command], fixes: list[tuple[str, Command | None]],
-                verify: str) -> None:
+                verify: str, topic: str | None = None) -> None:
+            if _covered(_ISSUE_COVERED, topic or title, pack_titles):
+                return
             issues.append(Issue(title=title, symptoms=symptoms, alert=alert_for.get(title),
                                 check=_dedupe(checks),
                                 fix=[Step(action=a, command=c) for a, c in fixes], verify=verify, escalate=esc))
@@ -422,7 +461,8 @@ class _Writer:
                   "certificate expires", None)],
                 "The served certificate's notAfter is > 30 days away and clients connect without errors")
         title, symptoms, checks, fixes = p.crash_issue_parts()
-        add(title, symptoms, checks, fixes, self.verify_text("All instances healthy with no restarts", 15))
+        add(title, symptoms, checks, fixes, self.verify_text("All instances healthy with no restarts", 15),
+            topic=title if title in _ISSUE_COVERED else "crash")
         if self.env != "serverless":
             add("Resource saturation (CPU / memory)", "CPU > 80% or memory > 90% of limit; OOM kills, throttling",
                 [p.resources(), p.events(), *([c] if (c := self.query("memory", 90)) else [])],
