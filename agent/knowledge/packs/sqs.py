@@ -8,6 +8,7 @@ from agent.knowledge.packs._base import (
     KeywordPack,
     alert_query,
     cmd,
+    platform,
     q,
     region,
     restart_workload,
@@ -87,18 +88,40 @@ class SqsPack(KeywordPack):
                            "is fixed."),
         ]
 
+        if platform(ctx) == "lambda":
+            # A Lambda consumer is an event source mapping: no process to restart, but a mapping to check.
+            function = f.name("lambda.function", consumer)
+            mapping = cmd("The Lambda trigger on the queue: state, batch size, maximum concurrency",
+                          url("QUEUE_URL", queue) + arn("QUEUE_ARN", "QUEUE_URL")
+                          + f"aws lambda list-event-source-mappings --region {reg} --function-name {q(function)} "
+                            "--event-source-arn \"$QUEUE_ARN\" --query 'EventSourceMappings[].[UUID, State, "
+                            "BatchSize, ScalingConfig.MaximumConcurrency, LastProcessingResult]' --output text",
+                          "State Enabled and LastProcessingResult OK; Disabled or PROBLEM explains the backlog")
+            first_fix = Step(action="If the trigger is disabled, enable it (check the function's errors and "
+                                    "throttles first: see the Lambda entries).",
+                             command=cmd("Enable the trigger",
+                                         "UUID=6c5b6f2e-1d3a-4f0e-9a7b-2f5d8e9c1a00  # from the mapping above\n"
+                                         f"aws lambda update-event-source-mapping --region {reg} --uuid \"$UUID\" "
+                                         "--enabled",
+                                         "State Enabling then Enabled; the backlog starts to fall"))
+            checks = [depth, mapping, workload_logs(ctx, consumer, "error|exception|timeout|throttl")]
+            visibility = "6x the function timeout (AWS's advice for Lambda triggers)"
+        else:
+            first_fix = Step(action="If consumers are crashing or stuck, restart them.",
+                             command=restart_workload(ctx, consumer))
+            checks = [depth, workload_logs(ctx, consumer, "error|exception|timeout|throttl")]
+            visibility = "about 6x the p99 processing time"
+
         issues = [
             Issue(
                 title="SQS: backlog growing",
                 symptoms="Age of oldest message rising; work done late; downstream users see delays.",
                 alert="SQS oldest message too old",
-                check=[depth, workload_logs(ctx, consumer, "error|exception|timeout|throttl")],
+                check=checks,
                 fix=[
-                    Step(action="If consumers are crashing or stuck, restart them.",
-                         command=restart_workload(ctx, consumer)),
+                    first_fix,
                     Step(action="If messages reappear (NotVisible high, receives repeat), the visibility "
-                                "timeout is shorter than processing time: raise it to about 6x the p99 "
-                                "processing time.",
+                                f"timeout is shorter than processing time: raise it to {visibility}.",
                          command=cmd("Raise the visibility timeout",
                                      url("QUEUE_URL", queue)
                                      + f"aws sqs set-queue-attributes --region {reg} --queue-url \"$QUEUE_URL\" "
