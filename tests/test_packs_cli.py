@@ -128,3 +128,29 @@ def test_two_packs_with_one_name_are_refused(plugin_dir: Path) -> None:
     (plugin_dir / "varnish_pack.py").write_text(PLUGIN.replace('name = "varnish"', 'name = "redis"'))
     with pytest.raises(PackLoadError, match="two packs are named 'redis'"):
         all_packs()
+
+
+def test_env_answer_changes_detection() -> None:
+    plain = CliRunner().invoke(cli, ["packs", "--service", "Resizes images uploaded to S3"])
+    serverless = CliRunner().invoke(cli, ["packs", "--service", "Resizes images uploaded to S3", "--env", "serverless"])
+    assert "lambda" not in plain.output
+    assert "lambda  the deployment environment is serverless on AWS" in serverless.output
+    bad = CliRunner().invoke(cli, ["packs", "--env", "marsbase"])
+    assert bad.exit_code == 2 and bad.output.startswith("error: cannot use 'marsbase' as an answer to 'env'")
+
+
+def test_show_prints_a_pack_as_markdown_the_checker_accepts() -> None:
+    from agent.checks.check import check_markdown
+
+    result = CliRunner().invoke(cli, ["packs", "--show", "sqs", "--monitoring", "datadog", "--env", "kubernetes",
+                                      "--service", "Billing worker consuming the SQS queue invoices in eu-west-1"])
+    assert result.exit_code == 0, result.output
+    text = result.output
+    assert text.startswith("# Runbook: pack sqs")
+    assert "max(last_5m):max:aws.sqs.approximate_age_of_oldest_message{queuename:invoices} > 600" in text
+    assert "kubectl rollout restart deployment/" in text and "--region eu-west-1" in text
+    assert "> **Warning:** Every DLQ message is re-delivered" in text
+    report = check_markdown(text, "sqs", tools=False, profile="generic")
+    assert not [f for f in report.findings if f.severity == "error"], report.findings
+    missing = CliRunner().invoke(cli, ["packs", "--show", "nosuch"])
+    assert missing.exit_code == 2 and "no knowledge pack named 'nosuch'" in missing.output

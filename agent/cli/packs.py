@@ -1,30 +1,44 @@
-"""`agent packs`: list the technology knowledge packs, or which apply to a service and why."""
+"""`agent packs`: list the technology knowledge packs, which apply to a service and why, or what one adds."""
 
 from __future__ import annotations
 
 import click
 
-from agent.answers import Answers
+from agent.answers import Answers, from_flags
 from agent.errors import UsageError
-from agent.knowledge.base import Context, Facts
-from agent.knowledge.packs import all_packs, detect_packs
+from agent.knowledge.base import Context, Contribution
+from agent.knowledge.facts import extract_facts
+from agent.knowledge.packs import all_packs, detect_packs, get_pack
+from agent.rule import load_rule
+from agent.runbook import Command
 
 
 @click.command(name="packs")
 @click.option("--service", "description", metavar="TEXT",
               help="A service description; show which packs apply to it and why.")
-def packs(description: str | None) -> None:
+@click.option("--env", metavar="ANSWER", help="Deployment environment (kubernetes, docker, vms, serverless…).")
+@click.option("--monitoring", metavar="ANSWER", help="Monitoring stack(s): prometheus, datadog, cloudwatch…")
+@click.option("--show", "show", metavar="NAME", help="Print what pack NAME adds, as Markdown (alerts, "
+                                                     "troubleshooting, commands) for review or `agent test`.")
+def packs(description: str | None, env: str | None, monitoring: str | None, show: str | None) -> None:
     """List the technology knowledge packs the offline engine draws on."""
     available = all_packs()
+    answers = from_flags(load_rule(), {"env": env, "monitoring": monitoring}) if env or monitoring else Answers()
+    if description is not None and not description.strip():
+        raise UsageError("--service needs a description", hint="e.g. --service 'orders API on RDS Postgres'")
+    if show is not None:
+        pack = get_pack(show)
+        text = description or (getattr(pack, "examples", ()) or (pack.name,))[0]
+        ctx = Context(answers, extract_facts(text))
+        click.echo(_markdown(pack.name, text, pack.contribute(ctx)), nl=False)
+        return
     if description is None:
         width = max(len(p.name) for p in available)
         for pack in available:
             click.echo(f"{pack.name:<{width}}  {pack.summary}")
         click.echo(f"\n{len(available)} packs. Add one: docs/packs.md")
         return
-    if not description.strip():
-        raise UsageError("--service needs a description", hint="e.g. --service 'orders API on RDS Postgres'")
-    ctx = Context(Answers(), Facts(service="service", display_name="Service", description=description))
+    ctx = Context(answers, extract_facts(description))
     found = detect_packs(ctx)
     if not found:
         click.echo("no technology pack applies; the runbook uses the environment and monitoring "
@@ -34,3 +48,41 @@ def packs(description: str | None) -> None:
     for pack, reason in found:
         click.echo(f"{pack.name:<{width}}  {reason}")
     click.echo(f"\n{len(found)} of {len(available)} packs apply.")
+
+
+_FENCE = {"bash": "bash", "sql": "sql", "promql": "promql", "redis": "bash", "yaml": "yaml"}
+
+
+def _block(command: Command) -> str:
+    head = f"{command.purpose}" + (f" — expect: {command.expect}" if command.expect else "")
+    warning = f"> **Warning:** {command.warning}\n\n" if command.warning else ""
+    fence = _FENCE.get(command.language, "text")
+    return f"{head}\n\n{warning}```{fence}\n{command.code}\n```\n\n"
+
+
+def _markdown(name: str, description: str, part: Contribution) -> str:
+    """The contribution in the runbook's order; not the engine's rendering, a reviewer's view."""
+    out = [f"# Runbook: pack {name}\n\nFor: {description}\n\n"]
+    if part.prerequisites:
+        out.append("## Prerequisites\n\n" + "".join(f"- {p}\n" for p in part.prerequisites) + "\n")
+    if part.alerts:
+        out.append("## Monitoring & Alerts\n\n")
+        for alert in part.alerts:
+            out.append(f"### {alert.name} ({alert.severity})\n\nCondition: {alert.condition}. "
+                       f"Response: {alert.response}\n\n" + _block(alert.query))
+    if part.issues:
+        out.append("## Troubleshooting\n\n")
+        for issue in part.issues:
+            out.append(f"### {issue.title}\n\nSymptoms: {issue.symptoms}\n\n")
+            out += [_block(c) for c in issue.check]
+            for number, step in enumerate(issue.fix, start=1):
+                out.append(f"Fix {number}. {step.action}\n\n" + (_block(step.command) if step.command else ""))
+            out.append(f"Verify: {issue.verify}\n\nEscalate: {issue.escalate}\n\n")
+    groups = [("Emergency: stop writes", part.stop_writes), ("Emergency: assess", part.assess),
+              ("Emergency: restore", part.restore), ("Maintenance", part.maintenance_commands),
+              ("Disaster recovery", [c for p in part.dr_procedures for c in p.commands]),
+              ("Cheatsheet", part.cheatsheet)]
+    for title, commands in groups:
+        if commands:
+            out.append(f"## {title}\n\n" + "".join(_block(c) for c in commands))
+    return "".join(out)
