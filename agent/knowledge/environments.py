@@ -206,9 +206,11 @@ class Kubernetes(Platform):
         self.ns = f.namespace or f.service
         if not f.namespace:
             self.assumptions.append(f"Kubernetes namespace '{self.ns}' (default: the service name)")
-        self.kind = "statefulset" if self.stateful else "deployment"
-        self.workload = f.names.get("k8s.deployment") or f.service
-        if "k8s.deployment" not in f.names:
+        given = f.names.get("k8s.statefulset")
+        self.kind = "statefulset" if (self.stateful or given) and not f.names.get("k8s.deployment") else "deployment"
+        self.workload = (given if self.kind == "statefulset" else None) or f.names.get("k8s.deployment") or \
+            f.names.get("k8s.cronjob") or f.service
+        if not ({"k8s.deployment", "k8s.statefulset", "k8s.cronjob"} & set(f.names)):
             self.assumptions.append(f"{self.kind} named '{self.workload}' with pod label app={self.workload}")
         self.selector = f"app={self.workload}"
         text = self.ctx.text

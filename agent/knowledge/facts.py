@@ -266,6 +266,15 @@ def extract_facts(description: str, service_name: str | None = None) -> Facts:
         rf"\b{_Q}([a-z0-9][a-z0-9-]*[a-z0-9]){_Q}\s+deployment\b",
         r"deployment/([a-z0-9][a-z0-9-]*[a-z0-9])",
     ], text))
+    put("k8s.statefulset", _first([
+        rf"\bstatefulset(?:\s+(?:called|named))?[:=\s]+{_Q}([a-z0-9][a-z0-9-]*[a-z0-9]){_Q}",
+        r"statefulset/([a-z0-9][a-z0-9-]*[a-z0-9])",
+        rf"\b{_Q}([a-z0-9][a-z0-9-]*[a-z0-9]){_Q}\s+statefulset\b",
+    ], text))
+    put("k8s.cronjob", _first([
+        rf"\bcronjob(?:\s+(?:called|named))?[:=\s]+{_Q}([a-z0-9][a-z0-9-]*[a-z0-9]){_Q}",
+        r"cronjob/([a-z0-9][a-z0-9-]*[a-z0-9])",
+    ], text))
     put("helm.release", _first([
         rf"\bhelm\s+(?:release|chart)(?:\s+(?:called|named))?[:=\s]+{_Q}([a-z0-9][a-z0-9-]*[a-z0-9]){_Q}",
         rf"\brelease[:=\s]+{_Q}([a-z0-9][a-z0-9-]*[a-z0-9]){_Q}",
@@ -503,6 +512,10 @@ def extract_facts(description: str, service_name: str | None = None) -> Facts:
         names["schedule"] = cron.group(1).strip().rstrip(",")
     elif run:
         names["schedule"] = run.group(1)
+    deadline = re.search(r"\b(?:by|before|no later than|deadline(?: of| is)?:?)\s+(\d{1,2}:\d{2}(?:\s*(?:am|pm))?"
+                         r"(?:\s*[A-Z]{2,4})?)", text, re.I)
+    if deadline:
+        names["deadline"] = deadline.group(1).strip()
     put("dag", _first([rf"\bdag(?:\s+(?:id|called|named))?[:=\s]+{_Q}([A-Za-z0-9][\w.-]*[A-Za-z0-9]){_Q}"], text))
 
     # --- people -----------------------------------------------------------------------------

@@ -50,7 +50,7 @@ def schedule_minutes(schedule: str | None) -> int | None:
 
 def alert_baseline(service_type: str, env: str, levels: Levels, criticality: str,
                    schedule: str | None, backlog: int | None = None,
-                   https_host: str | None = None) -> list[AlertSpec]:
+                   https_host: str | None = None, deadline: str | None = None) -> list[AlertSpec]:
     page = "Critical" if criticality in ("critical", "high") else "Warning"
     err_page = round(max(1.0, levels.error_rate_pct * 5), 2)
     latency = levels.latency_p95_ms
@@ -85,7 +85,8 @@ def alert_baseline(service_type: str, env: str, levels: Levels, criticality: str
                       "every 5 min)", page, "Read the failed run's logs; fix and re-run the failed window",
                       "Pipeline run failed"),
             AlertSpec("Pipeline Data Late", "pipeline_late", late, f"no successful run for > {late} min "
-                      f"(2× the {interval}-minute schedule)", page,
+                      f"(2× the {interval}-minute schedule)"
+                      + (f"; page well before the {deadline} delivery deadline" if deadline else ""), page,
                       "Check whether the run is stuck, failed or never started; trigger a catch-up run",
                       "Pipeline late or missed its schedule"),
         ]

@@ -140,7 +140,7 @@ class _Writer:
         host = re.match(r"https://([^/:]+)", facts.url or "")
         self.https_host = host.group(1) if host else None
         self.alert_specs = alert_baseline(self.type, self.env, self.levels, self.crit, facts.names.get("schedule"),
-                                          self.backlog, self.https_host)
+                                          self.backlog, self.https_host, facts.names.get("deadline"))
         self._alerts: list[Alert] | None = None
 
     # --- helpers -------------------------------------------------------------------------------
@@ -243,8 +243,12 @@ class _Writer:
         prereq = _unique([*self.p.tools(), *(t for s in self.stacks for t in s.tools()), *self.c.prerequisites,
                           "jq and curl on the operator's machine",
                           "Access to the incident channel and the paging tool (to escalate)"])
+        impact = business_impact(self.type, self.crit, self.levels)
+        if "deadline" in self.facts.names:
+            impact += (f" Consumers need the output by {self.facts.names['deadline']}: a failed run must be "
+                       "re-run with enough time left to finish before then.")
         return ServiceOverview(purpose=purpose(self.type, self.facts.display_name, self.facts.description),
-                               business_impact=business_impact(self.type, self.crit, self.levels),
+                               business_impact=impact,
                                slo=slo, key_metrics=metrics, prerequisites=prereq)
 
     # --- 2 -------------------------------------------------------------------------------------
