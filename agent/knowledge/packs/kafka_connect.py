@@ -37,7 +37,8 @@ class KafkaConnectPack(KeywordPack):
             query=alert_query(ctx, probe=status,
                               prometheus=("sum(kafka_connect_worker_connector_failed_task_count"
                                           f'{{connector="{connector}"}}) > 0'),
-                              expect="no failed tasks"),
+                              expect="no failed tasks (the name follows your JMX exporter rules: Strimzi's; "
+                                     "others export kafka_connect_connect_worker_metrics_connector_failed_task_count)"),
             severity="Critical",
             response="Follow 'Kafka Connect: connector or task FAILED'; data stops flowing while it is failed.")]
 
