@@ -336,3 +336,45 @@ def test_alert_names_and_issue_titles_are_unique_across_packs() -> None:
             for issue in part.issues:
                 assert titles.setdefault(issue.title, pack.name) == pack.name, f"{issue.title} in two packs"
     assert len(alerts) >= 40 and len(titles) >= 40
+
+
+def _everything(part: Contribution) -> str:
+    """All text a contribution carries: commands, warnings, caveats, steps."""
+    import json
+
+    def dump(item: object) -> str:
+        return json.dumps(item.model_dump()) if isinstance(item, BaseModel) else json.dumps(item)
+
+    return " ".join(dump(item) for name in part.__dataclass_fields__ for item in getattr(part, name))
+
+
+# The traps experienced operators know, each where it matters: (pack, env, words that must be there).
+TRAPS = [
+    ("argocd", "kubernetes", ["self-heal reverts manual changes (kubectl rollout undo", "--sync-policy none",
+                              "argocd app rollback", "git revert"]),
+    ("docker-compose", "docker", ["'down -v' deletes the volumes", "-v deletes the project's named volumes"]),
+    ("kafka", "vm", ["--dry-run", "only be reset if the group is inactive", "sudo systemctl stop orders-api"]),
+    ("postgresql", "vm", ["pg_cancel_backend", "pg_terminate_backend kills the whole session",
+                          "asynchronous replica loses every transaction"]),
+    ("redis", "kubernetes", ["never KEYS *", "FLUSHALL/FLUSHDB delete every key", "UNLINK"]),
+    ("sqs", "kubernetes", ["poison message", "start-message-move-task", "purge-queue"]),
+    ("rabbitmq", "kubernetes", ["purge_queue", "Deletes every ready message"]),
+    ("elasticsearch", "kubernetes", ["_cluster/allocation/explain", "status red", "accept_data_loss"]),
+    ("mongodb", "vm", ["rs.stepDown", "Writes fail during the election"]),
+    ("lambda", "serverless", ["put-function-concurrency", "Throttles", "account limit"]),
+    ("ecs", "docker", ["deploymentCircuitBreaker={enable=true,rollback=true}"]),
+    ("helm", "kubernetes", ["helm rollback", "--max 10", "--history-max", "does not roll back CRDs"]),
+    ("celery", "kubernetes", ["purge -Q", "Deletes every waiting task", "acks_late"]),
+    ("nginx", "vm", ["sudo nginx -t && sudo systemctl reload nginx", "restart drops them"]),
+    ("systemd", "vm", ["daemon-reload", "start-limit-hit", "reset-failed"]),
+    ("patroni", "vm", ["switchover", "demotes the primary", "Maintenance mode"]),
+    ("mysql", "vm", ["KILL QUERY", "sql_replica_skip_counter"]),
+]
+
+
+@pytest.mark.parametrize("name, env, words", TRAPS, ids=[t[0] for t in TRAPS])
+def test_packs_know_the_traps(name: str, env: str, words: list[str]) -> None:
+    pack = next(p for p in PACKS if p.name == name)
+    text = _everything(pack.contribute(Context(answers(env, "prometheus"), facts(examples(pack)[0]))))
+    missing = [w for w in words if w not in text]
+    assert not missing, f"{name} does not mention {missing}"
