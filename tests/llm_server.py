@@ -30,6 +30,7 @@ import argparse
 import hashlib
 import json
 import re
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -372,6 +373,10 @@ class LLMHTTPServer(ThreadingHTTPServer):
         super().__init__(address, Handler)
         self.rate = rate
         self.brain = Brain()
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if not isinstance(sys.exc_info()[1], ConnectionError):  # a client that hung up is no news
+            super().handle_error(request, client_address)
 
 
 class LLMServer:

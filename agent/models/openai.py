@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
+import time
 from typing import Any
 
 from agent.errors import UsageError
@@ -36,6 +37,7 @@ class OpenAIModel(LLMModel):
             raise UsageError(f"json_mode must be auto, schema or object, got {mode!r}")
         self.json_mode = mode
         self._object_mode = mode == "object"
+        self._schema_works = False
         self._mode_lock = threading.Lock()
 
     @property
@@ -84,19 +86,36 @@ class OpenAIModel(LLMModel):
         import openai
 
         object_mode = self._object_mode
+        probing = self.json_mode == "auto" and not object_mode and not self.official and not self._schema_works
         try:
-            return self._request(task, meter, object_mode)
+            reply = self._request(task, meter, object_mode, probing)
+            if not object_mode:
+                self._schema_works = True
+            return reply
         except openai.APIStatusError as exc:
             fallback = (self.json_mode == "auto" and not object_mode and not self.official
                         and exc.status_code in _SCHEMA_UNSUPPORTED)
-            if not fallback:
-                raise
-            with self._mode_lock:
-                self._object_mode = True
-            return self._request(task, meter, True)
+            if fallback:
+                with self._mode_lock:
+                    self._object_mode = True
+                return self._request(task, meter, True)
+            if probing and self.max_retries > 0 and self._retryable(exc):
+                # an unrelated error (429, 503…) while probing: the retry the SDK would have made
+                time.sleep(_retry_after(exc))
+                return self._request(task, meter, object_mode, retries=self.max_retries - 1)
+            raise
 
-    def _request(self, task: Task, meter: Meter, object_mode: bool) -> Reply:
+    @staticmethod
+    def _retryable(exc: Any) -> bool:
+        return bool(exc.status_code in (408, 409, 429) or exc.status_code >= 500)
+
+    def _request(self, task: Task, meter: Meter, object_mode: bool, probing: bool = False,
+                 retries: int | None = None) -> Reply:
         client = self._client()
+        if probing:  # until a compatible server has taken json_schema once, don't retry its refusals
+            client = client.with_options(max_retries=0)
+        elif retries is not None:
+            client = client.with_options(max_retries=retries)
         params = self._params(task, object_mode)
         if not self.stream:
             completion = client.chat.completions.create(**params)
@@ -144,6 +163,17 @@ class OpenAIModel(LLMModel):
             # an error event or a dropped connection after the stream started: the SDK won't retry it
             raise StreamBroken(exc) from exc
         return _reply(finish, "".join(parts), "".join(refusal))
+
+
+def _retry_after(exc: Any) -> float:
+    """Seconds the server asked to wait (retry-after-ms / retry-after), else the SDK's first backoff."""
+    headers = exc.response.headers
+    for name, scale in (("retry-after-ms", 0.001), ("retry-after", 1.0)):
+        try:
+            return min(60.0, max(0.0, float(headers.get(name, "")) * scale))
+        except ValueError:
+            continue
+    return 0.5
 
 
 def _reply(finish_reason: str | None, text: str, refusal: str) -> Reply:
