@@ -27,6 +27,19 @@ class PatroniPack(KeywordPack):
             ctl = f"kubectl exec -n {q(namespace(ctx))} {q(cluster + '-0')} -- patronictl"
         else:
             ctl = f"sudo patronictl -c {CONFIG}"
+        if platform(ctx) == "kubernetes":
+            # On Kubernetes (Spilo / Zalando operator) the DCS is the API server: the leader lock is an
+            # annotation on the cluster's Endpoints object.
+            dcs = cmd("Leader lock in the Kubernetes API (the DCS)",
+                      f"kubectl get endpoints {q(cluster)} -n {q(namespace(ctx))} "
+                      "-o jsonpath='{.metadata.annotations}'",
+                      "leader names the primary and renewTime is seconds old; a stale renewTime means Patroni "
+                      "cannot write to the API server")
+        else:
+            dcs = cmd("Is the DCS (etcd) healthy",
+                      "ETCDCTL_API=3 etcdctl endpoint health --cluster",
+                      "every endpoint 'is healthy' (Consul: consul members); Patroni cannot hold the leader lock "
+                      "without a DCS quorum")
         listing = cmd("Cluster members, roles, state and lag", f"{ctl} list {q(cluster)}",
                       "one Leader (running), replicas 'streaming' with Lag in MB near 0")
 
@@ -59,9 +72,7 @@ class PatroniPack(KeywordPack):
                 alert="Patroni cluster has no leader",
                 check=[
                     listing,
-                    cmd("Is the DCS (etcd) healthy",
-                        "ETCDCTL_API=3 etcdctl endpoint health --cluster",
-                        "every endpoint 'is healthy'; Patroni cannot hold the leader lock without a DCS quorum"),
+                    dcs,
                 ],
                 fix=[
                     Step(action="Restore the DCS quorum first (etcd/Consul/Kubernetes API): Patroni demotes the "
@@ -106,8 +117,8 @@ class PatroniPack(KeywordPack):
                                   purpose="Leader election and automatic failover for PostgreSQL")],
             key_metrics=[KeyMetric(metric="Patroni leaders", normal_range="exactly 1",
                                    alert_threshold="< 1 for 1 min", dashboard="fill in: Patroni dashboard")],
-            prerequisites=["patronictl on a database node (or kubectl exec into a member pod) and etcdctl "
-                           "for the DCS"],
+            prerequisites=["patronictl on a database node (or kubectl exec into a member pod) and access to "
+                           "the DCS (etcdctl, consul, or the Kubernetes API)"],
             deploy_caveats=["Change PostgreSQL parameters with 'patronictl edit-config', not postgresql.conf: "
                             "Patroni overwrites local files; settings marked pending restart need "
                             "'patronictl restart' per member."],
