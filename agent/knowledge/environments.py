@@ -134,6 +134,9 @@ class Platform:
         raise NotImplementedError
 
     def health_check(self) -> Command:
+        f = self.ctx.facts
+        if f.names.get("protocol") == "grpc" and not f.health_path and not f.url:
+            return self.grpc_health_check()
         url = self.ctx.facts.url
         if url:
             target = url.rstrip("/") + (self.health if not url.rstrip("/").endswith(self.health) else "")
@@ -145,6 +148,15 @@ class Platform:
 
     def local_health_check(self) -> Command:
         raise NotImplementedError
+
+    def grpc_health_check(self) -> Command:
+        """gRPC services answer the standard health protocol; grpc_health_probe speaks it."""
+        return cmd(f"gRPC health check on port {self.port} (grpc.health.v1)",
+                   "HOST=\"${HOST:?set HOST to an instance address}\"\n"
+                   f"grpc_health_probe -addr=\"$HOST:{self.port}\" "
+                   "-connect-timeout 2s -rpc-timeout 5s",
+                   "status: SERVING; NOT_SERVING means a dependency check failed, a timeout means it is not "
+                   "listening")
 
     def connections(self) -> Command:
         raise NotImplementedError

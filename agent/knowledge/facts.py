@@ -217,7 +217,8 @@ def extract_facts(description: str, service_name: str | None = None) -> Facts:
         found = _service_name(text)
         if found and found[0]:
             slug, display = found
-            display = " ".join(w[:1].upper() + w[1:] if w.islower() else w for w in display.split())
+            display = " ".join(w[:1].upper() + w[1:] if w.islower() and "-" not in w else w
+                               for w in display.split())
             given.add("service")
         else:
             slug, display = "service", "Service"
@@ -473,12 +474,14 @@ def extract_facts(description: str, service_name: str | None = None) -> Facts:
         if 50 <= pct < 100:
             facts.availability_pct = pct
             given.add("availability_pct")
-    latency = re.search(r"\bp(?:95|99|90)\b[^0-9\n]{0,30}?(\d+(?:\.\d+)?)\s*(ms|milliseconds|s|sec|seconds)\b|"
+    latency = re.search(r"\bp(95|99|90|50)\b[^0-9\n]{0,30}?(\d+(?:\.\d+)?)\s*(ms|milliseconds|s|sec|seconds)\b|"
                         r"(?:latency|response time)[^0-9\n]{0,30}?(\d+(?:\.\d+)?)\s*(ms|milliseconds|s|sec|seconds)\b",
                         low)
     if latency:
-        number = float(latency.group(1) or latency.group(3))
-        unit = latency.group(2) or latency.group(4)
+        number = float(latency.group(2) or latency.group(4))
+        unit = latency.group(3) or latency.group(5)
+        if latency.group(1) and latency.group(1) != "95":
+            names["latency.quantile"] = latency.group(1)
         facts.latency_p95_ms = number if unit.startswith("m") else number * 1000
         given.add("latency_p95_ms")
     error = re.search(r"error[- ]rate[^0-9\n]{0,25}?(\d+(?:\.\d+)?)\s*%", low)
@@ -524,6 +527,12 @@ def extract_facts(description: str, service_name: str | None = None) -> Facts:
                      r"(?:\s+(?:team|squad|group|guild))?)", text)
     if not team:
         team = re.search(r"\b(?:the\s+)?([A-Z][\w&-]*(?:\s+[A-Z][\w&-]*)*\s+(?:team|squad))\b", text)
+    if not team:
+        team = re.search(r"\bteam[:\s]+([A-Z][\w&-]*(?:\s+[A-Z][\w&-]*)*)", text)
+        if team:
+            facts.team = f"{team.group(1)} team"
+            given.add("team")
+            team = None
     if team:
         facts.team = re.sub(r"^(?:The|Our)\s+", "", team.group(1).strip())
         given.add("team")
@@ -576,6 +585,8 @@ def extract_facts(description: str, service_name: str | None = None) -> Facts:
             if basis:
                 facts.service = slugify(f"{basis}-{facts.service}")
                 facts.display_name = f"{basis} {facts.display_name.lower()}"
+    if re.search(r"\bgrpc\b", low):
+        names["protocol"] = "grpc"
     facts.names = names
     facts.given = given | {f"names.{key}" for key in names}
     return facts

@@ -86,8 +86,10 @@ def _https_host(stack: Stack) -> str:
 class Prometheus(Stack):
     def __post_init__(self) -> None:
         self.key, self.label, self.language = "prometheus", "Prometheus/Grafana", "promql"
-        self.assumptions.append(f"Prometheus scrape job '{self.slug}' exposing http_requests_total and "
-                                "http_request_duration_seconds (rename to your instrumentation's metrics)")
+        metrics = ("grpc_server_handled_total and grpc_server_handling_seconds (go-grpc-prometheus)"
+                   if self.names.get("protocol") == "grpc" else "http_requests_total and http_request_duration_seconds")
+        self.assumptions.append(f"Prometheus scrape job '{self.slug}' exposing {metrics} (rename to your "
+                                "instrumentation's metrics)")
 
     def sel(self, extra: str = "") -> str:
         p = self.platform
@@ -110,6 +112,12 @@ class Prometheus(Stack):
         return "{" + base + (", " + extra if extra else "") + "}"
 
     def q_error_rate(self, t: float) -> Command:
+        if self.names.get("protocol") == "grpc":
+            failed = _l("grpc_code", "=~", "Unknown|Internal|Unavailable|DeadlineExceeded|DataLoss")
+            return self.q("Share of failed gRPC calls over 5 minutes (%) (go-grpc-prometheus metrics)",
+                          f"sum(rate(grpc_server_handled_total{self.app(failed)}[5m])) "
+                          f"/ sum(rate(grpc_server_handled_total{self.app()}[5m])) * 100 > {t:g}",
+                          "Empty result = below threshold")
         if isinstance(self.platform, Serverless) and self.platform.cloud == "aws":
             fn = self.platform.fn
             return self.q("Lambda error ratio (%) via the CloudWatch exporter",
@@ -124,8 +132,11 @@ class Prometheus(Stack):
         if isinstance(self.platform, Serverless) and self.platform.cloud == "aws":
             return self.q("Lambda p95 duration (ms)",
                           f'max(aws_lambda_duration_p95{{function_name="{self.platform.fn}"}}) > {t:g}')
-        return self.q("p95 request latency over 5 minutes (seconds)",
-                      "histogram_quantile(0.95, sum by (le) (rate(http_request_duration_seconds_bucket"
+        quantile = self.names.get("latency.quantile", "95")
+        metric = "grpc_server_handling_seconds_bucket" if self.names.get("protocol") == "grpc" else \
+            "http_request_duration_seconds_bucket"
+        return self.q(f"p{quantile} request latency over 5 minutes (seconds)",
+                      f"histogram_quantile(0.{quantile}, sum by (le) (rate({metric}"
                       f"{self.app()}[5m]))) > {t / 1000:g}")
 
     def q_down(self, t: float) -> Command:
@@ -307,16 +318,19 @@ class Datadog(Stack):
             return self.q("Lambda error % (monitor query)",
                           f"sum(last_5m):sum:aws.lambda.errors{{{tag}}}.as_count() / "
                           f"sum:aws.lambda.invocations{{{tag}}}.as_count() * 100 > {t:g}")
+        span = "grpc.server" if self.names.get("protocol") == "grpc" else "http.request"
         return self.q("APM error % over 5 minutes (monitor query)",
-                      f"sum(last_5m):sum:trace.http.request.errors{{{self.apm}}}.as_count() / "
-                      f"sum:trace.http.request.hits{{{self.apm}}}.as_count() * 100 > {t:g}")
+                      f"sum(last_5m):sum:trace.{span}.errors{{{self.apm}}}.as_count() / "
+                      f"sum:trace.{span}.hits{{{self.apm}}}.as_count() * 100 > {t:g}")
 
     def q_latency_p95(self, t: float) -> Command:
         if isinstance(self.platform, Serverless):
             return self.q("Lambda p95 duration (ms)",
                           f"percentile(last_10m):p95:aws.lambda.enhanced.duration{{{self.tags}}} > {t / 1000:g}")
-        return self.q("APM p95 latency (seconds)",
-                      f"percentile(last_10m):p95:trace.http.request{{{self.apm}}} > {t / 1000:g}")
+        quantile = self.names.get("latency.quantile", "95")
+        span = "grpc.server" if self.names.get("protocol") == "grpc" else "http.request"
+        return self.q(f"APM p{quantile} latency (seconds)",
+                      f"percentile(last_10m):p{quantile}:trace.{span}{{{self.apm}}} > {t / 1000:g}")
 
     def q_down(self, t: float) -> Command:
         p = self.platform

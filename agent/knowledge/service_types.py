@@ -50,7 +50,8 @@ def schedule_minutes(schedule: str | None) -> int | None:
 
 def alert_baseline(service_type: str, env: str, levels: Levels, criticality: str,
                    schedule: str | None, backlog: int | None = None,
-                   https_host: str | None = None, deadline: str | None = None) -> list[AlertSpec]:
+                   https_host: str | None = None, deadline: str | None = None,
+                   quantile: str = "95") -> list[AlertSpec]:
     page = "Critical" if criticality in ("critical", "high") else "Warning"
     err_page = round(max(1.0, levels.error_rate_pct * 5), 2)
     latency = levels.latency_p95_ms
@@ -60,7 +61,7 @@ def alert_baseline(service_type: str, env: str, levels: Levels, criticality: str
             AlertSpec("High Error Rate", "error_rate", err_page, f"> {err_page:g}% of requests fail (5xx) for 5 min",
                       page, "Check logs for the dominant error; roll back if it started with a deploy",
                       "High error rate (5xx)"),
-            AlertSpec("High Latency", "latency_p95", latency, f"p95 > {latency:g} ms for 10 min", "Warning",
+            AlertSpec("High Latency", "latency_p95", latency, f"p{quantile} > {latency:g} ms for 10 min", "Warning",
                       "Check saturation (CPU, connections) and slow dependencies; scale out if CPU-bound",
                       "High response times"),
         ]

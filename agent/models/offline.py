@@ -140,7 +140,12 @@ class _Writer:
         host = re.match(r"https://([^/:]+)", facts.url or "")
         self.https_host = host.group(1) if host else None
         self.alert_specs = alert_baseline(self.type, self.env, self.levels, self.crit, facts.names.get("schedule"),
-                                          self.backlog, self.https_host, facts.names.get("deadline"))
+                                          self.backlog, self.https_host, facts.names.get("deadline"),
+                                          facts.names.get("latency.quantile", "95"))
+        quantile = facts.names.get("latency.quantile")
+        if quantile and facts.latency_p95_ms:
+            self.defaults.append(f"The description's p{quantile} target ({facts.latency_p95_ms:g} ms) is used as "
+                                 "the runbook's latency SLO (the p95 field)")
         self._alerts: list[Alert] | None = None
 
     # --- helpers -------------------------------------------------------------------------------
