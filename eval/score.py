@@ -7,6 +7,7 @@ The runbook is generated with the offline engine, rendered to Markdown, and sear
     .venv/bin/python eval/score.py                # all cases
     .venv/bin/python eval/score.py -v orders      # cases whose file name contains "orders", with misses
     .venv/bin/python eval/score.py --min 0.9      # exit 1 if overall coverage < 90% or a red flag is found
+    .venv/bin/python eval/score.py --check        # also run `agent test`'s static checks on each runbook
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ class Score:
     missed: list[str]
     flags: list[str]
     seconds: float
+    findings: list[str]
 
     @property
     def coverage(self) -> float:
@@ -53,7 +55,16 @@ def render(runbook: Any) -> str:
     return render_markdown(runbook)
 
 
-def run_case(path: Path) -> Score:
+def check(text: str) -> list[str]:
+    """Errors and warnings from the project's own static checks (CLI flags, shell, SQL, PromQL, danger)."""
+    from agent.checks.check import check_markdown
+
+    report = check_markdown(text, tools=True)
+    return [f"{f.severity} {f.rule} line {f.line}: {f.message}" for f in report.findings
+            if f.severity in ("error", "warning")]
+
+
+def run_case(path: Path, with_checks: bool = False) -> Score:
     import time
 
     from agent.answers import from_mapping
@@ -73,7 +84,7 @@ def run_case(path: Path) -> Score:
     found = [p for p in case.get("must", []) if matches(p, text)]
     missed = [p for p in case.get("must", []) if not matches(p, text)]
     flags = [p for p in case.get("must_not", []) if matches(p, text)]
-    return Score(path.stem, found, missed, flags, seconds)
+    return Score(path.stem, found, missed, flags, seconds, check(text) if with_checks else [])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -81,22 +92,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("filter", nargs="?", default="", help="only cases whose file name contains this")
     parser.add_argument("-v", "--verbose", action="store_true", help="list missed facts and red flags")
     parser.add_argument("--min", type=float, default=0.0, help="fail below this overall coverage (0-1)")
+    parser.add_argument("--check", action="store_true", help="run the static checks on each runbook too")
     args = parser.parse_args(argv)
     paths = sorted(p for p in CASES.glob("*.yaml") if args.filter in p.stem)
     if not paths:
         print(f"no cases match {args.filter!r} in {CASES}", file=sys.stderr)
         return 2
-    scores = [run_case(p) for p in paths]
+    scores = [run_case(p, args.check) for p in paths]
     width = max(len(s.name) for s in scores)
     for s in scores:
         total = len(s.found) + len(s.missed)
+        checked = f"  check findings: {len(s.findings)}" if args.check else ""
         print(f"{s.name:<{width}}  {len(s.found):>3}/{total:<3} {s.coverage:6.1%}  red flags: {len(s.flags)}  "
-              f"({s.seconds * 1000:.0f} ms)")
+              f"({s.seconds * 1000:.0f} ms){checked}")
         if args.verbose:
             for miss in s.missed:
                 print(f"    missed: {miss}")
             for flag in s.flags:
                 print(f"    RED FLAG: {flag}")
+            for finding in s.findings:
+                print(f"    check: {finding}")
     found = sum(len(s.found) for s in scores)
     total = sum(len(s.found) + len(s.missed) for s in scores)
     flags = sum(len(s.flags) for s in scores)
