@@ -217,3 +217,39 @@ def test_merged_parts_must_satisfy_the_sections_own_rules() -> None:
     assert len(one.issues) == 1  # type: ignore[attr-defined]  # a part alone has no count rule...
     with pytest.raises(ModelError, match="once its 1 parts are merged.*at least 3"):
         merge_parts("troubleshooting", [head], {"troubleshooting": one})  # ...the merged section has
+
+
+def test_progress_is_reported_as_each_section_arrives() -> None:
+    import threading
+
+    from agent.models.llm import LLMModel, Meter, Reply, Task
+    from agent.runbook import Dependencies, Runbook
+
+    proven = Runbook.model_validate_json((CASSETTES / "proven-runbook.json").read_text(encoding="utf-8"))
+    first_reported = threading.Event()
+
+    class Scripted(LLMModel):
+        provider, key_env = "scripted", "SCRIPTED_KEY"
+
+        def _make_client(self) -> Any:
+            return None
+
+        def _reply_hint(self, task_name: str) -> str:
+            return ""
+
+        def _call(self, task: Task, meter: Meter) -> Reply:
+            if task.name == "slow":  # finishes only once the fast one has been reported
+                assert first_reported.wait(5), "no progress before every section was done"
+            return Reply(proven.dependencies.model_dump_json(), "ok")
+
+    seen: list[tuple[str, int, int]] = []
+
+    def progress(name: str, done: int, total: int) -> None:
+        seen.append((name, done, total))
+        first_reported.set()
+
+    model = Scripted("m", api_key="k")
+    tasks = {name: Task(name, Dependencies, "system", "prompt", 100) for name in ("slow", "fast")}
+    results = model._run(tasks, progress)
+    assert seen == [("fast", 1, 2), ("slow", 2, 2)]
+    assert set(results) == {"slow", "fast"}

@@ -125,7 +125,8 @@ class AnthropicModel(LLMModel):
             raise
         except (anthropic.APIConnectionError, httpx2.TransportError) as exc:
             raise StreamBroken(exc) from exc
-        return _reply(stop, "".join(parts), call_id, "".join(said))
+        text = "".join(parts) or ("{}" if call_id else "")  # a tool call with no input deltas
+        return _reply(stop, text, call_id, "".join(said))
 
 
 def _reply(stop_reason: str | None, text: str, call_id: str, said: str) -> Reply:

@@ -21,7 +21,7 @@ import tempfile
 import threading
 from abc import abstractmethod
 from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import cache
@@ -382,25 +382,31 @@ class LLMModel(Model):
             }
             pending = set(futures)
             error: BaseException | None = None
-            while pending:
-                finished, pending = wait(pending, return_when=FIRST_EXCEPTION)
-                for future in sorted(finished, key=lambda f: list(tasks).index(futures[f])):
-                    exc = future.exception()
-                    if exc is not None and not isinstance(exc, Cancelled):
-                        if error is None:
-                            error = exc
-                            cancel.set()
-                            for other in pending:
-                                other.cancel()
-                    elif exc is None:
-                        name = futures[future]
-                        done[name] = future.result()
-                        remaining[group[name]] -= 1
-                        if remaining[group[name]] == 0:
-                            finished_sections += 1
-                            if progress is not None and error is None:
-                                progress(group[name], finished_sections, total)
-                pending = {f for f in pending if not f.cancelled()}
+            try:
+                while pending:
+                    finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+                    for future in sorted(finished, key=lambda f: list(tasks).index(futures[f])):
+                        exc = future.exception()
+                        if exc is not None and not isinstance(exc, Cancelled):
+                            if error is None:
+                                error = exc
+                                cancel.set()
+                                for other in pending:
+                                    other.cancel()
+                        elif exc is None:
+                            name = futures[future]
+                            done[name] = future.result()
+                            remaining[group[name]] -= 1
+                            if remaining[group[name]] == 0:
+                                finished_sections += 1
+                                if progress is not None and error is None:
+                                    progress(group[name], finished_sections, total)
+                    pending = {f for f in pending if not f.cancelled()}
+            except BaseException:  # Ctrl-C or a failing progress callback: stop the streams, then leave
+                cancel.set()
+                for future in futures:
+                    future.cancel()
+                raise
         if error is not None:
             raise error
         return done
