@@ -378,3 +378,23 @@ def test_packs_know_the_traps(name: str, env: str, words: list[str]) -> None:
     text = _everything(pack.contribute(Context(answers(env, "prometheus"), facts(examples(pack)[0]))))
     missing = [w for w in words if w not in text]
     assert not missing, f"{name} does not mention {missing}"
+
+
+@pytest.mark.parametrize("pack_name, description, expected, absent", [
+    ("dynamodb", "User profiles live in the DynamoDB table user-profiles", "--table-name user-profiles ",
+     "dynamodb.table="),
+    ("rabbitmq", "Worker consuming the invoices queue on RabbitMQ (vhost /billing)", "list_queues -p /billing ",
+     "rabbitmq.vhost="),
+    ("ecs", "Payments on ECS Fargate cluster prod", "--cluster prod ", "ecs.cluster="),
+    ("celery", "Django app with Celery workers (app orders) on Redis", "celery -A orders ", "celery.app="),
+    ("sqs", "Consumes the SQS queue jobs with a DLQ after 5 receives", "--queue-name jobs-dlq ", "jobs-dlq"),
+])
+def test_names_are_read_from_the_description(pack_name: str, description: str, expected: str,
+                                             absent: str) -> None:
+    pack = next(p for p in PACKS if p.name == pack_name)
+    part = pack.contribute(Context(answers("kubernetes", "prometheus"), facts(description, {"sqs.queue": "jobs"})))
+    text = " ".join(c.code for c in commands(part)) + " "
+    assert expected in text
+    notes = " ".join(line for line in part.prerequisites if "are defaults" in line)
+    # A name taken from the description is not listed as a default; the DLQ here is one ("after" is no name).
+    assert (absent in notes) == (pack_name == "sqs"), notes

@@ -8,6 +8,7 @@ from agent.knowledge.packs._base import (
     KeywordPack,
     alert_query,
     cmd,
+    described,
     log_events,
     mention,
     on_aws,
@@ -40,7 +41,7 @@ class LambdaPack(KeywordPack):
     def build(self, ctx: Context) -> Contribution:
         f = ctx.facts
         function = f.name("lambda.function", f.service)
-        alias = f.name("lambda.alias", "live")
+        alias = described(ctx, "lambda.alias", ("alias",), "live")
         reg = q(region(ctx))
         rg = f"--region {reg}"
         lam = "aws lambda"

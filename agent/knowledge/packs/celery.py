@@ -7,6 +7,7 @@ from agent.knowledge.packs._base import (
     KeywordPack,
     alert_query,
     cmd,
+    described,
     exec_in,
     mention,
     q,
@@ -31,7 +32,7 @@ class CeleryPack(KeywordPack):
 
     def build(self, ctx: Context) -> Contribution:
         f = ctx.facts
-        app = f.name("celery.app", snake(f.service))
+        app = described(ctx, "celery.app", ("celery app", "app"), snake(f.service))
         worker = f.name("celery.worker", f"{f.service}-worker")
         queue = f.name("celery.queue", "celery")
         redis_broker = mention(ctx, ("redis",)) is not None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from agent.knowledge.base import Context, Contribution
-from agent.knowledge.packs._base import KeywordPack, alert_query, cmd, q
+from agent.knowledge.packs._base import KeywordPack, alert_query, cmd, described, q
 from agent.runbook import Alert, Component, Issue, Procedure, Step
 
 
@@ -19,7 +19,7 @@ class DockerComposePack(KeywordPack):
 
     def build(self, ctx: Context) -> Contribution:
         f = ctx.facts
-        project = f.name("compose.project", f.service)
+        project = described(ctx, "compose.project", ("compose project", "project"), f.service)
         dc = f"docker compose -p {q(project)}"
         svc = q(f.name("compose.service", f.service))
         ps = cmd("Containers of the project with state and health", f"{dc} ps -a",

@@ -3,7 +3,16 @@
 from __future__ import annotations
 
 from agent.knowledge.base import Context, Contribution
-from agent.knowledge.packs._base import CloudWatchMetric, KeywordPack, alert_query, cmd, q, region, stop_workload
+from agent.knowledge.packs._base import (
+    CloudWatchMetric,
+    KeywordPack,
+    alert_query,
+    cmd,
+    described,
+    q,
+    region,
+    stop_workload,
+)
 from agent.runbook import Alert, Component, Issue, KeyMetric, Procedure, Step, Upstream
 
 
@@ -18,7 +27,7 @@ class DynamoDbPack(KeywordPack):
 
     def build(self, ctx: Context) -> Contribution:
         f = ctx.facts
-        table = f.name("dynamodb.table", f"{f.service}-table")
+        table = described(ctx, "dynamodb.table", ("dynamodb table", "table"), f"{f.service}-table")
         reg = q(region(ctx))
         rg = f"--region {reg}"
         ddb = "aws dynamodb"

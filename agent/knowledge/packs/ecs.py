@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from agent.knowledge.base import Context, Contribution
-from agent.knowledge.packs._base import CloudWatchMetric, KeywordPack, alert_query, cmd, q, region
+from agent.knowledge.packs._base import CloudWatchMetric, KeywordPack, alert_query, cmd, described, q, region
 from agent.runbook import Alert, Component, Issue, KeyMetric, Procedure, Step
 
 
@@ -18,8 +18,8 @@ class EcsPack(KeywordPack):
 
     def build(self, ctx: Context) -> Contribution:
         f = ctx.facts
-        cluster = f.name("ecs.cluster", f.cluster or f.service)
-        service = f.name("ecs.service", f.service)
+        cluster = described(ctx, "ecs.cluster", ("ecs cluster", "fargate cluster"), f.cluster or f.service)
+        service = described(ctx, "ecs.service", ("ecs service", "fargate service"), f.service)
         reg = q(region(ctx))
         ecs = "aws ecs"
         where = f"--region {reg} --cluster {q(cluster)}"

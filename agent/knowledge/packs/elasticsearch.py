@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from agent.knowledge.base import Context, Contribution
-from agent.knowledge.packs._base import KeywordPack, alert_query, cmd, mention, q
+from agent.knowledge.packs._base import KeywordPack, alert_query, cmd, described, mention, q
 from agent.runbook import Alert, Component, Issue, KeyMetric, Procedure, Step, Upstream
 
 
@@ -22,7 +22,7 @@ class ElasticsearchPack(KeywordPack):
         f = ctx.facts
         product = "OpenSearch" if mention(ctx, ("opensearch",)) else "Elasticsearch"
         url = f.name("es.url", "http://elasticsearch:9200")
-        index = f.name("es.index", f.service)
+        index = described(ctx, "es.index", ("index",), f.service)
         curl = "curl -sS --fail-with-body"
 
         def get(path: str) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from agent.knowledge.base import Context, Contribution
-from agent.knowledge.packs._base import KeywordPack, alert_query, cmd, mention, q
+from agent.knowledge.packs._base import KeywordPack, alert_query, cmd, described, mention, q
 from agent.runbook import Alert, Component, Issue, Procedure, Step
 
 
@@ -25,7 +25,7 @@ class KafkaConnectPack(KeywordPack):
     def build(self, ctx: Context) -> Contribution:
         f = ctx.facts
         url = f.name("kafka.connect_url", "http://kafka-connect:8083")
-        connector = f.name("kafka.connector", f"{f.service}-connector")
+        connector = described(ctx, "kafka.connector", ("connector",), f"{f.service}-connector")
         base = f"{url}/connectors/{connector}"
         status = cmd(f"Status of {connector} and its tasks",
                      f"curl -sS {q(base + '/status')} | jq '{{connector: .connector.state, tasks: "

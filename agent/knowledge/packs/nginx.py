@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from agent.knowledge.base import Context, Contribution
-from agent.knowledge.packs._base import KeywordPack, alert_query, cmd, namespace, platform, q
+from agent.knowledge.packs._base import KeywordPack, alert_query, cmd, described, namespace, platform, q
 from agent.runbook import Alert, Component, Issue, KeyMetric, Procedure, Step
 
 
@@ -20,7 +20,7 @@ class NginxPack(KeywordPack):
 
     def build(self, ctx: Context) -> Contribution:
         f = ctx.facts
-        site = f.name("nginx.site", f.service)
+        site = described(ctx, "nginx.site", ("site",), f.service)
         ingress = platform(ctx) == "kubernetes"
         ns = q(namespace(ctx))
         if ingress:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from agent.knowledge.base import Context, Contribution
-from agent.knowledge.packs._base import KeywordPack, alert_query, cmd, namespace, platform, q
+from agent.knowledge.packs._base import KeywordPack, alert_query, cmd, described, namespace, platform, q
 from agent.runbook import Alert, Component, Issue, KeyMetric, Procedure, Step
 
 CONFIG = "/etc/patroni/patroni.yml"
@@ -21,7 +21,7 @@ class PatroniPack(KeywordPack):
 
     def build(self, ctx: Context) -> Contribution:
         f = ctx.facts
-        cluster = f.name("patroni.cluster", f"{f.service}-db")
+        cluster = described(ctx, "patroni.cluster", ("patroni cluster", "scope"), f"{f.service}-db")
         if platform(ctx) == "kubernetes":
             # Spilo / Zalando operator images ship patronictl with its config in place.
             ctl = f"kubectl exec -n {q(namespace(ctx))} {q(cluster + '-0')} -- patronictl"

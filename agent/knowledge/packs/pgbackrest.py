@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from agent.knowledge.base import Context, Contribution
-from agent.knowledge.packs._base import KeywordPack, alert_query, cmd, q, snake
+from agent.knowledge.packs._base import KeywordPack, alert_query, cmd, described, q, snake
 from agent.runbook import Alert, Issue, KeyMetric, Procedure, Step
 
 
@@ -18,7 +18,7 @@ class PgBackRestPack(KeywordPack):
 
     def build(self, ctx: Context) -> Contribution:
         f = ctx.facts
-        stanza = f.name("pgbackrest.stanza", snake(f.service))
+        stanza = described(ctx, "pgbackrest.stanza", ("stanza",), snake(f.service))
         br = f"sudo -u postgres pgbackrest --stanza={q(stanza)}"
         info = cmd("Backups in the repository and the WAL range they cover", f"{br} info",
                    "status ok, a full or diff backup from the last 24 hours, WAL archive min/max up to now")

@@ -7,6 +7,7 @@ from agent.knowledge.packs._base import (
     KeywordPack,
     alert_query,
     cmd,
+    described,
     namespace,
     platform,
     q,
@@ -29,7 +30,7 @@ class RabbitMqPack(KeywordPack):
     def build(self, ctx: Context) -> Contribution:
         f = ctx.facts
         queue = f.name("rabbitmq.queue", f"{f.service}-queue")
-        vhost = f.name("rabbitmq.vhost", "/")
+        vhost = described(ctx, "rabbitmq.vhost", ("vhost",), "/")
         node = f.name("rabbitmq.host", "rabbitmq-0" if platform(ctx) == "kubernetes" else "rabbitmq")
         if platform(ctx) == "kubernetes":
             run = f"kubectl exec -n {q(namespace(ctx))} {q(node)} -- "

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from agent.knowledge.base import Context, Contribution
-from agent.knowledge.packs._base import KeywordPack, alert_query, cmd, mention, q
+from agent.knowledge.packs._base import KeywordPack, alert_query, cmd, described, mention, q
 from agent.runbook import Alert, Issue, Procedure, Step
 
 
@@ -23,7 +23,7 @@ class RedisSentinelPack(KeywordPack):
 
     def build(self, ctx: Context) -> Contribution:
         f = ctx.facts
-        master = f.name("redis.master", "mymaster")
+        master = described(ctx, "redis.master", ("master name",), "mymaster")
         sentinel = f"redis-cli -h {q(f.name('redis.sentinel', f.service + '-sentinel'))} -p 26379"
         where = cmd("Which node is master now", f"{sentinel} SENTINEL get-master-addr-by-name {q(master)}",
                     "the master's ip and port")

@@ -8,6 +8,7 @@ from agent.knowledge.packs._base import (
     KeywordPack,
     alert_query,
     cmd,
+    described,
     platform,
     q,
     region,
@@ -32,7 +33,8 @@ class SqsPack(KeywordPack):
         f = ctx.facts
         fifo = ".fifo" in f.description.lower()
         queue = f.name("sqs.queue", f"{f.service}-queue" + (".fifo" if fifo else ""))
-        dlq = f.name("sqs.dlq", (queue[:-5] + "-dlq.fifo") if queue.endswith(".fifo") else queue + "-dlq")
+        dlq_default = (queue[:-5] + "-dlq.fifo") if queue.endswith(".fifo") else queue + "-dlq"
+        dlq = described(ctx, "sqs.dlq", ("dlq", "dead-letter queue", "dead letter queue"), dlq_default)
         reg = q(region(ctx))
         consumer = f.service
 
