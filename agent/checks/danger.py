@@ -248,14 +248,30 @@ def classify_shell(text: str) -> tuple[Danger, str]:
     for line in shellwords.logical_lines(text, 0) or [shellwords.Line(text, 0)]:
         parsed = shellwords.parse(line.text)
         stack = list(parsed.substitutions)
+        for body, expands in line.heredocs:
+            if expands:
+                stack.extend(shellwords.body_substitutions(body))
         simples = list(parsed.commands)
         while stack:
             sub = shellwords.parse(stack.pop())
             simples.extend(sub.commands)
             stack.extend(sub.substitutions)
-        for simple in simples:
-            results.append(classify_simple(simple, line.heredocs))
+        line_results = [classify_simple(simple, line.heredocs) for simple in simples]
+        results.extend(_in_loop(line.text, line_results))
     return _max(results)
+
+
+_LOOP = re.compile(r"\b(for|while|until|xargs)\b")
+
+
+def _in_loop(text: str, results: list[tuple[Danger, str]]) -> list[tuple[Danger, str]]:
+    """A delete run once per item of a list (for/while/xargs) deletes an unknown number of things."""
+    if not _LOOP.search(text):
+        return results
+    return [
+        ("destructive", f"{why}, repeated in a loop") if level == "mutating" and "delete" in why else (level, why)
+        for level, why in results
+    ]
 
 
 def classify_simple(simple: shellwords.Simple, heredocs: list[tuple[str, bool]] | None = None) -> tuple[Danger, str]:
@@ -1206,8 +1222,9 @@ def has_warning(cmd: Command) -> bool:
 
 def classify_command(cmd: Command) -> tuple[Danger, str]:
     if cmd.language == "shell":
-        results = [classify_simple(s, cmd.heredocs) for s in cmd.simple]
-        return _max(results)
+        top = len(shellwords.parse(cmd.text).commands)  # cmd.simple lists these first, then nested ones
+        results = [classify_simple(s, cmd.heredocs if i < top else []) for i, s in enumerate(cmd.simple)]
+        return _max(_in_loop(cmd.text, results))
     return explain(cmd.text, cmd.language)
 
 

@@ -98,6 +98,10 @@ def shell_commands(block: CodeBlock) -> list[Command]:
     out: list[Command] = []
     for line in shellwords.logical_lines(block.content, block.line):
         simple = _nested(line.text)
+        for body, expands in line.heredocs:
+            if expands:
+                for sub in shellwords.body_substitutions(body):
+                    simple.extend(_nested(sub))
         out.append(
             Command(
                 "shell",

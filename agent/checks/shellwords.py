@@ -122,39 +122,48 @@ def _continues(text: str) -> bool:
 
 
 def _unbalanced(text: str) -> bool:
-    """An open quote or $( at the end of the text."""
-    depth = 0
-    quote = ""
+    """An open quote, `$(` or `(` at the end of the text (quotes inside `$(...)` nest, as in bash)."""
+    stack: list[str] = []
     i = 0
-    while i < len(text):
+    n = len(text)
+    while i < n:
         c = text[i]
-        if quote == "'":
-            if c == "'":
-                quote = ""
-        elif c == "\\":
-            i += 1
-        elif quote == '"':
+        top = stack[-1] if stack else ""
+        if c == "\\":
+            i += 2
+            continue
+        if top == '"':
             if c == '"':
-                quote = ""
+                stack.pop()
             elif text.startswith("$(", i):
-                depth += 1
+                stack.append("$(")
                 i += 1
-        elif c in "'\"":
-            quote = c
+            elif c == "`":
+                k = text.find("`", i + 1)
+                if k < 0:
+                    return True
+                i = k
+        elif c == "'":
+            k = text.find("'", i + 1)
+            if k < 0:
+                return True
+            i = k
+        elif c == '"':
+            stack.append('"')
         elif c == "#" and (i == 0 or text[i - 1] in " \t;|&("):
             nl = text.find("\n", i)
             if nl < 0:
                 break
             i = nl
         elif text.startswith("$(", i):
-            depth += 1
+            stack.append("$(")
             i += 1
         elif c == "(":
-            depth += 1
-        elif c == ")" and depth:
-            depth -= 1
+            stack.append("(")
+        elif c == ")" and top in ("$(", "("):
+            stack.pop()
         i += 1
-    return bool(quote) or depth > 0
+    return bool(stack)
 
 
 def _mask_quotes(text: str) -> str:
@@ -214,6 +223,12 @@ def parse(text: str) -> Parsed:
         if c in "()" and not words:
             i += 1
             segment_start = i
+            continue
+        if text.startswith(("<(", ">("), i):  # process substitution: a command that runs too
+            j = _matching(text, i + 1, "(", ")")
+            result.substitutions.append(text[i + 2 : j - 1])
+            words.append(("/dev/fd/63", text[i:j], True))
+            i = j
             continue
         # A redirection, optionally with a file descriptor number before it.
         m = re.match(r"\d*(" + "|".join(re.escape(r) for r in _REDIRS) + r")", text[i:])
@@ -467,3 +482,24 @@ def uses_and_declares(code: str) -> tuple[list[tuple[str, int]], set[str]]:
                 )
         uses.extend((u, line.line) for u in all_uses)
     return uses, declares
+
+
+def body_substitutions(body: str) -> list[str]:
+    """The `$(...)` and backtick commands inside an expanding heredoc body (they run too)."""
+    out: list[str] = []
+    i = 0
+    while i < len(body):
+        if body.startswith("$((", i):
+            i = _matching(body, i + 1, "(", ")")
+        elif body.startswith("$(", i):
+            j = _matching(body, i + 1, "(", ")")
+            out.append(body[i + 2 : j - 1])
+            i = j
+        elif body[i] == "`":
+            j = body.find("`", i + 1)
+            j = len(body) if j < 0 else j
+            out.append(body[i + 1 : j])
+            i = j + 1
+        else:
+            i += 1
+    return out

@@ -92,7 +92,8 @@ def sql_of(cmd: Command) -> list[str]:
     for simple in cmd.simple:
         if not _pgbouncer_console(simple):
             out.extend(psql_sql(simple))
-    if cmd.heredocs and any(shellwords.unwrap(s.argv)[:1] in (["psql"], ["gitlab-psql"]) for s in cmd.simple):
+    top = shellwords.parse(cmd.text).commands  # the heredoc feeds these, not commands nested in $(...)
+    if cmd.heredocs and any(shellwords.unwrap(s.argv)[:1] in (["psql"], ["gitlab-psql"]) for s in top):
         out.extend(body for body, _ in cmd.heredocs)
     return out
 
