@@ -449,9 +449,11 @@ class Kubernetes(Platform):
                       if self.stateful else ""))
 
     def scale(self, replicas: str, purpose: str) -> Command:
-        return cmd(purpose, f"kubectl scale {self.ref} {self.n} --replicas={replicas}",
+        return cmd(purpose, f"kubectl get hpa {self.n}\nkubectl scale {self.ref} {self.n} --replicas={replicas}",
                    f"{self.kind} scaled; check READY with kubectl get {self.ref} {self.n}",
-                   "Scaling to 0 stops the service entirely." if replicas == "0" else None)
+                   "Scaling to 0 stops the service entirely." if replicas == "0" else
+                   f"If an HPA targets {self.workload}, it overrides this within a minute: raise the HPA's "
+                   "minReplicas (kubectl patch hpa) instead. Check node capacity for Pending pods.")
 
     def set_flag(self, name: str, value: str, purpose: str) -> Command:
         return cmd(purpose, f"kubectl set env {self.ref} {self.n} {name}={q(value)}",

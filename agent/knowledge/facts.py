@@ -585,6 +585,10 @@ def extract_facts(description: str, service_name: str | None = None) -> Facts:
             if basis:
                 facts.service = slugify(f"{basis}-{facts.service}")
                 facts.display_name = f"{basis} {facts.display_name.lower()}"
+    sun = re.search(r"follow[- ]the[- ]sun[^.\n]{0,20}?\bbetween\s+([A-Z][\w ]+?(?:,\s*[A-Z][\w ]+?)*\s+and\s+"
+                    r"[A-Z][\w]+)", text)
+    if sun:
+        names["oncall.regions"] = sun.group(1)
     if re.search(r"\bgrpc\b", low):
         names["protocol"] = "grpc"
     facts.names = names

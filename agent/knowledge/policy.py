@@ -20,7 +20,7 @@ class Levels:
     rpo_minutes: int
     backup_frequency: str
     backup_retention: str
-    review: str  # how often the runbook and the restore test are exercised
+    review: str  # how often a backup is restore-tested ("quarterly")
 
     @property
     def downtime_minutes(self) -> float:
@@ -29,11 +29,11 @@ class Levels:
 
 _BY_CRITICALITY: dict[str, Levels] = {
     "critical": Levels(99.95, 300, 0.1, 30, 5, "continuous (point-in-time recovery) plus hourly snapshots",
-                       "35 days of point-in-time recovery, monthly snapshots kept 1 year", "quarterly restore drill"),
+                       "35 days of point-in-time recovery, monthly snapshots kept 1 year", "monthly"),
     "high": Levels(99.9, 500, 0.5, 60, 15, "hourly snapshots (or continuous log shipping)",
-                   "30 days, monthly snapshots kept 6 months", "restore test every quarter"),
-    "medium": Levels(99.5, 1000, 1.0, 240, 60, "daily snapshot", "14 days", "restore test twice a year"),
-    "low": Levels(99.0, 2000, 2.0, 1440, 1440, "daily snapshot", "7 days", "restore test yearly"),
+                   "30 days, monthly snapshots kept 6 months", "quarterly"),
+    "medium": Levels(99.5, 1000, 1.0, 240, 60, "daily snapshot", "14 days", "twice a year"),
+    "low": Levels(99.0, 2000, 2.0, 1440, 1440, "daily snapshot", "7 days", "yearly"),
 }
 
 # p95 "latency" means different things per service type: request time for web/api, job processing
@@ -113,8 +113,10 @@ def oncall_summary(oncall: str, facts: Facts) -> str:
         "24x7": f"24/7 on-call{rotation}, paged through {pager}; primary acknowledges within 5 minutes",
         "business-hours": f"Business hours only ({tz}, Mon–Fri 09:00–17:00){rotation}; outside those hours "
                           "alerts wait for the next business day unless the out-of-hours rule below applies",
-        "follow-the-sun": f"Follow-the-sun{rotation}: the region in daytime holds the pager and hands off "
-                          "open incidents at each regional shift change",
+        "follow-the-sun": f"Follow-the-sun{rotation}"
+                          + (f" between {facts.names['oncall.regions']}" if "oncall.regions" in facts.names else "")
+                          + ": the region in daytime holds the pager and hands off open incidents at each "
+                          "regional shift change",
         "none": f"No formal on-call{rotation}: best effort by the owning team during working hours",
     }.get(oncall, f"On-call: {oncall}")
 

@@ -586,7 +586,10 @@ class _Writer:
         weekly = ["Review alert noise: tune or delete alerts that fired without action",
                   f"Check error-budget burn against {lv.availability_pct:g}% ({lv.downtime_minutes:g} min/month)"]
         monthly = ["Apply OS/base-image security patches", "Update dependencies and rebuild the image",
-                   "Capacity review: peak CPU/memory vs limits, growth trend", f"Backup {lv.review}"]
+                   "Capacity review: peak CPU/memory vs limits, growth trend",
+                   f"Restore the latest backup into a scratch environment and verify it ({lv.review}; "
+                   f"time it against the {fmt_minutes(lv.rto_minutes)} RTO)",
+                   "Review this runbook: run the read-only commands, fix anything that drifted"]
         if self.type == "worker":
             daily.append("Check the dead-letter queue is empty or triaged")
         if self.type == "pipeline":
