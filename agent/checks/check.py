@@ -35,11 +35,7 @@ class _Collector:
 
 
 def _mask_placeholders(code: str) -> str:
-    """Placeholders replaced by a dummy word, so the parsers report only what else is wrong
-    (the placeholder itself is reported once, by the placeholder check)."""
-    for p in sorted(set(placeholders.find_placeholders(code)), key=len, reverse=True):
-        code = code.replace(p, _DUMMY)
-    return code
+    return placeholders.mask(code, _DUMMY)
 
 
 def check_markdown(

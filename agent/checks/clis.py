@@ -30,9 +30,9 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from agent.checks import shellwords
+from agent.checks import placeholders, shellwords
 from agent.checks.danger import redis_commands
-from agent.checks.extract import Command
+from agent.checks.extract import Command, nested_commands
 from agent.checks.structure import Emit
 
 Problem = tuple[str, str, str]  # (rule, message, hint)
@@ -81,7 +81,10 @@ def uses(commands: list[Command]) -> list[Use]:
             continue
         if cmd.language != "shell":
             continue
-        for simple in cmd.simple:
+        simples = cmd.simple
+        if placeholders.find_placeholders(cmd.text):  # `-n <ns>` would parse as a redirection
+            simples = nested_commands(placeholders.mask(cmd.text))
+        for simple in simples:
             argv = _normalise(simple)
             if argv and argv[0] in CHECKERS:
                 out.append(Use(argv[0], tuple(argv[1:]), cmd.line, cmd.text))

@@ -85,23 +85,23 @@ def script_of(block: CodeBlock) -> ShellScript:
     return ShellScript(block, "\n".join(kept), where)
 
 
-def _nested(simple_text: str, depth: int = 0) -> list[shellwords.Simple]:
+def nested_commands(simple_text: str, depth: int = 0) -> list[shellwords.Simple]:
     parsed = shellwords.parse(simple_text)
     out = list(parsed.commands)
     if depth < 3:
         for sub in parsed.substitutions:
-            out.extend(_nested(sub, depth + 1))
+            out.extend(nested_commands(sub, depth + 1))
     return out
 
 
 def shell_commands(block: CodeBlock) -> list[Command]:
     out: list[Command] = []
     for line in shellwords.logical_lines(block.content, block.line):
-        simple = _nested(line.text)
+        simple = nested_commands(line.text)
         for body, expands in line.heredocs:
             if expands:
                 for sub in shellwords.body_substitutions(body):
-                    simple.extend(_nested(sub))
+                    simple.extend(nested_commands(sub))
         out.append(
             Command(
                 "shell",
@@ -213,7 +213,8 @@ def inline_commands(doc: Document) -> list[Command]:
     out = []
     for code in doc.inline:
         words = code.text.split()
-        if len(words) >= 2 and words[0] in INLINE_TOOLS and "\n" not in code.text:
+        # `kubectl apply/create/delete` in prose names commands; it isn't one.
+        if len(words) >= 2 and words[0] in INLINE_TOOLS and "\n" not in code.text and "/" not in words[1]:
             out.append(
                 Command(
                     "shell",
@@ -222,7 +223,7 @@ def inline_commands(doc: Document) -> list[Command]:
                     code.section,
                     None,
                     inline=True,
-                    simple=_nested(code.text),
+                    simple=nested_commands(code.text),
                     comment_above=code.context,
                 )
             )
