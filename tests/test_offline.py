@@ -19,7 +19,9 @@ NOW = datetime(2026, 1, 15, 9, 30)
 TYPES = ["web", "api", "pipeline", "worker", "database", "other: message broker"]
 ENVS = ["kubernetes", "docker", "vm", "serverless", "baremetal"]
 CRITS = ["critical", "high", "medium", "low"]
-MONITORING = ["prometheus", "datadog", "cloudwatch", "newrelic", "custom", "prometheus, cloudwatch"]
+MONITORING = ["prometheus", "datadog", "cloudwatch", "newrelic", "custom"]
+MULTIPLE = ["prometheus, cloudwatch", "datadog, custom", "newrelic, prometheus", "cloudwatch, datadog",
+            "custom, newrelic"]
 ONCALL = ["24x7", "business-hours", "follow-the-sun", "none"]
 
 DESCRIPTION = (
@@ -59,10 +61,13 @@ def all_code(runbook: Runbook) -> str:
 
 
 def _combos() -> list[tuple[str, str, str, str, str]]:
-    """Full product over type × env × monitoring, criticality and on-call rotated through it."""
+    """Full product over type × env × monitoring, criticality and on-call rotated through it; "Multiple"
+    monitoring answers rotated over type × env."""
     out = []
     for i, (typ, env, mon) in enumerate(itertools.product(TYPES, ENVS, MONITORING)):
         out.append((typ, env, CRITS[i % 4], mon, ONCALL[(i // 4 + i) % 4]))
+    for i, (typ, env) in enumerate(itertools.product(TYPES, ENVS)):
+        out.append((typ, env, CRITS[(i + 1) % 4], MULTIPLE[i % len(MULTIPLE)], ONCALL[(i + 2) % 4]))
     return out
 
 
@@ -131,3 +136,23 @@ def test_progress_called_per_section(rule: Rule) -> None:
     OfflineModel().generate(request, lambda name, i, total: seen.append((name, i, total)))
     assert [i for _, i, _ in seen] == list(range(1, len(seen) + 1))
     assert seen[-1][1] == seen[-1][2] and {"monitoring", "contacts"} <= {name for name, _, _ in seen}
+
+
+def test_assembled_runbook_survives_full_validation(rule: Rule) -> None:
+    """Sections are validated once while built; the assembled Runbook must equal a fully validated one."""
+    for typ, env, crit, mon, oncall in _combos()[::37]:
+        runbook = generate(rule, answers(rule, typ, env, crit, mon, oncall))
+        assert Runbook.model_validate(runbook.model_dump()) == runbook
+
+
+def test_assembly_still_validates_the_other_fields(rule: Rule) -> None:
+    from pydantic import ValidationError
+
+    from agent.models.offline import _assemble
+
+    runbook = generate(rule, answers(rule, "api", "vm", "high", "datadog", "24x7"))
+    fields = {name: getattr(runbook, name) for name in Runbook.model_fields}
+    with pytest.raises(ValidationError):
+        _assemble({**fields, "revision_history": []})
+    with pytest.raises(ValidationError):
+        _assemble({**fields, "assumptions": ["   "]})

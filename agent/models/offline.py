@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from typing import Any
+from functools import cache
+from typing import Annotated, Any
+
+from pydantic import TypeAdapter
 
 from agent.knowledge.base import Context, Contribution, Facts, Pack
 from agent.knowledge.environments import Kubernetes, Platform, Serverless, SystemdHosts, cmd, platform_for, q
@@ -711,6 +714,38 @@ def _diagram(front: str, node: str, deps: list[str]) -> str:
     return "\n".join(lines)
 
 
+@cache
+def _field_adapters() -> dict[str, TypeAdapter[Any]] | None:
+    """Validators for the Runbook's non-section fields, or None when the Runbook has rules of its own."""
+    decorators = Runbook.__pydantic_decorators__
+    if decorators.model_validators or decorators.field_validators:
+        return None
+    adapters: dict[str, TypeAdapter[Any]] = {}
+    for name, info in Runbook.model_fields.items():
+        if name in SECTIONS:
+            continue
+        kind: Any = info.annotation
+        if info.metadata:
+            kind = Annotated[(kind, *info.metadata)]
+        adapters[name] = TypeAdapter(kind)
+    return adapters
+
+
+def _assemble(fields: dict[str, Any]) -> Runbook:
+    """The Runbook from sections that were validated as they were built.
+
+    Validating the whole Runbook again would re-run each section's checks (one `bash -n` process per
+    section, half the generation time), so only the remaining fields are validated here; if the
+    Runbook ever gains rules of its own, it is validated in full instead.
+    """
+    adapters = _field_adapters()
+    if adapters is None:
+        return Runbook(**fields)
+    for name, adapter in adapters.items():
+        fields[name] = adapter.validate_python(fields[name])
+    return Runbook.model_construct(**fields)
+
+
 class OfflineModel(Model):
     """Writes a runbook from knowledge alone: deterministic, no network, no key."""
 
@@ -726,10 +761,10 @@ class OfflineModel(Model):
             built[name] = builders[name]()
             if progress is not None:
                 progress(name, index, len(names))
-        runbook = Runbook(
-            **built, assumptions=writer.assumptions(),
-            revision_history=[Revision(version="1.0", date=request.now.strftime("%Y-%m-%d"),
-                                       changes="Initial runbook (offline engine)", author=request.authors[0])])
+        runbook = _assemble({
+            **built, "assumptions": writer.assumptions(),
+            "revision_history": [Revision(version="1.0", date=request.now.strftime("%Y-%m-%d"),
+                                          changes="Initial runbook (offline engine)", author=request.authors[0])]})
         notes = [f"facts from the description: {', '.join(sorted(writer.facts.given)) or 'none'}", *writer.notes]
         return GenerationResult(runbook=runbook, notes=notes)
 
