@@ -67,6 +67,8 @@ def check_markdown(
     report.stats = {"blocks": len(doc.blocks), "shell_blocks": len(scripts), "commands": len(commands)}
 
     _fences(doc, out)
+    if report.profile == "rule":
+        structure.prerequisites(doc, _clis_used(commands), out.emit)
     _placeholders(doc, scripts, commands, out)
     broken = _shell_syntax(scripts, out)
     _variables(doc, scripts, commands, set(variables), out)
@@ -208,3 +210,17 @@ def _variables(
             f"declare it before use ({name}=value, with a comment on where the value comes from) "
             f"or pass it with --var {name}=...",
         )
+
+
+def _clis_used(commands: list[extract.Command]) -> dict[str, int]:
+    """Notable CLIs run by fenced commands, with the line of their first use."""
+    used: dict[str, int] = {}
+    for cmd in commands:
+        if cmd.inline or cmd.language != "shell":
+            continue
+        for simple in cmd.simple:
+            argv = shellwords.unwrap(simple.argv)
+            tool = argv[0].rsplit("/", 1)[-1] if argv else ""
+            if tool in structure.NOTABLE_CLIS:
+                used.setdefault(tool, cmd.line)
+    return used

@@ -76,6 +76,7 @@ def check(doc: Document, rule: Rule, profile: str, emit: Emit) -> None:
     _headings(doc, emit)
     if profile == "rule":
         _rule_sections(doc, rule, emit)
+        _troubleshooting_entries(doc, emit)
         _header(doc, rule, emit)
         _alerts(doc, emit)
         _recovery(doc, emit)
@@ -342,3 +343,95 @@ def _alert_sections(doc: Document, emit: Emit) -> None:
     for wanted in ALERT_SECTIONS:
         if norm(wanted) not in present:
             emit(1, "structure.missing", "warning", f"per-alert section '{wanted}' is missing", f"add '## {wanted}'")
+
+
+def _troubleshooting_entries(doc: Document, emit: Emit) -> None:
+    """Each troubleshooting entry: symptoms, a check (a command block) and a fix (criterion 3)."""
+    sections = _find(doc, "troubleshooting")
+    if not sections:
+        return
+    heading, end = sections[0]
+    entries = [h for h in doc.headings if heading.line < h.line <= end and h.level > 2]
+    deepest = max((h.level for h in entries), default=0)
+    entries = [h for h in entries if h.level == deepest]
+    for i, entry in enumerate(entries):
+        stop = entries[i + 1].line - 1 if i + 1 < len(entries) else end
+        body = "\n".join(doc.lines[entry.line : stop]).lower()
+        missing = [
+            what
+            for what, words in (("symptoms", ("symptom",)), ("a fix", ("fix", "resolution", "mitigat")))
+            if not any(w in body for w in words)
+        ]
+        if "```" not in body and "    " not in body:
+            missing.append("a check command")
+        if missing:
+            emit(
+                entry.line,
+                "structure.entry",
+                "warning",
+                f"troubleshooting entry {entry.text!r} lacks " + " and ".join(missing),
+                "give each entry Symptoms, a Check with commands, and a Fix",
+            )
+
+
+# CLIs a reader must have installed and be allowed to use; listed in Prerequisites (criterion 19).
+NOTABLE_CLIS = (
+    "kubectl",
+    "oc",
+    "helm",
+    "aws",
+    "gcloud",
+    "az",
+    "psql",
+    "pg_dump",
+    "pg_restore",
+    "redis-cli",
+    "docker",
+    "podman",
+    "terraform",
+    "etcdctl",
+    "patronictl",
+    "mysql",
+    "mongosh",
+    "kafka-topics.sh",
+    "kafka-consumer-groups.sh",
+    "nomad",
+    "consul",
+    "vault",
+    "argocd",
+    "flux",
+    "virtctl",
+    "promtool",
+)
+
+
+def prerequisites(doc: Document, used: dict[str, int], emit: Emit) -> None:
+    """Every notable CLI used in a command is named in the Prerequisites (heading or bold label)."""
+    start = next((h for h in doc.headings if "prerequisite" in h.text.lower()), None)
+    if start is None:
+        line = next((i for i, ln in enumerate(doc.lines, 1) if re.search(r"\*\*prerequisites?\b", ln, re.I)), 0)
+        if not line:
+            if used:
+                emit(
+                    1,
+                    "structure.prerequisites",
+                    "warning",
+                    "no Prerequisites list: the reader can't tell which "
+                    "CLIs and access they need (" + ", ".join(sorted(used)) + ")",
+                    "add a Prerequisites list naming each CLI and the access it needs",
+                )
+            return
+        text = "\n".join(doc.lines[line - 1 : line + 15])
+    else:
+        following = [h.line for h in doc.headings if h.line > start.line and h.level <= start.level]
+        stop = following[0] - 1 if following else len(doc.lines)
+        text = "\n".join(doc.lines[start.line : stop])
+    for tool, line in sorted(used.items(), key=lambda kv: kv[1]):
+        if not re.search(r"(?<![\w-])" + re.escape(tool) + r"(?![\w-])", text):
+            emit(
+                line,
+                "structure.prerequisites",
+                "warning",
+                f"{tool} is used but not listed in the Prerequisites",
+                f"add {tool} (and the access it needs) to the Prerequisites",
+            )
