@@ -4,6 +4,7 @@ no crash, and findings that make sense for per-alert runbooks."""
 from __future__ import annotations
 
 import os
+import shutil
 from collections import Counter
 from pathlib import Path
 
@@ -59,3 +60,17 @@ def test_known_faults_in_sample_files(reports: dict[Path, Report]) -> None:
     etcd = reports[sample / "openshift__alerts__cluster-etcd-operator__etcdDatabaseQuotaLowSpace.md"]
     # PromQL inside console fences is read as PromQL, not failed as shell.
     assert not any(f.rule == "shell.syntax" for f in etcd.findings)
+
+
+def test_sample_with_cli_checks_runs_and_reports_what_it_skipped() -> None:
+    sample = sorted((CORPUS / "sample").glob("*.md"))
+    assert sample
+    skipped: set[str] = set()
+    for path in sample:
+        report = check_file(path)
+        skipped.update(s.split(":")[0] for s in report.skipped)
+        for f in report.findings:
+            assert f.message and f.hint
+    # The openshift samples use `oc`; when it isn't installed that is said, not passed over.
+    if shutil.which("oc") is None:
+        assert "oc" in skipped
