@@ -1082,7 +1082,11 @@ class Serverless(Platform):
                     "Active Successful; timeout and memory as configured"),
                 cmd(f"Which version alias '{self.alias}' serves",
                     f"aws lambda get-alias --function-name {q(self.fn)} --name {self.alias} {self.r}",
-                    "FunctionVersion is the release you expect")]
+                    "FunctionVersion is the release you expect"),
+                cmd("Event sources feeding the function (SQS, Kinesis, Kafka) and their state",
+                    f"aws lambda list-event-source-mappings --function-name {q(self.fn)} {self.r} --query "
+                    "'EventSourceMappings[].[State,EventSourceArn,LastProcessingResult]' --output table",
+                    "State Enabled and LastProcessingResult OK; 'Disabled' or 'PROBLEM' means nothing is consumed")]
 
     def logs(self, since: str = "15m", grep: str | None = None) -> Command:
         if self.gcp:

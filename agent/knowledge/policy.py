@@ -63,7 +63,11 @@ def objectives(criticality: str, service_type: str, facts: Facts) -> Objectives:
 
     availability = pick(facts.availability_pct, base.availability_pct,
                         f"availability target {base.availability_pct}% ({criticality} criticality)")
-    p95 = pick(facts.latency_p95_ms, latency, f"p95 target {latency:g} ms")
+    what = {"worker": "job processing time", "pipeline": "run duration", "database": "query latency"}.get(
+        service_type, "request latency")
+    shown = fmt_minutes(latency / 60000) if latency >= 60000 else (f"{latency / 1000:g} s" if latency >= 10000
+                                                                   else f"{latency:g} ms")
+    p95 = pick(facts.latency_p95_ms, latency, f"p95 {what} target {shown}")
     errors = pick(facts.error_rate_pct, base.error_rate_pct, f"error-rate target {base.error_rate_pct}%")
     rto = int(pick(facts.rto_minutes, base.rto_minutes, f"RTO {base.rto_minutes} min"))
     rpo = int(pick(facts.rpo_minutes, base.rpo_minutes, f"RPO {base.rpo_minutes} min"))

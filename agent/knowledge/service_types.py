@@ -110,7 +110,11 @@ def alert_baseline(service_type: str, env: str, levels: Levels, criticality: str
                                 "TLS certificate expiring or invalid"))
     down_name = {"pipeline": "Pipeline Runner Down", "database": "Database Down", "worker": "Workers Down"}.get(
         service_type, "Service Down")
-    alerts.append(AlertSpec(down_name, "down", 1, "0 healthy instances for 2 min", "Critical",
+    down_condition = {
+        "serverless": "0 invocations for 15 min while events are expected",
+    }.get(env, "suspended / scheduler not firing for 10 min" if service_type == "pipeline" and env == "kubernetes"
+          else "0 healthy instances for 2 min")
+    alerts.append(AlertSpec(down_name, "down", 1, down_condition, "Critical",
                             "Follow Emergency Procedures → Service is Down", None))
     if env == "serverless":
         alerts.append(AlertSpec("Throttling", "throttles", 0, "> 0 throttled invocations for 5 min", "Warning",

@@ -312,8 +312,9 @@ class _Writer:
         db = ["Database changes: take a fresh backup first, apply schema changes in backward-compatible steps "
               "(expand, then contract), and never fail over to a lagging replica — writes it has not replayed "
               "are lost."] if self.type == "database" else []
+        watcher = "the on-call engineer" if self.oncall != "none" else "someone from the owning team"
         caveats = _unique([*self.p.caveats(), *db, *self.c.deploy_caveats,
-                           f"Deploy only while the on-call engineer is available; freeze deploys when the error "
+                           f"Deploy only while {watcher} is available to watch it; freeze deploys when the error "
                            f"budget ({self.levels.downtime_minutes:g} min/month) is spent."])
         return Deployment(pre_deploy=self.p.pre_deploy(), deploy=self.p.deploy(), post_deploy=self.p.post_deploy(),
                           rollback=self.p.rollback(), caveats=caveats)
