@@ -193,6 +193,16 @@ class Platform:
     def redeploy_elsewhere(self) -> list[Command]:
         raise NotImplementedError
 
+    def dr_region_var(self) -> str:
+        given = self.ctx.facts.names.get("dr.region")
+        return f"DR_REGION={q(given)}" if given else "DR_REGION=\"${DR_REGION:?set DR_REGION to the recovery region}\""
+
+    def dr_context_var(self) -> str:
+        given = self.ctx.facts.names.get("dr.cluster")
+        if given:
+            return f"DR_CONTEXT={q(given)}  # kube context of the DR cluster named in the description"
+        return "DR_CONTEXT=\"${DR_CONTEXT:?set DR_CONTEXT to the kube context of the DR cluster}\""
+
     def rerun(self) -> Command | None:
         """Start one run of a batch job now (pipelines); None where the platform has no such thing."""
         return None
@@ -471,7 +481,7 @@ class Kubernetes(Platform):
 
     def redeploy_elsewhere(self) -> list[Command]:
         return [cmd("Deploy the same release into the DR cluster",
-                    "DR_CONTEXT=\"${DR_CONTEXT:?set DR_CONTEXT to the kube context of the DR cluster}\"\n"
+                    f"{self.dr_context_var()}\n"
                     "MANIFESTS=\"${MANIFESTS:?set MANIFESTS to the manifest directory}\"\n"
                     f"kubectl --context \"$DR_CONTEXT\" apply {self.n} -f \"$MANIFESTS\"\n"
                     f"kubectl --context \"$DR_CONTEXT\" rollout status {self.ref} {self.n} --timeout=15m",
@@ -973,7 +983,7 @@ class VM(SystemdHosts):
                         "Instance RUNNING; add it to the load balancer backend")]
         return [cmd("Launch a replacement from the golden AMI in the recovery region",
                     "AMI_ID=\"${AMI_ID:?set AMI_ID to the latest golden image}\"\n"
-                    "DR_REGION=\"${DR_REGION:?set DR_REGION to the recovery region}\"\n"
+                    f"{self.dr_region_var()}\n"
                     "INSTANCE_TYPE=\"${INSTANCE_TYPE:?set INSTANCE_TYPE, e.g. m6i.large}\"\n"
                     "aws ec2 run-instances --region \"$DR_REGION\" --image-id \"$AMI_ID\" --instance-type "
                     f"\"$INSTANCE_TYPE\" --tag-specifications 'ResourceType=instance,Tags=[{{Key=Service,"
@@ -1262,12 +1272,12 @@ class Serverless(Platform):
     def redeploy_elsewhere(self) -> list[Command]:
         if self.gcp:
             return [cmd("Deploy the function into the recovery region",
-                        "DR_REGION=\"${DR_REGION:?set DR_REGION}\"\n"
+                        f"{self.dr_region_var()}\n"
                         "SOURCE_DIR=\"${SOURCE_DIR:?set SOURCE_DIR to the function source directory}\"\n"
                         f"gcloud functions deploy {q(self.fn)} --gen2 --region \"$DR_REGION\" --source \"$SOURCE_DIR\"",
                         "State ACTIVE in the recovery region; switch the trigger / endpoint")]
         return [cmd("Deploy the same artifact into the recovery region (function must exist there via IaC)",
-                    "DR_REGION=\"${DR_REGION:?set DR_REGION}\"\n"
+                    f"{self.dr_region_var()}\n"
                     "ZIP=\"${ZIP:?set ZIP to the last good artifact}\"\n"
                     f"aws lambda update-function-code --function-name {q(self.fn)} --region \"$DR_REGION\" "
                     "--zip-file \"fileb://$ZIP\" --publish",
@@ -1397,7 +1407,7 @@ class KubernetesCronJob(Kubernetes):
 
     def redeploy_elsewhere(self) -> list[Command]:
         return [cmd("Create the CronJob in the DR cluster and start one run",
-                    "DR_CONTEXT=\"${DR_CONTEXT:?set DR_CONTEXT to the kube context of the DR cluster}\"\n"
+                    f"{self.dr_context_var()}\n"
                     "MANIFESTS=\"${MANIFESTS:?set MANIFESTS to the manifest directory}\"\n"
                     f"kubectl --context \"$DR_CONTEXT\" apply {self.n} -f \"$MANIFESTS\"\n"
                     f"kubectl --context \"$DR_CONTEXT\" create job {self.n} --from={self.ref} "
@@ -1565,7 +1575,7 @@ class ECS(Platform):
 
     def redeploy_elsewhere(self) -> list[Command]:
         return [cmd("Run the service in the recovery region (cluster and task definition via IaC)",
-                    "DR_REGION=\"${DR_REGION:?set DR_REGION}\"\n"
+                    f"{self.dr_region_var()}\n"
                     "DR_CLUSTER=\"${DR_CLUSTER:?set DR_CLUSTER}\"\n"
                     "COUNT=\"${COUNT:?set COUNT to the normal desired count}\"\n"
                     f"aws ecs update-service --region \"$DR_REGION\" --cluster \"$DR_CLUSTER\" --service "

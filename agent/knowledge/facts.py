@@ -240,8 +240,21 @@ def extract_facts(description: str, service_name: str | None = None) -> Facts:
     if max(scores.values()) > 0:
         facts.cloud = max(scores, key=lambda c: scores[c])
         given.add("cloud")
+    for pattern in (_AWS_REGION, _GCP_REGION):
+        regions = [m.group(1) for m in pattern.finditer(low)]
+        if len(regions) > 1:
+            for match in pattern.finditer(low):
+                before = low[max(0, match.start() - 40):match.start()]
+                if re.search(r"\b(?:dr|disaster|failover|fail over|standby|secondary|recovery|replicat\w*|copies|"
+                             r"copied)\b", before):
+                    names["dr.region"] = match.group(1)
+                    break
+    dr_cluster = re.search(r"\b(?:dr|disaster recovery|standby|failover)\s+cluster\s+[`'\"]?"
+                           r"([a-z0-9][a-z0-9-]*[a-z0-9])", low)
+    if dr_cluster:
+        names["dr.cluster"] = dr_cluster.group(1)
     for pattern, cloud in ((_AWS_REGION, "aws"), (_GCP_REGION, "gcp"), (_AZURE_REGION, "azure")):
-        match = pattern.search(low)
+        match = next((m for m in pattern.finditer(low) if m.group(1) != names.get("dr.region")), None)
         if match:
             facts.region = match.group(1)
             given.add("region")

@@ -613,8 +613,10 @@ class _Writer:
     def disaster_recovery(self) -> DisasterRecovery:
         lv = self.levels
         region = self.facts.region
-        location = (f"Snapshots in {region} with cross-region copies to a second region (fill in)" if region
-                    else "Cross-region copies (fill in the backup region / bucket)")
+        dr_region = self.facts.names.get("dr.region")
+        second = dr_region or "a second region (fill in)"
+        location = (f"Snapshots in {region} with cross-region copies to {second}" if region
+                    else f"Cross-region copies to {second} (fill in the backup bucket / vault)")
         bucket = self.facts.names.get("bucket")
         if bucket:
             location += f"; data bucket {bucket} (enable versioning + replication)"
