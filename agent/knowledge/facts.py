@@ -254,10 +254,9 @@ def extract_facts(description: str, service_name: str | None = None) -> Facts:
     if dr_cluster:
         names["dr.cluster"] = dr_cluster.group(1)
     for pattern, cloud in ((_AWS_REGION, "aws"), (_GCP_REGION, "gcp"), (_AZURE_REGION, "azure")):
-        candidates = [m for m in pattern.finditer(low) if m.group(1) != names.get("dr.region")]
-        match = candidates[0] if candidates else None
-        if match:
-            facts.region = match.group(1)
+        candidates = [m.group(1) for m in pattern.finditer(low) if m.group(1) != names.get("dr.region")]
+        if candidates:
+            facts.region = candidates[0]
             given.add("region")
             if facts.cloud is None:
                 facts.cloud = cloud
