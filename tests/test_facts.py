@@ -144,3 +144,26 @@ def test_destructive_commands_carry_warnings(rule: Rule) -> None:
             for command in generate(rule, ORDERS, env=env, type=typ).commands():
                 if danger.search(command.code):
                     assert command.warning, command.code
+
+
+def test_more_names_and_figures() -> None:
+    f = extract_facts("orders API on EKS cluster prod-1 in us-east-1, with a standby in us-west-2 "
+                      "(DR cluster prod-dr).", None)
+    assert f.region == "us-east-1" and f.names["dr.region"] == "us-west-2" and f.names["dr.cluster"] == "prod-dr"
+    f = extract_facts("Runs on AWS ECS Fargate (cluster prod-apps, service quotes-api) in eu-west-1.", None)
+    assert f.names["ecs.service"] == "quotes-api" and f.names["ecs.cluster"] == "prod-apps"
+    f = extract_facts("session-store is Redis running as the StatefulSet session-redis in the cache namespace.", None)
+    assert f.names["k8s.statefulset"] == "session-redis" and f.namespace == "cache"
+    f = extract_facts("pricing-engine is a gRPC service. SLO: p99 under 50 ms. Finance needs it by 08:00 UTC. "
+                      "Team Pricing, follow-the-sun between Dublin and Singapore.", None)
+    assert f.names["protocol"] == "grpc" and f.names["latency.quantile"] == "99" and f.latency_p95_ms == 50
+    assert f.names["deadline"] == "08:00 UTC" and f.team == "Pricing team"
+    assert f.names["oncall.regions"] == "Dublin and Singapore"
+
+
+def test_dr_region_and_statefulset_reach_commands(rule: Rule) -> None:
+    text = code(generate(rule, "orders API on EKS cluster prod-1 in us-east-1, DR cluster prod-dr in us-west-2."))
+    assert "DR_CONTEXT=prod-dr" in text
+    runbook = generate(rule, "session-store is Redis running as the StatefulSet session-redis in the cache "
+                       "namespace.", type="database")
+    assert "statefulset/session-redis -n cache" in code(runbook)

@@ -217,8 +217,9 @@ def extract_facts(description: str, service_name: str | None = None) -> Facts:
         found = _service_name(text)
         if found and found[0]:
             slug, display = found
-            display = " ".join(w[:1].upper() + w[1:] if w.islower() and "-" not in w else w
-                               for w in display.split())
+            if len(display.split()) > 1:  # "orders API" -> "Orders API"; a lone "flagd" keeps its spelling
+                display = " ".join(w[:1].upper() + w[1:] if w.islower() and "-" not in w else w
+                                   for w in display.split())
             given.add("service")
         else:
             slug, display = "service", "Service"
@@ -304,6 +305,11 @@ def extract_facts(description: str, service_name: str | None = None) -> Facts:
         rf"\bcompose\s+service(?:\s+(?:called|named))?[:=\s]+{_Q}([a-z0-9][a-z0-9_-]*){_Q}",
         rf"\bcontainer(?:\s+(?:called|named))[:=\s]+{_Q}([a-z0-9][a-z0-9_-]*[a-z0-9]){_Q}",
     ], text, strict=False))
+    if re.search(r"\b(?:ecs|fargate)\b", low):
+        put("ecs.service", _first([rf"\b(?:ecs|fargate)\b[^.\n]{{0,60}}?\bservice(?:\s+(?:called|named))?[:=\s]+{_Q}"
+                                   rf"([a-z0-9][a-z0-9_-]*[a-z0-9]){_Q}"], text, strict=False))
+        put("ecs.cluster", _first([rf"\b(?:ecs|fargate)\b[^.\n]{{0,40}}?\bcluster(?:\s+(?:called|named))?[:=\s]+{_Q}"
+                                   rf"([a-z0-9][a-z0-9_-]*[a-z0-9]){_Q}"], text, strict=False))
     put("compose.project", _first([rf"\bcompose\s+project(?:\s+(?:called|named))?[:=\s]+{_Q}([a-z0-9][a-z0-9_-]*){_Q}"],
                                   text, strict=False))
     put("systemd.unit", _first([
@@ -541,7 +547,7 @@ def extract_facts(description: str, service_name: str | None = None) -> Facts:
     if not team:
         team = re.search(r"\b(?:the\s+)?([A-Z][\w&-]*(?:\s+[A-Z][\w&-]*)*\s+(?:team|squad))\b", text)
     if not team:
-        team = re.search(r"\bteam[:\s]+([A-Z][\w&-]*(?:\s+[A-Z][\w&-]*)*)", text)
+        team = re.search(r"\b[Tt]eam[:\s]+([A-Z][\w&-]*(?:\s+[A-Z][\w&-]*)*)", text)
         if team:
             facts.team = f"{team.group(1)} team"
             given.add("team")

@@ -137,7 +137,7 @@ def alert_baseline(service_type: str, env: str, levels: Levels, criticality: str
     return alerts
 
 
-def purpose(service_type: str, display: str, description: str) -> str:
+def purpose(service_type: str, display: str, description: str, detail: str | None = None) -> str:
     first = re.split(r"(?<=[.!?])\s+", description.strip(), maxsplit=2)
     summary = " ".join(first[:2]).strip()
     role = {
@@ -148,6 +148,8 @@ def purpose(service_type: str, display: str, description: str) -> str:
         "database": "stores and serves data for the applications that depend on it",
         "other": "runs a supporting function for the platform",
     }.get(service_type, "runs in production")
+    if service_type == "other" and detail:
+        role = f"runs as a {detail}" if not detail.lower().startswith(("a ", "an ", "the ")) else f"runs as {detail}"
     if summary:
         return f"{display} {role}. From the service description: \"{summary}\""
     return f"{display} {role}."

@@ -121,6 +121,8 @@ class _Writer:
         self.facts: Facts = facts
         self.ctx = Context(answers, facts)
         self.type = answers.service_type
+        type_answer = answers.get("type")
+        self.type_detail = type_answer.free_text if type_answer and "other" in type_answer.values else None
         self.env = answers.environment
         self.crit = answers.criticality
         self.oncall = answers.oncall
@@ -255,7 +257,8 @@ class _Writer:
         if "deadline" in self.facts.names:
             impact += (f" Consumers need the output by {self.facts.names['deadline']}: a failed run must be "
                        "re-run with enough time left to finish before then.")
-        return ServiceOverview(purpose=purpose(self.type, self.facts.display_name, self.facts.description),
+        text = purpose(self.type, self.facts.display_name, self.facts.description, self.type_detail)
+        return ServiceOverview(purpose=text,
                                business_impact=impact,
                                slo=slo, key_metrics=metrics, prerequisites=prereq)
 
@@ -265,7 +268,7 @@ class _Writer:
         tech = f.language or "fill in: runtime/framework"
         version = f.image or (f.language.split(" ", 1)[1] if f.language and " " in f.language else "see deployed image")
         comps = [Component(name=f.display_name, technology=tech, version=version, location=self.p.location(),
-                           purpose=purpose(self.type, f.display_name, "").rstrip("."))]
+                           purpose=purpose(self.type, f.display_name, "", self.type_detail).rstrip("."))]
         comps += self.c.components
         comps.append(Component(name="Monitoring", technology=", ".join(s.label for s in self.stacks),
                                version="-", location="see Dashboards", purpose="Metrics, logs and alerting"))
