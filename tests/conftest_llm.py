@@ -24,6 +24,7 @@ MODELS = {"anthropic": "claude-sonnet-4-6", "openai": "gpt-4.1"}
 KEYS = {"anthropic": "ANTHROPIC_API_KEY", "openai": "OPENAI_API_KEY"}
 OFFICIAL = {"anthropic": "api.anthropic.com", "openai": "api.openai.com"}
 REAL_ENV = "RUNBOOK_RECORD_REAL"  # set by `python -m tests.record_cassettes --real`
+REFRESH_ENV = "RUNBOOK_REFRESH_PROVEN"  # set by `python -m tests.record_cassettes` (all cassettes)
 
 # Request headers worth keeping in a cassette; everything else (auth, SDK platform noise) goes.
 _KEEP_REQUEST = {"content-type", "anthropic-version"}
@@ -91,7 +92,7 @@ def proven(llm_request: Any, record_mode: str, monkeypatch: pytest.MonkeyPatch) 
     from agent.models import llm
     from agent.runbook import Runbook
 
-    if record_mode != "none" and not _refreshed:
+    if record_mode != "none" and os.environ.get(REFRESH_ENV) == "1" and not _refreshed:
         PROVEN.parent.mkdir(parents=True, exist_ok=True)
         PROVEN.write_text(llm.proven_runbook(llm_request).model_dump_json(indent=1) + "\n", encoding="utf-8")
         _refreshed.append(True)

@@ -2,7 +2,8 @@
 
 Without --real every cassette is recorded with the real anthropic and openai SDKs against the local
 test server (tests/llm_server.py), which is started and stopped per test. The offline engine's
-output the prompts carry is refreshed into cassettes/proven-runbook.json first.
+output the prompts carry is refreshed into cassettes/proven-runbook.json first (unless only some
+tests are recorded again, e.g. `-k json_object`).
 
 With --real (and ANTHROPIC_API_KEY / OPENAI_API_KEY set, no *_BASE_URL), the successful-generation
 cases are recorded against the real APIs instead; the fault cases (which a real API cannot be asked
@@ -34,6 +35,10 @@ def main(argv: list[str]) -> int:
         for variable in ("ANTHROPIC_BASE_URL", "OPENAI_BASE_URL"):
             os.environ.pop(variable, None)
         os.environ["RUNBOOK_RECORD_REAL"] = "1"
+    # the frozen offline output is refreshed only when every cassette is recorded again: a partial
+    # re-record (`-k ...`) must keep the material the other cassettes were recorded with
+    if not any(a == "-k" or a.startswith("tests/") or "::" in a for a in args):
+        os.environ["RUNBOOK_REFRESH_PROVEN"] = "1"
     os.chdir(ROOT)
     return int(pytest.main(["-m", "llm", "--record-mode=rewrite", "-p", "no:cacheprovider",
                             "tests/test_llm_clients.py", *args]))

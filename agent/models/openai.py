@@ -38,6 +38,8 @@ class OpenAIModel(LLMModel):
         self.json_mode = mode
         self._object_mode = mode == "object"
         self._schema_works = False
+        self._probe_lock = threading.Lock()  # held for good by the one call that probes
+        self._probe_settled = threading.Event()
         self._mode_lock = threading.Lock()
 
     @property
@@ -85,8 +87,13 @@ class OpenAIModel(LLMModel):
     def _call(self, task: Task, meter: Meter) -> Reply:
         import openai
 
+        probing = False
+        if self.json_mode == "auto" and not self.official and not self._object_mode and not self._schema_works:
+            # one call finds out whether this server takes json_schema; the others wait for its answer
+            probing = self._probe_lock.acquire(blocking=False)
+            if not probing:
+                self._probe_settled.wait(self.timeout)
         object_mode = self._object_mode
-        probing = self.json_mode == "auto" and not object_mode and not self.official and not self._schema_works
         try:
             reply = self._request(task, meter, object_mode, probing)
             if not object_mode:
@@ -99,11 +106,15 @@ class OpenAIModel(LLMModel):
                 with self._mode_lock:
                     self._object_mode = True
                 return self._request(task, meter, True)
+            self._probe_settled.set()
             if probing and self.max_retries > 0 and self._retryable(exc):
                 # an unrelated error (429, 503…) while probing: the retry the SDK would have made
                 time.sleep(_retry_after(exc))
                 return self._request(task, meter, object_mode, retries=self.max_retries - 1)
             raise
+        finally:
+            if probing:
+                self._probe_settled.set()
 
     @staticmethod
     def _retryable(exc: Any) -> bool:
@@ -120,6 +131,9 @@ class OpenAIModel(LLMModel):
         if not self.stream:
             completion = client.chat.completions.create(**params)
             usage = completion.usage
+            if not object_mode:
+                self._schema_works = True
+            self._probe_settled.set()
             if usage is not None:
                 self._add_usage(meter, usage)
             choice = completion.choices[0]
@@ -140,6 +154,9 @@ class OpenAIModel(LLMModel):
         import openai
 
         stream = client.chat.completions.create(**params, stream=True, stream_options={"include_usage": True})
+        if "json_schema" in str(params["response_format"].get("type")):
+            self._schema_works = True  # the server took it: waiting calls may go ahead
+        self._probe_settled.set()
         parts: list[str] = []
         refusal: list[str] = []
         finish: str | None = None
