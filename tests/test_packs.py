@@ -398,3 +398,30 @@ def test_names_are_read_from_the_description(pack_name: str, description: str, e
     notes = " ".join(line for line in part.prerequisites if "are defaults" in line)
     # A name taken from the description is not listed as a default; the DLQ here is one ("after" is no name).
     assert (absent in notes) == (pack_name == "sqs"), notes
+
+
+# The engine lists the platform's own tools (kubectl, docker, aws, systemctl…); a pack lists the rest.
+PLATFORM_TOOLS = {"kubectl", "docker", "docker-compose", "aws", "systemctl", "journalctl", "ssh", "sudo", "curl"}
+
+
+def test_prerequisites_name_the_clis_a_pack_uses(built: tuple[Pack, list[tuple[str, Contribution]]]) -> None:
+    """The project checker's Prerequisites rule, on the pack alone, minus the platform's tools."""
+    pack, parts = built
+    missing: set[str] = set()
+    seen: set[tuple[str, ...]] = set()
+    for where, part in parts:
+        if where.split("/")[1] != "prometheus":  # the stacks change alert queries, not the CLIs a pack uses
+            continue
+        prereq = tuple(part.prerequisites)
+        text = "# Runbook: x\n\n## Prerequisites\n\n" + "".join(f"- {p}\n" for p in prereq) + "\n## Commands\n\n"
+        text += "".join(f"```bash\n{c.code}\n```\n\n" for c in commands(part) if c.language == "bash")
+        if (prereq + (text,)) in seen:
+            continue
+        seen.add(prereq + (text,))
+        report = check_markdown(text, pack.name, tools=False, profile="rule")
+        for finding in report.findings:
+            if finding.rule == "structure.prerequisites" and "is used but not listed" in finding.message:
+                tool = finding.message.split(" is used")[0]
+                if tool not in PLATFORM_TOOLS:
+                    missing.add(tool)
+    assert not missing, f"{pack.name} uses {sorted(missing)} without naming them in its prerequisites"

@@ -114,7 +114,8 @@ class CeleryPack(KeywordPack):
             key_metrics=[KeyMetric(metric=f"Celery queue length ({queue})", normal_range="< 100",
                                    alert_threshold="> 1000 for 10 min", dashboard="fill in: Celery dashboard")],
             prerequisites=["celery CLI inside the worker image/venv (commands run via kubectl/docker exec or on "
-                           "the worker host)"],
+                           "the worker host)"] + (["redis-cli with access to the Redis broker (queue lengths)"]
+                                                  if redis_broker else []),
             deploy_caveats=["With a Redis broker and acks_late, a task running longer than visibility_timeout "
                             "(default 1 h) is delivered again to another worker: raise it above your longest "
                             "task.",

@@ -78,8 +78,8 @@ class PgBackRestPack(KeywordPack):
         return Contribution(
             key_metrics=[KeyMetric(metric="Age of last pgBackRest backup", normal_range="< 24 h",
                                    alert_threshold="> 26 h", dashboard="fill in: backup dashboard")],
-            prerequisites=["sudo to the postgres user on a database host with pgbackrest configured "
-                           "(/etc/pgbackrest/pgbackrest.conf)"],
+            prerequisites=["sudo to the postgres user on a database host with pgbackrest and psql; pgbackrest "
+                           "configured in /etc/pgbackrest/pgbackrest.conf"],
             alerts=alerts,
             issues=issues,
             restore=[restore],
