@@ -439,7 +439,10 @@ class Datadog(Stack):
                 ("Datadog infrastructure dashboard", "fill in: Datadog dashboard URL")]
 
     def log_queries(self) -> list[Command]:
-        return [self.q("Error logs (Log Explorer search)", f"service:{self.slug} env:prod status:error",
+        browser = [self.q("Browser errors (RUM Explorer search)", f"@type:error service:{self.slug} env:prod",
+                          "A new error after a deploy points at the release")] \
+            if self.platform.ctx.answers.service_type == "web" else []
+        return [*browser, self.q("Error logs (Log Explorer search)", f"service:{self.slug} env:prod status:error",
                        "Group by @error.kind / message to find the dominant error"),
                 self.q("Slow requests (Log Explorer search, duration in ns)",
                        f"service:{self.slug} env:prod @duration:>1000000000",
@@ -750,7 +753,11 @@ class NewRelic(Stack):
                 ("New Relic infrastructure", "fill in: New Relic infrastructure / Kubernetes cluster explorer URL")]
 
     def log_queries(self) -> list[Command]:
-        return [self.q("Error logs of the last hour, most frequent first",
+        browser = [self.q("Browser JavaScript errors (New Relic Browser)",
+                          f"SELECT count(*) FROM JavaScriptError WHERE appName = '{self.slug}' FACET errorMessage "
+                          "SINCE 1 hour ago LIMIT 10", "A new error message after a deploy points at the release")] \
+            if self.platform.ctx.answers.service_type == "web" else []
+        return [*browser, self.q("Error logs of the last hour, most frequent first",
                        f"SELECT count(*) FROM Log WHERE entity.name = '{self.slug}' AND level IN ('error', 'ERROR') "
                        "FACET message SINCE 1 hour ago LIMIT 20", "The top message is usually the cause"),
                 self.q("Slowest transactions", f"SELECT percentile(duration, 95), count(*) FROM Transaction WHERE "

@@ -315,6 +315,17 @@ class _Writer:
         db = ["Database changes: take a fresh backup first, apply schema changes in backward-compatible steps "
               "(expand, then contract), and never fail over to a lagging replica — writes it has not replayed "
               "are lost."] if self.type == "database" else []
+        if self.type == "worker":
+            db.append("Consumers: a deploy or restart redelivers every unacknowledged message (visibility timeout / "
+                      "unacked deliveries), so handlers must be idempotent; let workers finish in-flight jobs on "
+                      "SIGTERM (grace period longer than the longest job).")
+        if self.type == "pipeline":
+            db.append("Pipelines: deploy between runs, never during one; a new version must read the previous "
+                      "version's output/state; backfill windows oldest first and never run two instances of the "
+                      "same window at once.")
+        if self.type == "web":
+            db.append("Web: keep the previous release's static assets available (content-hashed file names) so "
+                      "pages cached by browsers/CDN still load after a deploy or rollback.")
         watcher = "the on-call engineer" if self.oncall != "none" else "someone from the owning team"
         caveats = _unique([*self.p.caveats(), *db, *self.c.deploy_caveats,
                            f"Deploy only while {watcher} is available to watch it; freeze deploys when the error "
@@ -397,6 +408,30 @@ class _Writer:
                  ("If a dependency is slow (DB, cache, upstream API), check its metrics and runbook", None),
                  ("If it began with a deploy, roll back", p.rollback()[1])],
                 self.verify_text(f"p95 below {lv.latency_p95_ms:g} ms"))
+        if self.type == "web":
+            target = self.facts.url or None
+            checks = [p.history(), p.logs("30m", " 404 |static|assets|chunk")]
+            if target:
+                checks.insert(0, cmd(
+                    "Headers of the page and its caching (what the CDN/browser sees)",
+                    f"curl -sSI --max-time 10 {q(target)} | "
+                    "grep -iE '^(HTTP|cache-control|age|x-cache|etag|last-modified)'",
+                    "HTTP 200; Age/X-Cache show whether a CDN serves a stale copy"))
+            purge: Command | None = None
+            if "cloudfront" in self.ctx.text:
+                purge = cmd("Invalidate the CloudFront cache for the HTML entry points",
+                            "DISTRIBUTION_ID=\"${DISTRIBUTION_ID:?set DISTRIBUTION_ID (CloudFront distribution)}\"\n"
+                            "aws cloudfront create-invalidation --distribution-id \"$DISTRIBUTION_ID\" --paths '/' "
+                            "'/index.html'", "An invalidation Id with Status InProgress, Completed within minutes",
+                            "Invalidating '/*' sends every request to the origin until the cache refills (load spike "
+                            "and cost); invalidate only the HTML entry points.")
+            add("Pages broken after a deploy (missing or stale assets)",
+                "Blank pages or JS errors after a release; 404s for /static or chunk files; some users fine",
+                checks,
+                [("If pages reference assets the new release removed, roll back first", p.rollback()[1]),
+                 ("Purge only the HTML entry points from the CDN so browsers fetch the new asset names", purge),
+                 ("Keep old hashed assets for at least one release (see Deployment caveats)", None)],
+                self.verify_text("No 404s for asset paths and pages render", 15))
         if self.type == "worker":
             limit = self.backlog or 1000
             backlog = self.query("queue_backlog", limit)
