@@ -107,3 +107,25 @@ def test_comment_warning_and_missing_warning() -> None:
                 "> **Warning:** too late\n")
     [finding] = check_markdown(unwarned, "t.md", tools=False, profile="generic").findings
     assert finding.rule == "danger.unwarned" and finding.line == 10 and finding.section == "B"
+
+
+SCOPE = "# T\n\n## S\n\n```bash\n{}\n```\n"
+
+
+@pytest.mark.parametrize(("command", "rule"), [
+    ("kubectl get pods", "scope.namespace"),
+    ("kubectl logs deploy/api --tail=10", "scope.namespace"),
+    ("kubectl rollout restart deployment/api", "scope.namespace"),
+    ("kubectl get pods -n prod", None),
+    ("kubectl get pods -A", None),
+    ("kubectl get nodes", None),
+    ("kubectl apply -f k8s/", None),
+    ("kubectl config current-context", None),
+    ("aws rds describe-db-instances", "scope.region"),
+    ("aws rds describe-db-instances --region eu-west-1", None),
+    ("aws s3 ls s3://bucket", None),
+    ("AWS_REGION=eu-west-1\naws rds describe-db-instances", None),
+])
+def test_scope(command: str, rule: str | None) -> None:
+    report = check_markdown(SCOPE.format(command), "t.md", tools=False, profile="generic")
+    assert [f.rule for f in report.findings] == ([rule] if rule else [])

@@ -10,12 +10,13 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
-from agent.checks import danger, extract, markdown, placeholders, shell, shellwords, structure
+from agent.checks import danger, extract, markdown, placeholders, scope, shell, shellwords, structure
 from agent.checks.findings import Finding, Report, Severity
 from agent.errors import UsageError
 from agent.rule import Rule, load_rule
 
 _DUMMY = "PLACEHOLDER"
+CLI_RULE_PREFIXES = ("kubectl", "oc", "helm", "aws", "docker", "docker-compose", "psql", "systemctl", "journalctl")
 
 
 class _Collector:
@@ -82,6 +83,8 @@ def check_markdown(
         from agent.checks import clis
 
         clis.check(commands, out.emit, report.skipped)
+    cli_errors = {f.line for f in report.findings if f.rule.split(".")[0] in CLI_RULE_PREFIXES}
+    scope.check(commands, out.emit, _declared(doc, scripts) | set(variables), cli_errors)
     report.sort()
     return report
 
@@ -224,3 +227,10 @@ def _clis_used(commands: list[extract.Command]) -> dict[str, int]:
             if tool in structure.NOTABLE_CLIS:
                 used.setdefault(tool, cmd.line)
     return used
+
+
+def _declared(doc: markdown.Document, scripts: list[extract.ShellScript]) -> set[str]:
+    names: set[str] = set()
+    for script in scripts:
+        names |= shellwords.uses_and_declares(_mask_placeholders(script.text))[1]
+    return names
