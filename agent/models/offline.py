@@ -16,7 +16,7 @@ from typing import Annotated, Any
 from pydantic import TypeAdapter
 
 from agent.knowledge.base import Context, Contribution, Facts, Pack
-from agent.knowledge.environments import Kubernetes, Platform, Serverless, SystemdHosts, cmd, platform_for, q
+from agent.knowledge.environments import ECS, Kubernetes, Platform, Serverless, SystemdHosts, cmd, platform_for, q
 from agent.knowledge.facts import extract_facts
 from agent.knowledge.monitoring import Custom, Stack, stacks_for
 from agent.knowledge.policy import escalation, fmt_minutes, objectives, oncall_summary
@@ -95,6 +95,10 @@ _ISSUE_COVERED = {
 }
 
 
+# Signals AWS publishes to CloudWatch itself (no exporter needed).
+_AWS_NATIVE = {"cpu", "memory", "disk", "throttles", "replication_lag", "connections", "queue_backlog", "down"}
+
+
 def _covered(patterns: dict[str, str], key: str, names: Iterable[str]) -> bool:
     pattern = patterns.get(key)
     if pattern is None:
@@ -155,7 +159,17 @@ class _Writer:
 
     # --- helpers -------------------------------------------------------------------------------
     def query(self, kind: str, threshold: float) -> Command | None:
-        for stack in (*self.stacks, self.custom):
+        """The alert query for `kind` in the best stack: with several stacks, AWS infrastructure signals
+        come from CloudWatch (where AWS publishes them) and application signals from the first stack."""
+        order = list(self.stacks)
+        cloudwatch = next((s for s in order if s.key == "cloudwatch"), None)
+        native = kind in _AWS_NATIVE and (self.env in ("vm", "serverless") or isinstance(self.p, ECS)) or (
+            kind in ("replication_lag", "connections") and "rds.instance" in self.facts.names) or (
+            kind == "queue_backlog" and "sqs.queue" in self.facts.names)
+        if cloudwatch and len(order) > 1 and self.p.cloud == "aws" and native:
+            order.remove(cloudwatch)
+            order.insert(0, cloudwatch)
+        for stack in (*order, self.custom):
             found = stack.query(kind, threshold)
             if found is not None:
                 return found
