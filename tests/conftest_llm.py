@@ -107,18 +107,28 @@ _refreshed: list[bool] = []  # once per recording session
 @pytest.fixture
 def make_llm(llm_server: Any, record_mode: str, vcr_cassette_dir: str, default_cassette_name: str,
              tmp_path: Path, proven: Any) -> Callable[..., Any]:
-    """`make_llm("anthropic", "invalid", max_repair_rounds=1)` → a model pointed at the right place."""
+    """`make_llm("anthropic", "invalid", max_repair_rounds=1)` → a model pointed at the right place.
+
+    `real=True` marks a case that `record_cassettes --real` records against the real API (only
+    successful generations: a real API can't be asked for faults, nor for the server's content);
+    `build.real(provider)` tells such a test whether its cassette came from there.
+    """
     from llm_server import base_url
 
     from agent.models.registry import get_model
 
-    def build(provider: str, scenario: str = "ok", **options: Any) -> Any:
-        cassette = Path(vcr_cassette_dir) / f"{default_cassette_name}.yaml"
-        real = scenario == "ok" and (
-            os.environ.get(REAL_ENV) == "1" if record_mode != "none" else _recorded_against_real(cassette, provider))
+    cassette = Path(vcr_cassette_dir) / f"{default_cassette_name}.yaml"
+
+    def recorded_real(provider: str) -> bool:
+        if record_mode != "none":
+            return os.environ.get(REAL_ENV) == "1"
+        return _recorded_against_real(cassette, provider)
+
+    def build(provider: str, scenario: str = "ok", real: bool = False, **options: Any) -> Any:
+        real = real and scenario == "ok" and recorded_real(provider)
         settings: dict[str, Any] = {
             "base_url": None if real else base_url(provider, scenario),
-            "api_key": os.environ.get(KEYS[provider]) if real else "local-test-key",
+            "api_key": os.environ.get(KEYS[provider]) or "local-test-key",
             "max_retries": 0,  # tests opt in to SDK retries; a missing cassette then fails at once
             "stream_retry_wait": 0,
             "raw_output_dir": str(tmp_path / "raw"),
@@ -126,6 +136,7 @@ def make_llm(llm_server: Any, record_mode: str, vcr_cassette_dir: str, default_c
         settings.update(options)
         return get_model(f"{provider}:{MODELS[provider]}", **settings)
 
+    build.real = recorded_real  # type: ignore[attr-defined]
     return build
 
 

@@ -27,13 +27,14 @@ PROVIDERS = ["anthropic", "openai"]
 @pytest.mark.block_network
 def test_full_generation(provider: str, stream: bool, make_llm: Any, llm_request: GenerationRequest,
                          proven: Runbook) -> None:
-    model = make_llm(provider, stream=stream)
+    model = make_llm(provider, stream=stream, real=True)
     seen: list[tuple[str, int, int]] = []
     result = model.generate(llm_request, progress=lambda name, done, total: seen.append((name, done, total)))
 
     assert isinstance(result.runbook, Runbook)
-    for name in GENERATED:  # the server's model returned the proven material, and it survived the trip
-        assert getattr(result.runbook, name) == getattr(proven, name), name
+    if not make_llm.real(provider):  # the server's model returned the proven material, which survived the trip
+        for name in GENERATED:
+            assert getattr(result.runbook, name) == getattr(proven, name), name
     assert result.runbook.header == proven.header
     assert sorted(name for name, _, _ in seen) == sorted(GENERATED)
     assert [done for _, done, _ in seen] == list(range(1, len(GENERATED) + 1))
@@ -41,9 +42,10 @@ def test_full_generation(provider: str, stream: bool, make_llm: Any, llm_request
     usage = result.usage
     assert usage.requests == len(model.stats) > len(GENERATED)  # troubleshooting came in parts
     assert usage.input_tokens > 1000 and usage.output_tokens > 1000
-    if provider == "anthropic":  # the shared system prompt is marked for caching
+    if provider == "anthropic" and not make_llm.real(provider):  # the system prompt is marked for caching
         assert usage.cache_write_tokens > 0
-    assert all(s.repair_rounds == 0 and s.truncations == 0 for s in model.stats.values())
+    if not make_llm.real(provider):
+        assert all(s.repair_rounds == 0 and s.truncations == 0 for s in model.stats.values())
 
 
 @pytest.mark.parametrize("provider", PROVIDERS)
