@@ -66,8 +66,10 @@ def test_the_official_endpoint_still_needs_a_key() -> None:
 def test_unknown_and_mistyped_options_are_usage_errors() -> None:
     with pytest.raises(UsageError, match="no option temprature"):
         get_model("openai:gpt-4.1", api_key="k", temprature=0.2)
-    with pytest.raises(UsageError, match="max_repair_rounds"):
-        get_model("openai:gpt-4.1", api_key="k", max_repair_rounds="3")
+    with pytest.raises(UsageError, match="max_repair_rounds='three'"):
+        get_model("openai:gpt-4.1", api_key="k", max_repair_rounds="three")
+    with pytest.raises(UsageError, match="max_repair_rounds=-1: Input should be greater than or equal to 0"):
+        get_model("openai:gpt-4.1", api_key="k", max_repair_rounds=-1)
     with pytest.raises(UsageError, match="strategy"):
         get_model("anthropic:claude-sonnet-4-6", api_key="k", strategy="fast")
     # None means "the default", so a CLI can pass every option it has

@@ -28,7 +28,7 @@ from functools import cache
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal, get_args
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from agent.answers import Answer, Answers, infer, parse_answer
 from agent.errors import AgentError, ModelError, UsageError
@@ -129,19 +129,45 @@ class Meter:
                 setattr(self.usage, key, getattr(self.usage, key) + (value or 0))
 
 
-_OPTION_TYPES: dict[str, tuple[type, ...]] = {
-    "base_url": (str,), "api_key": (str,), "max_repair_rounds": (int,), "max_tokens": (int,),
-    "max_tokens_limit": (int,), "concurrency": (int,), "stream": (bool,), "timeout": (int, float),
-    "max_retries": (int,), "stream_retries": (int,), "stream_retry_wait": (int, float),
-    "retry_deadline": (int, float), "raw_output_dir": (str, os.PathLike), "strategy": (str,),
-    "json_mode": (str,), "split_tokens": (int,),
-}
+class LLMOptions(BaseModel):
+    """The keyword options of `get_model` for provider models; None anywhere means the default."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    base_url: str | None = None
+    api_key: str | None = None
+    max_repair_rounds: int = Field(2, ge=0)
+    max_tokens: int = Field(8192, ge=1)
+    max_tokens_limit: int = Field(32768, ge=1)
+    split_tokens: int = Field(2000, ge=0)
+    concurrency: int = Field(len(GENERATED), ge=1)
+    stream: bool = True
+    timeout: float = Field(600.0, gt=0)
+    max_retries: int = Field(2, ge=0)
+    stream_retries: int = Field(3, ge=1)
+    stream_retry_wait: float = Field(1.0, ge=0)
+    retry_deadline: float = Field(300.0, gt=0)
+    raw_output_dir: Path | None = None
+    strategy: Literal["sections", "whole"] = "sections"
+    json_mode: Literal["auto", "schema", "object"] = "auto"
+
+    @classmethod
+    def parse(cls, provider: str, options: Mapping[str, object]) -> LLMOptions:
+        try:
+            return cls.model_validate({k: v for k, v in options.items() if v is not None})
+        except ValidationError as exc:
+            error = exc.errors(include_url=False)[0]
+            name = ".".join(str(p) for p in error["loc"])
+            if error["type"] == "extra_forbidden":
+                raise UsageError(f"{provider} models take no option {name}",
+                                 hint="known options: " + ", ".join(cls.model_fields)) from None
+            raise UsageError(f"{provider} model option {name}={error.get('input')!r}: {error['msg']}") from None
 
 
 class LLMModel(Model):
     """A model reached over a provider SDK. Subclasses implement `_call` (one request, one reply).
 
-    Options (keyword arguments of `get_model`; None means "the default"):
+    Options (keyword arguments of `get_model`, checked by `LLMOptions`; None means "the default"):
       base_url            provider endpoint (default: SDK default / ANTHROPIC_BASE_URL / OPENAI_BASE_URL)
       api_key             overrides the key variable (ANTHROPIC_API_KEY / OPENAI_API_KEY)
       max_repair_rounds   rounds a failing section gets its errors back (default 2)
@@ -167,38 +193,24 @@ class LLMModel(Model):
     default_base_host: ClassVar[str] = ""
 
     def __init__(self, model_name: str | None = None, **options: object) -> None:
-        unknown = sorted(k for k, v in options.items() if k not in _OPTION_TYPES and v is not None)
-        if unknown:
-            raise UsageError(f"{self.provider} models take no option {', '.join(unknown)}",
-                             hint="known options: " + ", ".join(sorted(_OPTION_TYPES)))
-        for key, value in options.items():
-            types = _OPTION_TYPES.get(key)
-            if value is not None and types and (not isinstance(value, types) or
-                                                (bool not in types and isinstance(value, bool))):
-                raise UsageError(f"option {key}={value!r} has the wrong type")
+        settings = LLMOptions.parse(self.provider, options)
         super().__init__(model_name, **options)
-        opt = {k: v for k, v in options.items() if v is not None}
-        self.base_url: str | None = str(opt["base_url"]) if "base_url" in opt else os.environ.get(
-            self.base_url_env) or None
-        self.max_repair_rounds = int(opt.get("max_repair_rounds", 2))  # type: ignore[call-overload]
-        self.max_tokens = int(opt.get("max_tokens", 8192))  # type: ignore[call-overload]
-        self.max_tokens_limit = max(self.max_tokens, int(opt.get("max_tokens_limit", 32768)))  # type: ignore[call-overload]
-        self.concurrency = max(1, int(opt.get("concurrency", len(GENERATED))))  # type: ignore[call-overload]
-        self.stream = bool(opt.get("stream", True))
-        self.timeout = float(opt.get("timeout", 600.0))  # type: ignore[arg-type]
-        self.max_retries = int(opt.get("max_retries", 2))  # type: ignore[call-overload]
-        self.stream_retries = max(1, int(opt.get("stream_retries", 3)))  # type: ignore[call-overload]
-        self.stream_retry_wait = float(opt.get("stream_retry_wait", 1.0))  # type: ignore[arg-type]
-        self.retry_deadline = float(opt.get("retry_deadline", 300.0))  # type: ignore[arg-type]
-        raw = opt.get("raw_output_dir")
-        self.raw_output_dir = Path(raw) if raw is not None else Path(tempfile.gettempdir()) / "runbook-agent-raw"  # type: ignore[arg-type]
-        self.split_tokens = int(opt.get("split_tokens", 2000))  # type: ignore[call-overload]
-        self.strategy = str(opt.get("strategy", "sections"))
-        if self.strategy not in ("sections", "whole"):
-            raise UsageError(f"strategy must be 'sections' or 'whole', got {self.strategy!r}")
-        if self.max_repair_rounds < 0 or self.max_tokens < 1:
-            raise UsageError("max_repair_rounds must be >= 0 and max_tokens >= 1")
-        self.api_key = self._resolve_key(opt.get("api_key"))
+        self.settings = settings
+        self.base_url = settings.base_url or os.environ.get(self.base_url_env) or None
+        self.max_repair_rounds = settings.max_repair_rounds
+        self.max_tokens = settings.max_tokens
+        self.max_tokens_limit = max(settings.max_tokens, settings.max_tokens_limit)
+        self.split_tokens = settings.split_tokens
+        self.concurrency = settings.concurrency
+        self.stream = settings.stream
+        self.timeout = settings.timeout
+        self.max_retries = settings.max_retries
+        self.stream_retries = settings.stream_retries
+        self.stream_retry_wait = settings.stream_retry_wait
+        self.retry_deadline = settings.retry_deadline
+        self.raw_output_dir = settings.raw_output_dir or Path(tempfile.gettempdir()) / "runbook-agent-raw"
+        self.strategy = settings.strategy
+        self.api_key = self._resolve_key(settings.api_key)
         self.stats: dict[str, TaskStats] = {}  # per task of the last operation (bench, --verbose)
         self._meter = Meter()
         self._client_lock = threading.Lock()

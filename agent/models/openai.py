@@ -14,7 +14,6 @@ import threading
 import time
 from typing import Any
 
-from agent.errors import UsageError
 from agent.models.llm import Cancelled, LLMModel, Meter, Reply, StreamBroken, Task
 from agent.prompts import render
 
@@ -32,11 +31,8 @@ class OpenAIModel(LLMModel):
 
     def __init__(self, model_name: str | None = None, **options: object) -> None:
         super().__init__(model_name, **options)
-        mode = str(options.get("json_mode") or "auto")
-        if mode not in ("auto", "schema", "object"):
-            raise UsageError(f"json_mode must be auto, schema or object, got {mode!r}")
-        self.json_mode = mode
-        self._object_mode = mode == "object"
+        self.json_mode = self.settings.json_mode
+        self._object_mode = self.json_mode == "object"
         self._schema_works = False
         self._probe_lock = threading.Lock()  # held for good by the one call that probes
         self._probe_settled = threading.Event()
