@@ -156,3 +156,18 @@ def test_assembly_still_validates_the_other_fields(rule: Rule) -> None:
         _assemble({**fields, "revision_history": []})
     with pytest.raises(ValidationError):
         _assemble({**fields, "assumptions": ["   "]})
+
+
+@pytest.mark.parametrize("description", [
+    "", "   ", "Zahlungsdienst für Bestellungen auf Kubernetes", "my 'weird' \"service\" $(rm -rf /) `id` ;",
+    "https://example.org/health?x=1&y=$(id) on port 99999, p95 of 0 ms, 100% availability, RTO 0 minutes",
+    "deployment /etc/passwd namespace ../..", "x" * 3000,
+])
+def test_odd_descriptions_still_give_valid_runbooks(rule: Rule, description: str) -> None:
+    for env in ENVS:
+        runbook = generate(rule, answers(rule, "api", env, "high", "custom", "24x7"), description)
+        code = all_code(runbook)
+        assert "$(rm -rf /)" not in code and "`id`" not in code  # description text never becomes shell code
+        for line in code.splitlines():
+            if "$(id)" in line:  # only ever inside single quotes
+                assert "'https://example.org/health?x=1&y=$(id)" in line, line

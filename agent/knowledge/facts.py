@@ -501,8 +501,9 @@ def extract_facts(description: str, service_name: str | None = None) -> Facts:
         unit = latency.group(3) or latency.group(5)
         if latency.group(1) and latency.group(1) != "95":
             names["latency.quantile"] = latency.group(1)
-        facts.latency_p95_ms = number if unit.startswith("m") else number * 1000
-        given.add("latency_p95_ms")
+        if number > 0:  # "p95 of 0 ms" is a typo, not a target
+            facts.latency_p95_ms = number if unit.startswith("m") else number * 1000
+            given.add("latency_p95_ms")
     error = re.search(r"error[- ]rate[^0-9\n]{0,25}?(\d+(?:\.\d+)?)\s*%", low)
     if error and 0 < float(error.group(1)) < 100:
         facts.error_rate_pct = float(error.group(1))

@@ -13,8 +13,9 @@ from collections.abc import Callable, Iterable
 from functools import cache
 from typing import Annotated, Any
 
-from pydantic import TypeAdapter
+from pydantic import TypeAdapter, ValidationError
 
+from agent.errors import ModelError
 from agent.knowledge.base import Context, Contribution, Facts, Pack
 from agent.knowledge.environments import ECS, Kubernetes, Platform, Serverless, SystemdHosts, cmd, platform_for, q
 from agent.knowledge.facts import extract_facts
@@ -808,6 +809,15 @@ class OfflineModel(Model):
     summary = "built-in engine: deterministic, no network or key; tailors commands to the answers"
 
     def generate(self, request: GenerationRequest, progress: Progress | None = None) -> GenerationResult:
+        try:
+            return self._generate(request, progress)
+        except ValidationError as exc:  # a bug in the engine or a pack, reported in one line
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first.get("loc", ())) or exc.title
+            raise ModelError(f"the offline engine built an invalid {exc.title} ({where}): {first.get('msg', '')}",
+                             hint="please report this with the description and answers") from None
+
+    def _generate(self, request: GenerationRequest, progress: Progress | None) -> GenerationResult:
         writer = _Writer(request)
         built: dict[str, Any] = {}
         names = list(SECTIONS)
