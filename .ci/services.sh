@@ -38,11 +38,13 @@ _rb_services() {
             rm -rf "$pgdata"
             "${runas[@]}" "$pgbin/initdb" -D "$pgdata" -U postgres --auth=trust >/dev/null
         fi
-        "${runas[@]}" "$pgbin/pg_ctl" -D "$pgdata" -l "$base/postgres.log" -w -t 30 \
-            -o "-c listen_addresses=127.0.0.1 -p $pg_port -k $base" start >/dev/null
+        local start=("${runas[@]}" "$pgbin/pg_ctl" -D "$pgdata" -l "$base/postgres.log" -w -t 30
+            -o "-c listen_addresses=127.0.0.1 -p $pg_port -k $base" start)
+        # A machine restarted under a running server leaves a stale lock file: drop it and retry once.
+        "${start[@]}" >/dev/null || { rm -f "$pgdata/postmaster.pid"; "${start[@]}" >/dev/null; }
     fi
-    psql -h 127.0.0.1 -p "$pg_port" -U postgres -Atqc "SELECT 1 FROM pg_database WHERE datname='runbook_test'" \
-        | grep -q 1 || psql -h 127.0.0.1 -p "$pg_port" -U postgres -qc "CREATE DATABASE runbook_test" >/dev/null
+    psql -h 127.0.0.1 -p "$pg_port" -U postgres -d postgres -Atqc "SELECT 1 FROM pg_database WHERE datname='runbook_test'" \
+        | grep -q 1 || psql -h 127.0.0.1 -p "$pg_port" -U postgres -d postgres -qc "CREATE DATABASE runbook_test" >/dev/null
 
     if ! redis-cli -h 127.0.0.1 -p "$redis_port" ping >/dev/null 2>&1; then
         redis-server --bind 127.0.0.1 --port "$redis_port" --save '' --appendonly no --daemonize yes \
