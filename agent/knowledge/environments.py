@@ -531,8 +531,10 @@ class Docker(Platform):
         self.key, self.label = "docker", "Docker"
         self.svc = f.names.get("compose.service") or f.service
         self.file = f.names.get("compose.file") or "docker-compose.yml"
+        self.project = f.names.get("compose.project")
         if "compose.file" not in f.names:
-            self.assumptions.append(f"Docker Compose file '{self.file}' in the deploy directory on the host")
+            self.assumptions.append(f"Docker Compose file '{self.file}' in the directory you run the commands from"
+                                    + (f" (project {self.project})" if self.project else ""))
         if "compose.service" not in f.names:
             self.assumptions.append(f"Compose service named '{self.svc}', image tag taken from ${{TAG}}")
         hosts = f.names.get("hosts")
@@ -540,7 +542,8 @@ class Docker(Platform):
 
     @property
     def dc(self) -> str:
-        return f"docker compose -f {q(self.file)}"
+        project = f" -p {q(self.project)}" if self.project else ""
+        return f"docker compose{project} -f {q(self.file)}"
 
     def cid(self) -> str:
         return f"CID=\"$({self.dc} ps -q {q(self.svc)} | head -n 1)\""

@@ -310,6 +310,10 @@ def extract_facts(description: str, service_name: str | None = None) -> Facts:
                                    rf"([a-z0-9][a-z0-9_-]*[a-z0-9]){_Q}"], text, strict=False))
         put("ecs.cluster", _first([rf"\b(?:ecs|fargate)\b[^.\n]{{0,40}}?\bcluster(?:\s+(?:called|named))?[:=\s]+{_Q}"
                                    rf"([a-z0-9][a-z0-9_-]*[a-z0-9]){_Q}"], text, strict=False))
+    if "compose" in low:
+        put("compose.service", _first([
+            rf"\b(?:the\s+)?{_Q}([a-z][a-z0-9_-]*){_Q}\s+(?:compose\s+)?service\s+\((?!\s*service)",
+        ], text, strict=False))
     put("compose.project", _first([rf"\bcompose\s+project(?:\s+(?:called|named))?[:=\s]+{_Q}([a-z0-9][a-z0-9_-]*){_Q}"],
                                   text, strict=False))
     put("systemd.unit", _first([
@@ -369,7 +373,9 @@ def extract_facts(description: str, service_name: str | None = None) -> Facts:
         host = _first([
             rf"\b(?:{words})\b[^.\n]{{0,40}}?\b(?:at|host|on)\s+{_Q}([a-z0-9][a-z0-9.-]*\.[a-z0-9.-]*[a-z0-9]|"
             rf"[a-z][a-z0-9-]*-\d+){_Q}(?::\d+)?",
-        ], text)
+            # Docker Compose: a service's name is its host name on the compose network
+            rf"\b(?:{words})\b[^.\n]{{0,30}}?\(\s*(?:compose\s+)?service\s+{_Q}([a-z][a-z0-9_-]*){_Q}",
+        ], text, strict=False)
         if instance and re.search(r"\b(?:rds|aurora)\b", low):
             put("rds.instance", instance)
         if instance and engine == "redis" and re.search(r"\belasticache\b", low):
