@@ -1,4 +1,6 @@
-"""Record the model-client cassettes again: `python -m tests.record_cassettes [--real] [pytest args]`.
+"""Record the LLM cassettes again: `python -m tests.record_cassettes [--real] [pytest args]`.
+
+Every test marked `llm` is recorded again (tests/test_llm_clients.py, tests/test_chat_llm.py).
 
 Without --real every cassette is recorded with the real anthropic and openai SDKs against the local
 test server (tests/llm_server.py), which is started and stopped per test. The offline engine's
@@ -40,8 +42,9 @@ def main(argv: list[str]) -> int:
     if not any(a == "-k" or a.startswith("tests/") or "::" in a for a in args):
         os.environ["RUNBOOK_REFRESH_PROVEN"] = "1"
     os.chdir(ROOT)
-    return int(pytest.main(["-m", "llm", "--record-mode=rewrite", "-p", "no:cacheprovider",
-                            "tests/test_llm_clients.py", *args]))
+    # every test marked `llm` (the clients' and the chat's), unless paths are given
+    paths = [] if any(a.startswith("tests/") for a in args) else ["tests"]
+    return int(pytest.main(["-m", "llm", "--record-mode=rewrite", "-p", "no:cacheprovider", *paths, *args]))
 
 
 if __name__ == "__main__":
