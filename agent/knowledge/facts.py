@@ -104,6 +104,19 @@ _DURATION_UNITS = {
     "d": 1440, "day": 1440, "days": 1440,
 }
 
+# Cities on-call teams name, with their zone (for follow-the-sun rows and business hours).
+_CITY_ZONES = {
+    "dublin": "Europe/Dublin", "london": "Europe/London", "berlin": "Europe/Berlin", "amsterdam": "Europe/Amsterdam",
+    "paris": "Europe/Paris", "madrid": "Europe/Madrid", "warsaw": "Europe/Warsaw", "zurich": "Europe/Zurich",
+    "singapore": "Asia/Singapore", "tokyo": "Asia/Tokyo", "bangalore": "Asia/Kolkata", "bengaluru": "Asia/Kolkata",
+    "pune": "Asia/Kolkata", "hyderabad": "Asia/Kolkata", "sydney": "Australia/Sydney",
+    "melbourne": "Australia/Melbourne",
+    "new york": "America/New_York", "boston": "America/New_York", "toronto": "America/Toronto",
+    "chicago": "America/Chicago", "austin": "America/Chicago", "denver": "America/Denver",
+    "san francisco": "America/Los_Angeles", "seattle": "America/Los_Angeles", "los angeles": "America/Los_Angeles",
+    "sao paulo": "America/Sao_Paulo", "são paulo": "America/Sao_Paulo", "tel aviv": "Asia/Jerusalem",
+}
+
 _SLUG_STOP = re.compile(
     r"\b(?:on|in|that|which|who|running|runs|deployed|hosted|behind|built|written|using|with|for|"
     r"serving|serves|is|are|was|handles|handling|processes|processing|consumes|consuming|reads|"
@@ -615,6 +628,12 @@ def extract_facts(description: str, service_name: str | None = None) -> Facts:
                     r"[A-Z][\w]+)", text)
     if sun:
         names["oncall.regions"] = sun.group(1)
+        zones = [_CITY_ZONES[c.strip().lower()] for c in re.split(r",|\band\b", sun.group(1))
+                 if c.strip().lower() in _CITY_ZONES]
+        if zones:
+            names["oncall.zones"] = ",".join(zones)
+            if not facts.timezone:
+                facts.timezone = zones[0]
     if re.search(r"\bgrpc\b", low):
         names["protocol"] = "grpc"
     facts.names = names

@@ -129,7 +129,7 @@ def escalation(oncall: str, criticality: str, facts: Facts) -> list[Step]:
     """At least four levels with increasing time bounds, worded for the on-call model."""
     pace = _PACE.get(criticality, _PACE["high"])
     team = facts.team or "owning team"
-    pager = facts.names.get("pager", "paging tool")
+    pager = facts.names.get("pager", "Pager (fill in the tool)")
     chat = facts.names.get("slack", "the team channel")
     rotation = f" ({facts.rotation})" if facts.rotation else ""
     tz = facts.timezone or "team time zone"

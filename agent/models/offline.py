@@ -689,10 +689,18 @@ class _Writer:
         tz = self.facts.timezone or "fill in"
         team = self.facts.team or "fill in: owning team"
         channel = self.facts.names.get("slack", "fill in: team channel")
-        people = [Person(role="Service Owner", name=team, contact=channel, timezone=tz),
-                  Person(role="On-call rotation", name=self.facts.rotation or "fill in: rotation name",
-                         contact=self.facts.names.get("pager", "fill in: paging tool"), timezone=tz),
-                  Person(role="Tech Lead", name="fill in", contact="fill in", timezone=tz)]
+        rotation = self.facts.rotation or "fill in: rotation name"
+        pager = self.facts.names.get("pager", "fill in: paging tool")
+        people = [Person(role="Service Owner", name=team, contact=channel, timezone=tz)]
+        regions = [r.strip() for r in re.split(r",|\band\b", self.facts.names.get("oncall.regions", "")) if r.strip()]
+        zones = self.facts.names.get("oncall.zones", "").split(",")
+        if self.oncall == "follow-the-sun" and regions:
+            for index, region in enumerate(regions):
+                zone = zones[index] if index < len(zones) and zones[index] else "fill in"
+                people.append(Person(role=f"On-call ({region} shift)", name=rotation, contact=pager, timezone=zone))
+        else:
+            people.append(Person(role="On-call rotation", name=rotation, contact=pager, timezone=tz))
+        people.append(Person(role="Tech Lead", name="fill in", contact="fill in", timezone=tz))
         vendors: list[Vendor] = []
         cloud = {"aws": "AWS", "gcp": "Google Cloud", "azure": "Microsoft Azure"}.get(self.p.cloud)
         if cloud and (self.facts.cloud or self.env in ("vm", "serverless")):
