@@ -72,7 +72,7 @@ def check_markdown(
         structure.prerequisites(doc, _clis_used(commands), out.emit)
     _placeholders(doc, scripts, commands, out)
     broken = _shell_syntax(scripts, out)
-    _variables(doc, scripts, commands, set(variables), out)
+    declared = _variables(doc, scripts, commands, set(variables), out)
     from agent.checks import promql, sql  # pglast costs ~150 ms to import: only when checking
 
     sql.check(commands, out.emit)
@@ -84,7 +84,7 @@ def check_markdown(
 
         clis.check(commands, out.emit, report.skipped)
     cli_errors = {f.line for f in report.findings if f.rule.split(".")[0] in CLI_RULE_PREFIXES}
-    scope.check(commands, out.emit, _declared(doc, scripts) | set(variables), cli_errors)
+    scope.check(commands, out.emit, (declared - placeholders.WELL_KNOWN) | set(variables), cli_errors)
     report.sort()
     return report
 
@@ -188,7 +188,8 @@ def _variables(
     commands: list[extract.Command],
     supplied: set[str],
     out: _Collector,
-) -> None:
+) -> set[str]:
+    """Report variables used but never declared; returns every declared name."""
     declared = set(placeholders.WELL_KNOWN) | supplied
     uses: list[tuple[str, int]] = []
     for script in scripts:
@@ -213,6 +214,7 @@ def _variables(
             f"declare it before use ({name}=value, with a comment on where the value comes from) "
             f"or pass it with --var {name}=...",
         )
+    return declared
 
 
 def _clis_used(commands: list[extract.Command]) -> dict[str, int]:
@@ -227,10 +229,3 @@ def _clis_used(commands: list[extract.Command]) -> dict[str, int]:
             if tool in structure.NOTABLE_CLIS:
                 used.setdefault(tool, cmd.line)
     return used
-
-
-def _declared(doc: markdown.Document, scripts: list[extract.ShellScript]) -> set[str]:
-    names: set[str] = set()
-    for script in scripts:
-        names |= shellwords.uses_and_declares(_mask_placeholders(script.text))[1]
-    return names

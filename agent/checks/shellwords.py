@@ -185,6 +185,7 @@ def _mask_quotes(text: str) -> str:
 
 _OPS = ("&&", "||", ";;", "|&", "|", ";", "&", "\n")
 _REDIRS = ("&>>", "&>", ">>", ">|", "<<<", "<>", ">&", "<&", ">", "<")
+_REDIRECT = re.compile(r"\d*(" + "|".join(re.escape(r) for r in _REDIRS) + r")")
 
 
 def parse(text: str) -> Parsed:
@@ -213,7 +214,7 @@ def parse(text: str) -> Parsed:
             nl = text.find("\n", i)
             i = n if nl < 0 else nl
             continue
-        op = next((o for o in _OPS if text.startswith(o, i)), None)
+        op = next((o for o in _OPS if text.startswith(o, i)), None) if c in "&|;\n" else None
         if op:
             result.operators.append(op.strip() or "\\n")
             flush(i)
@@ -231,9 +232,9 @@ def parse(text: str) -> Parsed:
             i = j
             continue
         # A redirection, optionally with a file descriptor number before it.
-        m = re.match(r"\d*(" + "|".join(re.escape(r) for r in _REDIRS) + r")", text[i:])
-        if m and (m.group(0)[0] in "<>&" or m.group(0)[0].isdigit()) and (m.group(1)):
-            i += m.end()
+        m = _REDIRECT.match(text, i) if c in "<>&" or c.isdigit() else None
+        if m:
+            i = m.end()
             while i < n and text[i] in " \t":
                 i += 1
             target, raw, _, i = _word(text, i, result)
