@@ -60,6 +60,7 @@ from agent.runbook import (
     Troubleshooting,
     Upstream,
     Vendor,
+    iter_commands,
 )
 
 
@@ -778,6 +779,34 @@ def _diagram(front: str, node: str, deps: list[str]) -> str:
     return "\n".join(lines)
 
 
+# CLIs commands may use, with what the reader needs for them (criterion 19: every CLI is listed).
+_CLI_NEEDS = {
+    "kubectl": "kubectl with access to the namespace", "helm": "helm 3", "argocd": "argocd CLI, logged in",
+    "aws": "aws CLI v2 with read access (and write access for the fixes)", "gcloud": "gcloud CLI",
+    "az": "Azure CLI (az)", "docker": "docker with the compose plugin", "ssh": "ssh access to the hosts",
+    "curl": "curl", "jq": "jq", "openssl": "openssl (certificate checks)",
+    "grpc_health_probe": "grpc_health_probe (gRPC health checks)", "ansible-playbook": "ansible-playbook and "
+    "the production inventory", "psql": "psql (postgresql-client) and credentials", "redis-cli": "redis-cli",
+    "mysql": "mysql client and credentials", "mongosh": "mongosh", "patronictl": "patronictl",
+    "pgbackrest": "pgbackrest", "rabbitmqctl": "rabbitmqctl", "celery": "celery CLI", "airflow": "airflow CLI",
+    "kafka-consumer-groups": "Kafka CLI tools (kafka-consumer-groups)", "smartctl": "smartctl (smartmontools)",
+    "ipmitool": "ipmitool / BMC access", "promtool": "promtool",
+}
+
+
+def _complete_prerequisites(built: dict[str, Any]) -> ServiceOverview:
+    """The overview with every CLI the commands use named in its Prerequisites."""
+    overview: ServiceOverview = built["service_overview"]
+    listed = "\n".join(overview.prerequisites)
+    code = "\n".join(c.code for section in built.values() for c in iter_commands(section))
+    missing = [need for tool, need in _CLI_NEEDS.items()
+               if re.search(rf"(?<![\w./-]){re.escape(tool)}(?:\.sh)?(?![\w-])", code)
+               and not re.search(rf"(?<![\w-]){re.escape(tool)}(?![\w-])", listed)]
+    if not missing:
+        return overview
+    return overview.model_copy(update={"prerequisites": [*overview.prerequisites, *missing]})
+
+
 @cache
 def _field_adapters() -> dict[str, TypeAdapter[Any]] | None:
     """Validators for the Runbook's non-section fields, or None when the Runbook has rules of its own."""
@@ -834,6 +863,7 @@ class OfflineModel(Model):
             built[name] = builders[name]()
             if progress is not None:
                 progress(name, index, len(names))
+        built["service_overview"] = _complete_prerequisites(built)
         runbook = _assemble({
             **built, "assumptions": writer.assumptions(),
             "revision_history": [Revision(version="1.0", date=request.now.strftime("%Y-%m-%d"),
