@@ -72,7 +72,7 @@ def check_markdown(
         structure.prerequisites(doc, _clis_used(commands), out.emit)
     _placeholders(doc, scripts, commands, out)
     broken = _shell_syntax(scripts, out)
-    declared = _variables(doc, scripts, commands, set(variables), out)
+    declared = _variables(doc, scripts, commands, set(variables), out)  # by the runbook or --var
     from agent.checks import promql, sql  # pglast costs ~150 ms to import: only when checking
 
     sql.check(commands, out.emit)
@@ -84,7 +84,7 @@ def check_markdown(
 
         clis.check(commands, out.emit, report.skipped)
     cli_errors = {f.line for f in report.findings if f.rule.split(".")[0] in CLI_RULE_PREFIXES}
-    scope.check(commands, out.emit, (declared - placeholders.WELL_KNOWN) | set(variables), cli_errors)
+    scope.check(commands, out.emit, declared, cli_errors)
     report.sort()
     return report
 
@@ -189,8 +189,8 @@ def _variables(
     supplied: set[str],
     out: _Collector,
 ) -> set[str]:
-    """Report variables used but never declared; returns every declared name."""
-    declared = set(placeholders.WELL_KNOWN) | supplied
+    """Report variables used but never declared; returns the names the runbook or --var declare."""
+    declared = set(supplied)
     uses: list[tuple[str, int]] = []
     for script in scripts:
         u, d = shellwords.uses_and_declares(_mask_placeholders(script.text))
@@ -203,7 +203,7 @@ def _variables(
             declared.add(m.group(1))
     reported: set[str] = set()
     for name, line in uses:
-        if name in declared or name in reported:
+        if name in declared or name in placeholders.WELL_KNOWN or name in reported:
             continue
         reported.add(name)
         out.emit(
