@@ -282,7 +282,10 @@ def classify_simple(simple: shellwords.Simple, heredocs: list[tuple[str, bool]] 
         results.append(("mutating", f"writes {simple.redirects[0]}"))
     if not argv:
         return _max(results)  # NAME=value: sets a shell variable
-    results.append(_classify_argv(argv, heredocs))
+    level, why = _classify_argv(argv, heredocs)
+    if level == "mutating" and "delete" in why and any("$(" in w or "`" in w for w in simple.raw):
+        level, why = "destructive", f"{why}; the names come from a command, so how many is unknown"
+    results.append((level, why))
     return _max(results)
 
 
