@@ -171,3 +171,15 @@ def test_odd_descriptions_still_give_valid_runbooks(rule: Rule, description: str
         for line in code.splitlines():
             if "$(id)" in line:  # only ever inside single quotes
                 assert "'https://example.org/health?x=1&y=$(id)" in line, line
+
+
+def test_prerequisites_name_every_cli_used(rule: Rule) -> None:
+    tools = ("kubectl", "helm", "argocd", "aws", "gcloud", "docker", "ssh", "psql", "redis-cli", "openssl", "curl")
+    for typ, env, crit, mon, oncall in _combos()[::11]:
+        runbook = generate(rule, answers(rule, typ, env, crit, mon, oncall),
+                           DESCRIPTION + " Redis cache. Served at https://shop.example.org.")
+        listed = "\n".join(runbook.service_overview.prerequisites)
+        code = all_code(runbook)
+        for tool in tools:
+            if re.search(rf"(?<![\w./-]){re.escape(tool)}(?![\w-])", code):
+                assert re.search(rf"(?<![\w-]){re.escape(tool)}(?![\w-])", listed), (typ, env, tool)

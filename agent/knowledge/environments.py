@@ -941,7 +941,12 @@ class VM(SystemdHosts):
         super().__post_init__()
         self.key, self.label = "vm", "VMs"
 
+    def rg_var(self) -> str:
+        return "RESOURCE_GROUP=\"${RESOURCE_GROUP:?set RESOURCE_GROUP to the resource group of the VMs}\""
+
     def discover_hosts(self) -> str:
+        if self.cloud == "azure":
+            return (f"HOSTS=\"$(az vm list -d --query \"[?tags.service=='{self.slug}'].privateIps\" -o tsv)\"")
         if self.cloud == "gcp":
             return (f"HOSTS=\"$(gcloud compute instances list --filter='labels.service={self.slug}' "
                     "--format='value(name)')\"")
@@ -950,16 +955,22 @@ class VM(SystemdHosts):
                 "--query 'Reservations[].Instances[].PrivateDnsName' --output text)\"")
 
     def location(self) -> str:
-        where = ", ".join(self.hosts) if self.hosts else ("GCE instances" if self.cloud == "gcp" else "EC2 instances")
+        kind = {"gcp": "GCE instances", "azure": "Azure VMs"}.get(self.cloud, "EC2 instances")
+        where = ", ".join(self.hosts) if self.hosts else kind
         return f"{where} ({self.region}), systemd unit {self.unit}"
 
     def tools(self) -> list[str]:
-        cloud = ("gcloud CLI (compute.instances.list/get)" if self.cloud == "gcp"
+        cloud = ("Azure CLI (az) with Reader on the VMs' resource group" if self.cloud == "azure" else
+                 "gcloud CLI (compute.instances.list/get)" if self.cloud == "gcp"
                  else f"aws CLI v2 with ec2:Describe* in {self.region}")
         return ["SSH access with sudo to the hosts (bastion / SSM / IAP as your org uses)", cloud,
                 "systemctl and journalctl on the hosts"]
 
     def instances(self) -> Command:
+        if self.cloud == "azure":
+            return cmd("VM power state in Azure",
+                       f"az vm list -d --query \"[?tags.service=='{self.slug}'].{{name:name, state:powerState, "
+                       "ip:privateIps}\" -o table", "Every VM 'VM running'")
         if self.cloud == "gcp":
             return cmd("Instance state in GCE",
                        f"gcloud compute instances list --filter='labels.service={self.slug}' "
@@ -977,6 +988,14 @@ class VM(SystemdHosts):
         return [self.instances(), *super().status()]
 
     def redeploy_elsewhere(self) -> list[Command]:
+        if self.cloud == "azure":
+            return [cmd("Create a replacement VM from the golden image in the recovery region",
+                        f"{self.rg_var()}\n"
+                        "IMAGE=\"${IMAGE:?set IMAGE to the image or gallery image version ID}\"\n"
+                        f"{self.dr_region_var()}\n"
+                        f"az vm create --resource-group \"$RESOURCE_GROUP\" --name {q(self.slug + '-dr-1')} "
+                        f"--image \"$IMAGE\" --location \"$DR_REGION\" --tags service={self.slug}",
+                        "provisioningState Succeeded; add it to the load balancer backend pool")]
         if self.cloud == "gcp":
             return [cmd("Create a replacement instance from the machine image in another zone",
                         "IMAGE=\"${IMAGE:?set IMAGE to the machine image or instance template}\"\n"
