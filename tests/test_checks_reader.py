@@ -58,3 +58,28 @@ def test_profiles() -> None:
     assert [(f.rule, f.severity) for f in report.findings] == [("structure.missing", "warning")]  # Mitigation
     forced = check_markdown(alert, "a.md", tools=False, profile="rule")
     assert sum(f.rule == "structure.missing" for f in forced.findings) == 13
+
+
+ODD_INPUTS = [
+    "",
+    "```",
+    "```bash\nif [ \"$(echo $((1 + $(date +%s)))\" ]; then\n",
+    "```bash\necho \"unclosed\n```\n",
+    "```bash\ncat <<EOF\nno end\n```\n",
+    "```bash\n" + "$(" * 50 + "x" + ")" * 50 + "\n```\n",
+    "```sql\nSELECT 'unterminated\n```\n",
+    "```promql\nsum(rate(x[5m]\n```\n",
+    "```redis\n\n127.0.0.1:6379> \n```\n",
+    "> **Warning:**\n```bash\nkubectl delete\n```\n",
+    "`kubectl` `kubectl get` `oc get pods -n x |`\n",
+    "# [link](#) [x](#nowhere) [y](<#a b>)\n",
+    "```bash\n" + "echo x\n" * 3000 + "```\n",
+    "\x00\x01 binary-ish \ufffd text\n```bash\n\x00\n```\n",
+]
+
+
+def test_odd_inputs_never_crash() -> None:
+    for text in ODD_INPUTS:
+        report = check_markdown(text, "odd.md", tools=False)
+        for f in report.findings:
+            assert f.line >= 1 and f.message
