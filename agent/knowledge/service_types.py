@@ -130,7 +130,8 @@ def alert_baseline(service_type: str, env: str, levels: Levels, criticality: str
         ]
         if env == "kubernetes":
             alerts.append(AlertSpec("Pod Restarts", "restarts", 3, "> 3 container restarts in 15 min", "Warning",
-                                    "See Troubleshooting → Pods in CrashLoopBackOff", None))
+                                    "Find why containers exit (exit code, OOMKilled, previous logs)",
+                                    "Pods in CrashLoopBackOff / restarting"))
         if service_type != "database":
             alerts.append(AlertSpec("Low Disk Space", "disk", 85, "> 85% disk used for 10 min", "Warning",
                                     "Clean up logs/temp files; extend the volume", None))

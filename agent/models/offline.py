@@ -355,13 +355,20 @@ class _Writer:
             return self._alerts
         out: list[Alert] = []
         pack_alerts = [a.name for a in self.c.alerts]
+        pack_issues = [i.title for i in self.c.issues]
         for spec in self.alert_specs:
-            if _covered(_ALERT_COVERED, spec.kind, pack_alerts):
+            # a limit the user gave is kept even when a pack has its own alert for the same signal
+            user_limit = spec.kind == "queue_backlog" and self.backlog is not None
+            if _covered(_ALERT_COVERED, spec.kind, pack_alerts) and not user_limit:
                 continue
             query = self.query(spec.kind, spec.threshold)
             if query is None:
                 continue
-            response = spec.response + (f" → Troubleshooting: {spec.issue}" if spec.issue else "")
+            issue = spec.issue
+            if issue and _covered(_ISSUE_COVERED, issue, pack_issues):
+                pattern = _ISSUE_COVERED[issue]
+                issue = next(t for t in pack_issues if re.search(pattern, t, re.I))
+            response = spec.response + (f" → Troubleshooting: {issue}" if issue else "")
             out.append(Alert(name=spec.name, condition=spec.condition, query=query,
                              severity=spec.severity,
                              response=response))
@@ -466,8 +473,8 @@ class _Writer:
                 [("If failures started with a deploy, roll back", p.rollback()[1]),
                  ("If a downstream API/DB rejects the jobs, fix that dependency first; pause consumers if "
                   "retries make it worse", p.stop()),
-                 (f"Re-drive the dead-letter queue {self.facts.names.get('dlq', '')} only after the cause is fixed; "
-                  "replaying first just fails the same messages again", None)],
+                 (f"Re-drive the dead-letter queue{' ' + self.facts.names['dlq'] if 'dlq' in self.facts.names else ''}"
+                  " only after the cause is fixed; replaying first just fails the same messages again", None)],
                 "Failure rate below 1% for 15 min and the DLQ no longer growing")
             add("Consumers stalled (no progress)", "No jobs completed while messages wait; consumers idle or hung",
                 [*([c] if (c := self.query("no_progress", 1)) else []), p.status()[0], p.logs("15m")],
