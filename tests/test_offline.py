@@ -92,6 +92,14 @@ def test_every_type_env_monitoring_combination(rule: Rule) -> None:
         slo = runbook.service_overview.slo
         assert slo.allowed_downtime_minutes_per_month == allowed_downtime_minutes(slo.availability_target_pct)
         assert runbook.header.criticality == crit.capitalize()
+        # criterion 2: alerts and troubleshooting entries point at each other, and only at what exists
+        titles = {issue.title for issue in runbook.troubleshooting.issues}
+        alert_names = {alert.name for alert in runbook.monitoring.alerts}
+        for alert in runbook.monitoring.alerts:
+            link = re.search(r"→ Troubleshooting: (.+)$", alert.response)
+            assert link is None or link.group(1) in titles, (typ, env, alert.name, alert.response)
+        for issue in runbook.troubleshooting.issues:
+            assert issue.alert is None or issue.alert in alert_names, (typ, env, issue.title, issue.alert)
         for command in runbook.commands():
             assert command.purpose.strip()
             assert not re.search(r"\[[a-z]+-[a-z]+\]|<[a-z-]+>|\{\{\s*\w+\s*\}\}", command.code), command.code

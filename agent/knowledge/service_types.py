@@ -9,6 +9,9 @@ from dataclasses import dataclass
 
 from agent.knowledge.policy import Levels
 
+# Stands for the environment's own crash/restart-loop troubleshooting entry (its title varies).
+CRASH = "(crash entry)"
+
 
 @dataclass(frozen=True)
 class AlertSpec:
@@ -118,8 +121,7 @@ def alert_baseline(service_type: str, env: str, levels: Levels, criticality: str
                             "Follow Emergency Procedures → Service is Down", None))
     if env == "serverless":
         alerts.append(AlertSpec("Throttling", "throttles", 0, "> 0 throttled invocations for 5 min", "Warning",
-                                "Check concurrency limits and recent traffic spikes",
-                                "Invocation errors, timeouts or throttling"))
+                                "Check concurrency limits and recent traffic spikes", CRASH))
     else:
         alerts += [
             AlertSpec("High CPU", "cpu", 80, "> 80% CPU for 10 min", "Warning",
@@ -131,7 +133,7 @@ def alert_baseline(service_type: str, env: str, levels: Levels, criticality: str
         if env == "kubernetes":
             alerts.append(AlertSpec("Pod Restarts", "restarts", 3, "> 3 container restarts in 15 min", "Warning",
                                     "Find why containers exit (exit code, OOMKilled, previous logs)",
-                                    "Pods in CrashLoopBackOff / restarting"))
+                                    CRASH))
         if service_type != "database":
             alerts.append(AlertSpec("Low Disk Space", "disk", 85, "> 85% disk used for 10 min", "Warning",
                                     "Clean up logs/temp files; extend the volume", None))

@@ -21,7 +21,7 @@ from agent.knowledge.environments import ECS, Kubernetes, Platform, Serverless, 
 from agent.knowledge.facts import extract_facts
 from agent.knowledge.monitoring import Custom, Stack, stacks_for
 from agent.knowledge.policy import escalation, fmt_minutes, objectives, oncall_summary
-from agent.knowledge.service_types import alert_baseline, business_impact, downstream, purpose
+from agent.knowledge.service_types import CRASH, alert_baseline, business_impact, downstream, purpose
 from agent.models.base import GenerationRequest, GenerationResult, Model, Progress
 from agent.runbook import (
     SECTIONS,
@@ -364,10 +364,7 @@ class _Writer:
             query = self.query(spec.kind, spec.threshold)
             if query is None:
                 continue
-            issue = spec.issue
-            if issue and _covered(_ISSUE_COVERED, issue, pack_issues):
-                pattern = _ISSUE_COVERED[issue]
-                issue = next(t for t in pack_issues if re.search(pattern, t, re.I))
+            issue = self.issue_link(spec.issue, pack_issues)
             response = spec.response + (f" → Troubleshooting: {issue}" if issue else "")
             out.append(Alert(name=spec.name, condition=spec.condition, query=query,
                              severity=spec.severity,
@@ -379,6 +376,18 @@ class _Writer:
                 names.add(alert.name)
         self._alerts = out
         return out
+
+    def issue_link(self, title: str | None, pack_issues: list[str]) -> str | None:
+        """The title of the troubleshooting entry an alert leads to, as it will appear."""
+        if title is None:
+            return None
+        key = title
+        if title == CRASH:
+            title = self.p.crash_issue_parts()[0]
+            key = title if title in _ISSUE_COVERED else "crash"
+        if _covered(_ISSUE_COVERED, key, pack_issues):
+            return next(t for t in pack_issues if re.search(_ISSUE_COVERED[key], t, re.I))
+        return title
 
     def monitoring(self) -> Monitoring:
         dashboards: list[Dashboard] = []
@@ -400,6 +409,8 @@ class _Writer:
         issues: list[Issue] = []
         made = {a.name for a in self.alerts()}
         alert_for = {a.issue: a.name for a in self.alert_specs if a.issue and a.name in made}
+        if CRASH in alert_for:
+            alert_for[self.p.crash_issue_parts()[0]] = alert_for.pop(CRASH)
         esc = self.escalate_text()
 
         pack_titles = [i.title for i in self.c.issues]
