@@ -167,3 +167,16 @@ def test_dr_region_and_statefulset_reach_commands(rule: Rule) -> None:
     runbook = generate(rule, "session-store is Redis running as the StatefulSet session-redis in the cache "
                        "namespace.", type="database")
     assert "statefulset/session-redis -n cache" in code(runbook)
+
+
+def test_markdown_description() -> None:
+    f = extract_facts("# Payments Gateway\n\n- **Namespace:** payments\n- **Cluster:** prod-gke-2 (europe-west4)\n"
+                      "- **Deployment:** payments-gateway, 5 replicas\n- **Owner:** @payments-oncall\n"
+                      "- **SLO:** 99.95%, p95 < 200ms\n"
+                      "- **Database:** Cloud SQL Postgres instance payments-sql, database payments\n"
+                      "- **Health:** /ready on port 8443\n", None)
+    assert (f.service, f.namespace, f.cluster, f.region, f.cloud) == (
+        "payments-gateway", "payments", "prod-gke-2", "europe-west4", "gcp")
+    assert (f.port, f.health_path, f.replicas, f.team) == (8443, "/ready", 5, "@payments-oncall")
+    assert (f.availability_pct, f.latency_p95_ms) == (99.95, 200)
+    assert f.names["postgres.database"] == "payments" and f.names["postgres.instance"] == "payments-sql"

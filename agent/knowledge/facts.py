@@ -144,7 +144,8 @@ _ARTICLES = {"the", "a", "an", "our", "its", "their", "this", "that", "which", "
              "is", "are", "for", "of", "to", "from", "at", "by", "as", "named", "called"}
 
 
-def _first(patterns: list[str], text: str, flags: int = re.IGNORECASE, *, strict: bool = True) -> str | None:
+def _first(patterns: list[str], text: str, flags: int = re.IGNORECASE, *, strict: bool = True,
+           lower: bool = False) -> str | None:
     """The first capture of the first pattern that matches with a plausible name.
 
     `strict` rejects generic words ("the api", "a worker"); explicit forms ("compose service worker")
@@ -153,7 +154,7 @@ def _first(patterns: list[str], text: str, flags: int = re.IGNORECASE, *, strict
     for pattern in patterns:
         for match in re.finditer(pattern, text, flags):
             value = _clean(match.group(1))
-            if value and value.lower() not in stop and len(value) > 1:
+            if value and value.lower() not in stop and len(value) > 1 and not (lower and value != value.lower()):
                 return value
     return None
 
@@ -217,7 +218,8 @@ def _display(slug: str) -> str:
 
 def extract_facts(description: str, service_name: str | None = None) -> Facts:
     # Join wrapped lines (keep paragraph breaks) so a name split across lines is still found.
-    text = re.sub(r"[ \t]*\n(?!\s*\n)[ \t]*", " ", (description or "").strip())
+    text = re.sub(r"\*\*|__", "", description or "")  # Markdown bold around labels ("**Namespace:** x")
+    text = re.sub(r"[ \t]*\n(?!\s*\n)[ \t]*", " ", text.strip())
     low = text.lower()
     names: dict[str, str] = {}
     given: set[str] = set()
@@ -373,7 +375,7 @@ def extract_facts(description: str, service_name: str | None = None) -> Facts:
             rf"\b{_Q}([a-z_][a-z0-9_]*){_Q}\s+(?:{words})?\s*database\b",
             rf"\bdatabase[:=\s]+{_Q}([a-z_][a-z0-9_]*){_Q}",
             rf"\bdb(?:name)?[:=]\s*{_Q}([a-z_][a-z0-9_]*){_Q}",
-        ], text) if engine != "redis" else None
+        ], text, lower=True) if engine != "redis" else None
         managed = r"elasticache|memorystore" if engine == "redis" else r"rds|aurora|cloud sql|atlas|documentdb"
         suffix = r"redis|cache|valkey" if engine == "redis" else r"db|pg|sql|mongo"
         instance = _first([
@@ -561,7 +563,7 @@ def extract_facts(description: str, service_name: str | None = None) -> Facts:
     put("dag", _first([rf"\bdag(?:\s+(?:id|called|named))?[:=\s]+{_Q}([A-Za-z0-9][\w.-]*[A-Za-z0-9]){_Q}"], text))
 
     # --- people -----------------------------------------------------------------------------
-    team = re.search(r"\b(?:owned by|owner(?: is)?:?|maintained by|run by)\s+(?:the\s+)?"
+    team = re.search(r"\b(?i:owned by|owner(?: is)?:?|maintained by|run by)\s+(?i:the\s+)?"
                      r"([A-Z@#][\w&/-]*(?:\s+[A-Z][\w&-]*)*"
                      r"(?:\s+(?:team|squad|group|guild))?)", text)
     if not team:
