@@ -372,6 +372,33 @@ def _troubleshooting_entries(doc: Document, emit: Emit) -> None:
                 f"troubleshooting entry {entry.text!r} lacks " + " and ".join(missing),
                 "give each entry Symptoms, a Check with commands, and a Fix",
             )
+        # Criteria 3 and 14 (beyond the rule's template, so advisory): verify with a pass condition
+        # and a time window, then say when to escalate.
+        verify = re.search(r"verif\w*[:*\s]*[^\n*]*", body)  # up to the next bold label
+        if not verify:
+            emit(
+                entry.line,
+                "structure.entry-verify",
+                "info",
+                f"troubleshooting entry {entry.text!r} has no verify step",
+                "add 'Verify: <metric> below <threshold> for <N> min' so the reader knows the fix worked",
+            )
+        elif not (re.search(r"\d", verify.group(0)) and _TIME.search(verify.group(0))):
+            emit(
+                entry.line,
+                "structure.entry-verify",
+                "info",
+                f"troubleshooting entry {entry.text!r}: the verify step has no pass condition with a time window",
+                "say what number to watch and for how long ('5xx < 0.1% for 15 min')",
+            )
+        if "escalat" not in body:
+            emit(
+                entry.line,
+                "structure.entry-escalate",
+                "info",
+                f"troubleshooting entry {entry.text!r} does not say when to escalate",
+                "add 'Escalate: not fixed after N min → <who>'",
+            )
 
 
 # CLIs a reader must have installed and be allowed to use; listed in Prerequisites (criterion 19).
