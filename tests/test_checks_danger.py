@@ -129,3 +129,10 @@ SCOPE = "# T\n\n## S\n\n```bash\n{}\n```\n"
 def test_scope(command: str, rule: str | None) -> None:
     report = check_markdown(SCOPE.format(command), "t.md", tools=False, profile="generic")
     assert [f.rule for f in report.findings] == ([rule] if rule else [])
+
+
+def test_redis_keys_is_a_warning() -> None:
+    text = ("# T\n\n## S\n\n```bash\nredis-cli -h cache KEYS 'session:*'\n"
+            "redis-cli -h cache --scan --pattern 'x*'\n```\n")
+    [finding] = check_markdown(text, "t.md", tools=False, profile="generic").findings
+    assert (finding.rule, finding.severity, finding.line) == ("danger.redis-keys", "warning", 6)

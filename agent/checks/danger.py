@@ -633,6 +633,8 @@ def _kubectl(args: list[str], tool: str) -> tuple[Danger, str]:
             "project",
             "projects",
         }
+        if any(a in ("--force", "--force=true", "--grace-period=0", "--now") for a in args):
+            return "destructive", f"{tool} delete --force skips graceful shutdown (a StatefulSet pod may run twice)"
         if everything or selector or kind in precious or "-f" in args or "--filename" in args or len(rest) > 2:
             return "destructive", f"{tool} delete {' '.join(rest[:2])}".strip() + (" --all" if everything else "")
         return "mutating", f"{tool} delete {' '.join(rest[:2])} (the controller recreates it)"
@@ -1231,8 +1233,29 @@ def classify_command(cmd: Command) -> tuple[Danger, str]:
     return explain(cmd.text, cmd.language)
 
 
+def _redis_keys(cmd: Command) -> bool:
+    """`KEYS pattern` walks every key while the single-threaded server waits (SCAN doesn't)."""
+    if cmd.language == "redis":
+        return redis_name(_split(cmd.text)) == "KEYS"
+    if cmd.language != "shell":
+        return False
+    for simple in cmd.simple:
+        argv = shellwords.unwrap(simple.argv)
+        if argv and argv[0].rsplit("/", 1)[-1] == "redis-cli" and redis_name(redis_cli_words(argv[1:])) == "KEYS":
+            return True
+    return False
+
+
 def check(commands: list[Command], emit: Emit) -> None:
     for cmd in commands:
+        if _redis_keys(cmd):
+            emit(
+                cmd.line,
+                "danger.redis-keys",
+                "warning",
+                "KEYS blocks Redis while it walks every key",
+                "use `redis-cli --scan --pattern ...` (or SCAN), which doesn't block the server",
+            )
         level, why = classify_command(cmd)
         if level != "destructive" or has_warning(cmd):
             continue
