@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import re
 import sys
 import threading
@@ -49,6 +50,7 @@ FAULTS = {
     "refusal": ("emergency",),
 }
 TRUNCATE_BELOW = 16_000
+MIN_CACHE_TOKENS = 1024  # the shortest prefix either provider caches
 CREATED = 1_767_225_600  # fixed, so recordings are stable
 
 
@@ -74,6 +76,15 @@ class Brain:
         with self.lock:
             self.seen[key] = self.seen.get(key, 0) + 1
             return self.seen[key] == 1
+
+    def common_prefix(self, text: str) -> int:
+        """OpenAI-style automatic caching: tokens of the longest prefix seen before, in 128-token steps
+        from 1,024 on."""
+        with self.lock:
+            best = max((len(os.path.commonprefix([text, seen])) for seen in self.cached), default=0)
+            self.cached.add(text)
+        steps = tokens(text[:best]) // 128 * 128
+        return steps if steps >= MIN_CACHE_TOKENS else 0
 
     def cache(self, system: str) -> bool:
         """True when this prefix was cached before."""
@@ -233,9 +244,13 @@ class Handler(BaseHTTPRequestHandler):
         first = messages[0]["content"]
         prompt = first if isinstance(first, str) else first[0]["text"]
         attempt = (len(messages) - 1) // 2
-        cached = any(isinstance(b, dict) and b.get("cache_control") for b in system_blocks)
-        hit = cached and self.server.brain.cache(json.dumps(tools) + system)
-        prefix = tokens(json.dumps(tools) + system)
+        # the cached prefix: tools, then system blocks up to the last one marked cache_control
+        blocks = system_blocks if isinstance(system_blocks, list) else []
+        marks = [i for i, b in enumerate(blocks) if isinstance(b, dict) and b.get("cache_control")]
+        prefix_text = json.dumps(tools) + "".join(b["text"] for b in blocks[: marks[-1] + 1]) if marks else ""
+        prefix = tokens(prefix_text)
+        cached = prefix >= MIN_CACHE_TOKENS
+        hit = cached and self.server.brain.cache(prefix_text)
         usage = {
             "input_tokens": tokens(json.dumps(body)) - (prefix if cached else 0),
             "cache_creation_input_tokens": prefix if cached and not hit else 0,
@@ -315,9 +330,8 @@ class Handler(BaseHTTPRequestHandler):
             return
         if self._status_fault(scenario, task, body, anthropic=False):
             return
-        hit = self.server.brain.cache(system)
         prompt_tokens = tokens(json.dumps(messages) + json.dumps(fmt))
-        cached = tokens(system) if hit else 0
+        cached = self.server.brain.common_prefix(system)
         limit = body.get("max_completion_tokens") or body.get("max_tokens") or 1 << 30
         refusal = scenario == "refusal" and task in FAULTS["refusal"]
         finish, text = "stop", ""

@@ -57,8 +57,10 @@ class AnthropicModel(LLMModel):
         return {
             "model": self.model_name,
             "max_tokens": task.max_tokens,
-            # the stable part (rule, description, answers) first and cached; the section's part after
-            "system": [{"type": "text", "text": task.system, "cache_control": {"type": "ephemeral"}}],
+            # the instructions are the same for every service: cached (with the section's tool, which
+            # comes first in the prefix) for every runbook, repair and retry of this section
+            "system": [{"type": "text", "text": task.system, "cache_control": {"type": "ephemeral"}},
+                       {"type": "text", "text": task.service}],
             "messages": messages,
             "tools": [{
                 "name": task.name,

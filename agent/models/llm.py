@@ -89,10 +89,11 @@ class Task:
 
     name: str
     schema: type[BaseModel]
-    system: str
+    system: str  # the stable instructions: the same for every service, so a provider can cache them
     prompt: str
     max_tokens: int
     check: Callable[[Any], list[str]] | None = None  # semantic checks beyond the schema
+    service: str = ""  # the description and answers, after the cacheable prefix
     history: list[tuple[Reply, list[str]]] = field(default_factory=list)
     cancel: threading.Event = field(default_factory=threading.Event)
 
@@ -437,20 +438,16 @@ class LLMModel(Model):
 
     # --- prompts -------------------------------------------------------------------------------
 
-    def _system(self, request: GenerationRequest, service_name: str) -> str:
+    def _system(self, request: GenerationRequest, service_name: str) -> tuple[str, str]:
+        """The system prompt in two parts: stable instructions (cached), then this service."""
         answers = [
             {"question": a.question, "shown": a.display(), "assumed": a.assumed, "reason": a.reason}
             for a in request.answers.items.values()
         ]
-        return render(
-            "system",
-            instructions=request.rule.instructions,
-            languages=", ".join(get_args(Language)),
-            description=request.description.strip(),
-            answers=answers,
-            assumed=any(a["assumed"] for a in answers),
-            service_name=service_name,
-        )
+        stable = render("system", instructions=request.rule.instructions, languages=", ".join(get_args(Language)))
+        service = render("service", description=request.description.strip(), answers=answers,
+                         assumed=any(a["assumed"] for a in answers), service_name=service_name)
+        return stable, service
 
     # --- the Model interface -------------------------------------------------------------------
 
@@ -463,11 +460,11 @@ class LLMModel(Model):
     def _generate(self, request: GenerationRequest, progress: Progress | None) -> GenerationResult:
         meter = self._begin()
         proven = proven_runbook(request)
-        system = self._system(request, proven.header.service_name)
+        system, service = self._system(request, proven.header.service_name)
         if self.strategy == "whole":
             task = Task(WHOLE, Runbook, system, render(
                 "whole", material=proven.model_dump_json(indent=1), reply=self._reply_hint(WHOLE)),
-                self.max_tokens_limit)
+                self.max_tokens_limit, service=service)
             value = self._run({WHOLE: task}, progress)[WHOLE]
             assert isinstance(value, Runbook)
             runbook = self._assemble(proven, value.model_dump(), GENERATED)
@@ -483,7 +480,7 @@ class LLMModel(Model):
                     tasks[part.task] = Task(part.task, part.schema, system, render(
                         "section", section=name, heading=heading, template=rule_template(request.rule, heading),
                         material=json.dumps(part.material, indent=1, ensure_ascii=False), part=part.describe(),
-                        reply=self._reply_hint(part.task)), self.max_tokens)
+                        reply=self._reply_hint(part.task)), self.max_tokens, service=service)
             results = self._run(tasks, progress, group)
             sections = {name: merge_parts(name, parts, results) for name, parts in plans.items()}
             runbook = self._assemble(proven, sections, GENERATED)
@@ -537,10 +534,11 @@ class LLMModel(Model):
             errors += [f"answers: no answer for {key!r}" for key in sorted(wanted - tried)]
             return errors
 
-        task = Task("answers", InferredAnswers, self._system(request, "(not named yet)"), render(
+        system, service = self._system(request, "(not named yet)")
+        task = Task("answers", InferredAnswers, system, render(
             "infer_answers", questions=questions, reply=self._reply_hint("answers"),
             guesses=[{"key": a.key, "letter": ", ".join(a.letters), "reason": a.reason}
-                     for a in guesses.items.values()]), 2048, check=check)
+                     for a in guesses.items.values()]), 2048, check=check, service=service)
         self._run({"answers": task}, None)
         self.last_usage = replace(meter.usage)
         return Answers(dict(parsed))
@@ -556,7 +554,7 @@ class LLMModel(Model):
             raise UsageError("the change request is empty", hint="say what to change, e.g. 'add a Redis check'")
         meter = self._begin()
         names = GENERATED
-        system = self._system(request, runbook.header.service_name)
+        system, service = self._system(request, runbook.header.service_name)
 
         def check(plan: RevisionPlan) -> list[str]:
             bad = [s for s in plan.sections if s not in GENERATED]
@@ -565,7 +563,7 @@ class LLMModel(Model):
 
         plan_task = Task("revision_plan", RevisionPlan, system, render(
             "revise_plan", change=change.strip(), sections=names, runbook=runbook.model_dump_json(indent=1),
-            reply=self._reply_hint("revision_plan")), 1024, check=check)
+            reply=self._reply_hint("revision_plan")), 1024, check=check, service=service)
         plan = self._run({"revision_plan": plan_task}, None)["revision_plan"]
         assert isinstance(plan, RevisionPlan)
         chosen = list(dict.fromkeys(plan.sections))
@@ -573,7 +571,7 @@ class LLMModel(Model):
             name: Task(name, SECTIONS[name], system, render(
                 "revise_section", section=name, heading=HEADINGS.get(name, name), change=change.strip(),
                 material=getattr(runbook, name).model_dump_json(indent=1), reply=self._reply_hint(name)),
-                self.max_tokens)
+                self.max_tokens, service=service)
             for name in chosen
         }
         sections = self._run(tasks, None)

@@ -56,7 +56,7 @@ class OpenAIModel(LLMModel):
         from openai.lib._pydantic import to_strict_json_schema
 
         schema = to_strict_json_schema(task.schema)
-        system = task.system
+        system = f"{task.system}\n{task.service}"  # stable instructions first: OpenAI caches prefixes
         if object_mode:
             system += "\n" + render("json_object", schema=json.dumps(schema, separators=(",", ":")))
         messages: list[dict[str, Any]] = [{"role": "system", "content": system},
