@@ -66,8 +66,11 @@ def test_aws_from_its_command_tables() -> None:
         "aws ec2 wait instance-running --instance-ids i-1",
         "aws frobnicate list-things",  # 6
         "aws deploy list-applications",  # renamed service (codedeploy)
+        'aws logs tail "/aws/lambda/fn" --since 1h',  # AWS CLI v2 only: unchecked, not wrong
     ])
     assert _rules(code) == [(2, "aws.command"), (3, "aws.flag"), (6, "aws.command")]
+    report = check_markdown(f"# T\n\n## S\n\n```bash\n{code}\n```\n", "t.md", profile="generic")
+    assert "aws logs tail: an AWS CLI v2 command, not in awscli 1's tables (1 command unchecked)" in report.skipped
 
 
 def test_missing_tool_is_reported_as_skipped(monkeypatch: pytest.MonkeyPatch) -> None:

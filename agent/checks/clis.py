@@ -766,10 +766,24 @@ def _aws_fast(rest: list[str]) -> bool:
     return True
 
 
+# AWS CLI v2 commands awscli 1's tables lack; the real CLI has them, so they are "unchecked", not wrong.
+_AWS_V2_ONLY = {
+    ("logs", "tail"),
+    ("logs", "start-live-tail"),
+    ("sso", "login"),
+    ("sso", "logout"),
+    ("ddb", "select"),
+    ("ddb", "put"),
+    ("ecr-public", "get-login-password"),
+}
+
+
 def _aws(args: tuple[str, ...]) -> list[Problem]:
     rest = _aws_rest(args)
     if not rest or rest[0] in ("configure", "help", "history"):
         return []
+    if tuple(rest[:2]) in _AWS_V2_ONLY:
+        return [(SKIPPED, f"aws {rest[0]} {rest[1]}: an AWS CLI v2 command, not in awscli 1's tables", "")]
     if _aws_fast(rest):
         return []
     return _aws_full(rest)
