@@ -173,7 +173,7 @@ def _usage_path(help_text: str, tool: str) -> list[str]:
 
 
 def _available(help_text: str) -> set[str]:
-    m = re.search(r"(?:Available Commands|Commands|Management Commands):\n((?:[ \t]+\S.*\n?)+)", help_text)
+    """The subcommands a cobra help lists under its "... Commands:" headings."""
     names: set[str] = set()
     for block in re.finditer(
         r"(?:Available Commands|Commands|Management Commands|Common Commands|Swarm Commands)"
@@ -181,8 +181,6 @@ def _available(help_text: str) -> set[str]:
         help_text,
     ):
         names |= {ln.split()[0].rstrip("*") for ln in block.group(1).splitlines() if ln.strip()}
-    if m is None and not names:
-        return set()
     return names
 
 

@@ -421,9 +421,8 @@ def _simple(words: list[tuple[str, str, bool]], text: str, result: Parsed) -> Si
         if not assignments:
             return None
         return Simple([], [], [], assignments, redirects, text)
-    if argv[0] in _KEYWORDS_ALONE or argv[0] in ("case", "esac", "in", "[[", "]]", "[", "test", "true", "false"):
-        if argv[0] in _KEYWORDS_ALONE or argv[0] in ("case", "esac", "in"):
-            return None
+    if argv[0] in _KEYWORDS_ALONE or argv[0] in ("case", "esac", "in"):
+        return None
     return Simple(argv, raw, expanded, assignments, redirects, text)
 
 
