@@ -5,6 +5,27 @@ Library entry points (imported lazily: `agent.runbook` imports the light submodu
     check_file(path, **same options) -> Report
     Report, Finding                       (agent.checks.findings)
     classify(command, language)           (agent.checks.danger) -> read-only | mutating | destructive
+    execute_file(path, vars, timeout=, dry_run=)  (agent.checks.execute) -> Execution (read-only commands only)
+
+Rule ids a Finding carries (severity in brackets; "rule" profile only where marked *):
+    structure.missing / structure.empty*            [error] a section of the rule absent or empty
+    structure.header*                                [error; warning for a template placeholder]
+    structure.anchor                                 [error] a #link no heading answers (GitHub anchors)
+    structure.alert-response* / structure.alerts*    [error / warning] alert without a response / no table
+    structure.alert-condition*                       [warning] alert condition without a number
+    structure.rto* / structure.rpo*                  [error] no RTO / RPO with a number and unit
+    structure.escalation*                            [error] escalation levels without time bounds
+    structure.slo-budget*                            [warning] availability % and downtime disagree
+    structure.entry* / -verify* / -escalate*         [warning / info / info] troubleshooting entry shape
+    structure.prerequisites*                         [warning] a CLI used but not in the Prerequisites
+    structure.h1 / structure.heading-level           [warning / info]
+    fence.untagged [info]   shell.prompt [warning]   shell.syntax [error] (bash -n)
+    shellcheck.SCnnnn [shellcheck's level]           shell.undeclared-variable [error]
+    placeholder [error in blocks, warning inline]    sql.syntax / promql.syntax [error]
+    danger.unwarned [error; warning inline]          danger.redis-keys [warning]
+    scope.namespace / scope.region [warning]
+    kubectl|oc|helm|docker|psql|systemctl|journalctl|aws.(flag|command), redis.(command|arity),
+    redis-cli.flag [error] — checked against the real tools; Report.skipped says what wasn't.
 """
 
 from __future__ import annotations
