@@ -652,6 +652,11 @@ class _Writer:
         ]
         if self.crit in ("critical", "high"):
             out.append("Update the status page within 15 min of declaring a customer-facing incident.")
+        if self.crit in ("critical", "high") and self.oncall in ("business-hours", "none"):
+            cover = "business hours only" if self.oncall == "business-hours" else "no formal on-call"
+            out.append(f"Coverage gap: a {self.crit}-criticality service with {cover} means an outage at night or "
+                       "on a weekend lasts until someone notices. Agree who may be called out of hours (and how) "
+                       "before the first such incident, or move the service to 24/7 cover.")
         out.append("After recovery: a blameless post-incident review within 5 business days, with action items.")
         return out
 
