@@ -97,6 +97,19 @@ _ISSUE_COVERED = {
 }
 
 
+# What a URL from the description is, by its host: (pattern, label, monitoring stack it serves).
+_URL_KINDS = (
+    (r"grafana", "Grafana dashboard (from the description)", "prometheus"),
+    (r"prometheus|alertmanager", "Prometheus/Alertmanager (from the description)", "prometheus"),
+    (r"datadoghq|datadog", "Datadog dashboard (from the description)", "datadog"),
+    (r"newrelic|one\.nr", "New Relic (from the description)", "newrelic"),
+    (r"console\.aws\.amazon\.com/cloudwatch", "CloudWatch dashboard (from the description)", "cloudwatch"),
+    (r"kibana|/app/discover|opensearch", "Logs (Kibana/OpenSearch, from the description)", "logs"),
+    (r"statuspage|status\.", "Status page (from the description)", "status"),
+    (r"confluence|wiki|notion|docs\.", "Documentation (from the description)", "docs"),
+    (r"dashboard", "Dashboard (from the description)", "dashboard"),
+)
+
 # Signals AWS publishes to CloudWatch itself (no exporter needed).
 _AWS_NATIVE = {"cpu", "memory", "disk", "throttles", "replication_lag", "connections", "queue_backlog", "down"}
 
@@ -181,10 +194,20 @@ class _Writer:
     def svc(self) -> str:
         return self.facts.service
 
+    def urls(self) -> list[tuple[str, str]]:
+        """(kind, url) for every URL in the description, kind from the host ("Grafana dashboard", …)."""
+        found = [self.facts.url] if self.facts.url else []
+        found += [self.facts.names[k] for k in sorted(self.facts.names) if k.startswith("url.")]
+        return [(next((label for pattern, label, _ in _URL_KINDS if re.search(pattern, url, re.I)),
+                      "Link from the description"), url) for url in found]
+
     def dashboard_ref(self) -> str:
-        url = self.facts.url if self.facts.url and re.search(r"grafana|datadog|newrelic|console\.aws|dashboard",
-                                                             self.facts.url, re.I) else None
-        return url or self.stack.dashboards()[0][0] + " (fill in link)"
+        stack_words = {s.key for s in self.stacks}
+        for kind, url in self.urls():
+            stack = next((key for pattern, label, key in _URL_KINDS if label == kind), None)
+            if stack in stack_words or (stack == "dashboard" and kind != "Link from the description"):
+                return url
+        return self.stack.dashboards()[0][0] + " (fill in link)"
 
     def escalate_text(self) -> str:
         steps = escalation(self.oncall, self.crit, self.facts)
@@ -391,11 +414,15 @@ class _Writer:
 
     def monitoring(self) -> Monitoring:
         dashboards: list[Dashboard] = []
-        if self.facts.url:
-            dashboards.append(Dashboard(name="Service URL (from the description)", location=self.facts.url))
-        for key in sorted(k for k in self.facts.names if k.startswith("url.")):
-            dashboards.append(Dashboard(name="Link from the description", location=self.facts.names[key]))
+        given_for: set[str] = set()
+        for index, (kind, url) in enumerate(self.urls()):
+            name = kind if kind != "Link from the description" else (
+                "Service URL (from the description)" if index == 0 else kind)
+            dashboards.append(Dashboard(name=name, location=url))
+            given_for |= {key for pattern, label, key in _URL_KINDS if label == kind}
         for stack in self.stacks:
+            if stack.key in given_for:
+                continue  # the user gave this stack's dashboard
             dashboards += [Dashboard(name=n, location=loc) for n, loc in stack.dashboards()]
         logs: list[Command] = []
         for stack in self.stacks:
@@ -745,8 +772,9 @@ class _Writer:
     # --- appendix --------------------------------------------------------------------------------
     def appendix(self) -> Appendix:
         docs = [Link(title="Runbook rule", location="rules/runbook-rule.md")]
-        if self.facts.url:
-            docs.append(Link(title="Service URL", location=self.facts.url))
+        for index, (kind, url) in enumerate(self.urls()):
+            title = "Service URL" if index == 0 and kind == "Link from the description" else kind
+            docs.append(Link(title=title, location=url))
         docs += [Link(title="Architecture design doc", location="fill in"),
                  Link(title="API / interface documentation", location="fill in")]
         return Appendix(cheatsheet=_dedupe([*self.p.cheatsheet(), *self.c.cheatsheet]), related_docs=docs)
