@@ -180,3 +180,19 @@ def test_markdown_description() -> None:
     assert (f.port, f.health_path, f.replicas, f.team) == (8443, "/ready", 5, "@payments-oncall")
     assert (f.availability_pct, f.latency_p95_ms) == (99.95, 200)
     assert f.names["postgres.database"] == "payments" and f.names["postgres.instance"] == "payments-sql"
+
+
+def test_no_invented_urls_and_given_dashboards_used(rule: Rule) -> None:
+    description = (ORDERS + " Dashboards: https://grafana.acme.io/d/orders. Docs: https://wiki.acme.io/orders. "
+                   "Served at https://api.acme.io.")
+    for env in ("kubernetes", "docker", "vm", "serverless", "baremetal"):
+        for mon in ("prometheus", "datadog", "cloudwatch", "newrelic", "custom"):
+            runbook = generate(rule, description, env=env, monitoring=mon)
+            text = runbook.model_dump_json()
+            given = re.findall(r"https?://[^\s)]+?(?=[.,;]?(?:\s|$))", description)
+            for url in re.findall(r"https?://[^\s\"'\\)]+", text):
+                local = url.startswith(("http://127.0.0.1", "http://localhost"))
+                assert local or any(url.startswith(g) for g in given), (env, mon, url)
+            if mon == "prometheus":
+                assert runbook.service_overview.key_metrics[0].dashboard == "https://grafana.acme.io/d/orders"
+                assert not any("fill in: Grafana" in d.location for d in runbook.monitoring.dashboards)

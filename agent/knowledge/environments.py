@@ -137,10 +137,14 @@ class Platform:
         f = self.ctx.facts
         if f.names.get("protocol") == "grpc" and not f.health_path and not f.url:
             return self.grpc_health_check()
-        url = self.ctx.facts.url
+        url = f.url
+        has_health = bool(url) and bool(re.search(r"/(?:healthz?|readyz|livez|ready|ping|status)\b", url or ""))
+        if url and not has_health and (f.port or "health.port" in f.names) and self.key != "serverless":
+            url = None  # the health endpoint was given on an internal port: check it there
         if url:
-            target = url.rstrip("/") + (self.health if not url.rstrip("/").endswith(self.health) else "")
-            return cmd(f"Probe the health endpoint {target}",
+            base = url.rstrip("/")
+            target = base if has_health or not f.health_path else base + f.health_path
+            return cmd(f"Probe {target} from outside",
                        f"curl -fsS -o /dev/null -w 'HTTP %{{http_code}} in %{{time_total}}s\\n' "
                        f"--max-time 10 {q(target)}",
                        "HTTP 200 in well under a second; a timeout or 5xx means the service is not healthy")

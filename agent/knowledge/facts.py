@@ -88,6 +88,10 @@ _AZURE_REGION = re.compile(
     r"\b(eastus2?|westus[23]?|westeurope|northeurope|uksouth|ukwest|centralus|southeastasia|"
     r"germanywestcentral|francecentral|australiaeast|japaneast|canadacentral)\b"
 )
+# URLs of tools about the service rather than the service itself.
+_TOOL_URL = re.compile(r"grafana|prometheus|alertmanager|datadoghq|datadog|newrelic|one\.nr|console\.aws|"
+                       r"kibana|opensearch|statuspage|status\.|confluence|wiki|notion|docs\.|dashboard|"
+                       r"pagerduty|opsgenie|github\.com|gitlab", re.I)
 _URL = re.compile(r"\bhttps?://[^\s`'\"<>)\]]+")
 _TZ = re.compile(
     r"\b((?:Europe|America|Asia|Australia|Africa|Pacific)/[A-Z][A-Za-z_]+(?:/[A-Z][A-Za-z_]+)?|"
@@ -466,12 +470,15 @@ def extract_facts(description: str, service_name: str | None = None) -> Facts:
             names["s3.bucket"] = bucket
 
     # --- network ----------------------------------------------------------------------------
-    urls = [u.rstrip(".,;:") for u in _URL.findall(text)]
-    if urls:
-        facts.url = urls[0]
+    urls = list(dict.fromkeys(u.rstrip(".,;:") for u in _URL.findall(text)))
+    # The service's own URL is the first one that is not a dashboard, docs or status page.
+    service_urls = [u for u in urls if not _TOOL_URL.search(u)]
+    if service_urls:
+        facts.url = service_urls[0]
         given.add("url")
-        for index, url in enumerate(urls[1:6], start=1):
-            names[f"url.{index}"] = url
+    others = [u for u in urls if u != facts.url]
+    for index, url in enumerate(others[:6], start=1):
+        names[f"url.{index}"] = url
     port = re.search(r"\bport\s*[:=]?\s*(\d{2,5})\b|\blisten(?:s|ing)?\s+on\s+(?:port\s+)?:?(\d{2,5})\b|"
                      r"(?<![\w.])(?:localhost|0\.0\.0\.0|127\.0\.0\.1)?:(\d{4,5})\b", text, re.I)
     if port:
