@@ -427,10 +427,16 @@ def extract_facts(description: str, service_name: str | None = None) -> Facts:
         rf"\bqueue(?:\s+(?:called|named))?[:=\s]+{_Q}([A-Za-z0-9][\w.-]*[A-Za-z0-9]){_Q}",
         rf"\b{_Q}([A-Za-z0-9][\w.-]*[-_.][\w.-]*[A-Za-z0-9]){_Q}\s+queue\b",
     ], text))
-    put("kafka.topic", _first([
+    topic = _first([
         rf"\btopic(?:s)?(?:\s+(?:called|named))?[:=\s]+{_Q}([A-Za-z0-9][\w.-]*[A-Za-z0-9]){_Q}",
         rf"\b{_Q}([A-Za-z0-9][\w.-]*[A-Za-z0-9]){_Q}\s+(?:kafka\s+)?topic\b",
-    ], text))
+    ], text)
+    if topic:
+        names["topic"] = topic
+        # a topic is Kafka's unless the description says Pub/Sub or SNS without Kafka
+        if re.search(r"\b(?:kafka|msk|redpanda|confluent)\b", low) or not re.search(
+                r"\bpub/?sub\b|\bpubsub\b|\bsns\b", low):
+            names["kafka.topic"] = topic
     put("kafka.group", _first([
         rf"\bconsumer[- ]group(?:\s+(?:called|named))?[:=\s]+{_Q}([A-Za-z0-9][\w.-]*[A-Za-z0-9]){_Q}",
         rf"\bgroup(?:\.id|\s+id)?[:=\s]+{_Q}([A-Za-z0-9][\w.-]*[A-Za-z0-9]){_Q}",
@@ -451,8 +457,10 @@ def extract_facts(description: str, service_name: str | None = None) -> Facts:
                     r"(\d[\d,]*)\s*(?:messages|msgs|jobs|records|events)?", low)
     if lag:
         names["backlog.max"] = lag.group(1).replace(",", "")
-    if "pubsub" in low.replace("/", "").replace("-", "").replace(" ", "") and "kafka.topic" in names:
-        put("pubsub.topic", names["kafka.topic"])
+    if topic and re.search(r"\bpub/?sub\b|\bpubsub\b", low):
+        put("pubsub.topic", topic)
+    if topic and re.search(r"\bsns\b", low):
+        put("sns.topic", topic)
     put("pubsub.subscription", _first([
         rf"\bsubscription(?:\s+(?:called|named))?[:=\s]+{_Q}([A-Za-z0-9][\w.-]*[A-Za-z0-9]){_Q}",
     ], text))
@@ -629,7 +637,7 @@ def extract_facts(description: str, service_name: str | None = None) -> Facts:
         if resource:
             facts.service, facts.display_name = slugify(resource), resource
         else:
-            basis = next((names[k] for k in ("queue", "kafka.topic", "dag", "db.name") if k in names), None)
+            basis = next((names[k] for k in ("queue", "topic", "dag", "db.name") if k in names), None)
             if basis:
                 facts.service = slugify(f"{basis}-{facts.service}")
                 facts.display_name = f"{basis} {facts.display_name.lower()}"
