@@ -6,13 +6,20 @@ fall back to a default and mark it as one. `Facts.given` lists what came from th
 
 Keys written to `Facts.names` (packs read them with a default):
 
-    k8s.deployment, k8s.context, helm.release, argocd.app, compose.service, compose.file,
-    systemd.unit, lambda.function, gcf.function, hosts (comma-separated), instance (cloud VM ids),
-    db.engine, db.instance, db.name, db.host, <engine>.database / <engine>.instance / <engine>.host
-    (engine in postgres, mysql, mongodb, redis), sqs.queue, rabbitmq.queue, queue (generic),
-    kafka.topic, kafka.group, kafka.brokers, pubsub.topic, pubsub.subscription, s3.bucket,
-    gcs.bucket, bucket, schedule, dag, slack, pager, <tech>.version (postgres, mysql, redis, kafka,
-    rabbitmq, mongodb, elasticsearch, nginx, airflow, spark, node, python, go, java, ruby, …)
+    workloads   k8s.deployment, k8s.statefulset, k8s.cronjob, k8s.context, helm.release, argocd.app,
+                compose.service, compose.file, compose.project, ecs.cluster, ecs.service, systemd.unit,
+                lambda.function, hosts (comma-separated), instance (EC2 id), protocol ("grpc")
+    data        db.engine, db.instance, db.name, db.host, <engine>.database / .instance / .host (postgres,
+                mysql, mongodb, redis), rds.instance, elasticache.cluster, patroni.cluster,
+                pgbackrest.stanza, pgbouncer.port, bucket, s3.bucket, gcs.bucket
+    messaging   queue, sqs.queue, sqs.dlq, rabbitmq.queue, dlq, topic, kafka.topic, kafka.group,
+                kafka.bootstrap, pubsub.topic, pubsub.subscription, sns.topic, backlog.max
+    network     health.port, url.1… (URLs besides the service URL: dashboards, docs)
+    levels      latency.quantile ("99" when the target is a p99), deadline ("08:00 UTC"), schedule, dag
+    recovery    dr.region, dr.cluster
+    people      slack, pager, oncall.regions, oncall.zones, upstream, downstream
+    versions    <tech>.version (postgres, mysql, redis, kafka, rabbitmq, mongodb, elasticsearch, nginx,
+                airflow, spark, node, python, go, java, ruby, …)
 """
 
 from __future__ import annotations
