@@ -15,6 +15,7 @@ A tool that isn't installed is reported as skipped, never as passed.
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import json
 import os
@@ -129,8 +130,10 @@ def check(commands: list[Command], emit: Emit, skipped: list[str]) -> None:
 
 @cache
 def _empty_kubeconfig() -> str:
+    """An empty kubeconfig, so no check can ever reach a real cluster; removed when we exit."""
     fd, path = tempfile.mkstemp(prefix="runbook-agent-kubeconfig-")
     os.close(fd)
+    atexit.register(os.unlink, path)
     return path
 
 

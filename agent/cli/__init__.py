@@ -1,17 +1,32 @@
 """The command-line edge: parse options, call the library, map its errors to exit codes.
 
-Each command lives in its own module here and is added to the group below.
+Each command lives in its own module here (`agent/cli/<name>.py` defines the click command
+`<name>`) and is imported only when it runs, so `agent test` does not pay for the generator.
 """
 
 from __future__ import annotations
+
+import importlib
 
 import click
 
 from agent.errors import AgentError
 
+COMMANDS = ("generate", "test", "chat", "models", "packs")
+
 
 class AgentGroup(click.Group):
-    """Turns library errors into one line on stderr and their exit code; never a traceback."""
+    """Loads commands lazily; turns library errors into one line on stderr and their exit code."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in COMMANDS:
+            return None
+        command = getattr(importlib.import_module(f"agent.cli.{cmd_name}"), cmd_name)
+        assert isinstance(command, click.Command)
+        return command
 
     def invoke(self, ctx: click.Context) -> object:
         try:
@@ -28,18 +43,6 @@ class AgentGroup(click.Group):
 @click.version_option(package_name="runbook-agent", prog_name="agent")
 def cli() -> None:
     """Write operational runbooks an on-call engineer can trust, and check that they work."""
-
-
-def _register() -> None:
-    for optional in ("generate", "chat", "test", "models", "packs"):
-        try:
-            module = __import__(f"agent.cli.{optional}", fromlist=[optional])
-        except ModuleNotFoundError:
-            continue
-        cli.add_command(getattr(module, optional))
-
-
-_register()
 
 
 def main() -> None:
