@@ -753,6 +753,11 @@ class SystemdHosts(Platform):
                 f"/etc/{self.unit}/ (application config, if used — confirm on a host)"]
 
     def status(self) -> list[Command]:
+        if self.ctx.answers.service_type == "pipeline":
+            return [cmd(f"Next and last run of {self.unit}.timer, and how the last run ended",
+                        self.on_hosts(f"systemctl list-timers {self.unit}.timer --no-pager; systemctl show "
+                                      f"{self.unit}.service -p Result -p ExecMainStatus -p ExecMainExitTimestamp"),
+                        "The timer lists a NEXT time; Result=success and ExecMainStatus=0 for the last run")]
         return [cmd(f"Is {self.unit} active on every host?",
                     self.on_hosts(f"systemctl is-active {self.unit}; systemctl show {self.unit} -p NRestarts "
                                   "-p ActiveEnterTimestamp"),
@@ -829,6 +834,16 @@ class SystemdHosts(Platform):
                 "'active' on each replica and replication caught up before the next one",
                 "Restart the primary only after a controlled switchover to an up-to-date replica; check "
                 "replication lag between hosts and never fail over to a lagging replica.")]
+        if self.ctx.answers.service_type == "pipeline":
+            return [cmd("Switch every host to the new release between runs (the next timer run uses it)",
+                        "VERSION=\"${VERSION:?set VERSION to the release directory name to activate}\"\n"
+                        f"{self.hosts_var()}\nfor HOST in $HOSTS; do\n  echo \"== $HOST\"\n"
+                        f"  ssh \"$HOST\" \"systemctl is-active --quiet {self.unit}.service && echo 'run in progress: "
+                        f"wait' || sudo ln -sfn /opt/{self.unit}/releases/$VERSION /opt/{self.unit}/current\"\n"
+                        "done",
+                        "No 'run in progress' lines; the next scheduled run logs the new version",
+                        f"Assumes releases are unpacked under /opt/{self.unit}/releases with a 'current' symlink — "
+                        "adapt to your deploy tool. Never switch while a run is in progress.")]
         remote = (f"sudo ln -sfn /opt/{self.unit}/releases/$VERSION /opt/{self.unit}/current && "
                   f"sudo systemctl restart {self.unit} && sleep 5 && systemctl is-active {self.unit}")
         return [cmd("Rolling deploy, one host at a time, stopping at the first failure",
@@ -855,8 +870,9 @@ class SystemdHosts(Platform):
                         "Assumes you kept CONFIG.bak before the change. A major-version upgrade cannot be rolled "
                         "back this way: restore from backup (see Disaster Recovery)."),
                     *self.status()]
-        remote = (f"sudo ln -sfn /opt/{self.unit}/releases/$PREVIOUS /opt/{self.unit}/current && "
-                  f"sudo systemctl restart {self.unit} && systemctl is-active {self.unit}")
+        restart = ("true" if self.ctx.answers.service_type == "pipeline"  # a restart would start a run
+                   else f"sudo systemctl restart {self.unit} && systemctl is-active {self.unit}")
+        remote = f"sudo ln -sfn /opt/{self.unit}/releases/$PREVIOUS /opt/{self.unit}/current && {restart}"
         return [self.version(),
                 cmd("Point every host back at the previous release and restart, one at a time",
                     "PREVIOUS=\"${PREVIOUS:?set PREVIOUS to the last known-good release directory}\"\n"
@@ -874,6 +890,8 @@ class SystemdHosts(Platform):
                    "Interrupts in-flight work on that host only.")
 
     def restart_all(self) -> Command:
+        if self.ctx.answers.service_type == "pipeline":
+            return self.rerun()
         if self.stateful:
             return self.replicas_first(
                 f"sudo systemctl restart {self.unit} && sleep 10 && systemctl is-active {self.unit}",
