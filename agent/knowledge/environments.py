@@ -1006,8 +1006,19 @@ class VM(SystemdHosts):
                    "'Name=instance-status.status,Values=impaired'",
                    "All instances 'running' and no impaired status checks")
 
+    def target_health(self) -> Command | None:
+        if self.cloud != "aws" or not re.search(r"\b(?:alb|nlb|elb|load balancer|target group)\b", self.ctx.text):
+            return None
+        return cmd("Load balancer view: which targets are healthy",
+                   "TG_ARN=\"${TG_ARN:?set TG_ARN to the target group ARN (aws elbv2 describe-target-groups)}\"\n"
+                   f"aws elbv2 describe-target-health --region {q(self.region)} --target-group-arn \"$TG_ARN\" "
+                   "--query 'TargetHealthDescriptions[].[Target.Id,TargetHealth.State,TargetHealth.Reason]' "
+                   "--output table", "Every target 'healthy'; 'unhealthy' with Target.ResponseCodeMismatch or "
+                   "Target.Timeout points at the health check")
+
     def status(self) -> list[Command]:
-        return [self.instances(), *super().status()]
+        lb = self.target_health()
+        return [self.instances(), *super().status(), *([lb] if lb else [])]
 
     def redeploy_elsewhere(self) -> list[Command]:
         if self.cloud == "azure":

@@ -507,8 +507,10 @@ def extract_facts(description: str, service_name: str | None = None) -> Facts:
         names["health.port"] = health_port.group(1) or health_port.group(2)
     health = re.search(r"(?<![\w/])(/(?:[\w-]+/)*(?:healthz?|readyz|livez|ready|live|ping|status|health[\w-]*)"
                        r"(?:/[\w-]+)*)\b", text, re.I)
-    if health:
-        facts.health_path = health.group(1)
+    if not health:
+        health = re.search(r"\bhealth(?:[ -]?check)?(?:\s+endpoint)?\s*(?:at|on|is|:)\s+[`'\"]?(/[\w/.-]*)", text, re.I)
+    if health and health.group(1).rstrip(".,;:") not in ("", "/"):
+        facts.health_path = health.group(1).rstrip(".,;:")
         given.add("health_path")
 
     # --- sizes and runtimes ------------------------------------------------------------------
