@@ -324,7 +324,16 @@ class Kubernetes(Platform):
             cmd(f"Check the {self.kind}'s desired vs ready replicas",
                 f"kubectl get {self.ref} {self.n}",
                 "READY equals the desired count (e.g. 3/3)"),
+            self.traffic(),
         ]
+
+    def traffic(self) -> Command:
+        """Is traffic reaching Ready pods: the Service's endpoints (and the Ingress when there is one)."""
+        ingress = f"\nkubectl get ingress {self.n}" if "ingress" in self.ctx.text else ""
+        return cmd(f"Pods behind the Service (assumed named {self.workload}) that receive traffic",
+                   f"kubectl get endpoints {q(self.workload)} {self.n}{ingress}",
+                   "One address per Ready pod; <none> means no Ready pod matches the Service selector "
+                   "(probes failing or a label mismatch)")
 
     def logs(self, since: str = "15m", grep: str | None = None) -> Command:
         base = f"kubectl logs {self.n} -l {self.selector} --since={since} --tail=500 --prefix"
