@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import re
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 
@@ -191,3 +192,17 @@ def test_prerequisites_name_every_cli_used(rule: Rule) -> None:
         for tool in tools:
             if re.search(rf"(?<![\w./-]){re.escape(tool)}(?![\w-])", code):
                 assert re.search(rf"(?<![\w-]){re.escape(tool)}(?![\w-])", listed), (typ, env, tool)
+
+
+def test_options_of_a_custom_rule_the_engine_does_not_know(tmp_path: Path) -> None:
+    text = default_rule_path().read_text(encoding="utf-8")
+    text = text.replace("- E) Bare metal", "- E) Nomad").replace("- E) Custom monitoring", "- E) Zabbix")
+    path = tmp_path / "rule.md"
+    path.write_text(text, encoding="utf-8")
+    custom = load_rule(path)
+    ans = from_mapping(custom, {"type": "B", "env": "E", "criticality": "C", "monitoring": "E", "oncall": "B"}, "t")
+    assert ans.environment == "nomad" and ans.monitoring == ("zabbix",)
+    runbook = generate(custom, ans)
+    assumed = " ".join(runbook.assumptions)
+    assert "environment 'nomad'" in assumed and "monitoring 'zabbix'" in assumed
+    assert "kubectl " not in all_code(runbook)

@@ -1672,6 +1672,11 @@ def platform_for(ctx: Context) -> Platform:
         return KubernetesCronJob(ctx)
     if env == "docker" and re.search(r"\b(?:ecs|fargate)\b", text):
         return ECS(ctx)
-    cls: type[Platform] = {"kubernetes": Kubernetes, "docker": Docker, "vm": VM, "serverless": Serverless,
-                           "baremetal": BareMetal}.get(env, Kubernetes)
-    return cls(ctx)
+    known: dict[str, type[Platform]] = {"kubernetes": Kubernetes, "docker": Docker, "vm": VM,
+                                        "serverless": Serverless, "baremetal": BareMetal}
+    platform = known.get(env, VM)(ctx)
+    if env not in known:  # a custom rule's option the engine has no knowledge of
+        platform.assumptions.append(f"environment '{env}' is not one the offline engine knows: the commands "
+                                    "assume hosts running the service under systemd; replace them with your "
+                                    "platform's equivalents")
+    return platform

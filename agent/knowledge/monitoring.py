@@ -864,5 +864,10 @@ class Custom(Stack):
 def stacks_for(platform: Platform) -> list[Stack]:
     classes: dict[str, type[Stack]] = {"prometheus": Prometheus, "datadog": Datadog, "cloudwatch": CloudWatch,
                                        "newrelic": NewRelic, "custom": Custom}
-    chosen = [v for v in platform.ctx.answers.monitoring if v in classes] or ["prometheus"]
-    return [classes[v](platform) for v in dict.fromkeys(chosen)]
+    answered = list(platform.ctx.answers.monitoring)
+    chosen = [v for v in answered if v in classes] or ["custom"]
+    stacks = [classes[v](platform) for v in dict.fromkeys(chosen)]
+    for unknown in (v for v in answered if v not in classes and v not in ("multiple", "other")):
+        stacks[0].assumptions.append(f"monitoring '{unknown}' is not one the offline engine knows: its alerts "
+                                     f"are written for {stacks[0].label}")
+    return stacks
