@@ -206,3 +206,14 @@ def test_options_of_a_custom_rule_the_engine_does_not_know(tmp_path: Path) -> No
     assumed = " ".join(runbook.assumptions)
     assert "environment 'nomad'" in assumed and "monitoring 'zabbix'" in assumed
     assert "kubectl " not in all_code(runbook)
+
+
+def test_unknown_service_type_is_treated_as_other(tmp_path: Path) -> None:
+    text = default_rule_path().read_text(encoding="utf-8").replace("- E) Database", "- E) Batch scheduler")
+    path = tmp_path / "rule.md"
+    path.write_text(text, encoding="utf-8")
+    custom = load_rule(path)
+    for env in ENVS:
+        ans = from_mapping(custom, {"type": "E", "env": env}, "t")
+        runbook = generate(custom, ans)
+        assert any("service type 'batch-scheduler'" in a for a in runbook.assumptions)

@@ -140,6 +140,10 @@ class _Writer:
         self.facts: Facts = facts
         self.ctx = Context(answers, facts)
         self.type = answers.service_type
+        if self.type not in ("web", "api", "pipeline", "worker", "database", "other"):
+            self.defaults.append(f"service type '{self.type}' is not one the offline engine knows: treated as "
+                                 "'other' (a request-serving service)")
+            self.type = "other"
         type_answer = answers.get("type")
         self.type_detail = type_answer.free_text if type_answer and "other" in type_answer.values else None
         self.env = answers.environment
