@@ -217,3 +217,13 @@ def test_unknown_service_type_is_treated_as_other(tmp_path: Path) -> None:
         ans = from_mapping(custom, {"type": "E", "env": env}, "t")
         runbook = generate(custom, ans)
         assert any("service type 'batch-scheduler'" in a for a in runbook.assumptions)
+
+
+def test_unknown_criticality_maps_to_the_nearest_level(tmp_path: Path) -> None:
+    text = default_rule_path().read_text(encoding="utf-8").replace("- A) Critical", "- A) Mission critical")
+    path = tmp_path / "rule.md"
+    path.write_text(text, encoding="utf-8")
+    custom = load_rule(path)
+    runbook = generate(custom, from_mapping(custom, {"criticality": "A"}, "t"))
+    assert runbook.header.criticality == "Critical"
+    assert runbook.service_overview.slo.availability_target_pct == 99.95

@@ -148,6 +148,15 @@ class _Writer:
         self.type_detail = type_answer.free_text if type_answer and "other" in type_answer.values else None
         self.env = answers.environment
         self.crit = answers.criticality
+        if self.crit not in ("critical", "high", "medium", "low"):
+            nearest = next((level for word, level in (("crit", "critical"), ("high", "high"), ("med", "medium"),
+                                                      ("low", "low")) if word in self.crit), "high")
+            self.defaults.append(f"criticality '{self.crit}' is not one the offline engine knows: treated as "
+                                 f"'{nearest}'")
+            self.crit = nearest
+        if answers.oncall not in ("24x7", "business-hours", "follow-the-sun", "none"):
+            self.defaults.append(f"on-call '{answers.oncall}' is not one the offline engine knows: escalation is "
+                                 "written as best effort")
         self.oncall = answers.oncall
         self.p: Platform = platform_for(self.ctx)
         self.stacks: list[Stack] = stacks_for(self.p)
