@@ -90,6 +90,9 @@ class Prometheus(Stack):
                    if self.names.get("protocol") == "grpc" else "http_requests_total and http_request_duration_seconds")
         self.assumptions.append(f"Prometheus scrape job '{self.slug}' exposing {metrics} (rename to your "
                                 "instrumentation's metrics)")
+        if isinstance(self.platform, Serverless) and self.platform.cloud == "aws":
+            self.assumptions.append("Lambda metrics reach Prometheus through a CloudWatch exporter (YACE naming: "
+                                    "aws_lambda_<metric>_<statistic>)")
 
     def sel(self, extra: str = "") -> str:
         p = self.platform
@@ -301,7 +304,8 @@ class Datadog(Stack):
     def tags(self) -> str:
         p = self.platform
         if isinstance(p, Kubernetes):
-            return f"kube_namespace:{p.ns},kube_{p.kind}:{p.workload}"
+            tag = {"statefulset": "kube_stateful_set", "cronjob": "kube_cronjob"}.get(p.kind, "kube_deployment")
+            return f"kube_namespace:{p.ns},{tag}:{p.workload}"
         if isinstance(p, Serverless):
             return f"functionname:{p.fn}"
         if isinstance(p, SystemdHosts) and p.hosts:
