@@ -493,8 +493,9 @@ class CloudWatch(Stack):
                           f"WHERE FunctionName = '{p.fn}'")
         self.assumptions.append("structured JSON logs with a numeric 'status' and 'duration_ms' field")
         return self.insights("5xx share per 5 minutes",
-                             f"fields @timestamp, status\n{self.logs_filter()}| filter ispresent(status)\n"
-                             f"| stats sum(status >= 500) * 100 / count(*) as error_pct by bin(5m)\n"
+                             f"fields @timestamp, @message\n{self.logs_filter()}| filter ispresent(status)\n"
+                             "| parse @message /\"status\":\\s*(?<server_error>5\\d\\d)/\n"
+                             "| stats count(server_error) * 100 / count(*) as error_pct by bin(5m)\n"
                              f"| filter error_pct > {t:g}")
 
     def q_latency_p95(self, t: float) -> Command:
