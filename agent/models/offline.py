@@ -400,6 +400,10 @@ class _Writer:
             query = self.query(spec.kind, spec.threshold)
             if query is None:
                 continue
+            if query.expect is None:
+                healthy = ("no result (the threshold is in the query)" if query.language in ("promql", "datadog")
+                           else "values inside the normal range")
+                query = query.model_copy(update={"expect": f"Healthy: {healthy}; firing means {spec.condition}"})
             issue = self.issue_link(spec.issue, pack_issues)
             response = spec.response + (f" → Troubleshooting: {issue}" if issue else "")
             out.append(Alert(name=spec.name, condition=spec.condition, query=query,
