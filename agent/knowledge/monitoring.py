@@ -131,6 +131,17 @@ class Prometheus(Stack):
                       f"/ sum(rate(http_requests_total{self.app()}[5m])) * 100 > {t:g}",
                       "Empty result = below threshold")
 
+    def q_burn_rate(self, t: float) -> Command | None:
+        if isinstance(self.platform, Serverless) or self.names.get("protocol") == "grpc":
+            return None
+
+        def ratio(window: str) -> str:
+            return (f'sum(rate(http_requests_total{self.app(_l("code", "=~", "5.."))}[{window}])) / '
+                    f"sum(rate(http_requests_total{self.app()}[{window}])) * 100")
+
+        return self.q("Error ratio (%) over 1 h and over 5 min, both above the burn-rate threshold",
+                      f"({ratio('1h')} > {t:g}) and ({ratio('5m')} > {t:g})")
+
     def q_latency_p95(self, t: float) -> Command:
         if isinstance(self.platform, Serverless) and self.platform.cloud == "aws":
             return self.q("Lambda p95 duration (ms)",

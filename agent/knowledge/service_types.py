@@ -64,6 +64,14 @@ def alert_baseline(service_type: str, env: str, levels: Levels, criticality: str
             AlertSpec("High Error Rate", "error_rate", err_page, f"> {err_page:g}% of requests fail (5xx) for 5 min",
                       page, "Check logs for the dominant error; roll back if it started with a deploy",
                       "High error rate (5xx)"),
+        ] + ([
+            # SRE workbook multiwindow burn rate: 14.4x spends 2% of a 30-day budget in one hour
+            AlertSpec("Error Budget Burn", "burn_rate", round(14.4 * (100 - levels.availability_pct), 3),
+                      f"error ratio > {14.4 * (100 - levels.availability_pct):.3g}% over both 1 h and 5 min "
+                      f"(14.4× the {levels.availability_pct:g}% SLO budget rate)", "Critical",
+                      "The monthly error budget will be gone in about 2 days at this rate: mitigate now",
+                      "High error rate (5xx)"),
+        ] if criticality in ("critical", "high") else []) + [
             AlertSpec("High Latency", "latency_p95", latency, f"p{quantile} > {latency:g} ms for 10 min", "Warning",
                       "Check saturation (CPU, connections) and slow dependencies; scale out if CPU-bound",
                       "High response times"),

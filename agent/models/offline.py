@@ -452,7 +452,10 @@ class _Writer:
     def troubleshooting(self) -> Troubleshooting:
         issues: list[Issue] = []
         made = {a.name for a in self.alerts()}
-        alert_for = {a.issue: a.name for a in self.alert_specs if a.issue and a.name in made}
+        alert_for: dict[str, str] = {}
+        for spec in self.alert_specs:  # the first alert leading to an entry names it
+            if spec.issue and spec.name in made:
+                alert_for.setdefault(spec.issue, spec.name)
         if CRASH in alert_for:
             alert_for[self.p.crash_issue_parts()[0]] = alert_for.pop(CRASH)
         esc = self.escalate_text()
