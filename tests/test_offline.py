@@ -227,3 +227,11 @@ def test_unknown_criticality_maps_to_the_nearest_level(tmp_path: Path) -> None:
     runbook = generate(custom, from_mapping(custom, {"criticality": "A"}, "t"))
     assert runbook.header.criticality == "Critical"
     assert runbook.service_overview.slo.availability_target_pct == 99.95
+
+
+def test_burn_rate_alert_follows_the_slo(rule: Rule) -> None:
+    runbook = generate(rule, answers(rule, "api", "kubernetes", "critical", "prometheus", "24x7"))
+    burn = next(a for a in runbook.monitoring.alerts if a.name == "Error Budget Burn")
+    assert "> 0.72)" in burn.query.code and "[1h]" in burn.query.code and "[5m]" in burn.query.code
+    low = generate(rule, answers(rule, "api", "kubernetes", "low", "prometheus", "none"))
+    assert not any(a.name == "Error Budget Burn" for a in low.monitoring.alerts)
