@@ -11,7 +11,7 @@ The URL path chooses a scenario, so a cassette shows what it exercises:
     http://127.0.0.1:PORT/s/<scenario>/v1       OpenAI base_url
 Scenarios (FAULTS names the section each one hits):
     ok                 every section valid
-    invalid            monitoring (too few alerts) and troubleshooting (a <placeholder> command) are
+    invalid            monitoring (a threshold without a number) and troubleshooting (a <placeholder>) are
                        invalid on the first try, valid once the errors come back
     invalid-always     monitoring stays invalid
     truncate           troubleshooting is cut off while max_tokens < 16000
@@ -113,7 +113,7 @@ class Brain:
     @staticmethod
     def _spoil(task: str, data: dict[str, Any]) -> dict[str, Any]:
         if task == "monitoring":
-            data["alerts"] = data["alerts"][:1]  # "needs at least 3 alerts"
+            data["alerts"][0]["condition"] = "when it looks high"  # a threshold without a number
         elif task == "troubleshooting":
             data["issues"][0]["check"][0]["code"] = "kubectl logs <pod-name> --tail=100"
             data["issues"][0]["check"][0]["language"] = "bash"

@@ -141,7 +141,7 @@ class LLMOptions(BaseModel):
     max_tokens: int = Field(8192, ge=1)
     max_tokens_limit: int = Field(32768, ge=1)
     split_tokens: int = Field(2000, ge=0)
-    concurrency: int = Field(len(GENERATED), ge=1)
+    concurrency: int | None = Field(None, ge=1)  # None: every call at once
     stream: bool = True
     timeout: float = Field(600.0, gt=0)
     max_retries: int = Field(2, ge=0)
@@ -174,7 +174,7 @@ class LLMModel(Model):
       max_repair_rounds   rounds a failing section gets its errors back (default 2)
       max_tokens          output limit per section call (default 8192); doubled on truncation…
       max_tokens_limit    …up to this (default 32768)
-      concurrency         sections in flight at once (default 11: all)
+      concurrency         calls in flight at once (default: all of them)
       stream              stream responses (default True; forced where the provider requires it)
       timeout             seconds per request (default 600)
       max_retries         the SDK's own retries (default 2)
@@ -388,7 +388,7 @@ class LLMModel(Model):
         group = group or {name: name for name in tasks}
         remaining = {section: sum(1 for g in group.values() if g == section) for section in group.values()}
         total, finished_sections = len(remaining), 0
-        with ThreadPoolExecutor(max_workers=min(self.concurrency, total) or 1,
+        with ThreadPoolExecutor(max_workers=min(self.concurrency or len(tasks), len(tasks)) or 1,
                                 thread_name_prefix="section") as pool:
             futures: dict[Future[BaseModel], str] = {
                 pool.submit(self._structured, task, self._meter): name for name, task in tasks.items()
