@@ -102,13 +102,17 @@ def generate(description: str | None, service: str | None, service_file: str | N
         given = load_answers_file(rule, Path(answers_file))
     flags = dict(zip(ANSWER_FLAGS, (type_, env, criticality, monitoring, oncall), strict=True))
     given = given.merged(from_flags(rule, flags))
+    out = Path(out_dir or rule.output_dir)
     options: dict[str, object] = {"max_repair_rounds": repair_rounds}
     if base_url:
         options["base_url"] = base_url
+    if model != DEFAULT_MODEL:
+        # Output a model could not repair is kept for inspection next to the out dir, never in it.
+        options["raw_output_dir"] = str(out.resolve().parent / ".runbook-agent-raw")
     engine = get_model(model, **options)
     interactive = sys.stdin.isatty() and sys.stdout.isatty() and fmt == "text"
     save_options = loop.SaveOptions(
-        out_dir=Path(out_dir or rule.output_dir), force=force, commit=do_commit,
+        out_dir=out, force=force, commit=do_commit,
         tracking=Path(tracking) if tracking else None, check_tools=not no_tool_checks,
     )
 
