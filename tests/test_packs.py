@@ -425,3 +425,18 @@ def test_prerequisites_name_the_clis_a_pack_uses(built: tuple[Pack, list[tuple[s
                 if tool not in PLATFORM_TOOLS:
                     missing.add(tool)
     assert not missing, f"{pack.name} uses {sorted(missing)} without naming them in its prerequisites"
+
+
+def test_serverless_on_gcp_uses_cloud_functions_not_lambda() -> None:
+    from agent.knowledge.packs._base import restart_workload, stop_workload, workload_logs
+
+    gcp = facts("webhook receiver on Cloud Functions in project acme, region europe-west1")
+    gcp.cloud, gcp.region = "gcp", "europe-west1"
+    ctx = Context(answers("serverless", "prometheus"), gcp)
+    codes = [workload_logs(ctx, gcp.service, "error").code, restart_workload(ctx, gcp.service).code,
+             stop_workload(ctx, gcp.service, "test").code]
+    assert all(code.startswith("gcloud ") and "--region europe-west1" in code for code in codes), codes
+    assert not any("aws " in code for code in codes)
+    assert syntax_errors(codes) == {}
+    aws = Context(answers("serverless", "prometheus"), facts("image resizer on AWS Lambda"))
+    assert workload_logs(aws, aws.facts.service, "error").code.startswith("aws logs ")

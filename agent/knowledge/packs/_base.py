@@ -207,12 +207,13 @@ def alert_query(
 
 
 def platform(ctx: Context) -> str:
-    """kubernetes | compose | ecs | lambda | systemd: how the service's processes are run."""
+    """kubernetes | compose | ecs | lambda | gcf | systemd: how the service's processes are run."""
     env = ctx.answers.environment
     if env == "kubernetes":
         return "kubernetes"
     if env == "serverless":
-        return "lambda"
+        # Google Cloud Functions (gen2 runs on Cloud Run) when the description is on GCP, else AWS Lambda.
+        return "gcf" if ctx.facts.cloud == "gcp" else "lambda"
     if env == "docker":
         return "ecs" if mention(ctx, ("ecs", "fargate")) else "compose"
     return "systemd"
@@ -240,6 +241,11 @@ def _argocd_note(ctx: Context) -> str:
     return ""
 
 
+def _gcf(ctx: Context, workload: str) -> tuple[str, str]:
+    """A Cloud Function's name and the region flag gcloud wants."""
+    return q(ctx.facts.name("gcf.function", workload)), f"--region {q(region(ctx))}"
+
+
 def stop_workload(ctx: Context, workload: str, why: str) -> Command:
     workload = _resolve(ctx, workload)
     kind = platform(ctx)
@@ -255,6 +261,10 @@ def stop_workload(ctx: Context, workload: str, why: str) -> Command:
         function = ctx.facts.name("lambda.function", workload)
         code = (f"aws lambda put-function-concurrency --region {q(region(ctx))} "
                 f"--function-name {q(function)} --reserved-concurrent-executions 0")
+    elif kind == "gcf":
+        function, where_flag = _gcf(ctx, workload)
+        # Internal-only ingress turns away outside callers; event triggers still deliver.
+        code = f"gcloud run services update {function} {where_flag} --ingress=internal"
     else:
         code = f"sudo systemctl stop {q(workload)}"
     where = " Run it on every host of the service." if kind == "systemd" else ""
@@ -279,6 +289,9 @@ def start_workload(ctx: Context, workload: str, replicas: int | None = None) -> 
         function = ctx.facts.name("lambda.function", workload)
         code = (f"aws lambda delete-function-concurrency --region {q(region(ctx))} "
                 f"--function-name {q(function)}")
+    elif kind == "gcf":
+        function, where_flag = _gcf(ctx, workload)
+        code = f"gcloud run services update {function} {where_flag} --ingress=all"
     else:
         code = f"sudo systemctl start {q(workload)}"
     warning = None
@@ -306,6 +319,10 @@ def restart_workload(ctx: Context, workload: str) -> Command:
         # A Lambda has no process to restart; updating configuration recycles execution environments.
         code = (f"aws lambda update-function-configuration --region {q(region(ctx))} "
                 f"--function-name {q(function)} --description \"recycled $(date -u +%FT%TZ)\"")
+    elif kind == "gcf":
+        function, where_flag = _gcf(ctx, workload)
+        # A new revision replaces every instance.
+        code = f"gcloud run services update {function} {where_flag} --update-labels=restarted-at=\"$(date +%s)\""
     else:
         code = f"sudo systemctl restart {q(workload)}\nsystemctl status {q(workload)} --no-pager"
     return cmd(f"Restart {workload}", code, f"{workload} is back and healthy within 5 minutes")
@@ -332,6 +349,9 @@ def workload_logs(ctx: Context, workload: str, pattern: str) -> Command:
     elif kind == "lambda":
         function = ctx.facts.name("lambda.function", workload)
         code = f"{log_events('/aws/lambda/' + function, ctx)} | {grep}"
+    elif kind == "gcf":
+        function, where_flag = _gcf(ctx, workload)
+        code = f"gcloud functions logs read {function} --gen2 {where_flag} --limit 500 | {grep}"
     else:
         code = f"journalctl -u {q(workload)} --since '30 min ago' --no-pager | {grep}"
     return cmd(f"Recent {workload} log lines matching {pattern!r}", code,
