@@ -47,6 +47,15 @@ def number(value: float) -> str:
     return f"{value:g}"
 
 
+def latency(ms: float) -> str:
+    """200 → '200ms'; a pipeline's hour-long run time reads as '60 min', not '3600000ms'."""
+    if ms < 1000:
+        return f"{ms:g}ms"
+    if ms < 60_000:
+        return f"{ms / 1000:g} s"
+    return f"{round(ms / 60_000, 1):g} min"
+
+
 _COMMENT = {"bash": "#", "promql": "#", "yaml": "#", "redis": "#", "sql": "--", "nrql": "--"}
 
 
@@ -111,7 +120,8 @@ def _environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(cell=cell, anchor=github_anchor, duration=duration, number=number, blocks=blocks)
+    env.filters.update(cell=cell, anchor=github_anchor, duration=duration, number=number, latency=latency,
+                       blocks=blocks)
     return env
 
 
