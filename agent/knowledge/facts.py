@@ -298,9 +298,14 @@ def extract_facts(description: str, service_name: str | None = None) -> Facts:
         rf"\bns[:=\s]+{_Q}([a-z0-9][a-z0-9-]*){_Q}",
     ], text)
     facts.cluster = _first([
+        # The Kubernetes cluster wins over other clusters named nearby ("KafkaConnect cluster cdc-connect").
+        rf"\b(?:eks|gke|aks|kubernetes|k8s|openshift)\s+cluster(?:\s+(?:called|named))?[:=\s]+{_Q}"
+        rf"([a-z0-9][a-z0-9-]*[a-z0-9]){_Q}",
         rf"\bcluster(?:\s+(?:called|named))?[:=\s]+{_Q}([a-z0-9][a-z0-9-]*[a-z0-9]){_Q}",
         rf"\b{_Q}([a-z0-9][a-z0-9-]*[a-z0-9]){_Q}\s+(?:eks\s+|gke\s+|aks\s+|kubernetes\s+|k8s\s+)?cluster\b",
     ], text)
+    if facts.cluster and re.fullmatch(r"[\d-]+", facts.cluster):  # "RabbitMQ 3.13 cluster" is a version
+        facts.cluster = None
     given.update(k for k in ("namespace", "cluster") if getattr(facts, k))
     put("k8s.deployment", _first([
         rf"\bdeployment(?:\s+(?:called|named))?[:=\s]+{_Q}([a-z0-9][a-z0-9-]*[a-z0-9]){_Q}",
@@ -340,6 +345,12 @@ def extract_facts(description: str, service_name: str | None = None) -> Facts:
         put("compose.service", _first([
             rf"\b(?:the\s+)?{_Q}([a-z][a-z0-9_-]*){_Q}\s+(?:compose\s+)?service\s+\((?!\s*service)",
         ], text, strict=False))
+    listed = re.search(r"\bcompose\s+services?[:\s]+(?:called\s+|named\s+)?([a-z0-9][a-z0-9_-]*"
+                       r"(?:\s*(?:,|\band\b)\s*[a-z0-9][a-z0-9_-]*)+)", text, re.I)
+    if listed:  # "two compose services: mysql-primary and mysql-replica"
+        services = [s for s in re.split(r"\s*(?:,|\band\b)\s*", listed.group(1)) if s]
+        put("compose.services", ",".join(services))
+        put("compose.service", services[0])
     put("compose.project", _first([rf"\bcompose\s+project(?:\s+(?:called|named))?[:=\s]+{_Q}([a-z0-9][a-z0-9_-]*){_Q}"],
                                   text, strict=False))
     put("systemd.unit", _first([
@@ -359,6 +370,10 @@ def extract_facts(description: str, service_name: str | None = None) -> Facts:
     hosts: list[str] = []
     for match in _HOST.finditer(text):
         host = match.group(1)
+        if match.start() and text[match.start() - 1] in "./":  # "es-master-01/02/03.fra.internal" tail
+            continue
+        if re.fullmatch(r"[a-z][a-z0-9-]*-\d{2,3}[dhwmy]", host):  # "logs-30d": a retention, not a host
+            continue
         if re.fullmatch(r"(?:us|eu|ap|ca|sa|me|af)-[a-z]+-\d", host) or _GCP_REGION.fullmatch(host):
             continue
         if re.fullmatch(r"[a-z]+-\d{1,3}", host) and host.split("-")[0] in {"python", "node", "java", "go", "ec2",
@@ -402,6 +417,11 @@ def extract_facts(description: str, service_name: str | None = None) -> Facts:
             # Docker Compose: a service's name is its host name on the compose network
             rf"\b(?:{words})\b[^.\n]{{0,30}}?\(\s*(?:compose\s+)?service\s+{_Q}([a-z][a-z0-9_-]*){_Q}",
         ], text, strict=False)
+        if not host:  # a host or compose service named for the engine: "mongo-catalog-1.prod.internal"
+            hint = {"postgres": r"pg|postgres|psql|patroni", "mysql": r"mysql|maria",
+                    "mongodb": r"mongo", "redis": r"redis|valkey|sentinel"}[engine]
+            pool = names.get("compose.services", "").split(",") + hosts
+            host = next((h for h in pool if h and re.search(rf"(?:^|[-_.])(?:{hint})", h)), None)
         if instance and re.search(r"\b(?:rds|aurora)\b", low):
             put("rds.instance", instance)
         if instance and engine == "redis" and re.search(r"\belasticache\b", low):
@@ -632,7 +652,8 @@ def extract_facts(description: str, service_name: str | None = None) -> Facts:
         names["downstream"] = used.group(1).strip()
 
     # A name already known as something else is not a host.
-    taken = {facts.cluster, facts.namespace, *(v for k, v in names.items() if k != "hosts")}
+    taken = {facts.cluster, facts.namespace,
+             *(v for k, v in names.items() if k != "hosts" and not k.endswith(".host"))}
     if "hosts" in names:
         kept = [h for h in names["hosts"].split(",") if h not in taken]
         if kept:
