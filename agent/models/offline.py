@@ -600,6 +600,9 @@ class _Writer:
                 [p.resources(), p.events(), *([c] if (c := self.query("memory", 90)) else [])],
                 [("If memory grows steadily (leak), restart one instance to buy time, then fix the leak",
                   p.restart_one()),
+                 # A database's primary does not scale out by adding copies of its container or process.
+                 ("If load grew, give the primary more CPU/memory (a bigger instance or limit) and move reads to "
+                  "replicas; do not add copies of a database process", None) if self.type == "database" else
                  ("If load grew, scale out", p.scale(str((self.facts.replicas or 3) * 2), "Double the replicas"))],
                 "CPU below 70% and memory flat for 30 min")
         for issue in self.c.issues:

@@ -363,6 +363,13 @@ def _dq(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+def compose_cmd(ctx: Context) -> str:
+    """`docker compose` with the project and file the description names, as the platform writes it."""
+    names = ctx.facts.names
+    project = f" -p {q(names['compose.project'])}" if "compose.project" in names else ""
+    return f"docker compose{project} -f {q(names.get('compose.file', 'docker-compose.yml'))}"
+
+
 def exec_in(ctx: Context, workload: str, command: str) -> str:
     """`command` run where the workload's code and configuration live."""
     workload = _resolve(ctx, workload)
@@ -370,7 +377,7 @@ def exec_in(ctx: Context, workload: str, command: str) -> str:
     if kind == "kubernetes":
         return f"kubectl exec -n {q(namespace(ctx))} deploy/{q(workload)} -- {command}"
     if kind == "compose":
-        return f"docker compose exec {q(workload)} {command}"
+        return f"{compose_cmd(ctx)} exec -T {q(workload)} {command}"
     if kind == "ecs":
         cluster, service = ecs_names(ctx, workload)
         return (f"TASK=$(aws ecs list-tasks --region {q(region(ctx))} --cluster {q(cluster)} "

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from agent.knowledge.base import Context, Contribution
-from agent.knowledge.packs._base import KeywordPack, alert_query, cmd, described, q
+from agent.knowledge.packs._base import KeywordPack, alert_query, cmd, compose_cmd, described, q
 from agent.runbook import Alert, Component, Issue, Procedure, Step
 
 
@@ -20,7 +20,8 @@ class DockerComposePack(KeywordPack):
     def build(self, ctx: Context) -> Contribution:
         f = ctx.facts
         project = described(ctx, "compose.project", ("compose project", "project"), f.service)
-        dc = f"docker compose -p {q(project)}"
+        dc = compose_cmd(ctx)
+        volume = described(ctx, "compose.volume", ("named volume", "volume"), f"{project}_data")
         svc = q(f.name("compose.service", f.service))
         ps = cmd("Containers of the project with state and health", f"{dc} ps -a",
                  "every service 'running' / '(healthy)'; 'restarting' or 'exited (137)' (OOM/killed) needs work")
@@ -97,8 +98,8 @@ class DockerComposePack(KeywordPack):
                                               "are gone unless backed up. In production use plain 'down'.")],
             dr_procedures=[Procedure(title="Compose: rebuild on a new host", commands=[cmd(
                 "Restore a named volume from a tar backup and start",
-                "VOLUME=shop_pgdata  # the named volume (docker volume ls)\n"
-                "BACKUP=/backups/pgdata.tar.gz  # the volume backup\n"
+                f"VOLUME={q(volume)}  # the named volume (docker volume ls; compose prefixes the project)\n"
+                f"BACKUP=/backups/{volume}.tar.gz  # the volume backup\n"
                 "docker volume create \"$VOLUME\"\n"
                 "docker run --rm -v \"$VOLUME\":/data -v \"$(dirname \"$BACKUP\")\":/backup alpine "
                 "tar -xzf \"/backup/$(basename \"$BACKUP\")\" -C /data\n"

@@ -8,7 +8,9 @@ from agent.knowledge.packs._base import (
     KeywordPack,
     alert_query,
     cmd,
+    compose_cmd,
     mention,
+    platform,
     q,
     region,
     snake,
@@ -36,9 +38,21 @@ class MySqlPack(KeywordPack):
         instance = f.name("rds.instance", f.name("mysql.instance", f"{f.service}-mysql"))
         reg = q(region(ctx))
 
-        def mysql(statement: str, vertical: bool = False) -> str:
+        # Docker Compose: a compose service's name resolves only on the compose network, so run the
+        # client inside the container (MYSQL_PWD exported in the operator's shell is passed through).
+        services = [s for s in f.name("compose.services", f.name("compose.service", "")).split(",") if s]
+        in_compose = platform(ctx) == "compose" and host in services
+        replica_host = f.name("mysql.replica", next((s for s in services + f.name("hosts", "").split(",")
+                                                     if "replica" in s), f"{host}-replica"))
+
+        def client(tool: str, target: str = host) -> str:
+            if in_compose:
+                return f"{compose_cmd(ctx)} exec -T -e MYSQL_PWD {q(target)} {tool}"
+            return f"{tool} -h {q(target)}"
+
+        def mysql(statement: str, vertical: bool = False, target: str = host) -> str:
             flag = " -E" if vertical else ""
-            return f"mysql -h {q(host)} -u {q(user)} -D {q(db)}{flag} -e \"{statement}\""
+            return f"{client('mysql', target)} -u {q(user)} -D {q(db)}{flag} -e \"{statement}\""
 
         def cw(metric: str) -> CloudWatchMetric | None:
             return CloudWatchMetric("AWS/RDS", metric, {"DBInstanceIdentifier": instance}) if rds else None
@@ -48,7 +62,7 @@ class MySqlPack(KeywordPack):
                                "SHOW GLOBAL VARIABLES LIKE 'max_connections'"),
                          "Threads_connected below 80% of max_connections")
         replica = cmd("Replication state (run against the replica)",
-                      mysql("SHOW REPLICA STATUS", vertical=True) + " | grep -E "
+                      mysql("SHOW REPLICA STATUS", vertical=True, target=replica_host) + " | grep -E "
                       "'Replica_IO_Running|Replica_SQL_Running|Seconds_Behind_Source|Last_.*Error'",
                       "both threads Yes, Seconds_Behind_Source under 30, no Last_SQL_Error "
                       "(MySQL < 8.0.22: SHOW SLAVE STATUS, Slave_*/Seconds_Behind_Master)")
@@ -148,8 +162,8 @@ class MySqlPack(KeywordPack):
             restore = cmd(
                 "Load the last good dump into a side database and compare",
                 "DUMP=/var/backups/mysql/latest.sql.gz  # the last dump before the corruption\n"
-                f"mysql -h {q(host)} -u {q(user)} -e \"CREATE DATABASE {db}_restore\"\n"
-                f"gunzip -c \"$DUMP\" | mysql -h {q(host)} -u {q(user)} {q(db + '_restore')}",
+                f"{client('mysql')} -u {q(user)} -e \"CREATE DATABASE {db}_restore\"\n"
+                f"gunzip -c \"$DUMP\" | {client('mysql')} -u {q(user)} {q(db + '_restore')}",
                 "the side database holds the old rows; copy back what the comparison shows")
 
         return Contribution(
@@ -161,8 +175,11 @@ class MySqlPack(KeywordPack):
                                fallback="None for writes; return 503 and serve cached reads")],
             key_metrics=[KeyMetric(metric="MySQL connections", normal_range="< 60% of max_connections",
                                    alert_threshold="> 80% for 5 min", dashboard="fill in: MySQL dashboard")],
-            prerequisites=[f"mysql client with access to {host}:3306 as {user} (password in the [client] section "
-                           "of ~/.my.cnf, mode 600; never -pPASSWORD on the command line)"],
+            prerequisites=[(f"docker compose access on the host; export MYSQL_PWD for {user} in your shell "
+                            "(read -rs MYSQL_PWD; export MYSQL_PWD) — exec -e MYSQL_PWD passes it into the "
+                            "container; never -pPASSWORD on the command line") if in_compose else
+                           (f"mysql client with access to {host}:3306 as {user} (password in the [client] section "
+                            "of ~/.my.cnf, mode 600; never -pPASSWORD on the command line)")],
             alerts=alerts,
             issues=issues,
             stop_writes=[stop_workload(ctx, f.service, "stop the writes that corrupt data"),
@@ -187,13 +204,19 @@ class MySqlPack(KeywordPack):
                         "check every replica's Source_Log_File first. Prefer binlog_expire_logs_seconds.")],
             dr_procedures=[Procedure(title="MySQL: promote a replica", commands=[replica, cmd(
                 "Promote the replica (run against it)",
-                "REPLICA=catalog-mysql-replica  # the replica host\n"
-                f"mysql -h \"$REPLICA\" -u {q(user)} -e \"STOP REPLICA; RESET REPLICA ALL; "
+                f"{client('mysql', replica_host)} -u {q(user)} -e \"STOP REPLICA; RESET REPLICA ALL; "
                 "SET GLOBAL super_read_only = OFF; SET GLOBAL read_only = OFF\"",
                 "the replica accepts writes; repoint the service",
                 warning="With asynchronous replication, transactions the replica had not received are lost; "
                         "fence the old primary so it takes no writes (two writable primaries diverge).")])],
-            cheatsheet=[conn_probe, cmd("Running statements", mysql("SHOW FULL PROCESSLIST"))],
+            cheatsheet=[cmd("Is the server up, and its uptime and threads",
+                            f"{client('mysqladmin')} -u {q(user)} ping\n{client('mysqladmin')} -u {q(user)} status",
+                            "mysqld is alive; Uptime growing (a small Uptime means it restarted)"),
+                        conn_probe, cmd("Running statements", mysql("SHOW FULL PROCESSLIST")),
+                        cmd("Consistent logical backup without locking InnoDB tables",
+                            f"{client('mysqldump')} -u {q(user)} --single-transaction --routines --triggers "
+                            f"--databases {q(db)} | gzip > {q(db)}-$(date +%Y%m%d-%H%M).sql.gz",
+                            "a non-empty .sql.gz; --single-transaction is consistent for InnoDB only")],
             environment_variables=[("DATABASE_URL", f"MySQL connection string for {db}")],
             vendors=[("AWS", "RDS")] if rds else [],
         )
