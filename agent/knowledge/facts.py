@@ -384,6 +384,10 @@ def extract_facts(description: str, service_name: str | None = None) -> Facts:
     if hosts:
         names["hosts"] = ",".join(hosts[:8])
     put("instance", _first([r"\b(i-[0-9a-f]{8,17})\b"], text))
+    if facts.cloud == "gcp":  # gcloud compute ssh needs the zone; the project scopes every gcloud call
+        put("gcp.zone", _first([rf"\bzone[:=\s]+{_Q}([a-z]+-[a-z]+\d{{1,2}}-[a-f])\b"], text, strict=False))
+        put("gcp.project", _first([rf"\b(?:gcp\s+|google cloud\s+)?project(?:\s+id)?[:=\s]+{_Q}"
+                                   rf"([a-z][a-z0-9-]{{4,28}}[a-z0-9]){_Q}"], text))
 
     # --- databases, caches ----------------------------------------------------------------------
     engines = [("postgres", r"postgres(?:ql)?|aurora postgres|rds postgres|pg"),
@@ -448,7 +452,7 @@ def extract_facts(description: str, service_name: str | None = None) -> Facts:
         rf"\b{_Q}([A-Za-z0-9][\w.-]*[A-Za-z0-9]){_Q}\s+sqs\s+queue\b",
     ], text))
     put("rabbitmq.queue", _first([
-        rf"\brabbitmq\s+queue(?:\s+(?:called|named))?[:=\s]+{_Q}([A-Za-z0-9][\w.-]*[A-Za-z0-9]){_Q}",
+        rf"\brabbitmq\s+queues?(?:\s+(?:called|named))?[:=\s]+{_Q}([A-Za-z0-9][\w.-]*[A-Za-z0-9]){_Q}",
     ], text))
     put("queue", names.get("sqs.queue") or names.get("rabbitmq.queue") or _first([
         rf"\bqueue(?:\s+(?:called|named))?[:=\s]+{_Q}([A-Za-z0-9][\w.-]*[A-Za-z0-9]){_Q}",

@@ -363,6 +363,22 @@ def _dq(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+def tech_host(ctx: Context, hint: str) -> str | None:
+    """The first host the description names whose name matches `hint` (a regex: "rabbit", "es-|elastic")."""
+    hosts = [h for h in ctx.facts.name("hosts", "").split(",") if h]
+    return next((h for h in hosts if re.search(hint, h)), None)
+
+
+def on_host(ctx: Context, host: str, command: str) -> str:
+    """`command` run on a VM or bare-metal `host`: gcloud compute ssh on GCE (zone and project from the
+    description), plain ssh elsewhere."""
+    names = ctx.facts.names
+    if ctx.facts.cloud == "gcp" and "gcp.zone" in names:
+        project = f" --project {q(names['gcp.project'])}" if "gcp.project" in names else ""
+        return f"gcloud compute ssh {q(host)} --zone {q(names['gcp.zone'])}{project} --command {q(command)}"
+    return f"ssh {q(host)} {q(command)}"
+
+
 def compose_cmd(ctx: Context) -> str:
     """`docker compose` with the project and file the description names, as the platform writes it."""
     names = ctx.facts.names

@@ -215,7 +215,7 @@ class MySqlPack(KeywordPack):
                         conn_probe, cmd("Running statements", mysql("SHOW FULL PROCESSLIST")),
                         cmd("Consistent logical backup without locking InnoDB tables",
                             f"{client('mysqldump')} -u {q(user)} --single-transaction --routines --triggers "
-                            f"--databases {q(db)} | gzip > {q(db)}-$(date +%Y%m%d-%H%M).sql.gz",
+                            f"--databases {q(db)} | gzip > \"{db}-$(date +%Y%m%d-%H%M).sql.gz\"",
                             "a non-empty .sql.gz; --single-transaction is consistent for InnoDB only")],
             environment_variables=[("DATABASE_URL", f"MySQL connection string for {db}")],
             vendors=[("AWS", "RDS")] if rds else [],

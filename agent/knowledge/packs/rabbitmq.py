@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import re
+
 from agent.knowledge.base import Context, Contribution
 from agent.knowledge.packs._base import (
     KeywordPack,
     alert_query,
     cmd,
+    compose_cmd,
     described,
     namespace,
+    on_host,
     platform,
     q,
     restart_workload,
     stop_workload,
+    tech_host,
 )
 from agent.runbook import Alert, Component, Issue, KeyMetric, Procedure, Step, Upstream
 
@@ -31,20 +36,31 @@ class RabbitMqPack(KeywordPack):
         f = ctx.facts
         queue = f.name("rabbitmq.queue", f"{f.service}-queue")
         vhost = described(ctx, "rabbitmq.vhost", ("vhost",), "/")
-        node = f.name("rabbitmq.host", "rabbitmq-0" if platform(ctx) == "kubernetes" else "rabbitmq")
-        if platform(ctx) == "kubernetes":
-            run = f"kubectl exec -n {q(namespace(ctx))} {q(node)} -- "
-        elif platform(ctx) == "compose":
-            run = f"docker compose exec {q(node)} "
-        else:
-            run = "sudo "  # on a RabbitMQ node
-        ctl = run + "rabbitmqctl"
-        diag = run + "rabbitmq-diagnostics"
+        kind = platform(ctx)
+        # RabbitMQ often lives in its own namespace ("the RabbitMQ cluster in the rabbitmq namespace").
+        own_ns = re.search(r"\brabbitmq\b[^.\n]{0,60}?\bin\s+(?:the\s+)?([a-z0-9][a-z0-9-]*)\s+namespace\b|"
+                           r"\brabbitmq\b[^.\n]{0,60}?\bnamespace\s+([a-z0-9][a-z0-9-]*)", f.description, re.I)
+        ns = next(g for g in own_ns.groups() if g) if own_ns else namespace(ctx)
+        vm_host = tech_host(ctx, r"rabbit|mq|amqp") if kind == "systemd" else None
+        default_node = {"kubernetes": f"{f.name('k8s.statefulset', 'rabbitmq')}-0"}.get(kind, vm_host or "rabbitmq")
+        node = f.name("rabbitmq.host", default_node)
+
+        def run(tool: str, args: str) -> str:
+            if kind == "kubernetes":
+                return f"kubectl exec -n {q(ns)} {q(node)} -- {tool} {args}"
+            if kind == "compose":
+                return f"{compose_cmd(ctx)} exec -T {q(node)} {tool} {args}"
+            if vm_host:
+                return on_host(ctx, node, f"sudo {tool} {args}")
+            return f"sudo {tool} {args}"  # on a RabbitMQ node
+
+        ctl = "rabbitmqctl"
+        diag = "rabbitmq-diagnostics"
         queues = cmd(f"Queues in vhost {vhost}: ready, unacked, consumers",
-                     f"{ctl} list_queues -p {q(vhost)} name messages_ready messages_unacknowledged consumers "
-                     "--formatter pretty_table",
+                     run(ctl, f"list_queues -p {q(vhost)} name messages_ready messages_unacknowledged consumers "
+                              "--formatter pretty_table"),
                      f"{queue}: messages_ready low, consumers > 0")
-        alarms = cmd("Resource alarms (memory, disk) on every node", f"{diag} alarms",
+        alarms = cmd("Resource alarms (memory, disk) on every node", run(diag, "alarms"),
                      "'Node ... reported no alarms'")
 
         alerts = [
@@ -79,7 +95,7 @@ class RabbitMqPack(KeywordPack):
                 title="RabbitMQ: backlog growing or no consumers",
                 symptoms="messages_ready rising; work done late; consumers 0 after a deploy or crash.",
                 alert="RabbitMQ queue has no consumers",
-                check=[queues, cmd("Consumers and their prefetch", f"{ctl} list_consumers -p {q(vhost)}",
+                check=[queues, cmd("Consumers and their prefetch", run(ctl, f"list_consumers -p {q(vhost)}"),
                                    f"consumers on {queue} with a sensible prefetch_count (not 0 = unlimited)")],
                 fix=[Step(action="Restart the consumers; unacked messages of a dead consumer go back to ready.",
                           command=restart_workload(ctx, f.service)),
@@ -93,7 +109,7 @@ class RabbitMqPack(KeywordPack):
                 title="RabbitMQ: publishers blocked by a memory or disk alarm",
                 symptoms="Publishers hang; connections shown as 'blocked'/'blocking' in the management UI.",
                 alert="RabbitMQ resource alarm",
-                check=[alarms, cmd("Where the memory goes", f"{diag} memory_breakdown --unit mb",
+                check=[alarms, cmd("Where the memory goes", run(diag, "memory_breakdown --unit mb"),
                                    "queue processes or binaries dominating point at a large backlog")],
                 fix=[Step(action="Drain the backlog by getting consumers running (above); the alarm clears by "
                                  "itself when usage falls below the watermark.", command=None),
@@ -102,11 +118,34 @@ class RabbitMqPack(KeywordPack):
                 verify="rabbitmq-diagnostics alarms reports no alarms and publishers flow for 15 minutes.",
                 escalate="If the alarm lasts longer than 15 minutes, page the messaging owner.",
             ),
+            *([Issue(
+                title="RabbitMQ: node down or needing a restart",
+                symptoms="A node missing from cluster_status; rabbitmq-server failed or flapping on its host.",
+                alert=None,
+                check=[cmd(f"rabbitmq-server on {node}",
+                           on_host(ctx, node, "systemctl status rabbitmq-server --no-pager; journalctl -u "
+                                              "rabbitmq-server --since '30 min ago' --no-pager | tail -n 50"),
+                           "active (running); otherwise the last error (disk, Erlang cookie, port in use)"),
+                       cmd("Would stopping this node take a quorum queue below its majority?",
+                           run("rabbitmq-queues", "check_if_node_is_quorum_critical"),
+                           "exit 0 ('no quorum queues would lose majority'); non-zero means do not stop it now")],
+                fix=[Step(action="Restart one node at a time, and only when the quorum check passes: drain it "
+                                 "first so clients move to the other nodes.",
+                          command=cmd(f"Drain and restart {node}",
+                                      on_host(ctx, node, "sudo rabbitmq-upgrade drain && sudo systemctl restart "
+                                                         "rabbitmq-server && sudo rabbitmq-upgrade revive"),
+                                      "node back in cluster_status, running, no alarms",
+                                      warning="Connections on this node drop and reconnect elsewhere; quorum queues "
+                                              "with a member here lose redundancy until it is back. Never restart "
+                                              "two nodes at once, and never 'rabbitmqctl reset' a node with data."))],
+                verify="cluster_status lists every node running and no alarms for 15 minutes.",
+                escalate="If a node will not rejoin within 30 minutes, page the messaging owner.",
+            )] if vm_host else []),
             Issue(
                 title="RabbitMQ: cluster partition",
                 symptoms="Nodes disagree on queue state; 'partitions' listed in cluster status.",
                 alert=None,
-                check=[cmd("Cluster status and partitions", f"{ctl} cluster_status",
+                check=[cmd("Cluster status and partitions", run(ctl, "cluster_status"),
                            "all nodes running, 'Network Partitions' empty")],
                 fix=[Step(action="With classic mirrored queues, restart the nodes of the minority side one by "
                                  "one (messages only they held are lost); quorum queues recover without "
@@ -117,7 +156,7 @@ class RabbitMqPack(KeywordPack):
         ]
 
         purge = cmd(f"Purge {queue} (drop every ready message)",
-                    f"{ctl} purge_queue -p {q(vhost)} {q(queue)}",
+                    run(ctl, f"purge_queue -p {q(vhost)} {q(queue)}"),
                     "the number of messages purged",
                     warning=f"Deletes every ready message in {queue} for good (unacked ones survive). Prefer "
                             "shovelling them to a parking queue, or let consumers drop them after inspection.")
@@ -142,11 +181,11 @@ class RabbitMqPack(KeywordPack):
             maintenance_commands=[purge],
             dr_procedures=[Procedure(title="RabbitMQ: restore definitions on a new cluster", commands=[
                 cmd("Export definitions (queues, exchanges, bindings, users) from a healthy cluster",
-                    f"{ctl} export_definitions /tmp/definitions.json", "a JSON file; keep it in version control"),
-                cmd("Import them on the new cluster", f"{ctl} import_definitions /tmp/definitions.json",
+                    run(ctl, "export_definitions /tmp/definitions.json"), "a JSON file; keep it in version control"),
+                cmd("Import them on the new cluster", run(ctl, "import_definitions /tmp/definitions.json"),
                     "queues and bindings exist; messages themselves are not in the definitions"),
             ])],
-            cheatsheet=[queues, alarms, cmd("Node health check", f"{diag} check_running")],
+            cheatsheet=[queues, alarms, cmd("Node health check", run(diag, "check_running"))],
             environment_variables=[("AMQP_URL", f"amqp://{node}:5672/{vhost.lstrip('/')}")],
         )
 
