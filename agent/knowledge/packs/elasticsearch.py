@@ -2,8 +2,20 @@
 
 from __future__ import annotations
 
+import re
+
 from agent.knowledge.base import Context, Contribution
-from agent.knowledge.packs._base import KeywordPack, alert_query, cmd, described, mention, q
+from agent.knowledge.packs._base import (
+    KeywordPack,
+    alert_query,
+    cmd,
+    described,
+    mention,
+    on_host,
+    platform,
+    q,
+    tech_host,
+)
 from agent.runbook import Alert, Component, Issue, KeyMetric, Procedure, Step, Upstream
 
 
@@ -21,9 +33,17 @@ class ElasticsearchPack(KeywordPack):
     def build(self, ctx: Context) -> Contribution:
         f = ctx.facts
         product = "OpenSearch" if mention(ctx, ("opensearch",)) else "Elasticsearch"
-        url = f.name("es.url", "http://elasticsearch:9200")
-        index = described(ctx, "es.index", ("index",), f.service)
-        curl = "curl -sS --fail-with-body"
+        # Query a data node when the description names them (dedicated masters should not serve clients).
+        node = (tech_host(ctx, r"data") or tech_host(ctx, r"^(?:es|os)[-\d]|elastic|opensearch|search")
+                if platform(ctx) == "systemd" else None)
+        scheme = "https" if mention(ctx, ("tls", "https", "ssl")) else "http"
+        url = f.name("es.url", f"{scheme}://{node or 'elasticsearch'}:9200")
+        # "daily indices logs-YYYY.MM.DD" -> the pattern logs-*
+        index = re.sub(r"[-_.]?(?:YYYY|yyyy).*$", "-*",
+                       described(ctx, "es.index", ("index", "indices", "daily indices"), f.service))
+        repo = described(ctx, "es.repository", ("snapshot repository", "repository"), "backups")
+        # --netrc: credentials from ~/.netrc, never on the command line
+        curl = "curl -sS --fail-with-body --netrc"
 
         def get(path: str) -> str:
             return f"{curl} {q(url + path)}"
@@ -133,7 +153,46 @@ class ElasticsearchPack(KeywordPack):
             ),
         ]
 
-        repo = "backups"
+        if node:  # VMs / bare metal: a node at a time, with replica allocation held back
+            hosts = [h for h in f.name("hosts", "").split(",") if h]
+            issues.append(Issue(
+                title=f"{product}: node down or rolling restart",
+                symptoms="A node missing from _cat/nodes; the cluster yellow while its replicas are unassigned.",
+                alert=f"{product} unassigned shards",
+                check=[cmd("Nodes in the cluster (master-eligible marked m, elected master *)",
+                           get("/_cat/nodes?v&h=name,node.role,master,heap.percent,disk.used_percent"),
+                           "every node listed; exactly one elected master; a majority of master-eligible "
+                           "nodes up (3 dedicated masters tolerate losing 1)"),
+                       cmd(f"elasticsearch service on {node}",
+                           on_host(ctx, node, "systemctl status elasticsearch --no-pager; journalctl -u "
+                                              "elasticsearch --since '30 min ago' --no-pager | tail -n 50"),
+                           "active (running); otherwise the last error (heap/OOM, disk, bootstrap checks)")],
+                fix=[Step(action="Before restarting a node, hold back replica allocation so the cluster does not "
+                                 "copy its shards elsewhere while it is away; restart one node at a time.",
+                          command=cmd("Allow only primaries to be allocated, flush, restart the node",
+                                      f"{curl} -X PUT {q(url + '/_cluster/settings')} -H 'Content-Type: "
+                                      "application/json' -d '{\"persistent\": {\"cluster.routing.allocation."
+                                      "enable\": \"primaries\"}}'\n"
+                                      f"{curl} -X POST {q(url + '/_flush')}\n"
+                                      + on_host(ctx, node, "sudo systemctl restart elasticsearch"),
+                                      "the node rejoins _cat/nodes within a few minutes",
+                                      warning="Restarting a node drops its shards until it rejoins; never restart "
+                                              "two data nodes (or a majority of master-eligible nodes) at once.")),
+                     Step(action="Once the node is back, re-enable allocation and wait for green before the next "
+                                 "node.",
+                          command=cmd("Re-enable shard allocation",
+                                      f"{curl} -X PUT {q(url + '/_cluster/settings')} -H 'Content-Type: "
+                                      "application/json' -d '{\"persistent\": {\"cluster.routing.allocation."
+                                      "enable\": null}}'\n"
+                                      + get("/_cluster/health?wait_for_status=green&timeout=10m&pretty"),
+                                      "status green before moving on")),
+                     Step(action="Never wipe a master's data directory or bootstrap a new cluster to 'fix' a "
+                                 "lost master quorum (split brain, data loss): bring master-eligible nodes back."
+                                 + (f" Nodes: {', '.join(hosts)}." if hosts else ""), command=None)],
+                verify="All nodes in _cat/nodes and health green for 15 minutes.",
+                escalate="If a master-eligible majority is lost or a node will not rejoin in 30 minutes, page "
+                         "the search owner.",
+            ))
         return Contribution(
             components=[Component(name="Search engine", technology=product, version=f"fill in: {get('/')}",
                                   location=url, purpose=f"Index {index}")],
