@@ -52,6 +52,7 @@ FAULTS = {
 TRUNCATE_BELOW = 16_000
 MIN_CACHE_TOKENS = 1024  # the shortest prefix either provider caches
 CREATED = 1_767_225_600  # fixed, so recordings are stable
+SHARED_FORMAT = "runbook_part"  # the OpenAI client's response format listing every task of a run
 
 
 def tokens(text: str) -> int:
@@ -70,7 +71,8 @@ class Brain:
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.seen: dict[str, int] = {}  # request key -> times seen (faults that happen once)
-        self.cached: set[str] = set()  # system prompts seen (prompt caching)
+        self.cached: set[str] = set()  # Anthropic: prefixes up to a cache_control breakpoint seen
+        self.prompts: list[str] = []  # OpenAI: every prompt seen (automatic prefix caching)
 
     def first_time(self, key: str) -> bool:
         with self.lock:
@@ -78,20 +80,25 @@ class Brain:
             return self.seen[key] == 1
 
     def common_prefix(self, text: str) -> int:
-        """OpenAI-style automatic caching: tokens of the longest prefix seen before, in 128-token steps
-        from 1,024 on."""
+        """OpenAI-style automatic caching: tokens of the longest prefix shared with an earlier request,
+        counted only if its first 1,024 tokens match, in 128-token steps."""
         with self.lock:
-            best = max((len(os.path.commonprefix([text, seen])) for seen in self.cached), default=0)
-            self.cached.add(text)
+            best = max((len(os.path.commonprefix([text, seen])) for seen in self.prompts), default=0)
+            self.prompts.append(text)
         steps = tokens(text[:best]) // 128 * 128
         return steps if steps >= MIN_CACHE_TOKENS else 0
 
-    def cache(self, system: str) -> bool:
-        """True when this prefix was cached before."""
+    def breakpoints(self, prefixes: list[str]) -> tuple[int, int]:
+        """Anthropic-style caching: (tokens read, tokens written) for the prefixes ending at each
+        `cache_control` breakpoint, in order. The longest one seen before is read; the rest up to the
+        last breakpoint is written. A prefix under 1,024 tokens is never cached."""
+        cacheable = [p for p in prefixes if tokens(p) >= MIN_CACHE_TOKENS]
+        if not cacheable:
+            return 0, 0
         with self.lock:
-            hit = system in self.cached
-            self.cached.add(system)
-            return hit
+            read = max((tokens(p) for p in cacheable if p in self.cached), default=0)
+            self.cached.update(cacheable)
+        return read, tokens(cacheable[-1]) - read
 
     def answer(self, task: str, system: str, prompt: str, scenario: str, attempt: int) -> Any:
         if task == "answers":
@@ -235,7 +242,8 @@ class Handler(BaseHTTPRequestHandler):
 
     def _anthropic(self, scenario: str, body: dict[str, Any]) -> None:
         tools = body.get("tools") or []
-        task = tools[0]["name"] if tools else "text"
+        choice = body.get("tool_choice") or {}
+        task = choice["name"] if choice.get("type") == "tool" else tools[0]["name"] if tools else "text"
         if self._status_fault(scenario, task, body, anthropic=True):
             return
         system_blocks = body.get("system") or []
@@ -244,18 +252,17 @@ class Handler(BaseHTTPRequestHandler):
         first = messages[0]["content"]
         prompt = first if isinstance(first, str) else first[0]["text"]
         attempt = (len(messages) - 1) // 2
-        # the cached prefix: tools, then system blocks up to the last one marked cache_control
+        # the cache prefix is tools, then system, then messages; each block marked cache_control
+        # ends a prefix that can be cached. tool_choice is not in it (changing it invalidates only
+        # the messages' cache), so forcing a different tool per call keeps tools + system shared.
         blocks = system_blocks if isinstance(system_blocks, list) else []
-        marks = [i for i, b in enumerate(blocks) if isinstance(b, dict) and b.get("cache_control")]
-        prefix_text = json.dumps(tools) + "".join(b["text"] for b in blocks[: marks[-1] + 1]) if marks else ""
-        prefix = tokens(prefix_text)
-        cached = prefix >= MIN_CACHE_TOKENS
-        hit = cached and self.server.brain.cache(prefix_text)
-        usage = {
-            "input_tokens": tokens(json.dumps(body)) - (prefix if cached else 0),
-            "cache_creation_input_tokens": prefix if cached and not hit else 0,
-            "cache_read_input_tokens": prefix if hit else 0,
-        }
+        head = json.dumps(tools)
+        prefixes = [head + "".join(b["text"] for b in blocks[: i + 1])
+                    for i, b in enumerate(blocks) if isinstance(b, dict) and b.get("cache_control")]
+        read, written = self.server.brain.breakpoints(prefixes)
+        whole = tokens(head + json.dumps(system_blocks) + json.dumps(messages))
+        usage = {"input_tokens": max(1, whole - read - written),
+                 "cache_creation_input_tokens": written, "cache_read_input_tokens": read}
         ident = "msg_" + hashlib.sha256(self._key(scenario, task, body).encode()).hexdigest()[:24]
         call_id = "toolu_" + ident[4:]
         stop = "tool_use"
@@ -319,7 +326,8 @@ class Handler(BaseHTTPRequestHandler):
         users = [m["content"] for m in messages if m["role"] == "user"]
         prompt = users[0]
         fmt = body.get("response_format") or {}
-        if fmt.get("type") == "json_schema":
+        shared = fmt.get("type") == "json_schema" and fmt["json_schema"]["name"] == SHARED_FORMAT
+        if fmt.get("type") == "json_schema" and not shared:
             task = fmt["json_schema"]["name"]
         else:
             found = re.search(r"Reply with the complete `(\w+)` JSON object", prompt)
@@ -330,13 +338,18 @@ class Handler(BaseHTTPRequestHandler):
             return
         if self._status_fault(scenario, task, body, anthropic=False):
             return
-        prompt_tokens = tokens(json.dumps(messages) + json.dumps(fmt))
-        cached = self.server.brain.common_prefix(system)
+        # the prompt as OpenAI caches it: the structured-output schema first, then the messages
+        prompt_text = json.dumps(fmt) + json.dumps(messages)
+        prompt_tokens = tokens(prompt_text)
+        cached = min(prompt_tokens, self.server.brain.common_prefix(prompt_text))
         limit = body.get("max_completion_tokens") or body.get("max_tokens") or 1 << 30
         refusal = scenario == "refusal" and task in FAULTS["refusal"]
         finish, text = "stop", ""
         if not refusal:
-            text = json.dumps(self.server.brain.answer(task, system, prompt, scenario, len(users) - 1))
+            answer = self.server.brain.answer(task, system, prompt, scenario, len(users) - 1)
+            if shared:  # one key per task of the run: this task's filled, the others null
+                answer = {key: answer if key == task else None for key in fmt["json_schema"]["schema"]["properties"]}
+            text = json.dumps(answer)
             if scenario == "truncate" and task in FAULTS["truncate"] and limit < TRUNCATE_BELOW:
                 text, finish = text[: len(text) // 2], "length"
         usage = {"prompt_tokens": prompt_tokens, "completion_tokens": tokens(text),

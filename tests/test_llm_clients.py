@@ -247,27 +247,77 @@ def test_revise(provider: str, make_llm: Any, llm_request: GenerationRequest, pr
     assert result.usage.requests == 2  # the plan, then the one section
 
 
-def _system_parts(body: dict[str, Any]) -> tuple[Any, str]:
-    if "system" in body:  # Anthropic: blocks
-        return body["system"][0], body["system"][1]["text"]
-    text = body["messages"][0]["content"]
-    head, _, service = text.partition("The service, as the user described it:")
-    return {"text": head, "prompt_cache_key": body.get("prompt_cache_key")}, service
+def _prefix(body: dict[str, Any]) -> tuple[str, str, str]:
+    """(what opens the cache prefix, the stable instructions, the service) of one recorded request."""
+    if "system" in body:  # Anthropic: tools, then the system blocks
+        return json.dumps(body["tools"]), body["system"][0]["text"], body["system"][1]["text"]
+    system = body["messages"][0]["content"]  # OpenAI: the response format's schema, then the system message
+    stable, _, service = system.partition("The service this runbook is for")
+    return json.dumps(body["response_format"]), stable, service
+
+
+def _usage(response: dict[str, Any], provider: str) -> tuple[int, int]:
+    """(cache read, cache write) tokens the recorded response reports, JSON or SSE."""
+    text = response["body"]["string"]
+    text = text.decode() if isinstance(text, bytes) else text
+    payloads = [json.loads(line[6:]) for line in text.splitlines() if line.startswith("data: {")] \
+        if text.lstrip().startswith(("event:", "data:")) else [json.loads(text)]
+    for payload in payloads:
+        if provider == "anthropic":
+            usage = payload.get("usage") or (payload.get("message") or {}).get("usage")
+            if usage and "cache_read_input_tokens" in usage:
+                return usage["cache_read_input_tokens"], usage["cache_creation_input_tokens"]
+        elif payload.get("usage"):
+            return payload["usage"]["prompt_tokens_details"]["cached_tokens"], 0
+    raise AssertionError("no usage in the response")
 
 
 @pytest.mark.parametrize("provider", PROVIDERS)
 @pytest.mark.llm
 @pytest.mark.vcr
 @pytest.mark.block_network
-def test_every_call_starts_with_the_same_cacheable_instructions(provider: str, make_llm: Any, vcr: Any,
-                                                                llm_request: GenerationRequest) -> None:
-    make_llm(provider, "invalid").generate(llm_request)
+def test_every_call_of_a_run_shares_one_cached_prefix(provider: str, make_llm: Any, vcr: Any,
+                                                      llm_request: GenerationRequest) -> None:
+    result = make_llm(provider).generate(llm_request)
 
     bodies = [json.loads(request.body) for request in vcr.requests]
-    parts = [_system_parts(body) for body in bodies]
-    stable = {json.dumps(first, sort_keys=True) for first, _ in parts}
-    assert len(bodies) > 11 and len(stable) == 1  # one prefix for every section, part and repair
-    first, service = parts[0]
-    assert llm_request.description in service and llm_request.description not in first["text"]
+    prefixes = {_prefix(body) for body in bodies}
+    assert len(bodies) > len(GENERATED) and len(prefixes) == 1  # every section and part: one prefix
+    opening, stable, service = prefixes.pop()
+    assert llm_request.description in service and llm_request.description not in stable
+    assert "## Troubleshooting" in stable and "bash -n" in stable  # the rule's structure, the standards
+    assert len(opening + stable + service) // 4 > 1024  # long enough for either provider to cache
     if provider == "anthropic":
-        assert first["cache_control"] == {"type": "ephemeral"}
+        forced = [body["tool_choice"]["name"] for body in bodies]
+        assert sorted(forced) == sorted(t["name"] for t in bodies[0]["tools"])  # each call forces its own
+        assert [b.get("cache_control") for b in bodies[0]["system"]] == [{"type": "ephemeral"}] * 2
+    # the first call, sent alone until its response began, wrote the cache; every later one read it
+    caches = [_usage(response, provider) for response in vcr.responses]
+    reads = [read for read, _ in caches]
+    assert reads[0] == 0 and all(read > 1024 for read in reads[1:]), reads
+    if provider == "anthropic":
+        assert caches[0][1] > 1024 and all(write == 0 for _, write in caches[1:])
+    # Usage sums what every response reported
+    assert result.usage.cache_read_tokens == sum(reads) > 0
+    assert result.usage.cache_write_tokens == sum(write for _, write in caches)
+    assert result.usage.requests == len(bodies)
+
+
+def test_openai_prompt_cache_key_is_the_same_for_a_run() -> None:
+    """The official API gets a prompt_cache_key derived from the shared prefix (compatible servers don't)."""
+    from agent.models.llm import Task
+    from agent.models.openai import OpenAIModel
+    from agent.runbook import SECTIONS
+
+    family = tuple(sorted((name, SECTIONS[name]) for name in ("monitoring", "contacts")))
+    model = OpenAIModel("gpt-4.1", api_key="sk-test-not-a-key")
+    params = [model._params(Task(name, SECTIONS[name], "instructions", f"write {name}", 100, service="svc",
+                                 family=family), False) for name, _ in family]
+    assert params[0]["prompt_cache_key"] == params[1]["prompt_cache_key"]
+    assert params[0]["response_format"] == params[1]["response_format"]
+    other = model._params(Task("monitoring", SECTIONS["monitoring"], "instructions", "x", 100, service="other",
+                               family=family), False)
+    assert other["prompt_cache_key"] != params[0]["prompt_cache_key"]  # another service: another prefix
+    local = OpenAIModel("local", base_url="http://127.0.0.1:9/v1")._params(
+        Task("monitoring", SECTIONS["monitoring"], "i", "x", 100, family=family), False)
+    assert "prompt_cache_key" not in local

@@ -240,6 +240,7 @@ def test_progress_is_reported_as_each_section_arrives() -> None:
             return ""
 
         def _call(self, task: Task, meter: Meter) -> Reply:
+            task.started.set()  # the response began (as the real clients signal): the others may start
             if task.name == "slow":  # finishes only once the fast one has been reported
                 assert first_reported.wait(5), "no progress before every section was done"
             return Reply(proven.dependencies.model_dump_json(), "ok")
@@ -255,3 +256,42 @@ def test_progress_is_reported_as_each_section_arrives() -> None:
     results = model._run(tasks, progress)
     assert seen == [("fast", 1, 2), ("slow", 2, 2)]
     assert set(results) == {"slow", "fast"}
+
+
+def test_the_first_call_goes_alone_until_its_response_starts() -> None:
+    """Calls sent at once would each write the same cache; the others wait for the first to start."""
+    import threading
+
+    from agent.models.llm import LLMModel, Meter, Reply, Task
+    from agent.runbook import Dependencies, Runbook
+
+    proven = Runbook.model_validate_json((CASSETTES / "proven-runbook.json").read_text(encoding="utf-8"))
+    order: list[str] = []
+    lock = threading.Lock()
+
+    class Scripted(LLMModel):
+        provider, key_env = "scripted", "SCRIPTED_KEY"
+
+        def _make_client(self) -> Any:
+            return None
+
+        def _reply_hint(self, task_name: str) -> str:
+            return ""
+
+        def _call(self, task: Task, meter: Meter) -> Reply:
+            with lock:
+                order.append(f"{task.name} sent")
+            if task.name == "first":
+                import time
+
+                time.sleep(0.2)  # time to first token
+                with lock:
+                    order.append("first started")
+                task.started.set()
+            return Reply(proven.dependencies.model_dump_json(), "ok")
+
+    model = Scripted("m", api_key="k")
+    tasks = {name: Task(name, Dependencies, "system", "prompt", 100) for name in ("first", "b", "c")}
+    model._run(tasks, None)
+    assert order[:2] == ["first sent", "first started"] and sorted(order[2:]) == ["b sent", "c sent"]
+    assert tasks["b"].family == tasks["first"].family and len(tasks["b"].family) == 3  # same schemas for all

@@ -96,6 +96,11 @@ class Task:
     service: str = ""  # the description and answers, after the cacheable prefix
     history: list[tuple[Reply, list[str]]] = field(default_factory=list)
     cancel: threading.Event = field(default_factory=threading.Event)
+    # every task of the same run, by name: each call sends all their schemas (Anthropic tools, OpenAI's
+    # response format) so the cached prefix, which starts with them, is the same for all of them
+    family: tuple[tuple[str, type[BaseModel]], ...] = ()
+    # set once a response to this task has started: the provider has cached the prefix by then
+    started: threading.Event = field(default_factory=threading.Event)
 
 
 @dataclass
@@ -331,6 +336,12 @@ class LLMModel(Model):
         return (None, problems) if problems else (value, [])
 
     def _structured(self, task: Task, meter: Meter) -> BaseModel:
+        try:
+            return self._structured_loop(task, meter)
+        finally:
+            task.started.set()  # a call that failed before any response must not hold the others
+
+    def _structured_loop(self, task: Task, meter: Meter) -> BaseModel:
         """Call, then: truncated → raise the limit; invalid → repair; valid → done."""
         stats = self.stats.setdefault(task.name, TaskStats())
         while True:
@@ -383,19 +394,27 @@ class LLMModel(Model):
         """
         done: dict[str, BaseModel] = {}
         cancel = threading.Event()
+        family = tuple(sorted((task.name, task.schema) for task in tasks.values()))
         for task in tasks.values():
             task.cancel = cancel
+            task.family = family
         group = group or {name: name for name in tasks}
         remaining = {section: sum(1 for g in group.values() if g == section) for section in group.values()}
         total, finished_sections = len(remaining), 0
         with ThreadPoolExecutor(max_workers=min(self.concurrency or len(tasks), len(tasks)) or 1,
                                 thread_name_prefix="section") as pool:
-            futures: dict[Future[BaseModel], str] = {
-                pool.submit(self._structured, task, self._meter): name for name, task in tasks.items()
-            }
-            pending = set(futures)
+            futures: dict[Future[BaseModel], str] = {}
+            pending: set[Future[BaseModel]] = set()
             error: BaseException | None = None
             try:
+                for index, (name, task) in enumerate(tasks.items()):
+                    future = pool.submit(self._structured, task, self._meter)
+                    futures[future] = name
+                    if index == 0 and len(tasks) > 1:
+                        self._prime(task, future)
+                        if future.done() and future.exception() is not None:
+                            break  # the first call failed: don't start the others
+                pending = set(futures)
                 while pending:
                     finished, pending = wait(pending, return_when=FIRST_COMPLETED)
                     for future in sorted(finished, key=lambda f: list(tasks).index(futures[f])):
@@ -424,6 +443,15 @@ class LLMModel(Model):
             raise error
         return done
 
+    def _prime(self, task: Task, future: Future[BaseModel]) -> None:
+        """Hold the other calls until the first one's response has started.
+
+        A provider can serve a cached prefix only once a response to it has begun; calls sent at the
+        same instant would each pay to write the same cache. Waiting costs one time-to-first-token.
+        """
+        while not task.started.wait(0.02) and not future.done():
+            pass
+
     def _begin(self) -> Meter:
         self.stats = {}
         self._meter = Meter()
@@ -444,7 +472,8 @@ class LLMModel(Model):
             {"question": a.question, "shown": a.display(), "assumed": a.assumed, "reason": a.reason}
             for a in request.answers.items.values()
         ]
-        stable = render("system", instructions=request.rule.instructions, languages=", ".join(get_args(Language)))
+        stable = render("system", instructions=request.rule.instructions, languages=", ".join(get_args(Language)),
+                        structure=rule_structure(request.rule))
         service = render("service", description=request.description.strip(), answers=answers,
                          assumed=any(a["assumed"] for a in answers), service_name=service_name)
         return stable, service
@@ -709,6 +738,21 @@ def bump_version(version: str) -> str:
     if match is None or "." not in version:
         return f"{version}.1"
     return version[: match.start()] + str(int(match.group(1)) + 1) + version[match.end():]
+
+
+def rule_structure(rule: Rule) -> str:
+    """The rule's runbook structure: from `# Runbook` to the first H2 that is not one of its sections."""
+    lines = rule.text.splitlines()
+    start = next((i for i, line in enumerate(lines) if line.startswith("# Runbook")), None)
+    if start is None:
+        return "(the rule shows no structure; use the section headings: " + ", ".join(rule.structure_headings) + ")"
+    known = {h.lower() for h in rule.structure_headings}
+    end = next((i for i in range(start + 1, len(lines))
+                if lines[i].startswith("## ") and lines[i][3:].strip().lower() not in known), len(lines))
+    body = lines[start:end]
+    while body and body[-1].strip() in ("", "```"):  # the fence the structure was quoted in
+        body.pop()
+    return "\n".join(body)
 
 
 def rule_template(rule: Rule, heading: str) -> str:

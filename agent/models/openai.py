@@ -4,6 +4,11 @@
 (a local server needs no key). Output is a strict `json_schema` response format; a compatible server
 that rejects it is asked for `json_object` with the schema in the prompt instead (`json_mode`).
 The SDK is imported only when a request is made.
+
+Prompt caching: OpenAI caches the longest previously seen prefix (from 1,024 tokens) automatically,
+and a structured-output schema is part of that prefix, ahead of the system message. So every call of
+a run sends the same schema, one object with a key per section (the section asked for filled, the
+others null), then the same instructions and service; only the user turn differs.
 """
 
 from __future__ import annotations
@@ -12,7 +17,10 @@ import hashlib
 import json
 import threading
 import time
+from functools import cache
 from typing import Any
+
+from pydantic import BaseModel
 
 from agent.models.llm import Cancelled, LLMModel, Meter, Reply, StreamBroken, Task
 from agent.prompts import render
@@ -50,13 +58,15 @@ class OpenAIModel(LLMModel):
                              timeout=self.timeout, http_client=http)
 
     def _reply_hint(self, task_name: str) -> str:
-        return f"Reply with the complete `{task_name}` JSON object; nothing else."
+        return (f"Reply with the complete `{task_name}` JSON object (under the `{task_name}` key when the "
+                f"response format lists several, every other key null); nothing else.")
 
     def _params(self, task: Task, object_mode: bool) -> dict[str, Any]:
         from openai.lib._pydantic import to_strict_json_schema
 
         schema = to_strict_json_schema(task.schema)
         system = f"{task.system}\n{task.service}"  # stable instructions first: OpenAI caches prefixes
+        shared = not object_mode and len(task.family) > 1
         if object_mode:
             system += "\n" + render("json_object", schema=json.dumps(schema, separators=(",", ":")))
         messages: list[dict[str, Any]] = [{"role": "system", "content": system},
@@ -70,12 +80,15 @@ class OpenAIModel(LLMModel):
             # llama.cpp and vLLM constrain output to `schema` when given; others ignore it
             params["response_format"] = {"type": "json_object", "schema": schema}
         else:
+            name, schema = (SHARED_FORMAT, _shared_schema(task.family)) if shared else (task.name, schema)
             params["response_format"] = {"type": "json_schema",
-                                         "json_schema": {"name": task.name, "schema": schema, "strict": True}}
+                                         "json_schema": {"name": name, "schema": schema, "strict": True}}
         if self.official:
             params["max_completion_tokens"] = task.max_tokens
-            # automatic caching keys on the prefix; a stable key per system prompt improves hits
-            params["prompt_cache_key"] = "runbook-" + hashlib.sha256(task.system.encode()).hexdigest()[:16]
+            # requests with the same key and prefix are routed to the same cache: one key per shared
+            # prefix (schema, instructions, service), so all calls of a run land together
+            prefix = json.dumps(params["response_format"], sort_keys=True) + system
+            params["prompt_cache_key"] = "runbook-" + hashlib.sha256(prefix.encode()).hexdigest()[:16]
         else:
             params["max_tokens"] = task.max_tokens  # what older compatible servers understand
         return params
@@ -126,6 +139,7 @@ class OpenAIModel(LLMModel):
         params = self._params(task, object_mode)
         if not self.stream:
             completion = client.chat.completions.create(**params)
+            task.started.set()
             usage = completion.usage
             if not object_mode:
                 self._schema_works = True
@@ -134,8 +148,12 @@ class OpenAIModel(LLMModel):
                 self._add_usage(meter, usage)
             choice = completion.choices[0]
             message = choice.message
-            return _reply(choice.finish_reason, message.content or "", message.refusal or "")
-        return self._streamed(client, params, task, meter)
+            reply = _reply(choice.finish_reason, message.content or "", message.refusal or "")
+        else:
+            reply = self._streamed(client, params, task, meter)
+        if params["response_format"].get("json_schema", {}).get("name") == SHARED_FORMAT:
+            reply.text = _unwrap(reply.text, task.name)
+        return reply
 
     @staticmethod
     def _add_usage(meter: Meter, usage: Any) -> None:
@@ -150,6 +168,7 @@ class OpenAIModel(LLMModel):
         import openai
 
         stream = client.chat.completions.create(**params, stream=True, stream_options={"include_usage": True})
+        task.started.set()  # the response has begun: the prefix is cached, the other calls may go
         if "json_schema" in str(params["response_format"].get("type")):
             self._schema_works = True  # the server took it: waiting calls may go ahead
         self._probe_settled.set()
@@ -176,6 +195,41 @@ class OpenAIModel(LLMModel):
             # an error event or a dropped connection after the stream started: the SDK won't retry it
             raise StreamBroken(exc) from exc
         return _reply(finish, "".join(parts), "".join(refusal))
+
+
+SHARED_FORMAT = "runbook_part"  # the response format's name when it lists every task of the run
+
+
+@cache
+def _shared_schema(family: tuple[tuple[str, type[BaseModel]], ...]) -> dict[str, Any]:
+    """One strict schema for all tasks of a run: a key per task, each its own schema or null."""
+    from openai.lib._pydantic import to_strict_json_schema
+
+    defs: dict[str, Any] = {}
+    properties: dict[str, Any] = {}
+    for name, model in family:
+        schema = to_strict_json_schema(model)
+        own = schema.pop("$defs", {})
+        if any(key in defs and defs[key] != value for key, value in own.items()):
+            # a same-named but different definition: this task's get its name as a prefix
+            moved = json.loads(json.dumps({"root": schema, "defs": own}).replace('"#/$defs/', f'"#/$defs/{name}.'))
+            schema, own = moved["root"], {f"{name}.{key}": value for key, value in moved["defs"].items()}
+        defs.update(own)
+        defs[f"task.{name}"] = schema
+        properties[name] = {"anyOf": [{"$ref": f"#/$defs/task.{name}"}, {"type": "null"}]}
+    return {"type": "object", "properties": properties, "required": list(properties),
+            "additionalProperties": False, "$defs": defs}
+
+
+def _unwrap(text: str, name: str) -> str:
+    """The task's own object out of the shared format's reply (left as it is if it isn't one)."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError:
+        return text
+    if isinstance(data, dict) and name in data:
+        return json.dumps(data[name])
+    return text
 
 
 def _retry_after(exc: Any) -> float:
