@@ -42,6 +42,7 @@ _STOP = {
     "three", "single", "shared", "managed", "small", "large", "new", "old", "same", "default",
     "that's", "was", "be", "has", "have", "runs", "running", "behind", "via", "using", "into",
     "when", "then", "also", "all", "any", "read", "write", "writes", "reads", "consumer", "group",
+    "prefixed", "starting", "matching",
     "http", "https", "cron", "name", "names", "job", "jobs", "worker", "workers", "node", "nodes", "pods", "pod",
 }
 

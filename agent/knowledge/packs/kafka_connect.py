@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from agent.knowledge.base import Context, Contribution
-from agent.knowledge.packs._base import KeywordPack, alert_query, cmd, described, mention, q
-from agent.runbook import Alert, Component, Issue, Procedure, Step
+from agent.knowledge.packs._base import KeywordPack, alert_query, cmd, described, mention, namespace, platform, q
+from agent.runbook import Alert, Command, Component, Issue, Procedure, Step
 
 
 class KafkaConnectPack(KeywordPack):
@@ -24,7 +24,17 @@ class KafkaConnectPack(KeywordPack):
 
     def build(self, ctx: Context) -> Contribution:
         f = ctx.facts
-        url = f.name("kafka.connect_url", "http://kafka-connect:8083")
+        cluster = described(ctx, "kafka.connect_cluster", ("kafkaconnect cluster", "kafka connect cluster",
+                                                            "connect cluster"), "kafka-connect")
+        forward: Command | None = None
+        if platform(ctx) == "kubernetes" and "kafka.connect_url" not in f.names:
+            # The REST API is a ClusterIP service: reach it through a port-forward (Strimzi names it
+            # <cluster>-connect-api).
+            svc = f"{cluster}-connect-api" if mention(ctx, ("strimzi",)) else cluster
+            forward = cmd("Reach the Connect REST API (leave running in a second terminal)",
+                          f"kubectl port-forward -n {q(namespace(ctx))} svc/{q(svc)} 8083:8083",
+                          "Forwarding from 127.0.0.1:8083; the curl commands below use localhost:8083")
+        url = f.names.get("kafka.connect_url") or ("http://localhost:8083" if forward else f"http://{cluster}:8083")
         connector = described(ctx, "kafka.connector", ("connector",), f"{f.service}-connector")
         base = f"{url}/connectors/{connector}"
         status = cmd(f"Status of {connector} and its tasks",
@@ -64,7 +74,8 @@ class KafkaConnectPack(KeywordPack):
         return Contribution(
             components=[Component(name="Connector", technology="Kafka Connect", version="fill in: GET " + url,
                                   location=url, purpose=f"Connector {connector}")],
-            prerequisites=[f"curl and jq with access to the Kafka Connect REST API at {url}"],
+            prerequisites=[f"curl and jq with access to the Kafka Connect REST API at {url}"
+                           + (f" ({forward.code})" if forward else "")],
             alerts=alerts,
             issues=issues,
             maintenance_commands=[
@@ -85,7 +96,7 @@ class KafkaConnectPack(KeywordPack):
                 f"curl -sS -X PUT -H 'Content-Type: application/json' --data @\"$CONFIG_FILE\" "
                 f"{q(base + '/config')}",
                 "HTTP 200/201 and the connector RUNNING")])],
-            cheatsheet=[status, restart],
+            cheatsheet=[*([forward] if forward else []), status, restart],
         )
 
 
