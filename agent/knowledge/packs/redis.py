@@ -235,6 +235,13 @@ class RedisPack(KeywordPack):
                 cmd("Live stats every second (Ctrl-C to stop)", f"{cli} --stat"),
                 cmd("Find keys by pattern without blocking (never KEYS *)",
                     f"{cli} --scan --pattern 'session:*' --count 1000 | head -n 20"),
+                *([] if elasticache else [cmd(
+                    "Did the last snapshot / AOF write succeed (a failing BGSAVE can stop writes)",
+                    f"{cli} INFO persistence | grep -E '^(rdb_last_bgsave_status|rdb_last_save_time|"
+                    "rdb_changes_since_last_save|aof_enabled|aof_last_write_status):'",
+                    "rdb_last_bgsave_status:ok and a recent rdb_last_save_time; with "
+                    "stop-writes-on-bgsave-error yes, a failed BGSAVE (disk full, fork failed) makes Redis "
+                    "refuse writes (MISCONF)")]),
             ],
             environment_variables=[("REDIS_URL", f"redis://{host}:{port}")],
             vendors=[("AWS", "ElastiCache")] if elasticache else [],

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from agent.knowledge.base import Context, Contribution
-from agent.knowledge.packs._base import KeywordPack, alert_query, cmd, described, mention, q
+from agent.knowledge.packs._base import KeywordPack, alert_query, cmd, described, mention, q, tech_host
 from agent.runbook import Alert, Issue, Procedure, Step
 
 
@@ -24,7 +24,9 @@ class RedisSentinelPack(KeywordPack):
     def build(self, ctx: Context) -> Contribution:
         f = ctx.facts
         master = described(ctx, "redis.master", ("master name",), "mymaster")
-        sentinel = f"redis-cli -h {q(f.name('redis.sentinel', f.service + '-sentinel'))} -p 26379"
+        # Sentinels usually run beside each Redis server: use a named Redis host when there is one.
+        near = f.names.get("redis.host") or tech_host(ctx, r"redis|sentinel|cache")
+        sentinel = f"redis-cli -h {q(f.name('redis.sentinel', near or f.service + '-sentinel'))} -p 26379"
         where = cmd("Which node is master now", f"{sentinel} SENTINEL get-master-addr-by-name {q(master)}",
                     "the master's ip and port")
         quorum = cmd("Can the sentinels agree on a failover", f"{sentinel} SENTINEL ckquorum {q(master)}",
