@@ -81,6 +81,25 @@ class LambdaPack(KeywordPack):
                       expect="0"),
                   severity="Warning", response="Follow 'Lambda: throttling'."),
         ]
+        if mention(ctx, ("api gateway", "apigateway")) and not mention(ctx, ("http api",)):
+            # A REST API's 5XXError averaged over a period is the share of requests that failed; 504s there
+            # are integration timeouts (API Gateway gives up after 29 s), 502s a malformed Lambda response.
+            api = described(ctx, "apigateway.api", ("rest api", "api gateway rest api", "api gateway"), function)
+            stage = described(ctx, "apigateway.stage", ("stage",), "prod")
+            gw = CloudWatchMetric("AWS/ApiGateway", "5XXError", {"ApiName": api, "Stage": stage}, "Average")
+            alerts.append(Alert(
+                name="API Gateway 5XX share", condition="5XXError average > 0.01 (1% of requests) for 5 min",
+                query=alert_query(
+                    ctx, probe=cmd(f"Share of 5XX responses of {api} ({stage}) per 5 minutes", gw.command(ctx),
+                                   "below 0.01; 502 = bad Lambda response or crash, 504 = 29 s timeout"),
+                    prometheus=(f'avg(aws_apigateway_5xxerror_average{{dimension_ApiName="{api}",'
+                                f'dimension_Stage="{stage}"}}) > 0.01'),
+                    datadog=f"avg(last_5m):avg:aws.apigateway.5xxerror{{apiname:{api},stage:{stage}}} > 0.01",
+                    cloudwatch=gw,
+                    newrelic=(f"SELECT average(aws.apigateway.5XXError) FROM Metric WHERE aws.apigateway.ApiName = "
+                              f"'{api}' SINCE 15 minutes ago"),
+                    expect="below 0.01"),
+                severity="Critical", response="Follow 'Lambda: errors or timeouts after a change'."))
 
         rollback = cmd("Point the alias back at the previous version",
                        "GOOD_VERSION=41  # the version that worked (aws lambda list-versions-by-function)\n"

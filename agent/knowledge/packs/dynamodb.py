@@ -75,7 +75,13 @@ class DynamoDbPack(KeywordPack):
             check=[describe, cmd("Throttled requests per operation, last 30 minutes",
                                  CloudWatchMetric("AWS/DynamoDB", "ThrottledRequests",
                                                   {"TableName": table, "Operation": "PutItem"}, "Sum").command(ctx),
-                                 "which operation throttles; repeat with Operation=Query/GetItem/UpdateItem")],
+                                 "which operation throttles; repeat with Operation=Query/GetItem/UpdateItem"),
+                   cmd("Consumed write capacity per minute, last 30 minutes",
+                       CloudWatchMetric("AWS/DynamoDB", "ConsumedWriteCapacityUnits", {"TableName": table},
+                                        "Sum", period=60).command(ctx),
+                       "Sum / 60 = WCU per second; near the provisioned WCU means the table is at capacity, far "
+                       "below it while throttling means a hot key (or a GSI at its limit); on-demand tables "
+                       "throttle when traffic jumps past twice the previous peak within 30 minutes")],
             fix=[Step(action="A GSI without enough write capacity throttles writes to the base table: raise the "
                              "GSI's capacity too.", command=None),
                  Step(action="Throttling while total capacity is unused means a hot partition key: turn on "
