@@ -410,7 +410,8 @@ def extract_facts(description: str, service_name: str | None = None) -> Facts:
         managed = r"elasticache|memorystore" if engine == "redis" else r"rds|aurora|cloud sql|atlas|documentdb"
         suffix = r"redis|cache|valkey" if engine == "redis" else r"db|pg|sql|mongo"
         instance = _first([
-            rf"\b(?:{words})\s+(?:rds\s+|cloud sql\s+)?(?:instance|cluster|server)\s+(?:called\s+|named\s+)?{_Q}"
+            rf"\b(?:{words})\s+(?:\d[\d.x]*\s+)?(?:rds\s+|cloud sql\s+)?(?:instance|cluster|server)\s+"
+            rf"(?:called\s+|named\s+)?{_Q}"
             rf"([a-z][a-z0-9-]*[a-z0-9]){_Q}",
             rf"\b(?:{managed})\s+(?:instance|cluster|replication group)?\s*(?:called\s+|named\s+)?{_Q}"
             rf"([a-z][a-z0-9-]*[a-z0-9]){_Q}",

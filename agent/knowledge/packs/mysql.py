@@ -54,7 +54,12 @@ class MySqlPack(KeywordPack):
             flag = " -E" if vertical else ""
             return f"{client('mysql', target)} -u {q(user)} -D {q(db)}{flag} -e \"{statement}\""
 
+        aurora = mention(ctx, ("aurora",))
+
         def cw(metric: str) -> CloudWatchMetric | None:
+            if aurora:  # Aurora: cluster-level metrics; readers' lag is AuroraReplicaLagMaximum (ms)
+                metric = {"ReplicaLag": "AuroraReplicaLagMaximum"}.get(metric, metric)
+                return CloudWatchMetric("AWS/RDS", metric, {"DBClusterIdentifier": instance})
             return CloudWatchMetric("AWS/RDS", metric, {"DBInstanceIdentifier": instance}) if rds else None
 
         conn_probe = cmd("Connections against max_connections",
@@ -83,7 +88,9 @@ class MySqlPack(KeywordPack):
                   query=alert_query(
                       ctx, probe=replica,
                       prometheus="max(mysql_slave_status_seconds_behind_master) > 30",
-                      datadog=f"avg(last_5m):max:mysql.replication.seconds_behind_master{{host:{host}}} > 30",
+                      datadog=(f"avg(last_5m):max:aws.rds.aurora_replica_lag_maximum{{dbclusteridentifier:"
+                               f"{instance}}} > 30000" if aurora else
+                               f"avg(last_5m):max:mysql.replication.seconds_behind_master{{host:{host}}} > 30"),
                       cloudwatch=cw("ReplicaLag"),
                       expect="under 30 s"),
                   severity="Warning", response="Follow 'MySQL: replication stopped or lagging'."),
@@ -150,7 +157,16 @@ class MySqlPack(KeywordPack):
         ]
 
         restore: Command
-        if rds:
+        if aurora:
+            restore = cmd(
+                "Restore a copy of the Aurora cluster just before the corruption",
+                "RESTORE_TIME=2026-01-01T03:00:00Z  # UTC, before the bad write\n"
+                f"aws rds restore-db-cluster-to-point-in-time --region {reg} "
+                f"--source-db-cluster-identifier {q(instance)} --db-cluster-identifier {q(instance + '-pitr')} "
+                "--restore-to-time \"$RESTORE_TIME\"",
+                "a new cluster with no instances yet: add one with aws rds create-db-instance "
+                f"--db-cluster-identifier {instance}-pitr before connecting; the original is untouched")
+        elif rds:
             restore = cmd(
                 "Restore a copy of the instance just before the corruption",
                 "RESTORE_TIME=2026-01-01T03:00:00Z  # UTC, before the bad write\n"
@@ -202,7 +218,19 @@ class MySqlPack(KeywordPack):
                 "older binlogs are gone; SHOW BINARY LOGS lists the rest",
                 warning="A replica or CDC consumer that has not read those binlogs breaks and must be rebuilt; "
                         "check every replica's Source_Log_File first. Prefer binlog_expire_logs_seconds.")],
-            dr_procedures=[Procedure(title="MySQL: promote a replica", commands=[replica, cmd(
+            dr_procedures=[Procedure(title="Aurora: fail over to a reader", commands=[
+                cmd("Writer and readers of the cluster",
+                    f"aws rds describe-db-clusters --region {reg} --db-cluster-identifier {q(instance)} --query "
+                    "'DBClusters[0].DBClusterMembers[].{id: DBInstanceIdentifier, writer: IsClusterWriter, "
+                    "tier: PromotionTier}' --output table",
+                    "one writer; readers with their promotion tier"),
+                cmd("Fail over to a reader",
+                    f"aws rds failover-db-cluster --region {reg} --db-cluster-identifier {q(instance)}",
+                    "within about 30-60 s another instance is the writer; the cluster endpoint follows it",
+                    warning="Every connection drops and writes fail for up to a minute while DNS moves; clients "
+                            "that cache DNS keep writing to the old writer (now read-only). Use it when the "
+                            "writer is unhealthy, not to fix a slow query."),
+            ])] if aurora else [Procedure(title="MySQL: promote a replica", commands=[replica, cmd(
                 "Promote the replica (run against it)",
                 f"{client('mysql', replica_host)} -u {q(user)} -e \"STOP REPLICA; RESET REPLICA ALL; "
                 "SET GLOBAL super_read_only = OFF; SET GLOBAL read_only = OFF\"",
