@@ -1018,9 +1018,13 @@ class VM(SystemdHosts):
     def target_health(self) -> Command | None:
         if self.cloud != "aws" or not re.search(r"\b(?:alb|nlb|elb|load balancer|target group)\b", self.ctx.text):
             return None
+        tg = self.ctx.facts.names.get("alb.target_group")
         return cmd("Load balancer view: which targets are healthy",
-                   "TG_ARN=\"${TG_ARN:?set TG_ARN to the target group ARN (aws elbv2 describe-target-groups)}\"\n"
-                   f"aws elbv2 describe-target-health --region {q(self.region)} --target-group-arn \"$TG_ARN\" "
+                   (f"TG_ARN=\"$(aws elbv2 describe-target-groups --region {q(self.region)} --names {q(tg)} "
+                    "--query 'TargetGroups[0].TargetGroupArn' --output text)\"\n"
+                    if tg else
+                    "TG_ARN=\"${TG_ARN:?set TG_ARN to the target group ARN (aws elbv2 describe-target-groups)}\"\n")
+                   + f"aws elbv2 describe-target-health --region {q(self.region)} --target-group-arn \"$TG_ARN\" "
                    "--query 'TargetHealthDescriptions[].[Target.Id,TargetHealth.State,TargetHealth.Reason]' "
                    "--output table", "Every target 'healthy'; 'unhealthy' with Target.ResponseCodeMismatch or "
                    "Target.Timeout points at the health check")

@@ -385,6 +385,16 @@ def extract_facts(description: str, service_name: str | None = None) -> Facts:
     if hosts:
         names["hosts"] = ",".join(hosts[:8])
     put("instance", _first([r"\b(i-[0-9a-f]{8,17})\b"], text))
+    put("alb.target_group", _first([rf"\btarget\s+group(?:\s+(?:called|named))?[:=\s]+{_Q}"
+                                    rf"([a-z0-9][a-z0-9-]*[a-z0-9]){_Q}"], text))
+    put("asg", _first([rf"\bauto\s*scaling\s+group(?:\s+(?:called|named))?[:=\s]+{_Q}"
+                       rf"([A-Za-z0-9][\w-]*[A-Za-z0-9]){_Q}"], text))
+    # The app server behind a reverse proxy: "proxies to Gunicorn on 127.0.0.1:8000"
+    upstream = re.search(r"\b(?:proxies|proxying|forwards|passes)\b[^.\n]{0,60}?(?:127\.0\.0\.1|localhost|0\.0\.0\.0|"
+                         r"unix)?:(\d{2,5})\b|\b(?:gunicorn|uwsgi|uvicorn|puma|unicorn|php-fpm)\b[^.\n]{0,30}?"
+                         r"(?:port\s+|(?:127\.0\.0\.1|localhost):)(\d{2,5})\b", text, re.I)
+    if upstream:
+        put("upstream.port", upstream.group(1) or upstream.group(2))
     if facts.cloud == "gcp":  # gcloud compute ssh needs the zone; the project scopes every gcloud call
         put("gcp.zone", _first([rf"\bzone[:=\s]+{_Q}([a-z]+-[a-z]+\d{{1,2}}-[a-f])\b"], text, strict=False))
         put("gcp.project", _first([rf"\b(?:gcp\s+|google cloud\s+)?project(?:\s+id)?[:=\s]+{_Q}"
@@ -472,7 +482,9 @@ def extract_facts(description: str, service_name: str | None = None) -> Facts:
             names["kafka.topic"] = topic
     put("kafka.group", _first([
         rf"\bconsumer[- ]group(?:\s+(?:called|named))?[:=\s]+{_Q}([A-Za-z0-9][\w.-]*[A-Za-z0-9]){_Q}",
-        rf"\bgroup(?:\.id|\s+id)?[:=\s]+{_Q}([A-Za-z0-9][\w.-]*[A-Za-z0-9]){_Q}",
+        # not "Auto Scaling group X", "resource group X", "security group X"
+        rf"(?<!scaling )(?<!resource )(?<!security )(?<!target )(?<!log )\bgroup(?:\.id|\s+id)?[:=\s]+{_Q}"
+        rf"([A-Za-z0-9][\w.-]*[A-Za-z0-9]){_Q}",
     ], text))
     put("kafka.bootstrap", _first([r"\b(?:brokers?|bootstrap[- ]servers?)[:=\s]+([\w.-]+:\d+(?:,[\w.-]+:\d+)*)"],
                                   text))

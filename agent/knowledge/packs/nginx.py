@@ -23,6 +23,8 @@ class NginxPack(KeywordPack):
         site = described(ctx, "nginx.site", ("site",), f.service)
         ingress = platform(ctx) == "kubernetes"
         ns = q(namespace(ctx))
+        # Nginx listens on the service's port; the app server behind it on another one.
+        upstream_port = f.names.get("upstream.port") or (str(f.port) if f.port and f.port not in (80, 443) else "8000")
         if ingress:
             logs = ("kubectl logs -n ingress-nginx deploy/ingress-nginx-controller --since=30m | "
                     f"grep -F {q(namespace(ctx) + '-' + f.service + '-')} | "
@@ -75,10 +77,15 @@ class NginxPack(KeywordPack):
             check=[five_xx, error_log] + ([cmd("Endpoints behind the service",
                                                f"kubectl get endpoints {q(f.service)} -n {ns}",
                                                "at least one ready address; none means every pod fails readiness")]
-                                          if ingress else [cmd("Is the upstream listening",
-                                                               "PORT=" + str(f.port or 8000)
-                                                               + "  # the upstream port\nss -ltnp | grep \":$PORT \"",
-                                                               "the app process listening on the port")]),
+                                          if ingress else [cmd("Is the upstream listening; does it answer "
+                                                               "without Nginx",
+                                                               f"PORT={upstream_port}  # the app server port\n"
+                                                               "sudo ss -ltnp | grep \":$PORT \"\n"
+                                                               "curl -sS -o /dev/null -w 'HTTP %{http_code} in "
+                                                               "%{time_total}s\\n' --max-time 30 "
+                                                               "\"http://127.0.0.1:$PORT/\"",
+                                                               "the app process listening; an answer here but 502 "
+                                                               "through Nginx means the proxy_pass address is wrong")]),
             fix=[Step(action="502: restart or fix the upstream application (crash, wrong port, full backlog); "
                              "Nginx itself is rarely the cause.", command=None),
                  Step(action="504: find why the upstream is slow (database, dependency); raise "
