@@ -18,16 +18,18 @@ extractor may add:
 
     postgres.host postgres.database postgres.user postgres.port postgres.instance rds.instance
     pgbouncer.host patroni.cluster pgbackrest.stanza
-    mysql.host mysql.database mysql.user mysql.instance
+    mysql.host mysql.database mysql.user mysql.instance mysql.replica compose.services
     mongodb.host mongodb.database
     redis.host redis.port redis.instance elasticache.cluster redis.master redis.sentinel memcached.host
     kafka.bootstrap kafka.brokers kafka.topic kafka.group kafka.cluster kafka.connect_url kafka.connector
+    kafka.connect_cluster
     rabbitmq.queue rabbitmq.vhost rabbitmq.host
     sqs.queue sqs.dlq s3.bucket dynamodb.table gcp.project pubsub.topic pubsub.subscription
-    es.url es.index nginx.site
+    es.url es.index es.repository nginx.site upstream.port django.dir django.app
     celery.app celery.worker celery.queue dag airflow.scheduler
     argocd.app helm.release helm.chart
-    compose.project compose.service k8s.deployment systemd.unit
+    compose.project compose.service compose.file compose.volume k8s.deployment k8s.statefulset systemd.unit
+    hosts gcp.zone gcp.project apigateway.api apigateway.stage
     ecs.cluster ecs.service lambda.function lambda.alias
 
 Besides `names`, packs read `facts.service`, `facts.namespace`, `facts.region`, `facts.cluster`,
