@@ -981,9 +981,37 @@ class VM(SystemdHosts):
         if self.cloud == "gcp":
             return (f"HOSTS=\"$(gcloud compute instances list --filter='labels.service={self.slug}' "
                     "--format='value(name)')\"")
+        asg = self.ctx.facts.names.get("asg")
+        # Instances of an Auto Scaling group carry its name in the aws:autoscaling:groupName tag.
+        tag = f"Name=tag:aws:autoscaling:groupName,Values={asg}" if asg else f"Name=tag:Service,Values={self.slug}"
         return (f"HOSTS=\"$(aws ec2 describe-instances --region {q(self.region)} "
-                f"--filters 'Name=tag:Service,Values={self.slug}' 'Name=instance-state-name,Values=running' "
+                f"--filters {q(tag)} 'Name=instance-state-name,Values=running' "
                 "--query 'Reservations[].Instances[].PrivateDnsName' --output text)\"")
+
+    def asg_refresh(self) -> Command | None:
+        asg = self.ctx.facts.names.get("asg")
+        if self.cloud != "aws" or not asg:
+            return None
+        scope = f"--region {q(self.region)} --auto-scaling-group-name {q(asg)}"
+        return cmd(f"If the release is baked into the launch template/AMI: replace the instances of {asg} gradually",
+                   f"aws autoscaling start-instance-refresh {scope} --preferences "
+                   "'{\"MinHealthyPercentage\": 90, \"InstanceWarmup\": 120}'\n"
+                   f"aws autoscaling describe-instance-refreshes {scope} --max-records 1 "
+                   "--query 'InstanceRefreshes[0].[Status,PercentageComplete,StatusReason]' --output text",
+                   "Status InProgress then Successful; targets healthy in the target group throughout",
+                   "Replaces every instance: anything changed by hand on a host is lost. If health drops, stop "
+                   f"with aws autoscaling cancel-instance-refresh {scope} (or rollback-instance-refresh).")
+
+    def deploy(self) -> list[Command]:
+        refresh = self.asg_refresh()
+        return [*super().deploy(), *([refresh] if refresh else [])]
+
+    def caveats(self) -> list[str]:
+        asg = self.ctx.facts.names.get("asg")
+        return [*super().caveats(), *([f"The hosts belong to the Auto Scaling group {asg}: a scale-in or instance "
+                                       "refresh replaces them, so a fix made by hand on one host must also go into "
+                                       "the launch template/AMI or configuration management."]
+                                      if self.cloud == "aws" and asg else [])]
 
     def location(self) -> str:
         kind = {"gcp": "GCE instances", "azure": "Azure VMs"}.get(self.cloud, "EC2 instances")
