@@ -728,12 +728,26 @@ _ENGINE_UNITS = (("patroni", "patroni"), ("postgres", "postgresql"), ("mysql", "
                  ("cassandra", "cassandra"), ("clickhouse", "clickhouse-server"))
 
 
+def service_unit(ctx: Context) -> str:
+    """The systemd unit of the service on VMs / bare metal: the one the description names, else the unit a
+    database engine's package installs when the service is that engine (a database, or "X is the RabbitMQ
+    cluster"), else the service slug."""
+    named = ctx.facts.names.get("systemd.unit")
+    if named:
+        return named.removesuffix(".service")
+    for word, unit in _ENGINE_UNITS:
+        if word not in ctx.text:
+            continue
+        if ctx.answers.service_type == "database" or re.search(
+                rf"\b(?:is|are)\s+(?:the|a|an|our)\b[^.]{{0,40}}?\b{word}", ctx.text):
+            return unit
+    return ctx.facts.service
+
+
 class SystemdHosts(Platform):
     def __post_init__(self) -> None:
         f = self.ctx.facts
-        engine_unit = next((unit for word, unit in _ENGINE_UNITS if word in self.ctx.text), None) \
-            if self.stateful else None
-        self.unit = f.names.get("systemd.unit") or engine_unit or f.service
+        self.unit = service_unit(self.ctx)
         self.ansible = "ansible" in self.ctx.text
         if "systemd.unit" not in f.names:
             self.assumptions.append(f"systemd unit '{self.unit}.service' on each host")

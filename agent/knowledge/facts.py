@@ -385,6 +385,11 @@ def extract_facts(description: str, service_name: str | None = None) -> Facts:
     if hosts:
         names["hosts"] = ",".join(hosts[:8])
     put("instance", _first([r"\b(i-[0-9a-f]{8,17})\b"], text))
+    if re.search(r"\bmongo", low):
+        put("mongodb.replset", _first([rf"\breplica\s*set\s+(?:name|called|named)[:=\s]+{_Q}"
+                                       rf"([A-Za-z][\w-]*[A-Za-z0-9]){_Q}",
+                                       rf"\breplica\s*set[:=\s]+{_Q}([A-Za-z][\w-]*[A-Za-z0-9]){_Q}",
+                                       r"\breplica\s*set\s*\(([A-Za-z][\w-]*)\)"], text))
     put("alb.target_group", _first([rf"\btarget\s+group(?:\s+(?:called|named))?[:=\s]+{_Q}"
                                     rf"([a-z0-9][a-z0-9-]*[a-z0-9]){_Q}"], text))
     put("asg", _first([rf"\bauto\s*scaling\s+group(?:\s+(?:called|named))?[:=\s]+{_Q}"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from agent.knowledge.base import Context, Contribution
 from agent.knowledge.packs._base import KeywordPack, alert_query, cmd, q, snake, stop_workload
 from agent.runbook import Alert, Component, Issue, KeyMetric, Procedure, Step, Upstream
@@ -21,7 +23,14 @@ class MongoDbPack(KeywordPack):
         f = ctx.facts
         host = f.name("mongodb.host", f"{f.service}-mongo")
         db = f.name("mongodb.database", snake(f.service))
-        uri = f"mongodb://{host}:27017/{db}"
+        # A replica-set URI finds the current primary (rs.stepDown and writes must run there).
+        members = [h for h in f.name("hosts", "").split(",") if re.search(r"mongo", h)]
+        members = [host, *(m for m in members if m != host)] if host in members or "mongodb.host" in f.names else []
+        replset = f.names.get("mongodb.replset")
+        if len(members) > 1 and replset:
+            uri = f"mongodb://{','.join(m + ':27017' for m in members)}/{db}?replicaSet={replset}"
+        else:
+            uri = f"mongodb://{host}:27017/{db}"
 
         def sh(script: str) -> str:
             return f"mongosh {q(uri)} --quiet --eval {q(script)}"
@@ -137,14 +146,23 @@ class MongoDbPack(KeywordPack):
                                                            "\"$(date +%F)\"",
                                       "a directory of .bson.gz files per collection")],
             dr_procedures=[Procedure(title="MongoDB: lost the majority of the replica set",
-                                     commands=[status, cmd(
+                                     commands=[cmd(
+                                         "State as one surviving member sees it (no primary: connect directly)",
+                                         f"SURVIVOR={q(members[-1] if members else host)}  # a member still up\n"
+                                         f"mongosh \"mongodb://$SURVIVOR:27017/{db}?directConnection=true\" --quiet "
+                                         "--eval 'rs.status().members.forEach(m => print(m.name, m.stateStr, "
+                                         "m.health))'",
+                                         "which members are unreachable (health 0) and that no PRIMARY is left"),
+                                         cmd(
                                          "Force a surviving member to be primary (last resort)",
+                                         f"SURVIVOR={q(members[-1] if members else host)}  # the member to keep\n"
                                          "cat <<'JS' > /tmp/force-reconfig.js\n"
                                          "cfg = rs.conf();\n"
                                          "cfg.members = cfg.members.filter(m => m.host === db.hello().me);\n"
                                          "rs.reconfig(cfg, {force: true});\n"
                                          "JS\n"
-                                         f"mongosh {q(uri)} --quiet --file /tmp/force-reconfig.js",
+                                         f"mongosh \"mongodb://$SURVIVOR:27017/{db}?directConnection=true\" "
+                                         "--quiet --file /tmp/force-reconfig.js",
                                          "the surviving member becomes PRIMARY of a one-member set",
                                          warning="Forced reconfig can discard writes acknowledged by the lost "
                                                  "members, and they must be resynced before rejoining. Only with "

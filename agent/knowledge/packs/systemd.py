@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from agent.knowledge.base import Context, Contribution
+from agent.knowledge.environments import service_unit
 from agent.knowledge.packs._base import KeywordPack, alert_query, cmd, q
 from agent.runbook import Alert, Component, Issue, Procedure, Step
 
@@ -19,7 +20,7 @@ class SystemdPack(KeywordPack):
 
     def build(self, ctx: Context) -> Contribution:
         f = ctx.facts
-        unit = f.name("systemd.unit", f.service)
+        unit = f.names.get("systemd.unit") or service_unit(ctx)
         unit = unit if unit.endswith((".service", ".timer")) else unit + ".service"
         u = q(unit)
         status = cmd("Unit state, main PID and last log lines", f"systemctl status {u} --no-pager -l",
