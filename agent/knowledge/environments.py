@@ -89,7 +89,10 @@ class Platform:
 
     @property
     def stateful(self) -> bool:
-        return self.ctx.answers.service_type == "database"
+        # A database, or an "other" service that is itself a data engine ("events-broker is the RabbitMQ
+        # cluster", "logsearch is the Elasticsearch cluster"): nodes restart one at a time, no release symlinks.
+        return self.ctx.answers.service_type == "database" or (
+            self.ctx.answers.service_type == "other" and engine_unit(self.ctx) is not None)
 
     # --- descriptive ---------------------------------------------------------------------------
     def location(self) -> str:
@@ -728,20 +731,25 @@ _ENGINE_UNITS = (("patroni", "patroni"), ("postgres", "postgresql"), ("mysql", "
                  ("cassandra", "cassandra"), ("clickhouse", "clickhouse-server"))
 
 
-def service_unit(ctx: Context) -> str:
-    """The systemd unit of the service on VMs / bare metal: the one the description names, else the unit a
-    database engine's package installs when the service is that engine (a database, or "X is the RabbitMQ
-    cluster"), else the service slug."""
-    named = ctx.facts.names.get("systemd.unit")
-    if named:
-        return named.removesuffix(".service")
+def engine_unit(ctx: Context) -> str | None:
+    """The unit a data engine's package installs when the service is that engine: a database, or an
+    "other" service the description calls one ("X is the RabbitMQ cluster")."""
     for word, unit in _ENGINE_UNITS:
         if word not in ctx.text:
             continue
         if ctx.answers.service_type == "database" or re.search(
                 rf"\b(?:is|are)\s+(?:the|a|an|our)\b[^.]{{0,40}}?\b{word}", ctx.text):
             return unit
-    return ctx.facts.service
+    return None
+
+
+def service_unit(ctx: Context) -> str:
+    """The systemd unit of the service on VMs / bare metal: the one the description names, else the engine's
+    unit (see `engine_unit`), else the service slug."""
+    named = ctx.facts.names.get("systemd.unit")
+    if named:
+        return named.removesuffix(".service")
+    return engine_unit(ctx) or ctx.facts.service
 
 
 class SystemdHosts(Platform):
