@@ -33,8 +33,10 @@ class CeleryPack(KeywordPack):
     def build(self, ctx: Context) -> Contribution:
         f = ctx.facts
         app = described(ctx, "celery.app", ("celery app", "app"), snake(f.service))
-        worker = f.name("celery.worker", f"{f.service}-worker")
-        queue = f.name("celery.queue", "celery")
+        # A worker service's own workload runs Celery; otherwise a separate <service>-worker.
+        own = ctx.answers.service_type == "worker"
+        worker = f.name("celery.worker", f.service if own else f"{f.service}-worker")
+        queue = f.name("celery.queue", f.names.get("rabbitmq.queue") or f.names.get("queue") or "celery")
         redis_broker = mention(ctx, ("redis",)) is not None
 
         def celery(args: str) -> str:
