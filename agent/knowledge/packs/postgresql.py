@@ -21,16 +21,29 @@ from agent.runbook import Alert, Command, Component, Issue, KeyMetric, Procedure
 class Names:
     def __init__(self, ctx: Context) -> None:
         f = ctx.facts
-        self.host = f.name("postgres.host", f"{f.service}-db")
+        self.rds = mention(ctx, ("aurora postgresql", "aurora", "rds"))
+        # On RDS/Aurora with a named instance and no host, ask AWS for the endpoint instead of inventing a
+        # host name; `hq` is the host as a shell word.
+        if "postgres.host" not in f.names and self.rds and "rds.instance" in f.names:
+            instance = f.names["rds.instance"]
+            rg = f"--region {q(region(ctx))}"
+            what = (f"describe-db-clusters {rg} --db-cluster-identifier {q(instance)} --query "
+                    "'DBClusters[0].Endpoint'" if "aurora" in self.rds.lower() else
+                    f"describe-db-instances {rg} --db-instance-identifier {q(instance)} --query "
+                    "'DBInstances[0].Endpoint.Address'")
+            self.host = f"$(aws rds {what} --output text)"
+            self.hq = f"\"{self.host}\""
+        else:
+            self.host = f.name("postgres.host", f"{f.service}-db")
+            self.hq = q(self.host)
         self.db = f.name("postgres.database", snake(f.service))
         self.user = f.name("postgres.user", "postgres")
         self.port = f.name("postgres.port", "5432")
-        self.rds = mention(ctx, ("aurora postgresql", "aurora", "rds"))
         self.instance = f.name("rds.instance", f.name("postgres.instance", f"{f.service}-db"))
 
     def psql(self, statement: str) -> str:
         """A psql call scoped to this database; `statement` must not contain double quotes."""
-        return (f"psql -h {q(self.host)} -p {self.port} -U {q(self.user)} -d {q(self.db)} -X "
+        return (f"psql -h {self.hq} -p {self.port} -U {q(self.user)} -d {q(self.db)} -X "
                 f"-v ON_ERROR_STOP=1 -c \"{statement}\"")
 
 
@@ -274,8 +287,8 @@ class PostgresPack(KeywordPack):
             restore.append(cmd(
                 "Restore the last good dump into a side database and compare before copying rows back",
                 "BACKUP_FILE=/var/backups/postgres/latest.dump  # the last dump taken before the corruption\n"
-                f"createdb -h {q(n.host)} -p {n.port} -U {q(n.user)} {q(n.db + '_restore')}\n"
-                f"pg_restore -h {q(n.host)} -p {n.port} -U {q(n.user)} -d {q(n.db + '_restore')} "
+                f"createdb -h {n.hq} -p {n.port} -U {q(n.user)} {q(n.db + '_restore')}\n"
+                f"pg_restore -h {n.hq} -p {n.port} -U {q(n.user)} -d {q(n.db + '_restore')} "
                 "--jobs=4 --no-owner \"$BACKUP_FILE\"",
                 "pg_restore exits 0; compare row counts between the two databases before any copy back"))
 
@@ -315,7 +328,8 @@ class PostgresPack(KeywordPack):
                           alert_threshold="> 30 s for 5 min", dashboard="fill in: PostgreSQL dashboard"),
             ],
             prerequisites=[f"psql, pg_dump and pg_restore (postgresql-client) with network access to "
-                           f"{n.host}:{n.port} and credentials for {n.user} in ~/.pgpass"],
+                           f"{n.instance if n.host.startswith('$(') else n.host}:{n.port} and credentials for "
+                           f"{n.user} in ~/.pgpass"],
             deploy_caveats=["Schema migrations: take no ACCESS EXCLUSIVE lock on hot tables during peak "
                             "(set lock_timeout); a code rollback does not roll back a migration, so ship "
                             "backward-compatible migrations (expand, then contract)."],
@@ -371,7 +385,7 @@ class PostgresPack(KeywordPack):
             ],
             dr_procedures=procedures,
             cheatsheet=[
-                cmd("Connect", f"psql -h {q(n.host)} -p {n.port} -U {q(n.user)} -d {q(n.db)}"),
+                cmd("Connect", f"psql -h {n.hq} -p {n.port} -U {q(n.user)} -d {q(n.db)}"),
                 cmd("Active queries", n.psql("SELECT pid, state, now() - query_start AS age, left(query, 80) "
                                              "FROM pg_stat_activity WHERE state <> 'idle' ORDER BY 3 DESC")),
                 sql("Largest tables",
