@@ -31,24 +31,33 @@ class MySqlPack(KeywordPack):
 
     def build(self, ctx: Context) -> Contribution:
         f = ctx.facts
-        host = f.name("mysql.host", f"{f.service}-mysql")
+        rds = mention(ctx, ("aurora", "rds"))
+        reg = q(region(ctx))
+        if "mysql.host" not in f.names and rds and "rds.instance" in f.names:
+            # Ask AWS for the endpoint of the named instance / Aurora cluster instead of inventing a host.
+            what = (f"describe-db-clusters --region {reg} --db-cluster-identifier {q(f.names['rds.instance'])} "
+                    "--query 'DBClusters[0].Endpoint'" if "aurora" in rds.lower() else
+                    f"describe-db-instances --region {reg} --db-instance-identifier {q(f.names['rds.instance'])} "
+                    "--query 'DBInstances[0].Endpoint.Address'")
+            host = f"$(aws rds {what} --output text)"
+        else:
+            host = f.name("mysql.host", f"{f.service}-mysql")
+        label = f.names["rds.instance"] if host.startswith("$(") else host  # the host as a name in text/tags
         db = f.name("mysql.database", snake(f.service))
         user = f.name("mysql.user", "admin")
-        rds = mention(ctx, ("aurora", "rds"))
         instance = f.name("rds.instance", f.name("mysql.instance", f"{f.service}-mysql"))
-        reg = q(region(ctx))
 
         # Docker Compose: a compose service's name resolves only on the compose network, so run the
         # client inside the container (MYSQL_PWD exported in the operator's shell is passed through).
         services = [s for s in f.name("compose.services", f.name("compose.service", "")).split(",") if s]
         in_compose = platform(ctx) == "compose" and host in services
         replica_host = f.name("mysql.replica", next((s for s in services + f.name("hosts", "").split(",")
-                                                     if "replica" in s), f"{host}-replica"))
+                                                     if "replica" in s), f"{label}-replica"))
 
         def client(tool: str, target: str = host) -> str:
             if in_compose:
                 return f"{compose_cmd(ctx)} exec -T -e MYSQL_PWD {q(target)} {tool}"
-            return f"{tool} -h {q(target)}"
+            return f"{tool} -h " + (f"\"{target}\"" if target.startswith("$(") else q(target))
 
         def mysql(statement: str, vertical: bool = False, target: str = host) -> str:
             flag = " -E" if vertical else ""
@@ -78,10 +87,10 @@ class MySqlPack(KeywordPack):
                       ctx, probe=conn_probe,
                       prometheus="mysql_global_status_threads_connected / mysql_global_variables_max_connections"
                                  " > 0.8",
-                      datadog=f"avg(last_5m):avg:mysql.performance.threads_connected{{host:{host}}} > 120",
+                      datadog=f"avg(last_5m):avg:mysql.performance.threads_connected{{host:{label}}} > 120",
                       cloudwatch=cw("DatabaseConnections"),
                       newrelic=(f"SELECT latest(net.threadsConnected) FROM MysqlSample WHERE "
-                                f"entityName LIKE '%{host}%' SINCE 10 minutes ago"),
+                                f"entityName LIKE '%{label}%' SINCE 10 minutes ago"),
                       expect="below 80% of max_connections (Datadog: 120 is 80% of the default 151; use 80% of yours)"),
                   severity="Critical", response="Follow 'MySQL: too many connections'."),
             Alert(name="MySQL replication lag", condition="replica > 30 s behind for 5 min",
@@ -90,7 +99,7 @@ class MySqlPack(KeywordPack):
                       prometheus="max(mysql_slave_status_seconds_behind_master) > 30",
                       datadog=(f"avg(last_5m):max:aws.rds.aurora_replica_lag_maximum{{dbclusteridentifier:"
                                f"{instance}}} > 30000" if aurora else
-                               f"avg(last_5m):max:mysql.replication.seconds_behind_master{{host:{host}}} > 30"),
+                               f"avg(last_5m):max:mysql.replication.seconds_behind_master{{host:{label}}} > 30"),
                       cloudwatch=cw("ReplicaLag"),
                       expect="under 30 s"),
                   severity="Warning", response="Follow 'MySQL: replication stopped or lagging'."),
@@ -185,7 +194,7 @@ class MySqlPack(KeywordPack):
         return Contribution(
             components=[Component(name="Database", technology=f"MySQL{' (' + rds + ')' if rds else ''}",
                                   version="fill in: SELECT VERSION()",
-                                  location=f"RDS instance {instance}" if rds else f"{host}:3306",
+                                  location=f"RDS instance {instance}" if rds else f"{label}:3306",
                                   purpose=f"Relational data store (database {db})")],
             upstream=[Upstream(service=f"MySQL {db}", purpose="Reads and writes", criticality="Critical",
                                fallback="None for writes; return 503 and serve cached reads")],
@@ -194,7 +203,7 @@ class MySqlPack(KeywordPack):
             prerequisites=[(f"docker compose access on the host; export MYSQL_PWD for {user} in your shell "
                             "(read -rs MYSQL_PWD; export MYSQL_PWD) — exec -e MYSQL_PWD passes it into the "
                             "container; never -pPASSWORD on the command line") if in_compose else
-                           (f"mysql client with access to {host}:3306 as {user} (password in the [client] section "
+                           (f"mysql client with access to {label}:3306 as {user} (password in the [client] section "
                             "of ~/.my.cnf, mode 600; never -pPASSWORD on the command line)")],
             alerts=alerts,
             issues=issues,
