@@ -762,6 +762,15 @@ class SystemdHosts(Platform):
         hosts = f.names.get("hosts")
         self.hosts = hosts.split(",") if hosts else []
 
+    @property
+    def ssh(self) -> str:
+        """How to run a command on $HOST: gcloud compute ssh when the description gives a GCE zone."""
+        names = self.ctx.facts.names
+        if self.cloud == "gcp" and "gcp.zone" in names:
+            project = f" --project {q(names['gcp.project'])}" if "gcp.project" in names else ""
+            return f"gcloud compute ssh \"$HOST\" --zone {q(names['gcp.zone'])}{project} --command"
+        return "ssh \"$HOST\""
+
     def hosts_var(self) -> str:
         if self.hosts:
             return f"HOSTS={q(' '.join(self.hosts))}"
@@ -773,7 +782,7 @@ class SystemdHosts(Platform):
     def on_hosts(self, remote: str, *, stop_on_error: bool = False) -> str:
         tail = " || break" if stop_on_error else ""
         return (f"{self.hosts_var()}\nfor HOST in $HOSTS; do\n  echo \"== $HOST\"\n"
-                f"  ssh \"$HOST\" {remote_quote(remote)}{tail}\ndone")
+                f"  {self.ssh} {remote_quote(remote)}{tail}\ndone")
 
     def diagram_node(self) -> str:
         count = len(self.hosts) or self.ctx.facts.replicas
@@ -847,7 +856,7 @@ class SystemdHosts(Platform):
 
     def replicas_first(self, remote: str, purpose: str, expect: str, warning: str) -> Command:
         return cmd(purpose, "REPLICAS=\"${REPLICAS:?set REPLICAS to the replica hosts only (never the primary)}\"\n"
-                   f"for HOST in $REPLICAS; do\n  echo \"== $HOST\"\n  ssh \"$HOST\" {remote_quote(remote)} || break\n"
+                   f"for HOST in $REPLICAS; do\n  echo \"== $HOST\"\n  {self.ssh} {remote_quote(remote)} || break\n"
                    "done", expect, warning)
 
     def deploy(self) -> list[Command]:
@@ -869,7 +878,7 @@ class SystemdHosts(Platform):
             return [cmd("Switch every host to the new release between runs (the next timer run uses it)",
                         "VERSION=\"${VERSION:?set VERSION to the release directory name to activate}\"\n"
                         f"{self.hosts_var()}\nfor HOST in $HOSTS; do\n  echo \"== $HOST\"\n"
-                        f"  ssh \"$HOST\" \"systemctl is-active --quiet {self.unit}.service && echo 'run in progress: "
+                        f"  {self.ssh} \"systemctl is-active --quiet {self.unit}.service && echo 'run in progress: "
                         f"wait' || sudo ln -sfn /opt/{self.unit}/releases/$VERSION /opt/{self.unit}/current\"\n"
                         "done",
                         "No 'run in progress' lines; the next scheduled run logs the new version",
@@ -880,7 +889,7 @@ class SystemdHosts(Platform):
         return [cmd("Rolling deploy, one host at a time, stopping at the first failure",
                     "VERSION=\"${VERSION:?set VERSION to the release directory name to activate}\"\n"
                     f"{self.hosts_var()}\nfor HOST in $HOSTS; do\n  echo \"== $HOST\"\n"
-                    f"  ssh \"$HOST\" \"{remote}\" || break\ndone",
+                    f"  {self.ssh} \"{remote}\" || break\ndone",
                     "'active' after each host; the loop stops at the first host that fails",
                     f"Assumes releases are unpacked under /opt/{self.unit}/releases with a 'current' symlink — adapt "
                     "to your deploy tool. Each host is briefly out of rotation while it restarts.")]
@@ -895,7 +904,7 @@ class SystemdHosts(Platform):
                         "CONFIG=\"${CONFIG:?set CONFIG to the config file you changed}\"\n"
                         "REPLICAS=\"${REPLICAS:?set REPLICAS to the replica hosts only (never the primary)}\"\n"
                         "for HOST in $REPLICAS; do\n  echo \"== $HOST\"\n"
-                        f"  ssh \"$HOST\" \"sudo cp -a $CONFIG.bak $CONFIG && sudo systemctl restart {self.unit} && "
+                        f"  {self.ssh} \"sudo cp -a $CONFIG.bak $CONFIG && sudo systemctl restart {self.unit} && "
                         f"systemctl is-active {self.unit}\" || break\ndone",
                         "'active' everywhere with the old settings",
                         "Assumes you kept CONFIG.bak before the change. A major-version upgrade cannot be rolled "
@@ -908,7 +917,7 @@ class SystemdHosts(Platform):
                 cmd("Point every host back at the previous release and restart, one at a time",
                     "PREVIOUS=\"${PREVIOUS:?set PREVIOUS to the last known-good release directory}\"\n"
                     f"{self.hosts_var()}\nfor HOST in $HOSTS; do\n  echo \"== $HOST\"\n"
-                    f"  ssh \"$HOST\" \"{remote}\" || break\ndone",
+                    f"  {self.ssh} \"{remote}\" || break\ndone",
                     "'active' on every host", "Restarts the service host by host; keep at least one host "
                     "serving at all times."),
                 *self.status()]
@@ -916,7 +925,7 @@ class SystemdHosts(Platform):
     def restart_one(self) -> Command:
         return cmd(f"Restart {self.unit} on one host",
                    "HOST=\"${HOST:?set HOST to the unhealthy host}\"\n"
-                   f"ssh \"$HOST\" 'sudo systemctl restart {self.unit} && systemctl is-active {self.unit}'",
+                   f"{self.ssh} 'sudo systemctl restart {self.unit} && systemctl is-active {self.unit}'",
                    "'active'; health endpoint answers again within a minute",
                    "Interrupts in-flight work on that host only.")
 
@@ -932,7 +941,7 @@ class SystemdHosts(Platform):
                 "up-to-date replica (a lagging replica loses the writes it has not replayed).")
         return cmd(f"Restart {self.unit} on every host, one at a time",
                    f"{self.hosts_var()}\nfor HOST in $HOSTS; do\n  echo \"== $HOST\"\n"
-                   f"  ssh \"$HOST\" 'sudo systemctl restart {self.unit} && sleep 10 && systemctl is-active "
+                   f"  {self.ssh} 'sudo systemctl restart {self.unit} && sleep 10 && systemctl is-active "
                    f"{self.unit}' || break\ndone",
                    "'active' on every host",
                    "Restarts the service everywhere (sequentially). Safer: restart only the failing host.")
@@ -952,7 +961,7 @@ class SystemdHosts(Platform):
     def rerun(self) -> Command:
         return cmd(f"Start one run of {self.unit} now (oneshot unit behind a timer)",
                    "HOST=\"${HOST:?set HOST to the host that runs the job}\"\n"
-                   f"ssh \"$HOST\" 'sudo systemctl start --no-block {self.unit}.service && systemctl list-timers "
+                   f"{self.ssh} 'sudo systemctl start --no-block {self.unit}.service && systemctl list-timers "
                    f"{self.unit}.timer --no-pager'",
                    "The unit goes 'activating' then 'inactive (dead)' with status 0/SUCCESS; follow it with journalctl",
                    "Runs the job for real: check no run is in progress and the job is idempotent for its window.")
@@ -965,19 +974,19 @@ class SystemdHosts(Platform):
     def cheatsheet(self) -> list[Command]:
         return [
             cmd("Follow the journal on one host", "HOST=\"${HOST:?set HOST}\"\n"
-                f"ssh \"$HOST\" 'journalctl -u {self.unit} -f'"),
+                f"{self.ssh} 'journalctl -u {self.unit} -f'"),
             cmd("Unit status with the last log lines", "HOST=\"${HOST:?set HOST}\"\n"
-                f"ssh \"$HOST\" 'systemctl status {self.unit} --no-pager -l'"),
+                f"{self.ssh} 'systemctl status {self.unit} --no-pager -l'"),
             cmd("Unit file and drop-ins as loaded", "HOST=\"${HOST:?set HOST}\"\n"
-                f"ssh \"$HOST\" 'systemctl cat {self.unit}'"),
-            cmd("Listening sockets", "HOST=\"${HOST:?set HOST}\"\nssh \"$HOST\" 'sudo ss -ltnp'"),
+                f"{self.ssh} 'systemctl cat {self.unit}'"),
+            cmd("Listening sockets", f"HOST=\"${{HOST:?set HOST}}\"\n{self.ssh} 'sudo ss -ltnp'"),
             self.disk_check(),
         ]
 
     def crash_issue_parts(self) -> tuple[str, str, list[Command], list[tuple[str, Command | None]]]:
         checks = [*self.status(),
                   cmd("Why the unit failed", "HOST=\"${HOST:?set HOST to the failing host}\"\n"
-                      f"ssh \"$HOST\" 'systemctl status {self.unit} --no-pager -l; journalctl -u {self.unit} -n 100 "
+                      f"{self.ssh} 'systemctl status {self.unit} --no-pager -l; journalctl -u {self.unit} -n 100 "
                       "--no-pager'", "The last lines name the cause (config error, port in use, dependency)"),
                   self.events()]
         fixes: list[tuple[str, Command | None]] = [

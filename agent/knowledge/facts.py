@@ -297,7 +297,9 @@ def extract_facts(description: str, service_name: str | None = None) -> Facts:
         rf"\b(?:in|into|to)\s+(?:the\s+)?{_Q}([a-z0-9][a-z0-9-]*){_Q}\s+(?:k8s\s+|kubernetes\s+)?namespace\b",
         r"(?:^|\s)(?:-n|--namespace)[ =]([a-z0-9][a-z0-9-]*)",
         rf"\bns[:=\s]+{_Q}([a-z0-9][a-z0-9-]*){_Q}",
-    ], text)
+    ], text) or _first([  # "the namespace kafka": technology words are fine after an explicit "namespace"
+        rf"\bnamespace[:=\s]+{_Q}(kafka|redis|postgres|mysql|mongodb|rabbitmq|elasticsearch|monitoring|data)\b{_Q}",
+    ], text, strict=False)
     facts.cluster = _first([
         # The Kubernetes cluster wins over other clusters named nearby ("KafkaConnect cluster cdc-connect").
         rf"\b(?:eks|gke|aks|kubernetes|k8s|openshift)\s+cluster(?:\s+(?:called|named))?[:=\s]+{_Q}"
@@ -409,6 +411,7 @@ def extract_facts(description: str, service_name: str | None = None) -> Facts:
     engines = [("postgres", r"postgres(?:ql)?|aurora postgres|rds postgres|pg"),
                ("mysql", r"mysql|mariadb|aurora mysql"),
                ("mongodb", r"mongo(?:db)?"), ("redis", r"redis|elasticache|memorystore")]
+    pooled: set[str] = set()  # engine hosts picked from the named hosts: they stay service hosts too
     for engine, words in engines:
         if not re.search(rf"\b(?:{words})\b", low):
             continue
@@ -443,6 +446,8 @@ def extract_facts(description: str, service_name: str | None = None) -> Facts:
                     "mongodb": r"mongo", "redis": r"redis|valkey|sentinel"}[engine]
             pool = names.get("compose.services", "").split(",") + hosts
             host = next((h for h in pool if h and re.search(rf"(?:^|[-_.])(?:{hint})", h)), None)
+            if host:
+                pooled.add(host)
         if instance and re.search(r"\b(?:rds|aurora)\b", low):
             put("rds.instance", instance)
         if instance and engine == "redis" and re.search(r"\belasticache\b", low):
@@ -491,7 +496,8 @@ def extract_facts(description: str, service_name: str | None = None) -> Facts:
         rf"(?<!scaling )(?<!resource )(?<!security )(?<!target )(?<!log )\bgroup(?:\.id|\s+id)?[:=\s]+{_Q}"
         rf"([A-Za-z0-9][\w.-]*[A-Za-z0-9]){_Q}",
     ], text))
-    put("kafka.bootstrap", _first([r"\b(?:brokers?|bootstrap[- ]servers?)[:=\s]+([\w.-]+:\d+(?:,[\w.-]+:\d+)*)"],
+    put("kafka.bootstrap", _first([r"\b(?:brokers?|bootstrap(?:[- ](?:servers?|service|address|endpoint))?)[:=\s]+"
+                                   r"([\w.-]+:\d+(?:,[\w.-]+:\d+)*)"],
                                   text))
     dlq = _first([
         rf"\b(?:dead[- ]letter(?:\s+queue)?|dlq)(?:\s+(?:called|named|is))?[:=\s]+{_Q}"
@@ -522,7 +528,7 @@ def extract_facts(description: str, service_name: str | None = None) -> Facts:
     ], text)
     if bucket:
         names["bucket"] = bucket
-        if "gs://" in low or ("gcs" in low and "s3" not in low):
+        if "gs://" in low or (re.search(r"\bgcs\b|cloud storage", low) and not re.search(r"\bs3\b", low)):
             names["gcs.bucket"] = bucket
         else:
             names["s3.bucket"] = bucket
@@ -676,7 +682,7 @@ def extract_facts(description: str, service_name: str | None = None) -> Facts:
 
     # A name already known as something else is not a host.
     taken = {facts.cluster, facts.namespace,
-             *(v for k, v in names.items() if k != "hosts" and not k.endswith(".host"))}
+             *(v for k, v in names.items() if k != "hosts" and not (k.endswith(".host") and v in pooled))}
     if "hosts" in names:
         kept = [h for h in names["hosts"].split(",") if h not in taken]
         if kept:

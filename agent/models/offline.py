@@ -429,6 +429,20 @@ class _Writer:
             return next(t for t in pack_issues if re.search(_ISSUE_COVERED[key], t, re.I))
         return title
 
+    def output_check(self) -> list[Command]:
+        """The newest objects in the bucket the pipeline writes to: did today's output land?"""
+        names = self.facts.names
+        if "gcs.bucket" in names:
+            return [cmd(f"Newest output in gs://{names['gcs.bucket']}",
+                        f"gcloud storage ls -l {q('gs://' + names['gcs.bucket'] + '/')} | sort -k2 | tail -n 5",
+                        "an object from the latest run (its timestamp after the run's start)")]
+        if "s3.bucket" in names and (self.facts.cloud in (None, "aws")):
+            return [cmd(f"Newest output in s3://{names['s3.bucket']}",
+                        f"aws s3 ls {q('s3://' + names['s3.bucket'] + '/')} --recursive --region "
+                        f"{q(self.facts.region or 'us-east-1')} | sort | tail -n 5",
+                        "an object from the latest run (its timestamp after the run's start)")]
+        return []
+
     def monitoring(self) -> Monitoring:
         dashboards: list[Dashboard] = []
         given_for: set[str] = set()
@@ -552,8 +566,8 @@ class _Writer:
                  ("If it began with a deploy, roll back and re-run", p.rollback()[1])],
                 "The re-run succeeds and the output row counts match the previous runs (±10%)")
             add("Pipeline late or missed its schedule", f"No successful run within 2× the interval ({schedule})",
-                [*([c] if (c := self.query("pipeline_late", 1440)) else []), p.status()[0], p.resources(),
-                 p.logs("6h")],
+                [*([c] if (c := self.query("pipeline_late", 1440)) else []), *self.output_check(), p.status()[0],
+                 p.resources(), p.logs("6h")],
                 [("If a run is stuck, stop it and start a fresh one", p.restart_one()),
                  ("If the schedule never fired (suspended, timer/scheduler down), start a catch-up run", rerun),
                  ("If runs are slower than the schedule, add resources or split the window", None)],
