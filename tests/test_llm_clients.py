@@ -321,3 +321,27 @@ def test_openai_prompt_cache_key_is_the_same_for_a_run() -> None:
     local = OpenAIModel("local", base_url="http://127.0.0.1:9/v1")._params(
         Task("monitoring", SECTIONS["monitoring"], "i", "x", 100, family=family), False)
     assert "prompt_cache_key" not in local
+
+
+def test_anthropic_tools_are_strict_only_within_the_providers_caps() -> None:
+    """One tool list per run; strict only when all its schemas together fit Anthropic's strict caps."""
+    import anthropic
+
+    from agent.models.anthropic import AnthropicModel, _count_unions
+    from agent.models.llm import InferredAnswers, Task, split_section
+    from agent.runbook import SECTIONS
+
+    model = AnthropicModel("claude-sonnet-4-6", api_key="sk-ant-test-not-a-key")
+    frozen = Path(__file__).resolve().parent.parent / "cassettes" / "proven-runbook.json"
+    proven = Runbook.model_validate_json(frozen.read_text(encoding="utf-8"))
+    parts = [p for name in GENERATED for p in split_section(name, getattr(proven, name).model_dump(), 2000)]
+    family = tuple(sorted((p.task, p.schema) for p in parts))  # a full run: sections and parts
+    params = [model._params(Task(name, SECTIONS[name], "i", "p", 100, service="s", family=family))
+              for name in ("monitoring", "contacts")]
+    assert params[0]["tools"] == params[1]["tools"] and len(params[0]["tools"]) == len(parts) > len(GENERATED)
+    assert [p["tool_choice"]["name"] for p in params] == ["monitoring", "contacts"]
+    unions = sum(_count_unions(anthropic.transform_schema(schema))[0] for _, schema in family)
+    assert unions > 16  # over Anthropic's per-request cap for strict tools...
+    assert not any(tool.get("strict") for tool in params[0]["tools"])  # ...so none is strict
+    alone = model._params(Task("answers", InferredAnswers, "i", "p", 100, family=(("answers", InferredAnswers),)))
+    assert alone["tools"][0]["strict"] is True
