@@ -29,7 +29,7 @@ extractor may add:
     celery.app celery.worker celery.queue dag airflow.scheduler
     argocd.app helm.release helm.chart
     compose.project compose.service compose.file compose.volume k8s.deployment k8s.statefulset systemd.unit
-    hosts gcp.zone gcp.project apigateway.api apigateway.stage
+    hosts gcp.zone gcp.project apigateway.api apigateway.stage alb.name alb.target_group
     ecs.cluster ecs.service lambda.function lambda.alias
 
 Besides `names`, packs read `facts.service`, `facts.namespace`, `facts.region`, `facts.cluster`,
