@@ -786,6 +786,10 @@ class _Writer:
             for index, region in enumerate(regions):
                 zone = zones[index] if index < len(zones) and zones[index] else "fill in"
                 people.append(Person(role=f"On-call ({region} shift)", name=rotation, contact=pager, timezone=zone))
+        elif self.oncall == "none" and not self.facts.rotation:
+            # No rotation to fill in: say who picks issues up instead.
+            people.append(Person(role="On-call rotation", name="None (no formal on-call)",
+                                 contact=f"best effort via {channel}", timezone=tz))
         else:
             people.append(Person(role="On-call rotation", name=rotation, contact=pager, timezone=tz))
         people.append(Person(role="Tech Lead", name="fill in", contact="fill in", timezone=tz))
