@@ -159,6 +159,9 @@ def purpose(service_type: str, display: str, description: str, detail: str | Non
         "database": "stores and serves data for the applications that depend on it",
         "other": "runs a supporting function for the platform",
     }.get(service_type, "runs in production")
+    if service_type == "pipeline" and re.search(r"\b(?:stream(?:s|ing)?|cdc|change data capture|real[- ]time|"
+                                                r"continuous(?:ly)?|debezium)\b", description, re.I):
+        role = "moves data continuously as it changes (streaming)"
     if service_type == "other" and detail:
         role = f"runs as a {detail}" if not detail.lower().startswith(("a ", "an ", "the ")) else f"runs as {detail}"
     if summary:
