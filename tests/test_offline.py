@@ -235,3 +235,10 @@ def test_burn_rate_alert_follows_the_slo(rule: Rule) -> None:
     assert "> 0.72)" in burn.query.code and "[1h]" in burn.query.code and "[5m]" in burn.query.code
     low = generate(rule, answers(rule, "api", "kubernetes", "low", "prometheus", "none"))
     assert not any(a.name == "Error Budget Burn" for a in low.monitoring.alerts)
+
+
+def test_argo_cd_trap_is_stated_once(rule: Rule) -> None:
+    ans = answers(rule, "api", "kubernetes", "critical", "prometheus", "24x7")
+    runbook = generate(rule, ans, "Orders API on EKS in namespace orders, deployed by Argo CD")
+    argo = [c for c in runbook.deployment.caveats if "Argo CD" in c and "rollout undo" in c]
+    assert len(argo) == 1, argo

@@ -379,7 +379,11 @@ class _Writer:
             db.append("Web: keep the previous release's static assets available (content-hashed file names) so "
                       "pages cached by browsers/CDN still load after a deploy or rollback.")
         watcher = "the on-call engineer" if self.oncall != "none" else "someone from the owning team"
-        caveats = _unique([*self.p.caveats(), *db, *self.c.deploy_caveats,
+        platform_caveats = self.p.caveats()
+        if any(pack.name == "argocd" for pack, _ in self.packs):
+            # The Argo CD pack states the self-heal trap more precisely; say it once.
+            platform_caveats = [c for c in platform_caveats if not c.startswith("Argo CD manages")]
+        caveats = _unique([*platform_caveats, *db, *self.c.deploy_caveats,
                            f"Deploy only while {watcher} is available to watch it; freeze deploys when the error "
                            f"budget ({self.levels.downtime_minutes:g} min/month) is spent."])
         return Deployment(pre_deploy=self.p.pre_deploy(), deploy=self.p.deploy(), post_deploy=self.p.post_deploy(),
