@@ -428,7 +428,7 @@ def _ssh_remote(args: list[str]) -> list[str]:
 
 
 def _kubectl(args: list[str], tool: str) -> tuple[Danger, str]:
-    words = _positionals(
+    words = shellwords.positionals(
         args,
         {
             "-n",
@@ -464,7 +464,7 @@ def _kubectl(args: list[str], tool: str) -> tuple[Danger, str]:
     )
     if "--" in args:
         inner = args[args.index("--") + 1 :]
-        words = _positionals(args[: args.index("--")], set())
+        words = shellwords.positionals(args[: args.index("--")], set())
     else:
         inner = []
     verb = words[0] if words else ""
@@ -582,24 +582,8 @@ def _kubectl(args: list[str], tool: str) -> tuple[Danger, str]:
     return "mutating", f"{tool} {verb}".strip()
 
 
-def _positionals(args: list[str], takes_value: set[str]) -> list[str]:
-    out: list[str] = []
-    skip = False
-    for a in args:
-        if skip:
-            skip = False
-            continue
-        if a == "--":
-            break
-        if a.startswith("-"):
-            skip = a in takes_value
-            continue
-        out.append(a)
-    return out
-
-
 def _helm(args: list[str]) -> tuple[Danger, str]:
-    words = _positionals(
+    words = shellwords.positionals(
         args,
         {
             "-n",
@@ -643,7 +627,7 @@ def _helm(args: list[str]) -> tuple[Danger, str]:
 
 
 def _aws(args: list[str]) -> tuple[Danger, str]:
-    words = _positionals(
+    words = shellwords.positionals(
         args,
         {
             "--region",
@@ -961,7 +945,7 @@ def _redis_cli(args: list[str]) -> tuple[Danger, str]:
 
 
 def _docker(args: list[str]) -> tuple[Danger, str]:
-    words = _positionals(
+    words = shellwords.positionals(
         args,
         {
             "-f",
@@ -1034,7 +1018,7 @@ def _docker(args: list[str]) -> tuple[Danger, str]:
 
 
 def _systemctl(args: list[str]) -> tuple[Danger, str]:
-    words = _positionals(
+    words = shellwords.positionals(
         args,
         {
             "-H",
@@ -1096,7 +1080,7 @@ def _systemctl(args: list[str]) -> tuple[Danger, str]:
 
 
 def _etcdctl(args: list[str]) -> tuple[Danger, str]:
-    words = _positionals(args, {"--endpoints", "--cacert", "--cert", "--key", "-w", "--write-out", "--user"})
+    words = shellwords.positionals(args, {"--endpoints", "--cacert", "--cert", "--key", "-w", "--write-out", "--user"})
     verb = " ".join(words[:2])
     read = ("member list", "endpoint health", "endpoint status", "alarm list", "user list", "role list", "lease list")
     if words[:1] in (["get"], ["version"], ["check"]) or verb in read:

@@ -120,22 +120,6 @@ _NS_FLAGS = ("-n", "--namespace", "-A", "--all-namespaces")
 _FILE_FLAGS = ("-f", "--filename", "-k", "--kustomize")
 
 
-def _positionals(args: list[str]) -> list[str]:
-    out: list[str] = []
-    skip = False
-    for a in args:
-        if skip:
-            skip = False
-            continue
-        if a == "--":
-            break
-        if a.startswith("-"):
-            skip = a in _VALUE_FLAGS
-            continue
-        out.append(a)
-    return out
-
-
 def _kubectl_unscoped(args: list[str]) -> bool:
     if any(
         a in _NS_FLAGS
@@ -146,7 +130,7 @@ def _kubectl_unscoped(args: list[str]) -> bool:
         return False
     if any(a in _FILE_FLAGS or a.startswith(("--filename=", "-f=")) for a in args):
         return False  # the manifests carry their namespace
-    words = _positionals(args)
+    words = shellwords.positionals(args, _VALUE_FLAGS)
     if not words:
         return False
     verb = words[0]

@@ -503,3 +503,20 @@ def body_substitutions(body: str) -> list[str]:
         else:
             i += 1
     return out
+
+
+def positionals(args: list[str], takes_value: set[str] | frozenset[str]) -> list[str]:
+    """The non-option words of a command's arguments; options in `takes_value` consume the next word."""
+    out: list[str] = []
+    skip = False
+    for a in args:
+        if skip:
+            skip = False
+            continue
+        if a == "--":
+            break
+        if a.startswith("-"):
+            skip = a in takes_value
+            continue
+        out.append(a)
+    return out
