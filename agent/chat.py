@@ -601,13 +601,7 @@ def _answers_kept_in_step(request: GenerationRequest, change: str) -> Generation
 
 def slug(name: str) -> str:
     """The file-name slug of a service name; a name like 'CI/CD runner' is not a path here, just words."""
-    try:
-        return store.slugify(name)
-    except UsageError:
-        try:
-            return store.slugify(re.sub(r"[^\w\s-]+", " ", name))
-        except UsageError:
-            return "service"
+    return store.title_slug(name)
 
 
 def section(markdown: str, wanted: str) -> str | None:

@@ -15,7 +15,7 @@ from pydantic import ValidationError
 from agent import store
 from agent.answers import Answer, Answers
 from agent.checks import Report, check_markdown
-from agent.errors import MissingAnswersError, UsageError, ValidationFailed
+from agent.errors import GitError, MissingAnswersError, UsageError, ValidationFailed
 from agent.models.base import GenerationRequest, GenerationResult, Model, Progress
 from agent.render import render_markdown
 from agent.rule import Question, Rule
@@ -123,7 +123,11 @@ def save(rule: Rule, runbook: Runbook, options: SaveOptions, *, slug: str, when:
         raise
     saved = Saved(path, tracking, markdown, report)
     if options.commit:
-        saved.commit = store.commit([path, tracking], store.commit_message(h.service_name, h.criticality, h.on_call))
+        message = store.commit_message(h.service_name, h.criticality, h.on_call)
+        try:
+            saved.commit = store.commit([path, tracking], message)
+        except GitError as exc:
+            raise GitError(f"{path} was written and tracked, but {exc.message}", hint=exc.hint) from None
     return saved
 
 
@@ -156,7 +160,7 @@ def run(*, rule: Rule, description: str | None, given: Answers, model: Model, op
                                 verbose=verbose)
     result = generate(model, request, progress)
     runbook = validate(result.runbook)
-    slug = slug or store.slugify(runbook.header.service_name)
+    slug = slug or store.title_slug(runbook.header.service_name)
     saved = save(rule, runbook, options, slug=slug, when=now)
     report = test(saved)
     return Outcome(runbook, answers, result, saved, report, result.notes)

@@ -33,6 +33,17 @@ def slugify(name: str) -> str:
     return slug
 
 
+def title_slug(title: str) -> str:
+    """The slug of a title the model wrote (not a name the user typed): 'CI/CD runner' is words, not a path."""
+    try:
+        return slugify(title)
+    except UsageError:
+        try:
+            return slugify(re.sub(r"[^\w\s-]+", " ", title))
+        except UsageError:
+            return "service"
+
+
 def runbook_path(out_dir: Path, slug: str, pattern: str = "runbook-[service-name].md") -> Path:
     filename = pattern.replace("[service-name]", slug)
     path = (out_dir / filename).resolve()

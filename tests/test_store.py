@@ -86,3 +86,9 @@ def test_commit_uses_the_rule_message(tmp_path: Path) -> None:
     assert log.startswith("Runbook: X\n\n- Service: X\n- Criticality: High\n- On-call: 24/7 coverage")
     assert "tasks/runbook-x.md" in log and "unrelated.txt" not in log
     assert len(done.sha) >= 7
+
+
+@pytest.mark.parametrize(("title", "slug"), [("CI/CD runner", "ci-cd-runner"), ("../../etc", "etc"), ("!!!", "service"),
+                                             ("Orders API", "orders-api")])
+def test_titles_the_model_wrote_become_safe_slugs(title: str, slug: str) -> None:
+    assert store.title_slug(title) == slug
