@@ -242,3 +242,12 @@ def test_argo_cd_trap_is_stated_once(rule: Rule) -> None:
     runbook = generate(rule, ans, "Orders API on EKS in namespace orders, deployed by Argo CD")
     argo = [c for c in runbook.deployment.caveats if "Argo CD" in c and "rollout undo" in c]
     assert len(argo) == 1, argo
+
+
+def test_a_database_is_not_told_to_scale_out_on_cpu(rule: Rule) -> None:
+    db = generate(rule, answers(rule, "database", "vm", "high", "prometheus", "24x7"), "Ledger PostgreSQL on EC2")
+    api = generate(rule, answers(rule, "api", "vm", "high", "prometheus", "24x7"), "Ledger API on EC2")
+    cpu = {rb.header.service_name: next(a.response for a in rb.monitoring.alerts if a.name == "High CPU")
+           for rb in (db, api)}
+    assert "scale out" not in cpu[db.header.service_name] and "queries" in cpu[db.header.service_name]
+    assert "scale out" in cpu[api.header.service_name]

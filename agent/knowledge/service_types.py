@@ -131,9 +131,13 @@ def alert_baseline(service_type: str, env: str, levels: Levels, criticality: str
         alerts.append(AlertSpec("Throttling", "throttles", 0, "> 0 throttled invocations for 5 min", "Warning",
                                 "Check concurrency limits and recent traffic spikes", CRASH))
     else:
+        # A database is not scaled out by adding copies: find the expensive queries, then scale up or add replicas.
+        cpu_response = ("Find the most expensive running queries and missing indexes; scale up the instance or move "
+                        "reads to replicas" if service_type == "database"
+                        else "Check for traffic growth or a hot loop; scale out")
         alerts += [
             AlertSpec("High CPU", "cpu", 80, "> 80% CPU for 10 min", "Warning",
-                      "Check for traffic growth or a hot loop; scale out", "Resource saturation (CPU / memory)"),
+                      cpu_response, "Resource saturation (CPU / memory)"),
             AlertSpec("High Memory", "memory", 90, "> 90% of the memory limit for 5 min", page,
                       "Look for a leak (steady growth); restart one instance to buy time, then fix",
                       "Resource saturation (CPU / memory)"),
