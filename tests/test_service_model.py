@@ -122,3 +122,45 @@ def test_load_refuses_big_and_binary_files(tmp_path: Path) -> None:
         files.load(binary)
     with pytest.raises(UsageError, match="cannot read service model"):
         files.load(tmp_path / "missing.yaml")
+
+
+def _model(**parts: Any) -> ServiceModel:
+    base: dict[str, Any] = {"service": {"name": "orders-api", "display": "Orders API", "kind": "api", "purpose": "",
+                                        "runtime": "", "origin": "given", "evidence": "orders API"}}
+    base.update(parts)
+    return ServiceModel.model_validate(base)
+
+
+def test_merge_unions_multi_valued_names_and_records_conflicts_between_knowing_sources() -> None:
+    from agent.service.merge import merge
+
+    described = _model(components=[{"id": "app", "kind": "service", "technology": "nodejs",
+                                    "names": [{"role": "namespace", "value": "orders", "origin": "given"},
+                                              {"role": "host", "value": "web-1", "origin": "given"}]}])
+    repo = _model(components=[{"id": "web", "kind": "service", "technology": "nodejs",
+                               "names": [{"role": "namespace", "value": "shop", "origin": "repository",
+                                          "at": "k8s/deploy.yaml:4"},
+                                         {"role": "host", "value": "web-2", "origin": "repository"}]},
+                              {"id": "redis", "kind": "cache", "technology": "redis", "form": "cluster-workload"}],
+                  relationships=[{"source": "web", "target": "redis", "kind": "caches_in", "detail": ""}])
+    merged = merge(described, repo, label=("description", "repository"))
+    app = merged.app
+    assert app is not None and app.id == "app"
+    assert app.names_of("host") == ["web-1", "web-2"]
+    assert app.name("namespace") == "shop"  # the repository outranks the description's memory …
+    (conflict,) = merged.conflicts  # … and the disagreement is kept for the user
+    assert conflict.subject == "components[app].names.namespace"
+    assert conflict.values == ["orders", "shop"] and "k8s/deploy.yaml:4" in conflict.sources[1]
+    assert [(r.source, r.target) for r in merged.relationships] == [("app", "redis")]
+    assert "components[app].names.namespace: sources disagree (orders, shop); used 'shop'" in merged.assumptions()
+
+
+def test_merge_lets_an_edit_replace_an_assumption_silently() -> None:
+    from agent.service.merge import merge
+
+    assumed = _model(components=[{"id": "app", "kind": "service",
+                                  "names": [{"role": "namespace", "value": "production", "origin": "assumed"}]}])
+    edited = _model(components=[{"id": "app", "kind": "service", "names": {"namespace": "orders"}}])
+    merged = merge(assumed, edited)
+    assert merged.app is not None and merged.app.name("namespace") == "orders"
+    assert merged.conflicts == [] and merged.assumptions() == []
