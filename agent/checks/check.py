@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
-from agent.checks import danger, extract, markdown, placeholders, scope, shell, shellwords, structure
+from agent.checks import consistency, danger, extract, markdown, placeholders, scope, shell, shellwords, structure
 from agent.checks.findings import Finding, Report, Severity
 from agent.errors import UsageError
 from agent.rule import Rule, load_rule
@@ -68,6 +68,7 @@ def check_markdown(
     report.stats = {"blocks": len(doc.blocks), "shell_blocks": len(scripts), "commands": len(commands)}
 
     _fences(doc, out)
+    consistency.check(doc, commands, out.emit)
     if report.profile == "rule":
         structure.prerequisites(doc, _clis_used(commands), out.emit)
     _placeholders(doc, scripts, commands, out)

@@ -121,6 +121,16 @@ def _covered(patterns: dict[str, str], key: str, names: Iterable[str]) -> bool:
     return any(re.search(pattern, name, re.I) for name in names)
 
 
+def _monitor_window(query: Command, condition: str) -> Command:
+    """A Datadog monitor evaluates over its window: make it the alert's "for N min", so the table and
+    the query say the same (`agent test`'s consistency.threshold)."""
+    held = re.search(r"\bfor (\d+) min\b", condition)
+    if query.language != "datadog" or not held:
+        return query
+    code = re.sub(r"^(\w+\()last_\d+[mh](\))", rf"\g<1>last_{held.group(1)}m\g<2>", query.code, count=1)
+    return query.model_copy(update={"code": code})
+
+
 def _unique(items: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(i for i in items if i))
 
@@ -404,6 +414,7 @@ class _Writer:
             query = self.query(spec.kind, spec.threshold)
             if query is None:
                 continue
+            query = _monitor_window(query, spec.condition)
             if query.expect is None:
                 healthy = ("no result (the threshold is in the query)" if query.language in ("promql", "datadog")
                            else "values inside the normal range")

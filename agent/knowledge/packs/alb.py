@@ -55,17 +55,17 @@ class AlbPack(KeywordPack):
             "Target.Timeout points at the health check path/port or a slow start")
 
         alert = Alert(
-            name="Load balancer 5xx", condition="target + ELB 5xx > 50 per 5 min for 10 min",
+            name="Load balancer 5xx", condition="target + ELB 5xx > 50 in 5 min",
             query=alert_query(
                 ctx, probe=five_xx,
                 prometheus=(f'sum(aws_applicationelb_httpcode_target_5xx_count_sum{{dimension_LoadBalancer=~"app/'
                             f'{lb}/.*"}}) + sum(aws_applicationelb_httpcode_elb_5xx_count_sum{{dimension_'
                             f'LoadBalancer=~"app/{lb}/.*"}}) > 50'),
-                datadog=(f"sum(last_10m):sum:aws.applicationelb.httpcode_target_5xx{{name:{lb}}}.as_count() + "
-                         f"sum:aws.applicationelb.httpcode_elb_5xx{{name:{lb}}}.as_count() > 100"),
+                datadog=(f"sum(last_5m):sum:aws.applicationelb.httpcode_target_5xx{{name:{lb}}}.as_count() + "
+                         f"sum:aws.applicationelb.httpcode_elb_5xx{{name:{lb}}}.as_count() > 50"),
                 newrelic=(f"SELECT sum(aws.applicationelb.HTTPCode_Target_5XX_Count) + "
                           f"sum(aws.applicationelb.HTTPCode_ELB_5XX_Count) FROM Metric WHERE "
-                          f"aws.applicationelb.LoadBalancer LIKE 'app/{lb}/%' SINCE 10 minutes ago"),
+                          f"aws.applicationelb.LoadBalancer LIKE 'app/{lb}/%' SINCE 5 minutes ago"),
                 expect="under 50 per 5 minutes"),
             severity="Critical", response="Follow 'ALB: 502, 503 or 504 from the load balancer'.")
         issue = Issue(

@@ -87,11 +87,12 @@ class MySqlPack(KeywordPack):
                       ctx, probe=conn_probe,
                       prometheus="mysql_global_status_threads_connected / mysql_global_variables_max_connections"
                                  " > 0.8",
-                      datadog=f"avg(last_5m):avg:mysql.performance.threads_connected{{host:{label}}} > 120",
+                      datadog=(f"avg(last_5m):avg:mysql.performance.threads_connected{{host:{label}}} / "
+                              f"avg:mysql.net.max_connections_available{{host:{label}}} > 0.8"),
                       cloudwatch=cw("DatabaseConnections"),
                       newrelic=(f"SELECT latest(net.threadsConnected) FROM MysqlSample WHERE "
                                 f"entityName LIKE '%{label}%' SINCE 10 minutes ago"),
-                      expect="below 80% of max_connections (Datadog: 120 is 80% of the default 151; use 80% of yours)"),
+                      expect="below 80% of max_connections"),
                   severity="Critical", response="Follow 'MySQL: too many connections'."),
             Alert(name="MySQL replication lag", condition="replica > 30 s behind for 5 min",
                   query=alert_query(
