@@ -435,7 +435,8 @@ class Datadog(Stack):
     def q_connections(self, t: float) -> Command:
         engine = self.names.get("db.engine", "postgres")
         if engine == "mysql":
-            return self.q("Connections % of max", f"max(last_5m):max:mysql.performance.threads_connected{{{self.tags}}} / "
+            return self.q("Connections % of max",
+                          f"max(last_5m):max:mysql.performance.threads_connected{{{self.tags}}} / "
                           f"max:mysql.net.max_connections_available{{{self.tags}}} * 100 > {t:g}")
         return self.q("Connections % of max", f"max(last_5m):max:postgresql.percent_usage_connections{{{self.tags}}} "
                       f"* 100 > {t:g}")
