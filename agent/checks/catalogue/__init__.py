@@ -1,0 +1,304 @@
+"""The CLI catalogue: what each command-line tool's subcommands and flags are and do, as data.
+
+One YAML file per tool in `data/` (a few families of small single-purpose utilities share one file,
+`utils.yaml`, as a `tools:` list). Users: the danger classifier, the static CLI checks, the scope
+check and the live runner (`agent test --execute`). The format, in one example:
+
+    tool: kubectl
+    aliases: [oc]
+    summary: Kubernetes command-line client
+    default: {class: mutating, reason: not known to be read-only}   # for paths not listed
+    flags:                                                 # global flags, declared once
+      --namespace: {short: -n, value: name, live: true}    # value: KIND = takes a value
+      --kubeconfig: {value: path}                          # no `live`: never passed live
+    commands:
+      get:
+        class: read-only                                   # read-only | mutating | destructive
+        live: true                                         #  | wrapper | interactive | streaming
+        args: {max: 3, kinds: [name]}                      # positionals (last kind repeats)
+        flags:
+          --output: {short: -o, value: k8s-output, live: true}
+          --watch: {short: -w, class: streaming, reason: waits for changes until interrupted}
+      exec:
+        class: wrapper
+        inner: {after: "--"}                               # where the inner command starts
+        reason: runs a command in a container
+
+Rules the loader enforces: every mutating/destructive entry (command or flag) has a `reason`;
+a `live: true` command declares its `args`; value kinds name a validator in `values.py`.
+The classifier's "read-only" is not enough to run a command: only `live: true` commands run, with
+only `live: true` flags (see docs in the README, "What --execute runs").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any, Literal, cast
+
+import yaml
+
+from agent.checks.catalogue import values
+
+Class = Literal["read-only", "mutating", "destructive", "wrapper", "interactive", "streaming"]
+CLASSES: tuple[str, ...] = ("read-only", "mutating", "destructive", "wrapper", "interactive", "streaming")
+DATA = Path(__file__).parent / "data"
+
+
+class CatalogueError(Exception):
+    """A data file that does not follow the format (a bug in the data, caught by the tests)."""
+
+
+@dataclass(frozen=True)
+class When:
+    """A flag value that changes the class: `-X DELETE` → destructive."""
+
+    pattern: str  # full match, case-insensitive
+    klass: Class
+    reason: str
+
+
+@dataclass(frozen=True)
+class Flag:
+    name: str  # the canonical (long) spelling
+    names: tuple[str, ...]  # every spelling: long, short, aliases
+    value: str | None  # value kind when the flag takes a value, None for a switch
+    live: bool  # may be passed by the live runner
+    klass: Class | None = None  # the class the command takes when this flag is present
+    reason: str = ""
+    when: tuple[When, ...] = ()
+    optional_value: bool = False  # `--flag[=VALUE]`: a value only when attached with `=`
+
+    @property
+    def takes_value(self) -> bool:
+        return self.value is not None and not self.optional_value
+
+
+@dataclass(frozen=True)
+class Args:
+    min: int = 0
+    max: int | None = None  # None: unlimited
+    kinds: tuple[str, ...] = ("any",)
+
+    def kind(self, index: int) -> str:
+        return self.kinds[min(index, len(self.kinds) - 1)]
+
+
+@dataclass(frozen=True)
+class Inner:
+    """Where a wrapper's inner command starts."""
+
+    after: str | None = None  # after this word (`--`)
+    positional: int | None = None  # at this positional index (`docker exec CONTAINER CMD` → 1)
+    flag: str | None = None  # the value of this flag (`gcloud compute ssh --command CMD`)
+
+
+@dataclass(frozen=True)
+class Command:
+    path: tuple[str, ...]
+    klass: Class
+    reason: str = ""
+    live: bool = False
+    args: Args | None = None
+    flags: dict[str, Flag] = field(default_factory=dict)  # by every spelling
+    inner: Inner | None = None
+
+
+@dataclass(frozen=True)
+class Tool:
+    name: str
+    aliases: tuple[str, ...]
+    summary: str
+    default: Command  # for a path the catalogue does not list
+    flags: dict[str, Flag]  # global flags, by every spelling
+    commands: dict[tuple[str, ...], Command]  # by path; () is the tool itself when it has no subcommands
+    runner: str | None = None  # "postgres" / "redis": the live runner uses a driver, never the CLI
+    filter: int | None = None  # usable after `|` in a live pipeline, with at most this many positionals
+    live_env: dict[str, str] = field(default_factory=dict)  # environment the live runner sets for it
+    live_prefix: tuple[str, ...] = ()  # arguments the live runner puts right after the tool's name
+    source: str = ""  # the data file
+
+    @property
+    def has_subcommands(self) -> bool:
+        return any(self.commands.keys() - {()})
+
+    def command(self, path: tuple[str, ...]) -> Command:
+        return self.commands.get(path) or self.default
+
+    def longest(self, words: list[str]) -> tuple[Command | None, int]:
+        """The longest listed command path that `words` start with, and its length."""
+        for n in range(min(len(words), 4), 0, -1):
+            found = self.commands.get(tuple(words[:n]))
+            if found is not None:
+                return found, n
+        return self.commands.get(()), 0
+
+    def flag(self, name: str, command: Command | None = None) -> Flag | None:
+        """A flag of the command (its own first), or a global one."""
+        if command is not None and name in command.flags:
+            return command.flags[name]
+        return self.flags.get(name)
+
+    def is_subcommand_prefix(self, words: tuple[str, ...]) -> bool:
+        n = len(words)
+        return any(path[:n] == words and len(path) > n for path in self.commands)
+
+
+def _flags(raw: Any, where: str) -> dict[str, Flag]:
+    out: dict[str, Flag] = {}
+    if raw is None:
+        return out
+    if not isinstance(raw, dict):
+        raise CatalogueError(f"{where}: flags must be a mapping")
+    for name, spec in raw.items():
+        spec = spec or {}
+        if not isinstance(spec, dict) or not str(name).startswith("-"):
+            raise CatalogueError(f"{where}: flag {name!r} must start with '-' and map to a mapping")
+        unknown = set(spec) - {"short", "aliases", "value", "live", "class", "reason", "when", "optional"}
+        if unknown:
+            raise CatalogueError(f"{where}: flag {name}: unknown keys {sorted(unknown)}")
+        names = [str(name)]
+        if spec.get("short"):
+            names.append(str(spec["short"]))
+        names += [str(a) for a in spec.get("aliases", [])]
+        value = spec.get("value")
+        if value is not None:
+            values.validator(str(value))  # raises for an unknown kind
+        klass = spec.get("class")
+        if klass is not None and klass not in CLASSES:
+            raise CatalogueError(f"{where}: flag {name}: unknown class {klass!r}")
+        reason = str(spec.get("reason", ""))
+        if klass in ("mutating", "destructive", "streaming", "interactive") and not reason:
+            raise CatalogueError(f"{where}: flag {name}: a {klass} flag needs a reason")
+        whens = []
+        for w in spec.get("when", []) or []:
+            if w.get("class") not in CLASSES or not w.get("reason"):
+                raise CatalogueError(f"{where}: flag {name}: each `when` needs a class and a reason")
+            re.compile(str(w["value"]))
+            whens.append(When(str(w["value"]), cast(Class, w["class"]), str(w["reason"])))
+        flag = Flag(
+            str(name),
+            tuple(names),
+            None if value is None else str(value),
+            bool(spec.get("live", False)),
+            cast("Class | None", klass),
+            reason,
+            tuple(whens),
+            bool(spec.get("optional", False)),
+        )
+        for n in names:
+            if n in out:
+                raise CatalogueError(f"{where}: flag {n} declared twice")
+            out[n] = flag
+    return out
+
+
+def _command(path: tuple[str, ...], spec: Any, where: str) -> Command:
+    if not isinstance(spec, dict):
+        raise CatalogueError(f"{where}: command {' '.join(path)!r} must be a mapping")
+    unknown = set(spec) - {"class", "reason", "live", "args", "flags", "inner"}
+    if unknown:
+        raise CatalogueError(f"{where}: {' '.join(path)}: unknown keys {sorted(unknown)}")
+    klass = spec.get("class")
+    if klass not in CLASSES:
+        raise CatalogueError(f"{where}: {' '.join(path) or '(tool)'}: class must be one of {CLASSES}")
+    reason = str(spec.get("reason", ""))
+    if klass in ("mutating", "destructive") and not reason:
+        raise CatalogueError(f"{where}: {' '.join(path)}: a {klass} command needs a reason")
+    live = bool(spec.get("live", False))
+    if live and klass not in ("read-only", "wrapper"):  # a live wrapper runs only a live inner command
+        raise CatalogueError(f"{where}: {' '.join(path)}: only a read-only command (or a wrapper) can be live")
+    args = None
+    if "args" in spec:
+        a = spec["args"] or {}
+        kinds = tuple(str(k) for k in a.get("kinds", ["any"]))
+        for k in kinds:
+            values.validator(k)
+        args = Args(int(a.get("min", 0)), None if a.get("max") is None else int(a["max"]), kinds)
+    if live and args is None:
+        raise CatalogueError(f"{where}: {' '.join(path)}: a live command must declare its args")
+    inner = None
+    if "inner" in spec:
+        i = spec["inner"] or {}
+        inner = Inner(i.get("after"), i.get("positional"), i.get("flag"))
+    return Command(path, cast(Class, klass), reason, live, args, _flags(spec.get("flags"), where), inner)
+
+
+def _tool(spec: dict[str, Any], where: str) -> Tool:
+    unknown = set(spec) - {
+        "tool",
+        "aliases",
+        "summary",
+        "default",
+        "flags",
+        "commands",
+        "runner",
+        "filter",
+        "live_env",
+        "live_prefix",
+        "class",
+        "reason",
+        "live",
+        "args",
+        "inner",
+    }
+    if unknown:
+        raise CatalogueError(f"{where}: unknown keys {sorted(unknown)}")
+    name = str(spec["tool"])
+    default_spec = spec.get("default") or {"class": "mutating", "reason": f"{name}: not known to be read-only"}
+    default = _command((), default_spec, where)
+    commands: dict[tuple[str, ...], Command] = {}
+    if "class" in spec:  # a tool without subcommands describes itself at the top level
+        own = {k: spec[k] for k in ("class", "reason", "live", "args", "inner") if k in spec}
+        commands[()] = _command((), own, where)
+    for path_text, cspec in (spec.get("commands") or {}).items():
+        path = tuple(str(path_text).split())
+        commands[path] = _command(path, cspec, where)
+    return Tool(
+        name,
+        tuple(str(a) for a in spec.get("aliases", [])),
+        str(spec.get("summary", "")),
+        default,
+        _flags(spec.get("flags"), where),
+        commands,
+        spec.get("runner"),
+        None if spec.get("filter") is None else int(spec["filter"]),
+        {str(k): str(v) for k, v in (spec.get("live_env") or {}).items()},
+        tuple(str(a) for a in spec.get("live_prefix", [])),
+        where,
+    )
+
+
+@cache
+def tools() -> dict[str, Tool]:
+    """Every tool, by its name and each alias."""
+    out: dict[str, Tool] = {}
+    for path in sorted(DATA.glob("*.yaml")):
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        if not isinstance(doc, dict):
+            raise CatalogueError(f"{path.name}: not a mapping")
+        specs = doc["tools"] if "tools" in doc else [doc]
+        if "tools" in doc and not specs:
+            continue
+        for spec in specs:
+            if "tool" not in spec:
+                raise CatalogueError(f"{path.name}: an entry without `tool:`")
+            tool = _tool(spec, f"{path.name} ({spec['tool']})")
+            for n in (tool.name, *tool.aliases):
+                if n in out:
+                    raise CatalogueError(f"{path.name}: tool {n} already declared in {out[n].source}")
+                out[n] = tool
+    return out
+
+
+def tool(name: str) -> Tool | None:
+    """The catalogue entry for a command name (`/usr/bin/kubectl` → kubectl), or None."""
+    return tools().get(name.rsplit("/", 1)[-1])
+
+
+@cache
+def data(name: str) -> Any:
+    """A non-tool data file of the catalogue (`sql.yaml`: the SQL allowlist, `redis.yaml`: Redis commands)."""
+    return yaml.safe_load((DATA / "other" / f"{name}.yaml").read_text(encoding="utf-8"))
