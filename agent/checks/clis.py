@@ -1,9 +1,11 @@
 """CLI subcommands and flags checked against the real tools, offline: no cluster, credentials or network.
 
-- kubectl, oc, helm (cobra): run `TOOL ARGS --help` (everything after `--` dropped, KUBECONFIG an
-  empty file): an unknown flag or command exits non-zero; an unknown subcommand under a group
-  still exits 0, so the help's `Available Commands:` list is checked too.
-- docker: the same `--help` trick; its `Usage:` line must name the subcommand.
+- kubectl, oc, helm, docker (cobra): the command path is walked through the tool's own command
+  tables (`TOOL PATH --help`, each PATH word first found in its parent's table) and every flag is
+  looked up in them, in-process. A runbook's arguments never reach the tool: no positional, no
+  flag, nothing after them (`docker exec db sh -c ... --help` would run sh in the container).
+- Every tool runs in `offline_env()`: an empty kubeconfig, DOCKER_HOST at a socket that does not
+  exist, a temporary HOME and XDG dirs, no cloud credentials, proxies pointing nowhere.
 - psql, systemctl, journalctl: their `--help` option and command tables, parsed once; argv is
   matched against them in-process (psql is never run with a runbook's argv: it could connect).
 - redis-cli: its options and every command's name and arity from a real server's COMMAND reply,
@@ -137,54 +139,62 @@ def _empty_kubeconfig() -> str:
     return path
 
 
+_PATH_WORD = re.compile(r"[a-z][a-z0-9-]*")
+
+
 @cache
-def _cobra_help(tool: str, args: tuple[str, ...]) -> tuple[int, str, str]:
-    env = dict(os.environ)
-    env.update(
-        {
-            "KUBECONFIG": _empty_kubeconfig(),
-            "HELM_CONFIG_HOME": tempfile.gettempdir(),
-            "NO_COLOR": "1",
-            "DOCKER_CLI_HINTS": "false",
-        }
-    )
+def _sandbox_home() -> str:
+    """A temporary HOME with empty XDG dirs: a tool finds no config, credentials or contexts of yours."""
+    home = tempfile.mkdtemp(prefix="runbook-agent-home-")
+    atexit.register(shutil.rmtree, home, True)
+    for sub in (".config", ".cache", ".local/share", ".docker", ".kube"):
+        os.makedirs(os.path.join(home, sub), exist_ok=True)
+    return home
+
+
+def offline_env() -> dict[str, str]:
+    """The environment every static check runs a tool in: it reaches no daemon, cluster or cloud.
+    KUBECONFIG is an empty file, DOCKER_HOST a socket path that does not exist, HOME and the XDG
+    dirs are temporary and empty, and no credential variable (AWS_*, GOOGLE_*, ...) is passed."""
+    home = _sandbox_home()
+    keep = {k: v for k, v in os.environ.items() if k in ("PATH", "LANG", "TZ") or k.startswith("LC_")}
+    keep["PATH"] = os.pathsep.join(p for p in keep.get("PATH", "/usr/bin:/bin").split(os.pathsep) if p.startswith("/"))
+    return {
+        **keep,
+        "HOME": home,
+        "XDG_CONFIG_HOME": os.path.join(home, ".config"),
+        "XDG_CACHE_HOME": os.path.join(home, ".cache"),
+        "XDG_DATA_HOME": os.path.join(home, ".local/share"),
+        "KUBECONFIG": _empty_kubeconfig(),
+        "DOCKER_HOST": "unix://" + os.path.join(home, "no-docker-daemon.sock"),
+        "DOCKER_CONFIG": os.path.join(home, ".docker"),
+        "DOCKER_CLI_HINTS": "false",
+        "HELM_CONFIG_HOME": os.path.join(home, ".config", "helm"),
+        "HELM_CACHE_HOME": os.path.join(home, ".cache", "helm"),
+        "HELM_DATA_HOME": os.path.join(home, ".local/share", "helm"),
+        "NO_COLOR": "1",
+        "PAGER": "cat",
+        "SYSTEMD_PAGER": "cat",
+        "SYSTEMD_COLORS": "0",
+        "NO_PROXY": "*",
+        "HTTPS_PROXY": "http://127.0.0.1:9",
+        "HTTP_PROXY": "http://127.0.0.1:9",
+    }
+
+
+def _run_help(tool: str, path: tuple[str, ...]) -> tuple[int, str, str]:
+    """`TOOL PATH... --help` (kubectl's global flags: `kubectl options`). PATH words were each found
+    in the parent's command table, so no runbook argument, positional or flag, ever reaches the tool."""
+    if not all(_PATH_WORD.fullmatch(w) for w in path):
+        return -1, "", f"refusing to run {tool} with {' '.join(path)!r}: not a command path"
+    argv = [tool, *path] if path == ("options",) and tool in ("kubectl", "oc") else [tool, *path, "--help"]
     try:
         proc = subprocess.run(
-            [tool, *args, "--help"],
-            capture_output=True,
-            text=True,
-            timeout=20,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            check=False,
+            argv, capture_output=True, text=True, timeout=20, env=offline_env(), stdin=subprocess.DEVNULL, check=False
         )
     except (OSError, subprocess.TimeoutExpired) as exc:
         return -1, "", str(exc)
     return proc.returncode, proc.stdout, proc.stderr
-
-
-def _usage_path(help_text: str, tool: str) -> list[str]:
-    m = re.search(r"Usage:\s*\n?\s*(" + re.escape(tool) + r"\b[^\n]*)", help_text)
-    if not m:
-        return []
-    path: list[str] = []
-    for word in m.group(1).split():
-        if not re.fullmatch(r"[a-z][a-z0-9-]*", word):
-            break
-        path.append(word)
-    return path[1:]
-
-
-def _available(help_text: str) -> set[str]:
-    """The subcommands a cobra help lists under its "... Commands:" headings."""
-    names: set[str] = set()
-    for block in re.finditer(
-        r"(?:Available Commands|Commands|Management Commands|Common Commands|Swarm Commands)"
-        r":\n((?:[ \t]+\S.*\n?)+)",
-        help_text,
-    ):
-        names |= {ln.split()[0].rstrip("*") for ln in block.group(1).splitlines() if ln.strip()}
-    return names
 
 
 _DOCKER_PLUGINS = ("compose", "buildx", "scan", "scout", "sbom", "init", "debug")
@@ -192,82 +202,8 @@ _DOCKER_PLUGINS = ("compose", "buildx", "scan", "scout", "sbom", "init", "debug"
 
 @cache
 def _docker_plugin(name: str) -> bool:
-    try:
-        proc = subprocess.run(
-            ["docker", name, "version"],
-            capture_output=True,
-            text=True,
-            timeout=20,
-            stdin=subprocess.DEVNULL,
-            check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return False
-    return proc.returncode == 0
-
-
-def _cobra(tool: str, args: tuple[str, ...]) -> list[Problem]:
-    if "--" in args:
-        args = args[: args.index("--")]
-    args = tuple(a for a in args if a not in ("-h", "--help"))
-    if tool == "docker" and args[:1] and args[0] in _DOCKER_PLUGINS and not _docker_plugin(args[0]):
-        return [(SKIPPED, f"docker {args[0]}: CLI plugin not installed", "")]
-    rc, out, err = _cobra_help(tool, args)
-    shown = " ".join((tool, *args))
-    if rc != 0:
-        message = next((ln for ln in err.splitlines() if ln.strip()), f"exit {rc}")
-        message = message.removeprefix("Error: ").strip()
-        rule = f"{tool}.command" if "unknown command" in message else f"{tool}.flag"
-        if rc == -1:
-            return [(f"{tool}.error", f"could not run {tool}: {message}", "check the installation")]
-        if "unknown" not in message and "flag" not in message and "argument" not in message:
-            return []  # a complaint about the environment, not the command line
-        return [
-            (
-                rule,
-                f"{tool} rejects `{shown}`: {message}",
-                f"check the subcommand and flags with `{tool} {' '.join(_positional_prefix(args))} --help`",
-            )
-        ]
-    help_text = out + err
-    path = _usage_path(help_text, tool)
-    positionals = _positional_prefix(args)
-    if tool in ("docker",):
-        if positionals and (not path or path[0] != positionals[0]):
-            if positionals[0] in _DOCKER_PLUGINS:
-                return []
-            return [
-                (
-                    "docker.command",
-                    f"docker has no command {positionals[0]!r} (in `{shown}`)",
-                    "see `docker --help` for the commands",
-                )
-            ]
-        return []
-    if "Available Commands:" in help_text or (tool == "docker" and "Commands:" in help_text):
-        subcommands = _available(help_text)
-        depth = len(path)
-        extra = positionals[depth:] if positionals[:depth] == path else []
-        if extra and subcommands and extra[0] not in subcommands and not any(p in subcommands for p in extra[1:]):
-            known = ", ".join(sorted(subcommands)[:12])
-            return [
-                (
-                    f"{tool}.command",
-                    f"`{' '.join((tool, *path))}` has no subcommand {extra[0]!r}",
-                    f"use one of: {known}",
-                )
-            ]
-    return []
-
-
-def _positional_prefix(args: tuple[str, ...]) -> list[str]:
-    """The leading words that are not flags (the command path, roughly)."""
-    out: list[str] = []
-    for a in args:
-        if a.startswith("-"):
-            break
-        out.append(a)
-    return out
+    rc, out, _ = _run_help("docker", (name,))  # without the plugin docker prints its own help
+    return rc == 0 and re.search(r"Usage:\s+docker " + re.escape(name) + r"\b", out) is not None
 
 
 # Fast path for cobra tools: each command path's own help (its flag table and subcommands), read
@@ -275,7 +211,7 @@ def _positional_prefix(args: tuple[str, ...]) -> list[str]:
 # tables can't vouch for is run through the exact `--help` parse above, which has the last word.
 
 _COBRA_FLAG = re.compile(r"^\s+(?:(-[\w?]), )?(--[\w-]+)(=(\S*?))?(?::|\s+(\w[\w.\[\]]*))?(?:\s{2,}|\s*$)")
-_GROUP_HEADING = re.compile(r"^[A-Z][^\n:]*(?:Commands|commands)[^\n:]*:\s*$")
+_GROUP_HEADING = re.compile(r"^(?:[A-Z][^\n:]*)?[Cc]ommands[^\n:]*:\s*$")
 _cache_lock = threading.Lock()
 
 
@@ -284,6 +220,7 @@ class CobraTable:
     flags: dict[str, bool]  # flag -> takes a value
     subcommands: frozenset[str]
     group_only: bool  # Usage says `TOOL PATH SUBCOMMAND`: a word after the path must be a subcommand
+    aliases: frozenset[str] = frozenset()  # other names of this command (`kubectl top pod`: pods, po)
 
 
 def _binary_key(tool: str) -> str:
@@ -339,26 +276,14 @@ def _help_text(tool: str, path: tuple[str, ...]) -> str | None:
 
 
 def _fetch_help(tool: str, path: tuple[str, ...], key: str, cached: dict[str, str]) -> str | None:
-    if path == ("options",):
-        rc, out, err = _cobra_help(tool, ()) if tool != "kubectl" and tool != "oc" else _run_plain(tool, ["options"])
-    else:
-        rc, out, err = _cobra_help(tool, path)
+    if path == ("options",) and tool not in ("kubectl", "oc"):
+        path = ()
+    rc, out, err = _run_help(tool, path)
     if rc != 0:
         return None
     with _cache_lock:
         cached[key] = out + err
     return out + err
-
-
-def _run_plain(tool: str, args: list[str]) -> tuple[int, str, str]:
-    env = {**os.environ, "KUBECONFIG": _empty_kubeconfig(), "NO_COLOR": "1"}
-    try:
-        proc = subprocess.run(
-            [tool, *args], capture_output=True, text=True, timeout=20, env=env, stdin=subprocess.DEVNULL, check=False
-        )
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        return -1, "", str(exc)
-    return proc.returncode, proc.stdout, proc.stderr
 
 
 def _parse_table(text: str, tool: str, path: tuple[str, ...]) -> CobraTable:
@@ -380,11 +305,16 @@ def _parse_table(text: str, tool: str, path: tuple[str, ...]) -> CobraTable:
             flags[long_] = takes
             if short:
                 flags[short] = takes
+    aliases: set[str] = set()
+    if m := re.search(r"^Aliases:\n((?:[ \t]*\S.*\n?)+)", text, re.M):  # up to the blank line
+        for entry in ",".join(m.group(1).splitlines()).split(","):
+            if entry.split():
+                aliases.add(entry.split()[-1])
     usage = re.search(r"Usage:\s*\n?\s*" + re.escape(tool) + r"((?: [a-z][\w-]*)*)\s+(\S+)", text)
     group_only = bool(usage and usage.group(2) in ("SUBCOMMAND", "COMMAND", "[command]"))
     if not path:
         group_only = True  # `kubectl frobnicate`: the first word must be a command
-    return CobraTable(flags, frozenset(subcommands), group_only)
+    return CobraTable(flags, frozenset(subcommands), group_only, frozenset(aliases))
 
 
 @cache
@@ -404,53 +334,71 @@ def _global_flags(tool: str) -> dict[str, bool]:
     return flags
 
 
-def _cobra_fast(tool: str, args: tuple[str, ...]) -> bool:
-    """True when the help tables vouch for the command; False sends it to the exact check."""
+def _cobra_checked(tool: str, args: tuple[str, ...]) -> list[Problem]:
+    """The command path walked through the tool's own command tables and every flag looked up in
+    them, in-process. Only a path already found in a table is ever run (`TOOL PATH --help`)."""
     if "--" in args:
         args = args[: args.index("--")]
+    args = tuple(a for a in args if a not in ("-h", "--help"))
+    if tool == "docker" and args[:1] and args[0] in _DOCKER_PLUGINS and not _docker_plugin(args[0]):
+        return [(SKIPPED, f"docker {args[0]}: CLI plugin not installed", "")]
     path: tuple[str, ...] = ()
     table = _table(tool, path)
     if table is None:
-        return False
+        return [(SKIPPED, f"{tool}: its --help could not be read", "")]
     global_flags = _global_flags(tool)
+    hint = f"see `{tool} --help`"
     took_argument = False
     i = 0
     while i < len(args):
         a = args[i]
         i += 1
+        if took_argument and tool in ("docker", "docker-compose"):
+            break  # after a container or image name the words belong to the container's command
+        shown = " ".join((tool, *path))
+        hint = f"check the subcommand and flags with `{shown} --help`"
         if a.startswith("--"):
             name = a.split("=", 1)[0]
             takes = table.flags.get(name, global_flags.get(name))
             if takes is None:
-                return False
+                return [(f"{tool}.flag", f"{tool} rejects `{shown} {name}`: unknown flag: {name}", hint)]
             if takes and "=" not in a:
                 i += 1
         elif a.startswith("-") and len(a) > 1:
             for j, ch in enumerate(a[1:], start=1):
                 takes = table.flags.get("-" + ch, global_flags.get("-" + ch))
                 if takes is None:
-                    return False
+                    return [(f"{tool}.flag", f"{tool} rejects `{shown} {a}`: unknown shorthand flag: {ch!r}", hint)]
                 if takes:
                     if j == len(a) - 1:
                         i += 1
                     break
-        elif not took_argument and a in table.subcommands:
-            path = (*path, a)
+        elif not took_argument and (a in table.subcommands or _alias_of(tool, path, table, a)):
+            path = (*path, a if a in table.subcommands else _alias_of(tool, path, table, a))
             next_table = _table(tool, path)
             if next_table is None:
-                return False
+                return [(f"{tool}.error", f"could not read `{tool} {' '.join(path)} --help`", "check the installation")]
             table = next_table
         elif table.group_only and not took_argument:
-            return False
+            if not path:
+                return [(f"{tool}.command", f"{tool} has no command {a!r}", f"see `{tool} --help` for the commands")]
+            known = ", ".join(sorted(table.subcommands)[:12])
+            return [(f"{tool}.command", f"`{shown}` has no subcommand {a!r}", f"use one of: {known}")]
         else:
             took_argument = True
-    return True
+    return []
 
 
-def _cobra_checked(tool: str, args: tuple[str, ...]) -> list[Problem]:
-    if _cobra_fast(tool, args):
-        return []
-    return _cobra(tool, args)
+def _alias_of(tool: str, path: tuple[str, ...], table: CobraTable, word: str) -> str:
+    """The listed subcommand `word` is an alias of (`pods` → `pod`), read from each listed
+    subcommand's own help: only listed names are ever run, never the runbook's word."""
+    if not _PATH_WORD.fullmatch(word):
+        return ""
+    for sub in sorted(table.subcommands):
+        sub_table = _table(tool, (*path, sub))
+        if sub_table is not None and word in sub_table.aliases:
+            return sub
+    return ""
 
 
 def _kubectl(args: tuple[str, ...]) -> list[Problem]:
@@ -466,11 +414,11 @@ def _helm(args: tuple[str, ...]) -> list[Problem]:
 
 
 def _docker(args: tuple[str, ...]) -> list[Problem]:
-    return _cobra("docker", args)
+    return _cobra_checked("docker", args)
 
 
 def _docker_compose(args: tuple[str, ...]) -> list[Problem]:
-    return _cobra("docker-compose", args)
+    return _cobra_checked("docker-compose", args)
 
 
 # --- GNU-style option tables: psql, systemctl, journalctl -----------------------------------------
@@ -492,7 +440,7 @@ def _help_spec(tool: str) -> Spec | None:
             capture_output=True,
             text=True,
             timeout=20,
-            env={**os.environ, "SYSTEMD_PAGER": "cat", "PAGER": "cat", "SYSTEMD_COLORS": "0"},
+            env=offline_env(),
             stdin=subprocess.DEVNULL,
             check=False,
         )
