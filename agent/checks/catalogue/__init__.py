@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
 from functools import cache
 from pathlib import Path
 from typing import Any, Literal, cast
@@ -125,25 +126,38 @@ class Tool:
         return any(self.commands.keys() - {()})
 
     def command(self, path: tuple[str, ...]) -> Command:
-        return self.commands.get(path) or self.default
+        return self.lookup(path) or self.default
 
-    def longest(self, words: list[str]) -> tuple[Command | None, int]:
-        """The longest listed command path that `words` start with, and its length."""
-        for n in range(min(len(words), 4), 0, -1):
-            found = self.commands.get(tuple(words[:n]))
-            if found is not None:
-                return found, n
-        return self.commands.get(()), 0
+    def lookup(self, path: tuple[str, ...]) -> Command | None:
+        """The entry for a command path: an exact one, else the first pattern (`* describe-*`) that fits."""
+        if path in self.commands:
+            return self.commands[path]
+        for pattern, cmd in self.commands.items():
+            if len(pattern) == len(path) and any("*" in w for w in pattern) and _fits(pattern, path):
+                return cmd
+        return None
 
     def flag(self, name: str, command: Command | None = None) -> Flag | None:
-        """A flag of the command (its own first), or a global one."""
-        if command is not None and name in command.flags:
-            return command.flags[name]
-        return self.flags.get(name)
+        """A flag of the command, of a group it belongs to (`docker compose -f` in `compose ps`), or
+        a global one; `--*` in a command's flags stands for any other `--name` (aws parameters)."""
+        if command is not None:
+            for n in range(len(command.path), 0, -1):
+                owner = command if n == len(command.path) else self.lookup(command.path[:n])
+                if owner is not None and name in owner.flags:
+                    return owner.flags[name]
+        if name in self.flags:
+            return self.flags[name]
+        if command is not None and name.startswith("--") and "--*" in command.flags:
+            return command.flags["--*"]
+        return None
 
     def is_subcommand_prefix(self, words: tuple[str, ...]) -> bool:
         n = len(words)
-        return any(path[:n] == words and len(path) > n for path in self.commands)
+        return any(len(path) > n and _fits(path[:n], words) for path in self.commands)
+
+
+def _fits(pattern: tuple[str, ...], words: tuple[str, ...]) -> bool:
+    return all(fnmatchcase(w, p) if "*" in p else w == p for p, w in zip(pattern, words, strict=True))
 
 
 def _flags(raw: Any, where: str) -> dict[str, Flag]:
@@ -208,8 +222,9 @@ def _command(path: tuple[str, ...], spec: Any, where: str) -> Command:
     if klass in ("mutating", "destructive") and not reason:
         raise CatalogueError(f"{where}: {' '.join(path)}: a {klass} command needs a reason")
     live = bool(spec.get("live", False))
-    if live and klass not in ("read-only", "wrapper"):  # a live wrapper runs only a live inner command
-        raise CatalogueError(f"{where}: {' '.join(path)}: only a read-only command (or a wrapper) can be live")
+    # a live wrapper runs only a live inner command; a live streaming one only when a flag makes it finish
+    if live and klass not in ("read-only", "wrapper", "streaming"):
+        raise CatalogueError(f"{where}: {' '.join(path)}: only a read-only, wrapper or streaming command can be live")
     args = None
     if "args" in spec:
         a = spec["args"] or {}

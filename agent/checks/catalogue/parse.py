@@ -55,7 +55,7 @@ class Parsed:
                 lowered = True
             elif k is not None and _ORDER[k] > _ORDER[level]:
                 level, reason = k, use.flag.reason
-        if lowered and level == "mutating":
+        if lowered and level in ("mutating", "streaming") and level == self.command.klass:
             return "read-only", ""
         return level, reason
 
@@ -102,6 +102,15 @@ def parse(tool: Tool, args: list[str]) -> Parsed:
             if flag is not None and tool.flag(word, current) is flag:
                 name, eq, attached = word, "", ""
             if flag is not None:
+                if flag.name == "--*":  # a parameter of a read operation: a value unless a flag follows
+                    if eq:
+                        out.flags.append(FlagUse(flag, attached, word))
+                    elif i < n and not args[i].startswith("-"):
+                        out.flags.append(FlagUse(flag, args[i], word))
+                        i += 1
+                    else:
+                        out.flags.append(FlagUse(flag, None, word))
+                    continue
                 if flag.optional_value:
                     out.flags.append(FlagUse(flag, attached if eq else None, word))
                 elif flag.takes_value:
@@ -136,16 +145,17 @@ def parse(tool: Tool, args: list[str]) -> Parsed:
             continue
         if not resolved and not out.positionals:
             candidate = (*path, word)
-            if candidate in tool.commands or tool.is_subcommand_prefix(candidate):
+            found = tool.lookup(candidate)
+            if found is not None or tool.is_subcommand_prefix(candidate):
                 path = candidate
-                if candidate in tool.commands:
-                    command = out.command = tool.commands[candidate]
+                if found is not None:
+                    command = out.command = found
                     out.path = path
                     out.listed = True
                 if not tool.is_subcommand_prefix(candidate):
                     resolved = True
                 continue
-            if path and path in tool.commands:
+            if path and tool.lookup(path) is not None:
                 resolved = True
             else:
                 out.listed = False
@@ -158,7 +168,7 @@ def parse(tool: Tool, args: list[str]) -> Parsed:
             if len(out.positionals) == command.inner.positional + 1:
                 out.inner = [out.positionals.pop(), *args[i:]]
                 break
-    if path and path not in tool.commands:
+    if path and tool.lookup(path) is None:
         out.listed = False
         out.path = path
         command = tool.default

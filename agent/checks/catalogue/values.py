@@ -53,6 +53,11 @@ def _text(v: str) -> bool:
     return bool(_NO_CONTROL.fullmatch(v)) and not v.startswith("-")
 
 
+def _aws_value(v: str) -> bool:
+    """A parameter value of an AWS read operation: plain text, never file:// or fileb:// (local files)."""
+    return _text(v) and not v.lower().startswith(("file://", "fileb://"))
+
+
 def _any(v: str) -> bool:
     return "\x00" not in v
 
@@ -171,6 +176,7 @@ def _jq_filter(v: str) -> bool:
 
 _FIXED: dict[str, Validator] = {
     "any": _any,
+    "aws-value": _aws_value,
     "name": _name,
     "host": _host,
     "port": _port,
