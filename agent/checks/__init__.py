@@ -5,7 +5,7 @@ Library entry points (imported lazily: `agent.runbook` imports the light submodu
     check_file(path, **same options) -> Report
     Report, Finding                       (agent.checks.findings)
     classify(command, language)           (agent.checks.danger) -> read-only | mutating | destructive
-    execute_file(path, vars, timeout=, dry_run=)  (agent.checks.execute) -> Execution (read-only commands only)
+    execute_file(path, vars, timeout=, dry_run=)  (agent.checks.execute) -> Execution (the live allowlist only)
 
 Rule ids a Finding carries (severity in brackets; "rule" profile only where marked *):
     structure.missing / structure.empty*            [error] a section of the rule absent or empty

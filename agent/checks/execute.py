@@ -1,65 +1,30 @@
-"""`agent test --execute`: run a runbook's read-only commands, each with a timeout.
+"""`agent test --execute`: run the commands of a runbook that cannot change anything, by construction.
 
-Only commands the danger classifier calls read-only ever run — never a mutating or destructive
-one, whatever the runbook says. Belt and braces for PostgreSQL: every run gets
-`PGOPTIONS=-c default_transaction_read_only=on`, so even a misjudged write is refused by the
-server. Commands that need a value nobody gave (`$POD` with no `--var POD=...`), that stream
-forever (`-f`, `--watch`, `top`), or that open an interactive session are skipped, with the reason.
+Deny by default. A command runs only when it is fully understood and every part of it is on the
+live allowlist of the CLI catalogue (`agent/checks/catalogue/`): a known tool, a subcommand marked
+`live: true`, only flags marked live, values of the declared kinds, no redirection, no command
+substitution, no shell feature that evaluates code, pipes only into pure filters. Everything else
+is "not run", with the reason. Programs run as argv (never through a shell), sandboxed where
+bubblewrap works (`live/sandbox.py`); SQL goes through psycopg in a READ ONLY transaction with
+server-side timeouts, Redis commands through redis-py from a read-only list (`live/drivers.py`).
+`$NAME` is substituted by us from `--var NAME=VALUE` (or an earlier `NAME=...` line) and only when
+the value is plain: letters, digits and `._:/@%+=,~-`.
 """
 
 from __future__ import annotations
 
+import math
 import os
-import re
-import shutil
-import signal
-import subprocess
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from agent.checks import danger, extract, markdown, placeholders, shellwords
-from agent.checks.sql import psql_sql
+from agent.checks import extract, markdown, placeholders
+from agent.checks.live import Refused
+from agent.checks.live.shell_plan import RUNTIME, Plan
 from agent.errors import UsageError
 
-_FOLLOW = {"-f", "--follow", "-w", "--watch", "--watch-only", "-F"}
-_STREAMING_TOOLS = {"watch", "top", "htop", "less", "more", "ssh", "vi", "vim", "nano"}
-
-
-def _streams(argv: list[str]) -> bool:
-    """Commands that never end on their own, or wait for a person."""
-    tool = argv[0].rsplit("/", 1)[-1]
-    args = argv[1:]
-    if tool in _STREAMING_TOOLS:
-        return True
-    if tool in ("kubectl", "oc", "docker", "podman", "journalctl", "tail", "stern"):
-        if any(a in _FOLLOW or a.startswith(("--follow=", "--watch=")) for a in args) and "--follow=false" not in args:
-            return True
-        if any(a in ("-it", "-ti", "-i", "--stdin", "-t", "--tty") for a in args) and tool != "tail":
-            return True
-        if any(a in ("port-forward", "proxy", "attach") for a in args):
-            return True
-    if tool == "redis-cli" and any(
-        a
-        in (
-            "--stat",
-            "--latency",
-            "--latency-history",
-            "--latency-dist",
-            "monitor",
-            "MONITOR",
-            "subscribe",
-            "SUBSCRIBE",
-            "psubscribe",
-        )
-        for a in args
-    ):
-        return True
-    if tool == "redis-cli" and not danger.redis_cli_words(args) and "--scan" not in args and "--bigkeys" not in args:
-        return True
-    if tool in ("psql", "gitlab-psql") and not psql_sql(shellwords.Simple(argv, argv, [], [], [], "")):
-        return not any(a in ("-l", "--list", "-V", "--version") for a in args)
-    return tool in ("bash", "sh") and "-c" not in args
+MAX_TIMEOUT = 3600.0
 
 
 @dataclass
@@ -68,7 +33,7 @@ class Result:
     section: str
     language: str
     command: str
-    status: str  # passed, failed, skipped, would-run
+    status: str  # passed, failed, not-run, would-run, set (a variable for later lines)
     reason: str = ""
     output: str = ""
 
@@ -78,6 +43,7 @@ class Execution:
     source: str
     dry_run: bool
     results: list[Result] = field(default_factory=list)
+    sandbox: str = ""  # what contained the commands, or why nothing did
 
     @property
     def failed(self) -> bool:
@@ -88,21 +54,36 @@ class Execution:
 
     def summary(self) -> str:
         if self.dry_run:
-            return f"{self.count('would-run')} would run, {self.count('skipped')} skipped"
-        return f"{self.count('passed')} passed, {self.count('failed')} failed, {self.count('skipped')} skipped"
+            text = f"{self.count('would-run')} would run, {self.count('not-run')} not run"
+        else:
+            text = f"{self.count('passed')} passed, {self.count('failed')} failed, {self.count('not-run')} not run"
+        if self.count("set"):
+            text += f", {self.count('set')} variable(s) set"
+        return text
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "source": self.source,
             "dry_run": self.dry_run,
+            "sandbox": self.sandbox,
             "summary": self.summary(),
             "results": [asdict(r) for r in self.results],
         }
 
 
+def check_timeout(timeout: float) -> float:
+    if not math.isfinite(timeout) or timeout < 0.1 or timeout > MAX_TIMEOUT:
+        raise UsageError(
+            f"--timeout {timeout!r} is not a number of seconds between 0.1 and {MAX_TIMEOUT:g}",
+            hint="e.g. --timeout 10",
+        )
+    return timeout
+
+
 def execute_file(
     path: str | Path, variables: dict[str, str] | None = None, *, timeout: float = 10.0, dry_run: bool = False
 ) -> Execution:
+    check_timeout(timeout)
     try:
         text = Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -113,148 +94,153 @@ def execute_file(
 def execute_markdown(
     text: str, source: str, variables: dict[str, str], *, timeout: float = 10.0, dry_run: bool = False
 ) -> Execution:
+    from agent.checks.live import sandbox
+
+    check_timeout(timeout)
     doc = markdown.parse(text, source)
-    run = Execution(source, dry_run)
+    run = Execution(source, dry_run, sandbox=sandbox.status().note)
     values = dict(variables)
+    given = set(variables)
     for cmd in extract.all_commands(doc):
-        result = _one(cmd, values, timeout, dry_run)
-        run.results.append(result)
+        run.results.append(_one(cmd, values, given, timeout, dry_run))
     return run
 
 
-def _env(values: dict[str, str]) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(values)
-    env["PGOPTIONS"] = (env.get("PGOPTIONS", "") + " -c default_transaction_read_only=on").strip()
-    env.update(
-        {
-            "PAGER": "cat",
-            "PSQL_PAGER": "cat",
-            "SYSTEMD_PAGER": "cat",
-            "GIT_PAGER": "cat",
-            "KUBECTL_INTERACTIVE_DELETE": "false",
-            "AWS_PAGER": "",
-        }
-    )
-    return env
+def _result(cmd: extract.Command, status: str, reason: str = "", output: str = "") -> Result:
+    return Result(cmd.line, cmd.section, cmd.language, cmd.text, status, reason, output)
 
 
-def _skip(cmd: extract.Command, reason: str) -> Result:
-    return Result(cmd.line, cmd.section, cmd.language, cmd.text, "skipped", reason)
+def _one(cmd: extract.Command, values: dict[str, str], given: set[str], timeout: float, dry_run: bool) -> Result:
+    from agent.checks.live import redis_gate, shell_plan, sql_gate
 
-
-def _one(cmd: extract.Command, values: dict[str, str], timeout: float, dry_run: bool) -> Result:
     if cmd.inline:
-        return _skip(cmd, "inline command in prose: only fenced blocks run")
+        return _result(cmd, "not-run", "inline command in prose: only fenced blocks run")
     if cmd.language == "promql":
-        return _skip(cmd, "PromQL needs a Prometheus server: checked statically only")
-    level, why = danger.classify_command(cmd)
-    if level != "read-only":
-        return _skip(cmd, f"{level}: {why} — never run by --execute")
+        return _result(cmd, "not-run", "PromQL needs a Prometheus server: checked statically only")
     found = placeholders.find_placeholders(cmd.source or cmd.text)
     if found:
-        return _skip(cmd, f"placeholder {found[0]} needs a real value")
-    if cmd.language == "sql":
-        return _run_sql(cmd, values, timeout, dry_run)
-    if cmd.language == "redis":
-        return _run_redis(cmd, values, timeout, dry_run)
-    return _run_shell(cmd, values, timeout, dry_run)
-
-
-def _missing(names: list[str], values: dict[str, str]) -> list[str]:
-    env = os.environ
-    return sorted({n for n in names if n not in values and n not in env})
-
-
-def _run_shell(cmd: extract.Command, values: dict[str, str], timeout: float, dry_run: bool) -> Result:
-    text = cmd.source or cmd.text
-    uses, declares = shellwords.uses_and_declares(text)
-    missing = [n for n in _missing([u for u, _ in uses], values) if n not in declares]
-    if missing:
-        return _skip(cmd, "needs " + ", ".join(f"${n}" for n in missing) + " (pass --var NAME=VALUE)")
-    for simple in cmd.simple:
-        argv = shellwords.unwrap(simple.argv)
-        if not argv:
-            continue
-        tool = argv[0].rsplit("/", 1)[-1]
-        if _streams(argv) and not (cmd.heredocs and tool in ("psql", "gitlab-psql", "redis-cli")):
-            return _skip(cmd, "streams or waits for input until interrupted")
-        if shutil.which(argv[0]) is None and not _ASSIGN_ONLY.match(text) and tool not in _BUILTINS:
-            return _skip(cmd, f"{argv[0]} is not installed here")
-    assigned = [a.split("=", 1)[0].split("[", 1)[0] for s in cmd.simple for a in s.assignments]
-    if dry_run:
-        for name in assigned:
-            values.setdefault(name, "(set when run)")
-        return Result(cmd.line, cmd.section, cmd.language, cmd.text, "would-run")
-    if assigned and all(not s.argv for s in cmd.simple[:1]):
-        # NAME=value (maybe from a read-only $(...)): evaluate and keep the value for later commands.
-        name = assigned[0]
-        if name in values:
-            return Result(cmd.line, cmd.section, cmd.language, cmd.text, "passed", f"kept --var {name}")
-        script = f"{text}\nprintf '%s' \"${{{name}}}\""
-        status, reason, out = _spawn(["bash", "-o", "pipefail", "-c", script], values, timeout)
-        if status == "passed":
-            values[name] = out
-            reason = f"{name}={out[:40]!r}"
-        return Result(cmd.line, cmd.section, cmd.language, cmd.text, status, reason, out)
-    status, reason, out = _spawn(["bash", "-o", "pipefail", "-c", text], values, timeout)
-    return Result(cmd.line, cmd.section, cmd.language, cmd.text, status, reason, out)
-
-
-_ASSIGN_ONLY = re.compile(r"^\s*[A-Za-z_]\w*=")
-_BUILTINS = {"echo", "printf", "test", "[", "[[", "cd", "export", "read", "true", "false", "set", "type", "source"}
-
-
-def _run_sql(cmd: extract.Command, values: dict[str, str], timeout: float, dry_run: bool) -> Result:
-    if shutil.which("psql") is None:
-        return _skip(cmd, "psql is not installed here")
-    if dry_run:
-        return Result(cmd.line, cmd.section, cmd.language, cmd.text, "would-run", "via psql")
-    argv = ["psql", "-X", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-c", cmd.text]
-    if "DATABASE_URL" in values:
-        argv.insert(1, values["DATABASE_URL"])
-    status, reason, out = _spawn(argv, values, timeout)
-    return Result(cmd.line, cmd.section, cmd.language, cmd.text, status, reason, out)
-
-
-def _run_redis(cmd: extract.Command, values: dict[str, str], timeout: float, dry_run: bool) -> Result:
-    if shutil.which("redis-cli") is None:
-        return _skip(cmd, "redis-cli is not installed here")
-    if dry_run:
-        return Result(cmd.line, cmd.section, cmd.language, cmd.text, "would-run", "via redis-cli")
-    words = shellwords.parse(cmd.text).commands
-    argv = ["redis-cli"]
-    url = values.get("REDIS_URL") or os.environ.get("REDIS_URL")
-    if url:
-        argv += ["-u", url]
-    argv += words[0].argv if words else []
-    status, reason, out = _spawn(argv, values, timeout)
-    if status == "passed" and out.startswith(("ERR", "WRONGTYPE", "NOAUTH", "(error)")):
-        status, reason = "failed", out.split("\n")[0]  # redis-cli exits 0 on error replies
-    return Result(cmd.line, cmd.section, cmd.language, cmd.text, status, reason, out)
-
-
-def _spawn(argv: list[str], values: dict[str, str], timeout: float) -> tuple[str, str, str]:
+        return _result(cmd, "not-run", f"placeholder {found[0]} needs a real value")
     try:
-        proc = subprocess.Popen(
-            argv,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            env=_env(values),
-            text=True,
-            start_new_session=True,
+        if cmd.language == "sql":
+            plan = Plan("postgres", sql=sql_gate.check(cmd.text).sql, pg=_pg_defaults(values))
+        elif cmd.language == "redis":
+            commands = shell_plan.tokenize(cmd.text)
+            if len(commands) != 1:
+                raise Refused("one Redis command per line, no pipes")
+            words = [shell_plan.resolve(w, values) for w in commands[0]]
+            plan = Plan("redis", redis_words=redis_gate.check(words), redis=_redis_defaults(values))
+        elif cmd.language == "shell":
+            if cmd.heredocs:
+                raise Refused("a heredoc feeds the command's stdin: not run")
+            plan = shell_plan.plan_line(cmd.text, values)
+            _fill_defaults(plan, values)
+        else:
+            raise Refused(f"{cmd.language} blocks are not run")
+    except Refused as why:
+        return _result(cmd, "not-run", str(why))
+    except ImportError as exc:
+        return _result(cmd, "not-run", f"{exc.name} is not installed (pip install runbook-agent's dependencies)")
+    if plan.kind == "assign":
+        return _assign(cmd, plan, values, given, timeout, dry_run)
+    if dry_run:
+        return _result(cmd, "would-run", _how(plan))
+    status, reason, out = _carry_out(plan, timeout)
+    return _result(cmd, status, reason, out)
+
+
+def _assign(
+    cmd: extract.Command, plan: Plan, values: dict[str, str], given: set[str], timeout: float, dry_run: bool
+) -> Result:
+    name = plan.assign
+    if name in given:
+        return _result(cmd, "set", f"kept --var {name}")
+    if plan.inner is None:
+        values[name] = plan.value
+        return _result(cmd, "set", f"{name}={plan.value[:40]!r}")
+    _fill_defaults(plan.inner, values)
+    if dry_run:
+        values[name] = RUNTIME
+        return _result(cmd, "would-run", _how(plan.inner) + f"; sets ${name}")
+    status, reason, out = _carry_out(plan.inner, timeout)
+    if status != "passed":
+        values.pop(name, None)
+        return _result(cmd, status, reason, out)
+    from agent.checks.catalogue import values as kinds
+
+    value = out.strip()
+    if not kinds.plain(value):
+        values.pop(name, None)
+        return _result(cmd, "passed", f"the output is not a plain value: ${name} stays unset", out)
+    values[name] = value
+    return _result(cmd, "passed", f"{name}={value[:40]!r}", out)
+
+
+def _how(plan: Plan) -> str:
+    if plan.kind == "postgres":
+        via = "via psycopg (READ ONLY transaction)"
+    elif plan.kind == "redis":
+        via = "via redis-py"
+    else:
+        via = "as argv"
+    if plan.argvs and plan.kind != "program":
+        via += " | " + " | ".join(os.path.basename(a[0]) for a in plan.argvs)
+    return f"{via}, {plan.note}" if plan.note else via
+
+
+def _carry_out(plan: Plan, timeout: float) -> tuple[str, str, str]:
+    from agent.checks.live import drivers, sandbox
+
+    if plan.kind == "program":
+        done = sandbox.run(plan.argvs, timeout=timeout, env=sandbox.child_env(), streams=plan.streams)
+        return done.status, done.reason, done.output
+    if plan.kind == "postgres":
+        assert plan.pg is not None
+        status, reason, out = drivers.run_sql(plan.sql, plan.pg, timeout)
+    else:
+        assert plan.redis is not None
+        status, reason, out = drivers.run_redis(plan.redis_words, plan.redis, timeout, scan=plan.scan)
+    if status == "passed" and plan.argvs:
+        done = sandbox.run(
+            plan.argvs, timeout=timeout, env=sandbox.child_env(), stdin_text=out + "\n", streams=plan.streams
         )
-    except OSError as exc:
-        return "failed", f"could not start: {exc.strerror}", ""
-    try:
-        out, err = proc.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.communicate()
-        return "failed", f"timed out after {timeout:g}s", ""
-    out = out.strip()
-    if proc.returncode == 0:
-        return "passed", "", out[:2000]
-    first = next((ln for ln in (err or out).splitlines() if ln.strip()), "")
-    return "failed", f"exit {proc.returncode}: {first[:200]}", out[:2000]
+        return done.status, done.reason, done.output
+    return status, reason, out
+
+
+_PG_VARS = {"PGHOST": "host", "PGPORT": "port", "PGUSER": "user", "PGDATABASE": "dbname", "PGPASSWORD": "password"}
+
+
+def _pg_defaults(values: dict[str, str]) -> Any:
+    """Connection from --var DATABASE_URL or PGHOST/PGPORT/PGUSER/PGDATABASE/PGPASSWORD; libpq's own
+    environment fills the rest (PGOPTIONS never applies: the driver sets `options` itself)."""
+    from agent.checks.live.drivers import PgTarget, pg_conninfo
+
+    target = PgTarget(tuples_only=True, unaligned=True)
+    if values.get("DATABASE_URL") and values["DATABASE_URL"] != RUNTIME:
+        target.params.update(pg_conninfo(values["DATABASE_URL"]))
+    for var, key in _PG_VARS.items():
+        if values.get(var) and values[var] != RUNTIME:
+            target.params.setdefault(key, values[var])
+    return target
+
+
+def _redis_defaults(values: dict[str, str]) -> Any:
+    from agent.checks.live.drivers import RedisTarget, redis_url
+
+    url = values.get("REDIS_URL") or os.environ.get("REDIS_URL")
+    return redis_url(url) if url and url != RUNTIME else RedisTarget()
+
+
+def _fill_defaults(plan: Plan, values: dict[str, str]) -> None:
+    """A psql / redis-cli line without connection flags uses the --var connection settings."""
+    if plan.kind == "postgres" and plan.pg is not None:
+        base = _pg_defaults(values)
+        plan.pg.params = {**base.params, **plan.pg.params}
+    if plan.kind == "redis" and plan.redis is not None and plan.redis == _fresh_redis():
+        plan.redis = _redis_defaults(values)
+
+
+def _fresh_redis() -> Any:
+    from agent.checks.live.drivers import RedisTarget
+
+    return RedisTarget()

@@ -50,7 +50,9 @@ def print_execution(run: Execution, console: Console | None = None) -> None:
     console = console or _console()
     title = "would run (dry run)" if run.dry_run else "live checks"
     console.print(f"[bold]{escape(run.source)}[/bold] — {title}")
-    styles = {"passed": "green", "failed": "bold red", "skipped": "dim", "would-run": "cyan"}
+    if run.sandbox:
+        console.print(f"  [dim]{escape(run.sandbox)}[/dim]")
+    styles = {"passed": "green", "failed": "bold red", "not-run": "dim", "would-run": "cyan", "set": "dim"}
     for key, group in groupby(run.results, key=lambda r: r.section):
         console.print(f"  [bold]{escape(key or '(before the first heading)')}[/bold]")
         for r in group:

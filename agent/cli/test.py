@@ -1,8 +1,8 @@
 """`agent test FILE...`: prove a runbook's commands and procedures work.
 
-Static checks by default; `--execute` also runs the read-only commands (never a mutating or
-destructive one). Exit 0 clean, 1 findings at or above --fail-on (or failed live checks), 2 usage
-or I/O errors.
+Static checks by default; `--execute` also runs the commands the live allowlist vouches for
+(deny by default: everything else is reported "not run" with the reason). Exit 0 clean, 1 findings
+at or above --fail-on (or failed live checks), 2 usage or I/O errors.
 """
 
 from __future__ import annotations
@@ -57,7 +57,9 @@ def _parse_vars(values: tuple[str, ...]) -> dict[str, str]:
     help="rule file whose structure the runbook follows (default: the packaged rule)",
 )
 @click.option("--no-tools", is_flag=True, help="skip checks that run external CLIs (shellcheck, kubectl, ...)")
-@click.option("--execute", is_flag=True, help="also run the read-only commands, each with a timeout")
+@click.option(
+    "--execute", is_flag=True, help="also run the commands on the live allowlist (read-only by construction)"
+)
 @click.option("--dry-run", is_flag=True, help="with --execute: list what would run, run nothing")
 @click.option(
     "--var",
@@ -68,10 +70,10 @@ def _parse_vars(values: tuple[str, ...]) -> dict[str, str]:
 )
 @click.option(
     "--timeout",
-    type=click.FloatRange(min=0.1),
+    type=float,
     default=10.0,
     show_default=True,
-    help="seconds each executed command may take",
+    help="seconds each executed command may take (0.1 to 3600)",
 )
 @click.option(
     "--min-severity",
@@ -100,6 +102,10 @@ def test(
     if dry_run and not execute:
         raise UsageError("--dry-run only makes sense with --execute", hint="add --execute")
     values = _parse_vars(variables)
+    if execute:
+        from agent.checks.execute import check_timeout
+
+        check_timeout(timeout)
     reports = [check_file(f, rule=rule_path, tools=not no_tools, profile=profile, variables=values) for f in files]
     runs = []
     if execute:

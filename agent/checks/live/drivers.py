@@ -1,0 +1,224 @@
+"""SQL through psycopg and Redis commands through redis-py: never psql or redis-cli, whose own
+features (meta-commands, -o |cmd, --pipe, --eval) are what made them dangerous. Imported only when
+`--execute` runs something.
+
+PostgreSQL: the connection is opened with `default_transaction_read_only=on`, `statement_timeout`,
+`idle_in_transaction_session_timeout` and `lock_timeout` as server-side startup options, the
+statement runs in a READ ONLY transaction that is always rolled back, and the client cancels it at
+the timeout (so `generate_series` over billions can't outlive the run on the server either).
+Connection parameters from the runbook or `--var` are limited to an allowlist (no `options`,
+`service`, ...), so nothing can switch those settings off.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+from agent.checks.live import Refused
+
+_PG_KEYS = {
+    "host",
+    "hostaddr",
+    "port",
+    "dbname",
+    "user",
+    "password",
+    "sslmode",
+    "sslrootcert",
+    "sslcert",
+    "sslkey",
+    "connect_timeout",
+    "application_name",
+    "target_session_attrs",
+    "channel_binding",
+    "gssencmode",
+}
+
+
+@dataclass
+class PgTarget:
+    params: dict[str, str] = field(default_factory=dict)
+    tuples_only: bool = False
+    unaligned: bool = False
+    expanded: bool = False
+    csv: bool = False
+    separator: str = "|"
+
+
+def pg_conninfo(text: str) -> dict[str, str]:
+    """A URI or key=value connection string as parameters, refusing keys outside the allowlist."""
+    from psycopg.conninfo import conninfo_to_dict
+
+    try:
+        raw = conninfo_to_dict(text)
+    except Exception as exc:  # noqa: BLE001  (psycopg raises ProgrammingError for a bad string)
+        raise Refused(f"connection string does not parse ({type(exc).__name__})") from None
+    out: dict[str, str] = {}
+    for key, value in raw.items():
+        if key not in _PG_KEYS:
+            raise Refused(f"connection option {key}= is not allowed (it could change the read-only settings)")
+        out[key] = str(value)
+    return out
+
+
+def run_sql(sql: str, target: PgTarget, timeout: float) -> tuple[str, str, str]:
+    """(status, reason, output) of one allowed statement."""
+    import psycopg
+
+    ms = max(1, int(math.ceil(timeout * 1000)))
+    params = dict(target.params)
+    params["options"] = (
+        f"-c default_transaction_read_only=on -c statement_timeout={ms} "
+        f"-c idle_in_transaction_session_timeout={ms} -c lock_timeout={ms}"
+    )
+    params.setdefault("connect_timeout", str(max(1, int(math.ceil(min(timeout, 30))))))
+    params["application_name"] = "runbook-agent --execute"
+    try:
+        conn = psycopg.connect(**params, autocommit=False)  # type: ignore[arg-type]
+    except psycopg.Error as exc:
+        return "failed", f"cannot connect: {_first_line(exc)}", ""
+    timer = threading.Timer(timeout, _cancel, args=(conn,))
+    try:
+        conn.read_only = True
+        with conn.cursor() as cur:
+            timer.start()
+            cur.execute("SHOW transaction_read_only")
+            row = cur.fetchone()
+            if not row or row[0] != "on":  # belt and braces: never run outside a read-only transaction
+                return "failed", "the transaction is not read-only: not run", ""
+            cur.execute(sql.encode())
+            rows = cur.fetchall() if cur.description else []
+            names = [d.name for d in cur.description or []]
+        return "passed", "", _format(names, rows, target)
+    except psycopg.errors.QueryCanceled:
+        return "failed", f"timed out after {timeout:g}s (cancelled on the server)", ""
+    except psycopg.Error as exc:
+        return "failed", _first_line(exc), ""
+    finally:
+        timer.cancel()
+        try:
+            conn.rollback()
+        finally:
+            conn.close()
+
+
+def _cancel(conn: Any) -> None:
+    try:
+        conn.cancel_safe(timeout=5)
+    except Exception:  # noqa: BLE001  (the statement may have just finished)
+        pass
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+
+
+def _format(names: list[str], rows: list[tuple[Any, ...]], target: PgTarget) -> str:
+    def cell(v: Any) -> str:
+        return "" if v is None else str(v)
+
+    sep = "," if target.csv else target.separator
+    lines: list[str] = []
+    if target.expanded:
+        for row in rows:
+            lines += [f"{n}{sep}{cell(v)}" for n, v in zip(names, row, strict=False)]
+    else:
+        if not target.tuples_only:
+            lines.append(sep.join(names))
+        lines += [sep.join(cell(v) for v in row) for row in rows]
+    return "\n".join(lines)[:2000]
+
+
+@dataclass
+class RedisTarget:
+    host: str = "127.0.0.1"
+    port: int = 6379
+    db: int = 0
+    username: str | None = None
+    password: str | None = None
+    ssl: bool = False
+    ssl_ca_certs: str | None = None
+    unix_socket: str | None = None
+
+
+def redis_url(url: str) -> RedisTarget:
+    """redis://[user:pass@]host[:port][/db], rediss:// (TLS) or unix:///path: nothing else."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        raise Refused("REDIS URL does not parse") from None
+    query = dict(parse_qsl(parts.query))
+    if set(query) - {"db"}:
+        raise Refused(f"REDIS URL option {sorted(set(query) - {'db'})[0]}= is not allowed")
+    target = RedisTarget()
+    if parts.scheme == "unix":
+        target.unix_socket = parts.path
+    elif parts.scheme in ("redis", "rediss"):
+        target.host = parts.hostname or "127.0.0.1"
+        target.port = port or 6379
+        target.ssl = parts.scheme == "rediss"
+        path = parts.path.strip("/")
+        if path and not path.isdigit():
+            raise Refused("REDIS URL database must be a number")
+        target.db = int(path or query.get("db", "0") or 0)
+    else:
+        raise Refused(f"REDIS URL scheme {parts.scheme or '(none)'} is not redis://, rediss:// or unix://")
+    target.username = unquote(parts.username) if parts.username else None
+    target.password = unquote(parts.password) if parts.password else None
+    return target
+
+
+def run_redis(words: list[str], target: RedisTarget, timeout: float, *, scan: tuple[str, int] | None = None) -> tuple[
+    str, str, str
+]:
+    import redis
+
+    kwargs: dict[str, Any] = {
+        "db": target.db,
+        "username": target.username,
+        "password": target.password,
+        "socket_timeout": timeout,
+        "socket_connect_timeout": min(timeout, 30),
+    }
+    if target.unix_socket:
+        client = redis.Redis(unix_socket_path=target.unix_socket, **kwargs)
+    else:
+        client = redis.Redis(
+            host=target.host, port=target.port, ssl=target.ssl, ssl_ca_certs=target.ssl_ca_certs, **kwargs
+        )
+    try:
+        if scan is not None:
+            pattern, count = scan
+            keys = []
+            for key in client.scan_iter(match=pattern or None, count=count or None):
+                keys.append(_text(key))
+                if len(keys) >= 10000:
+                    break
+            return "passed", "", "\n".join(keys)[:2000]
+        reply = client.execute_command(*words)  # type: ignore[no-untyped-call]
+    except redis.exceptions.ResponseError as exc:
+        return "failed", f"Redis error: {_first_line(exc)}", ""
+    except redis.exceptions.TimeoutError:
+        return "failed", f"timed out after {timeout:g}s", ""
+    except redis.RedisError as exc:
+        return "failed", f"cannot reach Redis: {_first_line(exc)}", ""
+    finally:
+        client.close()
+    return "passed", "", _text(reply)[:2000]
+
+
+def _text(reply: Any) -> str:
+    if reply is None:
+        return ""
+    if isinstance(reply, bytes):
+        return reply.decode("utf-8", "replace")
+    if isinstance(reply, (list, tuple)):
+        return "\n".join(_text(r) for r in reply)
+    if isinstance(reply, dict):
+        return "\n".join(f"{_text(k)}:{_text(v)}" for k, v in reply.items())
+    return str(reply)

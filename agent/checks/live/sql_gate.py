@@ -1,0 +1,165 @@
+"""Whether the live runner may send a SQL text to PostgreSQL: parsed with PostgreSQL's own parser
+(pglast), it must be exactly one plain SELECT, SHOW or EXPLAIN (no ANALYZE); every node of its tree
+from a short list of expression kinds; every function, operator and cast from the catalogue's SQL
+allowlist (`catalogue/data/other/sql.yaml`). What runs is the statement as PostgreSQL parsed it,
+printed back by pglast, so comments, dollar quotes and `;` games can't make it mean anything else.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from agent.checks import catalogue
+from agent.checks.live import Refused
+
+_NODES = {
+    "RawStmt",
+    "SelectStmt",
+    "VariableShowStmt",
+    "ExplainStmt",
+    "ResTarget",
+    "ColumnRef",
+    "A_Star",
+    "A_Const",
+    "Integer",
+    "Float",
+    "String",
+    "Boolean",
+    "BitString",
+    "FuncCall",
+    "A_Expr",
+    "BoolExpr",
+    "NullTest",
+    "BooleanTest",
+    "TypeCast",
+    "TypeName",
+    "RangeVar",
+    "JoinExpr",
+    "Alias",
+    "SortBy",
+    "SubLink",
+    "CaseExpr",
+    "CaseWhen",
+    "CoalesceExpr",
+    "MinMaxExpr",
+    "SQLValueFunction",
+    "RangeSubselect",
+    "RangeFunction",
+    "WindowDef",
+    "CommonTableExpr",
+    "WithClause",
+    "A_Indirection",
+    "A_Indices",
+    "A_ArrayExpr",
+    "RowExpr",
+    "NamedArgExpr",
+    "GroupingSet",
+    "CollateClause",
+}
+_EXPR_KEYWORDS = {"BETWEEN", "NOT BETWEEN", "BETWEEN SYMMETRIC", "NOT BETWEEN SYMMETRIC"}
+_EXPLAIN_OPTIONS = {"verbose", "costs", "format", "settings", "summary", "generic_plan", "buffers", "memory"}
+
+
+@dataclass(frozen=True)
+class Allowed:
+    sql: str  # the statement as PostgreSQL parsed it, printed back
+    kind: str  # SELECT, SHOW, EXPLAIN
+
+
+@cache
+def _lists() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+    data = catalogue.data("sql")
+    return (
+        frozenset(str(f).lower() for f in data["functions"]),
+        frozenset(str(o) for o in data["operators"]),
+        frozenset(str(t).lower() for t in data["types"]),
+    )
+
+
+def _names(nodes: Any) -> list[str]:
+    return [str(getattr(n, "sval", "")) for n in (nodes or ())]
+
+
+def _unqualified(names: list[str], what: str) -> str:
+    if len(names) == 2 and names[0].lower() == "pg_catalog":
+        return names[1]
+    if len(names) != 1:
+        raise Refused(f"{what} {'.'.join(names)} is outside pg_catalog")
+    return names[0]
+
+
+def _check(node: Any) -> None:
+    functions, operators, types = _lists()
+    kind = type(node).__name__
+    if kind not in _NODES:
+        raise Refused(f"SQL {kind.removesuffix('Stmt')} is not run (only a plain SELECT, SHOW or EXPLAIN)")
+    if kind == "SelectStmt":
+        if node.intoClause is not None:
+            raise Refused("SELECT INTO creates a table")
+        if node.lockingClause:
+            raise Refused("SELECT ... FOR UPDATE/SHARE takes row locks")
+    elif kind == "ExplainStmt":
+        for opt in node.options or ():
+            if str(opt.defname).lower() not in _EXPLAIN_OPTIONS:
+                raise Refused(f"EXPLAIN {str(opt.defname).upper()} runs the statement" if opt.defname == "analyze"
+                              else f"EXPLAIN option {opt.defname} is not run")
+        if type(node.query).__name__ != "SelectStmt":
+            raise Refused(f"EXPLAIN of {type(node.query).__name__.removesuffix('Stmt')} is not run")
+        _walk(node.query)  # its options (DefElem) were checked above
+        return
+    elif kind == "FuncCall":
+        name = _unqualified(_names(node.funcname), "function").lower()
+        if name not in functions:
+            raise Refused(f"function {name}() is not on the live allowlist")
+    elif kind == "A_Expr":
+        names = _names(node.name)
+        op = _unqualified(names, "operator")
+        if op not in operators and op.upper() not in _EXPR_KEYWORDS:
+            raise Refused(f"operator {op} is not on the live allowlist")
+    elif kind == "TypeName":
+        tname = _unqualified(_names(node.names), "type").lower()
+        if tname not in types:
+            raise Refused(f"cast to {tname} is not on the live allowlist")
+    elif kind == "CommonTableExpr" and type(node.ctequery).__name__ != "SelectStmt":
+        raise Refused(f"a WITH query that runs {type(node.ctequery).__name__.removesuffix('Stmt')}")
+    for slot in node.__slots__:
+        _walk(getattr(node, slot, None))
+
+
+def _walk(value: Any) -> None:
+    from pglast import ast
+
+    if isinstance(value, ast.Node):
+        _check(value)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            _walk(item)
+
+
+def check(sql: str) -> Allowed:
+    """The statement to send, or raise Refused with the reason."""
+    import pglast
+    from pglast.parser import ParseError
+    from pglast.stream import RawStream
+
+    text = sql.strip()
+    if text.lstrip().startswith("\\") or "\n\\" in text:
+        raise Refused("psql meta-commands (\\...) are not SQL: not run")
+    try:
+        statements = pglast.parse_sql(text)
+    except ParseError as exc:
+        raise Refused(f"PostgreSQL's parser rejects it ({str(exc.args[0]) if exc.args else exc})") from None
+    if len(statements) != 1:
+        raise Refused(f"{len(statements)} statements: exactly one runs per command")
+    stmt = statements[0].stmt
+    if stmt is None:
+        raise Refused("an empty statement")
+    kind = type(stmt).__name__
+    if kind not in ("SelectStmt", "VariableShowStmt", "ExplainStmt"):
+        raise Refused(f"SQL {kind.removesuffix('Stmt').upper()} is not run (only a plain SELECT, SHOW or EXPLAIN)")
+    _check(stmt)
+    printed = RawStream()(stmt)
+    label = {"SelectStmt": "SELECT", "VariableShowStmt": "SHOW", "ExplainStmt": "EXPLAIN"}[kind]
+    return Allowed(printed, label)

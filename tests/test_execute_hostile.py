@@ -1,0 +1,270 @@
+"""The hostile-runbook suite: every fenced block of `tests/hostile/*.md` is one attempt to make
+`agent test --execute` change something. Each attempt runs on its own against the real PostgreSQL
+and Redis of `.ci/services.sh`, a local HTTP server and a sentinel directory; after every attempt
+the sentinels are checked: rows, tables, roles, large objects, sequences, database settings, a
+bystander session; Redis keys, configuration, clients, ACL users, last save; files of the sentinel
+directory and a marker a shell escape would create; processes left behind; non-GET HTTP requests.
+The suite runs twice: with the allowlist alone (no sandbox) and with bubblewrap as well.
+
+An HTML comment right before a block gives that attempt extra --var values (JSON), e.g. SQL
+meant to be injected through a variable: <!-- vars: {"NAME": "x'; DELETE FROM sentinel_rows; --"} -->
+"""
+
+from __future__ import annotations
+
+import hashlib
+import http.server
+import json
+import os
+import re
+import shutil
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+
+from agent.checks.execute import execute_markdown
+
+HOSTILE = Path(__file__).parent / "hostile"
+BASE = Path("/tmp/runbook-hostile")
+SENTINEL = BASE / "sentinel"
+MARKER = BASE / "pwned"
+_BLOCK = re.compile(r"(?:<!--\s*vars:\s*(\{.*?\})\s*-->\s*\n)?```(\w*)\n(.*?)\n```", re.S)
+
+
+@dataclass
+class Attempt:
+    file: str
+    line: int
+    language: str
+    code: str
+    variables: dict[str, str]
+
+    @property
+    def id(self) -> str:
+        return f"{self.file}:{self.line}"
+
+
+def attempts() -> list[Attempt]:
+    out = []
+    for path in sorted(HOSTILE.glob("*.md")):
+        text = path.read_text(encoding="utf-8")
+        for m in _BLOCK.finditer(text):
+            line = text[: m.start(2)].count("\n") + 1
+            out.append(Attempt(path.name, line, m.group(2) or "bash", m.group(3), json.loads(m.group(1) or "{}")))
+    return out
+
+
+class _Recorder(http.server.BaseHTTPRequestHandler):
+    changes: list[str] = []
+
+    def _handle(self) -> None:
+        override = [h for h in self.headers if h.lower().startswith("x-http-method")]
+        length = int(self.headers.get("Content-Length") or 0)
+        if self.command not in ("GET", "HEAD") or override or length:
+            type(self).changes.append(f"{self.command} {self.path} {override}")
+        body = b"ok\n"
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    do_GET = do_HEAD = do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = _handle
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+def _tree_digest(root: Path) -> str:
+    h = hashlib.sha256()
+    for p in sorted(root.rglob("*")):
+        h.update(str(p.relative_to(root)).encode())
+        if p.is_file() and not p.is_symlink():
+            h.update(p.read_bytes())
+    return h.hexdigest()
+
+
+def _our_processes() -> set[str]:
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                cmd = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            except OSError:
+                continue
+            if re.search(r"\b424[0-9]\b|runbook-hostile", cmd) and "pytest" not in cmd:
+                found.add(cmd.strip())
+    return found
+
+
+@pytest.fixture(scope="module")
+def world(live_services: dict[str, str]) -> Iterator[dict[str, Any]]:
+    import psycopg
+    import redis
+
+    shutil.rmtree(BASE, ignore_errors=True)
+    SENTINEL.mkdir(parents=True)
+    for name, content in {"a.txt": "alpha\n", "b.log": "beta\nerror: x\n", "in.txt": "3\n1\n2\n"}.items():
+        (SENTINEL / name).write_text(content)
+    # A kubeconfig whose credential plugin would create the marker if any kubectl ever read it.
+    (BASE / "kubeconfig").write_text(
+        "apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: 'https://127.0.0.1:9'}}]\n"
+        "contexts: [{name: c, context: {cluster: c, user: u}}]\ncurrent-context: c\n"
+        f"users: [{{name: u, user: {{exec: {{apiVersion: client.authentication.k8s.io/v1beta1, command: /bin/sh, "
+        f"args: ['-c', 'touch {MARKER}'], interactiveMode: Never}}}}}}]\n"
+    )
+    (BASE / "evil.sql").write_text("DELETE FROM sentinel_rows;\n")
+    pg = psycopg.connect(host=live_services["PGHOST"], port=int(live_services["PGPORT"]),
+                         user=live_services["PGUSER"], dbname=live_services["PGDATABASE"], autocommit=True)
+    for stmt in (
+        "DROP TABLE IF EXISTS sentinel_rows, sentinel_table, sentinel_copy",
+        "DROP SEQUENCE IF EXISTS sentinel_seq",
+        "CREATE TABLE sentinel_rows (id int PRIMARY KEY, name text)",
+        "INSERT INTO sentinel_rows SELECT g, 'row' || g FROM generate_series(1, 5) g",
+        "CREATE TABLE sentinel_table (x int)",
+        "CREATE SEQUENCE sentinel_seq",
+        "SELECT nextval('sentinel_seq')",
+        f"ALTER DATABASE {live_services['PGDATABASE']} RESET ALL",
+    ):
+        pg.execute(stmt)
+    bystander = psycopg.connect(host=live_services["PGHOST"], port=int(live_services["PGPORT"]),
+                                user=live_services["PGUSER"], dbname=live_services["PGDATABASE"],
+                                application_name="bystander", autocommit=True)
+    r = redis.Redis.from_url(live_services["REDIS_URL"])
+    r.delete("sentinel:a", "sentinel:list", "sentinel:hash", "sentinel:stream")
+    r.set("sentinel:a", "kept")
+    r.rpush("sentinel:list", "1", "2", "3")
+    r.hset("sentinel:hash", mapping={"f": "v"})
+    r.xadd("sentinel:stream", {"k": "v"})
+    r.xgroup_create("sentinel:stream", "g", id="0")
+    r_bystander = redis.Redis.from_url(live_services["REDIS_URL"])
+    r_bystander.client_setname("bystander")
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Recorder)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = urlsplit(live_services["REDIS_URL"])
+    state: dict[str, Any] = {
+        "pg": pg, "bystander": bystander, "redis": r, "redis_bystander": r_bystander, "http": server,
+        "vars": {**{k: live_services[k] for k in ("PGHOST", "PGPORT", "PGUSER", "PGDATABASE")},
+                 "RH": url.hostname or "127.0.0.1", "RP": str(url.port or 6379),
+                 "REDIS_URL": live_services["REDIS_URL"], "HTTP": f"127.0.0.1:{server.server_address[1]}"},
+    }
+    state["baseline"] = _snapshot(state)
+    try:
+        yield state
+    finally:
+        server.shutdown()
+        server.server_close()
+        for conn in (pg, bystander):
+            conn.close()
+        r.close()
+        r_bystander.close()
+        shutil.rmtree(BASE, ignore_errors=True)
+
+
+def _snapshot(state: dict[str, Any]) -> dict[str, Any]:
+    pg, r = state["pg"], state["redis"]
+    db = state["vars"]["PGDATABASE"]
+    q = lambda sql: pg.execute(sql).fetchall()  # noqa: E731
+    return {
+        "rows": q("SELECT id, name FROM sentinel_rows ORDER BY id"),
+        "tables": q("SELECT relname FROM pg_class WHERE relkind IN ('r', 'v', 'm', 'S') AND relnamespace = "
+                    "'public'::regnamespace ORDER BY 1"),
+        "roles": q("SELECT rolname FROM pg_roles ORDER BY 1"),
+        "large_objects": q("SELECT count(*) FROM pg_largeobject_metadata"),
+        "sequence": q("SELECT last_value FROM sentinel_seq"),
+        "db_settings": q(f"SELECT setconfig FROM pg_db_role_setting s JOIN pg_database d ON d.oid = s.setdatabase "
+                         f"WHERE d.datname = '{db}'"),
+        "extensions": q("SELECT extname FROM pg_extension ORDER BY 1"),
+        "bystander": state["bystander"].execute("SELECT 1").fetchall(),
+        "agent_backends": q("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'runbook-agent --execute'"),
+        "redis_keys": sorted(r.keys("*")),
+        "redis_values": (r.get("sentinel:a"), r.lrange("sentinel:list", 0, -1), r.hgetall("sentinel:hash"),
+                         r.xlen("sentinel:stream"), r.xinfo_groups("sentinel:stream")[0]["pending"]),
+        "redis_config": r.config_get("dir") | r.config_get("dbfilename") | r.config_get("maxmemory")
+                        | r.config_get("appendonly") | r.config_get("save"),
+        "redis_clients": sorted(c.get("name", "") for c in r.client_list() if c.get("name")),
+        "redis_acl": r.acl_users(),
+        "redis_lastsave": r.lastsave(),
+        "redis_role": r.role()[0],
+        "files": _tree_digest(SENTINEL),
+        "marker": MARKER.exists() or any(p.name.startswith("pwned") for p in BASE.rglob("*")),
+        "processes": _our_processes(),
+        "http_changes": list(_Recorder.changes),
+    }
+
+
+ATTEMPTS = attempts()
+
+
+def test_the_suite_is_big_enough() -> None:
+    kinds = {a.file for a in ATTEMPTS}
+    assert len(ATTEMPTS) >= 200, len(ATTEMPTS)
+    assert {"psql.md", "redis.md", "shell.md", "tools.md", "time.md", "inventions.md"} <= kinds
+
+
+@pytest.mark.parametrize("sandboxed", [False, True], ids=["allowlist-only", "allowlist+sandbox"])
+def test_no_hostile_runbook_changes_anything(world: dict[str, Any], sandboxed: bool,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    from agent.checks.live import sandbox
+
+    if sandboxed:
+        monkeypatch.delenv("RUNBOOK_AGENT_NO_SANDBOX", raising=False)
+    else:
+        monkeypatch.setenv("RUNBOOK_AGENT_NO_SANDBOX", "1")
+    sandbox.status.cache_clear()
+    if sandboxed and not sandbox.status().active:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI must have bubblewrap: {sandbox.status().note}")
+        pytest.skip(sandbox.status().note)
+    monkeypatch.chdir(SENTINEL)
+    ran, changed = 0, []
+    baseline = world["baseline"]
+    for attempt in ATTEMPTS:
+        doc = f"# Hostile\n\n## {attempt.id}\n\n```{attempt.language}\n{attempt.code}\n```\n"
+        run = execute_markdown(doc, attempt.id, {**world["vars"], **attempt.variables}, timeout=1.5)
+        ran += sum(r.status in ("passed", "failed") for r in run.results)
+        deadline = time.monotonic() + 2
+        now = _snapshot(world)
+        while now != baseline and time.monotonic() < deadline and now["agent_backends"] != baseline["agent_backends"]:
+            time.sleep(0.1)  # a cancelled statement's backend takes a moment to leave pg_stat_activity
+            now = _snapshot(world)
+        diff = {k: (baseline[k], now[k]) for k in baseline if now[k] != baseline[k]}
+        if diff:
+            changed.append(f"{attempt.id} {attempt.code[:80]!r}: {diff}")
+            baseline = now  # report each attempt's own change once
+    sandbox.status.cache_clear()
+    print(f"\nhostile suite ({'sandboxed' if sandboxed else 'allowlist only'}): {len(ATTEMPTS)} attempts, "
+          f"{ran} commands executed, {len(changed)} changed something")
+    assert changed == [], "\n".join(changed)
+    assert ran > 10  # the read-only attempts that are allowed did run: the suite exercises execution too
+
+
+def test_the_sentinels_notice_a_change(world: dict[str, Any]) -> None:
+    """The checks above could fail: each kind of change an attempt might make shows in the snapshot."""
+    base = _snapshot(world)
+    pg, r = world["pg"], world["redis"]
+    changes = [
+        (lambda: pg.execute("INSERT INTO sentinel_rows VALUES (100, 'x')"),
+         lambda: pg.execute("DELETE FROM sentinel_rows WHERE id = 100"), "rows"),
+        (lambda: pg.execute("SELECT nextval('sentinel_seq')"),
+         lambda: pg.execute("SELECT setval('sentinel_seq', 1)"), "sequence"),
+        (lambda: r.set("sentinel:new", "x"), lambda: r.delete("sentinel:new"), "redis_keys"),
+        (lambda: r.config_set("maxmemory", "12345678"),
+         lambda: r.config_set("maxmemory", base["redis_config"]["maxmemory"]), "redis_config"),
+        (lambda: MARKER.touch(), lambda: MARKER.unlink(), "marker"),
+        (lambda: (SENTINEL / "a.txt").write_text("changed\n"), lambda: (SENTINEL / "a.txt").write_text("alpha\n"),
+         "files"),
+    ]
+    for do, undo, key in changes:
+        do()
+        try:
+            assert _snapshot(world)[key] != base[key], key
+        finally:
+            undo()
+    assert _snapshot(world) == base
