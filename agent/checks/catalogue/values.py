@@ -225,5 +225,6 @@ def valid(kind: str, value: str) -> bool:
 
 def plain(value: str) -> bool:
     """A `--var` value we substitute into an argv word: letters, digits and a few punctuation
-    marks found in names, hosts, URLs and durations; never quotes, `$`, `;`, spaces, globs or `-` first."""
-    return bool(re.fullmatch(r"[A-Za-z0-9_.:/@%+=,~-]{0,1024}", value)) and not value.startswith("-")
+    marks found in names, hosts, URLs, durations and key patterns (`*`: no shell ever globs it);
+    never quotes, `$`, `;`, spaces, brackets or `-` first."""
+    return bool(re.fullmatch(r"[A-Za-z0-9_.:/@%+=,~*-]{0,1024}", value)) and not value.startswith("-")
