@@ -236,6 +236,9 @@ class _Assembler:
             part.setting(target, "framework", package.framework, package.src, package.line)
 
     def _by_folder(self, own: dict[str, Component], folder: str, path: str) -> Component | None:
+        for comp in own.values():  # the workload built by the Dockerfile of that folder
+            if any(str(PurePosixPath(f).parent) == path for f in comp.names_of("config_file")):
+                return comp
         if path in (".", ""):
             return next(iter(own.values())) if len(own) == 1 else None
         for comp in own.values():
