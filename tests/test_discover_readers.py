@@ -256,7 +256,7 @@ def test_datadog_monitor_json_becomes_an_alert_and_contacts(tmp_path: Path) -> N
     root = write(tmp_path, {"monitors/orders.json": """
         [{"name": "Orders API p99 latency", "type": "query alert",
           "query": "avg(last_5m):p99:trace.http.request{service:orders-api} > 0.5",
-          "message": "Latency high. Runbook: https://wiki.example.com/runbooks/orders#latency @slack-orders-oncall @pagerduty-Orders",
+          "message": "High. https://wiki.example.com/runbooks/orders#latency @slack-orders-oncall @pagerduty-Orders",
           "priority": 2, "options": {"thresholds": {"critical": 0.5}}}]
     """})
     model = discover(root).model
