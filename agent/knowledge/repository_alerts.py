@@ -68,8 +68,8 @@ def _one_line(text: str, limit: int = 160) -> str:
 
 def _summary(rule: AlertRule) -> str:
     """The rule's summary without its Go-template parts (`{{ $labels.instance }}`)."""
-    text = re.sub(r"\s*\(?\s*\{\{[^}]*\}\}\s*\)?", " ", rule.summary)
-    text = re.sub(r"\s*\(\s*(?:instance|job|pod)?\s*\)\s*", " ", text)
+    text = re.sub(r"\s*\([^()]*\{\{[^}]*\}\}[^()]*\)", " ", rule.summary)  # "(instance {{ $labels.x }})"
+    text = re.sub(r"\{\{[^}]*\}\}", "", text)
     return _one_line(text.strip(" :-"), 200)
 
 
@@ -135,8 +135,17 @@ def _related(rule: AlertRule, issues: Sequence[Issue]) -> Issue | None:
     return None
 
 
+def _firing(rule: AlertRule) -> Command | None:
+    """Prometheus' own record of the alert: which instances fire right now, with all their labels."""
+    if rule.source_format not in ("prometheus", "prometheusrule") or '"' in rule.name:
+        return None
+    return Command(purpose="The alert's firing instances as Prometheus records them (ALERTS series)",
+                   language="promql", code=f'ALERTS{{alertname="{rule.name}", alertstate="firing"}}',
+                   expect="One series per firing instance; none once it resolved", warning=None)
+
+
 def _entry(name: str, rules: list[AlertRule], row: str, p: Platform, escalate: str,
-           engine: Sequence[Issue]) -> Issue:
+           engine: Sequence[Issue], workloads: bool) -> Issue:
     first = rules[0]
     level = max((severity(r.severity) for r in rules), key=["Info", "Warning", "Critical"].index)
     summary = _summary(first) or f"The rule {name} fires"
@@ -144,15 +153,20 @@ def _entry(name: str, rules: list[AlertRule], row: str, p: Platform, escalate: s
     symptoms = (f"{summary.rstrip('.')}. The repository's rule ({first.at}) fires when {expressions}. "
                 f"Impact: {level.lower()} — {_IMPACT[level]}.")
     checks = [_query(r) for r in rules]
-    checks += [p.status()[0], p.logs("30m", "error|exception|fatal|timeout")]
+    firing = _firing(first)
+    if firing is not None:
+        checks.append(firing)
+    if workloads:  # the service's own workloads: are they up, what do they log
+        checks += [p.status()[0], p.logs("30m", "error|exception|fatal|timeout")]
     related = _related(first, engine)
     fixes: list[Step] = [Step(action="Read which series fire: their labels (instance, job, pod, namespace) name "
                                      "what is failing; start with the one the alert names", command=None)]
     if related is not None:
         fixes.append(Step(action=f"If it is the failure '{related.title}' covers, follow that entry: it has "
                                  "the checks and fixes for it", command=None))
-    fixes.append(Step(action="If it began right after a deploy or config change, roll back first, investigate "
-                             "after", command=p.rollback()[1] if len(p.rollback()) > 1 else p.rollback()[0]))
+    if workloads:
+        fixes.append(Step(action="If it began right after a deploy or config change, roll back first, investigate "
+                                 "after", command=p.rollback()[1] if len(p.rollback()) > 1 else p.rollback()[0]))
     fixes.append(Step(action=f"If it fires without a real problem (a threshold too tight for this service), tune "
                              f"the rule in {first.at.rsplit(':', 1)[0]} instead of silencing it; silence in "
                              "Alertmanager only with an expiry and a ticket", command=None))
@@ -208,7 +222,7 @@ def rows(rules: Sequence[AlertRule], engine_alerts: Sequence[Alert]) -> tuple[li
 
 
 def entries(rules: Sequence[AlertRule], engine_issues: Sequence[Issue], p: Platform, escalate: str,
-            renamed: dict[str, str]) -> list[Issue]:
+            renamed: dict[str, str], *, workloads: bool = True) -> list[Issue]:
     """The engine's entries (their alert names following the rename), then one entry per repository alert."""
     usable = [r for r in rules if r.name.strip()]
     issues = [i.model_copy(update={"alert": renamed.get(i.alert, i.alert)}) if i.alert else i for i in engine_issues]
@@ -222,15 +236,15 @@ def entries(rules: Sequence[AlertRule], engine_issues: Sequence[Issue], p: Platf
     titles = {i.title for i in issues}
     for name, group in by_name.items():
         title = name if name not in titles else f"{name} (alert)"
-        issues.append(_entry(title, group, first_row[name], p, escalate, engine_issues))
+        issues.append(_entry(title, group, first_row[name], p, escalate, engine_issues, workloads))
     return issues
 
 
 def combine(rules: Sequence[AlertRule], engine_alerts: Sequence[Alert], engine_issues: Sequence[Issue],
-            p: Platform, escalate: str) -> Combined:
+            p: Platform, escalate: str, *, workloads: bool = True) -> Combined:
     """Both at once (rows, then entries), with a note for --verbose."""
     alerts, renamed = rows(rules, engine_alerts)
-    issues = entries(rules, engine_issues, p, escalate, renamed)
+    issues = entries(rules, engine_issues, p, escalate, renamed, workloads=workloads)
     repo = len(alerts) - len(renamed)
     notes = [f"{repo} alert rules from the repository ({len(issues) - len(engine_issues)} entries); "
              f"{len(renamed)} engine alerts marked as suggestions"] if rules else []
