@@ -56,7 +56,8 @@ def overlay(facts: Facts, model: ServiceModel) -> Facts:
         facts.service = re.sub(r"[^a-z0-9]+", "-", model.service.name.lower()).strip("-") or facts.service
         facts.display_name = model.service.display or model.service.name
         given.add("service")
-    app = model.app
+    # The service's own workload; a repository of dependencies only (an ELK stack) is run as its first one.
+    app = model.app or (model.components[0] if model.components else None)
     if app is not None:
         for role, key in _APP_KEYS.items():
             put(key, app.name(role))

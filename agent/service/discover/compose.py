@@ -22,6 +22,7 @@ from agent.service.discover.vocabulary import (
     is_secret,
     runtime_of,
     scheme_tech,
+    self_env_role,
 )
 from agent.service.discover.walk import Scan, Skipped, SourceFile
 from agent.service.discover.yamlfile import Map, Seq, YamlRefused, copy, get
@@ -325,6 +326,10 @@ def _read_file(scan: Scan, f: SourceFile, doc: Map, env: dict[str, str], result:
                         environment[m.group(1)] = m.group(2).strip().strip("\"'")
                         environment.lines[m.group(1)] = 0
         for key, value in environment.items():
+            role = self_env_role(key) if tech is not None else None
+            if role and value and not unresolved(value) and not value.startswith("/"):
+                part.name(comp, role, value, src, environment.line_of(key) or svc.line_of("environment"))  # type: ignore[arg-type]
+                continue
             _env_link(part, comp.id, key, value, hosts, src, environment.line_of(key) or svc.line_of("environment"),
                       named_later)
         build = svc.get("build")

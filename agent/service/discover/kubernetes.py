@@ -25,6 +25,7 @@ from agent.service.discover.vocabulary import (
     is_secret,
     runtime_of,
     scheme_tech,
+    self_env_role,
 )
 from agent.service.discover.yamlfile import Map, get, line, mapping
 from agent.service.model import Component, Role
@@ -239,6 +240,10 @@ def _env(state: _State, comp: Component, container: dict[str, Any], obj: K8sObje
             continue
         name = str(item["name"])
         at = obj.at(*base, "env", index, "name")
+        role = self_env_role(name) if comp.kind != "service" else None
+        if role and isinstance(item.get("value"), str) and item["value"] and not unresolved(item["value"]):
+            state.part.name(comp, role, item["value"], obj.src, at)  # type: ignore[arg-type]
+            continue
         if "value" in item:
             _env_value(state, comp.id, name, str(item["value"]) if item["value"] is not None else "", obj.src, at)
         else:

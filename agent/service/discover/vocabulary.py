@@ -107,6 +107,12 @@ def runtime_of(image: str) -> Runtime | None:
     return None
 
 
+def self_env_role(name: str) -> str | None:
+    """The role an image's own start-up variable names (POSTGRES_DB -> database), or None."""
+    role = _data().get("self_env", {}).get(name)
+    return str(role) if role else None
+
+
 def env_target(name: str) -> Tech | None:
     """What an environment variable's name says it points at (REDIS_ADDR -> redis cache), or None."""
     for pattern, tech in _env():
