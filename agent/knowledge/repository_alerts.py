@@ -77,10 +77,28 @@ def _duration(rule: AlertRule) -> str:
     return rule.duration or "0m"
 
 
+def _top_level_set_operator(expr: str) -> bool:
+    """True when `and` / `or` / `unless` joins two conditions outside any parentheses or braces."""
+    depth = 0
+    for m in re.finditer(r"[()\[\]{}]|\b(?:and|or|unless)\b", expr):
+        token = m.group(0)
+        if token in "([{":
+            depth += 1
+        elif token in ")]}":
+            depth -= 1
+        elif depth == 0:
+            return True
+    return False
+
+
 def _condition(rule: AlertRule) -> str:
-    """The deciding comparison and the duration: "> 80 for 5m" (the whole expression is the query)."""
+    """The comparison and the duration ("> 80 for 5m"); an expression joining several conditions is
+    not reduced to one of its numbers (the query below is the whole rule)."""
     found = list(_COMPARISON.finditer(rule.expr))
-    test = f"{found[-1].group(1)} {found[-1].group(2)}" if found else "expression returns series"
+    if found and len(found) == 1 or found and not _top_level_set_operator(rule.expr):
+        test = f"{found[-1].group(1)} {found[-1].group(2)}"
+    else:
+        test = "the rule's expression holds"
     return f"{test} for {_duration(rule)}"
 
 
