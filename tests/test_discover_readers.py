@@ -4,6 +4,7 @@ big and binary files): what the files say is what the model holds, at the right 
 from __future__ import annotations
 
 import os
+import shutil
 import textwrap
 from pathlib import Path
 
@@ -715,3 +716,12 @@ def test_any_values_reach_the_rendered_names_at_their_template_line(tmp_path_fac
 def test_redaction_masks_secret_values_and_url_passwords(key: str, secret: str, sep: str) -> None:
     assert secret not in redact(f"  - {key}{sep}{secret}")
     assert secret not in redact(f"url: postgres://app:{secret}@db:5432/x")
+
+
+@pytest.mark.skipif(shutil.which("helm") is None, reason="helm is not installed here: the static renderer is "
+                                                       "tested above; this checks the helm template path")
+def test_with_helm_on_path_the_chart_is_rendered_by_helm_template(tmp_path: Path) -> None:
+    root = write(tmp_path, {k: v for k, v in HELM.items() if not k.endswith("secret.yaml")})
+    found = discover(root)
+    assert any(reader == "helm (helm template)" for _, reader in found.read)
+    assert {"billing-invoices", "billing-refunds"} <= {c.id for c in found.model.components}
