@@ -20,6 +20,8 @@ from agent.models.base import GenerationRequest, GenerationResult, Model, Progre
 from agent.render import render_markdown
 from agent.rule import Question, Rule
 from agent.runbook import Runbook
+from agent.service.from_repository import describe
+from agent.service.model import ServiceModel
 
 # Asks one question on a terminal; gets the description's suggestion, if any.
 Asker = Callable[[Question, Answer | None], Answer]
@@ -151,13 +153,17 @@ class Outcome:
 
 def run(*, rule: Rule, description: str | None, given: Answers, model: Model, options: SaveOptions,
         now: datetime, name: str | None = None, asker: Asker | None = None, strict: bool = False,
-        progress: Progress | None = None, verbose: bool = False) -> Outcome:
+        progress: Progress | None = None, verbose: bool = False, service: ServiceModel | None = None) -> Outcome:
+    if service is not None:  # read from a repository: its plain words join (or stand in for) the description
+        said = describe(service)
+        description = f"{description.strip()}\n\nFrom the repository: {said}" if description and \
+            description.strip() else said
     text = receive(description)
     slug = store.slugify(name) if name else None
     preflight(rule, options, slug)
     answers = ask(rule, text, given, model, asker=asker, strict=strict)
     request = GenerationRequest(rule=rule, description=text, answers=answers, now=now, service_name=name,
-                                verbose=verbose)
+                                verbose=verbose, service=service)
     result = generate(model, request, progress)
     runbook = validate(result.runbook)
     slug = slug or store.title_slug(runbook.header.service_name)

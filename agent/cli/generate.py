@@ -16,6 +16,7 @@ from agent.answers import Answer, Answers, from_flags, load_answers_file, parse_
 from agent.errors import UsageError, ValidationFailed
 from agent.models.registry import DEFAULT_MODEL, get_model
 from agent.rule import Question, load_rule
+from agent.service.discover import Discovery
 
 ANSWER_FLAGS = ("type", "env", "criticality", "monitoring", "oncall")
 
@@ -74,6 +75,12 @@ def terminal_asker(console: Console) -> loop.Asker:
 @click.option("--commit", "do_commit", is_flag=True, help="git commit the runbook and tracking file.")
 @click.option("--tracking", metavar="FILE", help="Tracking table (default: RUNBOOK_TRACKING.md beside the out dir).")
 @click.option("--no-tool-checks", is_flag=True, help="Skip the CLI-backed command checks before saving.")
+@click.option("--from", "from_path", metavar="PATH",
+              help="Read the service from its repository (manifests, charts, Compose, Terraform, alert rules …).")
+@click.option("--runbook-base-url", metavar="URL",
+              help="Print the runbook_url of every repository alert: URL + runbook file + #entry.")
+@click.option("--annotate", is_flag=True,
+              help="With --from and --runbook-base-url: write those annotations as a patch beside the runbook.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("-v", "--verbose", is_flag=True, help="Say which knowledge applied and why.")
 def generate(description: str | None, service: str | None, service_file: str | None, name: str | None,
@@ -81,10 +88,12 @@ def generate(description: str | None, service: str | None, service_file: str | N
              oncall: str | None, answers_file: str | None,
              model: str, base_url: str | None, repair_rounds: int, out_dir: str | None, force: bool,
              rule_path: str | None, strict: bool, do_commit: bool, tracking: str | None, no_tool_checks: bool,
-             fmt: str, verbose: bool) -> None:
+             fmt: str, verbose: bool, from_path: str | None = None, runbook_base_url: str | None = None,
+             annotate: bool = False) -> None:
     """Write a runbook for a service and check it.
 
-    The description comes as DESCRIPTION, --service TEXT or --service-file FILE.
+    The description comes as DESCRIPTION, --service TEXT or --service-file FILE; with --from PATH it may
+    be left out (the repository's files say what runs).
     """
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     given_as = [x for x in (description, service, service_file) if x is not None]
@@ -94,12 +103,29 @@ def generate(description: str | None, service: str | None, service_file: str | N
         description = _read_service_file(service_file)
     elif service is not None:
         description = service
-    if description is None:
-        raise UsageError("no service description", hint='pass --service "..." or --service-file FILE')
+    if annotate and not (from_path and runbook_base_url):
+        raise UsageError("--annotate writes runbook_url annotations into the repository's rule files",
+                         hint="give --from PATH and --runbook-base-url URL with it")
+    if description is None and from_path is None:
+        raise UsageError("no service description", hint='pass --service "...", --service-file FILE or --from PATH')
     rule = load_rule(rule_path)
+    discovery = None
     given = Answers()
+    if from_path is not None:
+        from agent.service import from_repository
+        from agent.service.discover import discover
+
+        discovery = discover(from_path)
+        if not discovery.read:
+            raise UsageError(f"--from {from_path}: no deployment files found ({discovery.skipped_count} skipped)",
+                             hint="point it at the folder holding manifests, charts, Compose or Terraform files")
+        given = from_repository.answers(rule, discovery.model)
+        if fmt == "text":
+            err.print(f"Read {escape(from_path)}: {escape(discovery.summary())}")
+            for skipped in discovery.skipped[: 50 if verbose else 0]:
+                err.print(f"  skipped {escape(skipped.path)}: {escape(skipped.reason)}")
     if answers_file:
-        given = load_answers_file(rule, Path(answers_file))
+        given = given.merged(load_answers_file(rule, Path(answers_file)))
     flags = dict(zip(ANSWER_FLAGS, (type_, env, criticality, monitoring, oncall), strict=True))
     given = given.merged(from_flags(rule, flags))
     out = Path(out_dir or rule.output_dir)
@@ -124,13 +150,34 @@ def generate(description: str | None, service: str | None, service_file: str | N
         outcome = loop.run(rule=rule, description=description, given=given, model=engine, options=save_options,
                            now=datetime.now().replace(second=0, microsecond=0), name=name,
                            asker=terminal_asker(err) if interactive else None, strict=strict, progress=progress,
-                           verbose=verbose)
+                           verbose=verbose, service=discovery.model if discovery else None)
     except ValidationFailed as exc:
         if verbose:  # the one-line error names the first problem; --verbose lists them all
             for line in exc.errors:
                 err.print(f"  - {escape(line)}")
         raise
-    _report(outcome, engine.name, fmt, verbose, err)
+    links = _runbook_urls(outcome, discovery, runbook_base_url, annotate)
+    _report(outcome, engine.name, fmt, verbose, err, discovery, links)
+
+
+def _runbook_urls(outcome: loop.Outcome, discovery: Discovery | None, base_url: str | None,
+                  annotate: bool) -> dict[str, object] | None:
+    """The runbook_url of every repository alert, and with --annotate the patch that writes them."""
+    if not base_url or discovery is None:
+        return None
+    from agent import runbook_urls, store
+
+    found = runbook_urls.links(outcome.saved.markdown, outcome.saved.path, discovery.model.alerts, base_url)
+    out: dict[str, object] = {"links": [{"alert": link.alert.name, "at": link.alert.at, "runbook_url": link.url}
+                                        for link in found]}
+    if annotate:
+        made = runbook_urls.patch(discovery.root, found)
+        path = runbook_urls.patch_path(outcome.saved.path)
+        if made.text:
+            store.write_atomic(path, made.text, force=True)
+        out.update({"patch": str(path) if made.text else None, "files": made.files, "changed": made.changed,
+                    "unchanged": made.unchanged, "skipped": made.skipped, "root": str(discovery.root)})
+    return out
 
 
 def _shown(path: Path) -> str:
@@ -141,7 +188,8 @@ def _shown(path: Path) -> str:
         return str(path)
 
 
-def _report(outcome: loop.Outcome, model: str, fmt: str, verbose: bool, err: Console) -> None:
+def _report(outcome: loop.Outcome, model: str, fmt: str, verbose: bool, err: Console,
+            discovery: Discovery | None = None, links: dict[str, object] | None = None) -> None:
     rb, saved = outcome.runbook, outcome.saved
     counts = {
         "alerts": len(rb.monitoring.alerts),
@@ -157,6 +205,14 @@ def _report(outcome: loop.Outcome, model: str, fmt: str, verbose: bool, err: Con
             "commit": saved.commit.sha if saved.commit else None, "notes": outcome.notes,
             "checks": [vars(f) if not hasattr(f, "as_dict") else f.as_dict() for f in findings],
         }
+        if discovery is not None:
+            payload["discovery"] = {
+                "root": str(discovery.root), "read": [{"file": f, "reader": r} for f, r in discovery.read],
+                "skipped": [{"path": s.path, "reason": s.reason} for s in discovery.skipped],
+                "skipped_count": discovery.skipped_count, "components": len(discovery.model.components),
+                "alerts": len(discovery.model.alerts), "seconds": round(discovery.seconds, 3)}
+        if links is not None:
+            payload["runbook_urls"] = links
         click.echo(json.dumps(payload, indent=2, default=str))
         return
     assumed = outcome.answers.assumed()
@@ -174,6 +230,19 @@ def _report(outcome: loop.Outcome, model: str, fmt: str, verbose: bool, err: Con
     if saved.commit:
         out.print(f"Committed {saved.commit.sha}: {escape(saved.commit.message.splitlines()[0])}")
     out.print(escape(outcome.report.summary()))
+    if links is not None:
+        shown = links["links"]
+        assert isinstance(shown, list)
+        out.print(f"runbook_url annotations ({len(shown)} alerts):")
+        for item in shown:
+            out.print(f"  {escape(item['at'])}  {escape(item['alert'])}  runbook_url: {escape(item['runbook_url'])}")
+        if links.get("patch"):
+            out.print(f"Wrote {escape(_shown(Path(str(links['patch']))))} ({links['changed']} annotations in "
+                      f"{links['files']} rule files; apply it in {escape(str(links['root']))} with git apply)")
+        elif "patch" in links:
+            out.print(f"No patch written: every alert already points at its entry ({links['unchanged']})")
+        for skipped in links.get("skipped") or []:  # type: ignore[attr-defined]
+            err.print(f"  not annotated: {escape(str(skipped))}")
     usage = outcome.result.usage
     if usage.requests:
         out.print(f"Usage: {usage.requests} requests, {usage.input_tokens} input / {usage.output_tokens} output "

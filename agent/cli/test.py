@@ -26,7 +26,7 @@ def _parse_vars(values: tuple[str, ...]) -> dict[str, str]:
 
 
 @click.command("test")
-@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=str))
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=str))
 @click.option(
     "--format",
     "fmt",
@@ -57,6 +57,8 @@ def _parse_vars(values: tuple[str, ...]) -> dict[str, str]:
     help="rule file whose structure the runbook follows (default: the packaged rule)",
 )
 @click.option("--no-tools", is_flag=True, help="skip checks that run external CLIs (shellcheck, kubectl, ...)")
+@click.option("--alerts", "alerts", is_flag=True,
+              help="FILES are alert rule files/folders and runbooks: check every alert's runbook_url entry")
 @click.option(
     "--execute", is_flag=True, help="also run the commands on the live allowlist (read-only by construction)"
 )
@@ -94,6 +96,7 @@ def test(
     variables: tuple[str, ...],
     timeout: float,
     min_severity: str,
+    alerts: bool = False,
 ) -> None:
     """Check runbook FILES: structure, shell, SQL, PromQL, CLI flags, placeholders, dangerous commands."""
     from agent.checks import output
@@ -101,6 +104,10 @@ def test(
 
     if dry_run and not execute:
         raise UsageError("--dry-run only makes sense with --execute", hint="add --execute")
+    if alerts:
+        from agent.checks import alert_coverage
+
+        sys.exit(alert_coverage.run(list(files), fmt, fail_on, min_severity))
     values = _parse_vars(variables)
     if execute:
         from agent.checks.execute import check_timeout

@@ -241,7 +241,8 @@ class Kubernetes(Platform):
             f.names.get("k8s.cronjob") or f.service
         if not ({"k8s.deployment", "k8s.statefulset", "k8s.cronjob"} & set(f.names)):
             self.assumptions.append(f"{self.kind} named '{self.workload}' with pod label app={self.workload}")
-        self.selector = f"app={self.workload}"
+        self.selector = f.names.get("k8s.selector") or f"app={self.workload}"  # a repository's own selector
+        self.container = f.names.get("k8s.container") or self.workload
         text = self.ctx.text
         self.helm = f.names.get("helm.release") or (self.workload if "helm" in text else None)
         self.argocd = f.names.get("argocd.app") or (self.workload if ("argo" in text or "gitops" in text) else None)
@@ -421,7 +422,7 @@ class Kubernetes(Platform):
                         "STATUS: deployed; --atomic rolls back by itself if pods do not become ready")]
         return [cmd(f"Roll out a new image to {self.ref}",
                     "IMAGE=\"${IMAGE:?set IMAGE to the full image reference, e.g. registry/app:1.2.3}\"\n"
-                    f"kubectl set image {self.ref} {self.workload}=\"$IMAGE\" {self.n}\n"
+                    f"kubectl set image {self.ref} {self.container}=\"$IMAGE\" {self.n}\n"
                     f"kubectl annotate {self.ref} {self.n} kubernetes.io/change-cause=\"deploy $IMAGE\" --overwrite",
                     "deployment image updated; follow with the rollout status check")]
 

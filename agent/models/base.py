@@ -15,6 +15,7 @@ from agent.answers import Answers, infer
 from agent.errors import ModelError
 from agent.rule import Rule
 from agent.runbook import Runbook
+from agent.service.model import ServiceModel
 
 # Called as sections arrive: (section name, done count, total count).
 Progress = Callable[[str, int, int], None]
@@ -50,6 +51,8 @@ class GenerationRequest:
     service_name: str | None = None  # --name; otherwise taken from the description
     authors: tuple[str, ...] = ("runbook-agent (AI Assistant)",)
     verbose: bool = False
+    # What the repository's files say (`agent generate --from`); its names and alert rules reach the runbook.
+    service: ServiceModel | None = None
 
 
 @dataclass

@@ -16,11 +16,13 @@ from typing import Annotated, Any
 from pydantic import TypeAdapter, ValidationError
 
 from agent.errors import ModelError
+from agent.knowledge import repository_alerts
 from agent.knowledge.base import Context, Contribution, Facts, Pack
 from agent.knowledge.environments import ECS, Kubernetes, Platform, Serverless, SystemdHosts, cmd, platform_for, q
 from agent.knowledge.facts import extract_facts
 from agent.knowledge.monitoring import Custom, Stack, stacks_for
 from agent.knowledge.policy import escalation, fmt_minutes, objectives, oncall_summary
+from agent.knowledge.repository_facts import overlay
 from agent.knowledge.service_types import CRASH, alert_baseline, business_impact, downstream, purpose
 from agent.models.base import GenerationRequest, GenerationResult, Model, Progress
 from agent.runbook import (
@@ -142,6 +144,9 @@ class _Writer:
         self.request = request
         answers = request.answers
         facts = extract_facts(request.description, request.service_name)
+        self.rules = list(request.service.alerts) if request.service is not None else []
+        if request.service is not None:  # the repository's names (temporary bridge, see repository_facts)
+            overlay(facts, request.service)
         self.defaults: list[str] = []
         if answers.environment == "kubernetes" and not facts.namespace:
             # Packs and the engine share one namespace; the default is shown as an assumption.
@@ -194,6 +199,8 @@ class _Writer:
             self.defaults.append(f"The description's p{quantile} target ({facts.latency_p95_ms:g} ms) is used as "
                                  "the runbook's latency SLO (the p95 field)")
         self._alerts: list[Alert] | None = None
+        self._engine_alerts: set[str] = set()
+        self._renamed: dict[str, str] = {}  # engine alert -> its row name once marked as a suggestion
 
     # --- helpers -------------------------------------------------------------------------------
     def query(self, kind: str, threshold: float) -> Command | None:
@@ -429,6 +436,11 @@ class _Writer:
             if alert.name not in names:
                 out.append(alert)
                 names.add(alert.name)
+        self._engine_alerts = {a.name for a in out}
+        if self.rules:  # the repository's own alerts first; the engine's become suggestions
+            out, self._renamed = repository_alerts.rows(self.rules, out)
+            self.notes.append(f"{len(out) - len(self._renamed)} alert rows from the repository's rules; "
+                              f"{len(self._renamed)} engine alerts marked as suggestions")
         self._alerts = out
         return out
 
@@ -480,7 +492,8 @@ class _Writer:
     # --- 6 -------------------------------------------------------------------------------------
     def troubleshooting(self) -> Troubleshooting:
         issues: list[Issue] = []
-        made = {a.name for a in self.alerts()}
+        self.alerts()
+        made = self._engine_alerts
         alert_for: dict[str, str] = {}
         for spec in self.alert_specs:  # the first alert leading to an entry names it
             if spec.issue and spec.name in made:
@@ -637,6 +650,9 @@ class _Writer:
         for issue in self.c.issues:
             if issue.title not in {i.title for i in issues}:
                 issues.append(issue)
+        if self.rules:  # one entry per repository alert, titled with its name (a stable anchor)
+            workloads = self.request.service is None or bool(self.request.service.workloads())
+            issues = repository_alerts.entries(self.rules, issues, self.p, esc, self._renamed, workloads=workloads)
         return Troubleshooting(issues=issues)
 
     # --- 7 -------------------------------------------------------------------------------------

@@ -50,11 +50,11 @@ Origin = Literal["given", "assumed", "confirmed", "edited", "repository", "llm"]
 Role = Literal[
     # Kubernetes and Helm / Argo CD
     "deployment", "statefulset", "daemonset", "cronjob", "job", "namespace", "cluster", "context",
-    "release", "chart", "argocd_app", "k8s_service", "selector", "container", "image", "hpa",
+    "release", "chart", "argocd_app", "k8s_service", "selector", "container", "image", "hpa", "configmap",
     # Docker Compose, ECS
     "compose_file", "compose_project", "compose_service", "ecs_service", "task_definition",
     # hosts and processes
-    "host", "unit", "timer", "config_file", "log_path", "data_dir",
+    "host", "unit", "timer", "config_file", "log_path", "data_dir", "volume",
     # functions and cloud resources
     "function", "alias", "instance", "asg", "target_group", "load_balancer", "zone", "project",
     "resource_group", "account", "log_group", "region",

@@ -1,0 +1,269 @@
+"""The alerts a repository already has, in the runbook: one row per rule with its real expression,
+`for`, severity and labels, one troubleshooting entry per alert name that responds to it, and the
+engine's own alerts kept apart as suggestions.
+
+Self-contained so the knowledge redesign can re-home it: the engine calls `combine()` with the rules
+from the service model, the alerts and entries it wrote itself, and the platform (for the entry's
+status and log commands). Entry titles are the alert names, so an entry's anchor is stable
+(`#issue-<alert name, lower case>` by GitHub's rule) and a rule's `runbook_url` can point at it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from agent.checks.markdown import github_anchor
+from agent.checks.promql import parse_error
+from agent.knowledge.environments import Platform
+from agent.runbook import Alert, Command, Issue, Language, Severity, Step
+from agent.service.model import AlertRule
+
+SUGGESTED = " (suggested)"
+# What a rule's severity label means for the row's severity column.
+_SEVERITY: dict[str, Severity] = {
+    "critical": "Critical", "page": "Critical", "p1": "Critical", "p2": "Critical", "high": "Critical",
+    "error": "Critical", "emergency": "Critical", "fatal": "Critical", "disaster": "Critical",
+    "warning": "Warning", "warn": "Warning", "p3": "Warning", "medium": "Warning", "major": "Warning",
+    "minor": "Info", "info": "Info", "informational": "Info", "low": "Info", "none": "Info", "p4": "Info",
+    "p5": "Info", "notice": "Info", "ticket": "Info",
+}
+_IMPACT = {
+    "Critical": "the rule's authors page on it: users or data are affected now, start at once",
+    "Warning": "degraded or heading for an outage: act within the hour, before it becomes critical",
+    "Info": "no user impact yet: a signal to look at during working hours",
+}
+_LANGUAGE: dict[str, Language] = {"prometheus": "promql", "prometheusrule": "promql", "datadog": "datadog",
+                                  "cloudwatch": "cloudwatch"}
+# Metric-name prefixes that say which technology an alert is about (matched against entry titles).
+_TECH_WORDS = {"pg": "postgres", "postgres": "postgres", "mysql": "mysql", "redis": "redis", "kafka": "kafka",
+               "rabbitmq": "rabbitmq", "mongodb": "mongo", "elasticsearch": "elasticsearch", "nginx": "nginx",
+               "haproxy": "haproxy", "pgbouncer": "pgbouncer", "patroni": "patroni", "memcached": "memcached",
+               "celery": "celery", "airflow": "airflow", "aws_sqs": "sqs", "sqs": "sqs", "kube": "kubernetes",
+               "container": "container", "node": "node", "probe": "probe"}
+_COMPARISON = re.compile(r"(>=|<=|==|!=|>|<)\s*(?:bool\s+)?(-?\d+(?:\.\d+)?(?:e-?\d+)?)(?![\w.\[])")
+
+
+@dataclass(frozen=True)
+class Combined:
+    alerts: list[Alert]  # the repository's rows first, then the engine's, marked as suggestions
+    issues: list[Issue]  # the engine's entries, then one per repository alert name
+    notes: list[str]
+
+
+def severity(label: str) -> Severity:
+    return _SEVERITY.get(label.strip().lower(), "Warning")
+
+
+def anchor(name: str) -> str:
+    """The anchor of the entry for alert `name` (before any -1 suffix a duplicate heading would get)."""
+    return github_anchor(f"Issue: {name}")
+
+
+def _one_line(text: str, limit: int = 160) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def _summary(rule: AlertRule) -> str:
+    """The rule's summary without its Go-template parts (`{{ $labels.instance }}`)."""
+    text = re.sub(r"\s*\([^()]*\{\{[^}]*\}\}[^()]*\)", " ", rule.summary)  # "(instance {{ $labels.x }})"
+    text = re.sub(r"\{\{[^}]*\}\}", "", text)
+    return _one_line(text.strip(" :-"), 200)
+
+
+def _duration(rule: AlertRule) -> str:
+    return rule.duration or "0m"
+
+
+def _top_level_set_operator(expr: str) -> bool:
+    """True when `and` / `or` / `unless` joins two conditions outside any parentheses or braces."""
+    depth = 0
+    for m in re.finditer(r"[()\[\]{}]|\b(?:and|or|unless)\b", expr):
+        token = m.group(0)
+        if token in "([{":
+            depth += 1
+        elif token in ")]}":
+            depth -= 1
+        elif depth == 0:
+            return True
+    return False
+
+
+def _condition(rule: AlertRule) -> str:
+    """The comparison and the duration ("> 80 for 5m"); an expression joining several conditions is
+    not reduced to one of its numbers (the query below is the whole rule)."""
+    found = list(_COMPARISON.finditer(rule.expr))
+    if found and len(found) == 1 or found and not _top_level_set_operator(rule.expr):
+        test = f"{found[-1].group(1)} {found[-1].group(2)}"
+    else:
+        test = "the rule's expression holds"
+    return f"{test} for {_duration(rule)}"
+
+
+def _language(rule: AlertRule) -> Language:
+    language = _LANGUAGE.get(rule.source_format, "text")
+    if language == "promql" and parse_error(rule.expr) is not None:
+        return "text"  # LogQL or an extension the PromQL parser does not read: shown, not checked as PromQL
+    return language
+
+
+def _query(rule: AlertRule) -> Command:
+    labels = ", ".join(f"{label.key}={label.value}" for label in rule.labels if label.key != "severity")
+    where = f"{rule.at}" + (f"; labels {labels}" if labels else "")
+    return Command(purpose=f"The rule's expression, as in the repository ({where})", language=_language(rule),
+                   code=rule.expr.strip(), expect="No result while healthy; each series returned is one firing "
+                                                  "alert, its labels say where", warning=None)
+
+
+def _row_names(rules: Sequence[AlertRule]) -> list[str]:
+    """Unique row names: a name used by several rules gets the severity, else the file, to tell them apart."""
+    counts: dict[str, int] = {}
+    for rule in rules:
+        counts[rule.name] = counts.get(rule.name, 0) + 1
+    out: list[str] = []
+    seen: set[str] = set()
+    for rule in rules:
+        name = rule.name
+        if counts[name] > 1:
+            name = f"{rule.name} ({rule.severity or 'no severity'})"
+            if name in seen:
+                name = f"{rule.name} ({rule.at})"
+        n = 2
+        base = name
+        while name in seen:
+            name = f"{base} #{n}"
+            n += 1
+        seen.add(name)
+        out.append(name)
+    return out
+
+
+def _related(rule: AlertRule, issues: Sequence[Issue]) -> Issue | None:
+    """The engine's entry about the technology the alert's metrics name (redis_* -> a Redis entry)."""
+    metrics = re.findall(r"\b([a-z][a-z0-9]*)_[a-z0-9_]+", rule.expr)
+    for prefix in metrics:
+        word = _TECH_WORDS.get(prefix)
+        if word is None:
+            continue
+        hit = next((i for i in issues if word in i.title.lower()), None)
+        if hit is not None:
+            return hit
+    return None
+
+
+def _firing(rule: AlertRule) -> Command | None:
+    """Prometheus' own record of the alert: which instances fire right now, with all their labels."""
+    if rule.source_format not in ("prometheus", "prometheusrule") or '"' in rule.name:
+        return None
+    return Command(purpose="The alert's firing instances as Prometheus records them (ALERTS series)",
+                   language="promql", code=f'ALERTS{{alertname="{rule.name}", alertstate="firing"}}',
+                   expect="One series per firing instance; none once it resolved", warning=None)
+
+
+def _entry(name: str, rules: list[AlertRule], row: str, p: Platform, escalate: str,
+           engine: Sequence[Issue], workloads: bool) -> Issue:
+    first = rules[0]
+    level = max((severity(r.severity) for r in rules), key=["Info", "Warning", "Critical"].index)
+    summary = _summary(first) or f"The rule {name} fires"
+    expressions = " / ".join(f"`{_one_line(r.expr, 140)}` for {_duration(r)}" for r in rules)
+    symptoms = (f"{summary.rstrip('.')}. The repository's rule ({first.at}) fires when {expressions}. "
+                f"Impact: {level.lower()} — {_IMPACT[level]}.")
+    checks = [_query(r) for r in rules]
+    firing = _firing(first)
+    if firing is not None:
+        checks.append(firing)
+    if workloads:  # the service's own workloads: are they up, what do they log
+        checks += [p.status()[0], p.logs("30m", "error|exception|fatal|timeout")]
+    related = _related(first, engine)
+    fixes: list[Step] = [Step(action="Read which series fire: their labels (instance, job, pod, namespace) name "
+                                     "what is failing; start with the one the alert names", command=None)]
+    if related is not None:
+        fixes.append(Step(action=f"If it is the failure '{related.title}' covers, follow that entry: it has "
+                                 "the checks and fixes for it", command=None))
+    if workloads:
+        fixes.append(Step(action="If it began right after a deploy or config change, roll back first, investigate "
+                                 "after", command=p.rollback()[1] if len(p.rollback()) > 1 else p.rollback()[0]))
+    fixes.append(Step(action=f"If it fires without a real problem (a threshold too tight for this service), tune "
+                             f"the rule in {first.at.rsplit(':', 1)[0]} instead of silencing it; silence in "
+                             "Alertmanager only with an expiry and a ticket", command=None))
+    longest = max((_minutes(r.duration) for r in rules), default=0)
+    window = max(10, 2 * longest)
+    return Issue(title=name, symptoms=symptoms, alert=row, check=_dedupe(checks), fix=fixes,
+                 verify=f"The expression returns no series for {window} min and the alert resolves",
+                 escalate=escalate)
+
+
+def _minutes(duration: str) -> int:
+    total = 0.0
+    for amount, unit in re.findall(r"(\d+(?:\.\d+)?)(ms|s|m|h|d|w)", duration):
+        total += float(amount) * {"ms": 1 / 60000, "s": 1 / 60, "m": 1, "h": 60, "d": 1440, "w": 10080}[unit]
+    return round(total)
+
+
+def _dedupe(commands: list[Command]) -> list[Command]:
+    seen: set[str] = set()
+    out = []
+    for c in commands:
+        if c.code not in seen:
+            seen.add(c.code)
+            out.append(c)
+    return out
+
+
+def rows(rules: Sequence[AlertRule], engine_alerts: Sequence[Alert]) -> tuple[list[Alert], dict[str, str]]:
+    """The alert table: one row per repository rule, then the engine's alerts renamed as suggestions.
+    Returns the rows and {engine alert name: its row name} for the entries that name them."""
+    usable = [r for r in rules if r.name.strip()]
+    if not usable:
+        return list(engine_alerts), {}
+    out: list[Alert] = []
+    for rule, row in zip(usable, _row_names(usable), strict=True):
+        summary = _summary(rule)
+        response = (f"{summary.rstrip('.') + '. ' if summary else ''}Repository rule ({rule.at}) → Troubleshooting: "
+                    f"{rule.name}")
+        out.append(Alert(name=row, condition=_condition(rule), query=_query(rule), severity=severity(rule.severity),
+                         response=response))
+    taken = {r.name for r in out}
+    renamed: dict[str, str] = {}
+    for alert in engine_alerts:
+        name = alert.name + SUGGESTED
+        while name in taken:
+            name += "*"
+        taken.add(name)
+        renamed[alert.name] = name
+        out.append(alert.model_copy(update={
+            "name": name, "response": "Suggested by runbook-agent, not in the repository's alert rules: "
+                                      + alert.response}))
+    return out, renamed
+
+
+def entries(rules: Sequence[AlertRule], engine_issues: Sequence[Issue], p: Platform, escalate: str,
+            renamed: dict[str, str], *, workloads: bool = True) -> list[Issue]:
+    """The engine's entries (their alert names following the rename), then one entry per repository alert."""
+    usable = [r for r in rules if r.name.strip()]
+    issues = [i.model_copy(update={"alert": renamed.get(i.alert, i.alert)}) if i.alert else i for i in engine_issues]
+    if not usable:
+        return issues
+    by_name: dict[str, list[AlertRule]] = {}
+    first_row: dict[str, str] = {}
+    for rule, row in zip(usable, _row_names(usable), strict=True):
+        by_name.setdefault(rule.name, []).append(rule)
+        first_row.setdefault(rule.name, row)
+    titles = {i.title for i in issues}
+    for name, group in by_name.items():
+        title = name if name not in titles else f"{name} (alert)"
+        issues.append(_entry(title, group, first_row[name], p, escalate, engine_issues, workloads))
+    return issues
+
+
+def combine(rules: Sequence[AlertRule], engine_alerts: Sequence[Alert], engine_issues: Sequence[Issue],
+            p: Platform, escalate: str, *, workloads: bool = True) -> Combined:
+    """Both at once (rows, then entries), with a note for --verbose."""
+    alerts, renamed = rows(rules, engine_alerts)
+    issues = entries(rules, engine_issues, p, escalate, renamed, workloads=workloads)
+    repo = len(alerts) - len(renamed)
+    notes = [f"{repo} alert rules from the repository ({len(issues) - len(engine_issues)} entries); "
+             f"{len(renamed)} engine alerts marked as suggestions"] if rules else []
+    return Combined(alerts, issues, notes)
