@@ -46,7 +46,7 @@ def test_per_alert_runbooks_are_not_drowned_in_missing_sections(reports: dict[Pa
     # What the corpus README reports is what we find: <placeholder> tokens, $ prompts with output,
     # destructive commands without a warning.
     assert rules["placeholder"] >= 150
-    assert rules["shell.prompt"] >= 200
+    assert rules["shell.prompt"] >= 100  # once per file: bash-tagged blocks with `$ ` prompts
     assert rules["danger.unwarned"] >= 10
 
 

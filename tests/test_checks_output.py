@@ -29,7 +29,7 @@ def test_text_report_escapes_markup(tmp_path: Path) -> None:
 
 def test_fail_on_and_min_severity(tmp_path: Path) -> None:
     path = tmp_path / "w.md"
-    path.write_text("# T\n\n## S\n\n```console\n$ kubectl get pods -n x\nNAME READY\n```\n")  # a warning only
+    path.write_text("# T\n\n## S\n\n```bash\n$ kubectl get pods -n x\nNAME READY\n```\n")  # a warning only
     runner = CliRunner()
     base = ["test", str(path), "--no-tools", "--profile", "generic"]
     assert runner.invoke(cli, base).exit_code == 0

@@ -31,7 +31,7 @@ EXPECTED: list[tuple[str, str, str | None]] = [
     ("--sinse", "journalctl.flag", "journalctl"),
     ("docker psx", "docker.command", "docker"),
     ("$(ls /var/log/checkout/*.log)", "shellcheck.SC2045", None),
-    ("```console", "shell.prompt", None),
+    ("$ kubectl get pods -n checkout", "shell.prompt", None),  # a bash block with prompts and output
     ("redis-cli -h cache.internal FLUSHALL", "danger.unwarned", None),
     ("kubectl delete namespace checkout", "danger.unwarned", None),
     ("DROP TABLE orders_archive;", "danger.unwarned", None),

@@ -76,7 +76,7 @@ def check_markdown(
     declared = _variables(doc, scripts, commands, set(variables), out)  # by the runbook or --var
     from agent.checks import promql, sql  # pglast costs ~150 ms to import: only when checking
 
-    sql.check(commands, out.emit)
+    sql.check(commands, out.emit, report.skipped)
     promql.check(commands, out.emit)
     danger.check(commands, out.emit)
     if tools:
@@ -106,16 +106,49 @@ def check_file(path: str | Path, **options: object) -> Report:
     return check_markdown(text, str(path), **options)  # type: ignore[arg-type]
 
 
+# Fence tags that promise a script to paste; `console`, `terminal` and `shell-session` promise a transcript.
+_SCRIPT_TAGS = {"bash", "sh", "shell", "zsh", "ksh", "shell-script"}
+
+
 def _fences(doc: markdown.Document, out: _Collector) -> None:
+    prompted: list[tuple[markdown.CodeBlock, bool]] = []
+    first_prompt = 0
     for block in doc.blocks:
-        if block.language == "shell" and shellwords.has_prompts(block.content):
-            out.emit(
-                block.fence_line,
-                "shell.prompt",
-                "warning",
-                "`$ ` prompts mixed with output: pasting the block pastes the prompts and the output",
-                "put only commands in the block (tag it bash) and show expected output in a separate text block",
-            )
+        if block.language == "shell":
+            for r in extract.reading_of(block).of("broken"):
+                flag = r.text.split()[0].split("=", 1)[0]
+                out.emit(
+                    block.line + r.offset,
+                    "shell.line-break",
+                    "error",
+                    f"{flag} starts a line of its own: the command above ends without `\\`, so bash runs it "
+                    f"without {flag}, then fails on {flag} as a command",
+                    f"end line {block.line + r.offset - 1} with ` \\` so {flag} belongs to its command",
+                )
+        if block.language == "shell" and block.tag in _SCRIPT_TAGS:
+            reading = extract.reading_of(block)
+            commands = reading.of("shell")
+            if reading.prompted:
+                prompted.append((block, bool(reading.output)))
+                first_prompt = first_prompt or block.line + next(r.offset for r in reading.readings if r.prompted)
+            elif reading.output and commands:
+                lines = [block.line + o for o in reading.output]
+                out.emit(
+                    lines[0],
+                    "shell.output",
+                    "warning",
+                    f"the {block.tag} block mixes commands with their output (line {_spans(lines)} read as "
+                    "output): pasting the block runs the output too",
+                    "keep only the commands in the block and show the output in a ```text block after it",
+                )
+            elif reading.output and not commands:
+                out.emit(
+                    block.fence_line,
+                    "fence.output",
+                    "info",
+                    f"the block is tagged {block.tag} but holds output, not commands",
+                    "tag it ```text (or ```json / ```yaml) so no one pastes it into a shell",
+                )
         if not block.tag and not block.indented and block.language in ("shell", "sql", "promql"):
             out.emit(
                 block.fence_line,
@@ -124,42 +157,118 @@ def _fences(doc: markdown.Document, out: _Collector) -> None:
                 f"code block has no language tag (reads as {block.language})",
                 f"tag the fence ```{'bash' if block.language == 'shell' else block.language}",
             )
+    if prompted:  # once per file: it is one habit, not one fault per block
+        first = prompted[0][0]
+        with_output = sum(1 for _, has_output in prompted if has_output)
+        n = len(prompted)
+        what = "prompts" + (f" ({with_output} with output lines)" if with_output else "")
+        blocks = f"{n} {first.tag} blocks carry" if n != 1 else f"a {first.tag} block carries"
+        out.emit(
+            first_prompt or first.fence_line,
+            "shell.prompt",
+            "warning",
+            f"{blocks} `$ ` {what}: pasting one runs the prompt as a command "
+            f"(fence{'s' * (n != 1)} at line {_spans([b.fence_line for b, _ in prompted])})",
+            "drop the prompts and keep output in a separate ```text block, or tag a transcript ```console",
+        )
+
+
+def _spans(lines: list[int]) -> str:
+    """`12-14, 20, 31` for [12, 13, 14, 20, 31] (at most six ranges)."""
+    ranges: list[list[int]] = []
+    for n in sorted(set(lines)):
+        if ranges and n == ranges[-1][1] + 1:
+            ranges[-1][1] = n
+        else:
+            ranges.append([n, n])
+    text = ", ".join(f"{a}-{b}" if a != b else f"{a}" for a, b in ranges[:6])
+    return text + (", ..." if len(ranges) > 6 else "")
+
+
+def _prose(doc: markdown.Document) -> str:
+    """The document without its code blocks, lower case: where a fill-in can be explained."""
+    inside: set[int] = set()
+    for b in doc.blocks:
+        inside.update(range(b.fence_line - 1, b.line - 1 + b.content.count("\n") + 1))
+    return "\n".join(ln for i, ln in enumerate(doc.lines) if i not in inside).lower()
+
+
+_TOLD = re.compile(r"\b(?:replac\w*|substitut\w*|fill in|your own|with the (?:name|id))\b|\bwhere\b.*\bis\b", re.I)
+
+
+def _explained(found: str, prose: str, before: str) -> bool:
+    """The prose names the fill-in (`Replace <SA_NAME> with ...`), or the text right before the
+    block says what to put in (`replace`, `where ... is`)."""
+    return found.lower() in prose or bool(_TOLD.search(before))
 
 
 def _placeholders(
     doc: markdown.Document, scripts: list[extract.ShellScript], commands: list[extract.Command], out: _Collector
 ) -> None:
+    """One finding per fill-in and file: an error when nothing tells the reader what goes there;
+    info, once for all of them, when the prose explains it or a `NAME=<value>` line declares it."""
+    prose = _prose(doc)
+    seen: set[str] = set()
+    told: dict[str, int] = {}
+
+    def one(found: str, line: int, text: str, where: str, before: str) -> None:
+        if found in seen:
+            return
+        seen.add(found)
+        declared = re.match(r"^\s*(?:export\s+|local\s+|readonly\s+)?[A-Za-z_]\w*=['\"]?" + re.escape(found), text)
+        if declared or _explained(found, prose, before):
+            told.setdefault(found, line)
+            return
+        command = where == "command"
+        quoted = _inside_quotes(text, found)
+        out.emit(
+            line,
+            "placeholder",
+            "error" if command and not quoted else "warning",
+            f"fill-in {found} left in a {where}, and nothing says what goes there"
+            + (" (bash reads <x> as a redirection)" if found.startswith("<") and command and not quoted else ""),
+            'declare it once at the top of the block (NAME=value, with a comment on where the value comes from) '
+            'and use "$NAME"'
+            if command
+            else "use the real name, or a variable (psql: :'name' set with -v) the text declares",
+        )
+
     for script in scripts:
+        text_lines = script.text.split("\n")
         for offset, found in placeholders.find_placeholder_lines(script.text):
-            out.emit(
-                script.lines[offset],
-                "placeholder",
-                "error",
-                f"placeholder {found} left in a command"
-                + (" (bash reads <x> as a redirection)" if found.startswith("<") else ""),
-                'declare a shell variable at the top of the block (NAME=value) and use "$NAME"',
-            )
+            one(found, script.lines[offset], text_lines[offset], "command", script.block.before)
     for block in doc.blocks:
         if block.language in ("sql", "promql", "redis"):
             comment = {"sql": "--", "promql": "#", "redis": "#"}[block.language]
+            content = block.content.split("\n")
             for offset, found in placeholders.find_placeholder_lines(block.content, comment):
-                out.emit(
-                    block.line + offset,
-                    "placeholder",
-                    "error",
-                    f"placeholder {found} left in a {block.language} query",
-                    "use a real name, or a psql variable (:'name') set with \\set / -v",
-                )
+                one(found, block.line + offset, content[offset], f"{block.language} query", block.before)
     for cmd in commands:
-        if cmd.inline:
+        if cmd.inline:  # prose naming a command's shape (`kubectl logs <pod>`) explains its own fill-in
             for found in placeholders.find_placeholders(cmd.text):
-                out.emit(
-                    cmd.line,
-                    "placeholder",
-                    "warning",
-                    f"placeholder {found} in inline command `{cmd.text}`",
-                    "use a shell variable the text declares (NAME=value) so the command pastes",
-                )
+                if found not in seen:
+                    seen.add(found)
+                    told.setdefault(found, cmd.line)
+    if told:
+        names = sorted(told, key=lambda k: told[k])
+        out.emit(
+            min(told.values()),
+            "placeholder.explained",
+            "info",
+            f"{len(names)} fill-in{'s' * (len(names) != 1)} the text explains or declares: "
+            + ", ".join(names[:8])
+            + (", ..." if len(names) > 8 else "")
+            + " (the reader replaces them before pasting)",
+            "declare each once as a shell variable at the top of its block so the commands paste unchanged",
+        )
+
+
+def _inside_quotes(text: str, found: str) -> bool:
+    k = text.find(found)
+    if k < 0:
+        return False
+    before = text[:k]
+    return before.count("'") % 2 == 1 or before.count('"') % 2 == 1
 
 
 def _shell_syntax(scripts: list[extract.ShellScript], out: _Collector) -> set[int]:

@@ -728,7 +728,8 @@ _SQL_MUTATING_FUNCS = re.compile(
 def classify_sql(sql: str) -> tuple[Danger, str]:
     from agent.checks.sql import statement_kinds
 
-    bare = re.sub(r"'(?:[^']|'')*'", "''", sql)
+    bare = re.sub(r"/\*.*?\*/|--[^\n]*", " ", sql, flags=re.S)  # a function named in a comment does not run
+    bare = re.sub(r"'(?:[^']|'')*'", "''", bare)
     if m := _SQL_DESTRUCTIVE_FUNCS.search(bare):
         return "destructive", f"{m.group(1)}()"
     kinds = statement_kinds(sql)

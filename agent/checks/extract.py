@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from agent.checks import shellwords
+from agent.checks import shellwords, transcript
 from agent.checks.markdown import CodeBlock, Document
 
 # Inline code read as a command when it starts with one of these and has an argument.
@@ -47,6 +47,7 @@ class Command:
     heredocs: list[tuple[str, bool]] = field(default_factory=list)
     comment_above: str = ""
     source: str = ""  # what to run: the command with its heredoc bodies
+    dialect: str = ""  # SQL: "" (PostgreSQL) or the other dialect it is written in (mysql, bigquery, ...)
 
 
 @dataclass
@@ -58,31 +59,30 @@ class ShellScript:
     lines: list[int]  # file line of each line of `text`
 
 
+def reading_of(block: CodeBlock) -> transcript.Transcript:
+    """Each line of a shell block labelled: command, a program's input, output, comment (cached)."""
+    cached = _READINGS.get(id(block))
+    if cached is not None and cached[0] is block:
+        return cached[1]
+    from agent.checks.markdown import KNOWN_COMMANDS
+
+    result = transcript.read(block.content, KNOWN_COMMANDS)
+    _READINGS[id(block)] = (block, result)
+    return result
+
+
+_READINGS: dict[int, tuple[CodeBlock, transcript.Transcript]] = {}
+
+
 def script_of(block: CodeBlock) -> ShellScript:
+    """The block's shell commands only, line for line: prompts cut off, output and other
+    programs' input blanked (so line numbers stay those of the file)."""
     raw = block.content.rstrip("\n").split("\n")
-    if not shellwords.has_prompts(block.content):
-        return ShellScript(block, "\n".join(raw), [block.line + i for i in range(len(raw))])
-    kept: list[str] = []
-    where: list[int] = []
-    carry = False
-    heredoc: str | None = None
-    for i, ln in enumerate(raw):
-        if heredoc is not None:
-            kept.append(ln)
-            where.append(block.line + i)
-            if ln.strip() == heredoc:
-                heredoc = None
-            continue
-        m = shellwords._PROMPT.match(ln)
-        if m or carry:
-            text = m.group(2) if m and not carry else ln
-            kept.append(text)
-            where.append(block.line + i)
-            joined = "\n".join(kept[-5:])
-            carry = text.rstrip().endswith(("\\", "|", "&&")) or shellwords._unbalanced(joined if carry else text)
-            if h := re.search(r"<<-?\s*['\"]?([A-Za-z_]\w*)", text):
-                heredoc = h.group(1)
-    return ShellScript(block, "\n".join(kept), where)
+    kept = [""] * len(raw)
+    for r in reading_of(block).readings:
+        if r.kind in ("shell", "comment"):
+            kept[r.offset] = r.text
+    return ShellScript(block, "\n".join(kept), [block.line + i for i in range(len(raw))])
 
 
 def nested_commands(simple_text: str, depth: int = 0) -> list[shellwords.Simple]:
@@ -96,7 +96,18 @@ def nested_commands(simple_text: str, depth: int = 0) -> list[shellwords.Simple]
 
 def shell_commands(block: CodeBlock) -> list[Command]:
     out: list[Command] = []
-    for line in shellwords.logical_lines(block.content, block.line):
+    reading = reading_of(block)
+    for r in reading.readings:  # a psql / redis-cli session opened from the shell
+        if r.kind == "redis" and r.text.strip():
+            out.append(Command("redis", r.text.strip(), block.line + r.offset, block.section, block))
+    sql_lines = [r for r in reading.readings if r.kind == "sql"]
+    if sql_lines:
+        text = "\n".join(r.text if r.kind == "sql" else "" for r in _span(reading.readings, sql_lines))
+        first = sql_lines[0].offset
+        for stmt, line in sql_statements(text, block.line + first):
+            out.append(Command("sql", stmt, line, block.section, block))
+    script = script_of(block)
+    for line in shellwords.logical_lines(script.text, block.line):
         simple = nested_commands(line.text)
         for body, expands in line.heredocs:
             if expands:
@@ -118,6 +129,14 @@ def shell_commands(block: CodeBlock) -> list[Command]:
     return out
 
 
+_DOLLAR_TAG = re.compile(r"\$(?:[A-Za-z_]\w*)?\$")
+
+
+def _span(readings: list[transcript.Reading], chosen: list[transcript.Reading]) -> list[transcript.Reading]:
+    lo, hi = chosen[0].offset, chosen[-1].offset
+    return [r for r in readings if lo <= r.offset <= hi]
+
+
 def sql_statements(code: str, first_line: int) -> list[tuple[str, int]]:
     """Statements of a SQL block split on `;` outside quotes and comments; psql meta-commands
     (`\\x`, `\\dt`) dropped. (statement, file line of its first non-blank line)."""
@@ -135,18 +154,28 @@ def sql_statements(code: str, first_line: int) -> list[tuple[str, int]]:
             c = ln[i]
             if start < 0 and not c.isspace() and not ln.startswith("--", i):
                 start = offset
-            if quote:
-                buf.append(c)
-                if c == quote:
+            if quote:  # inside '...', "...", $tag$...$tag$ or /* ... */: `;` does not end anything
+                if ln.startswith(quote, i):
+                    buf.append(quote)
+                    i += len(quote)
                     quote = ""
+                    continue
+                buf.append(c)
             elif ln.startswith("--", i):
                 break
             elif c in "'\"":
                 quote = c
                 buf.append(c)
-            elif ln.startswith("$$", i):
-                quote = "$"
-                buf.append(c)
+            elif ln.startswith("/*", i):
+                quote = "*/"
+                buf.append("/*")
+                i += 2
+                continue
+            elif c == "$" and (m := _DOLLAR_TAG.match(ln, i)) and not (i and (ln[i - 1].isalnum() or ln[i - 1] == "_")):
+                quote = m.group(0)
+                buf.append(quote)
+                i += len(quote)
+                continue
             elif c == ";":
                 current.append("".join(buf))
                 stmt = "\n".join(current).strip()
@@ -166,27 +195,73 @@ def sql_statements(code: str, first_line: int) -> list[tuple[str, int]]:
     return out
 
 
+# Fence tags of SQL dialects other than PostgreSQL's, and what gives a dialect away in the text.
+_DIALECT_TAGS = {
+    "mysql": "MySQL", "mariadb": "MySQL", "bigquery": "BigQuery", "bq": "BigQuery", "googlesql": "BigQuery",
+    "sqlite": "SQLite", "sqlite3": "SQLite", "tsql": "T-SQL", "mssql": "T-SQL", "sqlserver": "T-SQL",
+    "clickhouse": "ClickHouse", "snowflake": "Snowflake", "hive": "HiveQL", "hql": "HiveQL", "spark": "Spark SQL",
+    "sparksql": "Spark SQL", "presto": "Trino", "trino": "Trino", "cql": "CQL", "cassandra": "CQL",
+    "kql": "KQL", "plsql": "PL/SQL", "oracle": "PL/SQL",
+}
+_DIALECT_SIGNS = [
+    (re.compile(r"`[\w-]+\.[\w-]+(?:\.[\w-]+)?`|\b(?:SAFE_CAST|SAFE_DIVIDE|QUALIFY|EXCEPT\s*\(|STRUCT<|ARRAY_AGG\(.*IGNORE NULLS)|"
+                r"\bFROM\s+`", re.I), "BigQuery"),
+    (re.compile(r"\\G\s*$|\bSHOW\s+(?:FULL\s+)?PROCESSLIST\b|\bSHOW\s+(?:SLAVE|REPLICA|MASTER|ENGINE|BINARY)\b|"
+                r"\bENGINE\s*=|\bAUTO_INCREMENT\b|`\w+`", re.I | re.M), "MySQL"),
+    (re.compile(r"\bPRAGMA\b", re.I), "SQLite"),
+    (re.compile(r"\bTOP\s+\d+\b|\bGO\s*$|\bNOLOCK\b", re.I | re.M), "T-SQL"),
+]
+
+
+def sql_dialect(tag: str, content: str) -> str:
+    """"" for PostgreSQL (what the parser checks), else the name of the dialect the SQL is in."""
+    if tag in _DIALECT_TAGS:
+        return _DIALECT_TAGS[tag]
+    for pattern, name in _DIALECT_SIGNS:
+        if pattern.search(content):
+            return name
+    return ""
+
+
 def block_commands(block: CodeBlock) -> list[Command]:
     if block.language == "shell":
         return shell_commands(block)
     if block.language == "sql":
         lines = block.content.split("\n")
         out = []
-        for stmt, line in sql_statements(block.content, block.line):
+        typed = transcript.sql_statements_of(block.content)  # `db=# SELECT ...` with output after it
+        if typed is not None:
+            statements = [
+                (stmt, block.line + offset + sub - first_line)
+                for text, offset in typed
+                for first_line in [block.line]
+                for stmt, sub in sql_statements(text, first_line)
+            ]
+        else:
+            statements = sql_statements(block.content, block.line)
+        dialect = sql_dialect(block.tag, block.content)
+        for stmt, line in statements:
             above: list[str] = []
             k = line - block.line - 1
             while k >= 0 and lines[k].lstrip().startswith("--"):
                 above.insert(0, lines[k].strip())
                 k -= 1
-            out.append(Command("sql", stmt, line, block.section, block, comment_above="\n".join(above)))
+            out.append(
+                Command("sql", stmt, line, block.section, block, comment_above="\n".join(above), dialect=dialect)
+            )
         return out
     if block.language == "promql":
         return [Command("promql", q, line, block.section, block) for q, line in promql_queries(block)]
     if block.language == "redis":
         out = []
-        for offset, ln in enumerate(block.content.split("\n")):
-            text = re.sub(r"^\s*(\S+:\d+(\[\d+\])?>|redis>)\s*", "", ln).strip()  # "127.0.0.1:6379> GET x"
-            if text and not text.startswith(("#", "//")):
+        raw = block.content.split("\n")
+        prompted = any(transcript.program_prompt(ln) for ln in raw)
+        for offset, ln in enumerate(raw):
+            p = transcript.program_prompt(ln)  # "127.0.0.1:6379> GET x"; the lines after it are replies
+            if prompted and (p is None or p[0] != "redis"):
+                continue
+            text = (p[1] if p else ln).strip()
+            if text and not text.startswith(("#", "//")) and not transcript.looks_like_output(text):
                 out.append(Command("redis", text, block.line + offset, block.section, block))
         return out
     return []
@@ -198,7 +273,7 @@ def promql_queries(block: CodeBlock) -> list[tuple[str, int]]:
     current: list[str] = []
     start = 0
     for offset, ln in enumerate(block.content.split("\n") + [""]):
-        if not ln.strip() or ln.lstrip().startswith("#"):
+        if not ln.strip() or ln.lstrip().startswith(("#", "//")):
             if current:
                 out.append(("\n".join(current), block.line + start))
                 current = []

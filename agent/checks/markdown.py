@@ -34,7 +34,9 @@ SHELL_TAGS = {
     "cli",
     "cmd",
 }
-SQL_TAGS = {"sql", "psql", "postgresql", "postgres", "pgsql", "plpgsql"}
+SQL_TAGS = {"sql", "psql", "postgresql", "postgres", "pgsql", "plpgsql", "mysql", "mariadb", "bigquery", "bq",
+            "googlesql", "sqlite", "sqlite3", "tsql", "mssql", "clickhouse", "snowflake", "hql", "sparksql",
+            "trino", "cql"}
 PROMQL_TAGS = {"promql", "prometheus", "prom"}
 REDIS_TAGS = {"redis", "redis-cli"}
 
@@ -242,7 +244,7 @@ KNOWN_COMMANDS = {
 
 def looks_like_promql(content: str) -> bool:
     """Not a shell command (no prompt, no known command first) and it parses as PromQL."""
-    lines = [ln for ln in content.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
+    lines = [ln for ln in content.splitlines() if ln.strip() and not ln.lstrip().startswith(("#", "//"))]
     if not lines or any(re.match(r"^\s*\$ \S", ln) for ln in lines):
         return False
     words = lines[0].split()

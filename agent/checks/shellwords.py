@@ -10,8 +10,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-# `$ cmd`, and prompts with a host or shell in front: `sh-5.1$ cmd`, `[root@db1 ~]# cmd`, `user@host:~$ cmd`.
-_PROMPT = re.compile(r"^(\s*)(?:\$|[\w.-]+-\d[\w.]*[$#]|\[[\w.@-]+ [^\]]*\][$#]|[\w.-]+@[\w.-]+:[^\s$#]*[$#]) (.*)$")
 _HEREDOC = re.compile(r"<<(-?)\s*(['\"]?)([A-Za-z_][A-Za-z0-9_]*)\2")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _ASSIGN = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)(\[[^\]]*\])?\+?=")
@@ -52,27 +50,22 @@ class Parsed:
 
 
 def has_prompts(code: str) -> bool:
-    return any(_PROMPT.match(ln) for ln in code.splitlines())
+    """Any line carries a shell prompt or a psql / redis-cli / other program's prompt."""
+    from agent.checks.transcript import has_prompts as _has
+
+    return _has(code)
 
 
 def logical_lines(code: str, first_line: int) -> list[Line]:
-    """Commands of a shell block. In a block with `$ ` prompts only prompted lines (and their
-    continuations) are commands; the rest is output."""
+    """Commands of a shell script (prompts and output already removed, see `transcript`):
+    continuations joined, heredoc bodies attached, the comment lines right above kept."""
     raw = code.split("\n")
-    prompted = has_prompts(code)
     out: list[Line] = []
     comments: list[str] = []
     i = 0
     while i < len(raw):
         text = raw[i]
         start = i
-        if prompted:
-            m = _PROMPT.match(text)
-            if not m:
-                i += 1
-                comments = []
-                continue
-            text = m.group(2)
         stripped = text.strip()
         if not stripped:
             comments = []
@@ -110,6 +103,21 @@ def logical_lines(code: str, first_line: int) -> list[Line]:
         out.append(Line(text, first_line + start, heredocs, "\n".join(comments), "\n".join(physical)))
         comments = []
     return out
+
+
+def heredoc_delimiter(text: str) -> str | None:
+    """The delimiter of a heredoc this line starts (`cat <<EOF`, `psql <<-'SQL'`), else None."""
+    masked = _mask_quotes(text)
+    for k in range(len(text)):
+        if masked.startswith("<<", k) and not masked.startswith("<<<", k) and (k == 0 or text[k - 1] != "<"):
+            if m := _HEREDOC.match(text, k):
+                return m.group(3)
+    return None
+
+
+def continues(text: str) -> bool:
+    """The command goes on on the next line: a trailing backslash, pipe or `&&`, or an open quote."""
+    return _continues(text)
 
 
 def _continues(text: str) -> bool:
@@ -395,7 +403,7 @@ def _simple(words: list[tuple[str, str, bool]], text: str, result: Parsed) -> Si
             pending_redirect = ""
             continue
         assign = _ASSIGN.match(value)
-        if not argv and assign:
+        if assign and all(a in _KEYWORDS_BEFORE for a in argv):  # `do X=1`, `then Y=2` assign too
             assignments.append(value)
             result.declares.add(assign.group(1))
             continue
