@@ -102,11 +102,57 @@ def test_accepted_warning_forms(warning: str) -> None:
 def test_comment_warning_and_missing_warning() -> None:
     warned = "# T\n\n## Cache\n\n```bash\n# WARNING: deletes every key\nredis-cli FLUSHALL\n```\n"
     assert not check_markdown(warned, "t.md", tools=False, profile="generic").findings
-    # A warning two sections away, or after the block, does not count.
+    # A warning two sections away, or after the next block or heading, does not count.
     unwarned = ("# T\n\n## A\n\n> **Warning:** something else\n\n## B\n\n```bash\nredis-cli FLUSHALL\n```\n\n"
-                "> **Warning:** too late\n")
+                "## C\n\n> **Warning:** another section\n")
     [finding] = check_markdown(unwarned, "t.md", tools=False, profile="generic").findings
     assert finding.rule == "danger.unwarned" and finding.line == 10 and finding.section == "B"
+
+
+@pytest.mark.parametrize("layout", [
+    "## B\n\n```bash\nredis-cli FLUSHALL\n```\n\n> **Warning:** deletes every key; there is no undo\n",  # after
+    "## B\n\n### ⚠️ Destructive: empty the cache\n\n```bash\nredis-cli FLUSHALL\n```\n",  # the heading
+    "## B\n\n**IMPORTANT:** this deletes every key.\n\n```bash\nredis-cli FLUSHALL\n```\n",
+])
+def test_warning_as_heading_or_right_after_the_block(layout: str) -> None:
+    assert not check_markdown("# T\n\n" + layout, "t.md", tools=False, profile="generic").findings
+
+
+def test_a_step_copied_many_times_is_one_finding() -> None:
+    text = "# T\n\n## B\n\n" + "".join(f"Step {i}:\n\n```bash\nredis-cli FLUSHALL\n```\n\n" for i in range(20))
+    [finding] = check_markdown(text, "t.md", tools=False, profile="generic").findings
+    assert finding.rule == "danger.unwarned" and finding.line == 8 and "at lines 14, 20, 26" in finding.message
+
+
+@pytest.mark.parametrize(("command", "level"), [
+    ("kubectl delete deployment api -n x --dry-run=client", "read-only"),
+    ("kubectl delete deployment api -n x --dry-run=none", "destructive"),
+    ("helm uninstall api --dry-run", "read-only"),
+    ("redis-cli -p 26379 SENTINEL failover mymaster", "destructive"),
+    ("redis-cli -p 26379 SENTINEL get-master-addr-by-name mymaster", "read-only"),
+    ("sentry queues purge default", "destructive"),
+    ("consul kv delete -recurse service/api", "destructive"),
+    ("consul kv delete service/api/flag", "mutating"),
+    ("consul members", "read-only"),
+    ("service nginx restart", "mutating"),
+    ("service nginx status", "read-only"),
+    ("gitlab-ctl cleanse", "destructive"),
+    ("someunknowntool cache purge --all", "destructive"),
+    ("kubectl delete pod -l app=api -n x", "mutating"),
+    ("kubectl delete pods --all -n x", "destructive"),
+    ("docker rmi nginx:1.25", "mutating"),
+])
+def test_destructive_verbs_and_dry_runs(command: str, level: str) -> None:
+    assert classify(command) == level
+
+
+@pytest.mark.parametrize(("sql", "level"), [
+    ("SELECT pid FROM pg_stat_activity /* pg_terminate_backend(pid) */", "read-only"),
+    ("SELECT 1 -- then pg_terminate_backend(123)", "read-only"),
+    ("SELECT pg_terminate_backend(123)", "destructive"),
+])
+def test_sql_comments_do_not_run(sql: str, level: str) -> None:
+    assert classify(sql, "sql") == level
 
 
 SCOPE = "# T\n\n## S\n\n```bash\n{}\n```\n"

@@ -244,6 +244,8 @@ def classify_simple(simple: shellwords.Simple, heredocs: list[tuple[str, bool]] 
     if not argv:
         return _max(results)  # NAME=value: sets a shell variable
     level, why = _classify_argv(argv, heredocs)
+    if level != "read-only" and _dry_run(argv):
+        level, why = "read-only", "a dry run"
     if level == "mutating" and "delete" in why and any("$(" in w or "`" in w for w in simple.raw):
         level, why = "destructive", f"{why}; the names come from a command, so how many is unknown"
     results.append((level, why))
@@ -299,7 +301,7 @@ def _classify_argv(argv: list[str], heredocs: list[tuple[str, bool]]) -> tuple[D
         if not inner:
             return "read-only", ""
         level, why = _classify_argv(inner, heredocs)
-        if level == "mutating" and any(w in ("delete", "rm", "del", "drop", "uninstall", "rmi", "kill") for w in inner):
+        if level == "mutating" and any(w in ("delete", "rm", "del", "drop", "uninstall", "kill") for w in inner):
             return "destructive", f"xargs feeds an unknown number of names to `{' '.join(inner[:3])}`"
         return level, why
     if tool in ("watch", "timeout", "sudo", "nohup", "env", "time"):
@@ -373,10 +375,107 @@ def _classify_argv(argv: list[str], heredocs: list[tuple[str, bool]]) -> tuple[D
         sub = _first_positional(args)
         if sub in ("ps", "pods", "images", "inspect", "inspectp", "inspecti", "logs", "stats", "info", "version"):
             return "read-only", ""
-        return ("destructive", f"crictl {sub}") if sub in ("rm", "rmp", "rmi") else ("mutating", f"crictl {sub}")
+        return ("destructive", f"crictl {sub}") if sub in ("rm", "rmp") else ("mutating", f"crictl {sub}")
     if tool == "mount" and not [a for a in args if not a.startswith("-")]:
         return "read-only", ""
-    return "mutating", f"{tool} is not known to be read-only"
+    if tool in _TOOL_RULES:
+        return _TOOL_RULES[tool](args)
+    return _unknown_tool(tool, args) or ("mutating", f"{tool} is not known to be read-only")
+
+
+def _service(args: list[str]) -> tuple[Danger, str]:
+    """SysV `service NAME ACTION`."""
+    words = [a for a in args if not a.startswith("-")]
+    if "--status-all" in args or (len(words) > 1 and words[1] == "status"):
+        return "read-only", ""
+    if len(words) > 1 and words[1] in _DESTRUCTIVE_VERBS:
+        return "destructive", f"service {words[0]} {words[1]}"
+    return "mutating", f"service {' '.join(words[:2])}".strip()
+
+
+def _consul(args: list[str]) -> tuple[Danger, str]:
+    words = shellwords.positionals(args, {"-http-addr", "-token", "-datacenter", "-ca-file", "-format", "-separator"})
+    verb = " ".join(words[:2])
+    if words[:1] in (["members"], ["info"], ["version"], ["monitor"], ["catalog"], ["watch"]) or verb in (
+        "kv get", "kv export", "operator raft", "acl list", "intention check", "intention get", "snapshot inspect"
+    ):
+        if verb == "operator raft" and words[2:3] == ["remove-peer"]:
+            return "destructive", "consul operator raft remove-peer"
+        return "read-only", ""
+    if verb == "kv delete":
+        recursive = any(a in ("-recurse", "--recurse", "-prefix") for a in args)
+        return ("destructive", "consul kv delete -recurse deletes every key under the prefix") if recursive else (
+            "mutating", "consul kv delete")
+    if words[:1] in (["leave"], ["force-leave"]) or verb in ("snapshot restore", "kv import"):
+        return "destructive", f"consul {verb}".strip()
+    return "mutating", f"consul {verb}".strip()
+
+
+def _gitlab_ctl(args: list[str]) -> tuple[Danger, str]:
+    verb = _first_positional(args)
+    if verb in ("status", "tail", "show-config", "service-list", "help", "get-redis-master", "get-postgresql-primary"):
+        return "read-only", ""
+    if verb in ("cleanse", "remove-accounts", "uninstall", "reset-grafana", "pg-password-md5"):
+        return "destructive", f"gitlab-ctl {verb}"
+    if verb in ("stop", "kill", "graceful-kill"):
+        return "mutating", f"gitlab-ctl {verb} takes the service down until started"
+    return "mutating", f"gitlab-ctl {verb}"
+
+
+def _knife(args: list[str]) -> tuple[Danger, str]:
+    words = [a for a in args if not a.startswith("-")]
+    verb = " ".join(words[:2])
+    if words[:1] == ["ssh"]:
+        return "mutating", "knife ssh runs a command on every matching node"
+    if words[:1] in (["search"], ["status"]) or (len(words) > 1 and words[1] in ("list", "show")):
+        return "read-only", ""
+    return "mutating", f"knife {verb}"
+
+
+def _sentry(args: list[str]) -> tuple[Danger, str]:
+    words = [a for a in args if not a.startswith("-")]
+    if words[:2] in (["queues", "list"],) or words[:1] in (["help"], ["config"]) and words[1:2] in (["list"], ["get"]):
+        return "read-only", ""
+    return _unknown_tool("sentry", args) or ("mutating", f"sentry {' '.join(words[:2])}")
+
+
+_TOOL_RULES = {
+    "service": _service,
+    "consul": _consul,
+    "gitlab-ctl": _gitlab_ctl,
+    "knife": _knife,
+    "sentry": _sentry,
+}
+
+
+_DRY_RUN = re.compile(r"--dry-?run(?:=(?!none\b|false\b)\S*)?$|--noop$|--what-?if$|--plan$")
+
+
+def _dry_run(argv: list[str]) -> bool:
+    """`kubectl delete ... --dry-run=client`, `helm upgrade --dry-run`, `rsync --dry-run`: nothing changes."""
+    if "--" in argv:
+        argv = argv[: argv.index("--")]
+    return any(_DRY_RUN.match(a) for a in argv[1:]) or (argv[0].rsplit("/", 1)[-1] == "rsync" and "-n" in argv)
+
+
+# Verbs that lose data or take a service away, whatever the tool (`sentry queues purge`,
+# `consul kv delete -recurse`, `mytool db drop`): a tool the rules don't know is judged by them.
+_DESTRUCTIVE_VERBS = {
+    "purge", "destroy", "wipe", "flushall", "flushdb", "flush", "truncate", "drop", "dropdb", "failover",
+    "switchover", "reinit", "nuke", "erase", "obliterate", "decommission", "force-leave", "cleanse", "prune",
+    "reset-hard", "uninstall",
+}
+_RECURSIVE = {"-r", "-R", "-rf", "-fr", "--recursive", "-recurse", "--recurse", "-recursive", "--all", "-all", "--prefix"}
+
+
+def _unknown_tool(tool: str, args: list[str]) -> tuple[Danger, str] | None:
+    words = [a for a in args if not a.startswith("-")][:4]
+    for w in words:
+        if w.lower() in _DESTRUCTIVE_VERBS:
+            return "destructive", f"{tool} {' '.join(words[: words.index(w) + 1])}"
+    if any(w in ("delete", "del", "rm", "remove") for w in words) and any(a in _RECURSIVE for a in args):
+        return "destructive", f"{tool} {' '.join(words[:3])} deletes recursively"
+    return None
 
 
 def _after_options(args: list[str], takes_value: set[str]) -> list[str]:
@@ -558,6 +657,8 @@ def _kubectl(args: list[str], tool: str) -> tuple[Danger, str]:
         }
         if any(a in ("--force", "--force=true", "--grace-period=0", "--now") for a in args):
             return "destructive", f"{tool} delete --force skips graceful shutdown (a StatefulSet pod may run twice)"
+        if selector and not everything and kind in ("pod", "pods", "po"):
+            return "mutating", f"{tool} delete pods by label (their controllers recreate them)"
         if everything or selector or kind in precious or "-f" in args or "--filename" in args or len(rest) > 2:
             return "destructive", f"{tool} delete {' '.join(rest[:2])}".strip() + (" --all" if everything else "")
         return "mutating", f"{tool} delete {' '.join(rest[:2])} (the controller recreates it)"
@@ -863,7 +964,21 @@ def redis_name(words: list[str]) -> str:
     return first
 
 
+# Sentinel's commands are not in a data node's COMMAND table.
+_SENTINEL_READ = {"masters", "master", "replicas", "slaves", "sentinels", "get-master-addr-by-name", "ckquorum",
+                  "info-cache", "is-master-down-by-addr", "myid", "debug", "config"}
+_SENTINEL_DESTRUCTIVE = {"failover": "forces a failover of the master", "reset": "resets every master it matches",
+                         "remove": "stops monitoring the master"}
+
+
 def classify_redis(words: list[str]) -> tuple[Danger, str]:
+    if words and words[0].lower() == "sentinel":
+        sub = words[1].lower() if len(words) > 1 else ""
+        if sub in _SENTINEL_DESTRUCTIVE:
+            return "destructive", f"SENTINEL {sub.upper()} {_SENTINEL_DESTRUCTIVE[sub]}"
+        if sub in _SENTINEL_READ and not (sub == "config" and words[2:3] and words[2].lower() == "set"):
+            return "read-only", ""
+        return "mutating", f"SENTINEL {sub.upper()}"
     name = redis_name(words)
     if not name:
         return "read-only", ""
@@ -992,6 +1107,8 @@ def _docker(args: list[str]) -> tuple[Danger, str]:
         if sub in ("ls", "list", "inspect", "logs", "ps", "df", "info", "events", "top", "port", "stats", "history"):
             return "read-only", ""
         if sub in ("rm", "prune", "remove"):
+            if verb == "image":
+                return "mutating", f"docker image {sub} (images can be pulled again)"
             return "destructive", f"docker {verb} {sub}"
         return "mutating", f"docker {verb} {sub}"
     if verb in (
@@ -1010,8 +1127,10 @@ def _docker(args: list[str]) -> tuple[Danger, str]:
         "search",
     ):
         return "read-only", ""
-    if verb in ("rm", "rmi", "kill"):
-        return ("destructive", f"docker {verb}") if verb != "kill" else ("mutating", "docker kill")
+    if verb in ("rmi", "kill"):
+        return "mutating", f"docker {verb}" + (" (images can be pulled again)" if verb == "rmi" else "")
+    if verb == "rm":
+        return "destructive", "docker rm removes the container and what it wrote"
     if verb == "exec":
         inner = words[2:] if len(words) > 2 else []
         return _classify_argv(inner, []) if inner else ("mutating", "docker exec")
@@ -1117,20 +1236,31 @@ def _split(text: str) -> list[str]:
 # --- the check: destructive commands need a warning next to them --------------------------------
 
 _WARNING_BEFORE = re.compile(
-    r"^\s*(?:>\s*)?(?:[⚠️🛑❗️🚨\s]*)(?:\*\*|__)?\s*(?:warning|danger|caution|destructive|data loss)\b"
+    r"^\s*(?:>\s*)?(?:[-*]\s+)?(?:[⚠️🛑❗️🚨\s]*)(?:\*\*|__)?\s*(?:warning|danger|caution|destructive|data loss|important"
+    r"|be careful|careful|irreversible|this cannot be undone)\b"
     r"|^\s*>\s*\[!(?:warning|caution|danger)\]",
     re.I | re.M,
 )
+_WARNING_HEADING = re.compile(r"⚠|\b(?:warning|danger|caution|destructive|data loss|irreversible)\b", re.I)
 _WARNING_COMMENT = re.compile(r"^\s*(?:#|--|//)\s*(?:⚠️\s*)?(?:warning|danger|caution|destructive)\b", re.I | re.M)
 _WARNING_WORDS = re.compile(r"warning|caution|danger|destructive|data loss|irreversib|cannot be undone|⚠", re.I)
 
 
 def has_warning(cmd: Command) -> bool:
+    """A warning before the block, as a comment above the command, as the heading the block sits
+    under (`### ⚠️ Destructive: ...`), or as the paragraph right after the block."""
     if cmd.inline:
         return bool(_WARNING_WORDS.search(cmd.comment_above))
     if cmd.comment_above and _WARNING_COMMENT.search(cmd.comment_above):
         return True
-    return bool(cmd.block is not None and _WARNING_BEFORE.search(cmd.block.before))
+    if cmd.block is None:
+        return False
+    block = cmd.block
+    return bool(
+        _WARNING_BEFORE.search(block.before)
+        or _WARNING_HEADING.search(block.heading)
+        or _WARNING_BEFORE.search(block.after)
+    )
 
 
 def classify_command(cmd: Command) -> tuple[Danger, str]:
@@ -1155,6 +1285,7 @@ def _redis_keys(cmd: Command) -> bool:
 
 
 def check(commands: list[Command], emit: Emit) -> None:
+    unwarned: dict[str, list[tuple[Command, str]]] = {}  # one finding per command text: a step copied 20 times
     for cmd in commands:
         if _redis_keys(cmd):
             emit(
@@ -1167,12 +1298,20 @@ def check(commands: list[Command], emit: Emit) -> None:
         level, why = classify_command(cmd)
         if level != "destructive" or has_warning(cmd):
             continue
+        key = " ".join(cmd.text.split())
+        unwarned.setdefault(key, []).append((cmd, why))
+    for copies in unwarned.values():
+        cmd, why = copies[0]
         first = cmd.text.strip().split("\n")[0]
+        more = [c.line for c, _ in copies[1:]]
         emit(
             cmd.line,
             "danger.unwarned",
             "error" if not cmd.inline else "warning",
-            f"destructive command without a warning: {first[:80]}" + (f" ({why})" if why else ""),
+            f"destructive command without a warning: {first[:80]}"
+            + (f" ({why})" if why else "")
+            + (f"; the same command, unwarned, at line{'s' * (len(more) > 1)} {', '.join(map(str, more[:6]))}"
+               + (f" and {len(more) - 6} more" if len(more) > 6 else "") if more else ""),
             "put '> ⚠️ **Destructive:** <blast radius>; <safer alternative or dry run>' right before the block, "
             "or a '# WARNING: ...' comment right above the command",
         )

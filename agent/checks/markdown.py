@@ -61,6 +61,8 @@ class CodeBlock:
     heading: str  # nearest heading of any level
     before: str  # the Markdown right before the block (up to two chunks, same section) — for warnings
     indented: bool = False
+    after: str = ""  # the paragraph right after the block (same section, no other block between)
+    end: int = 0  # 0-based line just past the block
 
 
 @dataclass(frozen=True)
@@ -340,6 +342,7 @@ def parse(text: str, source: str = "<string>") -> Document:
                     heading=heading,
                     before=before,
                     indented=indented,
+                    end=tok.map[1],
                 )
             )
             barrier = tok.map[1]
@@ -352,6 +355,16 @@ def parse(text: str, source: str = "<string>") -> Document:
             for m in _LINK.finditer(tok.content):
                 offset = tok.content.count("\n", 0, m.start())
                 doc.links.append(Link(m.group(1), tok.map[0] + 1 + offset, section))
+    starts = sorted([b.fence_line - 1 for b in doc.blocks] + [h.line - 1 for h in doc.headings])
+    for block in doc.blocks:
+        stop = next((x for x in starts if x >= block.end), len(lines))
+        chunk: list[str] = []
+        for ln in lines[block.end : stop]:
+            if ln.strip():
+                chunk.append(ln)
+            elif chunk:
+                break
+        block.after = "\n".join(chunk)
     return doc
 
 
