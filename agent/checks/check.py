@@ -16,7 +16,8 @@ from agent.errors import UsageError
 from agent.rule import Rule, load_rule
 
 _DUMMY = "PLACEHOLDER"
-CLI_RULE_PREFIXES = ("kubectl", "oc", "helm", "aws", "docker", "docker-compose", "psql", "systemctl", "journalctl")
+CLI_RULE_PREFIXES = ("kubectl", "oc", "helm", "aws", "docker", "docker-compose", "psql", "systemctl", "journalctl",
+                     "gcloud", "ssh", "service")
 
 
 class _Collector:
@@ -84,6 +85,15 @@ def check_markdown(
         from agent.checks import clis
 
         clis.check(commands, out.emit, report.skipped)
+    else:
+        from agent.checks import clis
+
+        used = sorted({u.tool for u in clis.uses(commands)} - {"redis"})
+        shell_commands = sum(1 for c in commands if c.language == "shell")
+        report.skipped.append(
+            f"--no-tools: shellcheck on {len(scripts)} shell block{'s' * (len(scripts) != 1)}"
+            + (f", the {', '.join(used)} checks on {shell_commands} commands" if used else "")
+        )
     cli_errors = {f.line for f in report.findings if f.rule.split(".")[0] in CLI_RULE_PREFIXES}
     scope.check(commands, out.emit, declared, cli_errors)
     report.sort()

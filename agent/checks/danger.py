@@ -213,10 +213,14 @@ def classify_shell(text: str) -> tuple[Danger, str]:
             if expands:
                 stack.extend(shellwords.body_substitutions(body))
         simples = list(parsed.commands)
-        while stack:
+        stack.extend(inner for s in parsed.commands for inner in shellwords.inner_commands(s.argv))
+        seen = 0
+        while stack and seen < 50:
+            seen += 1
             sub = shellwords.parse(stack.pop())
             simples.extend(sub.commands)
             stack.extend(sub.substitutions)
+            stack.extend(inner for s in sub.commands for inner in shellwords.inner_commands(s.argv))
         line_results = [classify_simple(simple, line.heredocs) for simple in simples]
         results.extend(_in_loop(line.text, line_results))
     return _max(results)

@@ -86,11 +86,16 @@ def script_of(block: CodeBlock) -> ShellScript:
 
 
 def nested_commands(simple_text: str, depth: int = 0) -> list[shellwords.Simple]:
+    """The simple commands of a line, then those in its `$(...)` and in what its wrappers run
+    (`ssh host 'cmd'`, `kubectl exec POD -- cmd`, `knife ssh Q 'cmd'`, ...), read alike."""
     parsed = shellwords.parse(simple_text)
     out = list(parsed.commands)
     if depth < 3:
         for sub in parsed.substitutions:
             out.extend(nested_commands(sub, depth + 1))
+        for simple in parsed.commands:
+            for inner in shellwords.inner_commands(simple.argv):
+                out.extend(nested_commands(inner, depth + 1))
     return out
 
 

@@ -528,3 +528,111 @@ def positionals(args: list[str], takes_value: set[str] | frozenset[str]) -> list
             continue
         out.append(a)
     return out
+
+
+# Options of remote-execution wrappers that take a value (so the host / pod / container is found).
+_SSH_VALUE = {"-i", "-p", "-l", "-o", "-F", "-J", "-L", "-R", "-D", "-W", "-b", "-c", "-E", "-m", "-O", "-Q", "-S",
+              "-w", "-B", "-e", "-I"}
+_KNIFE_VALUE = {"-x", "--ssh-user", "-a", "--attribute", "-C", "--concurrency", "-i", "--ssh-identity-file",
+                "-p", "--ssh-port", "-G", "--ssh-gateway", "-c", "--config", "-E", "--environment", "-P",
+                "--ssh-password", "--exit-on-error", "-u", "--user", "-k", "--key", "-s", "--server-url"}
+_DOCKER_EXEC_VALUE = {"-e", "--env", "--env-file", "-u", "--user", "-w", "--workdir", "--detach-keys"}
+
+
+def _join(words: list[str]) -> str:
+    import shlex
+
+    return words[0] if len(words) == 1 else shlex.join(words)
+
+
+def inner_commands(argv: list[str]) -> list[str]:
+    """The shell text a remote-execution wrapper runs: `ssh host 'cmd'`, `knife ssh QUERY 'cmd'`,
+    `kubectl exec POD -- cmd`, `docker exec C cmd`, `gcloud compute ssh VM --command 'cmd'`,
+    `aws ssm send-command --parameters commands=...`, `bash -c 'cmd'`, `su - u -c 'cmd'`,
+    `xargs cmd`, `watch 'cmd'` (sudo, env, timeout and the like are unwrapped first)."""
+    argv = unwrap(argv)
+    if not argv:
+        return []
+    tool = argv[0].rsplit("/", 1)[-1]
+    args = argv[1:]
+    if len(argv) == 1 and " " in argv[0].strip():  # `watch 'kubectl get pods'`, `sudo "cmd args"`
+        return [argv[0]]
+    if tool in ("ssh", "autossh"):
+        rest = _after(args, _SSH_VALUE)
+        return [_join(rest[1:])] if len(rest) > 1 else []
+    if tool == "knife" and args[:1] == ["ssh"]:
+        words = positionals(args[1:], _KNIFE_VALUE)
+        return [words[1]] if len(words) > 1 else []
+    if tool in ("kubectl", "oc") and "--" in args and any(a in ("exec", "debug", "rsh", "run") for a in args):
+        inner = args[args.index("--") + 1 :]
+        return [_join(inner)] if inner else []
+    if tool in ("docker", "podman", "nerdctl", "crictl") and args[:1] == ["exec"]:
+        rest = _after(args[1:], _DOCKER_EXEC_VALUE)
+        return [_join(rest[1:])] if len(rest) > 1 else []
+    compose = (tool in ("docker", "podman") and args[:1] == ["compose"]) or tool == "docker-compose"
+    if compose and "exec" in args[:4]:
+        at = args.index("exec")
+        rest = _after(args[at + 1 :], _DOCKER_EXEC_VALUE | {"--index"})
+        return [_join(rest[1:])] if len(rest) > 1 else []
+    if tool == "gcloud" and args[:2] == ["compute", "ssh"]:
+        for i, a in enumerate(args):
+            if a == "--command" and i + 1 < len(args):
+                return [args[i + 1]]
+            if a.startswith("--command="):
+                return [a.split("=", 1)[1]]
+        if "--" in args:
+            inner = args[args.index("--") + 1 :]
+            return [_join(inner)] if inner else []
+        return []
+    if tool == "aws" and "send-command" in args:
+        return _ssm_commands(args)
+    if tool in ("bash", "sh", "zsh", "dash", "ksh") and "-c" in args:
+        at = args.index("-c")
+        return [args[at + 1]] if at + 1 < len(args) else []
+    if tool in ("su", "runuser") and "-c" in args:
+        at = args.index("-c")
+        return [args[at + 1]] if at + 1 < len(args) else []
+    if tool == "xargs":
+        rest = _after(args, {"-n", "-I", "-P", "-L", "-d", "-s", "-a", "-E", "--max-args", "--replace", "-i"})
+        return [_join(rest)] if rest else []
+    return []
+
+
+def _after(args: list[str], takes_value: set[str]) -> list[str]:
+    """The words from the first positional on (options before it, and their values, skipped)."""
+    i = 0
+    while i < len(args) and args[i].startswith("-") and args[i] != "--":
+        i += 2 if args[i] in takes_value else 1
+    if i < len(args) and args[i] == "--":
+        i += 1
+    return args[i:]
+
+
+def _ssm_commands(args: list[str]) -> list[str]:
+    """`--parameters commands=["a","b"]`, `commands='a'`, or JSON `{"commands":["a"]}`."""
+    import json
+
+    for i, a in enumerate(args):
+        value = args[i + 1] if a == "--parameters" and i + 1 < len(args) else (
+            a.split("=", 1)[1] if a.startswith("--parameters=") else None)
+        if value is None:
+            continue
+        value = value.strip()
+        try:
+            data = json.loads(value)
+            found = data.get("commands") if isinstance(data, dict) else None
+            if isinstance(found, list):
+                return [str(c) for c in found]
+        except ValueError:
+            pass
+        m = re.match(r"commands=(.*)$", value, re.S)
+        if m:
+            body = m.group(1).strip()
+            try:
+                listed = json.loads(body)
+                if isinstance(listed, list):
+                    return [str(c) for c in listed]
+            except ValueError:
+                pass
+            return [body.strip("[]").strip("'\"")]
+    return []
