@@ -12,6 +12,7 @@ from pathlib import Path
 
 from agent.checks import consistency, danger, extract, markdown, placeholders, scope, shell, shellwords, structure
 from agent.checks.findings import Finding, Report, Severity
+from agent.checks.structure import Emit
 from agent.errors import UsageError
 from agent.rule import Rule, load_rule
 
@@ -81,7 +82,8 @@ def check_markdown(
     promql.check(commands, out.emit)
     danger.check(commands, out.emit)
     if tools:
-        shell.shellcheck(scripts, _mask_placeholders, out.emit, skip_parse_errors=broken)
+        shell.shellcheck(scripts, _mask_placeholders, _shellcheck_filter(commands, declared, out.emit),
+                         skip_parse_errors=broken)
         from agent.checks import clis
 
         clis.check(commands, out.emit, report.skipped)
@@ -335,6 +337,38 @@ def _variables(
             f"or pass it with --var {name}=...",
         )
     return declared
+
+
+def _shellcheck_filter(commands: list[extract.Command], declared: set[str], emit: Emit) -> Emit:
+    """shellcheck doesn't know what a runbook's wrappers run: a single-quoted script handed to
+    `sh -c`, ssh or `kubectl exec` is meant to expand over there (SC2016 is wrong), and a
+    double-quoted one that uses only variables the runbook declares is meant to expand here
+    (SC2029 is wrong)."""
+    wrapped: dict[int, str] = {}
+    for cmd in commands:
+        if cmd.language == "shell" and not cmd.inline and any(shellwords.inner_commands(s.argv) for s in cmd.simple):
+            for k in range((cmd.source or cmd.text).count("\n") + 1):
+                wrapped[cmd.line + k] = cmd.text
+
+    lines: dict[int, str] = {}
+    for cmd in commands:
+        if cmd.language == "shell" and not cmd.inline:
+            for k, text in enumerate((cmd.source or cmd.text).split("\n")):
+                lines.setdefault(cmd.line + k, text)
+
+    def filtered(line: int, rule: str, severity: Severity, message: str, hint: str) -> None:
+        if rule == "shellcheck.SC2016" and line in wrapped:
+            return
+        quoted = [m for q in re.findall(r"'[^']*'", lines.get(line, "")) for m in re.findall(r"\$\S?", q)]
+        if rule == "shellcheck.SC2016" and quoted and all(re.fullmatch(r"\$\d", m) for m in quoted):
+            return  # `$1` in a quoted regex replacement: a pasted command has no positional arguments
+        if rule == "shellcheck.SC2029" and line in wrapped:
+            names = set(re.findall(r"\$\{?([A-Za-z_]\w*)", wrapped[line]))
+            if names <= declared | placeholders.WELL_KNOWN:
+                return
+        emit(line, rule, severity, message, hint)
+
+    return filtered
 
 
 def _clis_used(commands: list[extract.Command]) -> dict[str, int]:

@@ -594,6 +594,8 @@ def inner_commands(argv: list[str]) -> list[str]:
         return [args[at + 1]] if at + 1 < len(args) else []
     if tool == "xargs":
         rest = _after(args, {"-n", "-I", "-P", "-L", "-d", "-s", "-a", "-E", "--max-args", "--replace", "-i"})
+        if rest and not any(a in ("-I", "-i", "--replace") or a.startswith(("-I", "--replace=")) for a in args):
+            rest = [*rest, "ITEM"]  # xargs appends the names it reads
         return [_join(rest)] if rest else []
     return []
 

@@ -42,10 +42,35 @@ def detect_profile(doc: Document, rule: Rule) -> str:
         return "rule"
     if h1 and h1[0].text.lower().startswith("runbook:"):
         return "rule"
-    all_heads = {norm(h.text) for h in doc.headings}
-    if sum(norm(s) in all_heads for s in ALERT_SECTIONS) >= 2:
+    counts = _alert_section_counts(doc)
+    # A per-alert runbook has each section once; a catalogue of failure scenarios repeats them
+    # under every scenario, and is not one alert's runbook.
+    if sum(1 for c in counts.values() if c) >= 2 and max(counts.values()) <= 1:
         return "alert"
     return "generic"
+
+
+# Each per-alert section and the heading words that name it ("Mitigating", "Diagnostics", "Remediation").
+_ALERT_STEMS = {
+    "Meaning": ("meaning", "description", "overview", "summary"),
+    "Impact": ("impact",),
+    "Diagnosis": ("diagnos", "investigat", "troubleshoot", "triage"),
+    "Mitigation": ("mitigat", "remediat", "resolution", "resolv", "fix"),
+}
+
+
+def _alert_section(heading: str) -> str:
+    words = norm(heading).split()
+    first = words[0] if words else ""
+    return next((s for s, stems in _ALERT_STEMS.items() if first.startswith(stems)), "")
+
+
+def _alert_section_counts(doc: Document) -> dict[str, int]:
+    counts = {s: 0 for s in ALERT_SECTIONS}
+    for h in doc.headings:
+        if h.level in (2, 3) and (which := _alert_section(h.text)):
+            counts[which] += 1
+    return counts
 
 
 def header_fields(rule: Rule) -> list[str]:
@@ -339,9 +364,9 @@ def _slo(doc: Document, emit: Emit) -> None:
 
 
 def _alert_sections(doc: Document, emit: Emit) -> None:
-    present = {norm(h.text): h for h in doc.headings if h.level in (2, 3)}
+    counts = _alert_section_counts(doc)
     for wanted in ALERT_SECTIONS:
-        if norm(wanted) not in present:
+        if not counts[wanted]:
             emit(1, "structure.missing", "warning", f"per-alert section '{wanted}' is missing", f"add '## {wanted}'")
 
 
@@ -374,7 +399,10 @@ def _troubleshooting_entries(doc: Document, emit: Emit) -> None:
             )
         # Criteria 3 and 14 (beyond the rule's template, so advisory): verify with a pass condition
         # and a time window, then say when to escalate.
-        verify = re.search(r"verif\w*[:*\s]*[^\n*]*", body)  # up to the next bold label
+        # The entry's Verify label (`**Verify:** ...`), not a "verify" inside its commands.
+        verify = re.search(r"(?:^|\n)\s*(?:[-*]\s+)?(?:\*\*|__)?verif\w*[:*\s]+[^\n*]*", body) or re.search(
+            r"verif\w*[:*\s]*[^\n*]*", body
+        )
         if not verify:
             emit(
                 entry.line,
@@ -383,12 +411,13 @@ def _troubleshooting_entries(doc: Document, emit: Emit) -> None:
                 f"troubleshooting entry {entry.text!r} has no verify step",
                 "add 'Verify: <metric> below <threshold> for <N> min' so the reader knows the fix worked",
             )
-        elif not (re.search(r"\d", verify.group(0)) and _TIME.search(verify.group(0))):
+        elif not (re.search(r"\d", verify.group(0)) or _TIME.search(verify.group(0))):
+            # A number to watch or a time to wait: "errors < 1% for 15 min", "row counts within 10%".
             emit(
                 entry.line,
                 "structure.entry-verify",
                 "info",
-                f"troubleshooting entry {entry.text!r}: the verify step has no pass condition with a time window",
+                f"troubleshooting entry {entry.text!r}: the verify step has no number to check or time to wait",
                 "say what number to watch and for how long ('5xx < 0.1% for 15 min')",
             )
         if "escalat" not in body:

@@ -103,8 +103,9 @@ def has_prompts(code: str) -> bool:
 _KLOG = re.compile(r"^[IWEF]\d{4} \d\d:\d\d:\d\d")  # I0611 11:13:35.048771  1 log.go:245] ...
 
 
-def looks_like_output(line: str) -> bool:
-    """A line no one would type as a command: tables, listings, JSON/YAML, log lines, columns, prose."""
+def looks_like_output(line: str, known: set[str] | frozenset[str] = frozenset()) -> bool:
+    """A line no one would type as a command: tables, listings, JSON/YAML, log lines, columns, prose.
+    A line starting with a command in `known` is only output when its shape leaves no doubt."""
     s = line.strip()
     if not s:
         return False
@@ -120,7 +121,7 @@ def looks_like_output(line: str) -> bool:
         return True  # YAML keys, `cluster:`, `Error:`, `health:`
     if _NUMBERISH.match(first) and not re.fullmatch(r"\d+[<>]", first):
         return True  # `57m   Normal ...`, `1 MDSs report slow`, `2/2`, timestamps, IP addresses
-    plain = not re.search(r"[=\"'$(`]", first)
+    plain = not re.search(r"[=\"'$(`]", first) and first not in known
     if plain and len(words) > 1 and words[1] in ("=", "|", ":"):
         return True  # `- alertname = X`, `key | value`
     if _CAPS_HEADER.match(s):
@@ -229,7 +230,7 @@ def read(content: str, known_commands: set[str] | frozenset[str] = frozenset()) 
             last = result.readings[-1] if result.readings else None
             result.readings.append(Reading("broken" if last is not None and last.kind == "shell" else "output", ln, i))
             continue
-        if prompted or looks_like_output(ln):
+        if prompted or looks_like_output(ln, known):
             result.readings.append(Reading("output", ln, i))
             continue
         result.readings.append(Reading("shell", ln, i))

@@ -1618,6 +1618,7 @@ class ECS(Platform):
         return cmd("Why tasks stopped (exit codes, OOM, health checks)",
                    f"TASKS=\"$(aws ecs list-tasks {self.scope} --service-name {q(self.service)} --desired-status "
                    "STOPPED --query 'taskArns[:5]' --output text)\"\n"
+                   "# shellcheck disable=SC2086  # $TASKS holds one task ARN per word\n"
                    f"aws ecs describe-tasks {self.scope} --tasks $TASKS --query "
                    "'tasks[].[stoppedReason,containers[0].exitCode]' --output text",
                    "No 'OutOfMemoryError' or 'Essential container exited' in the reasons")

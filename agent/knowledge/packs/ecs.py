@@ -36,6 +36,7 @@ class EcsPack(KeywordPack):
         stopped = cmd("Why recent tasks stopped",
                       f"TASKS=$({ecs} list-tasks {where} --service-name {q(service)} --desired-status STOPPED "
                       "--query 'taskArns[:5]' --output text)\n"
+                      "# shellcheck disable=SC2086  # $TASKS holds one task ARN per word\n"
                       f"[ -n \"$TASKS\" ] && {ecs} describe-tasks {where} --tasks $TASKS --query "
                       "'tasks[].{stopped: stoppedReason, code: stopCode, containers: containers[].{name: name, "
                       "exit: exitCode, reason: reason}}'",
