@@ -643,29 +643,11 @@ def _aws_ops(service: str) -> dict[str, Any] | None:
     return sub
 
 
-_AWS_GLOBAL = {
-    "--debug",
-    "--endpoint-url",
-    "--no-verify-ssl",
-    "--no-paginate",
-    "--output",
-    "--query",
-    "--profile",
-    "--region",
-    "--version",
-    "--color",
-    "--no-sign-request",
-    "--ca-bundle",
-    "--cli-read-timeout",
-    "--cli-connect-timeout",
-    "--cli-binary-format",
-    "--no-cli-pager",
-    "--cli-auto-prompt",
-    "--no-cli-auto-prompt",
-    "--generate-cli-skeleton",
-    "--cli-input-json",
-    "--cli-input-yaml",
-}
+def _aws_global() -> dict[str, bool]:
+    """aws's global flags (the catalogue declares them once) → whether each takes a value."""
+    from agent.checks import catalogue
+
+    return catalogue.global_flags("aws")
 
 
 @cache
@@ -707,7 +689,7 @@ def _aws_fast(rest: list[str]) -> bool:
         if not a.startswith("--"):
             continue
         name = a.split("=", 1)[0]
-        if name in params or name in _AWS_GLOBAL or name in ("--max-items", "--starting-token", "--page-size"):
+        if name in params or name in _aws_global():
             continue
         if name.startswith("--no-") and f"--{name[5:]}" in params:
             continue
@@ -741,19 +723,9 @@ def _aws(args: tuple[str, ...]) -> list[Problem]:
 def _aws_rest(args: tuple[str, ...]) -> list[str]:
     # Values of global options come before the service name sometimes: `aws --region x ec2 ...`.
     rest = list(args)
+    flags = _aws_global()
     while rest and rest[0].startswith("--"):
-        takes = rest[0] in (
-            "--region",
-            "--profile",
-            "--output",
-            "--query",
-            "--endpoint-url",
-            "--color",
-            "--ca-bundle",
-            "--cli-read-timeout",
-            "--cli-connect-timeout",
-            "--cli-binary-format",
-        )
+        takes = flags.get(rest[0].split("=", 1)[0], False)
         rest = rest[2:] if takes and "=" not in rest[0] else rest[1:]
     return rest
 
@@ -793,7 +765,7 @@ def _aws_full(rest: list[str]) -> list[Problem]:
         if not a.startswith("--"):
             continue
         name = a.split("=", 1)[0]
-        if name in params or name in _AWS_GLOBAL or name in ("--max-items", "--starting-token", "--page-size"):
+        if name in params or name in _aws_global():
             continue
         if name.startswith("--no-") and f"--{name[5:]}" in params:
             continue

@@ -21,7 +21,7 @@ import json
 import re
 from functools import cache
 from pathlib import Path
-from typing import Literal
+from typing import Literal, cast
 
 from agent.checks import shellwords
 from agent.checks.extract import Command
@@ -384,7 +384,11 @@ def _classify_argv(argv: list[str], heredocs: list[tuple[str, bool]]) -> tuple[D
         return "read-only", ""
     if tool in _TOOL_RULES:
         return _TOOL_RULES[tool](args)
-    return _unknown_tool(tool, args) or ("mutating", f"{tool} is not known to be read-only")
+    return (
+        _from_catalogue(tool, args)
+        or _unknown_tool(tool, args)
+        or ("mutating", f"{tool} is not known to be read-only")
+    )
 
 
 def _service(args: list[str]) -> tuple[Danger, str]:
@@ -397,59 +401,27 @@ def _service(args: list[str]) -> tuple[Danger, str]:
     return "mutating", f"service {' '.join(words[:2])}".strip()
 
 
-def _consul(args: list[str]) -> tuple[Danger, str]:
-    words = shellwords.positionals(args, {"-http-addr", "-token", "-datacenter", "-ca-file", "-format", "-separator"})
-    verb = " ".join(words[:2])
-    if words[:1] in (["members"], ["info"], ["version"], ["monitor"], ["catalog"], ["watch"]) or verb in (
-        "kv get", "kv export", "operator raft", "acl list", "intention check", "intention get", "snapshot inspect"
-    ):
-        if verb == "operator raft" and words[2:3] == ["remove-peer"]:
-            return "destructive", "consul operator raft remove-peer"
-        return "read-only", ""
-    if verb == "kv delete":
-        recursive = any(a in ("-recurse", "--recurse", "-prefix") for a in args)
-        return ("destructive", "consul kv delete -recurse deletes every key under the prefix") if recursive else (
-            "mutating", "consul kv delete")
-    if words[:1] in (["leave"], ["force-leave"]) or verb in ("snapshot restore", "kv import"):
-        return "destructive", f"consul {verb}".strip()
-    return "mutating", f"consul {verb}".strip()
+_TOOL_RULES = {"service": _service}
 
 
-def _gitlab_ctl(args: list[str]) -> tuple[Danger, str]:
-    verb = _first_positional(args)
-    if verb in ("status", "tail", "show-config", "service-list", "help", "get-redis-master", "get-postgresql-primary"):
-        return "read-only", ""
-    if verb in ("cleanse", "remove-accounts", "uninstall", "reset-grafana", "pg-password-md5"):
-        return "destructive", f"gitlab-ctl {verb}"
-    if verb in ("stop", "kill", "graceful-kill"):
-        return "mutating", f"gitlab-ctl {verb} takes the service down until started"
-    return "mutating", f"gitlab-ctl {verb}"
+def _from_catalogue(tool: str, args: list[str]) -> tuple[Danger, str] | None:
+    """A tool the rules above don't know, judged by its catalogue entry (agent/checks/catalogue):
+    its listed command paths and the flags that change their class."""
+    from agent.checks import catalogue
+    from agent.checks.catalogue.parse import parse
 
-
-def _knife(args: list[str]) -> tuple[Danger, str]:
-    words = [a for a in args if not a.startswith("-")]
-    verb = " ".join(words[:2])
-    if words[:1] == ["ssh"]:
-        return "mutating", "knife ssh runs a command on every matching node"
-    if words[:1] in (["search"], ["status"]) or (len(words) > 1 and words[1] in ("list", "show")):
-        return "read-only", ""
-    return "mutating", f"knife {verb}"
-
-
-def _sentry(args: list[str]) -> tuple[Danger, str]:
-    words = [a for a in args if not a.startswith("-")]
-    if words[:2] in (["queues", "list"],) or words[:1] in (["help"], ["config"]) and words[1:2] in (["list"], ["get"]):
-        return "read-only", ""
-    return _unknown_tool("sentry", args) or ("mutating", f"sentry {' '.join(words[:2])}")
-
-
-_TOOL_RULES = {
-    "service": _service,
-    "consul": _consul,
-    "gitlab-ctl": _gitlab_ctl,
-    "knife": _knife,
-    "sentry": _sentry,
-}
+    entry = catalogue.tool(tool)
+    if entry is None:
+        return None
+    parsed = parse(entry, args)
+    if not parsed.listed:
+        return None
+    level, reason = parsed.klass()
+    if level == "wrapper":
+        return "mutating", reason  # what it runs is classified on its own (extract reads inner commands)
+    if level in ("streaming", "interactive"):
+        return "read-only" if level == "streaming" else "mutating", reason
+    return cast(Danger, level), (f"{tool} {' '.join(parsed.path)}: {reason}" if level != "read-only" else "")
 
 
 _DRY_RUN = re.compile(r"--dry-?run(?:=(?!none\b|false\b)\S*)?$|--noop$|--what-?if$|--plan$")
@@ -732,20 +704,9 @@ def _helm(args: list[str]) -> tuple[Danger, str]:
 
 
 def _aws(args: list[str]) -> tuple[Danger, str]:
-    words = shellwords.positionals(
-        args,
-        {
-            "--region",
-            "--profile",
-            "--output",
-            "--query",
-            "--endpoint-url",
-            "--color",
-            "--cli-read-timeout",
-            "--cli-connect-timeout",
-            "--ca-bundle",
-        },
-    )
+    from agent.checks import catalogue
+
+    words = shellwords.positionals(args, {f for f, takes in catalogue.global_flags("aws").items() if takes})
     service = words[0] if words else ""
     op = words[1] if len(words) > 1 else ""
     if service == "s3":

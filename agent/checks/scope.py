@@ -7,7 +7,7 @@ right, but at 3 a.m. it is a coin toss.
 
 from __future__ import annotations
 
-from agent.checks import placeholders, shellwords
+from agent.checks import catalogue, placeholders, shellwords
 from agent.checks.extract import Command, nested_commands
 from agent.checks.structure import Emit
 
@@ -195,17 +195,7 @@ def _aws_words(argv: list[str]) -> list[str]:
             skip = False
             continue
         if a.startswith("--"):
-            skip = "=" not in a and a in (
-                "--endpoint-url",
-                "--profile",
-                "--output",
-                "--query",
-                "--region",
-                "--color",
-                "--ca-bundle",
-                "--cli-read-timeout",
-                "--cli-connect-timeout",
-            )
+            skip = "=" not in a and catalogue.global_flags("aws").get(a, False)
             continue
         out.append(a)
     return out

@@ -317,3 +317,10 @@ def tool(name: str) -> Tool | None:
 def data(name: str) -> Any:
     """A non-tool data file of the catalogue (`sql.yaml`: the SQL allowlist, `redis.yaml`: Redis commands)."""
     return yaml.safe_load((DATA / "other" / f"{name}.yaml").read_text(encoding="utf-8"))
+
+
+@cache
+def global_flags(name: str) -> dict[str, bool]:
+    """A tool's global flags, by every spelling, to whether each takes a value ({} for an unknown tool)."""
+    entry = tool(name)
+    return {} if entry is None else {n: f.takes_value for n, f in entry.flags.items()}
