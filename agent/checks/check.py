@@ -127,8 +127,18 @@ def _fences(doc: markdown.Document, out: _Collector) -> None:
     first_prompt = 0
     for block in doc.blocks:
         if block.language == "shell":
-            for r in extract.reading_of(block).of("broken"):
+            for r in [r for r in extract.reading_of(block).readings if r.kind == "broken" or r.broken]:
                 flag = r.text.split()[0].split("=", 1)[0]
+                if not flag.startswith("-"):
+                    out.emit(
+                        block.line + r.offset,
+                        "shell.line-break",
+                        "error",
+                        "the line holds the value of the flag that ends the line above, which has no `\\`: "
+                        "bash runs the command without it, then this line on its own",
+                        f"end line {block.line + r.offset - 1} with ` \\` (or join the two lines)",
+                    )
+                    continue
                 out.emit(
                     block.line + r.offset,
                     "shell.line-break",
@@ -350,6 +360,12 @@ def _shellcheck_filter(commands: list[extract.Command], declared: set[str], emit
             for k in range((cmd.source or cmd.text).count("\n") + 1):
                 wrapped[cmd.line + k] = cmd.text
 
+    broken_lines = {
+        b.line + r.offset
+        for b in {id(c.block): c.block for c in commands if c.block is not None and c.block.language == "shell"}.values()
+        for r in extract.reading_of(b).readings
+        if r.kind == "broken" or r.broken
+    }
     lines: dict[int, str] = {}
     for cmd in commands:
         if cmd.language == "shell" and not cmd.inline:
@@ -357,6 +373,8 @@ def _shellcheck_filter(commands: list[extract.Command], declared: set[str], emit
                 lines.setdefault(cmd.line + k, text)
 
     def filtered(line: int, rule: str, severity: Severity, message: str, hint: str) -> None:
+        if rule in ("shellcheck.SC2215", "shellcheck.SC2288") and line in broken_lines:
+            return  # the same fault, said by shell.line-break
         if rule == "shellcheck.SC2016" and line in wrapped:
             return
         quoted = [m for q in re.findall(r"'[^']*'", lines.get(line, "")) for m in re.findall(r"\$\S?", q)]

@@ -273,20 +273,32 @@ def block_commands(block: CodeBlock) -> list[Command]:
 
 
 def promql_queries(block: CodeBlock) -> list[tuple[str, int]]:
-    """A PromQL block holds one query, or several separated by blank lines; `#` lines are comments."""
+    """A PromQL block holds one query, or several separated by blank lines (or one per line);
+    `#` and `//` lines are comments, inside a query too."""
     out: list[tuple[str, int]] = []
-    current: list[str] = []
-    start = 0
+    current: list[tuple[str, int]] = []
     for offset, ln in enumerate(block.content.split("\n") + [""]):
-        if not ln.strip() or ln.lstrip().startswith(("#", "//")):
+        if ln.lstrip().startswith(("#", "//")):
+            continue
+        if not ln.strip():
             if current:
-                out.append(("\n".join(current), block.line + start))
+                out.extend(_one_or_each(current, block.line))
                 current = []
             continue
-        if not current:
-            start = offset
-        current.append(ln)
+        current.append((ln, offset))
     return out
+
+
+def _one_or_each(lines: list[tuple[str, int]], first: int) -> list[tuple[str, int]]:
+    """A chunk is one query, unless each of its lines is a query of its own."""
+    whole = ("\n".join(t for t, _ in lines), first + lines[0][1])
+    if len(lines) < 2:
+        return [whole]
+    from agent.checks.promql import parse_error
+
+    if parse_error(whole[0]) is not None and all(parse_error(t) is None for t, _ in lines):
+        return [(t, first + o) for t, o in lines]
+    return [whole]
 
 
 def inline_commands(doc: Document) -> list[Command]:

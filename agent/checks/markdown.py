@@ -254,8 +254,15 @@ def looks_like_promql(content: str) -> bool:
         return False
     import promql_parser
 
+    chunks: list[list[str]] = [[]]
+    for ln in content.splitlines():  # queries separated by blank lines, comments dropped
+        if not ln.strip():
+            chunks.append([])
+        elif not ln.lstrip().startswith(("#", "//")):
+            chunks[-1].append(ln)
     try:
-        promql_parser.parse(re.sub(r"\$\{?[A-Za-z_]\w*\}?", "x", "\n".join(lines)))
+        for chunk in (c for c in chunks if c):
+            promql_parser.parse(re.sub(r"\$\{?[A-Za-z_]\w*\}?", "x", "\n".join(chunk)))
     except (ValueError, TypeError):
         return False
     return True

@@ -14,8 +14,12 @@ _PATTERNS = [
     re.compile(r"(?<![\[\w$}\]])\[(?!\[)(?:[A-Za-z]{2,}(?:[-_ :./][A-Za-z0-9]+)+|[A-Z]{3,}|[a-z]{3,})\](?!\])"),
     # <pod>, <pod-name>, <new instance>; not `< file` or `<<EOF`
     re.compile(r"(?<![<\w])<(?:[A-Za-z][A-Za-z0-9]*(?:[-_ ][A-Za-z0-9]+)*)>"),
-    # {{ pod }} (templating leftovers), not ${VAR} nor Go templates like {{.Names}}
-    re.compile(r"\{\{\s*[A-Za-z_][\w-]*\s*\}\}"),
+    # {{ pod }} (templating leftovers), not ${VAR} nor Go templates like {{.Names}} or {{end}}
+    re.compile(r"\{\{\s*(?!(?:end|else|range|if|with|define|template|block|break|continue)\s*\}\})[A-Za-z_][\w-]*\s*\}\}"),
+    # {ceph-component}, {myfile_with_certs.crt}: not ${VAR}, {a,b}, awk's {print}, jsonpath {.x}
+    re.compile(r"(?<![$\w{])\{[a-z][a-z0-9]*(?:[-_.][a-z0-9]+)+\}(?!\})"),
+    # NAME='<"Used By:" field from the output>': a declared fill-in, whatever is inside
+    re.compile(r"(?<==['\"])<[^<>\n]{2,80}>(?=['\"])"),
 ]
 # Angle-bracket words that tools print and runbooks grep for; not placeholders.
 _LITERALS = {"<none>", "<unknown>", "<nil>", "<pending>", "<invalid>", "<empty>", "<unset>", "<redacted>"}

@@ -19,6 +19,7 @@ def prepare(query: str) -> str:
     query = re.sub(r"^\s*\$ ", "", query, flags=re.M)  # a `$ ` prompt pasted in front
     query = _GRAFANA_RANGE.sub("5m", query)
     query = _VAR.sub("x", query)
+    query = re.sub(r"\{\s*(?:\.\.\.|…)\s*\}", "", query)  # `metric{...}`: matchers left out on purpose
     return _PLACEHOLDER.sub("x", query)
 
 

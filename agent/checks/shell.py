@@ -44,9 +44,14 @@ def syntax_errors(snippets: list[str]) -> dict[int, str]:
 
 # Codes that don't fit a runbook's blocks: variables are declared in one block and used in the
 # next (SC2034/SC2154, and our own undeclared-variable check covers the real problem), blocks
-# have no shebang (SC2148), and `cd dir` in a pasted block needs no `|| exit` (SC2164).
-SHELLCHECK_EXCLUDE = ("SC2034", "SC2154", "SC2148", "SC1091", "SC2164", "SC2317", "SC1090")
+# have no shebang (SC2148) or show a script whose shebang isn't first (SC1128), `cd dir` in a
+# pasted block needs no `|| exit` (SC2164), a pasted `export X="$(...)"` has no exit status anyone
+# checks (SC2155), and literal braces reach the tool unchanged (`-o jsonpath={.spec.host}`, SC1083).
+SHELLCHECK_EXCLUDE = ("SC2034", "SC2154", "SC2148", "SC1091", "SC2164", "SC2317", "SC1090", "SC2155", "SC1083",
+                      "SC1128")
 _LEVELS = {"error": "error", "warning": "warning", "info": "info", "style": "info"}
+# Advice rather than faults in a pasted command: splitting `$(...)` into several names is often meant.
+_ADVICE = {"SC2046"}
 
 
 def shellcheck_binary() -> str | None:
@@ -118,7 +123,7 @@ def shellcheck(
             emit(
                 line,
                 f"shellcheck.{code}",
-                _LEVELS.get(str(c.get("level")), "info"),
+                "info" if code in _ADVICE else _LEVELS.get(str(c.get("level")), "info"),
                 f"shellcheck {code}: {c.get('message')}",
                 f"see https://www.shellcheck.net/wiki/{code}",
             )

@@ -63,6 +63,7 @@ class Reading:
     text: str  # a command's text without its prompt; the line as written otherwise
     offset: int  # 0-based line of the block
     prompted: bool = False
+    broken: bool = False  # a command's words cut onto this line without a `\` before the break
 
 
 @dataclass
@@ -100,7 +101,8 @@ def has_prompts(code: str) -> bool:
     return any(shell_prompt(ln) is not None or program_prompt(ln) is not None for ln in code.split("\n"))
 
 
-_KLOG = re.compile(r"^[IWEF]\d{4} \d\d:\d\d:\d\d")  # I0611 11:13:35.048771  1 log.go:245] ...
+# klog lines: `I0611 11:13:35.048771  1 log.go:245] ...`, or just `update.go:2641] Rebooting node`.
+_KLOG = re.compile(r"^[IWEF]\d{4} \d\d:\d\d:\d\d|^[\w.-]+\.go:\d+\]")
 
 
 def looks_like_output(line: str, known: set[str] | frozenset[str] = frozenset()) -> bool:
@@ -112,9 +114,9 @@ def looks_like_output(line: str, known: set[str] | frozenset[str] = frozenset())
     if _TABLE.match(s) or _LS_LONG.match(s) or _KLOG.match(s) or s in ("},", "]", "],", "[", "OK", "(nil)"):
         return True
     if s.startswith(("- ", "* ", "=> ", "(integer)", "(error)", "(empty", "[{", '["', "[]", "<")) or re.match(
-        r'^"[^"]*"\s*[:=]', s
+        r'^"(?!\$)', s
     ):
-        return True  # YAML lists, bullets, redis replies, JSON keys, `"msg"="..."`, HTML
+        return True  # YAML lists, bullets, redis replies, JSON, `"msg"="..."`, Go code, HTML (not `"$X" ...`)
     words = s.split()
     first = words[0]
     if first.endswith(":") and not first.startswith(("http", "-")) and re.fullmatch(r"[\w.\"'/@-]+:", first):
@@ -185,7 +187,11 @@ def read(content: str, known_commands: set[str] | frozenset[str] = frozenset()) 
                 heredoc = None
             continue
         if carry is not None:
-            result.readings.append(Reading(carry, ln, i))
+            previous = result.readings[-1].text if result.readings else ""
+            cut = carry == "shell" and not previous.rstrip().endswith(("\\", "|", "&&", "||")) and bool(
+                re.match(r"-{1,2}[A-Za-z]", stripped)
+            )
+            result.readings.append(Reading(carry, ln, i, broken=cut))
             if carry == "shell":
                 joined = "\n".join(r.text for r in result.readings[-6:] if r.kind == "shell")
                 still = _continues(joined)
@@ -226,9 +232,13 @@ def read(content: str, known_commands: set[str] | frozenset[str] = frozenset()) 
             result.readings.append(Reading("sql", ln, i))
             open_sql = not stripped.endswith(";")
             continue
+        last = result.readings[-1] if result.readings else None
+        after_command = last is not None and last.kind == "shell"
         if re.match(r"-{1,2}[A-Za-z][\w-]*(?:[= ]|$)", stripped):  # a flag can't start a command
-            last = result.readings[-1] if result.readings else None
-            result.readings.append(Reading("broken" if last is not None and last.kind == "shell" else "output", ln, i))
+            result.readings.append(Reading("broken" if after_command else "output", ln, i))
+            continue
+        if stripped[0] in "'\"{[" and after_command and re.search(r"\s-{1,2}[\w-]+\s*$", last.text if last else ""):
+            result.readings.append(Reading("broken", ln, i))  # `--patch` then its value on the next line
             continue
         if prompted or looks_like_output(ln, known):
             result.readings.append(Reading("output", ln, i))
