@@ -113,7 +113,7 @@ def looks_like_output(line: str, known: set[str] | frozenset[str] = frozenset())
         return False
     if _TABLE.match(s) or _LS_LONG.match(s) or _KLOG.match(s) or s in ("},", "]", "],", "[", "OK", "(nil)"):
         return True
-    if s.startswith(("- ", "* ", "=> ", "(integer)", "(error)", "(empty", "[{", '["', "[]", "<")) or re.match(
+    if s.startswith(("- ", "* ", "=> ", "(integer)", "(error)", "(empty", "[{", '["', "[]", "<", '{"', "{'")) or re.match(
         r'^"(?!\$)', s
     ):
         return True  # YAML lists, bullets, redis replies, JSON, `"msg"="..."`, Go code, HTML (not `"$X" ...`)
@@ -234,13 +234,21 @@ def read(content: str, known_commands: set[str] | frozenset[str] = frozenset()) 
             continue
         last = result.readings[-1] if result.readings else None
         after_command = last is not None and last.kind == "shell"
+        if looks_like_output(ln, known):
+            result.readings.append(Reading("output", ln, i))
+            continue
         if re.match(r"-{1,2}[A-Za-z][\w-]*(?:[= ]|$)", stripped):  # a flag can't start a command
             result.readings.append(Reading("broken" if after_command else "output", ln, i))
             continue
-        if stripped[0] in "'\"{[" and after_command and re.search(r"\s-{1,2}[\w-]+\s*$", last.text if last else ""):
+        if (
+            not prompted
+            and stripped[0] in "'\"{["
+            and after_command
+            and re.search(r"\s-{1,2}[\w-]+\s*$", last.text if last else "")
+        ):
             result.readings.append(Reading("broken", ln, i))  # `--patch` then its value on the next line
             continue
-        if prompted or looks_like_output(ln, known):
+        if prompted:
             result.readings.append(Reading("output", ln, i))
             continue
         result.readings.append(Reading("shell", ln, i))
