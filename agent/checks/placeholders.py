@@ -17,7 +17,7 @@ _PATTERNS = [
     # {{ pod }} (templating leftovers), not ${VAR} nor Go templates like {{.Names}} or {{end}}
     re.compile(r"\{\{\s*(?!(?:end|else|range|if|with|define|template|block|break|continue)\s*\}\})[A-Za-z_][\w-]*\s*\}\}"),
     # {ceph-component}, {myfile_with_certs.crt}: not ${VAR}, {a,b}, awk's {print}, jsonpath {.x}
-    re.compile(r"(?<![$\w{])\{[a-z][a-z0-9]*(?:[-_.][a-z0-9]+)+\}(?!\})"),
+    re.compile(r"(?<![$%\w{])\{[a-z][a-z0-9]*(?:[-_.][a-z0-9]+)+\}(?!\})"),
     # NAME='<"Used By:" field from the output>': a declared fill-in, whatever is inside
     re.compile(r"(?<==['\"])<[^<>\n]{2,80}>(?=['\"])"),
 ]
