@@ -360,9 +360,10 @@ def _shellcheck_filter(commands: list[extract.Command], declared: set[str], emit
             for k in range((cmd.source or cmd.text).count("\n") + 1):
                 wrapped[cmd.line + k] = cmd.text
 
+    blocks = {id(c.block): c.block for c in commands if c.block is not None and c.block.language == "shell"}
     broken_lines = {
         b.line + r.offset
-        for b in {id(c.block): c.block for c in commands if c.block is not None and c.block.language == "shell"}.values()
+        for b in blocks.values()
         for r in extract.reading_of(b).readings
         if r.kind == "broken" or r.broken
     }

@@ -441,7 +441,9 @@ _DESTRUCTIVE_VERBS = {
     "switchover", "reinit", "nuke", "erase", "obliterate", "decommission", "force-leave", "cleanse", "prune",
     "reset-hard", "uninstall",
 }
-_RECURSIVE = {"-r", "-R", "-rf", "-fr", "--recursive", "-recurse", "--recurse", "-recursive", "--all", "-all", "--prefix"}
+_RECURSIVE = {
+    "-r", "-R", "-rf", "-fr", "--recursive", "-recurse", "--recurse", "-recursive", "--all", "-all", "--prefix",
+}
 
 
 def _unknown_tool(tool: str, args: list[str]) -> tuple[Danger, str] | None:

@@ -109,8 +109,8 @@ def shell_commands(block: CodeBlock) -> list[Command]:
     if sql_lines:
         text = "\n".join(r.text if r.kind == "sql" else "" for r in _span(reading.readings, sql_lines))
         first = sql_lines[0].offset
-        for stmt, line in sql_statements(text, block.line + first):
-            out.append(Command("sql", stmt, line, block.section, block))
+        for stmt, at in sql_statements(text, block.line + first):
+            out.append(Command("sql", stmt, at, block.section, block))
     script = script_of(block)
     for line in shellwords.logical_lines(script.text, block.line):
         simple = nested_commands(line.text)
@@ -209,7 +209,8 @@ _DIALECT_TAGS = {
     "kql": "KQL", "plsql": "PL/SQL", "oracle": "PL/SQL",
 }
 _DIALECT_SIGNS = [
-    (re.compile(r"`[\w-]+\.[\w-]+(?:\.[\w-]+)?`|\b(?:SAFE_CAST|SAFE_DIVIDE|QUALIFY|EXCEPT\s*\(|STRUCT<|ARRAY_AGG\(.*IGNORE NULLS)|"
+    (re.compile(r"`[\w-]+\.[\w-]+(?:\.[\w-]+)?`|"
+                r"\b(?:SAFE_CAST|SAFE_DIVIDE|QUALIFY|EXCEPT\s*\(|STRUCT<|ARRAY_AGG\(.*IGNORE NULLS)|"
                 r"\bFROM\s+`", re.I), "BigQuery"),
     (re.compile(r"\\G\s*$|\bSHOW\s+(?:FULL\s+)?PROCESSLIST\b|\bSHOW\s+(?:SLAVE|REPLICA|MASTER|ENGINE|BINARY)\b|"
                 r"\bENGINE\s*=|\bAUTO_INCREMENT\b|`\w+`", re.I | re.M), "MySQL"),

@@ -69,6 +69,32 @@ def shellcheck_findings(scripts: list[str]) -> dict[int, list[dict[str, Any]]] |
         return None
     if not scripts:
         return {}
+    from agent.checks.verdicts import Store, tool_version
+
+    store = Store("shellcheck", tool_version("shellcheck", binary) + ",".join(SHELLCHECK_EXCLUDE))
+    out: dict[int, list[dict[str, Any]]] = {}
+    todo: list[int] = []
+    for index, code in enumerate(scripts):  # a block's comments only change with its text
+        known = store.get(code)
+        if isinstance(known, list):
+            if known:
+                out[index] = known
+        else:
+            todo.append(index)
+    if todo:
+        fresh = _run_shellcheck(binary, [scripts[i] for i in todo])
+        if fresh is None:
+            return None
+        for k, index in enumerate(todo):
+            comments = fresh.get(k, [])
+            store.put(scripts[index], comments)
+            if comments:
+                out[index] = comments
+        store.save()
+    return out
+
+
+def _run_shellcheck(binary: str, scripts: list[str]) -> dict[int, list[dict[str, Any]]] | None:
     with tempfile.TemporaryDirectory(prefix="runbook-shellcheck-") as tmp:
         paths = []
         for index, code in enumerate(scripts):

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import re
-
-import pglast
-from pglast.parser import ParseError
+from functools import cache
+from typing import Any
 
 from agent.checks import shellwords
 from agent.checks.extract import Command
@@ -38,23 +37,53 @@ def prepare(sql: str) -> str:
     return _PLACEHOLDER_LIKE.sub("x", sql)
 
 
-def parse_error(sql: str) -> tuple[str, int] | None:
-    """(message, character offset) when PostgreSQL's parser rejects the SQL, else None."""
+@cache
+def _parses() -> Any:
+    """Parses kept across runs (pglast costs ~150 ms to import; a known statement needs none)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    from agent.checks.verdicts import Store
+
     try:
-        pglast.parse_sql(prepare(sql))
+        pg = version("pglast")
+    except PackageNotFoundError:
+        pg = "?"
+    store = Store("sql-parses", f"pglast {pg}")
+    import atexit
+
+    atexit.register(store.save)
+    return store
+
+
+def _parse(sql: str) -> dict[str, Any]:
+    """{"error": [message, offset] | None, "kinds": [node names] | None} for the prepared SQL."""
+    text = prepare(sql)
+    known = _parses().get(text)
+    if isinstance(known, dict):
+        return known
+    import pglast
+    from pglast.parser import ParseError
+
+    try:
+        result: dict[str, Any] = {"error": None, "kinds": [type(s.stmt).__name__ for s in pglast.parse_sql(text)]}
     except ParseError as exc:
         message = str(exc.args[0]) if exc.args else str(exc)
         offset = int(exc.args[1]) if len(exc.args) > 1 and isinstance(exc.args[1], int) else 0
-        return message, offset
-    return None
+        result = {"error": [message, offset], "kinds": None}
+    _parses().put(text, result)
+    return result
+
+
+def parse_error(sql: str) -> tuple[str, int] | None:
+    """(message, character offset) when PostgreSQL's parser rejects the SQL, else None."""
+    error = _parse(sql)["error"]
+    return None if error is None else (str(error[0]), int(error[1]))
 
 
 def statement_kinds(sql: str) -> list[str] | None:
     """Node names of each statement (SelectStmt, DropStmt, ...), None when it does not parse."""
-    try:
-        return [type(s.stmt).__name__ for s in pglast.parse_sql(prepare(sql))]
-    except ParseError:
-        return None
+    kinds = _parse(sql)["kinds"]
+    return None if kinds is None else [str(k) for k in kinds]
 
 
 def psql_sql(simple: shellwords.Simple) -> list[str]:
