@@ -218,10 +218,13 @@ def _prose(doc: markdown.Document) -> str:
 _TOLD = re.compile(r"\b(?:replac\w*|substitut\w*|fill in|your own|with the (?:name|id))\b|\bwhere\b.*\bis\b", re.I)
 
 
-def _explained(found: str, prose: str, before: str) -> bool:
-    """The prose names the fill-in (`Replace <SA_NAME> with ...`), or the text right before the
-    block says what to put in (`replace`, `where ... is`)."""
-    return found.lower() in prose or bool(_TOLD.search(before))
+def _explained(found: str, prose: str, before: str, comments: str = "") -> bool:
+    """The prose or a comment in the block names the fill-in (`Replace <SA_NAME> with ...`), the
+    text right before the block says what to put in (`replace`, `where ... is`), or the fill-in
+    says it itself (`<value of the namespace label from the alert>`)."""
+    if len(re.findall(r"[A-Za-z]+", found)) >= 3 and " " in found:
+        return True
+    return found.lower() in prose or found.lower() in comments.lower() or bool(_TOLD.search(before))
 
 
 def _placeholders(
@@ -233,12 +236,12 @@ def _placeholders(
     seen: set[str] = set()
     told: dict[str, int] = {}
 
-    def one(found: str, line: int, text: str, where: str, before: str) -> None:
+    def one(found: str, line: int, text: str, where: str, before: str, comments: str = "") -> None:
         if found in seen:
             return
         seen.add(found)
         declared = re.match(r"^\s*(?:export\s+|local\s+|readonly\s+)?[A-Za-z_]\w*=['\"]?" + re.escape(found), text)
-        if declared or _explained(found, prose, before):
+        if declared or _explained(found, prose, before, comments):
             told.setdefault(found, line)
             return
         command = where == "command"
@@ -257,8 +260,9 @@ def _placeholders(
 
     for script in scripts:
         text_lines = script.text.split("\n")
+        comments = "\n".join(ln for ln in text_lines if ln.lstrip().startswith("#"))
         for offset, found in placeholders.find_placeholder_lines(script.text):
-            one(found, script.lines[offset], text_lines[offset], "command", script.block.before)
+            one(found, script.lines[offset], text_lines[offset], "command", script.block.before, comments)
     for block in doc.blocks:
         if block.language in ("sql", "promql", "redis"):
             comment = {"sql": "--", "promql": "#", "redis": "#"}[block.language]

@@ -260,12 +260,15 @@ def looks_like_promql(content: str) -> bool:
             chunks.append([])
         elif not ln.lstrip().startswith(("#", "//")):
             chunks[-1].append(ln)
-    try:
-        for chunk in (c for c in chunks if c):
-            promql_parser.parse(re.sub(r"\$\{?[A-Za-z_]\w*\}?", "x", "\n".join(chunk)))
-    except (ValueError, TypeError):
-        return False
-    return True
+    def parses(text: str) -> bool:
+        try:
+            promql_parser.parse(re.sub(r"\$\{?[A-Za-z_]\w*\}?", "x", text))
+        except (ValueError, TypeError):
+            return False
+        return True
+
+    # Each chunk is one query, or one query per line.
+    return all(parses("\n".join(c)) or all(parses(ln) for ln in c) for c in chunks if c)
 
 
 def guess_language(content: str) -> str:

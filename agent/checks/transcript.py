@@ -113,7 +113,7 @@ def looks_like_output(line: str, known: set[str] | frozenset[str] = frozenset())
         return False
     if _TABLE.match(s) or _LS_LONG.match(s) or _KLOG.match(s) or s in ("},", "]", "],", "[", "OK", "(nil)"):
         return True
-    starts = ("- ", "* ", "=> ", "(integer)", "(error)", "(empty", "[{", '["', "[]", "<", '{"', "{'")
+    starts = ("- ", "* ", "=> ", "(integer)", "(error)", "(empty", "[{", '["', "[]", "<", '{"', "{'", "`")
     if s.startswith(starts) or re.match(r'^"(?!\$)', s):
         return True  # YAML lists, bullets, redis replies, JSON, `"msg"="..."`, Go code, HTML (not `"$X" ...`)
     words = s.split()
