@@ -333,6 +333,9 @@ def _variables(
         declared |= d
         lines = script.lines
         uses.extend((name, lines[min(offset, len(lines) - 1)] if lines else script.block.line) for name, offset in u)
+        # `# NAMESPACE='<value of the namespace label>'`: a declaration left for the reader to fill in.
+        for m in re.finditer(r"(?m)^\s*#\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=\S", script.text):
+            declared.add(m.group(1))
     # Inline code and prose like `NAMESPACE=openshift-monitoring` or "export NS=..." declare too.
     for code in doc.inline:
         for m in re.finditer(r"(?:^|\s|export\s+)([A-Za-z_][A-Za-z0-9_]*)=", code.text):
