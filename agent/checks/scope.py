@@ -149,8 +149,13 @@ _GLOBAL_SERVICES = ("s3", "sts", "iam", "configure", "help", "route53", "organiz
 def check(commands: list[Command], emit: Emit, declared: set[str], skip_lines: set[int] | None = None) -> None:
     """`skip_lines`: lines already holding a CLI error (a typo'd `--namspace` is one fault, not two)."""
     region_env = bool({"AWS_REGION", "AWS_DEFAULT_REGION"} & declared)
+    switched: set[int] = set()  # blocks where `oc project X` / `kubectl config set-context --namespace` ran
     for cmd in commands:
         if cmd.language != "shell" or cmd.inline or cmd.line in (skip_lines or set()):
+            continue
+        if cmd.block is not None and _switches_namespace(cmd):
+            switched.add(id(cmd.block))
+        if cmd.block is not None and id(cmd.block) in switched:
             continue
         simples = cmd.simple
         if placeholders.find_placeholders(cmd.text):  # `<name> -n ns` would parse as redirections
@@ -184,6 +189,23 @@ def check(commands: list[Command], emit: Emit, declared: set[str], skip_lines: s
                     f"`{' '.join(argv[:3])}` names no region: it acts on whatever the reader's profile has",
                     'add --region "$AWS_REGION" (declared once at the top of the block)',
                 )
+
+
+def _switches_namespace(cmd: Command) -> bool:
+    """`oc project NAME`, `kubectl config set-context --current --namespace=NAME`, `kubens NAME`."""
+    for simple in cmd.simple:
+        argv = shellwords.unwrap(simple.argv)
+        tool = argv[0].rsplit("/", 1)[-1] if argv else ""
+        words = shellwords.positionals(argv[1:], set())
+        if tool == "oc" and words[:1] == ["project"] and len(words) > 1:
+            return True
+        if tool in ("kubectl", "oc") and words[:2] == ["config", "set-context"] and any(
+            a.startswith("--namespace") for a in argv
+        ):
+            return True
+        if tool == "kubens" and words:
+            return True
+    return False
 
 
 def _aws_words(argv: list[str]) -> list[str]:
