@@ -42,7 +42,10 @@ CASES = _cases()
 def test_rule_fixture(where: str, kind: str, rule: str, tool: str | None, body: str) -> None:
     if tool and shutil.which(tool) is None:
         pytest.skip(f"{tool} is not installed")
-    report = check_markdown("# T\n\n## S\n\n" + body + "\n", f"{where}.md", profile="generic")
+    if rule.startswith("structure."):  # cases are whole documents, read with the profile they call for
+        report = check_markdown("# T\n\n" + body + "\n", f"{where}.md")
+    else:
+        report = check_markdown("# T\n\n## S\n\n" + body + "\n", f"{where}.md", profile="generic")
     if kind == "flags":
         assert rule in {f.rule for f in report.findings}, report.findings
         for f in report.findings:
