@@ -341,15 +341,19 @@ def _variables(
         for m in re.finditer(r"(?:^|\s|export\s+)([A-Za-z_][A-Za-z0-9_]*)=", code.text):
             declared.add(m.group(1))
     reported: set[str] = set()
+    prose = _prose(doc)
     for name, line in uses:
         if name in declared or name in placeholders.WELL_KNOWN or name in reported:
             continue
         reported.add(name)
+        # "replace the $CONTROLLERPOD variable with the name of your pod": a fill-in the text explains.
+        told = re.search(r"(?<![\w$])\$\{?" + re.escape(name.lower()) + r"\b|`" + re.escape(name.lower()) + "`", prose)
         out.emit(
             line,
             "shell.undeclared-variable",
-            "error",
-            f"${name} is used but never declared in the runbook",
+            "info" if told else "error",
+            f"${name} is never set in the runbook"
+            + (": the text says what to put in it, the commands don't" if told else ", and nothing says what it holds"),
             f"declare it before use ({name}=value, with a comment on where the value comes from) "
             f"or pass it with --var {name}=...",
         )
