@@ -45,14 +45,14 @@ def _markdown(typ: str, env: str, crit: str, mon: str, oncall: str, description:
 def test_offline_runbooks_pass_static_checks(combo: tuple[str, str, str, str, str, str]) -> None:
     report = check_markdown(_markdown(*combo), "generated.md", tools=False)
     assert report.profile == "rule"
-    errors = report.at_or_above("warning")
-    assert errors == [], "\n".join(report.errors_text()) or errors
+    # Clean at every severity: `agent test --fail-on info` passes on our own output.
+    assert report.findings == [], report.findings
 
 
 @pytest.mark.parametrize("env", ENVS)
 def test_offline_runbooks_pass_cli_checks(env: str) -> None:
     report = check_markdown(_markdown("api", env, "critical", "prometheus", "24x7", DESCRIPTIONS[0]), "g.md")
-    assert report.at_or_above("error") == [], "\n".join(report.errors_text())
+    assert report.findings == [], report.findings  # shellcheck and the CLI checks included, info too
     # What couldn't be checked is said, never passed off as checked.
     for skipped in report.skipped:
         assert "unchecked" in skipped

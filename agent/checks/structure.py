@@ -422,7 +422,8 @@ def _troubleshooting_entries(doc: Document, emit: Emit) -> None:
                 f"troubleshooting entry {entry.text!r} has no verify step",
                 "add 'Verify: <metric> below <threshold> for <N> min' so the reader knows the fix worked",
             )
-        elif not (re.search(r"\d", verify.group(0)) or _TIME.search(verify.group(0))):
+        elif not (re.search(r"\d|\b(?:one|two|three|four|five|ten|fifteen|twenty|thirty)\b", verify.group(0))
+                  or _TIME.search(verify.group(0))):
             # A number to watch or a time to wait: "errors < 1% for 15 min", "row counts within 10%".
             emit(
                 entry.line,
