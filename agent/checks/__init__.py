@@ -19,13 +19,20 @@ Rule ids a Finding carries (severity in brackets; "rule" profile only where mark
     structure.entry* / -verify* / -escalate*         [warning / info / info] troubleshooting entry shape
     structure.prerequisites*                         [warning] a CLI used but not in the Prerequisites
     structure.h1 / structure.heading-level           [warning / info]
-    fence.untagged [info]   shell.prompt [warning]   shell.syntax [error] (bash -n)
-    shellcheck.SCnnnn [shellcheck's level]           shell.undeclared-variable [error]
-    placeholder [error in blocks, warning inline]    sql.syntax / promql.syntax [error]
-    danger.unwarned [error; warning inline]          danger.redis-keys [warning]
+    fence.untagged / fence.output [info]             shell.syntax [error] (bash -n)
+    shell.prompt [warning, once per file]            `$ ` prompts in a bash/sh/shell fence
+    shell.output [warning]                           a bash fence holding commands and their output
+    shell.line-break [error]                         flags (or a flag's value) cut onto a line of their own
+    shellcheck.SCnnnn [shellcheck's level; SC2046 info]
+    shell.undeclared-variable [error; info when the prose explains it]
+    placeholder [error unquoted in a command, warning otherwise; once per fill-in and file]
+    placeholder.explained [info, once per file]      fill-ins the text explains or declares
+    sql.syntax / promql.syntax [error]               (other SQL dialects: Report.skipped)
+    danger.unwarned [error; warning inline; once per command text]   danger.redis-keys [warning]
     scope.namespace / scope.region [warning]
-    kubectl|oc|helm|docker|psql|systemctl|journalctl|aws.(flag|command), redis.(command|arity),
-    redis-cli.flag [error] — checked against the real tools; Report.skipped says what wasn't.
+    kubectl|oc|helm|docker|psql|systemctl|journalctl|aws|gcloud|ssh|service.(flag|command),
+    redis.(command|arity), redis-cli.flag [error] — checked against the real tools and the tables they
+    ship; Report.skipped says what wasn't.
 """
 
 from __future__ import annotations
