@@ -30,153 +30,6 @@ from agent.checks.structure import Emit
 Danger = Literal["read-only", "mutating", "destructive"]
 _ORDER: dict[str, int] = {"read-only": 0, "mutating": 1, "destructive": 2}
 
-READ_ONLY_UTILS = {  # generic tools that only look; tools with subcommands have their own rules below
-    "echo",
-    "printf",
-    "cat",
-    "head",
-    "tail",
-    "grep",
-    "egrep",
-    "fgrep",
-    "zgrep",
-    "rg",
-    "awk",
-    "cut",
-    "sort",
-    "uniq",
-    "wc",
-    "jq",
-    "yq",
-    "tr",
-    "column",
-    "less",
-    "more",
-    "date",
-    "ls",
-    "ll",
-    "ps",
-    "pgrep",
-    "df",
-    "du",
-    "free",
-    "uptime",
-    "top",
-    "htop",
-    "netstat",
-    "ss",
-    "lsof",
-    "dig",
-    "nslookup",
-    "host",
-    "ping",
-    "traceroute",
-    "mtr",
-    "env",
-    "printenv",
-    "hostname",
-    "id",
-    "whoami",
-    "which",
-    "type",
-    "test",
-    "[",
-    "[[",
-    "true",
-    "false",
-    "stat",
-    "file",
-    "sleep",
-    "basename",
-    "dirname",
-    "realpath",
-    "readlink",
-    "seq",
-    "nproc",
-    "lscpu",
-    "lsblk",
-    "blkid",
-    "iostat",
-    "vmstat",
-    "mpstat",
-    "sar",
-    "dmesg",
-    "uname",
-    "pwd",
-    "cd",
-    "diff",
-    "md5sum",
-    "sha256sum",
-    "base64",
-    "xxd",
-    "od",
-    "strings",
-    "nc",
-    "telnet",
-    "openssl",
-    "getent",
-    "ip",
-    "ifconfig",
-    "route",
-    "arp",
-    "ethtool",
-    "nvidia-smi",
-    "pg_isready",
-    "pidof",
-    "zcat",
-    "bat",
-    "tac",
-    "nl",
-    "fold",
-    "paste",
-    "join",
-    "comm",
-    "expr",
-    "bc",
-    "numfmt",
-    "export",
-    "set",
-    "read",
-    "local",
-    "declare",
-    "unset",
-    "source",
-    ".",
-    "wait",
-    "history",
-    "jobs",
-    "man",
-    "tree",
-    "locate",
-    "findmnt",
-    "lsmod",
-    "sysctl",
-    "ulimit",
-    "w",
-    "who",
-    "last",
-    "tcpdump",
-    "pg_controldata",
-    "pg_lsclusters",
-    "dmsetup",
-    "smartctl",
-    "nvme",
-}
-_DESTRUCTIVE_UTILS = {
-    "rm": "deletes files",
-    "shred": "destroys files",
-    "dd": "overwrites a device or file",
-    "truncate": "truncates files",
-    "reboot": "reboots the machine",
-    "shutdown": "shuts the machine down",
-    "poweroff": "powers the machine off",
-    "halt": "halts the machine",
-    "wipefs": "wipes a filesystem",
-    "fdisk": "repartitions a disk",
-    "parted": "repartitions a disk",
-    "killall": "kills every matching process",
-    "rmdir": "deletes directories",
-}
 
 
 def classify(command: str, language: str = "bash") -> Danger:
@@ -279,8 +132,8 @@ def _classify_argv(argv: list[str], heredocs: list[tuple[str, bool]]) -> tuple[D
         if any(a.startswith(("--vacuum", "--rotate", "--flush", "--relinquish", "--setup-keys")) for a in args):
             return ("destructive" if any(a.startswith("--vacuum") for a in args) else "mutating"), "journal maintenance"
         return "read-only", ""
-    if tool in _DESTRUCTIVE_UTILS:
-        return "destructive", _DESTRUCTIVE_UTILS[tool]
+    if (simple := _simple_tool(tool, args)) is not None:  # rm, reboot, cat, grep, ...: the catalogue's classes
+        return simple
     if tool == "find":
         if "-delete" in args or any(a in ("-exec", "-execdir", "-ok") for a in args) and _exec_rm(args):
             return "destructive", "find deletes files"
@@ -367,8 +220,6 @@ def _classify_argv(argv: list[str], heredocs: list[tuple[str, bool]]) -> tuple[D
         if any(v in ("list", "describe", "get", "get-iam-policy", "read", "print-access-token") for v in verbs):
             return "read-only", ""
         return "mutating", "gcloud " + " ".join(verbs[:3])
-    if tool in READ_ONLY_UTILS:
-        return "read-only", ""
     if tool == "pg_dump":
         return (
             ("mutating", "writes a dump file")
@@ -402,6 +253,29 @@ def _service(args: list[str]) -> tuple[Danger, str]:
 
 
 _TOOL_RULES = {"service": _service}
+
+
+def _simple_tool(tool: str, args: list[str]) -> tuple[Danger, str] | None:
+    """A tool without subcommands (rm, shred, reboot, cat, grep, df, ...) classed by its catalogue
+    entry; wrappers, tools with subcommands and the ones with rules below are left to those."""
+    from agent.checks import catalogue
+    from agent.checks.catalogue.parse import parse
+
+    entry = catalogue.tool(tool)
+    if entry is None or entry.has_subcommands or () not in entry.commands or tool in _ARGUMENT_RULES:
+        return None
+    parsed = parse(entry, args)
+    level, reason = parsed.klass()
+    if level == "wrapper":
+        return None
+    if level in ("streaming", "interactive"):  # a pager, `top`, `watch`: they look, or wait for a person
+        return "read-only", ""
+    return cast(Danger, level), (reason if level != "read-only" else "")
+
+
+# Tools whose class depends on their arguments in ways the rules below spell out.
+_ARGUMENT_RULES = {"find", "sed", "tee", "curl", "wget", "xargs", "watch", "timeout", "sudo", "nohup", "env", "time",
+                   "bash", "sh", "zsh", "ssh", "kill", "pkill", "mount", "pg_dump"}
 
 
 def _from_catalogue(tool: str, args: list[str]) -> tuple[Danger, str] | None:
