@@ -112,26 +112,16 @@ def classify_simple(simple: shellwords.Simple, heredocs: list[tuple[str, bool]] 
 def _classify_argv(argv: list[str], heredocs: list[tuple[str, bool]]) -> tuple[Danger, str]:
     tool = argv[0].rsplit("/", 1)[-1]
     args = argv[1:]
+    if tool in _CATALOGUED:  # their subcommands' classes are data: agent/checks/catalogue/data
+        return _catalogued(tool, args)
     if tool in ("kubectl", "oc"):
         return _kubectl(args, tool)
-    if tool == "helm":
-        return _helm(args)
     if tool == "aws":
         return _aws(args)
     if tool in ("psql", "gitlab-psql"):
         return _psql(argv, heredocs)
     if tool == "redis-cli":
         return _redis_cli(args)
-    if tool in ("docker", "podman"):
-        return _docker(args)
-    if tool == "docker-compose":
-        return _docker(["compose", *args])
-    if tool == "systemctl":
-        return _systemctl(args)
-    if tool == "journalctl":
-        if any(a.startswith(("--vacuum", "--rotate", "--flush", "--relinquish", "--setup-keys")) for a in args):
-            return ("destructive" if any(a.startswith("--vacuum") for a in args) else "mutating"), "journal maintenance"
-        return "read-only", ""
     if (simple := _simple_tool(tool, args)) is not None:  # rm, reboot, cat, grep, ...: the catalogue's classes
         return simple
     if tool == "find":
@@ -172,43 +162,6 @@ def _classify_argv(argv: list[str], heredocs: list[tuple[str, bool]]) -> tuple[D
         return classify_shell(" ".join(rest)) if rest else ("mutating", "opens a remote shell")
     if tool in ("kill", "pkill"):
         return "mutating", "kills processes"
-    if tool == "etcdctl":
-        return _etcdctl(args)
-    if tool == "patronictl":
-        sub = _first_positional(args)
-        if sub in ("list", "history", "show-config", "topology", "version", "dsn", "query"):
-            return "read-only", ""
-        if sub in ("failover", "switchover", "reinit", "remove"):
-            return "destructive", f"patronictl {sub}"
-        return "mutating", f"patronictl {sub}"
-    if tool == "pg_ctl" or tool == "pg_ctlcluster":
-        sub = _first_positional(args)
-        if sub == "promote":
-            return "destructive", "promotes a replica (failover)"
-        return ("read-only", "") if sub == "status" else ("mutating", f"pg_ctl {sub}")
-    if tool == "terraform":
-        sub = _first_positional(args)
-        if sub in ("plan", "show", "output", "validate", "version", "fmt", "providers", "graph"):
-            return "read-only", ""
-        if sub == "state" and len(args) > 1 and _first_positional(args[1:]) in ("list", "show", "pull"):
-            return "read-only", ""
-        if sub == "destroy" or (sub == "state" and "rm" in args) or (sub == "apply" and "-destroy" in args):
-            return "destructive", "terraform destroys resources"
-        return "mutating", f"terraform {sub}"
-    if tool == "git":
-        sub = _first_positional(args)
-        if sub in ("log", "status", "diff", "show", "branch", "remote", "rev-parse", "describe", "blame", "grep"):
-            return "read-only", ""
-        if "--force" in args or "-f" in args or sub in ("clean", "reset"):
-            return "destructive", f"git {sub} can discard work"
-        return "mutating", f"git {sub}"
-    if tool in ("apt-get", "apt", "yum", "dnf"):
-        sub = _first_positional(args)
-        if sub in ("purge", "remove", "autoremove", "erase"):
-            return "destructive", f"{tool} {sub} removes packages"
-        return (
-            ("read-only", "") if sub in ("list", "show", "search", "policy", "info") else ("mutating", f"{tool} {sub}")
-        )
     if tool in ("iptables", "ip6tables", "nft") and any(a in ("-F", "--flush", "flush", "-X") for a in args):
         return "destructive", "flushes firewall rules"
     if tool.startswith("mkfs"):
@@ -226,11 +179,6 @@ def _classify_argv(argv: list[str], heredocs: list[tuple[str, bool]]) -> tuple[D
             if any(a.startswith(("-f", "--file")) for a in args)
             else ("read-only", "")
         )
-    if tool == "crictl":
-        sub = _first_positional(args)
-        if sub in ("ps", "pods", "images", "inspect", "inspectp", "inspecti", "logs", "stats", "info", "version"):
-            return "read-only", ""
-        return ("destructive", f"crictl {sub}") if sub in ("rm", "rmp") else ("mutating", f"crictl {sub}")
     if tool == "mount" and not [a for a in args if not a.startswith("-")]:
         return "read-only", ""
     if tool in _TOOL_RULES:
@@ -276,6 +224,25 @@ def _simple_tool(tool: str, args: list[str]) -> tuple[Danger, str] | None:
 # Tools whose class depends on their arguments in ways the rules below spell out.
 _ARGUMENT_RULES = {"find", "sed", "tee", "curl", "wget", "xargs", "watch", "timeout", "sudo", "nohup", "env", "time",
                    "bash", "sh", "zsh", "ssh", "kill", "pkill", "mount", "pg_dump"}
+
+
+# Tools classed by their catalogue entry alone (paths the entry doesn't list take its default).
+_CATALOGUED = {"helm", "systemctl", "journalctl", "etcdctl", "patronictl", "pg_ctl", "pg_ctlcluster", "terraform",
+               "git", "apt-get", "apt", "yum", "dnf", "crictl", "docker", "podman", "docker-compose"}
+
+
+def _catalogued(tool: str, args: list[str]) -> tuple[Danger, str]:
+    from agent.checks import catalogue
+    from agent.checks.catalogue.parse import parse
+
+    entry = catalogue.tool(tool)
+    if entry is None:
+        return "mutating", f"{tool} is not known to be read-only"
+    found = _from_catalogue(tool, args)
+    if found is not None:
+        return found
+    default = parse(entry, args).klass()
+    return _unknown_tool(tool, args) or (cast(Danger, default[0]) if default[0] in _ORDER else "mutating", default[1])
 
 
 def _from_catalogue(tool: str, args: list[str]) -> tuple[Danger, str] | None:
@@ -533,50 +500,6 @@ def _kubectl(args: list[str], tool: str) -> tuple[Danger, str]:
         if sub in ("top", "inspect", "must-gather", "node-logs", "upgrade" if len(rest) == 1 else ""):
             return "read-only", ""
     return "mutating", f"{tool} {verb}".strip()
-
-
-def _helm(args: list[str]) -> tuple[Danger, str]:
-    words = shellwords.positionals(
-        args,
-        {
-            "-n",
-            "--namespace",
-            "--kube-context",
-            "-o",
-            "--output",
-            "--revision",
-            "--version",
-            "-f",
-            "--values",
-            "--set",
-            "--max",
-        },
-    )
-    verb = words[0] if words else ""
-    if verb in ("uninstall", "delete", "del", "un"):
-        return "destructive", f"helm {verb} removes the release and its resources"
-    if verb in (
-        "list",
-        "ls",
-        "status",
-        "history",
-        "hist",
-        "get",
-        "show",
-        "inspect",
-        "search",
-        "template",
-        "lint",
-        "version",
-        "env",
-        "verify",
-        "dependency" if words[1:2] == ["list"] else "",
-        "repo" if words[1:2] == ["list"] else "",
-        "plugin" if words[1:2] == ["list"] else "",
-        "diff",
-    ):
-        return "read-only", ""
-    return "mutating", f"helm {verb}"
 
 
 def _aws(args: list[str]) -> tuple[Danger, str]:
@@ -899,156 +822,6 @@ def _redis_cli(args: list[str]) -> tuple[Danger, str]:
     if "--rdb" in args:
         return "mutating", "writes an RDB dump file"
     return classify_redis(redis_cli_words(args))
-
-
-def _docker(args: list[str]) -> tuple[Danger, str]:
-    words = shellwords.positionals(
-        args,
-        {
-            "-f",
-            "--file",
-            "-p",
-            "--project-name",
-            "--context",
-            "-H",
-            "--host",
-            "--format",
-            "--tail",
-            "--since",
-            "-n",
-            "--filter",
-            "-e",
-            "--env",
-            "-u",
-            "--user",
-            "-w",
-            "--workdir",
-            "--env-file",
-            "--profile",
-            "-t",
-            "--time",
-            "--signal",
-            "-s",
-        },
-    )
-    compose = bool(words) and words[0] == "compose"
-    if compose:
-        words = words[1:]
-    verb = words[0] if words else ""
-    if compose:
-        if verb in ("ps", "logs", "config", "top", "images", "ls", "version", "port", "events"):
-            return "read-only", ""
-        if verb == "down" and any(a in ("-v", "--volumes", "--rmi") for a in args):
-            return "destructive", "docker compose down -v deletes the volumes"
-        if verb == "rm":
-            return "destructive", "docker compose rm removes containers"
-        return "mutating", f"docker compose {verb}"
-    if verb in ("container", "image", "volume", "network", "system", "builder", "context", "node", "service"):
-        sub = words[1] if len(words) > 1 else ""
-        if sub in ("ls", "list", "inspect", "logs", "ps", "df", "info", "events", "top", "port", "stats", "history"):
-            return "read-only", ""
-        if sub in ("rm", "prune", "remove"):
-            if verb == "image":
-                return "mutating", f"docker image {sub} (images can be pulled again)"
-            return "destructive", f"docker {verb} {sub}"
-        return "mutating", f"docker {verb} {sub}"
-    if verb in (
-        "ps",
-        "logs",
-        "inspect",
-        "stats",
-        "top",
-        "images",
-        "version",
-        "info",
-        "events",
-        "port",
-        "diff",
-        "history",
-        "search",
-    ):
-        return "read-only", ""
-    if verb in ("rmi", "kill"):
-        return "mutating", f"docker {verb}" + (" (images can be pulled again)" if verb == "rmi" else "")
-    if verb == "rm":
-        return "destructive", "docker rm removes the container and what it wrote"
-    if verb == "exec":
-        inner = words[2:] if len(words) > 2 else []
-        return _classify_argv(inner, []) if inner else ("mutating", "docker exec")
-    return "mutating", f"docker {verb}"
-
-
-def _systemctl(args: list[str]) -> tuple[Danger, str]:
-    words = shellwords.positionals(
-        args,
-        {
-            "-H",
-            "--host",
-            "-M",
-            "--machine",
-            "-p",
-            "--property",
-            "-t",
-            "--type",
-            "--state",
-            "-n",
-            "--lines",
-            "-o",
-            "--output",
-            "--signal",
-            "-s",
-        },
-    )
-    verb = words[0] if words else "list-units"
-    if verb in (
-        "status",
-        "show",
-        "cat",
-        "list-units",
-        "list-unit-files",
-        "list-timers",
-        "list-dependencies",
-        "list-jobs",
-        "list-sockets",
-        "list-machines",
-        "list-automounts",
-        "list-paths",
-        "is-active",
-        "is-enabled",
-        "is-failed",
-        "is-system-running",
-        "get-default",
-        "show-environment",
-        "help",
-    ):
-        return "read-only", ""
-    if verb in (
-        "poweroff",
-        "reboot",
-        "halt",
-        "kexec",
-        "isolate",
-        "emergency",
-        "rescue",
-        "soft-reboot",
-        "mask",
-        "suspend",
-        "hibernate",
-        "default",
-    ):
-        return "destructive", f"systemctl {verb}"
-    return "mutating", f"systemctl {verb} {' '.join(words[1:2])}".strip()
-
-
-def _etcdctl(args: list[str]) -> tuple[Danger, str]:
-    words = shellwords.positionals(args, {"--endpoints", "--cacert", "--cert", "--key", "-w", "--write-out", "--user"})
-    verb = " ".join(words[:2])
-    read = ("member list", "endpoint health", "endpoint status", "alarm list", "user list", "role list", "lease list")
-    if words[:1] in (["get"], ["version"], ["check"]) or verb in read:
-        return "read-only", ""
-    if words[:1] == ["del"] or verb in ("member remove", "alarm disarm", "snapshot restore", "move-leader"):
-        return "destructive", f"etcdctl {verb}"
-    return "mutating", f"etcdctl {verb}"
 
 
 def _curl(args: list[str]) -> tuple[Danger, str]:
