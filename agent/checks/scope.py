@@ -7,6 +7,8 @@ right, but at 3 a.m. it is a coin toss.
 
 from __future__ import annotations
 
+from functools import cache
+
 from agent.checks import catalogue, placeholders, shellwords
 from agent.checks.extract import Command, nested_commands
 from agent.checks.structure import Emit
@@ -89,33 +91,18 @@ _NAMESPACED = {
     "routes",
     "all",
 }
-_VALUE_FLAGS = {
-    "-o",
-    "--output",
-    "-l",
-    "--selector",
-    "-c",
-    "--container",
-    "--field-selector",
-    "--sort-by",
-    "--context",
-    "--kubeconfig",
-    "--cluster",
-    "--user",
-    "--as",
-    "--since",
-    "--tail",
-    "--replicas",
-    "--timeout",
-    "-p",
-    "--patch",
-    "--type",
-    "--for",
-    "--image",
-    "--to-revision",
-    "-i",
-    "--grace-period",
-}
+@cache
+def _value_flags() -> frozenset[str]:
+    """kubectl's flags that take a value, global and per command (the catalogue declares them)."""
+    entry = catalogue.tool("kubectl")
+    if entry is None:
+        return frozenset()
+    flags = {n for n, f in entry.flags.items() if f.takes_value}
+    for command in entry.commands.values():
+        flags |= {n for n, f in command.flags.items() if f.takes_value}
+    return frozenset(flags)
+
+
 _NS_FLAGS = ("-n", "--namespace", "-A", "--all-namespaces")
 _FILE_FLAGS = ("-f", "--filename", "-k", "--kustomize")
 
@@ -130,7 +117,7 @@ def _kubectl_unscoped(args: list[str]) -> bool:
         return False
     if any(a in _FILE_FLAGS or a.startswith(("--filename=", "-f=")) for a in args):
         return False  # the manifests carry their namespace
-    words = shellwords.positionals(args, _VALUE_FLAGS)
+    words = shellwords.positionals(args, _value_flags())
     if not words:
         return False
     verb = words[0]
