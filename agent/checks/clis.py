@@ -530,11 +530,11 @@ def _journalctl(args: tuple[str, ...]) -> list[Problem]:
 
 
 def _redis_cli_options() -> dict[str, bool]:
-    from agent.checks.danger import _REDIS_CLI_VALUE
+    from agent.checks.danger import redis_cli_value_flags
 
     path_data = _redis_data()
     options = {str(k): bool(v) for k, v in path_data.get("redis_cli_options", {}).items()}
-    for name in _REDIS_CLI_VALUE:
+    for name in redis_cli_value_flags():
         options[name] = True
     return options
 

@@ -767,49 +767,19 @@ def classify_redis(words: list[str]) -> tuple[Danger, str]:
     return ("read-only", "") if name in _REDIS_READ else ("mutating", f"redis {name}")
 
 
-_REDIS_CLI_VALUE = {
-    "-h",
-    "-p",
-    "-s",
-    "-a",
-    "-u",
-    "-r",
-    "-i",
-    "-n",
-    "-d",
-    "-D",
-    "--user",
-    "--pass",
-    "--askpass",
-    "--sni",
-    "--cacert",
-    "--cacertdir",
-    "--cert",
-    "--key",
-    "--tls-ciphers",
-    "--tls-ciphersuites",
-    "--pattern",
-    "--count",
-    "--quoted-pattern",
-    "--rdb",
-    "--functions-rdb",
-    "--pipe-timeout",
-    "--memkeys-samples",
-    "--eval",
-    "--cluster",
-    "--lru-test",
-    "--intrinsic-latency",
-    "-e",
-    "-3",
-    "--hotkeys",
-}
+@cache
+def redis_cli_value_flags() -> frozenset[str]:
+    """redis-cli's options that take a value (declared once, in the catalogue)."""
+    from agent.checks import catalogue
+
+    return frozenset(f for f, takes in catalogue.global_flags("redis-cli").items() if takes)
 
 
 def redis_cli_words(args: list[str]) -> list[str]:
     """The command words a redis-cli argv sends (after its options)."""
     i = 0
     while i < len(args) and args[i].startswith("-"):
-        i += 2 if args[i] in _REDIS_CLI_VALUE else 1
+        i += 2 if args[i] in redis_cli_value_flags() else 1
     return args[i:]
 
 
