@@ -33,7 +33,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from agent.checks import placeholders, shellwords
+from agent.checks import cli_tables, placeholders, shellwords, verdicts
 from agent.checks.danger import redis_commands
 from agent.checks.extract import Command, nested_commands
 from agent.checks.structure import Emit
@@ -111,8 +111,21 @@ def check(commands: list[Command], emit: Emit, skipped: list[str]) -> None:
         jobs.extend((use, checker) for use in items)
     # Subprocess-backed checks are cached per argv; run the distinct ones in parallel.
     distinct = {(u.tool, u.args): fn for u, fn in jobs}
+    versions = {tool: verdicts.tool_version(tool, CHECKERS[tool][1]) for tool in {t for t, _ in distinct}}
+    results: dict[tuple[str, tuple[str, ...]], list[Problem]] = {}
+    todo = {}
+    for key, fn in distinct.items():  # verdicts kept from earlier runs of the same tool version
+        known = verdicts.get(key[0], versions[key[0]], key[1])
+        if known is None:
+            todo[key] = fn
+        else:
+            results[key] = known
     with ThreadPoolExecutor(max_workers=4) as pool:
-        results = dict(zip(distinct, pool.map(lambda kv: kv[1](kv[0][1]), distinct.items()), strict=True))
+        results.update(zip(todo, pool.map(lambda kv: kv[1](kv[0][1]), todo.items()), strict=True))
+    for key in todo:
+        verdicts.put(key[0], versions[key[0]], key[1], results[key])
+    for tool in {t for t, _ in todo}:
+        verdicts.save(tool, versions[tool])
     unchecked: dict[str, int] = {}
     for use, _ in jobs:
         for rule, message, hint in results[(use.tool, use.args)]:
@@ -340,6 +353,8 @@ def _cobra_checked(tool: str, args: tuple[str, ...]) -> list[Problem]:
     if "--" in args:
         args = args[: args.index("--")]
     args = tuple(a for a in args if a not in ("-h", "--help"))
+    if tool in ("kubectl", "oc") and (problem := _exec_without_dashes(tool, args)):
+        return [problem]
     if tool == "docker" and args[:1] and args[0] in _DOCKER_PLUGINS and not _docker_plugin(args[0]):
         return [(SKIPPED, f"docker {args[0]}: CLI plugin not installed", "")]
     path: tuple[str, ...] = ()
@@ -361,7 +376,14 @@ def _cobra_checked(tool: str, args: tuple[str, ...]) -> list[Problem]:
             name = a.split("=", 1)[0]
             takes = table.flags.get(name, global_flags.get(name))
             if takes is None:
-                return [(f"{tool}.flag", f"{tool} rejects `{shown} {name}`: unknown flag: {name}", hint)]
+                near = nearest(name, [f for f in {**global_flags, **table.flags} if f.startswith("--")])
+                return [
+                    (
+                        f"{tool}.flag",
+                        f"{tool} rejects `{shown} {name}`: unknown flag: {name}",
+                        f"did you mean {near}? ({hint})" if near else hint,
+                    )
+                ]
             if takes and "=" not in a:
                 i += 1
         elif a.startswith("-") and len(a) > 1:
@@ -381,9 +403,21 @@ def _cobra_checked(tool: str, args: tuple[str, ...]) -> list[Problem]:
             table = next_table
         elif table.group_only and not took_argument:
             if not path:
-                return [(f"{tool}.command", f"{tool} has no command {a!r}", f"see `{tool} --help` for the commands")]
+                return [
+                    (
+                        f"{tool}.command",
+                        f"{tool} has no command {a!r}",
+                        _did_you_mean(a, table.subcommands, f"see `{tool} --help` for the commands"),
+                    )
+                ]
             known = ", ".join(sorted(table.subcommands)[:12])
-            return [(f"{tool}.command", f"`{shown}` has no subcommand {a!r}", f"use one of: {known}")]
+            return [
+                (
+                    f"{tool}.command",
+                    f"`{shown}` has no subcommand {a!r}",
+                    _did_you_mean(a, table.subcommands, f"use one of: {known}"),
+                )
+            ]
         else:
             took_argument = True
     return []
@@ -399,6 +433,52 @@ def _alias_of(tool: str, path: tuple[str, ...], table: CobraTable, word: str) ->
         if sub_table is not None and word in sub_table.aliases:
             return sub
     return ""
+
+
+def nearest(word: str, candidates: object) -> str:
+    """The candidate closest to a typo (`restat` → `restart`, `--namspace` → `--namespace`), or ""."""
+    import difflib
+
+    names = sorted(str(c) for c in candidates)  # type: ignore[attr-defined]
+    match = difflib.get_close_matches(word, names, n=1, cutoff=0.6)
+    return match[0] if match else ""
+
+
+def _did_you_mean(word: str, candidates: object, otherwise: str) -> str:
+    near = nearest(word, candidates)
+    return f"did you mean {near}?" if near else otherwise
+
+
+def _exec_without_dashes(tool: str, args: tuple[str, ...]) -> Problem | None:
+    """`kubectl exec POD sh`: kubectl's tables accept it, but running it fails ("exec [POD]
+    [COMMAND] is not supported anymore"); the command must come after `--`."""
+    before = list(args[: args.index("--")]) if "--" in args else list(args)
+    table = _table(tool, ("exec",))
+    if table is None:
+        return None
+    takes = {f for f, v in {**_global_flags(tool), **table.flags}.items() if v}
+    words = shellwords.positionals(before, takes)
+    if len(words) < 3 or words[0] != "exec":
+        return None
+    pod, command = words[1], words[2:]
+    seen, skip, at = 0, False, len(before)
+    for i, a in enumerate(before):  # where the command starts, to put `--` there
+        if skip:
+            skip = False
+        elif a.startswith("-"):
+            skip = a in takes
+        else:
+            seen += 1
+            if seen == 3:
+                at = i
+                break
+    fixed = " ".join([tool, *before[:at], "--", *before[at:], *args[len(before) :]])
+    return (
+        f"{tool}.command",
+        f"`{tool} exec {pod} {' '.join(command)}` puts the command without `--`: {tool} rejects it "
+        "(exec [POD] [COMMAND] is not supported anymore)",
+        f"write `{fixed}`",
+    )
 
 
 def _kubectl(args: tuple[str, ...]) -> list[Problem]:
@@ -490,14 +570,26 @@ def _gnu(tool: str, args: tuple[str, ...], *, need_command: bool) -> list[Proble
         if a.startswith("--"):
             name = a.split("=", 1)[0]
             if name not in spec.options:
-                problems.append((f"{tool}.flag", f"{tool} has no option {name}", f"see `{tool} --help`"))
+                problems.append(
+                    (
+                        f"{tool}.flag",
+                        f"{tool} has no option {name}",
+                        _did_you_mean(name, spec.options, f"see `{tool} --help`"),
+                    )
+                )
             elif spec.options[name] == "yes" and "=" not in a:
                 i += 1
         elif a.startswith("-") and len(a) > 1 and not re.fullmatch(r"-\d+", a):
             for j, ch in enumerate(a[1:], start=1):
                 name = "-" + ch
                 if name not in spec.options:
-                    problems.append((f"{tool}.flag", f"{tool} has no option {name} (in {a})", f"see `{tool} --help`"))
+                    problems.append(
+                        (
+                            f"{tool}.flag",
+                            f"{tool} has no option {name} (in {a})",
+                            f"see `{tool} --help` for its options",
+                        )
+                    )
                     break
                 if spec.options[name] == "yes":
                     if j == len(a) - 1:
@@ -509,7 +601,11 @@ def _gnu(tool: str, args: tuple[str, ...], *, need_command: bool) -> list[Proble
             positionals.append(a)
     if need_command and spec.commands and positionals and positionals[0] not in spec.commands:
         problems.append(
-            (f"{tool}.command", f"{tool} has no command {positionals[0]!r}", f"see `{tool} --help` for the commands")
+            (
+                f"{tool}.command",
+                f"{tool} has no command {positionals[0]!r}",
+                _did_you_mean(positionals[0], spec.commands, f"see `{tool} --help` for the commands"),
+            )
         )
     return problems
 
@@ -559,7 +655,13 @@ def redis_command_problems(words: list[str]) -> list[Problem]:
     name = words[0].lower()
     entry = table.get(name)
     if entry is None:
-        return [("redis.command", f"redis has no command {words[0]!r}", "see https://redis.io/commands")]
+        return [
+            (
+                "redis.command",
+                f"redis has no command {words[0]!r}",
+                _did_you_mean(words[0].upper(), [k.upper() for k in table], "see https://redis.io/commands"),
+            )
+        ]
     subs = entry.get("subcommands")
     if isinstance(subs, dict) and subs:
         if len(words) < 2:
@@ -572,11 +674,13 @@ def redis_command_problems(words: list[str]) -> list[Problem]:
             ]
         sub = subs.get(f"{name}|{words[1].lower()}")
         if sub is None:
+            names = sorted(s.split("|")[1].upper() for s in subs)
+            near = nearest(words[1].upper(), names)
             return [
                 (
                     "redis.command",
                     f"{words[0].upper()} has no subcommand {words[1]!r}",
-                    "one of: " + ", ".join(sorted(s.split("|")[1].upper() for s in subs)),
+                    f"did you mean {words[0].upper()} {near}?" if near else "one of: " + ", ".join(names),
                 )
             ]
         entry = sub
@@ -596,7 +700,17 @@ def _redis_cli(args: tuple[str, ...]) -> list[Problem]:
     while i < len(args) and args[i].startswith("-"):
         name = args[i]
         if name not in options:
-            problems.append(("redis-cli.flag", f"redis-cli has no option {name}", "see `redis-cli --help`"))
+            problems.append(
+                (
+                    "redis-cli.flag",
+                    f"redis-cli has no option {name}",
+                    _did_you_mean(
+                        name,
+                        [o for o in options if o.startswith("--") == name.startswith("--")],
+                        "see `redis-cli --help`",
+                    ),
+                )
+            )
             return problems
         i += 2 if options[name] else 1
     words = list(args[i:])
@@ -772,7 +886,13 @@ def _aws_full(rest: list[str]) -> list[Problem]:
         prefixed = [p for p in params if p.startswith(name)]
         if len(prefixed) == 1:
             continue  # argparse accepts an unambiguous prefix
-        return [("aws.flag", f"aws {service} {op_name} has no option {name}", f"see `aws {service} {op_name} help`")]
+        return [
+            (
+                "aws.flag",
+                f"aws {service} {op_name} has no option {name}",
+                _did_you_mean(name, params, f"see `aws {service} {op_name} help`"),
+            )
+        ]
     return []
 
 
@@ -788,4 +908,7 @@ CHECKERS: dict[str, tuple[Callable[[tuple[str, ...]], list[Problem]], str | None
     "redis-cli": (_redis_cli, None),
     "redis": (_redis_block, None),
     "aws": (_aws, None),
+    "gcloud": (cli_tables.gcloud, "gcloud"),
+    "ssh": (cli_tables.ssh, "ssh"),
+    "service": (cli_tables.service, None),
 }
