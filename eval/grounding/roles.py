@@ -142,7 +142,8 @@ URL_DOC_HOSTS = (
     "confluent.io", "opensearch.org", "dev.mysql.com", "man7.org",
 )
 
-HEALTHISH = re.compile(r"(?:^|/)(?:health[a-z]*|healthz|ready|readyz|readiness|live|livez|liveness|ping|status)$")
+HEALTHISH = re.compile(r"(?:^|/)(?:health[a-z]*|healthz|ready|readyz|readiness|live|livez|liveness|ping|status)"
+                       r"(?:/|$)")
 
 # --------------------------------------------------------------------------------------------------
 # Hits
