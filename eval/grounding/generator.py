@@ -79,7 +79,7 @@ NOUNS: dict[str, tuple[str, ...]] = {
     "rds_instance": ("RDS instance", "RDS PostgreSQL instance"),
     "aurora_cluster": ("Aurora cluster",),
     "global_cluster": ("global database", "Aurora global cluster"),
-    "db_name": ("database", "database name"),
+    "db_name": ("database",),
     "db_host": ("database host", "MySQL host"),
     "elasticache_rg": ("ElastiCache replication group", "replication group"),
     "redis_host": ("Redis host", "Redis"),

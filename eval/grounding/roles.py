@@ -33,7 +33,7 @@ ROLE_KINDS: dict[str, tuple[str, ...]] = {
     "k8s_cluster": ("k8s_cluster",),
     "context": ("context",),
     "helm_release": ("helm_release", "selector"),
-    "argocd_app": ("argocd_app",),
+    "argocd_app": ("argocd_app", "selector"),  # Argo CD labels resources app.kubernetes.io/instance=<app>
     "compose_file": ("compose_file",),
     "compose_project": ("compose_project",),
     "compose_service": ("compose_service", "container"),
@@ -120,11 +120,9 @@ CONVENTIONAL: dict[str, frozenset[str]] = {
                            "argocd-repo-server", "ingress-nginx", "metrics-server", "node-exporter", "strimzi"}),
     "container": frozenset(),
     "kafka_topic": frozenset({"__consumer_offsets", "__transaction_state"}),
-    "health_path": frozenset({"/_cluster/health", "/_cat/health", "/-/healthy", "/-/ready", "/health", "/readiness",
-                              "/liveness", "/api/health/checks/alarms", "/api/healthchecks/node",
-                              "/api/health/checks/local-alarms", "/api/aliveness-test", "/metrics", "/cluster",
-                              "/patroni", "/leader", "/primary", "/replica", "/master", "/_cluster/stats",
-                              "/healthcheck"}),
+    "health_path": frozenset({"/_cluster/health", "/_cat/health", "/-/healthy", "/-/ready",
+                              "/api/health/checks/alarms", "/api/healthchecks/node",
+                              "/api/health/checks/local-alarms", "/api/aliveness-test", "/_cluster/stats"}),
     "k8s_aux": frozenset({"kube-dns", "metrics-server"}),
     "es_index": frozenset({"_all", "*"}),
 }
@@ -386,14 +384,16 @@ def _literal(value: str) -> str | None:
             return " ".join(shlex.split(v))
         except ValueError:
             return None
+    # ${NS:-payments} defaults are literals
+    m = re.fullmatch(r"\"?\$\{[A-Za-z_]\w*:?[-=]([^}$]*)\}\"?", v)
+    if m:
+        return m.group(1)
     try:
         toks = shlex.split(v, comments=True)
     except ValueError:
         return None
     if len(toks) != 1 or "$(" in toks[0] or "`" in toks[0]:
-        # ${NS:-payments} defaults are literals
-        m = re.fullmatch(r"\"?\$\{[A-Za-z_]\w*:?[-=]([^}$]*)\}\"?", v)
-        return m.group(1) if m else None
+        return None
     return toks[0]
 
 
@@ -589,7 +589,9 @@ def _selector_values(sel: str) -> Found:
 
 
 def read_kubectl(args: list[str]) -> Found:
-    pos, hits = _walk(args, KUBECTL_VALUE_FLAGS, KUBECTL_NAMED)
+    # `logs -f` is --follow and `logs -p` is --previous, not a file or a patch
+    value_flags = KUBECTL_VALUE_FLAGS - {"-f", "-p"} if "logs" in args else KUBECTL_VALUE_FLAGS
+    pos, hits = _walk(args, value_flags, KUBECTL_NAMED)
     for kinds, v in hits:
         if kinds == ("_selector",):
             yield from _selector_values(v)
@@ -891,8 +893,14 @@ COMPOSE_SERVICE_VERBS = {"logs", "restart", "ps", "up", "stop", "start", "pull",
 
 
 def read_compose(args: list[str]) -> Found:
-    pos, hits = _walk(args, COMPOSE_VALUE_FLAGS, COMPOSE_NAMED)
-    yield from hits
+    # -f/-p are the file and project only before the subcommand (`logs -f` is --follow)
+    i = 0
+    while i < len(args) and args[i].startswith("-"):
+        takes_value = "=" not in args[i] and (args[i] in COMPOSE_NAMED or args[i] in COMPOSE_VALUE_FLAGS)
+        i += 2 if takes_value else 1
+    _, ghits = _walk(args[:i], COMPOSE_VALUE_FLAGS, COMPOSE_NAMED)
+    yield from ghits
+    pos, _ = _walk(args[i:], COMPOSE_VALUE_FLAGS, {})
     if not pos:
         return
     verb, rest = pos[0], pos[1:]
@@ -909,7 +917,7 @@ def read_compose(args: list[str]) -> Found:
 
 DOCKER_CONTAINER_VERBS = {"logs", "restart", "inspect", "stats", "top", "stop", "start", "kill", "rm", "update",
                           "port", "attach", "pause", "unpause", "wait", "diff", "rename"}
-DOCKER_VALUE_FLAGS = {"--tail", "--since", "--until", "-f", "--format", "-t", "--time", "-s", "--signal", "-u",
+DOCKER_VALUE_FLAGS = {"--tail", "--since", "--until", "--format", "-t", "--time", "-s", "--signal", "-u",
                       "--user", "-w", "--workdir", "-e", "--env", "--filter", "--memory", "--cpus", "-p", "--publish",
                       "-v", "--volume", "--network", "--restart", "--env-file", "--entrypoint", "--mount",
                       "--log-driver", "--log-opt", "--label", "-l", "--health-cmd", "--health-interval", "-H", "--host",
@@ -1583,7 +1591,7 @@ def extract(markdown: str) -> list[Hit]:
             if fm and _host_var_used(fm.group(1), block.text):
                 add(((("host",), w) for w in _split_words(fm.group(2))), raw)
             am = _HOSTS_ARRAY.match(raw)
-            if am:
+            if am and "$" not in am.group(2):
                 lit = env.vars.get(am.group(1), am.group(2))
                 add(((("host",), w) for w in _split_words(lit)), raw)
             for seg in segments(line):

@@ -55,6 +55,8 @@ class Invented:
     kinds: list[str]
     value: str
     line: str
+    on_service_name: bool = False  # built on the service name (`orders-api-db`): a guess, still not told
+    misplaced_from: str = ""  # the role this value was given for, when it is a given name in the wrong place
 
 
 @dataclass
@@ -153,7 +155,7 @@ def doc_found(role: str, given: str, markdown: str) -> bool:
 
 
 _PROSE_URL = re.compile(r"https?://[^\s)\]>`\"'|]+")
-_SLACK = re.compile(r"(?<![\w#&/])#([a-z][a-z0-9_-]{2,})\b")
+_SLACK = re.compile(r"(?:^|(?<=[\s`'\"*]))#([a-z][a-z0-9_-]{2,})\b", re.M)
 
 
 def _url_grounded(url: str, names: set[str]) -> bool:
@@ -165,6 +167,11 @@ def _url_grounded(url: str, names: set[str]) -> bool:
         labels = labels[: labels.index("svc")]
         return all(lbl in names or roles.is_variable(lbl) for lbl in labels)
     return labels[0] in names or host in names
+
+
+def _on_service(value: str, service: str) -> bool:
+    v, s = value.casefold(), service.casefold()
+    return bool(s) and v.startswith((s + "-", s + "_", s.replace("-", "_") + "_"))
 
 
 def _svc_dns_grounded(value: str, names: set[str]) -> bool:
@@ -241,13 +248,17 @@ def score_runbook(markdown: str, names: dict[str, list[str]],
         if h.kinds == ("log_group",) and any(seg.casefold() in all_names for seg in re.split(r"[/.]", v) if seg):
             continue
         core = roles.strip_host(v) if "host" in h.kinds else v
-        if core.casefold() in assumed or v.casefold() in assumed:
+        # "Assumed, not told" excuses a value it names; but the service name put where the user gave
+        # other names (hosts, a queue) contradicts them, whatever a note about slugs says
+        told = any(names.get(r) for k in h.kinds for r in KIND_ROLES.get(k, ()) if r != "service")
+        if (core.casefold() in assumed or v.casefold() in assumed) and not (told and core.casefold() == svc.casefold()):
             continue
         key = (h.kinds, v.casefold())
         if key in seen:
             continue
         seen.add(key)
-        invented.append(Invented(list(h.kinds), v, h.line[:200]))
+        other = next((r for r, ns in names.items() for n in ns if n.casefold() == core.casefold()), "")
+        invented.append(Invented(list(h.kinds), v, h.line[:200], _on_service(core, svc), other))
 
     # URLs written in prose (dashboards, status pages): made up unless given or a public doc
     given_urls = [u.rstrip("/").casefold() for u in names.get("url", [])]
@@ -303,7 +314,8 @@ def report(s: RunbookScore) -> str:
                           [[p, f"{f}/{g}", pct(f, g)] for p, (f, g) in sorted(s.phrasing_found.items())])]
     out += ["", f"names in role: {s.found_total}/{s.given_total} ({pct(s.found_total, s.given_total)})",
             f"invented: {len(s.invented)}"]
-    out += [f"  - [{'/'.join(i.kinds)}] {i.value}    ← {i.line}" for i in s.invented]
+    out += [f"  - [{'/'.join(i.kinds)}] {i.value}{' (on the service name)' if i.on_service_name else ''}"
+            f"{f' (given as {i.misplaced_from})' if i.misplaced_from else ''}    ← {i.line}" for i in s.invented]
     if s.placeholders:
         out.append(f"placeholders in commands: {', '.join(sorted(set(s.placeholders)))}")
     return "\n".join(out)
