@@ -1515,8 +1515,55 @@ def _label_hits(line: str) -> Found:
                 yield kinds, v
 
 
+# Datadog tags (`{service:x,env:prod}`, `kube_namespace:x`) and New Relic NRQL (`appName = 'x'`): the
+# monitoring stack's own positions for the same names
+DD_TAG_KINDS: dict[str, tuple[str, ...]] = {
+    "kube_namespace": ("namespace",), "kube_deployment": ("deployment",), "kube_stateful_set": ("statefulset",),
+    "kube_daemon_set": ("daemonset",), "kube_cronjob": ("cronjob",), "kube_cluster_name": ("k8s_cluster",),
+    "kube_service": ("k8s_aux",), "queuename": ("queue",), "functionname": ("function",),
+    "tablename": ("dynamodb_table",), "dbinstanceidentifier": ("db_instance",),
+    "dbclusteridentifier": ("aurora_cluster",), "cacheclusterid": ("elasticache_rg",),
+    "replicationgroupid": ("elasticache_rg",), "service": ("selector",), "topic": ("kafka_topic",),
+    "consumer_group": ("kafka_group",), "region": ("region",), "host": ("host",), "bucketname": ("bucket",),
+    "ecs_cluster": ("ecs_cluster",), "ecs_cluster_name": ("ecs_cluster",), "servicename": ("ecs_service",),
+    "container_name": ("selector",), "systemd_unit": ("systemd_unit",), "db": ("db_name",),
+    "rabbitmq_queue": ("queue",), "rabbitmq_vhost": ("vhost",), "subscription_id": ("pubsub_subscription",),
+    "topic_id": ("pubsub_topic",), "instance_group_name": ("gce_mig",), "project_id": ("gcp_project",),
+}
+NRQL_KINDS: dict[str, tuple[str, ...]] = {
+    "appname": ("selector",), "entity.name": ("selector",), "namespacename": ("namespace",),
+    "namespace_name": ("namespace",), "deploymentname": ("deployment",), "statefulsetname": ("statefulset",),
+    "daemonsetname": ("daemonset",), "cronjobname": ("cronjob",), "queuename": ("queue",),
+    "functionname": ("function",), "container_name": ("selector",), "containername": ("selector",),
+    "clustername": ("k8s_cluster", "ecs_cluster"), "tablename": ("dynamodb_table",),
+    "dbinstanceidentifier": ("db_instance",), "dbclusteridentifier": ("aurora_cluster",), "hostname": ("host",),
+    "servicename": ("ecs_service",), "topic": ("kafka_topic",), "consumergroup": ("kafka_group",),
+    "awsregion": ("region",), "bucketname": ("bucket",), "datname": ("db_name",), "database": ("db_name",),
+}
+_DD_TAG = re.compile(r"(?<![\w.-])([a-z_]+):([\w.*/-]+)")
+_NRQL = re.compile(r"((?:[A-Za-z_]\w*\.)*[A-Za-z_]\w*)\s*=\s*'([^'$]+)'")
+
+
+def _tag_hits(line: str) -> Found:
+    for body in re.findall(r"[\w.]+\{([^{}]*)\}", line):
+        for m in _DD_TAG.finditer(body):
+            kinds = DD_TAG_KINDS.get(m.group(1).casefold())
+            if kinds:
+                yield kinds, m.group(2)
+    for m in _DD_TAG.finditer(line):
+        if m.group(1).startswith("kube_") and m.group(1) in DD_TAG_KINDS:
+            yield DD_TAG_KINDS[m.group(1)], m.group(2)
+    for m in _NRQL.finditer(line):
+        key = m.group(1).casefold()
+        kinds = NRQL_KINDS.get(key) or (NRQL_KINDS.get(key.rsplit(".", 1)[-1]) if key.count(".") and
+                                         not key.endswith(".name") else None)
+        if kinds:
+            yield kinds, m.group(2)
+
+
 def line_hits(line: str) -> Found:
     yield from _label_hits(line)
+    yield from _tag_hits(line)
     for rx in (_DIMENSION, _JSON_DIM):
         for m in rx.finditer(line):
             kinds = DIMENSION_KINDS.get(m.group(1).strip())
