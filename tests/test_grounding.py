@@ -125,7 +125,7 @@ def _hits(cmd: str) -> set[tuple[str, str]]:
 
 def test_cli_positions_read_like_the_cli() -> None:
     # after the subcommand, compose's -f is --follow; kubectl logs -f is --follow too
-    assert _hits("docker compose -f prod.yml -p shop logs -f --tail 50 web") == {
+    assert _hits("docker compose -f prod.yml -p shop logs -f --tail 50 web 2>&1 > /tmp/out.txt") == {
         ("compose_file", "prod.yml"), ("compose_project", "shop"), ("compose_service", "web")}
     assert ("deployment", "api") in _hits("kubectl logs -f deploy/api -n pay --tail 20")
     assert ("namespace", "pay") in _hits('NS="${NS:-pay}"\nkubectl get pods -n "$NS"')

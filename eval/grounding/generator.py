@@ -367,7 +367,9 @@ def generate_case(seed: int) -> Case:
         b.add("namespace", nm.k8s(common=0.35))
         wl = "cronjob" if kind == "pipeline" and rng.random() < 0.6 else rng.choice(
             ("deployment", "deployment", "deployment", "statefulset"))
-        b.add(wl, nm.k8s(common=0.1) if rng.random() < 0.6 else svc + rng.choice(("-worker", "-web", "-app")))
+        workload = nm.k8s(common=0.1) if rng.random() < 0.6 else svc + rng.choice(("-worker", "-web", "-app"))
+        nm.used.add(workload.casefold())
+        b.add(wl, workload)
         if rng.random() < 0.5:
             b.add("k8s_cluster", f"{nm.pair()}-{rng.choice(('prod', 'eks', 'gke', 'main'))}")
         if rng.random() < 0.25:
@@ -452,13 +454,16 @@ def generate_case(seed: int) -> Case:
                 b.add("db_name", nm.snake())
         elif t == "patroni":
             scope = nm.k8s(common=0.1)
-            b.add("patroni_cluster", scope if rng.random() < 0.5 else f"pg-{scope}")
+            scope = scope if rng.random() < 0.5 else f"pg-{scope}"
+            nm.used.add(scope.casefold())
+            b.add("patroni_cluster", scope)
             if platform in ("systemd", "bare_metal", "gce"):
                 prefix, a, z, width = nm.hosts(3)
                 b.add_list("db_host", _host_names(prefix, a, z, width), prefix, width)
             if rng.random() < 0.5:
-                b.add("pgbackrest_stanza", rng.choice((nm.k8s(common=0.2), "main")) if "main" not in nm.used
-                      else nm.k8s(common=0.2))
+                stanza = "main" if "main" not in nm.used and rng.random() < 0.5 else nm.k8s(common=0.2)
+                nm.used.add(stanza)
+                b.add("pgbackrest_stanza", stanza)
             if rng.random() < 0.6:
                 b.add("db_name", nm.snake())
         elif t == "pgbouncer":

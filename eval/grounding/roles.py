@@ -167,8 +167,10 @@ class Block:
     start: int  # 1-based line of the opening fence
 
 
-COMMAND_LANGS = frozenset({"bash", "sh", "shell", "zsh", "console", "sql", "psql", "promql", "mysql", "postgresql",
-                           "pgsql"})
+# query languages of the monitoring stacks count like PromQL: their filters name the same resources
+QUERY_LANGS = frozenset({"sql", "psql", "promql", "mysql", "postgresql", "pgsql", "nrql", "datadog", "cloudwatch",
+                         "logql", "kql", "logs-insights", "metricsql"})
+COMMAND_LANGS = frozenset({"bash", "sh", "shell", "zsh", "console"}) | QUERY_LANGS
 
 _FENCE = re.compile(r"^(\s*)(`{3,}|~{3,})\s*([\w+-]*)[^\n]*$")
 
@@ -440,8 +442,17 @@ def segments(line: str) -> list[list[str]]:
     """Simple commands of a shell line, `$(...)` bodies and `sh -c '...'` strings included."""
     toks = _tokens(line)
     segs: list[list[str]] = [[]]
+    skip_next = False
     for t in toks:
-        if t and set(t) <= set(";&|()<>"):
+        if skip_next:  # the file (or heredoc delimiter) of a redirection
+            skip_next = False
+            continue
+        if t and set(t) <= set("&<>") and ("<" in t or ">" in t):
+            if segs[-1] and segs[-1][-1].isdigit():
+                segs[-1].pop()  # the fd of 2>&1
+            skip_next = True  # `> file`, `>& 1`, `<< EOF`: the target is not an argument
+            continue
+        if t and set(t) <= set(";&|()"):
             segs.append([])
             continue
         segs[-1].append(t)
@@ -1624,7 +1635,7 @@ def extract(markdown: str) -> list[Hit]:
             hits.append(Hit(kinds, v, line))
 
     for block in command_blocks(markdown):
-        if block.lang in ("sql", "psql", "mysql", "postgresql", "pgsql", "promql"):
+        if block.lang in QUERY_LANGS:
             for line in block.text.splitlines():
                 add(line_hits(env.substitute(line)), line)
             continue
