@@ -115,7 +115,7 @@ def test_random_name_found_in_position_and_other_value_invented(role: str, name:
     md2 = f"# Runbook: svc-x\n\n```bash\n{generator.REFERENCE[role].format(v=other)}\n```\n"
     s2 = score_runbook(md2, {"service": ["svc-x"], role: [name]})
     assert s2.roles[role].missing == [name]
-    if not roles.derived_from(name, other):
+    if not roles.derived_from(name, other, roles.ROLE_KINDS[role][0]):
         assert [i.value for i in s2.invented] == [other]
 
 
@@ -165,3 +165,12 @@ def test_blind_grading_reads_must_and_must_not() -> None:
     assert "--group enricher-cg-v2" in r.must_found
     assert "re:(?i)\\bcronjob\\b" in r.must_not_hits
     assert r.grounding is not None and r.grounding.title_ok
+
+
+def test_blind_cmd_patterns_ignore_prose_warnings() -> None:
+    case = next(c for c in blind.load_batch("a") if c.id.startswith("a08"))
+    warned = ("# Runbook: session-store\n\n> ⚠️ **Warning:** never FLUSHALL a session store\n\n```bash\n"
+              "# FLUSHALL would log everyone out\nredis-cli -h x INFO memory\n```\n")
+    assert "cmd:FLUSHALL" not in blind.grade(case, warned).must_not_hits
+    ran = warned.replace("INFO memory", "FLUSHALL")
+    assert "cmd:FLUSHALL" in blind.grade(case, ran).must_not_hits

@@ -4,7 +4,8 @@
 
 Per case: names used in their role (eval/grounding), invented names, whether the title carries the
 service name, `must` facts found / total and `must_not` red flags hit; then totals. A `must` entry
-is a case-insensitive substring, or a Python regex after `re:` (searched with re.MULTILINE).
+is a case-insensitive substring, or a Python regex after `re:` (searched with re.MULTILINE), over
+the whole runbook; after a `cmd:` prefix, over its command blocks only (comment lines left out).
 Batch b is held out: the lead runs it at the end.
 """
 
@@ -24,7 +25,7 @@ if __package__ in (None, ""):
 import yaml
 
 from eval.grounding import runner
-from eval.grounding.roles import ROLE_KINDS
+from eval.grounding.roles import ROLE_KINDS, command_blocks
 from eval.grounding.score import RunbookScore, pct, score_runbook, table
 
 HERE = Path(__file__).resolve().parent
@@ -66,9 +67,10 @@ def load_case(path: Path) -> BlindCase:
     if unknown:
         raise CaseError(f"{path}: unknown role(s) {sorted(unknown)}")
     for p in [*data["must"], *data["must_not"]]:
-        if str(p).startswith("re:"):
+        p = str(p).removeprefix("cmd:")
+        if p.startswith("re:"):
             try:
-                re.compile(str(p)[3:], re.M)
+                re.compile(p[3:], re.M)
             except re.error as e:
                 raise CaseError(f"{path}: bad regex {p!r}: {e}") from e
     return BlindCase(path.stem, str(data["description"]).strip(), {str(k): str(v) for k, v in
@@ -84,7 +86,18 @@ def load_batch(batch: str) -> list[BlindCase]:
     return [load_case(f) for f in files]
 
 
-def matches(pattern: str, text: str) -> bool:
+def command_text(markdown: str) -> str:
+    """The runbook's command blocks without their comment lines (what a reader would paste and run)."""
+    out: list[str] = []
+    for b in command_blocks(markdown):
+        out += [ln for ln in b.text.splitlines() if not re.match(r"\s*(#|--\s|//)", ln)]
+    return "\n".join(out)
+
+
+def matches(pattern: str, text: str, commands: str | None = None) -> bool:
+    """`cmd:` limits a pattern to the commands: a warning against FLUSHALL is not a FLUSHALL."""
+    if pattern.startswith("cmd:"):
+        pattern, text = pattern[4:], commands if commands is not None else command_text(text)
     if pattern.startswith("re:"):
         return re.search(pattern[3:], text, re.M) is not None
     return pattern.casefold() in text.casefold()
@@ -94,9 +107,10 @@ def grade(case: BlindCase, markdown: str, returncode: int = 0, stderr: str = "")
     if not markdown:
         return BlindResult(case, returncode, stderr, None, [], list(case.must), [])
     res = BlindResult(case, returncode, stderr, score_runbook(markdown, case.names))
+    commands = command_text(markdown)
     for p in case.must:
-        (res.must_found if matches(p, markdown) else res.must_missing).append(p)
-    res.must_not_hits = [p for p in case.must_not if matches(p, markdown)]
+        (res.must_found if matches(p, markdown, commands) else res.must_missing).append(p)
+    res.must_not_hits = [p for p in case.must_not if matches(p, markdown, commands)]
     return res
 
 

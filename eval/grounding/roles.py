@@ -302,9 +302,17 @@ def names_match(given: str, value: str, kind: str) -> bool:
     return v == g
 
 
-def derived_from(given: str, value: str) -> bool:
-    """`orders-api-0`, `orders-db-restored`, `orders-v2-*`: a value built on a given name of the same kind."""
+# kinds where an operator makes new names from a given one: restore targets (`orders-db-restored`),
+# pods and members (`orders-api-0`, `sess-cache-001`), index patterns (`orders-v2-*`), log groups
+DERIVABLE = frozenset({"db_instance", "aurora_cluster", "db_name", "es_index", "selector", "elasticache_rg",
+                       "bucket", "container", "k8s_aux", "log_group", "kafka_topic", "queue"})
+
+
+def derived_from(given: str, value: str, kind: str = "") -> bool:
+    """A value built on a given name of the same kind, where that is how new names are made."""
     g, v = given.casefold(), value.casefold()
+    if kind and kind not in DERIVABLE and not v.startswith(g + "*"):
+        return False
     return len(g) >= 3 and v != g and any(v.startswith(g + sep) for sep in ("-", "_", ".", "*", ":", "/"))
 
 

@@ -42,7 +42,10 @@ def generate(description: str, answers: dict[str, str], keep: Path | None = None
     """Write one runbook offline with no terminal attached (missing answers are inferred)."""
     with tempfile.TemporaryDirectory(prefix="grounding-") as tmp:
         out = Path(tmp) / "out"
-        cmd = [*agent_command(), "generate", description, "--out", str(out), "--format", "json"]
+        # from a file, as a user with a longer description would (an argument starting with "- " is an option)
+        desc = Path(tmp) / "description.md"
+        desc.write_text(description, encoding="utf-8")
+        cmd = [*agent_command(), "generate", "--service-file", str(desc), "--out", str(out), "--format", "json"]
         for flag in FLAGS:
             if answers.get(flag):
                 cmd += [f"--{flag}", str(answers[flag])]

@@ -241,7 +241,7 @@ def score_runbook(markdown: str, names: dict[str, list[str]],
         pool = [(k, n) for k in h.kinds for r in KIND_ROLES.get(k, ()) for n in names.get(r, [])]
         if any(roles.names_match(n, v, k) for k, n in pool):
             continue
-        if any(roles.derived_from(n, roles.strip_host(v) if k == "host" else v) for k, n in pool):
+        if any(roles.derived_from(n, v, k) for k, n in pool):
             continue
         if "host" in h.kinds and _svc_dns_grounded(v, all_names):
             continue
