@@ -112,7 +112,7 @@ CONVENTIONAL: dict[str, frozenset[str]] = {
                                "postgresql@*", "walg", "wal-g"}),
     "port": frozenset({"5432", "6432", "6379", "26379", "9092", "9093", "9094", "2181", "9200", "9300", "27017",
                        "3306", "5672", "5671", "15672", "15692", "8008", "2379", "2380", "9090", "9100",
-                       "9187", "9121", "9308", "8081", "8083", "16379", "4222", "8500", "9000", "9443", "10250",
+                       "9187", "9121", "9308", "8083", "16379", "4222", "8500", "9443", "10250",
                        "9127", "9113"}),
     "vhost": frozenset({"/"}),
     "selector": frozenset({"kube-state-metrics", "kube-dns", "coredns", "argocd-server",
@@ -129,7 +129,7 @@ CONVENTIONAL: dict[str, frozenset[str]] = {
 
 # Ports whose HTTP paths belong to the technology, not the service (Patroni REST, Elasticsearch,
 # RabbitMQ management, Prometheus, Alertmanager, Argo CD): their paths are not health paths of ours.
-TECH_HTTP_PORTS = frozenset({"8008", "9200", "15672", "9090", "9093", "8083", "8081", "2379", "9100", "9187"})
+TECH_HTTP_PORTS = frozenset({"8008", "9200", "15672", "9090", "9093", "8083", "2379", "9100", "9187"})
 
 URL_DOC_HOSTS = (
     "kubernetes.io", "postgresql.org", "redis.io", "aws.amazon.com", "docs.aws.amazon.com", "cloud.google.com",
@@ -870,6 +870,11 @@ def read_gcloud(args: list[str]) -> Found:
     for t in pos:
         if t.startswith("projects/"):
             yield from _gcp_path(t)
+    for i, a in enumerate(args):  # gcloud compute ssh --command '...' runs a command on the VM
+        remote = a.split("=", 1)[1] if a.startswith("--command=") else (
+            args[i + 1] if a == "--command" and i + 1 < len(args) else "")
+        for seg in segments(remote) if remote else []:
+            yield from read_command(seg)
 
 
 def _gcp_path(path: str) -> Found:
