@@ -828,11 +828,17 @@ _WARNING_BEFORE = re.compile(
 _WARNING_HEADING = re.compile(r"⚠|\b(?:warning|danger|caution|destructive|data loss|irreversible)\b", re.I)
 _WARNING_COMMENT = re.compile(r"^\s*(?:#|--|//)\s*(?:⚠️\s*)?(?:warning|danger|caution|destructive)\b", re.I | re.M)
 _WARNING_WORDS = re.compile(r"warning|caution|danger|destructive|data loss|irreversib|cannot be undone|⚠", re.I)
+# A consequence stated in plain prose right before the block ("deleting the PVC will result in data loss").
+_CONSEQUENCE = re.compile(
+    r"\b(?:data loss|los(?:e|es|ing) (?:the |all |your )?data|(?:will|would|is|are) (?:be )?(?:permanently )?"
+    r"(?:lost|destroyed|wiped)|irreversib\w*|cannot be undone|can't be undone|not recoverable|unrecoverable|"
+    r"permanently (?:delete|remove|destroy|erase)s?)\b", re.I)
 
 
 def has_warning(cmd: Command) -> bool:
-    """A warning before the block, as a comment above the command, as the heading the block sits
-    under (`### ⚠️ Destructive: ...`), or as the paragraph right after the block."""
+    """A warning before the block (a warning word opening a line, or a consequence stated in the prose),
+    as a comment above the command, as the heading the block sits under (`### ⚠️ Destructive: ...`), or
+    as the paragraph right after the block."""
     if cmd.inline:
         return bool(_WARNING_WORDS.search(cmd.comment_above))
     if cmd.comment_above and _WARNING_COMMENT.search(cmd.comment_above):
@@ -842,6 +848,7 @@ def has_warning(cmd: Command) -> bool:
     block = cmd.block
     return bool(
         _WARNING_BEFORE.search(block.before)
+        or _CONSEQUENCE.search(block.before)
         or _WARNING_HEADING.search(block.heading)
         or _WARNING_BEFORE.search(block.after)
     )

@@ -136,13 +136,15 @@ _GLOBAL_SERVICES = ("s3", "sts", "iam", "configure", "help", "route53", "organiz
 def check(commands: list[Command], emit: Emit, declared: set[str], skip_lines: set[int] | None = None) -> None:
     """`skip_lines`: lines already holding a CLI error (a typo'd `--namspace` is one fault, not two)."""
     region_env = bool({"AWS_REGION", "AWS_DEFAULT_REGION"} & declared)
-    switched: set[int] = set()  # blocks where `oc project X` / `kubectl config set-context --namespace` ran
+    # Once the runbook has run `oc project X` / `kubectl config set-context --namespace`, the reader's
+    # context points at that namespace for every command after it (runbooks are followed in order).
+    switched = False
     for cmd in commands:
         if cmd.language != "shell" or cmd.inline or cmd.line in (skip_lines or set()):
             continue
         if cmd.block is not None and _switches_namespace(cmd):
-            switched.add(id(cmd.block))
-        if cmd.block is not None and id(cmd.block) in switched:
+            switched = True
+        if switched:
             continue
         simples = cmd.simple
         if placeholders.find_placeholders(cmd.text):  # `<name> -n ns` would parse as redirections
