@@ -1,7 +1,9 @@
 """The command-line edge: parse options, call the library, map its errors to exit codes.
 
 Each command lives in its own module here (`agent/cli/<name>.py` defines the click command
-`<name>`) and is imported only when it runs, so `agent test` does not pay for the generator.
+`<name>`) and is imported only when it runs, so `agent test` does not pay for the generator. The
+command list of `agent --help` comes from `COMMANDS`, a table of each command's first docstring
+sentence, so listing the commands imports none of them (a test keeps the table true).
 """
 
 from __future__ import annotations
@@ -12,7 +14,14 @@ import click
 
 from agent.errors import AgentError
 
-COMMANDS = ("generate", "test", "chat", "models", "packs")
+# name -> the first sentence of the command's docstring (tests/test_cli_startup.py compares them).
+COMMANDS = {
+    "chat": "Talk a runbook into being: interview, generate, revise in plain words, save.",
+    "generate": "Write a runbook for a service and check it.",
+    "models": "List installed models (third-party entry points included) and the key each needs.",
+    "packs": "List the technology knowledge packs the offline engine draws on.",
+    "test": "Check runbook FILES: structure, shell, SQL, PromQL, CLI flags, placeholders, dangerous commands.",
+}
 
 
 class AgentGroup(click.Group):
@@ -20,6 +29,10 @@ class AgentGroup(click.Group):
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(COMMANDS)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        with formatter.section("Commands"):
+            formatter.write_dl([(name, COMMANDS[name]) for name in self.list_commands(ctx)])
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name not in COMMANDS:
