@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 
 from agent.errors import UsageError
+from agent.files import KB, read_text
 from agent.rule import Option, Question, Rule
 
 # canonical id -> words that name it (the option labels of the default rule come first).
@@ -275,14 +276,75 @@ def from_mapping(rule: Rule, data: Mapping[str, Any], source: str) -> Answers:
     return Answers(items)
 
 
+MAX_ANSWERS_FILE = 64 * KB
+_MAX_NODES = 10_000  # values an answers file may expand to, YAML aliases followed
+_MAX_DEPTH = 32  # nesting of lists and mappings
+
+
+def _json_depth(text: str) -> int:
+    """The deepest nesting of [ and { in JSON text, strings skipped (json.loads itself would recurse)."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth -= 1
+    return deepest
+
+
+def _yaml_size(node: yaml.Node, path: tuple[int, ...] = ()) -> int:
+    """How many values `node` expands to with its aliases followed; UsageError past the bounds."""
+    if id(node) in path:
+        raise UsageError("a YAML alias refers to itself")
+    if len(path) > _MAX_DEPTH:
+        raise UsageError(f"nested deeper than {_MAX_DEPTH} levels")
+    children: list[yaml.Node] = []
+    if isinstance(node, yaml.SequenceNode):
+        children = list(node.value)
+    elif isinstance(node, yaml.MappingNode):
+        children = [part for pair in node.value for part in pair]
+    total = 1
+    for child in children:
+        total += _yaml_size(child, (*path, id(node)))
+        if total > _MAX_NODES:
+            raise UsageError(f"expands to more than {_MAX_NODES} values (YAML aliases)")
+    return total
+
+
+def _parse_yaml(text: str) -> Any:
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        _yaml_size(node)
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
+
+
 def load_answers_file(rule: Rule, path: Path) -> Answers:
+    text = read_text(path, what="answers file", limit=MAX_ANSWERS_FILE)
+    is_json = path.suffix.lower() == ".json"
+    kind = "JSON" if is_json else "YAML"
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "not UTF-8 text"
-        raise UsageError(f"cannot read answers file {path}: {reason}") from None
-    try:
-        data = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
+        if is_json and _json_depth(text) > _MAX_DEPTH:
+            raise UsageError(f"nested deeper than {_MAX_DEPTH} levels")
+        data = json.loads(text) if is_json else _parse_yaml(text)
+    except UsageError as exc:
+        raise UsageError(f"answers file {path} is refused: {exc.message}",
+                         hint="it should map question keys to answers, e.g. 'env: kubernetes'") from None
     except (json.JSONDecodeError, yaml.YAMLError) as exc:
         where = ""
         mark = getattr(exc, "problem_mark", None)
@@ -290,7 +352,10 @@ def load_answers_file(rule: Rule, path: Path) -> Answers:
             where = f" at line {mark.line + 1}"
         elif isinstance(exc, json.JSONDecodeError):
             where = f" at line {exc.lineno}"
-        raise UsageError(f"answers file {path} is not valid {'JSON' if path.suffix == '.json' else 'YAML'}{where}",
+        raise UsageError(f"answers file {path} is not valid {kind}{where}",
+                         hint="it should map question keys to answers, e.g. 'env: kubernetes'") from None
+    except (ValueError, RecursionError):  # a 5,000-digit number; nesting the parser itself cannot take
+        raise UsageError(f"answers file {path} is not valid {kind}: a value is too large or too deeply nested",
                          hint="it should map question keys to answers, e.g. 'env: kubernetes'") from None
     if not isinstance(data, dict):
         raise UsageError(f"answers file {path} must be a mapping of question keys to answers",

@@ -7,7 +7,8 @@
     ├── ValidationFailed (exit 4)       a runbook that does not satisfy the schema's rules
     ├── ModelError (exit 5)             a model could not produce a runbook (key, refusal, repair)
     ├── CheckFailed (exit 1)            `agent test` found problems at or above --fail-on
-    └── GitError (exit 6)               --commit outside a repository, or git refused
+    ├── GitError (exit 6)               --commit outside a repository, or git refused
+    └── Interrupted (exit 130)          Ctrl-C / SIGTERM after something was written: says what
 """
 
 from __future__ import annotations
@@ -62,3 +63,10 @@ class CheckFailed(AgentError):
 
 class GitError(AgentError):
     exit_code = 6
+
+
+class Interrupted(AgentError):
+    """An interrupt that arrived once files were written; the message says which (plain Ctrl-C before
+    anything was written stays a KeyboardInterrupt: the CLI says nothing was written)."""
+
+    exit_code = 130

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -15,7 +16,7 @@ from pydantic import ValidationError
 from agent import store
 from agent.answers import Answer, Answers
 from agent.checks import Report, check_markdown
-from agent.errors import GitError, MissingAnswersError, UsageError, ValidationFailed
+from agent.errors import GitError, Interrupted, MissingAnswersError, RunbookFileError, UsageError, ValidationFailed
 from agent.models.base import GenerationRequest, GenerationResult, Model, Progress
 from agent.render import render_markdown
 from agent.rule import Question, Rule
@@ -27,11 +28,18 @@ from agent.service.model import ServiceModel
 Asker = Callable[[Question, Answer | None], Answer]
 
 MAX_DESCRIPTION = 20_000
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # everything but tab and newline: no escape sequences
 
 
 def receive(description: str | None) -> str:
-    """Step 1: the service description, as the user wrote it."""
+    """Step 1: the service description, as the user wrote it (control characters become spaces)."""
     text = (description or "").strip()
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # bytes that were not UTF-8 reach sys.argv as lone surrogates
+        raise UsageError("the service description is not valid UTF-8 text",
+                         hint="check the terminal's or the file's encoding") from None
+    text = _CONTROL.sub(" ", text).strip()
     if not text:
         raise UsageError("the service description is empty",
                          hint='pass --service "what the service is and runs on" or --service-file FILE')
@@ -83,6 +91,9 @@ class Saved:
     markdown: str
     report: Report
     commit: store.Commit | None = None
+    runbook: Runbook | None = None  # what was saved (with --force, the next version of what was there)
+    unchanged: bool = False  # --force regenerated exactly what was there: nothing was written
+    nothing_to_commit: bool = False  # --commit found the files as they are committed
 
 
 @dataclass
@@ -92,45 +103,91 @@ class SaveOptions:
     commit: bool = False
     tracking: Path | None = None  # default: RUNBOOK_TRACKING.md beside the out dir
     check_tools: bool = True  # run the CLI-backed command checks before saving
+    supersede: bool = False  # with force: an existing runbook's next version (agent generate --force)
+
+    def tracking_file(self) -> Path:
+        return self.tracking or self.out_dir.resolve().parent / store.TRACKING_FILE
+
+
+def planned_slug(description: str, name: str | None) -> str:
+    """The file-name slug before generating: --name, else the name our models take from the description
+    (a model that titles the runbook otherwise is still refused at save time)."""
+    if name:
+        return store.slugify(name)
+    from agent.knowledge.facts import extract_facts
+
+    return store.title_slug(extract_facts(description).display_name)
 
 
 def preflight(rule: Rule, options: SaveOptions, slug: str | None) -> None:
-    """Everything that can refuse a save, checked before the model spends any time."""
-    store.check_out_dir(options.out_dir)
+    """Everything that can refuse a save, checked before the model spends any time; writes nothing."""
+    store.check_out_dir(options.out_dir, create=False)
+    store.check_tracking(options.tracking_file())
     if slug is not None:
         store.refuse_existing(store.runbook_path(options.out_dir, slug, rule.filename_pattern), options.force)
     if options.commit:
-        store.git_root(options.out_dir)
+        store.git_root(store.nearest_dir(options.out_dir))
+
+
+def _superseding(runbook: Runbook, path: Path, when: datetime) -> Runbook | None:
+    """`runbook` as the next version of the one at `path` (None: it would change nothing)."""
+    from agent import versions
+    from agent.files import read_text
+
+    if not path.exists():
+        return runbook
+    earlier = versions.read_earlier(read_text(path, what="runbook", limit=store.MAX_RUNBOOK,
+                                              error=RunbookFileError, follow_symlinks=False))
+    if earlier is None:
+        return runbook
+    return versions.next_version(runbook, earlier, when, runbook.header.authors[0])
 
 
 def save(rule: Rule, runbook: Runbook, options: SaveOptions, *, slug: str, when: datetime) -> Saved:
-    """Step 5: render, check, then write atomically and record it. Nothing is written if a check fails."""
-    markdown = render_markdown(runbook)
+    """Step 5: render, check, then write the runbook and its tracking row (both or neither), and commit.
+    Nothing is written if a check fails."""
     path = store.runbook_path(options.out_dir, slug, rule.filename_pattern)
+    tracking = options.tracking_file()
+    store.refuse_existing(path, options.force)
+    if options.force and options.supersede:
+        newer = _superseding(runbook, path, when)
+        if newer is None:
+            return _unchanged(path, tracking, options)
+        runbook = newer
+    markdown = render_markdown(runbook)
     report = check_markdown(markdown, str(path), rule=rule, tools=options.check_tools)
     if report.failed("error"):
         errors = [f"line {f.line}: {f.rule}: {f.message}" for f in report.findings if f.severity == "error"]
         raise ValidationFailed(f"the runbook fails its own checks ({len(errors)} errors): {errors[0]}", errors,
                                hint="nothing was written")
-    store.check_out_dir(options.out_dir)
-    store.refuse_existing(path, options.force)
-    tracking = options.tracking or options.out_dir.resolve().parent / store.TRACKING_FILE
-    store.write_atomic(path, markdown, force=options.force)
     h = runbook.header
-    try:
-        store.record(tracking, slug, h.version, when, h.service_name)
-    except Exception:
-        if not options.force:
-            path.unlink(missing_ok=True)  # keep disk as it was: no runbook without its tracking row
-        raise
-    saved = Saved(path, tracking, markdown, report)
+    store.publish(path, markdown, tracking, store.Entry(slug, h.version, when, h.service_name), force=options.force)
+    saved = Saved(path, tracking, markdown, report, runbook=runbook)
     if options.commit:
-        message = store.commit_message(h.service_name, h.criticality, h.on_call)
-        try:
-            saved.commit = store.commit([path, tracking], message)
-        except GitError as exc:
-            raise GitError(f"{path} was written and tracked, but {exc.message}", hint=exc.hint) from None
+        message = store.commit_message(h.service_name, h.criticality, h.on_call, version=h.version,
+                                       changes=runbook.revision_history[-1].changes)
+        saved.commit, saved.nothing_to_commit = _commit([path, tracking], message, f"{path} was written and tracked")
     return saved
+
+
+def _unchanged(path: Path, tracking: Path, options: SaveOptions) -> Saved:
+    from agent.checks import check_file
+
+    markdown = path.read_text(encoding="utf-8")
+    saved = Saved(path, tracking, markdown, check_file(path, tools=options.check_tools), unchanged=True)
+    if options.commit:
+        saved.commit, saved.nothing_to_commit = _commit([path, tracking], "", f"{path} is unchanged")
+    return saved
+
+
+def _commit(paths: list[Path], message: str, done: str) -> tuple[store.Commit | None, bool]:
+    try:
+        commit = store.commit([p for p in paths if p.exists()], message)
+    except GitError as exc:
+        raise GitError(f"{done}, but {exc.message}", hint=exc.hint) from None
+    except KeyboardInterrupt:
+        raise Interrupted(f"interrupted during git commit; {done}", hint="check 'git status'") from None
+    return commit, commit is None
 
 
 def test(saved: Saved) -> Report:
@@ -159,14 +216,16 @@ def run(*, rule: Rule, description: str | None, given: Answers, model: Model, op
         description = f"{description.strip()}\n\nFrom the repository: {said}" if description and \
             description.strip() else said
     text = receive(description)
-    slug = store.slugify(name) if name else None
-    preflight(rule, options, slug)
+    preflight(rule, options, planned_slug(text, name))
     answers = ask(rule, text, given, model, asker=asker, strict=strict)
     request = GenerationRequest(rule=rule, description=text, answers=answers, now=now, service_name=name,
                                 verbose=verbose, service=service)
     result = generate(model, request, progress)
     runbook = validate(result.runbook)
-    slug = slug or store.title_slug(runbook.header.service_name)
+    slug = store.slugify(name) if name else store.title_slug(runbook.header.service_name)
     saved = save(rule, runbook, options, slug=slug, when=now)
-    report = test(saved)
-    return Outcome(runbook, answers, result, saved, report, result.notes)
+    try:
+        report = test(saved)
+    except KeyboardInterrupt:
+        raise Interrupted(f"interrupted; {saved.path} and its tracking row had been written") from None
+    return Outcome(saved.runbook or runbook, answers, result, saved, report, result.notes)

@@ -13,7 +13,10 @@ from functools import cache
 from pathlib import Path
 
 from agent.errors import UsageError
+from agent.files import MB, read_text
 from agent.resources import data_path
+
+MAX_RULE_FILE = MB
 
 _QUESTION = re.compile(r"^\s*(\d+)\.\s+(?:\*\*)?(.+?\?)(?:\*\*)?\s*$")
 _OPTION = re.compile(r"^\s*[-*]\s+([A-Z])\)\s+(.+?)\s*$")
@@ -166,12 +169,7 @@ def parse_rule(text: str, path: Path) -> Rule:
 
 @cache
 def _load(path: Path) -> Rule:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else type(exc).__name__
-        raise UsageError(f"cannot read rule file {path}: {reason}") from None
-    return parse_rule(text, path)
+    return parse_rule(read_text(path, what="rule file", limit=MAX_RULE_FILE), path)
 
 
 def load_rule(path: str | Path | None = None) -> Rule:

@@ -3,15 +3,21 @@ tracking table and the git commit in the rule's formats."""
 
 from __future__ import annotations
 
+import fcntl
 import os
 import re
+import signal
 import subprocess
 import tempfile
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from agent.errors import GitError, RunbookFileError, UsageError
+from agent.errors import GitError, Interrupted, RunbookFileError, UsageError
+from agent.files import MB, read_text
 
 TRACKING_FILE = "RUNBOOK_TRACKING.md"
 _TRACKING_HEADER = "| Runbook | Version | Date | Service |\n|---------|---------|------|---------|\n"
@@ -45,15 +51,34 @@ def title_slug(title: str) -> str:
 
 
 def runbook_path(out_dir: Path, slug: str, pattern: str = "runbook-[service-name].md") -> Path:
+    """The file in `out_dir` (resolved) a runbook goes to; the name itself is never followed if a symlink."""
     filename = pattern.replace("[service-name]", slug)
-    path = (out_dir / filename).resolve()
-    if path.parent != out_dir.resolve():
+    if "/" in filename or "\\" in filename or filename in ("", ".", ".."):
         raise UsageError(f"runbook file name {filename!r} would leave {out_dir}")
-    return path
+    return out_dir.resolve() / filename
 
 
-def check_out_dir(out_dir: Path) -> Path:
-    """Create the out dir if needed and prove it is writable, before any work is done."""
+def _nearest_existing(path: Path) -> Path:
+    for candidate in (path, *path.parents):
+        if candidate.exists() or candidate.is_symlink():
+            return candidate
+    return Path("/")
+
+
+def check_out_dir(out_dir: Path, *, create: bool = True) -> Path:
+    """Prove the out dir is (or can be made) a writable directory, before any work is done.
+
+    With `create=False` nothing is made yet: the nearest directory that exists must be writable.
+    """
+    if not create:
+        existing = _nearest_existing(out_dir)
+        made = "out dir" if existing == out_dir else f"cannot create out dir {out_dir}:"
+        if not existing.is_dir():
+            raise RunbookFileError(f"{made} {existing} is not a directory", hint="pass --out DIR")
+        if not os.access(existing, os.W_OK | os.X_OK):
+            raise RunbookFileError(f"{made} {existing} is not writable",
+                                   hint="pass --out DIR with a writable directory")
+        return out_dir
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -66,31 +91,70 @@ def check_out_dir(out_dir: Path) -> Path:
     return out_dir
 
 
+def refuse_symlink(path: Path, what: str) -> None:
+    """A symlink where we write is refused: we never write through one, nor copy what it points at."""
+    if path.is_symlink():
+        raise RunbookFileError(f"{what} {path} is a symbolic link; refusing to write through it",
+                               hint="replace it with a regular file, or pass another path")
+
+
 def refuse_existing(path: Path, force: bool) -> None:
+    refuse_symlink(path, "runbook file")
     if path.exists() and not force:
         raise RunbookFileError(f"{path} already exists", hint="pass --force to overwrite it")
+    if path.exists() and not path.is_file():
+        raise RunbookFileError(f"{path} exists and is not a regular file", hint="pass --out DIR or --name NAME")
 
 
-def write_atomic(path: Path, text: str, *, force: bool) -> None:
-    """Write via a temporary file in the same directory; without `force`, never replace a file.
+def check_tracking(tracking: Path) -> None:
+    """The tracking file can be updated: not a symlink, its directory writable (checked before any work)."""
+    refuse_symlink(tracking, "tracking file")
+    if tracking.exists() and not tracking.is_file():
+        raise RunbookFileError(f"tracking file {tracking} is not a regular file", hint="pass --tracking FILE")
+    existing = _nearest_existing(tracking.parent)
+    if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
+        raise RunbookFileError(f"cannot update the tracking file {tracking}: {existing} is not writable",
+                               hint="pass --tracking FILE in a writable directory")
 
-    Linking the finished temporary file into place fails if the name exists, so two runs racing
-    for one name cannot clobber each other either.
-    """
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+
+def _temporary(path: Path, text: str) -> str:
+    """`text` in a new temporary file beside `path` (same file system, so a rename publishes it)."""
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise RunbookFileError(f"cannot write {path}: {exc.strerror}",
+                               hint=f"is {path.parent} writable?") from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(tmp, 0o644)
-        if force:
-            os.replace(tmp, path)
-        else:
-            try:
-                os.link(tmp, path)
-            except FileExistsError:
-                raise RunbookFileError(f"{path} already exists", hint="pass --force to overwrite it") from None
+    except OSError as exc:
+        os.unlink(tmp)
+        raise RunbookFileError(f"cannot write {path}: {exc.strerror}") from None
+    return tmp
+
+
+def _place(tmp: str, path: Path, *, force: bool) -> None:
+    """Move a finished temporary file to `path`; without `force` linking fails if the name exists, so two
+    runs racing for one name cannot clobber each other either."""
+    if force:
+        os.replace(tmp, path)
+        return
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        raise RunbookFileError(f"{path} already exists", hint="pass --force to overwrite it") from None
+    os.unlink(tmp)
+
+
+def write_atomic(path: Path, text: str, *, force: bool) -> None:
+    """Write via a temporary file in the same directory; without `force`, never replace a file."""
+    refuse_symlink(path, "file")
+    tmp = _temporary(path, text)
+    try:
+        _place(tmp, path, force=force)
     except OSError as exc:
         raise RunbookFileError(f"cannot write {path}: {exc.strerror}") from None
     finally:
@@ -98,26 +162,143 @@ def write_atomic(path: Path, text: str, *, force: bool) -> None:
             os.unlink(tmp)
 
 
-def tracking_row(slug: str, version: str, when: datetime, service: str) -> str:
-    return f"| runbook-{slug} | v{version} | {when:%Y-%m-%d} | {service} |"
+@contextmanager
+def deferred_interrupts() -> Iterator[list[int]]:
+    """Ctrl-C and SIGTERM wait until the block is done; the list says which arrived meanwhile.
 
+    Only the main thread can handle signals; elsewhere the block simply runs.
+    """
+    arrived: list[int] = []
+    if threading.current_thread() is not threading.main_thread():
+        yield arrived
+        return
 
-def record(tracking: Path, slug: str, version: str, when: datetime, service: str) -> None:
-    """Add (or update) the runbook's row in the tracking table."""
-    row = tracking_row(slug, version, when, service)
+    def hold(signum: int, frame: object) -> None:
+        arrived.append(signum)
+
+    previous = {sig: signal.signal(sig, hold) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        old = tracking.read_text(encoding="utf-8") if tracking.exists() else ""
+        yield arrived
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+@contextmanager
+def _locked(directory: Path) -> Iterator[None]:
+    """An exclusive lock on the directory (no lock file is left behind): one tracking update at a time."""
+    try:
+        fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
     except OSError as exc:
-        raise RunbookFileError(f"cannot read {tracking}: {exc.strerror}") from None
+        raise RunbookFileError(f"cannot lock {directory}: {exc.strerror}") from None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
+def tracking_row(slug: str, version: str, when: datetime, service: str) -> str:
+    shown = re.sub(r"\s+", " ", service).replace("|", "\\|").strip()
+    return f"| runbook-{slug} | v{version} | {when:%Y-%m-%d} | {shown} |"
+
+
+MAX_TRACKING = 4 * MB
+MAX_RUNBOOK = 4 * MB
+
+
+def _read_tracking(tracking: Path) -> str:
+    if not tracking.exists():
+        return ""
+    return read_text(tracking, what="tracking file", limit=MAX_TRACKING, error=RunbookFileError,
+                     follow_symlinks=False)
+
+
+def _tracked(old: str, slug: str, row: str) -> str:
+    """The tracking table with the runbook's row replaced (or added): one row per runbook, its current version."""
     lines = [line for line in old.splitlines() if not line.startswith(f"| runbook-{slug} |")]
     text = "\n".join(lines).rstrip("\n") + "\n" if lines else ""
     if "| Runbook |" not in text:
         text = (text + "\n" if text else "") + _TRACKING_HEADER
-    write_atomic(tracking, text + row + "\n", force=True)
+    return text + row + "\n"
 
 
-def commit_message(service: str, criticality: str, on_call: str) -> str:
-    return f"Runbook: {service}\n\n- Service: {service}\n- Criticality: {criticality}\n- On-call: {on_call}"
+@dataclass(frozen=True)
+class Entry:
+    """What the tracking row of a runbook records."""
+
+    slug: str
+    version: str
+    when: datetime
+    service: str
+
+
+def record(tracking: Path, slug: str, version: str, when: datetime, service: str) -> None:
+    """Add (or update) the runbook's row in the tracking table, under the directory's lock."""
+    check_tracking(tracking)
+    tracking.parent.mkdir(parents=True, exist_ok=True)
+    with _locked(tracking.parent):
+        write_atomic(tracking, _tracked(_read_tracking(tracking), slug, tracking_row(slug, version, when, service)),
+                     force=True)
+
+
+def publish(path: Path, text: str, tracking: Path, entry: Entry, *, force: bool) -> None:
+    """Write the runbook and its tracking row: both or neither.
+
+    Both files are written to temporary names first (a failure there leaves nothing); then the two
+    renames run with interrupts held back, and a failed second rename puts the first one back.
+    `Interrupted` after the fact says that both were written.
+    """
+    refuse_existing(path, force)
+    check_tracking(tracking)
+    check_out_dir(path.parent)
+    try:
+        tracking.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise RunbookFileError(f"cannot create {tracking.parent}: {exc.strerror}") from None
+    temporaries: list[str] = []
+    try:
+        with _locked(tracking.parent):
+            table = _tracked(_read_tracking(tracking), entry.slug,
+                             tracking_row(entry.slug, entry.version, entry.when, entry.service))
+            runbook_tmp = _temporary(path, text)
+            temporaries.append(runbook_tmp)
+            table_tmp = _temporary(tracking, table)
+            temporaries.append(table_tmp)
+            backup = None
+            if force and path.exists():
+                backup = f"{runbook_tmp}.old"
+                os.link(path, backup)
+                temporaries.append(backup)
+            with deferred_interrupts() as arrived:
+                _place(runbook_tmp, path, force=force)
+                try:
+                    os.replace(table_tmp, tracking)
+                except OSError as exc:
+                    if backup is not None:
+                        os.replace(backup, path)
+                    else:
+                        path.unlink(missing_ok=True)
+                    raise RunbookFileError(f"cannot update the tracking file {tracking}: {exc.strerror}",
+                                           hint=f"{path} was not written either") from None
+    except OSError as exc:
+        raise RunbookFileError(f"cannot write {path}: {exc.strerror}") from None
+    finally:
+        for tmp in temporaries:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+    if arrived:
+        raise Interrupted(f"interrupted; {path} and its row in {tracking} had been written (both complete)")
+
+
+def commit_message(service: str, criticality: str, on_call: str, *, version: str = "1.0", changes: str = "") -> str:
+    """The rule's message; a later version says which one and what changed."""
+    first = version in ("1.0", "") or not changes
+    head = f"Runbook: {service}" if first else f"Runbook: {service} v{version}"
+    body = f"- Service: {service}\n- Criticality: {criticality}\n- On-call: {on_call}"
+    if not first:
+        body += f"\n- Version: {version}\n- Changes: {changes}"
+    return f"{head}\n\n{body}"
 
 
 def _git(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -141,16 +322,38 @@ class Commit:
     message: str
 
 
-def commit(paths: list[Path], message: str) -> Commit:
+def nearest_dir(path: Path) -> Path:
+    """`path`, or the nearest directory above it that exists (an out dir may not be made yet)."""
+    existing = _nearest_existing(path)
+    return existing if existing.is_dir() else existing.parent
+
+
+def _last_line(result: subprocess.CompletedProcess[str]) -> str:
+    lines = [line for line in (result.stderr or result.stdout).strip().splitlines() if line.strip()]
+    return lines[-1].strip() if lines else "unknown error"
+
+
+def commit(paths: list[Path], message: str) -> Commit | None:
+    """Commit exactly `paths`; None when they are already committed as they are (nothing to commit)."""
     root = git_root(paths[0].parent)
-    rel = [str(p.resolve().relative_to(root)) for p in paths]
+    rel = []
+    for p in paths:
+        try:
+            rel.append(str(p.resolve().relative_to(root)))
+        except ValueError:
+            raise GitError(f"--commit: {p} is outside the repository at {root}",
+                           hint="keep --out and --tracking inside one repository, or drop --commit") from None
     added = _git(["add", "--", *rel], root)
     if added.returncode != 0:
-        raise GitError(f"git add failed: {added.stderr.strip().splitlines()[-1:]}")
+        raise GitError(f"git add failed: {_last_line(added)}")
+    staged = _git(["diff", "--cached", "--quiet", "--", *rel], root)
+    if staged.returncode == 0:
+        return None
     done = _git(["commit", "-q", "-m", message, "--", *rel], root)
     if done.returncode != 0:
-        detail = (done.stderr or done.stdout).strip().splitlines()
-        raise GitError(f"git commit failed: {detail[-1] if detail else 'unknown error'}",
-                       hint="is user.name/user.email configured?")
+        said = (done.stderr or "") + (done.stdout or "")
+        who = re.search(r"tell me who you are|user\.(?:name|email)|empty ident", said, re.I)
+        raise GitError(f"git commit failed: {_last_line(done)}",
+                       hint="set them with git config user.name/user.email" if who else "see 'git status'")
     sha = _git(["rev-parse", "--short", "HEAD"], root).stdout.strip()
     return Commit(sha, message)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -14,6 +15,7 @@ from rich.markup import escape
 from agent import loop
 from agent.answers import Answer, Answers, from_flags, load_answers_file, parse_answer
 from agent.errors import UsageError, ValidationFailed
+from agent.files import read_text
 from agent.models.registry import DEFAULT_MODEL, get_model
 from agent.rule import Question, load_rule
 from agent.service.discover import Discovery
@@ -22,11 +24,9 @@ ANSWER_FLAGS = ("type", "env", "criticality", "monitoring", "oncall")
 
 
 def _read_service_file(path: str) -> str:
-    try:
-        return Path(path).read_text(encoding="utf-8") if path != "-" else sys.stdin.read()
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "not UTF-8 text"
-        raise UsageError(f"cannot read service file {path}: {reason}") from None
+    # Bounded well above the description limit (characters, up to 4 bytes each), so a file just past
+    # that limit gets the limit's own message, with its length.
+    return read_text(path, what="service file", limit=16 * loop.MAX_DESCRIPTION)
 
 
 def terminal_asker(console: Console) -> loop.Asker:
@@ -139,7 +139,7 @@ def generate(description: str | None, service: str | None, service_file: str | N
     interactive = sys.stdin.isatty() and sys.stdout.isatty() and fmt == "text"
     save_options = loop.SaveOptions(
         out_dir=out, force=force, commit=do_commit,
-        tracking=Path(tracking) if tracking else None, check_tools=not no_tool_checks,
+        tracking=Path(tracking) if tracking else None, check_tools=not no_tool_checks, supersede=force,
     )
 
     def progress(section: str, done: int, total: int) -> None:
@@ -188,6 +188,11 @@ def _shown(path: Path) -> str:
         return str(path)
 
 
+def _version_on_disk(markdown: str) -> str:
+    found = re.search(r"(?m)^\*\*Version:\*\*\s*(\S+)", markdown)
+    return found.group(1) if found else "?"
+
+
 def _report(outcome: loop.Outcome, model: str, fmt: str, verbose: bool, err: Console,
             discovery: Discovery | None = None, links: dict[str, object] | None = None) -> None:
     rb, saved = outcome.runbook, outcome.saved
@@ -202,6 +207,8 @@ def _report(outcome: loop.Outcome, model: str, fmt: str, verbose: bool, err: Con
             "path": str(saved.path), "tracking": str(saved.tracking), "model": model,
             "service": rb.header.service_name, "answers": outcome.answers.as_dict(),
             "assumptions": rb.assumptions, "counts": counts, "usage": outcome.result.usage.as_dict(),
+            "version": rb.header.version if not saved.unchanged else _version_on_disk(saved.markdown),
+            "unchanged": saved.unchanged, "nothing_to_commit": saved.nothing_to_commit,
             "commit": saved.commit.sha if saved.commit else None, "notes": outcome.notes,
             "checks": [vars(f) if not hasattr(f, "as_dict") else f.as_dict() for f in findings],
         }
@@ -224,11 +231,21 @@ def _report(outcome: loop.Outcome, model: str, fmt: str, verbose: bool, err: Con
         for note in outcome.notes:
             err.print(f"  · {escape(note)}")
     out = Console(highlight=False, soft_wrap=True)
-    out.print(f"Wrote {escape(_shown(saved.path))} ({counts['alerts']} alerts, "
-              f"{counts['troubleshooting_entries']} troubleshooting entries, {counts['commands']} commands)")
-    out.print(f"Tracked in {escape(_shown(saved.tracking))}")
+    version = rb.header.version if not saved.unchanged else _version_on_disk(saved.markdown)
+    if saved.unchanged:
+        out.print(f"{escape(_shown(saved.path))} is unchanged (v{escape(version)}): the regenerated runbook is "
+                  "what is already there; nothing was written")
+    else:
+        out.print(f"Wrote {escape(_shown(saved.path))} v{escape(version)} ({counts['alerts']} alerts, "
+                  f"{counts['troubleshooting_entries']} troubleshooting entries, {counts['commands']} commands)")
+        if len(rb.revision_history) > 1:
+            out.print(f"  Revision {escape(version)}: {escape(rb.revision_history[-1].changes)}")
+        out.print(f"Tracked in {escape(_shown(saved.tracking))}")
     if saved.commit:
         out.print(f"Committed {saved.commit.sha}: {escape(saved.commit.message.splitlines()[0])}")
+    elif saved.nothing_to_commit:
+        out.print(f"Nothing to commit: {escape(_shown(saved.path))} and {escape(_shown(saved.tracking))} are "
+                  "already committed as they are")
     out.print(escape(outcome.report.summary()))
     if links is not None:
         shown = links["links"]
