@@ -3,6 +3,12 @@
 Commands are rendered as fenced blocks tagged with their language. Consecutive safe shell commands
 share a block, each under a `# purpose` comment; a destructive command gets a block of its own with
 a warning right before it, so an operator meets the warning before the command.
+
+Text in a runbook comes from descriptions, answers and model output, so none of it may add
+structure: every `{{ value }}` the template prints is prose (`inline`: one line, no HTML, no
+block marker at its start) unless it is `Markdown` this module made — a table cell, a fenced
+block whose fence is longer than any backtick run inside it. A description can therefore never add a
+heading, a code block or HTML to a runbook.
 """
 
 from __future__ import annotations
@@ -27,10 +33,55 @@ TOC = (
 )
 
 
-def cell(value: object) -> str:
-    """Text fit for one Markdown table cell."""
-    text = str(value).replace("\\", "\\\\").replace("|", "\\|")
-    return re.sub(r"\s*\n\s*", "<br>", text.strip())
+class Markdown(str):
+    """Text that is already Markdown (made here); the template prints it as it is."""
+
+
+_HTML_START = re.compile(r"<(?=[A-Za-z/!?])")  # a tag, a comment, a processing instruction
+# What would start a block if it began a line: a heading, a list item or thematic break, a block quote,
+# a fence, a table row or setext underline, a link reference definition.
+_BLOCK_START = re.compile(r"^(?:#{1,6}(?=\s|$)|[-+*_>=|~`\[]|\d{1,9}[.)](?=\s|$))")
+
+
+def inline(value: object) -> Markdown:
+    """Prose on one line: newlines become spaces, `<` that would open HTML is `&lt;`, and a marker that
+    would start a block at the beginning (`#`, `-`, `1.`, `>`, a fence) is backslash-escaped."""
+    if isinstance(value, Markdown):
+        return value
+    text = re.sub(r"[ \t]*(?:\r\n|\r|\n)\s*", " ", str(value))
+    text = _HTML_START.sub("&lt;", text)
+    stripped = text.lstrip()
+    if _BLOCK_START.match(stripped):
+        text = text[: len(text) - len(stripped)] + "\\" + stripped
+    lead = text[: len(text) - len(text.lstrip())]
+    if "\t" in lead or len(lead) >= 4:  # would start an indented code block
+        text = text.lstrip()
+    return Markdown(text)
+
+
+def _finalize(value: object) -> object:
+    """Every printed expression: Markdown as it is, anything else as prose."""
+    if isinstance(value, Markdown) or not isinstance(value, str):
+        return value
+    return inline(value)
+
+
+def fence(code: str) -> str:
+    """A backtick fence longer than any backtick run in `code`, so the code cannot close it."""
+    longest = max((len(run) for run in re.findall(r"`+", code)), default=0)
+    return "`" * max(3, longest + 1)
+
+
+def fenced(code: str, language: str) -> Markdown:
+    """`code` as a fenced block tagged `language`."""
+    mark = fence(code)
+    return Markdown(f"{mark}{language}\n{code.rstrip()}\n{mark}")
+
+
+def cell(value: object) -> Markdown:
+    """Text fit for one Markdown table cell (line breaks as <br>, no HTML of its own, pipes escaped)."""
+    text = _HTML_START.sub("&lt;", str(value)).replace("\\", "\\\\").replace("|", "\\|")
+    return Markdown(re.sub(r"\s*\n\s*", "<br>", text.strip()))
 
 
 def duration(minutes: int) -> str:
@@ -72,6 +123,10 @@ class Block:
     code: str
     warning: str | None  # shown as a blockquote right before the fence
     intro: str | None  # prose before a block whose language has no comments
+
+    @property
+    def fenced(self) -> Markdown:
+        return fenced(self.code, self.language)
 
 
 def blocks(commands: list[Command]) -> list[Block]:
@@ -115,13 +170,14 @@ def _environment() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(_TEMPLATES),
         undefined=jinja2.StrictUndefined,
-        autoescape=False,  # Markdown, not HTML
+        autoescape=False,  # Markdown, not HTML: prose is made safe by _finalize instead
+        finalize=_finalize,
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
     )
     env.filters.update(cell=cell, anchor=github_anchor, duration=duration, number=number, latency=latency,
-                       blocks=blocks)
+                       blocks=blocks, fenced=fenced, md=Markdown)
     return env
 
 

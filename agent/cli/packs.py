@@ -62,7 +62,7 @@ def _block(command: Command) -> str:
 
 def _markdown(name: str, description: str, part: Contribution) -> str:
     """The contribution in the runbook's order; not the engine's rendering, a reviewer's view."""
-    out = [f"# Runbook: pack {name}\n\nFor: {description}\n\n"]
+    out = [f"# Pack {name}: what it adds to a runbook\n\nFor: {inline(description)}\n\n"]
     if part.prerequisites:
         out.append("## Prerequisites\n\n" + "".join(f"- {p}\n" for p in part.prerequisites) + "\n")
     if part.alerts:

@@ -1,18 +1,43 @@
 """`agent test FILE...`: prove a runbook's commands and procedures work.
 
-Static checks by default; `--execute` also runs the commands the live allowlist vouches for
-(deny by default: everything else is reported "not run" with the reason). Exit 0 clean, 1 findings
-at or above --fail-on (or failed live checks), 2 usage or I/O errors.
+A FILE may be a directory (every Markdown file under it, hidden directories skipped) or `-`
+(standard input). Static checks by default; `--execute` also runs the commands the live allowlist
+vouches for (deny by default: everything else is reported "not run" with the reason). Exit 0 clean,
+1 findings at or above --fail-on (or failed live checks), 2 usage or I/O errors.
 """
 
 from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 
 import click
 
 from agent.errors import UsageError
+from agent.files import read_text
+
+MAX_STDIN = 4 * 1024 * 1024
+STDIN = "<stdin>"
+
+
+def _expand(paths: tuple[str, ...]) -> list[str]:
+    """Files to check, in order: a directory stands for the Markdown files under it."""
+    out: list[str] = []
+    for given in paths:
+        path = Path(given)
+        if given != "-" and path.is_dir():
+            found = sorted(p for p in path.rglob("*") if p.suffix.lower() in (".md", ".markdown") and p.is_file()
+                           and not any(part.startswith(".") for part in p.relative_to(path).parts))
+            if not found:
+                raise UsageError(f"no Markdown files under {given}",
+                                 hint="give a runbook file or a directory of .md files")
+            out += [str(p) for p in found]
+        else:
+            out.append(given)
+    if out.count("-") > 1:
+        raise UsageError("standard input ('-') can be read once")
+    return out
 
 
 def _parse_vars(values: tuple[str, ...]) -> dict[str, str]:
@@ -26,7 +51,7 @@ def _parse_vars(values: tuple[str, ...]) -> dict[str, str]:
 
 
 @click.command("test")
-@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=str))
+@click.argument("files", nargs=-1, required=True, type=click.Path(allow_dash=True, path_type=str))
 @click.option(
     "--format",
     "fmt",
@@ -98,12 +123,16 @@ def test(
     min_severity: str,
     alerts: bool = False,
 ) -> None:
-    """Check runbook FILES: structure, shell, SQL, PromQL, CLI flags, placeholders, dangerous commands."""
+    """Check runbook FILES: structure, shell, SQL, PromQL, CLI flags, placeholders, dangerous commands.
+
+    A FILE may be a directory (its Markdown files) or - (standard input).
+    """
     from agent.checks import output
-    from agent.checks.check import check_file
+    from agent.checks.check import check_file, check_markdown
 
     if dry_run and not execute:
         raise UsageError("--dry-run only makes sense with --execute", hint="add --execute")
+    files = tuple(_expand(files))
     if alerts:
         from agent.checks import alert_coverage
 
@@ -113,7 +142,12 @@ def test(
         from agent.checks.execute import check_timeout
 
         check_timeout(timeout)
-    reports = [check_file(f, rule=rule_path, tools=not no_tools, profile=profile, variables=values) for f in files]
+    if execute and "-" in files:
+        raise UsageError("--execute runs the commands of runbook files, not of standard input",
+                         hint="save it to a file first")
+    options = {"rule": rule_path, "tools": not no_tools, "profile": profile, "variables": values}
+    reports = [check_markdown(read_text("-", what="runbook", limit=MAX_STDIN), STDIN, **options)  # type: ignore[arg-type]
+               if f == "-" else check_file(f, **options) for f in files]
     runs = []
     if execute:
         from agent.checks.execute import execute_file
