@@ -125,8 +125,8 @@ def test_invalid_utf8_on_stdin(tmp_path: Path) -> None:
 
 
 def test_invalid_utf8_in_an_argument(tmp_path: Path) -> None:
-    done = subprocess.run([sys.executable.encode(), b"-m", b"agent", b"generate", b"orders \xff api", *map(str.encode, GOOD)],
-                          cwd=tmp_path, capture_output=True, timeout=120, env=ENV)
+    argv = [sys.executable.encode(), b"-m", b"agent", b"generate", b"orders \xff api", *map(str.encode, GOOD)]
+    done = subprocess.run(argv, cwd=tmp_path, capture_output=True, timeout=120, env=ENV)
     result = subprocess.CompletedProcess(done.args, done.returncode, done.stdout.decode(errors="replace"),
                                          done.stderr.decode(errors="replace"))
     one_clear_line(result, "not valid UTF-8", 2)

@@ -146,7 +146,7 @@ def test_show_prints_a_pack_as_markdown_the_checker_accepts() -> None:
                                       "--service", "Billing worker consuming the SQS queue invoices in eu-west-1"])
     assert result.exit_code == 0, result.output
     text = result.output
-    assert text.startswith("# Runbook: pack sqs")
+    assert text.startswith("# Pack sqs: what it adds to a runbook")
     assert "max(last_5m):max:aws.sqs.approximate_age_of_oldest_message{queuename:invoices} > 600" in text
     assert "kubectl rollout restart deployment/" in text and "--region eu-west-1" in text
     assert "> **Warning:** Every DLQ message is re-delivered" in text
@@ -154,3 +154,35 @@ def test_show_prints_a_pack_as_markdown_the_checker_accepts() -> None:
     assert not [f for f in report.findings if f.severity == "error"], report.findings
     missing = CliRunner().invoke(cli, ["packs", "--show", "nosuch"])
     assert missing.exit_code == 2 and "no knowledge pack named 'nosuch'" in missing.output
+
+
+def test_env_without_a_service_is_refused_not_ignored() -> None:
+    for args in (["--env", "kubernetes"], ["--monitoring", "datadog"]):
+        result = CliRunner().invoke(cli, ["packs", *args])
+        assert result.exit_code == 2
+        assert "only changes which packs apply to a service" in result.output
+        assert "add --service TEXT" in result.output
+
+
+def test_every_pack_shown_passes_agent_test_with_its_defaults() -> None:
+    """What the README says to pipe (`agent packs --show NAME | agent test -`) passes, for every pack."""
+    from agent.checks.check import check_markdown
+
+    for pack in all_packs():
+        shown = CliRunner().invoke(cli, ["packs", "--show", pack.name])
+        assert shown.exit_code == 0, shown.output
+        report = check_markdown(shown.output, pack.name)  # profile auto, CLI checks on: agent test's defaults
+        assert not report.failed("error"), (pack.name, [(f.line, f.rule, f.message) for f in report.findings])
+
+
+def test_show_piped_into_agent_test(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    shown = subprocess.run([sys.executable, "-m", "agent", "packs", "--show", "pgbouncer"], capture_output=True,
+                           check=True, timeout=60)
+    tested = subprocess.run([sys.executable, "-m", "agent", "test", "-"], input=shown.stdout.decode(),
+                            capture_output=True, text=True, timeout=120)
+    assert tested.returncode == 0, tested.stdout + tested.stderr
+    assert tested.stdout.startswith("<stdin>  (profile generic)")
+    assert "0 errors" in tested.stdout

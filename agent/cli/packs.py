@@ -9,6 +9,7 @@ from agent.errors import UsageError
 from agent.knowledge.base import Context, Contribution
 from agent.knowledge.facts import extract_facts
 from agent.knowledge.packs import all_packs, detect_packs, get_pack
+from agent.render import fenced, inline
 from agent.rule import load_rule
 from agent.runbook import Command
 
@@ -22,8 +23,12 @@ from agent.runbook import Command
                                                      "troubleshooting, commands) for review or `agent test`.")
 def packs(description: str | None, env: str | None, monitoring: str | None, show: str | None) -> None:
     """List the technology knowledge packs the offline engine draws on."""
-    available = all_packs()
     answers = from_flags(load_rule(), {"env": env, "monitoring": monitoring}) if env or monitoring else Answers()
+    if (env or monitoring) and description is None and show is None:
+        given = "--env" if env else "--monitoring"
+        raise UsageError(f"{given} only changes which packs apply to a service",
+                         hint="add --service TEXT (or --show NAME) to use it; plain 'agent packs' lists them all")
+    available = all_packs()
     if description is not None and not description.strip():
         raise UsageError("--service needs a description", hint="e.g. --service 'orders API on RDS Postgres'")
     if show is not None:
@@ -54,30 +59,29 @@ _FENCE = {"bash": "bash", "sql": "sql", "promql": "promql", "redis": "bash", "ya
 
 
 def _block(command: Command) -> str:
-    head = f"{command.purpose}" + (f" — expect: {command.expect}" if command.expect else "")
-    warning = f"> **Warning:** {command.warning}\n\n" if command.warning else ""
-    fence = _FENCE.get(command.language, "text")
-    return f"{head}\n\n{warning}```{fence}\n{command.code}\n```\n\n"
+    head = inline(f"{command.purpose}" + (f" — expect: {command.expect}" if command.expect else ""))
+    warning = f"> **Warning:** {inline(command.warning)}\n\n" if command.warning else ""
+    return f"{head}\n\n{warning}{fenced(command.code, _FENCE.get(command.language, 'text'))}\n\n"
 
 
 def _markdown(name: str, description: str, part: Contribution) -> str:
     """The contribution in the runbook's order; not the engine's rendering, a reviewer's view."""
     out = [f"# Pack {name}: what it adds to a runbook\n\nFor: {inline(description)}\n\n"]
     if part.prerequisites:
-        out.append("## Prerequisites\n\n" + "".join(f"- {p}\n" for p in part.prerequisites) + "\n")
+        out.append("## Prerequisites\n\n" + "".join(f"- {inline(p)}\n" for p in part.prerequisites) + "\n")
     if part.alerts:
         out.append("## Monitoring & Alerts\n\n")
         for alert in part.alerts:
-            out.append(f"### {alert.name} ({alert.severity})\n\nCondition: {alert.condition}. "
-                       f"Response: {alert.response}\n\n" + _block(alert.query))
+            out.append(f"### {inline(alert.name)} ({alert.severity})\n\nCondition: {inline(alert.condition)}. "
+                       f"Response: {inline(alert.response)}\n\n" + _block(alert.query))
     if part.issues:
         out.append("## Troubleshooting\n\n")
         for issue in part.issues:
-            out.append(f"### {issue.title}\n\nSymptoms: {issue.symptoms}\n\n")
+            out.append(f"### {inline(issue.title)}\n\nSymptoms: {inline(issue.symptoms)}\n\n")
             out += [_block(c) for c in issue.check]
             for number, step in enumerate(issue.fix, start=1):
-                out.append(f"Fix {number}. {step.action}\n\n" + (_block(step.command) if step.command else ""))
-            out.append(f"Verify: {issue.verify}\n\nEscalate: {issue.escalate}\n\n")
+                out.append(f"Fix {number}. {inline(step.action)}\n\n" + (_block(step.command) if step.command else ""))
+            out.append(f"Verify: {inline(issue.verify)}\n\nEscalate: {inline(issue.escalate)}\n\n")
     groups = [("Emergency: stop writes", part.stop_writes), ("Emergency: assess", part.assess),
               ("Emergency: restore", part.restore), ("Maintenance", part.maintenance_commands),
               ("Disaster recovery", [c for p in part.dr_procedures for c in p.commands]),

@@ -9,6 +9,7 @@ vouches for (deny by default: everything else is reported "not run" with the rea
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -21,18 +22,28 @@ MAX_STDIN = 4 * 1024 * 1024
 STDIN = "<stdin>"
 
 
+def _markdown_under(directory: str) -> list[str]:
+    """The Markdown files under `directory`: hidden directories and symbolic links are not followed."""
+    found = []
+    for root, dirs, names in os.walk(directory):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(names):
+            path = Path(root) / name
+            if path.suffix.lower() in (".md", ".markdown") and not path.is_symlink() and path.is_file():
+                found.append(str(path))
+    return found
+
+
 def _expand(paths: tuple[str, ...]) -> list[str]:
     """Files to check, in order: a directory stands for the Markdown files under it."""
     out: list[str] = []
     for given in paths:
-        path = Path(given)
-        if given != "-" and path.is_dir():
-            found = sorted(p for p in path.rglob("*") if p.suffix.lower() in (".md", ".markdown") and p.is_file()
-                           and not any(part.startswith(".") for part in p.relative_to(path).parts))
+        if given != "-" and Path(given).is_dir():
+            found = _markdown_under(given)
             if not found:
                 raise UsageError(f"no Markdown files under {given}",
                                  hint="give a runbook file or a directory of .md files")
-            out += [str(p) for p in found]
+            out += found
         else:
             out.append(given)
     if out.count("-") > 1:
