@@ -27,6 +27,7 @@ from agent.answers import SYNONYMS, Answer, Answers, canonical, parse_answer, su
 from agent.errors import AgentError, UsageError
 from agent.models.base import GenerationRequest, Model
 from agent.models.registry import DEFAULT_MODEL, get_model
+from agent.redact import scrub
 from agent.render import TOC, render_markdown
 from agent.revise import ANSWER_LABELS, parse_change, record_revision, revise_offline, updated_request
 from agent.rule import Option, Question, Rule
@@ -205,7 +206,7 @@ class Chat:
             self._leave(interrupted=True)
             return ChatResult(130, self.saved)
         except AgentError as exc:  # generation failed: the interview is kept for --resume
-            self.term.say(f"error: {exc}", "red")
+            self.term.say(f"error: {scrub(str(exc))}", "red")
             try:
                 self._keep()
             except AgentError:
@@ -449,7 +450,7 @@ class Chat:
         try:
             handler(arg)
         except AgentError as exc:
-            self.term.say(f"error: {exc}", "red")
+            self.term.say(f"error: {scrub(str(exc))}", "red")
 
     def revise(self, change: str) -> None:
         old = self.runbook
@@ -467,7 +468,7 @@ class Chat:
                     request = _answers_kept_in_step(request, change)
             new = loop.validate(result.runbook)
         except AgentError as exc:
-            self.term.say(str(exc), "yellow")
+            self.term.say(scrub(str(exc)), "yellow")
             return
         if new.header.version == old.header.version:
             new = record_revision(old, new, summary, request.now, request.authors[0])
@@ -581,7 +582,7 @@ class Chat:
         try:
             model = self._factory(spec, self.session.base_url)
         except AgentError as exc:
-            self.term.say(f"error: {exc}", "red")
+            self.term.say(f"error: {scrub(str(exc))}", "red")
             return
         self.model = model
         self.session.model = spec

@@ -45,7 +45,9 @@ class AgentGroup(click.Group):
         try:
             return super().invoke(ctx)
         except AgentError as exc:
-            click.echo(f"error: {exc}", err=True)
+            from agent.redact import scrub  # the last line of defence: no error line prints a key
+
+            click.echo(f"error: {scrub(str(exc))}", err=True)
             ctx.exit(exc.exit_code)
         except KeyboardInterrupt:
             click.echo("interrupted; nothing was written", err=True)

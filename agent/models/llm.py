@@ -27,6 +27,7 @@ from datetime import datetime
 from functools import cache
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal, get_args
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -35,6 +36,7 @@ from agent.errors import AgentError, ModelError, UsageError
 from agent.models.base import GenerationRequest, GenerationResult, Model, Progress, Usage
 from agent.models.llm_errors import MissingKeyError, OutputTruncated, ProviderError, RepairFailed
 from agent.prompts import render
+from agent.redact import scrub, url_without_credentials
 from agent.rule import Rule
 from agent.runbook import SECTIONS, Language, Runbook, Strict, Text
 
@@ -256,18 +258,29 @@ class LLMModel(Model):
         # an httpx event hook: every attempt the SDK makes, its own retries included
         self._meter.add(requests=1)
 
+    def _secrets(self) -> list[str]:
+        """The key and a --base-url's password: never printed, whatever the provider echoes."""
+        password = None
+        if self.base_url:
+            try:
+                password = urlsplit(self.base_url).password
+            except ValueError:
+                password = None
+        return [str(getattr(self, "api_key", "") or ""), password or ""]
+
     def _translate(self, exc: BaseException) -> AgentError | None:
         """SDK errors → one clear line. Both SDKs share these class names and attributes."""
         kind = type(exc).__name__
         status = getattr(exc, "status_code", None)
-        where = self.base_url or "the API"
+        where = url_without_credentials(self.base_url) if self.base_url else "the API"
         body = getattr(exc, "body", None)
         detail = ""
         if isinstance(body, Mapping):
             err = body.get("error", body)
             if isinstance(err, Mapping):
                 detail = str(err.get("message") or err.get("type") or "")
-        detail = re.sub(r"\s+", " ", detail or str(getattr(exc, "message", "")))[:240]
+        # the provider's words may echo the key or headers that were sent: scrubbed before they are cut
+        detail = scrub(re.sub(r"\s+", " ", detail or str(getattr(exc, "message", ""))), self._secrets())[:240]
         if kind in ("APIConnectionError", "APITimeoutError"):
             what = "timed out" if kind == "APITimeoutError" else "could not connect"
             return ProviderError(f"{self.name}: {what} to {where} (after {self.max_retries} SDK retries)",
@@ -311,7 +324,7 @@ class LLMModel(Model):
             return retrying(self._call, task, meter)
         except StreamBroken as exc:
             translated = self._translate(exc.cause)
-            detail = translated.message if translated else str(exc.cause)[:240]
+            detail = translated.message if translated else scrub(str(exc.cause), self._secrets())[:240]
             raise ProviderError(f"{self.name}: the stream for {task.name!r} broke {stats.stream_retries + 1} "
                                 f"time(s): {detail}", hint="try again later") from None
         except (AgentError, Cancelled):
