@@ -418,17 +418,20 @@ def apply_edit(runbook: Runbook, change: Change) -> tuple[Runbook, list[str]]:
     raise ValueError(f"{change.kind} is not an in-place edit")
 
 
-def _shifted(times: list[int], minutes: int, index: int) -> list[int]:
-    """Move step `index` to `minutes`, keeping later steps' gaps and the order strictly increasing."""
+def _shifted(times: list[int], minutes: int, index: int, names: list[str]) -> list[int]:
+    """Move step `index` to `minutes` and nothing else: a step that would then come out of order is not
+    moved along silently; the change is refused, naming that step."""
     if index > 0 and times[index - 1] >= minutes:
         raise CannotReviseOffline(
-            f"escalating after {duration(minutes)} would come before the step at {duration(times[index - 1])}",
-            hint=None)
-    delta = minutes - times[index]
-    out = [*times[:index], minutes]
-    for t in times[index + 1:]:
-        out.append(max(t + delta, out[-1] + 1))
-    return out
+            f"escalating to {names[index]} after {duration(minutes)} would come before {names[index - 1]} "
+            f"(after {duration(times[index - 1])})", hint=f"move {names[index - 1]} first")
+    if index + 1 < len(times) and times[index + 1] <= minutes:
+        raise CannotReviseOffline(
+            f"escalating to {names[index]} after {duration(minutes)} would come after {names[index + 1]} "
+            f"(after {duration(times[index + 1])})",
+            hint=f"move {names[index + 1]} first, e.g. 'escalate to {names[index + 1]} after "
+                 f"{duration(minutes + times[index + 1] - times[index])}'")
+    return [*times[:index], minutes, *times[index + 1:]]
 
 
 def _target_index(texts: list[str], times: list[int], target: str) -> int | None:
@@ -455,6 +458,12 @@ def _retime(text: str, old: int, new: int) -> str:
     return text
 
 
+def _step_name(action: str) -> str:
+    """How to name an emergency escalation step: its level ('L3') when the action gives one."""
+    level = re.search(r"\bL\d\b", action)
+    return level.group(0) if level else repr(action.split(":")[0].strip()[:40])
+
+
 def _escalate(runbook: Runbook, change: Change) -> tuple[Runbook, list[str]]:
     minutes = int(change.number)
     steps = runbook.emergency.service_down.escalation
@@ -466,14 +475,14 @@ def _escalate(runbook: Runbook, change: Change) -> tuple[Runbook, list[str]]:
         raise CannotReviseOffline(f"no escalation step names {change.key!r}", hint="e.g. 'escalate after 10 minutes'")
     emergency, contacts = runbook.emergency, runbook.contacts
     if i is not None:
-        times = _shifted([s.after_minutes for s in steps], minutes, i)
+        times = _shifted([s.after_minutes for s in steps], minutes, i, [_step_name(s.action) for s in steps])
         new_steps = [Escalation(after_minutes=t, action=_retime(s.action, s.after_minutes, t))
                      for s, t in zip(steps, times, strict=True)]
         sd = emergency.service_down.model_copy(update={"escalation": new_steps})
         emergency = emergency.model_copy(update={"service_down": sd})
         notes.append("Emergency escalation: " + ", ".join(duration(t) for t in times))
     if j is not None:
-        times = _shifted([lv.after_minutes for lv in levels], minutes, j)
+        times = _shifted([lv.after_minutes for lv in levels], minutes, j, [lv.level for lv in levels])
         new_levels = [
             EscalationLevel(level=lv.level, contact=lv.contact, method=lv.method,
                             when=_retime(lv.when, lv.after_minutes, t), after_minutes=t)
@@ -685,6 +694,31 @@ def replay(runbook: Runbook, history: list[Revision], rule: Rule) -> tuple[Runbo
     return runbook, notes
 
 
+def _packs(request: GenerationRequest, description: str | None = None) -> dict[str, str]:
+    """The knowledge packs that apply to a request's description (or to `description`), with why."""
+    from agent.knowledge.base import Context
+    from agent.knowledge.facts import extract_facts
+    from agent.knowledge.packs import detect_packs
+
+    facts = extract_facts(request.description if description is None else description, request.service_name)
+    return {pack.name: reason for pack, reason in detect_packs(Context(request.answers, facts))}
+
+
+def _coverage(before: GenerationRequest, after: GenerationRequest, change: Change) -> str:
+    """What the added description did to the runbook, said once: a pack that applies now, one that already
+    did, or none (never both)."""
+    had, has = _packs(before), _packs(after)
+    added = [name for name in has if name not in had]
+    if added:
+        return "; ".join(f"Pack {name} applies now ({has[name]})" for name in added) + \
+            ": its alerts, troubleshooting entries and commands are in the runbook"
+    named = [name for name in _packs(after, change.value) if name in had]
+    if named:
+        return f"Pack {', '.join(named)} already applied; the description now says so too"
+    return (f"No knowledge pack covers {change.key!r}, so the runbook does not mention it yet; "
+            "an LLM model (/model anthropic:<model>) would write it in")
+
+
 def revise_offline(model: Model, runbook: Runbook, text: str, request: GenerationRequest, *,
                    when: datetime | None = None) -> Revised:
     """Apply a plain-words change with rules; regenerate with `model` when answers, name or description change."""
@@ -700,12 +734,7 @@ def revise_offline(model: Model, runbook: Runbook, text: str, request: Generatio
         new, replay_notes = replay(result.runbook, runbook.revision_history, request.rule)
         notes += replay_notes
         if change.kind == "describe":
-            mentions = new.model_dump_json().lower().count(change.key.lower())
-            if mentions:
-                notes.append(f"The runbook now mentions {change.key} ({mentions} places)")
-            else:
-                notes.append(f"No knowledge pack covers {change.key!r}, so the runbook does not mention it yet; "
-                             "an LLM model (/model anthropic:<model>) would write it in")
+            notes.append(_coverage(request, new_request, change))
         elif change.kind == "answer":
             notes.append(f"Regenerated with {change.summary}")
         else:

@@ -93,7 +93,7 @@ def test_escalation_shifts_both_escalation_lists_and_their_texts(model, runbook:
     revised = revise_offline(model, runbook, "escalate after 10 minutes", request_, when=WHEN)
     rb = revised.result.runbook
     steps = rb.emergency.service_down.escalation
-    assert [s.after_minutes for s in steps] == [0, 10, *[t + 5 for t in before[2:]]]
+    assert [s.after_minutes for s in steps] == [0, 10, *before[2:]]  # only the step asked for moves
     assert "after 10 min" in steps[1].action and "after 5 min" not in steps[1].action
     assert [lv.after_minutes for lv in rb.contacts.escalation][1] == 10
     assert rb.header.version == "1.1" and rb.header.last_updated == "2026-11-29 09:30"
@@ -101,6 +101,20 @@ def test_escalation_shifts_both_escalation_lists_and_their_texts(model, runbook:
     assert [r.version for r in rb.revision_history] == ["1.0", "1.1"]
     assert "| 1.1 | 2026-11-29 | Escalate after 10 minutes |" in render_markdown(rb)
     assert runbook.header.version == "1.0"  # the input is not modified
+
+
+def test_a_targeted_escalation_moves_only_that_level(model, runbook: Runbook,  # type: ignore[no-untyped-def]
+                                                     request_: GenerationRequest) -> None:
+    steps = [s.after_minutes for s in runbook.emergency.service_down.escalation]
+    levels = [lv.after_minutes for lv in runbook.contacts.escalation]
+    assert steps == levels == [0, 5, 15, 30]
+    rb = revise_offline(model, runbook, "escalate to the team lead after 20 minutes", request_).result.runbook
+    assert [s.after_minutes for s in rb.emergency.service_down.escalation] == [0, 5, 20, 30]
+    assert [lv.after_minutes for lv in rb.contacts.escalation] == [0, 5, 20, 30]
+    assert rb.contacts.escalation[3] == runbook.contacts.escalation[3]  # L4 untouched, its text too
+    with pytest.raises(CannotReviseOffline, match="would come after L4 .after 30 minutes.") as refused:
+        revise_offline(model, runbook, "escalate to the team lead after 45 minutes", request_)
+    assert "move L4 first" in str(refused.value)
 
 
 def test_threshold_changes_the_alert_its_query_and_the_key_metric(model, runbook: Runbook,  # type: ignore[no-untyped-def]
@@ -159,7 +173,8 @@ def test_new_technology_goes_into_the_description_and_a_pack_picks_it_up(
     revised = revise_offline(model, runbook, "we use Redis Sentinel, add it", request_)
     assert revised.request.description.endswith("We use Redis Sentinel.")
     assert revised.result.runbook.model_dump_json().lower().count("sentinel") > before + 2
-    assert any("now mentions Redis Sentinel" in n for n in revised.notes)
+    assert any(n.startswith("Pack redis-sentinel applies now") for n in revised.notes)
+    assert not any("No knowledge pack covers" in n for n in revised.notes)
 
 
 def test_answer_change_regenerates_and_keeps_earlier_edits(model, runbook: Runbook,  # type: ignore[no-untyped-def]

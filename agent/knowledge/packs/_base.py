@@ -40,6 +40,35 @@ def mention(ctx: Context, words: Sequence[str]) -> str | None:
     return None
 
 
+_PUBLISH = re.compile(r"\b(?:publish\w*|emit\w*|send\w*|produc\w*|push\w*|broadcast\w*|fan\w*[- ]out|"
+                      r"writes?\s+to|notif\w*|events?)\b", re.I)
+_CONSUME = re.compile(r"\b(?:consum\w*|reads?\s+from|pulls?\s+from|subscrib\w*|listen\w*|"
+                      r"(?:jobs?|tasks?|work|messages)\s+from|takes?\s+(?:jobs?|tasks?|work))\b", re.I)
+
+
+def messaging_role(ctx: Context, pattern: str) -> tuple[str, str]:
+    """Whether the service consumes from the broker `pattern` names or publishes to it, read from the
+    sentences that mention it ("consumes jobs from RabbitMQ" / "uses RabbitMQ for progress events"),
+    with what it publishes ("progress events"). Unclear sentences: a worker consumes, anything else publishes."""
+    what = ""
+    consume = publish = False
+    for sentence in re.split(r"(?<=[.;!?])\s+|\n+", ctx.facts.description):
+        found = re.search(pattern, sentence, re.I)
+        if found is None:
+            continue
+        consume = consume or bool(_CONSUME.search(sentence))
+        publish = publish or bool(_PUBLISH.search(sentence))
+        purpose = re.search(rf"(?:{pattern})\W+(?:\w+\W+)?for\s+((?:[\w-]+\s+){{0,3}}?[\w-]*(?:events?|messages|"
+                            rf"notifications|updates|jobs|tasks))\b", sentence, re.I)
+        if purpose and not what:
+            what = purpose.group(1)
+    if consume and not publish:
+        return "consumer", what
+    if publish and not consume:
+        return "publisher", what
+    return ("consumer" if ctx.answers.service_type == "worker" else "publisher"), what
+
+
 _STOP = frozenset("""
 the a an and or with for of on in at to is are was that which who after before behind via using from per
 each every as by named called it its our their this these those all any some one two three runs running

@@ -11,6 +11,7 @@ from agent.knowledge.packs._base import (
     cmd,
     compose_cmd,
     described,
+    messaging_role,
     namespace,
     on_host,
     platform,
@@ -34,7 +35,13 @@ class RabbitMqPack(KeywordPack):
 
     def build(self, ctx: Context) -> Contribution:
         f = ctx.facts
-        queue = f.name("rabbitmq.queue", f"{f.service}-queue")
+        # A service that publishes to RabbitMQ ("RabbitMQ for progress events") does not own the queue's
+        # consumers: no invented queue of its own, and nothing tells the reader to restart it for a backlog.
+        role, what = messaging_role(ctx, r"rabbit\s?mq|amqp")
+        publisher = role == "publisher"
+        what = what or "messages"
+        named = f.names.get("rabbitmq.queue")
+        queue = named or (f"the queues of {what}" if publisher else f"{f.service}-queue")
         vhost = described(ctx, "rabbitmq.vhost", ("vhost",), "/")
         kind = platform(ctx)
         # RabbitMQ often lives in its own namespace ("the RabbitMQ cluster in the rabbitmq namespace").
@@ -63,22 +70,25 @@ class RabbitMqPack(KeywordPack):
         alarms = cmd("Resource alarms (memory, disk) on every node", run(diag, "alarms"),
                      "'Node ... reported no alarms'")
 
+        by_queue = f'queue="{queue}",' if not publisher or named else ""
+        dd_queue = f"rabbitmq_queue:{queue}" if not publisher or named else "*"
         alerts = [
             Alert(name="RabbitMQ queue backlog", condition="messages ready > 10000 for 10 min",
                   query=alert_query(
                       ctx, probe=queues,
-                      prometheus=f'sum(rabbitmq_detailed_queue_messages_ready{{queue="{queue}",vhost="{vhost}"}})'
+                      prometheus=f'sum(rabbitmq_detailed_queue_messages_ready{{{by_queue}vhost="{vhost}"}})'
                                  " > 10000",
-                      datadog=f"avg(last_10m):sum:rabbitmq.queue.messages_ready{{rabbitmq_queue:{queue}}} > 10000",
+                      datadog=f"avg(last_10m):sum:rabbitmq.queue.messages_ready{{{dd_queue}}} > 10000",
                       expect="backlog under 10000 and falling"),
                   severity="Warning", response="Follow 'RabbitMQ: backlog growing or no consumers'."),
             Alert(name="RabbitMQ queue has no consumers", condition="consumers < 1 for 5 min",
                   query=alert_query(
                       ctx, probe=queues,
-                      prometheus=f'sum(rabbitmq_detailed_queue_consumers{{queue="{queue}",vhost="{vhost}"}}) < 1',
-                      datadog=f"max(last_5m):sum:rabbitmq.queue.consumers{{rabbitmq_queue:{queue}}} < 1",
+                      prometheus=f'min(rabbitmq_detailed_queue_consumers{{{by_queue}vhost="{vhost}"}}) < 1',
+                      datadog=f"max(last_5m):min:rabbitmq.queue.consumers{{{dd_queue}}} < 1",
                       expect="at least one consumer"),
-                  severity="Critical", response="Follow 'RabbitMQ: backlog growing or no consumers'."),
+                  severity="Warning" if publisher else "Critical",
+                  response="Follow 'RabbitMQ: backlog growing or no consumers'."),
             Alert(name="RabbitMQ resource alarm", condition="memory or disk alarm active for 1 min",
                   query=alert_query(
                       ctx, probe=alarms,
@@ -90,21 +100,39 @@ class RabbitMqPack(KeywordPack):
                   response="Follow 'RabbitMQ: publishers blocked by a memory or disk alarm'."),
         ]
 
-        issues = [
-            Issue(
+        consumers = cmd("Consumers and their prefetch", run(ctl, f"list_consumers -p {q(vhost)}"),
+                        f"consumers on {queue} with a sensible prefetch_count (not 0 = unlimited)")
+        backlog = Issue(
+            title="RabbitMQ: backlog growing or no consumers",
+            symptoms="messages_ready rising; work done late; consumers 0 after a deploy or crash.",
+            alert="RabbitMQ queue has no consumers",
+            check=[queues, consumers],
+            fix=[Step(action="Restart the consumers; unacked messages of a dead consumer go back to ready.",
+                      command=restart_workload(ctx, f.service)),
+                 Step(action="Many unacked and few ready: consumers take messages but never ack (stuck "
+                             "handler or exception before ack); fix the handler, set a prefetch limit.",
+                      command=None)],
+            verify=f"{queue} has consumers and messages_ready falls below 1000 within 30 minutes.",
+            escalate="If the backlog still grows after 30 minutes, page the service owner.",
+        )
+        if publisher:
+            backlog = Issue(
                 title="RabbitMQ: backlog growing or no consumers",
-                symptoms="messages_ready rising; work done late; consumers 0 after a deploy or crash.",
+                symptoms=f"messages_ready rising in {queue}: whoever consumes the {what} this service publishes "
+                         "is down or slow. Left alone, the backlog grows into the memory alarm that blocks "
+                         "publishing.",
                 alert="RabbitMQ queue has no consumers",
-                check=[queues, cmd("Consumers and their prefetch", run(ctl, f"list_consumers -p {q(vhost)}"),
-                                   f"consumers on {queue} with a sensible prefetch_count (not 0 = unlimited)")],
-                fix=[Step(action="Restart the consumers; unacked messages of a dead consumer go back to ready.",
-                          command=restart_workload(ctx, f.service)),
-                     Step(action="Many unacked and few ready: consumers take messages but never ack (stuck "
-                                 "handler or exception before ack); fix the handler, set a prefetch limit.",
-                          command=None)],
+                check=[queues, consumers],
+                fix=[Step(action=f"The consumers of the {what} are not this service: tell their owner, with the "
+                                 "queue names and counts above. Restarting this service does not help.",
+                          command=None),
+                     Step(action="If the memory alarm is close, have this service publish less (pause optional "
+                                 "events) until the consumers catch up.", command=None)],
                 verify=f"{queue} has consumers and messages_ready falls below 1000 within 30 minutes.",
-                escalate="If the backlog still grows after 30 minutes, page the service owner.",
-            ),
+                escalate="If the backlog still grows after 30 minutes, page the owner of the consumers.",
+            )
+        issues = [
+            backlog,
             Issue(
                 title="RabbitMQ: publishers blocked by a memory or disk alarm",
                 symptoms="Publishers hang; connections shown as 'blocked'/'blocking' in the management UI.",
@@ -161,24 +189,34 @@ class RabbitMqPack(KeywordPack):
                     warning=f"Deletes every ready message in {queue} for good (unacked ones survive). Prefer "
                             "shovelling them to a parking queue, or let consumers drop them after inspection.")
 
+        if publisher:
+            component_purpose = f"Takes the {what} this service publishes" + (f" (queue {named})" if named else "")
+            upstream = Upstream(service="RabbitMQ" + (f" {named}" if named else f" ({what})"),
+                                purpose=f"Takes the {what} this service publishes", criticality="Medium",
+                                fallback="Publishing blocks while RabbitMQ has a memory or disk alarm: publish "
+                                         "with a timeout and keep serving; the consumers catch up later")
+        else:
+            component_purpose = f"Queue {queue}"
+            upstream = Upstream(service=f"RabbitMQ {queue}", purpose="Delivers work", criticality="High",
+                                fallback="Publishers retry with backoff; durable queues keep messages")
         return Contribution(
             components=[Component(name="Message broker", technology="RabbitMQ",
                                   version=f"fill in: {diag} server_version", location=f"node {node}, vhost {vhost}",
-                                  purpose=f"Queue {queue}")],
-            upstream=[Upstream(service=f"RabbitMQ {queue}", purpose="Delivers work", criticality="High",
-                               fallback="Publishers retry with backoff; durable queues keep messages")],
+                                  purpose=component_purpose)],
+            upstream=[upstream],
             key_metrics=[KeyMetric(metric=f"Messages ready in {queue}", normal_range="< 1000",
                                    alert_threshold="> 10000 for 10 min", dashboard="fill in: RabbitMQ dashboard")],
             prerequisites=["rabbitmqctl/rabbitmq-diagnostics on a RabbitMQ node (or kubectl/docker exec into it); "
                            "Prometheus per-queue metrics come from /metrics/detailed"],
             alerts=alerts,
             issues=issues,
-            stop_writes=[stop_workload(ctx, f.service, "stop consuming while the damage is assessed")],
+            stop_writes=[stop_workload(ctx, f.service, "stop publishing while the damage is assessed" if publisher
+                                       else "stop consuming while the damage is assessed")],
             assess=[queues],
             daily=["Check queues for backlog and missing consumers"],
             weekly=["Check node memory and disk headroom"],
             monthly=["Move remaining classic mirrored queues to quorum queues"],
-            maintenance_commands=[purge],
+            maintenance_commands=[purge] if not publisher or named else [],
             dr_procedures=[Procedure(title="RabbitMQ: restore definitions on a new cluster", commands=[
                 cmd("Export definitions (queues, exchanges, bindings, users) from a healthy cluster",
                     run(ctl, "export_definitions /tmp/definitions.json"), "a JSON file; keep it in version control"),
