@@ -15,6 +15,7 @@ command -v redis-cli >/dev/null 2>&1 || need+=(redis-tools)
 command -v systemctl >/dev/null 2>&1 || need+=(systemd)
 command -v docker >/dev/null 2>&1 || need+=(docker.io)
 command -v bwrap >/dev/null 2>&1 || need+=(bubblewrap)
+command -v less >/dev/null 2>&1 || need+=(less)  # the chat pages long /diff and /show output
 updated=0
 if [ "${#need[@]}" -gt 0 ]; then
     echo "tools.sh: installing ${need[*]}" >&2

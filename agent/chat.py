@@ -1,7 +1,8 @@
 """The conversation behind `agent chat`: interview, generate, revise by talking, save — and resume.
 
 The terminal sits behind a small protocol (`Terminal`), so the whole conversation runs under a test
-without one; `agent/cli/chat.py` supplies the real terminal (readline input, rich output). Text the
+without one; `agent/cli/chat.py` supplies the real terminal (prompt_toolkit input, so a pasted
+description arrives whole; rich output; a pager for long output). Text the
 user typed is only ever printed as plain text, never as markup, so `[service-name]` stays visible.
 
 After every step that the user would hate to repeat (the description, each answer, a generation, a
@@ -12,7 +13,9 @@ at any point loses nothing and `agent chat --resume` picks up where it stopped.
 from __future__ import annotations
 
 import difflib
+import hashlib
 import re
+import shlex
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -24,7 +27,9 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from agent import loop, store
 from agent.answers import SYNONYMS, Answer, Answers, canonical, parse_answer, suggest
-from agent.errors import AgentError, UsageError
+from agent.checks import Report
+from agent.errors import AgentError, Interrupted, UsageError
+from agent.files import MB, read_text
 from agent.models.base import GenerationRequest, Model
 from agent.models.registry import DEFAULT_MODEL, get_model
 from agent.redact import scrub
@@ -69,6 +74,10 @@ class Terminal(Protocol):
 
     def working(self, text: str) -> AbstractContextManager[Callable[[str], None]]: ...
 
+    def pager(self) -> AbstractContextManager[None]:
+        """What is said inside goes through a pager when it is longer than the screen."""
+        ...
+
 
 class Session(BaseModel):
     """Everything needed to continue a conversation; stored as JSON."""
@@ -98,13 +107,13 @@ class Session(BaseModel):
         return "runbook written" + (", saved" if self.saved_markdown else ", not saved")
 
 
+MAX_SESSION = 16 * MB
+
+
 def load_session(path: Path) -> Session:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise UsageError(f"no chat session to resume at {path}", hint="start one with 'agent chat'") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"cannot read session file {path}: {getattr(exc, 'strerror', None) or exc}") from None
+    if not path.exists() and not path.is_symlink():
+        raise UsageError(f"no chat session to resume at {path}", hint="start one with 'agent chat'")
+    text = read_text(path, what="session file", limit=MAX_SESSION)
     try:
         session = Session.model_validate_json(text)
     except ValidationError:
@@ -114,6 +123,34 @@ def load_session(path: Path) -> Session:
         raise UsageError(f"session file {path} has format {session.format}; this agent reads {SESSION_FORMAT}",
                          hint="delete it to start over")
     return session
+
+
+def saved_slot(session_path: Path, runbook: Path) -> Path:
+    """Where the chat that saved `runbook` is kept, so `agent chat --from RUNBOOK` can continue it."""
+    resolved = runbook.resolve()
+    digest = hashlib.sha256(str(resolved).encode()).hexdigest()[:8]
+    return session_path.parent / "saved" / f"{resolved.stem}-{digest}.json"
+
+
+def last_saved(session_path: Path) -> str | None:
+    """The runbook the most recently kept saved chat wrote, as `--from` would take it."""
+    slots = sorted((session_path.parent / "saved").glob("*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for slot in slots:
+        try:
+            saved = load_session(slot).saved_path
+        except UsageError:
+            continue
+        if saved:
+            return shown_path(Path(saved))
+    return None
+
+
+def shown_path(path: Path) -> str:
+    """A path as the user would type it: relative to the working directory when inside it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
 
 
 def save_session(path: Path, session: Session) -> None:
@@ -231,7 +268,10 @@ class Chat:
                           "'agent chat --resume' continues, /save writes it.")
         else:
             self._drop_session()
-            self.term.say(f"{head}Everything is saved ({self._shown(Path(s.saved_path or ''))}). Bye.")
+            shown = self._shown(Path(s.saved_path or ""))
+            version = self.runbook.header.version
+            self.term.say(f"{head}Everything is saved: {shown} (v{version}), tracked in its tracking file. "
+                          f"To change it later: agent chat --from {shlex.quote(shown)}")
 
     def _keep(self) -> None:
         self.session.runbook = self.runbook.model_dump(mode="json") if self.runbook is not None else None
@@ -271,15 +311,12 @@ class Chat:
     def _interview(self) -> None:
         s = self.session
         if s.description is None:
-            self.term.say("Describe the service: what it does, what it runs on, what it depends on. "
-                          "End with an empty line. (/help for commands, Ctrl-D to stop)")
+            self.term.say("Describe the service: what it does, what it runs on, what it depends on. Paste it "
+                          "(several paragraphs arrive whole) or type it; Enter sends it, Alt+Enter starts a new "
+                          "line. (/help for commands, Ctrl-D to stop)")
             while True:
-                lines = [self._input("description> ")]
-                while lines[-1]:  # pasted paragraphs arrive line by line; an empty line ends the text
-                    lines.append(self._input("         ...> ", commands=False))
-                raw = "\n".join(lines).strip()
                 try:
-                    s.description = loop.receive(raw)
+                    s.description = loop.receive(self._input("description> "))
                     break
                 except UsageError as exc:
                     self.term.say(f"  {exc.message} — say what the service does and runs on.", "yellow")
@@ -326,9 +363,11 @@ class Chat:
                 answer = parse_answer(question, raw)
             except UsageError as exc:
                 near = suggest(question, raw) if exc.message.startswith("cannot use") else None
-                if near is not None:  # "rest api", "round the clock": a name inside other words; ask first
-                    default = near[0].letter
-                    self.term.say(f"   Did you mean {near[0].label}? [{default}] (Enter accepts)", "cyan")
+                if near is not None:  # "rest api", "round the clock": a name inside other words
+                    # A guess from what was typed is offered, never made the default: Enter still takes
+                    # the description's suggestion (or asks again).
+                    keep = f", Enter keeps {default}" if default else ""
+                    self.term.say(f"   Did you mean {near[0].label}? Type {near[0].letter} for it{keep}.", "cyan")
                 elif exc.message.startswith("cannot use"):
                     self.term.say(f"   Can't map {raw!r} to an option: type a letter ({question.letters}) or a "
                                   f"name such as '{_example(question)}'.", "yellow")
@@ -426,7 +465,7 @@ class Chat:
     def _converse(self) -> None:
         while True:
             self.term.say()
-            text = self._input("> ")
+            text = self._input("runbook> ")
             if not text:
                 continue
             if text.startswith("/"):
@@ -500,23 +539,67 @@ class Chat:
         if path.exists() and not force:
             ours = s.saved_path == str(path) and _read(path) == s.saved_markdown
             if not ours:
-                reply = self._input(f"{self._shown(path)} exists and this chat did not write it. Overwrite? [y/N] ",
-                                    commands=False)
+                self.term.say(f"{self._shown(path)} exists and this chat did not write it.")
+                reply = self._input("Overwrite it? [y/N] ", commands=False)
                 if reply.lower() not in ("y", "yes"):
                     self.term.say("Not saved.")
                     return None
             force = True
         options = loop.SaveOptions(out_dir=self.out_dir, force=force, check_tools=self.check_tools)
+        interrupted = None
         with self.term.working("Checking and saving…"):
-            saved = loop.save(self.rule, rb, options, slug=slug(rb.header.service_name), when=self.clock())
-            report = loop.test(saved)
+            try:
+                saved = loop.save(self.rule, rb, options, slug=slug(rb.header.service_name), when=self.clock())
+            except Interrupted as exc:  # Ctrl-C once both files were written: record it, then leave
+                interrupted = exc
+                saved = loop.Saved(path, options.tracking_file(), self.markdown(), Report(source=str(path)))
+            report = loop.test(saved) if interrupted is None else saved.report
         s.saved_path, s.saved_markdown, s.baseline = str(saved.path), saved.markdown, saved.markdown
         self._keep()
+        self._keep_saved(saved.path)
         self.saved.append(saved.path)
+        if interrupted is not None:
+            raise KeyboardInterrupt
         self.term.say(f"Saved {self._shown(saved.path)} (v{rb.header.version}); tracked in "
                       f"{self._shown(saved.tracking)}.", "green")
         self.term.say("Tests: " + report.summary().replace(str(saved.path), self._shown(saved.path), 1))
         return saved.path
+
+    def _keep_saved(self, path: Path) -> None:
+        """A copy of the session beside it, for `agent chat --from PATH` after this chat has ended."""
+        copy = self.session.model_copy(update={"out_dir": str(self.out_dir.resolve())})
+        try:
+            save_session(saved_slot(self.session_path, path), copy)
+        except AgentError as exc:
+            self.term.say(f"  (could not keep this chat for 'agent chat --from': {exc.message})", "yellow")
+
+    def recap(self, loaded_from: str) -> None:
+        """What a resumed chat holds, so the user knows where they are."""
+        s = self.session
+        lines = (s.description or "").strip().splitlines()
+        if lines:
+            first = lines[0] if len(lines[0]) <= 100 else lines[0][:99] + "…"
+            self.term.say(f"Loaded from {loaded_from}: {first}" + (" …" if len(lines) > 1 else ""), "bold")
+        answers = self.answers()
+        given = [f"{ANSWER_LABELS.get(q.key, q.key)}: {a.display()}" for q in self.rule.questions
+                 if (a := answers.get(q.key)) is not None]
+        if given:
+            self.term.say("Answers: " + "; ".join(given))
+        if self.runbook is None:
+            left = [q for q in self.rule.questions if q.key not in s.answers]
+            self.term.say(f"Next: question {left[0].number} of {len(self.rule.questions)}." if left
+                          else "Next: writing the runbook.")
+            return
+        h = self.runbook.header
+        target = self._shown(self.target())
+        if s.saved_markdown is None:
+            state = f"not saved yet (/save writes {target})"
+        elif s.saved_markdown == self.markdown():
+            state = f"saved as {target}"
+        else:
+            state = f"changed since it was saved to {target} (/diff shows how)"
+        self.term.say(f"Runbook: {h.service_name} v{h.version}, {state}. Tell me what to change, or /show, "
+                      "/diff, /save, /help.")
 
     def _show(self, arg: str) -> None:
         text = self.markdown()
@@ -527,7 +610,8 @@ class Chat:
                               "yellow")
                 return
             text = part
-        self.term.markdown(text)
+        with self.term.pager():
+            self.term.markdown(text)
 
     def _test(self) -> None:
         from agent.checks import check_markdown
@@ -549,13 +633,14 @@ class Chat:
             self.term.say(f"No changes since {since}.")
             return
         label = self._shown(self.target())
-        self.term.say(f"Changes since {since}:")
-        for line in diff_lines(before, after, f"{label} (saved)" if s.saved_markdown else f"{label} (generated)",
-                               f"{label} (now)"):
-            style = ("green" if line.startswith("+") and not line.startswith("+++") else
-                     "red" if line.startswith("-") and not line.startswith("---") else
-                     "cyan" if line.startswith("@@") else None)
-            self.term.say(line, style)
+        with self.term.pager():
+            self.term.say(f"Changes since {since}:")
+            for line in diff_lines(before, after, f"{label} (saved)" if s.saved_markdown else f"{label} (generated)",
+                                   f"{label} (now)"):
+                style = ("green" if line.startswith("+") and not line.startswith("+++") else
+                         "red" if line.startswith("-") and not line.startswith("---") else
+                         "cyan" if line.startswith("@@") else None)
+                self.term.say(line, style)
 
     def _show_answers(self) -> None:
         s = self.session

@@ -33,7 +33,7 @@ def make_chat(tmp_path: Path, lines: list[str], model: Model | None = None) -> t
 
 def test_slash_commands_during_and_after_the_interview(tmp_path: Path) -> None:
     chat, term = make_chat(tmp_path, [
-        DESCRIPTION, "", "/answers", "/save", *ANSWERS,
+        DESCRIPTION, "/answers", "/save", *ANSWERS,
         "/show contacts", "/show nosuch", "/frobnicate", "/help", "/model", "/model nosuch:x", "/diff", "/test",
     ])
     result = chat.run()  # the script ends: end of input
@@ -59,7 +59,7 @@ def test_slash_commands_during_and_after_the_interview(tmp_path: Path) -> None:
 
 
 def test_a_rename_moves_the_target_file_and_saves_there(tmp_path: Path) -> None:
-    chat, term = make_chat(tmp_path, [DESCRIPTION, "", *ANSWERS, "call it Billing API", "/save", "/quit"])
+    chat, term = make_chat(tmp_path, [DESCRIPTION, *ANSWERS, "call it Billing API", "/save", "/quit"])
     assert chat.run().exit_code == 0
     assert any(o.startswith("  · The file name follows the new name: ") and o.endswith("runbook-billing-api.md")
                for o in term.out)
@@ -80,7 +80,7 @@ class FailingModel(Model):
 
 
 def test_a_failed_generation_keeps_the_interview(tmp_path: Path) -> None:
-    chat, term = make_chat(tmp_path, [DESCRIPTION, "", *ANSWERS, "", "", "", ""], model=FailingModel())
+    chat, term = make_chat(tmp_path, [DESCRIPTION, *ANSWERS, "", "", "", ""], model=FailingModel())
     result = chat.run()  # not the offline engine: the four follow-up questions come first (all skipped)
     assert result.exit_code == ModelError.exit_code
     assert "error: the model is unavailable (try again later)" in term.out
@@ -89,7 +89,7 @@ def test_a_failed_generation_keeps_the_interview(tmp_path: Path) -> None:
 
 
 def test_follow_ups_are_asked_only_of_language_models(tmp_path: Path) -> None:
-    chat, term = make_chat(tmp_path, [DESCRIPTION, "", *ANSWERS])
+    chat, term = make_chat(tmp_path, [DESCRIPTION, *ANSWERS])
     chat.run()
     assert not any("A few more questions" in o for o in term.out)
 

@@ -56,6 +56,11 @@ class ScriptedTerminal:
         self.out.append(text)
         yield self.out.append
 
+    @contextmanager
+    def pager(self) -> Iterator[None]:
+        self.out.append("[pager]")
+        yield
+
     @property
     def text(self) -> str:
         return "\n".join(self.out)
@@ -94,7 +99,7 @@ def test_llm_conversation_interviews_follows_up_revises_and_saves(provider: str,
     model = get_model(f"{provider}:{MODELS[provider]}", base_url=base_url(provider, "ok"), api_key="local-test-key",
                       max_retries=0, stream_retry_wait=0, raw_output_dir=str(tmp_path / "raw"))
     term = ScriptedTerminal([
-        DESCRIPTION, "",
+        DESCRIPTION,
         "B", "", "critical", "prometheus", "",  # the answers; Enter takes the suggestions
         "checkout-api", "PostgreSQL 15, Redis 7, the payments provider", "", "",  # follow-ups; Enter skips
         "Add the command `kubectl top pods -n payments` to the appendix cheatsheet",
