@@ -13,7 +13,9 @@ heading, a code block or HTML to a runbook.
 
 from __future__ import annotations
 
+import os
 import re
+import sys
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -45,17 +47,17 @@ _BLOCK_START = re.compile(r"^(?:#{1,6}(?=\s|$)|[-+*_>=|~`\[]|\d{1,9}[.)](?=\s|$)
 
 def inline(value: object) -> Markdown:
     """Prose on one line: newlines become spaces, `<` that would open HTML is `&lt;`, and a marker that
-    would start a block at the beginning (`#`, `-`, `1.`, `>`, a fence) is backslash-escaped."""
+    would start a block at the beginning (`#`, `-`, `1.`, `>`, a fence) is backslash-escaped.
+
+    Mid-line an escape is harmless (`\\-` reads as `-`), and `#sre-oncall` is no heading, so it stays."""
     if isinstance(value, Markdown):
         return value
-    text = re.sub(r"[ \t]*(?:\r\n|\r|\n)\s*", " ", str(value))
+    # Leading space is dropped too: it would start an indented code block, or move a list item's
+    # content column so that the block after it leaves the item.
+    text = re.sub(r"[ \t]*(?:\r\n|\r|\n)\s*", " ", str(value)).lstrip()
     text = _HTML_START.sub("&lt;", text)
-    stripped = text.lstrip()
-    if _BLOCK_START.match(stripped):
-        text = text[: len(text) - len(stripped)] + "\\" + stripped
-    lead = text[: len(text) - len(text.lstrip())]
-    if "\t" in lead or len(lead) >= 4:  # would start an indented code block
-        text = text.lstrip()
+    if _BLOCK_START.match(text):
+        text = "\\" + text
     return Markdown(text)
 
 
@@ -81,7 +83,7 @@ def fenced(code: str, language: str) -> Markdown:
 def cell(value: object) -> Markdown:
     """Text fit for one Markdown table cell (line breaks as <br>, no HTML of its own, pipes escaped)."""
     text = _HTML_START.sub("&lt;", str(value)).replace("\\", "\\\\").replace("|", "\\|")
-    return Markdown(re.sub(r"\s*\n\s*", "<br>", text.strip()))
+    return Markdown(re.sub(r"\s*(?:\r\n|\r|\n)\s*", "<br>", text.strip()))
 
 
 def duration(minutes: int) -> str:
@@ -165,10 +167,21 @@ def blocks(commands: list[Command]) -> list[Block]:
     return out
 
 
+def _bytecode_cache() -> jinja2.BytecodeCache | None:
+    """The compiled template kept between runs (compiling it is a tenth of a second every start)."""
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "runbook-agent" / "templates"
+    try:
+        base.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return jinja2.FileSystemBytecodeCache(str(base), f"%s-{sys.version_info[0]}{sys.version_info[1]}.cache")
+
+
 @cache
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(_TEMPLATES),
+        bytecode_cache=_bytecode_cache(),
         undefined=jinja2.StrictUndefined,
         autoescape=False,  # Markdown, not HTML: prose is made safe by _finalize instead
         finalize=_finalize,

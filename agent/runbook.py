@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, model_validator
@@ -69,6 +70,13 @@ class Command(Strict):
     warning: str | None  # for destructive commands: blast radius and a safer alternative
 
 
+@lru_cache(maxsize=512)
+def _syntax_errors(snippets: tuple[str, ...]) -> dict[int, str]:
+    """`bash -n` of a section's commands, once per distinct content: validating a runbook again (the
+    pipeline's whole-runbook step, a revision's) does not run bash again for sections it already passed."""
+    return syntax_errors(list(snippets))
+
+
 class Section(Strict):
     """A section validates its own commands, so a section can be repaired without the rest."""
 
@@ -77,7 +85,7 @@ class Section(Strict):
         commands = list(iter_commands(self))
         problems: list[str] = []
         shell = [c.code for c in commands if c.language == "bash"]
-        for index, message in syntax_errors(shell).items():
+        for index, message in _syntax_errors(tuple(shell)).items():
             problems.append(f"bash -n fails for {shell[index].splitlines()[0]!r}: {message}")
         for command in commands:
             if command.language in ("bash", "sql", "redis"):
