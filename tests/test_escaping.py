@@ -8,11 +8,11 @@ import re
 import subprocess
 import sys
 from datetime import datetime
+from functools import cache
 from pathlib import Path
 from typing import Any
 
-import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 from pydantic import BaseModel
@@ -62,24 +62,29 @@ def structure(markdown: str) -> list[tuple[str, str]]:
     return [(t.type, t.tag) for t in tokens if t.type != "inline"]
 
 
-@pytest.fixture(scope="module")
-def runbook() -> Runbook:
+@cache
+def generated() -> Runbook:
     request = GenerationRequest(rule=RULE, description="Orders API on EKS in namespace orders with RDS PostgreSQL "
                                 "orders and a Redis cache", answers=ANSWERS, now=datetime(2026, 1, 1))
     return MODEL.generate(request).runbook
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@cache
+def neutral_structure() -> list[tuple[str, str]]:
+    return structure(render_markdown(_map_prose(generated(), lambda s: "word")))
+
+
+@settings(max_examples=40, deadline=None)
 @given(before=hostile, after=hostile)
-def test_hostile_prose_anywhere_leaves_the_structure_alone(runbook: Runbook, before: str, after: str) -> None:
-    neutral = structure(render_markdown(_map_prose(runbook, lambda s: "word")))
-    attacked = render_markdown(_map_prose(runbook, lambda s: f"{before}{s}{after}"))
-    assert structure(attacked) == neutral
+def test_hostile_prose_anywhere_leaves_the_structure_alone(before: str, after: str) -> None:
+    attacked = render_markdown(_map_prose(generated(), lambda s: f"{before}{s}{after}"))
+    assert structure(attacked) == neutral_structure(), (before, after)
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=25, deadline=None)
 @given(payload=hostile)
-def test_backticks_in_code_never_close_its_fence(runbook: Runbook, payload: str) -> None:
+def test_backticks_in_code_never_close_its_fence(payload: str) -> None:
+    runbook = generated()
     def attack(node: Any) -> Any:
         if isinstance(node, Command):
             return node.model_copy(update={"code": f"{node.code}\n# {payload.replace(chr(13), ' ')}"})
@@ -89,7 +94,7 @@ def test_backticks_in_code_never_close_its_fence(runbook: Runbook, payload: str)
             return [attack(x) for x in node]
         return node
 
-    assert structure(render_markdown(attack(runbook))) == structure(render_markdown(runbook))
+    assert structure(render_markdown(attack(runbook))) == structure(render_markdown(runbook)), payload
 
 
 @given(text=st.text(max_size=60))
@@ -154,7 +159,10 @@ def test_execute_never_runs_a_description_payload(tmp_path: Path) -> None:
                           timeout=180, env=env)
     assert done.returncode == 0, done.stderr
     runbook = tmp_path / "tasks" / "runbook-orders-api.md"
-    assert f"touch {sentinel}" not in runbook.read_text()
+    text = runbook.read_text()
+    assert f"touch {sentinel}" in text  # the description is in the prose (escaped) ...
+    for _, code in re.findall(r"(?ms)^(`{3,})\w*\n(.*?)^\1$", text):
+        assert "touch" not in code or str(sentinel) not in code  # ... and in no code block
     subprocess.run([sys.executable, "-m", "agent", "test", str(runbook), "--execute", "--no-tools", "--timeout", "2"],
                    cwd=tmp_path, capture_output=True, text=True, timeout=600, env=env)
     assert not sentinel.exists()
