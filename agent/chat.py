@@ -104,7 +104,7 @@ class Session(BaseModel):
         if self.runbook is None:
             n = len(self.answers)
             return f"interview, {n} answer{'s' * (n != 1)}"
-        return "runbook written" + (", saved" if self.saved_markdown else ", not saved")
+        return "runbook written" + (", saved earlier" if self.saved_markdown else ", not saved")
 
 
 MAX_SESSION = 16 * MB
@@ -270,7 +270,8 @@ class Chat:
             self._drop_session()
             shown = self._shown(Path(s.saved_path or ""))
             version = self.runbook.header.version
-            self.term.say(f"{head}Everything is saved: {shown} (v{version}), tracked in its tracking file. "
+            tracking = self._shown(loop.SaveOptions(out_dir=self.out_dir).tracking_file())
+            self.term.say(f"{head}Everything is saved: {shown} (v{version}), tracked in {tracking}. "
                           f"To change it later: agent chat --from {shlex.quote(shown)}")
 
     def _keep(self) -> None:
@@ -442,10 +443,7 @@ class Chat:
                       "or tell me what to change. /help for more.")
 
     def _shown(self, path: Path) -> str:
-        try:
-            return str(path.relative_to(Path.cwd()))
-        except ValueError:
-            return str(path)
+        return shown_path(path)
 
     def _check_line(self) -> None:
         from agent.checks import check_markdown

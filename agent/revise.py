@@ -748,7 +748,12 @@ def revise_offline(model: Model, runbook: Runbook, text: str, request: Generatio
     author = request.authors[0] if request.authors else "runbook-agent (AI Assistant)"
     new = _validated(record_revision(runbook, new, change.summary, when, author), change.summary)
     result.runbook = new
-    result.notes = [*result.notes, *notes]
+    said = " ".join(notes)  # a pack the coverage note names is not announced twice
+
+    def repeated(note: str) -> bool:
+        return note.startswith("pack ") and f"Pack {note[5:].split(':')[0]} " in said
+
+    result.notes = [*(n for n in result.notes if not repeated(n)), *notes]
     return Revised(result, new_request, change, notes)
 
 

@@ -156,7 +156,7 @@ def test_5_diff_pages_resume_recaps_and_a_saved_chat_says_how_to_continue(tmp_pa
     answer(child, "runbook>", "/save")
     child.expect(re.escape("Saved tasks/runbook-orders-api.md (v1.1)"))
     answer(child, "runbook>", "/quit")
-    child.expect(re.escape("Everything is saved: tasks/runbook-orders-api.md (v1.1), tracked in its tracking file. "
+    child.expect(re.escape("Everything is saved: tasks/runbook-orders-api.md (v1.1), tracked in RUNBOOK_TRACKING.md. "
                            "To change it later: agent chat --from tasks/runbook-orders-api.md"))
     assert finish(child) == 0
 
