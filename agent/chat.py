@@ -222,6 +222,7 @@ class Chat:
                                  hint="delete the session file to start over") from None
         self.saved: list[Path] = []
         self._seen_notes: set[str] = set()
+        self._checked: tuple[str, Report] | None = None
 
     # --- the whole conversation --------------------------------------------------------------------
 
@@ -448,9 +449,10 @@ class Chat:
     def _check_line(self) -> None:
         from agent.checks import check_markdown
 
+        markdown = self.markdown()
         with self.term.working("Checking the commands…"):
-            report = check_markdown(self.markdown(), self._shown(self.target()), rule=self.rule,
-                                    tools=self.check_tools)
+            report = check_markdown(markdown, self._shown(self.target()), rule=self.rule, tools=self.check_tools)
+        self._checked = (markdown, report)  # /save of this same text does not check it again
         self.term.say("Tests: " + report.summary(), "red" if report.failed("error") else None)
         errors = report.at_or_above("error")
         for f in errors[:3]:
@@ -547,7 +549,8 @@ class Chat:
         interrupted = None
         with self.term.working("Checking and saving…"):
             try:
-                saved = loop.save(self.rule, rb, options, slug=slug(rb.header.service_name), when=self.clock())
+                saved = loop.save(self.rule, rb, options, slug=slug(rb.header.service_name), when=self.clock(),
+                                  checked=self._checked)
             except Interrupted as exc:  # Ctrl-C once both files were written: record it, then leave
                 interrupted = exc
                 saved = loop.Saved(path, options.tracking_file(), self.markdown(), Report(source=str(path)))

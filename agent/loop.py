@@ -143,9 +143,11 @@ def _superseding(runbook: Runbook, path: Path, when: datetime) -> Runbook | None
     return versions.next_version(runbook, earlier, when, runbook.header.authors[0])
 
 
-def save(rule: Rule, runbook: Runbook, options: SaveOptions, *, slug: str, when: datetime) -> Saved:
+def save(rule: Rule, runbook: Runbook, options: SaveOptions, *, slug: str, when: datetime,
+         checked: tuple[str, Report] | None = None) -> Saved:
     """Step 5: render, check, then write the runbook and its tracking row (both or neither), and commit.
-    Nothing is written if a check fails."""
+    Nothing is written if a check fails. `checked` is (Markdown, its report) when the caller already
+    checked exactly this text with these options: it is not checked twice."""
     path = store.runbook_path(options.out_dir, slug, rule.filename_pattern)
     tracking = options.tracking_file()
     store.refuse_existing(path, options.force)
@@ -155,7 +157,10 @@ def save(rule: Rule, runbook: Runbook, options: SaveOptions, *, slug: str, when:
             return _unchanged(path, tracking, options)
         runbook = newer
     markdown = render_markdown(runbook)
-    report = check_markdown(markdown, str(path), rule=rule, tools=options.check_tools)
+    if checked is not None and checked[0] == markdown:
+        report = checked[1]
+    else:
+        report = check_markdown(markdown, str(path), rule=rule, tools=options.check_tools)
     if report.failed("error"):
         errors = [f"line {f.line}: {f.rule}: {f.message}" for f in report.findings if f.severity == "error"]
         raise ValidationFailed(f"the runbook fails its own checks ({len(errors)} errors): {errors[0]}", errors,

@@ -15,6 +15,7 @@ Each figure is the median of N runs with its spread (min–max). Prints figures;
     .venv/bin/python bench/bench_startup.py              # builds a temporary venv (~1 min the first time)
     .venv/bin/python bench/bench_startup.py --venv DIR   # reuse (or create) the venv at DIR
     .venv/bin/python bench/bench_startup.py -n 15
+    .venv/bin/python bench/bench_startup.py --source /tmp/main-export --venv /tmp/venv-main   # "before"
 """
 
 from __future__ import annotations
@@ -36,8 +37,8 @@ ANSWERS = ["--type", "api", "--env", "kubernetes", "--criticality", "critical", 
            "--oncall", "24x7"]
 
 
-def install(venv: Path) -> Path:
-    """A venv with this checkout installed from a wheel (not editable); returns its `agent`."""
+def install(venv: Path, source: Path = ROOT) -> Path:
+    """A venv with `source` (this checkout) installed from a wheel (not editable); returns its `agent`."""
     agent = venv / "bin" / "agent"
     python = venv / "bin" / "python"
     if not python.exists():
@@ -45,13 +46,13 @@ def install(venv: Path) -> Path:
     with tempfile.TemporaryDirectory() as wheels:
         pip = [str(python), "-m", "pip", "-q"]
         quiet = {"stderr": subprocess.DEVNULL, "check": True}
-        subprocess.run([*pip, "wheel", "--no-deps", "-w", wheels, str(ROOT)], **quiet)  # type: ignore[call-overload]
+        subprocess.run([*pip, "wheel", "--no-deps", "-w", wheels, str(source)], **quiet)  # type: ignore[call-overload]
         wheel = next(Path(wheels).glob("runbook_agent-*.whl"))
         subprocess.run([*pip, "install", "--force-reinstall", "--no-deps", str(wheel)], **quiet)  # type: ignore[call-overload]
         subprocess.run([*pip, "install", str(wheel)], **quiet)  # type: ignore[call-overload]  # dependencies
     check = subprocess.run([str(python), "-c", "import agent; print(agent.__file__)"], cwd=venv,
                            capture_output=True, text=True, check=True)
-    if str(ROOT) in check.stdout:
+    if str(source) in check.stdout:
         raise SystemExit(f"agent is imported from the checkout ({check.stdout.strip()}), not the wheel")
     return agent
 
@@ -83,12 +84,14 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("-n", type=int, default=9, help="runs per figure")
     parser.add_argument("--venv", help="venv to install into and reuse (default: a temporary one)")
+    parser.add_argument("--source", default=str(ROOT),
+                        help="the checkout to install (default: this one; e.g. an export of main for 'before')")
     args = parser.parse_args()
 
     holder = None if args.venv else tempfile.TemporaryDirectory(prefix="bench-startup-")
     venv = Path(args.venv) if args.venv else Path(holder.name) / "venv"  # type: ignore[union-attr]
     try:
-        agent = str(install(venv))
+        agent = str(install(venv, Path(args.source)))
         python = str(venv / "bin" / "python")
         with tempfile.TemporaryDirectory(prefix="bench-startup-run-") as tmp:
             work = Path(tmp)
