@@ -109,14 +109,18 @@ class SaveOptions:
         return self.tracking or self.out_dir.resolve().parent / store.TRACKING_FILE
 
 
-def planned_slug(description: str, name: str | None) -> str:
+def planned_slug(description: str, name: str | None, service: ServiceModel | None = None) -> str:
     """The file-name slug before generating: --name, else the name our models take from the description
-    (a model that titles the runbook otherwise is still refused at save time)."""
+    and the repository's model (a model that titles the runbook otherwise is still refused at save time)."""
     if name:
         return store.slugify(name)
     from agent.knowledge.facts import extract_facts
+    from agent.knowledge.repository_facts import overlay
 
-    return store.title_slug(extract_facts(description).display_name)
+    facts = extract_facts(description)
+    if service is not None:
+        overlay(facts, service)
+    return store.title_slug(facts.display_name)
 
 
 def preflight(rule: Rule, options: SaveOptions, slug: str | None) -> None:
@@ -221,7 +225,7 @@ def run(*, rule: Rule, description: str | None, given: Answers, model: Model, op
         description = f"{description.strip()}\n\nFrom the repository: {said}" if description and \
             description.strip() else said
     text = receive(description)
-    preflight(rule, options, planned_slug(text, name))
+    preflight(rule, options, planned_slug(text, name, service))
     answers = ask(rule, text, given, model, asker=asker, strict=strict)
     request = GenerationRequest(rule=rule, description=text, answers=answers, now=now, service_name=name,
                                 verbose=verbose, service=service)

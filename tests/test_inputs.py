@@ -323,3 +323,27 @@ def test_json_report_of_an_untouched_regeneration(tmp_path: Path) -> None:
     assert again.returncode == 0, again.stderr
     payload = json.loads(again.stdout)
     assert payload["unchanged"] is True and payload["version"] == "1.0"
+
+
+def test_the_planned_file_name_is_the_one_generation_gives() -> None:
+    """Refusing an existing file before generating is right only if the name is known beforehand: for every
+    eval case (and an empty-ish one), the planned slug is the slug of the title the offline engine writes."""
+    import yaml
+
+    from agent import loop
+    from agent.answers import from_mapping
+    from agent.models.base import GenerationRequest
+    from agent.models.offline import OfflineModel
+    from agent.rule import load_rule
+
+    rule = load_rule()
+    cases = sorted((Path(__file__).resolve().parents[1] / "eval" / "cases").glob("*.yaml"))
+    assert cases
+    for case in cases:
+        data = yaml.safe_load(case.read_text(encoding="utf-8"))
+        description = data["description"]
+        answers = from_mapping(rule, data.get("answers") or {"type": "api"}, str(case))
+        request = GenerationRequest(rule=rule, description=description.strip(), answers=answers,
+                                    now=datetime(2026, 1, 1))
+        title = OfflineModel().generate(request).runbook.header.service_name
+        assert loop.planned_slug(description.strip(), None) == store.title_slug(title), case.name
