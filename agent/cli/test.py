@@ -143,11 +143,11 @@ def test(
 
     if dry_run and not execute:
         raise UsageError("--dry-run only makes sense with --execute", hint="add --execute")
-    files = tuple(_expand(files))
-    if alerts:
+    if alerts:  # alert rule files and folders, not runbooks: alert_coverage reads them
         from agent.checks import alert_coverage
 
         sys.exit(alert_coverage.run(list(files), fmt, fail_on, min_severity))
+    files = tuple(_expand(files))
     values = _parse_vars(variables)
     if execute:
         from agent.checks.execute import check_timeout
