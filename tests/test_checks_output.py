@@ -55,7 +55,10 @@ def test_usage_errors_exit_2(tmp_path: Path) -> None:
     path = _file(tmp_path)
     assert runner.invoke(cli, ["test", str(path), "--dry-run"]).exit_code == 2
     assert runner.invoke(cli, ["test", str(path), "--execute", "--var", "NOEQUALS"]).exit_code == 2
-    assert runner.invoke(cli, ["test", str(tmp_path)]).exit_code == 2  # a directory
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert runner.invoke(cli, ["test", str(empty)]).exit_code == 2  # a directory without Markdown (issue #15:
+    # a directory with Markdown files is checked file by file, tests/test_agent_test_paths.py)
     binary = tmp_path / "b.md"
     binary.write_bytes(b"\xff\xfe\x00bad")
     result = runner.invoke(cli, ["test", str(binary)])
