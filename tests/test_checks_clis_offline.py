@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from agent.checks import check_markdown, clis
+from agent.checks import check_markdown, clis, verdicts
 
 HOSTILE = [
     "docker exec db sh -c 'touch /tmp/pwned-marker' --help",
@@ -80,16 +80,23 @@ def recorded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[
     monkeypatch.setenv("KUBECONFIG", str(tmp_path / "real-kubeconfig"))
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))  # no help text cached by an earlier run
-    for fn in (clis._table, clis._global_flags, clis._disk_cache, clis._docker_plugin):  # noqa: SLF001
-        fn.cache_clear()
+    _clear_caches()
     try:
         yield log, connections
     finally:
         stop.set()
         thread.join(timeout=2)
         server.close()
-        for fn in (clis._table, clis._global_flags, clis._disk_cache, clis._docker_plugin):  # noqa: SLF001
-            fn.cache_clear()
+        _clear_caches()
+
+
+def _clear_caches() -> None:
+    """Every in-process cache of the CLI checks (help tables, verdicts): an earlier test's warm cache
+    would answer without running a tool, and this test would prove nothing."""
+    for module in (clis, verdicts):
+        for value in vars(module).values():
+            if callable(getattr(value, "cache_clear", None)):
+                value.cache_clear()
 
 
 def test_runbook_arguments_never_reach_docker_or_kubectl(recorded: tuple[Path, list[int]]) -> None:
