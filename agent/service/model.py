@@ -59,15 +59,20 @@ Role = Literal[
     "function", "alias", "instance", "asg", "target_group", "load_balancer", "zone", "project",
     "resource_group", "account", "log_group", "region",
     # network
-    "url", "dns_name", "port", "health_path",
+    "url", "dns_name", "port", "health_port", "metrics_port", "health_path",
     # data stores
     "database", "schema", "table", "user", "replica", "global_cluster", "replication_group",
-    "stanza", "replica_set", "index", "keyspace", "bucket", "prefix",
+    "stanza", "replica_set", "index", "keyspace", "bucket", "prefix", "master_name", "slot", "publication",
+    "volume", "repository",
     # messaging
     "queue", "dlq", "topic", "consumer_group", "subscription", "exchange", "vhost", "stream",
-    "bootstrap", "connector",
+    "bootstrap", "connector", "celery_app",
+    # API gateways
+    "stage", "rest_api",
     # pipelines
     "dag", "schedule",
+    # disaster recovery: the standby's cluster
+    "dr_cluster",
 ]
 ROLES: tuple[str, ...] = get_args(Role)
 
@@ -104,7 +109,7 @@ FigureKey = Literal[
 
 PersonRole = Literal[
     "team", "channel", "pager", "rotation", "secondary", "escalation", "manager", "hours", "timezone",
-    "handoff", "vendor", "email",
+    "handoff", "vendor", "email", "location",  # location: where on-call people sit ("Dublin")
 ]
 
 TopologyMode = Literal["single", "active-active", "active-passive", "multi-site", "unknown"]

@@ -1,0 +1,1632 @@
+"""The offline parser: a free-text description -> `ServiceModel`.
+
+Nothing is invented: what the description does not say stays absent (the engine decides what to
+assume, and records it). The grammar is data (`data/vocabulary.yaml`, typed by `vocabulary.py`); this
+module holds one general binding rule over it:
+
+1. The description is cut into sentences (a Markdown bullet or heading is one) and tokens; quoted,
+   backticked and URL tokens stay whole.
+2. Technology, variant and role-noun mentions are found by the vocabulary's phrases; a technology
+   after a negation ("no Redis", "instead of MySQL", "migrated off MongoDB") does not count.
+3. A name binds to a role by what the sentence says about it: right after its noun ("namespace
+   orders", "the queue called `jobs`", "Namespace: orders", "(cluster ledger)"), or right before it
+   ("the orders-events SQS queue", "in the cache namespace"), a list or a range binding every member
+   ("hosts pg-01, pg-02 and pg-03", "web-1..4"). A common word is a name only when the sentence makes
+   it one: quoted, after named / called / a colon, or right after the noun of a role whose values are
+   commonly plain words; a word the vocabulary lists as an attribute ("queue timeout", "cluster mode")
+   never is.
+4. A name goes to the component its noun phrase names ("the RabbitMQ queue X"), else the nearest
+   technology to its left in the same clause (a port or host next to PgBouncer is PgBouncer's; "it"
+   or "its" means the service), else the only component that can hold the role, else the service's
+   own workload. A guess among several is recorded as assumed and asked about on a terminal.
+5. Identifier-like words that bind to nothing are kept in `unbound`, with a guess when one exists.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from agent.service.model import ServiceModel
+from agent.service.vocabulary import Technology, Variant, Vocabulary, norm, vocabulary
+
+# --- tokens ------------------------------------------------------------------------------------------
+
+_TOKEN = re.compile(r"""
+    (?P<url>(?:https?|s3|gs|wss?)://[^\s`'"<>)\]]*[^\s`'"<>)\].,;:])
+  | `(?P<tick>[^`\n]{1,200})`
+  | (?<![\w])"(?P<dq>[^"\n]{1,120})"
+  | (?<![\w])'(?P<sq>[^'\s][^'\n]{0,118}[^'\s]|[^'\s])'(?![\w])
+  | “(?P<cq>[^”\n]{1,120})”
+  | (?P<word>[\w@#$~/*+%.-]*[\w@#$~/*+%](?::[\w@#$~/*+%.-]*[\w@#$~/*+%])*|\w)
+  | (?P<punct>[,;:()\[\]{}=<>—–!?&|])
+""", re.VERBOSE)
+
+DETERMINERS = frozenset("the a an our its their this that his her my your these those".split())
+PREPOSITIONS = frozenset("in into to from on of at for by with via through onto inside within".split())
+PRONOUNS = frozenset("it its they their we our itself".split())
+_CLAUSE_BREAK = frozenset({";", "—", "–", "which", "while", "whereas", "but", "where", "who", "when"})
+_STOP = DETERMINERS | PREPOSITIONS | PRONOUNS | frozenset(
+    "and or is are was were be been has have had as so if then than also all any each every both no not nor "
+    "one two three four five six seven eight nine ten per etc e.g i.e eg ie".split())
+_NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+                 "ten": 10, "eleven": 11, "twelve": 12, "a couple of": 2, "a pair of": 2, "single": 1}
+
+# Identifier-like tokens that are values, not names.
+_NOT_NAME = re.compile(r"""(?ix)
+    v?\d+(?:\.\d+)*(?:\.x)?[a-z]?        # versions, numbers
+  | \d+(?:\.\d+)?(?:%|ms|s|sec|secs|m|min|mins|h|hr|hrs|d|w|kb|mb|gb|tb|k|x|vcpu|cpu|rps|qps|rpm)  # figures
+  | \d{1,2}:\d{2}(?::\d{2})?(?:am|pm)?  # times
+  | p\d{2}(?:\.\d+)?                      # quantiles
+  | \d+xx | \d+/\d+ | \d+x\d+ | 24/7 | 24x7 | 9-5 | \d+-\d+ | \d+-[a-z]+
+  | e\.g | i\.e | etc | n/a | w/ | a/b | tls\d(?:\.\d)? | http/\d(?:\.\d)? | h2c? | x86_64 | arm64 | amd64
+  | gp[23] | io[12] | st1 | sc1 | [a-z]\d[a-z]{0,3}\.(?:nano|micro|small|medium|large|\d*xlarge|metal)  # EBS, EC2 types
+  | db\.[a-z]\d[a-z]*\.\w+ | cache\.[a-z]\d[a-z]*\.\w+   # RDS / ElastiCache instance classes
+  | [a-z]+-\d+[dhwmy]                     # logs-30d: a retention
+  | (?:python|node|java|go|ruby|php|pg|tier|p|sev|ec2|level|l)-?\d+(?:\.\d+)*
+  | utf-?8 | base64 | sha\d+ | md5 | ipv[46] | oauth2? | s3a?
+""")
+_HOSTLIKE = re.compile(
+    r"(?i)(?:[a-z][a-z0-9-]*[a-z0-9](?:\.[a-z0-9-]+)*\.(?:internal|local|lan|corp|intra|private|home|prod|"
+    r"example\.com|example\.org|svc\.cluster\.local|svc)|[a-z][a-z0-9]*(?:-[a-z0-9]+)*-\d{1,3}[a-z]?"
+    r"(?:\.[a-z0-9-]+)*|\d{1,3}(?:\.\d{1,3}){3})")
+_AWS_REGION = re.compile(r"(?:us|eu|ap|ca|sa|me|af|il|mx)-(?:gov-)?(?:east|west|north|south|central|northeast|"
+                         r"southeast|southwest|northwest)-\d")
+_GCP_REGION = re.compile(r"(?:us|europe|asia|australia|northamerica|southamerica|me|africa)-(?:central|east|west|"
+                         r"north|south|northeast|southeast|southwest|northwest)\d{1,2}")
+_AZURE_REGION = re.compile(r"(?:eastus2?|westus[23]?|westeurope|northeurope|uksouth|ukwest|centralus|southeastasia|"
+                           r"germanywestcentral|francecentral|australiaeast|japaneast|canadacentral|swedencentral)")
+_HEALTH_PATH = re.compile(r"(?i)/(?:[\w-]+/)*(?:healthz?|readyz|livez|ready|live|ping|status|health[\w-]*)(?:/[\w-]+)*")
+_UNIT_FILE = re.compile(r"[A-Za-z0-9_@][\w@.:-]*\.(service|timer|socket)")
+_COMPOSE_FILE = re.compile(r"/?(?:[\w.-]+/)*(?:docker-)?compose(?:\.[\w-]+)?\.ya?ml")
+_IMAGE = re.compile(r"(?:[a-z0-9.-]+(?::\d+)?/)+[a-z0-9][a-z0-9._-]*(?::[\w.-]+)?")
+# Roles that live on the same component: a DLQ is where the queues are.
+_SIBLINGS = {"dlq": ("queue", "dlq", "topic"), "queue": ("queue", "dlq"), "consumer_group": ("topic", "consumer_group"),
+             "topic": ("topic", "consumer_group", "dlq"), "subscription": ("topic", "subscription")}
+
+# What kind of component keeps each kind of data (holds words elsewhere are about something else).
+_HOLD_KINDS = {
+    "sessions": ("cache", "database", "session-store"), "cache": ("cache",), "rate-limits": ("cache", "database"),
+    "locks": ("cache", "database"), "state": ("database", "cache", "stream"), "jobs": ("queue", "broker", "cache"),
+    "events": ("stream", "broker", "queue"), "source-of-truth": ("database",), "files": ("object-store",),
+}
+_DEAD = re.compile(r"(?i)(?:^|[-_.])(?:dlq|dlt|dead-?letter|deadletter|poison|errors?)(?:$|[-_.])")
+_INSTANCE_ID = re.compile(r"i-[0-9a-f]{8,17}")
+_TOOL_URL = re.compile(r"grafana|prometheus|alertmanager|datadoghq|datadog|newrelic|one\.nr|console\.aws|kibana|"
+                       r"opensearch|statuspage|status\.|confluence|wiki|notion|docs\.|dashboard|pagerduty|opsgenie|"
+                       r"github\.com|gitlab", re.I)
+_TZ = re.compile(r"\b((?:Europe|America|Asia|Australia|Africa|Pacific)/[A-Z][A-Za-z_]+(?:/[A-Z][A-Za-z_]+)?|"
+                 r"UTC|GMT|CET|CEST|EET|BST|IST|JST|SGT|AEST|AEDT|PST|PDT|EST|EDT|CST|CDT|MST|MDT)\b")
+_CITY_ZONES = {
+    "dublin": "Europe/Dublin", "london": "Europe/London", "berlin": "Europe/Berlin", "amsterdam": "Europe/Amsterdam",
+    "paris": "Europe/Paris", "madrid": "Europe/Madrid", "warsaw": "Europe/Warsaw", "zurich": "Europe/Zurich",
+    "frankfurt": "Europe/Berlin", "lisbon": "Europe/Lisbon", "stockholm": "Europe/Stockholm",
+    "singapore": "Asia/Singapore", "tokyo": "Asia/Tokyo", "bangalore": "Asia/Kolkata", "bengaluru": "Asia/Kolkata",
+    "pune": "Asia/Kolkata", "hyderabad": "Asia/Kolkata", "sydney": "Australia/Sydney",
+    "melbourne": "Australia/Melbourne", "new york": "America/New_York", "boston": "America/New_York",
+    "toronto": "America/Toronto", "chicago": "America/Chicago", "austin": "America/Chicago",
+    "denver": "America/Denver", "san francisco": "America/Los_Angeles", "seattle": "America/Los_Angeles",
+    "los angeles": "America/Los_Angeles", "sao paulo": "America/Sao_Paulo", "são paulo": "America/Sao_Paulo",
+    "tel aviv": "Asia/Jerusalem", "montreal": "America/Toronto", "vancouver": "America/Vancouver",
+}
+_DURATION = {"ms": 0.001, "millisecond": 0.001, "milliseconds": 0.001,
+             "s": 1, "sec": 1, "secs": 1, "second": 1, "seconds": 1,
+             "m": 60, "min": 60, "mins": 60, "minute": 60, "minutes": 60,
+             "h": 3600, "hr": 3600, "hrs": 3600, "hour": 3600, "hours": 3600,
+             "d": 86400, "day": 86400, "days": 86400, "w": 604800, "week": 604800, "weeks": 604800}
+_DUR_RE = r"(\d+(?:\.\d+)?)\s*(ms|milliseconds?|s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?|d|days?|w|weeks?)\b"
+
+
+@dataclass
+class Tok:
+    text: str  # as written, quotes and backticks removed
+    low: str
+    start: int
+    end: int
+    kind: str  # word, quoted, url, punct
+    sentence: int = 0
+
+    @property
+    def plain(self) -> bool:
+        return self.kind == "word" and self.text.isalpha()
+
+    @property
+    def idlike(self) -> bool:
+        """A word that can only be a name or a value: it has a digit, - _ . / @ : inside, or inner capitals."""
+        if self.kind != "word" or not any(c.isalpha() for c in self.text):
+            return False
+        t = self.text
+        return bool(re.search(r"[-_./@:]", t.strip("-_./:")) or (re.search(r"\d", t) and re.search(r"[a-z]", t, re.I))
+                    or re.search(r"[a-z][A-Z]", t))
+
+    @property
+    def hyphword(self) -> bool:
+        """Letters joined by hyphens ("orders-api", "customer-facing"): a name after a noun, a word elsewhere."""
+        return self.kind == "word" and re.fullmatch(r"[A-Za-z]+(?:-[A-Za-z]+)+", self.text) is not None
+
+    @property
+    def number(self) -> bool:
+        return self.kind == "word" and re.fullmatch(r"\d+(?:\.\d+)?", self.text) is not None
+
+
+@dataclass
+class Mention:
+    kind: str  # tech, variant, noun
+    key: str  # technology id, norm(variant word), norm(noun)
+    i: int  # first token
+    j: int  # one past the last token
+    text: str
+    negated: bool = False
+
+
+@dataclass
+class Sentence:
+    index: int
+    text: str
+    tokens: list[Tok]
+    techs: list[Mention] = field(default_factory=list)
+    variants: list[Mention] = field(default_factory=list)
+    nouns: list[Mention] = field(default_factory=list)
+    label: bool = False  # a Markdown "- Key: value" line
+
+
+@dataclass
+class _Comp:
+    id: str
+    technology: str
+    kind: str
+    form: str = "unknown"
+    variant: str = ""
+    version: str = ""
+    purpose: str = ""
+    evidence: str = ""
+    names: list[dict[str, str]] = field(default_factory=list)
+    settings: list[dict[str, str]] = field(default_factory=list)
+    controllers: list[dict[str, str]] = field(default_factory=list)
+    holds: list[str] = field(default_factory=list)
+
+    def has(self, role: str, value: str) -> bool:
+        return any(n["role"] == role and n["value"] == value for n in self.names)
+
+    def names_of_role(self, role: str) -> list[str]:
+        return [n["value"] for n in self.names if n["role"] == role]
+
+
+def _clean_text(description: str) -> str:
+    text = re.sub(r"\*\*|__", "", description or "")
+    return text.replace("\r\n", "\n").replace("\t", " ")
+
+
+def _units(text: str) -> Iterator[tuple[int, str, bool]]:
+    """(offset, text, is_label) per sentence; Markdown bullets and headings are units of their own."""
+    lines = text.split("\n")
+    pos = 0
+    current: list[tuple[int, str]] = []
+    blocks: list[tuple[int, str, bool]] = []
+
+    def flush() -> None:
+        if current:
+            start = current[0][0]
+            joined = " ".join(part for _, part in current)
+            blocks.append((start, joined, False))
+            current.clear()
+
+    for line in lines:
+        stripped = line.strip()
+        offset = pos + (len(line) - len(line.lstrip()))
+        pos += len(line) + 1
+        if not stripped:
+            flush()
+            continue
+        bullet = re.match(r"^(?:[-*+]|\d+[.)]|#{1,6})\s+", stripped)
+        if bullet:
+            flush()
+            body = stripped[bullet.end():]
+            label = bool(re.match(r"^[A-Za-z][\w /.-]{0,40}:\s", body))
+            blocks.append((offset + bullet.end(), body, label))
+            continue
+        current.append((offset, stripped))
+    flush()
+    for start, block, label in blocks:
+        if label:
+            yield start, block, True
+            continue
+        last = 0
+        for cut in re.finditer(r"(?<=[.!?])\s+(?=\S)", block):
+            before = block[max(0, cut.start() - 5):cut.start()].lower()
+            if re.search(r"(?:e\.g\.|i\.e\.|etc\.|\bvs\.|\bno\.|\bapprox\.)$", before):
+                continue
+            yield start + last, block[last:cut.start()], False
+            last = cut.end()
+        yield start + last, block[last:], False
+
+
+def tokenize(sentence: str, index: int = 0) -> list[Tok]:
+    out: list[Tok] = []
+    for m in _TOKEN.finditer(sentence):
+        group = m.lastgroup or "punct"
+        raw = m.group(group)
+        if group in ("tick", "dq", "sq", "cq"):
+            out.append(Tok(raw.strip(), raw.strip().lower(), m.start(), m.end(), "quoted", index))
+        elif group == "url":
+            out.append(Tok(raw, raw.lower(), m.start(), m.end(), "url", index))
+        elif group == "word":
+            out.append(Tok(raw, raw.lower(), m.start(), m.end(), "word", index))
+        else:
+            out.append(Tok(raw, raw, m.start(), m.end(), "punct", index))
+    return out
+
+
+def _mentions(pattern: re.Pattern[str], sentence: Sentence, kind: str, key_of: Any) -> list[Mention]:
+    """Phrase matches aligned on token boundaries, never inside a quoted or URL token."""
+    starts = {t.start: k for k, t in enumerate(sentence.tokens) if t.kind == "word"}
+    ends = {t.end: k for k, t in enumerate(sentence.tokens) if t.kind == "word"}
+    found: list[Mention] = []
+    for m in pattern.finditer(sentence.text):
+        i, j = starts.get(m.start()), ends.get(m.end())
+        if i is None or j is None or j < i:
+            continue
+        key = key_of(m.group(0))
+        if key is None:
+            continue
+        if kind == "noun" and re.search(r"[a-z][A-Z]", m.group(0)):
+            continue  # "KafkaTopic" is a resource kind, not the noun "kafka topic"
+        found.append(Mention(kind, key, i, j + 1, m.group(0)))
+    return found
+
+
+# --- the parser ------------------------------------------------------------------------------------------
+
+
+class _Parser:
+    def __init__(self, description: str, vocab: Vocabulary, name: str | None) -> None:
+        self.v = vocab
+        self.raw = description
+        self.text = _clean_text(description)
+        self.flag_name = name
+        self.sentences: list[Sentence] = []
+        for offset, body, label in _units(self.text):
+            body = body.strip()
+            if not body:
+                continue
+            s = Sentence(len(self.sentences), body, tokenize(body, len(self.sentences)), label=label)
+            self.sentences.append(s)
+        self.consumed: set[tuple[int, int]] = set()
+        self.comps: dict[str, _Comp] = {}
+        self.relationships: list[dict[str, str]] = []
+        self.figures: list[dict[str, str]] = []
+        self.people: list[dict[str, str]] = []
+        self.regions: list[dict[str, str]] = []
+        self.sites: list[str] = []
+        self.unbound: list[dict[str, str]] = []
+        self.mode = "unknown"
+        self.env = ""
+        self.cloud = ""
+        self.platform_evidence = ""
+        self.runtime = ""
+        self.subject_tech = ""
+        self.service_slug = ""
+        self._value_at = 0
+
+    # --- helpers ---------------------------------------------------------------------------------------
+    def tech(self, ident: str) -> Technology:
+        return self.v.technologies[ident]
+
+    def tech_of(self, m: Mention) -> Technology | None:
+        return self.v.technologies.get(m.key) if m.kind == "tech" else None
+
+    def variant_of(self, m: Mention) -> Variant:
+        return self.v.variants[m.key]
+
+    def _negated(self, s: Sentence, m: Mention) -> bool:
+        before = s.text[max(0, s.tokens[m.i].start - 48):s.tokens[m.i].start]
+        return self.v.negation.search(before) is not None
+
+    def component_for_tech(self, ident: str) -> _Comp | None:
+        tech = self.v.technologies.get(ident)
+        if tech is None:
+            return None
+        if tech.platform or tech.kind == "runtime" or ident == self.subject_tech:
+            return self.comps["app"]
+        return self.comps.get(ident)
+
+    def resolve_variant(self, s: Sentence, m: Mention) -> str:
+        """The technology a variant word stands for: one of `of` named in the sentence, else in the
+        description, else its default; "" when the product does not say (an RDS instance, engine untold)."""
+        var = self.variant_of(m)
+        in_sentence = [t.key for t in s.techs if not t.negated and t.key in var.of]
+        if in_sentence:
+            return min(in_sentence, key=lambda k: min(abs(t.i - m.i) for t in s.techs if t.key == k))
+        for ident in self.order:
+            if ident in var.of:
+                return ident
+        return var.default
+
+    def add_name(self, comp: _Comp, role: str, value: str, evidence: str, origin: str = "given") -> None:
+        value = value.strip()
+        if not value or comp.has(role, value):
+            return
+        comp.names.append({"role": role, "value": value, "origin": origin, "evidence": evidence})
+
+    # --- 1. technologies and components --------------------------------------------------------------
+    def find_mentions(self) -> None:
+        v = self.v
+        for s in self.sentences:
+            s.techs = [m for m in _mentions(v.tech_pattern, s, "tech", lambda w: v.tech_words.get(norm(w)))
+                       if not self._improper(m.text)]
+            s.variants = _mentions(v.variant_pattern, s, "variant", lambda w: norm(w) if norm(w) in v.variants else None)
+            s.nouns = _mentions(v.noun_pattern, s, "noun", lambda w: norm(w) if norm(w) in v.noun_roles else None)
+            previous: Mention | None = None
+            for m in s.techs + s.variants:
+                m.negated = self._negated(s, m)
+            # "no Redis or Memcached": a list after a negation is negated as a whole
+            for m in sorted(s.techs, key=lambda x: x.i):
+                if previous is not None and previous.negated and all(
+                        t.low in (",", "or", "and", "nor") for t in s.tokens[previous.j:m.i]):
+                    m.negated = True
+                previous = m
+            # a word both a technology and a variant ("patroni", "msk") is a variant here, a tech too
+            s.nouns = [n for n in s.nouns if not self._inside_tech_only(s, n)]
+
+    def _improper(self, word: str) -> bool:
+        """"go" in "logs go to": a word that names a technology only when written as the vocabulary does."""
+        proper = next((p for p in self.v.proper if p.lower() == word.lower()), None)
+        return proper is not None and word != proper and word != proper.upper()
+
+    def _inside_tech_only(self, s: Sentence, n: Mention) -> bool:
+        """A noun found inside a longer technology phrase that is not itself a noun phrase ("Redis
+        Cluster" is Redis, "docker compose service" keeps its noun)."""
+        for t in s.techs:
+            if t.i <= n.i and n.j <= t.j and (t.j - t.i) > (n.j - n.i) and norm(t.text) not in self.v.noun_roles:
+                return not any(norm(t.text).endswith(norm(n.text)) and norm(t.text) in self.v.noun_roles for _ in (0,))
+        return False
+
+    def collect_components(self) -> None:
+        self.order: list[str] = []
+        for s in self.sentences:
+            for m in sorted(s.techs, key=lambda x: x.i):
+                if not m.negated and m.key not in self.order:
+                    self.order.append(m.key)
+        self.subject_tech = self._subject_technology()
+        runtime = next((k for k in self.order if self.tech(k).kind == "runtime"), "")
+        app_tech = self.subject_tech or runtime
+        first = self.sentences[0].text if self.sentences else ""
+        self.comps["app"] = _Comp("app", app_tech, "service", evidence=first)
+        for ident in self.order:
+            tech = self.tech(ident)
+            if not tech.component or ident == self.subject_tech:
+                continue
+            where = self._first_sentence_with(ident)
+            self.comps[ident] = _Comp(ident, ident, tech.kind if tech.kind != "other" else "other",
+                                      form=tech.form or "unknown", evidence=where)
+        # variants: form and product of a technology ("RDS", "ElastiCache", "Strimzi")
+        for s in self.sentences:
+            for m in s.variants:
+                if m.negated:
+                    continue
+                var = self.variant_of(m)
+                ident = self.resolve_variant(s, m)
+                comp = self.component_for_tech(ident) if ident else None
+                if comp is None:
+                    key = ident or (var.of[0] if len(var.of) == 1 else "database")
+                    tech_id = ident if ident in self.v.technologies else ""
+                    kind = self.tech(tech_id).kind if tech_id else "database"
+                    comp = self.comps.setdefault(key, _Comp(key, tech_id, kind, evidence=s.text))
+                    if tech_id and tech_id not in self.order:
+                        self.order.append(tech_id)
+                if var.variant == "statefulset" and comp.id == "app":
+                    continue
+                if not comp.variant or (var.variant.startswith(comp.variant) and var.variant != comp.variant):
+                    comp.variant = var.variant
+                if var.form and (comp.form in ("", "unknown") or var.form == "managed"):
+                    comp.form = var.form
+        # versions: a number right after a technology word ("PostgreSQL 15", "Node.js 20")
+        for s in self.sentences:
+            for m in s.techs:
+                if m.negated or m.j >= len(s.tokens):
+                    continue
+                nxt = s.tokens[m.j]
+                if nxt.kind == "word" and re.fullmatch(r"v?\d+(?:\.\d+){0,2}(?:\.x)?", nxt.text):
+                    tech = self.tech(m.key)
+                    if tech.kind == "cloud" or m.key == "cron":
+                        continue
+                    if tech.kind == "runtime":
+                        if norm(m.text) not in (norm(tech.display), norm(tech.words[0]), norm(tech.id)):
+                            continue  # "Django 4.2" is not Python 4.2
+                        if not self.runtime or self.runtime == tech.display:
+                            self.runtime = f"{tech.display} {nxt.text.lstrip('v')}"
+                        continue
+                    comp = self.component_for_tech(m.key)
+                    if comp is not None and not comp.version and (comp.id != "app" or m.key == self.subject_tech):
+                        comp.version = nxt.text.lstrip("v")
+        if not self.runtime and runtime:
+            self.runtime = self.tech(runtime).display
+        self._platform()
+
+    def _first_sentence_with(self, ident: str) -> str:
+        for s in self.sentences:
+            if any(m.key == ident and not m.negated for m in s.techs):
+                return s.text
+        return ""
+
+    def _subject_technology(self) -> str:
+        """The technology the service *is* when the first sentence says so: "X is the Redis 7.2 …",
+        "ledger-db is the PostgreSQL 16 cluster …", or its name is the technology's ("sessions-redis")."""
+        if not self.sentences:
+            return ""
+        found = self._subject_from_sentence()
+        if found:
+            return found
+        lead = re.match(r"\s*`?([A-Za-z0-9][\w.-]*)", self.sentences[0].text)
+        if lead:
+            parts = {norm(p) for p in re.split(r"[-_.]", lead.group(1).lower())}
+            for ident in self.order:
+                tech = self.tech(ident)
+                if tech.kind in ("database", "cache", "stream", "broker", "search") and parts & {norm(w) for w in tech.words}:
+                    return ident
+        return ""
+
+    def _subject_from_sentence(self) -> str:
+        s = self.sentences[0]
+        low = [t.low for t in s.tokens]
+        if "is" not in low[:6] and "are" not in low[:6]:
+            return ""
+        k = (low.index("is") if "is" in low[:6] else low.index("are")) + 1
+        if k < len(low) and low[k] in ("the", "a", "an", "our"):
+            k += 1
+        window = s.tokens[k:k + 3]
+        for m in s.techs:
+            tech = self.tech(m.key)
+            if window and m.i >= k and m.i <= k + 2 and tech.component and tech.kind in (
+                    "database", "cache", "stream", "broker", "search", "queue", "proxy", "ha-manager", "scheduler"):
+                # "X is a PostgreSQL database" yes; "X is a Python worker that uses Redis" no (runtime first)
+                between = s.tokens[k:m.i]
+                if all(t.number or t.low in self.v.modifiers or t.low in DETERMINERS or t.low in (
+                        "managed", "self-hosted", "open-source") for t in between):
+                    return m.key
+        return ""
+
+    def _platform(self) -> None:
+        rank = {"kubernetes": 6, "serverless": 5, "docker": 3, "vm": 2, "baremetal": 2}
+        best: tuple[int, int] = (0, 0)
+        votes: dict[str, int] = {}
+        for s in self.sentences:
+            for m in s.techs + s.variants:
+                if m.negated:
+                    continue
+                if m.kind == "tech":
+                    tech = self.tech(m.key)
+                    cloud, env, form = tech.cloud, tech.env, tech.form
+                    specific = 2 if m.key not in ("docker", "vm", "systemd") else 1
+                else:
+                    var = self.variant_of(m)
+                    cloud, env, form, specific = var.cloud, "", "", 0
+                if cloud:
+                    votes[cloud] = votes.get(cloud, 0) + 1
+                if env:
+                    score = (rank.get(env, 1), specific)
+                    if m.key == "ecs":
+                        score = (4, 2)
+                    if score > best:
+                        best = score
+                        self.env = env
+                        self.platform_evidence = m.text
+                        if form and self.tech(m.key).platform:
+                            self.comps["app"].form = form
+        for region_re, cloud in ((_AWS_REGION, "aws"), (_GCP_REGION, "gcp"), (_AZURE_REGION, "azure")):
+            if region_re.search(self.text.lower()):
+                votes[cloud] = votes.get(cloud, 0) + 1
+        if votes:
+            self.cloud = max(votes, key=lambda c: votes[c])
+        app = self.comps["app"]
+        if app.form == "unknown" and self.subject_tech:
+            app.form = self.tech(self.subject_tech).form or "unknown"
+        if app.form == "unknown" and self.env:
+            app.form = {"kubernetes": "cluster-workload", "docker": "container", "serverless": "serverless",
+                        "vm": "host", "baremetal": "host"}.get(self.env, "unknown")
+
+    # --- 2. names by role ---------------------------------------------------------------------------
+    def token_tech(self, s: Sentence, k: int) -> Mention | None:
+        for m in s.techs + s.variants:
+            if m.i <= k < m.j and not m.negated:
+                return m
+        return None
+
+    def noun_at(self, s: Sentence, k: int) -> Mention | None:
+        return next((n for n in s.nouns if n.i <= k < n.j), None)
+
+    def mention_tech_id(self, s: Sentence, m: Mention) -> str:
+        return m.key if m.kind == "tech" else self.resolve_variant(s, m)
+
+    def phrase_tech(self, s: Sentence, noun: Mention) -> str:
+        """The technology named in the noun's own phrase: "the RabbitMQ queue", "PostgreSQL 15 database",
+        "Argo CD (application x)", "ECS Fargate (cluster a, service b)"; "" when none."""
+        inside = [m for m in s.techs + s.variants if not m.negated and (
+            m.i <= noun.i and noun.j <= m.j or noun.i <= m.i and m.j <= noun.j)]
+        if inside:
+            return self.mention_tech_id(s, max(inside, key=lambda m: m.j - m.i))
+        k = noun.i - 1
+        depth = 0
+        steps = 0
+        while k >= 0 and steps < 14:
+            steps += 1
+            t = s.tokens[k]
+            m = self.token_tech(s, k)
+            if m is not None:
+                return self.mention_tech_id(s, m)
+            if t.text == ")":
+                depth += 1
+            elif t.text == "(":
+                if depth:
+                    depth -= 1
+                k -= 1
+                continue
+            elif t.text == "," and self._inside_paren(s, k):
+                pass
+            elif (t.number or t.low in DETERMINERS or t.low in self.v.modifiers or (s.index, k) in self.consumed
+                  or self.noun_at(s, k) is not None or t.kind == "quoted" or depth):
+                pass
+            elif t.kind == "word" and t.plain and self._inside_paren(s, k) and t.idlike is False and k > 0 and \
+                    self.noun_at(s, k - 1) is not None:
+                pass
+            else:
+                break
+            k -= 1
+        return ""
+
+    def _inside_paren(self, s: Sentence, k: int) -> bool:
+        depth = 0
+        for t in reversed(s.tokens[:k]):
+            if t.text == ")":
+                depth += 1
+            elif t.text == "(":
+                if depth == 0:
+                    return True
+                depth -= 1
+        return False
+
+    def clause_tech(self, s: Sentence, k: int, owners: tuple[str, ...]) -> tuple[str, bool]:
+        """The nearest technology to the left of token k in its clause that may hold the role; a pronoun
+        ("it", "its") means the service. ("", False) when the clause names none."""
+        j = k - 1
+        while j >= 0:
+            t = s.tokens[j]
+            m = self.token_tech(s, j)
+            if m is not None:
+                ident = self.mention_tech_id(s, m)
+                comp = self.component_for_tech(ident) if ident else None
+                if comp is not None and (comp.id == "app" and "app" in owners or comp.technology in owners
+                                         or ident in owners):
+                    return comp.id, True
+                j = m.i - 1
+                continue
+            if t.low in PRONOUNS:
+                return ("app", True) if "app" in owners else ("", False)
+            if t.low in _CLAUSE_BREAK:
+                break
+            j -= 1
+        return "", False
+
+    def owner(self, s: Sentence, role: str, k: int, noun: Mention | None) -> tuple[_Comp | None, str]:
+        """(component, how) for a name of `role` at token k; how is "" when certain, else why it is a guess."""
+        spec = self.v.roles["port" if role in ("health_port", "metrics_port") else role]
+        owners = spec.owners
+        if noun is not None:
+            ident = self.phrase_tech(s, noun)
+            if ident:
+                comp = self.component_for_tech(ident)
+                if comp is not None and (comp.technology in owners or ident in owners or (
+                        comp.id == "app" and "app" in owners)):
+                    return comp, ""
+        found, ok = self.clause_tech(s, k, owners)
+        if ok and found in self.comps:
+            return self.comps[found], ""
+        present = [c for c in self.comps.values() if c.id != "app" and c.technology in owners]
+        app = self.comps["app"]
+        if app.technology in owners and app.technology:
+            present.insert(0, app)
+        if "app" in owners:
+            return app, ""
+        implied = spec.cloud_owner.get(self.cloud)
+        if not present and implied:
+            comp = self.comps.get(implied)
+            if comp is None:
+                tech = self.tech(implied)
+                comp = self.comps[implied] = _Comp(implied, implied, tech.kind, tech.form or "unknown",
+                                                   evidence=f"a {role} on {self.cloud.upper()}: {s.text}")
+                self.order.append(implied)
+            return comp, ""
+        if len(present) == 1:
+            return present[0], ""
+        siblings = _SIBLINGS.get(role, (role,))
+        holding = [c for c in present if any(n["role"] in siblings for n in c.names)]
+        if len(holding) == 1:
+            return holding[0], ""
+        if present:
+            # several could hold it: the one named nearest in the sentence, else the first; a guess
+            in_sentence = [c for c in present if any(
+                self.component_for_tech(self.mention_tech_id(s, m)) is c for m in s.techs + s.variants)]
+            pick = in_sentence[0] if in_sentence else present[0]
+            return pick, f"several components could hold a {role}; guessed {pick.id}"
+        return app, f"no {role.replace('_', ' ')} technology is named; kept on the service"
+
+    def acceptable(self, s: Sentence, k: int, role: str, explicit: bool, label: bool) -> bool:
+        spec = self.v.roles[role]
+        if k >= len(s.tokens) or (s.index, k) in self.consumed:
+            return False
+        t = s.tokens[k]
+        if t.kind == "punct":
+            return False
+        if t.kind == "url":
+            return spec.shape_name == "url" or (spec.shape_name == "bucket" and t.low.startswith(("s3://", "gs://")))
+        text = t.text
+        if t.kind == "quoted":
+            return bool(text) and len(text) <= 120 and "\n" not in text and (
+                spec.shape.fullmatch(text) is not None or spec.shape_name in ("id", "sql", "k8s", "unit"))
+        if spec.shape_name == "port":
+            return re.fullmatch(r"\d{2,5}", text) is not None and 0 < int(text) < 65536
+        if any(spec.shape.fullmatch(x) is None for x in self.expand(text)):
+            return False
+        tech = self.token_tech(s, k)
+        noun = self.noun_at(s, k)
+        if tech is not None or (noun is not None and not t.idlike):
+            return spec.tech_names and (explicit or label or spec.plain == "yes") and tech is not None and \
+                tech.kind == "tech" and noun is None and not (k + 1 < len(s.tokens) and self.noun_at(s, k + 1) is not None)
+        if t.idlike or t.hyphword:
+            return _NOT_NAME.fullmatch(text) is None and not _AWS_REGION.fullmatch(t.low) and not self.v.ordinary(text)
+        if not t.plain:
+            return spec.shape_name in ("path", "url") and text.startswith("/")
+        if t.low in _STOP or self.v.attribute(role, t.low) or t.low in self.v.naming:
+            return False
+        if explicit or (label and spec.plain != "no"):
+            return True
+        return spec.plain == "yes" and t.low not in self.v.modifiers
+
+    def expand(self, text: str) -> list[str]:
+        """Ranges and alternations: web-1..4, w-1..w-4, web-[1-4], es-01/02/03.fra.internal."""
+        m = re.fullmatch(r"(.*?)(\d+)\.\.(?:\1)?(\d+)(.*)", text) or re.fullmatch(r"(.*?)\[(\d+)-(\d+)\](.*)", text) \
+            or re.fullmatch(r"(.*?)\{(\d+)\.\.(\d+)\}(.*)", text)
+        if m:
+            head, a, b, tail = m.groups()
+            lo, hi = int(a), int(b)
+            if 0 <= lo < hi and hi - lo < 64:
+                width = len(a) if a.startswith("0") else 0
+                return [f"{head}{str(n).zfill(width)}{tail}" for n in range(lo, hi + 1)]
+        m = re.fullmatch(r"(.*?)(\d+)((?:/\d+)+)(\.[\w.-]+)?", text)
+        if m and m.group(1):
+            nums = [m.group(2), *m.group(3).strip("/").split("/")]
+            return [f"{m.group(1)}{n}{m.group(4) or ''}" for n in nums]
+        return [text]
+
+    def _span_range(self, a: str, b: str) -> list[str]:
+        """"es-data-01.x to es-data-06.x" -> the six names between."""
+        ma = re.fullmatch(r"(.*?)(\d+)([^\d]*)", a)
+        mb = re.fullmatch(r"(.*?)(\d+)([^\d]*)", b)
+        if ma and mb and ma.group(1) == mb.group(1) and ma.group(3) == mb.group(3):
+            lo, hi = int(ma.group(2)), int(mb.group(2))
+            if lo < hi and hi - lo < 64:
+                width = len(ma.group(2)) if ma.group(2).startswith("0") else 0
+                return [f"{ma.group(1)}{str(n).zfill(width)}{ma.group(3)}" for n in range(lo, hi + 1)]
+        return [a, b]
+
+    def values_after(self, s: Sentence, noun: Mention, role: str) -> tuple[list[tuple[str, int]], bool]:
+        """Names right after the noun, with the token index each came from; and whether it was explicit."""
+        spec = self.v.roles[role]
+        toks = s.tokens
+        k = noun.j
+        explicit = False
+        label = s.label and noun.i == 0 or (noun.i > 0 and toks[noun.i - 1].text == "(")
+        skipped = 0
+        while k < len(toks) and skipped < 3:
+            low = toks[k].low
+            if low in (":", "=") or low in self.v.naming or (low == "as" and k > 0 and toks[k - 1].low == "known"):
+                explicit = True
+            elif low == "is" and k + 1 < len(toks) and toks[k + 1].low not in DETERMINERS:
+                explicit = True
+            elif low == "(" and k + 1 < len(toks):
+                label = True
+            elif low == "known":
+                pass
+            elif low == "," and spec.list and k + 1 < len(toks) and (toks[k + 1].idlike or toks[k + 1].hyphword):
+                pass
+            else:
+                break
+            k += 1
+            skipped += 1
+        out: list[tuple[str, int]] = []
+        if not self.acceptable(s, k, role, explicit, label):
+            return out, explicit
+        if toks[k].plain and spec.list:
+            return self._plain_list(s, k, role, explicit, label), explicit
+        first = toks[k]
+        out += [(v, k) for v in self.expand(first.text)]
+        k += 1
+        while spec.list and k + 1 < len(toks):
+            sep = toks[k].low
+            if sep in ("to", "through", "thru") and first.idlike and self.acceptable(s, k + 1, role, True, label):
+                span = self._span_range(out[-1][0], toks[k + 1].text)
+                out = out[:-1] + [(v, k + 1) for v in span]
+                k += 2
+                continue
+            if sep not in (",", "and", "or", "&"):
+                break
+            nxt = k + 1
+            if sep == "," and nxt < len(toks) and toks[nxt].low in ("and", "or"):
+                nxt += 1
+            if nxt < len(toks) and (toks[nxt].idlike or toks[nxt].hyphword or toks[nxt].kind == "quoted" or first.plain) \
+                    and self.acceptable(s, nxt, role, explicit, label) and not (first.idlike and toks[nxt].plain):
+                out += [(v, nxt) for v in self.expand(toks[nxt].text)]
+                k = nxt + 1
+                continue
+            break
+        return out, explicit
+
+    def _plain_list(self, s: Sentence, k: int, role: str, explicit: bool, label: bool) -> list[tuple[str, int]]:
+        """Plain words as a list only when it closes with "and"/"or": "queues emails, sms and push"; a
+        comma alone may start the next phrase ("database shopdb, data in …")."""
+        toks = s.tokens
+        items = [(toks[k].text, k)]
+        j = k + 1
+        while j + 1 < len(toks) and toks[j].low in (",", "and", "or"):
+            nxt = j + 1
+            if toks[j].text == "," and toks[nxt].low in ("and", "or"):
+                nxt += 1
+            if nxt >= len(toks) or not toks[nxt].plain or not self.acceptable(s, nxt, role, explicit, label):
+                break
+            items.append((toks[nxt].text, nxt))
+            if toks[nxt - 1].low in ("and", "or"):
+                return items
+            j = nxt + 1
+        return items[:1]
+
+    def values_before(self, s: Sentence, noun: Mention, role: str) -> list[tuple[str, int]]:
+        """A name right before the noun: "the orders-events SQS queue", "the `x` consumer group",
+        "in the cache namespace" (a plain word only after a determiner, for roles of plain names)."""
+        spec = self.v.roles[role]
+        toks = s.tokens
+        k = noun.i - 1
+        if spec.tech_before and k > 0 and toks[k].text.islower() and toks[k].plain and \
+                self.token_tech(s, k) is not None and toks[k - 1].low in DETERMINERS and (s.index, k) not in self.consumed:
+            return [(toks[k].text, k)]
+        while k >= 0 and (self.token_tech(s, k) is not None or toks[k].number and k > 0):
+            k -= 1
+        if k < 0 or (s.index, k) in self.consumed:
+            return []
+        t = toks[k]
+        if t.kind == "quoted" or t.idlike or t.hyphword:
+            if not self.acceptable(s, k, role, True, False):
+                return []
+            found = [(v, k) for v in self.expand(t.text)]
+            # "`a`, `b` and `c` queues"
+            j = k - 1
+            while spec.list and j - 1 >= 0 and toks[j].low in (",", "and", "or"):
+                cand = j - 1
+                if toks[cand].low in ("and", "or") or toks[cand].text == ",":
+                    cand -= 1
+                if cand >= 0 and (toks[cand].idlike or toks[cand].hyphword or toks[cand].kind == "quoted") and \
+                        self.acceptable(s, cand, role, True, False):
+                    found = [(v, cand) for v in self.expand(toks[cand].text)] + found
+                    j = cand - 1
+                else:
+                    break
+            return found
+        if t.plain and spec.plain == "yes" and k > 0 and toks[k - 1].low in DETERMINERS | PREPOSITIONS and \
+                t.low not in self.v.modifiers and t.low not in _STOP and not self.v.attribute(role, t.low) and \
+                self.noun_at(s, k) is None and noun.j - noun.i >= 1 and self.token_tech(s, k) is None:
+            return [(t.text, k)]
+        return []
+
+    def roles_for(self, s: Sentence, noun: Mention) -> list[str]:
+        candidates = list(self.v.noun_roles.get(noun.key, ()))
+        phrase = self.phrase_tech(s, noun)
+        in_sentence = {self.mention_tech_id(s, m) for m in s.techs + s.variants if not m.negated}
+        ok: list[str] = []
+        for role in candidates:
+            spec = self.v.roles[role]
+            if spec.needs and phrase not in spec.needs and not (not phrase and in_sentence & set(spec.needs)):
+                continue
+            ok.append(role)
+        if phrase and len(ok) > 1:
+            comp = self.component_for_tech(phrase)
+            fitting = [r for r in ok if phrase in self.v.roles[r].owners or (
+                comp is not None and (comp.technology in self.v.roles[r].owners or (
+                    comp.id == "app" and "app" in self.v.roles[r].owners)))]
+            # a needs-role whose technology is the phrase's is the most specific
+            specific = [r for r in fitting if phrase in self.v.roles[r].needs]
+            ok = specific or fitting or ok
+        return ok
+
+    def bind_nouns(self) -> None:
+        for s in self.sentences:
+            for noun in sorted(s.nouns, key=lambda n: (n.i, -(n.j - n.i))):
+                if any((s.index, k) in self.consumed for k in range(noun.i, noun.j)):
+                    continue
+                for role in self.roles_for(s, noun):
+                    values, explicit = self.values_after(s, noun, role)
+                    if not values:
+                        values = self.values_before(s, noun, role)
+                    if not values:
+                        continue
+                    if role == "port" and self._health_clause(s, noun.i):
+                        role = "health_port"
+                    comp, how = self.owner(s, role, values[0][1], noun)
+                    if comp is None:
+                        continue
+                    if role == "cluster" and self._dr_before(s, noun.i):
+                        role = "dr_cluster"
+                        comp = self.comps["app"]
+                    for value, k in values:
+                        self.consumed.add((s.index, k))
+                        self._value_at = s.tokens[min(noun.i, k)].start
+                        self.bind(comp, role, value, s, how)
+                    for k in range(noun.i, noun.j):
+                        self.consumed.add((s.index, k))
+                    break
+
+    def bind_superlatives(self) -> None:
+        """"quorum queues, the largest being billing.invoices": the name belongs to the noun before it."""
+        for s in self.sentences:
+            for hit in re.finditer(r"\b(?:the\s+)?(?:largest|busiest|biggest|main|hottest|most important|most used)"
+                                   r"(?:\s+one)?\s+(?:being|is|are|:)\s+", s.text, re.I):
+                k = next((i for i, t in enumerate(s.tokens) if t.start >= hit.end()), None)
+                if k is None or (s.index, k) in self.consumed:
+                    continue
+                before = [n for n in s.nouns if n.j <= k and s.tokens[n.i].start < hit.start()]
+                for noun in sorted(before, key=lambda n: -n.i):
+                    roles = [r for r in self.roles_for(s, noun) if self.acceptable(s, k, r, True, False)]
+                    if roles:
+                        comp, how = self.owner(s, roles[0], k, noun)
+                        if comp is not None:
+                            self.consumed.add((s.index, k))
+                            self._value_at = s.tokens[noun.i].start
+                            self.bind(comp, roles[0], s.tokens[k].text, s, how)
+                        break
+
+    def bind(self, comp: _Comp, role: str, value: str, s: Sentence, how: str) -> None:
+        if role == "unit" and re.fullmatch(r".+\.timer", value):
+            role = "timer"
+        if role in ("queue", "topic") and (_DEAD.search(value) or re.search(
+                r"\b(?:failed|failing|poison|undeliverable|rejected)\b[^.;,]{0,40}\b(?:go|goes|land|lands|end up|"
+                r"are sent|are moved|move)\s+(?:in)?to\b[^.;,]{0,30}$", s.text[:self._value_at], re.I)):
+            role = "dlq"
+        origin = "assumed" if how else "given"
+        evidence = f"guessed: {how}; from: {s.text}" if how else s.text
+        self.add_name(comp, role, value, evidence, origin)
+
+    def _health_clause(self, s: Sentence, k: int) -> bool:
+        start = max(0, k - 8)
+        words = [t.low for t in s.tokens[start:k]]
+        return any(re.search(r"health|readyz|livez|ready|liveness|readiness|probe", w) for w in words)
+
+    def _dr_before(self, s: Sentence, k: int) -> bool:
+        words = [t.low for t in s.tokens[max(0, k - 3):k]]
+        return any(w in ("dr", "standby", "failover", "recovery") for w in words)
+
+    # --- 3. names by shape (hosts, ports, URLs, regions …) ----------------------------------------------
+    def bind_shapes(self) -> None:
+        app = self.comps["app"]
+        for s in self.sentences:
+            toks = s.tokens
+            for k, t in enumerate(toks):
+                if (s.index, k) in self.consumed:
+                    continue
+                low = t.low
+                if t.kind == "url":
+                    if low.startswith(("s3://", "gs://")):
+                        self._bucket(s, k, t)
+                    else:
+                        self.add_name(app, "url", t.text.rstrip(".,;:"), s.text)
+                    self.consumed.add((s.index, k))
+                    continue
+                if t.kind != "word":
+                    continue
+                if _AWS_REGION.fullmatch(low) or _GCP_REGION.fullmatch(low) or _AZURE_REGION.fullmatch(low):
+                    self._region(s, k, low)
+                    continue
+                zone = re.fullmatch(r"((?:us|europe|asia|australia|northamerica|southamerica|me|africa)-[a-z]+\d{1,2})"
+                                    r"-([a-f])", low) or re.fullmatch(r"((?:us|eu|ap|ca|sa|me|af)-[a-z]+-\d)([a-f])", low)
+                if zone:
+                    self.add_name(app, "zone", t.text, s.text)
+                    if t.text not in self.sites:
+                        self.sites.append(t.text)
+                    self.consumed.add((s.index, k))
+                    continue
+                if _INSTANCE_ID.fullmatch(low):
+                    self.add_name(app, "instance", t.text, s.text)
+                    self.consumed.add((s.index, k))
+                    continue
+                unit = _UNIT_FILE.fullmatch(t.text)
+                if unit:
+                    found, _ = self.clause_tech(s, k, self.v.roles["unit"].owners)
+                    comp = self.comps.get(found) or app
+                    self.add_name(comp, "timer" if unit.group(1) == "timer" else "unit", t.text, s.text)
+                    self.consumed.add((s.index, k))
+                    continue
+                if _COMPOSE_FILE.fullmatch(t.text):
+                    self.add_name(app, "compose_file", t.text, s.text)
+                    self.consumed.add((s.index, k))
+                    continue
+                if _HEALTH_PATH.fullmatch(t.text):
+                    self.add_name(app, "health_path", t.text.rstrip(".,;:"), s.text)
+                    self.consumed.add((s.index, k))
+                    continue
+                if t.text.startswith(("localhost:", "127.0.0.1:", "0.0.0.0:")) or (
+                        k > 0 and toks[k - 1].text == ":" and toks[k - 1].end == t.start and
+                        re.fullmatch(r"\d{2,5}(?:/\S*)?", t.text) and (k < 2 or toks[k - 2].end < toks[k - 1].start)):
+                    port = re.search(r"(\d{2,5})", t.text.split(":")[-1] if ":" in t.text else t.text)
+                    if port:
+                        role = "metrics_port" if "metrics" in t.low or self._near(s, k, ("metrics", "prometheus")) \
+                            else "health_port" if self._health_clause(s, k) else "port"
+                        found, _ = self.clause_tech(s, k, self.v.roles["port"].owners)
+                        self.add_name(self.comps.get(found) or app, role, port.group(1), s.text)
+                        self.consumed.add((s.index, k))
+                    continue
+                if re.fullmatch(r"\d{4,5}", t.text) and k >= 2 and toks[k - 1].low in ("on", "at") and \
+                        any(x.low in ("metrics", "exporter", "prometheus", "/metrics") for x in toks[max(0, k - 4):k - 1]):
+                    found, _ = self.clause_tech(s, k, self.v.roles["port"].owners)
+                    self.add_name(self.comps.get(found) or app, "metrics_port", t.text, s.text)
+                    self.consumed.add((s.index, k))
+                    continue
+                if _IMAGE.fullmatch(t.text) and ":" in t.text and "/" in t.text and not t.text.startswith("/"):
+                    self.add_name(app, "image", t.text, s.text)
+                    self.consumed.add((s.index, k))
+                    continue
+                hosts = self.expand(t.text)
+                if t.idlike and all(_HOSTLIKE.fullmatch(h) for h in hosts) and _NOT_NAME.fullmatch(t.text) is None and \
+                        self.token_tech(s, k) is None and self.noun_at(s, k) is None and not self.v.ordinary(t.text):
+                    if k + 2 < len(toks) and toks[k + 1].low in ("to", "through") and _HOSTLIKE.fullmatch(toks[k + 2].text):
+                        hosts = self._span_range(t.text, toks[k + 2].text)
+                        self.consumed.add((s.index, k + 2))
+                    found, _ = self.clause_tech(s, k, self.v.roles["host"].owners)
+                    comp = self.comps.get(found) or app
+                    for host in hosts:
+                        self.add_name(comp, "host", host, s.text)
+                    self.consumed.add((s.index, k))
+
+    def _near(self, s: Sentence, k: int, words: tuple[str, ...]) -> bool:
+        return any(t.low in words for t in s.tokens[max(0, k - 4):k + 1])
+
+    def _bucket(self, s: Sentence, k: int, t: Tok) -> None:
+        scheme, _, rest = t.text.partition("://")
+        bucket, _, prefix = rest.partition("/")
+        ident = "s3" if scheme == "s3" else "gcs"
+        comp = self.comps.get(ident)
+        if comp is None:
+            comp = self.comps[ident] = _Comp(ident, ident, "object-store", "managed", evidence=s.text)
+            self.order.append(ident)
+        self.add_name(comp, "bucket", bucket, s.text)
+        if prefix.strip("/"):
+            self.add_name(comp, "prefix", prefix, s.text)
+
+    def _region(self, s: Sentence, k: int, region: str) -> None:
+        self.consumed.add((s.index, k))
+        before = s.text[max(0, s.tokens[k].start - 48):s.tokens[k].start].lower()
+        dr = re.search(r"\b(?:dr|disaster|failover|fail over|fails over|standby|secondary|recovery|replicat\w*|"
+                       r"copies|copied|passive|warm)\b", before)
+        active = re.search(r"active[- ]active", s.text.lower())
+        role = "dr" if dr and not active else ("active" if active else "primary")
+        if not any(r["name"] == region for r in self.regions):
+            self.regions.append({"name": region, "role": role, "origin": "given", "evidence": s.text})
+        if active:
+            self.mode = "active-active"
+        elif dr and self.mode == "unknown":
+            self.mode = "active-passive"
+        if role != "dr":
+            self.add_name(self.comps["app"], "region", region, s.text)
+
+    # --- 4. relationships, holds, controllers, settings -------------------------------------------------
+    def relate(self) -> None:
+        app = self.comps["app"]
+        related: set[str] = set()
+        for s in self.sentences:
+            low = s.text.lower()
+            for m in sorted(s.techs + s.variants, key=lambda x: x.i):
+                if m.negated:
+                    continue
+                ident = self.mention_tech_id(s, m)
+                comp = self.component_for_tech(ident) if ident else None
+                if comp is None or comp.id == "app":
+                    continue
+                start = self._clause_start(s, m.i)
+                span = low[s.tokens[start].start:s.tokens[m.i].start]
+                for rel in self.v.relations:
+                    if rel.only and comp.kind not in rel.only:
+                        continue
+                    hit = list(rel.pattern.finditer(span))
+                    if hit:
+                        self._relationship(app, comp, rel.kind, s.text)
+                        if rel.holds and rel.holds not in comp.holds:
+                            comp.holds.append(rel.holds)
+                        related.add(comp.id)
+                        break
+            self._holds(s)
+        for comp in self.comps.values():
+            if comp.id != "app" and comp.id not in related and comp.kind not in ("client",):
+                self._relationship(app, comp, "depends_on", comp.evidence)
+
+    def _relationship(self, source: _Comp, target: _Comp, kind: str, evidence: str) -> None:
+        if any(r["source"] == source.id and r["target"] == target.id and r["kind"] == kind for r in self.relationships):
+            return
+        self.relationships.append({"source": source.id, "target": target.id, "kind": kind, "detail": "",
+                                   "origin": "given", "evidence": evidence})
+
+    def _clause_start(self, s: Sentence, k: int) -> int:
+        j = k - 1
+        while j > 0:
+            t = s.tokens[j]
+            if t.low in _CLAUSE_BREAK or t.text in (";",) or (t.text == "," and j + 1 < len(s.tokens) and
+                                                               s.tokens[j + 1].low in ("and", "but", "while")):
+                return j + 1
+            if self.token_tech(s, j) is not None and j < k - 1 and t.low not in ("in",):
+                return j + 1
+            j -= 1
+        return 0
+
+    def _holds(self, s: Sentence) -> None:
+        low = s.text.lower()
+        for key, pattern in self.v.holds:
+            for hit in pattern.finditer(low):
+                k = next((i for i, t in enumerate(s.tokens) if t.start >= hit.start()), None)
+                if k is None:
+                    continue
+                comp = self._nearest_store(s, k, _HOLD_KINDS.get(key, ()))
+                if comp is not None and key not in comp.holds:
+                    comp.holds.append(key)
+
+    def _nearest_store(self, s: Sentence, k: int, kinds: tuple[str, ...] = ()) -> _Comp | None:
+        stores = kinds or ("database", "cache", "session-store", "queue", "stream", "broker", "object-store", "search")
+        best: tuple[int, _Comp] | None = None
+        for m in s.techs + s.variants:
+            if m.negated:
+                continue
+            ident = self.mention_tech_id(s, m)
+            comp = self.component_for_tech(ident) if ident else None
+            if comp is None or (comp.kind not in stores and not (comp.id == "app" and self.subject_tech)):
+                continue
+            distance = abs(m.i - k)
+            if distance <= 10 and (best is None or distance < best[0]):
+                best = (distance, comp)
+        if best is not None:
+            return best[1]
+        if self.subject_tech and any(t.low in PRONOUNS for t in s.tokens[max(0, k - 4):k]):
+            return self.comps["app"]
+        if self.subject_tech and s.index == 0:
+            return self.comps["app"]
+        return None
+
+    def control(self) -> None:
+        for s in self.sentences:
+            low = s.text.lower()
+            for spec in self.v.controllers:
+                for hit in spec.pattern.finditer(low):
+                    if self.v.negation.search(low[max(0, hit.start() - 40):hit.start()]):
+                        continue
+                    by = spec.by
+                    if by == "gitops":
+                        by = "argocd" if re.search(r"argo", self.text, re.I) else (
+                            "flux" if re.search(r"\bflux", self.text, re.I) else "gitops")
+                    target: _Comp | None
+                    if spec.on == "app":
+                        target = self.comps["app"]
+                    elif spec.on == "database":
+                        target = next((c for c in self.comps.values() if c.kind == "database"), None)
+                    else:
+                        target = self.component_for_tech(spec.on)
+                    if target is None or any(c["aspect"] == spec.aspect for c in target.controllers):
+                        continue
+                    target.controllers.append({"aspect": spec.aspect, "by": by, "origin": "given", "evidence": s.text})
+
+    def configure(self) -> None:
+        for s in self.sentences:
+            low = s.text.lower()
+            for spec in self.v.settings:
+                found = self._setting_value(spec, low)
+                if found is None:
+                    continue
+                (value, unit), at = found
+                k = next((i for i, t in enumerate(s.tokens) if t.start >= at), len(s.tokens) - 1)
+                if spec.owners and not any(c.technology in spec.owners for c in self.comps.values()):
+                    continue
+                comp = self._setting_owner(s, k, spec.key, spec.owners)
+                self._consume_span(s, at, spec)
+                if any(x["key"] == spec.key for x in comp.settings):
+                    continue
+                if spec.key == "replicas_range":
+                    lo, hi = value.split("-")
+                    comp.settings.append({"key": "replicas_min", "value": lo, "unit": "", "origin": "given",
+                                          "evidence": s.text})
+                    comp.settings.append({"key": "replicas_max", "value": hi, "unit": "", "origin": "given",
+                                          "evidence": s.text})
+                    continue
+                comp.settings.append({"key": spec.key, "value": value, "unit": unit or spec.unit, "origin": "given",
+                                      "evidence": s.text})
+
+    def _setting_value(self, spec: Any, low: str) -> tuple[tuple[str, str], int] | None:
+        if spec.flag is not None:
+            hit = spec.flag.search(low)
+            if hit and not self.v.negation.search(low[max(0, hit.start() - 30):hit.start()]):
+                return ("true", ""), hit.start()
+            return None
+        shapes = {
+            "int": r"(?<![\w.])(\d[\d,]*)\b(?!\s*(?:%|ms|s\b|sec|min|h\b|hours?|days?|gb|mb))",
+            "duration": _DUR_RE,
+            "size": r"(\d+(?:\.\d+)?)\s*(kb|mb|gb|tb|k|m|g)\b",
+            "range": r"(\d+)\s*(?:-|–|—|to|\.\.)\s*(\d+)",
+            "word": "(" + "|".join(re.escape(w) for w in spec.words) + r")\b" if spec.words else r"(\w+)",
+        }
+        value_re = shapes.get(spec.value)
+        if value_re is None:
+            return None
+        if spec.before is not None:
+            for hit in spec.before.finditer(low):
+                tail = low[hit.end():hit.end() + 40]
+                m = re.match(r"\s*(?:of|is|=|:|at|to|set to|around|about|~|up to|max(?:imum)?(?: of)?|between)?\s*"
+                             + value_re, tail)
+                if m:
+                    return self._shape(spec.value, m), hit.start()
+        if spec.after is not None:
+            for hit in spec.after.finditer(low):
+                head = low[max(0, hit.start() - 30):hit.start()]
+                if spec.value == "range":
+                    m = re.search(r"(\d+)\s*(?:-|–|—|to|\.\.)\s*(\d+)\s*(?:\w+\s+)?$", head) or re.search(
+                        r"between\s+(\d+)\s+and\s+(\d+)\s*$", head)
+                else:
+                    m = re.search(value_re + r"\s*(?:[\w-]+\s+)?$", head)
+                    if m and spec.value == "int" and re.search(r"(?:-|–|to|\.\.)\s*\d+\s*(?:\w+\s+)?$", head):
+                        m = None  # "4-12 pods" is a range
+                    if m and re.search(r"\d\s*$", head) is None and spec.value == "int":
+                        m = None
+                if m:
+                    return self._shape(spec.value, m), hit.start()
+                if spec.value == "int":
+                    words = re.search(r"\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\s+"
+                                      r"(?:[\w-]+\s+){0,2}$", head)
+                    if words and spec.key in ("replicas", "brokers", "partitions"):
+                        return (str(_NUMBER_WORDS[words.group(1)]), ""), hit.start()
+        return None
+
+    @staticmethod
+    def _shape(kind: str, m: re.Match[str]) -> tuple[str, str]:
+        if kind == "duration":
+            return m.group(1), _unit(m.group(2))
+        if kind == "size":
+            return m.group(1), m.group(2).upper().rstrip("B") + "B" if len(m.group(2)) == 1 else m.group(2).upper()
+        if kind == "range":
+            return f"{m.group(1)}-{m.group(2)}", ""
+        return m.group(1).replace(",", ""), ""
+
+    def _consume_span(self, s: Sentence, at: int, spec: Any) -> None:
+        """The setting's words and value are read: not names ("min.insync.replicas 2", "allkeys-lru")."""
+        for k, t in enumerate(s.tokens):
+            if at <= t.start < at + 60 and (t.low in spec.words or re.sub(r"[\W_]", "", t.low) in {
+                    re.sub(r"[\W_]", "", w) for p in (spec.before, spec.after, spec.flag) if p is not None
+                    for w in re.findall(r"[\w.]+", p.pattern.replace("\\", ""))}):
+                self.consumed.add((s.index, k))
+
+    def _setting_owner(self, s: Sentence, k: int, key: str, owners: tuple[str, ...] = ()) -> _Comp:
+        app = self.comps["app"]
+        if owners:
+            found, ok = self.clause_tech(s, k + 1, owners)
+            if ok and found in self.comps:
+                return self.comps[found]
+            named = [c for c in self.comps.values() if c.technology in owners]
+            if named:
+                return named[0]
+        if key in ("replicas", "replicas_range") and not self.subject_tech:
+            # "Redis (3 pods with Sentinel)" is the StatefulSet's; "6 replicas" of the service otherwise
+            found, ok = self.clause_tech(s, k + 1, tuple(self.v.technologies))
+            if ok and found != "app" and self.comps[found].kind in ("database", "cache", "stream", "broker", "search"):
+                if re.search(r"\b(?:replicas|pods|nodes|brokers)\b", s.text[s.tokens[min(k, len(s.tokens) - 1)].start:],
+                             re.I):
+                    return self.comps[found]
+            return app
+        found, ok = self.clause_tech(s, k + 1, tuple(self.v.technologies))
+        if ok and found in self.comps:
+            return self.comps[found]
+        return app
+
+    # --- 5. figures, people, topology ----------------------------------------------------------------
+    def figure(self, key: str, value: str, unit: str, qualifier: str, evidence: str) -> None:
+        if any(f["key"] == key and f["qualifier"] == qualifier for f in self.figures):
+            return
+        self.figures.append({"key": key, "value": value, "unit": unit, "qualifier": qualifier, "origin": "given",
+                             "evidence": evidence})
+
+    def person(self, role: str, value: str, qualifier: str, evidence: str) -> None:
+        value = value.strip()
+        if not value or any(p["role"] == role and p["value"] == value for p in self.people):
+            return
+        self.people.append({"role": role, "value": value, "qualifier": qualifier, "origin": "given",
+                            "evidence": evidence})
+
+    def figures_pass(self) -> None:
+        for s in self.sentences:
+            text, low = s.text, s.text.lower()
+            avail = re.search(r"(\d{2}(?:\.\d{1,3})?)\s*%\s*(?:availability|uptime|slo|sla|available)|"
+                              r"(?:availability|uptime|slo|sla)[^0-9\n%]{0,30}?(\d{2}(?:\.\d{1,3})?)\s*%", low)
+            if avail:
+                pct = float(avail.group(1) or avail.group(2))
+                if 50 <= pct < 100:
+                    self.figure("availability", f"{pct:g}", "%", "", text)
+                    window = re.search(r"(?:over|per|across|rolling|in)\s+(?:a\s+)?(\d+)[- ]?(days?|d|weeks?)\b|"
+                                       r"(\d+)[- ]day\s+(?:rolling\s+)?window|\b(monthly|quarterly|weekly)\b", low)
+                    if window:
+                        days = window.group(1) or window.group(3)
+                        unit = window.group(2) or "days"
+                        value = f"{days}{'d' if unit.startswith('d') else 'w'}" if days else {
+                            "monthly": "30d", "quarterly": "90d", "weekly": "7d"}[window.group(4)]
+                        self.figure("slo_window", value, "", "", text)
+            for lat in re.finditer(r"\bp(50|75|90|95|99(?:\.9+)?)\b[^0-9\n]{0,30}?(\d+(?:\.\d+)?)\s*"
+                                   r"(ms|milliseconds|s|sec|seconds)\b|(?:latency|response time)[^0-9\n]{0,30}?"
+                                   r"(\d+(?:\.\d+)?)\s*(ms|milliseconds|s|sec|seconds)\b", low):
+                number = float(lat.group(2) or lat.group(4))
+                unit = lat.group(3) or lat.group(5)
+                if number <= 0:
+                    continue
+                ms = number if unit.startswith("m") else number * 1000
+                quantile = f"p{lat.group(1)}" if lat.group(1) else "p95"
+                self.figure("latency", f"{ms:g}", "ms", quantile, text)
+            err = re.search(r"error[- ]rate[^0-9\n]{0,25}?(\d+(?:\.\d+)?)\s*%", low)
+            if err and 0 < float(err.group(1)) < 100:
+                self.figure("error_rate", err.group(1), "%", "", text)
+            for label in ("rto", "rpo"):
+                minutes = _figure_minutes(label, text)
+                if minutes is not None:
+                    self.figure(label, str(minutes), "min", "", text)
+            fresh = re.search(r"(?:freshness|no older than|stale(?:ness)? (?:of|beyond|after)|at most|lag behind by "
+                              r"at most|within)\s+(?:of\s+)?" + _DUR_RE, low)
+            if fresh and re.search(r"fresh|stale|older|behind|data|lag", low):
+                self.figure("freshness", str(round(float(fresh.group(1)) * _DURATION[fresh.group(2)] / 60, 2)).rstrip(
+                    "0").rstrip("."), "min", "", text)
+            deadline = re.search(r"\b(?:by|before|no later than|deadline(?: of| is)?:?)\s+(\d{1,2}:\d{2}(?:\s*(?:am|pm))?"
+                                 r"(?:\s*(?:[A-Z]{2,4}|[A-Z][a-z]+/[A-Z][A-Za-z_]+))?)", text, re.I)
+            if deadline:
+                self.figure("deadline", deadline.group(1).strip(), "", "", text)
+            retention = re.search(r"\b(?:retain(?:ed)?|retention(?: of| is)?|kept|keep)\s+(?:for\s+)?(\d+)\s*"
+                                  r"(days?|weeks?|months?|years?)\b|\b(\d+)[- ](days?|weeks?|months?|years?)\s+"
+                                  r"(?:of\s+)?retention\b", low)
+            if retention and re.search(r"backup|snapshot|dump|pitr|point-in-time|retain|kept", low):
+                amount, unit = retention.group(1) or retention.group(3), retention.group(2) or retention.group(4)
+                self.figure("backup_retention", f"{amount} {unit}", "", "", text)
+            schedule = re.search(r"\b((?:nightly|daily|hourly|weekly|continuous)\s+(?:[\w-]+\s+)?(?:backups?|snapshots?|"
+                                 r"dumps?|mysqldump|pg_dump)|(?:backups?|snapshots?)\s+(?:run\s+|are\s+taken\s+|taken\s+)?"
+                                 r"(?:every|each)\s+\d*\s*(?:minutes?|hours?|days?|night|day|hour)(?:\s+at\s+\d{1,2}:\d{2}"
+                                 r"(?:\s*[A-Z]{2,4})?)?|point[- ]in[- ]time recovery|pitr)\b", text, re.I)
+            if schedule:
+                self.figure("backup_schedule", schedule.group(1), "", "", text)
+            lag = re.search(r"\b(?:lag|backlog|queue depth|queue length|messages? waiting)\b[^.\n]{0,40}?\b(?:under|below|<|"
+                            r"less than|max(?:imum)?(?: of)?|exceeds?|above|over|>)\s*(\d[\d,]*)\s*(?:messages|msgs|"
+                            r"jobs|records|events)?", low)
+            if lag:
+                self.figure("backlog_max", lag.group(1).replace(",", ""), "messages", "", text)
+            for thr in re.finditer(r"\b(?:alert|page|warn|notify)\w*\s+(?:us\s+|me\s+)?(?:when|if|once|at)\s+(?:the\s+)?"
+                                   r"([a-z][\w /.-]{2,40}?)\s+(?:is\s+|goes\s+|stays\s+)?(?:above|exceeds?|over|>|>=|"
+                                   r"reaches|hits|below|under|<)\s*(\d+(?:\.\d+)?)\s*(%|ms|s|seconds|minutes|gb|mb)?", low):
+                self.figure("threshold", thr.group(2), thr.group(3) or "", thr.group(1).strip(), text)
+            rate = re.search(r"(\d[\d,.]*)\s*(k)?\s*(?:requests|req|rps|requests per second|messages|events|msgs)"
+                             r"\s*(?:/|per)\s*(?:s\b|sec|second|minute|min)", low)
+            if rate:
+                self.figure("throughput", rate.group(1).replace(",", "") + (rate.group(2) or ""), "per-second"
+                            if re.search(r"/\s*s\b|per\s+s|sec", rate.group(0)) else "per-minute", "", text)
+            cron = re.search(r"(?<![\w*/:.])((?:[\d*/,-]+\s+){4}[\d*/,-]+)(?![\w*/])", text)
+            run = re.search(r"\b(?:runs?|scheduled|triggered|executes?|started)\s+(?:by\s+[\w.-]+\s+)?((?:every|each)\s+\d*\s*"
+                            r"(?:minutes?|hours?|days?|night|day|hour|week)(?:\s+at\s+\d{1,2}:\d{2}(?:\s*[A-Z]{2,4})?)?|"
+                            r"(?:hourly|nightly|daily|weekly)(?:\s+at\s+\d{1,2}:\d{2}(?:\s*[A-Z]{2,4})?)?|at\s+\d{1,2}:"
+                            r"\d{2}(?:\s*[A-Z]{2,4})?)", text, re.I)
+            app = self.comps["app"]
+            if cron and re.search(r"[*/]|\bcron\b", cron.group(1) + low):
+                self.add_name(app, "schedule", cron.group(1).strip().rstrip(","), text)
+            elif run and not app.names_of_role("schedule"):
+                self.add_name(app, "schedule", run.group(1), text)
+
+    def people_pass(self) -> None:
+        for s in self.sentences:
+            text, low = s.text, s.text.lower()
+            team = re.search(r"\b(?i:owned by|owner(?: is)?:?|maintained by|run by|belongs to)\s+(?i:the\s+)?"
+                             r"([A-Z@#][\w&/-]*(?:\s+[A-Z][\w&-]*)*(?:\s+(?:team|squad|group|guild))?)", text)
+            if not team:
+                team = re.search(r"\b(?:the\s+)?([A-Z][\w&-]*(?:\s+[A-Z][\w&-]*)*\s+(?:team|squad))\b", text)
+            if team:
+                value = re.sub(r"^(?:The|Our)\s+", "", team.group(1).strip())
+                if value.lower() not in ("the", "team", "our") and not self.person_exists("team"):
+                    self.person("team", value, "", text)
+            else:
+                labelled = re.search(r"\b[Tt]eam[:\s]+([A-Z][\w&-]*(?:\s+[A-Z][\w&-]*)*)", text)
+                if labelled and not self.person_exists("team"):
+                    self.person("team", f"{labelled.group(1)} team", "", text)
+            for channel in re.finditer(r"(?<![\w#&])(#[a-z0-9][a-z0-9_-]+)", text):
+                self.person("channel", channel.group(1), "", text)
+            for email in re.finditer(r"\b[\w.+-]+@[\w-]+\.[\w.-]+\b", text):
+                self.person("email", email.group(0), "", text)
+            for m in s.techs:
+                tech = self.tech(m.key)
+                if m.negated:
+                    continue
+                if tech.kind == "pager":
+                    self.person("pager", tech.display, "", text)
+                if tech.vendor:
+                    self.person("vendor", tech.vendor, tech.kind if tech.kind != "http-dependency" else "API", text)
+            rotation = re.search(r"\b(?:rotation|schedule|escalation policy)(?:\s+(?:called|named))?[:=\s]+[`'\"]?"
+                                 r"([A-Za-z0-9][\w.-]*[A-Za-z0-9])[`'\"]?|\b[`'\"]?([A-Za-z0-9][\w.-]*-[\w.-]*[A-Za-z0-9])"
+                                 r"[`'\"]?\s+(?:rotation|schedule|escalation policy)\b", text, re.I)
+            if rotation:
+                rota = rotation.group(1) or rotation.group(2)
+                if rota.lower() not in _STOP and not rota.isdigit() and rota.lower() not in (
+                        "in", "on", "every", "daily", "nightly", "weekly"):
+                    self.person("rotation", rota, "", text)
+                    self._consume_text(s, rota)
+            hours = re.search(r"\b(\d{1,2}(?::\d{2})?\s*(?:am|pm)?\s*(?:-|–|to)\s*\d{1,2}(?::\d{2})?\s*(?:am|pm)?)\b"
+                              r"(?:\s*(?:on\s+)?(?:weekdays|mon(?:day)?\s*-\s*fri(?:day)?))?", low)
+            if hours and re.search(r"business|hours|working|office|on[- ]call|weekday|support|cover", low):
+                self.person("hours", hours.group(1).replace(" ", ""), "", text)
+            elif re.search(r"\b(business|working|office) hours\b", low):
+                self.person("hours", "business hours", "", text)
+            for zone in _TZ.finditer(text):
+                self.person("timezone", zone.group(1), "", text)
+            handoff = re.search(r"\b(?:hand-?offs?|hand-?overs?|shift change)\b[^.\n]{0,30}?\b(?:at\s+)?(\d{1,2}:\d{2}"
+                                r"(?:\s*[A-Z]{2,4})?)", text, re.I)
+            if handoff:
+                self.person("handoff", handoff.group(1), "", text)
+            secondary = re.search(r"\bsecondary(?:\s+on-?call)?(?:\s+is|:)\s+(?:the\s+)?([\w@#&/ -]{2,40}?)(?:[.,;]|$)",
+                                  text, re.I)
+            if secondary:
+                self.person("secondary", secondary.group(1).strip(), "", text)
+            for esc in re.finditer(r"\bescalat\w*\s+(?:to\s+)?(?:the\s+)?([\w@#&/ -]{2,40}?)\s+(?:after|if .*? after|"
+                                   r"within)\s+(\d+)\s*(min(?:ute)?s?|h(?:ou)?rs?|hours?)\b", text, re.I):
+                unit = "h" if esc.group(3).lower().startswith("h") else "min"
+                self.person("escalation", esc.group(1).strip(), f"after {esc.group(2)} {unit}", text)
+            for esc in re.finditer(r"\bafter\s+(\d+)\s*(min(?:ute)?s?|h(?:ou)?rs?|hours?),?\s+(?:escalate to|page|call|"
+                                   r"notify)\s+(?:the\s+)?([\w@#&/ -]{2,40}?)(?:[.,;]|$)", text, re.I):
+                unit = "h" if esc.group(2).lower().startswith("h") else "min"
+                self.person("escalation", esc.group(3).strip(), f"after {esc.group(1)} {unit}", text)
+            sun = re.search(r"follow[- ]the[- ]sun[^.\n]{0,30}?\bbetween\s+([A-Z][\w ]+?(?:,\s*[A-Z][\w ]+?)*\s+and\s+"
+                            r"[A-Z][\w]+)", text)
+            if sun:
+                for city in re.split(r",|\band\b", sun.group(1)):
+                    name = city.strip()
+                    if name:
+                        self.person("location", name, _CITY_ZONES.get(name.lower(), ""), text)
+
+    def person_exists(self, role: str) -> bool:
+        return any(p["role"] == role for p in self.people)
+
+    def _consume_text(self, s: Sentence, value: str) -> None:
+        for k, t in enumerate(s.tokens):
+            if t.text == value:
+                self.consumed.add((s.index, k))
+
+    def dependencies_pass(self) -> None:
+        """Other services named as such: "calls the catalog and cart APIs", "used by the search indexer"."""
+        for s in self.sentences:
+            calls = re.search(r"\b(?:calls|depends on|talks to|uses|reads from|queries)\s+(?:the\s+)?([\w-]+(?:,\s*[\w-]+)*"
+                              r"(?:,?\s+and\s+(?:the\s+)?[\w-]+)?)\s+(?:apis?|services?|microservices?)\b", s.text, re.I)
+            if calls:
+                for part in re.split(r",|\band\b", calls.group(1)):
+                    name = part.strip()
+                    if name and name.lower() not in _STOP and name.lower() not in self.v.tech_words:
+                        ident = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+                        if ident and ident not in self.comps:
+                            self.comps[ident] = _Comp(ident, "", "http-dependency", evidence=s.text, purpose=name)
+                            self._relationship(self.comps["app"], self.comps[ident], "calls", s.text)
+            used = re.search(r"\b(?:used|called|consumed|read)\s+by\s+(?:the\s+)?([\w -]+?)(?:[.;,]|\s+and\s+|$)|"
+                             r"\bdownstream,?\s+(?:the\s+)?([\w -]+?)\s+(?:consumes|reads|uses|calls)\b", s.text, re.I)
+            if used:
+                name = (used.group(1) or used.group(2)).strip()
+                ident = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+                bound = {n["value"] for c in self.comps.values() for n in c.names}
+                words = name.split()
+                if any(w in bound or norm(w) in self.v.tech_words for w in words):
+                    continue  # "consumed by the Lambda function X": one of ours, not a client
+                if ident and ident not in self.comps and name.lower() not in _STOP and len(ident) > 2:
+                    self.comps[ident] = _Comp(ident, "", "client", evidence=s.text, purpose=name)
+                    self._relationship(self.comps[ident], self.comps["app"], "calls", s.text)
+
+    # --- 6. the service itself --------------------------------------------------------------------------
+    def service(self) -> dict[str, Any]:
+        if self.flag_name and _slug(self.flag_name):
+            name, display, evidence = _slug(self.flag_name), self.flag_name.strip(), f"--name {self.flag_name}"
+            origin = "given"
+        else:
+            found = _service_name(self.text)
+            if found and found[0]:
+                name, display = found
+                if len(display.split()) > 1:
+                    display = " ".join(w[:1].upper() + w[1:] if w.islower() and "-" not in w else w
+                                       for w in display.split())
+                origin, evidence = "given", self.sentences[0].text if self.sentences else ""
+            else:
+                name, display, origin = "service", "Service", "assumed"
+                evidence = "the description names no service"
+            if origin == "given" and name in _TYPE_WORDS:
+                basis = self._resource_name()
+                if basis:
+                    name, display = _slug(basis), basis
+                else:
+                    kinds = ("queue", "topic", "dag", "database")
+                    other = next((n["value"] for role in kinds for c in self.comps.values() for n in c.names
+                                  if n["role"] == role), None)
+                    if other:
+                        name, display = _slug(f"{other}-{name}"), f"{other} {display.lower()}"
+        first = self.sentences[0].text if self.sentences else ""
+        low = (display + " " + first[:80]).lower()
+        kind = next((k for k, words in (
+            ("pipeline", r"pipeline|etl|elt|batch|export job|cron job|nightly job|dag|\bcdc\b|streams (?:row )?changes"),
+            ("worker", r"worker|consumer|processor|queue worker"),
+            ("api", r"\bapi\b|rest|grpc|graphql|backend|gateway"),
+            ("web", r"web ?app|website|frontend|front-end|web shop|dashboard|\bui\b|storefront"),
+            ("database", r"^\S*(?:database|replica set|\bdb\b|datastore)|\bis (?:the|a|our) [\w .]*(?:database|replica "
+                         r"set|datastore)\b")) if re.search(words, low)),
+            "")
+        if self.subject_tech and kind in ("", "database"):
+            kind = "database" if self.tech(self.subject_tech).kind in ("database", "cache", "search") else "other"
+        return {"name": name, "display": display, "kind": kind, "purpose": first[:300], "runtime": self.runtime,
+                "origin": origin, "evidence": evidence, "at": ""}
+
+    def _resource_name(self) -> str | None:
+        app = self.comps["app"]
+        for role in ("deployment", "unit", "function", "release", "compose_service", "ecs_service"):
+            for n in app.names:
+                if n["role"] == role:
+                    return re.sub(r"\.service$", "", n["value"])
+        return None
+
+    # --- 7. what could not be bound -----------------------------------------------------------------------
+    def unbound_pass(self) -> None:
+        bound = {n["value"] for c in self.comps.values() for n in c.names}
+        bound |= {p["value"] for p in self.people}
+        seen: set[str] = set()
+        for s in self.sentences:
+            for k, t in enumerate(s.tokens):
+                if (s.index, k) in self.consumed or t.text in bound or t.text in seen:
+                    continue
+                if not (t.idlike or t.kind == "quoted") or self.token_tech(s, k) is not None:
+                    continue
+                if t.kind == "quoted" and (len(t.text) > 60 or " " in t.text.strip() and len(t.text.split()) > 3):
+                    continue
+                if _NOT_NAME.fullmatch(t.text) or re.fullmatch(r"[\d.:/%x*,-]+", t.text) or t.text.startswith("#") or \
+                        self.v.ordinary(t.text) or _slug(t.text) == self.service_slug:
+                    continue
+                if t.kind == "word" and re.fullmatch(r"[A-Z][a-z]+(?:\.[a-z]+)+", t.text):  # "Node.js"-like words
+                    continue
+                if re.fullmatch(r"[A-Z][a-z]+(?:[A-Z][a-z]+)+", t.text) and k + 1 < len(s.tokens) and \
+                        s.tokens[k + 1].low in ("resource", "resources", "crd", "crds", "object", "objects", "kind"):
+                    continue  # "KafkaTopic resources": a Kubernetes kind
+                if t.text.startswith(("/", "~/", "./")):
+                    continue  # a path: kept in the description, not asked about
+                if t.hyphword and not self._namey(t.text, bound):
+                    continue  # "customer-facing", "Re-running": words, unless they share a part with a name
+                seen.add(t.text)
+                guess = self._guess(s, k)
+                self.unbound.append({"text": t.text, "evidence": s.text, "guess_role": guess[0],
+                                     "guess_component": guess[1],
+                                     "reason": "no role noun next to it" if not guess[0] else
+                                     f"a {guess[0].replace('_', ' ')} noun is near but the sentence does not bind it"})
+
+    def _namey(self, word: str, bound: set[str]) -> bool:
+        """A hyphenated word sharing a part with a bound name or the service's name ("acme-thumbnails"
+        beside "acme-user-uploads") is probably a name too."""
+        parts = {p for p in word.lower().split("-") if len(p) >= 3}
+        known = {p for name in bound | {self.service_slug} for p in re.split(r"[-_.:/]", name.lower()) if len(p) >= 3}
+        return bool(parts & known)
+
+    def _guess(self, s: Sentence, k: int) -> tuple[str, str]:
+        near = [n for n in s.nouns if abs(n.i - k) <= 3 or abs(n.j - 1 - k) <= 3]
+        for noun in sorted(near, key=lambda n: min(abs(n.i - k), abs(n.j - 1 - k))):
+            roles = self.roles_for(s, noun)
+            for role in roles:
+                if self.v.roles[role].shape.fullmatch(s.tokens[k].text):
+                    comp, _ = self.owner(s, role, k, noun)
+                    return role, comp.id if comp else ""
+        return "", ""
+
+    # --- assembly ---------------------------------------------------------------------------------------
+    def run(self) -> ServiceModel:
+        self.find_mentions()
+        self.collect_components()
+        self.bind_nouns()
+        self.bind_superlatives()
+        self.bind_shapes()
+        self.relate()
+        self.control()
+        self.configure()
+        self.figures_pass()
+        self.people_pass()
+        self.dependencies_pass()
+        service = self.service()
+        self.service_slug = service["name"]
+        self.unbound_pass()
+        components = []
+        for comp in self.comps.values():
+            tech = self.v.technologies.get(comp.technology)
+            purpose = comp.purpose or (tech.display if tech else "")
+            components.append({
+                "id": comp.id, "technology": comp.technology, "kind": comp.kind, "form": comp.form,
+                "variant": comp.variant, "version": comp.version, "purpose": purpose, "names": comp.names,
+                "settings": comp.settings, "controllers": comp.controllers, "holds": comp.holds,
+                "origin": "given" if comp.evidence else "assumed", "evidence": comp.evidence, "at": ""})
+        data = {
+            "service": service,
+            "platform": {"environment": self.env, "cloud": self.cloud, "origin": "given" if self.env or self.cloud
+                         else "assumed", "evidence": self.platform_evidence, "at": ""},
+            "components": components, "relationships": self.relationships, "figures": self.figures,
+            "people": self.people,
+            "topology": {"mode": self.mode if self.mode != "unknown" or not self.regions else (
+                "single" if len(self.regions) == 1 else "unknown"), "regions": self.regions, "sites": self.sites},
+            "unbound": self.unbound,
+        }
+        return ServiceModel.model_validate(data)
+
+
+def _unit(word: str) -> str:
+    seconds = _DURATION.get(word.lower())
+    if seconds is None:
+        return word
+    return {0.001: "ms", 1: "s", 60: "min", 3600: "h", 86400: "d", 604800: "w"}[seconds]
+
+
+def _figure_minutes(label: str, text: str) -> int | None:
+    """'RTO of 30 minutes', 'RTO: 1h', 'RPO 5 min', 'RPO of zero', 'RPO 0 via …'."""
+    match = re.search(rf"\b{label}\b[^0-9\n]{{0,25}}?(\d+(?:\.\d+)?)\s*({'|'.join(_DURATION)})\b", text, re.I)
+    if match:
+        return max(0, round(float(match.group(1)) * _DURATION[match.group(2).lower()] / 60))
+    if re.search(rf"\b{label}\b\W{{0,10}}(?:of\s+|is\s+)?(?:zero|0|none)\b", text, re.I):
+        return 0
+    return None
+
+
+# --- the service's name (from the first sentence) -----------------------------------------------------------
+
+_Q = r"[`'\"]?"
+_SLUG_STOP = re.compile(
+    r"\b(?:on|in|that|which|who|running|runs|deployed|hosted|behind|built|written|using|with|for|"
+    r"serving|serves|is|are|was|handles|handling|processes|processing|consumes|consuming|reads|"
+    r"writes|exposes|backed|powered|lives|sits|at|from|to|via|—|-{2}|\(|,|:|;)\b|[,:;(—.]"
+)
+_GENERIC_LEAD = {"the", "a", "an", "our", "my", "this", "we", "have", "run", "operate", "it", "service"}
+_WEAK = {"service", "app", "application", "system", "tool", "thing", "job", "we", "i"}
+_TYPE_WORDS = {"worker", "api", "pipeline", "etl", "job", "app", "consumer", "database", "web", "webapp",
+               "function", "lambda", "cron", "batch", "service", "application", "website"}
+_LEAD_DROP = {"python", "go", "golang", "java", "node.js", "node", "ruby", "rust", "kotlin", "typescript", "php",
+              "scala", "small", "simple", "new", "legacy", "internal", "public", "nightly", "daily", "hourly",
+              "weekly"}
+_NAME_STOP = {"the", "a", "an", "our", "its", "their", "this", "that", "service", "app", "api", "cluster", "is",
+              "named", "called"}
+
+
+def _slug(text: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    return re.sub(r"-{2,}", "-", slug)[:48].strip("-")
+
+
+def _service_name(text: str) -> tuple[str, str] | None:
+    """(slug, display) from 'the orders API on EKS …', 'payments-service is …', 'called X', '# Title'."""
+    named = re.search(rf"\b(?:(?:service|app|application|api|worker|pipeline|job|system|function)\s+(?:called|named)|"
+                      rf"service name(?: is)?:?)\s+{_Q}([A-Za-z0-9][\w.-]*[A-Za-z0-9]){_Q}", text, re.I)
+    if named and named.group(1).lower() not in _NAME_STOP:
+        return _slug(named.group(1)), named.group(1)
+    first = text.strip().split("\n", 1)[0]
+    first = re.sub(r"^#{1,6}\s+", "", first)
+    ticked = re.match(r"^\s*`([^`]+)`", first)
+    if ticked:
+        return _slug(ticked.group(1)), ticked.group(1)
+    lead = re.match(r"^\s*([A-Za-z0-9][\w.-]*-[\w.-]*[A-Za-z0-9])\b", first)
+    if lead:
+        return _slug(lead.group(1)), lead.group(1)
+    head = _SLUG_STOP.split(first, maxsplit=1)[0]
+    words = re.findall(r"[A-Za-z0-9][\w'.-]*", head)
+    while words and words[0].lower() in _GENERIC_LEAD:
+        words.pop(0)
+    if len(words) > 1 and words[0].lower() in _LEAD_DROP:
+        words.pop(0)
+    words = words[:4]
+    if not words or all(w.lower() in _WEAK for w in words):
+        return None
+    display = " ".join(words)
+    return _slug(display), display
+
+
+def parse(description: str, *, name: str | None = None, vocab: Vocabulary | None = None) -> ServiceModel:
+    """The `ServiceModel` a description states; `name` (--name) wins for the service's name."""
+    return _Parser(description, vocab or vocabulary(), name).run()
