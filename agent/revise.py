@@ -665,10 +665,13 @@ def _contact(runbook: Runbook, change: Change) -> tuple[Runbook, list[str]]:
 
 def updated_request(request: GenerationRequest, change: Change) -> GenerationRequest:
     """The request a regenerating change leads to."""
+    from agent.service.corrections import correct, renamed
+
     if change.kind == "name":
-        return replace(request, service_name=change.value)
+        return replace(request, service_name=change.value, service=renamed(request.service, change.value))
     if change.kind == "describe":
-        return replace(request, description=f"{request.description.rstrip()}\n\n{change.value}")
+        return replace(request, description=f"{request.description.rstrip()}\n\n{change.value}",
+                       service=correct(request.service, change.value, origin="given").model)
     if change.kind == "answer":
         question = request.rule.question(change.key)
         assert question is not None

@@ -1,4 +1,5 @@
-"""Facts from a description, and the engine using them: the user's names and figures win."""
+"""Facts from a description (parsed into the service model, laid out by the bridge), and the engine
+using them: the user's names and figures win."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from datetime import datetime
 import pytest
 
 from agent.answers import from_mapping
-from agent.knowledge.facts import extract_facts, slugify
+from agent.knowledge.base import Facts
+from agent.knowledge.facts import facts_from_model, slugify
 from agent.models.base import GenerationRequest
 from agent.models.offline import OfflineModel
 from agent.rule import Rule, default_rule_path, load_rule
@@ -21,6 +23,13 @@ ORDERS = (
     "Target: 99.95% availability, p95 latency under 250 ms. RTO 30 minutes, RPO 5 min. Owned by the Commerce\n"
     "Platform team; PagerDuty rotation orders-primary, Europe/Berlin. Nightly backups kept for 35 days."
 )
+
+
+def extract_facts(description: str, name: str | None) -> Facts:
+    """What the engine reads: the description's model, through the temporary bridge."""
+    from agent.service.text import parse
+
+    return facts_from_model(parse(description, name=name), description)
 
 
 @pytest.fixture(scope="module")

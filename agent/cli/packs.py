@@ -7,11 +7,12 @@ import click
 from agent.answers import Answers, from_flags
 from agent.errors import UsageError
 from agent.knowledge.base import Context, Contribution
-from agent.knowledge.facts import extract_facts
+from agent.knowledge.facts import facts_from_model
 from agent.knowledge.packs import all_packs, detect_packs, get_pack
 from agent.render import fenced, inline
 from agent.rule import load_rule
 from agent.runbook import Command
+from agent.service.text import parse
 
 
 @click.command(name="packs")
@@ -34,7 +35,7 @@ def packs(description: str | None, env: str | None, monitoring: str | None, show
     if show is not None:
         pack = get_pack(show)
         text = description or (getattr(pack, "examples", ()) or (pack.name,))[0]
-        ctx = Context(answers, extract_facts(text))
+        ctx = Context(answers, facts_from_model(parse(text), text))
         click.echo(_markdown(pack.name, text, pack.contribute(ctx)), nl=False)
         return
     if description is None:
@@ -43,7 +44,7 @@ def packs(description: str | None, env: str | None, monitoring: str | None, show
             click.echo(f"{pack.name:<{width}}  {pack.summary}")
         click.echo(f"\n{len(available)} packs. Add one: docs/packs.md")
         return
-    ctx = Context(answers, extract_facts(description))
+    ctx = Context(answers, facts_from_model(parse(description), description))
     found = detect_packs(ctx)
     if not found:
         click.echo("no technology pack applies; the runbook uses the environment and monitoring "

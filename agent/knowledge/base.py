@@ -49,9 +49,15 @@ class Facts:
     backup_schedule: str | None = None
     names: dict[str, str] = field(default_factory=dict)
     given: set[str] = field(default_factory=set)
+    # What the engine assumed for a key the model had no value for: key -> (value, why). Written back
+    # into the saved model as `origin: assumed` (agent.knowledge.facts.record_assumptions).
+    assumed: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     def name(self, key: str, default: str) -> str:
         return self.names.get(key, default)
+
+    def assume(self, key: str, value: str, why: str) -> None:
+        self.assumed.setdefault(key, (value, why))
 
 
 @dataclass(frozen=True)
@@ -90,6 +96,7 @@ class Contribution:
     cheatsheet: list[Command] = field(default_factory=list)
     environment_variables: list[tuple[str, str]] = field(default_factory=list)
     vendors: list[tuple[str, str]] = field(default_factory=list)  # (vendor, purpose)
+    assumed: list[tuple[str, str]] = field(default_factory=list)  # (facts key, default value) a pack used
 
 
 class Pack(Protocol):

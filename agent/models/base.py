@@ -51,8 +51,21 @@ class GenerationRequest:
     service_name: str | None = None  # --name; otherwise taken from the description
     authors: tuple[str, ...] = ("runbook-agent (AI Assistant)",)
     verbose: bool = False
-    # What the repository's files say (`agent generate --from`); its names and alert rules reach the runbook.
-    service: ServiceModel | None = None
+    # What the agent understood about the service: every model writes from it (the description's
+    # reading, the repository's files with `agent generate --from`, the user's corrections). Left out,
+    # it is parsed from the description; a repository's model alone is folded into the description's.
+    service: ServiceModel = None  # type: ignore[assignment]
+
+    def __post_init__(self) -> None:
+        from agent.service.text import parse
+
+        if self.service is None:
+            object.__setattr__(self, "service", parse(self.description, name=self.service_name))
+        elif self.description.strip() and not any(p.origin == "given" for p in self.service.sourced()):
+            from agent.service.merge import merge
+
+            told = parse(self.description, name=self.service_name)
+            object.__setattr__(self, "service", merge(told, self.service, label=("description", "repository")))
 
 
 @dataclass
@@ -60,6 +73,9 @@ class GenerationResult:
     runbook: Runbook
     usage: Usage = field(default_factory=Usage)
     notes: list[str] = field(default_factory=list)  # what the model wants the user to know (--verbose)
+    # The service model as the runbook was written from it, with what the model assumed added
+    # (origin: assumed); None when the model added nothing to the request's.
+    service: ServiceModel | None = None
 
 
 class Model(ABC):

@@ -1,6 +1,7 @@
 """The offline engine: a deterministic runbook writer built on operational knowledge.
 
-No network, no key. It reads the description for names and figures (`knowledge.facts`), picks the
+No network, no key. It writes from the service model (`request.service`, laid out as `Facts` by the
+temporary bridge `knowledge.facts.facts_from_model`), picks the
 environment's tools (`knowledge.environments`), the monitoring stack's query language
 (`knowledge.monitoring`), service levels and escalation (`knowledge.policy`), the service type's
 baseline (`knowledge.service_types`) and merges what every applicable technology pack contributes.
@@ -19,7 +20,7 @@ from agent.errors import ModelError
 from agent.knowledge import repository_alerts
 from agent.knowledge.base import Context, Contribution, Facts, Pack
 from agent.knowledge.environments import ECS, Kubernetes, Platform, Serverless, SystemdHosts, cmd, platform_for, q
-from agent.knowledge.facts import extract_facts
+from agent.knowledge.facts import facts_from_model, record_assumptions
 from agent.knowledge.monitoring import Custom, Stack, stacks_for
 from agent.knowledge.policy import escalation, fmt_minutes, objectives, oncall_summary
 from agent.knowledge.repository_facts import overlay
@@ -64,6 +65,7 @@ from agent.runbook import (
     Vendor,
     iter_commands,
 )
+from agent.service.model import ServiceModel
 
 
 def detect_packs(ctx: Context) -> list[tuple[Pack, str]]:
@@ -143,14 +145,15 @@ class _Writer:
     def __init__(self, request: GenerationRequest) -> None:
         self.request = request
         answers = request.answers
-        facts = extract_facts(request.description, request.service_name)
-        self.rules = list(request.service.alerts) if request.service is not None else []
-        if request.service is not None:  # the repository's names (temporary bridge, see repository_facts)
-            overlay(facts, request.service)
+        facts = facts_from_model(request.service, request.description)
+        self.rules = list(request.service.alerts)
+        if any(n.origin == "repository" for _, n in request.service.all_names()):
+            overlay(facts, request.service)  # the repository's names win (temporary bridge, see repository_facts)
         self.defaults: list[str] = []
         if answers.environment == "kubernetes" and not facts.namespace:
             # Packs and the engine share one namespace; the default is shown as an assumption.
             facts.namespace = "production"
+            facts.assume("namespace", "production", "the description names no Kubernetes namespace")
             self.defaults.append("Kubernetes namespace 'production' (the description names none)")
         self.facts: Facts = facts
         self.ctx = Context(answers, facts)
@@ -174,6 +177,12 @@ class _Writer:
                                  "written as best effort")
         self.oncall = answers.oncall
         self.p: Platform = platform_for(self.ctx)
+        if facts.region is None and (facts.cloud or self.env == "serverless"):
+            facts.assume("region", self.p.region, f"the description names no {self.p.cloud.upper()} region")
+        if facts.port is None:
+            facts.assume("port", str(self.p.port), "the description names no port")
+        if facts.health_path is None:
+            facts.assume("health_path", self.p.health, "the description names no health endpoint")
         self.stacks: list[Stack] = stacks_for(self.p)
         self.stack = self.stacks[0]
         self.custom = Custom(self.p)
@@ -187,6 +196,8 @@ class _Writer:
             for name in Contribution.__dataclass_fields__:
                 getattr(self.c, name).extend(getattr(part, name))
             self.notes.append(f"pack {pack.name}: {reason}")
+        for key, value in self.c.assumed:
+            facts.assume(key, value, "a default: the description does not give it")
         backlog = facts.names.get("backlog.max")
         self.backlog = int(backlog) if backlog and backlog.isdigit() else None
         host = re.match(r"https://([^/:]+)", facts.url or "")
@@ -851,6 +862,25 @@ class _Writer:
                  Link(title="API / interface documentation", location="fill in")]
         return Appendix(cheatsheet=_dedupe([*self.p.cheatsheet(), *self.c.cheatsheet]), related_docs=docs)
 
+    def understood(self, runbook: Runbook) -> ServiceModel:
+        """The request's model plus what this runbook assumed (only values its commands actually use)."""
+        used = "\n".join(c.code for c in runbook.commands())
+        assumed = {k: (v, why) for k, (v, why) in self.facts.assumed.items()
+                   if v and (v in used or k == "namespace" and self.env == "kubernetes")}
+        lv = self.levels
+        figures: dict[str, tuple[str, str, str]] = {}
+        why = f"default for {self.crit} criticality"
+        for label, key, value, unit in (
+                ("availability target", "availability", f"{lv.availability_pct:g}", "%"),
+                ("p95", "latency", f"{lv.latency_p95_ms:g}", "ms"),
+                ("error-rate target", "error_rate", f"{lv.error_rate_pct:g}", "%"),
+                ("RTO", "rto", str(lv.rto_minutes), "min"), ("RPO", "rpo", str(lv.rpo_minutes), "min"),
+                ("backup frequency", "backup_schedule", lv.backup_frequency, ""),
+                ("backup retention", "backup_retention", lv.backup_retention, "")):
+            if any(d.startswith(label) for d in self.obj.defaults_used):
+                figures[key] = (value, unit, why)
+        return record_assumptions(self.request.service, assumed, figures)
+
     def assumptions(self) -> list[str]:
         out = [f"{a.key}: {a.display()} ({a.reason})" for a in self.request.answers.assumed()]
         out += self.defaults
@@ -992,7 +1022,7 @@ class OfflineModel(Model):
             "revision_history": [Revision(version="1.0", date=request.now.strftime("%Y-%m-%d"),
                                           changes="Initial runbook (offline engine)", author=request.authors[0])]})
         notes = [f"facts from the description: {', '.join(sorted(writer.facts.given)) or 'none'}", *writer.notes]
-        return GenerationResult(runbook=runbook, notes=notes)
+        return GenerationResult(runbook=runbook, notes=notes, service=writer.understood(runbook))
 
     def revise(self, runbook: Runbook, change: str, request: GenerationRequest) -> GenerationResult:
         """Rule-based revision (agent/revise.py); changes it cannot express raise a plain ModelError."""

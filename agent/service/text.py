@@ -220,7 +220,7 @@ def _units(text: str) -> Iterator[tuple[int, str, bool]]:
         if not stripped:
             flush()
             continue
-        bullet = re.match(r"^(?:[-*+]|\d+[.)]|#{1,6})\s+", stripped)
+        bullet = re.match(r"^(?:[-*+]|\d{1,2}[.)]|#{1,6})\s+", stripped)
         if bullet:
             flush()
             body = stripped[bullet.end():]
@@ -259,7 +259,8 @@ def tokenize(sentence: str, index: int = 0) -> list[Tok]:
     return out
 
 
-def _mentions(pattern: re.Pattern[str], sentence: Sentence, kind: str, key_of: Any) -> list[Mention]:
+def _mentions(pattern: re.Pattern[str], sentence: Sentence, kind: str, key_of: Any,
+              solid: frozenset[str] = frozenset()) -> list[Mention]:
     """Phrase matches aligned on token boundaries, never inside a quoted or URL token."""
     starts = {t.start: k for k, t in enumerate(sentence.tokens) if t.kind == "word"}
     ends = {t.end: k for k, t in enumerate(sentence.tokens) if t.kind == "word"}
@@ -271,7 +272,7 @@ def _mentions(pattern: re.Pattern[str], sentence: Sentence, kind: str, key_of: A
         key = key_of(m.group(0))
         if key is None:
             continue
-        if kind == "noun" and re.search(r"[a-z][A-Z]", m.group(0)):
+        if kind == "noun" and re.search(r"[a-z][A-Z]", m.group(0)) and m.group(0).lower() not in solid:
             continue  # "KafkaTopic" is a resource kind, not the noun "kafka topic"
         found.append(Mention(kind, key, i, j + 1, m.group(0)))
     return found
@@ -281,8 +282,10 @@ def _mentions(pattern: re.Pattern[str], sentence: Sentence, kind: str, key_of: A
 
 
 class _Parser:
-    def __init__(self, description: str, vocab: Vocabulary, name: str | None) -> None:
+    def __init__(self, description: str, vocab: Vocabulary, name: str | None,
+                 context: ServiceModel | None = None) -> None:
         self.v = vocab
+        self.context = context
         self.raw = description
         self.text = _clean_text(description)
         self.flag_name = name
@@ -357,7 +360,8 @@ class _Parser:
             s.techs = [m for m in _mentions(v.tech_pattern, s, "tech", lambda w: v.tech_words.get(norm(w)))
                        if not self._improper(m.text)]
             s.variants = _mentions(v.variant_pattern, s, "variant", lambda w: norm(w) if norm(w) in v.variants else None)
-            s.nouns = _mentions(v.noun_pattern, s, "noun", lambda w: norm(w) if norm(w) in v.noun_roles else None)
+            s.nouns = _mentions(v.noun_pattern, s, "noun", lambda w: norm(w) if norm(w) in v.noun_roles else None,
+                                v.solid_nouns)
             previous: Mention | None = None
             for m in s.techs + s.variants:
                 m.negated = self._negated(s, m)
@@ -385,13 +389,24 @@ class _Parser:
 
     def collect_components(self) -> None:
         self.order: list[str] = []
+        if self.context is not None:  # a correction: the components it may speak of already exist
+            for c in self.context.components:
+                if c.id != "app" and c.technology and c.technology in self.v.technologies:
+                    self.order.append(c.technology)
         for s in self.sentences:
             for m in sorted(s.techs, key=lambda x: x.i):
                 if not m.negated and m.key not in self.order:
                     self.order.append(m.key)
         self.subject_tech = self._subject_technology()
+        if self.context is not None:
+            own = self.context.app
+            self.subject_tech = own.technology if own is not None and own.technology in self.v.technologies and \
+                self.tech(own.technology).kind not in ("runtime",) else ""
+            self.cloud = self.context.platform.cloud
         runtime = next((k for k in self.order if self.tech(k).kind == "runtime"), "")
         app_tech = self.subject_tech or runtime
+        if self.context is not None and self.context.app is not None:
+            app_tech = self.context.app.technology
         first = self.sentences[0].text if self.sentences else ""
         self.comps["app"] = _Comp("app", app_tech, "service", evidence=first)
         for ident in self.order:
@@ -520,6 +535,8 @@ class _Parser:
                 votes[cloud] = votes.get(cloud, 0) + 1
         if votes:
             self.cloud = max(votes, key=lambda c: votes[c])
+        elif self.context is not None:
+            self.cloud = self.context.platform.cloud
         app = self.comps["app"]
         if app.form == "unknown" and self.subject_tech:
             app.form = self.tech(self.subject_tech).form or "unknown"
@@ -1627,6 +1644,11 @@ def _service_name(text: str) -> tuple[str, str] | None:
     return _slug(display), display
 
 
-def parse(description: str, *, name: str | None = None, vocab: Vocabulary | None = None) -> ServiceModel:
-    """The `ServiceModel` a description states; `name` (--name) wins for the service's name."""
-    return _Parser(description, vocab or vocabulary(), name).run()
+def parse(description: str, *, name: str | None = None, vocab: Vocabulary | None = None,
+          context: ServiceModel | None = None) -> ServiceModel:
+    """The `ServiceModel` a description states; `name` (--name) wins for the service's name.
+
+    `context` is a model the text amends (a correction in plain words): its components are known, so
+    "the consumer group is called billing-sync" binds to its Kafka component.
+    """
+    return _Parser(description, vocab or vocabulary(), name, context).run()

@@ -117,6 +117,7 @@ class Vocabulary:
     roles: dict[str, RoleSpec]
     noun_roles: dict[str, tuple[str, ...]]  # norm(noun) -> roles it may name
     noun_pattern: re.Pattern[str]
+    solid_nouns: frozenset[str]  # nouns written as one word ("statefulset"), matched in any case
     attributes: dict[str, frozenset[str]]  # role or "any" -> words
     modifiers: frozenset[str]
     naming: frozenset[str]
@@ -220,6 +221,7 @@ def build(data: dict[str, Any]) -> Vocabulary:
         variants=variants, variant_pattern=phrase_pattern([w for v in variants.values() for w in v.words]),
         roles=roles, noun_roles={k: tuple(v) for k, v in noun_roles.items()},
         noun_pattern=phrase_pattern([n for r in roles.values() for n in r.nouns]),
+        solid_nouns=frozenset(n.lower() for r in roles.values() for n in r.nouns if not re.search(r"[\s-]", n)),
         attributes=attributes, modifiers=frozenset(m.lower() for m in _tuple(data.get("modifiers"))),
         naming=frozenset(_tuple(data.get("naming"))), negation=negation, relations=relations, holds=holds,
         controllers=controllers, settings=settings, people=people,

@@ -130,7 +130,9 @@ class KeywordPack:
         recorded = _Recorded(**{f.name: getattr(ctx.facts, f.name) for f in fields(Facts)})
         recorded.names = dict(ctx.facts.names)  # a pack never changes the engine's facts
         recorded.defaults = {}
+        recorded.assumed = {}
         part = self.build(Context(ctx.answers, recorded))
+        part.assumed += [(key, value) for key, value in recorded.defaults.items() if value]
         if recorded.defaults:
             shown = ", ".join(f"{key}={value}" for key, value in recorded.defaults.items())
             part.prerequisites.append(f"{self.name}: names the description does not give are defaults; check "
