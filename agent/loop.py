@@ -1,4 +1,4 @@
-"""The rule's process as readable steps: receive → ask → generate → validate → save → test.
+"""The rule's process as readable steps: receive → understand → ask → generate → validate → save → test.
 
 `run()` strings them together for `agent generate`; the chat uses the steps one by one.
 """
@@ -14,18 +14,23 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from agent import store
-from agent.answers import Answer, Answers
+from agent.answers import Answer, Answers, parse_answer
 from agent.checks import Report, check_markdown
 from agent.errors import GitError, Interrupted, MissingAnswersError, RunbookFileError, UsageError, ValidationFailed
 from agent.models.base import GenerationRequest, GenerationResult, Model, Progress
 from agent.render import render_markdown
 from agent.rule import Question, Rule
 from agent.runbook import Runbook
+from agent.service import files as service_files
 from agent.service.from_repository import describe
 from agent.service.model import ServiceModel
+from agent.service.review import MAX_QUESTIONS, Point, flag_conflict, points, settle
 
 # Asks one question on a terminal; gets the description's suggestion, if any.
 Asker = Callable[[Question, Answer | None], Answer]
+# Asks about one point of the service model on a terminal; returns the reply ("" accepts the suggestion).
+ServiceAsker = Callable[[Point], str]
+Notify = Callable[[str], None]
 
 MAX_DESCRIPTION = 20_000
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # everything but tab and newline: no escape sequences
@@ -47,6 +52,87 @@ def receive(description: str | None) -> str:
         raise UsageError(f"the service description is {len(text)} characters; the limit is {MAX_DESCRIPTION}",
                          hint="describe the service in a few paragraphs")
     return text
+
+
+def model_text(model: ServiceModel) -> str:
+    """A description for a model given without one (--service-model): the sentences its values came
+    from, then what was added by hand, so knowledge that reads text finds its technologies."""
+    said: list[str] = [model.service.purpose] if model.service.purpose else []
+    for item in model.sourced():
+        if item.evidence and not item.evidence.startswith(("guessed:", "the description", "a default")):
+            said.append(item.evidence)
+    for comp in model.components:
+        if comp.technology and comp.technology not in " ".join(said).lower():
+            said.append(f"It uses {comp.technology}.")
+    return " ".join(dict.fromkeys(x.strip() for x in said if x.strip()))
+
+
+@dataclass
+class Understanding:
+    model: ServiceModel
+    answers: Answers  # the given answers, the env one changed when the user chose the description's
+    points: list[Point]  # what was asked, or (without a terminal) recorded as assumed
+
+
+def understand(rule: Rule, description: str, given: Answers, *, name: str | None = None,
+               edited: ServiceModel | None = None, asker: ServiceAsker | None = None, strict: bool = False,
+               notify: Notify | None = None, show: Callable[[ServiceModel], None] | None = None,
+               repository: ServiceModel | None = None) -> Understanding:
+    """Step 2: what the service is. Parse the description (or take the edited model), apply the flags,
+    record where a flag contradicts the description, then ask on a terminal about every name the parser
+    could not bind or only guessed, and every contradiction; Enter accepts the suggestion. Without a
+    terminal those points stay in the model as assumptions; `strict` refuses and names them."""
+    from agent.service.corrections import renamed
+    from agent.service.merge import merge
+    from agent.service.text import parse
+
+    if edited is not None:
+        # contradictions a previous run's flags raised are about those flags: this run decides afresh
+        model = edited.model_copy(update={"conflicts": [c for c in edited.conflicts
+                                                        if not any(src.startswith("--") for src in c.sources)]})
+        if description and description != model_text(edited):
+            told = parse(description, name=name)
+            model = merge(model, told, label=("service model file", "description"))
+            model = model.model_copy(update={"conflicts": [c.model_copy(update={"resolved_by": "user"})
+                                                           for c in model.conflicts]})
+    else:
+        model = parse(description, name=name)
+    if repository is not None:  # the repository's files outrank the description; disagreements are asked
+        model = merge(model, repository, label=("description", "repository"))
+    if name and (edited is not None or model.service.display != name.strip()):
+        model = renamed(model, name)
+    env = given.get("env")
+    described = model.platform.environment
+    if env is not None and described and model.platform.origin in ("given", "repository", "edited", "confirmed") \
+            and described not in env.values and "other" not in env.values:
+        model = flag_conflict(model, "platform.environment", described, model.platform.evidence, "env", env.value)
+    todo = points(model)
+    if show is not None:
+        show(model)
+    if asker is not None:
+        for point in todo[:MAX_QUESTIONS]:
+            while True:
+                reply = asker(point)
+                try:
+                    model = settle(model, point, reply)
+                    break
+                except UsageError as exc:
+                    if notify is not None:
+                        notify(f"{exc.message} ({exc.hint})" if exc.hint else exc.message)
+        chosen = next((c.chosen for c in model.conflicts if c.subject == "platform.environment" and c.resolved_by),
+                      None)
+        question = rule.question("env")
+        if chosen and env is not None and chosen not in env.values and question is not None:
+            try:
+                given = given.merged(Answers({"env": parse_answer(question, chosen)}))
+            except UsageError:
+                pass
+        return Understanding(model, given, todo)
+    if strict and todo:
+        raise UsageError(f"--strict: {len(todo)} point(s) about the service to settle: "
+                         + "; ".join(p.question for p in todo[:5]) + (" …" if len(todo) > 5 else ""),
+                         hint="fix them in the description, or generate once and edit the saved .service.yaml")
+    return Understanding(model, given, todo)
 
 
 def ask(rule: Rule, description: str, given: Answers, model: Model, *,
@@ -94,6 +180,7 @@ class Saved:
     runbook: Runbook | None = None  # what was saved (with --force, the next version of what was there)
     unchanged: bool = False  # --force regenerated exactly what was there: nothing was written
     nothing_to_commit: bool = False  # --commit found the files as they are committed
+    model_path: Path | None = None  # the service model saved beside the runbook
 
 
 @dataclass
@@ -114,13 +201,13 @@ def planned_slug(description: str, name: str | None, service: ServiceModel | Non
     and the repository's model (a model that titles the runbook otherwise is still refused at save time)."""
     if name:
         return store.slugify(name)
-    from agent.knowledge.facts import extract_facts
-    from agent.knowledge.repository_facts import overlay
+    from agent.service.merge import merge
+    from agent.service.text import parse
 
-    facts = extract_facts(description)
+    model = parse(description)
     if service is not None:
-        overlay(facts, service)
-    return store.title_slug(facts.display_name)
+        model = merge(model, service, label=("description", "repository"))
+    return store.title_slug(model.service.display or model.service.name)
 
 
 def preflight(rule: Rule, options: SaveOptions, slug: str | None) -> None:
@@ -128,7 +215,9 @@ def preflight(rule: Rule, options: SaveOptions, slug: str | None) -> None:
     store.check_out_dir(options.out_dir, create=False)
     store.check_tracking(options.tracking_file())
     if slug is not None:
-        store.refuse_existing(store.runbook_path(options.out_dir, slug, rule.filename_pattern), options.force)
+        path = store.runbook_path(options.out_dir, slug, rule.filename_pattern)
+        store.refuse_existing(path, options.force)
+        _refuse_model_file(service_files.path_for(path), options.force)
     if options.commit:
         store.git_root(store.nearest_dir(options.out_dir))
 
@@ -147,11 +236,40 @@ def _superseding(runbook: Runbook, path: Path, when: datetime) -> Runbook | None
     return versions.next_version(runbook, earlier, when, runbook.header.authors[0])
 
 
+def _refuse_model_file(path: Path, force: bool) -> None:
+    if path.is_symlink():
+        raise RunbookFileError(f"service model file {path} is a symbolic link; refusing to write through it",
+                                     hint="replace it with a regular file")
+    store.refuse_existing(path, force)
+
+
+def _write_model(runbook_path: Path, model: ServiceModel | None, force: bool) -> tuple[Path, str | None] | None:
+    """Write the model beside the runbook; returns what to restore if the runbook then fails to save."""
+    if model is None:
+        return None
+    path = service_files.path_for(runbook_path)
+    _refuse_model_file(path, force)
+    before = path.read_text(encoding="utf-8") if force and path.is_file() else None
+    store.write_atomic(path, service_files.dump(model, path.name), force=force)
+    return path, before
+
+
+def _undo_model(written: tuple[Path, str | None] | None) -> None:
+    if written is None:
+        return
+    path, before = written
+    if before is None:
+        path.unlink(missing_ok=True)
+    else:
+        store.write_atomic(path, before, force=True)
+
+
 def save(rule: Rule, runbook: Runbook, options: SaveOptions, *, slug: str, when: datetime,
-         checked: tuple[str, Report] | None = None) -> Saved:
-    """Step 5: render, check, then write the runbook and its tracking row (both or neither), and commit.
-    Nothing is written if a check fails. `checked` is (Markdown, its report) when the caller already
-    checked exactly this text with these options: it is not checked twice."""
+         checked: tuple[str, Report] | None = None, service: ServiceModel | None = None) -> Saved:
+    """Step 5: render, check, then write the runbook and its tracking row (both or neither), with the
+    service model beside it (`runbook-<slug>.service.yaml`, removed again if the runbook is not
+    written), and commit. Nothing is written if a check fails. `checked` is (Markdown, its report) when
+    the caller already checked exactly this text with these options: it is not checked twice."""
     path = store.runbook_path(options.out_dir, slug, rule.filename_pattern)
     tracking = options.tracking_file()
     store.refuse_existing(path, options.force)
@@ -170,12 +288,19 @@ def save(rule: Rule, runbook: Runbook, options: SaveOptions, *, slug: str, when:
         raise ValidationFailed(f"the runbook fails its own checks ({len(errors)} errors): {errors[0]}", errors,
                                hint="nothing was written")
     h = runbook.header
-    store.publish(path, markdown, tracking, store.Entry(slug, h.version, when, h.service_name), force=options.force)
-    saved = Saved(path, tracking, markdown, report, runbook=runbook)
+    written = _write_model(path, service, options.force)
+    try:
+        store.publish(path, markdown, tracking, store.Entry(slug, h.version, when, h.service_name),
+                      force=options.force)
+    except BaseException:
+        _undo_model(written)
+        raise
+    saved = Saved(path, tracking, markdown, report, runbook=runbook, model_path=written[0] if written else None)
     if options.commit:
         message = store.commit_message(h.service_name, h.criticality, h.on_call, version=h.version,
                                        changes=runbook.revision_history[-1].changes)
-        saved.commit, saved.nothing_to_commit = _commit([path, tracking], message, f"{path} was written and tracked")
+        files = [path, tracking, *([saved.model_path] if saved.model_path else [])]
+        saved.commit, saved.nothing_to_commit = _commit(files, message, f"{path} was written and tracked")
     return saved
 
 
@@ -215,26 +340,51 @@ class Outcome:
     saved: Saved
     report: Report
     notes: list[str] = field(default_factory=list)
+    service: ServiceModel | None = None  # what the runbook was written from (as saved beside it)
+    points: list[Point] = field(default_factory=list)  # asked about, or recorded as assumed
+
+
+def with_model_assumptions(runbook: Runbook, service: ServiceModel) -> Runbook:
+    """The runbook's "Assumed, not told" also lists what the model holds as assumed (once)."""
+    have = " ".join(runbook.assumptions)
+    extra = [line for line in service.assumptions() if not line.startswith("figures.")  # policy defaults: listed
+             and line.split(" = ")[-1].split(" (")[0].strip("'") not in have]
+    if not extra:
+        return runbook
+    return runbook.model_copy(update={"assumptions": [*runbook.assumptions, *extra]})
 
 
 def run(*, rule: Rule, description: str | None, given: Answers, model: Model, options: SaveOptions,
         now: datetime, name: str | None = None, asker: Asker | None = None, strict: bool = False,
-        progress: Progress | None = None, verbose: bool = False, service: ServiceModel | None = None) -> Outcome:
+        progress: Progress | None = None, verbose: bool = False, service: ServiceModel | None = None,
+        edited: ServiceModel | None = None, service_asker: ServiceAsker | None = None, notify: Notify | None = None,
+        show: Callable[[ServiceModel], None] | None = None) -> Outcome:
+    """`service` is a repository's model (`--from`), `edited` a saved model the user corrected."""
     if service is not None:  # read from a repository: its plain words join (or stand in for) the description
         said = describe(service)
         description = f"{description.strip()}\n\nFrom the repository: {said}" if description and \
             description.strip() else said
-    text = receive(description)
-    preflight(rule, options, planned_slug(text, name, service))
-    answers = ask(rule, text, given, model, asker=asker, strict=strict)
+    text = receive(description) if description is not None or edited is None else model_text(edited)
+    if name:
+        slug = store.slugify(name)
+    elif edited is not None:
+        slug = store.title_slug(edited.service.display or edited.service.name)
+    else:
+        slug = planned_slug(text, name, service)
+    preflight(rule, options, slug)
+    understood = understand(rule, text, given, name=name, edited=edited, asker=service_asker, strict=strict,
+                            notify=notify, show=show, repository=service)
+    answers = ask(rule, text, understood.answers, model, asker=asker, strict=strict)
     request = GenerationRequest(rule=rule, description=text, answers=answers, now=now, service_name=name,
-                                verbose=verbose, service=service)
+                                verbose=verbose, service=understood.model)
     result = generate(model, request, progress)
-    runbook = validate(result.runbook)
+    understood_model = result.service or request.service
+    runbook = validate(with_model_assumptions(result.runbook, understood_model))
     slug = store.slugify(name) if name else store.title_slug(runbook.header.service_name)
-    saved = save(rule, runbook, options, slug=slug, when=now)
+    saved = save(rule, runbook, options, slug=slug, when=now, service=understood_model)
     try:
         report = test(saved)
     except KeyboardInterrupt:
         raise Interrupted(f"interrupted; {saved.path} and its tracking row had been written") from None
-    return Outcome(saved.runbook or runbook, answers, result, saved, report, result.notes)
+    return Outcome(saved.runbook or runbook, answers, result, saved, report, result.notes, understood_model,
+                   understood.points)

@@ -15,6 +15,7 @@ from agent.checks.findings import Finding, Report, Severity
 from agent.checks.structure import Emit
 from agent.errors import UsageError
 from agent.rule import Rule, load_rule
+from agent.service.model import ServiceModel
 
 _DUMMY = "PLACEHOLDER"
 
@@ -47,12 +48,15 @@ def check_markdown(
     tools: bool = True,
     profile: str = "auto",
     variables: Iterable[str] = (),
+    service: ServiceModel | None = None,
+    service_source: str = "the service model",
 ) -> Report:
     """Run the static checks on Markdown text.
 
     `tools=False` skips what needs external programs beyond bash (shellcheck, kubectl, helm, docker,
     psql, systemctl, journalctl, aws): use it inside a generation loop that needs speed.
     `variables` are names the reader will supply (`--var NAME=...`), so they count as declared.
+    `service`: names in commands must be this model's (`grounding.unknown-name`).
     """
     if profile not in structure.PROFILES:
         raise UsageError(f"unknown profile {profile!r}", hint="use one of " + ", ".join(structure.PROFILES))
@@ -79,6 +83,10 @@ def check_markdown(
     sql.check(commands, out.emit, report.skipped)
     promql.check(commands, out.emit)
     danger.check(commands, out.emit)
+    if service is not None:
+        from agent.checks import grounding
+
+        grounding.check(commands, service, service_source, out.emit)
     if tools:
         shell.shellcheck(scripts, _mask_placeholders, _shellcheck_filter(commands, declared, out.emit),
                          skip_parse_errors=broken)

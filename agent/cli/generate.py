@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import sys
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
@@ -19,6 +20,9 @@ from agent.files import read_text
 from agent.models.registry import DEFAULT_MODEL, get_model
 from agent.rule import Question, load_rule
 from agent.service.discover import Discovery
+from agent.service import files as service_files
+from agent.service.model import ServiceModel
+from agent.service.review import Point, summary
 
 ANSWER_FLAGS = ("type", "env", "criticality", "monitoring", "oncall")
 
@@ -51,10 +55,39 @@ def terminal_asker(console: Console) -> loop.Asker:
     return ask
 
 
+def service_asker(console: Console) -> loop.ServiceAsker:
+    """Ask about one point of the service model; Enter accepts the suggestion shown in brackets."""
+
+    def ask(point: Point) -> str:
+        console.print(f"\n[bold]?[/bold] {escape(point.question)}")
+        if point.kind == "unbound":
+            hint = "a role (and component), '-' to leave it out"
+        elif point.kind == "guess":
+            hint = "Enter if right; or another role (and component); '-' to drop it"
+        else:
+            hint = " / ".join(f"{i}) {v}" for i, v in enumerate(point.values, start=1))
+        console.print(f"   [dim]{escape(hint)}[/dim]")
+        reply: str = click.prompt("   answer", default=point.suggestion, show_default=bool(point.suggestion))
+        return "" if reply == point.suggestion else reply
+
+    return ask
+
+
+def show_model(console: Console, heading: str) -> Callable[[ServiceModel], None]:
+    def show(model: ServiceModel) -> None:
+        console.print(f"[bold]{escape(heading)}[/bold]")
+        for line in summary(model):
+            console.print(f"  {escape(line)}")
+
+    return show
+
+
 @click.command()
 @click.argument("description", required=False, metavar="[DESCRIPTION]")
 @click.option("--service", "service", metavar="TEXT", help="What the service is, does and runs on.")
 @click.option("--service-file", metavar="FILE", help="Read the description from FILE ('-' for stdin).")
+@click.option("--service-model", "service_model", metavar="FILE",
+              help="Generate from this service model (a saved .service.yaml, edited); the description is optional.")
 @click.option("--name", metavar="NAME", help="Service name for title and file (default: from the description).")
 @click.option("--type", "type_", metavar="ANSWER", help="Service type: letter or name (A web … F 'other: text').")
 @click.option("--env", metavar="ANSWER", help="Deployment environment: letter or name (kubernetes, docker, vms…).")
@@ -83,7 +116,8 @@ def terminal_asker(console: Console) -> loop.Asker:
               help="With --from and --runbook-base-url: write those annotations as a patch beside the runbook.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("-v", "--verbose", is_flag=True, help="Say which knowledge applied and why.")
-def generate(description: str | None, service: str | None, service_file: str | None, name: str | None,
+def generate(description: str | None, service: str | None, service_file: str | None, service_model: str | None,
+             name: str | None,
              type_: str | None, env: str | None, criticality: str | None, monitoring: str | None,
              oncall: str | None, answers_file: str | None,
              model: str, base_url: str | None, repair_rounds: int, out_dir: str | None, force: bool,
@@ -106,8 +140,10 @@ def generate(description: str | None, service: str | None, service_file: str | N
     if annotate and not (from_path and runbook_base_url):
         raise UsageError("--annotate writes runbook_url annotations into the repository's rule files",
                          hint="give --from PATH and --runbook-base-url URL with it")
-    if description is None and from_path is None:
-        raise UsageError("no service description", hint='pass --service "...", --service-file FILE or --from PATH')
+    edited = service_files.load(Path(service_model)) if service_model else None
+    if description is None and from_path is None and edited is None:
+        raise UsageError("no service description",
+                         hint='pass --service "...", --service-file FILE, --from PATH or --service-model FILE')
     rule = load_rule(rule_path)
     discovery = None
     given = Answers()
@@ -146,18 +182,23 @@ def generate(description: str | None, service: str | None, service_file: str | N
         if fmt == "text" and model != DEFAULT_MODEL:
             err.print(f"  [{done}/{total}] {section}")
 
+    def notify(line: str) -> None:
+        err.print(f"  [red]{escape(line)}[/red]")
+
     try:
         outcome = loop.run(rule=rule, description=description, given=given, model=engine, options=save_options,
                            now=datetime.now().replace(second=0, microsecond=0), name=name,
                            asker=terminal_asker(err) if interactive else None, strict=strict, progress=progress,
-                           verbose=verbose, service=discovery.model if discovery else None)
+                           verbose=verbose, service=discovery.model if discovery else None, edited=edited,
+                           service_asker=service_asker(err) if interactive else None, notify=notify,
+                           show=show_model(err, "Understood:") if interactive else None)
     except ValidationFailed as exc:
         if verbose:  # the one-line error names the first problem; --verbose lists them all
             for line in exc.errors:
                 err.print(f"  - {escape(line)}")
         raise
     links = _runbook_urls(outcome, discovery, runbook_base_url, annotate)
-    _report(outcome, engine.name, fmt, verbose, err, discovery, links)
+    _report(outcome, engine.name, fmt, verbose, err, discovery, links, interactive)
 
 
 def _runbook_urls(outcome: loop.Outcome, discovery: Discovery | None, base_url: str | None,
@@ -194,7 +235,8 @@ def _version_on_disk(markdown: str) -> str:
 
 
 def _report(outcome: loop.Outcome, model: str, fmt: str, verbose: bool, err: Console,
-            discovery: Discovery | None = None, links: dict[str, object] | None = None) -> None:
+            discovery: Discovery | None = None, links: dict[str, object] | None = None,
+            interactive: bool = False) -> None:
     rb, saved = outcome.runbook, outcome.saved
     counts = {
         "alerts": len(rb.monitoring.alerts),
@@ -210,6 +252,9 @@ def _report(outcome: loop.Outcome, model: str, fmt: str, verbose: bool, err: Con
             "version": rb.header.version if not saved.unchanged else _version_on_disk(saved.markdown),
             "unchanged": saved.unchanged, "nothing_to_commit": saved.nothing_to_commit,
             "commit": saved.commit.sha if saved.commit else None, "notes": outcome.notes,
+            "service_model": str(saved.model_path) if saved.model_path else None,
+            "understood": [{"kind": p.kind, "subject": p.subject, "question": p.question,
+                            "suggestion": p.suggestion} for p in outcome.points],
             "checks": [vars(f) if not hasattr(f, "as_dict") else f.as_dict() for f in findings],
         }
         if discovery is not None:
@@ -227,7 +272,23 @@ def _report(outcome: loop.Outcome, model: str, fmt: str, verbose: bool, err: Con
         err.print("Assumed (no terminal to ask; recorded in the runbook):")
         for a in assumed:
             err.print(f"  - {escape(a.key)}: {escape(a.display())} — {escape(a.reason)}")
+    if outcome.points and not interactive:
+        err.print("Not settled (no terminal to ask; recorded as assumed in the runbook and the service model):")
+        for p in outcome.points:
+            if p.kind == "conflict" and len(p.values) == 2:
+                conflict = next(c for c in outcome.service.conflicts if c.subject == p.subject) \
+                    if outcome.service is not None else None
+                said = conflict.sources[0] if conflict is not None else "the description"
+                flag = conflict.sources[1] if conflict is not None else "the flag"
+                err.print(f"  - {escape(flag)} {escape(p.values[1])} contradicts the {escape(said)}, which says "
+                          f"{escape(p.values[0])}: following {escape(flag)}")
+                continue
+            kept = {"conflict": f"followed {p.suggestion!r}", "guess": "kept as guessed",
+                    "unbound": "left out"}[p.kind]
+            err.print(f"  - {escape(p.question)} — {escape(kept)}")
     if verbose:
+        if outcome.service is not None:
+            show_model(err, "Service model (what the runbook was written from):")(outcome.service)
         for note in outcome.notes:
             err.print(f"  · {escape(note)}")
     out = Console(highlight=False, soft_wrap=True)
@@ -240,6 +301,9 @@ def _report(outcome: loop.Outcome, model: str, fmt: str, verbose: bool, err: Con
                   f"{counts['troubleshooting_entries']} troubleshooting entries, {counts['commands']} commands)")
         if len(rb.revision_history) > 1:
             out.print(f"  Revision {escape(version)}: {escape(rb.revision_history[-1].changes)}")
+        if saved.model_path is not None:
+            out.print(f"Service model in {escape(_shown(saved.model_path))} (edit it and regenerate with "
+                      f"--service-model)")
         out.print(f"Tracked in {escape(_shown(saved.tracking))}")
     if saved.commit:
         out.print(f"Committed {saved.commit.sha}: {escape(saved.commit.message.splitlines()[0])}")

@@ -114,6 +114,12 @@ def _parse_vars(values: tuple[str, ...]) -> dict[str, str]:
     help="seconds each executed command may take (0.1 to 3600)",
 )
 @click.option(
+    "--service-model",
+    "service_model",
+    metavar="FILE",
+    help="a service model (.service.yaml): names in commands it does not hold are findings",
+)
+@click.option(
     "--min-severity",
     type=click.Choice(["error", "warning", "info"]),
     default="info",
@@ -132,6 +138,7 @@ def test(
     variables: tuple[str, ...],
     timeout: float,
     min_severity: str,
+    service_model: str | None = None,
     alerts: bool = False,
 ) -> None:
     """Check runbook FILES: structure, shell, SQL, PromQL, CLI flags, placeholders, dangerous commands.
@@ -156,7 +163,13 @@ def test(
     if execute and "-" in files:
         raise UsageError("--execute runs the commands of runbook files, not of standard input",
                          hint="save it to a file first")
-    options = {"rule": rule_path, "tools": not no_tools, "profile": profile, "variables": values}
+    options: dict[str, object] = {"rule": rule_path, "tools": not no_tools, "profile": profile, "variables": values}
+    if service_model:
+        from pathlib import Path
+
+        from agent.service.files import load
+
+        options.update(service=load(Path(service_model)), service_source=service_model)
     reports = [check_markdown(read_text("-", what="runbook", limit=MAX_STDIN), STDIN, **options)  # type: ignore[arg-type]
                if f == "-" else check_file(f, **options) for f in files]
     runs = []

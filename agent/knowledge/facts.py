@@ -17,6 +17,7 @@ import re
 from collections.abc import Iterable
 
 from agent.knowledge.base import Facts
+from agent.service.merge import SINGLE_VALUED
 from agent.service.model import Component, Figure, Name, Region, ServiceModel
 
 # Facts key -> where its value lives in the model: (technologies, role). "app" is the service's own
@@ -299,6 +300,13 @@ _ATTRS: dict[str, tuple[tuple[str, ...], str]] = {
     **{f"{engine}.instance": ((tech,), "instance") for engine, tech in _ENGINES},
     "rds.instance": (("postgresql", "mysql"), "instance"), "elasticache.cluster": (("redis",), "instance"),
     "db.name": (("postgresql", "mysql", "mongodb"), "database"),
+    "kafka.brokers": (("kafka",), "bootstrap"), "airflow.scheduler": (("airflow",), "deployment"),
+    "redis.sentinel": (("redis-sentinel", "redis"), "host"), "systemd.unit": (("app",), "unit"),
+    "compose.file": (("app",), "compose_file"), "lambda.alias": (("app",), "alias"),
+    "ecs.service": (("app",), "ecs_service"), "k8s.deployment": (("app",), "deployment"),
+    "k8s.statefulset": (("app",), "statefulset"), "postgres.user": (("postgresql",), "user"),
+    "mysql.user": (("mysql",), "user"), "kafka.topic": (("kafka",), "topic"), "sqs.queue": (("sqs",), "queue"),
+    "rabbitmq.queue": (("rabbitmq",), "queue"), "s3.bucket": (("s3",), "bucket"), "gcs.bucket": (("gcs",), "bucket"),
 }
 # Figures the policy defaults stand in for: objectives' label -> figure key.
 FIGURE_DEFAULTS = {"availability": "availability", "latency": "latency", "error_rate": "error_rate", "rto": "rto",
@@ -332,7 +340,8 @@ def record_assumptions(model: ServiceModel, assumed: dict[str, tuple[str, str]],
         if not comps:
             continue
         target = comps[0]
-        if target.names_of(role):
+        have = target.names_of(role)
+        if value in have or (have and role in SINGLE_VALUED):
             continue
         for item in value.split(",") if key == "hosts" else [value]:
             target.names = [*target.names, Name(role=role, value=item, origin="assumed",  # type: ignore[arg-type]

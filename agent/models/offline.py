@@ -177,12 +177,7 @@ class _Writer:
                                  "written as best effort")
         self.oncall = answers.oncall
         self.p: Platform = platform_for(self.ctx)
-        if facts.region is None and (facts.cloud or self.env == "serverless"):
-            facts.assume("region", self.p.region, f"the description names no {self.p.cloud.upper()} region")
-        if facts.port is None:
-            facts.assume("port", str(self.p.port), "the description names no port")
-        if facts.health_path is None:
-            facts.assume("health_path", self.p.health, "the description names no health endpoint")
+        self._platform_defaults()
         self.stacks: list[Stack] = stacks_for(self.p)
         self.stack = self.stacks[0]
         self.custom = Custom(self.p)
@@ -212,6 +207,28 @@ class _Writer:
         self._alerts: list[Alert] | None = None
         self._engine_alerts: set[str] = set()
         self._renamed: dict[str, str] = {}  # engine alert -> its row name once marked as a suggestion
+
+    def _platform_defaults(self) -> None:
+        """Names the platform settled on that the model does not give, as assumptions (recorded in the
+        model only when the runbook's commands use them)."""
+        f, p = self.facts, self.p
+        if f.region is None:
+            f.assume("region", p.region, f"the description names no {p.cloud.upper()} region")
+        if f.port is None:
+            f.assume("port", str(p.port), "the description names no port")
+        if f.health_path is None:
+            f.assume("health_path", p.health, "the description names no health endpoint")
+        resolved = {"k8s.deployment": getattr(p, "workload", None) if getattr(p, "kind", "") == "deployment" else None,
+                    "k8s.statefulset": getattr(p, "workload", None) if getattr(p, "kind", "") == "statefulset"
+                    else None,
+                    "compose.file": getattr(p, "file", None), "compose.service": getattr(p, "svc", None),
+                    "systemd.unit": getattr(p, "unit", None), "lambda.function": getattr(p, "fn", None),
+                    "lambda.alias": getattr(p, "alias", None), "ecs.cluster": getattr(p, "cluster", None)
+                    if isinstance(p, ECS) else None, "ecs.service": getattr(p, "service", None)
+                    if isinstance(p, ECS) else None}
+        for key, value in resolved.items():
+            if isinstance(value, str) and value and key not in f.names:
+                f.assume(key, value, f"{p.label}: the description names none")
 
     # --- helpers -------------------------------------------------------------------------------
     def query(self, kind: str, threshold: float) -> Command | None:

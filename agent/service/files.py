@@ -38,8 +38,21 @@ def _str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
 _Dumper.add_representer(str, _str)
 
 
+_PROVENANCE = ("origin", "evidence", "at")
+
+
+def _values_first(node: object) -> object:
+    """Each item's own fields before its provenance (role, value, then origin, evidence, at): easier to edit."""
+    if isinstance(node, dict):
+        keys = [k for k in node if k not in _PROVENANCE] + [k for k in _PROVENANCE if k in node]
+        return {k: _values_first(node[k]) for k in keys}
+    if isinstance(node, list):
+        return [_values_first(item) for item in node]
+    return node
+
+
 def dump(model: ServiceModel, name: str = "FILE") -> str:
-    data = model.model_dump(mode="json")
+    data = _values_first(model.model_dump(mode="json"))
     body = yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=110)
     return _HEADER.format(name=name) + body
 

@@ -444,12 +444,16 @@ class ServiceModel(_Closed):
 
     def assumptions(self) -> list[str]:
         """One line per assumed value, for the runbook's "Assumed, not told"."""
-        lines = [f"{p.path} = {p.value!r}" + (f" ({p.evidence})" if p.evidence else "")
+        lines = [f"{p.path} = {p.value!r}" + (f" ({p.evidence.split('; from:')[0]})" if p.evidence else "")
                  for p in self.sourced() if p.origin == "assumed"]
         for conflict in self.conflicts:
             if not conflict.resolved_by:
                 lines.append(f"{conflict.subject}: sources disagree ({', '.join(conflict.values)}); "
                              f"used {conflict.chosen or conflict.values[0]!r}")
+        for item in self.unbound:
+            guess = f"; perhaps the {item.guess_role.replace('_', ' ')} of {item.guess_component}" \
+                if item.guess_role else ""
+            lines.append(f"'{item.text}' from the description is not used: it could not be placed{guess}")
         return lines
 
 

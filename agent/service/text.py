@@ -272,7 +272,8 @@ def _mentions(pattern: re.Pattern[str], sentence: Sentence, kind: str, key_of: A
         key = key_of(m.group(0))
         if key is None:
             continue
-        if kind == "noun" and re.search(r"[a-z][A-Z]", m.group(0)) and m.group(0).lower() not in solid:
+        if kind == "noun" and re.search(r"[a-z][A-Z]", m.group(0)) and not re.search(r"[\s-]", m.group(0)) \
+                and m.group(0).lower() not in solid:
             continue  # "KafkaTopic" is a resource kind, not the noun "kafka topic"
         found.append(Mention(kind, key, i, j + 1, m.group(0)))
     return found
@@ -1086,8 +1087,8 @@ class _Parser:
         for key, pattern in self.v.holds:
             for hit in pattern.finditer(low):
                 k = next((i for i, t in enumerate(s.tokens) if t.start >= hit.start()), None)
-                if k is None:
-                    continue
+                if k is None or (s.index, k) in self.consumed:
+                    continue  # "the SQS queue jobs": a name, not what it holds
                 comp = self._nearest_store(s, k, _HOLD_KINDS.get(key, ()))
                 if comp is not None and key not in comp.holds:
                     comp.holds.append(key)
