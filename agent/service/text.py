@@ -46,7 +46,7 @@ _TOKEN = re.compile(r"""
 
 DETERMINERS = frozenset("the a an our its their this that his her my your these those".split())
 PREPOSITIONS = frozenset("in into to from on of at for by with via through onto inside within".split())
-PRONOUNS = frozenset("it its they their we our itself".split())
+PRONOUNS = frozenset("it its they their we our".split())
 _CLAUSE_BREAK = frozenset({";", "—", "–", "which", "while", "whereas", "but", "where", "who", "when"})
 _STOP = DETERMINERS | PREPOSITIONS | PRONOUNS | frozenset(
     "and or is are was were be been has have had as so if then than also all any each every both no not nor "
@@ -64,10 +64,11 @@ _NOT_NAME = re.compile(r"""(?ix)
   | e\.g | i\.e | etc | n/a | w/ | a/b | tls\d(?:\.\d)? | http/\d(?:\.\d)? | h2c? | x86_64 | arm64 | amd64
   | gp[23] | io[12] | st1 | sc1 | [a-z]\d[a-z]{0,3}\.(?:nano|micro|small|medium|large|\d*xlarge|metal)  # EBS, EC2 types
   | db\.[a-z]\d[a-z]*\.\w+ | cache\.[a-z]\d[a-z]*\.\w+   # RDS / ElastiCache instance classes
-  | [a-z]+-\d+[dhwmy]                     # logs-30d: a retention
-  | (?:python|node|java|go|ruby|php|pg|tier|p|sev|ec2|level|l)-?\d+(?:\.\d+)*
+  | (?:python|node|java|go|ruby|php|tier|sev|level)-?\d+(?:\.\d+)*
   | utf-?8 | base64 | sha\d+ | md5 | ipv[46] | oauth2? | s3a?
 """)
+# "logs-30d" (a retention), "p-99", "ec2-2": not names unless a noun says they are
+_RETENTION_WORD = re.compile(r"[a-z]+-\d+[dhwmy]|(?:p|l|ec2)-\d+")
 _HOSTLIKE = re.compile(
     r"(?i)(?:[a-z][a-z0-9-]*[a-z0-9](?:\.[a-z0-9-]+)*\.(?:internal|local|lan|corp|intra|private|home|prod|"
     r"example\.com|example\.org|svc\.cluster\.local|svc)|[a-z][a-z0-9]*(?:-[a-z0-9]+)*-\d{1,3}[a-z]?"
@@ -993,6 +994,7 @@ class _Parser:
                     continue
                 hosts = self.expand(t.text)
                 if t.idlike and all(_HOSTLIKE.fullmatch(h) for h in hosts) and _NOT_NAME.fullmatch(t.text) is None and \
+                        not _RETENTION_WORD.fullmatch(t.text) and \
                         self.token_tech(s, k) is None and self.noun_at(s, k) is None and not self.v.ordinary(t.text):
                     if k + 2 < len(toks) and toks[k + 1].low in ("to", "through") and _HOSTLIKE.fullmatch(toks[k + 2].text):
                         hosts = self._span_range(t.text, toks[k + 2].text)
@@ -1024,7 +1026,8 @@ class _Parser:
         dr = re.search(r"\b(?:dr|disaster|failover|fail over|fails over|standby|secondary|recovery|replicat\w*|"
                        r"copies|copied|passive|warm)\b", before)
         active = re.search(r"active[- ]active", s.text.lower())
-        role = "dr" if dr and not active else ("active" if active else "primary")
+        last_active = before.rfind("active")
+        role = "dr" if dr and (not active or dr.start() > last_active) else ("active" if active else "primary")
         if not any(r["name"] == region for r in self.regions):
             self.regions.append({"name": region, "role": role, "origin": "given", "evidence": s.text})
         if active:
@@ -1457,6 +1460,10 @@ class _Parser:
             else:
                 name, display, origin = "service", "Service", "assumed"
                 evidence = "the description names no service"
+            if origin == "given" and " " not in display and display.isalpha() and (
+                    self.v.attribute("any", display) or display.lower() in self.v.modifiers):
+                name, display, origin = "service", "Service", "assumed"  # "Timeout." names no service
+                evidence = "the description names no service"
             if origin == "given" and name in _TYPE_WORDS:
                 basis = self._resource_name()
                 if basis:
@@ -1503,7 +1510,8 @@ class _Parser:
                     continue
                 if t.kind == "quoted" and (len(t.text) > 60 or " " in t.text.strip() and len(t.text.split()) > 3):
                     continue
-                if _NOT_NAME.fullmatch(t.text) or re.fullmatch(r"[\d.:/%x*,-]+", t.text) or t.text.startswith("#") or \
+                if _NOT_NAME.fullmatch(t.text) or _RETENTION_WORD.fullmatch(t.text) or \
+                        re.fullmatch(r"[\d.:/%x*,-]+", t.text) or t.text.startswith("#") or \
                         self.v.ordinary(t.text) or _slug(t.text) == self.service_slug:
                     continue
                 if t.kind == "word" and re.fullmatch(r"[A-Z][a-z]+(?:\.[a-z]+)+", t.text):  # "Node.js"-like words

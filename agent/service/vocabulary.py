@@ -157,7 +157,8 @@ def _pattern(value: Any) -> re.Pattern[str] | None:
 @cache
 def vocabulary() -> Vocabulary:
     text = resources.files("agent.service").joinpath("data/vocabulary.yaml").read_text(encoding="utf-8")
-    return build(yaml.safe_load(text))
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml reads it ~6x faster when present
+    return build(yaml.load(text, Loader=loader))  # noqa: S506 - a safe loader
 
 
 def build(data: dict[str, Any]) -> Vocabulary:
