@@ -98,9 +98,9 @@ def found_in(argv: list[str]) -> Iterator[Found]:
     for i, word in enumerate(argv[1:], start=1):
         flag, eq, inline = word.partition("=")
         value: str | None = None
+        where = flag
         if flag in flags:
             value = inline if eq else (argv[i + 1] if i + 1 < len(argv) else None)
-            where = flag
         elif len(word) > 2 and word[:2] in flags and word[1] != "-" and not eq:
             value, where, flag = word[2:], word[:2], word[:2]
         if value is not None:
@@ -113,9 +113,9 @@ def found_in(argv: list[str]) -> Iterator[Found]:
                 yield Found(m.group(1), role, f"{scheme}://")
         if tool in ("kubectl", "oc", "argocd") and "/" in word and not word.startswith(("-", "/", ".")):
             kind, _, name = word.partition("/")
-            role = table.refs.get(kind.lower())
-            if role and name:
-                yield Found(name, role, f"{kind}/")
+            ref = table.refs.get(kind.lower())
+            if ref and name:
+                yield Found(name, ref, f"{kind}/")
     subs = table.positional.get(tool)
     if subs is not None:
         rest = [w for w in argv[1:]]

@@ -344,11 +344,10 @@ def record_assumptions(model: ServiceModel, assumed: dict[str, tuple[str, str]],
         if value in have or (have and role in SINGLE_VALUED):
             continue
         for item in value.split(",") if key == "hosts" else [value]:
-            target.names = [*target.names, Name(role=role, value=item, origin="assumed",  # type: ignore[arg-type]
-                                                evidence=reason, at="")]
+            target.names = [*target.names, Name(role=role, value=item, origin="assumed", evidence=reason, at="")]
     for key, (value, unit, reason) in (figures or {}).items():
         if out.figure(key) is None and value:
             qualifier = "p95" if key == "latency" else ""
-            out.figures = [*out.figures, Figure(key=key, value=value, unit=unit,  # type: ignore[arg-type]
-                                                qualifier=qualifier, origin="assumed", evidence=reason, at="")]
+            out.figures = [*out.figures, Figure(key=key, value=value, unit=unit, qualifier=qualifier,
+                                                origin="assumed", evidence=reason, at="")]
     return ServiceModel.model_validate(out.model_dump())

@@ -292,7 +292,7 @@ class _Parser:
         self.text = _clean_text(description)
         self.flag_name = name
         self.sentences: list[Sentence] = []
-        for offset, body, label in _units(self.text):
+        for _offset, body, label in _units(self.text):
             body = body.strip()
             if not body:
                 continue
@@ -361,7 +361,8 @@ class _Parser:
         for s in self.sentences:
             s.techs = [m for m in _mentions(v.tech_pattern, s, "tech", lambda w: v.tech_words.get(norm(w)))
                        if not self._improper(m.text)]
-            s.variants = _mentions(v.variant_pattern, s, "variant", lambda w: norm(w) if norm(w) in v.variants else None)
+            s.variants = _mentions(v.variant_pattern, s, "variant",
+                                   lambda w: norm(w) if norm(w) in v.variants else None)
             s.nouns = _mentions(v.noun_pattern, s, "noun", lambda w: norm(w) if norm(w) in v.noun_roles else None,
                                 v.solid_nouns)
             previous: Mention | None = None
@@ -481,7 +482,8 @@ class _Parser:
             parts = {norm(p) for p in re.split(r"[-_.]", lead.group(1).lower())}
             for ident in self.order:
                 tech = self.tech(ident)
-                if tech.kind in ("database", "cache", "stream", "broker", "search") and parts & {norm(w) for w in tech.words}:
+                stores = ("database", "cache", "stream", "broker", "search")
+                if tech.kind in stores and parts & {norm(w) for w in tech.words}:
                     return ident
         return ""
 
@@ -692,7 +694,8 @@ class _Parser:
         noun = self.noun_at(s, k)
         if tech is not None or (noun is not None and not t.idlike):
             return spec.tech_names and (explicit or label or spec.plain == "yes") and tech is not None and \
-                tech.kind == "tech" and noun is None and not (k + 1 < len(s.tokens) and self.noun_at(s, k + 1) is not None)
+                tech.kind == "tech" and noun is None and not (
+                    k + 1 < len(s.tokens) and self.noun_at(s, k + 1) is not None)
         if t.idlike or t.hyphword:
             return _NOT_NAME.fullmatch(text) is None and not _AWS_REGION.fullmatch(t.low) and not self.v.ordinary(text)
         if not t.plain:
@@ -774,8 +777,9 @@ class _Parser:
             nxt = k + 1
             if sep == "," and nxt < len(toks) and toks[nxt].low in ("and", "or"):
                 nxt += 1
-            if nxt < len(toks) and (toks[nxt].idlike or toks[nxt].hyphword or toks[nxt].kind == "quoted" or first.plain) \
-                    and self.acceptable(s, nxt, role, explicit, label) and not (first.idlike and toks[nxt].plain):
+            namey = nxt < len(toks) and (toks[nxt].idlike or toks[nxt].hyphword or toks[nxt].kind == "quoted"
+                                         or first.plain)
+            if namey and self.acceptable(s, nxt, role, explicit, label) and not (first.idlike and toks[nxt].plain):
                 out += [(v, nxt) for v in self.expand(toks[nxt].text)]
                 k = nxt + 1
                 continue
@@ -807,7 +811,8 @@ class _Parser:
         toks = s.tokens
         k = noun.i - 1
         if spec.tech_before and k > 0 and toks[k].text.islower() and toks[k].plain and \
-                self.token_tech(s, k) is not None and toks[k - 1].low in DETERMINERS and (s.index, k) not in self.consumed:
+                self.token_tech(s, k) is not None and toks[k - 1].low in DETERMINERS and \
+                (s.index, k) not in self.consumed:
             return [(toks[k].text, k)]
         while k >= 0 and (self.token_tech(s, k) is not None or toks[k].number and k > 0):
             k -= 1
@@ -945,7 +950,8 @@ class _Parser:
                     self._region(s, k, low)
                     continue
                 zone = re.fullmatch(r"((?:us|europe|asia|australia|northamerica|southamerica|me|africa)-[a-z]+\d{1,2})"
-                                    r"-([a-f])", low) or re.fullmatch(r"((?:us|eu|ap|ca|sa|me|af)-[a-z]+-\d)([a-f])", low)
+                                    r"-([a-f])", low) or \
+                    re.fullmatch(r"((?:us|eu|ap|ca|sa|me|af)-[a-z]+-\d)([a-f])", low)
                 if zone:
                     self.add_name(app, "zone", t.text, s.text)
                     if t.text not in self.sites:
@@ -983,7 +989,8 @@ class _Parser:
                         self.consumed.add((s.index, k))
                     continue
                 if re.fullmatch(r"\d{4,5}", t.text) and k >= 2 and toks[k - 1].low in ("on", "at") and \
-                        any(x.low in ("metrics", "exporter", "prometheus", "/metrics") for x in toks[max(0, k - 4):k - 1]):
+                        any(x.low in ("metrics", "exporter", "prometheus", "/metrics")
+                            for x in toks[max(0, k - 4):k - 1]):
                     found, _ = self.clause_tech(s, k, self.v.roles["port"].owners)
                     self.add_name(self.comps.get(found) or app, "metrics_port", t.text, s.text)
                     self.consumed.add((s.index, k))
@@ -996,7 +1003,8 @@ class _Parser:
                 if t.idlike and all(_HOSTLIKE.fullmatch(h) for h in hosts) and _NOT_NAME.fullmatch(t.text) is None and \
                         not _RETENTION_WORD.fullmatch(t.text) and \
                         self.token_tech(s, k) is None and self.noun_at(s, k) is None and not self.v.ordinary(t.text):
-                    if k + 2 < len(toks) and toks[k + 1].low in ("to", "through") and _HOSTLIKE.fullmatch(toks[k + 2].text):
+                    if k + 2 < len(toks) and toks[k + 1].low in ("to", "through") and \
+                            _HOSTLIKE.fullmatch(toks[k + 2].text):
                         hosts = self._span_range(t.text, toks[k + 2].text)
                         self.consumed.add((s.index, k + 2))
                     found, _ = self.clause_tech(s, k, self.v.roles["host"].owners)
@@ -1301,7 +1309,8 @@ class _Parser:
             if fresh and re.search(r"fresh|stale|older|behind|data|lag", low):
                 self.figure("freshness", str(round(float(fresh.group(1)) * _DURATION[fresh.group(2)] / 60, 2)).rstrip(
                     "0").rstrip("."), "min", "", text)
-            deadline = re.search(r"\b(?:by|before|no later than|deadline(?: of| is)?:?)\s+(\d{1,2}:\d{2}(?:\s*(?:am|pm))?"
+            deadline = re.search(r"\b(?:by|before|no later than|deadline(?: of| is)?:?)\s+(\d{1,2}:\d{2}(?:\s*(?"
+                                 r":am|pm))?"
                                  r"(?:\s*(?:[A-Z]{2,4}|[A-Z][a-z]+/[A-Z][A-Za-z_]+))?)", text, re.I)
             if deadline:
                 self.figure("deadline", deadline.group(1).strip(), "", "", text)
@@ -1311,20 +1320,26 @@ class _Parser:
             if retention and re.search(r"backup|snapshot|dump|pitr|point-in-time|retain|kept", low):
                 amount, unit = retention.group(1) or retention.group(3), retention.group(2) or retention.group(4)
                 self.figure("backup_retention", f"{amount} {unit}", "", "", text)
-            schedule = re.search(r"\b((?:nightly|daily|hourly|weekly|continuous)\s+(?:[\w-]+\s+)?(?:backups?|snapshots?|"
-                                 r"dumps?|mysqldump|pg_dump)|(?:backups?|snapshots?)\s+(?:run\s+|are\s+taken\s+|taken\s+)?"
-                                 r"(?:every|each)\s+\d*\s*(?:minutes?|hours?|days?|night|day|hour)(?:\s+at\s+\d{1,2}:\d{2}"
+            schedule = re.search(r"\b((?:nightly|daily|hourly|weekly|continuous)\s+(?:[\w-]+\s+)?(?:backups?|sna"
+                                 r"pshots?|"
+                                 r"dumps?|mysqldump|pg_dump)|(?:backups?|snapshots?)\s+(?:run\s+|are\s+taken\s+|"
+                                 r"taken\s+)?"
+                                 r"(?:every|each)\s+\d*\s*(?:minutes?|hours?|days?|night|day|hour)(?:\s+at\s+\d{"
+                                 r"1,2}:\d{2}"
                                  r"(?:\s*[A-Z]{2,4})?)?|point[- ]in[- ]time recovery|pitr)\b", text, re.I)
             if schedule:
                 self.figure("backup_schedule", schedule.group(1), "", "", text)
-            lag = re.search(r"\b(?:lag|backlog|queue depth|queue length|messages? waiting)\b[^.\n]{0,40}?\b(?:under|below|<|"
+            lag = re.search(r"\b(?:lag|backlog|queue depth|queue length|messages? waiting)\b[^.\n]{0,40}?\b(?:un"
+                            r"der|below|<|"
                             r"less than|max(?:imum)?(?: of)?|exceeds?|above|over|>)\s*(\d[\d,]*)\s*(?:messages|msgs|"
                             r"jobs|records|events)?", low)
             if lag:
                 self.figure("backlog_max", lag.group(1).replace(",", ""), "messages", "", text)
-            for thr in re.finditer(r"\b(?:alert|page|warn|notify)\w*\s+(?:us\s+|me\s+)?(?:when|if|once|at)\s+(?:the\s+)?"
+            for thr in re.finditer(r"\b(?:alert|page|warn|notify)\w*\s+(?:us\s+|me\s+)?(?:when|if|once|at)\s+(?:"
+                                   r"the\s+)?"
                                    r"([a-z][\w /.-]{2,40}?)\s+(?:is\s+|goes\s+|stays\s+)?(?:above|exceeds?|over|>|>=|"
-                                   r"reaches|hits|below|under|<)\s*(\d+(?:\.\d+)?)\s*(%|ms|s|seconds|minutes|gb|mb)?", low):
+                                   r"reaches|hits|below|under|<)\s*(\d+(?:\.\d+)?)\s*"
+                                   r"(%|ms|s|seconds|minutes|gb|mb)?", low):
                 self.figure("threshold", thr.group(2), thr.group(3) or "", thr.group(1).strip(), text)
             rate = re.search(r"(\d[\d,.]*)\s*(k)?\s*(?:requests|req|rps|requests per second|messages|events|msgs)"
                              r"\s*(?:/|per)\s*(?:s\b|sec|second|minute|min)", low)
@@ -1332,8 +1347,10 @@ class _Parser:
                 self.figure("throughput", rate.group(1).replace(",", "") + (rate.group(2) or ""), "per-second"
                             if re.search(r"/\s*s\b|per\s+s|sec", rate.group(0)) else "per-minute", "", text)
             cron = re.search(r"(?<![\w*/:.])((?:[\d*/,-]+\s+){4}[\d*/,-]+)(?![\w*/])", text)
-            run = re.search(r"\b(?:runs?|scheduled|triggered|executes?|started)\s+(?:by\s+[\w.-]+\s+)?((?:every|each)\s+\d*\s*"
-                            r"(?:minutes?|hours?|days?|night|day|hour|week)(?:\s+at\s+\d{1,2}:\d{2}(?:\s*[A-Z]{2,4})?)?|"
+            run = re.search(r"\b(?:runs?|scheduled|triggered|executes?|started)\s+(?:by\s+[\w.-]+\s+)?((?:every|"
+                            r"each)\s+\d*\s*"
+                            r"(?:minutes?|hours?|days?|night|day|hour|week)(?:\s+at\s+\d{1,2}:\d{2}(?:\s*[A-Z]{2"
+                            r",4})?)?|"
                             r"(?:hourly|nightly|daily|weekly)(?:\s+at\s+\d{1,2}:\d{2}(?:\s*[A-Z]{2,4})?)?|at\s+\d{1,2}:"
                             r"\d{2}(?:\s*[A-Z]{2,4})?)", text, re.I)
             app = self.comps["app"]
@@ -1370,7 +1387,8 @@ class _Parser:
                 if tech.vendor:
                     self.person("vendor", tech.vendor, tech.kind if tech.kind != "http-dependency" else "API", text)
             rotation = re.search(r"\b(?:rotation|schedule|escalation policy)(?:\s+(?:called|named))?[:=\s]+[`'\"]?"
-                                 r"([A-Za-z0-9][\w.-]*[A-Za-z0-9])[`'\"]?|\b[`'\"]?([A-Za-z0-9][\w.-]*-[\w.-]*[A-Za-z0-9])"
+                                 r"([A-Za-z0-9][\w.-]*[A-Za-z0-9])[`'\"]?|\b[`'\"]?([A-Za-z0-9][\w.-]*-[\w.-]*[A"
+                                 r"-Za-z0-9])"
                                  r"[`'\"]?\s+(?:rotation|schedule|escalation policy)\b", text, re.I)
             if rotation:
                 rota = rotation.group(1) or rotation.group(2)
@@ -1421,8 +1439,10 @@ class _Parser:
     def dependencies_pass(self) -> None:
         """Other services named as such: "calls the catalog and cart APIs", "used by the search indexer"."""
         for s in self.sentences:
-            calls = re.search(r"\b(?:calls|depends on|talks to|uses|reads from|queries)\s+(?:the\s+)?([\w-]+(?:,\s*[\w-]+)*"
-                              r"(?:,?\s+and\s+(?:the\s+)?[\w-]+)?)\s+(?:apis?|services?|microservices?)\b", s.text, re.I)
+            calls = re.search(r"\b(?:calls|depends on|talks to|uses|reads from|queries)\s+(?:the\s+)?([\w-]+(?:,"
+                              r"\s*[\w-]+)*"
+                              r"(?:,?\s+and\s+(?:the\s+)?[\w-]+)?)\s+(?:apis?|services?|microservices?)\b",
+                              s.text, re.I)
             if calls:
                 for part in re.split(r",|\band\b", calls.group(1)):
                     name = part.strip()
@@ -1477,7 +1497,8 @@ class _Parser:
         first = self.sentences[0].text if self.sentences else ""
         low = (display + " " + first[:80]).lower()
         kind = next((k for k, words in (
-            ("pipeline", r"pipeline|etl|elt|batch|export job|cron job|nightly job|dag|\bcdc\b|streams (?:row )?changes"),
+            ("pipeline", r"pipeline|etl|elt|batch|export job|cron job|nightly job|dag|\bcdc\b|"
+                         r"streams (?:row )?changes"),
             ("worker", r"worker|consumer|processor|queue worker"),
             ("api", r"\bapi\b|rest|grpc|graphql|backend|gateway"),
             ("web", r"web ?app|website|frontend|front-end|web shop|dashboard|\bui\b|storefront"),

@@ -226,5 +226,6 @@ def build(data: dict[str, Any]) -> Vocabulary:
         attributes=attributes, modifiers=frozenset(m.lower() for m in _tuple(data.get("modifiers"))),
         naming=frozenset(_tuple(data.get("naming"))), negation=negation, relations=relations, holds=holds,
         controllers=controllers, settings=settings, people=people,
-        proper=frozenset(_tuple(data.get("proper"))), not_names=frozenset(w.lower() for w in _tuple(data.get("not_names"))),
+        proper=frozenset(_tuple(data.get("proper"))),
+        not_names=frozenset(w.lower() for w in _tuple(data.get("not_names"))),
         not_name_suffixes=tuple(w.lower() for w in _tuple(data.get("not_name_suffixes"))))
