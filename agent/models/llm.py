@@ -487,8 +487,11 @@ class LLMModel(Model):
         ]
         stable = render("system", instructions=request.rule.instructions, languages=", ".join(get_args(Language)),
                         structure=rule_structure(request.rule))
+        from agent.service.review import summary
+
         service = render("service", description=request.description.strip(), answers=answers,
-                         assumed=any(a["assumed"] for a in answers), service_name=service_name)
+                         assumed=any(a["assumed"] for a in answers), service_name=service_name,
+                         understood="\n".join(summary(request.service)))
         return stable, service
 
     # --- the Model interface -------------------------------------------------------------------
