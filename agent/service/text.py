@@ -120,6 +120,14 @@ _DURATION = {"ms": 0.001, "millisecond": 0.001, "milliseconds": 0.001,
 _DUR_RE = r"(\d+(?:\.\d+)?)\s*(ms|milliseconds?|s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?|d|days?|w|weeks?)\b"
 
 
+_ID_INNER = re.compile(r"[-_./@:]")
+_DIGIT = re.compile(r"\d")
+_LETTER = re.compile(r"[a-z]", re.I)
+_CAMEL = re.compile(r"[a-z][A-Z]")
+_HYPHWORD = re.compile(r"[A-Za-z]+(?:-[A-Za-z]+)+")
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+
+
 @dataclass
 class Tok:
     text: str  # as written, quotes and backticks removed
@@ -128,28 +136,20 @@ class Tok:
     end: int
     kind: str  # word, quoted, url, punct
     sentence: int = 0
+    # what kind of word it is, worked out once (the parser asks many times)
+    plain: bool = field(init=False)  # letters only
+    idlike: bool = field(init=False)  # a digit, - _ . / @ : inside, or inner capitals: a name or a value
+    hyphword: bool = field(init=False)  # letters joined by hyphens ("orders-api", "customer-facing")
+    number: bool = field(init=False)
 
-    @property
-    def plain(self) -> bool:
-        return self.kind == "word" and self.text.isalpha()
-
-    @property
-    def idlike(self) -> bool:
-        """A word that can only be a name or a value: it has a digit, - _ . / @ : inside, or inner capitals."""
-        if self.kind != "word" or not any(c.isalpha() for c in self.text):
-            return False
+    def __post_init__(self) -> None:
+        word = self.kind == "word"
         t = self.text
-        return bool(re.search(r"[-_./@:]", t.strip("-_./:")) or (re.search(r"\d", t) and re.search(r"[a-z]", t, re.I))
-                    or re.search(r"[a-z][A-Z]", t))
-
-    @property
-    def hyphword(self) -> bool:
-        """Letters joined by hyphens ("orders-api", "customer-facing"): a name after a noun, a word elsewhere."""
-        return self.kind == "word" and re.fullmatch(r"[A-Za-z]+(?:-[A-Za-z]+)+", self.text) is not None
-
-    @property
-    def number(self) -> bool:
-        return self.kind == "word" and re.fullmatch(r"\d+(?:\.\d+)?", self.text) is not None
+        self.plain = word and t.isalpha()
+        self.number = word and _NUMBER.fullmatch(t) is not None
+        self.hyphword = word and _HYPHWORD.fullmatch(t) is not None
+        self.idlike = word and any(c.isalpha() for c in t) and bool(
+            _ID_INNER.search(t.strip("-_./:")) or (_DIGIT.search(t) and _LETTER.search(t)) or _CAMEL.search(t))
 
 
 @dataclass
@@ -171,6 +171,21 @@ class Sentence:
     variants: list[Mention] = field(default_factory=list)
     nouns: list[Mention] = field(default_factory=list)
     label: bool = False  # a Markdown "- Key: value" line
+    tech_at: list[Mention | None] = field(default_factory=list)  # per token: the technology mention over it
+    noun_at: list[Mention | None] = field(default_factory=list)  # per token: the role noun over it
+
+    def build_index(self) -> None:
+        self.tech_at = [None] * len(self.tokens)
+        self.noun_at = [None] * len(self.tokens)
+        for m in self.techs + self.variants:
+            if not m.negated:
+                for k in range(m.i, m.j):
+                    if self.tech_at[k] is None:
+                        self.tech_at[k] = m
+        for n in self.nouns:
+            for k in range(n.i, n.j):
+                if self.noun_at[k] is None:
+                    self.noun_at[k] = n
 
 
 @dataclass
@@ -376,6 +391,7 @@ class _Parser:
                 previous = m
             # a word both a technology and a variant ("patroni", "msk") is a variant here, a tech too
             s.nouns = [n for n in s.nouns if not self._inside_tech_only(s, n)]
+            s.build_index()
 
     def _improper(self, word: str) -> bool:
         """"go" in "logs go to": a word that names a technology only when written as the vocabulary does."""
@@ -550,13 +566,10 @@ class _Parser:
 
     # --- 2. names by role ---------------------------------------------------------------------------
     def token_tech(self, s: Sentence, k: int) -> Mention | None:
-        for m in s.techs + s.variants:
-            if m.i <= k < m.j and not m.negated:
-                return m
-        return None
+        return s.tech_at[k] if 0 <= k < len(s.tech_at) else None
 
     def noun_at(self, s: Sentence, k: int) -> Mention | None:
-        return next((n for n in s.nouns if n.i <= k < n.j), None)
+        return s.noun_at[k] if 0 <= k < len(s.noun_at) else None
 
     def mention_tech_id(self, s: Sentence, m: Mention) -> str:
         return m.key if m.kind == "tech" else self.resolve_variant(s, m)
