@@ -87,6 +87,22 @@ def _part(value: str, how: str) -> str:
     return value
 
 
+def _catalogued(tool: str, args: list[str]) -> Iterator[Found]:
+    """Flag values whose role the shared CLI catalogue gives (`role:` on the flag)."""
+    from agent.checks import catalogue
+    from agent.checks.catalogue.parse import parse
+
+    if tool == "docker" and args[:1] == ["compose"]:
+        tool, args = "docker-compose", args[1:]
+    entry = catalogue.tool(tool)
+    if entry is None:
+        return
+    for use in parse(entry, args).flags:
+        if use.flag.role and use.value is not None:
+            spelled = use.word.split("=", 1)[0] if use.word.startswith("--") else use.word[:2]
+            yield Found(use.value, use.flag.role, f"{tool} {spelled}")
+
+
 def found_in(argv: list[str]) -> Iterator[Found]:
     """The names at role positions in one simple command."""
     table = positions()
@@ -94,6 +110,7 @@ def found_in(argv: list[str]) -> Iterator[Found]:
     if not argv:
         return
     tool = argv[0].rsplit("/", 1)[-1]
+    yield from _catalogued(tool, argv[1:])
     flags = table.flags.get(tool, {})
     for i, word in enumerate(argv[1:], start=1):
         flag, eq, inline = word.partition("=")

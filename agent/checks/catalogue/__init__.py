@@ -9,7 +9,8 @@ check and the live runner (`agent test --execute`). The format, in one example:
     summary: Kubernetes command-line client
     default: {class: mutating, reason: not known to be read-only}   # for paths not listed
     flags:                                                 # global flags, declared once
-      --namespace: {short: -n, value: name, live: true}    # value: KIND = takes a value
+      --namespace: {short: -n, value: name, live: true, role: namespace}   # value: KIND = takes a value;
+                                                           # role: the service-model role of the value
       --kubeconfig: {value: path}                          # no `live`: never passed live
     commands:
       get:
@@ -71,6 +72,7 @@ class Flag:
     reason: str = ""
     when: tuple[When, ...] = ()
     optional_value: bool = False  # `--flag[=VALUE]`: a value only when attached with `=`
+    role: str = ""  # the service-model role its value names ("namespace", "database"): agent test --service-model
 
     @property
     def takes_value(self) -> bool:
@@ -170,7 +172,7 @@ def _flags(raw: Any, where: str) -> dict[str, Flag]:
         spec = spec or {}
         if not isinstance(spec, dict) or not str(name).startswith("-"):
             raise CatalogueError(f"{where}: flag {name!r} must start with '-' and map to a mapping")
-        unknown = set(spec) - {"short", "aliases", "value", "live", "class", "reason", "when", "optional"}
+        unknown = set(spec) - {"short", "aliases", "value", "live", "class", "reason", "when", "optional", "role"}
         if unknown:
             raise CatalogueError(f"{where}: flag {name}: unknown keys {sorted(unknown)}")
         names = [str(name)]
@@ -201,6 +203,7 @@ def _flags(raw: Any, where: str) -> dict[str, Flag]:
             reason,
             tuple(whens),
             bool(spec.get("optional", False)),
+            str(spec.get("role", "")),
         )
         for n in names:
             if n in out:
