@@ -18,7 +18,7 @@ import re
 import shlex
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Protocol
@@ -34,9 +34,11 @@ from agent.models.base import GenerationRequest, Model
 from agent.models.registry import DEFAULT_MODEL, get_model
 from agent.redact import scrub
 from agent.render import TOC, render_markdown
-from agent.revise import ANSWER_LABELS, parse_change, record_revision, revise_offline, updated_request
+from agent.revise import ANSWER_LABELS, parse_change, record_revision, replay, revise_offline, updated_request
 from agent.rule import Option, Question, Rule
 from agent.runbook import Runbook
+from agent.service.corrections import name_correction
+from agent.service.model import ServiceModel
 
 DEFAULT_SESSION = Path(".runbook-agent") / "chat-session.json"
 SESSION_FORMAT = 1
@@ -58,6 +60,8 @@ Commands:
   /save             write it (atomic; asks before overwriting a file it did not write)
   /diff             what changed since the last save (unified diff)
   /answers          the description and answers the runbook was written from
+  /service          the service model the runbook is written from (names, figures, what is assumed);
+                    correct it in plain words: 'the consumer group is called billing-sync'
   /model [MODEL]    show the model, or switch (offline, anthropic:<model>, openai:<model>)
   /help             this text
   /quit             leave; unsaved work stays in the session file for 'agent chat --resume'"""
@@ -94,6 +98,7 @@ class Session(BaseModel):
     follow_ups: dict[str, str] = {}  # follow-up key -> what the user said ("" = skipped)
     service_name: str | None = None
     runbook: dict[str, object] | None = None
+    service: dict[str, object] | None = None  # the service model the runbook is written from
     baseline: str | None = None  # Markdown at the last save (or the first generation): what /diff compares to
     saved_path: str | None = None
     saved_markdown: str | None = None
@@ -400,8 +405,10 @@ class Chat:
 
     def request(self, now: datetime | None = None) -> GenerationRequest:
         s = self.session
+        service = ServiceModel.model_validate(s.service) if s.service else None
         return GenerationRequest(rule=self.rule, description=s.description or "", answers=self.answers(),
-                                 now=now or self.clock(), service_name=s.service_name)
+                                 now=now or self.clock(), service_name=s.service_name,
+                                 service=service)  # type: ignore[arg-type]  # None: parsed from the description
 
     def _generate(self) -> None:
         request = self.request()
@@ -413,6 +420,7 @@ class Chat:
 
             result = loop.generate(self.model, request, progress)
         self.runbook = loop.validate(result.runbook)
+        self.session.service = request.service.model_dump(mode="json")
         self.session.baseline = self.markdown()
         self._keep()
         self._summary(result.notes)
@@ -478,6 +486,7 @@ class Chat:
         handlers: dict[str, Callable[[str], None]] = {
             "/show": self._show, "/test": lambda _: self._test(), "/save": lambda _: self._save_command(),
             "/diff": lambda _: self._diff(), "/answers": lambda _: self._show_answers(),
+            "/service": lambda _: self._show_service(),
             "/model": self._switch_model, "/help": lambda _: self.term.say(HELP),
         }
         if name in ("/quit", "/exit", "/q"):
@@ -496,9 +505,15 @@ class Chat:
         assert old is not None
         request = self.request()
         offline = self.model.provider == DEFAULT_MODEL
+        fixed = name_correction(request.service, change)
         try:
             with self.term.working(f"Revising with {self.model.name}…"):
-                if offline:
+                if fixed is not None:  # a correction of the service model: regenerate from it
+                    request = replace(request, service=fixed.model)
+                    result = loop.generate(self.model, request)
+                    result.runbook, _ = replay(result.runbook, old.revision_history, self.rule)
+                    summary = f"Service model: {fixed.summary}"
+                elif offline:
                     revised = revise_offline(self.model, old, change, request, when=request.now)
                     result, request, summary = revised.result, revised.request, revised.change.summary
                 else:
@@ -509,10 +524,11 @@ class Chat:
         except AgentError as exc:
             self.term.say(scrub(str(exc)), "yellow")
             return
-        if new.header.version == old.header.version:
+        if fixed is not None or new.header.version == old.header.version:
             new = record_revision(old, new, summary, request.now, request.authors[0])
         self.runbook = new
         s = self.session
+        s.service = request.service.model_dump(mode="json")
         s.description = request.description
         s.service_name = request.service_name
         s.answers = {k: answer_text(q, a) for k, a in request.answers.items.items()
@@ -550,7 +566,7 @@ class Chat:
         with self.term.working("Checking and saving…"):
             try:
                 saved = loop.save(self.rule, rb, options, slug=slug(rb.header.service_name), when=self.clock(),
-                                  checked=self._checked)
+                                  checked=self._checked, service=self.request().service)
             except Interrupted as exc:  # Ctrl-C once both files were written: record it, then leave
                 interrupted = exc
                 saved = loop.Saved(path, options.tracking_file(), self.markdown(), Report(source=str(path)))
@@ -642,6 +658,14 @@ class Chat:
                          "red" if line.startswith("-") and not line.startswith("---") else
                          "cyan" if line.startswith("@@") else None)
                 self.term.say(line, style)
+
+    def _show_service(self) -> None:
+        from agent.service.review import summary
+
+        model = self.request().service
+        self.term.say("The service model the runbook is written from (correct it in plain words):", "bold")
+        for line in summary(model):
+            self.term.say(f"  {line}")
 
     def _show_answers(self) -> None:
         s = self.session

@@ -125,7 +125,8 @@ def test_a_whole_conversation_ends_in_a_checked_file(tmp_path: Path) -> None:
     assert "**Criticality:** Critical" in text
     tracking = (tmp_path / "RUNBOOK_TRACKING.md").read_text(encoding="utf-8")
     assert "| runbook-orders-api | v1.2 |" in tracking and "v1.1" not in tracking
-    assert sorted(p.name for p in (tmp_path / "tasks").iterdir()) == ["runbook-orders-api.md"]  # no temp files
+    assert sorted(p.name for p in (tmp_path / "tasks").iterdir()) == [  # no temp files; the model beside it
+        "runbook-orders-api.md", "runbook-orders-api.service.yaml"]
     assert not (tmp_path / SESSION).exists()  # everything saved: nothing to resume
     assert not COLOUR.search(transcript.getvalue()), "NO_COLOR output carries colour codes"
 

@@ -9,6 +9,7 @@ four, not these four as well).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from agent.service.merge import merge
@@ -20,6 +21,18 @@ from agent.service.text import parse
 class Corrected:
     model: ServiceModel
     changes: list[str]  # "components[kafka].names.consumer_group = 'billing-sync'", one per value set
+
+    @property
+    def summary(self) -> str:
+        """One short line: "kafka consumer group billing-sync; app host w-3, w-4, replicas 4"."""
+        grouped: dict[str, dict[str, list[str]]] = {}
+        for change in self.changes:
+            path, _, value = change.partition(" = ")
+            m = re.match(r"components\[([^\]]+)\]\.(?:names|settings)\.(\w+)", path)
+            where, what = (m.group(1), m.group(2)) if m else ("", path)
+            grouped.setdefault(where, {}).setdefault(what.replace("_", " "), []).append(value.strip("'"))
+        return "; ".join(f"{where} " + ", ".join(f"{what} {', '.join(values)}" for what, values in roles.items())
+                         for where, roles in grouped.items())
 
 
 def correct(model: ServiceModel, sentence: str, *, origin: str = "edited") -> Corrected:
@@ -42,12 +55,23 @@ def correct(model: ServiceModel, sentence: str, *, origin: str = "edited") -> Co
     merged = merged.model_copy(update={"conflicts": [c.model_copy(update={"resolved_by": "user"})
                                                      if "correction" in " ".join(c.sources) else c
                                                      for c in merged.conflicts]})
-    before = {(p.path, p.value) for p in model.sourced()}
+    before = {(p.path, p.value, p.origin) for p in model.sourced()}
     changes = [f"{p.path} = {p.value!r}" for p in merged.sourced()
-               if (p.path, p.value) not in before and p.origin == origin and not p.path.startswith("service.")]
+               if p.origin == origin and (p.path, p.value, p.origin) not in before
+               and not p.path.startswith("service.")]
     bound = {n.value for _, n in merged.all_names()}
     merged = merged.model_copy(update={"unbound": [u for u in merged.unbound if u.text not in bound]})
     return Corrected(ServiceModel.model_validate(merged.model_dump()), changes)
+
+
+def name_correction(model: ServiceModel, sentence: str) -> Corrected | None:
+    """The correction when `sentence` names something of the service ("the consumer group is called
+    billing-sync", "there are four worker VMs, w-1..w-4"), else None (an edit for the runbook itself,
+    "escalate after 10 minutes", is left to the reviser)."""
+    fixed = correct(model, sentence)
+    if any(".names." in change or ".settings." in change for change in fixed.changes):
+        return fixed
+    return None
 
 
 def renamed(model: ServiceModel, name: str, display: str | None = None) -> ServiceModel:
