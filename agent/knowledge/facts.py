@@ -62,7 +62,6 @@ KEYS: dict[str, tuple[tuple[str, ...], str]] = {
     "redis.port": (("redis",), "port"),
     "redis.master": (("redis-sentinel", "redis"), "master_name"),
     "memcached.host": (("memcached",), "host"),
-    "kafka.bootstrap": (("kafka",), "bootstrap"),
     "kafka.group": (("kafka",), "consumer_group"),
     "kafka.connector": (("kafka-connect", "kafka"), "connector"),
     "kafka.connect_cluster": (("kafka-connect",), "cluster"),
@@ -87,7 +86,8 @@ KEYS: dict[str, tuple[tuple[str, ...], str]] = {
     "metrics.port": (("app",), "metrics_port"),
 }
 # Keys whose every value is wanted (comma-separated), not just the first.
-_LISTS = {"compose.services": (("*",), "compose_service"), "hosts": (("app",), "host")}
+_LISTS = {"compose.services": (("*",), "compose_service"), "hosts": (("app",), "host"),
+          "kafka.bootstrap": (("kafka",), "bootstrap")}
 _ENGINES = (("postgres", "postgresql"), ("mysql", "mysql"), ("mongodb", "mongodb"), ("redis", "redis"))
 _TOOL_URL = re.compile(r"grafana|prometheus|alertmanager|datadoghq|datadog|newrelic|one\.nr|console\.aws|kibana|"
                        r"opensearch|statuspage|status\.|confluence|wiki|notion|docs\.|dashboard|pagerduty|opsgenie|"

@@ -441,6 +441,9 @@ class _Parser:
                 if m.negated:
                     continue
                 var = self.variant_of(m)
+                if var.form == "cluster-workload" and not var.default and not any(
+                        abs(t.i - m.i) <= 3 and t.key in var.of for t in s.techs if not t.negated):
+                    continue  # "the StatefulSet x" says how the service runs, not a datastore's form
                 ident = self.resolve_variant(s, m)
                 comp = self.component_for_tech(ident) if ident else None
                 if comp is None:
@@ -577,8 +580,8 @@ class _Parser:
     def phrase_tech(self, s: Sentence, noun: Mention) -> str:
         """The technology named in the noun's own phrase: "the RabbitMQ queue", "PostgreSQL 15 database",
         "Argo CD (application x)", "ECS Fargate (cluster a, service b)"; "" when none."""
-        inside = [m for m in s.techs + s.variants if not m.negated and (
-            m.i <= noun.i and noun.j <= m.j or noun.i <= m.i and m.j <= noun.j)]
+        inside = [m for m in s.techs + s.variants if not m.negated and not (m.kind == "variant" and (
+            m.i, m.j) == (noun.i, noun.j)) and (m.i <= noun.i and noun.j <= m.j or noun.i <= m.i and m.j <= noun.j)]
         if inside:
             return self.mention_tech_id(s, max(inside, key=lambda m: m.j - m.i))
         k = noun.i - 1
@@ -628,6 +631,10 @@ class _Parser:
         while j >= 0:
             t = s.tokens[j]
             m = self.token_tech(s, j)
+            noun = self.noun_at(s, j)
+            if m is not None and m.kind == "variant" and noun is not None and (noun.i, noun.j) == (m.i, m.j):
+                j = m.i - 1  # "the StatefulSet x": the noun, not a technology
+                continue
             if m is not None:
                 ident = self.mention_tech_id(s, m)
                 comp = self.component_for_tech(ident) if ident else None
@@ -1012,6 +1019,10 @@ class _Parser:
                     self.add_name(app, "image", t.text, s.text)
                     self.consumed.add((s.index, k))
                     continue
+                hostport = re.fullmatch(r"(.+):(\d{2,5})", t.text)
+                if hostport and all(_HOSTLIKE.fullmatch(h) for h in self.expand(hostport.group(1))):
+                    self._host_port(s, k, t.text)
+                    continue
                 hosts = self.expand(t.text)
                 if t.idlike and all(_HOSTLIKE.fullmatch(h) for h in hosts) and _NOT_NAME.fullmatch(t.text) is None and \
                         not _RETENTION_WORD.fullmatch(t.text) and \
@@ -1021,10 +1032,41 @@ class _Parser:
                         hosts = self._span_range(t.text, toks[k + 2].text)
                         self.consumed.add((s.index, k + 2))
                     found, _ = self.clause_tech(s, k, self.v.roles["host"].owners)
-                    comp = self.comps.get(found) or app
+                    comp = self.comps.get(found) or self._named_for(t.text) or app
                     for host in hosts:
                         self.add_name(comp, "host", host, s.text)
                     self.consumed.add((s.index, k))
+
+    def _named_for(self, host: str) -> _Comp | None:
+        """A host named for one of the service's technologies ("orders-mysql.internal", "pg-billing-01")
+        is that technology's, when nothing in its clause says otherwise."""
+        parts = {norm(p) for p in re.split(r"[-_.]", host.lower()) if p}
+        hints = {"pg": "postgresql", "psql": "postgresql", "maria": "mysql", "es": "elasticsearch",
+                 "rabbit": "rabbitmq", "mq": "rabbitmq", "mongo": "mongodb", "kafka": "kafka"}
+        for comp in self.comps.values():
+            if comp.id == "app" or not comp.technology:
+                continue
+            words = {norm(w) for w in self.tech(comp.technology).words} | {comp.technology}
+            words |= {h for h, tech in hints.items() if tech == comp.technology}
+            if parts & words:
+                return comp
+        return None
+
+    def _host_port(self, s: Sentence, k: int, text: str) -> None:
+        """A bare host:port ("kafka-1.x.internal:9092"): a Kafka broker is a bootstrap address, anything
+        else the host and the port of the component its clause (or its name) says."""
+        app = self.comps["app"]
+        found, _ = self.clause_tech(s, k, self.v.roles["host"].owners + ("kafka",))
+        comp = self.comps.get(found) or self._named_for(text) or app
+        if comp.technology == "kafka" or (comp is app and self.subject_tech == "kafka"):
+            for item in self.expand(text):
+                self.add_name(comp, "bootstrap", item, s.text)
+        else:
+            host, _, port = text.rpartition(":")
+            for item in self.expand(host):
+                self.add_name(comp, "host", item, s.text)
+            self.add_name(comp, "port", port, s.text)
+        self.consumed.add((s.index, k))
 
     def _near(self, s: Sentence, k: int, words: tuple[str, ...]) -> bool:
         return any(t.low in words for t in s.tokens[max(0, k - 4):k + 1])
@@ -1048,6 +1090,9 @@ class _Parser:
                        r"copies|copied|passive|warm)\b", before)
         active = re.search(r"active[- ]active", s.text.lower())
         last_active = before.rfind("active")
+        several = len({m.group(0) for r in (_AWS_REGION, _GCP_REGION, _AZURE_REGION)
+                       for m in r.finditer(self.text.lower())}) > 1
+        dr = dr if several else None  # one region: the service's own, whatever words are near it
         role = "dr" if dr and (not active or dr.start() > last_active) else ("active" if active else "primary")
         if not any(r["name"] == region for r in self.regions):
             self.regions.append({"name": region, "role": role, "origin": "given", "evidence": s.text})
