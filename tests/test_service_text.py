@@ -179,3 +179,16 @@ def test_a_correction_lands_on_its_component_and_replaces() -> None:
     hosts = correct(fixed, "there are four worker VMs, w-1..w-4").model
     assert names(hosts)["host"] == ["w-1", "w-2", "w-3", "w-4"]
     assert names(hosts, "kafka")["topic"] == ["payments"]  # the rest is kept
+
+
+def test_broker_addresses_and_hosts_named_for_a_technology() -> None:
+    model = parse("The indexer runs on EKS as the StatefulSet idx-web and reads Kafka (brokers at "
+                  "kafka-1..3.ivory.internal:9092). MySQL lives at ivory-mysql.internal.")
+    assert names(model, "kafka")["bootstrap"] == [f"kafka-{i}.ivory.internal:9092" for i in (1, 2, 3)]
+    assert names(model, "mysql")["host"] == ["ivory-mysql.internal"]
+    assert names(model)["statefulset"] == ["idx-web"] and comp(model, "mysql").variant == ""
+
+
+def test_a_single_region_is_the_services_whatever_words_are_near_it() -> None:
+    model = parse("Orders on RDS with two read replicas in eu-central-1.")
+    assert [(r.name, r.role) for r in model.topology.regions] == [("eu-central-1", "primary")]
