@@ -700,10 +700,12 @@ def replay(runbook: Runbook, history: list[Revision], rule: Rule) -> tuple[Runbo
 def _packs(request: GenerationRequest, description: str | None = None) -> dict[str, str]:
     """The knowledge packs that apply to a request's description (or to `description`), with why."""
     from agent.knowledge.base import Context
-    from agent.knowledge.facts import extract_facts
+    from agent.knowledge.facts import facts_from_model
     from agent.knowledge.packs import detect_packs
+    from agent.service.text import parse
 
-    facts = extract_facts(request.description if description is None else description, request.service_name)
+    text = request.description if description is None else description
+    facts = facts_from_model(parse(text, name=request.service_name), text)
     return {pack.name: reason for pack, reason in detect_packs(Context(request.answers, facts))}
 
 

@@ -19,8 +19,8 @@ from agent.errors import UsageError, ValidationFailed
 from agent.files import read_text
 from agent.models.registry import DEFAULT_MODEL, get_model
 from agent.rule import Question, load_rule
-from agent.service.discover import Discovery
 from agent.service import files as service_files
+from agent.service.discover import Discovery
 from agent.service.model import ServiceModel
 from agent.service.review import Point, summary
 
