@@ -249,6 +249,7 @@ def _write_model(runbook_path: Path, model: ServiceModel | None, force: bool) ->
         return None
     path = service_files.path_for(runbook_path)
     _refuse_model_file(path, force)
+    store.check_out_dir(path.parent)  # made here when the runbook's publish has not made it yet
     before = path.read_text(encoding="utf-8") if force and path.is_file() else None
     store.write_atomic(path, service_files.dump(model, path.name), force=force)
     return path, before
