@@ -82,6 +82,9 @@ COMMON_SENTENCES = [
 
 _letters = st.text(alphabet=string.ascii_lowercase, min_size=3, max_size=8)
 _part = st.text(alphabet=string.ascii_lowercase + string.digits, min_size=2, max_size=6)
+# plain-word names that are not English words ("vorqzel"): a letter from q, x, z, j and five or more letters
+# keeps the generator off real words, which the rule rightly reads as words in bare positions
+PLAIN_NAME = st.text(alphabet=string.ascii_lowercase, min_size=4, max_size=7).map(lambda w: w + "qz")
 # identifier-like names: orders-7, qx-billing-02 …
 IDLIKE = st.builds(lambda a, b, c: "-".join(x for x in (a, b, c) if x), _letters, _part,
                    st.one_of(st.just(""), _part))
@@ -124,14 +127,11 @@ def test_identifier_names_bind_to_their_role(role: Role, phrasing: str, value: s
 @pytest.mark.parametrize("role", [r for r in ROLES if r.plain], ids=lambda r: f"{r.role}-{r.component}")
 @pytest.mark.parametrize("phrasing", PLAIN_PHRASINGS)
 @_FAST
-@given(value=_letters.filter(lambda w: w not in COMMON))
+@given(value=PLAIN_NAME)
 def test_plain_names_bind_when_the_sentence_makes_them_names(role: Role, phrasing: str, value: str) -> None:
     text = description(role, phrasing, value)
     model = parse(text)
-    # a random word may happen to be a technology, a number word or an English function word
-    assume_ok = value not in {"the", "and", "for", "with", "from", "into", "via", "are", "was", "its", "our"}
-    if assume_ok:
-        assert bound(model, role, value), (text, model.model_dump()["components"])
+    assert bound(model, role, value), (text, model.model_dump()["components"])
 
 
 @pytest.mark.parametrize("role", ROLES, ids=lambda r: f"{r.role}-{r.component}")

@@ -51,6 +51,9 @@ _CLAUSE_BREAK = frozenset({";", "—", "–", "which", "while", "whereas", "but"
 _STOP = DETERMINERS | PREPOSITIONS | PRONOUNS | frozenset(
     "and or is are was were be been has have had as so if then than also all any each every both no not nor "
     "one two three four five six seven eight nine ten per etc e.g i.e eg ie".split())
+# Words that never name anything, even right after "named" or a colon.
+_FUNCTION_WORDS = DETERMINERS | PREPOSITIONS | PRONOUNS | frozenset(
+    "and or nor but is are was were be been has have had as so if then than also not no".split())
 _NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
                  "ten": 10, "eleven": 11, "twelve": 12, "a couple of": 2, "a pair of": 2, "single": 1}
 
@@ -712,6 +715,11 @@ class _Parser:
             return False
         tech = self.token_tech(s, k)
         noun = self.noun_at(s, k)
+        if t.plain and t.low not in _FUNCTION_WORDS and explicit:
+            return True  # "a queue named cron", "the topic is called ten": the sentence says it is a name
+        if t.plain and label and noun is None and tech is None and t.low not in _FUNCTION_WORDS and \
+                spec.plain != "no" and k + 1 < len(s.tokens) and s.tokens[k + 1].text in (")", ","):
+            return True  # "(namespace cpu)": a one-word label
         if tech is not None or (noun is not None and not t.idlike):
             return spec.tech_names and (explicit or label or spec.plain == "yes") and tech is not None and \
                 tech.kind == "tech" and noun is None and not (
