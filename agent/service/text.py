@@ -67,11 +67,11 @@ _NOT_NAME = re.compile(r"""(?ix)
   | e\.g | i\.e | etc | n/a | w/ | a/b | tls\d(?:\.\d)? | http/\d(?:\.\d)? | h2c? | x86_64 | arm64 | amd64
   | gp[23] | io[12] | st1 | sc1 | [a-z]\d[a-z]{0,3}\.(?:nano|micro|small|medium|large|\d*xlarge|metal)  # EBS, EC2 types
   | db\.[a-z]\d[a-z]*\.\w+ | cache\.[a-z]\d[a-z]*\.\w+   # RDS / ElastiCache instance classes
-  | (?:python|node|java|go|ruby|php|tier|sev|level)-?\d+(?:\.\d+)*
+  | (?:python|node|java|go|ruby|php|tier|sev|level)\d+(?:\.\d+)*
   | utf-?8 | base64 | sha\d+ | md5 | ipv[46] | oauth2? | s3a?
 """)
 # "logs-30d" (a retention), "p-99", "ec2-2": not names unless a noun says they are
-_RETENTION_WORD = re.compile(r"[a-z]+-\d+[dhwmy]|(?:p|l|ec2)-\d+")
+_RETENTION_WORD = re.compile(r"[a-z]+-\d+[dhwmy]|(?:p|l|ec2|python|node|java|go|ruby|php|tier|sev|level)-\d+(?:\.\d+)*")
 _HOSTLIKE = re.compile(
     r"(?i)(?:[a-z][a-z0-9-]*[a-z0-9](?:\.[a-z0-9-]+)*\.(?:internal|local|lan|corp|intra|private|home|prod|"
     r"example\.com|example\.org|svc\.cluster\.local|svc)|[a-z][a-z0-9]*(?:-[a-z0-9]+)*-\d{1,3}[a-z]?"
@@ -715,7 +715,10 @@ class _Parser:
             return False
         tech = self.token_tech(s, k)
         noun = self.noun_at(s, k)
-        if t.plain and t.low not in _FUNCTION_WORDS and explicit:
+        follows = k + 1 < len(s.tokens) and (self.noun_at(s, k + 1) is not None or
+                                             self.token_tech(s, k + 1) is not None)
+        if t.plain and t.low not in _FUNCTION_WORDS and explicit and (tech is None or tech.j - tech.i == 1) \
+                and not follows:
             return True  # "a queue named cron", "the topic is called ten": the sentence says it is a name
         if t.plain and label and noun is None and tech is None and t.low not in _FUNCTION_WORDS and \
                 spec.plain != "no" and k + 1 < len(s.tokens) and s.tokens[k + 1].text in (")", ","):
@@ -725,7 +728,8 @@ class _Parser:
                 tech.kind == "tech" and noun is None and not (
                     k + 1 < len(s.tokens) and self.noun_at(s, k + 1) is not None)
         if t.idlike or t.hyphword:
-            return _NOT_NAME.fullmatch(text) is None and not _AWS_REGION.fullmatch(t.low) and not self.v.ordinary(text)
+            return _NOT_NAME.fullmatch(text) is None and not _AWS_REGION.fullmatch(t.low) and (
+                explicit or not self.v.ordinary(text))
         if not t.plain:
             return spec.shape_name in ("path", "url") and text.startswith("/")
         if t.low in _STOP or self.v.attribute(role, t.low) or t.low in self.v.naming:
