@@ -299,9 +299,10 @@ def test_ctrl_c_at_any_moment_leaves_both_or_neither_and_says_which(tmp_path: Pa
         assert runbook.exists() == row, (delay, err)
         leftovers = [p for p in cwd.rglob("*") if p.name.endswith(".tmp") or p.name.endswith(".old")]
         assert leftovers == []
-        if proc.returncode == -signal.SIGINT:  # before Python installed its handler: the default action
-            assert not runbook.exists() and not row
-            seen.add("neither")
+        if proc.returncode == -signal.SIGINT:
+            # The default action: before Python installed its handler (nothing written yet), or during
+            # interpreter shutdown after the run completed (both written). Both-or-neither is asserted above.
+            seen.add("both" if runbook.exists() else "neither")
         elif proc.returncode == 130:
             if runbook.exists():
                 assert "had been written" in err, err
