@@ -17,7 +17,7 @@ from agent import store
 from agent.answers import Answer, Answers, parse_answer
 from agent.checks import Report, check_markdown
 from agent.errors import GitError, Interrupted, MissingAnswersError, RunbookFileError, UsageError, ValidationFailed
-from agent.models.base import GenerationRequest, GenerationResult, Model, Progress
+from agent.models.base import GenerationRequest, GenerationResult, Model, Progress, Usage
 from agent.render import render_markdown
 from agent.rule import Question, Rule
 from agent.runbook import Runbook
@@ -72,16 +72,44 @@ class Understanding:
     model: ServiceModel
     answers: Answers  # the given answers, the env one changed when the user chose the description's
     points: list[Point]  # what was asked, or (without a terminal) recorded as assumed
+    usage: Usage | None = None  # what reading the description with the model's LLM cost
+    notes: list[str] = field(default_factory=list)
+
+
+def read_with(reader: Model, description: str, parsed: ServiceModel, notify: Notify | None = None
+              ) -> tuple[ServiceModel, list[str]]:
+    """The offline parse and the model's own reading of the description, merged (`Model.extract_service`;
+    the offline engine has none). Where they disagree the parse's value is kept and a conflict recorded,
+    for the user to settle. A reading that stays invalid after its repair rounds leaves the parse alone,
+    and says so; any other model error stops the run, as it would stop the runbook."""
+    from agent.models.llm_errors import RepairFailed
+    from agent.service.extract import reconcile
+
+    try:
+        read = reader.extract_service(description)
+    except RepairFailed as exc:
+        line = f"{reader.name} could not read the service model: {exc.message}; using the offline parse alone"
+        if notify is not None:
+            notify(line)
+        return parsed, [line]
+    if read is None:
+        return parsed, []
+    merged = reconcile(parsed, read, reader.name)
+    found = len(merged.conflicts) - len(parsed.conflicts)
+    return merged, [f"service model: read by {reader.name} too, merged with the offline parse "
+                    f"({found} disagreement(s))"]
 
 
 def understand(rule: Rule, description: str, given: Answers, *, name: str | None = None,
                edited: ServiceModel | None = None, asker: ServiceAsker | None = None, strict: bool = False,
                notify: Notify | None = None, show: Callable[[ServiceModel], None] | None = None,
-               repository: ServiceModel | None = None) -> Understanding:
-    """Step 2: what the service is. Parse the description (or take the edited model), apply the flags,
-    record where a flag contradicts the description, then ask on a terminal about every name the parser
-    could not bind or only guessed, and every contradiction; Enter accepts the suggestion. Without a
-    terminal those points stay in the model as assumptions; `strict` refuses and names them."""
+               repository: ServiceModel | None = None, reader: Model | None = None) -> Understanding:
+    """Step 2: what the service is. Parse the description (or take the edited model) and, with an LLM
+    `reader`, merge its reading of the description too (`read_with`); apply the flags, record where a
+    flag contradicts the description, then ask on a terminal about every name the parser could not bind
+    or only guessed, and every contradiction between the readings or with a flag; Enter accepts the
+    suggestion. Without a terminal those points stay in the model as assumptions; `strict` refuses and
+    names them."""
     from agent.service.corrections import renamed
     from agent.service.merge import merge
     from agent.service.text import parse
@@ -97,13 +125,19 @@ def understand(rule: Rule, description: str, given: Answers, *, name: str | None
                                                            for c in model.conflicts]})
     else:
         model = parse(description, name=name)
+    usage: Usage | None = None
+    notes: list[str] = []
+    if reader is not None and edited is None:  # an edited model is the user's word: not read again
+        model, notes = read_with(reader, description, model, notify)
+        usage = reader.last_usage
     if repository is not None:  # the repository's files outrank the description; disagreements are asked
         model = merge(model, repository, label=("description", "repository"))
     if name and (edited is not None or model.service.display != name.strip()):
         model = renamed(model, name)
     env = given.get("env")
     described = model.platform.environment
-    if env is not None and described and model.platform.origin in ("given", "repository", "edited", "confirmed") \
+    told = ("given", "repository", "edited", "confirmed", "llm")
+    if env is not None and described and model.platform.origin in told \
             and described not in env.values and "other" not in env.values:
         model = flag_conflict(model, "platform.environment", described, model.platform.evidence, "env", env.value)
     todo = points(model)
@@ -127,12 +161,12 @@ def understand(rule: Rule, description: str, given: Answers, *, name: str | None
                 given = given.merged(Answers({"env": parse_answer(question, chosen)}))
             except UsageError:
                 pass
-        return Understanding(model, given, todo)
+        return Understanding(model, given, todo, usage, notes)
     if strict and todo:
         raise UsageError(f"--strict: {len(todo)} point(s) about the service to settle: "
                          + "; ".join(p.question for p in todo[:5]) + (" …" if len(todo) > 5 else ""),
                          hint="fix them in the description, or generate once and edit the saved .service.yaml")
-    return Understanding(model, given, todo)
+    return Understanding(model, given, todo, usage, notes)
 
 
 def ask(rule: Rule, description: str, given: Answers, model: Model, *,
@@ -374,11 +408,14 @@ def run(*, rule: Rule, description: str | None, given: Answers, model: Model, op
         slug = planned_slug(text, name, service)
     preflight(rule, options, slug)
     understood = understand(rule, text, given, name=name, edited=edited, asker=service_asker, strict=strict,
-                            notify=notify, show=show, repository=service)
+                            notify=notify, show=show, repository=service, reader=model)
     answers = ask(rule, text, understood.answers, model, asker=asker, strict=strict)
     request = GenerationRequest(rule=rule, description=text, answers=answers, now=now, service_name=name,
                                 verbose=verbose, service=understood.model)
     result = generate(model, request, progress)
+    if understood.usage is not None:  # the description's reading is part of what the runbook cost
+        result.usage.add(understood.usage)
+    result.notes = [*understood.notes, *result.notes]
     understood_model = result.service or request.service
     runbook = validate(with_model_assumptions(result.runbook, understood_model))
     slug = store.slugify(name) if name else store.title_slug(runbook.header.service_name)

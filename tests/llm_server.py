@@ -20,6 +20,13 @@ Scenarios (FAULTS names the section each one hits):
     refusal            the model refuses emergency
     status-401         every request: invalid key
     json-object-only   (OpenAI) HTTP 500 to json_schema response formats; json_object works
+    invalid-json       the service model: broken JSON first, then a relationship to a component it does
+                       not list, then valid
+    disagree           the service model reads the namespace otherwise than the offline parse, and adds
+                       a queue name the description does not contain
+
+The service model (task `service_model`) is the offline parse of the description in the system prompt,
+as an LLM would give it: no provenance, nothing assumed.
 
 Run it by hand: `python -m tests.llm_server --port 18765 --rate 60`.
 """
@@ -48,11 +55,20 @@ FAULTS = {
     "status-503": ("architecture",),
     "midstream": ("deployment",),
     "refusal": ("emergency",),
+    "invalid-json": ("service_model",),
+    "disagree": ("service_model",),
 }
 TRUNCATE_BELOW = 16_000
 MIN_CACHE_TOKENS = 1024  # the shortest prefix either provider caches
 CREATED = 1_767_225_600  # fixed, so recordings are stable
 SHARED_FORMAT = "runbook_part"  # the OpenAI client's response format listing every task of a run
+
+
+def _text(answer: Any) -> str:
+    """The reply's text: the answer as JSON, or as it is when the scenario breaks the JSON on purpose."""
+    if isinstance(answer, str) and answer.startswith(BROKEN):
+        return answer[len(BROKEN):]
+    return json.dumps(answer)
 
 
 def tokens(text: str) -> int:
@@ -105,6 +121,8 @@ class Brain:
             return self._answers(system, prompt)
         if task == "revision_plan":
             return self._plan(prompt)
+        if task == "service_model":
+            return self._service_model(system, scenario, attempt)
         material = _tag(prompt, "material")
         if material is None:
             raise ValueError(f"no <material> in the prompt for {task!r}")
@@ -138,6 +156,25 @@ class Brain:
                             for a in inferred.items.values()]}
 
     @staticmethod
+    def _service_model(system: str, scenario: str, attempt: int) -> Any:
+        from agent.service.extract import extraction_schema
+        from agent.service.text import parse
+
+        data = _told(parse(_tag(system, "description") or "").model_dump(mode="json"))
+        for key in ("schema_version", "alerts", "unbound", "conflicts"):
+            data.pop(key, None)
+        if scenario == "invalid-json" and attempt == 0:
+            return BROKEN + json.dumps(data)[:200]  # not JSON: the reply is sent as it is
+        if scenario == "invalid-json" and attempt == 1 and data["components"]:
+            data["relationships"].append({"source": data["components"][0]["id"], "target": "no-such-component",
+                                          "kind": "depends_on", "detail": "", "evidence": ""})
+        if scenario == "disagree" and data["components"]:
+            app = data["components"][0]
+            app["names"] = [{**n, "value": "shop"} if n["role"] == "namespace" else n for n in app["names"]]
+            app["names"].append({"role": "queue", "value": "checkout-events", "evidence": "orders"})
+        return extraction_schema().model_validate(data).model_dump(mode="json")
+
+    @staticmethod
     def _plan(prompt: str) -> dict[str, Any]:
         change = (_tag(prompt, "change") or "").lower()
         listed = re.search(r"The runbook's sections are: (.*)\.", prompt)
@@ -157,6 +194,19 @@ class Brain:
                                   "language": "bash", "code": code, "expect": None, "warning": None})
                     break
         return data
+
+
+BROKEN = "\u0000broken:"  # opens a reply that is sent as text, not as JSON
+
+
+def _told(node: Any) -> Any:
+    """A model dump without provenance and without what was assumed: what an LLM reads from the words."""
+    if isinstance(node, list):
+        return [_told(item) for item in node
+                if not (isinstance(item, dict) and item.get("origin") == "assumed" and "id" not in item)]
+    if isinstance(node, dict):
+        return {key: _told(value) for key, value in node.items() if key not in ("origin", "at")}
+    return node
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -271,7 +321,7 @@ class Handler(BaseHTTPRequestHandler):
         if refusal:
             stop = "refusal"
         else:
-            text = json.dumps(self.server.brain.answer(task, system, prompt, scenario, attempt))
+            text = _text(self.server.brain.answer(task, system, prompt, scenario, attempt))
             if scenario == "truncate" and task in FAULTS["truncate"] and body["max_tokens"] < TRUNCATE_BELOW:
                 text, stop = text[: len(text) // 2], "max_tokens"
         out_tokens = tokens(text)
@@ -283,7 +333,10 @@ class Handler(BaseHTTPRequestHandler):
             elif stop == "max_tokens":
                 content = []  # a cut tool call has no usable input
             else:
-                content = [{"type": "tool_use", "id": call_id, "name": task, "input": json.loads(text)}]
+                try:
+                    content = [{"type": "tool_use", "id": call_id, "name": task, "input": json.loads(text)}]
+                except json.JSONDecodeError:  # a tool call's input is an object: broken JSON comes as prose
+                    content = [{"type": "text", "text": text}]
             self._send_json(200, {**message, "content": content, "usage": {**usage, "output_tokens": out_tokens}})
             return
         broken = (scenario == "midstream" and task in FAULTS["midstream"]
@@ -349,7 +402,7 @@ class Handler(BaseHTTPRequestHandler):
             answer = self.server.brain.answer(task, system, prompt, scenario, len(users) - 1)
             if shared:  # one key per task of the run: this task's filled, the others null
                 answer = {key: answer if key == task else None for key in fmt["json_schema"]["schema"]["properties"]}
-            text = json.dumps(answer)
+            text = _text(answer)
             if scenario == "truncate" and task in FAULTS["truncate"] and limit < TRUNCATE_BELOW:
                 text, finish = text[: len(text) // 2], "length"
         usage = {"prompt_tokens": prompt_tokens, "completion_tokens": tokens(text),

@@ -85,6 +85,8 @@ class Model(ABC):
     provider: str = ""
     #: One line for `agent models`.
     summary: str = ""
+    #: What the last call that returns no `GenerationResult` cost (`infer_answers`, `extract_service`).
+    last_usage: Usage | None = None
 
     def __init__(self, model_name: str | None = None, **options: object) -> None:
         self.model_name = model_name
@@ -105,3 +107,9 @@ class Model(ABC):
     def revise(self, runbook: Runbook, change: str, request: GenerationRequest) -> GenerationResult:
         """Apply a change asked for in plain words; models that can't, say so."""
         raise ModelError(f"model {self.name!r} cannot revise runbooks from free text")
+
+    def extract_service(self, description: str) -> ServiceModel | None:
+        """The model's own reading of the description as a `ServiceModel` (every value `origin: llm`),
+        which the understand step merges with the offline parse; None when the model has none to add
+        (the offline engine: its reading *is* the offline parse)."""
+        return None

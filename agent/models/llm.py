@@ -39,6 +39,7 @@ from agent.prompts import render
 from agent.redact import scrub, url_without_credentials
 from agent.rule import Rule
 from agent.runbook import SECTIONS, Language, Runbook, Strict, Text
+from agent.service.model import ServiceModel
 
 # The rule's heading for each generated section (a custom rule may word them differently).
 HEADINGS: dict[str, str] = {
@@ -587,6 +588,28 @@ class LLMModel(Model):
         self._run({"answers": task}, None)
         self.last_usage = replace(meter.usage)
         return Answers(dict(parsed))
+
+    def extract_service(self, description: str) -> ServiceModel | None:
+        try:
+            return self._extract_service(description)
+        finally:
+            self.close()
+
+    def _extract_service(self, description: str) -> ServiceModel:
+        """One strict structured call filling the service model; invalid output is repaired like a section."""
+        from agent.service import extract
+
+        if not description.strip():
+            raise UsageError("the service description is empty")
+        meter = self._begin()
+        task = Task(extract.TASK, extract.extraction_schema(), render("extract_system"),
+                    render("extract_request", reply=self._reply_hint(extract.TASK)), self.max_tokens,
+                    check=extract.problems, service=render("extract_service", description=description.strip()))
+        try:
+            answer = self._run({extract.TASK: task}, None)[extract.TASK]
+        finally:
+            self.last_usage = replace(meter.usage)  # repairs and failed attempts cost too
+        return extract.to_model(answer, description, self.name)
 
     def revise(self, runbook: Runbook, change: str, request: GenerationRequest) -> GenerationResult:
         try:

@@ -40,11 +40,19 @@ def stronger(a: Origin | str, b: Origin | str) -> bool:
     return RANK.get(b, 0) > RANK.get(a, 0)
 
 
-def merge(base: ServiceModel, other: ServiceModel, *, label: tuple[str, str] = ("description", "other")
-          ) -> ServiceModel:
-    """`other` folded into `base` (neither is changed). `label` names the two sources in conflicts."""
+def merge(base: ServiceModel, other: ServiceModel, *, label: tuple[str, str] = ("description", "other"),
+          peer: bool = False) -> ServiceModel:
+    """`other` folded into `base` (neither is changed). `label` names the two sources in conflicts.
+
+    `peer`: `other` is a second reading of the same words (an LLM's, origin `llm`). Its values then
+    count as knowing, so where it disagrees with the parse the disagreement is a conflict (the parse's
+    value is kept until the user says otherwise); a component matches the only one of its technology
+    whatever kind each reading gave it; a guess of the parse that the LLM read the same way is no
+    longer a guess; and a plain `depends_on` adds nothing where the pair is already related.
+    """
     out = base.model_copy(deep=True)
     conflicts: list[Conflict] = list(out.conflicts)
+    knowing = _KNOWING | {"llm"} if peer else _KNOWING
 
     def settle(subject: str, mine: Sourced, mine_value: str, theirs: Sourced, theirs_value: str) -> bool:
         """Record a conflict when both sources know and disagree; True when `theirs` should win."""
@@ -53,7 +61,7 @@ def merge(base: ServiceModel, other: ServiceModel, *, label: tuple[str, str] = (
         if not mine_value:
             return True
         win = stronger(mine.origin, theirs.origin)
-        if mine.origin in _KNOWING and theirs.origin in _KNOWING:
+        if mine.origin in knowing and theirs.origin in knowing:
             conflicts.append(Conflict(
                 subject=subject, values=[mine_value, theirs_value],
                 sources=[_where(label[0], mine), _where(label[1], theirs)],
@@ -81,20 +89,22 @@ def merge(base: ServiceModel, other: ServiceModel, *, label: tuple[str, str] = (
     # --- components --------------------------------------------------------------------------------
     ids: dict[str, str] = {}  # other's component id -> id in out
     for theirs in other.components:
-        mine = _match(out.components, theirs)
+        mine = _match(out.components, theirs, peer)
         if mine is None:
             new_id = _free_id(theirs.id, {c.id for c in out.components})
             ids[theirs.id] = new_id
             out.components = [*out.components, theirs.model_copy(deep=True, update={"id": new_id})]
             continue
         ids[theirs.id] = mine.id
-        _merge_component(mine, theirs, settle)
+        _merge_component(mine, theirs, settle, peer)
 
     # --- relationships, figures, people, topology, alerts -------------------------------------------
     have = {(x.source, x.target, x.kind) for x in out.relationships}
     for rel in other.relationships:
         moved = rel.model_copy(update={"source": ids.get(rel.source, rel.source),
                                        "target": ids.get(rel.target, rel.target)})
+        if peer and moved.kind == "depends_on" and any(s == moved.source and t == moved.target for s, t, _ in have):
+            continue
         if (moved.source, moved.target, moved.kind) not in have:
             out.relationships = [*out.relationships, moved]
             have.add((moved.source, moved.target, moved.kind))
@@ -127,9 +137,9 @@ def _where(label: str, item: Sourced) -> str:
     return f"{label} ({item.origin}{': ' + detail if detail else ''})"
 
 
-def _match(components: Sequence[Component], theirs: Component) -> Component | None:
+def _match(components: Sequence[Component], theirs: Component, peer: bool = False) -> Component | None:
     """The component in `components` that is `theirs`: same id and technology, else one sharing a name,
-    else the only one of that technology and kind."""
+    else the only one of that technology and kind (`peer`: the only one of that technology)."""
     same_id = next((c for c in components if c.id == theirs.id and c.technology == theirs.technology), None)
     if same_id is not None:
         return same_id
@@ -139,7 +149,12 @@ def _match(components: Sequence[Component], theirs: Component) -> Component | No
     if sharing:
         return sharing[0]
     alike = [c for c in components if c.technology == theirs.technology and c.kind == theirs.kind]
-    return alike[0] if len(alike) == 1 else None
+    if len(alike) == 1:
+        return alike[0]
+    if peer and theirs.technology:
+        same = [c for c in components if c.technology == theirs.technology]
+        return same[0] if len(same) == 1 else None
+    return None
 
 
 def _free_id(wanted: str, taken: set[str]) -> str:
@@ -154,7 +169,7 @@ def _free_id(wanted: str, taken: set[str]) -> str:
 Settle = Callable[[str, Sourced, str, Sourced, str], bool]
 
 
-def _merge_component(mine: Component, theirs: Component, settle: Settle) -> None:
+def _merge_component(mine: Component, theirs: Component, settle: Settle, peer: bool = False) -> None:
     subject = f"components[{mine.id}]"
     for attr in ("form", "variant", "version", "purpose"):
         a, b = getattr(mine, attr), getattr(theirs, attr)
@@ -166,7 +181,10 @@ def _merge_component(mine: Component, theirs: Component, settle: Settle) -> None
             setattr(mine, attr, b)
     names: list[Name] = list(mine.names)
     for name in theirs.names:
-        if any(n.role == name.role and n.value == name.value for n in names):
+        same = next((n for n in names if n.role == name.role and n.value == name.value), None)
+        if same is not None:
+            if peer and same.origin == "assumed" and name.origin == "llm":  # two readings agree: no guess
+                names[names.index(same)] = name
             continue
         current = next((n for n in names if n.role == name.role), None)
         if current is not None and name.role in SINGLE_VALUED:

@@ -10,6 +10,7 @@ model as assumptions (unbound names, assumed values, unresolved conflicts) and a
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from agent.errors import UsageError
@@ -122,6 +123,8 @@ def settle(model: ServiceModel, point: Point, reply: str) -> ServiceModel:
         if point.subject == "platform.environment":
             data.platform = data.platform.model_copy(update={"environment": chosen, "origin": "confirmed",
                                                              "evidence": f"chosen by the user: {chosen}"})
+        else:
+            _apply_choice(data, point.subject, chosen)
         return ServiceModel.model_validate(data.model_dump())
     if point.kind == "guess":
         target = data.component(point.component)
@@ -145,6 +148,63 @@ def settle(model: ServiceModel, point: Point, reply: str) -> ServiceModel:
     target.add_name(role, point.subject, "confirmed", "placed by the user")  # type: ignore[arg-type]
     data.unbound = [u for u in data.unbound if u.text != point.subject]
     return ServiceModel.model_validate(data.model_dump())
+
+
+_SUBJECT = re.compile(r"^components\[(?P<id>[^\]]+)\]\.(?P<part>\w+)(?:\.(?P<key>\w+))?$")
+
+
+def _apply_choice(model: ServiceModel, subject: str, chosen: str) -> None:
+    """Make the value a conflict's subject holds the one the user chose (merging kept the stronger
+    source's value; the user may have picked the other). The value is marked confirmed."""
+    mark = {"origin": "confirmed", "evidence": f"chosen by the user: {chosen}"}
+    if subject == "service.name":
+        if model.service.name != chosen:
+            model.service = model.service.model_copy(update={"name": chosen, "display": chosen, **mark})
+        return
+    if subject == "platform.cloud":
+        model.platform = model.platform.model_copy(update={"cloud": chosen, **mark})
+        return
+    head, _, key = subject.partition(".")
+    if head == "figures":
+        figure = next((f for f in model.figures if f.key == key), None)
+        if figure is not None and figure.value + figure.unit != chosen:
+            value, unit = _split_unit(chosen, figure.unit)
+            model.figures = [f.model_copy(update={"value": value, "unit": unit, **mark}) if f is figure else f
+                             for f in model.figures]
+        return
+    if head == "people":
+        model.people = [p.model_copy(update={"value": chosen, **mark}) if p.role == key and p.value != chosen
+                        else p for p in model.people]
+        return
+    found = _SUBJECT.match(subject)
+    component = model.component(found.group("id")) if found else None
+    if found is None or component is None:
+        return
+    part, key = found.group("part"), found.group("key") or ""
+    if part in ("form", "variant"):
+        setattr(component, part, chosen)
+    elif part == "names":
+        current = component.name_item(key)
+        if current is not None and current.value != chosen:
+            component.names = [n.model_copy(update={"value": chosen, **mark}) if n is current else n
+                                for n in component.names]
+    elif part == "settings":
+        setting = component.setting(key)
+        if setting is not None and setting.value + setting.unit != chosen:
+            value, unit = _split_unit(chosen, setting.unit)
+            component.settings = [x.model_copy(update={"value": value, "unit": unit, **mark}) if x is setting
+                                  else x for x in component.settings]
+    elif part == "controllers":
+        component.controllers = [c.model_copy(update={"by": chosen, **mark}) if c.aspect == key else c
+                                 for c in component.controllers]
+
+
+def _split_unit(text: str, unit: str) -> tuple[str, str]:
+    """"30s" -> ("30", "s"): a conflict shows a value and its unit as one string."""
+    if unit and text.endswith(unit) and text != unit:
+        return text[: -len(unit)], unit
+    found = re.match(r"^(-?\d+(?:\.\d+)?)\s*([A-Za-z%]+)$", text)
+    return (found.group(1), found.group(2)) if found else (text, "")
 
 
 def _role_reply(answer: str, point: Point, model: ServiceModel) -> tuple[str, str]:
