@@ -88,7 +88,9 @@ def read_with(reader: Model, description: str, parsed: ServiceModel, notify: Not
     try:
         read = reader.extract_service(description)
     except RepairFailed as exc:
-        line = f"{reader.name} could not read the service model: {exc.message}; using the offline parse alone"
+        kept = f"raw output saved to {exc.raw_path}" if exc.raw_path else "raw output could not be saved"
+        line = (f"{reader.name} could not read the service model ({exc.message}; {kept}); "
+                "using the offline parse alone")
         if notify is not None:
             notify(line)
         return parsed, [line]

@@ -1,0 +1,204 @@
+"""The service model read by an LLM (`Model.extract_service`), through the real SDKs, replayed from
+cassettes/test_llm_extract/, and merged with the offline parse (`agent.service.extract`).
+
+Recorded against tests/llm_server.py (`python -m tests.record_cassettes -k extract`), whose model
+answers with the offline parse of the description it is sent (without provenance or assumptions),
+breaks its JSON on demand (`invalid-json`) or reads the namespace otherwise (`disagree`).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from agent.errors import UsageError
+from agent.models.base import GenerationRequest
+from agent.rule import load_rule
+from agent.service.extract import TASK, reconcile
+from agent.service.model import ServiceModel
+from agent.service.review import points, settle
+from agent.service.text import parse
+
+PROVIDERS = ["anthropic", "openai"]
+
+
+def _bodies(vcr: Any) -> list[dict[str, Any]]:
+    return [json.loads(request.body) for request in vcr.requests]
+
+
+def _last_user_text(body: dict[str, Any]) -> str:
+    content = body["messages"][-1]["content"]
+    if isinstance(content, str):
+        return content
+    return " ".join(block.get("text") or block.get("content") or "" for block in content)
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+@pytest.mark.llm
+@pytest.mark.vcr
+@pytest.mark.block_network
+def test_one_strict_call_fills_the_service_model(provider: str, make_llm: Any, llm_request: GenerationRequest,
+                                                 vcr: Any) -> None:
+    model = make_llm(provider, real=True)
+    read = model.extract_service(llm_request.description)
+
+    assert isinstance(read, ServiceModel)
+    (body,) = _bodies(vcr)  # one call
+    if provider == "anthropic":
+        (tool,) = body["tools"]
+        assert tool["name"] == TASK and tool["strict"] is True
+        assert body["tool_choice"] == {"type": "tool", "name": TASK, "disable_parallel_tool_use": True}
+        assert llm_request.description in body["system"][1]["text"]
+    else:
+        fmt = body["response_format"]
+        assert fmt["type"] == "json_schema" and fmt["json_schema"]["name"] == TASK and fmt["json_schema"]["strict"]
+        schema = fmt["json_schema"]["schema"]
+        assert "origin" not in json.dumps(schema) and schema["additionalProperties"] is False
+    assert model.last_usage.requests == 1 and model.last_usage.output_tokens > 0
+    # every value is the LLM's: read from the words, or a guess the understand step asks about
+    assert {p.origin for p in read.sourced()} <= {"llm", "assumed"}
+    assert all(p.evidence.startswith("guessed:") for p in read.sourced() if p.origin == "assumed")
+    app = read.app
+    assert app is not None and app.name("deployment") == "checkout-api" and app.name("namespace") == "payments"
+    assert {"postgresql", "redis"} <= {c.technology for c in read.components}
+    if not make_llm.real(provider):  # the server's reading is the parse's: merged, nothing disagrees
+        merged = reconcile(parse(llm_request.description), read, model.name)
+        assert merged.conflicts == []
+        assert [c.id for c in merged.components] == [c.id for c in parse(llm_request.description).components]
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+@pytest.mark.llm
+@pytest.mark.vcr
+@pytest.mark.block_network
+def test_invalid_json_then_an_invalid_model_are_repaired(provider: str, make_llm: Any,
+                                                         llm_request: GenerationRequest, vcr: Any) -> None:
+    model = make_llm(provider, "invalid-json", max_repair_rounds=2)
+    read = model.extract_service(llm_request.description)
+
+    assert model.stats[TASK].repair_rounds == 2 and model.last_usage.requests == 3
+    first, second, third = _bodies(vcr)
+    assert "output is not valid JSON" in _last_user_text(second)  # the exact error went back
+    assert "no component with id 'no-such-component'" in _last_user_text(third)
+    assert all(r.target != "no-such-component" for r in read.relationships)
+    assert read.app is not None and read.app.name("namespace") == "payments"
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+@pytest.mark.llm
+@pytest.mark.vcr
+@pytest.mark.block_network
+def test_repair_rounds_run_out_and_the_offline_parse_stands(provider: str, make_llm: Any,
+                                                            llm_request: GenerationRequest) -> None:
+    from agent import loop
+
+    model = make_llm(provider, "invalid-json", max_repair_rounds=0)
+    told: list[str] = []
+    parsed = parse(llm_request.description)
+    merged, notes = loop.read_with(model, llm_request.description, parsed, told.append)
+
+    assert merged == parsed  # nothing of the broken reading got in
+    assert told == notes and len(told) == 1 and "using the offline parse alone" in told[0]
+    assert "raw output saved to" in told[0]
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+@pytest.mark.llm
+@pytest.mark.vcr
+@pytest.mark.block_network
+def test_a_disagreement_is_asked_on_a_terminal_and_recorded_otherwise(provider: str, make_llm: Any,
+                                                                      llm_request: GenerationRequest) -> None:
+    from agent import loop
+
+    rule = load_rule()
+    description = llm_request.description
+    model = make_llm(provider, "disagree")
+
+    # without a terminal: recorded in the model, the parse's value used, listed as assumed
+    quiet = loop.understand(rule, description, llm_request.answers, reader=model)
+    (conflict,) = quiet.model.conflicts
+    assert conflict.subject == "components[app].names.namespace"
+    assert conflict.values == ["payments", "shop"] and conflict.chosen == "payments" and not conflict.resolved_by
+    assert conflict.sources[0].startswith("description (given") and conflict.sources[1].startswith(model.name)
+    assert quiet.model.app is not None and quiet.model.app.name("namespace") == "payments"
+    assert any("sources disagree (payments, shop)" in line for line in quiet.model.assumptions())
+    # a name the description does not contain is a guess, asked about, not a fact
+    queue = quiet.model.app.name_item("queue")
+    assert queue is not None and queue.value == "checkout-events" and queue.origin == "assumed"
+    kinds = {(p.kind, p.subject) for p in quiet.points}
+    assert {("conflict", conflict.subject), ("guess", "checkout-events")} <= kinds
+    assert quiet.usage is not None and quiet.usage.requests == 1 and quiet.notes
+    with pytest.raises(UsageError, match="--strict"):
+        loop.understand(rule, description, llm_request.answers, reader=model, strict=True)
+
+    # on a terminal: Enter keeps the offline parse's value; "2" (or the value) takes the LLM's
+    def asker(replies: dict[str, str]) -> Any:
+        return lambda point: replies.get(point.kind, "")
+
+    kept = loop.understand(rule, description, llm_request.answers, reader=model, asker=asker({}))
+    assert kept.model.app is not None and kept.model.app.name("namespace") == "payments"
+    assert kept.model.conflicts[0].resolved_by == "user" and kept.model.conflicts[0].chosen == "payments"
+    assert kept.model.app.name_item("queue").origin == "confirmed"  # type: ignore[union-attr]
+    taken = loop.understand(rule, description, llm_request.answers, reader=model,
+                            asker=asker({"conflict": "2", "guess": "-"}))
+    app = taken.model.app
+    assert app is not None and app.name("namespace") == "shop" and app.name_item("namespace").origin == "confirmed"  # type: ignore[union-attr]
+    assert app.name("queue") is None  # "-" left the guess out
+    assert not taken.model.assumptions() or all("disagree" not in line for line in taken.model.assumptions())
+
+
+@pytest.mark.llm
+@pytest.mark.vcr
+@pytest.mark.block_network
+def test_a_compatible_server_without_json_schema_gets_json_object(make_llm: Any,
+                                                                  llm_request: GenerationRequest, vcr: Any) -> None:
+    model = make_llm("openai", "json-object-only")
+    read = model.extract_service(llm_request.description)
+
+    assert model._object_mode and model.last_usage.requests == 2  # refused once, then json_object
+    probe, fallback = _bodies(vcr)
+    assert probe["response_format"]["type"] == "json_schema"
+    assert fallback["response_format"]["type"] == "json_object" and "schema" in fallback["response_format"]
+    assert "It must validate against this JSON Schema" in fallback["messages"][0]["content"]
+    assert read.app is not None and read.app.name("namespace") == "payments"
+
+
+def test_the_offline_engine_reads_nothing_more(llm_request: GenerationRequest) -> None:
+    """The default model adds no reading: understand gives what it gave before, with no usage."""
+    from agent import loop
+    from agent.models.registry import get_model
+
+    offline = get_model("offline")
+    assert offline.extract_service(llm_request.description) is None
+    rule = load_rule()
+    plain = loop.understand(rule, llm_request.description, llm_request.answers)
+    read = loop.understand(rule, llm_request.description, llm_request.answers, reader=offline)
+    assert read.model == plain.model and read.points == plain.points
+    assert read.usage is None and read.notes == []
+
+
+def test_settling_a_conflict_applies_the_chosen_value() -> None:
+    told = parse("orders-api runs on Kubernetes in namespace shop with 4 replicas. Availability 99.9%.")
+    other = told.model_copy(deep=True)
+    app = other.app
+    assert app is not None
+    app.names = [n.model_copy(update={"value": "store", "origin": "llm"}) if n.role == "namespace" else n
+                 for n in app.names]
+    app.settings = [s.model_copy(update={"value": "6", "unit": "pods", "origin": "llm"}) for s in app.settings]
+    other.figures = [f.model_copy(update={"value": "99.95", "origin": "llm"}) for f in other.figures]
+    merged = reconcile(told, other, "llm:test")
+    subjects = {c.subject: c for c in merged.conflicts}
+    assert set(subjects) == {"components[app].names.namespace", "components[app].settings.replicas",
+                             "figures.availability"}
+    for point in points(merged):
+        if point.kind == "conflict":
+            merged = settle(merged, point, "2")
+    app = merged.app
+    assert app is not None and app.name("namespace") == "store"
+    replicas = app.setting("replicas")
+    assert replicas is not None and (replicas.value, replicas.unit, replicas.origin) == ("6", "pods", "confirmed")
+    figure = merged.figure("availability")
+    assert figure is not None and (figure.value, figure.unit) == ("99.95", "%")
+    assert all(c.resolved_by == "user" for c in merged.conflicts)
