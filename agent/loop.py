@@ -138,8 +138,8 @@ def understand(rule: Rule, description: str, given: Answers, *, name: str | None
         model = renamed(model, name)
     env = given.get("env")
     described = model.platform.environment
-    told = ("given", "repository", "edited", "confirmed", "llm")
-    if env is not None and described and model.platform.origin in told \
+    knows = ("given", "repository", "edited", "confirmed", "llm")
+    if env is not None and described and model.platform.origin in knows \
             and described not in env.values and "other" not in env.values:
         model = flag_conflict(model, "platform.environment", described, model.platform.evidence, "env", env.value)
     todo = points(model)
