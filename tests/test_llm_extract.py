@@ -202,3 +202,84 @@ def test_settling_a_conflict_applies_the_chosen_value() -> None:
     figure = merged.figure("availability")
     assert figure is not None and (figure.value, figure.unit) == ("99.95", "%")
     assert all(c.resolved_by == "user" for c in merged.conflicts)
+
+
+# --- the CLI, against the local server live (a subprocess can't replay a cassette) -----------------
+
+ANSWERS = ["--type", "api", "--env", "kubernetes", "--criticality", "critical", "--monitoring", "prometheus",
+           "--oncall", "24x7", "--no-tool-checks"]
+DESCRIPTION = ("checkout-api: the Python (FastAPI) service that takes orders and payments for the web shop. "
+               "Runs on Kubernetes in namespace payments (deployment checkout-api, 4 replicas); stores orders "
+               "in PostgreSQL 15.")
+
+
+@pytest.fixture(scope="module")
+def live_server() -> Any:
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from llm_server import LLMServer
+
+    with LLMServer(port=0) as server:
+        yield server
+
+
+def _env() -> dict[str, str]:
+    import os
+
+    env = {**os.environ, "NO_COLOR": "1"}
+    for variable in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL"):
+        env.pop(variable, None)
+    return env
+
+
+def test_generate_without_a_terminal_records_the_disagreement(live_server: Any, tmp_path: Any) -> None:
+    import subprocess
+    import sys
+
+    from agent.service import files
+
+    url = live_server.base_url("openai", "disagree")
+    result = subprocess.run([sys.executable, "-m", "agent", "generate", DESCRIPTION, *ANSWERS, "--model",
+                             "openai:gpt-4.1", "--base-url", url], cwd=tmp_path, capture_output=True, text=True,
+                            timeout=300, env=_env(), stdin=subprocess.DEVNULL)
+    assert result.returncode == 0, result.stderr
+    assert ("components[app].names.namespace: the description says payments, openai:gpt-4.1 reads shop: "
+            "using payments") in result.stderr
+    assert "'checkout-events' read as the queue of app" in result.stderr  # the LLM's guess, not used as told
+    model = files.load(tmp_path / "tasks" / "runbook-checkout-api.service.yaml")
+    (conflict,) = model.conflicts
+    assert conflict.values == ["payments", "shop"] and conflict.resolved_by == ""
+    runbook = (tmp_path / "tasks" / "runbook-checkout-api.md").read_text()
+    assert "-n payments" in runbook and "-n shop" not in runbook
+    assert "sources disagree (payments, shop); used 'payments'" in runbook
+
+
+def test_generate_on_a_terminal_asks_and_enter_keeps_the_parse(live_server: Any, tmp_path: Any) -> None:
+    import sys
+
+    import pexpect
+
+    from agent.service import files
+
+    url = live_server.base_url("anthropic", "disagree")
+    child = pexpect.spawn(sys.executable, ["-m", "agent", "generate", DESCRIPTION, *ANSWERS, "--model",
+                                           "anthropic:claude-sonnet-4-6", "--base-url", url],
+                          cwd=str(tmp_path), env={**_env(), "ANTHROPIC_API_KEY": "local-test-key"},
+                          encoding="utf-8", timeout=120, dimensions=(60, 250))
+    child.expect("Understood:")
+    child.expect(r"components\[app\]\.names\.namespace: payments \(description .*\) / shop \(anthropic:")
+    child.expect(r"1\) payments / 2\) shop")
+    child.expect(r"answer \[payments\]")
+    child.sendline("")  # Enter: the offline parse's value
+    child.expect(r"'checkout-events' read as the queue of app")
+    child.expect("answer")
+    child.sendline("-")  # not in the description: left out
+    child.expect("Wrote")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    model = files.load(tmp_path / "tasks" / "runbook-checkout-api.service.yaml")
+    assert model.app is not None and model.app.name("namespace") == "payments" and model.app.name("queue") is None
+    assert model.conflicts[0].resolved_by == "user"

@@ -280,6 +280,11 @@ def _report(outcome: loop.Outcome, model: str, fmt: str, verbose: bool, err: Con
                     if outcome.service is not None else None
                 said = conflict.sources[0] if conflict is not None else "the description"
                 flag = conflict.sources[1] if conflict is not None else "the flag"
+                if not flag.startswith("--"):  # two readings of the description (the parse, an LLM's)
+                    first, second = (src.split(" (")[0] for src in (said, flag))
+                    err.print(f"  - {escape(p.subject)}: the {escape(first)} says {escape(p.values[0])}, "
+                              f"{escape(second)} reads {escape(p.values[1])}: using {escape(p.suggestion)}")
+                    continue
                 err.print(f"  - {escape(flag)} {escape(p.values[1])} contradicts the {escape(said)}, which says "
                           f"{escape(p.values[0])}: following {escape(flag)}")
                 continue
