@@ -160,7 +160,7 @@ class Brain:
         from agent.service.extract import extraction_schema
         from agent.service.text import parse
 
-        data = _told(parse(_tag(system, "description") or "").model_dump(mode="json"))
+        data = _short(_told(parse(_tag(system, "description") or "").model_dump(mode="json")))
         for key in ("schema_version", "alerts", "unbound", "conflicts"):
             data.pop(key, None)
         if scenario == "invalid-json" and attempt == 0:
@@ -207,6 +207,21 @@ def _told(node: Any) -> Any:
     if isinstance(node, dict):
         return {key: _told(value) for key, value in node.items() if key not in ("origin", "at")}
     return node
+
+
+def _short(node: Any) -> Any:
+    """Evidence cut to the few words around the value, as a model asked for "a short phrase" gives it."""
+    if isinstance(node, list):
+        return [_short(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    out = {key: _short(value) for key, value in node.items()}
+    evidence, value = out.get("evidence"), str(out.get("value") or out.get("name") or "")
+    if isinstance(evidence, str) and len(evidence) > 60:
+        at = evidence.find(value) if value else -1
+        start = max(0, at - 25) if at >= 0 else 0
+        out["evidence"] = evidence[start:start + 60].strip()
+    return out
 
 
 class Handler(BaseHTTPRequestHandler):
