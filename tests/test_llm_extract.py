@@ -283,3 +283,61 @@ def test_generate_on_a_terminal_asks_and_enter_keeps_the_parse(live_server: Any,
     model = files.load(tmp_path / "tasks" / "runbook-checkout-api.service.yaml")
     assert model.app is not None and model.app.name("namespace") == "payments" and model.app.name("queue") is None
     assert model.conflicts[0].resolved_by == "user"
+
+
+def _reading(**changes: Any) -> dict[str, Any]:
+    """A minimal answer of the extraction schema: one workload, and what the test adds."""
+    app = {"id": "app", "technology": "FastAPI", "kind": "service", "form": "cluster-workload", "variant": "",
+           "version": "", "purpose": "", "names": [], "settings": [], "controllers": [], "holds": [],
+           "evidence": ""}
+    data: dict[str, Any] = {
+        "service": {"name": "orders-api", "display": "Orders API", "kind": "api", "purpose": "", "runtime": "",
+                    "evidence": "orders-api"},
+        "platform": {"environment": "EKS", "cloud": "", "evidence": "EKS"},
+        "components": [app], "relationships": [], "figures": [], "people": [],
+        "topology": {"mode": "unknown", "regions": [], "sites": []}}
+    for key, value in changes.items():
+        if key in app:
+            app[key] = value
+        else:
+            data[key] = value
+    return data
+
+
+def test_a_reading_is_grounded_in_the_words_and_spelled_as_the_vocabulary() -> None:
+    from agent.service.extract import to_model
+
+    text = "orders-api runs on EKS as deployment orders-api on hosts web-1..3; availability 99.9%."
+    read = to_model(_reading(
+        names=[{"role": "deployment", "value": "orders-api", "evidence": ""},
+               {"role": "host", "value": "web-2", "evidence": ""},  # a member of the range
+               {"role": "namespace", "value": "production", "evidence": ""}],  # not in the words
+        settings=[{"key": "replicas", "value": "6", "unit": "", "evidence": ""}],
+        figures=[{"key": "availability", "value": "99.9", "unit": "%", "qualifier": "", "evidence": ""},
+                 {"key": "latency", "value": "250", "unit": "ms", "qualifier": "p99", "evidence": ""}],
+        people=[{"role": "team", "value": "Payments Core", "qualifier": "", "evidence": ""}]), text, "llm:test")
+
+    assert (read.platform.environment, read.platform.cloud) == ("kubernetes", "aws")
+    app = read.app
+    assert app is not None and app.technology == "python"
+    origins = {n.value: n.origin for n in app.names}
+    assert origins == {"orders-api": "llm", "web-2": "llm", "production": "assumed"}
+    assert app.name_item("namespace").evidence.startswith("guessed: llm:test")  # type: ignore[union-attr]
+    assert app.setting("replicas").origin == "assumed"  # type: ignore[union-attr]  # "6" is nowhere
+    assert {f.key: f.origin for f in read.figures} == {"availability": "llm", "latency": "assumed"}
+    assert read.people[0].origin == "assumed"
+    assert [p.kind for p in points(read)] == ["guess"]  # the guessed name is asked about
+    assert any("'production'" in line for line in read.assumptions())
+
+
+def test_a_reading_pairs_with_the_parse_whatever_it_calls_things() -> None:
+    from agent.service.extract import to_model
+
+    text = "orders-api runs on EKS as deployment orders-api. Availability 99.9% over 30 days."
+    parsed = parse(text)
+    read = to_model(_reading(id="orders", names=[{"role": "deployment", "value": "orders-api", "evidence": ""}],
+                             figures=[{"key": "availability", "value": "99.9", "unit": "%", "qualifier": "monthly",
+                                       "evidence": ""}]), text, "llm:test")
+    merged = reconcile(parsed, read, "llm:test")
+    assert [c.id for c in merged.workloads()] == [c.id for c in parsed.workloads()]  # one workload, not two
+    assert len(merged.figures) == len(parsed.figures) and merged.conflicts == parsed.conflicts

@@ -21,11 +21,13 @@ from __future__ import annotations
 
 import re
 from functools import cache
-from typing import Any, get_args, get_origin
+from typing import Any, TypeVar, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
-from agent.service.model import SCHEMA_VERSION, ServiceModel
+from agent.service.model import SCHEMA_VERSION, ServiceModel, Sourced
+
+S = TypeVar("S", bound=Sourced)
 
 TASK = "service_model"  # the structured call's name: tool name (Anthropic), response format (OpenAI)
 # Provenance the LLM does not fill: every value it gives is `origin: llm`, none comes from a file.
@@ -95,7 +97,7 @@ def to_model(answer: BaseModel | dict[str, Any], description: str, reader: str) 
         model = ServiceModel.model_validate(full)
     except ValidationError as exc:
         raise ValueError("; ".join(_error(e) for e in exc.errors(include_url=False))) from None
-    return _grounded(_known_technologies(model), description, reader)
+    return _grounded(_known_words(model), description, reader)
 
 
 def problems(answer: BaseModel) -> list[str]:
@@ -112,31 +114,55 @@ def _error(error: Any) -> str:
     return f"{loc}: {str(error.get('msg', 'invalid')).removeprefix('Value error, ')}"
 
 
-def _known_technologies(model: ServiceModel) -> ServiceModel:
-    """Technologies as the vocabulary spells them ("PostgreSQL" -> postgresql), so the two readings
-    of one component match and the knowledge packs find it."""
+def _known_words(model: ServiceModel) -> ServiceModel:
+    """Technologies and platforms as the vocabulary spells them ("PostgreSQL" -> postgresql, "EKS" ->
+    kubernetes / aws), as the parser does, so the two readings compare like with like and the
+    knowledge packs find what the LLM read."""
     from agent.service.vocabulary import norm, vocabulary
 
-    words = vocabulary().tech_words
+    vocab = vocabulary()
     for component in model.components:
-        known = words.get(norm(component.technology)) if component.technology else None
+        known = vocab.tech_words.get(norm(component.technology)) if component.technology else None
         component.technology = known or component.technology.strip().lower()
+    platform = model.platform
+    env = vocab.technologies.get(vocab.tech_words.get(norm(platform.environment), "")) \
+        if platform.environment else None
+    cloud = vocab.technologies.get(vocab.tech_words.get(norm(platform.cloud), "")) if platform.cloud else None
+    environment, cloud_name = platform.environment.strip().lower(), platform.cloud.strip().lower()
+    if env is not None and env.env:
+        environment = env.env
+    if cloud is not None and cloud.cloud:
+        cloud_name = cloud.cloud
+    elif not cloud_name and env is not None and env.cloud:  # "EKS" says AWS too
+        cloud_name = env.cloud
+    model.platform = platform.model_copy(update={"environment": environment, "cloud": cloud_name})
     return model
 
 
 def _grounded(model: ServiceModel, description: str, reader: str) -> ServiceModel:
-    """A name the description does not contain is the LLM's guess, not something it read."""
+    """A name, number or contact the description does not contain is the LLM's guess, not something it
+    read: kept as assumed (a guessed name is asked about; every guess is listed as assumed)."""
+    if not description:
+        return model
     text = description.lower()
+    guess = {"origin": "assumed", "evidence": f"guessed: {reader} proposed it, the description does not contain it"}
+
+    def keep(item: S, value: str) -> S:
+        return item if not value or _mentioned(value, text) else item.model_copy(update=guess)
+
     for component in model.components:
-        names = []
-        for name in component.names:
-            if description and not _mentioned(name.value, text):
-                name = name.model_copy(update={
-                    "origin": "assumed",
-                    "evidence": f"guessed: {reader} proposed it, the description does not contain it"})
-            names.append(name)
-        component.names = names
+        component.names = [keep(n, n.value) for n in component.names]
+        # a switch ("tls: true") is read from its key's words, not from the word "true"
+        component.settings = [keep(x, x.key.replace("_", " ") if x.value.lower() in _SWITCHES else x.value)
+                              for x in component.settings]
+    model.figures = [keep(f, f.value) for f in model.figures]
+    model.people = [keep(p, p.value) for p in model.people]
+    model.topology = model.topology.model_copy(update={
+        "regions": [keep(g, g.name) for g in model.topology.regions]})
     return model
+
+
+_SWITCHES = {"true", "false", "yes", "no", "on", "off", "enabled", "disabled"}
 
 
 def _mentioned(value: str, text: str) -> bool:
@@ -152,4 +178,21 @@ def reconcile(offline: ServiceModel, llm: ServiceModel, reader: str) -> ServiceM
     """The two readings of one description merged; where they disagree, a conflict (offline chosen)."""
     from agent.service.merge import merge
 
-    return merge(offline, llm, label=("description", reader), peer=True)
+    return merge(offline, _aligned(llm, offline), label=("description", reader), peer=True)
+
+
+def _aligned(llm: ServiceModel, offline: ServiceModel) -> ServiceModel:
+    """The LLM's figures qualified as the parse's where each reading has one figure of a key: "99.9%"
+    qualified "30d" by one and "" by the other is the same figure, and a different value a conflict."""
+    def counts(model: ServiceModel) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for f in model.figures:
+            out[f.key] = out.get(f.key, 0) + 1
+        return out
+
+    mine, theirs = counts(offline), counts(llm)
+    qualifier = {f.key: f.qualifier for f in offline.figures}
+    figures = [f.model_copy(update={"qualifier": qualifier[f.key]})
+               if mine.get(f.key) == 1 and theirs[f.key] == 1 and f.qualifier != qualifier[f.key] else f
+               for f in llm.figures]
+    return llm.model_copy(update={"figures": figures})

@@ -143,8 +143,14 @@ def _match(components: Sequence[Component], theirs: Component, peer: bool = Fals
     same_id = next((c for c in components if c.id == theirs.id and c.technology == theirs.technology), None)
     if same_id is not None:
         return same_id
+    # a peer reading may name a workload's technology otherwise ("fastapi" / "python"): the same id, or a
+    # shared name, on a component of the same kind is the same component whatever the technology
+    if peer:
+        same_id = next((c for c in components if c.id == theirs.id and c.kind == theirs.kind), None)
+        if same_id is not None:
+            return same_id
     their_names = {(n.role, n.value) for n in theirs.names}
-    sharing = [c for c in components if c.technology == theirs.technology
+    sharing = [c for c in components if (c.technology == theirs.technology or (peer and c.kind == theirs.kind))
                and their_names & {(n.role, n.value) for n in c.names}]
     if sharing:
         return sharing[0]
@@ -171,7 +177,7 @@ Settle = Callable[[str, Sourced, str, Sourced, str], bool]
 
 def _merge_component(mine: Component, theirs: Component, settle: Settle, peer: bool = False) -> None:
     subject = f"components[{mine.id}]"
-    for attr in ("form", "variant", "version", "purpose"):
+    for attr in ("technology", "form", "variant", "version", "purpose"):
         a, b = getattr(mine, attr), getattr(theirs, attr)
         unknown = {"", "unknown"}
         if a in unknown and b not in unknown:
