@@ -341,3 +341,10 @@ def test_a_reading_pairs_with_the_parse_whatever_it_calls_things() -> None:
     merged = reconcile(parsed, read, "llm:test")
     assert [c.id for c in merged.workloads()] == [c.id for c in parsed.workloads()]  # one workload, not two
     assert len(merged.figures) == len(parsed.figures) and merged.conflicts == parsed.conflicts
+
+
+def test_the_reading_can_be_turned_off() -> None:
+    from agent.models.registry import get_model
+
+    model = get_model("openai:gpt-4.1", api_key="sk-test-not-a-key", read_service=False)
+    assert model.extract_service("orders-api on Kubernetes") is None  # no request made: no server here

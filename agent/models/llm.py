@@ -159,6 +159,7 @@ class LLMOptions(BaseModel):
     raw_output_dir: Path | None = None
     strategy: Literal["sections", "whole"] = "sections"
     json_mode: Literal["auto", "schema", "object"] = "auto"
+    read_service: bool = True
 
     @classmethod
     def parse(cls, provider: str, options: Mapping[str, object]) -> LLMOptions:
@@ -195,6 +196,8 @@ class LLMModel(Model):
       split_tokens        a section whose material is longer is written in parts, its longest list
                           split between concurrent calls (default 2000 tokens; 0: never split)
       json_mode           OpenAI only: "auto" (default), "schema" (strict json_schema) or "object"
+      read_service        read the description into the service model too, merged with the offline
+                          parse (default True; False: `extract_service` returns None, one call fewer)
     """
 
     key_env: ClassVar[str] = ""
@@ -590,6 +593,8 @@ class LLMModel(Model):
         return Answers(dict(parsed))
 
     def extract_service(self, description: str) -> ServiceModel | None:
+        if not self.settings.read_service:
+            return None
         try:
             return self._extract_service(description)
         finally:
