@@ -348,3 +348,16 @@ def test_the_reading_can_be_turned_off() -> None:
 
     model = get_model("openai:gpt-4.1", api_key="sk-test-not-a-key", read_service=False)
     assert model.extract_service("orders-api on Kubernetes") is None  # no request made: no server here
+
+
+def test_two_components_the_llm_read_apart_stay_apart() -> None:
+    from agent.service.extract import to_model
+
+    text = "orders-api on EKS keeps sessions in Redis and caches pages in another Redis."
+    parsed = parse(text)
+    redis = {"technology": "redis", "kind": "cache", "form": "unknown", "variant": "", "version": "",
+             "purpose": "", "names": [], "settings": [], "controllers": [], "holds": [], "evidence": "Redis"}
+    data = _reading()
+    data["components"] += [{**redis, "id": "sessions"}, {**redis, "id": "pages"}]
+    merged = reconcile(parsed, to_model(data, text, "llm:test"), "llm:test")
+    assert len(merged.components_of("redis")) == max(2, len(parsed.components_of("redis")))

@@ -89,7 +89,9 @@ def merge(base: ServiceModel, other: ServiceModel, *, label: tuple[str, str] = (
     # --- components --------------------------------------------------------------------------------
     ids: dict[str, str] = {}  # other's component id -> id in out
     for theirs in other.components:
-        mine = _match(out.components, theirs, peer)
+        # a peer's components pair one to one: two Redis it read apart are not folded into one
+        free = [c for c in out.components if c.id not in ids.values()] if peer else out.components
+        mine = _match(free, theirs, peer)
         if mine is None:
             new_id = _free_id(theirs.id, {c.id for c in out.components})
             ids[theirs.id] = new_id
