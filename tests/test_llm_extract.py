@@ -361,3 +361,44 @@ def test_two_components_the_llm_read_apart_stay_apart() -> None:
     data["components"] += [{**redis, "id": "sessions"}, {**redis, "id": "pages"}]
     merged = reconcile(parsed, to_model(data, text, "llm:test"), "llm:test")
     assert len(merged.components_of("redis")) == max(2, len(parsed.components_of("redis")))
+
+
+def _objects(node: Any) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+    if isinstance(node, dict):
+        if node.get("type") == "object":
+            found.append(node)
+        for value in node.values():
+            found += _objects(value)
+    elif isinstance(node, list):
+        for value in node:
+            found += _objects(value)
+    return found
+
+
+def test_the_extraction_schema_is_the_service_model_less_provenance_and_suits_strict_modes() -> None:
+    import anthropic
+    from openai.lib._pydantic import to_strict_json_schema
+
+    from agent.models.anthropic import AnthropicModel
+    from agent.models.llm import Task
+    from agent.service.extract import extraction_schema
+    from agent.service.model import Component, Name
+
+    schema = extraction_schema()
+    assert set(schema.model_fields) == set(ServiceModel.model_fields) - {"schema_version", "alerts", "unbound",
+                                                                        "conflicts"}
+    component = schema.model_fields["components"].annotation.__args__[0]  # type: ignore[union-attr]
+    assert set(component.model_fields) == set(Component.model_fields) - {"origin", "at"}
+    name = component.model_fields["names"].annotation.__args__[0]
+    assert set(name.model_fields) == set(Name.model_fields) - {"origin", "at"}
+    for strict in (anthropic.transform_schema(schema), to_strict_json_schema(schema)):
+        text = json.dumps(strict)
+        assert '"default"' not in text and '"origin"' not in text
+        for obj in _objects(strict):
+            assert obj.get("additionalProperties") is False, obj.get("title")
+            assert sorted(obj.get("required", [])) == sorted(obj.get("properties", {})), obj.get("title")
+        assert "anyOf" not in text  # no unions: within Anthropic's strict caps with room to spare
+    params = AnthropicModel("claude-sonnet-4-6", api_key="sk-ant-test-not-a-key")._params(
+        Task(TASK, schema, "i", "p", 100, service="s", family=((TASK, schema),)))
+    assert params["tools"][0]["strict"] is True

@@ -9,9 +9,10 @@ relationship ends) and goes back to the model with the errors, like a runbook se
     description ─▶ offline parse (text.py) ──────────────┐
                └─▶ LLM (schema below) ─▶ `to_model()` ───┴─▶ `reconcile()` ─▶ ServiceModel (+ conflicts)
 
-`to_model` marks every value `origin: llm`, maps technologies onto the vocabulary's ids, and keeps
-a name the description does not contain as a guess (`origin: assumed`, `evidence: guessed: …`), so
-the understand step asks about it (or lists it under "Assumed, not told") instead of trusting it.
+`to_model` marks every value `origin: llm`, spells technologies and platforms as the vocabulary does,
+and keeps a name, number, contact or region the description does not contain as a guess (`origin:
+assumed`, `evidence: guessed: …`), so the understand step asks about a guessed name and every guess is
+listed under "Assumed, not told" instead of being trusted.
 `reconcile` merges the two readings: where both say something different, the offline parse's value
 is kept (it quotes the description's words; the LLM paraphrases) and the disagreement is a conflict:
 asked on a terminal (Enter keeps the offline value), recorded in the model otherwise.
