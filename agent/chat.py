@@ -410,7 +410,39 @@ class Chat:
                                  now=now or self.clock(), service_name=s.service_name,
                                  service=service)  # type: ignore[arg-type]  # None: parsed from the description
 
+    def _read_service(self) -> list[str]:
+        """With a language model, its own reading of the description joins the parse before the first
+        runbook (`loop.read_with`); each point where the two disagree is asked, Enter keeping the parse's
+        value. The offline engine reads nothing more: the request parses the description as before."""
+        from agent.service.review import points, settle
+        from agent.service.text import parse
+
+        s = self.session
+        if s.service is not None or not s.description:
+            return []
+        parsed = parse(s.description, name=s.service_name)
+        with self.term.working(f"Reading the service with {self.model.name}…"):
+            model, notes = loop.read_with(self.model, s.description, parsed,
+                                          lambda line: self.term.say(scrub(line), "yellow"))
+        if model is parsed:
+            return notes
+        for point in (p for p in points(model) if p.kind == "conflict"):
+            self.term.say()
+            self.term.say(f"? {point.question}", "bold")
+            self.term.say("   " + " / ".join(f"{i}) {v}" for i, v in enumerate(point.values, start=1)))
+            while True:
+                reply = self._input(f"answer [{point.suggestion}]> ", commands=False)
+                try:
+                    model = settle(model, point, reply)
+                    break
+                except UsageError as exc:
+                    self.term.say(f"  {exc.message} ({exc.hint})" if exc.hint else f"  {exc.message}", "yellow")
+        s.service = model.model_dump(mode="json")
+        self._keep()
+        return notes
+
     def _generate(self) -> None:
+        read = self._read_service()
         request = self.request()
         self.term.say()
         with self.term.working(f"Writing the runbook with {self.model.name}…") as update:
@@ -419,6 +451,7 @@ class Chat:
                 update(f"Writing the runbook with {self.model.name}: {section} ({done}/{total})")
 
             result = loop.generate(self.model, request, progress)
+        result.notes = [*read, *result.notes]
         self.runbook = loop.validate(result.runbook)
         self.session.service = request.service.model_dump(mode="json")
         self.session.baseline = self.markdown()

@@ -92,7 +92,7 @@ def frozen_material(record_mode: str, monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.mark.block_network
 @pytest.mark.usefixtures("frozen_material")
 def test_llm_conversation_interviews_follows_up_revises_and_saves(provider: str, llm_server: Any,
-                                                                   tmp_path: Path) -> None:
+                                                                   tmp_path: Path, vcr: Any) -> None:
     from llm_server import base_url
 
     # the local server while recording; on replay the SDKs meet the cassette, never the network
@@ -129,3 +129,22 @@ def test_llm_conversation_interviews_follows_up_revises_and_saves(provider: str,
     assert "| 1.0 |" in history and "| 1.1 |" in history
     assert any(line.startswith("Revised: ") and "(v1.1, not saved yet)" in line for line in term.out)
     assert not session_path.exists()  # everything saved
+    # the model read the description into the service model first (one call), before the sections
+    tasks = [_task(request.body) for request in vcr.requests]
+    assert tasks.count("service_model") == 1 and tasks.index("service_model") < tasks.index("monitoring")
+    assert f"Reading the service with {model.name}…" in term.out
+
+
+def _task(body: bytes | str) -> str:
+    """The task a recorded request asks for: the forced tool (Anthropic), else the response format's name."""
+    import json
+
+    data = json.loads(body)
+    if "tool_choice" in data:
+        return str(data["tool_choice"].get("name", ""))
+    fmt = data.get("response_format") or {}
+    name = str((fmt.get("json_schema") or {}).get("name", ""))
+    if name == "runbook_part":  # every section's schema in one: the prompt's reply line names the task
+        reply = data["messages"][1]["content"]
+        return reply.split("Reply with the complete `", 1)[-1].split("`", 1)[0]
+    return name

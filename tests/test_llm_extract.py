@@ -402,3 +402,29 @@ def test_the_extraction_schema_is_the_service_model_less_provenance_and_suits_st
     params = AnthropicModel("claude-sonnet-4-6", api_key="sk-ant-test-not-a-key")._params(
         Task(TASK, schema, "i", "p", 100, service="s", family=((TASK, schema),)))
     assert params["tools"][0]["strict"] is True
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+@pytest.mark.llm
+@pytest.mark.vcr
+@pytest.mark.block_network
+def test_the_chat_asks_where_the_readings_disagree(provider: str, make_llm: Any, llm_request: GenerationRequest,
+                                                   tmp_path: Any) -> None:
+    from agent.chat import Chat, Session
+    from tests.test_chat_llm import ScriptedTerminal
+
+    model = make_llm(provider, "disagree")
+    term = ScriptedTerminal(["nope", "2"])  # not a value: asked again; then the LLM's
+    chat = Chat(term, Session(model=model.name, description=llm_request.description),
+                session_path=tmp_path / "session.json", rule=load_rule(),
+                out_dir=tmp_path / "tasks", check_tools=False, model_factory=lambda spec, url: model)
+    notes = chat._read_service()
+
+    assert any("components[app].names.namespace: payments" in line for line in term.out)
+    assert "answer [payments]> " in term.out and any("'nope' is not one of" in line for line in term.out)
+    read = ServiceModel.model_validate(chat.session.service)
+    assert read.app is not None and read.app.name("namespace") == "shop"
+    assert read.conflicts[0].resolved_by == "user"
+    assert notes and model.name in notes[0]
+    assert chat.request().service == read  # the runbook is written from what was settled
+    assert chat._read_service() == [] and not term.lines  # read once: no second call, nothing more asked
