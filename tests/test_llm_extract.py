@@ -428,3 +428,27 @@ def test_the_chat_asks_where_the_readings_disagree(provider: str, make_llm: Any,
     assert notes and model.name in notes[0]
     assert chat.request().service == read  # the runbook is written from what was settled
     assert chat._read_service() == [] and not term.lines  # read once: no second call, nothing more asked
+
+
+def test_an_edited_model_is_not_read_again(llm_request: GenerationRequest) -> None:
+    """A saved model the user corrected is their word: the LLM is not asked to read the description."""
+    from agent import loop
+    from agent.models.base import Model
+
+    class Reader(Model):
+        provider = "reader"
+        calls: list[str] = []
+
+        def generate(self, request: Any, progress: Any = None) -> Any:
+            raise AssertionError("not called")
+
+        def extract_service(self, description: str) -> ServiceModel | None:
+            self.calls.append(description)
+            return parse(description)
+
+    reader = Reader()
+    edited = parse(llm_request.description)
+    loop.understand(load_rule(), llm_request.description, llm_request.answers, edited=edited, reader=reader)
+    assert reader.calls == []
+    read = loop.understand(load_rule(), llm_request.description, llm_request.answers, reader=reader)
+    assert reader.calls == [llm_request.description] and read.notes
