@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from agent.answers import Answers
+from agent.knowledge.signals import Signal
 from agent.runbook import Alert, Command, Component, Downstream, Issue, KeyMetric, Procedure, Upstream
 
 
@@ -83,6 +84,7 @@ class Contribution:
     prerequisites: list[str] = field(default_factory=list)
     deploy_caveats: list[str] = field(default_factory=list)
     alerts: list[Alert] = field(default_factory=list)
+    signals: list[Signal] = field(default_factory=list)  # what to alert on; the engine renders them per stack
     log_queries: list[Command] = field(default_factory=list)
     issues: list[Issue] = field(default_factory=list)
     stop_writes: list[Command] = field(default_factory=list)

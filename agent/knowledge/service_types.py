@@ -1,27 +1,19 @@
 """What each service type (web, api, pipeline, worker, database, other) watches and how it fails:
-the alert baseline and the words the engine uses for purpose, impact and downstream consumers.
+the alert baseline (typed signals, rendered by the monitoring stacks) and the words the engine uses for
+purpose, impact and downstream consumers.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from typing import Any
 
 from agent.knowledge.policy import Levels
+from agent.knowledge.signals import Origin, Severity, Signal, Threshold
 
 # Stands for the environment's own crash/restart-loop troubleshooting entry (its title varies).
 CRASH = "(crash entry)"
-
-
-@dataclass(frozen=True)
-class AlertSpec:
-    name: str
-    kind: str  # a monitoring.KINDS entry
-    threshold: float
-    condition: str
-    severity: str  # Critical | Warning | Info
-    response: str
-    issue: str | None = None  # the troubleshooting entry it leads to (title)
 
 
 def schedule_minutes(schedule: str | None) -> int | None:
@@ -54,101 +46,123 @@ def schedule_minutes(schedule: str | None) -> int | None:
 def alert_baseline(service_type: str, env: str, levels: Levels, criticality: str,
                    schedule: str | None, backlog: int | None = None,
                    https_host: str | None = None, deadline: str | None = None,
-                   quantile: str = "95") -> list[AlertSpec]:
-    page = "Critical" if criticality in ("critical", "high") else "Warning"
+                   quantile: str = "95", *, given: frozenset[str] = frozenset(), tags: tuple[str, ...] = (),
+                   labels: Mapping[str, str] | None = None, streaming: bool = False,
+                   serves_requests: bool = True) -> list[Signal]:
+    """What a service of this type is watched for, as signals. `given` names the figures the user gave
+    ("error_rate", "latency", "availability", "backlog"): their thresholds are the user's, the others are
+    defaults. `tags` and `labels` are what the stacks scope the queries by (gRPC, the broker, names)."""
+    page: Severity = "Critical" if criticality in ("critical", "high") else "Warning"
     err_page = round(max(1.0, levels.error_rate_pct * 5), 2)
     latency = levels.latency_p95_ms
-    alerts: list[AlertSpec] = []
-    if service_type in ("web", "api", "other"):
+    names = {"q": quantile, "q_ratio": f"0.{quantile}" if len(quantile) == 2 else f"{float(quantile) / 100:g}",
+             **(labels or {})}
+
+    def origin(figure: str) -> Origin:
+        return "given" if figure in given else "default"
+
+    def signal(key: str, name: str, measure: str, threshold: Threshold, minutes: float, severity: Severity,
+               response: str, entry: str | None, **more: Any) -> Signal:
+        return Signal(key=key, name=name, measure=measure, threshold=threshold, minutes=minutes, severity=severity,
+                      response=response, entry=entry, tags=tags, labels=names, **more)
+
+    alerts: list[Signal] = []
+    if service_type in ("web", "api", "other") and serves_requests:
         alerts += [
-            AlertSpec("High Error Rate", "error_rate", err_page, f"> {err_page:g}% of requests fail (5xx) for 5 min",
-                      page, "Check logs for the dominant error; roll back if it started with a deploy",
-                      "High error rate (5xx)"),
-        ] + ([
-            # SRE workbook multiwindow burn rate: 14.4x spends 2% of a 30-day budget in one hour
-            AlertSpec("Error Budget Burn", "burn_rate", round(14.4 * (100 - levels.availability_pct), 3),
-                      f"error ratio > {14.4 * (100 - levels.availability_pct):.3g}% over both 1 h and 5 min "
-                      f"(14.4× the {levels.availability_pct:g}% SLO budget rate)", "Critical",
-                      "The monthly error budget will be gone in about 2 days at this rate: mitigate now",
-                      "High error rate (5xx)"),
-        ] if criticality in ("critical", "high") else []) + [
-            AlertSpec("High Latency", "latency_p95", latency, f"p{quantile} > {latency:g} ms for 10 min", "Warning",
-                      "Check saturation (CPU, connections) and slow dependencies; scale out if CPU-bound",
-                      "High response times"),
+            signal("error_rate", "High Error Rate", "share of requests failing (5xx)",
+                   Threshold(err_page, "%", origin=origin("error_rate"), source="5× the error-rate SLO"), 5, page,
+                   "Check logs for the dominant error; roll back if it started with a deploy",
+                   "High error rate (5xx)"),
         ]
+        if criticality in ("critical", "high"):
+            # SRE workbook multiwindow burn rate: 14.4x spends 2% of a 30-day budget in one hour
+            burn = round(14.4 * (100 - levels.availability_pct), 3)
+            alerts.append(signal(
+                "burn_rate", "Error Budget Burn", "error ratio", Threshold(burn, "%", origin=origin("availability")),
+                0, "Critical", "The monthly error budget will be gone in about 2 days at this rate: mitigate now",
+                "High error rate (5xx)",
+                note=f"over both 1 h and 5 min (14.4× the {levels.availability_pct:g}% SLO budget rate)"))
+        alerts.append(signal("latency", "High Latency", f"p{quantile}", Threshold(latency, "ms", origin=origin(
+            "latency")), 10, "Warning", "Check saturation (CPU, connections) and slow dependencies; scale out if "
+            "CPU-bound", "High response times"))
     if service_type == "worker":
         alerts += [
-            AlertSpec("Queue Backlog Growing", "queue_backlog", backlog or 1000,
-                      f"> {backlog} messages waiting for 15 min (your limit)" if backlog else
-                      "> 1000 messages waiting for 15 min (default; tune to 15 min of normal throughput)", page,
-                      "Check consumers are running and not failing; scale consumers if healthy but slow",
-                      "Queue backlog growing"),
-            AlertSpec("Job Failure Rate", "job_failures", 5, "> 5% of jobs fail for 10 min", "Warning",
-                      "Find the failing job type in logs; park poison messages in the DLQ", "Jobs failing"),
-            AlertSpec("Consumers Stalled", "no_progress", 1, "< 1 job completed in 15 min while messages wait",
-                      "Critical", "Consumers are stuck or down: check pods/processes, then restart one",
-                      "Consumers stalled (no progress)"),
+            signal("queue_backlog", "Queue Backlog Growing", "messages waiting",
+                   Threshold(backlog or 1000, origin="given" if backlog else "default",
+                             source="your limit" if backlog else "tune to 15 min of normal throughput"), 15, page,
+                   "Check consumers are running and not failing; scale consumers if healthy but slow",
+                   "Queue backlog growing"),
+            signal("job_failures", "Job Failure Rate", "share of jobs failing", Threshold(5, "%"), 10, "Warning",
+                   "Find the failing job type in logs; park poison messages in the DLQ", "Jobs failing"),
+            signal("no_progress", "Consumers Stalled", "jobs completed", Threshold(1, op="<"), 15, "Critical",
+                   "Consumers are stuck or down: check pods/processes, then restart one",
+                   "Consumers stalled (no progress)", window="in", note="while messages wait"),
         ]
-    if service_type == "pipeline":
+    if service_type == "pipeline" and not streaming:
         interval = schedule_minutes(schedule) or 1440
         late = interval * 2
         alerts += [
-            AlertSpec("Pipeline Run Failed", "pipeline_failed", 1, "last run status failed (1 failure, checked "
-                      "every 5 min)", page, "Read the failed run's logs; fix and re-run the failed window",
-                      "Pipeline run failed"),
-            AlertSpec("Pipeline Data Late", "pipeline_late", late, f"no successful run for > {late} min "
-                      f"(2× the {interval}-minute schedule)"
-                      + (f"; page well before the {deadline} delivery deadline" if deadline else ""), page,
-                      "Check whether the run is stuck, failed or never started; trigger a catch-up run",
-                      "Pipeline late or missed its schedule"),
+            signal("pipeline_failed", "Pipeline Run Failed", "failed runs", Threshold(1, op=">="), 0, page,
+                   "Read the failed run's logs; fix and re-run the failed window", "Pipeline run failed",
+                   note="(last run, checked every 5 min)"),
+            signal("pipeline_late", "Pipeline Data Late", "time since the last successful run",
+                   Threshold(late, "min", origin="given" if schedule else "default",
+                             source=f"2× the {interval}-minute schedule"), 0, page,
+                   "Check whether the run is stuck, failed or never started; trigger a catch-up run",
+                   "Pipeline late or missed its schedule",
+                   note=f"(2× the {interval}-minute schedule)"
+                        + (f"; page well before the {deadline} delivery deadline" if deadline else "")),
         ]
     if service_type == "database":
         alerts += [
-            AlertSpec("Replication Lag", "replication_lag", 30, "> 30 s replica lag for 5 min", page,
-                      "Check replica load and long transactions on the primary; don't fail over to a lagging replica",
-                      "Replication lag"),
-            AlertSpec("Connections Near Limit", "connections", 80, "> 80% of max_connections for 5 min", page,
-                      "Find the client holding connections; use a pooler; kill idle-in-transaction sessions",
-                      "Connection saturation"),
-            AlertSpec("Disk Space Low", "disk", 80, "> 80% of the data volume used for 10 min", page,
-                      "Find what grows (WAL/binlogs, bloat, logs); extend the volume before 90%",
-                      "Disk filling up"),
+            signal("replication_lag", "Replication Lag", "replica lag", Threshold(30, "s"), 5, page,
+                   "Check replica load and long transactions on the primary; don't fail over to a lagging replica",
+                   "Replication lag"),
+            signal("connections", "Connections Near Limit", "connections", Threshold(80, "%"), 5, page,
+                   "Find the client holding connections; use a pooler; kill idle-in-transaction sessions",
+                   "Connection saturation", of="of max_connections"),
+            signal("disk", "Disk Space Low", "data volume used", Threshold(80, "%"), 10, page,
+                   "Find what grows (WAL/binlogs, bloat, logs); extend the volume before 90%", "Disk filling up"),
         ]
     if service_type in ("web", "api") and https_host:
-        alerts.append(AlertSpec("TLS Certificate Expiring", "cert_expiry", 14, f"certificate of {https_host} "
-                                "expires in < 14 days (checked hourly)", "Warning",
-                                "Renew the certificate (cert-manager / ACM / your CA) and check the renewal job",
-                                "TLS certificate expiring or invalid"))
+        alerts.append(signal("cert_expiry", "TLS Certificate Expiring", f"days left on the certificate of {https_host}",
+                             Threshold(14, "days", "<"), 0, "Warning",
+                             "Renew the certificate (cert-manager / ACM / your CA) and check the renewal job",
+                             "TLS certificate expiring or invalid", note="(checked hourly)"))
     down_name = {"pipeline": "Pipeline Runner Down", "database": "Database Down", "worker": "Workers Down"}.get(
         service_type, "Service Down")
-    down_condition = {
-        "serverless": "0 invocations for 15 min while events are expected",
-    }.get(env, "suspended / scheduler not firing for 10 min" if service_type == "pipeline" and env == "kubernetes"
-          else "0 healthy instances for 2 min")
-    alerts.append(AlertSpec(down_name, "down", 1, down_condition, "Critical",
-                            "Follow Emergency Procedures → Service is Down", None))
     if env == "serverless":
-        alerts.append(AlertSpec("Throttling", "throttles", 0, "> 0 throttled invocations for 5 min", "Warning",
-                                "Check concurrency limits and recent traffic spikes", CRASH))
+        down = signal("down", down_name, "invocations", Threshold(1, op="<"), 15, "Critical",
+                      "Follow Emergency Procedures → Service is Down", None, note="while events are expected")
+    elif service_type == "pipeline" and env == "kubernetes" and not streaming:
+        down = signal("down", down_name, "CronJob schedules firing", Threshold(1, op="<"), 10, "Critical",
+                      "Follow Emergency Procedures → Service is Down", None, note="(suspended or scheduler not firing)")
+    else:
+        down = signal("down", down_name, "healthy instances", Threshold(1, op="<"), 2, "Critical",
+                      "Follow Emergency Procedures → Service is Down", None)
+    alerts.append(down)
+    if env == "serverless":
+        alerts.append(signal("throttles", "Throttling", "throttled invocations", Threshold(0), 5, "Warning",
+                             "Check concurrency limits and recent traffic spikes", CRASH))
     else:
         # A database is not scaled out by adding copies: find the expensive queries, then scale up or add replicas.
         cpu_response = ("Find the most expensive running queries and missing indexes; scale up the instance or move "
                         "reads to replicas" if service_type == "database"
                         else "Check for traffic growth or a hot loop; scale out")
         alerts += [
-            AlertSpec("High CPU", "cpu", 80, "> 80% CPU for 10 min", "Warning",
-                      cpu_response, "Resource saturation (CPU / memory)"),
-            AlertSpec("High Memory", "memory", 90, "> 90% of the memory limit for 5 min", page,
-                      "Look for a leak (steady growth); restart one instance to buy time, then fix",
-                      "Resource saturation (CPU / memory)"),
+            signal("cpu", "High CPU", "CPU", Threshold(80, "%"), 10, "Warning", cpu_response,
+                   "Resource saturation (CPU / memory)"),
+            signal("memory", "High Memory", "memory used", Threshold(90, "%"), 5, page,
+                   "Look for a leak (steady growth); restart one instance to buy time, then fix",
+                   "Resource saturation (CPU / memory)", of="of the limit"),
         ]
         if env == "kubernetes":
-            alerts.append(AlertSpec("Pod Restarts", "restarts", 3, "> 3 container restarts in 15 min", "Warning",
-                                    "Find why containers exit (exit code, OOMKilled, previous logs)",
-                                    CRASH))
+            alerts.append(signal("restarts", "Pod Restarts", "container restarts", Threshold(3), 15, "Warning",
+                                 "Find why containers exit (exit code, OOMKilled, previous logs)", CRASH,
+                                 window="in"))
         if service_type != "database":
-            alerts.append(AlertSpec("Low Disk Space", "disk", 85, "> 85% disk used for 10 min", "Warning",
-                                    "Clean up logs/temp files; extend the volume", None))
+            alerts.append(signal("disk", "Low Disk Space", "disk used", Threshold(85, "%"), 10, "Warning",
+                                 "Clean up logs/temp files; extend the volume", None))
     return alerts
 
 

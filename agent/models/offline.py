@@ -12,19 +12,31 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from functools import cache
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import TypeAdapter, ValidationError
 
 from agent.errors import ModelError
 from agent.knowledge import repository_alerts
 from agent.knowledge.base import Context, Contribution, Facts, Pack
-from agent.knowledge.environments import ECS, Kubernetes, Platform, Serverless, SystemdHosts, cmd, platform_for, q
+from agent.knowledge.environments import (
+    ECS,
+    Kubernetes,
+    Platform,
+    Serverless,
+    SystemdHosts,
+    cmd,
+    engine_unit,
+    platform_for,
+    q,
+)
 from agent.knowledge.facts import facts_from_model, record_assumptions
-from agent.knowledge.monitoring import Custom, Stack, stacks_for
+from agent.knowledge.monitoring import Custom, Stack, defaults_note, render, stacks_for
+from agent.knowledge.monitoring import alert as alert_row
 from agent.knowledge.policy import escalation, fmt_minutes, objectives, oncall_summary
 from agent.knowledge.repository_facts import overlay
 from agent.knowledge.service_types import CRASH, alert_baseline, business_impact, downstream, purpose
+from agent.knowledge.signals import Signal, Threshold
 from agent.models.base import GenerationRequest, GenerationResult, Model, Progress
 from agent.runbook import (
     SECTIONS,
@@ -79,16 +91,8 @@ def detect_packs(ctx: Context) -> list[tuple[Pack, str]]:
     return detect(ctx)
 
 
-# A baseline alert or troubleshooting entry gives way to a pack's when the pack covers the same
-# failure more specifically (pack alert names / issue titles matching these patterns).
-_ALERT_COVERED = {
-    "queue_backlog": r"backlog|consumer lag|oldest (?:unacked )?message|lag high",
-    "replication_lag": r"replica(?:tion)? lag",
-    "connections": r"connections (?:near|high)",
-    "throttles": r"throttl",
-    "restarts": r"restarting",
-    "job_failures": r"task failures|job failures",
-}
+# A baseline troubleshooting entry gives way to a pack's when the pack covers the same failure more
+# specifically (pack issue titles matching these patterns). Alerts merge by signal key (`Signal.covers`).
 _ISSUE_COVERED = {
     "Queue backlog growing": r"backlog|consumer lag|piling up",
     "Replication lag": r"replica(?:tion)?\b.*lag|lagging",
@@ -114,10 +118,6 @@ _URL_KINDS = (
     (r"dashboard", "Dashboard (from the description)", "dashboard"),
 )
 
-# Signals AWS publishes to CloudWatch itself (no exporter needed).
-_AWS_NATIVE = {"cpu", "memory", "disk", "throttles", "replication_lag", "connections", "queue_backlog", "down"}
-
-
 def _covered(patterns: dict[str, str], key: str, names: Iterable[str]) -> bool:
     pattern = patterns.get(key)
     if pattern is None:
@@ -125,14 +125,37 @@ def _covered(patterns: dict[str, str], key: str, names: Iterable[str]) -> bool:
     return any(re.search(pattern, name, re.I) for name in names)
 
 
-def _monitor_window(query: Command, condition: str) -> Command:
-    """A Datadog monitor evaluates over its window: make it the alert's "for N min", so the table and
-    the query say the same (`agent test`'s consistency.threshold)."""
-    held = re.search(r"\bfor (\d+) min\b", condition)
-    if query.language != "datadog" or not held:
-        return query
-    code = re.sub(r"^(\w+\()last_\d+[mh](\))", rf"\g<1>last_{held.group(1)}m\g<2>", query.code, count=1)
-    return query.model_copy(update={"code": code})
+# Units and comparisons of baseline signal keys, for a troubleshooting check of a signal the baseline
+# does not alert on.
+_KIND_UNITS: dict[str, tuple[str, Literal[">", "<"]]] = {
+    "error_rate": ("%", ">"), "latency": ("ms", ">"), "cpu": ("%", ">"), "memory": ("%", ">"), "disk": ("%", ">"),
+    "connections": ("%", ">"), "replication_lag": ("s", ">"), "pipeline_late": ("min", ">"),
+    "cert_expiry": ("days", "<"), "job_failures": ("%", ">"), "no_progress": ("", "<"), "down": ("", "<")}
+
+_STREAMING = re.compile(r"\b(?:stream(?:s|ing)?|cdc|change data capture|real[- ]time|continuous(?:ly)?|debezium)\b",
+                        re.I)
+
+
+def _baseline_scope(facts: Facts) -> tuple[tuple[str, ...], dict[str, str]]:
+    """What the baseline's queries are scoped by: the protocol, the database engine and the broker the
+    service model names (as catalogue tags), and their names (as template labels)."""
+    names = facts.names
+    tags: list[str] = []
+    if names.get("protocol") == "grpc":
+        tags.append("grpc")
+    if names.get("db.engine") == "mysql":
+        tags.append("mysql")
+    if "rds.instance" in names:
+        tags.append("rds")
+    broker = ("kafka" if "kafka.group" in names or "kafka.topic" in names else "sqs" if "sqs.queue" in names
+              else "rabbitmq" if "rabbitmq.queue" in names else None)
+    if broker:
+        tags.append(broker)
+    queue = names.get("sqs.queue") or names.get("rabbitmq.queue") or names.get("queue", facts.service)
+    labels = {"group": names.get("kafka.group", facts.service), "queue": queue, "queue_lower": queue.lower(),
+              "instance": names.get("db.instance", names.get("rds.instance", facts.service)),
+              "snake": re.sub(r"[^a-z0-9]+", "_", facts.service.lower()).strip("_") or "app"}
+    return tuple(tags), labels
 
 
 def _unique(items: Iterable[str]) -> list[str]:
@@ -197,9 +220,14 @@ class _Writer:
         self.backlog = int(backlog) if backlog and backlog.isdigit() else None
         host = re.match(r"https://([^/:]+)", facts.url or "")
         self.https_host = host.group(1) if host else None
-        self.alert_specs = alert_baseline(self.type, self.env, self.levels, self.crit, facts.names.get("schedule"),
-                                          self.backlog, self.https_host, facts.names.get("deadline"),
-                                          facts.names.get("latency.quantile", "95"))
+        self.tags, self.labels = _baseline_scope(facts)
+        given = frozenset(k for k, v in (("error_rate", facts.error_rate_pct), ("latency", facts.latency_p95_ms),
+                                         ("availability", facts.availability_pct)) if v is not None)
+        serves = not (self.type == "other" and engine_unit(self.ctx) is not None)  # a broker serves no HTTP
+        self.alert_specs: list[Signal] = alert_baseline(
+            self.type, self.env, self.levels, self.crit, facts.names.get("schedule"), self.backlog, self.https_host,
+            facts.names.get("deadline"), facts.names.get("latency.quantile", "95"), given=given, tags=self.tags,
+            labels=self.labels, streaming=bool(_STREAMING.search(facts.description)), serves_requests=serves)
         quantile = facts.names.get("latency.quantile")
         if quantile and facts.latency_p95_ms:
             self.defaults.append(f"The description's p{quantile} target ({facts.latency_p95_ms:g} ms) is used as "
@@ -232,21 +260,16 @@ class _Writer:
 
     # --- helpers -------------------------------------------------------------------------------
     def query(self, kind: str, threshold: float) -> Command | None:
-        """The alert query for `kind` in the best stack: with several stacks, AWS infrastructure signals
-        come from CloudWatch (where AWS publishes them) and application signals from the first stack."""
-        order = list(self.stacks)
-        cloudwatch = next((s for s in order if s.key == "cloudwatch"), None)
-        native = kind in _AWS_NATIVE and (self.env in ("vm", "serverless") or isinstance(self.p, ECS)) or (
-            kind in ("replication_lag", "connections") and "rds.instance" in self.facts.names) or (
-            kind == "queue_backlog" and "sqs.queue" in self.facts.names)
-        if cloudwatch and len(order) > 1 and self.p.cloud == "aws" and native:
-            order.remove(cloudwatch)
-            order.insert(0, cloudwatch)
-        for stack in (*order, self.custom):
-            found = stack.query(kind, threshold)
-            if found is not None:
-                return found
-        return None
+        """The query for a baseline signal `kind` at `threshold` (a troubleshooting entry's first check)."""
+        signal = next((a for a in self.alert_specs if a.key == kind), None)
+        if signal is None:
+            unit, op = _KIND_UNITS.get(kind, ("", ">"))
+            signal = Signal(key=kind, name=kind, measure=kind, threshold=Threshold(threshold, unit, op), minutes=5,
+                            severity="Warning", response="", tags=self.tags, labels=self.labels)
+        else:
+            signal = signal.with_threshold(Threshold(threshold, signal.threshold.unit, signal.threshold.op,
+                                                     signal.threshold.origin))
+        return render(signal, self.stacks, self.custom)
 
     @property
     def svc(self) -> str:
@@ -317,7 +340,8 @@ class _Writer:
                           alert_threshold=f"> {fmt_minutes(2 * lv.latency_p95_ms / 60000)} (2× normal)",
                           dashboard=dash),
                 KeyMetric(metric="Time since last successful run", normal_range="within one schedule interval",
-                          alert_threshold=next(a.condition for a in self.alert_specs if a.kind == "pipeline_late"),
+                          alert_threshold=next((a.condition for a in self.alert_specs if a.key == "pipeline_late"),
+                                          "no successful run for 2 intervals"),
                           dashboard=dash),
                 KeyMetric(metric="Records processed per run", normal_range="fill in after a week of runs",
                           alert_threshold="< 50% of the 7-day average (1 run)", dashboard=dash),
@@ -439,26 +463,24 @@ class _Writer:
         if self._alerts is not None:
             return self._alerts
         out: list[Alert] = []
-        pack_alerts = [a.name for a in self.c.alerts]
         pack_issues = [i.title for i in self.c.issues]
+        covered = {key for signal in self.c.signals for key in signal.covers}
+        rendered: list[Signal] = []
         for spec in self.alert_specs:
-            # a limit the user gave is kept even when a pack has its own alert for the same signal
-            user_limit = spec.kind == "queue_backlog" and self.backlog is not None
-            if _covered(_ALERT_COVERED, spec.kind, pack_alerts) and not user_limit:
+            if spec.key in covered:  # a pack watches the same thing more specifically
                 continue
-            query = self.query(spec.kind, spec.threshold)
-            if query is None:
-                continue
-            query = _monitor_window(query, spec.condition)
-            if query.expect is None:
-                healthy = ("no result (the threshold is in the query)" if query.language in ("promql", "datadog")
-                           else "values inside the normal range")
-                query = query.model_copy(update={"expect": f"Healthy: {healthy}; firing means {spec.condition}"})
-            issue = self.issue_link(spec.issue, pack_issues)
-            response = spec.response + (f" → Troubleshooting: {issue}" if issue else "")
-            out.append(Alert(name=spec.name, condition=spec.condition, query=query,
-                             severity=spec.severity,
-                             response=response))
+            row = alert_row(spec, self.stacks, self.custom, self.issue_link(spec.entry, pack_issues))
+            if row is not None:
+                out.append(row)
+                rendered.append(spec)
+        for signal in self.c.signals:
+            row = alert_row(signal, self.stacks, self.custom)
+            if row is not None and row.name not in {a.name for a in out}:
+                out.append(row)
+                rendered.append(signal)
+        note = defaults_note(rendered)
+        if note:
+            self.defaults.append(note)
         names = {a.name for a in out}
         for alert in self.c.alerts:
             if alert.name not in names:
@@ -524,8 +546,8 @@ class _Writer:
         made = self._engine_alerts
         alert_for: dict[str, str] = {}
         for spec in self.alert_specs:  # the first alert leading to an entry names it
-            if spec.issue and spec.name in made:
-                alert_for.setdefault(spec.issue, spec.name)
+            if spec.entry and spec.name in made:
+                alert_for.setdefault(spec.entry, spec.name)
         if CRASH in alert_for:
             alert_for[self.p.crash_issue_parts()[0]] = alert_for.pop(CRASH)
         esc = self.escalate_text()
@@ -542,7 +564,7 @@ class _Writer:
 
         p, lv = self.p, self.levels
         q_err = self.query("error_rate", max(1.0, lv.error_rate_pct * 5))
-        q_lat = self.query("latency_p95", lv.latency_p95_ms)
+        q_lat = self.query("latency", lv.latency_p95_ms)
         if self.type in ("web", "api", "other"):
             add("High error rate (5xx)", f"5xx above {max(1.0, lv.error_rate_pct * 5):g}%, clients report errors",
                 [*([q_err] if q_err else []), p.logs("15m", "error|exception|timeout|refused"), p.history(),
