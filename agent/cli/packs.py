@@ -8,6 +8,7 @@ from agent.answers import Answers, from_flags
 from agent.errors import UsageError
 from agent.knowledge.base import Context, Contribution
 from agent.knowledge.facts import facts_from_model
+from agent.knowledge.monitoring import alerts_for
 from agent.knowledge.packs import all_packs, detect_packs, get_pack
 from agent.render import fenced, inline
 from agent.rule import load_rule
@@ -36,7 +37,9 @@ def packs(description: str | None, env: str | None, monitoring: str | None, show
         pack = get_pack(show)
         text = description or (getattr(pack, "examples", ()) or (pack.name,))[0]
         ctx = Context(answers, facts_from_model(parse(text), text))
-        click.echo(_markdown(pack.name, text, pack.contribute(ctx)), nl=False)
+        part = pack.contribute(ctx)
+        part.alerts = [*part.alerts, *alerts_for(ctx, part.signals)]  # as the answered stacks write them
+        click.echo(_markdown(pack.name, text, part), nl=False)
         return
     if description is None:
         width = max(len(p.name) for p in available)

@@ -28,9 +28,12 @@ _CONVERT: dict[tuple[str, str], float] = {
 }
 
 
+_COUNTS = frozenset({"", "count", "messages", "/s", "keys/s"})  # plain numbers: a count compares with a count
+
+
 def convert(value: float, unit: str, to: str) -> float | None:
     """`value` in `unit` expressed in `to`; None when the units do not convert (a % is not a count)."""
-    if to in ("", unit):
+    if to == unit or (to in _COUNTS and unit in _COUNTS):
         return value
     if (unit, to) in _CONVERT:
         return value * _CONVERT[(unit, to)]

@@ -9,7 +9,8 @@ probes for custom monitoring.
 
 from __future__ import annotations
 
-from agent.knowledge.environments import Platform
+from agent.knowledge.base import Context
+from agent.knowledge.environments import Platform, platform_for
 from agent.knowledge.monitoring.scope import Scope, scope_of
 from agent.knowledge.monitoring.stack import Metric, Stack, registered
 from agent.knowledge.monitoring.stacks import CloudWatch, Custom, Datadog, NewRelic, Prometheus
@@ -57,9 +58,23 @@ def alert(signal: Signal, stacks: list[Stack], fallback: Stack, entry: str | Non
                  response=response)
 
 
+def alerts_for(ctx: Context, signals: list[Signal]) -> list[Alert]:
+    """`signals` rendered for the context's platform and monitoring answer (a pack shown on its own)."""
+    platform = platform_for(ctx)
+    stacks = stacks_for(platform)
+    rows = (alert(s, stacks, Custom(platform)) for s in signals)
+    return [row for row in rows if row is not None]
+
+
+def _structural(signal: Signal) -> bool:
+    """A threshold that is the definition rather than a tuning choice: any failure, nothing up."""
+    t = signal.threshold
+    return (t.value == 0 and t.op == ">") or (t.value == 1 and t.op in ("<", ">="))
+
+
 def defaults_note(signals: list[Signal]) -> str | None:
     """One assumption line naming the alert thresholds the engine chose (the user gave none for them)."""
-    chosen = [f"{s.name} {s.threshold.text()}" for s in signals if s.assumed]
+    chosen = [f"{s.name} {s.threshold.text()}" for s in signals if s.assumed and not _structural(s)]
     if not chosen:
         return None
     return ("Alert thresholds not given in the description are defaults (tune them to a week of normal "
@@ -67,4 +82,4 @@ def defaults_note(signals: list[Signal]) -> str | None:
 
 
 __all__ = ["CloudWatch", "Custom", "Datadog", "Metric", "NewRelic", "Prometheus", "Scope", "Signal", "Stack",
-           "alert", "defaults_note", "registered", "render", "scope_of", "stacks_for"]
+           "alert", "alerts_for", "defaults_note", "registered", "render", "scope_of", "stacks_for"]

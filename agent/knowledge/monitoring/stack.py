@@ -155,7 +155,7 @@ class Stack:
             return None
         if metric.source:
             self.sources.setdefault(metric.source, None)
-        purpose = metric.purpose or signal.name
+        purpose = Template(metric.purpose).safe_substitute(values) if metric.purpose else signal.name
         if metric.source:
             purpose += f" ({metric.source})"
         return self.q(purpose, self.format(metric, signal, query, value), self.expect(signal, value is not None))

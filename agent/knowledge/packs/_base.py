@@ -1,4 +1,4 @@
-"""What every pack shares: keyword detection, command builders, per-stack alert queries, and the
+"""What every pack shares: keyword detection, command builders, CloudWatch metric probes, and the
 environment-specific way to stop, start, restart and read the logs of a workload.
 
 Modules whose name starts with "_" are not scanned for packs.
@@ -114,8 +114,6 @@ class KeywordPack:
     order: int = 50
     examples: tuple[str, ...] = ()  # descriptions that must detect the pack (the test harness uses them)
     negatives: tuple[str, ...] = ()  # descriptions that must not
-    # Monitoring stacks with no metric for this technology: alerts fall back to a bash probe there.
-    no_native: frozenset[str] = frozenset()
 
     def detect(self, ctx: Context) -> str | None:
         word = mention(ctx, self.keywords)
@@ -182,7 +180,7 @@ def snake(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_") or "app"
 
 
-# --- alert queries per monitoring stack ---------------------------------------------------------
+# --- CloudWatch metrics as probes ---------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -204,34 +202,6 @@ class CloudWatchMetric:
             "--end-time \"$(date -u +%Y-%m-%dT%H:%M:%SZ)\" \\\n"
             "  --query 'sort_by(Datapoints, &Timestamp)[-3:]' --output table"
         )
-
-
-def alert_query(
-    ctx: Context,
-    *,
-    probe: Command,
-    prometheus: str | None = None,
-    datadog: str | None = None,
-    cloudwatch: CloudWatchMetric | None = None,
-    newrelic: str | None = None,
-    expect: str | None = None,
-) -> Command:
-    """The query in the first monitoring stack the answers name that can express it.
-
-    `probe` is a bash command that measures the same thing directly; it is used for custom
-    monitoring and for stacks that have no metric for it.
-    """
-    for stack in ctx.answers.monitoring:
-        if stack == "prometheus" and prometheus:
-            return cmd("Prometheus alert expression (PromQL)", prometheus, expect, language="promql")
-        if stack == "datadog" and datadog:
-            return cmd("Datadog monitor query", datadog, expect, language="datadog")
-        if stack == "cloudwatch" and cloudwatch:
-            return cmd(f"CloudWatch {cloudwatch.namespace} {cloudwatch.metric}, last 30 minutes",
-                       cloudwatch.command(ctx), expect)
-        if stack == "newrelic" and newrelic:
-            return cmd("New Relic NRQL alert query", newrelic, expect, language="nrql")
-    return probe
 
 
 # --- workload control per environment -----------------------------------------------------------

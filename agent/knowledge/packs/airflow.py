@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from agent.knowledge.base import Context, Contribution
-from agent.knowledge.packs._base import KeywordPack, alert_query, cmd, exec_in, q, restart_workload
-from agent.runbook import Alert, Component, Issue, KeyMetric, Procedure, Step
+from agent.knowledge.packs._base import KeywordPack, cmd, exec_in, q, restart_workload
+from agent.knowledge.signals import Signal, Threshold
+from agent.runbook import Component, Issue, KeyMetric, Procedure, Step
 
 
 class AirflowPack(KeywordPack):
@@ -15,7 +16,6 @@ class AirflowPack(KeywordPack):
     order = 47
     examples = ("Nightly ETL as an Airflow DAG (dag orders_etl) loading the warehouse",)
     negatives = ("Nightly ETL run by cron", "Airflow-free Dagster pipelines")
-    no_native = frozenset({"cloudwatch", "newrelic"})
 
     def detect(self, ctx: Context) -> str | None:
         reason = super().detect(ctx)
@@ -37,19 +37,14 @@ class AirflowPack(KeywordPack):
         runs = cmd(f"Recent runs of {dag}", airflow(f"dags list-runs -d {q(dag)} --no-backfill") + " | head -n 15",
                    "state success for recent runs; note the run_id of a failed one")
 
-        alerts = [
-            Alert(name="Airflow scheduler heartbeat missing", condition="no scheduler heartbeat for 5 min",
-                  query=alert_query(ctx, probe=health,
-                                    prometheus="sum(rate(airflow_scheduler_heartbeat[5m])) == 0",
-                                    datadog="sum(last_5m):sum:airflow.scheduler_heartbeat{*}.as_count() < 1",
-                                    expect="heartbeats every few seconds"),
-                  severity="Critical", response="Follow 'Airflow: scheduler down or DAGs not running'."),
-            Alert(name="Airflow DAG import errors", condition="import errors > 0 for 10 min",
-                  query=alert_query(ctx, probe=import_errors,
-                                    prometheus="max(airflow_dag_processing_import_errors) > 0",
-                                    datadog="max(last_10m):max:airflow.dag_processing.import_errors{*} > 0",
-                                    expect="0"),
-                  severity="Warning", response="Fix the DAG file named by list-import-errors; the DAG does not run."),
+        signals = [
+            Signal(key="airflow.heartbeat", name="Airflow scheduler heartbeat missing", measure="scheduler heartbeats",
+                   threshold=Threshold(1, op="<"), minutes=5, severity="Critical",
+                   response="Follow 'Airflow: scheduler down or DAGs not running'.",
+                   entry="Airflow: scheduler down or DAGs not running", probe=health),
+            Signal(key="airflow.import_errors", name="Airflow DAG import errors", measure="import errors",
+                   threshold=Threshold(0), minutes=10, severity="Warning",
+                   response="Fix the DAG file named by list-import-errors; the DAG does not run.", probe=import_errors),
         ]
 
         clear = cmd("Re-run failed tasks of one day's run",
@@ -99,7 +94,7 @@ class AirflowPack(KeywordPack):
             prerequisites=["airflow CLI inside the scheduler container or host (Airflow 2.x syntax)"],
             deploy_caveats=["Changing a DAG's start_date or schedule can trigger catch-up runs for every missed "
                             "interval unless catchup=False."],
-            alerts=alerts,
+            signals=signals,
             issues=issues,
             daily=["Check failed DAG runs and import errors"],
             weekly=["Review task durations against SLAs"],

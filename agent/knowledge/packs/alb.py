@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from agent.knowledge.base import Context, Contribution
-from agent.knowledge.packs._base import KeywordPack, alert_query, cmd, described, mention, on_aws, q, region
-from agent.runbook import Alert, Command, Issue, KeyMetric, Step
+from agent.knowledge.packs._base import KeywordPack, cmd, described, mention, on_aws, q, region
+from agent.knowledge.signals import Signal, limit
+from agent.runbook import Command, Issue, KeyMetric, Step
 
 
 class AlbPack(KeywordPack):
@@ -54,24 +55,14 @@ class AlbPack(KeywordPack):
             "every target healthy" + (f" in {tg}" if tg else "") + "; Target.FailedHealthChecks or "
             "Target.Timeout points at the health check path/port or a slow start")
 
-        alert = Alert(
-            name="Load balancer 5xx", condition="target + ELB 5xx > 50 in 5 min",
-            query=alert_query(
-                ctx, probe=five_xx,
-                prometheus=(f'sum(aws_applicationelb_httpcode_target_5xx_count_sum{{dimension_LoadBalancer=~"app/'
-                            f'{lb}/.*"}}) + sum(aws_applicationelb_httpcode_elb_5xx_count_sum{{dimension_'
-                            f'LoadBalancer=~"app/{lb}/.*"}}) > 50'),
-                datadog=(f"sum(last_5m):sum:aws.applicationelb.httpcode_target_5xx{{name:{lb}}}.as_count() + "
-                         f"sum:aws.applicationelb.httpcode_elb_5xx{{name:{lb}}}.as_count() > 50"),
-                newrelic=(f"SELECT sum(aws.applicationelb.HTTPCode_Target_5XX_Count) + "
-                          f"sum(aws.applicationelb.HTTPCode_ELB_5XX_Count) FROM Metric WHERE "
-                          f"aws.applicationelb.LoadBalancer LIKE 'app/{lb}/%' SINCE 5 minutes ago"),
-                expect="under 50 per 5 minutes"),
-            severity="Critical", response="Follow 'ALB: 502, 503 or 504 from the load balancer'.")
+        signal = Signal(key="alb.5xx", name="Load balancer 5xx", measure="target + ELB 5xx",
+                        threshold=limit(f, ("5xx",), 50), minutes=5, window="in", severity="Critical",
+                        response="Follow 'ALB: 502, 503 or 504 from the load balancer'.",
+                        entry="ALB: 502, 503 or 504 from the load balancer", labels={"lb": lb}, probe=five_xx)
         issue = Issue(
             title="ALB: 502, 503 or 504 from the load balancer",
             symptoms="Clients get 502/503/504 with an 'awselb' server header; the app's own logs may show nothing.",
-            alert=alert.name,
+            alert=signal.name,
             check=[five_xx, health],
             fix=[Step(action="503 (no healthy targets): every target fails its health check — fix the app or the "
                              "health check path/port; do not widen the check to hide a broken app.", command=None),
@@ -87,7 +78,7 @@ class AlbPack(KeywordPack):
                                    alert_threshold="> 50 per 5 min for 10 min", dashboard="fill in: ALB dashboard")],
             prerequisites=[f"aws CLI with elasticloadbalancing:Describe* and cloudwatch:GetMetricStatistics in "
                            f"{region(ctx)}"],
-            alerts=[alert],
+            signals=[signal],
             issues=[issue],
             cheatsheet=[five_xx, health],
         )

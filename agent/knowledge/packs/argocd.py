@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from agent.knowledge.base import Context, Contribution
-from agent.knowledge.packs._base import KeywordPack, alert_query, cmd, namespace, q
-from agent.runbook import Alert, Component, Issue, Procedure, Step
+from agent.knowledge.packs._base import KeywordPack, cmd, namespace, q
+from agent.knowledge.signals import Signal, Threshold
+from agent.runbook import Component, Issue, Procedure, Step
 
 SELF_HEAL = ("Argo CD self-heal reverts manual changes (kubectl rollout undo, scale, edit, set image) within "
              "seconds: roll back in Git (git revert + push), or disable auto-sync and use argocd app rollback.")
@@ -18,7 +19,6 @@ class ArgoCdPack(KeywordPack):
     order = 70
     examples = ("Deployed by Argo CD from the infra repo (application orders-api, auto-sync with self-heal)",)
     negatives = ("Deployed with Flux", "Argo Workflows runs the batch jobs")
-    no_native = frozenset({"datadog", "cloudwatch", "newrelic"})
 
     def build(self, ctx: Context) -> Contribution:
         f = ctx.facts
@@ -31,18 +31,15 @@ class ArgoCdPack(KeywordPack):
         history = cmd("Deployed revisions (IDs for rollback)", f"argocd app history {q(app)}",
                       "the last known good ID and Git revision")
 
-        alerts = [
-            Alert(name="Argo CD application degraded", condition="health not Healthy for 15 min",
-                  query=alert_query(ctx, probe=status,
-                                    prometheus=f'max(argocd_app_info{{name="{app}",health_status!="Healthy"}}) > 0',
-                                    expect="Healthy"),
-                  severity="Warning", response="Follow 'Argo CD: application degraded after a sync'."),
-            Alert(name="Argo CD sync failing", condition="> 0 failed syncs in 10 min",
-                  query=alert_query(ctx, probe=status,
-                                    prometheus=f'sum(increase(argocd_app_sync_total{{name="{app}",'
-                                               'phase=~"Error|Failed"}[10m])) > 0',
-                                    expect="no failed syncs"),
-                  severity="Warning", response="Follow 'Argo CD: sync failed or stuck'."),
+        signals = [
+            Signal(key="argocd.degraded", name="Argo CD application degraded", measure="apps not Healthy",
+                   threshold=Threshold(0), minutes=15, severity="Warning",
+                   response="Follow 'Argo CD: application degraded after a sync'.",
+                   entry="Argo CD: application degraded after a sync", labels={"argo_app": app}, probe=status),
+            Signal(key="argocd.sync_failed", name="Argo CD sync failing", measure="failed syncs",
+                   threshold=Threshold(0), minutes=10, window="in", severity="Warning",
+                   response="Follow 'Argo CD: sync failed or stuck'.", entry="Argo CD: sync failed or stuck",
+                   labels={"argo_app": app}, probe=status),
         ]
 
         disable = cmd("Disable auto-sync so a manual rollback sticks",
@@ -99,7 +96,7 @@ class ArgoCdPack(KeywordPack):
                                   location=f"application {app}", purpose="Syncs the Git state to the cluster")],
             prerequisites=["argocd CLI logged in (argocd login) with sync/rollback rights on the application"],
             deploy_caveats=[SELF_HEAL, "Deploy = merge to the config repo; do not kubectl apply by hand."],
-            alerts=alerts,
+            signals=signals,
             issues=issues,
             daily=["Check every application is Synced and Healthy"],
             weekly=["Check no application was left with auto-sync disabled after an incident"],

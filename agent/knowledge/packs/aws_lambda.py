@@ -6,7 +6,6 @@ from agent.knowledge.base import Context, Contribution
 from agent.knowledge.packs._base import (
     CloudWatchMetric,
     KeywordPack,
-    alert_query,
     cmd,
     described,
     log_events,
@@ -15,7 +14,8 @@ from agent.knowledge.packs._base import (
     q,
     region,
 )
-from agent.runbook import Alert, Component, Issue, KeyMetric, Procedure, Step
+from agent.knowledge.signals import Signal, Threshold, limit
+from agent.runbook import Component, Issue, KeyMetric, Procedure, Step
 
 
 class LambdaPack(KeywordPack):
@@ -59,27 +59,15 @@ class LambdaPack(KeywordPack):
         errors_probe = cmd("Errors per 5 minutes, last 30 minutes", metric("Errors").command(ctx), "0 or near 0")
         throttle_probe = cmd("Throttles per 5 minutes, last 30 minutes", metric("Throttles").command(ctx), "0")
 
-        alerts = [
-            Alert(name="Lambda errors", condition="errors > 5 per 5 min for 10 min",
-                  query=alert_query(
-                      ctx, probe=errors_probe,
-                      prometheus=f'sum(aws_lambda_errors_sum{{dimension_FunctionName="{function}"}}) > 5',
-                      datadog=f"sum(last_10m):sum:aws.lambda.errors{{functionname:{function}}}.as_count() > 5",
-                      cloudwatch=metric("Errors"),
-                      newrelic=(f"SELECT sum(aws.lambda.Errors) FROM Metric WHERE aws.lambda.FunctionName = "
-                                f"'{function}' SINCE 15 minutes ago"),
-                      expect="0 or near 0"),
-                  severity="Critical", response="Follow 'Lambda: errors or timeouts after a change'."),
-            Alert(name="Lambda throttles", condition="throttles > 0 for 5 min",
-                  query=alert_query(
-                      ctx, probe=throttle_probe,
-                      prometheus=f'sum(aws_lambda_throttles_sum{{dimension_FunctionName="{function}"}}) > 0',
-                      datadog=f"sum(last_5m):sum:aws.lambda.throttles{{functionname:{function}}}.as_count() > 0",
-                      cloudwatch=metric("Throttles"),
-                      newrelic=(f"SELECT sum(aws.lambda.Throttles) FROM Metric WHERE aws.lambda.FunctionName = "
-                                f"'{function}' SINCE 15 minutes ago"),
-                      expect="0"),
-                  severity="Warning", response="Follow 'Lambda: throttling'."),
+        labels = {"fn": function}
+        signals = [
+            Signal(key="lambda.errors", name="Lambda errors", measure="errors per 5 min",
+                   threshold=limit(f, ("lambda error", "errors"), 5), minutes=10, severity="Critical",
+                   response="Follow 'Lambda: errors or timeouts after a change'.",
+                   entry="Lambda: errors or timeouts after a change", labels=labels, probe=errors_probe),
+            Signal(key="lambda.throttles", name="Lambda throttles", measure="throttles", threshold=Threshold(0),
+                   minutes=5, severity="Warning", response="Follow 'Lambda: throttling'.", entry="Lambda: throttling",
+                   labels=labels, probe=throttle_probe, covers=("throttles",)),
         ]
         if mention(ctx, ("api gateway", "apigateway")) and not mention(ctx, ("http api",)):
             # A REST API's 5XXError averaged over a period is the share of requests that failed; 504s there
@@ -87,19 +75,13 @@ class LambdaPack(KeywordPack):
             api = described(ctx, "apigateway.api", ("rest api", "api gateway rest api", "api gateway"), function)
             stage = described(ctx, "apigateway.stage", ("stage",), "prod")
             gw = CloudWatchMetric("AWS/ApiGateway", "5XXError", {"ApiName": api, "Stage": stage}, "Average")
-            alerts.append(Alert(
-                name="API Gateway 5XX share", condition="5XXError average > 0.01 (1% of requests) for 5 min",
-                query=alert_query(
-                    ctx, probe=cmd(f"Share of 5XX responses of {api} ({stage}) per 5 minutes", gw.command(ctx),
-                                   "below 0.01; 502 = bad Lambda response or crash, 504 = 29 s timeout"),
-                    prometheus=(f'avg(aws_apigateway_5xxerror_average{{dimension_ApiName="{api}",'
-                                f'dimension_Stage="{stage}"}}) > 0.01'),
-                    datadog=f"avg(last_5m):avg:aws.apigateway.5xxerror{{apiname:{api},stage:{stage}}} > 0.01",
-                    cloudwatch=gw,
-                    newrelic=(f"SELECT average(aws.apigateway.5XXError) FROM Metric WHERE aws.apigateway.ApiName = "
-                              f"'{api}' SINCE 15 minutes ago"),
-                    expect="below 0.01"),
-                severity="Critical", response="Follow 'Lambda: errors or timeouts after a change'."))
+            signals.append(Signal(
+                key="apigateway.5xx", name="API Gateway 5XX share", measure="5XXError average (share of requests)",
+                threshold=limit(f, ("5xx",), 1, "%"), minutes=5, severity="Critical",
+                response="Follow 'Lambda: errors or timeouts after a change'.",
+                entry="Lambda: errors or timeouts after a change", labels={"api": api, "stage": stage},
+                probe=cmd(f"Share of 5XX responses of {api} ({stage}) per 5 minutes", gw.command(ctx),
+                          "below 0.01; 502 = bad Lambda response or crash, 504 = 29 s timeout")))
 
         rollback = cmd("Point the alias back at the previous version",
                        "GOOD_VERSION=41  # the version that worked (aws lambda list-versions-by-function)\n"
@@ -169,7 +151,7 @@ class LambdaPack(KeywordPack):
                            "logs:FilterLogEvents"],
             deploy_caveats=["Deploy by publishing a version and moving the alias (with CodeDeploy canary if "
                             "possible); callers pinned to $LATEST get every change untested."],
-            alerts=alerts,
+            signals=signals,
             issues=issues,
             stop_writes=[pause],
             daily=["Check errors and throttles of the function"],

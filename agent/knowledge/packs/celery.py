@@ -5,7 +5,6 @@ from __future__ import annotations
 from agent.knowledge.base import Context, Contribution
 from agent.knowledge.packs._base import (
     KeywordPack,
-    alert_query,
     cmd,
     described,
     exec_in,
@@ -16,7 +15,8 @@ from agent.knowledge.packs._base import (
     stop_workload,
     workload_logs,
 )
-from agent.runbook import Alert, Component, Issue, KeyMetric, Step, Upstream
+from agent.knowledge.signals import Signal, Threshold, limit
+from agent.runbook import Component, Issue, KeyMetric, Step, Upstream
 
 
 class CeleryPack(KeywordPack):
@@ -28,7 +28,6 @@ class CeleryPack(KeywordPack):
     examples = ("Django app with Celery workers (app orders) on a Redis broker",
                 "Celery 5 workers consuming from RabbitMQ")
     negatives = ("Background jobs run with Sidekiq", "Celeriac soup recipe site")
-    no_native = frozenset({"cloudwatch", "newrelic", "datadog"})
 
     def build(self, ctx: Context) -> Contribution:
         f = ctx.facts
@@ -54,25 +53,19 @@ class CeleryPack(KeywordPack):
             backlog = cmd(f"Tasks waiting in queue {queue}", celery("inspect active_queues --timeout 5"),
                           f"every worker consumes {queue}; use the broker's queue depth for the count")
 
-        alerts = [
-            Alert(name="Celery queue backlog", condition="queue length > 1000 for 10 min",
-                  query=alert_query(ctx, probe=backlog,
-                                    prometheus=f'sum(celery_queue_length{{queue_name="{queue}"}}) > 1000',
-                                    datadog=(f"avg(last_10m):max:redis.key.length{{key:{queue}}} > 1000"
-                                             if redis_broker else None),
-                                    expect="under 1000 and falling"),
-                  severity="Warning", response="Follow 'Celery: tasks piling up'."),
-            Alert(name="Celery no workers", condition="0 workers up for 2 min",
-                  query=alert_query(ctx, probe=ping, prometheus="sum(celery_worker_up) < 1",
-                                    expect="at least one worker"),
-                  severity="Critical", response="Follow 'Celery: tasks piling up'."),
-            Alert(name="Celery task failures", condition="> 5% of tasks failing for 10 min",
-                  query=alert_query(ctx, probe=workload_logs(ctx, worker, "Traceback|ERROR|raised"),
-                                    prometheus="sum(rate(celery_task_failed_total[10m])) / "
-                                               "(sum(rate(celery_task_succeeded_total[10m])) + "
-                                               "sum(rate(celery_task_failed_total[10m]))) > 0.05",
-                                    expect="under 5% failures"),
-                  severity="Warning", response="Read the tracebacks; roll back the last deploy if it started then."),
+        signals = [
+            Signal(key="celery.backlog", name="Celery queue backlog", measure="queue length",
+                   threshold=limit(f, ("queue", "backlog"), 1000, "", figure="backlog.max"), minutes=10,
+                   severity="Warning", response="Follow 'Celery: tasks piling up'.", entry="Celery: tasks piling up",
+                   tags=("redis",) if redis_broker else (), labels={"queue": queue}, probe=backlog,
+                   covers=("queue_backlog",)),
+            Signal(key="celery.workers", name="Celery no workers", measure="workers up", threshold=Threshold(1, op="<"),
+                   minutes=2, severity="Critical", response="Follow 'Celery: tasks piling up'.",
+                   entry="Celery: tasks piling up", probe=ping),
+            Signal(key="celery.task_failures", name="Celery task failures", measure="share of tasks failing",
+                   threshold=limit(f, ("task fail", "failure"), 5, "%"), minutes=10, severity="Warning",
+                   response="Read the tracebacks; roll back the last deploy if it started then.",
+                   probe=workload_logs(ctx, worker, "Traceback|ERROR|raised"), covers=("job_failures",)),
         ]
 
         issues = [Issue(
@@ -123,7 +116,7 @@ class CeleryPack(KeywordPack):
                             "task.",
                             "Deploys restart workers: a SIGKILL after the grace period loses running tasks unless "
                             "acks_late is on; set the grace period above typical task duration."],
-            alerts=alerts,
+            signals=signals,
             issues=issues,
             stop_writes=[stop_workload(ctx, worker, "stop task execution while the damage is assessed")],
             assess=[backlog, active],

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from agent.knowledge.base import Context, Contribution
-from agent.knowledge.packs._base import KeywordPack, alert_query, cmd, compose_cmd, described, q
-from agent.runbook import Alert, Component, Issue, Procedure, Step
+from agent.knowledge.packs._base import KeywordPack, cmd, compose_cmd, described, q
+from agent.knowledge.signals import Signal, Threshold
+from agent.runbook import Component, Issue, Procedure, Step
 
 
 class DockerComposePack(KeywordPack):
@@ -15,7 +16,6 @@ class DockerComposePack(KeywordPack):
     order = 75
     examples = ("Runs with docker compose on one VM (project shop): api, worker and postgres services",)
     negatives = ("Runs on Kubernetes", "Composes emails from templates")
-    no_native = frozenset({"cloudwatch", "newrelic", "datadog"})
 
     def build(self, ctx: Context) -> Contribution:
         f = ctx.facts
@@ -30,13 +30,12 @@ class DockerComposePack(KeywordPack):
                      "jq '.Status, .Log[-3:]'",
                      "\"healthy\" and recent checks with ExitCode 0")
 
-        alerts = [Alert(
-            name="Container restarting", condition="> 2 restarts in 15 min",
-            query=alert_query(ctx, probe=ps,
-                              prometheus=(f'sum(changes(container_start_time_seconds{{name=~"{project}[-_]'
-                                          f'{f.service}.*"}}[15m])) > 2'),
-                              expect="no restarts"),
-            severity="Critical", response="Follow 'Compose: container restarting or unhealthy'.")]
+        signals = [Signal(
+            key="compose.restarts", name="Container restarting", measure="restarts", threshold=Threshold(2),
+            minutes=15, window="in", severity="Critical",
+            response="Follow 'Compose: container restarting or unhealthy'.",
+            entry="Compose: container restarting or unhealthy", labels={"project": project, "service": f.service},
+            probe=ps, covers=("restarts",))]
 
         issues = [
             Issue(
@@ -85,7 +84,7 @@ class DockerComposePack(KeywordPack):
             deploy_caveats=[f"Deploy one service: {dc} pull {svc} && {dc} up -d --no-deps {svc}.",
                             "'docker compose down' removes containers and networks but keeps named volumes; "
                             "'down -v' deletes the volumes too — the database data."],
-            alerts=alerts,
+            signals=signals,
             issues=issues,
             daily=["Check docker compose ps: all services healthy"],
             weekly=["Check disk space and prune old images"],

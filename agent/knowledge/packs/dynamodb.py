@@ -6,14 +6,14 @@ from agent.knowledge.base import Context, Contribution
 from agent.knowledge.packs._base import (
     CloudWatchMetric,
     KeywordPack,
-    alert_query,
     cmd,
     described,
     q,
     region,
     stop_workload,
 )
-from agent.runbook import Alert, Component, Issue, KeyMetric, Procedure, Step, Upstream
+from agent.knowledge.signals import Signal, Threshold
+from agent.runbook import Component, Issue, KeyMetric, Procedure, Step, Upstream
 
 
 class DynamoDbPack(KeywordPack):
@@ -40,31 +40,16 @@ class DynamoDbPack(KeywordPack):
                        "status ACTIVE; billing PAY_PER_REQUEST or enough provisioned capacity on table and GSIs")
         throttles = CloudWatchMetric("AWS/DynamoDB", "WriteThrottleEvents", {"TableName": table}, "Sum")
 
-        alerts = [
-            Alert(name="DynamoDB throttling", condition="throttle events > 0 for 5 min",
-                  query=alert_query(
-                      ctx, probe=cmd("Write throttle events, last 30 minutes", throttles.command(ctx),
-                                     "0 in every period"),
-                      prometheus=f'sum(aws_dynamodb_write_throttle_events_sum{{dimension_TableName="{table}"}}) '
-                                 f'+ sum(aws_dynamodb_read_throttle_events_sum{{dimension_TableName="{table}"}}) > 0',
-                      datadog=f"sum(last_5m):sum:aws.dynamodb.write_throttle_events{{tablename:{table}}}.as_count()"
-                              f" + sum:aws.dynamodb.read_throttle_events{{tablename:{table}}}.as_count() > 0",
-                      cloudwatch=throttles,
-                      newrelic=(f"SELECT sum(aws.dynamodb.WriteThrottleEvents) + sum(aws.dynamodb.ReadThrottleEvents) "
-                                f"FROM Metric WHERE aws.dynamodb.TableName = '{table}' SINCE 15 minutes ago"),
-                      expect="0 throttle events"),
-                  severity="Warning", response="Follow 'DynamoDB: throttling'."),
-            Alert(name="DynamoDB system errors", condition="system errors > 5 per 5 min for 10 min",
-                  query=alert_query(
-                      ctx, probe=describe,
-                      prometheus=f'sum(aws_dynamodb_system_errors_sum{{dimension_TableName="{table}"}}) > 5',
-                      datadog=f"sum(last_10m):sum:aws.dynamodb.system_errors{{tablename:{table}}}.as_count() > 5",
-                      cloudwatch=CloudWatchMetric("AWS/DynamoDB", "SystemErrors",
-                                                  {"TableName": table, "Operation": "PutItem"}, "Sum"),
-                      newrelic=(f"SELECT sum(aws.dynamodb.SystemErrors) FROM Metric WHERE "
-                                f"aws.dynamodb.TableName = '{table}' SINCE 15 minutes ago"),
-                      expect="0; SDK retries absorb occasional 500s"),
-                  severity="Warning", response="Check the AWS Health Dashboard; open a support case if it persists."),
+        labels = {"table": table}
+        signals = [
+            Signal(key="dynamodb.throttles", name="DynamoDB throttling", measure="throttle events",
+                   threshold=Threshold(0), minutes=5, severity="Warning", response="Follow 'DynamoDB: throttling'.",
+                   entry="DynamoDB: throttling", labels=labels,
+                   probe=cmd("Write throttle events, last 30 minutes", throttles.command(ctx), "0 in every period")),
+            Signal(key="dynamodb.system_errors", name="DynamoDB system errors", measure="system errors per 5 min",
+                   threshold=Threshold(5), minutes=10, severity="Warning",
+                   response="Check the AWS Health Dashboard; open a support case if it persists.", labels=labels,
+                   probe=describe),
         ]
 
         issues = [Issue(
@@ -115,7 +100,7 @@ class DynamoDbPack(KeywordPack):
                                    alert_threshold="> 0 for 5 min", dashboard="fill in: DynamoDB dashboard")],
             prerequisites=[f"aws CLI v2 with dynamodb:DescribeTable, UpdateTable, RestoreTableToPointInTime on "
                            f"{table}"],
-            alerts=alerts,
+            signals=signals,
             issues=issues,
             stop_writes=[stop_workload(ctx, f.service, "stop the writes that corrupt data")],
             assess=[cmd("Is point-in-time recovery on, and how far back",

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from agent.knowledge.base import Context, Contribution
-from agent.knowledge.packs._base import CloudWatchMetric, KeywordPack, alert_query, cmd, described, q, region
-from agent.runbook import Alert, Component, Issue, KeyMetric, Procedure, Step
+from agent.knowledge.packs._base import KeywordPack, cmd, described, q, region
+from agent.knowledge.signals import Signal, Threshold, limit
+from agent.runbook import Component, Issue, KeyMetric, Procedure, Step
 
 
 class EcsPack(KeywordPack):
@@ -44,34 +45,16 @@ class EcsPack(KeywordPack):
                       "endpoint; CannotPullContainerError: image tag or ECR access; ResourceInitializationError: "
                       "secrets or network")
 
-        alerts = [
-            Alert(name="ECS running tasks below desired", condition="running < desired for 5 min",
-                  query=alert_query(
-                      ctx, probe=describe,
-                      prometheus=(f'min(aws_ecs_containerinsights_running_task_count_average{{dimension_ClusterName='
-                                  f'"{cluster}",dimension_ServiceName="{service}"}}) < '
-                                  f'min(aws_ecs_containerinsights_desired_task_count_average{{dimension_ClusterName='
-                                  f'"{cluster}",dimension_ServiceName="{service}"}})'),
-                      datadog=(f"min(last_5m):min:aws.ecs.service.running{{servicename:{service}}} - "
-                               f"min:aws.ecs.service.desired{{servicename:{service}}} < 0"),
-                      cloudwatch=CloudWatchMetric("ECS/ContainerInsights", "RunningTaskCount",
-                                                  {"ClusterName": cluster, "ServiceName": service}, "Minimum"),
-                      newrelic=(f"SELECT min(aws.ecs.containerinsights.RunningTaskCount) FROM Metric WHERE "
-                                f"aws.ecs.ServiceName = '{service}' SINCE 15 minutes ago"),
-                      expect="running equals desired (Container Insights must be on)"),
-                  severity="Critical", response="Follow 'ECS: tasks keep stopping or deployment stuck'."),
-            Alert(name="ECS service CPU high", condition="CPU > 80% for 10 min",
-                  query=alert_query(
-                      ctx, probe=describe,
-                      prometheus=(f'max(aws_ecs_cpuutilization_average{{dimension_ClusterName="{cluster}",'
-                                  f'dimension_ServiceName="{service}"}}) > 80'),
-                      datadog=f"avg(last_10m):avg:aws.ecs.service.cpuutilization{{servicename:{service}}} > 80",
-                      cloudwatch=CloudWatchMetric("AWS/ECS", "CPUUtilization",
-                                                  {"ClusterName": cluster, "ServiceName": service}, "Average"),
-                      newrelic=(f"SELECT average(aws.ecs.CPUUtilization) FROM Metric WHERE "
-                                f"aws.ecs.ServiceName = '{service}' SINCE 15 minutes ago"),
-                      expect="under 80%"),
-                  severity="Warning", response="Scale out the service (desired count) or raise task CPU."),
+        labels = {"cluster": cluster, "service": service}
+        signals = [
+            Signal(key="ecs.running_below_desired", name="ECS running tasks below desired",
+                   measure="running minus desired tasks", threshold=Threshold(0, op="<"), minutes=5,
+                   severity="Critical", response="Follow 'ECS: tasks keep stopping or deployment stuck'.",
+                   entry="ECS: tasks keep stopping or deployment stuck", labels=labels, probe=describe,
+                   covers=("down",)),
+            Signal(key="ecs.cpu", name="ECS service CPU high", measure="CPU", threshold=limit(f, ("cpu",), 80, "%"),
+                   minutes=10, severity="Warning", response="Scale out the service (desired count) or raise task CPU.",
+                   labels=labels, probe=describe, covers=("cpu",)),
         ]
 
         rollback = cmd("Roll back to the previous task definition revision",
@@ -112,7 +95,7 @@ class EcsPack(KeywordPack):
                            "Session Manager plugin for execute-command"],
             deploy_caveats=["Without the deployment circuit breaker, a failing deployment retries forever; "
                             "with it (rollback=true) ECS returns to the last completed deployment."],
-            alerts=alerts,
+            signals=signals,
             issues=issues,
             daily=["Check running = desired for the service"],
             weekly=["Review stopped task reasons"],

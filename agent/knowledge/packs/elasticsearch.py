@@ -7,7 +7,6 @@ import re
 from agent.knowledge.base import Context, Contribution
 from agent.knowledge.packs._base import (
     KeywordPack,
-    alert_query,
     cmd,
     described,
     mention,
@@ -16,7 +15,8 @@ from agent.knowledge.packs._base import (
     q,
     tech_host,
 )
-from agent.runbook import Alert, Component, Issue, KeyMetric, Procedure, Step, Upstream
+from agent.knowledge.signals import Signal, Threshold, limit
+from agent.runbook import Component, Issue, KeyMetric, Procedure, Step, Upstream
 
 
 class ElasticsearchPack(KeywordPack):
@@ -28,7 +28,6 @@ class ElasticsearchPack(KeywordPack):
     examples = ("Product search on Elasticsearch 8 (index products), 3 data nodes",
                 "Log search on Amazon OpenSearch Service")
     negatives = ("Full-text search with PostgreSQL tsvector", "Elastic Beanstalk web app")
-    no_native = frozenset({"cloudwatch", "newrelic"})
 
     def build(self, ctx: Context) -> Contribution:
         f = ctx.facts
@@ -59,38 +58,25 @@ class ElasticsearchPack(KeywordPack):
         disk = cmd("Disk use per node", get("/_cat/allocation?v"),
                    "disk.percent below 85 (low watermark) on every node")
 
-        alerts = [
-            Alert(name=f"{product} cluster red", condition="status red for 1 min",
-                  query=alert_query(ctx, probe=health,
-                                    prometheus='max(elasticsearch_cluster_health_status{color="red"}) == 1',
-                                    expect="status green"),
-                  severity="Critical", response=f"Follow '{product}: cluster red or yellow'."),
-            Alert(name=f"{product} unassigned shards", condition="unassigned shards > 0 for 15 min",
-                  query=alert_query(ctx, probe=unassigned,
-                                    prometheus="max(elasticsearch_cluster_health_unassigned_shards) > 0",
-                                    datadog="avg(last_15m):max:elasticsearch.unassigned_shards{*} > 0",
-                                    expect="0"),
-                  severity="Warning", response=f"Follow '{product}: cluster red or yellow'."),
-            Alert(name=f"{product} disk above high watermark", condition="data disk free < 15% for 5 min",
-                  query=alert_query(ctx, probe=disk,
-                                    prometheus="min(elasticsearch_filesystem_data_available_bytes / "
-                                               "elasticsearch_filesystem_data_size_bytes) < 0.15",
-                                    datadog="avg(last_5m):min:elasticsearch.fs.total.available_in_bytes{*} / "
-                                            "min:elasticsearch.fs.total.total_in_bytes{*} < 0.15",
-                                    expect="more than 15% free on every data node"),
-                  severity="Warning",
-                  response=f"Follow '{product}: disk watermarks and read-only indices'."),
-            Alert(name=f"{product} JVM heap high", condition="heap used > 85% for 10 min",
-                  query=alert_query(ctx, probe=cmd("Heap per node",
-                                                   get("/_cat/nodes?v&h=name,heap.percent,ram.percent,cpu,load_1m"),
-                                                   "heap.percent below 75 most of the time"),
-                                    prometheus='max(elasticsearch_jvm_memory_used_bytes{area="heap"} / '
-                                               'elasticsearch_jvm_memory_max_bytes{area="heap"}) > 0.85',
-                                    datadog="avg(last_10m):max:elasticsearch.jvm.mem.heap_in_use{*} > 85",
-                                    expect="below 85%"),
-                  severity="Warning",
-                  response="Look for expensive queries and aggregations, too many shards per node; circuit "
-                           "breaker errors follow."),
+        signals = [
+            Signal(key="elasticsearch.red", name=f"{product} cluster red", measure="cluster status red (1 = red)",
+                   threshold=Threshold(1, op=">="), minutes=1, severity="Critical",
+                   response=f"Follow '{product}: cluster red or yellow'.", entry=f"{product}: cluster red or yellow",
+                   probe=health),
+            Signal(key="elasticsearch.unassigned", name=f"{product} unassigned shards", measure="unassigned shards",
+                   threshold=Threshold(0), minutes=15, severity="Warning",
+                   response=f"Follow '{product}: cluster red or yellow'.", entry=f"{product}: cluster red or yellow",
+                   probe=unassigned),
+            Signal(key="elasticsearch.disk_free", name=f"{product} disk above high watermark",
+                   measure="data disk free", threshold=Threshold(15, "%", "<"), minutes=5, severity="Warning",
+                   response=f"Follow '{product}: disk watermarks and read-only indices'.",
+                   entry=f"{product}: disk watermarks and read-only indices", probe=disk, covers=("disk",)),
+            Signal(key="elasticsearch.heap", name=f"{product} JVM heap high", measure="heap used",
+                   threshold=limit(ctx.facts, ("heap",), 85, "%"), minutes=10, severity="Warning",
+                   response="Look for expensive queries and aggregations, too many shards per node; circuit "
+                            "breaker errors follow.",
+                   probe=cmd("Heap per node", get("/_cat/nodes?v&h=name,heap.percent,ram.percent,cpu,load_1m"),
+                             "heap.percent below 75 most of the time")),
         ]
 
         issues = [
@@ -201,7 +187,7 @@ class ElasticsearchPack(KeywordPack):
             key_metrics=[KeyMetric(metric=f"{product} cluster status", normal_range="green",
                                    alert_threshold="red for 1 min", dashboard=f"fill in: {product} dashboard")],
             prerequisites=[f"curl and jq with access to {url} (credentials in ~/.netrc or an API key header)"],
-            alerts=alerts,
+            signals=signals,
             issues=issues,
             assess=[cmd("Document counts of the index", get(f"/_cat/count/{index}?v"), "close to the usual count")],
             restore=[cmd("Restore the index from a snapshot under a new name",

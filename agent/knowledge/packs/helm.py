@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from agent.knowledge.base import Context, Contribution
-from agent.knowledge.packs._base import KeywordPack, alert_query, cmd, mention, namespace, q
-from agent.runbook import Alert, Component, Issue, Procedure, Step
+from agent.knowledge.packs._base import KeywordPack, cmd, mention, namespace, q
+from agent.knowledge.signals import Signal, Threshold
+from agent.runbook import Component, Issue, Procedure, Step
 
 
 class HelmPack(KeywordPack):
@@ -15,7 +16,6 @@ class HelmPack(KeywordPack):
     order = 65
     examples = ("Deployed with Helm (release orders-api, chart ./charts/orders-api) to EKS",)
     negatives = ("Deployed with kustomize", "Kubernetes manifests applied with kubectl")
-    no_native = frozenset({"cloudwatch", "newrelic"})
 
     def build(self, ctx: Context) -> Contribution:
         f = ctx.facts
@@ -43,17 +43,12 @@ class HelmPack(KeywordPack):
                        "'Rollback was a success'; helm status shows a new revision, deployed",
                        warning=rollback_warning)
 
-        alerts = [Alert(
-            name="Helm release pods unavailable", condition="unavailable replicas > 0 for 10 min",
-            query=alert_query(
-                ctx, probe=unavailable,
-                prometheus=(f'sum(kube_deployment_status_replicas_unavailable{{namespace="{namespace(ctx)}",'
-                            f'deployment=~"{release}.*"}}) > 0'),
-                datadog=(f"max(last_10m):sum:kubernetes_state.deployment.replicas_unavailable"
-                         f"{{kube_namespace:{namespace(ctx)},kube_deployment:{release}}} > 0"),
-                expect="0 unavailable"),
-            severity="Warning",
-            response="Follow 'Helm: release failed or pods not ready after an upgrade'.")]
+        signals = [Signal(
+            key="helm.unavailable", name="Helm release pods unavailable", measure="unavailable replicas",
+            threshold=Threshold(0), minutes=10, severity="Warning",
+            response="Follow 'Helm: release failed or pods not ready after an upgrade'.",
+            entry="Helm: release failed or pods not ready after an upgrade",
+            labels={"release": release, "ns": namespace(ctx)}, probe=unavailable)]
 
         issues = [
             Issue(
@@ -92,7 +87,7 @@ class HelmPack(KeywordPack):
             deploy_caveats=[f"Deploy with: helm upgrade --install {release} {chart} -n {namespace(ctx)} --atomic "
                             "--timeout 10m (--atomic rolls back by itself if the release does not become "
                             "ready).", rollback_warning],
-            alerts=alerts,
+            signals=signals,
             issues=issues,
             daily=["Check helm status of the release is deployed"],
             weekly=["Check the chart's values in Git match helm get values"],

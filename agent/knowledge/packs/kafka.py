@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from agent.knowledge.base import Context, Contribution
 from agent.knowledge.packs._base import (
-    CloudWatchMetric,
     KeywordPack,
-    alert_query,
     cmd,
     mention,
     q,
@@ -16,7 +14,8 @@ from agent.knowledge.packs._base import (
     stop_workload,
     workload_logs,
 )
-from agent.runbook import Alert, Component, Issue, KeyMetric, Procedure, Step, Upstream
+from agent.knowledge.signals import Signal, Threshold, limit
+from agent.runbook import Component, Issue, KeyMetric, Procedure, Step, Upstream
 
 
 class KafkaPack(KeywordPack):
@@ -28,7 +27,6 @@ class KafkaPack(KeywordPack):
     examples = ("Consumes the orders.created Kafka topic (consumer group orders-api) and writes to PostgreSQL",
                 "Streams clickstream events through Amazon MSK")
     negatives = ("Kafkaesque bureaucracy simulator", "Publishes events to RabbitMQ")
-    no_native = frozenset({"newrelic"})
 
     def build(self, ctx: Context) -> Contribution:
         f = ctx.facts
@@ -50,25 +48,19 @@ class KafkaPack(KeywordPack):
                   f"kafka-topics.sh {bs} --describe --unavailable-partitions",
                   "no output from either: every partition has its full ISR and a leader")
 
-        alerts = [
-            Alert(name="Kafka consumer lag high", condition="lag > 10000 messages for 10 min",
-                  query=alert_query(
-                      ctx, probe=describe,
-                      prometheus=f'sum by (topic) (kafka_consumergroup_lag{{consumergroup="{group}"}}) > 10000',
-                      datadog=f"avg(last_10m):sum:kafka.consumer_lag{{consumer_group:{group}}} > 10000",
-                      cloudwatch=CloudWatchMetric("AWS/Kafka", "MaxOffsetLag", {
-                          "Cluster Name": cluster, "Consumer Group": group, "Topic": topic}) if msk else None,
-                      expect="lag under 10000 and falling"),
-                  severity="Warning", response="Follow 'Kafka: consumer lag growing'."),
-            Alert(name="Kafka under-replicated partitions", condition="> 0 under-replicated partitions for 5 min",
-                  query=alert_query(
-                      ctx, probe=urp,
-                      prometheus="sum(kafka_topic_partition_under_replicated_partition) > 0",
-                      datadog="max(last_5m):sum:kafka.replication.under_replicated_partitions{*} > 0",
-                      expect="0"),
-                  severity="Critical",
-                  response="Follow 'Kafka: under-replicated or offline partitions'; a further broker loss can "
-                           "make partitions unavailable."),
+        tags = (("msk",) if msk else ()) + (("jmx",) if mention(ctx, ("jmx", "strimzi")) else ())
+        labels = {"group": group, "topic": topic, "cluster": cluster}
+        signals = [
+            Signal(key="kafka.consumer_lag", name="Kafka consumer lag high", measure="lag",
+                   threshold=limit(f, ("lag", "backlog"), 10000, "messages", figure="backlog.max"), minutes=10,
+                   severity="Warning", response="Follow 'Kafka: consumer lag growing'.",
+                   entry="Kafka: consumer lag growing", tags=tags, labels=labels, probe=describe,
+                   covers=("queue_backlog",)),
+            Signal(key="kafka.under_replicated", name="Kafka under-replicated partitions",
+                   measure="under-replicated partitions", threshold=Threshold(0), minutes=5, severity="Critical",
+                   response="Follow 'Kafka: under-replicated or offline partitions'; a further broker loss can "
+                            "make partitions unavailable.",
+                   entry="Kafka: under-replicated or offline partitions", tags=tags, labels=labels, probe=urp),
         ]
 
         dry_run = cmd("Preview an offset reset to a point in time (changes nothing)",
@@ -155,7 +147,7 @@ class KafkaPack(KeywordPack):
                            "plaintext)"],
             deploy_caveats=["Changing the consumer group id makes the new deployment start at "
                             "auto.offset.reset (latest skips the backlog, earliest reprocesses everything)."],
-            alerts=alerts,
+            signals=signals,
             issues=issues,
             stop_writes=[stop_workload(ctx, f.service, "stop consuming and producing while the damage is "
                                                        "assessed")],

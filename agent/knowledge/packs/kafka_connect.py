@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from agent.knowledge.base import Context, Contribution
-from agent.knowledge.packs._base import KeywordPack, alert_query, cmd, described, mention, namespace, platform, q
-from agent.runbook import Alert, Command, Component, Issue, Procedure, Step
+from agent.knowledge.packs._base import KeywordPack, cmd, described, mention, namespace, platform, q
+from agent.knowledge.signals import Signal, Threshold
+from agent.runbook import Command, Component, Issue, Procedure, Step
 
 
 class KafkaConnectPack(KeywordPack):
@@ -14,7 +15,6 @@ class KafkaConnectPack(KeywordPack):
     order = 31
     examples = ("CDC from PostgreSQL to Kafka with Debezium on Kafka Connect",)
     negatives = ("Kafka consumer written in Go", "USB-C connector tester")
-    no_native = frozenset({"datadog", "cloudwatch", "newrelic"})
 
     def detect(self, ctx: Context) -> str | None:
         word = mention(ctx, ("kafka connect", "debezium"))
@@ -42,15 +42,11 @@ class KafkaConnectPack(KeywordPack):
                      "[.tasks[] | {id, state, trace: (.trace // \"\" | .[0:200])}]}'",
                      "connector and every task RUNNING; a FAILED task shows the start of its stack trace")
 
-        alerts = [Alert(
-            name="Kafka Connect task failed", condition="failed tasks > 0 for 5 min",
-            query=alert_query(ctx, probe=status,
-                              prometheus=("sum(kafka_connect_worker_connector_failed_task_count"
-                                          f'{{connector="{connector}"}}) > 0'),
-                              expect="no failed tasks (the name follows your JMX exporter rules: Strimzi's; "
-                                     "others export kafka_connect_connect_worker_metrics_connector_failed_task_count)"),
-            severity="Critical",
-            response="Follow 'Kafka Connect: connector or task FAILED'; data stops flowing while it is failed.")]
+        signals = [Signal(
+            key="kafka_connect.failed_tasks", name="Kafka Connect task failed", measure="failed tasks",
+            threshold=Threshold(0), minutes=5, severity="Critical",
+            response="Follow 'Kafka Connect: connector or task FAILED'; data stops flowing while it is failed.",
+            entry="Kafka Connect: connector or task FAILED", labels={"connector": connector}, probe=status)]
 
         restart = cmd("Restart only the failed tasks (Kafka 3.0+)",
                       f"curl -sS -X POST {q(base + '/restart?includeTasks=true&onlyFailed=true')}",
@@ -76,7 +72,7 @@ class KafkaConnectPack(KeywordPack):
                                   location=url, purpose=f"Connector {connector}")],
             prerequisites=[f"curl and jq with access to the Kafka Connect REST API at {url}"
                            + (f" ({forward.code})" if forward else "")],
-            alerts=alerts,
+            signals=signals,
             issues=issues,
             maintenance_commands=[
                 cmd("Pause the connector (keeps its offsets)", f"curl -sS -X PUT {q(base + '/pause')}",

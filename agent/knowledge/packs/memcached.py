@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from agent.knowledge.base import Context, Contribution
-from agent.knowledge.packs._base import CloudWatchMetric, KeywordPack, alert_query, cmd, mention, q
-from agent.runbook import Alert, Component, Issue, KeyMetric, Step, Upstream
+from agent.knowledge.packs._base import KeywordPack, cmd, mention, q
+from agent.knowledge.signals import Signal, limit
+from agent.runbook import Component, Issue, KeyMetric, Step, Upstream
 
 
 class MemcachedPack(KeywordPack):
@@ -14,7 +15,6 @@ class MemcachedPack(KeywordPack):
     order = 22
     examples = ("Page fragments cached in Memcached (two nodes, 4 GB each)",)
     negatives = ("Caches in Redis",)
-    no_native = frozenset({"newrelic"})
 
     def build(self, ctx: Context) -> Contribution:
         f = ctx.facts
@@ -26,16 +26,12 @@ class MemcachedPack(KeywordPack):
                     "'evictions|curr_connections|listen_disabled_num|get_hits|get_misses|limit_maxbytes|bytes '",
                     "evictions flat, listen_disabled_num 0, get_hits well above get_misses")
 
-        alerts = [Alert(
-            name="Memcached evicting", condition="> 100 evictions/s for 10 min",
-            query=alert_query(ctx, probe=stats,
-                              prometheus="rate(memcached_items_evicted_total[5m]) > 100",
-                              datadog=f"avg(last_10m):sum:memcache.evictions_rate{{host:{host}}} > 100",
-                              cloudwatch=CloudWatchMetric("AWS/ElastiCache", "Evictions",
-                                                          {"CacheClusterId": cluster}, "Sum") if elasticache
-                              else None,
-                              expect="near 0"),
-            severity="Warning", response="Follow 'Memcached: evictions or refused connections'.")]
+        signals = [Signal(
+            key="memcached.evictions", name="Memcached evicting", measure="evictions",
+            threshold=limit(f, ("eviction",), 100, "/s"), minutes=10, severity="Warning",
+            response="Follow 'Memcached: evictions or refused connections'.",
+            entry="Memcached: evictions or refused connections", tags=("elasticache",) if elasticache else (),
+            labels={"host": host, "cluster": cluster}, probe=stats)]
 
         issues = [Issue(
             title="Memcached: evictions or refused connections",
@@ -59,7 +55,7 @@ class MemcachedPack(KeywordPack):
             key_metrics=[KeyMetric(metric="Memcached evictions", normal_range="0/s",
                                    alert_threshold="> 100/s for 10 min", dashboard="fill in: cache dashboard")],
             prerequisites=[f"nc (netcat) with network access to {host}:11211"],
-            alerts=alerts,
+            signals=signals,
             issues=issues,
             daily=["Check evictions and hit rate"],
             weekly=["Compare memory used with limit_maxbytes"],

@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 
 from agent.knowledge.base import Context, Contribution
-from agent.knowledge.packs._base import KeywordPack, alert_query, cmd, q, snake, stop_workload
-from agent.runbook import Alert, Component, Issue, KeyMetric, Procedure, Step, Upstream
+from agent.knowledge.packs._base import KeywordPack, cmd, q, snake, stop_workload
+from agent.knowledge.signals import Signal, Threshold, limit
+from agent.runbook import Component, Issue, KeyMetric, Procedure, Step, Upstream
 
 
 class MongoDbPack(KeywordPack):
@@ -17,7 +18,6 @@ class MongoDbPack(KeywordPack):
     order = 15
     examples = ("Catalog stored in a MongoDB 7 replica set (rs0), database catalog",)
     negatives = ("Catalog stored in PostgreSQL", "Uses Mongolian locale data")
-    no_native = frozenset({"cloudwatch", "newrelic"})
 
     def build(self, ctx: Context) -> Contribution:
         f = ctx.facts
@@ -43,21 +43,16 @@ class MongoDbPack(KeywordPack):
                     sh("printjson(db.serverStatus().connections)"),
                     "current well below current + available")
 
-        alerts = [
-            Alert(name="MongoDB replication lag", condition="secondary lag > 30 s for 5 min",
-                  query=alert_query(
-                      ctx, probe=status,
-                      prometheus="max(mongodb_mongod_replset_member_replication_lag) > 30",
-                      datadog=f"avg(last_5m):max:mongodb.replset.replicationlag{{host:{host}}} > 30",
-                      expect="lag under 30 s"),
-                  severity="Warning", response="Follow 'MongoDB: replication lag or oplog window short'."),
-            Alert(name="MongoDB connections high", condition="available connections < 100 for 5 min",
-                  query=alert_query(
-                      ctx, probe=conns,
-                      prometheus='min(mongodb_ss_connections{conn_type="available"}) < 100',
-                      datadog=f"avg(last_5m):min:mongodb.connections.available{{host:{host}}} < 100",
-                      expect="hundreds or more available"),
-                  severity="Warning", response="Find the client holding connections (currentOp by client)."),
+        signals = [
+            Signal(key="mongodb.replication_lag", name="MongoDB replication lag", measure="secondary lag",
+                   threshold=limit(ctx.facts, ("replica", "replication", "lag"), 30, "s"), minutes=5,
+                   severity="Warning", response="Follow 'MongoDB: replication lag or oplog window short'.",
+                   entry="MongoDB: replication lag or oplog window short", labels={"host": host}, probe=status,
+                   covers=("replication_lag",)),
+            Signal(key="mongodb.connections_available", name="MongoDB connections high",
+                   measure="available connections", threshold=Threshold(100, op="<"), minutes=5, severity="Warning",
+                   response="Find the client holding connections (currentOp by client).", labels={"host": host},
+                   probe=conns, covers=("connections",)),
         ]
 
         kill_warning = ("db.killOp ends the operation; a killed write may be partly applied (no multi-document "
@@ -127,7 +122,7 @@ class MongoDbPack(KeywordPack):
                                    alert_threshold="> 30 s for 5 min", dashboard="fill in: MongoDB dashboard")],
             prerequisites=[f"mongosh and mongodump/mongorestore (MongoDB Database Tools) with access to {host}:27017; "
                            "credentials in the URI from a secret, not typed on the command line"],
-            alerts=alerts,
+            signals=signals,
             issues=issues,
             stop_writes=[stop_workload(ctx, f.service, "stop the writes that corrupt data")],
             assess=[cmd("Document counts per collection", sh(

@@ -6,7 +6,6 @@ from agent.knowledge.base import Context, Contribution
 from agent.knowledge.packs._base import (
     CloudWatchMetric,
     KeywordPack,
-    alert_query,
     cmd,
     compose_cmd,
     mention,
@@ -16,7 +15,8 @@ from agent.knowledge.packs._base import (
     snake,
     stop_workload,
 )
-from agent.runbook import Alert, Command, Component, Issue, KeyMetric, Procedure, Step, Upstream
+from agent.knowledge.signals import Signal, limit
+from agent.runbook import Command, Component, Issue, KeyMetric, Procedure, Step, Upstream
 
 
 class MySqlPack(KeywordPack):
@@ -81,29 +81,19 @@ class MySqlPack(KeywordPack):
                       "both threads Yes, Seconds_Behind_Source under 30, no Last_SQL_Error "
                       "(MySQL < 8.0.22: SHOW SLAVE STATUS, Slave_*/Seconds_Behind_Master)")
 
-        alerts = [
-            Alert(name="MySQL connections near max_connections", condition="> 80% of max_connections for 5 min",
-                  query=alert_query(
-                      ctx, probe=conn_probe,
-                      prometheus="mysql_global_status_threads_connected / mysql_global_variables_max_connections"
-                                 " > 0.8",
-                      datadog=(f"avg(last_5m):avg:mysql.performance.threads_connected{{host:{label}}} / "
-                              f"avg:mysql.net.max_connections_available{{host:{label}}} > 0.8"),
-                      cloudwatch=cw("DatabaseConnections"),
-                      newrelic=(f"SELECT latest(net.threadsConnected) FROM MysqlSample WHERE "
-                                f"entityName LIKE '%{label}%' SINCE 10 minutes ago"),
-                      expect="below 80% of max_connections"),
-                  severity="Critical", response="Follow 'MySQL: too many connections'."),
-            Alert(name="MySQL replication lag", condition="replica > 30 s behind for 5 min",
-                  query=alert_query(
-                      ctx, probe=replica,
-                      prometheus="max(mysql_slave_status_seconds_behind_master) > 30",
-                      datadog=(f"avg(last_5m):max:aws.rds.aurora_replica_lag_maximum{{dbclusteridentifier:"
-                               f"{instance}}} > 30000" if aurora else
-                               f"avg(last_5m):max:mysql.replication.seconds_behind_master{{host:{label}}} > 30"),
-                      cloudwatch=cw("ReplicaLag"),
-                      expect="under 30 s"),
-                  severity="Warning", response="Follow 'MySQL: replication stopped or lagging'."),
+        tags = (("aurora",) if aurora else ()) + (("rds",) if rds else ())
+        labels = {"host": label, "instance": instance}
+        signals = [
+            Signal(key="mysql.connections", name="MySQL connections near max_connections", measure="connections",
+                   threshold=limit(f, ("connection",), 80, "%"), of="of max_connections", minutes=5,
+                   severity="Critical", response="Follow 'MySQL: too many connections'.",
+                   entry="MySQL: too many connections", tags=tags, labels=labels, probe=conn_probe,
+                   covers=("connections",)),
+            Signal(key="mysql.replication_lag", name="MySQL replication lag", measure="replica behind the source",
+                   threshold=limit(f, ("replica", "replication"), 30, "s"), minutes=5, severity="Warning",
+                   response="Follow 'MySQL: replication stopped or lagging'.",
+                   entry="MySQL: replication stopped or lagging", tags=tags, labels=labels, probe=replica,
+                   covers=("replication_lag",)),
         ]
 
         issues = [
@@ -206,7 +196,7 @@ class MySqlPack(KeywordPack):
                             "container; never -pPASSWORD on the command line") if in_compose else
                            (f"mysql client with access to {label}:3306 as {user} (password in the [client] section "
                             "of ~/.my.cnf, mode 600; never -pPASSWORD on the command line)")],
-            alerts=alerts,
+            signals=signals,
             issues=issues,
             stop_writes=[stop_workload(ctx, f.service, "stop the writes that corrupt data"),
                          cmd("Make the server read-only for every non-admin client",

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from agent.knowledge.base import Context, Contribution
-from agent.knowledge.packs._base import KeywordPack, alert_query, cmd, described, namespace, platform, q
-from agent.runbook import Alert, Component, Issue, KeyMetric, Procedure, Step
+from agent.knowledge.packs._base import KeywordPack, cmd, described, namespace, platform, q
+from agent.knowledge.signals import Signal, Threshold, limit
+from agent.runbook import Component, Issue, KeyMetric, Procedure, Step
 
 
 class NginxPack(KeywordPack):
@@ -16,7 +17,6 @@ class NginxPack(KeywordPack):
     examples = ("Django app behind Nginx on two VMs (site shop.example.com)",
                 "Exposed through ingress-nginx on the cluster")
     negatives = ("Behind an AWS Application Load Balancer", "Served by Caddy")
-    no_native = frozenset({"cloudwatch", "newrelic", "datadog"})
 
     def build(self, ctx: Context) -> Contribution:
         f = ctx.facts
@@ -46,26 +46,17 @@ class NginxPack(KeywordPack):
                                                     "crashed) from 504 (upstream too slow)")
 
         if ingress:
-            sel = f'exported_namespace="{namespace(ctx)}",exported_service="{f.service}"'
-            alert = Alert(
-                name="Nginx 5xx rate high", condition="5xx > 1% of requests for 5 min",
-                query=alert_query(
-                    ctx, probe=five_xx,
-                    prometheus=(f'sum(rate(nginx_ingress_controller_requests{{{sel},status=~"5.."}}[5m])) / '
-                                f"sum(rate(nginx_ingress_controller_requests{{{sel}}}[5m])) > 0.01"),
-                    expect="under 1% of requests answered 5xx"),
-                severity="Critical", response="Follow 'Nginx: 502 or 504 errors'.")
+            signal = Signal(key="nginx.5xx", name="Nginx 5xx rate high", measure="5xx share of requests",
+                            threshold=limit(f, ("5xx", "error"), 1, "%"), minutes=5, severity="Critical",
+                            response="Follow 'Nginx: 502 or 504 errors'.", entry="Nginx: 502 or 504 errors",
+                            tags=("ingress",), probe=five_xx)
         else:
             # stub_status has no status codes: alert on Nginx not serving; 5xx come from the access log.
-            alert = Alert(
-                name="Nginx 5xx rate high", condition="Nginx down or serving < 1 request/s for 2 min",
-                query=alert_query(
-                    ctx, probe=five_xx,
-                    prometheus="max(nginx_up) == 0 or sum(rate(nginx_http_requests_total[2m])) < 1",
-                    datadog=f"avg(last_2m):sum:nginx.net.request_per_s{{host:{site}}} < 1",
-                    expect="Nginx up and serving"),
-                severity="Critical", response="Follow 'Nginx: 502 or 504 errors'.")
-        alerts = [alert]
+            signal = Signal(key="nginx.5xx", name="Nginx 5xx rate high", measure="requests served (Nginx down or idle)",
+                            threshold=Threshold(1, "/s", "<"), minutes=2, severity="Critical",
+                            response="Follow 'Nginx: 502 or 504 errors'.", entry="Nginx: 502 or 504 errors",
+                            labels={"site": site}, probe=five_xx)
+        signals = [signal]
 
         reload_cmd = ("kubectl exec -n ingress-nginx deploy/ingress-nginx-controller -- nginx -s reload"
                       if ingress else "sudo nginx -t && sudo systemctl reload nginx")
@@ -107,7 +98,7 @@ class NginxPack(KeywordPack):
                            else "sudo on the Nginx hosts"],
             deploy_caveats=["Always run nginx -t before reloading: a reload with a broken config is refused, but "
                             "a restart with one leaves Nginx down."],
-            alerts=alerts,
+            signals=signals,
             issues=issues,
             daily=["Check 5xx counts in the access logs"],
             weekly=["Check TLS certificate expiry (more than 21 days left)"],

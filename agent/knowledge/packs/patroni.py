@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from agent.knowledge.base import Context, Contribution
-from agent.knowledge.packs._base import KeywordPack, alert_query, cmd, described, namespace, platform, q
-from agent.runbook import Alert, Component, Issue, KeyMetric, Procedure, Step
+from agent.knowledge.packs._base import KeywordPack, cmd, described, namespace, platform, q
+from agent.knowledge.signals import Signal, Threshold
+from agent.runbook import Component, Issue, KeyMetric, Procedure, Step
 
 CONFIG = "/etc/patroni/patroni.yml"
 
@@ -17,7 +18,6 @@ class PatroniPack(KeywordPack):
     order = 12
     examples = ("PostgreSQL 16 cluster managed by Patroni with etcd, three nodes",)
     negatives = ("PostgreSQL on RDS Multi-AZ",)
-    no_native = frozenset({"datadog", "cloudwatch", "newrelic"})
 
     def build(self, ctx: Context) -> Contribution:
         f = ctx.facts
@@ -43,25 +43,20 @@ class PatroniPack(KeywordPack):
         listing = cmd("Cluster members, roles, state and lag", f"{ctl} list {q(cluster)}",
                       "one Leader (running), replicas 'streaming' with Lag in MB near 0")
 
-        alerts = [
-            Alert(name="Patroni cluster has no leader", condition="no primary for 1 min",
-                  query=alert_query(ctx, probe=listing,
-                                    prometheus=f'sum(patroni_primary{{scope="{cluster}"}}) < 1',
-                                    expect="exactly one member reports primary"),
-                  severity="Critical",
-                  response="Follow 'Patroni: no leader or primary read-only'."),
-            Alert(name="Patroni PostgreSQL not running", condition="a member's PostgreSQL down for 2 min",
-                  query=alert_query(ctx, probe=listing,
-                                    prometheus=f'min(patroni_postgres_running{{scope="{cluster}"}}) == 0',
-                                    expect="every member running"),
-                  severity="Warning",
-                  response="Check the member with patronictl list; reinit it if it cannot rejoin."),
-            Alert(name="Patroni left in maintenance mode", condition="cluster paused for > 60 min",
-                  query=alert_query(ctx, probe=listing,
-                                    prometheus=f'max(patroni_is_paused{{scope="{cluster}"}}) == 1',
-                                    expect="0: automatic failover active"),
-                  severity="Warning",
-                  response=f"Nothing fails over while paused: finish the work and run {ctl} resume {cluster}."),
+        labels = {"cluster": cluster}
+        signals = [
+            Signal(key="patroni.no_leader", name="Patroni cluster has no leader", measure="members that are primary",
+                   threshold=Threshold(1, op="<"), minutes=1, severity="Critical",
+                   response="Follow 'Patroni: no leader or primary read-only'.",
+                   entry="Patroni: no leader or primary read-only", labels=labels, probe=listing),
+            Signal(key="patroni.postgres_down", name="Patroni PostgreSQL not running",
+                   measure="members whose PostgreSQL is down", threshold=Threshold(1, op=">="), minutes=2,
+                   severity="Warning", response="Check the member with patronictl list; reinit it if it cannot rejoin.",
+                   labels=labels, probe=listing),
+            Signal(key="patroni.paused", name="Patroni left in maintenance mode", measure="cluster paused (1 = paused)",
+                   threshold=Threshold(1, op=">="), minutes=60, severity="Warning",
+                   response=f"Nothing fails over while paused: finish the work and run {ctl} resume {cluster}.",
+                   labels=labels, probe=listing),
         ]
 
         issues = [
@@ -122,7 +117,7 @@ class PatroniPack(KeywordPack):
             deploy_caveats=["Change PostgreSQL parameters with 'patronictl edit-config', not postgresql.conf: "
                             "Patroni overwrites local files; settings marked pending restart need "
                             "'patronictl restart' per member."],
-            alerts=alerts,
+            signals=signals,
             issues=issues,
             maintenance_commands=[
                 cmd("Planned switchover (healthy primary, no data loss)",

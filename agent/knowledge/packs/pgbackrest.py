@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from agent.knowledge.base import Context, Contribution
-from agent.knowledge.packs._base import KeywordPack, alert_query, cmd, described, q, snake
-from agent.runbook import Alert, Issue, KeyMetric, Procedure, Step
+from agent.knowledge.packs._base import KeywordPack, cmd, described, q, snake
+from agent.knowledge.signals import Signal, Threshold
+from agent.runbook import Issue, KeyMetric, Procedure, Step
 
 
 class PgBackRestPack(KeywordPack):
@@ -14,7 +15,6 @@ class PgBackRestPack(KeywordPack):
     order = 13
     examples = ("PostgreSQL backed up nightly with pgBackRest to S3, WAL archived continuously",)
     negatives = ("PostgreSQL backed up with pg_dump",)
-    no_native = frozenset({"cloudwatch", "newrelic"})
 
     def build(self, ctx: Context) -> Contribution:
         f = ctx.facts
@@ -25,22 +25,16 @@ class PgBackRestPack(KeywordPack):
         check = cmd("Check archiving and repository end to end", f"{br} check",
                     "'check command end: completed successfully' within a minute")
 
-        alerts = [
-            Alert(name="pgBackRest backup too old", condition="no completed backup for > 26 h (93600 s)",
-                  query=alert_query(
-                      ctx, probe=info,
-                      prometheus=f'min(pgbackrest_backup_since_last_completion_seconds{{stanza="{stanza}"}}) > 93600',
-                      expect="the last backup completed less than 26 hours ago"),
-                  severity="Warning", response="Follow 'pgBackRest: backups or WAL archiving failing'."),
-            Alert(name="PostgreSQL WAL archiving failing", condition="archive failures > 0 in 10 min",
-                  query=alert_query(
-                      ctx, probe=check,
-                      prometheus="increase(pg_stat_archiver_failed_count[10m]) > 0",
-                      datadog="sum(last_10m):sum:postgresql.archiver.failed_count{*}.as_count() > 0",
-                      expect="no failed archive attempts"),
-                  severity="Critical",
-                  response="Follow 'pgBackRest: backups or WAL archiving failing': WAL piles up in pg_wal "
-                           "until the disk is full and the primary stops."),
+        signals = [
+            Signal(key="pgbackrest.backup_age", name="pgBackRest backup too old",
+                   measure="time since the last completed backup", threshold=Threshold(26, "h"), minutes=0,
+                   severity="Warning", response="Follow 'pgBackRest: backups or WAL archiving failing'.",
+                   entry="pgBackRest: backups or WAL archiving failing", labels={"stanza": stanza}, probe=info),
+            Signal(key="postgres.archive_failures", name="PostgreSQL WAL archiving failing",
+                   measure="archive failures", threshold=Threshold(0), minutes=10, window="in", severity="Critical",
+                   response="Follow 'pgBackRest: backups or WAL archiving failing': WAL piles up in pg_wal "
+                            "until the disk is full and the primary stops.",
+                   entry="pgBackRest: backups or WAL archiving failing", probe=check),
         ]
 
         issues = [Issue(
@@ -80,7 +74,7 @@ class PgBackRestPack(KeywordPack):
                                    alert_threshold="> 26 h", dashboard="fill in: backup dashboard")],
             prerequisites=["sudo to the postgres user on a database host with pgbackrest and psql; pgbackrest "
                            "configured in /etc/pgbackrest/pgbackrest.conf"],
-            alerts=alerts,
+            signals=signals,
             issues=issues,
             restore=[restore],
             daily=[f"Check '{br} info' shows a backup from the last 24 hours"],

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from agent.knowledge.base import Context, Contribution
-from agent.knowledge.packs._base import KeywordPack, alert_query, cmd, q, snake
-from agent.runbook import Alert, Component, Issue, KeyMetric, Procedure, Step, Upstream
+from agent.knowledge.packs._base import KeywordPack, cmd, q, snake
+from agent.knowledge.signals import Signal, limit
+from agent.runbook import Component, Issue, KeyMetric, Procedure, Step, Upstream
 
 
 class PgBouncerPack(KeywordPack):
@@ -14,7 +15,6 @@ class PgBouncerPack(KeywordPack):
     order = 11
     examples = ("Orders API talks to PostgreSQL through PgBouncer (transaction pooling) on port 6432",)
     negatives = ("Orders API talks to PostgreSQL directly",)
-    no_native = frozenset({"cloudwatch", "newrelic"})
 
     def build(self, ctx: Context) -> Contribution:
         f = ctx.facts
@@ -29,15 +29,11 @@ class PgBouncerPack(KeywordPack):
                     "cl_waiting 0 and maxwait 0 for the pool of database " + db + "; sv_active below "
                     "default_pool_size")
 
-        alerts = [Alert(
-            name="PgBouncer clients waiting", condition="clients waiting > 10 for 2 min",
-            query=alert_query(
-                ctx, probe=pools,
-                prometheus=f'sum(pgbouncer_pools_client_waiting_connections{{database="{db}"}}) > 10',
-                datadog=f"avg(last_2m):sum:pgbouncer.pools.cl_waiting{{db:{db}}} > 10",
-                expect="no clients waiting"),
-            severity="Critical",
-            response="Follow 'PgBouncer: clients waiting for a server connection'.")]
+        signals = [Signal(
+            key="pgbouncer.waiting", name="PgBouncer clients waiting", measure="clients waiting",
+            threshold=limit(ctx.facts, ("waiting", "cl_waiting"), 10), minutes=2, severity="Critical",
+            response="Follow 'PgBouncer: clients waiting for a server connection'.",
+            entry="PgBouncer: clients waiting for a server connection", labels={"db": db}, probe=pools)]
 
         issues = [Issue(
             title="PgBouncer: clients waiting for a server connection",
@@ -80,7 +76,7 @@ class PgBouncerPack(KeywordPack):
             deploy_caveats=["Transaction pooling breaks session state: SET, advisory locks, LISTEN/NOTIFY, "
                             "temporary tables and (before PgBouncer 1.21) protocol-level prepared statements "
                             "do not survive between transactions."],
-            alerts=alerts,
+            signals=signals,
             issues=issues,
             stop_writes=[cmd(f"Pause traffic to {db}: new queries queue in PgBouncer",
                              console(f"PAUSE {db}"),

@@ -6,7 +6,6 @@ from agent.knowledge.base import Context, Contribution
 from agent.knowledge.packs._base import (
     CloudWatchMetric,
     KeywordPack,
-    alert_query,
     cmd,
     mention,
     q,
@@ -15,7 +14,8 @@ from agent.knowledge.packs._base import (
     sql,
     stop_workload,
 )
-from agent.runbook import Alert, Command, Component, Issue, KeyMetric, Procedure, Step, Upstream
+from agent.knowledge.signals import Signal, limit
+from agent.runbook import Command, Component, Issue, KeyMetric, Procedure, Step, Upstream
 
 
 class Names:
@@ -89,46 +89,26 @@ class PostgresPack(KeywordPack):
                    "ORDER BY xact_start LIMIT 10"),
             "no transaction older than 15 minutes")
 
-        alerts = [
-            Alert(
-                name="PostgreSQL connections near max_connections",
-                condition="connections > 80% of max_connections for 5 min",
-                query=alert_query(
-                    ctx, probe=connections_probe,
-                    prometheus=("sum by (instance) (pg_stat_activity_count) / "
-                                "sum by (instance) (pg_settings_max_connections) > 0.8"),
-                    datadog=f"avg(last_5m):avg:postgresql.percent_usage_connections{{db:{n.db}}} > 0.8",
-                    cloudwatch=rds_cw("DatabaseConnections"),
-                    newrelic=(f"SELECT latest(db.connections) FROM PostgresqlDatabaseSample "
-                              f"WHERE database = '{n.db}' FACET entityName SINCE 10 minutes ago"),
-                    expect="below 80% of max_connections (RDS: compare with the max_connections parameter)"),
-                severity="Critical",
-                response="Follow 'PostgreSQL: too many connections'; find the application holding idle sessions.",
-            ),
-            Alert(
-                name="PostgreSQL replication lag",
-                condition="replica replay lag > 30 s for 5 min",
-                query=alert_query(
-                    ctx, probe=lag_probe,
-                    prometheus="max by (instance) (pg_replication_lag_seconds) > 30",
-                    datadog=f"avg(last_5m):max:postgresql.replication_delay{{db:{n.db}}} > 30",
-                    cloudwatch=rds_cw("ReplicaLag"),
-                    expect="lag under 30 seconds"),
-                severity="Warning",
-                response="Follow 'PostgreSQL: replication lag'; reads from replicas are stale meanwhile.",
-            ),
-            Alert(
-                name="PostgreSQL long-running transaction",
-                condition="oldest transaction open > 900 s (15 min) for 5 min",
-                query=alert_query(
-                    ctx, probe=long_tx_probe,
-                    prometheus=f'max(pg_stat_activity_max_tx_duration{{datname="{n.db}"}}) > 900',
-                    datadog=f"avg(last_5m):max:postgresql.activity.xact_start_age{{db:{n.db}}} > 900",
-                    expect="no transaction older than 15 minutes"),
-                severity="Warning",
-                response="Follow 'PostgreSQL: blocking locks and slow queries'; long transactions block "
-                         "vacuum and hold locks.",
-            ),
+        tags = ("rds",) if n.rds else ()
+        labels = {"db": n.db, "instance": n.instance}
+        signals = [
+            Signal(key="postgres.connections", name="PostgreSQL connections near max_connections",
+                   measure="connections", threshold=limit(ctx.facts, ("connection",), 80, "%"),
+                   of="of max_connections", minutes=5, severity="Critical",
+                   response="Follow 'PostgreSQL: too many connections'; find the application holding idle sessions.",
+                   entry="PostgreSQL: too many connections", tags=tags, labels=labels, probe=connections_probe,
+                   covers=("connections",)),
+            Signal(key="postgres.replication_lag", name="PostgreSQL replication lag", measure="replica replay lag",
+                   threshold=limit(ctx.facts, ("replica", "replication"), 30, "s"), minutes=5, severity="Warning",
+                   response="Follow 'PostgreSQL: replication lag'; reads from replicas are stale meanwhile.",
+                   entry="PostgreSQL: replication lag", tags=tags, labels=labels, probe=lag_probe,
+                   covers=("replication_lag",)),
+            Signal(key="postgres.long_transaction", name="PostgreSQL long-running transaction",
+                   measure="oldest transaction open", threshold=limit(ctx.facts, ("transaction",), 900, "s"),
+                   note="", minutes=5, severity="Warning",
+                   response="Follow 'PostgreSQL: blocking locks and slow queries'; long transactions block "
+                            "vacuum and hold locks.",
+                   entry="PostgreSQL: blocking locks and slow queries", tags=tags, labels=labels, probe=long_tx_probe),
         ]
 
         terminate_warning = (
@@ -333,7 +313,7 @@ class PostgresPack(KeywordPack):
             deploy_caveats=["Schema migrations: take no ACCESS EXCLUSIVE lock on hot tables during peak "
                             "(set lock_timeout); a code rollback does not roll back a migration, so ship "
                             "backward-compatible migrations (expand, then contract)."],
-            alerts=alerts,
+            signals=signals,
             log_queries=[cmd("Recent PostgreSQL errors (RDS)" if n.rds else "Recent PostgreSQL errors",
                              (f"aws rds describe-db-log-files --region {q(region(ctx))} "
                               f"--db-instance-identifier {q(n.instance)} --query 'DescribeDBLogFiles[-1].LogFileName' "

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from agent.knowledge.base import Context, Contribution
-from agent.knowledge.packs._base import KeywordPack, alert_query, cmd, described, q, restart_workload, workload_logs
-from agent.runbook import Alert, Component, Issue, KeyMetric, Procedure, Step, Upstream
+from agent.knowledge.packs._base import KeywordPack, cmd, described, q, restart_workload, workload_logs
+from agent.knowledge.signals import Signal, limit
+from agent.runbook import Component, Issue, KeyMetric, Procedure, Step, Upstream
 
 
 class PubSubPack(KeywordPack):
@@ -15,7 +16,6 @@ class PubSubPack(KeywordPack):
     order = 36
     examples = ("Consumes order events from the Pub/Sub subscription orders-sub on GKE",)
     negatives = ("Consumes order events from Kafka", "Uses Redis pub-sub channels for chat")
-    no_native = frozenset({"cloudwatch", "newrelic"})
 
     def build(self, ctx: Context) -> Contribution:
         f = ctx.facts
@@ -31,16 +31,11 @@ class PubSubPack(KeywordPack):
                    f"gcloud pubsub subscriptions pull {q(sub)} {p} --limit 5 --format=json",
                    "messages come back to other subscribers after the ack deadline (not acked here)")
 
-        alerts = [Alert(
-            name="Pub/Sub oldest unacked message too old", condition="oldest unacked message > 600 s for 10 min",
-            query=alert_query(
-                ctx, probe=peek,
-                prometheus=("max(stackdriver_pubsub_subscription_pubsub_googleapis_com_subscription_oldest_"
-                            f'unacked_message_age{{subscription_id="{sub}"}}) > 600'),
-                datadog=f"max(last_10m):max:gcp.pubsub.subscription.oldest_unacked_message_age{{subscription_id:{sub}}}"
-                        " > 600",
-                expect="under 60 s in normal operation"),
-            severity="Critical", response="Follow 'Pub/Sub: backlog growing'.")]
+        signals = [Signal(
+            key="pubsub.oldest_unacked", name="Pub/Sub oldest unacked message too old",
+            measure="oldest unacked message", threshold=limit(ctx.facts, ("oldest", "unacked", "age"), 600, "s"),
+            minutes=10, severity="Critical", response="Follow 'Pub/Sub: backlog growing'.",
+            entry="Pub/Sub: backlog growing", labels={"sub": sub}, probe=peek, covers=("queue_backlog",))]
 
         seek = cmd("Replay: seek the subscription back to a time",
                    "SEEK_TIME=2026-01-01T03:00:00Z  # before the messages to reprocess\n"
@@ -75,7 +70,7 @@ class PubSubPack(KeywordPack):
             key_metrics=[KeyMetric(metric="Pub/Sub oldest unacked message age", normal_range="< 60 s",
                                    alert_threshold="> 600 s for 10 min", dashboard="fill in: Pub/Sub dashboard")],
             prerequisites=[f"gcloud with roles/pubsub.editor on project {project}"],
-            alerts=alerts,
+            signals=signals,
             issues=issues,
             assess=[peek],
             daily=["Check the dead-letter topic's subscription is empty"],

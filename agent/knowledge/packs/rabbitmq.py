@@ -7,7 +7,6 @@ import re
 from agent.knowledge.base import Context, Contribution
 from agent.knowledge.packs._base import (
     KeywordPack,
-    alert_query,
     cmd,
     compose_cmd,
     described,
@@ -20,7 +19,8 @@ from agent.knowledge.packs._base import (
     stop_workload,
     tech_host,
 )
-from agent.runbook import Alert, Component, Issue, KeyMetric, Procedure, Step, Upstream
+from agent.knowledge.signals import Signal, Threshold, limit
+from agent.runbook import Component, Issue, KeyMetric, Procedure, Step, Upstream
 
 
 class RabbitMqPack(KeywordPack):
@@ -31,7 +31,6 @@ class RabbitMqPack(KeywordPack):
     order = 32
     examples = ("Worker consuming the invoices queue on RabbitMQ 3.13 (vhost /billing)",)
     negatives = ("Consumes from Kafka", "Uses SQS for jobs")
-    no_native = frozenset({"cloudwatch", "newrelic"})
 
     def build(self, ctx: Context) -> Contribution:
         f = ctx.facts
@@ -72,32 +71,21 @@ class RabbitMqPack(KeywordPack):
 
         by_queue = f'queue="{queue}",' if not publisher or named else ""
         dd_queue = f"rabbitmq_queue:{queue}" if not publisher or named else "*"
-        alerts = [
-            Alert(name="RabbitMQ queue backlog", condition="messages ready > 10000 for 10 min",
-                  query=alert_query(
-                      ctx, probe=queues,
-                      prometheus=f'sum(rabbitmq_detailed_queue_messages_ready{{{by_queue}vhost="{vhost}"}})'
-                                 " > 10000",
-                      datadog=f"avg(last_10m):sum:rabbitmq.queue.messages_ready{{{dd_queue}}} > 10000",
-                      expect="backlog under 10000 and falling"),
-                  severity="Warning", response="Follow 'RabbitMQ: backlog growing or no consumers'."),
-            Alert(name="RabbitMQ queue has no consumers", condition="consumers < 1 for 5 min",
-                  query=alert_query(
-                      ctx, probe=queues,
-                      prometheus=f'min(rabbitmq_detailed_queue_consumers{{{by_queue}vhost="{vhost}"}}) < 1',
-                      datadog=f"max(last_5m):min:rabbitmq.queue.consumers{{{dd_queue}}} < 1",
-                      expect="at least one consumer"),
-                  severity="Warning" if publisher else "Critical",
-                  response="Follow 'RabbitMQ: backlog growing or no consumers'."),
-            Alert(name="RabbitMQ resource alarm", condition="memory or disk alarm active for 1 min",
-                  query=alert_query(
-                      ctx, probe=alarms,
-                      prometheus="max(rabbitmq_alarms_memory_used_watermark) + "
-                                 "max(rabbitmq_alarms_free_disk_space_watermark) > 0",
-                      datadog="max(last_1m):max:rabbitmq.node.mem_alarm{*} + max:rabbitmq.node.disk_alarm{*} > 0",
-                      expect="no alarm"),
-                  severity="Critical",
-                  response="Follow 'RabbitMQ: publishers blocked by a memory or disk alarm'."),
+        labels = {"vhost": vhost, "by_queue": by_queue, "dd_queue": dd_queue, "queue": queue}
+        signals = [
+            Signal(key="rabbitmq.ready", name="RabbitMQ queue backlog", measure="messages ready",
+                   threshold=limit(f, ("backlog", "queue", "ready"), 10000, "", figure="backlog.max"), minutes=10,
+                   severity="Warning", response="Follow 'RabbitMQ: backlog growing or no consumers'.",
+                   entry="RabbitMQ: backlog growing or no consumers", labels=labels, probe=queues,
+                   covers=("queue_backlog",)),
+            Signal(key="rabbitmq.no_consumers", name="RabbitMQ queue has no consumers", measure="consumers",
+                   threshold=Threshold(1, op="<"), minutes=5, severity="Warning" if publisher else "Critical",
+                   response="Follow 'RabbitMQ: backlog growing or no consumers'.",
+                   entry="RabbitMQ: backlog growing or no consumers", labels=labels, probe=queues),
+            Signal(key="rabbitmq.alarm", name="RabbitMQ resource alarm", measure="memory or disk alarms active",
+                   threshold=Threshold(0), minutes=1, severity="Critical",
+                   response="Follow 'RabbitMQ: publishers blocked by a memory or disk alarm'.",
+                   entry="RabbitMQ: publishers blocked by a memory or disk alarm", labels=labels, probe=alarms),
         ]
 
         consumers = cmd("Consumers and their prefetch", run(ctl, f"list_consumers -p {q(vhost)}"),
@@ -208,7 +196,7 @@ class RabbitMqPack(KeywordPack):
                                    alert_threshold="> 10000 for 10 min", dashboard="fill in: RabbitMQ dashboard")],
             prerequisites=["rabbitmqctl/rabbitmq-diagnostics on a RabbitMQ node (or kubectl/docker exec into it); "
                            "Prometheus per-queue metrics come from /metrics/detailed"],
-            alerts=alerts,
+            signals=signals,
             issues=issues,
             stop_writes=[stop_workload(ctx, f.service, "stop publishing while the damage is assessed" if publisher
                                        else "stop consuming while the damage is assessed")],

@@ -6,13 +6,13 @@ from agent.knowledge.base import Context, Contribution
 from agent.knowledge.packs._base import (
     CloudWatchMetric,
     KeywordPack,
-    alert_query,
     cmd,
     mention,
     q,
     region,
 )
-from agent.runbook import Alert, Command, Component, Issue, KeyMetric, Procedure, Step, Upstream
+from agent.knowledge.signals import Signal, Threshold, limit
+from agent.runbook import Command, Component, Issue, KeyMetric, Procedure, Step, Upstream
 
 FLUSH_WARNING = ("FLUSHALL/FLUSHDB delete every key on the node (all databases for FLUSHALL) and replicate "
                  "to every replica: sessions, locks, queues and rate limits stored there are gone. Delete "
@@ -61,42 +61,22 @@ class RedisPack(KeywordPack):
                             "rejected_connections not growing; connected_clients well below maxclients")
         ping = cmd("Is Redis answering", f"{cli} PING", "PONG within a second")
 
-        alerts = [
-            Alert(name="Redis memory near maxmemory", condition="used memory > 90% of maxmemory for 5 min",
-                  query=alert_query(
-                      ctx, probe=memory_probe,
-                      prometheus="redis_memory_used_bytes / (redis_memory_max_bytes > 0) > 0.9",
-                      datadog=f"avg(last_5m):avg:redis.mem.used{{host:{host}}} / "
-                              f"avg:redis.mem.maxmemory{{host:{host}}} > 0.9",
-                      cloudwatch=cw("DatabaseMemoryUsagePercentage"),
-                      newrelic=(f"SELECT latest(system.usedMemoryBytes) FROM RedisSample WHERE "
-                                f"entityName LIKE '%{host}%' SINCE 10 minutes ago"),
-                      expect="below 90% of maxmemory"),
-                  severity="Warning",
-                  response="Follow 'Redis: memory full and evictions'."),
-            Alert(name="Redis evicting keys", condition="evictions > 100 keys/s for 10 min",
-                  query=alert_query(
-                      ctx, probe=clients_probe,
-                      prometheus="rate(redis_evicted_keys_total[5m]) > 100",
-                      datadog=f"avg(last_10m):per_second(sum:redis.keys.evicted{{host:{host}}}) > 100",
-                      cloudwatch=cw("Evictions", "Sum"),
-                      newrelic=(f"SELECT average(db.evictedKeysPerSecond) FROM RedisSample WHERE "
-                                f"entityName LIKE '%{host}%' SINCE 15 minutes ago"),
-                      expect="near 0 evictions per second"),
-                  severity="Warning",
-                  response="Follow 'Redis: memory full and evictions'; hit rate falls and the database behind "
-                           "the cache takes the load."),
-            Alert(name="Redis down", condition="Redis not answering for 1 min (up == 0)",
-                  query=alert_query(
-                      ctx, probe=ping,
-                      prometheus="redis_up == 0",
-                      datadog=f"max(last_1m):avg:redis.net.clients{{host:{host}}} < 1",
-                      cloudwatch=cw("CurrConnections", "Minimum"),
-                      newrelic=(f"SELECT latest(net.connectedClients) FROM RedisSample WHERE "
-                                f"entityName LIKE '%{host}%' SINCE 5 minutes ago"),
-                      expect="Redis answers (redis_up 1, clients connected)"),
-                  severity="Critical",
-                  response="Follow 'Redis: connection refused or timeouts'."),
+        tags = ("elasticache",) if elasticache else ()
+        labels = {"host": host, "cluster": cluster}
+        signals = [
+            Signal(key="redis.memory", name="Redis memory near maxmemory", measure="used memory",
+                   threshold=limit(f, ("redis memory", "maxmemory", "memory"), 90, "%"), of="of maxmemory", minutes=5,
+                   severity="Warning", response="Follow 'Redis: memory full and evictions'.",
+                   entry="Redis: memory full and evictions", tags=tags, labels=labels, probe=memory_probe),
+            Signal(key="redis.evictions", name="Redis evicting keys", measure="evictions",
+                   threshold=limit(f, ("eviction",), 100, "keys/s"), minutes=10, severity="Warning",
+                   response="Follow 'Redis: memory full and evictions'; hit rate falls and the database behind "
+                            "the cache takes the load.",
+                   entry="Redis: memory full and evictions", tags=tags, labels=labels, probe=clients_probe),
+            Signal(key="redis.down", name="Redis down", measure="Redis instances answering",
+                   threshold=Threshold(1, op="<"), minutes=1, severity="Critical",
+                   response="Follow 'Redis: connection refused or timeouts'.",
+                   entry="Redis: connection refused or timeouts", tags=tags, labels=labels, probe=ping),
         ]
 
         issues = [
@@ -209,7 +189,7 @@ class RedisPack(KeywordPack):
                            "REDISCLI_AUTH (not -a, which leaks into shell history and ps)"
                            + ("; --tls assumes in-transit encryption is on (drop it otherwise)" if elasticache
                               else "")],
-            alerts=alerts,
+            signals=signals,
             issues=issues,
             assess=[cmd("Key counts per database (compare with the usual count)", f"{cli} INFO keyspace",
                         "db0:keys=... close to the usual count")],

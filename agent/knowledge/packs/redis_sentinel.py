@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from agent.knowledge.base import Context, Contribution
-from agent.knowledge.packs._base import KeywordPack, alert_query, cmd, described, mention, q, tech_host
-from agent.runbook import Alert, Issue, Procedure, Step
+from agent.knowledge.packs._base import KeywordPack, cmd, described, mention, q, tech_host
+from agent.knowledge.signals import Signal, Threshold
+from agent.runbook import Issue, Procedure, Step
 
 
 class RedisSentinelPack(KeywordPack):
@@ -14,7 +15,6 @@ class RedisSentinelPack(KeywordPack):
     order = 21
     examples = ("Redis with Sentinel (3 sentinels, master name mymaster) for the job queue",)
     negatives = ("Redis Cluster with 6 shards", "Security events go to Microsoft Sentinel")
-    no_native = frozenset({"cloudwatch", "newrelic"})
 
     def detect(self, ctx: Context) -> str | None:
         # "Sentinel" alone also names Azure Sentinel and HashiCorp Sentinel; require Redis too.
@@ -32,14 +32,12 @@ class RedisSentinelPack(KeywordPack):
         quorum = cmd("Can the sentinels agree on a failover", f"{sentinel} SENTINEL ckquorum {q(master)}",
                      "'OK N usable Sentinels. Quorum and failover authorization can be reached'")
 
-        alerts = [Alert(
-            name="Redis Sentinel quorum at risk", condition="fewer than 3 sentinels see the master for 2 min",
-            query=alert_query(ctx, probe=quorum,
-                              prometheus=f'min(redis_sentinel_master_ok_sentinels{{master_name="{master}"}}) < 3',
-                              datadog=f"min(last_2m):min:redis.sentinel.ok_sentinels{{master_name:{master}}} < 3",
-                              expect="all sentinels healthy"),
-            severity="Warning",
-            response="Follow 'Redis Sentinel: failover did not happen or clients write to the old master'.")]
+        signals = [Signal(
+            key="sentinel.quorum", name="Redis Sentinel quorum at risk", measure="sentinels that see the master",
+            threshold=Threshold(3, op="<"), minutes=2, severity="Warning",
+            response="Follow 'Redis Sentinel: failover did not happen or clients write to the old master'.",
+            entry="Redis Sentinel: failover did not happen or clients write to the old master",
+            labels={"master": master}, probe=quorum)]
 
         issues = [Issue(
             title="Redis Sentinel: failover did not happen or clients write to the old master",
@@ -65,7 +63,7 @@ class RedisSentinelPack(KeywordPack):
                                "lost. All clients reconnect. Only with a healthy quorum (ckquorum OK).")
         return Contribution(
             prerequisites=["redis-cli with access to the sentinels on port 26379"],
-            alerts=alerts,
+            signals=signals,
             issues=issues,
             maintenance_commands=[failover],
             daily=["Check SENTINEL ckquorum"],

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from agent.knowledge.base import Context, Contribution
-from agent.knowledge.packs._base import CloudWatchMetric, KeywordPack, alert_query, cmd, q, region
-from agent.runbook import Alert, Component, Issue, KeyMetric, Procedure, Step, Upstream
+from agent.knowledge.packs._base import KeywordPack, cmd, q, region
+from agent.knowledge.signals import Signal, limit
+from agent.runbook import Component, Issue, KeyMetric, Procedure, Step, Upstream
 
 
 class S3Pack(KeywordPack):
@@ -27,19 +28,11 @@ class S3Pack(KeywordPack):
                     f"aws s3 ls {rg} s3://{bucket}/ | head -n 5",
                     "the expected role ARN and a few keys; AccessDenied means follow 'S3: AccessDenied'")
 
-        alerts = [Alert(
-            name="S3 5xx errors", condition="5xx errors > 10 per 5 min for 10 min",
-            query=alert_query(
-                ctx, probe=probe,
-                prometheus=f'sum(aws_s3_5xx_errors_sum{{dimension_BucketName="{bucket}"}}) > 10',
-                datadog=f"sum(last_10m):sum:aws.s3.5xx_errors{{bucketname:{bucket}}}.as_count() > 10",
-                cloudwatch=CloudWatchMetric("AWS/S3", "5xxErrors", {"BucketName": bucket, "FilterId": "EntireBucket"},
-                                            "Sum"),
-                newrelic=(f"SELECT sum(aws.s3.5xxErrors) FROM Metric WHERE aws.s3.BucketName = '{bucket}' "
-                          "SINCE 15 minutes ago"),
-                expect="near 0 (needs S3 request metrics enabled on the bucket, filter EntireBucket)"),
-            severity="Warning",
-            response="Follow 'S3: SlowDown or 5xx errors'; clients should retry with backoff.")]
+        signals = [Signal(
+            key="s3.5xx", name="S3 5xx errors", measure="5xx errors per 5 min", threshold=limit(f, ("5xx",), 10),
+            minutes=10, severity="Warning",
+            response="Follow 'S3: SlowDown or 5xx errors'; clients should retry with backoff.",
+            entry="S3: SlowDown or 5xx errors", labels={"bucket": bucket}, probe=probe)]
 
         issues = [
             Issue(
@@ -111,7 +104,7 @@ class S3Pack(KeywordPack):
             key_metrics=[KeyMetric(metric="S3 5xx errors", normal_range="0", alert_threshold="> 10 per 5 min",
                                    dashboard="fill in: S3 request metrics dashboard")],
             prerequisites=[f"aws CLI v2 with s3:ListBucket, s3:GetObject, s3:ListBucketVersions on {bucket}"],
-            alerts=alerts,
+            signals=signals,
             issues=issues,
             assess=[cmd("Objects changed in the last day under a prefix",
                         "PREFIX=invoices/  # the prefix the bad writes touched\n"

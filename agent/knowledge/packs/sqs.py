@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from agent.knowledge.base import Context, Contribution
 from agent.knowledge.packs._base import (
-    CloudWatchMetric,
     KeywordPack,
-    alert_query,
     cmd,
     described,
     platform,
@@ -16,7 +14,8 @@ from agent.knowledge.packs._base import (
     stop_workload,
     workload_logs,
 )
-from agent.runbook import Alert, Component, Issue, KeyMetric, Procedure, Step, Upstream
+from agent.knowledge.signals import Signal, Threshold, limit
+from agent.runbook import Component, Issue, KeyMetric, Procedure, Step, Upstream
 
 
 class SqsPack(KeywordPack):
@@ -57,37 +56,18 @@ class SqsPack(KeywordPack):
                         + f"aws sqs get-queue-attributes --region {reg} --queue-url \"$DLQ_URL\" "
                           "--attribute-names ApproximateNumberOfMessages",
                         "0; anything else is messages that failed maxReceiveCount times")
-        age_metric = CloudWatchMetric("AWS/SQS", "ApproximateAgeOfOldestMessage", {"QueueName": queue})
 
-        alerts = [
-            Alert(name="SQS oldest message too old", condition="age of oldest message > 600 s for 5 min",
-                  query=alert_query(
-                      ctx, probe=depth,
-                      prometheus=("max(aws_sqs_approximate_age_of_oldest_message_maximum"
-                                  f'{{dimension_QueueName="{queue}"}}) > 600'),
-                      datadog=f"max(last_5m):max:aws.sqs.approximate_age_of_oldest_message{{queuename:{queue}}}"
-                              " > 600",
-                      cloudwatch=age_metric,
-                      newrelic=(f"SELECT max(aws.sqs.ApproximateAgeOfOldestMessage) FROM Metric WHERE "
-                                f"aws.sqs.QueueName = '{queue}' SINCE 15 minutes ago"),
-                      expect="under 60 s in normal operation"),
-                  severity="Critical",
-                  response="Follow 'SQS: backlog growing'; consumers are stuck or too few."),
-            Alert(name="SQS dead-letter queue not empty", condition="DLQ visible messages > 0 for 5 min",
-                  query=alert_query(
-                      ctx, probe=dlq_depth,
-                      prometheus=("max(aws_sqs_approximate_number_of_messages_visible_maximum"
-                                  f'{{dimension_QueueName="{dlq}"}}) > 0'),
-                      datadog=f"max(last_5m):max:aws.sqs.approximate_number_of_messages_visible{{queuename:{dlq}}}"
-                              " > 0",
-                      cloudwatch=CloudWatchMetric("AWS/SQS", "ApproximateNumberOfMessagesVisible",
-                                                  {"QueueName": dlq}),
-                      newrelic=(f"SELECT max(aws.sqs.ApproximateNumberOfMessagesVisible) FROM Metric WHERE "
-                                f"aws.sqs.QueueName = '{dlq}' SINCE 15 minutes ago"),
-                      expect="0 messages"),
-                  severity="Warning",
-                  response="Follow 'SQS: messages in the dead-letter queue'; do not redrive before the cause "
-                           "is fixed."),
+        labels = {"queue": queue, "queue_lower": queue.lower(), "dlq": dlq, "dlq_lower": dlq.lower()}
+        signals = [
+            Signal(key="sqs.oldest_age", name="SQS oldest message too old", measure="age of oldest message",
+                   threshold=limit(f, ("oldest", "message age", "age"), 600, "s"), minutes=5, severity="Critical",
+                   response="Follow 'SQS: backlog growing'; consumers are stuck or too few.",
+                   entry="SQS: backlog growing", labels=labels, probe=depth, covers=("queue_backlog",)),
+            Signal(key="sqs.dlq_visible", name="SQS dead-letter queue not empty", measure="DLQ visible messages",
+                   threshold=Threshold(0), minutes=5, severity="Warning",
+                   response="Follow 'SQS: messages in the dead-letter queue'; do not redrive before the cause "
+                            "is fixed.",
+                   entry="SQS: messages in the dead-letter queue", labels=labels, probe=dlq_depth),
         ]
 
         if platform(ctx) == "lambda":
@@ -186,7 +166,7 @@ class SqsPack(KeywordPack):
                                    alert_threshold="> 600 s for 5 min", dashboard="fill in: SQS dashboard")],
             prerequisites=[f"aws CLI v2 with sqs:GetQueueAttributes, ReceiveMessage, StartMessageMoveTask on "
                            f"{queue} and {dlq} in {region(ctx)}"],
-            alerts=alerts,
+            signals=signals,
             issues=issues,
             stop_writes=[stop_workload(ctx, consumer, "stop consuming while the damage is assessed; messages "
                                                       "wait in the queue")],

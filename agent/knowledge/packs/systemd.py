@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from agent.knowledge.base import Context, Contribution
 from agent.knowledge.environments import service_unit
-from agent.knowledge.packs._base import KeywordPack, alert_query, cmd, q
-from agent.runbook import Alert, Component, Issue, Procedure, Step
+from agent.knowledge.packs._base import KeywordPack, cmd, q
+from agent.knowledge.signals import Signal, Threshold
+from agent.runbook import Component, Issue, Procedure, Step
 
 
 class SystemdPack(KeywordPack):
@@ -16,7 +17,6 @@ class SystemdPack(KeywordPack):
     order = 80
     examples = ("Go binary running as a systemd service (orders-api.service) on two EC2 instances",)
     negatives = ("Runs as a Kubernetes Deployment",)
-    no_native = frozenset({"datadog", "cloudwatch", "newrelic"})
 
     def build(self, ctx: Context) -> Contribution:
         f = ctx.facts
@@ -32,18 +32,16 @@ class SystemdPack(KeywordPack):
                       f"journalctl -u {u} -b --no-pager -p warning | tail -n 50",
                       "the error the process exits with")
 
-        alerts = [
-            Alert(name="systemd unit failed", condition="unit in failed state for 1 min",
-                  query=alert_query(ctx, probe=show,
-                                    prometheus=f'max(node_systemd_unit_state{{name="{unit}",state="failed"}}) == 1',
-                                    expect="0 (needs node_exporter --collector.systemd)"),
-                  severity="Critical", response="Follow 'systemd: service failed or restarting in a loop'."),
-            Alert(name="systemd unit restarting", condition="> 3 restarts in 15 min",
-                  query=alert_query(ctx, probe=show,
-                                    prometheus=("increase(node_systemd_service_restart_total"
-                                                f'{{name="{unit}"}}[15m]) > 3'),
-                                    expect="no restarts (needs --collector.systemd.enable-restarts-metrics)"),
-                  severity="Warning", response="Follow 'systemd: service failed or restarting in a loop'."),
+        signals = [
+            Signal(key="systemd.failed", name="systemd unit failed", measure="unit in failed state (1 = failed)",
+                   threshold=Threshold(1, op=">="), minutes=1, severity="Critical",
+                   response="Follow 'systemd: service failed or restarting in a loop'.",
+                   entry="systemd: service failed or restarting in a loop", labels={"unit": unit}, probe=show),
+            Signal(key="systemd.restarts", name="systemd unit restarting", measure="restarts", threshold=Threshold(3),
+                   minutes=15, window="in", severity="Warning",
+                   response="Follow 'systemd: service failed or restarting in a loop'.",
+                   entry="systemd: service failed or restarting in a loop", labels={"unit": unit}, probe=show,
+                   covers=("restarts",)),
         ]
 
         issues = [Issue(
@@ -77,7 +75,7 @@ class SystemdPack(KeywordPack):
             prerequisites=["ssh and sudo on the service hosts; journal access (systemd-journal group)"],
             deploy_caveats=["Unit changes need 'systemctl daemon-reload' before the restart; put overrides in "
                             f"drop-ins (systemctl edit {unit}) so package upgrades do not overwrite them."],
-            alerts=alerts,
+            signals=signals,
             issues=issues,
             daily=["Check systemctl --failed is empty on service hosts"],
             weekly=["Check journal disk use (journalctl --disk-usage)"],
