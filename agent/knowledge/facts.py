@@ -246,6 +246,9 @@ def facts_from_model(model: ServiceModel, description: str) -> Facts:
         fig = model.figure(key)
         if fig is not None and fig.origin != "assumed":
             setattr(facts, attr, fig.value)
+    for fig in model.figures:  # alert thresholds the user gave ("page us when replication lag is above 60 s")
+        if fig.key == "threshold" and fig.origin != "assumed" and fig.qualifier:
+            names[f"threshold.{fig.qualifier.lower()}"] = f"{fig.value}{fig.unit}"
     for key, name in (("deadline", "deadline"), ("backlog_max", "backlog.max")):
         fig = model.figure(key)
         if fig is not None and fig.origin != "assumed":

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from agent.knowledge.policy import Levels
-from agent.knowledge.signals import Origin, Severity, Signal, Threshold
+from agent.knowledge.signals import Named, Origin, Severity, Signal, Threshold, limit
 
 # Stands for the environment's own crash/restart-loop troubleshooting entry (its title varies).
 CRASH = "(crash entry)"
@@ -43,15 +43,25 @@ def schedule_minutes(schedule: str | None) -> int | None:
     return None
 
 
+class _NoFigures:
+    names: dict[str, str] = {}
+
+
 def alert_baseline(service_type: str, env: str, levels: Levels, criticality: str,
                    schedule: str | None, backlog: int | None = None,
                    https_host: str | None = None, deadline: str | None = None,
                    quantile: str = "95", *, given: frozenset[str] = frozenset(), tags: tuple[str, ...] = (),
                    labels: Mapping[str, str] | None = None, streaming: bool = False,
-                   serves_requests: bool = True) -> list[Signal]:
+                   serves_requests: bool = True, figures: Named | None = None) -> list[Signal]:
     """What a service of this type is watched for, as signals. `given` names the figures the user gave
     ("error_rate", "latency", "availability", "backlog"): their thresholds are the user's, the others are
-    defaults. `tags` and `labels` are what the stacks scope the queries by (gRPC, the broker, names)."""
+    defaults. `tags` and `labels` are what the stacks scope the queries by (gRPC, the broker, names);
+    `figures` holds the user's own alert thresholds (`threshold.<what>` names, see `signals.limit`)."""
+    given_names = figures if figures is not None else _NoFigures()
+
+    def own(about: tuple[str, ...], default: float, unit: str = "") -> Threshold:
+        return limit(given_names, about, default, unit)
+
     page: Severity = "Critical" if criticality in ("critical", "high") else "Warning"
     err_page = round(max(1.0, levels.error_rate_pct * 5), 2)
     latency = levels.latency_p95_ms
@@ -92,7 +102,9 @@ def alert_baseline(service_type: str, env: str, levels: Levels, criticality: str
                              source="your limit" if backlog else "tune to 15 min of normal throughput"), 15, page,
                    "Check consumers are running and not failing; scale consumers if healthy but slow",
                    "Queue backlog growing"),
-            signal("job_failures", "Job Failure Rate", "share of jobs failing", Threshold(5, "%"), 10, "Warning",
+            signal("job_failures", "Job Failure Rate", "share of jobs failing", own(("job fail", "failure"), 5, "%"),
+                   10,
+                   "Warning",
                    "Find the failing job type in logs; park poison messages in the DLQ", "Jobs failing"),
             signal("no_progress", "Consumers Stalled", "jobs completed", Threshold(1, op="<"), 15, "Critical",
                    "Consumers are stuck or down: check pods/processes, then restart one",
@@ -115,13 +127,14 @@ def alert_baseline(service_type: str, env: str, levels: Levels, criticality: str
         ]
     if service_type == "database":
         alerts += [
-            signal("replication_lag", "Replication Lag", "replica lag", Threshold(30, "s"), 5, page,
+            signal("replication_lag", "Replication Lag", "replica lag", own(("replica", "replication"), 30, "s"), 5,
+                   page,
                    "Check replica load and long transactions on the primary; don't fail over to a lagging replica",
                    "Replication lag"),
-            signal("connections", "Connections Near Limit", "connections", Threshold(80, "%"), 5, page,
+            signal("connections", "Connections Near Limit", "connections", own(("connection",), 80, "%"), 5, page,
                    "Find the client holding connections; use a pooler; kill idle-in-transaction sessions",
                    "Connection saturation", of="of max_connections"),
-            signal("disk", "Disk Space Low", "data volume used", Threshold(80, "%"), 10, page,
+            signal("disk", "Disk Space Low", "data volume used", own(("disk",), 80, "%"), 10, page,
                    "Find what grows (WAL/binlogs, bloat, logs); extend the volume before 90%", "Disk filling up"),
         ]
     if service_type in ("web", "api") and https_host:
@@ -150,9 +163,9 @@ def alert_baseline(service_type: str, env: str, levels: Levels, criticality: str
                         "reads to replicas" if service_type == "database"
                         else "Check for traffic growth or a hot loop; scale out")
         alerts += [
-            signal("cpu", "High CPU", "CPU", Threshold(80, "%"), 10, "Warning", cpu_response,
+            signal("cpu", "High CPU", "CPU", own(("cpu",), 80, "%"), 10, "Warning", cpu_response,
                    "Resource saturation (CPU / memory)"),
-            signal("memory", "High Memory", "memory used", Threshold(90, "%"), 5, page,
+            signal("memory", "High Memory", "memory used", own(("memory",), 90, "%"), 5, page,
                    "Look for a leak (steady growth); restart one instance to buy time, then fix",
                    "Resource saturation (CPU / memory)", of="of the limit"),
         ]
@@ -161,7 +174,7 @@ def alert_baseline(service_type: str, env: str, levels: Levels, criticality: str
                                  "Find why containers exit (exit code, OOMKilled, previous logs)", CRASH,
                                  window="in"))
         if service_type != "database":
-            alerts.append(signal("disk", "Low Disk Space", "disk used", Threshold(85, "%"), 10, "Warning",
+            alerts.append(signal("disk", "Low Disk Space", "disk used", own(("disk",), 85, "%"), 10, "Warning",
                                  "Clean up logs/temp files; extend the volume", None))
     return alerts
 

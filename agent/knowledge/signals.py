@@ -102,7 +102,7 @@ class Signal:
         return replace(self, threshold=threshold)
 
 
-class _Named(Protocol):
+class Named(Protocol):
     names: dict[str, str]
 
 
@@ -111,7 +111,7 @@ def _number(text: str) -> float | None:
     return float(found.group(1)) if found else None
 
 
-def limit(facts: _Named, about: tuple[str, ...], default: float, unit: str = "", op: Literal[">", "<"] = ">",
+def limit(facts: Named, about: tuple[str, ...], default: float, unit: str = "", op: Literal[">", "<"] = ">",
           figure: str | None = None, why: str = "") -> Threshold:
     """The threshold the user gave for this signal, else `default` (marked as a default).
 
@@ -139,4 +139,4 @@ def limit(facts: _Named, about: tuple[str, ...], default: float, unit: str = "",
     return Threshold(default, unit, op, "default", why or "default")
 
 
-__all__ = ["Severity", "Signal", "Threshold", "convert", "limit"]
+__all__ = ["Named", "Origin", "Severity", "Signal", "Threshold", "convert", "limit"]

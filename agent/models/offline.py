@@ -227,7 +227,8 @@ class _Writer:
         self.alert_specs: list[Signal] = alert_baseline(
             self.type, self.env, self.levels, self.crit, facts.names.get("schedule"), self.backlog, self.https_host,
             facts.names.get("deadline"), facts.names.get("latency.quantile", "95"), given=given, tags=self.tags,
-            labels=self.labels, streaming=bool(_STREAMING.search(facts.description)), serves_requests=serves)
+            labels=self.labels, streaming=bool(_STREAMING.search(facts.description)), serves_requests=serves,
+            figures=facts)
         quantile = facts.names.get("latency.quantile")
         if quantile and facts.latency_p95_ms:
             self.defaults.append(f"The description's p{quantile} target ({facts.latency_p95_ms:g} ms) is used as "
