@@ -12,7 +12,7 @@ from __future__ import annotations
 from agent.knowledge.base import Context
 from agent.knowledge.environments import Platform, platform_for
 from agent.knowledge.monitoring.scope import Scope, scope_of
-from agent.knowledge.monitoring.stack import Metric, Stack, registered
+from agent.knowledge.monitoring.stack import Metric, Stack, register, registered, unregister
 from agent.knowledge.monitoring.stacks import CloudWatch, Custom, Datadog, NewRelic, Prometheus
 from agent.knowledge.signals import Signal
 from agent.runbook import Alert, Command
@@ -82,4 +82,5 @@ def defaults_note(signals: list[Signal]) -> str | None:
 
 
 __all__ = ["CloudWatch", "Custom", "Datadog", "Metric", "NewRelic", "Prometheus", "Scope", "Signal", "Stack",
-           "alert", "alerts_for", "defaults_note", "registered", "render", "scope_of", "stacks_for"]
+           "alert", "alerts_for", "defaults_note", "register", "registered", "render", "scope_of", "stacks_for",
+           "unregister"]

@@ -58,7 +58,7 @@ class Stack:
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         if cls.key:
-            _REGISTRY[cls.key] = cls
+            register(cls)
 
     def __init__(self, platform: Platform) -> None:
         self.platform = platform
@@ -184,6 +184,17 @@ def _load(name: str) -> Mapping[str, Any]:
     return data
 
 
+def register(cls: type[Stack]) -> type[Stack]:
+    """Make a stack answerable by its key (subclasses with a key are registered when defined)."""
+    _REGISTRY[cls.key] = cls
+    return cls
+
+
+def unregister(key: str) -> None:
+    """Forget a stack (tests that define one)."""
+    _REGISTRY.pop(key, None)
+
+
 def registered() -> dict[str, type[Stack]]:
     """Every stack: the shipped ones and those of installed plugins (entry points `runbook_agent.stacks`)."""
     from importlib.metadata import entry_points
@@ -194,4 +205,4 @@ def registered() -> dict[str, type[Stack]]:
     return dict(_REGISTRY)
 
 
-__all__ = ["Metric", "Stack", "registered"]
+__all__ = ["Metric", "Stack", "register", "registered", "unregister"]

@@ -59,7 +59,7 @@ class ElasticsearchPack(KeywordPack):
                    "disk.percent below 85 (low watermark) on every node")
 
         signals = [
-            Signal(key="elasticsearch.red", name=f"{product} cluster red", measure="cluster status red (1 = red)",
+            Signal(key="elasticsearch.red", name=f"{product} cluster red", measure="cluster status red flag",
                    threshold=Threshold(1, op=">="), minutes=1, severity="Critical",
                    response=f"Follow '{product}: cluster red or yellow'.", entry=f"{product}: cluster red or yellow",
                    probe=health),

@@ -53,7 +53,7 @@ class PatroniPack(KeywordPack):
                    measure="members whose PostgreSQL is down", threshold=Threshold(1, op=">="), minutes=2,
                    severity="Warning", response="Check the member with patronictl list; reinit it if it cannot rejoin.",
                    labels=labels, probe=listing),
-            Signal(key="patroni.paused", name="Patroni left in maintenance mode", measure="cluster paused (1 = paused)",
+            Signal(key="patroni.paused", name="Patroni left in maintenance mode", measure="cluster paused flag",
                    threshold=Threshold(1, op=">="), minutes=60, severity="Warning",
                    response=f"Nothing fails over while paused: finish the work and run {ctl} resume {cluster}.",
                    labels=labels, probe=listing),

@@ -33,7 +33,7 @@ class SystemdPack(KeywordPack):
                       "the error the process exits with")
 
         signals = [
-            Signal(key="systemd.failed", name="systemd unit failed", measure="unit in failed state (1 = failed)",
+            Signal(key="systemd.failed", name="systemd unit failed", measure="units in failed state",
                    threshold=Threshold(1, op=">="), minutes=1, severity="Critical",
                    response="Follow 'systemd: service failed or restarting in a loop'.",
                    entry="systemd: service failed or restarting in a loop", labels={"unit": unit}, probe=show),

@@ -1,0 +1,89 @@
+"""A new monitoring stack is one class: defined here, with its own catalogue, it writes the alerts of a
+generated runbook — the baseline's and a pack's — without any edit to a pack or to the engine.
+Signals it has no metric for fall back to the packs' bash probes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import agent.knowledge.packs as packs_package
+from agent.answers import from_mapping
+from agent.checks.check import check_markdown
+from agent.knowledge.monitoring import Metric, Stack, register, unregister
+from agent.knowledge.signals import Signal
+from agent.models.base import GenerationRequest
+from agent.models.offline import OfflineModel
+from agent.render import render_markdown
+from agent.rule import default_rule_path, load_rule
+
+DESCRIPTION = ("The checkout API takes orders for the web shop. It runs on EKS in the namespace shop and "
+               "stores orders in the PostgreSQL database checkout.")
+
+
+class Zabbix(Stack):
+    """Zabbix trigger expressions: function(/host/item key, period) compared with the threshold."""
+
+    key, label, language = "zabbix", "Zabbix", "text"
+
+    @classmethod
+    def catalogue(cls) -> Mapping[str, Any]:
+        return {
+            "cpu": {"query": "avg(/${job}/system.cpu.util,${window})", "unit": "%", "source": "Zabbix agent 2"},
+            "error_rate": {"query": "last(/${job}/web.errors.pct)", "unit": "%"},
+            "postgres.connections": {"query": "last(/${db}/pgsql.connections.pct)", "unit": "%",
+                                     "source": "Zabbix template PostgreSQL by Zabbix agent 2"},
+        }
+
+    def format(self, metric: Metric, signal: Signal, query: str, value: float | None) -> str:
+        return f"{query}{signal.threshold.op}{value:g}" if value is not None else query
+
+
+@pytest.fixture()
+def zabbix(tmp_path: Path) -> Iterator[Path]:
+    """The rule's monitoring question offers Zabbix; the stack is registered only for the test."""
+    text = default_rule_path().read_text(encoding="utf-8").replace("- E) Custom monitoring", "- E) Zabbix")
+    path = tmp_path / "rule.md"
+    path.write_text(text, encoding="utf-8")
+    register(Zabbix)  # defining the class registered it; a test before this one may have unregistered it
+    yield path
+    unregister("zabbix")
+
+
+def test_a_toy_stack_writes_the_alerts_of_a_generated_runbook(zabbix: Path) -> None:
+    rule = load_rule(zabbix)
+    answers = from_mapping(rule, {"type": "api", "env": "kubernetes", "criticality": "high", "monitoring": "E",
+                                  "oncall": "24x7"}, "test")
+    assert answers.monitoring == ("zabbix",)
+    request = GenerationRequest(rule=rule, description=DESCRIPTION, answers=answers, now=datetime(2026, 1, 1),
+                                service_name="checkout-api")
+    runbook = OfflineModel().generate(request).runbook
+    alerts = {a.name: a for a in runbook.monitoring.alerts}
+
+    cpu = alerts["High CPU"]
+    assert cpu.query.code == "avg(/checkout-api/system.cpu.util,10m)>80" and "Zabbix agent 2" in cpu.query.purpose
+    assert alerts["High Error Rate"].query.code.startswith("last(/checkout-api/web.errors.pct)>")
+    pack = alerts["PostgreSQL connections near max_connections"]  # a pack's signal, no pack edited
+    assert pack.query.code == "last(/checkout/pgsql.connections.pct)>80"
+    assert pack.condition.startswith("connections > 80%")
+    # what the stack cannot express comes from the pack's own probe
+    assert alerts["PostgreSQL replication lag"].query.language == "bash"
+    assert "pg_stat_replication" in alerts["PostgreSQL replication lag"].query.code
+    assert not any("monitoring 'zabbix'" in a for a in runbook.assumptions)
+
+    markdown = render_markdown(runbook)
+    assert "last(/checkout/pgsql.connections.pct)>80" in markdown
+    report = check_markdown(markdown, "runbook-checkout-api.md", tools=False)
+    assert not [f for f in report.findings if f.rule.startswith("consistency.")]
+
+
+def test_no_pack_names_a_monitoring_stack() -> None:
+    """Packs declare signals; the per-stack keywords (prometheus=, datadog=, …) are gone."""
+    for module in Path(packs_package.__file__).parent.glob("*.py"):
+        text = module.read_text(encoding="utf-8")
+        for keyword in ("prometheus=", "datadog=", "cloudwatch=", "newrelic=", "alert_query(", "no_native"):
+            assert keyword not in text, f"{module.name} still passes {keyword}"
