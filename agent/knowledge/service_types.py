@@ -106,7 +106,8 @@ def alert_baseline(service_type: str, env: str, levels: Levels, criticality: str
                    10,
                    "Warning",
                    "Find the failing job type in logs; park poison messages in the DLQ", "Jobs failing"),
-            signal("no_progress", "Consumers Stalled", "jobs or messages processed", Threshold(1, op="<"), 15, "Critical",
+            signal("no_progress", "Consumers Stalled", "jobs or messages processed", Threshold(1, op="<"), 15,
+                   "Critical",
                    "Consumers are stuck or down: check pods/processes, then restart one",
                    "Consumers stalled (no progress)", window="in", note="while messages wait"),
         ]
