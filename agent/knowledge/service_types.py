@@ -79,10 +79,10 @@ def alert_baseline(service_type: str, env: str, levels: Levels, criticality: str
     alerts: list[Signal] = []
     if service_type in ("web", "api", "other") and serves_requests:
         alerts += [
-            signal("error_rate", "High Error Rate", "share of requests failing (5xx)",
+            signal("error_rate", "High Error Rate", "",
                    Threshold(err_page, "%", origin=origin("error_rate"), source="5× the error-rate SLO"), 5, page,
                    "Check logs for the dominant error; roll back if it started with a deploy",
-                   "High error rate (5xx)"),
+                   "High error rate (5xx)", of="of requests fail (5xx)"),
         ]
         if criticality in ("critical", "high"):
             # SRE workbook multiwindow burn rate: 14.4x spends 2% of a 30-day budget in one hour
@@ -97,19 +97,19 @@ def alert_baseline(service_type: str, env: str, levels: Levels, criticality: str
             "CPU-bound", "High response times"))
     if service_type == "worker":
         alerts += [
-            signal("queue_backlog", "Queue Backlog Growing", "messages waiting",
-                   Threshold(backlog or 1000, origin="given" if backlog else "default",
+            signal("queue_backlog", "Queue Backlog Growing", "",
+                   Threshold(backlog or 1000, "messages", origin="given" if backlog else "default",
                              source="your limit" if backlog else "tune to 15 min of normal throughput"), 15, page,
                    "Check consumers are running and not failing; scale consumers if healthy but slow",
-                   "Queue backlog growing"),
-            signal("job_failures", "Job Failure Rate", "share of jobs failing", own(("job fail", "failure"), 5, "%"),
-                   10,
-                   "Warning",
-                   "Find the failing job type in logs; park poison messages in the DLQ", "Jobs failing"),
-            signal("no_progress", "Consumers Stalled", "jobs or messages processed", Threshold(1, op="<"), 15,
-                   "Critical",
+                   "Queue backlog growing", of="waiting",
+                   note="(your limit)" if backlog else "(default; tune to 15 min of normal throughput)"),
+            signal("job_failures", "Job Failure Rate", "", own(("job fail", "failure"), 5, "%"), 10, "Warning",
+                   "Find the failing job type in logs; park poison messages in the DLQ", "Jobs failing",
+                   of="of jobs fail"),
+            signal("no_progress", "Consumers Stalled", "", Threshold(1, op="<"), 15, "Critical",
                    "Consumers are stuck or down: check pods/processes, then restart one",
-                   "Consumers stalled (no progress)", window="in", note="while messages wait"),
+                   "Consumers stalled (no progress)", of="job or message processed", window="in",
+                   note="while messages wait"),
         ]
     if service_type == "pipeline" and not streaming:
         interval = schedule_minutes(schedule) or 1440
@@ -118,7 +118,7 @@ def alert_baseline(service_type: str, env: str, levels: Levels, criticality: str
             signal("pipeline_failed", "Pipeline Run Failed", "failed runs", Threshold(1, op=">="), 0, page,
                    "Read the failed run's logs; fix and re-run the failed window", "Pipeline run failed",
                    note="(last run, checked every 5 min)"),
-            signal("pipeline_late", "Pipeline Data Late", "time since the last successful run",
+            signal("pipeline_late", "Pipeline Data Late", "no successful run for",
                    Threshold(late, "min", origin="given" if schedule else "default",
                              source=f"2× the {interval}-minute schedule"), 0, page,
                    "Check whether the run is stuck, failed or never started; trigger a catch-up run",
@@ -128,18 +128,18 @@ def alert_baseline(service_type: str, env: str, levels: Levels, criticality: str
         ]
     if service_type == "database":
         alerts += [
-            signal("replication_lag", "Replication Lag", "replica lag", own(("replica", "replication"), 30, "s"), 5,
-                   page,
-                   "Check replica load and long transactions on the primary; don't fail over to a lagging replica",
-                   "Replication lag"),
-            signal("connections", "Connections Near Limit", "connections", own(("connection",), 80, "%"), 5, page,
+            signal("replication_lag", "Replication Lag", "", own(("replica", "replication"), 30, "s"), 5,
+                   page, "Check replica load and long transactions on the primary; don't fail over to a lagging "
+                   "replica", "Replication lag", of="replica lag"),
+            signal("connections", "Connections Near Limit", "", own(("connection",), 80, "%"), 5, page,
                    "Find the client holding connections; use a pooler; kill idle-in-transaction sessions",
                    "Connection saturation", of="of max_connections"),
-            signal("disk", "Disk Space Low", "data volume used", own(("disk",), 80, "%"), 10, page,
-                   "Find what grows (WAL/binlogs, bloat, logs); extend the volume before 90%", "Disk filling up"),
+            signal("disk", "Disk Space Low", "", own(("disk",), 80, "%"), 10, page,
+                   "Find what grows (WAL/binlogs, bloat, logs); extend the volume before 90%", "Disk filling up",
+                   of="of the data volume used"),
         ]
     if service_type in ("web", "api") and https_host:
-        alerts.append(signal("cert_expiry", "TLS Certificate Expiring", f"days left on the certificate of {https_host}",
+        alerts.append(signal("cert_expiry", "TLS Certificate Expiring", f"certificate of {https_host} expires in",
                              Threshold(14, "days", "<"), 0, "Warning",
                              "Renew the certificate (cert-manager / ACM / your CA) and check the renewal job",
                              "TLS certificate expiring or invalid", note="(checked hourly)"))
@@ -156,27 +156,27 @@ def alert_baseline(service_type: str, env: str, levels: Levels, criticality: str
                       "Follow Emergency Procedures → Service is Down", None)
     alerts.append(down)
     if env == "serverless":
-        alerts.append(signal("throttles", "Throttling", "throttled invocations", Threshold(0), 5, "Warning",
-                             "Check concurrency limits and recent traffic spikes", CRASH))
+        alerts.append(signal("throttles", "Throttling", "", Threshold(0), 5, "Warning",
+                             "Check concurrency limits and recent traffic spikes", CRASH, of="throttled invocations"))
     else:
         # A database is not scaled out by adding copies: find the expensive queries, then scale up or add replicas.
         cpu_response = ("Find the most expensive running queries and missing indexes; scale up the instance or move "
                         "reads to replicas" if service_type == "database"
                         else "Check for traffic growth or a hot loop; scale out")
         alerts += [
-            signal("cpu", "High CPU", "CPU", own(("cpu",), 80, "%"), 10, "Warning", cpu_response,
-                   "Resource saturation (CPU / memory)"),
-            signal("memory", "High Memory", "memory used", own(("memory",), 90, "%"), 5, page,
+            signal("cpu", "High CPU", "", own(("cpu",), 80, "%"), 10, "Warning", cpu_response,
+                   "Resource saturation (CPU / memory)", of="CPU"),
+            signal("memory", "High Memory", "", own(("memory",), 90, "%"), 5, page,
                    "Look for a leak (steady growth); restart one instance to buy time, then fix",
-                   "Resource saturation (CPU / memory)", of="of the limit"),
+                   "Resource saturation (CPU / memory)", of="of the memory limit"),
         ]
         if env == "kubernetes":
-            alerts.append(signal("restarts", "Pod Restarts", "container restarts", Threshold(3), 15, "Warning",
+            alerts.append(signal("restarts", "Pod Restarts", "", Threshold(3), 15, "Warning",
                                  "Find why containers exit (exit code, OOMKilled, previous logs)", CRASH,
-                                 window="in"))
+                                 of="container restarts", window="in"))
         if service_type != "database":
-            alerts.append(signal("disk", "Low Disk Space", "disk used", own(("disk",), 85, "%"), 10, "Warning",
-                                 "Clean up logs/temp files; extend the volume", None))
+            alerts.append(signal("disk", "Low Disk Space", "", own(("disk",), 85, "%"), 10, "Warning",
+                                 "Clean up logs/temp files; extend the volume", None, of="disk used"))
     return alerts
 
 
