@@ -223,7 +223,10 @@ class _Writer:
         self.tags, self.labels = _baseline_scope(facts)
         given = frozenset(k for k, v in (("error_rate", facts.error_rate_pct), ("latency", facts.latency_p95_ms),
                                          ("availability", facts.availability_pct)) if v is not None)
-        serves = not (self.type == "other" and engine_unit(self.ctx) is not None)  # a broker serves no HTTP
+        engine = self.type == "database" or engine_unit(self.ctx) is not None  # the service is a data engine
+        serves = not (self.type == "other" and engine)  # a broker or search cluster serves no HTTP
+        if engine:
+            self.tags += ("engine",)
         self.alert_specs: list[Signal] = alert_baseline(
             self.type, self.env, self.levels, self.crit, facts.names.get("schedule"), self.backlog, self.https_host,
             facts.names.get("deadline"), facts.names.get("latency.quantile", "95"), given=given, tags=self.tags,

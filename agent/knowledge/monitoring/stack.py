@@ -3,7 +3,8 @@
 The catalogue (`metrics/<stack key>.yaml`) maps a signal key to a query template, most specific first:
 `postgres.connections@rds` (the signal's tags: exporter or managed product), then
 `cpu@pod` / `cpu@host` (the platform's tags, `scope.Scope.where`), then the bare key. An entry set to
-`null` says the stack cannot express that signal there. Templates use `${name}` for the scope's and the
+`null` says the stack cannot express that signal there; `not_for: [tag]` skips an entry for signals with
+that tag (APM request counts do not tell whether a database is up: `not_for: [engine]`). Templates use `${name}` for the scope's and the
 signal's labels, for the catalogue's `_selectors` and for `${t}`, the threshold in the metric's unit.
 
 A new stack is one subclass (key, label, language, how a metric becomes a query) plus its catalogue;
@@ -119,7 +120,9 @@ class Stack:
             name = f"{signal.key}@{tag}" if tag else signal.key
             if name in table:
                 found = table[name]
-                return dict(found) if found else None
+                if found and set(found.get("not_for", ())) & set(signal.tags):
+                    continue  # an entry that does not measure this kind of service ("not_for: [engine]")
+                return {k: v for k, v in found.items() if k != "not_for"} if found else None
         return None
 
     def metric(self, signal: Signal) -> Metric | None:
