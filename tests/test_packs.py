@@ -459,3 +459,39 @@ def test_serverless_on_gcp_uses_cloud_functions_not_lambda() -> None:
     assert syntax_errors(codes) == {}
     aws = Context(answers("serverless", "prometheus"), facts("image resizer on AWS Lambda"))
     assert workload_logs(aws, aws.facts.service, "error").code.startswith("aws logs ")
+
+
+def test_alert_tables_agree_with_their_queries(built: tuple[Pack, list[tuple[str, Contribution]]]) -> None:
+    """Every rendered alert, in every environment × stack, passes `agent test`'s consistency checks: the
+    table's threshold and duration are the ones its query compares with and waits for."""
+    pack, parts = built
+    rows, blocks = [], []
+    seen: set[tuple[str, str]] = set()
+    for _, part in parts:
+        for alert in part.alerts:
+            if (alert.condition, alert.query.code) in seen:
+                continue
+            seen.add((alert.condition, alert.query.code))
+            name = f"{alert.name} {len(seen)}"  # one row per rendering
+            rows.append(f"| {name} | {alert.condition} | {alert.severity} | {alert.response} |")
+            blocks.append(f"**{name}** ({alert.query.purpose})\n\n```{alert.query.language}\n{alert.query.code}\n```\n")
+    text = ("# Runbook: x\n\n## Monitoring & Alerts\n\n| Alert Name | Condition | Severity | Response |\n"
+            "|---|---|---|---|\n" + "\n".join(rows) + "\n\n" + "\n".join(blocks))
+    report = check_markdown(text, pack.name, tools=False, profile="generic")
+    found = [f"{f.rule}: {f.message}" for f in report.findings if f.rule.startswith("consistency.")]
+    assert not found, f"{pack.name}:\n" + "\n".join(found)
+
+
+def test_aurora_global_database_lag_is_watched_against_the_rpo() -> None:
+    postgres = next(p for p in PACKS if p.name == "postgresql")
+    text = ("Quotes API on ECS; Aurora PostgreSQL global database quotes-global, secondary cluster quotes-usw2 "
+            "in us-west-2")
+    f = facts(text, {"dr.region": "us-west-2"})
+    f.rpo_minutes = 2
+    ctx = Context(answers("docker", "cloudwatch"), f)
+    part = postgres.contribute(ctx)
+    signal = next(s for s in part.signals if s.key == "aurora.global_replication_lag")
+    assert signal.threshold.value == 60 and signal.threshold.origin == "given" and not signal.assumed
+    alert = next(a for a in alerts_for(ctx, part.signals) if a.name == signal.name)
+    assert "AuroraGlobalDBReplicationLag" in alert.query.code and "quotes-usw2" in alert.query.code
+    assert alert.condition.startswith("replication lag to the secondary region > 60 s")

@@ -4,8 +4,9 @@ The catalogue (`metrics/<stack key>.yaml`) maps a signal key to a query template
 `postgres.connections@rds` (the signal's tags: exporter or managed product), then
 `cpu@pod` / `cpu@host` (the platform's tags, `scope.Scope.where`), then the bare key. An entry set to
 `null` says the stack cannot express that signal there; `not_for: [tag]` skips an entry for signals with
-that tag (APM request counts do not tell whether a database is up: `not_for: [engine]`). Templates use `${name}` for the scope's and the
-signal's labels, for the catalogue's `_selectors` and for `${t}`, the threshold in the metric's unit.
+that tag (APM request counts do not tell whether a database is up: `not_for: [engine]`). Templates use
+`${name}` for the scope's and the signal's labels, for the catalogue's `_selectors` and for `${t}`, the
+threshold in the metric's unit.
 
 A new stack is one subclass (key, label, language, how a metric becomes a query) plus its catalogue;
 it registers itself by defining `key`. Third-party stacks register through the `runbook_agent.stacks`

@@ -7,6 +7,7 @@ from agent.knowledge.packs._base import (
     CloudWatchMetric,
     KeywordPack,
     cmd,
+    described,
     mention,
     q,
     region,
@@ -14,7 +15,7 @@ from agent.knowledge.packs._base import (
     sql,
     stop_workload,
 )
-from agent.knowledge.signals import Signal, limit
+from agent.knowledge.signals import Signal, Threshold, limit
 from agent.runbook import Command, Component, Issue, KeyMetric, Procedure, Step, Upstream
 
 
@@ -89,7 +90,7 @@ class PostgresPack(KeywordPack):
                    "ORDER BY xact_start LIMIT 10"),
             "no transaction older than 15 minutes")
 
-        tags = ("rds",) if n.rds else ()
+        tags = (("aurora",) if n.rds and "aurora" in n.rds.lower() else ()) + (("rds",) if n.rds else ())
         labels = {"db": n.db, "instance": n.instance}
         signals = [
             Signal(key="postgres.connections", name="PostgreSQL connections near max_connections",
@@ -110,6 +111,26 @@ class PostgresPack(KeywordPack):
                             "vacuum and hold locks.",
                    entry="PostgreSQL: blocking locks and slow queries", tags=tags, labels=labels, probe=long_tx_probe),
         ]
+        if n.rds and "aurora" in n.rds.lower() and mention(ctx, ("global database", "global cluster")):
+            # Aurora global database: storage-level replication to the secondary region; its lag is what a
+            # region failover loses, so it is watched against the RPO.
+            secondary = described(ctx, "aurora.secondary_cluster", ("secondary cluster",), f"{svc}-secondary")
+            dr = ctx.facts.names.get("dr.region", "us-west-2")
+            rpo = ctx.facts.rpo_minutes
+            threshold = (Threshold(rpo * 30, "s", origin="given", source=f"half the {rpo}-minute RPO") if rpo
+                         else limit(ctx.facts, ("global", "replication"), 30, "s"))
+            lag = CloudWatchMetric("AWS/RDS", "AuroraGlobalDBReplicationLag", {"DBClusterIdentifier": secondary},
+                                   "Maximum", 60)
+            signals.append(Signal(
+                key="aurora.global_replication_lag", name="Aurora global database replication lag",
+                measure="replication lag to the secondary region", threshold=threshold, minutes=5,
+                severity="Critical",
+                response="Data written in the primary region and not yet replicated is lost in a region failover; "
+                         "find the write burst or the network problem before the lag passes the RPO.",
+                labels={"secondary": secondary}, tags=("aurora",),
+                probe=cmd(f"Global replication lag of {secondary} (ms), last 30 minutes ({dr})",
+                          lag.command(ctx).replace(f"--region {q(region(ctx))}", f"--region {q(dr)}", 1),
+                          "a few hundred ms; seconds mean the secondary falls behind")))
 
         terminate_warning = (
             "pg_terminate_backend kills the whole session and rolls back its open transaction; the "
