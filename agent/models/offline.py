@@ -275,6 +275,14 @@ class _Writer:
                                                      signal.threshold.origin))
         return render(signal, self.stacks, self.custom)
 
+    def held(self, key: str, fallback: str, of: str = "") -> str:
+        """A key metric's alert threshold, from the baseline signal that alerts on it (the user's figure
+        when they gave one)."""
+        signal = next((a for a in self.alert_specs if a.key == key), None)
+        if signal is None or not signal.minutes:
+            return fallback
+        return f"{signal.threshold.text()}{of} for {signal.minutes:g} min"
+
     @property
     def svc(self) -> str:
         return self.facts.service
@@ -332,8 +340,10 @@ class _Writer:
         elif self.type == "worker":
             metrics += [
                 KeyMetric(metric="Queue depth / consumer lag", normal_range="drains to near 0 between bursts",
-                          alert_threshold=f"> {self.backlog or 1000} messages for 15 min", dashboard=dash),
-                KeyMetric(metric="Job failure rate", normal_range="< 1%", alert_threshold="> 5% for 10 min",
+                          alert_threshold=self.held("queue_backlog", f"> {self.backlog or 1000} messages for 15 min"),
+                          dashboard=dash),
+                KeyMetric(metric="Job failure rate", normal_range="< 1%",
+                          alert_threshold=self.held("job_failures", "> 5% for 10 min"),
                           dashboard=dash),
                 KeyMetric(metric="Job processing time p95", normal_range=f"< {lv.latency_p95_ms:g} ms",
                           alert_threshold=f"> {lv.latency_p95_ms * 2:g} ms for 15 min", dashboard=dash),
@@ -352,21 +362,25 @@ class _Writer:
             ]
         elif self.type == "database":
             metrics += [
-                KeyMetric(metric="Replication lag", normal_range="< 1 s", alert_threshold="> 30 s for 5 min",
+                KeyMetric(metric="Replication lag", normal_range="< 1 s",
+                          alert_threshold=self.held("replication_lag", "> 30 s for 5 min"),
                           dashboard=dash),
                 KeyMetric(metric="Connections used", normal_range="< 60% of max_connections",
-                          alert_threshold="> 80% for 5 min", dashboard=dash),
+                          alert_threshold=self.held("connections", "> 80% for 5 min"), dashboard=dash),
                 KeyMetric(metric="Query latency p95", normal_range=f"< {lv.latency_p95_ms:g} ms",
                           alert_threshold=f"> {lv.latency_p95_ms * 4:g} ms for 10 min", dashboard=dash),
-                KeyMetric(metric="Data volume used", normal_range="< 70%", alert_threshold="> 80% for 10 min",
+                KeyMetric(metric="Data volume used", normal_range="< 70%",
+                          alert_threshold=self.held("disk", "> 80% for 10 min"),
                           dashboard=dash),
             ]
         if self.env != "serverless":
             metrics += [
-                KeyMetric(metric="CPU usage", normal_range="20-60% of limit", alert_threshold="> 80% for 10 min",
+                KeyMetric(metric="CPU usage", normal_range="20-60% of limit",
+                          alert_threshold=self.held("cpu", "> 80% for 10 min"),
                           dashboard=dash),
                 KeyMetric(metric="Memory usage", normal_range="< 70% of limit",
-                          alert_threshold="> 90% of limit for 5 min", dashboard=dash),
+                          alert_threshold=self.held("memory", "> 90% of limit for 5 min", " of limit"),
+                          dashboard=dash),
             ]
         else:
             metrics.append(KeyMetric(metric="Throttled invocations", normal_range="0",
