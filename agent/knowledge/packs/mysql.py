@@ -18,6 +18,9 @@ from agent.knowledge.packs._base import (
 from agent.knowledge.signals import Signal, limit
 from agent.runbook import Command, Component, Issue, KeyMetric, Procedure, Step, Upstream
 
+_REPLICAS = ("replica", "replicas", "standby", "replication", "multi-az", "patroni", "aurora", "read replica",
+             "hot standby", "failover", "primary")
+
 
 class MySqlPack(KeywordPack):
     name = "mysql"
@@ -95,6 +98,11 @@ class MySqlPack(KeywordPack):
                    entry="MySQL: replication stopped or lagging", tags=tags, labels=labels, probe=replica,
                    covers=("replication_lag",)),
         ]
+        # A replica lag alert only where replicas exist: the database is the service, or the model names
+        # replicas, standbys, replication or an HA setup.
+        replicas = ctx.answers.service_type == "database" or mention(ctx, _REPLICAS) is not None
+        if not replicas:
+            signals = [s for s in signals if s.key != "mysql.replication_lag"]
 
         issues = [
             Issue(
@@ -144,7 +152,7 @@ class MySqlPack(KeywordPack):
             Issue(
                 title="MySQL: replication stopped or lagging",
                 symptoms="Replica reads stale; Replica_SQL_Running: No with an error.",
-                alert="MySQL replication lag",
+                alert="MySQL replication lag" if replicas else None,
                 check=[replica],
                 fix=[Step(action="Fix the cause named in Last_SQL_Error. Skipping the failing event "
                                  "(sql_replica_skip_counter) makes the replica silently diverge; rebuild "

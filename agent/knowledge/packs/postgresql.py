@@ -18,6 +18,9 @@ from agent.knowledge.packs._base import (
 from agent.knowledge.signals import Signal, Threshold, limit
 from agent.runbook import Command, Component, Issue, KeyMetric, Procedure, Step, Upstream
 
+_REPLICAS = ("replica", "replicas", "standby", "replication", "multi-az", "patroni", "aurora", "read replica",
+             "hot standby", "failover", "primary")
+
 
 class Names:
     def __init__(self, ctx: Context) -> None:
@@ -111,6 +114,11 @@ class PostgresPack(KeywordPack):
                             "vacuum and hold locks.",
                    entry="PostgreSQL: blocking locks and slow queries", tags=tags, labels=labels, probe=long_tx_probe),
         ]
+        # A replica lag alert only where replicas exist: the database is the service, or the model names
+        # replicas, standbys, replication or an HA setup.
+        replicas = ctx.answers.service_type == "database" or mention(ctx, _REPLICAS) is not None
+        if not replicas:
+            signals = [s for s in signals if s.key != "postgres.replication_lag"]
         if n.rds and "aurora" in n.rds.lower() and mention(ctx, ("global database", "global cluster")):
             # Aurora global database: storage-level replication to the secondary region; its lag is what a
             # region failover loses, so it is watched against the RPO.
@@ -210,7 +218,7 @@ class PostgresPack(KeywordPack):
             Issue(
                 title="PostgreSQL: replication lag",
                 symptoms="Stale reads from replicas; replica lag alerts; WAL piling up on the primary disk.",
-                alert="PostgreSQL replication lag",
+                alert="PostgreSQL replication lag" if replicas else None,
                 check=[
                     lag_probe,
                     cmd("Replication slots and the WAL each one retains",
