@@ -149,8 +149,8 @@ def alert_baseline(service_type: str, env: str, levels: Levels, criticality: str
         down = signal("down", down_name, "invocations", Threshold(1, op="<"), 15, "Critical",
                       "Follow Emergency Procedures → Service is Down", None, note="while events are expected")
     elif service_type == "pipeline" and env == "kubernetes" and not streaming:
-        down = signal("down", down_name, "CronJob schedules firing", Threshold(1, op="<"), 10, "Critical",
-                      "Follow Emergency Procedures → Service is Down", None, note="(suspended or scheduler not firing)")
+        down = signal("down", down_name, "CronJob suspended flag", Threshold(1, op=">="), 10, "Critical",
+                      "Follow Emergency Procedures → Service is Down", None, note="(no run is scheduled while set)")
     else:
         down = signal("down", down_name, "healthy instances", Threshold(1, op="<"), 2, "Critical",
                       "Follow Emergency Procedures → Service is Down", None)
