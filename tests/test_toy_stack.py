@@ -75,8 +75,8 @@ def test_a_toy_stack_writes_the_alerts_of_a_generated_runbook(zabbix: Path) -> N
     assert pack.query.code == "last(/checkout/pgsql.connections.pct)>80"
     assert pack.condition.startswith("connections > 80%")
     # what the stack cannot express comes from the pack's own probe
-    assert alerts["PostgreSQL replication lag"].query.language == "bash"
-    assert "pg_stat_replication" in alerts["PostgreSQL replication lag"].query.code
+    assert alerts["PostgreSQL long-running transaction"].query.language == "bash"
+    assert "pg_stat_activity" in alerts["PostgreSQL long-running transaction"].query.code
     assert not any("monitoring 'zabbix'" in a for a in runbook.assumptions)
 
     markdown = render_markdown(runbook)
