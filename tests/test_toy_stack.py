@@ -91,3 +91,28 @@ def test_no_pack_names_a_monitoring_stack() -> None:
         text = module.read_text(encoding="utf-8")
         for keyword in ("prometheus=", "datadog=", "cloudwatch=", "newrelic=", "alert_query(", "no_native"):
             assert keyword not in text, f"{module.name} still passes {keyword}"
+
+
+def test_a_platform_that_describes_itself_is_watched_without_a_stack_edit() -> None:
+    """A new platform gives the stacks its tags and names (`monitoring_scope`); the stacks never ask
+    which platform they are on."""
+    from dataclasses import dataclass
+
+    from agent.knowledge.base import Context, Facts
+    from agent.knowledge.environments import Platform
+    from agent.knowledge.monitoring import Prometheus, Scope
+    from agent.knowledge.signals import Threshold
+
+    @dataclass
+    class Nomad(Platform):
+        def monitoring_scope(self) -> Scope:
+            return Scope(("host",), {"job": "checkout-api", "hosts_re": "nomad-1|nomad-2"})
+
+    rule = load_rule(default_rule_path())
+    answers = from_mapping(rule, {"type": "api", "env": "vm", "criticality": "high", "monitoring": "prometheus",
+                                  "oncall": "24x7"}, "test")
+    ctx = Context(answers, Facts(service="checkout-api", display_name="Checkout API", description=""))
+    cpu = Signal(key="cpu", name="High CPU", measure="", threshold=Threshold(80, "%"), minutes=10,
+                 severity="Warning", response="r", of="CPU")
+    query = Prometheus(Nomad(ctx)).render(cpu)
+    assert query is not None and 'instance=~"(nomad-1|nomad-2).*"' in query.code and query.code.endswith("> 80")
