@@ -199,13 +199,18 @@ def unregister(key: str) -> None:
     _REGISTRY.pop(key, None)
 
 
-def registered() -> dict[str, type[Stack]]:
-    """Every stack: the shipped ones and those of installed plugins (entry points `runbook_agent.stacks`)."""
+@cache
+def _load_plugins() -> None:
     from importlib.metadata import entry_points
 
     for point in entry_points(group="runbook_agent.stacks"):
         if point.name not in _REGISTRY:
             point.load()  # defining the class registers it
+
+
+def registered() -> dict[str, type[Stack]]:
+    """Every stack: the shipped ones and those of installed plugins (entry points `runbook_agent.stacks`)."""
+    _load_plugins()
     return dict(_REGISTRY)
 
 
