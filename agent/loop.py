@@ -384,8 +384,12 @@ class Outcome:
 def with_model_assumptions(runbook: Runbook, service: ServiceModel) -> Runbook:
     """The runbook's "Assumed, not told" also lists what the model holds as assumed (once)."""
     have = " ".join(runbook.assumptions)
+
+    def listed(value: str) -> bool:  # as a word: 'postgres' is not listed by "postgres_exporter"
+        return re.search(rf"(?<![\w-]){re.escape(value)}(?![\w-])", have) is not None
+
     extra = [line for line in service.assumptions() if not line.startswith("figures.")  # policy defaults: listed
-             and line.split(" = ")[-1].split(" (")[0].strip("'") not in have]
+             and not listed(line.split(" = ")[-1].split(" (")[0].strip("'"))]
     if not extra:
         return runbook
     return runbook.model_copy(update={"assumptions": [*runbook.assumptions, *extra]})
