@@ -23,6 +23,7 @@ from agent.knowledge.environments import ECS, Kubernetes, Platform, Serverless, 
 from agent.knowledge.facts import facts_from_model, record_assumptions
 from agent.knowledge.monitoring import Custom, Stack, stacks_for
 from agent.knowledge.policy import escalation, fmt_minutes, objectives, oncall_summary
+from agent.knowledge.reasoning import Guard
 from agent.knowledge.repository_facts import overlay
 from agent.knowledge.service_types import CRASH, alert_baseline, business_impact, downstream, purpose
 from agent.models.base import GenerationRequest, GenerationResult, Model, Progress
@@ -178,6 +179,9 @@ class _Writer:
         self.oncall = answers.oncall
         self.p: Platform = platform_for(self.ctx)
         self._platform_defaults()
+        # what the model's relationships and settings change in the generic steps (restart, scale)
+        self.guard = Guard(request.service, request.description)
+        self.guard.learn_restarts(self.p.restart_one(), self.p.restart_all())
         self.stacks: list[Stack] = stacks_for(self.p)
         self.stack = self.stacks[0]
         self.custom = Custom(self.p)
@@ -350,7 +354,7 @@ class _Writer:
         prereq = _unique([*self.p.tools(), *(t for s in self.stacks for t in s.tools()), *self.c.prerequisites,
                           "jq and curl on the operator's machine",
                           "Access to the incident channel and the paging tool (to escalate)"])
-        impact = business_impact(self.type, self.crit, self.levels)
+        impact = business_impact(self.type, self.crit, self.levels) + self.guard.impact()
         if "deadline" in self.facts.names:
             impact += (f" Consumers need the output by {self.facts.names['deadline']}: a failed run must be "
                        "re-run with enough time left to finish before then.")
@@ -538,7 +542,8 @@ class _Writer:
                 return
             issues.append(Issue(title=title, symptoms=symptoms, alert=alert_for.get(title),
                                 check=_dedupe(checks),
-                                fix=[Step(action=a, command=c) for a, c in fixes], verify=verify, escalate=esc))
+                                fix=[Step(action=self.guard.action(a), command=self.guard.step(c)) for a, c in fixes],
+                                verify=verify, escalate=esc))
 
         p, lv = self.p, self.levels
         q_err = self.query("error_rate", max(1.0, lv.error_rate_pct * 5))
@@ -554,8 +559,8 @@ class _Writer:
                 self.verify_text("5xx back below the SLO"))
             add("High response times", f"p95 above {lv.latency_p95_ms:g} ms, timeouts at clients",
                 [*([q_lat] if q_lat else []), p.resources(), p.connections(), p.logs("15m", "timeout|slow|deadline")],
-                [("If CPU-bound, scale out", p.scale(str((self.facts.replicas or 3) * 2),
-                                                    "Double the replica count to absorb load")),
+                [("If CPU-bound, scale out", self.guard.scale(p.scale(str((self.facts.replicas or 3) * 2),
+                                                                      "Double the replica count to absorb load"))),
                  ("If a dependency is slow (DB, cache, upstream API), check its metrics and runbook", None),
                  ("If it began with a deploy, roll back", p.rollback()[1])],
                 self.verify_text(f"p95 below {lv.latency_p95_ms:g} ms"))
@@ -591,7 +596,7 @@ class _Writer:
                  p.resources()],
                 [("If consumers are down or crash-looping, see the crash entry below", None),
                  ("If consumers are healthy but slower than the inflow, scale them out",
-                  p.scale(str((self.facts.replicas or 2) * 2), "Double the number of consumers")),
+                  self.guard.scale(p.scale(str((self.facts.replicas or 2) * 2), "Double the number of consumers"))),
                  (f"If one message type fails repeatedly (poison message), move it to the dead-letter queue "
                   f"{self.facts.names.get('dlq', '(DLQ)')} and keep going", None)],
                 f"Queue depth falling steadily for 15 min and back under {limit} within the hour")
@@ -600,7 +605,7 @@ class _Writer:
                  p.history()],
                 [("If failures started with a deploy, roll back", p.rollback()[1]),
                  ("If a downstream API/DB rejects the jobs, fix that dependency first; pause consumers if "
-                  "retries make it worse", p.stop()),
+                  "retries make it worse", self.guard.stop(p.stop(), p.region)),
                  (f"Re-drive the dead-letter queue{' ' + self.facts.names['dlq'] if 'dlq' in self.facts.names else ''}"
                   " only after the cause is fixed; replaying first just fails the same messages again", None)],
                 "Failure rate below 1% for 15 min and the DLQ no longer growing")
@@ -673,7 +678,8 @@ class _Writer:
                  # A database's primary does not scale out by adding copies of its container or process.
                  ("If load grew, give the primary more CPU/memory (a bigger instance or limit) and move reads to "
                   "replicas; do not add copies of a database process", None) if self.type == "database" else
-                 ("If load grew, scale out", p.scale(str((self.facts.replicas or 3) * 2), "Double the replicas"))],
+                 ("If load grew, scale out", self.guard.scale(p.scale(str((self.facts.replicas or 3) * 2),
+                                                                      "Double the replicas")))],
                 "CPU below 70% and memory flat for 30 min")
         for issue in self.c.issues:
             if issue.title not in {i.title for i in issues}:
@@ -686,8 +692,10 @@ class _Writer:
     # --- 7 -------------------------------------------------------------------------------------
     def emergency(self) -> Emergency:
         p = self.p
-        immediate = [*p.status(), p.events(), p.logs("15m", "error|fatal|panic|refused"), p.restart_one(),
-                     p.restart_all()]
+        # dependencies the health check needs come first; restarts last, with what they cost
+        immediate = [*self.guard.dependency_checks(), *p.status(), p.events(),
+                     p.logs("15m", "error|fatal|panic|refused"), self.guard.restart(p.restart_one()),
+                     self.guard.restart(p.restart_all())]
         if_fails = [p.history(), *p.rollback()[1:2], *p.redeploy_elsewhere()]
         steps = escalation(self.oncall, self.crit, self.facts)
         esc = [Escalation(after_minutes=s.after_minutes, action=f"{s.level}: {s.contact} via {s.method} — {s.when}")
@@ -708,12 +716,15 @@ class _Writer:
             out.append(self.p.set_flag("READ_ONLY", "true", "Switch the service to read-only mode (if it supports a "
                                        "READ_ONLY switch)"))
         elif self.type == "worker":
-            out.append(self.p.stop())
+            stop = self.p.stop()
+            paused = self.guard.stop(stop, self.p.region)
+            if paused == stop or not self.c.stop_writes:  # a pack's own pause of the trigger says it already
+                out.append(paused)
         elif self.type == "pipeline":
             out.append(self.pause_pipeline())
         out += self.c.stop_writes
         if not out:
-            out.append(self.p.stop())
+            out.append(self.guard.stop(self.p.stop(), self.p.region))
         return _dedupe(out)
 
     def pause_pipeline(self) -> Command:

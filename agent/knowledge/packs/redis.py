@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from agent.knowledge import reasoning
 from agent.knowledge.base import Context, Contribution
 from agent.knowledge.packs._base import (
     CloudWatchMetric,
@@ -44,6 +45,13 @@ class RedisPack(KeywordPack):
         cluster = f.name("elasticache.cluster", f.name("redis.instance", f"{f.service}-redis"))
         cli = f"redis-cli -h {q(host)} -p {port}" + (" --tls" if elasticache else "")
         reg = q(region(ctx))
+        # What this Redis keeps decides whether a flush is ever a fix (sessions, locks, idempotency keys: never).
+        store = ctx.model.component("redis") if ctx.model is not None else None
+        verdict = reasoning.flush_verdict(store, ctx.model, f.description) if store is not None else None
+        flushable = verdict is not None and verdict.allowed
+        known = [k for k in reasoning.holds(store, ctx.model, f.description) if k in reasoning.KEEPS] \
+            if store is not None and ctx.model is not None else []
+        kept = verdict.reason if verdict is not None and known else ""
 
         def cw(metric: str, stat: str = "Maximum") -> CloudWatchMetric | None:
             # Node-level metrics carry the node id: ElastiCache names the first node <cluster>-001.
@@ -127,6 +135,10 @@ class RedisPack(KeywordPack):
                                      warning="Deletes every key matching the pattern on this node; a wrong "
                                              "pattern deletes live data. Run the same --scan without the "
                                              "xargs part first and check the count.")),
+                    *([] if flushable else [Step(
+                        action=(f"Never flush this Redis to free memory: {kept}. " if kept else
+                                "Do not flush this Redis unless the team confirms it holds only cached data: ")
+                        + FLUSH_WARNING, command=None)]),
                     Step(action="Set TTLs in the code path that writes the keys; raise maxmemory or the node "
                                 "size (ElastiCache: modify-replication-group --cache-node-type) if the data "
                                 "set legitimately grew.", command=None),
@@ -198,9 +210,12 @@ class RedisPack(KeywordPack):
                                   location=f"ElastiCache replication group {cluster}" if elasticache
                                   else f"{host}:{port}",
                                   purpose="Cache, sessions or rate limits")],
-            upstream=[Upstream(service=f"Redis {host}", purpose="Cache and shared state", criticality="High",
-                               fallback="Read through to the database with a short timeout; do not fail "
-                                        "requests when the cache is down")],
+            upstream=[Upstream(service=f"Redis {cluster if elasticache else host}",
+                               purpose="Cache and shared state", criticality="High",
+                               fallback=(f"None: if this Redis is lost or flushed, {kept}. Fail over to a replica "
+                                         "(see Disaster Recovery); never flush it to recover" if kept
+                                         else "Read through to the database with a short timeout; do not fail "
+                                              "requests when the cache is down"))],
             key_metrics=[KeyMetric(metric="Redis memory used", normal_range="< 70% of maxmemory",
                                    alert_threshold="> 90% for 5 min", dashboard="fill in: Redis dashboard"),
                          KeyMetric(metric="Redis evictions", normal_range="0/s",
@@ -220,10 +235,11 @@ class RedisPack(KeywordPack):
             maintenance_commands=[
                 cmd("Memory report and doctor advice", f"{cli} MEMORY DOCTOR",
                     "'no memory problems' or concrete advice"),
-                cmd("Clear the whole cache (only when it is a pure cache and the database can take the load)",
-                    f"{cli} FLUSHDB ASYNC", "OK; hit rate recovers as the cache warms",
-                    warning=FLUSH_WARNING + " The database behind the cache takes the full read load "
-                                            "until it warms up."),
+                # offered only when the model says it holds derived data and nothing else
+                *([cmd("Clear the whole cache (it holds only cached, derived data)",
+                       f"{cli} FLUSHDB ASYNC", "OK; hit rate recovers as the cache warms",
+                       warning=FLUSH_WARNING + " The database behind the cache takes the full read load "
+                                               "until it warms up.")] if flushable else []),
             ],
             dr_procedures=[Procedure(title="Redis: primary lost", commands=[
                 cmd("Replication state", f"{cli} INFO replication",
@@ -246,6 +262,5 @@ class RedisPack(KeywordPack):
             environment_variables=[("REDIS_URL", f"redis://{host}:{port}")],
             vendors=[("AWS", "ElastiCache")] if elasticache else [],
         )
-
 
 PACK = RedisPack()

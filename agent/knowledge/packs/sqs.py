@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from agent.knowledge import reasoning
 from agent.knowledge.base import Context, Contribution
 from agent.knowledge.packs._base import (
     CloudWatchMetric,
@@ -188,20 +189,24 @@ class SqsPack(KeywordPack):
                            f"{queue} and {dlq} in {region(ctx)}"],
             alerts=alerts,
             issues=issues,
-            stop_writes=[stop_workload(ctx, consumer, "stop consuming while the damage is assessed; messages "
+            # a Lambda trigger is paused, never throttled to 0 (that sends the queue to the DLQ)
+            stop_writes=[reasoning.pause_trigger(ctx.model, region(ctx)) or
+                         stop_workload(ctx, consumer, "stop consuming while the damage is assessed; messages "
                                                       "wait in the queue")],
             assess=[depth],
             daily=["Check the DLQ is empty"],
             weekly=["Check age of oldest message peaks against the SLO"],
             monthly=["Review maxReceiveCount and visibility timeout against p99 processing time"],
+            # The queue's messages are the work itself: it is never purged. Only the DLQ, once its
+            # messages were redriven or judged garbage.
             maintenance_commands=[cmd(
-                "Purge the queue (drop every message)",
-                url("QUEUE_URL", queue)
-                + f"aws sqs purge-queue --region {reg} --queue-url \"$QUEUE_URL\"",
+                f"Purge the dead-letter queue {dlq} (after its messages were redriven or judged garbage)",
+                url("DLQ_URL", dlq)
+                + f"aws sqs purge-queue --region {reg} --queue-url \"$DLQ_URL\"",
                 "queue empty within 60 s",
-                warning=f"Deletes every message in {queue} irreversibly (only one purge per 60 s). Only "
-                        "for messages known to be garbage; otherwise move them aside with "
-                        "start-message-move-task or let consumers skip them.")],
+                warning=f"Deletes every message in {dlq} irreversibly (only one purge per 60 s). Never purge "
+                        f"{queue} itself: its messages are work not yet done. Move messages aside with "
+                        "start-message-move-task instead when in doubt.")],
             dr_procedures=[Procedure(title="SQS: region outage", commands=[
                 cmd("Capture the queue configuration (keep it in IaC)",
                     url("QUEUE_URL", queue)
