@@ -76,7 +76,7 @@ def _words_for(component: Component) -> list[str]:
 def holds(component: Component, model: ServiceModel, description: str = "") -> list[str]:
     """What the store keeps: the model's `holds`, what its relationships say (a service that stores
     sessions in it), and what the description's sentences about it say."""
-    found: list[str] = [h for h in component.holds]
+    found: list[str] = [str(h) for h in component.holds]
     for rel in model.relationships:
         if rel.target == component.id and rel.kind == "stores_sessions_in" and "sessions" not in found:
             found.append("sessions")
@@ -112,9 +112,9 @@ def flush_verdict(component: Component, model: ServiceModel | None, description:
         kept = [k for k in component.holds if k not in DERIVED]
         return FlushVerdict(bool(component.holds) and not kept, [KEEPS.get(k, k) for k in kept])
     found = holds(component, model, description)
-    kept = [k for k in found if k not in DERIVED]
-    if kept:
-        return FlushVerdict(False, [KEEPS.get(k, k) for k in kept])
+    kept_here = [k for k in found if k not in DERIVED]
+    if kept_here:
+        return FlushVerdict(False, [KEEPS.get(k, k) for k in kept_here])
     if not found:
         return FlushVerdict(False, ["what it holds is not stated: treat it as data that cannot be rebuilt"])
     return FlushVerdict(True, [])
