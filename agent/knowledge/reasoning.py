@@ -709,6 +709,24 @@ class Guard:
         text = ". ".join(notes) + "."
         return command.model_copy(update={"warning": f"{command.warning} {text}" if command.warning else text})
 
+    def active_regions(self) -> list[str]:
+        if self.model is None:
+            return []
+        active = [r.name for r in self.model.topology.regions if r.role in ("primary", "active")]
+        return active if len(active) > 1 else []
+
+    def every_region(self, command: Command, primary: str) -> Command:
+        """A read-only look pinned to the primary region, run in every active region instead (active-active:
+        one healthy region says nothing about the other)."""
+        regions = self.active_regions()
+        pinned = re.compile(rf"--region[= ]{re.escape(primary)}(?![\w-])")
+        if not regions or primary not in regions or not pinned.search(command.code):
+            return command
+        body = pinned.sub('--region "$REGION"', command.code)
+        looped = (f"for REGION in {' '.join(regions)}; do\n  echo \"== $REGION\"\n"
+                  + "\n".join(f"  {line}" for line in body.splitlines()) + "\ndone")
+        return command.model_copy(update={"code": looped, "purpose": f"{command.purpose} (every active region)"})
+
     def dependency_checks(self) -> list[Command]:
         if self.model is None:
             return []

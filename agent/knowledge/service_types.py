@@ -54,7 +54,7 @@ def schedule_minutes(schedule: str | None) -> int | None:
 def alert_baseline(service_type: str, env: str, levels: Levels, criticality: str,
                    schedule: str | None, backlog: int | None = None,
                    https_host: str | None = None, deadline: str | None = None,
-                   quantile: str = "95") -> list[AlertSpec]:
+                   quantile: str = "95", engine: Engine | None = None) -> list[AlertSpec]:
     page = "Critical" if criticality in ("critical", "high") else "Warning"
     err_page = round(max(1.0, levels.error_rate_pct * 5), 2)
     latency = levels.latency_p95_ms
@@ -86,7 +86,8 @@ def alert_baseline(service_type: str, env: str, levels: Levels, criticality: str
             AlertSpec("Job Failure Rate", "job_failures", 5, "> 5% of jobs fail for 10 min", "Warning",
                       "Find the failing job type in logs; park poison messages in the DLQ", "Jobs failing"),
             AlertSpec("Consumers Stalled", "no_progress", 1, "< 1 job completed in 15 min while messages wait",
-                      "Critical", "Consumers are stuck or down: check pods/processes, then restart one",
+                      "Critical", "Consumers are stuck or down: read their logs and the broker connection first; "
+                      "restart one only once the cause is known",
                       "Consumers stalled (no progress)"),
         ]
     if service_type == "pipeline":
@@ -102,7 +103,16 @@ def alert_baseline(service_type: str, env: str, levels: Levels, criticality: str
                       "Check whether the run is stuck, failed or never started; trigger a catch-up run",
                       "Pipeline late or missed its schedule"),
         ]
-    if service_type == "database":
+    # a database engine without relational semantics gets no replica-lag / max_connections alert borrowed
+    # from PostgreSQL (its own signals come from its pack, or from the team)
+    relational = engine is None or engine.relational
+    if service_type == "database" and not relational:
+        alerts += [
+            AlertSpec("Disk Space Low", "disk", 80, "> 80% of the data volume used for 10 min", page,
+                      f"Find what grows on the data volume ({engine.display if engine else 'the engine'}'s data, "
+                      "logs, snapshots); extend the volume before 90%", "Disk filling up"),
+        ]
+    if service_type == "database" and relational:
         alerts += [
             AlertSpec("Replication Lag", "replication_lag", 30, "> 30 s replica lag for 5 min", page,
                       "Check replica load and long transactions on the primary; don't fail over to a lagging replica",
@@ -133,13 +143,16 @@ def alert_baseline(service_type: str, env: str, levels: Levels, criticality: str
     else:
         # A database is not scaled out by adding copies: find the expensive queries, then scale up or add replicas.
         cpu_response = ("Find the most expensive running queries and missing indexes; scale up the instance or move "
-                        "reads to replicas" if service_type == "database"
+                        "reads to replicas" if service_type == "database" and relational
+                        else f"Find what loads the node with {engine.display}'s own tools; scale up the node"
+                        if service_type == "database" and engine is not None
                         else "Check for traffic growth or a hot loop; scale out")
         alerts += [
             AlertSpec("High CPU", "cpu", 80, "> 80% CPU for 10 min", "Warning",
                       cpu_response, "Resource saturation (CPU / memory)"),
             AlertSpec("High Memory", "memory", 90, "> 90% of the memory limit for 5 min", page,
-                      "Look for a leak (steady growth); restart one instance to buy time, then fix",
+                      "Look for a leak (steady growth) or a load change first; a restart only buys time "
+                      "and drops in-flight work",
                       "Resource saturation (CPU / memory)"),
         ]
         if env == "kubernetes":
@@ -206,3 +219,84 @@ def downstream(service_type: str) -> list[tuple[str, str]]:
         "database": [("Applications using this database (fill in)", "Reads and writes fail; their own alerts fire")],
         "other": [("Services that call this one (fill in)", "Their features depending on it degrade")],
     }.get(service_type, [("Dependent services (fill in)", "Degraded")])
+
+
+# --- the engine of a database-type service ---------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Engine:
+    """What a database-type service runs, so its baseline speaks that product's language.
+
+    `relational`: PostgreSQL / MySQL-style advice applies (replica lag, max_connections, idle
+    transactions, WAL / binlogs, slow-query log). Otherwise the baseline keeps to what every store
+    has (down, disk, CPU, memory) and adds the engine's own health checks, or says the team has to
+    fill them in when the engine has none here.
+    """
+
+    key: str
+    display: str
+    words: tuple[str, ...]
+    relational: bool = False
+    checks: tuple[tuple[str, str, str], ...] = ()  # (purpose, command, what healthy looks like)
+
+
+ENGINES: tuple[Engine, ...] = (
+    Engine("postgresql", "PostgreSQL", ("postgresql", "postgres", "aurora postgresql"), relational=True),
+    Engine("mysql", "MySQL", ("mysql", "mariadb", "aurora mysql"), relational=True),
+    Engine("vault", "Vault", ("hashicorp vault", "vault"), checks=(
+        ("Seal state, HA mode and which node is active", "vault status",
+         "Sealed false; HA Mode active on exactly one node, standby on the others"),
+        ("Raft peers and the leader", "vault operator raft list-peers",
+         "every node listed as a voter and one leader; a missing node is the one to look at"),
+        ("Raft autopilot health and failure tolerance", "vault operator raft autopilot state",
+         "Healthy true; Failure Tolerance at least 1"),
+    )),
+    Engine("clickhouse", "ClickHouse", ("clickhouse",), checks=(
+        ("Replicas that are read-only or behind",
+         "clickhouse-client --query \"SELECT database, table, is_readonly, absolute_delay, queue_size FROM "
+         "system.replicas WHERE is_readonly OR absolute_delay > 30\"",
+         "no rows; is_readonly means the replica lost ClickHouse Keeper / ZooKeeper"),
+        ("Keeper / ZooKeeper reachable from this node",
+         "clickhouse-client --query \"SELECT name FROM system.zookeeper WHERE path = '/'\"",
+         "a list of znodes; an error means replicated tables are read-only until Keeper is back"),
+        ("Mutations that do not finish",
+         "clickhouse-client --query \"SELECT database, table, mutation_id, latest_fail_reason FROM system.mutations "
+         "WHERE NOT is_done\"", "no rows, or rows whose parts_to_do keeps falling"),
+    )),
+    Engine("cassandra", "Cassandra", ("cassandra", "scylla", "scylladb"), checks=(
+        ("Ring state of every node", "nodetool status", "every node UN (Up/Normal); DN is a down node"),
+        ("Schema agreement across nodes", "nodetool describecluster", "one schema version"),
+        ("Thread pools with pending or blocked work", "nodetool tpstats", "Pending and Blocked near 0"),
+    )),
+    Engine("etcd", "etcd", ("etcd",), checks=(
+        ("Health of every member", "etcdctl endpoint health --cluster", "every endpoint healthy"),
+        ("Leader, DB size and raft index per member", "etcdctl endpoint status --cluster -w table",
+         "one leader; DB SIZE well below the quota (2 GB default)"),
+    )),
+    Engine("consul", "Consul", ("consul",), checks=(
+        ("Members and their state", "consul members", "every server alive"),
+        ("Raft peers and the leader", "consul operator raft list-peers", "one leader, every server a voter"),
+    )),
+    Engine("zookeeper", "ZooKeeper", ("zookeeper",), checks=(
+        ("Is the node serving", "echo ruok | nc -w 3 localhost 2181", "imok"),
+        ("Mode and outstanding requests", "echo mntr | nc -w 3 localhost 2181 | grep -E "
+         "'zk_server_state|zk_outstanding_requests|zk_followers'", "one leader; outstanding requests near 0"),
+    )),
+)
+
+
+def engine_of(technology: str, description: str = "") -> Engine | None:
+    """The engine by the model's technology, else the first engine word the description names."""
+    for engine in ENGINES:
+        if technology and technology == engine.key:
+            return engine
+    for engine in ENGINES:
+        if any(re.search(rf"(?<![\w-]){re.escape(w)}(?![\w-])", description, re.I) for w in engine.words):
+            return engine
+    return None
+
+
+def unknown_engine(technology: str) -> Engine:
+    """A database engine this knowledge has nothing for: its own name, no borrowed commands."""
+    display = technology.replace("-", " ").title() if technology else "the database engine"
+    return Engine(technology or "unknown", display, (technology,) if technology else ())

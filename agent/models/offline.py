@@ -25,7 +25,16 @@ from agent.knowledge.monitoring import Custom, Stack, stacks_for
 from agent.knowledge.policy import escalation, fmt_minutes, objectives, oncall_summary
 from agent.knowledge.reasoning import Guard
 from agent.knowledge.repository_facts import overlay
-from agent.knowledge.service_types import CRASH, alert_baseline, business_impact, downstream, purpose
+from agent.knowledge.service_types import (
+    CRASH,
+    Engine,
+    alert_baseline,
+    business_impact,
+    downstream,
+    engine_of,
+    purpose,
+    unknown_engine,
+)
 from agent.models.base import GenerationRequest, GenerationResult, Model, Progress
 from agent.runbook import (
     SECTIONS,
@@ -201,9 +210,14 @@ class _Writer:
         self.backlog = int(backlog) if backlog and backlog.isdigit() else None
         host = re.match(r"https://([^/:]+)", facts.url or "")
         self.https_host = host.group(1) if host else None
+        self.engine: Engine | None = None
+        if self.type == "database":  # the product a database service runs: its own words, never another's
+            app = request.service.app
+            technology = app.technology if app is not None else ""
+            self.engine = engine_of(technology, facts.description) or unknown_engine(technology)
         self.alert_specs = alert_baseline(self.type, self.env, self.levels, self.crit, facts.names.get("schedule"),
                                           self.backlog, self.https_host, facts.names.get("deadline"),
-                                          facts.names.get("latency.quantile", "95"))
+                                          facts.names.get("latency.quantile", "95"), engine=self.engine)
         quantile = facts.names.get("latency.quantile")
         if quantile and facts.latency_p95_ms:
             self.defaults.append(f"The description's p{quantile} target ({facts.latency_p95_ms:g} ms) is used as "
@@ -325,6 +339,15 @@ class _Writer:
                           dashboard=dash),
                 KeyMetric(metric="Records processed per run", normal_range="fill in after a week of runs",
                           alert_threshold="< 50% of the 7-day average (1 run)", dashboard=dash),
+            ]
+        elif self.type == "database" and self.engine is not None and not self.engine.relational:
+            metrics += [
+                KeyMetric(metric=f"{self.engine.display} members healthy", normal_range="all members up and in "
+                          "the cluster", alert_threshold="any member missing for 5 min", dashboard=dash),
+                KeyMetric(metric="Request latency p95", normal_range=f"< {lv.latency_p95_ms:g} ms",
+                          alert_threshold=f"> {lv.latency_p95_ms * 4:g} ms for 10 min", dashboard=dash),
+                KeyMetric(metric="Data volume used", normal_range="< 70%", alert_threshold="> 80% for 10 min",
+                          dashboard=dash),
             ]
         elif self.type == "database":
             metrics += [
@@ -553,7 +576,8 @@ class _Writer:
                 [*([q_err] if q_err else []), p.logs("15m", "error|exception|timeout|refused"), p.history(),
                  p.status()[0]],
                 [("If errors began right after a deploy, roll back first, investigate after", p.rollback()[1]),
-                 ("If one instance is bad (errors only from one pod/host), replace just that one", p.restart_one()),
+                 ("If one instance is bad (errors only from one instance) and its logs show why, replace just that "
+                  "one", p.restart_one()),
                  ("If a dependency is failing (timeouts/refused in logs), follow its entry below or its own "
                   "runbook; don't restart this service for a dependency outage", None)],
                 self.verify_text("5xx back below the SLO"))
@@ -641,7 +665,26 @@ class _Writer:
                   "partition — runs must be idempotent per window", None),
                  ("Backfill the affected windows one at a time, oldest first, checking counts after each", rerun)],
                 "Counts per window match the source (±1%) for every backfilled window; consumers confirm")
-        if self.type == "database":
+        if self.type == "database" and self.engine is not None and not self.engine.relational:
+            engine = self.engine
+            own = [cmd(purpose_, code, expect) for purpose_, code, expect in engine.checks]
+            add(f"{engine.display}: a member down or the cluster unhealthy",
+                f"Clients get errors or timeouts from {engine.display}; a member missing from the cluster",
+                [*own, *p.status(), p.logs("30m", "error|fatal|panic|leader|quorum")],
+                [(f"Read {engine.display}'s own view of its members first (checks above); restart a member only "
+                  "after its logs say why it stopped, one member at a time, waiting until it rejoins", None)
+                 if own else
+                 (f"Fill in with the team: {engine.display}'s own health and membership commands (this runbook has "
+                  f"no {engine.display} knowledge, so it borrows none from another product)", None),
+                 (f"Never wipe a member's data directory or force a new cluster: that can lose {engine.display}'s "
+                  "data or split it; escalate to the owning team instead", None)],
+                f"Every member healthy in {engine.display}'s own status for 15 min")
+            add("Disk filling up", "Data volume above 80%, growing",
+                [*([c] if (c := self.query("disk", 80)) else []), p.disk_check()],
+                [(f"Find what grows on the data volume ({engine.display}'s data, logs, snapshots)", None),
+                 ("Extend the volume before 90%; never delete data files by hand", None)],
+                "Usage stable below 80% for 1 hour")
+        elif self.type == "database":
             add("Replication lag", "Replicas behind the primary; stale reads",
                 [*([c] if (c := self.query("replication_lag", 30)) else []), p.resources(), p.disk_check()],
                 [("Find long-running transactions or bulk writes on the primary and stop them if safe", None),
@@ -693,7 +736,8 @@ class _Writer:
     def emergency(self) -> Emergency:
         p = self.p
         # dependencies the health check needs come first; restarts last, with what they cost
-        immediate = [*self.guard.dependency_checks(), *p.status(), p.events(),
+        immediate = [*self.guard.dependency_checks(), *(self.guard.every_region(c, p.region) for c in p.status()),
+                     p.events(),
                      p.logs("15m", "error|fatal|panic|refused"), self.guard.restart(p.restart_one()),
                      self.guard.restart(p.restart_all())]
         if_fails = [p.history(), *p.rollback()[1:2], *p.redeploy_elsewhere()]
@@ -809,7 +853,7 @@ class _Writer:
             daily.append("Check the dead-letter queue is empty or triaged")
         if self.type == "pipeline":
             daily.append("Confirm every scheduled run of the last 24 h succeeded and row counts look normal")
-        if self.type == "database":
+        if self.type == "database" and (self.engine is None or self.engine.relational):
             weekly.append("Review slow-query log and table/index bloat")
         commands = [self.p.disk_check(), self.p.resources(), self.p.history(), *self.c.maintenance_commands]
         if isinstance(self.p, SystemdHosts):

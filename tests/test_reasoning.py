@@ -1,0 +1,235 @@
+"""Architecture-aware reasoning (agent/knowledge/reasoning.py): what the model's relationships and settings
+change in the generated runbook. Each rule is checked on descriptions that vary names and technologies,
+written for these tests (not the eval cases), through the parser and the whole offline engine."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+import pytest
+
+from agent.answers import from_mapping
+from agent.knowledge import reasoning
+from agent.models.base import GenerationRequest
+from agent.models.offline import OfflineModel
+from agent.render import render_markdown
+from agent.rule import Rule, default_rule_path, load_rule
+from agent.runbook import Command, Runbook, iter_commands
+from agent.service.text import parse
+
+NOW = datetime(2026, 1, 15, 9, 30)
+
+
+@pytest.fixture(scope="module")
+def rule() -> Rule:
+    return load_rule(default_rule_path())
+
+
+def generate(rule: Rule, description: str, **answers: str) -> Runbook:
+    ans = from_mapping(rule, {"criticality": "high", "oncall": "24x7", **answers}, "test")
+    return OfflineModel().generate(GenerationRequest(rule=rule, description=description, answers=ans, now=NOW)).runbook
+
+
+def commands(runbook: Runbook) -> list[Command]:
+    return list(iter_commands(runbook))
+
+
+def code(runbook: Runbook) -> str:
+    """Every command's code without its comment lines (a warning against FLUSHALL is not a FLUSHALL)."""
+    return "\n".join(line for c in commands(runbook) for line in c.code.splitlines()
+                     if not line.lstrip().startswith("#"))
+
+
+# --- health / readiness depends on a dependency -----------------------------------------------------------
+
+HEALTH = [
+    ("fare-quoter is a Go API on Kubernetes in namespace pricing, Deployment fare-quoter. Its readiness depends on "
+     "Redis at fq-cache.pricing.svc:6380.", {"type": "api", "env": "kubernetes"}, "fq-cache.pricing.svc",
+     "redis-cli"),
+    ("tally-api is a Java service on two VMs tally-1 and tally-2. Its health check depends on the MySQL database "
+     "tally on tally-db.internal.", {"type": "api", "env": "vm"}, "tally-db.internal", "mysqladmin"),
+    ("ferry-web runs on ECS Fargate (cluster harbor, service ferry-web). The readiness probe checks PostgreSQL "
+     "on pg-ferry.internal.", {"type": "web", "env": "docker"}, "pg-ferry.internal", "pg_isready"),
+]
+
+
+@pytest.mark.parametrize("description, answers, host, probe", HEALTH, ids=["k8s-redis", "vm-mysql", "ecs-pg"])
+def test_a_dependency_the_health_check_needs_is_checked_before_any_restart(
+        rule: Rule, description: str, answers: dict[str, str], host: str, probe: str) -> None:
+    runbook = generate(rule, description, **answers)
+    immediate = runbook.emergency.service_down.immediate
+    assert probe in immediate[0].code and host in immediate[0].code, immediate[0].code
+    restarts = [c for c in immediate if c.warning and "Restart only after the cause is checked" in c.warning]
+    assert restarts, "the restart commands carry what they cost"
+    assert all("never becomes ready" in (c.warning or "") for c in restarts)
+    # restarts come after every look at the cause
+    first_restart = immediate.index(restarts[0])
+    assert all(c.warning is None or "Restart only" not in c.warning for c in immediate[:first_restart])
+    assert "a restart will not help" in runbook.service_overview.business_impact
+
+
+def test_without_a_health_dependency_no_dependency_claim_is_made(rule: Rule) -> None:
+    runbook = generate(rule, "orbit-api is a Go API on Kubernetes in namespace orbit; it reads from PostgreSQL "
+                             "on orbit-db.internal.", type="api", env="kubernetes")
+    assert "Readiness depends on" not in runbook.service_overview.business_impact
+    assert "pg_isready" not in runbook.emergency.service_down.immediate[0].code
+
+
+# --- a cap that protects a downstream; a queue trigger is paused, not throttled to 0 --------------------------
+
+CAPS = [
+    ("invoice-pusher: Python Lambda function invoice-pusher-prod, triggered by the SQS queue invoice-outbox "
+     "(maximum concurrency 5); it calls a partner's API that rate-limits us at 20 requests/s, and the cap is "
+     "what protects it. maxReceiveCount 5. ap-southeast-2.", "invoice-pusher-prod", "5", "partner's API"),
+    ("geo-tagger is a Node.js Lambda function geo-tagger-live triggered by the SQS queue geo-jobs with maximum "
+     "concurrency 12, which protects the legacy geocoding service from overload. maxReceiveCount 3, visibility "
+     "timeout 300 s. Region eu-west-1.", "geo-tagger-live", "12", "legacy geocoding service"),
+]
+
+
+@pytest.mark.parametrize("description, function, cap, protects", CAPS, ids=["invoice", "geo"])
+def test_a_protective_cap_is_kept_and_a_queue_trigger_is_paused_not_throttled_to_zero(
+        rule: Rule, description: str, function: str, cap: str, protects: str) -> None:
+    runbook = generate(rule, description, type="worker", env="serverless", monitoring="cloudwatch")
+    text = render_markdown(runbook)
+    assert not re.search(r"--reserved-concurrent-executions[= ]0\b", code(runbook))
+    assert re.search(r"update-event-source-mapping[^\n]*--no-enabled", code(runbook))
+    assert f"concurrency cap of {cap}" in text and protects in text
+    for issue in runbook.troubleshooting.issues:
+        for step in issue.fix:
+            assert not re.search(r"\braise (?:the )?(?:reserved )?concurrency\b", step.action, re.I), step.action
+    # the DLQ consequence is stated with the receive count
+    assert re.search(r"maxReceiveCount \d: a message whose receive fails \d times moves to", text)
+    assert not re.search(r"purge-queue[^\n]*\"\$QUEUE_URL\"", code(runbook)), "the work queue is never purged"
+    assert function in code(runbook)
+
+
+def test_a_lambda_without_a_queue_trigger_keeps_its_kill_switch(rule: Rule) -> None:
+    runbook = generate(rule, "thumbs is a Python Lambda function thumbs-prod behind API Gateway in us-east-2.",
+                       type="api", env="serverless")
+    assert reasoning.pause_advice(parse("thumbs is a Python Lambda function thumbs-prod behind API Gateway.")) is None
+    assert "Pause the SQS trigger" not in render_markdown(runbook)
+
+
+# --- stores that hold sessions, idempotency keys, locks are never flushed -----------------------------------------
+
+KEPT = [
+    ("pay-gw stores idempotency keys in Redis (host idem-redis.internal) so retries are not charged twice. It "
+     "runs on Kubernetes in namespace pay.", "idempotency keys are lost"),
+    ("lobby-web keeps user sessions in Redis on sess-01.internal:6379; it runs on two VMs lobby-1 and lobby-2.",
+     "logged out"),
+    ("cron-master uses Redis on lock-redis.internal for distributed locks (leader election) between its three "
+     "replicas on Kubernetes, namespace ops.", "two workers can take the same lock"),
+]
+
+
+@pytest.mark.parametrize("description, loses", KEPT, ids=["idempotency", "sessions", "locks"])
+def test_a_store_holding_state_is_never_flushed_and_the_loss_is_stated(rule: Rule, description: str,
+                                                                        loses: str) -> None:
+    env = "kubernetes" if "Kubernetes" in description else "vm"
+    runbook = generate(rule, description, type="api", env=env)
+    assert not re.search(r"\bFLUSH(?:ALL|DB)\b", code(runbook))
+    assert loses in render_markdown(runbook)
+
+
+def test_a_pure_cache_may_be_flushed_with_its_consequence(rule: Rule) -> None:
+    runbook = generate(rule, "atlas-api caches rendered map tiles in Redis on tiles-cache.internal; the tiles "
+                             "are rebuilt from S3 on a miss. It runs on Kubernetes, namespace atlas.",
+                       type="api", env="kubernetes")
+    flush = [c for c in commands(runbook) if re.search(r"\bFLUSHDB\b", c.code)]
+    assert flush and "full read load" in (flush[0].warning or "")
+
+
+# --- durability / replication / retention become stated consequences ---------------------------------------------
+
+@pytest.mark.parametrize("rf, isr, fine, stops", [(3, 2, "one broker", "two brokers"),
+                                                   (5, 3, "two brokers", "three brokers")])
+def test_replication_settings_say_what_stops(rf: int, isr: int, fine: str, stops: str) -> None:
+    model = parse(f"ledger-feed consumes the Kafka topic ledger.entries (replication factor {rf}, "
+                  f"min.insync.replicas {isr}) with consumer group lf-main.")
+    lines = [c.line() for c in reasoning.consequences(model)]
+    line = next(x for x in lines if "min.insync.replicas" in x)
+    assert f"with {fine} holding a partition's replicas down, producers (acks=all) keep writing" in line
+    assert f"with {stops} down, those partitions reject writes" in line
+
+
+@pytest.mark.parametrize("retention, window", [("24h", "24 h"), ("3 days", "3 days"), ("7 days", "7 days")])
+def test_retention_says_what_is_lost_and_by_when(rule: Rule, retention: str, window: str) -> None:
+    description = (f"beacon-sink is a Kafka consumer on Kubernetes (namespace ingest) reading the topic "
+                   f"beacons.raw with consumer group sink-7; topic retention is {retention}.")
+    runbook = generate(rule, description, type="worker", env="kubernetes")
+    impact = runbook.service_overview.business_impact
+    assert f"retention {window}" in impact
+    assert f"if consumer group sink-7 falls more than {window} behind" in impact and "lost" in impact
+
+
+# --- scaling says what multiplies and who controls the count ---------------------------------------------------------
+
+@pytest.mark.parametrize("replicas, pool, limit", [(8, 25, 150), (4, 10, 500)])
+def test_scale_out_says_connections_times_replicas(rule: Rule, replicas: int, pool: int, limit: int) -> None:
+    description = (f"sync-bot on Kubernetes (namespace sync): {replicas} replicas, connection pool size {pool} "
+                   f"to PostgreSQL (max_connections {limit}).")
+    runbook = generate(rule, description, type="api", env="kubernetes")
+    product = f"{replicas} instances × {pool} = {replicas * pool} connections"
+    assert product in runbook.service_overview.business_impact
+    assert ("already above the limit" in runbook.service_overview.business_impact) == (replicas * pool > limit)
+    scale_steps = [s.command for i in runbook.troubleshooting.issues for s in i.fix
+                   if s.command is not None and "scale" in s.command.code]
+    assert scale_steps and all(product in (c.warning or "") for c in scale_steps)
+    assert all("never scale out while the database is out of connections" in (c.warning or "")
+               for c in scale_steps)
+
+
+def test_the_autoscaler_is_named_as_the_owner_of_the_count() -> None:
+    model = parse("quill-api on Kubernetes is autoscaled by an HPA (3 to 12 replicas), pool size 20 to "
+                  "PostgreSQL.")
+    budget = reasoning.connection_budget(model)
+    assert budget is not None and "The HPA controls the count" in budget.text
+
+
+# --- every host / broker / region is kept ----------------------------------------------------------------------------
+
+def test_every_host_and_region_is_named() -> None:
+    model = parse("relay-9 runs active-active in us-east-1 and eu-west-1 on hosts rl-a, rl-b and rl-c.")
+    text = " ".join(reasoning.places(model))
+    assert all(h in text for h in ("rl-a", "rl-b", "rl-c"))
+    assert "Active in 2 regions (us-east-1, eu-west-1)" in text
+
+
+@pytest.mark.parametrize("regions", [("us-east-1", "eu-west-1"), ("ap-south-1", "ap-southeast-1", "eu-central-1")])
+def test_active_active_regions_are_all_checked_when_the_service_is_down(rule: Rule, regions: tuple[str, ...]) -> None:
+    listed = ", ".join(regions[:-1]) + " and " + regions[-1]
+    runbook = generate(rule, f"route-planner is a Python API on ECS Fargate, active-active in {listed} "
+                             "(cluster planner, service route-planner).", type="api", env="docker",
+                       monitoring="cloudwatch")
+    looped = [c for c in runbook.emergency.service_down.immediate if "for REGION in" in c.code]
+    assert looped, [c.code for c in runbook.emergency.service_down.immediate]
+    assert all(f"for REGION in {' '.join(regions)}; do" in c.code for c in looped)
+
+
+# --- no borrowed templates for a product the service does not use ---------------------------------------------------
+
+ENGINES = [
+    ("secrets-vault is our HashiCorp Vault cluster on five EC2 nodes vlt-1 .. vlt-5 in eu-north-1 with Raft "
+     "storage.", "vm", "Vault", "vault operator raft list-peers"),
+    ("olap-core is a ClickHouse cluster on bare metal, hosts ch-1, ch-2 and ch-3, with ClickHouse Keeper.",
+     "baremetal", "ClickHouse", "system.replicas"),
+    ("ring-store is a Cassandra 4 cluster on VMs cas-a, cas-b, cas-c.", "vm", "Cassandra", "nodetool status"),
+    ("tsdb-x is our FooDB 3 time-series store on two hosts fdb-1 and fdb-2.", "vm", "", ""),
+]
+
+
+@pytest.mark.parametrize("description, env, display, own", ENGINES, ids=["vault", "clickhouse", "cassandra", "unknown"])
+def test_a_database_gets_its_own_engine_never_postgresql(rule: Rule, description: str, env: str, display: str,
+                                                         own: str) -> None:
+    runbook = generate(rule, description, type="database", env=env, monitoring="prometheus")
+    text = render_markdown(runbook)
+    for borrowed in ("psql", "pg_", "postgres_exporter", "max_connections", "idle-in-transaction", "WAL/binlog",
+                     "mysql"):
+        assert borrowed not in text, borrowed
+    if own:
+        assert own in code(runbook)
+        assert f"#### Issue: {display}: a member down" in text
+    else:
+        assert "Fill in with the team" in text
