@@ -233,3 +233,29 @@ def test_a_database_gets_its_own_engine_never_postgresql(rule: Rule, description
         assert f"#### Issue: {display}: a member down" in text
     else:
         assert "Fill in with the team" in text
+
+
+# --- the managed product's variant decides the DR procedure ------------------------------------------------------
+
+@pytest.mark.parametrize("glob, primary, secondary", [("pay-global", "eu-west-1", "eu-central-1"),
+                                                      ("ledger-gdb", "us-east-2", "us-west-1")])
+def test_an_aurora_global_database_fails_over_the_global_cluster(rule: Rule, glob: str, primary: str,
+                                                                 secondary: str) -> None:
+    description = (f"fx-api is a Kotlin API on ECS Fargate. Primary region {primary}, secondary region {secondary}. "
+                   f"Database: Aurora PostgreSQL global database {glob}.")
+    runbook = generate(rule, description, type="api", env="docker", monitoring="cloudwatch")
+    dr = code(runbook)
+    assert f"failover-global-cluster --region {secondary} --global-cluster-identifier {glob}" in dr
+    assert f"switchover-global-cluster --region {primary} --global-cluster-identifier {glob}" in dr
+    assert "AuroraGlobalDBReplicationLag" in dr and "describe-global-clusters" in dr
+    for wrong in ("promote-read-replica-db-cluster", "restore-db-instance-from-db-snapshot",
+                  "restore-db-instance-to-point-in-time", "reboot-db-instance"):
+        assert wrong not in dr, wrong
+
+
+def test_an_aurora_cluster_restores_a_cluster_not_an_instance(rule: Rule) -> None:
+    runbook = generate(rule, "mint-api is a Go API on Kubernetes (namespace mint) using Aurora PostgreSQL; region "
+                             "us-east-1.", type="api", env="kubernetes")
+    dr = code(runbook)
+    assert "restore-db-cluster-to-point-in-time" in dr and "restore-db-instance-to-point-in-time" not in dr
+    assert "failover-db-cluster" in dr and "reboot-db-instance" not in dr
