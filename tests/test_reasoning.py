@@ -259,3 +259,14 @@ def test_an_aurora_cluster_restores_a_cluster_not_an_instance(rule: Rule) -> Non
     dr = code(runbook)
     assert "restore-db-cluster-to-point-in-time" in dr and "restore-db-instance-to-point-in-time" not in dr
     assert "failover-db-cluster" in dr and "reboot-db-instance" not in dr
+
+
+def test_the_kafka_lag_entry_escalates_by_the_retention_window_and_never_skips_to_latest(rule: Rule) -> None:
+    description = ("meter-roll is a Kafka consumer on Kubernetes (namespace billing) reading the topic meter.events "
+                   "with consumer group roll-2; 12 partitions; topic retention is 36h.")
+    runbook = generate(rule, description, type="worker", env="kubernetes")
+    lag = next(i for i in runbook.troubleshooting.issues if i.title == "Kafka: consumer lag growing")
+    assert "Retention is 36 h" in lag.escalate and "roll-2" in lag.escalate
+    assert any("up to the 12 partitions" in s.action for s in lag.fix)
+    assert all(s.command is None or "rollout restart" not in s.command.code for s in lag.fix)
+    assert not re.search(r"--reset-offsets[^\n]*--to-latest[^\n]*--execute", code(runbook))
