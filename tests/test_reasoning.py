@@ -270,3 +270,20 @@ def test_the_kafka_lag_entry_escalates_by_the_retention_window_and_never_skips_t
     assert any("up to the 12 partitions" in s.action for s in lag.fix)
     assert all(s.command is None or "rollout restart" not in s.command.code for s in lag.fix)
     assert not re.search(r"--reset-offsets[^\n]*--to-latest[^\n]*--execute", code(runbook))
+
+
+@pytest.mark.parametrize("description, label, probe", [
+    ("stats-api is a Python API on two VMs api-1 and api-2 that queries ClickHouse on ch-main.internal:9000.",
+     "ClickHouse", "clickhouse-client --host ch-main.internal --port 9000"),
+    ("feed-writer is a worker on Kubernetes (namespace feeds) that writes timelines to Cassandra on "
+     "cass-7.internal.", "Cassandra", "cqlsh cass-7.internal 9042"),
+])
+def test_a_dependency_no_pack_knows_keeps_its_own_name_and_honest_gaps(rule: Rule, description: str, label: str,
+                                                                       probe: str) -> None:
+    env = "kubernetes" if "Kubernetes" in description else "vm"
+    runbook = generate(rule, description, type="api", env=env)
+    entry = next(i for i in runbook.troubleshooting.issues if i.title == f"{label}: slow or unreachable")
+    assert probe in entry.check[0].code
+    assert any("Fill in with the team" in s.action for s in entry.fix)
+    assert any(u.service.startswith(label) for u in runbook.dependencies.upstream)
+    assert not re.search(r"\bpsql\b|\bmysql\b", code(runbook))

@@ -176,7 +176,13 @@ _DISPLAY = {"kafka": "Kafka", "sqs": "SQS", "redis": "Redis", "postgresql": "Pos
 
 
 def display(component: Component) -> str:
-    return _DISPLAY.get(component.technology, component.technology or component.id)
+    """The product's own name ("ClickHouse"), from the vocabulary the parser uses."""
+    if component.technology in _DISPLAY:
+        return _DISPLAY[component.technology]
+    from agent.service.vocabulary import vocabulary  # late: the vocabulary file is read once, on first use
+
+    known = vocabulary().technologies.get(component.technology)
+    return known.display if known is not None else (component.technology or component.id)
 
 
 def subject(component: Component, *roles: str) -> str:
@@ -576,6 +582,9 @@ DEPENDENCY_PROBES: dict[str, tuple[str, str, str]] = {
                   "STAT uptime and curr_connections"),
     "elasticsearch": ("curl -sS --max-time 5 http://{host}:{port}/_cluster/health?pretty", "9200",
                       "status green (yellow: replicas missing)"),
+    "clickhouse": ("clickhouse-client --host {host} --port {port} --query 'SELECT 1'", "9000", "1"),
+    "cassandra": ("cqlsh {host} {port} -e 'SELECT release_version FROM system.local'", "9042",
+                  "one row with the server version"),
 }
 
 
