@@ -287,3 +287,12 @@ def test_a_dependency_no_pack_knows_keeps_its_own_name_and_honest_gaps(rule: Rul
     assert any("Fill in with the team" in s.action for s in entry.fix)
     assert any(u.service.startswith(label) for u in runbook.dependencies.upstream)
     assert not re.search(r"\bpsql\b|\bmysql\b", code(runbook))
+
+
+@pytest.mark.parametrize("description, answers, host, probe", HEALTH[:2], ids=["k8s-redis", "vm-mysql"])
+def test_the_crash_entry_checks_the_dependency_before_offering_a_restart(
+        rule: Rule, description: str, answers: dict[str, str], host: str, probe: str) -> None:
+    runbook = generate(rule, description, **answers)
+    crash = next(i for i in runbook.troubleshooting.issues
+                 if i.check and probe in i.check[0].code and i.fix and "will not make them ready" in i.fix[0].action)
+    assert host in crash.check[0].code

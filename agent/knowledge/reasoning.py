@@ -736,6 +736,20 @@ class Guard:
                   + "\n".join(f"  {line}" for line in body.splitlines()) + "\ndone")
         return command.model_copy(update={"code": looped, "purpose": f"{command.purpose} (every active region)"})
 
+    def triage(self, checks: list[Command], fixes: list[tuple[str, Command | None]]
+               ) -> tuple[list[Command], list[tuple[str, Command | None]]]:
+        """An entry whose usual fix is a restart: the dependency the health check needs is checked first,
+        and the first fix says a restart will not help while it is down."""
+        if self.model is None:
+            return checks, fixes
+        deps = health_dependencies(self.model)
+        if not deps:
+            return checks, fixes
+        names = " and ".join(display(d) for d in deps)
+        first = (f"If {names} is down or refusing connections (first check above), fix that first: readiness "
+                 f"depends on it, so restarting or replacing instances will not make them ready", None)
+        return [*self.dependency_checks(), *checks], [first, *fixes]
+
     def dependency_checks(self) -> list[Command]:
         if self.model is None:
             return []

@@ -711,6 +711,7 @@ class _Writer:
                   "certificate expires", None)],
                 "The served certificate's notAfter is > 30 days away and clients connect without errors")
         title, symptoms, checks, fixes = p.crash_issue_parts()
+        checks, fixes = self.guard.triage(checks, fixes)  # a dependency the health check needs comes first
         add(title, symptoms, checks, fixes, self.verify_text("All instances healthy with no restarts", 15),
             topic=title if title in _ISSUE_COVERED else "crash")
         if self.env != "serverless":
