@@ -351,10 +351,15 @@ class Cap:
     value: str
     protects: str  # what it protects, in the description's words, or "" when not said
 
+    def where(self) -> str:
+        if self.component.kind == "queue":  # set on the trigger that reads the queue, not on the queue
+            return f"the {display(self.component)} trigger (event source mapping maximum concurrency)"
+        return display(self.component)
+
     def text(self) -> str:
         why = f" it protects {self.protects}" if self.protects else \
             " it may protect a downstream (the description does not say what it is for: ask before changing it)"
-        return (f"the concurrency cap of {self.value} on {display(self.component)} is deliberate:{why}. Never raise "
+        return (f"the concurrency cap of {self.value} on {self.where()} is deliberate:{why}. Never raise "
                 "or remove it to clear a backlog; a backlog behind a protective cap is drained by time, not by "
                 "more concurrency")
 
@@ -663,7 +668,7 @@ def _guard_action(guard: Guard, action: str) -> str:
     found = caps(guard.model, guard.description)
     if found and _RAISES_CAP.search(action):
         cap = found[0]
-        return (f"Throttling behind the concurrency cap of {cap.value} on {display(cap.component)} is the cap doing "
+        return (f"Throttling behind the concurrency cap of {cap.value} on {cap.where()} is the cap doing "
                 "its job" + (f" (it protects {cap.protects})" if cap.protects else "") + ": do not raise or remove "
                 "it. Only throttles from the account's shared pool are a fault: reserve at least the cap's value "
                 "for this function, never less, never 0")
@@ -707,7 +712,7 @@ class Guard:
             notes.append(f"Each new instance opens up to {budget.per_instance} more connections ({budget.sizes}); "
                          "never scale out while the database is out of connections")
         for cap in caps(self.model, self.description):
-            notes.append(f"Scaling does not lift the concurrency cap of {cap.value} on {display(cap.component)}, and "
+            notes.append(f"Scaling does not lift the concurrency cap of {cap.value} on {cap.where()}, and "
                          "the cap must stay" + (f": it protects {cap.protects}" if cap.protects else ""))
         partitions = next((_int(c.setting("partitions")) for c in self.model.components if c.setting("partitions")),
                           None)
