@@ -296,3 +296,33 @@ def test_the_crash_entry_checks_the_dependency_before_offering_a_restart(
     crash = next(i for i in runbook.troubleshooting.issues
                  if i.check and probe in i.check[0].code and i.fix and "will not make them ready" in i.fix[0].action)
     assert host in crash.check[0].code
+
+
+# --- sections that do not apply are not filled -----------------------------------------------------------------------
+
+@pytest.mark.parametrize("description, env", [
+    ("mq-core is our RabbitMQ 3.13 cluster on three VMs mq-1, mq-2 and mq-3.", "vm"),
+    ("events-kafka is our Kafka cluster: brokers kb-1, kb-2, kb-3 on bare metal.", "baremetal"),
+])
+def test_a_broker_gets_no_http_request_signals(rule: Rule, description: str, env: str) -> None:
+    runbook = generate(rule, description, type="other: message broker", env=env)
+    names = {a.name for a in runbook.monitoring.alerts}
+    assert not names & {"High Error Rate", "Error Budget Burn", "High Latency"}
+    assert not any(i.title == "High error rate (5xx)" for i in runbook.troubleshooting.issues)
+    assert not any("5xx" in m.metric for m in runbook.service_overview.key_metrics)
+
+
+def test_a_streaming_pipeline_has_lag_not_a_schedule(rule: Rule) -> None:
+    runbook = generate(rule, "cdc-relay is a streaming pipeline on Kubernetes (namespace cdc): Debezium reads "
+                             "PostgreSQL changes continuously into Kafka.", type="pipeline", env="kubernetes")
+    text = render_markdown(runbook)
+    assert not re.search(r"(?i)missed (its )?schedule", text)
+    names = {a.name for a in runbook.monitoring.alerts}
+    assert "Pipeline Data Late" not in names and names & {"Stream Lag Growing", "Kafka consumer lag high"}
+    assert "on a schedule" not in text and "scheduler not firing" not in text
+
+
+def test_no_host_disk_alert_on_fargate(rule: Rule) -> None:
+    runbook = generate(rule, "quote-api is a Kotlin API on ECS Fargate (cluster quotes, service quote-api).",
+                       type="api", env="docker", monitoring="cloudwatch")
+    assert "Low Disk Space" not in {a.name for a in runbook.monitoring.alerts}

@@ -51,15 +51,35 @@ def schedule_minutes(schedule: str | None) -> int | None:
     return None
 
 
+# What a service IS, by its technology's kind: these serve no HTTP requests of their own, so request
+# error rates and latencies are not their signals (their pack's are).
+NON_HTTP_KINDS = frozenset({"database", "queue", "stream", "broker", "cache", "session-store", "search", "pooler",
+                            "ha-manager", "backup", "scheduler", "object-store"})
+_STREAMING = re.compile(r"\b(?:stream(?:s|ing)?|cdc|change data capture|real[- ]time|continuous(?:ly)?|debezium|"
+                        r"kafka consumer|consumer group)\b", re.I)
+
+
+def serves_http(service_type: str, technology_kind: str = "") -> bool:
+    """Whether request-rate / 5xx / latency signals describe the service: web and API services, and an
+    'other' service unless its own technology is a store, broker or pooler."""
+    return service_type in ("web", "api") or (service_type == "other" and technology_kind not in NON_HTTP_KINDS)
+
+
+def streaming(description: str) -> bool:
+    """A pipeline that runs continuously (a stream / CDC job): it has lag, not runs or a schedule."""
+    return bool(_STREAMING.search(description))
+
+
 def alert_baseline(service_type: str, env: str, levels: Levels, criticality: str,
                    schedule: str | None, backlog: int | None = None,
                    https_host: str | None = None, deadline: str | None = None,
-                   quantile: str = "95", engine: Engine | None = None) -> list[AlertSpec]:
+                   quantile: str = "95", engine: Engine | None = None, http: bool = True,
+                   continuous: bool = False, host_disk: bool = True) -> list[AlertSpec]:
     page = "Critical" if criticality in ("critical", "high") else "Warning"
     err_page = round(max(1.0, levels.error_rate_pct * 5), 2)
     latency = levels.latency_p95_ms
     alerts: list[AlertSpec] = []
-    if service_type in ("web", "api", "other"):
+    if service_type in ("web", "api", "other") and http:
         alerts += [
             AlertSpec("High Error Rate", "error_rate", err_page, f"> {err_page:g}% of requests fail (5xx) for 5 min",
                       page, "Check logs for the dominant error; roll back if it started with a deploy",
@@ -90,7 +110,13 @@ def alert_baseline(service_type: str, env: str, levels: Levels, criticality: str
                       "restart one only once the cause is known",
                       "Consumers stalled (no progress)"),
         ]
-    if service_type == "pipeline":
+    if service_type == "pipeline" and continuous:  # a stream job: lag, never "missed its schedule"
+        alerts.append(AlertSpec("Stream Lag Growing", "queue_backlog", backlog or 1000,
+                                f"> {backlog or 1000} events behind for 15 min"
+                                + (" (your limit)" if backlog else " (default; tune to 15 min of normal throughput)"),
+                                page, "Check the job is running and not failing; lag that outgrows the source's "
+                                "retention is lost data", "Queue backlog growing"))
+    if service_type == "pipeline" and not continuous:
         interval = schedule_minutes(schedule) or 1440
         late = interval * 2
         alerts += [
@@ -133,7 +159,8 @@ def alert_baseline(service_type: str, env: str, levels: Levels, criticality: str
         service_type, "Service Down")
     down_condition = {
         "serverless": "0 invocations for 15 min while events are expected",
-    }.get(env, "suspended / scheduler not firing for 10 min" if service_type == "pipeline" and env == "kubernetes"
+    }.get(env, "suspended / scheduler not firing for 10 min"
+          if service_type == "pipeline" and env == "kubernetes" and not continuous
           else "0 healthy instances for 2 min")
     alerts.append(AlertSpec(down_name, "down", 1, down_condition, "Critical",
                             "Follow Emergency Procedures → Service is Down", None))
@@ -159,13 +186,14 @@ def alert_baseline(service_type: str, env: str, levels: Levels, criticality: str
             alerts.append(AlertSpec("Pod Restarts", "restarts", 3, "> 3 container restarts in 15 min", "Warning",
                                     "Find why containers exit (exit code, OOMKilled, previous logs)",
                                     CRASH))
-        if service_type != "database":
+        if service_type != "database" and host_disk:  # no host disk to fill on Fargate
             alerts.append(AlertSpec("Low Disk Space", "disk", 85, "> 85% disk used for 10 min", "Warning",
                                     "Clean up logs/temp files; extend the volume", None))
     return alerts
 
 
-def purpose(service_type: str, display: str, description: str, detail: str | None = None) -> str:
+def purpose(service_type: str, display: str, description: str, detail: str | None = None,
+            continuous: bool = False) -> str:
     first = re.split(r"(?<=[.!?])\s+", description.strip(), maxsplit=2)
     summary = " ".join(first[:2]).strip()
     role = {
@@ -176,8 +204,7 @@ def purpose(service_type: str, display: str, description: str, detail: str | Non
         "database": "stores and serves data for the applications that depend on it",
         "other": "runs a supporting function for the platform",
     }.get(service_type, "runs in production")
-    if service_type == "pipeline" and re.search(r"\b(?:stream(?:s|ing)?|cdc|change data capture|real[- ]time|"
-                                                r"continuous(?:ly)?|debezium)\b", description, re.I):
+    if service_type == "pipeline" and (continuous or streaming(description)):
         role = "moves data continuously as it changes (streaming)"
     if service_type == "other" and detail:
         role = f"runs as a {detail}" if not detail.lower().startswith(("a ", "an ", "the ")) else f"runs as {detail}"

@@ -33,6 +33,8 @@ from agent.knowledge.service_types import (
     downstream,
     engine_of,
     purpose,
+    serves_http,
+    streaming,
     unknown_engine,
 )
 from agent.models.base import GenerationRequest, GenerationResult, Model, Progress
@@ -76,6 +78,7 @@ from agent.runbook import (
     iter_commands,
 )
 from agent.service.model import ServiceModel
+from agent.service.vocabulary import vocabulary
 
 
 def detect_packs(ctx: Context) -> list[tuple[Pack, str]]:
@@ -215,9 +218,16 @@ class _Writer:
             app = request.service.app
             technology = app.technology if app is not None else ""
             self.engine = engine_of(technology, facts.description) or unknown_engine(technology)
+        # what the service is decides which baseline applies: a broker serves no HTTP, a stream job has no runs
+        app = request.service.app
+        known = vocabulary().technologies.get(app.technology) if app is not None else None
+        self.http = serves_http(self.type, known.kind if known is not None else "")
+        self.continuous = self.type == "pipeline" and streaming(facts.description)
         self.alert_specs = alert_baseline(self.type, self.env, self.levels, self.crit, facts.names.get("schedule"),
                                           self.backlog, self.https_host, facts.names.get("deadline"),
-                                          facts.names.get("latency.quantile", "95"), engine=self.engine)
+                                          facts.names.get("latency.quantile", "95"), engine=self.engine,
+                                          http=self.http, continuous=self.continuous,
+                                          host_disk=not isinstance(self.p, (ECS, Serverless)))
         quantile = facts.names.get("latency.quantile")
         if quantile and facts.latency_p95_ms:
             self.defaults.append(f"The description's p{quantile} target ({facts.latency_p95_ms:g} ms) is used as "
@@ -311,7 +321,7 @@ class _Writer:
         dash = self.dashboard_ref()
         err_page = round(max(1.0, lv.error_rate_pct * 5), 2)
         metrics: list[KeyMetric] = []
-        if self.type in ("web", "api", "other"):
+        if self.type in ("web", "api", "other") and self.http:
             metrics += [
                 KeyMetric(metric="Error rate (5xx %)", normal_range=f"< {lv.error_rate_pct:g}%",
                           alert_threshold=f"> {err_page:g}% for 5 min", dashboard=dash),
@@ -328,6 +338,15 @@ class _Writer:
                           dashboard=dash),
                 KeyMetric(metric="Job processing time p95", normal_range=f"< {lv.latency_p95_ms:g} ms",
                           alert_threshold=f"> {lv.latency_p95_ms * 2:g} ms for 15 min", dashboard=dash),
+            ]
+        elif self.type == "pipeline" and self.continuous:
+            metrics += [
+                KeyMetric(metric="Lag behind the source (events or seconds)", normal_range="near 0, drains after "
+                          "bursts", alert_threshold=f"> {self.backlog or 1000} events for 15 min", dashboard=dash),
+                KeyMetric(metric="Events processed per second", normal_range="fill in after a week of baseline",
+                          alert_threshold="< 50% of the same hour last week for 15 min", dashboard=dash),
+                KeyMetric(metric="Processing errors", normal_range="< 1% of events", alert_threshold="> 5% for 10 min",
+                          dashboard=dash),
             ]
         elif self.type == "pipeline":
             metrics += [
@@ -392,7 +411,8 @@ class _Writer:
         tech = f.language or "fill in: runtime/framework"
         version = f.image or (f.language.split(" ", 1)[1] if f.language and " " in f.language else "see deployed image")
         comps = [Component(name=f.display_name, technology=tech, version=version, location=self.p.location(),
-                           purpose=purpose(self.type, f.display_name, "", self.type_detail).rstrip("."))]
+                           purpose=purpose(self.type, f.display_name, "", self.type_detail,
+                                           continuous=self.continuous).rstrip("."))]
         comps += self.c.components
         comps.append(Component(name="Monitoring", technology=", ".join(s.label for s in self.stacks),
                                version="-", location="see Dashboards", purpose="Metrics, logs and alerting"))
@@ -443,7 +463,11 @@ class _Writer:
             db.append("Consumers: a deploy or restart redelivers every unacknowledged message (visibility timeout / "
                       "unacked deliveries), so handlers must be idempotent; let workers finish in-flight jobs on "
                       "SIGTERM (grace period longer than the longest job).")
-        if self.type == "pipeline":
+        if self.continuous:
+            db.append("Streaming: a deploy restarts the consumers, which resume from their last committed offset or "
+                      "checkpoint: events after it are processed again (handlers must be idempotent), and lag grows "
+                      "for the length of the rollout.")
+        elif self.type == "pipeline":
             db.append("Pipelines: deploy between runs, never during one; a new version must read the previous "
                       "version's output/state; backfill windows oldest first and never run two instances of the "
                       "same window at once.")
@@ -571,7 +595,7 @@ class _Writer:
         p, lv = self.p, self.levels
         q_err = self.query("error_rate", max(1.0, lv.error_rate_pct * 5))
         q_lat = self.query("latency_p95", lv.latency_p95_ms)
-        if self.type in ("web", "api", "other"):
+        if self.type in ("web", "api", "other") and self.http:
             add("High error rate (5xx)", f"5xx above {max(1.0, lv.error_rate_pct * 5):g}%, clients report errors",
                 [*([q_err] if q_err else []), p.logs("15m", "error|exception|timeout|refused"), p.history(),
                  p.status()[0]],
@@ -635,10 +659,12 @@ class _Writer:
                 "Failure rate below 1% for 15 min and the DLQ no longer growing")
             add("Consumers stalled (no progress)", "No jobs completed while messages wait; consumers idle or hung",
                 [*([c] if (c := self.query("no_progress", 1)) else []), p.status()[0], p.logs("15m")],
-                [("Restart one consumer and watch whether it picks up work", p.restart_one()),
+                [("Find why they stopped first (checks above): a lost broker connection, a downstream that blocks "
+                  "every job, a poison message; restart only when the logs show a hung process", None),
+                 ("Restart one consumer and watch whether it picks up work", p.restart_one()),
                  ("If all are hung (deadlock, lost broker connection), restart all", p.restart_all())],
                 "Jobs completing again and the backlog falling for 15 min")
-        if self.type == "pipeline":
+        if self.type == "pipeline" and not self.continuous:
             schedule = self.facts.names.get("schedule", "its schedule (fill in)")
             rerun = p.rerun()
             add("Pipeline run failed", "The last run ended in failure; output missing for that window",
@@ -853,7 +879,8 @@ class _Writer:
         if self.type == "worker":
             daily.append("Check the dead-letter queue is empty or triaged")
         if self.type == "pipeline":
-            daily.append("Confirm every scheduled run of the last 24 h succeeded and row counts look normal")
+            daily.append("Confirm the job kept up with its source over the last 24 h (lag, errors)" if self.continuous
+                         else "Confirm every scheduled run of the last 24 h succeeded and row counts look normal")
         if self.type == "database" and (self.engine is None or self.engine.relational):
             weekly.append("Review slow-query log and table/index bloat")
         commands = [self.p.disk_check(), self.p.resources(), self.p.history(), *self.c.maintenance_commands]
