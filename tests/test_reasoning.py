@@ -326,3 +326,18 @@ def test_no_host_disk_alert_on_fargate(rule: Rule) -> None:
     runbook = generate(rule, "quote-api is a Kotlin API on ECS Fargate (cluster quotes, service quote-api).",
                        type="api", env="docker", monitoring="cloudwatch")
     assert "Low Disk Space" not in {a.name for a in runbook.monitoring.alerts}
+
+
+@pytest.mark.parametrize("description, inside", [
+    ("front-px is our reverse proxy: nginx in a Docker container called \"px-main\" on the VM px-host.internal; "
+     "it serves https://www.example.net.", "docker exec px-main nginx -t"),
+    ("lb-web is nginx in a Docker container named web-edge (plain docker run) on edge-3.lan.", "docker exec web-edge"),
+])
+def test_nginx_in_a_container_is_operated_inside_it(rule: Rule, description: str, inside: str) -> None:
+    runbook = generate(rule, description, type="other: reverse proxy", env="docker")
+    commands_text = code(runbook)
+    assert inside in commands_text
+    assert not re.search(r"systemctl\s+(?:reload|restart)\s+nginx", commands_text)
+    assert "/var/log/nginx" not in commands_text
+    if "www.example.net" in description:
+        assert "openssl s_client -connect www.example.net:443" in commands_text
