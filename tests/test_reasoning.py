@@ -341,3 +341,12 @@ def test_nginx_in_a_container_is_operated_inside_it(rule: Rule, description: str
     assert "/var/log/nginx" not in commands_text
     if "www.example.net" in description:
         assert "openssl s_client -connect www.example.net:443" in commands_text
+
+
+@pytest.mark.parametrize("description, flushable", [
+    ("shop-php keeps PHP sessions in Memcached on mc-1.internal; it runs on two VMs web-a and web-b.", False),
+    ("price-api caches price lists in Memcached on mc-cache.internal; it runs on VMs pa-1 and pa-2.", True),
+])
+def test_memcached_is_flushed_only_when_it_is_a_cache(rule: Rule, description: str, flushable: bool) -> None:
+    runbook = generate(rule, description, type="api", env="vm")
+    assert ("flush_all" in code(runbook)) == flushable
