@@ -350,3 +350,16 @@ def test_nginx_in_a_container_is_operated_inside_it(rule: Rule, description: str
 def test_memcached_is_flushed_only_when_it_is_a_cache(rule: Rule, description: str, flushable: bool) -> None:
     runbook = generate(rule, description, type="api", env="vm")
     assert ("flush_all" in code(runbook)) == flushable
+
+
+def test_a_wrapped_description_still_binds_what_a_store_keeps_and_the_probe_dependency() -> None:
+    description = ("checkout-api is a Node.js service on EKS. An HPA scales it between 6 and 30 replicas; each\n"
+                   "pod has a PostgreSQL connection pool of 15 to the Aurora PostgreSQL cluster pay-aurora\n"
+                   "(max_connections 1000). Its readiness probe checks the database. Idempotency keys\n"
+                   "for card payments are stored in ElastiCache Redis (replication group idem-cache-prod).")
+    model = parse(description)
+    redis = model.component("redis")
+    assert redis is not None and not reasoning.flush_verdict(redis, model, description).allowed
+    assert [d.technology for d in reasoning.health_dependencies(model, description)] == ["postgresql"]
+    budget = reasoning.connection_budget(model)
+    assert budget is not None and "6 to 30 instances × 15 = 90 to 450 connections" in budget.text

@@ -61,6 +61,8 @@ _HOLD_WORDS: dict[str, str] = {
 
 
 def _sentences(text: str) -> list[str]:
+    # wrapped lines are one sentence; a blank line or a bullet ends one
+    text = re.sub(r"[ \t]*\n(?!\s*\n|\s*[-*] )[ \t]*", " ", text or "")
     return [s for s in re.split(r"(?<=[.;!?])\s+|\n+", text) if s.strip()]
 
 
@@ -415,13 +417,33 @@ def pause_advice(model: ServiceModel) -> str | None:
 
 # --- dependencies health / readiness depends on ---------------------------------------------------------
 
-def health_dependencies(model: ServiceModel) -> list[Component]:
-    """Components a workload's health or readiness check depends on."""
+_HEALTH_WORDS = re.compile(r"\b(?:readiness|liveness|health ?checks?|healthz|probes?)\b", re.I)
+# what a sentence calls a component of each kind when it does not name the product
+_KIND_NOUNS = {"database": r"database|db", "cache": r"cache", "session-store": r"session store|cache",
+               "queue": r"queue|broker", "broker": r"broker", "stream": r"broker|kafka", "search": r"search|index"}
+
+
+def health_dependencies(model: ServiceModel, description: str = "") -> list[Component]:
+    """Components a workload's health or readiness check depends on: the model's relationships, and a
+    sentence of the description that says the probe checks one ("its readiness probe checks the
+    database") when the relationship was not read."""
     out: list[Component] = []
     for workload in model.workloads():
         for target in model.related(workload.id, "health_depends_on"):
             if target not in out:
                 out.append(target)
+    if out or not description:
+        return out
+    for sentence in _sentences(description):
+        if not _HEALTH_WORDS.search(sentence) or not re.search(r"\b(?:checks?|depends?|needs?|pings?|"
+                                                                 r"fails?|requires?)\b", sentence, re.I):
+            continue
+        for comp in model.components:
+            if comp.kind == "service" or comp in out:
+                continue
+            words = [re.escape(w) for w in _words_for(comp)] + [_KIND_NOUNS.get(comp.kind, "(?!x)x")]
+            if re.search(rf"(?<![\w-])(?:{'|'.join(words)})(?![\w-])", sentence, re.I):
+                out.append(comp)
     return out
 
 
@@ -430,7 +452,7 @@ def _consumes(model: ServiceModel) -> bool:
         c.names_of("consumer_group") for c in model.components)
 
 
-def restart_note(model: ServiceModel | None, kind: str = "restart") -> str:
+def restart_note(model: ServiceModel | None, description: str = "") -> str:
     """What a restart costs and when it cannot help, for the warning beside every restart command."""
     base = ("Restart only after the cause is checked (logs, events, dependencies): it drops in-flight "
             "requests and open connections and empties in-process caches")
@@ -440,7 +462,7 @@ def restart_note(model: ServiceModel | None, kind: str = "restart") -> str:
         group = next((v for c in model.components for v in c.names_of("consumer_group")), "")
         base += ("; unacknowledged messages are delivered again" + (
             f", and consumer group {group} rebalances (every member pauses while partitions move)" if group else ""))
-    deps = health_dependencies(model)
+    deps = health_dependencies(model, description)
     if deps:
         names = " and ".join(subject(d, "host", "instance", "replication_group", "cluster") for d in deps)
         base += (f". Readiness depends on {names}: while it is down, a restarted instance never becomes ready, "
@@ -463,15 +485,16 @@ class Budget:
     sizes: str  # "3 instances × 40 = 120 connections; up to …"
 
 
-def _replicas(component: Component) -> tuple[int | None, int | None]:
+def _replicas(component: Component) -> tuple[int | None, int | None, int | None]:
+    """(count, lowest, highest): the stated count and the autoscaling range, when given."""
     count = _int(component.setting("replicas"))
-    high = _int(component.setting("replicas_max"))
+    low, high = _int(component.setting("replicas_min")), _int(component.setting("replicas_max"))
     rng = component.setting("replicas_range")
     if rng is not None:
         nums = [int(n) for n in re.findall(r"\d+", rng.value)]
         if nums:
-            high = max(nums)
-    return count, high
+            low, high = min(nums), max(nums)
+    return count, low, high
 
 
 def connection_budget(model: ServiceModel) -> Budget | None:
@@ -480,13 +503,16 @@ def connection_budget(model: ServiceModel) -> Budget | None:
     for workload in model.workloads():
         pool = _int(workload.setting("pool_size"))
         owner = next((c for c in model.components if c.kind == "pooler" and c.setting("pool_size")), None)
+        # "a connection pool of 15 to PostgreSQL" may sit on the database: it is the service's pool to it
+        on_db = next((c for c in databases if c.kind == "database" and c.setting("pool_size")), None)
+        workload_pool_from = ""
         if pool is None and owner is not None:
             pool, workload_pool_from = _int(owner.setting("pool_size")), display(owner)
-        else:
-            workload_pool_from = ""
+        elif pool is None and on_db is not None:
+            pool = _int(on_db.setting("pool_size"))
         if pool is None:
             continue
-        count, high = _replicas(workload)
+        count, low, high = _replicas(workload)
         target = next((d for d in databases if d.kind == "database"), None) or \
             next((d for d in databases), None)
         limit = next((_int(d.setting("max_connections")) for d in databases if d.setting("max_connections")), None)
@@ -496,14 +522,20 @@ def connection_budget(model: ServiceModel) -> Budget | None:
         who = {"hpa": "the HPA", "keda": "KEDA", "asg": "the Auto Scaling group", "ecs": "ECS service auto "
                "scaling"}.get(controller or "", controller or "the replica count in the deployment")
         parts = []
+        if low and high:
+            parts.append(f"{low} to {high} instances × {pool} = {low * pool} to {high * pool} connections, "
+                         f"{who} deciding where in that range")
+            count = None if count in (low, high) else count
         if count:
-            parts.append(f"{count} instances × {pool} = {count * pool} connections")
-        if high:
+            parts.insert(0, f"{count} instances × {pool} = {count * pool} connections")
+        if high and not low:
             parts.append(f"up to {high} × {pool} = {high * pool} at the maximum {who} may reach")
         sizes = "; ".join(parts) if parts else f"{pool} connections per instance, times the instance count"
         over = ""
         if limit and count and count * pool > limit:
             over = f" — already above the limit {limit}"
+        elif limit and high and high * pool > limit:
+            over = f" — above the limit {limit} at {high} instances"
         from_where = f" (the {workload_pool_from} pool)" if workload_pool_from else ""
         where = display(target) if target else "the database"
         text = (f"each instance opens up to {pool} connections to {where}{from_where}: {sizes}{limit_text}{over}. "
@@ -548,8 +580,9 @@ def impact_sentences(model: ServiceModel | None, description: str = "") -> list[
     if model is None:
         return []
     out: list[str] = []
-    for dep in health_dependencies(model):
-        out.append(f"Readiness depends on {subject(dep, 'host', 'instance', 'replication_group')}: when it is "
+    for dep in health_dependencies(model, description):
+        out.append(f"Readiness depends on {subject(dep, 'host', 'instance', 'cluster', 'replication_group')}: "
+                   "when it is "
                    "down every instance reports unready; check it first, a restart will not help")
     for store in model.components:
         if store.kind in ("cache", "session-store", "database", "queue", "stream", "broker") or store.holds:
@@ -689,7 +722,7 @@ class Guard:
         self.restart_codes |= {c.code for c in commands}
 
     def restart(self, command: Command) -> Command:
-        note = restart_note(self.model)
+        note = restart_note(self.model, self.description)
         warning = f"{command.warning} {note}" if command.warning and note not in command.warning else \
             (command.warning or note)
         return command.model_copy(update={"warning": warning})
@@ -747,7 +780,7 @@ class Guard:
         and the first fix says a restart will not help while it is down."""
         if self.model is None:
             return checks, fixes
-        deps = health_dependencies(self.model)
+        deps = health_dependencies(self.model, self.description)
         if not deps:
             return checks, fixes
         names = " and ".join(display(d) for d in deps)
@@ -758,7 +791,7 @@ class Guard:
     def dependency_checks(self) -> list[Command]:
         if self.model is None:
             return []
-        return [dependency_check(dep) for dep in health_dependencies(self.model)]
+        return [dependency_check(dep) for dep in health_dependencies(self.model, self.description)]
 
     def impact(self) -> str:
         """The Business Impact addition: what this architecture means in an incident ("" when nothing)."""
