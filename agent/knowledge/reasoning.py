@@ -454,14 +454,13 @@ def _consumes(model: ServiceModel) -> bool:
 
 def restart_note(model: ServiceModel | None, description: str = "") -> str:
     """What a restart costs and when it cannot help, for the warning beside every restart command."""
-    base = ("Restart only after the cause is checked (logs, events, dependencies): it drops in-flight "
-            "requests and open connections and empties in-process caches")
+    base = "Restart only after the cause is checked: it drops in-flight work, open connections and local caches"
     if model is None:
         return base + "."
     if _consumes(model):
         group = next((v for c in model.components for v in c.names_of("consumer_group")), "")
         base += ("; unacknowledged messages are delivered again" + (
-            f", and consumer group {group} rebalances (every member pauses while partitions move)" if group else ""))
+            f" and group {group} rebalances (every member pauses)" if group else ""))
     deps = health_dependencies(model, description)
     if deps:
         names = " and ".join(subject(d, "host", "instance", "replication_group", "cluster") for d in deps)
