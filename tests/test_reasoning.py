@@ -363,3 +363,11 @@ def test_a_wrapped_description_still_binds_what_a_store_keeps_and_the_probe_depe
     assert [d.technology for d in reasoning.health_dependencies(model, description)] == ["postgresql"]
     budget = reasoning.connection_budget(model)
     assert budget is not None and "6 to 30 instances × 15 = 90 to 450 connections" in budget.text
+
+
+def test_a_dependency_with_several_members_is_checked_on_every_one() -> None:
+    model = parse("tally-api runs on two VMs. Its readiness depends on Redis on the hosts rc-1, rc-2 and rc-3.")
+    deps = reasoning.health_dependencies(model)
+    assert deps and deps[0].technology == "redis"
+    check = reasoning.dependency_check(deps[0])
+    assert "for HOST in rc-1 rc-2 rc-3; do" in check.code and 'redis-cli -h "$HOST"' in check.code

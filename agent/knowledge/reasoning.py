@@ -648,8 +648,15 @@ def dependency_check(dep: Component) -> Command:
                    "reachable; then check its own health (fill in with the team: the engine has no pack for "
                    f"{label})")
     code, default_port, healthy = probe
-    host = q(host_name) if host_name else _var("DEP_HOST", f"the {label} host")
     port = port_name or default_port
+    hosts = dep.names_of("host")
+    if len(hosts) > 1:  # every member, not the first one
+        looped = (f"for HOST in {' '.join(q(h) for h in hosts)}; do\n  echo \"== $HOST\"\n  "
+                  + code.format(host='"$HOST"', port=port) + "\ndone")
+        return cmd(f"Check {label} first, every member: readiness depends on it", looped,
+                   f"{healthy} from every member; if not, fix {label} first: restarting this service will not "
+                   "make it ready")
+    host = q(host_name) if host_name else _var("DEP_HOST", f"the {label} host")
     return cmd(f"Check {label} first: readiness depends on it", code.format(host=host, port=port),
                f"{healthy}; if not, fix {label} first: restarting this service will not make it ready")
 
