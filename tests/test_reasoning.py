@@ -371,3 +371,17 @@ def test_a_dependency_with_several_members_is_checked_on_every_one() -> None:
     assert deps and deps[0].technology == "redis"
     check = reasoning.dependency_check(deps[0])
     assert "for HOST in rc-1 rc-2 rc-3; do" in check.code and 'redis-cli -h "$HOST"' in check.code
+
+
+@pytest.mark.parametrize("description, expected", [
+    ("cart-db is a MongoDB replica set rs-cart on hosts mg-1, mg-2 and mg-3 with write concern majority.",
+     "writes succeed while 2 of the 3 members are up: 1 down is fine, 2 down stops writes"),
+    ("geo-db is a MongoDB replica set on hosts g1, g2, g3, g4 and g5 with write concern majority.",
+     "writes succeed while 3 of the 5 members are up: 2 down is fine, 3 down stops writes"),
+    ("bus is a RabbitMQ cluster on mq-a, mq-b, mq-c with cluster_partition_handling pause_minority.",
+     "the nodes on the minority side pause"),
+    ("ledger uses PostgreSQL with synchronous replication to a standby.", "every write waits"),
+])
+def test_durability_settings_say_what_stops(description: str, expected: str) -> None:
+    lines = " ".join(c.line() for c in reasoning.consequences(parse(description)))
+    assert expected in lines

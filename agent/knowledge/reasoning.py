@@ -318,6 +318,55 @@ def _timeout_vs_visibility(c: Component, m: ServiceModel) -> Consequence | None:
                        "receives toward the DLQ")
 
 
+def _members(c: Component, m: ServiceModel) -> int | None:
+    hosts = len(c.names_of("host"))
+    if hosts > 1:
+        return hosts
+    count = _int(c.setting("replicas"))
+    if count is None and c.kind == "service":
+        return None
+    return count
+
+
+def _sync_replication(c: Component, m: ServiceModel) -> Consequence | None:
+    if c.setting("sync_replication") is None:
+        return None
+    return Consequence(display(c), "synchronous replication",
+                       "a commit waits for the synchronous standby: failing over to it loses nothing, but while it "
+                       "is down or lagging every write waits (PostgreSQL hangs commits until a synchronous "
+                       "standby is back or synchronous_standby_names is changed). Decide with the owner which: "
+                       "never switch it off silently, that gives up the no-loss promise")
+
+
+def _write_concern(c: Component, m: ServiceModel) -> Consequence | None:
+    s = c.setting("write_concern")
+    if s is None or s.value.lower() != "majority":
+        return None
+    members = _members(c, m)
+    if members:
+        majority = members // 2 + 1
+        spare = members - majority
+        text = (f"writes succeed while {majority} of the {members} members are up: "
+                + (f"{spare} down is fine, {spare + 1} down stops writes" if spare else "any member down stops writes"))
+    else:
+        text = "writes succeed only while a majority of the replica set's members is up"
+    return Consequence(subject(c, "replica_set"), "write concern majority", text)
+
+
+def _partition_handling(c: Component, m: ServiceModel) -> Consequence | None:
+    s = c.setting("partition_handling")
+    if s is None:
+        return None
+    mode = s.value.lower()
+    text = {"pause_minority": "on a network partition the nodes on the minority side pause (their clients are "
+                              "disconnected) and resume when the partition heals; with an even node count a "
+                              "clean split pauses everything",
+            "autoheal": "after a partition RabbitMQ restarts the losing side: messages accepted only there are lost",
+            "ignore": "a partition is not handled: both sides keep running and diverge (lost messages when they "
+                      "are joined again); fix it by hand"}.get(mode)
+    return Consequence(display(c), f"cluster_partition_handling {s.value}", text) if text else None
+
+
 # setting keys -> the rule that states what they mean. Order is the order the lines appear in.
 SETTING_RULES: tuple[tuple[str, Callable[[Component, ServiceModel], Consequence | None]], ...] = (
     ("retention", _retention),
@@ -328,6 +377,9 @@ SETTING_RULES: tuple[tuple[str, Callable[[Component, ServiceModel], Consequence 
     ("maxmemory_policy", _eviction),
     ("ttl", _ttl),
     ("quorum", _quorum),
+    ("sync_replication", _sync_replication),
+    ("write_concern", _write_concern),
+    ("partition_handling", _partition_handling),
 )
 
 
