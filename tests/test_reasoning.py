@@ -385,3 +385,15 @@ def test_a_dependency_with_several_members_is_checked_on_every_one() -> None:
 def test_durability_settings_say_what_stops(description: str, expected: str) -> None:
     lines = " ".join(c.line() for c in reasoning.consequences(parse(description)))
     assert expected in lines
+
+
+@pytest.mark.parametrize("cluster, hosts", [("pg-ledger", ["pgl-db-1", "pgl-db-2", "pgl-db-3"]),
+                                            ("orders-ha", ["oh-a", "oh-b"])])
+def test_a_patroni_restore_goes_through_patroni(rule: Rule, cluster: str, hosts: list[str]) -> None:
+    listed = ", ".join(hosts[:-1]) + " and " + hosts[-1]
+    description = (f"The {cluster} Patroni cluster: PostgreSQL 16 on VMs {listed}. Backups: the main pgBackRest "
+                   "stanza to S3.")
+    runbook = generate(rule, description, type="database", env="vm")
+    text = code(runbook)
+    assert not re.search(r"systemctl\s+(?:restart|stop|start)\s+postgresql", text)
+    assert f"for HOST in {' '.join(hosts)}; do ssh \"$HOST\" 'sudo systemctl stop patroni'" in text
