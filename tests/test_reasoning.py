@@ -397,3 +397,15 @@ def test_a_patroni_restore_goes_through_patroni(rule: Rule, cluster: str, hosts:
     text = code(runbook)
     assert not re.search(r"systemctl\s+(?:restart|stop|start)\s+postgresql", text)
     assert f"for HOST in {' '.join(hosts)}; do ssh \"$HOST\" 'sudo systemctl stop patroni'" in text
+
+
+@pytest.mark.parametrize("description, owner, knob", [
+    ("quill-api on Kubernetes is autoscaled by an HPA (3 to 12 replicas); Argo CD self-heal is on.", "The HPA",
+     "maxReplicas"),
+    ("tick-worker on Kubernetes is scaled by KEDA on the queue depth.", "KEDA", "maxReplicaCount"),
+])
+def test_the_autoscaler_owns_the_count_and_capacity_goes_through_it(description: str, owner: str, knob: str) -> None:
+    text = reasoning.scaling_owner(parse(description))
+    assert text is not None and text.startswith(f"{owner} owns the replica count") and knob in text
+    if "Argo CD" in description:
+        assert "changed in Git" in text

@@ -598,6 +598,32 @@ def connection_budget(model: ServiceModel) -> Budget | None:
     return None
 
 
+# --- who controls the count -----------------------------------------------------------------------------
+
+_SCALERS = {"hpa": ("The HPA", "its maxReplicas (and minReplicas)"), "keda": ("KEDA", "the ScaledObject's "
+            "maxReplicaCount"), "asg": ("The Auto Scaling group", "its max size and desired capacity"),
+            "ecs": ("ECS service auto scaling", "the scalable target's max capacity")}
+_DEPLOYERS = {"argocd": "Argo CD", "flux": "Flux", "gitops": "GitOps"}
+
+
+def scaling_owner(model: ServiceModel) -> str | None:
+    """Who controls the replica count and how capacity is changed, when an autoscaler owns it."""
+    for workload in model.workloads():
+        by = workload.controller("replicas")
+        if by not in _SCALERS:
+            continue
+        who, knob = _SCALERS[by]
+        _count, low, high = _replicas(workload)
+        rng = f" (between {low} and {high})" if low and high else (f" (up to {high})" if high else "")
+        deployer = next((_DEPLOYERS[c] for a in ("config", "deploy") if (c := workload.controller(a) or "")
+                         in _DEPLOYERS), None)
+        via = f", changed in Git for {deployer} to sync (a live edit is reverted)" if deployer else ""
+        return (f"{who} owns the replica count{rng}: more capacity means raising {knob}, the maximum replicas "
+                f"it may reach{via}; scaling the workload by hand is undone by "
+                + (who[0].lower() + who[1:] if who.startswith("The ") else who))
+    return None
+
+
 # --- every place the service runs ---------------------------------------------------------------------------
 
 def places(model: ServiceModel) -> list[str]:
@@ -645,6 +671,9 @@ def impact_sentences(model: ServiceModel | None, description: str = "") -> list[
                            f"{held}: if it is lost or flushed, "
                            f"{verdict.reason}. Never flush or purge it as a fix")
     out += [c.line() for c in consequences(model)]
+    owner = scaling_owner(model)
+    if owner:
+        out.append(owner)
     out += [cap.text()[0].upper() + cap.text()[1:] for cap in caps(model, description)]
     advice = pause_advice(model)
     if advice:
