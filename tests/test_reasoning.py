@@ -99,6 +99,9 @@ def test_a_protective_cap_is_kept_and_a_queue_trigger_is_paused_not_throttled_to
     for issue in runbook.troubleshooting.issues:
         for step in issue.fix:
             assert not re.search(r"\braise (?:the )?(?:reserved )?concurrency\b", step.action, re.I), step.action
+            assert not re.search(r"\bscale (?:them|consumers) out\b", step.action, re.I), step.action
+            assert step.command is None or "reserved-concurrent-executions \"$LIMIT\"" not in step.command.code \
+                or f"LIMIT={cap} " in step.command.code, "a reservation is never below the cap"
     # the DLQ consequence is stated with the receive count
     assert re.search(r"maxReceiveCount \d: a message whose receive fails \d times moves to", text)
     assert not re.search(r"purge-queue[^\n]*\"\$QUEUE_URL\"", code(runbook)), "the work queue is never purged"

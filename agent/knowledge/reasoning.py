@@ -782,10 +782,20 @@ def _guard_stop(guard: Guard, command: Command, region: str) -> Command:
     return pause_trigger(guard.model, region) or command
 
 
+_SCALES_CONSUMERS = re.compile(r"scale (?:them |consumers |out )|scale consumers|add consumers", re.I)
+
+
 def _guard_action(guard: Guard, action: str) -> str:
     if guard.model is None:
         return action
     found = caps(guard.model, guard.description)
+    if found and _SCALES_CONSUMERS.search(action):
+        cap = found[0]
+        return (f"If consumers are healthy but slower than the inflow: behind the concurrency cap of {cap.value} on "
+                f"{cap.where()} the backlog drains at the cap's pace" + (f" (it protects {cap.protects})"
+                                                                        if cap.protects else "")
+                + "; do not raise it. Check the age of the oldest message against the queue's retention and "
+                "tell the owners how long draining will take")
     if found and _RAISES_CAP.search(action):
         cap = found[0]
         return (f"Throttling behind the concurrency cap of {cap.value} on {cap.where()} is the cap doing "
@@ -822,10 +832,14 @@ class Guard:
     def budget(self) -> Budget | None:
         return connection_budget(self.model) if self.model is not None else None
 
-    def scale(self, command: Command) -> Command:
-        """A scale-out with what multiplies (connections x replicas) and what it must not override (a cap)."""
+    def scale(self, command: Command) -> Command | None:
+        """A scale-out with what multiplies (connections x replicas) and what it must not override (a cap).
+        None when scaling IS changing the capped concurrency (a queue-triggered function): not offered."""
         if self.model is None:
             return command
+        if caps(self.model, self.description) and pause_advice(self.model) is not None and \
+                "concurren" in command.code:
+            return None
         notes = []
         budget = self.budget()
         if budget is not None:

@@ -506,7 +506,7 @@ class _Writer:
                            else "values inside the normal range")
                 query = query.model_copy(update={"expect": f"Healthy: {healthy}; firing means {spec.condition}"})
             issue = self.issue_link(spec.issue, pack_issues)
-            response = spec.response + (f" → Troubleshooting: {issue}" if issue else "")
+            response = self.guard.action(spec.response) + (f" → Troubleshooting: {issue}" if issue else "")
             out.append(Alert(name=spec.name, condition=spec.condition, query=query,
                              severity=spec.severity,
                              response=response))
