@@ -412,3 +412,11 @@ def test_the_autoscaler_owns_the_count_and_capacity_goes_through_it(description:
     assert text is not None and text.startswith(f"{owner} owns the replica count") and knob in text
     if "Argo CD" in description:
         assert "changed in Git" in text
+
+
+def test_a_database_holding_the_leader_lock_states_what_its_outage_means() -> None:
+    description = ("sync-d runs on hosts sd-1 and sd-2; only one holds the lock at a time (leader election "
+                   "through a PostgreSQL advisory lock on pg-lock.internal).")
+    text = " ".join(reasoning.impact_sentences(parse(description), description))
+    assert "no instance can take the lock, so work stops" in text and "exactly one instance holds the lock" in text
+    assert "flushed" not in text

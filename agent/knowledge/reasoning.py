@@ -44,6 +44,8 @@ KEEPS: dict[str, str] = {
     "rate-limits": "rate-limit counters reset, so the limits stop protecting for a window",
 }
 DERIVED = frozenset({"cache"})
+# Stores whose everyday tooling has a flush / purge (where a generic runbook offers one)
+FLUSHABLE_TECHNOLOGIES = frozenset({"redis", "valkey", "memcached", "sqs", "rabbitmq", "celery", "redis-sentinel"})
 # holds -> how a sentence names it
 HOLD_LABELS = {"idempotency": "idempotency keys", "source-of-truth": "the only copy of its data",
                "rate-limits": "rate-limit counters", "state": "state"}
@@ -662,14 +664,20 @@ def impact_sentences(model: ServiceModel | None, description: str = "") -> list[
                    "when it is "
                    "down every instance reports unready; check it first, a restart will not help")
     for store in model.components:
-        if store.kind in ("cache", "session-store", "database", "queue", "stream", "broker") or store.holds:
+        if store.kind == "service":
+            continue
+        found = holds(store, model, description)
+        name = subject(store, 'replication_group', 'instance', 'host', 'queue')
+        if store.technology in FLUSHABLE_TECHNOLOGIES or store.kind in ("cache", "session-store"):
             verdict = flush_verdict(store, model, description)
-            found = holds(store, model, description)
             if not verdict.allowed and any(k in KEEPS for k in found):
                 held = ", ".join(HOLD_LABELS.get(k, k) for k in found if k in KEEPS)
-                out.append(f"{subject(store, 'replication_group', 'instance', 'host', 'queue')} holds "
-                           f"{held}: if it is lost or flushed, "
-                           f"{verdict.reason}. Never flush or purge it as a fix")
+                out.append(f"{name} holds {held}: if it is lost or flushed, {verdict.reason}. Never flush or purge "
+                           "it as a fix")
+        elif "locks" in found:  # a database holding the leader lock: its outage stops work, a split doubles it
+            out.append(f"{name} holds the lock the instances use to elect one active instance: while it is "
+                       "unreachable no instance can take the lock, so work stops (rather than runs twice); after "
+                       "it is back, or after a network split, check that exactly one instance holds the lock")
     out += [c.line() for c in consequences(model)]
     owner = scaling_owner(model)
     if owner:
