@@ -420,3 +420,10 @@ def test_a_database_holding_the_leader_lock_states_what_its_outage_means() -> No
     text = " ".join(reasoning.impact_sentences(parse(description), description))
     assert "no instance can take the lock, so work stops" in text and "exactly one instance holds the lock" in text
     assert "flushed" not in text
+
+
+def test_a_stream_triggered_function_is_paused_never_throttled_to_zero(rule: Rule) -> None:
+    runbook = generate(rule, "click-agg is a Python Lambda function click-agg-live triggered by the Kinesis stream "
+                             "clicks-raw in us-east-1.", type="worker", env="serverless", monitoring="cloudwatch")
+    assert not re.search(r"--reserved-concurrent-executions[= ]0\b", code(runbook))
+    assert "Pause the Kinesis trigger of click-agg-live" in render_markdown(runbook)

@@ -448,19 +448,24 @@ def caps(model: ServiceModel, description: str = "") -> list[Cap]:
 
 
 def triggered_by_queue(model: ServiceModel) -> Component | None:
-    """The queue whose event source mapping invokes the service's function (SQS -> Lambda), if any."""
+    """The queue or stream whose event source mapping invokes the service's function, if any."""
     for workload in model.workloads():
         for target in model.related(workload.id, "triggered_by", "consumes_from"):
-            if target.technology == "sqs" or target.kind == "queue":
+            if target.technology in ("sqs", "kinesis", "dynamodb", "kafka") or target.kind in ("queue", "stream"):
                 return target
     return None
 
 
 def pause_advice(model: ServiceModel) -> str | None:
-    """How to stop a queue-triggered function without sending messages to the DLQ, or None."""
+    """How to stop a queue- or stream-triggered function without losing or parking its events, or None."""
     queue = triggered_by_queue(model)
     if queue is None or not any(w.form == "serverless" for w in model.workloads()):
         return None
+    if queue.technology != "sqs" and queue.kind != "queue":  # a stream: throttled batches block the shard
+        return ("Never set the function's reserved concurrency to 0 to stop it: the stream's batches are retried "
+                "until they succeed or expire, the shard or partition stops moving and its iterator age grows "
+                "until records fall out of retention. Pause the trigger instead (update-event-source-mapping "
+                "--no-enabled): records wait in the stream, within its retention")
     n = _int(queue.setting("max_receive_count"))
     after = f" after {n} receives" if n else ""
     return ("Never set the function's reserved concurrency to 0 to stop it: the event source mapping keeps "
@@ -764,16 +769,20 @@ class _Pauser:
     """Builds the pause / resume of an SQS trigger for the guard (kept apart to keep Guard short)."""
 
     @staticmethod
-    def pause(function: str, region: str) -> Command:
+    def pause(function: str, region: str, source: str = "SQS", queue: bool = True) -> Command:
         fn, rg = q(function), q(region)
-        return cmd(f"Pause the SQS trigger of {function} (messages wait in the queue; nothing goes to the DLQ)",
+        waits = "messages wait in the queue; nothing goes to the DLQ" if queue else \
+            "records wait in the stream, within its retention"
+        return cmd(f"Pause the {source} trigger of {function} ({waits})",
                    f"aws lambda list-event-source-mappings --function-name {fn} --region {rg} "
                    "--query 'EventSourceMappings[].[UUID, EventSourceArn, State]' --output text\n"
                    'UUID="${UUID:?set UUID to the mapping from the list above}"\n'
                    f'aws lambda update-event-source-mapping --region {rg} --uuid "$UUID" --no-enabled',
                    "State Disabling then Disabled; ApproximateNumberOfMessagesVisible stops falling",
-                   "Messages wait only as long as the queue's retention: re-enable with --enabled (same command) "
-                   "before then. Do not use reserved concurrency 0 instead: it sends the queue to the DLQ.")
+                   f"{'Messages' if queue else 'Records'} wait only as long as the {'queue' if queue else 'stream'}'s "
+                   "retention: re-enable with --enabled (same command) before then. Do not use reserved concurrency "
+                   "0 instead: " + ("it sends the queue to the DLQ." if queue else "it blocks the shard until its "
+                                                                                 "records expire."))
 
 
 def pause_trigger(model: ServiceModel | None, region: str) -> Command | None:
@@ -781,7 +790,10 @@ def pause_trigger(model: ServiceModel | None, region: str) -> Command | None:
     if model is None or pause_advice(model) is None:
         return None
     function = next((w.name("function") for w in model.workloads() if w.name("function")), None)
-    return _Pauser.pause(function, region) if function else None
+    source = triggered_by_queue(model)
+    if function is None or source is None:
+        return None
+    return _Pauser.pause(function, region, display(source), source.technology == "sqs" or source.kind == "queue")
 
 
 def _guard_stop(guard: Guard, command: Command, region: str) -> Command:
