@@ -182,7 +182,7 @@ class LambdaPack(KeywordPack):
                             "possible); callers pinned to $LATEST get every change untested."],
             alerts=alerts,
             issues=issues,
-            stop_writes=[pause],
+            stop_writes=[reasoning.pause_trigger(ctx.model, region(ctx)) or pause],
             daily=["Check errors and throttles of the function"],
             weekly=["Check the DLQ / on-failure destination is empty"],
             monthly=["Review memory and timeout against p99 duration; update the runtime before deprecation"],

@@ -195,10 +195,9 @@ class SqsPack(KeywordPack):
                            f"{queue} and {dlq} in {region(ctx)}"],
             alerts=alerts,
             issues=issues,
-            # a Lambda trigger is paused, never throttled to 0 (that sends the queue to the DLQ)
-            stop_writes=[reasoning.pause_trigger(ctx.model, region(ctx)) or
-                         stop_workload(ctx, consumer, "stop consuming while the damage is assessed; messages "
-                                                      "wait in the queue")],
+            # a Lambda trigger is paused (by the Lambda pack), never throttled to 0 (that sends the queue to the DLQ)
+            stop_writes=[] if reasoning.pause_trigger(ctx.model, region(ctx)) else
+            [stop_workload(ctx, consumer, "stop consuming while the damage is assessed; messages wait in the queue")],
             assess=[depth],
             daily=["Check the DLQ is empty"],
             weekly=["Check age of oldest message peaks against the SLO"],
