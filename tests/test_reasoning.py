@@ -427,3 +427,11 @@ def test_a_stream_triggered_function_is_paused_never_throttled_to_zero(rule: Rul
                              "clicks-raw in us-east-1.", type="worker", env="serverless", monitoring="cloudwatch")
     assert not re.search(r"--reserved-concurrent-executions[= ]0\b", code(runbook))
     assert "Pause the Kinesis trigger of click-agg-live" in render_markdown(runbook)
+
+
+def test_every_kube_context_is_checked_when_the_service_is_down(rule: Rule) -> None:
+    runbook = generate(rule, "pay-edge runs active-active on Kubernetes in two clusters: kube context use1-prod and "
+                             "kube context euw1-prod; namespace edge, Deployment pay-edge.", type="api",
+                       env="kubernetes")
+    looped = [c for c in runbook.emergency.service_down.immediate if "for CTX in use1-prod euw1-prod; do" in c.code]
+    assert looped and all('kubectl --context "$CTX"' in c.code for c in looped)

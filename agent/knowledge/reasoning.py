@@ -886,6 +886,13 @@ class Guard:
     def every_region(self, command: Command, primary: str) -> Command:
         """A read-only look pinned to the primary region, run in every active region instead (active-active:
         one healthy region says nothing about the other)."""
+        contexts = [v for w in (self.model.workloads() if self.model else []) for v in w.names_of("context")]
+        if len(contexts) > 1 and re.search(r"(?m)^kubectl ", command.code) and "--context" not in command.code:
+            # one cluster per region / site: the same look in every kube context the model names
+            body = re.sub(r"(?m)^kubectl ", 'kubectl --context "$CTX" ', command.code)
+            looped = (f"for CTX in {' '.join(q(c) for c in dict.fromkeys(contexts))}; do\n  echo \"== $CTX\"\n"
+                      + "\n".join(f"  {line}" for line in body.splitlines()) + "\ndone")
+            return command.model_copy(update={"code": looped, "purpose": f"{command.purpose} (every cluster)"})
         regions = self.active_regions()
         pinned = re.compile(rf"--region[= ]{re.escape(primary)}(?![\w-])")
         if not regions or primary not in regions or not pinned.search(command.code):
