@@ -816,6 +816,10 @@ def _guard_action(guard: Guard, action: str) -> str:
                                                                         if cap.protects else "")
                 + "; do not raise it. Check the age of the oldest message against the queue's retention and "
                 "tell the owners how long draining will take")
+    budget = connection_budget(guard.model)
+    if budget is not None and re.search(r"\bscale out\b", action, re.I) and "database connections" not in action:
+        return (f"{action.rstrip('.')} (each instance opens up to {budget.per_instance} more database connections: "
+                "never while the database is out of connections)")
     if found and _RAISES_CAP.search(action):
         cap = found[0]
         return (f"Throttling behind the concurrency cap of {cap.value} on {cap.where()} is the cap doing "
