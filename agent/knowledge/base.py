@@ -14,6 +14,7 @@ from typing import Protocol
 from agent.answers import Answers
 from agent.knowledge.signals import Signal
 from agent.runbook import Alert, Command, Component, Downstream, Issue, KeyMetric, Procedure, Upstream
+from agent.service.model import ServiceModel
 
 
 @dataclass
@@ -53,6 +54,9 @@ class Facts:
     # What the engine assumed for a key the model had no value for: key -> (value, why). Written back
     # into the saved model as `origin: assumed` (agent.knowledge.facts.record_assumptions).
     assumed: dict[str, tuple[str, str]] = field(default_factory=dict)
+    # The model the facts were laid out from (None for facts built by hand): what knowledge reasons
+    # over directly (relationships, settings, holds, topology: agent.knowledge.reasoning).
+    model: ServiceModel | None = None
 
     def name(self, key: str, default: str) -> str:
         return self.names.get(key, default)
@@ -71,6 +75,10 @@ class Context:
     @property
     def text(self) -> str:
         return self.facts.description.lower()
+
+    @property
+    def model(self) -> ServiceModel | None:
+        return self.facts.model
 
 
 @dataclass

@@ -134,7 +134,7 @@ def _engine_component(model: ServiceModel, technology: str) -> Component | None:
 def facts_from_model(model: ServiceModel, description: str) -> Facts:
     """The engine's `Facts`, laid out from the model (TEMPORARY adapter, see the module docstring)."""
     facts = Facts(service=model.service.name, display_name=model.service.display,
-                  description=description_text(description))
+                  description=description_text(description), model=model)
     given: set[str] = set()
     names: dict[str, str] = {}
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from agent.knowledge.policy import Levels
@@ -47,16 +48,39 @@ class _NoFigures:
     names: dict[str, str] = {}
 
 
+# What a service IS, by its technology's kind: these serve no HTTP requests of their own, so request
+# error rates and latencies are not their signals (their pack's are).
+NON_HTTP_KINDS = frozenset({"database", "queue", "stream", "broker", "cache", "session-store", "search", "pooler",
+                            "ha-manager", "backup", "scheduler", "object-store"})
+_STREAMING = re.compile(r"\b(?:stream(?:s|ing)?|cdc|change data capture|real[- ]time|continuous(?:ly)?|debezium|"
+                        r"kafka consumer|consumer group)\b", re.I)
+
+
+def serves_http(service_type: str, technology_kind: str = "") -> bool:
+    """Whether request-rate / 5xx / latency signals describe the service: web and API services, and an
+    'other' service unless its own technology is a store, broker or pooler."""
+    return service_type in ("web", "api") or (service_type == "other" and technology_kind not in NON_HTTP_KINDS)
+
+
+def streaming(description: str) -> bool:
+    """A pipeline that runs continuously (a stream / CDC job): it has lag, not runs or a schedule."""
+    return bool(_STREAMING.search(description))
+
+
 def alert_baseline(service_type: str, env: str, levels: Levels, criticality: str,
                    schedule: str | None, backlog: int | None = None,
                    https_host: str | None = None, deadline: str | None = None,
                    quantile: str = "95", *, given: frozenset[str] = frozenset(), tags: tuple[str, ...] = (),
                    labels: Mapping[str, str] | None = None, streaming: bool = False,
-                   serves_requests: bool = True, figures: Named | None = None) -> list[Signal]:
+                   serves_requests: bool = True, figures: Named | None = None, engine: Engine | None = None,
+                   host_disk: bool = True) -> list[Signal]:
     """What a service of this type is watched for, as signals. `given` names the figures the user gave
     ("error_rate", "latency", "availability", "backlog"): their thresholds are the user's, the others are
     defaults. `tags` and `labels` are what the stacks scope the queries by (gRPC, the broker, names);
-    `figures` holds the user's own alert thresholds (`threshold.<what>` names, see `signals.limit`)."""
+    `figures` holds the user's own alert thresholds (`threshold.<what>` names, see `signals.limit`).
+    `streaming`: a pipeline that runs continuously (lag, never a schedule); `engine`: the product a
+    database service runs (a non-relational one borrows no PostgreSQL signal); `host_disk`: whether the
+    platform has a host disk to fill (not Fargate or serverless)."""
     given_names = figures if figures is not None else _NoFigures()
 
     def own(about: tuple[str, ...], default: float, unit: str = "") -> Threshold:
@@ -107,10 +131,19 @@ def alert_baseline(service_type: str, env: str, levels: Levels, criticality: str
                    "Find the failing job type in logs; park poison messages in the DLQ", "Jobs failing",
                    of="of jobs fail"),
             signal("no_progress", "Consumers Stalled", "", Threshold(1, op="<"), 15, "Critical",
-                   "Consumers are stuck or down: check pods/processes, then restart one",
+                   "Consumers are stuck or down: read their logs and the broker connection first; restart one "
+                   "only once the cause is known",
                    "Consumers stalled (no progress)", of="job or message processed", window="in",
                    note="while messages wait"),
         ]
+    if service_type == "pipeline" and streaming:  # a stream job: lag, never "missed its schedule"
+        alerts.append(signal(
+            "queue_backlog", "Stream Lag Growing", "",
+            Threshold(backlog or 1000, "events", origin="given" if backlog else "default",
+                      source="your limit" if backlog else "tune to 15 min of normal throughput"), 15, page,
+            "Check the job is running and not failing; lag that outgrows the source's retention is lost data",
+            "Queue backlog growing", of="behind",
+            note="(your limit)" if backlog else "(default; tune to 15 min of normal throughput)"))
     if service_type == "pipeline" and not streaming:
         interval = schedule_minutes(schedule) or 1440
         late = interval * 2
@@ -126,7 +159,16 @@ def alert_baseline(service_type: str, env: str, levels: Levels, criticality: str
                    note=f"(2× the {interval}-minute schedule)"
                         + (f"; page well before the {deadline} delivery deadline" if deadline else "")),
         ]
-    if service_type == "database":
+    # a database engine without relational semantics gets no replica-lag / max_connections alert borrowed
+    # from PostgreSQL (its own signals come from its pack, or from the team)
+    relational = engine is None or engine.relational
+    if service_type == "database" and not relational:
+        alerts += [
+            signal("disk", "Disk Space Low", "", own(("disk",), 80, "%"), 10, page,
+                   f"Find what grows on the data volume ({engine.display if engine else 'the engine'}'s data, "
+                   "logs, snapshots); extend the volume before 90%", "Disk filling up", of="of the data volume used"),
+        ]
+    if service_type == "database" and relational:
         alerts += [
             signal("replication_lag", "Replication Lag", "", own(("replica", "replication"), 30, "s"), 5,
                    page, "Check replica load and long transactions on the primary; don't fail over to a lagging "
@@ -161,26 +203,30 @@ def alert_baseline(service_type: str, env: str, levels: Levels, criticality: str
     else:
         # A database is not scaled out by adding copies: find the expensive queries, then scale up or add replicas.
         cpu_response = ("Find the most expensive running queries and missing indexes; scale up the instance or move "
-                        "reads to replicas" if service_type == "database"
+                        "reads to replicas" if service_type == "database" and relational
+                        else f"Find what loads the node with {engine.display}'s own tools; scale up the node"
+                        if service_type == "database" and engine is not None
                         else "Check for traffic growth or a hot loop; scale out")
         alerts += [
             signal("cpu", "High CPU", "", own(("cpu",), 80, "%"), 10, "Warning", cpu_response,
                    "Resource saturation (CPU / memory)", of="CPU"),
             signal("memory", "High Memory", "", own(("memory",), 90, "%"), 5, page,
-                   "Look for a leak (steady growth); restart one instance to buy time, then fix",
+                   "Look for a leak (steady growth) or a load change first; a restart only buys time and drops "
+                   "in-flight work",
                    "Resource saturation (CPU / memory)", of="of the memory limit"),
         ]
         if env == "kubernetes":
             alerts.append(signal("restarts", "Pod Restarts", "", Threshold(3), 15, "Warning",
                                  "Find why containers exit (exit code, OOMKilled, previous logs)", CRASH,
                                  of="container restarts", window="in"))
-        if service_type != "database":
+        if service_type != "database" and host_disk:  # no host disk to fill on Fargate
             alerts.append(signal("disk", "Low Disk Space", "", own(("disk",), 85, "%"), 10, "Warning",
                                  "Clean up logs/temp files; extend the volume", None, of="disk used"))
     return alerts
 
 
-def purpose(service_type: str, display: str, description: str, detail: str | None = None) -> str:
+def purpose(service_type: str, display: str, description: str, detail: str | None = None,
+            continuous: bool = False) -> str:
     first = re.split(r"(?<=[.!?])\s+", description.strip(), maxsplit=2)
     summary = " ".join(first[:2]).strip()
     role = {
@@ -191,8 +237,7 @@ def purpose(service_type: str, display: str, description: str, detail: str | Non
         "database": "stores and serves data for the applications that depend on it",
         "other": "runs a supporting function for the platform",
     }.get(service_type, "runs in production")
-    if service_type == "pipeline" and re.search(r"\b(?:stream(?:s|ing)?|cdc|change data capture|real[- ]time|"
-                                                r"continuous(?:ly)?|debezium)\b", description, re.I):
+    if service_type == "pipeline" and (continuous or streaming(description)):
         role = "moves data continuously as it changes (streaming)"
     if service_type == "other" and detail:
         role = f"runs as a {detail}" if not detail.lower().startswith(("a ", "an ", "the ")) else f"runs as {detail}"
@@ -234,3 +279,84 @@ def downstream(service_type: str) -> list[tuple[str, str]]:
         "database": [("Applications using this database (fill in)", "Reads and writes fail; their own alerts fire")],
         "other": [("Services that call this one (fill in)", "Their features depending on it degrade")],
     }.get(service_type, [("Dependent services (fill in)", "Degraded")])
+
+
+# --- the engine of a database-type service ---------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Engine:
+    """What a database-type service runs, so its baseline speaks that product's language.
+
+    `relational`: PostgreSQL / MySQL-style advice applies (replica lag, max_connections, idle
+    transactions, WAL / binlogs, slow-query log). Otherwise the baseline keeps to what every store
+    has (down, disk, CPU, memory) and adds the engine's own health checks, or says the team has to
+    fill them in when the engine has none here.
+    """
+
+    key: str
+    display: str
+    words: tuple[str, ...]
+    relational: bool = False
+    checks: tuple[tuple[str, str, str], ...] = ()  # (purpose, command, what healthy looks like)
+
+
+ENGINES: tuple[Engine, ...] = (
+    Engine("postgresql", "PostgreSQL", ("postgresql", "postgres", "aurora postgresql"), relational=True),
+    Engine("mysql", "MySQL", ("mysql", "mariadb", "aurora mysql"), relational=True),
+    Engine("vault", "Vault", ("hashicorp vault", "vault"), checks=(
+        ("Seal state, HA mode and which node is active", "vault status",
+         "Sealed false; HA Mode active on exactly one node, standby on the others"),
+        ("Raft peers and the leader", "vault operator raft list-peers",
+         "every node listed as a voter and one leader; a missing node is the one to look at"),
+        ("Raft autopilot health and failure tolerance", "vault operator raft autopilot state",
+         "Healthy true; Failure Tolerance at least 1"),
+    )),
+    Engine("clickhouse", "ClickHouse", ("clickhouse",), checks=(
+        ("Replicas that are read-only or behind",
+         "clickhouse-client --query \"SELECT database, table, is_readonly, absolute_delay, queue_size FROM "
+         "system.replicas WHERE is_readonly OR absolute_delay > 30\"",
+         "no rows; is_readonly means the replica lost ClickHouse Keeper / ZooKeeper"),
+        ("Keeper / ZooKeeper reachable from this node",
+         "clickhouse-client --query \"SELECT name FROM system.zookeeper WHERE path = '/'\"",
+         "a list of znodes; an error means replicated tables are read-only until Keeper is back"),
+        ("Mutations that do not finish",
+         "clickhouse-client --query \"SELECT database, table, mutation_id, latest_fail_reason FROM system.mutations "
+         "WHERE NOT is_done\"", "no rows, or rows whose parts_to_do keeps falling"),
+    )),
+    Engine("cassandra", "Cassandra", ("cassandra", "scylla", "scylladb"), checks=(
+        ("Ring state of every node", "nodetool status", "every node UN (Up/Normal); DN is a down node"),
+        ("Schema agreement across nodes", "nodetool describecluster", "one schema version"),
+        ("Thread pools with pending or blocked work", "nodetool tpstats", "Pending and Blocked near 0"),
+    )),
+    Engine("etcd", "etcd", ("etcd",), checks=(
+        ("Health of every member", "etcdctl endpoint health --cluster", "every endpoint healthy"),
+        ("Leader, DB size and raft index per member", "etcdctl endpoint status --cluster -w table",
+         "one leader; DB SIZE well below the quota (2 GB default)"),
+    )),
+    Engine("consul", "Consul", ("consul",), checks=(
+        ("Members and their state", "consul members", "every server alive"),
+        ("Raft peers and the leader", "consul operator raft list-peers", "one leader, every server a voter"),
+    )),
+    Engine("zookeeper", "ZooKeeper", ("zookeeper",), checks=(
+        ("Is the node serving", "echo ruok | nc -w 3 localhost 2181", "imok"),
+        ("Mode and outstanding requests", "echo mntr | nc -w 3 localhost 2181 | grep -E "
+         "'zk_server_state|zk_outstanding_requests|zk_followers'", "one leader; outstanding requests near 0"),
+    )),
+)
+
+
+def engine_of(technology: str, description: str = "") -> Engine | None:
+    """The engine by the model's technology, else the first engine word the description names."""
+    for engine in ENGINES:
+        if technology and technology == engine.key:
+            return engine
+    for engine in ENGINES:
+        if any(re.search(rf"(?<![\w-]){re.escape(w)}(?![\w-])", description, re.I) for w in engine.words):
+            return engine
+    return None
+
+
+def unknown_engine(technology: str) -> Engine:
+    """A database engine this knowledge has nothing for: its own name, no borrowed commands."""
+    display = technology.replace("-", " ").title() if technology else "the database engine"
+    return Engine(technology or "unknown", display, (technology,) if technology else ())

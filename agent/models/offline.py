@@ -9,6 +9,7 @@ baseline (`knowledge.service_types`) and merges what every applicable technology
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable, Iterable
 from functools import cache
@@ -34,8 +35,20 @@ from agent.knowledge.facts import facts_from_model, record_assumptions
 from agent.knowledge.monitoring import Custom, Stack, defaults_note, render, stacks_for
 from agent.knowledge.monitoring import alert as alert_row
 from agent.knowledge.policy import escalation, fmt_minutes, objectives, oncall_summary
+from agent.knowledge.reasoning import Guard
 from agent.knowledge.repository_facts import overlay
-from agent.knowledge.service_types import CRASH, alert_baseline, business_impact, downstream, purpose
+from agent.knowledge.service_types import (
+    CRASH,
+    Engine,
+    alert_baseline,
+    business_impact,
+    downstream,
+    engine_of,
+    purpose,
+    serves_http,
+    streaming,
+    unknown_engine,
+)
 from agent.knowledge.signals import Signal, Threshold
 from agent.models.base import GenerationRequest, GenerationResult, Model, Progress
 from agent.runbook import (
@@ -78,6 +91,7 @@ from agent.runbook import (
     iter_commands,
 )
 from agent.service.model import ServiceModel
+from agent.service.vocabulary import vocabulary
 
 
 def detect_packs(ctx: Context) -> list[tuple[Pack, str]]:
@@ -131,9 +145,6 @@ _KIND_UNITS: dict[str, tuple[str, Literal[">", "<"]]] = {
     "error_rate": ("%", ">"), "latency": ("ms", ">"), "cpu": ("%", ">"), "memory": ("%", ">"), "disk": ("%", ">"),
     "connections": ("%", ">"), "replication_lag": ("s", ">"), "pipeline_late": ("min", ">"),
     "cert_expiry": ("days", "<"), "job_failures": ("%", ">"), "no_progress": ("", "<"), "down": ("", "<")}
-
-_STREAMING = re.compile(r"\b(?:stream(?:s|ing)?|cdc|change data capture|real[- ]time|continuous(?:ly)?|debezium)\b",
-                        re.I)
 
 
 def _baseline_scope(facts: Facts) -> tuple[tuple[str, ...], dict[str, str]]:
@@ -201,6 +212,9 @@ class _Writer:
         self.oncall = answers.oncall
         self.p: Platform = platform_for(self.ctx)
         self._platform_defaults()
+        # what the model's relationships and settings change in the generic steps (restart, scale)
+        self.guard = Guard(request.service, request.description)
+        self.guard.learn_restarts(self.p.restart_one(), self.p.restart_all())
         self.stacks: list[Stack] = stacks_for(self.p)
         self.stack = self.stacks[0]
         self.custom = Custom(self.p)
@@ -223,15 +237,25 @@ class _Writer:
         self.tags, self.labels = _baseline_scope(facts)
         given = frozenset(k for k, v in (("error_rate", facts.error_rate_pct), ("latency", facts.latency_p95_ms),
                                          ("availability", facts.availability_pct)) if v is not None)
-        engine = self.type == "database" or engine_unit(self.ctx) is not None  # the service is a data engine
-        serves = not (self.type == "other" and engine)  # a broker or search cluster serves no HTTP
-        if engine:
+        self.engine: Engine | None = None
+        if self.type == "database":  # the product a database service runs: its own words, never another's
+            app = request.service.app
+            technology = app.technology if app is not None else ""
+            self.engine = engine_of(technology, facts.description) or unknown_engine(technology)
+        is_engine = self.type == "database" or engine_unit(self.ctx) is not None  # the service is a data engine
+        if is_engine:
             self.tags += ("engine",)
+        # what the service is decides which baseline applies: a broker serves no HTTP, a stream job has no runs
+        app = request.service.app
+        known = vocabulary().technologies.get(app.technology) if app is not None else None
+        self.http = serves_http(self.type, known.kind if known is not None else "") and not (
+            self.type == "other" and is_engine)
+        self.continuous = self.type == "pipeline" and streaming(facts.description)
         self.alert_specs: list[Signal] = alert_baseline(
             self.type, self.env, self.levels, self.crit, facts.names.get("schedule"), self.backlog, self.https_host,
             facts.names.get("deadline"), facts.names.get("latency.quantile", "95"), given=given, tags=self.tags,
-            labels=self.labels, streaming=bool(_STREAMING.search(facts.description)), serves_requests=serves,
-            figures=facts)
+            labels=self.labels, streaming=self.continuous, serves_requests=self.http, figures=facts,
+            engine=self.engine, host_disk=not isinstance(self.p, (ECS, Serverless)))
         quantile = facts.names.get("latency.quantile")
         if quantile and facts.latency_p95_ms:
             self.defaults.append(f"The description's p{quantile} target ({facts.latency_p95_ms:g} ms) is used as "
@@ -328,7 +352,7 @@ class _Writer:
         dash = self.dashboard_ref()
         err_page = round(max(1.0, lv.error_rate_pct * 5), 2)
         metrics: list[KeyMetric] = []
-        if self.type in ("web", "api", "other"):
+        if self.type in ("web", "api", "other") and self.http:
             metrics += [
                 KeyMetric(metric="Error rate (5xx %)", normal_range=f"< {lv.error_rate_pct:g}%",
                           alert_threshold=f"> {err_page:g}% for 5 min", dashboard=dash),
@@ -348,6 +372,15 @@ class _Writer:
                 KeyMetric(metric="Job processing time p95", normal_range=f"< {lv.latency_p95_ms:g} ms",
                           alert_threshold=f"> {lv.latency_p95_ms * 2:g} ms for 15 min", dashboard=dash),
             ]
+        elif self.type == "pipeline" and self.continuous:
+            metrics += [
+                KeyMetric(metric="Lag behind the source (events or seconds)", normal_range="near 0, drains after "
+                          "bursts", alert_threshold=f"> {self.backlog or 1000} events for 15 min", dashboard=dash),
+                KeyMetric(metric="Events processed per second", normal_range="fill in after a week of baseline",
+                          alert_threshold="< 50% of the same hour last week for 15 min", dashboard=dash),
+                KeyMetric(metric="Processing errors", normal_range="< 1% of events", alert_threshold="> 5% for 10 min",
+                          dashboard=dash),
+            ]
         elif self.type == "pipeline":
             metrics += [
                 KeyMetric(metric="Run duration", normal_range=f"< {fmt_minutes(lv.latency_p95_ms / 60000)}",
@@ -359,6 +392,15 @@ class _Writer:
                           dashboard=dash),
                 KeyMetric(metric="Records processed per run", normal_range="fill in after a week of runs",
                           alert_threshold="< 50% of the 7-day average (1 run)", dashboard=dash),
+            ]
+        elif self.type == "database" and self.engine is not None and not self.engine.relational:
+            metrics += [
+                KeyMetric(metric=f"{self.engine.display} members healthy", normal_range="all members up and in "
+                          "the cluster", alert_threshold="any member missing for 5 min", dashboard=dash),
+                KeyMetric(metric="Request latency p95", normal_range=f"< {lv.latency_p95_ms:g} ms",
+                          alert_threshold=f"> {lv.latency_p95_ms * 4:g} ms for 10 min", dashboard=dash),
+                KeyMetric(metric="Data volume used", normal_range="< 70%", alert_threshold="> 80% for 10 min",
+                          dashboard=dash),
             ]
         elif self.type == "database":
             metrics += [
@@ -392,7 +434,7 @@ class _Writer:
         prereq = _unique([*self.p.tools(), *(t for s in self.stacks for t in s.tools()), *self.c.prerequisites,
                           "jq and curl on the operator's machine",
                           "Access to the incident channel and the paging tool (to escalate)"])
-        impact = business_impact(self.type, self.crit, self.levels)
+        impact = business_impact(self.type, self.crit, self.levels) + self.guard.impact()
         if "deadline" in self.facts.names:
             impact += (f" Consumers need the output by {self.facts.names['deadline']}: a failed run must be "
                        "re-run with enough time left to finish before then.")
@@ -407,7 +449,8 @@ class _Writer:
         tech = f.language or "fill in: runtime/framework"
         version = f.image or (f.language.split(" ", 1)[1] if f.language and " " in f.language else "see deployed image")
         comps = [Component(name=f.display_name, technology=tech, version=version, location=self.p.location(),
-                           purpose=purpose(self.type, f.display_name, "", self.type_detail).rstrip("."))]
+                           purpose=purpose(self.type, f.display_name, "", self.type_detail,
+                                           continuous=self.continuous).rstrip("."))]
         comps += self.c.components
         comps.append(Component(name="Monitoring", technology=", ".join(s.label for s in self.stacks),
                                version="-", location="see Dashboards", purpose="Metrics, logs and alerting"))
@@ -458,7 +501,11 @@ class _Writer:
             db.append("Consumers: a deploy or restart redelivers every unacknowledged message (visibility timeout / "
                       "unacked deliveries), so handlers must be idempotent; let workers finish in-flight jobs on "
                       "SIGTERM (grace period longer than the longest job).")
-        if self.type == "pipeline":
+        if self.continuous:
+            db.append("Streaming: a deploy restarts the consumers, which resume from their last committed offset or "
+                      "checkpoint: events after it are processed again (handlers must be idempotent), and lag grows "
+                      "for the length of the rollout.")
+        elif self.type == "pipeline":
             db.append("Pipelines: deploy between runs, never during one; a new version must read the previous "
                       "version's output/state; backfill windows oldest first and never run two instances of the "
                       "same window at once.")
@@ -487,6 +534,7 @@ class _Writer:
         for spec in self.alert_specs:
             if spec.key in covered:  # a pack watches the same thing more specifically
                 continue
+            spec = dataclasses.replace(spec, response=self.guard.action(spec.response))  # a rule may override it
             row = alert_row(spec, self.stacks, self.custom, self.issue_link(spec.entry, pack_issues))
             if row is not None:
                 out.append(row)
@@ -578,24 +626,26 @@ class _Writer:
                 return
             issues.append(Issue(title=title, symptoms=symptoms, alert=alert_for.get(title),
                                 check=_dedupe(checks),
-                                fix=[Step(action=a, command=c) for a, c in fixes], verify=verify, escalate=esc))
+                                fix=[Step(action=self.guard.action(a), command=self.guard.step(c)) for a, c in fixes],
+                                verify=verify, escalate=esc))
 
         p, lv = self.p, self.levels
         q_err = self.query("error_rate", max(1.0, lv.error_rate_pct * 5))
         q_lat = self.query("latency", lv.latency_p95_ms)
-        if self.type in ("web", "api", "other"):
+        if self.type in ("web", "api", "other") and self.http:
             add("High error rate (5xx)", f"5xx above {max(1.0, lv.error_rate_pct * 5):g}%, clients report errors",
                 [*([q_err] if q_err else []), p.logs("15m", "error|exception|timeout|refused"), p.history(),
                  p.status()[0]],
                 [("If errors began right after a deploy, roll back first, investigate after", p.rollback()[1]),
-                 ("If one instance is bad (errors only from one pod/host), replace just that one", p.restart_one()),
+                 ("If one instance is bad (errors only from one instance) and its logs show why, replace just that "
+                  "one", p.restart_one()),
                  ("If a dependency is failing (timeouts/refused in logs), follow its entry below or its own "
                   "runbook; don't restart this service for a dependency outage", None)],
                 self.verify_text("5xx back below the SLO"))
             add("High response times", f"p95 above {lv.latency_p95_ms:g} ms, timeouts at clients",
                 [*([q_lat] if q_lat else []), p.resources(), p.connections(), p.logs("15m", "timeout|slow|deadline")],
-                [("If CPU-bound, scale out", p.scale(str((self.facts.replicas or 3) * 2),
-                                                    "Double the replica count to absorb load")),
+                [("If CPU-bound, scale out", self.guard.scale(p.scale(str((self.facts.replicas or 3) * 2),
+                                                                      "Double the replica count to absorb load"))),
                  ("If a dependency is slow (DB, cache, upstream API), check its metrics and runbook", None),
                  ("If it began with a deploy, roll back", p.rollback()[1])],
                 self.verify_text(f"p95 below {lv.latency_p95_ms:g} ms"))
@@ -631,7 +681,7 @@ class _Writer:
                  p.resources()],
                 [("If consumers are down or crash-looping, see the crash entry below", None),
                  ("If consumers are healthy but slower than the inflow, scale them out",
-                  p.scale(str((self.facts.replicas or 2) * 2), "Double the number of consumers")),
+                  self.guard.scale(p.scale(str((self.facts.replicas or 2) * 2), "Double the number of consumers"))),
                  (f"If one message type fails repeatedly (poison message), move it to the dead-letter queue "
                   f"{self.facts.names.get('dlq', '(DLQ)')} and keep going", None)],
                 f"Queue depth falling steadily for 15 min and back under {limit} within the hour")
@@ -640,16 +690,18 @@ class _Writer:
                  p.history()],
                 [("If failures started with a deploy, roll back", p.rollback()[1]),
                  ("If a downstream API/DB rejects the jobs, fix that dependency first; pause consumers if "
-                  "retries make it worse", p.stop()),
+                  "retries make it worse", self.guard.stop(p.stop(), p.region)),
                  (f"Re-drive the dead-letter queue{' ' + self.facts.names['dlq'] if 'dlq' in self.facts.names else ''}"
                   " only after the cause is fixed; replaying first just fails the same messages again", None)],
                 "Failure rate below 1% for 15 min and the DLQ no longer growing")
             add("Consumers stalled (no progress)", "No jobs completed while messages wait; consumers idle or hung",
                 [*([c] if (c := self.query("no_progress", 1)) else []), p.status()[0], p.logs("15m")],
-                [("Restart one consumer and watch whether it picks up work", p.restart_one()),
+                [("Find why they stopped first (checks above): a lost broker connection, a downstream that blocks "
+                  "every job, a poison message; restart only when the logs show a hung process", None),
+                 ("Restart one consumer and watch whether it picks up work", p.restart_one()),
                  ("If all are hung (deadlock, lost broker connection), restart all", p.restart_all())],
                 "Jobs completing again and the backlog falling for 15 min")
-        if self.type == "pipeline":
+        if self.type == "pipeline" and not self.continuous:
             schedule = self.facts.names.get("schedule", "its schedule (fill in)")
             rerun = p.rerun()
             add("Pipeline run failed", "The last run ended in failure; output missing for that window",
@@ -676,7 +728,26 @@ class _Writer:
                   "partition — runs must be idempotent per window", None),
                  ("Backfill the affected windows one at a time, oldest first, checking counts after each", rerun)],
                 "Counts per window match the source (±1%) for every backfilled window; consumers confirm")
-        if self.type == "database":
+        if self.type == "database" and self.engine is not None and not self.engine.relational:
+            engine = self.engine
+            own = [cmd(purpose_, code, expect) for purpose_, code, expect in engine.checks]
+            add(f"{engine.display}: a member down or the cluster unhealthy",
+                f"Clients get errors or timeouts from {engine.display}; a member missing from the cluster",
+                [*own, *p.status(), p.logs("30m", "error|fatal|panic|leader|quorum")],
+                [(f"Read {engine.display}'s own view of its members first (checks above); restart a member only "
+                  "after its logs say why it stopped, one member at a time, waiting until it rejoins", None)
+                 if own else
+                 (f"Fill in with the team: {engine.display}'s own health and membership commands (this runbook has "
+                  f"no {engine.display} knowledge, so it borrows none from another product)", None),
+                 (f"Never wipe a member's data directory or force a new cluster: that can lose {engine.display}'s "
+                  "data or split it; escalate to the owning team instead", None)],
+                f"Every member healthy in {engine.display}'s own status for 15 min")
+            add("Disk filling up", "Data volume above 80%, growing",
+                [*([c] if (c := self.query("disk", 80)) else []), p.disk_check()],
+                [(f"Find what grows on the data volume ({engine.display}'s data, logs, snapshots)", None),
+                 ("Extend the volume before 90%; never delete data files by hand", None)],
+                "Usage stable below 80% for 1 hour")
+        elif self.type == "database":
             add("Replication lag", "Replicas behind the primary; stale reads",
                 [*([c] if (c := self.query("replication_lag", 30)) else []), p.resources(), p.disk_check()],
                 [("Find long-running transactions or bulk writes on the primary and stop them if safe", None),
@@ -703,6 +774,7 @@ class _Writer:
                   "certificate expires", None)],
                 "The served certificate's notAfter is > 30 days away and clients connect without errors")
         title, symptoms, checks, fixes = p.crash_issue_parts()
+        checks, fixes = self.guard.triage(checks, fixes)  # a dependency the health check needs comes first
         add(title, symptoms, checks, fixes, self.verify_text("All instances healthy with no restarts", 15),
             topic=title if title in _ISSUE_COVERED else "crash")
         if self.env != "serverless":
@@ -713,7 +785,8 @@ class _Writer:
                  # A database's primary does not scale out by adding copies of its container or process.
                  ("If load grew, give the primary more CPU/memory (a bigger instance or limit) and move reads to "
                   "replicas; do not add copies of a database process", None) if self.type == "database" else
-                 ("If load grew, scale out", p.scale(str((self.facts.replicas or 3) * 2), "Double the replicas"))],
+                 ("If load grew, scale out", self.guard.scale(p.scale(str((self.facts.replicas or 3) * 2),
+                                                                      "Double the replicas")))],
                 "CPU below 70% and memory flat for 30 min")
         for issue in self.c.issues:
             if issue.title not in {i.title for i in issues}:
@@ -726,8 +799,11 @@ class _Writer:
     # --- 7 -------------------------------------------------------------------------------------
     def emergency(self) -> Emergency:
         p = self.p
-        immediate = [*p.status(), p.events(), p.logs("15m", "error|fatal|panic|refused"), p.restart_one(),
-                     p.restart_all()]
+        # dependencies the health check needs come first; restarts last, with what they cost
+        immediate = [*self.guard.dependency_checks(), *(self.guard.every_region(c, p.region) for c in p.status()),
+                     p.events(),
+                     p.logs("15m", "error|fatal|panic|refused"), self.guard.restart(p.restart_one()),
+                     self.guard.restart(p.restart_all())]
         if_fails = [p.history(), *p.rollback()[1:2], *p.redeploy_elsewhere()]
         steps = escalation(self.oncall, self.crit, self.facts)
         esc = [Escalation(after_minutes=s.after_minutes, action=f"{s.level}: {s.contact} via {s.method} — {s.when}")
@@ -748,12 +824,15 @@ class _Writer:
             out.append(self.p.set_flag("READ_ONLY", "true", "Switch the service to read-only mode (if it supports a "
                                        "READ_ONLY switch)"))
         elif self.type == "worker":
-            out.append(self.p.stop())
+            stop = self.p.stop()
+            paused = self.guard.stop(stop, self.p.region)
+            if paused == stop or not self.c.stop_writes:  # a pack's own pause of the trigger says it already
+                out.append(paused)
         elif self.type == "pipeline":
             out.append(self.pause_pipeline())
         out += self.c.stop_writes
         if not out:
-            out.append(self.p.stop())
+            out.append(self.guard.stop(self.p.stop(), self.p.region))
         return _dedupe(out)
 
     def pause_pipeline(self) -> Command:
@@ -837,8 +916,9 @@ class _Writer:
         if self.type == "worker":
             daily.append("Check the dead-letter queue is empty or triaged")
         if self.type == "pipeline":
-            daily.append("Confirm every scheduled run of the last 24 h succeeded and row counts look normal")
-        if self.type == "database":
+            daily.append("Confirm the job kept up with its source over the last 24 h (lag, errors)" if self.continuous
+                         else "Confirm every scheduled run of the last 24 h succeeded and row counts look normal")
+        if self.type == "database" and (self.engine is None or self.engine.relational):
             weekly.append("Review slow-query log and table/index bloat")
         commands = [self.p.disk_check(), self.p.resources(), self.p.history(), *self.c.maintenance_commands]
         if isinstance(self.p, SystemdHosts):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from agent.knowledge import reasoning
 from agent.knowledge.base import Context, Contribution
 from agent.knowledge.packs._base import (
     CloudWatchMetric,
@@ -50,6 +51,12 @@ class LambdaPack(KeywordPack):
         def metric(name: str, stat: str = "Sum") -> CloudWatchMetric:
             return CloudWatchMetric("AWS/Lambda", name, {"FunctionName": function}, stat)
 
+        # A concurrency cap the user set protects something: it is never raised as a fix; a reservation
+        # for this function is at least the cap (below it the event source mapping is throttled).
+        found_caps = reasoning.caps(ctx.model, f.description) if ctx.model is not None else []
+        cap_steps = [Step(action=f"Throttling at the cap is expected: {found_caps[0].text()}.", command=None)] \
+            if found_caps else []
+        reserve = found_caps[0].value if found_caps and found_caps[0].value.isdigit() else "200"
         config = cmd("Timeout, memory, reserved concurrency and the alias target",
                      f"{lam} get-function-configuration {rg} {fn} --query '{{timeout: Timeout, memory: MemorySize, "
                      "runtime: Runtime, lastUpdate: LastModified, state: State}'\n"
@@ -115,10 +122,11 @@ class LambdaPack(KeywordPack):
                            f"{lam} get-account-settings {rg} --query AccountLimit",
                            "ConcurrentExecutions (default 1000 per region) shared by all functions without "
                            "reservations")],
-                fix=[Step(action="Another function may be eating the shared pool: reserve concurrency for this "
+                fix=[*cap_steps,
+                     Step(action="Another function may be eating the shared pool: reserve concurrency for this "
                                  "one, or raise the regional quota via Service Quotas.",
                           command=cmd("Reserve concurrency for the function",
-                                      "LIMIT=200  # concurrent executions to reserve\n"
+                                      f"LIMIT={reserve}  # concurrent executions to reserve\n"
                                       f"{lam} put-function-concurrency {rg} {fn} --reserved-concurrent-executions "
                                       "\"$LIMIT\"",
                                       "ReservedConcurrentExecutions set",
@@ -130,6 +138,7 @@ class LambdaPack(KeywordPack):
             ),
         ]
 
+        pause_first = reasoning.pause_advice(ctx.model) if ctx.model is not None else None
         pause = cmd("Pause the function's event source (queue or stream) without losing events",
                     f"{lam} list-event-source-mappings {rg} {fn} --query 'EventSourceMappings[].[UUID, EventSourceArn, "
                     "State]' --output text\n"
@@ -137,7 +146,9 @@ class LambdaPack(KeywordPack):
                     f"aws lambda update-event-source-mapping {rg} --uuid \"$UUID\" --no-enabled",
                     "State Disabling then Disabled; events wait in the queue/stream",
                     warning="Events wait only as long as the source keeps them (SQS retention, stream retention "
-                            "24 h by default): re-enable with --enabled before that.")
+                            "24 h by default): re-enable with --enabled before that."
+                            + (" Never reserved concurrency 0 instead: an SQS trigger's throttled batches go back to "
+                               "the queue and on to the DLQ." if pause_first else ""))
 
         return Contribution(
             components=[Component(name="Function", technology="AWS Lambda", version="fill in: runtime from "
@@ -153,7 +164,7 @@ class LambdaPack(KeywordPack):
                             "possible); callers pinned to $LATEST get every change untested."],
             signals=signals,
             issues=issues,
-            stop_writes=[pause],
+            stop_writes=[reasoning.pause_trigger(ctx.model, region(ctx)) or pause],
             daily=["Check errors and throttles of the function"],
             weekly=["Check the DLQ / on-failure destination is empty"],
             monthly=["Review memory and timeout against p99 duration; update the runtime before deprecation"],

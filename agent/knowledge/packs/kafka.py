@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from agent.knowledge import reasoning
 from agent.knowledge.base import Context, Contribution
 from agent.knowledge.packs._base import (
     KeywordPack,
@@ -9,7 +10,6 @@ from agent.knowledge.packs._base import (
     mention,
     q,
     region,
-    restart_workload,
     start_workload,
     stop_workload,
     workload_logs,
@@ -86,6 +86,20 @@ class KafkaPack(KeywordPack):
                                "--partition --offset --max-messages 1) to replay it by hand. The group must be "
                                "stopped.")
 
+        # What this cluster's own settings mean (retention window, RF / min.insync, partitions): stated
+        # where the on-call reads them, with the model's values; generic words when the model has none.
+        comp = ctx.model.component("kafka") if ctx.model is not None else None
+        said = {c.setting: c for c in (reasoning.consequences(ctx.model) if ctx.model is not None else [])
+                if comp is not None and c.subject.startswith(reasoning.display(comp))}
+        retention = next((c for key, c in said.items() if key.startswith("retention")), None)
+        replication = next((c for key, c in said.items() if "replication factor" in key or "min.insync" in key),
+                           None)
+        partitions = comp.setting("partitions") if comp is not None else None
+        window = retention.setting.removeprefix("retention ") if retention else ""
+        scale_step = ("If consumers are healthy but too slow, scale out"
+                      + (f" — only up to the {partitions.value} partitions (extra consumers sit idle)"
+                         if partitions else " — only up to the partition count (extra consumers sit idle)")
+                      + "; every added consumer triggers a rebalance, so add them in one step, not one by one.")
         issues = [
             Issue(
                 title="Kafka: consumer lag growing",
@@ -97,11 +111,13 @@ class KafkaPack(KeywordPack):
                      Step(action="If the group keeps rebalancing, processing a batch takes longer than "
                                  "max.poll.interval.ms: lower max.poll.records or raise the interval.",
                           command=None),
-                     Step(action="If consumers are healthy but too slow, scale out — only up to the partition "
-                                 "count (extra consumers sit idle).", command=restart_workload(ctx, f.service))],
+                     Step(action=scale_step, command=None),
+                     Step(action="Never reset offsets --to-latest to make the lag go away: it skips every unread "
+                                 "message (data loss); see the offset reset entry (--dry-run first).", command=None)],
                 verify="Lag falls steadily and is under 1000 within 30 minutes; group state Stable.",
-                escalate="If lag still grows after 30 minutes or messages near the topic's retention.ms, page "
-                         "the service owner: messages past retention are deleted unread.",
+                escalate=(f"Retention is {window}: {retention.text}." if retention else
+                          "If lag still grows after 30 minutes or messages near the topic's retention.ms, page "
+                          "the service owner: messages past retention are deleted unread."),
             ),
             Issue(
                 title="Kafka: reprocess or skip messages (offset reset)",
@@ -127,7 +143,9 @@ class KafkaPack(KeywordPack):
                                  "directory); replicas catch up on their own.", command=None),
                      Step(action="Never enable unclean.leader.election to bring an offline partition back "
                                  "unless the owner accepts losing the messages only the dead leader had.",
-                          command=None)],
+                          command=None),
+                     *([Step(action=f"What the replication settings mean here ({replication.setting}): "
+                                    f"{replication.text}.", command=None)] if replication else [])],
                 verify="Both describe commands print nothing for 15 minutes.",
                 escalate="Offline partitions: page the Kafka owner immediately.",
             ),
@@ -139,7 +157,9 @@ class KafkaPack(KeywordPack):
                                   location=f"bootstrap {bootstrap}",
                                   purpose=f"Topic {topic}, consumer group {group}")],
             upstream=[Upstream(service=f"Kafka topic {topic}", purpose="Source of events", criticality="High",
-                               fallback="Events wait in the topic up to retention.ms; consumers catch up")],
+                               fallback=(f"Events wait in the topic for {window} (retention); consumers catch up if "
+                                         f"they are back within that, older events are lost" if window else
+                                         "Events wait in the topic up to retention.ms; consumers catch up"))],
             key_metrics=[KeyMetric(metric=f"Consumer lag ({group})", normal_range="< 1000 messages",
                                    alert_threshold="> 10000 for 10 min", dashboard="fill in: Kafka dashboard")],
             prerequisites=["Kafka CLI tools (kafka-consumer-groups.sh, kafka-topics.sh) matching the broker "

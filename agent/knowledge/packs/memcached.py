@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from agent.knowledge import reasoning
 from agent.knowledge.base import Context, Contribution
 from agent.knowledge.packs._base import KeywordPack, cmd, mention, q
 from agent.knowledge.signals import Signal, limit
@@ -46,6 +47,9 @@ class MemcachedPack(KeywordPack):
             escalate="If the database behind the cache saturates, page the service owner.",
         )]
 
+        store = ctx.model.component("memcached") if ctx.model is not None else None
+        verdict = reasoning.flush_verdict(store, ctx.model, f.description) if store is not None else None
+        flushable = verdict is None or verdict.allowed  # facts without a model: the pack's usual cache reading
         return Contribution(
             components=[Component(name="Cache", technology="Memcached", version="fill in: the 'version' command",
                                   location=f"{host}:11211", purpose="Read-through cache")],
@@ -60,12 +64,13 @@ class MemcachedPack(KeywordPack):
             daily=["Check evictions and hit rate"],
             weekly=["Compare memory used with limit_maxbytes"],
             monthly=["Review the connection limit against peak client connections"],
+            # flushed only when what it keeps is derived data (sessions in Memcached are common)
             maintenance_commands=[cmd("Flush every item (cache is empty afterwards)",
                                       f"printf 'flush_all\\r\\nquit\\r\\n' | nc -w 2 {q(host)} 11211",
                                       "OK",
                                       warning="Empties the whole cache on this node: every read goes to the "
                                               "database until it warms up. Prefer deleting or versioning the "
-                                              "affected keys in the application.")],
+                                              "affected keys in the application.")] if flushable else [],
             cheatsheet=[stats],
         )
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from agent.knowledge.base import Context, Contribution
 from agent.knowledge.packs._base import KeywordPack, cmd, described, namespace, platform, q
 from agent.knowledge.signals import Signal, Threshold, limit
@@ -23,6 +25,19 @@ class NginxPack(KeywordPack):
         site = described(ctx, "nginx.site", ("site",), f.service)
         ingress = platform(ctx) == "kubernetes"
         ns = q(namespace(ctx))
+        # Nginx in a container (docker run / compose): commands run inside it, logs are the container's
+        # stdout; host paths (/var/log/nginx, systemctl) do not exist there.
+        container = None
+        if not ingress and ctx.model is not None:
+            for comp in (ctx.model.component("nginx"), ctx.model.app):
+                if comp is not None and comp.name("container"):
+                    container = comp.name("container")
+                    break
+        compose_svc = f.names.get("compose.service") if not ingress and platform(ctx) == "compose" else None
+        inside = (f"docker exec {q(container)}" if container else
+                  f"docker compose exec {q(compose_svc)}" if compose_svc and not container else "")
+        container_logs = (f"docker logs --since 30m {q(container)} 2>&1" if container else
+                          f"docker compose logs --since 30m {q(compose_svc)} 2>&1" if compose_svc else "")
         # Nginx listens on the service's port; the app server behind it on another one.
         upstream_port = f.names.get("upstream.port") or (str(f.port) if f.port and f.port not in (80, 443) else "8000")
         if ingress:
@@ -36,6 +51,14 @@ class NginxPack(KeywordPack):
                             "kubectl logs -n ingress-nginx deploy/ingress-nginx-controller --since=30m | "
                             f"grep -E 'error|upstream' | grep {q(f.service)} | tail -n 20",
                             "no 'connect() failed' or 'upstream timed out' lines")
+        elif inside:
+            logs = f"{container_logs} | awk '$9 ~ /^5/' | tail -n 20"
+            test = cmd("Test the configuration inside the container", f"{inside} nginx -t",
+                       "'syntax is ok' and 'test is successful'")
+            error_log = cmd("Recent Nginx errors (the container's stderr)",
+                            f"{container_logs} | grep -E '\\[(error|crit|alert|emerg)\\]' | tail -n 50",
+                            "no 'connect() failed (111' (upstream down) or 'upstream timed out' (upstream slow) "
+                            "lines")
         else:
             logs = ("sudo awk '$9 ~ /^5/' /var/log/nginx/access.log | tail -n 20")
             test = cmd("Test the configuration", "sudo nginx -t", "'syntax is ok' and 'test is successful'")
@@ -59,7 +82,11 @@ class NginxPack(KeywordPack):
         signals = [signal]
 
         reload_cmd = ("kubectl exec -n ingress-nginx deploy/ingress-nginx-controller -- nginx -s reload"
-                      if ingress else "sudo nginx -t && sudo systemctl reload nginx")
+                      if ingress else f"{inside} nginx -t && {inside} nginx -s reload" if inside
+                      else "sudo nginx -t && sudo systemctl reload nginx")
+        # the certificate as served: the service's own HTTPS host when the description gives one
+        served = re.match(r"https://([^/:]+)", f.url or "")
+        tls_host = served.group(1) if served else site
         issues = [Issue(
             title="Nginx: 502 or 504 errors",
             symptoms="Users get 502 Bad Gateway (upstream refused or crashed) or 504 Gateway Timeout (upstream "
@@ -95,6 +122,10 @@ class NginxPack(KeywordPack):
             key_metrics=[KeyMetric(metric="Nginx 5xx share", normal_range="< 0.1%",
                                    alert_threshold="> 1% for 5 min", dashboard="fill in: Nginx dashboard")],
             prerequisites=["kubectl access to the ingress-nginx namespace" if ingress
+                           else "docker access on " + (", ".join(ctx.model.app.names_of("host"))
+                                                       if ctx.model is not None and ctx.model.app is not None
+                                                       and ctx.model.app.names_of("host")
+                                                       else "the host that runs the Nginx container") if inside
                            else "sudo on the Nginx hosts"],
             deploy_caveats=["Always run nginx -t before reloading: a reload with a broken config is refused, but "
                             "a restart with one leaves Nginx down."],
@@ -104,12 +135,13 @@ class NginxPack(KeywordPack):
             weekly=["Check TLS certificate expiry (more than 21 days left)"],
             monthly=["Review worker_connections against peak connections"],
             maintenance_commands=[test, cmd("Certificate expiry as served",
-                                            f"echo | openssl s_client -connect {q(site + ':443')} -servername "
-                                            f"{q(site)} 2>/dev/null | openssl x509 -noout -enddate",
+                                            f"echo | openssl s_client -connect {q(tls_host + ':443')} -servername "
+                                            f"{q(tls_host)} 2>/dev/null | openssl x509 -noout -enddate",
                                             "notAfter more than 21 days away")],
             dr_procedures=[Procedure(title="Nginx: host lost", commands=[test])] if not ingress else [],
             cheatsheet=[test, five_xx] + ([] if ingress else [cmd("Full effective configuration",
-                                                                 "sudo nginx -T | less")]),
+                                                                 f"{inside} nginx -T | less" if inside
+                                                                 else "sudo nginx -T | less")]),
         )
 
 

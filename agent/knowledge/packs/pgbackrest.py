@@ -5,7 +5,40 @@ from __future__ import annotations
 from agent.knowledge.base import Context, Contribution
 from agent.knowledge.packs._base import KeywordPack, cmd, described, q, snake
 from agent.knowledge.signals import Signal, Threshold
-from agent.runbook import Issue, KeyMetric, Procedure, Step
+from agent.runbook import Command, Issue, KeyMetric, Procedure, Step
+
+
+def _patroni_restore(ctx: Context, br: str) -> Command | None:
+    """Under Patroni the HA manager owns PostgreSQL: the restore stops Patroni (which stops PostgreSQL; not
+    paused, where it would leave PostgreSQL running), never systemctl on postgresql (Patroni would restart it
+    or fail over)."""
+    model = ctx.model
+    if model is None or not any(c.technology == "patroni" or c.controller("failover") == "patroni"
+                                for c in model.components):
+        return None
+    cluster = next((c.name("cluster") for c in model.components if c.technology == "patroni" and c.name("cluster")),
+                   None)
+    hosts = list(dict.fromkeys(h for c in model.components if c.kind == "service" or c.technology in
+                               ("postgresql", "patroni") for h in c.names_of("host")))
+    cl = q(cluster) if cluster else '"$CLUSTER"'
+    need = "" if cluster else 'CLUSTER="${CLUSTER:?set CLUSTER to the Patroni cluster (scope) name}"\n'
+    members = " ".join(q(h) for h in hosts) if hosts else '${MEMBERS:?set MEMBERS to every member}'
+    return cmd(
+        "Point-in-time restore of a Patroni cluster: stop Patroni on every member, restore one, start it first",
+        need + "TARGET_TIME='2026-01-01 03:00:00+00'  # just before the bad write\n"
+        'RESTORE_HOST="${RESTORE_HOST:?set RESTORE_HOST to the member that becomes the new primary}"\n'
+        f"patronictl -c /etc/patroni/patroni.yml list {cl}  # note the leader: stop it last\n"
+        f"for HOST in {members}; do ssh \"$HOST\" 'sudo systemctl stop patroni'; done  # stops PostgreSQL too\n"
+        f"ssh \"$RESTORE_HOST\" \"{br} --delta --type=time --target='$TARGET_TIME' --target-action=promote "
+        "restore\"\n"
+        "ssh \"$RESTORE_HOST\" 'sudo systemctl start patroni'\n"
+        f"patronictl -c /etc/patroni/patroni.yml list {cl}",
+        "the restored member is the leader in patronictl list; start Patroni on the others and rebuild them from "
+        f"it (patronictl reinit {cluster or '$CLUSTER'} MEMBER)",
+        warning="Every change after TARGET_TIME is gone from the whole cluster, and it is down while Patroni is "
+                "stopped. Never stop or start postgresql itself with systemctl or pg_ctl under Patroni: it "
+                "restarts PostgreSQL or fails over behind your back. Restore onto a spare host first when you "
+                "only need to look at old data.")
 
 
 class PgBackRestPack(KeywordPack):
@@ -58,7 +91,7 @@ class PgBackRestPack(KeywordPack):
                      "files from pg_wal by hand.",
         )]
 
-        restore = cmd(
+        restore = _patroni_restore(ctx, br) or cmd(
             "Point-in-time restore on a stopped instance (delta: only changed files are rewritten)",
             "TARGET_TIME='2026-01-01 03:00:00+00'  # just before the bad write\n"
             "sudo systemctl stop postgresql\n"

@@ -16,7 +16,9 @@ from agent.knowledge.packs._base import (
     stop_workload,
 )
 from agent.knowledge.signals import Signal, Threshold, limit
-from agent.runbook import Command, Component, Issue, KeyMetric, Procedure, Step, Upstream
+from agent.runbook import Command, Issue, KeyMetric, Procedure, Step, Upstream
+from agent.runbook import Component as RunbookComponent
+from agent.service.model import Component
 
 _REPLICAS = ("replica", "replicas", "standby", "replication", "multi-az", "patroni", "aurora", "read replica",
              "hot standby", "failover", "primary")
@@ -49,6 +51,55 @@ class Names:
         """A psql call scoped to this database; `statement` must not contain double quotes."""
         return (f"psql -h {self.hq} -p {self.port} -U {q(self.user)} -d {q(self.db)} -X "
                 f"-v ON_ERROR_STOP=1 -c \"{statement}\"")
+
+
+def aurora_global(ctx: Context, comp: Component | None) -> list[Procedure]:
+    """Region failover of an Aurora global database: the global cluster moves its writer, never a
+    read-replica promotion or an instance restore."""
+    regions = ctx.model.topology.regions if ctx.model is not None else []
+    primary = next((r.name for r in regions if r.role in ("primary", "active")), region(ctx))
+    secondary = next((r.name for r in regions if r.name != primary), None)
+    glob = comp.name("global_cluster") if comp is not None else None
+    g = q(glob) if glob else '"$GLOBAL_CLUSTER"'
+    need_g = "" if glob else 'GLOBAL_CLUSTER="${GLOBAL_CLUSTER:?set GLOBAL_CLUSTER to the global database id}"\n'
+    second = q(secondary) if secondary else '"$SECONDARY_REGION"'
+    need_r = "" if secondary else 'SECONDARY_REGION="${SECONDARY_REGION:?set SECONDARY_REGION}"\n'
+    target = 'TARGET_ARN="${TARGET_ARN:?set TARGET_ARN to the secondary cluster ARN from describe-global-clusters}"\n'
+    rpo = ctx.facts.rpo_minutes
+    return [
+        Procedure(title="Aurora global database: check the members and the replication lag", commands=[
+            cmd("Members of the global database: which cluster writes, in which region",
+                need_g + f"aws rds describe-global-clusters --region {q(primary)} --global-cluster-identifier {g} "
+                "--query 'GlobalClusters[0].GlobalClusterMembers[].[DBClusterArn, IsWriter]' --output table",
+                "one writer (IsWriter True) in the primary region, the secondary listed as a reader"),
+            cmd("Global replication lag of the secondary (AuroraGlobalDBReplicationLag, ms)",
+                need_r + 'SECONDARY_CLUSTER="${SECONDARY_CLUSTER:?set SECONDARY_CLUSTER to the secondary DB '
+                'cluster identifier}"\n'
+                f"aws cloudwatch get-metric-statistics --region {second} --namespace AWS/RDS "
+                "--metric-name AuroraGlobalDBReplicationLag --dimensions "
+                'Name=DBClusterIdentifier,Value="$SECONDARY_CLUSTER" '
+                '--start-time "$(date -u -d \'-15 min\' +%FT%TZ)" --end-time "$(date -u +%FT%TZ)" '
+                "--period 60 --statistics Maximum --query 'Datapoints[].Maximum'",
+                "a few hundred ms at most"
+                + (f"; a lag near the {rpo}-minute RPO means a failover now loses more than the RPO allows"
+                   if rpo else "; the lag is the data an unplanned failover loses")),
+        ]),
+        Procedure(title="Aurora global database: move the writer to the secondary region", commands=[
+            cmd("Planned move (both regions healthy): switchover, no data loss",
+                need_g + target + f"aws rds switchover-global-cluster --region {q(primary)} "
+                f"--global-cluster-identifier {g} --target-db-cluster-identifier \"$TARGET_ARN\"",
+                "the global cluster reports the target as writer within minutes; the old primary becomes a reader",
+                warning="Writes pause during the switchover; point writers at the new primary's cluster endpoint "
+                        "afterwards."),
+            cmd("Region outage: fail over to the secondary (accepts losing the replication lag)",
+                need_g + need_r + target + f"aws rds failover-global-cluster --region {second} "
+                f"--global-cluster-identifier {g} --target-db-cluster-identifier \"$TARGET_ARN\" --allow-data-loss",
+                "the secondary cluster becomes the writer; repoint the application's writers to it",
+                warning="Writes the primary had not replicated (the AuroraGlobalDBReplicationLag at that moment) "
+                        "are lost. The old primary must not take writes again: it rejoins as a secondary. Not "
+                        "promote-read-replica-db-cluster, which detaches the cluster from the global database."),
+        ]),
+    ]
 
 
 class PostgresPack(KeywordPack):
@@ -279,8 +330,34 @@ class PostgresPack(KeywordPack):
             ),
         ]
 
+        comp = ctx.model.component("postgresql") if ctx.model is not None else None
+        variant = comp.variant if comp is not None else ""
+        aurora = variant in ("aurora", "aurora-global") or bool(n.rds and "aurora" in n.rds.lower())
         restore: list[Command] = []
-        if n.rds:
+        if aurora:
+            # Aurora restores a CLUSTER (then an instance in it); instance restores are for RDS instances
+            cluster = comp.name("cluster") if comp is not None and comp.name("cluster") else None
+            cluster_word = q(cluster) if cluster else '"$SOURCE_CLUSTER"'
+
+            def copy(suffix: str) -> str:  # the restored copy is named after the original
+                return q(cluster + suffix) if cluster else f'"${{SOURCE_CLUSTER}}{suffix}"'
+            restore.append(cmd(
+                "Restore a copy of the Aurora cluster to the moment before the corruption (point-in-time)",
+                ("" if cluster else 'SOURCE_CLUSTER="${SOURCE_CLUSTER:?set SOURCE_CLUSTER to the writer DB '
+                 'cluster identifier}"\n')
+                + 'RESTORE_TIME="${RESTORE_TIME:?set RESTORE_TIME (UTC, just before the bad write)}"\n'
+                f"aws rds restore-db-cluster-to-point-in-time --region {q(region(ctx))} \\\n"
+                f"  --source-db-cluster-identifier {cluster_word} \\\n"
+                f"  --db-cluster-identifier {copy('-pitr')} \\\n"
+                "  --restore-to-time \"$RESTORE_TIME\"\n"
+                "INSTANCE_CLASS=\"${INSTANCE_CLASS:?set INSTANCE_CLASS, e.g. db.r6g.large like the writer}\"\n"
+                f"aws rds create-db-instance --region {q(region(ctx))} --engine aurora-postgresql "
+                f"--db-cluster-identifier {copy('-pitr')} --db-instance-identifier {copy('-pitr-1')} "
+                "--db-instance-class \"$INSTANCE_CLASS\"",
+                "a new cluster with one instance; the original is untouched. Copy the good rows back or point "
+                "the service at the copy after checking it",
+                warning="Creates a new cluster and instance (extra cost). Never restore over the original."))
+        elif n.rds:
             restore.append(cmd(
                 "Restore a copy of the instance to the moment before the corruption (point-in-time)",
                 f"RESTORE_TIME=2026-01-01T03:00:00Z  # UTC, just before the bad write\n"
@@ -301,7 +378,8 @@ class PostgresPack(KeywordPack):
                 "--jobs=4 --no-owner \"$BACKUP_FILE\"",
                 "pg_restore exits 0; compare row counts between the two databases before any copy back"))
 
-        procedures = [
+        procedures = aurora_global(ctx, comp) if variant == "aurora-global" else []
+        procedures += [] if procedures else [
             Procedure(title="PostgreSQL: promote a replica when the primary is lost", commands=[
                 lag_probe,
                 cmd("Promote the replica (run on the replica host)",
@@ -322,9 +400,17 @@ class PostgresPack(KeywordPack):
                             "replication for good."),
             ]),
         ]
+        if aurora and variant != "aurora-global":
+            procedures = [Procedure(title="Aurora PostgreSQL: fail over to a reader in the cluster", commands=[
+                cmd("Fail over the Aurora cluster to a reader",
+                    ('CLUSTER="${CLUSTER:?set CLUSTER to the Aurora DB cluster identifier}"\n'
+                     if comp is None or not comp.name("cluster") else f"CLUSTER={q(comp.name('cluster') or '')}\n")
+                    + f"aws rds failover-db-cluster --region {q(region(ctx))} --db-cluster-identifier \"$CLUSTER\"",
+                    "a reader becomes the writer within about a minute; the cluster endpoint follows it",
+                    warning="Every connection drops; applications must reconnect through the cluster endpoint.")])]
 
         return Contribution(
-            components=[Component(name="Database", technology=f"PostgreSQL{' (' + n.rds + ')' if n.rds else ''}",
+            components=[RunbookComponent(name="Database", technology=f"PostgreSQL{' (' + n.rds + ')' if n.rds else ''}",
                                   version="fill in: SELECT version()", location=location,
                                   purpose=f"Primary data store for {ctx.facts.display_name} (database {n.db})")],
             upstream=[Upstream(service=f"PostgreSQL {n.db}", purpose="Reads and writes of the service's data",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from agent.knowledge import reasoning
 from agent.knowledge.base import Context, Contribution
 from agent.knowledge.packs._base import (
     CloudWatchMetric,
@@ -39,11 +40,28 @@ class RedisPack(KeywordPack):
     def build(self, ctx: Context) -> Contribution:
         f = ctx.facts
         elasticache = mention(ctx, ("elasticache",))
-        host = f.name("redis.host", f"{f.service}-redis")
+        given_cluster = "elasticache.cluster" in f.names or "redis.instance" in f.names
+        # ElastiCache with a named replication group and no host: ask AWS for the primary endpoint rather
+        # than invent a host name
+        ask_aws = bool(elasticache) and "redis.host" not in f.names and given_cluster
+        host = f.name("elasticache.cluster", f.name("redis.instance", "")) if ask_aws else \
+            f.name("redis.host", f"{f.service}-redis")
         port = f.name("redis.port", "6379")
         cluster = f.name("elasticache.cluster", f.name("redis.instance", f"{f.service}-redis"))
-        cli = f"redis-cli -h {q(host)} -p {port}" + (" --tls" if elasticache else "")
         reg = q(region(ctx))
+        endpoint = (f"\"$(aws elasticache describe-replication-groups --region {reg} --replication-group-id "
+                    f"{q(cluster)} --query 'ReplicationGroups[0].NodeGroups[0].PrimaryEndpoint.Address' "
+                    "--output text)\"") if ask_aws else q(host)
+        cli = f"redis-cli -h {endpoint} -p {port}" + (" --tls" if elasticache else "")
+        # a loop resolves the endpoint once, not once per key
+        loop_cli = cli.replace(endpoint, '"$REDIS_HOST"') if ask_aws else cli
+        # What this Redis keeps decides whether a flush is ever a fix (sessions, locks, idempotency keys: never).
+        store = ctx.model.component("redis") if ctx.model is not None else None
+        verdict = reasoning.flush_verdict(store, ctx.model, f.description) if store is not None else None
+        flushable = verdict is not None and verdict.allowed
+        known = [k for k in reasoning.holds(store, ctx.model, f.description) if k in reasoning.KEEPS] \
+            if store is not None and ctx.model is not None else []
+        kept = verdict.reason if verdict is not None and known else ""
 
         def cw(metric: str, stat: str = "Maximum") -> CloudWatchMetric | None:
             # Node-level metrics carry the node id: ElastiCache names the first node <cluster>-001.
@@ -79,6 +97,28 @@ class RedisPack(KeywordPack):
                    entry="Redis: connection refused or timeouts", tags=tags, labels=labels, probe=ping),
         ]
 
+        unlink = Step(action="Delete the offending keys by pattern with SCAN + UNLINK (non-blocking); "
+                             "never KEYS * (blocks the server for the whole scan)."
+                             + (" Only a prefix of derived or temporary data, never the keys this Redis keeps "
+                                "for the service." if kept else ""),
+                      command=cmd("Unlink keys matching one prefix",
+                                  "PATTERN='tmp:export:*'  # the prefix found above\n"
+                                  f"{cli} --scan --pattern \"$PATTERN\" --count 1000 | "
+                                  f"xargs -r -n 500 {cli} UNLINK",
+                                  "the count of unlinked keys; used_memory falls within a minute",
+                                  warning="Deletes every key matching the pattern on this node; a wrong "
+                                          "pattern deletes live data. Run the same --scan without the "
+                                          "xargs part first and check the count."))
+        never_flush = [] if flushable else [Step(
+            action=(f"Never flush this Redis to free memory: {kept}. " if kept else
+                    "Do not flush this Redis unless the team confirms it holds only cached data: ")
+            + FLUSH_WARNING, command=None)]
+        grow = Step(action="Set TTLs in the code path that writes the keys; raise maxmemory or the node "
+                           "size (ElastiCache: modify-replication-group --cache-node-type) if the data "
+                           "set legitimately grew.", command=None)
+        # a store that keeps state grows first; deleting keys comes last and only for derived data
+        memory_fix = [*never_flush, grow, unlink] if kept else [unlink, *never_flush, grow]
+
         issues = [
             Issue(
                 title="Redis: memory full and evictions",
@@ -92,25 +132,12 @@ class RedisPack(KeywordPack):
                         "the biggest key per type; a single huge key or a type growing without TTLs",
                         ),
                     cmd("Keys without a TTL, sampled",
-                        f"{cli} --scan --count 1000 | head -n 200 | while read -r KEY; do "
-                        f"printf '%s %s\\n' \"$({cli} TTL \"$KEY\")\" \"$KEY\"; done | grep '^-1 ' | head -n 20",
+                        (f"REDIS_HOST={endpoint}\n" if ask_aws else "")
+                        + f"{loop_cli} --scan --count 1000 | head -n 200 | while read -r KEY; do "
+                        f"printf '%s %s\\n' \"$({loop_cli} TTL \"$KEY\")\" \"$KEY\"; done | grep '^-1 ' | head -n 20",
                         "-1 means no expiry; a prefix with many of them is what fills memory"),
                 ],
-                fix=[
-                    Step(action="Delete the offending keys by pattern with SCAN + UNLINK (non-blocking); "
-                                "never KEYS * (blocks the server for the whole scan).",
-                         command=cmd("Unlink keys matching one prefix",
-                                     "PATTERN='tmp:export:*'  # the prefix found above\n"
-                                     f"{cli} --scan --pattern \"$PATTERN\" --count 1000 | "
-                                     f"xargs -r -n 500 {cli} UNLINK",
-                                     "the count of unlinked keys; used_memory falls within a minute",
-                                     warning="Deletes every key matching the pattern on this node; a wrong "
-                                             "pattern deletes live data. Run the same --scan without the "
-                                             "xargs part first and check the count.")),
-                    Step(action="Set TTLs in the code path that writes the keys; raise maxmemory or the node "
-                                "size (ElastiCache: modify-replication-group --cache-node-type) if the data "
-                                "set legitimately grew.", command=None),
-                ],
+                fix=memory_fix,
                 verify="used_memory below 80% of maxmemory and evicted_keys flat for 15 minutes.",
                 escalate="If memory is still above 95% after 15 minutes or writes fail with OOM, page the "
                          "cache owner.",
@@ -178,9 +205,12 @@ class RedisPack(KeywordPack):
                                   location=f"ElastiCache replication group {cluster}" if elasticache
                                   else f"{host}:{port}",
                                   purpose="Cache, sessions or rate limits")],
-            upstream=[Upstream(service=f"Redis {host}", purpose="Cache and shared state", criticality="High",
-                               fallback="Read through to the database with a short timeout; do not fail "
-                                        "requests when the cache is down")],
+            upstream=[Upstream(service=f"Redis {cluster if elasticache else host}",
+                               purpose="Cache and shared state", criticality="High",
+                               fallback=(f"None: if this Redis is lost or flushed, {kept}. Fail over to a replica "
+                                         "(see Disaster Recovery); never flush it to recover" if kept
+                                         else "Read through to the database with a short timeout; do not fail "
+                                              "requests when the cache is down"))],
             key_metrics=[KeyMetric(metric="Redis memory used", normal_range="< 70% of maxmemory",
                                    alert_threshold="> 90% for 5 min", dashboard="fill in: Redis dashboard"),
                          KeyMetric(metric="Redis evictions", normal_range="0/s",
@@ -200,10 +230,11 @@ class RedisPack(KeywordPack):
             maintenance_commands=[
                 cmd("Memory report and doctor advice", f"{cli} MEMORY DOCTOR",
                     "'no memory problems' or concrete advice"),
-                cmd("Clear the whole cache (only when it is a pure cache and the database can take the load)",
-                    f"{cli} FLUSHDB ASYNC", "OK; hit rate recovers as the cache warms",
-                    warning=FLUSH_WARNING + " The database behind the cache takes the full read load "
-                                            "until it warms up."),
+                # offered only when the model says it holds derived data and nothing else
+                *([cmd("Clear the whole cache (it holds only cached, derived data)",
+                       f"{cli} FLUSHDB ASYNC", "OK; hit rate recovers as the cache warms",
+                       warning=FLUSH_WARNING + " The database behind the cache takes the full read load "
+                                               "until it warms up.")] if flushable else []),
             ],
             dr_procedures=[Procedure(title="Redis: primary lost", commands=[
                 cmd("Replication state", f"{cli} INFO replication",
@@ -226,6 +257,5 @@ class RedisPack(KeywordPack):
             environment_variables=[("REDIS_URL", f"redis://{host}:{port}")],
             vendors=[("AWS", "ElastiCache")] if elasticache else [],
         )
-
 
 PACK = RedisPack()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from agent.knowledge import reasoning
 from agent.knowledge.base import Context, Contribution
 from agent.knowledge.packs._base import (
     KeywordPack,
@@ -36,6 +37,11 @@ class SqsPack(KeywordPack):
         dlq = described(ctx, "sqs.dlq", ("dlq", "dead-letter queue", "dead letter queue"), dlq_default)
         reg = q(region(ctx))
         consumer = f.service
+        # the queue's own settings, when the model has them
+        comp = ctx.model.component("sqs") if ctx.model is not None else None
+        kept_for = reasoning.seconds(s) if comp is not None and (s := comp.setting("retention")) else None
+        retention = reasoning.human(kept_for) if kept_for else "default 4 days"
+        found_caps = reasoning.caps(ctx.model, f.description) if ctx.model is not None else []
 
         def url(var: str, name: str) -> str:
             return (f"{var}=$(aws sqs get-queue-url --region {reg} --queue-name {q(name)} "
@@ -109,14 +115,15 @@ class SqsPack(KeywordPack):
                                      + f"aws sqs set-queue-attributes --region {reg} --queue-url \"$QUEUE_URL\" "
                                        "--attributes VisibilityTimeout=300",
                                      "no output; new receives use the new timeout")),
-                    Step(action="If consumers are healthy but too few, scale them out (throughput is bounded "
-                                "by consumers x batch size / processing time).", command=None),
+                    Step(action=(f"If consumers are healthy but too few: {found_caps[0].text()}." if found_caps
+                                 else "If consumers are healthy but too few, scale them out (throughput is bounded "
+                                      "by consumers x batch size / processing time)."), command=None),
                 ] + ([Step(action="FIFO queue: one failing message blocks its whole message group until it "
                                   "reaches the DLQ; find the group in the consumer logs.", command=None)]
                      if fifo else []),
                 verify="ApproximateAgeOfOldestMessage falls below 60 s and stays there for 15 minutes.",
                 escalate="If the backlog still grows after 30 minutes or messages near the retention period "
-                         "(default 4 days) are at risk, page the service owner.",
+                         f"({retention}) are at risk, page the service owner.",
             ),
             Issue(
                 title="SQS: messages in the dead-letter queue",
@@ -160,28 +167,31 @@ class SqsPack(KeywordPack):
                                   purpose="Decouples producers from consumers; retries failures into "
                                           f"the DLQ {dlq}")],
             upstream=[Upstream(service=f"SQS {queue}", purpose="Receives work to process", criticality="High",
-                               fallback="Messages wait in the queue (retention default 4 days); nothing is "
-                                        "lost while consumers are down")],
+                               fallback=f"Messages wait in the queue (retention {retention}); nothing is lost while "
+                                        "consumers are down for less than that")],
             key_metrics=[KeyMetric(metric="SQS age of oldest message", normal_range="< 60 s",
                                    alert_threshold="> 600 s for 5 min", dashboard="fill in: SQS dashboard")],
             prerequisites=[f"aws CLI v2 with sqs:GetQueueAttributes, ReceiveMessage, StartMessageMoveTask on "
                            f"{queue} and {dlq} in {region(ctx)}"],
             signals=signals,
             issues=issues,
-            stop_writes=[stop_workload(ctx, consumer, "stop consuming while the damage is assessed; messages "
-                                                      "wait in the queue")],
+            # a Lambda trigger is paused (by the Lambda pack), never throttled to 0 (that sends the queue to the DLQ)
+            stop_writes=[] if reasoning.pause_trigger(ctx.model, region(ctx)) else
+            [stop_workload(ctx, consumer, "stop consuming while the damage is assessed; messages wait in the queue")],
             assess=[depth],
             daily=["Check the DLQ is empty"],
             weekly=["Check age of oldest message peaks against the SLO"],
             monthly=["Review maxReceiveCount and visibility timeout against p99 processing time"],
+            # The queue's messages are the work itself: it is never purged. Only the DLQ, once its
+            # messages were redriven or judged garbage.
             maintenance_commands=[cmd(
-                "Purge the queue (drop every message)",
-                url("QUEUE_URL", queue)
-                + f"aws sqs purge-queue --region {reg} --queue-url \"$QUEUE_URL\"",
+                f"Purge the dead-letter queue {dlq} (after its messages were redriven or judged garbage)",
+                url("DLQ_URL", dlq)
+                + f"aws sqs purge-queue --region {reg} --queue-url \"$DLQ_URL\"",
                 "queue empty within 60 s",
-                warning=f"Deletes every message in {queue} irreversibly (only one purge per 60 s). Only "
-                        "for messages known to be garbage; otherwise move them aside with "
-                        "start-message-move-task or let consumers skip them.")],
+                warning=f"Deletes every message in {dlq} irreversibly (only one purge per 60 s). Never purge "
+                        f"{queue} itself: its messages are work not yet done. Move messages aside with "
+                        "start-message-move-task instead when in doubt.")],
             dr_procedures=[Procedure(title="SQS: region outage", commands=[
                 cmd("Capture the queue configuration (keep it in IaC)",
                     url("QUEUE_URL", queue)
