@@ -8,6 +8,7 @@ import sys
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from rich.console import Console
@@ -20,9 +21,11 @@ from agent.files import read_text
 from agent.models.registry import DEFAULT_MODEL, get_model
 from agent.rule import Question, load_rule
 from agent.service import files as service_files
-from agent.service.discover import Discovery
 from agent.service.model import ServiceModel
 from agent.service.review import Point, summary
+
+if TYPE_CHECKING:  # the repository readers (~60 ms of imports) load only with --from
+    from agent.service.discover import Discovery
 
 ANSWER_FLAGS = ("type", "env", "criticality", "monitoring", "oncall")
 
