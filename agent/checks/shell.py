@@ -27,10 +27,28 @@ def syntax_errors(snippets: list[str]) -> dict[int, str]:
     """Map the index of each snippet that fails `bash -n` to bash's message.
 
     All snippets are checked in one process, each wrapped in its own function body; only when that
-    fails is each snippet checked alone, to say which ones are at fault.
+    fails is each snippet checked alone, to say which ones are at fault. The answer for a list of
+    snippets is kept in the user cache per bash binary (a generated runbook runs `bash -n` once per
+    section and once for the whole file: a second run of the same text spawns no bash).
     """
     if not snippets:
         return {}
+    from agent.checks.verdicts import Store, tool_version
+
+    version = tool_version("bash", "bash")
+    store = Store("bash-n", version) if version else None
+    key = "\x00".join(snippets)  # the whole list: a snippet's verdict may depend on its neighbours
+    known = store.get(key) if store is not None else None
+    if isinstance(known, dict):
+        return {int(index): str(message) for index, message in known.items()}
+    errors = _syntax_errors(snippets)
+    if store is not None:
+        store.put(key, {str(index): message for index, message in errors.items()})
+        store.save()
+    return errors
+
+
+def _syntax_errors(snippets: list[str]) -> dict[int, str]:
     combined = "".join(f"__runbook_snippet_{i}() {{\n{code}\n}}\n" for i, code in enumerate(snippets))
     if _bash_n(combined) is None:
         return {}

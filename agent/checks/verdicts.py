@@ -40,7 +40,7 @@ def tool_version(tool: str, binary: str | None) -> str:
         except ImportError:
             return ""
     here = Path(__file__).parent
-    for name in ("clis.py", "cli_tables.py", "data/redis_commands.json"):  # our own rules shape verdicts too
+    for name in ("clis.py", "cli_tables.py", "shell.py", "data/redis_commands.json"):  # our rules shape verdicts too
         p = here / name
         if p.exists():
             st = p.stat()
