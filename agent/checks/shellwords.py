@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 _HEREDOC = re.compile(r"<<(-?)\s*(['\"]?)([A-Za-z_][A-Za-z0-9_]*)\2")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -58,7 +59,14 @@ def has_prompts(code: str) -> bool:
 
 def logical_lines(code: str, first_line: int) -> list[Line]:
     """Commands of a shell script (prompts and output already removed, see `transcript`):
-    continuations joined, heredoc bodies attached, the comment lines right above kept."""
+    continuations joined, heredoc bodies attached, the comment lines right above kept.
+    The `Line`s are shared by calls with the same arguments (the checks read a block several
+    times): read them, don't change them."""
+    return list(_logical_lines(code, first_line))
+
+
+@lru_cache(maxsize=2048)
+def _logical_lines(code: str, first_line: int) -> tuple[Line, ...]:
     raw = code.split("\n")
     out: list[Line] = []
     comments: list[str] = []
@@ -102,7 +110,7 @@ def logical_lines(code: str, first_line: int) -> list[Line]:
             heredocs.append(("\n".join(body), not quoted))
         out.append(Line(text, first_line + start, heredocs, "\n".join(comments), "\n".join(physical)))
         comments = []
-    return out
+    return tuple(out)
 
 
 def heredoc_delimiter(text: str) -> str | None:
@@ -197,7 +205,16 @@ _REDIRECT = re.compile(r"\d*(" + "|".join(re.escape(r) for r in _REDIRS) + r")")
 
 
 def parse(text: str) -> Parsed:
-    """Words and operators of one logical line; simple commands with their argv."""
+    """Words and operators of one logical line; simple commands with their argv. The `Simple`s are
+    shared by calls with the same text (a command is read by several checks): read them, don't
+    change them; the lists holding them are the caller's own."""
+    found = _parse(text)
+    return Parsed(list(found.commands), list(found.uses), set(found.declares), list(found.substitutions),
+                  list(found.operators))
+
+
+@lru_cache(maxsize=8192)
+def _parse(text: str) -> Parsed:
     result = Parsed()
     words: list[tuple[str, str, bool]] = []  # (value, raw, expanded)
     segment_start = 0
