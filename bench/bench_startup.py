@@ -10,7 +10,9 @@ same index `pip` uses), then times in new processes:
     agent generate over an existing file  refused before any generation
     agent test FILE                       a generated runbook, with CLI checks (help tables cached)
 
-Each figure is the median of N runs with its spread (min–max). Prints figures; asserts nothing.
+Each figure is the median of N runs with its spread (min–max), and the median CPU time of the same
+runs. Prints figures; asserts nothing. To compare two trees on a shared machine, use bench/ab.py
+(interleaved runs, paired differences).
 
     .venv/bin/python bench/bench_startup.py              # builds a temporary venv (~1 min the first time)
     .venv/bin/python bench/bench_startup.py --venv DIR   # reuse (or create) the venv at DIR
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -57,17 +60,29 @@ def install(venv: Path, source: Path = ROOT) -> Path:
     return agent
 
 
+CPU: dict[str, list[float]] = {}  # the CPU seconds (user+sys, spawned tools included) of the last `timed` call
+
+
+def _cpu() -> float:
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
+
+
 def timed(argv: list[str], cwd: Path, runs: int, *, expect: int = 0,
           before: list[str] | None = None) -> list[float]:
-    """Wall-clock seconds of `argv` per run; `before` (a shell command) runs untimed before each."""
+    """Wall-clock seconds of `argv` per run; `before` (a shell command) runs untimed before each.
+    The CPU seconds of the same runs land in CPU["last"]: on a loaded machine they move far less
+    than wall-clock does (waiting for a core is not counted)."""
     out = []
+    CPU["last"] = []
     env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONPATH")}
     for _ in range(runs):
         if before:
             subprocess.run(before, cwd=cwd, check=True)
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), _cpu()
         done = subprocess.run(argv, cwd=cwd, capture_output=True, env=env, stdin=subprocess.DEVNULL, check=False)
         out.append(time.perf_counter() - start)
+        CPU["last"].append(_cpu() - cpu)
         if done.returncode != expect:
             raise SystemExit(f"{' '.join(argv)}: exit {done.returncode} (expected {expect})\n"
                              f"{done.stderr.decode(errors='replace')}")
@@ -76,8 +91,9 @@ def timed(argv: list[str], cwd: Path, runs: int, *, expect: int = 0,
 
 def line(label: str, values: list[float], target: str = "") -> None:
     median = statistics.median(values)
+    cpu = CPU.get("last") or [0.0]
     print(f"  {label:<44} median {median:6.3f} s  (min {min(values):.3f}, max {max(values):.3f}, "
-          f"n={len(values)}){'  ' + target if target else ''}")
+          f"n={len(values)}; CPU median {statistics.median(cpu):.3f} s){'  ' + target if target else ''}")
 
 
 def main() -> int:
