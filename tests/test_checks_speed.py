@@ -44,6 +44,7 @@ def test_a_broken_cache_file_only_costs_a_bash_run(monkeypatch: pytest.MonkeyPat
     shell.syntax_errors(["echo 'open"])
     for path in tmp_path.glob("runbook-agent/bash-n-*.json"):
         path.write_text("{not json", encoding="utf-8")
+    shell._BASH_STORES.clear()  # what a new process finds
     calls = _counting_bash(monkeypatch)
     assert set(shell.syntax_errors(["echo 'open"])) == {0} and calls
 

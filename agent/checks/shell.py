@@ -10,7 +10,10 @@ import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from agent.checks.verdicts import Store
 
 
 def _bash_n(script: str) -> str | None:
@@ -36,7 +39,10 @@ def syntax_errors(snippets: list[str]) -> dict[int, str]:
     from agent.checks.verdicts import Store, tool_version
 
     version = tool_version("bash", "bash")
-    store = Store("bash-n", version) if version else None
+    store = None
+    if version:  # one map per process: a run asks once per section, and the file may hold thousands
+        fresh = Store("bash-n", version)
+        store = _BASH_STORES.setdefault(fresh.path, fresh)
     key = "\x00".join(snippets)  # the whole list: a snippet's verdict may depend on its neighbours
     known = store.get(key) if store is not None else None
     if isinstance(known, dict):
@@ -46,6 +52,9 @@ def syntax_errors(snippets: list[str]) -> dict[int, str]:
         store.put(key, {str(index): message for index, message in errors.items()})
         store.save()
     return errors
+
+
+_BASH_STORES: dict[Path, Store] = {}
 
 
 def _syntax_errors(snippets: list[str]) -> dict[int, str]:
