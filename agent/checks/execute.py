@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -106,8 +107,18 @@ def execute_markdown(
     return run
 
 
+# C0 controls but tab and newline, DEL, C1 (ESC [ ... and OSC 52 clipboard writes, title changes):
+# a command's output, or the runbook's own text, never reaches the terminal as control sequences.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _printable(text: str) -> str:
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group(0)):02x}", text)
+
+
 def _result(cmd: extract.Command, status: str, reason: str = "", output: str = "") -> Result:
-    return Result(cmd.line, cmd.section, cmd.language, cmd.text, status, reason, output)
+    return Result(cmd.line, cmd.section, cmd.language, _printable(cmd.text), status, _printable(reason),
+                  _printable(output))
 
 
 def _one(cmd: extract.Command, values: dict[str, str], given: set[str], timeout: float, dry_run: bool) -> Result:
@@ -191,7 +202,7 @@ def _carry_out(plan: Plan, timeout: float) -> tuple[str, str, str]:
     from agent.checks.live import drivers, sandbox
 
     if plan.kind == "program":
-        done = sandbox.run(plan.argvs, timeout=timeout, env=sandbox.child_env(), streams=plan.streams)
+        done = sandbox.run(plan.argvs, timeout=timeout, env=_envs(plan), streams=plan.streams)
         return done.status, done.reason, done.output
     if plan.kind == "postgres":
         assert plan.pg is not None
@@ -201,10 +212,17 @@ def _carry_out(plan: Plan, timeout: float) -> tuple[str, str, str]:
         status, reason, out = drivers.run_redis(plan.redis_words, plan.redis, timeout, scan=plan.scan)
     if status == "passed" and plan.argvs:
         done = sandbox.run(
-            plan.argvs, timeout=timeout, env=sandbox.child_env(), stdin_text=out + "\n", streams=plan.streams
+            plan.argvs, timeout=timeout, env=_envs(plan), stdin_text=out + "\n", streams=plan.streams
         )
         return done.status, done.reason, done.output
     return status, reason, out
+
+
+def _envs(plan: Plan) -> list[dict[str, str]]:
+    """Each program's own environment (`catalogue/data/other/live_env.yaml`): a filter gets no credentials."""
+    from agent.checks.live import sandbox
+
+    return [sandbox.child_env(tool.name) for tool in plan.tools] or [sandbox.child_env()]
 
 
 _PG_VARS = {"PGHOST": "host", "PGPORT": "port", "PGUSER": "user", "PGDATABASE": "dbname", "PGPASSWORD": "password"}

@@ -12,7 +12,8 @@ Validator = Callable[[str], bool]
 
 _NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._:/@+%=-]{0,252}")
 _HOST = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]{0,252}|\[[0-9A-Fa-f:.]+\]|[0-9A-Fa-f:.]+")
-_PATH = re.compile(r"[A-Za-z0-9_./@+~][A-Za-z0-9_./@+:,=~-]{0,1023}")
+# Never `-` or `+` first: both start options somewhere (`lsof +r`, `sort +1`, `tail +5`).
+_PATH = re.compile(r"[A-Za-z0-9_./@~][A-Za-z0-9_./@+:,=~-]{0,1023}")
 _NO_CONTROL = re.compile(r"[^\x00-\x1f\x7f]{0,4096}")
 
 
@@ -51,6 +52,12 @@ def _path(v: str) -> bool:
 def _text(v: str) -> bool:
     """Any single-line text (a grep pattern, a SQL string handed to a driver): never an option."""
     return bool(_NO_CONTROL.fullmatch(v)) and not v.startswith("-")
+
+
+def _line(v: str) -> bool:
+    """A word handed to a driver (a Redis argument: `-`, `+`, `-1` are stream ids and indexes there),
+    never to a program: any single line."""
+    return bool(_NO_CONTROL.fullmatch(v)) and v != ""
 
 
 def _aws_value(v: str) -> bool:
@@ -96,7 +103,10 @@ def _header(v: str) -> bool:
 
 def _curl_writeout(v: str) -> bool:
     """`-w '%{http_code}\\n'`: variables only; `%output{FILE}` (writes a file) and `%{stderr}` refused."""
-    return _text(v) and "%output" not in v and "%{stderr}" not in v and "%{stdout}" not in v
+    return (
+        _text(v) and not v.startswith("@")  # `-w @FILE` reads the format from a file
+        and "%output" not in v.lower() and "%{stderr}" not in v.lower() and "%{stdout}" not in v.lower()
+    )
 
 
 def _sysctl_key(v: str) -> bool:  # a key to read; `key=value` writes
@@ -119,42 +129,59 @@ def _date_format(v: str) -> bool:
     return v.startswith("+") and _text(v[1:] or "x")
 
 
+_DIG_OPTIONS = frozenset({
+    "short", "noall", "all", "answer", "noanswer", "question", "noquestion", "authority", "noauthority",
+    "additional", "noadditional", "stats", "nostats", "comments", "nocomments", "cmd", "nocmd", "multiline",
+    "nomultiline", "tcp", "notcp", "vc", "novc", "recurse", "norecurse", "dnssec", "nodnssec", "trace",
+    "notrace", "nssearch", "identify", "noidentify", "cookie", "nocookie", "ttlid", "nottlid", "besteffort",
+    "search", "nosearch", "time", "tries", "retry", "timeout", "bufsize", "edns", "noedns",
+})
+
+
+def _dig_arg(v: str) -> bool:
+    """A dig word: `@server`, a name (letters, digits, `.-_`: never `\\DDD` escapes, which put any
+    byte, a newline included, into the query), a type or class, or a `+option` from a short list."""
+    if v.startswith("@"):
+        return _host(v[1:])
+    if v.startswith("+"):
+        name, eq, val = v[1:].partition("=")
+        return name in _DIG_OPTIONS and (not eq or bool(re.fullmatch(r"\d{1,5}", val)))
+    return bool(re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9._-]{0,252}\.?", v))
+
+
+def _redis_count(v: str) -> bool:
+    """A COUNT or SAMPLES a Redis read may ask for: 1..10000 (SCAN 0 COUNT 100000000 is KEYS *)."""
+    return v.isdigit() and 0 < int(v) <= 10000
+
+
 def _pg_conninfo(v: str) -> bool:
     """A psql positional: a database name, or a URI / key=value string (checked again by the driver)."""
     return _name(v) or v.startswith(("postgres://", "postgresql://")) or "=" in v and _text(v)
 
 
+_AWK_CALLS = frozenset({
+    "length", "substr", "split", "tolower", "toupper", "sprintf", "index", "match", "gsub", "sub", "int",
+    "sqrt", "printf", "print", "if", "while", "for", "exp", "log", "sin", "cos", "atan2",
+})
+_AWK_NEVER = frozenset({
+    "getline", "function", "func", "system", "close", "fflush", "ENVIRON", "PROCINFO", "nextfile", "SYMTAB",
+    "FUNCTAB", "BEGINFILE", "ENDFILE", "ARGV", "ARGC",
+})
+
+
 def _awk_program(v: str) -> bool:
     """An awk program that only selects and prints: no `|` or `>` (pipes, redirection), no `@`
-    (gawk include/load), calls only to string/number builtins, no getline / function definitions."""
-    if not _text(v.replace("\n", " ").replace("\t", " ")) or any(c in v for c in "|>@`"):
+    (gawk include/load, indirect calls), calls only to string/number builtins, no getline, system,
+    close, ENVIRON or function definitions. Checked on the raw text, strings and regular expressions
+    included: awk's own reading of `/` (division or a regex?) and of a `"` inside a regex differs from
+    one awk to the next, so nothing is stripped that could hide a call."""
+    if not _text(v.replace("\n", " ").replace("\t", " ")) or any(c in v for c in "|>@`") or "\\\n" in v:
         return False
-    allowed = {
-        "length",
-        "substr",
-        "split",
-        "tolower",
-        "toupper",
-        "sprintf",
-        "index",
-        "match",
-        "gsub",
-        "sub",
-        "int",
-        "sqrt",
-        "printf",
-        "print",
-        "if",
-        "while",
-        "for",
-    }
-    stripped = re.sub(r'"(?:[^"\\]|\\.)*"', '""', v)
-    stripped = re.sub(r"/(?:[^/\\\n]|\\.)+/", "//", stripped)
-    for m in re.finditer(r"[A-Za-z_]\w*", stripped):
+    for m in re.finditer(r"[A-Za-z_]\w*", v):
         word = m.group(0)
-        if word in ("getline", "function", "func", "system", "close", "fflush", "ENVIRON", "PROCINFO", "nextfile"):
+        if word in _AWK_NEVER:
             return False
-        if stripped[m.end() : m.end() + 1] == "(" and word not in allowed:
+        if re.match(r"\s*\(", v[m.end() :]) and word not in _AWK_CALLS:
             return False
     return True
 
@@ -168,10 +195,17 @@ def _sed_script(v: str) -> bool:
     return bool(re.fullmatch(rf"\s*{one}(?:\s*;\s*{one})*\s*;?\s*", v))
 
 
+_JQ_NEVER = re.compile(
+    r"\binput_filename\b|\$\s*ENV\b|\benv\b|\$\s*__\w+|\bimport\b|\binclude\b|\bmodulemeta\b"
+    r"|\bget_search_list\b|\bget_(?:jq|prog)_origin\b|\binput_line_number\b|\$__loc__"
+)
+
+
 def _jq_filter(v: str) -> bool:
-    """jq can't write or run anything; `input_filename`, `$ENV`/`env` and `$__loc__` are refused
-    so a filter reads only its input."""
-    return _text(v.replace("\n", " ")) and not re.search(r"\binput_filename\b|\$ENV\b|\benv\b|\$__loc__", v)
+    """jq can't write or run anything; the environment (`$ENV`, `$ ENV` in jq 1.6, `env`), the file
+    and modules it reads (`input_filename`, `import`, `include`, `$__loc__`, `$__prog_args`) are
+    refused so a filter reads only its input."""
+    return _text(v.replace("\n", " ")) and not _JQ_NEVER.search(v)
 
 
 _FIXED: dict[str, Validator] = {
@@ -186,6 +220,7 @@ _FIXED: dict[str, Validator] = {
     "selector": _selector,
     "path": _path,
     "text": _text,
+    "line": _line,
     "http-url": _http_url,
     "k8s-output": _k8s_output,
     "header": _header,
@@ -199,6 +234,8 @@ _FIXED: dict[str, Validator] = {
     "awk-program": _awk_program,
     "sed-script": _sed_script,
     "jq-filter": _jq_filter,
+    "dig-arg": _dig_arg,
+    "redis-count": _redis_count,
 }
 
 

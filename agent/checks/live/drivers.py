@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
@@ -90,8 +91,14 @@ def run_sql(sql: str, target: PgTarget, timeout: float) -> tuple[str, str, str]:
             row = cur.fetchone()
             if not row or row[0] != "on":  # belt and braces: never run outside a read-only transaction
                 return "failed", "the transaction is not read-only: not run", ""
-            cur.execute(sql.encode())
-            rows = cur.fetchall() if cur.description else []
+            # pg_catalog first, explicitly: a database whose search_path puts a schema before it
+            # can't shadow the operators and relations the statement names (functions and types
+            # are already written pg_catalog.NAME by the gate)
+            cur.execute(
+                "SELECT pg_catalog.set_config('search_path', 'pg_catalog, ' || "
+                "pg_catalog.current_setting('search_path'), true)"
+            )
+            rows = _stream(conn, cur, sql)
             names = [d.name for d in cur.description or []]
         return "passed", "", _format(names, rows, target)
     except psycopg.errors.QueryCanceled:
@@ -104,6 +111,28 @@ def run_sql(sql: str, target: PgTarget, timeout: float) -> tuple[str, str, str]:
             conn.rollback()
         finally:
             conn.close()
+
+
+MAX_ROWS = 1000  # rows read of a result; the rest is cancelled on the server, never buffered here
+
+
+def _stream(conn: Any, cur: Any, sql: str) -> list[tuple[Any, ...]]:
+    """At most MAX_ROWS rows, read one at a time (a SELECT of a billion rows never fills memory)."""
+    import psycopg
+
+    rows: list[tuple[Any, ...]] = []
+    stream = cur.stream(sql.encode())
+    try:
+        for row in stream:
+            rows.append(row)
+            if len(rows) >= MAX_ROWS:
+                conn.cancel_safe(timeout=5)
+                break
+        stream.close()
+    except psycopg.errors.QueryCanceled:
+        if len(rows) < MAX_ROWS:
+            raise  # the timeout, not us
+    return rows
 
 
 def _cancel(conn: Any) -> None:
@@ -194,11 +223,16 @@ def run_redis(words: list[str], target: RedisTarget, timeout: float, *, scan: tu
     try:
         if scan is not None:
             pattern, count = scan
-            keys = []
-            for key in client.scan_iter(match=pattern or None, count=count or None):
-                keys.append(_text(key))
-                if len(keys) >= 10000:
+            keys: list[str] = []
+            deadline = time.monotonic() + timeout  # a pattern that matches nothing walks every key
+            cursor: Any = 0
+            while True:
+                cursor, batch = client.scan(cursor, match=pattern or None, count=count or None)
+                keys += [_text(k) for k in batch]
+                if int(cursor) == 0 or len(keys) >= 10000:
                     break
+                if time.monotonic() > deadline:
+                    return "failed", f"timed out after {timeout:g}s", "\n".join(keys)[:2000]
             return "passed", "", "\n".join(keys)[:2000]
         reply = client.execute_command(*words)  # type: ignore[no-untyped-call]
     except redis.exceptions.ResponseError as exc:

@@ -41,7 +41,15 @@ def check(words: list[str]) -> list[str]:
         raise Refused(f"Redis {name} is not on the live allowlist")
     if len(args) < spec.min or (spec.max is not None and len(args) > spec.max):
         raise Refused(f"Redis {name} with {len(args)} argument(s) is not on the live allowlist")
+    bounded = _bounded()
     for i, arg in enumerate(args):
         if not values.valid(spec.kind(i), arg):
             raise Refused(f"Redis {name}: argument {arg[:40]!r} is not a plain {spec.kind(i)}")
+        if i and args[i - 1].upper() in bounded and not values.valid("redis-count", arg):
+            raise Refused(f"Redis {name}: {args[i - 1].upper()} {arg[:20]!r} is not between 1 and 10000")
     return [*name.split(), *args]
+
+
+@cache
+def _bounded() -> frozenset[str]:
+    return frozenset(str(w).upper() for w in catalogue.data("redis").get("bounded", []))

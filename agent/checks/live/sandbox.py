@@ -19,34 +19,6 @@ from pathlib import Path
 OUTPUT_CAP = 1_000_000  # bytes of stdout kept; past it the command is stopped
 _ERR_CAP = 8_000
 
-# Variables a read-only CLI may need to find its configuration and credentials; nothing that makes a
-# program load code (LD_PRELOAD, BASH_ENV, PYTHONSTARTUP, GIT_CONFIG_*, PGOPTIONS ...).
-_ENV_KEEP = {
-    "PATH",
-    "HOME",
-    "USER",
-    "LOGNAME",
-    "LANG",
-    "LANGUAGE",
-    "TZ",
-    "KUBECONFIG",
-    "DOCKER_HOST",
-    "DOCKER_CONTEXT",
-    "DOCKER_CONFIG",
-    "SSL_CERT_FILE",
-    "SSL_CERT_DIR",
-    "REQUESTS_CA_BUNDLE",
-    "CURL_CA_BUNDLE",
-    "HTTP_PROXY",
-    "HTTPS_PROXY",
-    "NO_PROXY",
-    "http_proxy",
-    "https_proxy",
-    "no_proxy",
-    "XDG_RUNTIME_DIR",
-    "DBUS_SYSTEM_BUS_ADDRESS",
-}
-_ENV_KEEP_PREFIXES = ("LC_", "AWS_", "CLOUDSDK_", "GOOGLE_", "AZURE_")
 _ENV_SET = {
     "PAGER": "cat",
     "SYSTEMD_PAGER": "cat",
@@ -59,8 +31,31 @@ _ENV_SET = {
 }
 
 
-def child_env(extra: dict[str, str] | None = None) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k in _ENV_KEEP or k.startswith(_ENV_KEEP_PREFIXES)}
+@cache
+def _env_lists() -> tuple[tuple[str, ...], dict[str, tuple[str, ...]]]:
+    """What `catalogue/data/other/live_env.yaml` lets through: the base, and per tool."""
+    from agent.checks import catalogue
+
+    def flat(items: object) -> tuple[str, ...]:
+        out: list[str] = []
+        for item in items or []:  # type: ignore[attr-defined]
+            out += flat(item) if isinstance(item, list) else [str(item)]
+        return tuple(out)
+
+    data = catalogue.data("live_env")
+    return flat(data["base"]), {str(k): flat(v) for k, v in (data.get("tools") or {}).items()}
+
+
+def _kept(name: str, patterns: tuple[str, ...]) -> bool:
+    return any(name.startswith(p[:-1]) if p.endswith("*") else name == p for p in patterns)
+
+
+def child_env(tool: str | None = None, extra: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment of a program the runner starts: the base list, plus what `tool` needs (its
+    credentials, configuration, proxies); nothing that makes a program load code."""
+    base, per_tool = _env_lists()
+    keep = base + per_tool.get(tool or "", ())
+    env = {k: v for k, v in os.environ.items() if _kept(k, keep)}
     env["PATH"] = safe_path()
     env.update(_ENV_SET)
     env.update(extra or {})
@@ -110,6 +105,9 @@ def status() -> Status:
 def _bwrap_prefix(bwrap: str, cwd: str) -> list[str]:
     argv = [bwrap, "--ro-bind", "/", "/", "--dev", "/dev", "--tmpfs", "/tmp", "--tmpfs", "/var/tmp"]
     argv += ["--tmpfs", "/dev/shm", "--die-with-parent", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try"]
+    # its own PID namespace (without a new /proc, so ps and pgrep still see the machine): when the
+    # command ends or is killed, every process it left behind, double-forked ones too, dies with it
+    argv += ["--unshare-pid"]
     real = os.path.realpath(cwd)
     if real.startswith(("/tmp/", "/var/tmp/")) or real in ("/tmp", "/var/tmp"):
         argv += ["--ro-bind", real, real]  # the working directory stays visible (read-only)
@@ -149,6 +147,37 @@ def _descendants(roots: set[int]) -> set[int]:
     return found - roots
 
 
+@cache
+def _subreaper() -> bool:
+    """Make this process the reaper of orphans its commands leave (Linux): a double-forked child
+    then stays our descendant and is found and killed at the end, sandbox or not."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        return bool(libc.prctl(36, 1, 0, 0, 0) == 0)  # PR_SET_CHILD_SUBREAPER
+    except (OSError, AttributeError):
+        return False
+
+
+def _reap_orphans(before: set[int]) -> None:
+    """Kill what a run left among our descendants (orphans reparented to us), then reap them."""
+    me = os.getpid()
+    left = _descendants({me}) - before
+    for pid in left:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+    for pid in left:
+        try:
+            os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:
+            pass  # not our child (a grandchild its own parent reaps)
+        except OSError:
+            pass
+
+
 def _kill(procs: list[subprocess.Popen[bytes]]) -> None:
     pids = {p.pid for p in procs if p.poll() is None}
     victims = _descendants({p.pid for p in procs}) | pids
@@ -168,12 +197,14 @@ def run(
     argvs: list[list[str]],
     *,
     timeout: float,
-    env: dict[str, str],
+    env: dict[str, str] | list[dict[str, str]],
     stdin_text: str | None = None,
     streams: list[list[str]] | None = None,
 ) -> Outcome:
     """Run a pipeline of argv lists (`a | b | c`), pipefail semantics, output capped. `streams` holds
-    each command's harmless redirections: `>/dev/null`, `2>/dev/null`, `2>&1`."""
+    each command's harmless redirections: `>/dev/null`, `2>/dev/null`, `2>&1`. `env` is one environment
+    for every command, or one per command."""
+    envs = env if isinstance(env, list) else [env] * len(argvs)
     st = status()
     prefix = _bwrap_prefix(which("bwrap") or "bwrap", os.getcwd()) if st.active else []
     procs: list[subprocess.Popen[bytes]] = []
@@ -195,6 +226,8 @@ def run(
                 cut.set()
                 return
 
+    _subreaper()
+    before = _descendants({os.getpid()})
     deadline = time.monotonic() + timeout
     try:
         prev = None
@@ -215,7 +248,7 @@ def run(
                 stdin=stdin,  # type: ignore[arg-type]
                 stdout=subprocess.DEVNULL if to_null else subprocess.PIPE,
                 stderr=stderr,
-                env=env,
+                env=envs[i] if i < len(envs) else envs[-1],
                 start_new_session=True,  # its own group (a setsid'd first one can't be joined from outside)
             )
             if prev is not None:
@@ -258,6 +291,7 @@ def run(
             p.wait(timeout=5)
         except subprocess.TimeoutExpired:
             pass
+    _reap_orphans(before | {p.pid for p in procs})
     for t in threads:
         t.join(timeout=1)
     for p in procs:

@@ -11,7 +11,9 @@ the declared kinds; after a `|`, only pure filters. psql and redis-cli lines bec
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 from dataclasses import dataclass, field
 
 from agent.checks import catalogue
@@ -351,8 +353,12 @@ def _vet_command(argv: list[str], *, as_filter: bool) -> _Vetted:
         if not flag.live:
             why = f" ({flag.reason})" if flag.reason else ""
             raise Refused(f"{label}: flag {use.word} is not on the live allowlist{why}")
+        if flag.name == "--*":
+            _vet_wildcard(tool, label, use.word)
         if use.value is not None and flag.value is not None and not values.valid(flag.value, use.value):
             raise Refused(f"{label}: {flag.name} {use.value[:60]!r} is not a plain {flag.value}")
+        if use.value is not None and flag.value == "path":
+            _vet_path(label, use.value)
     if cmd.klass == "wrapper":
         return _wrapper(tool, parsed, as_filter)
     args = cmd.args
@@ -366,7 +372,45 @@ def _vet_command(argv: list[str], *, as_filter: bool) -> _Vetted:
         kind = args.kind(i)
         if not values.valid(kind, arg):
             raise Refused(f"{label}: argument {arg[:60]!r} is not a plain {kind}")
+        # After `--` a word may start with `-`; not every tool honours `--`, so only a number may.
+        if arg.startswith("-") and tool.runner is None and not (kind == "int" and values.valid("int", arg)):
+            raise Refused(f"{label}: argument {arg[:60]!r} starts with '-' (an option to some tools)")
+        if kind == "path":
+            _vet_path(label, arg)
     return _Vetted(tool, parsed, argv)
+
+
+def _vet_wildcard(tool: Tool, label: str, word: str) -> None:
+    """`--*` (any parameter of an AWS read) never stands for an option of the tool itself: argparse
+    takes an unambiguous prefix (`--endpoint` is `--endpoint-url`, `--no-sign` `--no-sign-request`),
+    and options the CLI grows later (`--cli-*`) are not parameters either."""
+    name = word.partition("=")[0]
+    own = [n for n in tool.flags if n.startswith("--")]
+    if any(n.startswith(name) for n in own) or name.startswith("--cli-"):
+        raise Refused(f"{label}: {name} is (an abbreviation of) one of {tool.name}'s own options: not run")
+
+
+# Reading these has effects: a FIFO's data is consumed, opening a device can start it (/dev/watchdog
+# reboots the machine when it is closed uncleanly), a terminal's input is stolen.
+_SPECIAL = (stat.S_ISCHR, stat.S_ISBLK, stat.S_ISFIFO, stat.S_ISSOCK)
+
+
+def _vet_path(label: str, value: str) -> None:
+    if value == "/dev/null":
+        return
+    try:
+        real = os.path.realpath(value)
+    except OSError:
+        raise Refused(f"{label}: {value[:60]!r} can't be resolved: not read") from None
+    if real.startswith("/dev/") or any(re.match(r"/proc/[^/]+/(?:task/[^/]+/)?fd/", p) for p in (value, real)):
+        raise Refused(f"{label}: {value[:60]!r} is under /dev or a process's open file: not read")
+    for path in (value, real):  # stat follows /proc/PID/fd/N to the pipe or socket itself
+        try:
+            mode = os.stat(path).st_mode
+        except OSError:
+            continue  # doesn't exist (yet): the tool will say so
+        if any(test(mode) for test in _SPECIAL):
+            raise Refused(f"{label}: {value[:60]!r} is a device, FIFO or socket: not read")
 
 
 def _wrapper(tool: Tool, parsed: Parsed, as_filter: bool) -> _Vetted:
@@ -457,6 +501,8 @@ def _redis(p: Parsed) -> Plan:
         elif name == "--pattern":
             pattern = value
         elif name == "--count":
+            if not values.valid("redis-count", value):
+                raise Refused(f"redis-cli --count {value[:20]!r} is not between 1 and 10000")
             count = int(value)
     if scan:
         if p.positionals:

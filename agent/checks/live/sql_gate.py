@@ -90,6 +90,12 @@ def _unqualified(names: list[str], what: str) -> str:
     return names[0]
 
 
+def _pinned(name: str) -> tuple[Any, ...]:
+    from pglast import ast
+
+    return (ast.String("pg_catalog"), ast.String(name))
+
+
 def _check(node: Any) -> None:
     functions, operators, types = _lists()
     kind = type(node).__name__
@@ -110,18 +116,20 @@ def _check(node: Any) -> None:
         _walk(node.query)  # its options (DefElem) were checked above
         return
     elif kind == "FuncCall":
-        name = _unqualified(_names(node.funcname), "function").lower()
-        if name not in functions:
-            raise Refused(f"function {name}() is not on the live allowlist")
+        name = _unqualified(_names(node.funcname), "function")
+        if name.lower() not in functions:
+            raise Refused(f"function {name.lower()}() is not on the live allowlist")
+        node.funcname = _pinned(name)  # never a same-named function of another schema
     elif kind == "A_Expr":
         names = _names(node.name)
         op = _unqualified(names, "operator")
         if op not in operators and op.upper() not in _EXPR_KEYWORDS:
             raise Refused(f"operator {op} is not on the live allowlist")
     elif kind == "TypeName":
-        tname = _unqualified(_names(node.names), "type").lower()
-        if tname not in types:
-            raise Refused(f"cast to {tname} is not on the live allowlist")
+        tname = _unqualified(_names(node.names), "type")
+        if tname.lower() not in types:
+            raise Refused(f"cast to {tname.lower()} is not on the live allowlist")
+        node.names = _pinned(tname)
     elif kind == "CommonTableExpr" and type(node.ctequery).__name__ != "SelectStmt":
         raise Refused(f"a WITH query that runs {type(node.ctequery).__name__.removesuffix('Stmt')}")
     for slot in node.__slots__:
@@ -161,5 +169,8 @@ def check(sql: str) -> Allowed:
         raise Refused(f"SQL {kind.removesuffix('Stmt').upper()} is not run (only a plain SELECT, SHOW or EXPLAIN)")
     _check(stmt)
     printed = RawStream()(stmt)
+    again = pglast.parse_sql(printed)  # what runs is read once more: one statement of the same kind
+    if len(again) != 1 or type(again[0].stmt).__name__ != kind:
+        raise Refused("the statement does not print back as itself: not run")
     label = {"SelectStmt": "SELECT", "VariableShowStmt": "SHOW", "ExplainStmt": "EXPLAIN"}[kind]
     return Allowed(printed, label)
