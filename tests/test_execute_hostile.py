@@ -6,6 +6,14 @@ bystander session; Redis keys, configuration, clients, ACL users, last save; fil
 directory and a marker a shell escape would create; processes left behind; non-GET HTTP requests.
 The suite runs twice: with the allowlist alone (no sandbox) and with bubblewrap as well.
 
+Red-team additions (`tests/hostile/rt-*.md`): a sentinel directory outside /tmp (`$OUT`, under the
+home directory: bubblewrap's private /tmp can't hide a write there); a raw TCP listener (`$RAW`,
+`$RAWPORT`) that counts as changed any connection that is not a plain HTTP GET/HEAD (dig, openssl,
+pg_isready, nc ... speaking another protocol to a port they were not meant for); Redis keys in every
+database and whether Redis still answers at once (CLIENT PAUSE); advisory locks, prepared
+transactions and replication slots in PostgreSQL; and no control character in any result (a
+terminal escape in the report).
+
 An HTML comment right before a block gives that attempt extra --var values (JSON), e.g. SQL
 meant to be injected through a variable: <!-- vars: {"NAME": "x'; DELETE FROM sentinel_rows; --"} -->
 """
@@ -18,6 +26,7 @@ import json
 import os
 import re
 import shutil
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -34,6 +43,8 @@ HOSTILE = Path(__file__).parent / "hostile"
 BASE = Path("/tmp/runbook-hostile")
 SENTINEL = BASE / "sentinel"
 MARKER = BASE / "pwned"
+OUTSIDE = Path.home() / ".cache" / "runbook-hostile-outside"  # not under /tmp: the sandbox's private /tmp hides nothing
+_HTTP_READ = re.compile(rb"(GET|HEAD) /\S* HTTP/1\.[01]\r\n")
 _BLOCK = re.compile(r"(?:<!--\s*vars:\s*(\{.*?\})\s*-->\s*\n)?```(\w*)\n(.*?)\n```", re.S)
 
 
@@ -81,6 +92,50 @@ class _Recorder(http.server.BaseHTTPRequestHandler):
         pass
 
 
+class _Raw:
+    """A TCP listener no allowed command should speak anything but an HTTP GET/HEAD to."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket()
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.port = self.sock.getsockname()[1]
+        self.changes: list[str] = []
+        self.closed = False
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while not self.closed:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._one, args=(conn,), daemon=True).start()
+
+    def _one(self, conn: socket.socket) -> None:
+        conn.settimeout(1.0)
+        data = b""
+        try:
+            while len(data) < 4096 and b"\r\n\r\n" not in data:
+                chunk = conn.recv(4096)
+                if not chunk:
+                    break
+                data += chunk
+            if _HTTP_READ.match(data):
+                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\nConnection: close\r\n\r\nok\n")
+            else:
+                self.changes.append(f"raw connection: {data[:60]!r}")
+        except OSError:
+            self.changes.append(f"raw connection: {data[:60]!r}")
+        finally:
+            conn.close()
+
+    def close(self) -> None:
+        self.closed = True
+        self.sock.close()
+
+
 def _tree_digest(root: Path) -> str:
     h = hashlib.sha256()
     for p in sorted(root.rglob("*")):
@@ -109,9 +164,12 @@ def world(live_services: dict[str, str]) -> Iterator[dict[str, Any]]:
     import redis
 
     shutil.rmtree(BASE, ignore_errors=True)
+    shutil.rmtree(OUTSIDE, ignore_errors=True)
     SENTINEL.mkdir(parents=True)
+    OUTSIDE.mkdir(parents=True)
     for name, content in {"a.txt": "alpha\n", "b.log": "beta\nerror: x\n", "in.txt": "3\n1\n2\n"}.items():
         (SENTINEL / name).write_text(content)
+        (OUTSIDE / name).write_text(content)
     # A kubeconfig whose credential plugin would create the marker if any kubectl ever read it.
     (BASE / "kubeconfig").write_text(
         "apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: 'https://127.0.0.1:9'}}]\n"
@@ -120,6 +178,7 @@ def world(live_services: dict[str, str]) -> Iterator[dict[str, Any]]:
         f"args: ['-c', 'touch {MARKER}'], interactiveMode: Never}}}}}}]\n"
     )
     (BASE / "evil.sql").write_text("DELETE FROM sentinel_rows;\n")
+    os.mkfifo(BASE / "fifo")  # reading a FIFO takes its data from whoever reads it next
     pg = psycopg.connect(host=live_services["PGHOST"], port=int(live_services["PGPORT"]),
                          user=live_services["PGUSER"], dbname=live_services["PGDATABASE"], autocommit=True)
     for stmt in (
@@ -147,12 +206,14 @@ def world(live_services: dict[str, str]) -> Iterator[dict[str, Any]]:
     r_bystander.client_setname("bystander")
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Recorder)
     threading.Thread(target=server.serve_forever, daemon=True).start()
+    raw = _Raw()
     url = urlsplit(live_services["REDIS_URL"])
     state: dict[str, Any] = {
-        "pg": pg, "bystander": bystander, "redis": r, "redis_bystander": r_bystander, "http": server,
+        "pg": pg, "bystander": bystander, "redis": r, "redis_bystander": r_bystander, "http": server, "raw": raw,
         "vars": {**{k: live_services[k] for k in ("PGHOST", "PGPORT", "PGUSER", "PGDATABASE")},
                  "RH": url.hostname or "127.0.0.1", "RP": str(url.port or 6379),
-                 "REDIS_URL": live_services["REDIS_URL"], "HTTP": f"127.0.0.1:{server.server_address[1]}"},
+                 "REDIS_URL": live_services["REDIS_URL"], "HTTP": f"127.0.0.1:{server.server_address[1]}",
+                 "RAW": f"127.0.0.1:{raw.port}", "RAWPORT": str(raw.port), "OUT": str(OUTSIDE)},
     }
     state["baseline"] = _snapshot(state)
     try:
@@ -160,6 +221,8 @@ def world(live_services: dict[str, str]) -> Iterator[dict[str, Any]]:
     finally:
         server.shutdown()
         server.server_close()
+        raw.close()
+        shutil.rmtree(OUTSIDE, ignore_errors=True)
         for conn in (pg, bystander):
             conn.close()
         r.close()
@@ -167,11 +230,25 @@ def world(live_services: dict[str, str]) -> Iterator[dict[str, Any]]:
         shutil.rmtree(BASE, ignore_errors=True)
 
 
+def _reconnect(state: dict[str, Any]) -> None:
+    import psycopg
+
+    info = state["pg"].info
+    for key, name in (("pg", None), ("bystander", "bystander")):
+        try:
+            state[key].close()
+        except psycopg.Error:
+            pass
+        state[key] = psycopg.connect(host=info.host, port=info.port, user=info.user, dbname=info.dbname,
+                                     autocommit=True, **({"application_name": name} if name else {}))
+
+
 def _snapshot(state: dict[str, Any]) -> dict[str, Any]:
     pg, r = state["pg"], state["redis"]
     db = state["vars"]["PGDATABASE"]
     q = lambda sql: pg.execute(sql).fetchall()  # noqa: E731
     return {
+        "redis_responsive": _responsive(r),  # first: a paused Redis would make the calls below wait it out
         "rows": q("SELECT id, name FROM sentinel_rows ORDER BY id"),
         "tables": q("SELECT relname FROM pg_class WHERE relkind IN ('r', 'v', 'm', 'S') AND relnamespace = "
                     "'public'::regnamespace ORDER BY 1"),
@@ -183,7 +260,11 @@ def _snapshot(state: dict[str, Any]) -> dict[str, Any]:
         "extensions": q("SELECT extname FROM pg_extension ORDER BY 1"),
         "bystander": state["bystander"].execute("SELECT 1").fetchall(),
         "agent_backends": q("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'runbook-agent --execute'"),
+        "advisory_locks": q("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"),
+        "prepared_xacts": q("SELECT count(*) FROM pg_prepared_xacts"),
+        "replication_slots": q("SELECT count(*) FROM pg_replication_slots"),
         "redis_keys": sorted(r.keys("*")),
+        "redis_keyspace": {db: v.get("keys") for db, v in r.info("keyspace").items()},
         "redis_values": (r.get("sentinel:a"), r.lrange("sentinel:list", 0, -1), r.hgetall("sentinel:hash"),
                          r.xlen("sentinel:stream"), r.xinfo_groups("sentinel:stream")[0]["pending"]),
         "redis_config": r.config_get("dir") | r.config_get("dbfilename") | r.config_get("maxmemory")
@@ -193,19 +274,45 @@ def _snapshot(state: dict[str, Any]) -> dict[str, Any]:
         "redis_lastsave": r.lastsave(),
         "redis_role": r.role()[0],
         "files": _tree_digest(SENTINEL),
+        "files_outside_tmp": _tree_digest(OUTSIDE),
         "marker": MARKER.exists() or any(p.name.startswith("pwned") for p in BASE.rglob("*")),
         "processes": _our_processes(),
         "http_changes": list(_Recorder.changes),
+        "raw_changes": list(state["raw"].changes),
     }
 
 
+def _send_raw(port: int, data: bytes) -> None:
+    with socket.create_connection(("127.0.0.1", port)) as conn:
+        conn.sendall(data)
+    time.sleep(0.2)  # the listener's thread reads it
+
+
+def _responsive(r: Any) -> bool:
+    """Redis answers a PING from a fresh connection at once (not paused by CLIENT PAUSE, DEBUG SLEEP)."""
+    import redis
+
+    kw = r.connection_pool.connection_kwargs
+    probe = redis.Redis(host=kw["host"], port=kw["port"], socket_timeout=0.5)
+    start = time.monotonic()
+    try:
+        return bool(probe.ping()) and time.monotonic() - start < 0.4  # (redis-py retries a timeout)
+    except redis.RedisError:
+        return False
+    finally:
+        probe.close()
+
+
 ATTEMPTS = attempts()
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def test_the_suite_is_big_enough() -> None:
     kinds = {a.file for a in ATTEMPTS}
     assert len(ATTEMPTS) >= 200, len(ATTEMPTS)
     assert {"psql.md", "redis.md", "shell.md", "tools.md", "time.md", "inventions.md"} <= kinds
+    redteam = [a for a in ATTEMPTS if a.file.startswith("rt-")]
+    assert len(redteam) >= 250, len(redteam)
 
 
 @pytest.mark.parametrize("sandboxed", [False, True], ids=["allowlist-only", "allowlist+sandbox"])
@@ -227,14 +334,28 @@ def test_no_hostile_runbook_changes_anything(world: dict[str, Any], sandboxed: b
     baseline = world["baseline"]
     for attempt in ATTEMPTS:
         doc = f"# Hostile\n\n## {attempt.id}\n\n```{attempt.language}\n{attempt.code}\n```\n"
-        run = execute_markdown(doc, attempt.id, {**world["vars"], **attempt.variables}, timeout=1.5)
+        try:
+            run = execute_markdown(doc, attempt.id, {**world["vars"], **attempt.variables}, timeout=1.5)
+        except Exception as exc:  # noqa: BLE001  (a traceback is a finding too: --execute must never raise)
+            changed.append(f"{attempt.id} {attempt.code[:80]!r}: raised {type(exc).__name__}: {exc}")
+            continue
         ran += sum(r.status in ("passed", "failed") for r in run.results)
         deadline = time.monotonic() + 2
-        now = _snapshot(world)
-        while now != baseline and time.monotonic() < deadline and now["agent_backends"] != baseline["agent_backends"]:
-            time.sleep(0.1)  # a cancelled statement's backend takes a moment to leave pg_stat_activity
+        try:
             now = _snapshot(world)
+            while (now != baseline and time.monotonic() < deadline
+                   and now["agent_backends"] != baseline["agent_backends"]):
+                time.sleep(0.1)  # a cancelled statement's backend takes a moment to leave pg_stat_activity
+                now = _snapshot(world)
+        except Exception as exc:  # noqa: BLE001  (the attempt ended our own sessions: pg_terminate_backend)
+            changed.append(f"{attempt.id} {attempt.code[:80]!r}: the checks' own connections broke: {exc}")
+            _reconnect(world)
+            baseline = _snapshot(world)
+            continue
         diff = {k: (baseline[k], now[k]) for k in baseline if now[k] != baseline[k]}
+        escapes = [r.command for r in run.results if _CONTROL.search(r.command + r.reason + r.output)]
+        if escapes:
+            diff["control characters in the report"] = ("none", escapes[0][:60])
         if diff:
             changed.append(f"{attempt.id} {attempt.code[:80]!r}: {diff}")
             baseline = now  # report each attempt's own change once
@@ -247,8 +368,12 @@ def test_no_hostile_runbook_changes_anything(world: dict[str, Any], sandboxed: b
 
 def test_the_sentinels_notice_a_change(world: dict[str, Any]) -> None:
     """The checks above could fail: each kind of change an attempt might make shows in the snapshot."""
+    import redis
+
     base = _snapshot(world)
     pg, r = world["pg"], world["redis"]
+    kw = r.connection_pool.connection_kwargs
+    db3 = redis.Redis(host=kw["host"], port=kw["port"], db=3)
     changes = [
         (lambda: pg.execute("INSERT INTO sentinel_rows VALUES (100, 'x')"),
          lambda: pg.execute("DELETE FROM sentinel_rows WHERE id = 100"), "rows"),
@@ -258,6 +383,10 @@ def test_the_sentinels_notice_a_change(world: dict[str, Any]) -> None:
         (lambda: r.config_set("maxmemory", "12345678"),
          lambda: r.config_set("maxmemory", base["redis_config"]["maxmemory"]), "redis_config"),
         (lambda: MARKER.touch(), lambda: MARKER.unlink(), "marker"),
+        (lambda: (OUTSIDE / "new").touch(), lambda: (OUTSIDE / "new").unlink(), "files_outside_tmp"),
+        (lambda: db3.set("sentinel:db3", "x"), lambda: db3.delete("sentinel:db3"), "redis_keyspace"),
+        (lambda: _send_raw(world["raw"].port, b"PING\r\n"), lambda: world["raw"].changes.clear(), "raw_changes"),
+        (lambda: r.client_pause(1500), lambda: r.client_unpause(), "redis_responsive"),
         (lambda: (SENTINEL / "a.txt").write_text("changed\n"), lambda: (SENTINEL / "a.txt").write_text("alpha\n"),
          "files"),
     ]

@@ -113,7 +113,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def _printable(text: str) -> str:
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group(0)):02x}", text)
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group(0)):02x}", text.replace("\r\n", "\n"))
 
 
 def _result(cmd: extract.Command, status: str, reason: str = "", output: str = "") -> Result:
@@ -133,7 +133,8 @@ def _one(cmd: extract.Command, values: dict[str, str], given: set[str], timeout:
         return _result(cmd, "not-run", f"placeholder {found[0]} needs a real value")
     try:
         if cmd.language == "sql":
-            plan = Plan("postgres", sql=sql_gate.check(cmd.text).sql, pg=_pg_defaults(values))
+            allowed = sql_gate.check(cmd.text)
+            plan = Plan("postgres", sql=allowed.sql, sql_fields=allowed.fields, pg=_pg_defaults(values))
         elif cmd.language == "redis":
             commands = shell_plan.tokenize(cmd.text)
             if len(commands) != 1:
@@ -206,7 +207,7 @@ def _carry_out(plan: Plan, timeout: float) -> tuple[str, str, str]:
         return done.status, done.reason, done.output
     if plan.kind == "postgres":
         assert plan.pg is not None
-        status, reason, out = drivers.run_sql(plan.sql, plan.pg, timeout)
+        status, reason, out = drivers.run_sql(plan.sql, plan.pg, timeout, plan.sql_fields)
     else:
         assert plan.redis is not None
         status, reason, out = drivers.run_redis(plan.redis_words, plan.redis, timeout, scan=plan.scan)

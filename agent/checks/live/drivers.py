@@ -66,8 +66,12 @@ def pg_conninfo(text: str) -> dict[str, str]:
     return out
 
 
-def run_sql(sql: str, target: PgTarget, timeout: float) -> tuple[str, str, str]:
-    """(status, reason, output) of one allowed statement."""
+def run_sql(sql: str, target: PgTarget, timeout: float, fields: frozenset[str] = frozenset()) -> tuple[
+    str, str, str
+]:
+    """(status, reason, output) of one allowed statement. `fields`: names the statement writes as
+    `x.name`; any that is a volatile function of this database (attribute notation would call it) is
+    refused before the statement runs."""
     import psycopg
 
     ms = max(1, int(math.ceil(timeout * 1000)))
@@ -98,6 +102,15 @@ def run_sql(sql: str, target: PgTarget, timeout: float) -> tuple[str, str, str]:
                 "SELECT pg_catalog.set_config('search_path', 'pg_catalog, ' || "
                 "pg_catalog.current_setting('search_path'), true)"
             )
+            if fields:
+                cur.execute(
+                    "SELECT DISTINCT pg_catalog.lower(proname::pg_catalog.text) FROM pg_catalog.pg_proc "
+                    "WHERE pg_catalog.lower(proname::pg_catalog.text) = ANY(%s) AND provolatile = 'v'",
+                    (sorted(fields),),
+                )
+                called = sorted(r[0] for r in cur.fetchall())
+                if called:
+                    return "not-run", f"{called[0]} is a function here (t.{called[0]} would call it): not run", ""
             rows = _stream(conn, cur, sql)
             names = [d.name for d in cur.description or []]
         return "passed", "", _format(names, rows, target)
@@ -109,6 +122,8 @@ def run_sql(sql: str, target: PgTarget, timeout: float) -> tuple[str, str, str]:
         timer.cancel()
         try:
             conn.rollback()
+        except psycopg.Error:
+            pass  # the connection is gone (the server ended it): nothing to roll back
         finally:
             conn.close()
 

@@ -44,6 +44,7 @@ class Plan:
     streams: list[list[str]] = field(default_factory=list)  # per argv: 2>/dev/null, >/dev/null, 2>&1
     tools: list[Tool] = field(default_factory=list, repr=False)
     sql: str = ""
+    sql_fields: frozenset[str] = frozenset()  # see sql_gate.Allowed.fields
     pg: PgTarget | None = None
     redis_words: list[str] = field(default_factory=list)
     redis: RedisTarget | None = None
@@ -463,7 +464,7 @@ def _postgres(p: Parsed) -> Plan:
     if len(sqls) > 1:
         raise Refused("psql with several -c: exactly one statement runs per command")
     allowed = sql_gate.check(sqls[0])
-    return Plan("postgres", sql=allowed.sql, pg=target)
+    return Plan("postgres", sql=allowed.sql, sql_fields=allowed.fields, pg=target)
 
 
 def _db(value: str) -> dict[str, str]:

@@ -7,6 +7,7 @@ printed back by pglast, so comments, dollar quotes and `;` games can't make it m
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -58,6 +59,7 @@ _NODES = {
     "GroupingSet",
     "CollateClause",
 }
+_FIELDS: ContextVar[set[str]] = ContextVar("fields")
 _EXPR_KEYWORDS = {"BETWEEN", "NOT BETWEEN", "BETWEEN SYMMETRIC", "NOT BETWEEN SYMMETRIC"}
 _EXPLAIN_OPTIONS = {"verbose", "costs", "format", "settings", "summary", "generic_plan", "buffers", "memory"}
 
@@ -66,6 +68,9 @@ _EXPLAIN_OPTIONS = {"verbose", "costs", "format", "settings", "summary", "generi
 class Allowed:
     sql: str  # the statement as PostgreSQL parsed it, printed back
     kind: str  # SELECT, SHOW, EXPLAIN
+    # names written as a field (`t.name`, `(row).name`): PostgreSQL calls name(t) when t has no such
+    # column (attribute notation), so the driver refuses those that are functions off the allowlist
+    fields: frozenset[str] = frozenset()
 
 
 @cache
@@ -130,6 +135,14 @@ def _check(node: Any) -> None:
         if tname.lower() not in types:
             raise Refused(f"cast to {tname.lower()} is not on the live allowlist")
         node.names = _pinned(tname)
+    elif kind == "ColumnRef" and len(node.fields or ()) > 1:
+        last = node.fields[-1]
+        if type(last).__name__ == "String":
+            _FIELDS.get().add(str(last.sval).lower())
+    elif kind == "A_Indirection":
+        for item in node.indirection or ():
+            if type(item).__name__ == "String":
+                _FIELDS.get().add(str(item.sval).lower())
     elif kind == "CommonTableExpr" and type(node.ctequery).__name__ != "SelectStmt":
         raise Refused(f"a WITH query that runs {type(node.ctequery).__name__.removesuffix('Stmt')}")
     for slot in node.__slots__:
@@ -167,10 +180,15 @@ def check(sql: str) -> Allowed:
     kind = type(stmt).__name__
     if kind not in ("SelectStmt", "VariableShowStmt", "ExplainStmt"):
         raise Refused(f"SQL {kind.removesuffix('Stmt').upper()} is not run (only a plain SELECT, SHOW or EXPLAIN)")
-    _check(stmt)
+    token = _FIELDS.set(set())
+    try:
+        _check(stmt)
+        fields = frozenset(_FIELDS.get()) - _lists()[0]
+    finally:
+        _FIELDS.reset(token)
     printed = RawStream()(stmt)
     again = pglast.parse_sql(printed)  # what runs is read once more: one statement of the same kind
     if len(again) != 1 or type(again[0].stmt).__name__ != kind:
         raise Refused("the statement does not print back as itself: not run")
     label = {"SelectStmt": "SELECT", "VariableShowStmt": "SHOW", "ExplainStmt": "EXPLAIN"}[kind]
-    return Allowed(printed, label)
+    return Allowed(printed, label, fields)
