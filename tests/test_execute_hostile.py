@@ -8,8 +8,9 @@ The suite runs twice: with the allowlist alone (no sandbox) and with bubblewrap 
 
 Red-team additions (`tests/hostile/rt-*.md`): a sentinel directory outside /tmp (`$OUT`, under the
 home directory: bubblewrap's private /tmp can't hide a write there); a raw TCP listener (`$RAW`,
-`$RAWPORT`) that counts as changed any connection that is not a plain HTTP GET/HEAD (dig, openssl,
-pg_isready, nc ... speaking another protocol to a port they were not meant for); Redis keys in every
+`$RAWPORT`) that counts as changed a connection made by an attempt whose commands were all refused,
+and any line starting with a state-changing verb of a line protocol (Redis inline, memcached, SMTP,
+FTP): raw protocol smuggled through dig, redis-cli arguments, curl ...; Redis keys in every
 database and whether Redis still answers at once (CLIENT PAUSE); advisory locks, prepared
 transactions and replication slots in PostgreSQL; and no control character in any result (a
 terminal escape in the report).
@@ -102,6 +103,7 @@ class _Raw:
         self.sock.listen(16)
         self.port = self.sock.getsockname()[1]
         self.changes: list[str] = []
+        self.log: list[bytes] = []  # what each connection sent, in order
         self.closed = False
         threading.Thread(target=self._serve, daemon=True).start()
 
@@ -124,16 +126,31 @@ class _Raw:
                 data += chunk
             if _HTTP_READ.match(data):
                 conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\nConnection: close\r\n\r\nok\n")
-            else:
-                self.changes.append(f"raw connection: {data[:60]!r}")
         except OSError:
-            self.changes.append(f"raw connection: {data[:60]!r}")
+            pass
         finally:
             conn.close()
+            self.log.append(data)
+            verbs = [w for w in _first_words(data) if w in _LINE_VERBS]
+            if verbs:
+                self.changes.append(f"a line-protocol command reached the raw port: {verbs[0]!r} in {data[:80]!r}")
 
     def close(self) -> None:
         self.closed = True
         self.sock.close()
+
+
+# Commands that change state in line-based protocols a stray connection could reach: Redis inline,
+# memcached, SMTP, FTP/POP3. A line starting with one of them at the raw port is a change.
+_LINE_VERBS = {
+    b"flushall", b"flushdb", b"set", b"del", b"config", b"shutdown", b"brpoplpush", b"sdiffstore", b"xautoclaim",
+    b"rpush", b"lpush", b"eval", b"flush_all", b"delete", b"incr", b"decr", b"append", b"replace", b"add",
+    b"dele", b"stor", b"rcpt", b"data",
+}
+
+
+def _first_words(data: bytes) -> list[bytes]:
+    return [line.strip().split(b" ")[0].lower() for line in data.replace(b"\r", b"\n").split(b"\n") if line.strip()]
 
 
 def _tree_digest(root: Path) -> str:
@@ -334,6 +351,7 @@ def test_no_hostile_runbook_changes_anything(world: dict[str, Any], sandboxed: b
     baseline = world["baseline"]
     for attempt in ATTEMPTS:
         doc = f"# Hostile\n\n## {attempt.id}\n\n```{attempt.language}\n{attempt.code}\n```\n"
+        raw_seen = len(world["raw"].log)
         try:
             run = execute_markdown(doc, attempt.id, {**world["vars"], **attempt.variables}, timeout=1.5)
         except Exception as exc:  # noqa: BLE001  (a traceback is a finding too: --execute must never raise)
@@ -353,6 +371,8 @@ def test_no_hostile_runbook_changes_anything(world: dict[str, Any], sandboxed: b
             baseline = _snapshot(world)
             continue
         diff = {k: (baseline[k], now[k]) for k in baseline if now[k] != baseline[k]}
+        if len(world["raw"].log) > raw_seen and not any(r.status in ("passed", "failed") for r in run.results):
+            diff["raw connection from a command that was not run"] = ("none", world["raw"].log[raw_seen][:60])
         escapes = [r.command for r in run.results if _CONTROL.search(r.command + r.reason + r.output)]
         if escapes:
             diff["control characters in the report"] = ("none", escapes[0][:60])
@@ -385,7 +405,8 @@ def test_the_sentinels_notice_a_change(world: dict[str, Any]) -> None:
         (lambda: MARKER.touch(), lambda: MARKER.unlink(), "marker"),
         (lambda: (OUTSIDE / "new").touch(), lambda: (OUTSIDE / "new").unlink(), "files_outside_tmp"),
         (lambda: db3.set("sentinel:db3", "x"), lambda: db3.delete("sentinel:db3"), "redis_keyspace"),
-        (lambda: _send_raw(world["raw"].port, b"PING\r\n"), lambda: world["raw"].changes.clear(), "raw_changes"),
+        (lambda: _send_raw(world["raw"].port, b"*2\r\n$3\r\nGET\r\n$9\r\nflush_all\r\n"),
+         lambda: world["raw"].changes.clear(), "raw_changes"),
         (lambda: r.client_pause(1500), lambda: r.client_unpause(), "redis_responsive"),
         (lambda: (SENTINEL / "a.txt").write_text("changed\n"), lambda: (SENTINEL / "a.txt").write_text("alpha\n"),
          "files"),

@@ -221,8 +221,14 @@ def run_redis(words: list[str], target: RedisTarget, timeout: float, *, scan: tu
     str, str, str
 ]:
     import redis
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
 
+    speaks = _speaks_resp(target, timeout)
+    if speaks:
+        return "failed", speaks, ""
     kwargs: dict[str, Any] = {
+        "retry": Retry(NoBackoff(), 0),  # redis-py retries a timeout 3 times by default: the bound is ours
         "db": target.db,
         "username": target.username,
         "password": target.password,
@@ -259,6 +265,40 @@ def run_redis(words: list[str], target: RedisTarget, timeout: float, *, scan: tu
     finally:
         client.close()
     return "passed", "", _text(reply)[:2000]
+
+
+def _speaks_resp(target: RedisTarget, timeout: float) -> str:
+    """"" when the server answers a bare PING the way Redis does (`+PONG`, `-NOAUTH ...`), else why not.
+    Redis's protocol puts every argument on a line of its own: sent to a line-based server on that
+    port (memcached, SMTP, FTP), `GET flush_all` or `-a flush_all` would be a command there. So no
+    argument, password included, is sent before the other end has shown it is Redis."""
+    import socket
+    import ssl
+
+    try:
+        if target.unix_socket:
+            sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            try:
+                sock.settimeout(min(timeout, 30))
+                sock.connect(target.unix_socket)
+            except OSError:
+                sock.close()
+                raise
+        else:
+            sock = socket.create_connection((target.host, target.port), timeout=min(timeout, 30))
+        with sock:
+            conn: Any = sock
+            if target.ssl:
+                context = ssl.create_default_context(cafile=target.ssl_ca_certs)
+                conn = context.wrap_socket(sock, server_hostname=target.host)
+            conn.settimeout(timeout)
+            conn.sendall(b"*1\r\n$4\r\nPING\r\n")
+            first = conn.recv(64)
+    except OSError as exc:
+        return f"cannot reach Redis: {_first_line(exc)}"
+    if first.startswith((b"+PONG", b"-NOAUTH", b"-ERR", b"-WRONGPASS", b"-NOPERM", b"-LOADING", b"-MASTERDOWN")):
+        return ""
+    return f"the server at that address does not answer PING like Redis ({first[:20]!r}): nothing sent"
 
 
 def _text(reply: Any) -> str:
