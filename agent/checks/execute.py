@@ -152,6 +152,8 @@ def _one(cmd: extract.Command, values: dict[str, str], given: set[str], timeout:
         return _result(cmd, "not-run", str(why))
     except ImportError as exc:
         return _result(cmd, "not-run", f"{exc.name} is not installed (pip install runbook-agent's dependencies)")
+    except (RecursionError, ValueError, OverflowError) as exc:  # deny by default: what can't be read doesn't run
+        return _result(cmd, "not-run", f"could not be read ({type(exc).__name__}): not run")
     if plan.kind == "assign":
         return _assign(cmd, plan, values, given, timeout, dry_run)
     if dry_run:

@@ -63,6 +63,9 @@ def pg_conninfo(text: str) -> dict[str, str]:
         if key not in _PG_KEYS:
             raise Refused(f"connection option {key}= is not allowed (it could change the read-only settings)")
         out[key] = str(value)
+    for key in ("host", "hostaddr", "port"):
+        if out.get(key, "").count(",") > 3:  # each host gets connect_timeout: a hundred of them never end
+            raise Refused(f"connection option {key}= lists more than 4 servers")
     return out
 
 
@@ -80,7 +83,10 @@ def run_sql(sql: str, target: PgTarget, timeout: float, fields: frozenset[str] =
         f"-c default_transaction_read_only=on -c statement_timeout={ms} "
         f"-c idle_in_transaction_session_timeout={ms} -c lock_timeout={ms}"
     )
-    params.setdefault("connect_timeout", str(max(1, int(math.ceil(min(timeout, 30))))))
+    # never longer than our own timeout, whatever the connection string asked for (connect_timeout=99999)
+    bound = max(1, int(math.ceil(min(timeout, 30))))
+    asked = params.get("connect_timeout", "")
+    params["connect_timeout"] = str(min(int(asked), bound) if asked.isdigit() and int(asked) > 0 else bound)
     params["application_name"] = "runbook-agent --execute"
     try:
         conn = psycopg.connect(**params, autocommit=False)  # type: ignore[arg-type]
