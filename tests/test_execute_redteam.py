@@ -242,3 +242,64 @@ def test_a_double_forked_child_does_not_outlive_the_run(sandboxed: bool, monkeyp
         assert not _alive(marker)
     finally:
         sandbox.status.cache_clear()
+
+
+class _FakePostgres:
+    """Asks for the password in clear text, as a hostile server would, and keeps what it got."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(4)
+        self.port = self.sock.getsockname()[1]
+        self.passwords: list[bytes] = []
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _read(self, conn: socket.socket, n: int) -> bytes:
+        data = b""
+        while len(data) < n:
+            chunk = conn.recv(n - len(data))
+            if not chunk:
+                raise OSError("closed")
+            data += chunk
+        return data
+
+    def _serve(self) -> None:
+        import struct
+
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            with conn:
+                conn.settimeout(2)
+                try:
+                    while True:  # SSLRequest / GSSENCRequest first: say no
+                        length, code = struct.unpack("!ii", self._read(conn, 8))
+                        if code in (80877103, 80877104):
+                            conn.sendall(b"N")
+                            continue
+                        self._read(conn, length - 8)
+                        break
+                    conn.sendall(b"R" + struct.pack("!ii", 8, 3))  # AuthenticationCleartextPassword
+                    kind, length = conn.recv(1), struct.unpack("!i", self._read(conn, 4))[0]
+                    if kind == b"p":
+                        self.passwords.append(self._read(conn, length - 4).rstrip(b"\0"))
+                except OSError:
+                    pass
+
+
+def test_the_var_password_never_goes_to_another_server(live_services: dict[str, str]) -> None:
+    server = _FakePostgres()
+    try:
+        variables = {**live_services, "PGPASSWORD": "rt-s3cret"}
+        doc = f"# T\n\n## S\n\n```bash\npsql -h 127.0.0.1 -p {server.port} -U postgres -c 'SELECT 1'\n```\n"
+        run = execute_markdown(doc, "t.md", variables, timeout=3)
+        assert run.results[0].status == "failed"
+        assert b"rt-s3cret" not in server.passwords, server.passwords
+        # ... while the server it was given for still gets it
+        own = execute_markdown("# T\n\n## S\n\n```sql\nSELECT 1\n```\n", "t.md", variables, timeout=3)
+        assert own.results[0].status == "passed", own.results[0]
+    finally:
+        server.sock.close()

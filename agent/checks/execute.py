@@ -256,7 +256,14 @@ def _fill_defaults(plan: Plan, values: dict[str, str]) -> None:
     """A psql / redis-cli line without connection flags uses the --var connection settings."""
     if plan.kind == "postgres" and plan.pg is not None:
         base = _pg_defaults(values)
-        plan.pg.params = {**base.params, **plan.pg.params}
+        own = plan.pg.params
+        plan.pg.params = {**base.params, **own}
+        # A password given for one server (--var PGPASSWORD, libpq's own PGPASSWORD) never goes to
+        # another the line names: `psql -h elsewhere` would hand it over (cleartext if it asks).
+        where = ("host", "hostaddr", "port")
+        default = {k: base.params.get(k) or os.environ.get(f"PG{k.upper()}") for k in where}
+        if any(own.get(k) and own.get(k) != default[k] for k in where) and "password" not in own:
+            plan.pg.params["password"] = ""  # (not unset: libpq would fall back to $PGPASSWORD)
     if plan.kind == "redis" and plan.redis is not None and plan.redis == _fresh_redis():
         plan.redis = _redis_defaults(values)
 
