@@ -303,3 +303,18 @@ def test_the_var_password_never_goes_to_another_server(live_services: dict[str, 
         assert own.results[0].status == "passed", own.results[0]
     finally:
         server.sock.close()
+
+
+@pytest.mark.parametrize("line", [
+    "cat /proc/kmsg", "cat /proc/self/root/proc/kmsg", "head -n 1 /sys/kernel/tracing/trace_pipe",
+    "grep -r x /", "grep -rl x /proc", "diff -r / /tmp",
+])
+def test_reads_that_take_from_others_are_refused(line: str) -> None:
+    _refused(line)
+
+
+def test_grep_r_without_a_path_reads_the_working_directory(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.chdir("/")
+    _refused("grep -rl x")
+    monkeypatch.chdir(tmp_path)
+    assert shell_plan.plan_line("grep -rl x", {}).kind == "program"

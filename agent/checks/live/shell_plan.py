@@ -15,6 +15,7 @@ import os
 import re
 import stat
 from dataclasses import dataclass, field
+from functools import cache
 
 from agent.checks import catalogue
 from agent.checks.catalogue import Tool, values
@@ -378,6 +379,7 @@ def _vet_command(argv: list[str], *, as_filter: bool) -> _Vetted:
             raise Refused(f"{label}: argument {arg[:60]!r} starts with '-' (an option to some tools)")
         if kind == "path":
             _vet_path(label, arg)
+    _vet_recursion(tool, parsed, label)
     return _Vetted(tool, parsed, argv)
 
 
@@ -392,8 +394,25 @@ def _vet_wildcard(tool: Tool, label: str, word: str) -> None:
 
 
 # Reading these has effects: a FIFO's data is consumed, opening a device can start it (/dev/watchdog
-# reboots the machine when it is closed uncleanly), a terminal's input is stolen.
+# reboots the machine when it is closed uncleanly), a terminal's input is stolen; and the files of
+# `other/live_paths.yaml` (/proc/kmsg, trace_pipe, another process's fds).
 _SPECIAL = (stat.S_ISCHR, stat.S_ISBLK, stat.S_ISFIFO, stat.S_ISSOCK)
+
+
+@cache
+def _path_rules() -> tuple[tuple[str, ...], dict[str, frozenset[str]], frozenset[str]]:
+    data = catalogue.data("live_paths")
+    return (
+        tuple(str(p) for p in data["never_read"]),
+        {str(t): frozenset(str(f) for f in fl) for t, fl in (data.get("recursive") or {}).items()},
+        frozenset(str(p) for p in data.get("never_recurse_from", [])),
+    )
+
+
+def _never_read(path: str) -> bool:
+    from fnmatch import fnmatchcase
+
+    return any(fnmatchcase(path, p + "*") if p.endswith("/") else path == p for p in _path_rules()[0])
 
 
 def _vet_path(label: str, value: str) -> None:
@@ -403,8 +422,8 @@ def _vet_path(label: str, value: str) -> None:
         real = os.path.realpath(value)
     except OSError:
         raise Refused(f"{label}: {value[:60]!r} can't be resolved: not read") from None
-    if real.startswith("/dev/") or any(re.match(r"/proc/[^/]+/(?:task/[^/]+/)?fd/", p) for p in (value, real)):
-        raise Refused(f"{label}: {value[:60]!r} is under /dev or a process's open file: not read")
+    if _never_read(value) or _never_read(real):
+        raise Refused(f"{label}: {value[:60]!r} is a device, or a file whose reading takes it from others: not read")
     for path in (value, real):  # stat follows /proc/PID/fd/N to the pipe or socket itself
         try:
             mode = os.stat(path).st_mode
@@ -412,6 +431,19 @@ def _vet_path(label: str, value: str) -> None:
             continue  # doesn't exist (yet): the tool will say so
         if any(test(mode) for test in _SPECIAL):
             raise Refused(f"{label}: {value[:60]!r} is a device, FIFO or socket: not read")
+
+
+def _vet_recursion(tool: Tool, parsed: Parsed, label: str) -> None:
+    """grep -r / diff -r read every file below where they start: never from /, /proc, /sys, /dev."""
+    flags = _path_rules()[1].get(tool.name)
+    if not flags or not any(u.flag.name in flags and not u.off for u in parsed.flags):
+        return
+    starts = [p for p in parsed.positionals[1 if tool.name == "grep" else 0 :]] or ["."]
+    for start in starts:
+        real = os.path.realpath(start)
+        if real in _path_rules()[2] or any(real.startswith(d + "/") for d in _path_rules()[2] - {"/"}):
+            raise Refused(f"{label}: reading every file under {real} (it holds /proc/kmsg, devices): not run")
+
 
 
 def _wrapper(tool: Tool, parsed: Parsed, as_filter: bool) -> _Vetted:
