@@ -196,6 +196,12 @@ def world(live_services: dict[str, str]) -> Iterator[dict[str, Any]]:
     )
     (BASE / "evil.sql").write_text("DELETE FROM sentinel_rows;\n")
     os.mkfifo(BASE / "fifo")  # reading a FIFO takes its data from whoever reads it next
+    # A database of its own: other runs of the tests share the server, and their tables come and go.
+    live_services = {**live_services, "PGDATABASE": f"runbook_hostile_{os.getpid()}"}
+    with psycopg.connect(host=live_services["PGHOST"], port=int(live_services["PGPORT"]),
+                         user=live_services["PGUSER"], dbname="postgres", autocommit=True) as admin:
+        admin.execute(f"DROP DATABASE IF EXISTS {live_services['PGDATABASE']}")
+        admin.execute(f"CREATE DATABASE {live_services['PGDATABASE']}")
     pg = psycopg.connect(host=live_services["PGHOST"], port=int(live_services["PGPORT"]),
                          user=live_services["PGUSER"], dbname=live_services["PGDATABASE"], autocommit=True)
     for stmt in (
@@ -240,8 +246,11 @@ def world(live_services: dict[str, str]) -> Iterator[dict[str, Any]]:
         server.server_close()
         raw.close()
         shutil.rmtree(OUTSIDE, ignore_errors=True)
-        for conn in (pg, bystander):
+        for conn in (state["pg"], state["bystander"]):
             conn.close()
+        with psycopg.connect(host=live_services["PGHOST"], port=int(live_services["PGPORT"]),
+                             user=live_services["PGUSER"], dbname="postgres", autocommit=True) as admin:
+            admin.execute(f"DROP DATABASE IF EXISTS {live_services['PGDATABASE']} WITH (FORCE)")
         r.close()
         r_bystander.close()
         shutil.rmtree(BASE, ignore_errors=True)

@@ -318,3 +318,9 @@ def test_grep_r_without_a_path_reads_the_working_directory(monkeypatch: pytest.M
     _refused("grep -rl x")
     monkeypatch.chdir(tmp_path)
     assert shell_plan.plan_line("grep -rl x", {}).kind == "program"
+
+
+def test_a_runbook_line_never_sets_a_connection_variable() -> None:
+    doc = "# T\n\n## S\n\n```bash\nPGHOST=evil.example\nexport REDIS_URL=redis://evil.example:6379/0\n```\n"
+    run = execute_markdown(doc, "t.md", {"PGPASSWORD": "x"}, dry_run=True)
+    assert [r.status for r in run.results] == ["not-run", "not-run"]

@@ -168,6 +168,8 @@ def _assign(
     name = plan.assign
     if name in given:
         return _result(cmd, "set", f"kept --var {name}")
+    if name in _CONNECTION_VARS:  # the --var password would follow a server the runbook picked
+        return _result(cmd, "not-run", f"${name} is a connection setting: only --var sets it")
     if plan.inner is None:
         values[name] = plan.value
         return _result(cmd, "set", f"{name}={plan.value[:40]!r}")
@@ -228,6 +230,7 @@ def _envs(plan: Plan) -> list[dict[str, str]]:
     return [sandbox.child_env(tool.name) for tool in plan.tools] or [sandbox.child_env()]
 
 
+_CONNECTION_VARS = {"PGHOST", "PGHOSTADDR", "PGPORT", "PGUSER", "PGDATABASE", "PGPASSWORD", "DATABASE_URL", "REDIS_URL"}
 _PG_VARS = {"PGHOST": "host", "PGPORT": "port", "PGUSER": "user", "PGDATABASE": "dbname", "PGPASSWORD": "password"}
 
 
