@@ -324,3 +324,15 @@ def test_a_runbook_line_never_sets_a_connection_variable() -> None:
     doc = "# T\n\n## S\n\n```bash\nPGHOST=evil.example\nexport REDIS_URL=redis://evil.example:6379/0\n```\n"
     run = execute_markdown(doc, "t.md", {"PGPASSWORD": "x"}, dry_run=True)
     assert [r.status for r in run.results] == ["not-run", "not-run"]
+
+
+def test_programs_dump_no_core_and_have_a_memory_cap(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RUNBOOK_AGENT_NO_SANDBOX", "1")
+    sandbox.status.cache_clear()
+    try:
+        done = sandbox.run([["cat", "/proc/self/limits"]], timeout=5, env=sandbox.child_env())
+    finally:
+        sandbox.status.cache_clear()
+    limits = {line[:26].strip(): line[26:].split() for line in done.output.splitlines()}
+    assert limits["Max core file size"][:2] == ["0", "0"]
+    assert limits["Max address space"][0] == str(sandbox.MEMORY_CAP)

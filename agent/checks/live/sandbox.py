@@ -7,6 +7,7 @@ read-only, /tmp, /var/tmp and /dev/shm private and empty, capabilities dropped, 
 from __future__ import annotations
 
 import os
+import resource
 import shutil
 import signal
 import subprocess
@@ -249,7 +250,8 @@ def run(
                 stdout=subprocess.DEVNULL if to_null else subprocess.PIPE,
                 stderr=stderr,
                 env=envs[i] if i < len(envs) else envs[-1],
-                start_new_session=True,  # its own group (a setsid'd first one can't be joined from outside)
+                start_new_session=True,
+                preexec_fn=_limits,  # its own group (a setsid'd first one can't be joined from outside)
             )
             if prev is not None:
                 prev.close()
@@ -311,6 +313,16 @@ def run(
     err = errs[i].decode("utf-8", "replace")
     first_line = next((ln for ln in (err or text).splitlines() if ln.strip()), "")
     return Outcome("failed", f"exit {code}: {first_line[:200]}".rstrip(": "), text[:2000])
+
+
+MEMORY_CAP = 8 << 30  # bytes of address space: `jq -n '[range(1e10)]'` fails instead of the machine
+
+
+def _limits() -> None:
+    """In the child before exec: no core dump (a crash would write one: a file, or systemd-coredump's),
+    and a cap on memory. (Nothing imported here: after fork, only async-signal-safe work.)"""
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_CAP, MEMORY_CAP))
 
 
 def _feed(stream: object, data: bytes) -> None:
