@@ -432,3 +432,23 @@ def test_the_sentinels_notice_a_change(world: dict[str, Any]) -> None:
         finally:
             undo()
     assert _snapshot(world) == base
+
+
+def test_static_checks_change_nothing(world: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Plain `agent test` (no --execute, CLI checks on) over every attempt, values filled in so a
+    tool that did connect would reach the real services: nothing changes either."""
+    from agent.checks import check_markdown
+
+    monkeypatch.chdir(SENTINEL)
+    blocks = []
+    for attempt in ATTEMPTS:
+        code = attempt.code
+        for name, value in sorted({**world["vars"], **attempt.variables}.items(), key=lambda kv: -len(kv[0])):
+            code = code.replace("${" + name + "}", value).replace("$" + name, value)
+        blocks.append(f"## {attempt.id}\n\n```{attempt.language}\n{code}\n```\n")
+    baseline = _snapshot(world)
+    report = check_markdown("# Hostile, statically\n\n" + "\n".join(blocks), "hostile.md", tools=True)
+    assert report.findings  # the checks ran (danger, shell, CLI findings by the hundred)
+    time.sleep(0.5)
+    now = _snapshot(world)
+    assert {k: (baseline[k], now[k]) for k in baseline if now[k] != baseline[k]} == {}
