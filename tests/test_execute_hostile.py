@@ -45,6 +45,7 @@ BASE = Path("/tmp/runbook-hostile")
 SENTINEL = BASE / "sentinel"
 MARKER = BASE / "pwned"
 OUTSIDE = Path.home() / ".cache" / "runbook-hostile-outside"  # not under /tmp: the sandbox's private /tmp hides nothing
+_REDIS_BYSTANDER = f"bystander-{os.getpid()}"
 _HTTP_READ = re.compile(rb"(GET|HEAD) /\S* HTTP/1\.[01]\r\n")
 _BLOCK = re.compile(r"(?:<!--\s*vars:\s*(\{.*?\})\s*-->\s*\n)?```(\w*)\n(.*?)\n```", re.S)
 
@@ -226,7 +227,7 @@ def world(live_services: dict[str, str]) -> Iterator[dict[str, Any]]:
     r.xadd("sentinel:stream", {"k": "v"})
     r.xgroup_create("sentinel:stream", "g", id="0")
     r_bystander = redis.Redis.from_url(live_services["REDIS_URL"])
-    r_bystander.client_setname("bystander")
+    r_bystander.client_setname(_REDIS_BYSTANDER)
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Recorder)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     raw = _Raw()
@@ -285,7 +286,8 @@ def _snapshot(state: dict[str, Any]) -> dict[str, Any]:
                          f"WHERE d.datname = '{db}'"),
         "extensions": q("SELECT extname FROM pg_extension ORDER BY 1"),
         "bystander": state["bystander"].execute("SELECT 1").fetchall(),
-        "agent_backends": q("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'runbook-agent --execute'"),
+        "agent_backends": q(f"SELECT count(*) FROM pg_stat_activity WHERE application_name = 'runbook-agent --execute' "
+                            f"AND datname = '{db}'"),  # (other test runs share the server)
         "advisory_locks": q("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"),
         "prepared_xacts": q("SELECT count(*) FROM pg_prepared_xacts"),
         "replication_slots": q("SELECT count(*) FROM pg_replication_slots"),
@@ -295,7 +297,9 @@ def _snapshot(state: dict[str, Any]) -> dict[str, Any]:
                          r.xlen("sentinel:stream"), r.xinfo_groups("sentinel:stream")[0]["pending"]),
         "redis_config": r.config_get("dir") | r.config_get("dbfilename") | r.config_get("maxmemory")
                         | r.config_get("appendonly") | r.config_get("save"),
-        "redis_clients": sorted(c.get("name", "") for c in r.client_list() if c.get("name")),
+        # our bystander by name, and any name an attempt could set; other test runs' clients come and go
+        "redis_clients": sorted(n for c in r.client_list() if (n := c.get("name", ""))
+                                and (n == _REDIS_BYSTANDER or not n.startswith("bystander"))),
         "redis_acl": r.acl_users(),
         "redis_lastsave": r.lastsave(),
         "redis_role": r.role()[0],
