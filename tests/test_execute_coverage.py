@@ -80,7 +80,7 @@ def test_our_generated_checks_still_run_live() -> None:
     runnable = sum(c[1] for c in counts)
     total = sum(c[2] for c in counts)
     assert total > 500
-    # Measured 2026-12-02: 479 of 1308 before and after the red-team hardening (README). Tools that
+    # Measured 2026-12-02: 479 of 1299 before and after the red-team hardening (README). Tools that
     # are not installed count as not run, so the floor leaves room for a machine with fewer.
     assert runnable >= 0.33 * total, counts
 
