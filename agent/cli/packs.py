@@ -36,7 +36,8 @@ def packs(description: str | None, env: str | None, monitoring: str | None, show
     if show is not None:
         pack = get_pack(show)
         text = description or (getattr(pack, "examples", ()) or (pack.name,))[0]
-        ctx = Context(answers, facts_from_model(parse(text), text))
+        model = parse(text)
+        ctx = Context(answers, facts_from_model(model, text), model)
         part = pack.contribute(ctx)
         part.alerts = [*part.alerts, *alerts_for(ctx, part.signals)]  # as the answered stacks write them
         click.echo(_markdown(pack.name, text, part), nl=False)
@@ -47,7 +48,8 @@ def packs(description: str | None, env: str | None, monitoring: str | None, show
             click.echo(f"{pack.name:<{width}}  {pack.summary}")
         click.echo(f"\n{len(available)} packs. Add one: docs/packs.md")
         return
-    ctx = Context(answers, facts_from_model(parse(description), description))
+    model = parse(description)
+    ctx = Context(answers, facts_from_model(model, description), model)
     found = detect_packs(ctx)
     if not found:
         click.echo("no technology pack applies; the runbook uses the environment and monitoring "

@@ -1,0 +1,320 @@
+"""Functions: AWS Lambda and Google Cloud Functions (gen2)."""
+
+from __future__ import annotations
+
+from agent.knowledge.platforms.base import Platform, aws_log_events, cmd, q, recent_log_events
+from agent.runbook import Command
+
+
+class Serverless(Platform):
+    def __post_init__(self) -> None:
+        f = self.ctx.facts
+        self.key, self.label = "serverless", "Serverless"
+        key = "gcf.function" if self.cloud == "gcp" else "lambda.function"
+        self.fn = f.names.get(key) or f.names.get("lambda.function") or f.service
+        if key not in f.names and "lambda.function" not in f.names:
+            self.assumptions.append(f"function named '{self.fn}'")
+        self.alias = "live"
+        if self.cloud != "gcp":
+            self.assumptions.append(f"Lambda alias '{self.alias}' receives production traffic (rollback moves it)")
+
+    @property
+    def gcp(self) -> bool:
+        return self.cloud == "gcp"
+
+    @property
+    def r(self) -> str:
+        return f"--region {q(self.region)}"
+
+    def location(self) -> str:
+        return (f"Cloud Functions (gen2) {self.fn} in {self.region}" if self.gcp
+                else f"AWS Lambda function {self.fn} in {self.region}")
+
+    def diagram_node(self) -> str:
+        return f"{self.fn} (function)"
+
+    def tools(self) -> list[str]:
+        if self.gcp:
+            return [f"gcloud CLI with cloudfunctions and run permissions in {self.region}"]
+        return [f"aws CLI v2 with lambda:*, logs:* (read) and cloudwatch:GetMetricData in {self.region}"]
+
+    def config_files(self) -> list[str]:
+        if self.gcp:
+            return [f"Function configuration (gcloud functions describe {self.fn} --gen2)",
+                    "Deploy definition in the repo (fill in: Terraform / cloudbuild.yaml)"]
+        return [f"Function configuration (aws lambda get-function-configuration --function-name {self.fn})",
+                "Deploy definition in the repo (fill in: template.yaml / serverless.yml / Terraform)"]
+
+    def caveats(self) -> list[str]:
+        if self.gcp:
+            return ["Gen2 functions run on Cloud Run: traffic can be moved between revisions without a "
+                    "redeploy (gcloud run services update-traffic)."]
+        return [f"Rollback moves alias '{self.alias}' to the previous published version; it does not undo "
+                "changes to environment variables stored on $LATEST or to event source mappings.",
+                "Setting reserved concurrency to 0 is a kill switch: every invocation is throttled."]
+
+    def status(self) -> list[Command]:
+        if self.gcp:
+            return [cmd(f"State and revision of {self.fn}",
+                        f"gcloud functions describe {q(self.fn)} --gen2 {self.r} "
+                        "--format='value(state,serviceConfig.revision,updateTime)'",
+                        "state ACTIVE and the revision you expect")]
+        return [cmd(f"State and last update of {self.fn}",
+                    f"aws lambda get-function-configuration --function-name {q(self.fn)} {self.r} "
+                    "--query '[State,LastUpdateStatus,Version,Timeout,MemorySize]' --output text",
+                    "Active Successful; timeout and memory as configured"),
+                cmd(f"Which version alias '{self.alias}' serves",
+                    f"aws lambda get-alias --function-name {q(self.fn)} --name {self.alias} {self.r}",
+                    "FunctionVersion is the release you expect"),
+                cmd("Event sources feeding the function (SQS, Kinesis, Kafka) and their state",
+                    f"aws lambda list-event-source-mappings --function-name {q(self.fn)} {self.r} --query "
+                    "'EventSourceMappings[].[State,EventSourceArn,LastProcessingResult]' --output table",
+                    "State Enabled and LastProcessingResult OK; 'Disabled' or 'PROBLEM' means nothing is consumed")]
+
+    def logs(self, since: str = "15m", grep: str | None = None) -> Command:
+        if self.gcp:
+            limit = "--limit 200"
+            base = f"gcloud functions logs read {q(self.fn)} --gen2 {self.r} {limit}"
+            if grep:
+                return cmd(f"Function logs matching '{grep}'", f"{base} | grep -iE {q(grep)} | tail -n 50",
+                           "No matches is healthy")
+            return cmd(f"Recent logs of {self.fn}", base, "No errors or timeouts")
+        group = f"/aws/lambda/{self.fn}"
+        if grep:
+            terms = " ".join(f'?"{t}"' if " " in t else f"?{t}" for t in grep.split("|"))
+            return cmd(f"Function logs of the last {since} matching '{grep}'",
+                       aws_log_events(group, since, self.region, terms),
+                       "No matches is healthy; 'Task timed out' means the timeout is hit")
+        return cmd(f"Recent logs of {self.fn}", aws_log_events(group, since, self.region),
+                   "No errors, timeouts or 'Runtime exited'")
+
+    def events(self) -> Command:
+        if self.gcp:
+            return cmd("Recent configuration changes (audit log)",
+                       f"gcloud logging read 'resource.type=\"cloud_function\" AND "
+                       f"resource.labels.function_name=\"{self.fn}\" AND severity>=WARNING' --limit 20 "
+                       "--freshness=1h", "No unexpected changes or warnings")
+        return cmd("Throttles and errors over the last hour (1-minute sums)",
+                   "START=\"$(date -u -d '-1 hour' +%Y-%m-%dT%H:%M:%SZ)\"\nEND=\"$(date -u +%Y-%m-%dT%H:%M:%SZ)\"\n"
+                   f"aws cloudwatch get-metric-statistics {self.r} --namespace AWS/Lambda --metric-name Throttles "
+                   f"--dimensions Name=FunctionName,Value={self.fn} --start-time \"$START\" --end-time \"$END\" "
+                   "--period 60 --statistics Sum --output table",
+                   "Throttles 0; any throttling → check concurrency")
+
+    def resources(self) -> Command:
+        if self.gcp:
+            return cmd("Memory, timeout and instance limits",
+                       f"gcloud functions describe {q(self.fn)} --gen2 {self.r} "
+                       "--format='yaml(serviceConfig.availableMemory,serviceConfig.timeoutSeconds,"
+                       "serviceConfig.maxInstanceCount)'", "Limits as expected for the load")
+        return cmd("Concurrency limits (function and account)",
+                   f"aws lambda get-function-concurrency --function-name {q(self.fn)} {self.r}\n"
+                   f"aws lambda get-account-settings {self.r} --query 'AccountLimit.ConcurrentExecutions'",
+                   "Reserved concurrency (if any) above the peak; 0 means the function is switched off")
+
+    def version(self) -> Command:
+        if self.gcp:
+            return self.status()[0]
+        return cmd("Published versions (rollback targets)",
+                   f"aws lambda list-versions-by-function --function-name {q(self.fn)} {self.r} "
+                   "--query 'Versions[-5:].[Version,LastModified,Description]' --output table",
+                   "The newest versions; the one before the alias target is the rollback target")
+
+    def history(self) -> Command:
+        if self.gcp:
+            return cmd("Revisions of the underlying Cloud Run service",
+                       f"gcloud run revisions list --service {q(self.fn)} {self.r} --limit 5",
+                       "The previous revision is the rollback target")
+        return self.version()
+
+    def local_health_check(self) -> Command:
+        if self.gcp:
+            return cmd("Invoke the function once with a harmless payload",
+                       f"gcloud functions call {q(self.fn)} --gen2 {self.r} --data '{{\"healthcheck\": true}}'",
+                       "A normal response, no error")
+        return cmd("Invoke the live alias once with a harmless payload",
+                   f"aws lambda invoke --function-name {q(self.fn)} --qualifier {self.alias} {self.r} "
+                   "--cli-binary-format raw-in-base64-out --payload '{\"healthcheck\": true}' /tmp/out.json\n"
+                   "cat /tmp/out.json", "StatusCode 200 and no FunctionError field",
+                   "Runs real code: only if the function treats this payload as a no-op.")
+
+    def connections(self) -> Command:
+        return self.resources()
+
+    def disk_check(self) -> Command:
+        return self.resources()
+
+    def pre_deploy(self) -> list[Command]:
+        return [*self.status(), self.version()]
+
+    def deploy(self) -> list[Command]:
+        if self.gcp:
+            return [cmd(f"Deploy a new revision of {self.fn}",
+                        "SOURCE_DIR=\"${SOURCE_DIR:?set SOURCE_DIR to the function source directory}\"\n"
+                        f"gcloud functions deploy {q(self.fn)} --gen2 {self.r} --source \"$SOURCE_DIR\"",
+                        "Deploy finishes with state ACTIVE")]
+        return [cmd(f"Upload new code and publish a version of {self.fn}",
+                    "ZIP=\"${ZIP:?set ZIP to the build artifact, e.g. dist/function.zip}\"\n"
+                    f"aws lambda update-function-code --function-name {q(self.fn)} {self.r} "
+                    "--zip-file \"fileb://$ZIP\" --publish --query Version --output text",
+                    "Prints the new version number"),
+                cmd(f"Move alias '{self.alias}' to the new version (canary 10% first)",
+                    "NEW_VERSION=\"${NEW_VERSION:?set NEW_VERSION to the version printed above}\"\n"
+                    "CURRENT=\"$(aws lambda get-alias --function-name "
+                    f"{q(self.fn)} --name {self.alias} {self.r} --query FunctionVersion --output text)\"\n"
+                    f"aws lambda update-alias --function-name {q(self.fn)} --name {self.alias} {self.r} "
+                    "--function-version \"$CURRENT\" --routing-config "
+                    "\"AdditionalVersionWeights={$NEW_VERSION=0.1}\"",
+                    "10% of invocations reach the new version; watch errors for 10 min, then shift fully")]
+
+    def post_deploy(self) -> list[Command]:
+        return [*self.status(), self.logs("10m", "error|exception|timed out")]
+
+    def rollback(self) -> list[Command]:
+        if self.gcp:
+            return [self.history(),
+                    cmd("Send all traffic back to the previous revision",
+                        "REVISION=\"${REVISION:?set REVISION to the last good revision}\"\n"
+                        f"gcloud run services update-traffic {q(self.fn)} {self.r} --to-revisions=\"$REVISION=100\"",
+                        "100% of traffic on the chosen revision"),
+                    self.status()[0]]
+        return [self.version(),
+                cmd(f"Point alias '{self.alias}' back at the previous version (no redeploy)",
+                    "PREVIOUS_VERSION=\"${PREVIOUS_VERSION:?set PREVIOUS_VERSION to the last good version}\"\n"
+                    f"aws lambda update-alias --function-name {q(self.fn)} --name {self.alias} {self.r} "
+                    "--function-version \"$PREVIOUS_VERSION\" --routing-config 'AdditionalVersionWeights={}'",
+                    "The alias shows the previous version; errors drop within minutes"),
+                self.status()[1]]
+
+    def restart_one(self) -> Command:
+        return self.restart_all()
+
+    def restart_all(self) -> Command:
+        if self.gcp:
+            return cmd("Force new instances by redeploying the current revision's traffic split",
+                       f"gcloud run services update {q(self.fn)} {self.r} --update-labels=restarted-at=\"$(date +%s)\"",
+                       "A new revision becomes ready and takes traffic",
+                       "Creates a new revision: all warm instances are replaced (cold starts).")
+        return cmd("Recycle all execution environments by touching the configuration",
+                   f"aws lambda update-function-configuration --function-name {q(self.fn)} {self.r} "
+                   "--description \"recycled $(date -u +%FT%TZ)\"",
+                   "LastUpdateStatus Successful; new invocations start cold",
+                   "Every warm environment is discarded (cold-start spike). This changes $LATEST only; publish "
+                   "and move the alias if the alias points at a published version.")
+
+    def scale(self, replicas: str, purpose: str) -> Command:
+        if self.gcp:
+            return cmd(purpose, f"gcloud functions deploy {q(self.fn)} --gen2 {self.r} --max-instances={replicas}",
+                       "New max instances applied",
+                       "A max of 0 is not allowed; use traffic or IAM to stop it." if replicas == "0" else None)
+        return cmd(purpose, f"aws lambda put-function-concurrency --function-name {q(self.fn)} {self.r} "
+                   f"--reserved-concurrent-executions {replicas}",
+                   "ReservedConcurrentExecutions set",
+                   "Reserved concurrency 0 throttles every invocation (kill switch); async events are retried "
+                   "then dropped to the DLQ/destination. Remove with delete-function-concurrency."
+                   if replicas == "0" else "Caps parallel executions; excess invocations are throttled.")
+
+    def set_flag(self, name: str, value: str, purpose: str) -> Command:
+        if self.gcp:
+            return cmd(purpose, f"gcloud functions deploy {q(self.fn)} --gen2 {self.r} "
+                       f"--update-env-vars {name}={q(value)}", f"New revision with {name}={value}",
+                       f"Redeploys the function. Only useful if it honours {name}.")
+        return cmd(purpose,
+                   f"aws lambda get-function-configuration --function-name {q(self.fn)} {self.r} "
+                   "--query 'Environment.Variables' --output json > /tmp/env-before.json\n"
+                   "cat /tmp/env-before.json\n"
+                   f"echo 'Merge {name}={value} into the variables above, then run update-function-configuration "
+                   "with the full set'",
+                   "You have the current variables saved before changing them",
+                   "update-function-configuration --environment REPLACES all variables: always pass the full "
+                   f"set including {name}, never just the one you change.")
+
+    def rerun(self) -> Command:
+        if self.gcp:
+            return cmd("Trigger one run now", f"gcloud functions call {q(self.fn)} --gen2 {self.r} --data '{{}}'",
+                       "A normal response", "Runs the job for real: make sure it is idempotent.")
+        return cmd("Trigger one asynchronous run now (same as the schedule does)",
+                   f"aws lambda invoke --function-name {q(self.fn)} --qualifier {self.alias} {self.r} "
+                   "--invocation-type Event --cli-binary-format raw-in-base64-out --payload '{}' /tmp/rerun.json",
+                   "StatusCode 202; follow the run in the logs",
+                   "Runs the job for real: make sure it is idempotent for the window it processes.")
+
+    def stop(self) -> Command:
+        return self.scale("0", f"Kill switch: stop all invocations of {self.fn}")
+
+    def redeploy_elsewhere(self) -> list[Command]:
+        if self.gcp:
+            return [cmd("Deploy the function into the recovery region",
+                        f"{self.dr_region_var()}\n"
+                        "SOURCE_DIR=\"${SOURCE_DIR:?set SOURCE_DIR to the function source directory}\"\n"
+                        f"gcloud functions deploy {q(self.fn)} --gen2 --region \"$DR_REGION\" --source \"$SOURCE_DIR\"",
+                        "State ACTIVE in the recovery region; switch the trigger / endpoint")]
+        return [cmd("Deploy the same artifact into the recovery region (function must exist there via IaC)",
+                    f"{self.dr_region_var()}\n"
+                    "ZIP=\"${ZIP:?set ZIP to the last good artifact}\"\n"
+                    f"aws lambda update-function-code --function-name {q(self.fn)} --region \"$DR_REGION\" "
+                    "--zip-file \"fileb://$ZIP\" --publish",
+                    "New version published in the recovery region; repoint the trigger / API")]
+
+    def cheatsheet(self) -> list[Command]:
+        return [self.logs("1h"), *self.status(), self.resources(), self.version()]
+
+    # --- named workloads ------------------------------------------------------------------------
+    def function_of(self, workload: str) -> str:
+        return self.ctx.facts.name("gcf.function" if self.gcp else "lambda.function", workload)
+
+    def exec_in(self, workload: str, command: str) -> str:
+        return command  # a function has no shell: run it where the code's CLI is installed
+
+    def workload_logs(self, workload: str, pattern: str) -> Command:
+        function = self.function_of(workload)
+        grep = f"grep -iE {q(pattern)} | tail -n 50"
+        code = (f"gcloud functions logs read {q(function)} --gen2 {self.r} --limit 500 | {grep}" if self.gcp else
+                f"{recent_log_events('/aws/lambda/' + function, self.region)} | {grep}")
+        return cmd(f"Recent {workload} log lines matching {pattern!r}", code,
+                   "no lines, or the lines that name the failing resource")
+
+    def stop_workload(self, workload: str, why: str) -> Command:
+        function = self.function_of(workload)
+        if self.gcp:
+            # Internal-only ingress turns away outside callers; event triggers still deliver.
+            code = f"gcloud run services update {q(function)} {self.r} --ingress=internal"
+        else:
+            code = (f"aws lambda put-function-concurrency --region {q(self.region)} "
+                    f"--function-name {q(function)} --reserved-concurrent-executions 0")
+        return cmd(f"Stop {workload} ({why})", code, f"no {workload} process is running",
+                   warning=self.stop_warning(workload))
+
+    def start_workload(self, workload: str, replicas: int | None = None) -> Command:
+        function = self.function_of(workload)
+        if self.gcp:
+            return cmd(f"Start {workload} again", f"gcloud run services update {q(function)} {self.r} --ingress=all",
+                       f"{workload} is running and processing work")
+        return cmd(f"Start {workload} again",
+                   f"aws lambda delete-function-concurrency --region {q(self.region)} --function-name {q(function)}",
+                   f"{workload} is running and processing work",
+                   warning="Removes the function's reserved concurrency: it runs again and draws from the account's "
+                   "shared unreserved pool. If it had a non-zero reservation before, restore that number with "
+                   "put-function-concurrency instead.")
+
+    def restart_workload(self, workload: str) -> Command:
+        function = self.function_of(workload)
+        if self.gcp:
+            # A new revision replaces every instance.
+            code = (f"gcloud run services update {q(function)} {self.r} "
+                    "--update-labels=restarted-at=\"$(date +%s)\"")
+        else:
+            # A Lambda has no process to restart; updating configuration recycles execution environments.
+            code = (f"aws lambda update-function-configuration --region {q(self.region)} "
+                    f"--function-name {q(function)} --description \"recycled $(date -u +%FT%TZ)\"")
+        return cmd(f"Restart {workload}", code, f"{workload} is back and healthy within 5 minutes")
+
+    def crash_issue_parts(self) -> tuple[str, str, list[Command], list[tuple[str, Command | None]]]:
+        checks = [self.logs("30m", "error|timed out|runtime exited|out of memory"), self.events(), self.resources()]
+        fixes: list[tuple[str, Command | None]] = [
+            ("If errors started with a release, move traffic back to the previous version", self.rollback()[1]),
+            ("'Task timed out' → a dependency is slow: check it before raising the timeout", None),
+            ("Throttling → raise reserved concurrency or ask for an account limit increase", None),
+        ]
+        return ("Invocation errors, timeouts or throttling",
+                "Errors / Throttles metrics rising, 'Task timed out' or 'Runtime exited' in logs", checks, fixes)
