@@ -192,7 +192,7 @@ class Platform(ABC):
         return "AWS Secrets Manager / SSM Parameter Store (fill in the secret names)"
 
     def caveats(self) -> list[str]:
-        return []
+        return self.owners.caveats()
 
     def diagram_node(self) -> str:
         return self.label

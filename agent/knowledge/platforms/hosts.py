@@ -14,7 +14,8 @@ class SystemdHosts(Platform):
     def __post_init__(self) -> None:
         f = self.ctx.facts
         self.unit = service_unit(self.ctx)
-        self.ansible = "ansible" in self.ctx.text
+        config = self.owners.config
+        self.ansible = "ansible" in self.ctx.text or (config is not None and config.by == "ansible")
         if "systemd.unit" not in f.names:
             self.assumptions.append(f"systemd unit '{self.unit}.service' on each host")
         hosts = f.names.get("hosts")
@@ -112,6 +113,39 @@ class SystemdHosts(Platform):
     def pre_deploy(self) -> list[Command]:
         return [*self.status(), self.version(), self.disk_check()]
 
+    # --- through the owner: HA manager, config management ----------------------------------------
+    @property
+    def patroni(self) -> str | None:
+        """The Patroni cluster when Patroni owns this workload's failover and restarts."""
+        ha = self.owners.ha_manager
+        if ha is None or ha.by != "patroni":
+            return None
+        return ha.name or self.ctx.facts.names.get("patroni.cluster") or f"{self.ctx.facts.service}-db"
+
+    def patronictl(self, args: str) -> str:
+        return f"sudo patronictl -c /etc/patroni/patroni.yml {args}"
+
+    def via_config_management(self, purpose: str, what: str, expect: str) -> Command | None:
+        """Apply a change of `what` made in the config-management code; None when no tool owns it."""
+        owner = self.owners.config
+        if owner is None or not owner.config_management or owner.by == "terraform":
+            return None
+        if owner.by == "ansible":
+            code = ("INVENTORY=\"${INVENTORY:?set INVENTORY to the production inventory file}\"\n"
+                    "PLAYBOOK=\"${PLAYBOOK:?set PLAYBOOK to the playbook that manages the service}\"\n"
+                    "ansible-playbook -i \"$INVENTORY\" \"$PLAYBOOK\" --check --diff\n"
+                    "ansible-playbook -i \"$INVENTORY\" \"$PLAYBOOK\" --forks 1")
+        elif owner.by == "chef":
+            code = self.on_hosts("sudo chef-client --why-run && sudo chef-client", stop_on_error=True)
+        elif owner.by == "puppet":
+            # --test exits 2 when it changed something: only a failure (4, 6) stops the loop
+            code = self.on_hosts("sudo puppet agent --test --noop; sudo puppet agent --test; [ $? -ne 4 ] && "
+                                 "[ $? -ne 6 ]", stop_on_error=True)
+        else:
+            code = self.on_hosts("sudo salt-call state.apply test=True && sudo salt-call state.apply",
+                                 stop_on_error=True)
+        return cmd(purpose, code, expect, owner.change(what) + ".")
+
     def replicas_first(self, remote: str, purpose: str, expect: str, warning: str) -> Command:
         return cmd(purpose, "REPLICAS=\"${REPLICAS:?set REPLICAS to the replica hosts only (never the primary)}\"\n"
                    f"for HOST in $REPLICAS; do\n  echo \"== $HOST\"\n  {self.ssh} {remote_quote(remote)} || break\n"
@@ -125,6 +159,16 @@ class SystemdHosts(Platform):
                         "ansible-playbook -i \"$INVENTORY\" \"$PLAYBOOK\" --check --diff\n"
                         "ansible-playbook -i \"$INVENTORY\" \"$PLAYBOOK\" --forks 1",
                         "The check run shows only intended changes; the real run ends with failed=0 on every host")]
+        if self.patroni:
+            return [cmd("Config change through Patroni: edit the cluster's dynamic configuration, then restart "
+                        "the members that need it",
+                        f"{self.patronictl(f'edit-config {q(self.patroni)}')}\n"
+                        f"{self.patronictl(f'list {q(self.patroni)}')}  # 'Pending restart' marks who needs one\n"
+                        f"{self.patronictl(f'restart {q(self.patroni)} --pending')}",
+                        "The change shows in patronictl show-config; no member left with 'Pending restart'",
+                        "PostgreSQL settings live in Patroni's configuration (DCS): a postgresql.conf edit on a host "
+                        "is overwritten. For a minor-version upgrade: upgrade the packages on the replicas, restart "
+                        "them through patronictl, switch over, then upgrade the old leader.")]
         if self.stateful:
             return [self.replicas_first(
                 f"sudo systemctl restart {self.unit} && sleep 10 && systemctl is-active {self.unit}",
@@ -156,6 +200,14 @@ class SystemdHosts(Platform):
         return [*self.status(), self.logs("10m", "error|exception|fatal"), self.health_check()]
 
     def rollback(self) -> list[Command]:
+        if self.patroni:
+            return [cmd("Put the previous settings back in Patroni's configuration and restart the members that "
+                        "need it",
+                        f"{self.patronictl(f'edit-config {q(self.patroni)}')}\n"
+                        f"{self.patronictl(f'restart {q(self.patroni)} --pending')}",
+                        "patronictl show-config shows the old values; no member left with 'Pending restart'",
+                        "A major-version upgrade cannot be rolled back this way: restore from backup (see "
+                        "Disaster Recovery)."), *self.status()]
         if self.stateful:
             return [self.version(),
                     cmd("Put the previous configuration back on every host that got the change, replicas first",
@@ -181,6 +233,13 @@ class SystemdHosts(Platform):
                 *self.status()]
 
     def restart_one(self) -> Command:
+        if self.patroni:
+            return cmd(f"Restart PostgreSQL on one member through Patroni (cluster {self.patroni})",
+                       "MEMBER=\"${MEMBER:?set MEMBER to the member name from patronictl list}\"\n"
+                       f"{self.patronictl('list')}\n" + self.patronictl(f"restart {q(self.patroni)} \"$MEMBER\""),
+                       "patronictl list shows the member running again with lag 0",
+                       "Restarting the leader makes it unavailable for writes for the restart; switch over first "
+                       f"({self.patronictl('switchover')}). Never restart postgresql with systemctl under Patroni.")
         return cmd(f"Restart {self.unit} on one host",
                    "HOST=\"${HOST:?set HOST to the unhealthy host}\"\n"
                    f"{self.ssh} 'sudo systemctl restart {self.unit} && systemctl is-active {self.unit}'",
@@ -190,6 +249,12 @@ class SystemdHosts(Platform):
     def restart_all(self) -> Command:
         if self.ctx.answers.service_type == "pipeline":
             return self.rerun()
+        if self.patroni:
+            return cmd(f"Restart every member of {self.patroni} through Patroni",
+                       f"{self.patronictl('list')}\n{self.patronictl(f'restart {q(self.patroni)}')}",
+                       "patronictl asks to confirm, restarts each member and list shows them running, one leader",
+                       "Restarts the leader too (writes stop while it restarts); for a config change prefer "
+                       f"'restart {self.patroni} --pending' (only members that need it).")
         if self.stateful:
             return self.replicas_first(
                 f"sudo systemctl restart {self.unit} && sleep 10 && systemctl is-active {self.unit}",
@@ -208,6 +273,11 @@ class SystemdHosts(Platform):
         return self.stop() if replicas == "0" else self.restart_all()
 
     def set_flag(self, name: str, value: str, purpose: str) -> Command:
+        owned = self.via_config_management(purpose + f": set {name}={value} in the configuration code, then apply",
+                                           f"the {name} setting of {self.unit}",
+                                           f"Service restarted with {name}={value}")
+        if owned is not None:
+            return owned
         remote = (f"sudo mkdir -p /etc/systemd/system/{self.unit}.service.d && printf '[Service]\\n"
                   f"Environment={name}={value}\\n' | sudo tee /etc/systemd/system/{self.unit}.service.d/"
                   f"{name.lower()}.conf && sudo systemctl daemon-reload && sudo systemctl restart {self.unit}")
@@ -225,6 +295,8 @@ class SystemdHosts(Platform):
                    "Runs the job for real: check no run is in progress and the job is idempotent for its window.")
 
     def stop(self) -> Command:
+        if self.patroni:
+            return self.stop_workload(self.unit, "full stop")
         return cmd(f"Stop {self.unit} on every host", self.on_hosts(f"sudo systemctl stop {self.unit}"),
                    "'inactive' everywhere; nothing is processed until started again",
                    "Full stop of the service on all hosts.")
@@ -253,17 +325,32 @@ class SystemdHosts(Platform):
 
     def stop_workload(self, workload: str, why: str) -> Command:
         workload = self.resolve(workload)
+        if self.patroni:
+            # Patroni runs PostgreSQL: stopping Patroni stops it cleanly; stopping postgresql races Patroni.
+            return cmd(f"Stop Patroni (and with it PostgreSQL) on every member, replicas first ({why})",
+                       f"{self.patronictl('list')}\nsudo systemctl stop patroni  # on each replica, then on the leader",
+                       "patronictl list (from a member still running) shows the stopped members gone",
+                       f"Stops the database cluster {self.patroni}. Never stop or start postgresql itself, or use "
+                       "pg_ctl, while Patroni manages it.")
         return cmd(f"Stop {workload} ({why})", f"sudo systemctl stop {q(workload)}",
                    f"no {workload} process is running",
                    warning=self.stop_warning(workload, " Run it on every host of the service."))
 
     def start_workload(self, workload: str, replicas: int | None = None) -> Command:
         workload = self.resolve(workload)
+        if self.patroni:
+            return cmd("Start Patroni again: first on the member to lead, then on the others",
+                       f"sudo systemctl start patroni  # on the member to lead first, then on the others\n"
+                       f"{self.patronictl('list')}",
+                       "One Leader and the other members streaming; a member that cannot follow: "
+                       f"{self.patronictl(f'reinit {q(self.patroni)} MEMBER')}")
         return cmd(f"Start {workload} again", f"sudo systemctl start {q(workload)}",
                    f"{workload} is running and processing work")
 
     def restart_workload(self, workload: str) -> Command:
         workload = self.resolve(workload)
+        if self.patroni:
+            return self.restart_all()
         return cmd(f"Restart {workload}",
                    f"sudo systemctl restart {q(workload)}\nsystemctl status {q(workload)} --no-pager",
                    f"{workload} is back and healthy within 5 minutes")
@@ -321,6 +408,24 @@ class VM(SystemdHosts):
     def deploy(self) -> list[Command]:
         refresh = self.asg_refresh()
         return [*super().deploy(), *([refresh] if refresh else [])]
+
+    def scale(self, replicas: str, purpose: str) -> Command:
+        asg = self.ctx.facts.names.get("asg")
+        scaler = self.owners.autoscaler
+        if self.cloud != "aws" or replicas == "0" or (not asg and scaler is None):
+            return super().scale(replicas, purpose)
+        group = q(asg) if asg else "\"$ASG\""
+        declare = "" if asg else "ASG=\"${ASG:?set ASG to the Auto Scaling group of the hosts}\"\n"
+        scope = f"--region {q(self.region)} --auto-scaling-group-name {group}"
+        return cmd(purpose + " through the Auto Scaling group",
+                   f"{declare}aws autoscaling describe-auto-scaling-groups --region {q(self.region)} "
+                   f"--auto-scaling-group-names {group} --query "
+                   "'AutoScalingGroups[0].[MinSize,DesiredCapacity,MaxSize]' --output text\n"
+                   f"aws autoscaling update-auto-scaling-group {scope} --min-size {replicas} "
+                   f"--desired-capacity {replicas}",
+                   "New instances InService and healthy in the target group within minutes",
+                   "The Auto Scaling group owns the host count: a host started by hand is not in it. Raise MaxSize "
+                   "too if it is below the new size; lower MinSize again once the incident is over.")
 
     def caveats(self) -> list[str]:
         asg = self.ctx.facts.names.get("asg")

@@ -27,7 +27,10 @@ class Kubernetes(Platform):
         self.container = f.names.get("k8s.container") or self.workload
         text = self.ctx.text
         self.helm = f.names.get("helm.release") or (self.workload if "helm" in text else None)
-        self.argocd = f.names.get("argocd.app") or (self.workload if ("argo" in text or "gitops" in text) else None)
+        gitops = self.owners.gitops
+        self.argocd = f.names.get("argocd.app") or (self.workload if "argo" in text or (
+            gitops is not None and gitops.by == "argocd") else None)
+        self.flux = gitops is not None and gitops.by == "flux" and not self.argocd
         self.ref = f"{self.kind}/{self.workload}"
 
     @property
@@ -78,6 +81,8 @@ class Kubernetes(Platform):
         if self.helm:
             out.append(f"The workload is a Helm release ('{self.helm}'): prefer 'helm rollback' over "
                        "'kubectl rollout undo', or the next helm upgrade will undo your fix.")
+        out += [line for line in self.owners.caveats() if not line.startswith(("Argo CD", "Change"))
+                or not self.argocd]
         out.append("A rollback restores the previous pod template only: database migrations, ConfigMaps "
                    "and Secrets changed with the release are NOT rolled back — check them separately.")
         return out
@@ -190,6 +195,10 @@ class Kubernetes(Platform):
         return out
 
     def deploy(self) -> list[Command]:
+        if self.flux:
+            return [cmd("Apply the release commit through Flux after merging it",
+                        self.sync("the image tag of the release"),
+                        "The Kustomization is Ready at the new revision and pods run the new image")]
         if self.argocd:
             return [cmd(f"Sync Argo CD application {self.argocd} after merging the release commit",
                         f"argocd app sync {q(self.argocd)} --prune=false\n"
@@ -231,6 +240,11 @@ class Kubernetes(Platform):
             out.append(cmd(f"Roll back Helm release {self.helm} to the previous revision",
                            f"helm rollback {q(self.helm)} {self.n} --wait --timeout 10m",
                            "'Rollback was a success'; a new revision appears in helm history"))
+        elif self.flux:
+            out.append(cmd(f"Roll back {self.ref}: revert the release commit in Git, then reconcile",
+                           self.sync("the image of the release (git revert of the release commit)"),
+                           "The Kustomization is Ready at the revert commit; pods run the previous image",
+                           "Flux re-applies Git: a kubectl rollout undo is reverted on the next reconcile."))
         elif not self.argocd:
             out.append(cmd(f"Undo the last rollout of {self.ref}",
                            f"kubectl rollout undo {self.ref} {self.n}",
@@ -247,9 +261,17 @@ class Kubernetes(Platform):
                    "A new pod appears and becomes Ready within a minute or two",
                    "Deletes one pod: its in-flight requests fail. Safe only while the other replicas are Ready.")
 
+    def rollout_restart(self, kind: str, workload: str) -> str:
+        """A rolling restart; under Argo CD its built-in restart action (a kubectl rollout restart is drift
+        that self-heal reverts, restarting the pods a second time)."""
+        if self.argocd and self.owners.gitops is not None:
+            return (f"argocd app actions run {q(self.argocd)} restart --kind {kind.capitalize()} "
+                    f"--resource-name {q(workload)}")
+        return f"kubectl rollout restart {kind}/{q(workload)} -n {q(self.wns)}"
+
     def restart_all(self) -> Command:
         return cmd(f"Rolling restart of every {self.workload} pod",
-                   f"kubectl rollout restart {self.ref} {self.n}\nkubectl rollout status {self.ref} {self.n} "
+                   f"{self.rollout_restart(self.kind, self.workload)}\nkubectl rollout status {self.ref} {self.n} "
                    "--timeout=10m",
                    "All pods replaced and Ready",
                    f"Restarts ALL pods of {self.workload} (rolling, respects the PodDisruptionBudget): caches are "
@@ -257,26 +279,97 @@ class Kubernetes(Platform):
                    + (" For a StatefulSet this restarts members one by one, including the primary."
                       if self.stateful else ""))
 
+    # --- through the owner: GitOps, the autoscaler, Helm ------------------------------------------
+    def sync(self, what: str) -> str:
+        """The commands that apply a change of `what` pushed to Git, through the GitOps controller."""
+        if self.flux:
+            return ("KUSTOMIZATION=\"${KUSTOMIZATION:?set KUSTOMIZATION to the Flux Kustomization that applies "
+                    f"{self.workload}}}\"\n"
+                    f"# after the commit that changes {what}\n"
+                    "flux reconcile kustomization \"$KUSTOMIZATION\" --with-source\n"
+                    "flux get kustomizations")
+        app = q(self.argocd or self.workload)
+        return (f"argocd app diff {app}  # after the commit that changes {what}: only that differs\n"
+                f"argocd app sync {app}\nargocd app wait {app} --health --timeout 600")
+
+    def via_git(self, purpose: str, what: str, expect: str, warning: str = "") -> Command:
+        gitops = self.owners.gitops
+        assert gitops is not None
+        return cmd(purpose, self.sync(what), expect, " ".join(filter(None, (warning, gitops.change(what) + "."))))
+
+    def _autoscaled(self, workload: str) -> bool:
+        return self.owners.autoscaler is not None and workload == self.workload
+
     def scale(self, replicas: str, purpose: str) -> Command:
+        if replicas == "0":
+            return self.stop()
+        scaler = self.owners.autoscaler
+        if scaler is not None and scaler.by in ("hpa", "keda"):
+            field = "minReplicas" if scaler.by == "hpa" else "minReplicaCount"
+            kind = "hpa" if scaler.by == "hpa" else "scaledobject"
+            if self.owners.gitops is not None:
+                return self.via_git(purpose + f": raise {field} (and maxReplicas if needed) in Git",
+                                    f"the {kind} {field}/max bounds of {self.workload}",
+                                    f"kubectl get {kind} {self.n} shows the new bounds; the autoscaler then sets the "
+                                    "replica count")
+            return cmd(purpose + f" through {scaler.label}",
+                       f"kubectl get {kind} {q(self.workload)} {self.n}\n"
+                       f"kubectl patch {kind} {q(self.workload)} {self.n} --type merge "
+                       f"-p '{{\"spec\":{{\"{field}\":{replicas}}}}}'",
+                       f"The {kind} shows the new minimum; READY follows within a minute",
+                       f"{scaler.label} owns the replica count: a kubectl scale is undone within a minute. The new "
+                       f"minimum must stay at or below maxReplicas; set {field} back once the incident is over.")
+        if self.owners.gitops is not None:
+            return self.via_git(purpose + f": change replicas to {replicas} in Git",
+                                f"replicas of {self.workload} (to {replicas})",
+                                f"{self.kind} scaled; check READY with kubectl get {self.ref} {self.n}")
+        # The model names no autoscaler: look before scaling, one may still exist.
         return cmd(purpose, f"kubectl get hpa {self.n}\nkubectl scale {self.ref} {self.n} --replicas={replicas}",
                    f"{self.kind} scaled; check READY with kubectl get {self.ref} {self.n}",
-                   "Scaling to 0 stops the service entirely." if replicas == "0" else
                    f"If an HPA targets {self.workload}, it overrides this within a minute: raise the HPA's "
                    "minReplicas (kubectl patch hpa) instead. Check node capacity for Pending pods.")
 
     def set_flag(self, name: str, value: str, purpose: str) -> Command:
+        if self.owners.gitops is not None:
+            return self.via_git(purpose + f": set {name}={value} in the manifests in Git",
+                                f"the {name} environment variable of {self.workload}",
+                                f"A rollout starts; pods come back with {name}={value}")
+        if self.helm:
+            return cmd(purpose + f" through the Helm release {self.helm}",
+                       "CHART=\"${CHART:?set CHART to the chart path or repo/chart}\"\n"
+                       f"KEY=\"${{KEY:?set KEY to the values key the chart maps to {name}, e.g. env.{name}}}\"\n"
+                       f"helm upgrade {q(self.helm)} \"$CHART\" {self.n} --reuse-values --set-string "
+                       f"\"$KEY={value}\" --atomic --timeout 10m",
+                       f"STATUS: deployed; pods come back with {name}={value}",
+                       f"Triggers a rolling restart of every pod; a kubectl set env would be undone by the next "
+                       f"helm upgrade. Only useful if the service honours {name}.")
         return cmd(purpose, f"kubectl set env {self.ref} {self.n} {name}={q(value)}",
                    f"A rollout starts; pods come back with {name}={value}",
                    f"Triggers a rolling restart of every pod. Only useful if the service honours {name}; "
                    "remove it afterwards with the same command and a trailing '-' (NAME-).")
 
     def stop(self) -> Command:
+        if self.owners.gitops is not None:
+            scaler = self.owners.autoscaler
+            extra = f" and remove (or pause) its {scaler.label}" if scaler is not None else ""
+            return self.via_git(f"Stop {self.workload} completely: set replicas 0{extra} in Git",
+                                f"replicas of {self.workload} (0)",
+                                "No pods left after the sync",
+                                "Full stop: nothing is processed until the commit is reverted.")
+        scaler = self.owners.autoscaler
+        if scaler is not None and scaler.by == "keda":
+            return cmd(f"Stop {self.workload} completely: pause its ScaledObject at 0 replicas",
+                       f"kubectl annotate scaledobject {q(self.workload)} {self.n} "
+                       "autoscaling.keda.sh/paused-replicas=\"0\" --overwrite",
+                       "KEDA scales the workload to 0 and stops scaling it; remove the annotation (…/paused-replicas-) "
+                       "to resume", "Full stop: nothing is processed until the annotation is removed.")
         return cmd(f"Stop {self.workload} completely (scale to zero), remembering the current size",
                    f"kubectl get {self.ref} {self.n} -o jsonpath='{{.spec.replicas}}{{\"\\n\"}}'\n"
                    f"kubectl scale {self.ref} {self.n} --replicas=0",
                    "No pods left; the printed number is what to scale back to",
-                   "Full stop: nothing is processed until you scale back up. An HPA may scale it back "
-                   "— check kubectl get hpa first.")
+                   "Full stop: nothing is processed until you scale back up."
+                   + (" An HPA stops acting on a target scaled to 0 and resumes when it is scaled up again."
+                      if scaler is not None else ""))
 
     def redeploy_elsewhere(self) -> list[Command]:
         return [cmd("Deploy the same release into the DR cluster",
@@ -326,6 +419,11 @@ class Kubernetes(Platform):
 
     def stop_workload(self, workload: str, why: str) -> Command:
         workload = self.resolve(workload)
+        if self.owners.gitops is not None or self._autoscaled(workload):
+            owned = self.stop() if workload == self.workload else self.via_git(
+                f"Stop {workload}: set its replicas to 0 in Git", f"replicas of {workload} (0)",
+                f"no {workload} pod is running after the sync")
+            return owned.model_copy(update={"purpose": f"{owned.purpose} ({why})"})
         return cmd(f"Stop {workload} ({why})",
                    f"kubectl scale deployment/{q(workload)} --replicas=0 -n {q(self.wns)}",
                    f"no {workload} process is running",
@@ -334,6 +432,15 @@ class Kubernetes(Platform):
     def start_workload(self, workload: str, replicas: int | None = None) -> Command:
         workload = self.resolve(workload)
         count = replicas or self.ctx.facts.replicas or 2
+        if self.owners.gitops is not None:
+            return self.via_git(f"Start {workload} again: revert the commit that set its replicas to 0",
+                                f"replicas of {workload}", f"{workload} is running and processing work")
+        scaler = self.owners.autoscaler
+        if scaler is not None and scaler.by == "keda" and workload == self.workload:
+            return cmd(f"Start {workload} again: unpause its ScaledObject",
+                       f"kubectl annotate scaledobject {q(workload)} -n {q(self.wns)} "
+                       "autoscaling.keda.sh/paused-replicas-",
+                       f"KEDA scales {workload} from its triggers again")
         return cmd(f"Start {workload} again",
                    f"kubectl scale deployment/{q(workload)} --replicas={count} -n {q(self.wns)}",
                    f"{workload} is running and processing work")
@@ -341,7 +448,7 @@ class Kubernetes(Platform):
     def restart_workload(self, workload: str) -> Command:
         workload = self.resolve(workload)
         return cmd(f"Restart {workload}",
-                   f"kubectl rollout restart deployment/{q(workload)} -n {q(self.wns)}\n"
+                   f"{self.rollout_restart('deployment', workload)}\n"
                    f"kubectl rollout status deployment/{q(workload)} -n {q(self.wns)} --timeout=5m",
                    f"{workload} is back and healthy within 5 minutes")
 
@@ -439,7 +546,7 @@ class KubernetesCronJob(Kubernetes):
                    "and that the job is idempotent for the window it processes.")
 
     def rollback(self) -> list[Command]:
-        if self.argocd or self.helm:
+        if self.argocd or self.helm or self.flux:
             return super().rollback()
         return [self.version(),
                 cmd("Point the CronJob back at the last good image",
@@ -459,11 +566,17 @@ class KubernetesCronJob(Kubernetes):
         return self.rerun()
 
     def scale(self, replicas: str, purpose: str) -> Command:
+        if self.owners.gitops is not None:
+            return self.via_git("Give the run more parallelism/resources in the CronJob's job template in Git",
+                                f"resources / parallelism of {self.ref}", "Applies from the next run")
         return cmd("Give the run more parallelism/resources: edit the CronJob's job template",
                    f"kubectl edit {self.ref} {self.n}",
                    "Raise resources.limits or spec.jobTemplate.spec.parallelism; applies from the next run")
 
     def stop(self) -> Command:
+        if self.owners.gitops is not None:
+            return self.via_git(f"Suspend {self.ref} so no new run starts: set spec.suspend true in Git",
+                                f"spec.suspend of {self.ref}", "SUSPEND True in kubectl get cronjob")
         return cmd(f"Suspend {self.ref} so no new run starts",
                    f"kubectl patch {self.ref} {self.n} -p '{{\"spec\":{{\"suspend\":true}}}}'",
                    "SUSPEND True in kubectl get cronjob",
@@ -471,6 +584,9 @@ class KubernetesCronJob(Kubernetes):
                    "(delete its Job to stop it).")
 
     def set_flag(self, name: str, value: str, purpose: str) -> Command:
+        if self.owners.gitops is not None:
+            return self.via_git(purpose + f": set {name}={value} in the manifests in Git",
+                                f"the {name} environment variable of {self.ref}", "Applies from the next run")
         return cmd(purpose, f"kubectl set env {self.ref} {self.n} {name}={q(value)}",
                    "Applies from the next run", f"Only useful if the pipeline honours {name}.")
 

@@ -121,9 +121,14 @@ class Owners:
             out.append(gitops.change("any setting, image or replica bound") + ".")
         elif self.config is not None and self.config.config_management:
             out.append(self.config.change("configuration files and unit settings") + ".")
-        if self.ha_manager is not None:
-            out.append(f"{self.ha_manager.label} owns failover and restarts of the database: restart, switch over and "
-                       f"fail over through it, never by stopping or promoting the engine by hand.")
+        ha = self.ha_manager
+        if ha is not None and ha.by == "patroni":
+            out.append("Patroni owns failover and restarts of PostgreSQL: restart, switch over and fail over with "
+                       "patronictl, never by stopping, starting or promoting PostgreSQL by hand.")
+        elif ha is not None:
+            out.append(f"{ha.label} owns failover: fail over through it (SENTINEL FAILOVER), never by promoting a "
+                       "replica by hand (REPLICAOF NO ONE), or the sentinels turn the old primary back.")
+        return [line[0].upper() + line[1:] for line in out]
         return out
 
 
