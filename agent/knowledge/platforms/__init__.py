@@ -24,6 +24,7 @@ from agent.knowledge.platforms.base import (
     service_unit,
 )
 from agent.knowledge.platforms.compose import Docker
+from agent.knowledge.platforms.container import DockerContainer
 from agent.knowledge.platforms.ecs import ECS
 from agent.knowledge.platforms.hosts import VM, BareMetal, SystemdHosts
 from agent.knowledge.platforms.kubernetes import Kubernetes, KubernetesCronJob
@@ -32,7 +33,8 @@ from agent.knowledge.platforms.select import environments, platform_for, registe
 from agent.knowledge.platforms.serverless import Serverless
 
 __all__ = [
-    "ECS", "VM", "BareMetal", "Docker", "Kubernetes", "KubernetesCronJob", "Owner", "Owners", "Platform",
+    "ECS", "VM", "BareMetal", "Docker", "DockerContainer", "Kubernetes", "KubernetesCronJob", "Owner", "Owners",
+    "Platform",
     "Serverless", "SystemdHosts", "aws_log_events", "cmd", "engine_unit", "environments", "owners_of",
     "platform_for", "q", "recent_log_events", "register", "remote_quote", "said", "seconds", "service_unit",
 ]

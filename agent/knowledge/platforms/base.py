@@ -81,6 +81,12 @@ _ENGINE_UNITS = (("patroni", "patroni"), ("postgres", "postgresql"), ("mysql", "
                  ("cassandra", "cassandra"), ("clickhouse", "clickhouse-server"))
 
 
+# technology id -> the unit its package installs
+UNITS = {"postgresql": "postgresql", "mysql": "mysql", "mongodb": "mongod", "redis": "redis-server",
+         "pgbouncer": "pgbouncer", "nginx": "nginx", "haproxy": "haproxy", "rabbitmq": "rabbitmq-server",
+         "elasticsearch": "elasticsearch", "kafka": "kafka", "patroni": "patroni", "memcached": "memcached"}
+
+
 def engine_unit(ctx: Context) -> str | None:
     """The unit a data engine's package installs when the service is that engine: a database, or an
     "other" service the description calls one ("X is the RabbitMQ cluster")."""
@@ -128,10 +134,19 @@ class Platform(ABC):
     def resolve(self, workload: str) -> str:
         """`workload` as this platform names it: the service's own workload under the name the description
         gives it here (its Deployment, compose service, unit), any other workload as given."""
+        comp = self.component
+        if comp is not None and workload in (comp.technology, comp.id):
+            return self.component_workload()
         if workload != self.ctx.facts.service:
             return workload
         name = self.ctx.facts.name(self.workload_key, workload) if self.workload_key else workload
         return name.removesuffix(".service")
+
+    def component_workload(self) -> str:
+        """The name the bound component's workload has on this platform (its Deployment, unit …)."""
+        comp = self.component
+        assert comp is not None
+        return comp.technology or comp.id
 
     def stop_warning(self, workload: str, where: str = "") -> str:
         return (f"Stops all of {workload}: work stops being processed until you start it again." + where)
@@ -325,8 +340,19 @@ class Platform(ABC):
         """`command` run where `workload`'s code and configuration live."""
 
     @abstractmethod
+    def log_stream(self, workload: str) -> str:
+        """The command that prints `workload`'s log lines of the last 30 minutes (stdout / journal)."""
+
     def workload_logs(self, workload: str, pattern: str) -> Command:
         """Recent log lines of `workload` matching `pattern`."""
+        return cmd(f"Recent {self.resolve(workload)} log lines matching {pattern!r}",
+                   f"{self.log_stream(workload)} | grep -iE {q(pattern)} | tail -n 50",
+                   "no lines, or the lines that name the failing resource")
+
+    def as_root(self, workload: str, command: str) -> str:
+        """`command` run with the privileges it needs where `workload` runs (sudo on a host; a container's
+        process already runs as its user)."""
+        return self.exec_in(workload, command)
 
     @abstractmethod
     def stop_workload(self, workload: str, why: str) -> Command:

@@ -13,6 +13,9 @@ class Docker(Platform):
         f = self.ctx.facts
         self.key, self.label = "docker", "Docker"
         self.svc = f.names.get("compose.service") or f.service
+        comp = self.component
+        if comp is not None and (self.ctx.model is None or comp is not self.ctx.model.app):
+            self.svc = comp.name("compose_service") or comp.technology or comp.id
         self.file = f.names.get("compose.file") or "docker-compose.yml"
         self.project = f.names.get("compose.project")
         if "compose.file" not in f.names:
@@ -173,14 +176,14 @@ class Docker(Platform):
                 self.resources(), self.disk_check()]
 
     # --- named workloads ------------------------------------------------------------------------
+    def component_workload(self) -> str:
+        return self.svc
+
     def exec_in(self, workload: str, command: str) -> str:
         return f"{self.dc} exec -T {q(self.resolve(workload))} {command}"
 
-    def workload_logs(self, workload: str, pattern: str) -> Command:
-        workload = self.resolve(workload)
-        return cmd(f"Recent {workload} log lines matching {pattern!r}",
-                   f"{self.dc} logs --since 30m {q(workload)} | grep -iE {q(pattern)} | tail -n 50",
-                   "no lines, or the lines that name the failing resource")
+    def log_stream(self, workload: str) -> str:
+        return f"{self.dc} logs --since 30m {q(self.resolve(workload))}"
 
     def stop_workload(self, workload: str, why: str) -> Command:
         workload = self.resolve(workload)

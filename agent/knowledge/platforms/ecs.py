@@ -180,10 +180,8 @@ class ECS(Platform):
                 f"aws ecs execute-command --region {q(self.region)} --cluster {q(cluster)} --task \"$TASK\" "
                 f"--interactive --command {double_quoted(command)}")
 
-    def workload_logs(self, workload: str, pattern: str) -> Command:
-        return cmd(f"Recent {workload} log lines matching {pattern!r}",
-                   f"{recent_log_events('/ecs/' + workload, self.region)} | grep -iE {q(pattern)} | tail -n 50",
-                   "no lines, or the lines that name the failing resource")
+    def log_stream(self, workload: str) -> str:
+        return recent_log_events("/ecs/" + workload, self.region)
 
     def stop_workload(self, workload: str, why: str) -> Command:
         return cmd(f"Stop {workload} ({why})", self.update_service(workload, "--desired-count 0"),

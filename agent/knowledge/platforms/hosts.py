@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from agent.knowledge.platforms.base import Platform, cmd, q, remote_quote, service_unit
+from agent.knowledge.platforms.base import UNITS, Platform, cmd, q, remote_quote, service_unit
 from agent.runbook import Command
 
 
@@ -14,12 +14,18 @@ class SystemdHosts(Platform):
     def __post_init__(self) -> None:
         f = self.ctx.facts
         self.unit = service_unit(self.ctx)
+        comp = self.component
+        if comp is not None and (self.ctx.model is None or comp is not self.ctx.model.app):
+            self.unit = (comp.name("unit") or UNITS.get(comp.technology, comp.technology or comp.id)).removesuffix(
+                ".service")
         config = self.owners.config
         self.ansible = "ansible" in self.ctx.text or (config is not None and config.by == "ansible")
         if "systemd.unit" not in f.names:
             self.assumptions.append(f"systemd unit '{self.unit}.service' on each host")
         hosts = f.names.get("hosts")
         self.hosts = hosts.split(",") if hosts else []
+        if comp is not None and comp.names_of("host"):
+            self.hosts = comp.names_of("host")
 
     @property
     def ssh(self) -> str:
@@ -314,14 +320,17 @@ class SystemdHosts(Platform):
         ]
 
     # --- named workloads ------------------------------------------------------------------------
+    def component_workload(self) -> str:
+        return self.unit
+
     def exec_in(self, workload: str, command: str) -> str:
         return command  # on the host itself
 
-    def workload_logs(self, workload: str, pattern: str) -> Command:
-        workload = self.resolve(workload)
-        return cmd(f"Recent {workload} log lines matching {pattern!r}",
-                   f"journalctl -u {q(workload)} --since '30 min ago' --no-pager | grep -iE {q(pattern)} | tail -n 50",
-                   "no lines, or the lines that name the failing resource")
+    def log_stream(self, workload: str) -> str:
+        return f"journalctl -u {q(self.resolve(workload))} --since '30 min ago' --no-pager"
+
+    def as_root(self, workload: str, command: str) -> str:
+        return f"sudo {command}"
 
     def stop_workload(self, workload: str, why: str) -> Command:
         workload = self.resolve(workload)

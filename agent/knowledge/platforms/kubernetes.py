@@ -23,6 +23,12 @@ class Kubernetes(Platform):
             f.names.get("k8s.cronjob") or f.service
         if not ({"k8s.deployment", "k8s.statefulset", "k8s.cronjob"} & set(f.names)):
             self.assumptions.append(f"{self.kind} named '{self.workload}' with pod label app={self.workload}")
+        comp = self.component
+        if comp is not None and (self.ctx.model is None or comp is not self.ctx.model.app):
+            # a component of the service model that runs in the cluster (a pooler, a proxy, a broker)
+            self.kind = "statefulset" if comp.name("statefulset") else "deployment"
+            self.workload = comp.name(self.kind) or comp.technology or comp.id
+            self.ns = comp.name("namespace") or self.ns
         self.selector = f.names.get("k8s.selector") or f"app={self.workload}"  # a repository's own selector
         self.container = f.names.get("k8s.container") or self.workload
         text = self.ctx.text
@@ -395,6 +401,9 @@ class Kubernetes(Platform):
         ]
 
     # --- named workloads ------------------------------------------------------------------------
+    def component_workload(self) -> str:
+        return self.workload
+
     @property
     def wns(self) -> str:
         """The namespace of named workloads: the component's, else the service's."""
@@ -404,18 +413,14 @@ class Kubernetes(Platform):
     def exec_in(self, workload: str, command: str) -> str:
         return f"kubectl exec -n {q(self.wns)} deploy/{q(self.resolve(workload))} -- {command}"
 
-    def workload_logs(self, workload: str, pattern: str) -> Command:
-        workload = self.resolve(workload)
-        return cmd(f"Recent {workload} log lines matching {pattern!r}",
-                   f"kubectl logs deployment/{q(workload)} -n {q(self.wns)} --since=30m "
-                   f"--all-containers | grep -iE {q(pattern)} | tail -n 50",
-                   "no lines, or the lines that name the failing resource")
-
     def _argocd_note(self) -> str:
         if re.search(r"(?<![\w-])argo[\s-]?cd(?![\w-])", self.ctx.facts.description, re.I):
             return (" Argo CD self-heal reverts a manual scale if replicas are set in Git: disable "
                     "auto-sync first (argocd app set APP --sync-policy none) or change replicas in Git.")
         return ""
+
+    def log_stream(self, workload: str) -> str:
+        return f"kubectl logs deployment/{q(self.resolve(workload))} -n {q(self.wns)} --since=30m --all-containers"
 
     def stop_workload(self, workload: str, why: str) -> Command:
         workload = self.resolve(workload)

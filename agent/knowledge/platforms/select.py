@@ -17,6 +17,7 @@ from collections.abc import Callable
 from agent.knowledge.base import Context
 from agent.knowledge.platforms.base import Platform
 from agent.knowledge.platforms.compose import Docker
+from agent.knowledge.platforms.container import DockerContainer
 from agent.knowledge.platforms.ecs import ECS
 from agent.knowledge.platforms.hosts import VM, BareMetal
 from agent.knowledge.platforms.kubernetes import Kubernetes, KubernetesCronJob
@@ -31,7 +32,10 @@ _NEGATED = re.compile(r"\b(?:no|not|without|instead of|rather than|replacing|nev
 def said(ctx: Context, pattern: str) -> bool:
     """The description names `pattern` (a regex) other than right after a negation ("no ECS",
     "docker compose instead of ECS")."""
-    text = ctx.facts.description
+    return said_in(ctx.facts.description, pattern)
+
+
+def said_in(text: str, pattern: str) -> bool:
     return any(not _NEGATED.search(text[max(0, m.start() - 30):m.start()])
                for m in re.finditer(pattern, text, re.I))
 
@@ -43,8 +47,43 @@ def _kubernetes(ctx: Context) -> Platform:
     return Kubernetes(ctx)
 
 
+_PLAIN_DOCKER = r"\bdocker run\b|\bno (?:docker[- ])?compose\b|\bwithout (?:docker[- ])?compose\b|\bplain docker\b"
+
+
 def _docker(ctx: Context) -> Platform:
-    return ECS(ctx) if said(ctx, r"\b(?:ecs|fargate)\b") else Docker(ctx)
+    if said(ctx, r"\b(?:ecs|fargate)\b"):
+        return ECS(ctx)
+    # "plain docker run with --restart=always, no compose": one container, no compose file
+    if re.search(_PLAIN_DOCKER, ctx.facts.description, re.I):
+        return DockerContainer(ctx)
+    return Docker(ctx)
+
+
+# How a component whose form the model leaves "unknown" runs, read from its names by role, then from
+# the words of the sentences that name it ("PgBouncer runs on Kubernetes as a Deployment").
+_FORM_ROLES = (("cluster-workload", ("deployment", "statefulset", "daemonset", "k8s_service")),
+               ("container", ("container", "compose_service")), ("host", ("unit", "host")))
+_FORM_WORDS = (("container", r"\bdocker\b|\bcontainer\b|\bcompose\b|\bpodman\b"),
+               ("cluster-workload", r"\bkubernetes\b|\bk8s\b|\b(?:eks|gke|aks)\b|\bdeployment\b|\bstatefulset\b|"
+                                    r"\bdaemonset\b|\bpods?\b|\bsidecar\b|\bhelm chart\b"),
+               ("host", r"\bsystemd\b|\bsystemctl\b|\bvms?\b|\bhosts?\b|\bbare[- ]metal\b|\bservers?\b"))
+
+
+def component_form(ctx: Context, component: Component) -> str:
+    """managed | host | cluster-workload | container | serverless, or "" when nothing says."""
+    if component.form != "unknown":
+        return component.form
+    for form, roles in _FORM_ROLES:
+        if any(component.name(role) for role in roles):
+            return form
+    words = {component.technology, component.id} - {""}
+    for sentence in re.split(r"(?<=[.;!?])\s+|\n+", ctx.facts.description):
+        if not any(re.search(rf"(?<![\w-]){re.escape(w)}(?![\w-])", sentence, re.I) for w in words):
+            continue
+        for form, pattern in _FORM_WORDS:
+            if said_in(sentence, pattern):
+                return form
+    return ""
 
 
 _REGISTRY: dict[str, Factory] = {
@@ -63,7 +102,21 @@ def environments() -> list[str]:
 
 def platform_for(ctx: Context, component: Component | None = None) -> Platform:
     """The platform of the service's own workload (`component` None or the model's app), else of
-    `component`."""
+    `component`: by its form in the model (a Redis on ElastiCache and the app on Kubernetes get
+    different commands in one runbook). A managed component has no workload of the user's: its
+    operations are the product's own (the pack's), and this returns the service's platform."""
+    app = ctx.model.app if ctx.model is not None else None
+    if component is not None and component is not app:
+        form = component_form(ctx, component)
+        own = platform_for(ctx)
+        if form == "cluster-workload":
+            return own if isinstance(own, Kubernetes) and not component.names else Kubernetes(ctx, component=component)
+        if form == "container":
+            sentence_plain = re.search(_PLAIN_DOCKER, ctx.facts.description, re.I) or component.name("container")
+            return DockerContainer(ctx, component=component) if sentence_plain else Docker(ctx, component=component)
+        if form == "host":
+            return (BareMetal if ctx.answers.environment == "baremetal" else VM)(ctx, component=component)
+        return own
     env = ctx.answers.environment
     factory = _REGISTRY.get(env)
     if factory is None:  # a custom rule's option the engine has no knowledge of
