@@ -13,6 +13,7 @@ from dataclasses import dataclass, fields
 
 from agent.knowledge.base import Context, Contribution, Facts
 from agent.knowledge.platforms import Platform, platform_for, recent_log_events
+from agent.knowledge.platforms.select import component_form as _form
 from agent.runbook import Command, Language
 
 # "no Redis", "instead of MySQL", "migrated off MongoDB": a mention that says the service does NOT use it.
@@ -225,6 +226,15 @@ def platform(ctx: Context) -> str:
     if env == "docker":
         return "ecs" if mention(ctx, ("ecs", "fargate")) else "compose"
     return "systemd"
+
+
+def component_form(ctx: Context, technology: str) -> str:
+    """How the model's component of `technology` runs (managed | host | cluster-workload | container |
+    serverless); when the model does not say, how the service's own workload runs."""
+    comp = ctx.model.component(technology) if ctx.model is not None else None
+    app = ctx.model.app if ctx.model is not None else None
+    return (_form(ctx, comp) if comp is not None else "") or (_form(ctx, app) if app is not None else "") or \
+        platform_for(ctx).form
 
 
 def stop_workload(ctx: Context, workload: str, why: str) -> Command:

@@ -128,6 +128,8 @@ class Platform(ABC):
         """Who owns replicas, config, deploys, failover and restarts of this workload."""
         return owners_of(self.ctx, self.component)
 
+    # How the service model calls this way of running (Component.form).
+    form: ClassVar[str] = "host"
     # Facts key of the service's own workload name on this platform ("k8s.deployment"), if it has one.
     workload_key: ClassVar[str | None] = None
 

@@ -7,6 +7,7 @@ from agent.runbook import Command
 
 
 class Docker(Platform):
+    form = "container"
     workload_key = "compose.service"
 
     def __post_init__(self) -> None:

@@ -10,16 +10,21 @@ class DockerContainer(Platform):
     """One container started with `docker run`: its name is the handle of every command; there is no
     compose file to redeploy from, so a release is a new container from the same `docker run` line."""
 
+    form = "container"
+
     def __post_init__(self) -> None:
         f = self.ctx.facts
         self.key, self.label = "docker", "Docker"
-        comp = self.component if self.component is not None else (
-            self.ctx.model.app if self.ctx.model is not None else None)
-        given = comp.name("container") if comp is not None else None
+        app = self.ctx.model.app if self.ctx.model is not None else None
+        comp = self.component if self.component is not None else app
+        # A component the model names no container for is the service's own container ("edge-gw is our
+        # reverse proxy: nginx in a Docker container called edge-nginx").
+        given = (comp.name("container") if comp is not None else None) or (
+            app.name("container") if app is not None else None)
         self.name = given or f.names.get("container") or f.service
         if not given and "container" not in f.names:
             self.assumptions.append(f"Docker container named '{self.name}'")
-        hosts = comp.names_of("host") if comp is not None else []
+        hosts = (comp.names_of("host") if comp is not None else []) or (app.names_of("host") if app else [])
         self.host = hosts[0] if hosts else None
 
     def component_workload(self) -> str:
@@ -53,7 +58,7 @@ class DockerContainer(Platform):
                 *super().caveats()]
 
     def status(self) -> list[Command]:
-        return [cmd(f"State of the {self.name} container", f"docker ps -a --filter name=^/{self.name}$",
+        return [cmd(f"State of the {self.name} container", f"docker ps -a --filter name={self.c}",
                     "STATUS 'Up … (healthy)'; 'Restarting' or 'Exited' → Troubleshooting"),
                 cmd("Container health-check detail and restart count",
                     f"docker inspect --format '{{{{json .State.Health}}}} restarts={{{{.RestartCount}}}}' {self.c}",
@@ -143,7 +148,8 @@ class DockerContainer(Platform):
         if replicas == "0":
             return self.stop()
         return cmd(purpose + ": a single docker run container does not scale; raise its limits instead",
-                   f"docker update --cpus 2 --memory 2g --memory-swap 2g {self.c}",
+                   "MEMORY=\"${MEMORY:?set MEMORY to the new memory limit, e.g. 2g}\"\n"
+                   f"docker update --memory \"$MEMORY\" --memory-swap \"$MEMORY\" {self.c}",
                    "docker inspect shows the new limits; no restart needed",
                    "More instances need more containers behind a load balancer, which this setup does not have.")
 

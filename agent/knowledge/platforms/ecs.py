@@ -9,6 +9,8 @@ from agent.runbook import Command
 class ECS(Platform):
     """Containers on Amazon ECS (Fargate or EC2 launch type)."""
 
+    form = "container"
+
     def __post_init__(self) -> None:
         f = self.ctx.facts
         self.key, self.label = "docker", "Amazon ECS"

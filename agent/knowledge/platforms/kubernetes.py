@@ -9,6 +9,7 @@ from agent.runbook import Command
 
 
 class Kubernetes(Platform):
+    form = "cluster-workload"
     workload_key = "k8s.deployment"
 
     def __post_init__(self) -> None:

@@ -7,6 +7,8 @@ from agent.runbook import Command
 
 
 class Serverless(Platform):
+    form = "serverless"
+
     def __post_init__(self) -> None:
         f = self.ctx.facts
         self.key, self.label = "serverless", "Serverless"
