@@ -357,6 +357,16 @@ class Platform(ABC):
         return self.exec_in(workload, command)
 
     @abstractmethod
+    def edit_config(self, workload: str, path: str, what: str) -> str:
+        """The lines that change `what` in `workload`'s configuration file `path` durably: where the file
+        comes from on this platform (host file, ConfigMap, bind mount), through its config owner."""
+
+    def owned_edit(self, what: str) -> str | None:
+        """The config owner's way to change `what` (a comment line for the block), None when none owns it."""
+        owner = self.owners.config
+        return f"# {owner.change(what)}" if owner is not None else None
+
+    @abstractmethod
     def stop_workload(self, workload: str, why: str) -> Command:
         """Stop `workload` entirely, through its owner."""
 

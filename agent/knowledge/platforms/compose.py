@@ -186,6 +186,12 @@ class Docker(Platform):
     def log_stream(self, workload: str) -> str:
         return f"{self.dc} logs --since 30m {q(self.resolve(workload))}"
 
+    def edit_config(self, workload: str, path: str, what: str) -> str:
+        workload = self.resolve(workload)
+        return (f"CONFIG=\"${{CONFIG:?set CONFIG to the host file mounted at {path} in {workload} "
+                f"(see {self.file})}}\"\n"
+                f"sudoedit \"$CONFIG\"  # {what}")
+
     def stop_workload(self, workload: str, why: str) -> Command:
         workload = self.resolve(workload)
         return cmd(f"Stop {workload} ({why})", f"{self.dc} stop {q(workload)}", f"no {workload} process is running",

@@ -204,6 +204,13 @@ class DockerContainer(Platform):
     def log_stream(self, workload: str) -> str:
         return f"docker logs --since 30m {q(self.resolve(workload))} 2>&1"
 
+    def edit_config(self, workload: str, path: str, what: str) -> str:
+        workload = self.resolve(workload)
+        return (f"docker inspect --format '{{{{range .Mounts}}}}{{{{.Source}}}} -> {{{{.Destination}}}}{{{{\"\\n\"}}}}"
+                f"{{{{end}}}}' {q(workload)}  # which host file is mounted at {path}\n"
+                f"CONFIG=\"${{CONFIG:?set CONFIG to the host file mounted at {path}}}\"\n"
+                f"sudoedit \"$CONFIG\"  # {what}")
+
     def stop_workload(self, workload: str, why: str) -> Command:
         workload = self.resolve(workload)
         return cmd(f"Stop {workload} ({why})", f"docker stop {q(workload)}", f"no {workload} process is running",

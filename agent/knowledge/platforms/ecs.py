@@ -185,6 +185,10 @@ class ECS(Platform):
     def log_stream(self, workload: str) -> str:
         return recent_log_events("/ecs/" + workload, self.region)
 
+    def edit_config(self, workload: str, path: str, what: str) -> str:
+        return (f"# {what}: {path} is baked into the image or the task definition of {workload}; change it there, "
+                "register a new task definition revision and deploy it (see Deployment)")
+
     def stop_workload(self, workload: str, why: str) -> Command:
         return cmd(f"Stop {workload} ({why})", self.update_service(workload, "--desired-count 0"),
                    f"no {workload} process is running", warning=self.stop_warning(workload))

@@ -332,6 +332,12 @@ class SystemdHosts(Platform):
     def as_root(self, workload: str, command: str) -> str:
         return f"sudo {command}"
 
+    def edit_config(self, workload: str, path: str, what: str) -> str:
+        owned = self.via_config_management(f"Apply {what}", what, "")
+        if owned is not None:
+            return f"{self.owned_edit(what)}\n{owned.code}"
+        return f"sudoedit {path}  # {what}"
+
     def stop_workload(self, workload: str, why: str) -> Command:
         workload = self.resolve(workload)
         if self.patroni:

@@ -423,6 +423,15 @@ class Kubernetes(Platform):
     def log_stream(self, workload: str) -> str:
         return f"kubectl logs deployment/{q(self.resolve(workload))} -n {q(self.wns)} --since=30m --all-containers"
 
+    def edit_config(self, workload: str, path: str, what: str) -> str:
+        if self.owners.gitops is not None:
+            return f"{self.owned_edit(what)}\n{self.sync(what)}"
+        workload = self.resolve(workload)
+        return (f"CONFIGMAP=\"${{CONFIGMAP:?set CONFIGMAP to the ConfigMap that holds {path.rsplit('/', 1)[-1]} "
+                f"for {workload}}}\"\n"
+                f"kubectl edit configmap \"$CONFIGMAP\" -n {q(self.wns)}  # {what}; the mounted file follows within "
+                "about a minute (not with subPath mounts: then restart the pods)")
+
     def stop_workload(self, workload: str, why: str) -> Command:
         workload = self.resolve(workload)
         if self.owners.gitops is not None or self._autoscaled(workload):

@@ -274,6 +274,10 @@ class Serverless(Platform):
             return f"gcloud functions logs read {q(function)} --gen2 {self.r} --limit 500"
         return recent_log_events("/aws/lambda/" + function, self.region)
 
+    def edit_config(self, workload: str, path: str, what: str) -> str:
+        return (f"# {what}: {path} ships with the function's code package of {self.function_of(workload)}; change it "
+                "in the repository and deploy a new version (see Deployment)")
+
     def stop_workload(self, workload: str, why: str) -> Command:
         function = self.function_of(workload)
         if self.gcp:
