@@ -8,7 +8,8 @@ platform a workload of the service model runs on).
     compose.py     Docker Compose
     ecs.py         Amazon ECS
     hosts.py       systemd units on VMs (SystemdHosts, VM) and bare metal
-    serverless.py  AWS Lambda, Google Cloud Functions
+    serverless.py  Serverless: Lambda, CloudFunctions (gen2), CloudRun
+    container.py   DockerContainer: a plain docker run container
     select.py      platform_for(ctx, component), register(environment, factory)
 """
 
@@ -30,11 +31,11 @@ from agent.knowledge.platforms.hosts import VM, BareMetal, SystemdHosts
 from agent.knowledge.platforms.kubernetes import Kubernetes, KubernetesCronJob
 from agent.knowledge.platforms.owners import Owner, Owners, owners_of
 from agent.knowledge.platforms.select import environments, platform_for, register, said
-from agent.knowledge.platforms.serverless import Serverless
+from agent.knowledge.platforms.serverless import CloudFunctions, CloudRun, Lambda, Serverless
 
 __all__ = [
     "ECS", "VM", "BareMetal", "Docker", "DockerContainer", "Kubernetes", "KubernetesCronJob", "Owner", "Owners",
-    "Platform",
+    "Platform", "CloudFunctions", "CloudRun", "Lambda",
     "Serverless", "SystemdHosts", "aws_log_events", "cmd", "engine_unit", "environments", "owners_of",
     "platform_for", "q", "recent_log_events", "register", "remote_quote", "said", "seconds", "service_unit",
 ]

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 import shlex
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import ClassVar
@@ -122,6 +123,8 @@ class Platform(ABC):
     label: str = ""
     assumptions: list[str] = field(default_factory=list)
     component: Component | None = None
+    # The namespace of a bound component when the model names none but the pack read one from the text.
+    namespace: str | None = None
 
     @cached_property
     def owners(self) -> Owners:
@@ -338,8 +341,24 @@ class Platform(ABC):
 
     # --- operations on a named workload (packs: a worker, a scheduler, a consumer, a component) ------
     @abstractmethod
-    def exec_in(self, workload: str, command: str) -> str:
-        """`command` run where `workload`'s code and configuration live."""
+    def exec_in(self, workload: str, command: str, env: Sequence[str] = ()) -> str:
+        """`command` run where `workload`'s code and configuration live, with the operator's environment
+        variables `env` (a password the operator exported) passed through without showing them."""
+
+    def reach(self, service: str, port: int) -> Command | None:
+        """How the operator's shell reaches `service`:`port` when it is only reachable inside the platform
+        (a ClusterIP Service); None where it is reachable by its name."""
+        return None
+
+    def runs(self, name: str) -> bool:
+        """Whether `name` is a workload this platform runs whose address only resolves inside it (a compose
+        service on the compose network): clients of it must run inside it."""
+        return False
+
+    def event_source_mapping(self, source_arn_var: str) -> Command | None:
+        """The trigger that feeds this workload from a queue or stream (a Lambda event source mapping);
+        None where consumers poll by themselves."""
+        return None
 
     @abstractmethod
     def log_stream(self, workload: str) -> str:

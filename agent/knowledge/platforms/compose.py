@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from agent.knowledge.platforms.base import Platform, cmd, q
 from agent.runbook import Command
 
@@ -180,8 +182,13 @@ class Docker(Platform):
     def component_workload(self) -> str:
         return self.svc
 
-    def exec_in(self, workload: str, command: str) -> str:
-        return f"{self.dc} exec -T {q(self.resolve(workload))} {command}"
+    def exec_in(self, workload: str, command: str, env: Sequence[str] = ()) -> str:
+        passed = "".join(f" -e {name}" for name in env)
+        return f"{self.dc} exec -T{passed} {q(self.resolve(workload))} {command}"
+
+    def runs(self, name: str) -> bool:
+        services = self.ctx.facts.names.get("compose.services", self.ctx.facts.names.get("compose.service", ""))
+        return name in [s for s in services.split(",") if s]
 
     def log_stream(self, workload: str) -> str:
         return f"{self.dc} logs --since 30m {q(self.resolve(workload))}"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from agent.knowledge.platforms.base import Platform, cmd, q
 from agent.runbook import Command
 
@@ -198,8 +200,9 @@ class DockerContainer(Platform):
                 checks, fixes)
 
     # --- named workloads ------------------------------------------------------------------------
-    def exec_in(self, workload: str, command: str) -> str:
-        return f"docker exec {q(self.resolve(workload))} {command}"
+    def exec_in(self, workload: str, command: str, env: Sequence[str] = ()) -> str:
+        passed = "".join(f" -e {name}" for name in env)
+        return f"docker exec{passed} {q(self.resolve(workload))} {command}"
 
     def log_stream(self, workload: str) -> str:
         return f"docker logs --since 30m {q(self.resolve(workload))} 2>&1"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from agent.knowledge.platforms.base import Platform, aws_log_events, cmd, double_quoted, q, recent_log_events
 from agent.runbook import Command
 
@@ -175,7 +177,8 @@ class ECS(Platform):
         return (f"aws ecs update-service --region {q(self.region)} --cluster {q(cluster)} "
                 f"--service {q(service)} {change}")
 
-    def exec_in(self, workload: str, command: str) -> str:
+    def exec_in(self, workload: str, command: str, env: Sequence[str] = ()) -> str:
+        # execute-command takes no environment: the task's own secrets are there already
         cluster, service = self.names_of(workload)
         return (f"TASK=$(aws ecs list-tasks --region {q(self.region)} --cluster {q(cluster)} "
                 f"--service-name {q(service)} --query 'taskArns[0]' --output text)\n"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from agent.knowledge.platforms.base import UNITS, Platform, cmd, q, remote_quote, service_unit
 from agent.runbook import Command
@@ -323,8 +324,8 @@ class SystemdHosts(Platform):
     def component_workload(self) -> str:
         return self.unit
 
-    def exec_in(self, workload: str, command: str) -> str:
-        return command  # on the host itself
+    def exec_in(self, workload: str, command: str, env: Sequence[str] = ()) -> str:
+        return command  # on the host itself, in the operator's own environment
 
     def log_stream(self, workload: str) -> str:
         return f"journalctl -u {q(self.resolve(workload))} --since '30 min ago' --no-pager"

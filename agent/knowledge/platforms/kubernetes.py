@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from agent.knowledge.platforms.base import Platform, cmd, q
 from agent.runbook import Command
@@ -409,10 +410,19 @@ class Kubernetes(Platform):
     def wns(self) -> str:
         """The namespace of named workloads: the component's, else the service's."""
         given = self.component.name("namespace") if self.component is not None else None
-        return given or self.ctx.facts.namespace or "production"
+        return given or self.namespace or self.ctx.facts.namespace or "production"
 
-    def exec_in(self, workload: str, command: str) -> str:
-        return f"kubectl exec -n {q(self.wns)} deploy/{q(self.resolve(workload))} -- {command}"
+    def exec_in(self, workload: str, command: str, env: Sequence[str] = ()) -> str:
+        # "pod/rabbitmq-0", "statefulset/x": a reference of its own; a bare name is a Deployment
+        name = self.resolve(workload)
+        ref = name if "/" in name else f"deploy/{q(name)}"
+        passed = "env " + " ".join(f"{n}=\"${n}\"" for n in env) + " " if env else ""
+        return f"kubectl exec -n {q(self.wns)} {ref} -- {passed}{command}"
+
+    def reach(self, service: str, port: int) -> Command | None:
+        return cmd(f"Reach {service}:{port} from your shell (leave running in a second terminal)",
+                   f"kubectl port-forward -n {q(self.wns)} svc/{q(service)} {port}:{port}",
+                   f"Forwarding from 127.0.0.1:{port}; the commands below use localhost:{port}")
 
     def _argocd_note(self) -> str:
         if re.search(r"(?<![\w-])argo[\s-]?cd(?![\w-])", self.ctx.facts.description, re.I):

@@ -21,7 +21,7 @@ from agent.knowledge.platforms.container import DockerContainer
 from agent.knowledge.platforms.ecs import ECS
 from agent.knowledge.platforms.hosts import VM, BareMetal
 from agent.knowledge.platforms.kubernetes import Kubernetes, KubernetesCronJob
-from agent.knowledge.platforms.serverless import Serverless
+from agent.knowledge.platforms.serverless import CloudFunctions, CloudRun, Lambda
 from agent.service.model import Component
 
 Factory = Callable[[Context], Platform]
@@ -86,14 +86,27 @@ def component_form(ctx: Context, component: Component) -> str:
     return ""
 
 
+def _serverless(ctx: Context) -> Platform:
+    if ctx.facts.cloud != "gcp":
+        return Lambda(ctx)
+    # Cloud Run services and Cloud Functions share revisions, not their CLI
+    if said(ctx, r"\bcloud run\b") and not said(ctx, r"\bcloud functions?\b|\bgcf\b"):
+        return CloudRun(ctx)
+    return CloudFunctions(ctx)
+
+
 _REGISTRY: dict[str, Factory] = {
-    "kubernetes": _kubernetes, "docker": _docker, "vm": VM, "serverless": Serverless, "baremetal": BareMetal,
+    "kubernetes": _kubernetes, "docker": _docker, "vm": VM, "serverless": _serverless, "baremetal": BareMetal,
 }
 
 
-def register(environment: str, factory: Factory) -> None:
-    """Make `factory` the platform of services whose environment answer is `environment`."""
-    _REGISTRY[environment] = factory
+def register(environment: str, platform: type[Platform]) -> None:
+    """Make `platform` the platform of services whose environment answer is `environment`.
+
+    `type[Platform]` is what lets mypy prove the class concrete: registering a class that leaves an
+    operation abstract is a type error ("Only concrete class can be given where type[Platform] is
+    expected"), and instantiating it raises TypeError."""
+    _REGISTRY[environment] = platform
 
 
 def environments() -> list[str]:
