@@ -209,23 +209,15 @@ class CloudWatchMetric:
 # --- workload control: through the platform the workload runs on -------------------------------
 
 
-def workload_platform(ctx: Context, technology: str | None = None) -> Platform:
+def workload_platform(ctx: Context, technology: str | None = None, namespace: str | None = None) -> Platform:
     """The platform of the service's own workloads, or of the model's component of `technology` (a
-    pooler on Kubernetes, a proxy in a container): packs call its operations, never switch on it."""
+    pooler on Kubernetes, a proxy in a container): packs call its operations, never switch on it.
+    `namespace`: where the component lives when the model names none but the pack read one."""
     component = ctx.model.component(technology) if ctx.model is not None and technology else None
-    return platform_for(ctx, component)
-
-
-def platform(ctx: Context) -> str:
-    """kubernetes | compose | ecs | lambda | gcf | systemd (TEMPORARY: packs move to `workload_platform`)."""
-    env = ctx.answers.environment
-    if env == "kubernetes":
-        return "kubernetes"
-    if env == "serverless":
-        return "gcf" if ctx.facts.cloud == "gcp" else "lambda"
-    if env == "docker":
-        return "ecs" if mention(ctx, ("ecs", "fargate")) else "compose"
-    return "systemd"
+    found = platform_for(ctx, component)
+    if namespace:
+        found.namespace = namespace
+    return found
 
 
 def component_form(ctx: Context, technology: str) -> str:

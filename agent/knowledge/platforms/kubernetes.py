@@ -413,9 +413,9 @@ class Kubernetes(Platform):
         return given or self.namespace or self.ctx.facts.namespace or "production"
 
     def exec_in(self, workload: str, command: str, env: Sequence[str] = ()) -> str:
-        # "pod/rabbitmq-0", "statefulset/x": a reference of its own; a bare name is a Deployment
+        # "pod/rabbitmq-0" (written as kubectl's bare pod name), "statefulset/x"; a bare name is a Deployment
         name = self.resolve(workload)
-        ref = name if "/" in name else f"deploy/{q(name)}"
+        ref = q(name.removeprefix("pod/")) if name.startswith("pod/") else name if "/" in name else f"deploy/{q(name)}"
         passed = "env " + " ".join(f"{n}=\"${n}\"" for n in env) + " " if env else ""
         return f"kubectl exec -n {q(self.wns)} {ref} -- {passed}{command}"
 
