@@ -1,0 +1,243 @@
+"""Managed relational databases: the operations a runbook needs of the product, one class per variant
+(RDS instance, Aurora cluster, Aurora global database). A database pack asks `managed_database` for
+the variant the service model names and calls its operations; it never switches on the product.
+
+The operations are abstract, so mypy refuses a variant that lacks one (as for `Platform`).
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+
+from agent.knowledge.base import Context
+from agent.knowledge.platforms.base import cmd, q
+from agent.knowledge.platforms.select import said_in
+from agent.runbook import Command
+from agent.service.model import Component
+
+
+@dataclass
+class ManagedDatabase(ABC):
+    """One managed database of the service (`component` from the model, None when only words say it)."""
+
+    ctx: Context
+    component: Component | None
+    identifier: str  # the instance / cluster identifier
+    product: str  # "RDS", "Aurora", "Aurora global database", as the runbook names it
+
+    @property
+    def on_aws(self) -> bool:
+        return self.product in ("RDS", "Aurora")
+
+    @property
+    def region(self) -> str:
+        return self.ctx.facts.region or "us-east-1"
+
+    @property
+    def r(self) -> str:
+        return f"--region {q(self.region)}"
+
+    @abstractmethod
+    def location(self) -> str:
+        """What and where it is, in one line."""
+
+    @abstractmethod
+    def endpoint(self) -> str:
+        """A shell expression that prints the writer endpoint."""
+
+    @abstractmethod
+    def cloudwatch_dimensions(self) -> dict[str, str]:
+        """The AWS/RDS dimensions that select this database's metrics."""
+
+    @abstractmethod
+    def failover(self) -> Command:
+        """Move the writer to a standby within the region."""
+
+    @abstractmethod
+    def point_in_time_restore(self, target: str) -> Command:
+        """Restore a copy as of RESTORE_TIME into `target` (the original stays untouched)."""
+
+    @abstractmethod
+    def recent_log(self) -> Command:
+        """The latest engine log of the writer."""
+
+    def region_failover(self) -> list[Command]:
+        """Move the primary to another region; empty where the variant is one region only."""
+        return []
+
+
+class RdsInstance(ManagedDatabase):
+    """An RDS DB instance (Multi-AZ or single-AZ, possibly with read replicas)."""
+
+    def location(self) -> str:
+        return f"Amazon RDS instance {self.identifier} ({self.region})"
+
+    def endpoint(self) -> str:
+        return (f"$(aws rds describe-db-instances {self.r} --db-instance-identifier {q(self.identifier)} --query "
+                "'DBInstances[0].Endpoint.Address' --output text)")
+
+    def cloudwatch_dimensions(self) -> dict[str, str]:
+        return {"DBInstanceIdentifier": self.identifier}
+
+    def failover(self) -> Command:
+        return cmd("Fail over the Multi-AZ instance to its standby",
+                   f"aws rds describe-db-instances {self.r} --db-instance-identifier {q(self.identifier)} "
+                   "--query 'DBInstances[0].MultiAZ' --output text  # must print True\n"
+                   f"aws rds reboot-db-instance {self.r} --db-instance-identifier {q(self.identifier)} "
+                   "--force-failover",
+                   "the instance is available again within 1-2 minutes on the standby",
+                   "Forced failover drops every connection; applications must reconnect. Without Multi-AZ this is "
+                   "only a reboot. A cross-region read replica is promoted with promote-read-replica instead, "
+                   "which breaks replication for good.")
+
+    def point_in_time_restore(self, target: str) -> Command:
+        return cmd("Restore a copy of the instance to the moment before the corruption (point-in-time)",
+                   "RESTORE_TIME=2026-01-01T03:00:00Z  # UTC, just before the bad write\n"
+                   f"aws rds restore-db-instance-to-point-in-time {self.r} \\\n"
+                   f"  --source-db-instance-identifier {q(self.identifier)} \\\n"
+                   f"  --target-db-instance-identifier {q(target)} \\\n"
+                   "  --restore-time \"$RESTORE_TIME\"\n"
+                   f"aws rds wait db-instance-available {self.r} --db-instance-identifier {q(target)}",
+                   "a new instance; the original is untouched. Copy the good rows back or switch the service "
+                   "to the copy after checking it")
+
+    def recent_log(self) -> Command:
+        return cmd("Recent PostgreSQL errors (RDS)",
+                   f"aws rds describe-db-log-files {self.r} --db-instance-identifier {q(self.identifier)} "
+                   "--query 'DescribeDBLogFiles[-1].LogFileName' --output text",
+                   "the latest log file name; download it with download-db-log-file-portion")
+
+
+class AuroraCluster(ManagedDatabase):
+    """An Aurora DB cluster: a writer and readers sharing one cluster volume."""
+
+    def location(self) -> str:
+        return f"Amazon Aurora cluster {self.identifier} ({self.region})"
+
+    def endpoint(self) -> str:
+        return (f"$(aws rds describe-db-clusters {self.r} --db-cluster-identifier {q(self.identifier)} --query "
+                "'DBClusters[0].Endpoint' --output text)")
+
+    def cloudwatch_dimensions(self) -> dict[str, str]:
+        return {"DBClusterIdentifier": self.identifier}
+
+    def failover(self) -> Command:
+        return cmd(f"Fail over cluster {self.identifier} to a reader (a new writer in the same region)",
+                   f"aws rds describe-db-clusters {self.r} --db-cluster-identifier {q(self.identifier)} --query "
+                   "'DBClusters[0].DBClusterMembers[].[DBInstanceIdentifier,IsClusterWriter]' --output text\n"
+                   f"aws rds failover-db-cluster {self.r} --db-cluster-identifier {q(self.identifier)}",
+                   "another member shows IsClusterWriter True within a minute; the cluster endpoint follows it",
+                   "Drops every connection to the writer; applications must reconnect to the cluster endpoint "
+                   "(not to an instance endpoint).")
+
+    def point_in_time_restore(self, target: str) -> Command:
+        return cmd("Restore a copy of the cluster to the moment before the corruption (point-in-time)",
+                   "RESTORE_TIME=2026-01-01T03:00:00Z  # UTC, just before the bad write\n"
+                   f"aws rds restore-db-cluster-to-point-in-time {self.r} \\\n"
+                   f"  --source-db-cluster-identifier {q(self.identifier)} \\\n"
+                   f"  --db-cluster-identifier {q(target)} --restore-to-time \"$RESTORE_TIME\"\n"
+                   "CLASS=\"${CLASS:?set CLASS to the instance class of the writer, e.g. db.r6g.large}\"\n"
+                   f"aws rds create-db-instance {self.r} --db-cluster-identifier {q(target)} "
+                   f"--db-instance-identifier {q(target + '-1')} --engine aurora-postgresql "
+                   "--db-instance-class \"$CLASS\"\n"
+                   f"aws rds wait db-instance-available {self.r} --db-instance-identifier {q(target + '-1')}",
+                   "a new cluster with one instance; the original is untouched. Copy the good rows back or switch "
+                   "the service to the copy after checking it",
+                   "A restored cluster has no instances until you create one: create-db-instance is part of the "
+                   "restore.")
+
+    def recent_log(self) -> Command:
+        return cmd("Recent PostgreSQL errors of the writer (Aurora)",
+                   f"WRITER=\"$(aws rds describe-db-clusters {self.r} --db-cluster-identifier {q(self.identifier)} "
+                   "--query 'DBClusters[0].DBClusterMembers[?IsClusterWriter].DBInstanceIdentifier' --output text)\"\n"
+                   f"aws rds describe-db-log-files {self.r} --db-instance-identifier \"$WRITER\" "
+                   "--query 'DescribeDBLogFiles[-1].LogFileName' --output text",
+                   "the latest log file name; download it with download-db-log-file-portion")
+
+
+class AuroraGlobal(AuroraCluster):
+    """An Aurora global database: a primary cluster and secondary clusters in other regions."""
+
+    def __init__(self, ctx: Context, component: Component | None, identifier: str, product: str,
+                 global_cluster: str) -> None:
+        super().__init__(ctx, component, identifier, product)
+        self.global_cluster = global_cluster
+
+    def location(self) -> str:
+        return (f"Amazon Aurora global database {self.global_cluster} (primary cluster {self.identifier} in "
+                f"{self.region})")
+
+    @property
+    def secondary_region(self) -> str:
+        """The secondary's region as a shell word: the recovery region the model names, else a variable."""
+        dr = self.ctx.facts.names.get("dr.region")
+        return q(dr) if dr else "\"$SECONDARY_REGION\""
+
+    def _secondary(self, region_flag: str = "") -> str:
+        dr = self.ctx.facts.names.get("dr.region")
+        region = "" if dr else \
+            "SECONDARY_REGION=\"${SECONDARY_REGION:?set SECONDARY_REGION to the region of the secondary cluster}\"\n"
+        return (f"{region}"
+                f"aws rds describe-global-clusters {region_flag or self.r} "
+                f"--global-cluster-identifier {q(self.global_cluster)} "
+                "--query 'GlobalClusters[0].GlobalClusterMembers[].[DBClusterArn,IsWriter]' --output text\n"
+                "SECONDARY_ARN=\"${SECONDARY_ARN:?set SECONDARY_ARN to the ARN of the secondary cluster "
+                "(IsWriter False) from the list above}\"")
+
+    def region_failover(self) -> list[Command]:
+        lag = cmd("Replication lag of the secondary cluster (how much a failover loses)",
+                  f"{self._secondary().split('aws rds')[0]}"
+                  "SECONDARY_CLUSTER=\"${SECONDARY_CLUSTER:?set SECONDARY_CLUSTER to the identifier of the "
+                  "secondary cluster}\"\n"
+                  f"aws cloudwatch get-metric-statistics --region {self.secondary_region} --namespace AWS/RDS "
+                  "--metric-name AuroraGlobalDBReplicationLag \\\n"
+                  "  --dimensions Name=DBClusterIdentifier,Value=\"$SECONDARY_CLUSTER\" --statistics Maximum "
+                  "--period 60 \\\n"
+                  "  --start-time \"$(date -u -d '-15 min' +%Y-%m-%dT%H:%M:%SZ)\" "
+                  "--end-time \"$(date -u +%Y-%m-%dT%H:%M:%SZ)\" --output table",
+                  "lag in milliseconds, well under the RPO; AuroraGlobalDBRPOLag tells the same for the RPO")
+        switchover = cmd("Planned move of the primary to the secondary region (no data loss): switchover",
+                         f"{self._secondary()}\n"
+                         f"aws rds switchover-global-cluster {self.r} --global-cluster-identifier "
+                         f"{q(self.global_cluster)} --target-db-cluster-identifier \"$SECONDARY_ARN\"",
+                         "the secondary becomes the writer once it has caught up; the old primary turns secondary",
+                         "Writes stop while the roles change (about a minute); point writers at the new primary's "
+                         "cluster endpoint.")
+        failover = cmd("Region outage: fail over the global database to the secondary (loses the lag)",
+                       # the primary region's API may be down with it: ask the secondary's
+                       f"{self._secondary(f'--region {self.secondary_region}')}\n"
+                       f"aws rds failover-global-cluster --region {self.secondary_region} --global-cluster-identifier "
+                       f"{q(self.global_cluster)} --target-db-cluster-identifier \"$SECONDARY_ARN\" "
+                       "--allow-data-loss",
+                       "the secondary cluster is writable in its region within minutes",
+                       "Every write the secondary had not received is lost (check the lag above first) and the "
+                       "old primary must be rebuilt as a secondary. Never promote a secondary by detaching it "
+                       "(remove-from-global-cluster) when failover-global-cluster can do it.")
+        return [lag, switchover, failover]
+
+
+# the model's variant -> the class
+_VARIANTS: dict[str, type[ManagedDatabase]] = {"rds-instance": RdsInstance, "aurora": AuroraCluster}
+
+
+def managed_database(ctx: Context, technology: str, instance_default: str) -> ManagedDatabase | None:
+    """The managed variant of the model's `technology` component (RDS instance, Aurora cluster, Aurora
+    global database), else one the description's words name; None for a self-managed database."""
+    comp = ctx.model.component(technology) if ctx.model is not None else None
+    variant = comp.variant if comp is not None else ""
+    text = ctx.facts.description
+    if not variant:  # no model: the words, unless negated ("not on RDS")
+        variant = ("aurora-global" if said_in(text, r"\baurora\b[^.]{0,40}\bglobal (?:database|cluster)\b") else
+                   "aurora" if said_in(text, r"\baurora\b") else "rds-instance" if said_in(text, r"\brds\b") else "")
+    if variant not in ("rds-instance", "aurora", "aurora-global"):
+        return None
+    names = ctx.facts.names
+    identifier = (comp.name("cluster") or comp.name("instance") if comp is not None else None) or \
+        names.get("rds.instance") or ctx.facts.name("postgres.instance", instance_default)
+    product = {"rds-instance": "RDS", "aurora": "Aurora", "aurora-global": "Aurora"}.get(variant, "")
+    if variant == "aurora-global":
+        global_cluster = (comp.name("global_cluster") if comp is not None else None) or f"{identifier}-global"
+        return AuroraGlobal(ctx, comp, identifier, product, global_cluster)
+    cls = _VARIANTS.get(variant)
+    return cls(ctx, comp, identifier, product) if cls is not None else None
