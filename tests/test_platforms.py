@@ -193,3 +193,28 @@ def test_answers_without_a_model_still_choose_a_platform(rule: Rule) -> None:
     description = "orders API on ECS Fargate"
     ctx = Context(from_mapping(rule, {"env": "B"}, "t"), facts_from_model(parse(description), description))
     assert platform_for(ctx).location().startswith("Amazon ECS")
+
+
+# --- managed variants -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("database", "present", "absent"), [
+    ("Amazon RDS for PostgreSQL instance orders-pg (Multi-AZ)", ["reboot-db-instance", "--force-failover",
+                                                                 "restore-db-instance-to-point-in-time"],
+     ["failover-db-cluster", "global-cluster"]),
+    ("an Aurora PostgreSQL cluster orders-aurora", ["failover-db-cluster", "restore-db-cluster-to-point-in-time",
+                                                    "create-db-instance"],
+     ["reboot-db-instance", "restore-db-instance-to-point-in-time", "global-cluster"]),
+    ("the Aurora PostgreSQL global database orders-global (secondary region us-west-2)",
+     ["failover-global-cluster", "switchover-global-cluster", "AuroraGlobalDBReplicationLag",
+      "--global-cluster-identifier orders-global"], ["promote-read-replica", "reboot-db-instance"]),
+])
+def test_managed_database_commands_follow_the_variant(rule: Rule, database: str, present: list[str],
+                                                      absent: list[str]) -> None:
+    runbook = generate(rule, f"orders-api is a REST API on EKS in namespace orders, region us-east-1; it stores "
+                             f"orders in {database}, database orders.", type="B", env="A")
+    commands = code(runbook)
+    for word in present:
+        assert word in commands, word
+    for word in absent:
+        assert word not in commands, word
