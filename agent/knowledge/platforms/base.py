@@ -156,6 +156,17 @@ class Platform(ABC):
     def stop_warning(self, workload: str, where: str = "") -> str:
         return (f"Stops all of {workload}: work stops being processed until you start it again." + where)
 
+    # One shape for the named-workload commands; the platforms give the code.
+    def stopped(self, workload: str, why: str, code: str, where: str = "") -> Command:
+        return cmd(f"Stop {workload} ({why})", code, f"no {workload} process is running",
+                   warning=self.stop_warning(workload, where))
+
+    def started(self, workload: str, code: str, warning: str | None = None) -> Command:
+        return cmd(f"Start {workload} again", code, f"{workload} is running and processing work", warning)
+
+    def restarted(self, workload: str, code: str) -> Command:
+        return cmd(f"Restart {workload}", code, f"{workload} is back and healthy within 5 minutes")
+
     def __post_init__(self) -> None:  # noqa: B027 - a hook: subclasses resolve their names here
         """Subclasses resolve their names here (defined so the dataclass __init__ calls it)."""
 

@@ -201,18 +201,15 @@ class Docker(Platform):
 
     def stop_workload(self, workload: str, why: str) -> Command:
         workload = self.resolve(workload)
-        return cmd(f"Stop {workload} ({why})", f"{self.dc} stop {q(workload)}", f"no {workload} process is running",
-                   warning=self.stop_warning(workload))
+        return self.stopped(workload, why, f"{self.dc} stop {q(workload)}")
 
     def start_workload(self, workload: str, replicas: int | None = None) -> Command:
         workload = self.resolve(workload)
-        return cmd(f"Start {workload} again", f"{self.dc} up -d {q(workload)}",
-                   f"{workload} is running and processing work")
+        return self.started(workload, f"{self.dc} up -d {q(workload)}")
 
     def restart_workload(self, workload: str) -> Command:
         workload = self.resolve(workload)
-        return cmd(f"Restart {workload}", f"{self.dc} restart {q(workload)}",
-                   f"{workload} is back and healthy within 5 minutes")
+        return self.restarted(workload, f"{self.dc} restart {q(workload)}")
 
     def crash_issue_parts(self) -> tuple[str, str, list[Command], list[tuple[str, Command | None]]]:
         checks = [self.status()[0],

@@ -216,14 +216,12 @@ class DockerContainer(Platform):
 
     def stop_workload(self, workload: str, why: str) -> Command:
         workload = self.resolve(workload)
-        return cmd(f"Stop {workload} ({why})", f"docker stop {q(workload)}", f"no {workload} process is running",
-                   warning=self.stop_warning(workload))
+        return self.stopped(workload, why, f"docker stop {q(workload)}")
 
     def start_workload(self, workload: str, replicas: int | None = None) -> Command:
         workload = self.resolve(workload)
-        return cmd(f"Start {workload} again", f"docker start {q(workload)}", f"{workload} is Up again")
+        return self.started(workload, f"docker start {q(workload)}")
 
     def restart_workload(self, workload: str) -> Command:
         workload = self.resolve(workload)
-        return cmd(f"Restart {workload}", f"docker restart {q(workload)}",
-                   f"{workload} is back and healthy within a minute")
+        return self.restarted(workload, f"docker restart {q(workload)}")

@@ -193,17 +193,14 @@ class ECS(Platform):
                 "register a new task definition revision and deploy it (see Deployment)")
 
     def stop_workload(self, workload: str, why: str) -> Command:
-        return cmd(f"Stop {workload} ({why})", self.update_service(workload, "--desired-count 0"),
-                   f"no {workload} process is running", warning=self.stop_warning(workload))
+        return self.stopped(workload, why, self.update_service(workload, "--desired-count 0"))
 
     def start_workload(self, workload: str, replicas: int | None = None) -> Command:
         count = replicas or self.ctx.facts.replicas or 2
-        return cmd(f"Start {workload} again", self.update_service(workload, f"--desired-count {count}"),
-                   f"{workload} is running and processing work")
+        return self.started(workload, self.update_service(workload, f"--desired-count {count}"))
 
     def restart_workload(self, workload: str) -> Command:
-        return cmd(f"Restart {workload}", self.update_service(workload, "--force-new-deployment"),
-                   f"{workload} is back and healthy within 5 minutes")
+        return self.restarted(workload, self.update_service(workload, "--force-new-deployment"))
 
     def crash_issue_parts(self) -> tuple[str, str, list[Command], list[tuple[str, Command | None]]]:
         fixes: list[tuple[str, Command | None]] = [

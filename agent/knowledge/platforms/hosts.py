@@ -348,9 +348,8 @@ class SystemdHosts(Platform):
                        "patronictl list (from a member still running) shows the stopped members gone",
                        f"Stops the database cluster {self.patroni}. Never stop or start postgresql itself, or use "
                        "pg_ctl, while Patroni manages it.")
-        return cmd(f"Stop {workload} ({why})", f"sudo systemctl stop {q(workload)}",
-                   f"no {workload} process is running",
-                   warning=self.stop_warning(workload, " Run it on every host of the service."))
+        return self.stopped(workload, why, f"sudo systemctl stop {q(workload)}",
+                            " Run it on every host of the service.")
 
     def start_workload(self, workload: str, replicas: int | None = None) -> Command:
         workload = self.resolve(workload)
@@ -360,16 +359,14 @@ class SystemdHosts(Platform):
                        f"{self.patronictl('list')}",
                        "One Leader and the other members streaming; a member that cannot follow: "
                        f"{self.patronictl(f'reinit {q(self.patroni)} MEMBER')}")
-        return cmd(f"Start {workload} again", f"sudo systemctl start {q(workload)}",
-                   f"{workload} is running and processing work")
+        return self.started(workload, f"sudo systemctl start {q(workload)}")
 
     def restart_workload(self, workload: str) -> Command:
         workload = self.resolve(workload)
         if self.patroni:
             return self.restart_all()
-        return cmd(f"Restart {workload}",
-                   f"sudo systemctl restart {q(workload)}\nsystemctl status {q(workload)} --no-pager",
-                   f"{workload} is back and healthy within 5 minutes")
+        return self.restarted(workload,
+                              f"sudo systemctl restart {q(workload)}\nsystemctl status {q(workload)} --no-pager")
 
     def crash_issue_parts(self) -> tuple[str, str, list[Command], list[tuple[str, Command | None]]]:
         checks = [*self.status(),

@@ -449,10 +449,8 @@ class Kubernetes(Platform):
                 f"Stop {workload}: set its replicas to 0 in Git", f"replicas of {workload} (0)",
                 f"no {workload} pod is running after the sync")
             return owned.model_copy(update={"purpose": f"{owned.purpose} ({why})"})
-        return cmd(f"Stop {workload} ({why})",
-                   f"kubectl scale deployment/{q(workload)} --replicas=0 -n {q(self.wns)}",
-                   f"no {workload} process is running",
-                   warning=self.stop_warning(workload) + self._argocd_note())
+        return self.stopped(workload, why, f"kubectl scale deployment/{q(workload)} --replicas=0 -n {q(self.wns)}",
+                            self._argocd_note())
 
     def start_workload(self, workload: str, replicas: int | None = None) -> Command:
         workload = self.resolve(workload)
@@ -466,16 +464,12 @@ class Kubernetes(Platform):
                        f"kubectl annotate scaledobject {q(workload)} -n {q(self.wns)} "
                        "autoscaling.keda.sh/paused-replicas-",
                        f"KEDA scales {workload} from its triggers again")
-        return cmd(f"Start {workload} again",
-                   f"kubectl scale deployment/{q(workload)} --replicas={count} -n {q(self.wns)}",
-                   f"{workload} is running and processing work")
+        return self.started(workload, f"kubectl scale deployment/{q(workload)} --replicas={count} -n {q(self.wns)}")
 
     def restart_workload(self, workload: str) -> Command:
         workload = self.resolve(workload)
-        return cmd(f"Restart {workload}",
-                   f"{self.rollout_restart('deployment', workload)}\n"
-                   f"kubectl rollout status deployment/{q(workload)} -n {q(self.wns)} --timeout=5m",
-                   f"{workload} is back and healthy within 5 minutes")
+        return self.restarted(workload, f"{self.rollout_restart('deployment', workload)}\n"
+                              f"kubectl rollout status deployment/{q(workload)} -n {q(self.wns)} --timeout=5m")
 
     def crash_issue_parts(self) -> tuple[str, str, list[Command], list[tuple[str, Command | None]]]:
         checks = [

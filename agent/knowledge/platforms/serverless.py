@@ -273,8 +273,7 @@ class Lambda(Serverless):
                                  "throttled messages are received again and again and end in the dead-letter queue.")
         code = (f"aws lambda put-function-concurrency --region {q(self.region)} "
                 f"--function-name {q(function)} --reserved-concurrent-executions 0")
-        return cmd(f"Stop {workload} ({why})", code, f"no {workload} process is running",
-                   warning=self.stop_warning(workload))
+        return self.stopped(workload, why, code)
 
     def start_workload(self, workload: str, replicas: int | None = None) -> Command:
         function = self.function_of(workload)
@@ -403,8 +402,7 @@ class CloudFunctions(Serverless):
         function = self.function_of(workload)
         # Internal-only ingress turns away outside callers; event triggers still deliver.
         code = f"gcloud run services update {q(function)} {self.r} --ingress=internal"
-        return cmd(f"Stop {workload} ({why})", code, f"no {workload} process is running",
-                   warning=self.stop_warning(workload))
+        return self.stopped(workload, why, code)
 
     def start_workload(self, workload: str, replicas: int | None = None) -> Command:
         function = self.function_of(workload)
