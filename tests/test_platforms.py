@@ -218,3 +218,21 @@ def test_managed_database_commands_follow_the_variant(rule: Rule, database: str,
         assert word in commands, word
     for word in absent:
         assert word not in commands, word
+
+
+def test_service_auto_scaling_owns_an_ecs_service_count(rule: Rule) -> None:
+    ctx = context(rule, "orders-api on ECS Fargate (cluster shop, service orders-api) with service auto scaling "
+                        "(autoscaled between 2 and 10 tasks).", type="B", env="B")
+    scale = platform_for(ctx).scale("6", "Scale out")
+    assert "register-scalable-target" in scale.code and "--desired-count" not in scale.code
+
+
+def test_a_patroni_cluster_component_owns_its_postgresql(rule: Rule) -> None:
+    ctx = context(rule, "orders-api runs on EKS. It stores orders in PostgreSQL on three VMs db-1, db-2 and db-3, "
+                        "managed by the Patroni cluster orders-pg.", type="B", env="A")
+    assert ctx.model is not None
+    postgres = ctx.model.component("postgresql")
+    assert postgres is not None
+    owner = owners_of(ctx, postgres).ha_manager
+    assert owner is not None and owner.by == "patroni"
+    assert owners_of(ctx).ha_manager is None  # the API itself is not Patroni's

@@ -136,6 +136,18 @@ class ECS(Platform):
                    "Replaces ALL tasks (rolling, honours minimumHealthyPercent). Safer: stop the one bad task.")
 
     def scale(self, replicas: str, purpose: str) -> Command:
+        if self.owners.autoscaler is not None and replicas != "0":
+            # Service auto scaling owns the desired count: raise the scalable target's minimum instead.
+            resource = f"service/{self.cluster}/{self.service}"
+            return cmd(purpose + " through service auto scaling",
+                       f"aws application-autoscaling describe-scalable-targets --region {q(self.region)} "
+                       f"--service-namespace ecs --resource-ids {q(resource)}\n"
+                       f"aws application-autoscaling register-scalable-target --region {q(self.region)} "
+                       f"--service-namespace ecs --resource-id {q(resource)} "
+                       f"--scalable-dimension ecs:service:DesiredCount --min-capacity {replicas}",
+                       "MinCapacity is the new value; runningCount follows within minutes",
+                       "An update-service --desired-count is changed back by the scaling policy. Keep MaxCapacity "
+                       "above the new minimum, and lower the minimum again once the incident is over.")
         return cmd(purpose, f"aws ecs update-service {self.scope} --service {q(self.service)} --desired-count "
                    f"{replicas}", "runningCount reaches the new desired count",
                    "Desired count 0 stops the service." if replicas == "0" else

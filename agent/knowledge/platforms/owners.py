@@ -150,8 +150,17 @@ def owners_of(ctx: Context, component: Component | None = None) -> Owners:
     target = component if component is not None else app
     own = target is None or target is app
     found: dict[str, Owner] = {}
+    engine_of = {"patroni": "postgresql", "sentinel": "redis"}
+    is_engine = target is not None and (target.technology in ("postgresql", "redis") or (
+        own and ctx.answers.service_type == "database"))
+    controllers = list(target.controllers) if target is not None else []
+    if target is not None and app is not None and target is not app:
+        # an HA manager the reading hung on the service's own workload belongs to the engine it manages
+        controllers += [c for c in app.controllers if engine_of.get(c.by) == target.technology]
     if target is not None:
-        for c in target.controllers:
+        for c in controllers:
+            if c.by in engine_of and not is_engine:
+                continue  # Patroni / Sentinel manage a database, not the API that uses it
             by = c.by
             if by == "gitops":  # the vocabulary's self-heal word without a product: Argo CD or Flux
                 by = "argocd" if re.search(r"\bargo", ctx.facts.description, re.I) else "flux"
@@ -162,6 +171,14 @@ def owners_of(ctx: Context, component: Component | None = None) -> Owners:
                 word = _from_words(ctx, aspect)
                 if word is not None:
                     found[aspect] = word
+    if model is not None and target is not None and "failover" not in found:
+        # an HA manager that is a component of its own ("the pg-ledger Patroni cluster") over this engine
+        for comp in model.components:
+            if comp.kind == "ha-manager" and (comp.technology, target.technology) in (
+                    ("patroni", "postgresql"), ("redis-sentinel", "redis")):
+                found["failover"] = Owner("patroni" if comp.technology == "patroni" else "sentinel", "failover",
+                                          comp.evidence, comp.name("cluster") or comp.name("master_name") or "")
+                break
     technology = target.technology if target is not None else ""
     engine = technology or ("postgresql" if ctx.answers.service_type == "database" else "")
     if "failover" not in found and (own and ctx.answers.service_type == "database" or engine in ("postgresql",
@@ -188,7 +205,7 @@ def owners_of(ctx: Context, component: Component | None = None) -> Owners:
     if found.get("replicas") is not None and found["replicas"].by == "asg":
         found["replicas"] = replace(found["replicas"], name=names.get("asg", ""))
     if found.get("failover") is not None and found["failover"].by == "patroni":
-        found["failover"] = replace(found["failover"], name=names.get("patroni.cluster", ""))
+        found["failover"] = replace(found["failover"], name=found["failover"].name or names.get("patroni.cluster", ""))
         found.setdefault("restart", replace(found["failover"], aspect="restart"))
         if found["restart"].by == "systemd":  # Patroni runs under systemd, and it restarts PostgreSQL
             found["restart"] = replace(found["failover"], aspect="restart")
