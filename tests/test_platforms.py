@@ -208,6 +208,12 @@ def test_answers_without_a_model_still_choose_a_platform(rule: Rule) -> None:
     ("the Aurora PostgreSQL global database orders-global (secondary region us-west-2)",
      ["failover-global-cluster", "switchover-global-cluster", "AuroraGlobalDBReplicationLag",
       "--global-cluster-identifier orders-global"], ["promote-read-replica", "reboot-db-instance"]),
+    ("Cloud SQL for PostgreSQL instance orders-sql", ["gcloud sql instances failover orders-sql",
+                                                      "gcloud sql instances clone orders-sql"],
+     ["aws rds", "journalctl -u postgresql"]),
+    ("the Azure Database for PostgreSQL flexible server at orders-flex.postgres.database.azure.com",
+     ["az postgres flexible-server restart", "--failover", "az postgres flexible-server restore"],
+     ["aws rds", "journalctl -u postgresql"]),
 ])
 def test_managed_database_commands_follow_the_variant(rule: Rule, database: str, present: list[str],
                                                       absent: list[str]) -> None:

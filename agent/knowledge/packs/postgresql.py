@@ -42,7 +42,8 @@ class Names:
             self.host = self.managed.endpoint()
             self.hq = f"\"{self.host}\""
         else:
-            self.host = f.name("postgres.host", f"{f.service}-db")
+            known = self.managed.known_host if self.managed else None
+            self.host = f.names.get("postgres.host") or known or f.name("postgres.host", f"{f.service}-db")
             self.hq = q(self.host)
         self.db = f.name("postgres.database", snake(f.service))
         self.user = f.name("postgres.user", "postgres")
@@ -440,7 +441,7 @@ class PostgresPack(KeywordPack):
                     "FROM pg_catalog.pg_statio_user_tables ORDER BY pg_total_relation_size(relid) DESC LIMIT 10;"),
             ],
             environment_variables=[("DATABASE_URL", f"PostgreSQL connection string for {n.db}")],
-            vendors=[("AWS", "RDS / Aurora PostgreSQL")] if n.rds else [],
+            vendors=[n.managed.vendor] if n.managed else [],
         )
 
 

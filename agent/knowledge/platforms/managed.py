@@ -7,6 +7,7 @@ The operations are abstract, so mypy refuses a variant that lacks one (as for `P
 
 from __future__ import annotations
 
+import re
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
@@ -61,6 +62,17 @@ class ManagedDatabase(ABC):
     @abstractmethod
     def recent_log(self) -> Command:
         """The latest engine log of the writer."""
+
+    @property
+    def vendor(self) -> tuple[str, str]:
+        """(vendor, what for) for the Contacts' vendor list."""
+        cloud = {"Cloud SQL": "Google Cloud"}.get(self.product, "Microsoft Azure" if "Azure" in self.product else "AWS")
+        return cloud, f"{self.product} PostgreSQL"
+
+    @property
+    def known_host(self) -> str | None:
+        """The endpoint's host name when the description gives it."""
+        return getattr(self, "host", None)
 
     def region_failover(self) -> list[Command]:
         """Move the primary to another region; empty where the variant is one region only."""
@@ -217,25 +229,123 @@ class AuroraGlobal(AuroraCluster):
         return [lag, switchover, failover]
 
 
+class CloudSql(ManagedDatabase):
+    """A Cloud SQL for PostgreSQL instance (HA: a regional instance with a standby zone)."""
+
+    def location(self) -> str:
+        return f"Cloud SQL for PostgreSQL instance {self.identifier}"
+
+    def endpoint(self) -> str:
+        return f"$(gcloud sql instances describe {q(self.identifier)} --format='value(ipAddresses[0].ipAddress)')"
+
+    def cloudwatch_dimensions(self) -> dict[str, str]:
+        return {}  # not on AWS: its metrics are Cloud Monitoring's (cloudsql.googleapis.com/database/...)
+
+    def failover(self) -> Command:
+        return cmd(f"Fail over {self.identifier} to its standby zone (HA instances only)",
+                   f"gcloud sql instances describe {q(self.identifier)} --format='value(settings.availabilityType)'"
+                   "  # must print REGIONAL\n"
+                   f"gcloud sql instances failover {q(self.identifier)}",
+                   "the operation finishes DONE within minutes; the instance keeps its IP address",
+                   "Drops every connection; applications must reconnect. A ZONAL instance has no standby: "
+                   "restore or clone instead.")
+
+    def point_in_time_restore(self, target: str) -> Command:
+        return cmd(f"Clone {self.identifier} to the moment before the corruption (point-in-time)",
+                   "RESTORE_TIME=2026-01-01T03:00:00Z  # UTC, just before the bad write\n"
+                   f"gcloud sql instances clone {q(self.identifier)} {q(target)} --point-in-time \"$RESTORE_TIME\"",
+                   "the clone is RUNNABLE; the original is untouched. Copy the good rows back or switch the "
+                   "service to the clone after checking it")
+
+    def recent_log(self) -> Command:
+        return cmd("Recent PostgreSQL errors (Cloud SQL)",
+                   "gcloud logging read 'resource.type=\"cloudsql_database\" AND "
+                   f"resource.labels.database_id:\"{self.identifier}\" AND severity>=ERROR' --freshness=1h "
+                   "--limit 50 --format='value(textPayload)'", "no FATAL or PANIC lines")
+
+
+class AzureFlexible(ManagedDatabase):
+    """An Azure Database for PostgreSQL flexible server (zone-redundant HA optional)."""
+
+    def __init__(self, ctx: Context, component: Component | None, identifier: str, product: str,
+                 host: str | None) -> None:
+        super().__init__(ctx, component, identifier, product)
+        self.host = host
+        group = (component.name("resource_group") if component is not None else None) or next(
+            (n.value for c in (ctx.model.components if ctx.model is not None else []) for n in c.names
+             if n.role == "resource_group"), None)
+        self.group = q(group) if group else "\"$RESOURCE_GROUP\""
+        self.declare = "" if group else \
+            "RESOURCE_GROUP=\"${RESOURCE_GROUP:?set RESOURCE_GROUP to the resource group of the server}\"\n"
+
+    @property
+    def scope(self) -> str:
+        return f"--resource-group {self.group} --name {q(self.identifier)}"
+
+    def location(self) -> str:
+        return f"Azure Database for PostgreSQL flexible server {self.identifier}"
+
+    def endpoint(self) -> str:
+        return f"$(az postgres flexible-server show {self.scope} --query fullyQualifiedDomainName -o tsv)"
+
+    def cloudwatch_dimensions(self) -> dict[str, str]:
+        return {}  # not on AWS: its metrics are Azure Monitor's (Microsoft.DBforPostgreSQL/flexibleServers)
+
+    def failover(self) -> Command:
+        return cmd(f"Fail over {self.identifier} to its standby (zone-redundant HA only)",
+                   f"{self.declare}az postgres flexible-server show {self.scope} --query highAvailability.mode -o tsv"
+                   "  # must print ZoneRedundant or SameZone\n"
+                   f"az postgres flexible-server restart {self.scope} --failover Forced",
+                   "the server is Ready again on the standby within minutes; the host name stays the same",
+                   "Drops every connection; applications must reconnect. Use --failover Planned for a planned "
+                   "switch (waits for the standby to catch up). Without HA this is only a restart.")
+
+    def point_in_time_restore(self, target: str) -> Command:
+        return cmd(f"Restore {self.identifier} to a new server at the moment before the corruption",
+                   f"{self.declare}RESTORE_TIME=2026-01-01T03:00:00Z  # UTC, just before the bad write\n"
+                   f"az postgres flexible-server restore --resource-group {self.group} --name {q(target)} "
+                   f"--source-server {q(self.identifier)} --restore-time \"$RESTORE_TIME\"",
+                   "a new server; the original is untouched. Copy the good rows back or switch the service to "
+                   "the new server after checking it")
+
+    def recent_log(self) -> Command:
+        return cmd("Recent server log files (Azure; server logs must be enabled)",
+                   f"{self.declare}az postgres flexible-server server-logs list --resource-group {self.group} "
+                   f"--server-name {q(self.identifier)} -o table",
+                   "the latest log files; download one with server-logs download")
+
+
 # the model's variant -> the class
-_VARIANTS: dict[str, type[ManagedDatabase]] = {"rds-instance": RdsInstance, "aurora": AuroraCluster}
+_VARIANTS: dict[str, type[ManagedDatabase]] = {"rds-instance": RdsInstance, "aurora": AuroraCluster,
+                                               "cloud-sql": CloudSql}
+_AZURE_HOST = r"\b([a-z0-9][a-z0-9-]*)\.postgres\.database\.azure\.com\b"
 
 
 def managed_database(ctx: Context, technology: str, instance_default: str) -> ManagedDatabase | None:
     """The managed variant of the model's `technology` component (RDS instance, Aurora cluster, Aurora
-    global database), else one the description's words name; None for a self-managed database."""
+    global database, Cloud SQL, Azure flexible server), else one the description's words name; None for a
+    self-managed database."""
     comp = ctx.model.component(technology) if ctx.model is not None else None
     variant = comp.variant if comp is not None else ""
     text = ctx.facts.description
-    if not variant:  # no model: the words, unless negated ("not on RDS")
+    if not variant:  # the model does not say: the words, unless negated ("not on RDS")
         variant = ("aurora-global" if said_in(text, r"\baurora\b[^.]{0,40}\bglobal (?:database|cluster)\b") else
-                   "aurora" if said_in(text, r"\baurora\b") else "rds-instance" if said_in(text, r"\brds\b") else "")
-    if variant not in ("rds-instance", "aurora", "aurora-global"):
+                   "aurora" if said_in(text, r"\baurora\b") else "rds-instance" if said_in(text, r"\brds\b") else
+                   "azure-flexible" if re.search(_AZURE_HOST, text, re.I) or said_in(
+                       text, r"\bazure database for postgresql\b|\bflexible server\b") else
+                   "cloud-sql" if said_in(text, r"\bcloud sql\b") else "")
+    if variant not in ("rds-instance", "aurora", "aurora-global", "cloud-sql", "azure-flexible"):
         return None
+    if variant == "azure-flexible":
+        host = re.search(_AZURE_HOST, text, re.I)
+        name = (comp.name("instance") if comp is not None else None) or (host.group(1) if host else None)
+        return AzureFlexible(ctx, comp, name or ctx.facts.name("postgres.instance", instance_default),
+                             "Azure Database for PostgreSQL", host.group(0) if host else None)
     names = ctx.facts.names
     identifier = (comp.name("cluster") or comp.name("instance") if comp is not None else None) or \
         names.get("rds.instance") or ctx.facts.name("postgres.instance", instance_default)
-    product = {"rds-instance": "RDS", "aurora": "Aurora", "aurora-global": "Aurora"}.get(variant, "")
+    product = {"rds-instance": "RDS", "aurora": "Aurora", "aurora-global": "Aurora", "cloud-sql": "Cloud SQL"}.get(
+        variant, "")
     if variant == "aurora-global":
         global_cluster = (comp.name("global_cluster") if comp is not None else None) or f"{identifier}-global"
         return AuroraGlobal(ctx, comp, identifier, product, global_cluster)
