@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from agent.knowledge.platforms import Platform, cmd, q
+from agent.knowledge.platforms import Action, Platform, cmd, q
 from agent.runbook import Command
 
 
@@ -107,11 +107,7 @@ class Nomad(Platform):
     def edit_config(self, workload: str, path: str, what: str) -> str:
         return f"# {what}: change the template stanza for {path} in the job file, then nomad job run"
 
-    def stop_workload(self, workload: str, why: str) -> Command:
-        return cmd(f"Stop {workload} ({why})", f"nomad job stop {self._job(workload)}")
-
-    def start_workload(self, workload: str, replicas: int | None = None) -> Command:
-        return cmd(f"Start {workload} again", f"nomad job run {self._job(workload)}.nomad.hcl")
-
-    def restart_workload(self, workload: str) -> Command:
-        return cmd(f"Restart {workload}", f"nomad job restart {self._job(workload)}")
+    def control(self, workload: str, action: Action, replicas: int | None = None) -> str:
+        job = self._job(workload)
+        return {"stop": f"nomad job stop {job}", "start": f"nomad job run {job}.nomad.hcl",
+                "restart": f"nomad job restart {job}"}[action]

@@ -14,6 +14,7 @@ platform a workload of the service model runs on).
 """
 
 from agent.knowledge.platforms.base import (
+    Action,
     Platform,
     aws_log_events,
     cmd,
@@ -34,6 +35,7 @@ from agent.knowledge.platforms.select import environments, platform_for, registe
 from agent.knowledge.platforms.serverless import CloudFunctions, CloudRun, Lambda, Serverless
 
 __all__ = [
+    "Action",
     "ECS", "VM", "BareMetal", "Docker", "DockerContainer", "Kubernetes", "KubernetesCronJob", "Owner", "Owners",
     "Platform", "CloudFunctions", "CloudRun", "Lambda",
     "Serverless", "SystemdHosts", "aws_log_events", "cmd", "engine_unit", "environments", "owners_of",

@@ -19,12 +19,14 @@ from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 from agent.knowledge.base import Context
 from agent.knowledge.platforms.owners import Owners, owners_of
 from agent.runbook import Command
 from agent.service.model import Component
+
+Action = Literal["stop", "start", "restart"]
 
 
 def cmd(purpose: str, code: str, expect: str | None = None, warning: str | None = None,
@@ -397,16 +399,27 @@ class Platform(ABC):
         return f"# {owner.change(what)}" if owner is not None else None
 
     @abstractmethod
-    def stop_workload(self, workload: str, why: str) -> Command:
-        """Stop `workload` entirely, through its owner."""
+    def control(self, workload: str, action: Action, replicas: int | None = None) -> str:
+        """The command that stops, starts (to `replicas` where the count is the platform's) or restarts
+        the named `workload` (already resolved) on this platform."""
 
-    @abstractmethod
+    # Where stop_workload's warning tells to run it ("on every host").
+    stop_where: ClassVar[str] = ""
+
+    def stop_workload(self, workload: str, why: str) -> Command:
+        """Stop `workload` entirely; platforms whose owner does it override (GitOps, Patroni, a trigger)."""
+        workload = self.resolve(workload)
+        return self.stopped(workload, why, self.control(workload, "stop"), self.stop_where)
+
     def start_workload(self, workload: str, replicas: int | None = None) -> Command:
         """Start `workload` again after `stop_workload`."""
+        workload = self.resolve(workload)
+        return self.started(workload, self.control(workload, "start", replicas or self.ctx.facts.replicas or 2))
 
-    @abstractmethod
     def restart_workload(self, workload: str) -> Command:
         """Restart `workload`, through its owner."""
+        workload = self.resolve(workload)
+        return self.restarted(workload, self.control(workload, "restart"))
 
     def reload_config(self, workload: str, check: str, reload: str) -> Command:
         """Validate (`check`) then apply (`reload`) `workload`'s configuration in place, both run where it

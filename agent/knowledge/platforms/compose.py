@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from agent.knowledge.platforms.base import Platform, cmd, q
+from agent.knowledge.platforms.base import Action, Platform, cmd, q
 from agent.runbook import Command
 
 
@@ -199,17 +199,8 @@ class Docker(Platform):
                 f"(see {self.file})}}\"\n"
                 f"sudoedit \"$CONFIG\"  # {what}")
 
-    def stop_workload(self, workload: str, why: str) -> Command:
-        workload = self.resolve(workload)
-        return self.stopped(workload, why, f"{self.dc} stop {q(workload)}")
-
-    def start_workload(self, workload: str, replicas: int | None = None) -> Command:
-        workload = self.resolve(workload)
-        return self.started(workload, f"{self.dc} up -d {q(workload)}")
-
-    def restart_workload(self, workload: str) -> Command:
-        workload = self.resolve(workload)
-        return self.restarted(workload, f"{self.dc} restart {q(workload)}")
+    def control(self, workload: str, action: Action, replicas: int | None = None) -> str:
+        return f"{self.dc} {'up -d' if action == 'start' else action} {q(workload)}"
 
     def crash_issue_parts(self) -> tuple[str, str, list[Command], list[tuple[str, Command | None]]]:
         checks = [self.status()[0],

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from agent.knowledge.platforms.base import Platform, cmd, q
+from agent.knowledge.platforms.base import Action, Platform, cmd, q
 from agent.runbook import Command
 
 
@@ -214,14 +214,5 @@ class DockerContainer(Platform):
                 f"CONFIG=\"${{CONFIG:?set CONFIG to the host file mounted at {path}}}\"\n"
                 f"sudoedit \"$CONFIG\"  # {what}")
 
-    def stop_workload(self, workload: str, why: str) -> Command:
-        workload = self.resolve(workload)
-        return self.stopped(workload, why, f"docker stop {q(workload)}")
-
-    def start_workload(self, workload: str, replicas: int | None = None) -> Command:
-        workload = self.resolve(workload)
-        return self.started(workload, f"docker start {q(workload)}")
-
-    def restart_workload(self, workload: str) -> Command:
-        workload = self.resolve(workload)
-        return self.restarted(workload, f"docker restart {q(workload)}")
+    def control(self, workload: str, action: Action, replicas: int | None = None) -> str:
+        return f"docker {action} {q(workload)}"

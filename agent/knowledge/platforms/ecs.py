@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from agent.knowledge.platforms.base import Platform, aws_log_events, cmd, double_quoted, q, recent_log_events
+from agent.knowledge.platforms.base import Action, Platform, aws_log_events, cmd, double_quoted, q, recent_log_events
 from agent.runbook import Command
 
 
@@ -204,15 +204,10 @@ class ECS(Platform):
         return (f"# {what}: {path} is baked into the image or the task definition of {workload}; change it there, "
                 "register a new task definition revision and deploy it (see Deployment)")
 
-    def stop_workload(self, workload: str, why: str) -> Command:
-        return self.stopped(workload, why, self.update_service(workload, "--desired-count 0"))
-
-    def start_workload(self, workload: str, replicas: int | None = None) -> Command:
-        count = replicas or self.ctx.facts.replicas or 2
-        return self.started(workload, self.update_service(workload, f"--desired-count {count}"))
-
-    def restart_workload(self, workload: str) -> Command:
-        return self.restarted(workload, self.update_service(workload, "--force-new-deployment"))
+    def control(self, workload: str, action: Action, replicas: int | None = None) -> str:
+        change = {"stop": "--desired-count 0", "start": f"--desired-count {replicas or 2}",
+                  "restart": "--force-new-deployment"}[action]
+        return self.update_service(workload, change)
 
     def crash_issue_parts(self) -> tuple[str, str, list[Command], list[tuple[str, Command | None]]]:
         fixes: list[tuple[str, Command | None]] = [

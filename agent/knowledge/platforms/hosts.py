@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from agent.knowledge.platforms.base import UNITS, Platform, cmd, q, remote_quote, service_unit
+from agent.knowledge.platforms.base import UNITS, Action, Platform, cmd, q, remote_quote, service_unit
 from agent.runbook import Command
 
 
@@ -348,8 +348,7 @@ class SystemdHosts(Platform):
                        "patronictl list (from a member still running) shows the stopped members gone",
                        f"Stops the database cluster {self.patroni}. Never stop or start postgresql itself, or use "
                        "pg_ctl, while Patroni manages it.")
-        return self.stopped(workload, why, f"sudo systemctl stop {q(workload)}",
-                            " Run it on every host of the service.")
+        return super().stop_workload(workload, why)
 
     def start_workload(self, workload: str, replicas: int | None = None) -> Command:
         workload = self.resolve(workload)
@@ -359,14 +358,19 @@ class SystemdHosts(Platform):
                        f"{self.patronictl('list')}",
                        "One Leader and the other members streaming; a member that cannot follow: "
                        f"{self.patronictl(f'reinit {q(self.patroni)} MEMBER')}")
-        return self.started(workload, f"sudo systemctl start {q(workload)}")
+        return super().start_workload(workload, replicas)
 
     def restart_workload(self, workload: str) -> Command:
         workload = self.resolve(workload)
         if self.patroni:
             return self.restart_all()
-        return self.restarted(workload,
-                              f"sudo systemctl restart {q(workload)}\nsystemctl status {q(workload)} --no-pager")
+        return super().restart_workload(workload)
+
+    stop_where = " Run it on every host of the service."
+
+    def control(self, workload: str, action: Action, replicas: int | None = None) -> str:
+        status = f"\nsystemctl status {q(workload)} --no-pager" if action == "restart" else ""
+        return f"sudo systemctl {action} {q(workload)}{status}"
 
     def crash_issue_parts(self) -> tuple[str, str, list[Command], list[tuple[str, Command | None]]]:
         checks = [*self.status(),

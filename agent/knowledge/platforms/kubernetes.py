@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from agent.knowledge.platforms.base import Platform, cmd, q
+from agent.knowledge.platforms.base import Action, Platform, cmd, q
 from agent.runbook import Command
 
 
@@ -449,12 +449,10 @@ class Kubernetes(Platform):
                 f"Stop {workload}: set its replicas to 0 in Git", f"replicas of {workload} (0)",
                 f"no {workload} pod is running after the sync")
             return owned.model_copy(update={"purpose": f"{owned.purpose} ({why})"})
-        return self.stopped(workload, why, f"kubectl scale deployment/{q(workload)} --replicas=0 -n {q(self.wns)}",
-                            self._argocd_note())
+        return self.stopped(workload, why, self.control(workload, "stop"), self._argocd_note())
 
     def start_workload(self, workload: str, replicas: int | None = None) -> Command:
         workload = self.resolve(workload)
-        count = replicas or self.ctx.facts.replicas or 2
         if self.owners.gitops is not None:
             return self.via_git(f"Start {workload} again: revert the commit that set its replicas to 0",
                                 f"replicas of {workload}", f"{workload} is running and processing work")
@@ -464,12 +462,14 @@ class Kubernetes(Platform):
                        f"kubectl annotate scaledobject {q(workload)} -n {q(self.wns)} "
                        "autoscaling.keda.sh/paused-replicas-",
                        f"KEDA scales {workload} from its triggers again")
-        return self.started(workload, f"kubectl scale deployment/{q(workload)} --replicas={count} -n {q(self.wns)}")
+        return super().start_workload(workload, replicas)
 
-    def restart_workload(self, workload: str) -> Command:
-        workload = self.resolve(workload)
-        return self.restarted(workload, f"{self.rollout_restart('deployment', workload)}\n"
-                              f"kubectl rollout status deployment/{q(workload)} -n {q(self.wns)} --timeout=5m")
+    def control(self, workload: str, action: Action, replicas: int | None = None) -> str:
+        if action == "restart":
+            return (f"{self.rollout_restart('deployment', workload)}\n"
+                    f"kubectl rollout status deployment/{q(workload)} -n {q(self.wns)} --timeout=5m")
+        count = replicas if action == "start" else 0
+        return f"kubectl scale deployment/{q(workload)} --replicas={count} -n {q(self.wns)}"
 
     def crash_issue_parts(self) -> tuple[str, str, list[Command], list[tuple[str, Command | None]]]:
         checks = [

@@ -7,7 +7,7 @@ import re
 from collections.abc import Sequence
 from typing import ClassVar
 
-from agent.knowledge.platforms.base import Platform, aws_log_events, cmd, q, recent_log_events
+from agent.knowledge.platforms.base import Action, Platform, aws_log_events, cmd, q, recent_log_events
 from agent.runbook import Command
 
 
@@ -271,28 +271,26 @@ class Lambda(Serverless):
                                  "Nothing is consumed until the trigger is enabled again; the queue's retention "
                                  "period keeps counting. Do not set reserved concurrency to 0 for a queue consumer: "
                                  "throttled messages are received again and again and end in the dead-letter queue.")
-        code = (f"aws lambda put-function-concurrency --region {q(self.region)} "
-                f"--function-name {q(function)} --reserved-concurrent-executions 0")
-        return self.stopped(workload, why, code)
+        return super().stop_workload(workload, why)
 
     def start_workload(self, workload: str, replicas: int | None = None) -> Command:
         function = self.function_of(workload)
         if self.queue_triggered and function == self.fn:
             return self._mapping(True, f"Start {workload} consuming again: enable its trigger",
                                  "State Enabling then Enabled; the backlog starts to fall")
-        return cmd(f"Start {workload} again",
-                   f"aws lambda delete-function-concurrency --region {q(self.region)} --function-name {q(function)}",
-                   f"{workload} is running and processing work",
-                   warning="Removes the function's reserved concurrency: it runs again and draws from the account's "
-                   "shared unreserved pool. If it had a non-zero reservation before, restore that number with "
-                   "put-function-concurrency instead.")
+        return self.started(workload, self.control(workload, "start"),
+                            "Removes the function's reserved concurrency: it runs again and draws from the account's "
+                            "shared unreserved pool. If it had a non-zero reservation before, restore that number "
+                            "with put-function-concurrency instead.")
 
-    def restart_workload(self, workload: str) -> Command:
-        function = self.function_of(workload)
+    def control(self, workload: str, action: Action, replicas: int | None = None) -> str:
+        scope = f"--region {q(self.region)} --function-name {q(self.function_of(workload))}"
+        if action == "stop":
+            return f"aws lambda put-function-concurrency {scope} --reserved-concurrent-executions 0"
+        if action == "start":
+            return f"aws lambda delete-function-concurrency {scope}"
         # A Lambda has no process to restart; updating configuration recycles execution environments.
-        code = (f"aws lambda update-function-configuration --region {q(self.region)} "
-                f"--function-name {q(function)} --description \"recycled $(date -u +%FT%TZ)\"")
-        return cmd(f"Restart {workload}", code, f"{workload} is back and healthy within 5 minutes")
+        return f"aws lambda update-function-configuration {scope} --description \"recycled $(date -u +%FT%TZ)\""
 
 
 class CloudFunctions(Serverless):
@@ -398,23 +396,12 @@ class CloudFunctions(Serverless):
         function = self.function_of(workload)
         return f"gcloud functions logs read {q(function)} --gen2 {self.r} --limit 500"
 
-    def stop_workload(self, workload: str, why: str) -> Command:
-        function = self.function_of(workload)
-        # Internal-only ingress turns away outside callers; event triggers still deliver.
-        code = f"gcloud run services update {q(function)} {self.r} --ingress=internal"
-        return self.stopped(workload, why, code)
-
-    def start_workload(self, workload: str, replicas: int | None = None) -> Command:
-        function = self.function_of(workload)
-        return cmd(f"Start {workload} again", f"gcloud run services update {q(function)} {self.r} --ingress=all",
-                   f"{workload} is running and processing work")
-
-    def restart_workload(self, workload: str) -> Command:
-        function = self.function_of(workload)
-        # A new revision replaces every instance.
-        code = (f"gcloud run services update {q(function)} {self.r} "
-                "--update-labels=restarted-at=\"$(date +%s)\"")
-        return cmd(f"Restart {workload}", code, f"{workload} is back and healthy within 5 minutes")
+    def control(self, workload: str, action: Action, replicas: int | None = None) -> str:
+        # Stop: internal-only ingress turns away outside callers (event triggers still deliver); restart: a
+        # new revision replaces every instance.
+        change = {"stop": "--ingress=internal", "start": "--ingress=all",
+                  "restart": "--update-labels=restarted-at=\"$(date +%s)\""}[action]
+        return f"gcloud run services update {q(self.function_of(workload))} {self.r} {change}"
 
 
 class CloudRun(CloudFunctions):
