@@ -236,8 +236,19 @@ class Platform(ABC):
         """Is it running, and how many of it: the first checks of triage."""
 
     @abstractmethod
+    def log_tail(self, since: str) -> str:
+        """The command that prints the service's own log lines of the last `since`, from every instance."""
+
     def logs(self, since: str = "15m", grep: str | None = None) -> Command:
-        """Logs of the service's own workload for the last `since`, filtered by `grep`."""
+        """Logs of the service's own workload for the last `since`, filtered by `grep` (platforms whose log
+        store filters by itself, CloudWatch Logs, the journal over ssh, override it)."""
+        base = self.log_tail(since)
+        if grep:
+            return cmd(f"Search the last {since} of {self.resolve(self.slug)} logs for '{grep}'",
+                       f"{base} 2>&1 | grep -iE {q(grep)} | tail -n 50",
+                       "No matches is healthy; repeated matches point at the failing dependency or code path")
+        return cmd(f"Read the last {since} of {self.resolve(self.slug)} logs", base,
+                   "No ERROR lines or stack traces; note the first error after the incident start")
 
     @abstractmethod
     def events(self) -> Command:

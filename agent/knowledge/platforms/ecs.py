@@ -54,6 +54,9 @@ class ECS(Platform):
                     "'services[0].events[:10].[createdAt,message]' --output text",
                     "No 'unable to place' or 'failed health checks' messages")]
 
+    def log_tail(self, since: str) -> str:
+        return aws_log_events(f"/ecs/{self.service}", since, self.region)
+
     def logs(self, since: str = "15m", grep: str | None = None) -> Command:
         group = f"/ecs/{self.service}"
         if grep:

@@ -69,9 +69,15 @@ class SystemdHosts(Platform):
                                   "-p ActiveEnterTimestamp"),
                     "'active' everywhere and NRestarts not growing; 'failed'/'activating' → Troubleshooting")]
 
-    def logs(self, since: str = "15m", grep: str | None = None) -> Command:
+    def journal(self, since: str) -> str:
         journal_since = since.replace("m", " min ago").replace("h", " hour ago")
-        remote = f"journalctl -u {self.unit} --since '{journal_since}' --no-pager"
+        return f"journalctl -u {self.unit} --since '{journal_since}' --no-pager"
+
+    def log_tail(self, since: str) -> str:
+        return self.on_hosts(f"{self.journal(since)} | tail -n 200")
+
+    def logs(self, since: str = "15m", grep: str | None = None) -> Command:
+        remote = self.journal(since)
         if grep:
             return cmd(f"Search the last {since} of the journal for '{grep}'",
                        self.on_hosts(f"{remote} | grep -iE '{grep}' | tail -n 50"),

@@ -134,14 +134,8 @@ class Kubernetes(Platform):
                    "One address per Ready pod; <none> means no Ready pod matches the Service selector "
                    "(probes failing or a label mismatch)")
 
-    def logs(self, since: str = "15m", grep: str | None = None) -> Command:
-        base = f"kubectl logs {self.n} -l {self.selector} --since={since} --tail=500 --prefix"
-        if grep:
-            return cmd(f"Search the last {since} of logs for '{grep}'",
-                       f"{base} | grep -iE {q(grep)} | tail -n 50",
-                       "No matches is healthy; repeated matches point at the failing dependency or code path")
-        return cmd(f"Read the last {since} of logs from all {self.workload} pods", base,
-                   "No ERROR/stack traces; note the first error after the incident start")
+    def log_tail(self, since: str) -> str:
+        return f"kubectl logs {self.n} -l {self.selector} --since={since} --tail=500 --prefix"
 
     def events(self) -> Command:
         return cmd(f"Recent events in namespace {self.ns} (scheduling, probes, OOM kills)",
@@ -519,8 +513,11 @@ class KubernetesCronJob(Kubernetes):
                     "SUSPEND False and LAST SCHEDULE within one interval; True means nothing will run"),
                 self.jobs()]
 
+    def log_tail(self, since: str) -> str:
+        return f"{self.job_var()}\nkubectl logs {self.n} \"$JOB\" --all-containers --tail=500"
+
     def logs(self, since: str = "15m", grep: str | None = None) -> Command:
-        base = f"{self.job_var()}\nkubectl logs {self.n} \"$JOB\" --all-containers --tail=500"
+        base = self.log_tail(since)
         if grep:
             return cmd(f"Search the latest run's logs for '{grep}'", f"{base} | grep -iE {q(grep)} | tail -n 50",
                        "No matches is healthy; the first error names the failing step or input")

@@ -144,6 +144,9 @@ class Lambda(Serverless):
                     "'EventSourceMappings[].[State,EventSourceArn,LastProcessingResult]' --output table",
                     "State Enabled and LastProcessingResult OK; 'Disabled' or 'PROBLEM' means nothing is consumed")]
 
+    def log_tail(self, since: str) -> str:
+        return aws_log_events(f"/aws/lambda/{self.fn}", since, self.region)
+
     def logs(self, since: str = "15m", grep: str | None = None) -> Command:
         group = f"/aws/lambda/{self.fn}"
         if grep:
@@ -318,13 +321,8 @@ class CloudFunctions(Serverless):
                     "--format='value(state,serviceConfig.revision,updateTime)'",
                     "state ACTIVE and the revision you expect")]
 
-    def logs(self, since: str = "15m", grep: str | None = None) -> Command:
-        limit = "--limit 200"
-        base = f"gcloud functions logs read {q(self.fn)} --gen2 {self.r} {limit}"
-        if grep:
-            return cmd(f"Function logs matching '{grep}'", f"{base} | grep -iE {q(grep)} | tail -n 50",
-                       "No matches is healthy")
-        return cmd(f"Recent logs of {self.fn}", base, "No errors or timeouts")
+    def log_tail(self, since: str) -> str:
+        return f"gcloud functions logs read {q(self.fn)} --gen2 {self.r} --limit 200"
 
     def events(self) -> Command:
         return cmd("Recent configuration changes (audit log)",
@@ -438,12 +436,8 @@ class CloudRun(CloudFunctions):
                 f"resource.labels.service_name=\"{self.fn}\"{extra}' --freshness=30m --limit 500 "
                 "--format='value(textPayload,jsonPayload.message)'")
 
-    def logs(self, since: str = "15m", grep: str | None = None) -> Command:
-        base = self._read().replace("--freshness=30m", f"--freshness={since}")
-        if grep:
-            return cmd(f"Service logs matching '{grep}'", f"{base} | grep -iE {q(grep)} | tail -n 50",
-                       "No matches is healthy")
-        return cmd(f"Recent logs of {self.fn}", base, "No errors or 5xx")
+    def log_tail(self, since: str) -> str:
+        return self._read().replace("--freshness=30m", f"--freshness={since}")
 
     def events(self) -> Command:
         return cmd("Warnings of the last hour (failed revisions, container start-up, scaling limits)",
