@@ -388,6 +388,15 @@ class Platform(ABC):
     def log_stream(self, workload: str) -> str:
         """The command that prints `workload`'s log lines of the last 30 minutes (stdout / journal)."""
 
+    def cloudwatch_logs(self, group: str, since: str, grep: str | None, expect: str) -> Command:
+        """`logs` for platforms whose log store is a CloudWatch Logs group (the filter runs on AWS's side)."""
+        if grep:
+            terms = " ".join(f'?"{t}"' if " " in t else f"?{t}" for t in grep.split("|"))
+            return cmd(f"Logs of the last {since} matching '{grep}'", aws_log_events(group, since, self.region, terms),
+                       "No matches is healthy; " + expect)
+        return cmd(f"Logs of the last {since} of {group}", aws_log_events(group, since, self.region),
+                   "No errors; " + expect)
+
     def workload_logs(self, workload: str, pattern: str) -> Command:
         """Recent log lines of `workload` matching `pattern`."""
         return cmd(f"Recent {self.resolve(workload)} log lines matching {pattern!r}",

@@ -34,6 +34,9 @@ class Docker(Platform):
         project = f" -p {q(self.project)}" if self.project else ""
         return f"docker compose{project} -f {q(self.file)}"
 
+    # where the container's memory limit is raised
+    memory_limit = "mem_limit / deploy.resources.limits.memory in the compose file and redeploy"
+
     def cid(self) -> str:
         return f"CID=\"$({self.dc} ps -q {q(self.svc)} | head -n 1)\""
 
@@ -71,8 +74,8 @@ class Docker(Platform):
 
     def events(self) -> Command:
         return cmd("Container lifecycle events of the last hour (restarts, OOM kills)",
-                   f"docker events --since 1h --until 0s --filter container=\"$({self.dc} ps -q {q(self.svc)} "
-                   "| head -n 1)\"", "No 'die' / 'oom' events")
+                   f"{self.cid()}\ndocker events --since 1h --until 0s --filter container=\"$CID\"",
+                   "No 'die' / 'oom' events")
 
     def resources(self) -> Command:
         return cmd("CPU and memory per container", "docker stats --no-stream",
@@ -205,8 +208,7 @@ class Docker(Platform):
                   self.logs("30m")]
         fixes: list[tuple[str, Command | None]] = [
             ("If it started with a deploy, roll back to the previous tag", self.rollback()[1]),
-            ("If OOM-killed, raise mem_limit / deploy.resources.limits.memory in the compose file and redeploy",
-             None),
+            (f"If OOM-killed, raise {self.memory_limit}", None),
             ("If a dependency is unreachable at start, fix the dependency first; restarts will not help", None),
         ]
         return ("Container restarting or exited", "Status 'Restarting (n)' or 'Exited', health 'unhealthy'",

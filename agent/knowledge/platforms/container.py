@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from agent.knowledge.platforms.base import Action, Platform, cmd, q
+from agent.knowledge.platforms.base import Action, cmd, q
+from agent.knowledge.platforms.compose import Docker
 from agent.runbook import Command
 
 
-class DockerContainer(Platform):
+class DockerContainer(Docker):
     """One container started with `docker run`: its name is the handle of every command; there is no
     compose file to redeploy from, so a release is a new container from the same `docker run` line."""
 
@@ -28,9 +29,18 @@ class DockerContainer(Platform):
             self.assumptions.append(f"Docker container named '{self.name}'")
         hosts = (comp.names_of("host") if comp is not None else []) or (app.names_of("host") if app else [])
         self.host = hosts[0] if hosts else None
+        self.svc, self.file, self.project = self.name, "", None  # what the shared Docker commands read
 
     def component_workload(self) -> str:
         return self.name
+
+    memory_limit = "it with docker update --memory (and in the run flags the container is recreated with)"
+
+    def cid(self) -> str:
+        return f"CID={self.c}"
+
+    def runs(self, name: str) -> bool:
+        return False
 
     def resolve(self, workload: str) -> str:
         return self.name if workload == self.ctx.facts.service else super().resolve(workload)
@@ -69,14 +79,6 @@ class DockerContainer(Platform):
     def log_tail(self, since: str) -> str:
         return f"docker logs --since {since} --tail 500 {self.c} 2>&1"
 
-    def events(self) -> Command:
-        return cmd("Container lifecycle events of the last hour (restarts, OOM kills)",
-                   f"docker events --since 1h --until 0s --filter container={self.c}", "No 'die' / 'oom' events")
-
-    def resources(self) -> Command:
-        return cmd(f"CPU and memory of {self.name}", f"docker stats --no-stream {self.c}",
-                   "Below ~80% CPU and well under its memory limit")
-
     def version(self) -> Command:
         return cmd("Image the container runs", f"docker inspect --format '{{{{.Config.Image}}}}' {self.c}",
                    "The tag you expect; note it down before any change")
@@ -85,21 +87,6 @@ class DockerContainer(Platform):
         return cmd("Images available locally (previous tags for rollback)",
                    "docker image ls --format '{{.Repository}}:{{.Tag}} {{.CreatedSince}}' | head -n 10",
                    "The previous tag is still present locally")
-
-    def local_health_check(self) -> Command:
-        return cmd(f"Call {self.health} on the published port",
-                   f"curl -fsS -o /dev/null -w 'HTTP %{{http_code}} in %{{time_total}}s\\n' --max-time 10 "
-                   f"http://127.0.0.1:{self.health_port}{self.health}",
-                   f"HTTP 200; 'connection refused' means nothing listens on {self.port}")
-
-    def connections(self) -> Command:
-        return cmd("Established connections of the container",
-                   f"docker exec {self.c} sh -c 'cat /proc/net/tcp /proc/net/tcp6 2>/dev/null | awk \"\\$4 == "
-                   "\\\"01\\\"\" | wc -l'", "Stable and below the pool size")
-
-    def disk_check(self) -> Command:
-        return cmd("Docker disk usage and host filesystem", "docker system df\ndf -h /var/lib/docker",
-                   "Below 80% used")
 
     def recreate(self, image: str) -> str:
         """Replace the container by one from `image` with the same settings (read from docker inspect)."""
@@ -179,20 +166,6 @@ class DockerContainer(Platform):
                 cmd("Full container state (restart count, OOMKilled, exit code)",
                     f"docker inspect --format '{{{{json .State}}}}' {self.c}"),
                 self.resources(), self.disk_check()]
-
-    def crash_issue_parts(self) -> tuple[str, str, list[Command], list[tuple[str, Command | None]]]:
-        checks = [self.status()[0],
-                  cmd("Restart count, exit code and OOM flag",
-                      f"docker inspect --format 'restarts={{{{.RestartCount}}}} exit={{{{.State.ExitCode}}}} "
-                      f"oom={{{{.State.OOMKilled}}}}' {self.c}", "oom=true → memory; exit≠0 → read the logs"),
-                  self.logs("30m")]
-        fixes: list[tuple[str, Command | None]] = [
-            ("If it started with a deploy, put the previous container back", self.rollback()[1]),
-            ("If a configuration change broke start-up, restore the previous bind-mounted file and restart", None),
-            ("If a dependency is unreachable at start, fix the dependency first; restarts will not help", None),
-        ]
-        return ("Container restarting or exited", "Status 'Restarting (n)' or 'Exited', health 'unhealthy'",
-                checks, fixes)
 
     # --- named workloads ------------------------------------------------------------------------
     def exec_in(self, workload: str, command: str, env: Sequence[str] = ()) -> str:

@@ -58,12 +58,7 @@ class ECS(Platform):
         return aws_log_events(f"/ecs/{self.service}", since, self.region)
 
     def logs(self, since: str = "15m", grep: str | None = None) -> Command:
-        group = f"/ecs/{self.service}"
-        if grep:
-            terms = " ".join(f"?{t}" for t in grep.split("|") if " " not in t)
-            return cmd(f"Task logs of the last {since} matching '{grep}'",
-                       aws_log_events(group, since, self.region, terms), "No matches is healthy")
-        return cmd(f"Task logs of the last {since}", aws_log_events(group, since, self.region), "No errors")
+        return self.cloudwatch_logs(f"/ecs/{self.service}", since, grep, "a stopped task's last lines name the cause")
 
     def events(self) -> Command:
         return cmd("Why tasks stopped (exit codes, OOM, health checks)",

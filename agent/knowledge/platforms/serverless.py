@@ -148,14 +148,8 @@ class Lambda(Serverless):
         return aws_log_events(f"/aws/lambda/{self.fn}", since, self.region)
 
     def logs(self, since: str = "15m", grep: str | None = None) -> Command:
-        group = f"/aws/lambda/{self.fn}"
-        if grep:
-            terms = " ".join(f'?"{t}"' if " " in t else f"?{t}" for t in grep.split("|"))
-            return cmd(f"Function logs of the last {since} matching '{grep}'",
-                       aws_log_events(group, since, self.region, terms),
-                       "No matches is healthy; 'Task timed out' means the timeout is hit")
-        return cmd(f"Recent logs of {self.fn}", aws_log_events(group, since, self.region),
-                   "No errors, timeouts or 'Runtime exited'")
+        return self.cloudwatch_logs(f"/aws/lambda/{self.fn}", since, grep,
+                                    "'Task timed out' means the timeout is hit, 'Runtime exited' a crash")
 
     def events(self) -> Command:
         return cmd("Throttles and errors over the last hour (1-minute sums)",
