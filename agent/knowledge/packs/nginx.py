@@ -6,15 +6,7 @@ from __future__ import annotations
 import re
 
 from agent.knowledge.base import Context, Contribution
-from agent.knowledge.packs._base import (
-    KeywordPack,
-    cmd,
-    component_form,
-    described,
-    namespace,
-    q,
-    workload_platform,
-)
+from agent.knowledge.packs._base import KeywordPack, cmd, component_form, described, namespace, q, workload_platform
 from agent.knowledge.signals import Signal, Threshold, limit
 from agent.runbook import Command, Component, Issue, KeyMetric, Procedure, Step
 

@@ -31,20 +31,21 @@ HA_MANAGERS = frozenset({"patroni", "sentinel"})
 
 # Words of the description, for a model that records no controller: (aspect, by, pattern). The
 # service model's vocabulary (agent/service/data/vocabulary.yaml, `controllers`) is the first source.
-_WORDS: tuple[tuple[str, str, str], ...] = (
-    ("replicas", "keda", r"\bkeda\b|scaledobject"),
-    ("replicas", "hpa", r"\bhpa\b|horizontal ?pod ?autoscal|\bautoscal(?:ed|es|ing|er)\b(?! group)"),
-    ("replicas", "asg", r"auto ?scaling group|\basg\b"),
-    ("deploy", "argocd", r"\bargo ?-?cd\b"),
-    ("deploy", "flux", r"\bflux(?:cd)?\b"),
-    ("deploy", "helm", r"\bhelm\b"),
-    ("config", "ansible", r"\bansible\b"),
-    ("config", "chef", r"\bchef\b"),
-    ("config", "puppet", r"\bpuppet\b"),
-    ("config", "salt", r"\bsaltstack\b|\bsalt (?:states?|master)\b"),
-    ("failover", "patroni", r"\bpatroni\b"),
-    ("failover", "sentinel", r"\bsentinel\b"),
-)
+_WORDS_TABLE = r"""
+replicas  keda      \bkeda\b|scaledobject
+replicas  hpa       \bhpa\b|horizontal ?pod ?autoscal|\bautoscal(?:ed|es|ing|er)\b(?! group)
+replicas  asg       auto ?scaling group|\basg\b
+deploy    argocd    \bargo ?-?cd\b
+deploy    flux      \bflux(?:cd)?\b
+deploy    helm      \bhelm\b
+config    ansible   \bansible\b
+config    chef      \bchef\b
+config    puppet    \bpuppet\b
+config    salt      \bsaltstack\b|\bsalt (?:states?|master)\b
+failover  patroni   \bpatroni\b
+failover  sentinel  \bsentinel\b
+"""
+_WORDS = tuple(tuple(line.split(None, 2)) for line in _WORDS_TABLE.strip().splitlines())
 _NEGATED = re.compile(r"\b(?:no|not|without|instead of|rather than|never)\s+(?:\w+\s+){0,2}$", re.I)
 _SELF_HEAL = re.compile(r"self[- ]?heal|auto[- ]?sync|automated sync", re.I)
 
