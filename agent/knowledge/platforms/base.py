@@ -460,3 +460,17 @@ class Platform(ABC):
     @abstractmethod
     def disk_check(self) -> Command:
         """Filesystem / volume usage."""
+
+
+class Hostless(Platform, ABC):
+    """A platform whose instances the operator does not log into (ECS tasks, functions): connections and
+    disk come from its resource view, the pre-deploy check is its status and version."""
+
+    def connections(self) -> Command:
+        return self.resources()
+
+    def disk_check(self) -> Command:
+        return self.resources()
+
+    def pre_deploy(self) -> list[Command]:
+        return [*self.status(), self.version()]

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from agent.knowledge.platforms.base import Action, Platform, aws_log_events, cmd, double_quoted, q, recent_log_events
+from agent.knowledge.platforms.base import Action, Hostless, aws_log_events, cmd, double_quoted, q, recent_log_events
 from agent.runbook import Command
 
 
-class ECS(Platform):
+class ECS(Hostless):
     """Containers on Amazon ECS (Fargate or EC2 launch type)."""
 
     form = "container"
@@ -89,15 +89,6 @@ class ECS(Platform):
 
     def local_health_check(self) -> Command:
         return self.status()[0]
-
-    def connections(self) -> Command:
-        return self.resources()
-
-    def disk_check(self) -> Command:
-        return self.resources()
-
-    def pre_deploy(self) -> list[Command]:
-        return [*self.status(), self.version()]
 
     def deploy(self) -> list[Command]:
         return [cmd(f"Deploy a new task definition revision to {self.service}",

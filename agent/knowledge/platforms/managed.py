@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
+from typing import ClassVar
 
 from agent.knowledge.base import Context
 from agent.knowledge.platforms.base import cmd, q
@@ -79,18 +80,30 @@ class ManagedDatabase(ABC):
         return []
 
 
-class RdsInstance(ManagedDatabase):
-    """An RDS DB instance (Multi-AZ or single-AZ, possibly with read replicas)."""
+class AwsDatabase(ManagedDatabase, ABC):
+    """RDS and Aurora: one describe call and one CloudWatch dimension tell them apart."""
+
+    what: ClassVar[str]  # "RDS instance"
+    level: ClassVar[str]  # "instance" | "cluster": the describe call and the identifier flag
+    endpoint_query: ClassVar[str]
 
     def location(self) -> str:
-        return f"Amazon RDS instance {self.identifier} ({self.region})"
+        return f"Amazon {self.what} {self.identifier} ({self.region})"
 
     def endpoint(self) -> str:
-        return (f"$(aws rds describe-db-instances {self.r} --db-instance-identifier {q(self.identifier)} --query "
-                "'DBInstances[0].Endpoint.Address' --output text)")
+        flag = f"--db-{self.level}-identifier"
+        plural = "instances" if self.level == "instance" else "clusters"
+        return (f"$(aws rds describe-db-{plural} {self.r} {flag} {q(self.identifier)} --query "
+                f"'{self.endpoint_query}' --output text)")
 
     def cloudwatch_dimensions(self) -> dict[str, str]:
-        return {"DBInstanceIdentifier": self.identifier}
+        return {f"DB{self.level.capitalize()}Identifier": self.identifier}
+
+
+class RdsInstance(AwsDatabase):
+    """An RDS DB instance (Multi-AZ or single-AZ, possibly with read replicas)."""
+
+    what, level, endpoint_query = "RDS instance", "instance", "DBInstances[0].Endpoint.Address"
 
     def failover(self) -> Command:
         return cmd("Fail over the Multi-AZ instance to its standby",
@@ -121,18 +134,10 @@ class RdsInstance(ManagedDatabase):
                    "the latest log file name; download it with download-db-log-file-portion")
 
 
-class AuroraCluster(ManagedDatabase):
+class AuroraCluster(AwsDatabase):
     """An Aurora DB cluster: a writer and readers sharing one cluster volume."""
 
-    def location(self) -> str:
-        return f"Amazon Aurora cluster {self.identifier} ({self.region})"
-
-    def endpoint(self) -> str:
-        return (f"$(aws rds describe-db-clusters {self.r} --db-cluster-identifier {q(self.identifier)} --query "
-                "'DBClusters[0].Endpoint' --output text)")
-
-    def cloudwatch_dimensions(self) -> dict[str, str]:
-        return {"DBClusterIdentifier": self.identifier}
+    what, level, endpoint_query = "Aurora cluster", "cluster", "DBClusters[0].Endpoint"
 
     def failover(self) -> Command:
         return cmd(f"Fail over cluster {self.identifier} to a reader (a new writer in the same region)",

@@ -7,11 +7,11 @@ import re
 from collections.abc import Sequence
 from typing import ClassVar
 
-from agent.knowledge.platforms.base import Action, Platform, aws_log_events, cmd, q, recent_log_events
+from agent.knowledge.platforms.base import Action, Hostless, aws_log_events, cmd, q, recent_log_events
 from agent.runbook import Command
 
 
-class Serverless(Platform):
+class Serverless(Hostless):
     """What every function platform shares; `Lambda`, `CloudFunctions` and `CloudRun` are the variants."""
 
     form = "serverless"
@@ -41,15 +41,6 @@ class Serverless(Platform):
 
     def diagram_node(self) -> str:
         return f"{self.fn} (function)"
-
-    def connections(self) -> Command:
-        return self.resources()
-
-    def disk_check(self) -> Command:
-        return self.resources()
-
-    def pre_deploy(self) -> list[Command]:
-        return [*self.status(), self.version()]
 
     def post_deploy(self) -> list[Command]:
         return [*self.status(), self.logs("10m", "error|exception|timed out")]
