@@ -339,7 +339,7 @@ class PostgresPack(KeywordPack):
         variant = comp.variant if comp is not None else ""
         restore: list[Command] = []
         if n.managed:
-            restore.append(n.managed.point_in_time_restore(n.instance + "-pitr"))
+            restore.append(n.managed.point_in_time_restore())
         else:
             restore.append(cmd(
                 "Restore the last good dump into a side database and compare before copying rows back",

@@ -27,6 +27,15 @@ class ManagedDatabase(ABC):
     component: Component | None
     identifier: str  # the instance / cluster identifier
     product: str  # "RDS", "Aurora", "Aurora global database", as the runbook names it
+    given: bool = True  # the identifier is the model's, not a default
+
+    def restore_target(self, suffix: str = "") -> tuple[str, str]:
+        """(declaration, shell word) of a restore's new copy: named after a given identifier, a variable to
+        set when the identifier itself is only a default (a name built on a guess is a guess)."""
+        if self.given:
+            return "", q(f"{self.identifier}-pitr{suffix}")
+        return ("TARGET=\"${TARGET:?set TARGET to the name of the restored copy}\"\n",
+                f"\"$TARGET{suffix}\"")
 
     @property
     def on_aws(self) -> bool:
@@ -57,8 +66,8 @@ class ManagedDatabase(ABC):
         """Move the writer to a standby within the region."""
 
     @abstractmethod
-    def point_in_time_restore(self, target: str) -> Command:
-        """Restore a copy as of RESTORE_TIME into `target` (the original stays untouched)."""
+    def point_in_time_restore(self) -> Command:
+        """Restore a copy as of RESTORE_TIME into a new instance (the original stays untouched)."""
 
     @abstractmethod
     def recent_log(self) -> Command:
@@ -116,14 +125,15 @@ class RdsInstance(AwsDatabase):
                    "only a reboot. A cross-region read replica is promoted with promote-read-replica instead, "
                    "which breaks replication for good.")
 
-    def point_in_time_restore(self, target: str) -> Command:
+    def point_in_time_restore(self) -> Command:
+        declare, target = self.restore_target()
         return cmd("Restore a copy of the instance to the moment before the corruption (point-in-time)",
-                   "RESTORE_TIME=2026-01-01T03:00:00Z  # UTC, just before the bad write\n"
+                   f"{declare}RESTORE_TIME=2026-01-01T03:00:00Z  # UTC, just before the bad write\n"
                    f"aws rds restore-db-instance-to-point-in-time {self.r} \\\n"
                    f"  --source-db-instance-identifier {q(self.identifier)} \\\n"
-                   f"  --target-db-instance-identifier {q(target)} \\\n"
+                   f"  --target-db-instance-identifier {target} \\\n"
                    "  --restore-time \"$RESTORE_TIME\"\n"
-                   f"aws rds wait db-instance-available {self.r} --db-instance-identifier {q(target)}",
+                   f"aws rds wait db-instance-available {self.r} --db-instance-identifier {target}",
                    "a new instance; the original is untouched. Copy the good rows back or switch the service "
                    "to the copy after checking it")
 
@@ -148,17 +158,19 @@ class AuroraCluster(AwsDatabase):
                    "Drops every connection to the writer; applications must reconnect to the cluster endpoint "
                    "(not to an instance endpoint).")
 
-    def point_in_time_restore(self, target: str) -> Command:
+    def point_in_time_restore(self) -> Command:
+        declare, target = self.restore_target()
+        instance = self.restore_target("-1")[1]
         return cmd("Restore a copy of the cluster to the moment before the corruption (point-in-time)",
-                   "RESTORE_TIME=2026-01-01T03:00:00Z  # UTC, just before the bad write\n"
+                   f"{declare}RESTORE_TIME=2026-01-01T03:00:00Z  # UTC, just before the bad write\n"
                    f"aws rds restore-db-cluster-to-point-in-time {self.r} \\\n"
                    f"  --source-db-cluster-identifier {q(self.identifier)} \\\n"
-                   f"  --db-cluster-identifier {q(target)} --restore-to-time \"$RESTORE_TIME\"\n"
+                   f"  --db-cluster-identifier {target} --restore-to-time \"$RESTORE_TIME\"\n"
                    "CLASS=\"${CLASS:?set CLASS to the instance class of the writer, e.g. db.r6g.large}\"\n"
-                   f"aws rds create-db-instance {self.r} --db-cluster-identifier {q(target)} "
-                   f"--db-instance-identifier {q(target + '-1')} --engine aurora-postgresql "
+                   f"aws rds create-db-instance {self.r} --db-cluster-identifier {target} "
+                   f"--db-instance-identifier {instance} --engine aurora-postgresql "
                    "--db-instance-class \"$CLASS\"\n"
-                   f"aws rds wait db-instance-available {self.r} --db-instance-identifier {q(target + '-1')}",
+                   f"aws rds wait db-instance-available {self.r} --db-instance-identifier {instance}",
                    "a new cluster with one instance; the original is untouched. Copy the good rows back or switch "
                    "the service to the copy after checking it",
                    "A restored cluster has no instances until you create one: create-db-instance is part of the "
@@ -177,8 +189,8 @@ class AuroraGlobal(AuroraCluster):
     """An Aurora global database: a primary cluster and secondary clusters in other regions."""
 
     def __init__(self, ctx: Context, component: Component | None, identifier: str, product: str,
-                 global_cluster: str) -> None:
-        super().__init__(ctx, component, identifier, product)
+                 global_cluster: str, given: bool = True) -> None:
+        super().__init__(ctx, component, identifier, product, given)
         self.global_cluster = global_cluster
 
     def location(self) -> str:
@@ -255,10 +267,11 @@ class CloudSql(ManagedDatabase):
                    "Drops every connection; applications must reconnect. A ZONAL instance has no standby: "
                    "restore or clone instead.")
 
-    def point_in_time_restore(self, target: str) -> Command:
+    def point_in_time_restore(self) -> Command:
+        declare, target = self.restore_target()
         return cmd(f"Clone {self.identifier} to the moment before the corruption (point-in-time)",
-                   "RESTORE_TIME=2026-01-01T03:00:00Z  # UTC, just before the bad write\n"
-                   f"gcloud sql instances clone {q(self.identifier)} {q(target)} --point-in-time \"$RESTORE_TIME\"",
+                   f"{declare}RESTORE_TIME=2026-01-01T03:00:00Z  # UTC, just before the bad write\n"
+                   f"gcloud sql instances clone {q(self.identifier)} {target} --point-in-time \"$RESTORE_TIME\"",
                    "the clone is RUNNABLE; the original is untouched. Copy the good rows back or switch the "
                    "service to the clone after checking it")
 
@@ -305,10 +318,11 @@ class AzureFlexible(ManagedDatabase):
                    "Drops every connection; applications must reconnect. Use --failover Planned for a planned "
                    "switch (waits for the standby to catch up). Without HA this is only a restart.")
 
-    def point_in_time_restore(self, target: str) -> Command:
+    def point_in_time_restore(self) -> Command:
+        declare, target = self.restore_target()
         return cmd(f"Restore {self.identifier} to a new server at the moment before the corruption",
-                   f"{self.declare}RESTORE_TIME=2026-01-01T03:00:00Z  # UTC, just before the bad write\n"
-                   f"az postgres flexible-server restore --resource-group {self.group} --name {q(target)} "
+                   f"{self.declare}{declare}RESTORE_TIME=2026-01-01T03:00:00Z  # UTC, just before the bad write\n"
+                   f"az postgres flexible-server restore --resource-group {self.group} --name {target} "
                    f"--source-server {q(self.identifier)} --restore-time \"$RESTORE_TIME\"",
                    "a new server; the original is untouched. Copy the good rows back or switch the service to "
                    "the new server after checking it")
@@ -344,15 +358,17 @@ def managed_database(ctx: Context, technology: str, instance_default: str) -> Ma
     if variant == "azure-flexible":
         host = re.search(_AZURE_HOST, text, re.I)
         name = (comp.name("instance") if comp is not None else None) or (host.group(1) if host else None)
-        return AzureFlexible(ctx, comp, name or ctx.facts.name("postgres.instance", instance_default),
-                             "Azure Database for PostgreSQL", host.group(0) if host else None)
+        server = AzureFlexible(ctx, comp, name or ctx.facts.name("postgres.instance", instance_default),
+                               "Azure Database for PostgreSQL", host.group(0) if host else None)
+        server.given = name is not None
+        return server
     names = ctx.facts.names
-    identifier = (comp.name("cluster") or comp.name("instance") if comp is not None else None) or \
-        names.get("rds.instance") or ctx.facts.name("postgres.instance", instance_default)
+    named = (comp.name("cluster") or comp.name("instance") if comp is not None else None) or names.get("rds.instance")
+    identifier = named or ctx.facts.name("postgres.instance", instance_default)
     product = {"rds-instance": "RDS", "aurora": "Aurora", "aurora-global": "Aurora", "cloud-sql": "Cloud SQL"}.get(
         variant, "")
     if variant == "aurora-global":
         global_cluster = (comp.name("global_cluster") if comp is not None else None) or f"{identifier}-global"
-        return AuroraGlobal(ctx, comp, identifier, product, global_cluster)
+        return AuroraGlobal(ctx, comp, identifier, product, global_cluster, given=named is not None)
     cls = _VARIANTS.get(variant)
-    return cls(ctx, comp, identifier, product) if cls is not None else None
+    return cls(ctx, comp, identifier, product, given=named is not None) if cls is not None else None
