@@ -1,6 +1,6 @@
 """The platforms, under the module name older code imports (`agent.knowledge.platforms` is the package)."""
 
-from agent.knowledge.platforms.base import Platform, aws_log_events, cmd, q, service_unit
+from agent.knowledge.platforms.base import Platform, aws_log_events, cmd, engine_unit, q, service_unit
 from agent.knowledge.platforms.compose import Docker
 from agent.knowledge.platforms.ecs import ECS
 from agent.knowledge.platforms.hosts import VM, BareMetal, SystemdHosts
@@ -9,4 +9,4 @@ from agent.knowledge.platforms.select import platform_for
 from agent.knowledge.platforms.serverless import Serverless
 
 __all__ = ["ECS", "VM", "BareMetal", "Docker", "Kubernetes", "KubernetesCronJob", "Platform", "Serverless",
-           "SystemdHosts", "aws_log_events", "cmd", "platform_for", "q", "service_unit"]
+           "SystemdHosts", "aws_log_events", "cmd", "engine_unit", "platform_for", "q", "service_unit"]
