@@ -705,9 +705,8 @@ def _packs(request: GenerationRequest, description: str | None = None) -> dict[s
     from agent.service.text import parse
 
     text = request.description if description is None else description
-    model = parse(text, name=request.service_name)
-    return {pack.name: reason for pack, reason in detect_packs(Context(request.answers, facts_from_model(model, text),
-                                                                       model))}
+    facts = facts_from_model(parse(text, name=request.service_name), text)
+    return {pack.name: reason for pack, reason in detect_packs(Context(request.answers, facts))}
 
 
 def _coverage(before: GenerationRequest, after: GenerationRequest, change: Change) -> str:

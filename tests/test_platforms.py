@@ -45,7 +45,7 @@ def code(runbook: Runbook) -> str:
 
 def context(rule: Rule, description: str, **given: str) -> Context:
     model = parse(description)
-    return Context(from_mapping(rule, given, "test"), facts_from_model(model, description), model)
+    return Context(from_mapping(rule, given, "test"), facts_from_model(model, description))
 
 
 # --- a toy platform -------------------------------------------------------------------------------

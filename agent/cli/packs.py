@@ -36,8 +36,7 @@ def packs(description: str | None, env: str | None, monitoring: str | None, show
     if show is not None:
         pack = get_pack(show)
         text = description or (getattr(pack, "examples", ()) or (pack.name,))[0]
-        model = parse(text)
-        ctx = Context(answers, facts_from_model(model, text), model)
+        ctx = Context(answers, facts_from_model(parse(text), text))
         part = pack.contribute(ctx)
         part.alerts = [*part.alerts, *alerts_for(ctx, part.signals)]  # as the answered stacks write them
         click.echo(_markdown(pack.name, text, part), nl=False)
@@ -48,8 +47,7 @@ def packs(description: str | None, env: str | None, monitoring: str | None, show
             click.echo(f"{pack.name:<{width}}  {pack.summary}")
         click.echo(f"\n{len(available)} packs. Add one: docs/packs.md")
         return
-    model = parse(description)
-    ctx = Context(answers, facts_from_model(model, description), model)
+    ctx = Context(answers, facts_from_model(parse(description), description))
     found = detect_packs(ctx)
     if not found:
         click.echo("no technology pack applies; the runbook uses the environment and monitoring "

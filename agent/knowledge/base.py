@@ -71,9 +71,6 @@ class Context:
 
     answers: Answers
     facts: Facts
-    # The service model the facts were laid out from: platforms read components, forms, variants and
-    # controllers from it. None for callers that only have facts (then the description's words decide).
-    model: ServiceModel | None = None
 
     @property
     def text(self) -> str:

@@ -190,7 +190,7 @@ class _Writer:
             facts.assume("namespace", "production", "the description names no Kubernetes namespace")
             self.defaults.append("Kubernetes namespace 'production' (the description names none)")
         self.facts: Facts = facts
-        self.ctx = Context(answers, facts, request.service)
+        self.ctx = Context(answers, facts)
         self.type = answers.service_type
         if self.type not in ("web", "api", "pipeline", "worker", "database", "other"):
             self.defaults.append(f"service type '{self.type}' is not one the offline engine knows: treated as "

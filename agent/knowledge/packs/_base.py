@@ -131,7 +131,7 @@ class KeywordPack:
         recorded.names = dict(ctx.facts.names)  # a pack never changes the engine's facts
         recorded.defaults = {}
         recorded.assumed = {}
-        part = self.build(Context(ctx.answers, recorded, ctx.model))
+        part = self.build(Context(ctx.answers, recorded))
         part.assumed += [(key, value) for key, value in recorded.defaults.items() if value]
         if recorded.defaults:
             shown = ", ".join(f"{key}={value}" for key, value in recorded.defaults.items())

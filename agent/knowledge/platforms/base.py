@@ -144,6 +144,9 @@ class Platform(ABC):
         comp = self.component
         if comp is not None and workload in (comp.technology, comp.id):
             return self.component_workload()
+        app = self.ctx.model.app if self.ctx.model is not None else None
+        if comp is None and app is not None and app.technology and workload == app.technology:
+            workload = self.ctx.facts.service  # the service is that technology ("lb-web is nginx in …")
         if workload != self.ctx.facts.service:
             return workload
         name = self.ctx.facts.name(self.workload_key, workload) if self.workload_key else workload

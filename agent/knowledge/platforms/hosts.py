@@ -330,6 +330,12 @@ class SystemdHosts(Platform):
     def component_workload(self) -> str:
         return self.unit
 
+    def resolve(self, workload: str) -> str:
+        # the service's own workload is its unit (the one named, else the engine's package unit, else the slug)
+        resolved = super().resolve(workload)
+        return self.unit if resolved == self.ctx.facts.service and "systemd.unit" not in self.ctx.facts.names \
+            else resolved
+
     def exec_in(self, workload: str, command: str, env: Sequence[str] = ()) -> str:
         return command  # on the host itself, in the operator's own environment
 

@@ -50,13 +50,21 @@ def _kubernetes(ctx: Context) -> Platform:
 _PLAIN_DOCKER = r"\bdocker run\b|\bno (?:docker[- ])?compose\b|\bwithout (?:docker[- ])?compose\b|\bplain docker\b"
 
 
+def _plain_container(ctx: Context, component: Component | None = None) -> bool:
+    """One container run by name ("plain docker run, no compose"; "a Docker container called edge-nginx"
+    with no compose file or service named), not a compose project."""
+    if re.search(_PLAIN_DOCKER, ctx.facts.description, re.I):
+        return True
+    if any(k in ctx.facts.names for k in ("compose.file", "compose.project", "compose.service", "compose.services")):
+        return False
+    app = ctx.model.app if ctx.model is not None else None
+    return any(c is not None and c.name("container") for c in (component, app))
+
+
 def _docker(ctx: Context) -> Platform:
     if said(ctx, r"\b(?:ecs|fargate)\b"):
         return ECS(ctx)
-    # "plain docker run with --restart=always, no compose": one container, no compose file
-    if re.search(_PLAIN_DOCKER, ctx.facts.description, re.I):
-        return DockerContainer(ctx)
-    return Docker(ctx)
+    return DockerContainer(ctx) if _plain_container(ctx) else Docker(ctx)
 
 
 # How a component whose form the model leaves "unknown" runs, read from its names by role, then from
@@ -125,8 +133,8 @@ def platform_for(ctx: Context, component: Component | None = None) -> Platform:
         if form == "cluster-workload":
             return own if isinstance(own, Kubernetes) and not component.names else Kubernetes(ctx, component=component)
         if form == "container":
-            sentence_plain = re.search(_PLAIN_DOCKER, ctx.facts.description, re.I) or component.name("container")
-            return DockerContainer(ctx, component=component) if sentence_plain else Docker(ctx, component=component)
+            plain = _plain_container(ctx, component)
+            return DockerContainer(ctx, component=component) if plain else Docker(ctx, component=component)
         if form == "host":
             return (BareMetal if ctx.answers.environment == "baremetal" else VM)(ctx, component=component)
         return own
