@@ -84,10 +84,6 @@ class ManagedDatabase(ABC):
         """The endpoint's host name when the description gives it."""
         return getattr(self, "host", None)
 
-    def region_failover(self) -> list[Command]:
-        """Move the primary to another region; empty where the variant is one region only."""
-        return []
-
 
 class AwsDatabase(ManagedDatabase, ABC):
     """RDS and Aurora: one describe call and one CloudWatch dimension tell them apart."""
@@ -196,54 +192,6 @@ class AuroraGlobal(AuroraCluster):
     def location(self) -> str:
         return (f"Amazon Aurora global database {self.global_cluster} (primary cluster {self.identifier} in "
                 f"{self.region})")
-
-    @property
-    def secondary_region(self) -> str:
-        """The secondary's region as a shell word: the recovery region the model names, else a variable."""
-        dr = self.ctx.facts.names.get("dr.region")
-        return q(dr) if dr else "\"$SECONDARY_REGION\""
-
-    def _secondary(self, region_flag: str = "") -> str:
-        dr = self.ctx.facts.names.get("dr.region")
-        region = "" if dr else \
-            "SECONDARY_REGION=\"${SECONDARY_REGION:?set SECONDARY_REGION to the region of the secondary cluster}\"\n"
-        return (f"{region}"
-                f"aws rds describe-global-clusters {region_flag or self.r} "
-                f"--global-cluster-identifier {q(self.global_cluster)} "
-                "--query 'GlobalClusters[0].GlobalClusterMembers[].[DBClusterArn,IsWriter]' --output text\n"
-                "SECONDARY_ARN=\"${SECONDARY_ARN:?set SECONDARY_ARN to the ARN of the secondary cluster "
-                "(IsWriter False) from the list above}\"")
-
-    def region_failover(self) -> list[Command]:
-        lag = cmd("Replication lag of the secondary cluster (how much a failover loses)",
-                  f"{self._secondary().split('aws rds')[0]}"
-                  "SECONDARY_CLUSTER=\"${SECONDARY_CLUSTER:?set SECONDARY_CLUSTER to the identifier of the "
-                  "secondary cluster}\"\n"
-                  f"aws cloudwatch get-metric-statistics --region {self.secondary_region} --namespace AWS/RDS "
-                  "--metric-name AuroraGlobalDBReplicationLag \\\n"
-                  "  --dimensions Name=DBClusterIdentifier,Value=\"$SECONDARY_CLUSTER\" --statistics Maximum "
-                  "--period 60 \\\n"
-                  "  --start-time \"$(date -u -d '-15 min' +%Y-%m-%dT%H:%M:%SZ)\" "
-                  "--end-time \"$(date -u +%Y-%m-%dT%H:%M:%SZ)\" --output table",
-                  "lag in milliseconds, well under the RPO; AuroraGlobalDBRPOLag tells the same for the RPO")
-        switchover = cmd("Planned move of the primary to the secondary region (no data loss): switchover",
-                         f"{self._secondary()}\n"
-                         f"aws rds switchover-global-cluster {self.r} --global-cluster-identifier "
-                         f"{q(self.global_cluster)} --target-db-cluster-identifier \"$SECONDARY_ARN\"",
-                         "the secondary becomes the writer once it has caught up; the old primary turns secondary",
-                         "Writes stop while the roles change (about a minute); point writers at the new primary's "
-                         "cluster endpoint.")
-        failover = cmd("Region outage: fail over the global database to the secondary (loses the lag)",
-                       # the primary region's API may be down with it: ask the secondary's
-                       f"{self._secondary(f'--region {self.secondary_region}')}\n"
-                       f"aws rds failover-global-cluster --region {self.secondary_region} --global-cluster-identifier "
-                       f"{q(self.global_cluster)} --target-db-cluster-identifier \"$SECONDARY_ARN\" "
-                       "--allow-data-loss",
-                       "the secondary cluster is writable in its region within minutes",
-                       "Every write the secondary had not received is lost (check the lag above first) and the "
-                       "old primary must be rebuilt as a secondary. Never promote a secondary by detaching it "
-                       "(remove-from-global-cluster) when failover-global-cluster can do it.")
-        return [lag, switchover, failover]
 
 
 class CloudSql(ManagedDatabase):
