@@ -308,7 +308,8 @@ def managed_database(ctx: Context, technology: str, instance_default: str) -> Ma
         name = (comp.name("instance") if comp is not None else None) or (host.group(1) if host else None)
         server = AzureFlexible(ctx, comp, name or ctx.facts.name("postgres.instance", instance_default),
                                "Azure Database for PostgreSQL", host.group(0) if host else None)
-        server.given = name is not None
+        # a server name read off its host name is the user's; a copy named after it would be ours
+        server.given = comp is not None and comp.name("instance") is not None
         return server
     names = ctx.facts.names
     named = (comp.name("cluster") or comp.name("instance") if comp is not None else None) or names.get("rds.instance")
