@@ -99,12 +99,12 @@ def test_a_platform_that_describes_itself_is_watched_without_a_stack_edit() -> N
     from dataclasses import dataclass
 
     from agent.knowledge.base import Context, Facts
-    from agent.knowledge.environments import Platform
     from agent.knowledge.monitoring import Prometheus, Scope
     from agent.knowledge.signals import Threshold
+    from tests.toy_platform import Nomad as ToyNomad  # a complete platform: Platform is abstract
 
     @dataclass
-    class Nomad(Platform):
+    class Nomad(ToyNomad):
         def monitoring_scope(self) -> Scope:
             return Scope(("host",), {"job": "checkout-api", "hosts_re": "nomad-1|nomad-2"})
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from agent.checks.markdown import github_anchor
 from agent.checks.promql import parse_error
-from agent.knowledge.environments import Platform
+from agent.knowledge.platforms import Platform
 from agent.runbook import Alert, Command, Issue, Language, Severity, Step
 from agent.service.model import AlertRule
 

@@ -12,6 +12,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 
 from agent.knowledge.base import Context, Contribution, Facts
+from agent.knowledge.platforms import Platform, platform_for, recent_log_events
+from agent.knowledge.platforms.select import component_form as _form
 from agent.runbook import Command, Language
 
 # "no Redis", "instead of MySQL", "migrated off MongoDB": a mention that says the service does NOT use it.
@@ -204,164 +206,53 @@ class CloudWatchMetric:
         )
 
 
-# --- workload control per environment -----------------------------------------------------------
+# --- workload control: through the platform the workload runs on -------------------------------
 
 
-def platform(ctx: Context) -> str:
-    """kubernetes | compose | ecs | lambda | gcf | systemd: how the service's processes are run."""
-    env = ctx.answers.environment
-    if env == "kubernetes":
-        return "kubernetes"
-    if env == "serverless":
-        # Google Cloud Functions (gen2 runs on Cloud Run) when the description is on GCP, else AWS Lambda.
-        return "gcf" if ctx.facts.cloud == "gcp" else "lambda"
-    if env == "docker":
-        return "ecs" if mention(ctx, ("ecs", "fargate")) else "compose"
-    return "systemd"
+def workload_platform(ctx: Context, technology: str | None = None, namespace: str | None = None) -> Platform:
+    """The platform of the service's own workloads, or of the model's component of `technology` (a
+    pooler on Kubernetes, a proxy in a container): packs call its operations, never switch on it.
+    `namespace`: where the component lives when the model names none but the pack read one."""
+    component = ctx.model.component(technology) if ctx.model is not None and technology else None
+    found = platform_for(ctx, component)
+    if namespace:
+        found.namespace = namespace
+    return found
 
 
-def _resolve(ctx: Context, workload: str) -> str:
-    """The service's own workload under the name the description gives it on this platform."""
-    if workload != ctx.facts.service:
-        return workload
-    key = {"kubernetes": "k8s.deployment", "compose": "compose.service", "systemd": "systemd.unit"}.get(
-        platform(ctx))
-    name = ctx.facts.name(key, workload) if key else workload
-    return name.removesuffix(".service")
-
-
-def ecs_names(ctx: Context, workload: str) -> tuple[str, str]:
-    return ctx.facts.name("ecs.cluster", ctx.facts.cluster or ctx.facts.service), ctx.facts.name(
-        "ecs.service", workload)
-
-
-def _argocd_note(ctx: Context) -> str:
-    if mention(ctx, ("argo cd",)):
-        return (" Argo CD self-heal reverts a manual scale if replicas are set in Git: disable "
-                "auto-sync first (argocd app set APP --sync-policy none) or change replicas in Git.")
-    return ""
-
-
-def _gcf(ctx: Context, workload: str) -> tuple[str, str]:
-    """A Cloud Function's name and the region flag gcloud wants."""
-    return q(ctx.facts.name("gcf.function", workload)), f"--region {q(region(ctx))}"
+def component_form(ctx: Context, technology: str) -> str:
+    """How the model's component of `technology` runs (managed | host | cluster-workload | container |
+    serverless); when the model does not say, how the service's own workload runs."""
+    comp = ctx.model.component(technology) if ctx.model is not None else None
+    app = ctx.model.app if ctx.model is not None else None
+    return (_form(ctx, comp) if comp is not None else "") or (_form(ctx, app) if app is not None else "") or \
+        platform_for(ctx).form
 
 
 def stop_workload(ctx: Context, workload: str, why: str) -> Command:
-    workload = _resolve(ctx, workload)
-    kind = platform(ctx)
-    if kind == "kubernetes":
-        code = f"kubectl scale deployment/{q(workload)} --replicas=0 -n {q(namespace(ctx))}"
-    elif kind == "compose":
-        code = f"docker compose stop {q(workload)}"
-    elif kind == "ecs":
-        cluster, service = ecs_names(ctx, workload)
-        code = (f"aws ecs update-service --region {q(region(ctx))} --cluster {q(cluster)} "
-                f"--service {q(service)} --desired-count 0")
-    elif kind == "lambda":
-        function = ctx.facts.name("lambda.function", workload)
-        code = (f"aws lambda put-function-concurrency --region {q(region(ctx))} "
-                f"--function-name {q(function)} --reserved-concurrent-executions 0")
-    elif kind == "gcf":
-        function, where_flag = _gcf(ctx, workload)
-        # Internal-only ingress turns away outside callers; event triggers still deliver.
-        code = f"gcloud run services update {function} {where_flag} --ingress=internal"
-    else:
-        code = f"sudo systemctl stop {q(workload)}"
-    where = " Run it on every host of the service." if kind == "systemd" else ""
-    return cmd(f"Stop {workload} ({why})", code, f"no {workload} process is running",
-               warning=f"Stops all of {workload}: work stops being processed until you start it again."
-               + where + _argocd_note(ctx))
+    return workload_platform(ctx).stop_workload(workload, why)
 
 
 def start_workload(ctx: Context, workload: str, replicas: int | None = None) -> Command:
-    workload = _resolve(ctx, workload)
-    kind = platform(ctx)
-    count = replicas or ctx.facts.replicas or 2
-    if kind == "kubernetes":
-        code = f"kubectl scale deployment/{q(workload)} --replicas={count} -n {q(namespace(ctx))}"
-    elif kind == "compose":
-        code = f"docker compose up -d {q(workload)}"
-    elif kind == "ecs":
-        cluster, service = ecs_names(ctx, workload)
-        code = (f"aws ecs update-service --region {q(region(ctx))} --cluster {q(cluster)} "
-                f"--service {q(service)} --desired-count {count}")
-    elif kind == "lambda":
-        function = ctx.facts.name("lambda.function", workload)
-        code = (f"aws lambda delete-function-concurrency --region {q(region(ctx))} "
-                f"--function-name {q(function)}")
-    elif kind == "gcf":
-        function, where_flag = _gcf(ctx, workload)
-        code = f"gcloud run services update {function} {where_flag} --ingress=all"
-    else:
-        code = f"sudo systemctl start {q(workload)}"
-    warning = None
-    if kind == "lambda":
-        warning = ("Removes the function's reserved concurrency: it runs again and draws from the account's "
-                   "shared unreserved pool. If it had a non-zero reservation before, restore that number with "
-                   "put-function-concurrency instead.")
-    return cmd(f"Start {workload} again", code, f"{workload} is running and processing work", warning=warning)
+    return workload_platform(ctx).start_workload(workload, replicas)
 
 
 def restart_workload(ctx: Context, workload: str) -> Command:
-    workload = _resolve(ctx, workload)
-    kind = platform(ctx)
-    if kind == "kubernetes":
-        code = (f"kubectl rollout restart deployment/{q(workload)} -n {q(namespace(ctx))}\n"
-                f"kubectl rollout status deployment/{q(workload)} -n {q(namespace(ctx))} --timeout=5m")
-    elif kind == "compose":
-        code = f"docker compose restart {q(workload)}"
-    elif kind == "ecs":
-        cluster, service = ecs_names(ctx, workload)
-        code = (f"aws ecs update-service --region {q(region(ctx))} --cluster {q(cluster)} "
-                f"--service {q(service)} --force-new-deployment")
-    elif kind == "lambda":
-        function = ctx.facts.name("lambda.function", workload)
-        # A Lambda has no process to restart; updating configuration recycles execution environments.
-        code = (f"aws lambda update-function-configuration --region {q(region(ctx))} "
-                f"--function-name {q(function)} --description \"recycled $(date -u +%FT%TZ)\"")
-    elif kind == "gcf":
-        function, where_flag = _gcf(ctx, workload)
-        # A new revision replaces every instance.
-        code = f"gcloud run services update {function} {where_flag} --update-labels=restarted-at=\"$(date +%s)\""
-    else:
-        code = f"sudo systemctl restart {q(workload)}\nsystemctl status {q(workload)} --no-pager"
-    return cmd(f"Restart {workload}", code, f"{workload} is back and healthy within 5 minutes")
+    return workload_platform(ctx).restart_workload(workload)
+
+
+def workload_logs(ctx: Context, workload: str, pattern: str) -> Command:
+    return workload_platform(ctx).workload_logs(workload, pattern)
+
+
+def exec_in(ctx: Context, workload: str, command: str) -> str:
+    """`command` run where the workload's code and configuration live."""
+    return workload_platform(ctx).exec_in(workload, command)
 
 
 def log_events(group: str, ctx: Context, pattern: str | None = None) -> str:
     """CloudWatch Logs events of the last 30 minutes (filter-log-events: in AWS CLI v1 and v2)."""
-    where = f" --filter-pattern {q(pattern)}" if pattern else ""
-    return (f"aws logs filter-log-events --log-group-name {q(group)} --region {q(region(ctx))} "
-            f"--start-time \"$(date -u -d '-30 min' +%s)000\"{where} --query 'events[].message' --output text")
-
-
-def workload_logs(ctx: Context, workload: str, pattern: str) -> Command:
-    workload = _resolve(ctx, workload)
-    kind = platform(ctx)
-    grep = f"grep -iE {q(pattern)} | tail -n 50"
-    if kind == "kubernetes":
-        code = (f"kubectl logs deployment/{q(workload)} -n {q(namespace(ctx))} --since=30m "
-                f"--all-containers | {grep}")
-    elif kind == "compose":
-        code = f"docker compose logs --since 30m {q(workload)} | {grep}"
-    elif kind == "ecs":
-        code = f"{log_events('/ecs/' + workload, ctx)} | {grep}"
-    elif kind == "lambda":
-        function = ctx.facts.name("lambda.function", workload)
-        code = f"{log_events('/aws/lambda/' + function, ctx)} | {grep}"
-    elif kind == "gcf":
-        function, where_flag = _gcf(ctx, workload)
-        code = f"gcloud functions logs read {function} --gen2 {where_flag} --limit 500 | {grep}"
-    else:
-        code = f"journalctl -u {q(workload)} --since '30 min ago' --no-pager | {grep}"
-    return cmd(f"Recent {workload} log lines matching {pattern!r}", code,
-               "no lines, or the lines that name the failing resource")
-
-
-def _dq(text: str) -> str:
-    """Double-quoted, so variables declared in the block expand before the command is sent."""
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return recent_log_events(group, region(ctx), pattern)
 
 
 def tech_host(ctx: Context, hint: str) -> str | None:
@@ -385,23 +276,6 @@ def compose_cmd(ctx: Context) -> str:
     names = ctx.facts.names
     project = f" -p {q(names['compose.project'])}" if "compose.project" in names else ""
     return f"docker compose{project} -f {q(names.get('compose.file', 'docker-compose.yml'))}"
-
-
-def exec_in(ctx: Context, workload: str, command: str) -> str:
-    """`command` run where the workload's code and configuration live."""
-    workload = _resolve(ctx, workload)
-    kind = platform(ctx)
-    if kind == "kubernetes":
-        return f"kubectl exec -n {q(namespace(ctx))} deploy/{q(workload)} -- {command}"
-    if kind == "compose":
-        return f"{compose_cmd(ctx)} exec -T {q(workload)} {command}"
-    if kind == "ecs":
-        cluster, service = ecs_names(ctx, workload)
-        return (f"TASK=$(aws ecs list-tasks --region {q(region(ctx))} --cluster {q(cluster)} "
-                f"--service-name {q(service)} --query 'taskArns[0]' --output text)\n"
-                f"aws ecs execute-command --region {q(region(ctx))} --cluster {q(cluster)} --task \"$TASK\" "
-                f"--interactive --command {_dq(command)}")
-    return command
 
 
 def merge(*parts: Contribution) -> Contribution:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from agent.knowledge.base import Context, Contribution
-from agent.knowledge.packs._base import KeywordPack, cmd, exec_in, platform, q, snake
+from agent.knowledge.packs._base import KeywordPack, cmd, component_form, exec_in, q, snake
 from agent.runbook import Command, Issue, Step
 
 
@@ -19,7 +19,8 @@ class DjangoPack(KeywordPack):
 
     def build(self, ctx: Context) -> Contribution:
         f = ctx.facts
-        on_hosts = platform(ctx) == "systemd"
+        # On hosts manage.py needs the app's virtualenv; in an image the interpreter is already the app's.
+        on_hosts = component_form(ctx, "django") == "host"
         # On VMs manage.py runs from the app directory with the app's virtualenv and settings.
         found = re.search(r"(?<![\w/])(/(?:srv|opt|var/www|home|app|apps)/[\w.-]+(?:/[\w.-]+)*)", f.description)
         app_dir = f.name("django.dir", found.group(1) if found else f"/srv/{f.service}")

@@ -8,10 +8,10 @@ from agent.knowledge.base import Context, Contribution
 from agent.knowledge.packs._base import (
     KeywordPack,
     cmd,
+    component_form,
     described,
     mention,
     on_host,
-    platform,
     q,
     tech_host,
 )
@@ -34,7 +34,7 @@ class ElasticsearchPack(KeywordPack):
         product = "OpenSearch" if mention(ctx, ("opensearch",)) else "Elasticsearch"
         # Query a data node when the description names them (dedicated masters should not serve clients).
         node = (tech_host(ctx, r"data") or tech_host(ctx, r"^(?:es|os)[-\d]|elastic|opensearch|search")
-                if platform(ctx) == "systemd" else None)
+                if component_form(ctx, "elasticsearch") == "host" else None)
         scheme = "https" if mention(ctx, ("tls", "https", "ssl")) else "http"
         url = f.name("es.url", f"{scheme}://{node or 'elasticsearch'}:9200")
         # "daily indices logs-YYYY.MM.DD" -> the pattern logs-*

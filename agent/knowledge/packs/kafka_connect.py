@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from agent.knowledge.base import Context, Contribution
-from agent.knowledge.packs._base import KeywordPack, cmd, described, mention, namespace, platform, q
+from agent.knowledge.packs._base import KeywordPack, cmd, described, mention, q, workload_platform
 from agent.knowledge.signals import Signal, Threshold
 from agent.runbook import Command, Component, Issue, Procedure, Step
 
@@ -27,13 +27,11 @@ class KafkaConnectPack(KeywordPack):
         cluster = described(ctx, "kafka.connect_cluster", ("kafkaconnect cluster", "kafka connect cluster",
                                                             "connect cluster"), "kafka-connect")
         forward: Command | None = None
-        if platform(ctx) == "kubernetes" and "kafka.connect_url" not in f.names:
-            # The REST API is a ClusterIP service: reach it through a port-forward (Strimzi names it
-            # <cluster>-connect-api).
+        if "kafka.connect_url" not in f.names:
+            # Where the REST API is only reachable inside the platform (a ClusterIP Service), the platform
+            # says how to reach it (Strimzi names the Service <cluster>-connect-api).
             svc = f"{cluster}-connect-api" if mention(ctx, ("strimzi",)) else cluster
-            forward = cmd("Reach the Connect REST API (leave running in a second terminal)",
-                          f"kubectl port-forward -n {q(namespace(ctx))} svc/{q(svc)} 8083:8083",
-                          "Forwarding from 127.0.0.1:8083; the curl commands below use localhost:8083")
+            forward = workload_platform(ctx, "kafka-connect").reach(svc, 8083)
         url = f.names.get("kafka.connect_url") or ("http://localhost:8083" if forward else f"http://{cluster}:8083")
         connector = described(ctx, "kafka.connector", ("connector",), f"{f.service}-connector")
         base = f"{url}/connectors/{connector}"

@@ -7,13 +7,12 @@ from agent.knowledge.packs._base import (
     CloudWatchMetric,
     KeywordPack,
     cmd,
-    compose_cmd,
     mention,
-    platform,
     q,
     region,
     snake,
     stop_workload,
+    workload_platform,
 )
 from agent.knowledge.signals import Signal, limit
 from agent.runbook import Command, Component, Issue, KeyMetric, Procedure, Step, Upstream
@@ -53,13 +52,14 @@ class MySqlPack(KeywordPack):
         # Docker Compose: a compose service's name resolves only on the compose network, so run the
         # client inside the container (MYSQL_PWD exported in the operator's shell is passed through).
         services = [s for s in f.name("compose.services", f.name("compose.service", "")).split(",") if s]
-        in_compose = platform(ctx) == "compose" and host in services
+        platform = workload_platform(ctx)
+        inside = platform.runs(host)
         replica_host = f.name("mysql.replica", next((s for s in services + f.name("hosts", "").split(",")
                                                      if "replica" in s), f"{label}-replica"))
 
         def client(tool: str, target: str = host) -> str:
-            if in_compose:
-                return f"{compose_cmd(ctx)} exec -T -e MYSQL_PWD {q(target)} {tool}"
+            if inside:
+                return platform.exec_in(target, tool, env=("MYSQL_PWD",))
             return f"{tool} -h " + (f"\"{target}\"" if target.startswith("$(") else q(target))
 
         def mysql(statement: str, vertical: bool = False, target: str = host) -> str:
@@ -201,7 +201,7 @@ class MySqlPack(KeywordPack):
                                    alert_threshold="> 80% for 5 min", dashboard="fill in: MySQL dashboard")],
             prerequisites=[(f"docker compose access on the host; export MYSQL_PWD for {user} in your shell "
                             "(read -rs MYSQL_PWD; export MYSQL_PWD) — exec -e MYSQL_PWD passes it into the "
-                            "container; never -pPASSWORD on the command line") if in_compose else
+                            "container; never -pPASSWORD on the command line") if inside else
                            (f"mysql client with access to {label}:3306 as {user} (password in the [client] section "
                             "of ~/.my.cnf, mode 600; never -pPASSWORD on the command line)")],
             signals=signals,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from agent.knowledge.base import Context, Contribution
-from agent.knowledge.packs._base import KeywordPack, cmd, described, namespace, platform, q
+from agent.knowledge.packs._base import KeywordPack, cmd, component_form, described, namespace, q, workload_platform
 from agent.knowledge.signals import Signal, Threshold
 from agent.runbook import Component, Issue, KeyMetric, Procedure, Step
 
@@ -22,12 +22,12 @@ class PatroniPack(KeywordPack):
     def build(self, ctx: Context) -> Contribution:
         f = ctx.facts
         cluster = described(ctx, "patroni.cluster", ("patroni cluster", "scope"), f"{f.service}-db")
-        if platform(ctx) == "kubernetes":
-            # Spilo / Zalando operator images ship patronictl with its config in place.
-            ctl = f"kubectl exec -n {q(namespace(ctx))} {q(cluster + '-0')} -- patronictl"
-        else:
-            ctl = f"sudo patronictl -c {CONFIG}"
-        if platform(ctx) == "kubernetes":
+        # patronictl runs on a member, through the member's platform. In the cluster (Spilo / Zalando
+        # operator) the images ship it with its config in place and the DCS is the Kubernetes API.
+        in_cluster = component_form(ctx, "patroni") == "cluster-workload"
+        member = workload_platform(ctx, "patroni")
+        ctl = member.as_root(f"pod/{cluster}-0", "patronictl" if in_cluster else f"patronictl -c {CONFIG}")
+        if in_cluster:
             # On Kubernetes (Spilo / Zalando operator) the DCS is the API server: the leader lock is an
             # annotation on the cluster's Endpoints object.
             dcs = cmd("Leader lock in the Kubernetes API (the DCS)",

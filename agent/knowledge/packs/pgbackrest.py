@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from agent.knowledge.base import Context, Contribution
-from agent.knowledge.packs._base import KeywordPack, cmd, described, q, snake
+from agent.knowledge.packs._base import KeywordPack, cmd, described, q, snake, workload_platform
 from agent.knowledge.signals import Signal, Threshold
 from agent.runbook import Command, Issue, KeyMetric, Procedure, Step
 
@@ -91,12 +91,17 @@ class PgBackRestPack(KeywordPack):
                      "files from pg_wal by hand.",
         )]
 
+        # Patroni's own procedure when it runs PostgreSQL; otherwise stopped and started through the
+        # database's platform (a unit, a container, a pod).
+        engine = workload_platform(ctx, "postgresql")
+        stop = engine.stop_workload("postgresql", "the restore needs it stopped").code
+        start = engine.start_workload("postgresql").code
         restore = _patroni_restore(ctx, br) or cmd(
             "Point-in-time restore on a stopped instance (delta: only changed files are rewritten)",
             "TARGET_TIME='2026-01-01 03:00:00+00'  # just before the bad write\n"
-            "sudo systemctl stop postgresql\n"
+            f"{stop}\n"
             f"{br} --delta --type=time --target=\"$TARGET_TIME\" --target-action=promote restore\n"
-            "sudo systemctl start postgresql",
+            f"{start}",
             "PostgreSQL starts, replays WAL to the target and promotes; check the data before opening traffic",
             warning="Overwrites this instance's data directory with the backup as of TARGET_TIME: every change "
                     "after it is gone from this instance. Restore onto a spare host first when you can, and "

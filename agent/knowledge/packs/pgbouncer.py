@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from agent.knowledge.base import Context, Contribution
-from agent.knowledge.packs._base import KeywordPack, cmd, q, snake
+from agent.knowledge.packs._base import KeywordPack, cmd, q, snake, workload_platform
 from agent.knowledge.signals import Signal, limit
 from agent.runbook import Component, Issue, KeyMetric, Procedure, Step, Upstream
 
@@ -93,7 +93,9 @@ class PgBouncerPack(KeywordPack):
                                            "clients", commands=[
                 cmd("Pause, repoint, reload, resume",
                     console(f"PAUSE {db}") + "\n"
-                    "sudoedit /etc/pgbouncer/pgbouncer.ini  # set host= of the new primary in the databases section\n"
+                    + workload_platform(ctx, "pgbouncer").edit_config(
+                        "pgbouncer", "/etc/pgbouncer/pgbouncer.ini",
+                        "set host= of the new primary in the databases section") + "\n"
                     + console("RELOAD") + "\n" + console(f"RESUME {db}"),
                     "clients see a pause of seconds and no errors",
                     warning="While paused, all clients of the database queue; keep the pause under "

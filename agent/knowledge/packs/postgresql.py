@@ -15,6 +15,7 @@ from agent.knowledge.packs._base import (
     sql,
     stop_workload,
 )
+from agent.knowledge.platforms.managed import managed_database
 from agent.knowledge.signals import Signal, Threshold, limit
 from agent.runbook import Command, Issue, KeyMetric, Procedure, Step, Upstream
 from agent.runbook import Component as RunbookComponent
@@ -27,25 +28,28 @@ _REPLICAS = ("replica", "replicas", "standby", "replication", "multi-az", "patro
 class Names:
     def __init__(self, ctx: Context) -> None:
         f = ctx.facts
-        self.rds = mention(ctx, ("aurora postgresql", "aurora", "rds"))
+        # The managed variant the model names (RDS instance, Aurora cluster, Aurora global database), whose
+        # operations differ; None when PostgreSQL is self-managed.
+        self.managed = managed_database(ctx, "postgresql", f"{f.service}-db")
+        # the AWS product name ("RDS", "Aurora") where AWS's metrics and CLI apply
+        self.rds = self.managed.product if self.managed is not None and self.managed.on_aws else None
         # On RDS/Aurora with a named instance and no host, ask AWS for the endpoint instead of inventing a
         # host name; `hq` is the host as a shell word.
-        if "postgres.host" not in f.names and self.rds and "rds.instance" in f.names:
-            instance = f.names["rds.instance"]
-            rg = f"--region {q(region(ctx))}"
-            what = (f"describe-db-clusters {rg} --db-cluster-identifier {q(instance)} --query "
-                    "'DBClusters[0].Endpoint'" if "aurora" in self.rds.lower() else
-                    f"describe-db-instances {rg} --db-instance-identifier {q(instance)} --query "
-                    "'DBInstances[0].Endpoint.Address'")
-            self.host = f"$(aws rds {what} --output text)"
+        named = self.managed is not None and ("rds.instance" in f.names or (
+            self.managed.component is not None and bool(self.managed.component.name("cluster")
+                                                        or self.managed.component.name("instance"))))
+        if "postgres.host" not in f.names and self.managed is not None and named:
+            self.host = self.managed.endpoint()
             self.hq = f"\"{self.host}\""
         else:
-            self.host = f.name("postgres.host", f"{f.service}-db")
+            known = self.managed.known_host if self.managed else None
+            self.host = f.names.get("postgres.host") or known or f.name("postgres.host", f"{f.service}-db")
             self.hq = q(self.host)
         self.db = f.name("postgres.database", snake(f.service))
         self.user = f.name("postgres.user", "postgres")
         self.port = f.name("postgres.port", "5432")
-        self.instance = f.name("rds.instance", f.name("postgres.instance", f"{f.service}-db"))
+        self.instance = self.managed.identifier if self.managed else f.name(
+            "rds.instance", f.name("postgres.instance", f"{f.service}-db"))
 
     def psql(self, statement: str) -> str:
         """A psql call scoped to this database; `statement` must not contain double quotes."""
@@ -121,10 +125,11 @@ class PostgresPack(KeywordPack):
     def build(self, ctx: Context) -> Contribution:
         n = Names(ctx)
         svc = ctx.facts.service
-        location = f"Amazon {n.rds} instance {n.instance}" if n.rds else f"host {n.host}:{n.port}"
+        location = n.managed.location() if n.managed else f"host {n.host}:{n.port}"
 
         def rds_cw(metric: str) -> CloudWatchMetric | None:
-            return CloudWatchMetric("AWS/RDS", metric, {"DBInstanceIdentifier": n.instance}) if n.rds else None
+            dims = n.managed.cloudwatch_dimensions() if n.managed else {}
+            return CloudWatchMetric("AWS/RDS", metric, dims) if dims else None
 
         connections_probe = cmd(
             "Connections in use as a share of max_connections",
@@ -332,43 +337,9 @@ class PostgresPack(KeywordPack):
 
         comp = ctx.model.component("postgresql") if ctx.model is not None else None
         variant = comp.variant if comp is not None else ""
-        aurora = variant in ("aurora", "aurora-global") or bool(n.rds and "aurora" in n.rds.lower())
         restore: list[Command] = []
-        if aurora:
-            # Aurora restores a CLUSTER (then an instance in it); instance restores are for RDS instances
-            cluster = comp.name("cluster") if comp is not None and comp.name("cluster") else None
-            cluster_word = q(cluster) if cluster else '"$SOURCE_CLUSTER"'
-
-            def copy(suffix: str) -> str:  # the restored copy is named after the original
-                return q(cluster + suffix) if cluster else f'"${{SOURCE_CLUSTER}}{suffix}"'
-            restore.append(cmd(
-                "Restore a copy of the Aurora cluster to the moment before the corruption (point-in-time)",
-                ("" if cluster else 'SOURCE_CLUSTER="${SOURCE_CLUSTER:?set SOURCE_CLUSTER to the writer DB '
-                 'cluster identifier}"\n')
-                + 'RESTORE_TIME="${RESTORE_TIME:?set RESTORE_TIME (UTC, just before the bad write)}"\n'
-                f"aws rds restore-db-cluster-to-point-in-time --region {q(region(ctx))} \\\n"
-                f"  --source-db-cluster-identifier {cluster_word} \\\n"
-                f"  --db-cluster-identifier {copy('-pitr')} \\\n"
-                "  --restore-to-time \"$RESTORE_TIME\"\n"
-                "INSTANCE_CLASS=\"${INSTANCE_CLASS:?set INSTANCE_CLASS, e.g. db.r6g.large like the writer}\"\n"
-                f"aws rds create-db-instance --region {q(region(ctx))} --engine aurora-postgresql "
-                f"--db-cluster-identifier {copy('-pitr')} --db-instance-identifier {copy('-pitr-1')} "
-                "--db-instance-class \"$INSTANCE_CLASS\"",
-                "a new cluster with one instance; the original is untouched. Copy the good rows back or point "
-                "the service at the copy after checking it",
-                warning="Creates a new cluster and instance (extra cost). Never restore over the original."))
-        elif n.rds:
-            restore.append(cmd(
-                "Restore a copy of the instance to the moment before the corruption (point-in-time)",
-                f"RESTORE_TIME=2026-01-01T03:00:00Z  # UTC, just before the bad write\n"
-                f"aws rds restore-db-instance-to-point-in-time --region {q(region(ctx))} \\\n"
-                f"  --source-db-instance-identifier {q(n.instance)} \\\n"
-                f"  --target-db-instance-identifier {q(n.instance + '-pitr')} \\\n"
-                "  --restore-time \"$RESTORE_TIME\"\n"
-                f"aws rds wait db-instance-available --region {q(region(ctx))} "
-                f"--db-instance-identifier {q(n.instance + '-pitr')}",
-                "a new instance; the original is untouched. Copy the good rows back or switch the service "
-                "to the copy after checking it"))
+        if n.managed:
+            restore.append(n.managed.point_in_time_restore())
         else:
             restore.append(cmd(
                 "Restore the last good dump into a side database and compare before copying rows back",
@@ -390,24 +361,9 @@ class PostgresPack(KeywordPack):
                             "had not shipped (check replay_lag first). Make sure the old primary is really "
                             "down and fenced: two primaries accepting writes means split brain. With Patroni, "
                             "use patronictl failover instead of promoting by hand.")
-                if not n.rds else
-                cmd("Fail over the Multi-AZ instance / promote the read replica",
-                    f"aws rds reboot-db-instance --region {q(region(ctx))} "
-                    f"--db-instance-identifier {q(n.instance)} --force-failover",
-                    "the instance is available again within 1-2 minutes on the standby",
-                    warning="Forced failover drops every connection; applications must reconnect. For a "
-                            "cross-region read replica use promote-read-replica instead, which breaks "
-                            "replication for good."),
+                if not n.managed else n.managed.failover(),
             ]),
         ]
-        if aurora and variant != "aurora-global":
-            procedures = [Procedure(title="Aurora PostgreSQL: fail over to a reader in the cluster", commands=[
-                cmd("Fail over the Aurora cluster to a reader",
-                    ('CLUSTER="${CLUSTER:?set CLUSTER to the Aurora DB cluster identifier}"\n'
-                     if comp is None or not comp.name("cluster") else f"CLUSTER={q(comp.name('cluster') or '')}\n")
-                    + f"aws rds failover-db-cluster --region {q(region(ctx))} --db-cluster-identifier \"$CLUSTER\"",
-                    "a reader becomes the writer within about a minute; the cluster endpoint follows it",
-                    warning="Every connection drops; applications must reconnect through the cluster endpoint.")])]
 
         return Contribution(
             components=[RunbookComponent(name="Database", technology=f"PostgreSQL{' (' + n.rds + ')' if n.rds else ''}",
@@ -429,13 +385,10 @@ class PostgresPack(KeywordPack):
                             "(set lock_timeout); a code rollback does not roll back a migration, so ship "
                             "backward-compatible migrations (expand, then contract)."],
             signals=signals,
-            log_queries=[cmd("Recent PostgreSQL errors (RDS)" if n.rds else "Recent PostgreSQL errors",
-                             (f"aws rds describe-db-log-files --region {q(region(ctx))} "
-                              f"--db-instance-identifier {q(n.instance)} --query 'DescribeDBLogFiles[-1].LogFileName' "
-                              "--output text") if n.rds else
+            log_queries=[n.managed.recent_log() if n.managed else
+                         cmd("Recent PostgreSQL errors",
                              "sudo journalctl -u postgresql --since '1 hour ago' --no-pager | "
-                             "grep -E 'ERROR|FATAL|PANIC' | tail -n 50",
-                             "the latest log file name / no FATAL or PANIC lines")],
+                             "grep -E 'ERROR|FATAL|PANIC' | tail -n 50", "no FATAL or PANIC lines")],
             issues=issues,
             stop_writes=[
                 stop_workload(ctx, svc, "stop the writes that corrupt data"),
@@ -488,7 +441,7 @@ class PostgresPack(KeywordPack):
                     "FROM pg_catalog.pg_statio_user_tables ORDER BY pg_total_relation_size(relid) DESC LIMIT 10;"),
             ],
             environment_variables=[("DATABASE_URL", f"PostgreSQL connection string for {n.db}")],
-            vendors=[("AWS", "RDS / Aurora PostgreSQL")] if n.rds else [],
+            vendors=[n.managed.vendor] if n.managed else [],
         )
 
 

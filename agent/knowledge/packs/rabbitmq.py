@@ -8,16 +8,16 @@ from agent.knowledge.base import Context, Contribution
 from agent.knowledge.packs._base import (
     KeywordPack,
     cmd,
-    compose_cmd,
+    component_form,
     described,
     messaging_role,
     namespace,
     on_host,
-    platform,
     q,
     restart_workload,
     stop_workload,
     tech_host,
+    workload_platform,
 )
 from agent.knowledge.signals import Signal, Threshold, limit
 from agent.runbook import Component, Issue, KeyMetric, Procedure, Step, Upstream
@@ -42,22 +42,24 @@ class RabbitMqPack(KeywordPack):
         named = f.names.get("rabbitmq.queue")
         queue = named or (f"the queues of {what}" if publisher else f"{f.service}-queue")
         vhost = described(ctx, "rabbitmq.vhost", ("vhost",), "/")
-        kind = platform(ctx)
+        # How RabbitMQ runs (the model's form of it, else the service's): its CLIs run on a node, through
+        # the node's platform; on hosts named in the description, over ssh.
+        form = component_form(ctx, "rabbitmq")
         # RabbitMQ often lives in its own namespace ("the RabbitMQ cluster in the rabbitmq namespace").
         own_ns = re.search(r"\brabbitmq\b[^.\n]{0,60}?\bin\s+(?:the\s+)?([a-z0-9][a-z0-9-]*)\s+namespace\b|"
                            r"\brabbitmq\b[^.\n]{0,60}?\bnamespace\s+([a-z0-9][a-z0-9-]*)", f.description, re.I)
         ns = next(g for g in own_ns.groups() if g) if own_ns else namespace(ctx)
-        vm_host = tech_host(ctx, r"rabbit|mq|amqp") if kind == "systemd" else None
-        default_node = {"kubernetes": f"{f.name('k8s.statefulset', 'rabbitmq')}-0"}.get(kind, vm_host or "rabbitmq")
+        vm_host = tech_host(ctx, r"rabbit|mq|amqp") if form == "host" else None
+        default_node = f"{f.name('k8s.statefulset', 'rabbitmq')}-0" if form == "cluster-workload" else (
+            vm_host or "rabbitmq")
         node = f.name("rabbitmq.host", default_node)
+        platform = workload_platform(ctx, "rabbitmq", namespace=ns)
 
         def run(tool: str, args: str) -> str:
-            if kind == "kubernetes":
-                return f"kubectl exec -n {q(ns)} {q(node)} -- {tool} {args}"
-            if kind == "compose":
-                return f"{compose_cmd(ctx)} exec -T {q(node)} {tool} {args}"
             if vm_host:
                 return on_host(ctx, node, f"sudo {tool} {args}")
+            if form in ("cluster-workload", "container", "host"):
+                return platform.as_root(f"pod/{node}" if form == "cluster-workload" else node, f"{tool} {args}")
             return f"sudo {tool} {args}"  # on a RabbitMQ node
 
         ctl = "rabbitmqctl"

@@ -8,12 +8,12 @@ from agent.knowledge.packs._base import (
     KeywordPack,
     cmd,
     described,
-    platform,
     q,
     region,
     restart_workload,
     stop_workload,
     workload_logs,
+    workload_platform,
 )
 from agent.knowledge.signals import Signal, Threshold, limit
 from agent.runbook import Component, Issue, KeyMetric, Procedure, Step, Upstream
@@ -76,15 +76,11 @@ class SqsPack(KeywordPack):
                    entry="SQS: messages in the dead-letter queue", labels=labels, probe=dlq_depth),
         ]
 
-        if platform(ctx) == "lambda":
-            # A Lambda consumer is an event source mapping: no process to restart, but a mapping to check.
-            function = f.name("lambda.function", consumer)
-            mapping = cmd("The Lambda trigger on the queue: state, batch size, maximum concurrency",
-                          url("QUEUE_URL", queue) + arn("QUEUE_ARN", "QUEUE_URL")
-                          + f"aws lambda list-event-source-mappings --region {reg} --function-name {q(function)} "
-                            "--event-source-arn \"$QUEUE_ARN\" --query 'EventSourceMappings[].[UUID, State, "
-                            "BatchSize, ScalingConfig.MaximumConcurrency, LastProcessingResult]' --output text",
-                          "State Enabled and LastProcessingResult OK; Disabled or PROBLEM explains the backlog")
+        trigger = workload_platform(ctx).event_source_mapping("QUEUE_ARN")
+        if trigger is not None:
+            # A consumer fed by an event source mapping: no process to restart, but a mapping to check.
+            mapping = trigger.model_copy(update={"code": url("QUEUE_URL", queue) + arn("QUEUE_ARN", "QUEUE_URL")
+                                                 + trigger.code})
             first_fix = Step(action="If the trigger is disabled, enable it (check the function's errors and "
                                     "throttles first: see the Lambda entries).",
                              command=cmd("Enable the trigger",

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from agent.knowledge.base import Context, Contribution
-from agent.knowledge.environments import service_unit
 from agent.knowledge.packs._base import KeywordPack, cmd, q
+from agent.knowledge.platforms import service_unit
 from agent.knowledge.signals import Signal, Threshold
 from agent.runbook import Component, Issue, Procedure, Step
 

@@ -1,0 +1,209 @@
+"""Amazon ECS services (Fargate or EC2 capacity)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from agent.knowledge.platforms.base import Action, Hostless, aws_log_events, cmd, double_quoted, q, recent_log_events
+from agent.runbook import Command
+
+
+class ECS(Hostless):
+    """Containers on Amazon ECS (Fargate or EC2 launch type)."""
+
+    form = "container"
+
+    def __post_init__(self) -> None:
+        f = self.ctx.facts
+        self.key, self.label = "docker", "Amazon ECS"
+        self.cluster = f.names.get("ecs.cluster") or f.cluster or f.service
+        self.service = f.names.get("ecs.service") or f.service
+        if "ecs.cluster" not in f.names and not f.cluster:
+            self.assumptions.append(f"ECS cluster '{self.cluster}'")
+        if "ecs.service" not in f.names:
+            self.assumptions.append(f"ECS service '{self.service}', logs in /ecs/{self.service}")
+
+    @property
+    def scope(self) -> str:
+        return f"--region {q(self.region)} --cluster {q(self.cluster)}"
+
+    def location(self) -> str:
+        return f"Amazon ECS cluster {self.cluster}, service {self.service} ({self.region})"
+
+    def diagram_node(self) -> str:
+        return f"{self.service} (ECS tasks)"
+
+    def tools(self) -> list[str]:
+        return [f"aws CLI with ecs:Describe*/UpdateService and logs:FilterLogEvents in {self.region}",
+                "Session Manager plugin (for aws ecs execute-command)"]
+
+    def config_files(self) -> list[str]:
+        return [f"ECS task definition of {self.service} (aws ecs describe-task-definition)"]
+
+    def caveats(self) -> list[str]:
+        return ["Rolling back = updating the service to the previous task definition revision; the deployment "
+                "circuit breaker (if enabled) rolls back automatically on failed deployments."]
+
+    def status(self) -> list[Command]:
+        return [cmd(f"Desired vs running tasks and the current deployment of {self.service}",
+                    f"aws ecs describe-services {self.scope} --services {q(self.service)} --query "
+                    "'services[0].[desiredCount,runningCount,pendingCount,taskDefinition,deployments[0].rolloutState]' "
+                    "--output text", "running = desired, rolloutState COMPLETED"),
+                cmd("Recent service events (placement failures, unhealthy targets)",
+                    f"aws ecs describe-services {self.scope} --services {q(self.service)} --query "
+                    "'services[0].events[:10].[createdAt,message]' --output text",
+                    "No 'unable to place' or 'failed health checks' messages")]
+
+    def log_tail(self, since: str) -> str:
+        return aws_log_events(f"/ecs/{self.service}", since, self.region)
+
+    def logs(self, since: str = "15m", grep: str | None = None) -> Command:
+        return self.cloudwatch_logs(f"/ecs/{self.service}", since, grep, "a stopped task's last lines name the cause")
+
+    def events(self) -> Command:
+        return cmd("Why tasks stopped (exit codes, OOM, health checks)",
+                   f"TASKS=\"$(aws ecs list-tasks {self.scope} --service-name {q(self.service)} --desired-status "
+                   "STOPPED --query 'taskArns[:5]' --output text)\"\n"
+                   "# shellcheck disable=SC2086  # $TASKS holds one task ARN per word\n"
+                   f"aws ecs describe-tasks {self.scope} --tasks $TASKS --query "
+                   "'tasks[].[stoppedReason,containers[0].exitCode]' --output text",
+                   "No 'OutOfMemoryError' or 'Essential container exited' in the reasons")
+
+    def resources(self) -> Command:
+        return cmd("Service CPU and memory utilisation (last 30 min)",
+                   "START=\"$(date -u -d '-30 min' +%Y-%m-%dT%H:%M:%SZ)\"\nEND=\"$(date -u +%Y-%m-%dT%H:%M:%SZ)\"\n"
+                   f"aws cloudwatch get-metric-statistics --region {q(self.region)} --namespace AWS/ECS "
+                   f"--metric-name MemoryUtilization --dimensions Name=ClusterName,Value={self.cluster} "
+                   f"Name=ServiceName,Value={self.service} --start-time \"$START\" --end-time \"$END\" "
+                   "--period 300 --statistics Maximum --output table", "Below 80%")
+
+    def version(self) -> Command:
+        return cmd("Task definition revision in service",
+                   f"aws ecs describe-services {self.scope} --services {q(self.service)} --query "
+                   "'services[0].taskDefinition' --output text", "The revision you expect; note it before a change")
+
+    def history(self) -> Command:
+        return cmd("Recent task definition revisions (rollback targets)",
+                   f"aws ecs list-task-definitions --region {q(self.region)} --family-prefix {q(self.service)} "
+                   "--sort DESC --max-items 5", "The previous revision is the rollback target")
+
+    def local_health_check(self) -> Command:
+        return self.status()[0]
+
+    def deploy(self) -> list[Command]:
+        return [cmd(f"Deploy a new task definition revision to {self.service}",
+                    "TASK_DEF=\"${TASK_DEF:?set TASK_DEF to the new task definition family:revision}\"\n"
+                    f"aws ecs update-service {self.scope} --service {q(self.service)} --task-definition "
+                    "\"$TASK_DEF\"\n"
+                    f"aws ecs wait services-stable {self.scope} --services {q(self.service)}",
+                    "The wait returns once the new tasks are healthy")]
+
+    def post_deploy(self) -> list[Command]:
+        return [*self.status(), self.logs("10m", "error|exception|fatal"), self.health_check()]
+
+    def rollback(self) -> list[Command]:
+        return [self.history(),
+                cmd(f"Put {self.service} back on the previous task definition",
+                    "PREVIOUS=\"${PREVIOUS:?set PREVIOUS to the last good family:revision}\"\n"
+                    f"aws ecs update-service {self.scope} --service {q(self.service)} --task-definition "
+                    "\"$PREVIOUS\"\n"
+                    f"aws ecs wait services-stable {self.scope} --services {q(self.service)}",
+                    "Service stable on the previous revision"),
+                self.version()]
+
+    def restart_one(self) -> Command:
+        return cmd("Stop one unhealthy task; the service starts a replacement",
+                   "TASK=\"${TASK:?set TASK to the task ARN from aws ecs list-tasks}\"\n"
+                   f"aws ecs stop-task {self.scope} --task \"$TASK\" --reason 'runbook: replace unhealthy task'",
+                   "A new task reaches RUNNING", "Drops that task's in-flight requests.")
+
+    def restart_all(self) -> Command:
+        return cmd(f"Replace every task of {self.service} (rolling)",
+                   f"aws ecs update-service {self.scope} --service {q(self.service)} --force-new-deployment\n"
+                   f"aws ecs wait services-stable {self.scope} --services {q(self.service)}",
+                   "New tasks healthy, old ones drained",
+                   "Replaces ALL tasks (rolling, honours minimumHealthyPercent). Safer: stop the one bad task.")
+
+    def scale(self, replicas: str, purpose: str) -> Command:
+        if self.owners.autoscaler is not None and replicas != "0":
+            # Service auto scaling owns the desired count: raise the scalable target's minimum instead.
+            resource = f"service/{self.cluster}/{self.service}"
+            return cmd(purpose + " through service auto scaling",
+                       f"aws application-autoscaling describe-scalable-targets --region {q(self.region)} "
+                       f"--service-namespace ecs --resource-ids {q(resource)}\n"
+                       f"aws application-autoscaling register-scalable-target --region {q(self.region)} "
+                       f"--service-namespace ecs --resource-id {q(resource)} "
+                       f"--scalable-dimension ecs:service:DesiredCount --min-capacity {replicas}",
+                       "MinCapacity is the new value; runningCount follows within minutes",
+                       "An update-service --desired-count is changed back by the scaling policy. Keep MaxCapacity "
+                       "above the new minimum, and lower the minimum again once the incident is over.")
+        return cmd(purpose, f"aws ecs update-service {self.scope} --service {q(self.service)} --desired-count "
+                   f"{replicas}", "runningCount reaches the new desired count",
+                   "Desired count 0 stops the service." if replicas == "0" else
+                   "Service auto scaling may change it back: adjust its min/max instead.")
+
+    def set_flag(self, name: str, value: str, purpose: str) -> Command:
+        return cmd(purpose, f"aws ecs describe-task-definition --region {q(self.region)} --task-definition "
+                   f"{q(self.service)} --query 'taskDefinition.containerDefinitions[0].environment'",
+                   f"Current environment; register a revision with {name}={value} and deploy it",
+                   f"Needs a new task definition revision and a deployment. Only useful if the service honours {name}.")
+
+    def stop(self) -> Command:
+        return self.scale("0", f"Stop {self.service} (desired count 0)")
+
+    def redeploy_elsewhere(self) -> list[Command]:
+        return [cmd("Run the service in the recovery region (cluster and task definition via IaC)",
+                    f"{self.dr_region_var()}\n"
+                    "DR_CLUSTER=\"${DR_CLUSTER:?set DR_CLUSTER}\"\n"
+                    "COUNT=\"${COUNT:?set COUNT to the normal desired count}\"\n"
+                    f"aws ecs update-service --region \"$DR_REGION\" --cluster \"$DR_CLUSTER\" --service "
+                    f"{q(self.service)} --desired-count \"$COUNT\"",
+                    "Tasks RUNNING in the recovery region; then move traffic")]
+
+    def cheatsheet(self) -> list[Command]:
+        return [*self.status(), self.logs("1h"), self.events(),
+                cmd("Shell into a running task (ECS Exec)",
+                    f"TASK=\"$(aws ecs list-tasks {self.scope} --service-name {q(self.service)} --query "
+                    "'taskArns[0]' --output text)\"\n"
+                    f"aws ecs execute-command {self.scope} --task \"$TASK\" --interactive --command sh")]
+
+    # --- named workloads ------------------------------------------------------------------------
+    def names_of(self, workload: str) -> tuple[str, str]:
+        """(cluster, service) of a named workload."""
+        f = self.ctx.facts
+        return f.name("ecs.cluster", f.cluster or f.service), f.name("ecs.service", workload)
+
+    def update_service(self, workload: str, change: str) -> str:
+        cluster, service = self.names_of(workload)
+        return (f"aws ecs update-service --region {q(self.region)} --cluster {q(cluster)} "
+                f"--service {q(service)} {change}")
+
+    def exec_in(self, workload: str, command: str, env: Sequence[str] = ()) -> str:
+        # execute-command takes no environment: the task's own secrets are there already
+        cluster, service = self.names_of(workload)
+        return (f"TASK=$(aws ecs list-tasks --region {q(self.region)} --cluster {q(cluster)} "
+                f"--service-name {q(service)} --query 'taskArns[0]' --output text)\n"
+                f"aws ecs execute-command --region {q(self.region)} --cluster {q(cluster)} --task \"$TASK\" "
+                f"--interactive --command {double_quoted(command)}")
+
+    def log_stream(self, workload: str) -> str:
+        return recent_log_events("/ecs/" + workload, self.region)
+
+    def edit_config(self, workload: str, path: str, what: str) -> str:
+        return (f"# {what}: {path} is baked into the image or the task definition of {workload}; change it there, "
+                "register a new task definition revision and deploy it (see Deployment)")
+
+    def control(self, workload: str, action: Action, replicas: int | None = None) -> str:
+        change = {"stop": "--desired-count 0", "start": f"--desired-count {replicas or 2}",
+                  "restart": "--force-new-deployment"}[action]
+        return self.update_service(workload, change)
+
+    def crash_issue_parts(self) -> tuple[str, str, list[Command], list[tuple[str, Command | None]]]:
+        fixes: list[tuple[str, Command | None]] = [
+            ("If it started with a deployment, go back to the previous task definition", self.rollback()[1]),
+            ("If tasks stop with OutOfMemoryError, raise the task memory in a new revision", None),
+            ("If tasks fail ALB health checks, check the health check path/port and the start-up time", None),
+        ]
+        return ("Tasks stopping or failing health checks",
+                "runningCount below desired, service events show stopped or unhealthy tasks",
+                [*self.status(), self.events(), self.logs("30m", "error|exception|fatal")], fixes)

@@ -1,0 +1,576 @@
+"""systemd units on hosts: cloud VMs and bare metal."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from agent.knowledge.platforms.base import UNITS, Action, Platform, cmd, q, remote_quote, service_unit
+from agent.runbook import Command
+
+
+class SystemdHosts(Platform):
+    workload_key = "systemd.unit"
+
+    def __post_init__(self) -> None:
+        f = self.ctx.facts
+        self.unit = service_unit(self.ctx)
+        comp = self.component
+        if comp is not None and (self.ctx.model is None or comp is not self.ctx.model.app):
+            self.unit = (comp.name("unit") or UNITS.get(comp.technology, comp.technology or comp.id)).removesuffix(
+                ".service")
+        config = self.owners.config
+        self.ansible = "ansible" in self.ctx.text or (config is not None and config.by == "ansible")
+        if "systemd.unit" not in f.names:
+            self.assumptions.append(f"systemd unit '{self.unit}.service' on each host")
+        hosts = f.names.get("hosts")
+        self.hosts = hosts.split(",") if hosts else []
+        if comp is not None and comp.names_of("host"):
+            self.hosts = comp.names_of("host")
+
+    @property
+    def ssh(self) -> str:
+        """How to run a command on $HOST: gcloud compute ssh when the description gives a GCE zone."""
+        names = self.ctx.facts.names
+        if self.cloud == "gcp" and "gcp.zone" in names:
+            project = f" --project {q(names['gcp.project'])}" if "gcp.project" in names else ""
+            return f"gcloud compute ssh \"$HOST\" --zone {q(names['gcp.zone'])}{project} --command"
+        return "ssh \"$HOST\""
+
+    def hosts_var(self) -> str:
+        if self.hosts:
+            return f"HOSTS={q(' '.join(self.hosts))}"
+        return self.discover_hosts()
+
+    def discover_hosts(self) -> str:
+        return "HOSTS=\"${HOSTS:?set HOSTS to the space-separated host names, e.g. from the inventory}\""
+
+    def on_hosts(self, remote: str, *, stop_on_error: bool = False) -> str:
+        tail = " || break" if stop_on_error else ""
+        return (f"{self.hosts_var()}\nfor HOST in $HOSTS; do\n  echo \"== $HOST\"\n"
+                f"  {self.ssh} {remote_quote(remote)}{tail}\ndone")
+
+    def diagram_node(self) -> str:
+        count = len(self.hosts) or self.ctx.facts.replicas
+        return f"{self.unit} ({count} hosts)" if count else f"{self.unit} (hosts)"
+
+    def config_files(self) -> list[str]:
+        return [f"/etc/systemd/system/{self.unit}.service (unit, environment)",
+                f"/etc/{self.unit}/ (application config, if used — confirm on a host)"]
+
+    def status(self) -> list[Command]:
+        if self.ctx.answers.service_type == "pipeline":
+            return [cmd(f"Next and last run of {self.unit}.timer, and how the last run ended",
+                        self.on_hosts(f"systemctl list-timers {self.unit}.timer --no-pager; systemctl show "
+                                      f"{self.unit}.service -p Result -p ExecMainStatus -p ExecMainExitTimestamp"),
+                        "The timer lists a NEXT time; Result=success and ExecMainStatus=0 for the last run")]
+        return [cmd(f"Is {self.unit} active on every host?",
+                    self.on_hosts(f"systemctl is-active {self.unit}; systemctl show {self.unit} -p NRestarts "
+                                  "-p ActiveEnterTimestamp"),
+                    "'active' everywhere and NRestarts not growing; 'failed'/'activating' → Troubleshooting")]
+
+    def journal(self, since: str) -> str:
+        journal_since = since.replace("m", " min ago").replace("h", " hour ago")
+        return f"journalctl -u {self.unit} --since '{journal_since}' --no-pager"
+
+    def log_tail(self, since: str) -> str:
+        return self.on_hosts(f"{self.journal(since)} | tail -n 200")
+
+    def logs(self, since: str = "15m", grep: str | None = None) -> Command:
+        remote = self.journal(since)
+        if grep:
+            return cmd(f"Search the last {since} of the journal for '{grep}'",
+                       self.on_hosts(f"{remote} | grep -iE '{grep}' | tail -n 50"),
+                       "No matches is healthy; repeated matches show the failing path")
+        return cmd(f"Journal of {self.unit} for the last {since}", self.on_hosts(f"{remote} | tail -n 200"),
+                   "No errors or restart loops")
+
+    def events(self) -> Command:
+        return cmd("Kernel and service events (OOM killer, disk errors, restarts)",
+                   self.on_hosts("journalctl -k --since '1 hour ago' --no-pager | grep -iE "
+                                 "'oom|killed process|i/o error' | tail -n 20"),
+                   "No OOM kills or I/O errors")
+
+    def resources(self) -> Command:
+        return cmd("Load, memory and the service's own usage",
+                   self.on_hosts(f"uptime; free -m; systemctl status {self.unit} --no-pager | "
+                                 "grep -E 'Memory|CPU|Tasks'"),
+                   "Load below the core count, free memory > 10%")
+
+    def version(self) -> Command:
+        return cmd("Installed version / start time on each host",
+                   self.on_hosts(f"systemctl show {self.unit} -p ExecStart -p ActiveEnterTimestamp"),
+                   "Same version on every host")
+
+    def history(self) -> Command:
+        return cmd("Recent starts and stops of the unit",
+                   self.on_hosts(f"journalctl -u {self.unit} --since '24 hours ago' --no-pager | "
+                                 "grep -E 'Started|Stopped|Failed' | tail -n 10"),
+                   "Only the restarts you know about (deploys)")
+
+    def local_health_check(self) -> Command:
+        return cmd(f"Call {self.health} on each host",
+                   self.on_hosts(f"curl -fsS -o /dev/null -w 'HTTP %{{http_code}} in %{{time_total}}s\\n' "
+                                 f"--max-time 10 http://127.0.0.1:{self.health_port}{self.health}"),
+                   "HTTP 200 from every host")
+
+    def connections(self) -> Command:
+        return cmd(f"Established connections per host (port {self.port} and outbound)",
+                   self.on_hosts("ss -s; ss -tn state established | wc -l"),
+                   "Stable counts; thousands of CLOSE-WAIT/TIME-WAIT point at a connection leak")
+
+    def disk_check(self) -> Command:
+        return cmd("Filesystem usage on each host", self.on_hosts("df -h -x tmpfs -x devtmpfs"),
+                   "Every filesystem below 80%")
+
+    def pre_deploy(self) -> list[Command]:
+        return [*self.status(), self.version(), self.disk_check()]
+
+    # --- through the owner: HA manager, config management ----------------------------------------
+    @property
+    def patroni(self) -> str | None:
+        """The Patroni cluster when Patroni owns this workload's failover and restarts."""
+        ha = self.owners.ha_manager
+        if ha is None or ha.by != "patroni":
+            return None
+        return ha.name or self.ctx.facts.names.get("patroni.cluster") or f"{self.ctx.facts.service}-db"
+
+    def patronictl(self, args: str) -> str:
+        return f"sudo patronictl -c /etc/patroni/patroni.yml {args}"
+
+    def via_config_management(self, purpose: str, what: str, expect: str) -> Command | None:
+        """Apply a change of `what` made in the config-management code; None when no tool owns it."""
+        owner = self.owners.config
+        if owner is None or not owner.config_management or owner.by == "terraform":
+            return None
+        if owner.by == "ansible":
+            code = ("INVENTORY=\"${INVENTORY:?set INVENTORY to the production inventory file}\"\n"
+                    "PLAYBOOK=\"${PLAYBOOK:?set PLAYBOOK to the playbook that manages the service}\"\n"
+                    "ansible-playbook -i \"$INVENTORY\" \"$PLAYBOOK\" --check --diff\n"
+                    "ansible-playbook -i \"$INVENTORY\" \"$PLAYBOOK\" --forks 1")
+        elif owner.by == "chef":
+            code = self.on_hosts("sudo chef-client --why-run && sudo chef-client", stop_on_error=True)
+        elif owner.by == "puppet":
+            # --test exits 2 when it changed something: only a failure (4, 6) stops the loop
+            code = self.on_hosts("sudo puppet agent --test --noop; sudo puppet agent --test; [ $? -ne 4 ] && "
+                                 "[ $? -ne 6 ]", stop_on_error=True)
+        else:
+            code = self.on_hosts("sudo salt-call state.apply test=True && sudo salt-call state.apply",
+                                 stop_on_error=True)
+        return cmd(purpose, code, expect, owner.change(what) + ".")
+
+    def replicas_first(self, remote: str, purpose: str, expect: str, warning: str) -> Command:
+        return cmd(purpose, "REPLICAS=\"${REPLICAS:?set REPLICAS to the replica hosts only (never the primary)}\"\n"
+                   f"for HOST in $REPLICAS; do\n  echo \"== $HOST\"\n  {self.ssh} {remote_quote(remote)} || break\n"
+                   "done", expect, warning)
+
+    def deploy(self) -> list[Command]:
+        if self.ansible:
+            return [cmd("Dry run, then apply the playbook one host at a time",
+                        "INVENTORY=\"${INVENTORY:?set INVENTORY to the production inventory file}\"\n"
+                        "PLAYBOOK=\"${PLAYBOOK:?set PLAYBOOK to the deploy playbook}\"\n"
+                        "ansible-playbook -i \"$INVENTORY\" \"$PLAYBOOK\" --check --diff\n"
+                        "ansible-playbook -i \"$INVENTORY\" \"$PLAYBOOK\" --forks 1",
+                        "The check run shows only intended changes; the real run ends with failed=0 on every host")]
+        if self.patroni:
+            return [cmd("Config change through Patroni: edit the cluster's dynamic configuration, then restart "
+                        "the members that need it",
+                        f"{self.patronictl(f'edit-config {q(self.patroni)}')}\n"
+                        f"{self.patronictl(f'list {q(self.patroni)}')}  # 'Pending restart' marks who needs one\n"
+                        f"{self.patronictl(f'restart {q(self.patroni)} --pending')}",
+                        "The change shows in patronictl show-config; no member left with 'Pending restart'",
+                        "PostgreSQL settings live in Patroni's configuration (DCS): a postgresql.conf edit on a host "
+                        "is overwritten. For a minor-version upgrade: upgrade the packages on the replicas, restart "
+                        "them through patronictl, switch over, then upgrade the old leader.")]
+        if self.stateful:
+            return [self.replicas_first(
+                f"sudo systemctl restart {self.unit} && sleep 10 && systemctl is-active {self.unit}",
+                "Config change or minor-version upgrade: restart replicas one at a time, primary last",
+                "'active' on each replica and replication caught up before the next one",
+                "Restart the primary only after a controlled switchover to an up-to-date replica; check "
+                "replication lag between hosts and never fail over to a lagging replica.")]
+        if self.ctx.answers.service_type == "pipeline":
+            return [cmd("Switch every host to the new release between runs (the next timer run uses it)",
+                        "VERSION=\"${VERSION:?set VERSION to the release directory name to activate}\"\n"
+                        f"{self.hosts_var()}\nfor HOST in $HOSTS; do\n  echo \"== $HOST\"\n"
+                        f"  {self.ssh} \"systemctl is-active --quiet {self.unit}.service && echo 'run in progress: "
+                        f"wait' || sudo ln -sfn /opt/{self.unit}/releases/$VERSION /opt/{self.unit}/current\"\n"
+                        "done",
+                        "No 'run in progress' lines; the next scheduled run logs the new version",
+                        f"Assumes releases are unpacked under /opt/{self.unit}/releases with a 'current' symlink — "
+                        "adapt to your deploy tool. Never switch while a run is in progress.")]
+        remote = (f"sudo ln -sfn /opt/{self.unit}/releases/$VERSION /opt/{self.unit}/current && "
+                  f"sudo systemctl restart {self.unit} && sleep 5 && systemctl is-active {self.unit}")
+        return [cmd("Rolling deploy, one host at a time, stopping at the first failure",
+                    "VERSION=\"${VERSION:?set VERSION to the release directory name to activate}\"\n"
+                    f"{self.hosts_var()}\nfor HOST in $HOSTS; do\n  echo \"== $HOST\"\n"
+                    f"  {self.ssh} \"{remote}\" || break\ndone",
+                    "'active' after each host; the loop stops at the first host that fails",
+                    f"Assumes releases are unpacked under /opt/{self.unit}/releases with a 'current' symlink — adapt "
+                    "to your deploy tool. Each host is briefly out of rotation while it restarts.")]
+
+    def post_deploy(self) -> list[Command]:
+        return [*self.status(), self.logs("10m", "error|exception|fatal"), self.health_check()]
+
+    def rollback(self) -> list[Command]:
+        if self.patroni:
+            return [cmd("Put the previous settings back in Patroni's configuration and restart the members that "
+                        "need it",
+                        f"{self.patronictl(f'edit-config {q(self.patroni)}')}\n"
+                        f"{self.patronictl(f'restart {q(self.patroni)} --pending')}",
+                        "patronictl show-config shows the old values; no member left with 'Pending restart'",
+                        "A major-version upgrade cannot be rolled back this way: restore from backup (see "
+                        "Disaster Recovery)."), *self.status()]
+        if self.stateful:
+            return [self.version(),
+                    cmd("Put the previous configuration back on every host that got the change, replicas first",
+                        "CONFIG=\"${CONFIG:?set CONFIG to the config file you changed}\"\n"
+                        "REPLICAS=\"${REPLICAS:?set REPLICAS to the replica hosts only (never the primary)}\"\n"
+                        "for HOST in $REPLICAS; do\n  echo \"== $HOST\"\n"
+                        f"  {self.ssh} \"sudo cp -a $CONFIG.bak $CONFIG && sudo systemctl restart {self.unit} && "
+                        f"systemctl is-active {self.unit}\" || break\ndone",
+                        "'active' everywhere with the old settings",
+                        "Assumes you kept CONFIG.bak before the change. A major-version upgrade cannot be rolled "
+                        "back this way: restore from backup (see Disaster Recovery)."),
+                    *self.status()]
+        restart = ("true" if self.ctx.answers.service_type == "pipeline"  # a restart would start a run
+                   else f"sudo systemctl restart {self.unit} && systemctl is-active {self.unit}")
+        remote = f"sudo ln -sfn /opt/{self.unit}/releases/$PREVIOUS /opt/{self.unit}/current && {restart}"
+        return [self.version(),
+                cmd("Point every host back at the previous release and restart, one at a time",
+                    "PREVIOUS=\"${PREVIOUS:?set PREVIOUS to the last known-good release directory}\"\n"
+                    f"{self.hosts_var()}\nfor HOST in $HOSTS; do\n  echo \"== $HOST\"\n"
+                    f"  {self.ssh} \"{remote}\" || break\ndone",
+                    "'active' on every host", "Restarts the service host by host; keep at least one host "
+                    "serving at all times."),
+                *self.status()]
+
+    def restart_one(self) -> Command:
+        if self.patroni:
+            return cmd(f"Restart PostgreSQL on one member through Patroni (cluster {self.patroni})",
+                       "MEMBER=\"${MEMBER:?set MEMBER to the member name from patronictl list}\"\n"
+                       f"{self.patronictl('list')}\n" + self.patronictl(f"restart {q(self.patroni)} \"$MEMBER\""),
+                       "patronictl list shows the member running again with lag 0",
+                       "Restarting the leader makes it unavailable for writes for the restart; switch over first "
+                       f"({self.patronictl('switchover')}). Never restart postgresql with systemctl under Patroni.")
+        return cmd(f"Restart {self.unit} on one host",
+                   "HOST=\"${HOST:?set HOST to the unhealthy host}\"\n"
+                   f"{self.ssh} 'sudo systemctl restart {self.unit} && systemctl is-active {self.unit}'",
+                   "'active'; health endpoint answers again within a minute",
+                   "Interrupts in-flight work on that host only.")
+
+    def restart_all(self) -> Command:
+        if self.ctx.answers.service_type == "pipeline":
+            return self.rerun()
+        if self.patroni:
+            return cmd(f"Restart every member of {self.patroni} through Patroni",
+                       f"{self.patronictl('list')}\n{self.patronictl(f'restart {q(self.patroni)}')}",
+                       "patronictl asks to confirm, restarts each member and list shows them running, one leader",
+                       "Restarts the leader too (writes stop while it restarts); for a config change prefer "
+                       f"'restart {self.patroni} --pending' (only members that need it).")
+        if self.stateful:
+            return self.replicas_first(
+                f"sudo systemctl restart {self.unit} && sleep 10 && systemctl is-active {self.unit}",
+                f"Restart {self.unit} on the replicas, one at a time",
+                "'active' on each replica; replication caught up before the next",
+                "Never restart every database host at once. Restart the primary only after a switchover to an "
+                "up-to-date replica (a lagging replica loses the writes it has not replayed).")
+        return cmd(f"Restart {self.unit} on every host, one at a time",
+                   f"{self.hosts_var()}\nfor HOST in $HOSTS; do\n  echo \"== $HOST\"\n"
+                   f"  {self.ssh} 'sudo systemctl restart {self.unit} && sleep 10 && systemctl is-active "
+                   f"{self.unit}' || break\ndone",
+                   "'active' on every host",
+                   "Restarts the service everywhere (sequentially). Safer: restart only the failing host.")
+
+    def scale(self, replicas: str, purpose: str) -> Command:
+        return self.stop() if replicas == "0" else self.restart_all()
+
+    def set_flag(self, name: str, value: str, purpose: str) -> Command:
+        owned = self.via_config_management(purpose + f": set {name}={value} in the configuration code, then apply",
+                                           f"the {name} setting of {self.unit}",
+                                           f"Service restarted with {name}={value}")
+        if owned is not None:
+            return owned
+        remote = (f"sudo mkdir -p /etc/systemd/system/{self.unit}.service.d && printf '[Service]\\n"
+                  f"Environment={name}={value}\\n' | sudo tee /etc/systemd/system/{self.unit}.service.d/"
+                  f"{name.lower()}.conf && sudo systemctl daemon-reload && sudo systemctl restart {self.unit}")
+        return cmd(purpose, self.on_hosts(remote),
+                   f"Service restarted with {name}={value}",
+                   f"Restarts the service on every host. Only useful if it honours {name}; remove the drop-in "
+                   "file and restart to undo.")
+
+    def rerun(self) -> Command:
+        return cmd(f"Start one run of {self.unit} now (oneshot unit behind a timer)",
+                   "HOST=\"${HOST:?set HOST to the host that runs the job}\"\n"
+                   f"{self.ssh} 'sudo systemctl start --no-block {self.unit}.service && systemctl list-timers "
+                   f"{self.unit}.timer --no-pager'",
+                   "The unit goes 'activating' then 'inactive (dead)' with status 0/SUCCESS; follow it with journalctl",
+                   "Runs the job for real: check no run is in progress and the job is idempotent for its window.")
+
+    def stop(self) -> Command:
+        if self.patroni:
+            return self.stop_workload(self.unit, "full stop")
+        return cmd(f"Stop {self.unit} on every host", self.on_hosts(f"sudo systemctl stop {self.unit}"),
+                   "'inactive' everywhere; nothing is processed until started again",
+                   "Full stop of the service on all hosts.")
+
+    def cheatsheet(self) -> list[Command]:
+        return [
+            cmd("Follow the journal on one host", "HOST=\"${HOST:?set HOST}\"\n"
+                f"{self.ssh} 'journalctl -u {self.unit} -f'"),
+            cmd("Unit status with the last log lines", "HOST=\"${HOST:?set HOST}\"\n"
+                f"{self.ssh} 'systemctl status {self.unit} --no-pager -l'"),
+            cmd("Unit file and drop-ins as loaded", "HOST=\"${HOST:?set HOST}\"\n"
+                f"{self.ssh} 'systemctl cat {self.unit}'"),
+            cmd("Listening sockets", f"HOST=\"${{HOST:?set HOST}}\"\n{self.ssh} 'sudo ss -ltnp'"),
+            self.disk_check(),
+        ]
+
+    # --- named workloads ------------------------------------------------------------------------
+    def component_workload(self) -> str:
+        return self.unit
+
+    def resolve(self, workload: str) -> str:
+        # the service's own workload is its unit (the one named, else the engine's package unit, else the slug)
+        resolved = super().resolve(workload)
+        return self.unit if resolved == self.ctx.facts.service and "systemd.unit" not in self.ctx.facts.names \
+            else resolved
+
+    def exec_in(self, workload: str, command: str, env: Sequence[str] = ()) -> str:
+        return command  # on the host itself, in the operator's own environment
+
+    def log_stream(self, workload: str) -> str:
+        return f"journalctl -u {q(self.resolve(workload))} --since '30 min ago' --no-pager"
+
+    def as_root(self, workload: str, command: str) -> str:
+        return f"sudo {command}"
+
+    def edit_config(self, workload: str, path: str, what: str) -> str:
+        owned = self.via_config_management(f"Apply {what}", what, "")
+        if owned is not None:
+            return f"{self.owned_edit(what)}\n{owned.code}"
+        return f"sudoedit {path}  # {what}"
+
+    def stop_workload(self, workload: str, why: str) -> Command:
+        workload = self.resolve(workload)
+        if self.patroni:
+            # Patroni runs PostgreSQL: stopping Patroni stops it cleanly; stopping postgresql races Patroni.
+            return cmd(f"Stop Patroni (and with it PostgreSQL) on every member, replicas first ({why})",
+                       f"{self.patronictl('list')}\nsudo systemctl stop patroni  # on each replica, then on the leader",
+                       "patronictl list (from a member still running) shows the stopped members gone",
+                       f"Stops the database cluster {self.patroni}. Never stop or start postgresql itself, or use "
+                       "pg_ctl, while Patroni manages it.")
+        return super().stop_workload(workload, why)
+
+    def start_workload(self, workload: str, replicas: int | None = None) -> Command:
+        workload = self.resolve(workload)
+        if self.patroni:
+            return cmd("Start Patroni again: first on the member to lead, then on the others",
+                       f"sudo systemctl start patroni  # on the member to lead first, then on the others\n"
+                       f"{self.patronictl('list')}",
+                       "One Leader and the other members streaming; a member that cannot follow: "
+                       f"{self.patronictl(f'reinit {q(self.patroni)} MEMBER')}")
+        return super().start_workload(workload, replicas)
+
+    def restart_workload(self, workload: str) -> Command:
+        workload = self.resolve(workload)
+        if self.patroni:
+            return self.restart_all()
+        return super().restart_workload(workload)
+
+    stop_where = " Run it on every host of the service."
+
+    def control(self, workload: str, action: Action, replicas: int | None = None) -> str:
+        status = f"\nsystemctl status {q(workload)} --no-pager" if action == "restart" else ""
+        return f"sudo systemctl {action} {q(workload)}{status}"
+
+    def crash_issue_parts(self) -> tuple[str, str, list[Command], list[tuple[str, Command | None]]]:
+        checks = [*self.status(),
+                  cmd("Why the unit failed", "HOST=\"${HOST:?set HOST to the failing host}\"\n"
+                      f"{self.ssh} 'systemctl status {self.unit} --no-pager -l; journalctl -u {self.unit} -n 100 "
+                      "--no-pager'", "The last lines name the cause (config error, port in use, dependency)"),
+                  self.events()]
+        fixes: list[tuple[str, Command | None]] = [
+            ("If it started with a deploy, point back at the previous release", self.rollback()[1]),
+            ("If the OOM killer fired, find the memory growth and raise MemoryMax / host size", None),
+            ("If it hit StartLimitBurst, fix the cause, then 'systemctl reset-failed' and start it", None),
+        ]
+        return (f"{self.unit} failing or restart-looping",
+                "systemctl shows 'failed' or 'activating (auto-restart)', NRestarts growing", checks, fixes)
+
+
+class VM(SystemdHosts):
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self.key, self.label = "vm", "VMs"
+
+    def rg_var(self) -> str:
+        return "RESOURCE_GROUP=\"${RESOURCE_GROUP:?set RESOURCE_GROUP to the resource group of the VMs}\""
+
+    def discover_hosts(self) -> str:
+        if self.cloud == "azure":
+            return (f"HOSTS=\"$(az vm list -d --query \"[?tags.service=='{self.slug}'].privateIps\" -o tsv)\"")
+        if self.cloud == "gcp":
+            return (f"HOSTS=\"$(gcloud compute instances list --filter='labels.service={self.slug}' "
+                    "--format='value(name)')\"")
+        asg = self.ctx.facts.names.get("asg")
+        # Instances of an Auto Scaling group carry its name in the aws:autoscaling:groupName tag.
+        tag = f"Name=tag:aws:autoscaling:groupName,Values={asg}" if asg else f"Name=tag:Service,Values={self.slug}"
+        return (f"HOSTS=\"$(aws ec2 describe-instances --region {q(self.region)} "
+                f"--filters {q(tag)} 'Name=instance-state-name,Values=running' "
+                "--query 'Reservations[].Instances[].PrivateDnsName' --output text)\"")
+
+    def asg_refresh(self) -> Command | None:
+        asg = self.ctx.facts.names.get("asg")
+        if self.cloud != "aws" or not asg:
+            return None
+        scope = f"--region {q(self.region)} --auto-scaling-group-name {q(asg)}"
+        return cmd(f"If the release is baked into the launch template/AMI: replace the instances of {asg} gradually",
+                   f"aws autoscaling start-instance-refresh {scope} --preferences "
+                   "'{\"MinHealthyPercentage\": 90, \"InstanceWarmup\": 120}'\n"
+                   f"aws autoscaling describe-instance-refreshes {scope} --max-records 1 "
+                   "--query 'InstanceRefreshes[0].[Status,PercentageComplete,StatusReason]' --output text",
+                   "Status InProgress then Successful; targets healthy in the target group throughout",
+                   "Replaces every instance: anything changed by hand on a host is lost. If health drops, stop "
+                   f"with aws autoscaling cancel-instance-refresh {scope} (or rollback-instance-refresh).")
+
+    def deploy(self) -> list[Command]:
+        refresh = self.asg_refresh()
+        return [*super().deploy(), *([refresh] if refresh else [])]
+
+    def scale(self, replicas: str, purpose: str) -> Command:
+        asg = self.ctx.facts.names.get("asg")
+        scaler = self.owners.autoscaler
+        if self.cloud != "aws" or replicas == "0" or (not asg and scaler is None):
+            return super().scale(replicas, purpose)
+        group = q(asg) if asg else "\"$ASG\""
+        declare = "" if asg else "ASG=\"${ASG:?set ASG to the Auto Scaling group of the hosts}\"\n"
+        scope = f"--region {q(self.region)} --auto-scaling-group-name {group}"
+        return cmd(purpose + " through the Auto Scaling group",
+                   f"{declare}aws autoscaling describe-auto-scaling-groups --region {q(self.region)} "
+                   f"--auto-scaling-group-names {group} --query "
+                   "'AutoScalingGroups[0].[MinSize,DesiredCapacity,MaxSize]' --output text\n"
+                   f"aws autoscaling update-auto-scaling-group {scope} --min-size {replicas} "
+                   f"--desired-capacity {replicas}",
+                   "New instances InService and healthy in the target group within minutes",
+                   "The Auto Scaling group owns the host count: a host started by hand is not in it. Raise MaxSize "
+                   "too if it is below the new size; lower MinSize again once the incident is over.")
+
+    def caveats(self) -> list[str]:
+        asg = self.ctx.facts.names.get("asg")
+        return [*super().caveats(), *([f"The hosts belong to the Auto Scaling group {asg}: a scale-in or instance "
+                                       "refresh replaces them, so a fix made by hand on one host must also go into "
+                                       "the launch template/AMI or configuration management."]
+                                      if self.cloud == "aws" and asg else [])]
+
+    def location(self) -> str:
+        kind = {"gcp": "GCE instances", "azure": "Azure VMs"}.get(self.cloud, "EC2 instances")
+        where = ", ".join(self.hosts) if self.hosts else kind
+        return f"{where} ({self.region}), systemd unit {self.unit}"
+
+    def tools(self) -> list[str]:
+        cloud = ("Azure CLI (az) with Reader on the VMs' resource group" if self.cloud == "azure" else
+                 "gcloud CLI (compute.instances.list/get)" if self.cloud == "gcp"
+                 else f"aws CLI v2 with ec2:Describe* in {self.region}")
+        return ["SSH access with sudo to the hosts (bastion / SSM / IAP as your org uses)", cloud,
+                "systemctl and journalctl on the hosts"]
+
+    def instances(self) -> Command:
+        if self.cloud == "azure":
+            return cmd("VM power state in Azure",
+                       f"az vm list -d --query \"[?tags.service=='{self.slug}'].{{name:name, state:powerState, "
+                       "ip:privateIps}\" -o table", "Every VM 'VM running'")
+        if self.cloud == "gcp":
+            return cmd("Instance state in GCE",
+                       f"gcloud compute instances list --filter='labels.service={self.slug}' "
+                       "--format='table(name,zone,status,networkInterfaces[0].networkIP)'",
+                       "Every instance RUNNING")
+        return cmd("Instance state and status checks in EC2",
+                   f"aws ec2 describe-instances --region {q(self.region)} --filters "
+                   f"'Name=tag:Service,Values={self.slug}' --query "
+                   "'Reservations[].Instances[].[InstanceId,State.Name,PrivateDnsName]' --output table\n"
+                   f"aws ec2 describe-instance-status --region {q(self.region)} --filters "
+                   "'Name=instance-status.status,Values=impaired'",
+                   "All instances 'running' and no impaired status checks")
+
+    def target_health(self) -> Command | None:
+        if self.cloud != "aws" or not re.search(r"\b(?:alb|nlb|elb|load balancer|target group)\b", self.ctx.text):
+            return None
+        tg = self.ctx.facts.names.get("alb.target_group")
+        return cmd("Load balancer view: which targets are healthy",
+                   (f"TG_ARN=\"$(aws elbv2 describe-target-groups --region {q(self.region)} --names {q(tg)} "
+                    "--query 'TargetGroups[0].TargetGroupArn' --output text)\"\n"
+                    if tg else
+                    "TG_ARN=\"${TG_ARN:?set TG_ARN to the target group ARN (aws elbv2 describe-target-groups)}\"\n")
+                   + f"aws elbv2 describe-target-health --region {q(self.region)} --target-group-arn \"$TG_ARN\" "
+                   "--query 'TargetHealthDescriptions[].[Target.Id,TargetHealth.State,TargetHealth.Reason]' "
+                   "--output table", "Every target 'healthy'; 'unhealthy' with Target.ResponseCodeMismatch or "
+                   "Target.Timeout points at the health check")
+
+    def status(self) -> list[Command]:
+        lb = self.target_health()
+        return [self.instances(), *super().status(), *([lb] if lb else [])]
+
+    def redeploy_elsewhere(self) -> list[Command]:
+        if self.cloud == "azure":
+            return [cmd("Create a replacement VM from the golden image in the recovery region",
+                        f"{self.rg_var()}\n"
+                        "IMAGE=\"${IMAGE:?set IMAGE to the image or gallery image version ID}\"\n"
+                        f"{self.dr_region_var()}\n"
+                        f"az vm create --resource-group \"$RESOURCE_GROUP\" --name {q(self.slug + '-dr-1')} "
+                        f"--image \"$IMAGE\" --location \"$DR_REGION\" --tags service={self.slug}",
+                        "provisioningState Succeeded; add it to the load balancer backend pool")]
+        if self.cloud == "gcp":
+            return [cmd("Create a replacement instance from the machine image in another zone",
+                        "IMAGE=\"${IMAGE:?set IMAGE to the machine image or instance template}\"\n"
+                        "ZONE=\"${ZONE:?set ZONE to the recovery zone}\"\n"
+                        f"gcloud compute instances create {q(self.slug)}-dr-1 --zone \"$ZONE\" "
+                        "--source-machine-image \"$IMAGE\"",
+                        "Instance RUNNING; add it to the load balancer backend")]
+        return [cmd("Launch a replacement from the golden AMI in the recovery region",
+                    "AMI_ID=\"${AMI_ID:?set AMI_ID to the latest golden image}\"\n"
+                    f"{self.dr_region_var()}\n"
+                    "INSTANCE_TYPE=\"${INSTANCE_TYPE:?set INSTANCE_TYPE, e.g. m6i.large}\"\n"
+                    "aws ec2 run-instances --region \"$DR_REGION\" --image-id \"$AMI_ID\" --instance-type "
+                    f"\"$INSTANCE_TYPE\" --tag-specifications 'ResourceType=instance,Tags=[{{Key=Service,"
+                    f"Value={self.slug}}}]'",
+                    "Instance 'running'; register it with the load balancer / target group")]
+
+    def cheatsheet(self) -> list[Command]:
+        return [self.instances(), *super().cheatsheet()]
+
+
+class BareMetal(SystemdHosts):
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self.key, self.label = "baremetal", "Bare metal"
+
+    def location(self) -> str:
+        where = ", ".join(self.hosts) if self.hosts else "physical hosts (see inventory)"
+        return f"{where}, systemd unit {self.unit}"
+
+    def tools(self) -> list[str]:
+        return ["SSH access with sudo to the hosts", "systemctl and journalctl on the hosts",
+                "ipmitool / out-of-band console (iDRAC, iLO) access for hardware faults",
+                "smartctl (smartmontools) on the hosts"]
+
+    def secrets(self) -> str:
+        return "Vault / the host secrets store (fill in), never in the unit file"
+
+    def hardware(self) -> Command:
+        return cmd("Hardware health: disks, memory errors, power/fans",
+                   self.on_hosts("sudo dmesg -T --level=err,crit | tail -n 20; "
+                                 "sudo smartctl -H /dev/sda | tail -n 2; sudo ipmitool sel elist | tail -n 10"),
+                   "SMART 'PASSED', no new SEL entries, no kernel I/O or ECC errors")
+
+    def status(self) -> list[Command]:
+        return [*super().status(), self.hardware()]
+
+    def redeploy_elsewhere(self) -> list[Command]:
+        return [cmd("Start the service on the standby host",
+                    "DR_HOST=\"${DR_HOST:?set DR_HOST to the standby server}\"\n"
+                    f"ssh \"$DR_HOST\" 'sudo systemctl start {self.unit} && systemctl is-active {self.unit}'",
+                    "'active' on the standby host; then move the VIP/DNS to it")]
+
+    def cheatsheet(self) -> list[Command]:
+        return [*super().cheatsheet(), self.hardware()]

@@ -1,0 +1,635 @@
+"""Kubernetes: a Deployment / StatefulSet, and a CronJob for batch pipelines."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from agent.knowledge.platforms.base import Action, Platform, cmd, q
+from agent.runbook import Command
+
+
+class Kubernetes(Platform):
+    form = "cluster-workload"
+    workload_key = "k8s.deployment"
+
+    def __post_init__(self) -> None:
+        f = self.ctx.facts
+        self.key, self.label = "kubernetes", "Kubernetes"
+        self.ns = f.namespace or f.service
+        if not f.namespace:
+            self.assumptions.append(f"Kubernetes namespace '{self.ns}' (default: the service name)")
+        given = f.names.get("k8s.statefulset")
+        self.kind = "statefulset" if (self.stateful or given) and not f.names.get("k8s.deployment") else "deployment"
+        self.workload = (given if self.kind == "statefulset" else None) or f.names.get("k8s.deployment") or \
+            f.names.get("k8s.cronjob") or f.service
+        if not ({"k8s.deployment", "k8s.statefulset", "k8s.cronjob"} & set(f.names)):
+            self.assumptions.append(f"{self.kind} named '{self.workload}' with pod label app={self.workload}")
+        comp = self.component
+        if comp is not None and (self.ctx.model is None or comp is not self.ctx.model.app):
+            # a component of the service model that runs in the cluster (a pooler, a proxy, a broker)
+            self.kind = "statefulset" if comp.name("statefulset") else "deployment"
+            self.workload = comp.name(self.kind) or comp.technology or comp.id
+            self.ns = comp.name("namespace") or self.ns
+        self.selector = f.names.get("k8s.selector") or f"app={self.workload}"  # a repository's own selector
+        self.container = f.names.get("k8s.container") or self.workload
+        text = self.ctx.text
+        self.helm = f.names.get("helm.release") or (self.workload if "helm" in text else None)
+        gitops = self.owners.gitops
+        self.argocd = f.names.get("argocd.app") or (self.workload if "argo" in text or (
+            gitops is not None and gitops.by == "argocd") else None)
+        self.flux = gitops is not None and gitops.by == "flux" and not self.argocd
+        self.ref = f"{self.kind}/{self.workload}"
+
+    @property
+    def n(self) -> str:
+        return f"-n {q(self.ns)}"
+
+    def pod_var(self) -> str:
+        return (f"POD=\"$(kubectl get pods {self.n} -l {self.selector} "
+                "-o jsonpath='{.items[0].metadata.name}')\"")
+
+    def location(self) -> str:
+        cluster = self.ctx.facts.cluster
+        where = f"cluster {cluster}, " if cluster else ""
+        return f"Kubernetes ({where}namespace {self.ns})"
+
+    def diagram_node(self) -> str:
+        replicas = self.ctx.facts.replicas
+        return f"{self.workload} ({replicas} pods)" if replicas else f"{self.workload} (pods)"
+
+    def tools(self) -> list[str]:
+        tools = [f"kubectl with access to namespace '{self.ns}'"
+                 + (f" on cluster '{self.ctx.facts.cluster}'" if self.ctx.facts.cluster else "")]
+        if self.helm:
+            tools.append(f"helm 3 (release '{self.helm}')")
+        if self.argocd:
+            tools.append(f"argocd CLI logged in (application '{self.argocd}')")
+        if self.cloud == "aws" and ("eks" in self.ctx.text or self.ctx.facts.cluster):
+            tools.append("aws CLI v2 with EKS access (for update-kubeconfig)")
+        if self.cloud == "gcp":
+            tools.append("gcloud CLI with container.clusters.get permission")
+        return tools
+
+    def config_files(self) -> list[str]:
+        files = [f"ConfigMap and Secret objects referenced by {self.ref} (namespace {self.ns})"]
+        if self.helm:
+            files.append(f"Helm values for release {self.helm} (helm get values {self.helm} -n {self.ns})")
+        return files
+
+    def secrets(self) -> str:
+        return f"Kubernetes Secrets in namespace {self.ns}, sourced from " + super().secrets()
+
+    def caveats(self) -> list[str]:
+        out = []
+        if self.argocd:
+            out.append(f"Argo CD manages '{self.argocd}': with auto-sync on, a manual kubectl change or "
+                       "'kubectl rollout undo' is reverted on the next sync. Roll back in Git (revert the "
+                       "commit) or disable auto-sync first, and re-enable it after.")
+        if self.helm:
+            out.append(f"The workload is a Helm release ('{self.helm}'): prefer 'helm rollback' over "
+                       "'kubectl rollout undo', or the next helm upgrade will undo your fix.")
+        out += [line for line in self.owners.caveats() if not line.startswith(("Argo CD", "Change"))
+                or not self.argocd]
+        out.append("A rollback restores the previous pod template only: database migrations, ConfigMaps "
+                   "and Secrets changed with the release are NOT rolled back — check them separately.")
+        return out
+
+    def context_cmd(self) -> Command | None:
+        f = self.ctx.facts
+        if not f.cluster:
+            return cmd("Confirm kubectl points at the production cluster before anything else",
+                       "kubectl config current-context",
+                       "The production cluster's context; if not, switch with kubectl config use-context")
+        if self.cloud == "gcp":
+            return cmd(f"Point kubectl at GKE cluster {f.cluster}",
+                       f"gcloud container clusters get-credentials {q(f.cluster)} --region {q(self.region)}\n"
+                       "kubectl config current-context",
+                       f"The current context names {f.cluster}")
+        if self.cloud == "azure":
+            return cmd(f"Point kubectl at AKS cluster {f.cluster}",
+                       f"RESOURCE_GROUP=\"${{RESOURCE_GROUP:?set RESOURCE_GROUP to the AKS resource group}}\"\n"
+                       f"az aks get-credentials --name {q(f.cluster)} --resource-group \"$RESOURCE_GROUP\"\n"
+                       "kubectl config current-context", f"The current context names {f.cluster}")
+        return cmd(f"Point kubectl at EKS cluster {f.cluster}",
+                   f"aws eks update-kubeconfig --name {q(f.cluster)} --region {q(self.region)}\n"
+                   "kubectl config current-context", f"The current context ends with cluster/{f.cluster}")
+
+    def status(self) -> list[Command]:
+        return [
+            cmd(f"List {self.workload} pods and where they run",
+                f"kubectl get pods {self.n} -l {self.selector} -o wide",
+                "All pods Running and READY n/n with low RESTARTS; Pending/CrashLoopBackOff → Troubleshooting"),
+            cmd(f"Check the {self.kind}'s desired vs ready replicas",
+                f"kubectl get {self.ref} {self.n}",
+                "READY equals the desired count (e.g. 3/3)"),
+            self.traffic(),
+        ]
+
+    def traffic(self) -> Command:
+        """Is traffic reaching Ready pods: the Service's endpoints (and the Ingress when there is one)."""
+        ingress = f"\nkubectl get ingress {self.n}" if "ingress" in self.ctx.text else ""
+        return cmd(f"Pods behind the Service (assumed named {self.workload}) that receive traffic",
+                   f"kubectl get endpoints {q(self.workload)} {self.n}{ingress}",
+                   "One address per Ready pod; <none> means no Ready pod matches the Service selector "
+                   "(probes failing or a label mismatch)")
+
+    def log_tail(self, since: str) -> str:
+        return f"kubectl logs {self.n} -l {self.selector} --since={since} --tail=500 --prefix"
+
+    def events(self) -> Command:
+        return cmd(f"Recent events in namespace {self.ns} (scheduling, probes, OOM kills)",
+                   f"kubectl get events {self.n} --sort-by=.lastTimestamp | tail -n 30",
+                   "No repeated Warning events (FailedScheduling, Unhealthy, BackOff, OOMKilling)")
+
+    def resources(self) -> Command:
+        return cmd("CPU and memory per pod and container",
+                   f"kubectl top pods {self.n} -l {self.selector} --containers",
+                   "Usage below ~80% of the container limits; compare with the limits in kubectl describe")
+
+    def version(self) -> Command:
+        return cmd("Image currently deployed",
+                   f"kubectl get {self.ref} {self.n} -o jsonpath='{{.spec.template.spec.containers[*].image}}'",
+                   "The image tag you expect to be live; note it down before any change")
+
+    def history(self) -> Command:
+        if self.helm:
+            return cmd(f"Release history of {self.helm}", f"helm history {q(self.helm)} {self.n} --max 10",
+                       "The last revision is 'deployed'; the one before it is your rollback target")
+        return cmd(f"Rollout history of {self.ref}", f"kubectl rollout history {self.ref} {self.n}",
+                   "Lists revisions; the previous revision is the rollback target")
+
+    def local_health_check(self) -> Command:
+        return cmd(f"Call {self.health} through a port-forward to one pod",
+                   f"kubectl port-forward {self.n} {self.ref} {self.health_port}:{self.health_port} >/dev/null 2>&1 &\n"
+                   "PF_PID=$!\nsleep 3\n"
+                   f"curl -fsS -o /dev/null -w 'HTTP %{{http_code}} in %{{time_total}}s\\n' --max-time 10 "
+                   f"http://127.0.0.1:{self.health_port}{self.health}\n"
+                   "kill \"$PF_PID\"",
+                   "HTTP 200; connection refused means the process is not listening on "
+                   f"{self.port}, a 5xx means a dependency check failed")
+
+    def connections(self) -> Command:
+        return cmd("Count established TCP connections from one pod (pool exhaustion check)",
+                   f"{self.pod_var()}\n"
+                   f"kubectl exec {self.n} \"$POD\" -- sh -c 'cat /proc/net/tcp /proc/net/tcp6 2>/dev/null "
+                   "| awk \"\\$4 == \\\"01\\\"\" | wc -l'",
+                   "A stable number below the pool size; a number at the pool maximum means exhaustion")
+
+    def disk_check(self) -> Command:
+        return cmd("Persistent volume claims and their status",
+                   f"kubectl get pvc {self.n}\n{self.pod_var()}\nkubectl exec {self.n} \"$POD\" -- df -h",
+                   "PVCs Bound; no filesystem above 80% used")
+
+    def pre_deploy(self) -> list[Command]:
+        out = [c for c in [self.context_cmd()] if c]
+        out += self.status()[:1] + [self.version()]
+        if self.helm:
+            out.append(cmd("Preview what the upgrade changes (needs the helm-diff plugin)",
+                           f"CHART=\"${{CHART:?set CHART to the chart path or repo/chart}}\"\n"
+                           f"helm diff upgrade {q(self.helm)} \"$CHART\" {self.n} --reuse-values",
+                           "Only the image tag and intended values change"))
+        else:
+            out.append(cmd("Server-side dry run of the manifests you are about to apply",
+                           "MANIFESTS=\"${MANIFESTS:?set MANIFESTS to the manifest directory, e.g. k8s/production}\"\n"
+                           f"kubectl diff {self.n} -f \"$MANIFESTS\"",
+                           "Only the intended fields differ (exit code 1 just means there is a diff)"))
+        return out
+
+    def deploy(self) -> list[Command]:
+        if self.flux:
+            return [cmd("Apply the release commit through Flux after merging it",
+                        self.sync("the image tag of the release"),
+                        "The Kustomization is Ready at the new revision and pods run the new image")]
+        if self.argocd:
+            return [cmd(f"Sync Argo CD application {self.argocd} after merging the release commit",
+                        f"argocd app sync {q(self.argocd)} --prune=false\n"
+                        f"argocd app wait {q(self.argocd)} --health --timeout 600",
+                        "Sync succeeds and the app reports Healthy")]
+        if self.helm:
+            return [cmd(f"Upgrade Helm release {self.helm} to a new image tag",
+                        "CHART=\"${CHART:?set CHART to the chart path or repo/chart}\"\n"
+                        "VERSION=\"${VERSION:?set VERSION to the image tag to deploy}\"\n"
+                        f"helm upgrade {q(self.helm)} \"$CHART\" {self.n} --reuse-values "
+                        "--set image.tag=\"$VERSION\" --atomic --timeout 10m",
+                        "STATUS: deployed; --atomic rolls back by itself if pods do not become ready")]
+        return [cmd(f"Roll out a new image to {self.ref}",
+                    "IMAGE=\"${IMAGE:?set IMAGE to the full image reference, e.g. registry/app:1.2.3}\"\n"
+                    f"kubectl set image {self.ref} {self.container}=\"$IMAGE\" {self.n}\n"
+                    f"kubectl annotate {self.ref} {self.n} kubernetes.io/change-cause=\"deploy $IMAGE\" --overwrite",
+                    "deployment image updated; follow with the rollout status check")]
+
+    def post_deploy(self) -> list[Command]:
+        return [
+            cmd("Wait for the rollout to finish", f"kubectl rollout status {self.ref} {self.n} --timeout=10m",
+                "'successfully rolled out'; a timeout means new pods are not becoming ready → roll back"),
+            self.status()[0],
+            self.logs("10m", "error|exception|fatal"),
+            self.health_check(),
+        ]
+
+    def rollback(self) -> list[Command]:
+        out = [self.history()]
+        if self.argocd:
+            out.append(cmd(f"Roll back {self.argocd} to the previous synced revision (disables auto-sync)",
+                           f"argocd app history {q(self.argocd)}\n"
+                           "HISTORY_ID=\"${HISTORY_ID:?set HISTORY_ID to the ID of the last good deployment}\"\n"
+                           f"argocd app rollback {q(self.argocd)} \"$HISTORY_ID\"",
+                           "App Synced to the older revision and Healthy; revert the Git commit afterwards",
+                           "Argo CD refuses rollback while auto-sync is on; a later sync re-applies Git. "
+                           "Reverting the release commit in Git is the durable rollback."))
+        if self.helm:
+            out.append(cmd(f"Roll back Helm release {self.helm} to the previous revision",
+                           f"helm rollback {q(self.helm)} {self.n} --wait --timeout 10m",
+                           "'Rollback was a success'; a new revision appears in helm history"))
+        elif self.flux:
+            out.append(cmd(f"Roll back {self.ref}: revert the release commit in Git, then reconcile",
+                           self.sync("the image of the release (git revert of the release commit)"),
+                           "The Kustomization is Ready at the revert commit; pods run the previous image",
+                           "Flux re-applies Git: a kubectl rollout undo is reverted on the next reconcile."))
+        elif not self.argocd:
+            out.append(cmd(f"Undo the last rollout of {self.ref}",
+                           f"kubectl rollout undo {self.ref} {self.n}",
+                           "rolled back; pods are replaced gradually"))
+        out.append(cmd("Verify the rollback", f"kubectl rollout status {self.ref} {self.n} --timeout=10m\n"
+                       f"kubectl get {self.ref} {self.n} -o jsonpath='{{.spec.template.spec.containers[*].image}}'",
+                       "Rolled out, and the image is the previous known-good tag"))
+        return out
+
+    def restart_one(self) -> Command:
+        return cmd("Delete one unhealthy pod; its controller replaces it (others keep serving)",
+                   f"POD=\"${{POD:?set POD to the unhealthy pod from kubectl get pods}}\"\n"
+                   f"kubectl delete pod {self.n} \"$POD\"",
+                   "A new pod appears and becomes Ready within a minute or two",
+                   "Deletes one pod: its in-flight requests fail. Safe only while the other replicas are Ready.")
+
+    def rollout_restart(self, kind: str, workload: str) -> str:
+        """A rolling restart; under Argo CD its built-in restart action (a kubectl rollout restart is drift
+        that self-heal reverts, restarting the pods a second time)."""
+        if self.argocd and self.owners.gitops is not None:
+            return (f"argocd app actions run {q(self.argocd)} restart --kind {kind.capitalize()} "
+                    f"--resource-name {q(workload)}")
+        return f"kubectl rollout restart {kind}/{q(workload)} -n {q(self.wns)}"
+
+    def restart_all(self) -> Command:
+        return cmd(f"Rolling restart of every {self.workload} pod",
+                   f"{self.rollout_restart(self.kind, self.workload)}\nkubectl rollout status {self.ref} {self.n} "
+                   "--timeout=10m",
+                   "All pods replaced and Ready",
+                   f"Restarts ALL pods of {self.workload} (rolling, respects the PodDisruptionBudget): caches are "
+                   "cold and in-flight work is interrupted. Safer first: delete the single unhealthy pod."
+                   + (" For a StatefulSet this restarts members one by one, including the primary."
+                      if self.stateful else ""))
+
+    # --- through the owner: GitOps, the autoscaler, Helm ------------------------------------------
+    def sync(self, what: str) -> str:
+        """The commands that apply a change of `what` pushed to Git, through the GitOps controller."""
+        if self.flux:
+            return ("KUSTOMIZATION=\"${KUSTOMIZATION:?set KUSTOMIZATION to the Flux Kustomization that applies "
+                    f"{self.workload}}}\"\n"
+                    f"# after the commit that changes {what}\n"
+                    "flux reconcile kustomization \"$KUSTOMIZATION\" --with-source\n"
+                    "flux get kustomizations")
+        app = q(self.argocd or self.workload)
+        return (f"argocd app diff {app}  # after the commit that changes {what}: only that differs\n"
+                f"argocd app sync {app}\nargocd app wait {app} --health --timeout 600")
+
+    def via_git(self, purpose: str, what: str, expect: str, warning: str = "") -> Command:
+        gitops = self.owners.gitops
+        assert gitops is not None
+        return cmd(purpose, self.sync(what), expect, " ".join(filter(None, (warning, gitops.change(what) + "."))))
+
+    def _autoscaled(self, workload: str) -> bool:
+        return self.owners.autoscaler is not None and workload == self.workload
+
+    def scale(self, replicas: str, purpose: str) -> Command:
+        if replicas == "0":
+            return self.stop()
+        scaler = self.owners.autoscaler
+        if scaler is not None and scaler.by in ("hpa", "keda"):
+            field = "minReplicas" if scaler.by == "hpa" else "minReplicaCount"
+            kind = "hpa" if scaler.by == "hpa" else "scaledobject"
+            if self.owners.gitops is not None:
+                return self.via_git(purpose + f": raise {field} (and maxReplicas if needed) in Git",
+                                    f"the {kind} {field}/max bounds of {self.workload}",
+                                    f"kubectl get {kind} {self.n} shows the new bounds; the autoscaler then sets the "
+                                    "replica count")
+            return cmd(purpose + f" through {scaler.label}",
+                       f"kubectl get {kind} {q(self.workload)} {self.n}\n"
+                       f"kubectl patch {kind} {q(self.workload)} {self.n} --type merge "
+                       f"-p '{{\"spec\":{{\"{field}\":{replicas}}}}}'",
+                       f"The {kind} shows the new minimum; READY follows within a minute",
+                       f"{scaler.label} owns the replica count: a kubectl scale is undone within a minute. The new "
+                       f"minimum must stay at or below maxReplicas; set {field} back once the incident is over.")
+        if self.owners.gitops is not None:
+            return self.via_git(purpose + f": change replicas to {replicas} in Git",
+                                f"replicas of {self.workload} (to {replicas})",
+                                f"{self.kind} scaled; check READY with kubectl get {self.ref} {self.n}")
+        # The model names no autoscaler: look before scaling, one may still exist.
+        return cmd(purpose, f"kubectl get hpa {self.n}\nkubectl scale {self.ref} {self.n} --replicas={replicas}",
+                   f"{self.kind} scaled; check READY with kubectl get {self.ref} {self.n}",
+                   f"If an HPA targets {self.workload}, it overrides this within a minute: raise the HPA's "
+                   "minReplicas (kubectl patch hpa) instead. Check node capacity for Pending pods.")
+
+    def set_flag(self, name: str, value: str, purpose: str) -> Command:
+        if self.owners.gitops is not None:
+            return self.via_git(purpose + f": set {name}={value} in the manifests in Git",
+                                f"the {name} environment variable of {self.workload}",
+                                f"A rollout starts; pods come back with {name}={value}")
+        if self.helm:
+            return cmd(purpose + f" through the Helm release {self.helm}",
+                       "CHART=\"${CHART:?set CHART to the chart path or repo/chart}\"\n"
+                       f"KEY=\"${{KEY:?set KEY to the values key the chart maps to {name}, e.g. env.{name}}}\"\n"
+                       f"helm upgrade {q(self.helm)} \"$CHART\" {self.n} --reuse-values --set-string "
+                       f"\"$KEY={value}\" --atomic --timeout 10m",
+                       f"STATUS: deployed; pods come back with {name}={value}",
+                       f"Triggers a rolling restart of every pod; a kubectl set env would be undone by the next "
+                       f"helm upgrade. Only useful if the service honours {name}.")
+        return cmd(purpose, f"kubectl set env {self.ref} {self.n} {name}={q(value)}",
+                   f"A rollout starts; pods come back with {name}={value}",
+                   f"Triggers a rolling restart of every pod. Only useful if the service honours {name}; "
+                   "remove it afterwards with the same command and a trailing '-' (NAME-).")
+
+    def stop(self) -> Command:
+        if self.owners.gitops is not None:
+            scaler = self.owners.autoscaler
+            extra = f" and remove (or pause) its {scaler.label}" if scaler is not None else ""
+            return self.via_git(f"Stop {self.workload} completely: set replicas 0{extra} in Git",
+                                f"replicas of {self.workload} (0)",
+                                "No pods left after the sync",
+                                "Full stop: nothing is processed until the commit is reverted.")
+        scaler = self.owners.autoscaler
+        if scaler is not None and scaler.by == "keda":
+            return cmd(f"Stop {self.workload} completely: pause its ScaledObject at 0 replicas",
+                       f"kubectl annotate scaledobject {q(self.workload)} {self.n} "
+                       "autoscaling.keda.sh/paused-replicas=\"0\" --overwrite",
+                       "KEDA scales the workload to 0 and stops scaling it; remove the annotation (…/paused-replicas-) "
+                       "to resume", "Full stop: nothing is processed until the annotation is removed.")
+        return cmd(f"Stop {self.workload} completely (scale to zero), remembering the current size",
+                   f"kubectl get {self.ref} {self.n} -o jsonpath='{{.spec.replicas}}{{\"\\n\"}}'\n"
+                   f"kubectl scale {self.ref} {self.n} --replicas=0",
+                   "No pods left; the printed number is what to scale back to",
+                   "Full stop: nothing is processed until you scale back up."
+                   + (" An HPA stops acting on a target scaled to 0 and resumes when it is scaled up again."
+                      if scaler is not None else ""))
+
+    def redeploy_elsewhere(self) -> list[Command]:
+        return [cmd("Deploy the same release into the DR cluster",
+                    f"{self.dr_context_var()}\n"
+                    "MANIFESTS=\"${MANIFESTS:?set MANIFESTS to the manifest directory}\"\n"
+                    f"kubectl --context \"$DR_CONTEXT\" apply {self.n} -f \"$MANIFESTS\"\n"
+                    f"kubectl --context \"$DR_CONTEXT\" rollout status {self.ref} {self.n} --timeout=15m",
+                    "All replicas Ready in the DR cluster; then move traffic (DNS / load balancer)")]
+
+    def cheatsheet(self) -> list[Command]:
+        return [
+            cmd("Follow logs of one pod", f"{self.pod_var()}\nkubectl logs {self.n} \"$POD\" -f --tail=100"),
+            cmd("Logs of the previous (crashed) container",
+                f"{self.pod_var()}\nkubectl logs {self.n} \"$POD\" --previous --tail=200"),
+            cmd("Describe a pod (probes, limits, last state)",
+                f"{self.pod_var()}\nkubectl describe pod {self.n} \"$POD\""),
+            cmd("Shell into a pod (read-only investigation)",
+                f"{self.pod_var()}\nkubectl exec -it {self.n} \"$POD\" -- sh"),
+            cmd("Port-forward for local debugging",
+                f"kubectl port-forward {self.n} {self.ref} {self.port}:{self.port}"),
+            self.events(),
+            cmd("Autoscaler state", f"kubectl get hpa {self.n}"),
+        ]
+
+    # --- named workloads ------------------------------------------------------------------------
+    def component_workload(self) -> str:
+        return self.workload
+
+    @property
+    def wns(self) -> str:
+        """The namespace of named workloads: the component's, else the service's."""
+        given = self.component.name("namespace") if self.component is not None else None
+        return given or self.namespace or self.ctx.facts.namespace or "production"
+
+    def exec_in(self, workload: str, command: str, env: Sequence[str] = ()) -> str:
+        # "pod/rabbitmq-0" (written as kubectl's bare pod name), "statefulset/x"; a bare name is a Deployment
+        name = self.resolve(workload)
+        ref = q(name.removeprefix("pod/")) if name.startswith("pod/") else name if "/" in name else f"deploy/{q(name)}"
+        passed = "env " + " ".join(f"{n}=\"${n}\"" for n in env) + " " if env else ""
+        return f"kubectl exec -n {q(self.wns)} {ref} -- {passed}{command}"
+
+    def reach(self, service: str, port: int) -> Command | None:
+        return cmd(f"Reach {service}:{port} from your shell (leave running in a second terminal)",
+                   f"kubectl port-forward -n {q(self.wns)} svc/{q(service)} {port}:{port}",
+                   f"Forwarding from 127.0.0.1:{port}; the commands below use localhost:{port}")
+
+    def _argocd_note(self) -> str:
+        if re.search(r"(?<![\w-])argo[\s-]?cd(?![\w-])", self.ctx.facts.description, re.I):
+            return (" Argo CD self-heal reverts a manual scale if replicas are set in Git: disable "
+                    "auto-sync first (argocd app set APP --sync-policy none) or change replicas in Git.")
+        return ""
+
+    def log_stream(self, workload: str) -> str:
+        return f"kubectl logs deployment/{q(self.resolve(workload))} -n {q(self.wns)} --since=30m --all-containers"
+
+    def edit_config(self, workload: str, path: str, what: str) -> str:
+        if self.owners.gitops is not None:
+            return f"{self.owned_edit(what)}\n{self.sync(what)}"
+        workload = self.resolve(workload)
+        return (f"CONFIGMAP=\"${{CONFIGMAP:?set CONFIGMAP to the ConfigMap that holds {path.rsplit('/', 1)[-1]} "
+                f"for {workload}}}\"\n"
+                f"kubectl edit configmap \"$CONFIGMAP\" -n {q(self.wns)}  # {what}; the mounted file follows within "
+                "about a minute (not with subPath mounts: then restart the pods)")
+
+    def stop_workload(self, workload: str, why: str) -> Command:
+        workload = self.resolve(workload)
+        if self.owners.gitops is not None or self._autoscaled(workload):
+            owned = self.stop() if workload == self.workload else self.via_git(
+                f"Stop {workload}: set its replicas to 0 in Git", f"replicas of {workload} (0)",
+                f"no {workload} pod is running after the sync")
+            return owned.model_copy(update={"purpose": f"{owned.purpose} ({why})"})
+        return self.stopped(workload, why, self.control(workload, "stop"), self._argocd_note())
+
+    def start_workload(self, workload: str, replicas: int | None = None) -> Command:
+        workload = self.resolve(workload)
+        if self.owners.gitops is not None:
+            return self.via_git(f"Start {workload} again: revert the commit that set its replicas to 0",
+                                f"replicas of {workload}", f"{workload} is running and processing work")
+        scaler = self.owners.autoscaler
+        if scaler is not None and scaler.by == "keda" and workload == self.workload:
+            return cmd(f"Start {workload} again: unpause its ScaledObject",
+                       f"kubectl annotate scaledobject {q(workload)} -n {q(self.wns)} "
+                       "autoscaling.keda.sh/paused-replicas-",
+                       f"KEDA scales {workload} from its triggers again")
+        return super().start_workload(workload, replicas)
+
+    def control(self, workload: str, action: Action, replicas: int | None = None) -> str:
+        if action == "restart":
+            return (f"{self.rollout_restart('deployment', workload)}\n"
+                    f"kubectl rollout status deployment/{q(workload)} -n {q(self.wns)} --timeout=5m")
+        count = replicas if action == "start" else 0
+        return f"kubectl scale deployment/{q(workload)} --replicas={count} -n {q(self.wns)}"
+
+    def crash_issue_parts(self) -> tuple[str, str, list[Command], list[tuple[str, Command | None]]]:
+        checks = [
+            self.status()[0],
+            cmd("Why the last container died (exit code, OOMKilled)",
+                f"{self.pod_var()}\nkubectl describe pod {self.n} \"$POD\" | sed -n '/Last State/,/Ready/p'",
+                "Exit code 137 + OOMKilled → memory issue; exit 1 → read the previous logs"),
+            cmd("Logs of the crashed container", f"{self.pod_var()}\nkubectl logs {self.n} \"$POD\" --previous "
+                "--tail=200", "The last lines before the crash name the cause (config, dependency, panic)"),
+            self.events(),
+        ]
+        fixes: list[tuple[str, Command | None]] = [
+            ("If the crash started with a deploy, roll back (see Rollback Procedure)", self.rollback()[1]),
+            ("If a config/secret change broke startup, restore the previous ConfigMap/Secret and restart", None),
+            ("If OOMKilled, raise the memory limit in the manifest and roll out (don't just restart)", None),
+        ]
+        return ("Pods in CrashLoopBackOff / restarting",
+                "Pods restart repeatedly, READY below desired, 'Back-off restarting failed container' events",
+                checks, fixes)
+
+
+
+class KubernetesCronJob(Kubernetes):
+    """A batch pipeline on Kubernetes: a CronJob whose runs are Jobs (no rollouts to watch or undo)."""
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self.kind = "cronjob"
+        self.ref = f"cronjob/{self.workload}"
+        self.assumptions = [a.replace("deployment named", "CronJob named") for a in self.assumptions]
+        self.selector = "job-name"  # Jobs label their pods with job-name; filter by the CronJob's prefix
+
+    def jobs(self) -> Command:
+        return cmd(f"Recent runs (Jobs) of {self.ref}",
+                   f"kubectl get jobs {self.n} --sort-by=.metadata.creationTimestamp | grep -E '^{self.workload}-' "
+                   "| tail -n 5", "The latest Job shows COMPLETIONS 1/1; 0/1 with a long DURATION is stuck or failed")
+
+    def job_var(self) -> str:
+        return (f"JOB=\"$(kubectl get jobs {self.n} --sort-by=.metadata.creationTimestamp -o name | "
+                f"grep '/{self.workload}-' | tail -n 1)\"")
+
+    def diagram_node(self) -> str:
+        return f"{self.workload} (CronJob)"
+
+    def status(self) -> list[Command]:
+        return [cmd(f"Schedule, suspension and last run of {self.ref}", f"kubectl get {self.ref} {self.n}",
+                    "SUSPEND False and LAST SCHEDULE within one interval; True means nothing will run"),
+                self.jobs()]
+
+    def log_tail(self, since: str) -> str:
+        return f"{self.job_var()}\nkubectl logs {self.n} \"$JOB\" --all-containers --tail=500"
+
+    def logs(self, since: str = "15m", grep: str | None = None) -> Command:
+        base = self.log_tail(since)
+        if grep:
+            return cmd(f"Search the latest run's logs for '{grep}'", f"{base} | grep -iE {q(grep)} | tail -n 50",
+                       "No matches is healthy; the first error names the failing step or input")
+        return cmd("Logs of the latest run", base, "Ends with the pipeline's success line")
+
+    def version(self) -> Command:
+        return cmd("Image the CronJob runs", f"kubectl get {self.ref} {self.n} -o jsonpath="
+                   "'{.spec.jobTemplate.spec.template.spec.containers[*].image}'", "The tag you expect")
+
+    def history(self) -> Command:
+        return self.jobs()
+
+    def local_health_check(self) -> Command:
+        return self.jobs()
+
+    def connections(self) -> Command:
+        return self.resources()
+
+    def resources(self) -> Command:
+        return cmd("CPU and memory of the running Job's pods", f"kubectl top pods {self.n} --containers | "
+                   f"grep -E '^{self.workload}-|NAME'", "Below the limits; nothing listed means no run is active")
+
+    def pre_deploy(self) -> list[Command]:
+        return [c for c in [self.context_cmd()] if c] + [*self.status(), self.version()]
+
+    def deploy(self) -> list[Command]:
+        if self.argocd or self.helm:
+            return super().deploy()
+        return [cmd(f"Point {self.ref} at a new image (takes effect at the next run)",
+                    "IMAGE=\"${IMAGE:?set IMAGE to the full image reference, e.g. registry/app:1.2.3}\"\n"
+                    f"kubectl set image {self.ref} {self.workload}=\"$IMAGE\" {self.n}",
+                    "cronjob image updated; running Jobs keep the old image")]
+
+    def post_deploy(self) -> list[Command]:
+        return [self.version(), self.rerun(), self.jobs()]
+
+    def rerun(self) -> Command:
+        return cmd("Start a run now from the CronJob's template (manual re-run)",
+                   f"kubectl create job {self.n} --from={self.ref} \"{self.workload}-manual-$(date +%s)\"",
+                   "job.batch/... created; follow it with the logs command",
+                   "Runs the pipeline for real: make sure a run is not already in progress (concurrencyPolicy) "
+                   "and that the job is idempotent for the window it processes.")
+
+    def rollback(self) -> list[Command]:
+        if self.argocd or self.helm or self.flux:
+            return super().rollback()
+        return [self.version(),
+                cmd("Point the CronJob back at the last good image",
+                    "PREVIOUS_IMAGE=\"${PREVIOUS_IMAGE:?set PREVIOUS_IMAGE to the last known-good image}\"\n"
+                    f"kubectl set image {self.ref} {self.workload}=\"$PREVIOUS_IMAGE\" {self.n}",
+                    "Next run uses the previous image; CronJobs keep no rollout history to undo"),
+                self.version()]
+
+    def restart_one(self) -> Command:
+        return cmd("Delete a stuck run (its Job and pods)",
+                   f"{self.job_var()}\nkubectl delete {self.n} \"$JOB\"",
+                   "The Job is gone; start a fresh run with the re-run command",
+                   "Kills the run in progress: partial output of that run must be cleaned up or overwritten by "
+                   "the re-run.")
+
+    def restart_all(self) -> Command:
+        return self.rerun()
+
+    def scale(self, replicas: str, purpose: str) -> Command:
+        if self.owners.gitops is not None:
+            return self.via_git("Give the run more parallelism/resources in the CronJob's job template in Git",
+                                f"resources / parallelism of {self.ref}", "Applies from the next run")
+        return cmd("Give the run more parallelism/resources: edit the CronJob's job template",
+                   f"kubectl edit {self.ref} {self.n}",
+                   "Raise resources.limits or spec.jobTemplate.spec.parallelism; applies from the next run")
+
+    def stop(self) -> Command:
+        if self.owners.gitops is not None:
+            return self.via_git(f"Suspend {self.ref} so no new run starts: set spec.suspend true in Git",
+                                f"spec.suspend of {self.ref}", "SUSPEND True in kubectl get cronjob")
+        return cmd(f"Suspend {self.ref} so no new run starts",
+                   f"kubectl patch {self.ref} {self.n} -p '{{\"spec\":{{\"suspend\":true}}}}'",
+                   "SUSPEND True in kubectl get cronjob",
+                   "No scheduled runs until you set suspend back to false; a run already going continues "
+                   "(delete its Job to stop it).")
+
+    def set_flag(self, name: str, value: str, purpose: str) -> Command:
+        if self.owners.gitops is not None:
+            return self.via_git(purpose + f": set {name}={value} in the manifests in Git",
+                                f"the {name} environment variable of {self.ref}", "Applies from the next run")
+        return cmd(purpose, f"kubectl set env {self.ref} {self.n} {name}={q(value)}",
+                   "Applies from the next run", f"Only useful if the pipeline honours {name}.")
+
+    def redeploy_elsewhere(self) -> list[Command]:
+        return [cmd("Create the CronJob in the DR cluster and start one run",
+                    f"{self.dr_context_var()}\n"
+                    "MANIFESTS=\"${MANIFESTS:?set MANIFESTS to the manifest directory}\"\n"
+                    f"kubectl --context \"$DR_CONTEXT\" apply {self.n} -f \"$MANIFESTS\"\n"
+                    f"kubectl --context \"$DR_CONTEXT\" create job {self.n} --from={self.ref} "
+                    f"\"{self.workload}-dr-$(date +%s)\"",
+                    "The DR run completes; point consumers at its output")]
+
+    def cheatsheet(self) -> list[Command]:
+        return [*self.status(), self.logs(), self.rerun(), self.events(),
+                cmd("Why the last Job failed (BackoffLimitExceeded, DeadlineExceeded)",
+                    f"{self.job_var()}\nkubectl describe {self.n} \"$JOB\" | tail -n 20")]
+
+    def crash_issue_parts(self) -> tuple[str, str, list[Command], list[tuple[str, Command | None]]]:
+        checks = [self.jobs(),
+                  cmd("Why the last Job failed", f"{self.job_var()}\nkubectl describe {self.n} \"$JOB\" | "
+                      "grep -E 'Reason|Message|Failed|Completed' | tail -n 10",
+                      "BackoffLimitExceeded → the pods failed; DeadlineExceeded → the run took too long"),
+                  self.logs("1h", "error|exception|traceback|killed"), self.events()]
+        fixes: list[tuple[str, Command | None]] = [
+            ("If the failure is transient, re-run now", self.rerun()),
+            ("If OOMKilled, raise the memory limit in the job template and re-run", None),
+            ("If it began with an image change, point the CronJob back at the previous image", self.rollback()[1]),
+        ]
+        return ("Pipeline Job failing (BackoffLimitExceeded / OOMKilled)",
+                "The latest Job shows 0/1 completions, pods in Error or OOMKilled", checks, fixes)
