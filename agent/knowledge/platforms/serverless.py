@@ -293,7 +293,7 @@ class CloudFunctions(Serverless):
         return [f"gcloud CLI with cloudfunctions and run permissions in {self.region}"]
 
     def config_files(self) -> list[str]:
-        return [f"Function configuration (gcloud functions describe {self.fn} --gen2)",
+        return [f"Function configuration (gcloud functions describe {self.fn})",
                 "Deploy definition in the repo (fill in: Terraform / cloudbuild.yaml)"]
 
     def caveats(self) -> list[str]:
@@ -302,7 +302,7 @@ class CloudFunctions(Serverless):
 
     def status(self) -> list[Command]:
         return [cmd(f"State and revision of {self.fn}",
-                    f"gcloud functions describe {q(self.fn)} --gen2 {self.r} "
+                    f"gcloud functions describe {q(self.fn)} {self.r} "
                     "--format='value(state,serviceConfig.revision,updateTime)'",
                     "state ACTIVE and the revision you expect")]
 
@@ -317,7 +317,7 @@ class CloudFunctions(Serverless):
 
     def resources(self) -> Command:
         return cmd("Memory, timeout and instance limits",
-                   f"gcloud functions describe {q(self.fn)} --gen2 {self.r} "
+                   f"gcloud functions describe {q(self.fn)} {self.r} "
                    "--format='yaml(serviceConfig.availableMemory,serviceConfig.timeoutSeconds,"
                    "serviceConfig.maxInstanceCount)'", "Limits as expected for the load")
 
@@ -331,7 +331,7 @@ class CloudFunctions(Serverless):
 
     def local_health_check(self) -> Command:
         return cmd("Invoke the function once with a harmless payload",
-                   f"gcloud functions call {q(self.fn)} --gen2 {self.r} --data '{{\"healthcheck\": true}}'",
+                   f"gcloud functions call {q(self.fn)} {self.r} --data '{{\"healthcheck\": true}}'",
                    "A normal response, no error")
 
     def deploy(self) -> list[Command]:
@@ -365,7 +365,7 @@ class CloudFunctions(Serverless):
                    f"Redeploys the function. Only useful if it honours {name}.")
 
     def rerun(self) -> Command:
-        return cmd("Trigger one run now", f"gcloud functions call {q(self.fn)} --gen2 {self.r} --data '{{}}'",
+        return cmd("Trigger one run now", f"gcloud functions call {q(self.fn)} {self.r} --data '{{}}'",
                    "A normal response", "Runs the job for real: make sure it is idempotent.")
 
     def redeploy_elsewhere(self) -> list[Command]:
