@@ -114,6 +114,8 @@ _ISSUE_KEY = {"Queue backlog growing": "queue_backlog", "Replication lag": "repl
               "Connection saturation": "connections", "Disk filling up": "disk",
               "Pipeline run failed": "pipeline_failed", "Pipeline late or missed its schedule": "pipeline_late",
               "Jobs failing": "job_failures"}
+# An "other" service the answer describes as one of these serves no HTTP requests of its own.
+_NOT_REQUESTS = re.compile(r"\b(?:broker|queue|database|cache|stream\w*|batch|cron|job|scheduler|consumer)\b", re.I)
 # Stack queries that measure requests (HTTP metrics, APM transactions, browser errors).
 _REQUEST_QUERY = re.compile(r"http_requests?_|@duration:|FROM Transaction|JavaScriptError|@type:error", re.I)
 DISK_ENTRY = "Disk filling up"
@@ -248,13 +250,16 @@ class _Writer:
         app = request.service.app
         known = vocabulary().technologies.get(app.technology) if app is not None else None
         self.http = serves_http(self.type, known.kind if known is not None else "") and not (
-            self.type == "other" and is_engine)
+            self.type == "other" and (is_engine or _NOT_REQUESTS.search(self.type_detail or "")))
         self.continuous = self.type == "pipeline" and streaming(facts.description)
         self.alert_specs: list[Signal] = alert_baseline(
             self.type, self.env, self.levels, self.crit, facts.names.get("schedule"), self.backlog, self.https_host,
             facts.names.get("deadline"), facts.names.get("latency.quantile", "95"), given=given, tags=self.tags,
             labels=self.labels, streaming=self.continuous, serves_requests=self.http, figures=facts,
             engine=self.engine, host_disk=self.owns_disk)
+        # the disk alert leads to the disk entry (written for every service that owns a disk)
+        self.alert_specs = [dataclasses.replace(a, entry=DISK_ENTRY) if a.key == "disk" and a.entry is None else a
+                            for a in self.alert_specs]
         quantile = facts.names.get("latency.quantile")
         if quantile and facts.latency_p95_ms:
             self.defaults.append(f"The description's p{quantile} target ({facts.latency_p95_ms:g} ms) is used as "
@@ -430,6 +435,9 @@ class _Writer:
                           alert_threshold=self.held("disk", "> 80% for 10 min"),
                           dashboard=dash),
             ]
+        if self.type == "other" and not self.http and not metrics:
+            metrics.append(KeyMetric(metric="Healthy instances", normal_range="all instances up",
+                                     alert_threshold="0 healthy for 2 min", dashboard=dash))
         if self.env != "serverless":
             metrics += [
                 KeyMetric(metric="CPU usage", normal_range="20-60% of limit",
