@@ -23,8 +23,8 @@ from pathlib import Path
 import jinja2
 
 from agent.checks.danger import classify
-from agent.checks.markdown import github_anchor
-from agent.runbook import Command, Runbook
+from agent.checks.markdown import github_anchor, parse
+from agent.runbook import SERVICE_DOWN, Alert, Command, Issue, Runbook, alert_entries, name_key
 
 _TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -167,6 +167,301 @@ def blocks(commands: list[Command]) -> list[Block]:
     return out
 
 
+
+# --- the page: which entry answers which alert, where each command is shown, links -----------------
+
+_INLINE_MAX = 160  # a command repeated elsewhere is quoted inline when it is one line up to this long
+
+
+def _key(command: Command) -> tuple[str, str]:
+    """What a command is, for "shown once": its language and its code with whitespace folded."""
+    return command.language, re.sub(r"\s+", " ", command.code.strip())
+
+
+@dataclass(frozen=True)
+class _Place:
+    """A heading commands are shown under."""
+
+    level: int
+    text: str
+
+    @property
+    def line(self) -> str:
+        return "#" * self.level + " " + inline(self.text)
+
+
+def _entry_place(title: str) -> _Place:
+    return _Place(3, SERVICE_DOWN) if title == SERVICE_DOWN else _Place(4, f"Issue: {title}")
+
+
+def _places(runbook: Runbook, entry_of: dict[str, str | None]) -> list[tuple[_Place, list[Command]]]:
+    """Every place commands appear, in the order that decides where a command is shown in full: an
+    alert's query in the entry that answers it (under the alert's own heading when none does), the
+    immediate checks and restarts under Service is Down (a reader there must not be sent elsewhere),
+    rollback under Rollback Procedure, then each troubleshooting entry's own checks and fixes, then the
+    rest in document order."""
+    rb = runbook
+    places: list[tuple[_Place, list[Command]]] = [
+        (_entry_place(title) if (title := entry_of.get(a.name)) else _Place(5, a.name), [a.query])
+        for a in rb.monitoring.alerts]
+    down, corrupt = rb.emergency.service_down, rb.emergency.data_corruption
+    places += [(_Place(3, SERVICE_DOWN), down.immediate),
+               (_Place(3, "Rollback Procedure"), rb.deployment.rollback),
+               (_Place(3, SERVICE_DOWN), down.if_restart_fails)]
+    for issue in rb.troubleshooting.issues:
+        places.append((_Place(4, f"Issue: {issue.title}"),
+                       [*issue.check, *(s.command for s in issue.fix if s.command)]))
+    places += [
+        (_Place(3, "Data Corruption"), [*corrupt.stop_writes, *corrupt.assess, *corrupt.restore]),
+        (_Place(4, "1. Pre-deployment Checks"), rb.deployment.pre_deploy),
+        (_Place(4, "2. Deployment Commands"), rb.deployment.deploy),
+        (_Place(4, "3. Post-deployment Verification"), rb.deployment.post_deploy),
+    ]
+    places += [
+        (_Place(3, "Log Queries"), rb.monitoring.log_queries),
+        (_Place(3, "Recovery Procedures"), [c for p in rb.disaster_recovery.procedures for c in p.commands]),
+        (_Place(3, "Maintenance Commands"), rb.maintenance.commands),
+        (_Place(3, "Useful Commands Cheatsheet"), rb.appendix.cheatsheet),
+    ]
+    return places
+
+
+def _link_text(text: str) -> str:
+    return inline(text).replace("[", "\\[").replace("]", "\\]")
+
+
+class Page:
+    """State of one rendering: each command is shown in full once, at its home, and linked elsewhere;
+    links name headings and are resolved to GitHub anchors once the whole page is rendered."""
+
+    def __init__(self, runbook: Runbook) -> None:
+        self.rb = runbook
+        self.entry_of = alert_entries(runbook.monitoring.alerts, runbook.troubleshooting.issues)
+        self.homes: dict[tuple[str, str], _Place] = {}
+        for place, commands in _places(runbook, self.entry_of):
+            for command in commands:
+                self.homes.setdefault(_key(command), place)
+        self.shown: set[tuple[str, str]] = set()
+        self.query_of: dict[tuple[str, str], str] = {}  # an alert query -> the alert it is shown for
+        self.targets: list[str] = []
+        self.alerts_of: dict[str, list[str]] = {}
+        for alert, title in self.entry_of.items():
+            if title:
+                self.alerts_of.setdefault(title, []).append(alert)
+        escalations = [i.escalate for i in runbook.troubleshooting.issues]
+        common = max(set(escalations), key=escalations.count) if escalations else ""
+        # Said once above the entries when most entries would repeat it word for word.
+        self.common_escalate = common if escalations.count(common) >= 2 else ""
+
+    # --- headings and links ----------------------------------------------------------------------
+    def heading(self, level: int, text: str) -> Markdown:
+        return Markdown(_Place(level, text).line)
+
+    def link(self, label: str, level: int, text: str) -> Markdown:
+        return self._link(label, _Place(level, text))
+
+    def _link(self, label: str, place: _Place) -> Markdown:
+        if place.line not in self.targets:
+            self.targets.append(place.line)
+        return Markdown(f"[{_link_text(label)}](#\x00{self.targets.index(place.line)}\x00)")
+
+    def entry_link(self, title: str) -> Markdown:
+        return self._link(title, _entry_place(title))
+
+    def alert_link(self, name: str) -> Markdown:
+        """A link to where an alert is defined: its row in Key Alerts, or its own query heading when no
+        entry answers it."""
+        place = _Place(3, "Key Alerts") if self.entry_of.get(name) else _Place(5, name)
+        return self._link(name, place)
+
+    def alert_links(self, issue: Issue) -> Markdown:
+        """The alerts an entry answers, each linked back to the alert table."""
+        names = list(self.alerts_of.get(issue.title, []))
+        if issue.alert and name_key(issue.alert) not in {name_key(n) for n in names}:
+            known = {name_key(a.name): a.name for a in self.rb.monitoring.alerts}
+            names.append(known.get(name_key(issue.alert), issue.alert))
+        known_names = {a.name for a in self.rb.monitoring.alerts}
+        return Markdown(", ".join(self.alert_link(n) if n in known_names else inline(n) for n in names))
+
+    def orphan_alerts(self) -> list[Alert]:
+        """Alerts no entry answers: their queries get a heading of their own under Alert Queries."""
+        return [a for a in self.rb.monitoring.alerts if not self.entry_of.get(a.name)]
+
+    def answered_queries(self, title: str) -> Markdown:
+        """The queries of the alerts that lead to entry `title`, shown at its top: what fired."""
+        parts = []
+        for alert in self.rb.monitoring.alerts:
+            if self.entry_of.get(alert.name) != title:
+                continue
+            query = alert.query
+            first = self.query_of.setdefault(_key(query), alert.name)
+            label = f"**{inline(alert.name)}** fires on"
+            if first != alert.name:  # two alerts on one probe: shown once
+                parts.append(f"{label} the same query as {inline(first)}.")
+                continue
+            self.shown.add(_key(query))
+            parts.append(f"{label}: {inline(query.purpose.rstrip('. '))}\n{fenced(query.code, query.language)}")
+        return Markdown("\n\n".join(parts))
+
+    def response(self, alert: Alert) -> Markdown:
+        """The alert row's response cell, ending in (or naming) a link to the entry that answers it."""
+        text = alert.response
+        title = self.entry_of.get(alert.name)
+        if not title:
+            return cell(text)
+        link = self.entry_link(title)
+        for said, shown in ((f"→ Troubleshooting: {title}", f"→ {link}"), (f"'{title}'", link), (title, link)):
+            at = text.find(said)
+            if at >= 0:
+                before, after = text[:at], text[at + len(said):]
+                return Markdown(_cell_keeping_space(before) + shown + _cell_keeping_space(after))
+        return Markdown(cell(text.rstrip(". ")) + " → " + link)
+
+    def resolve(self, text: str) -> str:
+        """Every `(#\\x00n\\x00)` placeholder replaced by the anchor GitHub gives the heading it names."""
+        doc = parse(text)
+        lines = text.split("\n")
+        anchor_at = {h.line: h.anchor for h in doc.headings}
+        anchors: list[str] = []
+        for target in self.targets:
+            line = next((n for n in sorted(anchor_at) if lines[n - 1] == target), None)
+            anchors.append(anchor_at[line] if line is not None else github_anchor(target.lstrip("# ")))
+        return re.sub("\x00(\\d+)\x00", lambda m: anchors[int(m.group(1))], text)
+
+    def alert_query(self, alert: Alert) -> Markdown:
+        """The alert's query, shown in full under the alert's heading (its home)."""
+        query = alert.query
+        first = self.query_of.setdefault(_key(query), alert.name)
+        if first != alert.name:  # two alerts on one probe: shown under the first
+            return Markdown(f"{inline(query.purpose)}: the query of {self.alert_link(first)}.")
+        self.shown.add(_key(query))
+        return Markdown(f"{inline(query.purpose)}:\n{fenced(query.code, query.language)}")
+
+    # --- start here ------------------------------------------------------------------------------
+    def first_check(self, alert: Alert) -> str:
+        """What to look at first when `alert` fires: the entry's first check that is not an alert's query
+        (the Service is Down procedure's first command), else the query's purpose."""
+        title = self.entry_of.get(alert.name)
+        if title == SERVICE_DOWN:
+            commands = list(self.rb.emergency.service_down.immediate)
+        elif title:
+            issue = next(i for i in self.rb.troubleshooting.issues if i.title == title)
+            commands = list(issue.check)
+        else:
+            commands = []
+        queries = {_key(a.query) for a in self.rb.monitoring.alerts}  # what fired is not a check
+        first = next((c for c in commands if _key(c) not in queries), alert.query)
+        return first.purpose
+
+    def dependencies_first(self) -> list[str]:
+        """The upstream dependencies to rule out first: the critical and high ones, in the order the
+        Dependencies table gives them (the engine puts those the service's health depends on first)."""
+        names = [d.service.split(" (")[0] for d in self.rb.dependencies.upstream
+                 if d.criticality in ("Critical", "High")]
+        return list(dict.fromkeys(names))[:4]
+
+    @staticmethod
+    def series(items: list[str]) -> str:
+        """'a, b and c'; 'a; b, c; and d' when a name has a comma of its own."""
+        if len(items) == 1:
+            return items[0]
+        glue = "; " if any("," in i for i in items) else ", "
+        return glue.join(items[:-1]) + ("; and " if glue == "; " else " and ") + items[-1]
+
+    # --- commands --------------------------------------------------------------------------------
+    def commands(self, items: list[Command], level: int, text: str, *, skip_shown: bool = False) -> Markdown:
+        """Commands under the heading (level, text): in full at their home, as one line elsewhere."""
+        here = _Place(level, text)
+        out: list[str] = []
+        pending: list[Command] = []
+        refs: list[str] = []
+
+        def flush() -> None:
+            if refs:
+                out.append("\n".join(refs))
+                refs.clear()
+            if pending:
+                out.append(_blocks_markdown(pending))
+                pending.clear()
+
+        for command in items:
+            key = _key(command)
+            home = self.homes.get(key, here)
+            if home == here and key in self.shown and key in self.query_of:
+                continue  # the alert's query, shown at the top of this entry
+            if home == here and key not in self.shown:
+                self.shown.add(key)
+                if refs:
+                    flush()
+                pending.append(command)
+                continue
+            if skip_shown:
+                continue
+            if pending:
+                flush()
+            refs.append("- " + self.reference(command, home, here))
+        flush()
+        return Markdown("\n\n".join(out) + ("\n" if out else ""))
+
+    def reference(self, command: Command, home: _Place, here: _Place) -> str:
+        """One line for a command shown elsewhere: short safe one-liners quoted, the rest linked."""
+        code = command.code.strip()
+        quotable = ("\n" not in code and len(code) <= _INLINE_MAX and not command.warning
+                    and classify(code, command.language) != "destructive")
+        purpose = inline(command.purpose.rstrip(". "))
+        if quotable:
+            mark = "`" * max(1, max((len(r) for r in re.findall(r"`+", code)), default=0) + 1)
+            pad = " " if code.startswith("`") or code.endswith("`") else ""
+            return f"{purpose}: {mark}{pad}{code}{pad}{mark}"
+        if home == here:
+            return f"{purpose} (above)"
+        return f"{self._link(command.purpose.rstrip('. '), home)} ({inline(home.text.removeprefix('Issue: '))})"
+
+    def linked(self, text: str) -> Markdown:
+        """Prose with every entry it names in quotes ('PostgreSQL: blocking locks') linked to it."""
+        out = str(inline(text))
+        for title in sorted((i.title for i in self.rb.troubleshooting.issues), key=len, reverse=True):
+            quoted = f"'{inline(title)}'"
+            if quoted in out:
+                out = out.replace(quoted, self.entry_link(title), 1)
+        return Markdown(out)
+
+    def step(self, index: int, action: str, command: Command | None, level: int, text: str) -> Markdown:
+        """A numbered fix step; its command indented under it, or one line when it is shown elsewhere."""
+        head = f"{index}. {self.linked(action)}"
+        if command is None:
+            return Markdown(head)
+        key = _key(command)
+        here = _Place(level, text)
+        home = self.homes.get(key, here)
+        if home == here and key not in self.shown:
+            body = self.commands([command], level, text)
+            indented = "\n".join(("   " + ln) if ln else "" for ln in body.rstrip("\n").split("\n"))
+            return Markdown(f"{head}\n\n{indented}")
+        return Markdown(f"{head} — {self.reference(command, home, here)}")
+
+
+def _cell_keeping_space(text: str) -> str:
+    """`cell(text)` with the spaces at its ends kept (it sits next to a link)."""
+    if not text.strip():
+        return " " if text else ""
+    lead = " " if text[0].isspace() else ""
+    trail = " " if text[-1].isspace() else ""
+    return lead + cell(text) + trail
+
+
+def _blocks_markdown(commands: list[Command]) -> str:
+    out: list[str] = []
+    for b in blocks(commands):
+        part = ""
+        if b.warning:
+            part += f"> ⚠️ **Warning:** {inline(b.warning)}\n\n"
+        if b.intro:
+            part += f"{inline(b.intro)}\n\n"
+        out.append(part + b.fenced)
+    return "\n\n".join(out)
+
+
 def _bytecode_cache() -> jinja2.BytecodeCache | None:
     """The compiled template kept between runs (compiling it is a tenth of a second every start)."""
     base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "runbook-agent" / "templates"
@@ -194,7 +489,11 @@ def _environment() -> jinja2.Environment:
     return env
 
 
+
 def render_markdown(runbook: Runbook) -> str:
-    text = _environment().get_template("runbook.md.j2").render(rb=runbook, toc=TOC)
+    page = Page(runbook)
+    text = _environment().get_template("runbook.md.j2").render(rb=runbook, toc=TOC, r=page,
+                                                               SERVICE_DOWN=SERVICE_DOWN)
     # Collapse the blank-line runs that template conditionals leave behind.
-    return re.sub(r"\n{3,}", "\n\n", text).rstrip() + "\n"
+    text = re.sub(r"\n{3,}", "\n\n", text).rstrip() + "\n"
+    return page.resolve(text)

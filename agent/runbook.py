@@ -285,6 +285,32 @@ class Troubleshooting(Section):
     issues: Annotated[list[Issue], _at_least(3, "troubleshooting entries")]
 
 
+SERVICE_DOWN = "Service is Down"  # the emergency procedure an alert may lead to instead of an entry
+
+
+def name_key(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", " ", text.lower()).strip()
+
+
+def alert_entries(alerts: list[Alert], issues: list[Issue]) -> dict[str, str | None]:
+    """Alert name -> the title of the troubleshooting entry that answers it (`SERVICE_DOWN` for the
+    emergency procedure), or None.
+
+    An entry answers an alert when it names it (`Issue.alert`); otherwise the alert's response names
+    the entry by its title, or the Service is Down procedure."""
+    by_alert = {name_key(i.alert): i.title for i in reversed(issues) if i.alert}
+    titles = sorted((i.title for i in issues), key=len, reverse=True)
+    out: dict[str, str | None] = {}
+    for alert in alerts:
+        title = by_alert.get(name_key(alert.name))
+        if title is None:
+            title = next((t for t in titles if t.lower() in alert.response.lower()), None)
+        if title is None and SERVICE_DOWN.lower() in alert.response.lower():
+            title = SERVICE_DOWN
+        out[alert.name] = title
+    return out
+
+
 # --- 7. emergency procedures --------------------------------------------------------------------
 
 

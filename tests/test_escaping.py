@@ -69,16 +69,23 @@ def generated() -> Runbook:
     return MODEL.generate(request).runbook
 
 
+def _harmless(text: str) -> str:
+    """The same shape without the markup: every character that is not white space becomes 'x'."""
+    return re.sub(r"\S", "x", text)
+
+
 @cache
-def neutral_structure() -> list[tuple[str, str]]:
-    return structure(render_markdown(_map_prose(generated(), lambda s: "word")))
+def _structure_with(before: str, after: str) -> list[tuple[str, str]]:
+    return structure(render_markdown(_map_prose(generated(), lambda s: f"{before}{s}{after}")))
 
 
 @settings(max_examples=40, deadline=None)
 @given(before=hostile, after=hostile)
 def test_hostile_prose_anywhere_leaves_the_structure_alone(before: str, after: str) -> None:
-    attacked = render_markdown(_map_prose(generated(), lambda s: f"{before}{s}{after}"))
-    assert structure(attacked) == neutral_structure(), (before, after)
+    # The page's shape depends on how names relate (which entry answers which alert, which command is
+    # shown where), so the comparison wraps every string the same way, once in markup, once in x's.
+    attacked = _structure_with(before, after)
+    assert attacked == _structure_with(_harmless(before), _harmless(after)), (before, after)
 
 
 @settings(max_examples=25, deadline=None)

@@ -14,7 +14,7 @@ from agent.models.base import GenerationRequest
 from agent.models.offline import OfflineModel
 from agent.models.registry import get_model
 from agent.rule import Rule, default_rule_path, load_rule
-from agent.runbook import Runbook, allowed_downtime_minutes
+from agent.runbook import Runbook, alert_entries, allowed_downtime_minutes
 
 NOW = datetime(2026, 1, 15, 9, 30)
 TYPES = ["web", "api", "pipeline", "worker", "database", "other: message broker"]
@@ -101,6 +101,10 @@ def test_every_type_env_monitoring_combination(rule: Rule) -> None:
             assert link is None or link.group(1) in titles, (typ, env, alert.name, alert.response)
         for issue in runbook.troubleshooting.issues:
             assert issue.alert is None or issue.alert in alert_names, (typ, env, issue.title, issue.alert)
+        # every alert leads somewhere: an entry, or the Service is Down procedure
+        unanswered = [a for a, title in alert_entries(runbook.monitoring.alerts, runbook.troubleshooting.issues)
+                      .items() if title is None]
+        assert unanswered == [], (typ, env, mon, unanswered)
         for command in runbook.commands():
             assert command.purpose.strip()
             assert not re.search(r"\[[a-z]+-[a-z]+\]|<[a-z-]+>|\{\{\s*\w+\s*\}\}", command.code), command.code
@@ -251,3 +255,63 @@ def test_a_database_is_not_told_to_scale_out_on_cpu(rule: Rule) -> None:
            for rb in (db, api)}
     assert "scale out" not in cpu[db.header.service_name] and "queries" in cpu[db.header.service_name]
     assert "scale out" in cpu[api.header.service_name]
+
+
+# --- only what applies ---------------------------------------------------------------------------
+
+
+def _alert_kinds(runbook: Runbook) -> set[str]:
+    return {a.name for a in runbook.monitoring.alerts}
+
+
+@pytest.mark.parametrize(("env", "description", "has_disk"), [
+    ("serverless", "An API on AWS Lambda behind API Gateway.", False),
+    ("docker", "The orders API runs on ECS Fargate in us-east-1 (cluster shop, service orders-api).", False),
+    ("kubernetes", "The orders API runs as the Deployment orders-api in namespace shop.", False),
+    ("vm", "The orders API runs on three EC2 instances in us-east-1 under systemd.", True),
+    ("baremetal", "The orders API runs on two hosts, api-1 and api-2, under systemd.", True),
+])
+def test_disk_alert_only_where_the_service_owns_a_disk(rule: Rule, env: str, description: str,
+                                                       has_disk: bool) -> None:
+    runbook = generate(rule, answers(rule, "api", env, "high", "prometheus", "24x7"), description)
+    disk = [a for a in runbook.monitoring.alerts if "disk" in a.name.lower()]
+    assert bool(disk) == has_disk, (env, [a.name for a in runbook.monitoring.alerts])
+    if has_disk:  # and the alert leads to an entry about it
+        entries = alert_entries(runbook.monitoring.alerts, runbook.troubleshooting.issues)
+        assert entries[disk[0].name] == "Disk filling up"
+
+
+@pytest.mark.parametrize("typ", ["worker", "pipeline", "database", "other: message broker"])
+def test_no_request_signals_for_a_service_that_serves_no_requests(rule: Rule, typ: str) -> None:
+    runbook = generate(rule, answers(rule, typ, "kubernetes", "high", "prometheus", "24x7"),
+                       "It runs in the jobs namespace.")
+    code = "\n".join(c.code for c in [*runbook.monitoring.log_queries, *(a.query for a in runbook.monitoring.alerts)])
+    assert "http_requests_total" not in code and "http_request_duration" not in code
+    names = {a.name for a in runbook.monitoring.alerts}
+    assert not names & {"High Error Rate", "Error Budget Burn", "High Latency"}
+    assert not {i.title for i in runbook.troubleshooting.issues} & {"High error rate (5xx)", "High response times"}
+
+
+def test_a_request_serving_service_keeps_them(rule: Rule) -> None:
+    runbook = generate(rule, answers(rule, "api", "kubernetes", "high", "prometheus", "24x7"))
+    assert {"High Error Rate", "High Latency"} <= {a.name for a in runbook.monitoring.alerts}
+
+
+def test_a_streaming_pipeline_has_no_schedule_to_miss(rule: Rule) -> None:
+    streaming = generate(rule, answers(rule, "pipeline", "kubernetes", "high", "prometheus", "24x7"),
+                         "A streaming CDC pipeline (Debezium) that moves order changes to the warehouse continuously.")
+    text = "\n".join([*(a.name for a in streaming.monitoring.alerts),
+                      *(i.title for i in streaming.troubleshooting.issues)])
+    assert not re.search(r"(?i)missed (its )?schedule|data late", text)
+    nightly = generate(rule, answers(rule, "pipeline", "kubernetes", "high", "prometheus", "24x7"),
+                       "A nightly export job that runs at 02:00 UTC.")
+    assert any("schedule" in i.title for i in nightly.troubleshooting.issues)
+
+
+def test_a_dependency_the_health_check_needs_comes_first(rule: Rule) -> None:
+    runbook = generate(rule, answers(rule, "api", "kubernetes", "high", "prometheus", "24x7"),
+                       "The orders API runs on EKS in namespace orders and reads a Redis cache. Its readiness probe "
+                       "checks the PostgreSQL database orders.")
+    first = runbook.dependencies.upstream[0]
+    assert "PostgreSQL" in first.service and first.criticality == "Critical"
+    assert "restarting" in first.fallback and "will not help" in first.fallback

@@ -495,3 +495,14 @@ def test_aurora_global_database_lag_is_watched_against_the_rpo() -> None:
     alert = next(a for a in alerts_for(ctx, part.signals) if a.name == signal.name)
     assert "AuroraGlobalDBReplicationLag" in alert.query.code and "quotes-usw2" in alert.query.code
     assert alert.condition.startswith("replication lag to the secondary region > 60 s")
+
+
+def test_what_an_item_covers_names_an_item_the_pack_has(built: tuple[Pack, list[tuple[str, Contribution]]]) -> None:
+    """knowledge/covers.py keys pack entries by exact title: a renamed entry must fail here, not stop merging."""
+    from agent.knowledge.covers import COVERS, covers
+
+    pack, parts = built
+    names = {i.title for _, part in parts for i in part.issues}
+    declared = {name for _, part in parts for name in covers(pack.name, part.covers)}
+    assert declared <= names, sorted(declared - names)
+    assert set(COVERS) <= set(PACK_IDS), sorted(set(COVERS) - set(PACK_IDS))

@@ -115,6 +115,7 @@ def check(doc: Document, rule: Rule, profile: str, emit: Emit) -> None:
         _troubleshooting_entries(doc, emit)
         _header(doc, rule, emit)
         _alerts(doc, emit)
+        _alert_links(doc, emit)
         _recovery(doc, emit)
         _escalation(doc, emit)
         _slo(doc, emit)
@@ -295,6 +296,32 @@ def _alerts(doc: Document, emit: Emit) -> None:
                 )
 
 
+def _alert_links(doc: Document, emit: Emit) -> None:
+    """Alerts and the entries that answer them point at each other: an alert row links to a heading (its
+    troubleshooting entry or procedure), and an entry's `**Alert:**` line links to the alert it names."""
+    sections = _find(doc, "monitoring") or _find(doc, "alert")
+    if not sections:
+        return
+    heading, end = sections[0]
+    names: set[str] = set()
+    for header, cells, line in _table_rows(_section_body(doc, heading, end), heading.line + 1):
+        if not any("alert" in x for x in header):
+            continue
+        name_col = next(i for i, x in enumerate(header) if "alert" in x)
+        name = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", cells[name_col]).strip() if name_col < len(cells) else "?"
+        names.add(norm(name))
+        if not any(re.search(r"\]\(#[^)]+\)", c) for c in cells):
+            emit(line, "structure.alert-link", "info", f"alert {name!r} does not link to the entry that answers it",
+                 "link the row to its troubleshooting entry ([entry](#issue-...)) so the reader gets there in one "
+                 "click")
+    for index, text in enumerate(doc.lines, start=1):
+        m = re.match(r"^\s*(?:[-*]\s+)?\*\*Alerts?:?\*\*:?\s*(.+)$", text)
+        if m and "](#" not in m.group(1) and norm(m.group(1)) in names:
+            emit(index, "structure.entry-backlink", "info",
+                 f"the entry names alert {m.group(1).strip()!r} without linking to it",
+                 "link the alert's name to its row or query ([name](#...)) so the reader can check what fired")
+
+
 def _recovery(doc: Document, emit: Emit) -> None:
     sections = _find(doc, "disaster") or _find(doc, "recovery")
     text = "\n".join(_section_body(doc, *sections[0])) if sections else doc.text
@@ -390,6 +417,9 @@ def _troubleshooting_entries(doc: Document, emit: Emit) -> None:
     entries = [h for h in doc.headings if heading.line < h.line <= end and h.level > 2]
     deepest = max((h.level for h in entries), default=0)
     entries = [h for h in entries if h.level == deepest]
+    # "Escalate (every entry, unless it says otherwise): ..." said once above the entries covers them all.
+    above = "\n".join(doc.lines[heading.line : entries[0].line - 1]).lower() if entries else ""
+    escalates_above = "escalat" in above
     for i, entry in enumerate(entries):
         stop = entries[i + 1].line - 1 if i + 1 < len(entries) else end
         body = "\n".join(doc.lines[entry.line : stop]).lower()
@@ -398,7 +428,8 @@ def _troubleshooting_entries(doc: Document, emit: Emit) -> None:
             for what, words in (("symptoms", ("symptom",)), ("a fix", ("fix", "resolution", "mitigat")))
             if not any(w in body for w in words)
         ]
-        if "```" not in body and "    " not in body:
+        # A command in a fence, indented, quoted inline, or a link to where it is shown in full.
+        if "```" not in body and "    " not in body and not re.search(r"`[^`\n]+`|\]\(#[^)]+\)", body):
             missing.append("a check command")
         if missing:
             emit(
@@ -432,7 +463,7 @@ def _troubleshooting_entries(doc: Document, emit: Emit) -> None:
                 f"troubleshooting entry {entry.text!r}: the verify step has no number to check or time to wait",
                 "say what number to watch and for how long ('5xx < 0.1% for 15 min')",
             )
-        if "escalat" not in body:
+        if "escalat" not in body and not escalates_above:
             emit(
                 entry.line,
                 "structure.entry-escalate",

@@ -107,6 +107,9 @@ class Contribution:
     environment_variables: list[tuple[str, str]] = field(default_factory=list)
     vendors: list[tuple[str, str]] = field(default_factory=list)  # (vendor, purpose)
     assumed: list[tuple[str, str]] = field(default_factory=list)  # (facts key, default value) a pack used
+    # What a troubleshooting entry (by title) covers: "queue_backlog", "crash" … (knowledge/covers.py).
+    # The engine's own entry with the same key gives way to it (alerts merge by `Signal.covers`).
+    covers: dict[str, str] = field(default_factory=dict)
 
 
 class Pack(Protocol):

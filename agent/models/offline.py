@@ -20,6 +20,7 @@ from pydantic import TypeAdapter, ValidationError
 from agent.errors import ModelError
 from agent.knowledge import repository_alerts
 from agent.knowledge.base import Context, Contribution, Facts, Pack
+from agent.knowledge.covers import covers
 from agent.knowledge.environments import (
     ECS,
     Kubernetes,
@@ -88,6 +89,7 @@ from agent.runbook import (
     Troubleshooting,
     Upstream,
     Vendor,
+    alert_entries,
     iter_commands,
 )
 from agent.service.model import ServiceModel
@@ -105,18 +107,18 @@ def detect_packs(ctx: Context) -> list[tuple[Pack, str]]:
     return detect(ctx)
 
 
-# A baseline troubleshooting entry gives way to a pack's when the pack covers the same failure more
-# specifically (pack issue titles matching these patterns). Alerts merge by signal key (`Signal.covers`).
-_ISSUE_COVERED = {
-    "Queue backlog growing": r"backlog|consumer lag|piling up",
-    "Replication lag": r"replica(?:tion)?\b.*lag|lagging",
-    "Connection saturation": r"too many connections|connections high",
-    "Disk filling up": r"disk",
-    "Pipeline run failed": r"run failed",
-    "Pipeline late or missed its schedule": r"scheduler down|not running",
-    "crash": r"restarting|keep stopping|restart loop|errors or timeouts after a change",
-    "Invocation errors, timeouts or throttling": r"throttling|errors or timeouts",
-}
+# The engine's entries by what they cover (the keys of knowledge/covers.py): a pack entry with the same
+# key stands instead. The crash entry's title depends on the platform, its key does not. Alerts merge by
+# signal key (`Signal.covers`).
+_ISSUE_KEY = {"Queue backlog growing": "queue_backlog", "Replication lag": "replication_lag",
+              "Connection saturation": "connections", "Disk filling up": "disk",
+              "Pipeline run failed": "pipeline_failed", "Pipeline late or missed its schedule": "pipeline_late",
+              "Jobs failing": "job_failures"}
+# An "other" service the answer describes as one of these serves no HTTP requests of its own.
+_NOT_REQUESTS = re.compile(r"\b(?:broker|queue|database|cache|stream\w*|batch|cron|job|scheduler|consumer)\b", re.I)
+# Stack queries that measure requests (HTTP metrics, APM transactions, browser errors).
+_REQUEST_QUERY = re.compile(r"http_requests?_|@duration:|FROM Transaction|JavaScriptError|@type:error", re.I)
+DISK_ENTRY = "Disk filling up"
 
 
 # What a URL from the description is, by its host: (pattern, label, monitoring stack it serves).
@@ -131,13 +133,6 @@ _URL_KINDS = (
     (r"confluence|wiki|notion|docs\.", "Documentation (from the description)", "docs"),
     (r"dashboard", "Dashboard (from the description)", "dashboard"),
 )
-
-def _covered(patterns: dict[str, str], key: str, names: Iterable[str]) -> bool:
-    pattern = patterns.get(key)
-    if pattern is None:
-        return False
-    return any(re.search(pattern, name, re.I) for name in names)
-
 
 # Units and comparisons of baseline signal keys, for a troubleshooting check of a signal the baseline
 # does not alert on.
@@ -223,10 +218,16 @@ class _Writer:
         self.packs = detect_packs(self.ctx)
         self.c = Contribution()
         self.notes: list[str] = []
+        self.issue_key: dict[str, str] = {}  # key -> the first pack entry covering it (merge by key, not title)
         for pack, reason in self.packs:
             part = pack.contribute(self.ctx)
             for name in Contribution.__dataclass_fields__:
-                getattr(self.c, name).extend(getattr(part, name))
+                if name != "covers":
+                    getattr(self.c, name).extend(getattr(part, name))
+            keys = covers(pack.name, part.covers)
+            for issue in part.issues:
+                if issue.title in keys:
+                    self.issue_key.setdefault(keys[issue.title], issue.title)
             self.notes.append(f"pack {pack.name}: {reason}")
         for key, value in self.c.assumed:
             facts.assume(key, value, "a default: the description does not give it")
@@ -249,13 +250,16 @@ class _Writer:
         app = request.service.app
         known = vocabulary().technologies.get(app.technology) if app is not None else None
         self.http = serves_http(self.type, known.kind if known is not None else "") and not (
-            self.type == "other" and is_engine)
+            self.type == "other" and (is_engine or _NOT_REQUESTS.search(self.type_detail or "")))
         self.continuous = self.type == "pipeline" and streaming(facts.description)
         self.alert_specs: list[Signal] = alert_baseline(
             self.type, self.env, self.levels, self.crit, facts.names.get("schedule"), self.backlog, self.https_host,
             facts.names.get("deadline"), facts.names.get("latency.quantile", "95"), given=given, tags=self.tags,
             labels=self.labels, streaming=self.continuous, serves_requests=self.http, figures=facts,
-            engine=self.engine, host_disk=not isinstance(self.p, (ECS, Serverless)))
+            engine=self.engine, host_disk=self.owns_disk)
+        # the disk alert leads to the disk entry (written for every service that owns a disk)
+        self.alert_specs = [dataclasses.replace(a, entry=DISK_ENTRY) if a.key == "disk" and a.entry is None else a
+                            for a in self.alert_specs]
         quantile = facts.names.get("latency.quantile")
         if quantile and facts.latency_p95_ms:
             self.defaults.append(f"The description's p{quantile} target ({facts.latency_p95_ms:g} ms) is used as "
@@ -263,6 +267,7 @@ class _Writer:
         self._alerts: list[Alert] | None = None
         self._engine_alerts: set[str] = set()
         self._renamed: dict[str, str] = {}  # engine alert -> its row name once marked as a suggestion
+        self._query_of: dict[str, Command] = {}  # baseline signal key -> the query its alert shows
 
     def _platform_defaults(self) -> None:
         """Names the platform settled on that the model does not give, as assumptions (recorded in the
@@ -286,7 +291,23 @@ class _Writer:
             if isinstance(value, str) and value and key not in f.names:
                 f.assume(key, value, f"{p.label}: the description names none")
 
+    @property
+    def owns_disk(self) -> bool:
+        """Whether the service has a disk of its own to fill: hosts and containers on a host, a
+        StatefulSet's volumes; not functions, ECS tasks or a Kubernetes Deployment's pods."""
+        if isinstance(self.p, (Serverless, ECS)):
+            return False
+        if isinstance(self.p, Kubernetes):
+            return getattr(self.p, "kind", "") == "statefulset"
+        return True
+
     # --- helpers -------------------------------------------------------------------------------
+    def check_query(self, kind: str, threshold: float) -> Command | None:
+        """The query an entry checks first: the very query its alert shows (same threshold and window,
+        so it is shown once and linked), else the signal's query at `threshold`."""
+        self.alerts()
+        return self._query_of.get(kind) or self.query(kind, threshold)
+
     def query(self, kind: str, threshold: float) -> Command | None:
         """The query for a baseline signal `kind` at `threshold` (a troubleshooting entry's first check)."""
         signal = next((a for a in self.alert_specs if a.key == kind), None)
@@ -332,8 +353,7 @@ class _Writer:
                 f"{steps[2].after_minutes} min → {steps[2].contact} (see Contacts)")
 
     def verify_text(self, what: str, window: int = 15) -> str:
-        return (f"{what} for {window} min; error rate below {self.levels.error_rate_pct:g}% and p95 below "
-                f"{self.levels.latency_p95_ms:g} ms on the {self.stack.label} dashboard")
+        return f"{what} for {window} min ({self.stack.label} dashboard)"
 
     # --- header --------------------------------------------------------------------------------
     def header(self) -> Header:
@@ -415,6 +435,9 @@ class _Writer:
                           alert_threshold=self.held("disk", "> 80% for 10 min"),
                           dashboard=dash),
             ]
+        if self.type == "other" and not self.http and not metrics:
+            metrics.append(KeyMetric(metric="Healthy instances", normal_range="all instances up",
+                                     alert_threshold="0 healthy for 2 min", dashboard=dash))
         if self.env != "serverless":
             metrics += [
                 KeyMetric(metric="CPU usage", normal_range="20-60% of limit",
@@ -486,11 +509,31 @@ class _Writer:
         up.append(Upstream(service="Secrets store (" + self.p.secrets().split(" (")[0] + ")",
                            purpose="Credentials at start-up", criticality="High",
                            fallback="Running instances keep their secrets; avoid restarts while it is down"))
+        up = self._health_first(up)
         down = [Downstream(service=s, impact=i) for s, i in downstream(self.type)] + list(self.c.downstream)
         if "downstream" in self.facts.names:
             down.insert(0, Downstream(service=self.facts.names["downstream"] + " (named in the description)",
                                       impact=downstream(self.type)[0][1]))
         return Dependencies(upstream=up, downstream=down)
+
+    def _health_first(self, upstream: list[Upstream]) -> list[Upstream]:
+        """The dependencies the service's health check depends on (the model's `health_depends_on`) come
+        first and say so: while one is down, restarting the service does not help (its new instances
+        fail the same check)."""
+        model = self.request.service
+        techs = {c.technology for c in model.components for r in model.relationships
+                 if r.kind == "health_depends_on" and r.target == c.id and c.technology} if model else set()
+        if not techs:
+            return upstream
+        note = (f"{self.facts.display_name}'s health check fails while it is down: restarting "
+                f"{self.facts.display_name} will not help; fix or fail over this first. ")
+
+        def gates(dep: Upstream) -> bool:
+            return any(t in dep.service.lower().replace(" ", "") for t in techs)
+
+        first = [d.model_copy(update={"fallback": note + d.fallback, "criticality": "Critical"})
+                 for d in upstream if gates(d)]
+        return [*first, *(d for d in upstream if not gates(d))]
 
     # --- 4 -------------------------------------------------------------------------------------
     def deployment(self) -> Deployment:
@@ -528,17 +571,17 @@ class _Writer:
         if self._alerts is not None:
             return self._alerts
         out: list[Alert] = []
-        pack_issues = [i.title for i in self.c.issues]
         covered = {key for signal in self.c.signals for key in signal.covers}
         rendered: list[Signal] = []
         for spec in self.alert_specs:
             if spec.key in covered:  # a pack watches the same thing more specifically
                 continue
             spec = dataclasses.replace(spec, response=self.guard.action(spec.response))  # a rule may override it
-            row = alert_row(spec, self.stacks, self.custom, self.issue_link(spec.entry, pack_issues))
+            row = alert_row(spec, self.stacks, self.custom, self.issue_link(spec.entry))
             if row is not None:
                 out.append(row)
                 rendered.append(spec)
+                self._query_of.setdefault(spec.key, row.query)
         for signal in self.c.signals:
             row = alert_row(signal, self.stacks, self.custom)
             if row is not None and row.name not in {a.name for a in out}:
@@ -560,17 +603,16 @@ class _Writer:
         self._alerts = out
         return out
 
-    def issue_link(self, title: str | None, pack_issues: list[str]) -> str | None:
-        """The title of the troubleshooting entry an alert leads to, as it will appear."""
+    def issue_link(self, title: str | None) -> str | None:
+        """The title of the troubleshooting entry an alert leads to, as it will appear: the pack's entry
+        when one covers the same key."""
         if title is None:
             return None
-        key = title
         if title == CRASH:
-            title = self.p.crash_issue_parts()[0]
-            key = title if title in _ISSUE_COVERED else "crash"
-        if _covered(_ISSUE_COVERED, key, pack_issues):
-            return next(t for t in pack_issues if re.search(_ISSUE_COVERED[key], t, re.I))
-        return title
+            title, key = self.p.crash_issue_parts()[0], "crash"
+        else:
+            key = _ISSUE_KEY.get(title, title)
+        return self.issue_key.get(key, title)
 
     def output_check(self) -> list[Command]:
         """The newest objects in the bucket the pipeline writes to: did today's output land?"""
@@ -599,8 +641,8 @@ class _Writer:
                 continue  # the user gave this stack's dashboard
             dashboards += [Dashboard(name=n, location=loc) for n, loc in stack.dashboards()]
         logs: list[Command] = []
-        for stack in self.stacks:
-            logs += stack.log_queries()
+        for stack in self.stacks:  # a service that serves no requests gets no request queries
+            logs += [c for c in stack.log_queries() if self.http or not _REQUEST_QUERY.search(c.code)]
         logs.append(self.p.logs("1h", "error|exception|fatal|panic"))
         logs += self.c.log_queries
         return Monitoring(dashboards=dashboards, alerts=self.alerts(), log_queries=_dedupe(logs))
@@ -618,20 +660,18 @@ class _Writer:
             alert_for[self.p.crash_issue_parts()[0]] = alert_for.pop(CRASH)
         esc = self.escalate_text()
 
-        pack_titles = [i.title for i in self.c.issues]
-
         def add(title: str, symptoms: str, checks: list[Command], fixes: list[tuple[str, Command | None]],
-                verify: str, topic: str | None = None) -> None:
-            if _covered(_ISSUE_COVERED, topic or title, pack_titles):
-                return
+                verify: str, key: str | None = None) -> None:
+            if (key or _ISSUE_KEY.get(title, title)) in self.issue_key:
+                return  # a pack's entry covers it
             issues.append(Issue(title=title, symptoms=symptoms, alert=alert_for.get(title),
                                 check=_dedupe(checks),
                                 fix=[Step(action=self.guard.action(a), command=self.guard.step(c)) for a, c in fixes],
                                 verify=verify, escalate=esc))
 
         p, lv = self.p, self.levels
-        q_err = self.query("error_rate", max(1.0, lv.error_rate_pct * 5))
-        q_lat = self.query("latency", lv.latency_p95_ms)
+        q_err = self.check_query("error_rate", max(1.0, lv.error_rate_pct * 5))
+        q_lat = self.check_query("latency", lv.latency_p95_ms)
         if self.type in ("web", "api", "other") and self.http:
             add("High error rate (5xx)", f"5xx above {max(1.0, lv.error_rate_pct * 5):g}%, clients report errors",
                 [*([q_err] if q_err else []), p.logs("15m", "error|exception|timeout|refused"), p.history(),
@@ -675,7 +715,7 @@ class _Writer:
                 self.verify_text("No 404s for asset paths and pages render", 15))
         if self.type == "worker":
             limit = self.backlog or 1000
-            backlog = self.query("queue_backlog", limit)
+            backlog = self.check_query("queue_backlog", limit)
             add("Queue backlog growing", "Queue depth / lag rising, jobs delayed",
                 [*([backlog] if backlog else []), p.status()[0], p.logs("15m", "error|exception|retry"),
                  p.resources()],
@@ -686,7 +726,7 @@ class _Writer:
                   f"{self.facts.names.get('dlq', '(DLQ)')} and keep going", None)],
                 f"Queue depth falling steadily for 15 min and back under {limit} within the hour")
             add("Jobs failing", "Job failure rate above 5%, retries and DLQ growing",
-                [*([c] if (c := self.query("job_failures", 5)) else []), p.logs("30m", "failed|error|exception"),
+                [*([c] if (c := self.check_query("job_failures", 5)) else []), p.logs("30m", "failed|error|exception"),
                  p.history()],
                 [("If failures started with a deploy, roll back", p.rollback()[1]),
                  ("If a downstream API/DB rejects the jobs, fix that dependency first; pause consumers if "
@@ -695,7 +735,7 @@ class _Writer:
                   " only after the cause is fixed; replaying first just fails the same messages again", None)],
                 "Failure rate below 1% for 15 min and the DLQ no longer growing")
             add("Consumers stalled (no progress)", "No jobs completed while messages wait; consumers idle or hung",
-                [*([c] if (c := self.query("no_progress", 1)) else []), p.status()[0], p.logs("15m")],
+                [*([c] if (c := self.check_query("no_progress", 1)) else []), p.status()[0], p.logs("15m")],
                 [("Find why they stopped first (checks above): a lost broker connection, a downstream that blocks "
                   "every job, a poison message; restart only when the logs show a hung process", None),
                  ("Restart one consumer and watch whether it picks up work", p.restart_one()),
@@ -705,8 +745,8 @@ class _Writer:
             schedule = self.facts.names.get("schedule", "its schedule (fill in)")
             rerun = p.rerun()
             add("Pipeline run failed", "The last run ended in failure; output missing for that window",
-                [*([c] if (c := self.query("pipeline_failed", 1)) else []), p.logs("24h", "error|failed|traceback"),
-                 p.history(), p.status()[0]],
+                [*([c] if (c := self.check_query("pipeline_failed", 1)) else []),
+                 p.logs("24h", "error|failed|traceback"), p.history(), p.status()[0]],
                 [("If the failure is transient (timeout, throttling, a dependency blip), re-run the failed window",
                   rerun),
                  ("If bad input data caused it, quarantine the input and re-run the rest; never hand-edit output",
@@ -714,7 +754,7 @@ class _Writer:
                  ("If it began with a deploy, roll back and re-run", p.rollback()[1])],
                 "The re-run succeeds and the output row counts match the previous runs (±10%)")
             add("Pipeline late or missed its schedule", f"No successful run within 2× the interval ({schedule})",
-                [*([c] if (c := self.query("pipeline_late", 1440)) else []), *self.output_check(), p.status()[0],
+                [*([c] if (c := self.check_query("pipeline_late", 1440)) else []), *self.output_check(), p.status()[0],
                  p.resources(), p.logs("6h")],
                 [("If a run is stuck, stop it and start a fresh one", p.restart_one()),
                  ("If the schedule never fired (suspended, timer/scheduler down), start a catch-up run", rerun),
@@ -743,28 +783,28 @@ class _Writer:
                   "data or split it; escalate to the owning team instead", None)],
                 f"Every member healthy in {engine.display}'s own status for 15 min")
             add("Disk filling up", "Data volume above 80%, growing",
-                [*([c] if (c := self.query("disk", 80)) else []), p.disk_check()],
+                [*([c] if (c := self.check_query("disk", 80)) else []), p.disk_check()],
                 [(f"Find what grows on the data volume ({engine.display}'s data, logs, snapshots)", None),
                  ("Extend the volume before 90%; never delete data files by hand", None)],
                 "Usage stable below 80% for 1 hour")
         elif self.type == "database":
             add("Replication lag", "Replicas behind the primary; stale reads",
-                [*([c] if (c := self.query("replication_lag", 30)) else []), p.resources(), p.disk_check()],
+                [*([c] if (c := self.check_query("replication_lag", 30)) else []), p.resources(), p.disk_check()],
                 [("Find long-running transactions or bulk writes on the primary and stop them if safe", None),
                  ("Do not fail over to a lagging replica: data after the lag point would be lost", None)],
                 "Lag below 1 s for 15 min")
             add("Connection saturation", "'too many connections' errors, clients time out",
-                [*([c] if (c := self.query("connections", 80)) else []), p.connections()],
+                [*([c] if (c := self.check_query("connections", 80)) else []), p.connections()],
                 [("Identify the client holding most connections and fix its pool size", None),
                  ("Terminate idle-in-transaction sessions older than 10 min (see the engine section)", None)],
                 "Connections below 60% of max for 15 min")
             add("Disk filling up", "Data volume above 80%, growing",
-                [*([c] if (c := self.query("disk", 80)) else []), p.disk_check()],
+                [*([c] if (c := self.check_query("disk", 80)) else []), p.disk_check()],
                 [("Find what grows (WAL/binlog retention, a stuck replication slot, bloat, logs)", None),
                  ("Extend the volume before 90%; never delete data files by hand", None)],
                 "Usage stable below 80% for 1 hour")
         if self.https_host:
-            cert = self.query("cert_expiry", 14)
+            cert = self.check_query("cert_expiry", 14)
             add("TLS certificate expiring or invalid", "Browsers/clients report certificate errors, or the expiry "
                 "alert fired",
                 [*([cert] if cert else []), _cert_check(self.https_host)],
@@ -776,10 +816,10 @@ class _Writer:
         title, symptoms, checks, fixes = p.crash_issue_parts()
         checks, fixes = self.guard.triage(checks, fixes)  # a dependency the health check needs comes first
         add(title, symptoms, checks, fixes, self.verify_text("All instances healthy with no restarts", 15),
-            topic=title if title in _ISSUE_COVERED else "crash")
+            key="crash")
         if self.env != "serverless":
             add("Resource saturation (CPU / memory)", "CPU > 80% or memory > 90% of limit; OOM kills, throttling",
-                [p.resources(), p.events(), *([c] if (c := self.query("memory", 90)) else [])],
+                [p.resources(), p.events(), *([c] if (c := self.check_query("memory", 90)) else [])],
                 [("If memory grows steadily (leak), restart one instance to buy time, then fix the leak",
                   p.restart_one()),
                  # A database's primary does not scale out by adding copies of its container or process.
@@ -788,9 +828,30 @@ class _Writer:
                  ("If load grew, scale out", self.guard.scale(p.scale(str((self.facts.replicas or 3) * 2),
                                                                       "Double the replicas")))],
                 "CPU below 70% and memory flat for 30 min")
+        if self.type != "database" and any(spec.key == "disk" for spec in self.alert_specs):
+            add(DISK_ENTRY, "Disk above 85% and growing; writes fail once it is full",
+                [*([c] if (c := self.check_query("disk", 85)) else []), p.disk_check()],
+                [("Find what grows (logs, temp files, core dumps, caches) and rotate or remove it", None),
+                 ("Extend the volume before 95% if the data is needed", None)],
+                "Usage stable below 80% for 1 hour")
         for issue in self.c.issues:
             if issue.title not in {i.title for i in issues}:
                 issues.append(issue)
+        if len(issues) < 3:  # a service with few signals of its own: the dependency question as an entry
+            add("A dependency is failing", "Errors, timeouts or 'connection refused' towards something it calls",
+                [p.logs("15m", "refused|timeout|unavailable|reset"), p.status()[0]],
+                [("Find the dependency the errors name and check it (its dashboard, its runbook, its owner)", None),
+                 ("Do not restart this service for a dependency outage: it comes back with the same errors", None)],
+                "No dependency errors in the logs for 15 min")
+        if not self.rules:
+            # Every alert row leads to an entry: an alert no entry answers gets a short one of its own.
+            answered = alert_entries(self.alerts(), issues)
+            for alert in self.alerts():
+                if answered[alert.name] is None:
+                    issues.append(Issue(title=alert.name, symptoms=f"The alert fired: {alert.condition}",
+                                        alert=alert.name, check=[alert.query],
+                                        fix=[Step(action=alert.response, command=None)],
+                                        verify="The alert clears and stays clear for 15 min", escalate=esc))
         if self.rules:  # one entry per repository alert, titled with its name (a stable anchor)
             workloads = self.request.service is None or bool(self.request.service.workloads())
             issues = repository_alerts.entries(self.rules, issues, self.p, esc, self._renamed, workloads=workloads)
