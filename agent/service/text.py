@@ -728,8 +728,13 @@ class _Parser:
                 tech.kind == "tech" and noun is None and not (
                     k + 1 < len(s.tokens) and self.noun_at(s, k + 1) is not None)
         if t.idlike or t.hyphword:
-            return _NOT_NAME.fullmatch(text) is None and not _AWS_REGION.fullmatch(t.low) and (
-                explicit or not self.v.ordinary(text))
+            if _NOT_NAME.fullmatch(text) is not None or _AWS_REGION.fullmatch(t.low):
+                return False
+            if explicit or not self.v.ordinary(text):
+                return True
+            # "-only", "-side" … make an adjective ("team-based access"); one that closes the phrase right
+            # after the role noun is the noun's name ("the SQS queue aaa-only."), a listed word never is
+            return t.low not in self.v.not_names and self._closes_phrase(s, k)
         if not t.plain:
             return spec.shape_name in ("path", "url") and text.startswith("/")
         if t.low in _STOP or self.v.attribute(role, t.low) or t.low in self.v.naming:
@@ -737,6 +742,13 @@ class _Parser:
         if explicit or (label and spec.plain != "no"):
             return True
         return spec.plain == "yes" and t.low not in self.v.modifiers
+
+    def _closes_phrase(self, s: Sentence, k: int) -> bool:
+        """Whether token k ends its noun phrase: nothing, punctuation or a function word follows."""
+        if k + 1 >= len(s.tokens):
+            return True
+        nxt = s.tokens[k + 1]
+        return nxt.kind == "punct" or nxt.low in _FUNCTION_WORDS or nxt.low in _CLAUSE_BREAK
 
     def expand(self, text: str) -> list[str]:
         """Ranges and alternations: web-1..4, w-1..w-4, web-[1-4], es-01/02/03.fra.internal."""
@@ -852,6 +864,8 @@ class _Parser:
             return []
         t = toks[k]
         if t.kind == "quoted" or t.idlike or t.hyphword:
+            if t.kind != "quoted" and self.v.ordinary(t.text):
+                return []  # before its noun a "-facing" / "-only" word is an adjective ("the customer-facing queue")
             if not self.acceptable(s, k, role, True, False):
                 return []
             found = [(v, k) for v in self.expand(t.text)]

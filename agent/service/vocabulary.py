@@ -23,11 +23,17 @@ def norm(phrase: str) -> str:
     return re.sub(r"[\s-]+", "", phrase.lower())
 
 
+# A hyphenated, dotted or slashed identifier is one word: a phrase never matches a part of it
+# ("no" in `aaa-no`, "cache" in `orders-cache.internal`), but may end a sentence ("uses Redis.").
+WORD_START = r"(?<![\w@])(?<!\w[-./:])"
+WORD_END = r"(?![\w@])(?![-./:]\w)"
+
+
 def phrase_pattern(phrases: list[str]) -> re.Pattern[str]:
     """One alternation, longest first; a space or hyphen in a phrase also matches the other or nothing."""
     parts = sorted({p.lower() for p in phrases}, key=len, reverse=True)
     alts = [r"[\s-]?".join(re.escape(w) for w in re.split(r"[\s-]+", p)) for p in parts]
-    return re.compile(r"(?<![\w@])(?:" + "|".join(alts) + r")(?![\w@])", re.IGNORECASE)
+    return re.compile(WORD_START + r"(?:" + "|".join(alts) + r")" + WORD_END, re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -200,7 +206,8 @@ def build(data: dict[str, Any]) -> Vocabulary:
         raise ValueError(f"vocabulary roles not in the ServiceModel's Role: {unknown}")
     attributes = {key: frozenset(w.lower() for w in _tuple(words)) for key, words in data.get("attributes", {}).items()}
     negations = sorted(_tuple(data.get("negations")), key=len, reverse=True)
-    negation = re.compile(r"(?:^|[^\w'])(?:" + "|".join(re.escape(n) for n in negations) + r")\s+"
+    # a negation is a word of its own, never a part of an identifier ("aaa-no", "not-x.internal")
+    negation = re.compile(r"(?<![\w'@#$~/*+%.:-])(?:" + "|".join(re.escape(n) for n in negations) + r")\s+"
                           r"(?:(?:use|using|need|needs|have|has|run|running)\s+)?(?:a |an |the |any |our )?"
                           r"(?:\S+\s+){0,1}$", re.IGNORECASE)
     relations = tuple(Relation(pattern=phrase_pattern(list(_tuple(r["words"]))), kind=str(r["kind"]),
