@@ -1731,20 +1731,83 @@ def _slug(text: str) -> str:
     return re.sub(r"-{2,}", "-", slug)[:48].strip("-")
 
 
-def _service_name(text: str) -> tuple[str, str] | None:
-    """(slug, display) from 'the orders API on EKS …', 'payments-service is …', 'called X', '# Title'."""
-    named = re.search(rf"\b(?:(?:service|app|application|api|worker|pipeline|job|system|function)\s+(?:called|named)|"
-                      rf"service name(?: is)?:?)\s+{_Q}([A-Za-z0-9][\w.-]*[A-Za-z0-9]){_Q}", text, re.I)
+# What opens a message without naming anything: mail headers, greetings, fillers ("Hey team,", "ok so").
+_HEADER_LINE = re.compile(r"^\s*(?i:subject|from|to|cc|bcc|date|sent|re|fwd?|reply-to|importance)\s*:")
+_GREETING = re.compile(r"""^\s*(?:
+    (?i:hey|hi|hello|hiya|howdy|yo|dear|greetings|morning|evening|good\s+(?:morning|afternoon|evening))\b
+        (?:\s+(?i:team|all|everyone|everybody|folks|there|guys|people|friends|sre|sres|ops|on-?call|y'all|you\s+all))*
+        (?:\s+[A-Z][a-z]+(?=\s*[,!:;—–]))?\s*[,!.:;—–-]*
+  | (?i:ok(?:ay)?|so|right|well|alright|fyi|btw|ps|tl;?dr|quick\s+(?:one|question|note|context)|heads[- ]up|
+        context|background|update|note|thanks|thank\s+you|cheers)\b\s*[,!.:;—–-]*
+)\s*""", re.X)
+_ID = r"[A-Za-z0-9][\w.-]*[A-Za-z0-9]"
+# an identifier, not a plain word (case-sensitive even inside an IGNORECASE pattern): ledger-sync, inv_recon, relayHub
+_IDENT = r"(?-i:[A-Za-z0-9][\w.]*[-_.\d][\w.-]*[A-Za-z0-9]|[a-z]+[A-Z]\w*|[A-Za-z]*\d[A-Za-z0-9]*)"
+_KIND_WORD = r"(?:service|microservice|app|application|api|worker|pipeline|job|cronjob|daemon|consumer|bot|backend|" \
+             r"frontend|system|function|lambda|gateway|exporter|scheduler|processor|agent)"
+
+
+def _content_lines(text: str) -> list[str]:
+    """The description's lines without mail headers and the greetings or fillers that open them."""
+    out: list[str] = []
+    for line in text.strip().split("\n"):
+        if _HEADER_LINE.match(line):
+            continue
+        if not out:
+            body = re.sub(r"^#{1,6}\s+", "", line)
+            while True:
+                stripped = _GREETING.sub("", body, count=1)
+                if stripped == body:
+                    break
+                body = stripped
+            if not body.strip():
+                continue
+            line = body
+        out.append(line)
+    return out
+
+
+def _explicit_name(text: str, lead: str) -> str | None:
+    """A name the text states for the service: "service name: X", "the service is called X", "`X` is our
+    worker", "the X service" (X an identifier), "our payments API (X)", "a runbook for X"."""
+    named = re.search(rf"\b(?:{_KIND_WORD}\s+(?:is\s+)?(?:called|named)|service\s+name(?:\s+is)?:?|(?:known|referred "
+                      rf"to)\s+as)\s+{_Q}({_ID}){_Q}", text, re.I)
     if named and named.group(1).lower() not in _NAME_STOP:
-        return _slug(named.group(1)), named.group(1)
-    first = text.strip().split("\n", 1)[0]
-    first = re.sub(r"^#{1,6}\s+", "", first)
-    ticked = re.match(r"^\s*`([^`]+)`", first)
+        return named.group(1)
+    label = re.search(rf"(?im)^\s*(?:[-*]\s+)?(?:service|service name|name|app|application|api|worker)\s*:\s*{_Q}"
+                      rf"({_ID}){_Q}\s*$", text)
+    if label and label.group(1).lower() not in _NAME_STOP:
+        return label.group(1)
+    ticked = re.match(r"^\s*`([^`]+)`", lead) or re.search(
+        rf"`([^`\s]+)`\s+(?:is\s+(?:our|the|a|an)\b|{_KIND_WORD}\b)|\b{_KIND_WORD}\s+`([^`\s]+)`", lead, re.I)
     if ticked:
-        return _slug(ticked.group(1)), ticked.group(1)
-    lead = re.match(r"^\s*([A-Za-z0-9][\w.-]*-[\w.-]*[A-Za-z0-9])\b", first)
-    if lead:
-        return _slug(lead.group(1)), lead.group(1)
+        return next(g for g in ticked.groups() if g)
+    # the first sentences: "the ledger-sync service", "our payments API (payments-gw)", "a runbook for billing-jobs"
+    opening = " ".join(re.split(r"(?<=[.!?])\s+", lead)[:2])
+    for pattern in (rf"\b(?:the|our|a|an|this|my)\s+(?:[\w.]+\s+){{0,2}}?({_IDENT})\s+{_KIND_WORD}\b",
+                    rf"\b{_KIND_WORD}\s*\(\s*{_Q}({_IDENT}){_Q}\s*\)",
+                    rf"\brunbook\s+(?:for|about|on)\s+(?:the\s+|our\s+)?{_Q}({_IDENT}){_Q}"):
+        for found in re.finditer(pattern, opening, re.I):
+            if _NOT_NAME.fullmatch(found.group(1)) is None:  # "our v2 API" names a version
+                return found.group(1)
+    return None
+
+
+def _service_name(text: str) -> tuple[str, str] | None:
+    """(slug, display) from 'the orders API on EKS …', 'payments-service is …', 'called X', '# Title';
+    never from a greeting or a mail header ("Hey team,", "Subject: …", "ok so")."""
+    lines = _content_lines(text)
+    lead = " ".join(lines[:3]).strip()
+    explicit = _explicit_name("\n".join(lines), lead)
+    if explicit:
+        return _slug(explicit), explicit
+    first = lines[0] if lines else ""
+    lead_id = re.match(r"^\s*([A-Za-z0-9][\w.-]*-[\w.-]*[A-Za-z0-9])\b", first)
+    if lead_id:
+        return _slug(lead_id.group(1)), lead_id.group(1)
+    runbook = re.search(r"\brunbook\s+(?:for|about|on)\s+(?:the\s+|our\s+)?(.+)", first, re.I)
+    if runbook:  # "We need a runbook for our payments API": the words after it
+        first = runbook.group(1)
     head = _SLUG_STOP.split(first, maxsplit=1)[0]
     words = re.findall(r"[A-Za-z0-9][\w'.-]*", head)
     while words and words[0].lower() in _GENERIC_LEAD:
