@@ -66,6 +66,7 @@ PHRASINGS = {
     "before": "It uses the {v} {t} {n}.",
     "colon": "{T} {n}: {v}",
     "is": "The {t} {n} is {v}.",
+    "is_our": "{v} is our {t} {n}.",
 }
 PLAIN_PHRASINGS = ("named", "called", "parens", "backticks", "quotes", "colon", "is", "after")
 

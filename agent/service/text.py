@@ -888,6 +888,31 @@ class _Parser:
             return [(t.text, k)]
         return []
 
+    def values_as_subject(self, s: Sentence, noun: Mention, role: str) -> list[tuple[str, int]]:
+        """The subject of "X is our / the / a [main] [RabbitMQ] vhost": the sentence says X is one."""
+        toks = s.tokens
+        k = noun.i - 1
+        skipped = 0
+        while k >= 0 and skipped < 3 and (self.token_tech(s, k) is not None or toks[k].number or (
+                toks[k].low in self.v.modifiers and toks[k].low not in DETERMINERS)):
+            k = (self.token_tech(s, k) or Mention("", "", k, k + 1, "")).i - 1
+            skipped += 1
+        if k < 2 or toks[k].low not in ("our", "the", "a", "an", "its", "their") or \
+                toks[k - 1].low not in ("is", "are", "="):
+            return []
+        m = k - 2
+        if (s.index, m) in self.consumed or (s.index == 0 and m == 0):
+            return []  # the first sentence's subject is the service itself
+        t = toks[m]
+        if t.kind == "quoted" or t.idlike or t.hyphword:
+            if t.low in self.v.not_names or not self.acceptable(s, m, role, True, False):
+                return []
+            return [(v, m) for v in self.expand(t.text)]
+        if t.plain and m == 0 and self.v.roles[role].plain == "yes" and self.acceptable(s, m, role, True, False) \
+                and t.low not in self.v.modifiers and t.low not in _STOP and self.noun_at(s, m) is None:
+            return [(t.text, m)]  # "Payments is our namespace."
+        return []
+
     def roles_for(self, s: Sentence, noun: Mention) -> list[str]:
         candidates = list(self.v.noun_roles.get(noun.key, ()))
         phrase = self.phrase_tech(s, noun)
@@ -917,6 +942,8 @@ class _Parser:
                     values, explicit = self.values_after(s, noun, role)
                     if not values:
                         values = self.values_before(s, noun, role)
+                    if not values:
+                        values = self.values_as_subject(s, noun, role)
                     if not values:
                         continue
                     if role == "port" and self._health_clause(s, noun.i):
@@ -1778,12 +1805,13 @@ def _explicit_name(text: str, lead: str) -> str | None:
                       rf"({_ID}){_Q}\s*$", text)
     if label and label.group(1).lower() not in _NAME_STOP:
         return label.group(1)
+    # the first sentences: "`x` is our worker", "the ledger-sync service", "our payments API (payments-gw)"
+    opening = " ".join(re.split(r"(?<=[.!?])\s+", lead)[:2])
     ticked = re.match(r"^\s*`([^`]+)`", lead) or re.search(
-        rf"`([^`\s]+)`\s+(?:is\s+(?:our|the|a|an)\b|{_KIND_WORD}\b)|\b{_KIND_WORD}\s+`([^`\s]+)`", lead, re.I)
+        rf"`([^`\s]+)`\s+(?:(?:is|=)\s+(?:our|the|a|an)\s+(?:[\w.-]+\s+){{0,3}}?)?{_KIND_WORD}\b|"
+        rf"\b{_KIND_WORD}\s+`([^`\s]+)`", opening, re.I)
     if ticked:
         return next(g for g in ticked.groups() if g)
-    # the first sentences: "the ledger-sync service", "our payments API (payments-gw)", "a runbook for billing-jobs"
-    opening = " ".join(re.split(r"(?<=[.!?])\s+", lead)[:2])
     for pattern in (rf"\b(?:the|our|a|an|this|my)\s+(?:[\w.]+\s+){{0,2}}?({_IDENT})\s+{_KIND_WORD}\b",
                     rf"\b{_KIND_WORD}\s*\(\s*{_Q}({_IDENT}){_Q}\s*\)",
                     rf"\brunbook\s+(?:for|about|on)\s+(?:the\s+|our\s+)?{_Q}({_IDENT}){_Q}"):
