@@ -11,7 +11,7 @@ import string
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from agent.service.text import _LEAD_DROP, parse
+from agent.service.text import _LEAD_DROP, _STOP, parse
 from agent.service.vocabulary import norm, vocabulary
 
 _FAST = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -55,3 +55,77 @@ def test_a_greeting_or_header_never_becomes_the_title(greeting: str, words: list
     parts = set(model.service.name.split("-"))
     assert not parts & OPENERS - set(words), (text, model.service.name)
     assert set(words) <= parts, (text, model.service.name)
+
+
+# --- people and escalation -------------------------------------------------------------------------------------
+# given names, not English function words ("Aa Then" is no one's name)
+_NAME_PART = st.text(alphabet=string.ascii_lowercase, min_size=2, max_size=7).filter(
+    lambda w: w not in _STOP and w not in {"then", "after", "within", "page", "call", "if", "escalate", "via"}).map(
+    str.capitalize)
+PERSON = st.builds(lambda a, b: f"{a} {b}", _NAME_PART, _NAME_PART)
+TITLES = ["DB lead", "EM", "VP Eng", "payments lead", "SRE manager", "DBA"]
+ESCALATIONS = [
+    "Escalate to {p} ({r}) after {n} min.",
+    "If it is not fixed after {n} minutes, escalate to {p} ({r}).",
+    "After {n} min, page {p} ({r}).",
+    "Escalation: {p} ({r}) after {n} min, then {q} after {m} min.",
+    "- Escalation path: {p} ({r}) after {n} min → {q} after {m} min",
+    "We escalate to {p} ({r}) within {n} minutes, then to {q} after {m} minutes.",
+]
+
+
+def _people(text: str) -> dict[str, list[tuple[str, str]]]:
+    out: dict[str, list[tuple[str, str]]] = {}
+    for p in parse(text).people:
+        out.setdefault(p.role, []).append((p.value, p.qualifier))
+    return out
+
+
+@_FAST
+@given(p=PERSON, q=PERSON, r=st.sampled_from(TITLES), n=st.integers(5, 59), m=st.integers(60, 180),
+       template=st.sampled_from(ESCALATIONS), svc=IDENT)
+def test_every_escalation_contact_is_kept_with_its_delay(p: str, q: str, r: str, n: int, m: int, template: str,
+                                                         svc: str) -> None:
+    text = f"The {svc} service runs on EKS. Alerts page the PagerDuty rotation {svc}-primary.\n\n" + template.format(
+        p=p, q=q, r=r, n=n, m=m)
+    steps = _people(text).get("escalation", [])
+    assert (f"{p} ({r})", f"after {n} min") in steps, (text, steps)
+    if "{q}" in template:
+        assert (q, f"after {m} min") in steps, (text, steps)
+    assert not any(c.names for c in parse(text).components if c.id != "app"), text  # "(DB lead)" names nothing
+
+
+@_FAST
+@given(p=PERSON, svc=IDENT, template=st.sampled_from(["Secondary on-call: {p}.", "The secondary is {p}.",
+                                                      "- Secondary: {p}", "Primary is the rota; secondary: {p}."]))
+def test_the_secondary_is_kept(p: str, svc: str, template: str) -> None:
+    text = f"The {svc} service runs on GKE.\n\n" + template.format(p=p)
+    assert (p, "") in _people(text).get("secondary", []), text
+
+
+VENDORS = ["Confluent", "Elastic", "Aiven", "Cloudflare", "Fastly", "Twilio", "Snowflake", "AWS", "Datastax"]
+
+
+@_FAST
+@given(vendor=st.sampled_from(VENDORS), user=_letters, phone=st.integers(1000000, 9999999), svc=IDENT,
+       template=st.sampled_from([
+           "Vendor support: {v} ({u}@{d}, P1 via portal).", "{v} support: +1 555 {ph}.",
+           "For outages open a case with {v} support via the portal.", "- Vendors: {v} ({u}@{d})",
+           "{v} Enterprise Support is our plan; call +44 20 {ph}."]))
+def test_vendor_support_contacts_are_kept(vendor: str, user: str, phone: int, svc: str, template: str) -> None:
+    text = f"The {svc} service runs on EKS.\n\n" + template.format(v=vendor, u=user, d=f"{vendor.lower()}.io", ph=phone)
+    vendors = dict(_people(text).get("vendor", []))
+    assert vendor in vendors, (text, vendors)
+    detail = vendors[vendor]
+    assert f"{user}@" in detail or str(phone) in detail.replace(" ", "") or "portal" in detail, (text, detail)
+
+
+@_FAST
+@given(team=_NAME_PART, channel=_letters, svc=IDENT, template=st.sampled_from([
+    "Owned by the {t} team; chat in #{c}.", "- Team: {t}\n- Slack: #{c}", "The {t} team owns it (#{c}).",
+    "Owner: {t} team. Channel #{c}."]))
+def test_owner_team_and_channel_are_kept(team: str, channel: str, svc: str, template: str) -> None:
+    text = f"The {svc} service runs on EKS.\n\n" + template.format(t=team, c=channel)
+    people = _people(text)
+    assert [v for v, _ in people.get("team", [])] in ([f"{team} team"], [team]), (text, people)
+    assert (f"#{channel}", "") in people.get("channel", []), (text, people)

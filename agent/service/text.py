@@ -721,6 +721,7 @@ class _Parser:
                 and not follows:
             return True  # "a queue named cron", "the topic is called ten": the sentence says it is a name
         if t.plain and label and noun is None and tech is None and t.low not in _FUNCTION_WORDS and \
+                not self.v.attribute(role, t.low) and \
                 spec.plain != "no" and k + 1 < len(s.tokens) and s.tokens[k + 1].text in (")", ","):
             return True  # "(namespace cpu)": a one-word label
         if tech is not None or (noun is not None and not t.idlike):
@@ -916,6 +917,9 @@ class _Parser:
     def roles_for(self, s: Sentence, noun: Mention) -> list[str]:
         candidates = list(self.v.noun_roles.get(noun.key, ()))
         phrase = self.phrase_tech(s, noun)
+        if phrase and self.tech(phrase).kind == "pager" or noun.i > 0 and s.tokens[noun.i - 1].low in (
+                "on-call", "oncall", "pager", "paging", "escalation", "rota", "support"):
+            return []  # "the Opsgenie schedule x", "on-call schedule x": a rotation (people), not a resource
         in_sentence = {self.mention_tech_id(s, m) for m in s.techs + s.variants if not m.negated}
         ok: list[str] = []
         for role in candidates:
@@ -1482,9 +1486,13 @@ class _Parser:
                 if value.lower() not in ("the", "team", "our") and not self.person_exists("team"):
                     self.person("team", value, "", text)
             else:
-                labelled = re.search(r"\b[Tt]eam[:\s]+([A-Z][\w&-]*(?:\s+[A-Z][\w&-]*)*)", text)
+                labelled = re.search(r"\b[Tt]eam[:\s]+([A-Z][\w&-]*(?:\s+[A-Z][\w&-]*)*)", text) or (
+                    re.match(r"(?i)(?:owner|owning team|team|owned by)\s*:\s*([\w&-]+(?:\s+[\w&-]+){0,3})\s*$", text)
+                    if s.label else None)  # "- Team: ledger"
                 if labelled and not self.person_exists("team"):
-                    self.person("team", f"{labelled.group(1)} team", "", text)
+                    value = labelled.group(1)
+                    self.person("team", value if re.search(r"(?i)\b(?:team|squad)$", value) else f"{value} team", "",
+                                text)
             for channel in re.finditer(r"(?<![\w#&])(#[a-z0-9][a-z0-9_-]+)", text):
                 self.person("channel", channel.group(1), "", text)
             for email in re.finditer(r"\b[\w.+-]+@[\w-]+\.[\w.-]+\b", text):
@@ -1497,16 +1505,17 @@ class _Parser:
                     self.person("pager", tech.display, "", text)
                 if tech.vendor:
                     self.person("vendor", tech.vendor, tech.kind if tech.kind != "http-dependency" else "API", text)
-            rotation = re.search(r"\b(?:rotation|schedule|escalation policy)(?:\s+(?:called|named))?[:=\s]+[`'\"]?"
-                                 r"([A-Za-z0-9][\w.-]*[A-Za-z0-9])[`'\"]?|\b[`'\"]?([A-Za-z0-9][\w.-]*-[\w.-]*[A"
-                                 r"-Za-z0-9])"
-                                 r"[`'\"]?\s+(?:rotation|schedule|escalation policy)\b", text, re.I)
-            if rotation:
-                rota = rotation.group(1) or rotation.group(2)
-                if rota.lower() not in _STOP and not rota.isdigit() and rota.lower() not in (
-                        "in", "on", "every", "daily", "nightly", "weekly"):
+            after = re.finditer(r"\b(?:rotation|schedule|escalation policy)(?:\s+(?:called|named|is))?[:=\s]+[`'\"]?"
+                                r"([A-Za-z0-9][\w.-]*[A-Za-z0-9])[`'\"]?", text, re.I)
+            before = re.finditer(r"\b[`'\"]?([A-Za-z0-9][\w.-]*-[\w.-]*[A-Za-z0-9])[`'\"]?\s+(?:rotation|schedule|"
+                                 r"escalation policy)\b", text, re.I)
+            for hit in (*after, *before):  # the name after the noun first; "on-call schedule" is no name
+                rota = hit.group(1)
+                if rota.lower() not in _STOP and not rota.isdigit() and not self.v.ordinary(rota) and \
+                        rota.lower() not in ("in", "on", "every", "daily", "nightly", "weekly", "rotation", "schedule"):
                     self.person("rotation", rota, "", text)
                     self._consume_text(s, rota)
+                    break
             hours = re.search(r"\b(\d{1,2}(?::\d{2})?\s*(?:am|pm)?\s*(?:-|–|to)\s*\d{1,2}(?::\d{2})?\s*(?:am|pm)?)\b"
                               r"(?:\s*(?:on\s+)?(?:weekdays|mon(?:day)?\s*-\s*fri(?:day)?))?", low)
             if hours and re.search(r"business|hours|working|office|on[- ]call|weekday|support|cover", low):
@@ -1519,18 +1528,14 @@ class _Parser:
                                 r"(?:\s*[A-Z]{2,4})?)", text, re.I)
             if handoff:
                 self.person("handoff", handoff.group(1), "", text)
-            secondary = re.search(r"\bsecondary(?:\s+on-?call)?(?:\s+is|:)\s+(?:the\s+)?([\w@#&/ -]{2,40}?)(?:[.,;]|$)",
-                                  text, re.I)
-            if secondary:
+            secondary = re.search(r"\bsecondary(?:\s+on-?call)?(?:\s+(?:is|=)|\s*:)\s+(?:the\s+)?([^.;]{2,60}?)\s*"
+                                  r"(?:[.;]|,\s+(?:then|and|escalat)|$)", text, re.I)
+            if secondary and _contact_like(secondary.group(1)):
                 self.person("secondary", secondary.group(1).strip(), "", text)
-            for esc in re.finditer(r"\bescalat\w*\s+(?:to\s+)?(?:the\s+)?([\w@#&/ -]{2,40}?)\s+(?:after|if .*? after|"
-                                   r"within)\s+(\d+)\s*(min(?:ute)?s?|h(?:ou)?rs?|hours?)\b", text, re.I):
-                unit = "h" if esc.group(3).lower().startswith("h") else "min"
-                self.person("escalation", esc.group(1).strip(), f"after {esc.group(2)} {unit}", text)
-            for esc in re.finditer(r"\bafter\s+(\d+)\s*(min(?:ute)?s?|h(?:ou)?rs?|hours?),?\s+(?:escalate to|page|call|"
-                                   r"notify)\s+(?:the\s+)?([\w@#&/ -]{2,40}?)(?:[.,;]|$)", text, re.I):
-                unit = "h" if esc.group(2).lower().startswith("h") else "min"
-                self.person("escalation", esc.group(3).strip(), f"after {esc.group(1)} {unit}", text)
+            for contact, when in _escalations(text):
+                self.person("escalation", contact, when, text)
+            for vendor, contact in _vendor_contacts(text):
+                self.vendor(vendor, contact, text)
             sun = re.search(r"follow[- ]the[- ]sun[^.\n]{0,30}?\bbetween\s+([A-Z][\w ]+?(?:,\s*[A-Z][\w ]+?)*\s+and\s+"
                             r"[A-Z][\w]+)", text)
             if sun:
@@ -1538,6 +1543,16 @@ class _Parser:
                     name = city.strip()
                     if name:
                         self.person("location", name, _CITY_ZONES.get(name.lower(), ""), text)
+
+    def vendor(self, name: str, contact: str, evidence: str) -> None:
+        """A vendor's support contact: kept on the vendor the text (or a technology) already names."""
+        known = next((p for p in self.people if p["role"] == "vendor" and p["value"].lower() == name.lower()), None)
+        if known is not None:
+            if contact and contact not in known["qualifier"]:
+                known["qualifier"] = contact if known["qualifier"] in ("", "API", "pager", "monitoring") else \
+                    f"{known['qualifier']}; {contact}"
+            return
+        self.person("vendor", name, contact, evidence)
 
     def person_exists(self, role: str) -> bool:
         return any(p["role"] == role for p in self.people)
@@ -1717,6 +1732,96 @@ class _Parser:
         return ServiceModel.model_validate(data)
 
 
+_WHEN = r"\b(?:after|if\b[^,.;]*?\bafter|within|once|past)\s+(\d+)\s*(min(?:ute)?s?|h(?:ou)?rs?|hours?|m|h)\b"
+_CONTACT_ROLE = re.compile(r"(?i)\b(?:lead|leads|manager|em|vp|head|director|cto|dba|sre|on-?call|owner|team|"
+                           r"engineer|commander|ic|support|architect|admin|secondary|primary|duty|escalation)\b")
+
+
+def _contact_like(text: str) -> bool:
+    """A person, a role, a team, a channel or an address: "Priya Raman (DB lead)", "the DBA on-call", "#ops"."""
+    text = text.strip()
+    return 1 < len(text) <= 80 and (bool(re.search(r"[A-Z]|[#@]", text)) or _CONTACT_ROLE.search(text) is not None) \
+        and not re.fullmatch(r"(?i)(?:it|them|us|me|him|her|someone|anyone)", text)
+
+
+def _escalations(text: str) -> list[tuple[str, str]]:
+    """(contact, "after N min") for each step of an escalation a sentence gives: "escalate to Priya Raman (DB
+    lead) after 30 min", "after 1 h, page the EM", "Escalation: A after 30 min, then B after 60 min"."""
+    out: list[tuple[str, str]] = []
+
+    def when(amount: str, unit: str) -> str:
+        return f"after {amount} {'h' if unit.lower().startswith('h') else 'min'}"
+
+    def add(contact: str, qualifier: str) -> None:
+        contact = re.sub(r"^(?:(?:to|the|page|call|notify|ping|escalate(?:s)?(?:\s+to)?|then|and|next)\s+)+", "",
+                         contact.strip(" ,;:-—–"), flags=re.I).strip(" ,;:-—–")
+        contact = re.sub(r"\s+(?:by|via)\s+(?:phone|slack|pager\w*|email)$", "", contact, flags=re.I)
+        if _contact_like(contact) and not any(c == contact for c, _ in out):
+            out.append((contact, qualifier))
+
+    # "after 30 min, escalate to / page X"
+    for m in re.finditer(r"(?i)\b(?:if\b[^,.;]*?\b)?after\s+(\d+)\s*(min(?:ute)?s?|h(?:ou)?rs?|hours?|m|h)\b,?\s+"
+                         r"(?:escalate\s+to|escalate|page|call|notify|ping)\s+(?:the\s+)?([^.;]{2,80}?)\s*(?:[.;]|,\s*then\b|$)",
+                         text):
+        add(m.group(3), when(m.group(1), m.group(2)))
+    # "escalate to X after 30 min[, then Y after 60 min]", "Escalation: X (after 30 min) → Y"
+    start = re.search(r"(?i)\bescalat\w*(?:\s+(?:path|contacts?|policy|chain|order))?\s*(?::|\bto\b|→)", text)
+    if start is None:
+        return out
+    rest = text[start.end():]
+    for part in re.split(r"(?i)\s*(?:[,;]\s*(?:and\s+)?then\b|\bthen\b|→|->|;|,\s*and\s+finally\b)\s*", rest):
+        if not part.strip():
+            continue
+        timed = re.search(r"(?i)[,(]?\s*" + _WHEN + r"\s*\)?", part)
+        qualifier = when(timed.group(1), timed.group(2)) if timed else ""
+        contact = (part[:timed.start()] + part[timed.end():]) if timed else part
+        contact = re.split(r"(?i)\s+(?:if|when|unless|because)\b|\.\s", contact)[0].rstrip(".")
+        add(contact, qualifier)
+    return out
+
+
+_SUPPORT_DETAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+|\+?\d[\d ().-]{6,}\d|https?://\S+|"
+                             r"\b(?:P[1-4]|sev ?[1-4])\b[^,;)]*|"
+                             r"\b(?:via|through|on)\s+(?:the\s+)?(?:support\s+)?(?:portal|console|case|ticket|phone|slack"
+                             r"(?:\s+connect)?)\b[^,;)]*|\b(?:enterprise|business|premium|gold|platinum|standard)\s+"
+                             r"(?:support|plan)\b|\bcase\b[^,;)]*|\bcontract\s+\S+", re.I)
+_NOT_VENDOR = {"vendor", "vendors", "the", "our", "their", "a", "an", "no", "support", "for", "with", "and", "call",
+               "open", "raise", "file", "contact"}
+
+
+def _vendor_contacts(text: str) -> list[tuple[str, str]]:
+    """(vendor, how to reach its support) from "Vendor support: Confluent (support@confluent.io)", "Stripe
+    support +1-555-0100", "AWS Enterprise Support", "open a case with Elastic support via the portal"."""
+    out: list[tuple[str, str]] = []
+
+    def add(name: str, detail: str) -> None:
+        name = name.strip(" ,;:()")
+        if not name or name.lower() in _NOT_VENDOR or not re.match(r"[A-Z0-9]", name):
+            return
+        found = "; ".join(dict.fromkeys(m.group(0).strip() for m in _SUPPORT_DETAIL.finditer(detail)))
+        if not any(n.lower() == name.lower() for n, _ in out):
+            out.append((name, found))
+
+    label = re.match(r"(?i)\s*(?:vendors?|vendor support|third[- ]party support|support contacts?|external support)"
+                     r"\s*:\s*(.+)", text)
+    if label:
+        for item in re.split(r";|,\s*(?=[A-Z][\w.&-]+\s*(?:\(|support|:|$))", label.group(1)):
+            head = re.match(r"\s*([A-Z0-9][\w.&-]*(?:\s+[A-Z][\w.&-]*){0,2})(.*)", item)
+            if head:
+                add(head.group(1), head.group(2))
+        return out
+    for m in re.finditer(r"(?<![\w-])([A-Z][\w.&-]*(?:\s+[A-Z][\w.&-]*){0,2}?)\s+(?i:(?:enterprise|business|premium|"
+                         r"developer|gold|platinum)\s+)?(?i:support)\b(.*)", text):
+        words = m.group(1).split()
+        while words and words[0].lower() in _NOT_VENDOR:
+            words.pop(0)
+        add(" ".join(words), m.group(0))
+    for m in re.finditer(r"(?i)\b(?:case|ticket|contract)\s+with\s+(?-i:([A-Z][\w.&-]*(?:\s+[A-Z][\w.&-]*)?))([^.;]*)",
+                         text):
+        add(m.group(1), m.group(0))
+    return out
+
+
 def _unit(word: str) -> str:
     seconds = _DURATION.get(word.lower())
     if seconds is None:
@@ -1829,7 +1934,8 @@ def _service_name(text: str) -> tuple[str, str] | None:
     explicit = _explicit_name("\n".join(lines), lead)
     if explicit:
         return _slug(explicit), explicit
-    first = lines[0] if lines else ""
+    # "- Team: ledger" says who, not what: the fallback reads the first line that is not a label
+    first = next((line for line in lines if not re.match(r"^\s*(?:[-*+]\s+)?[A-Za-z][\w /.-]{0,30}:\s", line)), "")
     lead_id = re.match(r"^\s*([A-Za-z0-9][\w.-]*-[\w.-]*[A-Za-z0-9])\b", first)
     if lead_id:
         return _slug(lead_id.group(1)), lead_id.group(1)
