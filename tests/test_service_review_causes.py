@@ -11,6 +11,9 @@ import string
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from agent.knowledge import repository_alerts
+from agent.knowledge.facts import facts_from_model
+from agent.knowledge.policy import escalation
 from agent.service.text import _LEAD_DROP, _STOP, parse
 from agent.service.vocabulary import norm, vocabulary
 
@@ -129,3 +132,74 @@ def test_owner_team_and_channel_are_kept(team: str, channel: str, svc: str, temp
     people = _people(text)
     assert [v for v, _ in people.get("team", [])] in ([f"{team} team"], [team]), (text, people)
     assert (f"#{channel}", "") in people.get("channel", []), (text, people)
+
+
+@_FAST
+@given(p=PERSON, q=PERSON, s2=PERSON, n=st.integers(5, 59), m=st.integers(60, 180), svc=IDENT,
+       oncall=st.sampled_from(["24x7", "business-hours", "follow-the-sun", "none"]))
+def test_the_runbooks_escalation_names_the_given_people(p: str, q: str, s2: str, n: int, m: int, svc: str,
+                                                        oncall: str) -> None:
+    text = (f"The {svc} service runs on EKS. The secondary is {s2}. Escalate to {p} (DB lead) after {n} min, "
+            f"then {q} after {m} min.")
+    steps = escalation(oncall, "high", facts_from_model(parse(text), text))
+    contacts = [(step.contact, step.after_minutes) for step in steps]
+    assert (p + " (DB lead)", n) in contacts and (q, m) in contacts, contacts
+    if oncall in ("24x7", "follow-the-sun"):
+        assert any(s2 in c for c, _ in contacts), contacts
+
+
+# --- the team's own alerts -----------------------------------------------------------------------------------
+def _camel(parts: list[str]) -> str:
+    return "".join(p.capitalize() for p in parts)
+
+
+ALERT_FORMS = [
+    "The {a} alert fires when {metric} {op} {v}{u} for {d} minutes (critical).",
+    "Existing alerts: {a} ({metric} {op} {v}{u} for {d}m, page), {b} (up == 0 for 2m).",
+    "We already have an alert `{a}`: {metric} {op} {v}{u} for {d} min.",
+    "Alert {a} pages us when {metric} {op} {v}{u} for {d} minutes.",
+]
+OPS = {">": ">", "above": ">", "exceeds": ">", "over": ">", "<": "<", "below": "<", "drops below": "<"}
+
+
+@_FAST
+@given(a=st.lists(_WORD, min_size=2, max_size=3).map(_camel), b=st.lists(_WORD, min_size=2, max_size=3).map(_camel),
+       metric=st.sampled_from(["consumer lag", "queue depth", "p99 latency", "5xx rate", "disk usage",
+                               "replication lag", "error rate"]),
+       op=st.sampled_from(list(OPS)), v=st.integers(1, 9000), u=st.sampled_from(["", "%", "ms", " s"]),
+       d=st.integers(2, 30), form=st.sampled_from(ALERT_FORMS), svc=IDENT)
+def test_alerts_the_team_has_become_model_alerts_and_alert_rows(a: str, b: str, metric: str, op: str, v: int, u: str,
+                                                                d: int, form: str, svc: str) -> None:
+    text = f"The {svc} service runs on EKS and reads PostgreSQL.\n\n" + form.format(a=a, b=b, metric=metric, op=op,
+                                                                                   v=v, u=u, d=d)
+    model = parse(text)
+    alert = next((x for x in model.alerts if x.name == a), None)
+    assert alert is not None, (text, [(x.name, x.expr) for x in model.alerts])
+    assert alert.expr == f"{metric} {OPS[op]} {v} {u.strip()}".strip() and alert.duration == f"{d}m", (text, alert)
+    assert any(f.key == "threshold" and f.value == str(v) and f.qualifier == metric for f in model.figures), text
+    assert not any(n.value == a for _, n in model.all_names()), text  # an alert's name is no resource
+    rows, _ = repository_alerts.rows(model.alerts, [])
+    row = next(r for r in rows if r.name == a)
+    assert row.condition == f"{OPS[op]} {v} for {d}m", row.condition
+
+
+# --- metric, flag, alert and config names are not resources or teams ---------------------------------------------
+METRIC_FORMS = [
+    "We watch the queue metric {m}.", "The {m} metric tracks the topic lag.", "Feature flag {f} gates the database "
+    "writes.", "The {f} feature flag is on in the cluster.", "Config key {k} sets the pool size.",
+    "The database setting {k} is 20.", "Env var {e}=20 tunes the consumer group.", "The deployment flag --{f}=3.",
+    "Dashboards: the {m} panel shows the bucket usage.", "The namespace label {k} is set.",
+]
+
+
+@_FAST
+@given(parts=st.lists(_WORD, min_size=2, max_size=4), form=st.sampled_from(METRIC_FORMS), svc=IDENT)
+def test_metric_flag_and_config_names_are_not_resources_or_teams(parts: list[str], form: str, svc: str) -> None:
+    metric, flag, key, env = "_".join(parts), "-".join(parts), ".".join(parts), "_".join(parts).upper()
+    text = (f"The {svc} service runs on EKS with Kafka, PostgreSQL and S3. Owned by the Ledger team.\n\n"
+            + form.format(m=metric, f=flag, k=key, e=env))
+    model = parse(text)
+    given = {metric, flag, key, env, f"--{flag}", f"{env}=20", f"--{flag}=3"}
+    assert not [n.value for _, n in model.all_names() if n.value in given], (text, list(model.all_names()))
+    assert not [p.value for p in model.people if any(g in p.value for g in given)], text
+    assert not [u.text for u in model.unbound if u.text in given], (text, model.unbound)

@@ -324,6 +324,7 @@ class _Parser:
         self.regions: list[dict[str, str]] = []
         self.sites: list[str] = []
         self.unbound: list[dict[str, str]] = []
+        self.alerts: list[dict[str, Any]] = []
         self.mode = "unknown"
         self.env = ""
         self.cloud = ""
@@ -1386,8 +1387,11 @@ class _Parser:
                             "evidence": evidence})
 
     def figures_pass(self) -> None:
+        alerting = {a["evidence"] for a in self.alerts}
         for s in self.sentences:
             text, low = s.text, s.text.lower()
+            if text in alerting:
+                continue  # "LatencyHigh: p99 > 800 ms for 10m" is an alert's threshold, not the latency objective
             avail = re.search(r"(\d{2}(?:\.\d{1,3})?)\s*%\s*(?:availability|uptime|slo|sla|available)|"
                               r"(?:availability|uptime|slo|sla)[^0-9\n%]{0,30}?(\d{2}(?:\.\d{1,3})?)\s*%", low)
             if avail:
@@ -1644,6 +1648,90 @@ class _Parser:
                     return re.sub(r"\.service$", "", n["value"])
         return None
 
+    # --- 5b. the team's own alerts; metric, flag and config names ---------------------------------------
+    def _token_at(self, s: Sentence, offset: int) -> int | None:
+        return next((k for k, t in enumerate(s.tokens) if t.start <= offset < t.end), None)
+
+    def alerts_pass(self) -> None:
+        """Alerts the description says the team already has, with their condition and duration: "the
+        `LedgerLagHigh` alert fires when lag > 5000 for 10 min", "Alerts: ApiDown (up == 0 for 2m), …"."""
+        under_heading = False
+        for s in self.sentences:
+            text = s.text
+            if re.fullmatch(r"(?i)(?:existing |current |our )?alerts?(?: we have| today| rules)?:?", text.strip()):
+                under_heading = True  # a "## Alerts" heading: the bullets below name alerts
+                continue
+            if s.label is False and not text.lstrip().startswith(("`", "'", '"')) and not _ALERT_WORD.search(text) \
+                    and not under_heading:
+                continue
+            if not _ALERT_WORD.search(text) and not under_heading:
+                continue
+            found = []
+            for m in sorted((m for pattern in _ALERT_NAMES for m in pattern.finditer(text)
+                             if self._alert_name_ok(s, m)), key=lambda m: m.start(m.lastindex or 0)):
+                if not found or m.start(m.lastindex or 0) >= found[-1].end(found[-1].lastindex or 0):
+                    found.append(m)
+            if not found and under_heading:
+                lead = re.match(r"\s*`?([A-Za-z][\w.:-]{2,80})`?\s*(?::|—|–|-|\()", text)
+                found = [lead] if lead and self._alert_name_ok(s, lead) else []
+            for index, m in enumerate(found):
+                name = next(g for g in m.groups() if g)
+                end = found[index + 1].start(found[index + 1].lastindex or 0) if index + 1 < len(found) else len(text)
+                segment = text[m.end(m.lastindex or 0):end]
+                condition = _condition(segment) or (_condition(text[:m.start()]) if len(found) == 1 else None)
+                if condition is None:
+                    continue
+                metric, op, value, unit, duration = condition
+                if any(a["name"] == name for a in self.alerts):
+                    continue
+                severity = _severity(segment if len(found) > 1 else text)
+                expr = f"{metric} {op} {value} {unit}".strip()  # the unit apart: "> 800 ms" reads as a comparison
+                self.alerts.append({"name": name, "expr": expr, "duration": duration, "severity": severity,
+                                    "labels": [], "summary": "", "runbook_url": "",
+                                    "source_format": "description", "origin": "given", "evidence": text, "at": ""})
+                self.figure("threshold", value, unit, metric, text)
+                k = self._token_at(s, m.start(m.lastindex or 0))
+                if k is not None:
+                    self.consumed.add((s.index, k))
+
+    def _alert_name_ok(self, s: Sentence, m: re.Match[str]) -> bool:
+        name = next((g for g in m.groups() if g), "")
+        if not name or name.lower() in _STOP or name.lower() in ("alert", "alerts", "alarm", "monitor", "rule"):
+            return False
+        k = self._token_at(s, m.start(m.lastindex or 0))
+        if k is not None and self.token_tech(s, k) is not None and s.tokens[k].kind != "quoted":
+            return False  # "the Kafka alert": a technology, not the alert's name
+        quoted = m.group(0).lstrip()[:1] in "`'\"" or "`" in m.group(0)
+        # a name is written as one: quoted, CamelCase, snake_case or kebab-case; a plain word is not
+        return quoted or bool(re.fullmatch(r"[A-Z][a-z0-9]+(?:[A-Z][a-z0-9]*)+|"
+                                           r"[A-Za-z][\w.:]*[_.:-][\w.:-]*[A-Za-z0-9]", name))
+
+    def not_resources(self) -> None:
+        """Metric, feature-flag, alert, config-key and environment-variable names are read, not bound: a
+        name right after or before such a noun ("metric orders_depth", "the checkout-v2 flag", "config key
+        db.pool.size"), a Prometheus metric ("http_requests_total", "x_bucket{…}"), a CLI flag (--max-x=3)
+        or an env var (DB_POOL_SIZE=20) is never a resource, a team or an unbound name."""
+        for s in self.sentences:
+            toks = s.tokens
+            for k, t in enumerate(toks):
+                if (s.index, k) in self.consumed or t.kind not in ("word", "quoted"):
+                    continue
+                shaped = t.kind == "word" and (_METRIC.fullmatch(t.text) is not None or _ENV_OR_FLAG.fullmatch(t.text)
+                                               is not None)
+                after = k > 0 and self._non_resource_noun(s, k - 1)
+                before = k + 1 < len(toks) and self._non_resource_noun(s, k + 1, before=True)
+                if shaped or ((after or before) and (t.idlike or t.hyphword or t.kind == "quoted")):
+                    self.consumed.add((s.index, k))
+
+    def _non_resource_noun(self, s: Sentence, k: int, before: bool = False) -> bool:
+        """Whether token k (or the two-word phrase ending / starting there) is a metric / flag / key noun."""
+        toks = s.tokens
+        one = toks[k].low
+        two = f"{toks[k - 1].low} {one}" if not before and k > 0 else (
+            f"{one} {toks[k + 1].low}" if before and k + 1 < len(toks) else "")
+        return one in self.v.non_resource_nouns or two in self.v.non_resource_nouns or (
+            not before and one in (":", "=") and k > 0 and toks[k - 1].low in self.v.non_resource_nouns)
+
     # --- 7. what could not be bound -----------------------------------------------------------------------
     def unbound_pass(self) -> None:
         bound = {n["value"] for c in self.comps.values() for n in c.names}
@@ -1698,6 +1786,8 @@ class _Parser:
     def run(self) -> ServiceModel:
         self.find_mentions()
         self.collect_components()
+        self.alerts_pass()
+        self.not_resources()
         self.bind_nouns()
         self.bind_superlatives()
         self.bind_shapes()
@@ -1727,6 +1817,7 @@ class _Parser:
             "people": self.people,
             "topology": {"mode": self.mode if self.mode != "unknown" or not self.regions else (
                 "single" if len(self.regions) == 1 else "unknown"), "regions": self.regions, "sites": self.sites},
+            "alerts": self.alerts,
             "unbound": self.unbound,
         }
         return ServiceModel.model_validate(data)
@@ -1820,6 +1911,67 @@ def _vendor_contacts(text: str) -> list[tuple[str, str]]:
                          text):
         add(m.group(1), m.group(0))
     return out
+
+
+_ALERT_WORD = re.compile(r"(?i)\b(?:alerts?|alarms?|monitors?|alert rules?|alerting|pages? (?:us|on|when|if))\b")
+_ALERT_NAMES = (  # each shape apart: one that fails ("Existing alerts") must not hide the next ("alerts: ApiDown")
+    re.compile(r"""(?x)(?i:\balerts?|\balarms?|\bmonitors?|\brules?)\s*(?i:named|called)?\s*[:=]?\s*
+        (?:`([^`\n]{2,80})`|"([^"\n]{2,80})"|'([^'\n]{2,80})'|([A-Za-z][\w.:-]{2,80}[A-Za-z0-9]))"""),
+    re.compile(r"""(?x)(?:`([^`\n]{2,80})`|"([^"\n]{2,80})"|([A-Za-z][\w.:-]{2,80}[A-Za-z0-9]))\s+
+        (?i:alerts?|alarms?|monitors?|rules?)\b"""),
+    re.compile(r"""(?x)(?:^|[,;(]\s*|(?i:\band)\s+)(?:`([^`\n]{2,80})`|([A-Z][a-z0-9]+(?:[A-Z][a-z0-9]*)+))\s*
+        (?:\(|:|—|–|\bfires\b|\bat\b|\bwhen\b)"""),
+)
+_OPS = {"above": ">", "over": ">", "exceeds": ">", "exceed": ">", "greater than": ">", "more than": ">",
+        "higher than": ">", "goes above": ">", "rises above": ">", "is above": ">", "at least": ">=",
+        "below": "<", "under": "<", "less than": "<", "lower than": "<", "drops below": "<", "falls below": "<",
+        "is below": "<", "equals": "==", "is": "=="}
+_CONDITION = re.compile(
+    r"(?i)(?P<metric>[a-z0-9][\w ./%()-]{0,48}?)\s*(?P<op>>=|<=|==|!=|>|<|=|"
+    + "|".join(sorted((re.escape(o) for o in _OPS), key=len, reverse=True)) + r")\s*(?P<value>\d+(?:\.\d+)?)\s*"
+    r"(?P<unit>%|ms|s\b|sec(?:onds?)?\b|min(?:utes?)?\b|m\b|h\b|hours?\b|gb\b|mb\b|k\b|messages\b|msgs\b|"
+    r"errors\b|req/s|rps\b|connections\b|jobs\b)?")
+_FOR = re.compile(r"(?i)\bfor\s+(?:more than\s+|over\s+|at least\s+)?(\d+)\s*(s|secs?|seconds?|m|mins?|minutes?|h|"
+                  r"hours?)\b")
+_METRIC_LEAD = re.compile(r"(?i)^(?:(?:when|if|once|the|a|an|its|our|fires|triggers|pages|goes off|on|at|is|are|"
+                          r"alert|alerts|alarm|alarms|monitor|monitors|rule|fire|fires|us|whenever)\s+)+")
+
+
+def _condition(segment: str) -> tuple[str, str, str, str, str] | None:
+    """(metric, op, value, unit, duration) of "fires when consumer lag > 5000 for 10 min"."""
+    found = _CONDITION.search(segment)
+    if found is None:
+        return None
+    metric = _METRIC_LEAD.sub("", found.group("metric").strip(" ,:(—–-")).strip()
+    op = found.group("op").lower()
+    op = _OPS.get(op, op)
+    if op == "=":
+        op = "=="
+    if not metric or op == "==" and found.group("op").lower() == "is" and not re.search(r"\bup\b|count", metric):
+        return None
+    unit = (found.group("unit") or "").lower()
+    unit = {"sec": "s", "second": "s", "seconds": "s", "min": "min", "minute": "min", "minutes": "min", "m": "min",
+            "hour": "h", "hours": "h"}.get(unit, unit)
+    duration = ""
+    when = _FOR.search(segment[found.end():]) or _FOR.search(segment)
+    if when:
+        duration = when.group(1) + {"s": "s", "m": "m", "h": "h"}[when.group(2)[0].lower()]
+    return metric, op, found.group("value"), unit, duration
+
+
+def _severity(text: str) -> str:
+    found = re.search(r"(?i)\b(critical|warning|warn|page|pages|paging|ticket|info|p[1-5]|sev[1-5])\b", text)
+    if found is None:
+        return ""
+    word = found.group(1).lower()
+    return {"pages": "page", "paging": "page", "warn": "warning"}.get(word, word)
+
+
+# Prometheus-style metric names (a conventional suffix or a label set: a table "ledger_entries_v2" is none),
+# CLI flags and environment variables with their value
+_METRIC = re.compile(r"[a-z][a-z0-9]*_[a-z0-9_]*(?:_total|_seconds|_milliseconds|_bytes|_count|_sum|_bucket|_ratio|"
+                     r"_info|_percent)(?:\{[^}]*\})?|[a-z][a-z0-9_]*\{[^}]*\}")
+_ENV_OR_FLAG = re.compile(r"--[a-z][\w.-]*(?:=\S*)?|[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+=\S*")
 
 
 def _unit(word: str) -> str:

@@ -136,6 +136,7 @@ class Vocabulary:
     proper: frozenset[str]  # words that name a technology only as written ("Go")
     not_names: frozenset[str]
     not_name_suffixes: tuple[str, ...]
+    non_resource_nouns: frozenset[str]  # "metric", "feature flag": the name beside it is no resource
 
     def ordinary(self, word: str) -> bool:
         """A hyphenated or dotted word that is an ordinary word ("on-call", "customer-facing")."""
@@ -235,4 +236,5 @@ def build(data: dict[str, Any]) -> Vocabulary:
         controllers=controllers, settings=settings, people=people,
         proper=frozenset(_tuple(data.get("proper"))),
         not_names=frozenset(w.lower() for w in _tuple(data.get("not_names"))),
-        not_name_suffixes=tuple(w.lower() for w in _tuple(data.get("not_name_suffixes"))))
+        not_name_suffixes=tuple(w.lower() for w in _tuple(data.get("not_name_suffixes"))),
+        non_resource_nouns=frozenset(w.lower() for w in _tuple(data.get("non_resource_nouns"))))
