@@ -203,3 +203,44 @@ def test_metric_flag_and_config_names_are_not_resources_or_teams(parts: list[str
     assert not [n.value for _, n in model.all_names() if n.value in given], (text, list(model.all_names()))
     assert not [p.value for p in model.people if any(g in p.value for g in given)], text
     assert not [u.text for u in model.unbound if u.text in given], (text, model.unbound)
+
+
+# --- topology: every region, broker, host and member is kept -------------------------------------------------
+AWS_REGIONS = ["us-east-1", "us-east-2", "us-west-2", "eu-west-1", "eu-central-1", "ap-southeast-2", "ap-northeast-1"]
+ACTIVE_FORMS = ["It runs active-active in {a} and {b}.", "It runs in two active regions, {a} and {b}.",
+                "Both regions are active: {a} and {b}.", "It serves traffic from both {a} and {b} (active-active).",
+                "Regions: {a} and {b}, both active."]
+
+
+@_FAST
+@given(regions=st.lists(st.sampled_from(AWS_REGIONS), min_size=2, max_size=2, unique=True),
+       form=st.sampled_from(ACTIVE_FORMS), svc=IDENT)
+def test_two_active_regions_are_both_kept_as_active(regions: list[str], form: str, svc: str) -> None:
+    text = f"The {svc} service runs on EKS with PostgreSQL. " + form.format(a=regions[0], b=regions[1])
+    model = parse(text)
+    assert model.topology.mode == "active-active", (text, model.topology)
+    assert {(r.name, r.role) for r in model.topology.regions} == {(regions[0], "active"), (regions[1], "active")}, text
+
+
+MEMBER_FORMS = [
+    ("Kafka", "kafka", "It uses Kafka with brokers {list}."), ("Kafka", "kafka", "It uses Kafka; brokers: {list}."),
+    ("RabbitMQ", "rabbitmq", "It uses a RabbitMQ cluster on nodes {list}."),
+    ("MongoDB", "mongodb", "It uses a MongoDB replica set with members {list}."),
+    ("", "app", "It runs on the hosts {list} under systemd."), ("", "app", "It runs on VMs: {list}."),
+    ("PostgreSQL", "postgresql", "PostgreSQL runs on the servers {list}."),
+]
+
+
+@_FAST
+@given(stem=_letters, count=st.integers(2, 5), domain=st.sampled_from(["", ".int", ".prod.internal"]),
+       joiner=st.sampled_from(["and", "comma", "range"]), form=st.sampled_from(MEMBER_FORMS), svc=IDENT)
+def test_every_member_of_a_list_or_range_is_kept(stem: str, count: int, domain: str, joiner: str,
+                                                 form: tuple[str, str, str], svc: str) -> None:
+    hosts = [f"{stem}-{i:02d}{domain}" for i in range(1, count + 1)]
+    written = {"and": ", ".join(hosts[:-1]) + " and " + hosts[-1], "comma": ", ".join(hosts),
+               "range": f"{stem}-01..{count:02d}{domain}"}[joiner]
+    _, component, sentence = form
+    text = f"The {svc} service runs on VMs. " + sentence.format(list=written)
+    model = parse(text)
+    comp = model.app if component == "app" else next((c for c in model.components if c.technology == component), None)
+    assert comp is not None and comp.names_of("host") == hosts, (text, model.model_dump()["components"])

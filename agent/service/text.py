@@ -40,6 +40,7 @@ _TOKEN = re.compile(r"""
   | (?<![\w])"(?P<dq>[^"\n]{1,120})"
   | (?<![\w])'(?P<sq>[^'\s][^'\n]{0,118}[^'\s]|[^'\s])'(?![\w])
   | “(?P<cq>[^”\n]{1,120})”
+  | (?P<range>[\w.-]*\w(?:\[\d+-\d+\]|\{\d+\.\.\d+\})[\w.-]*\w|[\w.-]*\w(?:\[\d+-\d+\]|\{\d+\.\.\d+\}))
   | (?P<word>[\w@#$~/*+%.-]*[\w@#$~/*+%](?::[\w@#$~/*+%.-]*[\w@#$~/*+%])*|\w)
   | (?P<punct>[,;:()\[\]{}=<>—–!?&|])
 """, re.VERBOSE)
@@ -271,7 +272,7 @@ def tokenize(sentence: str, index: int = 0) -> list[Tok]:
             out.append(Tok(raw.strip(), raw.strip().lower(), m.start(), m.end(), "quoted", index))
         elif group == "url":
             out.append(Tok(raw, raw.lower(), m.start(), m.end(), "url", index))
-        elif group == "word":
+        elif group in ("word", "range"):  # "web[1-4].prod.internal" is one word
             out.append(Tok(raw, raw.lower(), m.start(), m.end(), "word", index))
         else:
             out.append(Tok(raw, raw, m.start(), m.end(), "punct", index))
@@ -658,6 +659,12 @@ class _Parser:
         """(component, how) for a name of `role` at token k; how is "" when certain, else why it is a guess."""
         spec = self.v.roles["port" if role in ("health_port", "metrics_port") else role]
         owners = spec.owners
+        only = self.v.noun_owners.get(noun.key) if noun is not None else None
+        if only:  # "brokers kb-01, kb-02": a broker's hosts, never the service's own
+            owners = tuple(o for o in owners if o in only) or only
+            present = [c for c in self.comps.values() if c.id != "app" and c.technology in owners]
+            if len(present) == 1 and not self.phrase_tech(s, noun):
+                return present[0], ""
         if noun is not None:
             ident = self.phrase_tech(s, noun)
             if ident:
@@ -1146,7 +1153,10 @@ class _Parser:
         before = s.text[max(0, s.tokens[k].start - 48):s.tokens[k].start].lower()
         dr = re.search(r"\b(?:dr|disaster|failover|fail over|fails over|standby|secondary|recovery|replicat\w*|"
                        r"copies|copied|passive|warm)\b", before)
-        active = re.search(r"active[- ]active", s.text.lower())
+        active = re.search(r"active[- ]active|\b(?:both|two|three|all|multiple|several)\s+(?:regions\s+)?(?:are\s+)?"
+                           r"active\b|\b(?:two|three|both|multiple|several)\s+active\s+regions|\bactive\s+in\s+(?:both|all|"
+                           r"each)\b|\bmulti-?region\s+active|\bactive\s+regions\b|\bserves?\s+traffic\s+from\s+(?:both|"
+                           r"all)\b", s.text.lower())
         last_active = before.rfind("active")
         several = len({m.group(0) for r in (_AWS_REGION, _GCP_REGION, _AZURE_REGION)
                        for m in r.finditer(self.text.lower())}) > 1

@@ -137,6 +137,7 @@ class Vocabulary:
     not_names: frozenset[str]
     not_name_suffixes: tuple[str, ...]
     non_resource_nouns: frozenset[str]  # "metric", "feature flag": the name beside it is no resource
+    noun_owners: dict[str, tuple[str, ...]]  # norm(noun) -> the only technologies its names belong to ("brokers")
 
     def ordinary(self, word: str) -> bool:
         """A hyphenated or dotted word that is an ordinary word ("on-call", "customer-facing")."""
@@ -237,4 +238,5 @@ def build(data: dict[str, Any]) -> Vocabulary:
         proper=frozenset(_tuple(data.get("proper"))),
         not_names=frozenset(w.lower() for w in _tuple(data.get("not_names"))),
         not_name_suffixes=tuple(w.lower() for w in _tuple(data.get("not_name_suffixes"))),
-        non_resource_nouns=frozenset(w.lower() for w in _tuple(data.get("non_resource_nouns"))))
+        non_resource_nouns=frozenset(w.lower() for w in _tuple(data.get("non_resource_nouns"))),
+        noun_owners={norm(k): _tuple(v) for k, v in (data.get("noun_owners") or {}).items()})
