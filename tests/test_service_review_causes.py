@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import string
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from agent.knowledge import repository_alerts
@@ -244,3 +244,50 @@ def test_every_member_of_a_list_or_range_is_kept(stem: str, count: int, domain: 
     model = parse(text)
     comp = model.app if component == "app" else next((c for c in model.components if c.technology == component), None)
     assert comp is not None and comp.names_of("host") == hosts, (text, model.model_dump()["components"])
+
+
+# --- technologies real ops descriptions name ------------------------------------------------------------------
+TECHNOLOGIES = [  # (words, technology id, a role noun its names take, the role)
+    ("HashiCorp Vault", "vault", "cluster", "cluster"), ("Vault", "vault", "hosts", "host"),
+    ("Consul", "consul", "cluster", "cluster"), ("etcd", "etcd", "hosts", "host"),
+    ("ClickHouse", "clickhouse", "cluster", "cluster"), ("OpenSearch", "opensearch", "index", "index"),
+    ("Amazon OpenSearch", "opensearch", "index", "index"), ("Cassandra", "cassandra", "keyspace", "database"),
+    ("ScyllaDB", "scylladb", "keyspace", "database"), ("MinIO", "minio", "bucket", "bucket"),
+    ("Temporal", "temporal", "namespace", "namespace"), ("NATS", "nats", "stream", "stream"),
+    ("NATS JetStream", "nats", "stream", "stream"), ("Pub/Sub", "pubsub", "subscription", "subscription"),
+    ("Traefik", "traefik", "port", "port"), ("HAProxy", "haproxy", "port", "port"), ("Envoy", "envoy", "port", "port"),
+    ("ZooKeeper", "zookeeper", "hosts", "host"), ("CockroachDB", "cockroachdb", "database", "database"),
+    ("Cloud Spanner", "spanner", "instance", "instance"), ("Azure Service Bus", "service-bus", "queue", "queue"),
+]
+
+
+@_FAST
+@given(name=IDENT, svc=IDENT, case=st.sampled_from(TECHNOLOGIES),
+       form=st.sampled_from(["It uses {t} ({n} {v}).", "It uses the {t} {n} {v}.", "It talks to {t} ({n}: {v})."]))
+def test_technologies_of_real_descriptions_are_components_with_their_names(name: str, svc: str,
+                                                                          case: tuple[str, str, str, str],
+                                                                          form: str) -> None:
+    words, ident, noun, role = case
+    assume(name != svc)
+    value = "9042" if role == "port" else name
+    text = f"The {svc} service runs on EKS. " + form.format(t=words, n=noun, v=value)
+    model = parse(text)
+    comp = next((c for c in model.components if c.technology == ident), None)
+    assert comp is not None, (text, [c.technology for c in model.components])
+    assert value in comp.names_of(role), (text, model.model_dump()["components"])
+
+
+@given(case=st.sampled_from([("Nomad", "nomad"), ("Heroku", "heroku"), ("Fly.io", "fly"), ("Cloud Run", "cloud-run"),
+                             ("Istio", "istio"), ("Linkerd", "linkerd"), ("KEDA", "keda")]), svc=IDENT)
+@_FAST
+def test_platforms_meshes_and_scalers_are_known(case: tuple[str, str], svc: str) -> None:
+    words, ident = case
+    text = f"The {svc} service runs on {words} and reads PostgreSQL."
+    model = parse(text)
+    assert model.service.name == svc
+    tech = vocabulary().technologies[ident]
+    if tech.component:
+        assert any(c.technology == ident for c in model.components), text
+    else:  # a platform or a tool: not a component, and never a name
+        assert not any(c.technology == ident for c in model.components if c.id != "app"), text
+        assert not any(n.value.lower() == words.lower() for _, n in model.all_names()), text

@@ -97,6 +97,9 @@ _HOLD_KINDS = {
     "locks": ("cache", "database"), "state": ("database", "cache", "stream"), "jobs": ("queue", "broker", "cache"),
     "events": ("stream", "broker", "queue"), "source-of-truth": ("database",), "files": ("object-store",),
 }
+# Nouns of a service's own kind: the word before one names a service ("the ledger-01 worker").
+_KIND_NOUNS = frozenset("service microservice worker api app application job pipeline daemon consumer bot backend "
+                        "frontend function exporter processor".split())
 _DEAD = re.compile(r"(?i)(?:^|[-_.])(?:dlq|dlt|dead-?letter|deadletter|poison|errors?)(?:$|[-_.])")
 _INSTANCE_ID = re.compile(r"i-[0-9a-f]{8,17}")
 _TOOL_URL = re.compile(r"grafana|prometheus|alertmanager|datadoghq|datadog|newrelic|one\.nr|console\.aws|kibana|"
@@ -1089,6 +1092,8 @@ class _Parser:
                     self._host_port(s, k, t.text)
                     continue
                 hosts = self.expand(t.text)
+                if k + 1 < len(toks) and toks[k + 1].low in _KIND_NOUNS:
+                    continue  # "the aaa-0a service", "the ledger-01 worker": a service's name, not a host
                 if t.idlike and all(_HOSTLIKE.fullmatch(h) for h in hosts) and _NOT_NAME.fullmatch(t.text) is None and \
                         not _RETENTION_WORD.fullmatch(t.text) and \
                         self.token_tech(s, k) is None and self.noun_at(s, k) is None and not self.v.ordinary(t.text):
