@@ -158,6 +158,7 @@ ALERT_FORMS = [
     "Existing alerts: {a} ({metric} {op} {v}{u} for {d}m, page), {b} (up == 0 for 2m).",
     "We already have an alert `{a}`: {metric} {op} {v}{u} for {d} min.",
     "Alert {a} pages us when {metric} {op} {v}{u} for {d} minutes.",
+    "## Alerts\n\n- {a}: {metric} {op} {v}{u} for {d}m (warning)\n- `{b}` — up == 0 for 2m\n\n## Owners\n\nThe Ledger team.",
 ]
 OPS = {">": ">", "above": ">", "exceeds": ">", "over": ">", "<": "<", "below": "<", "drops below": "<"}
 

@@ -663,7 +663,7 @@ class _Parser:
         spec = self.v.roles["port" if role in ("health_port", "metrics_port") else role]
         owners = spec.owners
         only = self.v.noun_owners.get(noun.key) if noun is not None else None
-        if only:  # "brokers kb-01, kb-02": a broker's hosts, never the service's own
+        if only and noun is not None:  # "brokers kb-01, kb-02": a broker's hosts, never the service's own
             owners = tuple(o for o in owners if o in only) or only
             present = [c for c in self.comps.values() if c.id != "app" and c.technology in owners]
             if len(present) == 1 and not self.phrase_tech(s, noun):
@@ -1676,12 +1676,9 @@ class _Parser:
             if re.fullmatch(r"(?i)(?:existing |current |our )?alerts?(?: we have| today| rules)?:?", text.strip()):
                 under_heading = True  # a "## Alerts" heading: the bullets below name alerts
                 continue
-            if s.label is False and not text.lstrip().startswith(("`", "'", '"')) and not _ALERT_WORD.search(text) \
-                    and not under_heading:
-                continue
             if not _ALERT_WORD.search(text) and not under_heading:
                 continue
-            found = []
+            found: list[re.Match[str]] = []
             for m in sorted((m for pattern in _ALERT_NAMES for m in pattern.finditer(text)
                              if self._alert_name_ok(s, m)), key=lambda m: m.start(m.lastindex or 0)):
                 if not found or m.start(m.lastindex or 0) >= found[-1].end(found[-1].lastindex or 0):
@@ -1689,6 +1686,7 @@ class _Parser:
             if not found and under_heading:
                 lead = re.match(r"\s*`?([A-Za-z][\w.:-]{2,80})`?\s*(?::|—|–|-|\()", text)
                 found = [lead] if lead and self._alert_name_ok(s, lead) else []
+                under_heading = bool(found)  # the list under the heading ends with the first line that is no alert
             for index, m in enumerate(found):
                 name = next(g for g in m.groups() if g)
                 end = found[index + 1].start(found[index + 1].lastindex or 0) if index + 1 < len(found) else len(text)
