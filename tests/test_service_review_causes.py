@@ -158,7 +158,8 @@ ALERT_FORMS = [
     "Existing alerts: {a} ({metric} {op} {v}{u} for {d}m, page), {b} (up == 0 for 2m).",
     "We already have an alert `{a}`: {metric} {op} {v}{u} for {d} min.",
     "Alert {a} pages us when {metric} {op} {v}{u} for {d} minutes.",
-    "## Alerts\n\n- {a}: {metric} {op} {v}{u} for {d}m (warning)\n- `{b}` — up == 0 for 2m\n\n## Owners\n\nThe Ledger team.",
+    "## Alerts\n\n- {a}: {metric} {op} {v}{u} for {d}m (warning)\n- `{b}` — up == 0 for 2m\n\n"
+    "## Owners\n\nThe Ledger team.",
 ]
 OPS = {">": ">", "above": ">", "exceeds": ">", "over": ">", "<": "<", "below": "<", "drops below": "<"}
 
@@ -234,12 +235,14 @@ MEMBER_FORMS = [
 
 @_FAST
 @given(stem=_letters, count=st.integers(2, 5), domain=st.sampled_from(["", ".int", ".prod.internal"]),
-       joiner=st.sampled_from(["and", "comma", "range"]), form=st.sampled_from(MEMBER_FORMS), svc=IDENT)
+       joiner=st.sampled_from(["and", "comma", "range", "brackets", "braces"]), form=st.sampled_from(MEMBER_FORMS),
+       svc=IDENT)
 def test_every_member_of_a_list_or_range_is_kept(stem: str, count: int, domain: str, joiner: str,
                                                  form: tuple[str, str, str], svc: str) -> None:
     hosts = [f"{stem}-{i:02d}{domain}" for i in range(1, count + 1)]
     written = {"and": ", ".join(hosts[:-1]) + " and " + hosts[-1], "comma": ", ".join(hosts),
-               "range": f"{stem}-01..{count:02d}{domain}"}[joiner]
+               "range": f"{stem}-01..{count:02d}{domain}", "brackets": f"{stem}-[01-{count:02d}]{domain}",
+               "braces": f"{stem}-{{01..{count:02d}}}{domain}"}[joiner]
     _, component, sentence = form
     text = f"The {svc} service runs on VMs. " + sentence.format(list=written)
     model = parse(text)

@@ -40,7 +40,7 @@ _TOKEN = re.compile(r"""
   | (?<![\w])"(?P<dq>[^"\n]{1,120})"
   | (?<![\w])'(?P<sq>[^'\s][^'\n]{0,118}[^'\s]|[^'\s])'(?![\w])
   | “(?P<cq>[^”\n]{1,120})”
-  | (?P<range>[\w.-]*\w(?:\[\d+-\d+\]|\{\d+\.\.\d+\})[\w.-]*\w|[\w.-]*\w(?:\[\d+-\d+\]|\{\d+\.\.\d+\}))
+  | (?P<range>[\w.-]*\w-?(?:\[\d+-\d+\]|\{\d+\.\.\d+\})(?:[\w.-]*\w)?)
   | (?P<word>[\w@#$~/*+%.-]*[\w@#$~/*+%](?::[\w@#$~/*+%.-]*[\w@#$~/*+%])*|\w)
   | (?P<punct>[,;:()\[\]{}=<>—–!?&|])
 """, re.VERBOSE)
@@ -764,8 +764,8 @@ class _Parser:
 
     def expand(self, text: str) -> list[str]:
         """Ranges and alternations: web-1..4, w-1..w-4, web-[1-4], es-01/02/03.fra.internal."""
-        m = re.fullmatch(r"(.*?)(\d+)\.\.(?:\1)?(\d+)(.*)", text) or re.fullmatch(r"(.*?)\[(\d+)-(\d+)\](.*)", text) \
-            or re.fullmatch(r"(.*?)\{(\d+)\.\.(\d+)\}(.*)", text)
+        m = re.fullmatch(r"(.*?)\[(\d+)-(\d+)\](.*)", text) or re.fullmatch(r"(.*?)\{(\d+)\.\.(\d+)\}(.*)", text) \
+            or re.fullmatch(r"(.*?)(\d+)\.\.(?:\1)?(\d+)(.*)", text)
         if m:
             head, a, b, tail = m.groups()
             lo, hi = int(a), int(b)
