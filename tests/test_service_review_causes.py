@@ -295,3 +295,20 @@ def test_platforms_meshes_and_scalers_are_known(case: tuple[str, str], svc: str)
     else:  # a platform or a tool: not a component, and never a name
         assert not any(c.technology == ident for c in model.components if c.id != "app"), text
         assert not any(n.value.lower() == words.lower() for _, n in model.all_names()), text
+
+
+@_FAST
+@given(name=IDENT, svc=IDENT, tech=st.sampled_from([("Redis", "redis"), ("PgBouncer", "pgbouncer"),
+                                                     ("PostgreSQL", "postgresql"), ("RabbitMQ", "rabbitmq"),
+                                                     ("MongoDB", "mongodb"), ("HAProxy", "haproxy")]),
+       form=st.sampled_from(['Connections go through the {t} "{v}".', "Sessions are kept in the {t} ({v}).",
+                             "{v} is our {t}.", "- {v} is our {t}."]),
+       domain=st.sampled_from(["", ".internal"]))
+def test_a_name_right_after_a_stores_word_is_where_it_is_reached(name: str, svc: str, tech: tuple[str, str],
+                                                                  form: str, domain: str) -> None:
+    assume(name != svc)
+    words, ident = tech
+    value = name + domain
+    text = f"The {svc} service runs on VMs.\n\n" + form.format(t=words, v=value)
+    comp = next((c for c in parse(text).components if c.technology == ident), None)
+    assert comp is not None and value in comp.names_of("host"), (text, parse(text).model_dump()["components"])

@@ -920,9 +920,10 @@ class _Parser:
             if t.low in self.v.not_names or not self.acceptable(s, m, role, True, False):
                 return []
             return [(v, m) for v in self.expand(t.text)]
-        if t.plain and m == 0 and self.v.roles[role].plain == "yes" and self.acceptable(s, m, role, True, False) \
-                and t.low not in self.v.modifiers and t.low not in _STOP and self.noun_at(s, m) is None:
-            return [(t.text, m)]  # "Payments is our namespace."
+        ends = noun.j >= len(toks) or toks[noun.j].kind == "punct"
+        if t.plain and m == 0 and ends and self.acceptable(s, m, role, True, False) and t.low not in _FUNCTION_WORDS \
+                and self.noun_at(s, m) is None and self.token_tech(s, m) is None:
+            return [(t.text, m)]  # "Payments is our namespace.", "core is our deployment."
         return []
 
     def roles_for(self, s: Sentence, noun: Mention) -> list[str]:
@@ -935,7 +936,8 @@ class _Parser:
         ok: list[str] = []
         for role in candidates:
             spec = self.v.roles[role]
-            if spec.needs and phrase not in spec.needs and not (not phrase and in_sentence & set(spec.needs)):
+            if spec.needs and phrase not in spec.needs and not (not phrase and in_sentence & set(spec.needs)) and \
+                    not (spec.needs_anywhere and not phrase and (set(self.order) | {self.cloud}) & set(spec.needs)):
                 continue
             ok.append(role)
         if phrase and len(ok) > 1:
@@ -976,6 +978,45 @@ class _Parser:
                     for k in range(noun.i, noun.j):
                         self.consumed.add((s.index, k))
                     break
+
+    def bind_after_technology(self) -> None:
+        """A name written right after a store's own word, with no role noun: "the Redis (amber-redis)",
+        'through the PgBouncer "pgb-1.internal"', "kestrel-redis is our Redis." It is where the store
+        is reached: its host, or for a managed product (RDS, ElastiCache …) its instance."""
+        stores = ("database", "cache", "pooler", "proxy", "broker", "stream", "search", "ha-manager")
+        for s in self.sentences:
+            toks = s.tokens
+            for m in s.techs + s.variants:
+                if m.negated:
+                    continue
+                ident = self.mention_tech_id(s, m)
+                comp = self.component_for_tech(ident) if ident else None
+                if comp is None or comp.kind not in stores or self.noun_at(s, m.j) is not None:
+                    continue
+                k = m.j
+                if k < len(toks) and toks[k].text == "(" and k + 2 < len(toks) and toks[k + 2].text in (")", ","):
+                    k += 1
+                elif not (k < len(toks) and toks[k].kind == "quoted"):
+                    # "X is our Redis." : the subject names it
+                    k = m.i - 3 if m.i >= 2 and toks[m.i - 1].low in ("our", "the", "a", "an") and \
+                        toks[m.i - 2].low == "is" and (m.j >= len(toks) or toks[m.j].kind == "punct") else -1
+                    if k != 0:
+                        continue
+                if k >= len(toks) or (s.index, k) in self.consumed:
+                    continue
+                t = toks[k]
+                if not (t.idlike or t.hyphword or t.kind == "quoted") or self.v.ordinary(t.text) or \
+                        _NOT_NAME.fullmatch(t.text) or self.token_tech(s, k) is not None:
+                    continue
+                managed = comp.form == "managed" and "." not in t.text and comp.technology in \
+                    self.v.roles["instance"].owners
+                role = "instance" if managed else "host"
+                if comp.technology not in self.v.roles[role].owners or not all(
+                        self.v.roles[role].shape.fullmatch(v) for v in self.expand(t.text)):
+                    continue
+                self.consumed.add((s.index, k))
+                for value in self.expand(t.text):
+                    self.add_name(comp, role, value, s.text)
 
     def bind_superlatives(self) -> None:
         """"quorum queues, the largest being billing.invoices": the name belongs to the noun before it."""
@@ -1031,6 +1072,10 @@ class _Parser:
                     else:
                         self.add_name(app, "url", t.text.rstrip(".,;:"), s.text)
                     self.consumed.add((s.index, k))
+                    continue
+                if t.kind == "quoted" and (_AWS_REGION.fullmatch(low) or _GCP_REGION.fullmatch(low) or
+                                           _AZURE_REGION.fullmatch(low)):
+                    self._region(s, k, low)  # the region "ca-central-1"
                     continue
                 if t.kind != "word":
                     continue
@@ -1802,6 +1847,7 @@ class _Parser:
         self.alerts_pass()
         self.not_resources()
         self.bind_nouns()
+        self.bind_after_technology()
         self.bind_superlatives()
         self.bind_shapes()
         self.relate()

@@ -75,6 +75,7 @@ class RoleSpec:
     nouns: tuple[str, ...]
     owners: tuple[str, ...]
     needs: tuple[str, ...]
+    needs_anywhere: bool  # `needs` is met by the technology anywhere in the description (a GCP project)
     shape: re.Pattern[str]
     shape_name: str
     plain: str  # "yes": a bare word after the noun is a name; "partial": only in a label; "no"
@@ -196,7 +197,8 @@ def build(data: dict[str, Any]) -> Vocabulary:
         plain = spec.get("plain", False)
         role = RoleSpec(
             id=ident, nouns=_tuple(spec["nouns"]), owners=_tuple(spec.get("owners")) or ("app",),
-            needs=_tuple(spec.get("needs")), shape=shapes[spec.get("shape", "id")], shape_name=spec.get("shape", "id"),
+            needs=_tuple(spec.get("needs")), needs_anywhere=bool(spec.get("needs_anywhere")),
+            shape=shapes[spec.get("shape", "id")], shape_name=spec.get("shape", "id"),
             plain="partial" if plain == "partial" else ("yes" if plain else "no"), list=bool(spec.get("list")),
             tech_names=bool(spec.get("tech_names")), tech_before=bool(spec.get("tech_before")),
             cloud_owner={str(k): str(v) for k, v in (spec.get("cloud_owner") or {}).items()})
