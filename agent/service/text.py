@@ -1541,6 +1541,16 @@ class _Parser:
     def people_pass(self) -> None:
         for s in self.sentences:
             text, low = s.text, s.text.lower()
+            # "owned by the frost-team team", "the owning team is zephyr-platform": lower-case team names too
+            lower = re.search(r"(?i)\b(?:owned by|maintained by|run by|belongs to|owner(?:\s+is)?\s*:?)\s+(?:the\s+)?`?"
+                              r"([a-z0-9][\w.-]*)`?\s+"
+                              r"(team|squad|guild|group)\b", text) or re.search(
+                r"(?i)\b(?:owning|owner|responsible|owners?)\s+team\s*(?:is|:|=)\s*(?:the\s+)?`?([a-z0-9][\w.-]*"
+                r"[a-z0-9])`?(?:\s+(team|squad))?", text)
+            if lower and lower.group(1).lower() not in _STOP and not self.person_exists("team"):
+                name, noun = lower.group(1), lower.group(2) or ""
+                self.person("team", name if not noun or name.lower().endswith(("-" + noun.lower(), noun.lower()))
+                            else f"{name} {noun}", "", text)
             team = re.search(r"\b(?i:owned by|owner(?: is)?:?|maintained by|run by|belongs to)\s+(?i:the\s+)?"
                              r"([A-Z@#][\w&/-]*(?:\s+[A-Z][\w&-]*)*(?:\s+(?:team|squad|group|guild))?)", text)
             if not team:
@@ -1674,7 +1684,7 @@ class _Parser:
                     self.v.attribute("any", display) or display.lower() in self.v.modifiers):
                 name, display, origin = "service", "Service", "assumed"  # "Timeout." names no service
                 evidence = "the description names no service"
-            if origin == "given" and name in _TYPE_WORDS:
+            if origin == "given" and name in _TYPE_WORDS and f"`{display}`" not in self.text:  # `worker` is a name
                 basis = self._resource_name()
                 if basis:
                     name, display = _slug(basis), basis
@@ -2113,16 +2123,25 @@ def _content_lines(text: str) -> list[str]:
 def _explicit_name(text: str, lead: str) -> str | None:
     """A name the text states for the service: "service name: X", "the service is called X", "`X` is our
     worker", "the X service" (X an identifier), "our payments API (X)", "a runbook for X"."""
-    named = re.search(rf"\b(?:{_KIND_WORD}\s+(?:is\s+)?(?:called|named)|service\s+name(?:\s+is)?:?|(?:known|referred "
-                      rf"to)\s+as)\s+{_Q}({_ID}){_Q}", text, re.I)
-    if named and named.group(1).lower() not in _NAME_STOP:
-        return named.group(1)
+    stated = re.search(rf"\b(?:service\s+name(?:\s+is)?:?|(?:known|referred to)\s+as)\s+{_Q}({_ID}){_Q}", text, re.I)
+    if stated and stated.group(1).lower() not in _NAME_STOP:
+        return stated.group(1)
     label = re.search(rf"(?im)^\s*(?:[-*]\s+)?(?:service|service name|name|app|application|api|worker)\s*:\s*{_Q}"
                       rf"({_ID}){_Q}\s*$", text)
     if label and label.group(1).lower() not in _NAME_STOP:
         return label.group(1)
-    # the first sentences: "`x` is our worker", "the ledger-sync service", "our payments API (payments-gw)"
     opening = " ".join(re.split(r"(?<=[.!?])\s+", lead)[:2])
+    # the opening's subject: "`worker` is a …", "frost-bridge is the web app …" (not a later "function called x")
+    subject = re.match(rf"^\s*(?:`([^`]+)`|{_Q}([A-Za-z0-9][\w.]*[-_][\w.-]*[A-Za-z0-9]){_Q})\s+(?:is|are|runs|=)\b",
+                       opening)
+    if subject:
+        return next(g for g in subject.groups() if g)
+    named = re.search(rf"\b{_KIND_WORD}\s+(?:is\s+)?(?:called|named)\s+{_Q}({_ID}){_Q}", opening, re.I) or re.search(
+        rf"\b(?:we\s+(?:run|have|operate|own)|this\s+is|it\s+is)\s+(?:a|an|the|our)\s+(?:[\w.-]+\s+){{0,3}}?"
+        rf"{_KIND_WORD}\s+(?:called|named)\s+{_Q}({_ID}){_Q}", text, re.I)
+    if named and named.group(1).lower() not in _NAME_STOP:
+        return named.group(1)
+    # the first sentences: "`x` is our worker", "the ledger-sync service", "our payments API (payments-gw)"
     ticked = re.match(r"^\s*`([^`]+)`", lead) or re.search(
         rf"`([^`\s]+)`\s+(?:(?:is|=)\s+(?:our|the|a|an)\s+(?:[\w.-]+\s+){{0,3}}?)?{_KIND_WORD}\b|"
         rf"\b{_KIND_WORD}\s+`([^`\s]+)`", opening, re.I)
