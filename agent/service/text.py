@@ -801,7 +801,7 @@ class _Parser:
             low = toks[k].low
             if low in (":", "=") or low in self.v.naming or (low == "as" and k > 0 and toks[k - 1].low == "known"):
                 explicit = True
-            elif low == "is" and k + 1 < len(toks) and toks[k + 1].low not in DETERMINERS:
+            elif low in ("is", "are") and k + 1 < len(toks) and toks[k + 1].low not in DETERMINERS:
                 explicit = True
             elif low == "(" and k + 1 < len(toks):
                 label = True
@@ -915,13 +915,14 @@ class _Parser:
         m = k - 2
         if (s.index, m) in self.consumed or (s.index == 0 and m == 0):
             return []  # the first sentence's subject is the service itself
+        start = m == 0 or toks[m - 1].text in (";", ":", "—", "–")  # "…; willow-redis is our Redis"
         t = toks[m]
         if t.kind == "quoted" or t.idlike or t.hyphword:
             if t.low in self.v.not_names or not self.acceptable(s, m, role, True, False):
                 return []
             return [(v, m) for v in self.expand(t.text)]
         ends = noun.j >= len(toks) or toks[noun.j].kind == "punct"
-        if t.plain and m == 0 and ends and self.acceptable(s, m, role, True, False) and t.low not in _FUNCTION_WORDS \
+        if t.plain and start and ends and self.acceptable(s, m, role, True, False) and t.low not in _FUNCTION_WORDS \
                 and self.noun_at(s, m) is None and self.token_tech(s, m) is None:
             return [(t.text, m)]  # "Payments is our namespace.", "core is our deployment."
         return []
@@ -997,10 +998,10 @@ class _Parser:
                 if k < len(toks) and toks[k].text == "(" and k + 2 < len(toks) and toks[k + 2].text in (")", ","):
                     k += 1
                 elif not (k < len(toks) and toks[k].kind == "quoted"):
-                    # "X is our Redis." : the subject names it
-                    k = m.i - 3 if m.i >= 2 and toks[m.i - 1].low in ("our", "the", "a", "an") and \
+                    # "X is our Redis." / "…; X is our Redis;": the subject names it
+                    k = m.i - 3 if m.i >= 3 and toks[m.i - 1].low in ("our", "the", "a", "an") and \
                         toks[m.i - 2].low == "is" and (m.j >= len(toks) or toks[m.j].kind == "punct") else -1
-                    if k != 0:
+                    if k < 0 or (k > 0 and toks[k - 1].text not in (";", ":", "—", "–")):
                         continue
                 if k >= len(toks) or (s.index, k) in self.consumed:
                     continue
