@@ -31,7 +31,8 @@ GREETINGS = ["", "Hey team,\n\n", "Hi all,\n", "Hi all — ", "Hello folks! ", "
 INTROS = ["the {v} service runs on EKS.", "{v} is our worker on GKE.", "`{v}` is the API behind checkout.",
           "we run a service called {v} on two VMs.", "our payments API ({v}) runs on ECS.",
           "this is the pipeline named {v}; it loads invoices nightly.", "the Go {v} worker consumes SQS.",
-          "we need a runbook for {v}. It runs on EKS.", "service: {v}\nIt runs on EKS."]
+          "we need a runbook for {v}. It runs on EKS.", "service: {v}\nIt runs on EKS.",
+          "{v}: the Python service that settles payments.", "- Team: payments\n- On-call: PagerDuty\n\n{v} is our API."]
 OPENERS = {"hey", "hi", "hello", "subject", "re", "from", "ok", "so", "fyi", "morning", "heads", "quick", "tl", "tldr",
            "team", "all", "folks", "priya"}
 

@@ -2121,6 +2121,13 @@ def _content_lines(text: str) -> list[str]:
     return out
 
 
+def _label_of_words(line: str) -> bool:
+    """A "Team: ledger" / "On-call: …" line (its key plain words), not "checkout-api: the service that …"."""
+    key = re.match(r"^\s*(?:[-*+]\s+)?([A-Za-z][\w /.-]{0,30}):\s", line)
+    return key is not None and (re.fullmatch(r"[A-Za-z]+(?:[ /][A-Za-z]+)*", key.group(1)) is not None or
+                                vocabulary().ordinary(key.group(1)))
+
+
 def _explicit_name(text: str, lead: str) -> str | None:
     """A name the text states for the service: "service name: X", "the service is called X", "`X` is our
     worker", "the X service" (X an identifier), "our payments API (X)", "a runbook for X"."""
@@ -2166,7 +2173,7 @@ def _service_name(text: str) -> tuple[str, str] | None:
     if explicit:
         return _slug(explicit), explicit
     # "- Team: ledger" says who, not what: the fallback reads the first line that is not a label
-    first = next((line for line in lines if not re.match(r"^\s*(?:[-*+]\s+)?[A-Za-z][\w /.-]{0,30}:\s", line)), "")
+    first = next((line for line in lines if not _label_of_words(line)), "")
     lead_id = re.match(r"^\s*([A-Za-z0-9][\w.-]*-[\w.-]*[A-Za-z0-9])\b", first)
     if lead_id:
         return _slug(lead_id.group(1)), lead_id.group(1)
