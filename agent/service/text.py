@@ -2121,11 +2121,18 @@ def _content_lines(text: str) -> list[str]:
     return out
 
 
+# Keys of lines that say who or how, not what: "Team: ledger", "On-call: PagerDuty" are no service's name
+_META_KEY = re.compile(r"(?i)(?:owning\s+|owner\s+)?(?:team|teams|owner|owners|owned by|squad|slack|channel|chat|"
+                       r"on-?call|pager|paging|rotation|escalation(?:\s+path)?|secondary|primary|vendor|vendors|support|contact|"
+                       r"contacts|email|hours|time ?zone|region|regions|slo|sla|sli|rto|rpo|monitoring|alerts?|"
+                       r"dashboards?|notes?|context|background|summary|status|priority|severity|criticality|tl;?dr|"
+                       r"stack|tech(?:nology)?|platform|environment|env|cloud|language|runtime|repo(?:sitory)?|docs?)")
+
+
 def _label_of_words(line: str) -> bool:
-    """A "Team: ledger" / "On-call: …" line (its key plain words), not "checkout-api: the service that …"."""
-    key = re.match(r"^\s*(?:[-*+]\s+)?([A-Za-z][\w /.-]{0,30}):\s", line)
-    return key is not None and (re.fullmatch(r"[A-Za-z]+(?:[ /][A-Za-z]+)*", key.group(1)) is not None or
-                                vocabulary().ordinary(key.group(1)))
+    """A "Team: ledger" / "On-call: …" line, not "Orders API: a Python service …" or "checkout-api: the …"."""
+    key = re.match(r"^\s*(?:[-*+]\s+)?([A-Za-z][\w /.;-]{0,30}):\s", line)
+    return key is not None and _META_KEY.fullmatch(key.group(1).strip()) is not None
 
 
 def _explicit_name(text: str, lead: str) -> str | None:
@@ -2168,12 +2175,13 @@ def _service_name(text: str) -> tuple[str, str] | None:
     """(slug, display) from 'the orders API on EKS …', 'payments-service is …', 'called X', '# Title';
     never from a greeting or a mail header ("Hey team,", "Subject: …", "ok so")."""
     lines = _content_lines(text)
-    lead = " ".join(lines[:3]).strip()
+    # "- Team: ledger" says who, not what: the opening is read from the lines that are not such labels
+    opening = [line for line in lines if line.strip() and not _label_of_words(line)]
+    lead = " ".join(opening[:3]).strip()
     explicit = _explicit_name("\n".join(lines), lead)
     if explicit:
         return _slug(explicit), explicit
-    # "- Team: ledger" says who, not what: the fallback reads the first line that is not a label
-    first = next((line for line in lines if not _label_of_words(line)), "")
+    first = opening[0] if opening else ""
     lead_id = re.match(r"^\s*([A-Za-z0-9][\w.-]*-[\w.-]*[A-Za-z0-9])\b", first)
     if lead_id:
         return _slug(lead_id.group(1)), lead_id.group(1)
