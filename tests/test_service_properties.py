@@ -16,11 +16,12 @@ import string
 from dataclasses import dataclass
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from agent.service.model import ServiceModel
-from agent.service.text import parse
+from agent.service.text import _DEAD, _STOP, parse
+from agent.service.vocabulary import vocabulary
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,7 @@ PHRASINGS = {
     "before": "It uses the {v} {t} {n}.",
     "colon": "{T} {n}: {v}",
     "is": "The {t} {n} is {v}.",
+    "is_our": "{v} is our {t} {n}.",
 }
 PLAIN_PHRASINGS = ("named", "called", "parens", "backticks", "quotes", "colon", "is", "after")
 
@@ -119,9 +121,35 @@ _FAST = settings(max_examples=15, deadline=None, suppress_health_check=[HealthCh
 @pytest.mark.parametrize("phrasing", list(PHRASINGS))
 @_FAST
 @given(value=IDLIKE)
+@example(value="aaa-no")  # "no" inside an identifier was read as a negation of the technology after it
+@example(value="aaa-only")  # an adjective-like suffix that closes the phrase after the noun is a name
 def test_identifier_names_bind_to_their_role(role: Role, phrasing: str, value: str) -> None:
+    # before its noun a word the vocabulary calls ordinary ("partner-facing", "x-only") is an adjective
+    assume(not (phrasing == "before" and vocabulary().ordinary(value)))
     model = parse(description(role, phrasing, value))
     assert bound(model, role, value), (description(role, phrasing, value), model.model_dump()["components"])
+
+
+# single words the parser gives a meaning of their own: negations and stop words
+_FUNCTION_PARTS = sorted({w for w in _STOP if w.isalpha()} | {
+    n for n in ("no", "not", "without", "instead", "replacing", "replaced", "formerly", "dropped", "removed",
+                "retired", "decommissioned", "never")})
+
+
+@pytest.mark.parametrize("role", ROLES, ids=lambda r: f"{r.role}-{r.component}")
+@pytest.mark.parametrize("phrasing", list(PHRASINGS))
+@_FAST
+@given(stem=_letters, part=st.sampled_from(_FUNCTION_PARTS), shape=st.sampled_from(["{s}-{p}", "{p}-{s}", "{s}.{p}",
+                                                                                      "{s}-{p}-{s}", "{s}_{p}"]))
+def test_parts_of_an_identifier_are_never_negations_or_stop_words(role: Role, phrasing: str, stem: str, part: str,
+                                                                  shape: str) -> None:
+    value = shape.format(s=stem, p=part)
+    assume(vocabulary().roles[role.role].shape.fullmatch(value))  # a database name has no dot
+    assume(not (role.role in ("queue", "topic") and _DEAD.search(value)))  # "dlq-a" is rightly a dead-letter queue
+    text = description(role, phrasing, value)
+    model = parse(text)
+    assert bound(model, role, value), (text, model.model_dump()["components"])
+    assert role.component == "app" or any(c.technology == role.component for c in model.components), text
 
 
 @pytest.mark.parametrize("role", [r for r in ROLES if r.plain], ids=lambda r: f"{r.role}-{r.component}")

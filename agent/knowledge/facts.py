@@ -76,8 +76,8 @@ KEYS: dict[str, tuple[tuple[str, ...], str]] = {
     "sns.topic": (("sns",), "topic"),
     "s3.bucket": (("s3",), "bucket"),
     "gcs.bucket": (("gcs",), "bucket"),
-    "es.index": (("elasticsearch",), "index"),
-    "es.repository": (("elasticsearch",), "repository"),
+    "es.index": (("elasticsearch", "opensearch"), "index"),
+    "es.repository": (("elasticsearch", "opensearch"), "repository"),
     "celery.app": (("celery",), "celery_app"),
     "celery.queue": (("celery",), "queue"),
     "dag": (("app", "airflow"), "dag"),
@@ -265,6 +265,17 @@ def facts_from_model(model: ServiceModel, description: str) -> Facts:
         person = model.person(role)
         if person is not None:
             names[key] = person.value
+    # escalation the user gave: the secondary, each contact with its delay, vendors' support contacts
+    secondary = model.person("secondary")
+    if secondary is not None:
+        names["oncall.secondary"] = secondary.value
+    steps = [f"{p.value} {p.qualifier}".strip() for p in model.people_of("escalation")]
+    if steps:
+        names["escalation.contacts"] = "; ".join(steps)
+    support = [f"{p.value}: {p.qualifier}" for p in model.people_of("vendor") if "@" in p.qualifier or re.search(
+        r"\d{6}|portal|case|support|http", p.qualifier)]
+    if support:
+        names["vendor.support"] = "; ".join(support)
     places = model.people_of("location")
     if places:
         shown = [p.value for p in places]

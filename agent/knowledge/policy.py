@@ -5,7 +5,8 @@ the engine says so.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 
 from agent.knowledge.base import Facts
 from agent.runbook import allowed_downtime_minutes
@@ -126,6 +127,38 @@ def oncall_summary(oncall: str, facts: Facts) -> str:
 
 
 def escalation(oncall: str, criticality: str, facts: Facts) -> list[Step]:
+    """The escalation levels of the on-call model, with the people the description names in their places:
+    the secondary at the secondary's level, each escalation contact (in order, with its delay) above it."""
+    return _given_contacts(_levels(oncall, criticality, facts), facts)
+
+
+def _given_contacts(steps: list[Step], facts: Facts) -> list[Step]:
+    out = list(steps)
+    secondary = facts.names.get("oncall.secondary")
+    first = 1
+    if secondary:
+        at = next((i for i, s in enumerate(out) if "secondary" in s.contact.lower()), None)
+        if at is not None:
+            out[at] = replace(out[at], contact=f"Secondary on-call: {secondary}")
+            first = at + 1
+    given = [part.strip() for part in facts.names.get("escalation.contacts", "").split(";") if part.strip()]
+    for index, part in enumerate(given):
+        timed = re.search(r"\s+after\s+(\d+)\s*(min|h)$", part)
+        contact = part[:timed.start()] if timed else part
+        level = first + index
+        base = out[level] if level < len(out) else Step(f"L{level + 1}", "", "Phone", "", out[-1].after_minutes)
+        minutes = (int(timed.group(1)) * (60 if timed.group(2) == "h" else 1)) if timed else base.after_minutes
+        step = replace(base, contact=contact, after_minutes=minutes,
+                       when=f"Not mitigated after {minutes} min (the escalation the description gives)" if timed
+                       else base.when)
+        if level < len(out):
+            out[level] = step
+        else:
+            out.append(step)
+    return out
+
+
+def _levels(oncall: str, criticality: str, facts: Facts) -> list[Step]:
     """At least four levels with increasing time bounds, worded for the on-call model."""
     pace = _PACE.get(criticality, _PACE["high"])
     team = facts.team or "owning team"

@@ -40,6 +40,7 @@ _TOKEN = re.compile(r"""
   | (?<![\w])"(?P<dq>[^"\n]{1,120})"
   | (?<![\w])'(?P<sq>[^'\s][^'\n]{0,118}[^'\s]|[^'\s])'(?![\w])
   | “(?P<cq>[^”\n]{1,120})”
+  | (?P<range>[\w.-]*\w-?(?:\[\d+-\d+\]|\{\d+\.\.\d+\})(?:[\w.-]*\w)?)
   | (?P<word>[\w@#$~/*+%.-]*[\w@#$~/*+%](?::[\w@#$~/*+%.-]*[\w@#$~/*+%])*|\w)
   | (?P<punct>[,;:()\[\]{}=<>—–!?&|])
 """, re.VERBOSE)
@@ -96,6 +97,9 @@ _HOLD_KINDS = {
     "locks": ("cache", "database"), "state": ("database", "cache", "stream"), "jobs": ("queue", "broker", "cache"),
     "events": ("stream", "broker", "queue"), "source-of-truth": ("database",), "files": ("object-store",),
 }
+# Nouns of a service's own kind: the word before one names a service ("the ledger-01 worker").
+_KIND_NOUNS = frozenset("service microservice worker api app application job pipeline daemon consumer bot backend "
+                        "frontend function exporter processor".split())
 _DEAD = re.compile(r"(?i)(?:^|[-_.])(?:dlq|dlt|dead-?letter|deadletter|poison|errors?)(?:$|[-_.])")
 _INSTANCE_ID = re.compile(r"i-[0-9a-f]{8,17}")
 _TOOL_URL = re.compile(r"grafana|prometheus|alertmanager|datadoghq|datadog|newrelic|one\.nr|console\.aws|kibana|"
@@ -271,7 +275,7 @@ def tokenize(sentence: str, index: int = 0) -> list[Tok]:
             out.append(Tok(raw.strip(), raw.strip().lower(), m.start(), m.end(), "quoted", index))
         elif group == "url":
             out.append(Tok(raw, raw.lower(), m.start(), m.end(), "url", index))
-        elif group == "word":
+        elif group in ("word", "range"):  # "web[1-4].prod.internal" is one word
             out.append(Tok(raw, raw.lower(), m.start(), m.end(), "word", index))
         else:
             out.append(Tok(raw, raw, m.start(), m.end(), "punct", index))
@@ -324,6 +328,7 @@ class _Parser:
         self.regions: list[dict[str, str]] = []
         self.sites: list[str] = []
         self.unbound: list[dict[str, str]] = []
+        self.alerts: list[dict[str, Any]] = []
         self.mode = "unknown"
         self.env = ""
         self.cloud = ""
@@ -657,6 +662,12 @@ class _Parser:
         """(component, how) for a name of `role` at token k; how is "" when certain, else why it is a guess."""
         spec = self.v.roles["port" if role in ("health_port", "metrics_port") else role]
         owners = spec.owners
+        only = self.v.noun_owners.get(noun.key) if noun is not None else None
+        if only and noun is not None:  # "brokers kb-01, kb-02": a broker's hosts, never the service's own
+            owners = tuple(o for o in owners if o in only) or only
+            present = [c for c in self.comps.values() if c.id != "app" and c.technology in owners]
+            if len(present) == 1 and not self.phrase_tech(s, noun):
+                return present[0], ""
         if noun is not None:
             ident = self.phrase_tech(s, noun)
             if ident:
@@ -721,6 +732,7 @@ class _Parser:
                 and not follows:
             return True  # "a queue named cron", "the topic is called ten": the sentence says it is a name
         if t.plain and label and noun is None and tech is None and t.low not in _FUNCTION_WORDS and \
+                not self.v.attribute(role, t.low) and \
                 spec.plain != "no" and k + 1 < len(s.tokens) and s.tokens[k + 1].text in (")", ","):
             return True  # "(namespace cpu)": a one-word label
         if tech is not None or (noun is not None and not t.idlike):
@@ -728,8 +740,13 @@ class _Parser:
                 tech.kind == "tech" and noun is None and not (
                     k + 1 < len(s.tokens) and self.noun_at(s, k + 1) is not None)
         if t.idlike or t.hyphword:
-            return _NOT_NAME.fullmatch(text) is None and not _AWS_REGION.fullmatch(t.low) and (
-                explicit or not self.v.ordinary(text))
+            if _NOT_NAME.fullmatch(text) is not None or _AWS_REGION.fullmatch(t.low):
+                return False
+            if explicit or not self.v.ordinary(text):
+                return True
+            # "-only", "-side" … make an adjective ("team-based access"); one that closes the phrase right
+            # after the role noun is the noun's name ("the SQS queue aaa-only."), a listed word never is
+            return t.low not in self.v.not_names and self._closes_phrase(s, k)
         if not t.plain:
             return spec.shape_name in ("path", "url") and text.startswith("/")
         if t.low in _STOP or self.v.attribute(role, t.low) or t.low in self.v.naming:
@@ -738,10 +755,17 @@ class _Parser:
             return True
         return spec.plain == "yes" and t.low not in self.v.modifiers
 
+    def _closes_phrase(self, s: Sentence, k: int) -> bool:
+        """Whether token k ends its noun phrase: nothing, punctuation or a function word follows."""
+        if k + 1 >= len(s.tokens):
+            return True
+        nxt = s.tokens[k + 1]
+        return nxt.kind == "punct" or nxt.low in _FUNCTION_WORDS or nxt.low in _CLAUSE_BREAK
+
     def expand(self, text: str) -> list[str]:
         """Ranges and alternations: web-1..4, w-1..w-4, web-[1-4], es-01/02/03.fra.internal."""
-        m = re.fullmatch(r"(.*?)(\d+)\.\.(?:\1)?(\d+)(.*)", text) or re.fullmatch(r"(.*?)\[(\d+)-(\d+)\](.*)", text) \
-            or re.fullmatch(r"(.*?)\{(\d+)\.\.(\d+)\}(.*)", text)
+        m = re.fullmatch(r"(.*?)\[(\d+)-(\d+)\](.*)", text) or re.fullmatch(r"(.*?)\{(\d+)\.\.(\d+)\}(.*)", text) \
+            or re.fullmatch(r"(.*?)(\d+)\.\.(?:\1)?(\d+)(.*)", text)
         if m:
             head, a, b, tail = m.groups()
             lo, hi = int(a), int(b)
@@ -777,7 +801,7 @@ class _Parser:
             low = toks[k].low
             if low in (":", "=") or low in self.v.naming or (low == "as" and k > 0 and toks[k - 1].low == "known"):
                 explicit = True
-            elif low == "is" and k + 1 < len(toks) and toks[k + 1].low not in DETERMINERS:
+            elif low in ("is", "are") and k + 1 < len(toks) and toks[k + 1].low not in DETERMINERS:
                 explicit = True
             elif low == "(" and k + 1 < len(toks):
                 label = True
@@ -852,6 +876,8 @@ class _Parser:
             return []
         t = toks[k]
         if t.kind == "quoted" or t.idlike or t.hyphword:
+            if t.kind != "quoted" and self.v.ordinary(t.text):
+                return []  # before its noun a "-facing" / "-only" word is an adjective ("the customer-facing queue")
             if not self.acceptable(s, k, role, True, False):
                 return []
             found = [(v, k) for v in self.expand(t.text)]
@@ -874,14 +900,45 @@ class _Parser:
             return [(t.text, k)]
         return []
 
+    def values_as_subject(self, s: Sentence, noun: Mention, role: str) -> list[tuple[str, int]]:
+        """The subject of "X is our / the / a [main] [RabbitMQ] vhost": the sentence says X is one."""
+        toks = s.tokens
+        k = noun.i - 1
+        skipped = 0
+        while k >= 0 and skipped < 3 and (self.token_tech(s, k) is not None or toks[k].number or (
+                toks[k].low in self.v.modifiers and toks[k].low not in DETERMINERS)):
+            k = (self.token_tech(s, k) or Mention("", "", k, k + 1, "")).i - 1
+            skipped += 1
+        if k < 2 or toks[k].low not in ("our", "the", "a", "an", "its", "their") or \
+                toks[k - 1].low not in ("is", "are", "="):
+            return []
+        m = k - 2
+        if (s.index, m) in self.consumed or (s.index == 0 and m == 0):
+            return []  # the first sentence's subject is the service itself
+        start = m == 0 or toks[m - 1].text in (";", ":", "—", "–")  # "…; willow-redis is our Redis"
+        t = toks[m]
+        if t.kind == "quoted" or t.idlike or t.hyphword:
+            if t.low in self.v.not_names or not self.acceptable(s, m, role, True, False):
+                return []
+            return [(v, m) for v in self.expand(t.text)]
+        ends = noun.j >= len(toks) or toks[noun.j].kind == "punct"
+        if t.plain and start and ends and self.acceptable(s, m, role, True, False) and t.low not in _FUNCTION_WORDS \
+                and self.noun_at(s, m) is None and self.token_tech(s, m) is None:
+            return [(t.text, m)]  # "Payments is our namespace.", "core is our deployment."
+        return []
+
     def roles_for(self, s: Sentence, noun: Mention) -> list[str]:
         candidates = list(self.v.noun_roles.get(noun.key, ()))
         phrase = self.phrase_tech(s, noun)
+        if phrase and self.tech(phrase).kind == "pager" or noun.i > 0 and s.tokens[noun.i - 1].low in (
+                "on-call", "oncall", "pager", "paging", "escalation", "rota", "support"):
+            return []  # "the Opsgenie schedule x", "on-call schedule x": a rotation (people), not a resource
         in_sentence = {self.mention_tech_id(s, m) for m in s.techs + s.variants if not m.negated}
         ok: list[str] = []
         for role in candidates:
             spec = self.v.roles[role]
-            if spec.needs and phrase not in spec.needs and not (not phrase and in_sentence & set(spec.needs)):
+            if spec.needs and phrase not in spec.needs and not (not phrase and in_sentence & set(spec.needs)) and \
+                    not (spec.needs_anywhere and not phrase and (set(self.order) | {self.cloud}) & set(spec.needs)):
                 continue
             ok.append(role)
         if phrase and len(ok) > 1:
@@ -904,6 +961,8 @@ class _Parser:
                     if not values:
                         values = self.values_before(s, noun, role)
                     if not values:
+                        values = self.values_as_subject(s, noun, role)
+                    if not values:
                         continue
                     if role == "port" and self._health_clause(s, noun.i):
                         role = "health_port"
@@ -920,6 +979,45 @@ class _Parser:
                     for k in range(noun.i, noun.j):
                         self.consumed.add((s.index, k))
                     break
+
+    def bind_after_technology(self) -> None:
+        """A name written right after a store's own word, with no role noun: "the Redis (amber-redis)",
+        'through the PgBouncer "pgb-1.internal"', "kestrel-redis is our Redis." It is where the store
+        is reached: its host, or for a managed product (RDS, ElastiCache …) its instance."""
+        stores = ("database", "cache", "pooler", "proxy", "broker", "stream", "search", "ha-manager")
+        for s in self.sentences:
+            toks = s.tokens
+            for m in s.techs + s.variants:
+                if m.negated:
+                    continue
+                ident = self.mention_tech_id(s, m)
+                comp = self.component_for_tech(ident) if ident else None
+                if comp is None or comp.kind not in stores or self.noun_at(s, m.j) is not None:
+                    continue
+                k = m.j
+                if k < len(toks) and toks[k].text == "(" and k + 2 < len(toks) and toks[k + 2].text in (")", ","):
+                    k += 1
+                elif not (k < len(toks) and toks[k].kind == "quoted"):
+                    # "X is our Redis." / "…; X is our Redis;": the subject names it
+                    k = m.i - 3 if m.i >= 3 and toks[m.i - 1].low in ("our", "the", "a", "an") and \
+                        toks[m.i - 2].low == "is" and (m.j >= len(toks) or toks[m.j].kind == "punct") else -1
+                    if k < 0 or (k > 0 and toks[k - 1].text not in (";", ":", "—", "–")):
+                        continue
+                if k >= len(toks) or (s.index, k) in self.consumed:
+                    continue
+                t = toks[k]
+                if not (t.idlike or t.hyphword or t.kind == "quoted") or self.v.ordinary(t.text) or \
+                        _NOT_NAME.fullmatch(t.text) or self.token_tech(s, k) is not None:
+                    continue
+                managed = comp.form == "managed" and "." not in t.text and comp.technology in \
+                    self.v.roles["instance"].owners
+                role = "instance" if managed else "host"
+                if comp.technology not in self.v.roles[role].owners or not all(
+                        self.v.roles[role].shape.fullmatch(v) for v in self.expand(t.text)):
+                    continue
+                self.consumed.add((s.index, k))
+                for value in self.expand(t.text):
+                    self.add_name(comp, role, value, s.text)
 
     def bind_superlatives(self) -> None:
         """"quorum queues, the largest being billing.invoices": the name belongs to the noun before it."""
@@ -975,6 +1073,10 @@ class _Parser:
                     else:
                         self.add_name(app, "url", t.text.rstrip(".,;:"), s.text)
                     self.consumed.add((s.index, k))
+                    continue
+                if t.kind == "quoted" and (_AWS_REGION.fullmatch(low) or _GCP_REGION.fullmatch(low) or
+                                           _AZURE_REGION.fullmatch(low)):
+                    self._region(s, k, low)  # the region "ca-central-1"
                     continue
                 if t.kind != "word":
                     continue
@@ -1036,6 +1138,8 @@ class _Parser:
                     self._host_port(s, k, t.text)
                     continue
                 hosts = self.expand(t.text)
+                if k + 1 < len(toks) and toks[k + 1].low in _KIND_NOUNS:
+                    continue  # "the aaa-0a service", "the ledger-01 worker": a service's name, not a host
                 if t.idlike and all(_HOSTLIKE.fullmatch(h) for h in hosts) and _NOT_NAME.fullmatch(t.text) is None and \
                         not _RETENTION_WORD.fullmatch(t.text) and \
                         self.token_tech(s, k) is None and self.noun_at(s, k) is None and not self.v.ordinary(t.text):
@@ -1100,7 +1204,10 @@ class _Parser:
         before = s.text[max(0, s.tokens[k].start - 48):s.tokens[k].start].lower()
         dr = re.search(r"\b(?:dr|disaster|failover|fail over|fails over|standby|secondary|recovery|replicat\w*|"
                        r"copies|copied|passive|warm)\b", before)
-        active = re.search(r"active[- ]active", s.text.lower())
+        active = re.search(r"active[- ]active|\b(?:both|two|three|all|multiple|several)\s+(?:regions\s+)?(?:are\s+)?"
+                           r"active\b|\b(?:two|three|both|multiple|several)\s+active\s+regions|\bactive\s+in\s+(?:both|all|"
+                           r"each)\b|\bmulti-?region\s+active|\bactive\s+regions\b|\bserves?\s+traffic\s+from\s+(?:both|"
+                           r"all)\b", s.text.lower())
         last_active = before.rfind("active")
         several = len({m.group(0) for r in (_AWS_REGION, _GCP_REGION, _AZURE_REGION)
                        for m in r.finditer(self.text.lower())}) > 1
@@ -1341,8 +1448,11 @@ class _Parser:
                             "evidence": evidence})
 
     def figures_pass(self) -> None:
+        alerting = {a["evidence"] for a in self.alerts}
         for s in self.sentences:
             text, low = s.text, s.text.lower()
+            if text in alerting:
+                continue  # "LatencyHigh: p99 > 800 ms for 10m" is an alert's threshold, not the latency objective
             avail = re.search(r"(\d{2}(?:\.\d{1,3})?)\s*%\s*(?:availability|uptime|slo|sla|available)|"
                               r"(?:availability|uptime|slo|sla)[^0-9\n%]{0,30}?(\d{2}(?:\.\d{1,3})?)\s*%", low)
             if avail:
@@ -1432,6 +1542,16 @@ class _Parser:
     def people_pass(self) -> None:
         for s in self.sentences:
             text, low = s.text, s.text.lower()
+            # "owned by the frost-team team", "the owning team is zephyr-platform": lower-case team names too
+            lower = re.search(r"(?i)\b(?:owned by|maintained by|run by|belongs to|owner(?:\s+is)?\s*:?)\s+(?:the\s+)?`?"
+                              r"([a-z0-9][\w.-]*)`?\s+"
+                              r"(team|squad|guild|group)\b", text) or re.search(
+                r"(?i)\b(?:owning|owner|responsible|owners?)\s+team\s*(?:is|:|=)\s*(?:the\s+)?`?([a-z0-9][\w.-]*"
+                r"[a-z0-9])`?(?:\s+(team|squad))?", text)
+            if lower and lower.group(1).lower() not in _STOP and not self.person_exists("team"):
+                name, noun = lower.group(1), lower.group(2) or ""
+                self.person("team", name if not noun or name.lower().endswith(("-" + noun.lower(), noun.lower()))
+                            else f"{name} {noun}", "", text)
             team = re.search(r"\b(?i:owned by|owner(?: is)?:?|maintained by|run by|belongs to)\s+(?i:the\s+)?"
                              r"([A-Z@#][\w&/-]*(?:\s+[A-Z][\w&-]*)*(?:\s+(?:team|squad|group|guild))?)", text)
             if not team:
@@ -1441,9 +1561,13 @@ class _Parser:
                 if value.lower() not in ("the", "team", "our") and not self.person_exists("team"):
                     self.person("team", value, "", text)
             else:
-                labelled = re.search(r"\b[Tt]eam[:\s]+([A-Z][\w&-]*(?:\s+[A-Z][\w&-]*)*)", text)
+                labelled = re.search(r"\b[Tt]eam[:\s]+([A-Z][\w&-]*(?:\s+[A-Z][\w&-]*)*)", text) or (
+                    re.match(r"(?i)(?:owner|owning team|team|owned by)\s*:\s*([\w&-]+(?:\s+[\w&-]+){0,3})\s*$", text)
+                    if s.label else None)  # "- Team: ledger"
                 if labelled and not self.person_exists("team"):
-                    self.person("team", f"{labelled.group(1)} team", "", text)
+                    value = labelled.group(1)
+                    self.person("team", value if re.search(r"(?i)\b(?:team|squad)$", value) else f"{value} team", "",
+                                text)
             for channel in re.finditer(r"(?<![\w#&])(#[a-z0-9][a-z0-9_-]+)", text):
                 self.person("channel", channel.group(1), "", text)
             for email in re.finditer(r"\b[\w.+-]+@[\w-]+\.[\w.-]+\b", text):
@@ -1456,16 +1580,17 @@ class _Parser:
                     self.person("pager", tech.display, "", text)
                 if tech.vendor:
                     self.person("vendor", tech.vendor, tech.kind if tech.kind != "http-dependency" else "API", text)
-            rotation = re.search(r"\b(?:rotation|schedule|escalation policy)(?:\s+(?:called|named))?[:=\s]+[`'\"]?"
-                                 r"([A-Za-z0-9][\w.-]*[A-Za-z0-9])[`'\"]?|\b[`'\"]?([A-Za-z0-9][\w.-]*-[\w.-]*[A"
-                                 r"-Za-z0-9])"
-                                 r"[`'\"]?\s+(?:rotation|schedule|escalation policy)\b", text, re.I)
-            if rotation:
-                rota = rotation.group(1) or rotation.group(2)
-                if rota.lower() not in _STOP and not rota.isdigit() and rota.lower() not in (
-                        "in", "on", "every", "daily", "nightly", "weekly"):
+            after = re.finditer(r"\b(?:rotation|schedule|escalation policy)(?:\s+(?:called|named|is))?[:=\s]+[`'\"]?"
+                                r"([A-Za-z0-9][\w.-]*[A-Za-z0-9])[`'\"]?", text, re.I)
+            before = re.finditer(r"\b[`'\"]?([A-Za-z0-9][\w.-]*-[\w.-]*[A-Za-z0-9])[`'\"]?\s+(?:rotation|schedule|"
+                                 r"escalation policy)\b", text, re.I)
+            for hit in (*after, *before):  # the name after the noun first; "on-call schedule" is no name
+                rota = hit.group(1)
+                if rota.lower() not in _STOP and not rota.isdigit() and not self.v.ordinary(rota) and \
+                        rota.lower() not in ("in", "on", "every", "daily", "nightly", "weekly", "rotation", "schedule"):
                     self.person("rotation", rota, "", text)
                     self._consume_text(s, rota)
+                    break
             hours = re.search(r"\b(\d{1,2}(?::\d{2})?\s*(?:am|pm)?\s*(?:-|–|to)\s*\d{1,2}(?::\d{2})?\s*(?:am|pm)?)\b"
                               r"(?:\s*(?:on\s+)?(?:weekdays|mon(?:day)?\s*-\s*fri(?:day)?))?", low)
             if hours and re.search(r"business|hours|working|office|on[- ]call|weekday|support|cover", low):
@@ -1478,18 +1603,14 @@ class _Parser:
                                 r"(?:\s*[A-Z]{2,4})?)", text, re.I)
             if handoff:
                 self.person("handoff", handoff.group(1), "", text)
-            secondary = re.search(r"\bsecondary(?:\s+on-?call)?(?:\s+is|:)\s+(?:the\s+)?([\w@#&/ -]{2,40}?)(?:[.,;]|$)",
-                                  text, re.I)
-            if secondary:
+            secondary = re.search(r"\bsecondary(?:\s+on-?call)?(?:\s+(?:is|=)|\s*:)\s+(?:the\s+)?([^.;]{2,60}?)\s*"
+                                  r"(?:[.;]|,\s+(?:then|and|escalat)|$)", text, re.I)
+            if secondary and _contact_like(secondary.group(1)):
                 self.person("secondary", secondary.group(1).strip(), "", text)
-            for esc in re.finditer(r"\bescalat\w*\s+(?:to\s+)?(?:the\s+)?([\w@#&/ -]{2,40}?)\s+(?:after|if .*? after|"
-                                   r"within)\s+(\d+)\s*(min(?:ute)?s?|h(?:ou)?rs?|hours?)\b", text, re.I):
-                unit = "h" if esc.group(3).lower().startswith("h") else "min"
-                self.person("escalation", esc.group(1).strip(), f"after {esc.group(2)} {unit}", text)
-            for esc in re.finditer(r"\bafter\s+(\d+)\s*(min(?:ute)?s?|h(?:ou)?rs?|hours?),?\s+(?:escalate to|page|call|"
-                                   r"notify)\s+(?:the\s+)?([\w@#&/ -]{2,40}?)(?:[.,;]|$)", text, re.I):
-                unit = "h" if esc.group(2).lower().startswith("h") else "min"
-                self.person("escalation", esc.group(3).strip(), f"after {esc.group(1)} {unit}", text)
+            for contact, when in _escalations(text):
+                self.person("escalation", contact, when, text)
+            for vendor, contact in _vendor_contacts(text):
+                self.vendor(vendor, contact, text)
             sun = re.search(r"follow[- ]the[- ]sun[^.\n]{0,30}?\bbetween\s+([A-Z][\w ]+?(?:,\s*[A-Z][\w ]+?)*\s+and\s+"
                             r"[A-Z][\w]+)", text)
             if sun:
@@ -1497,6 +1618,16 @@ class _Parser:
                     name = city.strip()
                     if name:
                         self.person("location", name, _CITY_ZONES.get(name.lower(), ""), text)
+
+    def vendor(self, name: str, contact: str, evidence: str) -> None:
+        """A vendor's support contact: kept on the vendor the text (or a technology) already names."""
+        known = next((p for p in self.people if p["role"] == "vendor" and p["value"].lower() == name.lower()), None)
+        if known is not None:
+            if contact and contact not in known["qualifier"]:
+                known["qualifier"] = contact if known["qualifier"] in ("", "API", "pager", "monitoring") else \
+                    f"{known['qualifier']}; {contact}"
+            return
+        self.person("vendor", name, contact, evidence)
 
     def person_exists(self, role: str) -> bool:
         return any(p["role"] == role for p in self.people)
@@ -1554,7 +1685,7 @@ class _Parser:
                     self.v.attribute("any", display) or display.lower() in self.v.modifiers):
                 name, display, origin = "service", "Service", "assumed"  # "Timeout." names no service
                 evidence = "the description names no service"
-            if origin == "given" and name in _TYPE_WORDS:
+            if origin == "given" and name in _TYPE_WORDS and f"`{display}`" not in self.text:  # `worker` is a name
                 basis = self._resource_name()
                 if basis:
                     name, display = _slug(basis), basis
@@ -1587,6 +1718,88 @@ class _Parser:
                 if n["role"] == role:
                     return re.sub(r"\.service$", "", n["value"])
         return None
+
+    # --- 5b. the team's own alerts; metric, flag and config names ---------------------------------------
+    def _token_at(self, s: Sentence, offset: int) -> int | None:
+        return next((k for k, t in enumerate(s.tokens) if t.start <= offset < t.end), None)
+
+    def alerts_pass(self) -> None:
+        """Alerts the description says the team already has, with their condition and duration: "the
+        `LedgerLagHigh` alert fires when lag > 5000 for 10 min", "Alerts: ApiDown (up == 0 for 2m), …"."""
+        under_heading = False
+        for s in self.sentences:
+            text = s.text
+            if re.fullmatch(r"(?i)(?:existing |current |our )?alerts?(?: we have| today| rules)?:?", text.strip()):
+                under_heading = True  # a "## Alerts" heading: the bullets below name alerts
+                continue
+            if not _ALERT_WORD.search(text) and not under_heading:
+                continue
+            found: list[re.Match[str]] = []
+            for m in sorted((m for pattern in _ALERT_NAMES for m in pattern.finditer(text)
+                             if self._alert_name_ok(s, m)), key=lambda m: m.start(m.lastindex or 0)):
+                if not found or m.start(m.lastindex or 0) >= found[-1].end(found[-1].lastindex or 0):
+                    found.append(m)
+            if not found and under_heading:
+                lead = re.match(r"\s*`?([A-Za-z][\w.:-]{2,80})`?\s*(?::|—|–|-|\()", text)
+                found = [lead] if lead and self._alert_name_ok(s, lead) else []
+                under_heading = bool(found)  # the list under the heading ends with the first line that is no alert
+            for index, m in enumerate(found):
+                name = next(g for g in m.groups() if g)
+                end = found[index + 1].start(found[index + 1].lastindex or 0) if index + 1 < len(found) else len(text)
+                segment = text[m.end(m.lastindex or 0):end]
+                condition = _condition(segment) or (_condition(text[:m.start()]) if len(found) == 1 else None)
+                if condition is None:
+                    continue
+                metric, op, value, unit, duration = condition
+                if any(a["name"] == name for a in self.alerts):
+                    continue
+                severity = _severity(segment if len(found) > 1 else text)
+                expr = f"{metric} {op} {value} {unit}".strip()  # the unit apart: "> 800 ms" reads as a comparison
+                self.alerts.append({"name": name, "expr": expr, "duration": duration, "severity": severity,
+                                    "labels": [], "summary": "", "runbook_url": "",
+                                    "source_format": "description", "origin": "given", "evidence": text, "at": ""})
+                self.figure("threshold", value, unit, metric, text)
+                k = self._token_at(s, m.start(m.lastindex or 0))
+                if k is not None:
+                    self.consumed.add((s.index, k))
+
+    def _alert_name_ok(self, s: Sentence, m: re.Match[str]) -> bool:
+        name = next((g for g in m.groups() if g), "")
+        if not name or name.lower() in _STOP or name.lower() in ("alert", "alerts", "alarm", "monitor", "rule"):
+            return False
+        k = self._token_at(s, m.start(m.lastindex or 0))
+        if k is not None and self.token_tech(s, k) is not None and s.tokens[k].kind != "quoted":
+            return False  # "the Kafka alert": a technology, not the alert's name
+        quoted = m.group(0).lstrip()[:1] in "`'\"" or "`" in m.group(0)
+        # a name is written as one: quoted, CamelCase, snake_case or kebab-case; a plain word is not
+        return quoted or bool(re.fullmatch(r"[A-Z][a-z0-9]+(?:[A-Z][a-z0-9]*)+|"
+                                           r"[A-Za-z][\w.:]*[_.:-][\w.:-]*[A-Za-z0-9]", name))
+
+    def not_resources(self) -> None:
+        """Metric, feature-flag, alert, config-key and environment-variable names are read, not bound: a
+        name right after or before such a noun ("metric orders_depth", "the checkout-v2 flag", "config key
+        db.pool.size"), a Prometheus metric ("http_requests_total", "x_bucket{…}"), a CLI flag (--max-x=3)
+        or an env var (DB_POOL_SIZE=20) is never a resource, a team or an unbound name."""
+        for s in self.sentences:
+            toks = s.tokens
+            for k, t in enumerate(toks):
+                if (s.index, k) in self.consumed or t.kind not in ("word", "quoted"):
+                    continue
+                shaped = t.kind == "word" and (_METRIC.fullmatch(t.text) is not None or _ENV_OR_FLAG.fullmatch(t.text)
+                                               is not None)
+                after = k > 0 and self._non_resource_noun(s, k - 1)
+                before = k + 1 < len(toks) and self._non_resource_noun(s, k + 1, before=True)
+                if shaped or ((after or before) and (t.idlike or t.hyphword or t.kind == "quoted")):
+                    self.consumed.add((s.index, k))
+
+    def _non_resource_noun(self, s: Sentence, k: int, before: bool = False) -> bool:
+        """Whether token k (or the two-word phrase ending / starting there) is a metric / flag / key noun."""
+        toks = s.tokens
+        one = toks[k].low
+        two = f"{toks[k - 1].low} {one}" if not before and k > 0 else (
+            f"{one} {toks[k + 1].low}" if before and k + 1 < len(toks) else "")
+        return one in self.v.non_resource_nouns or two in self.v.non_resource_nouns or (
+            not before and one in (":", "=") and k > 0 and toks[k - 1].low in self.v.non_resource_nouns)
 
     # --- 7. what could not be bound -----------------------------------------------------------------------
     def unbound_pass(self) -> None:
@@ -1642,7 +1855,10 @@ class _Parser:
     def run(self) -> ServiceModel:
         self.find_mentions()
         self.collect_components()
+        self.alerts_pass()
+        self.not_resources()
         self.bind_nouns()
+        self.bind_after_technology()
         self.bind_superlatives()
         self.bind_shapes()
         self.relate()
@@ -1671,9 +1887,161 @@ class _Parser:
             "people": self.people,
             "topology": {"mode": self.mode if self.mode != "unknown" or not self.regions else (
                 "single" if len(self.regions) == 1 else "unknown"), "regions": self.regions, "sites": self.sites},
+            "alerts": self.alerts,
             "unbound": self.unbound,
         }
         return ServiceModel.model_validate(data)
+
+
+_WHEN = r"\b(?:after|if\b[^,.;]*?\bafter|within|once|past)\s+(\d+)\s*(min(?:ute)?s?|h(?:ou)?rs?|hours?|m|h)\b"
+_CONTACT_ROLE = re.compile(r"(?i)\b(?:lead|leads|manager|em|vp|head|director|cto|dba|sre|on-?call|owner|team|"
+                           r"engineer|commander|ic|support|architect|admin|secondary|primary|duty|escalation)\b")
+
+
+def _contact_like(text: str) -> bool:
+    """A person, a role, a team, a channel or an address: "Priya Raman (DB lead)", "the DBA on-call", "#ops"."""
+    text = text.strip()
+    return 1 < len(text) <= 80 and (bool(re.search(r"[A-Z]|[#@]", text)) or _CONTACT_ROLE.search(text) is not None) \
+        and not re.fullmatch(r"(?i)(?:it|them|us|me|him|her|someone|anyone)", text)
+
+
+def _escalations(text: str) -> list[tuple[str, str]]:
+    """(contact, "after N min") for each step of an escalation a sentence gives: "escalate to Priya Raman (DB
+    lead) after 30 min", "after 1 h, page the EM", "Escalation: A after 30 min, then B after 60 min"."""
+    out: list[tuple[str, str]] = []
+
+    def when(amount: str, unit: str) -> str:
+        return f"after {amount} {'h' if unit.lower().startswith('h') else 'min'}"
+
+    def add(contact: str, qualifier: str) -> None:
+        contact = re.sub(r"^(?:(?:to|the|page|call|notify|ping|escalate(?:s)?(?:\s+to)?|then|and|next)\s+)+", "",
+                         contact.strip(" ,;:-—–"), flags=re.I).strip(" ,;:-—–")
+        contact = re.sub(r"\s+(?:by|via)\s+(?:phone|slack|pager\w*|email)$", "", contact, flags=re.I)
+        if _contact_like(contact) and not any(c == contact for c, _ in out):
+            out.append((contact, qualifier))
+
+    # "after 30 min, escalate to / page X"
+    for m in re.finditer(r"(?i)\b(?:if\b[^,.;]*?\b)?after\s+(\d+)\s*(min(?:ute)?s?|h(?:ou)?rs?|hours?|m|h)\b,?\s+"
+                         r"(?:escalate\s+to|escalate|page|call|notify|ping)\s+(?:the\s+)?([^.;]{2,80}?)\s*(?:[.;]|,\s*then\b|$)",
+                         text):
+        add(m.group(3), when(m.group(1), m.group(2)))
+    # "escalate to X after 30 min[, then Y after 60 min]", "Escalation: X (after 30 min) → Y"
+    start = re.search(r"(?i)\bescalat\w*(?:\s+(?:path|contacts?|policy|chain|order))?\s*(?::|\bto\b|→)", text)
+    if start is None:
+        return out
+    rest = text[start.end():]
+    for part in re.split(r"(?i)\s*(?:[,;]\s*(?:and\s+)?then\b|\bthen\b|→|->|;|,\s*and\s+finally\b)\s*", rest):
+        if not part.strip():
+            continue
+        timed = re.search(r"(?i)[,(]?\s*" + _WHEN + r"\s*\)?", part)
+        qualifier = when(timed.group(1), timed.group(2)) if timed else ""
+        contact = (part[:timed.start()] + part[timed.end():]) if timed else part
+        contact = re.split(r"(?i)\s+(?:if|when|unless|because)\b|\.\s", contact)[0].rstrip(".")
+        add(contact, qualifier)
+    return out
+
+
+_SUPPORT_DETAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+|\+?\d[\d ().-]{6,}\d|https?://\S+|"
+                             r"\b(?:P[1-4]|sev ?[1-4])\b[^,;)]*|"
+                             r"\b(?:via|through|on)\s+(?:the\s+)?(?:support\s+)?(?:portal|console|case|ticket|phone|slack"
+                             r"(?:\s+connect)?)\b[^,;)]*|\b(?:enterprise|business|premium|gold|platinum|standard)\s+"
+                             r"(?:support|plan)\b|\bcase\b[^,;)]*|\bcontract\s+\S+", re.I)
+_NOT_VENDOR = {"vendor", "vendors", "the", "our", "their", "a", "an", "no", "support", "for", "with", "and", "call",
+               "open", "raise", "file", "contact"}
+
+
+def _vendor_contacts(text: str) -> list[tuple[str, str]]:
+    """(vendor, how to reach its support) from "Vendor support: Confluent (support@confluent.io)", "Stripe
+    support +1-555-0100", "AWS Enterprise Support", "open a case with Elastic support via the portal"."""
+    out: list[tuple[str, str]] = []
+
+    def add(name: str, detail: str) -> None:
+        name = name.strip(" ,;:()")
+        if not name or name.lower() in _NOT_VENDOR or not re.match(r"[A-Z0-9]", name):
+            return
+        found = "; ".join(dict.fromkeys(m.group(0).strip() for m in _SUPPORT_DETAIL.finditer(detail)))
+        if not any(n.lower() == name.lower() for n, _ in out):
+            out.append((name, found))
+
+    label = re.match(r"(?i)\s*(?:vendors?|vendor support|third[- ]party support|support contacts?|external support)"
+                     r"\s*:\s*(.+)", text)
+    if label:
+        for item in re.split(r";|,\s*(?=[A-Z][\w.&-]+\s*(?:\(|support|:|$))", label.group(1)):
+            head = re.match(r"\s*([A-Z0-9][\w.&-]*(?:\s+[A-Z][\w.&-]*){0,2})(.*)", item)
+            if head:
+                add(head.group(1), head.group(2))
+        return out
+    for m in re.finditer(r"(?<![\w-])([A-Z][\w.&-]*(?:\s+[A-Z][\w.&-]*){0,2}?)\s+(?i:(?:enterprise|business|premium|"
+                         r"developer|gold|platinum)\s+)?(?i:support)\b(.*)", text):
+        words = m.group(1).split()
+        while words and words[0].lower() in _NOT_VENDOR:
+            words.pop(0)
+        add(" ".join(words), m.group(0))
+    for m in re.finditer(r"(?i)\b(?:case|ticket|contract)\s+with\s+(?-i:([A-Z][\w.&-]*(?:\s+[A-Z][\w.&-]*)?))([^.;]*)",
+                         text):
+        add(m.group(1), m.group(0))
+    return out
+
+
+_ALERT_WORD = re.compile(r"(?i)\b(?:alerts?|alarms?|monitors?|alert rules?|alerting|pages? (?:us|on|when|if))\b")
+_ALERT_NAMES = (  # each shape apart: one that fails ("Existing alerts") must not hide the next ("alerts: ApiDown")
+    re.compile(r"""(?x)(?i:\balerts?|\balarms?|\bmonitors?|\brules?)\s*(?i:named|called)?\s*[:=]?\s*
+        (?:`([^`\n]{2,80})`|"([^"\n]{2,80})"|'([^'\n]{2,80})'|([A-Za-z][\w.:-]{2,80}[A-Za-z0-9]))"""),
+    re.compile(r"""(?x)(?:`([^`\n]{2,80})`|"([^"\n]{2,80})"|([A-Za-z][\w.:-]{2,80}[A-Za-z0-9]))\s+
+        (?i:alerts?|alarms?|monitors?|rules?)\b"""),
+    re.compile(r"""(?x)(?:^|[,;(]\s*|(?i:\band)\s+)(?:`([^`\n]{2,80})`|([A-Z][a-z0-9]+(?:[A-Z][a-z0-9]*)+))\s*
+        (?:\(|:|—|–|\bfires\b|\bat\b|\bwhen\b)"""),
+)
+_OPS = {"above": ">", "over": ">", "exceeds": ">", "exceed": ">", "greater than": ">", "more than": ">",
+        "higher than": ">", "goes above": ">", "rises above": ">", "is above": ">", "at least": ">=",
+        "below": "<", "under": "<", "less than": "<", "lower than": "<", "drops below": "<", "falls below": "<",
+        "is below": "<", "equals": "==", "is": "=="}
+_CONDITION = re.compile(
+    r"(?i)(?P<metric>[a-z0-9][\w ./%()-]{0,48}?)\s*(?P<op>>=|<=|==|!=|>|<|=|"
+    + "|".join(sorted((re.escape(o) for o in _OPS), key=len, reverse=True)) + r")\s*(?P<value>\d+(?:\.\d+)?)\s*"
+    r"(?P<unit>%|ms|s\b|sec(?:onds?)?\b|min(?:utes?)?\b|m\b|h\b|hours?\b|gb\b|mb\b|k\b|messages\b|msgs\b|"
+    r"errors\b|req/s|rps\b|connections\b|jobs\b)?")
+_FOR = re.compile(r"(?i)\bfor\s+(?:more than\s+|over\s+|at least\s+)?(\d+)\s*(s|secs?|seconds?|m|mins?|minutes?|h|"
+                  r"hours?)\b")
+_METRIC_LEAD = re.compile(r"(?i)^(?:(?:when|if|once|the|a|an|its|our|fires|triggers|pages|goes off|on|at|is|are|"
+                          r"alert|alerts|alarm|alarms|monitor|monitors|rule|fire|fires|us|whenever)\s+)+")
+
+
+def _condition(segment: str) -> tuple[str, str, str, str, str] | None:
+    """(metric, op, value, unit, duration) of "fires when consumer lag > 5000 for 10 min"."""
+    found = _CONDITION.search(segment)
+    if found is None:
+        return None
+    metric = _METRIC_LEAD.sub("", found.group("metric").strip(" ,:(—–-")).strip()
+    op = found.group("op").lower()
+    op = _OPS.get(op, op)
+    if op == "=":
+        op = "=="
+    if not metric or op == "==" and found.group("op").lower() == "is" and not re.search(r"\bup\b|count", metric):
+        return None
+    unit = (found.group("unit") or "").lower()
+    unit = {"sec": "s", "second": "s", "seconds": "s", "min": "min", "minute": "min", "minutes": "min", "m": "min",
+            "hour": "h", "hours": "h"}.get(unit, unit)
+    duration = ""
+    when = _FOR.search(segment[found.end():]) or _FOR.search(segment)
+    if when:
+        duration = when.group(1) + {"s": "s", "m": "m", "h": "h"}[when.group(2)[0].lower()]
+    return metric, op, found.group("value"), unit, duration
+
+
+def _severity(text: str) -> str:
+    found = re.search(r"(?i)\b(critical|warning|warn|page|pages|paging|ticket|info|p[1-5]|sev[1-5])\b", text)
+    if found is None:
+        return ""
+    word = found.group(1).lower()
+    return {"pages": "page", "paging": "page", "warn": "warning"}.get(word, word)
+
+
+# Prometheus-style metric names (a conventional suffix or a label set: a table "ledger_entries_v2" is none),
+# CLI flags and environment variables with their value
+_METRIC = re.compile(r"[a-z][a-z0-9]*_[a-z0-9_]*(?:_total|_seconds|_milliseconds|_bytes|_count|_sum|_bucket|_ratio|"
+                     r"_info|_percent)(?:\{[^}]*\})?|[a-z][a-z0-9_]*\{[^}]*\}")
+_ENV_OR_FLAG = re.compile(r"--[a-z][\w.-]*(?:=\S*)?|[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+=\S*")
 
 
 def _unit(word: str) -> str:
@@ -1717,20 +2085,109 @@ def _slug(text: str) -> str:
     return re.sub(r"-{2,}", "-", slug)[:48].strip("-")
 
 
-def _service_name(text: str) -> tuple[str, str] | None:
-    """(slug, display) from 'the orders API on EKS …', 'payments-service is …', 'called X', '# Title'."""
-    named = re.search(rf"\b(?:(?:service|app|application|api|worker|pipeline|job|system|function)\s+(?:called|named)|"
-                      rf"service name(?: is)?:?)\s+{_Q}([A-Za-z0-9][\w.-]*[A-Za-z0-9]){_Q}", text, re.I)
+# What opens a message without naming anything: mail headers, greetings, fillers ("Hey team,", "ok so").
+_HEADER_LINE = re.compile(r"^\s*(?i:subject|from|to|cc|bcc|date|sent|re|fwd?|reply-to|importance)\s*:")
+_GREETING = re.compile(r"""^\s*(?:
+    (?i:hey|hi|hello|hiya|howdy|yo|dear|greetings|morning|evening|good\s+(?:morning|afternoon|evening))\b
+        (?:\s+(?i:team|all|everyone|everybody|folks|there|guys|people|friends|sre|sres|ops|on-?call|y'all|you\s+all))*
+        (?:\s+[A-Z][a-z]+(?=\s*[,!:;—–]))?\s*[,!.:;—–-]*
+  | (?i:ok(?:ay)?|so|right|well|alright|fyi|btw|ps|tl;?dr|quick\s+(?:one|question|note|context)|heads[- ]up|
+        context|background|update|note|thanks|thank\s+you|cheers)\b\s*[,!.:;—–-]*
+)\s*""", re.X)
+_ID = r"[A-Za-z0-9][\w.-]*[A-Za-z0-9]"
+# an identifier, not a plain word (case-sensitive even inside an IGNORECASE pattern): ledger-sync, inv_recon, relayHub
+_IDENT = r"(?-i:[A-Za-z0-9][\w.]*[-_.\d][\w.-]*[A-Za-z0-9]|[a-z]+[A-Z]\w*|[A-Za-z]*\d[A-Za-z0-9]*)"
+_KIND_WORD = r"(?:service|microservice|app|application|api|worker|pipeline|job|cronjob|daemon|consumer|bot|backend|" \
+             r"frontend|system|function|lambda|gateway|exporter|scheduler|processor|agent)"
+
+
+def _content_lines(text: str) -> list[str]:
+    """The description's lines without mail headers and the greetings or fillers that open them."""
+    out: list[str] = []
+    for line in text.strip().split("\n"):
+        if _HEADER_LINE.match(line):
+            continue
+        if not out:
+            body = re.sub(r"^#{1,6}\s+", "", line)
+            while True:
+                stripped = _GREETING.sub("", body, count=1)
+                if stripped == body:
+                    break
+                body = stripped
+            if not body.strip():
+                continue
+            line = body
+        out.append(line)
+    return out
+
+
+# Keys of lines that say who or how, not what: "Team: ledger", "On-call: PagerDuty" are no service's name
+_META_KEY = re.compile(r"(?i)(?:owning\s+|owner\s+)?(?:team|teams|owner|owners|owned by|squad|slack|channel|chat|"
+                       r"on-?call|pager|paging|rotation|escalation(?:\s+path)?|secondary|primary|vendor|vendors|support|contact|"
+                       r"contacts|email|hours|time ?zone|region|regions|slo|sla|sli|rto|rpo|monitoring|alerts?|"
+                       r"dashboards?|notes?|context|background|summary|status|priority|severity|criticality|tl;?dr|"
+                       r"stack|tech(?:nology)?|platform|environment|env|cloud|language|runtime|repo(?:sitory)?|docs?)")
+
+
+def _label_of_words(line: str) -> bool:
+    """A "Team: ledger" / "On-call: …" line, not "Orders API: a Python service …" or "checkout-api: the …"."""
+    key = re.match(r"^\s*(?:[-*+]\s+)?([A-Za-z][\w /.;-]{0,30}):\s", line)
+    return key is not None and _META_KEY.fullmatch(key.group(1).strip()) is not None
+
+
+def _explicit_name(text: str, lead: str) -> str | None:
+    """A name the text states for the service: "service name: X", "the service is called X", "`X` is our
+    worker", "the X service" (X an identifier), "our payments API (X)", "a runbook for X"."""
+    stated = re.search(rf"\b(?:service\s+name(?:\s+is)?:?|(?:known|referred to)\s+as)\s+{_Q}({_ID}){_Q}", text, re.I)
+    if stated and stated.group(1).lower() not in _NAME_STOP:
+        return stated.group(1)
+    label = re.search(rf"(?im)^\s*(?:[-*]\s+)?(?:service|service name|name|app|application|api|worker)\s*:\s*{_Q}"
+                      rf"({_ID}){_Q}\s*$", text)
+    if label and label.group(1).lower() not in _NAME_STOP:
+        return label.group(1)
+    opening = " ".join(re.split(r"(?<=[.!?])\s+", lead)[:2])
+    # the opening's subject: "`worker` is a …", "frost-bridge is the web app …" (not a later "function called x")
+    subject = re.match(rf"^\s*(?:`([^`]+)`|{_Q}([A-Za-z0-9][\w.]*[-_][\w.-]*[A-Za-z0-9]){_Q})\s+(?:is|are|runs|=)\b",
+                       opening)
+    if subject:
+        return next(g for g in subject.groups() if g)
+    named = re.search(rf"\b{_KIND_WORD}\s+(?:is\s+)?(?:called|named)\s+{_Q}({_ID}){_Q}", opening, re.I) or re.search(
+        rf"\b(?:we\s+(?:run|have|operate|own)|this\s+is|it\s+is)\s+(?:a|an|the|our)\s+(?:[\w.-]+\s+){{0,3}}?"
+        rf"{_KIND_WORD}\s+(?:called|named)\s+{_Q}({_ID}){_Q}", text, re.I)
     if named and named.group(1).lower() not in _NAME_STOP:
-        return _slug(named.group(1)), named.group(1)
-    first = text.strip().split("\n", 1)[0]
-    first = re.sub(r"^#{1,6}\s+", "", first)
-    ticked = re.match(r"^\s*`([^`]+)`", first)
+        return named.group(1)
+    # the first sentences: "`x` is our worker", "the ledger-sync service", "our payments API (payments-gw)"
+    ticked = re.match(r"^\s*`([^`]+)`", lead) or re.search(
+        rf"`([^`\s]+)`\s+(?:(?:is|=)\s+(?:our|the|a|an)\s+(?:[\w.-]+\s+){{0,3}}?)?{_KIND_WORD}\b|"
+        rf"\b{_KIND_WORD}\s+`([^`\s]+)`", opening, re.I)
     if ticked:
-        return _slug(ticked.group(1)), ticked.group(1)
-    lead = re.match(r"^\s*([A-Za-z0-9][\w.-]*-[\w.-]*[A-Za-z0-9])\b", first)
-    if lead:
-        return _slug(lead.group(1)), lead.group(1)
+        return next(g for g in ticked.groups() if g)
+    for pattern in (rf"\b(?:the|our|a|an|this|my)\s+(?:[\w.]+\s+){{0,2}}?({_IDENT})\s+{_KIND_WORD}\b",
+                    rf"\b{_KIND_WORD}\s*\(\s*{_Q}({_IDENT}){_Q}\s*\)",
+                    rf"\brunbook\s+(?:for|about|on)\s+(?:the\s+|our\s+)?{_Q}({_IDENT}){_Q}"):
+        for found in re.finditer(pattern, opening, re.I):
+            if _NOT_NAME.fullmatch(found.group(1)) is None:  # "our v2 API" names a version
+                return found.group(1)
+    return None
+
+
+def _service_name(text: str) -> tuple[str, str] | None:
+    """(slug, display) from 'the orders API on EKS …', 'payments-service is …', 'called X', '# Title';
+    never from a greeting or a mail header ("Hey team,", "Subject: …", "ok so")."""
+    lines = _content_lines(text)
+    # "- Team: ledger" says who, not what: the opening is read from the lines that are not such labels
+    opening = [line for line in lines if line.strip() and not _label_of_words(line)]
+    lead = " ".join(opening[:3]).strip()
+    explicit = _explicit_name("\n".join(lines), lead)
+    if explicit:
+        return _slug(explicit), explicit
+    first = opening[0] if opening else ""
+    lead_id = re.match(r"^\s*([A-Za-z0-9][\w.-]*-[\w.-]*[A-Za-z0-9])\b", first)
+    if lead_id:
+        return _slug(lead_id.group(1)), lead_id.group(1)
+    runbook = re.search(r"\brunbook\s+(?:for|about|on)\s+(?:the\s+|our\s+)?(.+)", first, re.I)
+    if runbook:  # "We need a runbook for our payments API": the words after it
+        first = runbook.group(1)
     head = _SLUG_STOP.split(first, maxsplit=1)[0]
     words = re.findall(r"[A-Za-z0-9][\w'.-]*", head)
     while words and words[0].lower() in _GENERIC_LEAD:

@@ -23,11 +23,17 @@ def norm(phrase: str) -> str:
     return re.sub(r"[\s-]+", "", phrase.lower())
 
 
+# A hyphenated, dotted or slashed identifier is one word: a phrase never matches a part of it
+# ("no" in `aaa-no`, "cache" in `orders-cache.internal`), but may end a sentence ("uses Redis.").
+WORD_START = r"(?<![\w@])(?<!\w[-./:])"
+WORD_END = r"(?![\w@])(?![-./:]\w)"
+
+
 def phrase_pattern(phrases: list[str]) -> re.Pattern[str]:
     """One alternation, longest first; a space or hyphen in a phrase also matches the other or nothing."""
     parts = sorted({p.lower() for p in phrases}, key=len, reverse=True)
     alts = [r"[\s-]?".join(re.escape(w) for w in re.split(r"[\s-]+", p)) for p in parts]
-    return re.compile(r"(?<![\w@])(?:" + "|".join(alts) + r")(?![\w@])", re.IGNORECASE)
+    return re.compile(WORD_START + r"(?:" + "|".join(alts) + r")" + WORD_END, re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -69,6 +75,7 @@ class RoleSpec:
     nouns: tuple[str, ...]
     owners: tuple[str, ...]
     needs: tuple[str, ...]
+    needs_anywhere: bool  # `needs` is met by the technology anywhere in the description (a GCP project)
     shape: re.Pattern[str]
     shape_name: str
     plain: str  # "yes": a bare word after the noun is a name; "partial": only in a label; "no"
@@ -130,6 +137,8 @@ class Vocabulary:
     proper: frozenset[str]  # words that name a technology only as written ("Go")
     not_names: frozenset[str]
     not_name_suffixes: tuple[str, ...]
+    non_resource_nouns: frozenset[str]  # "metric", "feature flag": the name beside it is no resource
+    noun_owners: dict[str, tuple[str, ...]]  # norm(noun) -> the only technologies its names belong to ("brokers")
 
     def ordinary(self, word: str) -> bool:
         """A hyphenated or dotted word that is an ordinary word ("on-call", "customer-facing")."""
@@ -188,7 +197,8 @@ def build(data: dict[str, Any]) -> Vocabulary:
         plain = spec.get("plain", False)
         role = RoleSpec(
             id=ident, nouns=_tuple(spec["nouns"]), owners=_tuple(spec.get("owners")) or ("app",),
-            needs=_tuple(spec.get("needs")), shape=shapes[spec.get("shape", "id")], shape_name=spec.get("shape", "id"),
+            needs=_tuple(spec.get("needs")), needs_anywhere=bool(spec.get("needs_anywhere")),
+            shape=shapes[spec.get("shape", "id")], shape_name=spec.get("shape", "id"),
             plain="partial" if plain == "partial" else ("yes" if plain else "no"), list=bool(spec.get("list")),
             tech_names=bool(spec.get("tech_names")), tech_before=bool(spec.get("tech_before")),
             cloud_owner={str(k): str(v) for k, v in (spec.get("cloud_owner") or {}).items()})
@@ -200,7 +210,8 @@ def build(data: dict[str, Any]) -> Vocabulary:
         raise ValueError(f"vocabulary roles not in the ServiceModel's Role: {unknown}")
     attributes = {key: frozenset(w.lower() for w in _tuple(words)) for key, words in data.get("attributes", {}).items()}
     negations = sorted(_tuple(data.get("negations")), key=len, reverse=True)
-    negation = re.compile(r"(?:^|[^\w'])(?:" + "|".join(re.escape(n) for n in negations) + r")\s+"
+    # a negation is a word of its own, never a part of an identifier ("aaa-no", "not-x.internal")
+    negation = re.compile(r"(?<![\w'@#$~/*+%.:-])(?:" + "|".join(re.escape(n) for n in negations) + r")\s+"
                           r"(?:(?:use|using|need|needs|have|has|run|running)\s+)?(?:a |an |the |any |our )?"
                           r"(?:\S+\s+){0,1}$", re.IGNORECASE)
     relations = tuple(Relation(pattern=phrase_pattern(list(_tuple(r["words"]))), kind=str(r["kind"]),
@@ -228,4 +239,6 @@ def build(data: dict[str, Any]) -> Vocabulary:
         controllers=controllers, settings=settings, people=people,
         proper=frozenset(_tuple(data.get("proper"))),
         not_names=frozenset(w.lower() for w in _tuple(data.get("not_names"))),
-        not_name_suffixes=tuple(w.lower() for w in _tuple(data.get("not_name_suffixes"))))
+        not_name_suffixes=tuple(w.lower() for w in _tuple(data.get("not_name_suffixes"))),
+        non_resource_nouns=frozenset(w.lower() for w in _tuple(data.get("non_resource_nouns"))),
+        noun_owners={norm(k): _tuple(v) for k, v in (data.get("noun_owners") or {}).items()})
