@@ -684,13 +684,15 @@ class _Parser:
             present.insert(0, app)
         if "app" in owners:
             return app, ""
-        implied = spec.cloud_owner.get(self.cloud)
+        implied = spec.cloud_owner.get(self.cloud) or spec.implies
         if not present and implied:
             comp = self.comps.get(implied)
             if comp is None:
                 tech = self.tech(implied)
+                why = f"a {role} on {self.cloud.upper()}" if spec.cloud_owner.get(self.cloud) else \
+                    f"a {role.replace('_', ' ')} is {tech.display}'s"
                 comp = self.comps[implied] = _Comp(implied, implied, tech.kind, tech.form or "unknown",
-                                                   evidence=f"a {role} on {self.cloud.upper()}: {s.text}")
+                                                   evidence=f"{why}: {s.text}")
                 self.order.append(implied)
             return comp, ""
         if len(present) == 1:
@@ -1061,6 +1063,7 @@ class _Parser:
     # --- 3. names by shape (hosts, ports, URLs, regions …) ----------------------------------------------
     def bind_shapes(self) -> None:
         app = self.comps["app"]
+        own = _service_name(self.text)  # "the API named arctic-cascade-7": the service, not a host
         for s in self.sentences:
             toks = s.tokens
             for k, t in enumerate(toks):
@@ -1138,7 +1141,7 @@ class _Parser:
                     self._host_port(s, k, t.text)
                     continue
                 hosts = self.expand(t.text)
-                if k + 1 < len(toks) and toks[k + 1].low in _KIND_NOUNS:
+                if k + 1 < len(toks) and toks[k + 1].low in _KIND_NOUNS or own is not None and t.text == own[1]:
                     continue  # "the aaa-0a service", "the ledger-01 worker": a service's name, not a host
                 if t.idlike and all(_HOSTLIKE.fullmatch(h) for h in hosts) and _NOT_NAME.fullmatch(t.text) is None and \
                         not _RETENTION_WORD.fullmatch(t.text) and \

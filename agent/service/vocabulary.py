@@ -83,6 +83,7 @@ class RoleSpec:
     tech_names: bool
     tech_before: bool  # "the rabbitmq namespace": a lower-case technology word before the noun is a name
     cloud_owner: dict[str, str]  # a bucket on AWS is S3's even when S3 is not named
+    implies: str  # a technology its names imply when none that holds them is named (bootstrap servers: Kafka)
 
 
 @dataclass(frozen=True)
@@ -201,7 +202,8 @@ def build(data: dict[str, Any]) -> Vocabulary:
             shape=shapes[spec.get("shape", "id")], shape_name=spec.get("shape", "id"),
             plain="partial" if plain == "partial" else ("yes" if plain else "no"), list=bool(spec.get("list")),
             tech_names=bool(spec.get("tech_names")), tech_before=bool(spec.get("tech_before")),
-            cloud_owner={str(k): str(v) for k, v in (spec.get("cloud_owner") or {}).items()})
+            cloud_owner={str(k): str(v) for k, v in (spec.get("cloud_owner") or {}).items()},
+            implies=str(spec.get("implies", "")))
         roles[ident] = role
         for noun in role.nouns:
             noun_roles.setdefault(norm(noun), []).append(ident)
