@@ -314,3 +314,17 @@ def test_a_name_right_after_a_stores_word_is_where_it_is_reached(name: str, svc:
     text = f"The {svc} service runs on VMs.\n\n" + form.format(t=words, v=value)
     comp = next((c for c in parse(text).components if c.technology == ident), None)
     assert comp is not None and value in comp.names_of("host"), (text, parse(text).model_dump()["components"])
+
+
+@_FAST
+@given(a=IDENT, b=IDENT, group=IDENT, svc=IDENT, form=st.sampled_from([
+    "The brokers are {a}.int:9092, {b}.int:9092. It consumes as the {g} consumer group.",
+    "Bootstrap servers: {a}.int:9092 and {b}.int:9092; consumer group {g}."]))
+def test_bootstrap_servers_imply_kafka_when_it_is_not_named(a: str, b: str, group: str, svc: str, form: str) -> None:
+    assume(len({a, b, group, svc}) == 4)
+    text = f"This is the API named {svc}; it stores user sessions. It runs on VMs. " + form.format(a=a, b=b, g=group)
+    model = parse(text)
+    kafka = next((c for c in model.components if c.technology == "kafka"), None)
+    assert kafka is not None and kafka.names_of("bootstrap") == [f"{a}.int:9092", f"{b}.int:9092"], text
+    assert kafka.names_of("consumer_group") == [group], text
+    assert model.app is not None and svc not in model.app.names_of("host") and not model.app.names_of("user"), text

@@ -1008,7 +1008,8 @@ class _Parser:
                 if k >= len(toks) or (s.index, k) in self.consumed:
                     continue
                 t = toks[k]
-                if not (t.idlike or t.hyphword or t.kind == "quoted") or self.v.ordinary(t.text) or \
+                if not (t.idlike or t.hyphword or t.kind == "quoted") or (t.kind != "quoted" and self.v.ordinary(
+                        t.text)) or \
                         _NOT_NAME.fullmatch(t.text) or self.token_tech(s, k) is not None:
                     continue
                 managed = comp.form == "managed" and "." not in t.text and comp.technology in \
