@@ -1008,8 +1008,8 @@ class _Parser:
                 if k >= len(toks) or (s.index, k) in self.consumed:
                     continue
                 t = toks[k]
-                if not (t.idlike or t.hyphword or t.kind == "quoted") or (t.kind != "quoted" and self.v.ordinary(
-                        t.text)) or \
+                # in parentheses, quotes or as the subject a "-only" word is a name; a listed ordinary word never
+                if not (t.idlike or t.hyphword or t.kind == "quoted") or t.low in self.v.not_names or \
                         _NOT_NAME.fullmatch(t.text) or self.token_tech(s, k) is not None:
                     continue
                 managed = comp.form == "managed" and "." not in t.text and comp.technology in \
