@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from agent.knowledge import store_roles
 from agent.knowledge.base import Context, Contribution
 from agent.knowledge.packs._base import (
     CloudWatchMetric,
@@ -55,6 +56,18 @@ class Names:
         """A psql call scoped to this database; `statement` must not contain double quotes."""
         return (f"psql -h {self.hq} -p {self.port} -U {q(self.user)} -d {q(self.db)} -X "
                 f"-v ON_ERROR_STOP=1 -c \"{statement}\"")
+
+
+def _provider_step(provider: str, what: str) -> Command:
+    """A step done through the provider that runs the database: its console / CLI, with the team."""
+    who = provider if provider != "its provider" else "the provider"
+    cli = {"Aiven": "avn service list  # then: avn service fork / PITR in the Aiven console"}.get(
+        provider, f"echo 'In the {who} console or CLI: {what}'")
+    return cmd(f"{what} ({who} runs this database)", cli,
+               f"done through {who} (fill in with the team: the exact console path or CLI command); open a "
+               f"support case with {who} if it fails",
+               warning=f"The database is not on the team's hosts: a dump on disk, pg_promote or journalctl do not "
+                       f"apply. {who[0].upper() + who[1:]} decides failover and restore timing.")
 
 
 def aurora_global(ctx: Context, comp: Component | None) -> list[Procedure]:
@@ -338,8 +351,14 @@ class PostgresPack(KeywordPack):
         comp = ctx.model.component("postgresql") if ctx.model is not None else None
         variant = comp.variant if comp is not None else ""
         restore: list[Command] = []
+        # A provider runs it (Aiven, a vendor, a managed service the engine has no class for): nothing of it
+        # is on the team's hosts, so no dump on disk, no pg_promote, no journalctl.
+        hosted = None if n.managed or comp is None else store_roles.provider(comp, ctx.facts.description)
         if n.managed:
             restore.append(n.managed.point_in_time_restore())
+        elif hosted:
+            restore.append(_provider_step(hosted, "Restore a copy at a point in time before the corruption "
+                                                  "(point-in-time recovery or a fork), never over the original"))
         else:
             restore.append(cmd(
                 "Restore the last good dump into a side database and compare before copying rows back",
@@ -361,7 +380,8 @@ class PostgresPack(KeywordPack):
                             "had not shipped (check replay_lag first). Make sure the old primary is really "
                             "down and fenced: two primaries accepting writes means split brain. With Patroni, "
                             "use patronictl failover instead of promoting by hand.")
-                if not n.managed else n.managed.failover(),
+                if not n.managed and not hosted else (n.managed.failover() if n.managed else _provider_step(
+                    hosted or "", "Fail over to the standby (the provider promotes it; never by hand)")),
             ]),
         ]
 
@@ -385,7 +405,8 @@ class PostgresPack(KeywordPack):
                             "(set lock_timeout); a code rollback does not roll back a migration, so ship "
                             "backward-compatible migrations (expand, then contract)."],
             signals=signals,
-            log_queries=[n.managed.recent_log() if n.managed else
+            log_queries=[n.managed.recent_log() if n.managed else _provider_step(
+                hosted, "Read the database's recent errors in the provider's log view") if hosted else
                          cmd("Recent PostgreSQL errors",
                              "sudo journalctl -u postgresql --since '1 hour ago' --no-pager | "
                              "grep -E 'ERROR|FATAL|PANIC' | tail -n 50", "no FATAL or PANIC lines")],
