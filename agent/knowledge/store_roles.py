@@ -151,3 +151,25 @@ def offers(component: Component | None, model: ServiceModel | None, recipe: str,
         return True
     known = set().union(*(v for (f, _r), v in RECIPES.items() if f == family))
     return recipe in allowed or recipe not in known
+
+
+# Words that say the service itself keeps data (a restore is a data restore, not a redeploy)
+_STATEFUL = re.compile(r"\b(?:raft|rocksdb|state stores?|changelog|statefulset|pvcs?|persistent volumes?|"
+                       r"data dir\w*|/var/lib/\w+|/opt/\w+/data|integrated storage|snapshots?|backups?|wal)\b", re.I)
+
+
+def backup_store(model: ServiceModel | None, description: str = "") -> Component | None:
+    """The object store that holds the service's backups, if the model has one."""
+    if model is None:
+        return None
+    return next((c for c in model.components if _family(c) == "object-store" and
+                 role(c, model, description) == "backups"), None)
+
+
+def stateful(model: ServiceModel | None, description: str = "") -> bool:
+    """The service keeps data of its own (a database engine, raft, state stores, volumes, backups of it)."""
+    if model is not None and model.app is not None and model.app.kind == "database":
+        return True
+    if backup_store(model, description) is not None:
+        return True
+    return bool(_STATEFUL.search(description or ""))
