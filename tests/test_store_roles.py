@@ -139,3 +139,13 @@ def test_a_stateful_service_without_a_restore_recipe_is_restored_from_its_backup
     text = render_markdown(runbook)
     assert "stateless service" not in text
     assert "ledgerd-bk" in text
+
+
+def test_a_patroni_cluster_backed_up_by_pgbackrest_has_no_dump_restore_and_no_promotion_by_hand() -> None:
+    runbook = generate("ledger-pg is PostgreSQL 16 with Patroni on hosts lpg-1, lpg-2, lpg-3 (etcd on the same "
+                       "hosts). Backups: pgBackRest to an S3 repo lpg-backrest, stanza ledger.", type="database",
+                       env="vm")
+    commands = code(runbook)
+    assert "latest.dump" not in commands and "pg_promote" not in commands
+    assert "journalctl -u postgresql" not in commands
+    assert not re.search(r"s3 sync[^\n]*--delete|aws s3 rm\b", commands)

@@ -891,7 +891,8 @@ class _Writer:
                 out.append(paused)
         elif self.type == "pipeline":
             out.append(self.pause_pipeline())
-        out += self.c.stop_writes
+        # a pack's stop goes through the same guard: a queue-triggered function is paused, never throttled to 0
+        out += [self.guard.stop(c, self.p.region) for c in self.c.stop_writes]
         if not out:
             out.append(self.guard.stop(self.p.stop(), self.p.region))
         return _dedupe(out)
