@@ -149,3 +149,9 @@ def test_a_patroni_cluster_backed_up_by_pgbackrest_has_no_dump_restore_and_no_pr
     assert "latest.dump" not in commands and "pg_promote" not in commands
     assert "journalctl -u postgresql" not in commands
     assert not re.search(r"s3 sync[^\n]*--delete|aws s3 rm\b", commands)
+
+
+def test_a_provider_run_mysql_is_restored_through_the_provider() -> None:
+    runbook = generate("shopfront is a PHP app on Kubernetes in namespace shop. Its MySQL database is Aiven "
+                       "managed (service mysql-shop-prod).", type="web", env="kubernetes")
+    assert "/var/backups/mysql/latest.sql.gz" not in code(runbook)

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import re
 
+from agent.knowledge.environments import cmd
+from agent.runbook import Command
 from agent.service.model import Component, ServiceModel
 
 # role -> words in a sentence naming the store that say it has that role
@@ -173,3 +175,16 @@ def stateful(model: ServiceModel | None, description: str = "") -> bool:
     if backup_store(model, description) is not None:
         return True
     return bool(_STATEFUL.search(description or ""))
+
+
+def provider_step(provider: str, what: str) -> Command:
+    """A step done through the provider that runs the database: its console / CLI, with the team."""
+    who = provider if provider != "its provider" else "the provider"
+    cli = {"Aiven": "avn service list  # then: avn service fork / PITR in the Aiven console"}.get(
+        provider, f"echo 'In the {who} console or CLI: {what}'")
+    return cmd(f"{what} ({who} runs this database)", cli,
+               f"done through {who} (fill in with the team: the exact console path or CLI command); open a "
+               f"support case with {who} if it fails",
+               warning="The database is not on the team's hosts: a dump on disk, promoting a replica by hand or "
+                       f"the host's journal do not apply. {who[0].upper() + who[1:]} decides failover and restore "
+                       "timing.")

@@ -58,18 +58,6 @@ class Names:
                 f"-v ON_ERROR_STOP=1 -c \"{statement}\"")
 
 
-def _provider_step(provider: str, what: str) -> Command:
-    """A step done through the provider that runs the database: its console / CLI, with the team."""
-    who = provider if provider != "its provider" else "the provider"
-    cli = {"Aiven": "avn service list  # then: avn service fork / PITR in the Aiven console"}.get(
-        provider, f"echo 'In the {who} console or CLI: {what}'")
-    return cmd(f"{what} ({who} runs this database)", cli,
-               f"done through {who} (fill in with the team: the exact console path or CLI command); open a "
-               f"support case with {who} if it fails",
-               warning=f"The database is not on the team's hosts: a dump on disk, pg_promote or journalctl do not "
-                       f"apply. {who[0].upper() + who[1:]} decides failover and restore timing.")
-
-
 def aurora_global(ctx: Context, comp: Component | None) -> list[Procedure]:
     """Region failover of an Aurora global database: the global cluster moves its writer, never a
     read-replica promotion or an instance restore."""
@@ -361,7 +349,7 @@ class PostgresPack(KeywordPack):
         elif tool:
             pass
         elif hosted:
-            restore.append(_provider_step(hosted, "Restore a copy at a point in time before the corruption "
+            restore.append(store_roles.provider_step(hosted, "Restore a copy at a point in time before the corruption "
                                                   "(point-in-time recovery or a fork), never over the original"))
         else:
             restore.append(cmd(
@@ -387,7 +375,7 @@ class PostgresPack(KeywordPack):
                             "had not shipped (check replay_lag first). Make sure the old primary is really "
                             "down and fenced: two primaries accepting writes means split brain. With Patroni, "
                             "use patronictl failover instead of promoting by hand.")
-                if not n.managed and not hosted else (n.managed.failover() if n.managed else _provider_step(
+                if not n.managed and not hosted else (n.managed.failover() if n.managed else store_roles.provider_step(
                     hosted or "", "Fail over to the standby (the provider promotes it; never by hand)")),
             ]),
         ]
@@ -412,7 +400,7 @@ class PostgresPack(KeywordPack):
                             "(set lock_timeout); a code rollback does not roll back a migration, so ship "
                             "backward-compatible migrations (expand, then contract)."],
             signals=signals,
-            log_queries=[n.managed.recent_log() if n.managed else _provider_step(
+            log_queries=[n.managed.recent_log() if n.managed else store_roles.provider_step(
                 hosted, "Read the database's recent errors in the provider's log view") if hosted else
                          cmd("Recent PostgreSQL errors",
                              f"sudo journalctl -u {'patroni' if patroni else 'postgresql'} --since '1 hour ago' "

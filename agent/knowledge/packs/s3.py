@@ -116,13 +116,19 @@ class S3Pack(KeywordPack):
             store = ctx.model.component("s3") or next(
                 (c for c in ctx.model.components if c.technology in store_roles.OBJECT_STORES), None)
         backups = store is not None and store_roles.role(store, ctx.model, f.description) == "backups"
+
+        def offered(recipe: str) -> bool:  # store_roles.RECIPES: what this bucket's role allows
+            return store_roles.offers(store, ctx.model, recipe, f.description)
+
         upstream = Upstream(service=f"S3 {bucket}", purpose="File storage", criticality="High",
                             fallback="Queue uploads and retry; serve a placeholder for downloads")
-        maintenance = [sync_preview, remove_prefix]
-        if backups:
+        maintenance = [c for recipe, c in (("sync-delete", sync_preview), ("rm-prefix", remove_prefix))
+                       if offered(recipe)]
+        if not offered("undelete"):
             issues = [i for i in issues if i.title != "S3: objects deleted or overwritten by mistake"]
+        if backups and offered("backup-verify"):
             issues.append(_backup_issue(bucket, rg))
-            maintenance = []
+        if not offered("upload-fallback"):
             upstream = Upstream(service=f"S3 {bucket}", purpose="Backup repository (the only copy of the backups)",
                                 criticality="High",
                                 fallback="None needed to serve traffic; while it is unreachable new backups fail and "
