@@ -90,3 +90,15 @@ def test_the_whole_engine_keeps_a_cap_stated_in_two_sentences_and_pauses_the_tri
     for issue in runbook.troubleshooting.issues:
         for step in issue.fix:
             assert not re.search(r"\braise (?:the )?(?:reserved )?concurrency\b", step.action, re.I), step.action
+
+
+@settings(max_examples=15, deadline=None)
+@given(fn=word, queue=word)
+def test_a_lambda_that_only_produces_to_a_queue_is_not_queue_triggered(fn: str, queue: str) -> None:
+    description = (f"{fn}-api is a Python Lambda function {fn}-api behind API Gateway. It publishes order events "
+                   f"to the SQS queue {queue}-out.")
+    model = parse(description)
+    produces = [r for r in model.relationships if r.kind in ("publishes_to", "writes")]
+    if not produces:
+        return  # the parser read no producer relationship: nothing for this rule to decide
+    assert reasoning.triggered_by_queue(model) is None
