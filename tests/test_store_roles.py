@@ -155,3 +155,12 @@ def test_a_provider_run_mysql_is_restored_through_the_provider() -> None:
     runbook = generate("shopfront is a PHP app on Kubernetes in namespace shop. Its MySQL database is Aiven "
                        "managed (service mysql-shop-prod).", type="web", env="kubernetes")
     assert "/var/backups/mysql/latest.sql.gz" not in code(runbook)
+
+
+def test_a_memorystore_redis_fails_over_through_google_never_by_hand() -> None:
+    runbook = generate("pdf-maker runs Celery workers on GKE in namespace docs, Deployment pdf-maker. The broker is "
+                       "Redis on Memorystore (instance docs-broker, no persistence), queue docs.render.",
+                       type="worker", env="kubernetes")
+    commands = code(runbook)
+    assert "REPLICAOF NO ONE" not in commands
+    assert "gcloud redis instances failover" in commands

@@ -199,6 +199,18 @@ class RedisPack(KeywordPack):
                            "follow it",
                            warning="Replication is asynchronous: writes not yet on the replica are lost. "
                                    "Connections drop during the switch. Check replica lag first.")
+        elif store is not None and (store.variant == "memorystore" or mention(ctx, ("memorystore",))):
+            # Google runs it: there is no replica host to promote; the Standard tier fails over on request
+            instance = store.name("instance") or cluster
+            failover = cmd("Fail over the Memorystore instance to its replica (Standard tier only)",
+                           f"gcloud redis instances describe {q(instance)} --region \"${{REGION:?set REGION}}\" "
+                           "--format='value(tier, state, currentLocationId)'\n"
+                           f"gcloud redis instances failover {q(instance)} --region \"$REGION\" "
+                           "--data-protection-mode=limited-data-loss",
+                           "state READY with the other zone as currentLocationId",
+                           warning="Memorystore is managed: never REPLICAOF by hand. A Basic-tier instance has no "
+                                   "replica; without persistence a failover or maintenance loses what it holds"
+                                   + (" — every queued task" if broker else "") + ".")
         else:
             failover = cmd("Promote a replica by hand (run against the replica)",
                            "REPLICA=sessions-redis-replica  # the replica host to promote\n"
