@@ -410,6 +410,9 @@ class Cap:
     def where(self) -> str:
         if self.component.kind == "queue":  # set on the trigger that reads the queue, not on the queue
             return f"the {display(self.component)} trigger (event source mapping maximum concurrency)"
+        if self.component.kind == "service":  # the workload itself: its function / deployment name
+            function = self.component.name("function")
+            return f"the function {function}" if function else "the service"
         return display(self.component)
 
     def text(self) -> str:
@@ -420,38 +423,139 @@ class Cap:
                 "more concurrency")
 
 
-_PROTECT = re.compile(r"\b(?:protect\w*|rate[- ]limit\w*|throttl\w*|so (?:we|it) (?:do|does)n't overload|"
-                      r"to (?:not|avoid) overload\w*|at most \d+ (?:requests|calls))\b", re.I)
-_DOWNSTREAM = re.compile(r"(?:(?:an? |the )?(?:partner|vendor|third[- ]party|downstream|upstream|legacy|bank)'?s?"
-                         r"[\w '-]{0,30}?(?:api|service|system|endpoint|database))", re.I)
+# Why a cap is there, in the words descriptions use: it protects / rate-limits / is deliberate / must not be
+# raised. Read in the sentence that states the figure and the one after it ("... is 5. That is deliberate").
+_PROTECT = re.compile(r"\b(?:protect\w*|rate[- ]limit\w*|throttl\w*|overload\w*|deliberate\w*|on purpose|"
+                      r"intentional\w*|never (?:exceed|go (?:over|above))|exceed\w* (?:their|its|the|our) \w*\s?limit|"
+                      r"(?:do not|don't|never|must not|mustn't|cannot|can't) (?:raise|increase|bump|lift|remove|"
+                      r"change|touch)|stay (?:under|within|below)|quota|at most \d+ (?:requests|calls))\b", re.I)
+_DOWNSTREAM = re.compile(r"(?:(?:an? |the |our )?(?:partner|vendor|third[- ]party|downstream|upstream|legacy|bank|"
+                         r"carrier|supplier)'?s?(?:[\w '-]{0,30}?(?:api|service|system|endpoint|database|db|server|"
+                         r"backend|gateway)\b)?)", re.I)
+# "ParcelRoute's limit", "Acme's API": a named party whose limit the cap keeps to
+_NAMED_LIMIT = re.compile(r"\b([A-Z][\w.-]+)(?:'s|’s) (?:(?:rate )?limit|api|quota|contract|service|endpoint)", re.I)
+# What counts how much runs at once, and a figure for it ("reserved concurrency on the function is 5",
+# "max 3 workers", "capped at 8 concurrent executions", "concurrency limit: 4").
+_CAP_NOUN = (r"(?:(?:reserved|maximum|max|provisioned) concurrency|concurrency(?: limit| cap)?|concurrent "
+             r"(?:executions|invocations|workers|consumers|requests|calls|connections|jobs|tasks)|workers|consumers|"
+             r"parallel(?:ism)?|in[- ]flight|at a time|at once)")
+_CAP_FIGURES = (
+    re.compile(rf"\b{_CAP_NOUN}\b[^.;\d]{{0,40}}?(?:\bis|\bof|\bat|=|:|\bto|\bset to|\bcapped at)?\s*(\d+)\b(?![.,]\d)"
+               r"(?!\s*(?:%|ms|s\b|sec|min|h\b|gb|mb|req|requests))", re.I),
+    re.compile(rf"\b(?:max(?:imum)?|at most|no more than|up to|capped at|cap(?:ped)? (?:it |them )?at|limited to|"
+               rf"only)\s+(\d+)\s+(?:\w+ ){{0,2}}?{_CAP_NOUN}", re.I),
+)
+# a per-instance / per-pod figure is a pool size, not a cap on the whole service
+_PER_INSTANCE = re.compile(r"\bper (?:instance|pod|container|worker|process|node)\b|\bprefork\b|\beach (?:worker|pod|"
+                           r"instance|container)\b", re.I)
 
 
-def caps(model: ServiceModel, description: str = "") -> list[Cap]:
-    """Concurrency caps the user stated: each is treated as protecting something (named when the
-    description says what)."""
-    protects = ""
-    for sentence in _sentences(description):
-        if _PROTECT.search(sentence):
-            found = _DOWNSTREAM.search(sentence)
-            limit = re.search(r"\b\d+ ?(?:requests|req|calls)(?:/s| per second| a second|/min| per minute)", sentence)
-            if found:
-                protects = found.group(0).strip()
-                if limit:
-                    protects += f" (limited to {limit.group(0)})"
-                break
-    out = []
-    for component in model.components:
-        setting = component.setting("concurrency")
-        if setting is not None and setting.value.strip() not in ("0", ""):
-            out.append(Cap(component, setting.value, protects))
+def _protects(text: str) -> str:
+    found = _DOWNSTREAM.search(text)
+    limit = re.search(r"\b\d+ ?(?:requests|req|calls)(?:/s| per second| a second|/min| per minute)", text)
+    named = _NAMED_LIMIT.search(text)
+    asked = re.search(r"\b(?:without asking|ask(?:ing)?|check(?:ing)? with|agreed with|approval from) "
+                      r"(?:the )?([A-Z][\w.-]+)", text)
+    what = found.group(0).strip() if found else (named.group(0) if named else
+                                                 (f"the limit agreed with {asked.group(1)}" if asked else ""))
+    if what and limit and limit.group(0) not in what:
+        what += f" (limited to {limit.group(0)})"
+    return what
+
+
+@dataclass(frozen=True)
+class _Stated:
+    value: str
+    protects: str
+    protective: bool  # the description gives a protective reason for it
+    per_instance: bool = False  # "concurrency 40 per instance": a pool size, not a cap on the service
+
+
+def _stated_caps(description: str) -> list[_Stated]:
+    """Concurrency figures the description states, with whether (and what) it says they protect."""
+    sentences = _sentences(description)
+    out: list[_Stated] = []
+    for index, sentence in enumerate(sentences):
+        figure = next((m.group(1) for rx in _CAP_FIGURES if (m := rx.search(sentence))), None)
+        if figure is None or figure == "0":
+            continue
+        if _PER_INSTANCE.search(sentence):
+            out.append(_Stated(figure, "", False, per_instance=True))
+            continue
+        following = sentences[index + 1] if index + 1 < len(sentences) else ""
+        # the next sentence explains this one when it starts by pointing back at it ("That is deliberate")
+        context = sentence + (" " + following if re.match(r"\s*(?:that|this|it|the (?:cap|limit)|do not|don't|"
+                                                          r"never|please do not)\b", following, re.I) else "")
+        # "capped at 3 for the legacy DB": a downstream named as the reason is one too
+        reason = bool(_PROTECT.search(context) or re.search(
+            r"\b(?:for|because|since|so|to spare|to keep)\b[^.;]{0,40}?" + _DOWNSTREAM.pattern, context, re.I))
+        out.append(_Stated(figure, _protects(context) if reason else "", reason))
     return out
 
 
+def caps(model: ServiceModel, description: str = "") -> list[Cap]:
+    """Concurrency caps that protect something: a figure the description gives a protective reason for
+    (in its sentence or the next), and a concurrency the model holds on a serverless function or a
+    queue trigger (an operator's deliberate choice, purpose asked when not said). A per-instance or
+    per-pod concurrency without a reason is a pool size, not a cap."""
+    stated = _stated_caps(description)
+    protective = [s for s in stated if s.protective]
+    out: list[Cap] = []
+    for component in model.components:
+        setting = component.setting("concurrency")
+        if setting is None or setting.value.strip() in ("0", ""):
+            continue
+        value = setting.value.strip()
+        match = next((s for s in protective if s.value == _int_text(value)), None)
+        deliberate = component.form == "serverless" or component.kind == "queue"  # reserved / ESM maximum
+        if match is None and (not deliberate or any(s.per_instance and s.value == _int_text(value) for s in stated)):
+            continue  # e.g. a worker pool's concurrency 8: a pool size unless the description says it protects
+        why = match or (protective[0] if protective else None)
+        out.append(Cap(component, value, why.protects if why else ""))
+    if not out and protective:
+        # the model missed the figure ("reserved concurrency on the function is 5"): it sits on the workload
+        where = next(iter(model.workloads()), None) or model.app
+        if where is not None:
+            out.append(Cap(where, protective[0].value, protective[0].protects))
+    return out
+
+
+def _int_text(value: str) -> str:
+    match = re.match(r"\s*(\d+)", value)
+    return match.group(1) if match else value
+
+
+def _says_itself(workload: Component, sentence: str) -> bool:
+    """The sentence has the workload as its actor ("it publishes to", "order-fn writes to"), not another
+    system ("the WMS enqueues into the queue" is someone else producing)."""
+    if re.match(r"\s*(?:it|its|the (?:function|service|lambda|worker|handler))\b", sentence, re.I):
+        return True
+    return any(re.search(rf"(?<![\w-]){re.escape(w)}(?![\w-])", sentence, re.I) for w in _words_for(workload)
+               if w != workload.technology)
+
+
+# A workload reads a queue through these relationships; writes / publishes_to make it the producer.
+_READS_QUEUE = ("triggered_by", "consumes_from", "depends_on", "reads", "calls")
+
+
 def triggered_by_queue(model: ServiceModel) -> Component | None:
-    """The queue or stream whose event source mapping invokes the service's function, if any."""
+    """The queue or stream whose event source mapping invokes the service's function, if any. A serverless
+    function related to a queue in any way but as its producer reads it through a trigger (a Lambda has
+    no other way to consume SQS or Kinesis)."""
+    def is_source(target: Component) -> bool:
+        return target.technology in ("sqs", "kinesis", "dynamodb", "kafka", "msk") or target.kind in ("queue",
+                                                                                                       "stream")
     for workload in model.workloads():
         for target in model.related(workload.id, "triggered_by", "consumes_from"):
-            if target.technology in ("sqs", "kinesis", "dynamodb", "kafka") or target.kind in ("queue", "stream"):
+            if is_source(target):
+                return target
+    for workload in model.workloads():
+        if workload.form != "serverless":
+            continue
+        produces = {r.target for r in model.relationships if r.source == workload.id and
+                    r.kind in ("writes", "publishes_to") and _says_itself(workload, r.evidence)}
+        for target in model.related(workload.id, *_READS_QUEUE, "writes", "publishes_to"):
+            if target.id not in produces and (target.technology in ("sqs", "kinesis") or target.kind == "queue"):
                 return target
     return None
 

@@ -18,7 +18,7 @@ from typing import Annotated, Any, Literal
 from pydantic import TypeAdapter, ValidationError
 
 from agent.errors import ModelError
-from agent.knowledge import repository_alerts
+from agent.knowledge import repository_alerts, store_roles
 from agent.knowledge.base import Context, Contribution, Facts, Pack
 from agent.knowledge.covers import covers
 from agent.knowledge.environments import (
@@ -891,7 +891,8 @@ class _Writer:
                 out.append(paused)
         elif self.type == "pipeline":
             out.append(self.pause_pipeline())
-        out += self.c.stop_writes
+        # a pack's stop goes through the same guard: a queue-triggered function is paused, never throttled to 0
+        out += [self.guard.stop(c, self.p.region) for c in self.c.stop_writes]
         if not out:
             out.append(self.guard.stop(self.p.stop(), self.p.region))
         return _dedupe(out)
@@ -937,6 +938,17 @@ class _Writer:
                         f"gcloud sql instances clone {q(instance)} {q(instance + '-restore')} "
                         "--point-in-time \"$RESTORE_TIME\"", "The clone is RUNNABLE",
                         "Creates a new instance; the original is untouched. Writes after RESTORE_TIME are not in it.")]
+        if store_roles.stateful(self.guard.model, self.guard.description):
+            # the service keeps data of its own: a redeploy restores nothing
+            store = store_roles.backup_store(self.guard.model, self.guard.description)
+            where = " in " + next((n.value for n in store.names), store.technology) if store is not None else ""
+            return [cmd("Restore the service's own data from its latest backup into a new copy, then compare",
+                        f"BACKUP=\"${{BACKUP:?set BACKUP to the newest good backup{where}}}\"\n"
+                        "echo \"Restore $BACKUP with the service's own backup tool into a scratch copy (fill in with "
+                        "the team: the exact restore command)\"",
+                        "the restored copy holds the data as of the backup; compare it with the live data before "
+                        "switching",
+                        "Never restore over the live data. Everything written after the backup is not in it.")]
         return [cmd("Redeploy the last known-good release (stateless service: data lives in its stores)",
                     *_code_of(self.p.rollback()[1]),
                     warning="Rolls every instance back to the previous release; restore the affected data store "

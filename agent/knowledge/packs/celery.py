@@ -1,4 +1,4 @@
-"""Celery workers: backlog, stuck or dead workers, prefetch and acks_late traps, purge, revoke."""
+"""Celery workers: backlog, stuck or dead workers, prefetch and acks_late traps, revoke (never purge)."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from agent.runbook import Component, Issue, KeyMetric, Step, Upstream
 class CeleryPack(KeywordPack):
     name = "celery"
     summary = ("Celery workers: backlog, dead or stuck workers (inspect ping/active), prefetch and acks_late "
-               "traps, warm shutdown, purge and revoke")
+               "traps, warm shutdown, revoke (never purge the work queue)")
     keywords = ("celery",)
     order = 45
     examples = ("Django app with Celery workers (app orders) on a Redis broker",
@@ -95,17 +95,16 @@ class CeleryPack(KeywordPack):
             escalate="If the backlog still grows after 30 minutes, page the service owner.",
         )]
 
-        purge = cmd(f"Purge waiting tasks from queue {queue}", celery(f"purge -Q {q(queue)} -f"),
-                    "the number of messages removed",
-                    warning="Deletes every waiting task in the queue for good (emails never sent, jobs never "
-                            "run); running tasks are not affected. Prefer fixing workers and letting them "
-                            "drain, or revoke specific task ids.")
-
+        # The work queue is the work: purging it is never maintenance (store_roles.RECIPES has no purge for a
+        # broker); the way out of a backlog is fixing workers and letting them drain, or revoking task ids.
         return Contribution(
             components=[Component(name="Task workers", technology="Celery", version="fill in: celery --version",
                                   location=worker, purpose=f"Runs background tasks of app {app} from queue {queue}")],
-            upstream=[Upstream(service="Celery broker", purpose="Holds queued tasks", criticality="High",
-                               fallback="Tasks wait in the broker; enqueue with retry in the web tier")],
+            upstream=[Upstream(service="Celery broker", purpose="Holds the queued tasks (the work itself)",
+                               criticality="High",
+                               fallback="None for the queued tasks: if the broker loses them they are gone; "
+                                        "enqueue with retry in the web tier and re-enqueue from the source of "
+                                        "truth after an outage. Never purge or flush it as a fix")],
             key_metrics=[KeyMetric(metric=f"Celery queue length ({queue})", normal_range="< 100",
                                    alert_threshold="> 1000 for 10 min", dashboard="fill in: Celery dashboard")],
             prerequisites=["celery CLI inside the worker image/venv (commands run via kubectl/docker exec or on "
@@ -115,7 +114,10 @@ class CeleryPack(KeywordPack):
                             "(default 1 h) is delivered again to another worker: raise it above your longest "
                             "task.",
                             "Deploys restart workers: a SIGKILL after the grace period loses running tasks unless "
-                            "acks_late is on; set the grace period above typical task duration."],
+                            "acks_late is on; set the grace period above typical task duration.",
+                            f"Never 'celery purge -Q {queue}' to clear a backlog: it Deletes every waiting task for "
+                            "good (emails never sent, jobs never run). Fix the workers and let them drain, or "
+                            "revoke specific task ids."],
             signals=signals,
             issues=issues,
             stop_writes=[stop_workload(ctx, worker, "stop task execution while the damage is assessed")],
@@ -123,7 +125,7 @@ class CeleryPack(KeywordPack):
             daily=["Check queue length and worker count"],
             weekly=["Review failed task counts per task name"],
             monthly=["Review task time limits (soft_time_limit/time_limit) against real durations"],
-            maintenance_commands=[purge],
+            maintenance_commands=[],
             cheatsheet=[ping, active, cmd("Worker stats (pool size, tasks done)", celery("inspect stats --timeout 5"))],
             environment_variables=[("CELERY_BROKER_URL", "broker URL (redis:// or amqp://)")],
         )

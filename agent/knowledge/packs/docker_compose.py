@@ -90,11 +90,9 @@ class DockerComposePack(KeywordPack):
             weekly=["Check disk space and prune old images"],
             monthly=["Update base images and redeploy"],
             maintenance_commands=[cmd("Stop the whole project, keeping data", f"{dc} down",
-                                      "containers and network removed; volumes kept (docker volume ls)"),
-                                  cmd("Tear down including volumes (test environments only)", f"{dc} down -v",
-                                      "everything of the project removed",
-                                      warning="-v deletes the project's named volumes: database and upload data "
-                                              "are gone unless backed up. In production use plain 'down'.")],
+                                      "containers and network removed; volumes kept (docker volume ls)",
+                                      warning="Never add -v: -v deletes the project's named volumes (database, "
+                                              "sessions, uploads).")],
             dr_procedures=[Procedure(title="Compose: rebuild on a new host", commands=[cmd(
                 "Restore a named volume from a tar backup and start",
                 f"VOLUME={q(volume)}  # the named volume (docker volume ls; compose prefixes the project)\n"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from agent.knowledge import store_roles
 from agent.knowledge.base import Context, Contribution
 from agent.knowledge.packs._base import (
     CloudWatchMetric,
@@ -165,6 +166,7 @@ class MySqlPack(KeywordPack):
         ]
 
         restore: Command
+        comp = ctx.model.component("mysql") if ctx.model is not None else None
         if aurora:
             restore = cmd(
                 "Restore a copy of the Aurora cluster just before the corruption",
@@ -182,6 +184,10 @@ class MySqlPack(KeywordPack):
                 f"--source-db-instance-identifier {q(instance)} --target-db-instance-identifier "
                 f"{q(instance + '-pitr')} --restore-time \"$RESTORE_TIME\"",
                 "a new instance; the original is untouched")
+        elif comp is not None and (hosted := store_roles.provider(comp, ctx.facts.description)):
+            # a provider runs it (Aiven, a vendor): there is no dump on the team's hosts
+            restore = store_roles.provider_step(hosted, "Restore a copy at a point in time before the corruption, "
+                                                        "never over the original")
         else:
             restore = cmd(
                 "Load the last good dump into a side database and compare",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from agent.knowledge import store_roles
 from agent.knowledge.base import Context, Contribution
 from agent.knowledge.packs._base import (
     CloudWatchMetric,
@@ -338,8 +339,18 @@ class PostgresPack(KeywordPack):
         comp = ctx.model.component("postgresql") if ctx.model is not None else None
         variant = comp.variant if comp is not None else ""
         restore: list[Command] = []
+        # A provider runs it (Aiven, a vendor, a managed service the engine has no class for): nothing of it
+        # is on the team's hosts, so no dump on disk, no pg_promote, no journalctl.
+        hosted = None if n.managed or comp is None else store_roles.provider(comp, ctx.facts.description)
+        # a backup tool in the model (pgBackRest, WAL-G, Barman) owns the restore: its pack gives it, no dump
+        tool = ctx.model is not None and any(c.technology in store_roles.BACKUP_TOOLS for c in ctx.model.components)
         if n.managed:
             restore.append(n.managed.point_in_time_restore())
+        elif tool:
+            pass
+        elif hosted:
+            restore.append(store_roles.provider_step(hosted, "Restore a copy at a point in time before the corruption "
+                                                  "(point-in-time recovery or a fork), never over the original"))
         else:
             restore.append(cmd(
                 "Restore the last good dump into a side database and compare before copying rows back",
@@ -350,7 +361,10 @@ class PostgresPack(KeywordPack):
                 "pg_restore exits 0; compare row counts between the two databases before any copy back"))
 
         procedures = aurora_global(ctx, comp) if variant == "aurora-global" else []
-        procedures += [] if procedures else [
+        # under Patroni the HA manager promotes (patronictl failover, in its pack); a pg_promote by hand fights it
+        patroni = ctx.model is not None and any(c.technology == "patroni" or c.variant == "patroni"
+                                                for c in ctx.model.components)
+        procedures += [] if procedures or patroni else [
             Procedure(title="PostgreSQL: promote a replica when the primary is lost", commands=[
                 lag_probe,
                 cmd("Promote the replica (run on the replica host)",
@@ -361,7 +375,8 @@ class PostgresPack(KeywordPack):
                             "had not shipped (check replay_lag first). Make sure the old primary is really "
                             "down and fenced: two primaries accepting writes means split brain. With Patroni, "
                             "use patronictl failover instead of promoting by hand.")
-                if not n.managed else n.managed.failover(),
+                if not n.managed and not hosted else (n.managed.failover() if n.managed else store_roles.provider_step(
+                    hosted or "", "Fail over to the standby (the provider promotes it; never by hand)")),
             ]),
         ]
 
@@ -385,9 +400,11 @@ class PostgresPack(KeywordPack):
                             "(set lock_timeout); a code rollback does not roll back a migration, so ship "
                             "backward-compatible migrations (expand, then contract)."],
             signals=signals,
-            log_queries=[n.managed.recent_log() if n.managed else
+            log_queries=[n.managed.recent_log() if n.managed else store_roles.provider_step(
+                hosted, "Read the database's recent errors in the provider's log view") if hosted else
                          cmd("Recent PostgreSQL errors",
-                             "sudo journalctl -u postgresql --since '1 hour ago' --no-pager | "
+                             f"sudo journalctl -u {'patroni' if patroni else 'postgresql'} --since '1 hour ago' "
+                             "--no-pager | "
                              "grep -E 'ERROR|FATAL|PANIC' | tail -n 50", "no FATAL or PANIC lines")],
             issues=issues,
             stop_writes=[

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from agent.knowledge import reasoning
+from agent.knowledge import reasoning, store_roles
 from agent.knowledge.base import Context, Contribution
 from agent.knowledge.packs._base import (
     CloudWatchMetric,
@@ -62,6 +62,13 @@ class RedisPack(KeywordPack):
         known = [k for k in reasoning.holds(store, ctx.model, f.description) if k in reasoning.KEEPS] \
             if store is not None and ctx.model is not None else []
         kept = verdict.reason if verdict is not None and known else ""
+        # A broker (Celery, Sidekiq, RQ ...) holds the queued work itself: its queue lists and unacked hashes
+        broker = store is not None and store_roles.role(store, ctx.model, f.description) == "broker"
+        if broker:
+            flushable = False
+            kept = ("it is the task broker: every queued and unacknowledged task is lost (work never done, "
+                    "no trace of it)" + (f"; {kept}" if kept else ""))
+        queues = store.names_of("queue") if store is not None else []
 
         def cw(metric: str, stat: str = "Maximum") -> CloudWatchMetric | None:
             # Node-level metrics carry the node id: ElastiCache names the first node <cluster>-001.
@@ -88,8 +95,9 @@ class RedisPack(KeywordPack):
                    entry="Redis: memory full and evictions", tags=tags, labels=labels, probe=memory_probe),
             Signal(key="redis.evictions", name="Redis evicting keys", measure="evictions",
                    threshold=limit(f, ("eviction",), 100, "keys/s"), minutes=10, severity="Warning",
-                   response="Follow 'Redis: memory full and evictions'; hit rate falls and the database behind "
-                            "the cache takes the load.",
+                   response="Follow 'Redis: memory full and evictions'; " + (
+                       "on a broker every evicted key is a lost task: set maxmemory-policy noeviction." if broker
+                       else "hit rate falls and the database behind the cache takes the load."),
                    entry="Redis: memory full and evictions", tags=tags, labels=labels, probe=clients_probe),
             Signal(key="redis.down", name="Redis down", measure="Redis instances answering",
                    threshold=Threshold(1, op="<"), minutes=1, severity="Critical",
@@ -118,6 +126,11 @@ class RedisPack(KeywordPack):
                            "set legitimately grew.", command=None)
         # a store that keeps state grows first; deleting keys comes last and only for derived data
         memory_fix = [*never_flush, grow, unlink] if kept else [unlink, *never_flush, grow]
+        if not store_roles.offers(store, ctx.model, "pattern-unlink", f.description):
+            memory_fix = [*never_flush, Step(
+                action="A broker fills up when tasks are enqueued faster than workers finish them: fix or add "
+                       "workers and let the queues drain; maxmemory-policy must be noeviction (an evicted key is a "
+                       "lost task). Raise maxmemory or the node size if the backlog is legitimate.", command=None)]
 
         issues = [
             Issue(
@@ -186,6 +199,18 @@ class RedisPack(KeywordPack):
                            "follow it",
                            warning="Replication is asynchronous: writes not yet on the replica are lost. "
                                    "Connections drop during the switch. Check replica lag first.")
+        elif store is not None and (store.variant == "memorystore" or mention(ctx, ("memorystore",))):
+            # Google runs it: there is no replica host to promote; the Standard tier fails over on request
+            instance = store.name("instance") or cluster
+            failover = cmd("Fail over the Memorystore instance to its replica (Standard tier only)",
+                           f"gcloud redis instances describe {q(instance)} --region \"${{REGION:?set REGION}}\" "
+                           "--format='value(tier, state, currentLocationId)'\n"
+                           f"gcloud redis instances failover {q(instance)} --region \"$REGION\" "
+                           "--data-protection-mode=limited-data-loss",
+                           "state READY with the other zone as currentLocationId",
+                           warning="Memorystore is managed: never REPLICAOF by hand. A Basic-tier instance has no "
+                                   "replica; without persistence a failover or maintenance loses what it holds"
+                                   + (" — every queued task" if broker else "") + ".")
         else:
             failover = cmd("Promote a replica by hand (run against the replica)",
                            "REPLICA=sessions-redis-replica  # the replica host to promote\n"
@@ -204,9 +229,10 @@ class RedisPack(KeywordPack):
                                   version="fill in: redis-cli INFO server | grep redis_version",
                                   location=f"ElastiCache replication group {cluster}" if elasticache
                                   else f"{host}:{port}",
-                                  purpose="Cache, sessions or rate limits")],
+                                  purpose="Task broker (holds the queued tasks)" if broker else
+                                  "Cache, sessions or rate limits")],
             upstream=[Upstream(service=f"Redis {cluster if elasticache else host}",
-                               purpose="Cache and shared state", criticality="High",
+                               purpose="Task broker" if broker else "Cache and shared state", criticality="High",
                                fallback=(f"None: if this Redis is lost or flushed, {kept}. Fail over to a replica "
                                          "(see Disaster Recovery); never flush it to recover" if kept
                                          else "Read through to the database with a short timeout; do not fail "
@@ -244,8 +270,11 @@ class RedisPack(KeywordPack):
             cheatsheet=[
                 cmd("Server overview", f"{cli} INFO server | head -n 20"),
                 cmd("Live stats every second (Ctrl-C to stop)", f"{cli} --stat"),
-                cmd("Find keys by pattern without blocking (never KEYS *)",
-                    f"{cli} --scan --pattern 'session:*' --count 1000 | head -n 20"),
+                *([cmd("Tasks waiting per queue (the broker's lists)",
+                       "\n".join(f"{cli} LLEN {q(name)}" for name in (queues or ["celery"])),
+                       "the usual backlog; a count that only grows means workers are not consuming")] if broker else
+                  [cmd("Find keys by pattern without blocking (never KEYS *)",
+                       f"{cli} --scan --pattern 'session:*' --count 1000 | head -n 20")]),
                 *([] if elasticache else [cmd(
                     "Did the last snapshot / AOF write succeed (a failing BGSAVE can stop writes)",
                     f"{cli} INFO persistence | grep -E '^(rdb_last_bgsave_status|rdb_last_save_time|"

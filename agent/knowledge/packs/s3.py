@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from agent.knowledge import store_roles
 from agent.knowledge.base import Context, Contribution
 from agent.knowledge.packs._base import KeywordPack, cmd, q, region
 from agent.knowledge.signals import Signal, limit
@@ -96,41 +97,66 @@ class S3Pack(KeywordPack):
             ),
         ]
 
+        sync_preview = cmd("Preview a sync that deletes extra files at the destination",
+                            "SRC=./build/  # local directory\n"
+                            f"aws s3 sync {rg} \"$SRC\" s3://{bucket}/static/ --delete --dryrun",
+                            "lines starting '(dryrun) delete:' show what would be removed",
+                            warning="Without --dryrun, --delete removes every object under the destination prefix that "
+                                    "is not in SRC; a wrong SRC (empty directory) empties the prefix. Keep --dryrun "
+                                    "until the list is right.")
+        remove_prefix = cmd("Remove a prefix",
+            "PREFIX=tmp/exports/  # the prefix to remove\n"
+            f"aws s3 rm {rg} s3://{bucket}/\"$PREFIX\" --recursive --dryrun",
+            "the '(dryrun) delete:' list; rerun without --dryrun only if it is right",
+            warning="Without --dryrun this deletes every object under the prefix; with versioning off "
+                    "they cannot be recovered. An empty PREFIX means the whole bucket.")
+        # What the bucket is for decides the recipes: a backup repository gets verification, never a delete.
+        store = None
+        if ctx.model is not None:
+            store = ctx.model.component("s3") or next(
+                (c for c in ctx.model.components if c.technology in store_roles.OBJECT_STORES), None)
+        backups = store is not None and store_roles.role(store, ctx.model, f.description) == "backups"
+
+        def offered(recipe: str) -> bool:  # store_roles.RECIPES: what this bucket's role allows
+            return store_roles.offers(store, ctx.model, recipe, f.description)
+
+        upstream = Upstream(service=f"S3 {bucket}", purpose="File storage", criticality="High",
+                            fallback="Queue uploads and retry; serve a placeholder for downloads")
+        maintenance = [c for recipe, c in (("sync-delete", sync_preview), ("rm-prefix", remove_prefix))
+                       if offered(recipe)]
+        if not offered("undelete"):
+            issues = [i for i in issues if i.title != "S3: objects deleted or overwritten by mistake"]
+        if backups and offered("backup-verify"):
+            issues.append(_backup_issue(bucket, rg))
+        if not offered("upload-fallback"):
+            upstream = Upstream(service=f"S3 {bucket}", purpose="Backup repository (the only copy of the backups)",
+                                criticality="High",
+                                fallback="None needed to serve traffic; while it is unreachable new backups fail and "
+                                         "the recovery point ages: fix it before the next scheduled backup")
+
         return Contribution(
             components=[Component(name="Object storage", technology="Amazon S3", version="managed",
-                                  location=f"s3://{bucket} ({region(ctx)})", purpose="Stores files and blobs")],
-            upstream=[Upstream(service=f"S3 {bucket}", purpose="File storage", criticality="High",
-                               fallback="Queue uploads and retry; serve a placeholder for downloads")],
+                                  location=f"s3://{bucket} ({region(ctx)})",
+                                  purpose="Holds the backups" if backups else "Stores files and blobs")],
+            upstream=[upstream],
             key_metrics=[KeyMetric(metric="S3 5xx errors", normal_range="0", alert_threshold="> 10 per 5 min",
                                    dashboard="fill in: S3 request metrics dashboard")],
             prerequisites=[f"aws CLI v2 with s3:ListBucket, s3:GetObject, s3:ListBucketVersions on {bucket}"],
             signals=signals,
             issues=issues,
-            assess=[cmd("Objects changed in the last day under a prefix",
+            assess=[] if backups else [cmd("Objects changed in the last day under a prefix",
                         "PREFIX=invoices/  # the prefix the bad writes touched\n"
                         f"{s3api} list-objects-v2 {rg} --bucket {q(bucket)} --prefix \"$PREFIX\" "
                         "--query \"Contents[?LastModified>='$(date -u -d '-1 day' +%Y-%m-%d)'].[Key, LastModified]\" "
                         "--output text | head -n 50",
                         "the keys written since yesterday")],
-            daily=["Check replication / backup of the bucket is current"],
-            weekly=["Review 4xx/5xx request metrics"],
+            daily=["Check the newest backup object is younger than the schedule and its size is usual"] if backups
+            else ["Check replication / backup of the bucket is current"],
+            weekly=["Test-restore the newest backup into a scratch instance"] if backups else
+            ["Review 4xx/5xx request metrics"],
             monthly=["Check versioning, lifecycle rules and Object Lock settings are as designed",
                      "Review the bucket policy for public access"],
-            maintenance_commands=[
-                cmd("Preview a sync that deletes extra files at the destination",
-                    "SRC=./build/  # local directory\n"
-                    f"aws s3 sync {rg} \"$SRC\" s3://{bucket}/static/ --delete --dryrun",
-                    "lines starting '(dryrun) delete:' show what would be removed",
-                    warning="Without --dryrun, --delete removes every object under the destination prefix that "
-                            "is not in SRC; a wrong SRC (empty directory) empties the prefix. Keep --dryrun "
-                            "until the list is right."),
-                cmd("Remove a prefix",
-                    "PREFIX=tmp/exports/  # the prefix to remove\n"
-                    f"aws s3 rm {rg} s3://{bucket}/\"$PREFIX\" --recursive --dryrun",
-                    "the '(dryrun) delete:' list; rerun without --dryrun only if it is right",
-                    warning="Without --dryrun this deletes every object under the prefix; with versioning off "
-                            "they cannot be recovered. An empty PREFIX means the whole bucket."),
-            ],
+            maintenance_commands=maintenance,
             dr_procedures=[Procedure(title="S3: region outage or bucket loss", commands=[
                 cmd("Check cross-region replication status",
                     f"{s3api} get-bucket-replication {rg} --bucket {q(bucket)}",
@@ -140,6 +166,43 @@ class S3Pack(KeywordPack):
             environment_variables=[("S3_BUCKET", bucket)],
             vendors=[("AWS", "S3")],
         )
+
+
+
+def _backup_issue(bucket: str, rg: str) -> Issue:
+    """A bucket holding backups or snapshots: is the newest one there, recent and whole, and does it restore."""
+    newest = cmd("The newest backup objects: age and size",
+                 "PREFIX=\"${PREFIX:-}\"  # the backup prefix, if the tool writes under one\n"
+                 f"aws s3api list-objects-v2 {rg} --bucket {q(bucket)} --prefix \"$PREFIX\" "
+                 "--query 'reverse(sort_by(Contents, &LastModified))[:5].[LastModified, Size, Key]' --output text",
+                 "the newest object is younger than the backup schedule (e.g. under 1 h for hourly snapshots) "
+                 "and its size close to the previous ones; a much smaller one is a failed or partial backup")
+    restore = cmd("Test-restore the newest backup into a scratch location (never over the live data)",
+                  "KEY=\"${KEY:?set KEY to the newest backup object from the list above}\"\n"
+                  "mkdir -p /tmp/restore-test\n"
+                  f"aws s3 cp {rg} \"s3://{bucket}/$KEY\" /tmp/restore-test/\n"
+                  "ls -l /tmp/restore-test/",
+                  "the object downloads with the listed size; then restore it with the backup tool into a scratch "
+                  "instance and check the data (fill in with the team: the tool's own verify / restore command)",
+                  warning="Read-only on the bucket. Never delete, sync --delete or overwrite objects here: they are "
+                          "the backups.")
+    return Issue(
+        title="S3: backups missing, stale or not restorable",
+        symptoms="The newest backup object is older than the schedule, much smaller than usual, or the backup "
+                 "job logs write errors (AccessDenied, SlowDown) to the bucket.",
+        alert=None,
+        check=[newest, cmd("Versioning and lifecycle rules (a lifecycle rule can expire backups early)",
+                           f"aws s3api get-bucket-versioning {rg} --bucket {q(bucket)}\n"
+                           f"aws s3api get-bucket-lifecycle-configuration {rg} --bucket {q(bucket)}",
+                           "expiry no shorter than the agreed retention")],
+        fix=[Step(action="Fix the backup job's write access or schedule first, then take a fresh backup with the "
+                         "tool that writes here and check it lands; do not delete or move objects in this bucket.",
+                  command=None),
+             Step(action="Prove the backups restore: test-restore the newest one somewhere scratch.", command=restore)],
+        verify="A new backup object younger than the schedule is listed with the usual size, and the test restore "
+               "succeeded.",
+        escalate="If no restorable backup is younger than the agreed recovery point, page the data owner now.",
+    )
 
 
 PACK = S3Pack()
