@@ -65,7 +65,9 @@ def test_a_greeting_or_header_never_becomes_the_title(greeting: str, words: list
 # given names, not English function words or the verbs of an escalation step ("Aa Then" is no one's name;
 # "then Notify Aa" tells the reader to notify Aa)
 _NOT_NAMES = {"then", "after", "within", "page", "call", "if", "escalate", "via", "notify", "inform", "ping",
-              "contact", "ask", "tell", "alert", "wake", "email", "text", "phone", "loop", "cc"}
+              "contact", "ask", "tell", "alert", "wake", "email", "text", "phone", "loop", "cc", "when", "while",
+              "until", "unless", "once", "before", "or", "and", "but", "so", "still", "not", "no", "min", "mins",
+              "minutes", "hour", "hours", "h", "up", "down", "next", "last", "first", "finally", "also"}
 _NAME_PART = st.text(alphabet=string.ascii_lowercase, min_size=2, max_size=7).filter(
     lambda w: w not in _STOP and w not in _NOT_NAMES).map(
     str.capitalize)
