@@ -17,6 +17,7 @@ import re
 from collections.abc import Iterable
 
 from agent.knowledge.base import Facts
+from agent.knowledge.names import plausible
 from agent.service.merge import SINGLE_VALUED
 from agent.service.model import Component, Figure, Name, Region, ServiceModel
 
@@ -132,7 +133,11 @@ def _engine_component(model: ServiceModel, technology: str) -> Component | None:
 
 
 def facts_from_model(model: ServiceModel, description: str) -> Facts:
-    """The engine's `Facts`, laid out from the model (TEMPORARY adapter, see the module docstring)."""
+    """The engine's `Facts`, laid out from the model (TEMPORARY adapter, see the module docstring).
+
+    The engine reasons on the model without the description's words that are not names
+    (`agent.knowledge.names.plausible`): "the database is down" gives no database called `down`."""
+    model = plausible(model)
     facts = Facts(service=model.service.name, display_name=model.service.display,
                   description=description_text(description), model=model)
     given: set[str] = set()

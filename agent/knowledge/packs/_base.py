@@ -71,26 +71,6 @@ def messaging_role(ctx: Context, pattern: str) -> tuple[str, str]:
     return ("consumer" if ctx.answers.service_type == "worker" else "publisher"), what
 
 
-_STOP = frozenset("""
-the a an and or with for of on in at to is are was that which who after before behind via using from per
-each every as by named called it its our their this these those all any some one two three runs running
-""".split())
-
-
-def described(ctx: Context, key: str, words: Sequence[str], default: str) -> str:
-    """A name the facts hold, else one the description gives right after `words` ("DynamoDB table
-    user-profiles", "vhost /billing"), else `default` (then listed as an assumed default)."""
-    if key in ctx.facts.names:
-        return ctx.facts.names[key]
-    for word in words:
-        lead = r"[\s-]?".join(map(re.escape, word.split()))
-        for found in re.finditer(rf"(?<![\w-]){lead}\s+(?:called\s+|named\s+|is\s+)?[`'\"(]?"
-                                 r"(/?[A-Za-z0-9][\w.:/-]*[A-Za-z0-9]|/)", ctx.facts.description, re.IGNORECASE):
-            if found.group(1).lower() not in _STOP:
-                return found.group(1)
-    return ctx.facts.name(key, default)
-
-
 class _Recorded(Facts):
     """Facts that note which `name(key, default)` lookups fell back to the default."""
 

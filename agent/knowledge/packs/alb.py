@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from agent.knowledge.base import Context, Contribution
-from agent.knowledge.packs._base import KeywordPack, cmd, described, mention, on_aws, q, region
+from agent.knowledge.packs._base import KeywordPack, cmd, mention, on_aws, q, region
 from agent.knowledge.signals import Signal, limit
 from agent.runbook import Command, Issue, KeyMetric, Step
 
@@ -23,7 +23,7 @@ class AlbPack(KeywordPack):
 
     def build(self, ctx: Context) -> Contribution:
         f = ctx.facts
-        lb = described(ctx, "alb.name", ("application load balancer", "alb"), f"{f.service}-alb")
+        lb = ctx.facts.name("alb.name", f"{f.service}-alb")
         rg = f"--region {q(region(ctx))}"
         # CloudWatch's LoadBalancer dimension is the tail of the ARN: app/<name>/<id>.
         dim = (f"LB=\"$(aws elbv2 describe-load-balancers {rg} --names {q(lb)} --query "

@@ -8,7 +8,6 @@ from agent.knowledge.packs._base import (
     CloudWatchMetric,
     KeywordPack,
     cmd,
-    described,
     log_events,
     mention,
     on_aws,
@@ -42,7 +41,7 @@ class LambdaPack(KeywordPack):
     def build(self, ctx: Context) -> Contribution:
         f = ctx.facts
         function = f.name("lambda.function", f.service)
-        alias = described(ctx, "lambda.alias", ("alias",), "live")
+        alias = ctx.facts.name("lambda.alias", "live")
         reg = q(region(ctx))
         rg = f"--region {reg}"
         lam = "aws lambda"
@@ -79,8 +78,8 @@ class LambdaPack(KeywordPack):
         if mention(ctx, ("api gateway", "apigateway")) and not mention(ctx, ("http api",)):
             # A REST API's 5XXError averaged over a period is the share of requests that failed; 504s there
             # are integration timeouts (API Gateway gives up after 29 s), 502s a malformed Lambda response.
-            api = described(ctx, "apigateway.api", ("rest api", "api gateway rest api", "api gateway"), function)
-            stage = described(ctx, "apigateway.stage", ("stage",), "prod")
+            api = ctx.facts.name("apigateway.api", function)
+            stage = ctx.facts.name("apigateway.stage", "prod")
             gw = CloudWatchMetric("AWS/ApiGateway", "5XXError", {"ApiName": api, "Stage": stage}, "Average")
             signals.append(Signal(
                 key="apigateway.5xx", name="API Gateway 5XX share", measure="5XXError average (share of requests)",

@@ -6,7 +6,6 @@ from agent.knowledge.base import Context, Contribution
 from agent.knowledge.packs._base import (
     KeywordPack,
     cmd,
-    described,
     exec_in,
     mention,
     q,
@@ -31,7 +30,7 @@ class CeleryPack(KeywordPack):
 
     def build(self, ctx: Context) -> Contribution:
         f = ctx.facts
-        app = described(ctx, "celery.app", ("celery app", "app"), snake(f.service))
+        app = ctx.facts.name("celery.app", snake(f.service))
         # A worker service's own workload runs Celery; otherwise a separate <service>-worker.
         own = ctx.answers.service_type == "worker"
         worker = f.name("celery.worker", f.service if own else f"{f.service}-worker")

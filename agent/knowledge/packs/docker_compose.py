@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from agent.knowledge.base import Context, Contribution
-from agent.knowledge.packs._base import KeywordPack, cmd, compose_cmd, described, q
+from agent.knowledge.packs._base import KeywordPack, cmd, compose_cmd, q
 from agent.knowledge.signals import Signal, Threshold
 from agent.runbook import Component, Issue, Procedure, Step
 
@@ -19,9 +19,9 @@ class DockerComposePack(KeywordPack):
 
     def build(self, ctx: Context) -> Contribution:
         f = ctx.facts
-        project = described(ctx, "compose.project", ("compose project", "project"), f.service)
+        project = ctx.facts.name("compose.project", f.service)
         dc = compose_cmd(ctx)
-        volume = described(ctx, "compose.volume", ("named volume", "volume"), f"{project}_data")
+        volume = ctx.facts.name("compose.volume", f"{project}_data")
         svc = q(f.name("compose.service", f.service))
         ps = cmd("Containers of the project with state and health", f"{dc} ps -a",
                  "every service 'running' / '(healthy)'; 'restarting' or 'exited (137)' (OOM/killed) needs work")

@@ -7,7 +7,6 @@ from agent.knowledge.packs._base import (
     CloudWatchMetric,
     KeywordPack,
     cmd,
-    described,
     q,
     region,
     stop_workload,
@@ -27,7 +26,7 @@ class DynamoDbPack(KeywordPack):
 
     def build(self, ctx: Context) -> Contribution:
         f = ctx.facts
-        table = described(ctx, "dynamodb.table", ("dynamodb table", "table"), f"{f.service}-table")
+        table = ctx.facts.name("dynamodb.table", f"{f.service}-table")
         reg = q(region(ctx))
         rg = f"--region {reg}"
         ddb = "aws dynamodb"

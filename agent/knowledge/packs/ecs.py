@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from agent.knowledge.base import Context, Contribution
-from agent.knowledge.packs._base import KeywordPack, cmd, described, q, region
+from agent.knowledge.packs._base import KeywordPack, cmd, q, region
 from agent.knowledge.signals import Signal, Threshold, limit
 from agent.runbook import Component, Issue, KeyMetric, Procedure, Step
 
@@ -19,8 +19,8 @@ class EcsPack(KeywordPack):
 
     def build(self, ctx: Context) -> Contribution:
         f = ctx.facts
-        cluster = described(ctx, "ecs.cluster", ("ecs cluster", "fargate cluster"), f.cluster or f.service)
-        service = described(ctx, "ecs.service", ("ecs service", "fargate service"), f.service)
+        cluster = ctx.facts.name("ecs.cluster", f.cluster or f.service)
+        service = ctx.facts.name("ecs.service", f.service)
         reg = q(region(ctx))
         ecs = "aws ecs"
         where = f"--region {reg} --cluster {q(cluster)}"

@@ -9,7 +9,6 @@ from agent.knowledge.packs._base import (
     KeywordPack,
     cmd,
     component_form,
-    described,
     mention,
     on_host,
     q,
@@ -39,8 +38,8 @@ class ElasticsearchPack(KeywordPack):
         url = f.name("es.url", f"{scheme}://{node or 'elasticsearch'}:9200")
         # "daily indices logs-YYYY.MM.DD" -> the pattern logs-*
         index = re.sub(r"[-_.]?(?:YYYY|yyyy).*$", "-*",
-                       described(ctx, "es.index", ("index", "indices", "daily indices"), f.service))
-        repo = described(ctx, "es.repository", ("snapshot repository", "repository"), "backups")
+                       ctx.facts.name("es.index", f.service))
+        repo = ctx.facts.name("es.repository", "backups")
         # --netrc: credentials from ~/.netrc, never on the command line
         curl = "curl -sS --fail-with-body --netrc"
 

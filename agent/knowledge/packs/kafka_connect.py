@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from agent.knowledge.base import Context, Contribution
-from agent.knowledge.packs._base import KeywordPack, cmd, described, mention, q, workload_platform
+from agent.knowledge.packs._base import KeywordPack, cmd, mention, q, workload_platform
 from agent.knowledge.signals import Signal, Threshold
 from agent.runbook import Command, Component, Issue, Procedure, Step
 
@@ -24,8 +24,7 @@ class KafkaConnectPack(KeywordPack):
 
     def build(self, ctx: Context) -> Contribution:
         f = ctx.facts
-        cluster = described(ctx, "kafka.connect_cluster", ("kafkaconnect cluster", "kafka connect cluster",
-                                                            "connect cluster"), "kafka-connect")
+        cluster = ctx.facts.name("kafka.connect_cluster", "kafka-connect")
         forward: Command | None = None
         if "kafka.connect_url" not in f.names:
             # Where the REST API is only reachable inside the platform (a ClusterIP Service), the platform
@@ -33,7 +32,7 @@ class KafkaConnectPack(KeywordPack):
             svc = f"{cluster}-connect-api" if mention(ctx, ("strimzi",)) else cluster
             forward = workload_platform(ctx, "kafka-connect").reach(svc, 8083)
         url = f.names.get("kafka.connect_url") or ("http://localhost:8083" if forward else f"http://{cluster}:8083")
-        connector = described(ctx, "kafka.connector", ("connector",), f"{f.service}-connector")
+        connector = ctx.facts.name("kafka.connector", f"{f.service}-connector")
         base = f"{url}/connectors/{connector}"
         status = cmd(f"Status of {connector} and its tasks",
                      f"curl -sS {q(base + '/status')} | jq '{{connector: .connector.state, tasks: "

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from agent.knowledge.base import Context, Contribution
-from agent.knowledge.packs._base import KeywordPack, cmd, component_form, described, namespace, q, workload_platform
+from agent.knowledge.packs._base import KeywordPack, cmd, component_form, namespace, q, workload_platform
 from agent.knowledge.signals import Signal, Threshold, limit
 from agent.runbook import Command, Component, Issue, KeyMetric, Procedure, Step
 
@@ -23,7 +23,7 @@ class NginxPack(KeywordPack):
 
     def build(self, ctx: Context) -> Contribution:
         f = ctx.facts
-        site = described(ctx, "nginx.site", ("site",), f.service)
+        site = ctx.facts.name("nginx.site", f.service)
         # The variant follows the model: the cluster's ingress controller, a host service writing log
         # files, or a workload of its platform (container, compose service, Deployment) logging to stdout.
         form = component_form(ctx, "nginx")

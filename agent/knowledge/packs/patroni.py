@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from agent.knowledge.base import Context, Contribution
-from agent.knowledge.packs._base import KeywordPack, cmd, component_form, described, namespace, q, workload_platform
+from agent.knowledge.packs._base import KeywordPack, cmd, component_form, namespace, q, workload_platform
 from agent.knowledge.signals import Signal, Threshold
 from agent.runbook import Component, Issue, KeyMetric, Procedure, Step
 
@@ -21,7 +21,7 @@ class PatroniPack(KeywordPack):
 
     def build(self, ctx: Context) -> Contribution:
         f = ctx.facts
-        cluster = described(ctx, "patroni.cluster", ("patroni cluster", "scope"), f"{f.service}-db")
+        cluster = ctx.facts.name("patroni.cluster", f"{f.service}-db")
         # patronictl runs on a member, through the member's platform. In the cluster (Spilo / Zalando
         # operator) the images ship it with its config in place and the DCS is the Kubernetes API.
         in_cluster = component_form(ctx, "patroni") == "cluster-workload"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from agent.knowledge.base import Context, Contribution
-from agent.knowledge.packs._base import KeywordPack, cmd, described, q, snake, workload_platform
+from agent.knowledge.packs._base import KeywordPack, cmd, q, snake, workload_platform
 from agent.knowledge.signals import Signal, Threshold
 from agent.runbook import Command, Issue, KeyMetric, Procedure, Step
 
@@ -51,7 +51,7 @@ class PgBackRestPack(KeywordPack):
 
     def build(self, ctx: Context) -> Contribution:
         f = ctx.facts
-        stanza = described(ctx, "pgbackrest.stanza", ("stanza",), snake(f.service))
+        stanza = ctx.facts.name("pgbackrest.stanza", snake(f.service))
         br = f"sudo -u postgres pgbackrest --stanza={q(stanza)}"
         info = cmd("Backups in the repository and the WAL range they cover", f"{br} info",
                    "status ok, a full or diff backup from the last 24 hours, WAL archive min/max up to now")

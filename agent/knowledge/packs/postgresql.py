@@ -8,7 +8,6 @@ from agent.knowledge.packs._base import (
     CloudWatchMetric,
     KeywordPack,
     cmd,
-    described,
     mention,
     q,
     region,
@@ -179,7 +178,7 @@ class PostgresPack(KeywordPack):
         if n.rds and "aurora" in n.rds.lower() and mention(ctx, ("global database", "global cluster")):
             # Aurora global database: storage-level replication to the secondary region; its lag is what a
             # region failover loses, so it is watched against the RPO.
-            secondary = described(ctx, "aurora.secondary_cluster", ("secondary cluster",), f"{svc}-secondary")
+            secondary = ctx.facts.name("aurora.secondary_cluster", f"{svc}-secondary")
             dr = ctx.facts.names.get("dr.region", "us-west-2")
             rpo = ctx.facts.rpo_minutes
             threshold = (Threshold(rpo * 30, "s", origin="given", source=f"half the {rpo}-minute RPO") if rpo

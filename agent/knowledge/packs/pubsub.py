@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from agent.knowledge.base import Context, Contribution
-from agent.knowledge.packs._base import KeywordPack, cmd, described, q, restart_workload, workload_logs
+from agent.knowledge.packs._base import KeywordPack, cmd, q, restart_workload, workload_logs
 from agent.knowledge.signals import Signal, limit
 from agent.runbook import Component, Issue, KeyMetric, Procedure, Step, Upstream
 
@@ -19,7 +19,7 @@ class PubSubPack(KeywordPack):
 
     def build(self, ctx: Context) -> Contribution:
         f = ctx.facts
-        project = described(ctx, "gcp.project", ("gcp project", "google cloud project", "project id"), f.service)
+        project = ctx.facts.name("gcp.project", f.service)
         topic = f.name("pubsub.topic", f"{f.service}-events")
         sub = f.name("pubsub.subscription", f"{f.service}-sub")
         p = f"--project {q(project)}"

@@ -9,7 +9,6 @@ from agent.knowledge.packs._base import (
     KeywordPack,
     cmd,
     component_form,
-    described,
     messaging_role,
     namespace,
     on_host,
@@ -41,7 +40,7 @@ class RabbitMqPack(KeywordPack):
         what = what or "messages"
         named = f.names.get("rabbitmq.queue")
         queue = named or (f"the queues of {what}" if publisher else f"{f.service}-queue")
-        vhost = described(ctx, "rabbitmq.vhost", ("vhost",), "/")
+        vhost = ctx.facts.name("rabbitmq.vhost", "/")
         # How RabbitMQ runs (the model's form of it, else the service's): its CLIs run on a node, through
         # the node's platform; on hosts named in the description, over ssh.
         form = component_form(ctx, "rabbitmq")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from agent.knowledge.base import Context, Contribution
-from agent.knowledge.packs._base import KeywordPack, cmd, described, mention, q, tech_host
+from agent.knowledge.packs._base import KeywordPack, cmd, mention, q, tech_host
 from agent.knowledge.signals import Signal, Threshold
 from agent.runbook import Issue, Procedure, Step
 
@@ -23,7 +23,7 @@ class RedisSentinelPack(KeywordPack):
 
     def build(self, ctx: Context) -> Contribution:
         f = ctx.facts
-        master = described(ctx, "redis.master", ("master name",), "mymaster")
+        master = ctx.facts.name("redis.master", "mymaster")
         # Sentinels usually run beside each Redis server: use a named Redis host when there is one.
         near = f.names.get("redis.host") or tech_host(ctx, r"redis|sentinel|cache")
         sentinel = f"redis-cli -h {q(f.name('redis.sentinel', near or f.service + '-sentinel'))} -p 26379"

@@ -7,7 +7,6 @@ from agent.knowledge.base import Context, Contribution
 from agent.knowledge.packs._base import (
     KeywordPack,
     cmd,
-    described,
     q,
     region,
     restart_workload,
@@ -34,7 +33,7 @@ class SqsPack(KeywordPack):
         fifo = ".fifo" in f.description.lower()
         queue = f.name("sqs.queue", f"{f.service}-queue" + (".fifo" if fifo else ""))
         dlq_default = (queue[:-5] + "-dlq.fifo") if queue.endswith(".fifo") else queue + "-dlq"
-        dlq = described(ctx, "sqs.dlq", ("dlq", "dead-letter queue", "dead letter queue"), dlq_default)
+        dlq = ctx.facts.name("sqs.dlq", dlq_default)
         reg = q(region(ctx))
         consumer = f.service
         # the queue's own settings, when the model has them

@@ -1,0 +1,92 @@
+"""Which names the knowledge layer may put in a command: a guard between the service model and the packs.
+
+The description parser (agent/service/text.py) binds the word after a keyword to a role ("the database
+is down" -> database `down`, "Cloud SQL instance max_connections 500" -> instance `max_connections`).
+A command built on such a word fails at 3 a.m. and reads as if the user had said it. Until the parser
+never does that, `plausible` drops, from a copy of the model the engine reasons on, every name that
+came from the description and is plainly not a name: an ordinary English word, a language, a config
+key or version with its number, a team, a chat channel. The engine then falls back to a guarded
+variable or a default it lists under "Assumed, not told". Names the user confirmed, edited or that
+came from a repository are never dropped.
+"""
+
+from __future__ import annotations
+
+import re
+
+from agent.service.model import Component, Name, ServiceModel
+
+# Words that follow a role keyword in ordinary sentences ("the table is throttled", "index pattern",
+# "database connectivity") and are never what a resource is called. Kept short on purpose: real names
+# are often English words too (orders, payments, sessions), so only words no one names a resource.
+NOT_NAMES = frozenset("""
+a an the this that these those it its is are was were be been being has have had will would can could
+should must may might do does did not no none any some all each every both either neither one two three
+and or but if then than so as at by for from in into of off on onto out over to up down via with within
+without per under after before behind during while where when which who whose what how why
+also only just still again already yet very too much many more most less least other another same such
+here there now always never often sometimes usually
+up down slow fast full empty busy idle healthy unhealthy degraded broken failing failed stuck hung
+unavailable available unreachable reachable offline online ok fine bad good high low hot cold
+capacity connectivity connection connections latency throughput usage utilisation utilization size
+load errors error timeouts timeout performance availability reliability durability consistency
+pattern patterns name names naming identifier id ids key keys value values setting settings config
+configuration parameter parameters limit limits quota quotas version versions engine engines
+restore restores replication migration migrations schema schemas storage space
+team teams owner owners group groups channel channel people person
+written built hosted deployed running run runs used using uses managed owned served based called named
+behind fronted backed shared dedicated
+""".split())
+
+# Languages and runtimes: "a Celery app written in Python", "Node 20 service".
+LANGUAGES = frozenset("""
+python python3 java kotlin scala groovy go golang rust ruby php perl node nodejs node.js javascript
+typescript deno bun elixir erlang clojure haskell ocaml csharp c# dotnet .net swift dart lua r julia
+""".split())
+
+# Roles that are chat or paging destinations, not resources: a name seen right after one of these
+# words ("Telegram group tidepool-alerts", "Slack channel #db-oncall") belongs to no component role.
+_CHAT = re.compile(r"\b(?:telegram|slack|discord|ms\s+teams|mattermost|zulip|google\s+chat)"
+                   r"(?:\s+(?:group|channel|chat|room))?\s+(?:called\s+|named\s+)?[#@]?$", re.I)
+_TEAM_AFTER = re.compile(r"\s+(?:team|squad|guild|crew|on-?call|rotation)\b", re.I)
+# "max_connections 500", "Python 3.12", "work_mem = 64MB": a key or a product with its value.
+_VALUE_AFTER = re.compile(r"\s*[=:]?\s*v?\d", re.I)
+_CONFIG_KEY = re.compile(r"^[a-z]+(?:_[a-z0-9]+)+$")
+
+
+def _near(evidence: str, value: str) -> list[tuple[str, str]]:
+    """(text before, text after) each place `value` appears as a whole word in `evidence`."""
+    pattern = re.compile(rf"(?<![\w.-]){re.escape(value)}(?![\w-])", re.I)
+    return [(evidence[:m.start()], evidence[m.end():]) for m in pattern.finditer(evidence)]
+
+
+def not_a_name(name: Name) -> str | None:
+    """Why a name the parser read from the description is not a name (None when it may be one)."""
+    if name.origin != "given":
+        return None
+    value = name.value.strip("`'\"")
+    word = value.casefold()
+    if word in NOT_NAMES:
+        return "an ordinary word"
+    if word in LANGUAGES:
+        return "a language"
+    places = _near(name.evidence, value)
+    for before, after in places:
+        if _TEAM_AFTER.match(after):
+            return "a team"
+        if _CHAT.search(before):
+            return "a chat or paging destination"
+        if _VALUE_AFTER.match(after) and (_CONFIG_KEY.match(value) or word in LANGUAGES):
+            return "a config key with its value"
+    return None
+
+
+def plausible(model: ServiceModel) -> ServiceModel:
+    """A copy of `model` without the description's names that are not names (the model given is unchanged)."""
+    components: list[Component] = []
+    changed = False
+    for comp in model.components:
+        kept = [n for n in comp.names if not_a_name(n) is None]
+        changed = changed or len(kept) != len(comp.names)
+        components.append(comp.model_copy(update={"names": kept}) if len(kept) != len(comp.names) else comp)
+    return model.model_copy(update={"components": components}) if changed else model
