@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 from agent.knowledge.base import Context, Contribution
 from agent.knowledge.packs._base import (
     KeywordPack,
@@ -45,9 +43,11 @@ class RabbitMqPack(KeywordPack):
         # the node's platform; on hosts named in the description, over ssh.
         form = component_form(ctx, "rabbitmq")
         # RabbitMQ often lives in its own namespace ("the RabbitMQ cluster in the rabbitmq namespace").
-        own_ns = re.search(r"\brabbitmq\b[^.\n]{0,60}?\bin\s+(?:the\s+)?([a-z0-9][a-z0-9-]*)\s+namespace\b|"
-                           r"\brabbitmq\b[^.\n]{0,60}?\bnamespace\s+([a-z0-9][a-z0-9-]*)", f.description, re.I)
-        ns = next(g for g in own_ns.groups() if g) if own_ns else namespace(ctx)
+        # (the parser binds that namespace to the RabbitMQ component; the description is not re-read here).
+        brokers = ctx.model.components_of("rabbitmq") if ctx.model is not None else []
+        own_ns = next((c.name("namespace") for c in brokers if c is not ctx.model.app and c.name("namespace")), None) \
+            if ctx.model is not None else None
+        ns = own_ns or namespace(ctx)
         vm_host = tech_host(ctx, r"rabbit|mq|amqp") if form == "host" else None
         default_node = f"{f.name('k8s.statefulset', 'rabbitmq')}-0" if form == "cluster-workload" else (
             vm_host or "rabbitmq")
