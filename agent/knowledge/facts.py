@@ -48,6 +48,7 @@ KEYS: dict[str, tuple[tuple[str, ...], str]] = {
     "gcp.zone": (("app",), "zone"),
     "gcp.project": (("app",), "project"),
     "dr.cluster": (("app",), "dr_cluster"),
+    "aurora.secondary_cluster": (("postgresql", "mysql"), "dr_cluster"),
     "postgres.database": (("postgresql",), "database"),
     "postgres.user": (("postgresql", "pgbouncer"), "user"),
     "postgres.port": (("postgresql",), "port"),
