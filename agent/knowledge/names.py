@@ -35,7 +35,8 @@ configuration parameter parameters limit limits quota quotas version versions en
 restore restores replication migration migrations schema schemas storage space
 team teams owner owners group groups channel channel people person
 written built hosted deployed running run runs used using uses managed owned served based called named
-behind fronted backed shared dedicated
+behind fronted backed shared dedicated autoscaled scaled throttled sharded replicated partitioned encrypted
+provisioned paused stopped started restarted enabled disabled configured
 """.split())
 
 # Languages and runtimes: "a Celery app written in Python", "Node 20 service".
@@ -51,7 +52,10 @@ _CHAT = re.compile(r"\b(?:telegram|slack|discord|ms\s+teams|mattermost|zulip|goo
 _TEAM_AFTER = re.compile(r"\s+(?:team|squad|guild|crew|on-?call|rotation)\b", re.I)
 # "max_connections 500", "Python 3.12", "work_mem = 64MB": a key or a product with its value.
 _VALUE_AFTER = re.compile(r"\s*[=:]?\s*v?\d", re.I)
-_CONFIG_KEY = re.compile(r"^[a-z]+(?:_[a-z0-9]+)+$")
+_CONFIG_KEY = re.compile(r"^[a-z]+(?:_[a-z0-9]+)+$|^[a-z]+(?:[A-Z][a-z0-9]+)+$")  # max_connections, maxReceiveCount
+# Origins of names read from the description (by the parser, its guesses, or a model reading it); what the
+# user confirmed or edited and what a repository declares are kept whatever they look like.
+_FROM_TEXT = frozenset({"given", "assumed", "llm"})
 
 
 def _near(evidence: str, value: str) -> list[tuple[str, str]]:
@@ -62,7 +66,7 @@ def _near(evidence: str, value: str) -> list[tuple[str, str]]:
 
 def not_a_name(name: Name) -> str | None:
     """Why a name the parser read from the description is not a name (None when it may be one)."""
-    if name.origin != "given":
+    if name.origin not in _FROM_TEXT:
         return None
     value = name.value.strip("`'\"")
     word = value.casefold()
