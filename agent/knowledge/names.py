@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 
 from agent.service.model import Component, Name, ServiceModel
+from agent.service.vocabulary import vocabulary
 
 # Words that follow a role keyword in ordinary sentences ("the table is throttled", "index pattern",
 # "database connectivity") and are never what a resource is called. Kept short on purpose: real names
@@ -33,7 +34,7 @@ load errors error timeouts timeout performance availability reliability durabili
 pattern patterns name names naming identifier id ids key keys value values setting settings config
 configuration parameter parameters limit limits quota quotas version versions engine engines
 restore restores replication migration migrations schema schemas storage space
-team teams owner owners group groups channel channel people person
+team teams owner owners group groups channel people person region regions zone zones
 written built hosted deployed running run runs used using uses managed owned served based called named
 behind fronted backed shared dedicated autoscaled scaled throttled sharded replicated partitioned encrypted
 provisioned paused stopped started restarted enabled disabled configured
@@ -44,6 +45,33 @@ LANGUAGES = frozenset("""
 python python3 java kotlin scala groovy go golang rust ruby php perl node nodejs node.js javascript
 typescript deno bun elixir erlang clojure haskell ocaml csharp c# dotnet .net swift dart lua r julia
 """.split())
+
+# Roles whose value is a resource inside a product: the product's own name there ("the Aurora database",
+# "a Kafka topic") is the technology, not a name. Units, namespaces, hosts and workloads are often called
+# after their technology (`redis`, `kafka`, `nginx`), so they are not in this list.
+_INSIDE = frozenset({"database", "schema", "table", "index", "keyspace", "instance", "queue", "dlq", "topic",
+                     "consumer_group", "subscription", "vhost", "celery_app", "replica_set", "global_cluster",
+                     "replication_group", "stanza", "bucket", "function", "rest_api", "connector", "stream"})
+
+
+# Technology words that are also what people call a queue, table or database ("stripe" webhooks, a "cron"
+# table, the "secrets" database): kept as names.
+_ALSO_NAMES = frozenset("""
+web data service services cloud server search cache store events event jobs sql app api file files queue
+stream platform proxy application auto load message object managed container containers key new secret
+secrets unit network simple virtual physical horizontal bare compute pager connector connectors stripe
+twilio sendgrid vault consul spark phoenix express spring temporal flux snowflake sentry fly rails flask
+elastic sentinel sentinels compose cron crontab ingress
+""".split())
+
+
+def _technology_words() -> frozenset[str]:
+    """Every technology id and word of the vocabulary, and each part of a multi-word one ("Aurora PostgreSQL")."""
+    words = {w.casefold() for t in vocabulary().technologies.values() for w in (t.id, *t.words)}
+    # the brand that leads a multi-word name (Aurora, Amazon, Apache, Azure), not its generic tail (gateway)
+    parts = {w.split()[0] for w in words if " " in w and len(w.split()[0]) > 2}
+    return frozenset((words | parts) - _ALSO_NAMES)
+
 
 # Roles that are chat or paging destinations, not resources: a name seen right after one of these
 # words ("Telegram group tidepool-alerts", "Slack channel #db-oncall") belongs to no component role.
@@ -56,6 +84,9 @@ _CONFIG_KEY = re.compile(r"^[a-z]+(?:_[a-z0-9]+)+$|^[a-z]+(?:[A-Z][a-z0-9]+)+$")
 # Origins of names read from the description (by the parser, its guesses, or a model reading it); what the
 # user confirmed or edited and what a repository declares are kept whatever they look like.
 _FROM_TEXT = frozenset({"given", "assumed", "llm"})
+
+
+_TECHNOLOGIES = _technology_words()
 
 
 def _near(evidence: str, value: str) -> list[tuple[str, str]]:
@@ -74,6 +105,8 @@ def not_a_name(name: Name) -> str | None:
         return "an ordinary word"
     if word in LANGUAGES:
         return "a language"
+    if name.role in _INSIDE and word in _TECHNOLOGIES:
+        return "a technology"
     places = _near(name.evidence, value)
     for before, after in places:
         if _TEAM_AFTER.match(after):
