@@ -38,7 +38,7 @@ class ElasticsearchPack(KeywordPack):
         url = f.name("es.url", f"{scheme}://{node or 'elasticsearch'}:9200")
         # "daily indices logs-YYYY.MM.DD" -> the pattern logs-*
         index = re.sub(r"[-_.]?(?:YYYY|yyyy).*$", "-*",
-                       ctx.facts.name("es.index", f.service))
+                       ctx.facts.name("es.index", f"{f.service}-*"))  # a listed default: the service's indices
         repo = ctx.facts.name("es.repository", "backups")
         # --netrc: credentials from ~/.netrc, never on the command line
         curl = "curl -sS --fail-with-body --netrc"
