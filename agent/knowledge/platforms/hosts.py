@@ -6,6 +6,7 @@ import re
 from collections.abc import Sequence
 
 from agent.knowledge.platforms.base import UNITS, Action, Platform, cmd, q, remote_quote, service_unit
+from agent.knowledge.platforms.quorum import Quorum, needs, quorum_of
 from agent.runbook import Command
 
 
@@ -182,6 +183,10 @@ class SystemdHosts(Platform):
                         "PostgreSQL settings live in Patroni's configuration (DCS): a postgresql.conf edit on a host "
                         "is overwritten. For a minor-version upgrade: upgrade the packages on the replicas, restart "
                         "them through patronictl, switch over, then upgrade the old leader.")]
+        row = self.quorum
+        if row is not None:
+            return [self.rolling_restart(row, "Config change or minor-version upgrade (installed on every member "
+                                              "first)")]
         if self.stateful:
             return [self.replicas_first(
                 f"sudo systemctl restart {self.unit} && sleep 10 && systemctl is-active {self.unit}",
@@ -233,6 +238,11 @@ class SystemdHosts(Platform):
                         "Assumes you kept CONFIG.bak before the change. A major-version upgrade cannot be rolled "
                         "back this way: restore from backup (see Disaster Recovery)."),
                     *self.status()]
+        row = self.quorum
+        if row is not None:
+            return [self.version(), self.rolling_restart(
+                row, "Once the previous version / configuration is back on every member (through your deploy "
+                     "tool), restart"), *self.status()]
         restart = ("true" if self.ctx.answers.service_type == "pipeline"  # a restart would start a run
                    else f"sudo systemctl restart {self.unit} && systemctl is-active {self.unit}")
         remote = f"sudo ln -sfn /opt/{self.unit}/releases/$PREVIOUS /opt/{self.unit}/current && {restart}"
@@ -253,15 +263,79 @@ class SystemdHosts(Platform):
                        "patronictl list shows the member running again with lag 0",
                        "Restarting the leader makes it unavailable for writes for the restart; switch over first "
                        f"({self.patronictl('switchover')}). Never restart postgresql with systemctl under Patroni.")
+        row = self.quorum
+        if row is not None:
+            check, why = self.comes_back_only_if(row)
+            return cmd(f"Restart {self.unit} on one member, then wait until the cluster is healthy",
+                       "HOST=\"${HOST:?set HOST to the unhealthy member}\"\n"
+                       + check.replace("HOST=\"${HOSTS%% *}\"\n", "")
+                       + f"{self.ssh} {remote_quote(f'sudo systemctl restart {self.unit}')}\n"
+                       f"until {self.ssh} {remote_quote(row.health)}; do sleep 10; done",
+                       row.healthy,
+                       f"{row.label} needs {row.quorum}: restart a member only while every other one is healthy."
+                       + why)
         return cmd(f"Restart {self.unit} on one host",
                    "HOST=\"${HOST:?set HOST to the unhealthy host}\"\n"
                    f"{self.ssh} 'sudo systemctl restart {self.unit} && systemctl is-active {self.unit}'",
                    "'active'; health endpoint answers again within a minute",
                    "Interrupts in-flight work on that host only.")
 
+    @property
+    def quorum(self) -> Quorum | None:
+        """The quorum row of this workload's technology when its members elect a leader or vote."""
+        found = quorum_of(self.ctx, self.component)
+        return found[1] if found is not None else None
+
+    def comes_back_only_if(self, row: Quorum) -> tuple[str, str]:
+        """(lines that check what a restarted member needs, the warning sentence), empty when none."""
+        dep = needs(self.ctx, row)
+        if dep is None:
+            return "", ""
+        what, check = dep
+        return (f"# a restarted member comes back only with {what.split(':')[0]}: check it first\n"
+                f"HOST=\"${{HOSTS%% *}}\"\n{self.ssh} {remote_quote(check)}\n",
+                f" Check {what}.")
+
+    def rolling_restart(self, row: Quorum, purpose: str) -> Command:
+        """Followers first, the leader last, each member healthy again before the next: never two down."""
+        check, why = self.comes_back_only_if(row)
+        lines = [self.hosts_var(), check.rstrip("\n")] if check else [self.hosts_var()]
+        if row.leader:
+            lines += [f"{self.ssh.replace('$HOST', '${HOSTS%% *}')} {remote_quote(row.leader)}  # who leads now",
+                      "LEADER=\"${LEADER:?set LEADER to the host that leads now (above): it restarts last}\"",
+                      "ORDER=\"\"\nfor HOST in $HOSTS; do [ \"$HOST\" = \"$LEADER\" ] || ORDER=\"$ORDER $HOST\"; done",
+                      "ORDER=\"$ORDER $LEADER\""]
+        else:
+            lines.append("ORDER=\"$HOSTS\"")
+        body = ["for HOST in $ORDER; do", "  echo \"== $HOST\""]
+        if row.leader and row.step_down:
+            body.append(f"  [ \"$HOST\" = \"$LEADER\" ] && {{ {self.ssh} {remote_quote(row.step_down)} || break; }}")
+        if row.before:
+            body.append(f"  {self.ssh} {remote_quote(row.before)} || break")
+        body += [f"  {self.ssh} {remote_quote(f'sudo systemctl restart {self.unit}')} || break",
+                 "  # wait until it rejoined and the cluster is healthy: the next member only then",
+                 "  TRIES=0",
+                 f"  until {self.ssh} {remote_quote(row.health)}; do",
+                 "    TRIES=$((TRIES + 1))",
+                 "    [ \"$TRIES\" -ge 60 ] && { echo \"$HOST not healthy after 10 minutes: stop here\"; break 2; }",
+                 "    sleep 10",
+                 "  done"]
+        if row.after:
+            body.append(f"  {self.ssh} {remote_quote(row.after)}")
+        body.append("done")
+        order = "followers first, the leader last" if row.leader else "one member at a time"
+        return cmd(f"{purpose}: rolling, {order}, waiting for cluster health after each", "\n".join(lines + body),
+                   f"{row.healthy}; the loop stops at the first member that does not come back",
+                   f"{row.label} needs {row.quorum}. Never restart members in parallel or on a timer." + why
+                   + (" Restarting the leader triggers an election: hand leadership over first."
+                      if row.leader else ""))
+
     def restart_all(self) -> Command:
         if self.ctx.answers.service_type == "pipeline":
             return self.rerun()
+        row = self.quorum
+        if row is not None and not self.patroni:
+            return self.rolling_restart(row, f"Restart {self.unit} on every member")
         if self.patroni:
             return cmd(f"Restart every member of {self.patroni} through Patroni",
                        f"{self.patronictl('list')}\n{self.patronictl(f'restart {q(self.patroni)}')}",
@@ -283,6 +357,16 @@ class SystemdHosts(Platform):
                    "Restarts the service everywhere (sequentially). Safer: restart only the failing host.")
 
     def scale(self, replicas: str, purpose: str) -> Command:
+        row = self.quorum
+        if row is not None and replicas != "0":
+            # members are added by joining them, and a restart adds no capacity
+            show = row.leader or row.health
+            return cmd(f"{purpose}: see the current members first", self.on_hosts(show) if not row.leader else
+                       f"{self.hosts_var()}\nHOST=\"${{HOSTS%% *}}\"\n{self.ssh} {remote_quote(show)}",
+                       "every member listed and healthy",
+                       f"Adding a {row.label} member is a planned membership change (provision, join, keep an odd "
+                       f"count of voters), not a restart; restarting members adds no capacity. It needs "
+                       f"{row.quorum}.")
         return self.stop() if replicas == "0" else self.restart_all()
 
     def set_flag(self, name: str, value: str, purpose: str) -> Command:
