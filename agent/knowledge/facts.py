@@ -133,6 +133,28 @@ def _engine_component(model: ServiceModel, technology: str) -> Component | None:
     return next((c for c in model.components if c.technology == technology), None)
 
 
+# A compose listing line: "app — Node 20 …", "- worker: …", "`api` - …" (the service's name first).
+_COMPOSE_LINE = re.compile(r"^\s*[-*•]?\s*`?([a-z0-9][\w.-]*)`?\s*(?:—|–|:|\s-\s)", re.M)
+_FRONTS = ("proxy", "load-balancer", "cdn")
+
+
+def _own_compose_service(model: ServiceModel, description: str) -> str | None:
+    """The app's compose service when the model gave the app the name of a proxy in front of it (nginx is
+    a compose service of the project, not the app): the project's service that is no other component."""
+    app = model.app
+    given = app.name("compose_service") if app is not None else None
+    if app is None or given is None:
+        return None
+    fronts = [c for c in model.components if c is not app and c.kind in _FRONTS]
+    if not any(given.lower() in (c.technology.lower(), c.id.lower()) for c in fronts):
+        return None
+    others = {w.lower() for c in model.components if c is not app for w in (c.technology, c.id) if w}
+    listed = [m.group(1) for m in _COMPOSE_LINE.finditer(description) if "compose" in description.lower()]
+    own = [name for name in listed if name.lower() not in others and not any(
+        name.lower().startswith(o) or o.startswith(name.lower()) for o in others)]
+    return own[0] if own else model.service.name or None
+
+
 def facts_from_model(model: ServiceModel, description: str) -> Facts:
     """The engine's `Facts`, laid out from the model (TEMPORARY adapter, see the module docstring).
 
@@ -168,7 +190,8 @@ def facts_from_model(model: ServiceModel, description: str) -> Facts:
         put(key, ",".join(values))
     if "systemd.unit" in names:
         names["systemd.unit"] = re.sub(r"\.service$", "", names["systemd.unit"])
-    put("compose.service", names.get("compose.services", "").split(",")[0])
+    put("compose.service", _own_compose_service(model, description)
+        or names.get("compose.services", "").split(",")[0])
     functions = _values(model, ("app",), "function")
     if functions:
         put("gcf.function" if model.platform.cloud == "gcp" and "lambda" not in facts.description.lower()

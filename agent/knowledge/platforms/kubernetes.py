@@ -5,8 +5,52 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from agent.knowledge.base import Context
 from agent.knowledge.platforms.base import Action, Platform, cmd, q
 from agent.runbook import Command
+from agent.service.model import Component
+
+
+# The kinds of Kubernetes workload a description calls a component, by their own words (CamelCase, so
+# "the deployment pipeline" is not a Deployment).
+_KIND_WORDS = (("statefulset", r"\bstateful ?sets?\b"), ("daemonset", r"\bdaemon ?sets?\b"),
+               ("cronjob", r"\bcron ?jobs?\b"), ("deployment", r"\bDeployments?\b"))
+_KIND_ROLES = ("statefulset", "daemonset", "cronjob", "deployment")
+_NOT = re.compile(r"\b(?:no|not|without|instead of|rather than|never)\s+(?:\w+\s+){0,2}$", re.I)
+
+
+def declared_kind(ctx: Context, component: Component | None = None) -> str | None:
+    """The workload kind the service model or the description gives `component` (the service's own
+    workload when None): its names by role first, then the words of the sentences about it. The
+    service's own workload reads every sentence that names no other component of the model."""
+    model = ctx.model
+    comp = component if component is not None else (model.app if model is not None else None)
+    if comp is not None:
+        for role in _KIND_ROLES:
+            if comp.name(role):
+                return role
+    if component is None:
+        for role in _KIND_ROLES:
+            if ctx.facts.names.get(f"k8s.{role}"):
+                return role
+    own = comp is None or (model is not None and comp is model.app)
+    others = [w for c in (model.components if model is not None else []) if c is not comp
+              for w in (c.technology, c.id) if w and len(w) > 2]
+    mine = [w for w in ((comp.technology, comp.id) if comp is not None and not own else ()) if w]
+    found: list[tuple[int, str]] = []
+    for sentence in re.split(r"(?<=[.;!?])\s+|\n+", ctx.facts.description):
+        if own:
+            if any(re.search(rf"(?<![\w-]){re.escape(w)}(?![\w-])", sentence, re.I) for w in others) and \
+                    ctx.facts.service not in sentence:
+                continue
+        elif not any(re.search(rf"(?<![\w-]){re.escape(w)}(?![\w-])", sentence, re.I) for w in mine):
+            continue
+        for kind, pattern in _KIND_WORDS:
+            flags = 0 if kind == "deployment" else re.I
+            for m in re.finditer(pattern, sentence, flags):
+                if not _NOT.search(sentence[max(0, m.start() - 30):m.start()]):
+                    found.append((len(found), kind))
+    return found[0][1] if found else None
 
 
 class Kubernetes(Platform):
@@ -23,12 +67,20 @@ class Kubernetes(Platform):
         self.kind = "statefulset" if (self.stateful or given) and not f.names.get("k8s.deployment") else "deployment"
         self.workload = (given if self.kind == "statefulset" else None) or f.names.get("k8s.deployment") or \
             f.names.get("k8s.cronjob") or f.service
+        app = self.ctx.model.app if self.ctx.model is not None else None
+        declared = declared_kind(self.ctx)
+        if declared in ("statefulset", "deployment", "daemonset") and not (
+                {"k8s.deployment", "k8s.statefulset"} & set(f.names)):
+            # the kind the model / description gives the workload, before any service-type default
+            self.kind = declared
+            self.workload = (app.name(declared) if app is not None else None) or self.workload
         if not ({"k8s.deployment", "k8s.statefulset", "k8s.cronjob"} & set(f.names)):
             self.assumptions.append(f"{self.kind} named '{self.workload}' with pod label app={self.workload}")
         comp = self.component
         if comp is not None and (self.ctx.model is None or comp is not self.ctx.model.app):
             # a component of the service model that runs in the cluster (a pooler, a proxy, a broker)
-            self.kind = "statefulset" if comp.name("statefulset") else "deployment"
+            kind = declared_kind(self.ctx, comp)
+            self.kind = kind if kind in ("statefulset", "daemonset") else "deployment"
             self.workload = comp.name(self.kind) or comp.technology or comp.id
             self.ns = comp.name("namespace") or self.ns
         self.selector = f.names.get("k8s.selector") or f"app={self.workload}"  # a repository's own selector
@@ -305,6 +357,12 @@ class Kubernetes(Platform):
     def scale(self, replicas: str, purpose: str) -> Command:
         if replicas == "0":
             return self.stop()
+        if self.kind == "daemonset":
+            return cmd(purpose + f": {self.workload} is a DaemonSet, one pod per matching node",
+                       f"kubectl get {self.ref} {self.n} -o wide\nkubectl get nodes",
+                       "DESIRED equals the number of matching nodes",
+                       "A DaemonSet has no replica count: capacity grows with nodes (the node group's size) or "
+                       "the pod's resources, never kubectl scale.")
         scaler = self.owners.autoscaler
         if scaler is not None and scaler.by in ("hpa", "keda"):
             field = "minReplicas" if scaler.by == "hpa" else "minReplicaCount"

@@ -20,7 +20,7 @@ from agent.knowledge.platforms.compose import Docker
 from agent.knowledge.platforms.container import DockerContainer
 from agent.knowledge.platforms.ecs import ECS
 from agent.knowledge.platforms.hosts import VM, BareMetal
-from agent.knowledge.platforms.kubernetes import Kubernetes, KubernetesCronJob
+from agent.knowledge.platforms.kubernetes import Kubernetes, KubernetesCronJob, declared_kind
 from agent.knowledge.platforms.serverless import CloudFunctions, CloudRun, Lambda
 from agent.service.model import Component
 
@@ -41,6 +41,9 @@ def said_in(text: str, pattern: str) -> bool:
 
 
 def _kubernetes(ctx: Context) -> Platform:
+    declared = declared_kind(ctx)
+    if declared is not None:  # the model's / description's kind comes before the service-type default
+        return KubernetesCronJob(ctx) if declared == "cronjob" else Kubernetes(ctx)
     if ctx.answers.service_type == "pipeline" and not re.search(
             r"\b(?:deployment|airflow|spark|flink|stream(?:ing)?|beam|dagster|prefect)\b", ctx.text):
         return KubernetesCronJob(ctx)
