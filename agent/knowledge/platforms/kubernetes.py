@@ -10,7 +10,6 @@ from agent.knowledge.platforms.base import Action, Platform, cmd, q
 from agent.runbook import Command
 from agent.service.model import Component
 
-
 # The kinds of Kubernetes workload a description calls a component, by their own words (CamelCase, so
 # "the deployment pipeline" is not a Deployment).
 _KIND_WORDS = (("statefulset", r"\bstateful ?sets?\b"), ("daemonset", r"\bdaemon ?sets?\b"),
