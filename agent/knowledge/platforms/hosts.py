@@ -28,6 +28,24 @@ class SystemdHosts(Platform):
         self.hosts = hosts.split(",") if hosts else []
         if comp is not None and comp.names_of("host"):
             self.hosts = comp.names_of("host")
+        self.hosts = self._own_hosts(self.hosts)
+
+    def _own_hosts(self, hosts: list[str]) -> list[str]:
+        """The hosts that run this unit: when the workload has several units (opensearch and logstash), a
+        host named after another of them (logstash-1) runs that one, never this unit."""
+        comp = self.component or (self.ctx.model.app if self.ctx.model is not None else None)
+        units = {u.removesuffix(".service").lower() for u in (comp.names_of("unit") if comp is not None else [])}
+        others = [u for u in units if u != self.unit.lower() and len(u) > 2]
+        if not others:
+            return hosts
+        mine = [h for h in hosts if self.unit.lower() in h.lower()
+                or not any(u in h.lower() for u in others)]
+        left = [h for h in hosts if h not in mine]
+        if left and mine:
+            self.assumptions.append(f"{', '.join(left)} run another unit ({', '.join(sorted(others))}), not "
+                                    f"{self.unit}: left out of {self.unit}'s commands")
+            return mine
+        return hosts
 
     @property
     def ssh(self) -> str:
@@ -283,7 +301,7 @@ class SystemdHosts(Platform):
     @property
     def quorum(self) -> Quorum | None:
         """The quorum row of this workload's technology when its members elect a leader or vote."""
-        found = quorum_of(self.ctx, self.component)
+        found = quorum_of(self.ctx, self.component, self.unit)
         return found[1] if found is not None else None
 
     def comes_back_only_if(self, row: Quorum) -> tuple[str, str]:
@@ -312,23 +330,25 @@ class SystemdHosts(Platform):
             body.append(f"  [ \"$HOST\" = \"$LEADER\" ] && {{ {self.ssh} {remote_quote(row.step_down)} || break; }}")
         if row.before:
             body.append(f"  {self.ssh} {remote_quote(row.before)} || break")
-        body += [f"  {self.ssh} {remote_quote(f'sudo systemctl restart {self.unit}')} || break",
+        body.append(f"  {self.ssh} {remote_quote(f'sudo systemctl restart {self.unit}')} || break")
+        if row.joined:
+            body.append(f"  until {self.ssh} {remote_quote(row.joined)}; do sleep 10; done")
+        if row.after:
+            body.append(f"  {self.ssh} {remote_quote(row.after)}")
+        body += [
                  "  # wait until it rejoined and the cluster is healthy: the next member only then",
                  "  TRIES=0",
                  f"  until {self.ssh} {remote_quote(row.health)}; do",
                  "    TRIES=$((TRIES + 1))",
                  "    [ \"$TRIES\" -ge 60 ] && { echo \"$HOST not healthy after 10 minutes: stop here\"; break 2; }",
                  "    sleep 10",
-                 "  done"]
-        if row.after:
-            body.append(f"  {self.ssh} {remote_quote(row.after)}")
-        body.append("done")
+                 "  done", "done"]
         order = "followers first, the leader last" if row.leader else "one member at a time"
         return cmd(f"{purpose}: rolling, {order}, waiting for cluster health after each", "\n".join(lines + body),
                    f"{row.healthy}; the loop stops at the first member that does not come back",
                    f"{row.label} needs {row.quorum}. Never restart members in parallel or on a timer." + why
-                   + (" Restarting the leader triggers an election: hand leadership over first."
-                      if row.leader else ""))
+                   + (" The leader steps down before its restart, so the election is planned." if row.step_down
+                      else " Restarting the leader triggers an election: it goes last." if row.leader else ""))
 
     def restart_all(self) -> Command:
         if self.ctx.answers.service_type == "pipeline":

@@ -27,18 +27,18 @@ class Quorum:
     quorum: str  # what the cluster needs to keep working
     step_down: str | None = None  # run on the leader before restarting it
     before: str | None = None  # run on a member before its restart (e.g. stop shard reallocation)
-    after: str | None = None  # run once the member is back (undo `before`)
+    after: str | None = None  # run once the member rejoined (undo `before`), before the health wait
+    joined: str | None = None  # exit 0 once the member answers again (waited for before `after`)
     # (words in the description that say it applies, what a restarted member needs, how to check it)
     needs: tuple[str, str, str] | None = None
 
 
 _MAJORITY = "a majority of the voting members (3 of 5, 2 of 3): never two members down at once"
-_ES_BEFORE = ("curl -fsS -XPUT -H 'Content-Type: application/json' localhost:9200/_cluster/settings "
+_ES_BEFORE = ("curl -fsS -XPUT -H Content-Type:application/json localhost:9200/_cluster/settings "
               "-d '{\"persistent\":{\"cluster.routing.allocation.enable\":\"primaries\"}}'")
-_ES_AFTER = ("curl -fsS -XPUT -H 'Content-Type: application/json' localhost:9200/_cluster/settings "
+_ES_AFTER = ("curl -fsS -XPUT -H Content-Type:application/json localhost:9200/_cluster/settings "
              "-d '{\"persistent\":{\"cluster.routing.allocation.enable\":null}}'")
-_ES_HEALTH = ("curl -fsS 'localhost:9200/_cluster/health?wait_for_status=green&timeout=50s' | "
-              "grep -q '\"status\":\"green\"'")
+_ES_HEALTH = "curl -fsS localhost:9200/_cat/health?h=status | grep -qx green"
 
 # technology id (as the service model writes it) -> its row
 QUORUM: dict[str, Quorum] = {
@@ -90,12 +90,12 @@ QUORUM: dict[str, Quorum] = {
         "OpenSearch", _ES_HEALTH, "_cluster/health status green before the next node",
         "curl -fsS localhost:9200/_cat/cluster_manager?v",
         "a majority of the cluster-manager-eligible nodes: never two of three masters down at once",
-        before=_ES_BEFORE, after=_ES_AFTER),
+        before=_ES_BEFORE, after=_ES_AFTER, joined="curl -fsS -o /dev/null localhost:9200/"),
     "elasticsearch": Quorum(
         "Elasticsearch", _ES_HEALTH, "_cluster/health status green before the next node",
         "curl -fsS localhost:9200/_cat/master?v",
         "a majority of the master-eligible nodes: never two of three masters down at once",
-        before=_ES_BEFORE, after=_ES_AFTER),
+        before=_ES_BEFORE, after=_ES_AFTER, joined="curl -fsS -o /dev/null localhost:9200/"),
     "rabbitmq": Quorum(
         "RabbitMQ cluster", "rabbitmq-diagnostics -q check_running && rabbitmq-diagnostics -q "
         "check_local_alarms",
@@ -108,10 +108,18 @@ _ALIASES = {"keeper": "clickhouse-keeper", "clickhouse_keeper": "clickhouse-keep
             "es": "elasticsearch"}
 
 
-def quorum_of(ctx: Context, component: Component | None) -> tuple[str, Quorum] | None:
-    """The row of the technology `component` (the service's own workload when None) is, if it elects."""
+# the unit a package installs -> its technology (a service the model gives no technology, known by its unit)
+_UNITS = {"clickhouse-server": "clickhouse", "rabbitmq-server": "rabbitmq", "zookeeper-server": "zookeeper",
+          "kafka-server": "kafka", "consul-server": "consul"}
+
+
+def quorum_of(ctx: Context, component: Component | None, unit: str = "") -> tuple[str, Quorum] | None:
+    """The row of the technology `component` (the service's own workload when None) is, if it elects;
+    by its systemd `unit` when the model names no technology."""
     comp = component if component is not None else (ctx.model.app if ctx.model is not None else None)
     tech = (comp.technology if comp is not None else "").lower()
+    if not tech and unit:
+        tech = _UNITS.get(unit, unit)
     tech = _ALIASES.get(tech, tech)
     if tech in QUORUM:
         return tech, QUORUM[tech]
