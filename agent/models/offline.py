@@ -899,6 +899,8 @@ class _Writer:
 
     def pause_pipeline(self) -> Command:
         p = self.p
+        if isinstance(p, Kubernetes) and p.kind != "cronjob":
+            return p.stop()  # a streaming pipeline's StatefulSet / Deployment: no schedule to suspend
         if isinstance(p, Kubernetes):
             return cmd("Suspend the CronJob so no new run starts", f"kubectl patch cronjob {q(p.workload)} {p.n} "
                        "-p '{\"spec\":{\"suspend\":true}}'", "SUSPEND True in kubectl get cronjob",

@@ -81,7 +81,9 @@ def double_quoted(text: str) -> str:
 _ENGINE_UNITS = (("patroni", "patroni"), ("postgres", "postgresql"), ("mysql", "mysql"), ("mariadb", "mariadb"),
                  ("mongo", "mongod"), ("redis", "redis-server"), ("elasticsearch", "elasticsearch"),
                  ("opensearch", "opensearch"), ("kafka", "kafka"), ("rabbitmq", "rabbitmq-server"),
-                 ("cassandra", "cassandra"), ("clickhouse", "clickhouse-server"))
+                 ("cassandra", "cassandra"), ("clickhouse keeper", "clickhouse-keeper"),
+                 ("clickhouse", "clickhouse-server"), ("vault", "vault"), ("etcd", "etcd"), ("consul", "consul"),
+                 ("zookeeper", "zookeeper"))
 
 
 # technology id -> the unit its package installs

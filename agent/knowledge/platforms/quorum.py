@@ -118,8 +118,9 @@ def quorum_of(ctx: Context, component: Component | None, unit: str = "") -> tupl
     by its systemd `unit` when the model names no technology."""
     comp = component if component is not None else (ctx.model.app if ctx.model is not None else None)
     tech = (comp.technology if comp is not None else "").lower()
-    if not tech and unit:
-        tech = _UNITS.get(unit, unit)
+    by_unit = _UNITS.get(unit, unit)
+    if by_unit in QUORUM and (not tech or tech in QUORUM):
+        tech = by_unit  # the unit is the more precise word ("clickhouse-keeper" of a ClickHouse model)
     tech = _ALIASES.get(tech, tech)
     if tech in QUORUM:
         return tech, QUORUM[tech]
