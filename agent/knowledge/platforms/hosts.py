@@ -41,11 +41,10 @@ class SystemdHosts(Platform):
         mine = [h for h in hosts if self.unit.lower() in h.lower()
                 or not any(u in h.lower() for u in others)]
         left = [h for h in hosts if h not in mine]
-        if left and mine:
+        if left:  # none left: this unit's hosts are asked for (HOSTS), never guessed from another unit's
             self.assumptions.append(f"{', '.join(left)} run another unit ({', '.join(sorted(others))}), not "
                                     f"{self.unit}: left out of {self.unit}'s commands")
-            return mine
-        return hosts
+        return mine
 
     @property
     def ssh(self) -> str:
@@ -244,6 +243,11 @@ class SystemdHosts(Platform):
                         "patronictl show-config shows the old values; no member left with 'Pending restart'",
                         "A major-version upgrade cannot be rolled back this way: restore from backup (see "
                         "Disaster Recovery)."), *self.status()]
+        row = self.quorum
+        if row is not None:
+            return [self.version(), self.rolling_restart(
+                row, "Once the previous version / configuration is back on every member (through your deploy "
+                     "tool), restart"), *self.status()]
         if self.stateful:
             return [self.version(),
                     cmd("Put the previous configuration back on every host that got the change, replicas first",
@@ -256,11 +260,6 @@ class SystemdHosts(Platform):
                         "Assumes you kept CONFIG.bak before the change. A major-version upgrade cannot be rolled "
                         "back this way: restore from backup (see Disaster Recovery)."),
                     *self.status()]
-        row = self.quorum
-        if row is not None:
-            return [self.version(), self.rolling_restart(
-                row, "Once the previous version / configuration is back on every member (through your deploy "
-                     "tool), restart"), *self.status()]
         restart = ("true" if self.ctx.answers.service_type == "pipeline"  # a restart would start a run
                    else f"sudo systemctl restart {self.unit} && systemctl is-active {self.unit}")
         remote = f"sudo ln -sfn /opt/{self.unit}/releases/$PREVIOUS /opt/{self.unit}/current && {restart}"
@@ -398,6 +397,14 @@ class SystemdHosts(Platform):
         remote = (f"sudo mkdir -p /etc/systemd/system/{self.unit}.service.d && printf '[Service]\\n"
                   f"Environment={name}={value}\\n' | sudo tee /etc/systemd/system/{self.unit}.service.d/"
                   f"{name.lower()}.conf && sudo systemctl daemon-reload && sudo systemctl restart {self.unit}")
+        row = self.quorum
+        if row is not None:
+            # the drop-in everywhere first, then restarts one member at a time through the health wait
+            rolling = self.rolling_restart(row, purpose)
+            return cmd(rolling.purpose, self.on_hosts(remote.removesuffix(f" && sudo systemctl restart {self.unit}"))
+                       + "\n" + rolling.code, f"Every member restarted with {name}={value}; " + (rolling.expect or ""),
+                       f"Only useful if {self.unit} honours {name}; remove the drop-in file and restart to undo. "
+                       + (rolling.warning or ""))
         return cmd(purpose, self.on_hosts(remote),
                    f"Service restarted with {name}={value}",
                    f"Restarts the service on every host. Only useful if it honours {name}; remove the drop-in "
