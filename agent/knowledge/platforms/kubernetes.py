@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from agent.knowledge.base import Context
 from agent.knowledge.platforms.base import Action, Platform, cmd, q
+from agent.knowledge.platforms.quorum import quorum_of
 from agent.runbook import Command
 from agent.service.model import Component
 
@@ -323,6 +324,19 @@ class Kubernetes(Platform):
         return f"kubectl rollout restart {kind}/{q(workload)} -n {q(self.wns)}"
 
     def restart_all(self) -> Command:
+        found = quorum_of(self.ctx, self.component)
+        if found is not None and self.kind == "statefulset":
+            row = found[1]
+            # readiness is not cluster health: the rollout goes pod by pod, the check says the cluster is whole
+            return cmd(f"Rolling restart of every {self.workload} member, then the cluster's own health check",
+                       f"{self.rollout_restart(self.kind, self.workload)}\nkubectl rollout status {self.ref} "
+                       f"{self.n} --timeout=30m\nkubectl exec {self.n} {self.ref} -- sh -c {q(row.health)} "
+                       "&& echo cluster healthy",
+                       f"All pods replaced and Ready; {row.healthy}",
+                       f"{row.label} needs {row.quorum}. A StatefulSet rollout restarts one pod at a time by "
+                       "readiness only: keep a PodDisruptionBudget with maxUnavailable 1, and if a pod does not "
+                       f"come back, stop (kubectl rollout pause is not available for StatefulSets: fix that pod "
+                       f"before anything else).")
         return cmd(f"Rolling restart of every {self.workload} pod",
                    f"{self.rollout_restart(self.kind, self.workload)}\nkubectl rollout status {self.ref} {self.n} "
                    "--timeout=10m",
