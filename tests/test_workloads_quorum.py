@@ -7,6 +7,7 @@ Descriptions are written for these tests, with generated names."""
 from __future__ import annotations
 
 import re
+import shlex
 from datetime import datetime
 
 import pytest
@@ -150,3 +151,19 @@ def test_hosts_of_another_unit_are_not_restarted_as_this_one() -> None:
     for c in cmds:
         if "systemctl restart opensearch" in c.code:
             assert "logstash-1" not in c.code, c.code
+
+
+@SLOW
+@given(name=NAME, ns=NAME, tech=st.sampled_from([("etcd", "etcd"), ("ZooKeeper", "zookeeper"), ("Kafka", "kafka")]))
+def test_a_quorum_statefulset_restart_ends_with_the_clusters_own_health_check(name: str, ns: str,
+                                                                               tech: tuple[str, str]) -> None:
+    display, key = tech
+    description = (f"{name} is our {display} cluster on Kubernetes in namespace {ns}, a StatefulSet {name} "
+                   "with 3 members.")
+    cmds = commands(generate(description, type="database", env="kubernetes"))
+    rolling = [c for c in cmds if f"rollout restart statefulset/{name}" in c.code]
+    assert rolling
+    for c in rolling:
+        health = shlex.quote(QUORUM[key].health)  # run in a member through kubectl exec
+        assert health in c.code
+        assert c.code.index("rollout status") < c.code.index(health)
