@@ -95,13 +95,16 @@ UNITS = {"postgresql": "postgresql", "mysql": "mysql", "mongodb": "mongod", "red
 def engine_unit(ctx: Context) -> str | None:
     """The unit a data engine's package installs when the service is that engine: a database, or an
     "other" service the description calls one ("X is the RabbitMQ cluster")."""
+    found: list[tuple[int, int, str]] = []
     for word, unit in _ENGINE_UNITS:
         if word not in ctx.text:
             continue
         if ctx.answers.service_type == "database" or re.search(
                 rf"\b(?:is|are)\s+(?:the|a|an|our)\b[^.]{{0,40}}?\b{word}", ctx.text):
-            return unit
-    return None
+            # Patroni wraps PostgreSQL: it wins; otherwise the engine named first is the service's (a
+            # ClickHouse database that reads a Kafka topic is ClickHouse)
+            found.append((0 if unit == "patroni" else 1, ctx.text.index(word), unit))
+    return min(found)[2] if found else None
 
 
 def service_unit(ctx: Context) -> str:
