@@ -203,7 +203,8 @@ class RedisPack(KeywordPack):
             # Google runs it: there is no replica host to promote; the Standard tier fails over on request
             instance = store.name("instance") or cluster
             failover = cmd("Fail over the Memorystore instance to its replica (Standard tier only)",
-                           f"gcloud redis instances describe {q(instance)} --region \"${{REGION:?set REGION}}\" "
+                           'REGION="${REGION:?set REGION to the region of the Memorystore instance}"\n'
+                           f"gcloud redis instances describe {q(instance)} --region \"$REGION\" "
                            "--format='value(tier, state, currentLocationId)'\n"
                            f"gcloud redis instances failover {q(instance)} --region \"$REGION\" "
                            "--data-protection-mode=limited-data-loss",
