@@ -20,6 +20,7 @@ from agent.service.extract import TASK, reconcile
 from agent.service.model import ServiceModel
 from agent.service.review import points, settle
 from agent.service.text import parse
+from tests.test_llm_setup import _objects  # the schema walker the setup tests use
 
 PROVIDERS = ["anthropic", "openai"]
 
@@ -361,19 +362,6 @@ def test_two_components_the_llm_read_apart_stay_apart() -> None:
     data["components"] += [{**redis, "id": "sessions"}, {**redis, "id": "pages"}]
     merged = reconcile(parsed, to_model(data, text, "llm:test"), "llm:test")
     assert len(merged.components_of("redis")) == max(2, len(parsed.components_of("redis")))
-
-
-def _objects(node: Any) -> list[dict[str, Any]]:
-    found: list[dict[str, Any]] = []
-    if isinstance(node, dict):
-        if node.get("type") == "object":
-            found.append(node)
-        for value in node.values():
-            found += _objects(value)
-    elif isinstance(node, list):
-        for value in node:
-            found += _objects(value)
-    return found
 
 
 def test_the_extraction_schema_is_the_service_model_less_provenance_and_suits_strict_modes() -> None:
