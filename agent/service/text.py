@@ -29,6 +29,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from agent.service import naming
 from agent.service.model import ServiceModel
 from agent.service.vocabulary import Technology, Variant, Vocabulary, norm, vocabulary
 
@@ -2146,7 +2147,7 @@ def _explicit_name(text: str, lead: str) -> str | None:
     if stated and stated.group(1).lower() not in _NAME_STOP:
         return stated.group(1)
     label = re.search(rf"(?im)^\s*(?:[-*]\s+)?(?:service|service name|name|app|application|api|worker)\s*:\s*{_Q}"
-                      rf"({_ID}){_Q}\s*$", text)
+                      rf"({_ID}){_Q}\s*$", "\n".join(text.split("\n")[:6]))  # not a `name:` deep in a pasted config
     if label and label.group(1).lower() not in _NAME_STOP:
         return label.group(1)
     opening = " ".join(re.split(r"(?<=[.!?])\s+", lead)[:2])
@@ -2182,13 +2183,16 @@ def _service_name(text: str) -> tuple[str, str] | None:
     # "- Team: ledger" says who, not what: the opening is read from the lines that are not such labels
     opening = [line for line in lines if line.strip() and not _label_of_words(line)]
     lead = " ".join(opening[:3]).strip()
-    explicit = _explicit_name("\n".join(lines), lead)
+    explicit = naming.stated_name(lines) or naming.store_name(opening) or _explicit_name("\n".join(lines), lead)
     if explicit:
         return _slug(explicit), explicit
     first = opening[0] if opening else ""
     lead_id = re.match(r"^\s*([A-Za-z0-9][\w.-]*-[\w.-]*[A-Za-z0-9])\b", first)
     if lead_id:
         return _slug(lead_id.group(1)), lead_id.group(1)
+    family = naming.family_name(lines)
+    if family:  # "RabbitmqCluster name=hopper-rmq" beside hopper-rmq-server: a stated name others extend
+        return _slug(family), family
     runbook = re.search(r"\brunbook\s+(?:for|about|on)\s+(?:the\s+|our\s+)?(.+)", first, re.I)
     if runbook:  # "We need a runbook for our payments API": the words after it
         first = runbook.group(1)

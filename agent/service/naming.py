@@ -1,0 +1,117 @@
+"""What the description says the service is called, when it says so in words other than "the X service".
+
+`text._service_name` reads the common shapes ("`x` is our worker", "the ledger-sync service"). Users
+also write: "runbook request for the invoicing workflow, inkwell-invoicing", "we call it tern-cdc",
+"svc: tallyhook-billing", "Handover notes: larkspur (…)", the marketing site ("kavarna-web"), or describe
+a datastore whose own name is the service's ("a replica set named `rs-catalog`", "cluster.name:
+logsearch-prd2"). Without these the title fell back to the first words of the text ("Runbook Request",
+"Handover Notes"). The last resort here is the family rule: a stated name that other names extend
+(hopper-rmq → hopper-rmq-server) is the service's, since teams prefix resources with it.
+"""
+
+from __future__ import annotations
+
+import re
+
+# a name as written: backticked or quoted anything, or an identifier shape (a separator, digit or camel hump)
+_Q = r"[`'\"]?"
+_ID = r"[A-Za-z0-9][\w.-]*[A-Za-z0-9]"
+_IDENT = re.compile(r"(?-i:[A-Za-z0-9][\w.]*[-_\d][\w.-]*[A-Za-z0-9]|[a-z]+[A-Z]\w*)")
+_MARKED = re.compile(r"`([^`\s]{2,60})`|\"([^\"\s]{2,60})\"|'([^'\s]{2,60})'")
+
+# words that are never a service's name even where a name would stand
+_NEVER = frozenset("""the a an our its their this that these those it service app api cluster is are named called
+    new old prod production staging dev test request notes note runbook ticket summary overview readme handover
+    handoff writeup doc docs page wiki todo tbd n/a none unknown same""".split())
+# first-line keys that title a document rather than name a field: "Handover notes: larkspur (…)"
+_DOC_KEY = re.compile(r"(?i:(?:(?:re|fwd?)\s*:\s*)?(?:(?:handover|hand-?off|on-?call|ops|runbook|service|team|"
+                      r"project|system|incident|release|migration)\s+)?(?:notes?|runbook|request|ticket|"
+                      r"summary|overview|readme|handover|hand-?off|write-?up|brief|doc(?:ument)?|page))")
+_LABEL = re.compile(rf"(?im)^\s*(?:[-*+]\s+)?(?:svc|service|service[ _-]name|name|app|app[ _-]name|application)"
+                    rf"\s*[:=]\s*{_Q}({_ID}){_Q}\s*(?:[(#—–-].*)?$")
+_WE_CALL = re.compile(rf"(?i)\b(?:we\s+(?:call|name)(?:\s+(?:it|this|them|that))?|(?:known|referred\s+to)\s+as|"
+                      rf"a\.?k\.?a\.?|nicknamed|code-?named)\s+{_Q}({_ID}){_Q}")
+_RUNBOOK_FOR = re.compile(r"(?i)\brun-?book(?:\s+(?:request|needed|wanted|please))?\s*(?:for|about|on|:)\s+"
+                          r"([^.;\n]{0,120})")
+_STORE_NOUN = r"(?:replica\s+set|cluster|ring|keyspace|deployment|instance|server|broker|fleet)"
+_STORE_NAMED = re.compile(rf"(?i)\b{_STORE_NOUN}\s+(?:is\s+)?(?:named|called)\s+{_Q}({_ID}){_Q}")
+_CLUSTER_KEY = re.compile(rf"(?im)\b(?:cluster[._ ]name|clusterName|replSetName|replset|replica[_ ]set)\s*[:=]\s*"
+                          rf"{_Q}({_ID}){_Q}")
+_KIND = re.compile(r"(?i)\b(?:service|microservice|app|application|api|worker|pipeline|job|daemon|consumer|bot|"
+                   r"backend|frontend|website|site|function|lambda|gateway|processor)s?\b")
+_NAME_KEY = re.compile(rf"(?i)(?:\bname\s*[=:]|\b(?:named|called))\s*{_Q}({_ID}){_Q}")
+
+
+def _ok(value: str | None) -> str | None:
+    if not value:
+        return None
+    value = value.strip("`'\".,;:()")
+    if len(value) < 2 or value.lower() in _NEVER or re.fullmatch(r"v?\d[\d.]*[a-z]?", value, re.I):
+        return None
+    return value
+
+
+def _first_name_in(clause: str) -> str | None:
+    """The first written name of a clause: a marked one, else the first identifier-shaped word."""
+    marked = _MARKED.search(clause)
+    ident = _IDENT.search(clause)
+    hits = [(m.start(), next(g for g in m.groups() if g)) for m in (marked,) if m]
+    hits += [(ident.start(), ident.group(0))] if ident else []
+    for _, value in sorted(hits):
+        if _ok(value) and not re.search(r"(?i)\.(?:com|io|net|org|dev|app|cz|de|uk|co)\b|://|^/", value):
+            return _ok(value)
+    return None
+
+
+def stated_name(lines: list[str]) -> str | None:
+    """A name the text states outright for the service (checked before the common shapes)."""
+    text = "\n".join(lines)
+    first = next((line for line in lines if line.strip()), "")
+    head = re.match(rf"^\s*(?:#+\s*)?{_DOC_KEY.pattern}\s*[:—–-]\s*{_Q}([A-Za-z0-9][\w.-]*){_Q}"
+                    r"\s*(?:$|[(,;.—–-]|\s+-\s)", first)
+    if head and _ok(head.group(1)):
+        return _ok(head.group(1))
+    for pattern in (_LABEL, _WE_CALL):  # a "name:" deep in a pasted config names a queue, not the service
+        found = pattern.search("\n".join(lines[:6]))
+        if found and _ok(found.group(1)):
+            return _ok(found.group(1))
+    lead = " ".join(lines[:3])
+    runbook = _RUNBOOK_FOR.search(lead)
+    if runbook:
+        name = _first_name_in(runbook.group(1))
+        if name:
+            return name
+    sentence = re.split(r"(?<=[.!?])\s+|\n\s*\n", text.strip(), maxsplit=1)[0]
+    quoted = re.search(r"\(\s*[`\"']([A-Za-z0-9][\w.-]*[A-Za-z0-9])[`\"']\s*\)", sentence)
+    if quoted and _ok(quoted.group(1)):
+        return _ok(quoted.group(1))
+    return None
+
+
+def store_name(lines: list[str]) -> str | None:
+    """When the opening is about a datastore or cluster, the name the text gives it."""
+    opening = " ".join(" ".join(lines[:4]).split())
+    sentence = re.split(r"(?<=[.!?])\s+", opening, maxsplit=1)[0]
+    store = re.search(rf"(?i)(?<!eks )(?<!gke )(?<!aks )(?<!k8s )(?<!ecs )(?<!kubernetes )(?<!nomad )(?<!swarm )"
+                      rf"(?<!openshift )\b{_STORE_NOUN}\b", sentence)
+    kind = _KIND.search(sentence)
+    if store is None or (kind is not None and kind.start() < store.start()):
+        return None  # "the payments service on a GKE cluster named x": the cluster is not the service
+    found = _STORE_NAMED.search(opening) or _CLUSTER_KEY.search("\n".join(lines))
+    return _ok(found.group(1)) if found else None
+
+
+def family_name(lines: list[str], exclude: set[str] = frozenset()) -> str | None:  # type: ignore[assignment]
+    """A stated name (`name=X`, "named X", "called X") that other names in the text extend: X-server, X_db."""
+    text = "\n".join(lines)
+    names = {m.group(0) for m in _IDENT.finditer(text)} | {next(g for g in m.groups() if g)
+                                                           for m in _MARKED.finditer(text)}
+    best: tuple[int, int, str] | None = None
+    for found in _NAME_KEY.finditer(text):
+        value = _ok(found.group(1))
+        if not value or value in exclude:
+            continue
+        family = {n for n in names if n != value and re.match(rf"{re.escape(value)}[-_.]\w", n)}
+        if family and (best is None or (len(family), -found.start()) > best[:2]):
+            best = (len(family), -found.start(), value)
+    return best[2] if best else None

@@ -1,0 +1,64 @@
+"""The service's name is read from what the text says it is called, in the phrasings users write.
+
+Random names × phrasings: the title is the given name; a platform cluster, a project or a queue in a
+pasted config never becomes the service's name.
+"""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from agent.service.text import parse
+
+NAME = st.from_regex(r"\A[a-z][a-z0-9]{2,8}(-[a-z0-9]{2,8}){1,2}\Z", fullmatch=True)
+OTHER = st.from_regex(r"\A[a-z][a-z0-9]{2,8}-[a-z0-9]{2,8}\Z", fullmatch=True)
+KIND = st.sampled_from(["workflow", "pipeline", "service", "backend", "job", "gateway"])
+DOC = st.sampled_from(["Handover notes", "Handover", "Runbook", "Notes", "Runbook request", "Ops notes"])
+
+PHRASINGS = [
+    "{doc}: {n} (I'm away from Monday, {p} takes over)\n\nRails monolith on three VMs behind nginx.",
+    "svc: {n}\n- Java 21 on ECS with the EC2 launch type\n- cluster: `{o}-ecs`, service: `{n}-svc`",
+    "ok so the {k} (we call it {n}), for whoever writes the runbook:\n\nsource: a Debezium connector `{o}`.",
+    "Runbook request for the invoice generation {k}, {n}. Fully serverless in us-west-2, deployed with SAM "
+    "(stack {n}-prod).",
+    "Ticket OPS-4471 - runbook for {n}\n\n{n} is the claims intake backend: a .NET 8 Web API (\"{o}\") and a "
+    "background worker.",
+    "small one: the marketing site + booking form for the Ostrava office (\"{n}\"). Laravel on PHP-FPM behind nginx.",
+    "We've got a MongoDB 7.0 replica set named `{n}` sitting behind the product {o} API. Three members on EC2.",
+    "Please write a runbook for our log search cluster. Config summary:\n\n    cluster.name: {n}\n"
+    "    version: OpenSearch 2.13.0\n    nodes: [{o}-1, {o}-2]",
+    "rabbitmq for order events, deployed with the RabbitMQ Cluster Operator on EKS.\n\ncluster={o} namespace=msg\n"
+    "RabbitmqCluster name={n} replicas=3 (statefulset {n}-server)",
+]
+
+
+@settings(max_examples=40, deadline=None)
+@given(n=NAME, o=OTHER, k=KIND, doc=DOC, i=st.integers(0, len(PHRASINGS) - 1))
+def test_the_stated_name_is_the_title(n: str, o: str, k: str, doc: str, i: int) -> None:
+    if n == o or n.startswith(o) or o.startswith(n):
+        return
+    text = PHRASINGS[i].format(n=n, o=o, k=k, doc=doc, p="Tom")
+    assert parse(text).service.name == n, text
+
+
+@settings(max_examples=25, deadline=None)
+@given(n=NAME, o=OTHER)
+def test_a_platform_cluster_or_project_is_not_the_service(n: str, o: str) -> None:
+    if n == o:
+        return
+    on_gke = parse(f"We run the payments service on a GKE cluster named {o}. It talks to Cloud SQL.")
+    assert on_gke.service.name != o
+    project = parse(f"{n} is the pipeline that scores fraud risk. It runs on GCE VMs.\n\nDetails:\n"
+                    f"* Owned by the pylon team.\n* Project: {o}.")
+    assert project.service.name == n
+
+
+@settings(max_examples=25, deadline=None)
+@given(n=NAME, o=OTHER)
+def test_a_name_key_deep_in_a_pasted_config_is_not_the_service(n: str, o: str) -> None:
+    if n == o:
+        return
+    text = (f"{n} is our order events consumer on EKS.\n\nqueues:\n  - durable: true\n  - type: quorum\n"
+            f"  - vhost: /orders\n  - pool: 10\n  - ttl: 60\nname: {o}\n")
+    assert parse(text).service.name == n
