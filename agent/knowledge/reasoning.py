@@ -843,8 +843,8 @@ def dependency_check(dep: Component) -> Command:
         host = q(host_name) if host_name else _var("DEP_HOST", f"the {label} address")
         port = port_name or _var("DEP_PORT", f"the {label} port")
         return cmd(f"Check {label} first: readiness depends on it", f"nc -z -w 3 {host} {port} && echo reachable",
-                   "reachable; then check its own health (fill in with the team: the engine has no pack for "
-                   f"{label})")
+                   "reachable; then check its own health with the team's own check for "
+                   f"{label} (fill in)")
     code, default_port, healthy = probe
     port = port_name or default_port
     hosts = dep.names_of("host")

@@ -1066,7 +1066,7 @@ class _Writer:
 
     # --- appendix --------------------------------------------------------------------------------
     def appendix(self) -> Appendix:
-        docs = [Link(title="Runbook rule", location="rules/runbook-rule.md")]
+        docs: list[Link] = []  # the team's documents, not this tool's rule file
         for index, (kind, url) in enumerate(self.urls()):
             title = "Service URL" if index == 0 and kind == "Link from the description" else kind
             docs.append(Link(title=title, location=url))

@@ -101,7 +101,7 @@ def store_name(lines: list[str]) -> str | None:
     return _ok(found.group(1)) if found else None
 
 
-def family_name(lines: list[str], exclude: set[str] = frozenset()) -> str | None:  # type: ignore[assignment]
+def family_name(lines: list[str], exclude: frozenset[str] = frozenset()) -> str | None:
     """A stated name (`name=X`, "named X", "called X") that other names in the text extend: X-server, X_db."""
     text = "\n".join(lines)
     names = {m.group(0) for m in _IDENT.finditer(text)} | {next(g for g in m.groups() if g)
