@@ -161,7 +161,7 @@ class Brain:
         from agent.service.text import parse
 
         data = _short(_told(parse(_tag(system, "description") or "").model_dump(mode="json")))
-        for key in ("schema_version", "alerts", "unbound", "conflicts"):
+        for key in ("schema_version", "alerts", "unbound", "conflicts", "procedures"):
             data.pop(key, None)
         if scenario == "invalid-json" and attempt == 0:
             return BROKEN + json.dumps(data)[:200]  # not JSON: the reply is sent as it is

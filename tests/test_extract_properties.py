@@ -58,7 +58,7 @@ def _told(node: Any) -> Any:
 def as_read(model: ServiceModel, seed: int) -> dict[str, Any]:
     """The model as an LLM returns it: the schema's fields only, its own ids, components reordered."""
     data = _told(model.model_dump(mode="json"))
-    for key in ("schema_version", "alerts", "unbound", "conflicts"):
+    for key in ("schema_version", "alerts", "unbound", "conflicts", "procedures"):
         data.pop(key)
     ids = {c["id"]: f"c{i}-{c['id']}" for i, c in enumerate(data["components"])}
     for c in data["components"]:

@@ -375,7 +375,7 @@ def test_the_extraction_schema_is_the_service_model_less_provenance_and_suits_st
 
     schema = extraction_schema()
     assert set(schema.model_fields) == set(ServiceModel.model_fields) - {"schema_version", "alerts", "unbound",
-                                                                        "conflicts"}
+                                                                        "conflicts", "procedures"}
     component = schema.model_fields["components"].annotation.__args__[0]  # type: ignore[union-attr]
     assert set(component.model_fields) == set(Component.model_fields) - {"origin", "at"}
     name = component.model_fields["names"].annotation.__args__[0]

@@ -18,7 +18,7 @@ from typing import Annotated, Any, Literal
 from pydantic import TypeAdapter, ValidationError
 
 from agent.errors import ModelError
-from agent.knowledge import repository_alerts, store_roles
+from agent.knowledge import repository_alerts, store_roles, team_commands
 from agent.knowledge.base import Context, Contribution, Facts, Pack
 from agent.knowledge.covers import covers
 from agent.knowledge.environments import (
@@ -563,8 +563,13 @@ class _Writer:
         caveats = _unique([*platform_caveats, *db, *self.c.deploy_caveats,
                            f"Deploy only while {watcher} is available to watch it; freeze deploys when the error "
                            f"budget ({self.levels.downtime_minutes:g} min/month) is spent."])
-        return Deployment(pre_deploy=self.p.pre_deploy(), deploy=self.p.deploy(), post_deploy=self.p.post_deploy(),
-                          rollback=self.p.rollback(), caveats=caveats)
+        return Deployment(pre_deploy=self.p.pre_deploy(),
+                          deploy=team_commands.deploy(self.request.service, self.p.deploy()),
+                          post_deploy=self.p.post_deploy(), rollback=self.rollback_steps(), caveats=caveats)
+
+    def rollback_steps(self) -> list[Command]:
+        """The platform's rollback, with the team's own rollback command in place of the generic action."""
+        return team_commands.rollback(self.request.service, self.p.rollback())
 
     # --- 5 -------------------------------------------------------------------------------------
     def alerts(self) -> list[Alert]:
@@ -676,7 +681,7 @@ class _Writer:
             add("High error rate (5xx)", f"5xx above {max(1.0, lv.error_rate_pct * 5):g}%, clients report errors",
                 [*([q_err] if q_err else []), p.logs("15m", "error|exception|timeout|refused"), p.history(),
                  p.status()[0]],
-                [("If errors began right after a deploy, roll back first, investigate after", p.rollback()[1]),
+                [("If errors began right after a deploy, roll back first, investigate after", self.rollback_steps()[1]),
                  ("If one instance is bad (errors only from one instance) and its logs show why, replace just that "
                   "one", p.restart_one()),
                  ("If a dependency is failing (timeouts/refused in logs), follow its entry below or its own "
@@ -687,7 +692,7 @@ class _Writer:
                 [("If CPU-bound, scale out", self.guard.scale(p.scale(str((self.facts.replicas or 3) * 2),
                                                                       "Double the replica count to absorb load"))),
                  ("If a dependency is slow (DB, cache, upstream API), check its metrics and runbook", None),
-                 ("If it began with a deploy, roll back", p.rollback()[1])],
+                 ("If it began with a deploy, roll back", self.rollback_steps()[1])],
                 self.verify_text(f"p95 below {lv.latency_p95_ms:g} ms"))
         if self.type == "web":
             target = self.facts.url or None
@@ -709,7 +714,7 @@ class _Writer:
             add("Pages broken after a deploy (missing or stale assets)",
                 "Blank pages or JS errors after a release; 404s for /static or chunk files; some users fine",
                 checks,
-                [("If pages reference assets the new release removed, roll back first", p.rollback()[1]),
+                [("If pages reference assets the new release removed, roll back first", self.rollback_steps()[1]),
                  ("Purge only the HTML entry points from the CDN so browsers fetch the new asset names", purge),
                  ("Keep old hashed assets for at least one release (see Deployment caveats)", None)],
                 self.verify_text("No 404s for asset paths and pages render", 15))
@@ -728,7 +733,7 @@ class _Writer:
             add("Jobs failing", "Job failure rate above 5%, retries and DLQ growing",
                 [*([c] if (c := self.check_query("job_failures", 5)) else []), p.logs("30m", "failed|error|exception"),
                  p.history()],
-                [("If failures started with a deploy, roll back", p.rollback()[1]),
+                [("If failures started with a deploy, roll back", self.rollback_steps()[1]),
                  ("If a downstream API/DB rejects the jobs, fix that dependency first; pause consumers if "
                   "retries make it worse", self.guard.stop(p.stop(), p.region)),
                  (f"Re-drive the dead-letter queue{' ' + self.facts.names['dlq'] if 'dlq' in self.facts.names else ''}"
@@ -751,7 +756,7 @@ class _Writer:
                   rerun),
                  ("If bad input data caused it, quarantine the input and re-run the rest; never hand-edit output",
                   None),
-                 ("If it began with a deploy, roll back and re-run", p.rollback()[1])],
+                 ("If it began with a deploy, roll back and re-run", self.rollback_steps()[1])],
                 "The re-run succeeds and the output row counts match the previous runs (±10%)")
             add("Pipeline late or missed its schedule", f"No successful run within 2× the interval ({schedule})",
                 [*([c] if (c := self.check_query("pipeline_late", 1440)) else []), *self.output_check(), p.status()[0],
@@ -865,7 +870,7 @@ class _Writer:
                      p.events(),
                      p.logs("15m", "error|fatal|panic|refused"), self.guard.restart(p.restart_one()),
                      self.guard.restart(p.restart_all())]
-        if_fails = [p.history(), *p.rollback()[1:2], *p.redeploy_elsewhere()]
+        if_fails = [p.history(), *self.rollback_steps()[1:2], *p.redeploy_elsewhere()]
         steps = escalation(self.oncall, self.crit, self.facts)
         esc = [Escalation(after_minutes=s.after_minutes, action=f"{s.level}: {s.contact} via {s.method} — {s.when}")
                for s in steps]
@@ -952,7 +957,7 @@ class _Writer:
                         "switching",
                         "Never restore over the live data. Everything written after the backup is not in it.")]
         return [cmd("Redeploy the last known-good release (stateless service: data lives in its stores)",
-                    *_code_of(self.p.rollback()[1]),
+                    *_code_of(self.rollback_steps()[1]),
                     warning="Rolls every instance back to the previous release; restore the affected data store "
                     "from its own backup (see Disaster Recovery) if bad data was written.")]
 
@@ -1072,7 +1077,8 @@ class _Writer:
             docs.append(Link(title=title, location=url))
         docs += [Link(title="Architecture design doc", location="fill in"),
                  Link(title="API / interface documentation", location="fill in")]
-        return Appendix(cheatsheet=_dedupe([*self.p.cheatsheet(), *self.c.cheatsheet]), related_docs=docs)
+        return Appendix(cheatsheet=_dedupe([*team_commands.cheatsheet(self.request.service), *self.p.cheatsheet(),
+                                                  *self.c.cheatsheet]), related_docs=docs)
 
     def understood(self, runbook: Runbook) -> ServiceModel:
         """The request's model plus what this runbook assumed (only values its commands actually use)."""

@@ -34,8 +34,8 @@ TASK = "service_model"  # the structured call's name: tool name (Anthropic), res
 # Provenance the LLM does not fill: every value it gives is `origin: llm`, none comes from a file.
 _PROVENANCE = ("origin", "at")
 # Parts of the model other inputs fill: alerts (repository rule files), unbound names (the parser's),
-# conflicts (merging), the schema version (ours).
-_NOT_ASKED = ("schema_version", "alerts", "unbound", "conflicts")
+# conflicts (merging), the schema version (ours), the team's own commands (copied verbatim by the parser).
+_NOT_ASKED = ("schema_version", "alerts", "unbound", "conflicts", "procedures")
 _EVIDENCE = "The words of the description this value comes from, copied exactly."
 
 

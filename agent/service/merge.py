@@ -126,6 +126,8 @@ def merge(base: ServiceModel, other: ServiceModel, *, label: tuple[str, str] = (
     out.topology = topo
     known_alerts = {a.name for a in out.alerts}
     out.alerts = [*out.alerts, *(a for a in other.alerts if a.name not in known_alerts)]
+    known_commands = {c.command for c in out.procedures}
+    out.procedures = [*out.procedures, *(c for c in other.procedures if c.command not in known_commands)]
 
     bound = {n.value for _, n in out.all_names()}
     out.unbound = [u for u in [*out.unbound, *other.unbound] if u.text not in bound]

@@ -114,6 +114,9 @@ PersonRole = Literal[
 
 TopologyMode = Literal["single", "active-active", "active-passive", "multi-site", "unknown"]
 RegionRole = Literal["primary", "active", "standby", "dr", "replica"]
+# what a command the team wrote in the description is for ("deploys are `cap production deploy`")
+Purpose = Literal["deploy", "rollback", "restart", "reload", "health", "logs", "status", "scale", "failover",
+                  "backup", "restore", "drain", "other"]
 
 
 class _Closed(BaseModel):
@@ -322,6 +325,13 @@ class Conflict(_Closed):
     resolved_by: str  # "user", "flag", "description", "repository", "" (unresolved: recorded as assumed)
 
 
+class TeamCommand(Sourced):
+    """A command the team gave for one operation: the runbook uses it as written instead of a generic one."""
+
+    purpose: Purpose
+    command: str
+
+
 class ServiceModel(_Closed):
     schema_version: int
     service: ServiceInfo
@@ -334,6 +344,7 @@ class ServiceModel(_Closed):
     alerts: list[AlertRule]
     unbound: list[Unbound]
     conflicts: list[Conflict]
+    procedures: list[TeamCommand]
 
     @model_validator(mode="before")
     @classmethod
@@ -341,7 +352,8 @@ class ServiceModel(_Closed):
         if isinstance(data, dict):
             data = dict(data)
             data.setdefault("schema_version", SCHEMA_VERSION)
-            for key in ("components", "relationships", "figures", "people", "alerts", "unbound", "conflicts"):
+            for key in ("components", "relationships", "figures", "people", "alerts", "unbound", "conflicts",
+                        "procedures"):
                 data.setdefault(key, [])
             data.setdefault("topology", {})
             data.setdefault("platform", {"environment": "", "cloud": ""})

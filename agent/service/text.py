@@ -29,7 +29,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from agent.service import naming
+from agent.service import commands, naming
 from agent.service.model import ServiceModel
 from agent.service.vocabulary import Technology, Variant, Vocabulary, norm, vocabulary
 
@@ -1819,6 +1819,8 @@ class _Parser:
                     continue
                 if t.kind == "quoted" and (len(t.text) > 60 or " " in t.text.strip() and len(t.text.split()) > 3):
                     continue
+                if t.kind == "quoted" and commands.is_command(t.text):
+                    continue  # the team's own command: kept whole in the model's procedures
                 if _NOT_NAME.fullmatch(t.text) or _RETENTION_WORD.fullmatch(t.text) or \
                         re.fullmatch(r"[\d.:/%x*,-]+", t.text) or t.text.startswith("#") or \
                         self.v.ordinary(t.text) or _slug(t.text) == self.service_slug:
@@ -1894,6 +1896,8 @@ class _Parser:
                 "single" if len(self.regions) == 1 else "unknown"), "regions": self.regions, "sites": self.sites},
             "alerts": self.alerts,
             "unbound": self.unbound,
+            "procedures": [{"purpose": g.purpose, "command": g.command, "origin": "given", "evidence": g.evidence,
+                            "at": ""} for g in commands.team_commands(self.text)],
         }
         return ServiceModel.model_validate(data)
 

@@ -1,0 +1,87 @@
+"""Commands the team wrote in the description, and what each is for.
+
+"Deploys are `cap production deploy`, rollback is `cap production deploy:rollback`", "restart with
+`sudo systemctl restart larkspur-puma`", "$ make deploy ENV=prod": the team's own way of doing an
+operation beats any generic recipe, so the runbook uses these as written (the generic step stays as a
+fallback), and they are no longer listed as names the parser could not place.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# programs a team's operational command starts with (after sudo / env assignments)
+_PROGRAMS = frozenset("""cap bundle ansible ansible-playbook helm helmfile kubectl kustomize terraform terragrunt make
+    fab kamal mina sam serverless sls cdk pulumi argocd flux docker docker-compose podman systemctl service journalctl
+    supervisorctl pm2 git npm yarn pnpm rake rails php artisan python python3 node aws gcloud az eb heroku fly flyctl
+    nomad consul vault kubectl-argo-rollouts skaffold tilt gradle mvn dotnet nginx haproxy patronictl pgbackrest
+    redis-cli psql mysql mongosh rabbitmqctl celery sidekiqctl airflow dbt spark-submit flink curl""".split())
+_SCRIPT = re.compile(r"(?:\./|bin/|scripts?/|~/)[\w./-]+|[\w.-]+\.sh")
+_SPAN = re.compile(r"`([^`\n]{3,200})`|^\s*\$\s+(.{3,200})$", re.M)
+# purpose by the command's own words first, then by the clause before it (first match wins)
+_PURPOSES: tuple[tuple[str, str], ...] = (
+    ("rollback", r"roll(?:ed|s)?[- ]?back|rollback|revert|undo|\bprevious\b|downgrade|go(?:es)? back"),
+    ("restore", r"\brestore\b|point[- ]in[- ]time|\bpitr\b"),
+    ("backup", r"\bbackup\b|\bback up\b|snapshot|\bdump\b"),
+    ("failover", r"fail[- ]?over|switchover|promote"),
+    ("drain", r"\bdrain\b|\bquiet\b|\bcordon\b|maintenance mode"),
+    ("restart", r"\brestart|\bbounce\b|\brecycle\b"),
+    ("reload", r"\breload\b|\bhup\b"),
+    ("scale", r"\bscale\b|\bresize\b"),
+    ("logs", r"\blogs?\b|journalctl|\btail\b"),
+    ("health", r"\bhealth|\bping\b|\bsmoke\b|\bready\b"),
+    ("status", r"\bstatus\b|\bdescribe\b|\bshow\b|\binfo\b|\bget\b"),
+    ("deploy", r"\bdeploy|\brelease\b|\bship\b|roll ?out|\bupgrade\b|\bapply\b|\bsync\b|\binstall\b"),
+)
+
+
+@dataclass(frozen=True)
+class Given:
+    purpose: str
+    command: str
+    evidence: str
+
+
+def _program(command: str) -> str:
+    words = command.split()
+    while words and (words[0] in ("sudo", "env", "time", "nohup") or re.fullmatch(r"[A-Z_][A-Z0-9_]*=\S*", words[0])):
+        words.pop(0)
+    return words[0] if words else ""
+
+
+def is_command(text: str) -> bool:
+    """A span that is a command line: a known program or a script, and at least one argument."""
+    text = text.strip()
+    if len(text.split()) < 2 or text.endswith(":"):
+        return False
+    program = _program(text)
+    return program in _PROGRAMS or _SCRIPT.fullmatch(program) is not None
+
+
+def _purpose(command: str, before: str) -> str:
+    """The words just before the command say what it is for ("rollback is", "to go back, run"); else
+    the command's own words ("deploy:rollback", "systemctl restart")."""
+    clause = re.split(r"[.;\n`]", before)[-1]
+    for text in (clause, command):
+        for purpose, pattern in _PURPOSES:
+            if re.search(pattern, text, re.I):
+                return purpose
+    return "other"
+
+
+def team_commands(description: str) -> list[Given]:
+    """Every command the description writes out, with its purpose and the sentence it came from."""
+    out: list[Given] = []
+    seen: set[str] = set()
+    for found in _SPAN.finditer(description):
+        command = (found.group(1) or found.group(2) or "").strip()
+        if command in seen or not is_command(command):
+            continue
+        seen.add(command)
+        start = description.rfind("\n", 0, found.start()) + 1
+        before = description[max(start, found.start() - 120):found.start()]
+        line_end = description.find("\n", found.end())
+        evidence = description[start:line_end if line_end != -1 else len(description)].strip()
+        out.append(Given(_purpose(command, before), command, evidence[:300]))
+    return out

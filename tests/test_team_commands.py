@@ -1,0 +1,72 @@
+"""Commands the team writes in the description reach the model and replace the generic step.
+
+Random names × phrasings × tools: the deploy and rollback the team gave are the runbook's deploy and
+rollback, they are never listed as names that could not be placed, and a plain name in backticks is
+not mistaken for a command.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from agent.answers import from_mapping
+from agent.checks import check_markdown
+from agent.models.base import GenerationRequest
+from agent.models.registry import get_model
+from agent.render import render_markdown
+from agent.rule import load_rule
+from agent.service.commands import team_commands
+from agent.service.text import parse
+
+NAME = st.from_regex(r"\A[a-z][a-z0-9]{2,8}(-[a-z0-9]{2,8}){1,2}\Z", fullmatch=True)
+TOOLS = [
+    ("cap production deploy", "cap production deploy:rollback"),
+    ("helm upgrade --install {n} ./chart -n {n}", "helm rollback {n} -n {n}"),
+    ("ansible-playbook -i inventories/prod deploy.yml -e app={n}", "ansible-playbook -i inventories/prod rollback.yml"),
+    ("./scripts/deploy.sh {n} prod", "./scripts/deploy.sh {n} prod --previous"),
+    ("kamal deploy -d production", "kamal rollback -d production"),
+]
+PHRASINGS = [
+    "Deploy: `{d}` from CI; rollback is `{r}`.",
+    "We ship with `{d}`. To go back, run `{r}`.",
+    "Deploys are done by `{d}` and rolled back with `{r}`.",
+    "- deploy → `{d}`\n- roll back → `{r}`",
+]
+
+
+@settings(max_examples=30, deadline=None)
+@given(n=NAME, tool=st.integers(0, len(TOOLS) - 1), i=st.integers(0, len(PHRASINGS) - 1))
+def test_the_teams_deploy_and_rollback_are_read(n: str, tool: int, i: int) -> None:
+    deploy, rollback = (c.format(n=n) for c in TOOLS[tool])
+    text = (f"{n} is our billing API on three VMs (systemd unit {n}.service).\n"
+            + PHRASINGS[i].format(d=deploy, r=rollback))
+    model = parse(text)
+    by_purpose = {p.purpose: p.command for p in model.procedures}
+    assert by_purpose.get("deploy") == deploy, (text, by_purpose)
+    assert by_purpose.get("rollback") == rollback, (text, by_purpose)
+    assert not any(u.text in (deploy, rollback) for u in model.unbound)
+
+
+def test_names_in_backticks_are_not_commands() -> None:
+    text = "The DAG is `orchard_ingest`, the table `RAW.ORDERS`, the unit `api-v2.service` and the key `a b`."
+    assert team_commands(text) == []
+
+
+def test_the_runbook_deploys_and_rolls_back_the_teams_way() -> None:
+    text = ("larkspur-web is a Rails app on VMs lark-web-01..lark-web-03 (unit larkspur-puma.service).\n"
+            "Deploy: `cap production deploy`; rollback is `cap production deploy:rollback`.")
+    rule = load_rule()
+    answers = from_mapping(rule, {"type": "web", "env": "vm", "criticality": "high", "monitoring": "prometheus",
+                                  "oncall": "24x7"}, "test")
+    request = GenerationRequest(rule=rule, description=text, answers=answers, now=datetime(2026, 1, 15, 9, 30))
+    book = get_model("offline").generate(request).runbook
+    deploy = [c.code for c in book.deployment.deploy]
+    rollback = [c.code for c in book.deployment.rollback]
+    assert deploy == ["cap production deploy"]
+    assert "cap production deploy:rollback" in rollback
+    assert any(c.code == "cap production deploy:rollback" for c in book.appendix.cheatsheet)
+    report = check_markdown(render_markdown(book), "generated.md", tools=False)
+    assert report.findings == [], report.findings
