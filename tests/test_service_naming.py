@@ -62,3 +62,13 @@ def test_a_name_key_deep_in_a_pasted_config_is_not_the_service(n: str, o: str) -
     text = (f"{n} is our order events consumer on EKS.\n\nqueues:\n  - durable: true\n  - type: quorum\n"
             f"  - vhost: /orders\n  - pool: 10\n  - ttl: 60\nname: {o}\n")
     assert parse(text).service.name == n
+
+
+@settings(max_examples=25, deadline=None)
+@given(n=NAME, doc=DOC)
+def test_the_purpose_is_what_the_service_does_not_the_greeting_or_the_request(n: str, doc: str) -> None:
+    text = (f"Hey team, can we get a runbook for `{n}`? Quick rundown:\n\n"
+            f"It's a Kafka Streams app running in the payments namespace on our EKS cluster.")
+    assert parse(text).service.purpose.startswith("It's a Kafka Streams app")
+    header = f"{doc}: {n} (I'm off from Monday)\n\nRails 7.1 monolith on three VMs behind nginx."
+    assert parse(header).service.purpose.startswith("Rails 7.1 monolith")

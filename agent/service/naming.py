@@ -115,3 +115,43 @@ def family_name(lines: list[str], exclude: frozenset[str] = frozenset()) -> str 
         if family and (best is None or (len(family), -found.start()) > best[:2]):
             best = (len(family), -found.start(), value)
     return best[2] if best else None
+
+
+# sentences that introduce the note or ask for the runbook rather than say what the service does
+_REQUEST = re.compile(r"(?i)\b(?:please|can (?:we|you|someone|i)|could (?:we|you|someone)|for whoever|"
+                      r"nobody has written|quick rundown|brain ?dump|here(?:'s| is) (?:the|a|what))\b")
+_ASK_FOR = re.compile(r"(?i)^.*?\brun-?book\b(?:\s+(?:request|needed|wanted))?\s*(?:for|about|on|:|-)\s+")
+
+
+def _sentences(lines: list[str]) -> list[str]:
+    """Sentences, where a blank line, a bullet, an indented line and a first line without a full stop
+    (a header such as "Handover notes: x") also end one."""
+    paragraphs: list[list[str]] = [[]]
+    for k, line in enumerate(lines):
+        starts = not line.strip() or re.match(r"\s*(?:[-*+]\s|\d+[.)]\s|\s{2,}\S)", line) is not None
+        if starts or (k == 1 and not re.search(r"[.!?]\s*$", lines[0])):
+            paragraphs.append([])
+        if line.strip():
+            paragraphs[-1].append(line.strip())
+    out: list[str] = []
+    for para in paragraphs:
+        text = " ".join(para)
+        out += [s.strip() for s in re.split(r"(?<=[.!?])\s+", text) if s.strip()]
+    return out
+
+
+def purpose_sentence(lines: list[str]) -> str:
+    """The first sentence that says what the service is or does: not a greeting, a document header or
+    the request for a runbook (of which only what follows "runbook for" is kept)."""
+    sentences = _sentences(lines)
+    for sentence in sentences[:6]:
+        if _DOC_KEY.fullmatch(sentence.split(":")[0].strip()) and ":" in sentence[:40]:
+            continue  # "Handover notes: larkspur (…)"
+        sentence = _ASK_FOR.sub("", sentence)
+        sentence = re.sub(r"(?i)^(?:[\w ]{0,20}(?:quick brain ?dump|quick rundown|tl;?dr|context|so)\s*[:,-]\s*)",
+                          "", sentence)
+        sentence = re.sub(r"^[-*+]\s+", "", sentence)
+        if _REQUEST.search(sentence) or len(sentence.split()) < 3:
+            continue
+        return sentence
+    return sentences[0] if sentences else ""

@@ -1700,8 +1700,9 @@ class _Parser:
                                   if n["role"] == role), None)
                     if other:
                         name, display = _slug(f"{other}-{name}"), f"{other} {display.lower()}"
-        first = self.sentences[0].text if self.sentences else ""
-        low = (display + " " + first[:80]).lower()
+        opening = self.sentences[0].text if self.sentences else ""
+        first = naming.purpose_sentence(_content_lines(self.text)) or opening
+        low = (display + " " + opening[:80] + " " + first[:80]).lower()
         kind = next((k for k, words in (
             ("pipeline", r"pipeline|etl|elt|batch|export job|cron job|nightly job|dag|\bcdc\b|"
                          r"streams (?:row )?changes"),
