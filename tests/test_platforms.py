@@ -242,3 +242,11 @@ def test_a_patroni_cluster_component_owns_its_postgresql(rule: Rule) -> None:
     owner = owners_of(ctx, postgres).ha_manager
     assert owner is not None and owner.by == "patroni"
     assert owners_of(ctx).ha_manager is None  # the API itself is not Patroni's
+
+
+@pytest.mark.parametrize("hosts", ["web-1..web-4", "app01, app02 and app03"])
+def test_scaling_a_fleet_of_hosts_is_never_a_restart(rule: Rule, hosts: str) -> None:
+    ctx = context(rule, f"shop-web is a Rails app on VMs {hosts} (systemd unit shop-web.service).", env="vm")
+    step = platform_for(ctx).scale("6", "Double the replica count")
+    assert "restart" not in step.code and "stop" not in step.code
+    assert step.warning and "adds no capacity" in step.warning

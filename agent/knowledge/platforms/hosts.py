@@ -386,7 +386,16 @@ class SystemdHosts(Platform):
                        f"Adding a {row.label} member is a planned membership change (provision, join, keep an odd "
                        f"count of voters), not a restart; restarting members adds no capacity. It needs "
                        f"{row.quorum}.")
-        return self.stop() if replicas == "0" else self.restart_all()
+        if replicas == "0":
+            return self.stop()
+        # a fleet of hosts grows by provisioning; restarting its members adds no capacity
+        config = self.owners.config
+        how = (f"through {config.label} (add the host to the inventory, apply)" if config is not None and
+               config.config_management else "through your provisioning (a new host with the same release)")
+        return cmd(f"{purpose}: see how loaded each host is first", self.on_hosts("nproc; uptime"),
+                   "load average per host against its CPU count: when every host is saturated, add hosts "
+                   f"{how}; when one is, look at what differs on it",
+                   "Restarting hosts adds no capacity and drops their in-flight work; it is not a way to scale.")
 
     def set_flag(self, name: str, value: str, purpose: str) -> Command:
         owned = self.via_config_management(purpose + f": set {name}={value} in the configuration code, then apply",
