@@ -234,7 +234,7 @@ def rows(rules: Sequence[AlertRule], engine_alerts: Sequence[Alert]) -> tuple[li
         taken.add(name)
         renamed[alert.name] = name
         out.append(alert.model_copy(update={
-            "name": name, "response": "Suggested by runbook-agent, not in the repository's alert rules: "
+            "name": name, "response": "Suggested: not one of the team's existing alerts. "
                                       + alert.response}))
     return out, renamed
 

@@ -782,8 +782,8 @@ class _Writer:
                 [(f"Read {engine.display}'s own view of its members first (checks above); restart a member only "
                   "after its logs say why it stopped, one member at a time, waiting until it rejoins", None)
                  if own else
-                 (f"Fill in with the team: {engine.display}'s own health and membership commands (this runbook has "
-                  f"no {engine.display} knowledge, so it borrows none from another product)", None),
+                 (f"Fill in with the team: {engine.display}'s own health and membership commands (none are given "
+                  "here rather than another product's)", None),
                  (f"Never wipe a member's data directory or force a new cluster: that can lose {engine.display}'s "
                   "data or split it; escalate to the owning team instead", None)],
                 f"Every member healthy in {engine.display}'s own status for 15 min")

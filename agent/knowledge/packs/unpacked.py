@@ -88,7 +88,7 @@ class UnpackedPack:
                 fix=[Step(action=f"If {label} is down, follow its owner's runbook: restarting "
                                  f"{ctx.facts.display_name} does not bring it back", command=None),
                      Step(action=f"Fill in with the team: {label}'s own health checks and the safe mitigations "
-                                 "(this runbook has no knowledge of it and borrows none from another product)",
+                                 "(none are given here rather than another product's)",
                           command=None)],
                 verify=f"{label} answers the check above and the service's errors naming it stop for 15 min",
                 escalate=f"Page {label}'s owner (fill in) if it is still unreachable after 15 min"))
