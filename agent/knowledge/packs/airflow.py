@@ -48,7 +48,7 @@ class AirflowPack(KeywordPack):
         ]
 
         clear = cmd("Re-run failed tasks of one day's run",
-                    "START=2026-01-01  # logical date of the failed run\n"
+                    "START=\"${START:?set START: logical date of the failed run}\"\n"
                     "END=2026-01-01\n"
                     + airflow(f"tasks clear {q(dag)} --only-failed --start-date \"$START\" --end-date \"$END\" --yes"),
                     "the cleared task instances; the scheduler re-queues them",
@@ -72,7 +72,7 @@ class AirflowPack(KeywordPack):
                 symptoms="Run state failed; downstream data missing or stale.",
                 alert=None,
                 check=[runs, cmd("Task states of the failed run",
-                                 "RUN_ID=scheduled__2026-01-01T00:00:00+00:00  # run_id from list-runs\n"
+                                 "RUN_ID=\"${RUN_ID:?set RUN_ID: run_id from list-runs}\"\n"
                                  + airflow(f"tasks states-for-dag-run {q(dag)} \"$RUN_ID\""),
                                  "the failed task; read its log in the UI or the task log folder")],
                 fix=[Step(action="Fix the cause, then clear only the failed tasks.", command=clear),

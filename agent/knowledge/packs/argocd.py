@@ -49,7 +49,7 @@ class ArgoCdPack(KeywordPack):
                               f"(argocd app set {app} --sync-policy automated --self-heal); note it in the "
                               "incident channel so it is not forgotten.")
         rollback = cmd("Roll back to a previous deployed revision",
-                       "ID=4  # the last good ID from argocd app history\n"
+                       "ID=\"${ID:?set ID: the last good ID from the app history above}\"\n"
                        f"argocd app rollback {q(app)} \"$ID\"\n"
                        f"argocd app wait {q(app)} --health --timeout 600",
                        "the app becomes Healthy on the old revision within 10 minutes",
@@ -67,7 +67,8 @@ class ArgoCdPack(KeywordPack):
                                             "Running and ready; CrashLoopBackOff pods point at the new version")],
                 fix=[Step(action="Preferred: revert the commit in Git and let Argo CD sync it.",
                           command=cmd("Revert the bad commit in the config repo",
-                                      "BAD_COMMIT=abc1234  # the Git revision from argocd app history\n"
+                                      "BAD_COMMIT=\"${BAD_COMMIT:?"
+                                      "set BAD_COMMIT: the Git revision from argocd app history}\"\n"
                                       "git revert --no-edit \"$BAD_COMMIT\" && git push",
                                       "Argo CD syncs the revert within its polling interval (3 min) or at once "
                                       "with a webhook")),

@@ -55,7 +55,7 @@ class LambdaPack(KeywordPack):
         found_caps = reasoning.caps(ctx.model, f.description) if ctx.model is not None else []
         cap_steps = [Step(action=f"Throttling at the cap is expected: {found_caps[0].text()}.", command=None)] \
             if found_caps else []
-        reserve = found_caps[0].value if found_caps and found_caps[0].value.isdigit() else "200"
+        reserve = found_caps[0].value if found_caps and found_caps[0].value.isdigit() else ""
         config = cmd("Timeout, memory, reserved concurrency and the alias target",
                      f"{lam} get-function-configuration {rg} {fn} --query '{{timeout: Timeout, memory: MemorySize, "
                      "runtime: Runtime, lastUpdate: LastModified, state: State}'\n"
@@ -90,7 +90,8 @@ class LambdaPack(KeywordPack):
                           "below 0.01; 502 = bad Lambda response or crash, 504 = 29 s timeout")))
 
         rollback = cmd("Point the alias back at the previous version",
-                       "GOOD_VERSION=41  # the version that worked (aws lambda list-versions-by-function)\n"
+                       "GOOD_VERSION=\"${GOOD_VERSION:?"
+                       "set GOOD_VERSION: the version that worked (from list-versions-by-function)}\"\n"
                        f"{lam} update-alias {rg} {fn} --name {q(alias)} --function-version \"$GOOD_VERSION\"",
                        "the alias shows the old FunctionVersion; errors fall within minutes",
                        warning="Every caller of the alias moves at once. Callers that invoke $LATEST or a version "
@@ -125,8 +126,9 @@ class LambdaPack(KeywordPack):
                      Step(action="Another function may be eating the shared pool: reserve concurrency for this "
                                  "one, or raise the regional quota via Service Quotas.",
                           command=cmd("Reserve concurrency for the function",
-                                      f"LIMIT={reserve}  # concurrent executions to reserve\n"
-                                      f"{lam} put-function-concurrency {rg} {fn} --reserved-concurrent-executions "
+                                      (f"LIMIT={reserve}  # concurrent executions to reserve\n" if reserve else
+                                       "LIMIT=\"${LIMIT:?set LIMIT: concurrent executions to reserve}\"\n")
+                                      + f"{lam} put-function-concurrency {rg} {fn} --reserved-concurrent-executions "
                                       "\"$LIMIT\"",
                                       "ReservedConcurrentExecutions set",
                                       warning="Reserved concurrency is also a cap: above LIMIT this function is "
@@ -141,7 +143,7 @@ class LambdaPack(KeywordPack):
         pause = cmd("Pause the function's event source (queue or stream) without losing events",
                     f"{lam} list-event-source-mappings {rg} {fn} --query 'EventSourceMappings[].[UUID, EventSourceArn, "
                     "State]' --output text\n"
-                    "UUID=6c5b6f2e-1d3a-4f0e-9a7b-2f5d8e9c1a00  # the mapping from the list above\n"
+                    "UUID=\"${UUID:?set UUID: the mapping from the list above}\"\n"
                     f"aws lambda update-event-source-mapping {rg} --uuid \"$UUID\" --no-enabled",
                     "State Disabling then Disabled; events wait in the queue/stream",
                     warning="Events wait only as long as the source keeps them (SQS retention, stream retention "
@@ -172,7 +174,7 @@ class LambdaPack(KeywordPack):
                                       "the last five versions to roll back to")],
             dr_procedures=[Procedure(title="Lambda: redeploy in another region", commands=[cmd(
                 "Check the function exists in the recovery region",
-                "DR_REGION=us-west-2  # the recovery region\n"
+                "DR_REGION=\"${DR_REGION:?set DR_REGION: the recovery region}\"\n"
                 f"aws lambda get-function --region \"$DR_REGION\" {fn} --query Configuration.LastModified",
                 "a recent LastModified; deploy it from the pipeline if it is missing")])],
             cheatsheet=[config, rollback],

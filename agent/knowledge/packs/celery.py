@@ -82,7 +82,7 @@ class CeleryPack(KeywordPack):
                  Step(action="Revoke one runaway task.",
                       # `celery control revoke` takes ids only; terminate needs the Python API.
                       command=cmd("Revoke and terminate one task",
-                                  "TASK_ID=d9078da5-9915-40a0-bfa1-392c7bde42ed  # id from inspect active\n"
+                                  "TASK_ID=\"${TASK_ID:?set TASK_ID: id from inspect active}\"\n"
                                   + exec_in(ctx, worker, "python -c 'import sys; from celery.app.utils import "
                                             "find_app; find_app(sys.argv[1]).control.revoke(sys.argv[2], "
                                             f"terminate=True)' {q(app)} \"$TASK_ID\""),

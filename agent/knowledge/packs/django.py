@@ -38,7 +38,8 @@ class DjangoPack(KeywordPack):
         unmigrate = cmd(
             "Reverse one app's migrations to the state the previous release expects",
             f"APP={q(f.name('django.app', snake(f.service)))}  # the Django app whose migration the bad release added\n"
-            "TARGET=0041_previous  # the last migration name the previous release has (showmigrations APP)\n"
+            "TARGET=\"${TARGET:?"
+            "set TARGET: the last migration name the previous release has (showmigrations APP)}\"\n"
             + manage("migrate \"$APP\" \"$TARGET\" --plan") + "\n"
             + manage("migrate \"$APP\" \"$TARGET\""),
             "the --plan output lists only the release's migrations, then they are unapplied",

@@ -96,7 +96,7 @@ class DockerComposePack(KeywordPack):
             dr_procedures=[Procedure(title="Compose: rebuild on a new host", commands=[cmd(
                 "Restore a named volume from a tar backup and start",
                 f"VOLUME={q(volume)}  # the named volume (docker volume ls; compose prefixes the project)\n"
-                f"BACKUP=/backups/{volume}.tar.gz  # the volume backup\n"
+                "BACKUP=\"${BACKUP:?set BACKUP: the path of the tar backup of the volume}\"\n"
                 "docker volume create \"$VOLUME\"\n"
                 "docker run --rm -v \"$VOLUME\":/data -v \"$(dirname \"$BACKUP\")\":/backup alpine "
                 "tar -xzf \"/backup/$(basename \"$BACKUP\")\" -C /data\n"

@@ -83,7 +83,7 @@ class DynamoDbPack(KeywordPack):
         )]
 
         restore = cmd("Restore the table to a point in time, into a new table",
-                      "RESTORE_TIME=2026-01-01T03:00:00Z  # just before the bad writes\n"
+                      "RESTORE_TIME=\"${RESTORE_TIME:?set RESTORE_TIME: just before the bad writes}\"\n"
                       f"{ddb} restore-table-to-point-in-time {rg} --source-table-name {q(table)} "
                       f"--target-table-name {q(table + '-restored')} --restore-date-time \"$RESTORE_TIME\"\n"
                       f"{ddb} wait table-exists {rg} --table-name {q(table + '-restored')}",

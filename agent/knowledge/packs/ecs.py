@@ -58,7 +58,8 @@ class EcsPack(KeywordPack):
         ]
 
         rollback = cmd("Roll back to the previous task definition revision",
-                       "TASK_DEF=orders-api:41  # family:revision that last worked (from the deployments list)\n"
+                       "TASK_DEF=\"${TASK_DEF:?"
+                       "set TASK_DEF: family:revision that last worked (from the deployments list)}\"\n"
                        f"{ecs} update-service {where} --service {q(service)} --task-definition \"$TASK_DEF\"\n"
                        f"{ecs} wait services-stable {where} --services {q(service)}",
                        "the wait returns (up to 10 minutes) and running = desired on the old revision",

@@ -96,9 +96,10 @@ class ElasticsearchPack(KeywordPack):
                      Step(action="Last resort for a red index whose primary is lost: allocate a stale copy "
                                  "(loses writes only the lost copy had) or restore the index from a snapshot.",
                           command=cmd("Promote a stale replica copy to primary",
-                                      "INDEX=products  # the red index\n"
-                                      "SHARD=0  # the shard number\n"
-                                      "NODE=es-data-1  # a node that holds a stale copy (see allocation explain)\n"
+                                      "INDEX=\"${INDEX:?set INDEX: the red index}\"\n"
+                                      "SHARD=\"${SHARD:?set SHARD: the shard number}\"\n"
+                                      "NODE=\"${NODE:?"
+                                      "set NODE: a node that holds a stale copy (see allocation explain)}\"\n"
                                       "jq -n --arg i \"$INDEX\" --argjson s \"$SHARD\" --arg n \"$NODE\" "
                                       "'{commands: [{allocate_stale_primary: {index: $i, shard: $s, node: $n, "
                                       "accept_data_loss: true}}]}' | "
@@ -121,7 +122,7 @@ class ElasticsearchPack(KeywordPack):
                                  "old time-based indices to drop or move")],
                 fix=[Step(action="Free disk (delete old indices through ILM/ISM, add nodes or disk).",
                           command=cmd("Delete one old index",
-                                      "OLD_INDEX=logs-2025.10.01  # an index past its retention\n"
+                                      "OLD_INDEX=\"${OLD_INDEX:?set OLD_INDEX: an index past its retention}\"\n"
                                       f"{curl} -X DELETE \"{url}/$OLD_INDEX\"",
                                       "acknowledged: true",
                                       warning="Deletes the index and all its documents for good; check the name "
@@ -190,7 +191,7 @@ class ElasticsearchPack(KeywordPack):
             issues=issues,
             assess=[cmd("Document counts of the index", get(f"/_cat/count/{index}?v"), "close to the usual count")],
             restore=[cmd("Restore the index from a snapshot under a new name",
-                         "SNAPSHOT=nightly-2026.01.01  # from _cat/snapshots\n"
+                         "SNAPSHOT=\"${SNAPSHOT:?set SNAPSHOT: from _cat/snapshots}\"\n"
                          f"{curl} -X POST \"{url}/_snapshot/{repo}/$SNAPSHOT/_restore\" "
                          "-H 'Content-Type: application/json' "
                          f"-d '{{\"indices\": \"{index}\", \"rename_pattern\": \"(.+)\", "

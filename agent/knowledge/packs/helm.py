@@ -38,7 +38,7 @@ class HelmPack(KeywordPack):
                                else " Helm keeps --history-max revisions (default 10 for upgrade): older ones "
                                     "cannot be rolled back to."))
         rollback = cmd("Roll back to the previous good revision",
-                       "REVISION=7  # the last good REVISION from helm history\n"
+                       "REVISION=\"${REVISION:?set REVISION: the last good REVISION from the history above}\"\n"
                        f"helm rollback {q(release)} \"$REVISION\" -n {ns} --wait --timeout 10m",
                        "'Rollback was a success'; helm status shows a new revision, deployed",
                        warning=rollback_warning)
@@ -57,7 +57,8 @@ class HelmPack(KeywordPack):
                 alert="Helm release pods unavailable",
                 check=[status, history, unavailable,
                        cmd("What changed in values between two revisions",
-                           "GOOD=6  # last good revision\nBAD=7  # the failing revision\n"
+                           "GOOD=\"${GOOD:?set GOOD: the last good revision}\"\n"
+                           "BAD=\"${BAD:?set BAD: the failing revision}\"\n"
                            f"diff <(helm get values {q(release)} -n {ns} --revision \"$GOOD\" -o yaml) "
                            f"<(helm get values {q(release)} -n {ns} --revision \"$BAD\" -o yaml)",
                            "the value change that broke it")],

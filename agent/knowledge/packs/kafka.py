@@ -64,12 +64,12 @@ class KafkaPack(KeywordPack):
         ]
 
         dry_run = cmd("Preview an offset reset to a point in time (changes nothing)",
-                      "RESET_TO=2026-01-01T03:00:00.000  # local time of the broker, before the bad messages\n"
+                      "RESET_TO=\"${RESET_TO:?set RESET_TO: local time of the broker, before the bad messages}\"\n"
                       f"{groups} --group {q(group)} --topic {q(topic)} --reset-offsets --to-datetime \"$RESET_TO\" "
                       "--dry-run",
                       "the NEW-OFFSET per partition that --execute would set")
         execute = cmd("Apply the offset reset (the group must have no active members)",
-                      "RESET_TO=2026-01-01T03:00:00.000  # the same value as the dry run\n"
+                      "RESET_TO=\"${RESET_TO:?set RESET_TO: the same value as the dry run}\"\n"
                       f"{groups} --group {q(group)} --topic {q(topic)} --reset-offsets --to-datetime \"$RESET_TO\" "
                       "--execute",
                       "the same table as the dry run; then start the consumers",
@@ -78,7 +78,7 @@ class KafkaPack(KeywordPack):
                               "only be reset if the group is inactive' while any consumer runs: stop them all "
                               "first. Always run --dry-run first.")
         skip_one = cmd("Skip one poison message on one partition",
-                       "PARTITION=3  # the partition the consumer is stuck on\n"
+                       "PARTITION=\"${PARTITION:?set PARTITION: the partition the consumer is stuck on}\"\n"
                        f"{groups} --group {q(group)} --topic {q(topic)}:\"$PARTITION\" --reset-offsets "
                        "--shift-by 1 --execute",
                        "the partition's offset moves by one; the consumer continues after restart",
@@ -178,7 +178,7 @@ class KafkaPack(KeywordPack):
             maintenance_commands=[dry_run],
             dr_procedures=[Procedure(title="Kafka: rebuild consumer position after a cluster loss", commands=[
                 cmd("Start the group from a point in time on the recovery cluster (dry run)",
-                    "RESET_TO=2026-01-01T03:00:00.000  # last time known to be fully processed\n"
+                    "RESET_TO=\"${RESET_TO:?set RESET_TO: last time known to be fully processed}\"\n"
                     f"{groups} --group {q(group)} --topic {q(topic)} --reset-offsets --to-datetime "
                     "\"$RESET_TO\" --dry-run",
                     "offsets near that time; re-run with --execute once consumers are stopped")])],
@@ -190,7 +190,7 @@ class KafkaPack(KeywordPack):
                                 "--cluster-arn \"$CLUSTER_ARN\"",
                                 "the TLS/IAM bootstrap string to use as --bootstrap-server")] if msk else []),
                         describe, state, cmd("Read the last 5 messages of one partition",
-                                             "PARTITION=0  # the partition to look at\n"
+                                             "PARTITION=\"${PARTITION:?set PARTITION: the partition to look at}\"\n"
                                              f"END=$(kafka-get-offsets.sh {bs} --topic {q(topic)} --partitions "
                                              "\"$PARTITION\" | cut -d: -f3)\n"
                                              f"kafka-console-consumer.sh {bs} --topic {q(topic)} --partition "

@@ -88,7 +88,7 @@ class MongoDbPack(KeywordPack):
                     "o.secs_running, o.ns, o.planSummary, JSON.stringify(o.command).slice(0, 120)))"),
                     "no COLLSCAN on large collections; note the opid of the culprit")],
                 fix=[Step(action="Kill the runaway operation.",
-                          command=cmd("Kill one operation", "OPID=12345  # opid from currentOp above\n"
+                          command=cmd("Kill one operation", "OPID=\"${OPID:?set OPID: the opid from currentOp}\"\n"
                                       + f"mongosh {q(uri)} --quiet --eval \"db.killOp($OPID)\"",
                                       "{ info: 'attempting to kill op', ok: 1 }", warning=kill_warning)),
                      Step(action="Add the index the plan lacks (COLLSCAN); builds on 4.2+ do not block the "
@@ -129,8 +129,8 @@ class MongoDbPack(KeywordPack):
                 "db.getCollectionNames().forEach(c => print(c, db.getCollection(c).estimatedDocumentCount()))"),
                 "counts close to yesterday's")],
             restore=[cmd("Restore one collection from the last dump into a side database",
-                         "DUMP_DIR=/var/backups/mongo/latest  # mongodump output taken before the corruption\n"
-                         "COLLECTION=orders  # the damaged collection\n"
+                         "DUMP_DIR=\"${DUMP_DIR:?set DUMP_DIR: mongodump output taken before the corruption}\"\n"
+                         "COLLECTION=\"${COLLECTION:?set COLLECTION: the damaged collection}\"\n"
                          f"mongorestore --uri={q(f'mongodb://{host}:27017')} --nsInclude=\"{db}.$COLLECTION\" "
                          f"--nsFrom=\"{db}.$COLLECTION\" --nsTo=\"{db}_restore.$COLLECTION\" \"$DUMP_DIR\"",
                          "documents restored into the side database; compare before copying back")],
@@ -143,14 +143,16 @@ class MongoDbPack(KeywordPack):
             dr_procedures=[Procedure(title="MongoDB: lost the majority of the replica set",
                                      commands=[cmd(
                                          "State as one surviving member sees it (no primary: connect directly)",
-                                         f"SURVIVOR={q(members[-1] if members else host)}  # a member still up\n"
+                                         f"SURVIVOR=\"${{SURVIVOR:?set SURVIVOR: a member still up "
+                                         f"(one of {' '.join(members) or host})}}\"\n"
                                          f"mongosh \"mongodb://$SURVIVOR:27017/{db}?directConnection=true\" --quiet "
                                          "--eval 'rs.status().members.forEach(m => print(m.name, m.stateStr, "
                                          "m.health))'",
                                          "which members are unreachable (health 0) and that no PRIMARY is left"),
                                          cmd(
                                          "Force a surviving member to be primary (last resort)",
-                                         f"SURVIVOR={q(members[-1] if members else host)}  # the member to keep\n"
+                                         f"SURVIVOR=\"${{SURVIVOR:?set SURVIVOR: the member to keep "
+                                         f"(one of {' '.join(members) or host})}}\"\n"
                                          "cat <<'JS' > /tmp/force-reconfig.js\n"
                                          "cfg = rs.conf();\n"
                                          "cfg.members = cfg.members.filter(m => m.host === db.hello().me);\n"

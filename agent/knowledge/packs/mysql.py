@@ -118,11 +118,12 @@ class MySqlPack(KeywordPack):
                     "many 'Sleep' connections from one client point at a leaking pool")],
                 fix=[Step(action="Cancel the longest statements first (KILL QUERY keeps the connection).",
                           command=cmd("Cancel one statement",
-                                      "ID=12345  # processlist id of the statement\n" + mysql("KILL QUERY $ID"),
+                                      "ID=\"${ID:?"
+                                      "set ID: processlist id of the statement}\"\n" + mysql("KILL QUERY $ID"),
                                       "the statement stops with 'Query execution was interrupted'")),
                      Step(action="Kill idle connections of the leaking client if it does not recover.",
                           command=cmd("Kill one connection",
-                                      "ID=12345  # processlist id of the connection\n" + mysql("KILL $ID"),
+                                      "ID=\"${ID:?set ID: processlist id of the connection}\"\n" + mysql("KILL $ID"),
                                       "the connection is gone from the processlist",
                                       warning="KILL drops the connection and rolls back its open transaction "
                                               "(a long rollback can take as long as the work did). Use KILL "
@@ -170,7 +171,7 @@ class MySqlPack(KeywordPack):
         if aurora:
             restore = cmd(
                 "Restore a copy of the Aurora cluster just before the corruption",
-                "RESTORE_TIME=2026-01-01T03:00:00Z  # UTC, before the bad write\n"
+                "RESTORE_TIME=\"${RESTORE_TIME:?set RESTORE_TIME: UTC, before the bad write}\"\n"
                 f"aws rds restore-db-cluster-to-point-in-time --region {reg} "
                 f"--source-db-cluster-identifier {q(instance)} --db-cluster-identifier {q(instance + '-pitr')} "
                 "--restore-to-time \"$RESTORE_TIME\"",
@@ -179,7 +180,7 @@ class MySqlPack(KeywordPack):
         elif rds:
             restore = cmd(
                 "Restore a copy of the instance just before the corruption",
-                "RESTORE_TIME=2026-01-01T03:00:00Z  # UTC, before the bad write\n"
+                "RESTORE_TIME=\"${RESTORE_TIME:?set RESTORE_TIME: UTC, before the bad write}\"\n"
                 f"aws rds restore-db-instance-to-point-in-time --region {reg} "
                 f"--source-db-instance-identifier {q(instance)} --target-db-instance-identifier "
                 f"{q(instance + '-pitr')} --restore-time \"$RESTORE_TIME\"",
@@ -191,7 +192,7 @@ class MySqlPack(KeywordPack):
         else:
             restore = cmd(
                 "Load the last good dump into a side database and compare",
-                "DUMP=/var/backups/mysql/latest.sql.gz  # the last dump before the corruption\n"
+                "DUMP=\"${DUMP:?set DUMP: the last dump before the corruption}\"\n"
                 f"{client('mysql')} -u {q(user)} -e \"CREATE DATABASE {db}_restore\"\n"
                 f"gunzip -c \"$DUMP\" | {client('mysql')} -u {q(user)} {q(db + '_restore')}",
                 "the side database holds the old rows; copy back what the comparison shows")

@@ -76,7 +76,8 @@ class PatroniPack(KeywordPack):
                     Step(action="If the DCS is fine but no member is promotable, fail over to the most "
                                 "up-to-date replica (lowest Lag).",
                          command=cmd("Fail over to a chosen replica",
-                                     "CANDIDATE=db-2  # the replica with the lowest Lag in patronictl list\n"
+                                     "CANDIDATE=\"${CANDIDATE:?"
+                                     "set CANDIDATE: the replica with the lowest Lag in patronictl list}\"\n"
                                      f"{ctl} failover {q(cluster)} --candidate \"$CANDIDATE\" --force",
                                      "the candidate becomes Leader within 30 s",
                                      warning="Failover to an asynchronous replica loses transactions it had not "
@@ -94,7 +95,7 @@ class PatroniPack(KeywordPack):
                                     "recent timeline changes explain a replica stuck on an old timeline")],
                 fix=[Step(action="Rebuild the broken replica from the leader.",
                           command=cmd("Reinitialise one replica",
-                                      "MEMBER=db-3  # the broken replica from patronictl list\n"
+                                      "MEMBER=\"${MEMBER:?set MEMBER: the broken replica from patronictl list}\"\n"
                                       f"{ctl} reinit {q(cluster)} \"$MEMBER\" --force",
                                       "the member goes 'creating replica' then 'streaming'",
                                       warning="Deletes the member's data directory and re-clones it from the "
@@ -121,7 +122,7 @@ class PatroniPack(KeywordPack):
             issues=issues,
             maintenance_commands=[
                 cmd("Planned switchover (healthy primary, no data loss)",
-                    "CANDIDATE=db-2  # a streaming replica with Lag 0\n"
+                    "CANDIDATE=\"${CANDIDATE:?set CANDIDATE: a streaming replica with Lag 0}\"\n"
                     f"{ctl} switchover {q(cluster)} --candidate \"$CANDIDATE\" --force",
                     "the candidate is Leader, the old primary rejoins as a replica",
                     warning="Connections to the old primary drop during the switch (seconds); run it in a "

@@ -252,13 +252,13 @@ class PostgresPack(KeywordPack):
                 fix=[
                     Step(action="Cancel the blocking query first (keeps the session).",
                          command=cmd("Cancel the blocking query",
-                                     "PID=12345  # a pid from blocked_by above\n"
+                                     "PID=\"${PID:?set PID: a pid from blocked_by above}\"\n"
                                      + n.psql("SELECT pg_cancel_backend($PID)"),
                                      "t; the blocked sessions proceed within seconds")),
                     Step(action="If it is idle in transaction or cancel did not help after 30 s, "
                                 "terminate the session.",
                          command=cmd("Terminate the blocking session",
-                                     "PID=12345  # the same pid\n"
+                                     "PID=\"${PID:?set PID: the same pid}\"\n"
                                      + n.psql("SELECT pg_terminate_backend($PID)"),
                                      "t; its transaction is rolled back",
                                      warning=terminate_warning)),
@@ -287,7 +287,7 @@ class PostgresPack(KeywordPack):
                                 "(max_standby_streaming_delay) and cancel them.", command=None),
                     Step(action="Remove a replication slot only when its consumer is gone for good.",
                          command=cmd("Drop an abandoned replication slot",
-                                     "SLOT=old_replica_slot  # an inactive slot_name from the query above\n"
+                                     "SLOT=\"${SLOT:?set SLOT: an inactive slot_name from the query above}\"\n"
                                      + n.psql("SELECT pg_drop_replication_slot('$SLOT')"),
                                      "the slot is gone and retained WAL is recycled at the next checkpoint",
                                      warning="A dropped slot cannot be recreated at the same position: the "
@@ -321,7 +321,7 @@ class PostgresPack(KeywordPack):
                          command=None),
                     Step(action="Run a manual freeze on the oldest table.",
                          command=cmd("Freeze the oldest table",
-                                     "TABLE=public.orders  # table_name from the query above\n"
+                                     "TABLE=\"${TABLE:?set TABLE: table_name from the query above}\"\n"
                                      + n.psql("VACUUM (FREEZE, VERBOSE) $TABLE"),
                                      "the table's xid_age drops to near zero",
                                      warning="VACUUM FREEZE on a large table reads and writes all of it: "
@@ -353,7 +353,7 @@ class PostgresPack(KeywordPack):
         else:
             restore.append(cmd(
                 "Restore the last good dump into a side database and compare before copying rows back",
-                "BACKUP_FILE=/var/backups/postgres/latest.dump  # the last dump taken before the corruption\n"
+                "BACKUP_FILE=\"${BACKUP_FILE:?set BACKUP_FILE: the last dump taken before the corruption}\"\n"
                 f"createdb -h {n.hq} -p {n.port} -U {q(n.user)} {q(n.db + '_restore')}\n"
                 f"pg_restore -h {n.hq} -p {n.port} -U {q(n.user)} -d {q(n.db + '_restore')} "
                 "--jobs=4 --no-owner \"$BACKUP_FILE\"",
@@ -439,11 +439,12 @@ class PostgresPack(KeywordPack):
                            "ORDER BY n_dead_tup DESC LIMIT 10"),
                     "dead tuples below ~20% of live rows"),
                 cmd("Vacuum and analyze one table",
-                    "TABLE=public.orders  # from the query above\n" + n.psql("VACUUM (VERBOSE, ANALYZE) $TABLE"),
+                    "TABLE=\"${TABLE:?"
+                    "set TABLE: from the query above}\"\n" + n.psql("VACUUM (VERBOSE, ANALYZE) $TABLE"),
                     "VACUUM; it takes no blocking lock (unlike VACUUM FULL, which rewrites the table under an "
                     "exclusive lock: avoid it in production, use pg_repack)"),
                 cmd("Rebuild a bloated index without blocking writes",
-                    "INDEX=public.orders_created_at_idx  # the bloated index\n"
+                    "INDEX=\"${INDEX:?set INDEX: the bloated index}\"\n"
                     + n.psql("REINDEX INDEX CONCURRENTLY $INDEX"),
                     "REINDEX; if it fails, drop the leftover invalid index named *_ccnew"),
             ],

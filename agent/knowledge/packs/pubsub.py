@@ -38,7 +38,7 @@ class PubSubPack(KeywordPack):
             entry="Pub/Sub: backlog growing", labels={"sub": sub}, probe=peek, covers=("queue_backlog",))]
 
         seek = cmd("Replay: seek the subscription back to a time",
-                   "SEEK_TIME=2026-01-01T03:00:00Z  # before the messages to reprocess\n"
+                   "SEEK_TIME=\"${SEEK_TIME:?set SEEK_TIME: before the messages to reprocess}\"\n"
                    f"gcloud pubsub subscriptions seek {q(sub)} {p} --time=\"$SEEK_TIME\"",
                    "every retained message published after SEEK_TIME is delivered again",
                    warning="Re-delivers everything after the time to this subscription's consumers (they must be "

@@ -110,7 +110,7 @@ class RedisPack(KeywordPack):
                              + (" Only a prefix of derived or temporary data, never the keys this Redis keeps "
                                 "for the service." if kept else ""),
                       command=cmd("Unlink keys matching one prefix",
-                                  "PATTERN='tmp:export:*'  # the prefix found above\n"
+                                  "PATTERN=\"${PATTERN:?set PATTERN: the prefix found above}\"\n"
                                   f"{cli} --scan --pattern \"$PATTERN\" --count 1000 | "
                                   f"xargs -r -n 500 {cli} UNLINK",
                                   "the count of unlinked keys; used_memory falls within a minute",
@@ -177,7 +177,7 @@ class RedisPack(KeywordPack):
                                      "one address with hundreds of connections is the leak")),
                     Step(action="Kill a single runaway client rather than restarting Redis.",
                          command=cmd("Kill one client connection",
-                                     "CLIENT_ADDR=10.0.0.12:51234  # addr= from CLIENT LIST\n"
+                                     "CLIENT_ADDR=\"${CLIENT_ADDR:?set CLIENT_ADDR: addr= from CLIENT LIST}\"\n"
                                      f"{cli} CLIENT KILL ADDR \"$CLIENT_ADDR\"",
                                      "OK; that client reconnects")),
                     Step(action="Remove the slow command from the code path (replace KEYS with SCAN, "
@@ -214,7 +214,7 @@ class RedisPack(KeywordPack):
                                    + (" — every queued task" if broker else "") + ".")
         else:
             failover = cmd("Promote a replica by hand (run against the replica)",
-                           "REPLICA=sessions-redis-replica  # the replica host to promote\n"
+                           "REPLICA=\"${REPLICA:?set REPLICA: the replica host to promote}\"\n"
                            f"redis-cli -h \"$REPLICA\" -p {port} INFO replication | grep -E "
                            "'^(role|master_link_status|master_last_io_seconds_ago):'\n"
                            f"redis-cli -h \"$REPLICA\" -p {port} REPLICAOF NO ONE",

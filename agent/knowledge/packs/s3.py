@@ -71,15 +71,15 @@ class S3Pack(KeywordPack):
                 check=[cmd("Is versioning on (without it, deleted objects are gone)",
                            f"{s3api} get-bucket-versioning {rg} --bucket {q(bucket)}", "Status: Enabled"),
                        cmd("Versions and delete markers under the affected prefix",
-                           "PREFIX=invoices/2026/01/  # the affected prefix\n"
+                           "PREFIX=\"${PREFIX:?set PREFIX: the affected prefix}\"\n"
                            f"{s3api} list-object-versions {rg} --bucket {q(bucket)} --prefix \"$PREFIX\" "
                            "--query '{deleted: DeleteMarkers[?IsLatest].[Key, VersionId], "
                            "versions: Versions[].[Key, VersionId, LastModified]}' --output json | head -n 60",
                            "delete markers for the deleted keys and older versions to restore from")],
                 fix=[Step(action="Undelete one object by removing its delete marker.",
                           command=cmd("Remove a delete marker (restores the previous version)",
-                                      "KEY=invoices/2026/01/inv-1.pdf  # the deleted key\n"
-                                      "MARKER_ID=3HL4kqtJlcpXroDTDmJ  # VersionId of its delete marker\n"
+                                      "KEY=\"${KEY:?set KEY: the deleted key}\"\n"
+                                      "MARKER_ID=\"${MARKER_ID:?set MARKER_ID: VersionId of its delete marker}\"\n"
                                       f"{s3api} delete-object {rg} --bucket {q(bucket)} --key \"$KEY\" "
                                       "--version-id \"$MARKER_ID\"",
                                       "the key is listed again by aws s3 ls",
@@ -88,7 +88,8 @@ class S3Pack(KeywordPack):
                      Step(action="Restore an overwritten object by copying its previous version over it.",
                           command=cmd("Copy an older version back",
                                       "KEY=invoices/2026/01/inv-1.pdf\n"
-                                      "VERSION_ID=Gd5bs2xCvRYZ  # the good version from list-object-versions\n"
+                                      "VERSION_ID=\"${VERSION_ID:?"
+                                      "set VERSION_ID: the good version from list-object-versions}\"\n"
                                       f"{s3api} copy-object {rg} --bucket {q(bucket)} --key \"$KEY\" "
                                       f"--copy-source \"{bucket}/$KEY?versionId=$VERSION_ID\"",
                                       "a new current version equal to the good one"))],
@@ -98,14 +99,14 @@ class S3Pack(KeywordPack):
         ]
 
         sync_preview = cmd("Preview a sync that deletes extra files at the destination",
-                            "SRC=./build/  # local directory\n"
+                            "SRC=\"${SRC:?set SRC: local directory}\"\n"
                             f"aws s3 sync {rg} \"$SRC\" s3://{bucket}/static/ --delete --dryrun",
                             "lines starting '(dryrun) delete:' show what would be removed",
                             warning="Without --dryrun, --delete removes every object under the destination prefix that "
                                     "is not in SRC; a wrong SRC (empty directory) empties the prefix. Keep --dryrun "
                                     "until the list is right.")
         remove_prefix = cmd("Remove a prefix",
-            "PREFIX=tmp/exports/  # the prefix to remove\n"
+            "PREFIX=\"${PREFIX:?set PREFIX: the prefix to remove}\"\n"
             f"aws s3 rm {rg} s3://{bucket}/\"$PREFIX\" --recursive --dryrun",
             "the '(dryrun) delete:' list; rerun without --dryrun only if it is right",
             warning="Without --dryrun this deletes every object under the prefix; with versioning off "
@@ -145,7 +146,7 @@ class S3Pack(KeywordPack):
             signals=signals,
             issues=issues,
             assess=[] if backups else [cmd("Objects changed in the last day under a prefix",
-                        "PREFIX=invoices/  # the prefix the bad writes touched\n"
+                        "PREFIX=\"${PREFIX:?set PREFIX: the prefix the bad writes touched}\"\n"
                         f"{s3api} list-objects-v2 {rg} --bucket {q(bucket)} --prefix \"$PREFIX\" "
                         "--query \"Contents[?LastModified>='$(date -u -d '-1 day' +%Y-%m-%d)'].[Key, LastModified]\" "
                         "--output text | head -n 50",

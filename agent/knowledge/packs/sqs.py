@@ -83,7 +83,7 @@ class SqsPack(KeywordPack):
             first_fix = Step(action="If the trigger is disabled, enable it (check the function's errors and "
                                     "throttles first: see the Lambda entries).",
                              command=cmd("Enable the trigger",
-                                         "UUID=6c5b6f2e-1d3a-4f0e-9a7b-2f5d8e9c1a00  # from the mapping above\n"
+                                         "UUID=\"${UUID:?set UUID: from the mapping above}\"\n"
                                          f"aws lambda update-event-source-mapping --region {reg} --uuid \"$UUID\" "
                                          "--enabled",
                                          "State Enabling then Enabled; the backlog starts to fall"))
@@ -193,7 +193,7 @@ class SqsPack(KeywordPack):
                     + f"aws sqs get-queue-attributes --region {reg} --queue-url \"$QUEUE_URL\" --attribute-names All",
                     "the attributes to recreate the queue with"),
                 cmd("Create the queue in the recovery region",
-                    f"DR_REGION=us-west-2  # the recovery region\n"
+                    f"DR_REGION=\"${{DR_REGION:?set DR_REGION: the recovery region}}\"\n"
                     f"aws sqs create-queue --region \"$DR_REGION\" --queue-name {q(queue)}"
                     + (" --attributes FifoQueue=true" if queue.endswith(".fifo") else ""),
                     "a QueueUrl; point producers and consumers at it. Messages in the failed region are not "

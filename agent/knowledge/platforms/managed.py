@@ -124,7 +124,7 @@ class RdsInstance(AwsDatabase):
     def point_in_time_restore(self) -> Command:
         declare, target = self.restore_target()
         return cmd("Restore a copy of the instance to the moment before the corruption (point-in-time)",
-                   f"{declare}RESTORE_TIME=2026-01-01T03:00:00Z  # UTC, just before the bad write\n"
+                   f"{declare}RESTORE_TIME=\"${{RESTORE_TIME:?set RESTORE_TIME: UTC, just before the bad write}}\"\n"
                    f"aws rds restore-db-instance-to-point-in-time {self.r} \\\n"
                    f"  --source-db-instance-identifier {q(self.identifier)} \\\n"
                    f"  --target-db-instance-identifier {target} \\\n"
@@ -158,7 +158,7 @@ class AuroraCluster(AwsDatabase):
         declare, target = self.restore_target()
         instance = self.restore_target("-1")[1]
         return cmd("Restore a copy of the cluster to the moment before the corruption (point-in-time)",
-                   f"{declare}RESTORE_TIME=2026-01-01T03:00:00Z  # UTC, just before the bad write\n"
+                   f"{declare}RESTORE_TIME=\"${{RESTORE_TIME:?set RESTORE_TIME: UTC, just before the bad write}}\"\n"
                    f"aws rds restore-db-cluster-to-point-in-time {self.r} \\\n"
                    f"  --source-db-cluster-identifier {q(self.identifier)} \\\n"
                    f"  --db-cluster-identifier {target} --restore-to-time \"$RESTORE_TIME\"\n"
@@ -218,7 +218,7 @@ class CloudSql(ManagedDatabase):
     def point_in_time_restore(self) -> Command:
         declare, target = self.restore_target()
         return cmd(f"Clone {self.identifier} to the moment before the corruption (point-in-time)",
-                   f"{declare}RESTORE_TIME=2026-01-01T03:00:00Z  # UTC, just before the bad write\n"
+                   f"{declare}RESTORE_TIME=\"${{RESTORE_TIME:?set RESTORE_TIME: UTC, just before the bad write}}\"\n"
                    f"gcloud sql instances clone {q(self.identifier)} {target} --point-in-time \"$RESTORE_TIME\"",
                    "the clone is RUNNABLE; the original is untouched. Copy the good rows back or switch the "
                    "service to the clone after checking it")
@@ -269,7 +269,8 @@ class AzureFlexible(ManagedDatabase):
     def point_in_time_restore(self) -> Command:
         declare, target = self.restore_target()
         return cmd(f"Restore {self.identifier} to a new server at the moment before the corruption",
-                   f"{self.declare}{declare}RESTORE_TIME=2026-01-01T03:00:00Z  # UTC, just before the bad write\n"
+                   f"{self.declare}{declare}"
+                   "RESTORE_TIME=\"${RESTORE_TIME:?set RESTORE_TIME: UTC, just before the bad write}\"\n"
                    f"az postgres flexible-server restore --resource-group {self.group} --name {target} "
                    f"--source-server {q(self.identifier)} --restore-time \"$RESTORE_TIME\"",
                    "a new server; the original is untouched. Copy the good rows back or switch the service to "
