@@ -283,13 +283,16 @@ class Kubernetes(Platform):
     def rollback(self) -> list[Command]:
         out = [self.history()]
         if self.argocd:
-            out.append(cmd(f"Roll back {self.argocd} to the previous synced revision (disables auto-sync)",
+            out.append(cmd(f"Roll back {self.argocd} to the previous synced revision: turn auto-sync off first "
+                           "(Argo CD refuses a rollback while it is on)",
                            f"argocd app history {q(self.argocd)}\n"
                            "HISTORY_ID=\"${HISTORY_ID:?set HISTORY_ID to the ID of the last good deployment}\"\n"
+                           f"argocd app set {q(self.argocd)} --sync-policy none\n"
                            f"argocd app rollback {q(self.argocd)} \"$HISTORY_ID\"",
-                           "App Synced to the older revision and Healthy; revert the Git commit afterwards",
-                           "Argo CD refuses rollback while auto-sync is on; a later sync re-applies Git. "
-                           "Reverting the release commit in Git is the durable rollback."))
+                           "App on the older revision and Healthy (OutOfSync with Git until the revert lands)",
+                           "Auto-sync stays off until the release commit is reverted in Git (the durable rollback); "
+                           "then turn it back on (argocd app set … --sync-policy automated, with --self-heal if it "
+                           "had it), or the app keeps drifting from Git."))
         if self.helm:
             out.append(cmd(f"Roll back Helm release {self.helm} to the previous revision",
                            f"helm rollback {q(self.helm)} {self.n} --wait --timeout 10m",
