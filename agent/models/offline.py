@@ -36,6 +36,7 @@ from agent.knowledge.facts import facts_from_model, record_assumptions
 from agent.knowledge.monitoring import Custom, Stack, defaults_note, render, stacks_for
 from agent.knowledge.monitoring import alert as alert_row
 from agent.knowledge.policy import escalation, fmt_minutes, objectives, oncall_summary
+from agent.knowledge.profiles import serves_http as profile_serves_http
 from agent.knowledge.reasoning import Guard
 from agent.knowledge.repository_facts import overlay
 from agent.knowledge.service_types import (
@@ -249,7 +250,9 @@ class _Writer:
         # what the service is decides which baseline applies: a broker serves no HTTP, a stream job has no runs
         app = request.service.app
         known = vocabulary().technologies.get(app.technology) if app is not None else None
-        self.http = serves_http(self.type, known.kind if known is not None else "") and not (
+        # a technology profile (knowledge/profiles) says the service's own technology serves no HTTP app
+        self.profiled = app is not None and profile_serves_http(app.technology) is False
+        self.http = serves_http(self.type, known.kind if known is not None else "") and not self.profiled and not (
             self.type == "other" and (is_engine or _NOT_REQUESTS.search(self.type_detail or "")))
         self.continuous = self.type == "pipeline" and streaming(facts.description)
         self.alert_specs: list[Signal] = alert_baseline(
@@ -786,7 +789,7 @@ class _Writer:
                   "here rather than another product's)", None),
                  (f"Never wipe a member's data directory or force a new cluster: that can lose {engine.display}'s "
                   "data or split it; escalate to the owning team instead", None)],
-                f"Every member healthy in {engine.display}'s own status for 15 min")
+                f"Every member healthy in {engine.display}'s own status for 15 min", key="member_down")
             add("Disk filling up", "Data volume above 80%, growing",
                 [*([c] if (c := self.check_query("disk", 80)) else []), p.disk_check()],
                 [(f"Find what grows on the data volume ({engine.display}'s data, logs, snapshots)", None),
@@ -886,7 +889,7 @@ class _Writer:
 
     def stop_writes(self) -> list[Command]:
         out: list[Command] = []
-        if self.type in ("web", "api", "other"):
+        if self.type in ("web", "api", "other") and not self.profiled:
             out.append(self.p.set_flag("READ_ONLY", "true", "Switch the service to read-only mode (if it supports a "
                                        "READ_ONLY switch)"))
         elif self.type == "worker":

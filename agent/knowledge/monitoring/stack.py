@@ -111,7 +111,7 @@ class Stack:
 
     @classmethod
     def catalogue(cls) -> Mapping[str, Any]:
-        return _load(cls.catalogue_file or f"{cls.key}.yaml")
+        return _with_profiles(cls.catalogue_file or f"{cls.key}.yaml", cls.key)
 
     def entry(self, signal: Signal) -> dict[str, Any] | None:
         """The most specific catalogue entry for the signal here (signal tags, then platform tags, then
@@ -177,6 +177,15 @@ def _mentioned(text: str, source: str) -> bool:
         return True  # nothing exporter-like to name ("your HTTP instrumentation"): said in the purpose
     variants = {head, head.replace("_", "-"), head.replace("-", "_")}
     return any(v in text.lower() for v in variants)
+
+
+@cache
+def _with_profiles(name: str, stack: str) -> Mapping[str, Any]:
+    """The stack's catalogue and the technology profiles' queries for it (knowledge/profiles)."""
+    from agent.knowledge.profiles import catalogue as profiled  # late: profiles load on first use
+
+    own, extra = _load(name), profiled(stack)
+    return {**extra, **own} if extra else own
 
 
 @cache

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from agent.knowledge import reasoning
 from agent.knowledge.base import Context, Contribution
+from agent.knowledge.profiles import profile_for
 from agent.runbook import Component, Issue, Step, Upstream
 from agent.service.model import Component as ModelComponent
 from agent.service.model import ServiceModel
@@ -29,21 +30,26 @@ def _pack_names() -> set[str]:
     return {p.name for p in all_packs()} | {p.name.replace("-", "_") for p in all_packs()}
 
 
+def covered_by_pack(technology: str) -> bool:
+    """Whether a pack covers the technology (its own commands stand; no profile, no reachability entry)."""
+    names = _pack_names()
+    covered = _COVERED_BY.get(technology, technology)
+    return bool(covered) and (covered in names or covered.replace("-", "_") in names)
+
+
 def _model(ctx: Context) -> ServiceModel:
     # facts built by hand (tests, third-party callers) carry no model: read the description the same way
     return ctx.model if ctx.model is not None else parse(ctx.facts.description)
 
 
 def unpacked(ctx: Context) -> list[ModelComponent]:
-    """The model's dependencies whose technology has no pack."""
-    names = _pack_names()
+    """The model's dependencies whose technology has no pack and no profile."""
     out = []
     for comp in _model(ctx).components:
         if comp.kind not in _KINDS or not comp.technology:
             continue
-        covered = _COVERED_BY.get(comp.technology, comp.technology)
-        if covered and (covered in names or covered.replace("-", "_") in names):
-            continue
+        if covered_by_pack(comp.technology) or profile_for(comp.technology) is not None:
+            continue  # a pack's commands, or a technology profile's (packs/profiled.py), stand
         out.append(comp)
     return out
 

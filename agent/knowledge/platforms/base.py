@@ -23,6 +23,7 @@ from typing import ClassVar, Literal
 
 from agent.knowledge.base import Context
 from agent.knowledge.platforms.owners import Owners, owners_of
+from agent.knowledge.profiles import default_unit
 from agent.runbook import Command
 from agent.service.model import Component
 
@@ -113,7 +114,8 @@ def service_unit(ctx: Context) -> str:
     named = ctx.facts.names.get("systemd.unit")
     if named:
         return named.removesuffix(".service")
-    return engine_unit(ctx) or ctx.facts.service
+    app = ctx.model.app if ctx.model is not None else None
+    return engine_unit(ctx) or (default_unit(app.technology) if app is not None else None) or ctx.facts.service
 
 
 @dataclass
@@ -275,6 +277,11 @@ class Platform(ABC):
         """Past releases: the rollback target."""
 
     def health_check(self) -> Command:
+        from agent.knowledge.packs.profiled import profiled_health  # late: packs import platforms
+
+        own = profiled_health(self)  # a technology profile's own probe, never an HTTP app's /health
+        if own is not None:
+            return own
         f = self.ctx.facts
         if f.names.get("protocol") == "grpc" and not f.health_path and not f.url:
             return self.grpc_health_check()

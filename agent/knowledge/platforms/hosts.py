@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from agent.knowledge.platforms.base import UNITS, Action, Platform, cmd, q, remote_quote, service_unit
 from agent.knowledge.platforms.quorum import Quorum, needs, quorum_of
+from agent.knowledge.profiles import default_unit
 from agent.runbook import Command
 
 
@@ -18,7 +19,8 @@ class SystemdHosts(Platform):
         self.unit = service_unit(self.ctx)
         comp = self.component
         if comp is not None and (self.ctx.model is None or comp is not self.ctx.model.app):
-            self.unit = (comp.name("unit") or UNITS.get(comp.technology, comp.technology or comp.id)).removesuffix(
+            self.unit = (comp.name("unit") or UNITS.get(comp.technology) or default_unit(comp.technology)
+                         or comp.technology or comp.id).removesuffix(
                 ".service")
         config = self.owners.config
         self.ansible = "ansible" in self.ctx.text or (config is not None and config.by == "ansible")

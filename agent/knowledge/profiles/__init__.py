@@ -92,6 +92,30 @@ class Failure(_Closed):
     covers: str | None = None  # the engine's entry it stands for (knowledge/covers.py keys)
 
 
+class Query(_Closed):
+    """How one monitoring stack measures a signal (a catalogue entry, as in monitoring/metrics/*.yaml)."""
+
+    query: str
+    unit: str = ""
+    purpose: str = ""
+    agg: str = "avg"
+
+
+class SignalSpec(_Closed):
+    """What to alert on when the technology is the service; stacks without a query use the probe."""
+
+    key: str  # a signal key of its own ("vault.sealed")
+    name: str
+    measure: str
+    value: float
+    op: Literal[">", "<"] = ">"
+    unit: str = ""
+    minutes: float
+    severity: Literal["Critical", "Warning"]
+    failure: str  # the failure entry that responds (its id)
+    queries: dict[str, Query] = {}  # monitoring stack key -> its query
+
+
 class Danger(_Closed):
     verb: str
     why: str
@@ -111,6 +135,7 @@ class Profile(_Closed):
     metrics: Metrics
     restart: Restart
     failures: list[Failure]
+    signals: list[SignalSpec] = []
     dangerous: list[Danger]
 
     @model_validator(mode="after")
@@ -122,6 +147,10 @@ class Profile(_Closed):
             missing = [c for c in failure.checks if c not in ids]
             if missing:
                 raise ValueError(f"{self.id}: failure {failure.id!r} checks unknown probes {missing}")
+        failures = {f.id for f in self.failures}
+        for signal in self.signals:
+            if signal.failure not in failures:
+                raise ValueError(f"{self.id}: signal {signal.key!r} answers unknown failure {signal.failure!r}")
         if self.restart.healthy not in ids:
             raise ValueError(f"{self.id}: restart.healthy {self.restart.healthy!r} is not a probe")
         for probe in self.probes:
@@ -172,6 +201,21 @@ def profile_for(technology: str) -> Profile | None:
     return next((p for p in profiles() if tech in p.technologies), None)
 
 
+@cache
+def catalogue(stack: str) -> dict[str, dict[str, str]]:
+    """The profiles' queries for one monitoring stack, as its catalogue entries (signal key -> entry)."""
+    out: dict[str, dict[str, str]] = {}
+    for profile in profiles():
+        source = profile.metrics.exporter.split(" (")[0] + (" (names assumed)" if profile.metrics.origin == "assumed"
+                                                             else "")
+        for signal in profile.signals:
+            found = signal.queries.get(stack)
+            if found is not None:
+                out[signal.key] = {"query": found.query, "unit": found.unit, "purpose": found.purpose or signal.name,
+                                   "agg": found.agg, "source": source}
+    return out
+
+
 def serves_http(technology: str) -> bool | None:
     """Whether the technology serves HTTP requests as an application does (generic HTTP-app templates
     apply): False for every profiled technology, None when no profile covers it (the caller decides)."""
@@ -185,5 +229,5 @@ def default_unit(technology: str) -> str | None:
     return profile.logs.unit if profile is not None else None
 
 
-__all__ = ["Danger", "Failure", "Metric", "Metrics", "Probe", "Profile", "ProfileError", "default_unit",
-           "profile_for", "profiles", "serves_http"]
+__all__ = ["Danger", "Failure", "Metric", "Metrics", "Probe", "Profile", "ProfileError", "Query", "SignalSpec",
+           "catalogue", "default_unit", "profile_for", "profiles", "serves_http"]
