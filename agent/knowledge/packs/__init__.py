@@ -31,7 +31,8 @@ extractor may add:
     compose.project compose.service compose.file compose.volume k8s.deployment k8s.statefulset systemd.unit
     hosts gcp.zone gcp.project apigateway.api apigateway.stage alb.name alb.target_group
     ecs.cluster ecs.service lambda.function lambda.alias
-    clickhouse.host cassandra.host (<technology>.host for any technology no pack covers: packs/unpacked.py)
+    clickhouse.host cassandra.host temporal.host (<technology>.host for any technology no pack covers: packs/profiled.py
+    where a technology profile does, packs/unpacked.py otherwise)
 
 Besides `names`, packs read `facts.service`, `facts.namespace`, `facts.region`, `facts.cluster`,
 `facts.replicas`, `facts.port`, `facts.health_path` and the answers (environment, monitoring).

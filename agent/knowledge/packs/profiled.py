@@ -25,6 +25,7 @@ from agent.knowledge.profiles import Failure, Probe, Profile, profile_for
 from agent.knowledge.signals import Signal, Threshold
 from agent.runbook import Command, Component, Issue, Step, Upstream
 from agent.service.model import Component as ModelComponent
+from agent.service.text import parse
 
 # A command the target's shell must interpret (pipes, redirects, quotes) runs under `sh -c` in a container.
 _SHELL = re.compile(r"[|;&<>$`'\"]")
@@ -43,16 +44,20 @@ def _covered_by_pack(technology: str) -> bool:
 def profiled(ctx: Context) -> list[tuple[ModelComponent, Profile]]:
     """The model's components (the service's own workload included) whose technology a profile covers
     and no pack does, each with its profile."""
-    model = ctx.model
-    if model is None:
-        return []
+    # facts built by hand (tests, third-party callers) carry no model: read the description the same way
+    model = ctx.model if ctx.model is not None else parse(ctx.facts.description)
     out = []
     for comp in model.components:
         if not comp.technology or (comp.kind != "service" and comp.kind not in _DEPENDENCY_KINDS):
             continue
         profile = profile_for(comp.technology)
-        if profile is not None and not _covered_by_pack(comp.technology):
-            out.append((comp, profile))
+        if profile is None or _covered_by_pack(comp.technology):
+            continue
+        given = ctx.facts.names.get(f"{comp.technology}.host")
+        if given and comp is not model.app:  # a name the facts carry wins over the description's
+            comp = comp.model_copy(update={"names": [n for n in comp.names if n.role != "host"]}, deep=True)
+            comp.add_name("host", given, origin="edited")
+        out.append((comp, profile))
     return out
 
 
@@ -62,7 +67,7 @@ class _Render:
     def __init__(self, ctx: Context, comp: ModelComponent, profile: Profile, platform: Platform | None = None) -> None:
         self.ctx, self.comp, self.profile = ctx, comp, profile
         app = ctx.model.app if ctx.model is not None else None
-        self.own = comp is app
+        self.own = comp is app or (app is None and comp.kind == "service")
         self.p: Platform = platform or (platform_for(ctx) if self.own else platform_for(ctx, comp))
         form = component_form(ctx, comp)
         self.managed = form in ("managed", "serverless")
@@ -174,7 +179,7 @@ class _Render:
             return cmd(f"Restart one {self.name} member of {self.label}, then wait until it is healthy", code,
                        healthy.expect, warning)
         if isinstance(p, (Kubernetes, Docker, DockerContainer)):
-            base = p.restart_workload(self.comp.technology or self.comp.id) if not self.own else p.restart_one()
+            base = p.restart_workload(self.comp.technology or self.comp.id)
             return base.model_copy(update={"warning": warning})
         return None
 
@@ -186,7 +191,9 @@ class _Render:
         if not checks:  # managed, nothing to run in: say where to look instead of inventing a command
             checks = [reasoning.dependency_check(self.comp)]
         fix = [Step(action=m, command=None) for m in failure.mitigation]
-        if failure.covers == "member_down" and (restart := self.restart_one()) is not None:
+        # the service's own members restart through its platform (quorum-aware: platforms/quorum.py)
+        restart = self.p.restart_one() if self.own else self.restart_one()
+        if failure.covers == "member_down" and restart is not None:
             fix.append(Step(action="Only once the cause is fixed: restart that one member "
                                    f"({self.profile.restart.rule})", command=restart))
         fix += [Step(action=n, command=None) for n in failure.never]
@@ -274,9 +281,8 @@ def profiled_health(platform: Platform) -> Command | None:
 
 class ProfiledPack:
     name = "profiled"
-    summary = ("Technologies with a profile and no pack (Vault, Consul, etcd, ZooKeeper, ClickHouse, Cassandra, "
-               "CockroachDB, MinIO, HAProxy, Traefik, Envoy, NATS): their own status commands, logs, metrics, "
-               "restart rule and failure modes")
+    summary = ("Technologies with a profile (knowledge/profiles/data) and no pack: their status commands, logs, "
+               "metrics, restart rule, failure modes")
     order = 94
     examples = ("The stats API queries ClickHouse on ch-main.internal:9000 for its dashboards",
                 "edge-lb is our HAProxy pair on two VMs in front of the web servers")

@@ -58,8 +58,8 @@ class UnpackedPack:
     name = "unpacked"
     summary = "Technologies no pack knows: their own name, a reachability check, gaps marked for the team"
     order = 95
-    examples = ("The stats API queries ClickHouse on ch-main.internal:9000 for its dashboards",
-                "feed-writer writes timelines to Cassandra (keyspace timelines)")
+    examples = ("The billing worker runs its workflows on Temporal at temporal.internal:7233",
+                "feed-writer publishes timeline events to a Kinesis stream")
     negatives = ("Orders API stores orders in PostgreSQL 15 on a VM", "Caches responses in Redis")
 
     def detect(self, ctx: Context) -> str | None:
