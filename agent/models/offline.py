@@ -678,9 +678,10 @@ class _Writer:
                                 verify=verify, escalate=esc))
 
         p, lv = self.p, self.levels
-        q_err = self.check_query("error_rate", max(1.0, lv.error_rate_pct * 5))
-        q_lat = self.check_query("latency", lv.latency_p95_ms)
         if self.type in ("web", "api", "other") and self.http:
+            # rendered only here: rendering names the HTTP metrics' source among the runbook's assumptions
+            q_err = self.check_query("error_rate", max(1.0, lv.error_rate_pct * 5))
+            q_lat = self.check_query("latency", lv.latency_p95_ms)
             add("High error rate (5xx)", f"5xx above {max(1.0, lv.error_rate_pct * 5):g}%, clients report errors",
                 [*([q_err] if q_err else []), p.logs("15m", "error|exception|timeout|refused"), p.history(),
                  p.status()[0]],

@@ -23,7 +23,7 @@ from agent.knowledge.platforms.kubernetes import Kubernetes
 from agent.knowledge.platforms.select import component_form, platform_for
 from agent.knowledge.profiles import Failure, Probe, Profile, profile_for
 from agent.knowledge.signals import Signal, Threshold
-from agent.runbook import Command, Component, Issue, Step, Upstream
+from agent.runbook import Command, Component, Issue, KeyMetric, Step, Upstream
 from agent.service.model import Component as ModelComponent
 from agent.service.text import parse
 
@@ -246,8 +246,17 @@ class _Render:
         if self.own:
             first = [c for c in (self.probe(p) for p in prof.probes[:3]) if c is not None]
             part.cheatsheet.extend(first)
-            part.signals.extend(self.signals())
-        danger = "; ".join(f"`{d.verb}` ({d.why})" for d in prof.dangerous)
+            for signal in self.signals():
+                part.signals.append(signal)
+                spec = next(x for x in prof.signals if x.key == signal.key)
+                query = spec.queries.get("prometheus")
+                part.key_metrics.append(KeyMetric(
+                    metric=signal.name, normal_range=f"{signal.measure} {'0' if spec.op == '>' else 'at least 1'}",
+                    alert_threshold=f"{signal.condition}", dashboard=(
+                        f"{prof.metrics.exporter.split(' (')[0]}: {query.query}" if query is not None else
+                        f"the check under '{signal.entry}'")))
+        # said in words, not as inline code: a verb named here is a warning, not a command to run
+        danger = "; ".join(f"{d.verb} ({d.why})" for d in prof.dangerous)
         part.deploy_caveats.append(f"{prof.display} {self.label}: {prof.restart.rule}. Never as a first response: "
                                    f"{danger}")
         return part
