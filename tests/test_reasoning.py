@@ -11,6 +11,7 @@ import pytest
 
 from agent.answers import from_mapping
 from agent.knowledge import reasoning
+from agent.knowledge.profiles import profile_for
 from agent.models.base import GenerationRequest
 from agent.models.offline import OfflineModel
 from agent.render import render_markdown
@@ -281,6 +282,8 @@ def test_the_kafka_lag_entry_escalates_by_the_retention_window_and_never_skips_t
      "ClickHouse", "clickhouse-client --host ch-main.internal --port 9000"),
     ("feed-writer is a worker on Kubernetes (namespace feeds) that writes timelines to Cassandra on "
      "cass-7.internal.", "Cassandra", "cqlsh cass-7.internal 9042"),
+    ("flow-runner is a worker on two VMs fr-1 and fr-2 that runs its workflows on Temporal at temporal-9.internal.",
+     "Temporal", "temporal-9.internal"),
 ])
 def test_a_dependency_no_pack_knows_keeps_its_own_name_and_honest_gaps(rule: Rule, description: str, label: str,
                                                                        probe: str) -> None:
@@ -288,7 +291,10 @@ def test_a_dependency_no_pack_knows_keeps_its_own_name_and_honest_gaps(rule: Rul
     runbook = generate(rule, description, type="api", env=env)
     entry = next(i for i in runbook.troubleshooting.issues if i.title == f"{label}: slow or unreachable")
     assert probe in entry.check[0].code
-    assert any("Fill in with the team" in s.action for s in entry.fix)
+    if profile_for(label.lower()) is None:  # no profile either: the gaps are said, nothing is borrowed
+        assert any("Fill in with the team" in s.action for s in entry.fix)
+    else:  # a technology profile's own entries follow (knowledge/profiles)
+        assert any(f"'{label}: " in s.action for s in entry.fix)
     assert any(u.service.startswith(label) for u in runbook.dependencies.upstream)
     assert not re.search(r"\bpsql\b|\bmysql\b", code(runbook))
 

@@ -61,6 +61,20 @@ def profiled(ctx: Context) -> list[tuple[ModelComponent, Profile]]:
     return out
 
 
+def _at(run: str, address: str) -> str:
+    """`run` with `{host}` as `address`; a shell variable goes inside double quotes (a URL stays one word)."""
+    if not address.startswith("$"):
+        return run.replace("{host}", address)
+
+    def quoted(match: re.Match[str]) -> str:
+        word = match.group(0)
+        if word.startswith(("'", '"')):  # already quoted: single quotes would not expand the variable
+            return '"' + word[1:-1].replace("{host}", address) + '"'
+        return '"' + word.replace("{host}", address) + '"'
+
+    return re.sub(r"'[^']*\{host\}[^']*'|\"[^\"]*\{host\}[^\"]*\"|[^\s'\"|]*\{host\}[^\s'\"|]*", quoted, run)
+
+
 class _Render:
     """One component's profile, in its platform's terms."""
 
@@ -111,7 +125,7 @@ class _Render:
         """An HTTP probe from the operator's machine against each member's address (images without curl)."""
         p, run = self.p, probe.run
         if isinstance(p, SystemdHosts) and not self.managed:
-            line = run.replace("{host}", "$HOST")
+            line = _at(run, "$HOST")
             if probe.scope == "one":
                 first = f"HOST={q(p.hosts[0])}" if p.hosts else self._member_var()
                 return f"{first}\n{line}"
@@ -119,15 +133,15 @@ class _Render:
         if isinstance(p, Kubernetes) and probe.port:
             port = probe.port
             return (f"kubectl port-forward -n {q(p.wns)} {p.ref} {port}:{port} >/dev/null &\nPF=$!\nsleep 2\n"
-                    f"{run.replace('{host}', 'localhost')}\nkill \"$PF\"")
+                    f"{_at(run, 'localhost')}\nkill \"$PF\"")
         if isinstance(p, (Docker, DockerContainer)) and run.startswith("curl "):
             # the server image may have no curl: a throwaway curl container joins its network namespace
             target = (f"$({p.dc} ps -q {q(p.svc)} | head -n 1)" if isinstance(p, Docker) else q(self.workload))
             return (f"CID=\"{target}\"\ndocker run --rm --network \"container:$CID\" curlimages/curl "
-                    f"{run.removeprefix('curl ').replace('{host}', 'localhost')}")
+                    f"{_at(run.removeprefix('curl '), 'localhost')}")
         address = self.comp.name("dns_name") or self.comp.name("host")
         if address:
-            return run.replace("{host}", address)
+            return _at(run, q(address))
         return None
 
     def probe(self, probe: Probe) -> Command | None:
@@ -171,7 +185,7 @@ class _Render:
             if healthy.where == "member":
                 wait = f"until {p.ssh} {remote_quote(healthy.run + ' >/dev/null')}; do sleep 10; done"
             elif healthy.where == "outside":
-                wait = f"until {healthy.run.replace('{host}', '$HOST')} >/dev/null; do sleep 10; done"
+                wait = f"until {_at(healthy.run, '$HOST')} >/dev/null; do sleep 10; done"
             else:
                 wait = f"until {healthy.run} >/dev/null; do sleep 10; done"
             code = (f"HOST=\"${{HOST:?set HOST to the one {self.name} member to restart}}\"\n"
@@ -217,6 +231,23 @@ class _Render:
                               severity=spec.severity, response=f"Follow '{title}'.", entry=title, probe=probe))
         return out
 
+    def reachability(self) -> Issue:
+        f = self.ctx.facts
+        check = reasoning.dependency_check(self.comp).model_copy(
+            update={"purpose": f"Is {self.label} reachable from {f.display_name}",
+                    "expect": f"{self.label} answers; if not, the outage is {self.label}'s, not {f.display_name}'s"})
+        own = "; ".join(f"'{self.title(x)}'" for x in self.profile.failures)
+        return Issue(
+            title=f"{self.label}: slow or unreachable", symptoms=f"Errors or timeouts naming {self.label} in "
+            f"{f.display_name}'s logs", alert=None, check=[check],
+            fix=[Step(action=f"If {self.label} is down, restarting {f.display_name} does not bring it back: work on "
+                             f"{self.label} with its own entries ({own}) or its owner", command=None),
+                 Step(action=f"If only {f.display_name} cannot reach it, check the network path and credentials "
+                             f"on the port it uses ({', '.join(str(p.port) for p in self.profile.ports[:2])} by "
+                             "default)", command=None)],
+            verify=f"{self.label} answers the check above and {f.display_name}'s errors naming it stop for 15 min",
+            escalate=f"Page {self.label}'s owner (fill in) if it is still unreachable after 15 min")
+
     def title(self, failure: Failure) -> str:
         return f"{self.name}: {failure.title}" if self.own else f"{self.label}: {failure.title}"
 
@@ -238,6 +269,8 @@ class _Render:
         part.prerequisites.append(f"{prof.display} ({self.label}): {', '.join(prof.tools)}; well-known ports {ports}"
                                   + (f"; environment: {'; '.join(prof.env)}" if prof.env else ""))
         part.prerequisites.append(f"{prof.display} metrics: {prof.metrics.exporter} ({origin}): {metric_names}")
+        if not self.own:  # first question about a dependency: does the service reach it at all
+            part.issues.append(self.reachability())
         for failure in prof.failures:
             issue = self.issue(failure)
             part.issues.append(issue)
