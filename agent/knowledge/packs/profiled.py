@@ -116,6 +116,10 @@ class _Render:
             return p.on_hosts(run) if scope == "each" else self._on_one_host(run)
         wrapped = f"sh -c {q(run)}" if _SHELL.search(run) else run
         if isinstance(p, Kubernetes):
+            if scope == "each" and p.kind != "deployment":  # every member's own view: each pod in turn
+                inner = f"kubectl exec -n {q(p.wns)} \"$POD\" -- {wrapped}"
+                return (f"for POD in $(kubectl get pods -n {q(p.wns)} -l {q(p.selector)} -o name); do\n"
+                        f"  echo \"== $POD\"\n  {inner}\ndone")
             return p.exec_in(p.ref, wrapped)
         if isinstance(p, (Docker, DockerContainer)):
             return p.exec_in(self.workload, wrapped)
@@ -153,7 +157,10 @@ class _Render:
             code = self.on_member(probe.run, probe.scope)
         if code is None:
             return None
-        where = " (on each member)" if probe.scope == "each" and probe.where != "operator" else ""
+        loops = isinstance(self.p, SystemdHosts) or (isinstance(self.p, Kubernetes) and self.p.kind != "deployment")
+        where = " (on each member)" if probe.scope == "each" and probe.where == "member" and loops else (
+            " (each member)" if probe.scope == "each" and probe.where == "outside" and isinstance(self.p, SystemdHosts)
+            else "")
         return cmd(f"{self.name} {self.label}: {probe.purpose[0].lower()}{probe.purpose[1:]}{where}"
                    if not self.own else f"{probe.purpose}{where}", code, probe.expect)
 
@@ -211,10 +218,10 @@ class _Render:
             fix.append(Step(action="Only once the cause is fixed: restart that one member "
                                    f"({self.profile.restart.rule})", command=restart))
         fix += [Step(action=n, command=None) for n in failure.never]
-        healthy = self.profile.probe(self.profile.restart.healthy)
+        first = self.profile.probe(failure.checks[0])  # what the entry's first check says healthy is
         owner = "the service owner" if self.own else f"{self.label}'s owner (fill in)"
         return Issue(title=self.title(failure), symptoms=failure.symptom, alert=None, check=checks, fix=fix,
-                     verify=f"{healthy.expect[0].upper()}{healthy.expect[1:]}, for 15 min",
+                     verify=f"{first.purpose}: {first.expect[0].lower()}{first.expect[1:]}, for 15 min",
                      escalate=f"Page {owner} if it is not back within 15 min")
 
     def signals(self) -> list[Signal]:
@@ -282,11 +289,11 @@ class _Render:
             for signal in self.signals():
                 part.signals.append(signal)
                 spec = next(x for x in prof.signals if x.key == signal.key)
-                query = spec.queries.get("prometheus")
+                normal = (f"{signal.measure} at least {spec.value:g}" if spec.op == "<" else
+                          f"{signal.measure} at most {spec.value:g}{spec.unit}")
                 part.key_metrics.append(KeyMetric(
-                    metric=signal.name, normal_range=f"{signal.measure} {'0' if spec.op == '>' else 'at least 1'}",
-                    alert_threshold=f"{signal.condition}", dashboard=(
-                        f"{prof.metrics.exporter.split(' (')[0]}: {query.query}" if query is not None else
+                    metric=signal.name, normal_range=normal, alert_threshold=signal.condition, dashboard=(
+                        prof.metrics.exporter.split(" (")[0] if spec.queries else
                         f"the check under '{signal.entry}'")))
         # said in words, not as inline code: a verb named here is a warning, not a command to run
         danger = "; ".join(f"{d.verb} ({d.why})" for d in prof.dangerous)
