@@ -212,3 +212,22 @@ def test_a_sealed_vault_alert_leads_to_its_entry_with_the_profile_query(rule: Ru
     assert "[Vault: a member is sealed](#issue-vault-a-member-is-sealed)" in text
     # the restart the entry offers is the platform's quorum-aware one: the leader steps down last
     assert "vault operator step-down" in code(runbook)
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(index=st.integers(0, len(PROFILES) - 1), svc=NAME, ns=NAME)
+def test_a_dependency_behind_a_kubernetes_service_is_reached_through_it(rule: Rule, index: int, svc: str,
+                                                                        ns: str) -> None:
+    """`<name>.<namespace>.svc` is a Kubernetes Service: exec and logs go through it, never ssh to it."""
+    profile = PROFILES[index]
+    address = f"{svc}-0.{ns}-data.svc"
+    description = (f"{svc}-api is a Go API on Kubernetes in namespace {ns}-apps; it depends on {profile.display} "
+                   f"at {address}.")
+    comp = next((c for c in parse(description).components if c.technology in profile.technologies), None)
+    assume(comp is not None and address in comp.names_of("host"))
+    runbook = generate(rule, description, "kubernetes")
+    commands = code(runbook)
+    assert f"svc/{svc}-0" in commands and f"-n {ns}-data" in commands, description
+    assert f'ssh {address}' not in commands and f"HOST={address}" not in commands
+    report = check_markdown(render_markdown(runbook), "generated.md", tools=False)
+    assert report.findings == [], report.findings

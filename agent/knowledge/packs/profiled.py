@@ -29,6 +29,8 @@ from agent.service.text import parse
 
 # A command the target's shell must interpret (pipes, redirects, quotes) runs under `sh -c` in a container.
 _SHELL = re.compile(r"[|;&<>$`'\"]")
+# A Kubernetes Service's DNS name (`etcd-0.platform.svc`): reached through the Service, never over ssh.
+_SERVICE_DNS = re.compile(r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?)\.([a-z0-9]([-a-z0-9]*[a-z0-9])?)\.svc(\.cluster\.local)?$")
 # Kinds of model components this pack speaks for besides the service's own workload.
 _DEPENDENCY_KINDS = frozenset({"database", "cache", "session-store", "queue", "stream", "broker", "search",
                                "object-store", "pooler", "proxy", "load-balancer", "scheduler", "ha-manager",
@@ -87,6 +89,10 @@ class _Render:
         self.managed = form in ("managed", "serverless")
         self.label = ctx.facts.display_name if self.own else reasoning.display(comp)
         self.name = profile.display
+        # a dependency named only by its Kubernetes Service address runs in the cluster, behind that Service
+        found = [m for h in comp.names_of("host") if (m := _SERVICE_DNS.match(h))]
+        self.service_ref = (found[0].group(1), found[0].group(3)) if found and not self.own and not any(
+            comp.name(r) for r in ("statefulset", "deployment", "daemonset")) else None
 
     # --- where a command runs ------------------------------------------------------------------
     @property
@@ -112,9 +118,12 @@ class _Render:
         p = self.p
         if self.managed:
             return None
+        wrapped = f"sh -c {q(run)}" if _SHELL.search(run) else run
+        if self.service_ref is not None:
+            svc, ns = self.service_ref
+            return f"kubectl exec -n {q(ns)} svc/{q(svc)} -- {wrapped}"  # one pod behind the Service
         if isinstance(p, SystemdHosts):
             return p.on_hosts(run) if scope == "each" else self._on_one_host(run)
-        wrapped = f"sh -c {q(run)}" if _SHELL.search(run) else run
         if isinstance(p, Kubernetes):
             if scope == "each" and p.kind != "deployment":  # every member's own view: each pod in turn
                 inner = f"kubectl exec -n {q(p.wns)} \"$POD\" -- {wrapped}"
@@ -128,6 +137,10 @@ class _Render:
     def from_outside(self, probe: Probe) -> str | None:
         """An HTTP probe from the operator's machine against each member's address (images without curl)."""
         p, run = self.p, probe.run
+        if self.service_ref is not None and probe.port:
+            svc, ns = self.service_ref
+            return (f"kubectl port-forward -n {q(ns)} svc/{q(svc)} {probe.port}:{probe.port} >/dev/null &\nPF=$!\n"
+                    f"sleep 2\n{_at(run, 'localhost')}\nkill \"$PF\"")
         if isinstance(p, SystemdHosts) and not self.managed:
             line = _at(run, "$HOST")
             if probe.scope == "one":
@@ -157,11 +170,13 @@ class _Render:
             code = self.on_member(probe.run, probe.scope)
         if code is None:
             return None
-        loops = isinstance(self.p, SystemdHosts) or (isinstance(self.p, Kubernetes) and self.p.kind != "deployment")
+        loops = self.service_ref is None and (isinstance(self.p, SystemdHosts) or (
+            isinstance(self.p, Kubernetes) and self.p.kind != "deployment"))
         where = " (on each member)" if probe.scope == "each" and probe.where == "member" and loops else (
             " (each member)" if probe.scope == "each" and probe.where == "outside" and isinstance(self.p, SystemdHosts)
             else "")
-        return cmd(f"{self.name} {self.label}: {probe.purpose[0].lower()}{probe.purpose[1:]}{where}"
+        who = self.name if self.label.lower() == self.name.lower() else f"{self.name} {self.label}"
+        return cmd(f"{who}: {probe.purpose[0].lower()}{probe.purpose[1:]}{where}"
                    if not self.own else f"{probe.purpose}{where}", code, probe.expect)
 
     def logs(self) -> Command | None:
@@ -170,6 +185,10 @@ class _Render:
             return None
         what = f"Recent {self.name} error lines of {self.label}"
         expect = "no lines, or the lines that name the failing member, disk or peer"
+        if self.service_ref is not None:
+            svc, ns = self.service_ref
+            return cmd(what + " (a pod behind its Service)", f"kubectl logs -n {q(ns)} svc/{q(svc)} --since=30m | "
+                       f"grep -E {q(pattern)} | tail -n 50", expect)
         if isinstance(p, SystemdHosts):
             return cmd(what + f" (journal of unit {self.unit})", p.on_hosts(
                 f"journalctl -u {q(self.unit)} --since '30 min ago' --no-pager | grep -E {q(pattern)} | tail -n 50"),
@@ -186,7 +205,7 @@ class _Render:
         p, rule = self.p, self.profile.restart.rule
         healthy = self.profile.probe(self.profile.restart.healthy)
         warning = f"{rule}. Restart only after the checks above say why the member failed."
-        if self.managed:
+        if self.managed or self.service_ref is not None:  # through its owner: its workload is not in the model
             return None
         if isinstance(p, SystemdHosts):
             if healthy.where == "member":
