@@ -118,6 +118,8 @@ WHERE = {
             "kubectl "),
     "compose": ("{svc} is our {tech} server, run with docker compose as compose service {h}.", "docker",
                 "docker "),
+    "container": ("{svc} is our {tech} server in a Docker container called {h} (plain docker run, no compose).",
+                  "docker", "docker "),
 }
 
 
@@ -125,8 +127,8 @@ def _names(description: str) -> list[str]:
     """The names the service model binds for the service's own workload (what commands must use)."""
     app = parse(description).app
     assert app is not None
-    return [n.value for n in app.names if n.role in ("host", "statefulset", "namespace", "compose_service")
-            and n.origin != "assumed"]
+    return [n.value for n in app.names if n.role in ("host", "statefulset", "namespace", "compose_service",
+                                                      "container") and n.origin != "assumed"]
 
 
 def _binds(profile: Profile, where: str, svc: str, h: str, ns: str) -> str | None:
@@ -146,6 +148,8 @@ def _as_service(rule: Rule, profile: Profile, where: str, description: str) -> N
     for failure in profile.failures:
         assert f"#### Issue: {profile.display}: {failure.title}" in text
     assert marker in commands
+    if where == "container":
+        assert "docker compose" not in commands  # one container by name, not a compose project
     for name in _names(description):
         assert name in commands, (name, description)
     for word in HTTP_APP:

@@ -153,7 +153,7 @@ class _Render:
                     f"{_at(run, 'localhost')}\nkill \"$PF\"")
         if isinstance(p, (Docker, DockerContainer)) and run.startswith("curl "):
             # the server image may have no curl: a throwaway curl container joins its network namespace
-            target = (f"$({p.dc} ps -q {q(p.svc)} | head -n 1)" if isinstance(p, Docker) else q(self.workload))
+            target = (q(self.workload) if isinstance(p, DockerContainer) else f"$({p.dc} ps -q {q(p.svc)} | head -n 1)")
             return (f"CID=\"{target}\"\ndocker run --rm --network \"container:$CID\" curlimages/curl "
                     f"{_at(run.removeprefix('curl '), 'localhost')}")
         address = self.comp.name("dns_name") or self.comp.name("host")
