@@ -257,12 +257,19 @@ class _Render:
                               severity=spec.severity, response=f"Follow '{title}'.", entry=title, probe=probe))
         return out
 
+    def failures(self) -> list[Failure]:
+        """All of them for the service itself; for a dependency its main failure only (members down): the
+        rest of its triage is its owner's runbook, and this one stays short."""
+        if self.own:
+            return list(self.profile.failures)
+        return [next((f for f in self.profile.failures if f.covers == "member_down"), self.profile.failures[0])]
+
     def reachability(self) -> Issue:
         f = self.ctx.facts
         check = reasoning.dependency_check(self.comp).model_copy(
             update={"purpose": f"Is {self.label} reachable from {f.display_name}",
                     "expect": f"{self.label} answers; if not, the outage is {self.label}'s, not {f.display_name}'s"})
-        own = "; ".join(f"'{self.title(x)}'" for x in self.profile.failures)
+        own = "; ".join(f"'{self.title(x)}'" for x in self.failures())
         return Issue(
             title=f"{self.label}: slow or unreachable", symptoms=f"Errors or timeouts naming {self.label} in "
             f"{f.display_name}'s logs", alert=None, check=[check],
@@ -297,7 +304,7 @@ class _Render:
         part.prerequisites.append(f"{prof.display} metrics: {prof.metrics.exporter} ({origin}): {metric_names}")
         if not self.own:  # first question about a dependency: does the service reach it at all
             part.issues.append(self.reachability())
-        for failure in prof.failures:
+        for failure in self.failures():
             issue = self.issue(failure)
             part.issues.append(issue)
             if self.own and failure.covers:
