@@ -226,6 +226,8 @@ class _Render:
     # --- contribution --------------------------------------------------------------------------
     def issue(self, failure: Failure) -> Issue:
         checks = [c for c in (self.probe(self.profile.probe(i)) for i in failure.checks) if c is not None]
+        if failure.covers == "disk" and not self.managed:  # the platform's own view of the volume comes first
+            checks.insert(0, self.p.disk_check())
         if (log := self.logs()) is not None:
             checks.append(log)
         if not checks:  # managed, nothing to run in: say where to look instead of inventing a command
