@@ -170,6 +170,10 @@ class Profile(_Closed):
         return next(p for p in self.probes if p.id == ident)
 
 
+# libyaml's safe loader when it is there: ten times faster than the pure-Python one on these files
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def _files() -> list[tuple[str, str]]:
     folder = resources.files(__package__).joinpath("data")
     return sorted((f.name, f.read_text(encoding="utf-8")) for f in folder.iterdir() if f.name.endswith(".yaml"))
@@ -181,7 +185,7 @@ def profiles() -> tuple[Profile, ...]:
     found: list[Profile] = []
     for name, text in _files():
         try:
-            found.append(Profile.model_validate(yaml.safe_load(text)))
+            found.append(Profile.model_validate(yaml.load(text, Loader=_LOADER)))  # noqa: S506 - a safe loader
         except (ValidationError, yaml.YAMLError) as exc:
             raise ProfileError(f"technology profile {name} is not valid: {exc}",
                                hint="fix the file (schema: agent/knowledge/profiles/__init__.py)") from None
