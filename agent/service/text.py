@@ -72,6 +72,17 @@ _NOT_NAME = re.compile(r"""(?ix)
   | (?:python|node|java|go|ruby|php|tier|sev|level)\d+(?:\.\d+)*
   | utf-?8 | base64 | sha\d+ | md5 | ipv[46] | oauth2? | s3a?
 """)
+# Written values and prose that only look like identifiers: quantities ("~120k", "1Gi", "99.5%/month"),
+# rates and pairs of words ("events/s", "reads/writes", "blue/green"), zone shorthands ("us-east-1a/b/c").
+_PROSE_SHAPE = re.compile(r"""(?x)
+    [~≈<>]?\d[\d.,]*\s*(?:[KMGTP]i?[Bb]?|[kmb]|%)?(?:/[A-Za-z]+)?
+  | [A-Za-z]+(?:/[A-Za-z]+)+
+  | [a-z]{2}-[a-z]+-\d[a-f](?:/[a-f])+
+""")
+# A configuration key: lower-case words joined by dots or underscores ("proxy_read_timeout",
+# "num.standby.replicas"); written with a value after it, it is a setting, never a name.
+_CONFIG_KEY = re.compile(r"[a-z][a-z0-9]*(?:[._][a-z][a-z0-9]*)+")
+_CONFIG_VALUE = re.compile(r"(?i)[=:]|\d[\w.]*|on|off|true|false|yes|no|enabled|disabled|none")
 # "logs-30d" (a retention), "p-99", "ec2-2": not names unless a noun says they are
 _RETENTION_WORD = re.compile(r"[a-z]+-\d+[dhwmy]|(?:p|l|ec2|python|node|java|go|ruby|php|tier|sev|level)-\d+(?:\.\d+)*")
 _HOSTLIKE = re.compile(
@@ -586,6 +597,44 @@ class _Parser:
     def mention_tech_id(self, s: Sentence, m: Mention) -> str:
         return m.key if m.kind == "tech" else self.resolve_variant(s, m)
 
+    def mention_comp(self, s: Sentence, m: Mention) -> _Comp | None:
+        """The component a mention stands for; a product whose engine is untold ("the Aurora cluster")
+        is the component made for it."""
+        ident = self.mention_tech_id(s, m)
+        if ident:
+            return self.component_for_tech(ident)
+        if m.kind != "variant":
+            return None
+        var = self.variant_of(m)
+        return self.comps.get(var.of[0] if len(var.of) == 1 else "database")
+
+    def holds_role(self, comp: _Comp, owners: tuple[str, ...], ident: str = "") -> bool:
+        """Whether a component may hold a name whose role these technologies own; one of an untold
+        engine may when any engine its product can be does ("Aurora" is PostgreSQL or MySQL)."""
+        if comp.id == "app" and "app" in owners or comp.technology in owners and comp.technology or ident in owners:
+            return True
+        if comp.technology or not comp.variant:
+            return False
+        return any(o in owners for v in self.v.variants.values() if v.variant == comp.variant for o in v.of)
+
+    def phrase_mention(self, s: Sentence, noun: Mention) -> Mention | None:
+        """The technology or product mention in the noun's own phrase (see `phrase_tech`)."""
+        inside = [m for m in s.techs + s.variants if not m.negated and not (m.kind == "variant" and (
+            m.i, m.j) == (noun.i, noun.j)) and (m.i <= noun.i and noun.j <= m.j or noun.i <= m.i and m.j <= noun.j)]
+        if inside:
+            return max(inside, key=lambda m: m.j - m.i)
+        k = noun.i - 1
+        steps = 0
+        while k >= 0 and steps < 3:  # "the Aurora (PostgreSQL 15) cluster": the product before its noun
+            m = self.token_tech(s, k)
+            if m is not None:
+                return m
+            if not (s.tokens[k].number or s.tokens[k].low in self.v.modifiers or s.tokens[k].low in DETERMINERS):
+                break
+            k -= 1
+            steps += 1
+        return None
+
     def phrase_tech(self, s: Sentence, noun: Mention) -> str:
         """The technology named in the noun's own phrase: "the RabbitMQ queue", "PostgreSQL 15 database",
         "Argo CD (application x)", "ECS Fargate (cluster a, service b)"; "" when none."""
@@ -646,9 +695,8 @@ class _Parser:
                 continue
             if m is not None:
                 ident = self.mention_tech_id(s, m)
-                comp = self.component_for_tech(ident) if ident else None
-                if comp is not None and (comp.id == "app" and "app" in owners or comp.technology in owners
-                                         or ident in owners):
+                comp = self.mention_comp(s, m)
+                if comp is not None and self.holds_role(comp, owners, ident):
                     return comp.id, True
                 j = m.i - 1
                 continue
@@ -673,13 +721,17 @@ class _Parser:
             ident = self.phrase_tech(s, noun)
             if ident:
                 comp = self.component_for_tech(ident)
-                if comp is not None and (comp.technology in owners or ident in owners or (
-                        comp.id == "app" and "app" in owners)):
+                if comp is not None and self.holds_role(comp, owners, ident):
+                    return comp, ""
+            else:
+                near = self.phrase_mention(s, noun)
+                comp = self.mention_comp(s, near) if near is not None else None
+                if comp is not None and comp.id != "app" and self.holds_role(comp, owners):
                     return comp, ""
         found, ok = self.clause_tech(s, k, owners)
         if ok and found in self.comps:
             return self.comps[found], ""
-        present = [c for c in self.comps.values() if c.id != "app" and c.technology in owners]
+        present = [c for c in self.comps.values() if c.id != "app" and self.holds_role(c, owners)]
         app = self.comps["app"]
         if app.technology in owners and app.technology:
             present.insert(0, app)
@@ -812,6 +864,15 @@ class _Parser:
                 pass
             elif low == "," and spec.list and k + 1 < len(toks) and (toks[k + 1].idlike or toks[k + 1].hyphword):
                 pass
+            elif low == "," and k + 1 < len(toks) and (toks[k + 1].idlike or toks[k + 1].hyphword or (
+                    toks[k + 1].kind == "quoted")) and (k + 2 >= len(toks) or toks[k + 2].kind == "punct") and \
+                    not self.v.ordinary(toks[k + 1].text):
+                explicit = True  # "a beat deployment, orders-beat, single replica": a name set off by commas
+            elif low in ("we", "i", "they") and k + 1 < len(toks) and toks[k + 1].low in ("call", "calls", "name"):
+                explicit = True  # "the cluster we call "x"": the sentence names it
+                k += 1
+                if k + 1 < len(toks) and toks[k + 1].low == "it":
+                    k += 1
             else:
                 break
             k += 1
@@ -1023,6 +1084,77 @@ class _Parser:
                 for value in self.expand(t.text):
                     self.add_name(comp, role, value, s.text)
 
+    def bind_flow_objects(self) -> None:
+        """A name a flow verb moves messages to or from, with no role noun: "consumes `x` (48 partitions)
+        from the MSK cluster", "writes matched records to `y`", "anything unmatched goes to `z`". It is a
+        name of what the clause's messaging technology carries (Kafka: topic, SQS: queue), or of the only
+        one the service uses; general verbs ("writes to") only where the sentence speaks of messaging."""
+        carriers = [c for c in self.comps.values() if c.id != "app" and c.technology in self.v.technologies
+                    and self.tech(c.technology).carries]
+        if not carriers or self.v.flow_messaging is None:
+            return
+        carried = {self.tech(c.technology).carries for c in carriers} | {"dlq", "subscription"}
+        for s in self.sentences:
+            here = [m for m in s.techs + s.variants if not m.negated and (c := self.mention_comp(s, m)) is not None
+                    and c in carriers]
+            speaks = bool(here) or self.v.flow_messaging.search(s.text) is not None or any(
+                set(self.v.noun_roles.get(n.key, ())) & carried for n in s.nouns)
+            hits = [(h, False) for h in self.v.flow_messaging.finditer(s.text)]
+            if speaks and self.v.flow_general is not None:
+                hits += [(h, True) for h in self.v.flow_general.finditer(s.text)]
+            for hit, general in hits:
+                k = self._flow_object(s, hit.end(), general)
+                if k is None:
+                    continue
+                t = s.tokens[k]
+                near = min(here, key=lambda m: abs(m.i - k)) if here else None
+                comp = self.mention_comp(s, near) if near is not None else (carriers[0] if len(carriers) == 1 else None)
+                if comp is None:
+                    continue
+                role = self.tech(comp.technology).carries
+                if not all(self.v.roles[role].shape.fullmatch(v) for v in self.expand(t.text)):
+                    continue
+                self.consumed.add((s.index, k))
+                self._value_at = t.start
+                for value in self.expand(t.text):
+                    self.bind(comp, role, value, s, "")
+
+    def _flow_object(self, s: Sentence, at: int, general: bool) -> int | None:
+        """The token a flow verb ending at offset `at` moves: right after it, or after a short object and
+        its preposition ("writes matched records to X"); None when it is no name."""
+        toks = s.tokens
+        k = next((i for i, t in enumerate(toks) if t.start >= at), None)
+        if k is None:
+            return None
+        j = k
+        while j < len(toks) and j - k <= 5:
+            t = toks[j]
+            if t.kind == "quoted" or t.idlike or t.hyphword:
+                break
+            if t.kind != "word" or t.low in _CLAUSE_BREAK or self.noun_at(s, j) is not None or \
+                    self.token_tech(s, j) is not None:
+                return None
+            j += 1
+        else:
+            return None
+        if j >= len(toks) or (s.index, j) in self.consumed:
+            return None
+        if j > k and toks[j - 1].low not in ("to", "from", "into", "onto", "on", "in"):
+            return None
+        if general and j == k and toks[k - 1].low not in ("to", "into", "onto", "in", "on", "from"):
+            return None  # "writes `x`": a general verb's direct object may be anything
+        t = toks[j]
+        nxt = toks[j + 1] if j + 1 < len(toks) else None
+        if t.kind == "url" or self.token_tech(s, j) is not None or self.noun_at(s, j) is not None or \
+                (nxt is not None and (self.noun_at(s, j + 1) is not None or self.token_tech(s, j + 1) is not None)):
+            return None  # "publishes to the `x` topic": the noun binds it
+        text = t.text
+        if _NOT_NAME.fullmatch(text) or _AWS_REGION.fullmatch(text.lower()) or self.v.ordinary(text) or \
+                text.startswith(("/", "#", "$", "@")) or re.search(r"\.(?:internal|local|corp|lan|svc)$|:\d+$", text) \
+                or " " in text or (t.kind == "word" and re.fullmatch(r"[A-Z][a-z]+(?:[A-Z][a-z]+)*", text)):
+            return None
+        return j
+
     def bind_superlatives(self) -> None:
         """"quorum queues, the largest being billing.invoices": the name belongs to the noun before it."""
         for s in self.sentences:
@@ -1046,7 +1178,8 @@ class _Parser:
         if role == "unit" and re.fullmatch(r".+\.timer", value):
             role = "timer"
         if role in ("queue", "topic") and (_DEAD.search(value) or re.search(
-                r"\b(?:failed|failing|poison|undeliverable|rejected)\b[^.;,]{0,40}\b(?:go|goes|land|lands|end up|"
+                r"\b(?:failed|failing|poison|undeliverable|rejected|unmatched|unprocessable|invalid|malformed)"
+                r"\b[^.;,]{0,40}\b(?:go|goes|land|lands|end up|"
                 r"are sent|are moved|move)\s+(?:in)?to\b[^.;,]{0,30}$", s.text[:self._value_at], re.I)):
             role = "dlq"
         origin = "assumed" if how else "given"
@@ -1797,6 +1930,21 @@ class _Parser:
                 before = k + 1 < len(toks) and self._non_resource_noun(s, k + 1, before=True)
                 if shaped or ((after or before) and (t.idlike or t.hyphword or t.kind == "quoted")):
                     self.consumed.add((s.index, k))
+                elif self._config_setting(s, k):
+                    self.consumed.add((s.index, k))
+
+    def _config_setting(self, s: Sentence, k: int) -> bool:
+        """Whether token k is a configuration key written with its value ("synchronous_mode is on",
+        "proxy_read_timeout 30s", "num.standby.replicas=1", `deploy.replicas: 2`) and no role's key."""
+        t = s.tokens[k]
+        if t.kind == "quoted":
+            return re.fullmatch(r"[A-Za-z][\w.-]*\s*[:=]\s*\S+", t.text) is not None
+        if t.kind != "word" or not _CONFIG_KEY.fullmatch(t.text) or norm(t.text) in self.v.noun_roles:
+            return False
+        rest = [x.low for x in s.tokens[k + 1:k + 3]]
+        if rest[:1] == ["is"] or rest[:1] == ["of"]:
+            rest = rest[1:]
+        return bool(rest) and _CONFIG_VALUE.fullmatch(rest[0]) is not None
 
     def _non_resource_noun(self, s: Sentence, k: int, before: bool = False) -> bool:
         """Whether token k (or the two-word phrase ending / starting there) is a metric / flag / key noun."""
@@ -1822,7 +1970,8 @@ class _Parser:
                     continue
                 if t.kind == "quoted" and commands.is_command(t.text):
                     continue  # the team's own command: kept whole in the model's procedures
-                if _NOT_NAME.fullmatch(t.text) or _RETENTION_WORD.fullmatch(t.text) or \
+                if _NOT_NAME.fullmatch(t.text) or _RETENTION_WORD.fullmatch(t.text) or (
+                        t.kind == "word" and _PROSE_SHAPE.fullmatch(t.text)) or \
                         re.fullmatch(r"[\d.:/%x*,-]+", t.text) or t.text.startswith("#") or \
                         self.v.ordinary(t.text) or _slug(t.text) == self.service_slug:
                     continue
@@ -1831,12 +1980,15 @@ class _Parser:
                 if re.fullmatch(r"[A-Z][a-z]+(?:[A-Z][a-z]+)+", t.text) and k + 1 < len(s.tokens) and \
                         s.tokens[k + 1].low in ("resource", "resources", "crd", "crds", "object", "objects", "kind"):
                     continue  # "KafkaTopic resources": a Kubernetes kind
-                if t.text.startswith(("/", "~/", "./")):
-                    continue  # a path: kept in the description, not asked about
+                if t.text.startswith(("/", "~/", "./")) or re.fullmatch(
+                        r"[\w.-]+\.(?:ya?ml|json|conf|cfg|hcl|toml|ini|sh|py|j2|tf|env)", t.text):
+                    continue  # a path or a file: kept in the description, not asked about
                 if t.hyphword and not self._namey(t.text, bound):
                     continue  # "customer-facing", "Re-running": words, unless they share a part with a name
-                seen.add(t.text)
                 guess = self._guess(s, k)
+                if not guess[0] and t.kind == "word" and re.fullmatch(r"[A-Za-z][a-z]*(?:[A-Z]+[a-z]*)+", t.text):
+                    continue  # "RocksDB", "CodeDeploy", "shipmentId": a product or a field, named in passing
+                seen.add(t.text)
                 self.unbound.append({"text": t.text, "evidence": s.text, "guess_role": guess[0],
                                      "guess_component": guess[1],
                                      "reason": "no role noun next to it" if not guess[0] else
@@ -1867,6 +2019,7 @@ class _Parser:
         self.not_resources()
         self.bind_nouns()
         self.bind_after_technology()
+        self.bind_flow_objects()
         self.bind_superlatives()
         self.bind_shapes()
         self.relate()
