@@ -2239,6 +2239,9 @@ _TYPE_WORDS = {"worker", "api", "pipeline", "etl", "job", "app", "consumer", "da
 _LEAD_DROP = {"python", "go", "golang", "java", "node.js", "node", "ruby", "rust", "kotlin", "typescript", "php",
               "scala", "small", "simple", "new", "legacy", "internal", "public", "nightly", "daily", "hourly",
               "weekly"}
+_DOC_WORDS = {"runbook", "runbooks", "request", "requested", "needed", "need", "setup", "set-up", "rundown",
+              "overview", "summary", "notes", "note", "writeup", "write-up", "doc", "docs", "quick", "brief",
+              "single-box", "one-box", "please", "draft", "proposal", "intro", "introduction", "description"}
 _NAME_STOP = {"the", "a", "an", "our", "its", "their", "this", "that", "service", "app", "api", "cluster", "is",
               "named", "called"}
 
@@ -2319,6 +2322,25 @@ def _explicit_name(text: str, lead: str) -> str | None:
         rf"{_KIND_WORD}\s+(?:called|named)\s+{_Q}({_ID}){_Q}", text, re.I)
     if named and named.group(1).lower() not in _NAME_STOP:
         return named.group(1)
+    first = re.split(r"(?<=[.!?])\s+|\n", lead.strip(), maxsplit=1)[0]
+    quoted = rf"(?:`([^`\s]+)`|\"([^\"\s]+)\"|'([^'\s]+)'|({_IDENT}))"
+    for pattern in (
+            rf"\b(?:we|i|they)\s+(?:call|name)(?:\s+it)?\s+{quoted}",  # "the cluster we call "x""
+            # "runbook for this pipeline: x", "for our customer portal 'x'": a name set after its noun phrase
+            rf"\brunbook\b[^.:]{{0,40}}?\b(?:for|about|on)\s+(?:this|the|our|a|an)\s+(?:[\w-]+\s+){{0,2}}?[\w-]+\s*:"
+            rf"\s*{quoted}",
+            rf"\b(?:for|of)\s+(?:our|the|this|their|my)\s+(?:[\w-]+\s+){{0,3}}?[\w-]+\s+(?:`([^`\s]+)`|"
+            rf"\"([^\"\s]+)\"|'([^'\s]+)')"):
+        found = re.search(pattern, first, re.I)
+        if found:
+            value = next(g for g in found.groups() if g)
+            if value.lower() not in _NAME_STOP and _NOT_NAME.fullmatch(value) is None:
+                return value
+    # a service that is a cluster, named as one ("Vault cluster `x`", "cluster.name `x`", "scope `x`")
+    clustered = re.search(rf"\b(?:cluster|cluster\.name|cluster_name|scope)\s*[:=]?\s*(?:`([^`\s]+)`|\"([^\"\s]+)\")",
+                          opening, re.I)
+    if clustered and not re.match(rf"^\s*{_Q}{_IDENT}{_Q}(?:[\s.,:;!?]|$)", lead):
+        return next(g for g in clustered.groups() if g)
     # the first sentences: "`x` is our worker", "the ledger-sync service", "our payments API (payments-gw)"
     ticked = re.match(r"^\s*`([^`]+)`", lead) or re.search(
         rf"`([^`\s]+)`\s+(?:(?:is|=)\s+(?:our|the|a|an)\s+(?:[\w.-]+\s+){{0,3}}?)?{_KIND_WORD}\b|"
@@ -2356,6 +2378,8 @@ def _service_name(text: str) -> tuple[str, str] | None:
         first = runbook.group(1)
     head = _SLUG_STOP.split(first, maxsplit=1)[0]
     words = re.findall(r"[A-Za-z0-9][\w'.-]*", head)
+    # words about the document or its set-up ("Runbook request", "Quick rundown", "Single-box setup")
+    words = [w for w in words if w.lower() not in _DOC_WORDS]
     while words and words[0].lower() in _GENERIC_LEAD:
         words.pop(0)
     if len(words) > 1 and words[0].lower() in _LEAD_DROP:
