@@ -79,6 +79,9 @@ _PROSE_SHAPE = re.compile(r"""(?x)
   | [A-Za-z]+(?:/[A-Za-z]+)+
   | [a-z]{2}-[a-z]+-\d[a-f](?:/[a-f])+
 """)
+# Endings of English nouns, verbs and adjectives ("upgrades", "versioning", "issues", "migration"): after a
+# role noun such a plain word is prose ("cluster upgrades"), not a name, unless the text marks it as one.
+_PROSE_WORD = re.compile(r"(?:s|ing|ed|tion|sion|ment|ness|ity|ance|ence|ure|age|ly|al|ive|ous|able|ible)$")
 # A configuration key: lower-case words joined by dots or underscores ("proxy_read_timeout",
 # "num.standby.replicas"); written with a value after it, it is a setting, never a name.
 _CONFIG_KEY = re.compile(r"[a-z][a-z0-9]*(?:[._][a-z][a-z0-9]*)+")
@@ -787,9 +790,8 @@ class _Parser:
                 and not follows:
             return True  # "a queue named cron", "the topic is called ten": the sentence says it is a name
         if t.plain and label and noun is None and tech is None and t.low not in _FUNCTION_WORDS and \
-                not self.v.attribute(role, t.low) and \
-                spec.plain != "no" and k + 1 < len(s.tokens) and s.tokens[k + 1].text in (")", ","):
-            return True  # "(namespace cpu)": a one-word label
+                not self.v.attribute(role, t.low) and k + 1 < len(s.tokens) and s.tokens[k + 1].text in (")", ","):
+            return True  # "(namespace cpu)", "(app orders)": a one-word label
         if tech is not None or (noun is not None and not t.idlike):
             return spec.tech_names and (explicit or label or spec.plain == "yes") and tech is not None and \
                 tech.kind == "tech" and noun is None and not (
@@ -803,12 +805,20 @@ class _Parser:
             # after the role noun is the noun's name ("the SQS queue aaa-only."), a listed word never is
             return t.low not in self.v.not_names and self._closes_phrase(s, k)
         if not t.plain:
-            return spec.shape_name in ("path", "url") and text.startswith("/")
+            return spec.shape_name in ("path", "url", "vhost") and text.startswith("/")
         if t.low in _STOP or self.v.attribute(role, t.low) or t.low in self.v.naming:
             return False
         if explicit or (label and spec.plain != "no"):
             return True
+        if spec.plain == "partial" and noun is None and self._tech_phrase_before(s, k) and self._closes_phrase(s, k) \
+                and not _PROSE_WORD.search(t.low):
+            return True  # "on ECS Fargate cluster prod": a technology's noun, then one word closing the phrase
         return spec.plain == "yes" and t.low not in self.v.modifiers
+
+    def _tech_phrase_before(self, s: Sentence, k: int) -> bool:
+        """Whether token k follows "<technology> <role noun>" directly ("ECS Fargate cluster prod")."""
+        noun = self.noun_at(s, k - 1)
+        return noun is not None and noun.i > 0 and self.token_tech(s, noun.i - 1) is not None
 
     def _closes_phrase(self, s: Sentence, k: int) -> bool:
         """Whether token k ends its noun phrase: nothing, punctuation or a function word follows."""
@@ -1942,9 +1952,11 @@ class _Parser:
         if t.kind != "word" or not _CONFIG_KEY.fullmatch(t.text) or norm(t.text) in self.v.noun_roles:
             return False
         rest = [x.low for x in s.tokens[k + 1:k + 3]]
-        if rest[:1] == ["is"] or rest[:1] == ["of"]:
-            rest = rest[1:]
-        return bool(rest) and _CONFIG_VALUE.fullmatch(rest[0]) is not None
+        if not rest:
+            return False
+        if rest[0] in ("=", ":") or re.fullmatch(r"\d[\w.]*", rest[0]):
+            return True  # "num.standby.replicas=1", "proxy_read_timeout 30s"
+        return rest[0] in ("is", "of", "set to") and len(rest) > 1 and _CONFIG_VALUE.fullmatch(rest[1]) is not None
 
     def _non_resource_noun(self, s: Sentence, k: int, before: bool = False) -> bool:
         """Whether token k (or the two-word phrase ending / starting there) is a metric / flag / key noun."""
