@@ -82,6 +82,9 @@ _PROSE_SHAPE = re.compile(r"""(?x)
 # Endings of English nouns, verbs and adjectives ("upgrades", "versioning", "issues", "migration"): after a
 # role noun such a plain word is prose ("cluster upgrades"), not a name, unless the text marks it as one.
 _PROSE_WORD = re.compile(r"(?:s|ing|ed|tion|sion|ment|ness|ity|ance|ence|ure|age|ly|al|ive|ous|able|ible)$")
+# the same, without the plural: a bare plural after a role noun is often a name ("namespace payments")
+_PROSE_STEM = re.compile(r"(?:ed|tion|sion|ment|ness|ity|ance|ence|ly|ous|able|ible)$|^(?:issues|outages|"
+                         r"problems|incidents|changes|updates|upgrades|restarts|failovers|deploys|rollouts)$")
 # A configuration key: lower-case words joined by dots or underscores ("proxy_read_timeout",
 # "num.standby.replicas"); written with a value after it, it is a setting, never a name.
 _CONFIG_KEY = re.compile(r"[a-z][a-z0-9]*(?:[._][a-z][a-z0-9]*)+")
@@ -813,7 +816,15 @@ class _Parser:
         if spec.plain == "partial" and noun is None and self._tech_phrase_before(s, k) and self._closes_phrase(s, k) \
                 and not _PROSE_WORD.search(t.low):
             return True  # "on ECS Fargate cluster prod": a technology's noun, then one word closing the phrase
-        return spec.plain == "yes" and t.low not in self.v.modifiers
+        return spec.plain == "yes" and t.low not in self.v.modifiers and not _PROSE_STEM.search(t.low) and \
+            not self._compound_subject(s, k)
+
+    def _compound_subject(self, s: Sentence, k: int) -> bool:
+        """"Bucket versioning is on.", "Queue depth was 900": a sentence opening with a role noun and one
+        word before its verb is a compound noun, not a noun and its name."""
+        noun = self.noun_at(s, k - 1)
+        return noun is not None and noun.i == 0 and k + 1 < len(s.tokens) and \
+            s.tokens[k + 1].low in ("is", "are", "was", "were", "has", "have", "stays", "remains")
 
     def _tech_phrase_before(self, s: Sentence, k: int) -> bool:
         """Whether token k follows "<technology> <role noun>" directly ("ECS Fargate cluster prod")."""
@@ -2341,15 +2352,15 @@ def _explicit_name(text: str, lead: str) -> str | None:
             # "runbook for this pipeline: x", "for our customer portal 'x'": a name set after its noun phrase
             rf"\brunbook\b[^.:]{{0,40}}?\b(?:for|about|on)\s+(?:this|the|our|a|an)\s+(?:[\w-]+\s+){{0,2}}?[\w-]+\s*:"
             rf"\s*{quoted}",
-            rf"\b(?:for|of)\s+(?:our|the|this|their|my)\s+(?:[\w-]+\s+){{0,3}}?[\w-]+\s+(?:`([^`\s]+)`|"
-            rf"\"([^\"\s]+)\"|'([^'\s]+)')"):
+            r"\b(?:for|of)\s+(?:our|the|this|their|my)\s+(?:[\w-]+\s+){0,3}?[\w-]+\s+(?:`([^`\s]+)`|"
+            r"\"([^\"\s]+)\"|'([^'\s]+)')"):
         found = re.search(pattern, first, re.I)
         if found:
             value = next(g for g in found.groups() if g)
             if value.lower() not in _NAME_STOP and _NOT_NAME.fullmatch(value) is None:
                 return value
     # a service that is a cluster, named as one ("Vault cluster `x`", "cluster.name `x`", "scope `x`")
-    clustered = re.search(rf"\b(?:cluster|cluster\.name|cluster_name|scope)\s*[:=]?\s*(?:`([^`\s]+)`|\"([^\"\s]+)\")",
+    clustered = re.search(r"\b(?:cluster|cluster\.name|cluster_name|scope)\s*[:=]?\s*(?:`([^`\s]+)`|\"([^\"\s]+)\")",
                           opening, re.I)
     if clustered and not re.match(rf"^\s*{_Q}{_IDENT}{_Q}(?:[\s.,:;!?]|$)", lead):
         return next(g for g in clustered.groups() if g)
@@ -2380,7 +2391,9 @@ def _service_name(text: str) -> tuple[str, str] | None:
         return _slug(explicit), explicit
     first = opening[0] if opening else ""
     lead_id = re.match(r"^\s*([A-Za-z0-9][\w.-]*-[\w.-]*[A-Za-z0-9])\b", first)
-    if lead_id:
+    # "Single-box setup …": a capitalised hyphenated word is prose, not an identifier
+    if lead_id and not re.fullmatch(r"[A-Z][a-z]+(?:-[a-z]+)+", lead_id.group(1)) and \
+            lead_id.group(1).lower() not in _DOC_WORDS:
         return _slug(lead_id.group(1)), lead_id.group(1)
     family = naming.family_name(lines)
     if family:  # "RabbitmqCluster name=hopper-rmq" beside hopper-rmq-server: a stated name others extend

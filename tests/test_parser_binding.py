@@ -1,0 +1,189 @@
+"""Property-based tests of the general binding rules (agent/service/text.py): config keys bind their value
+to the role the key means, flow verbs bind what a messaging technology carries, a product of untold
+engine holds its names, a name set off by commas binds, the service's name comes from what the text says
+is the service, and prose (English words, quantities, word pairs) is never a name nor listed as unplaced.
+
+Names are random identifiers, phrasings vary; nothing here is taken from an evaluation description.
+"""
+
+from __future__ import annotations
+
+import string
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from agent.service.model import ServiceModel
+from agent.service.text import _slug, parse
+
+_FAST = settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+_letters = st.text(alphabet=string.ascii_lowercase, min_size=3, max_size=7).map(lambda w: w + "q")
+_digits = st.integers(min_value=1, max_value=99).map(str)
+# identifiers: "vorq-ledq-7", "brisq.setq.v2": never English words, always identifier-shaped
+HYPHENATED = st.builds(lambda a, b, n: f"{a}-{b}-{n}", _letters, _letters, _digits)
+DOTTED = st.builds(lambda a, b, n: f"{a}.{b}.v{n}", _letters, _letters, _digits)
+NAME = st.one_of(HYPHENATED, DOTTED)
+MARK = st.sampled_from(["`{v}`", "{v}", "\"{v}\""])
+
+
+def names(model: ServiceModel, technology: str, role: str) -> list[str]:
+    comps = [c for c in model.components if c.technology == technology]
+    return [v for c in comps for v in c.names_of(role)]
+
+
+def unplaced(model: ServiceModel) -> set[str]:
+    return {u.text for u in model.unbound}
+
+
+# --- config keys ------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("key, writing", [
+    ("application.id", "{k} is {v}."), ("application.id", "{k}={v}"), ("group.id", "{k}: {v}"),
+    ("group.id", "{k} = {v}"), ("application.id", "The {k} is {v}."),
+])
+@_FAST
+@given(value=NAME, mark=MARK)
+def test_a_consumer_group_key_binds_its_value_to_kafka(key: str, writing: str, value: str, mark: str) -> None:
+    text = (f"The billing sync service runs on EKS. It consumes from Kafka. "
+            f"{writing.format(k=key, v=mark.format(v=value))}")
+    model = parse(text)
+    assert value in names(model, "kafka", "consumer_group"), text
+    assert value not in unplaced(model) and key not in unplaced(model)
+
+
+@pytest.mark.parametrize("tech", ["OpenSearch", "Elasticsearch"])
+@pytest.mark.parametrize("writing", ["cluster.name {v}.", "cluster.name: {v}", "cluster.name={v}"])
+@_FAST
+@given(value=HYPHENATED, mark=MARK)
+def test_cluster_name_binds_the_search_cluster(tech: str, writing: str, value: str, mark: str) -> None:
+    text = f"The billing sync service runs on VMs and writes logs to {tech}. {writing.format(v=mark.format(v=value))}"
+    model = parse(text)
+    assert value in names(model, tech.lower(), "cluster"), text
+
+
+@pytest.mark.parametrize("setting", ["{k}=3", "{k} 30s", "{k} is on", "`{k}: 2`"])
+@_FAST
+@given(a=_letters, b=_letters)
+def test_a_config_setting_is_never_an_unplaced_name(setting: str, a: str, b: str) -> None:
+    key = f"{a}_{b}" if len(a) % 2 else f"{a}.{b}"
+    model = parse(f"The billing sync service runs on VMs. Nginx has {setting.format(k=key)}.")
+    assert not any(key in u for u in unplaced(model))
+
+
+# --- flow verbs -------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("tech, role", [("Kafka", "topic"), ("SQS", "queue"), ("RabbitMQ", "queue")])
+@pytest.mark.parametrize("phrasing", [
+    "It consumes {v} from {t}.", "It consumes {v} (12 partitions) from the {t} cluster.",
+    "It reads from {t} and publishes to {v}.", "It consumes from {t} and writes matched records to {v}.",
+    "Using {t}, it produces to {v}.",
+])
+@_FAST
+@given(value=NAME, mark=MARK)
+def test_a_flow_verbs_object_is_what_the_messaging_technology_carries(tech: str, role: str, phrasing: str,
+                                                                       value: str, mark: str) -> None:
+    text = f"The billing sync service runs on EKS. {phrasing.format(t=tech, v=mark.format(v=value))}"
+    model = parse(text)
+    assert value in names(model, tech.lower(), role), text
+
+
+@pytest.mark.parametrize("phrasing", ["anything unmatched goes to {v}", "failed records are sent to {v}",
+                                      "rejected ones go to {v}"])
+@_FAST
+@given(value=HYPHENATED, mark=MARK)
+def test_where_failures_go_is_the_dlq(phrasing: str, value: str, mark: str) -> None:
+    text = (f"The billing sync service runs on EKS. It consumes orders-in from Kafka; "
+            f"{phrasing.format(v=mark.format(v=value))}.")
+    model = parse(text)
+    assert value in names(model, "kafka", "dlq"), text
+
+
+@_FAST
+@given(value=HYPHENATED)
+def test_a_flow_verb_into_a_store_noun_leaves_the_name_to_the_noun(value: str) -> None:
+    model = parse(f"The billing sync service runs on EKS. It consumes from Kafka and writes to the {value} bucket "
+                  "on S3.")
+    assert value not in names(model, "kafka", "topic")
+
+
+# --- components and appositions ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("phrasing", ["Data lives in the Aurora cluster {v}.", "It uses an Aurora cluster named {v}.",
+                                      "The Aurora cluster is {v}."])
+@_FAST
+@given(value=HYPHENATED)
+def test_a_product_of_untold_engine_holds_its_names(phrasing: str, value: str) -> None:
+    model = parse(f"The billing sync service runs on EKS. {phrasing.format(v=value)}")
+    assert model.app is not None and value not in model.app.names_of("cluster")
+    assert any(value in c.names_of("cluster") for c in model.components if c.variant == "aurora")
+
+
+@pytest.mark.parametrize("noun, role", [("deployment", "deployment"), ("namespace", "namespace")])
+@_FAST
+@given(value=HYPHENATED)
+def test_a_name_set_off_by_commas_binds(noun: str, role: str, value: str) -> None:
+    model = parse(f"The billing sync service runs on GKE. There is also a scheduler {noun}, {value}, one replica.")
+    assert model.app is not None and value in model.app.names_of(role)
+
+
+# --- the service's name -----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("opening", [
+    "Runbook request for the ClickHouse cluster we call \"{v}\" (on bare metal):",
+    "Setup notes for our customer portal '{v}'. One VM.",
+    "Need a runbook for this pipeline: {v}.",
+    "Vault cluster `{v}`. Five nodes on EC2.",
+    "Quick rundown: a Patroni cluster, scope `{v}`, on three VMs.",
+    "Single-box setup for our internal wiki \"{v}\". Docker compose.",
+])
+@_FAST
+@given(value=HYPHENATED)
+def test_the_title_is_what_the_text_says_is_the_service(opening: str, value: str) -> None:
+    model = parse(opening.format(v=value) + " Owned by the data team.")
+    assert model.service.name == _slug(value), opening
+
+
+PROSE_OPENINGS = ["Runbook request", "Quick rundown", "Single-box setup", "Setup notes"]
+
+
+@pytest.mark.parametrize("lead", PROSE_OPENINGS)
+def test_words_about_the_document_are_never_the_title(lead: str) -> None:
+    model = parse(f"{lead}: it runs on two VMs behind Nginx.")
+    assert not set(model.service.name.split("-")) & {"runbook", "request", "rundown", "setup", "single", "notes"}
+
+
+# --- prose is never a name --------------------------------------------------------------------------------
+
+_PROSE = st.sampled_from(["upgrades", "issues", "migration", "outages", "maintenance", "usage", "monitored",
+                          "replacement", "availability"])
+
+
+@pytest.mark.parametrize("sentence", ["It runs on the EKS cluster {w}.", "The S3 bucket {w} is on.",
+                                      "Watch the Kafka cluster {w}.", "Postgres database {w} happen weekly."])
+@given(word=_PROSE)
+@settings(max_examples=6, deadline=None)
+def test_a_prose_word_after_a_role_noun_is_never_a_name(sentence: str, word: str) -> None:
+    model = parse("The billing sync service. " + sentence.format(w=word))
+    assert all(n.value != word for _, n in model.all_names())
+
+
+@pytest.mark.parametrize("noun", ["Bucket", "Queue", "Namespace", "Topic", "Database"])
+@given(word=st.sampled_from(["versioning", "encryption", "rebalancing", "logging", "sharding"]))
+@settings(max_examples=5, deadline=None)
+def test_a_sentence_opening_with_a_compound_noun_names_nothing(noun: str, word: str) -> None:
+    model = parse(f"The billing sync service runs on AWS with SQS, S3, Kafka and PostgreSQL. {noun} {word} is on.")
+    assert all(n.value != word for _, n in model.all_names())
+
+
+@given(value=st.one_of(
+    st.builds(lambda n, u: f"~{n}{u}", st.integers(1, 999), st.sampled_from(["k", "m", ""])),
+    st.builds(lambda n, u: f"{n}{u}", st.integers(1, 64), st.sampled_from(["Gi", "GB", "Mi"])),
+    st.builds(lambda a, b: f"{a}/{b}", _letters, st.sampled_from(["s", "min", "month", "writes"])),
+    st.builds(lambda a: f"{a}Db", _letters.map(str.capitalize)),
+))
+@settings(max_examples=20, deadline=None)
+def test_quantities_pairs_and_product_words_are_never_unplaced_names(value: str) -> None:
+    model = parse(f"The billing sync service runs on VMs. It handles {value} at peak and stores state in it.")
+    assert value not in unplaced(model)
