@@ -187,3 +187,41 @@ def test_a_sentence_opening_with_a_compound_noun_names_nothing(noun: str, word: 
 def test_quantities_pairs_and_product_words_are_never_unplaced_names(value: str) -> None:
     model = parse(f"The billing sync service runs on VMs. It handles {value} at peak and stores state in it.")
     assert value not in unplaced(model)
+
+
+# --- settings and relationships ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("phrasing", ["Reserved concurrency on the function is {n}.", "Reserved concurrency of {n}.",
+                                      "It has a reserved concurrency of {n}, on purpose."])
+@_FAST
+@given(value=HYPHENATED, n=st.integers(min_value=1, max_value=500))
+def test_a_functions_concurrency_is_its_setting(phrasing: str, value: str, n: int) -> None:
+    model = parse(f"The billing sync service is the Lambda function {value}, fed by SQS. {phrasing.format(n=n)}")
+    assert model.app is not None
+    setting = model.app.setting("concurrency")
+    assert setting is not None and setting.value == str(n)
+
+
+@pytest.mark.parametrize("queue_sentence", ["Events arrive on the SQS queue {q}.", "It reads the SQS queue {q}.",
+                                            "The SQS queue {q} holds the work."])
+@_FAST
+@given(fn=HYPHENATED, queue=HYPHENATED)
+def test_a_functions_queue_triggers_it(queue_sentence: str, fn: str, queue: str) -> None:
+    model = parse(f"The billing sync service is the Lambda function {fn}. {queue_sentence.format(q=queue)}")
+    sqs = next(c for c in model.components if c.technology == "sqs")
+    assert model.app is not None and sqs in model.related(model.app.id, "triggered_by")
+    assert sqs not in model.related(model.app.id, "depends_on")
+
+
+@_FAST
+@given(glob=HYPHENATED, writer=HYPHENATED, secondary=HYPHENATED)
+def test_an_aurora_secondary_cluster_is_the_databases_dr_cluster(glob: str, writer: str, secondary: str) -> None:
+    assume_distinct = len({glob, writer, secondary}) == 3
+    if not assume_distinct:
+        return
+    model = parse(f"The billing sync service runs on ECS. DB: Aurora PostgreSQL Global Database `{glob}`. "
+                  f"Writer cluster {writer} (us-east-1), secondary cluster {secondary} (us-west-2).")
+    db = next(c for c in model.components if c.technology == "postgresql")
+    assert glob in db.names_of("global_cluster") and writer in db.names_of("cluster")
+    assert secondary in db.names_of("dr_cluster")
+    assert model.app is not None and not {writer, secondary} & set(model.app.names_of("cluster"))

@@ -797,7 +797,7 @@ class _Parser:
             return True  # "(namespace cpu)", "(app orders)": a one-word label
         if tech is not None or (noun is not None and not t.idlike):
             return spec.tech_names and (explicit or label or spec.plain == "yes") and tech is not None and \
-                tech.kind == "tech" and noun is None and not (
+                tech.kind == "tech" and tech.j - tech.i == 1 and noun is None and not (
                     k + 1 < len(s.tokens) and self.noun_at(s, k + 1) is not None)
         if t.idlike or t.hyphword:
             if _NOT_NAME.fullmatch(text) is not None or _AWS_REGION.fullmatch(t.low):
@@ -1054,9 +1054,11 @@ class _Parser:
                     comp, how = self.owner(s, role, values[0][1], noun)
                     if comp is None:
                         continue
+                    if role == "cluster":
+                        comp = self._replica_cluster_owner(s, noun) or comp
                     if role == "cluster" and self._dr_before(s, noun.i):
-                        role = "dr_cluster"
-                        comp = self.comps["app"]
+                        role = "dr_cluster"  # a database's secondary stays on it (Aurora Global's secondary)
+                        comp = comp if comp.kind == "database" else self.comps["app"]
                     for value, k in values:
                         self.consumed.add((s.index, k))
                         self._value_at = s.tokens[min(noun.i, k)].start
@@ -1214,7 +1216,21 @@ class _Parser:
 
     def _dr_before(self, s: Sentence, k: int) -> bool:
         words = [t.low for t in s.tokens[max(0, k - 3):k]]
-        return any(w in ("dr", "standby", "failover", "recovery") for w in words)
+        return any(w in ("dr", "standby", "failover", "recovery", "secondary") for w in words)
+
+    def _replica_cluster_owner(self, s: Sentence, noun: Mention) -> _Comp | None:
+        """"Writer cluster x, secondary cluster y" in a sentence naming no technology: a writer, reader or
+        secondary cluster is the database's the text spoke of just before, never the service's own."""
+        words = {t.low for t in s.tokens[max(0, noun.i - 2):noun.i]}
+        if not words & {"writer", "reader", "secondary", "primary", "replica", "standby"} or any(
+                not m.negated for m in s.techs + s.variants):
+            return None
+        for earlier in reversed(self.sentences[max(0, s.index - 2):s.index]):
+            for m in reversed(earlier.techs + earlier.variants):
+                comp = self.mention_comp(earlier, m)
+                if comp is not None and comp.kind == "database" and comp.id != "app" and not m.negated:
+                    return comp
+        return None
 
     # --- 3. names by shape (hosts, ports, URLs, regions …) ----------------------------------------------
     def bind_shapes(self) -> None:
@@ -1410,6 +1426,26 @@ class _Parser:
         for comp in self.comps.values():
             if comp.id != "app" and comp.id not in related and comp.kind not in ("client",):
                 self._relationship(app, comp, "depends_on", comp.evidence)
+        self._event_sources(app)
+
+    def _event_sources(self, app: _Comp) -> None:
+        """A function's queue or stream is what triggers it (an event source mapping), unless the text
+        says the function only publishes to it: "depends on" becomes "triggered by" and "consumes from"."""
+        if app.form != "serverless" and self.env != "serverless":
+            return
+        for comp in self.comps.values():
+            tech = self.v.technologies.get(comp.technology)
+            if comp.id == "app" or tech is None or not tech.carries:
+                continue
+            kinds = {r["kind"] for r in self.relationships if r["source"] == "app" and r["target"] == comp.id}
+            if "publishes_to" in kinds or not kinds & {"depends_on", "consumes_from", "reads"}:
+                continue
+            evidence = next(r["evidence"] for r in self.relationships
+                            if r["source"] == "app" and r["target"] == comp.id)
+            self.relationships = [r for r in self.relationships if not (
+                r["source"] == "app" and r["target"] == comp.id and r["kind"] == "depends_on")]
+            self._relationship(app, comp, "triggered_by", evidence)
+            self._relationship(app, comp, "consumes_from", evidence)
 
     def _relationship(self, source: _Comp, target: _Comp, kind: str, evidence: str) -> None:
         if any(r["source"] == source.id and r["target"] == target.id and r["kind"] == kind for r in self.relationships):
@@ -1526,8 +1562,11 @@ class _Parser:
             return None
         if spec.before is not None:
             for hit in spec.before.finditer(low):
-                tail = low[hit.end():hit.end() + 40]
-                m = re.match(r"\s*(?:of|is|=|:|at|to|set to|around|about|~|up to|max(?:imum)?(?: of)?|between)?\s*"
+                tail = low[hit.end():hit.end() + 60]
+                # "reserved concurrency on the function is 5": the phrase, what it is set on, then the value
+                m = re.match(r"(?:\s+(?:on|of|for|in)\s+(?:the|our|its|each|every|this|that)\s+[\w-]+"
+                             r"(?=\s+(?:is|=|:|of|at)\b))?"
+                             r"\s*(?:of|is|=|:|at|to|set to|around|about|~|up to|max(?:imum)?(?: of)?|between)?\s*"
                              + value_re, tail)
                 if m:
                     return self._shape(spec.value, m), hit.start()
