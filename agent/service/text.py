@@ -811,8 +811,8 @@ class _Parser:
             return spec.shape_name in ("path", "url", "vhost") and text.startswith("/")
         if t.low in _STOP or self.v.attribute(role, t.low) or t.low in self.v.naming:
             return False
-        if explicit or (label and spec.plain != "no"):
-            return True
+        if explicit or (label and spec.plain != "no" and (k + 1 >= len(s.tokens) or s.tokens[k + 1].kind == "punct")):
+            return True  # a plain word labelled closes its label: "(namespace x)", not "(sync replication)"
         if spec.plain == "partial" and noun is None and self._tech_phrase_before(s, k) and self._closes_phrase(s, k) \
                 and not _PROSE_WORD.search(t.low):
             return True  # "on ECS Fargate cluster prod": a technology's noun, then one word closing the phrase
@@ -1019,6 +1019,10 @@ class _Parser:
                 "on-call", "oncall", "pager", "paging", "escalation", "rota", "support"):
             return []  # "the Opsgenie schedule x", "on-call schedule x": a rotation (people), not a resource
         in_sentence = {self.mention_tech_id(s, m) for m in s.techs + s.variants if not m.negated}
+        before = s.tokens[noun.i - 1] if noun.i > 0 else None
+        if noun.key == "group" and before is not None and before.plain and before.low not in DETERMINERS and \
+                before.low not in ("consumer", "kafka", "its", "the") and self.token_tech(s, noun.i - 1) is None:
+            return []  # "inventory group x", "security group x": a group of something else, no consumer group
         ok: list[str] = []
         for role in candidates:
             spec = self.v.roles[role]
@@ -1123,7 +1127,9 @@ class _Parser:
             speaks = bool(here) or self.v.flow_messaging.search(s.text) is not None or any(
                 set(self.v.noun_roles.get(n.key, ())) & carried for n in s.nouns)
             hits = [(h, False) for h in self.v.flow_messaging.finditer(s.text)]
-            if speaks and self.v.flow_general is not None:
+            stores = any(set(self.v.noun_roles.get(n.key, ())) & {"table", "database", "bucket", "index", "schema"}
+                         for n in s.nouns)  # "the view writes into x": a store's words, not messaging
+            if speaks and not stores and self.v.flow_general is not None:
                 hits += [(h, True) for h in self.v.flow_general.finditer(s.text)]
             for hit, general in hits:
                 k = self._flow_object(s, hit.end(), general)
@@ -1999,6 +2005,9 @@ class _Parser:
         t = s.tokens[k]
         if t.kind == "quoted":
             return re.fullmatch(r"[A-Za-z][\w.-]*\s*[:=]\s*\S+", t.text) is not None
+        if t.kind == "word" and re.fullmatch(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+", t.text) and k + 1 < len(s.tokens) and \
+                s.tokens[k + 1].text == "=":
+            return True  # "VAULT_ADDR=https://…": an environment variable and its value
         if t.kind != "word" or not _CONFIG_KEY.fullmatch(t.text) or norm(t.text) in self.v.noun_roles:
             return False
         rest = [x.low for x in s.tokens[k + 1:k + 3]]
@@ -2048,8 +2057,9 @@ class _Parser:
                 if t.hyphword and not self._namey(t.text, bound):
                     continue  # "customer-facing", "Re-running": words, unless they share a part with a name
                 guess = self._guess(s, k)
-                if not guess[0] and t.kind == "word" and re.fullmatch(r"[A-Za-z][a-z]*(?:[A-Z]+[a-z]*)+", t.text):
-                    continue  # "RocksDB", "CodeDeploy", "shipmentId": a product or a field, named in passing
+                camel = t.kind == "word" and re.fullmatch(r"[A-Za-z][a-z]*(?:[A-Z]+[a-z]*)+", t.text) is not None
+                if camel and (not guess[0] or (k > 0 and s.tokens[k - 1].number)):
+                    continue  # "RocksDB", "CodeDeploy", "shipmentId", "2 vCPU": a product, a field or a unit
                 seen.add(t.text)
                 self.unbound.append({"text": t.text, "evidence": s.text, "guess_role": guess[0],
                                      "guess_component": guess[1],
