@@ -225,3 +225,21 @@ def test_an_aurora_secondary_cluster_is_the_databases_dr_cluster(glob: str, writ
     assert glob in db.names_of("global_cluster") and writer in db.names_of("cluster")
     assert secondary in db.names_of("dr_cluster")
     assert model.app is not None and not {writer, secondary} & set(model.app.names_of("cluster"))
+
+
+# --- what a role's name implies ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("sentences, tech, role", [
+    ("It reads the topic {v}. It consumes as the consumer group {w}.", "kafka", "topic"),
+    ("The queue sits in the vhost ({v}). It consumes the queue {w}.", "rabbitmq", "vhost"),
+    ("It runs on ECS Fargate. Work arrives on the queue \"{v}\".", "sqs", "queue"),
+    ("It runs on ECS Fargate. Caching uses the {v} replication group.", "redis", "replication_group"),
+])
+@_FAST
+@given(value=HYPHENATED, other=HYPHENATED)
+def test_a_name_goes_to_the_component_its_role_implies_wherever_it_stands(sentences: str, tech: str, role: str,
+                                                                         value: str, other: str) -> None:
+    if value == other:
+        return
+    model = parse(f"The billing sync service is a worker. {sentences.format(v=value, w=other)}")
+    assert value in names(model, tech, role), sentences

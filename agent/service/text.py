@@ -745,15 +745,7 @@ class _Parser:
             return app, ""
         implied = spec.cloud_owner.get(self.cloud) or spec.implies
         if not present and implied:
-            comp = self.comps.get(implied)
-            if comp is None:
-                tech = self.tech(implied)
-                why = f"a {role} on {self.cloud.upper()}" if spec.cloud_owner.get(self.cloud) else \
-                    f"a {role.replace('_', ' ')} is {tech.display}'s"
-                comp = self.comps[implied] = _Comp(implied, implied, tech.kind, tech.form or "unknown",
-                                                   evidence=f"{why}: {s.text}")
-                self.order.append(implied)
-            return comp, ""
+            return self._implied_comp(implied, role, s), ""
         if len(present) == 1:
             return present[0], ""
         siblings = _SIBLINGS.get(role, (role,))
@@ -767,6 +759,41 @@ class _Parser:
             pick = in_sentence[0] if in_sentence else present[0]
             return pick, f"several components could hold a {role}; guessed {pick.id}"
         return app, f"no {role.replace('_', ' ')} technology is named; kept on the service"
+
+    def _implied_comp(self, implied: str, role: str, s: Sentence) -> _Comp:
+        """The component a role's name implies when no technology holding it is named (a vhost is
+        RabbitMQ's, a queue on AWS is SQS's), made on first need."""
+        comp = self.comps.get(implied)
+        if comp is None:
+            tech = self.tech(implied)
+            spec = self.v.roles[role]
+            why = f"a {role} on {self.cloud.upper()}" if spec.cloud_owner.get(self.cloud) == implied else \
+                f"a {role.replace('_', ' ')} is {tech.display}'s"
+            comp = self.comps[implied] = _Comp(implied, implied, tech.kind, tech.form or "unknown",
+                                               evidence=f"{why}: {s.text}")
+            self.order.append(implied)
+        return comp
+
+    def imply_components(self) -> None:
+        """Before binding: the components the description's names imply though no technology holding them
+        is named, so that a topic named before "consumer group x" (Kafka) or a queue on AWS (SQS) goes to
+        its component wherever in the text it stands, not to the service."""
+        app = self.comps["app"]
+        for s in self.sentences:
+            if any(not m.negated and (c := self.mention_comp(s, m)) is not None and c.id != "app"
+                   for m in s.techs + s.variants):
+                continue  # the sentence names what holds its names
+            for noun in s.nouns:
+                for role in self.roles_for(s, noun):
+                    spec = self.v.roles[role]
+                    implied = spec.cloud_owner.get(self.cloud) or spec.implies
+                    if not implied or implied not in self.v.technologies or (
+                            app.technology and app.technology in spec.owners) or any(
+                            c.id != "app" and self.holds_role(c, spec.owners) for c in self.comps.values()):
+                        continue
+                    values, _ = self.values_after(s, noun, role)
+                    if values or self.values_before(s, noun, role) or self.values_as_subject(s, noun, role):
+                        self._implied_comp(implied, role, s)
 
     def acceptable(self, s: Sentence, k: int, role: str, explicit: bool, label: bool) -> bool:
         spec = self.v.roles[role]
@@ -2089,6 +2116,7 @@ class _Parser:
         self.collect_components()
         self.alerts_pass()
         self.not_resources()
+        self.imply_components()
         self.bind_nouns()
         self.bind_after_technology()
         self.bind_flow_objects()
