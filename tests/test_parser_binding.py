@@ -243,3 +243,23 @@ def test_a_name_goes_to_the_component_its_role_implies_wherever_it_stands(senten
         return
     model = parse(f"The billing sync service is a worker. {sentences.format(v=value, w=other)}")
     assert value in names(model, tech, role), sentences
+
+
+@pytest.mark.parametrize("tech, ident", [("OpenSearch 2.11", "opensearch"), ("Redis 7", "redis"),
+                                         ("PostgreSQL 16", "postgresql"), ("Kafka", "kafka")])
+@_FAST
+@given(value=HYPHENATED, hosts=st.lists(HYPHENATED, min_size=2, max_size=4, unique=True))
+def test_a_store_named_in_apposition_is_the_service(tech: str, ident: str, value: str, hosts: list[str]) -> None:
+    model = parse(f"{value} platform, self-managed {tech} on EC2. Nodes: {', '.join(hosts)}.")
+    assert model.app is not None and model.app.technology == ident
+    assert set(hosts) <= set(model.app.names_of("host"))
+
+
+@pytest.mark.parametrize("noun", ["broker", "cache", "database", "queue"])
+@pytest.mark.parametrize("tech", ["Redis 7", "RabbitMQ", "PostgreSQL"])
+def test_what_a_noun_is_is_no_name(noun: str, tech: str) -> None:
+    model = parse(f"The billing sync service runs on VMs. The {noun} is {tech} on a managed service.")
+    words = {w.lower() for w in tech.split()}
+    assert all(n.value.lower() not in words for _, n in model.all_names())
+    ids = {c.id for c in model.components}
+    assert all(u.guess_component in ids for u in model.unbound if u.guess_component)  # a guess makes nothing

@@ -535,6 +535,17 @@ class _Parser:
     def _subject_from_sentence(self) -> str:
         s = self.sentences[0]
         low = [t.low for t in s.tokens]
+        comma = low.index(",") if "," in low[:5] else -1
+        if comma > 0 and "is" not in low[:comma] and "are" not in low[:comma]:
+            # "logs platform, self-managed OpenSearch 2.11 on EC2": the name, then what it is
+            k = comma + 1
+            while k < len(s.tokens) and (low[k] in ("self-managed", "self-hosted", "managed", "a", "an", "our")):
+                k += 1
+            m = self.token_tech(s, k)
+            if m is not None and m.kind == "tech" and self.tech(m.key).kind in (
+                    "database", "cache", "stream", "broker", "search") and (
+                    m.j >= len(s.tokens) or s.tokens[m.j].number or s.tokens[m.j].low in ("on", "in", ",", ".", "(")):
+                return m.key
         if "is" not in low[:6] and "are" not in low[:6]:
             return ""
         k = (low.index("is") if "is" in low[:6] else low.index("are")) + 1
@@ -713,7 +724,8 @@ class _Parser:
             j -= 1
         return "", False
 
-    def owner(self, s: Sentence, role: str, k: int, noun: Mention | None) -> tuple[_Comp | None, str]:
+    def owner(self, s: Sentence, role: str, k: int, noun: Mention | None,
+              create: bool = True) -> tuple[_Comp | None, str]:
         """(component, how) for a name of `role` at token k; how is "" when certain, else why it is a guess."""
         spec = self.v.roles["port" if role in ("health_port", "metrics_port") else role]
         owners = spec.owners
@@ -744,7 +756,7 @@ class _Parser:
         if "app" in owners:
             return app, ""
         implied = spec.cloud_owner.get(self.cloud) or spec.implies
-        if not present and implied:
+        if not present and implied and (create or implied in self.comps):
             return self._implied_comp(implied, role, s), ""
         if len(present) == 1:
             return present[0], ""
@@ -926,6 +938,9 @@ class _Parser:
             k += 1
             skipped += 1
         out: list[tuple[str, int]] = []
+        if k < len(toks) and k > 0 and toks[k - 1].low in ("is", "are") and self.token_tech(s, k) is not None and \
+                toks[k].kind == "word":
+            return out, explicit  # "the broker is Redis 7": what it is, not its name
         if not self.acceptable(s, k, role, explicit, label):
             return out, explicit
         if toks[k].plain and spec.list:
@@ -2106,7 +2121,7 @@ class _Parser:
             roles = self.roles_for(s, noun)
             for role in roles:
                 if self.v.roles[role].shape.fullmatch(s.tokens[k].text):
-                    comp, _ = self.owner(s, role, k, noun)
+                    comp, _ = self.owner(s, role, k, noun, create=False)  # a guess makes no component
                     return role, comp.id if comp else ""
         return "", ""
 
