@@ -263,3 +263,17 @@ def test_what_a_noun_is_is_no_name(noun: str, tech: str) -> None:
     assert all(n.value.lower() not in words for _, n in model.all_names())
     ids = {c.id for c in model.components}
     assert all(u.guess_component in ids for u in model.unbound if u.guess_component)  # a guess makes nothing
+
+
+@pytest.mark.parametrize("opening", [
+    "- Service: **{v}** (REST API, Kotlin) that prices quotes\n- Runs on ECS Fargate: cluster `{w}`, service `{v}-api`",
+    "{v} runs on the EKS cluster `{w}` in two regions.",
+    "Service: {v}, on GKE (cluster `{w}`).",
+])
+@_FAST
+@given(value=HYPHENATED, other=HYPHENATED)
+def test_the_platforms_cluster_is_never_the_title(opening: str, value: str, other: str) -> None:
+    if value == other:
+        return
+    model = parse(opening.format(v=value, w=other))
+    assert model.service.name == _slug(value)

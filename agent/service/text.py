@@ -2423,7 +2423,7 @@ def _explicit_name(text: str, lead: str) -> str | None:
     if stated and stated.group(1).lower() not in _NAME_STOP:
         return stated.group(1)
     label = re.search(rf"(?im)^\s*(?:[-*]\s+)?(?:service|service name|name|app|application|api|worker)\s*:\s*{_Q}"
-                      rf"({_ID}){_Q}\s*$", "\n".join(text.split("\n")[:6]))  # not a `name:` deep in a pasted config
+                      rf"({_ID}){_Q}(?:\s*$|\s+[(—–-]|\s*,)", "\n".join(text.split("\n")[:6]))  # not deep in a config
     if label and label.group(1).lower() not in _NAME_STOP:
         return label.group(1)
     opening = " ".join(re.split(r"(?<=[.!?])\s+", lead)[:2])
@@ -2454,7 +2454,9 @@ def _explicit_name(text: str, lead: str) -> str | None:
     # a service that is a cluster, named as one ("Vault cluster `x`", "cluster.name `x`", "scope `x`")
     clustered = re.search(r"\b(?:cluster|cluster\.name|cluster_name|scope)\s*[:=]?\s*(?:`([^`\s]+)`|\"([^\"\s]+)\")",
                           opening, re.I)
-    if clustered and not re.match(rf"^\s*{_Q}{_IDENT}{_Q}(?:[\s.,:;!?]|$)", lead):
+    platform = clustered and re.search(r"(?i)\b(?:ecs|fargate|eks|gke|aks|kubernetes|k8s|openshift|nomad|runs on|"
+                                       r"deployed)\b", opening[max(0, clustered.start() - 40):clustered.start()])
+    if clustered and not platform and not re.match(rf"^\s*{_Q}{_IDENT}{_Q}(?:[\s.,:;!?]|$)", lead):
         return next(g for g in clustered.groups() if g)
     # the first sentences: "`x` is our worker", "the ledger-sync service", "our payments API (payments-gw)"
     ticked = re.match(r"^\s*`([^`]+)`", lead) or re.search(
