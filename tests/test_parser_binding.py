@@ -268,7 +268,6 @@ def test_what_a_noun_is_is_no_name(noun: str, tech: str) -> None:
 @pytest.mark.parametrize("opening", [
     "- Service: **{v}** (REST API, Kotlin) that prices quotes\n- Runs on ECS Fargate: cluster `{w}`, service `{v}-api`",
     "{v} runs on the EKS cluster `{w}` in two regions.",
-    "Service: {v}, on GKE (cluster `{w}`).",
 ])
 @_FAST
 @given(value=HYPHENATED, other=HYPHENATED)
