@@ -276,3 +276,11 @@ def test_the_platforms_cluster_is_never_the_title(opening: str, value: str, othe
         return
     model = parse(opening.format(v=value, w=other))
     assert model.service.name == _slug(value)
+
+
+@_FAST
+@given(schema=_letters, table=st.builds(lambda a, b: f"{a}_{b}", _letters, _letters))
+def test_a_qualified_names_last_part_is_the_same_name(schema: str, table: str) -> None:
+    model = parse(f"The billing sync service runs on VMs with ClickHouse: local table `{schema}.{table}`. "
+                  f"A view writes into {table} every minute.")
+    assert table not in unplaced(model)

@@ -2083,6 +2083,8 @@ class _Parser:
                     continue
                 if t.kind == "quoted" and commands.is_command(t.text):
                     continue  # the team's own command: kept whole in the model's procedures
+                if any(b.endswith(("." + t.text, "/" + t.text)) for b in bound):
+                    continue  # "events_local" beside the bound "analytics.events_local": the same name, shorter
                 if _NOT_NAME.fullmatch(t.text) or _RETENTION_WORD.fullmatch(t.text) or (
                         t.kind == "word" and _PROSE_SHAPE.fullmatch(t.text)) or \
                         re.fullmatch(r"[\d.:/%x*,-]+", t.text) or t.text.startswith("#") or \
