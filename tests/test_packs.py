@@ -402,19 +402,15 @@ def test_packs_know_the_traps(name: str, env: str, words: list[str]) -> None:
 
 
 # The parser (agent/service/text.py) does not bind these yet; packs no longer guess them from the text.
-_PARSER_GAP = pytest.mark.xfail(strict=True, reason="the parser does not bind this name yet")
-
-
 @pytest.mark.parametrize("pack_name, description, expected, absent", [
     ("dynamodb", "User profiles live in the DynamoDB table user-profiles", "--table-name user-profiles ",
      "dynamodb.table="),
-    pytest.param("rabbitmq", "Worker consuming the invoices queue on RabbitMQ (vhost /billing)",
-                 "list_queues -p /billing ", "rabbitmq.vhost=", marks=_PARSER_GAP),
+    ("rabbitmq", "Worker consuming the invoices queue on RabbitMQ (vhost /billing)", "list_queues -p /billing ",
+     "rabbitmq.vhost="),
     ("rabbitmq", "Worker consuming the invoices queue on RabbitMQ, vhost billing", "list_queues -p billing ",
      "rabbitmq.vhost="),
-    pytest.param("ecs", "Payments on ECS Fargate cluster prod", "--cluster prod ", "ecs.cluster=", marks=_PARSER_GAP),
-    pytest.param("celery", "Django app with Celery workers (app orders) on Redis", "celery -A orders ", "celery.app=",
-                 marks=_PARSER_GAP),
+    ("ecs", "Payments on ECS Fargate cluster prod", "--cluster prod ", "ecs.cluster="),
+    ("celery", "Django app with Celery workers (app orders) on Redis", "celery -A orders ", "celery.app="),
     ("celery", "Celery app orders.celery on Redis", "celery -A orders.celery ", "celery.app="),
     ("sqs", "Consumes the SQS queue jobs with a DLQ after 5 receives", "--queue-name jobs-dlq ", "jobs-dlq"),
 ])

@@ -72,6 +72,23 @@ _NOT_NAME = re.compile(r"""(?ix)
   | (?:python|node|java|go|ruby|php|tier|sev|level)\d+(?:\.\d+)*
   | utf-?8 | base64 | sha\d+ | md5 | ipv[46] | oauth2? | s3a?
 """)
+# Written values and prose that only look like identifiers: quantities ("~120k", "1Gi", "99.5%/month"),
+# rates and pairs of words ("events/s", "reads/writes", "blue/green"), zone shorthands ("us-east-1a/b/c").
+_PROSE_SHAPE = re.compile(r"""(?x)
+    [~≈<>]?\d[\d.,]*\s*(?:[KMGTP]i?[Bb]?|[kmb]|%)?(?:/[A-Za-z]+)?
+  | [A-Za-z]+(?:/[A-Za-z]+)+
+  | [a-z]{2}-[a-z]+-\d[a-f](?:/[a-f])+
+""")
+# Endings of English nouns, verbs and adjectives ("upgrades", "versioning", "issues", "migration"): after a
+# role noun such a plain word is prose ("cluster upgrades"), not a name, unless the text marks it as one.
+_PROSE_WORD = re.compile(r"(?:s|ing|ed|tion|sion|ment|ness|ity|ance|ence|ure|age|ly|al|ive|ous|able|ible)$")
+# the same, without the plural: a bare plural after a role noun is often a name ("namespace payments")
+_PROSE_STEM = re.compile(r"(?:ed|tion|sion|ment|ness|ity|ance|ence|ly|ous|able|ible)$|^(?:issues|outages|"
+                         r"problems|incidents|changes|updates|upgrades|restarts|failovers|deploys|rollouts)$")
+# A configuration key: lower-case words joined by dots or underscores ("proxy_read_timeout",
+# "num.standby.replicas"); written with a value after it, it is a setting, never a name.
+_CONFIG_KEY = re.compile(r"[a-z][a-z0-9]*(?:[._][a-z][a-z0-9]*)+")
+_CONFIG_VALUE = re.compile(r"(?i)[=:]|\d[\w.]*|on|off|true|false|yes|no|enabled|disabled|none")
 # "logs-30d" (a retention), "p-99", "ec2-2": not names unless a noun says they are
 _RETENTION_WORD = re.compile(r"[a-z]+-\d+[dhwmy]|(?:p|l|ec2|python|node|java|go|ruby|php|tier|sev|level)-\d+(?:\.\d+)*")
 _HOSTLIKE = re.compile(
@@ -518,6 +535,17 @@ class _Parser:
     def _subject_from_sentence(self) -> str:
         s = self.sentences[0]
         low = [t.low for t in s.tokens]
+        comma = low.index(",") if "," in low[:5] else -1
+        if comma > 0 and "is" not in low[:comma] and "are" not in low[:comma]:
+            # "logs platform, self-managed OpenSearch 2.11 on EC2": the name, then what it is
+            k = comma + 1
+            while k < len(s.tokens) and (low[k] in ("self-managed", "self-hosted", "managed", "a", "an", "our")):
+                k += 1
+            m = self.token_tech(s, k)
+            if m is not None and m.kind == "tech" and self.tech(m.key).kind in (
+                    "database", "cache", "stream", "broker", "search") and (
+                    m.j >= len(s.tokens) or s.tokens[m.j].number or s.tokens[m.j].low in ("on", "in", ",", ".", "(")):
+                return m.key
         if "is" not in low[:6] and "are" not in low[:6]:
             return ""
         k = (low.index("is") if "is" in low[:6] else low.index("are")) + 1
@@ -586,6 +614,44 @@ class _Parser:
     def mention_tech_id(self, s: Sentence, m: Mention) -> str:
         return m.key if m.kind == "tech" else self.resolve_variant(s, m)
 
+    def mention_comp(self, s: Sentence, m: Mention) -> _Comp | None:
+        """The component a mention stands for; a product whose engine is untold ("the Aurora cluster")
+        is the component made for it."""
+        ident = self.mention_tech_id(s, m)
+        if ident:
+            return self.component_for_tech(ident)
+        if m.kind != "variant":
+            return None
+        var = self.variant_of(m)
+        return self.comps.get(var.of[0] if len(var.of) == 1 else "database")
+
+    def holds_role(self, comp: _Comp, owners: tuple[str, ...], ident: str = "") -> bool:
+        """Whether a component may hold a name whose role these technologies own; one of an untold
+        engine may when any engine its product can be does ("Aurora" is PostgreSQL or MySQL)."""
+        if comp.id == "app" and "app" in owners or comp.technology in owners and comp.technology or ident in owners:
+            return True
+        if comp.technology or not comp.variant:
+            return False
+        return any(o in owners for v in self.v.variants.values() if v.variant == comp.variant for o in v.of)
+
+    def phrase_mention(self, s: Sentence, noun: Mention) -> Mention | None:
+        """The technology or product mention in the noun's own phrase (see `phrase_tech`)."""
+        inside = [m for m in s.techs + s.variants if not m.negated and not (m.kind == "variant" and (
+            m.i, m.j) == (noun.i, noun.j)) and (m.i <= noun.i and noun.j <= m.j or noun.i <= m.i and m.j <= noun.j)]
+        if inside:
+            return max(inside, key=lambda m: m.j - m.i)
+        k = noun.i - 1
+        steps = 0
+        while k >= 0 and steps < 3:  # "the Aurora (PostgreSQL 15) cluster": the product before its noun
+            m = self.token_tech(s, k)
+            if m is not None:
+                return m
+            if not (s.tokens[k].number or s.tokens[k].low in self.v.modifiers or s.tokens[k].low in DETERMINERS):
+                break
+            k -= 1
+            steps += 1
+        return None
+
     def phrase_tech(self, s: Sentence, noun: Mention) -> str:
         """The technology named in the noun's own phrase: "the RabbitMQ queue", "PostgreSQL 15 database",
         "Argo CD (application x)", "ECS Fargate (cluster a, service b)"; "" when none."""
@@ -646,9 +712,8 @@ class _Parser:
                 continue
             if m is not None:
                 ident = self.mention_tech_id(s, m)
-                comp = self.component_for_tech(ident) if ident else None
-                if comp is not None and (comp.id == "app" and "app" in owners or comp.technology in owners
-                                         or ident in owners):
+                comp = self.mention_comp(s, m)
+                if comp is not None and self.holds_role(comp, owners, ident):
                     return comp.id, True
                 j = m.i - 1
                 continue
@@ -659,7 +724,8 @@ class _Parser:
             j -= 1
         return "", False
 
-    def owner(self, s: Sentence, role: str, k: int, noun: Mention | None) -> tuple[_Comp | None, str]:
+    def owner(self, s: Sentence, role: str, k: int, noun: Mention | None,
+              create: bool = True) -> tuple[_Comp | None, str]:
         """(component, how) for a name of `role` at token k; how is "" when certain, else why it is a guess."""
         spec = self.v.roles["port" if role in ("health_port", "metrics_port") else role]
         owners = spec.owners
@@ -673,29 +739,25 @@ class _Parser:
             ident = self.phrase_tech(s, noun)
             if ident:
                 comp = self.component_for_tech(ident)
-                if comp is not None and (comp.technology in owners or ident in owners or (
-                        comp.id == "app" and "app" in owners)):
+                if comp is not None and self.holds_role(comp, owners, ident):
+                    return comp, ""
+            else:
+                near = self.phrase_mention(s, noun)
+                comp = self.mention_comp(s, near) if near is not None else None
+                if comp is not None and comp.id != "app" and self.holds_role(comp, owners):
                     return comp, ""
         found, ok = self.clause_tech(s, k, owners)
         if ok and found in self.comps:
             return self.comps[found], ""
-        present = [c for c in self.comps.values() if c.id != "app" and c.technology in owners]
+        present = [c for c in self.comps.values() if c.id != "app" and self.holds_role(c, owners)]
         app = self.comps["app"]
         if app.technology in owners and app.technology:
             present.insert(0, app)
         if "app" in owners:
             return app, ""
         implied = spec.cloud_owner.get(self.cloud) or spec.implies
-        if not present and implied:
-            comp = self.comps.get(implied)
-            if comp is None:
-                tech = self.tech(implied)
-                why = f"a {role} on {self.cloud.upper()}" if spec.cloud_owner.get(self.cloud) else \
-                    f"a {role.replace('_', ' ')} is {tech.display}'s"
-                comp = self.comps[implied] = _Comp(implied, implied, tech.kind, tech.form or "unknown",
-                                                   evidence=f"{why}: {s.text}")
-                self.order.append(implied)
-            return comp, ""
+        if not present and implied and (create or implied in self.comps):
+            return self._implied_comp(implied, role, s), ""
         if len(present) == 1:
             return present[0], ""
         siblings = _SIBLINGS.get(role, (role,))
@@ -709,6 +771,41 @@ class _Parser:
             pick = in_sentence[0] if in_sentence else present[0]
             return pick, f"several components could hold a {role}; guessed {pick.id}"
         return app, f"no {role.replace('_', ' ')} technology is named; kept on the service"
+
+    def _implied_comp(self, implied: str, role: str, s: Sentence) -> _Comp:
+        """The component a role's name implies when no technology holding it is named (a vhost is
+        RabbitMQ's, a queue on AWS is SQS's), made on first need."""
+        comp = self.comps.get(implied)
+        if comp is None:
+            tech = self.tech(implied)
+            spec = self.v.roles[role]
+            why = f"a {role} on {self.cloud.upper()}" if spec.cloud_owner.get(self.cloud) == implied else \
+                f"a {role.replace('_', ' ')} is {tech.display}'s"
+            comp = self.comps[implied] = _Comp(implied, implied, tech.kind, tech.form or "unknown",
+                                               evidence=f"{why}: {s.text}")
+            self.order.append(implied)
+        return comp
+
+    def imply_components(self) -> None:
+        """Before binding: the components the description's names imply though no technology holding them
+        is named, so that a topic named before "consumer group x" (Kafka) or a queue on AWS (SQS) goes to
+        its component wherever in the text it stands, not to the service."""
+        app = self.comps["app"]
+        for s in self.sentences:
+            if any(not m.negated and (c := self.mention_comp(s, m)) is not None and c.id != "app"
+                   for m in s.techs + s.variants):
+                continue  # the sentence names what holds its names
+            for noun in s.nouns:
+                for role in self.roles_for(s, noun):
+                    spec = self.v.roles[role]
+                    implied = spec.cloud_owner.get(self.cloud) or spec.implies
+                    if not implied or implied not in self.v.technologies or (
+                            app.technology and app.technology in spec.owners) or any(
+                            c.id != "app" and self.holds_role(c, spec.owners) for c in self.comps.values()):
+                        continue
+                    values, _ = self.values_after(s, noun, role)
+                    if values or self.values_before(s, noun, role) or self.values_as_subject(s, noun, role):
+                        self._implied_comp(implied, role, s)
 
     def acceptable(self, s: Sentence, k: int, role: str, explicit: bool, label: bool) -> bool:
         spec = self.v.roles[role]
@@ -735,12 +832,11 @@ class _Parser:
                 and not follows:
             return True  # "a queue named cron", "the topic is called ten": the sentence says it is a name
         if t.plain and label and noun is None and tech is None and t.low not in _FUNCTION_WORDS and \
-                not self.v.attribute(role, t.low) and \
-                spec.plain != "no" and k + 1 < len(s.tokens) and s.tokens[k + 1].text in (")", ","):
-            return True  # "(namespace cpu)": a one-word label
+                not self.v.attribute(role, t.low) and k + 1 < len(s.tokens) and s.tokens[k + 1].text in (")", ","):
+            return True  # "(namespace cpu)", "(app orders)": a one-word label
         if tech is not None or (noun is not None and not t.idlike):
             return spec.tech_names and (explicit or label or spec.plain == "yes") and tech is not None and \
-                tech.kind == "tech" and noun is None and not (
+                tech.kind == "tech" and tech.j - tech.i == 1 and noun is None and not (
                     k + 1 < len(s.tokens) and self.noun_at(s, k + 1) is not None)
         if t.idlike or t.hyphword:
             if _NOT_NAME.fullmatch(text) is not None or _AWS_REGION.fullmatch(t.low):
@@ -751,12 +847,28 @@ class _Parser:
             # after the role noun is the noun's name ("the SQS queue aaa-only."), a listed word never is
             return t.low not in self.v.not_names and self._closes_phrase(s, k)
         if not t.plain:
-            return spec.shape_name in ("path", "url") and text.startswith("/")
+            return spec.shape_name in ("path", "url", "vhost") and text.startswith("/")
         if t.low in _STOP or self.v.attribute(role, t.low) or t.low in self.v.naming:
             return False
-        if explicit or (label and spec.plain != "no"):
-            return True
-        return spec.plain == "yes" and t.low not in self.v.modifiers
+        if explicit or (label and spec.plain != "no" and (k + 1 >= len(s.tokens) or s.tokens[k + 1].kind == "punct")):
+            return True  # a plain word labelled closes its label: "(namespace x)", not "(sync replication)"
+        if spec.plain == "partial" and noun is None and self._tech_phrase_before(s, k) and self._closes_phrase(s, k) \
+                and not _PROSE_WORD.search(t.low):
+            return True  # "on ECS Fargate cluster prod": a technology's noun, then one word closing the phrase
+        return spec.plain == "yes" and t.low not in self.v.modifiers and not _PROSE_STEM.search(t.low) and \
+            not self._compound_subject(s, k)
+
+    def _compound_subject(self, s: Sentence, k: int) -> bool:
+        """"Bucket versioning is on.", "Queue depth was 900": a sentence opening with a role noun and one
+        word before its verb is a compound noun, not a noun and its name."""
+        noun = self.noun_at(s, k - 1)
+        return noun is not None and noun.i == 0 and k + 1 < len(s.tokens) and \
+            s.tokens[k + 1].low in ("is", "are", "was", "were", "has", "have", "stays", "remains")
+
+    def _tech_phrase_before(self, s: Sentence, k: int) -> bool:
+        """Whether token k follows "<technology> <role noun>" directly ("ECS Fargate cluster prod")."""
+        noun = self.noun_at(s, k - 1)
+        return noun is not None and noun.i > 0 and self.token_tech(s, noun.i - 1) is not None
 
     def _closes_phrase(self, s: Sentence, k: int) -> bool:
         """Whether token k ends its noun phrase: nothing, punctuation or a function word follows."""
@@ -812,11 +924,23 @@ class _Parser:
                 pass
             elif low == "," and spec.list and k + 1 < len(toks) and (toks[k + 1].idlike or toks[k + 1].hyphword):
                 pass
+            elif low == "," and k + 1 < len(toks) and (toks[k + 1].idlike or toks[k + 1].hyphword or (
+                    toks[k + 1].kind == "quoted")) and (k + 2 >= len(toks) or toks[k + 2].kind == "punct") and \
+                    not self.v.ordinary(toks[k + 1].text):
+                explicit = True  # "a beat deployment, orders-beat, single replica": a name set off by commas
+            elif low in ("we", "i", "they") and k + 1 < len(toks) and toks[k + 1].low in ("call", "calls", "name"):
+                explicit = True  # "the cluster we call "x"": the sentence names it
+                k += 1
+                if k + 1 < len(toks) and toks[k + 1].low == "it":
+                    k += 1
             else:
                 break
             k += 1
             skipped += 1
         out: list[tuple[str, int]] = []
+        if k < len(toks) and k > 0 and toks[k - 1].low in ("is", "are") and self.token_tech(s, k) is not None and \
+                toks[k].kind == "word":
+            return out, explicit  # "the broker is Redis 7": what it is, not its name
         if not self.acceptable(s, k, role, explicit, label):
             return out, explicit
         if toks[k].plain and spec.list:
@@ -937,6 +1061,10 @@ class _Parser:
                 "on-call", "oncall", "pager", "paging", "escalation", "rota", "support"):
             return []  # "the Opsgenie schedule x", "on-call schedule x": a rotation (people), not a resource
         in_sentence = {self.mention_tech_id(s, m) for m in s.techs + s.variants if not m.negated}
+        before = s.tokens[noun.i - 1] if noun.i > 0 else None
+        if noun.key == "group" and before is not None and before.plain and before.low not in DETERMINERS and \
+                before.low not in ("consumer", "kafka", "its", "the") and self.token_tech(s, noun.i - 1) is None:
+            return []  # "inventory group x", "security group x": a group of something else, no consumer group
         ok: list[str] = []
         for role in candidates:
             spec = self.v.roles[role]
@@ -972,9 +1100,11 @@ class _Parser:
                     comp, how = self.owner(s, role, values[0][1], noun)
                     if comp is None:
                         continue
+                    if role == "cluster":
+                        comp = self._replica_cluster_owner(s, noun) or comp
                     if role == "cluster" and self._dr_before(s, noun.i):
-                        role = "dr_cluster"
-                        comp = self.comps["app"]
+                        role = "dr_cluster"  # a database's secondary stays on it (Aurora Global's secondary)
+                        comp = comp if comp.kind == "database" else self.comps["app"]
                     for value, k in values:
                         self.consumed.add((s.index, k))
                         self._value_at = s.tokens[min(noun.i, k)].start
@@ -1023,6 +1153,79 @@ class _Parser:
                 for value in self.expand(t.text):
                     self.add_name(comp, role, value, s.text)
 
+    def bind_flow_objects(self) -> None:
+        """A name a flow verb moves messages to or from, with no role noun: "consumes `x` (48 partitions)
+        from the MSK cluster", "writes matched records to `y`", "anything unmatched goes to `z`". It is a
+        name of what the clause's messaging technology carries (Kafka: topic, SQS: queue), or of the only
+        one the service uses; general verbs ("writes to") only where the sentence speaks of messaging."""
+        carriers = [c for c in self.comps.values() if c.id != "app" and c.technology in self.v.technologies
+                    and self.tech(c.technology).carries]
+        if not carriers or self.v.flow_messaging is None:
+            return
+        carried = {self.tech(c.technology).carries for c in carriers} | {"dlq", "subscription"}
+        for s in self.sentences:
+            here = [m for m in s.techs + s.variants if not m.negated and (c := self.mention_comp(s, m)) is not None
+                    and c in carriers]
+            speaks = bool(here) or self.v.flow_messaging.search(s.text) is not None or any(
+                set(self.v.noun_roles.get(n.key, ())) & carried for n in s.nouns)
+            hits = [(h, False) for h in self.v.flow_messaging.finditer(s.text)]
+            stores = any(set(self.v.noun_roles.get(n.key, ())) & {"table", "database", "bucket", "index", "schema"}
+                         for n in s.nouns)  # "the view writes into x": a store's words, not messaging
+            if speaks and not stores and self.v.flow_general is not None:
+                hits += [(h, True) for h in self.v.flow_general.finditer(s.text)]
+            for hit, general in hits:
+                k = self._flow_object(s, hit.end(), general)
+                if k is None:
+                    continue
+                t = s.tokens[k]
+                near = min(here, key=lambda m: abs(m.i - k)) if here else None
+                comp = self.mention_comp(s, near) if near is not None else (carriers[0] if len(carriers) == 1 else None)
+                if comp is None:
+                    continue
+                role = self.tech(comp.technology).carries
+                if not all(self.v.roles[role].shape.fullmatch(v) for v in self.expand(t.text)):
+                    continue
+                self.consumed.add((s.index, k))
+                self._value_at = t.start
+                for value in self.expand(t.text):
+                    self.bind(comp, role, value, s, "")
+
+    def _flow_object(self, s: Sentence, at: int, general: bool) -> int | None:
+        """The token a flow verb ending at offset `at` moves: right after it, or after a short object and
+        its preposition ("writes matched records to X"); None when it is no name."""
+        toks = s.tokens
+        k = next((i for i, t in enumerate(toks) if t.start >= at), None)
+        if k is None:
+            return None
+        j = k
+        while j < len(toks) and j - k <= 5:
+            t = toks[j]
+            if t.kind == "quoted" or t.idlike or t.hyphword:
+                break
+            if t.kind != "word" or t.low in _CLAUSE_BREAK or self.noun_at(s, j) is not None or \
+                    self.token_tech(s, j) is not None:
+                return None
+            j += 1
+        else:
+            return None
+        if j >= len(toks) or (s.index, j) in self.consumed:
+            return None
+        if j > k and toks[j - 1].low not in ("to", "from", "into", "onto", "on", "in"):
+            return None
+        if general and j == k and toks[k - 1].low not in ("to", "into", "onto", "in", "on", "from"):
+            return None  # "writes `x`": a general verb's direct object may be anything
+        t = toks[j]
+        nxt = toks[j + 1] if j + 1 < len(toks) else None
+        if t.kind == "url" or self.token_tech(s, j) is not None or self.noun_at(s, j) is not None or \
+                (nxt is not None and (self.noun_at(s, j + 1) is not None or self.token_tech(s, j + 1) is not None)):
+            return None  # "publishes to the `x` topic": the noun binds it
+        text = t.text
+        if _NOT_NAME.fullmatch(text) or _AWS_REGION.fullmatch(text.lower()) or self.v.ordinary(text) or \
+                text.startswith(("/", "#", "$", "@")) or re.search(r"\.(?:internal|local|corp|lan|svc)$|:\d+$", text) \
+                or " " in text or (t.kind == "word" and re.fullmatch(r"[A-Z][a-z]+(?:[A-Z][a-z]+)*", text)):
+            return None
+        return j
+
     def bind_superlatives(self) -> None:
         """"quorum queues, the largest being billing.invoices": the name belongs to the noun before it."""
         for s in self.sentences:
@@ -1046,7 +1249,8 @@ class _Parser:
         if role == "unit" and re.fullmatch(r".+\.timer", value):
             role = "timer"
         if role in ("queue", "topic") and (_DEAD.search(value) or re.search(
-                r"\b(?:failed|failing|poison|undeliverable|rejected)\b[^.;,]{0,40}\b(?:go|goes|land|lands|end up|"
+                r"\b(?:failed|failing|poison|undeliverable|rejected|unmatched|unprocessable|invalid|malformed)"
+                r"\b[^.;,]{0,40}\b(?:go|goes|land|lands|end up|"
                 r"are sent|are moved|move)\s+(?:in)?to\b[^.;,]{0,30}$", s.text[:self._value_at], re.I)):
             role = "dlq"
         origin = "assumed" if how else "given"
@@ -1060,7 +1264,21 @@ class _Parser:
 
     def _dr_before(self, s: Sentence, k: int) -> bool:
         words = [t.low for t in s.tokens[max(0, k - 3):k]]
-        return any(w in ("dr", "standby", "failover", "recovery") for w in words)
+        return any(w in ("dr", "standby", "failover", "recovery", "secondary") for w in words)
+
+    def _replica_cluster_owner(self, s: Sentence, noun: Mention) -> _Comp | None:
+        """"Writer cluster x, secondary cluster y" in a sentence naming no technology: a writer, reader or
+        secondary cluster is the database's the text spoke of just before, never the service's own."""
+        words = {t.low for t in s.tokens[max(0, noun.i - 2):noun.i]}
+        if not words & {"writer", "reader", "secondary", "primary", "replica", "standby"} or any(
+                not m.negated for m in s.techs + s.variants):
+            return None
+        for earlier in reversed(self.sentences[max(0, s.index - 2):s.index]):
+            for m in reversed(earlier.techs + earlier.variants):
+                comp = self.mention_comp(earlier, m)
+                if comp is not None and comp.kind == "database" and comp.id != "app" and not m.negated:
+                    return comp
+        return None
 
     # --- 3. names by shape (hosts, ports, URLs, regions …) ----------------------------------------------
     def bind_shapes(self) -> None:
@@ -1256,6 +1474,26 @@ class _Parser:
         for comp in self.comps.values():
             if comp.id != "app" and comp.id not in related and comp.kind not in ("client",):
                 self._relationship(app, comp, "depends_on", comp.evidence)
+        self._event_sources(app)
+
+    def _event_sources(self, app: _Comp) -> None:
+        """A function's queue or stream is what triggers it (an event source mapping), unless the text
+        says the function only publishes to it: "depends on" becomes "triggered by" and "consumes from"."""
+        if app.form != "serverless" and self.env != "serverless":
+            return
+        for comp in self.comps.values():
+            tech = self.v.technologies.get(comp.technology)
+            if comp.id == "app" or tech is None or not tech.carries:
+                continue
+            kinds = {r["kind"] for r in self.relationships if r["source"] == "app" and r["target"] == comp.id}
+            if "publishes_to" in kinds or not kinds & {"depends_on", "consumes_from", "reads"}:
+                continue
+            evidence = next(r["evidence"] for r in self.relationships
+                            if r["source"] == "app" and r["target"] == comp.id)
+            self.relationships = [r for r in self.relationships if not (
+                r["source"] == "app" and r["target"] == comp.id and r["kind"] == "depends_on")]
+            self._relationship(app, comp, "triggered_by", evidence)
+            self._relationship(app, comp, "consumes_from", evidence)
 
     def _relationship(self, source: _Comp, target: _Comp, kind: str, evidence: str) -> None:
         if any(r["source"] == source.id and r["target"] == target.id and r["kind"] == kind for r in self.relationships):
@@ -1372,8 +1610,11 @@ class _Parser:
             return None
         if spec.before is not None:
             for hit in spec.before.finditer(low):
-                tail = low[hit.end():hit.end() + 40]
-                m = re.match(r"\s*(?:of|is|=|:|at|to|set to|around|about|~|up to|max(?:imum)?(?: of)?|between)?\s*"
+                tail = low[hit.end():hit.end() + 60]
+                # "reserved concurrency on the function is 5": the phrase, what it is set on, then the value
+                m = re.match(r"(?:\s+(?:on|of|for|in)\s+(?:the|our|its|each|every|this|that)\s+[\w-]+"
+                             r"(?=\s+(?:is|=|:|of|at)\b))?"
+                             r"\s*(?:of|is|=|:|at|to|set to|around|about|~|up to|max(?:imum)?(?: of)?|between)?\s*"
                              + value_re, tail)
                 if m:
                     return self._shape(spec.value, m), hit.start()
@@ -1797,6 +2038,26 @@ class _Parser:
                 before = k + 1 < len(toks) and self._non_resource_noun(s, k + 1, before=True)
                 if shaped or ((after or before) and (t.idlike or t.hyphword or t.kind == "quoted")):
                     self.consumed.add((s.index, k))
+                elif self._config_setting(s, k):
+                    self.consumed.add((s.index, k))
+
+    def _config_setting(self, s: Sentence, k: int) -> bool:
+        """Whether token k is a configuration key written with its value ("synchronous_mode is on",
+        "proxy_read_timeout 30s", "num.standby.replicas=1", `deploy.replicas: 2`) and no role's key."""
+        t = s.tokens[k]
+        if t.kind == "quoted":
+            return re.fullmatch(r"[A-Za-z][\w.-]*\s*[:=]\s*\S+", t.text) is not None
+        if t.kind == "word" and re.fullmatch(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+", t.text) and k + 1 < len(s.tokens) and \
+                s.tokens[k + 1].text == "=":
+            return True  # "VAULT_ADDR=https://…": an environment variable and its value
+        if t.kind != "word" or not _CONFIG_KEY.fullmatch(t.text) or norm(t.text) in self.v.noun_roles:
+            return False
+        rest = [x.low for x in s.tokens[k + 1:k + 3]]
+        if not rest:
+            return False
+        if rest[0] in ("=", ":") or re.fullmatch(r"\d[\w.]*", rest[0]):
+            return True  # "num.standby.replicas=1", "proxy_read_timeout 30s"
+        return rest[0] in ("is", "of", "set to") and len(rest) > 1 and _CONFIG_VALUE.fullmatch(rest[1]) is not None
 
     def _non_resource_noun(self, s: Sentence, k: int, before: bool = False) -> bool:
         """Whether token k (or the two-word phrase ending / starting there) is a metric / flag / key noun."""
@@ -1822,7 +2083,10 @@ class _Parser:
                     continue
                 if t.kind == "quoted" and commands.is_command(t.text):
                     continue  # the team's own command: kept whole in the model's procedures
-                if _NOT_NAME.fullmatch(t.text) or _RETENTION_WORD.fullmatch(t.text) or \
+                if any(b.endswith(("." + t.text, "/" + t.text)) for b in bound):
+                    continue  # "events_local" beside the bound "analytics.events_local": the same name, shorter
+                if _NOT_NAME.fullmatch(t.text) or _RETENTION_WORD.fullmatch(t.text) or (
+                        t.kind == "word" and _PROSE_SHAPE.fullmatch(t.text)) or \
                         re.fullmatch(r"[\d.:/%x*,-]+", t.text) or t.text.startswith("#") or \
                         self.v.ordinary(t.text) or _slug(t.text) == self.service_slug:
                     continue
@@ -1831,12 +2095,16 @@ class _Parser:
                 if re.fullmatch(r"[A-Z][a-z]+(?:[A-Z][a-z]+)+", t.text) and k + 1 < len(s.tokens) and \
                         s.tokens[k + 1].low in ("resource", "resources", "crd", "crds", "object", "objects", "kind"):
                     continue  # "KafkaTopic resources": a Kubernetes kind
-                if t.text.startswith(("/", "~/", "./")):
-                    continue  # a path: kept in the description, not asked about
+                if t.text.startswith(("/", "~/", "./")) or re.fullmatch(
+                        r"[\w.-]+\.(?:ya?ml|json|conf|cfg|hcl|toml|ini|sh|py|j2|tf|env)", t.text):
+                    continue  # a path or a file: kept in the description, not asked about
                 if t.hyphword and not self._namey(t.text, bound):
                     continue  # "customer-facing", "Re-running": words, unless they share a part with a name
-                seen.add(t.text)
                 guess = self._guess(s, k)
+                camel = t.kind == "word" and re.fullmatch(r"[A-Za-z][a-z]*(?:[A-Z]+[a-z]*)+", t.text) is not None
+                if camel and (not guess[0] or (k > 0 and s.tokens[k - 1].number)):
+                    continue  # "RocksDB", "CodeDeploy", "shipmentId", "2 vCPU": a product, a field or a unit
+                seen.add(t.text)
                 self.unbound.append({"text": t.text, "evidence": s.text, "guess_role": guess[0],
                                      "guess_component": guess[1],
                                      "reason": "no role noun next to it" if not guess[0] else
@@ -1855,7 +2123,7 @@ class _Parser:
             roles = self.roles_for(s, noun)
             for role in roles:
                 if self.v.roles[role].shape.fullmatch(s.tokens[k].text):
-                    comp, _ = self.owner(s, role, k, noun)
+                    comp, _ = self.owner(s, role, k, noun, create=False)  # a guess makes no component
                     return role, comp.id if comp else ""
         return "", ""
 
@@ -1865,8 +2133,10 @@ class _Parser:
         self.collect_components()
         self.alerts_pass()
         self.not_resources()
+        self.imply_components()
         self.bind_nouns()
         self.bind_after_technology()
+        self.bind_flow_objects()
         self.bind_superlatives()
         self.bind_shapes()
         self.relate()
@@ -2086,6 +2356,9 @@ _TYPE_WORDS = {"worker", "api", "pipeline", "etl", "job", "app", "consumer", "da
 _LEAD_DROP = {"python", "go", "golang", "java", "node.js", "node", "ruby", "rust", "kotlin", "typescript", "php",
               "scala", "small", "simple", "new", "legacy", "internal", "public", "nightly", "daily", "hourly",
               "weekly"}
+_DOC_WORDS = {"runbook", "runbooks", "request", "requested", "needed", "need", "setup", "set-up", "rundown",
+              "overview", "summary", "notes", "note", "writeup", "write-up", "doc", "docs", "quick", "brief",
+              "single-box", "one-box", "please", "draft", "proposal", "intro", "introduction", "description"}
 _NAME_STOP = {"the", "a", "an", "our", "its", "their", "this", "that", "service", "app", "api", "cluster", "is",
               "named", "called"}
 
@@ -2152,7 +2425,7 @@ def _explicit_name(text: str, lead: str) -> str | None:
     if stated and stated.group(1).lower() not in _NAME_STOP:
         return stated.group(1)
     label = re.search(rf"(?im)^\s*(?:[-*]\s+)?(?:service|service name|name|app|application|api|worker)\s*:\s*{_Q}"
-                      rf"({_ID}){_Q}\s*$", "\n".join(text.split("\n")[:6]))  # not a `name:` deep in a pasted config
+                      rf"({_ID}){_Q}(?:\s*$|\s+[(—–-]|\s*,)", "\n".join(text.split("\n")[:6]))  # not deep in a config
     if label and label.group(1).lower() not in _NAME_STOP:
         return label.group(1)
     opening = " ".join(re.split(r"(?<=[.!?])\s+", lead)[:2])
@@ -2166,6 +2439,27 @@ def _explicit_name(text: str, lead: str) -> str | None:
         rf"{_KIND_WORD}\s+(?:called|named)\s+{_Q}({_ID}){_Q}", text, re.I)
     if named and named.group(1).lower() not in _NAME_STOP:
         return named.group(1)
+    first = re.split(r"(?<=[.!?])\s+|\n", lead.strip(), maxsplit=1)[0]
+    quoted = rf"(?:`([^`\s]+)`|\"([^\"\s]+)\"|'([^'\s]+)'|({_IDENT}))"
+    for pattern in (
+            rf"\b(?:we|i|they)\s+(?:call|name)(?:\s+it)?\s+{quoted}",  # "the cluster we call "x""
+            # "runbook for this pipeline: x", "for our customer portal 'x'": a name set after its noun phrase
+            rf"\brunbook\b[^.:]{{0,40}}?\b(?:for|about|on)\s+(?:this|the|our|a|an)\s+(?:[\w-]+\s+){{0,2}}?[\w-]+\s*:"
+            rf"\s*{quoted}",
+            r"\b(?:for|of)\s+(?:our|the|this|their|my)\s+(?:[\w-]+\s+){0,3}?[\w-]+\s+(?:`([^`\s]+)`|"
+            r"\"([^\"\s]+)\"|'([^'\s]+)')"):
+        found = re.search(pattern, first, re.I)
+        if found:
+            value = next(g for g in found.groups() if g)
+            if value.lower() not in _NAME_STOP and _NOT_NAME.fullmatch(value) is None:
+                return value
+    # a service that is a cluster, named as one ("Vault cluster `x`", "cluster.name `x`", "scope `x`")
+    clustered = re.search(r"\b(?:cluster|cluster\.name|cluster_name|scope)\s*[:=]?\s*(?:`([^`\s]+)`|\"([^\"\s]+)\")",
+                          opening, re.I)
+    platform = clustered and re.search(r"(?i)\b(?:ecs|fargate|eks|gke|aks|kubernetes|k8s|openshift|nomad|runs on|"
+                                       r"deployed)\b", opening[max(0, clustered.start() - 40):clustered.start()])
+    if clustered and not platform and not re.match(rf"^\s*{_Q}{_IDENT}{_Q}(?:[\s.,:;!?]|$)", lead):
+        return next(g for g in clustered.groups() if g)
     # the first sentences: "`x` is our worker", "the ledger-sync service", "our payments API (payments-gw)"
     ticked = re.match(r"^\s*`([^`]+)`", lead) or re.search(
         rf"`([^`\s]+)`\s+(?:(?:is|=)\s+(?:our|the|a|an)\s+(?:[\w.-]+\s+){{0,3}}?)?{_KIND_WORD}\b|"
@@ -2193,7 +2487,9 @@ def _service_name(text: str) -> tuple[str, str] | None:
         return _slug(explicit), explicit
     first = opening[0] if opening else ""
     lead_id = re.match(r"^\s*([A-Za-z0-9][\w.-]*-[\w.-]*[A-Za-z0-9])\b", first)
-    if lead_id:
+    # "Single-box setup …": a capitalised hyphenated word is prose, not an identifier
+    if lead_id and not re.fullmatch(r"[A-Z][a-z]+(?:-[a-z]+)+", lead_id.group(1)) and \
+            lead_id.group(1).lower() not in _DOC_WORDS:
         return _slug(lead_id.group(1)), lead_id.group(1)
     family = naming.family_name(lines)
     if family:  # "RabbitmqCluster name=hopper-rmq" beside hopper-rmq-server: a stated name others extend
@@ -2203,6 +2499,8 @@ def _service_name(text: str) -> tuple[str, str] | None:
         first = runbook.group(1)
     head = _SLUG_STOP.split(first, maxsplit=1)[0]
     words = re.findall(r"[A-Za-z0-9][\w'.-]*", head)
+    # words about the document or its set-up ("Runbook request", "Quick rundown", "Single-box setup")
+    words = [w for w in words if w.lower() not in _DOC_WORDS]
     while words and words[0].lower() in _GENERIC_LEAD:
         words.pop(0)
     if len(words) > 1 and words[0].lower() in _LEAD_DROP:

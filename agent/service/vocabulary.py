@@ -48,6 +48,7 @@ class Technology:
     vendor: str
     is_: str  # eks -> kubernetes
     for_: str  # pgbouncer -> postgresql: the technology it serves
+    carries: str = ""  # the role of what a flow verb moves through it (kafka: topic, sqs: queue)
 
     @property
     def platform(self) -> bool:
@@ -140,6 +141,9 @@ class Vocabulary:
     not_name_suffixes: tuple[str, ...]
     non_resource_nouns: frozenset[str]  # "metric", "feature flag": the name beside it is no resource
     noun_owners: dict[str, tuple[str, ...]]  # norm(noun) -> the only technologies its names belong to ("brokers")
+    config_keys: frozenset[str] = frozenset()  # norm(key) of config keys that are nouns of a role
+    flow_messaging: re.Pattern[str] | None = None  # verbs that move messages ("consumes", "publishes to")
+    flow_general: re.Pattern[str] | None = None  # verbs that move anything ("writes to", "goes to")
 
     def ordinary(self, word: str) -> bool:
         """A hyphenated or dotted word that is an ordinary word ("on-call", "customer-facing")."""
@@ -181,7 +185,7 @@ def build(data: dict[str, Any]) -> Vocabulary:
             id=ident, words=words, kind=str(spec.get("kind", "other")), env=str(spec.get("env", "")),
             cloud=str(spec.get("cloud", "")), form=str(spec.get("form", "")),
             display=str(spec.get("display", ident)), vendor=str(spec.get("vendor", "")),
-            is_=str(spec.get("is", "")), for_=str(spec.get("for", "")))
+            is_=str(spec.get("is", "")), for_=str(spec.get("for", "")), carries=str(spec.get("carries", "")))
         for word in words:
             tech_words.setdefault(norm(word), ident)
     variants: dict[str, Variant] = {}
@@ -207,6 +211,9 @@ def build(data: dict[str, Any]) -> Vocabulary:
         roles[ident] = role
         for noun in role.nouns:
             noun_roles.setdefault(norm(noun), []).append(ident)
+    config_keys = {str(k).lower(): str(v) for k, v in (data.get("config_keys") or {}).items()}
+    for key, ident in config_keys.items():  # a config key is one more noun of its role
+        noun_roles.setdefault(norm(key), []).append(ident)
     unknown = [r for r in roles if r not in ROLES]
     if unknown:
         raise ValueError(f"vocabulary roles not in the ServiceModel's Role: {unknown}")
@@ -234,8 +241,12 @@ def build(data: dict[str, Any]) -> Vocabulary:
         technologies=techs, tech_words=tech_words, tech_pattern=phrase_pattern(all_tech_words),
         variants=variants, variant_pattern=phrase_pattern([w for v in variants.values() for w in v.words]),
         roles=roles, noun_roles={k: tuple(v) for k, v in noun_roles.items()},
-        noun_pattern=phrase_pattern([n for r in roles.values() for n in r.nouns]),
-        solid_nouns=frozenset(n.lower() for r in roles.values() for n in r.nouns if not re.search(r"[\s-]", n)),
+        noun_pattern=phrase_pattern([n for r in roles.values() for n in r.nouns] + list(config_keys)),
+        solid_nouns=frozenset(n.lower() for r in roles.values() for n in (*r.nouns, *config_keys)
+                              if not re.search(r"[\s-]", n)),
+        config_keys=frozenset(norm(k) for k in config_keys),
+        flow_messaging=_pattern((data.get("flow_verbs") or {}).get("messaging")),
+        flow_general=_pattern((data.get("flow_verbs") or {}).get("general")),
         attributes=attributes, modifiers=frozenset(m.lower() for m in _tuple(data.get("modifiers"))),
         naming=frozenset(_tuple(data.get("naming"))), negation=negation, relations=relations, holds=holds,
         controllers=controllers, settings=settings, people=people,
