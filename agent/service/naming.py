@@ -39,6 +39,9 @@ _CLUSTER_KEY = re.compile(rf"(?im)\b(?:cluster[._ ]name|clusterName|replSetName|
                           rf"{_Q}({_ID}){_Q}")
 _KIND = re.compile(r"(?i)\b(?:service|microservice|app|application|api|worker|pipeline|job|daemon|consumer|bot|"
                    r"backend|frontend|website|site|function|lambda|gateway|processor)s?\b")
+# nouns whose "called X" names that thing, not the service
+_OTHER_NOUN = re.compile(r"(?i)\b(?:database|db|schema|table|queue|topic|bucket|index|namespace|volume|user|role|"
+                         r"secret|key|channel|project|region|zone|vpc|subnet|group|stage|warehouse)s?\s*$")
 _NAME_KEY = re.compile(rf"(?i)(?:\bname\s*[=:]|\b(?:named|called))\s*{_Q}({_ID}){_Q}")
 
 
@@ -109,7 +112,9 @@ def family_name(lines: list[str], exclude: frozenset[str] = frozenset()) -> str 
     best: tuple[int, int, str] | None = None
     for found in _NAME_KEY.finditer(text):
         value = _ok(found.group(1))
-        if not value or value in exclude:
+        if not value or value in exclude or not _IDENT.fullmatch(value):
+            continue  # "a database called orders" beside orders-api names the database
+        if _OTHER_NOUN.search(text[max(0, found.start() - 30):found.start()]):
             continue
         family = {n for n in names if n != value and re.match(rf"{re.escape(value)}[-_.]\w", n)}
         if family and (best is None or (len(family), -found.start()) > best[:2]):
