@@ -29,7 +29,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from agent.service import commands, naming
+from agent.service import commands, naming, oncall_text
 from agent.service.model import ServiceModel
 from agent.service.vocabulary import Technology, Variant, Vocabulary, norm, vocabulary
 
@@ -1546,7 +1546,7 @@ class _Parser:
 
     def people_pass(self) -> None:
         for s in self.sentences:
-            text, low = s.text, s.text.lower()
+            text = s.text
             # "owned by the frost-team team", "the owning team is zephyr-platform": lower-case team names too
             lower = re.search(r"(?i)\b(?:owned by|maintained by|run by|belongs to|owner(?:\s+is)?\s*:?)\s+(?:the\s+)?`?"
                               r"([a-z0-9][\w.-]*)`?\s+"
@@ -1585,6 +1585,7 @@ class _Parser:
                     self.person("pager", tech.display, "", text)
                 if tech.vendor:
                     self.person("vendor", tech.vendor, tech.kind if tech.kind != "http-dependency" else "API", text)
+            slotted = self._slots(s)
             after = re.finditer(r"\b(?:rotation|schedule|escalation policy)(?:\s+(?:called|named|is))?[:=\s]+[`'\"]?"
                                 r"([A-Za-z0-9][\w.-]*[A-Za-z0-9])[`'\"]?", text, re.I)
             before = re.finditer(r"\b[`'\"]?([A-Za-z0-9][\w.-]*-[\w.-]*[A-Za-z0-9])[`'\"]?\s+(?:rotation|schedule|"
@@ -1592,18 +1593,21 @@ class _Parser:
             for hit in (*after, *before):  # the name after the noun first; "on-call schedule" is no name
                 rota = hit.group(1)
                 if rota.lower() not in _STOP and not rota.isdigit() and not self.v.ordinary(rota) and \
+                        rota not in slotted and \
                         rota.lower() not in ("in", "on", "every", "daily", "nightly", "weekly", "rotation", "schedule"):
                     self.person("rotation", rota, "", text)
                     self._consume_text(s, rota)
                     break
-            hours = re.search(r"\b(\d{1,2}(?::\d{2})?\s*(?:am|pm)?\s*(?:-|–|to)\s*\d{1,2}(?::\d{2})?\s*(?:am|pm)?)\b"
-                              r"(?:\s*(?:on\s+)?(?:weekdays|mon(?:day)?\s*-\s*fri(?:day)?))?", low)
-            if hours and re.search(r"business|hours|working|office|on[- ]call|weekday|support|cover", low):
-                self.person("hours", hours.group(1).replace(" ", ""), "", text)
-            elif re.search(r"\b(business|working|office) hours\b", low):
-                self.person("hours", "business hours", "", text)
+            # coverage in the team's words ("24/7 for sev1, business hours otherwise"), and its time zones; a
+            # zone elsewhere ("the 02:00 UTC job") is the job's, not the rota's, unless it names a place
+            covered = oncall_text.coverage(text)
+            for statement in covered:
+                self.person("hours", statement, "", text)
+            for zone in oncall_text.zones(" ".join(covered)):
+                self.person("timezone", zone, "", text)
             for zone in _TZ.finditer(text):
-                self.person("timezone", zone.group(1), "", text)
+                if "/" in zone.group(1) or oncall_text.CONTEXT.search(text) and not covered:
+                    self.person("timezone", zone.group(1), "", text)
             handoff = re.search(r"\b(?:hand-?offs?|hand-?overs?|shift change)\b[^.\n]{0,30}?\b(?:at\s+)?(\d{1,2}:\d{2}"
                                 r"(?:\s*[A-Z]{2,4})?)", text, re.I)
             if handoff:
@@ -1623,6 +1627,29 @@ class _Parser:
                     name = city.strip()
                     if name:
                         self.person("location", name, _CITY_ZONES.get(name.lower(), ""), text)
+
+    def _slots(self, s: Sentence) -> set[str]:
+        """Who is primary / secondary / lead, and the pager's service or schedule names: a rota-shaped name
+        ("obs-oncall primary") is the rotation, a person is a contact; returns the names taken."""
+        taken: set[str] = set()
+        for name, tool in oncall_text.pager_names(s.text):
+            if not any(name == who for _, who, _ in oncall_text.slots(s.text)) or name.endswith("primary"):
+                self.person("rotation", name, tool, s.text)
+                taken.add(name)
+        for slot, who, what in oncall_text.slots(s.text):
+            rota = re.fullmatch(r"[a-z0-9][\w.]*-[\w.-]*", who) is not None
+            if slot == "primary" and rota:
+                self.person("rotation", who, "primary", s.text)
+            elif slot == "primary":
+                self.person("escalation", who, "primary on-call", s.text)
+            elif slot == "secondary":
+                self.person("secondary", who, what, s.text)
+            else:
+                self.person("escalation", f"{who} (lead)", "", s.text)
+            taken.add(who)
+        for name in taken:
+            self._consume_text(s, name)
+        return taken
 
     def vendor(self, name: str, contact: str, evidence: str) -> None:
         """A vendor's support contact: kept on the vendor the text (or a technology) already names."""
@@ -1924,7 +1951,7 @@ def _escalations(text: str) -> list[tuple[str, str]]:
         return f"after {amount} {'h' if unit.lower().startswith('h') else 'min'}"
 
     def add(contact: str, qualifier: str) -> None:
-        contact = re.sub(r"^(?:(?:to|the|page|call|notify|ping|escalate(?:s)?(?:\s+to)?|then|and|next)\s+)+", "",
+        contact = re.sub(r"^(?:(?:to|the|our|page|call|notify|ping|escalate(?:s)?(?:\s+to)?|then|and|next)\s+)+", "",
                          contact.strip(" ,;:-—–"), flags=re.I).strip(" ,;:-—–")
         contact = re.sub(r"\s+(?:by|via)\s+(?:phone|slack|pager\w*|email)$", "", contact, flags=re.I)
         if _contact_like(contact) and not any(c == contact for c, _ in out):
@@ -1936,7 +1963,8 @@ def _escalations(text: str) -> list[tuple[str, str]]:
                          text):
         add(m.group(3), when(m.group(1), m.group(2)))
     # "escalate to X after 30 min[, then Y after 60 min]", "Escalation: X (after 30 min) → Y"
-    start = re.search(r"(?i)\bescalat\w*(?:\s+(?:path|contacts?|policy|chain|order))?\s*(?::|\bto\b|→)", text)
+    start = re.search(r"(?i)\bescalat\w*(?:\s+(?:path|contacts?|policy|chain|order))?\s*(?::|\bto\b|→)|"
+                      r"(?i:\bescalation)\s+(?=[A-Z][a-z])", text)  # "escalation Zofia A": a name follows
     if start is None:
         return out
     rest = text[start.end():]
@@ -1969,12 +1997,22 @@ def _vendor_contacts(text: str) -> list[tuple[str, str]]:
         name = name.strip(" ,;:()")
         if not name or name.lower() in _NOT_VENDOR or not re.match(r"[A-Z0-9]", name):
             return
-        found = "; ".join(dict.fromkeys(m.group(0).strip() for m in _SUPPORT_DETAIL.finditer(detail)))
+        # the vendor's clause as written ("Enterprise Support for anything MSK-side", "support via console
+        # ticket, 1h SLA"), then any address or number said further on in the sentence
+        clause = re.split(r"\s*(?:;|\.(?:\s|$)|,\s*(?:then|and then|escalat\w*)\b)", detail, maxsplit=1)[0]
+        clause = clause.strip(" ,:()").rstrip(".")
+        extra = [m.group(0).strip(" .") for m in _SUPPORT_DETAIL.finditer(detail)]
+        extra = [x for x in extra if x not in clause]
+        found = "; ".join(dict.fromkeys(x for x in (clause, *extra) if x))
         if not any(n.lower() == name.lower() for n, _ in out):
             out.append((name, found))
 
-    label = re.match(r"(?i)\s*(?:vendors?|vendor support|third[- ]party support|support contacts?|external support)"
-                     r"\s*:\s*(.+)", text)
+    if re.search(r"(?i)\bno\s+(?:vendor|third[- ]party|external|commercial)\s+support\b", text):
+        out.append(("none", "no vendor support (as stated)"))
+    label = re.match(r"(?i)\s*(?:vendors?|vendor support|third[- ]party support|support contacts?|external support|"
+                     r"(?:partner|vendor|supplier|carrier)\s+(?:escalation|contacts?|support))"
+                     r"\s*:\s*(.+)", text) or re.search(
+        r"(?i)\b(?:partner|vendor|supplier|carrier)\s+(?:escalation|contacts?|support)\s*:\s*(.+)", text)
     if label:
         for item in re.split(r";|,\s*(?=[A-Z][\w.&-]+\s*(?:\(|support|:|$))", label.group(1)):
             head = re.match(r"\s*([A-Z0-9][\w.&-]*(?:\s+[A-Z][\w.&-]*){0,2})(.*)", item)
@@ -1986,7 +2024,7 @@ def _vendor_contacts(text: str) -> list[tuple[str, str]]:
         words = m.group(1).split()
         while words and words[0].lower() in _NOT_VENDOR:
             words.pop(0)
-        add(" ".join(words), m.group(0))
+        add(" ".join(words), m.group(0)[len(m.group(1)):])
     for m in re.finditer(r"(?i)\b(?:case|ticket|contract)\s+with\s+(?-i:([A-Z][\w.&-]*(?:\s+[A-Z][\w.&-]*)?))([^.;]*)",
                          text):
         add(m.group(1), m.group(0))
