@@ -131,7 +131,9 @@ def slots(sentence: str) -> list[tuple[str, str, str]]:
 
     for m in _SLOT_AFTER.finditer(sentence):
         before = sentence[:m.start()].rstrip()
-        if _NOT_ROTA.match(sentence, m.end()) or not CONTEXT.search(sentence) or _REGION.fullmatch(m.group(1)):
+        bracketed = "(" in m.group(0)  # "Wiebke S (primary)" says it of a person wherever it is written
+        if _NOT_ROTA.match(sentence, m.end()) or not (bracketed or CONTEXT.search(sentence)) or \
+                _REGION.fullmatch(m.group(1)):
             continue  # "DR secondary cluster", "us-east-1 primary": a resource's role, not a rota's
         # "Owner is X, secondary Y" reads forward; "X (primary), Y" and "obs-oncall primary" read backward
         if m.group(1).lower() not in _NOT_WHO and not re.search(r"(?i)(?:\b(?:escalat\w*|to|is|by)|\()$", before):

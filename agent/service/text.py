@@ -1455,22 +1455,32 @@ class _Parser:
     def figures_pass(self) -> None:
         alerting = {a["evidence"] for a in self.alerts}
         for s in self.sentences:
-            text, low = s.text, s.text.lower()
-            if text in alerting:
-                continue  # "LatencyHigh: p99 > 800 ms for 10m" is an alert's threshold, not the latency objective
-            avail = re.search(r"(\d{2}(?:\.\d{1,3})?)\s*%\s*(?:availability|uptime|slo|sla|available)|"
-                              r"(?:availability|uptime|slo|sla)[^0-9\n%]{0,30}?(\d{2}(?:\.\d{1,3})?)\s*%", low)
+            text = s.text
+            for said in alerting:  # "LatencyHigh: p99 > 800 ms for 10m" is an alert's threshold, not the objective
+                text = text.replace(said, " " * len(said))
+            if not text.strip():
+                continue
+            low = text.lower()
+            self._objectives(text)
+            # "99.5% of settlements reconciled within 2 minutes" is a freshness objective, not availability
+            share = re.search(r"\d{2}(?:\.\d{1,3})?\s*%\s+of\s+(?!the\s+(?:time|month|requests))", low)
+            avail = None if share and re.search(r"\bwithin\b", low) else re.search(
+                r"(\d{2}(?:\.\d{1,3})?)\s*%\s*(?:[a-z-]+\s+){0,2}?(?:availability|uptime|slo|sla|available)|"
+                r"(?:availability|uptime|slo|sla)[^0-9\n%]{0,30}?(\d{2}(?:\.\d{1,3})?)\s*%|"
+                r"\b(?:target|objective)\s*(?:is\s+|of\s+|:\s*)?(\d{2}(?:\.\d{1,3})?)\s*%", low)
             if avail:
-                pct = float(avail.group(1) or avail.group(2))
+                pct = float(avail.group(1) or avail.group(2) or avail.group(3))
                 if 50 <= pct < 100:
                     self.figure("availability", f"{pct:g}", "%", "", text)
                     window = re.search(r"(?:over|per|across|rolling|in)\s+(?:a\s+)?(\d+)[- ]?(days?|d|weeks?)\b|"
-                                       r"(\d+)[- ]day\s+(?:rolling\s+)?window|\b(monthly|quarterly|weekly)\b", low)
+                                       r"(\d+)[- ]day\s+(?:rolling\s+)?window|\b(monthly|quarterly|weekly)\b|"
+                                       r"(?:%\s*/\s*|\bper\s+|\ba\s+)(month|quarter|week)\b", low)
                     if window:
                         days = window.group(1) or window.group(3)
                         unit = window.group(2) or "days"
                         value = f"{days}{'d' if unit.startswith('d') else 'w'}" if days else {
-                            "monthly": "30d", "quarterly": "90d", "weekly": "7d"}[window.group(4)]
+                            "monthly": "30d", "quarterly": "90d", "weekly": "7d", "month": "30d", "quarter": "90d",
+                            "week": "7d"}[window.group(4) or window.group(5)]
                         self.figure("slo_window", value, "", "", text)
             for lat in re.finditer(r"\bp(50|75|90|95|99(?:\.9+)?)\b[^0-9\n]{0,30}?(\d+(?:\.\d+)?)\s*"
                                    r"(ms|milliseconds|s|sec|seconds)\b|(?:latency|response time)[^0-9\n]{0,30}?"
@@ -1489,11 +1499,6 @@ class _Parser:
                 minutes = _figure_minutes(label, text)
                 if minutes is not None:
                     self.figure(label, str(minutes), "min", "", text)
-            fresh = re.search(r"(?:freshness|no older than|stale(?:ness)? (?:of|beyond|after)|at most|lag behind by "
-                              r"at most|within)\s+(?:of\s+)?" + _DUR_RE, low)
-            if fresh and re.search(r"fresh|stale|older|behind|data|lag", low):
-                self.figure("freshness", str(round(float(fresh.group(1)) * _DURATION[fresh.group(2)] / 60, 2)).rstrip(
-                    "0").rstrip("."), "min", "", text)
             deadline = re.search(r"\b(?:by|before|no later than|deadline(?: of| is)?:?)\s+(\d{1,2}:\d{2}(?:\s*(?"
                                  r":am|pm))?"
                                  r"(?:\s*(?:[A-Z]{2,4}|[A-Z][a-z]+/[A-Z][A-Za-z_]+))?)", text, re.I)
@@ -1514,19 +1519,9 @@ class _Parser:
                                  r"(?:\s*[A-Z]{2,4})?)?|point[- ]in[- ]time recovery|pitr)\b", text, re.I)
             if schedule:
                 self.figure("backup_schedule", schedule.group(1), "", "", text)
-            lag = re.search(r"\b(?:lag|backlog|queue depth|queue length|messages? waiting)\b[^.\n]{0,40}?\b(?:un"
-                            r"der|below|<|"
-                            r"less than|max(?:imum)?(?: of)?|exceeds?|above|over|>)\s*(\d[\d,]*)\s*(?:messages|msgs|"
-                            r"jobs|records|events)?", low)
-            if lag:
-                self.figure("backlog_max", lag.group(1).replace(",", ""), "messages", "", text)
-            for thr in re.finditer(r"\b(?:alert|page|warn|notify)\w*\s+(?:us\s+|me\s+)?(?:when|if|once|at)\s+(?:"
-                                   r"the\s+)?"
-                                   r"([a-z][\w /.-]{2,40}?)\s+(?:is\s+|goes\s+|stays\s+)?(?:above|exceeds?|over|>|>=|"
-                                   r"reaches|hits|below|under|<)\s*(\d+(?:\.\d+)?)\s*"
-                                   r"(%|ms|s|seconds|minutes|gb|mb)?", low):
-                self.figure("threshold", thr.group(2), thr.group(3) or "", thr.group(1).strip(), text)
-            rate = re.search(r"(\d[\d,.]*)\s*(k)?\s*(?:requests|req|rps|requests per second|messages|events|msgs)"
+            self._thresholds(text)
+            rate = re.search(r"(\d[\d,.]*)\s*(k)?\s*(?:requests|req|rps|requests per second|messages|events|msgs|rows|"
+                             r"records|writes|reads|queries|ops|operations|tasks|jobs|items|documents|docs)"
                              r"\s*(?:/|per)\s*(?:s\b|sec|second|minute|min)", low)
             if rate:
                 self.figure("throughput", rate.group(1).replace(",", "") + (rate.group(2) or ""), "per-second"
@@ -1543,6 +1538,94 @@ class _Parser:
                 self.add_name(app, "schedule", cron.group(1).strip().rstrip(","), text)
             elif run and not app.names_of_role("schedule"):
                 self.add_name(app, "schedule", run.group(1), text)
+
+    def _objectives(self, text: str) -> None:
+        """Freshness and deadline objectives, backup schedules and retention, and a second RPO, each with
+        the words it was given in: "99.5% of X within 2 minutes", "ingestion delay < 5 min", "full weekly
+        Sunday 01:00, differential daily", "keep last 7", "RPO 0 …, 5 min if we lose the site"."""
+        low = text.lower()
+        target = re.search(r"\b(?:targets?|slo|sla|objective|goal|need|needs|must|within)\b", low)
+        fresh = re.search(r"(?:freshness|no older than|stale(?:ness)? (?:of|beyond|after)|at most|lag behind by "
+                          r"at most|within|(?:delay|lag|age|staleness)\s*(?:<|<=|under|below|less than|of at most))"
+                          r"\s*(?:of\s+)?" + _DUR_RE, low)
+        if fresh and target and (re.search(r"fresh|stale|older|behind|data|lag|delay|%|searchable|available|"
+                                           r"visible|delivered|emailed|processed|reconciled|landed|ready", low)):
+            minutes = float(fresh.group(1)) * _DURATION[fresh.group(2)] / 60
+            # the objective's own clause: from its share ("99.5% of …") or subject to the duration's end
+            start = max(low.rfind(",", 0, fresh.start()), low.rfind(":", 0, fresh.start()),
+                        low.rfind(";", 0, fresh.start())) + 1
+            share = re.search(r"\d{2}(?:\.\d+)?\s*%", low[start:fresh.start()])
+            end = re.search(r"[,;.](?:\s|$)|$", low[fresh.end():])
+            clause = text[start:fresh.end() + (end.start() if end else 0)].strip(" ,;:")
+            after = re.match(r",\s*(\d{2}(?:\.\d+)?\s*%\s+of\s+the\s+time)", text[fresh.end() + (end.start()
+                                                                                               if end else 0):])
+            if after:
+                clause += ", " + after.group(1)
+            self.figure("freshness", f"{round(minutes, 2):g}", "min", clause if share or after or len(clause) < 90
+                        else "", text)
+        if re.search(r"backup|snapshot|dump|pgbackrest|barman|wal[- ]?(?:g|e|archiv)|pitr|point-in-time", low):
+            parts = [p.strip() for p in re.split(r"[,;]|\s+and\s+", re.sub(r"^\s*[\w ]{0,20}:\s*", "", text))]
+            often = [p for p in parts if re.search(r"(?i)\b(?:nightly|daily|hourly|weekly|monthly|continuous(?:ly)?|"
+                                                   r"every\s+\d*\s*\w+|each\s+(?:night|day|hour))\b", p)
+                     and not re.search(r"(?i)\b(?:kept|keep|retain\w*|retention)\b", p)]
+            if often:
+                self.figure("backup_schedule", ", ".join(often).rstrip("."), "", "", text)
+            kept = re.search(r"\bkeep(?:ing)?\s+(?:the\s+)?last\s+(\d+)(\s+(?:full\s+)?(?:backups?|snapshots?|"
+                             r"copies))?|"
+                             r"\bretention(?:\s+of|\s+is|:)?\s+(\d+)\s+((?:full\s+|daily\s+|weekly\s+)?(?:backups?|"
+                             r"snapshots?|copies|days?|weeks?|months?|years?))|"
+                             r"\b(\d+)\s*(days?|weeks?|months?|years?)\s+(?:kept|retained|retention)\b", low)
+            if kept:
+                if kept.group(1):
+                    value = f"last {kept.group(1)}{kept.group(2) or ' backups'}"
+                elif kept.group(3):
+                    value = f"{kept.group(3)} {kept.group(4)}"
+                else:
+                    value = f"{kept.group(5)} {kept.group(6)}"
+                self.figure("backup_retention", value, "", "", text)
+        rpo = re.search(r"\brpo\b[^0-9\n]{0,25}?(?:\d+(?:\.\d+)?\s*(?:[a-z]+)?|zero)([^,;]*?)[,;]\s*(\d+(?:\.\d+)?)\s*"
+                        r"(" + "|".join(_DURATION) + r")\b\s+((?:if|for|when|on|in case of)\b[^,;.]*)", low)
+        if rpo:
+            minutes = round(float(rpo.group(2)) * _DURATION[rpo.group(3)] / 60)
+            self.figure("rpo", str(minutes), "min", text[rpo.start(4):rpo.end(4)].strip(), text)
+
+    def _thresholds(self, text: str) -> None:
+        """Alert thresholds the user asks for, with the number as written ("5k", "5,000") and a duration:
+        "a backlog alert when invoices.render is longer than 5k", "alert when lag > 5k for 10m", "page at
+        5,000 messages", "page us when replication lag is above 60 s"."""
+        low = text.lower()
+        number = r"(\d[\d,]*(?:\.\d+)?\s?[km]?)(?!\w|\.\d)"
+        held = r"(?:\s*(?:for|over)\s+(?:more than\s+|at least\s+)?(\d+)\s*(s|secs?|seconds?|m|mins?|minutes?|h|" \
+               r"hours?)\b)?"
+        compare = r"(?:under|below|<|less than|max(?:imum)?(?: of)?|exceeds?|above|over|>=?|longer than|more than|" \
+                  r"greater than|higher than|reaches|hits|goes above|past)"
+        counted = r"(?!\s*(?:replicas?|pods?|instances?|tasks? (?:running|min)|workers?|nodes?|partitions?|%|" \
+                  r"ms\b|s\b|secs?\b|seconds?\b|min\b|minutes?\b|h\b|hours?\b|gb|mb|cpu))"
+
+        def duration(m: re.Match[str], group: int) -> str:
+            if not m.group(group):
+                return ""
+            return f" for {_figure_amount(m.group(group), m.group(group + 1))}"
+
+        lag = re.search(r"\b(?:lag|backlog|queue depth|queue length|queue size|messages? waiting|queued|depth)\b"
+                        r"[^\n;]{0,50}?(?<![\w])" + compare + r"\s*" + number + counted +
+                        r"\s*(?:messages|msgs|jobs|records|events|tasks|items)?" + held, low) or re.search(
+            r"\b(?:alert|page|warn|notify)\w*\s+(?:us\s+|me\s+)?(?:at|above|over|past|beyond)\s+" + number +
+            r"\s*(?:messages|msgs|jobs|records|events|tasks|items|queued)\b" + held, low)
+        if lag:
+            value = oncall_text.amount(lag.group(1))
+            if value is not None:
+                about = next((w for w in re.findall(r"[\w-]+(?:[._:][\w-]+)+", text[lag.start():lag.end()])
+                              if not re.fullmatch(r"[\d.,]+", w)), "")
+                self.figure("backlog_max", value, "messages", f"{about}{duration(lag, 2)}".strip(), text)
+        for thr in re.finditer(r"\b(?:alert|page|warn|notify)\w*\s+(?:us\s+|me\s+)?(?:when|if|once|at)\s+(?:the\s+)?"
+                               r"([a-z][\w /.-]{2,40}?)\s+(?:is\s+|goes\s+|stays\s+)?(?:above|exceeds?|over|>|>=|"
+                               r"reaches|hits|below|under|<|longer than|more than|less than)\s*" + number +
+                               r"\s*(%|ms|s\b|seconds|minutes|min\b|gb|mb)?" + held, low):
+            value = oncall_text.amount(thr.group(2))
+            if value is not None:
+                self.figure("threshold", value, _unit(thr.group(3) or "") if thr.group(3) else "",
+                            f"{thr.group(1).strip()}{duration(thr, 4)}", text)
 
     def people_pass(self) -> None:
         for s in self.sentences:
@@ -2097,6 +2180,11 @@ def _unit(word: str) -> str:
     if seconds is None:
         return word
     return {0.001: "ms", 1: "s", 60: "min", 3600: "h", 86400: "d", 604800: "w"}[seconds]
+
+
+def _figure_amount(amount: str, unit: str) -> str:
+    """'10', 'm' -> '10 min'; '2', 'hours' -> '2 h'."""
+    return f"{amount} {_unit(unit) if unit.lower() != 'm' else 'min'}"
 
 
 def _figure_minutes(label: str, text: str) -> int | None:
