@@ -268,7 +268,7 @@ def facts_from_model(model: ServiceModel, description: str) -> Facts:
         if fig is not None and fig.origin != "assumed" and fig.number() is not None:
             setattr(facts, attr, fig.number())
     for key in ("rto", "rpo"):
-        fig = model.figure(key)
+        fig = model.figure(key, "") or model.figure(key)  # "RPO 0 …, 5 min if we lose the site": the plain one
         if fig is not None and fig.origin != "assumed" and fig.number() is not None:
             setattr(facts, f"{key}_minutes", int(fig.number() or 0))
     for key, attr in (("backup_retention", "backup_retention"), ("backup_schedule", "backup_schedule")):
@@ -282,6 +282,9 @@ def facts_from_model(model: ServiceModel, description: str) -> Facts:
         fig = model.figure(key)
         if fig is not None and fig.origin != "assumed":
             names[name] = fig.value
+            held = re.search(r"\bfor\s+(\d+(?:\.\d+)?\s*(?:s|min|h|d))$", fig.qualifier)
+            if held:  # "alert when the backlog is over 5k for 10 min": the duration goes with it
+                names[f"{name}.for"] = held.group(1)
 
     # people
     team = model.person("team")

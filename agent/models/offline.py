@@ -18,7 +18,7 @@ from typing import Annotated, Any, Literal
 from pydantic import TypeAdapter, ValidationError
 
 from agent.errors import ModelError
-from agent.knowledge import repository_alerts, store_roles, team_commands
+from agent.knowledge import given_alerts, repository_alerts, store_roles, team_commands
 from agent.knowledge.base import Context, Contribution, Facts, Pack
 from agent.knowledge.covers import covers
 from agent.knowledge.environments import (
@@ -176,6 +176,7 @@ class _Writer:
         answers = request.answers
         facts = facts_from_model(request.service, request.description)
         self.rules = list(request.service.alerts)
+        self.given_rows: set[str] = set()  # engine alerts that took the name of an alert the team has
         if any(n.origin == "repository" for _, n in request.service.all_names()):
             overlay(facts, request.service)  # the repository's names win (temporary bridge, see repository_facts)
         self.defaults: list[str] = []
@@ -260,6 +261,7 @@ class _Writer:
         # the disk alert leads to the disk entry (written for every service that owns a disk)
         self.alert_specs = [dataclasses.replace(a, entry=DISK_ENTRY) if a.key == "disk" and a.entry is None else a
                             for a in self.alert_specs]
+        self._given_alerts()
         quantile = facts.names.get("latency.quantile")
         if quantile and facts.latency_p95_ms:
             self.defaults.append(f"The description's p{quantile} target ({facts.latency_p95_ms:g} ms) is used as "
@@ -268,6 +270,26 @@ class _Writer:
         self._engine_alerts: set[str] = set()
         self._renamed: dict[str, str] = {}  # engine alert -> its row name once marked as a suggestion
         self._query_of: dict[str, Command] = {}  # baseline signal key -> the query its alert shows
+
+    def _given_alerts(self) -> None:
+        """The alerts the description says the team has: each one a signal measures takes that signal's place
+        (the team's name, threshold and duration, the stack's query); the others stay rules of their own."""
+        described = [r for r in self.rules if r.source_format == "description"]
+        if not described:
+            return
+        covered = {key for signal in self.c.signals for key in signal.covers}
+        open_specs = [s for s in self.alert_specs if s.key not in covered]
+        (specs, packs), renamed, left = given_alerts.apply(described, [open_specs, self.c.signals])
+        self.alert_specs = [next((n for o, n in zip(open_specs, specs, strict=True) if o is s), s)
+                            for s in self.alert_specs]
+        self.c.signals[:] = packs
+        self.c.issues[:] = [i.model_copy(update={"alert": renamed[i.alert]}) if i.alert in renamed else i
+                            for i in self.c.issues]
+        self.given_rows = set(renamed.values())
+        self.rules = [r for r in self.rules if r.source_format != "description"] + left
+        if renamed:
+            self.notes.append(f"{len(renamed)} alerts from the description on the signals that measure them: "
+                              + ", ".join(sorted(renamed.values())))
 
     def _platform_defaults(self) -> None:
         """Names the platform settled on that the model does not give, as assumptions (recorded in the
@@ -602,7 +624,7 @@ class _Writer:
                 names.add(alert.name)
         self._engine_alerts = {a.name for a in out}
         if self.rules:  # the repository's own alerts first; the engine's become suggestions
-            out, self._renamed = repository_alerts.rows(self.rules, out)
+            out, self._renamed = repository_alerts.rows(self.rules, out, keep=self.given_rows)
             self.notes.append(f"{len(out) - len(self._renamed)} alert rows from the repository's rules; "
                               f"{len(self._renamed)} engine alerts marked as suggestions")
         self._alerts = out

@@ -1842,9 +1842,12 @@ class _Parser:
     def alerts_pass(self) -> None:
         """Alerts the description says the team already has, with their condition and duration: "the
         `LedgerLagHigh` alert fires when lag > 5000 for 10 min", "Alerts: ApiDown (up == 0 for 2m), …"."""
+        listed = self._alert_list()
         under_heading = False
         for s in self.sentences:
             text = s.text
+            if any(name in text for name in listed):
+                continue  # read line by line from the list already
             if re.fullmatch(r"(?i)(?:existing |current |our )?alerts?(?: we have| today| rules)?:?", text.strip()):
                 under_heading = True  # a "## Alerts" heading: the bullets below name alerts
                 continue
@@ -1878,6 +1881,52 @@ class _Parser:
                 k = self._token_at(s, m.start(m.lastindex or 0))
                 if k is not None:
                     self.consumed.add((s.index, k))
+
+    def _alert_list(self) -> set[str]:
+        """The alerts of a list under a heading ("Existing monitors:", "CloudWatch alarms today:"), one a
+        line, bullets or not: `name — condition`, `name: condition`, `name (condition)`. A condition with no
+        number ("any node reports sealed") is kept in its words. Returns the names read."""
+        names: set[str] = set()
+        open_list = False
+        for line in self.text.split("\n"):
+            body = re.sub(r"^\s*(?:[-*+]|\d{1,2}[.)])\s+", "", line).strip()
+            if not body:
+                open_list = False
+                continue
+            last = re.split(r"(?<=[.!?])\s+", body)[-1]
+            if _ALERT_HEADING.fullmatch(last):
+                open_list = True
+                continue
+            if not open_list:
+                continue
+            item = _ALERT_ITEM.match(body)
+            if item is None or item.group(1).lower() in _STOP or item.group(1).isdigit():
+                open_list = False
+                continue
+            name, said = item.group(1), item.group(2).strip().rstrip(")").strip()
+            if any(a["name"] == name for a in self.alerts) or not said:
+                continue
+            condition = _condition(said)
+            metric, op, value, unit, duration = condition or ("", "", "", "", "")
+            if metric.endswith(" for") or metric == "for":  # "no raft leader for > 60s": the number is how long
+                metric, duration, op, value, unit = metric[:-4].strip(), value + (unit or "s")[0], "", "", ""
+            if not duration:
+                held = _FOR.search(said)
+                duration = held.group(1) + held.group(2)[0].lower() if held else ""
+            expr = f"{metric} {op} {value} {unit}".strip() if op else ""
+            self.alerts.append({"name": name, "expr": expr, "duration": duration, "severity": _severity(said),
+                                "labels": [], "summary": said, "runbook_url": "", "source_format": "description",
+                                "origin": "given", "evidence": body, "at": ""})
+            if op:
+                held_for = f" for {_figure_amount(duration[:-1], duration[-1])}" if duration else ""
+                self.figure("threshold", value, unit, f"{metric}{held_for}", body)
+            names.add(name)
+            for sentence in self.sentences:
+                if name in sentence.text:  # the name and the metric names of its condition are read, not bound
+                    for k, t in enumerate(sentence.tokens):
+                        if t.text == name or t.idlike and t.text in said:
+                            self.consumed.add((sentence.index, k))
+        return names
 
     def _alert_name_ok(self, s: Sentence, m: re.Match[str]) -> bool:
         name = next((g for g in m.groups() if g), "")
@@ -2123,6 +2172,11 @@ _ALERT_NAMES = (  # each shape apart: one that fails ("Existing alerts") must no
     re.compile(r"""(?x)(?:^|[,;(]\s*|(?i:\band)\s+)(?:`([^`\n]{2,80})`|([A-Z][a-z0-9]+(?:[A-Z][a-z0-9]*)+))\s*
         (?:\(|:|—|–|\bfires\b|\bat\b|\bwhen\b)"""),
 )
+_ALERT_HEADING = re.compile(r"(?i)(?:[\w/&.-]+\s+){0,3}?(?:existing\s+|current\s+|our\s+|the\s+)?(?:[\w-]+\s+)?"
+                            r"(?:alerts?|alarms?|monitors?|alert\s+rules?|alerting\s+rules?|pages)"
+                            r"(?:\s+(?:we\s+have|today|in\s+place|configured|already|set\s+up|rules|that\s+exist|"
+                            r"so\s+far|now))*\s*:")
+_ALERT_ITEM = re.compile(r"""[`'"]?([A-Za-z][\w.:/-]{2,80}?[A-Za-z0-9])[`'"]?\s*(?::|—|–|\s-\s|\()\s*(.+)""")
 _OPS = {"above": ">", "over": ">", "exceeds": ">", "exceed": ">", "greater than": ">", "more than": ">",
         "higher than": ">", "goes above": ">", "rises above": ">", "is above": ">", "at least": ">=",
         "below": "<", "under": "<", "less than": "<", "lower than": "<", "drops below": "<", "falls below": "<",
