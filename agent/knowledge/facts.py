@@ -18,6 +18,7 @@ from collections.abc import Iterable
 
 from agent.knowledge.base import Facts
 from agent.knowledge.names import plausible
+from agent.service import oncall_text
 from agent.service.merge import SINGLE_VALUED
 from agent.service.model import Component, Figure, Name, Region, ServiceModel
 
@@ -293,6 +294,14 @@ def facts_from_model(model: ServiceModel, description: str) -> Facts:
     facts.rotation = rotation.value if rotation is not None else None
     zones = [p.value for p in model.people_of("timezone")]
     facts.timezone = next((z for z in zones if "/" in z), zones[0] if zones else None)
+    # coverage in the team's words ("24/7 for sev1, business hours otherwise"): shown as given, in its zone
+    hours = [p.value for p in model.people_of("hours") if p.origin != "assumed"]
+    if hours:
+        names["oncall.hours"] = "; ".join(dict.fromkeys(hours))
+        facts.timezone = next(iter(oncall_text.zones(names["oncall.hours"])), facts.timezone)
+    primary = next((p for p in model.people_of("escalation") if p.qualifier.startswith("primary")), None)
+    if primary is not None:
+        names["oncall.primary"] = primary.value
     for role, key in (("channel", "slack"), ("pager", "pager")):
         person = model.person(role)
         if person is not None:
@@ -300,8 +309,9 @@ def facts_from_model(model: ServiceModel, description: str) -> Facts:
     # escalation the user gave: the secondary, each contact with its delay, vendors' support contacts
     secondary = model.person("secondary")
     if secondary is not None:
-        names["oncall.secondary"] = secondary.value
-    steps = [f"{p.value} {p.qualifier}".strip() for p in model.people_of("escalation")]
+        names["oncall.secondary"] = secondary.value + (f" ({secondary.qualifier})" if secondary.qualifier else "")
+    steps = [f"{p.value} {p.qualifier}".strip() for p in model.people_of("escalation")
+             if not p.qualifier.startswith("primary")]
     if steps:
         names["escalation.contacts"] = "; ".join(steps)
     support = [f"{p.value}: {p.qualifier}" for p in model.people_of("vendor") if "@" in p.qualifier or re.search(

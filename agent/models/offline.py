@@ -164,6 +164,35 @@ def _baseline_scope(facts: Facts) -> tuple[tuple[str, ...], dict[str, str]]:
     return tuple(tags), labels
 
 
+# what a vendor the model names is to the service, when it is a tool rather than a support contract
+_TOOL_VENDOR = frozenset({"pager", "monitoring", "API", ""})
+
+
+def _given_vendors(vendors: list[Vendor], model: ServiceModel) -> list[Vendor]:
+    """The vendor table with the support contacts the description gives: "AWS Enterprise Support for anything
+    MSK-side", "Aiven support for DB", a partner's desk and account manager; "no vendor support" said so."""
+    out = list(vendors)
+    for person in model.people_of("vendor"):
+        if person.origin == "assumed" or person.qualifier in _TOOL_VENDOR:
+            continue
+        if person.value == "none":  # and no support plan to fill in for the cloud either
+            out = [v for v in out if "fill in support plan" not in v.support_contact]
+            out.append(Vendor(vendor="None", purpose="No vendor support (as the description states)",
+                              support_contact="Escalate inside the team (see the escalation table)", account="n/a"))
+            continue
+        purpose = re.search(r"(?i)\bfor\s+([^,;]+)", person.qualifier)
+        known = next((i for i, v in enumerate(out) if v.vendor.lower() == person.value.lower() or
+                      v.vendor.lower().startswith(person.value.lower() + " ")), None)
+        row = Vendor(vendor=person.value, purpose=purpose.group(1).strip() if purpose else (
+            out[known].purpose if known is not None else "Support"), support_contact=person.qualifier,
+            account=out[known].account if known is not None else "fill in")
+        if known is None:
+            out.append(row)
+        else:
+            out[known] = row
+    return out
+
+
 def _unique(items: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(i for i in items if i))
 
@@ -1073,7 +1102,15 @@ class _Writer:
                                  contact=f"best effort via {channel}", timezone=tz))
         else:
             people.append(Person(role="On-call rotation", name=rotation, contact=pager, timezone=tz))
-        people.append(Person(role="Tech Lead", name="fill in", contact="fill in", timezone=tz))
+        model = self.request.service
+        primary, secondary = self.facts.names.get("oncall.primary"), self.facts.names.get("oncall.secondary")
+        if primary:
+            people.append(Person(role="Primary on-call", name=primary, contact=pager, timezone=tz))
+        if secondary:
+            people.append(Person(role="Secondary on-call", name=secondary, contact=pager, timezone=tz))
+        lead = next((p.value for p in model.people_of("escalation") if p.value.endswith("(lead)")), None)
+        people.append(Person(role="Tech Lead", name=lead.removesuffix(" (lead)") if lead else "fill in",
+                             contact=channel if lead else "fill in", timezone=tz))
         vendors: list[Vendor] = []
         cloud = {"aws": "AWS", "gcp": "Google Cloud", "azure": "Microsoft Azure"}.get(self.p.cloud)
         if cloud and (self.facts.cloud or self.env in ("vm", "serverless")):
@@ -1089,6 +1126,7 @@ class _Writer:
         for name, why in self.c.vendors:
             if name not in {v.vendor for v in vendors}:
                 vendors.append(Vendor(vendor=name, purpose=why, support_contact="fill in", account="fill in"))
+        vendors = _given_vendors(vendors, model)
         return Contacts(escalation=levels, personnel=people, vendors=vendors)
 
     # --- appendix --------------------------------------------------------------------------------

@@ -1643,7 +1643,11 @@ class _Parser:
             team = re.search(r"\b(?i:owned by|owner(?: is)?:?|maintained by|run by|belongs to)\s+(?i:the\s+)?"
                              r"([A-Z@#][\w&/-]*(?:\s+[A-Z][\w&-]*)*(?:\s+(?:team|squad|group|guild))?)", text)
             if not team:
-                team = re.search(r"\b(?:the\s+)?([A-Z][\w&-]*(?:\s+[A-Z][\w&-]*)*\s+(?:team|squad))\b", text)
+                team = re.match(r"(?i:owners?|owning team)\s*:\s*(?i:the\s+)?([A-Z][\w&-]*(?:\s+[A-Z][\w&-]*){0,3})"
+                                r"\s*(?:\(|,|;|$)", text)  # "- Owners: Data Infra (#data-infra), …"
+            if not team:
+                team = re.search(r"\b(?:the\s+)?((?!(?:Hey|Hi|Hello|Dear|Thanks|Morning)\b)[A-Z][\w&-]*"
+                                 r"(?:\s+[A-Z][\w&-]*)*\s+(?:team|squad))\b", text)  # "Hey team" greets
             if team:
                 value = re.sub(r"^(?:The|Our)\s+", "", team.group(1).strip())
                 if value.lower() not in ("the", "team", "our") and not self.person_exists("team"):
