@@ -168,6 +168,21 @@ def _baseline_scope(facts: Facts) -> tuple[tuple[str, ...], dict[str, str]]:
 _TOOL_VENDOR = frozenset({"pager", "monitoring", "API", ""})
 
 
+def _given_objectives(model: ServiceModel, dash: str) -> list[KeyMetric]:
+    """The objectives the team states beyond availability and one latency (a freshness or delivery target:
+    "99.5% of settlements reconciled within 2 minutes end-to-end"), first among the key metrics, in their
+    words: the SLO lines have no place for them."""
+    out = []
+    for fig in model.figures:
+        if fig.key != "freshness" or fig.origin == "assumed" or fig.number() is None:
+            continue
+        said = fig.qualifier or fig.evidence
+        out.append(KeyMetric(metric=f"Objective (as the team states it): {said}",
+                             normal_range=f"within {fmt_minutes(fig.number() or 0)}",
+                             alert_threshold=f"> {fig.value} min behind the objective", dashboard=dash))
+    return out
+
+
 def _given_vendors(vendors: list[Vendor], model: ServiceModel) -> list[Vendor]:
     """The vendor table with the support contacts the description gives: "AWS Enterprise Support for anything
     MSK-side", "Aiven support for DB", a partner's desk and account manager; "no vendor support" said so."""
@@ -505,6 +520,15 @@ class _Writer:
             metrics.append(KeyMetric(metric="Healthy replicas", normal_range=f"{self.facts.replicas} of "
                                      f"{self.facts.replicas}", alert_threshold="0 healthy for 2 min", dashboard=dash))
         metrics += self.c.key_metrics
+        metrics = [*_given_objectives(self.request.service, dash), *metrics]
+        quantile = self.facts.names.get("latency.quantile")
+        if quantile:  # the latency rows name the quantile the team gave, as the SLO line does
+            metrics = [m.model_copy(update={"metric": re.sub(r"\bp95\b", f"p{quantile}", m.metric)})
+                       if "latency" in m.metric.lower() or "time p95" in m.metric else m for m in metrics]
+            if not any(re.search(r"(?i)latency p\d", m.metric) for m in metrics):
+                metrics.insert(len(_given_objectives(self.request.service, dash)), KeyMetric(
+                    metric=f"Latency p{quantile} (as the team states it)", normal_range=f"< {lv.latency_p95_ms:g} ms",
+                    alert_threshold=f"> {lv.latency_p95_ms:g} ms (the objective)", dashboard=dash))
         prereq = _unique([*self.p.tools(), *(t for s in self.stacks for t in s.tools()), *self.c.prerequisites,
                           "jq and curl on the operator's machine",
                           "Access to the incident channel and the paging tool (to escalate)"])
