@@ -19,8 +19,8 @@ _ZONE = (r"(?:UTC|GMT)(?:\s?[+\-−]\s?\d{1,2}(?::?\d{2})?)?|CEST|CET|EEST|EET|W
          r"(?:Europe|America|Asia|Australia|Africa|Pacific|Atlantic)/[A-Z][A-Za-z_]+(?:/[A-Z][A-Za-z_]+)?")
 ZONE = re.compile(rf"(?<![\w/])(?:{_ZONE})(?![\w/])")
 _AFTER_TIME_ZONE = rf"(?:{_ZONE}|PT|ET|CT|MT)"
-_TIME = r"\d{1,2}(?::\d{2})?\s?(?:am|pm|h)?"
-_DAY = r"(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?"
+_TIME = r"\d{1,2}(?::\d{2})?(?:\s?(?:am|pm|h)(?![a-z]))?"
+_DAY = r"(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*"
 # One piece of a coverage statement. Each is something a rota is made of; the statement is the span from
 # the first piece to the last, with the words that qualify them ("for sev1", "only if …", "otherwise").
 _PIECE = re.compile(rf"""(?x)

@@ -1564,7 +1564,7 @@ class _Parser:
             self.figure("freshness", f"{round(minutes, 2):g}", "min", clause if share or after or len(clause) < 90
                         else "", text)
         if re.search(r"backup|snapshot|dump|pgbackrest|barman|wal[- ]?(?:g|e|archiv)|pitr|point-in-time", low):
-            parts = [p.strip() for p in re.split(r"[,;]|\s+and\s+", re.sub(r"^\s*[\w ]{0,20}:\s*", "", text))]
+            parts = [p.strip() for p in re.split(r"[,;]|\s+and\s+", re.sub(r"^\s*[A-Za-z][\w ]{0,20}:\s+", "", text))]
             often = [p for p in parts if re.search(r"(?i)\b(?:nightly|daily|hourly|weekly|monthly|continuous(?:ly)?|"
                                                    r"every\s+\d*\s*\w+|each\s+(?:night|day|hour))\b", p)
                      and not re.search(r"(?i)\b(?:kept|keep|retain\w*|retention)\b", p)]
@@ -1692,9 +1692,9 @@ class _Parser:
                 self.person("hours", statement, "", text)
             for zone in oncall_text.zones(" ".join(covered)):
                 self.person("timezone", zone, "", text)
-            for zone in _TZ.finditer(text):
-                if "/" in zone.group(1) or oncall_text.CONTEXT.search(text) and not covered:
-                    self.person("timezone", zone.group(1), "", text)
+            for found in _TZ.finditer(text):
+                if "/" in found.group(1) or oncall_text.CONTEXT.search(text) and not covered:
+                    self.person("timezone", found.group(1), "", text)
             handoff = re.search(r"\b(?:hand-?offs?|hand-?overs?|shift change)\b[^.\n]{0,30}?\b(?:at\s+)?(\d{1,2}:\d{2}"
                                 r"(?:\s*[A-Z]{2,4})?)", text, re.I)
             if handoff:
