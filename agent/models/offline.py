@@ -174,6 +174,14 @@ def _given_objectives(model: ServiceModel, dash: str) -> list[KeyMetric]:
     words: the SLO lines have no place for them."""
     out = []
     for fig in model.figures:
+        if fig.key == "throughput" and fig.origin != "assumed":  # a planning figure: its clause, as given
+            number = re.escape(fig.value.rstrip("k"))
+            clause = next((part.strip() for part in re.split(r"[,;()]|\.\s", fig.evidence)
+                           if re.search(rf"(?<![\d.]){number}", part)), f"{fig.value} {fig.unit}")
+            per = {"per-second": "/s", "per-minute": "/min"}.get(fig.unit, f" {fig.unit}")
+            out.append(KeyMetric(metric="Rate (as the team states it)", normal_range=clause.rstrip(". "),
+                                 alert_threshold=f"no alert given for it ({fig.value}{per})", dashboard=dash))
+            continue
         if fig.key != "freshness" or fig.origin == "assumed" or fig.number() is None:
             continue
         said = fig.qualifier or fig.evidence
