@@ -1570,11 +1570,18 @@ class _Parser:
                      and not re.search(r"(?i)\b(?:kept|keep|retain\w*|retention)\b", p)]
             if often:
                 self.figure("backup_schedule", ", ".join(often).rstrip("."), "", "", text)
-            kept = re.search(r"\bkeep(?:ing)?\s+(?:the\s+)?last\s+(\d+)(\s+(?:full\s+)?(?:backups?|snapshots?|"
-                             r"copies))?|"
-                             r"\bretention(?:\s+of|\s+is|:)?\s+(\d+)\s+((?:full\s+|daily\s+|weekly\s+)?(?:backups?|"
-                             r"snapshots?|copies|days?|weeks?|months?|years?))|"
-                             r"\b(\d+)\s*(days?|weeks?|months?|years?)\s+(?:kept|retained|retention)\b", low)
+            kept = None
+            for found in re.finditer(
+                    r"\bkeep(?:ing)?\s+(?:the\s+)?last\s+(\d+)(\s+(?:full\s+)?(?:backups?|snapshots?|copies))?|"
+                    r"\b(?:retention(?:\s+of|\s+is|:)?|kept\s+for|retained\s+for|kept|retained)\s+(\d+)\s+"
+                    r"((?:full\s+|daily\s+|weekly\s+)?(?:backups?|snapshots?|copies|days?|weeks?|months?|years?))|"
+                    r"\b(\d+)\s*(days?|weeks?|months?|years?)\s+(?:kept|retained|retention)\b", low):
+                clause = re.split(r";", low[:found.start()])[-1]
+                if re.search(r"\b(?:topic|log|logs|message|messages|queue|stream|ttl|partition|index)\b", clause) \
+                        and not re.search(r"backup|snapshot|dump", clause):
+                    continue  # "Topic retention is 7 days" beside the backups' is the topic's
+                kept = found
+                break
             if kept:
                 if kept.group(1):
                     value = f"last {kept.group(1)}{kept.group(2) or ' backups'}"
