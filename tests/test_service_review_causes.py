@@ -189,7 +189,9 @@ def test_alerts_the_team_has_become_model_alerts_and_alert_rows(a: str, b: str, 
     assert not any(n.value == a for _, n in model.all_names()), text  # an alert's name is no resource
     rows, _ = repository_alerts.rows(model.alerts, [])
     row = next(r for r in rows if r.name == a)
-    assert row.condition == f"{OPS[op]} {v} for {d}m", row.condition
+    # a described alert's row says what it compares, in the team's words, with its number and duration
+    assert row.condition.startswith(f"{metric} {OPS[op]} {v}") and row.condition.endswith(f"for {d}m"), row.condition
+    assert "Repository rule" not in row.response and "()" not in row.response, row.response
 
 
 # --- metric, flag, alert and config names are not resources or teams ---------------------------------------------

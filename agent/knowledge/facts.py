@@ -18,6 +18,7 @@ from collections.abc import Iterable
 
 from agent.knowledge.base import Facts
 from agent.knowledge.names import plausible
+from agent.service import oncall_text
 from agent.service.merge import SINGLE_VALUED
 from agent.service.model import Component, Figure, Name, Region, ServiceModel
 
@@ -268,7 +269,7 @@ def facts_from_model(model: ServiceModel, description: str) -> Facts:
         if fig is not None and fig.origin != "assumed" and fig.number() is not None:
             setattr(facts, attr, fig.number())
     for key in ("rto", "rpo"):
-        fig = model.figure(key)
+        fig = model.figure(key, "") or model.figure(key)  # "RPO 0 …, 5 min if we lose the site": the plain one
         if fig is not None and fig.origin != "assumed" and fig.number() is not None:
             setattr(facts, f"{key}_minutes", int(fig.number() or 0))
     for key, attr in (("backup_retention", "backup_retention"), ("backup_schedule", "backup_schedule")):
@@ -282,6 +283,9 @@ def facts_from_model(model: ServiceModel, description: str) -> Facts:
         fig = model.figure(key)
         if fig is not None and fig.origin != "assumed":
             names[name] = fig.value
+            held = re.search(r"\bfor\s+(\d+(?:\.\d+)?\s*(?:s|min|h|d))$", fig.qualifier)
+            if held:  # "alert when the backlog is over 5k for 10 min": the duration goes with it
+                names[f"{name}.for"] = held.group(1)
 
     # people
     team = model.person("team")
@@ -290,6 +294,14 @@ def facts_from_model(model: ServiceModel, description: str) -> Facts:
     facts.rotation = rotation.value if rotation is not None else None
     zones = [p.value for p in model.people_of("timezone")]
     facts.timezone = next((z for z in zones if "/" in z), zones[0] if zones else None)
+    # coverage in the team's words ("24/7 for sev1, business hours otherwise"): shown as given, in its zone
+    hours = [p.value for p in model.people_of("hours") if p.origin != "assumed"]
+    if hours:
+        names["oncall.hours"] = "; ".join(dict.fromkeys(hours))
+        facts.timezone = next(iter(oncall_text.zones(names["oncall.hours"])), facts.timezone)
+    primary = next((p for p in model.people_of("escalation") if p.qualifier.startswith("primary")), None)
+    if primary is not None:
+        names["oncall.primary"] = primary.value
     for role, key in (("channel", "slack"), ("pager", "pager")):
         person = model.person(role)
         if person is not None:
@@ -297,8 +309,9 @@ def facts_from_model(model: ServiceModel, description: str) -> Facts:
     # escalation the user gave: the secondary, each contact with its delay, vendors' support contacts
     secondary = model.person("secondary")
     if secondary is not None:
-        names["oncall.secondary"] = secondary.value
-    steps = [f"{p.value} {p.qualifier}".strip() for p in model.people_of("escalation")]
+        names["oncall.secondary"] = secondary.value + (f" ({secondary.qualifier})" if secondary.qualifier else "")
+    steps = [f"{p.value} {p.qualifier}".strip() for p in model.people_of("escalation")
+             if not p.qualifier.startswith("primary")]
     if steps:
         names["escalation.contacts"] = "; ".join(steps)
     support = [f"{p.value}: {p.qualifier}" for p in model.people_of("vendor") if "@" in p.qualifier or re.search(

@@ -114,6 +114,10 @@ def oncall_summary(oncall: str, facts: Facts) -> str:
     tz = facts.timezone or "the team's time zone"
     rotation = f" (rotation '{facts.rotation}')" if facts.rotation else ""
     pager = facts.names.get("pager", "the paging tool")
+    given = facts.names.get("oncall.hours")
+    if given:  # the team's own words: a split ("24/7 for P1, business hours otherwise") is the rule itself
+        paged = f", paged through {facts.names['pager']}" if "pager" in facts.names else ""
+        return f"{given[:1].upper()}{given[1:]} (as the team states it){rotation}{paged}"
     return {
         "24x7": f"24/7 on-call{rotation}, paged through {pager}; primary acknowledges within 5 minutes",
         "business-hours": f"Business hours only ({tz}, Mon–Fri 09:00–17:00){rotation}; outside those hours "
@@ -134,6 +138,9 @@ def escalation(oncall: str, criticality: str, facts: Facts) -> list[Step]:
 
 def _given_contacts(steps: list[Step], facts: Facts) -> list[Step]:
     out = list(steps)
+    primary = facts.names.get("oncall.primary")
+    if primary and out:
+        out[0] = replace(out[0], contact=f"{out[0].contact}: {primary}")
     secondary = facts.names.get("oncall.secondary")
     first = 1
     if secondary:
@@ -141,7 +148,15 @@ def _given_contacts(steps: list[Step], facts: Facts) -> list[Step]:
         if at is not None:
             out[at] = replace(out[at], contact=f"Secondary on-call: {secondary}")
             first = at + 1
+        elif out:  # a rota without a secondary level (business hours): the named secondary comes next
+            out.insert(1, replace(out[1] if len(out) > 1 else out[0], contact=f"Secondary: {secondary}"))
+            first = 2
     given = [part.strip() for part in facts.names.get("escalation.contacts", "").split(";") if part.strip()]
+    for part in [p for p in given if p.endswith("(lead)")]:  # the team's lead takes the lead's level
+        at = next((i for i, s in enumerate(out) if re.search(r"\blead\b", s.contact) and ":" not in s.contact), None)
+        if at is not None:
+            out[at] = replace(out[at], contact=f"{out[at].contact}: {part.removesuffix(' (lead)')}")
+            given.remove(part)
     for index, part in enumerate(given):
         timed = re.search(r"\s+after\s+(\d+)\s*(min|h)$", part)
         contact = part[:timed.start()] if timed else part
@@ -155,7 +170,14 @@ def _given_contacts(steps: list[Step], facts: Facts) -> list[Step]:
             out[level] = step
         else:
             out.append(step)
-    return out
+    return [replace(step, level=f"L{index}") for index, step in enumerate(out, start=1)]
+
+
+def _out_of_hours(facts: Facts) -> bool:
+    """Whether the team's coverage says something for outside business hours (24/7 for some alerts, best
+    effort): then "alerts wait for the next business day" would contradict it."""
+    return bool(re.search(r"(?i)24\s?/\s?7|24x7|best[- ]effort|out of hours|after hours|around the clock",
+                          facts.names.get("oncall.hours", "")))
 
 
 def _levels(oncall: str, criticality: str, facts: Facts) -> list[Step]:
@@ -179,9 +201,10 @@ def _levels(oncall: str, criticality: str, facts: Facts) -> list[Step]:
         ]
     if oncall == "business-hours":
         return [
-            Step("L1", f"{team} engineer on duty{rotation}", f"{chat} + ticket", f"Business hours ({tz}): "
-                 "respond within 15 min. Out of hours: alerts queue as tickets for the next business day",
-                 pace[0]),
+            Step("L1", f"{team} engineer on duty{rotation}", f"{chat} + ticket",
+                 f"In hours ({facts.names.get('oncall.hours', 'business hours, ' + tz)}): respond within 15 min. "
+                 "Out of hours: alerts queue as tickets for the next business day" if not _out_of_hours(facts) else
+                 f"As the team states it: {facts.names['oncall.hours']}; respond within 15 min in hours", pace[0]),
             Step("L2", f"{team} lead", "Phone (business hours)", f"Not mitigated after {max(pace[1], 30)} min in "
                  "business hours", max(pace[1], 30)),
             Step("L3", "Engineering manager", "Phone", "Out of hours with customer impact: the manager decides "

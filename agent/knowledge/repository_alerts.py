@@ -11,7 +11,7 @@ status and log commands). Entry titles are the alert names, so an entry's anchor
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Sequence, Set
 from dataclasses import dataclass
 
 from agent.checks.markdown import github_anchor
@@ -91,9 +91,21 @@ def _top_level_set_operator(expr: str) -> bool:
     return False
 
 
+def _described(rule: AlertRule) -> bool:
+    """An alert the description names (no file, maybe no query): shown in the team's words."""
+    return rule.source_format == "description"
+
+
 def _condition(rule: AlertRule) -> str:
     """The comparison and the duration ("> 80 for 5m"); an expression joining several conditions is
-    not reduced to one of its numbers (the query below is the whole rule)."""
+    not reduced to one of its numbers (the query below is the whole rule). A described alert's
+    condition is its words."""
+    if _described(rule):
+        said = _one_line(rule.summary or rule.expr, 120)
+        held = f" for {rule.duration}" if rule.duration and not re.search(r"\bfor\b", said) else ""
+        said = f"{said}{held}" if said else "as the team defines it"
+        # the table needs a number: a state alert ("any node reports sealed") fires on the first occurrence
+        return said if re.search(r"\d", said) else f"{said} (a state alert: fires on the first, ≥ 1)"
     found = list(_COMPARISON.finditer(rule.expr))
     if found and len(found) == 1 or found and not _top_level_set_operator(rule.expr):
         test = f"{found[-1].group(1)} {found[-1].group(2)}"
@@ -110,6 +122,12 @@ def _language(rule: AlertRule) -> Language:
 
 
 def _query(rule: AlertRule) -> Command:
+    if _described(rule):
+        return Command(purpose=f"The alert {rule.name} as the description gives it (no query was given: it is "
+                               "defined in your monitoring tool under this name)", language="text",
+                       code=_one_line(rule.summary or rule.expr, 200),
+                       expect="The alert's state in your monitoring tool says which host or resource fires",
+                       warning=None)
     labels = ", ".join(f"{label.key}={label.value}" for label in rule.labels if label.key != "severity")
     where = f"{rule.at}" + (f"; labels {labels}" if labels else "")
     return Command(purpose=f"The rule's expression, as in the repository ({where})", language=_language(rule),
@@ -170,6 +188,9 @@ def _entry(name: str, rules: list[AlertRule], row: str, p: Platform, escalate: s
     expressions = " / ".join(f"`{_one_line(r.expr, 140)}` for {_duration(r)}" for r in rules)
     symptoms = (f"{summary.rstrip('.')}. The repository's rule ({first.at}) fires when {expressions}. "
                 f"Impact: {level.lower()} — {_IMPACT[level]}.")
+    if _described(first):
+        symptoms = (f"The team's alert {name} fires: {_condition(first)} (as the description gives it). "
+                    f"Impact: {level.lower()} — {_IMPACT[level]}.")
     checks = [_query(r) for r in rules]
     firing = _firing(first)
     if firing is not None:
@@ -179,19 +200,25 @@ def _entry(name: str, rules: list[AlertRule], row: str, p: Platform, escalate: s
     related = _related(first, engine)
     fixes: list[Step] = [Step(action="Read which series fire: their labels (instance, job, pod, namespace) name "
                                      "what is failing; start with the one the alert names", command=None)]
+    if _described(first):
+        fixes = [Step(action="Read which host or resource the alert names in your monitoring tool; start with that "
+                             "one", command=None)]
     if related is not None:
         fixes.append(Step(action=f"If it is the failure '{related.title}' covers, follow that entry: it has "
                                  "the checks and fixes for it", command=None))
     if workloads:
         fixes.append(Step(action="If it began right after a deploy or config change, roll back first, investigate "
                                  "after", command=p.rollback()[1] if len(p.rollback()) > 1 else p.rollback()[0]))
+    where = "the monitoring tool that holds it" if _described(first) else first.at.rsplit(':', 1)[0]
     fixes.append(Step(action=f"If it fires without a real problem (a threshold too tight for this service), tune "
-                             f"the rule in {first.at.rsplit(':', 1)[0]} instead of silencing it; silence in "
-                             "Alertmanager only with an expiry and a ticket", command=None))
+                             f"the rule in {where} instead of silencing it; silence only with an expiry and a "
+                             "ticket", command=None))
     longest = max((_minutes(r.duration) for r in rules), default=0)
     window = max(10, 2 * longest)
-    return Issue(title=name, symptoms=symptoms, alert=row, check=_dedupe(checks), fix=fixes,
-                 verify=f"The expression returns no series for {window} min and the alert resolves",
+    verify = f"The expression returns no series for {window} min and the alert resolves"
+    if _described(first):
+        verify = f"The alert resolves and stays clear for {window} min"
+    return Issue(title=name, symptoms=symptoms, alert=row, check=_dedupe(checks), fix=fixes, verify=verify,
                  escalate=escalate)
 
 
@@ -212,9 +239,11 @@ def _dedupe(commands: list[Command]) -> list[Command]:
     return out
 
 
-def rows(rules: Sequence[AlertRule], engine_alerts: Sequence[Alert]) -> tuple[list[Alert], dict[str, str]]:
-    """The alert table: one row per repository rule, then the engine's alerts renamed as suggestions.
-    Returns the rows and {engine alert name: its row name} for the entries that name them."""
+def rows(rules: Sequence[AlertRule], engine_alerts: Sequence[Alert], keep: Set[str] = frozenset()) -> tuple[
+        list[Alert], dict[str, str]]:
+    """The alert table: one row per repository rule, then the engine's alerts renamed as suggestions
+    (except those in `keep`: the team's own alerts the engine renders). Returns the rows and {engine
+    alert name: its row name} for the entries that name them."""
     usable = [r for r in rules if r.name.strip()]
     if not usable:
         return list(engine_alerts), {}
@@ -223,11 +252,17 @@ def rows(rules: Sequence[AlertRule], engine_alerts: Sequence[Alert]) -> tuple[li
         summary = _summary(rule)
         response = (f"{summary.rstrip('.') + '. ' if summary else ''}Repository rule ({rule.at}) → Troubleshooting: "
                     f"{rule.name}")
+        if _described(rule):
+            response = f"The team's own alert (from the description) → Troubleshooting: {rule.name}"
         out.append(Alert(name=row, condition=_condition(rule), query=_query(rule), severity=severity(rule.severity),
                          response=response))
     taken = {r.name for r in out}
     renamed: dict[str, str] = {}
     for alert in engine_alerts:
+        if alert.name in keep:
+            out.append(alert)
+            taken.add(alert.name)
+            continue
         name = alert.name + SUGGESTED
         while name in taken:
             name += "*"

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from agent.knowledge.policy import Levels
-from agent.knowledge.signals import Named, Origin, Severity, Signal, Threshold, limit
+from agent.knowledge.signals import Named, Origin, Severity, Signal, Threshold, held, limit
 
 # Stands for the environment's own crash/restart-loop troubleshooting entry (its title varies).
 CRASH = "(crash entry)"
@@ -123,7 +123,9 @@ def alert_baseline(service_type: str, env: str, levels: Levels, criticality: str
         alerts += [
             signal("queue_backlog", "Queue Backlog Growing", "",
                    Threshold(backlog or 1000, "messages", origin="given" if backlog else "default",
-                             source="your limit" if backlog else "tune to 15 min of normal throughput"), 15, page,
+                             source="your limit" if backlog else "tune to 15 min of normal throughput",
+                             minutes=held(given_names.names.get("backlog.max.for", "")) if backlog else None), 15,
+                   page,
                    "Check consumers are running and not failing; scale consumers if healthy but slow",
                    "Queue backlog growing", of="waiting",
                    note="(your limit)" if backlog else "(default; tune to 15 min of normal throughput)"),
@@ -140,7 +142,8 @@ def alert_baseline(service_type: str, env: str, levels: Levels, criticality: str
         alerts.append(signal(
             "queue_backlog", "Stream Lag Growing", "",
             Threshold(backlog or 1000, "events", origin="given" if backlog else "default",
-                      source="your limit" if backlog else "tune to 15 min of normal throughput"), 15, page,
+                      source="your limit" if backlog else "tune to 15 min of normal throughput",
+                      minutes=held(given_names.names.get("backlog.max.for", "")) if backlog else None), 15, page,
             "Check the job is running and not failing; lag that outgrows the source's retention is lost data",
             "Queue backlog growing", of="behind",
             note="(your limit)" if backlog else "(default; tune to 15 min of normal throughput)"))

@@ -28,6 +28,7 @@ _CONVERT: dict[tuple[str, str], float] = {
 }
 
 
+_SECONDS = {"ms": 0.001, "s": 1.0, "min": 60.0, "h": 3600.0, "days": 86400.0}
 _COUNTS = frozenset({"", "count", "messages", "/s", "keys/s"})  # plain numbers: a count compares with a count
 
 
@@ -37,6 +38,8 @@ def convert(value: float, unit: str, to: str) -> float | None:
         return value
     if (unit, to) in _CONVERT:
         return value * _CONVERT[(unit, to)]
+    if unit in _SECONDS and to in _SECONDS:  # any time unit to any other
+        return value * _SECONDS[unit] / _SECONDS[to]
     if (unit, to) == ("%", "free_ratio"):  # "> 90% used" is "< 0.1 usable"
         return round(1 - value / 100, 6)
     if (unit, to) == ("%", "free%"):
@@ -51,6 +54,7 @@ class Threshold:
     op: Literal[">", "<", ">=", "<="] = ">"
     origin: Origin = "default"  # "given": a figure from the service model; "default": assumed by the engine
     source: str = ""  # where a given figure came from, or why the default is what it is
+    minutes: float | None = None  # how long it must hold, when the user said ("> 5k for 10m"): the signal's
 
     def text(self) -> str:
         space = " " if self.unit and self.unit not in ("%",) else ""
@@ -86,6 +90,10 @@ class Signal:
     covers: tuple[str, ...] = ()
     window: str = "for"  # "for": must hold that long; "in": counted over that window ("> 3 restarts in 15 min")
 
+    def __post_init__(self) -> None:
+        if self.threshold.minutes is not None:  # the user's duration wins over the pack's
+            object.__setattr__(self, "minutes", self.threshold.minutes)
+
     @property
     def condition(self) -> str:
         """The alert table's condition, from the same numbers the query uses."""
@@ -120,23 +128,33 @@ def limit(facts: Named, about: tuple[str, ...], default: float, unit: str = "", 
     """
     names = facts.names
     if figure and figure in names and (value := _number(names[figure])) is not None:
-        return Threshold(value, unit, op, "given", "the service model")
+        return Threshold(value, unit, op, "given", "the service model", minutes=held(names.get(f"{figure}.for", "")))
     for key, raw in names.items():
-        if not key.startswith("threshold."):
+        if not key.startswith("threshold.") or key.endswith(".for"):
             continue
         what = key.removeprefix("threshold.")
+        held_for = held(what)
+        what = re.sub(r"\s+for\s+\d+(?:\.\d+)?\s*(?:s|min|h|d)$", "", what)
         if any(re.search(rf"\b{re.escape(word)}", what) for word in about):
             value = _number(raw)
             if value is None:
                 continue
             given_unit = re.sub(r"^[-\d.,\s]+", "", raw).strip().lower()
-            if given_unit and unit and given_unit != unit.lower():
+            if given_unit and given_unit != unit.lower():  # "2%" is no count: a unit-less signal skips it
                 converted = convert(value, {"seconds": "s", "minutes": "min"}.get(given_unit, given_unit), unit)
                 if converted is None:
                     continue
                 value = converted
-            return Threshold(value, unit, op, "given", f"your alert threshold for {what}")
+            return Threshold(value, unit, op, "given", f"your alert threshold for {what}", minutes=held_for)
     return Threshold(default, unit, op, "default", why or "default")
 
 
-__all__ = ["Named", "Origin", "Severity", "Signal", "Threshold", "convert", "limit"]
+def held(text: str) -> float | None:
+    """Minutes of "... for 10 min" / "10 min" (the duration a user gave with a threshold), else None."""
+    found = re.search(r"(?:^|\bfor\s+)(\d+(?:\.\d+)?)\s*(s|min|h|d)$", text.strip())
+    if found is None:
+        return None
+    return float(found.group(1)) * {"s": 1 / 60, "min": 1, "h": 60, "d": 1440}[found.group(2)]
+
+
+__all__ = ["Named", "Origin", "Severity", "Signal", "Threshold", "convert", "held", "limit"]

@@ -18,7 +18,7 @@ from typing import Annotated, Any, Literal
 from pydantic import TypeAdapter, ValidationError
 
 from agent.errors import ModelError
-from agent.knowledge import repository_alerts, store_roles, team_commands
+from agent.knowledge import given_alerts, repository_alerts, store_roles, team_commands
 from agent.knowledge.base import Context, Contribution, Facts, Pack
 from agent.knowledge.covers import covers
 from agent.knowledge.environments import (
@@ -165,6 +165,58 @@ def _baseline_scope(facts: Facts) -> tuple[tuple[str, ...], dict[str, str]]:
     return tuple(tags), labels
 
 
+# what a vendor the model names is to the service, when it is a tool rather than a support contract
+_TOOL_VENDOR = frozenset({"pager", "monitoring", "API", ""})
+
+
+def _given_objectives(model: ServiceModel, dash: str) -> list[KeyMetric]:
+    """The objectives the team states beyond availability and one latency (a freshness or delivery target:
+    "99.5% of settlements reconciled within 2 minutes end-to-end"), first among the key metrics, in their
+    words: the SLO lines have no place for them."""
+    out = []
+    for fig in model.figures:
+        if fig.key == "throughput" and fig.origin != "assumed":  # a planning figure: its clause, as given
+            number = re.escape(fig.value.rstrip("k"))
+            clause = next((part.strip() for part in re.split(r"[,;()]|\.\s", fig.evidence)
+                           if re.search(rf"(?<![\d.]){number}", part)), f"{fig.value} {fig.unit}")
+            per = {"per-second": "/s", "per-minute": "/min"}.get(fig.unit, f" {fig.unit}")
+            out.append(KeyMetric(metric="Rate (as the team states it)", normal_range=clause.rstrip(". "),
+                                 alert_threshold=f"no alert given for it ({fig.value}{per})", dashboard=dash))
+            continue
+        if fig.key != "freshness" or fig.origin == "assumed" or fig.number() is None:
+            continue
+        said = fig.qualifier or fig.evidence
+        out.append(KeyMetric(metric=f"Objective (as the team states it): {said}",
+                             normal_range=f"within {fmt_minutes(fig.number() or 0)}",
+                             alert_threshold=f"> {fig.value} min behind the objective", dashboard=dash))
+    return out
+
+
+def _given_vendors(vendors: list[Vendor], model: ServiceModel) -> list[Vendor]:
+    """The vendor table with the support contacts the description gives: "AWS Enterprise Support for anything
+    MSK-side", "Aiven support for DB", a partner's desk and account manager; "no vendor support" said so."""
+    out = list(vendors)
+    for person in model.people_of("vendor"):
+        if person.origin == "assumed" or person.qualifier in _TOOL_VENDOR:
+            continue
+        if person.value == "none":  # and no support plan to fill in for the cloud either
+            out = [v for v in out if "fill in support plan" not in v.support_contact]
+            out.append(Vendor(vendor="None", purpose="No vendor support (as the description states)",
+                              support_contact="Escalate inside the team (see the escalation table)", account="n/a"))
+            continue
+        purpose = re.search(r"(?i)\bfor\s+([^,;]+)", person.qualifier)
+        known = next((i for i, v in enumerate(out) if v.vendor.lower() == person.value.lower() or
+                      v.vendor.lower().startswith(person.value.lower() + " ")), None)
+        row = Vendor(vendor=person.value, purpose=purpose.group(1).strip() if purpose else (
+            out[known].purpose if known is not None else "Support"), support_contact=person.qualifier,
+            account=out[known].account if known is not None else "fill in")
+        if known is None:
+            out.append(row)
+        else:
+            out[known] = row
+    return out
+
+
 def _unique(items: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(i for i in items if i))
 
@@ -177,6 +229,7 @@ class _Writer:
         answers = request.answers
         facts = facts_from_model(request.service, request.description)
         self.rules = list(request.service.alerts)
+        self.given_rows: set[str] = set()  # engine alerts that took the name of an alert the team has
         if any(n.origin == "repository" for _, n in request.service.all_names()):
             overlay(facts, request.service)  # the repository's names win (temporary bridge, see repository_facts)
         self.defaults: list[str] = []
@@ -263,6 +316,7 @@ class _Writer:
         # the disk alert leads to the disk entry (written for every service that owns a disk)
         self.alert_specs = [dataclasses.replace(a, entry=DISK_ENTRY) if a.key == "disk" and a.entry is None else a
                             for a in self.alert_specs]
+        self._given_alerts()
         quantile = facts.names.get("latency.quantile")
         if quantile and facts.latency_p95_ms:
             self.defaults.append(f"The description's p{quantile} target ({facts.latency_p95_ms:g} ms) is used as "
@@ -271,6 +325,26 @@ class _Writer:
         self._engine_alerts: set[str] = set()
         self._renamed: dict[str, str] = {}  # engine alert -> its row name once marked as a suggestion
         self._query_of: dict[str, Command] = {}  # baseline signal key -> the query its alert shows
+
+    def _given_alerts(self) -> None:
+        """The alerts the description says the team has: each one a signal measures takes that signal's place
+        (the team's name, threshold and duration, the stack's query); the others stay rules of their own."""
+        described = [r for r in self.rules if r.source_format == "description"]
+        if not described:
+            return
+        covered = {key for signal in self.c.signals for key in signal.covers}
+        open_specs = [s for s in self.alert_specs if s.key not in covered]
+        (specs, packs), renamed, left = given_alerts.apply(described, [open_specs, self.c.signals])
+        self.alert_specs = [next((n for o, n in zip(open_specs, specs, strict=True) if o is s), s)
+                            for s in self.alert_specs]
+        self.c.signals[:] = packs
+        self.c.issues[:] = [i.model_copy(update={"alert": renamed[i.alert]}) if i.alert in renamed else i
+                            for i in self.c.issues]
+        self.given_rows = set(renamed.values())
+        self.rules = [r for r in self.rules if r.source_format != "description"] + left
+        if renamed:
+            self.notes.append(f"{len(renamed)} alerts from the description on the signals that measure them: "
+                              + ", ".join(sorted(renamed.values())))
 
     def _platform_defaults(self) -> None:
         """Names the platform settled on that the model does not give, as assumptions (recorded in the
@@ -457,6 +531,15 @@ class _Writer:
             metrics.append(KeyMetric(metric="Healthy replicas", normal_range=f"{self.facts.replicas} of "
                                      f"{self.facts.replicas}", alert_threshold="0 healthy for 2 min", dashboard=dash))
         metrics += self.c.key_metrics
+        metrics = [*_given_objectives(self.request.service, dash), *metrics]
+        quantile = self.facts.names.get("latency.quantile")
+        if quantile:  # the latency rows name the quantile the team gave, as the SLO line does
+            metrics = [m.model_copy(update={"metric": re.sub(r"\bp95\b", f"p{quantile}", m.metric)})
+                       if "latency" in m.metric.lower() or "time p95" in m.metric else m for m in metrics]
+            if not any(re.search(r"(?i)latency p\d", m.metric) for m in metrics):
+                metrics.insert(len(_given_objectives(self.request.service, dash)), KeyMetric(
+                    metric=f"Latency p{quantile} (as the team states it)", normal_range=f"< {lv.latency_p95_ms:g} ms",
+                    alert_threshold=f"> {lv.latency_p95_ms:g} ms (the objective)", dashboard=dash))
         prereq = _unique([*self.p.tools(), *(t for s in self.stacks for t in s.tools()), *self.c.prerequisites,
                           "jq and curl on the operator's machine",
                           "Access to the incident channel and the paging tool (to escalate)"])
@@ -605,7 +688,7 @@ class _Writer:
                 names.add(alert.name)
         self._engine_alerts = {a.name for a in out}
         if self.rules:  # the repository's own alerts first; the engine's become suggestions
-            out, self._renamed = repository_alerts.rows(self.rules, out)
+            out, self._renamed = repository_alerts.rows(self.rules, out, keep=self.given_rows)
             self.notes.append(f"{len(out) - len(self._renamed)} alert rows from the repository's rules; "
                               f"{len(self._renamed)} engine alerts marked as suggestions")
         self._alerts = out
@@ -1055,7 +1138,15 @@ class _Writer:
                                  contact=f"best effort via {channel}", timezone=tz))
         else:
             people.append(Person(role="On-call rotation", name=rotation, contact=pager, timezone=tz))
-        people.append(Person(role="Tech Lead", name="fill in", contact="fill in", timezone=tz))
+        model = self.request.service
+        primary, secondary = self.facts.names.get("oncall.primary"), self.facts.names.get("oncall.secondary")
+        if primary:
+            people.append(Person(role="Primary on-call", name=primary, contact=pager, timezone=tz))
+        if secondary:
+            people.append(Person(role="Secondary on-call", name=secondary, contact=pager, timezone=tz))
+        lead = next((p.value for p in model.people_of("escalation") if p.value.endswith("(lead)")), None)
+        people.append(Person(role="Tech Lead", name=lead.removesuffix(" (lead)") if lead else "fill in",
+                             contact=channel if lead else "fill in", timezone=tz))
         vendors: list[Vendor] = []
         cloud = {"aws": "AWS", "gcp": "Google Cloud", "azure": "Microsoft Azure"}.get(self.p.cloud)
         if cloud and (self.facts.cloud or self.env in ("vm", "serverless")):
@@ -1071,6 +1162,7 @@ class _Writer:
         for name, why in self.c.vendors:
             if name not in {v.vendor for v in vendors}:
                 vendors.append(Vendor(vendor=name, purpose=why, support_contact="fill in", account="fill in"))
+        vendors = _given_vendors(vendors, model)
         return Contacts(escalation=levels, personnel=people, vendors=vendors)
 
     # --- appendix --------------------------------------------------------------------------------

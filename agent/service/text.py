@@ -29,7 +29,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from agent.service import commands, naming
+from agent.service import commands, naming, oncall_text
 from agent.service.model import ServiceModel
 from agent.service.vocabulary import Technology, Variant, Vocabulary, norm, vocabulary
 
@@ -1696,22 +1696,32 @@ class _Parser:
     def figures_pass(self) -> None:
         alerting = {a["evidence"] for a in self.alerts}
         for s in self.sentences:
-            text, low = s.text, s.text.lower()
-            if text in alerting:
-                continue  # "LatencyHigh: p99 > 800 ms for 10m" is an alert's threshold, not the latency objective
-            avail = re.search(r"(\d{2}(?:\.\d{1,3})?)\s*%\s*(?:availability|uptime|slo|sla|available)|"
-                              r"(?:availability|uptime|slo|sla)[^0-9\n%]{0,30}?(\d{2}(?:\.\d{1,3})?)\s*%", low)
+            text = s.text
+            for said in alerting:  # "LatencyHigh: p99 > 800 ms for 10m" is an alert's threshold, not the objective
+                text = text.replace(said, " " * len(said))
+            if not text.strip():
+                continue
+            low = text.lower()
+            self._objectives(text)
+            # "99.5% of settlements reconciled within 2 minutes" is a freshness objective, not availability
+            share = re.search(r"\d{2}(?:\.\d{1,3})?\s*%\s+of\s+(?!the\s+(?:time|month|requests))", low)
+            avail = None if share and re.search(r"\bwithin\b", low) else re.search(
+                r"(\d{2}(?:\.\d{1,3})?)\s*%\s*(?:[a-z-]+\s+){0,2}?(?:availability|uptime|slo|sla|available)|"
+                r"(?:availability|uptime|slo|sla)[^0-9\n%]{0,30}?(\d{2}(?:\.\d{1,3})?)\s*%|"
+                r"\b(?:target|objective)\s*(?:is\s+|of\s+|:\s*)?(\d{2}(?:\.\d{1,3})?)\s*%", low)
             if avail:
-                pct = float(avail.group(1) or avail.group(2))
+                pct = float(avail.group(1) or avail.group(2) or avail.group(3))
                 if 50 <= pct < 100:
                     self.figure("availability", f"{pct:g}", "%", "", text)
                     window = re.search(r"(?:over|per|across|rolling|in)\s+(?:a\s+)?(\d+)[- ]?(days?|d|weeks?)\b|"
-                                       r"(\d+)[- ]day\s+(?:rolling\s+)?window|\b(monthly|quarterly|weekly)\b", low)
+                                       r"(\d+)[- ]day\s+(?:rolling\s+)?window|\b(monthly|quarterly|weekly)\b|"
+                                       r"(?:%\s*/\s*|\bper\s+|\ba\s+)(month|quarter|week)\b", low)
                     if window:
                         days = window.group(1) or window.group(3)
                         unit = window.group(2) or "days"
                         value = f"{days}{'d' if unit.startswith('d') else 'w'}" if days else {
-                            "monthly": "30d", "quarterly": "90d", "weekly": "7d"}[window.group(4)]
+                            "monthly": "30d", "quarterly": "90d", "weekly": "7d", "month": "30d", "quarter": "90d",
+                            "week": "7d"}[window.group(4) or window.group(5)]
                         self.figure("slo_window", value, "", "", text)
             for lat in re.finditer(r"\bp(50|75|90|95|99(?:\.9+)?)\b[^0-9\n]{0,30}?(\d+(?:\.\d+)?)\s*"
                                    r"(ms|milliseconds|s|sec|seconds)\b|(?:latency|response time)[^0-9\n]{0,30}?"
@@ -1730,11 +1740,6 @@ class _Parser:
                 minutes = _figure_minutes(label, text)
                 if minutes is not None:
                     self.figure(label, str(minutes), "min", "", text)
-            fresh = re.search(r"(?:freshness|no older than|stale(?:ness)? (?:of|beyond|after)|at most|lag behind by "
-                              r"at most|within)\s+(?:of\s+)?" + _DUR_RE, low)
-            if fresh and re.search(r"fresh|stale|older|behind|data|lag", low):
-                self.figure("freshness", str(round(float(fresh.group(1)) * _DURATION[fresh.group(2)] / 60, 2)).rstrip(
-                    "0").rstrip("."), "min", "", text)
             deadline = re.search(r"\b(?:by|before|no later than|deadline(?: of| is)?:?)\s+(\d{1,2}:\d{2}(?:\s*(?"
                                  r":am|pm))?"
                                  r"(?:\s*(?:[A-Z]{2,4}|[A-Z][a-z]+/[A-Z][A-Za-z_]+))?)", text, re.I)
@@ -1755,19 +1760,9 @@ class _Parser:
                                  r"(?:\s*[A-Z]{2,4})?)?|point[- ]in[- ]time recovery|pitr)\b", text, re.I)
             if schedule:
                 self.figure("backup_schedule", schedule.group(1), "", "", text)
-            lag = re.search(r"\b(?:lag|backlog|queue depth|queue length|messages? waiting)\b[^.\n]{0,40}?\b(?:un"
-                            r"der|below|<|"
-                            r"less than|max(?:imum)?(?: of)?|exceeds?|above|over|>)\s*(\d[\d,]*)\s*(?:messages|msgs|"
-                            r"jobs|records|events)?", low)
-            if lag:
-                self.figure("backlog_max", lag.group(1).replace(",", ""), "messages", "", text)
-            for thr in re.finditer(r"\b(?:alert|page|warn|notify)\w*\s+(?:us\s+|me\s+)?(?:when|if|once|at)\s+(?:"
-                                   r"the\s+)?"
-                                   r"([a-z][\w /.-]{2,40}?)\s+(?:is\s+|goes\s+|stays\s+)?(?:above|exceeds?|over|>|>=|"
-                                   r"reaches|hits|below|under|<)\s*(\d+(?:\.\d+)?)\s*"
-                                   r"(%|ms|s|seconds|minutes|gb|mb)?", low):
-                self.figure("threshold", thr.group(2), thr.group(3) or "", thr.group(1).strip(), text)
-            rate = re.search(r"(\d[\d,.]*)\s*(k)?\s*(?:requests|req|rps|requests per second|messages|events|msgs)"
+            self._thresholds(text)
+            rate = re.search(r"(\d[\d,.]*)\s*(k)?\s*(?:requests|req|rps|requests per second|messages|events|msgs|rows|"
+                             r"records|writes|reads|queries|ops|operations|tasks|jobs|items|documents|docs)"
                              r"\s*(?:/|per)\s*(?:s\b|sec|second|minute|min)", low)
             if rate:
                 self.figure("throughput", rate.group(1).replace(",", "") + (rate.group(2) or ""), "per-second"
@@ -1785,9 +1780,104 @@ class _Parser:
             elif run and not app.names_of_role("schedule"):
                 self.add_name(app, "schedule", run.group(1), text)
 
+    def _objectives(self, text: str) -> None:
+        """Freshness and deadline objectives, backup schedules and retention, and a second RPO, each with
+        the words it was given in: "99.5% of X within 2 minutes", "ingestion delay < 5 min", "full weekly
+        Sunday 01:00, differential daily", "keep last 7", "RPO 0 …, 5 min if we lose the site"."""
+        low = text.lower()
+        target = re.search(r"\b(?:targets?|slo|sla|objective|goal|need|needs|must|within)\b", low)
+        fresh = re.search(r"(?:freshness|no older than|stale(?:ness)? (?:of|beyond|after)|at most|lag behind by "
+                          r"at most|within|(?:delay|lag|age|staleness)\s*(?:<|<=|under|below|less than|of at most))"
+                          r"\s*(?:of\s+)?" + _DUR_RE, low)
+        if fresh and target and (re.search(r"fresh|stale|older|behind|data|lag|delay|%|searchable|available|"
+                                           r"visible|delivered|emailed|processed|reconciled|landed|ready", low)):
+            minutes = float(fresh.group(1)) * _DURATION[fresh.group(2)] / 60
+            # the objective's own clause: from its share ("99.5% of …") or subject to the duration's end
+            start = max(low.rfind(",", 0, fresh.start()), low.rfind(":", 0, fresh.start()),
+                        low.rfind(";", 0, fresh.start())) + 1
+            share = re.search(r"\d{2}(?:\.\d+)?\s*%", low[start:fresh.start()])
+            end = re.search(r"[,;.](?:\s|$)|$", low[fresh.end():])
+            clause = text[start:fresh.end() + (end.start() if end else 0)].strip(" ,;:")
+            after = re.match(r",\s*(\d{2}(?:\.\d+)?\s*%\s+of\s+the\s+time)", text[fresh.end() + (end.start()
+                                                                                               if end else 0):])
+            if after:
+                clause += ", " + after.group(1)
+            self.figure("freshness", f"{round(minutes, 2):g}", "min", clause if share or after or len(clause) < 90
+                        else "", text)
+        if re.search(r"backup|snapshot|dump|pgbackrest|barman|wal[- ]?(?:g|e|archiv)|pitr|point-in-time", low):
+            parts = [p.strip() for p in re.split(r"[,;]|\s+and\s+", re.sub(r"^\s*[A-Za-z][\w ]{0,20}:\s+", "", text))]
+            often = [p for p in parts if re.search(r"(?i)\b(?:nightly|daily|hourly|weekly|monthly|continuous(?:ly)?|"
+                                                   r"every\s+\d*\s*\w+|each\s+(?:night|day|hour))\b", p)
+                     and not re.search(r"(?i)\b(?:kept|keep|retain\w*|retention)\b", p)]
+            if often:
+                self.figure("backup_schedule", ", ".join(often).rstrip("."), "", "", text)
+            kept = None
+            for found in re.finditer(
+                    r"\bkeep(?:ing)?\s+(?:the\s+)?last\s+(\d+)(\s+(?:full\s+)?(?:backups?|snapshots?|copies))?|"
+                    r"\b(?:retention(?:\s+of|\s+is|:)?|kept\s+for|retained\s+for|kept|retained)\s+(\d+)\s+"
+                    r"((?:full\s+|daily\s+|weekly\s+)?(?:backups?|snapshots?|copies|days?|weeks?|months?|years?))|"
+                    r"\b(\d+)\s*(days?|weeks?|months?|years?)\s+(?:kept|retained|retention)\b", low):
+                clause = re.split(r";", low[:found.start()])[-1]
+                if re.search(r"\b(?:topic|log|logs|message|messages|queue|stream|ttl|partition|index)\b", clause) \
+                        and not re.search(r"backup|snapshot|dump", clause):
+                    continue  # "Topic retention is 7 days" beside the backups' is the topic's
+                kept = found
+                break
+            if kept:
+                if kept.group(1):
+                    value = f"last {kept.group(1)}{kept.group(2) or ' backups'}"
+                elif kept.group(3):
+                    value = f"{kept.group(3)} {kept.group(4)}"
+                else:
+                    value = f"{kept.group(5)} {kept.group(6)}"
+                self.figure("backup_retention", value, "", "", text)
+        rpo = re.search(r"\brpo\b[^0-9\n]{0,25}?(?:\d+(?:\.\d+)?\s*(?:[a-z]+)?|zero)([^,;]*?)[,;]\s*(\d+(?:\.\d+)?)\s*"
+                        r"(" + "|".join(_DURATION) + r")\b\s+((?:if|for|when|on|in case of)\b[^,;.]*)", low)
+        if rpo:
+            minutes = round(float(rpo.group(2)) * _DURATION[rpo.group(3)] / 60)
+            self.figure("rpo", str(minutes), "min", text[rpo.start(4):rpo.end(4)].strip(), text)
+
+    def _thresholds(self, text: str) -> None:
+        """Alert thresholds the user asks for, with the number as written ("5k", "5,000") and a duration:
+        "a backlog alert when invoices.render is longer than 5k", "alert when lag > 5k for 10m", "page at
+        5,000 messages", "page us when replication lag is above 60 s"."""
+        low = text.lower()
+        number = r"(\d[\d,]*(?:\.\d+)?\s?[km]?)(?!\w|\.\d)"
+        held = r"(?:\s*(?:for|over)\s+(?:more than\s+|at least\s+)?(\d+)\s*(s|secs?|seconds?|m|mins?|minutes?|h|" \
+               r"hours?)\b)?"
+        compare = r"(?:under|below|<|less than|max(?:imum)?(?: of)?|exceeds?|above|over|>=?|longer than|more than|" \
+                  r"greater than|higher than|reaches|hits|goes above|past)"
+        counted = r"(?!\s*(?:replicas?|pods?|instances?|tasks? (?:running|min)|workers?|nodes?|partitions?|%|" \
+                  r"ms\b|s\b|secs?\b|seconds?\b|min\b|minutes?\b|h\b|hours?\b|gb|mb|cpu))"
+
+        def duration(m: re.Match[str], group: int) -> str:
+            if not m.group(group):
+                return ""
+            return f" for {_figure_amount(m.group(group), m.group(group + 1))}"
+
+        lag = re.search(r"\b(?:lag|backlog|queue depth|queue length|queue size|messages? waiting|queued|depth)\b"
+                        r"[^\n;]{0,50}?(?<![\w])" + compare + r"\s*" + number + counted +
+                        r"\s*(?:messages|msgs|jobs|records|events|tasks|items)?" + held, low) or re.search(
+            r"\b(?:alert|page|warn|notify)\w*\s+(?:us\s+|me\s+)?(?:at|above|over|past|beyond)\s+" + number +
+            r"\s*(?:messages|msgs|jobs|records|events|tasks|items|queued)\b" + held, low)
+        if lag:
+            value = oncall_text.amount(lag.group(1))
+            if value is not None:
+                about = next((w for w in re.findall(r"[\w-]+(?:[._:][\w-]+)+", text[lag.start():lag.end()])
+                              if not re.fullmatch(r"[\d.,]+", w)), "")
+                self.figure("backlog_max", value, "messages", f"{about}{duration(lag, 2)}".strip(), text)
+        for thr in re.finditer(r"\b(?:alert|page|warn|notify)\w*\s+(?:us\s+|me\s+)?(?:when|if|once|at)\s+(?:the\s+)?"
+                               r"([a-z][\w /.-]{2,40}?)\s+(?:is\s+|goes\s+|stays\s+)?(?:above|exceeds?|over|>|>=|"
+                               r"reaches|hits|below|under|<|longer than|more than|less than)\s*" + number +
+                               r"\s*(%|ms|s\b|seconds|minutes|min\b|gb|mb)?" + held, low):
+            value = oncall_text.amount(thr.group(2))
+            if value is not None:
+                self.figure("threshold", value, _unit(thr.group(3) or "") if thr.group(3) else "",
+                            f"{thr.group(1).strip()}{duration(thr, 4)}", text)
+
     def people_pass(self) -> None:
         for s in self.sentences:
-            text, low = s.text, s.text.lower()
+            text = s.text
             # "owned by the frost-team team", "the owning team is zephyr-platform": lower-case team names too
             lower = re.search(r"(?i)\b(?:owned by|maintained by|run by|belongs to|owner(?:\s+is)?\s*:?)\s+(?:the\s+)?`?"
                               r"([a-z0-9][\w.-]*)`?\s+"
@@ -1801,7 +1891,11 @@ class _Parser:
             team = re.search(r"\b(?i:owned by|owner(?: is)?:?|maintained by|run by|belongs to)\s+(?i:the\s+)?"
                              r"([A-Z@#][\w&/-]*(?:\s+[A-Z][\w&-]*)*(?:\s+(?:team|squad|group|guild))?)", text)
             if not team:
-                team = re.search(r"\b(?:the\s+)?([A-Z][\w&-]*(?:\s+[A-Z][\w&-]*)*\s+(?:team|squad))\b", text)
+                team = re.match(r"(?i:owners?|owning team)\s*:\s*(?i:the\s+)?([A-Z][\w&-]*(?:\s+[A-Z][\w&-]*){0,3})"
+                                r"\s*(?:\(|,|;|$)", text)  # "- Owners: Data Infra (#data-infra), …"
+            if not team:
+                team = re.search(r"\b(?:the\s+)?((?!(?:Hey|Hi|Hello|Dear|Thanks|Morning)\b)[A-Z][\w&-]*"
+                                 r"(?:\s+[A-Z][\w&-]*)*\s+(?:team|squad))\b", text)  # "Hey team" greets
             if team:
                 value = re.sub(r"^(?:The|Our)\s+", "", team.group(1).strip())
                 if value.lower() not in ("the", "team", "our") and not self.person_exists("team"):
@@ -1826,6 +1920,7 @@ class _Parser:
                     self.person("pager", tech.display, "", text)
                 if tech.vendor:
                     self.person("vendor", tech.vendor, tech.kind if tech.kind != "http-dependency" else "API", text)
+            slotted = self._slots(s)
             after = re.finditer(r"\b(?:rotation|schedule|escalation policy)(?:\s+(?:called|named|is))?[:=\s]+[`'\"]?"
                                 r"([A-Za-z0-9][\w.-]*[A-Za-z0-9])[`'\"]?", text, re.I)
             before = re.finditer(r"\b[`'\"]?([A-Za-z0-9][\w.-]*-[\w.-]*[A-Za-z0-9])[`'\"]?\s+(?:rotation|schedule|"
@@ -1833,18 +1928,21 @@ class _Parser:
             for hit in (*after, *before):  # the name after the noun first; "on-call schedule" is no name
                 rota = hit.group(1)
                 if rota.lower() not in _STOP and not rota.isdigit() and not self.v.ordinary(rota) and \
+                        rota not in slotted and \
                         rota.lower() not in ("in", "on", "every", "daily", "nightly", "weekly", "rotation", "schedule"):
                     self.person("rotation", rota, "", text)
                     self._consume_text(s, rota)
                     break
-            hours = re.search(r"\b(\d{1,2}(?::\d{2})?\s*(?:am|pm)?\s*(?:-|–|to)\s*\d{1,2}(?::\d{2})?\s*(?:am|pm)?)\b"
-                              r"(?:\s*(?:on\s+)?(?:weekdays|mon(?:day)?\s*-\s*fri(?:day)?))?", low)
-            if hours and re.search(r"business|hours|working|office|on[- ]call|weekday|support|cover", low):
-                self.person("hours", hours.group(1).replace(" ", ""), "", text)
-            elif re.search(r"\b(business|working|office) hours\b", low):
-                self.person("hours", "business hours", "", text)
-            for zone in _TZ.finditer(text):
-                self.person("timezone", zone.group(1), "", text)
+            # coverage in the team's words ("24/7 for sev1, business hours otherwise"), and its time zones; a
+            # zone elsewhere ("the 02:00 UTC job") is the job's, not the rota's, unless it names a place
+            covered = oncall_text.coverage(text)
+            for statement in covered:
+                self.person("hours", statement, "", text)
+            for zone in oncall_text.zones(" ".join(covered)):
+                self.person("timezone", zone, "", text)
+            for found in _TZ.finditer(text):
+                if "/" in found.group(1) or oncall_text.CONTEXT.search(text) and not covered:
+                    self.person("timezone", found.group(1), "", text)
             handoff = re.search(r"\b(?:hand-?offs?|hand-?overs?|shift change)\b[^.\n]{0,30}?\b(?:at\s+)?(\d{1,2}:\d{2}"
                                 r"(?:\s*[A-Z]{2,4})?)", text, re.I)
             if handoff:
@@ -1864,6 +1962,29 @@ class _Parser:
                     name = city.strip()
                     if name:
                         self.person("location", name, _CITY_ZONES.get(name.lower(), ""), text)
+
+    def _slots(self, s: Sentence) -> set[str]:
+        """Who is primary / secondary / lead, and the pager's service or schedule names: a rota-shaped name
+        ("obs-oncall primary") is the rotation, a person is a contact; returns the names taken."""
+        taken: set[str] = set()
+        for name, tool in oncall_text.pager_names(s.text):
+            if not any(name == who for _, who, _ in oncall_text.slots(s.text)) or name.endswith("primary"):
+                self.person("rotation", name, tool, s.text)
+                taken.add(name)
+        for slot, who, what in oncall_text.slots(s.text):
+            rota = re.fullmatch(r"[a-z0-9][\w.]*-[\w.-]*", who) is not None
+            if slot == "primary" and rota:
+                self.person("rotation", who, "primary", s.text)
+            elif slot == "primary":
+                self.person("escalation", who, "primary on-call", s.text)
+            elif slot == "secondary":
+                self.person("secondary", who, what, s.text)
+            else:
+                self.person("escalation", f"{who} (lead)", "", s.text)
+            taken.add(who)
+        for name in taken:
+            self._consume_text(s, name)
+        return taken
 
     def vendor(self, name: str, contact: str, evidence: str) -> None:
         """A vendor's support contact: kept on the vendor the text (or a technology) already names."""
@@ -1973,9 +2094,12 @@ class _Parser:
     def alerts_pass(self) -> None:
         """Alerts the description says the team already has, with their condition and duration: "the
         `LedgerLagHigh` alert fires when lag > 5000 for 10 min", "Alerts: ApiDown (up == 0 for 2m), …"."""
+        listed = self._alert_list()
         under_heading = False
         for s in self.sentences:
             text = s.text
+            if any(name in text for name in listed):
+                continue  # read line by line from the list already
             if re.fullmatch(r"(?i)(?:existing |current |our )?alerts?(?: we have| today| rules)?:?", text.strip()):
                 under_heading = True  # a "## Alerts" heading: the bullets below name alerts
                 continue
@@ -2009,6 +2133,52 @@ class _Parser:
                 k = self._token_at(s, m.start(m.lastindex or 0))
                 if k is not None:
                     self.consumed.add((s.index, k))
+
+    def _alert_list(self) -> set[str]:
+        """The alerts of a list under a heading ("Existing monitors:", "CloudWatch alarms today:"), one a
+        line, bullets or not: `name — condition`, `name: condition`, `name (condition)`. A condition with no
+        number ("any node reports sealed") is kept in its words. Returns the names read."""
+        names: set[str] = set()
+        open_list = False
+        for line in self.text.split("\n"):
+            body = re.sub(r"^\s*(?:[-*+]|\d{1,2}[.)])\s+", "", line).strip()
+            if not body:
+                open_list = False
+                continue
+            last = re.split(r"(?<=[.!?])\s+", body)[-1]
+            if _ALERT_HEADING.fullmatch(last):
+                open_list = True
+                continue
+            if not open_list:
+                continue
+            item = _ALERT_ITEM.match(body)
+            if item is None or item.group(1).lower() in _STOP or item.group(1).isdigit():
+                open_list = False
+                continue
+            name, said = item.group(1), item.group(2).strip().rstrip(")").strip()
+            if any(a["name"] == name for a in self.alerts) or not said:
+                continue
+            condition = _condition(said)
+            metric, op, value, unit, duration = condition or ("", "", "", "", "")
+            if metric.endswith(" for") or metric == "for":  # "no raft leader for > 60s": the number is how long
+                metric, duration, op, value, unit = metric[:-4].strip(), value + (unit or "s")[0], "", "", ""
+            if not duration:
+                held = _FOR.search(said)
+                duration = held.group(1) + held.group(2)[0].lower() if held else ""
+            expr = f"{metric} {op} {value} {unit}".strip() if op else ""
+            self.alerts.append({"name": name, "expr": expr, "duration": duration, "severity": _severity(said),
+                                "labels": [], "summary": said, "runbook_url": "", "source_format": "description",
+                                "origin": "given", "evidence": body, "at": ""})
+            if op:
+                held_for = f" for {_figure_amount(duration[:-1], duration[-1])}" if duration else ""
+                self.figure("threshold", value, unit, f"{metric}{held_for}", body)
+            names.add(name)
+            for sentence in self.sentences:
+                if name in sentence.text:  # the name and the metric names of its condition are read, not bound
+                    for k, t in enumerate(sentence.tokens):
+                        if t.text == name or t.idlike and t.text in said:
+                            self.consumed.add((sentence.index, k))
+        return names
 
     def _alert_name_ok(self, s: Sentence, m: re.Match[str]) -> bool:
         name = next((g for g in m.groups() if g), "")
@@ -2194,7 +2364,7 @@ def _escalations(text: str) -> list[tuple[str, str]]:
         return f"after {amount} {'h' if unit.lower().startswith('h') else 'min'}"
 
     def add(contact: str, qualifier: str) -> None:
-        contact = re.sub(r"^(?:(?:to|the|page|call|notify|ping|escalate(?:s)?(?:\s+to)?|then|and|next)\s+)+", "",
+        contact = re.sub(r"^(?:(?:to|the|our|page|call|notify|ping|escalate(?:s)?(?:\s+to)?|then|and|next)\s+)+", "",
                          contact.strip(" ,;:-—–"), flags=re.I).strip(" ,;:-—–")
         contact = re.sub(r"\s+(?:by|via)\s+(?:phone|slack|pager\w*|email)$", "", contact, flags=re.I)
         if _contact_like(contact) and not any(c == contact for c, _ in out):
@@ -2206,7 +2376,8 @@ def _escalations(text: str) -> list[tuple[str, str]]:
                          text):
         add(m.group(3), when(m.group(1), m.group(2)))
     # "escalate to X after 30 min[, then Y after 60 min]", "Escalation: X (after 30 min) → Y"
-    start = re.search(r"(?i)\bescalat\w*(?:\s+(?:path|contacts?|policy|chain|order))?\s*(?::|\bto\b|→)", text)
+    start = re.search(r"(?i)\bescalat\w*(?:\s+(?:path|contacts?|policy|chain|order))?\s*(?::|\bto\b|→)|"
+                      r"(?i:\bescalation)\s+(?=[A-Z][a-z])", text)  # "escalation Zofia A": a name follows
     if start is None:
         return out
     rest = text[start.end():]
@@ -2239,12 +2410,22 @@ def _vendor_contacts(text: str) -> list[tuple[str, str]]:
         name = name.strip(" ,;:()")
         if not name or name.lower() in _NOT_VENDOR or not re.match(r"[A-Z0-9]", name):
             return
-        found = "; ".join(dict.fromkeys(m.group(0).strip() for m in _SUPPORT_DETAIL.finditer(detail)))
+        # the vendor's clause as written ("Enterprise Support for anything MSK-side", "support via console
+        # ticket, 1h SLA"), then any address or number said further on in the sentence
+        clause = re.split(r"\s*(?:;|\.(?:\s|$)|,\s*(?:then|and then|escalat\w*)\b)", detail, maxsplit=1)[0]
+        clause = clause.strip(" ,:()").rstrip(".")
+        extra = [m.group(0).strip(" .") for m in _SUPPORT_DETAIL.finditer(detail)]
+        extra = [x for x in extra if x not in clause]
+        found = "; ".join(dict.fromkeys(x for x in (clause, *extra) if x))
         if not any(n.lower() == name.lower() for n, _ in out):
             out.append((name, found))
 
-    label = re.match(r"(?i)\s*(?:vendors?|vendor support|third[- ]party support|support contacts?|external support)"
-                     r"\s*:\s*(.+)", text)
+    if re.search(r"(?i)\bno\s+(?:vendor|third[- ]party|external|commercial)\s+support\b", text):
+        out.append(("none", "no vendor support (as stated)"))
+    label = re.match(r"(?i)\s*(?:vendors?|vendor support|third[- ]party support|support contacts?|external support|"
+                     r"(?:partner|vendor|supplier|carrier)\s+(?:escalation|contacts?|support))"
+                     r"\s*:\s*(.+)", text) or re.search(
+        r"(?i)\b(?:partner|vendor|supplier|carrier)\s+(?:escalation|contacts?|support)\s*:\s*(.+)", text)
     if label:
         for item in re.split(r";|,\s*(?=[A-Z][\w.&-]+\s*(?:\(|support|:|$))", label.group(1)):
             head = re.match(r"\s*([A-Z0-9][\w.&-]*(?:\s+[A-Z][\w.&-]*){0,2})(.*)", item)
@@ -2256,7 +2437,7 @@ def _vendor_contacts(text: str) -> list[tuple[str, str]]:
         words = m.group(1).split()
         while words and words[0].lower() in _NOT_VENDOR:
             words.pop(0)
-        add(" ".join(words), m.group(0))
+        add(" ".join(words), m.group(0)[len(m.group(1)):])
     for m in re.finditer(r"(?i)\b(?:case|ticket|contract)\s+with\s+(?-i:([A-Z][\w.&-]*(?:\s+[A-Z][\w.&-]*)?))([^.;]*)",
                          text):
         add(m.group(1), m.group(0))
@@ -2272,6 +2453,11 @@ _ALERT_NAMES = (  # each shape apart: one that fails ("Existing alerts") must no
     re.compile(r"""(?x)(?:^|[,;(]\s*|(?i:\band)\s+)(?:`([^`\n]{2,80})`|([A-Z][a-z0-9]+(?:[A-Z][a-z0-9]*)+))\s*
         (?:\(|:|—|–|\bfires\b|\bat\b|\bwhen\b)"""),
 )
+_ALERT_HEADING = re.compile(r"(?i)(?:[\w/&.-]+\s+){0,3}?(?:existing\s+|current\s+|our\s+|the\s+)?(?:[\w-]+\s+)?"
+                            r"(?:alerts?|alarms?|monitors?|alert\s+rules?|alerting\s+rules?|pages)"
+                            r"(?:\s+(?:we\s+have|today|in\s+place|configured|already|set\s+up|rules|that\s+exist|"
+                            r"so\s+far|now))*\s*:")
+_ALERT_ITEM = re.compile(r"""[`'"]?([A-Za-z][\w.:/-]{2,80}?[A-Za-z0-9])[`'"]?\s*(?::|—|–|\s-\s|\()\s*(.+)""")
 _OPS = {"above": ">", "over": ">", "exceeds": ">", "exceed": ">", "greater than": ">", "more than": ">",
         "higher than": ">", "goes above": ">", "rises above": ">", "is above": ">", "at least": ">=",
         "below": "<", "under": "<", "less than": "<", "lower than": "<", "drops below": "<", "falls below": "<",
@@ -2329,6 +2515,11 @@ def _unit(word: str) -> str:
     if seconds is None:
         return word
     return {0.001: "ms", 1: "s", 60: "min", 3600: "h", 86400: "d", 604800: "w"}[seconds]
+
+
+def _figure_amount(amount: str, unit: str) -> str:
+    """'10', 'm' -> '10 min'; '2', 'hours' -> '2 h'."""
+    return f"{amount} {_unit(unit) if unit.lower() != 'm' else 'min'}"
 
 
 def _figure_minutes(label: str, text: str) -> int | None:

@@ -1,0 +1,174 @@
+"""Alerts the team already has, as the description gives them ("OrdersApi-5xx-High — ALB 5xx > 2% for 5
+min"), joined to the signals the engine would write for the same thing.
+
+A described alert that a signal measures becomes that signal under the team's name, with the team's
+threshold, comparison, duration and quantile: the row's condition and its query are rendered from the
+same numbers, so they agree, and the query is the stack's real one instead of the description's words.
+An alert no signal measures ("vault-sealed: any node reports sealed") is returned as left over: the
+runbook shows it in the team's words, with its own entry (`repository_alerts`), never as a default.
+
+Matching is by what is measured, not by title: the words of the alert's name and condition (split at
+case changes, `-`, `_`, `.`) are reduced to concepts (errors, latency, lag, backlog, running count, CPU
+…), a signal must share one with the alert, and the threshold must convert to the signal's unit with the
+same direction (a `%` is not a count; `< 3 running` is not `> 5%`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Literal, cast
+
+from agent.knowledge.signals import Signal, Threshold, convert
+from agent.service.model import AlertRule
+
+# words -> what they measure
+_CONCEPTS: dict[str, tuple[str, ...]] = {
+    "errors": ("5xx", "error", "errors", "failure", "failures", "failed", "fail", "fails", "faults"),
+    "latency": ("latency", "p50", "p75", "p90", "p95", "p99", "p999", "response", "duration", "slow"),
+    "lag": ("lag", "behind", "replication", "replica"),
+    "backlog": ("backlog", "queue", "queued", "depth", "messages", "waiting", "visible", "oldest", "age"),
+    "running": ("running", "healthy", "tasks", "up", "down", "available", "instances", "pods", "replicas",
+                "hosts", "nodes", "desired"),
+    "cpu": ("cpu",),
+    "memory": ("memory", "mem", "heap", "oom", "rss"),
+    "disk": ("disk", "storage", "volume", "watermark", "inodes"),
+    "connections": ("connections", "connection", "conn", "pool", "clients"),
+    "restarts": ("restarts", "restart", "crashloop", "crash", "crashes"),
+    "evictions": ("evictions", "evicted", "eviction"),
+    "certificate": ("cert", "certificate", "tls", "ssl", "expiry", "expires"),
+    "throttles": ("throttles", "throttled", "throttling", "throttle"),
+}
+_WORD_CONCEPT = {word: concept for concept, words in _CONCEPTS.items() for word in words}
+# concepts that decide on their own; "running"/"up" words also appear in other alerts' names
+_WEAK = frozenset({"running"})
+_OPS = {">": ">", ">=": ">=", "<": "<", "<=": "<="}
+_RULE = re.compile(r"^(?P<metric>.*?)\s*(?P<op>>=|<=|>|<)\s*(?P<value>-?\d+(?:\.\d+)?)\s*(?P<unit>\S*)\s*$")
+_UNITS = {"": "", "%": "%", "ms": "ms", "s": "s", "min": "min", "h": "h", "k": "", "messages": "messages",
+          "msgs": "messages", "errors": "", "jobs": "", "connections": "", "req/s": "/s", "rps": "/s",
+          "gb": "GB", "mb": "MB"}
+
+
+def words(text: str) -> list[str]:
+    """Lower-case words of a name or condition: "AuroraGlobalDBReplicationLag" -> aurora, global, db,
+    replication, lag; "OrdersApi-5xx-High" -> orders, api, 5xx, high."""
+    spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", " ", text)
+    return [w.lower() for w in re.findall(r"\d+xx|p\d+(?:\.\d+)?|[A-Za-z]+", spaced)]
+
+
+def concepts(text: str) -> set[str]:
+    return {_WORD_CONCEPT[w] for w in words(text) if w in _WORD_CONCEPT}
+
+
+@dataclass(frozen=True)
+class Given:
+    """A described alert, read: its name, what it measures, and its threshold when it has one."""
+
+    rule: AlertRule
+    concepts: frozenset[str]
+    op: str
+    value: float | None
+    unit: str
+    minutes: float | None
+    quantile: str | None
+
+    @classmethod
+    def of(cls, rule: AlertRule) -> Given:
+        found = _RULE.match(rule.expr or "")
+        metric = found.group("metric") if found else rule.summary
+        quantile = re.search(r"(?<![\w.])p(50|75|90|95|99|99\.9|999)(?![\w.])", f"{rule.name} {metric}", re.I)
+        return cls(rule=rule, concepts=frozenset(concepts(f"{metric} {rule.name}")),
+                   op=found.group("op") if found else "", value=float(found.group("value")) if found else None,
+                   unit=_UNITS.get(found.group("unit").lower(), found.group("unit")) if found else "",
+                   minutes=_minutes(rule.duration), quantile=quantile.group(1) if quantile else None)
+
+
+def _minutes(duration: str) -> float | None:
+    found = re.fullmatch(r"(\d+(?:\.\d+)?)\s*(s|m|h|d)?", duration.strip())
+    if not found:
+        return None
+    return float(found.group(1)) * {"s": 1 / 60, "m": 1, "h": 60, "d": 1440}[found.group(2) or "m"]
+
+
+# a measure derived from two quantities ("running minus desired", "error ratio") is not the plain one
+_DERIVED = re.compile(r"\b(?:minus|difference|ratio|share|per|rate|delta)\b")
+# words every alert name has, which say nothing about what it measures
+_GENERIC = frozenset("high low alert alarm monitor warning critical page the of a an is too above below over under "
+                     "count total service api app".split())
+
+
+def _about(signal: Signal) -> str:
+    return f"{signal.key.replace('_', ' ').replace('.', ' ')} {signal.name} {signal.measure} {signal.of}"
+
+
+def _fits(given: Given, signal: Signal) -> Threshold | None:
+    """The signal's threshold in the given alert's numbers, or None when they measure different things."""
+    shared = given.concepts & concepts(_about(signal))
+    if not shared or shared <= _WEAK and len(given.concepts) > len(shared):
+        return None
+    if given.unit in ("", "messages") and not (set(words(f"{given.rule.name} {given.rule.expr}")) - _GENERIC -
+                                               set(_WORD_CONCEPT)) & (set(words(_about(signal))) - _GENERIC):
+        return None  # a count is about something particular ("KMS errors"): one shared word must say what
+    derived = _DERIVED.search(signal.measure.lower())
+    if derived and derived.group(0) not in words(f"{given.rule.expr} {given.rule.summary}") and \
+            not (derived.group(0) in ("rate", "share", "ratio") and given.unit == "%"):
+        return None  # "running tasks < 3" is not "running minus desired < 0"
+    if given.value is None:
+        return None  # nothing to put in a query: shown in the team's words instead
+    op = _OPS.get(given.op)
+    if op is None or (op[0] != signal.threshold.op[0]):
+        return None  # "< 3 running" is not "> 5% failing"
+    value = convert(given.value, given.unit, signal.threshold.unit)
+    if value is None:
+        return None
+    value, unit = round(value, 6), signal.threshold.unit
+    if given.unit != unit and convert(1, given.unit, unit) is not None and given.unit in ("ms", "s", "min", "h"):
+        value, unit = given.value, given.unit  # the team's number as written ("1000 ms"); stacks convert it
+    return Threshold(value, unit, cast(Literal[">", "<", ">=", "<="], op), "given", f"your alert {given.rule.name}",
+                     minutes=given.minutes)
+
+
+def apply(rules: Sequence[AlertRule], groups: Sequence[Sequence[Signal]]) -> tuple[
+        list[list[Signal]], dict[str, str], list[AlertRule]]:
+    """Each described rule on the signal that measures it (the most specific: later groups are packs,
+    searched first). Returns the signal groups with those signals renamed and re-thresholded, {old
+    signal name: the rule's name}, and the rules no signal measures."""
+    out = [list(group) for group in groups]
+    renamed: dict[str, str] = {}
+    left: list[AlertRule] = []
+    taken: set[tuple[int, int]] = set()
+    for rule in rules:
+        given = Given.of(rule)
+        best: tuple[int, int, int, Threshold] | None = None
+        for g in reversed(range(len(out))):
+            for i, signal in enumerate(out[g]):
+                if (g, i) in taken:
+                    continue
+                threshold = _fits(given, signal)
+                if threshold is None:
+                    continue
+                mine = set(words(_about(signal))) - _GENERIC
+                score = 10 * len(given.concepts & concepts(_about(signal))) + len(
+                    (set(words(f"{rule.name} {rule.expr}")) - _GENERIC) & mine)
+                if best is None or score > best[0]:
+                    best = (score, g, i, threshold)
+        if best is None:
+            left.append(rule)
+            continue
+        _, g, i, threshold = best
+        taken.add((g, i))
+        signal = out[g][i]
+        update: dict[str, object] = {"name": rule.name, "threshold": threshold,
+                                     "minutes": given.minutes if given.minutes is not None else signal.minutes}
+        if given.quantile and signal.key == "latency":
+            q = given.quantile
+            update["measure"] = f"p{q}"
+            update["labels"] = {**signal.labels, "q": q,
+                                "q_ratio": f"0.{q}" if len(q) == 2 else f"{float(q) / 100:g}"}
+        renamed[signal.name] = rule.name
+        out[g][i] = replace(signal, **update)  # type: ignore[arg-type]
+    return out, renamed, left
+
+
+__all__ = ["Given", "apply", "concepts", "words"]
