@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from agent.knowledge.platforms.base import Action, Hostless, aws_log_events, cmd, double_quoted, q, recent_log_events
+from agent.knowledge.platforms.releases import CodeDeploy, Stack
 from agent.runbook import Command
 
 
@@ -27,6 +28,20 @@ class ECS(Hostless):
     def scope(self) -> str:
         return f"--region {q(self.region)} --cluster {q(self.cluster)}"
 
+    @property
+    def codedeploy(self) -> CodeDeploy | None:
+        """The CodeDeploy deployment group when CodeDeploy is the service's deployment controller (blue/green):
+        ECS then refuses a new task definition through update-service."""
+        owner = next((o for o in (self.owners.rollout, self.owners.deploy) if o is not None and o.by == "codedeploy"),
+                     None)
+        return CodeDeploy(owner, self.region, self.service) if owner is not None else None
+
+    @property
+    def stack(self) -> Stack | None:
+        """The stack (Terraform, CloudFormation, CDK) that defines the task definition and the service."""
+        owner = self.owners.deploy
+        return Stack(owner, self.region, self.service) if owner is not None and owner.stack else None
+
     def location(self) -> str:
         return f"Amazon ECS cluster {self.cluster}, service {self.service} ({self.region})"
 
@@ -41,8 +56,14 @@ class ECS(Hostless):
         return [f"ECS task definition of {self.service} (aws ecs describe-task-definition)"]
 
     def caveats(self) -> list[str]:
+        if self.codedeploy is not None:
+            return [*self.owners.caveats(), "The service's deployment controller is CodeDeploy: ECS rejects "
+                    "update-service with a new task definition, and the deployment circuit breaker does not apply "
+                    "(CodeDeploy's automatic rollback does)."]
+        if self.stack is not None:
+            return self.owners.caveats()
         return ["Rolling back = updating the service to the previous task definition revision; the deployment "
-                "circuit breaker (if enabled) rolls back automatically on failed deployments."]
+                "circuit breaker (if enabled) rolls back automatically on failed deployments.", *self.owners.caveats()]
 
     def status(self) -> list[Command]:
         return [cmd(f"Desired vs running tasks and the current deployment of {self.service}",
@@ -90,7 +111,15 @@ class ECS(Hostless):
     def local_health_check(self) -> Command:
         return self.status()[0]
 
+    def pre_deploy(self) -> list[Command]:
+        owned = [c.status() for c in (self.codedeploy, self.stack) if c is not None]
+        return [*super().pre_deploy(), *owned[:1]]
+
     def deploy(self) -> list[Command]:
+        if self.codedeploy is not None:
+            return [self.codedeploy.deploy_ecs(self.cluster, self.service)]
+        if self.stack is not None:
+            return [self.stack.deploy()]
         return [cmd(f"Deploy a new task definition revision to {self.service}",
                     "TASK_DEF=\"${TASK_DEF:?set TASK_DEF to the new task definition family:revision}\"\n"
                     f"aws ecs update-service {self.scope} --service {q(self.service)} --task-definition "
@@ -99,9 +128,19 @@ class ECS(Hostless):
                     "The wait returns once the new tasks are healthy")]
 
     def post_deploy(self) -> list[Command]:
-        return [*self.status(), self.logs("10m", "error|exception|fatal"), self.health_check()]
+        owned = [self.codedeploy.status()] if self.codedeploy is not None else []
+        return [*owned, *self.status(), self.logs("10m", "error|exception|fatal"), self.health_check()]
 
     def rollback(self) -> list[Command]:
+        if self.codedeploy is not None:
+            return [self.codedeploy.stop(), self.history(),
+                    self.codedeploy.redeploy_ecs(self.service, self.ctx.facts.names.get("k8s.container") or
+                                                 self.service, self.port),
+                    self.version()]
+        if self.stack is not None:
+            cancel = self.stack.cancel()
+            return [self.stack.status(), *([cancel] if cancel else []), self.stack.redeploy_previous(),
+                    self.version()]
         return [self.history(),
                 cmd(f"Put {self.service} back on the previous task definition",
                     "PREVIOUS=\"${PREVIOUS:?set PREVIOUS to the last good family:revision}\"\n"
@@ -118,6 +157,18 @@ class ECS(Hostless):
                    "A new task reaches RUNNING", "Drops that task's in-flight requests.")
 
     def restart_all(self) -> Command:
+        if self.codedeploy is not None:
+            # a CodeDeploy-controlled service takes no forced deployment: replace the tasks one at a time
+            return cmd(f"Replace every task of {self.service}, one at a time (the service starts each replacement)",
+                       f"for TASK in $(aws ecs list-tasks {self.scope} --service-name {q(self.service)} --query "
+                       "'taskArns[]' --output text); do\n"
+                       f"  aws ecs stop-task {self.scope} --task \"$TASK\" --reason 'runbook: rolling replace' "
+                       "--query 'task.lastStatus' --output text\n"
+                       f"  aws ecs wait services-stable {self.scope} --services {q(self.service)}\n"
+                       "done",
+                       "Each replacement RUNNING and healthy before the next task stops",
+                       "Replaces ALL tasks, one by one: each stop drops that task's in-flight requests. Safer: stop "
+                       "only the one bad task.")
         return cmd(f"Replace every task of {self.service} (rolling)",
                    f"aws ecs update-service {self.scope} --service {q(self.service)} --force-new-deployment\n"
                    f"aws ecs wait services-stable {self.scope} --services {q(self.service)}",
@@ -143,9 +194,12 @@ class ECS(Hostless):
                    "Service auto scaling may change it back: adjust its min/max instead.")
 
     def set_flag(self, name: str, value: str, purpose: str) -> Command:
+        how = ("the stack's code and deploy it (see Deployment)" if self.stack is not None else
+               "a new task definition revision and deploy it through CodeDeploy (see Deployment)"
+               if self.codedeploy is not None else "a new task definition revision and deploy it")
         return cmd(purpose, f"aws ecs describe-task-definition --region {q(self.region)} --task-definition "
                    f"{q(self.service)} --query 'taskDefinition.containerDefinitions[0].environment'",
-                   f"Current environment; register a revision with {name}={value} and deploy it",
+                   f"Current environment; put {name}={value} in {how}",
                    f"Needs a new task definition revision and a deployment. Only useful if the service honours {name}.")
 
     def stop(self) -> Command:
