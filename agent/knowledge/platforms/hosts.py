@@ -6,7 +6,9 @@ import re
 from collections.abc import Sequence
 
 from agent.knowledge.platforms.base import UNITS, Action, Platform, cmd, q, remote_quote, service_unit
+from agent.knowledge.platforms.owners import Owner
 from agent.knowledge.platforms.quorum import Quorum, needs, quorum_of
+from agent.knowledge.platforms.releases import CodeDeploy, ansible_playbook
 from agent.knowledge.profiles import default_unit
 from agent.runbook import Command
 
@@ -143,9 +145,6 @@ class SystemdHosts(Platform):
         return cmd("Filesystem usage on each host", self.on_hosts("df -h -x tmpfs -x devtmpfs"),
                    "Every filesystem below 80%")
 
-    def pre_deploy(self) -> list[Command]:
-        return [*self.status(), self.version(), self.disk_check()]
-
     # --- through the owner: HA manager, config management ----------------------------------------
     @property
     def patroni(self) -> str | None:
@@ -184,14 +183,33 @@ class SystemdHosts(Platform):
                    f"for HOST in $REPLICAS; do\n  echo \"== $HOST\"\n  {self.ssh} {remote_quote(remote)} || break\n"
                    "done", expect, warning)
 
+    @property
+    def codedeploy(self) -> CodeDeploy | None:
+        """The CodeDeploy deployment group that releases onto these hosts (EC2 / on-premises, in place)."""
+        owner = next((o for o in (self.owners.deploy, self.owners.rollout) if o is not None and o.by == "codedeploy"),
+                     None)
+        return CodeDeploy(owner, self.region, self.unit) if owner is not None else None
+
+    @property
+    def playbook_owner(self) -> Owner | None:
+        """Ansible as the release owner: the deploy owner it is, or the config owner when the words say so."""
+        for owner in (self.owners.deploy, self.owners.config):
+            if owner is not None and owner.by == "ansible":
+                return owner
+        return Owner("ansible", "deploy") if self.ansible else None
+
+    def pre_deploy(self) -> list[Command]:
+        owned = [self.codedeploy.status()] if self.codedeploy is not None else []
+        return [*self.status(), self.version(), self.disk_check(), *owned]
+
     def deploy(self) -> list[Command]:
-        if self.ansible:
-            return [cmd("Dry run, then apply the playbook one host at a time",
-                        "INVENTORY=\"${INVENTORY:?set INVENTORY to the production inventory file}\"\n"
-                        "PLAYBOOK=\"${PLAYBOOK:?set PLAYBOOK to the deploy playbook}\"\n"
-                        "ansible-playbook -i \"$INVENTORY\" \"$PLAYBOOK\" --check --diff\n"
-                        "ansible-playbook -i \"$INVENTORY\" \"$PLAYBOOK\" --forks 1",
-                        "The check run shows only intended changes; the real run ends with failed=0 on every host")]
+        if self.codedeploy is not None and not self.stateful:
+            return [self.codedeploy.deploy_bundle()]
+        playbook = self.playbook_owner
+        if playbook is not None:
+            return [ansible_playbook(playbook, "Dry run, then apply the playbook one host at a time", "VERSION",
+                                     "The check run shows only intended changes; the real run ends with failed=0 on "
+                                     "every host")]
         if self.patroni:
             return [cmd("Config change through Patroni: edit the cluster's dynamic configuration, then restart "
                         "the members that need it",
@@ -237,6 +255,17 @@ class SystemdHosts(Platform):
         return [*self.status(), self.logs("10m", "error|exception|fatal"), self.health_check()]
 
     def rollback(self) -> list[Command]:
+        if self.codedeploy is not None and not self.stateful:
+            return [self.version(), self.codedeploy.stop(), self.codedeploy.redeploy_bundle(), *self.status()]
+        playbook = self.playbook_owner
+        if playbook is not None and not self.patroni and not self.stateful:
+            return [self.version(),
+                    ansible_playbook(playbook, "Dry run, then run the deploy playbook with the previous release",
+                                     "PREVIOUS", "The check run shows only the version going back; the real run "
+                                     "ends with failed=0 on every host",
+                                     "Rolls every host back, as the playbook orders it; never point a host back by "
+                                     "hand: the next playbook run would undo it."),
+                    *self.status()]
         if self.patroni:
             return [cmd("Put the previous settings back in Patroni's configuration and restart the members that "
                         "need it",

@@ -185,7 +185,12 @@ class Owners:
         deploy, rollout = self.deploy, self.rollout
         if deploy is not None and (deploy.stack or deploy.by in PIPELINES) and gitops is None:
             out.append(deploy.change("the code, the configuration or a capacity setting") + ".")
-        if rollout is not None:
+        if rollout is not None and rollout.by == "codedeploy" and deploy is not None and deploy.stack:
+            out.append(f"{rollout.label} shifts traffic for every {deploy.label} deploy: while a shift runs, roll "
+                       "back with aws deploy stop-deployment --auto-rollback-enabled (the alias or the service goes "
+                       "back to the previous version); after it, redeploy the previous release through "
+                       f"{deploy.label}. Never move the alias or the task set by hand.")
+        elif rollout is not None:
             out.append(ROLLOUT_CAVEATS.get(rollout.by, "").format(label=rollout.label))
         ha = self.ha_manager
         if ha is not None and ha.by == "patroni":

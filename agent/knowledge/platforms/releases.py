@@ -242,8 +242,10 @@ def ansible_playbook(owner: Owner, purpose: str, version_var: str | None, expect
     """A dry run with the diff, then the run, of the playbook that releases the service; `version_var` is
     the shell variable holding the release to deploy (None: the playbook's own default)."""
     extra = "" if version_var is None else f" -e \"$VERSION_VAR=${version_var}\""
+    which = "the last good release" if version_var == "PREVIOUS" else "the release to deploy"
     version = "" if version_var is None else (
-        "VERSION_VAR=\"${VERSION_VAR:?set VERSION_VAR to the playbook variable that holds the release, e.g. "
+        declare(version_var, None, which) + "\n"
+        + "VERSION_VAR=\"${VERSION_VAR:?set VERSION_VAR to the playbook variable that holds the release, e.g. "
         "app_version}\"\n")
     lines = (declare("INVENTORY", owner.obj("inventory"), "the production inventory file") + "\n"
              + declare("PLAYBOOK", owner.obj("playbook"), "the playbook that deploys the service") + "\n" + version
