@@ -359,7 +359,8 @@ def _cobra_checked(tool: str, args: tuple[str, ...]) -> list[Problem]:
         return [problem]
     if tool == "docker" and args[:1] and args[0] in _DOCKER_PLUGINS and not _docker_plugin(args[0]):
         return [(SKIPPED, f"docker {args[0]}: CLI plugin not installed", "")]
-    if tool in ("kubectl", "oc") and args[:2] in _KUBECTL_PLUGINS and not shutil.which(_KUBECTL_PLUGINS[args[:2]]):
+    plugin = _KUBECTL_PLUGINS.get((args[0], args[1])) if tool in ("kubectl", "oc") and len(args) > 1 else None
+    if plugin is not None and not shutil.which(plugin):
         return [(SKIPPED, f"kubectl {' '.join(args[:2])}: kubectl plugin not installed", "")]
     path: tuple[str, ...] = ()
     table = _table(tool, path)
