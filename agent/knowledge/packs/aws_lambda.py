@@ -101,8 +101,8 @@ class LambdaPack(KeywordPack):
         # a release owner (SAM / CloudFormation / CDK / Terraform, CodeDeploy traffic shifting) moves the alias:
         # its own rollback steps, never an alias moved beside it
         owners = owners_of(ctx)
-        owned = next((o for o in (owners.deploy, owners.rollout) if o is not None and (o.stack or o.by == "codedeploy")),
-                     None)
+        owned = next((o for o in (owners.deploy, owners.rollout)
+                      if o is not None and (o.stack or o.by == "codedeploy")), None)
         rollback_steps = [Step(action="If it started with a deploy, roll the alias back.", command=rollback)]
         drift = ""
         if owned is not None:

@@ -70,8 +70,8 @@ class EcsPack(KeywordPack):
 
         owners = owners_of(ctx)
         # a release owner (CodeDeploy, a stack) ships and rolls back: its own steps, never update-service
-        owned = next((o for o in (owners.rollout, owners.deploy) if o is not None and (o.by == "codedeploy" or o.stack)),
-                     None)
+        owned = next((o for o in (owners.rollout, owners.deploy)
+                      if o is not None and (o.by == "codedeploy" or o.stack)), None)
         breaker = Step(action="Turn on the deployment circuit breaker with rollback so a failing deploy rolls "
                               "back by itself.",
                        command=cmd("Enable the deployment circuit breaker",

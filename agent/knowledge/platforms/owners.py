@@ -50,11 +50,14 @@ replicas  ecs       \bservice auto ?scaling\b|\bapplication auto ?scaling\b
 deploy    argocd    \bargo ?-?cd\b
 deploy    flux      \bflux(?:cd)?\b
 deploy    helm      \bhelm\b
-deploy    sam       \baws sam\b|\bsam (?:cli|stack|template|deploy|application)\b|serverless application model|\bsam\b(?=[^.]{0,40}\bstack)
+deploy    sam       \baws sam\b|\bsam (?:cli|stack|template|deploy|application)\b
+deploy    sam       serverless application model|\bsam\b(?=[^.]{0,40}\bstack)
 deploy    cdk       \b(?:aws )?cdk\b
 deploy    cloudformation  \bcloud ?formation\b
 deploy    codedeploy  \b(?:aws )?code ?deploy\b
-deploy    ansible   \bansible[- ]playbook|\bansible\b[^.]{0,60}\b(?:deploy|release|roll)|\b(?:deploy|release|roll)\w*\b[^.]{0,60}\bansible\b|\bplaybook\b[^.]{0,40}\b(?:deploy|release)
+deploy    ansible   \bansible[- ]playbook|\bansible\b[^.]{0,60}\b(?:deploy|release|roll)
+deploy    ansible   \b(?:deploy|release|roll)\w*\b[^.]{0,60}\bansible\b
+deploy    ansible   \bplaybook\b[^.]{0,40}\b(?:deploy|release)
 deploy    terraform  \b(?:deploy|release|ship)\w*\b[^.]{0,30}\b(?:terraform|opentofu)\b|\b(?:terraform|opentofu) apply\b
 deploy    spinnaker  \bspinnaker\b
 deploy    jenkins   \bjenkins\b

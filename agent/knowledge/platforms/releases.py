@@ -70,8 +70,10 @@ class CodeDeploy:
     def stop(self) -> Command:
         return cmd(f"Stop the running CodeDeploy deployment of {self.workload} and let CodeDeploy roll it back",
                    f"{self.names}\n{self.running()}\n"
-                   "DEPLOYMENT_ID=\"${DEPLOYMENT_ID:?set DEPLOYMENT_ID to the deployment in progress (listed above)}\"\n"
-                   f"aws deploy stop-deployment {self.r} --deployment-id \"$DEPLOYMENT_ID\" --auto-rollback-enabled\n"
+                   "DEPLOYMENT_ID=\"${DEPLOYMENT_ID:?set DEPLOYMENT_ID to the deployment in progress "
+                   "(listed above)}\"\n"
+                   f"aws deploy stop-deployment {self.r} --deployment-id \"$DEPLOYMENT_ID\" "
+                   "--auto-rollback-enabled\n"
                    f"aws deploy get-deployment {self.r} --deployment-id \"$DEPLOYMENT_ID\" --query "
                    "'deploymentInfo.[status,rollbackInfo.rollbackDeploymentId]' --output text",
                    "Status Stopped and a rollback deployment ID: CodeDeploy moves traffic (or the instances) back to "
