@@ -175,23 +175,51 @@ class ECS(Hostless):
                    "New tasks healthy, old ones drained",
                    "Replaces ALL tasks (rolling, honours minimumHealthyPercent). Safer: stop the one bad task.")
 
+    def scalable_target(self) -> str:
+        resource = f"service/{self.cluster}/{self.service}"
+        return (f"--region {q(self.region)} --service-namespace ecs --resource-id {q(resource)} "
+                "--scalable-dimension ecs:service:DesiredCount")
+
     def scale(self, replicas: str, purpose: str) -> Command:
-        if self.owners.autoscaler is not None and replicas != "0":
+        cap = self.capacity
+        if replicas.isdigit() and replicas != "0":
+            replicas = str(cap.bounded(int(replicas)))
+        resource = f"service/{self.cluster}/{self.service}"
+        describe = (f"aws application-autoscaling describe-scalable-targets --region {q(self.region)} "
+                    f"--service-namespace ecs --resource-ids {q(resource)} --query "
+                    "'ScalableTargets[0].[MinCapacity,MaxCapacity]' --output text")
+        if self.owners.autoscaler is not None and replicas == "0":
+            # a desired count of 0 under service auto scaling is raised back to its minimum: suspend it first
+            return cmd(purpose + ": suspend service auto scaling, then set the desired count to 0",
+                       f"{describe}\n"
+                       f"aws application-autoscaling register-scalable-target {self.scalable_target()} "
+                       "--suspended-state DynamicScalingInSuspended=true,DynamicScalingOutSuspended=true,"
+                       "ScheduledScalingSuspended=true\n"
+                       f"aws ecs update-service {self.scope} --service {q(self.service)} --desired-count 0",
+                       "runningCount reaches 0 and stays there",
+                       "Stops the service entirely. To start it again: set the desired count back"
+                       + (f" to {cap.low}" if cap.low is not None else "") + " and register the scalable target "
+                       "with every --suspended-state flag false, or auto scaling stays off.")
+        if self.owners.autoscaler is not None:
             # Service auto scaling owns the desired count: raise the scalable target's minimum instead.
-            resource = f"service/{self.cluster}/{self.service}"
-            return cmd(purpose + " through service auto scaling",
-                       f"aws application-autoscaling describe-scalable-targets --region {q(self.region)} "
-                       f"--service-namespace ecs --resource-ids {q(resource)}\n"
-                       f"aws application-autoscaling register-scalable-target --region {q(self.region)} "
-                       f"--service-namespace ecs --resource-id {q(resource)} "
-                       f"--scalable-dimension ecs:service:DesiredCount --min-capacity {replicas}",
+            register = (f"aws application-autoscaling register-scalable-target {self.scalable_target()} "
+                        f"--min-capacity {replicas}")
+            code = (f"{describe}\n{register}" if cap.high is not None else
+                    f"MAX=\"$(aws application-autoscaling describe-scalable-targets --region {q(self.region)} "
+                    f"--service-namespace ecs --resource-ids {q(resource)} --query 'ScalableTargets[0].MaxCapacity' "
+                    "--output text)\"\n"
+                    f"if [ \"$MAX\" -ge {replicas} ]; then\n  {register}\nelse\n"
+                    f"  echo \"MaxCapacity is $MAX, below {replicas}: raise it first (a capacity decision)\"\nfi")
+            back = f" (to {cap.low})" if cap.low is not None else ""
+            return cmd(purpose + " through service auto scaling", code,
                        "MinCapacity is the new value; runningCount follows within minutes",
-                       "An update-service --desired-count is changed back by the scaling policy. Keep MaxCapacity "
-                       "above the new minimum, and lower the minimum again once the incident is over.")
+                       "An update-service --desired-count is changed back by the scaling policy. The new minimum "
+                       f"stays at or below MaxCapacity; lower it again{back} once the incident is over."
+                       + self.bounds_note())
         return cmd(purpose, f"aws ecs update-service {self.scope} --service {q(self.service)} --desired-count "
                    f"{replicas}", "runningCount reaches the new desired count",
                    "Desired count 0 stops the service." if replicas == "0" else
-                   "Service auto scaling may change it back: adjust its min/max instead.")
+                   "Service auto scaling may change it back: adjust its min/max instead." + self.bounds_note())
 
     def set_flag(self, name: str, value: str, purpose: str) -> Command:
         how = ("the stack's code and deploy it (see Deployment)" if self.stack is not None else
@@ -204,6 +232,11 @@ class ECS(Hostless):
 
     def stop(self) -> Command:
         return self.scale("0", f"Stop {self.service} (desired count 0)")
+
+    def stop_workload(self, workload: str, why: str) -> Command:
+        if self.owners.autoscaler is not None and self.names_of(self.resolve(workload))[1] == self.service:
+            return self.scale("0", f"Stop {self.service} ({why})")  # through its auto scaling, or it comes back
+        return super().stop_workload(workload, why)
 
     def redeploy_elsewhere(self) -> list[Command]:
         return [cmd("Run the service in the recovery region (cluster and task definition via IaC)",

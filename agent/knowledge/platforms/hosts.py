@@ -426,7 +426,8 @@ class SystemdHosts(Platform):
         return cmd(f"{purpose}: see how loaded each host is first", self.on_hosts("nproc; uptime"),
                    "load average per host against its CPU count: when every host is saturated, add hosts "
                    f"{how}; when one is, look at what differs on it",
-                   "Restarting hosts adds no capacity and drops their in-flight work; it is not a way to scale.")
+                   "Restarting hosts adds no capacity and drops their in-flight work; it is not a way to scale."
+                   + self.bounds_note())
 
     def set_flag(self, name: str, value: str, purpose: str) -> Command:
         owned = self.via_config_management(purpose + f": set {name}={value} in the configuration code, then apply",
@@ -594,18 +595,27 @@ class VM(SystemdHosts):
         scaler = self.owners.autoscaler
         if self.cloud != "aws" or replicas == "0" or (not asg and scaler is None):
             return super().scale(replicas, purpose)
+        cap = self.capacity
+        if replicas.isdigit():
+            replicas = str(cap.bounded(int(replicas)))
         group = q(asg) if asg else "\"$ASG\""
         declare = "" if asg else "ASG=\"${ASG:?set ASG to the Auto Scaling group of the hosts}\"\n"
         scope = f"--region {q(self.region)} --auto-scaling-group-name {group}"
-        return cmd(purpose + " through the Auto Scaling group",
-                   f"{declare}aws autoscaling describe-auto-scaling-groups --region {q(self.region)} "
-                   f"--auto-scaling-group-names {group} --query "
-                   "'AutoScalingGroups[0].[MinSize,DesiredCapacity,MaxSize]' --output text\n"
-                   f"aws autoscaling update-auto-scaling-group {scope} --min-size {replicas} "
-                   f"--desired-capacity {replicas}",
+        update = (f"aws autoscaling update-auto-scaling-group {scope} --min-size {replicas} "
+                  f"--desired-capacity {replicas}")
+        sizes = (f"aws autoscaling describe-auto-scaling-groups --region {q(self.region)} "
+                 f"--auto-scaling-group-names {group} --query ")
+        code = (f"{declare}{sizes}'AutoScalingGroups[0].[MinSize,DesiredCapacity,MaxSize]' --output text\n{update}"
+                if cap.high is not None else
+                f"{declare}MAX=\"$({sizes}'AutoScalingGroups[0].MaxSize' --output text)\"\n"
+                f"if [ \"$MAX\" -ge {replicas} ]; then\n  {update}\nelse\n"
+                f"  echo \"MaxSize is $MAX, below {replicas}: raise it first (a capacity decision)\"\nfi")
+        back = f" (to {cap.low})" if cap.low is not None else ""
+        return cmd(purpose + " through the Auto Scaling group", code,
                    "New instances InService and healthy in the target group within minutes",
-                   "The Auto Scaling group owns the host count: a host started by hand is not in it. Raise MaxSize "
-                   "too if it is below the new size; lower MinSize again once the incident is over.")
+                   "The Auto Scaling group owns the host count: a host started by hand is not in it. The new "
+                   f"minimum and desired capacity stay at or below MaxSize; lower MinSize again{back} once the "
+                   "incident is over." + self.bounds_note())
 
     def caveats(self) -> list[str]:
         asg = self.ctx.facts.names.get("asg")

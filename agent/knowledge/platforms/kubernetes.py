@@ -486,20 +486,33 @@ class Kubernetes(Platform):
                        "the pod's resources, never kubectl scale.")
         scaler = self.owners.autoscaler
         if scaler is not None and scaler.by in ("hpa", "keda"):
-            field = "minReplicas" if scaler.by == "hpa" else "minReplicaCount"
+            field, top = ("minReplicas", "maxReplicas") if scaler.by == "hpa" else ("minReplicaCount",
+                                                                                   "maxReplicaCount")
             kind = "hpa" if scaler.by == "hpa" else "scaledobject"
+            cap = self.capacity
+            count = cap.bounded(int(replicas)) if replicas.isdigit() else replicas
+            back = f" ({cap.low})" if cap.low is not None else ""
             if self.owners.gitops is not None:
-                return self.via_git(purpose + f": raise {field} (and maxReplicas if needed) in Git",
-                                    f"the {kind} {field}/max bounds of {self.workload}",
+                return self.via_git(purpose + f": set {field} to {count} in Git (at most {top})",
+                                    f"the {kind} {field} of {self.workload} (to {count})",
                                     f"kubectl get {kind} {self.n} shows the new bounds; the autoscaler then sets the "
-                                    "replica count")
-            return cmd(purpose + f" through {scaler.label}",
-                       f"kubectl get {kind} {q(self.workload)} {self.n}\n"
-                       f"kubectl patch {kind} {q(self.workload)} {self.n} --type merge "
-                       f"-p '{{\"spec\":{{\"{field}\":{replicas}}}}}'",
+                                    "replica count", self.bounds_note().strip())
+            patch = (f"kubectl patch {kind} {q(self.workload)} {self.n} --type merge "
+                     f"-p '{{\"spec\":{{\"{field}\":{count}}}}}'")
+            if cap.high is None:
+                # the model gives no maximum: read it, and refuse a minimum above it
+                code = (f"MAX=\"$(kubectl get {kind} {q(self.workload)} {self.n} -o jsonpath='{{.spec.{top}}}')\"\n"
+                        f"if [ \"$MAX\" -ge {count} ]; then\n  {patch}\nelse\n"
+                        f"  echo \"{top} is $MAX, below {count}: raise {top} first (a capacity decision)\"\nfi")
+            else:
+                code = f"kubectl get {kind} {q(self.workload)} {self.n}\n{patch}"
+            return cmd(purpose + f" through {scaler.label}", code,
                        f"The {kind} shows the new minimum; READY follows within a minute",
                        f"{scaler.label} owns the replica count: a kubectl scale is undone within a minute. The new "
-                       f"minimum must stay at or below maxReplicas; set {field} back once the incident is over.")
+                       f"minimum stays at or below {top}; set {field} back{back} once the incident is over."
+                       + self.bounds_note())
+        if replicas.isdigit():
+            replicas = str(self.capacity.bounded(int(replicas)))
         if self.owners.gitops is not None:
             return self.via_git(purpose + f": change replicas to {replicas} in Git",
                                 f"replicas of {self.workload} (to {replicas})",
