@@ -16,6 +16,7 @@ from agent.service.model import Component
 _KIND_WORDS = (("statefulset", r"\bstateful ?sets?\b"), ("daemonset", r"\bdaemon ?sets?\b"),
                ("cronjob", r"\bcron ?jobs?\b"), ("deployment", r"\bDeployments?\b"))
 _KIND_ROLES = ("statefulset", "daemonset", "cronjob", "deployment")
+_ARGO_CD = re.compile(r"\bargo\s?-?cd\b", re.I)  # Argo CD, never Argo Rollouts or Workflows
 _NOT = re.compile(r"\b(?:no|not|without|instead of|rather than|never)\s+(?:\w+\s+){0,2}$", re.I)
 
 
@@ -91,7 +92,7 @@ class Kubernetes(Platform):
         text = self.ctx.text
         self.helm = f.names.get("helm.release") or (self.workload if "helm" in text else None)
         gitops = self.owners.gitops
-        self.argocd = f.names.get("argocd.app") or (self.workload if "argo" in text or (
+        self.argocd = f.names.get("argocd.app") or (self.workload if _ARGO_CD.search(text) or (
             gitops is not None and gitops.by == "argocd") else None)
         self.flux = gitops is not None and gitops.by == "flux" and not self.argocd
         self.ref = f"{self.kind}/{self.workload}"

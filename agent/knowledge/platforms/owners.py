@@ -288,7 +288,7 @@ def owners_of(ctx: Context, component: Component | None = None) -> Owners:
                 continue  # Patroni / Sentinel manage a database, not the API that uses it
             by = c.by
             if by == "gitops":  # the vocabulary's self-heal word without a product: Argo CD or Flux
-                by = "argocd" if re.search(r"\bargo", ctx.facts.description, re.I) else "flux"
+                by = "argocd" if re.search(r"\bargo\s?-?cd\b", ctx.facts.description, re.I) else "flux"
             found.setdefault(c.aspect, Owner(by, c.aspect, c.evidence))
     if own:  # the description's words speak of the service itself, not of its dependencies
         for aspect in ("replicas", "config"):
