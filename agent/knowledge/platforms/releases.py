@@ -36,12 +36,12 @@ class CodeDeploy:
 
     @property
     def names(self) -> str:
-        where = f" (the one {self.created_by} created for the stack: aws deploy list-applications)" \
+        where = f" (the one {self.created_by} created for the stack, as list-applications shows)" \
             if self.created_by else ""
         return (declare("CD_APP", self.owner.obj("application"), f"the CodeDeploy application of {self.workload}"
                         + where) + "\n"
                 + declare("CD_GROUP", self.owner.obj("group"), f"the deployment group of {self.workload} "
-                          "(aws deploy list-deployment-groups --application-name \"$CD_APP\")"))
+                          "(as list-deployment-groups shows)"))
 
     @property
     def r(self) -> str:
