@@ -249,3 +249,25 @@ def test_owner_runbooks_pass_the_cli_checks(rule: Rule, description: str, env: s
                                                         now=NOW)).runbook
     report = check_markdown(render_markdown(runbook), "owners.md")
     assert report.findings == [], report.findings
+
+
+@FAST
+@given(svc=NAME, asg=NAME)
+def test_terraform_defined_capacity_is_changed_in_terraform(rule: Rule, svc: str, asg: str) -> None:
+    ctx = context(rule, f"{svc} runs as the systemd unit {svc} on EC2 VMs in the Auto Scaling group {asg}; the "
+                        "infrastructure is managed by Terraform and releases are deployed by the Ansible playbook "
+                        "deploy.yml.", env="vm")
+    owners = owners_of(ctx)
+    assert owners.infra is not None and owners.infra.by == "terraform"
+    assert owners.deploy is not None and owners.deploy.by == "ansible"
+    scale = platform_for(ctx).scale_out()
+    assert "Terraform code" in (scale.warning or "")
+
+
+def test_terraform_ships_an_ecs_service_it_defines(rule: Rule) -> None:
+    ctx = context(rule, "dunlin-api runs on ECS Fargate (cluster dunlin, service dunlin-api); the task definition "
+                        "and the service are managed by Terraform.", env="docker")
+    p = platform_for(ctx)
+    release = "\n".join(c.code for c in [*p.deploy(), *p.rollback()])
+    assert "terraform -chdir=\"$TF_DIR\" apply" in release and "plan -input=false -out=" in release
+    assert "update-service" not in release

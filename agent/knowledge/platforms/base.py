@@ -170,7 +170,8 @@ class Platform(ABC):
         if cap.ceiling is not None and cap.pool:
             parts.append(f"At most {cap.ceiling} instances fit the downstream's connection limit ({cap.pool} "
                          f"connections × instances ≤ {cap.limit})")
-        return "".join(f" {p}." for p in parts)
+        drift = self.owners.drift("the capacity setting")
+        return "".join(f" {p}." for p in parts) + (f" {drift}" if drift else "")
 
     # How the service model calls this way of running (Component.form).
     form: ClassVar[str] = "host"

@@ -61,6 +61,9 @@ deploy    ansible   \bplaybook\b[^.]{0,40}\b(?:deploy|release)
 deploy    terraform  \b(?:deploy|release|ship)\w*\b[^.]{0,30}\b(?:terraform|opentofu)\b|\b(?:terraform|opentofu) apply\b
 deploy    spinnaker  \bspinnaker\b
 deploy    jenkins   \bjenkins\b
+infra     terraform  \bterraform\b|\bopentofu\b
+infra     cloudformation  \bcloud ?formation\b
+infra     cdk       \b(?:aws )?cdk\b
 rollout   argo-rollouts  \bargo ?rollouts?\b|\bkind: ?rollout\b
 rollout   flagger   \bflagger\b
 rollout   codedeploy  \b(?:aws )?code ?deploy\b
@@ -160,6 +163,17 @@ class Owners:
     # who moves traffic from the old version to the new one (CodeDeploy blue/green or canary, Argo Rollouts,
     # Flagger): rollback during a release is its abort, never a second deploy on top of it
     rollout: Owner | None = None
+    # the infrastructure-as-code that defines the workload's capacity and settings when it does not ship the
+    # release itself ("infrastructure is managed by Terraform; releases by Ansible"): a CLI change is drift
+    infra: Owner | None = None
+
+    def drift(self, what: str) -> str:
+        """The sentence that sends a change of `what` through the infrastructure code ("" without one)."""
+        owner = self.infra or (self.deploy if self.deploy is not None and self.deploy.stack else None)
+        if owner is None:
+            return ""
+        return (f"{what[0].upper() + what[1:]} is in the {owner.label} code: change it there too, or the next "
+                f"{owner.label} run reverts a change made with the CLI.")
 
     @property
     def gitops(self) -> Owner | None:
@@ -186,6 +200,10 @@ class Owners:
         elif self.config is not None and self.config.config_management:
             out.append(self.config.change("configuration files and unit settings") + ".")
         deploy, rollout = self.deploy, self.rollout
+        if self.infra is not None:
+            out.append(f"{self.infra.label} defines the infrastructure (instance counts, group sizes, capacity "
+                       "settings): change them in its code; a change made with the CLI or the console is drift the "
+                       f"next {self.infra.label} run reverts.")
         if deploy is not None and (deploy.stack or deploy.by in PIPELINES) and gitops is None:
             out.append(deploy.change("the code, the configuration or a capacity setting") + ".")
         if rollout is not None and rollout.by == "codedeploy" and deploy is not None and deploy.stack:
@@ -311,6 +329,9 @@ def owners_of(ctx: Context, component: Component | None = None) -> Owners:
             found["deploy"] = replace(deploy, aspect="deploy", objects=_objects(ctx, deploy.by))
             if deploy.stack and (config is None or config.by == "terraform"):
                 found["config"] = replace(found["deploy"], aspect="config")  # settings live in the stack too
+        infra = next((o for o in _all_words(ctx, "infra") if deploy is None or o.by != deploy.by), None)
+        if infra is not None and not (deploy is not None and deploy.stack):
+            found["infra"] = infra
         rollout = _pick(rollouts, ("argo-rollouts", "flagger", "codedeploy"))
         if rollout is not None:
             found["rollout"] = replace(rollout, aspect="rollout", objects=_objects(ctx, rollout.by))
@@ -353,4 +374,4 @@ def owners_of(ctx: Context, component: Component | None = None) -> Owners:
         if found["restart"].by == "systemd":  # Patroni runs under systemd, and it restarts PostgreSQL
             found["restart"] = replace(found["failover"], aspect="restart")
     return Owners(**{aspect: found.get(aspect) for aspect in
-                     ("replicas", "config", "deploy", "failover", "restart", "schedule", "rollout")})
+                     ("replicas", "config", "deploy", "failover", "restart", "schedule", "rollout", "infra")})
