@@ -271,3 +271,17 @@ def test_terraform_ships_an_ecs_service_it_defines(rule: Rule) -> None:
     release = "\n".join(c.code for c in [*p.deploy(), *p.rollback()])
     assert "terraform -chdir=\"$TF_DIR\" apply" in release and "plan -input=false -out=" in release
     assert "update-service" not in release
+
+
+def test_a_word_the_runbook_uses_is_not_listed_as_unused(rule: Rule) -> None:
+    from agent.loop import with_model_assumptions
+
+    text = ("tern-api runs on ECS Fargate (cluster tern, service tern-api). Releases go through AWS CodeDeploy "
+            "blue/green: CodeDeploy application tern-cd, deployment group tern-dg. Runbook owner: Zyxwvut.")
+    model = parse(text)
+    runbook = with_model_assumptions(generate(rule, text, type="B", env="B"), model)
+    unused = [line for line in runbook.assumptions if "is not used" in line]
+    assert not any("'tern-cd'" in line or "'CodeDeploy'" in line for line in unused), unused
+    placed = {u.text for u in model.unbound}
+    used = "\n".join(f"{c.purpose}\n{c.code}\n{c.warning or ''}" for c in runbook.commands())
+    assert all(f"'{word}'" in " ".join(unused) for word in placed if word not in used)  # the others still listed

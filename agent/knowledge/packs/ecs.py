@@ -92,9 +92,7 @@ class EcsPack(KeywordPack):
             undo = [Step(action="Stop the release still running (its owner rolls it back).", command=c)
                     for c in steps[:-1]]
             replace_all = platform.restart_all()
-            caveat = owned.change("the task definition") + "." if owned.stack else (
-                "CodeDeploy's automatic rollback (deployment group setting) returns a failing blue/green release to "
-                "the original tasks; the ECS deployment circuit breaker does not apply.")
+            caveat = owned.change("the task definition") + "." if owned.stack else ""  # the platform says it
         issues = [Issue(
             title="ECS: tasks keep stopping or deployment stuck",
             symptoms="Running count below desired; deployment IN_PROGRESS for long; tasks cycling.",
@@ -116,7 +114,7 @@ class EcsPack(KeywordPack):
                                    alert_threshold="< desired for 5 min", dashboard="fill in: ECS dashboard")],
             prerequisites=[f"aws CLI v2 with ecs:Describe*, UpdateService, ExecuteCommand on {cluster}; the "
                            "Session Manager plugin for execute-command"],
-            deploy_caveats=[caveat],
+            deploy_caveats=[caveat] if caveat else [],
             signals=signals,
             issues=issues,
             daily=["Check running = desired for the service"],

@@ -57,9 +57,9 @@ class ECS(Hostless):
 
     def caveats(self) -> list[str]:
         if self.codedeploy is not None:
-            return [*self.owners.caveats(), "The service's deployment controller is CodeDeploy: ECS rejects "
-                    "update-service with a new task definition, and the deployment circuit breaker does not apply "
-                    "(CodeDeploy's automatic rollback does)."]
+            return [*self.owners.caveats(), "On a CodeDeploy service ECS rejects update-service with a new task "
+                    "definition, and the deployment circuit breaker does not apply (the deployment group's "
+                    "automatic rollback does)."]
         if self.stack is not None:
             return self.owners.caveats()
         return ["Rolling back = updating the service to the previous task definition revision; the deployment "
@@ -134,8 +134,8 @@ class ECS(Hostless):
     def rollback(self) -> list[Command]:
         if self.codedeploy is not None:
             return [self.codedeploy.stop(), self.history(),
-                    self.codedeploy.redeploy_ecs(self.service, self.ctx.facts.names.get("k8s.container") or
-                                                 self.service, self.port),
+                    self.codedeploy.redeploy_ecs(self.service, self.ctx.facts.names.get("k8s.container"),
+                                                 self.ctx.facts.port),
                     self.version()]
         if self.stack is not None:
             cancel = self.stack.cancel()

@@ -225,10 +225,9 @@ class Owners:
 
 # What going through a progressive-delivery controller means, one line each.
 ROLLOUT_CAVEATS = {
-    "codedeploy": ("{label} owns releases and their traffic shifting: deploy by creating a CodeDeploy deployment "
-                   "and roll back with aws deploy stop-deployment --auto-rollback-enabled while it runs (or by "
-                   "redeploying the previous revision after); a release made beside it (an ECS update-service "
-                   "--task-definition, a Lambda alias moved by hand) is rejected or undone."),
+    "codedeploy": ("{label} owns releases and their traffic shifting: ship with a CodeDeploy deployment; while "
+                   "one runs, roll back with aws deploy stop-deployment --auto-rollback-enabled, after it redeploy "
+                   "the previous revision through CodeDeploy. A release made beside it is rejected or undone."),
     "argo-rollouts": ("{label} owns the release of the Rollout: abort a bad canary with kubectl argo rollouts "
                       "abort and go back with kubectl argo rollouts undo; kubectl rollout undo does not work on a "
                       "Rollout."),

@@ -94,13 +94,15 @@ class CodeDeploy:
                    "Registers the revision, creates the CodeDeploy deployment and waits for it: 'Successfully "
                    "deployed'. A failure exits non-zero and CodeDeploy keeps (or puts back) the original tasks")
 
-    def redeploy_ecs(self, service: str, container: str, port: int) -> Command:
+    def redeploy_ecs(self, service: str, container: str | None, port: int | None) -> Command:
         return cmd(f"Redeploy the previous task definition of {service} through CodeDeploy",
                    f"{self.names}\n"
                    "PREVIOUS=\"${PREVIOUS:?set PREVIOUS to the ARN of the last good task definition revision}\"\n"
-                   f"CONTAINER={q(container)}  # the container the load balancer sends traffic to (see the appspec)\n"
-                   "APPSPEC=\"$(jq -cn --arg td \"$PREVIOUS\" --arg c \"$CONTAINER\" --argjson p "
-                   f"{port} '{{version: 0.0, Resources: [{{TargetService: {{Type: \"AWS::ECS::Service\", Properties: "
+                   + declare("CONTAINER", container, "the container the load balancer sends traffic to (in the "
+                             "appspec)") + "\n"
+                   + declare("PORT", str(port) if port else None, "the container port in the appspec") + "\n"
+                   "APPSPEC=\"$(jq -cn --arg td \"$PREVIOUS\" --arg c \"$CONTAINER\" --argjson p \"$PORT\" "
+                   "'{version: 0.0, Resources: [{TargetService: {Type: \"AWS::ECS::Service\", Properties: "
                    "{TaskDefinition: $td, LoadBalancerInfo: {ContainerName: $c, ContainerPort: $p}}}}]}')\"\n"
                    f"aws deploy create-deployment {self.group} --revision \"$(jq -cn --arg s \"$APPSPEC\" "
                    "'{revisionType: \"AppSpecContent\", appSpecContent: {content: $s}}')\" --query deploymentId "
