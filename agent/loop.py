@@ -390,7 +390,7 @@ def with_model_assumptions(runbook: Runbook, service: ServiceModel) -> Runbook:
 
     # a word the parser could not place may still be used by the runbook (CodeDeploy as the release owner,
     # a deployment group read beside it): "not used" is said only of words the runbook does not use
-    used = "\n".join(f"{c.purpose}\n{c.code}\n{c.warning or ''}" for c in runbook.commands())
+    used = "\n".join(f"{c.purpose}\n{c.code}" for c in runbook.commands())  # a warning's mention is no use
 
     def unused(line: str) -> bool:
         found = re.match(r"'(.+?)' from the description is not used", line)
