@@ -285,3 +285,12 @@ def test_a_word_the_runbook_uses_is_not_listed_as_unused(rule: Rule) -> None:
     placed = {u.text for u in model.unbound}
     used = "\n".join(f"{c.purpose}\n{c.code}" for c in runbook.commands())
     assert all(f"'{word}'" in " ".join(unused) for word in placed if word not in used)  # the others still listed
+
+
+def test_a_kubectl_plugin_is_unchecked_not_unknown() -> None:
+    text = ("# Runbook: x\n\n```bash\nkubectl argo rollouts abort wren -n wren\n```\n\n"
+            "```bash\nkubectl argoo rollouts abort wren -n wren\n```\n")
+    report = check_markdown(text, "plugin.md")
+    rules = [(f.rule, f.line) for f in report.findings if f.rule == "kubectl.command"]
+    assert [line for _, line in rules] == [8]  # the misspelt one only
+    assert any("kubectl argo rollouts" in s for s in report.skipped)
