@@ -253,7 +253,10 @@ class Lambda(Serverless):
                    "--description \"recycled $(date -u +%FT%TZ)\"",
                    "LastUpdateStatus Successful; new invocations start cold",
                    "Every warm environment is discarded (cold-start spike). This changes $LATEST only; publish "
-                   "and move the alias if the alias points at a published version.")
+                   "and move the alias if the alias points at a published version."
+                   + (f" Under {self.stack.owner.label} alias '{self.alias}' serves a published version, so this "
+                      "recycles nothing it serves: a new version comes only from a deploy through the stack."
+                      if self.stack is not None else ""))
 
     def scale(self, replicas: str, purpose: str) -> Command:
         if replicas == "0" and self.queue_triggered:
