@@ -388,8 +388,16 @@ def with_model_assumptions(runbook: Runbook, service: ServiceModel) -> Runbook:
     def listed(value: str) -> bool:  # as a word: 'postgres' is not listed by "postgres_exporter"
         return re.search(rf"(?<![\w-]){re.escape(value)}(?![\w-])", have) is not None
 
+    # a word the parser could not place may still be used by the runbook (CodeDeploy as the release owner,
+    # a deployment group read beside it): "not used" is said only of words the runbook does not use
+    used = "\n".join(f"{c.purpose}\n{c.code}" for c in runbook.commands())  # a warning's mention is no use
+
+    def unused(line: str) -> bool:
+        found = re.match(r"'(.+?)' from the description is not used", line)
+        return found is None or re.search(rf"(?<![\w-]){re.escape(found.group(1))}(?![\w-])", used) is None
+
     extra = [line for line in service.assumptions() if not line.startswith("figures.")  # policy defaults: listed
-             and not listed(line.split(" = ")[-1].split(" (")[0].strip("'"))]
+             and not listed(line.split(" = ")[-1].split(" (")[0].strip("'")) and unused(line)]
     if not extra:
         return runbook
     return runbook.model_copy(update={"assumptions": [*runbook.assumptions, *extra]})

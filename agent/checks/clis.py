@@ -211,6 +211,8 @@ def _run_help(tool: str, path: tuple[str, ...]) -> tuple[int, str, str]:
 
 
 _DOCKER_PLUGINS = ("compose", "buildx", "scan", "scout", "sbom", "init", "debug")
+# kubectl plugins a runbook may call through kubectl (`kubectl argo rollouts …`): the binary kubectl runs
+_KUBECTL_PLUGINS = {("argo", "rollouts"): "kubectl-argo-rollouts"}
 
 
 @cache
@@ -357,6 +359,9 @@ def _cobra_checked(tool: str, args: tuple[str, ...]) -> list[Problem]:
         return [problem]
     if tool == "docker" and args[:1] and args[0] in _DOCKER_PLUGINS and not _docker_plugin(args[0]):
         return [(SKIPPED, f"docker {args[0]}: CLI plugin not installed", "")]
+    plugin = _KUBECTL_PLUGINS.get((args[0], args[1])) if tool in ("kubectl", "oc") and len(args) > 1 else None
+    if plugin is not None and not shutil.which(plugin):
+        return [(SKIPPED, f"kubectl {' '.join(args[:2])}: kubectl plugin not installed", "")]
     path: tuple[str, ...] = ()
     table = _table(tool, path)
     if table is None:

@@ -776,8 +776,7 @@ class _Writer:
                 self.verify_text("5xx back below the SLO"))
             add("High response times", f"p95 above {lv.latency_p95_ms:g} ms, timeouts at clients",
                 [*([q_lat] if q_lat else []), p.resources(), p.connections(), p.logs("15m", "timeout|slow|deadline")],
-                [("If CPU-bound, scale out", self.guard.scale(p.scale(str((self.facts.replicas or 3) * 2),
-                                                                      "Double the replica count to absorb load"))),
+                [("If CPU-bound, scale out", self.guard.scale(p.scale_out(6))),
                  ("If a dependency is slow (DB, cache, upstream API), check its metrics and runbook", None),
                  ("If it began with a deploy, roll back", self.rollback_steps()[1])],
                 self.verify_text(f"p95 below {lv.latency_p95_ms:g} ms"))
@@ -813,7 +812,7 @@ class _Writer:
                  p.resources()],
                 [("If consumers are down or crash-looping, see the crash entry below", None),
                  ("If consumers are healthy but slower than the inflow, scale them out",
-                  self.guard.scale(p.scale(str((self.facts.replicas or 2) * 2), "Double the number of consumers"))),
+                  self.guard.scale(p.scale_out(4))),
                  (f"If one message type fails repeatedly (poison message), move it to the dead-letter queue "
                   f"{self.facts.names.get('dlq', '(DLQ)')} and keep going", None)],
                 f"Queue depth falling steadily for 15 min and back under {limit} within the hour")
@@ -917,8 +916,7 @@ class _Writer:
                  # A database's primary does not scale out by adding copies of its container or process.
                  ("If load grew, give the primary more CPU/memory (a bigger instance or limit) and move reads to "
                   "replicas; do not add copies of a database process", None) if self.type == "database" else
-                 ("If load grew, scale out", self.guard.scale(p.scale(str((self.facts.replicas or 3) * 2),
-                                                                      "Double the replicas")))],
+                 ("If load grew, scale out", self.guard.scale(p.scale_out(6)))],
                 "CPU below 70% and memory flat for 30 min")
         if self.type != "database" and any(spec.key == "disk" for spec in self.alert_specs):
             add(DISK_ENTRY, "Disk above 85% and growing; writes fail once it is full",

@@ -13,7 +13,9 @@ from agent.knowledge.packs._base import (
     on_aws,
     q,
     region,
+    workload_platform,
 )
+from agent.knowledge.platforms import owners_of
 from agent.knowledge.signals import Signal, Threshold, limit
 from agent.runbook import Component, Issue, KeyMetric, Procedure, Step
 
@@ -96,6 +98,22 @@ class LambdaPack(KeywordPack):
                        "the alias shows the old FunctionVersion; errors fall within minutes",
                        warning="Every caller of the alias moves at once. Callers that invoke $LATEST or a version "
                                "number directly are not affected; a later deploy re-points the alias.")
+        # a release owner (SAM / CloudFormation / CDK / Terraform, CodeDeploy traffic shifting) moves the alias:
+        # its own rollback steps, never an alias moved beside it
+        owners = owners_of(ctx)
+        owned = next((o for o in (owners.deploy, owners.rollout)
+                      if o is not None and (o.stack or o.by == "codedeploy")), None)
+        rollback_steps = [Step(action="If it started with a deploy, roll the alias back.", command=rollback)]
+        drift = ""
+        if owned is not None:
+            warned = [c for c in workload_platform(ctx).rollback() if c.warning]
+            rollback = warned[-1] if warned else rollback
+            rollback_steps = [Step(action=("If a release is still shifting traffic, stop it" if i == 0 and
+                                           len(warned) > 1 else "If it started with a deploy, redeploy the "
+                                           "previous release through its owner"), command=c)
+                              for i, c in enumerate(warned)]
+            stack = next((o for o in (owners.deploy,) if o is not None and o.stack), None)
+            drift = f" {stack.change('the reserved concurrency')}." if stack is not None else ""
         issues = [
             Issue(
                 title="Lambda: errors or timeouts after a change",
@@ -106,7 +124,7 @@ class LambdaPack(KeywordPack):
                        cmd("Recent errors in the function's log",
                            log_events("/aws/lambda/" + function, ctx, "?ERROR ?Task ?timed"),
                            "the exception or 'Task timed out' lines")],
-                fix=[Step(action="If it started with a deploy, roll the alias back.", command=rollback),
+                fix=[*rollback_steps,
                      Step(action="Timeouts: a downstream is slow or the function lacks memory (CPU scales with "
                                  "memory); raise memory before timeout.", command=None)],
                 verify="Errors at 0 for 15 minutes on the alias.",
@@ -133,7 +151,7 @@ class LambdaPack(KeywordPack):
                                       "ReservedConcurrentExecutions set",
                                       warning="Reserved concurrency is also a cap: above LIMIT this function is "
                                               "throttled, and the reservation is taken from every other "
-                                              "function's pool. 0 stops the function entirely."))],
+                                              "function's pool. 0 stops the function entirely." + drift))],
                 verify="Throttles at 0 for 15 minutes and the event source backlog falling.",
                 escalate="If the account limit is reached, page the cloud platform team.",
             ),

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from agent.knowledge.base import Context, Contribution
-from agent.knowledge.packs._base import KeywordPack, cmd, q, region
+from agent.knowledge.packs._base import KeywordPack, cmd, q, region, workload_platform
+from agent.knowledge.platforms import owners_of
 from agent.knowledge.signals import Signal, Threshold, limit
 from agent.runbook import Component, Issue, KeyMetric, Procedure, Step
 
@@ -67,6 +68,31 @@ class EcsPack(KeywordPack):
                                "If the task definition is managed by Terraform/CDK, update it there too or the "
                                "next apply redeploys the bad revision.")
 
+        owners = owners_of(ctx)
+        # a release owner (CodeDeploy, a stack) ships and rolls back: its own steps, never update-service
+        owned = next((o for o in (owners.rollout, owners.deploy)
+                      if o is not None and (o.by == "codedeploy" or o.stack)), None)
+        breaker = Step(action="Turn on the deployment circuit breaker with rollback so a failing deploy rolls "
+                              "back by itself.",
+                       command=cmd("Enable the deployment circuit breaker",
+                                   f"{ecs} update-service {where} --service {q(service)} --deployment-configuration "
+                                   "'deploymentCircuitBreaker={enable=true,rollback=true},maximumPercent=200,"
+                                   "minimumHealthyPercent=100'",
+                                   "deploymentConfiguration shows the circuit breaker enabled"))
+        replace_all = cmd("Replace all tasks with fresh ones (same task definition)",
+                          f"{ecs} update-service {where} --service {q(service)} --force-new-deployment",
+                          "a new deployment that reaches steady state")
+        undo: list[Step] = []
+        caveat = ("Without the deployment circuit breaker, a failing deployment retries forever; with it "
+                  "(rollback=true) ECS returns to the last completed deployment.")
+        if owned is not None:
+            platform = workload_platform(ctx)
+            steps = [c for c in platform.rollback() if c.warning] or platform.rollback()[:1]
+            rollback = steps[-1]  # the previous release redeployed through the owner
+            undo = [Step(action="Stop the release still running (its owner rolls it back).", command=c)
+                    for c in steps[:-1]]
+            replace_all = platform.restart_all()
+            caveat = owned.change("the task definition") + "." if owned.stack else ""  # the platform says it
         issues = [Issue(
             title="ECS: tasks keep stopping or deployment stuck",
             symptoms="Running count below desired; deployment IN_PROGRESS for long; tasks cycling.",
@@ -74,14 +100,8 @@ class EcsPack(KeywordPack):
             check=[describe, events, stopped],
             fix=[Step(action="Fix the cause in stoppedReason (memory limit, health check path or grace period, "
                              "image tag, secret ARN or IAM).", command=None),
-                 Step(action="Roll back to the last good task definition.", command=rollback),
-                 Step(action="Turn on the deployment circuit breaker with rollback so a failing deploy rolls "
-                             "back by itself.",
-                      command=cmd("Enable the deployment circuit breaker",
-                                  f"{ecs} update-service {where} --service {q(service)} --deployment-configuration "
-                                  "'deploymentCircuitBreaker={enable=true,rollback=true},maximumPercent=200,"
-                                  "minimumHealthyPercent=100'",
-                                  "deploymentConfiguration shows the circuit breaker enabled"))],
+                 *undo, Step(action="Roll back to the last good task definition.", command=rollback),
+                 *([breaker] if owned is None else [])],
             verify="running = desired, rollout COMPLETED, and no task stopped for 15 minutes.",
             escalate="If tasks still stop after the rollback, page the service owner.",
         )]
@@ -94,16 +114,13 @@ class EcsPack(KeywordPack):
                                    alert_threshold="< desired for 5 min", dashboard="fill in: ECS dashboard")],
             prerequisites=[f"aws CLI v2 with ecs:Describe*, UpdateService, ExecuteCommand on {cluster}; the "
                            "Session Manager plugin for execute-command"],
-            deploy_caveats=["Without the deployment circuit breaker, a failing deployment retries forever; "
-                            "with it (rollback=true) ECS returns to the last completed deployment."],
+            deploy_caveats=[caveat] if caveat else [],
             signals=signals,
             issues=issues,
             daily=["Check running = desired for the service"],
             weekly=["Review stopped task reasons"],
             monthly=["Deregister task definition revisions you will never roll back to"],
-            maintenance_commands=[cmd("Replace all tasks with fresh ones (same task definition)",
-                                      f"{ecs} update-service {where} --service {q(service)} --force-new-deployment",
-                                      "a new deployment that reaches steady state")],
+            maintenance_commands=[replace_all],
             dr_procedures=[Procedure(title="ECS: restore the service", commands=[rollback])],
             cheatsheet=[describe, events, stopped],
             vendors=[("AWS", "ECS")],

@@ -22,6 +22,7 @@ from functools import cached_property
 from typing import ClassVar, Literal
 
 from agent.knowledge.base import Context
+from agent.knowledge.platforms.capacity import Capacity, capacity_of
 from agent.knowledge.platforms.owners import Owners, owners_of
 from agent.knowledge.profiles import default_unit
 from agent.runbook import Command
@@ -139,6 +140,38 @@ class Platform(ABC):
     def owners(self) -> Owners:
         """Who owns replicas, config, deploys, failover and restarts of this workload."""
         return owners_of(self.ctx, self.component)
+
+    @cached_property
+    def capacity(self) -> Capacity:
+        """The counts the user gave this workload: the stated count, the autoscaler's range, its pools."""
+        return capacity_of(self.ctx, self.component)
+
+    def scale_out(self, default: int = 6) -> Command:
+        """More instances, with the count taken from the model's range and connection limit (never a
+        minimum above the given maximum), through the replicas owner (see `scale`)."""
+        cap = self.capacity
+        target = cap.scale_out(default)
+        scaler = self.owners.autoscaler
+        if scaler is not None:
+            rng = f" (its range {cap.range_text()})" if cap.range_text() else ""
+            purpose = f"Raise the minimum {scaler.label} keeps to {target}{rng}"
+        elif cap.count and cap.count < target:
+            purpose = f"Scale out from {cap.count} to {target}"
+        else:
+            purpose = f"Scale out to {target}"
+        return self.scale(str(target), purpose)
+
+    def bounds_note(self) -> str:
+        """What the user gave as the range and what each instance multiplies, for scale warnings."""
+        cap, parts = self.capacity, []
+        if cap.high is not None:
+            parts.append(f"The given range is {cap.range_text()}: going above {cap.high} is a capacity decision "
+                         "(raise the maximum deliberately, never the minimum past it)")
+        if cap.ceiling is not None and cap.pool:
+            parts.append(f"At most {cap.ceiling} instances fit the downstream's connection limit ({cap.pool} "
+                         f"connections × instances ≤ {cap.limit})")
+        drift = self.owners.drift("the capacity setting")
+        return "".join(f" {p}." for p in parts) + (f" {drift}" if drift else "")
 
     # How the service model calls this way of running (Component.form).
     form: ClassVar[str] = "host"

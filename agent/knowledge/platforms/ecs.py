@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from agent.knowledge.platforms.base import Action, Hostless, aws_log_events, cmd, double_quoted, q, recent_log_events
+from agent.knowledge.platforms.releases import CodeDeploy, Stack
 from agent.runbook import Command
 
 
@@ -27,6 +28,20 @@ class ECS(Hostless):
     def scope(self) -> str:
         return f"--region {q(self.region)} --cluster {q(self.cluster)}"
 
+    @property
+    def codedeploy(self) -> CodeDeploy | None:
+        """The CodeDeploy deployment group when CodeDeploy is the service's deployment controller (blue/green):
+        ECS then refuses a new task definition through update-service."""
+        owner = next((o for o in (self.owners.rollout, self.owners.deploy) if o is not None and o.by == "codedeploy"),
+                     None)
+        return CodeDeploy(owner, self.region, self.service) if owner is not None else None
+
+    @property
+    def stack(self) -> Stack | None:
+        """The stack (Terraform, CloudFormation, CDK) that defines the task definition and the service."""
+        owner = self.owners.deploy
+        return Stack(owner, self.region, self.service) if owner is not None and owner.stack else None
+
     def location(self) -> str:
         return f"Amazon ECS cluster {self.cluster}, service {self.service} ({self.region})"
 
@@ -41,8 +56,14 @@ class ECS(Hostless):
         return [f"ECS task definition of {self.service} (aws ecs describe-task-definition)"]
 
     def caveats(self) -> list[str]:
+        if self.codedeploy is not None:
+            return [*self.owners.caveats(), "On a CodeDeploy service ECS rejects update-service with a new task "
+                    "definition, and the deployment circuit breaker does not apply (the deployment group's "
+                    "automatic rollback does)."]
+        if self.stack is not None:
+            return self.owners.caveats()
         return ["Rolling back = updating the service to the previous task definition revision; the deployment "
-                "circuit breaker (if enabled) rolls back automatically on failed deployments."]
+                "circuit breaker (if enabled) rolls back automatically on failed deployments.", *self.owners.caveats()]
 
     def status(self) -> list[Command]:
         return [cmd(f"Desired vs running tasks and the current deployment of {self.service}",
@@ -90,7 +111,15 @@ class ECS(Hostless):
     def local_health_check(self) -> Command:
         return self.status()[0]
 
+    def pre_deploy(self) -> list[Command]:
+        owned = [c.status() for c in (self.codedeploy, self.stack) if c is not None]
+        return [*super().pre_deploy(), *owned[:1]]
+
     def deploy(self) -> list[Command]:
+        if self.codedeploy is not None:
+            return [self.codedeploy.deploy_ecs(self.cluster, self.service)]
+        if self.stack is not None:
+            return [self.stack.deploy()]
         return [cmd(f"Deploy a new task definition revision to {self.service}",
                     "TASK_DEF=\"${TASK_DEF:?set TASK_DEF to the new task definition family:revision}\"\n"
                     f"aws ecs update-service {self.scope} --service {q(self.service)} --task-definition "
@@ -99,9 +128,19 @@ class ECS(Hostless):
                     "The wait returns once the new tasks are healthy")]
 
     def post_deploy(self) -> list[Command]:
-        return [*self.status(), self.logs("10m", "error|exception|fatal"), self.health_check()]
+        owned = [self.codedeploy.status()] if self.codedeploy is not None else []
+        return [*owned, *self.status(), self.logs("10m", "error|exception|fatal"), self.health_check()]
 
     def rollback(self) -> list[Command]:
+        if self.codedeploy is not None:
+            return [self.codedeploy.stop(), self.history(),
+                    self.codedeploy.redeploy_ecs(self.service, self.ctx.facts.names.get("k8s.container"),
+                                                 self.ctx.facts.port),
+                    self.version()]
+        if self.stack is not None:
+            cancel = self.stack.cancel()
+            return [self.stack.status(), *([cancel] if cancel else []), self.stack.redeploy_previous(),
+                    self.version()]
         return [self.history(),
                 cmd(f"Put {self.service} back on the previous task definition",
                     "PREVIOUS=\"${PREVIOUS:?set PREVIOUS to the last good family:revision}\"\n"
@@ -118,38 +157,86 @@ class ECS(Hostless):
                    "A new task reaches RUNNING", "Drops that task's in-flight requests.")
 
     def restart_all(self) -> Command:
+        if self.codedeploy is not None:
+            # a CodeDeploy-controlled service takes no forced deployment: replace the tasks one at a time
+            return cmd(f"Replace every task of {self.service}, one at a time (the service starts each replacement)",
+                       f"for TASK in $(aws ecs list-tasks {self.scope} --service-name {q(self.service)} --query "
+                       "'taskArns[]' --output text); do\n"
+                       f"  aws ecs stop-task {self.scope} --task \"$TASK\" --reason 'runbook: rolling replace' "
+                       "--query 'task.lastStatus' --output text\n"
+                       f"  aws ecs wait services-stable {self.scope} --services {q(self.service)}\n"
+                       "done",
+                       "Each replacement RUNNING and healthy before the next task stops",
+                       "Replaces ALL tasks, one by one: each stop drops that task's in-flight requests. Safer: stop "
+                       "only the one bad task.")
         return cmd(f"Replace every task of {self.service} (rolling)",
                    f"aws ecs update-service {self.scope} --service {q(self.service)} --force-new-deployment\n"
                    f"aws ecs wait services-stable {self.scope} --services {q(self.service)}",
                    "New tasks healthy, old ones drained",
                    "Replaces ALL tasks (rolling, honours minimumHealthyPercent). Safer: stop the one bad task.")
 
+    def scalable_target(self) -> str:
+        resource = f"service/{self.cluster}/{self.service}"
+        return (f"--region {q(self.region)} --service-namespace ecs --resource-id {q(resource)} "
+                "--scalable-dimension ecs:service:DesiredCount")
+
     def scale(self, replicas: str, purpose: str) -> Command:
-        if self.owners.autoscaler is not None and replicas != "0":
+        cap = self.capacity
+        if replicas.isdigit() and replicas != "0":
+            replicas = str(cap.bounded(int(replicas)))
+        resource = f"service/{self.cluster}/{self.service}"
+        describe = (f"aws application-autoscaling describe-scalable-targets --region {q(self.region)} "
+                    f"--service-namespace ecs --resource-ids {q(resource)} --query "
+                    "'ScalableTargets[0].[MinCapacity,MaxCapacity]' --output text")
+        if self.owners.autoscaler is not None and replicas == "0":
+            # a desired count of 0 under service auto scaling is raised back to its minimum: suspend it first
+            return cmd(purpose + ": suspend service auto scaling, then set the desired count to 0",
+                       f"{describe}\n"
+                       f"aws application-autoscaling register-scalable-target {self.scalable_target()} "
+                       "--suspended-state DynamicScalingInSuspended=true,DynamicScalingOutSuspended=true,"
+                       "ScheduledScalingSuspended=true\n"
+                       f"aws ecs update-service {self.scope} --service {q(self.service)} --desired-count 0",
+                       "runningCount reaches 0 and stays there",
+                       "Stops the service entirely. To start it again: set the desired count back"
+                       + (f" to {cap.low}" if cap.low is not None else "") + " and register the scalable target "
+                       "with every --suspended-state flag false, or auto scaling stays off.")
+        if self.owners.autoscaler is not None:
             # Service auto scaling owns the desired count: raise the scalable target's minimum instead.
-            resource = f"service/{self.cluster}/{self.service}"
-            return cmd(purpose + " through service auto scaling",
-                       f"aws application-autoscaling describe-scalable-targets --region {q(self.region)} "
-                       f"--service-namespace ecs --resource-ids {q(resource)}\n"
-                       f"aws application-autoscaling register-scalable-target --region {q(self.region)} "
-                       f"--service-namespace ecs --resource-id {q(resource)} "
-                       f"--scalable-dimension ecs:service:DesiredCount --min-capacity {replicas}",
+            register = (f"aws application-autoscaling register-scalable-target {self.scalable_target()} "
+                        f"--min-capacity {replicas}")
+            code = (f"{describe}\n{register}" if cap.high is not None else
+                    f"MAX=\"$(aws application-autoscaling describe-scalable-targets --region {q(self.region)} "
+                    f"--service-namespace ecs --resource-ids {q(resource)} --query 'ScalableTargets[0].MaxCapacity' "
+                    "--output text)\"\n"
+                    f"if [ \"$MAX\" -ge {replicas} ]; then\n  {register}\nelse\n"
+                    f"  echo \"MaxCapacity is $MAX, below {replicas}: raise it first (a capacity decision)\"\nfi")
+            back = f" (to {cap.low})" if cap.low is not None else ""
+            return cmd(purpose + " through service auto scaling", code,
                        "MinCapacity is the new value; runningCount follows within minutes",
-                       "An update-service --desired-count is changed back by the scaling policy. Keep MaxCapacity "
-                       "above the new minimum, and lower the minimum again once the incident is over.")
+                       "An update-service --desired-count is changed back by the scaling policy. The new minimum "
+                       f"stays at or below MaxCapacity; lower it again{back} once the incident is over."
+                       + self.bounds_note())
         return cmd(purpose, f"aws ecs update-service {self.scope} --service {q(self.service)} --desired-count "
                    f"{replicas}", "runningCount reaches the new desired count",
                    "Desired count 0 stops the service." if replicas == "0" else
-                   "Service auto scaling may change it back: adjust its min/max instead.")
+                   "Service auto scaling may change it back: adjust its min/max instead." + self.bounds_note())
 
     def set_flag(self, name: str, value: str, purpose: str) -> Command:
+        how = ("the stack's code and deploy it (see Deployment)" if self.stack is not None else
+               "a new task definition revision and deploy it through CodeDeploy (see Deployment)"
+               if self.codedeploy is not None else "a new task definition revision and deploy it")
         return cmd(purpose, f"aws ecs describe-task-definition --region {q(self.region)} --task-definition "
                    f"{q(self.service)} --query 'taskDefinition.containerDefinitions[0].environment'",
-                   f"Current environment; register a revision with {name}={value} and deploy it",
+                   f"Current environment; put {name}={value} in {how}",
                    f"Needs a new task definition revision and a deployment. Only useful if the service honours {name}.")
 
     def stop(self) -> Command:
         return self.scale("0", f"Stop {self.service} (desired count 0)")
+
+    def stop_workload(self, workload: str, why: str) -> Command:
+        if self.owners.autoscaler is not None and self.names_of(self.resolve(workload))[1] == self.service:
+            return self.scale("0", f"Stop {self.service} ({why})")  # through its auto scaling, or it comes back
+        return super().stop_workload(workload, why)
 
     def redeploy_elsewhere(self) -> list[Command]:
         return [cmd("Run the service in the recovery region (cluster and task definition via IaC)",

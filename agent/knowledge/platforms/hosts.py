@@ -6,7 +6,9 @@ import re
 from collections.abc import Sequence
 
 from agent.knowledge.platforms.base import UNITS, Action, Platform, cmd, q, remote_quote, service_unit
+from agent.knowledge.platforms.owners import Owner
 from agent.knowledge.platforms.quorum import Quorum, needs, quorum_of
+from agent.knowledge.platforms.releases import CodeDeploy, ansible_playbook
 from agent.knowledge.profiles import default_unit
 from agent.runbook import Command
 
@@ -143,9 +145,6 @@ class SystemdHosts(Platform):
         return cmd("Filesystem usage on each host", self.on_hosts("df -h -x tmpfs -x devtmpfs"),
                    "Every filesystem below 80%")
 
-    def pre_deploy(self) -> list[Command]:
-        return [*self.status(), self.version(), self.disk_check()]
-
     # --- through the owner: HA manager, config management ----------------------------------------
     @property
     def patroni(self) -> str | None:
@@ -184,14 +183,33 @@ class SystemdHosts(Platform):
                    f"for HOST in $REPLICAS; do\n  echo \"== $HOST\"\n  {self.ssh} {remote_quote(remote)} || break\n"
                    "done", expect, warning)
 
+    @property
+    def codedeploy(self) -> CodeDeploy | None:
+        """The CodeDeploy deployment group that releases onto these hosts (EC2 / on-premises, in place)."""
+        owner = next((o for o in (self.owners.deploy, self.owners.rollout) if o is not None and o.by == "codedeploy"),
+                     None)
+        return CodeDeploy(owner, self.region, self.unit) if owner is not None else None
+
+    @property
+    def playbook_owner(self) -> Owner | None:
+        """Ansible as the release owner: the deploy owner it is, or the config owner when the words say so."""
+        for owner in (self.owners.deploy, self.owners.config):
+            if owner is not None and owner.by == "ansible":
+                return owner
+        return Owner("ansible", "deploy") if self.ansible else None
+
+    def pre_deploy(self) -> list[Command]:
+        owned = [self.codedeploy.status()] if self.codedeploy is not None else []
+        return [*self.status(), self.version(), self.disk_check(), *owned]
+
     def deploy(self) -> list[Command]:
-        if self.ansible:
-            return [cmd("Dry run, then apply the playbook one host at a time",
-                        "INVENTORY=\"${INVENTORY:?set INVENTORY to the production inventory file}\"\n"
-                        "PLAYBOOK=\"${PLAYBOOK:?set PLAYBOOK to the deploy playbook}\"\n"
-                        "ansible-playbook -i \"$INVENTORY\" \"$PLAYBOOK\" --check --diff\n"
-                        "ansible-playbook -i \"$INVENTORY\" \"$PLAYBOOK\" --forks 1",
-                        "The check run shows only intended changes; the real run ends with failed=0 on every host")]
+        if self.codedeploy is not None and not self.stateful:
+            return [self.codedeploy.deploy_bundle()]
+        playbook = self.playbook_owner
+        if playbook is not None:
+            return [ansible_playbook(playbook, "Dry run, then apply the playbook one host at a time", "VERSION",
+                                     "The check run shows only intended changes; the real run ends with failed=0 on "
+                                     "every host")]
         if self.patroni:
             return [cmd("Config change through Patroni: edit the cluster's dynamic configuration, then restart "
                         "the members that need it",
@@ -237,6 +255,17 @@ class SystemdHosts(Platform):
         return [*self.status(), self.logs("10m", "error|exception|fatal"), self.health_check()]
 
     def rollback(self) -> list[Command]:
+        if self.codedeploy is not None and not self.stateful:
+            return [self.version(), self.codedeploy.stop(), self.codedeploy.redeploy_bundle(), *self.status()]
+        playbook = self.playbook_owner
+        if playbook is not None and not self.patroni and not self.stateful:
+            return [self.version(),
+                    ansible_playbook(playbook, "Dry run, then run the deploy playbook with the previous release",
+                                     "PREVIOUS", "The check run shows only the version going back; the real run "
+                                     "ends with failed=0 on every host",
+                                     "Rolls every host back, as the playbook orders it; never point a host back by "
+                                     "hand: the next playbook run would undo it."),
+                    *self.status()]
         if self.patroni:
             return [cmd("Put the previous settings back in Patroni's configuration and restart the members that "
                         "need it",
@@ -397,7 +426,8 @@ class SystemdHosts(Platform):
         return cmd(f"{purpose}: see how loaded each host is first", self.on_hosts("nproc; uptime"),
                    "load average per host against its CPU count: when every host is saturated, add hosts "
                    f"{how}; when one is, look at what differs on it",
-                   "Restarting hosts adds no capacity and drops their in-flight work; it is not a way to scale.")
+                   "Restarting hosts adds no capacity and drops their in-flight work; it is not a way to scale."
+                   + self.bounds_note())
 
     def set_flag(self, name: str, value: str, purpose: str) -> Command:
         owned = self.via_config_management(purpose + f": set {name}={value} in the configuration code, then apply",
@@ -565,18 +595,27 @@ class VM(SystemdHosts):
         scaler = self.owners.autoscaler
         if self.cloud != "aws" or replicas == "0" or (not asg and scaler is None):
             return super().scale(replicas, purpose)
+        cap = self.capacity
+        if replicas.isdigit():
+            replicas = str(cap.bounded(int(replicas)))
         group = q(asg) if asg else "\"$ASG\""
         declare = "" if asg else "ASG=\"${ASG:?set ASG to the Auto Scaling group of the hosts}\"\n"
         scope = f"--region {q(self.region)} --auto-scaling-group-name {group}"
-        return cmd(purpose + " through the Auto Scaling group",
-                   f"{declare}aws autoscaling describe-auto-scaling-groups --region {q(self.region)} "
-                   f"--auto-scaling-group-names {group} --query "
-                   "'AutoScalingGroups[0].[MinSize,DesiredCapacity,MaxSize]' --output text\n"
-                   f"aws autoscaling update-auto-scaling-group {scope} --min-size {replicas} "
-                   f"--desired-capacity {replicas}",
+        update = (f"aws autoscaling update-auto-scaling-group {scope} --min-size {replicas} "
+                  f"--desired-capacity {replicas}")
+        sizes = (f"aws autoscaling describe-auto-scaling-groups --region {q(self.region)} "
+                 f"--auto-scaling-group-names {group} --query ")
+        code = (f"{declare}{sizes}'AutoScalingGroups[0].[MinSize,DesiredCapacity,MaxSize]' --output text\n{update}"
+                if cap.high is not None else
+                f"{declare}MAX=\"$({sizes}'AutoScalingGroups[0].MaxSize' --output text)\"\n"
+                f"if [ \"$MAX\" -ge {replicas} ]; then\n  {update}\nelse\n"
+                f"  echo \"MaxSize is $MAX, below {replicas}: raise it first (a capacity decision)\"\nfi")
+        back = f" (to {cap.low})" if cap.low is not None else ""
+        return cmd(purpose + " through the Auto Scaling group", code,
                    "New instances InService and healthy in the target group within minutes",
-                   "The Auto Scaling group owns the host count: a host started by hand is not in it. Raise MaxSize "
-                   "too if it is below the new size; lower MinSize again once the incident is over.")
+                   "The Auto Scaling group owns the host count: a host started by hand is not in it. The new "
+                   f"minimum and desired capacity stay at or below MaxSize; lower MinSize again{back} once the "
+                   "incident is over." + self.bounds_note())
 
     def caveats(self) -> list[str]:
         asg = self.ctx.facts.names.get("asg")

@@ -16,6 +16,7 @@ from agent.service.model import Component
 _KIND_WORDS = (("statefulset", r"\bstateful ?sets?\b"), ("daemonset", r"\bdaemon ?sets?\b"),
                ("cronjob", r"\bcron ?jobs?\b"), ("deployment", r"\bDeployments?\b"))
 _KIND_ROLES = ("statefulset", "daemonset", "cronjob", "deployment")
+_ARGO_CD = re.compile(r"\bargo\s?-?cd\b", re.I)  # Argo CD, never Argo Rollouts or Workflows
 _NOT = re.compile(r"\b(?:no|not|without|instead of|rather than|never)\s+(?:\w+\s+){0,2}$", re.I)
 
 
@@ -53,6 +54,9 @@ def declared_kind(ctx: Context, component: Component | None = None) -> str | Non
     return found[0][1] if found else None
 
 
+LABELS_PROGRESSIVE = {"argo-rollouts": "Argo Rollouts", "flagger": "Flagger"}
+
+
 class Kubernetes(Platform):
     form = "cluster-workload"
     workload_key = "k8s.deployment"
@@ -88,14 +92,40 @@ class Kubernetes(Platform):
         text = self.ctx.text
         self.helm = f.names.get("helm.release") or (self.workload if "helm" in text else None)
         gitops = self.owners.gitops
-        self.argocd = f.names.get("argocd.app") or (self.workload if "argo" in text or (
+        self.argocd = f.names.get("argocd.app") or (self.workload if _ARGO_CD.search(text) or (
             gitops is not None and gitops.by == "argocd") else None)
         self.flux = gitops is not None and gitops.by == "flux" and not self.argocd
         self.ref = f"{self.kind}/{self.workload}"
+        # Progressive delivery of the service's own Deployment: Argo Rollouts replaces it with a Rollout (kubectl
+        # rollout does not work on one); Flagger serves from <name>-primary and canaries changes of <name>.
+        rollout = self.owners.rollout
+        own = comp is None or (self.ctx.model is not None and comp is self.ctx.model.app)
+        self.progressive = rollout.by if own and rollout is not None and rollout.by in (
+            "argo-rollouts", "flagger") and self.kind == "deployment" else None
+        self.target = self.ref  # what a release changes
+        self.canary = self.workload
+        if self.progressive == "argo-rollouts":
+            assert rollout is not None
+            self.kind, self.workload = "rollout", rollout.obj("rollout") or self.workload
+            self.ref = self.target = f"rollout/{self.workload}"
+        elif self.progressive == "flagger":
+            assert rollout is not None
+            self.canary = rollout.obj("canary") or self.workload
+            self.ref = f"deployment/{self.workload}-primary"  # Flagger's copy that serves traffic
+            if "k8s.selector" not in f.names:
+                self.selector = f"app={self.workload}-primary"
 
     @property
     def n(self) -> str:
         return f"-n {q(self.ns)}"
+
+    @property
+    def forward(self) -> str:
+        """What kubectl port-forward takes: the workload, or one of its pods (a Rollout is not a kind it knows)."""
+        return "\"$POD\"" if self.progressive == "argo-rollouts" else self.ref
+
+    def forward_var(self) -> str:
+        return f"{self.pod_var()}\n" if self.progressive == "argo-rollouts" else ""
 
     def pod_var(self) -> str:
         return (f"POD=\"$(kubectl get pods {self.n} -l {self.selector} "
@@ -176,6 +206,7 @@ class Kubernetes(Platform):
                 f"kubectl get {self.ref} {self.n}",
                 "READY equals the desired count (e.g. 3/3)"),
             self.traffic(),
+            *([self.canary_state()] if self.progressive == "flagger" else []),
         ]
 
     def traffic(self) -> Command:
@@ -204,7 +235,24 @@ class Kubernetes(Platform):
                    f"kubectl get {self.ref} {self.n} -o jsonpath='{{.spec.template.spec.containers[*].image}}'",
                    "The image tag you expect to be live; note it down before any change")
 
+    def plugin(self, args: str) -> str:
+        """An Argo Rollouts command through its kubectl plugin."""
+        return f"kubectl argo rollouts {args} {self.n}"
+
+    def canary_state(self) -> Command:
+        return cmd(f"Flagger canary {self.canary}: phase, weight and the last analysis events",
+                   f"kubectl get canary {q(self.canary)} {self.n}\n"
+                   f"kubectl describe canary {q(self.canary)} {self.n} | tail -n 20",
+                   "STATUS Succeeded (or Initialized) with WEIGHT 0; Progressing means a canary is running, Failed "
+                   "that Flagger rolled it back and the primary still serves the previous version")
+
     def history(self) -> Command:
+        if self.progressive == "argo-rollouts":
+            return cmd(f"Revisions and canary state of {self.ref}", self.plugin(f"get rollout {q(self.workload)}"),
+                       "Status Healthy with the stable ReplicaSet marked; the revision before it is the rollback "
+                       "target, Paused/Degraded means a canary is in progress or was aborted")
+        if self.progressive == "flagger":
+            return self.canary_state()
         if self.helm:
             return cmd(f"Release history of {self.helm}", f"helm history {q(self.helm)} {self.n} --max 10",
                        "The last revision is 'deployed'; the one before it is your rollback target")
@@ -213,7 +261,8 @@ class Kubernetes(Platform):
 
     def local_health_check(self) -> Command:
         return cmd(f"Call {self.health} through a port-forward to one pod",
-                   f"kubectl port-forward {self.n} {self.ref} {self.health_port}:{self.health_port} >/dev/null 2>&1 &\n"
+                   f"{self.forward_var()}kubectl port-forward {self.n} {self.forward} "
+                   f"{self.health_port}:{self.health_port} >/dev/null 2>&1 &\n"
                    "PF_PID=$!\nsleep 3\n"
                    f"curl -fsS -o /dev/null -w 'HTTP %{{http_code}} in %{{time_total}}s\\n' --max-time 10 "
                    f"http://127.0.0.1:{self.health_port}{self.health}\n"
@@ -249,6 +298,14 @@ class Kubernetes(Platform):
         return out
 
     def deploy(self) -> list[Command]:
+        if self.progressive and not (self.flux or self.argocd or self.helm):
+            return [cmd(f"Start a canary of the new image on {self.target}"
+                        + (" (Flagger analyses it)" if self.progressive == "flagger" else ""),
+                        "IMAGE=\"${IMAGE:?set IMAGE to the full image reference, e.g. registry/app:1.2.3}\"\n"
+                        + (self.plugin(f"set image {q(self.workload)} {self.container}=\"$IMAGE\"")
+                           if self.progressive == "argo-rollouts" else
+                           f"kubectl set image {self.target} {self.container}=\"$IMAGE\" {self.n}"),
+                        "The canary starts; follow it with the post-deployment check")]
         if self.flux:
             return [cmd("Apply the release commit through Flux after merging it",
                         self.sync("the image tag of the release"),
@@ -271,10 +328,23 @@ class Kubernetes(Platform):
                     f"kubectl annotate {self.ref} {self.n} kubernetes.io/change-cause=\"deploy $IMAGE\" --overwrite",
                     "deployment image updated; follow with the rollout status check")]
 
+    def wait_rollout(self, timeout: str = "10m") -> Command:
+        if self.progressive == "argo-rollouts":
+            return cmd("Follow the canary until it is promoted or aborted",
+                       self.plugin(f"status {q(self.workload)} --timeout {timeout}"),
+                       "'Healthy' once every step passed; 'Degraded' or an aborted status means the canary failed "
+                       "and the stable version still serves")
+        if self.progressive == "flagger":
+            return cmd(f"Wait until Flagger promotes the canary {self.canary}",
+                       f"kubectl wait canary/{q(self.canary)} {self.n} --for=condition=Promoted --timeout=30m\n"
+                       f"kubectl get canary {q(self.canary)} {self.n}",
+                       "condition met and STATUS Succeeded; Failed means Flagger rolled it back to the primary")
+        return cmd("Wait for the rollout to finish", f"kubectl rollout status {self.ref} {self.n} --timeout={timeout}",
+                   "'successfully rolled out'; a timeout means new pods are not becoming ready → roll back")
+
     def post_deploy(self) -> list[Command]:
         return [
-            cmd("Wait for the rollout to finish", f"kubectl rollout status {self.ref} {self.n} --timeout=10m",
-                "'successfully rolled out'; a timeout means new pods are not becoming ready → roll back"),
+            self.wait_rollout(),
             self.status()[0],
             self.logs("10m", "error|exception|fatal"),
             self.health_check(),
@@ -282,6 +352,27 @@ class Kubernetes(Platform):
 
     def rollback(self) -> list[Command]:
         out = [self.history()]
+        if self.progressive == "argo-rollouts":
+            out.append(cmd(f"Abort the canary of {self.ref}: traffic goes back to the stable version at once",
+                           self.plugin(f"abort {q(self.workload)}"),
+                           "The stable ReplicaSet takes all traffic; the Rollout shows Degraded (aborted)",
+                           "The Rollout's spec still holds the new version: it tries again as soon as it leaves the "
+                           "aborted state. Follow with the rollback below."))
+        if self.progressive and not (self.argocd or self.helm or self.flux):
+            if self.progressive == "argo-rollouts":
+                out.append(cmd(f"Roll {self.ref} back to the previous revision",
+                               self.plugin(f"undo {q(self.workload)}"),
+                               "A new rollout to the previous revision starts (through the canary steps)",
+                               "Goes through the canary steps again; kubectl rollout undo does not work on a "
+                               "Rollout."))
+            else:
+                out.append(cmd(f"Put the previous image back on {self.target}: Flagger canaries it and promotes",
+                               "PREVIOUS_IMAGE=\"${PREVIOUS_IMAGE:?set PREVIOUS_IMAGE to the last good image}\"\n"
+                               f"kubectl set image {self.target} {self.container}=\"$PREVIOUS_IMAGE\" {self.n}",
+                               f"canary {self.canary} Progressing, then Succeeded on the previous image",
+                               f"Never edit {self.ref}: Flagger owns it and overwrites it on the next promotion."))
+            out.append(self.wait_rollout())
+            return out
         if self.argocd:
             out.append(cmd(f"Roll back {self.argocd} to the previous synced revision: turn auto-sync off first "
                            "(Argo CD refuses a rollback while it is on)",
@@ -302,10 +393,20 @@ class Kubernetes(Platform):
                            self.sync("the image of the release (git revert of the release commit)"),
                            "The Kustomization is Ready at the revert commit; pods run the previous image",
                            "Flux re-applies Git: a kubectl rollout undo is reverted on the next reconcile."))
+        elif self.progressive:
+            pass  # the Rollout / canary goes back with the Git revert its GitOps controller syncs
         elif not self.argocd:
             out.append(cmd(f"Undo the last rollout of {self.ref}",
                            f"kubectl rollout undo {self.ref} {self.n}",
                            "rolled back; pods are replaced gradually"))
+        if self.progressive:
+            if self.argocd and not self.flux:
+                out.append(cmd(f"Roll {self.target} back: revert the release commit in Git, then sync",
+                               self.sync("the image of the release (git revert of the release commit)"),
+                               "The app is Synced to the revert commit; a new canary runs the previous image",
+                               "Argo CD re-applies Git: a rollback made only in the cluster is reverted."))
+            out.append(self.wait_rollout())
+            return out
         out.append(cmd("Verify the rollback", f"kubectl rollout status {self.ref} {self.n} --timeout=10m\n"
                        f"kubectl get {self.ref} {self.n} -o jsonpath='{{.spec.template.spec.containers[*].image}}'",
                        "Rolled out, and the image is the previous known-good tag"))
@@ -324,6 +425,8 @@ class Kubernetes(Platform):
         if self.argocd and self.owners.gitops is not None:
             return (f"argocd app actions run {q(self.argocd)} restart --kind {kind.capitalize()} "
                     f"--resource-name {q(workload)}")
+        if kind == "rollout":
+            return f"kubectl argo rollouts restart {q(workload)} -n {q(self.wns)}"
         return f"kubectl rollout restart {kind}/{q(workload)} -n {q(self.wns)}"
 
     def restart_all(self) -> Command:
@@ -340,9 +443,12 @@ class Kubernetes(Platform):
                        "readiness only: keep a PodDisruptionBudget with maxUnavailable 1, and if a pod does not "
                        f"come back, stop (kubectl rollout pause is not available for StatefulSets: fix that pod "
                        f"before anything else).")
+        kind, name = (self.kind, self.workload) if self.progressive != "flagger" else ("deployment",
+                                                                                       f"{self.workload}-primary")
+        wait = (self.plugin(f"status {q(self.workload)} --timeout 10m") if self.progressive == "argo-rollouts" else
+                f"kubectl rollout status {self.ref} {self.n} --timeout=10m")
         return cmd(f"Rolling restart of every {self.workload} pod",
-                   f"{self.rollout_restart(self.kind, self.workload)}\nkubectl rollout status {self.ref} {self.n} "
-                   "--timeout=10m",
+                   f"{self.rollout_restart(kind, name)}\n{wait}",
                    "All pods replaced and Ready",
                    f"Restarts ALL pods of {self.workload} (rolling, respects the PodDisruptionBudget): caches are "
                    "cold and in-flight work is interrupted. Safer first: delete the single unhealthy pod."
@@ -381,20 +487,33 @@ class Kubernetes(Platform):
                        "the pod's resources, never kubectl scale.")
         scaler = self.owners.autoscaler
         if scaler is not None and scaler.by in ("hpa", "keda"):
-            field = "minReplicas" if scaler.by == "hpa" else "minReplicaCount"
+            field, top = ("minReplicas", "maxReplicas") if scaler.by == "hpa" else ("minReplicaCount",
+                                                                                   "maxReplicaCount")
             kind = "hpa" if scaler.by == "hpa" else "scaledobject"
+            cap = self.capacity
+            count = cap.bounded(int(replicas)) if replicas.isdigit() else replicas
+            back = f" ({cap.low})" if cap.low is not None else ""
             if self.owners.gitops is not None:
-                return self.via_git(purpose + f": raise {field} (and maxReplicas if needed) in Git",
-                                    f"the {kind} {field}/max bounds of {self.workload}",
+                return self.via_git(purpose + f": set {field} to {count} in Git (at most {top})",
+                                    f"the {kind} {field} of {self.workload} (to {count})",
                                     f"kubectl get {kind} {self.n} shows the new bounds; the autoscaler then sets the "
-                                    "replica count")
-            return cmd(purpose + f" through {scaler.label}",
-                       f"kubectl get {kind} {q(self.workload)} {self.n}\n"
-                       f"kubectl patch {kind} {q(self.workload)} {self.n} --type merge "
-                       f"-p '{{\"spec\":{{\"{field}\":{replicas}}}}}'",
+                                    "replica count", self.bounds_note().strip())
+            patch = (f"kubectl patch {kind} {q(self.workload)} {self.n} --type merge "
+                     f"-p '{{\"spec\":{{\"{field}\":{count}}}}}'")
+            if cap.high is None:
+                # the model gives no maximum: read it, and refuse a minimum above it
+                code = (f"MAX=\"$(kubectl get {kind} {q(self.workload)} {self.n} -o jsonpath='{{.spec.{top}}}')\"\n"
+                        f"if [ \"$MAX\" -ge {count} ]; then\n  {patch}\nelse\n"
+                        f"  echo \"{top} is $MAX, below {count}: raise {top} first (a capacity decision)\"\nfi")
+            else:
+                code = f"kubectl get {kind} {q(self.workload)} {self.n}\n{patch}"
+            return cmd(purpose + f" through {scaler.label}", code,
                        f"The {kind} shows the new minimum; READY follows within a minute",
                        f"{scaler.label} owns the replica count: a kubectl scale is undone within a minute. The new "
-                       f"minimum must stay at or below maxReplicas; set {field} back once the incident is over.")
+                       f"minimum stays at or below {top}; set {field} back{back} once the incident is over."
+                       + self.bounds_note())
+        if replicas.isdigit():
+            replicas = str(self.capacity.bounded(int(replicas)))
         if self.owners.gitops is not None:
             return self.via_git(purpose + f": change replicas to {replicas} in Git",
                                 f"replicas of {self.workload} (to {replicas})",
@@ -419,6 +538,12 @@ class Kubernetes(Platform):
                        f"STATUS: deployed; pods come back with {name}={value}",
                        f"Triggers a rolling restart of every pod; a kubectl set env would be undone by the next "
                        f"helm upgrade. Only useful if the service honours {name}.")
+        if self.progressive:
+            return cmd(purpose + f": set {name}={value} in the pod template of {self.target}",
+                       f"kubectl edit {self.target} {self.n}  # add {name}={value} under the container's env",
+                       f"A canary of the change starts; pods come back with {name}={value}",
+                       f"{LABELS_PROGRESSIVE[self.progressive]} releases the change as a canary. Only useful if the "
+                       f"service honours {name}.")
         return cmd(purpose, f"kubectl set env {self.ref} {self.n} {name}={q(value)}",
                    f"A rollout starts; pods come back with {name}={value}",
                    f"Triggers a rolling restart of every pod. Only useful if the service honours {name}; "
@@ -452,7 +577,9 @@ class Kubernetes(Platform):
                     f"{self.dr_context_var()}\n"
                     "MANIFESTS=\"${MANIFESTS:?set MANIFESTS to the manifest directory}\"\n"
                     f"kubectl --context \"$DR_CONTEXT\" apply {self.n} -f \"$MANIFESTS\"\n"
-                    f"kubectl --context \"$DR_CONTEXT\" rollout status {self.ref} {self.n} --timeout=15m",
+                    + (f"kubectl --context \"$DR_CONTEXT\" get {self.ref} {self.n}" if self.progressive ==
+                     "argo-rollouts" else
+                     f"kubectl --context \"$DR_CONTEXT\" rollout status {self.ref} {self.n} --timeout=15m"),
                     "All replicas Ready in the DR cluster; then move traffic (DNS / load balancer)")]
 
     def cheatsheet(self) -> list[Command]:
@@ -465,7 +592,7 @@ class Kubernetes(Platform):
             cmd("Shell into a pod (read-only investigation)",
                 f"{self.pod_var()}\nkubectl exec -it {self.n} \"$POD\" -- sh"),
             cmd("Port-forward for local debugging",
-                f"kubectl port-forward {self.n} {self.ref} {self.port}:{self.port}"),
+                f"{self.forward_var()}kubectl port-forward {self.n} {self.forward} {self.port}:{self.port}"),
             self.events(),
             cmd("Autoscaler state", f"kubectl get hpa {self.n}"),
         ]

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from typing import ClassVar
 
 from agent.knowledge.platforms.base import Action, Hostless, aws_log_events, cmd, q, recent_log_events
+from agent.knowledge.platforms.releases import CodeDeploy, Stack
 from agent.runbook import Command
 
 
@@ -78,7 +79,29 @@ class Lambda(Serverless):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        self.assumptions.append(f"Lambda alias '{self.alias}' receives production traffic (rollback moves it)")
+        self.alias = self.ctx.facts.names.get("lambda.alias") or self.alias
+        if "lambda.alias" not in self.ctx.facts.names:
+            self.assumptions.append(f"Lambda alias '{self.alias}' receives production traffic (rollback moves it)")
+
+    @property
+    def stack(self) -> Stack | None:
+        """The stack (SAM, CloudFormation, CDK, Terraform) that defines the function, its alias and settings."""
+        owner = self.owners.deploy
+        return Stack(owner, self.region, self.fn) if owner is not None and owner.stack else None
+
+    @property
+    def codedeploy(self) -> CodeDeploy | None:
+        """CodeDeploy shifting the alias's traffic to a new version (SAM's DeploymentPreference)."""
+        owner = next((o for o in (self.owners.rollout, self.owners.deploy) if o is not None and o.by == "codedeploy"),
+                     None)
+        stack = self.stack
+        return CodeDeploy(owner, self.region, self.fn, stack.owner.label if stack is not None else "") \
+            if owner is not None else None
+
+    def drift(self, what: str) -> str:
+        """The sentence that says a live change of `what` is drift under a stack ("" without one)."""
+        stack = self.stack
+        return f" {stack.owner.change(what)}." if stack is not None else ""
 
     def location(self) -> str:
         return f"AWS Lambda function {self.fn} in {self.region}"
@@ -114,13 +137,29 @@ class Lambda(Serverless):
         return [f"aws CLI v2 with lambda:*, logs:* (read) and cloudwatch:GetMetricData in {self.region}"]
 
     def config_files(self) -> list[str]:
-        return [f"Function configuration (aws lambda get-function-configuration --function-name {self.fn})",
-                "Deploy definition in the repo (fill in: template.yaml / serverless.yml / Terraform)"]
+        stack = self.stack
+        where = (f"The {stack.owner.label} code of the stack{' ' + (stack.owner.obj('stack') or '')} (function, alias, "
+                 "environment, concurrency)" if stack is not None else
+                 "Deploy definition in the repo (fill in: template.yaml / serverless.yml / Terraform)")
+        return [f"Function configuration (aws lambda get-function-configuration --function-name {self.fn})", where]
 
     def caveats(self) -> list[str]:
+        if self.stack is not None or self.codedeploy is not None:
+            return [*self.owners.caveats(),
+                    f"Alias '{self.alias}' is moved by the release itself: moving it by hand "
+                    "(update-alias) is drift the next deploy reverts, and fights a traffic shift in progress.",
+                    "Setting reserved concurrency to 0 is a kill switch: every invocation is throttled."]
         return [f"Rollback moves alias '{self.alias}' to the previous published version; it does not undo "
                 "changes to environment variables stored on $LATEST or to event source mappings.",
                 "Setting reserved concurrency to 0 is a kill switch: every invocation is throttled."]
+
+    def pre_deploy(self) -> list[Command]:
+        stack = self.stack
+        return [*super().pre_deploy(), *([stack.status()] if stack is not None else [])]
+
+    def post_deploy(self) -> list[Command]:
+        owned = [self.codedeploy.status()] if self.codedeploy is not None else []
+        return [*owned, *super().post_deploy()]
 
     def status(self) -> list[Command]:
         return [cmd(f"State and last update of {self.fn}",
@@ -173,6 +212,8 @@ class Lambda(Serverless):
                    "Runs real code: only if the function treats this payload as a no-op.")
 
     def deploy(self) -> list[Command]:
+        if self.stack is not None:
+            return [self.stack.deploy()]
         return [cmd(f"Upload new code and publish a version of {self.fn}",
                     "ZIP=\"${ZIP:?set ZIP to the build artifact, e.g. dist/function.zip}\"\n"
                     f"aws lambda update-function-code --function-name {q(self.fn)} {self.r} "
@@ -188,6 +229,16 @@ class Lambda(Serverless):
                     "10% of invocations reach the new version; watch errors for 10 min, then shift fully")]
 
     def rollback(self) -> list[Command]:
+        stack, codedeploy = self.stack, self.codedeploy
+        if stack is not None or codedeploy is not None:
+            out = [self.version()]
+            if codedeploy is not None:
+                out.append(codedeploy.stop())  # the traffic shift in progress: CodeDeploy moves the alias back
+            elif stack is not None and (cancel := stack.cancel()) is not None:
+                out.append(cancel)
+            if stack is not None:
+                out.append(stack.redeploy_previous())
+            return [*out, self.status()[1]]
         return [self.version(),
                 cmd(f"Point alias '{self.alias}' back at the previous version (no redeploy)",
                     "PREVIOUS_VERSION=\"${PREVIOUS_VERSION:?set PREVIOUS_VERSION to the last good version}\"\n"
@@ -202,7 +253,10 @@ class Lambda(Serverless):
                    "--description \"recycled $(date -u +%FT%TZ)\"",
                    "LastUpdateStatus Successful; new invocations start cold",
                    "Every warm environment is discarded (cold-start spike). This changes $LATEST only; publish "
-                   "and move the alias if the alias points at a published version.")
+                   "and move the alias if the alias points at a published version."
+                   + (f" Under {self.stack.owner.label} alias '{self.alias}' serves a published version, so this "
+                      "recycles nothing it serves: a new version comes only from a deploy through the stack."
+                      if self.stack is not None else ""))
 
     def scale(self, replicas: str, purpose: str) -> Command:
         if replicas == "0" and self.queue_triggered:
@@ -210,9 +264,10 @@ class Lambda(Serverless):
         return cmd(purpose, f"aws lambda put-function-concurrency --function-name {q(self.fn)} {self.r} "
                    f"--reserved-concurrent-executions {replicas}",
                    "ReservedConcurrentExecutions set",
-                   "Reserved concurrency 0 throttles every invocation (kill switch); async events are retried "
-                   "then dropped to the DLQ/destination. Remove with delete-function-concurrency."
-                   if replicas == "0" else "Caps parallel executions; excess invocations are throttled.")
+                   ("Reserved concurrency 0 throttles every invocation (kill switch); async events are retried "
+                    "then dropped to the DLQ/destination. Remove with delete-function-concurrency."
+                    if replicas == "0" else "Caps parallel executions; excess invocations are throttled.")
+                   + self.drift("the reserved concurrency"))
 
     def set_flag(self, name: str, value: str, purpose: str) -> Command:
         return cmd(purpose,
@@ -223,7 +278,7 @@ class Lambda(Serverless):
                    "with the full set'",
                    "You have the current variables saved before changing them",
                    "update-function-configuration --environment REPLACES all variables: always pass the full "
-                   f"set including {name}, never just the one you change.")
+                   f"set including {name}, never just the one you change." + self.drift(f"{name}"))
 
     def rerun(self) -> Command:
         return cmd("Trigger one asynchronous run now (same as the schedule does)",
@@ -233,6 +288,19 @@ class Lambda(Serverless):
                    "Runs the job for real: make sure it is idempotent for the window it processes.")
 
     def redeploy_elsewhere(self) -> list[Command]:
+        stack = self.stack
+        if stack is not None and stack.tool in ("sam", "cloudformation", "cdk"):
+            deploy = {"sam": "sam deploy --stack-name \"$STACK\" --region \"$DR_REGION\" --confirm-changeset",
+                      "cdk": "cdk deploy \"$STACK\" --require-approval broadening  # with the stack's env set to "
+                             "the recovery region",
+                      "cloudformation": "TEMPLATE=\"${TEMPLATE:?set TEMPLATE to the template of the live release}\"\n"
+                                        "aws cloudformation deploy --region \"$DR_REGION\" --stack-name \"$STACK\" "
+                                        "--template-file \"$TEMPLATE\""}[stack.tool]
+            return [cmd(f"Deploy the stack of {self.fn} into the recovery region through {stack.owner.label}",
+                        f"{self.dr_region_var()}\n{stack.name}\n{deploy}",
+                        "The stack is COMPLETE in the recovery region; then repoint the trigger / API",
+                        "Creates or updates every resource of the stack in the recovery region; data stores it "
+                        "defines start empty there.")]
         return [cmd("Deploy the same artifact into the recovery region (function must exist there via IaC)",
                     f"{self.dr_region_var()}\n"
                     "ZIP=\"${ZIP:?set ZIP to the last good artifact}\"\n"
