@@ -617,6 +617,14 @@ def inner_commands(argv: list[str]) -> list[str]:
     return []
 
 
+def after_options(args: list[str], takes_value: set[str] | frozenset[str]) -> list[str]:
+    """The words from the first non-option on (options before it, and their values, skipped)."""
+    i = 0
+    while i < len(args) and args[i].startswith("-"):
+        i += 2 if args[i] in takes_value else 1
+    return args[i:]
+
+
 def _after(args: list[str], takes_value: set[str]) -> list[str]:
     """The words from the first positional on (options before it, and their values, skipped)."""
     i = 0

@@ -63,6 +63,39 @@ class When:
 
 
 @dataclass(frozen=True)
+class Rule:
+    """A positional that changes the class: `kubectl delete namespace x` → destructive. The word at
+    `at` (its part before `/`, each of a `,` list) names one of the tool's `kinds` that has `mark`,
+    or is one of `words`."""
+
+    at: int
+    klass: Class
+    reason: str
+    mark: str = ""  # a kind's mark ("precious"): kinds that have it match
+    words: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Kind:
+    """A resource kind a tool's commands name (kubectl: pod, deployment, namespace ...)."""
+
+    name: str
+    names: tuple[str, ...]  # every spelling (plural, short name)
+    namespaced: bool = False
+    marks: dict[str, str] = field(default_factory=dict)  # mark → why (`precious: deleting it loses data`)
+
+
+@dataclass(frozen=True)
+class Verb:
+    """A verb anywhere among the positionals (gcloud: `compute instances delete`) that sets the class of
+    a path the catalogue does not list; the first matching entry wins."""
+
+    words: tuple[str, ...]
+    klass: Class
+    reason: str
+
+
+@dataclass(frozen=True)
 class Flag:
     name: str  # the canonical (long) spelling
     names: tuple[str, ...]  # every spelling: long, short, aliases
@@ -73,6 +106,7 @@ class Flag:
     when: tuple[When, ...] = ()
     optional_value: bool = False  # `--flag[=VALUE]`: a value only when attached with `=`
     role: str = ""  # the service-model role its value names ("namespace", "database"): agent test --service-model
+    except_kinds: tuple[str, ...] = ()  # its class does not apply when positional 0 names one of these kinds
 
     @property
     def takes_value(self) -> bool:
@@ -107,6 +141,10 @@ class Command:
     args: Args | None = None
     flags: dict[str, Flag] = field(default_factory=dict)  # by every spelling
     inner: Inner | None = None
+    rules: tuple[Rule, ...] = ()  # positionals that raise the class
+    many: Rule | None = None  # more than `at` positionals raise the class (several names at once)
+    bare: tuple[Class, str] | None = None  # the class with no positional at all (`mount` lists mounts)
+    target: str = ""  # what positional 0 names, for the scope check: "kind" (a kind or kind/name) or "pod"
 
 
 @dataclass(frozen=True)
@@ -122,6 +160,16 @@ class Tool:
     live_env: dict[str, str] = field(default_factory=dict)  # environment the live runner sets for it
     live_prefix: tuple[str, ...] = ()  # arguments the live runner puts right after the tool's name
     source: str = ""  # the data file
+    kinds: dict[str, Kind] = field(default_factory=dict)  # by every spelling
+    verbs: tuple[Verb, ...] = ()
+    marks: frozenset[str] = frozenset()  # lists the tool is on: inline, shell-block, prerequisite
+    stub: bool = False  # only named (marks), nothing known of its commands: classed as an unknown tool
+    unscoped: tuple[str, ...] = ()  # first words whose commands need no scope (aws: global services, no --region)
+
+    def kind(self, word: str) -> tuple[Kind, ...]:
+        """The kinds a positional names: `deploy/web` → deployment; `pods,svc` → pod, service."""
+        found = (self.kinds.get(w.split("/", 1)[0].lower()) for w in word.split(","))
+        return tuple(k for k in found if k is not None)
 
     @property
     def has_subcommands(self) -> bool:
@@ -172,7 +220,8 @@ def _flags(raw: Any, where: str) -> dict[str, Flag]:
         spec = spec or {}
         if not isinstance(spec, dict) or not str(name).startswith("-"):
             raise CatalogueError(f"{where}: flag {name!r} must start with '-' and map to a mapping")
-        unknown = set(spec) - {"short", "aliases", "value", "live", "class", "reason", "when", "optional", "role"}
+        unknown = set(spec) - {"short", "aliases", "value", "live", "class", "reason", "when", "optional", "role",
+                                "except_kinds"}
         if unknown:
             raise CatalogueError(f"{where}: flag {name}: unknown keys {sorted(unknown)}")
         names = [str(name)]
@@ -204,6 +253,7 @@ def _flags(raw: Any, where: str) -> dict[str, Flag]:
             tuple(whens),
             bool(spec.get("optional", False)),
             str(spec.get("role", "")),
+            tuple(str(k) for k in spec.get("except_kinds", [])),
         )
         for n in names:
             if n in out:
@@ -215,7 +265,7 @@ def _flags(raw: Any, where: str) -> dict[str, Flag]:
 def _command(path: tuple[str, ...], spec: Any, where: str) -> Command:
     if not isinstance(spec, dict):
         raise CatalogueError(f"{where}: command {' '.join(path)!r} must be a mapping")
-    unknown = set(spec) - {"class", "reason", "live", "args", "flags", "inner"}
+    unknown = set(spec) - {"class", "reason", "live", "args", "flags", "inner", "rules", "many", "bare", "target"}
     if unknown:
         raise CatalogueError(f"{where}: {' '.join(path)}: unknown keys {sorted(unknown)}")
     klass = spec.get("class")
@@ -241,7 +291,43 @@ def _command(path: tuple[str, ...], spec: Any, where: str) -> Command:
     if "inner" in spec:
         i = spec["inner"] or {}
         inner = Inner(i.get("after"), i.get("positional"), i.get("flag"))
-    return Command(path, cast(Class, klass), reason, live, args, _flags(spec.get("flags"), where), inner)
+    rules = tuple(_rule(r, f"{where}: {' '.join(path)}") for r in spec.get("rules", []) or [])
+    many = _rule(spec["many"], f"{where}: {' '.join(path)}") if "many" in spec else None
+    bare = None
+    if "bare" in spec:
+        b = spec["bare"]
+        if b.get("class") not in CLASSES:
+            raise CatalogueError(f"{where}: {' '.join(path)}: `bare` needs a class")
+        bare = (cast(Class, b["class"]), str(b.get("reason", "")))
+    target = str(spec.get("target", ""))
+    if target not in ("", "kind", "pod"):
+        raise CatalogueError(f"{where}: {' '.join(path)}: target must be kind or pod")
+    return Command(path, cast(Class, klass), reason, live, args, _flags(spec.get("flags"), where), inner,
+                   rules, many, bare, target)
+
+
+def _rule(spec: Any, where: str) -> Rule:
+    if not isinstance(spec, dict) or spec.get("class") not in CLASSES or not spec.get("reason"):
+        raise CatalogueError(f"{where}: a rule needs a class and a reason")
+    return Rule(int(spec.get("at", 0)), cast(Class, spec["class"]), str(spec["reason"]), str(spec.get("mark", "")),
+                tuple(str(w) for w in spec.get("words", [])))
+
+
+def _kinds(raw: Any, where: str) -> dict[str, Kind]:
+    out: dict[str, Kind] = {}
+    for name, spec in (raw or {}).items():
+        spec = spec or {}
+        unknown = set(spec) - {"aliases", "namespaced", "marks"}
+        if unknown:
+            raise CatalogueError(f"{where}: kind {name}: unknown keys {sorted(unknown)}")
+        names = (str(name), *(str(a) for a in spec.get("aliases", [])))
+        kind = Kind(str(name), names, bool(spec.get("namespaced", False)),
+                    {str(k): str(v) for k, v in (spec.get("marks") or {}).items()})
+        for n in names:
+            if n in out:
+                raise CatalogueError(f"{where}: kind {n} declared twice")
+            out[n] = kind
+    return out
 
 
 def _tool(spec: dict[str, Any], where: str) -> Tool:
@@ -261,15 +347,24 @@ def _tool(spec: dict[str, Any], where: str) -> Tool:
         "live",
         "args",
         "inner",
+        "kinds",
+        "verbs",
+        "marks",
+        "unscoped",
+        "rules",
+        "many",
+        "bare",
     }
     if unknown:
         raise CatalogueError(f"{where}: unknown keys {sorted(unknown)}")
     name = str(spec["tool"])
+    if set(spec.get("marks", [])) - set(MARKS):
+        raise CatalogueError(f"{where}: marks must be among {MARKS}")
     default_spec = spec.get("default") or {"class": "mutating", "reason": f"{name}: not known to be read-only"}
     default = _command((), default_spec, where)
     commands: dict[tuple[str, ...], Command] = {}
     if "class" in spec:  # a tool without subcommands describes itself at the top level
-        own = {k: spec[k] for k in ("class", "reason", "live", "args", "inner") if k in spec}
+        own = {k: spec[k] for k in ("class", "reason", "live", "args", "inner", "rules", "many", "bare") if k in spec}
         commands[()] = _command((), own, where)
     for path_text, cspec in (spec.get("commands") or {}).items():
         path = tuple(str(path_text).split())
@@ -286,7 +381,23 @@ def _tool(spec: dict[str, Any], where: str) -> Tool:
         {str(k): str(v) for k, v in (spec.get("live_env") or {}).items()},
         tuple(str(a) for a in spec.get("live_prefix", [])),
         where,
+        _kinds(spec.get("kinds"), where),
+        tuple(_verb(v, where) for v in spec.get("verbs", []) or []),
+        frozenset(str(m) for m in spec.get("marks", [])),
+        "class" not in spec and not spec.get("commands") and "default" not in spec,
+        tuple(str(w) for w in spec.get("unscoped", [])),
     )
+
+
+MARKS = ("inline", "shell-block", "prerequisite")
+
+
+def _verb(spec: Any, where: str) -> Verb:
+    if not isinstance(spec, dict) or spec.get("class") not in CLASSES or not spec.get("words"):
+        raise CatalogueError(f"{where}: a verb entry needs words and a class")
+    if spec["class"] in ("mutating", "destructive") and not spec.get("reason"):
+        raise CatalogueError(f"{where}: a {spec['class']} verb entry needs a reason")
+    return Verb(tuple(str(w) for w in spec["words"]), cast(Class, spec["class"]), str(spec.get("reason", "")))
 
 
 def _documents() -> list[tuple[Path, Any]]:
@@ -342,6 +453,34 @@ def tools() -> dict[str, Tool]:
 def tool(name: str) -> Tool | None:
     """The catalogue entry for a command name (`/usr/bin/kubectl` → kubectl), or None."""
     return tools().get(name.rsplit("/", 1)[-1])
+
+
+@cache
+def marked(mark: str) -> frozenset[str]:
+    """The names (and aliases) of the tools on a list: `inline` (inline code starting with one is read
+    as a command), `shell-block` (an untagged block starting with one is shell), `prerequisite` (a
+    runbook using one names it in its Prerequisites)."""
+    if mark not in MARKS:
+        raise CatalogueError(f"unknown mark {mark!r}")
+    return frozenset(n for n, t in tools().items() if mark in t.marks)
+
+
+def value_flags(name: str, path: tuple[str, ...] | None = None) -> frozenset[str]:
+    """A tool's flags that take a value, by every spelling: global ones and, with `path`, that command's
+    (and its groups'); with no path, every command's (for reading positionals before the path is known)."""
+    entry = tool(name)
+    if entry is None:
+        return frozenset()
+    out = {n for n, f in entry.flags.items() if f.takes_value}
+    if path is None:
+        for command in entry.commands.values():
+            out |= {n for n, f in command.flags.items() if f.takes_value}
+    else:
+        for n in range(len(path), 0, -1):
+            owner = entry.lookup(path[:n])
+            if owner is not None:
+                out |= {k for k, f in owner.flags.items() if f.takes_value}
+    return frozenset(out)
 
 
 @cache
