@@ -144,7 +144,8 @@ class Command:
     rules: tuple[Rule, ...] = ()  # positionals that raise the class
     many: Rule | None = None  # more than `at` positionals raise the class (several names at once)
     bare: tuple[Class, str] | None = None  # the class with no positional at all (`mount` lists mounts)
-    target: str = ""  # what positional 0 names, for the scope check: "kind" (a kind or kind/name) or "pod"
+    target: str = ""  # for the scope check: positional 0 names a "kind" (or kind/name) or a "pod"; "namespaced":
+    # the command itself reads one namespace (`top pod`)
 
 
 @dataclass(frozen=True)
@@ -300,8 +301,8 @@ def _command(path: tuple[str, ...], spec: Any, where: str) -> Command:
             raise CatalogueError(f"{where}: {' '.join(path)}: `bare` needs a class")
         bare = (cast(Class, b["class"]), str(b.get("reason", "")))
     target = str(spec.get("target", ""))
-    if target not in ("", "kind", "pod"):
-        raise CatalogueError(f"{where}: {' '.join(path)}: target must be kind or pod")
+    if target not in ("", "kind", "pod", "namespaced"):
+        raise CatalogueError(f"{where}: {' '.join(path)}: target must be kind, pod or namespaced")
     return Command(path, cast(Class, klass), reason, live, args, _flags(spec.get("flags"), where), inner,
                    rules, many, bare, target)
 
