@@ -178,8 +178,8 @@ def _verb(entry: Tool, words: tuple[str, ...]) -> tuple[Danger, str] | None:
     plain = [w for w in words if not w.startswith("-")]
     for verb in entry.verbs:
         if any(w in verb.words for w in plain):
-            level = verb.klass if verb.klass in _ORDER else "mutating"
-            return cast(Danger, level), ("" if level == "read-only" else f"{entry.name} {' '.join(plain[:3])}: {verb.reason}")
+            level = cast(Danger, verb.klass if verb.klass in _ORDER else "mutating")
+            return level, "" if level == "read-only" else f"{entry.name} {' '.join(plain[:3])}: {verb.reason}"
     return None
 
 

@@ -10,7 +10,6 @@ from agent.checks import shellwords, transcript
 from agent.checks.markdown import CodeBlock, Document
 
 
-
 @dataclass
 class Command:
     """One command a reader would paste, located in the file."""
