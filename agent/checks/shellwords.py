@@ -547,13 +547,11 @@ def positionals(args: list[str], takes_value: set[str] | frozenset[str]) -> list
     return out
 
 
-# Options of remote-execution wrappers that take a value (so the host / pod / container is found).
-_SSH_VALUE = {"-i", "-p", "-l", "-o", "-F", "-J", "-L", "-R", "-D", "-W", "-b", "-c", "-E", "-m", "-O", "-Q", "-S",
-              "-w", "-B", "-e", "-I"}
-_KNIFE_VALUE = {"-x", "--ssh-user", "-a", "--attribute", "-C", "--concurrency", "-i", "--ssh-identity-file",
-                "-p", "--ssh-port", "-G", "--ssh-gateway", "-c", "--config", "-E", "--environment", "-P",
-                "--ssh-password", "--exit-on-error", "-u", "--user", "-k", "--key", "-s", "--server-url"}
-_DOCKER_EXEC_VALUE = {"-e", "--env", "--env-file", "-u", "--user", "-w", "--workdir", "--detach-keys"}
+def _value_flags(tool: str, *path: str) -> frozenset[str]:
+    """A wrapper's options that take a value (so the host / pod / container is found): the catalogue's."""
+    from agent.checks import catalogue
+
+    return catalogue.value_flags(tool, path)
 
 
 def _join(words: list[str]) -> str:
@@ -575,21 +573,21 @@ def inner_commands(argv: list[str]) -> list[str]:
     if len(argv) == 1 and " " in argv[0].strip():  # `watch 'kubectl get pods'`, `sudo "cmd args"`
         return [argv[0]]
     if tool in ("ssh", "autossh"):
-        rest = _after(args, _SSH_VALUE)
+        rest = _after(args, _value_flags("ssh"))
         return [_join(rest[1:])] if len(rest) > 1 else []
     if tool == "knife" and args[:1] == ["ssh"]:
-        words = positionals(args[1:], _KNIFE_VALUE)
+        words = positionals(args[1:], _value_flags("knife", "ssh"))
         return [words[1]] if len(words) > 1 else []
     if tool in ("kubectl", "oc") and "--" in args and any(a in ("exec", "debug", "rsh", "run") for a in args):
         inner = args[args.index("--") + 1 :]
         return [_join(inner)] if inner else []
     if tool in ("docker", "podman", "nerdctl", "crictl") and args[:1] == ["exec"]:
-        rest = _after(args[1:], _DOCKER_EXEC_VALUE)
+        rest = _after(args[1:], _value_flags("docker", "exec"))
         return [_join(rest[1:])] if len(rest) > 1 else []
     compose = (tool in ("docker", "podman") and args[:1] == ["compose"]) or tool == "docker-compose"
     if compose and "exec" in args[:4]:
         at = args.index("exec")
-        rest = _after(args[at + 1 :], _DOCKER_EXEC_VALUE | {"--index"})
+        rest = _after(args[at + 1 :], _value_flags("docker", "compose", "exec"))
         return [_join(rest[1:])] if len(rest) > 1 else []
     if tool == "gcloud" and args[:2] == ["compute", "ssh"]:
         for i, a in enumerate(args):
@@ -610,7 +608,7 @@ def inner_commands(argv: list[str]) -> list[str]:
         at = args.index("-c")
         return [args[at + 1]] if at + 1 < len(args) else []
     if tool == "xargs":
-        rest = _after(args, {"-n", "-I", "-P", "-L", "-d", "-s", "-a", "-E", "--max-args", "--replace", "-i"})
+        rest = _after(args, _value_flags("xargs"))
         if rest and not any(a in ("-I", "-i", "--replace") or a.startswith(("-I", "--replace=")) for a in args):
             rest = [*rest, "ITEM"]  # xargs appends the names it reads
         return [_join(rest)] if rest else []
@@ -625,7 +623,7 @@ def after_options(args: list[str], takes_value: set[str] | frozenset[str]) -> li
     return args[i:]
 
 
-def _after(args: list[str], takes_value: set[str]) -> list[str]:
+def _after(args: list[str], takes_value: set[str] | frozenset[str]) -> list[str]:
     """The words from the first positional on (options before it, and their values, skipped)."""
     i = 0
     while i < len(args) and args[i].startswith("-") and args[i] != "--":

@@ -418,8 +418,7 @@ def _documents() -> list[tuple[Path, Any]]:
         return [(DATA / name, doc) for name, doc in docs]
     except (OSError, ValueError):
         pass
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    parsed = [(p, yaml.load(p.read_text(encoding="utf-8"), Loader=loader)) for p in paths]  # noqa: S506 (a safe loader)
+    parsed = _parse_and_validate(paths)
     try:
         cached.parent.mkdir(parents=True, exist_ok=True)
         tmp = cached.with_suffix(f".{os.getpid()}.tmp")
@@ -427,6 +426,20 @@ def _documents() -> list[tuple[Path, Any]]:
         os.replace(tmp, cached)
     except (OSError, TypeError, ValueError):
         pass  # a cache that can't be written only costs speed
+    return parsed
+
+
+def _parse_and_validate(paths: list[Path]) -> list[tuple[Path, Any]]:
+    """YAML parsed and checked against the schema (agent/checks/catalogue/schema.py)."""
+    from agent.checks.catalogue import schema
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    parsed = [(p, yaml.load(p.read_text(encoding="utf-8"), Loader=loader)) for p in paths]  # noqa: S506 (a safe loader)
+    for path, doc in parsed:
+        try:
+            schema.validate(path.name, doc)
+        except ValueError as exc:
+            raise CatalogueError(str(exc)) from None
     return parsed
 
 
