@@ -1,11 +1,12 @@
 """The corpus the danger classifier's equivalence test reads: every command of the generated runbooks
-(each type × environment of tests/test_checks_generated.py, and the grounding descriptions), of the
-hostile suite (tests/hostile/*.md), of the fixtures and of the shared corpus (../shared/corpus, when present).
+(each type x environment of tests/test_checks_generated.py), of the hostile suite (tests/hostile/*.md),
+of the fixtures and of the shared corpus (../shared/corpus, when present).
 
-`python -m tests.danger_corpus --write` records each distinct command's class (by a digest of its text) in
-tests/data/danger_snapshot.json; tests/test_danger_equivalence.py asserts the classifier still gives
-every recorded command the same class. Re-record only for a reviewed change of class (say why in the
-commit): the snapshot is how a rule moved from code into the catalogue proves it kept its meaning.
+`python -m tests.danger_corpus --write` records each distinct command's class (by a digest of its
+text: the shared corpus is others' text) in tests/data/danger_snapshot.json, the classifier before
+its rules moved into the catalogue; tests/test_danger_equivalence.py asserts every recorded command
+keeps its class or has a reviewed change in tests/data/danger_changes.json. `--diff` prints the
+commands whose class changed, as entries for that file (fill in each `why` after review).
 """
 
 from __future__ import annotations
@@ -83,6 +84,14 @@ def main(argv: list[str]) -> int:
         rows = dict(sorted((digest(k), v) for k, v in found.items()))
         SNAPSHOT.write_text(json.dumps(rows, indent=0) + "\n", encoding="utf-8")
         print(f"wrote {len(rows)} commands to {SNAPSHOT}")
+        return 0
+    if "--diff" in argv:  # entries for tests/data/danger_changes.json: fill in each `why` after review
+        recorded = json.loads(SNAPSHOT.read_text(encoding="utf-8"))
+        for key, level in sorted(found.items()):
+            d = digest(key)
+            if d in recorded and recorded[d] != level:
+                entry = {"from": recorded[d], "to": level, "why": ""}
+                print(f"{json.dumps(d)}: {json.dumps(entry)},  # {key.replace(chr(0), ' | ')[:100]}")
         return 0
     counts: dict[str, int] = {}
     for v in found.values():

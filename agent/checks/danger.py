@@ -1,4 +1,4 @@
-"""Which commands change things, and which lose data: rules, not a model.
+"""Which commands change things, and which lose data: the CLI catalogue's data, not a model.
 
 `classify(command, language)` returns "read-only", "mutating" or "destructive":
 - read-only: looks, never touches state (kubectl get, SELECT, redis GET, systemctl status, ...);
@@ -6,7 +6,11 @@
 - destructive: loses data or takes everything down (DROP, TRUNCATE, DELETE, FLUSHALL, rm, kubectl
   delete --all / namespace / pvc, drain, helm uninstall, docker compose down -v, failover, purge,
   pg_terminate_backend, reboot, terraform destroy, ...).
-Anything the rules don't know is "mutating": --execute never runs it.
+Anything the catalogue doesn't know is "mutating". The classes of tools, subcommands, flags and
+kinds are data (agent/checks/catalogue/data, docs/checks.md); what stays code here is what data
+can't say: the SQL psql runs, the Redis command redis-cli sends, what find -exec and xargs run, the
+files tee writes, and the shell around them (loops, substitutions, heredocs). --execute does not
+rely on this module: it runs only what the catalogue marks `live`.
 
 A destructive command needs a warning right before its block (or as a comment right above it);
 `has_warning` accepts these forms, case-insensitive:

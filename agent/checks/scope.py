@@ -68,7 +68,7 @@ def check(commands: list[Command], emit: Emit, declared: set[str], skip_lines: s
                 continue
             tool = argv[0].rsplit("/", 1)[-1]
             assigned = {a.split("=", 1)[0] for a in simple.assignments}
-            if tool in ("kubectl", "oc") and _kubectl_unscoped(argv[1:]):
+            if catalogue.is_tool(tool, "kubectl") and _kubectl_unscoped(argv[1:]):
                 emit(
                     cmd.line,
                     "scope.namespace",
@@ -101,7 +101,7 @@ def _switches_namespace(cmd: Command) -> bool:
         words = shellwords.positionals(argv[1:], set())
         if tool == "oc" and words[:1] == ["project"] and len(words) > 1:
             return True
-        if tool in ("kubectl", "oc") and words[:2] == ["config", "set-context"] and any(
+        if catalogue.is_tool(tool, "kubectl") and words[:2] == ["config", "set-context"] and any(
             a.startswith("--namespace") for a in argv
         ):
             return True

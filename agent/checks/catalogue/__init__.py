@@ -25,7 +25,9 @@ check and the live runner (`agent test --execute`). The format, in one example:
         inner: {after: "--"}                               # where the inner command starts
         reason: runs a command in a container
 
-Rules the loader enforces: every mutating/destructive entry (command or flag) has a `reason`;
+More keys (kinds, rules, many, bare, verbs, target, marks, unscoped) and how to add a tool:
+docs/checks.md. The schema is agent/checks/catalogue/schema.py (pydantic, checked when the YAML is
+parsed). Rules the loader enforces: every mutating/destructive entry (command or flag) has a `reason`;
 a `live: true` command declares its `args`; value kinds name a validator in `values.py`.
 The classifier's "read-only" is not enough to run a command: only `live: true` commands run, with
 only `live: true` flags (see docs in the README, "What --execute runs").
@@ -467,6 +469,12 @@ def tools() -> dict[str, Tool]:
 def tool(name: str) -> Tool | None:
     """The catalogue entry for a command name (`/usr/bin/kubectl` → kubectl), or None."""
     return tools().get(name.rsplit("/", 1)[-1])
+
+
+def is_tool(word: str, *names: str) -> bool:
+    """`word` runs one of these tools, under any of its names (`oc` is kubectl, `gitlab-psql` is psql)."""
+    entry = tool(word) if word else None
+    return entry is not None and entry.name in names
 
 
 @cache
