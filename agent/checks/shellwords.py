@@ -457,31 +457,18 @@ def unwrap(argv: list[str]) -> list[str]:
     argv = list(argv)
     while argv:
         head = argv[0].rsplit("/", 1)[-1]
-        if head == "sudo":
-            argv = argv[1:]
-            while argv and argv[0].startswith("-"):
-                takes = argv[0] in ("-u", "-g", "-h", "-p", "-C", "-D", "-r", "-t", "-U")
-                argv = argv[2:] if takes else argv[1:]
-        elif head == "env":
-            argv = argv[1:]
-            while argv and (argv[0].startswith("-") or _ASSIGN.match(argv[0])):
-                argv = argv[1:]
-        elif head == "watch":
-            argv = argv[1:]
-            while argv and argv[0].startswith("-"):
-                takes = argv[0] in ("-n", "--interval", "-d=", "-x")
-                argv = argv[2:] if takes and argv[0] in ("-n", "--interval") else argv[1:]
-        elif head == "timeout":
-            argv = argv[1:]
-            while argv and argv[0].startswith("-"):
-                argv = argv[2:] if argv[0] in ("-s", "-k", "--signal", "--kill-after") else argv[1:]
-            argv = argv[1:]  # the duration
-        elif head in ("nice", "nohup", "time", "exec", "command", "stdbuf", "ionice"):
-            argv = argv[1:]
-            while argv and argv[0].startswith("-"):
-                argv = argv[2:] if argv[0] in ("-n", "-c") else argv[1:]
-        else:
+        if head not in _unwrapped():
             break
+        takes = _value_flags(head)  # the wrapper's options that take a value (the catalogue's)
+        carries = _command_flags(head)  # `env -S 'cmd args'`: the value is the command
+        argv = argv[1:]
+        while argv and (argv[0].startswith("-") or head == "env" and _ASSIGN.match(argv[0])):
+            if argv[0] in carries and len(argv) > 1:
+                argv = [*(parse(argv[1]).commands[0].argv if parse(argv[1]).commands else [argv[1]]), *argv[2:]]
+                break
+            argv = argv[2:] if argv[0] in takes else argv[1:]
+        if head == "timeout":
+            argv = argv[1:]  # the duration
     return argv
 
 
@@ -545,6 +532,21 @@ def positionals(args: list[str], takes_value: set[str] | frozenset[str]) -> list
             continue
         out.append(a)
     return out
+
+
+def _unwrapped() -> frozenset[str]:
+    """Wrappers whose inner command is the one that matters (the catalogue marks them `unwrap`)."""
+    from agent.checks import catalogue
+
+    return catalogue.marked("unwrap")
+
+
+def _command_flags(tool: str) -> frozenset[str]:
+    """A wrapper's options whose value is the command it runs (class `wrapper` in the catalogue)."""
+    from agent.checks import catalogue
+
+    entry = catalogue.tool(tool)
+    return frozenset(n for n, f in (entry.flags.items() if entry else ()) if f.klass == "wrapper")
 
 
 def _value_flags(tool: str, *path: str) -> frozenset[str]:

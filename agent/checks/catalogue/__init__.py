@@ -392,7 +392,7 @@ def _tool(spec: dict[str, Any], where: str) -> Tool:
     )
 
 
-MARKS = ("inline", "shell-block", "prerequisite")
+MARKS = ("inline", "shell-block", "prerequisite", "unwrap")
 
 
 def _verb(spec: Any, where: str) -> Verb:
@@ -481,7 +481,8 @@ def is_tool(word: str, *names: str) -> bool:
 def marked(mark: str) -> frozenset[str]:
     """The names (and aliases) of the tools on a list: `inline` (inline code starting with one is read
     as a command), `shell-block` (an untagged block starting with one is shell), `prerequisite` (a
-    runbook using one names it in its Prerequisites)."""
+    runbook using one names it in its Prerequisites), `unwrap` (a wrapper whose inner command is the
+    one the checks read: sudo, env, timeout, watch ...)."""
     if mark not in MARKS:
         raise CatalogueError(f"unknown mark {mark!r}")
     return frozenset(n for n, t in tools().items() if mark in t.marks)

@@ -124,7 +124,7 @@ class Tool(_Strict):
     bare: Bare | None = None
     kinds: dict[str, Kind | None] = {}
     verbs: list[Verb] = []
-    marks: list[Literal["inline", "shell-block", "prerequisite"]] = []
+    marks: list[Literal["inline", "shell-block", "prerequisite", "unwrap"]] = []
     unscoped: list[str] = []
 
     @model_validator(mode="after")
