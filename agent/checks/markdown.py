@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cache
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
@@ -151,6 +152,7 @@ _PROMQL_LIKE = re.compile(
 _SHELL_KEYWORDS = frozenset({"for", "if", "while"})
 
 
+@cache
 def known_commands() -> frozenset[str]:
     from agent.checks import catalogue
 

@@ -403,28 +403,29 @@ def _verb(spec: Any, where: str) -> Verb:
     return Verb(tuple(str(w) for w in spec["words"]), cast(Class, spec["class"]), str(spec.get("reason", "")))
 
 
+@cache
 def _documents() -> list[tuple[Path, Any]]:
-    """The data files, parsed: from a JSON copy in the user cache dir when the files are unchanged
-    (YAML parsing costs ~0.1 s with libyaml, ~0.7 s without; JSON ~10 ms)."""
+    """The data files (the tools' and other/*.yaml), parsed: from a JSON copy in the user cache dir
+    when the files are unchanged (YAML parsing costs ~0.1 s with libyaml, ~0.7 s without; JSON ~10 ms)."""
     import hashlib
     import json
     import os
 
-    paths = sorted(DATA.glob("*.yaml"))
+    paths = sorted([*DATA.glob("*.yaml"), *DATA.glob("other/*.yaml")])
     stamp = "|".join(f"{p.name}:{p.stat().st_size}:{p.stat().st_mtime_ns}" for p in paths)
     key = hashlib.sha1(f"{DATA}|{stamp}".encode()).hexdigest()[:16]
     base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "runbook-agent"
     cached = base / f"catalogue-{key}.json"
     try:
         docs = json.loads(cached.read_text(encoding="utf-8"))
-        return [(DATA / name, doc) for name, doc in docs]
+        return [(DATA / name, doc) for name, doc in docs]  # name: relative to DATA (other/sql.yaml)
     except (OSError, ValueError):
         pass
     parsed = _parse_and_validate(paths)
     try:
         cached.parent.mkdir(parents=True, exist_ok=True)
         tmp = cached.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(json.dumps([(p.name, doc) for p, doc in parsed]), encoding="utf-8")
+        tmp.write_text(json.dumps([(str(p.relative_to(DATA)), doc) for p, doc in parsed]), encoding="utf-8")
         os.replace(tmp, cached)
     except (OSError, TypeError, ValueError):
         pass  # a cache that can't be written only costs speed
@@ -438,6 +439,8 @@ def _parse_and_validate(paths: list[Path]) -> list[tuple[Path, Any]]:
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     parsed = [(p, yaml.load(p.read_text(encoding="utf-8"), Loader=loader)) for p in paths]  # noqa: S506 (a safe loader)
     for path, doc in parsed:
+        if path.parent != DATA:
+            continue  # other/*.yaml: each has its own shape, read by its own user
         try:
             schema.validate(path.name, doc)
         except ValueError as exc:
@@ -450,6 +453,8 @@ def tools() -> dict[str, Tool]:
     """Every tool, by its name and each alias."""
     out: dict[str, Tool] = {}
     for path, doc in _documents():
+        if path.parent != DATA:
+            continue
         if not isinstance(doc, dict):
             raise CatalogueError(f"{path.name}: not a mapping")
         specs = doc["tools"] if "tools" in doc else [doc]
@@ -508,8 +513,13 @@ def value_flags(name: str, path: tuple[str, ...] | None = None) -> frozenset[str
 
 @cache
 def data(name: str) -> Any:
-    """A non-tool data file of the catalogue (`sql.yaml`: the SQL allowlist, `redis.yaml`: Redis commands)."""
-    return yaml.safe_load((DATA / "other" / f"{name}.yaml").read_text(encoding="utf-8"))
+    """A non-tool data file of the catalogue (`sql.yaml`: the SQL allowlist, `redis.yaml`: Redis commands,
+    `classes.yaml`: what the danger classifier holds whatever the tool), from the same parsed copy."""
+    path = DATA / "other" / f"{name}.yaml"
+    for p, doc in _documents():
+        if p == path:
+            return doc
+    raise CatalogueError(f"no catalogue data file other/{name}.yaml")
 
 
 @cache
