@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache, lru_cache
 
 _HEREDOC = re.compile(r"<<(-?)\s*(['\"]?)([A-Za-z_][A-Za-z0-9_]*)\2")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -541,6 +541,7 @@ def _unwrapped() -> frozenset[str]:
     return catalogue.marked("unwrap")
 
 
+@cache
 def _command_flags(tool: str) -> frozenset[str]:
     """A wrapper's options whose value is the command it runs (class `wrapper` in the catalogue)."""
     from agent.checks import catalogue

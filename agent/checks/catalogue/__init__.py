@@ -38,7 +38,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any, Literal, cast
 
@@ -176,7 +176,15 @@ class Tool:
 
     @property
     def has_subcommands(self) -> bool:
-        return any(self.commands.keys() - {()})
+        return self._index[2]
+
+    @cached_property
+    def _index(self) -> tuple[frozenset[tuple[str, ...]], tuple[tuple[tuple[str, ...], Command], ...], bool]:
+        """(every proper prefix of a literal path, the pattern paths in file order, has subcommands):
+        parse asks both for every word of every command."""
+        prefixes = {p[:n] for p in self.commands if not any("*" in w for w in p) for n in range(len(p))}
+        patterns = tuple((p, c) for p, c in self.commands.items() if any("*" in w for w in p))
+        return frozenset(prefixes), patterns, any(self.commands.keys() - {()})
 
     def command(self, path: tuple[str, ...]) -> Command:
         return self.lookup(path) or self.default
@@ -185,8 +193,8 @@ class Tool:
         """The entry for a command path: an exact one, else the first pattern (`* describe-*`) that fits."""
         if path in self.commands:
             return self.commands[path]
-        for pattern, cmd in self.commands.items():
-            if len(pattern) == len(path) and any("*" in w for w in pattern) and _fits(pattern, path):
+        for pattern, cmd in self._index[1]:
+            if len(pattern) == len(path) and _fits(pattern, path):
                 return cmd
         return None
 
@@ -206,7 +214,7 @@ class Tool:
 
     def is_subcommand_prefix(self, words: tuple[str, ...]) -> bool:
         n = len(words)
-        return any(len(path) > n and _fits(path[:n], words) for path in self.commands)
+        return words in self._index[0] or any(len(p) > n and _fits(p[:n], words) for p, _ in self._index[1])
 
 
 def _fits(pattern: tuple[str, ...], words: tuple[str, ...]) -> bool:
@@ -493,6 +501,7 @@ def marked(mark: str) -> frozenset[str]:
     return frozenset(n for n, t in tools().items() if mark in t.marks)
 
 
+@cache
 def value_flags(name: str, path: tuple[str, ...] | None = None) -> frozenset[str]:
     """A tool's flags that take a value, by every spelling: global ones and, with `path`, that command's
     (and its groups'); with no path, every command's (for reading positionals before the path is known)."""
