@@ -82,3 +82,29 @@ def test_unknown_tools_and_stubs_are_judged_by_their_verbs() -> None:
     assert classify("sometool db drop x") == "destructive"
     assert classify("git --exec-path=/tmp/x log") == "mutating"  # an unknown global option
     assert classify("git log") == "read-only"
+
+
+@settings(max_examples=40, deadline=None)
+@given(NAME, st.sampled_from(["\\dt", "\\d+ {t}", "\\x", "\\l", "\\timing on", "\\conninfo", "\\copy {t} to stdout"]))
+def test_psql_meta_commands_that_only_look(table: str, meta: str) -> None:
+    line = meta.format(t=table)
+    assert classify(line, "sql") == "read-only"
+    assert classify(f"{line}\nSELECT count(*) FROM {table};", "sql") == "read-only"
+    assert classify(f"{line}\nDROP TABLE {table};", "sql") == "destructive"  # the SQL still counts
+
+
+@settings(max_examples=40, deadline=None)
+@given(NAME, st.sampled_from(["\\! rm -rf /tmp/{t}", "\\i /tmp/{t}.sql", "\\o /tmp/{t}", "\\copy {t} from /tmp/x",
+                              "\\copy {t} to '/tmp/{t}.csv'", "SELECT 1 \\g /tmp/{t}", "SELECT 'x' FROM {t} \\gexec",
+                              "\\password {t}", "\\unknownmeta {t}"]))
+def test_psql_meta_commands_that_change_things(name: str, meta: str) -> None:
+    line = meta.format(t=name)
+    assert classify(line, "sql") == "mutating"
+    assert classify(f"psql -X -c '{line}'") == "mutating"
+
+
+def test_psql_statement_separator_and_double_quotes() -> None:
+    # `\;` separates statements psql sends together; in double quotes the shell keeps `\d`'s backslash.
+    assert classify('psql -c "SELECT 1 \\; DELETE FROM t"') == "destructive"
+    assert classify('psql -c "\\dt"') == "read-only"
+    assert classify("\\lo_unlink 1234", "sql") == "destructive"

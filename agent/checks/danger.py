@@ -306,7 +306,40 @@ _SQL_MUTATING_FUNCS = re.compile(
 )
 
 
+_META_LINE = re.compile(r"^\s*(\\.*)$", re.M)
+_META_TAIL = re.compile(r"(\\g\w*(?:\s+\S.*)?)\s*$", re.M)  # `SELECT ... \gx`, `SELECT ... \g out.txt`
+
+
+@cache
+def _psql_meta() -> list[tuple[re.Pattern[str], Danger, str]]:
+    return [(re.compile(m["match"]), cast(Danger, m["class"]), str(m["reason"])) for m in _classes()["psql_meta"]]
+
+
+def classify_psql_meta(meta: str) -> tuple[Danger, str]:
+    """One psql meta-command (`\\dt+`, `\\copy t to 'f.csv'`, `\\! cmd`), by other/classes.yaml `psql_meta`."""
+    for pattern, level, reason in _psql_meta():
+        if pattern.match(meta):
+            return level, ("" if level == "read-only" else f"psql {meta.split()[0]}: {reason}")
+    return "mutating", f"psql {meta.split()[0]}: a meta-command not known to be read-only"
+
+
 def classify_sql(sql: str) -> tuple[Danger, str]:
+    """SQL as psql reads it: its meta-commands by the catalogue's table, the statements by PostgreSQL's parser."""
+    sql = sql.replace("\\;", ";")  # psql's `\;` separates statements sent together
+    metas = [m.group(1) for m in _META_LINE.finditer(sql)]
+    if "\\" in sql:
+        lines = [ln for ln in sql.split("\n") if not ln.lstrip().startswith("\\")]
+        metas += [m.group(1) for ln in lines for m in [_META_TAIL.search(ln)] if m]
+    if not metas:
+        return _classify_statements(sql)
+    rest = "\n".join(_META_TAIL.sub("", ln) for ln in sql.split("\n") if not ln.lstrip().startswith("\\"))
+    results = [classify_psql_meta(m.strip()) for m in metas]
+    if rest.strip():
+        results.append(_classify_statements(rest))
+    return _max(results)
+
+
+def _classify_statements(sql: str) -> tuple[Danger, str]:
     from agent.checks.sql import statement_kinds
 
     bare = re.sub(r"/\*.*?\*/|--[^\n]*", " ", sql, flags=re.S)  # a function named in a comment does not run

@@ -304,8 +304,12 @@ def _word(text: str, i: int, result: Parsed) -> tuple[str, str, bool, int]:
         if c == '"':
             i += 1
             while i < n and text[i] != '"':
-                if text[i] == "\\" and i + 1 < n:
-                    value.append(text[i + 1])
+                if text[i] == "\\" and i + 1 < n and text[i + 1] not in '$`"\\\n':
+                    value.append("\\")  # in double quotes a backslash escapes only $ ` " \ and newline
+                    i += 1
+                elif text[i] == "\\" and i + 1 < n:
+                    if text[i + 1] != "\n":
+                        value.append(text[i + 1])
                     i += 2
                 elif text[i] in "$`":
                     piece, i = _expansion(text, i, result)

@@ -31,7 +31,7 @@ _SKIP_OR_VAR = re.compile(_DOLLAR_QUOTED.pattern + "|(" + _SHELL_VAR.pattern + "
 
 def prepare(sql: str) -> str:
     """psql variables, shell variables and placeholders replaced by dummies the parser accepts."""
-    sql = "\n".join("" if ln.lstrip().startswith("\\") else ln for ln in sql.split("\n"))
+    sql = "\n".join("" if ln.lstrip().startswith("\\") else ln for ln in sql.split("\n")).replace("\\;", ";")
     sql = _PSQL_VAR.sub(_dummy_psql_var, sql)
     sql = _SKIP_OR_VAR.sub(lambda m: "x" if m.group(2) else m.group(0), sql)
     return _PLACEHOLDER_LIKE.sub("x", sql)
