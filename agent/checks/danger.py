@@ -160,21 +160,20 @@ def _wrapped(argv: list[str], path: tuple[str, ...], inner: list[str], heredocs:
     """`kubectl exec POD -- CMD`, `ssh HOST CMD`, `bash -c 'CMD; CMD'`: the inner command's class (the
     shell text a remote-execution wrapper runs, read whole: redirections and all); without one, or
     with a bare shell, a session that can do anything."""
+    from agent.checks import catalogue
+
     label = " ".join((argv[0], *path))
     texts = shellwords.inner_commands(argv)
-    if texts and not (len(texts) == 1 and texts[0].split()[:1] and texts[0].split()[0] in _SHELLS
-                      and "-c" not in texts[0].split()):
+    bare_shell = len(texts) == 1 and texts[0].split()[:1] and catalogue.is_tool(texts[0].split()[0], "bash")
+    if texts and not (bare_shell and "-c" not in texts[0].split()):
         return _max([classify_shell(t) for t in texts])
     if not inner:
         return "mutating", f"{label} opens a session that can change anything"
-    if inner[0].rsplit("/", 1)[-1] in _SHELLS and "-c" not in inner:
+    if catalogue.is_tool(inner[0], "bash") and "-c" not in inner:  # bash, sh, zsh ...: a shell to type into
         return "mutating", f"{label} opens an interactive shell"
     if len(inner) == 1 and " " in inner[0].strip():  # `ssh host 'cmd args'`, `bash -c 'cmd; cmd'`
         return classify_shell(inner[0])
     return _classify_argv(inner, heredocs)
-
-
-_SHELLS = {"bash", "sh", "zsh", "dash", "ksh"}
 
 
 def _verb(entry: Tool, words: tuple[str, ...]) -> tuple[Danger, str] | None:
