@@ -164,3 +164,67 @@ def test_data_files_are_in_the_wheel(tmp_path: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
     data = sorted(p.relative_to(root).as_posix() for p in (root / "agent/checks/catalogue/data").rglob("*.yaml"))
     assert data and all(d in names for d in data)
+
+
+def test_every_data_file_follows_the_schema() -> None:
+    """Validated fresh (not from the JSON copy): the schema is what a reviewer of a data file relies on."""
+    parsed = catalogue._parse_and_validate(sorted(catalogue.DATA.glob("*.yaml")))
+    assert len(parsed) >= 15
+
+
+@pytest.mark.parametrize(
+    ("doc", "why"),
+    [
+        ({"tool": "t", "commands": {"x": {"class": "mutating"}}}, "needs a reason"),
+        ({"tool": "t", "commands": {"x": {"class": "read-only", "reasn": "typo"}}}, "Extra inputs"),
+        ({"tool": "t", "commands": {"x": {"class": "harmless"}}}, "class"),
+        ({"tool": "t", "flags": {"--f": {"class": "destructive"}}}, "needs a reason"),
+        ({"tool": "t", "commands": {"x": {"class": "mutating", "reason": "r", "live": True, "args": {}}}}, "live"),
+        ({"tool": "t", "verbs": [{"words": ["drop"], "class": "destructive", "reason": "a", "b": None}]}, "Extra"),
+        ({"tool": "t", "marks": ["inlined"]}, "marks"),
+        ({"tool": "t", "commands": {'set "*"': {"class": "read-only"}}}, "quote"),
+        ({"tools": [{"tool": "t", "kinds": {"pod": {"namespaced": "maybe"}}}]}, "namespaced"),
+    ],
+)
+def test_the_schema_rejects(doc: dict[str, object], why: str) -> None:
+    from agent.checks.catalogue import schema
+
+    with pytest.raises(ValueError, match=why):
+        schema.validate("t.yaml", doc)
+
+
+def test_marks_name_the_lists_the_checks_use() -> None:
+    from agent.checks import markdown, structure
+
+    assert {"kubectl", "oc", "aws", "helm", "psql", "redis-cli"} <= catalogue.marked("inline")
+    assert {"kubectl", "aws", "grep", "for", "virtctl"} <= markdown.known_commands()
+    assert {"kubectl", "aws", "mysql", "vault"} <= structure.notable_clis()
+    assert "grep" not in structure.notable_clis()
+    with pytest.raises(catalogue.CatalogueError):
+        catalogue.marked("nonsense")
+
+
+def test_kinds_targets_and_rules_are_data() -> None:
+    kubectl = catalogue.tool("kubectl")
+    assert kubectl is not None
+    assert [k.name for k in kubectl.kind("deploy/web,svc")] == ["deployment", "service"]
+    assert kubectl.kinds["pvc"].namespaced and not kubectl.kinds["nodes"].namespaced
+    assert "precious" in kubectl.kinds["ns"].marks
+    _, delete = _parse("kubectl delete ns x")
+    assert delete.klass()[0] == "destructive"  # type: ignore[attr-defined]
+    _, pods = _parse("kubectl delete pods -l app=x")
+    assert pods.klass()[0] == "mutating"  # type: ignore[attr-defined]
+    _, many = _parse("kubectl delete pod a b")
+    assert many.klass()[0] == "destructive"  # type: ignore[attr-defined]
+    _, mount = _parse("mount")
+    assert mount.klass()[0] == "read-only"  # type: ignore[attr-defined]
+    _, mounts = _parse("mount /dev/sdb1 /mnt")
+    assert mounts.klass()[0] == "mutating"  # type: ignore[attr-defined]
+
+
+def test_a_read_only_flag_never_cancels_a_writing_one() -> None:
+    """`wget -o LOG --spider`: --spider lowers the download, not the log file -o writes."""
+    _, p = _parse("wget -o /tmp/log --spider http://x/")
+    assert p.klass()[0] == "mutating"  # type: ignore[attr-defined]
+    _, q = _parse("wget --spider http://x/")
+    assert q.klass()[0] == "read-only"  # type: ignore[attr-defined]

@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from agent.checks import extract, transcript
-from agent.checks.markdown import KNOWN_COMMANDS
+from agent.checks.markdown import known_commands
 
 TOOLS = sorted({"kubectl", "oc", "psql", "redis-cli", "systemctl", "journalctl", "curl", "grep", "aws", "gcloud",
                 "helm", "docker", "ssh", "etcdctl", "df", "ls", "cat", "tail"})
@@ -36,7 +36,7 @@ def test_prompted_commands_are_read_and_output_is_not(steps: list[tuple[str, str
     for p, cmd, out in steps:
         lines.append(p + cmd)
         lines.extend(out)
-    reading = transcript.read("\n".join(lines) + "\n", KNOWN_COMMANDS)
+    reading = transcript.read("\n".join(lines) + "\n", known_commands())
     assert reading.prompted
     assert [r.text for r in reading.of("shell")] == [cmd for _, cmd, _ in steps]
     assert len(reading.output) == sum(len(out) for *_, out in steps)
@@ -45,7 +45,7 @@ def test_prompted_commands_are_read_and_output_is_not(steps: list[tuple[str, str
 @settings(max_examples=100, deadline=None)
 @given(st.lists(command, min_size=1, max_size=8))
 def test_a_script_without_prompts_is_all_commands(commands: list[str]) -> None:
-    reading = transcript.read("\n".join(commands) + "\n", KNOWN_COMMANDS)
+    reading = transcript.read("\n".join(commands) + "\n", known_commands())
     assert not reading.prompted
     assert [r.text for r in reading.of("shell")] == commands
     assert reading.output == [] and reading.of("broken") == []
@@ -54,7 +54,7 @@ def test_a_script_without_prompts_is_all_commands(commands: list[str]) -> None:
 @settings(max_examples=100, deadline=None)
 @given(st.lists(command, min_size=1, max_size=4), st.lists(output_line, min_size=1, max_size=5))
 def test_output_after_unprompted_commands_is_output(commands: list[str], out: list[str]) -> None:
-    reading = transcript.read("\n".join([*commands, *out]) + "\n", KNOWN_COMMANDS)
+    reading = transcript.read("\n".join([*commands, *out]) + "\n", known_commands())
     assert [r.text for r in reading.of("shell")] == commands
     assert reading.output == list(range(len(commands), len(commands) + len(out)))
 

@@ -420,6 +420,6 @@ def _clis_used(commands: list[extract.Command]) -> dict[str, int]:
         for simple in cmd.simple:
             argv = shellwords.unwrap(simple.argv)
             tool = argv[0].rsplit("/", 1)[-1] if argv else ""
-            if tool in structure.NOTABLE_CLIS:
+            if tool in structure.notable_clis():
                 used.setdefault(tool, cmd.line)
     return used

@@ -778,7 +778,32 @@ def _botocore_session() -> Any:
 
 
 _AWS_SERVICE_ALIASES = {"s3api": "s3", "configservice": "config", "deploy": "codedeploy"}
-_AWS_S3 = {"ls", "cp", "mv", "rm", "sync", "mb", "rb", "website", "presign"}
+
+
+@cache
+def _aws_s3() -> frozenset[str]:
+    """`aws s3`'s own commands (ls, cp, sync ...): the catalogue lists them."""
+    from agent.checks import catalogue
+
+    entry = catalogue.tool("aws")
+    return frozenset(p[1] for p in (entry.commands if entry else {}) if len(p) == 2 and p[0] == "s3")
+
+
+def _unknown_param(rest: list[str], params: set[str], prefixes: bool = False) -> str | None:
+    """The first `--name` of an operation's arguments that is neither its parameter nor a global flag
+    (`--no-x` for a parameter `--x` is one; with `prefixes`, so is an unambiguous prefix, as argparse)."""
+    for a in rest[2:]:
+        if not a.startswith("--"):
+            continue
+        name = a.split("=", 1)[0]
+        if name in params or name in _aws_global():
+            continue
+        if name.startswith("--no-") and f"--{name[5:]}" in params:
+            continue
+        if prefixes and len([p for p in params if p.startswith(name)]) == 1:
+            continue
+        return name
+    return None
 
 
 def _aws_fast(rest: list[str]) -> bool:
@@ -789,7 +814,7 @@ def _aws_fast(rest: list[str]) -> bool:
 
     service = rest[0]
     if service == "s3":
-        return len(rest) > 1 and rest[1] in _AWS_S3
+        return len(rest) > 1 and rest[1] in _aws_s3()
     session = _botocore_session()
     try:
         model = session.get_service_model(_AWS_SERVICE_ALIASES.get(service, service))
@@ -804,16 +829,7 @@ def _aws_fast(rest: list[str]) -> bool:
         return False
     shape = model.operation_model(ops[rest[1]]).input_shape
     params = {f"--{xform_name(n, '-')}" for n in (shape.members if shape else {})}
-    for a in rest[2:]:
-        if not a.startswith("--"):
-            continue
-        name = a.split("=", 1)[0]
-        if name in params or name in _aws_global():
-            continue
-        if name.startswith("--no-") and f"--{name[5:]}" in params:
-            continue
-        return False
-    return True
+    return _unknown_param(rest, params) is None
 
 
 # AWS CLI v2 commands awscli 1's tables lack; the real CLI has them, so they are "unchecked", not wrong.
@@ -880,25 +896,11 @@ def _aws_full(rest: list[str]) -> list[Problem]:
         sub_table = op.subcommand_table
     if sub_table:  # e.g. `aws ec2 wait instance-running`
         return []
-    for a in rest[2:]:
-        if not a.startswith("--"):
-            continue
-        name = a.split("=", 1)[0]
-        if name in params or name in _aws_global():
-            continue
-        if name.startswith("--no-") and f"--{name[5:]}" in params:
-            continue
-        prefixed = [p for p in params if p.startswith(name)]
-        if len(prefixed) == 1:
-            continue  # argparse accepts an unambiguous prefix
-        return [
-            (
-                "aws.flag",
-                f"aws {service} {op_name} has no option {name}",
-                _did_you_mean(name, params, f"see `aws {service} {op_name} help`"),
-            )
-        ]
-    return []
+    name = _unknown_param(rest, params, prefixes=True)
+    if name is None:
+        return []
+    return [("aws.flag", f"aws {service} {op_name} has no option {name}",
+             _did_you_mean(name, params, f"see `aws {service} {op_name} help`"))]
 
 
 CHECKERS: dict[str, tuple[Callable[[tuple[str, ...]], list[Problem]], str | None]] = {

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import yaml
 
-from agent.checks import shellwords
+from agent.checks import catalogue, shellwords
 from agent.checks.extract import Command
 from agent.checks.markdown import CodeBlock, Document
 from agent.checks.structure import Emit, _table_rows, norm
@@ -50,9 +50,15 @@ _QUANTILE_COMPUTED = (
 )
 _WORKLOAD_REF = re.compile(r"^(deployment|deploy|statefulset|sts|daemonset|ds|cronjob|cj|job|"
                            r"deployments?\.apps|statefulsets?\.apps)/([a-z0-9][a-z0-9.-]*)$")
-_KIND = {"deploy": "deployment", "deployments.apps": "deployment", "deployment.apps": "deployment",
-         "sts": "statefulset", "statefulsets.apps": "statefulset", "statefulset.apps": "statefulset",
-         "ds": "daemonset", "cj": "cronjob"}
+
+
+def _kind_name(word: str) -> str:
+    """`deploy`, `deployments.apps` → deployment: kubectl's kinds and their spellings (the catalogue's)."""
+    entry = catalogue.tool("kubectl")
+    kind = entry.kinds.get(word.split(".", 1)[0]) if entry is not None else None
+    return kind.name if kind is not None else word
+
+
 _PROM_WORKLOAD_LABELS = ("deployment", "statefulset", "daemonset", "cronjob", "job_name", "container", "app",
                          "app_kubernetes_io_name", "service")
 
@@ -317,7 +323,7 @@ def _namespaces(doc: Document, commands: list[Command], emit: Emit) -> None:
     for cmd in commands:
         for simple in cmd.simple:
             argv = shellwords.unwrap(simple.argv)
-            if not argv or argv[0].rsplit("/", 1)[-1] not in ("kubectl", "oc"):
+            if not argv or not catalogue.is_tool(argv[0], "kubectl"):
                 continue
             namespace = _flag_value(argv, ("-n", "--namespace"))
             if namespace is None:
@@ -325,7 +331,7 @@ def _namespaces(doc: Document, commands: list[Command], emit: Emit) -> None:
             for arg in argv[1:]:
                 m = _WORKLOAD_REF.match(arg)
                 if m:
-                    note(f"{_KIND.get(m.group(1), m.group(1))}/{m.group(2)}", namespace, cmd.line)
+                    note(f"{_kind_name(m.group(1))}/{m.group(2)}", namespace, cmd.line)
     for block in doc.blocks:
         if block.language != "promql":
             continue

@@ -1,4 +1,4 @@
-"""Which commands change things, and which lose data: rules, not a model.
+"""Which commands change things, and which lose data: the CLI catalogue's data, not a model.
 
 `classify(command, language)` returns "read-only", "mutating" or "destructive":
 - read-only: looks, never touches state (kubectl get, SELECT, redis GET, systemctl status, ...);
@@ -6,7 +6,11 @@
 - destructive: loses data or takes everything down (DROP, TRUNCATE, DELETE, FLUSHALL, rm, kubectl
   delete --all / namespace / pvc, drain, helm uninstall, docker compose down -v, failover, purge,
   pg_terminate_backend, reboot, terraform destroy, ...).
-Anything the rules don't know is "mutating": --execute never runs it.
+Anything the catalogue doesn't know is "mutating". The classes of tools, subcommands, flags and
+kinds are data (agent/checks/catalogue/data, docs/checks.md); what stays code here is what data
+can't say: the SQL psql runs, the Redis command redis-cli sends, what find -exec and xargs run, the
+files tee writes, and the shell around them (loops, substitutions, heredocs). --execute does not
+rely on this module: it runs only what the catalogue marks `live`.
 
 A destructive command needs a warning right before its block (or as a comment right above it);
 `has_warning` accepts these forms, case-insensitive:
@@ -21,11 +25,14 @@ import json
 import re
 from functools import cache
 from pathlib import Path
-from typing import Literal, cast
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from agent.checks import shellwords
 from agent.checks.extract import Command
 from agent.checks.structure import Emit
+
+if TYPE_CHECKING:
+    from agent.checks.catalogue import Tool
 
 Danger = Literal["read-only", "mutating", "destructive"]
 _ORDER: dict[str, int] = {"read-only": 0, "mutating": 1, "destructive": 2}
@@ -110,471 +117,179 @@ def classify_simple(simple: shellwords.Simple, heredocs: list[tuple[str, bool]] 
 
 
 def _classify_argv(argv: list[str], heredocs: list[tuple[str, bool]]) -> tuple[Danger, str]:
+    """One command's class: a rule below for what the catalogue can't say (the SQL psql runs, the Redis
+    command redis-cli sends, the files tee or find touch), else the tool's catalogue entry."""
     tool = argv[0].rsplit("/", 1)[-1]
-    args = argv[1:]
-    if tool in _CATALOGUED:  # their subcommands' classes are data: agent/checks/catalogue/data
-        return _catalogued(tool, args)
-    if tool in ("kubectl", "oc"):
-        return _kubectl(args, tool)
-    if tool == "aws":
-        return _aws(args)
-    if tool in ("psql", "gitlab-psql"):
-        return _psql(argv, heredocs)
-    if tool == "redis-cli":
-        return _redis_cli(args)
-    if (simple := _simple_tool(tool, args)) is not None:  # rm, reboot, cat, grep, ...: the catalogue's classes
-        return simple
-    if tool == "find":
-        if "-delete" in args or any(a in ("-exec", "-execdir", "-ok") for a in args) and _exec_rm(args):
-            return "destructive", "find deletes files"
-        if any(a in ("-exec", "-execdir", "-ok", "-fprint") for a in args):
-            return "mutating", "find runs a command"
-        return "read-only", ""
-    if tool == "sed" and any(a.startswith("-i") or a == "--in-place" for a in args):
-        return "mutating", "edits a file in place"
-    if tool == "tee":
-        files = [a for a in args if not a.startswith("-") and a not in ("/dev/null", "/dev/stderr", "/dev/stdout")]
-        return ("mutating", f"writes {files[0]}") if files else ("read-only", "")
-    if tool == "curl":
-        return _curl(args)
-    if tool == "wget":
-        return (
-            ("read-only", "")
-            if any(a in ("-O-", "-qO-", "-O", "-q0-") for a in args) and "-" in " ".join(args)
-            else ("mutating", "downloads a file")
-        )
-    if tool == "xargs":
-        inner = _after_options(args, {"-n", "-I", "-P", "-L", "-d", "-s", "-a", "-E", "--max-args", "--replace"})
-        if not inner:
-            return "read-only", ""
-        level, why = _classify_argv(inner, heredocs)
-        if level == "mutating" and any(w in ("delete", "rm", "del", "drop", "uninstall", "kill") for w in inner):
-            return "destructive", f"xargs feeds an unknown number of names to `{' '.join(inner[:3])}`"
-        return level, why
-    if tool in ("watch", "timeout", "sudo", "nohup", "env", "time"):
-        inner = [a for a in args if not a.startswith("-")]
-        return _classify_argv(inner, heredocs) if inner else ("read-only", "")
-    if tool in ("bash", "sh", "zsh") and "-c" in args:
-        idx = args.index("-c")
-        return classify_shell(args[idx + 1]) if idx + 1 < len(args) else ("read-only", "")
-    if tool == "ssh":
-        rest = _ssh_remote(args)
-        return classify_shell(" ".join(rest)) if rest else ("mutating", "opens a remote shell")
-    if tool in ("kill", "pkill"):
-        return "mutating", "kills processes"
-    if tool in ("iptables", "ip6tables", "nft") and any(a in ("-F", "--flush", "flush", "-X") for a in args):
-        return "destructive", "flushes firewall rules"
-    if tool.startswith("mkfs"):
-        return "destructive", "formats a filesystem"
-    if tool == "gcloud":
-        verbs = [a for a in args if not a.startswith("-")]
-        if any(v in ("delete", "reset", "failover") for v in verbs):
-            return "destructive", "gcloud " + " ".join(verbs[:3])
-        if any(v in ("list", "describe", "get", "get-iam-policy", "read", "print-access-token") for v in verbs):
-            return "read-only", ""
-        return "mutating", "gcloud " + " ".join(verbs[:3])
-    if tool == "pg_dump":
-        return (
-            ("mutating", "writes a dump file")
-            if any(a.startswith(("-f", "--file")) for a in args)
-            else ("read-only", "")
-        )
-    if tool == "mount" and not [a for a in args if not a.startswith("-")]:
-        return "read-only", ""
-    if tool in _TOOL_RULES:
-        return _TOOL_RULES[tool](args)
-    return (
-        _from_catalogue(tool, args)
-        or _unknown_tool(tool, args)
-        or ("mutating", f"{tool} is not known to be read-only")
-    )
+    rule = _CODE_RULES.get(tool)
+    if rule is not None:
+        return rule(argv, heredocs)
+    return _by_catalogue(tool, argv[1:], heredocs)
 
 
-def _service(args: list[str]) -> tuple[Danger, str]:
-    """SysV `service NAME ACTION`."""
-    words = [a for a in args if not a.startswith("-")]
-    if "--status-all" in args or (len(words) > 1 and words[1] == "status"):
-        return "read-only", ""
-    if len(words) > 1 and words[1] in _DESTRUCTIVE_VERBS:
-        return "destructive", f"service {words[0]} {words[1]}"
-    return "mutating", f"service {' '.join(words[:2])}".strip()
-
-
-_TOOL_RULES = {"service": _service}
-
-
-def _simple_tool(tool: str, args: list[str]) -> tuple[Danger, str] | None:
-    """A tool without subcommands (rm, shred, reboot, cat, grep, df, ...) classed by its catalogue
-    entry; wrappers, tools with subcommands and the ones with rules below are left to those."""
+def _by_catalogue(tool: str, args: list[str], heredocs: list[tuple[str, bool]]) -> tuple[Danger, str]:
+    """The class the catalogue gives (agent/checks/catalogue/data): the command path's, raised by its
+    flags and positionals; a path it does not list takes the tool's verbs, the verbs that lose data
+    whatever the tool (other/classes.yaml), else the tool's default. A wrapper is what it runs."""
     from agent.checks import catalogue
     from agent.checks.catalogue.parse import parse
 
     entry = catalogue.tool(tool)
-    if entry is None or entry.has_subcommands or () not in entry.commands or tool in _ARGUMENT_RULES:
-        return None
-    parsed = parse(entry, args)
+    if entry is None or entry.stub:
+        return _unknown_tool(tool, args) or ("mutating", f"{tool} is not known to be read-only")
+    parsed = parse(entry, args, lenient=True)
+    if parsed.command is entry.default:
+        found = _verb(entry, parsed.path + tuple(parsed.positionals)) or _unknown_tool(tool, args)
+        if found is not None:
+            return found
+    if parsed.inner is not None or parsed.command.klass == "wrapper":
+        return _wrapped([tool, *args], parsed.path, parsed.inner or [], heredocs)
     level, reason = parsed.klass()
-    if level == "wrapper":
-        return None
-    if level in ("streaming", "interactive"):  # a pager, `top`, `watch`: they look, or wait for a person
+    if level == "read-only" and parsed.unknown_global:  # `git --exec-path=DIR log` runs programs from DIR
+        return "mutating", f"{tool}: {parsed.problem} (a global option the catalogue does not know)"
+    if level == "streaming":  # it looks until interrupted (a follow, a watch, a port-forward)
         return "read-only", ""
-    return cast(Danger, level), (reason if level != "read-only" else "")
+    if level in ("interactive", "wrapper"):  # waits for a person, or runs what it is given
+        return "mutating", f"{tool} {' '.join(parsed.path)}: {reason}".replace(" :", ":")
+    if level == "read-only":
+        return "read-only", ""
+    return cast(Danger, level), f"{tool} {' '.join(parsed.path)}: {reason}".replace(" :", ":")
 
 
-# Tools whose class depends on their arguments in ways the rules below spell out.
-_ARGUMENT_RULES = {"find", "sed", "tee", "curl", "wget", "xargs", "watch", "timeout", "sudo", "nohup", "env", "time",
-                   "bash", "sh", "zsh", "ssh", "kill", "pkill", "mount", "pg_dump"}
-
-
-# Tools classed by their catalogue entry alone (paths the entry doesn't list take its default).
-_CATALOGUED = {"helm", "systemctl", "journalctl", "etcdctl", "patronictl", "pg_ctl", "pg_ctlcluster", "terraform",
-               "git", "apt-get", "apt", "yum", "dnf", "crictl", "docker", "podman", "docker-compose"}
-
-
-def _catalogued(tool: str, args: list[str]) -> tuple[Danger, str]:
+def _wrapped(argv: list[str], path: tuple[str, ...], inner: list[str], heredocs: list[tuple[str, bool]]
+             ) -> tuple[Danger, str]:
+    """`kubectl exec POD -- CMD`, `ssh HOST CMD`, `bash -c 'CMD; CMD'`: the inner command's class (the
+    shell text a remote-execution wrapper runs, read whole: redirections and all); without one, or
+    with a bare shell, a session that can do anything."""
     from agent.checks import catalogue
-    from agent.checks.catalogue.parse import parse
 
-    entry = catalogue.tool(tool)
-    if entry is None:
-        return "mutating", f"{tool} is not known to be read-only"
-    found = _from_catalogue(tool, args)
-    if found is not None:
-        return found
-    default = parse(entry, args).klass()
-    return _unknown_tool(tool, args) or (cast(Danger, default[0]) if default[0] in _ORDER else "mutating", default[1])
-
-
-def _from_catalogue(tool: str, args: list[str]) -> tuple[Danger, str] | None:
-    """A tool the rules above don't know, judged by its catalogue entry (agent/checks/catalogue):
-    its listed command paths and the flags that change their class."""
-    from agent.checks import catalogue
-    from agent.checks.catalogue.parse import parse
-
-    entry = catalogue.tool(tool)
-    if entry is None:
-        return None
-    parsed = parse(entry, args)
-    if not parsed.listed:
-        return None
-    level, reason = parsed.klass()
-    if level == "wrapper":
-        return "mutating", reason  # what it runs is classified on its own (extract reads inner commands)
-    if level in ("streaming", "interactive"):
-        return "read-only" if level == "streaming" else "mutating", reason
-    return cast(Danger, level), (f"{tool} {' '.join(parsed.path)}: {reason}" if level != "read-only" else "")
+    label = " ".join((argv[0], *path))
+    texts = shellwords.inner_commands(argv)
+    bare_shell = len(texts) == 1 and texts[0].split()[:1] and catalogue.is_tool(texts[0].split()[0], "bash")
+    if texts and not (bare_shell and "-c" not in texts[0].split()):
+        return _max([classify_shell(t) for t in texts])
+    if not inner:
+        return "mutating", f"{label} opens a session that can change anything"
+    if catalogue.is_tool(inner[0], "bash") and "-c" not in inner:  # bash, sh, zsh ...: a shell to type into
+        return "mutating", f"{label} opens an interactive shell"
+    if len(inner) == 1 and " " in inner[0].strip():  # `ssh host 'cmd args'`, `bash -c 'cmd; cmd'`
+        return classify_shell(inner[0])
+    return _classify_argv(inner, heredocs)
 
 
-_DRY_RUN = re.compile(r"--dry-?run(?:=(?!none\b|false\b)\S*)?$|--noop$|--what-?if$|--plan$")
+def _verb(entry: Tool, words: tuple[str, ...]) -> tuple[Danger, str] | None:
+    """gcloud-like tools: a verb anywhere among the words of an unlisted path decides."""
+    plain = [w for w in words if not w.startswith("-")]
+    for verb in entry.verbs:
+        if any(w in verb.words for w in plain):
+            level = cast(Danger, verb.klass if verb.klass in _ORDER else "mutating")
+            return level, "" if level == "read-only" else f"{entry.name} {' '.join(plain[:3])}: {verb.reason}"
+    return None
 
 
 def _dry_run(argv: list[str]) -> bool:
-    """`kubectl delete ... --dry-run=client`, `helm upgrade --dry-run`, `rsync --dry-run`: nothing changes."""
+    """`kubectl delete ... --dry-run=client`, `helm upgrade --dry-run`, `rsync --dry-run`: nothing changes
+    (the spellings are data: other/classes.yaml `dry_run`)."""
     if "--" in argv:
         argv = argv[: argv.index("--")]
-    return any(_DRY_RUN.match(a) for a in argv[1:]) or (argv[0].rsplit("/", 1)[-1] == "rsync" and "-n" in argv)
+    spec = _classes()["dry_run"]
+    tool = argv[0].rsplit("/", 1)[-1]
+    own = spec.get("tools", {}).get(tool, [])  # a tool's own spelling: `rsync -n`
+    return any(_dry_run_pattern().match(a) or a in own for a in argv[1:])
 
 
-# Verbs that lose data or take a service away, whatever the tool (`sentry queues purge`,
-# `consul kv delete -recurse`, `mytool db drop`): a tool the rules don't know is judged by them.
-_DESTRUCTIVE_VERBS = {
-    "purge", "destroy", "wipe", "flushall", "flushdb", "flush", "truncate", "drop", "dropdb", "failover",
-    "switchover", "reinit", "nuke", "erase", "obliterate", "decommission", "force-leave", "cleanse", "prune",
-    "reset-hard", "uninstall",
-}
-_RECURSIVE = {
-    "-r", "-R", "-rf", "-fr", "--recursive", "-recurse", "--recurse", "-recursive", "--all", "-all", "--prefix",
-}
+@cache
+def _classes() -> dict[str, Any]:
+    """What holds whatever the tool: other/classes.yaml."""
+    from agent.checks import catalogue
+
+    data: dict[str, Any] = catalogue.data("classes")
+    return data
+
+
+@cache
+def _dry_run_pattern() -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{p})$" for p in _classes()["dry_run"]["flags"]))
 
 
 def _unknown_tool(tool: str, args: list[str]) -> tuple[Danger, str] | None:
+    """A verb that loses data whatever the tool (`sentry queues purge`, `consul kv delete -recurse`)."""
+    spec = _classes()
     words = [a for a in args if not a.startswith("-")][:4]
     for w in words:
-        if w.lower() in _DESTRUCTIVE_VERBS:
+        if w.lower() in spec["destructive_verbs"]:
             return "destructive", f"{tool} {' '.join(words[: words.index(w) + 1])}"
-    if any(w in ("delete", "del", "rm", "remove") for w in words) and any(a in _RECURSIVE for a in args):
+    if any(w in spec["delete_verbs"] for w in words) and any(a in spec["recursive_flags"] for a in args):
         return "destructive", f"{tool} {' '.join(words[:3])} deletes recursively"
     return None
 
 
-def _after_options(args: list[str], takes_value: set[str]) -> list[str]:
-    i = 0
-    while i < len(args) and args[i].startswith("-"):
-        i += 2 if args[i] in takes_value else 1
-    return args[i:]
+# --- what the catalogue can't say: the rules are code -------------------------------------------
 
 
-def _first_positional(args: list[str]) -> str:
-    skip = False
-    for a in args:
-        if skip:
-            skip = False
-            continue
-        if a.startswith("-"):
-            skip = a in (
-                "-n",
-                "--namespace",
-                "-c",
-                "--context",
-                "--kubeconfig",
-                "-C",
-                "--region",
-                "--profile",
-                "-u",
-                "--unit",
-                "-H",
-                "--host",
-                "-p",
-                "--port",
-                "-h",
-            )
-            continue
-        return a
-    return ""
+def _find(argv: list[str], heredocs: list[tuple[str, bool]]) -> tuple[Danger, str]:
+    """`find -delete`, `find -exec rm`: the command -exec runs is its own."""
+    args = argv[1:]
+    runs = [a for a in ("-exec", "-execdir", "-ok", "-okdir") if a in args]
+    if "-delete" in args or runs and any(a in ("rm", "/bin/rm", "shred", "unlink") for a in args):
+        return "destructive", "find deletes files"
+    if runs or "-fprint" in args:
+        return "mutating", "find runs a command"
+    return "read-only", ""
 
 
-def _exec_rm(args: list[str]) -> bool:
-    return any(a in ("rm", "/bin/rm", "shred", "unlink") for a in args)
+def _tee(argv: list[str], heredocs: list[tuple[str, bool]]) -> tuple[Danger, str]:
+    files = [a for a in argv[1:] if not a.startswith("-") and a not in ("/dev/null", "/dev/stderr", "/dev/stdout")]
+    return ("mutating", f"writes {files[0]}") if files else ("read-only", "")
 
 
-def _ssh_remote(args: list[str]) -> list[str]:
-    takes = {"-i", "-p", "-l", "-o", "-F", "-J", "-L", "-R", "-D", "-W", "-b", "-c", "-E", "-m", "-O", "-Q", "-S", "-w"}
-    i = 0
-    while i < len(args) and args[i].startswith("-"):
-        i += 2 if args[i] in takes else 1
-    return args[i + 1 :]
-
-
-def _kubectl(args: list[str], tool: str) -> tuple[Danger, str]:
-    words = shellwords.positionals(
-        args,
-        {
-            "-n",
-            "--namespace",
-            "--context",
-            "--kubeconfig",
-            "-l",
-            "--selector",
-            "-o",
-            "--output",
-            "-c",
-            "--container",
-            "--since",
-            "--tail",
-            "--cluster",
-            "--user",
-            "-f",
-            "--filename",
-            "--field-selector",
-            "--sort-by",
-            "--as",
-            "--replicas",
-            "--timeout",
-            "--to-revision",
-            "--grace-period",
-            "-s",
-            "--server",
-            "--type",
-            "-p",
-            "--patch",
-            "--image",
-        },
-    )
-    if "--" in args:
-        inner = args[args.index("--") + 1 :]
-        words = shellwords.positionals(args[: args.index("--")], set())
-    else:
-        inner = []
-    verb = words[0] if words else ""
-    rest = words[1:]
-    read = {
-        "get",
-        "describe",
-        "logs",
-        "log",
-        "top",
-        "explain",
-        "api-resources",
-        "api-versions",
-        "version",
-        "cluster-info",
-        "diff",
-        "events",
-        "wait",
-        "whoami",
-        "adm-top",
-        "status",
-        "options",
-        "plugin",
-        "completion",
-        "port-forward",
-        "proxy",
-        "projects",
-        "project" if not rest else "",
-        "kustomize",
-    }
-    if verb == "auth":
-        return ("read-only", "") if rest[:1] in (["can-i"], ["whoami"]) else ("mutating", "kubectl auth reconcile")
-    if verb == "config":
-        return (
-            ("read-only", "")
-            if rest[:1] and rest[0].startswith(("view", "get-", "current-"))
-            else ("mutating", f"{tool} config {rest[0] if rest else ''} changes your kubeconfig")
-        )
-    if verb == "rollout":
-        sub = rest[0] if rest else ""
-        return ("read-only", "") if sub in ("status", "history") else ("mutating", f"{tool} rollout {sub}")
-    if verb in read and verb:
-        return "read-only", ""
-    if verb in ("exec", "rsh", "debug"):
-        if inner:
-            level, why = _classify_argv(inner, [])
-            if inner[0].rsplit("/", 1)[-1] in ("bash", "sh", "zsh") and "-c" not in inner:
-                return "mutating", "opens an interactive shell in the pod"
-            return level, why
-        return "mutating", f"{tool} {verb} runs a command in the pod"
-    if verb == "delete":
-        everything = any(a in ("--all", "-A", "--all-namespaces") or a.startswith("--all=") for a in args)
-        selector = any(a in ("-l", "--selector") or a.startswith(("-l=", "--selector=")) for a in args)
-        kind = (rest[0].split("/")[0] if rest else "").lower()
-        precious = {
-            "namespace",
-            "namespaces",
-            "ns",
-            "pv",
-            "pvc",
-            "persistentvolume",
-            "persistentvolumes",
-            "persistentvolumeclaim",
-            "persistentvolumeclaims",
-            "crd",
-            "crds",
-            "customresourcedefinition",
-            "customresourcedefinitions",
-            "node",
-            "nodes",
-            "statefulset",
-            "statefulsets",
-            "sts",
-            "deployment",
-            "deployments",
-            "deploy",
-            "secret",
-            "secrets",
-            "service",
-            "services",
-            "svc",
-            "all",
-            "configmap",
-            "configmaps",
-            "cm",
-            "daemonset",
-            "daemonsets",
-            "ds",
-            "project",
-            "projects",
-        }
-        if any(a in ("--force", "--force=true", "--grace-period=0", "--now") for a in args):
-            return "destructive", f"{tool} delete --force skips graceful shutdown (a StatefulSet pod may run twice)"
-        if selector and not everything and kind in ("pod", "pods", "po"):
-            return "mutating", f"{tool} delete pods by label (their controllers recreate them)"
-        if everything or selector or kind in precious or "-f" in args or "--filename" in args or len(rest) > 2:
-            return "destructive", f"{tool} delete {' '.join(rest[:2])}".strip() + (" --all" if everything else "")
-        return "mutating", f"{tool} delete {' '.join(rest[:2])} (the controller recreates it)"
-    if verb == "drain":
-        return "destructive", f"{tool} drain evicts every pod from the node"
-    if (
-        verb == "scale"
-        and any(a in ("--replicas=0",) for a in args)
-        or (verb == "scale" and "--replicas" in args and args[args.index("--replicas") + 1 :][:1] == ["0"])
-    ):
-        return "destructive", f"{tool} scale --replicas=0 takes the workload down"
-    if verb == "replace" and "--force" in args:
-        return "destructive", f"{tool} replace --force deletes and recreates"
-    if verb == "apply" and any(a.startswith("--prune") for a in args):
-        return "destructive", f"{tool} apply --prune deletes resources missing from the files"
-    if verb == "adm":
-        sub = rest[0] if rest else ""
-        if sub in ("drain",):
-            return "destructive", f"{tool} adm drain evicts every pod from the node"
-        if sub in ("top", "inspect", "must-gather", "node-logs", "upgrade" if len(rest) == 1 else ""):
-            return "read-only", ""
-    return "mutating", f"{tool} {verb}".strip()
-
-
-def _aws(args: list[str]) -> tuple[Danger, str]:
+def _xargs(argv: list[str], heredocs: list[tuple[str, bool]]) -> tuple[Danger, str]:
+    """What xargs runs, once per item it reads: a delete of an unknown number of names is destructive."""
     from agent.checks import catalogue
 
-    words = shellwords.positionals(args, {f for f, takes in catalogue.global_flags("aws").items() if takes})
-    service = words[0] if words else ""
-    op = words[1] if len(words) > 1 else ""
-    if service == "s3":
-        if op in ("ls", "presign"):
-            return "read-only", ""
-        if op in ("rm", "rb") or (op in ("sync", "mv") and "--delete" in args) or op == "mv":
-            return "destructive", f"aws s3 {op} deletes objects"
-        return "mutating", f"aws s3 {op}"
-    if (
-        op == "wait"
-        or op.startswith(
-            (
-                "describe-",
-                "list-",
-                "get-",
-                "head-",
-                "lookup-",
-                "search-",
-                "batch-get-",
-                "validate-",
-                "estimate-",
-                "simulate-",
-                "filter-",
-                "test-",
-                "preview-",
-            )
-        )
-        or op in ("scan", "query", "tail", "get-caller-identity", "help")
-    ):
+    inner = shellwords.after_options(argv[1:], catalogue.value_flags("xargs"))
+    if not inner:
         return "read-only", ""
-    if (
-        op.startswith(
-            (
-                "delete-",
-                "terminate-",
-                "purge-",
-                "deregister-",
-                "failover-",
-                "remove-",
-                "drop-",
-                "disable-",
-                "revoke-",
-                "detach-volume",
-                "cancel-",
-                "abort-",
-                "batch-delete",
-                "empty-",
-                "promote-",
-                "force-",
-            )
-        )
-        or "--force-failover" in args
-    ):
-        return "destructive", f"aws {service} {op}"
-    return "mutating", f"aws {service} {op}"
+    level, why = _classify_argv(inner, heredocs)
+    if level == "mutating" and any(w in _classes()["loop_delete_words"] for w in inner):
+        return "destructive", f"xargs feeds an unknown number of names to `{' '.join(inner[:3])}`"
+    return level, why
 
 
 def _psql(argv: list[str], heredocs: list[tuple[str, bool]]) -> tuple[Danger, str]:
+    """The SQL psql runs (-c, heredocs) decides; a file it reads or a session it opens is not seen."""
+    from agent.checks import catalogue
+    from agent.checks.catalogue.parse import parse
     from agent.checks.sql import psql_sql
 
     sqls = psql_sql(shellwords.Simple(argv, argv, [False] * len(argv), [], [], " ".join(argv)))
     sqls += [body for body, _ in heredocs]
-    if any(a in ("-f", "--file") or a.startswith("--file=") for a in argv):
+    entry = catalogue.tool("psql")
+    parsed = parse(entry, argv[1:], lenient=True) if entry is not None else None
+    if parsed is None or parsed.has("--file"):
         return "mutating", "runs a SQL file the checker can't see"
     if not sqls:
-        if any(a in ("-l", "--list", "-V", "--version") for a in argv):
+        if parsed.has("--list", "--version"):
             return "read-only", ""
         return "mutating", "opens an interactive psql session"
     return _max([classify_sql(s) for s in sqls])
+
+
+def _redis_cli(argv: list[str], heredocs: list[tuple[str, bool]]) -> tuple[Danger, str]:
+    """The Redis command redis-cli sends decides (other/redis.yaml `classes`); `--cluster SUB` by its list."""
+    args = argv[1:]
+    cluster = _redis_classes()["cluster"]
+    if "--cluster" in args:
+        sub = args[args.index("--cluster") + 1] if args.index("--cluster") + 1 < len(args) else ""
+        if sub in cluster["read-only"]:
+            return "read-only", ""
+        return ("destructive" if sub in cluster["destructive"] else "mutating"), f"--cluster {sub}"
+    if "--rdb" in args:
+        return "mutating", "writes an RDB dump file"
+    return classify_redis(redis_cli_words(args))
+
+
+_CODE_RULES = {"find": _find, "tee": _tee, "xargs": _xargs, "psql": _psql, "gitlab-psql": _psql,
+               "redis-cli": _redis_cli}
 
 
 _SQL_DESTRUCTIVE_FUNCS = re.compile(
@@ -590,7 +305,40 @@ _SQL_MUTATING_FUNCS = re.compile(
 )
 
 
+_META_LINE = re.compile(r"^\s*(\\.*)$", re.M)
+_META_TAIL = re.compile(r"(\\g\w*(?:\s+\S.*)?)\s*$", re.M)  # `SELECT ... \gx`, `SELECT ... \g out.txt`
+
+
+@cache
+def _psql_meta() -> list[tuple[re.Pattern[str], Danger, str]]:
+    return [(re.compile(m["match"]), cast(Danger, m["class"]), str(m["reason"])) for m in _classes()["psql_meta"]]
+
+
+def classify_psql_meta(meta: str) -> tuple[Danger, str]:
+    """One psql meta-command (`\\dt+`, `\\copy t to 'f.csv'`, `\\! cmd`), by other/classes.yaml `psql_meta`."""
+    for pattern, level, reason in _psql_meta():
+        if pattern.match(meta):
+            return level, ("" if level == "read-only" else f"psql {meta.split()[0]}: {reason}")
+    return "mutating", f"psql {meta.split()[0]}: a meta-command not known to be read-only"
+
+
 def classify_sql(sql: str) -> tuple[Danger, str]:
+    """SQL as psql reads it: its meta-commands by the catalogue's table, the statements by PostgreSQL's parser."""
+    sql = sql.replace("\\;", ";")  # psql's `\;` separates statements sent together
+    metas = [m.group(1) for m in _META_LINE.finditer(sql)]
+    if "\\" in sql:
+        lines = [ln for ln in sql.split("\n") if not ln.lstrip().startswith("\\")]
+        metas += [m.group(1) for ln in lines for m in [_META_TAIL.search(ln)] if m]
+    if not metas:
+        return _classify_statements(sql)
+    rest = "\n".join(_META_TAIL.sub("", ln) for ln in sql.split("\n") if not ln.lstrip().startswith("\\"))
+    results = [classify_psql_meta(m.strip()) for m in metas]
+    if rest.strip():
+        results.append(_classify_statements(rest))
+    return _max(results)
+
+
+def _classify_statements(sql: str) -> tuple[Danger, str]:
     from agent.checks.sql import statement_kinds
 
     bare = re.sub(r"/\*.*?\*/|--[^\n]*", " ", sql, flags=re.S)  # a function named in a comment does not run
@@ -657,57 +405,14 @@ def redis_commands() -> dict[str, dict[str, object]]:
     return data
 
 
-_REDIS_DESTRUCTIVE = {
-    "FLUSHALL": "deletes every key in every database",
-    "FLUSHDB": "deletes every key in the database",
-    "SHUTDOWN": "stops the server",
-    "DEBUG": "can crash or block the server",
-    "SWAPDB": "swaps two databases",
-    "REPLICAOF": "turns the server into a replica (drops its data)",
-    "SLAVEOF": "turns the server into a replica (drops its data)",
-    "FAILOVER": "fails over",
-    "CLUSTER FAILOVER": "fails over",
-    "CLUSTER RESET": "resets the node",
-    "CLUSTER FORGET": "removes a node",
-    "CLUSTER FLUSHSLOTS": "drops slots",
-    "SCRIPT FLUSH": "drops all scripts",
-    "FUNCTION FLUSH": "drops all functions",
-    "FUNCTION DELETE": "drops a library",
-    "CONFIG RESETSTAT": "resets statistics",
-}
-_REDIS_READ = {
-    "GET",
-    "MGET",
-    "EXISTS",
-    "TTL",
-    "PTTL",
-    "TYPE",
-    "INFO",
-    "PING",
-    "DBSIZE",
-    "SCAN",
-    "HGET",
-    "HGETALL",
-    "LLEN",
-    "SCARD",
-    "ZCARD",
-    "STRLEN",
-    "LRANGE",
-    "SMEMBERS",
-    "ZRANGE",
-    "HLEN",
-    "CLIENT LIST",
-    "SLOWLOG GET",
-    "MEMORY USAGE",
-    "MEMORY STATS",
-    "CONFIG GET",
-    "LATENCY LATEST",
-    "ROLE",
-    "TIME",
-    "KEYS",
-    "XLEN",
-    "XINFO",
-}
+@cache
+def _redis_classes() -> dict[str, Any]:
+    """Redis commands the COMMAND table can't class (other/redis.yaml `classes`): destructive ones with
+    why, read-only ones, Sentinel's (not in a data node's table) and `redis-cli --cluster`'s."""
+    from agent.checks import catalogue
+
+    data: dict[str, Any] = catalogue.data("redis")["classes"]
+    return data
 
 
 def redis_name(words: list[str]) -> str:
@@ -722,34 +427,29 @@ def redis_name(words: list[str]) -> str:
         isinstance(subs, dict)
         and f"{first.lower()}|{words[1].lower()}" in subs
         or not table
-        and f"{first} {words[1].upper()}" in set(_REDIS_DESTRUCTIVE) | _REDIS_READ
+        and f"{first} {words[1].upper()}" in set(_redis_classes()["destructive"]) | set(_redis_classes()["read-only"])
     ):
         return f"{first} {words[1].upper()}"
     return first
 
 
-# Sentinel's commands are not in a data node's COMMAND table.
-_SENTINEL_READ = {"masters", "master", "replicas", "slaves", "sentinels", "get-master-addr-by-name", "ckquorum",
-                  "info-cache", "is-master-down-by-addr", "myid", "debug", "config"}
-_SENTINEL_DESTRUCTIVE = {"failover": "forces a failover of the master", "reset": "resets every master it matches",
-                         "remove": "stops monitoring the master"}
-
-
 def classify_redis(words: list[str]) -> tuple[Danger, str]:
+    classes = _redis_classes()
+    destructive: dict[str, str] = classes["destructive"]
+    read: set[str] = set(classes["read-only"])
     if words and words[0].lower() == "sentinel":
         sub = words[1].lower() if len(words) > 1 else ""
-        if sub in _SENTINEL_DESTRUCTIVE:
-            return "destructive", f"SENTINEL {sub.upper()} {_SENTINEL_DESTRUCTIVE[sub]}"
-        if sub in _SENTINEL_READ and not (sub == "config" and words[2:3] and words[2].lower() == "set"):
+        sentinel = classes["sentinel"]
+        if sub in sentinel["destructive"]:
+            return "destructive", f"SENTINEL {sub.upper()} {sentinel['destructive'][sub]}"
+        if sub in sentinel["read-only"] and not (sub == "config" and words[2:3] and words[2].lower() == "set"):
             return "read-only", ""
         return "mutating", f"SENTINEL {sub.upper()}"
     name = redis_name(words)
     if not name:
         return "read-only", ""
-    if name in _REDIS_DESTRUCTIVE:
-        return "destructive", f"{name} {_REDIS_DESTRUCTIVE[name]}"
-    if name.split()[0] in _REDIS_DESTRUCTIVE and " " not in name:
-        return "destructive", f"{name} {_REDIS_DESTRUCTIVE[name.split()[0]]}"
+    if name in destructive:
+        return "destructive", f"{name} {destructive[name]}"
     table = redis_commands()
     first = name.split()[0].lower()
     entry = table.get(first)
@@ -759,12 +459,12 @@ def classify_redis(words: list[str]) -> tuple[Danger, str]:
     if entry:
         flags = {str(f) for f in entry.get("flags", [])}  # type: ignore[attr-defined]
         cats = {str(c) for c in entry.get("acl_categories", [])}  # type: ignore[attr-defined]
-        if "readonly" in flags and "@dangerous" not in cats or name in _REDIS_READ:
+        if "readonly" in flags and "@dangerous" not in cats or name in read:
             return "read-only", ""
         if "@dangerous" in cats and "write" in flags:
             return "destructive", f"redis {name} (@dangerous)"
         return "mutating", f"redis {name}"
-    return ("read-only", "") if name in _REDIS_READ else ("mutating", f"redis {name}")
+    return ("read-only", "") if name in read else ("mutating", f"redis {name}")
 
 
 @cache
@@ -781,35 +481,6 @@ def redis_cli_words(args: list[str]) -> list[str]:
     while i < len(args) and args[i].startswith("-"):
         i += 2 if args[i] in redis_cli_value_flags() else 1
     return args[i:]
-
-
-def _redis_cli(args: list[str]) -> tuple[Danger, str]:
-    if "--cluster" in args:
-        sub = args[args.index("--cluster") + 1] if args.index("--cluster") + 1 < len(args) else ""
-        if sub in ("check", "info", "help"):
-            return "read-only", ""
-        return ("destructive" if sub in ("del-node", "fix", "rebalance", "reshard") else "mutating"), f"--cluster {sub}"
-    if "--rdb" in args:
-        return "mutating", "writes an RDB dump file"
-    return classify_redis(redis_cli_words(args))
-
-
-def _curl(args: list[str]) -> tuple[Danger, str]:
-    method = "GET"
-    for i, a in enumerate(args):
-        if a in ("-X", "--request") and i + 1 < len(args):
-            method = args[i + 1].upper()
-        elif a.startswith("-X") and len(a) > 2:
-            method = a[2:].upper()
-        elif a.startswith(("--data", "-d", "-F", "--form", "-T", "--upload-file", "--json")) and method == "GET":
-            method = "POST"
-    if method == "DELETE":
-        return "destructive", "curl -X DELETE"
-    if method not in ("GET", "HEAD", "OPTIONS"):
-        return "mutating", f"curl {method}"
-    if any(a in ("-o", "--output", "-O", "--remote-name") for a in args):
-        return "mutating", "curl writes a file"
-    return "read-only", ""
 
 
 def _split(text: str) -> list[str]:

@@ -9,29 +9,6 @@ from dataclasses import dataclass, field
 from agent.checks import shellwords, transcript
 from agent.checks.markdown import CodeBlock, Document
 
-# Inline code read as a command when it starts with one of these and has an argument.
-INLINE_TOOLS = {
-    "kubectl",
-    "oc",
-    "helm",
-    "aws",
-    "psql",
-    "redis-cli",
-    "docker",
-    "docker-compose",
-    "podman",
-    "systemctl",
-    "journalctl",
-    "etcdctl",
-    "virtctl",
-    "gcloud",
-    "terraform",
-    "curl",
-    "patronictl",
-    "gitlab-ctl",
-    "sudo",
-}
-
 
 @dataclass
 class Command:
@@ -64,9 +41,9 @@ def reading_of(block: CodeBlock) -> transcript.Transcript:
     cached = _READINGS.get(id(block))
     if cached is not None and cached[0] is block:
         return cached[1]
-    from agent.checks.markdown import KNOWN_COMMANDS
+    from agent.checks.markdown import known_commands
 
-    result = transcript.read(block.content, KNOWN_COMMANDS)
+    result = transcript.read(block.content, known_commands())
     _READINGS[id(block)] = (block, result)
     return result
 
@@ -303,11 +280,15 @@ def _one_or_each(lines: list[tuple[str, int]], first: int) -> list[tuple[str, in
 
 
 def inline_commands(doc: Document) -> list[Command]:
+    """Inline code read as a command: it starts with a tool the catalogue marks `inline` and has an argument."""
+    from agent.checks import catalogue
+
+    inline = catalogue.marked("inline")
     out = []
     for code in doc.inline:
         words = code.text.split()
         # `kubectl apply/create/delete` in prose names commands; it isn't one.
-        if len(words) >= 2 and words[0] in INLINE_TOOLS and "\n" not in code.text and "/" not in words[1]:
+        if len(words) >= 2 and words[0] in inline and "\n" not in code.text and "/" not in words[1]:
             out.append(
                 Command(
                     "shell",

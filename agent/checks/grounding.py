@@ -20,7 +20,7 @@ from typing import Any
 
 import yaml
 
-from agent.checks import shellwords
+from agent.checks import catalogue, shellwords
 from agent.checks.extract import Command
 from agent.checks.findings import Severity
 from agent.service.model import ServiceModel
@@ -128,7 +128,7 @@ def found_in(argv: list[str]) -> Iterator[Found]:
         for scheme, role in table.schemes.items():
             for m in re.finditer(rf"\b{scheme}://([a-z0-9][a-z0-9._-]*)", word):
                 yield Found(m.group(1), role, f"{scheme}://")
-        if tool in ("kubectl", "oc", "argocd") and "/" in word and not word.startswith(("-", "/", ".")):
+        if catalogue.is_tool(tool, "kubectl", "argocd") and "/" in word and not word.startswith(("-", "/", ".")):
             kind, _, name = word.partition("/")
             ref = table.refs.get(kind.lower())
             if ref and name:

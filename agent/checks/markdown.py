@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cache
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
@@ -146,102 +147,16 @@ _PROMQL_LIKE = re.compile(
     r"count_over_time|avg_over_time|max_over_time|sum_over_time|label_replace|predict_linear|time)\s*(\(|by|without)"
     r"|^\s*[a-zA-Z_:][a-zA-Z0-9_:]*\{[^}]*\}\s*(\[[^\]]+\])?\s*([<>=!]=?\s*[\d.]+)?\s*$"
 )
-# First words that make an untagged block a shell block.
-KNOWN_COMMANDS = {
-    "kubectl",
-    "oc",
-    "helm",
-    "aws",
-    "gcloud",
-    "az",
-    "psql",
-    "pg_dump",
-    "pg_restore",
-    "pg_basebackup",
-    "pg_ctl",
-    "pg_isready",
-    "redis-cli",
-    "docker",
-    "docker-compose",
-    "podman",
-    "systemctl",
-    "journalctl",
-    "curl",
-    "wget",
-    "grep",
-    "cat",
-    "ls",
-    "sudo",
-    "ssh",
-    "scp",
-    "find",
-    "rm",
-    "mv",
-    "cp",
-    "echo",
-    "export",
-    "cd",
-    "tail",
-    "head",
-    "df",
-    "du",
-    "ps",
-    "top",
-    "kill",
-    "git",
-    "terraform",
-    "etcdctl",
-    "virtctl",
-    "jq",
-    "openssl",
-    "dig",
-    "ping",
-    "nslookup",
-    "mkdir",
-    "chmod",
-    "chown",
-    "for",
-    "while",
-    "if",
-    "watch",
-    "ip",
-    "ss",
-    "netstat",
-    "free",
-    "uptime",
-    "service",
-    "apt-get",
-    "apt",
-    "yum",
-    "dnf",
-    "python",
-    "python3",
-    "bash",
-    "sh",
-    "make",
-    "knife",
-    "gitlab-rails",
-    "gitlab-ctl",
-    "gitlab-psql",
-    "patronictl",
-    "consul",
-    "vault",
-    "mount",
-    "umount",
-    "lsblk",
-    "tar",
-    "gzip",
-    "rsync",
-    "crictl",
-    "nc",
-    "telnet",
-    "iostat",
-    "vmstat",
-    "sed",
-    "awk",
-    "xargs",
-    "env",
-}
+# First words that make an untagged block a shell block: the tools the catalogue marks `shell-block`
+# (agent/checks/catalogue/data) and the shell's own compound commands.
+_SHELL_KEYWORDS = frozenset({"for", "if", "while"})
+
+
+@cache
+def known_commands() -> frozenset[str]:
+    from agent.checks import catalogue
+
+    return catalogue.marked("shell-block") | _SHELL_KEYWORDS
 
 
 def looks_like_promql(content: str) -> bool:
@@ -250,7 +165,7 @@ def looks_like_promql(content: str) -> bool:
     if not lines or any(re.match(r"^\s*\$ \S", ln) for ln in lines):
         return False
     words = lines[0].split()
-    if not words or words[0] in KNOWN_COMMANDS or "=" in words[0].split("{")[0] or not re.search(r"[({\[]", content):
+    if not words or words[0] in known_commands() or "=" in words[0].split("{")[0] or not re.search(r"[({\[]", content):
         return False
     import promql_parser
 
@@ -283,7 +198,7 @@ def guess_language(content: str) -> str:
     word = first.split()[0] if first.split() else ""
     if re.match(r"^[A-Z_][A-Z0-9_]*=", word):
         return "shell"
-    if word in KNOWN_COMMANDS:
+    if word in known_commands():
         return "shell"
     if _SQL_START.match(first) and (";" in content or len(lines) <= 3):
         return "sql"

@@ -10,98 +10,9 @@ from __future__ import annotations
 from functools import cache
 
 from agent.checks import catalogue, placeholders, shellwords
+from agent.checks.catalogue.parse import parse
 from agent.checks.extract import Command, nested_commands
 from agent.checks.structure import Emit
-
-_POD_VERBS = {"logs", "log", "exec", "port-forward", "cp", "attach", "debug"}
-_KIND_VERBS = {
-    "get",
-    "describe",
-    "delete",
-    "scale",
-    "edit",
-    "patch",
-    "label",
-    "annotate",
-    "autoscale",
-    "expose",
-    "wait",
-    "top",
-    "rollout",
-    "set",
-}
-# Kinds known to live in a namespace; anything else (nodes, CRDs, cluster operators) is left alone.
-_NAMESPACED = {
-    "pod",
-    "pods",
-    "po",
-    "deployment",
-    "deployments",
-    "deploy",
-    "statefulset",
-    "statefulsets",
-    "sts",
-    "daemonset",
-    "daemonsets",
-    "ds",
-    "service",
-    "services",
-    "svc",
-    "configmap",
-    "configmaps",
-    "cm",
-    "secret",
-    "secrets",
-    "job",
-    "jobs",
-    "cronjob",
-    "cronjobs",
-    "cj",
-    "ingress",
-    "ingresses",
-    "ing",
-    "pvc",
-    "persistentvolumeclaim",
-    "persistentvolumeclaims",
-    "replicaset",
-    "replicasets",
-    "rs",
-    "hpa",
-    "horizontalpodautoscaler",
-    "horizontalpodautoscalers",
-    "endpoints",
-    "ep",
-    "serviceaccount",
-    "serviceaccounts",
-    "sa",
-    "role",
-    "roles",
-    "rolebinding",
-    "rolebindings",
-    "networkpolicy",
-    "networkpolicies",
-    "netpol",
-    "events",
-    "event",
-    "ev",
-    "pdb",
-    "poddisruptionbudget",
-    "poddisruptionbudgets",
-    "route",
-    "routes",
-    "all",
-}
-@cache
-def _value_flags() -> frozenset[str]:
-    """kubectl's flags that take a value, global and per command (the catalogue declares them)."""
-    entry = catalogue.tool("kubectl")
-    if entry is None:
-        return frozenset()
-    flags = {n for n, f in entry.flags.items() if f.takes_value}
-    for command in entry.commands.values():
-        flags |= {n for n, f in command.flags.items() if f.takes_value}
-    return frozenset(flags)
-
 
 _NS_FLAGS = ("-n", "--namespace", "-A", "--all-namespaces")
 _FILE_FLAGS = ("-f", "--filename", "-k", "--kustomize")
@@ -117,20 +28,22 @@ def _kubectl_unscoped(args: list[str]) -> bool:
         return False
     if any(a in _FILE_FLAGS or a.startswith(("--filename=", "-f=")) for a in args):
         return False  # the manifests carry their namespace
-    words = shellwords.positionals(args, _value_flags())
-    if not words:
+    # What the command acts on is data: each kubectl command's `target` (a pod, a kind, or the
+    # namespace itself) and each kind's `namespaced` (catalogue/data/kubectl.yaml).
+    entry = catalogue.tool("kubectl")
+    if entry is None:
         return False
-    verb = words[0]
-    if verb in _POD_VERBS:
-        return len(words) > 1 and not words[1].startswith(("node/", "nodes/")) and words[1] not in ("node", "nodes")
-    if verb not in _KIND_VERBS:
+    parsed = parse(entry, args, lenient=True)
+    target = parsed.command.target if parsed.listed else ""
+    words = parsed.positionals
+    if target == "namespaced":
+        return True
+    if not target or not words:
         return False
-    target = words[2] if verb in ("rollout", "set") and len(words) > 2 else (words[1] if len(words) > 1 else "")
-    kinds = target.split("/")[0].lower().split(",")
-    return all(k in _NAMESPACED for k in kinds) and bool(target)
-
-
-_GLOBAL_SERVICES = ("s3", "sts", "iam", "configure", "help", "route53", "organizations", "cloudfront")
+    if target == "pod":
+        return not words[0].startswith(("node/", "nodes/")) and words[0] not in ("node", "nodes")
+    kinds = [entry.kinds.get(k) for k in words[0].split("/")[0].lower().split(",")]
+    return all(k is not None and k.namespaced for k in kinds)
 
 
 def check(commands: list[Command], emit: Emit, declared: set[str], skip_lines: set[int] | None = None) -> None:
@@ -155,7 +68,7 @@ def check(commands: list[Command], emit: Emit, declared: set[str], skip_lines: s
                 continue
             tool = argv[0].rsplit("/", 1)[-1]
             assigned = {a.split("=", 1)[0] for a in simple.assignments}
-            if tool in ("kubectl", "oc") and _kubectl_unscoped(argv[1:]):
+            if catalogue.is_tool(tool, "kubectl") and _kubectl_unscoped(argv[1:]):
                 emit(
                     cmd.line,
                     "scope.namespace",
@@ -169,7 +82,7 @@ def check(commands: list[Command], emit: Emit, declared: set[str], skip_lines: s
                 and not assigned & {"AWS_REGION", "AWS_DEFAULT_REGION"}
                 and not any(a == "--region" or a.startswith("--region=") for a in argv)
                 and len(_aws_words(argv)) >= 2
-                and _aws_words(argv)[0] not in _GLOBAL_SERVICES
+                and _aws_words(argv)[0] not in _aws_unscoped()
             ):
                 emit(
                     cmd.line,
@@ -188,13 +101,20 @@ def _switches_namespace(cmd: Command) -> bool:
         words = shellwords.positionals(argv[1:], set())
         if tool == "oc" and words[:1] == ["project"] and len(words) > 1:
             return True
-        if tool in ("kubectl", "oc") and words[:2] == ["config", "set-context"] and any(
+        if catalogue.is_tool(tool, "kubectl") and words[:2] == ["config", "set-context"] and any(
             a.startswith("--namespace") for a in argv
         ):
             return True
         if tool == "kubens" and words:
             return True
     return False
+
+
+@cache
+def _aws_unscoped() -> frozenset[str]:
+    """Services that need no --region (catalogue/data/aws.yaml `unscoped`)."""
+    entry = catalogue.tool("aws")
+    return frozenset(entry.unscoped if entry is not None else ())
 
 
 def _aws_words(argv: list[str]) -> list[str]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache, lru_cache
 
 _HEREDOC = re.compile(r"<<(-?)\s*(['\"]?)([A-Za-z_][A-Za-z0-9_]*)\2")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -304,8 +304,12 @@ def _word(text: str, i: int, result: Parsed) -> tuple[str, str, bool, int]:
         if c == '"':
             i += 1
             while i < n and text[i] != '"':
-                if text[i] == "\\" and i + 1 < n:
-                    value.append(text[i + 1])
+                if text[i] == "\\" and i + 1 < n and text[i + 1] not in '$`"\\\n':
+                    value.append("\\")  # in double quotes a backslash escapes only $ ` " \ and newline
+                    i += 1
+                elif text[i] == "\\" and i + 1 < n:
+                    if text[i + 1] != "\n":
+                        value.append(text[i + 1])
                     i += 2
                 elif text[i] in "$`":
                     piece, i = _expansion(text, i, result)
@@ -457,31 +461,18 @@ def unwrap(argv: list[str]) -> list[str]:
     argv = list(argv)
     while argv:
         head = argv[0].rsplit("/", 1)[-1]
-        if head == "sudo":
-            argv = argv[1:]
-            while argv and argv[0].startswith("-"):
-                takes = argv[0] in ("-u", "-g", "-h", "-p", "-C", "-D", "-r", "-t", "-U")
-                argv = argv[2:] if takes else argv[1:]
-        elif head == "env":
-            argv = argv[1:]
-            while argv and (argv[0].startswith("-") or _ASSIGN.match(argv[0])):
-                argv = argv[1:]
-        elif head == "watch":
-            argv = argv[1:]
-            while argv and argv[0].startswith("-"):
-                takes = argv[0] in ("-n", "--interval", "-d=", "-x")
-                argv = argv[2:] if takes and argv[0] in ("-n", "--interval") else argv[1:]
-        elif head == "timeout":
-            argv = argv[1:]
-            while argv and argv[0].startswith("-"):
-                argv = argv[2:] if argv[0] in ("-s", "-k", "--signal", "--kill-after") else argv[1:]
-            argv = argv[1:]  # the duration
-        elif head in ("nice", "nohup", "time", "exec", "command", "stdbuf", "ionice"):
-            argv = argv[1:]
-            while argv and argv[0].startswith("-"):
-                argv = argv[2:] if argv[0] in ("-n", "-c") else argv[1:]
-        else:
+        if head not in _unwrapped():
             break
+        takes = _value_flags(head)  # the wrapper's options that take a value (the catalogue's)
+        carries = _command_flags(head)  # `env -S 'cmd args'`: the value is the command
+        argv = argv[1:]
+        while argv and (argv[0].startswith("-") or head == "env" and _ASSIGN.match(argv[0])):
+            if argv[0] in carries and len(argv) > 1:
+                argv = [*(parse(argv[1]).commands[0].argv if parse(argv[1]).commands else [argv[1]]), *argv[2:]]
+                break
+            argv = argv[2:] if argv[0] in takes else argv[1:]
+        if head == "timeout":
+            argv = argv[1:]  # the duration
     return argv
 
 
@@ -547,13 +538,27 @@ def positionals(args: list[str], takes_value: set[str] | frozenset[str]) -> list
     return out
 
 
-# Options of remote-execution wrappers that take a value (so the host / pod / container is found).
-_SSH_VALUE = {"-i", "-p", "-l", "-o", "-F", "-J", "-L", "-R", "-D", "-W", "-b", "-c", "-E", "-m", "-O", "-Q", "-S",
-              "-w", "-B", "-e", "-I"}
-_KNIFE_VALUE = {"-x", "--ssh-user", "-a", "--attribute", "-C", "--concurrency", "-i", "--ssh-identity-file",
-                "-p", "--ssh-port", "-G", "--ssh-gateway", "-c", "--config", "-E", "--environment", "-P",
-                "--ssh-password", "--exit-on-error", "-u", "--user", "-k", "--key", "-s", "--server-url"}
-_DOCKER_EXEC_VALUE = {"-e", "--env", "--env-file", "-u", "--user", "-w", "--workdir", "--detach-keys"}
+def _unwrapped() -> frozenset[str]:
+    """Wrappers whose inner command is the one that matters (the catalogue marks them `unwrap`)."""
+    from agent.checks import catalogue
+
+    return catalogue.marked("unwrap")
+
+
+@cache
+def _command_flags(tool: str) -> frozenset[str]:
+    """A wrapper's options whose value is the command it runs (class `wrapper` in the catalogue)."""
+    from agent.checks import catalogue
+
+    entry = catalogue.tool(tool)
+    return frozenset(n for n, f in (entry.flags.items() if entry else ()) if f.klass == "wrapper")
+
+
+def _value_flags(tool: str, *path: str) -> frozenset[str]:
+    """A wrapper's options that take a value (so the host / pod / container is found): the catalogue's."""
+    from agent.checks import catalogue
+
+    return catalogue.value_flags(tool, path)
 
 
 def _join(words: list[str]) -> str:
@@ -575,21 +580,21 @@ def inner_commands(argv: list[str]) -> list[str]:
     if len(argv) == 1 and " " in argv[0].strip():  # `watch 'kubectl get pods'`, `sudo "cmd args"`
         return [argv[0]]
     if tool in ("ssh", "autossh"):
-        rest = _after(args, _SSH_VALUE)
+        rest = _after(args, _value_flags("ssh"))
         return [_join(rest[1:])] if len(rest) > 1 else []
     if tool == "knife" and args[:1] == ["ssh"]:
-        words = positionals(args[1:], _KNIFE_VALUE)
+        words = positionals(args[1:], _value_flags("knife", "ssh"))
         return [words[1]] if len(words) > 1 else []
     if tool in ("kubectl", "oc") and "--" in args and any(a in ("exec", "debug", "rsh", "run") for a in args):
         inner = args[args.index("--") + 1 :]
         return [_join(inner)] if inner else []
     if tool in ("docker", "podman", "nerdctl", "crictl") and args[:1] == ["exec"]:
-        rest = _after(args[1:], _DOCKER_EXEC_VALUE)
+        rest = _after(args[1:], _value_flags("docker", "exec"))
         return [_join(rest[1:])] if len(rest) > 1 else []
     compose = (tool in ("docker", "podman") and args[:1] == ["compose"]) or tool == "docker-compose"
     if compose and "exec" in args[:4]:
         at = args.index("exec")
-        rest = _after(args[at + 1 :], _DOCKER_EXEC_VALUE | {"--index"})
+        rest = _after(args[at + 1 :], _value_flags("docker", "compose", "exec"))
         return [_join(rest[1:])] if len(rest) > 1 else []
     if tool == "gcloud" and args[:2] == ["compute", "ssh"]:
         for i, a in enumerate(args):
@@ -610,14 +615,22 @@ def inner_commands(argv: list[str]) -> list[str]:
         at = args.index("-c")
         return [args[at + 1]] if at + 1 < len(args) else []
     if tool == "xargs":
-        rest = _after(args, {"-n", "-I", "-P", "-L", "-d", "-s", "-a", "-E", "--max-args", "--replace", "-i"})
+        rest = _after(args, _value_flags("xargs"))
         if rest and not any(a in ("-I", "-i", "--replace") or a.startswith(("-I", "--replace=")) for a in args):
             rest = [*rest, "ITEM"]  # xargs appends the names it reads
         return [_join(rest)] if rest else []
     return []
 
 
-def _after(args: list[str], takes_value: set[str]) -> list[str]:
+def after_options(args: list[str], takes_value: set[str] | frozenset[str]) -> list[str]:
+    """The words from the first non-option on (options before it, and their values, skipped)."""
+    i = 0
+    while i < len(args) and args[i].startswith("-"):
+        i += 2 if args[i] in takes_value else 1
+    return args[i:]
+
+
+def _after(args: list[str], takes_value: set[str] | frozenset[str]) -> list[str]:
     """The words from the first positional on (options before it, and their values, skipped)."""
     i = 0
     while i < len(args) and args[i].startswith("-") and args[i] != "--":

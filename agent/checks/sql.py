@@ -6,7 +6,7 @@ import re
 from functools import cache
 from typing import Any
 
-from agent.checks import shellwords
+from agent.checks import catalogue, shellwords
 from agent.checks.extract import Command
 from agent.checks.structure import Emit
 
@@ -31,7 +31,7 @@ _SKIP_OR_VAR = re.compile(_DOLLAR_QUOTED.pattern + "|(" + _SHELL_VAR.pattern + "
 
 def prepare(sql: str) -> str:
     """psql variables, shell variables and placeholders replaced by dummies the parser accepts."""
-    sql = "\n".join("" if ln.lstrip().startswith("\\") else ln for ln in sql.split("\n"))
+    sql = "\n".join("" if ln.lstrip().startswith("\\") else ln for ln in sql.split("\n")).replace("\\;", ";")
     sql = _PSQL_VAR.sub(_dummy_psql_var, sql)
     sql = _SKIP_OR_VAR.sub(lambda m: "x" if m.group(2) else m.group(0), sql)
     return _PLACEHOLDER_LIKE.sub("x", sql)
@@ -89,7 +89,7 @@ def statement_kinds(sql: str) -> list[str] | None:
 def psql_sql(simple: shellwords.Simple) -> list[str]:
     """SQL passed to psql on its command line: -c / --command values."""
     argv = shellwords.unwrap(simple.argv)
-    if not argv or argv[0].rsplit("/", 1)[-1] not in ("psql", "gitlab-psql"):
+    if not argv or not catalogue.is_tool(argv[0], "psql"):
         return []
     out: list[str] = []
     for i, word in enumerate(argv):
@@ -127,7 +127,7 @@ def sql_of(cmd: Command) -> list[str]:
         if not _pgbouncer_console(simple):
             out.extend(psql_sql(simple))
     top = shellwords.parse(cmd.text).commands  # the heredoc feeds these, not commands nested in $(...)
-    if cmd.heredocs and any(shellwords.unwrap(s.argv)[:1] in (["psql"], ["gitlab-psql"]) for s in top):
+    if cmd.heredocs and any(catalogue.is_tool((shellwords.unwrap(s.argv) or [""])[0], "psql") for s in top):
         out.extend(body for body, _ in cmd.heredocs)
     return out
 

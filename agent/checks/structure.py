@@ -473,35 +473,12 @@ def _troubleshooting_entries(doc: Document, emit: Emit) -> None:
             )
 
 
-# CLIs a reader must have installed and be allowed to use; listed in Prerequisites (criterion 19).
-NOTABLE_CLIS = (
-    "kubectl",
-    "oc",
-    "helm",
-    "aws",
-    "gcloud",
-    "az",
-    "psql",
-    "pg_dump",
-    "pg_restore",
-    "redis-cli",
-    "docker",
-    "podman",
-    "terraform",
-    "etcdctl",
-    "patronictl",
-    "mysql",
-    "mongosh",
-    "kafka-topics.sh",
-    "kafka-consumer-groups.sh",
-    "nomad",
-    "consul",
-    "vault",
-    "argocd",
-    "flux",
-    "virtctl",
-    "promtool",
-)
+def notable_clis() -> frozenset[str]:
+    """CLIs a reader must have installed and be allowed to use, listed in the Prerequisites (criterion 19):
+    the tools the catalogue marks `prerequisite`."""
+    from agent.checks import catalogue
+
+    return catalogue.marked("prerequisite")
 
 
 def prerequisites(doc: Document, used: dict[str, int], emit: Emit) -> None:

@@ -25,7 +25,9 @@ check and the live runner (`agent test --execute`). The format, in one example:
         inner: {after: "--"}                               # where the inner command starts
         reason: runs a command in a container
 
-Rules the loader enforces: every mutating/destructive entry (command or flag) has a `reason`;
+More keys (kinds, rules, many, bare, verbs, target, marks, unscoped) and how to add a tool:
+docs/checks.md. The schema is agent/checks/catalogue/schema.py (pydantic, checked when the YAML is
+parsed). Rules the loader enforces: every mutating/destructive entry (command or flag) has a `reason`;
 a `live: true` command declares its `args`; value kinds name a validator in `values.py`.
 The classifier's "read-only" is not enough to run a command: only `live: true` commands run, with
 only `live: true` flags (see docs in the README, "What --execute runs").
@@ -36,7 +38,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any, Literal, cast
 
@@ -63,6 +65,39 @@ class When:
 
 
 @dataclass(frozen=True)
+class Rule:
+    """A positional that changes the class: `kubectl delete namespace x` → destructive. The word at
+    `at` (its part before `/`, each of a `,` list) names one of the tool's `kinds` that has `mark`,
+    or is one of `words`."""
+
+    at: int
+    klass: Class
+    reason: str
+    mark: str = ""  # a kind's mark ("precious"): kinds that have it match
+    words: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Kind:
+    """A resource kind a tool's commands name (kubectl: pod, deployment, namespace ...)."""
+
+    name: str
+    names: tuple[str, ...]  # every spelling (plural, short name)
+    namespaced: bool = False
+    marks: dict[str, str] = field(default_factory=dict)  # mark → why (`precious: deleting it loses data`)
+
+
+@dataclass(frozen=True)
+class Verb:
+    """A verb anywhere among the positionals (gcloud: `compute instances delete`) that sets the class of
+    a path the catalogue does not list; the first matching entry wins."""
+
+    words: tuple[str, ...]
+    klass: Class
+    reason: str
+
+
+@dataclass(frozen=True)
 class Flag:
     name: str  # the canonical (long) spelling
     names: tuple[str, ...]  # every spelling: long, short, aliases
@@ -73,6 +108,7 @@ class Flag:
     when: tuple[When, ...] = ()
     optional_value: bool = False  # `--flag[=VALUE]`: a value only when attached with `=`
     role: str = ""  # the service-model role its value names ("namespace", "database"): agent test --service-model
+    except_kinds: tuple[str, ...] = ()  # its class does not apply when positional 0 names one of these kinds
 
     @property
     def takes_value(self) -> bool:
@@ -107,6 +143,11 @@ class Command:
     args: Args | None = None
     flags: dict[str, Flag] = field(default_factory=dict)  # by every spelling
     inner: Inner | None = None
+    rules: tuple[Rule, ...] = ()  # positionals that raise the class
+    many: Rule | None = None  # more than `at` positionals raise the class (several names at once)
+    bare: tuple[Class, str] | None = None  # the class with no positional at all (`mount` lists mounts)
+    target: str = ""  # for the scope check: positional 0 names a "kind" (or kind/name) or a "pod"; "namespaced":
+    # the command itself reads one namespace (`top pod`)
 
 
 @dataclass(frozen=True)
@@ -122,10 +163,28 @@ class Tool:
     live_env: dict[str, str] = field(default_factory=dict)  # environment the live runner sets for it
     live_prefix: tuple[str, ...] = ()  # arguments the live runner puts right after the tool's name
     source: str = ""  # the data file
+    kinds: dict[str, Kind] = field(default_factory=dict)  # by every spelling
+    verbs: tuple[Verb, ...] = ()
+    marks: frozenset[str] = frozenset()  # lists the tool is on: inline, shell-block, prerequisite
+    stub: bool = False  # only named (marks), nothing known of its commands: classed as an unknown tool
+    unscoped: tuple[str, ...] = ()  # first words whose commands need no scope (aws: global services, no --region)
+
+    def kind(self, word: str) -> tuple[Kind, ...]:
+        """The kinds a positional names: `deploy/web` → deployment; `pods,svc` → pod, service."""
+        found = (self.kinds.get(w.split("/", 1)[0].lower()) for w in word.split(","))
+        return tuple(k for k in found if k is not None)
 
     @property
     def has_subcommands(self) -> bool:
-        return any(self.commands.keys() - {()})
+        return self._index[2]
+
+    @cached_property
+    def _index(self) -> tuple[frozenset[tuple[str, ...]], tuple[tuple[tuple[str, ...], Command], ...], bool]:
+        """(every proper prefix of a literal path, the pattern paths in file order, has subcommands):
+        parse asks both for every word of every command."""
+        prefixes = {p[:n] for p in self.commands if not any("*" in w for w in p) for n in range(len(p))}
+        patterns = tuple((p, c) for p, c in self.commands.items() if any("*" in w for w in p))
+        return frozenset(prefixes), patterns, any(self.commands.keys() - {()})
 
     def command(self, path: tuple[str, ...]) -> Command:
         return self.lookup(path) or self.default
@@ -134,8 +193,8 @@ class Tool:
         """The entry for a command path: an exact one, else the first pattern (`* describe-*`) that fits."""
         if path in self.commands:
             return self.commands[path]
-        for pattern, cmd in self.commands.items():
-            if len(pattern) == len(path) and any("*" in w for w in pattern) and _fits(pattern, path):
+        for pattern, cmd in self._index[1]:
+            if len(pattern) == len(path) and _fits(pattern, path):
                 return cmd
         return None
 
@@ -155,7 +214,7 @@ class Tool:
 
     def is_subcommand_prefix(self, words: tuple[str, ...]) -> bool:
         n = len(words)
-        return any(len(path) > n and _fits(path[:n], words) for path in self.commands)
+        return words in self._index[0] or any(len(p) > n and _fits(p[:n], words) for p, _ in self._index[1])
 
 
 def _fits(pattern: tuple[str, ...], words: tuple[str, ...]) -> bool:
@@ -172,7 +231,8 @@ def _flags(raw: Any, where: str) -> dict[str, Flag]:
         spec = spec or {}
         if not isinstance(spec, dict) or not str(name).startswith("-"):
             raise CatalogueError(f"{where}: flag {name!r} must start with '-' and map to a mapping")
-        unknown = set(spec) - {"short", "aliases", "value", "live", "class", "reason", "when", "optional", "role"}
+        unknown = set(spec) - {"short", "aliases", "value", "live", "class", "reason", "when", "optional", "role",
+                                "except_kinds"}
         if unknown:
             raise CatalogueError(f"{where}: flag {name}: unknown keys {sorted(unknown)}")
         names = [str(name)]
@@ -204,6 +264,7 @@ def _flags(raw: Any, where: str) -> dict[str, Flag]:
             tuple(whens),
             bool(spec.get("optional", False)),
             str(spec.get("role", "")),
+            tuple(str(k) for k in spec.get("except_kinds", [])),
         )
         for n in names:
             if n in out:
@@ -215,7 +276,7 @@ def _flags(raw: Any, where: str) -> dict[str, Flag]:
 def _command(path: tuple[str, ...], spec: Any, where: str) -> Command:
     if not isinstance(spec, dict):
         raise CatalogueError(f"{where}: command {' '.join(path)!r} must be a mapping")
-    unknown = set(spec) - {"class", "reason", "live", "args", "flags", "inner"}
+    unknown = set(spec) - {"class", "reason", "live", "args", "flags", "inner", "rules", "many", "bare", "target"}
     if unknown:
         raise CatalogueError(f"{where}: {' '.join(path)}: unknown keys {sorted(unknown)}")
     klass = spec.get("class")
@@ -241,7 +302,43 @@ def _command(path: tuple[str, ...], spec: Any, where: str) -> Command:
     if "inner" in spec:
         i = spec["inner"] or {}
         inner = Inner(i.get("after"), i.get("positional"), i.get("flag"))
-    return Command(path, cast(Class, klass), reason, live, args, _flags(spec.get("flags"), where), inner)
+    rules = tuple(_rule(r, f"{where}: {' '.join(path)}") for r in spec.get("rules", []) or [])
+    many = _rule(spec["many"], f"{where}: {' '.join(path)}") if "many" in spec else None
+    bare = None
+    if "bare" in spec:
+        b = spec["bare"]
+        if b.get("class") not in CLASSES:
+            raise CatalogueError(f"{where}: {' '.join(path)}: `bare` needs a class")
+        bare = (cast(Class, b["class"]), str(b.get("reason", "")))
+    target = str(spec.get("target", ""))
+    if target not in ("", "kind", "pod", "namespaced"):
+        raise CatalogueError(f"{where}: {' '.join(path)}: target must be kind, pod or namespaced")
+    return Command(path, cast(Class, klass), reason, live, args, _flags(spec.get("flags"), where), inner,
+                   rules, many, bare, target)
+
+
+def _rule(spec: Any, where: str) -> Rule:
+    if not isinstance(spec, dict) or spec.get("class") not in CLASSES or not spec.get("reason"):
+        raise CatalogueError(f"{where}: a rule needs a class and a reason")
+    return Rule(int(spec.get("at", 0)), cast(Class, spec["class"]), str(spec["reason"]), str(spec.get("mark", "")),
+                tuple(str(w) for w in spec.get("words", [])))
+
+
+def _kinds(raw: Any, where: str) -> dict[str, Kind]:
+    out: dict[str, Kind] = {}
+    for name, spec in (raw or {}).items():
+        spec = spec or {}
+        unknown = set(spec) - {"aliases", "namespaced", "marks"}
+        if unknown:
+            raise CatalogueError(f"{where}: kind {name}: unknown keys {sorted(unknown)}")
+        names = (str(name), *(str(a) for a in spec.get("aliases", [])))
+        kind = Kind(str(name), names, bool(spec.get("namespaced", False)),
+                    {str(k): str(v) for k, v in (spec.get("marks") or {}).items()})
+        for n in names:
+            if n in out:
+                raise CatalogueError(f"{where}: kind {n} declared twice")
+            out[n] = kind
+    return out
 
 
 def _tool(spec: dict[str, Any], where: str) -> Tool:
@@ -261,15 +358,24 @@ def _tool(spec: dict[str, Any], where: str) -> Tool:
         "live",
         "args",
         "inner",
+        "kinds",
+        "verbs",
+        "marks",
+        "unscoped",
+        "rules",
+        "many",
+        "bare",
     }
     if unknown:
         raise CatalogueError(f"{where}: unknown keys {sorted(unknown)}")
     name = str(spec["tool"])
+    if set(spec.get("marks", [])) - set(MARKS):
+        raise CatalogueError(f"{where}: marks must be among {MARKS}")
     default_spec = spec.get("default") or {"class": "mutating", "reason": f"{name}: not known to be read-only"}
     default = _command((), default_spec, where)
     commands: dict[tuple[str, ...], Command] = {}
     if "class" in spec:  # a tool without subcommands describes itself at the top level
-        own = {k: spec[k] for k in ("class", "reason", "live", "args", "inner") if k in spec}
+        own = {k: spec[k] for k in ("class", "reason", "live", "args", "inner", "rules", "many", "bare") if k in spec}
         commands[()] = _command((), own, where)
     for path_text, cspec in (spec.get("commands") or {}).items():
         path = tuple(str(path_text).split())
@@ -286,35 +392,67 @@ def _tool(spec: dict[str, Any], where: str) -> Tool:
         {str(k): str(v) for k, v in (spec.get("live_env") or {}).items()},
         tuple(str(a) for a in spec.get("live_prefix", [])),
         where,
+        _kinds(spec.get("kinds"), where),
+        tuple(_verb(v, where) for v in spec.get("verbs", []) or []),
+        frozenset(str(m) for m in spec.get("marks", [])),
+        "class" not in spec and not spec.get("commands") and "default" not in spec,
+        tuple(str(w) for w in spec.get("unscoped", [])),
     )
 
 
+MARKS = ("inline", "shell-block", "prerequisite", "unwrap")
+
+
+def _verb(spec: Any, where: str) -> Verb:
+    if not isinstance(spec, dict) or spec.get("class") not in CLASSES or not spec.get("words"):
+        raise CatalogueError(f"{where}: a verb entry needs words and a class")
+    if spec["class"] in ("mutating", "destructive") and not spec.get("reason"):
+        raise CatalogueError(f"{where}: a {spec['class']} verb entry needs a reason")
+    return Verb(tuple(str(w) for w in spec["words"]), cast(Class, spec["class"]), str(spec.get("reason", "")))
+
+
+@cache
 def _documents() -> list[tuple[Path, Any]]:
-    """The data files, parsed: from a JSON copy in the user cache dir when the files are unchanged
-    (YAML parsing costs ~0.1 s with libyaml, ~0.7 s without; JSON ~10 ms)."""
+    """The data files (the tools' and other/*.yaml), parsed: from a JSON copy in the user cache dir
+    when the files are unchanged (YAML parsing costs ~0.1 s with libyaml, ~0.7 s without; JSON ~10 ms)."""
     import hashlib
     import json
     import os
 
-    paths = sorted(DATA.glob("*.yaml"))
+    paths = sorted([*DATA.glob("*.yaml"), *DATA.glob("other/*.yaml")])
     stamp = "|".join(f"{p.name}:{p.stat().st_size}:{p.stat().st_mtime_ns}" for p in paths)
     key = hashlib.sha1(f"{DATA}|{stamp}".encode()).hexdigest()[:16]
     base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "runbook-agent"
     cached = base / f"catalogue-{key}.json"
     try:
         docs = json.loads(cached.read_text(encoding="utf-8"))
-        return [(DATA / name, doc) for name, doc in docs]
+        return [(DATA / name, doc) for name, doc in docs]  # name: relative to DATA (other/sql.yaml)
     except (OSError, ValueError):
         pass
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    parsed = [(p, yaml.load(p.read_text(encoding="utf-8"), Loader=loader)) for p in paths]  # noqa: S506 (a safe loader)
+    parsed = _parse_and_validate(paths)
     try:
         cached.parent.mkdir(parents=True, exist_ok=True)
         tmp = cached.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(json.dumps([(p.name, doc) for p, doc in parsed]), encoding="utf-8")
+        tmp.write_text(json.dumps([(str(p.relative_to(DATA)), doc) for p, doc in parsed]), encoding="utf-8")
         os.replace(tmp, cached)
     except (OSError, TypeError, ValueError):
         pass  # a cache that can't be written only costs speed
+    return parsed
+
+
+def _parse_and_validate(paths: list[Path]) -> list[tuple[Path, Any]]:
+    """YAML parsed and checked against the schema (agent/checks/catalogue/schema.py)."""
+    from agent.checks.catalogue import schema
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    parsed = [(p, yaml.load(p.read_text(encoding="utf-8"), Loader=loader)) for p in paths]  # noqa: S506 (a safe loader)
+    for path, doc in parsed:
+        if path.parent != DATA:
+            continue  # other/*.yaml: each has its own shape, read by its own user
+        try:
+            schema.validate(path.name, doc)
+        except ValueError as exc:
+            raise CatalogueError(str(exc)) from None
     return parsed
 
 
@@ -323,6 +461,8 @@ def tools() -> dict[str, Tool]:
     """Every tool, by its name and each alias."""
     out: dict[str, Tool] = {}
     for path, doc in _documents():
+        if path.parent != DATA:
+            continue
         if not isinstance(doc, dict):
             raise CatalogueError(f"{path.name}: not a mapping")
         specs = doc["tools"] if "tools" in doc else [doc]
@@ -344,10 +484,51 @@ def tool(name: str) -> Tool | None:
     return tools().get(name.rsplit("/", 1)[-1])
 
 
+def is_tool(word: str, *names: str) -> bool:
+    """`word` runs one of these tools, under any of its names (`oc` is kubectl, `gitlab-psql` is psql)."""
+    entry = tool(word) if word else None
+    return entry is not None and entry.name in names
+
+
+@cache
+def marked(mark: str) -> frozenset[str]:
+    """The names (and aliases) of the tools on a list: `inline` (inline code starting with one is read
+    as a command), `shell-block` (an untagged block starting with one is shell), `prerequisite` (a
+    runbook using one names it in its Prerequisites), `unwrap` (a wrapper whose inner command is the
+    one the checks read: sudo, env, timeout, watch ...)."""
+    if mark not in MARKS:
+        raise CatalogueError(f"unknown mark {mark!r}")
+    return frozenset(n for n, t in tools().items() if mark in t.marks)
+
+
+@cache
+def value_flags(name: str, path: tuple[str, ...] | None = None) -> frozenset[str]:
+    """A tool's flags that take a value, by every spelling: global ones and, with `path`, that command's
+    (and its groups'); with no path, every command's (for reading positionals before the path is known)."""
+    entry = tool(name)
+    if entry is None:
+        return frozenset()
+    out = {n for n, f in entry.flags.items() if f.takes_value}
+    if path is None:
+        for command in entry.commands.values():
+            out |= {n for n, f in command.flags.items() if f.takes_value}
+    else:
+        for n in range(len(path), 0, -1):
+            owner = entry.lookup(path[:n])
+            if owner is not None:
+                out |= {k for k, f in owner.flags.items() if f.takes_value}
+    return frozenset(out)
+
+
 @cache
 def data(name: str) -> Any:
-    """A non-tool data file of the catalogue (`sql.yaml`: the SQL allowlist, `redis.yaml`: Redis commands)."""
-    return yaml.safe_load((DATA / "other" / f"{name}.yaml").read_text(encoding="utf-8"))
+    """A non-tool data file of the catalogue (`sql.yaml`: the SQL allowlist, `redis.yaml`: Redis commands,
+    `classes.yaml`: what the danger classifier holds whatever the tool), from the same parsed copy."""
+    path = DATA / "other" / f"{name}.yaml"
+    for p, doc in _documents():
+        if p == path:
+            return doc
+    raise CatalogueError(f"no catalogue data file other/{name}.yaml")
 
 
 @cache

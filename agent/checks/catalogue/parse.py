@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from agent.checks.catalogue import Class, Command, Flag, Tool
+from agent.checks.catalogue import Class, Command, Flag, Rule, Tool
 
 _ORDER = {"read-only": 0, "streaming": 1, "wrapper": 2, "interactive": 3, "mutating": 4, "destructive": 5}
 _NUMBER = re.compile(r"-\d+(\.\d+)?")
@@ -31,6 +31,7 @@ class Parsed:
     inner: list[str] | None = None  # a wrapper's inner argv
     problem: str = ""  # why the argv is not fully understood ("" when it is)
     listed: bool = True  # the command path is in the catalogue (not the tool's default)
+    unknown_global: bool = False  # (lenient) an unknown flag before the command path: it may say where or how it runs
 
     def has(self, *names: str) -> bool:
         return any(u.flag.name in names or any(n in names for n in u.flag.names) for u in self.flags if not u.off)
@@ -38,34 +39,57 @@ class Parsed:
     def klass(self) -> tuple[Class, str]:
         """The class with flags applied: the worst of the command's and its flags' classes, except
         that a read-only flag (`--dry-run=client`) lowers a mutating command."""
-        level: Class = self.command.klass
-        reason = self.command.reason
-        lowered = False
+        cmd = self.command
+        level: Class = cmd.klass
+        reason = cmd.reason
+        if cmd.bare is not None and not self.positionals:
+            level, reason = cmd.bare
+        base = level
+        kinds = {k.name for k in self.tool.kind(self.positionals[0])} if self.positionals else set()
+        for rule in cmd.rules:
+            if rule.at < len(self.positionals) and _ORDER[rule.klass] > _ORDER[level] and _names(self, rule):
+                level, reason = rule.klass, rule.reason
+        if cmd.many is not None and len(self.positionals) > cmd.many.at and _ORDER[cmd.many.klass] > _ORDER[level]:
+            level, reason = cmd.many.klass, cmd.many.reason
+        lowered = raised = False  # a read-only flag lowers the command's own class, never a flag's
         for use in self.flags:
-            if use.off:
+            if use.off or kinds & set(use.flag.except_kinds):
                 continue
             for w in use.flag.when:
                 if use.value is not None and re.fullmatch(w.pattern, use.value, re.I):
                     if w.klass == "read-only":
                         lowered = True
-                    elif _ORDER[w.klass] > _ORDER[level]:
-                        level, reason = w.klass, w.reason
+                    else:
+                        raised = raised or w.klass in ("mutating", "destructive")
+                        if _ORDER[w.klass] > _ORDER[level]:
+                            level, reason = w.klass, w.reason
             k = use.flag.klass
             if k == "read-only":
                 lowered = True
-            elif k is not None and _ORDER[k] > _ORDER[level]:
-                level, reason = k, use.flag.reason
-        if lowered and level in ("mutating", "streaming") and level == self.command.klass:
+            elif k is not None:
+                raised = raised or k in ("mutating", "destructive")
+                if _ORDER[k] > _ORDER[level]:
+                    level, reason = k, use.flag.reason
+        if lowered and not raised and level in ("mutating", "streaming") and level == base:
             return "read-only", ""
         return level, reason
+
+
+def _names(parsed: Parsed, rule: Rule) -> bool:
+    word = parsed.positionals[rule.at]
+    if word.lower() in rule.words:
+        return True
+    return bool(rule.mark) and any(rule.mark in k.marks for k in parsed.tool.kind(word))
 
 
 def _is_flag(word: str) -> bool:
     return word.startswith("-") and word != "-" and not _NUMBER.fullmatch(word)
 
 
-def parse(tool: Tool, args: list[str]) -> Parsed:
-    """Read `args` (the words after the tool's name) against the tool's entry."""
+def parse(tool: Tool, args: list[str], lenient: bool = False) -> Parsed:
+    """Read `args` (the words after the tool's name) against the tool's entry. `lenient` (the danger
+    classifier): an unknown flag is noted as the problem and passed over as a switch, so the flags after
+    it still count (`kubectl delete --cascade=orphan pod x --force`); the live runner never reads leniently."""
     root = tool.commands.get(())
     command = root or tool.default
     out = Parsed(tool, command, (), listed=root is not None or not tool.has_subcommands)
@@ -127,14 +151,20 @@ def parse(tool: Tool, args: list[str]) -> Parsed:
                     out.inner = list(_split_inner(out.flags[-1].value or ""))
                 continue
             if word.startswith("--") or len(word) == 2:
-                out.problem = f"unknown flag {name}"
+                out.problem = out.problem or f"unknown flag {name}"
+                out.unknown_global = out.unknown_global or (tool.has_subcommands and not path and not resolved)
+                if lenient:
+                    continue
                 return out
             # Combined short flags: -fsS, -Atc, -n5, -XPOST.
             for j in range(1, len(word)):
                 short = "-" + word[j]
                 flag = tool.flag(short, current)
                 if flag is None:
-                    out.problem = f"cannot read {word}: unknown flag {short}"
+                    out.problem = out.problem or f"cannot read {word}: unknown flag {short}"
+                    out.unknown_global = out.unknown_global or (tool.has_subcommands and not path and not resolved)
+                    if lenient:
+                        break
                     return out
                 rest = word[j + 1 :]
                 if flag.takes_value:
