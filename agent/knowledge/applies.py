@@ -120,10 +120,12 @@ def _kind(model: ServiceModel, ident: str) -> str:
 
 
 def shape_of(model: ServiceModel, service_type: str, *, technology_kind: str = "", hosts: bool = False,
-             own_disk: bool = False, schedule: str | None = None, http: bool | None = None) -> Shape:
+             own_disk: bool = False, schedule: str | None = None, http: bool | None = None,
+             said_continuous: bool = False) -> Shape:
     """The needs this service meets. `hosts` / `own_disk` come from the platform the engine chose (it
     reads them from the model's environment and form); `http` overrides the model's evidence (an
-    answer the user gave wins)."""
+    answer the user gave wins). `said_continuous`: the description calls the job streaming / CDC — the
+    model has no field for that, so it counts only when the model gives no schedule either."""
     has: set[str] = set()
     why: list[str] = []
     serves, reason = serves_http(model, service_type, technology_kind)
@@ -136,7 +138,8 @@ def shape_of(model: ServiceModel, service_type: str, *, technology_kind: str = "
         has.add("hosts")
     if own_disk:
         has.add("own_disk")
-    if streams(model, schedule) and service_type in ("pipeline", "worker", "other"):
+    continuous = streams(model, schedule) or (said_continuous and not scheduled(model, schedule))
+    if continuous and service_type in ("pipeline", "worker", "other"):
         has.add("stream")
         why.append("stream: it reads a stream or queue and has no schedule")
     elif service_type == "pipeline" or scheduled(model, schedule):

@@ -48,6 +48,7 @@ from agent.knowledge.service_types import (
     downstream,
     engine_of,
     purpose,
+    streaming,
     unknown_engine,
 )
 from agent.knowledge.signals import Signal, Threshold
@@ -309,7 +310,8 @@ class _Writer:
             request.service, self.type, technology_kind=known.kind if known is not None else "",
             hosts=isinstance(self.p, SystemdHosts), own_disk=self.owns_disk, schedule=facts.names.get("schedule"),
             http=False if self.profiled or (self.type == "other" and (
-                is_engine or _NOT_REQUESTS.search(self.type_detail or ""))) else None)
+                is_engine or _NOT_REQUESTS.search(self.type_detail or ""))) else None,
+            said_continuous=streaming(facts.description))
         self.notes += [f"applies: {why}" for why in self.shape.why]
         self.http = "http" in self.shape
         if not self.http:  # stacks skip request metrics (APM traces, transactions) for it
@@ -360,9 +362,16 @@ class _Writer:
         f, p = self.facts, self.p
         if f.region is None:
             f.assume("region", p.region, f"the description names no {p.cloud.upper()} region")
+        api = p.health_api
         if f.port is None:
-            f.assume("port", str(p.port), "the description names no port")
-        if f.health_path is None:
+            f.assume("port", str(p.port), f"{api.technology}'s own API port (the description names none)"
+                     if api is not None else "the description names no port")
+        if f.health_path is None and api is not None:
+            f.assume("health_path", p.health, f"{api.technology}'s own health API (the description names none)")
+        elif f.health_path is None and p.health_unknown:
+            self.defaults.append("HEALTH_URL: the description names no health endpoint; the health checks ask for "
+                                 "it (${HEALTH_URL:?…}) instead of calling a guessed /health")
+        elif f.health_path is None:
             f.assume("health_path", p.health, "the description names no health endpoint")
         resolved = {"k8s.deployment": getattr(p, "workload", None) if getattr(p, "kind", "") == "deployment" else None,
                     "k8s.statefulset": getattr(p, "workload", None) if getattr(p, "kind", "") == "statefulset"
