@@ -706,6 +706,14 @@ class _Writer:
                 out.append(alert)
                 names.add(alert.name)
         self._engine_alerts = {a.name for a in out}
+        if not self.rules and all(s.key == "custom" for s in self.stacks):
+            # custom monitoring: the engine knows none of the team's checks, so it invents no stack; its
+            # rows are marked as suggestions (names kept: entries link to them); the team's own stay as given
+            out = [a if a.name in self.given_rows else
+                   a.model_copy(update={"response": "Suggested, not in your monitoring yet: " + a.response})
+                   for a in out]
+            self.defaults.append("Monitoring is custom: every alert row not named in the description is a "
+                                 "suggestion (a bash check you can schedule), not an alert the team has")
         if self.rules:  # the repository's own alerts first; the engine's become suggestions
             out, self._renamed = repository_alerts.rows(self.rules, out, keep=self.given_rows)
             self.notes.append(f"{len(out) - len(self._renamed)} alert rows from the repository's rules; "
