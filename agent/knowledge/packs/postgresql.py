@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from agent.knowledge import store_roles
+from agent.knowledge.applies import self_managed
 from agent.knowledge.base import Context, Contribution
 from agent.knowledge.packs._base import (
     CloudWatchMetric,
@@ -15,7 +16,6 @@ from agent.knowledge.packs._base import (
     sql,
     stop_workload,
 )
-from agent.knowledge.applies import self_managed
 from agent.knowledge.platforms.managed import managed_database
 from agent.knowledge.signals import Signal, Threshold, limit
 from agent.runbook import Command, Issue, KeyMetric, Procedure, Step, Upstream

@@ -510,7 +510,8 @@ class CloudRun(CloudFunctions):
                 if self.health_unknown else self.health)
 
     def local_health_check(self) -> Command:
-        return cmd(f"Call {'the health path' if self.health_unknown else self.health} on the service URL (with an identity token if it is not public)",
+        path = "the health path" if self.health_unknown else self.health
+        return cmd(f"Call {path} on the service URL (with an identity token if it is not public)",
                    f"URL=\"$(gcloud run services describe {q(self.fn)} {self.r} --format='value(status.url)')\"\n"
                    "curl -fsS -o /dev/null -w 'HTTP %{http_code} in %{time_total}s\\n' --max-time 10 "
                    f"-H \"Authorization: Bearer $(gcloud auth print-identity-token)\" \"$URL{self._run_health}\"",
