@@ -15,7 +15,8 @@ from agent.service.model import ServiceModel
 
 # Kinds of component that can be "the service" when the service's own workload names no technology
 # (a cluster described by its nodes: "six data nodes … OpenSearch 2.11").
-_ENGINE_KINDS = ("database", "search", "ha-manager", "broker", "stream", "object-store")
+# An object store beside it (backups to MinIO) is a dependency, never the service itself.
+_ENGINE_KINDS = ("database", "search", "ha-manager", "broker", "stream")
 
 
 @dataclass(frozen=True)

@@ -373,10 +373,14 @@ class Platform(ABC):
             url = None  # the health endpoint was given on an internal port: check it there
         if url:
             base = url.rstrip("/")
-            target = base if has_health or not f.health_path else base + f.health_path
+            api = self.health_api
+            # the service's address without a path: its technology's health API there, not its root page
+            path = f.health_path or (api.path + api.accept if api is not None else "")
+            target = base if has_health or not path else base + path
             return cmd(f"Probe {target} from outside",
                        f"curl -fsS -o /dev/null -w 'HTTP %{{http_code}} in %{{time_total}}s\\n' "
                        f"--max-time 10 {q(target)}",
+                       api.expect if api is not None and not has_health and not f.health_path else
                        "HTTP 200 in well under a second; a timeout or 5xx means the service is not healthy")
         return self.local_health_check()
 
