@@ -23,8 +23,8 @@ from typing import ClassVar, Literal
 
 from agent.knowledge.applies import serves_http
 from agent.knowledge.base import Context
-from agent.knowledge.platforms.capacity import Capacity, capacity_of
 from agent.knowledge.health import HealthAPI, technology_api
+from agent.knowledge.platforms.capacity import Capacity, capacity_of
 from agent.knowledge.platforms.owners import Owners, owners_of
 from agent.knowledge.profiles import default_unit
 from agent.runbook import Command
