@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from agent.knowledge.applies import NON_HTTP_KINDS, Shape, fits
 from agent.knowledge.policy import Levels
 from agent.knowledge.signals import Named, Origin, Severity, Signal, Threshold, held, limit
 
@@ -48,10 +49,6 @@ class _NoFigures:
     names: dict[str, str] = {}
 
 
-# What a service IS, by its technology's kind: these serve no HTTP requests of their own, so request
-# error rates and latencies are not their signals (their pack's are).
-NON_HTTP_KINDS = frozenset({"database", "queue", "stream", "broker", "cache", "session-store", "search", "pooler",
-                            "ha-manager", "backup", "scheduler", "object-store"})
 _STREAMING = re.compile(r"\b(?:stream(?:s|ing)?|cdc|change data capture|real[- ]time|continuous(?:ly)?|debezium|"
                         r"kafka consumer|consumer group)\b", re.I)
 
@@ -73,14 +70,15 @@ def alert_baseline(service_type: str, env: str, levels: Levels, criticality: str
                    quantile: str = "95", *, given: frozenset[str] = frozenset(), tags: tuple[str, ...] = (),
                    labels: Mapping[str, str] | None = None, streaming: bool = False,
                    serves_requests: bool = True, figures: Named | None = None, engine: Engine | None = None,
-                   host_disk: bool = True) -> list[Signal]:
+                   host_disk: bool = True, shape: Shape | None = None) -> list[Signal]:
     """What a service of this type is watched for, as signals. `given` names the figures the user gave
     ("error_rate", "latency", "availability", "backlog"): their thresholds are the user's, the others are
     defaults. `tags` and `labels` are what the stacks scope the queries by (gRPC, the broker, names);
     `figures` holds the user's own alert thresholds (`threshold.<what>` names, see `signals.limit`).
     `streaming`: a pipeline that runs continuously (lag, never a schedule); `engine`: the product a
     database service runs (a non-relational one borrows no PostgreSQL signal); `host_disk`: whether the
-    platform has a host disk to fill (not Fargate or serverless)."""
+    platform has a host disk to fill (not Fargate or serverless). `shape`, when given, replaces those three
+    flags: each signal declares what it needs (`Signal.requires`) and only those the shape meets are kept."""
     given_names = figures if figures is not None else _NoFigures()
 
     def own(about: tuple[str, ...], default: float, unit: str = "") -> Threshold:
@@ -101,12 +99,12 @@ def alert_baseline(service_type: str, env: str, levels: Levels, criticality: str
                       response=response, entry=entry, tags=tags, labels=names, **more)
 
     alerts: list[Signal] = []
-    if service_type in ("web", "api", "other") and serves_requests:
+    if service_type in ("web", "api", "other"):
         alerts += [
             signal("error_rate", "High Error Rate", "",
                    Threshold(err_page, "%", origin=origin("error_rate"), source="5× the error-rate SLO"), 5, page,
                    "Check logs for the dominant error; roll back if it started with a deploy",
-                   "High error rate (5xx)", of="of requests fail (5xx)"),
+                   "High error rate (5xx)", of="of requests fail (5xx)", requires=("http",)),
         ]
         if criticality in ("critical", "high"):
             # SRE workbook multiwindow burn rate: 14.4x spends 2% of a 30-day budget in one hour
@@ -114,11 +112,11 @@ def alert_baseline(service_type: str, env: str, levels: Levels, criticality: str
             alerts.append(signal(
                 "burn_rate", "Error Budget Burn", "error ratio", Threshold(burn, "%", origin=origin("availability")),
                 0, "Critical", "The monthly error budget will be gone in about 2 days at this rate: mitigate now",
-                "High error rate (5xx)",
+                "High error rate (5xx)", requires=("http",),
                 note=f"over both 1 h and 5 min (14.4× the {levels.availability_pct:g}% SLO budget rate)"))
         alerts.append(signal("latency", "High Latency", f"p{quantile}", Threshold(latency, "ms", origin=origin(
             "latency")), 10, "Warning", "Check saturation (CPU, connections) and slow dependencies; scale out if "
-            "CPU-bound", "High response times"))
+            "CPU-bound", "High response times", requires=("http",)))
     if service_type == "worker":
         alerts += [
             signal("queue_backlog", "Queue Backlog Growing", "",
@@ -138,27 +136,27 @@ def alert_baseline(service_type: str, env: str, levels: Levels, criticality: str
                    "Consumers stalled (no progress)", of="job or message processed", window="in",
                    note="while messages wait"),
         ]
-    if service_type == "pipeline" and streaming:  # a stream job: lag, never "missed its schedule"
+    if service_type == "pipeline":  # a stream job: lag, never "missed its schedule"
         alerts.append(signal(
             "queue_backlog", "Stream Lag Growing", "",
             Threshold(backlog or 1000, "events", origin="given" if backlog else "default",
                       source="your limit" if backlog else "tune to 15 min of normal throughput",
                       minutes=held(given_names.names.get("backlog.max.for", "")) if backlog else None), 15, page,
             "Check the job is running and not failing; lag that outgrows the source's retention is lost data",
-            "Queue backlog growing", of="behind",
+            "Queue backlog growing", of="behind", requires=("stream",),
             note="(your limit)" if backlog else "(default; tune to 15 min of normal throughput)"))
-    if service_type == "pipeline" and not streaming:
+    if service_type == "pipeline":
         interval = schedule_minutes(schedule) or 1440
         late = interval * 2
         alerts += [
             signal("pipeline_failed", "Pipeline Run Failed", "failed runs", Threshold(1, op=">="), 0, page,
                    "Read the failed run's logs; fix and re-run the failed window", "Pipeline run failed",
-                   note="(last run, checked every 5 min)"),
+                   note="(last run, checked every 5 min)", requires=("schedule",)),
             signal("pipeline_late", "Pipeline Data Late", "no successful run for",
                    Threshold(late, "min", origin="given" if schedule else "default",
                              source=f"2× the {interval}-minute schedule"), 0, page,
                    "Check whether the run is stuck, failed or never started; trigger a catch-up run",
-                   "Pipeline late or missed its schedule",
+                   "Pipeline late or missed its schedule", requires=("schedule",),
                    note=f"(2× the {interval}-minute schedule)"
                         + (f"; page well before the {deadline} delivery deadline" if deadline else "")),
         ]
@@ -193,7 +191,8 @@ def alert_baseline(service_type: str, env: str, levels: Levels, criticality: str
     if env == "serverless":
         down = signal("down", down_name, "invocations", Threshold(1, op="<"), 15, "Critical",
                       "Follow Emergency Procedures → Service is Down", None, note="while events are expected")
-    elif service_type == "pipeline" and env == "kubernetes" and not streaming:
+    elif service_type == "pipeline" and env == "kubernetes" and not (
+            "stream" in shape if shape is not None else streaming):
         down = signal("down", down_name, "CronJob suspended flag", Threshold(1, op=">="), 10, "Critical",
                       "Follow Emergency Procedures → Service is Down", None, note="(no run is scheduled while set)")
     else:
@@ -222,10 +221,16 @@ def alert_baseline(service_type: str, env: str, levels: Levels, criticality: str
             alerts.append(signal("restarts", "Pod Restarts", "", Threshold(3), 15, "Warning",
                                  "Find why containers exit (exit code, OOMKilled, previous logs)", CRASH,
                                  of="container restarts", window="in"))
-        if service_type != "database" and host_disk:  # no host disk to fill on Fargate
+        if service_type != "database":  # no host disk to fill on Fargate
             alerts.append(signal("disk", "Low Disk Space", "", own(("disk",), 85, "%"), 10, "Warning",
-                                 "Clean up logs/temp files; extend the volume", None, of="disk used"))
-    return alerts
+                                 "Clean up logs/temp files; extend the volume", None, of="disk used",
+                                 requires=("own_disk",)))
+    if shape is None:  # callers that pass the old flags: the same needs, from them
+        has = {"http"} if serves_requests else set()
+        has |= {"stream"} if streaming else {"schedule"}
+        has |= {"own_disk"} if host_disk else set()
+        shape = Shape(frozenset(has))
+    return [a for a in alerts if fits(a.requires, shape)]
 
 
 def purpose(service_type: str, display: str, description: str, detail: str | None = None,
@@ -240,7 +245,7 @@ def purpose(service_type: str, display: str, description: str, detail: str | Non
         "database": "stores and serves data for the applications that depend on it",
         "other": "runs a supporting function for the platform",
     }.get(service_type, "runs in production")
-    if service_type == "pipeline" and (continuous or streaming(description)):
+    if service_type == "pipeline" and continuous:
         role = "moves data continuously as it changes (streaming)"
     if service_type == "other" and detail:
         role = f"runs as a {detail}" if not detail.lower().startswith(("a ", "an ", "the ")) else f"runs as {detail}"

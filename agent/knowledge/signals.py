@@ -89,6 +89,9 @@ class Signal:
     probe: Command | None = None
     covers: tuple[str, ...] = ()
     window: str = "for"  # "for": must hold that long; "in": counted over that window ("> 3 restarts in 15 min")
+    # What the service must be for this signal to apply (agent.knowledge.applies.Need: "http", "hosts",
+    # "own_disk", "schedule", "stream"); the engine drops a signal whose needs the service model does not meet.
+    requires: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.threshold.minutes is not None:  # the user's duration wins over the pack's

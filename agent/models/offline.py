@@ -19,6 +19,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from agent.errors import ModelError
 from agent.knowledge import given_alerts, repository_alerts, store_roles, team_commands
+from agent.knowledge.applies import fits, read_only_switch, shape_of
 from agent.knowledge.base import Context, Contribution, Facts, Pack
 from agent.knowledge.covers import covers
 from agent.knowledge.environments import (
@@ -47,7 +48,6 @@ from agent.knowledge.service_types import (
     downstream,
     engine_of,
     purpose,
-    serves_http,
     streaming,
     unknown_engine,
 )
@@ -305,14 +305,24 @@ class _Writer:
         known = vocabulary().technologies.get(app.technology) if app is not None else None
         # a technology profile (knowledge/profiles) says the service's own technology serves no HTTP app
         self.profiled = app is not None and profile_serves_http(app.technology) is False
-        self.http = serves_http(self.type, known.kind if known is not None else "") and not self.profiled and not (
-            self.type == "other" and (is_engine or _NOT_REQUESTS.search(self.type_detail or "")))
-        self.continuous = self.type == "pipeline" and streaming(facts.description)
+        # what the model says the service is decides which contributions apply (agent.knowledge.applies)
+        self.shape = shape_of(
+            request.service, self.type, technology_kind=known.kind if known is not None else "",
+            hosts=isinstance(self.p, SystemdHosts), own_disk=self.owns_disk, schedule=facts.names.get("schedule"),
+            http=False if self.profiled or (self.type == "other" and (
+                is_engine or _NOT_REQUESTS.search(self.type_detail or ""))) else None,
+            said_continuous=streaming(facts.description))
+        self.notes += [f"applies: {why}" for why in self.shape.why]
+        self.http = "http" in self.shape
+        if not self.http:  # stacks skip request metrics (APM traces, transactions) for it
+            self.tags += ("nohttp",)
+        self.continuous = self.type == "pipeline" and "stream" in self.shape
         self.alert_specs: list[Signal] = alert_baseline(
             self.type, self.env, self.levels, self.crit, facts.names.get("schedule"), self.backlog, self.https_host,
             facts.names.get("deadline"), facts.names.get("latency.quantile", "95"), given=given, tags=self.tags,
-            labels=self.labels, streaming=self.continuous, serves_requests=self.http, figures=facts,
-            engine=self.engine, host_disk=self.owns_disk)
+            labels=self.labels, figures=facts, engine=self.engine, shape=self.shape)
+        # a pack's signal declares its needs the same way: one the service cannot have is dropped
+        self.c.signals = [s for s in self.c.signals if fits(s.requires, self.shape)]
         # the disk alert leads to the disk entry (written for every service that owns a disk)
         self.alert_specs = [dataclasses.replace(a, entry=DISK_ENTRY) if a.key == "disk" and a.entry is None else a
                             for a in self.alert_specs]
@@ -352,9 +362,16 @@ class _Writer:
         f, p = self.facts, self.p
         if f.region is None:
             f.assume("region", p.region, f"the description names no {p.cloud.upper()} region")
+        api = p.health_api
         if f.port is None:
-            f.assume("port", str(p.port), "the description names no port")
-        if f.health_path is None:
+            f.assume("port", str(p.port), f"{api.technology}'s own API port (the description names none)"
+                     if api is not None else "the description names no port")
+        if f.health_path is None and api is not None:
+            f.assume("health_path", p.health, f"{api.technology}'s own health API (the description names none)")
+        elif f.health_path is None and p.health_unknown:
+            self.defaults.append("HEALTH_URL: the description names no health endpoint; the health checks ask for "
+                                 "it (${HEALTH_URL:?…}) instead of calling a guessed /health")
+        elif f.health_path is None:
             f.assume("health_path", p.health, "the description names no health endpoint")
         resolved = {"k8s.deployment": getattr(p, "workload", None) if getattr(p, "kind", "") == "deployment" else None,
                     "k8s.statefulset": getattr(p, "workload", None) if getattr(p, "kind", "") == "statefulset"
@@ -547,7 +564,8 @@ class _Writer:
         if "deadline" in self.facts.names:
             impact += (f" Consumers need the output by {self.facts.names['deadline']}: a failed run must be "
                        "re-run with enough time left to finish before then.")
-        text = purpose(self.type, self.facts.display_name, self.facts.description, self.type_detail)
+        text = purpose(self.type, self.facts.display_name, self.facts.description, self.type_detail,
+                       continuous=self.continuous)
         return ServiceOverview(purpose=text,
                                business_impact=impact,
                                slo=slo, key_metrics=metrics, prerequisites=prereq)
@@ -564,7 +582,8 @@ class _Writer:
         comps.append(Component(name="Monitoring", technology=", ".join(s.label for s in self.stacks),
                                version="-", location="see Dashboards", purpose="Metrics, logs and alerting"))
         deps = [c.name for c in self.c.components][:3]
-        front = {"web": "Users / CDN", "api": "Clients / LB", "worker": "Producers", "pipeline": "Scheduler",
+        front = {"web": "Users / CDN", "api": "Clients / LB", "worker": "Producers",
+                 "pipeline": "Source stream" if "stream" in self.shape else "Scheduler",
                  "database": "Applications", "other": "Callers"}[self.type] if self.type in (
             "web", "api", "worker", "pipeline", "database", "other") else "Clients"
         diagram = _diagram(front, self.p.diagram_node(), deps)
@@ -687,6 +706,14 @@ class _Writer:
                 out.append(alert)
                 names.add(alert.name)
         self._engine_alerts = {a.name for a in out}
+        if not self.rules and all(s.key == "custom" for s in self.stacks):
+            # custom monitoring: the engine knows none of the team's checks, so it invents no stack; its
+            # rows are marked as suggestions (names kept: entries link to them); the team's own stay as given
+            out = [a if a.name in self.given_rows else
+                   a.model_copy(update={"response": "Suggested, not in your monitoring yet: " + a.response})
+                   for a in out]
+            self.defaults.append("Monitoring is custom: every alert row not named in the description is a "
+                                 "suggestion (a bash check you can schedule), not an alert the team has")
         if self.rules:  # the repository's own alerts first; the engine's become suggestions
             out, self._renamed = repository_alerts.rows(self.rules, out, keep=self.given_rows)
             self.notes.append(f"{len(out) - len(self._renamed)} alert rows from the repository's rules; "
@@ -972,8 +999,16 @@ class _Writer:
     def stop_writes(self) -> list[Command]:
         out: list[Command] = []
         if self.type in ("web", "api", "other") and not self.profiled:
-            out.append(self.p.set_flag("READ_ONLY", "true", "Switch the service to read-only mode (if it supports a "
-                                       "READ_ONLY switch)"))
+            # Only a switch the model names is flipped: an invented READ_ONLY variable does nothing at 3 a.m.
+            switch = read_only_switch(self.request.service)
+            if switch is not None:
+                out.append(self.p.set_flag(switch.key, "true", f"Switch the service to read-only mode ({switch.key}, "
+                                           "from the service model)"))
+            elif not self.c.stop_writes:
+                stop = self.p.stop()
+                out.append(self.guard.stop(stop.model_copy(update={"purpose": stop.purpose + ": no more writes reach "
+                    "the data (if your service has a read-only switch, use it instead: it keeps reads up)"}),
+                    self.p.region))
         elif self.type == "worker":
             stop = self.p.stop()
             paused = self.guard.stop(stop, self.p.region)

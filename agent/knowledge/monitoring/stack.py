@@ -123,7 +123,9 @@ class Stack:
                 found = table[name]
                 if found and set(found.get("not_for", ())) & set(signal.tags):
                     continue  # an entry that does not measure this kind of service ("not_for: [engine]")
-                return {k: v for k, v in found.items() if k != "not_for"} if found else None
+                if found and found.get("only_for") and not set(found["only_for"]) & set(signal.tags):
+                    continue  # an entry for one kind of service only ("only_for: [nohttp]")
+                return {k: v for k, v in found.items() if k not in ("not_for", "only_for")} if found else None
         return None
 
     def metric(self, signal: Signal) -> Metric | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from agent.knowledge import store_roles
+from agent.knowledge.applies import self_managed
 from agent.knowledge.base import Context, Contribution
 from agent.knowledge.packs._base import (
     CloudWatchMetric,
@@ -137,11 +138,22 @@ class PostgresPack(KeywordPack):
                    "round(100.0 * count(*) / current_setting('max_connections')::int) AS pct "
                    "FROM pg_stat_activity"),
             "pct below 80; above that, follow 'Too many connections'")
+        # A managed PostgreSQL (RDS, Aurora, Cloud SQL, a provider such as Aiven) replicates below what the
+        # team can see: its HA standby is not in pg_stat_replication and replicas are recreated through
+        # the provider, never rebuilt from a base backup or tuned through slots by hand.
+        comp = ctx.model.component("postgresql") if ctx.model is not None else None
+        managed = n.managed is not None or (comp is not None and (
+            not self_managed(comp) or store_roles.provider(comp, ctx.facts.description) is not None))
         lag_probe = cmd(
             "Replication lag per standby, measured on the primary",
             n.psql("SELECT application_name, client_addr, state, sync_state, write_lag, replay_lag "
                    "FROM pg_stat_replication"),
-            "one row per standby, state 'streaming', replay_lag under 30 seconds")
+            "one row per standby, state 'streaming', replay_lag under 30 seconds") if not managed else cmd(
+            "Replication lag, measured on a read replica (the provider's HA standby is not visible in SQL)",
+            "REPLICA=\"${REPLICA:?set REPLICA to the read replica's endpoint (the provider's console lists it)}\"\n"
+            + n.psql("SELECT now() - pg_last_xact_replay_timestamp() AS replay_delay").replace(
+                f"-h {n.hq}", "-h \"$REPLICA\"", 1),
+            "replay_delay under 30 seconds; the provider's replica-lag metric shows the same")
         long_tx_probe = cmd(
             "Oldest open transactions",
             n.psql("SELECT pid, usename, application_name, state, now() - xact_start AS xact_age, "
@@ -275,7 +287,7 @@ class PostgresPack(KeywordPack):
                 title="PostgreSQL: replication lag",
                 symptoms="Stale reads from replicas; replica lag alerts; WAL piling up on the primary disk.",
                 alert="PostgreSQL replication lag" if replicas else None,
-                check=[
+                check=[lag_probe] if managed else [
                     lag_probe,
                     cmd("Replication slots and the WAL each one retains",
                         n.psql("SELECT slot_name, active, pg_size_pretty(pg_wal_lsn_diff(pg_current_wal_lsn(), "
@@ -283,6 +295,12 @@ class PostgresPack(KeywordPack):
                         "every slot active; an inactive slot retaining many GB fills the primary's disk"),
                 ],
                 fix=[
+                    Step(action="On the replica, look for long queries that conflict with replay "
+                                "(max_standby_streaming_delay) and cancel them.", command=None),
+                    Step(action="If a replica stays far behind, recreate it through the provider (console or "
+                                "API) rather than waiting; the provider runs the replication, not the team.",
+                         command=None),
+                ] if managed else [
                     Step(action="On the replica, look for long queries that conflict with replay "
                                 "(max_standby_streaming_delay) and cancel them.", command=None),
                     Step(action="Remove a replication slot only when its consumer is gone for good.",
@@ -429,7 +447,7 @@ class PostgresPack(KeywordPack):
             restore=restore,
             daily=["Check that last night's PostgreSQL backup finished and its size is plausible"],
             weekly=["Review pg_stat_user_tables for dead tuples and tables autovacuum is not keeping up with",
-                    "Check replication slots: every slot active, retained WAL small"],
+                    *([] if managed else ["Check replication slots: every slot active, retained WAL small"])],
             monthly=["Apply PostgreSQL minor-version updates", "Restore a backup into a scratch instance "
                      "and run a row-count check (an untested backup is not a backup)",
                      "Check XID age: age(datfrozenxid) below 500 million"],

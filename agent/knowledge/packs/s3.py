@@ -129,6 +129,11 @@ class S3Pack(KeywordPack):
             issues = [i for i in issues if i.title != "S3: objects deleted or overwritten by mistake"]
         if backups and offered("backup-verify"):
             issues.append(_backup_issue(bucket, rg))
+        if backups:
+            # a backup repository serves no requests of the service: request throttling and prefix
+            # scaling are not its failure; a failed or stale backup is (its own entry)
+            signals = []
+            issues = [i for i in issues if i.title != "S3: SlowDown or 5xx errors"]
         if not offered("upload-fallback"):
             upstream = Upstream(service=f"S3 {bucket}", purpose="Backup repository (the only copy of the backups)",
                                 criticality="High",
@@ -140,8 +145,9 @@ class S3Pack(KeywordPack):
                                   location=f"s3://{bucket} ({region(ctx)})",
                                   purpose="Holds the backups" if backups else "Stores files and blobs")],
             upstream=[upstream],
-            key_metrics=[KeyMetric(metric="S3 5xx errors", normal_range="0", alert_threshold="> 10 per 5 min",
-                                   dashboard="fill in: S3 request metrics dashboard")],
+            key_metrics=[] if backups else [KeyMetric(metric="S3 5xx errors", normal_range="0",
+                                                      alert_threshold="> 10 per 5 min",
+                                                      dashboard="fill in: S3 request metrics dashboard")],
             prerequisites=[f"aws CLI v2 with s3:ListBucket, s3:GetObject, s3:ListBucketVersions on {bucket}"],
             signals=signals,
             issues=issues,
@@ -161,10 +167,12 @@ class S3Pack(KeywordPack):
             dr_procedures=[Procedure(title="S3: region outage or bucket loss", commands=[
                 cmd("Check cross-region replication status",
                     f"{s3api} get-bucket-replication {rg} --bucket {q(bucket)}",
-                    "a rule replicating to the DR bucket; point the service at it (S3_BUCKET) during the outage"),
+                    "a rule replicating to the DR bucket; restore from the copies there during the outage" if backups
+                    else "a rule replicating to the DR bucket; point the service at it (S3_BUCKET) during the outage"),
             ])],
             cheatsheet=[probe],
-            environment_variables=[("S3_BUCKET", bucket)],
+            # the service reads no setting for a bucket its backup tool writes to
+            environment_variables=[] if backups else [("S3_BUCKET", bucket)],
             vendors=[("AWS", "S3")],
         )
 

@@ -21,7 +21,9 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import ClassVar, Literal
 
+from agent.knowledge.applies import serves_http
 from agent.knowledge.base import Context
+from agent.knowledge.health import HealthAPI, technology_api
 from agent.knowledge.platforms.capacity import Capacity, capacity_of
 from agent.knowledge.platforms.owners import Owners, owners_of
 from agent.knowledge.profiles import default_unit
@@ -221,16 +223,63 @@ class Platform(ABC):
 
     @property
     def port(self) -> int:
-        return self.ctx.facts.port or 8080
+        api = self.health_api
+        return self.ctx.facts.port or (api.port if api is not None else 8080)
+
+    @property
+    def health_api(self) -> HealthAPI | None:
+        """The technology's own health API, when the model names no health endpoint for the service."""
+        f = self.ctx.facts
+        if f.health_path or "health.port" in f.names:
+            return None
+        model = self.ctx.model
+        kind = self.ctx.answers.service_type
+        return technology_api(model, kind, model is not None and serves_http(model, kind)[0])
 
     @property
     def health_port(self) -> int:
         given = self.ctx.facts.names.get("health.port")
-        return int(given) if given and given.isdigit() else self.port
+        if given and given.isdigit():
+            return int(given)
+        api = self.health_api
+        return api.port if api is not None else self.port
 
     @property
     def health(self) -> str:
+        api = self.health_api
+        if api is not None:
+            return api.path + api.accept
         return self.ctx.facts.health_path or "/health"
+
+    @property
+    def port_unknown(self) -> bool:
+        """Neither the model nor the technology names the port the service listens on."""
+        return self.ctx.facts.port is None and self.health_api is None
+
+    @property
+    def health_unknown(self) -> bool:
+        """Neither the model nor the technology says where the service answers a health check."""
+        f = self.ctx.facts
+        return not f.health_path and "health.port" not in f.names and self.health_api is None and not (
+            f.url and re.search(r"/(?:healthz?|readyz|livez|ready|ping|status)\b", f.url))
+
+    def health_url(self, host: str = "127.0.0.1") -> str:
+        """The health endpoint as a URL (scheme from the technology's API)."""
+        api = self.health_api
+        scheme = api.scheme if api is not None else "http"
+        return f"{scheme}://{host}:{self.health_port}{self.health}"
+
+    def health_expect(self, fallback: str) -> str:
+        api = self.health_api
+        return api.expect if api is not None else fallback
+
+    def guarded_health_check(self, where: str) -> Command:
+        """No endpoint is known: ask for it (guarded), never call a made-up /health on 8080."""
+        return cmd(f"Call the health endpoint of {self.resolve(self.slug)} ({where})",
+                   f"HEALTH_URL=\"${{HEALTH_URL:?set HEALTH_URL to the health endpoint of {self.slug} (the service "
+                   "model names none), e.g. http://HOST:PORT/PATH}\"\n"
+                   "curl -fsS -o /dev/null -w 'HTTP %{http_code} in %{time_total}s\\n' --max-time 10 \"$HEALTH_URL\"",
+                   "HTTP 200; a timeout or 5xx means the service is not healthy")
 
     @property
     def region(self) -> str:
@@ -324,10 +373,14 @@ class Platform(ABC):
             url = None  # the health endpoint was given on an internal port: check it there
         if url:
             base = url.rstrip("/")
-            target = base if has_health or not f.health_path else base + f.health_path
+            api = self.health_api
+            # the service's address without a path: its technology's health API there, not its root page
+            path = f.health_path or (api.path + api.accept if api is not None else "")
+            target = base if has_health or not path else base + path
             return cmd(f"Probe {target} from outside",
                        f"curl -fsS -o /dev/null -w 'HTTP %{{http_code}} in %{{time_total}}s\\n' "
                        f"--max-time 10 {q(target)}",
+                       api.expect if api is not None and not has_health and not f.health_path else
                        "HTTP 200 in well under a second; a timeout or 5xx means the service is not healthy")
         return self.local_health_check()
 

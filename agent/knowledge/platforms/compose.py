@@ -91,10 +91,12 @@ class Docker(Platform):
                    "{{.CreatedSince}}' | head -n 10", "The previous tag is still present locally")
 
     def local_health_check(self) -> Command:
+        if self.health_unknown:
+            return self.guarded_health_check("on the published port")
         return cmd(f"Call {self.health} on the published port",
                    f"curl -fsS -o /dev/null -w 'HTTP %{{http_code}} in %{{time_total}}s\\n' --max-time 10 "
-                   f"http://127.0.0.1:{self.health_port}{self.health}",
-                   f"HTTP 200; 'connection refused' means nothing listens on {self.port}")
+                   f"{q(self.health_url())}",
+                   self.health_expect(f"HTTP 200; 'connection refused' means nothing listens on {self.health_port}"))
 
     def connections(self) -> Command:
         return cmd("Established connections from the container", f"{self.cid()}\n"

@@ -11,6 +11,7 @@ from agent.knowledge.platforms.quorum import Quorum, needs, quorum_of
 from agent.knowledge.platforms.releases import CodeDeploy, ansible_playbook
 from agent.knowledge.profiles import default_unit
 from agent.runbook import Command
+from agent.service.vocabulary import phrase_pattern, vocabulary
 
 
 class SystemdHosts(Platform):
@@ -131,10 +132,14 @@ class SystemdHosts(Platform):
                    "Only the restarts you know about (deploys)")
 
     def local_health_check(self) -> Command:
+        if self.health_unknown:
+            return self.guarded_health_check("from a host that can reach it")
+        # -k on the loopback only: the certificate names the node's DNS name, not 127.0.0.1
+        insecure = "k" if self.health_url().startswith("https") else ""
         return cmd(f"Call {self.health} on each host",
-                   self.on_hosts(f"curl -fsS -o /dev/null -w 'HTTP %{{http_code}} in %{{time_total}}s\\n' "
-                                 f"--max-time 10 http://127.0.0.1:{self.health_port}{self.health}"),
-                   "HTTP 200 from every host")
+                   self.on_hosts(f"curl -fsS{insecure} -o /dev/null -w 'HTTP %{{http_code}} in %{{time_total}}s\\n' "
+                                 f"--max-time 10 {q(self.health_url())}"),
+                   self.health_expect("HTTP 200 from every host"))
 
     def connections(self) -> Command:
         return cmd(f"Established connections per host (port {self.port} and outbound)",
@@ -624,8 +629,24 @@ class VM(SystemdHosts):
                                        "the launch template/AMI or configuration management."]
                                       if self.cloud == "aws" and asg else [])]
 
+    @property
+    def cloud_compute(self) -> bool:
+        """Whether the model puts the hosts in the cloud's compute service (EC2, GCE, Azure VMs): a cloud
+        named only for storage (backups to S3) says nothing about where the VMs run."""
+        model = self.ctx.model
+        if model is None:
+            return True  # facts built by hand: the cloud answer is all there is
+        ids = _COMPUTE.get(self.cloud, ())
+        if any(c.technology in ids for c in model.components) or any(
+                component.name(role) for component in model.workloads() for role in ("asg", "instance")):
+            return True
+        vocab = vocabulary().technologies
+        words = [w for i in ids if i in vocab for w in vocab[i].words]
+        return bool(words) and bool(phrase_pattern(words).search(model.platform.evidence))
+
     def location(self) -> str:
-        kind = {"gcp": "GCE instances", "azure": "Azure VMs"}.get(self.cloud, "EC2 instances")
+        kind = {"gcp": "GCE instances", "azure": "Azure VMs"}.get(self.cloud, "EC2 instances") \
+            if self.cloud_compute else "VMs"
         where = ", ".join(self.hosts) if self.hosts else kind
         return f"{where} ({self.region}), systemd unit {self.unit}"
 
@@ -633,8 +654,8 @@ class VM(SystemdHosts):
         cloud = ("Azure CLI (az) with Reader on the VMs' resource group" if self.cloud == "azure" else
                  "gcloud CLI (compute.instances.list/get)" if self.cloud == "gcp"
                  else f"aws CLI v2 with ec2:Describe* in {self.region}")
-        return ["SSH access with sudo to the hosts (bastion / SSM / IAP as your org uses)", cloud,
-                "systemctl and journalctl on the hosts"]
+        return ["SSH access with sudo to the hosts (bastion / SSM / IAP as your org uses)",
+                *([cloud] if self.cloud_compute else []), "systemctl and journalctl on the hosts"]
 
     def instances(self) -> Command:
         if self.cloud == "azure":
@@ -670,9 +691,12 @@ class VM(SystemdHosts):
 
     def status(self) -> list[Command]:
         lb = self.target_health()
-        return [self.instances(), *super().status(), *([lb] if lb else [])]
+        own = [self.instances()] if self.cloud_compute else []
+        return [*own, *super().status(), *([lb] if lb else [])]
 
     def redeploy_elsewhere(self) -> list[Command]:
+        if not self.cloud_compute:
+            return self.rebuild_hosts()
         if self.cloud == "azure":
             return [cmd("Create a replacement VM from the golden image in the recovery region",
                         f"{self.rg_var()}\n"
@@ -698,7 +722,30 @@ class VM(SystemdHosts):
                     "Instance 'running'; register it with the load balancer / target group")]
 
     def cheatsheet(self) -> list[Command]:
-        return [self.instances(), *super().cheatsheet()]
+        return [*([self.instances()] if self.cloud_compute else []), *super().cheatsheet()]
+
+    def rebuild_hosts(self) -> list[Command]:
+        """VMs the model does not put in a cloud's compute API: rebuilt by whatever owns their configuration,
+        never from an image the model does not name."""
+        owner = self.owners.config
+        if owner is not None and owner.by == "ansible":
+            return [cmd(f"Build the recovery hosts with Ansible (the owner of {self.unit}'s configuration)",
+                        "DR_INVENTORY=\"${DR_INVENTORY:?set DR_INVENTORY to the inventory of the recovery hosts}\"\n"
+                        "PLAYBOOK=\"${PLAYBOOK:?set PLAYBOOK to the playbook that builds these hosts}\"\n"
+                        "ansible-playbook -i \"$DR_INVENTORY\" \"$PLAYBOOK\" --check --diff\n"
+                        "ansible-playbook -i \"$DR_INVENTORY\" \"$PLAYBOOK\"",
+                        f"the dry run shows only the expected changes; {self.unit} active on every recovery host",
+                        "Changes the recovery hosts: run the --check pass first and read its diff.")]
+        how = f"{owner.label}, which owns their configuration" if owner is not None else \
+            "whatever provisions them (the service model names no owner: fill in)"
+        return [cmd(f"Start {self.unit} on the standby host (built by {how})",
+                    "DR_HOST=\"${DR_HOST:?set DR_HOST to the standby server}\"\n"
+                    f"ssh \"$DR_HOST\" 'sudo systemctl start {self.unit} && systemctl is-active {self.unit}'",
+                    "'active' on the standby host; then move the VIP/DNS to it")]
+
+
+# The compute service of each cloud (vocabulary ids): VMs there are managed through its API.
+_COMPUTE: dict[str, tuple[str, ...]] = {"aws": ("ec2", "asg"), "gcp": ("gce",), "azure": ("azure-vm",)}
 
 
 class BareMetal(SystemdHosts):

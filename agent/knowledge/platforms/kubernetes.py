@@ -260,15 +260,23 @@ class Kubernetes(Platform):
                    "Lists revisions; the previous revision is the rollback target")
 
     def local_health_check(self) -> Command:
+        if self.health_unknown:  # the pod spec knows its probe: read it rather than guess /health:8080
+            return cmd(f"The readiness probe {self.ref} is checked by, and whether its pods pass it",
+                       f"kubectl get {self.ref} {self.n} -o jsonpath='{{.spec.template.spec.containers[*]"
+                       ".readinessProbe}'; echo\n"
+                       f"kubectl get pods {self.n} -l {q(self.selector)} -o custom-columns="
+                       "'POD:.metadata.name,READY:.status.containerStatuses[*].ready'",
+                       "Every pod READY true; the probe shows the port and path to call through a port-forward "
+                       "(no probe: the pods are never checked)")
         return cmd(f"Call {self.health} through a port-forward to one pod",
                    f"{self.forward_var()}kubectl port-forward {self.n} {self.forward} "
                    f"{self.health_port}:{self.health_port} >/dev/null 2>&1 &\n"
                    "PF_PID=$!\nsleep 3\n"
-                   f"curl -fsS -o /dev/null -w 'HTTP %{{http_code}} in %{{time_total}}s\\n' --max-time 10 "
-                   f"http://127.0.0.1:{self.health_port}{self.health}\n"
+                   f"curl -fsS{'k' if self.health_url().startswith('https') else ''} -o /dev/null -w "
+                   f"'HTTP %{{http_code}} in %{{time_total}}s\\n' --max-time 10 {q(self.health_url())}\n"
                    "kill \"$PF_PID\"",
-                   "HTTP 200; connection refused means the process is not listening on "
-                   f"{self.port}, a 5xx means a dependency check failed")
+                   self.health_expect("HTTP 200; connection refused means the process is not listening on "
+                                      f"{self.health_port}, a 5xx means a dependency check failed"))
 
     def connections(self) -> Command:
         return cmd("Count established TCP connections from one pod (pool exhaustion check)",
