@@ -20,6 +20,7 @@ from pydantic import TypeAdapter, ValidationError
 from agent.errors import ModelError
 from agent.knowledge import given_alerts, repository_alerts, store_roles, team_commands
 from agent.knowledge.base import Context, Contribution, Facts, Pack
+from agent.knowledge import failures
 from agent.knowledge.covers import covers
 from agent.knowledge.environments import (
     ECS,
@@ -273,8 +274,9 @@ class _Writer:
         self.c = Contribution()
         self.notes: list[str] = []
         self.issue_key: dict[str, str] = {}  # key -> the first pack entry covering it (merge by key, not title)
+        self.parts: dict[str, Contribution] = {}  # by pack name: the team's failure modes reuse its checks
         for pack, reason in self.packs:
-            part = pack.contribute(self.ctx)
+            part = self.parts[pack.name] = pack.contribute(self.ctx)
             for name in Contribution.__dataclass_fields__:
                 if name != "covers":
                     getattr(self.c, name).extend(getattr(part, name))
@@ -325,6 +327,10 @@ class _Writer:
         self._engine_alerts: set[str] = set()
         self._renamed: dict[str, str] = {}  # engine alert -> its row name once marked as a suggestion
         self._query_of: dict[str, Command] = {}  # baseline signal key -> the query its alert shows
+        known = failures.contribute(self.ctx, self.parts, self.alert_specs, self.escalate_text())
+        self.c.issues += known.contribution.issues  # the team's failure modes, keyed like a pack's entries
+        self.c.deploy_caveats += known.contribution.deploy_caveats
+        self.issue_key.update({key: title for title, key in known.keys.items()})
 
     def _given_alerts(self) -> None:
         """The alerts the description says the team has: each one a signal measures takes that signal's place
@@ -1328,6 +1334,7 @@ class OfflineModel(Model):
             built[name] = builders[name]()
             if progress is not None:
                 progress(name, index, len(names))
+        built = {key: failures.warn(section, request.service) for key, section in built.items()}  # team's rules
         built["service_overview"] = _complete_prerequisites(built)
         runbook = _assemble({
             **built, "assumptions": writer.assumptions(),
