@@ -115,11 +115,18 @@ def _split(body: str, c: Cues) -> tuple[str, str, int]:
     """(trigger, consequence, where the consequence starts in `body`)."""
     cond = c.condition.search(body)
     if cond is not None and cond.start() > 0 and body[:cond.start()].strip():
+        # "a deploy lands during the load, then Redis hits maxmemory": the consequence after the break
+        brk = re.search(r",\s*(?:then\b|and\b|so\b)?|\s(?:then|so)\s", body[cond.end():])
+        if brk is not None and c.consequence.search(body, cond.end() + brk.end()):
+            at = cond.end() + brk.end()
+            return _tidy(body[:cond.end() + brk.start()]), _tidy(body[at:]), at
+    if cond is not None and cond.start() > 0 and body[:cond.start()].strip() and \
+            re.match(r"(?i)when|whenever|if|every|each", cond.group(0)):
         # "a reconnect storm on X when the gateway restarts": consequence first, then the condition
         rest = body[cond.end():]
         end = _CLAUSE.search(rest)
         return _tidy(rest[:end.start()] if end else rest), _tidy(body[:cond.start()]), 0
-    if cond is not None:
+    if cond is not None and cond.start() == 0:
         rest = body[cond.end():]
         comma = re.search(r",|\bthen\b", rest)
         if comma is not None:
@@ -174,7 +181,7 @@ def _read(sentence: str, c: Cues, listed: bool = False) -> _Reading | None:
             reading.consequence_at = 0
             return reading
         colon = sentence.find(":", cue.end())
-        offset = colon + 1 if 0 <= colon - cue.end() <= 12 else cue.end()
+        offset = colon + 1 if 0 <= colon - cue.end() <= 30 else cue.end()
         if len(re.findall(r"\w+", sentence[offset:])) >= 3 or not head.strip():
             body = sentence[offset:]
         else:  # "the API's retry loop is a known failure": the cue closes the sentence
