@@ -45,12 +45,13 @@ def _pack_of(component: Component, parts: dict[str, Contribution]) -> Contributi
         name.startswith(tech) or tech.startswith(name))), None)
 
 
-def _shown_by(mode: FailureMode, signals: list[Signal]) -> Signal | None:
+def _shown_by(mode: FailureMode, signals: list[Signal], skip: set[str]) -> Signal | None:
     """The signal whose key or measure the team's sentence shares the most words with ("maxmemory" and
-    `redis.memory`: a part of a word counts), or None when none shares any."""
-    words = _words(mode.evidence)
+    `redis.memory`: a part of a word counts), or None when none shares any. `skip`: the component's
+    own words (its technology, its names), which every signal of its pack shares."""
+    words = _words(mode.evidence) - skip
     # what the sentence ends on is what an alert sees ("… the slot pins WAL and the disk fills": the disk)
-    last = _words(re.split(r"\band\b|,|;", mode.consequence or mode.evidence)[-1])
+    last = _words(re.split(r"\band\b|,|;", mode.consequence or mode.evidence)[-1]) - skip
 
     def shares(w: str, pool: set[str]) -> int:
         return sum(1 for x in pool if x == w or (len(w) >= 4 and len(x) >= 4 and (x.endswith(w) or w.endswith(x)
@@ -58,7 +59,7 @@ def _shown_by(mode: FailureMode, signals: list[Signal]) -> Signal | None:
 
     best: tuple[int, Signal | None] = (0, None)
     for signal in signals:
-        own = _words(f"{signal.key.replace('.', ' ').replace('_', ' ')} {signal.measure}")
+        own = _words(f"{signal.key.replace('.', ' ').replace('_', ' ')} {signal.measure}") - skip
         score = sum(min(1, shares(w, words)) + min(1, shares(w, last)) for w in own)
         if score > best[0]:
             best = (score, signal)
@@ -69,11 +70,24 @@ def _read_only(commands: list[Command]) -> list[Command]:
     return [c for c in commands if c.language != "bash" or classify(c.code, c.language) == "read-only"]
 
 
-def _checks(ctx: Context, component: Component, part: Contribution | None) -> list[Command]:
-    """The component's read-only checks from its pack's entries (the first entry that has some), else the
-    status and logs of the platform it runs on."""
+def _own_words(component: Component, model: ServiceModel) -> set[str]:
+    words = _words(" ".join([component.technology, component.id, display(component),
+                             *(n.value for n in component.names)]))
+    if component is model.app:
+        words |= _words(f"{model.service.name} {model.service.display}")
+    return words | {"postgres", "pg", "mongo", "elastic", "rabbit"}  # the short forms packs key signals by
+
+
+def _checks(ctx: Context, component: Component, part: Contribution | None, mode: FailureMode | None = None
+            ) -> list[Command]:
+    """The component's read-only checks from its pack's entry closest to the failure (the most words of
+    its title and symptoms in the team's sentence; the first entry with checks when none shares any),
+    else the status and logs of the platform it runs on."""
     if part is not None:
-        for issue in part.issues:
+        skip = _own_words(component, ctx.model) if ctx.model is not None else set()
+        said = _words(mode.evidence) - skip if mode is not None else set()
+        ranked = sorted(part.issues, key=lambda i: -len(said & (_words(f"{i.title} {i.symptoms}") - skip)))
+        for issue in ranked:
             found = _read_only(issue.check)[:3]
             if found:
                 return found
@@ -116,7 +130,8 @@ def contribute(ctx: Context, parts: dict[str, Contribution], signals: list[Signa
         while title in titles:
             title += " (again)"
         titles.add(title)
-        shown = _shown_by(mode, part.signals if part is not None else signals if component is model.app else [])
+        skip = _own_words(component, model)
+        shown = _shown_by(mode, part.signals if part is not None else signals if component is model.app else [], skip)
         symptoms = [f"The team's words: “{mode.evidence.strip()}”", f"Component: {name}"]
         if mode.trigger:
             symptoms.append(f"Set off by: {mode.trigger}")
@@ -124,7 +139,7 @@ def contribute(ctx: Context, parts: dict[str, Contribution], signals: list[Signa
             symptoms.append(f"What follows: {mode.consequence}")
         if shown is not None:
             symptoms.append(f"The alert that shows it: {shown.name} ({shown.condition})")
-        checks = _checks(ctx, component, part)
+        checks = _checks(ctx, component, part, mode)
         for other_id in mode.related:
             other = model.component(other_id)
             if other is not None and other is not component:
@@ -133,7 +148,7 @@ def contribute(ctx: Context, parts: dict[str, Contribution], signals: list[Signa
         if mode.action:
             fix.append(Step(action=f"The team's action: {mode.action}", command=None))
         if mode.trigger:
-            fix.append(Step(action=f"Stop what sets it off first ({mode.trigger}), then let {name} recover",
+            fix.append(Step(action=f"Contain what sets it off first ({mode.trigger}), then let {name} recover",
                             command=None))
         about = _words(mode.evidence)
         own_rules = [r for r in rules if (r.prohibition or r.action) and r.component == component.id and (
@@ -144,8 +159,8 @@ def contribute(ctx: Context, parts: dict[str, Contribution], signals: list[Signa
         if not mode.action:
             fix.append(Step(action="The description states no fix for this: escalate with the team's words "
                                    "above before changing anything on " + name, command=None))
-        verify = (f"{_short(mode.consequence, 90) if mode.consequence else 'The failure'} has stopped and the "
-                  "checks above stay normal for 30 min")
+        verify = ("The failure no longer shows" + (f" ({_short(mode.consequence, 90)})" if mode.consequence else "")
+                  + " and the checks above stay normal for 30 min")
         out.issues.append(Issue(title=title, symptoms="; ".join(symptoms) + ".", alert=None, check=checks,
                                 fix=fix, verify=verify, escalate=escalate))
         out.covers[title] = f"known.{component.id}.{index}"

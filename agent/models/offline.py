@@ -18,9 +18,8 @@ from typing import Annotated, Any, Literal
 from pydantic import TypeAdapter, ValidationError
 
 from agent.errors import ModelError
-from agent.knowledge import given_alerts, repository_alerts, store_roles, team_commands
+from agent.knowledge import failures, given_alerts, repository_alerts, store_roles, team_commands
 from agent.knowledge.base import Context, Contribution, Facts, Pack
-from agent.knowledge import failures
 from agent.knowledge.covers import covers
 from agent.knowledge.environments import (
     ECS,
@@ -327,10 +326,10 @@ class _Writer:
         self._engine_alerts: set[str] = set()
         self._renamed: dict[str, str] = {}  # engine alert -> its row name once marked as a suggestion
         self._query_of: dict[str, Command] = {}  # baseline signal key -> the query its alert shows
-        known = failures.contribute(self.ctx, self.parts, self.alert_specs, self.escalate_text())
-        self.c.issues += known.contribution.issues  # the team's failure modes, keyed like a pack's entries
-        self.c.deploy_caveats += known.contribution.deploy_caveats
-        self.issue_key.update({key: title for title, key in known.keys.items()})
+        team = failures.contribute(self.ctx, self.parts, self.alert_specs, self.escalate_text())
+        self.c.issues += team.contribution.issues  # the team's failure modes, keyed like a pack's entries
+        self.c.deploy_caveats += team.contribution.deploy_caveats
+        self.issue_key.update({key: title for title, key in team.keys.items()})
 
     def _given_alerts(self) -> None:
         """The alerts the description says the team has: each one a signal measures takes that signal's place

@@ -71,7 +71,8 @@ def cues() -> Cues:
 
 _CLAUSE = re.compile(r"\s*(?:[;:]|,(?!\d)|\s[—–-]\s|\.\s|\(|\))\s*")
 _DETERMINER = re.compile(r"(?<![\w-])(?:the|a|an|our|its|their|this|that|every|each|all)\s", re.I)
-_LEAD = re.compile(r"^(?:[\W_]+|(?:is that|is|are|was|were|that|by|of|for|to)(?![\w-]))+", re.I)
+_LEAD = re.compile(r"^(?:[\W_]+|(?:is that|is|are|was|were|that|by|of|for|to|twice|again|this|more than once|"
+                   r"before)(?![\w-]))+", re.I)
 
 
 def _clauses(text: str) -> list[str]:
@@ -141,7 +142,11 @@ def _split(body: str, c: Cues) -> tuple[str, str, int]:
         return _tidy(rest), "", -1
     verb = c.consequence.search(body)
     if verb is not None and len(body[:verb.start()].split()) >= 2:
-        return _tidy(body[:verb.start()]), _tidy(body[verb.start():]), verb.start()
+        # "the HPA scaling to 40 pods and the Redis connection limit being exhausted": the consequence's
+        # subject starts after the last "and" before its verb
+        joins = [m.end() for m in re.finditer(r"\s(?:and|so|then)\s", body[:verb.start()])]
+        at = joins[-1] if joins else verb.start()
+        return _tidy(body[:at].rsplit(" ", 2)[0] if joins else body[:at]), _tidy(body[at:]), at
     return "", _tidy(body), 0
 
 
@@ -221,8 +226,7 @@ def _mentions(sentence: str, model: ServiceModel, vocab: Vocabulary, c: Cues) ->
         word = m.group(0)
         if word.lower() in proper and word not in (proper[word.lower()], proper[word.lower()].upper()):
             continue
-        ident = vocab.tech_words.get(norm(word))
-        tech = vocab.technologies.get(ident or "")
+        tech = vocab.technologies.get(vocab.tech_words.get(norm(word)) or "")
         if tech is None:
             continue
         comps = model.components_of(tech.id)
@@ -234,6 +238,16 @@ def _mentions(sentence: str, model: ServiceModel, vocab: Vocabulary, c: Cues) ->
         if len(of_kind) == 1:
             found += [(m.start(), of_kind[0].id) for m in words.finditer(sentence)]
     return sorted(set(found))
+
+
+def _continues(rule: _Reading, failure: _Reading, c: Cues) -> bool:
+    """A rule right after a failure is that failure's: it names the same component, or none and says
+    nothing of an operation (an operation with no component is the service's own: "never restart all
+    pods at once"), or points back at it ("never flush it")."""
+    if rule.component():
+        return rule.component() == failure.component()
+    operation = any(words.search(rule.evidence) for _, words, _ in c.operations)
+    return not operation or re.search(r"(?i)\b(?:it|this|that|them|those)\b", rule.evidence) is not None
 
 
 def read(sentences: list[str], model: ServiceModel, vocab: Vocabulary) -> list[dict[str, Any]]:
@@ -251,7 +265,7 @@ def read(sentences: list[str], model: ServiceModel, vocab: Vocabulary) -> list[d
             continue
         reading.mentions = _mentions(reading.evidence, model, vocab, c)
         if reading.kind == "rule" and previous is not None and previous[0] == index - 1 and \
-                previous[1].kind == "failure" and reading.component() in ("", previous[1].component()):
+                previous[1].kind == "failure" and _continues(reading, previous[1], c):
             failure = previous[1]  # "Known failure: … . Never purge the queue." is that failure's rule
             failure.evidence = f"{failure.evidence} {reading.evidence}"
             failure.action = "; ".join(x for x in (failure.action, reading.action) if x)
