@@ -122,3 +122,23 @@ def test_a_rule_after_a_failure_is_its_action_and_the_model_file_keeps_them() ->
     (failure,) = model.failures
     assert failure.component == "postgresql" and failure.action.startswith("The fix is")
     assert ServiceModel.model_validate(model.model_dump()).failures == model.failures
+
+
+def test_an_llm_reading_adds_the_failures_the_parse_missed_and_not_those_it_has() -> None:
+    from agent.service.merge import merge
+
+    text = ("wren-api is a Go API on Kubernetes using Redis. Known failure: a cache stampede makes Redis hit "
+            "maxmemory. Rollouts sometimes wedge the ingress.")
+    parsed = parse(text)
+    assert len(parsed.failures) == 1
+    llm = parsed.model_copy(deep=True)
+    llm.failures = [
+        parsed.failures[0].model_copy(update={"evidence": "a cache stampede makes Redis hit maxmemory",
+                                              "origin": "llm"}),
+        parsed.failures[0].model_copy(update={"evidence": "Rollouts sometimes wedge the ingress", "origin": "llm",
+                                              "component": "app", "related": []}),
+    ]
+    merged = merge(parsed, llm, label=("description", "llm"), peer=True)
+    assert [f.evidence for f in merged.failures] == [parsed.failures[0].evidence,
+                                                     "Rollouts sometimes wedge the ingress"]
+    assert merged.failures[0].origin == "given"

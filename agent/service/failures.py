@@ -181,8 +181,12 @@ def _read(sentence: str, c: Cues, listed: bool = False) -> _Reading | None:
         head = sentence[:cue.start()]
         if c.condition.search(cue.group(0)):  # "X breaks when Y": the consequence is X breaking
             offset = cue.start()
-            trigger = _tidy(re.split(r"[,;]|\bthen\b", sentence[cue.end():])[0])
-            reading.trigger, reading.consequence = trigger, _tidy(sentence[:cue.end() - len(cue.group(0).split()[-1])])
+            # "It breaks when the bucket is empty: the load succeeds with zero rows": what follows the
+            # condition's clause is the consequence too
+            parts = re.split(r"[,;:]|\bthen\b", sentence[cue.end():], maxsplit=1)
+            head = _tidy(sentence[:cue.end() - len(cue.group(0).split()[-1])])
+            reading.trigger = _tidy(parts[0])
+            reading.consequence = ": ".join(x for x in (head, _tidy(parts[1]) if len(parts) > 1 else "") if x)
             reading.consequence_at = 0
             return reading
         colon = sentence.find(":", cue.end())
