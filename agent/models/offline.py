@@ -18,7 +18,7 @@ from typing import Annotated, Any, Literal
 from pydantic import TypeAdapter, ValidationError
 
 from agent.errors import ModelError
-from agent.knowledge import given_alerts, repository_alerts, store_roles, team_commands
+from agent.knowledge import failures, given_alerts, repository_alerts, store_roles, team_commands
 from agent.knowledge.applies import fits, read_only_switch, shape_of
 from agent.knowledge.base import Context, Contribution, Facts, Pack
 from agent.knowledge.covers import covers
@@ -273,8 +273,9 @@ class _Writer:
         self.c = Contribution()
         self.notes: list[str] = []
         self.issue_key: dict[str, str] = {}  # key -> the first pack entry covering it (merge by key, not title)
+        self.parts: dict[str, Contribution] = {}  # by pack name: the team's failure modes reuse its checks
         for pack, reason in self.packs:
-            part = pack.contribute(self.ctx)
+            part = self.parts[pack.name] = pack.contribute(self.ctx)
             for name in Contribution.__dataclass_fields__:
                 if name != "covers":
                     getattr(self.c, name).extend(getattr(part, name))
@@ -335,6 +336,10 @@ class _Writer:
         self._engine_alerts: set[str] = set()
         self._renamed: dict[str, str] = {}  # engine alert -> its row name once marked as a suggestion
         self._query_of: dict[str, Command] = {}  # baseline signal key -> the query its alert shows
+        team = failures.contribute(self.ctx, self.parts, self.alert_specs, self.escalate_text())
+        self.c.issues += team.contribution.issues  # the team's failure modes, keyed like a pack's entries
+        self.c.deploy_caveats += team.contribution.deploy_caveats
+        self.issue_key.update({key: title for title, key in team.keys.items()})
 
     def _given_alerts(self) -> None:
         """The alerts the description says the team has: each one a signal measures takes that signal's place
@@ -1363,6 +1368,7 @@ class OfflineModel(Model):
             built[name] = builders[name]()
             if progress is not None:
                 progress(name, index, len(names))
+        built = {key: failures.warn(section, request.service) for key, section in built.items()}  # team's rules
         built["service_overview"] = _complete_prerequisites(built)
         runbook = _assemble({
             **built, "assumptions": writer.assumptions(),

@@ -14,6 +14,7 @@ from typing import TypeVar
 from agent.service.model import (
     Component,
     Conflict,
+    FailureMode,
     Name,
     Origin,
     ServiceModel,
@@ -124,6 +125,7 @@ def merge(base: ServiceModel, other: ServiceModel, *, label: tuple[str, str] = (
         "regions": [*topo.regions, *(g for g in other.topology.regions if g.name not in names)],
         "sites": list(dict.fromkeys([*topo.sites, *other.topology.sites]))})
     out.topology = topo
+    out.failures = _merge_failures(out, other, ids)
     known_alerts = {a.name for a in out.alerts}
     out.alerts = [*out.alerts, *(a for a in other.alerts if a.name not in known_alerts)]
     known_commands = {c.command for c in out.procedures}
@@ -134,6 +136,23 @@ def merge(base: ServiceModel, other: ServiceModel, *, label: tuple[str, str] = (
     out.unbound = list({u.text: u for u in out.unbound}.values())
     out.conflicts = [*conflicts, *other.conflicts]
     return ServiceModel.model_validate(out.model_dump())
+
+
+def _merge_failures(out: ServiceModel, other: ServiceModel, ids: dict[str, str]) -> list[FailureMode]:
+    """A union: a failure mode whose words one already has (the same sentence, or one inside the other:
+    an LLM quotes part of it) is that one."""
+    kept = list(out.failures)
+    have = [" ".join(f.evidence.lower().split()) for f in kept]
+    valid = {c.id for c in out.components}
+    for item in other.failures:
+        words = " ".join(item.evidence.lower().split())
+        if words and any(words in h or h in words for h in have if h):
+            continue
+        ends = [ids.get(x, x) for x in (item.component, *item.related)]
+        kept.append(item.model_copy(update={"component": ends[0] if ends[0] in valid else "",
+                                            "related": [x for x in ends[1:] if x in valid]}))
+        have.append(words)
+    return kept
 
 
 def _where(label: str, item: Sourced) -> str:

@@ -22,6 +22,8 @@ Literals, no recursion, lists of typed key/value items instead of many optional 
     ├── people[]         {role, value, qualifier}: team, channel, pager, rotation, escalation …
     ├── topology         mode (single / active-active / active-passive) and regions / sites
     ├── alerts[]         alert rules the service already has (name, expression, for, severity, labels)
+    ├── failures[]       failure modes and rules the team names ("known failure: …", "never restart all
+    │                    nodes at once"): component, trigger, consequence, the team's action / prohibition
     ├── unbound[]        names seen but not bound to a role (asked about on a terminal)
     └── conflicts[]      where two sources disagree (description vs flags, description vs files)
 
@@ -305,6 +307,38 @@ class AlertRule(Sourced):
     source_format: str  # prometheus, prometheusrule, datadog, cloudwatch, description
 
 
+FailureKind = Literal[
+    "failure",  # a failure mode the team has seen or fears ("known failure: …", "we've been bitten by …")
+    "rule",  # an operational instruction ("never restart all nodes at once", "scale beat to exactly one")
+]
+
+
+class FailureMode(Sourced):
+    """A failure mode or rule in the team's own words (`evidence`), bound to the component it concerns.
+
+    The parts are cut from the same words: what sets it off (`trigger`), what follows (`consequence`),
+    what the team says to do (`action`) and never to do (`prohibition`); "" where the words don't say."""
+
+    kind: FailureKind
+    component: str  # component id the sentence is about ("" when it names none the model has)
+    related: list[str]  # other component ids the sentence names (the trigger's, the consequence's)
+    trigger: str
+    consequence: str
+    action: str
+    prohibition: str
+
+    @model_validator(mode="before")
+    @classmethod
+    def _lenient(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            data = dict(data)
+            data.setdefault("kind", "failure")
+            data.setdefault("related", [])
+            for key in ("component", "trigger", "consequence", "action", "prohibition"):
+                data.setdefault(key, "")
+        return data
+
+
 class Unbound(_Closed):
     """A name-like word the parser could not bind to a role with confidence."""
 
@@ -342,6 +376,7 @@ class ServiceModel(_Closed):
     people: list[Person]
     topology: Topology
     alerts: list[AlertRule]
+    failures: list[FailureMode]
     unbound: list[Unbound]
     conflicts: list[Conflict]
     procedures: list[TeamCommand]
@@ -352,8 +387,8 @@ class ServiceModel(_Closed):
         if isinstance(data, dict):
             data = dict(data)
             data.setdefault("schema_version", SCHEMA_VERSION)
-            for key in ("components", "relationships", "figures", "people", "alerts", "unbound", "conflicts",
-                        "procedures"):
+            for key in ("components", "relationships", "figures", "people", "alerts", "failures", "unbound",
+                        "conflicts", "procedures"):
                 data.setdefault(key, [])
             data.setdefault("topology", {})
             data.setdefault("platform", {"environment": "", "cloud": ""})
@@ -372,6 +407,10 @@ class ServiceModel(_Closed):
             for end in (rel.source, rel.target):
                 if end not in ids:
                     raise ValueError(f"relationship {rel.source} -> {rel.target}: no component with id {end!r}")
+        for failure in self.failures:
+            for end in (failure.component, *failure.related):
+                if end and end not in ids:
+                    raise ValueError(f"failure {failure.evidence[:40]!r}: no component with id {end!r}")
         return self
 
     # --- reading --------------------------------------------------------------------------------
@@ -453,6 +492,9 @@ class ServiceModel(_Closed):
             yield Provenance(f"topology.regions.{g.role}", g.name, g.origin, g.evidence, g.at)
         for a in self.alerts:
             yield Provenance(f"alerts.{a.name}", a.expr, a.origin, a.evidence, a.at)
+        for x in self.failures:
+            yield Provenance(f"failures.{x.kind}[{x.component}]", x.consequence or x.prohibition or x.action,
+                             x.origin, x.evidence, x.at)
 
     def assumptions(self) -> list[str]:
         """One line per assumed value, for the runbook's "Assumed, not told"."""

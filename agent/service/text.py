@@ -2340,7 +2340,8 @@ class _Parser:
             "procedures": [{"purpose": g.purpose, "command": g.command, "origin": "given", "evidence": g.evidence,
                             "at": ""} for g in commands.team_commands(self.text)],
         }
-        return ServiceModel.model_validate(data)
+        from agent.service.failures import with_failures  # the team's failure modes and rules: its own pass
+        return with_failures(ServiceModel.model_validate(data), [s.text for s in self.sentences], self.v)
 
 
 _WHEN = r"\b(?:after|if\b[^,.;]*?\bafter|within|once|past)\s+(\d+)\s*(min(?:ute)?s?|h(?:ou)?rs?|hours?|m|h)\b"

@@ -1,0 +1,256 @@
+"""The team's known failure modes as troubleshooting entries, and its rules as warnings.
+
+A contributor like the packs: `contribute` returns a `Contribution` whose entries are keyed by what
+they cover (`known.<component>.<n>`, one per failure mode of the model), so no generic entry merges
+with them and no title decides anything. Each entry quotes the team's words, names the component and
+the alert that shows it (a signal of that component's pack whose words the sentence shares), checks
+the component read-only with the commands its pack or platform already has (the same `Command`s, so
+the renderer prints each once and links the rest), and gives the team's action and prohibition.
+
+`warn` is the other half: a rule or prohibition the team stated ("never restart all nodes at once",
+"do not purge the queue", "scale beat to exactly one") is an operation (data: `operations` in
+`agent/service/data/failure_cues.yaml`); every generic command or step of the runbook that does that
+operation on that component carries the team's words as a warning. One rule over the model, no case.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel
+
+from agent.checks.danger import classify
+from agent.knowledge.base import Context, Contribution
+from agent.knowledge.reasoning import display
+from agent.knowledge.signals import Signal
+from agent.runbook import Command, Issue, Step
+from agent.service.failures import cues
+from agent.service.model import Component, FailureMode, ServiceModel
+
+_WORD = re.compile(r"[a-z][a-z0-9]+")
+# words every sentence shares with every signal: they say nothing about which alert shows it
+_COMMON = frozenset({"the", "and", "for", "with", "when", "that", "this", "its", "are", "was", "too", "high",
+                     "low", "rate", "count", "total", "service", "alert", "into", "from", "our", "all"})
+
+
+def _words(text: str) -> set[str]:
+    return {w for w in _WORD.findall(text.lower()) if w not in _COMMON and len(w) > 2}
+
+
+def _pack_of(component: Component, parts: dict[str, Contribution]) -> Contribution | None:
+    tech = component.technology
+    return parts.get(tech) or next((p for name, p in parts.items() if tech and (
+        name.startswith(tech) or tech.startswith(name))), None)
+
+
+def _shown_by(mode: FailureMode, signals: list[Signal], skip: set[str]) -> Signal | None:
+    """The signal whose key or measure the team's sentence shares the most words with ("maxmemory" and
+    `redis.memory`: a part of a word counts), or None when none shares any. `skip`: the component's
+    own words (its technology, its names), which every signal of its pack shares."""
+    words = _words(mode.evidence) - skip
+    # what the sentence ends on is what an alert sees ("… the slot pins WAL and the disk fills": the disk)
+    last = _words(re.split(r"\band\b|,|;", mode.consequence or mode.evidence)[-1]) - skip
+
+    def shares(w: str, pool: set[str]) -> int:
+        return sum(1 for x in pool if x == w or (len(w) >= 4 and len(x) >= 4 and (x.endswith(w) or w.endswith(x)
+                                                                               or x.startswith(w))))
+
+    best: tuple[int, Signal | None] = (0, None)
+    for signal in signals:
+        own = _words(f"{signal.key.replace('.', ' ').replace('_', ' ')} {signal.measure}") - skip
+        score = sum(min(1, shares(w, words)) + min(1, shares(w, last)) for w in own)
+        if score > best[0]:
+            best = (score, signal)
+    return best[1]
+
+
+def _read_only(commands: list[Command]) -> list[Command]:
+    return [c for c in commands if c.language != "bash" or classify(c.code, c.language) == "read-only"]
+
+
+def _own_words(component: Component, model: ServiceModel) -> set[str]:
+    words = _words(" ".join([component.technology, component.id, display(component),
+                             *(n.value for n in component.names)]))
+    if component is model.app:
+        words |= _words(f"{model.service.name} {model.service.display}")
+    return words | {"postgres", "pg", "mongo", "elastic", "rabbit"}  # the short forms packs key signals by
+
+
+def _checks(ctx: Context, component: Component, part: Contribution | None, mode: FailureMode | None = None
+            ) -> list[Command]:
+    """The component's read-only checks from its pack's entry closest to the failure (the most words of
+    its title and symptoms in the team's sentence; the first entry with checks when none shares any),
+    else the status and logs of the platform it runs on."""
+    if part is not None:
+        skip = _own_words(component, ctx.model) if ctx.model is not None else set()
+        said = _words(mode.evidence) - skip if mode is not None else set()
+        ranked = sorted(part.issues, key=lambda i: -len(said & (_words(f"{i.title} {i.symptoms}") - skip)))
+        for issue in ranked:
+            found = _read_only(issue.check)[:3]
+            if found:
+                return found
+        found = _read_only(part.cheatsheet)[:3]
+        if found:
+            return found
+    from agent.knowledge.platforms import platform_for  # late: platforms import the packs' helpers
+
+    platform = platform_for(ctx, component if ctx.model is not None and component is not ctx.model.app else None)
+    return _read_only([*platform.status()[:1], platform.logs("30m", "error|warn|fatal")])
+
+
+def _short(text: str, limit: int = 70) -> str:
+    text = " ".join(text.split()).rstrip(".")
+    return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + "…"
+
+
+@dataclass(frozen=True)
+class Written:
+    contribution: Contribution
+    keys: dict[str, str]  # entry title -> key
+
+
+def contribute(ctx: Context, parts: dict[str, Contribution], signals: list[Signal], escalate: str) -> Written:
+    """One troubleshooting entry per failure mode of the model; the rules of a component join its entries
+    and the deployment caveats."""
+    out = Contribution()
+    model = ctx.model
+    if model is None or not model.failures:
+        return Written(out, {})
+    titles: set[str] = set()
+    rules = [f for f in model.failures if f.kind == "rule"]
+    for index, mode in enumerate(f for f in model.failures if f.kind == "failure"):
+        component = model.component(mode.component) if mode.component else model.app
+        if component is None:
+            continue
+        part = _pack_of(component, parts)
+        name = display(component) if component is not model.app else model.service.display
+        title = f"Known failure: {name}: {_short(mode.consequence or mode.trigger or mode.evidence, 60)}"
+        while title in titles:
+            title += " (again)"
+        titles.add(title)
+        skip = _own_words(component, model)
+        shown = _shown_by(mode, part.signals if part is not None else signals if component is model.app else [], skip)
+        symptoms = [f"The team's words: “{mode.evidence.strip()}”", f"Component: {name}"]
+        if mode.trigger:
+            symptoms.append(f"Set off by: {mode.trigger}")
+        if mode.consequence:
+            symptoms.append(f"What follows: {mode.consequence}")
+        if shown is not None:
+            symptoms.append(f"The alert that shows it: {shown.name} ({shown.condition})")
+        checks = _checks(ctx, component, part, mode)
+        for other_id in mode.related:
+            other = model.component(other_id)
+            if other is not None and other is not component:
+                checks += _checks(ctx, other, _pack_of(other, parts))[:1]
+        fix: list[Step] = []
+        if mode.action:
+            fix.append(Step(action=f"The team's action: {mode.action}", command=None))
+        if mode.trigger:
+            fix.append(Step(action=f"Contain what sets it off first ({mode.trigger}), then let {name} recover",
+                            command=None))
+        about = _words(mode.evidence)
+        own_rules = [r for r in rules if (r.prohibition or r.action) and r.component == component.id and (
+            component is not model.app or about & _words(r.evidence))]
+        for text in dict.fromkeys([mode.prohibition, *(r.prohibition or r.action for r in own_rules)]):
+            if text:
+                fix.append(Step(action=f"The team's rule: “{text}”", command=None))
+        if not mode.action:
+            fix.append(Step(action="The description states no fix for this: escalate with the team's words "
+                                   "above before changing anything on " + name, command=None))
+        verify = ("The failure no longer shows" + (f" ({_short(mode.consequence, 90)})" if mode.consequence else "")
+                  + " and the checks above stay normal for 30 min")
+        out.issues.append(Issue(title=title, symptoms="; ".join(symptoms) + ".", alert=None, check=checks,
+                                fix=fix, verify=verify, escalate=escalate))
+        out.covers[title] = f"known.{component.id}.{index}"
+    for rule in rules:
+        component = model.component(rule.component) if rule.component else None
+        where = f" ({display(component) if component is not model.app else model.service.display})" \
+            if component is not None else ""
+        out.deploy_caveats.append(f"The team's rule{where}: “{rule.evidence.strip()}”")
+    return Written(out, dict(out.covers))
+
+
+# --- the team's rules as warnings on generic steps --------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Rule:
+    text: str  # the team's words
+    operation: re.Pattern[str]  # what a command doing it looks like
+    words: re.Pattern[str]  # what a step's text doing it says
+    at_once: bool  # only doing it to all members at once is forbidden
+    scope: tuple[str, ...]  # words a command on that component contains ("" entries: any command)
+
+
+def _rules(model: ServiceModel) -> list[_Rule]:
+    c = cues()
+    out: list[_Rule] = []
+    for mode in model.failures:
+        for text in (mode.prohibition, mode.action if c.limit.search(mode.action) else ""):
+            if not text:
+                continue
+            component = model.component(mode.component) if mode.component else None
+            scope: tuple[str, ...] = ()
+            if component is not None and component is not model.app:
+                scope = tuple(w for w in {component.technology, *(n.value for n in component.names
+                                                                 if len(n.value) > 2)} if w)
+            for _name, words, command in c.operations:
+                if words.search(text):
+                    out.append(_Rule(mode.evidence.strip(), command, words,
+                                     bool(c.all_at_once.search(text) or c.limit.search(text)), scope))
+    return out
+
+
+def _plain(text: str) -> str:
+    return " ".join(_WORD.findall(text.lower()))
+
+
+def _applies(rule: _Rule, text: str, code: str, c: Any) -> bool:
+    """Whether a command (`code`) or a step without one (`text`) does what the rule limits or forbids."""
+    if _plain(rule.text) in _plain(text) or text.startswith("The team's"):
+        return False  # the team's own words are already there
+    if not (rule.operation.search(code) if code else rule.words.search(text)):
+        return False
+    if rule.scope and not any(s.lower() in (code + " " + text).lower() for s in rule.scope):
+        return False
+    return not rule.at_once or bool(c.all_command.search(code) or c.all_at_once.search(text))
+
+
+def warn(section: Any, model: ServiceModel | None) -> Any:
+    """`section` (a runbook section, or a list of them) with the team's rules on every command and step
+    that does what a rule limits or forbids."""
+    if model is None:
+        return section
+    rules = _rules(model)
+    if not rules:
+        return section
+    return _walk(section, rules)
+
+
+def _walk(node: Any, rules: list[_Rule]) -> Any:
+    c = cues()
+    if isinstance(node, list):
+        return [_walk(x, rules) for x in node]
+    if isinstance(node, Command):
+        said = [r.text for r in rules if _applies(r, f"{node.purpose} {node.warning or ''}", node.code, c)]
+        if not said:
+            return node
+        note = " ".join(f"The team says: “{t}”" for t in dict.fromkeys(said))
+        return node.model_copy(update={"warning": f"{node.warning} {note}" if node.warning else note})
+    if isinstance(node, Step):
+        command = _walk(node.command, rules) if node.command is not None else None
+        said = [] if node.command is not None else [r.text for r in rules if _applies(r, node.action, "", c)]
+        action = node.action + "".join(f" (the team says: “{t}”)" for t in dict.fromkeys(said))
+        return node.model_copy(update={"command": command, "action": action})
+    if isinstance(node, BaseModel):
+        update = {}
+        for key in type(node).model_fields:
+            value = getattr(node, key)
+            if isinstance(value, (BaseModel, list)):
+                new = _walk(value, rules)
+                if new is not value:
+                    update[key] = new
+        return node.model_copy(update=update) if update else node
+    return node
