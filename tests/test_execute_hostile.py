@@ -178,9 +178,20 @@ def _our_processes() -> set[str]:
 
 @pytest.fixture(scope="module")
 def world(live_services: dict[str, str]) -> Iterator[dict[str, Any]]:
+    import fcntl
+
     import psycopg
     import redis
 
+    # The suite's paths, Redis databases and listeners are fixed (the hostile runbooks name them), so
+    # two runs on one machine would see each other's changes: the second waits for the first.
+    lock = open("/tmp/runbook-hostile.lock", "w")  # noqa: SIM115 - held for the module's lifetime
+    fcntl.flock(lock, fcntl.LOCK_EX)
+    yield from _world(live_services, psycopg, redis)
+    lock.close()
+
+
+def _world(live_services: dict[str, str], psycopg: Any, redis: Any) -> Iterator[dict[str, Any]]:
     shutil.rmtree(BASE, ignore_errors=True)
     shutil.rmtree(OUTSIDE, ignore_errors=True)
     SENTINEL.mkdir(parents=True)
