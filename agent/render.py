@@ -491,12 +491,16 @@ def _environment() -> jinja2.Environment:
 
 
 def render_markdown(runbook: Runbook) -> str:
+    from agent import hostloops
+
+    runbook, setup = hostloops.factor(runbook)  # a host loop declared once, called everywhere
     page = Page(runbook)
     # the SLO line names the quantile the key metrics measure ("Latency p99"): the field is p95 by name only
     quantile = next((m.group(1) for km in runbook.service_overview.key_metrics
                      if (m := re.search(r"(?i)\blatency p(\d+(?:\.\d+)?)\b", km.metric))), "95")
-    text = _environment().get_template("runbook.md.j2").render(rb=runbook, toc=TOC, r=page,
-                                                               SERVICE_DOWN=SERVICE_DOWN, quantile=quantile)
+    text = _environment().get_template("runbook.md.j2").render(
+        rb=runbook, toc=TOC, r=page, SERVICE_DOWN=SERVICE_DOWN, quantile=quantile,
+        setup=Markdown(_blocks_markdown([setup.command])) if setup else None)
     # Collapse the blank-line runs that template conditionals leave behind.
     text = re.sub(r"\n{3,}", "\n\n", text).rstrip() + "\n"
     return page.resolve(text)

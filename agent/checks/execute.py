@@ -102,7 +102,14 @@ def execute_markdown(
     run = Execution(source, dry_run, sandbox=sandbox.status().note)
     values = dict(variables)
     given = set(variables)
+    from agent.checks import functions
+
+    declared = functions.definitions([extract.script_of(b).text for b in doc.blocks if b.language == "shell"])
     for cmd in extract.all_commands(doc):
+        called = functions.calls(cmd, declared)
+        if called:  # the shell would run the function's body, which is never run here
+            run.results.append(_result(cmd, "not-run", f"calls the runbook's shell function {called[0]}: not run"))
+            continue
         run.results.append(_one(cmd, values, given, timeout, dry_run))
     return run
 

@@ -310,4 +310,6 @@ def all_commands(doc: Document) -> list[Command]:
         out.extend(block_commands(block))
     out.extend(inline_commands(doc))
     out.sort(key=lambda c: c.line)
-    return out
+    from agent.checks import functions
+
+    return functions.see_through(doc, out)  # `on_hosts 'CMD'` is read as what the function runs
