@@ -131,6 +131,9 @@ class Block:
         return fenced(self.code, self.language)
 
 
+_DECLARATION = re.compile(r"^[A-Z][A-Z0-9_]*=\S")
+
+
 def blocks(commands: list[Command]) -> list[Block]:
     """Group commands into fenced blocks; destructive ones stand alone behind their warning."""
     out: list[Block] = []
@@ -161,6 +164,9 @@ def blocks(commands: list[Command]) -> list[Block]:
             continue
         if pending_lang not in (None, command.language):
             flush()
+        if pending and command.language == "bash":  # one block declares a variable once
+            declared = {ln for part in pending for ln in part.split("\n") if _DECLARATION.match(ln)}
+            code = "\n".join(ln for ln in code.split("\n") if ln not in declared)
         pending_lang = command.language
         pending.append(code)
     flush()
@@ -244,6 +250,7 @@ class Page:
         self.shown: set[tuple[str, str]] = set()
         self.query_of: dict[tuple[str, str], str] = {}  # an alert query -> the alert it is shown for
         self.targets: list[str] = []
+        self.said: dict[_Place, set[str]] = {}  # warning sentences already shown under each heading
         self.alerts_of: dict[str, list[str]] = {}
         for alert, title in self.entry_of.items():
             if title:
@@ -374,14 +381,20 @@ class Page:
         here = _Place(level, text)
         out: list[str] = []
         pending: list[Command] = []
-        refs: list[str] = []
+        refs: list[tuple[str, str]] = []  # (one line, the home it links to: "" when quoted)
 
         def flush() -> None:
             if refs:
-                out.append("\n".join(refs))
+                lines: list[tuple[str, str]] = []
+                for line, home in refs:  # links to one home share a bullet: "[a](#x), [b](#x) (Home)"
+                    if home and lines and lines[-1][1] == home:
+                        lines[-1] = (lines[-1][0] + ", " + line, home)
+                    else:
+                        lines.append((line, home))
+                out.append("\n".join(f"- {line}" + (f" ({home})" if home else "") for line, home in lines))
                 refs.clear()
             if pending:
-                out.append(_blocks_markdown(pending))
+                out.append(self.blocks_markdown(pending, here))
                 pending.clear()
 
         for command in items:
@@ -399,12 +412,17 @@ class Page:
                 continue
             if pending:
                 flush()
-            refs.append("- " + self.reference(command, home, here))
+            refs.append(self.reference_parts(command, home, here))
         flush()
         return Markdown("\n\n".join(out) + ("\n" if out else ""))
 
     def reference(self, command: Command, home: _Place, here: _Place) -> str:
         """One line for a command shown elsewhere: short safe one-liners quoted, the rest linked."""
+        line, where = self.reference_parts(command, home, here)
+        return f"{line} ({where})" if where else line
+
+    def reference_parts(self, command: Command, home: _Place, here: _Place) -> tuple[str, str]:
+        """(the reference, the home heading it links to, "" when the command is quoted or above)."""
         code = command.code.strip()
         quotable = ("\n" not in code and len(code) <= _INLINE_MAX and not command.warning
                     and classify(code, command.language) != "destructive")
@@ -412,10 +430,33 @@ class Page:
         if quotable:
             mark = "`" * max(1, max((len(r) for r in re.findall(r"`+", code)), default=0) + 1)
             pad = " " if code.startswith("`") or code.endswith("`") else ""
-            return f"{purpose}: {mark}{pad}{code}{pad}{mark}"
+            return f"{purpose}: {mark}{pad}{code}{pad}{mark}", ""
         if home == here:
-            return f"{purpose} (above)"
-        return f"{self._link(command.purpose.rstrip('. '), home)} ({inline(home.text.removeprefix('Issue: '))})"
+            return f"{purpose} (above)", ""
+        return self._link(command.purpose.rstrip('. '), home), inline(home.text.removeprefix('Issue: '))
+
+    def blocks_markdown(self, commands: list[Command], here: _Place) -> str:
+        return _blocks_markdown(commands, self.said.setdefault(here, set()))
+
+    def prerequisites(self) -> list[str]:
+        """The prerequisites, without one whose words another one already says ("ssh access to the hosts"
+        beside "SSH access with sudo to the hosts")."""
+        items = list(dict.fromkeys(self.rb.service_overview.prerequisites))
+        words = [set(re.findall(r"[\w'-]+", i.lower())) for i in items]
+        return [item for k, item in enumerate(items)
+                if not any(j != k and words[k] < words[j] for j in range(len(items)))]
+
+    def escalation(self) -> str:
+        """Service is Down's escalation on one line when every step names its level (L1:, L2:…) as the
+        Escalation Path table does: the table says who and how, this line when."""
+        steps = self.rb.emergency.service_down.escalation
+        levels = [re.match(r"(L\d+)\b", s.action) for s in steps]
+        timed = sum(1 for e in self.rb.contacts.escalation if re.search(r"\d", e.when))
+        if not all(levels) or timed < 2:  # the table must carry the times this line leaves out
+            return ""
+        parts = [f"{m.group(1)} {'at once' if s.after_minutes <= 0 else 'after ' + duration(s.after_minutes)}"
+                 for m, s in zip(levels, steps, strict=True) if m]
+        return ", ".join(parts) + f" (who and how: {self.link('Escalation Path', 3, 'Escalation Path')})"
 
     def linked(self, text: str) -> Markdown:
         """Prose with every entry it names in quotes ('PostgreSQL: blocking locks') linked to it."""
@@ -450,12 +491,21 @@ def _cell_keeping_space(text: str) -> str:
     return lead + cell(text) + trail
 
 
-def _blocks_markdown(commands: list[Command]) -> str:
+def _sentences(text: str) -> list[str]:
+    return [p for p in re.split(r"(?<=[.!?])\s+(?=[A-Z0-9])", text.strip()) if p]
+
+
+def _blocks_markdown(commands: list[Command], said: set[str] | None = None) -> str:
+    """The commands' blocks; a warning sentence already in `said` (under the same heading) is not repeated."""
     out: list[str] = []
     for b in blocks(commands):
         part = ""
         if b.warning:
-            part += f"> ⚠️ **Warning:** {inline(b.warning)}\n\n"
+            sentences = _sentences(b.warning)
+            new = [x for x in sentences if said is None or x not in said] or sentences[:1]
+            if said is not None:
+                said.update(sentences)
+            part += f"> ⚠️ **Warning:** {inline(' '.join(new))}\n\n"
         if b.intro:
             part += f"{inline(b.intro)}\n\n"
         out.append(part + b.fenced)

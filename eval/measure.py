@@ -11,6 +11,9 @@ Per runbook:
 - `repeated`: command chunks of 3 or more lines that appear more than once (a chunk is a fenced block, or
   one command of it: the text between blank lines; indentation and trailing space ignored), counted as
   the copies beyond the first;
+- `sentences`: prose sentences of 5 or more words (outside code blocks, headings and tables, and not the
+  one-line references to a command shown elsewhere; links read as their text) that appear more than once,
+  counted as the copies beyond the first: boilerplate said per entry;
 - `loops`: the most `for HOST in …` host loops in one H2 section;
 - `broken`: in-document links whose anchor no heading has (GitHub's rule, duplicates numbered);
 - `unlinked`: alert-table rows without a link to an entry, and troubleshooting entries that answer an
@@ -48,6 +51,7 @@ class Measure:
     case: str
     lines: int
     repeated: int
+    sentences: int
     loops: int
     broken: int
     unlinked: int
@@ -69,6 +73,30 @@ def chunks(doc: markdown.Document) -> list[str]:
 def repeated(doc: markdown.Document) -> int:
     counts = Counter(chunks(doc))
     return sum(n - 1 for n in counts.values() if n > 1)
+
+
+def sentences(doc: markdown.Document) -> Counter[str]:
+    """Each prose sentence of 5+ words, normalised, with how often it appears."""
+    fenced = {n for block in doc.blocks for n in range(block.line - 1, block.line + block.content.count("\n") + 2)}
+    counts: Counter[str] = Counter()
+    for n, line in enumerate(doc.lines, 1):
+        text = line.strip()
+        if n in fenced or not text or text.startswith(("#", "|", "```")):
+            continue
+        if text.startswith("- ") and ("](#" in text or text.endswith("`")):
+            continue  # a reference to a command shown elsewhere (a link, or a short command quoted) is no prose
+        text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)  # a link reads as its text
+        text = re.sub(r"^(?:[>*-]\s+|\d+\.\s+|\[[ x]\]\s+)*", "", text)
+        text = re.sub(r"\*\*[^*]{1,40}:\*\*\s*", "", text)  # "**Verify:**" labels are not the sentence
+        for sentence in re.split(r"(?<=[.!?])\s+", text):
+            norm = " ".join(sentence.lower().split()).strip(" .")
+            if len(norm.split()) >= 5:
+                counts[norm] += 1
+    return counts
+
+
+def repeated_sentences(doc: markdown.Document) -> int:
+    return sum(n - 1 for n in sentences(doc).values() if n > 1)
 
 
 def loops(doc: markdown.Document) -> int:
@@ -106,7 +134,8 @@ def measure(case: str, text: str) -> Measure:
     start = next((i for i, ln in enumerate(doc.lines, 1) if "Paged? Start here" in ln), 0)
     findings = check_markdown(text, "runbook.md", tools=False).findings
     consistency = sum(1 for f in findings if f.rule.startswith("consistency."))
-    return Measure(case, len(doc.lines), repeated(doc), loops(doc), broken(doc), unlinked(doc), start, consistency)
+    return Measure(case, len(doc.lines), repeated(doc), repeated_sentences(doc), loops(doc), broken(doc),
+                   unlinked(doc), start, consistency)
 
 
 def cases() -> list[Path]:
@@ -125,6 +154,8 @@ def generate(path: Path, keep: Path | None) -> Measure:
 def summary(rows: list[Measure]) -> dict[str, Any]:
     return {"runbooks": len(rows), "median_lines": statistics.median(r.lines for r in rows),
             "max_lines": max(r.lines for r in rows), "repeated": sum(r.repeated for r in rows),
+            "repeated_sentences": sum(r.sentences for r in rows),
+            "median_repeated_sentences": statistics.median(r.sentences for r in rows),
             "runbooks_with_repeats": sum(1 for r in rows if r.repeated), "max_loops": max(r.loops for r in rows),
             "broken": sum(r.broken for r in rows), "unlinked": sum(r.unlinked for r in rows),
             "start_within_60": sum(1 for r in rows if 0 < r.start <= 60),
@@ -142,7 +173,7 @@ def main(argv: list[str] | None = None) -> int:
     before: dict[str, dict[str, Any]] = {}
     if args.compare:
         before = {r["case"]: r for r in json.loads(args.compare.read_text(encoding="utf-8"))["rows"]}
-    fields = ("lines", "repeated", "loops", "broken", "unlinked", "start", "consistency")
+    fields = ("lines", "repeated", "sentences", "loops", "broken", "unlinked", "start", "consistency")
     width = max(len(r.case) for r in rows)
     print(f"{'case':<{width}}  " + "  ".join(f"{f:>12}" for f in fields))
     for r in rows:
@@ -154,7 +185,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{r.case:<{width}}  " + "  ".join(cells))
     totals = summary(rows)
     if before:
-        old = summary([Measure(**{"consistency": 0, **row}) for row in before.values()])
+        old = summary([Measure(**{"consistency": 0, "sentences": 0, **row}) for row in before.values()])
         print("\n" + "\n".join(f"{k}: {old[k]} → {v}" for k, v in totals.items()))
     else:
         print("\n" + "\n".join(f"{k}: {v}" for k, v in totals.items()))

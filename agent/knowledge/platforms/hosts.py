@@ -356,8 +356,9 @@ class SystemdHosts(Platform):
         if row.leader:
             lines += [f"{self.ssh.replace('$HOST', '${HOSTS%% *}')} {remote_quote(row.leader)}  # who leads now",
                       "LEADER=\"${LEADER:?set LEADER to the host that leads now (above): it restarts last}\"",
-                      "ORDER=\"\"\nfor HOST in $HOSTS; do [ \"$HOST\" = \"$LEADER\" ] || ORDER=\"$ORDER $HOST\"; done",
-                      "ORDER=\"$ORDER $LEADER\""]
+                      # every host but the leader, then the leader (no second loop to compute it)
+                      "ORDER=\" $HOSTS \"",
+                      "ORDER=\"${ORDER/\" $LEADER \"/ } $LEADER\""]
         else:
             lines.append("ORDER=\"$HOSTS\"")
         body = ["for HOST in $ORDER; do", "  echo \"== $HOST\""]
@@ -445,12 +446,14 @@ class SystemdHosts(Platform):
                   f"{name.lower()}.conf && sudo systemctl daemon-reload && sudo systemctl restart {self.unit}")
         row = self.quorum
         if row is not None:
-            # the drop-in everywhere first, then restarts one member at a time through the health wait
-            rolling = self.rolling_restart(row, purpose)
-            return cmd(rolling.purpose, self.on_hosts(remote.removesuffix(f" && sudo systemctl restart {self.unit}"))
-                       + "\n" + rolling.code, f"Every member restarted with {name}={value}; " + (rolling.expect or ""),
+            # the drop-in everywhere first; the restart is the rolling one of Service is Down, not a second copy
+            restart = self.restart_all()
+            return cmd(f"{purpose}: the setting on every member, then the rolling restart",
+                       self.on_hosts(remote.removesuffix(f" && sudo systemctl restart {self.unit}"))
+                       + f"\n# takes effect at the restart: now run '{restart.purpose}' (Service is Down)",
+                       f"The drop-in on every member; after the rolling restart every member runs with {name}={value}",
                        f"Only useful if {self.unit} honours {name}; remove the drop-in file and restart to undo. "
-                       + (rolling.warning or ""))
+                       f"{row.label} needs {row.quorum}: restart the members one at a time, never together.")
         return cmd(purpose, self.on_hosts(remote),
                    f"Service restarted with {name}={value}",
                    f"Restarts the service on every host. Only useful if it honours {name}; remove the drop-in "
