@@ -38,7 +38,7 @@ def _definition(name: str, body: str, form: int) -> str:
 
 
 def _doc(name: str, host_list: list[str], form: int, call: str, warned: bool = False) -> str:
-    loop = f'for HOST in $HOSTS; do echo "== $HOST"; ssh "$HOST" "$@"; done'
+    loop = 'for HOST in $HOSTS; do echo "== $HOST"; ssh "$HOST" "$@"; done'
     warning = "> ⚠️ **Warning:** wipes the data on every host.\n\n" if warned else ""
     return (f"# Runbook\n\n```bash\nHOSTS='{' '.join(host_list)}'\n{_definition(name, loop, form)}\n```\n\n"
             f"Text.\n\n{warning}```bash\n{call}\n```\n")

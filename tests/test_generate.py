@@ -103,8 +103,11 @@ def test_without_a_terminal_answers_are_inferred_and_recorded(tmp_path: Path) ->
     assert result.returncode == 0, result.stderr
     assert "Assumed" in result.stderr and "env:" in result.stderr
     text = next((tmp_path / "out").glob("runbook-*.md")).read_text()
-    assert "Assumed, not told" in text
-    assert re.search(r"^> - type: Background worker \(the description mentions", text, re.M)
+    # one line on the first screen, the list itself at the end (Appendix)
+    assert re.search(r"^\*\*Assumed:\*\* \d+ values? .*\(#assumed-not-told\)", "\n".join(text.split("\n")[:60]), re.M)
+    appendix = text.split("## Appendix", 1)[1]
+    assert "### Assumed, not told" in appendix
+    assert re.search(r"^- type: Background worker \(the description mentions", appendix, re.M)
 
 
 def test_answers_file_and_commit(tmp_path: Path) -> None:

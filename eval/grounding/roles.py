@@ -1647,7 +1647,12 @@ def extract(markdown: str) -> list[Hit]:
                 continue
             hits.append(Hit(kinds, v, line))
 
-    for block in command_blocks(markdown):
+    from agent.checks import functions, shellwords
+
+    blocks = command_blocks(markdown)
+    # a call of a function the runbook declares (`on_hosts 'CMD'`) is read as what its body runs
+    declared = functions.definitions([b.text for b in blocks if b.lang not in QUERY_LANGS])
+    for block in blocks:
         if block.lang in QUERY_LANGS:
             for line in block.text.splitlines():
                 add(line_hits(env.substitute(line)), line)
@@ -1667,6 +1672,11 @@ def extract(markdown: str) -> list[Hit]:
                 add(((("host",), w) for w in _split_words(lit)), raw)
             for seg in segments(line):
                 add(read_command(seg), raw)
+            called = shellwords.parse(line).commands if declared and line.split(" ", 1)[0] in declared else []
+            for simple in called:
+                if simple.argv and simple.argv[0] in declared:
+                    for seg in segments(functions.substitute(declared[simple.argv[0]].body, simple.raw[1:])):
+                        add(read_command(seg), raw)
     return hits
 
 
