@@ -1275,12 +1275,40 @@ def _diagram(front: str, node: str, deps: list[str]) -> str:
     a, b = box(front), box(node)
     lines = [a[0] + "     " + b[0], a[1] + "────▶" + b[1], a[2] + "     " + b[2]]
     indent = " " * (len(a[0]) + 5 + len(b[0]) // 2)
-    for dep in deps:
-        d = box(dep)
-        lines.append(indent + "│")
-        lines.append(indent + "▼")
-        pad = " " * max(0, len(indent) - len(d[0]) // 2)
-        lines += [pad + row for row in d]
+    if len(deps) in (0, 1) or len(deps) > 5:
+        for dep in deps:
+            d = box(dep)
+            lines.append(indent + "│")
+            lines.append(indent + "▼")
+            pad = " " * max(0, len(indent) - len(d[0]) // 2)
+            lines += [pad + row for row in d]
+        return "\n".join(lines)
+    # the service calls each dependency: side by side under it (a chain would say dep 1 calls dep 2)
+    row = [box(dep) for dep in deps]
+    centres, at = [], 0
+    for d in row:
+        centres.append(at + len(d[0]) // 2)
+        at += len(d[0]) + 3
+    here = len(indent)
+    lo, hi = min(centres[0], here), max(centres[-1], here)
+    bar = [" "] * (hi + 1)
+    for c in range(lo, hi + 1):
+        bar[c] = "─"
+    for c in centres:
+        bar[c] = "┬"
+    bar[lo] = "┌" if lo in centres else "└"
+    bar[hi] = "┐" if hi in centres else "┘"
+    if here == lo and here in centres:
+        bar[here] = "├"
+    elif here == hi and here in centres:
+        bar[here] = "┤"
+    elif lo < here < hi:
+        bar[here] = "┼" if here in centres else "┴"
+    arrows = [" "] * (centres[-1] + 1)
+    for c in centres:
+        arrows[c] = "▼"
+    lines += [indent + "│", "".join(bar).rstrip(), "".join(arrows).rstrip(),
+              *("   ".join(d[i] for d in row) for i in range(3))]
     return "\n".join(lines)
 
 
