@@ -60,7 +60,7 @@ def test_service_down_escalation_is_one_line_when_the_table_has_the_times() -> N
     for step in other.emergency.service_down.escalation:
         step.action = "Page " + step.action.split(":", 1)[1].strip()
     text = render_markdown(other)
-    assert all(f"- After " in text and s.action in text for s in other.emergency.service_down.escalation)
+    assert all("- After " in text and s.action in text for s in other.emergency.service_down.escalation)
 
 
 @settings(max_examples=5, deadline=None)
