@@ -27,7 +27,8 @@ from agent.checks.danger import classify
 from agent.runbook import Command, Runbook
 
 _LOOP = re.compile(
-    r"^(?P<hosts>HOSTS=.*)\nfor HOST in \$HOSTS; do\n  echo \"== \$HOST\"\n  (?P<body>.+)\ndone$", re.M)
+    r"^(?P<hosts>HOSTS=.*)\nfor HOST in \$HOSTS; do\n  echo \"== \$HOST\"\n  (?P<body>.+)\ndone(?P<after>(?: [^\n]*)?)$",
+    re.M)  # `after`: what the loop's output goes to (`done 2>&1 | awk ...`), kept after the call
 _SSH = re.compile(r"^(?P<ssh>ssh \"\$HOST\"|gcloud compute ssh \"\$HOST\" [^'\"]*?--command) (?P<rest>.+)$")
 _STOP = " || break"
 EACH, ROLLING = "on_hosts", "rolling"
@@ -88,7 +89,7 @@ def factor(runbook: Runbook) -> tuple[Runbook, Setup | None]:
             if m.group("hosts") != hosts or s is None or s.group("ssh") != ssh:
                 return m.group(0)
             rest = s.group("rest")
-            return f"{ROLLING if rest.endswith(_STOP) else EACH} {rest.removesuffix(_STOP)}"
+            return f"{ROLLING if rest.endswith(_STOP) else EACH} {rest.removesuffix(_STOP)}{m.group('after')}"
 
         command.code = _LOOP.sub(call, command.code)
         if was_destructive and not command.warning:  # the renderer's own test reads the text, not the functions
