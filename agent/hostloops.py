@@ -94,7 +94,9 @@ def factor(runbook: Runbook) -> tuple[Runbook, Setup | None]:
         command.code = _LOOP.sub(call, command.code)
         if was_destructive and not command.warning:  # the renderer's own test reads the text, not the functions
             command.warning = "this command changes or removes data on every host; check the target first."
+    # an empty HOSTS stops the call with a message (a loop over nothing would print nothing, like a healthy fleet)
+    each = "for HOST in ${HOSTS:?set HOSTS: paste the Shell Setup first}; do echo \"== $HOST\""
     code = (f"{hosts}\n"
-            f"{EACH}() {{ for HOST in $HOSTS; do echo \"== $HOST\"; {ssh} \"$@\"; done; }}\n"
-            f"{ROLLING}() {{ for HOST in $HOSTS; do echo \"== $HOST\"; {ssh} \"$@\" || return; done; }}")
+            f"{EACH}() {{ {each}; {ssh} \"$@\"; done; }}\n"
+            f"{ROLLING}() {{ {each}; {ssh} \"$@\" || return; done; }}")
     return out, Setup(code)
