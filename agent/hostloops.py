@@ -27,7 +27,8 @@ from agent.checks.danger import classify
 from agent.runbook import Command, Runbook
 
 _LOOP = re.compile(
-    r"^(?P<hosts>HOSTS=.*)\nfor HOST in \$HOSTS; do\n  echo \"== \$HOST\"\n  (?P<body>.+)\ndone(?P<after>(?: [^\n]*)?)$",
+    r"^(?P<hosts>HOSTS=.*)\nfor HOST in \$HOSTS; do\n  echo \"== \$HOST\"\n  (?P<body>.+)\n"
+    r"done(?P<after>(?: [^\n]*)?)$",
     re.M)  # `after`: what the loop's output goes to (`done 2>&1 | awk ...`), kept after the call
 _SSH = re.compile(r"^(?P<ssh>ssh \"\$HOST\"|gcloud compute ssh \"\$HOST\" [^'\"]*?--command) (?P<rest>.+)$")
 _STOP = " || break"
