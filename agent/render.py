@@ -381,17 +381,11 @@ class Page:
         here = _Place(level, text)
         out: list[str] = []
         pending: list[Command] = []
-        refs: list[tuple[str, str]] = []  # (one line, the home it links to: "" when quoted)
+        refs: list[str] = []
 
         def flush() -> None:
             if refs:
-                lines: list[tuple[str, str]] = []
-                for line, home in refs:  # links to one home share a bullet: "[a](#x), [b](#x) (Home)"
-                    if home and lines and lines[-1][1] == home:
-                        lines[-1] = (lines[-1][0] + ", " + line, home)
-                    else:
-                        lines.append((line, home))
-                out.append("\n".join(f"- {line}" + (f" ({home})" if home else "") for line, home in lines))
+                out.append("\n".join(refs))
                 refs.clear()
             if pending:
                 out.append(self.blocks_markdown(pending, here))
@@ -412,16 +406,16 @@ class Page:
                 continue
             if pending:
                 flush()
-            refs.append(self.reference_parts(command, home, here))
+            refs.append("- " + self.reference(command, home, here))
         flush()
         return Markdown("\n\n".join(out) + ("\n" if out else ""))
 
     def reference(self, command: Command, home: _Place, here: _Place) -> str:
         """One line for a command shown elsewhere: short safe one-liners quoted, the rest linked."""
-        line, where = self.reference_parts(command, home, here)
+        line, where = self._reference(command, home, here)
         return f"{line} ({where})" if where else line
 
-    def reference_parts(self, command: Command, home: _Place, here: _Place) -> tuple[str, str]:
+    def _reference(self, command: Command, home: _Place, here: _Place) -> tuple[str, str]:
         """(the reference, the home heading it links to, "" when the command is quoted or above)."""
         code = command.code.strip()
         quotable = ("\n" not in code and len(code) <= _INLINE_MAX and not command.warning

@@ -108,18 +108,6 @@ def test_a_block_declares_a_variable_once(var: str, label: str) -> None:
     assert cheatsheet.count(declare) == 1 and f'kubectl logs -n quotes "${var}"' in cheatsheet
 
 
-def test_links_to_one_home_share_a_bullet() -> None:
-    text = render_markdown(_runbook())
-    for line in text.split("\n"):
-        if line.startswith("- [") and line.endswith(")"):
-            home = re.search(r" \(([^()]+(?:\([^)]*\))?)\)$", line)
-            assert home is not None
-    bullets = [ln for ln in text.split("\n") if re.match(r"^- \[[^\]]+\]\(#[^)]+\) \(", ln)]
-    pairs = list(zip(bullets, bullets[1:], strict=False))
-    assert not [p for p in pairs if p[0].rsplit(" (", 1)[1] == p[1].rsplit(" (", 1)[1]
-                and text.index(p[1]) - text.index(p[0]) == len(p[0]) + 1]
-
-
 @settings(max_examples=30, deadline=None)
 @given(words, st.lists(words, min_size=2, max_size=5, unique=True))
 def test_dependencies_sit_side_by_side_under_the_service(service: str, deps: list[str]) -> None:
