@@ -71,7 +71,10 @@ def live_runnable() -> list[tuple[str, int, int]]:
             if not missing:
                 break
             variables.update({name: _value(name) for name in missing})
-        out.append((f"{typ}-{env}", run.count("would-run"), len(run.results)))
+        # distinct commands: a copy (the same host-discovery line in twenty loops, each loop's `echo "== $HOST"`)
+        # is not one more check that runs
+        would = {r.command for r in run.results if r.status == "would-run"}
+        out.append((f"{typ}-{env}", len(would), len({r.command for r in run.results})))
     return out
 
 
@@ -80,9 +83,11 @@ def test_our_generated_checks_still_run_live() -> None:
     runnable = sum(c[1] for c in counts)
     total = sum(c[2] for c in counts)
     assert total > 500
-    # Measured 2026-12-02: 479 of 1299 before and after the red-team hardening (README). Tools that
-    # are not installed count as not run, so the floor leaves room for a machine with fewer.
-    assert runnable >= 0.33 * total, counts
+    # Measured 2026-12-02: 479 of 1299 before and after the red-team hardening (README), counting copies.
+    # Distinct commands since the host loops became one function (issue 11): 210 of 641 on main before it,
+    # 208 of 639 after (the two lost are `echo "== $HOST"` lines). Tools that are not installed count as
+    # not run, so the floor leaves room for a machine with fewer.
+    assert runnable >= 0.30 * total, counts
 
 
 if __name__ == "__main__":
