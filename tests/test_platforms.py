@@ -250,3 +250,9 @@ def test_scaling_a_fleet_of_hosts_is_never_a_restart(rule: Rule, hosts: str) -> 
     step = platform_for(ctx).scale("6", "Double the replica count")
     assert "restart" not in step.code and "stop" not in step.code
     assert step.warning and "adds no capacity" in step.warning
+
+
+def test_a_daemonset_is_never_scaled(rule: Rule) -> None:
+    book = generate(rule, "log-shipper is a Fluent Bit DaemonSet named log-shipper in the logging namespace on "
+                          "our EKS cluster.", env="kubernetes", type="other: log shipper")
+    assert "kubectl scale daemonset" not in code(book)

@@ -572,6 +572,14 @@ class Kubernetes(Platform):
                        "autoscaling.keda.sh/paused-replicas=\"0\" --overwrite",
                        "KEDA scales the workload to 0 and stops scaling it; remove the annotation (…/paused-replicas-) "
                        "to resume", "Full stop: nothing is processed until the annotation is removed.")
+        if self.kind == "daemonset":  # no replica count: kubectl scale refuses a DaemonSet
+            return cmd(f"Stop {self.workload} completely: schedule its pods on no node (a node selector nothing has)",
+                       f"kubectl patch {self.ref} {self.n} --type merge -p "
+                       "'{\"spec\":{\"template\":{\"spec\":{\"nodeSelector\":{\"runbook/paused\":\"true\"}}}}}'\n"
+                       f"kubectl rollout status {self.ref} {self.n} --timeout=5m",
+                       "DESIRED 0 in kubectl get daemonset; remove the nodeSelector again to resume",
+                       "Full stop on every node: whatever this DaemonSet does per node (log shipping, metrics, "
+                       "networking) stops until the node selector is removed.")
         return cmd(f"Stop {self.workload} completely (scale to zero), remembering the current size",
                    f"kubectl get {self.ref} {self.n} -o jsonpath='{{.spec.replicas}}{{\"\\n\"}}'\n"
                    f"kubectl scale {self.ref} {self.n} --replicas=0",

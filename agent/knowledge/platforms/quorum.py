@@ -82,8 +82,7 @@ QUORUM: dict[str, Quorum] = {
         "Kafka brokers", "test -z \"$(kafka-topics.sh --bootstrap-server localhost:9092 --describe "
         "--under-replicated-partitions)\"",
         "no under-replicated partitions (the command prints nothing) before the next broker",
-        "kafka-metadata-quorum.sh --bootstrap-server localhost:9092 describe --status  # LeaderId: the active "
-        "controller (ZooKeeper mode: zookeeper-shell.sh localhost:2181 get /controller)",
+        "kafka-metadata-quorum.sh --bootstrap-server localhost:9092 describe --status",  # LeaderId: the controller
         "min.insync.replicas of every partition: one broker down at a time, and only with 0 under-replicated "
         "partitions"),
     "opensearch": Quorum(
