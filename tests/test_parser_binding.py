@@ -284,3 +284,19 @@ def test_a_qualified_names_last_part_is_the_same_name(schema: str, table: str) -
     model = parse(f"The billing sync service runs on VMs with ClickHouse: local table `{schema}.{table}`. "
                   f"A view writes into {table} every minute.")
     assert table not in unplaced(model)
+
+
+_RANGE_PHRASES = ["HPA {lo}→{hi} at 65% CPU", "scaled by a KEDA ScaledObject, min {lo} / max {hi} replicas",
+                  "it has an HPA {lo}-{hi}", "an ASG (min {lo}, max {hi}) behind an ALB",
+                  "autoscaled between {lo} and {hi} replicas"]
+
+
+@settings(max_examples=30, deadline=None)
+@given(n=st.from_regex(r"\A[a-z][a-z0-9]{2,8}-[a-z0-9]{2,8}\Z", fullmatch=True), lo=st.integers(1, 9),
+       span=st.integers(1, 40), i=st.integers(0, len(_RANGE_PHRASES) - 1))
+def test_replica_bounds_are_a_range_not_a_count(n: str, lo: int, span: int, i: int) -> None:
+    hi = lo + span
+    model = parse(f"{n} is our orders API on EKS; " + _RANGE_PHRASES[i].format(lo=lo, hi=hi) + ".")
+    settings_ = {s.key: s.value for c in model.components for s in c.settings}
+    assert settings_.get("replicas_min") == str(lo) and settings_.get("replicas_max") == str(hi), settings_
+    assert settings_.get("replicas") != str(hi)

@@ -137,6 +137,14 @@ _CITY_ZONES = {
     "los angeles": "America/Los_Angeles", "sao paulo": "America/Sao_Paulo", "são paulo": "America/Sao_Paulo",
     "tel aviv": "Asia/Jerusalem", "montreal": "America/Toronto", "vancouver": "America/Vancouver",
 }
+# replica bounds as teams write them (an autoscaler or replica noun must be near: see autoscale_ranges)
+_RANGE = re.compile(r"(?i)\bmin(?:imum)?(?:\s*replicas?)?\s*[:=]?\s*(?P<lo>\d{1,4})\s*(?:/|,|;|and|-)?\s*"
+                    r"max(?:imum)?(?:\s*replicas?)?\s*[:=]?\s*(?P<hi>\d{1,4})\b"
+                    r"|\b(?P<lo2>\d{1,4})\s*(?:→|->|=>|–|—|\.\.|-)\s*(?P<hi2>\d{1,4})\b(?!\s*(?:%|ms|s\b|min|h\b|gb|mb|:))"
+                    r"|\bbetween\s+(?P<lo3>\d{1,4})\s+and\s+(?P<hi3>\d{1,4})\b"
+                    r"|\bfrom\s+(?P<lo4>\d{1,4})\s+to\s+(?P<hi4>\d{1,4})\s+(?:replicas|pods|tasks|instances|workers)")
+_SCALER_WORDS = re.compile(r"\b(?:hpa|keda|scaledobject|autoscal\w*|auto scaling|asg|replicas?|pods|tasks|"
+                           r"instances|workers|min(?:imum)?\b)")
 _DURATION = {"ms": 0.001, "millisecond": 0.001, "milliseconds": 0.001,
              "s": 1, "sec": 1, "secs": 1, "second": 1, "seconds": 1,
              "m": 60, "min": 60, "mins": 60, "minute": 60, "minutes": 60,
@@ -1592,6 +1600,26 @@ class _Parser:
                 comp.settings.append({"key": spec.key, "value": value, "unit": unit or spec.unit, "origin": "given",
                                       "evidence": s.text})
 
+    def autoscale_ranges(self) -> None:
+        """"min 3 / max 24", "HPA 4→24", "KEDA (1-20)", "between 2 and 12 replicas": the bounds of the
+        replica count, where an autoscaler or a replica noun is near; the max is then no fixed count."""
+        for s in self.sentences:
+            for m in _RANGE.finditer(s.text):
+                lo, hi = (m.group("lo") or m.group("lo2") or m.group("lo3") or m.group("lo4"),
+                          m.group("hi") or m.group("hi2") or m.group("hi3") or m.group("hi4"))
+                near = s.text[max(0, m.start() - 60):m.end() + 25].lower()
+                if not lo or not hi or int(lo) > int(hi) or not _SCALER_WORDS.search(near):
+                    continue
+                k = next((i for i, t in enumerate(s.tokens) if t.start >= m.start()), len(s.tokens) - 1)
+                comp = self._setting_owner(s, k, "replicas_min")
+                comp.settings = [x for x in comp.settings if not (x["key"] == "replicas" and x["value"] == hi
+                                                                    and m.group(0) in x["evidence"])]
+                if any(x["key"] == "replicas_min" for x in comp.settings):
+                    continue
+                for key, value in (("replicas_min", lo), ("replicas_max", hi)):
+                    comp.settings.append({"key": key, "value": value, "unit": "", "origin": "given",
+                                          "evidence": s.text})
+
     def _setting_value(self, spec: Any, low: str) -> tuple[tuple[str, str], int] | None:
         if spec.flag is not None:
             hit = spec.flag.search(low)
@@ -2315,6 +2343,7 @@ class _Parser:
         self.figures_pass()
         self.people_pass()
         self.dependencies_pass()
+        self.autoscale_ranges()  # after every pass that reads counts: a range's max is no fixed count
         service = self.service()
         self.service_slug = service["name"]
         self.unbound_pass()

@@ -150,7 +150,7 @@ class PostgresPack(KeywordPack):
                    "FROM pg_stat_replication"),
             "one row per standby, state 'streaming', replay_lag under 30 seconds") if not managed else cmd(
             "Replication lag, measured on a read replica (the provider's HA standby is not visible in SQL)",
-            "REPLICA=\"${REPLICA:?set REPLICA to the read replica's endpoint (the provider's console lists it)}\"\n"
+            "REPLICA=\"${REPLICA:?set REPLICA to the endpoint of the read replica (the provider console lists it)}\"\n"
             + n.psql("SELECT now() - pg_last_xact_replay_timestamp() AS replay_delay").replace(
                 f"-h {n.hq}", "-h \"$REPLICA\"", 1),
             "replay_delay under 30 seconds; the provider's replica-lag metric shows the same")
