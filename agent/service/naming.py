@@ -14,8 +14,9 @@ from __future__ import annotations
 import re
 
 # a name as written: backticked or quoted anything, or an identifier shape (a separator, digit or camel hump)
-_Q = r"[`'\"]?"
-_ID = r"[A-Za-z0-9][\w.-]*[A-Za-z0-9]"
+QUOTE = r"[`'\"]?"  # the parser's too (text.py)
+NAME = r"[A-Za-z0-9][\w.-]*[A-Za-z0-9]"
+_Q, _ID = QUOTE, NAME
 _IDENT = re.compile(r"(?-i:[A-Za-z0-9][\w.]*[-_\d][\w.-]*[A-Za-z0-9]|[a-z]+[A-Z]\w*)")
 _MARKED = re.compile(r"`([^`\s]{2,60})`|\"([^\"\s]{2,60})\"|'([^'\s]{2,60})'")
 

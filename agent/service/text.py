@@ -2564,7 +2564,7 @@ def _figure_minutes(label: str, text: str) -> int | None:
 
 # --- the service's name (from the first sentence) -----------------------------------------------------------
 
-_Q = r"[`'\"]?"
+_Q = naming.QUOTE  # an optional quote around a name
 _SLUG_STOP = re.compile(
     r"\b(?:on|in|that|which|who|running|runs|deployed|hosted|behind|built|written|using|with|for|"
     r"serving|serves|is|are|was|handles|handling|processes|processing|consumes|consuming|reads|"
@@ -2598,7 +2598,7 @@ _GREETING = re.compile(r"""^\s*(?:
   | (?i:ok(?:ay)?|so|right|well|alright|fyi|btw|ps|tl;?dr|quick\s+(?:one|question|note|context)|heads[- ]up|
         context|background|update|note|thanks|thank\s+you|cheers)\b\s*[,!.:;—–-]*
 )\s*""", re.X)
-_ID = r"[A-Za-z0-9][\w.-]*[A-Za-z0-9]"
+_ID = naming.NAME
 # an identifier, not a plain word (case-sensitive even inside an IGNORECASE pattern): ledger-sync, inv_recon, relayHub
 _IDENT = r"(?-i:[A-Za-z0-9][\w.]*[-_.\d][\w.-]*[A-Za-z0-9]|[a-z]+[A-Z]\w*|[A-Za-z]*\d[A-Za-z0-9]*)"
 _KIND_WORD = r"(?:service|microservice|app|application|api|worker|pipeline|job|cronjob|daemon|consumer|bot|backend|" \
