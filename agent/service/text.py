@@ -1095,6 +1095,8 @@ class _Parser:
             for noun in sorted(s.nouns, key=lambda n: (n.i, -(n.j - n.i))):
                 if any((s.index, k) in self.consumed for k in range(noun.i, noun.j)):
                     continue
+                if self._negated_noun(s, noun):  # "no replica (yes, I know)": nothing is named
+                    continue
                 for role in self.roles_for(s, noun):
                     values, explicit = self.values_after(s, noun, role)
                     if not values:
@@ -1120,6 +1122,12 @@ class _Parser:
                     for k in range(noun.i, noun.j):
                         self.consumed.add((s.index, k))
                     break
+
+    def _negated_noun(self, s: Sentence, noun: Mention) -> bool:
+        """The noun is denied ("no replica", "without a sentinel"): what follows it is not its name."""
+        before = [t.low for t in s.tokens[max(0, noun.i - 2):noun.i]]
+        return bool(before) and (before[-1] in ("no", "without") or before[-2:] == ["without", "a"]
+                                 or before[-2:] == ["without", "any"])
 
     def bind_after_technology(self) -> None:
         """A name written right after a store's own word, with no role noun: "the Redis (amber-redis)",

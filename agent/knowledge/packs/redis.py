@@ -14,6 +14,7 @@ from agent.knowledge.packs._base import (
 )
 from agent.knowledge.signals import Signal, Threshold, limit
 from agent.runbook import Command, Component, Issue, KeyMetric, Procedure, Step, Upstream
+from agent.service.components import single_instance
 
 FLUSH_WARNING = ("FLUSHALL/FLUSHDB delete every key on the node (all databases for FLUSHALL) and replicate "
                  "to every replica: sessions, locks, queues and rate limits stored there are gone. Delete "
@@ -212,6 +213,16 @@ class RedisPack(KeywordPack):
                            warning="Memorystore is managed: never REPLICAOF by hand. A Basic-tier instance has no "
                                    "replica; without persistence a failover or maintenance loses what it holds"
                                    + (" — every queued task" if broker else "") + ".")
+        elif single_instance(store, ctx.text):
+            # the team said there is no replica: nothing to promote; the instance itself comes back
+            failover = cmd("Bring the single Redis instance back (there is no replica to fail over to)",
+                           f"ssh {q(host)} 'systemctl status redis* --no-pager; ls -l /var/lib/redis'\n"
+                           f"redis-cli -h {q(host)} -p {port} INFO persistence | grep -E "
+                           "'^(loading|rdb_last_bgsave_status|aof_enabled|aof_last_write_status):'",
+                           "the unit is active and loading:0; the last RDB/AOF write succeeded",
+                           warning="This Redis is a single point of failure (no replica, no Sentinel): never "
+                                   "REPLICAOF or SENTINEL FAILOVER here. What it held comes back only from its "
+                                   "RDB/AOF files on its own disk.")
         else:
             failover = cmd("Promote a replica by hand (run against the replica)",
                            "REPLICA=\"${REPLICA:?set REPLICA: the replica host to promote}\"\n"
@@ -234,8 +245,12 @@ class RedisPack(KeywordPack):
                                   "Cache, sessions or rate limits")],
             upstream=[Upstream(service=f"Redis {cluster if elasticache else host}",
                                purpose="Task broker" if broker else "Cache and shared state", criticality="High",
-                               fallback=(f"None: if this Redis is lost or flushed, {kept}. Fail over to a replica "
-                                         "(see Disaster Recovery); never flush it to recover" if kept
+                               fallback=(f"None: if this Redis is lost or flushed, {kept}. "
+                                         + ("It is a single point of failure (no replica): restart it and "
+                                            "check its persistence files (see Disaster Recovery)"
+                                            if single_instance(store, ctx.text) else
+                                            "Fail over to a replica (see Disaster Recovery)")
+                                         + "; never flush it to recover" if kept
                                          else "Read through to the database with a short timeout; do not fail "
                                               "requests when the cache is down"))],
             key_metrics=[KeyMetric(metric="Redis memory used", normal_range="< 70% of maxmemory",
