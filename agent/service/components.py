@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from agent.service.model import Component
+from agent.service.model import Component, ServiceModel
 
 # Words that say a component runs without a replica / failover partner. "no replica", "without
 # replicas", "no sentinel", "no standby", "not replicated", "single instance", "one box", "standalone".
@@ -77,3 +77,21 @@ def single_instance(component: Component | None, description: str) -> bool:
             if _SINGLE.search(clause) and not _MANY.search(clause):
                 return True
     return False
+
+
+# Kinds that stand in front of the service: clients reach the service through them, the service never
+# calls them, so "is it reachable from the service" is the wrong question.
+_FRONTING_KINDS = frozenset({"proxy", "load-balancer", "cdn"})
+
+
+def fronts(model: ServiceModel | None, component: Component) -> bool:
+    """The component fronts the service (the model says "fronted by", or it is a proxy nobody calls)."""
+    if model is None:
+        return component.kind in _FRONTING_KINDS
+    inbound = [r for r in model.relationships if r.target == component.id]
+    if any(r.kind == "fronted_by" for r in inbound):
+        return True
+    calls = {"calls", "reads", "writes", "pools_through", "publishes_to", "consumes_from", "caches_in",
+             "stores_sessions_in", "health_depends_on"}
+    return component.kind in _FRONTING_KINDS and not any(r.kind in calls for r in inbound)
+

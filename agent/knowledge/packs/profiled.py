@@ -24,6 +24,7 @@ from agent.knowledge.platforms.select import component_form, platform_for
 from agent.knowledge.profiles import Failure, Probe, Profile, profile_for
 from agent.knowledge.signals import Signal, Threshold
 from agent.runbook import Command, Component, Issue, KeyMetric, Step, Upstream
+from agent.service import components
 from agent.service.model import Component as ModelComponent
 from agent.service.text import parse
 
@@ -268,10 +269,12 @@ class _Render:
 
     def reachability(self) -> Issue:
         f = self.ctx.facts
+        own = "; ".join(f"'{self.title(x)}'" for x in self.failures())
+        if components.fronts(self.ctx.model, self.comp):
+            return self._fronting_issue(own)
         check = reasoning.dependency_check(self.comp).model_copy(
             update={"purpose": f"Is {self.label} reachable from {f.display_name}",
                     "expect": f"{self.label} answers; if not, the outage is {self.label}'s, not {f.display_name}'s"})
-        own = "; ".join(f"'{self.title(x)}'" for x in self.failures())
         return Issue(
             title=f"{self.label}: slow or unreachable", symptoms=f"Errors or timeouts naming {self.label} in "
             f"{f.display_name}'s logs", alert=None, check=[check],
@@ -282,6 +285,25 @@ class _Render:
                              "default)", command=None)],
             verify=f"{self.label} answers the check above and {f.display_name}'s errors naming it stop for 15 min",
             escalate=f"Page {self.label}'s owner (fill in) if it is still unreachable after 15 min")
+
+    def _fronting_issue(self, own: str) -> Issue:
+        """A proxy in front of the service: clients reach the service through it (it calls the service,
+        the service never calls it), so the check is whether it answers and sees its backends."""
+        f = self.ctx.facts
+        check = reasoning.dependency_check(self.comp).model_copy(
+            update={"purpose": f"Does {self.label} (in front of {f.display_name}) answer",
+                    "expect": f"{self.label} answers; if not, clients cannot reach {f.display_name} even when "
+                              f"{f.display_name} is healthy"})
+        return Issue(
+            title=f"{self.label} in front of {f.display_name}: down or not passing traffic",
+            symptoms=f"Clients get connection errors or 5xx from {self.label} while {f.display_name} itself "
+                     "looks healthy", alert=None, check=[check],
+            fix=[Step(action=f"If {self.label} is down, restarting {f.display_name} does not help: work on "
+                             f"{self.label} with its own entries ({own}) or its owner", command=None),
+                 Step(action=f"If {self.label} answers but marks {f.display_name}'s backends down, the fault is "
+                             f"{f.display_name}'s health check: follow its own entries", command=None)],
+            verify=f"{self.label} answers and shows {f.display_name}'s backends up for 15 min",
+            escalate=f"Page {self.label}'s owner (fill in) if it still does not pass traffic after 15 min")
 
     def title(self, failure: Failure) -> str:
         return f"{self.name}: {failure.title}" if self.own else f"{self.label}: {failure.title}"

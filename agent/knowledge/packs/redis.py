@@ -215,8 +215,11 @@ class RedisPack(KeywordPack):
                                    + (" — every queued task" if broker else "") + ".")
         elif single_instance(store, ctx.text):
             # the team said there is no replica: nothing to promote; the instance itself comes back
+            unit = store.name("unit") if store is not None else None
+            status = f"systemctl status {unit} --no-pager" if unit else \
+                "systemctl list-units --type=service --no-pager | grep -i redis"
             failover = cmd("Bring the single Redis instance back (there is no replica to fail over to)",
-                           f"ssh {q(host)} 'systemctl status redis* --no-pager; ls -l /var/lib/redis'\n"
+                           f"ssh {q(host)} {q(status)}\n"
                            f"redis-cli -h {q(host)} -p {port} INFO persistence | grep -E "
                            "'^(loading|rdb_last_bgsave_status|aof_enabled|aof_last_write_status):'",
                            "the unit is active and loading:0; the last RDB/AOF write succeeded",
