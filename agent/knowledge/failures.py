@@ -347,6 +347,7 @@ class _Rule:
     words: re.Pattern[str]  # what a step's text doing it says
     at_once: bool  # only doing it to all members at once is forbidden
     scope: tuple[str, ...]  # words a command on that component contains ("" entries: any command)
+    note: str = ""  # knowledge's warning, said as itself (not "the team says")
 
 
 def _rules(model: ServiceModel) -> list[_Rule]:
@@ -380,15 +381,53 @@ def _applies(rule: _Rule, text: str, code: str, c: Any) -> bool:
         return False
     if rule.scope and not any(s.lower() in (code + " " + text).lower() for s in rule.scope):
         return False
+    if rule.note and rule.at_once:
+        return bool(_EVERY_NODE.search(code) or c.all_command.search(code))
     return not rule.at_once or bool(c.all_command.search(code) or c.all_at_once.search(text))
 
 
-def warn(section: Any, model: ServiceModel | None) -> Any:
+_EVERY_NODE = re.compile(r"for \w+ in\b|\bon_hosts\b|\brolling\b|\$HOSTS\b")
+
+
+def _procedure_rules(model: ServiceModel, description: str) -> list[_Rule]:
+    """The generic procedures (restart, deploy, rollback, stop) checked against what the model says:
+    long-lived connections need a drain, a clustered store allocation control, a store is never stopped
+    on every node to stop writes (data: `procedures` in failure_responses.yaml)."""
+    data = responses()
+    techs = _technologies(model, description)
+    storm = next((f for f in model.failures if f.kind == "failure" and re.search(r"(?i)reconnect", f.evidence)), None)
+    values = _values(model.app, model, description, storm) if model.app is not None and storm is not None else {}
+    out: list[_Rule] = []
+    for spec in data.get("procedures", {}).values():
+        if "said" in spec and not (re.search(spec["said"], description) or storm is not None):
+            continue
+        scope: tuple[str, ...] = ()
+        if "technologies" in spec:
+            present = [t for t in spec["technologies"] if t in techs]
+            if not present:
+                continue
+            scope = tuple(present)
+        drain = ""
+        if "haproxy" in techs and "said" in spec:
+            drain = (": echo \"set server " + values.get("backend", "BACKEND") + "/SERVER state drain\" | socat stdio "
+                     + values.get("socket", "/path/to/admin.sock") + ", wait until its sessions reach 0, restart, then "
+                     "'state ready'")
+        note = spec["warning"].replace("{storm}", " (the team's known failure: a reconnect storm onto "
+                                       + values.get("dependency", "what the clients authenticate against") + ")"
+                                       if storm is not None else "").replace("{drain}", drain)
+        command = re.compile(spec["command"], re.I)
+        words = re.compile(r"(?i)\b(?:restart|deploy|roll back|rollback|stop)\b")
+        out.append(_Rule(note, command, words, bool(spec.get("every_node")), scope, note))
+    return out
+
+
+def warn(section: Any, model: ServiceModel | None, description: str = "") -> Any:
     """`section` (a runbook section, or a list of them) with the team's rules on every command and step
-    that does what a rule limits or forbids."""
+    that does what a rule limits or forbids, and knowledge's warning on every generic procedure that
+    would set off what the model says (`_procedure_rules`)."""
     if model is None:
         return section
-    rules = _rules(model)
+    rules = _rules(model) + _procedure_rules(model, description)
     if not rules:
         return section
     return _walk(section, rules)
@@ -399,14 +438,17 @@ def _walk(node: Any, rules: list[_Rule]) -> Any:
     if isinstance(node, list):
         return [_walk(x, rules) for x in node]
     if isinstance(node, Command):
-        said = [r.text for r in rules if _applies(r, f"{node.purpose} {node.warning or ''}", node.code, c)]
+        said = [r.note or f"The team says: “{r.text}”" for r in rules
+                if _applies(r, f"{node.purpose} {node.warning or ''}", node.code, c)
+                and not (r.note and r.note in (node.warning or ""))]
         if not said:
             return node
-        note = " ".join(f"The team says: “{t}”" for t in dict.fromkeys(said))
+        note = " ".join(dict.fromkeys(said))
         return node.model_copy(update={"warning": f"{node.warning} {note}" if node.warning else note})
     if isinstance(node, Step):
         command = _walk(node.command, rules) if node.command is not None else None
-        said = [] if node.command is not None else [r.text for r in rules if _applies(r, node.action, "", c)]
+        said = [] if node.command is not None else [r.text for r in rules
+                                                    if not r.note and _applies(r, node.action, "", c)]
         action = node.action + "".join(f" (the team says: “{t}”)" for t in dict.fromkeys(said))
         return node.model_copy(update={"command": command, "action": action})
     if isinstance(node, BaseModel):

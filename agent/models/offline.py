@@ -1396,7 +1396,8 @@ class OfflineModel(Model):
             built[name] = builders[name]()
             if progress is not None:
                 progress(name, index, len(names))
-        built = {key: failures.warn(section, request.service) for key, section in built.items()}  # team's rules
+        built = {key: failures.warn(section, request.service, request.description)  # team's rules, knowledge's
+                 for key, section in built.items()}
         built["service_overview"] = _complete_prerequisites(built)
         runbook = _assemble({
             **built, "assumptions": writer.assumptions(),
