@@ -145,7 +145,8 @@ def response_for(mode: FailureMode, model: ServiceModel, description: str) -> di
             continue
         if entry.get("requires") and not any(t in techs for t in entry["requires"]):
             continue
-        return entry
+        found: dict[str, Any] = entry
+        return found
     return None
 
 
@@ -170,6 +171,13 @@ def _values(component: Component, model: ServiceModel, description: str, mode: F
         found = re.search(pattern, mode.evidence, re.I) or re.search(pattern, description, re.I)
         if found:
             out[key] = found.group(1)
+    kafka = of_tech.get("kafka")
+    if kafka is not None:
+        if kafka.names_of("bootstrap"):
+            out["bootstrap"] = kafka.names_of("bootstrap")[0]
+        groups = [v for c in model.components for v in c.names_of("consumer_group")]
+        if groups:
+            out["group"] = groups[0]
     redis = of_tech.get("redis")
     if redis is not None and redis.name("host"):
         out["redis_host"] = redis.name("host") or ""
@@ -207,7 +215,8 @@ _WHAT = {"hosts": "the hosts, space-separated", "host": "a host", "unit": "the s
          "db_host": "the database host", "redis_host": "the Redis host", "slot": "the replication slot",
          "backend": "the HAProxy backend", "socket": "the HAProxy admin socket path", "worker_unit": "the worker unit",
          "worker_hosts": "the worker hosts", "search_url": "the cluster URL", "first_server": "a backend server",
-         "dependency": "the service the reconnects hit", "store": "the store", "jobs_db": "the job database"}
+         "dependency": "the service the reconnects hit", "store": "the store", "jobs_db": "the job database",
+         "bootstrap": "the Kafka bootstrap servers", "group": "the consumer group"}
 
 
 def _fill(text: str, values: dict[str, str], *, shell: bool) -> str:
@@ -260,7 +269,7 @@ def title_words(mode: FailureMode) -> str:
     first = re.split(r"[;:,]|\s[-–—]\s|\.\s", text)[0]
     trigger = re.sub(r"\([^)]*\)?", " ", mode.trigger)
     words = " ".join(first.split())
-    if len(words.split()) < 3 and trigger:
+    if (len(words.split()) < 3 or re.match(r"(?i)(?:is|are|was|were|gets?|goes|go|has|have)\b", words)) and trigger:
         words = f"{' '.join(trigger.split())}: {words}" if words else " ".join(trigger.split())
     return _short(words[:1].upper() + words[1:], 60)
 

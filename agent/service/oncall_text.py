@@ -235,7 +235,8 @@ def amount(raw: str) -> str | None:
 
 _NAME = r"(?:[A-Z][\w'’.-]*(?:\s+(?:van|de|der|da|von|di|le|la|du|[A-Z][\w'’.-]*)){0,2}|@[\w.-]*[\w])"
 _AWAY = r"(?:off|away|out|leaving|on\s+(?:leave|holiday|vacation|parental\s+leave|sabbatical)|moving\s+teams)"
-_TAKES = (r"(?:is\s+|will\s+be\s+|will\s+)?(?:picking\s+(?:this|it)\s+up|picks?\s+(?:this|it)\s+up|tak(?:es|ing|e)\s+over|"
+_TAKES = (r"(?:is\s+|will\s+be\s+|will\s+)?(?:picking\s+(?:this|it)\s+up|picks?\s+(?:this|it)\s+up|"
+          r"tak(?:es|ing|e)\s+over|"
           r"covering|covers?|cover|stepping\s+in|steps\s+in|step\s+in|in\s+charge|the\s+new\s+owner|owns\s+it\s+now|"
           r"taking\s+(?:this|it)\s+on|takes\s+(?:this|it)\s+on)")
 _HANDOVER = (
@@ -314,7 +315,8 @@ _ROLE_BEFORE = re.compile(r"(?i:\b(?:lead\s+engineer|tech(?:nical)?\s+lead|team\
                           r"\bEM|product\s+owner|dba))\s*(?::|is|=)?\s+(?P<who>[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){0,2})")
 _REACH = re.compile(r"(?P<when>(?:\b(?:for|if|when)\b[^,;.]{2,40}?)?)\b(?i:ping|call|page|ask|contact|wake(?:\s+up)?|"
                     r"reach|message)\s+(?P<who>(?:@[\w.-]+|[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){0,2}))(?P<role>\s*\([^)]{2,30}\))?")
-_NOTIFIED = re.compile(r"\b(?:emails?|mails?|texts?|notifies|pages|alerts)\s+(?P<who>[A-Z][a-z'’-]+(?:\s+[A-Z][a-z'’-]+)?)\b")
+_NOTIFIED = re.compile(r"\b(?:emails?|mails?|texts?|notifies|pages|alerts)\s+"
+                       r"(?P<who>[A-Z][a-z'’-]+(?:\s+[A-Z][a-z'’-]+)?)\b")
 
 
 def contacts(sentence: str) -> list[tuple[str, str]]:
@@ -342,4 +344,5 @@ def contacts(sentence: str) -> list[tuple[str, str]]:
     return out
 
 
-__all__ = ["PLACE_ZONES", "ZONE", "amount", "contacts", "coverage", "handovers", "is_person", "pager_names", "slots", "teams", "zones"]
+__all__ = ["PLACE_ZONES", "ZONE", "amount", "contacts", "coverage", "handovers", "is_person", "pager_names", "slots",
+           "teams", "zones"]

@@ -1993,8 +1993,8 @@ class _Parser:
                     self.person("escalation", contact, why, text)
             for vendor, contact in _vendor_contacts(text):
                 self.vendor(vendor, contact, text)
-            sun = re.search(r"(?i:follow)[- ]the[- ]sun[^.\n]{0,30}?\bbetween\s+(?:the\s+)?([A-Z][\w ]+?(?:,\s*[A-Z][\w ]+?)*\s+and\s+"
-                            r"[A-Z][\w]+)", text)
+            sun = re.search(r"(?i:follow)[- ]the[- ]sun[^.\n]{0,30}?\bbetween\s+(?:the\s+)?"
+                            r"([A-Z][\w ]+?(?:,\s*[A-Z][\w ]+?)*\s+and\s+[A-Z][\w]+)", text)
             if sun:
                 for city in re.split(r",|\band\b", sun.group(1)):
                     name = city.strip()
