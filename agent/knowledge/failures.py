@@ -266,7 +266,9 @@ def title_words(mode: FailureMode) -> str:
     filler left out ("a node dying) they all reconnect…" never)."""
     text = re.sub(r"\([^)]*\)?|\[[^]]*\]", " ", mode.consequence or mode.evidence)
     text = re.sub(r"(?i)^(?:known failure(?: mode)?s?|the risk is|watch out for)\W*", "", text.strip())
-    first = re.split(r"[;:,]|\s[-–—]\s|\.\s", text)[0]
+    clauses = [c for c in re.split(r"[;:,]|\s[-–—]\s|\.\s", text) if c.strip()]
+    # "It breaks when …: Redis hits maxmemory": a two-word clause says nothing, the next one does
+    first = next((c for c in clauses if len(c.split()) > 2), clauses[0] if clauses else "")
     trigger = re.sub(r"\([^)]*\)?", " ", mode.trigger)
     words = " ".join(first.split())
     if (len(words.split()) < 3 or re.match(r"(?i)(?:is|are|was|were|gets?|goes|go|has|have)\b", words)) and trigger:
@@ -297,7 +299,9 @@ def contribute(ctx: Context, parts: dict[str, Contribution], signals: list[Signa
         name = display(component) if component is not model.app else model.service.display
         description = ctx.facts.description or ""
         known = known_response(mode, component, model, description)
-        title = f"Known failure: {known.title if known is not None else title_words(mode)}"
+        words = title_words(mode)
+        title = f"Known failure: {known.title}" if known is not None else \
+            f"Known failure: {words}" if name.lower() in words.lower() else f"Known failure: {name}: {words}"
         while title in titles:
             title += " (again)"
         titles.add(title)

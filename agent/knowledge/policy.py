@@ -226,7 +226,8 @@ def _first_level(oncall: str, facts: Facts, pace: tuple[int, ...]) -> Step:
     chat = facts.names.get("slack", "the team channel")
     rotation = f" ({facts.rotation})" if facts.rotation else ""
     primary = facts.names.get("oncall.primary")
-    who = (f"Primary on-call: {primary}" if primary else f"On-call rotation {facts.rotation}" if facts.rotation
+    who = (f"Primary on-call: {primary}" if primary else f"On-call ({facts.rotation})" if facts.rotation and not team
+           else f"{team} on-call ({facts.rotation})" if facts.rotation
            else f"{team} on-call" if team and oncall in ("24x7", "follow-the-sun") else team
            or "fill in: the owning team or rotation (the description names none)")
     tz = facts.timezone or "team time zone"
