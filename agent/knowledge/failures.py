@@ -171,6 +171,10 @@ def _values(component: Component, model: ServiceModel, description: str, mode: F
         found = re.search(pattern, mode.evidence, re.I) or re.search(pattern, description, re.I)
         if found:
             out[key] = found.group(1)
+    balancer = of_tech.get("haproxy")
+    if balancer is not None and balancer.names_of("host"):
+        out["lb_hosts"] = " ".join(balancer.names_of("host"))
+        out["lb_host"] = balancer.names_of("host")[0]
     kafka = of_tech.get("kafka")
     if kafka is not None:
         if kafka.names_of("bootstrap"):
@@ -216,7 +220,8 @@ _WHAT = {"hosts": "the hosts, space-separated", "host": "a host", "unit": "the s
          "backend": "the HAProxy backend", "socket": "the HAProxy admin socket path", "worker_unit": "the worker unit",
          "worker_hosts": "the worker hosts", "search_url": "the cluster URL", "first_server": "a backend server",
          "dependency": "the service the reconnects hit", "store": "the store", "jobs_db": "the job database",
-         "bootstrap": "the Kafka bootstrap servers", "group": "the consumer group"}
+         "bootstrap": "the Kafka bootstrap servers", "group": "the consumer group",
+         "lb_hosts": "the HAProxy hosts, space-separated", "lb_host": "an HAProxy host"}
 
 
 def _fill(text: str, values: dict[str, str], *, shell: bool) -> str:
@@ -361,6 +366,8 @@ class _Rule:
     at_once: bool  # only doing it to all members at once is forbidden
     scope: tuple[str, ...]  # words a command on that component contains ("" entries: any command)
     note: str = ""  # knowledge's warning, said as itself (not "the team says")
+    unless: re.Pattern[str] | None = None  # a command that already does what the warning asks
+    values: dict[str, str] | None = None  # names a drained rewrite needs (long-lived connections behind HAProxy)
 
 
 def _rules(model: ServiceModel) -> list[_Rule]:
@@ -394,6 +401,8 @@ def _applies(rule: _Rule, text: str, code: str, c: Any) -> bool:
         return False
     if rule.scope and not any(s.lower() in (code + " " + text).lower() for s in rule.scope):
         return False
+    if rule.unless is not None and rule.unless.search(code):
+        return False
     if rule.note and rule.at_once:
         return bool(_EVERY_NODE.search(code) or c.all_command.search(code))
     return not rule.at_once or bool(c.all_command.search(code) or c.all_at_once.search(text))
@@ -422,16 +431,54 @@ def _procedure_rules(model: ServiceModel, description: str) -> list[_Rule]:
             scope = tuple(present)
         drain = ""
         if "haproxy" in techs and "said" in spec:
-            drain = (": echo \"set server " + values.get("backend", "BACKEND") + "/SERVER state drain\" | socat stdio "
-                     + values.get("socket", "/path/to/admin.sock") + ", wait until its sessions reach 0, restart, then "
-                     "'state ready'")
+            drain = (" (on every HAProxy host" + (f", {values['lb_hosts']}" if "lb_hosts" in values else "")
+                     + ": echo \"set server " + values.get("backend", "BACKEND") + "/SERVER state drain\" | sudo socat "
+                     "stdio " + values.get("socket", "ADMIN_SOCKET") + ", let its sessions bleed off, restart, then "
+                     "'state ready')")
         note = spec["warning"].replace("{storm}", " (the team's known failure: a reconnect storm onto "
                                        + values.get("dependency", "what the clients authenticate against") + ")"
                                        if storm is not None else "").replace("{drain}", drain)
         command = re.compile(spec["command"], re.I)
         words = re.compile(r"(?i)\b(?:restart|deploy|roll back|rollback|stop)\b")
-        out.append(_Rule(note, command, words, bool(spec.get("every_node")), scope, note))
+        out.append(_Rule(note, command, words, bool(spec.get("every_node")), scope, note,
+                         re.compile(spec["unless"], re.I) if spec.get("unless") else None,
+                         values if "said" in spec and "haproxy" in techs else {}))
     return out
+
+
+# A host-by-host loop as the engine writes it (agent/hostloops.py turns it into `rolling …` at render time)
+_ROLLING = re.compile(r'(?P<head>for HOST in \$HOSTS; do\n  echo "== \$HOST"\n)  (?P<ssh>ssh "\$HOST" .+ \|\| break)\ndone',
+                      re.M)
+
+
+def drained(code: str, values: dict[str, str]) -> str | None:
+    """A host-by-host restart of a service with long-lived connections behind HAProxy, rewritten to drain
+    each host on every HAProxy first, let its sessions bleed off, and put it back after; None when the
+    names it needs (backend, admin socket, HAProxy hosts) are not all given or it is no such loop."""
+    found = _ROLLING.search(code)
+    if found is None or not all(k in values for k in ("backend", "socket", "lb_hosts", "lb_host")):
+        return None
+    backend, sock, lbs, lb = values["backend"], values["socket"], values["lb_hosts"], values["lb_host"]
+
+    def on_lbs(state: str) -> str:
+        return (f"  for LB in {lbs}; do ssh \"$LB\" \"echo 'set server {backend}/$HOST state {state}' | sudo socat "
+                f"stdio {sock}\"; done")
+    loop = "\n".join([
+        "# the backend's server names are taken to be the host names (check with show stat first)",
+        found.group("head").rstrip("\n"),
+        on_lbs("drain"),
+        "  # let its sessions bleed off (scur, the 5th field of show stat) for up to 10 min before the restart",
+        "  for _ in $(seq 60); do",
+        f"    LEFT=$(ssh {lb} \"echo 'show stat' | sudo socat stdio {sock}\" | awk -F, -v s=\"$HOST\" "
+        f"'$1==\"{backend}\" && $2==s {{print $5}}')",
+        "    [ \"${LEFT:-0}\" -le 100 ] && break",
+        "    sleep 10",
+        "  done",
+        f"  {found.group('ssh')}",
+        on_lbs("ready"),
+        "done",
+    ])
+    return code[:found.start()] + loop + code[found.end():]
 
 
 def warn(section: Any, model: ServiceModel | None, description: str = "") -> Any:
@@ -456,7 +503,15 @@ def _walk(node: Any, rules: list[_Rule]) -> Any:
                 and not (r.note and r.note in (node.warning or ""))]
         if not said:
             return node
+        rewrite = next((new for r in rules if r.values and _applies(r, node.purpose, node.code, c)
+                        for new in [drained(node.code, r.values)] if new), None)
+        if rewrite is not None:  # changed, not only warned: each host drained first, put back after
+            said = [t.split(" Drain the node")[0] + " Each host is drained on HAProxy first and put back after."
+                    if t.startswith("This service holds long-lived") else t for t in said]
         note = " ".join(dict.fromkeys(said))
+        if rewrite is not None:
+            return node.model_copy(update={"code": rewrite, "warning": f"{node.warning} {note}" if node.warning
+                                           else note})
         return node.model_copy(update={"warning": f"{node.warning} {note}" if node.warning else note})
     if isinstance(node, Step):
         command = _walk(node.command, rules) if node.command is not None else None
