@@ -447,7 +447,8 @@ def _procedure_rules(model: ServiceModel, description: str) -> list[_Rule]:
 
 
 # A host-by-host loop as the engine writes it (agent/hostloops.py turns it into `rolling …` at render time)
-_ROLLING = re.compile(r'(?P<head>for HOST in \$HOSTS; do\n  echo "== \$HOST"\n)  (?P<ssh>ssh "\$HOST" .+ \|\| break)\ndone',
+_ROLLING = re.compile(r'(?P<head>for HOST in \$HOSTS; do\n  echo "== \$HOST"\n)  '
+                      r'(?P<ssh>ssh "\$HOST" .+ \|\| break)\ndone',
                       re.M)
 
 
