@@ -290,6 +290,14 @@ def facts_from_model(model: ServiceModel, description: str) -> Facts:
     # people
     team = model.person("team")
     facts.team = team.value if team is not None and team.origin != "assumed" else None
+    if facts.team and oncall_text.is_person(facts.team):
+        names["owner.person"] = facts.team  # "Owner Inês Carvalho": a person owns it, not a team
+    handover = model.person("handover")
+    if handover is not None:  # "I'm off from Monday, Tom is picking this up"
+        leaver, _, when = handover.qualifier.partition(" ")
+        names["handover.taker"] = handover.value
+        names["handover.leaver"] = leaver
+        names["handover.when"] = when
     rotation = model.person("rotation")
     facts.rotation = rotation.value if rotation is not None else None
     zones = [p.value for p in model.people_of("timezone")]
@@ -310,7 +318,9 @@ def facts_from_model(model: ServiceModel, description: str) -> Facts:
     secondary = model.person("secondary")
     if secondary is not None:
         names["oncall.secondary"] = secondary.value + (f" ({secondary.qualifier})" if secondary.qualifier else "")
-    steps = [f"{p.value} {p.qualifier}".strip() for p in model.people_of("escalation")
+    # "X after 30 min" keeps its delay; any other qualifier ("for anything scary") is the level's condition
+    steps = [f"{p.value} {p.qualifier}".strip() if not p.qualifier or re.fullmatch(r"after \d+ (?:min|h)", p.qualifier)
+             else f"{p.value} {{{p.qualifier}}}" for p in model.people_of("escalation")
              if not p.qualifier.startswith("primary")]
     if steps:
         names["escalation.contacts"] = "; ".join(steps)

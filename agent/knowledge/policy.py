@@ -131,46 +131,124 @@ def oncall_summary(oncall: str, facts: Facts) -> str:
 
 
 def escalation(oncall: str, criticality: str, facts: Facts) -> list[Step]:
-    """The escalation levels of the on-call model, with the people the description names in their places:
-    the secondary at the secondary's level, each escalation contact (in order, with its delay) above it."""
-    return _given_contacts(_levels(oncall, criticality, facts), facts)
-
-
-def _given_contacts(steps: list[Step], facts: Facts) -> list[Step]:
-    out = list(steps)
-    primary = facts.names.get("oncall.primary")
-    if primary and out:
-        out[0] = replace(out[0], contact=f"{out[0].contact}: {primary}")
-    secondary = facts.names.get("oncall.secondary")
-    first = 1
-    if secondary:
-        at = next((i for i, s in enumerate(out) if "secondary" in s.contact.lower()), None)
-        if at is not None:
-            out[at] = replace(out[at], contact=f"Secondary on-call: {secondary}")
-            first = at + 1
-        elif out:  # a rota without a secondary level (business hours): the named secondary comes next
-            out.insert(1, replace(out[1] if len(out) > 1 else out[0], contact=f"Secondary: {secondary}"))
-            first = 2
-    given = [part.strip() for part in facts.names.get("escalation.contacts", "").split(";") if part.strip()]
-    for part in [p for p in given if p.endswith("(lead)")]:  # the team's lead takes the lead's level
-        at = next((i for i, s in enumerate(out) if re.search(r"\blead\b", s.contact) and ":" not in s.contact), None)
-        if at is not None:
-            out[at] = replace(out[at], contact=f"{out[at].contact}: {part.removesuffix(' (lead)')}")
-            given.remove(part)
-    for index, part in enumerate(given):
+    """The escalation levels: who the description says is reached first (the rotation, the primary, the
+    team), then every person it names (the secondary, each escalation contact with its delay, the lead,
+    whoever gets the alerts) in the order it gives them, with a handover applied ("I'm off from Monday, Tom
+    takes over": Tom comes first). No level is invented: where the description names fewer than two, the
+    next level is a "fill in" placeholder, never a made-up manager."""
+    pace = _PACE.get(criticality, _PACE["high"])
+    first = _first_level(oncall, facts, pace)
+    owner_first = not (facts.rotation or facts.names.get("oncall.primary"))  # the team / owner is L1
+    named = _handed_over(_named(facts, owner_first), facts)
+    out = [first]
+    unnamed = not (facts.team or facts.rotation or facts.names.get("oncall.primary"))
+    if named and owner_first and (facts.names.get("handover.taker") or unnamed):
+        # the one taking over (or the only person named, when no team is) is reached first
+        when = facts.names.get("handover.when", "")
+        taking = f" (taking over{' ' + when if when else ''})" if facts.names.get("handover.taker") else ""
+        out = [replace(first, contact=f"{named[0]}{taking}" + (" (best effort)" if oncall == "none" else ""))]
+        named = named[1:]
+    for part in named:
         timed = re.search(r"\s+after\s+(\d+)\s*(min|h)$", part)
         contact = part[:timed.start()] if timed else part
-        level = first + index
-        base = out[level] if level < len(out) else Step(f"L{level + 1}", "", "Phone", "", out[-1].after_minutes)
-        minutes = (int(timed.group(1)) * (60 if timed.group(2) == "h" else 1)) if timed else base.after_minutes
-        step = replace(base, contact=contact, after_minutes=minutes,
-                       when=f"Not mitigated after {minutes} min (the escalation the description gives)" if timed
-                       else base.when)
-        if level < len(out):
-            out[level] = step
-        else:
-            out.append(step)
+        why = ""
+        qualified = re.match(r"(.*?)\s*\{(.+)\}$", contact)
+        if qualified:
+            contact, why = qualified.group(1), qualified.group(2)
+        previous = out[-1].after_minutes
+        default = pace[min(len(out), 3)] if len(out) <= 3 else previous + pace[3]
+        minutes = (int(timed.group(1)) * (60 if timed.group(2) == "h" else 1)) if timed else max(default,
+                                                                                                  previous + 1)
+        when = (f"Not mitigated after {minutes} min" + (f", {why}" if why else "")
+                + (" (the escalation the description gives)" if timed else " (named in the description)"))
+        method = f"{facts.names['pager']} escalation" if contact.startswith("Secondary") and "pager" in facts.names \
+            else "Phone / " + facts.names.get("slack", "chat")
+        out.append(Step("", contact, method, when, minutes))
+    while len(out) < 3:  # the description names no one further (the schema wants three): ask, invent no one
+        minutes = pace[len(out)] if len(out) < len(pace) else out[-1].after_minutes + pace[3]
+        out.append(Step("", "fill in: who is called next (the description names no one)", "fill in",
+                        f"Not mitigated after {minutes} min", minutes))
     return [replace(step, level=f"L{index}") for index, step in enumerate(out, start=1)]
+
+
+def _named(facts: Facts, owner_first: bool) -> list[str]:
+    """Everyone the description names to escalate to, in its order: the secondary, then each contact
+    (a condition kept in braces: "DB on-call {if WAL > 50 GB}"); the owner when someone else is L1."""
+    out: list[str] = []
+    secondary = facts.names.get("oncall.secondary")
+    if secondary:
+        out.append(f"Secondary: {secondary}")
+    for part in facts.names.get("escalation.contacts", "").split(";"):
+        part = part.strip()
+        if part and part not in out:
+            out.append(part)
+    owner = facts.names.get("owner.person")
+    if owner and (not owner_first or facts.names.get("handover.taker")) and not any(owner in x for x in out):
+        out.append(f"{owner} (owner)")
+    return out
+
+
+def _resolved_taker(facts: Facts, named: list[str]) -> str:
+    """The full name of the one taking over ("Tom" -> "Tom Aldridge" when the description gives both)."""
+    taker = facts.names.get("handover.taker", "")
+    for part in named:
+        bare = re.sub(r"^Secondary:\s*", "", part)
+        if taker and (bare == taker or bare.startswith(taker + " ")):
+            return part
+    return taker
+
+
+def _handed_over(named: list[str], facts: Facts) -> list[str]:
+    """`named` with a handover applied: the one taking over first, the one leaving (the owner when the
+    writer says "I'm off") last, marked as away."""
+    taker = facts.names.get("handover.taker")
+    if not taker:
+        return named
+    full = _resolved_taker(facts, named)
+    out = [x for x in named if x != full]
+    taker_text = re.sub(r"^Secondary:\s*", "", full) if full else taker
+    leaver = facts.names.get("handover.leaver", "")
+    when = facts.names.get("handover.when", "")
+    if leaver == "I":
+        leaver = facts.names.get("owner.person", "")
+    if leaver:
+        gone = [x for x in out if leaver in x]
+        out = [x for x in out if leaver not in x] + [
+            f"{re.sub(r' [(](?:owner|lead)[)]$', '', x)} (away{' ' + when if when else ''}: handed over)"
+            for x in gone]
+    return [taker_text, *out]
+
+
+def _first_level(oncall: str, facts: Facts, pace: tuple[int, ...]) -> Step:
+    """Who is reached first, in the description's words: the primary, the rotation, the team."""
+    team = facts.team or ""
+    pager = facts.names.get("pager", "")
+    chat = facts.names.get("slack", "the team channel")
+    rotation = f" ({facts.rotation})" if facts.rotation else ""
+    primary = facts.names.get("oncall.primary")
+    who = (f"Primary on-call: {primary}" if primary else f"On-call ({facts.rotation})" if facts.rotation and not team
+           else f"{team} on-call ({facts.rotation})" if facts.rotation
+           else f"{team} on-call" if team and oncall in ("24x7", "follow-the-sun") else team
+           or "fill in: the owning team or rotation (the description names none)")
+    tz = facts.timezone or "team time zone"
+    if oncall == "24x7":
+        return Step("L1", who, f"{pager or 'Pager (fill in the tool)'} page",
+                    "Alert fires; acknowledge within 5 min, start triage", pace[0])
+    if oncall == "follow-the-sun":
+        regions = facts.names.get("oncall.regions")
+        return Step("L1", who + (f" of the active region ({regions})" if regions else " of the active region"),
+                    f"{pager or 'Pager (fill in the tool)'} page", "Alert fires; the region in business hours "
+                    f"acknowledges within 5 min; at shift change hand off open incidents with a summary in {chat}",
+                    pace[0])
+    if oncall == "business-hours":
+        hours = facts.names.get("oncall.hours")
+        when = (f"As the team states it: {hours}; respond within 15 min in hours" if _out_of_hours(facts) else
+                f"In hours ({hours or 'business hours, ' + tz}): respond within 15 min. Out of hours: alerts queue "
+                "as tickets for the next business day")
+        return Step("L1", who + (rotation if not facts.rotation or facts.rotation not in who else ""),
+                    f"{chat} + ticket", when, pace[0])
+    return Step("L1", f"{who} (best effort)", f"{chat} / ticket", "Whoever on the team sees it during working "
+                "hours; no one is paged", 0)
 
 
 def _out_of_hours(facts: Facts) -> bool:
@@ -178,59 +256,3 @@ def _out_of_hours(facts: Facts) -> bool:
     effort): then "alerts wait for the next business day" would contradict it."""
     return bool(re.search(r"(?i)24\s?/\s?7|24x7|best[- ]effort|out of hours|after hours|around the clock",
                           facts.names.get("oncall.hours", "")))
-
-
-def _levels(oncall: str, criticality: str, facts: Facts) -> list[Step]:
-    """At least four levels with increasing time bounds, worded for the on-call model."""
-    pace = _PACE.get(criticality, _PACE["high"])
-    team = facts.team or "owning team"
-    pager = facts.names.get("pager", "Pager (fill in the tool)")
-    chat = facts.names.get("slack", "the team channel")
-    rotation = f" ({facts.rotation})" if facts.rotation else ""
-    tz = facts.timezone or "team time zone"
-    if oncall == "24x7":
-        return [
-            Step("L1", f"Primary on-call engineer{rotation}", f"{pager} page", "Alert fires; acknowledge within "
-                 "5 min, start triage", pace[0]),
-            Step("L2", "Secondary on-call engineer", f"{pager} escalation", f"Not acknowledged, or not mitigated "
-                 f"after {pace[1]} min", pace[1]),
-            Step("L3", f"{team} lead / incident commander", "Phone + incident channel",
-                 f"Customer impact continues after {pace[2]} min; declare an incident", pace[2]),
-            Step("L4", "Engineering manager / head of engineering", "Phone",
-                 f"Major incident or SLO breach after {pace[3]} min; decide on disaster recovery", pace[3]),
-        ]
-    if oncall == "business-hours":
-        return [
-            Step("L1", f"{team} engineer on duty{rotation}", f"{chat} + ticket",
-                 f"In hours ({facts.names.get('oncall.hours', 'business hours, ' + tz)}): respond within 15 min. "
-                 "Out of hours: alerts queue as tickets for the next business day" if not _out_of_hours(facts) else
-                 f"As the team states it: {facts.names['oncall.hours']}; respond within 15 min in hours", pace[0]),
-            Step("L2", f"{team} lead", "Phone (business hours)", f"Not mitigated after {max(pace[1], 30)} min in "
-                 "business hours", max(pace[1], 30)),
-            Step("L3", "Engineering manager", "Phone", "Out of hours with customer impact: the manager decides "
-                 f"whether to call people in (no paid on-call); in hours after {max(pace[2], 60)} min",
-                 max(pace[2], 60)),
-            Step("L4", "Head of engineering", "Phone", f"Impact continues after {max(pace[3], 120)} min or "
-                 "data is at risk", max(pace[3], 120)),
-        ]
-    if oncall == "follow-the-sun":
-        return [
-            Step("L1", f"On-call engineer of the active region{rotation}", f"{pager} page",
-                 "Alert fires; the region in business hours acknowledges within 5 min", pace[0]),
-            Step("L2", "Regional secondary / next region at handoff", f"{pager} escalation", f"Not mitigated after "
-                 f"{pace[1]} min; at shift change hand off with a written summary in {chat}", pace[1]),
-            Step("L3", f"{team} lead of the active region (incident commander)", "Phone + incident channel",
-                 f"Customer impact after {pace[2]} min", pace[2]),
-            Step("L4", "Engineering manager (global)", "Phone", f"Major incident after {pace[3]} min or across a "
-                 "handoff", pace[3]),
-        ]
-    # no formal on-call: best effort
-    return [
-        Step("L1", f"{team} (best effort)", f"{chat} / ticket", "Whoever on the team sees it during working "
-             "hours; no one is paged", 0),
-        Step("L2", f"{team} lead", f"{chat} mention, then phone", "Not picked up within 2 hours of working time",
-             120),
-        Step("L3", "Engineering manager", "Email / phone", "Still broken next business day, or data at risk",
-             480),
-        Step("L4", "Head of engineering", "Email", "Outage beyond one business day", 1440),
-    ]

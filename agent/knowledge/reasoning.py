@@ -973,6 +973,16 @@ class Guard:
         if budget is not None:
             notes.append(f"Each new instance opens up to {budget.per_instance} more connections ({budget.sizes}); "
                          "never scale out while the database is out of connections")
+            # the limit the description states when the model's database does not carry it
+            stated = re.search(r"(?i)\bmax_connections\s*(?:=|:|is|of)?\s*(\d+)", self.description)
+            most = max((int(n) for n in re.findall(r"(\d+) (?:instances|tasks|pods)?\s*×", budget.sizes)), default=0)
+            if stated and "max_connections " + stated.group(1) not in budget.text:
+                limit = int(stated.group(1))
+                fits = limit // budget.per_instance
+                notes.append(f"The description states max_connections {limit}: at most {fits} instances × "
+                             f"{budget.per_instance} fit, fewer with other clients"
+                             + (f"; the {most} this range allows would exceed it" if most * budget.per_instance > limit
+                                else ""))
         for cap in caps(self.model, self.description):
             notes.append(f"Scaling does not lift the concurrency cap of {cap.value} on {cap.where()}, and "
                          "the cap must stay" + (f": it protects {cap.protects}" if cap.protects else ""))

@@ -448,8 +448,8 @@ class _Writer:
 
     def escalate_text(self) -> str:
         steps = escalation(self.oncall, self.crit, self.facts)
-        return (f"Not mitigated after {steps[1].after_minutes} min → {steps[1].contact}; after "
-                f"{steps[2].after_minutes} min → {steps[2].contact} (see Contacts)")
+        later = "".join(f"; after {s.after_minutes} min → {s.contact}" for s in steps[2:3])
+        return f"Not mitigated after {steps[1].after_minutes} min → {steps[1].contact}{later} (see Contacts)"
 
     def verify_text(self, what: str, window: int = 15) -> str:
         return f"{what} for {window} min ({self.stack.label} dashboard)"
@@ -1396,7 +1396,8 @@ class OfflineModel(Model):
             built[name] = builders[name]()
             if progress is not None:
                 progress(name, index, len(names))
-        built = {key: failures.warn(section, request.service) for key, section in built.items()}  # team's rules
+        built = {key: failures.warn(section, request.service, request.description)  # team's rules, knowledge's
+                 for key, section in built.items()}
         built["service_overview"] = _complete_prerequisites(built)
         runbook = _assemble({
             **built, "assumptions": writer.assumptions(),

@@ -70,7 +70,7 @@ def cues() -> Cues:
 
 
 _CLAUSE = re.compile(r"\s*(?:[;:]|,(?!\d)|\s[—–-]\s|\.\s|\(|\))\s*")
-_DETERMINER = re.compile(r"(?<![\w-])(?:the|a|an|our|its|their|this|that|every|each|all)\s", re.I)
+_DETERMINER = re.compile(r"(?<![\w-])(?:the|a|an|our|its|their|this|that|every|each|all|they|we)\s", re.I)
 _LEAD = re.compile(r"^(?:[\W_]+|(?:is that|is|are|was|were|that|by|of|for|to|twice|again|this|more than once|"
                    r"before)(?![\w-]))+", re.I)
 
@@ -114,6 +114,10 @@ def _instructions(text: str, c: Cues) -> tuple[str, str]:
 
 def _split(body: str, c: Cues) -> tuple[str, str, int]:
     """(trigger, consequence, where the consequence starts in `body`)."""
+    lead = re.match(r"[^:]{3,80}:\s+(?=(?:if|when|whenever|once|after)\b)", body, re.I)
+    if lead is not None:  # "The slot one is the one that matters: if …": the label before the colon is no part
+        trigger, consequence, at = _split(body[lead.end():], c)
+        return trigger, consequence, at + lead.end() if at >= 0 else at
     cond = c.condition.search(body)
     if cond is not None and cond.start() > 0 and body[:cond.start()].strip():
         # "a deploy lands during the load, then Redis hits maxmemory": the consequence after the break
@@ -129,7 +133,8 @@ def _split(body: str, c: Cues) -> tuple[str, str, int]:
         return _tidy(rest[:end.start()] if end else rest), _tidy(body[:cond.start()]), 0
     if cond is not None and cond.start() == 0:
         rest = body[cond.end():]
-        comma = re.search(r",|\bthen\b", rest)
+        masked = re.sub(r"\([^)]*\)", lambda m: " " * len(m.group(0)), rest)  # a comma in brackets is an aside's
+        comma = re.search(r",|\bthen\b", masked)
         if comma is not None:
             return _tidy(rest[:comma.start()]), _tidy(rest[comma.end():]), cond.end() + comma.end()
         verb = c.consequence.search(rest)

@@ -112,6 +112,7 @@ FigureKey = Literal[
 PersonRole = Literal[
     "team", "channel", "pager", "rotation", "secondary", "escalation", "manager", "hours", "timezone",
     "handoff", "vendor", "email", "location",  # location: where on-call people sit ("Dublin")
+    "handover",  # who takes over (value) from whom, when ("I from Monday"): they come first in the escalation
 ]
 
 TopologyMode = Literal["single", "active-active", "active-passive", "multi-site", "unknown"]

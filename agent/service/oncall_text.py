@@ -19,6 +19,19 @@ _ZONE = (r"(?:UTC|GMT)(?:\s?[+\-−]\s?\d{1,2}(?::?\d{2})?)?|CEST|CET|EEST|EET|W
          r"(?:Europe|America|Asia|Australia|Africa|Pacific|Atlantic)/[A-Z][A-Za-z_]+(?:/[A-Z][A-Za-z_]+)?")
 ZONE = re.compile(rf"(?<![\w/])(?:{_ZONE})(?![\w/])")
 _AFTER_TIME_ZONE = rf"(?:{_ZONE}|PT|ET|CT|MT)"
+# Places and regions a team writes its hours in ("business hours London", "07:00-22:00 UK time"), with the
+# zone each means, so the rota's zone is the team's and not a job's "02:00 UTC".
+PLACE_ZONES = {
+    "London": "Europe/London", "UK": "Europe/London", "Dublin": "Europe/Dublin", "Lisbon": "Europe/Lisbon",
+    "Berlin": "Europe/Berlin", "Frankfurt": "Europe/Berlin", "Paris": "Europe/Paris", "Amsterdam": "Europe/Amsterdam",
+    "Madrid": "Europe/Madrid", "Warsaw": "Europe/Warsaw", "Prague": "Europe/Prague", "Zurich": "Europe/Zurich",
+    "Stockholm": "Europe/Stockholm", "Helsinki": "Europe/Helsinki", "Singapore": "Asia/Singapore",
+    "Tokyo": "Asia/Tokyo", "Sydney": "Australia/Sydney", "Melbourne": "Australia/Melbourne",
+    "Pacific": "America/Los_Angeles", "Eastern": "America/New_York", "Central": "America/Chicago",
+    "Mountain": "America/Denver", "New York": "America/New_York", "Toronto": "America/Toronto",
+    "India": "Asia/Kolkata", "Bangalore": "Asia/Kolkata", "Sao Paulo": "America/Sao_Paulo",
+}
+_PLACE = "(?:" + "|".join(sorted((re.escape(p) for p in PLACE_ZONES), key=len, reverse=True)) + ")"
 _TIME = r"\d{1,2}(?::\d{2})?(?:\s?(?:am|pm|h)(?![a-z]))?"
 _DAY = r"(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*"
 # One piece of a coverage statement. Each is something a rota is made of; the statement is the span from
@@ -26,21 +39,23 @@ _DAY = r"(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*"
 _PIECE = re.compile(rf"""(?x)
     (?i:24\s?/\s?7|24x7|24\s?h(?:ours)?\s?/\s?7|around[ ]the[ ]clock)
   | (?i:follow[- ]the[- ]sun)(?:[ ](?i:between[ ])?[A-Z][A-Za-z]+(?:\s?(?:/|,|\band\b)\s?[A-Z][A-Za-z]+)+)?
-  | (?i:(?:business|office|working)[ ]hours)(?:[ ](?:EU|US|UK|APAC|EMEA|AMER|LATAM|{_ZONE})\b)*
+  | (?i:(?:business|office|working)[ ]hours)(?:[ ](?:EU|US|UK|APAC|EMEA|AMER|LATAM|{_ZONE}|{_PLACE})\b(?:[ ]time)?)*
   | (?i:best[- ]effort(?:[ ](?:out(?:side)?[ ](?:of[ ])?(?:business[ ]|office[ ]|working[ ])?hours|otherwise|
-        at[ ]night|on[ ]weekends|after[ ]hours))?)
-  | (?i:no[ ](?:pager|paging|formal[ ]on-?call|on-?call(?:[ ]rotation)?|out[- ]of[- ]hours[ ](?:cover|paging)))
-  | (?i:out[ ]of[ ]hours|after[ ]hours|weekends?|weekdays)
+        at[ ]night|nights|on[ ]weekends|weekends|after[ ]hours|outside(?:[ ]that|[ ]those[ ]hours)?))?)
+  | (?i:no[ ](?:weekend[ ]|night[ ]|overnight[ ]|out[- ]of[- ]hours[ ]|24\s?/\s?7[ ])?(?:pager|paging|formal[ ]on-?call|
+        on-?call(?:[ ]rotation)?|cover|coverage|support))
+  | (?i:no[ ]one[ ]is[ ]paged|nobody(?:'s|[ ]is)[ ]on[ ]call|no[ ]one(?:'s|[ ]is)[ ]on[ ]call)
+  | (?i:out[ ]of[ ]hours|after[ ]hours|weekends?|weekdays|nights|overnight|[1-7][ ]days(?:[ ]a[ ]week)?)
   | (?i:{_DAY}\s?(?:-|–|—|to)\s?{_DAY})
-  | (?i:{_TIME}\s?(?:-|–|—|to)\s?{_TIME})(?:\s?\(?(?:{_AFTER_TIME_ZONE})\)?(?![\w/]))?
+  | (?i:{_TIME}\s?(?:-|–|—|to)\s?{_TIME})(?:\s?\(?(?:{_AFTER_TIME_ZONE}|{_PLACE}(?:[ ]time)?)\)?(?![\w/]))?
   | (?i:(?:hand-?offs?|hand-?overs?)[ ](?:at[ ])?{_TIME})(?:\s?(?:{_AFTER_TIME_ZONE})(?![\w/]))?
 """)
 # Pieces that say coverage on their own; days or "weekends" alone ("backups on weekends") do not.
-_STRONG = re.compile(r"(?i)24|clock|sun|hours|best|no |\d")
+_STRONG = re.compile(r"(?i)24|clock|sun|hours|best|no |nobody|no one|\d")
 CONTEXT = re.compile(r"(?i)on-?call|oncall|pag(?:e|er|es|ing)\b|rota(?:tion)?\b|schedule|support|cover|escalat|"
                       r"pagerduty|opsgenie|shift|hand-?off|hand-?over|hours\b|24\s?/\s?7|follow[- ]the[- ]sun")
 # Words after the last piece that still belong to it: "for P1", "only if ingestion stops", "otherwise".
-_QUALIFIER = re.compile(r"(?i)\s*(?:only\s+)?(?:for|if|when|unless|otherwise|except|during|in|on)\b[^,;.()]*|"
+_QUALIFIER = re.compile(r"(?i)\s*(?:only\s+)?(?:for|if|when|unless|otherwise|except|during|in|on)\b(?!-)[^,;.()]*|"
                         r"\s*only\b|\s*otherwise\b")
 
 
@@ -82,6 +97,7 @@ def zones(text: str) -> list[str]:
     """The time zones a coverage statement is in ("CET", "UTC+2", "Europe/Berlin", "PT" after a time)."""
     found = [m.group(0) for m in ZONE.finditer(text)]
     found += [m.group(1) for m in re.finditer(rf"{_TIME}\)?\s?\(?(PT|ET|CT|MT)(?![\w/])", text)]
+    found += [PLACE_ZONES[m.group(0)] for m in re.finditer(rf"(?<![\w/]){_PLACE}(?![\w/])", text)]
     return list(dict.fromkeys(found))
 
 
@@ -144,8 +160,25 @@ def slots(sentence: str) -> list[tuple[str, str, str]]:
             if other and m.group(2).lower() == "primary":
                 add("secondary", other.group(1))
     for m in _SLOT_BEFORE.finditer(sentence):
+        if _resource_role(sentence, m.start(), m.group(2)):
+            continue  # "Postgres 16: primary lark-pg-01": a database's primary, not a rota's
         add(m.group(1), m.group(2))
     return out
+
+
+# Words that make "primary X" a resource's role: a data store, a node, a region before it in its clause.
+_RESOURCE_WORDS = re.compile(r"(?i)\b(?:postgres\w*|pg|mysql|mariadb|aurora|rds|mongo\w*|redis|valkey|kafka|rabbit\w*|"
+                             r"elastic\w*|opensearch|cassandra|database|db|cluster|node|nodes|replica\w*|standby|"
+                             r"region|site|dc|datacenter|broker|shard|server|instance|host)\b")
+
+
+def _resource_role(sentence: str, at: int, who: str) -> bool:
+    """Whether the slot word at `at` names a resource's role: its clause speaks of a store or node, or the
+    name looks like a host ("lark-pg-01") in a sentence that says nothing of on-call."""
+    clause = re.split(r"[.;:(]", sentence[:at])[-1]
+    if _RESOURCE_WORDS.search(clause):
+        return True
+    return bool(re.search(r"[-_.]?\d+$", who)) and re.search(r"[-.]", who) is not None and not CONTEXT.search(sentence)
 
 
 # The pager's own name for the service or schedule: `PagerDuty service "PP-Ledger"`, `Opsgenie schedule
@@ -198,4 +231,118 @@ def amount(raw: str) -> str | None:
     return str(int(value)) if value.is_integer() else f"{value:g}"
 
 
-__all__ = ["ZONE", "amount", "coverage", "pager_names", "slots", "zones"]
+# --- handovers, teams and contacts named in passing ---------------------------------------------------------
+
+_NAME = r"(?:[A-Z][\w'’.-]*(?:\s+(?:van|de|der|da|von|di|le|la|du|[A-Z][\w'’.-]*)){0,2}|@[\w.-]*[\w])"
+_AWAY = r"(?:off|away|out|leaving|on\s+(?:leave|holiday|vacation|parental\s+leave|sabbatical)|moving\s+teams)"
+_TAKES = (r"(?:is\s+|will\s+be\s+|will\s+)?(?:picking\s+(?:this|it)\s+up|picks?\s+(?:this|it)\s+up|"
+          r"tak(?:es|ing|e)\s+over|"
+          r"covering|covers?|cover|stepping\s+in|steps\s+in|step\s+in|in\s+charge|the\s+new\s+owner|owns\s+it\s+now|"
+          r"taking\s+(?:this|it)\s+on|takes\s+(?:this|it)\s+on)")
+_HANDOVER = (
+    # "I'm off from Monday, Tom is picking this up", "Ana is away until the 3rd; Ben covers"
+    re.compile(rf"(?P<leaver>\bI(?:'m|’m|\s+am)?|{_NAME})(?:\s+(?:is|will\s+be|'s))?\s+{_AWAY}\b(?P<when>[^,;()]*?)"
+               rf"\s*(?:[,;]|\band\b|\s[-–—]\s)\s*(?:and\s+)?(?P<taker>{_NAME})\s+{_TAKES}"),
+    # "Tom takes over from Inês on Monday", "Ben is covering for Ana from the 3rd"
+    re.compile(rf"(?P<taker>{_NAME})\s+{_TAKES}\s+(?:from|for)\s+(?P<leaver>{_NAME}|me)\b(?P<when>[^,;.()]*)"),
+    # "handing over to Tom (from Monday)"
+    re.compile(rf"(?i:hand(?:ing|s|ed)?\s+(?:this\s+|it\s+)?over\s+to)\s+(?P<taker>{_NAME})(?P<when>[^,;.()]*)"),
+)
+
+
+def is_person(text: str) -> bool:
+    """Whether a name is a person's ("Inês Carvalho", "@mara.k") rather than a team's ("Payments team")."""
+    if text.startswith("@"):
+        return True
+    words = text.split()
+    return 2 <= len(words) <= 3 and all(re.fullmatch(r"[A-Z][a-zà-ÿ'’-]+", w) for w in words) and not re.search(
+        r"(?i)\b(?:team|squad|group|guild|platform|engineering|eng|ops|sre|infra\w*|data|devops|support|core)\b", text)
+
+
+def handovers(sentence: str) -> list[tuple[str, str, str]]:
+    """(who takes over, who leaves, when) for each handover a sentence states: "I'm off from Monday, Tom is
+    picking this up" -> ("Tom", "I", "from Monday"). The leaver is "I" when the writer is leaving (or
+    not said: a "handing over to" note is the writer's)."""
+    out: list[tuple[str, str, str]] = []
+    for pattern in _HANDOVER:
+        for m in pattern.finditer(sentence):
+            taker = m.group("taker").strip()
+            leaver = (m.groupdict().get("leaver") or "I").strip()
+            if re.match(r"(?i)i\b|i'm|i’m|me$", leaver):
+                leaver = "I"
+            if taker.lower() in _NOT_WHO or taker == leaver or taker in ("I", "We", "It", "This"):
+                continue
+            when = " ".join((m.groupdict().get("when") or "").split()).strip(" ,")
+            if not any(t == taker for t, _, _ in out):
+                out.append((taker, leaver, when))
+    return out
+
+
+# "team commerce-platform", "on-call: fin-platform, 24/7", "Owners: data engineering (#data-eng)", "the data
+# platform team", "Berlin and Singapore SRE teams": a team named in passing, lower case or hyphenated.
+_TEAM_WORDS = r"[A-Za-z][\w&-]*"
+_TEAMS = (
+    re.compile(r"(?i:\bteam)\s+(?-i:([a-z][\w]*(?:-[\w]+)+|[A-Z][\w&-]+(?:\s+[A-Z][\w&-]+){0,2}))(?![\w-])(?!\s+(?:team|owns))"),
+    re.compile(r"(?i:\bon-?call|\bowners?|\bowned\s+by|\bowning\s+team)\s*[:=]\s*(?:the\s+)?"
+               r"([a-z][\w]*(?:-[\w]+)+|[a-z]+(?:\s+[a-z]+){0,2})\s*(?=\(|,|;|$)"),
+    re.compile(r"(?:^|[,;:(]\s*|\b(?:the|by|to|our)\s+)((?:[A-Za-z][\w&-]*\s+){1,4}?(?:teams?|squad))\b(?!\s+(?:is|are)\b)"),
+)
+_NOT_TEAM = frozenset("a an the our this that their your my his her its whole entire same other one two every each "
+                      "on-call oncall call support hey hi hello dear thanks owner owners owned owning by is".split())
+
+
+def teams(sentence: str) -> list[str]:
+    """Team names a sentence gives in passing (see `_TEAMS`), in order."""
+    out: list[str] = []
+    for pattern in _TEAMS:
+        for m in pattern.finditer(sentence):
+            name = m.group(1).strip(" ,;:")
+            words = name.split()
+            while words and words[0].lower() in _NOT_TEAM:
+                words.pop(0)
+            name = " ".join(words)
+            if not name or name.lower() in _NOT_TEAM or re.fullmatch(r"(?i)teams?|squad", name) or \
+                    re.fullmatch(r"\d+(?:/\d+)?|24x7|24/7", name) or name.lower().startswith(("no ", "business", "24")):
+                continue
+            if name not in out:
+                out.append(name)
+    return out
+
+
+# A person named as the one to reach, outside an "escalate" clause: "for anything scary ping Priya Raman
+# (DBA)", "lead engineer Aoife Brennan", "Uptime Kuma emails Jakub".
+_ROLE_BEFORE = re.compile(r"(?i:\b(?:lead\s+engineer|tech(?:nical)?\s+lead|team\s+lead|engineering\s+manager|manager|"
+                          r"\bEM|product\s+owner|dba))\s*(?::|is|=)?\s+(?P<who>[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){0,2})")
+_REACH = re.compile(r"(?P<when>(?:\b(?:for|if|when)\b[^,;.]{2,40}?)?)\b(?i:ping|call|page|ask|contact|wake(?:\s+up)?|"
+                    r"reach|message)\s+(?P<who>(?:@[\w.-]+|[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){0,2}))(?P<role>\s*\([^)]{2,30}\))?")
+_NOTIFIED = re.compile(r"\b(?:emails?|mails?|texts?|notifies|pages|alerts)\s+"
+                       r"(?P<who>[A-Z][a-z'’-]+(?:\s+[A-Z][a-z'’-]+)?)\b")
+
+
+def contacts(sentence: str) -> list[tuple[str, str]]:
+    """(who, why) for each person a sentence says to reach ("Priya Raman (DBA)", "for anything scary"), a
+    lead named by role ("Aoife Brennan (lead)") and who gets the alerts ("Jakub", "gets the alerts")."""
+    out: list[tuple[str, str]] = []
+
+    def add(who: str, why: str) -> None:
+        who = who.strip(" ,;:")
+        if who and who.lower() not in _NOT_WHO and who not in ("I", "We", "It") and not any(w == who for w, _ in out):
+            out.append((who, " ".join(why.split())))
+
+    for m in _ROLE_BEFORE.finditer(sentence):
+        role = m.group(0)[:m.start("who") - m.start()].strip(" :=").lower()
+        role = re.sub(r"\s+is$", "", role)
+        add(f"{m.group('who')} (lead)" if "lead" in role else f"{m.group('who')} ({role})", "")
+    for m in _REACH.finditer(sentence):
+        add(m.group("who") + (m.group("role") or ""), m.group("when") or "")
+    for m in _NOTIFIED.finditer(sentence):
+        add(m.group("who"), "gets the alerts")
+    chain = re.search(r"(?i)\bescalat\w*\s+(?:to\s+)?(@[\w.-]*\w(?:\s*(?:,|then|→|->|and)\s*@[\w.-]*\w)*)", sentence)
+    if chain:  # "escalate @yusuf.b then @mara.k": handles in the order given
+        for handle in re.findall(r"@[\w.-]*\w", chain.group(1)):
+            add(handle, "")
+    return out
+
+
+__all__ = ["PLACE_ZONES", "ZONE", "amount", "contacts", "coverage", "handovers", "is_person", "pager_names", "slots",
+           "teams", "zones"]

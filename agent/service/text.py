@@ -1989,10 +1989,20 @@ class _Parser:
                 self.person("secondary", secondary.group(1).strip(), "", text)
             for contact, when in _escalations(text):
                 self.person("escalation", contact, when, text)
+            # people named in passing: a handover, a team, who to ping / who gets the alerts (oncall_text)
+            for taker, leaver, when in oncall_text.handovers(text):
+                self.person("handover", taker, f"{leaver} {when}".strip(), text)
+            for name in oncall_text.teams(text):
+                if not self.person_exists("team"):
+                    self.person("team", name, "", text)
+            for contact, why in oncall_text.contacts(text):
+                known = {p["value"] for p in self.people if p["role"] in ("escalation", "secondary")}
+                if contact not in known and contact.removesuffix(" (lead)") not in known:
+                    self.person("escalation", contact, why, text)
             for vendor, contact in _vendor_contacts(text):
                 self.vendor(vendor, contact, text)
-            sun = re.search(r"follow[- ]the[- ]sun[^.\n]{0,30}?\bbetween\s+([A-Z][\w ]+?(?:,\s*[A-Z][\w ]+?)*\s+and\s+"
-                            r"[A-Z][\w]+)", text)
+            sun = re.search(r"(?i:follow)[- ]the[- ]sun[^.\n]{0,30}?\bbetween\s+(?:the\s+)?"
+                            r"([A-Z][\w ]+?(?:,\s*[A-Z][\w ]+?)*\s+and\s+[A-Z][\w]+)", text)
             if sun:
                 for city in re.split(r",|\band\b", sun.group(1)):
                     name = city.strip()
