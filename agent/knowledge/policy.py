@@ -164,8 +164,11 @@ def escalation(oncall: str, criticality: str, facts: Facts) -> list[Step]:
         method = f"{facts.names['pager']} escalation" if contact.startswith("Secondary") and "pager" in facts.names \
             else "Phone / " + facts.names.get("slack", "chat")
         out.append(Step("", contact, method, when, minutes))
+    # a time the description gives wins over the pace; the levels are then called in the order of their times
+    out = [out[0], *sorted(out[1:], key=lambda step: step.after_minutes)]
     while len(out) < 3:  # the description names no one further (the schema wants three): ask, invent no one
-        minutes = pace[len(out)] if len(out) < len(pace) else out[-1].after_minutes + pace[3]
+        paced = pace[len(out)] if len(out) < len(pace) else out[-1].after_minutes + pace[3]
+        minutes = paced if paced > out[-1].after_minutes else out[-1].after_minutes + pace[3]
         out.append(Step("", "fill in: who is called next (the description names no one)", "fill in",
                         f"Not mitigated after {minutes} min", minutes))
     return [replace(step, level=f"L{index}") for index, step in enumerate(out, start=1)]
