@@ -121,7 +121,7 @@ def test_the_person_who_gets_the_alerts_is_reached_when_no_one_is_on_call() -> N
 
 CRITICALITY = st.sampled_from(["critical", "high", "medium", "low"])
 ESCALATE = ["Escalate to {c} if not mitigated within {m} min.", "If not fixed after {m} minutes, escalate to {c}.",
-            "escalate to {c} after {m} min", "Page {c} if it is still down after {m} minutes."]
+            "escalate to {c} after {m} min", "Escalate to {c} after {m} minutes without a fix."]
 
 
 @_FAST
@@ -130,8 +130,11 @@ ESCALATE = ["Escalate to {c} if not mitigated within {m} min.", "If not fixed af
 def test_escalation_times_increase_whatever_delay_the_description_gives(
         contact: str, minutes: int, phrase: str, criticality: str, oncall: str) -> None:
     # a given delay longer than the pace's next step once put a placeholder level before it in time
-    text = f"Team payments, #pay-oncall. {phrase.format(c='@' + contact, m=minutes)}"
-    steps = escalation(oncall, criticality, facts_from_model(parse(text), text))
-    times = [s.after_minutes for s in steps]
-    assert times == sorted(times) and len(set(times)) == len(times), (text, times)
-    assert len(steps) >= 3
+    for team in ("", f"team {contact}-platform, #pay-oncall, PagerDuty schedule {contact}-primary. "):
+        text = team + phrase.format(c="@" + contact, m=minutes)
+        steps = escalation(oncall, criticality, facts_from_model(parse(text), text))
+        times = [s.after_minutes for s in steps]
+        assert times == sorted(times) and len(set(times)) == len(times), (text, times)
+        assert len(steps) >= 3
+        # the contact is reached at the delay the description gives, not first and not renamed
+        assert [s.after_minutes for s in steps if s.contact == "@" + contact] == [minutes], (text, steps)

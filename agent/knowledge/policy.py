@@ -142,7 +142,9 @@ def escalation(oncall: str, criticality: str, facts: Facts) -> list[Step]:
     named = _handed_over(_named(facts, owner_first), facts)
     out = [first]
     unnamed = not (facts.team or facts.rotation or facts.names.get("oncall.primary"))
-    if named and owner_first and (facts.names.get("handover.taker") or unnamed):
+    # a contact the description gives a delay for ("escalate to X after 30 min") is a later level, never L1
+    if named and owner_first and (facts.names.get("handover.taker") or unnamed) and \
+            not re.search(r"\s+after\s+\d+\s*(?:min|h)$", named[0]):
         # the one taking over (or the only person named, when no team is) is reached first
         when = facts.names.get("handover.when", "")
         taking = f" (taking over{' ' + when if when else ''})" if facts.names.get("handover.taker") else ""

@@ -2434,8 +2434,8 @@ def _escalations(text: str) -> list[tuple[str, str]]:
             continue
         timed = re.search(r"(?i)[,(]?\s*" + _WHEN + r"\s*\)?", part)
         qualifier = when(timed.group(1), timed.group(2)) if timed else ""
-        contact = (part[:timed.start()] + part[timed.end():]) if timed else part
-        contact = re.split(r"(?i)\s+(?:if|when|unless|because)\b|\.\s", contact)[0].rstrip(".")
+        contact = (part[:timed.start()] + " " + part[timed.end():]) if timed else part
+        contact = re.split(r"(?i)\s+(?:if|when|unless|because|without|with no)\b|\.\s", contact)[0].rstrip(".")
         add(contact, qualifier)
     return out
 
