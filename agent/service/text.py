@@ -338,6 +338,7 @@ class _Parser:
         self.context = context
         self.raw = description
         self.text = _clean_text(description)
+        self.marked = (description or "").replace("\r\n", "\n")  # with its bold: emphasis marks a name
         self.flag_name = name
         self.sentences: list[Sentence] = []
         for _offset, body, label in _units(self.text):
@@ -1299,7 +1300,7 @@ class _Parser:
     # --- 3. names by shape (hosts, ports, URLs, regions …) ----------------------------------------------
     def bind_shapes(self) -> None:
         app = self.comps["app"]
-        own = _service_name(self.text)  # "the API named arctic-cascade-7": the service, not a host
+        own = _service_name(self.text, self.marked)  # "the API named arctic-cascade-7": the service, not a host
         for s in self.sentences:
             toks = s.tokens
             for k, t in enumerate(toks):
@@ -2084,7 +2085,7 @@ class _Parser:
             name, display, evidence = _slug(self.flag_name), self.flag_name.strip(), f"--name {self.flag_name}"
             origin = "given"
         else:
-            found = _service_name(self.text)
+            found = _service_name(self.text, self.marked)
             if found and found[0]:
                 name, display = found
                 if len(display.split()) > 1:
@@ -2714,7 +2715,7 @@ def _explicit_name(text: str, lead: str) -> str | None:
     return None
 
 
-def _service_name(text: str) -> tuple[str, str] | None:
+def _service_name(text: str, marked: str | None = None) -> tuple[str, str] | None:
     """(slug, display) from 'the orders API on EKS …', 'payments-service is …', 'called X', '# Title';
     never from a greeting or a mail header ("Hey team,", "Subject: …", "ok so")."""
     lines = _content_lines(text)
@@ -2726,13 +2727,18 @@ def _service_name(text: str) -> tuple[str, str] | None:
         return _slug(explicit), explicit
     first = opening[0] if opening else ""
     lead_id = re.match(r"^\s*([A-Za-z0-9][\w.-]*-[\w.-]*[A-Za-z0-9])\b", first)
-    # "Single-box setup …": a capitalised hyphenated word is prose, not an identifier
-    if lead_id and not re.fullmatch(r"[A-Z][a-z]+(?:-[a-z]+)+", lead_id.group(1)) and \
+    # "Single-box setup …": a capitalised hyphenated word is prose, not an identifier; "OPS-4412" a ticket
+    if lead_id and not re.fullmatch(r"[A-Z][a-z]+(?:-[a-z]+)+|[A-Z]{2,10}-\d+", lead_id.group(1)) and \
             lead_id.group(1).lower() not in _DOC_WORDS:
         return _slug(lead_id.group(1)), lead_id.group(1)
     family = naming.family_name(lines)
     if family:  # "RabbitmqCluster name=hopper-rmq" beside hopper-rmq-server: a stated name others extend
         return _slug(family), family
+    words_of = vocabulary().tech_words
+    salient = naming.salient_name(_content_lines(marked) if marked else lines, lambda word: norm(word) in words_of,
+                                  _STOP)
+    if salient:  # the name the opening gives and the text keeps using, past a ticket key or a greeting
+        return _slug(salient), salient
     runbook = re.search(r"\brunbook\s+(?:for|about|on)\s+(?:the\s+|our\s+)?(.+)", first, re.I)
     if runbook:  # "We need a runbook for our payments API": the words after it
         first = runbook.group(1)
