@@ -68,6 +68,10 @@ _NOT_NAME = re.compile(r"""(?ix)
   | \d+xx | \d+/\d+ | \d+x\d+ | 24/7 | 24x7 | 9-5 | \d+-\d+ | \d+-[a-z]+
   | e\.g | i\.e | etc | n/a | w/ | a/b | tls\d(?:\.\d)? | http/\d(?:\.\d)? | h2c? | x86_64 | arm64 | amd64
   | gp[23] | io[12] | st1 | sc1 | [a-z]\d[a-z]{0,3}\.(?:nano|micro|small|medium|large|\d*xlarge|metal)  # EBS, EC2 types
+    (?:\.(?:search|elasticsearch))?                      # OpenSearch / Elasticsearch Service instance types
+  | (?:[a-z]\d[a-z]?|e2|n2d?|c[234]d?|m[123]|t2[ad]|a2|g2)-(?:standard|highmem|highcpu|highgpu|megamem|ultramem|
+    custom|micro|small|medium)(?:-\d+)?                   # GCE machine types
+  | standard_[a-z]\w*                                    # Azure VM sizes
   | db\.[a-z]\d[a-z]*\.\w+ | cache\.[a-z]\d[a-z]*\.\w+   # RDS / ElastiCache instance classes
   | (?:python|node|java|go|ruby|php|tier|sev|level)\d+(?:\.\d+)*
   | utf-?8 | base64 | sha\d+ | md5 | ipv[46] | oauth2? | s3a?
