@@ -40,3 +40,26 @@ def test_a_state_machine_is_named_as_one(name: str, phrase: str) -> None:
     model = parse(f"catalog-search is an OpenSearch domain on AWS. {phrase.format(n=name)}")
     roles = {n.role for c in model.components for n in c.names if n.value == name}
     assert roles == {"state_machine"}, roles
+
+
+LABEL = st.from_regex(r"\A[a-z]{3,7}(-[a-z]{3,7})?\Z", fullmatch=True)
+
+
+@settings(max_examples=40, deadline=None)
+@given(web=LABEL, edge=LABEL, db=LABEL, worker=LABEL,
+       head=st.sampled_from(["services in that file:", "Compose services:", "services:"]),
+       image=st.sampled_from(["mongo:7", "postgres:16-alpine", "redis:7"]))
+def test_a_listed_compose_service_belongs_to_the_component_its_words_name(
+        web: str, edge: str, db: str, worker: str, head: str, image: str) -> None:
+    # "- edge: nginx 1.25" is nginx's compose service, "- mongo: mongo:7" the database's; once all were lost
+    # and the commands named the compose project as a service
+    if len({web, edge, db, worker}) < 4:
+        return
+    text = (f"shopbot runs on one box, everything in docker compose: project name \"shopbot\".\n\n{head}\n"
+            f"  - {edge}: nginx 1.25, TLS, ports 80/443\n  - {web}: Node 20 / express, listens on 3000\n"
+            f"  - {worker}: Node, reads a change stream and posts to consumers\n  - {db}: {image}, data in a volume\n")
+    model = parse(text)
+    owner = {n.value: c.technology for c in model.components for n in c.names if n.role == "compose_service"}
+    store = {"mongo:7": "mongodb", "postgres:16-alpine": "postgresql", "redis:7": "redis"}[image]
+    assert owner.get(edge) == "nginx" and owner.get(db) == store, owner
+    assert owner.get(web) == owner.get(worker) == model.app.technology, owner

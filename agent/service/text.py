@@ -1247,6 +1247,39 @@ class _Parser:
             return None
         return j
 
+    def bind_listed_services(self) -> None:
+        """"services in that file:" then "- edge: nginx 1.25, TLS …", "- fanout-worker: Node, reads …": each
+        item's label is a compose service, of the component its words name (nginx, the database), else of
+        the service's own app (a worker beside the web app is one more of the app's compose services)."""
+        if not re.search(r"(?i)\bcompose\b", self.text):
+            return
+        for head in _SERVICE_LIST.finditer(self.text):
+            for line in self.text[head.end():].split("\n")[1:]:
+                item = _SERVICE_ITEM.match(line)
+                if item is None:
+                    if not line.strip() or line.startswith((" ", "\t")):
+                        continue  # a wrapped line of the item before, or a blank between items
+                    break
+                label, words = item.group(1), item.group(2)
+                if _NOT_NAME.fullmatch(label) or self.v.ordinary(label) or label.lower() in _STOP:
+                    continue
+                # "mongo:7", "postgres:16-alpine": an image's name is its technology's word
+                said = re.sub(r"[:/@]", " ", words)
+                tech = next((self.v.tech_words.get(norm(m.group(0))) for m in self.v.tech_pattern.finditer(said)
+                             if self.v.tech_words.get(norm(m.group(0)))), None) or self.v.tech_words.get(norm(label))
+                evidence = line.strip()
+                comp = (self.component_for_tech(tech) if tech else None) or self.comps["app"]
+                if tech and comp is self.comps["app"] and tech not in self.comps and self.tech(tech).kind in (
+                        "database", "cache", "queue", "broker", "search", "stream", "proxy"):
+                    # "- db: postgres:16-alpine": the list is the first place the store is named
+                    known = self.tech(tech)
+                    comp = self.comps[tech] = _Comp(tech, tech, known.kind, known.form or "unknown", evidence=evidence)
+                    self.order.append(tech)
+                # else a worker beside the web app is one more of the app's compose services
+                if not any(n["value"] == label for c in self.comps.values() for n in c.names
+                           if n["role"] == "compose_service"):
+                    self.add_name(comp, "compose_service", label, evidence)
+
     def bind_superlatives(self) -> None:
         """"quorum queues, the largest being billing.invoices": the name belongs to the noun before it."""
         for s in self.sentences:
@@ -2360,6 +2393,7 @@ class _Parser:
         self.bind_flow_objects()
         self.bind_superlatives()
         self.bind_shapes()
+        self.bind_listed_services()
         self.relate()
         self.control()
         self.configure()
@@ -2397,6 +2431,12 @@ class _Parser:
 
 
 _WHEN = r"\b(?:after|if\b[^,.;]*?\bafter|within|once|past)\s+(\d+)\s*(min(?:ute)?s?|h(?:ou)?rs?|hours?|m|h)\b"
+# "services in that file:", "compose services:", "Services:" on a line of its own, then "- name: what it is"
+_SERVICE_LIST = re.compile(r"(?im)^[ \t]*(?:the[ \t]+)?(?:docker[ \t-]compose[ \t]+|compose[ \t]+)?services\b"
+                           r"[^:\n]{0,40}:[ \t]*$")
+_SERVICE_ITEM = re.compile(r"^\s*[-*+]\s+`?([a-z0-9][a-z0-9_.-]*)`?\s*[:=—–]\s+(.+)$")
+
+
 _CONTACT_ROLE = re.compile(r"(?i)\b(?:lead|leads|manager|em|vp|head|director|cto|dba|sre|on-?call|owner|team|"
                            r"engineer|commander|ic|support|architect|admin|secondary|primary|duty|escalation)\b")
 
