@@ -119,16 +119,17 @@ def test_4_escalate_to_the_team_lead_moves_only_that_level(tmp_path: Path) -> No
     child.expect("runbook>")
     before = json.loads((tmp_path / SESSION).read_text(encoding="utf-8"))["runbook"]
     levels = [lv["after_minutes"] for lv in before["contacts"]["escalation"]]
-    assert levels[2] != 20 and levels[3] > 20  # L3 (the team lead) moves; L4 must not
+    assert levels[1] != 20 and levels[2] > 20  # L2 (the team lead, the one person named) moves; L3 must not
     child.sendline("escalate to the team lead after 20 minutes")
     child.expect(re.escape("Revised: Escalate to team lead after 20 minutes (v1.1, not saved yet)"))
     answer(child, "runbook>", "/quit")
     assert finish(child) == 0
     runbook = json.loads((tmp_path / SESSION).read_text(encoding="utf-8"))["runbook"]
-    moved = [*levels[:2], 20, *levels[3:]]
+    moved = [levels[0], 20, *levels[2:]]
     assert [lv["after_minutes"] for lv in runbook["contacts"]["escalation"]] == moved
-    assert [s["after_minutes"] for s in runbook["emergency"]["service_down"]["escalation"]] == moved
-    assert runbook["contacts"]["escalation"][3] == before["contacts"]["escalation"][3]
+    steps = [s["after_minutes"] for s in runbook["emergency"]["service_down"]["escalation"]]
+    assert steps[:len(moved)] == moved  # then the RTO step
+    assert runbook["contacts"]["escalation"][2] == before["contacts"]["escalation"][2]
 
 
 def test_5_diff_pages_resume_recaps_and_a_saved_chat_says_how_to_continue(tmp_path: Path) -> None:
