@@ -66,6 +66,7 @@ _NOT_NAME = re.compile(r"""(?ix)
   | \d{1,2}:\d{2}(?::\d{2})?(?:am|pm)?  # times
   | p\d{2}(?:\.\d+)?                      # quantiles
   | \d+xx | \d+/\d+ | \d+x\d+ | 24/7 | 24x7 | 9-5 | \d+-\d+ | \d+-[a-z]+
+  | \d+(?:st|nd|rd|th)(?:-gen(?:eration)?)?  # ordinals, "2nd-gen"
   | e\.g | i\.e | etc | n/a | w/ | a/b | tls\d(?:\.\d)? | http/\d(?:\.\d)? | h2c? | x86_64 | arm64 | amd64
   | gp[23] | io[12] | st1 | sc1 | [a-z]\d[a-z]{0,3}\.(?:nano|micro|small|medium|large|\d*xlarge|metal)  # EBS, EC2 types
     (?:\.(?:search|elasticsearch))?                      # OpenSearch / Elasticsearch Service instance types
