@@ -63,3 +63,11 @@ def test_a_listed_compose_service_belongs_to_the_component_its_words_name(
     store = {"mongo:7": "mongodb", "postgres:16-alpine": "postgresql", "redis:7": "redis"}[image]
     assert owner.get(edge) == "nginx" and owner.get(db) == store, owner
     assert owner.get(web) == owner.get(worker) == model.app.technology, owner
+
+
+@settings(max_examples=20, deadline=None)
+@given(n=st.integers(1, 9), word=st.sampled_from(["gen", "generation"]), fn=LABEL)
+def test_a_generation_is_no_name(n: int, word: str, fn: str) -> None:
+    ordinal = f"{n}{ {1: 'st', 2: 'nd', 3: 'rd'}.get(n, 'th') }-{word}"
+    model = parse(f"{fn} is a {ordinal} Cloud Function (Python 3.12) in GCP project acme-prod.")
+    assert ordinal not in {x.value for c in model.components for x in c.names}
