@@ -260,6 +260,8 @@ class _Writer:
                                  "written as best effort")
         self.oncall = answers.oncall
         self.p: Platform = platform_for(self.ctx)
+        if self.p.form == "managed":  # a provider's runtime (MWAA) won over the environment answer: no pods
+            self.env = self.p.key
         self._platform_defaults()
         # what the model's relationships and settings change in the generic steps (restart, scale)
         self.guard = Guard(request.service, request.description)

@@ -73,6 +73,8 @@ Role = Literal[
     "stage", "rest_api",
     # pipelines
     "dag", "schedule",
+    # managed runtimes: the MWAA / Cloud Composer environment
+    "environment",
     # disaster recovery: the standby's cluster
     "dr_cluster",
 ]
