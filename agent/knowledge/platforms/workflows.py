@@ -90,7 +90,7 @@ class ManagedAirflow(Hostless, ABC):
 
     def exec_in(self, workload: str, command: str, env: Sequence[str] = ()) -> str:
         call = re.sub(r"^\s*airflow\s+", "", command)
-        if call == command.strip() and not call.split(" ", 1)[0] in _GROUPS:
+        if call == command.strip() and call.split(" ", 1)[0] not in _GROUPS:
             # not an Airflow call: the provider gives no shell in its workers
             return (f"# {self.product} runs no shell of yours: run this where the DAG's code and "
                     f"credentials are (a local virtualenv with the environment's requirements)\n{command}")
@@ -199,7 +199,8 @@ class Mwaa(ManagedAirflow):
         # the endpoint takes the call as text; double quotes let variables set in the block expand first
         return (f"{self.declare}CLI_JSON=\"$(aws mwaa create-cli-token --name {self.e} {self.r} --output json)\"\n"
                 "curl -sS -X POST \"https://$(echo \"$CLI_JSON\" | jq -r .WebServerHostname)/aws_mwaa/cli\" \\\n"
-                "  -H \"Authorization: Bearer $(echo \"$CLI_JSON\" | jq -r .CliToken)\" -H 'Content-Type: text/plain' \\\n"
+                "  -H \"Authorization: Bearer $(echo \"$CLI_JSON\" | jq -r .CliToken)\" \\\n"
+                "  -H 'Content-Type: text/plain' \\\n"
                 f"  --data-raw {double_quoted(call)} | jq -r '.stdout, .stderr' | base64 -d")
 
     def location(self) -> str:
