@@ -36,6 +36,7 @@ from agent.knowledge.environments import (
 from agent.knowledge.facts import facts_from_model, record_assumptions
 from agent.knowledge.monitoring import Custom, Stack, defaults_note, render, stacks_for
 from agent.knowledge.monitoring import alert as alert_row
+from agent.knowledge.platforms.scope import scope, scopes_of
 from agent.knowledge.policy import escalation, fmt_minutes, objectives, oncall_summary
 from agent.knowledge.profiles import serves_http as profile_serves_http
 from agent.knowledge.reasoning import Guard
@@ -1400,6 +1401,8 @@ class OfflineModel(Model):
                 progress(name, index, len(names))
         built = {key: failures.warn(section, request.service, request.description)  # team's rules, knowledge's
                  for key, section in built.items()}
+        scopes = scopes_of(request.service)  # the model's project / region on every cloud CLI call
+        built = {key: scope(section, scopes) for key, section in built.items()}
         built["service_overview"] = _complete_prerequisites(built)
         runbook = _assemble({
             **built, "assumptions": writer.assumptions(),
