@@ -401,14 +401,19 @@ class CloudComposer(ManagedAirflow):
                                     self.exec_in(self.slug, "airflow dags list-import-errors"), "'No data found'")]
 
     def rollback(self) -> list[Command]:
-        return [cmd("Upload the previous version of the DAG file",
+        return [self.dag_listing(), cmd("Upload the previous version of the DAG file",
                     "DAG_FILE=\"${DAG_FILE:?set DAG_FILE to the last good version of the DAG file}\"\n"
                     f"{self.declare}gcloud composer environments storage dags import --environment {self.e} "
                     f"{self.loc} --source \"$DAG_FILE\"", "the DAG parses again; no import error")]
 
+    def dag_listing(self) -> Command:
+        return cmd("DAG files in the environment's bucket (what is live)",
+                   f"{self.declare}gcloud composer environments storage dags list --environment {self.e} {self.loc}",
+                   "the DAG files and their update times; the changed one is the rollback candidate")
+
     def update_code(self, change: str) -> str:
-        flags = change.replace("--max-workers", "--max-workers") if change else \
-            "--update-airflow-configs=core-dags_are_paused_at_creation=True"
+        # no restart call: changing an unused environment variable replaces the Airflow components
+        flags = change if change else "--update-env-variables=\"RESTARTED_AT=$(date -u +%Y%m%dT%H%M%SZ)\""
         return f"{self.declare}gcloud composer environments update {self.e} {self.loc} {flags}"
 
     def redeploy_elsewhere(self) -> list[Command]:
