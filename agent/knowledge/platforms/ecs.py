@@ -46,7 +46,7 @@ class ECS(Hostless):
         name = (app.name("asg") if app is not None else None) or self.ctx.facts.names.get("asg")
         if name:
             return "", q(name)
-        return ("ASG=\"${ASG:?set ASG to the Auto Scaling group of the cluster's capacity provider}\"\n",
+        return ("ASG=\"${ASG:?set ASG to the Auto Scaling group behind the capacity provider of the cluster}\"\n",
                 "\"$ASG\"")
 
     def container_instances(self) -> Command:
@@ -264,7 +264,7 @@ class ECS(Hostless):
                        "An update-service --desired-count is changed back by the scaling policy. The new minimum "
                        f"stays at or below MaxCapacity; lower it again{back} once the incident is over."
                        + self.bounds_note())
-        if self.on_ec2:
+        if self.on_ec2 and replicas != "0":
             purpose += " (check the container instances have room first)"
         return cmd(purpose, f"aws ecs update-service {self.scope} --service {q(self.service)} --desired-count "
                    f"{replicas}", "runningCount reaches the new desired count",
