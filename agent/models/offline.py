@@ -36,6 +36,7 @@ from agent.knowledge.environments import (
 from agent.knowledge.facts import facts_from_model, record_assumptions
 from agent.knowledge.monitoring import Custom, Stack, defaults_note, render, stacks_for
 from agent.knowledge.monitoring import alert as alert_row
+from agent.knowledge.platforms.scope import scope, scopes_of
 from agent.knowledge.policy import escalation, fmt_minutes, objectives, oncall_summary
 from agent.knowledge.profiles import serves_http as profile_serves_http
 from agent.knowledge.reasoning import Guard
@@ -260,6 +261,8 @@ class _Writer:
                                  "written as best effort")
         self.oncall = answers.oncall
         self.p: Platform = platform_for(self.ctx)
+        if self.p.form == "managed":  # a provider's runtime (MWAA) won over the environment answer: no pods
+            self.env = self.p.key
         self._platform_defaults()
         # what the model's relationships and settings change in the generic steps (restart, scale)
         self.guard = Guard(request.service, request.description)
@@ -1398,6 +1401,8 @@ class OfflineModel(Model):
                 progress(name, index, len(names))
         built = {key: failures.warn(section, request.service, request.description)  # team's rules, knowledge's
                  for key, section in built.items()}
+        scopes = scopes_of(request.service)  # the model's project / region on every cloud CLI call
+        built = {key: scope(section, scopes) for key, section in built.items()}
         built["service_overview"] = _complete_prerequisites(built)
         runbook = _assemble({
             **built, "assumptions": writer.assumptions(),

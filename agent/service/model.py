@@ -75,6 +75,8 @@ Role = Literal[
     "dag", "schedule",
     # orchestration: a Step Functions state machine, a Logic App, a Workflows workflow
     "state_machine",
+    # managed runtimes: the MWAA / Cloud Composer environment
+    "environment",
     # disaster recovery: the standby's cluster
     "dr_cluster",
 ]

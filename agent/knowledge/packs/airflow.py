@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from agent.knowledge.base import Context, Contribution
-from agent.knowledge.packs._base import KeywordPack, cmd, exec_in, q, restart_workload
+from agent.knowledge.packs._base import KeywordPack, cmd, q, workload_platform
 from agent.knowledge.signals import Signal, Threshold
 from agent.runbook import Component, Issue, KeyMetric, Procedure, Step
 
@@ -23,18 +23,29 @@ class AirflowPack(KeywordPack):
 
     def build(self, ctx: Context) -> Contribution:
         f = ctx.facts
-        dag = f.name("dag", f.service)
+        # the platform that runs Airflow: a provider's environment (MWAA, Composer) has its own CLI path
+        platform = workload_platform(ctx, "airflow")
+        managed = platform.form == "managed"
+        dags = [n.value for c in (ctx.model.components if ctx.model is not None else []) for n in c.names
+                if n.role == "dag"]
+        dags = list(dict.fromkeys(dags)) or ([f.names["dag"]] if "dag" in f.names else [])
+        # one DAG the model names is the DAG; several or none: the operator says which (never the slug)
+        dag_declare = "" if len(dags) == 1 else \
+            f"DAG=\"${{DAG:?set DAG to the DAG id{' (' + ', '.join(dags) + ')' if dags else ''}}}\"\n"
+        dag = dags[0] if len(dags) == 1 else "$DAG"
+        dag_word = q(dag) if len(dags) == 1 else "\"$DAG\""
         scheduler = f.name("airflow.scheduler", "airflow-scheduler")
 
         def airflow(args: str) -> str:
-            return exec_in(ctx, scheduler, f"airflow {args}")
+            return platform.exec_in(scheduler, f"airflow {args}")
 
         health = cmd("Scheduler alive (recent heartbeat)",
                      airflow("jobs check --job-type SchedulerJob --allow-multiple --limit 10"),
                      "'Found N alive jobs.'; 'No alive jobs found.' means the scheduler is down or stuck")
         import_errors = cmd("DAG files that fail to import", airflow("dags list-import-errors"),
                             "'No data found'; otherwise the file and the exception")
-        runs = cmd(f"Recent runs of {dag}", airflow(f"dags list-runs -d {q(dag)} --no-backfill") + " | head -n 15",
+        runs = cmd(f"Recent runs of {dags[0] if len(dags) == 1 else 'a DAG'}",
+                   dag_declare + airflow(f"dags list-runs -d {dag_word} --no-backfill") + " | head -n 15",
                    "state success for recent runs; note the run_id of a failed one")
 
         signals = [
@@ -48,9 +59,10 @@ class AirflowPack(KeywordPack):
         ]
 
         clear = cmd("Re-run failed tasks of one day's run",
-                    "START=\"${START:?set START: logical date of the failed run}\"\n"
-                    "END=2026-01-01\n"
-                    + airflow(f"tasks clear {q(dag)} --only-failed --start-date \"$START\" --end-date \"$END\" --yes"),
+                    dag_declare + "START=\"${START:?set START: logical date of the failed run}\"\n"
+                    "END=\"${END:-$START}\"  # one logical date unless you set a range\n"
+                    + airflow(f"tasks clear {dag_word} --only-failed --start-date \"$START\" --end-date \"$END\" "
+                              "--yes"),
                     "the cleared task instances; the scheduler re-queues them",
                     warning="Cleared tasks run again with their side effects (loads, emails, API calls): make sure "
                             "they are idempotent. Without --only-failed every task in the range re-runs.")
@@ -61,7 +73,9 @@ class AirflowPack(KeywordPack):
                          "does not appear to be running'.",
                 alert="Airflow scheduler heartbeat missing",
                 check=[health, import_errors],
-                fix=[Step(action="Restart the scheduler.", command=restart_workload(ctx, scheduler)),
+                fix=[Step(action="Restart the scheduler." if not managed else
+                          f"Restart the environment's Airflow components ({platform.label} has no scheduler of yours).",
+                          command=platform.restart_workload(scheduler)),
                      Step(action="Tasks queued but never running: check the executor's workers (Celery workers, "
                                  "Kubernetes pods) and pool/parallelism slots.", command=None)],
                 verify="jobs check finds the scheduler alive and new runs start on schedule within 15 minutes.",
@@ -72,12 +86,12 @@ class AirflowPack(KeywordPack):
                 symptoms="Run state failed; downstream data missing or stale.",
                 alert=None,
                 check=[runs, cmd("Task states of the failed run",
-                                 "RUN_ID=\"${RUN_ID:?set RUN_ID: run_id from list-runs}\"\n"
-                                 + airflow(f"tasks states-for-dag-run {q(dag)} \"$RUN_ID\""),
+                                 dag_declare + "RUN_ID=\"${RUN_ID:?set RUN_ID: run_id from list-runs}\"\n"
+                                 + airflow(f"tasks states-for-dag-run {dag_word} \"$RUN_ID\""),
                                  "the failed task; read its log in the UI or the task log folder")],
                 fix=[Step(action="Fix the cause, then clear only the failed tasks.", command=clear),
                      Step(action="To stop new runs while you fix things, pause the DAG.",
-                          command=cmd("Pause the DAG", airflow(f"dags pause {q(dag)}"),
+                          command=cmd("Pause the DAG", dag_declare + airflow(f"dags pause {dag_word}"),
                                       "is_paused True; unpause with airflow dags unpause"))],
                 verify="The cleared run finishes with state success within 2 hours and the next scheduled run "
                        "succeeds.",
@@ -88,17 +102,21 @@ class AirflowPack(KeywordPack):
 
         return Contribution(
             components=[Component(name="Orchestrator", technology="Apache Airflow", version="fill in: airflow version",
-                                  location=f"scheduler {scheduler}", purpose=f"Runs DAG {dag}")],
+                                  location=platform.location() if managed else f"scheduler {scheduler}",
+                                  purpose=f"Runs DAG{'s' if len(dags) > 1 else ''} {', '.join(dags)}" if dags
+                                  else "Runs the service's DAGs")],
             key_metrics=[KeyMetric(metric="Airflow scheduler heartbeat", normal_range="every 5 s",
                                    alert_threshold="none for 5 min", dashboard="fill in: Airflow dashboard")],
-            prerequisites=["airflow CLI inside the scheduler container or host (Airflow 2.x syntax)"],
+            prerequisites=platform.tools() if managed else
+            ["airflow CLI inside the scheduler container or host (Airflow 2.x syntax)"],
             deploy_caveats=["Changing a DAG's start_date or schedule can trigger catch-up runs for every missed "
                             "interval unless catchup=False."],
             signals=signals,
             issues=issues,
             daily=["Check failed DAG runs and import errors"],
             weekly=["Review task durations against SLAs"],
-            monthly=["Clean old metadata (airflow db clean) after a backup of the metadata database"],
+            monthly=[f"Check {platform.label}'s metadata retention (the provider runs the database)" if managed else
+                     "Clean old metadata (airflow db clean) after a backup of the metadata database"],
             maintenance_commands=[runs],
             dr_procedures=[Procedure(title="Airflow: rerun a date range after an outage", commands=[clear])],
             cheatsheet=[health, import_errors, runs],

@@ -15,11 +15,18 @@ from agent.knowledge.packs._base import (
     stop_workload,
     workload_platform,
 )
+from agent.knowledge.platforms.limits import Scope, managed_sql
+from agent.knowledge.platforms.managed import managed_database, replication_of
 from agent.knowledge.signals import Signal, limit
 from agent.runbook import Command, Component, Issue, KeyMetric, Procedure, Step, Upstream
 
 _REPLICAS = ("replica", "replicas", "standby", "replication", "multi-az", "patroni", "aurora", "read replica",
              "hot standby", "failover", "primary")
+
+
+def possible(*commands: Command) -> list[Command]:
+    """`commands` without those the managed product has no way for (a guarded refusal is no step)."""
+    return [c for c in commands if "NOT_ON_MANAGED" not in c.code]
 
 
 class MySqlPack(KeywordPack):
@@ -48,7 +55,17 @@ class MySqlPack(KeywordPack):
         label = f.names["rds.instance"] if host.startswith("$(") else host  # the host as a name in text/tags
         db = f.name("mysql.database", snake(f.service))
         user = f.name("mysql.user", "admin")
-        instance = f.name("rds.instance", f.name("mysql.instance", f"{f.service}-mysql"))
+        comp = ctx.model.component("mysql") if ctx.model is not None else None
+        given_id = (comp.name("cluster") or comp.name("instance")) if comp is not None else None
+        instance = given_id or f.name("rds.instance", f.name("mysql.instance", f"{f.service}-mysql"))
+        # the managed variant (RDS instance, Aurora): what it refuses is replaced by its own way
+        variant = (comp.variant if comp is not None and comp.variant and comp.form == "managed" else
+                   "" if comp is not None and comp.form not in ("managed", "unknown") else
+                   "aurora" if mention(ctx, ("aurora",)) else "rds-instance" if rds else "")
+        product = {"rds-instance": "RDS", "aurora": "Aurora", "aurora-global": "Aurora"}.get(variant, variant)
+        scope = Scope(identifier=instance, region=region(ctx))
+        copies = replication_of(ctx, comp)
+        managed_db = managed_database(ctx, "mysql", instance) if variant else None
 
         # Docker Compose: a compose service's name resolves only on the compose network, so run the
         # client inside the container (MYSQL_PWD exported in the operator's shell is passed through).
@@ -57,6 +74,8 @@ class MySqlPack(KeywordPack):
         inside = platform.runs(host)
         replica_host = f.name("mysql.replica", next((s for s in services + f.name("hosts", "").split(",")
                                                      if "replica" in s), f"{label}-replica"))
+        if variant and copies.replicas:
+            replica_host = copies.replicas[0]
 
         def client(tool: str, target: str = host) -> str:
             if inside:
@@ -65,7 +84,11 @@ class MySqlPack(KeywordPack):
 
         def mysql(statement: str, vertical: bool = False, target: str = host) -> str:
             flag = " -E" if vertical else ""
-            return f"{client('mysql', target)} -u {q(user)} -D {q(db)}{flag} -e \"{statement}\""
+            allowed = managed_sql(variant, "mysql", statement, scope, product)
+            if allowed.code is None:  # the product refuses it: its own command (or a guarded stop) instead
+                return allowed.shell or ""
+            why = "".join(f"# {note}\n" for note in allowed.notes)
+            return f"{why}{client('mysql', target)} -u {q(user)} -D {q(db)}{flag} -e \"{allowed.code}\""
 
         aurora = mention(ctx, ("aurora",))
 
@@ -102,6 +125,8 @@ class MySqlPack(KeywordPack):
         # A replica lag alert only where replicas exist: the database is the service, or the model names
         # replicas, standbys, replication or an HA setup.
         replicas = ctx.answers.service_type == "database" or mention(ctx, _REPLICAS) is not None
+        if variant:  # a managed standby (Multi-AZ) is not a replica: only a read replica replicates in sight
+            replicas = copies.readable
         if not replicas:
             signals = [s for s in signals if s.key != "mysql.replication_lag"]
 
@@ -151,23 +176,25 @@ class MySqlPack(KeywordPack):
                 verify="sys.innodb_lock_waits stays empty and p95 latency is normal for 15 minutes.",
                 escalate="If lock waits return within 30 minutes, page the database owner.",
             ),
-            Issue(
-                title="MySQL: replication stopped or lagging",
-                symptoms="Replica reads stale; Replica_SQL_Running: No with an error.",
-                alert="MySQL replication lag" if replicas else None,
-                check=[replica],
-                fix=[Step(action="Fix the cause named in Last_SQL_Error. Skipping the failing event "
-                                 "(sql_replica_skip_counter) makes the replica silently diverge; rebuild "
-                                 "the replica from a fresh backup instead when data differs.", command=None),
-                     Step(action="For lag alone, look for a long transaction replaying on the replica and a "
-                                 "single-threaded applier (replica_parallel_workers).", command=None)],
-                verify="Both threads Yes and Seconds_Behind_Source under 30 for 15 minutes.",
-                escalate="If the replica must be rebuilt, page the database owner.",
-            ),
         ]
 
+        if replicas or not variant:  # a managed database with only a standby has no replication to see
+            issues.append(
+                Issue(
+                    title="MySQL: replication stopped or lagging",
+                    symptoms="Replica reads stale; Replica_SQL_Running: No with an error.",
+                    alert="MySQL replication lag" if replicas else None,
+                    check=[replica],
+                    fix=[Step(action="Fix the cause named in Last_SQL_Error. Skipping the failing event "
+                                     "(sql_replica_skip_counter) makes the replica silently diverge; rebuild "
+                                     "the replica from a fresh backup instead when data differs.", command=None),
+                         Step(action="For lag alone, look for a long transaction replaying on the replica and a "
+                                     "single-threaded applier (replica_parallel_workers).", command=None)],
+                    verify="Both threads Yes and Seconds_Behind_Source under 30 for 15 minutes.",
+                    escalate="If the replica must be rebuilt, page the database owner.",
+                ))
+
         restore: Command
-        comp = ctx.model.component("mysql") if ctx.model is not None else None
         if aurora:
             restore = cmd(
                 "Restore a copy of the Aurora cluster just before the corruption",
@@ -197,6 +224,22 @@ class MySqlPack(KeywordPack):
                 f"gunzip -c \"$DUMP\" | {client('mysql')} -u {q(user)} {q(db + '_restore')}",
                 "the side database holds the old rows; copy back what the comparison shows")
 
+        promote = cmd(
+            "Promote the replica (run against it)" if not variant else "Promote the read replica (RDS does it)",
+            mysql("STOP REPLICA; RESET REPLICA ALL; SET GLOBAL super_read_only = OFF; SET GLOBAL read_only = OFF",
+                  target=replica_host),
+            "the replica accepts writes; repoint the service",
+            warning="With asynchronous replication, transactions the replica had not received are lost; "
+                    "fence the old primary so it takes no writes (two writable primaries diverge)." + (
+                        " Promotion ends replication for good." if variant else ""))
+        # a managed instance: the standby takes over through the product (a Multi-AZ standby is not
+        # readable and is never promoted by hand); a read replica is promoted by the product too
+        managed_dr: list[Procedure] = []
+        if variant and managed_db is not None:
+            managed_dr.append(Procedure(title=f"{product}: fail over to the standby", commands=[managed_db.failover()]))
+        if variant and copies.readable:
+            managed_dr.append(Procedure(title=f"{product}: promote a read replica", commands=[replica, promote]))
+
         return Contribution(
             components=[Component(name="Database", technology=f"MySQL{' (' + rds + ')' if rds else ''}",
                                   version="fill in: SELECT VERSION()",
@@ -214,11 +257,12 @@ class MySqlPack(KeywordPack):
             signals=signals,
             issues=issues,
             stop_writes=[stop_workload(ctx, f.service, "stop the writes that corrupt data"),
-                         cmd("Make the server read-only for every non-admin client",
-                             mysql("SET GLOBAL super_read_only = ON"),
-                             "writes fail with ERROR 1290 (--super-read-only)",
-                             warning="Every client's writes fail until SET GLOBAL super_read_only = OFF; on RDS "
-                                     "set read_only in the parameter group instead.")],
+                         *possible(cmd("Make the server read-only for every non-admin client",
+                                       mysql("SET GLOBAL super_read_only = ON"),
+                                       "writes fail with ERROR 1290 (--read-only)",
+                                       warning="Every client's writes fail until read-only is turned off again"
+                                               + ("." if variant else " (SET GLOBAL super_read_only = OFF)."))),
+                         ],
             assess=[cmd("Row counts and last update times per table",
                         mysql("SELECT table_name, table_rows, update_time FROM information_schema.tables WHERE "
                               f"table_schema = '{db}' ORDER BY update_time DESC LIMIT 20"),
@@ -227,12 +271,14 @@ class MySqlPack(KeywordPack):
             daily=["Check the MySQL backup finished"],
             weekly=["Review the slow query log"],
             monthly=["Apply minor-version updates", "Test a restore"],
-            maintenance_commands=[cmd(
-                "Free disk held by old binary logs",
+            maintenance_commands=possible(cmd(
+                "Free disk held by old binary logs" if not variant else "Keep binary logs only as long as needed",
                 mysql("PURGE BINARY LOGS BEFORE NOW() - INTERVAL 3 DAY"),
-                "older binlogs are gone; SHOW BINARY LOGS lists the rest",
+                "older binlogs are gone; SHOW BINARY LOGS lists the rest" if not variant else
+                "binlog retention hours shows the new value; RDS removes older binlogs itself",
                 warning="A replica or CDC consumer that has not read those binlogs breaks and must be rebuilt; "
-                        "check every replica's Source_Log_File first. Prefer binlog_expire_logs_seconds.")],
+                        "check every replica's Source_Log_File first." + (
+                            "" if variant else " Prefer binlog_expire_logs_seconds."))),
             dr_procedures=[Procedure(title="Aurora: fail over to a reader", commands=[
                 cmd("Writer and readers of the cluster",
                     f"aws rds describe-db-clusters --region {reg} --db-cluster-identifier {q(instance)} --query "
@@ -245,13 +291,8 @@ class MySqlPack(KeywordPack):
                     warning="Every connection drops and writes fail for up to a minute while DNS moves; clients "
                             "that cache DNS keep writing to the old writer (now read-only). Use it when the "
                             "writer is unhealthy, not to fix a slow query."),
-            ])] if aurora else [Procedure(title="MySQL: promote a replica", commands=[replica, cmd(
-                "Promote the replica (run against it)",
-                f"{client('mysql', replica_host)} -u {q(user)} -e \"STOP REPLICA; RESET REPLICA ALL; "
-                "SET GLOBAL super_read_only = OFF; SET GLOBAL read_only = OFF\"",
-                "the replica accepts writes; repoint the service",
-                warning="With asynchronous replication, transactions the replica had not received are lost; "
-                        "fence the old primary so it takes no writes (two writable primaries diverge).")])],
+            ])] if aurora else managed_dr if variant else [Procedure(title="MySQL: promote a replica", commands=[
+                replica, promote])],
             cheatsheet=[cmd("Is the server up, and its uptime and threads",
                             f"{client('mysqladmin')} -u {q(user)} ping\n{client('mysqladmin')} -u {q(user)} status",
                             "mysqld is alive; Uptime growing (a small Uptime means it restarted)"),

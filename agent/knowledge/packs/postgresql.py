@@ -16,7 +16,7 @@ from agent.knowledge.packs._base import (
     sql,
     stop_workload,
 )
-from agent.knowledge.platforms.managed import managed_database
+from agent.knowledge.platforms.managed import managed_database, replication_of
 from agent.knowledge.signals import Signal, Threshold, limit
 from agent.runbook import Command, Issue, KeyMetric, Procedure, Step, Upstream
 from agent.runbook import Component as RunbookComponent
@@ -144,14 +144,17 @@ class PostgresPack(KeywordPack):
         comp = ctx.model.component("postgresql") if ctx.model is not None else None
         managed = n.managed is not None or (comp is not None and (
             not self_managed(comp) or store_roles.provider(comp, ctx.facts.description) is not None))
+        copies = replication_of(ctx, comp)
+        which = f" {copies.replicas[0]}" if copies.replicas else ""  # a replica's name is not its host name
+        replica_var = (f"REPLICA=\"${{REPLICA:?set REPLICA to the endpoint of the read replica{which} (the provider "
+                       "console lists it)}\"\n")
         lag_probe = cmd(
             "Replication lag per standby, measured on the primary",
             n.psql("SELECT application_name, client_addr, state, sync_state, write_lag, replay_lag "
                    "FROM pg_stat_replication"),
             "one row per standby, state 'streaming', replay_lag under 30 seconds") if not managed else cmd(
             "Replication lag, measured on a read replica (the provider's HA standby is not visible in SQL)",
-            "REPLICA=\"${REPLICA:?set REPLICA to the endpoint of the read replica (the provider console lists it)}\"\n"
-            + n.psql("SELECT now() - pg_last_xact_replay_timestamp() AS replay_delay").replace(
+            replica_var + n.psql("SELECT now() - pg_last_xact_replay_timestamp() AS replay_delay").replace(
                 f"-h {n.hq}", "-h \"$REPLICA\"", 1),
             "replay_delay under 30 seconds; the provider's replica-lag metric shows the same")
         long_tx_probe = cmd(
@@ -185,6 +188,8 @@ class PostgresPack(KeywordPack):
         # A replica lag alert only where replicas exist: the database is the service, or the model names
         # replicas, standbys, replication or an HA setup.
         replicas = ctx.answers.service_type == "database" or mention(ctx, _REPLICAS) is not None
+        if n.managed is not None and (comp is None or comp.variant != "aurora-global"):
+            replicas = copies.readable  # the product's HA standby (Multi-AZ, regional) is not a replica to watch
         if not replicas:
             signals = [s for s in signals if s.key != "postgres.replication_lag"]
         if n.rds and "aurora" in n.rds.lower() and mention(ctx, ("global database", "global cluster")):
@@ -381,9 +386,11 @@ class PostgresPack(KeywordPack):
         # under Patroni the HA manager promotes (patronictl failover, in its pack); a pg_promote by hand fights it
         patroni = ctx.model is not None and any(c.technology == "patroni" or c.variant == "patroni"
                                                 for c in ctx.model.components)
+        standby_only = n.managed is not None and not copies.readable
         procedures += [] if procedures or patroni else [
-            Procedure(title="PostgreSQL: promote a replica when the primary is lost", commands=[
-                lag_probe,
+            Procedure(title=f"{n.managed.product if n.managed else 'PostgreSQL'}: fail over to the HA standby"
+                      if standby_only else "PostgreSQL: promote a replica when the primary is lost", commands=[
+                *([] if standby_only else [lag_probe]),
                 cmd("Promote the replica (run on the replica host)",
                     "sudo -u postgres psql -X -c \"SELECT pg_promote(wait => true)\"\n"
                     "sudo -u postgres psql -X -c \"SELECT pg_is_in_recovery()\"",

@@ -12,6 +12,7 @@ from agent.knowledge.packs._base import (
     q,
     region,
 )
+from agent.knowledge.platforms.caches import managed_cache
 from agent.knowledge.signals import Signal, Threshold, limit
 from agent.runbook import Command, Component, Issue, KeyMetric, Procedure, Step, Upstream
 from agent.service.components import single_instance
@@ -122,9 +123,16 @@ class RedisPack(KeywordPack):
             action=(f"Never flush this Redis to free memory: {kept}. " if kept else
                     "Do not flush this Redis unless the team confirms it holds only cached data: ")
             + FLUSH_WARNING, command=None)]
-        grow = Step(action="Set TTLs in the code path that writes the keys; raise maxmemory or the node "
-                           "size (ElastiCache: modify-replication-group --cache-node-type) if the data "
-                           "set legitimately grew.", command=None)
+        # the managed product the model names (ElastiCache, Memorystore, Azure Cache): its own CLI, never another's
+        variant = store.variant if store is not None and store.variant else (
+            "elasticache" if elasticache else "memorystore" if mention(ctx, ("memorystore",)) else
+            "azure-cache" if mention(ctx, ("azure cache for redis",)) else "")
+        product = managed_cache(ctx, store, variant,
+                                (store.name("instance") if store is not None else None) or cluster)
+        grow = Step(action="Set TTLs in the code path that writes the keys; raise maxmemory or the "
+                           + (f"{product.product} instance size" if product is not None else "node size")
+                           + " if the data set legitimately grew.",
+                    command=product.resize() if product is not None else None)
         # a store that keeps state grows first; deleting keys comes last and only for derived data
         memory_fix = [*never_flush, grow, unlink] if kept else [unlink, *never_flush, grow]
         if not store_roles.offers(store, ctx.model, "pattern-unlink", f.description):
@@ -192,27 +200,11 @@ class RedisPack(KeywordPack):
         ]
 
         failover: Command
-        if elasticache:
-            failover = cmd("Fail over the ElastiCache replication group to a replica",
-                           f"aws elasticache test-failover --region {reg} --replication-group-id {q(cluster)} "
-                           f"--node-group-id 0001",
-                           "a replica is promoted in about a minute; clients using the primary endpoint "
-                           "follow it",
-                           warning="Replication is asynchronous: writes not yet on the replica are lost. "
-                                   "Connections drop during the switch. Check replica lag first.")
-        elif store is not None and (store.variant == "memorystore" or mention(ctx, ("memorystore",))):
-            # Google runs it: there is no replica host to promote; the Standard tier fails over on request
-            instance = store.name("instance") or cluster
-            failover = cmd("Fail over the Memorystore instance to its replica (Standard tier only)",
-                           'REGION="${REGION:?set REGION to the region of the Memorystore instance}"\n'
-                           f"gcloud redis instances describe {q(instance)} --region \"$REGION\" "
-                           "--format='value(tier, state, currentLocationId)'\n"
-                           f"gcloud redis instances failover {q(instance)} --region \"$REGION\" "
-                           "--data-protection-mode=limited-data-loss",
-                           "state READY with the other zone as currentLocationId",
-                           warning="Memorystore is managed: never REPLICAOF by hand. A Basic-tier instance has no "
-                                   "replica; without persistence a failover or maintenance loses what it holds"
-                                   + (" — every queued task" if broker else "") + ".")
+        if product is not None:
+            failover = product.failover()
+            if broker:
+                failover = failover.model_copy(update={"warning": f"{failover.warning} On a broker it is every "
+                                                                  "queued task."})
         elif single_instance(store, ctx.text):
             # the team said there is no replica: nothing to promote; the instance itself comes back
             unit = store.name("unit") if store is not None else None

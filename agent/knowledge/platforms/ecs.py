@@ -8,6 +8,11 @@ from agent.knowledge.platforms.base import Action, Hostless, aws_log_events, cmd
 from agent.knowledge.platforms.releases import CodeDeploy, Stack
 from agent.runbook import Command
 
+# The EC2 launch type: tasks placed on container instances the team runs (an ASG behind a capacity provider).
+_EC2_WORDS = r"\bec2 launch type\b|\blaunch type:? ?ec2\b|\becs on ec2\b|\bon ec2\b|\bcontainer instances?\b|" \
+             r"\bcapacity providers?\b|\bauto ?scaling group\b|\basg\b"
+_EC2_STRICT = r"\bec2 launch type\b|\blaunch type:? ?ec2\b|\becs on ec2\b|\bcontainer instances?\b"
+
 
 class ECS(Hostless):
     """Containers on Amazon ECS (Fargate or EC2 launch type)."""
@@ -23,6 +28,48 @@ class ECS(Hostless):
             self.assumptions.append(f"ECS cluster '{self.cluster}'")
         if "ecs.service" not in f.names:
             self.assumptions.append(f"ECS service '{self.service}', logs in /ecs/{self.service}")
+
+    @property
+    def on_ec2(self) -> bool:
+        """EC2 launch type / capacity providers backed by instances: tasks need free instance CPU and memory,
+        so the container instances and their Auto Scaling group are part of every diagnosis. Fargate has none."""
+        from agent.knowledge.platforms.select import said_in  # late: select imports this module
+
+        text = self.ctx.facts.description
+        ec2 = said_in(text, _EC2_WORDS)
+        return ec2 and (not said_in(text, r"\bfargate\b") or said_in(text, _EC2_STRICT))
+
+    @property
+    def asg(self) -> tuple[str, str]:
+        """(declaration, shell word) of the Auto Scaling group behind the cluster's capacity provider."""
+        app = self.ctx.model.app if self.ctx.model is not None else None
+        name = (app.name("asg") if app is not None else None) or self.ctx.facts.names.get("asg")
+        if name:
+            return "", q(name)
+        return ("ASG=\"${ASG:?set ASG to the Auto Scaling group behind the capacity provider of the cluster}\"\n",
+                "\"$ASG\"")
+
+    def container_instances(self) -> Command:
+        return cmd(f"Container instances of {self.cluster}: agent connected, tasks, free CPU and memory",
+                   f"INSTANCES=\"$(aws ecs list-container-instances {self.scope} --query 'containerInstanceArns' "
+                   "--output text)\"\n"
+                   "# shellcheck disable=SC2086  # $INSTANCES holds one ARN per word\n"
+                   f"aws ecs describe-container-instances {self.scope} --container-instances $INSTANCES --query "
+                   "'containerInstances[].[ec2InstanceId,status,agentConnected,runningTasksCount,"
+                   "remainingResources[?name==`CPU`].integerValue|[0],remainingResources[?name==`MEMORY`]"
+                   ".integerValue|[0]]' --output table",
+                   "every instance ACTIVE with agentConnected True; enough free CPU/MEMORY for one more task "
+                   "(DRAINING instances take no new tasks)")
+
+    def instance_capacity(self) -> Command:
+        declare, asg = self.asg
+        return cmd("Capacity providers and the Auto Scaling group behind them",
+                   f"{declare}aws ecs describe-clusters {self.scope.replace('--cluster', '--clusters')} --query "
+                   "'clusters[0].[capacityProviders,defaultCapacityProviderStrategy]' --output json\n"
+                   f"aws autoscaling describe-auto-scaling-groups --region {q(self.region)} "
+                   f"--auto-scaling-group-names {asg} --query 'AutoScalingGroups[0].[MinSize,DesiredCapacity,"
+                   "MaxSize,length(Instances)]' --output text",
+                   "DesiredCapacity below MaxSize; at MaxSize new tasks stay PENDING ('unable to place a task')")
 
     @property
     def scope(self) -> str:
@@ -73,7 +120,8 @@ class ECS(Hostless):
                 cmd("Recent service events (placement failures, unhealthy targets)",
                     f"aws ecs describe-services {self.scope} --services {q(self.service)} --query "
                     "'services[0].events[:10].[createdAt,message]' --output text",
-                    "No 'unable to place' or 'failed health checks' messages")]
+                    "No 'unable to place' or 'failed health checks' messages"),
+                *([self.container_instances(), self.instance_capacity()] if self.on_ec2 else [])]
 
     def log_tail(self, since: str) -> str:
         return aws_log_events(f"/ecs/{self.service}", since, self.region)
@@ -216,6 +264,8 @@ class ECS(Hostless):
                        "An update-service --desired-count is changed back by the scaling policy. The new minimum "
                        f"stays at or below MaxCapacity; lower it again{back} once the incident is over."
                        + self.bounds_note())
+        if self.on_ec2 and replicas != "0":
+            purpose += " (check the container instances have room first)"
         return cmd(purpose, f"aws ecs update-service {self.scope} --service {q(self.service)} --desired-count "
                    f"{replicas}", "runningCount reaches the new desired count",
                    "Desired count 0 stops the service." if replicas == "0" else
@@ -291,6 +341,19 @@ class ECS(Hostless):
             ("If tasks stop with OutOfMemoryError, raise the task memory in a new revision", None),
             ("If tasks fail ALB health checks, check the health check path/port and the start-up time", None),
         ]
+        if self.on_ec2:  # EC2 capacity: a task with nowhere to go stays PENDING
+            declare, asg = self.asg
+            fixes.append(("If events say 'unable to place a task' (no container instance has the CPU/memory), "
+                          "add instances: raise the Auto Scaling group (the capacity provider's managed scaling "
+                          "does it when enabled)", cmd(
+                              "Raise the Auto Scaling group's desired capacity (within its maximum)",
+                              f"{declare}DESIRED=\"${{DESIRED:?set DESIRED to the new instance count, at most "
+                              "MaxSize}\"\n"
+                              f"aws autoscaling set-desired-capacity --region {q(self.region)} "
+                              f"--auto-scaling-group-name {asg} --desired-capacity \"$DESIRED\"",
+                              "new container instances register ACTIVE within minutes; PENDING tasks start",
+                              "Under managed scaling the capacity provider sets the desired capacity itself: "
+                              "raise the group's MaxSize instead.")))
         return ("Tasks stopping or failing health checks",
                 "runningCount below desired, service events show stopped or unhealthy tasks",
                 [*self.status(), self.events(), self.logs("30m", "error|exception|fatal")], fixes)

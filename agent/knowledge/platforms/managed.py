@@ -38,6 +38,11 @@ class ManagedDatabase(ABC):
                 f"\"$TARGET{suffix}\"")
 
     @property
+    def engine(self) -> str:
+        """The engine as the runbook names it: the component's technology (PostgreSQL unless it is MySQL)."""
+        return "MySQL" if self.component is not None and self.component.technology == "mysql" else "PostgreSQL"
+
+    @property
     def on_aws(self) -> bool:
         return self.product in ("RDS", "Aurora")
 
@@ -77,7 +82,7 @@ class ManagedDatabase(ABC):
     def vendor(self) -> tuple[str, str]:
         """(vendor, what for) for the Contacts' vendor list."""
         cloud = {"Cloud SQL": "Google Cloud"}.get(self.product, "Microsoft Azure" if "Azure" in self.product else "AWS")
-        return cloud, f"{self.product} PostgreSQL"
+        return cloud, f"{self.product} {self.engine}"
 
     @property
     def known_host(self) -> str | None:
@@ -134,7 +139,7 @@ class RdsInstance(AwsDatabase):
                    "to the copy after checking it")
 
     def recent_log(self) -> Command:
-        return cmd("Recent PostgreSQL errors (RDS)",
+        return cmd(f"Recent {self.engine} errors (RDS)",
                    f"aws rds describe-db-log-files {self.r} --db-instance-identifier {q(self.identifier)} "
                    "--query 'DescribeDBLogFiles[-1].LogFileName' --output text",
                    "the latest log file name; download it with download-db-log-file-portion")
@@ -164,7 +169,7 @@ class AuroraCluster(AwsDatabase):
                    f"  --db-cluster-identifier {target} --restore-to-time \"$RESTORE_TIME\"\n"
                    "CLASS=\"${CLASS:?set CLASS to the instance class of the writer, e.g. db.r6g.large}\"\n"
                    f"aws rds create-db-instance {self.r} --db-cluster-identifier {target} "
-                   f"--db-instance-identifier {instance} --engine aurora-postgresql "
+                   f"--db-instance-identifier {instance} --engine aurora-{self.engine.lower()} "
                    "--db-instance-class \"$CLASS\"\n"
                    f"aws rds wait db-instance-available {self.r} --db-instance-identifier {instance}",
                    "a new cluster with one instance; the original is untouched. Copy the good rows back or switch "
@@ -173,7 +178,7 @@ class AuroraCluster(AwsDatabase):
                    "restore.")
 
     def recent_log(self) -> Command:
-        return cmd("Recent PostgreSQL errors of the writer (Aurora)",
+        return cmd(f"Recent {self.engine} errors of the writer (Aurora)",
                    f"WRITER=\"$(aws rds describe-db-clusters {self.r} --db-cluster-identifier {q(self.identifier)} "
                    "--query 'DBClusters[0].DBClusterMembers[?IsClusterWriter].DBInstanceIdentifier' --output text)\"\n"
                    f"aws rds describe-db-log-files {self.r} --db-instance-identifier \"$WRITER\" "
@@ -198,7 +203,7 @@ class CloudSql(ManagedDatabase):
     """A Cloud SQL for PostgreSQL instance (HA: a regional instance with a standby zone)."""
 
     def location(self) -> str:
-        return f"Cloud SQL for PostgreSQL instance {self.identifier}"
+        return f"Cloud SQL for {self.engine} instance {self.identifier}"
 
     def endpoint(self) -> str:
         return f"$(gcloud sql instances describe {q(self.identifier)} --format='value(ipAddresses[0].ipAddress)')"
@@ -224,7 +229,7 @@ class CloudSql(ManagedDatabase):
                    "service to the clone after checking it")
 
     def recent_log(self) -> Command:
-        return cmd("Recent PostgreSQL errors (Cloud SQL)",
+        return cmd(f"Recent {self.engine} errors (Cloud SQL)",
                    "gcloud logging read 'resource.type=\"cloudsql_database\" AND "
                    f"resource.labels.database_id:\"{self.identifier}\" AND severity>=ERROR' --freshness=1h "
                    "--limit 50 --format='value(textPayload)'", "no FATAL or PANIC lines")
@@ -305,6 +310,8 @@ def managed_database(ctx: Context, technology: str, instance_default: str) -> Ma
     if variant not in ("rds-instance", "aurora", "aurora-global", "cloud-sql", "azure-flexible"):
         return None
     if variant == "azure-flexible":
+        if technology != "postgresql":  # the commands below are az postgres flexible-server's
+            return None
         host = re.search(_AZURE_HOST, text, re.I)
         name = (comp.name("instance") if comp is not None else None) or (host.group(1) if host else None)
         server = AzureFlexible(ctx, comp, name or ctx.facts.name("postgres.instance", instance_default),
@@ -322,3 +329,27 @@ def managed_database(ctx: Context, technology: str, instance_default: str) -> Ma
         return AuroraGlobal(ctx, comp, identifier, product, global_cluster, given=named is not None)
     cls = _VARIANTS.get(variant)
     return cls(ctx, comp, identifier, product, given=named is not None) if cls is not None else None
+
+
+# A read replica is a second instance that serves reads; an HA standby (Multi-AZ, regional, zone-redundant)
+# serves none: it only takes over on failover. Runbooks read from, lag-check and promote only the first.
+_READABLE = r"\bread[- ]?(?:only )?replicas?\b|\breplicas? (?:for|serving) (?:reads|reporting|analytics)\b|" \
+            r"\breader (?:instances?|endpoint|nodes?)\b"
+_STANDBY = r"\bmulti[- ]?az\b|\bstandby\b|\bhigh[- ]availability\b|\bregional (?:ha|instance)\b|" \
+           r"\bzone[- ]redundant\b|\bavailability ?type:? ?regional\b"
+
+
+@dataclass(frozen=True)
+class Replication:
+    """What copies a managed database has, as the model and description say."""
+
+    replicas: tuple[str, ...]  # read replicas the model names
+    readable: bool  # the service has a replica it can read from (named, or "read replica" said)
+    standby: bool  # an HA standby that serves no reads (Multi-AZ and the like)
+
+
+def replication_of(ctx: Context, component: Component | None) -> Replication:
+    names = tuple(component.names_of("replica")) if component is not None else ()
+    text = ctx.facts.description
+    return Replication(replicas=names, readable=bool(names) or said_in(text, _READABLE),
+                       standby=said_in(text, _STANDBY))

@@ -22,6 +22,7 @@ from agent.knowledge.platforms.ecs import ECS
 from agent.knowledge.platforms.hosts import VM, BareMetal
 from agent.knowledge.platforms.kubernetes import Kubernetes, KubernetesCronJob, declared_kind
 from agent.knowledge.platforms.serverless import CloudFunctions, CloudRun, Lambda
+from agent.knowledge.platforms.workflows import HOSTED
 from agent.service.model import Component
 
 Factory = Callable[[Context], Platform]
@@ -131,6 +132,8 @@ def platform_for(ctx: Context, component: Component | None = None) -> Platform:
     operations are the product's own (the pack's), and this returns the service's platform."""
     app = ctx.model.app if ctx.model is not None else None
     if component is not None and component is not app:
+        if component.variant in HOSTED:  # a provider's runtime (MWAA): its own commands, never the service's
+            return HOSTED[component.variant](ctx)
         form = component_form(ctx, component)
         own = platform_for(ctx)
         if form == "cluster-workload":
@@ -141,6 +144,9 @@ def platform_for(ctx: Context, component: Component | None = None) -> Platform:
         if form == "host":
             return (BareMetal if ctx.answers.environment == "baremetal" else VM)(ctx, component=component)
         return own
+    hosted = hosted_runtime(ctx)
+    if hosted is not None:
+        return hosted
     env = ctx.answers.environment
     factory = _REGISTRY.get(env)
     if factory is None:  # a custom rule's option the engine has no knowledge of
@@ -150,3 +156,24 @@ def platform_for(ctx: Context, component: Component | None = None) -> Platform:
                                     "platform's equivalents")
         return platform
     return factory(ctx)
+
+
+def hosted_runtime(ctx: Context) -> Platform | None:
+    """The provider's runtime the service's own code runs in (DAGs on Amazon MWAA / Cloud Composer): the
+    model names a component of a hosted variant and the service's workload has no platform of its own
+    (no form, no names that place it, no environment answer the user gave)."""
+    model = ctx.model
+    if model is None:
+        return None
+    hosted = next((c for c in model.components if c.variant in HOSTED), None)
+    if hosted is None:
+        return None
+    app = model.app
+    if hosted is app:  # the service is the environment itself
+        return HOSTED[hosted.variant](ctx)
+    own = component_form(ctx, app) if app is not None else ""
+    answer = ctx.answers.get("env")
+    given = answer is not None and not answer.assumed
+    if own in ("", "managed") and (not given or ctx.answers.service_type == "pipeline"):
+        return HOSTED[hosted.variant](ctx)
+    return None
