@@ -786,6 +786,9 @@ class _Parser:
             return self._implied_comp(implied, role, s), ""
         if len(present) == 1:
             return present[0], ""
+        before = self._spoken_of_before(s, present)
+        if before is not None:  # "Postgres 16: primary pg-1. Database x, …": the store the text was just on
+            return before, ""
         siblings = _SIBLINGS.get(role, (role,))
         holding = [c for c in present if any(n["role"] in siblings for n in c.names)]
         if len(holding) == 1:
@@ -797,6 +800,16 @@ class _Parser:
             pick = in_sentence[0] if in_sentence else present[0]
             return pick, f"several components could hold a {role}; guessed {pick.id}"
         return app, f"no {role.replace('_', ' ')} technology is named; kept on the service"
+
+    def _spoken_of_before(self, s: Sentence, present: list[_Comp]) -> _Comp | None:
+        """The one component of `present` the sentence before this one names, when this one names none of
+        them: a sentence goes on about the store the text was just describing."""
+        if s.index == 0 or any(self.mention_comp(s, m) in present for m in s.techs + s.variants if not m.negated):
+            return None
+        earlier = self.sentences[s.index - 1]
+        named = {id(c): c for m in earlier.techs + earlier.variants if not m.negated
+                 for c in [self.mention_comp(earlier, m)] if c is not None and c in present}
+        return next(iter(named.values())) if len(named) == 1 else None
 
     def _implied_comp(self, implied: str, role: str, s: Sentence) -> _Comp:
         """The component a role's name implies when no technology holding it is named (a vhost is
@@ -2435,8 +2448,9 @@ class _Parser:
                     continue
                 if t.kind == "quoted" and commands.is_command(t.text):
                     continue  # the team's own command: kept whole in the model's procedures
-                if any(b.endswith(("." + t.text, "/" + t.text)) for b in bound):
-                    continue  # "events_local" beside the bound "analytics.events_local": the same name, shorter
+                if any(b.endswith(("." + t.text, "/" + t.text)) or b.startswith(t.text + ".") for b in bound):
+                    continue  # "events_local" beside the bound "analytics.events_local", "db-a" beside the host
+                    #           "db-a.int.example.io": the same name, shorter
                 if _NOT_NAME.fullmatch(t.text) or _RETENTION_WORD.fullmatch(t.text) or (
                         t.kind == "word" and _PROSE_SHAPE.fullmatch(t.text)) or \
                         re.fullmatch(r"[\d.:/%x*,-]+", t.text) or t.text.startswith("#") or \
