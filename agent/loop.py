@@ -13,7 +13,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from agent import store
+from agent import prohibited, store
 from agent.answers import Answer, Answers, parse_answer
 from agent.checks import Report, check_markdown
 from agent.errors import GitError, Interrupted, MissingAnswersError, RunbookFileError, UsageError, ValidationFailed
@@ -189,6 +189,8 @@ def ask(rule: Rule, description: str, given: Answers, model: Model, *,
 def generate(model: Model, request: GenerationRequest, progress: Progress | None = None) -> GenerationResult:
     """Step 3: let the model write the runbook."""
     result = model.generate(request, progress)
+    # whichever model wrote it, a command the team forbids is not in it
+    result.runbook = prohibited.enforce(result.runbook, request.description, result.service or request.service)
     missing = [line for line in request.answers.assumption_lines() if line not in result.runbook.assumptions]
     if missing:
         result.runbook = result.runbook.model_copy(

@@ -655,6 +655,13 @@ def _contact(runbook: Runbook, change: Change) -> tuple[Runbook, list[str]]:
             lv = lv.model_copy(update={"contact": f"{base} ({change.value})"})
             notes.append(f"Escalation {lv.level}: {lv.contact}")
         levels.append(lv)
+    named = any(change.value in lv.contact for lv in levels)
+    free = next((i for i, lv in enumerate(levels) if lv.contact.startswith("fill in: who is called next")), None)
+    if not named and free is not None and not wanted & {"service owner", "owner"}:
+        # no level names the role (none is invented): the person now named is the next one called
+        levels[free] = levels[free].model_copy(update={"contact": f"{role_title} ({change.value})",
+                                                       "method": change.contact or levels[free].method})
+        notes.append(f"Escalation {levels[free].level}: {levels[free].contact}")
     contacts = runbook.contacts.model_copy(update={"personnel": people, "escalation": levels})
     update: dict[str, object] = {"contacts": contacts}
     if wanted & {"service owner", "owner"}:
@@ -735,7 +742,9 @@ def revise_offline(model: Model, runbook: Runbook, text: str, request: Generatio
         new_request = updated_request(request, change)
         if change.kind == "describe" and len(new_request.description) > 20_000:
             raise CannotReviseOffline("the description would grow past 20,000 characters", hint=None)
-        result = model.generate(new_request, None)
+        from agent.loop import generate  # the same step as a first generation: forbidden commands removed
+
+        result = generate(model, new_request)
         new, replay_notes = replay(result.runbook, runbook.revision_history, request.rule)
         notes += replay_notes
         if change.kind == "describe":

@@ -107,14 +107,15 @@ def test_a_targeted_escalation_moves_only_that_level(model, runbook: Runbook,  #
                                                      request_: GenerationRequest) -> None:
     steps = [s.after_minutes for s in runbook.emergency.service_down.escalation]
     levels = [lv.after_minutes for lv in runbook.contacts.escalation]
-    assert steps == levels == [0, 5, 15, 30]
-    rb = revise_offline(model, runbook, "escalate to the team lead after 20 minutes", request_).result.runbook
+    # three levels (no one is invented past what the description names), then the RTO step
+    assert steps == [*levels, 30] and levels == [0, 5, 15]
+    rb = revise_offline(model, runbook, "escalate to L3 after 20 minutes", request_).result.runbook
     assert [s.after_minutes for s in rb.emergency.service_down.escalation] == [0, 5, 20, 30]
-    assert [lv.after_minutes for lv in rb.contacts.escalation] == [0, 5, 20, 30]
-    assert rb.contacts.escalation[3] == runbook.contacts.escalation[3]  # L4 untouched, its text too
-    with pytest.raises(CannotReviseOffline, match="would come after L4 .after 30 minutes.") as refused:
-        revise_offline(model, runbook, "escalate to the team lead after 45 minutes", request_)
-    assert "move L4 first" in str(refused.value)
+    assert [lv.after_minutes for lv in rb.contacts.escalation] == [0, 5, 20]
+    assert rb.contacts.escalation[1] == runbook.contacts.escalation[1]  # L2 untouched, its text too
+    with pytest.raises(CannotReviseOffline, match="would come after L3 .after 15 minutes.") as refused:
+        revise_offline(model, runbook, "escalate to L2 after 45 minutes", request_)
+    assert "move L3 first" in str(refused.value)
 
 
 def test_threshold_changes_the_alert_its_query_and_the_key_metric(model, runbook: Runbook,  # type: ignore[no-untyped-def]
@@ -203,7 +204,7 @@ def test_the_same_change_twice_is_nothing_to_change(model, runbook: Runbook,  # 
 def test_escalation_out_of_order_is_refused(model, runbook: Runbook,  # type: ignore[no-untyped-def]
                                             request_: GenerationRequest) -> None:
     with pytest.raises(CannotReviseOffline, match="would come before"):
-        revise_offline(model, runbook, "escalate to the engineering manager after 2 minutes", request_)
+        revise_offline(model, runbook, "escalate to L3 after 2 minutes", request_)  # before L2 (5 min)
 
 
 def test_offline_model_revise_delegates_to_the_rules(model, runbook: Runbook,  # type: ignore[no-untyped-def]

@@ -72,3 +72,30 @@ def test_the_purpose_is_what_the_service_does_not_the_greeting_or_the_request(n:
     assert parse(text).service.purpose.startswith("It's a Kafka Streams app")
     header = f"{doc}: {n} (I'm off from Monday)\n\nRails 7.1 monolith on three VMs behind nginx."
     assert parse(header).service.purpose.startswith("Rails 7.1 monolith")
+
+
+PLAIN = st.from_regex(r"\A[a-z]{3,5}(relay|hub|svc|bot|sync|desk)\Z", fullmatch=True)
+SALIENT_OPENINGS = [
+    "handing over **{n}** while I'm out (back 3 Jun). brain dump, sorry for the mess:",
+    "{ticket} [runbook] {n} (Cloud Functions 2nd gen)\n\nSummary: {n} is a function in project {o}.",
+    "@here writing down how {n} runs, since it keeps paging me :upside_down_face:",
+    "Handover notes: loyalty points API, internal name **{n}** (customers see it as \"Rewards API\")",
+    "tl;dr for the new folks on Search Infra, re {n}:\n\n{n} = an Amazon OpenSearch Service domain, {o}.",
+]
+SALIENT_BODIES = [
+    "\n\n- everything in docker compose: project name \"{n}\", file /opt/{n}/docker-compose.yml\n"
+    "- logs: docker compose -p {n} logs\n- owner: the {o} team, ticket {ticket}",
+    "\n\n- ECS service {n}-api, queue {n}-outbox, DLQ {n}-outbox-dlq\n- deploy from /srv/{n}/ with make",
+]
+
+
+@settings(max_examples=40, deadline=None)
+@given(n=st.one_of(NAME, PLAIN), o=OTHER, ticket=st.from_regex(r"\A[A-Z]{2,5}-[0-9]{2,5}\Z", fullmatch=True),
+       i=st.integers(0, len(SALIENT_OPENINGS) - 1), j=st.integers(0, len(SALIENT_BODIES) - 1))
+def test_the_name_the_opening_gives_and_the_text_keeps_using_is_the_title(n: str, o: str, ticket: str, i: int,
+                                                                           j: int) -> None:
+    # a ticket key, a mention, a greeting or a "handing over" lead once became the title
+    if n == o or n.startswith(o) or o.startswith(n):
+        return
+    text = SALIENT_OPENINGS[i].format(n=n, o=o, ticket=ticket) + SALIENT_BODIES[j].format(n=n, o=o, ticket=ticket)
+    assert parse(text).service.name == n, text

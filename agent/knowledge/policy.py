@@ -142,7 +142,9 @@ def escalation(oncall: str, criticality: str, facts: Facts) -> list[Step]:
     named = _handed_over(_named(facts, owner_first), facts)
     out = [first]
     unnamed = not (facts.team or facts.rotation or facts.names.get("oncall.primary"))
-    if named and owner_first and (facts.names.get("handover.taker") or unnamed):
+    # a contact the description gives a delay for ("escalate to X after 30 min") is a later level, never L1
+    if named and owner_first and (facts.names.get("handover.taker") or unnamed) and \
+            not re.search(r"\s+after\s+\d+\s*(?:min|h)$", named[0]):
         # the one taking over (or the only person named, when no team is) is reached first
         when = facts.names.get("handover.when", "")
         taking = f" (taking over{' ' + when if when else ''})" if facts.names.get("handover.taker") else ""
@@ -164,8 +166,11 @@ def escalation(oncall: str, criticality: str, facts: Facts) -> list[Step]:
         method = f"{facts.names['pager']} escalation" if contact.startswith("Secondary") and "pager" in facts.names \
             else "Phone / " + facts.names.get("slack", "chat")
         out.append(Step("", contact, method, when, minutes))
+    # a time the description gives wins over the pace; the levels are then called in the order of their times
+    out = [out[0], *sorted(out[1:], key=lambda step: step.after_minutes)]
     while len(out) < 3:  # the description names no one further (the schema wants three): ask, invent no one
-        minutes = pace[len(out)] if len(out) < len(pace) else out[-1].after_minutes + pace[3]
+        paced = pace[len(out)] if len(out) < len(pace) else out[-1].after_minutes + pace[3]
+        minutes = paced if paced > out[-1].after_minutes else out[-1].after_minutes + pace[3]
         out.append(Step("", "fill in: who is called next (the description names no one)", "fill in",
                         f"Not mitigated after {minutes} min", minutes))
     return [replace(step, level=f"L{index}") for index, step in enumerate(out, start=1)]

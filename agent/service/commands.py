@@ -70,13 +70,51 @@ def _purpose(command: str, before: str) -> str:
     return "other"
 
 
+# "NEVER `docker compose down -v`", "don't run `kubectl delete pvc`", "do not use FLUSHALL", "avoid ...":
+# the words right before a command that forbid it
+_FORBIDS = re.compile(r"(?i)\b(?:never|don'?t|do\s+not|must\s+not|mustn'?t|should\s+not|shouldn'?t|avoid|no|"
+                      r"not)\b(?:\s+(?:ever|run|use|do|type|try|call|execute|issue|just|to))*\s*[:,-]?\s*[\"'“]?$")
+# a bare command after such words, up to the end of its clause: "never run docker compose down -v on prod"
+_BARE_AFTER = re.compile(r"(?i)\b(?:never|don'?t|do\s+not|must\s+not|avoid)\b(?:\s+(?:ever|run|use|do|type|execute))*"
+                         r"\s+([a-z][\w.-]*(?:\s+[^\s.,;:!?()`'\"]+){1,8})")
+
+
+def _forbidden_before(description: str, start: int) -> bool:
+    line_start = description.rfind("\n", 0, start) + 1
+    return _FORBIDS.search(description[max(line_start, start - 60):start]) is not None
+
+
+def forbidden_commands(description: str) -> list[Given]:
+    """Every command the description forbids ("NEVER `docker compose down -v`: the volume is the only copy"),
+    with the line it came from: such a command is a rule, never one of the team's own commands."""
+    out: list[Given] = []
+    for found in _SPAN.finditer(description):
+        command = (found.group(1) or found.group(2) or "").strip()
+        if is_command(command) and _forbidden_before(description, found.start()):
+            out.append(Given("forbidden", command, _line(description, found.start(), found.end())))
+    for found in _BARE_AFTER.finditer(description):
+        # the clause's tail says where or why, not what: "... on prod", "... unless the majority is lost"
+        command = re.split(r"(?i)\s+(?:on|in|unless|while|when|during|before|after|for|because|without|if|or|"
+                           r"and|as|against|since|until)\b", found.group(1))[0]
+        if is_command(command) and not any(command in g.command or g.command in command for g in out):
+            out.append(Given("forbidden", command, _line(description, found.start(), found.end())))
+    return out
+
+
+def _line(description: str, start: int, end: int) -> str:
+    line_start = description.rfind("\n", 0, start) + 1
+    line_end = description.find("\n", end)
+    return description[line_start:line_end if line_end != -1 else len(description)].strip()[:300]
+
+
 def team_commands(description: str) -> list[Given]:
-    """Every command the description writes out, with its purpose and the sentence it came from."""
+    """Every command the description writes out, with its purpose and the sentence it came from (not one
+    it forbids)."""
     out: list[Given] = []
     seen: set[str] = set()
     for found in _SPAN.finditer(description):
         command = (found.group(1) or found.group(2) or "").strip()
-        if command in seen or not is_command(command):
+        if command in seen or not is_command(command) or _forbidden_before(description, found.start()):
             continue
         seen.add(command)
         start = description.rfind("\n", 0, found.start()) + 1

@@ -73,6 +73,8 @@ Role = Literal[
     "stage", "rest_api",
     # pipelines
     "dag", "schedule",
+    # orchestration: a Step Functions state machine, a Logic App, a Workflows workflow
+    "state_machine",
     # disaster recovery: the standby's cluster
     "dr_cluster",
 ]

@@ -12,6 +12,7 @@ logsearch-prd2"). Without these the title fell back to the first words of the te
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 # a name as written: backticked or quoted anything, or an identifier shape (a separator, digit or camel hump)
 QUOTE = r"[`'\"]?"  # the parser's too (text.py)
@@ -161,3 +162,48 @@ def purpose_sentence(lines: list[str]) -> str:
             continue
         return sentence
     return sentences[0] if sentences else ""
+
+
+# A ticket key ("OPS-4412"), a mention ("@here"), an emoji code (":wave:"), a version, a size: never the name.
+_NOT_SALIENT = re.compile(r"(?i:[A-Z]{2,10}-\d+|v?\d[\d.]*[a-z]{0,2}|\d+(?:gb|mb|tb|ms|s|m|h|x|k))|"
+                          r"(?i:.*\.(?:com|io|net|org|dev|app|internal|local|yml|yaml|json|md))")
+_EMPHASIS = re.compile(r"\*\*([^*\s]{2,60})\*\*|__([^_\s]{2,60})__|`([^`\s]{2,60})`|\"([^\"\s]{2,60})\"")
+_WORD = re.compile(r"[A-Za-z][\w.-]*[A-Za-z0-9]")
+
+
+def salient_name(lines: list[str], is_technology: Callable[[str], bool],
+                 common: frozenset[str] = frozenset()) -> str | None:
+    """The name the opening lines mention that the whole text keeps using: "handing over **tariff-quoter**",
+    "DATA-1187 [runbook] ingest-telemetry (…)", "@here writing down how hookrelay runs". A candidate is marked
+    (bold, backticks, quotes), identifier-shaped, or a plain word the text also writes as a name on its own
+    elsewhere (quoted, a path segment: "hookrelay", /opt/hookrelay); the one used most wins, and a marked
+    name counts its uses as the head of an identifier too (**pointsvc** → pointsvc-api). A ticket key, a
+    mention, an emoji, a version, a file, a domain and a technology's own name are never the service's."""
+    content = [line for line in lines if line.strip()]
+    opening = "\n".join(content[:3])
+    text = "\n".join(lines)
+    lowered = text.lower()
+    marked = {next(g for g in m.groups() if g).strip(".,:;") for m in _EMPHASIS.finditer(opening)}
+    # plain words written as a name on their own somewhere: marked, or a path segment
+    as_name = {next(g for g in m.groups() if g).lower() for m in _EMPHASIS.finditer(text)}
+    as_name |= {seg.lower() for seg in re.findall(r"/([A-Za-z][\w-]*)(?=/)", text)}  # a directory, not /health
+    best: tuple[int, int, str] | None = None
+    for order, m in enumerate(_WORD.finditer(opening)):
+        word = m.group(0).strip(".-")
+        before = opening[max(0, m.start() - 1):m.start()]
+        if before in {"@", ":", "#", "/", "$"} or _NOT_SALIENT.fullmatch(word) or not _ok(word) or \
+                is_technology(word) or len(word) < 3 or word.isupper() or re.search(r"\d\.\d", word) or \
+                any(part in common for part in re.split(r"[-_]", word.lower())[:1]):
+            continue  # "php8.2-fpm" is a package, "in-process" a word
+        shaped = _IDENT.fullmatch(word) is not None and word[0].islower()
+        if not (word in marked or shaped or (word.islower() and word.lower() in as_name)):
+            continue
+        key = re.escape(word.lower())
+        uses = len(re.findall(rf"(?<![\w.-]){key}(?![\w-])", lowered))
+        if word in marked:  # a marked name: its identifiers count (pointsvc-api, pointsvc-dlq)
+            uses += len(re.findall(rf"(?<![\w.-]){key}[-_]\w", lowered))
+        subject = len(re.findall(rf"(?m)^\s*(?:[-*]\s+)?[*`\"']*{key}[*`\"']*\s+(?:is|=|:|runs|does)\s", lowered))
+        score = uses + 2 * subject + (2 if word in marked else 0)
+        if uses >= 2 and (best is None or score > best[0]):
+            best = (score, -order, word)
+    return best[2] if best else None

@@ -178,7 +178,9 @@ def _resource_role(sentence: str, at: int, who: str) -> bool:
     clause = re.split(r"[.;:(]", sentence[:at])[-1]
     if _RESOURCE_WORDS.search(clause):
         return True
-    return bool(re.search(r"[-_.]?\d+$", who)) and re.search(r"[-.]", who) is not None and not CONTEXT.search(sentence)
+    # identifiers are not read for on-call words: hosts "rota-pg-01", "rota-pg-09" say nothing of a rota
+    return bool(re.search(r"[-_.]?\d+$", who)) and re.search(r"[-.]", who) is not None and \
+        not CONTEXT.search(re.sub(r"[\w.-]*(?:\d[\w.-]*[-_.]|[-_.][\w.-]*\d)[\w.-]*", " ", sentence))
 
 
 # The pager's own name for the service or schedule: `PagerDuty service "PP-Ledger"`, `Opsgenie schedule

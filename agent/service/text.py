@@ -68,6 +68,10 @@ _NOT_NAME = re.compile(r"""(?ix)
   | \d+xx | \d+/\d+ | \d+x\d+ | 24/7 | 24x7 | 9-5 | \d+-\d+ | \d+-[a-z]+
   | e\.g | i\.e | etc | n/a | w/ | a/b | tls\d(?:\.\d)? | http/\d(?:\.\d)? | h2c? | x86_64 | arm64 | amd64
   | gp[23] | io[12] | st1 | sc1 | [a-z]\d[a-z]{0,3}\.(?:nano|micro|small|medium|large|\d*xlarge|metal)  # EBS, EC2 types
+    (?:\.(?:search|elasticsearch))?                      # OpenSearch / Elasticsearch Service instance types
+  | (?:[a-z]\d[a-z]?|e2|n2d?|c[234]d?|m[123]|t2[ad]|a2|g2)-(?:standard|highmem|highcpu|highgpu|megamem|ultramem|
+    custom|micro|small|medium)(?:-\d+)?                   # GCE machine types
+  | standard_[a-z]\w*                                    # Azure VM sizes
   | db\.[a-z]\d[a-z]*\.\w+ | cache\.[a-z]\d[a-z]*\.\w+   # RDS / ElastiCache instance classes
   | (?:python|node|java|go|ruby|php|tier|sev|level)\d+(?:\.\d+)*
   | utf-?8 | base64 | sha\d+ | md5 | ipv[46] | oauth2? | s3a?
@@ -354,6 +358,7 @@ class _Parser:
         self.context = context
         self.raw = description
         self.text = _clean_text(description)
+        self.marked = (description or "").replace("\r\n", "\n")  # with its bold: emphasis marks a name
         self.flag_name = name
         self.sentences: list[Sentence] = []
         for _offset, body, label in _units(self.text):
@@ -1391,6 +1396,39 @@ class _Parser:
             return None
         return j
 
+    def bind_listed_services(self) -> None:
+        """"services in that file:" then "- edge: nginx 1.25, TLS …", "- fanout-worker: Node, reads …": each
+        item's label is a compose service, of the component its words name (nginx, the database), else of
+        the service's own app (a worker beside the web app is one more of the app's compose services)."""
+        if not re.search(r"(?i)\bcompose\b", self.text):
+            return
+        for head in _SERVICE_LIST.finditer(self.text):
+            for line in self.text[head.end():].split("\n")[1:]:
+                item = _SERVICE_ITEM.match(line)
+                if item is None:
+                    if not line.strip() or line.startswith((" ", "\t")):
+                        continue  # a wrapped line of the item before, or a blank between items
+                    break
+                label, words = item.group(1), item.group(2)
+                if _NOT_NAME.fullmatch(label) or self.v.ordinary(label) or label.lower() in _STOP:
+                    continue
+                # "mongo:7", "postgres:16-alpine": an image's name is its technology's word
+                said = re.sub(r"[:/@]", " ", words)
+                tech = next((self.v.tech_words.get(norm(m.group(0))) for m in self.v.tech_pattern.finditer(said)
+                             if self.v.tech_words.get(norm(m.group(0)))), None) or self.v.tech_words.get(norm(label))
+                evidence = line.strip()
+                comp = (self.component_for_tech(tech) if tech else None) or self.comps["app"]
+                if tech and comp is self.comps["app"] and tech not in self.comps and self.tech(tech).kind in (
+                        "database", "cache", "queue", "broker", "search", "stream", "proxy"):
+                    # "- db: postgres:16-alpine": the list is the first place the store is named
+                    known = self.tech(tech)
+                    comp = self.comps[tech] = _Comp(tech, tech, known.kind, known.form or "unknown", evidence=evidence)
+                    self.order.append(tech)
+                # else a worker beside the web app is one more of the app's compose services
+                if not any(n["value"] == label for c in self.comps.values() for n in c.names
+                           if n["role"] == "compose_service"):
+                    self.add_name(comp, "compose_service", label, evidence)
+
     def bind_superlatives(self) -> None:
         """"quorum queues, the largest being billing.invoices": the name belongs to the noun before it."""
         for s in self.sentences:
@@ -1448,7 +1486,7 @@ class _Parser:
     # --- 3. names by shape (hosts, ports, URLs, regions …) ----------------------------------------------
     def bind_shapes(self) -> None:
         app = self.comps["app"]
-        own = _service_name(self.text)  # "the API named arctic-cascade-7": the service, not a host
+        own = _service_name(self.text, self.marked)  # "the API named arctic-cascade-7": the service, not a host
         for s in self.sentences:
             toks = s.tokens
             for k, t in enumerate(toks):
@@ -2233,7 +2271,7 @@ class _Parser:
             name, display, evidence = _slug(self.flag_name), self.flag_name.strip(), f"--name {self.flag_name}"
             origin = "given"
         else:
-            found = _service_name(self.text)
+            found = _service_name(self.text, self.marked)
             if found and found[0]:
                 name, display = found
                 if len(display.split()) > 1:
@@ -2506,6 +2544,7 @@ class _Parser:
         self.bind_flow_objects()
         self.bind_superlatives()
         self.bind_shapes()
+        self.bind_listed_services()
         self.relate()
         self.control()
         self.configure()
@@ -2543,6 +2582,12 @@ class _Parser:
 
 
 _WHEN = r"\b(?:after|if\b[^,.;]*?\bafter|within|once|past)\s+(\d+)\s*(min(?:ute)?s?|h(?:ou)?rs?|hours?|m|h)\b"
+# "services in that file:", "compose services:", "Services:" on a line of its own, then "- name: what it is"
+_SERVICE_LIST = re.compile(r"(?im)^[ \t]*(?:the[ \t]+)?(?:docker[ \t-]compose[ \t]+|compose[ \t]+)?services\b"
+                           r"[^:\n]{0,40}:[ \t]*$")
+_SERVICE_ITEM = re.compile(r"^\s*[-*+]\s+`?([a-z0-9][a-z0-9_.-]*)`?\s*[:=—–]\s+(.+)$")
+
+
 _CONTACT_ROLE = re.compile(r"(?i)\b(?:lead|leads|manager|em|vp|head|director|cto|dba|sre|on-?call|owner|team|"
                            r"engineer|commander|ic|support|architect|admin|secondary|primary|duty|escalation)\b")
 
@@ -2585,8 +2630,8 @@ def _escalations(text: str) -> list[tuple[str, str]]:
             continue
         timed = re.search(r"(?i)[,(]?\s*" + _WHEN + r"\s*\)?", part)
         qualifier = when(timed.group(1), timed.group(2)) if timed else ""
-        contact = (part[:timed.start()] + part[timed.end():]) if timed else part
-        contact = re.split(r"(?i)\s+(?:if|when|unless|because)\b|\.\s", contact)[0].rstrip(".")
+        contact = (part[:timed.start()] + " " + part[timed.end():]) if timed else part
+        contact = re.split(r"(?i)\s+(?:if|when|unless|because|without|with no)\b|\.\s", contact)[0].rstrip(".")
         add(contact, qualifier)
     return out
 
@@ -2865,7 +2910,7 @@ def _explicit_name(text: str, lead: str) -> str | None:
     return None
 
 
-def _service_name(text: str) -> tuple[str, str] | None:
+def _service_name(text: str, marked: str | None = None) -> tuple[str, str] | None:
     """(slug, display) from 'the orders API on EKS …', 'payments-service is …', 'called X', '# Title';
     never from a greeting or a mail header ("Hey team,", "Subject: …", "ok so")."""
     lines = _content_lines(text)
@@ -2877,13 +2922,18 @@ def _service_name(text: str) -> tuple[str, str] | None:
         return _slug(explicit), explicit
     first = opening[0] if opening else ""
     lead_id = re.match(r"^\s*([A-Za-z0-9][\w.-]*-[\w.-]*[A-Za-z0-9])\b", first)
-    # "Single-box setup …": a capitalised hyphenated word is prose, not an identifier
-    if lead_id and not re.fullmatch(r"[A-Z][a-z]+(?:-[a-z]+)+", lead_id.group(1)) and \
+    # "Single-box setup …": a capitalised hyphenated word is prose, not an identifier; "OPS-4412" a ticket
+    if lead_id and not re.fullmatch(r"[A-Z][a-z]+(?:-[a-z]+)+|[A-Z]{2,10}-\d+", lead_id.group(1)) and \
             lead_id.group(1).lower() not in _DOC_WORDS:
         return _slug(lead_id.group(1)), lead_id.group(1)
     family = naming.family_name(lines)
     if family:  # "RabbitmqCluster name=hopper-rmq" beside hopper-rmq-server: a stated name others extend
         return _slug(family), family
+    words_of = vocabulary().tech_words
+    salient = naming.salient_name(_content_lines(marked) if marked else lines, lambda word: norm(word) in words_of,
+                                  _STOP)
+    if salient:  # the name the opening gives and the text keeps using, past a ticket key or a greeting
+        return _slug(salient), salient
     runbook = re.search(r"\brunbook\s+(?:for|about|on)\s+(?:the\s+|our\s+)?(.+)", first, re.I)
     if runbook:  # "We need a runbook for our payments API": the words after it
         first = runbook.group(1)

@@ -1,0 +1,98 @@
+"""A command the description forbids never reaches the runbook, whoever wrote it.
+
+A blind case said "NEVER `docker compose down -v`: the mongo volume is the only copy of undelivered
+events"; the runbook's cheat sheet listed that very command as the team's own, and a procedure ran it.
+Property-based: random programs' arguments, forbidding phrasings, and where the command stands.
+"""
+
+from __future__ import annotations
+
+import string
+from datetime import datetime
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from agent import loop, prohibited
+from agent.answers import from_mapping
+from agent.models.base import GenerationRequest
+from agent.models.offline import OfflineModel
+from agent.rule import default_rule_path, load_rule
+from agent.runbook import iter_commands
+from agent.service.commands import forbidden_commands, team_commands
+
+_FAST = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+WORD = st.text(alphabet=string.ascii_lowercase, min_size=3, max_size=8)
+FORBIDDEN = st.one_of(
+    st.builds(lambda s: f"docker compose down {s}", st.sampled_from(["-v", "--volumes", "--rmi all"])),
+    st.builds(lambda w: f"kubectl delete pvc {w}-0", WORD),
+    st.builds(lambda w: f"redis-cli -h {w} FLUSHALL", WORD),
+    st.builds(lambda w: f"systemctl stop {w}", WORD),
+)
+SAYS = ["NEVER `{c}`: it loses data.", "Don't run `{c}` on prod.", "do not use `{c}`, ever.",
+        "- never {c} on this host", "Avoid `{c}` (we lost a day to it)."]
+
+
+@_FAST
+@given(command=FORBIDDEN, say=st.sampled_from(SAYS))
+def test_a_forbidden_command_is_a_rule_not_the_teams_own(command: str, say: str) -> None:
+    text = f"Restart with `systemctl restart app`.\n{say.format(c=command)}"
+    assert [g.command for g in forbidden_commands(text)] == [command], text
+    assert command not in [g.command for g in team_commands(text)]
+    assert "systemctl restart app" in [g.command for g in team_commands(text)]
+
+
+RULE = load_rule(default_rule_path())
+# one offline runbook to edit: generating one per example would take minutes
+_BASE = OfflineModel().generate(GenerationRequest(
+    rule=RULE, description="hookrelay runs in docker compose on one host.",
+    answers=from_mapping(RULE, {"type": "api", "env": "docker", "criticality": "high", "monitoring": "prometheus",
+                                "oncall": "24/7"}, "test"), now=datetime(2026, 12, 1, 9, 0))).runbook
+
+
+def _request(description: str) -> GenerationRequest:
+    answers = from_mapping(RULE, {"type": "api", "env": "docker", "criticality": "high", "monitoring": "prometheus",
+                                  "oncall": "24/7"}, "test")
+    return GenerationRequest(rule=RULE, description=description, answers=answers, now=datetime(2026, 12, 1, 9, 0))
+
+
+@_FAST
+@given(command=FORBIDDEN, say=st.sampled_from(SAYS), where=st.sampled_from(["alone", "ssh", "chain", "flags"]))
+def test_a_line_that_runs_it_becomes_a_comment_that_says_why(command: str, say: str, where: str) -> None:
+    request = _request("hookrelay runs in docker compose on one host.\n" + say.format(c=command))
+    runbook = _BASE.model_copy(deep=True)
+    program, rest = command.split(" ", 1)
+    line = {"alone": command, "ssh": f"ssh \"$HOST\" '{command}'", "chain": f"cd /opt/x && {command} && echo ok",
+            "flags": command.replace(" down", " -f /opt/x/compose.yml down", 1) if "compose" in command else
+            f"{program} --quiet {rest}"}[where]
+    first = next(iter_commands(runbook))
+    first.code = f"echo before\n{line}"
+    out = prohibited.enforce(runbook, request.description, request.service)
+    changed = next(iter_commands(out))
+    assert changed.code.split("\n")[0] == "echo before"
+    assert changed.code.split("\n")[1].startswith("# not run: the team forbids"), changed.code
+    assert changed.warning and "forbids" in changed.warning
+    assert next(iter_commands(runbook)).code.endswith(line)  # the input is not changed in place
+
+
+def test_the_generic_compose_teardown_is_not_written_when_the_team_forbids_it() -> None:
+    text = ("hookrelay: one host, docker compose project hookrelay, file /opt/hookrelay/docker-compose.yml, "
+            "services edge, relay and mongo.\nNEVER `docker compose down`: the mongo volume is the only copy.")
+    request = _request(text)
+    runbook = loop.generate(OfflineModel(), request).runbook
+    rules = [r.command for r in prohibited.rules(text, request.service)]
+    assert rules == ["docker compose down"]
+    words = prohibited._tokens("docker compose down")
+    running = [c.code for c in iter_commands(runbook) for line in c.code.split("\n") if prohibited._runs(line, words)]
+    assert running == []
+    # the engine's own recipe has the teardown: without the rule it would be written
+    raw = OfflineModel().generate(request).runbook
+    assert any(prohibited._runs(line, words) for c in iter_commands(raw) for line in c.code.split("\n"))
+
+
+def test_a_command_that_only_shares_the_program_stays() -> None:
+    words = prohibited._tokens("docker compose down -v")
+    assert not prohibited._runs("docker compose down", words)
+    assert not prohibited._runs("docker compose logs relay", words)
+    assert not prohibited._runs("# docker compose down -v", words)
+    assert prohibited._runs("docker-compose -p hookrelay down --remove-orphans -v", words)
