@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from agent.answers import Answers
-from agent.knowledge.names import fill_in, reference
+from agent.knowledge.names import built_on_service, fill_in, reference
 from agent.knowledge.signals import Signal
 from agent.runbook import Alert, Command, Component, Downstream, Issue, KeyMetric, Procedure, Upstream
 from agent.service.model import ServiceModel
@@ -68,8 +68,12 @@ class Facts:
         if key in self.names:
             return self.names[key]
         variable = fill_in(key, default, self.service)
-        if variable is None or any(len(v) > 2 and v in default for v in self.names.values()):
-            return default  # conventional, or made from a name the model gives (`hopper-rmq-server-0`)
+        # kept: a conventional default, or one made from a given name that extends the slug
+        # (`hopper-rmq-server-0` from the StatefulSet `hopper-rmq-server` of the service `hopper-rmq`)
+        slugs = {self.service, self.service.replace("-", "_")}
+        if variable is None or any(v in default and v not in slugs and built_on_service(v, self.service)
+                                   for v in self.names.values()):
+            return default
         self.fill_ins.setdefault(variable, key)
         return reference(variable)
 

@@ -102,7 +102,7 @@ _RETENTION_WORD = re.compile(r"[a-z]+-\d+[dhwmy]|(?:p|l|ec2|python|node|java|go|
 _FILE_SUFFIX = (r"ya?ml|json|conf|cfg|toml|ini|sh|py|js|ts|rb|go|java|txt|md|log|xml|sql|tf|env|service|timer|"
                 r"socket|lock|gz|tgz|tar|zip|pem|key|crt|csv|html|php|j2|tpl|properties|jar|war|so|dll|exe")
 _HOSTLIKE = re.compile(
-    r"(?i)(?:[a-z][a-z0-9-]*[a-z0-9](?:\.[a-z0-9-]+)*\.(?:internal|local|lan|corp|intra|private|home|prod|"
+    rf"(?i)(?!.*\.(?:{_FILE_SUFFIX})$)(?:[a-z][a-z0-9-]*[a-z0-9](?:\.[a-z0-9-]+)*\.(?:internal|local|lan|corp|intra|private|home|prod|"
     r"example\.com|example\.org|svc\.cluster\.local|svc)|[a-z][a-z0-9]*(?:-[a-z0-9]+)*-[a-z]{0,2}\d{1,3}[a-z]?"
     r"(?:\.[a-z0-9-]+)*|(?=[a-z0-9]*[-\d])[a-z][a-z0-9-]*[a-z0-9](?:\.[a-z0-9-]+){1,6}"
     rf"\.(?!(?:{_FILE_SUFFIX})$)[a-z]{{2,6}}|\d{{1,3}}(?:\.\d{{1,3}}){{3}})")
