@@ -91,8 +91,8 @@ def test_a_technology_label_names_its_instance(label: str, value: str) -> None:
     assert value in names(model, "mysql", "instance")
 
 
-@pytest.mark.parametrize("phrasing", ["invokes the Lambda {v} (Python 3.12, 512 MB)", "is consumed by the Lambda {v} which",
-                                      "calls the Lambda function {v}."])
+@pytest.mark.parametrize("phrasing", ["invokes the Lambda {v} (Python 3.12, 512 MB)",
+                                      "is consumed by the Lambda {v} which", "calls the Lambda function {v}."])
 @_FAST
 @given(value=NAME)
 def test_a_name_after_a_function_platform_is_a_function(phrasing: str, value: str) -> None:

@@ -28,8 +28,8 @@ from agent.checks.shell import syntax_errors
 from agent.knowledge.base import Context, Contribution, Facts, Pack
 from agent.knowledge.environments import platform_for
 from agent.knowledge.facts import facts_from_model
-from agent.knowledge.names import guard
 from agent.knowledge.monitoring import alerts_for, registered
+from agent.knowledge.names import guard
 from agent.knowledge.packs import all_packs, detect_packs
 from agent.rule import load_rule
 from agent.runbook import Appendix, Command, Link, iter_commands

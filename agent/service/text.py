@@ -1317,7 +1317,8 @@ class _Parser:
                 name = toks[at]
                 if not (name.kind == "quoted" or name.idlike or name.hyphword) or name.low in self.v.not_names or \
                         _NOT_NAME.fullmatch(name.text) or self.token_tech(s, at) is not None or \
-                        spec.shape.fullmatch(name.text) is None or (name.kind != "quoted" and self.v.ordinary(name.text)):
+                        spec.shape.fullmatch(name.text) is None or (
+                            name.kind != "quoted" and self.v.ordinary(name.text)):
                     continue
                 self.consumed.add((s.index, at))
                 self.add_name(app, role, name.text, s.text)
