@@ -29,6 +29,7 @@ from agent.knowledge.base import Context, Contribution, Facts, Pack
 from agent.knowledge.environments import platform_for
 from agent.knowledge.facts import facts_from_model
 from agent.knowledge.monitoring import alerts_for, registered
+from agent.knowledge.names import guard
 from agent.knowledge.packs import all_packs, detect_packs
 from agent.rule import load_rule
 from agent.runbook import Appendix, Command, Link, iter_commands
@@ -96,6 +97,11 @@ def contributions(pack: Pack) -> list[tuple[str, Contribution]]:
                 ctx = Context(answers(env, stack), facts(description))
                 part = pack.contribute(ctx)
                 part.alerts = [*part.alerts, *alerts_for(ctx, part.signals)]  # as the engine renders them
+                for field_name in part.__dataclass_fields__:  # fill-in variables declared, as the engine does
+                    items = getattr(part, field_name)
+                    if isinstance(items, list):
+                        setattr(part, field_name, [guard(x, ctx.facts.fill_ins) if isinstance(x, BaseModel) else x
+                                                   for x in items])
                 out.append((f"{env}/{stack}/{description[:30]}", part))
                 _CONTEXTS[f"{env}/{stack}/{description[:30]}"] = ctx
     return out
@@ -374,7 +380,7 @@ TRAPS = [
     ("argocd", "kubernetes", ["self-heal reverts manual changes (kubectl rollout undo", "--sync-policy none",
                               "argocd app rollback", "git revert"]),
     ("docker-compose", "docker", ["'down -v' deletes the volumes", "-v deletes the project's named volumes"]),
-    ("kafka", "vm", ["--dry-run", "only be reset if the group is inactive", "sudo systemctl stop orders-api"]),
+    ("kafka", "vm", ["--dry-run", "only be reset if the group is inactive", "sudo systemctl stop", "${SYSTEMD_UNIT}"]),
     ("postgresql", "vm", ["pg_cancel_backend", "pg_terminate_backend kills the whole session",
                           "asynchronous replica loses every transaction"]),
     ("redis", "kubernetes", ["never KEYS *", "FLUSHALL/FLUSHDB delete every key", "UNLINK"]),

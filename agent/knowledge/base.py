@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from agent.answers import Answers
+from agent.knowledge.names import built_on_service, fill_in, reference
 from agent.knowledge.signals import Signal
 from agent.runbook import Alert, Command, Component, Downstream, Issue, KeyMetric, Procedure, Upstream
 from agent.service.model import ServiceModel
@@ -58,8 +59,23 @@ class Facts:
     # over directly (relationships, settings, holds, topology: agent.knowledge.reasoning).
     model: ServiceModel | None = None
 
+    # Shell variables commands use for names the model does not give (variable -> facts key): see `name`.
+    fill_ins: dict[str, str] = field(default_factory=dict)
+
     def name(self, key: str, default: str) -> str:
-        return self.names.get(key, default)
+        """The model's name for `key`; else `default`, unless that would be made from the service's slug
+        (`orders-api-db`): then a guarded shell variable (`${POSTGRES_HOST}`) the runbook declares and lists."""
+        if key in self.names:
+            return self.names[key]
+        variable = fill_in(key, default, self.service)
+        # kept: a conventional default, or one made from a given name that extends the slug
+        # (`hopper-rmq-server-0` from the StatefulSet `hopper-rmq-server` of the service `hopper-rmq`)
+        slugs = {self.service, self.service.replace("-", "_")}
+        if variable is None or any(v in default and v not in slugs and built_on_service(v, self.service)
+                                   for v in self.names.values()):
+            return default
+        self.fill_ins.setdefault(variable, key)
+        return reference(variable)
 
     def assume(self, key: str, value: str, why: str) -> None:
         self.assumed.setdefault(key, (value, why))

@@ -388,7 +388,7 @@ def record_assumptions(model: ServiceModel, assumed: dict[str, tuple[str, str]],
     """
     out = model.model_copy(deep=True)
     for key, (value, reason) in assumed.items():
-        if not value:
+        if not value or "${" in value:  # a fill-in variable is no value (knowledge/names.py)
             continue
         if key == "region":
             if not out.topology.regions:

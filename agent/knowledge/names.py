@@ -8,12 +8,21 @@ came from the description and is plainly not a name: an ordinary English word, a
 key or version with its number, a team, a chat channel. The engine then falls back to a guarded
 variable or a default it lists under "Assumed, not told". Names the user confirmed, edited or that
 came from a repository are never dropped.
+
+The accessor's other half (`fill_in`, `guard`): a name the model does not give is never made from the
+service's slug (`orders-api-db`, `orders_api`): `Facts.name` hands the command a shell variable
+(`${POSTGRES_DATABASE}`) instead, and `guard` declares it at the top of each command that uses it, so the
+command stops with "set POSTGRES_DATABASE to …" until the reader fills it in.
 """
 
 from __future__ import annotations
 
 import re
+from typing import Any
 
+from pydantic import BaseModel
+
+from agent.runbook import Command
 from agent.service.model import Component, Name, ServiceModel
 from agent.service.vocabulary import vocabulary
 
@@ -127,3 +136,73 @@ def plausible(model: ServiceModel) -> ServiceModel:
         changed = changed or len(kept) != len(comp.names)
         components.append(comp.model_copy(update={"names": kept}) if len(kept) != len(comp.names) else comp)
     return model.model_copy(update={"components": components}) if changed else model
+
+
+# --- names the description does not give: a guarded shell variable, never the service's slug ------------
+
+_VAR_OK = re.compile(r"[A-Za-z0-9_]+")
+
+
+def variable_for(key: str) -> str:
+    """The shell variable that stands for a facts key the description gives no value for ("postgres.database"
+    -> POSTGRES_DATABASE)."""
+    return re.sub(r"_+", "_", re.sub(r"[^A-Za-z0-9]", "_", key)).strip("_").upper() or "NAME"
+
+
+def built_on_service(default: str, service: str) -> bool:
+    """Whether a default name is the service's slug or made from it ("orders-api", "orders_api",
+    "orders-api-db", "./charts/orders-api"): a guess that reads as if the user had said it."""
+    if not service or not default:
+        return False
+    forms = {service, service.replace("-", "_"), service.replace("_", "-")}
+    return any(re.search(rf"(?<![A-Za-z0-9]){re.escape(f)}(?![A-Za-z0-9])", default, re.I) for f in forms)
+
+
+def fill_in(key: str, default: str, service: str) -> str | None:
+    """The variable a command uses for `key` when its default would be built on the service slug, else None
+    (a conventional default such as `postgres` or `live` is not made up from the service's name)."""
+    if not built_on_service(default, service):
+        return None
+    return variable_for(key)
+
+
+def reference(variable: str) -> str:
+    return "${" + variable + "}"
+
+
+def _what(key: str) -> str:
+    return key.replace(".", " ").replace("_", " ")
+
+
+def _guarded(code: str, fill_ins: dict[str, str]) -> str:
+    used = [v for v in fill_ins if reference(v) in code and not re.search(rf"(?m)^\s*(?:export\s+)?{v}=", code)]
+    if not used:
+        return code
+    lines = [f'{v}="${{{v}:?set {v} to the {_what(fill_ins[v])} (the description does not name it)}}"' for v in used]
+    return "\n".join(lines) + "\n" + code
+
+
+def guard(node: Any, fill_ins: dict[str, str]) -> Any:
+    """`node` (a runbook section, or a list of them) with each shell command that uses a fill-in variable
+    declaring it first, guarded: the command stops with a message saying what to set until the reader sets
+    it. `fill_ins` maps each variable to the facts key it stands for."""
+    if not fill_ins:
+        return node
+    if isinstance(node, list):
+        new = [guard(x, fill_ins) for x in node]
+        return new if any(a is not b for a, b in zip(new, node, strict=True)) else node
+    if isinstance(node, Command):
+        if node.language != "bash":
+            return node
+        code = _guarded(node.code, fill_ins)
+        return node if code == node.code else node.model_copy(update={"code": code})
+    if isinstance(node, BaseModel):
+        update = {}
+        for key in type(node).model_fields:
+            value = getattr(node, key)
+            if isinstance(value, (BaseModel, list)):
+                new = guard(value, fill_ins)
+                if new is not value:
+                    update[key] = new
+        return node.model_copy(update=update) if update else node
+    return node

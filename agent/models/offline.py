@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from functools import cache
 from typing import Annotated, Any, Literal
 
-from pydantic import TypeAdapter, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from agent.errors import ModelError
 from agent.knowledge import failures, given_alerts, repository_alerts, store_roles, team_commands
@@ -36,6 +36,7 @@ from agent.knowledge.environments import (
 from agent.knowledge.facts import facts_from_model, record_assumptions
 from agent.knowledge.monitoring import Custom, Stack, defaults_note, render, stacks_for
 from agent.knowledge.monitoring import alert as alert_row
+from agent.knowledge.names import guard
 from agent.knowledge.platforms.scope import scope, scopes_of
 from agent.knowledge.policy import escalation, fmt_minutes, objectives, oncall_summary
 from agent.knowledge.profiles import serves_http as profile_serves_http
@@ -1243,8 +1244,9 @@ class _Writer:
         out += self.p.assumptions
         for stack in self.stacks:
             out += stack.assumptions
-        out.append("Names not given in the description use the service slug "
-                   f"'{self.svc}'; shell variables like \"${{VERSION:?…}}\" stop with a message until you set them")
+        filled = ", ".join(f"${v} ({k.replace('.', ' ')})" for v, k in self.facts.fill_ins.items())
+        out.append((f"Names the description does not give are shell variables: {filled}. " if filled else "")
+                   + "Shell variables like \"${VERSION:?…}\" stop with a message until you set them")
         return _unique(out)
 
 
@@ -1403,6 +1405,11 @@ class OfflineModel(Model):
                  for key, section in built.items()}
         scopes = scopes_of(request.service)  # the model's project / region on every cloud CLI call
         built = {key: scope(section, scopes) for key, section in built.items()}
+        # names the model does not give are guarded variables, declared where used (knowledge/names.py)
+        built = {key: guard(section, writer.facts.fill_ins) for key, section in built.items()}
+        shown = " ".join(s.model_dump_json() if isinstance(s, BaseModel) else str(s) for s in built.values())
+        for variable in [v for v in writer.facts.fill_ins if "${" + v + "}" not in shown]:
+            del writer.facts.fill_ins[variable]  # only the variables the runbook shows are listed
         built["service_overview"] = _complete_prerequisites(built)
         runbook = _assemble({
             **built, "assumptions": writer.assumptions(),

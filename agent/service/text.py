@@ -96,10 +96,17 @@ _CONFIG_KEY = re.compile(r"[a-z][a-z0-9]*(?:[._][a-z][a-z0-9]*)+")
 _CONFIG_VALUE = re.compile(r"(?i)[=:]|\d[\w.]*|on|off|true|false|yes|no|enabled|disabled|none")
 # "logs-30d" (a retention), "p-99", "ec2-2": not names unless a noun says they are
 _RETENTION_WORD = re.compile(r"[a-z]+-\d+[dhwmy]|(?:p|l|ec2|python|node|java|go|ruby|php|tier|sev|level)-\d+(?:\.\d+)*")
+# A host as written: an internal domain, a numbered name ("web-01", "os-m1", "connect-w2": a role
+# letter or two before the number is common), a fully qualified name of three or more labels whose
+# first label is an identifier ("mongo-a.int.example.io"; "api.example.com" may be a site, and
+# "compose.prod.yml" a file), or an IPv4 address.
+_FILE_SUFFIX = (r"ya?ml|json|conf|cfg|toml|ini|sh|py|js|ts|rb|go|java|txt|md|log|xml|sql|tf|env|service|timer|"
+                r"socket|lock|gz|tgz|tar|zip|pem|key|crt|csv|html|php|j2|tpl|properties|jar|war|so|dll|exe")
 _HOSTLIKE = re.compile(
-    r"(?i)(?:[a-z][a-z0-9-]*[a-z0-9](?:\.[a-z0-9-]+)*\.(?:internal|local|lan|corp|intra|private|home|prod|"
-    r"example\.com|example\.org|svc\.cluster\.local|svc)|[a-z][a-z0-9]*(?:-[a-z0-9]+)*-\d{1,3}[a-z]?"
-    r"(?:\.[a-z0-9-]+)*|\d{1,3}(?:\.\d{1,3}){3})")
+    rf"(?i)(?!.*\.(?:{_FILE_SUFFIX})$)(?:[a-z][a-z0-9-]*[a-z0-9](?:\.[a-z0-9-]+)*\.(?:internal|local|lan|corp|intra|private|home|prod|"
+    r"example\.com|example\.org|svc\.cluster\.local|svc)|[a-z][a-z0-9]*(?:-[a-z0-9]+)*-[a-z]{0,2}\d{1,3}[a-z]?"
+    r"(?:\.[a-z0-9-]+)*|(?=[a-z0-9]*[-\d])[a-z][a-z0-9-]*[a-z0-9](?:\.[a-z0-9-]+){1,6}"
+    rf"\.(?!(?:{_FILE_SUFFIX})$)[a-z]{{2,6}}|\d{{1,3}}(?:\.\d{{1,3}}){{3}})")
 _AWS_REGION = re.compile(r"(?:us|eu|ap|ca|sa|me|af|il|mx)-(?:gov-)?(?:east|west|north|south|central|northeast|"
                          r"southeast|southwest|northwest)-\d")
 _GCP_REGION = re.compile(r"(?:us|europe|asia|australia|northamerica|southamerica|me|africa)-(?:central|east|west|"
@@ -253,6 +260,9 @@ def _clean_text(description: str) -> str:
     return text.replace("\r\n", "\n").replace("\t", " ")
 
 
+_KEYED_LINE = re.compile(r"^[A-Za-z][\w.-]*(?: [\w.-]+){0,2}\s*(?::\s|=)\s*\S")
+
+
 def _units(text: str) -> Iterator[tuple[int, str, bool]]:
     """(offset, text, is_label) per sentence; Markdown bullets and headings are units of their own."""
     lines = text.split("\n")
@@ -267,12 +277,18 @@ def _units(text: str) -> Iterator[tuple[int, str, bool]]:
             blocks.append((start, joined, False))
             current.clear()
 
-    for line in lines:
+    # "key: value" / "key=value" lines in a run of two or more (a pasted config or inventory, no bullets)
+    keyed = [_KEYED_LINE.match(line.strip()) is not None for line in lines]
+    for n, line in enumerate(lines):
         stripped = line.strip()
         offset = pos + (len(line) - len(line.lstrip()))
         pos += len(line) + 1
         if not stripped:
             flush()
+            continue
+        if keyed[n] and ((n > 0 and keyed[n - 1]) or (n + 1 < len(lines) and keyed[n + 1])):
+            flush()
+            blocks.append((offset, stripped, True))
             continue
         bullet = re.match(r"^(?:[-*+]|\d{1,2}[.)]|#{1,6})\s+", stripped)
         if bullet:
@@ -363,6 +379,7 @@ class _Parser:
         self.alerts: list[dict[str, Any]] = []
         self.mode = "unknown"
         self.env = ""
+        self.platform_key = ""  # the technology the platform was read from ("ecs", "gke", "docker-compose")
         self.cloud = ""
         self.platform_evidence = ""
         self.runtime = ""
@@ -601,6 +618,7 @@ class _Parser:
                     if score > best:
                         best = score
                         self.env = env
+                        self.platform_key = m.key
                         self.platform_evidence = m.text
                         if form and self.tech(m.key).platform:
                             self.comps["app"].form = form
@@ -774,6 +792,9 @@ class _Parser:
             return self._implied_comp(implied, role, s), ""
         if len(present) == 1:
             return present[0], ""
+        before = self._spoken_of_before(s, present)
+        if before is not None:  # "Postgres 16: primary pg-1. Database x, …": the store the text was just on
+            return before, ""
         siblings = _SIBLINGS.get(role, (role,))
         holding = [c for c in present if any(n["role"] in siblings for n in c.names)]
         if len(holding) == 1:
@@ -785,6 +806,16 @@ class _Parser:
             pick = in_sentence[0] if in_sentence else present[0]
             return pick, f"several components could hold a {role}; guessed {pick.id}"
         return app, f"no {role.replace('_', ' ')} technology is named; kept on the service"
+
+    def _spoken_of_before(self, s: Sentence, present: list[_Comp]) -> _Comp | None:
+        """The one component of `present` the sentence before this one names, when this one names none of
+        them: a sentence goes on about the store the text was just describing."""
+        if s.index == 0 or any(self.mention_comp(s, m) in present for m in s.techs + s.variants if not m.negated):
+            return None
+        earlier = self.sentences[s.index - 1]
+        named = {id(c): c for m in earlier.techs + earlier.variants if not m.negated
+                 for c in [self.mention_comp(earlier, m)] if c is not None and c in present}
+        return next(iter(named.values())) if len(named) == 1 else None
 
     def _implied_comp(self, implied: str, role: str, s: Sentence) -> _Comp:
         """The component a role's name implies when no technology holding it is named (a vhost is
@@ -1024,7 +1055,7 @@ class _Parser:
             found = [(v, k) for v in self.expand(t.text)]
             # "`a`, `b` and `c` queues"
             j = k - 1
-            while spec.list and j - 1 >= 0 and toks[j].low in (",", "and", "or"):
+            while spec.list and j - 1 >= 0 and toks[j].low in (",", "and", "or", "+", "&"):
                 cand = j - 1
                 if toks[cand].low in ("and", "or") or toks[cand].text == ",":
                     cand -= 1
@@ -1080,10 +1111,17 @@ class _Parser:
                 before.low not in ("consumer", "kafka", "its", "the") and self.token_tech(s, noun.i - 1) is None:
             return []  # "inventory group x", "security group x": a group of something else, no consumer group
         ok: list[str] = []
+        toks = s.tokens
+        # "service: `x`" on ECS: a role noun that labels a name explicitly needs its technology only as the
+        # description's platform, not in the same sentence
+        labels = noun.j < len(toks) and (toks[noun.j].text in (":", "=") or toks[noun.j].low in self.v.naming
+                                         or toks[noun.j].kind == "quoted")
+        platform = {self.platform_key, self.tech(self.platform_key).is_} if self.platform_key else set()
         for role in candidates:
             spec = self.v.roles[role]
             if spec.needs and phrase not in spec.needs and not (not phrase and in_sentence & set(spec.needs)) and \
-                    not (spec.needs_anywhere and not phrase and (set(self.order) | {self.cloud}) & set(spec.needs)):
+                    not (spec.needs_anywhere and not phrase and (set(self.order) | {self.cloud}) & set(spec.needs)) \
+                    and not (labels and not phrase and platform & set(spec.needs)):
                 continue
             ok.append(role)
         if phrase and len(ok) > 1:
@@ -1136,9 +1174,11 @@ class _Parser:
                                  or before[-2:] == ["without", "any"])
 
     def bind_after_technology(self) -> None:
-        """A name written right after a store's own word, with no role noun: "the Redis (amber-redis)",
-        'through the PgBouncer "pgb-1.internal"', "kestrel-redis is our Redis." It is where the store
-        is reached: its host, or for a managed product (RDS, ElastiCache …) its instance."""
+        """A name written right after a technology's own word, with no role noun: "the Redis (amber-redis)",
+        'through the PgBouncer "pgb-1.internal"', "kestrel-redis is our Redis.", "RDS MySQL 8.0 Multi-AZ:
+        billing-db" (a label: its version and variant words, then a colon). For a store it is where the
+        store is reached: its host, or for a managed product (RDS, ElastiCache …) its instance; for a
+        technology whose vocabulary entry says what its names are ("the Lambda x": a function) that role."""
         stores = ("database", "cache", "pooler", "proxy", "broker", "stream", "search", "ha-manager")
         for s in self.sentences:
             toks = s.tokens
@@ -1146,41 +1186,151 @@ class _Parser:
                 if m.negated:
                     continue
                 ident = self.mention_tech_id(s, m)
+                tech = self.v.technologies.get(ident) if ident else None
                 comp = self.component_for_tech(ident) if ident else None
+                if tech is not None and tech.names and self.noun_at(s, m.j) is None:
+                    owner = comp if comp is not None and tech.component else self.comps["app"]
+                    self._bind_named_after(s, m, owner, tech.names)
+                    continue
                 if comp is None or comp.kind not in stores or self.noun_at(s, m.j) is not None:
                     continue
+                ks = self._names_after_label(s, m)
                 k = m.j
-                if k < len(toks) and toks[k].text == "(" and k + 2 < len(toks) and toks[k + 2].text in (")", ","):
-                    k += 1
-                elif not (k < len(toks) and toks[k].kind == "quoted"):
+                if ks:
+                    pass
+                elif k < len(toks) and toks[k].text == "(" and k + 2 < len(toks) and toks[k + 2].text in (")", ","):
+                    ks = [k + 1]
+                elif k < len(toks) and toks[k].kind == "quoted":
+                    ks = [k]
+                else:
                     # "X is our Redis." / "…; X is our Redis;": the subject names it
                     k = m.i - 3 if m.i >= 3 and toks[m.i - 1].low in ("our", "the", "a", "an") and \
                         toks[m.i - 2].low == "is" and (m.j >= len(toks) or toks[m.j].kind == "punct") else -1
                     if k < 0 or (k > 0 and toks[k - 1].text not in (";", ":", "—", "–")):
                         continue
-                if k >= len(toks) or (s.index, k) in self.consumed:
+                    ks = [k]
+                for k in ks:
+                    if k >= len(toks) or (s.index, k) in self.consumed:
+                        continue
+                    t = toks[k]
+                    # in parentheses, quotes or as the subject a "-only" word is a name; a listed ordinary word never
+                    if not (t.idlike or t.hyphword or t.kind == "quoted") or t.low in self.v.not_names or \
+                            _NOT_NAME.fullmatch(t.text) or self.token_tech(s, k) is not None:
+                        continue
+                    managed = comp.form == "managed" and "." not in t.text and comp.technology in \
+                        self.v.roles["instance"].owners
+                    role = "instance" if managed else "host"
+                    if comp.technology not in self.v.roles[role].owners or not all(
+                            self.v.roles[role].shape.fullmatch(v) for v in self.expand(t.text)):
+                        continue
+                    self.consumed.add((s.index, k))
+                    for value in self.expand(t.text):
+                        self.add_name(comp, role, value, s.text)
+
+    def _names_after_label(self, s: Sentence, m: Mention) -> list[int]:
+        """The names a technology labels with a colon ("RDS MySQL 8.0 Multi-AZ: x", "Postgres: pg-1, pg-2"):
+        its version, variant and modifier words may stand between; [] when no colon follows them."""
+        toks = s.tokens
+        k = m.j
+        while k < len(toks) and k - m.j < 5 and toks[k].text != ":" and (
+                toks[k].number or _NOT_NAME.fullmatch(toks[k].text) or self.token_tech(s, k) is not None or
+                toks[k].low in self.v.not_names or toks[k].low in self.v.modifiers):
+            k += 1
+        if k >= len(toks) or toks[k].text != ":":
+            return []
+        return self._name_list(s, k + 1)
+
+    def _name_list(self, s: Sentence, k: int) -> list[int]:
+        """Token indexes of the names listed from token k ("a, b and c", "a + b"): identifiers or quoted."""
+        toks = s.tokens
+        out: list[int] = []
+        while k < len(toks) and (toks[k].idlike or toks[k].hyphword or toks[k].kind == "quoted"):
+            out.append(k)
+            k += 1
+            if k + 1 < len(toks) and toks[k].low in (",", "and", "&", "+", "or"):
+                k += 2 if toks[k].text == "," and toks[k + 1].low in ("and", "or") and k + 2 < len(toks) else 1
+            else:
+                break
+        return out
+
+    def _bind_named_after(self, s: Sentence, m: Mention, comp: _Comp, role: str) -> None:
+        """"invokes the Lambda x (Python 3.12 …)": the identifier right after the technology's word (or its
+        colon label) is its `role` name, unless a role noun or another technology follows it."""
+        toks = s.tokens
+        ks = self._names_after_label(s, m)
+        if not ks and m.j < len(toks):
+            ks = [m.j + 1] if toks[m.j].text == "(" and m.j + 2 < len(toks) and toks[m.j + 2].text in (")", ",") \
+                else [m.j]
+        spec = self.v.roles[role]
+        for k in ks:
+            if k >= len(toks) or (s.index, k) in self.consumed:
+                continue
+            t = toks[k]
+            if not (t.idlike or t.hyphword or t.kind == "quoted") or t.low in self.v.not_names or \
+                    _NOT_NAME.fullmatch(t.text) or self.token_tech(s, k) is not None or self.v.ordinary(t.text) or \
+                    (k + 1 < len(toks) and (self.noun_at(s, k + 1) is not None or self.token_tech(s, k + 1) is not None
+                                            or toks[k + 1].low in _KIND_NOUNS)):
+                continue
+            values = self.expand(t.text)
+            if not all(spec.shape.fullmatch(v) for v in values):
+                continue
+            self.consumed.add((s.index, k))
+            for value in values:
+                self.add_name(comp, role, value, s.text)
+
+    def _workload_role(self) -> str:
+        """The role a name of one of the service's own workloads has on the description's platform ("" on
+        hosts, where a workload's name may be its unit, its directory or its process)."""
+        key = self.platform_key
+        if self.env == "kubernetes":
+            return "deployment"
+        if key == "ecs" or (self.env == "docker" and "ecs" in self.order):
+            return "ecs_service"
+        if key == "docker-compose" or (self.env == "docker" and "docker-compose" in self.order):
+            return "compose_service"
+        if self.env == "serverless":
+            return "function"
+        return ""
+
+    def bind_workload_appositions(self) -> None:
+        """"a .NET Web API ("claims-api") and a worker (claims-worker)", "the worker `x`": a kind of workload
+        with its name in parentheses or quotes is one of the service's own workloads, named on its platform
+        (a Deployment on Kubernetes, an ECS service, a compose service, a function)."""
+        role = self._workload_role()
+        if not role:
+            return
+        spec = self.v.roles[role]
+        app = self.comps["app"]
+        for s in self.sentences:
+            toks = s.tokens
+            for k, t in enumerate(toks):
+                if t.low.rstrip("s") not in _KIND_NOUNS or (s.index, k) in self.consumed:
                     continue
-                t = toks[k]
-                # in parentheses, quotes or as the subject a "-only" word is a name; a listed ordinary word never
-                if not (t.idlike or t.hyphword or t.kind == "quoted") or t.low in self.v.not_names or \
-                        _NOT_NAME.fullmatch(t.text) or self.token_tech(s, k) is not None:
+                at = k + 1
+                if at < len(toks) and toks[at].text == "(":
+                    at += 1
+                    if not (at + 1 < len(toks) and toks[at + 1].text in (")", ",", ";")):
+                        continue
+                elif not (at < len(toks) and toks[at].kind == "quoted"):
                     continue
-                managed = comp.form == "managed" and "." not in t.text and comp.technology in \
-                    self.v.roles["instance"].owners
-                role = "instance" if managed else "host"
-                if comp.technology not in self.v.roles[role].owners or not all(
-                        self.v.roles[role].shape.fullmatch(v) for v in self.expand(t.text)):
+                if at >= len(toks) or (s.index, at) in self.consumed:
                     continue
-                self.consumed.add((s.index, k))
-                for value in self.expand(t.text):
-                    self.add_name(comp, role, value, s.text)
+                name = toks[at]
+                if not (name.kind == "quoted" or name.idlike or name.hyphword) or name.low in self.v.not_names or \
+                        _NOT_NAME.fullmatch(name.text) or self.token_tech(s, at) is not None or \
+                        spec.shape.fullmatch(name.text) is None or (
+                            name.kind != "quoted" and self.v.ordinary(name.text)):
+                    continue
+                self.consumed.add((s.index, at))
+                self.add_name(app, role, name.text, s.text)
 
     def bind_flow_objects(self) -> None:
         """A name a flow verb moves messages to or from, with no role noun: "consumes `x` (48 partitions)
         from the MSK cluster", "writes matched records to `y`", "anything unmatched goes to `z`". It is a
         name of what the clause's messaging technology carries (Kafka: topic, SQS: queue), or of the only
         one the service uses; general verbs ("writes to") only where the sentence speaks of messaging."""
-        carriers = [c for c in self.comps.values() if c.id != "app" and c.technology in self.v.technologies
+        # the service's own workload too when it is the carrier ("hopper-rmq is our RabbitMQ cluster")
+        carriers = [c for c in self.comps.values() if c.technology in self.v.technologies
                     and self.tech(c.technology).carries]
         if not carriers or self.v.flow_messaging is None:
             return
@@ -2338,8 +2488,9 @@ class _Parser:
                     continue
                 if t.kind == "quoted" and commands.is_command(t.text):
                     continue  # the team's own command: kept whole in the model's procedures
-                if any(b.endswith(("." + t.text, "/" + t.text)) for b in bound):
-                    continue  # "events_local" beside the bound "analytics.events_local": the same name, shorter
+                if any(b.endswith(("." + t.text, "/" + t.text)) or b.startswith(t.text + ".") for b in bound):
+                    continue  # "events_local" beside the bound "analytics.events_local", "db-a" beside the host
+                    #           "db-a.int.example.io": the same name, shorter
                 if _NOT_NAME.fullmatch(t.text) or _RETENTION_WORD.fullmatch(t.text) or (
                         t.kind == "word" and _PROSE_SHAPE.fullmatch(t.text)) or \
                         re.fullmatch(r"[\d.:/%x*,-]+", t.text) or t.text.startswith("#") or \
@@ -2391,6 +2542,7 @@ class _Parser:
         self.imply_components()
         self.bind_nouns()
         self.bind_after_technology()
+        self.bind_workload_appositions()
         self.bind_flow_objects()
         self.bind_superlatives()
         self.bind_shapes()

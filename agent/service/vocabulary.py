@@ -49,6 +49,8 @@ class Technology:
     is_: str  # eks -> kubernetes
     for_: str  # pgbouncer -> postgresql: the technology it serves
     carries: str = ""  # the role of what a flow verb moves through it (kafka: topic, sqs: queue)
+    # the role of a name written right after the technology's word ("the Lambda x": its function)
+    names: str = ""
 
     @property
     def platform(self) -> bool:
@@ -185,7 +187,8 @@ def build(data: dict[str, Any]) -> Vocabulary:
             id=ident, words=words, kind=str(spec.get("kind", "other")), env=str(spec.get("env", "")),
             cloud=str(spec.get("cloud", "")), form=str(spec.get("form", "")),
             display=str(spec.get("display", ident)), vendor=str(spec.get("vendor", "")),
-            is_=str(spec.get("is", "")), for_=str(spec.get("for", "")), carries=str(spec.get("carries", "")))
+            is_=str(spec.get("is", "")), for_=str(spec.get("for", "")), carries=str(spec.get("carries", "")),
+            names=str(spec.get("names", "")))
         for word in words:
             tech_words.setdefault(norm(word), ident)
     variants: dict[str, Variant] = {}

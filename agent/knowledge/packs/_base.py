@@ -25,6 +25,9 @@ _NEGATED = re.compile(
 )
 
 
+# a name made of fill-in variables and name characters ("${POSTGRES_INSTANCE}-pitr")
+_FILLED = re.compile(r"[\w${}./:*@+-]+")
+
 def mention(ctx: Context, words: Sequence[str]) -> str | None:
     """The first of `words` the description (or a free-text answer) names, as the user wrote it.
 
@@ -137,6 +140,8 @@ def sql(purpose: str, code: str, expect: str | None = None, warning: str | None 
 
 def q(value: str) -> str:
     """Shell-quote a name taken from the description."""
+    if "${" in value and _FILLED.fullmatch(value):  # a fill-in variable (knowledge/names.py) must expand
+        return f'"{value}"'
     return shlex.quote(value)
 
 

@@ -33,6 +33,9 @@ from agent.service.model import Component
 Action = Literal["stop", "start", "restart"]
 
 
+# a name made of fill-in variables and name characters ("${POSTGRES_INSTANCE}-pitr")
+_FILLED = re.compile(r"[\w${}./:*@+-]+")
+
 def cmd(purpose: str, code: str, expect: str | None = None, warning: str | None = None,
         language: str = "bash") -> Command:
     return Command(purpose=purpose, language=language, code=code.strip("\n"), expect=expect,
@@ -41,6 +44,8 @@ def cmd(purpose: str, code: str, expect: str | None = None, warning: str | None 
 
 def q(value: str) -> str:
     """Shell-quote a name from the description only when it needs it."""
+    if "${" in value and _FILLED.fullmatch(value):  # a fill-in variable (knowledge/names.py) must expand
+        return f'"{value}"'
     return shlex.quote(value)
 
 

@@ -15,7 +15,7 @@ class Docker(Platform):
     def __post_init__(self) -> None:
         f = self.ctx.facts
         self.key, self.label = "docker", "Docker"
-        self.svc = f.names.get("compose.service") or f.service
+        self.svc = f.name("compose.service", f.service)
         comp = self.component
         if comp is not None and (self.ctx.model is None or comp is not self.ctx.model.app):
             self.svc = comp.name("compose_service") or comp.technology or comp.id

@@ -24,7 +24,7 @@ class DockerContainer(Docker):
         # reverse proxy: nginx in a Docker container called edge-nginx").
         given = (comp.name("container") if comp is not None else None) or (
             app.name("container") if app is not None else None)
-        self.name = given or f.names.get("container") or f.service
+        self.name = given or f.name("container", f.service)
         if not given and "container" not in f.names:
             self.assumptions.append(f"Docker container named '{self.name}'")
         hosts = (comp.names_of("host") if comp is not None else []) or (app.names_of("host") if app else [])

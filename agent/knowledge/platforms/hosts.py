@@ -157,7 +157,7 @@ class SystemdHosts(Platform):
         ha = self.owners.ha_manager
         if ha is None or ha.by != "patroni":
             return None
-        return ha.name or self.ctx.facts.names.get("patroni.cluster") or f"{self.ctx.facts.service}-db"
+        return ha.name or self.ctx.facts.name("patroni.cluster", f"{self.ctx.facts.service}-db")
 
     def patronictl(self, args: str) -> str:
         return f"sudo patronictl -c /etc/patroni/patroni.yml {args}"

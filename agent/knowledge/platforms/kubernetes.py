@@ -64,13 +64,13 @@ class Kubernetes(Platform):
     def __post_init__(self) -> None:
         f = self.ctx.facts
         self.key, self.label = "kubernetes", "Kubernetes"
-        self.ns = f.namespace or f.service
+        self.ns = f.namespace or f.name("k8s.namespace", f.service)  # never the slug: a fill-in variable
         if not f.namespace:
-            self.assumptions.append(f"Kubernetes namespace '{self.ns}' (default: the service name)")
+            self.assumptions.append(f"Kubernetes namespace {self.ns}: the description names none")
         given = f.names.get("k8s.statefulset")
         self.kind = "statefulset" if (self.stateful or given) and not f.names.get("k8s.deployment") else "deployment"
         self.workload = (given if self.kind == "statefulset" else None) or f.names.get("k8s.deployment") or \
-            f.names.get("k8s.cronjob") or f.service
+            f.names.get("k8s.cronjob") or f.name(self.workload_key, f.service)
         app = self.ctx.model.app if self.ctx.model is not None else None
         declared = declared_kind(self.ctx)
         if declared in ("statefulset", "deployment", "daemonset") and not (

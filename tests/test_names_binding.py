@@ -1,0 +1,237 @@
+"""Every identifier the user gives reaches its role, and no name is made from the service's slug.
+
+Property tests of the binding forms (agent/service/text.py): hosts by shape (numbered with a role letter,
+fully qualified), lists ("a, b and c", "a + b"), a technology's colon label, a name right after a
+technology whose vocabulary entry says what its names are, a workload's name in parentheses or quotes,
+an explicit "service:" label on the platform, runs of "key: value" lines; and of the accessor
+(agent/knowledge/names.py, `Facts.name`): a default built on the service slug is a guarded variable.
+
+Names are random identifiers and phrasings vary; nothing here is taken from an evaluation description.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from datetime import datetime
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from agent.answers import from_mapping
+from agent.knowledge.base import Facts
+from agent.knowledge.names import built_on_service, guard, variable_for
+from agent.models.base import GenerationRequest
+from agent.models.offline import OfflineModel
+from agent.rule import default_rule_path, load_rule
+from agent.runbook import Command
+from agent.service.model import ServiceModel
+from agent.service.text import parse
+
+_FAST = settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+_word = st.text(alphabet=string.ascii_lowercase, min_size=3, max_size=6).map(lambda w: w + "q")
+_n = st.integers(min_value=1, max_value=9)
+_letter = st.sampled_from(["", "m", "w", "n", "db"])
+NAME = st.builds(lambda a, b, n: f"{a}-{b}-{n}", _word, _word, _n)
+
+
+def names(model: ServiceModel, technology: str, role: str) -> list[str]:
+    return [v for c in model.components if c.technology == technology or (technology == "app" and c.kind == "service"
+                                                                          and c.id == "app") for v in c.names_of(role)]
+
+
+def unplaced(model: ServiceModel) -> set[str]:
+    return {u.text for u in model.unbound}
+
+
+# --- hosts by shape -----------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("tech, technology", [("OpenSearch", "opensearch"), ("MongoDB", "mongodb"),
+                                              ("RabbitMQ", "rabbitmq")])
+@pytest.mark.parametrize("listing", ["{a}, {b} and {c}", "{a}, {b}, {c}", "{a} + {b} + {c}"])
+@_FAST
+@given(prefix=_word, letter=_letter, first=_n)
+def test_numbered_hosts_with_a_role_letter_are_hosts_of_the_store(tech: str, technology: str, listing: str,
+                                                                  prefix: str, letter: str, first: int) -> None:
+    hosts = [f"{prefix}-{letter}{first + k}" for k in range(3)]
+    text = f"We run {tech} on {listing.format(a=hosts[0], b=hosts[1], c=hosts[2])}."
+    model = parse(text)
+    assert names(model, technology, "host") == hosts
+    assert not unplaced(model) & set(hosts)
+
+
+@_FAST
+@given(a=NAME, b=NAME, domain=_word, inner=st.sampled_from(["int", "corp", "eu1", "prd"]),
+       tld=st.sampled_from(["io", "net", "com", "cloud"]))
+def test_fully_qualified_hosts_are_hosts(a: str, b: str, domain: str, inner: str, tld: str) -> None:
+    fqdns = [f"{x}.{inner}.{domain}.{tld}" for x in (a, b)] if a != b else [f"{a}.{inner}.{domain}.{tld}"]
+    model = parse(f"The catalog API keeps products in MongoDB on {' and '.join(fqdns)} (priority 1 each).")
+    assert names(model, "mongodb", "host") == fqdns
+    # the short form of a bound host ("backups run on <a>") is that host, not a name left unplaced
+    model = parse(f"The catalog API keeps products in MongoDB on {fqdns[0]}. Backups snapshot "
+                  f"{fqdns[0].split('.')[0]} nightly.")
+    assert fqdns[0].split(".")[0] not in unplaced(model)
+
+
+@pytest.mark.parametrize("word", ["docker-compose.prod.yml", "settings-v2.local.json", "api.acme.com"])
+def test_files_and_sites_are_not_hosts(word: str) -> None:
+    model = parse(f"The web app runs on VMs and reads {word} at start.")
+    assert word not in [n.value for c in model.components for n in c.names if n.role == "host"]
+
+
+# --- a technology's own label or name --------------------------------------------------------------------------
+
+@pytest.mark.parametrize("label", ["RDS MySQL 8.0 Multi-AZ: {v}", "RDS MySQL: {v}", "Amazon RDS for MySQL 8: `{v}`"])
+@_FAST
+@given(value=NAME)
+def test_a_technology_label_names_its_instance(label: str, value: str) -> None:
+    model = parse("Billing API on ECS.\n\n- " + label.format(v=value) + ", schema `billing`\n- region us-east-1\n")
+    assert value in names(model, "mysql", "instance")
+
+
+@pytest.mark.parametrize("phrasing", ["invokes the Lambda {v} (Python 3.12, 512 MB)",
+                                      "is consumed by the Lambda {v} which", "calls the Lambda function {v}."])
+@_FAST
+@given(value=NAME)
+def test_a_name_after_a_function_platform_is_a_function(phrasing: str, value: str) -> None:
+    model = parse(f"Invoicing is serverless on AWS. A schedule {phrasing.format(v=value)} sends mail.")
+    assert value in names(model, "app", "function")
+    assert value not in unplaced(model)
+
+
+# --- the service's own workloads ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("platform, role", [("GKE", "deployment"), ("AKS", "deployment"), ("ECS", "ecs_service")])
+@pytest.mark.parametrize("mark", ["(\"{v}\")", "({v})", "`{v}`"])
+@_FAST
+@given(api=NAME, worker=NAME)
+def test_a_workload_named_in_parentheses_is_named_on_its_platform(platform: str, role: str, mark: str, api: str,
+                                                                  worker: str) -> None:
+    if api == worker:
+        return
+    text = (f"Claims runs on {platform}: a .NET 8 Web API {mark.format(v=api)} and a background worker "
+            f"{mark.format(v=worker)}, both in us-east-1.")
+    model = parse(text)
+    assert {api, worker} <= set(names(model, "app", role))
+    assert not unplaced(model) & {api, worker}
+
+
+@_FAST
+@given(a=NAME, b=NAME)
+def test_workloads_joined_by_plus_before_their_noun(a: str, b: str) -> None:
+    if a == b:
+        return
+    model = parse(f"Orders run on EKS.\n\n- consumers: {a} + {b} deployments in namespace shop\n")
+    assert names(model, "app", "deployment") == [a, b]
+
+
+@_FAST
+@given(cluster=NAME, service=NAME, mark=st.sampled_from(["`{v}`", "{v}"]))
+def test_a_service_label_on_ecs_is_the_ecs_service(cluster: str, service: str, mark: str) -> None:
+    text = (f"svc: billing\n- Java 21 on ECS with the EC2 launch type\n- cluster: {mark.format(v=cluster)}, "
+            f"service: {mark.format(v=service)}, desired 6 tasks\n")
+    model = parse(text)
+    assert names(model, "app", "ecs_service") == [service]
+
+
+# --- "key: value" line runs ------------------------------------------------------------------------------------
+
+@_FAST
+@given(a=_word, b=_word, c=_word)
+def test_a_run_of_key_value_lines_is_one_sentence_a_line(a: str, b: str, c: str) -> None:
+    queues = [f"{a}.created.q", f"{b}.paid.q"]
+    dead = f"{c}.dlx.q"
+    text = ("Order events go through RabbitMQ on EKS.\n\n"
+            "namespace=msg\n"
+            f"queues: {queues[0]}, {queues[1]} ; dead letters go to {dead}\n"
+            "storage: gp3 50Gi per pod\n")
+    model = parse(text)
+    bound = names(model, "rabbitmq", "queue") + names(model, "rabbitmq", "dlq")
+    assert set(queues) | {dead} <= set(bound)
+
+
+def test_a_database_named_after_the_store_sentence_is_that_stores() -> None:
+    text = ("Redis 7 on one box, redq-01, db 0 for jobs.\n\nPostgres 16: primary pgq-01, replica pgq-02. "
+            "Database shopq_production, pgbouncer in transaction mode on the primary.")
+    model = parse(text)
+    assert names(model, "postgresql", "database") == ["shopq_production"]
+    assert "shopq_production" not in names(model, "redis", "database")
+
+
+# --- the accessor ----------------------------------------------------------------------------------------------
+
+SLUG = st.builds(lambda a, b: f"{a}-{b}", _word, _word)
+
+
+@_FAST
+@given(slug=SLUG, suffix=st.sampled_from(["", "-db", "-redis", "_data", "-connector"]))
+def test_a_default_built_on_the_slug_is_a_guarded_variable(slug: str, suffix: str) -> None:
+    facts = Facts(service=slug, display_name=slug, description="")
+    for default in (f"{slug}{suffix}", f"{slug.replace('-', '_')}{suffix}"):
+        got = facts.name("postgres.host", default)
+        assert got == "${POSTGRES_HOST}" and slug not in got
+    assert facts.fill_ins == {"POSTGRES_HOST": "postgres.host"}
+
+
+@_FAST
+@given(slug=SLUG, given_name=NAME)
+def test_given_and_conventional_names_are_kept(slug: str, given_name: str) -> None:
+    facts = Facts(service=slug, display_name=slug, description="", names={"postgres.host": given_name,
+                                                                           "k8s.statefulset": f"{slug}-server"})
+    assert facts.name("postgres.host", f"{slug}-db") == given_name
+    assert facts.name("postgres.user", "postgres") == "postgres"  # a conventional default, not made up
+    assert facts.name("rabbitmq.host", f"{slug}-server-0") == f"{slug}-server-0"  # built on a given name
+    assert not facts.fill_ins
+
+
+@given(key=st.from_regex(r"[a-z][a-z0-9]{1,6}(?:[._][a-z0-9]{1,6}){0,2}", fullmatch=True))
+def test_variables_are_shell_names(key: str) -> None:
+    assert re.fullmatch(r"[A-Z][A-Z0-9_]*", variable_for(key))
+
+
+def test_built_on_service_needs_a_whole_part() -> None:
+    assert built_on_service("orders-api-db", "orders-api")
+    assert built_on_service("./charts/orders_api", "orders-api")
+    assert not built_on_service("postgres", "orders-api")
+    assert not built_on_service("myorders-apix", "orders-api")
+
+
+def test_guard_declares_each_used_variable_once_at_the_top() -> None:
+    command = Command(purpose="p", language="bash", code='psql -d "${POSTGRES_DATABASE}" -c "SELECT 1"',
+                      expect=None, warning=None)
+    out = guard([command], {"POSTGRES_DATABASE": "postgres.database", "UNUSED": "x"})[0]
+    first, rest = out.code.split("\n", 1)
+    assert first.startswith('POSTGRES_DATABASE="${POSTGRES_DATABASE:?set POSTGRES_DATABASE to')
+    assert "UNUSED" not in out.code and rest == command.code
+    assert guard([out], {"POSTGRES_DATABASE": "postgres.database"})[0].code == out.code  # declared: unchanged
+
+
+# --- a generated runbook -------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("env, text", [
+    ("vm", "{s} is a Django app on VMs web-01 and web-02 with PostgreSQL and Redis."),
+    ("kubernetes", "{s} is a Go API on Kubernetes that uses a MySQL database and a Kafka topic."),
+    ("docker", "{s} runs with Docker Compose next to MongoDB and RabbitMQ."),
+])
+@settings(max_examples=3, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(slug=SLUG)
+def test_a_runbook_has_no_name_made_from_the_slug_when_the_role_is_not_given(env: str, text: str, slug: str) -> None:
+    rule = load_rule(default_rule_path())
+    answers = from_mapping(rule, {"type": "api", "env": env, "criticality": "high", "monitoring": "prometheus",
+                                  "oncall": "24x7"}, "test")
+    request = GenerationRequest(rule=rule, description=text.format(s=slug), answers=answers,
+                                now=datetime(2026, 1, 5, 9, 0), service_name=None)
+    runbook = OfflineModel().generate(request).runbook
+    made = set()
+    for command in runbook.commands():
+        for line in command.code.splitlines():
+            if line.lstrip().startswith("#"):
+                continue
+            # a resource name made from the slug: slug-db, slug_db, slug-redis …; the slug alone may be the
+            # service's own label or tag value, which the description gives
+            made |= set(re.findall(rf"(?<![\w-]){re.escape(slug)}[-_](?:db|mysql|mongo|redis|kafka|events|"
+                                   rf"queue|table|connector|pgbouncer|memcached|alb|restore|data)\b", line))
+            made |= set(re.findall(rf"(?<![\w-]){re.escape(slug.replace('-', '_'))}(?![\w-])", line))
+    assert not made, made
