@@ -18,7 +18,7 @@ from agent.checks.check import check_markdown
 from agent.knowledge.applies import NEEDS, Shape, fits, operated, second_site
 from agent.knowledge.base import Context, Facts
 from agent.knowledge.packs import all_packs
-from agent.knowledge.scope import gate, key_of, scope, table
+from agent.knowledge.scope import gate, key_of, left_out, scope, table
 from agent.models.base import GenerationRequest
 from agent.models.offline import OfflineModel
 from agent.render import render_markdown
@@ -137,12 +137,19 @@ def test_incident_roles_only_with_an_on_call_team(rule: Rule, oncall: str, roles
     ("The shop API runs as deployment shop in namespace web on GKE.", "api", False),
     ("ledger-db is our PostgreSQL 15 cluster on hosts db-1, db-2 and db-3; nightly backups go to S3.",
      "database", True),
+    ("vault-prd is our HashiCorp Vault cluster on hosts vlt-1, vlt-2 and vlt-3 with integrated storage (raft).",
+     "other: secrets store", True),
 ])
 def test_backup_checks_only_for_data_of_its_own(rule: Rule, description: str, typ: str, backups: bool) -> None:
     runbook = _generate(rule, description, typ=typ, env="kubernetes" if typ == "api" else "baremetal")
-    tasks = [*runbook.maintenance.daily, *runbook.maintenance.monthly]
-    assert ("Verify last night's backup completed" in tasks) is backups
-    assert any(t.startswith("Restore the latest backup into a scratch") for t in tasks) is backups
+    daily = [t for t in runbook.maintenance.daily if "backup" in t.lower()]
+    drills = [t for t in runbook.maintenance.monthly if "restore" in t.lower()]
+    # a backup check and a restore drill where there is data of its own (the stores' packs' wording wins over
+    # the generic one, never both), none for a stateless service
+    assert bool(daily) is backups and bool(drills) is backups
+    generic = "Verify last night's backup completed"
+    assert generic not in daily or daily == [generic]
+    assert not any(t.startswith("Restore the latest backup into a scratch") for t in drills) or len(drills) == 1
 
 
 # --- hosts / own_disk ---------------------------------------------------------------------------------------------
@@ -190,3 +197,5 @@ def test_mandatory_sections_stay_present(rule: Rule, oncall: str) -> None:
     errors = check_markdown(text, rule=rule).at_or_above("error")
     assert not errors, [(f.rule, f.message) for f in errors]
     assert gate("no-such-gate", Shape(frozenset()))  # a part no gate names always applies
+    assert any(n.startswith("left out dr redeploy (") for n in left_out(Shape(frozenset())))
+    assert left_out(Shape(frozenset(NEEDS))) == []

@@ -61,6 +61,12 @@ def why(name: str) -> str:
     return found.why if found is not None else ""
 
 
+def left_out(shape: Shape) -> list[str]:
+    """The engine's parts this shape leaves out, each with why (shown with --verbose)."""
+    return [f"left out {name.replace('_', ' ')} ({found.why})" for name, found in table()[0].items()
+            if not fits(found.needs, shape)]
+
+
 def key_of(item: object) -> str:
     """How the table names a part: an entry's or procedure's title, a command's purpose, a task's text."""
     if isinstance(item, str):
@@ -79,7 +85,7 @@ def scope(pack: str, part: Contribution, shape: Shape, technology: str = "") -> 
     if not rows:
         return part, []
     dropped: list[str] = []
-    changes: dict[str, list[Any]] = {}
+    out = dataclasses.replace(part)  # a copy: the pack's own lists stay as they were
     for field, gates in rows.items():
         kept = []
         for item in getattr(part, field):
@@ -88,8 +94,8 @@ def scope(pack: str, part: Contribution, shape: Shape, technology: str = "") -> 
                 dropped.append(f"{pack}: left out '{key_of(item)}' ({found.why})")
                 continue
             kept.append(item)
-        changes[field] = kept
-    return dataclasses.replace(part, **changes), dropped
+        setattr(out, field, kept)
+    return out, dropped
 
 
-__all__ = ["Gate", "gate", "key_of", "scope", "table", "why"]
+__all__ = ["Gate", "gate", "key_of", "left_out", "scope", "table", "why"]

@@ -40,7 +40,7 @@ from agent.knowledge.policy import escalation, fmt_minutes, objectives, oncall_s
 from agent.knowledge.profiles import serves_http as profile_serves_http
 from agent.knowledge.reasoning import Guard
 from agent.knowledge.repository_facts import overlay
-from agent.knowledge.scope import gate, scope
+from agent.knowledge.scope import gate, left_out, scope
 from agent.knowledge.service_types import (
     CRASH,
     Engine,
@@ -299,16 +299,16 @@ class _Writer:
             said_continuous=streaming(facts.description), on_call=self.oncall != "none",
             own_data=store_roles.stateful(request.service, request.description),
             operates=operated(request.service, self.type, request.description), names=facts.names)
-        self.notes: list[str] = [f"applies: {why}" for why in self.shape.why]
+        self.notes: list[str] = [*(f"applies: {why}" for why in self.shape.why), *left_out(self.shape)]
         self.packs = detect_packs(self.ctx)
         self.c = Contribution()
         self.issue_key: dict[str, str] = {}  # key -> the first pack entry covering it (merge by key, not title)
         self.parts: dict[str, Contribution] = {}  # by pack name: the team's failure modes reuse its checks
         for pack, reason in self.packs:
             # only the parts whose needs the shape meets (agent/knowledge/data/applies.yaml), each left out with why
-            part, left_out = scope(pack.name, pack.contribute(self.ctx), self.shape)
+            part, dropped = scope(pack.name, pack.contribute(self.ctx), self.shape)
             self.parts[pack.name] = part
-            self.notes += left_out
+            self.notes += dropped
             for name in Contribution.__dataclass_fields__:
                 if name != "covers":
                     getattr(self.c, name).extend(getattr(part, name))
@@ -1119,15 +1119,18 @@ class _Writer:
     def maintenance(self) -> Maintenance:
         lv = self.levels
         backups = gate("backup_checks", self.shape)  # data of its own to back up (applies.yaml)
+        # each check once: a store's pack that checks its own backups / restores says it for the service
+        said = " ".join([*self.c.daily, *self.c.monthly]).lower()
         daily = ["Check error logs and alerts fired in the last 24 h",
-                 *(["Verify last night's backup completed"] if backups else [])]
+                 *(["Verify last night's backup completed"] if backups and "backup" not in said else [])]
         weekly = ["Review alert noise: tune or delete alerts that fired without action",
                   f"Check error-budget burn against {lv.availability_pct:g}% ({lv.downtime_minutes:g} min/month)"]
         monthly = [*(["Apply OS security patches on the hosts"] if gate("os_patching", self.shape) else []),
                    "Update dependencies and rebuild the image",
                    "Capacity review: peak CPU/memory vs limits, growth trend",
                    *([f"Restore the latest backup into a scratch environment and verify it ({lv.review}; "
-                      f"time it against the {fmt_minutes(lv.rto_minutes)} RTO)"] if backups else []),
+                      f"time it against the {fmt_minutes(lv.rto_minutes)} RTO)"] if backups and "restore" not in said
+                     else []),
                    "Review this runbook: run the read-only commands, fix anything that drifted"]
         if self.type == "worker":
             daily.append("Check the dead-letter queue is empty or triaged")
