@@ -199,3 +199,21 @@ def test_mandatory_sections_stay_present(rule: Rule, oncall: str) -> None:
     assert gate("no-such-gate", Shape(frozenset()))  # a part no gate names always applies
     assert any(n.startswith("left out dr redeploy (") for n in left_out(Shape(frozenset())))
     assert left_out(Shape(frozenset(NEEDS))) == []
+
+
+# --- each fact once: Service is Down's escalation is one line beside the Escalation Path table ---------------------
+@pytest.mark.parametrize("crit", ["critical", "high", "medium"])
+def test_service_down_escalation_is_one_line_with_the_rto_step(rule: Rule, crit: str) -> None:
+    answers = from_mapping(rule, {"type": "api", "env": "kubernetes", "criticality": crit,
+                                  "monitoring": "prometheus", "oncall": "24x7"}, "test")
+    request = GenerationRequest(rule=rule, description="The shop API runs as deployment shop in namespace web "
+                                "on GKE.", answers=answers, now=NOW)
+    runbook = OfflineModel().generate(request).runbook
+    text = render_markdown(runbook)
+    down = text.split("### Service is Down", 1)[1].split("### Data Corruption", 1)[0]
+    line = next(ln for ln in down.splitlines() if "**Escalation:**" in ln)
+    assert "L1 at once" in line and "(who and how: [Escalation Path](#escalation-path))" in line
+    unlevelled = [s for s in runbook.emergency.service_down.escalation if not s.action.startswith("L")]
+    for step in unlevelled:  # the RTO step keeps its own words on the line
+        assert step.action in line
+    assert "- After " not in down  # no second list of what the table says
