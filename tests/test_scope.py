@@ -217,3 +217,16 @@ def test_service_down_escalation_is_one_line_with_the_rto_step(rule: Rule, crit:
     for step in unlevelled:  # the RTO step keeps its own words on the line
         assert step.action in line
     assert "- After " not in down  # no second list of what the table says
+
+
+# --- replicas: lag entries and promotion only where a replica or standby is stated ----------------------------------
+@pytest.mark.parametrize("engine", ["PostgreSQL 15", "MySQL 8"])
+@pytest.mark.parametrize("replica", [False, True])
+def test_replication_parts_only_with_a_stated_replica(rule: Rule, engine: str, replica: bool) -> None:
+    description = (f"The shop API runs under systemd (unit shop) on hosts web-1 and web-2. It stores its data in "
+                   f"{engine} on our own VM db-1 (database shop)." + (" db-2 is its streaming replica." if replica
+                                                                     else ""))
+    runbook = _generate(rule, description, env="vm")
+    lag = [t for t in _titles(runbook) if "replication" in t.lower()]
+    promote = [p.title for p in runbook.disaster_recovery.procedures if "promote" in p.title.lower()]
+    assert bool(lag) is replica and bool(promote) is replica, (lag, promote)

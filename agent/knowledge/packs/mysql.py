@@ -196,6 +196,8 @@ class MySqlPack(KeywordPack):
                 f"{client('mysql')} -u {q(user)} -e \"CREATE DATABASE {db}_restore\"\n"
                 f"gunzip -c \"$DUMP\" | {client('mysql')} -u {q(user)} {q(db + '_restore')}",
                 "the side database holds the old rows; copy back what the comparison shows")
+        if not replicas:  # no replica or standby is stated: no replication to fix (only what applies)
+            issues = [i for i in issues if i.title != "MySQL: replication stopped or lagging"]
 
         return Contribution(
             components=[Component(name="Database", technology=f"MySQL{' (' + rds + ')' if rds else ''}",
@@ -251,7 +253,8 @@ class MySqlPack(KeywordPack):
                 "SET GLOBAL super_read_only = OFF; SET GLOBAL read_only = OFF\"",
                 "the replica accepts writes; repoint the service",
                 warning="With asynchronous replication, transactions the replica had not received are lost; "
-                        "fence the old primary so it takes no writes (two writable primaries diverge).")])],
+                        "fence the old primary so it takes no writes (two writable primaries diverge).")])]
+            if replicas else [],  # nothing to promote without a replica
             cheatsheet=[cmd("Is the server up, and its uptime and threads",
                             f"{client('mysqladmin')} -u {q(user)} ping\n{client('mysqladmin')} -u {q(user)} status",
                             "mysqld is alive; Uptime growing (a small Uptime means it restarted)"),

@@ -353,6 +353,9 @@ class PostgresPack(KeywordPack):
             ),
         ]
 
+        if not replicas:  # no replica or standby is stated: no lag to chase (only what applies)
+            issues = [i for i in issues if i.title != "PostgreSQL: replication lag"]
+
         comp = ctx.model.component("postgresql") if ctx.model is not None else None
         variant = comp.variant if comp is not None else ""
         restore: list[Command] = []
@@ -381,7 +384,8 @@ class PostgresPack(KeywordPack):
         # under Patroni the HA manager promotes (patronictl failover, in its pack); a pg_promote by hand fights it
         patroni = ctx.model is not None and any(c.technology == "patroni" or c.variant == "patroni"
                                                 for c in ctx.model.components)
-        procedures += [] if procedures or patroni else [
+        # nothing to promote without a replica or standby; under Patroni its pack's failover does it
+        procedures += [] if procedures or patroni or not replicas else [
             Procedure(title="PostgreSQL: promote a replica when the primary is lost", commands=[
                 lag_probe,
                 cmd("Promote the replica (run on the replica host)",
@@ -407,8 +411,9 @@ class PostgresPack(KeywordPack):
             key_metrics=[
                 KeyMetric(metric="PostgreSQL connections used", normal_range="< 60% of max_connections",
                           alert_threshold="> 80% for 5 min", dashboard="fill in: PostgreSQL dashboard"),
-                KeyMetric(metric="PostgreSQL replication lag", normal_range="< 1 s",
-                          alert_threshold="> 30 s for 5 min", dashboard="fill in: PostgreSQL dashboard"),
+                *([KeyMetric(metric="PostgreSQL replication lag", normal_range="< 1 s",
+                             alert_threshold="> 30 s for 5 min", dashboard="fill in: PostgreSQL dashboard")]
+                  if replicas else []),
             ],
             prerequisites=[f"psql, pg_dump and pg_restore (postgresql-client) with network access to "
                            f"{n.instance if n.host.startswith('$(') else n.host}:{n.port} and credentials for "
