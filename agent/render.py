@@ -441,16 +441,19 @@ class Page:
                 if not any(j != k and words[k] < words[j] for j in range(len(items)))]
 
     def escalation(self) -> str:
-        """Service is Down's escalation on one line when every step names its level (L1:, L2:…) as the
+        """Service is Down's escalation on one line when its steps name their levels (L1:, L2:…) as the
         Escalation Path table does: the table says who and how, this line when."""
         steps = self.rb.emergency.service_down.escalation
         levels = [re.match(r"(L\d+)\b", s.action) for s in steps]
         timed = sum(1 for e in self.rb.contacts.escalation if re.search(r"\d", e.when))
-        if not all(levels) or timed < 2:  # the table must carry the times this line leaves out
+        # a step without a level (the RTO reached: invoke Disaster Recovery) is said in its own words, after them
+        if not any(levels) or timed < 2:  # the table must carry the times this line leaves out
             return ""
         parts = [f"{m.group(1)} {'at once' if s.after_minutes <= 0 else 'after ' + duration(s.after_minutes)}"
                  for m, s in zip(levels, steps, strict=True) if m]
-        return ", ".join(parts) + f" (who and how: {self.link('Escalation Path', 3, 'Escalation Path')})"
+        line = ", ".join(parts) + f" (who and how: {self.link('Escalation Path', 3, 'Escalation Path')})"
+        rest = [f"after {duration(s.after_minutes)}: {s.action}" for m, s in zip(levels, steps, strict=True) if not m]
+        return "; ".join([line, *rest])
 
     def linked(self, text: str) -> Markdown:
         """Prose with every entry it names in quotes ('PostgreSQL: blocking locks') linked to it."""

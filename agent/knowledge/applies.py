@@ -23,6 +23,10 @@ Need = Literal[
     "own_disk",  # it has a disk of its own to fill (not a function, an ECS task, a Deployment's pods)
     "schedule",  # it runs on a schedule (runs can fail or be missed)
     "stream",  # it runs continuously behind a stream or queue (lag, never a missed run)
+    "second_site",  # the model states a second region, DR region or DR cluster to recover into
+    "on_call",  # a team is on call (incident roles, paging) — not "no formal on-call"
+    "own_data",  # the service keeps data of its own (a database engine, state, volumes, backups of it)
+    "operates",  # the team runs the engine of a store itself (read per store: "operates:postgresql")
 ]
 NEEDS: tuple[str, ...] = get_args(Need)
 
@@ -52,9 +56,10 @@ class Shape:
         return need in self.has
 
 
-def fits(requires: Iterable[str], shape: Shape) -> bool:
-    """Whether a contribution that needs `requires` applies to a service of this shape."""
-    return all(need in shape for need in requires)
+def fits(requires: Iterable[str], shape: Shape, technology: str = "") -> bool:
+    """Whether a contribution that needs `requires` applies to a service of this shape. `technology`:
+    whose engine `operates` asks about (a pack's own store)."""
+    return all((f"operates:{technology}" if need == "operates" else need) in shape for need in requires)
 
 
 def serves_http(model: ServiceModel, service_type: str, technology_kind: str = "") -> tuple[bool, str]:
@@ -119,9 +124,47 @@ def _kind(model: ServiceModel, ident: str) -> str:
     return component.kind if component is not None else ""
 
 
+def second_site(model: ServiceModel, names: dict[str, str] | None = None) -> tuple[bool, str]:
+    """Whether the model states somewhere else to recover into: a DR / standby / replica region, two or
+    more regions, a multi-site topology, or a DR cluster name (never assumed)."""
+    regions = model.topology.regions
+    other = next((r for r in regions if r.role in ("standby", "dr", "replica")), None)
+    if other is not None:
+        return True, f"{other.role} region {other.name}"
+    if len({r.name for r in regions}) > 1:
+        return True, "regions " + ", ".join(sorted({r.name for r in regions}))
+    if model.topology.mode in ("active-active", "active-passive", "multi-site"):
+        return True, f"topology {model.topology.mode}"
+    named = next((n.value for _, n in model.all_names() if n.role == "dr_cluster"), None) or \
+        (names or {}).get("dr.region") or (names or {}).get("dr.cluster")
+    if named:
+        return True, f"DR location {named}"
+    return False, "the model states no second region, site or DR cluster"
+
+
+_STORE_KINDS = frozenset({"database", "cache", "session-store", "queue", "stream", "broker", "search", "pooler"})
+
+
+def operated(model: ServiceModel, service_type: str, description: str = "") -> frozenset[str]:
+    """Technologies of the stores whose engine the team runs itself: the service when it is a database,
+    and each store that is not a managed product or run by a provider (RDS, Cloud SQL, Aiven, a vendor)."""
+    from agent.knowledge import store_roles  # imports the platforms, which import this module
+
+    out: set[str] = set()
+    app = model.app
+    if service_type == "database" and app is not None and app.technology:
+        out.add(app.technology)
+    for component in model.components:
+        if component.kind in _STORE_KINDS and component.technology and self_managed(component) and \
+                store_roles.provider(component, description) is None:
+            out.add(component.technology)
+    return frozenset(out)
+
+
 def shape_of(model: ServiceModel, service_type: str, *, technology_kind: str = "", hosts: bool = False,
              own_disk: bool = False, schedule: str | None = None, http: bool | None = None,
-             said_continuous: bool = False) -> Shape:
+             said_continuous: bool = False, on_call: bool = True, own_data: bool = False,
+             operates: Iterable[str] = (), names: dict[str, str] | None = None) -> Shape:
     """The needs this service meets. `hosts` / `own_disk` come from the platform the engine chose (it
     reads them from the model's environment and form); `http` overrides the model's evidence (an
     answer the user gave wins). `said_continuous`: the description calls the job streaming / CDC — the
@@ -144,6 +187,15 @@ def shape_of(model: ServiceModel, service_type: str, *, technology_kind: str = "
         why.append("stream: it reads a stream or queue and has no schedule")
     elif service_type == "pipeline" or scheduled(model, schedule):
         has.add("schedule")
+    elsewhere, reason = second_site(model, names)
+    if elsewhere:
+        has.add("second_site")
+    why.append(f"second_site: {'yes' if elsewhere else 'no'} ({reason})")
+    if on_call:
+        has.add("on_call")
+    if own_data:
+        has.add("own_data")
+    has.update(f"operates:{technology}" for technology in operates)
     return Shape(frozenset(has), tuple(why))
 
 
@@ -163,5 +215,5 @@ def read_only_switch(model: ServiceModel) -> Setting | None:
     return None
 
 
-__all__ = ["NEEDS", "Need", "Shape", "fits", "read_only_switch", "scheduled", "self_managed", "serves_http",
-           "shape_of", "streams"]
+__all__ = ["NEEDS", "Need", "Shape", "fits", "operated", "read_only_switch", "scheduled", "second_site",
+           "self_managed", "serves_http", "shape_of", "streams"]

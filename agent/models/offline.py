@@ -19,7 +19,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from agent.errors import ModelError
 from agent.knowledge import failures, given_alerts, repository_alerts, store_roles, team_commands
-from agent.knowledge.applies import fits, read_only_switch, shape_of
+from agent.knowledge.applies import fits, operated, read_only_switch, shape_of
 from agent.knowledge.base import Context, Contribution, Facts, Pack
 from agent.knowledge.covers import covers
 from agent.knowledge.environments import (
@@ -37,11 +37,13 @@ from agent.knowledge.facts import facts_from_model, record_assumptions
 from agent.knowledge.monitoring import Custom, Stack, defaults_note, render, stacks_for
 from agent.knowledge.monitoring import alert as alert_row
 from agent.knowledge.names import guard
-from agent.knowledge.platforms.scope import scope, scopes_of
+from agent.knowledge.platforms.scope import scope as cloud_scope
+from agent.knowledge.platforms.scope import scopes_of
 from agent.knowledge.policy import escalation, fmt_minutes, objectives, oncall_summary
 from agent.knowledge.profiles import serves_http as profile_serves_http
 from agent.knowledge.reasoning import Guard
 from agent.knowledge.repository_facts import overlay
+from agent.knowledge.scope import gate, left_out, scope
 from agent.knowledge.service_types import (
     CRASH,
     Engine,
@@ -273,23 +275,6 @@ class _Writer:
         self.custom = Custom(self.p)
         self.obj = objectives(self.crit, self.type, facts)
         self.levels = self.obj.levels
-        self.packs = detect_packs(self.ctx)
-        self.c = Contribution()
-        self.notes: list[str] = []
-        self.issue_key: dict[str, str] = {}  # key -> the first pack entry covering it (merge by key, not title)
-        self.parts: dict[str, Contribution] = {}  # by pack name: the team's failure modes reuse its checks
-        for pack, reason in self.packs:
-            part = self.parts[pack.name] = pack.contribute(self.ctx)
-            for name in Contribution.__dataclass_fields__:
-                if name != "covers":
-                    getattr(self.c, name).extend(getattr(part, name))
-            keys = covers(pack.name, part.covers)
-            for issue in part.issues:
-                if issue.title in keys:
-                    self.issue_key.setdefault(keys[issue.title], issue.title)
-            self.notes.append(f"pack {pack.name}: {reason}")
-        for key, value in self.c.assumed:
-            facts.assume(key, value, "a default: the description does not give it")
         backlog = facts.names.get("backlog.max")
         self.backlog = int(backlog) if backlog and backlog.isdigit() else None
         host = re.match(r"https://([^/:]+)", facts.url or "")
@@ -316,8 +301,29 @@ class _Writer:
             hosts=isinstance(self.p, SystemdHosts), own_disk=self.owns_disk, schedule=facts.names.get("schedule"),
             http=False if self.profiled or (self.type == "other" and (
                 is_engine or _NOT_REQUESTS.search(self.type_detail or ""))) else None,
-            said_continuous=streaming(facts.description))
-        self.notes += [f"applies: {why}" for why in self.shape.why]
+            said_continuous=streaming(facts.description), on_call=self.oncall != "none",
+            own_data=store_roles.stateful(request.service, request.description),
+            operates=operated(request.service, self.type, request.description), names=facts.names)
+        self.notes: list[str] = [*(f"applies: {why}" for why in self.shape.why), *left_out(self.shape)]
+        self.packs = detect_packs(self.ctx)
+        self.c = Contribution()
+        self.issue_key: dict[str, str] = {}  # key -> the first pack entry covering it (merge by key, not title)
+        self.parts: dict[str, Contribution] = {}  # by pack name: the team's failure modes reuse its checks
+        for pack, reason in self.packs:
+            # only the parts whose needs the shape meets (agent/knowledge/data/applies.yaml), each left out with why
+            part, dropped = scope(pack.name, pack.contribute(self.ctx), self.shape)
+            self.parts[pack.name] = part
+            self.notes += dropped
+            for name in Contribution.__dataclass_fields__:
+                if name != "covers":
+                    getattr(self.c, name).extend(getattr(part, name))
+            keys = covers(pack.name, part.covers)
+            for issue in part.issues:
+                if issue.title in keys:
+                    self.issue_key.setdefault(keys[issue.title], issue.title)
+            self.notes.append(f"pack {pack.name}: {reason}")
+        for key, value in self.c.assumed:
+            facts.assume(key, value, "a default: the description does not give it")
         self.http = "http" in self.shape
         if not self.http:  # stacks skip request metrics (APM traces, transactions) for it
             self.tags += ("nohttp",)
@@ -991,7 +997,9 @@ class _Writer:
                      p.events(),
                      p.logs("15m", "error|fatal|panic|refused"), self.guard.restart(p.restart_one()),
                      self.guard.restart(p.restart_all())]
-        if_fails = [p.history(), *self.rollback_steps()[1:2], *p.redeploy_elsewhere()]
+        # another region or cluster only when the model states one (applies.yaml: dr_redeploy)
+        elsewhere = p.redeploy_elsewhere() if gate("dr_redeploy", self.shape) else []
+        if_fails = [p.history(), *self.rollback_steps()[1:2], *elsewhere]
         steps = escalation(self.oncall, self.crit, self.facts)
         esc = [Escalation(after_minutes=s.after_minutes, action=f"{s.level}: {s.contact} via {s.method} — {s.when}")
                for s in steps]
@@ -1097,10 +1105,11 @@ class _Writer:
         out = [
             f"Declare an incident when the Service Down alert fires, the SLO burn would exhaust the "
             f"{self.levels.downtime_minutes:g}-minute monthly budget, or data may be wrong.",
-            "Assign roles: incident commander (decides), operations lead (runs commands), communications lead "
-            "(updates).",
             f"Post an update in {channel} every {cadence} min: impact, what was tried, next step, next update time.",
         ]
+        if gate("incident_roles", self.shape):
+            out.insert(1, "Assign roles: incident commander (decides), operations lead (runs commands), "
+                          "communications lead (updates).")
         if self.crit in ("critical", "high"):
             out.append("Update the status page within 15 min of declaring a customer-facing incident.")
         if self.crit in ("critical", "high") and self.oncall in ("business-hours", "none"):
@@ -1114,13 +1123,19 @@ class _Writer:
     # --- 8 -------------------------------------------------------------------------------------
     def maintenance(self) -> Maintenance:
         lv = self.levels
-        daily = ["Check error logs and alerts fired in the last 24 h", "Verify last night's backup completed"]
+        backups = gate("backup_checks", self.shape)  # data of its own to back up (applies.yaml)
+        # each check once: a store's pack that checks its own backups / restores says it for the service
+        said = " ".join([*self.c.daily, *self.c.monthly]).lower()
+        daily = ["Check error logs and alerts fired in the last 24 h",
+                 *(["Verify last night's backup completed"] if backups and "backup" not in said else [])]
         weekly = ["Review alert noise: tune or delete alerts that fired without action",
                   f"Check error-budget burn against {lv.availability_pct:g}% ({lv.downtime_minutes:g} min/month)"]
-        monthly = ["Apply OS/base-image security patches", "Update dependencies and rebuild the image",
+        monthly = [*(["Apply OS security patches on the hosts"] if gate("os_patching", self.shape) else []),
+                   "Update dependencies and rebuild the image",
                    "Capacity review: peak CPU/memory vs limits, growth trend",
-                   f"Restore the latest backup into a scratch environment and verify it ({lv.review}; "
-                   f"time it against the {fmt_minutes(lv.rto_minutes)} RTO)",
+                   *([f"Restore the latest backup into a scratch environment and verify it ({lv.review}; "
+                      f"time it against the {fmt_minutes(lv.rto_minutes)} RTO)"] if backups and "restore" not in said
+                     else []),
                    "Review this runbook: run the read-only commands, fix anything that drifted"]
         if self.type == "worker":
             daily.append("Check the dead-letter queue is empty or triaged")
@@ -1129,7 +1144,8 @@ class _Writer:
                          else "Confirm every scheduled run of the last 24 h succeeded and row counts look normal")
         if self.type == "database" and (self.engine is None or self.engine.relational):
             weekly.append("Review slow-query log and table/index bloat")
-        commands = [self.p.disk_check(), self.p.resources(), self.p.history(), *self.c.maintenance_commands]
+        disk = [self.p.disk_check()] if gate("disk_check", self.shape) else []  # a disk of its own (applies.yaml)
+        commands = [*disk, self.p.resources(), self.p.history(), *self.c.maintenance_commands]
         if isinstance(self.p, SystemdHosts):
             commands.append(cmd("Vacuum the journal to 7 days on every host",
                                 self.p.on_hosts("sudo journalctl --vacuum-time=7d"),
@@ -1150,9 +1166,14 @@ class _Writer:
         if bucket:
             location += f"; data bucket {bucket} (enable versioning + replication)"
         procedures = list(self.c.dr_procedures)
-        procedures.append(Procedure(title="Service recovery in the DR location", commands=self.p.redeploy_elsewhere()))
-        procedures.append(Procedure(title="Verify recovery before moving traffic",
-                                    commands=_dedupe([self.p.health_check(), *self.p.status()[:1]])))
+        verify = _dedupe([self.p.health_check(), *self.p.status()[:1]])
+        if gate("dr_redeploy", self.shape):
+            procedures.append(Procedure(title="Service recovery in the DR location",
+                                        commands=self.p.redeploy_elsewhere()))
+            procedures.append(Procedure(title="Verify recovery before moving traffic", commands=verify))
+        else:  # nowhere else is stated: recovery is in place, never into an invented region or cluster
+            procedures.append(Procedure(title="Recover in place (no second region or cluster is stated)",
+                                        commands=_dedupe([self.rollback_steps()[1], *verify])))
         return DisasterRecovery(backup=Backup(frequency=lv.backup_frequency, retention=lv.backup_retention,
                                               location=location),
                                 rto_minutes=lv.rto_minutes, rpo_minutes=lv.rpo_minutes, procedures=procedures)
@@ -1404,7 +1425,7 @@ class OfflineModel(Model):
         built = {key: failures.warn(section, request.service, request.description)  # team's rules, knowledge's
                  for key, section in built.items()}
         scopes = scopes_of(request.service)  # the model's project / region on every cloud CLI call
-        built = {key: scope(section, scopes) for key, section in built.items()}
+        built = {key: cloud_scope(section, scopes) for key, section in built.items()}
         # names the model does not give are guarded variables, declared where used (knowledge/names.py)
         built = {key: guard(section, writer.facts.fill_ins) for key, section in built.items()}
         shown = " ".join(s.model_dump_json() if isinstance(s, BaseModel) else str(s) for s in built.values())

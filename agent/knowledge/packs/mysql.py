@@ -223,6 +223,8 @@ class MySqlPack(KeywordPack):
                 f"{client('mysql')} -u {q(user)} -e \"CREATE DATABASE {db}_restore\"\n"
                 f"gunzip -c \"$DUMP\" | {client('mysql')} -u {q(user)} {q(db + '_restore')}",
                 "the side database holds the old rows; copy back what the comparison shows")
+        if not replicas:  # no replica or standby is stated: no replication to fix (only what applies)
+            issues = [i for i in issues if i.title != "MySQL: replication stopped or lagging"]
 
         promote = cmd(
             "Promote the replica (run against it)" if not variant else "Promote the read replica (RDS does it)",
@@ -292,7 +294,7 @@ class MySqlPack(KeywordPack):
                             "that cache DNS keep writing to the old writer (now read-only). Use it when the "
                             "writer is unhealthy, not to fix a slow query."),
             ])] if aurora else managed_dr if variant else [Procedure(title="MySQL: promote a replica", commands=[
-                replica, promote])],
+                replica, promote])] if replicas else [],  # nothing to promote without a replica
             cheatsheet=[cmd("Is the server up, and its uptime and threads",
                             f"{client('mysqladmin')} -u {q(user)} ping\n{client('mysqladmin')} -u {q(user)} status",
                             "mysqld is alive; Uptime growing (a small Uptime means it restarted)"),

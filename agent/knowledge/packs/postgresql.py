@@ -358,6 +358,9 @@ class PostgresPack(KeywordPack):
             ),
         ]
 
+        if not replicas:  # no replica or standby is stated: no lag to chase (only what applies)
+            issues = [i for i in issues if i.title != "PostgreSQL: replication lag"]
+
         comp = ctx.model.component("postgresql") if ctx.model is not None else None
         variant = comp.variant if comp is not None else ""
         restore: list[Command] = []
@@ -387,7 +390,8 @@ class PostgresPack(KeywordPack):
         patroni = ctx.model is not None and any(c.technology == "patroni" or c.variant == "patroni"
                                                 for c in ctx.model.components)
         standby_only = n.managed is not None and not copies.readable
-        procedures += [] if procedures or patroni else [
+        # nothing to promote without a replica or standby; under Patroni its pack's failover does it
+        procedures += [] if procedures or patroni or not (replicas or standby_only) else [
             Procedure(title=f"{n.managed.product if n.managed else 'PostgreSQL'}: fail over to the HA standby"
                       if standby_only else "PostgreSQL: promote a replica when the primary is lost", commands=[
                 *([] if standby_only else [lag_probe]),
@@ -414,8 +418,9 @@ class PostgresPack(KeywordPack):
             key_metrics=[
                 KeyMetric(metric="PostgreSQL connections used", normal_range="< 60% of max_connections",
                           alert_threshold="> 80% for 5 min", dashboard="fill in: PostgreSQL dashboard"),
-                KeyMetric(metric="PostgreSQL replication lag", normal_range="< 1 s",
-                          alert_threshold="> 30 s for 5 min", dashboard="fill in: PostgreSQL dashboard"),
+                *([KeyMetric(metric="PostgreSQL replication lag", normal_range="< 1 s",
+                             alert_threshold="> 30 s for 5 min", dashboard="fill in: PostgreSQL dashboard")]
+                  if replicas else []),
             ],
             prerequisites=[f"psql, pg_dump and pg_restore (postgresql-client) with network access to "
                            f"{n.instance if n.host.startswith('$(') else n.host}:{n.port} and credentials for "
