@@ -147,7 +147,8 @@ EXAMPLES: dict[str, tuple[str, str, str, str, str]] = {
         "vm", "api", "Redis restarts", "the sessions are lost and every user is logged out"),
     "retention-outrun": (
         "{a} is a Java consumer on Kubernetes reading Kafka (topic {b}.events, retention 3 days).",
-        "kubernetes", "worker", "the consumers stall over a weekend", "the lag outruns the retention and events are lost"),
+        "kubernetes", "worker", "the consumers stall over a weekend",
+        "the lag outruns the retention and events are lost"),
 }
 PHRASES = ["Known failure: when {t}, {c}.", "Known failure: {c} when {t}.", "Watch out for this: if {t}, {c}.",
            "We've been bitten by this twice: {c} if {t}.", "Gotcha: {t} and {c}.", "Last incident: {t}, then {c}."]
