@@ -619,6 +619,9 @@ def _slo(runbook: Runbook, change: Change) -> tuple[Runbook, list[str]]:
     return runbook.model_copy(update={"service_overview": overview}), notes
 
 
+_TITLES = {"tech lead": "Tech Lead", "service owner": "Service Owner"}
+
+
 def _role_title(role: str) -> str:
     return " ".join(w.upper() if w in ("sre", "dba", "vp", "cto") else w.capitalize() for w in role.split())
 
@@ -633,7 +636,8 @@ def _aliases(role: str) -> set[str]:
 
 def _contact(runbook: Runbook, change: Change) -> tuple[Runbook, list[str]]:
     wanted = _aliases(change.key)
-    role_title = _role_title(change.key)
+    # a role the runbook has a title for keeps it ("team lead" is the Tech Lead row the engine writes)
+    role_title = next((t for k, t in _TITLES.items() if k in wanted), _role_title(change.key))
     people = list(runbook.contacts.personnel)
     notes: list[str] = []
     index = next((i for i, p in enumerate(people) if p.role.lower().strip() in wanted), None)

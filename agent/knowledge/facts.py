@@ -156,6 +156,14 @@ def _own_compose_service(model: ServiceModel, description: str) -> str | None:
     return own[0] if own else model.service.name or None
 
 
+def _escalation_step(who: str, qualifier: str) -> str:
+    """"DB on-call {if WAL > 50 GB} after 30 min": who, the condition in braces, the delay last (policy reads
+    them in that order)."""
+    delay = re.match(r"after \d+ (?:min|h)\b", qualifier)
+    condition = qualifier[delay.end():].strip() if delay else qualifier.strip()
+    return " ".join(x for x in (who, f"{{{condition}}}" if condition else "", delay.group(0) if delay else "") if x)
+
+
 def facts_from_model(model: ServiceModel, description: str) -> Facts:
     """The engine's `Facts`, laid out from the model (TEMPORARY adapter, see the module docstring).
 
@@ -319,8 +327,8 @@ def facts_from_model(model: ServiceModel, description: str) -> Facts:
     if secondary is not None:
         names["oncall.secondary"] = secondary.value + (f" ({secondary.qualifier})" if secondary.qualifier else "")
     # "X after 30 min" keeps its delay; any other qualifier ("for anything scary") is the level's condition
-    steps = [f"{p.value} {p.qualifier}".strip() if not p.qualifier or re.fullmatch(r"after \d+ (?:min|h)", p.qualifier)
-             else f"{p.value} {{{p.qualifier}}}" for p in model.people_of("escalation")
+    # ("after 30 min if lag stays high": the condition in braces, then the delay)
+    steps = [_escalation_step(p.value, p.qualifier) for p in model.people_of("escalation")
              if not p.qualifier.startswith("primary")]
     if steps:
         names["escalation.contacts"] = "; ".join(steps)

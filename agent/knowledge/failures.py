@@ -154,7 +154,8 @@ def _guarded(name: str, what: str) -> str:
     return f'"${{{name}:?set {name} ({what})}}"'
 
 
-def _values(component: Component, model: ServiceModel, description: str, mode: FailureMode) -> dict[str, str]:
+def _values(component: Component, model: ServiceModel, description: str, mode: FailureMode | None
+            ) -> dict[str, str]:
     """Placeholder values from the model (and, for what it may not bind, the description's own words)."""
     app = model.app
     of_tech = {c.technology: c for c in model.components if c.technology}
@@ -168,7 +169,8 @@ def _values(component: Component, model: ServiceModel, description: str, mode: F
         out["first_server"] = app_hosts[0] if app_hosts else hosts[0]
     finds = responses()["finds"]
     for key, pattern in finds.items():
-        found = re.search(pattern, mode.evidence, re.I) or re.search(pattern, description, re.I)
+        found = (re.search(pattern, mode.evidence, re.I) if mode is not None else None) or \
+            re.search(pattern, description, re.I)
         if found:
             out[key] = found.group(1)
     balancer = of_tech.get("haproxy")
@@ -418,7 +420,8 @@ def _procedure_rules(model: ServiceModel, description: str) -> list[_Rule]:
     data = responses()
     techs = _technologies(model, description)
     storm = next((f for f in model.failures if f.kind == "failure" and re.search(r"(?i)reconnect", f.evidence)), None)
-    values = _values(model.app, model, description, storm) if model.app is not None and storm is not None else {}
+    # the names a drained restart needs, whether or not the team named the storm it prevents
+    values = _values(model.app, model, description, storm) if model.app is not None else {}
     out: list[_Rule] = []
     for spec in data.get("procedures", {}).values():
         if "said" in spec and not (re.search(spec["said"], description) or storm is not None):

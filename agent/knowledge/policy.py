@@ -103,6 +103,22 @@ class Step:
     method: str
     when: str
     after_minutes: int
+    condition: str = ""  # the team's own rule for calling this level ("if WAL > 50 GB"), verbatim
+
+
+# A qualifier that is a rule for calling the level, not a reason: "if WAL > 50 GB", "when lag stays high".
+_CONDITION = re.compile(r"(?i)^(?:if|when|whenever|once|should|as soon as|in case|unless)\b")
+
+
+def escalate_line(steps: list[Step]) -> str:
+    """The escalation said once above the troubleshooting entries: L2 and L3 with when each is called (the
+    team's condition where it gives one, else the delay)."""
+    def when(step: Step, first: bool) -> str:
+        if step.condition:
+            return step.condition[:1].upper() + step.condition[1:] if first else step.condition
+        return f"Not mitigated after {step.after_minutes} min" if first else f"after {step.after_minutes} min"
+    parts = [f"{when(s, i == 0)} → {s.contact}" for i, s in enumerate(steps[1:3])]
+    return "; ".join(parts) + " (see Contacts)"
 
 
 # Minutes to each level, tighter for more critical services.
@@ -144,7 +160,7 @@ def escalation(oncall: str, criticality: str, facts: Facts) -> list[Step]:
     unnamed = not (facts.team or facts.rotation or facts.names.get("oncall.primary"))
     # a contact the description gives a delay for ("escalate to X after 30 min") is a later level, never L1
     if named and owner_first and (facts.names.get("handover.taker") or unnamed) and \
-            not re.search(r"\s+after\s+\d+\s*(?:min|h)$", named[0]):
+            not re.search(r"\s+after\s+\d+\s*(?:min|h)$|\{(?:if|when|whenever|once|should|unless)\b", named[0]):
         # the one taking over (or the only person named, when no team is) is reached first
         when = facts.names.get("handover.when", "")
         taking = f" (taking over{' ' + when if when else ''})" if facts.names.get("handover.taker") else ""
@@ -161,11 +177,16 @@ def escalation(oncall: str, criticality: str, facts: Facts) -> list[Step]:
         default = pace[min(len(out), 3)] if len(out) <= 3 else previous + pace[3]
         minutes = (int(timed.group(1)) * (60 if timed.group(2) == "h" else 1)) if timed else max(default,
                                                                                                   previous + 1)
-        when = (f"Not mitigated after {minutes} min" + (f", {why}" if why else "")
-                + (" (the escalation the description gives)" if timed else " (named in the description)"))
+        condition = why if _CONDITION.match(why) else ""
+        if condition:  # the team's rule for calling them, not the pace: "If WAL > 50 GB"
+            when = (condition[:1].upper() + condition[1:] + (f", after {minutes} min" if timed else "")
+                    + " (the escalation the description gives)")
+        else:
+            when = (f"Not mitigated after {minutes} min" + (f", {why}" if why else "")
+                    + (" (the escalation the description gives)" if timed else " (named in the description)"))
         method = f"{facts.names['pager']} escalation" if contact.startswith("Secondary") and "pager" in facts.names \
             else "Phone / " + facts.names.get("slack", "chat")
-        out.append(Step("", contact, method, when, minutes))
+        out.append(Step("", contact, method, when, minutes, condition))
     # a time the description gives wins over the pace; the levels are then called in the order of their times
     out = [out[0], *sorted(out[1:], key=lambda step: step.after_minutes)]
     while len(out) < 3:  # the description names no one further (the schema wants three): ask, invent no one

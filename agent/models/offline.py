@@ -39,7 +39,7 @@ from agent.knowledge.monitoring import alert as alert_row
 from agent.knowledge.names import guard
 from agent.knowledge.platforms.scope import scope as cloud_scope
 from agent.knowledge.platforms.scope import scopes_of
-from agent.knowledge.policy import escalation, fmt_minutes, objectives, oncall_summary
+from agent.knowledge.policy import escalate_line, escalation, fmt_minutes, objectives, oncall_summary
 from agent.knowledge.profiles import serves_http as profile_serves_http
 from agent.knowledge.reasoning import Guard
 from agent.knowledge.repository_facts import overlay
@@ -457,9 +457,7 @@ class _Writer:
         return self.stack.dashboards()[0][0] + " (fill in link)"
 
     def escalate_text(self) -> str:
-        steps = escalation(self.oncall, self.crit, self.facts)
-        later = "".join(f"; after {s.after_minutes} min → {s.contact}" for s in steps[2:3])
-        return f"Not mitigated after {steps[1].after_minutes} min → {steps[1].contact}{later} (see Contacts)"
+        return escalate_line(escalation(self.oncall, self.crit, self.facts))  # a team's condition kept
 
     def verify_text(self, what: str, window: int = 15) -> str:
         return f"{what} for {window} min ({self.stack.label} dashboard)"
@@ -1199,7 +1197,7 @@ class _Writer:
             # No rotation to fill in: say who picks issues up instead.
             people.append(Person(role="On-call rotation", name="None (no formal on-call)",
                                  contact=f"best effort via {channel}", timezone=tz))
-        else:
+        elif self.facts.rotation:  # a row for a rotation the description names, none for one it does not
             people.append(Person(role="On-call rotation", name=rotation, contact=pager, timezone=tz))
         model = self.request.service
         primary, secondary = self.facts.names.get("oncall.primary"), self.facts.names.get("oncall.secondary")
@@ -1208,8 +1206,16 @@ class _Writer:
         if secondary:
             people.append(Person(role="Secondary on-call", name=secondary, contact=pager, timezone=tz))
         lead = next((p.value for p in model.people_of("escalation") if p.value.endswith("(lead)")), None)
-        people.append(Person(role="Tech Lead", name=lead.removesuffix(" (lead)") if lead else "fill in",
-                             contact=channel if lead else "fill in", timezone=tz))
+        if lead:  # only the people the description gives: no "Tech Lead: fill in" for a role nobody mentioned
+            people.append(Person(role="Tech Lead", name=lead.removesuffix(" (lead)"), contact=channel, timezone=tz))
+        listed = " ".join(p.name for p in people)
+        for step in steps[1:]:
+            if not step.contact.startswith("fill in") and step.contact.split(" (")[0] not in listed:
+                people.append(Person(role=f"Escalation {step.level}", name=step.contact, contact=step.method,
+                                     timezone=tz))
+        if all(step.contact.startswith("fill in") for step in steps[1:]):  # one line asks, none is invented
+            people.append(Person(role="Who is called next", name="fill in (the description names no one)",
+                                 contact="fill in", timezone=tz))
         vendors: list[Vendor] = []
         cloud = {"aws": "AWS", "gcp": "Google Cloud", "azure": "Microsoft Azure"}.get(self.p.cloud)
         if cloud and (self.facts.cloud or self.env in ("vm", "serverless")):

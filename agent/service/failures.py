@@ -46,6 +46,8 @@ class Cues:
     harm: re.Pattern[str]
     consequence: re.Pattern[str]  # harm or connector
     condition: re.Pattern[str]
+    forward: re.Pattern[str]  # cause before it ("A causes B", "A -> B")
+    backward: re.Pattern[str]  # cause after it ("B because A", "B due to A")
     kind_words: tuple[tuple[str, re.Pattern[str]], ...]
     operations: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...]  # name, words, command
     all_at_once: re.Pattern[str]
@@ -63,6 +65,7 @@ def cues() -> Cues:
         imperative=_pattern(data["imperative"], at_start=True), limit=_pattern(data["limit"]),
         harm=_pattern(conseq["harm"]), consequence=_pattern([*conseq["harm"], *conseq["connector"]]),
         condition=_pattern(data["condition"]),
+        forward=_pattern(data["direction"]["forward"]), backward=_pattern(data["direction"]["backward"]),
         kind_words=tuple((kind, _pattern(words)) for kind, words in data["kind_words"].items()),
         operations=tuple((name, _pattern(spec["words"]), re.compile(spec["command"], re.I))
                          for name, spec in data["operations"].items()),
@@ -119,6 +122,9 @@ def _split(body: str, c: Cues) -> tuple[str, str, int]:
         trigger, consequence, at = _split(body[lead.end():], c)
         return trigger, consequence, at + lead.end() if at >= 0 else at
     cond = c.condition.search(body)
+    said = _directed(body, c) if cond is None or cond.start() > 0 else None
+    if said is not None:
+        return said
     if cond is not None and cond.start() > 0 and body[:cond.start()].strip():
         # "a deploy lands during the load, then Redis hits maxmemory": the consequence after the break
         brk = re.search(r",\s*(?:then\b|and\b|so\b)?|\s(?:then|so)\s", body[cond.end():])
@@ -153,6 +159,33 @@ def _split(body: str, c: Cues) -> tuple[str, str, int]:
         at = joins[-1] if joins else verb.start()
         return _tidy(body[:at].rsplit(" ", 2)[0] if joins else body[:at]), _tidy(body[at:]), at
     return "", _tidy(body), 0
+
+
+_TRAILING = re.compile(r"(?i)[\s,]*(?:\b(?:which|that|this|and|it|in turn|then|so)\b[\s,]*)+$")
+
+
+def _directed(body: str, c: Cues) -> tuple[str, str, int] | None:
+    """(trigger, consequence, where the consequence starts) when a word says which way cause and effect go:
+    "A causes / leads to / -> B" (the cause first), "B because / due to / caused by A" (the cause after).
+    The first such word with words on both sides decides; at one place the longer phrase ("caused by"
+    over "caused")."""
+    masked = re.sub(r"\([^)]*\)", lambda m: " " * len(m.group(0)), body)  # an aside's words say nothing here
+    found = sorted([(m, False) for m in c.forward.finditer(masked)] + [(m, True) for m in c.backward.finditer(masked)],
+                   key=lambda x: (x[0].start(), -len(x[0].group(0))))
+    for m, backward in found:
+        before, after = body[:m.start()], body[m.end():]
+        before = _TRAILING.sub("", before)
+        if len(re.findall(r"\w+", before)) < 2 or len(re.findall(r"\w+", after)) < 2:
+            continue
+        if backward:  # the cause runs to the end of its clause: what follows is more of the consequence
+            end = _CLAUSE.search(after)
+            cause = after[:end.start()] if end else after
+            rest = re.sub(r"(?i)^\W*(?:and|then|so)\b", "", after[end.end():]) if end else ""
+            effect = _tidy(before) + (f"; {_tidy(rest)}" if _tidy(rest) else "")
+            return _tidy(cause), effect, 0
+        at = m.end() + len(after) - len(after.lstrip())
+        return _tidy(before), _tidy(after), at
+    return None
 
 
 def _heading(sentence: str, c: Cues) -> bool:

@@ -346,5 +346,32 @@ def contacts(sentence: str) -> list[tuple[str, str]]:
     return out
 
 
-__all__ = ["PLACE_ZONES", "ZONE", "amount", "contacts", "coverage", "handovers", "is_person", "pager_names", "slots",
-           "teams", "zones"]
+# An escalation the team ties to a condition: "page the DBA if replication lag stays above 5 minutes",
+# "escalate to the DB on-call if WAL > 50 GB", "if the disk passes 90%, call Priya Raman". The condition
+# is the rule for calling them (kept in the team's words), not a delay the pace may replace.
+_CALL = (r"(?:escalate\s+(?:it\s+)?to|escalate|page|call|wake(?:\s+up)?|notify|ping|loop\s+in|bring\s+in|involve|"
+         r"contact|alert|get)")
+_IF = r"(?:(?:only\s+)?(?:if|when|whenever|once|should|as\s+soon\s+as|in\s+case)|unless)"
+_END = r"(?=\.(?:\s|$)|;|,\s*(?:then|and|otherwise|else)\b|\s[-–—]\s|\)|$)"
+_CALL_IF = re.compile(rf"(?i)\b{_CALL}\s+(?P<who>[^,.;:()]{{2,60}}?)\s+(?P<cond>{_IF}\b[^;]{{3,160}}?){_END}")
+_IF_CALL = re.compile(rf"(?i)(?:^|[.;:(]\s*|\b)(?P<cond>{_IF}\b[^,;]{{3,160}}?),\s*(?:then\s+)?{_CALL}\s+"
+                      rf"(?P<who>[^,.;:()]{{2,60}}?)(?:\s+(?:by|via|on)\s+[^,.;]+)?{_END}")
+
+
+def escalation_conditions(sentence: str) -> list[tuple[str, str]]:
+    """(who, condition) for each escalation the sentence ties to a condition, the condition verbatim
+    ("if WAL > 50 GB"); who as written, without a leading "the" / "our"."""
+    out: list[tuple[str, str]] = []
+    for pattern in (_CALL_IF, _IF_CALL):
+        for m in pattern.finditer(sentence):
+            who = re.sub(r"(?i)^(?:the|our|to)\s+", "", m.group("who").strip())
+            who = re.sub(r"(?i)\s+(?:by|via)\s+(?:phone|slack|pager\w*|email)$", "", who).strip()
+            cond = " ".join(m.group("cond").split()).rstrip(" .,")
+            cond = re.sub(r"(?i)^only\s+", "", cond)
+            if who and cond and not any(w == who for w, _ in out):
+                out.append((who, cond[:1].lower() + cond[1:]))
+    return out
+
+
+__all__ = ["PLACE_ZONES", "ZONE", "amount", "contacts", "coverage", "escalation_conditions", "handovers", "is_person",
+           "pager_names", "slots", "teams", "zones"]

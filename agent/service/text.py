@@ -2178,6 +2178,14 @@ class _Parser:
                 self.person("secondary", secondary.group(1).strip(), "", text)
             for contact, when in _escalations(text):
                 self.person("escalation", contact, when, text)
+            for contact, condition in oncall_text.escalation_conditions(text):  # "page the DBA if lag > 5 min"
+                if not _contact_like(contact):
+                    continue
+                stated = next((p for p in self.people if p["role"] == "escalation" and p["value"] == contact), None)
+                if stated is None:
+                    self.person("escalation", contact, condition, text)
+                elif condition not in stated["qualifier"]:
+                    stated["qualifier"] = f"{stated['qualifier']} {condition}".strip()
             # people named in passing: a handover, a team, who to ping / who gets the alerts (oncall_text)
             for taker, leaver, when in oncall_text.handovers(text):
                 self.person("handover", taker, f"{leaver} {when}".strip(), text)
@@ -2633,7 +2641,9 @@ def _escalations(text: str) -> list[tuple[str, str]]:
         timed = re.search(r"(?i)[,(]?\s*" + _WHEN + r"\s*\)?", part)
         qualifier = when(timed.group(1), timed.group(2)) if timed else ""
         contact = (part[:timed.start()] + " " + part[timed.end():]) if timed else part
-        contact = re.split(r"(?i)\s+(?:if|when|unless|because|without|with no)\b|\.\s", contact)[0].rstrip(".")
+        # the condition is not the contact's name (oncall_text.escalation_conditions keeps it as the condition)
+        contact = re.split(r"(?i)\s+(?:if|when|whenever|once|should|as soon as|in case|unless|because|without|"
+                           r"with no)\b|\.\s", contact)[0].rstrip(".")
         add(contact, qualifier)
     return out
 
