@@ -121,7 +121,28 @@ def flush_verdict(component: Component, model: ServiceModel | None, description:
         return FlushVerdict(False, [KEEPS.get(k, k) for k in kept_here])
     if not found:
         return FlushVerdict(False, ["what it holds is not stated: treat it as data that cannot be rebuilt"])
+    cold = cold_cache_warning(component, description)
+    if cold:  # the team says an empty cache hurts what is behind it: emptying it is the incident, not a fix
+        return FlushVerdict(False, [f"the team says so: \"{cold}\""])
     return FlushVerdict(True, [])
+
+
+# "Cache down = we fall back to Cloud SQL, p99 goes to ~900 ms and Cloud SQL CPU climbs", "a cold cache
+# stampedes the database": what an empty cache does to the store behind it, in the team's words.
+_COLD = re.compile(r"(?i)\b(?:fall(?:s|ing)?\s+back|falls?\s+through|stampede\w*|thundering\s+herd|cold\s+cache|"
+                   r"cache\s+miss(?:es)?\s+storm|(?:cpu|load|latency|p\d{2})\b[^.;]{0,30}\b(?:climbs?|spikes?|jumps?|"
+                   r"goes\s+(?:up|to))|overload\w*|hammer\w*|melts?)\b")
+
+
+def cold_cache_warning(component: Component, description: str) -> str:
+    """The sentence where the description says an empty or lost cache overloads what is behind it."""
+    words = _words_for(component) + ["cache"]
+    for sentence in _sentences(description):
+        low = sentence.lower()
+        if _COLD.search(sentence) and any(re.search(rf"(?<![\w-]){re.escape(w.lower())}(?![\w-])", low)
+                                          for w in words) and re.search(r"(?i)\bcache\w*\b", sentence):
+            return " ".join(sentence.split())[:200]
+    return ""
 
 
 # --- durations --------------------------------------------------------------------------------------
