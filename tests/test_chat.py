@@ -95,7 +95,7 @@ def test_a_whole_conversation_ends_in_a_checked_file(tmp_path: Path) -> None:
     child.expect(re.escape("Changes since generation (nothing saved yet):"))
     child.expect(re.escape("-**Version:** 1.0"))
     child.expect(re.escape("+**Version:** 1.1"))
-    child.expect(r"\+- After 10 minutes: L2: ")  # the escalation is one line per level
+    child.expect(r"\+3\. \*\*Escalation:\*\* [^\n]*L2 after 10 minutes")
     answer(child, "runbook>", "/save")
     child.expect(re.escape("Saved tasks/runbook-orders-api.md (v1.1); tracked in RUNBOOK_TRACKING.md."))
     child.expect(r"Tests: .*runbook-orders-api\.md: 0 errors")
@@ -119,7 +119,7 @@ def test_a_whole_conversation_ends_in_a_checked_file(tmp_path: Path) -> None:
 
     text = (tmp_path / "tasks" / "runbook-orders-api.md").read_text(encoding="utf-8")
     assert "# Runbook: Orders API" in text and "**Version:** 1.2" in text
-    assert "After 10 minutes: L2: " in text and "| Tech Lead | Jane Doe | jane@example.com |" in text
+    assert "L2 after 10 minutes" in text and "| Tech Lead | Jane Doe | jane@example.com |" in text
     assert "| 1.1 | " in text and "| Escalate after 10 minutes |" in text
     assert "| 1.2 | " in text and "| Team Lead: Jane Doe, jane@example.com |" in text
     assert "**Criticality:** Critical" in text
