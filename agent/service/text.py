@@ -962,7 +962,8 @@ class _Parser:
             if low in (":", "=") or low in self.v.naming or (low == "as" and k > 0 and toks[k - 1].low == "known"):
                 explicit = True
             elif low in ("is", "are") and k + 1 < len(toks) and toks[k + 1].low not in DETERMINERS and not (
-                    toks[k + 1].plain and re.search(r"(?:ed|ing)$", toks[k + 1].low)):
+                    toks[k + 1].plain and re.search(r"(?:ed|ing)$", toks[k + 1].low) and
+                    toks[k + 1].low not in self.v.naming):
                 explicit = True  # "the queue is `x`"; "the Deployment is autoscaled" says what it does
             elif low == "(" and k + 1 < len(toks):
                 label = True
