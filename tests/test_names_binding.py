@@ -235,3 +235,20 @@ def test_a_runbook_has_no_name_made_from_the_slug_when_the_role_is_not_given(env
                                    rf"queue|table|connector|pgbouncer|memcached|alb|restore|data)\b", line))
             made |= set(re.findall(rf"(?<![\w-]){re.escape(slug.replace('-', '_'))}(?![\w-])", line))
     assert not made, made
+
+
+@pytest.mark.parametrize("what", ["autoscaled by an HPA", "deployed by Argo CD", "running 3 replicas"])
+@_FAST
+@given(value=NAME)
+def test_a_participle_after_is_never_the_nouns_name(what: str, value: str) -> None:
+    model = parse(f"Search runs on GKE.\n\n* The `{value}` Deployment is {what}.\n")
+    assert names(model, "app", "deployment") == [value]
+
+
+@_FAST
+@given(own=NAME, service=NAME)
+def test_a_service_label_heading_the_description_names_the_service_not_its_ecs_service(own: str, service: str) -> None:
+    if own == service:
+        return
+    model = parse(f"- Service: **{own}** (REST API)\n- Runs on ECS Fargate: cluster `prod-c1`, service `{service}`\n")
+    assert names(model, "app", "ecs_service") == [service]

@@ -380,6 +380,7 @@ class _Parser:
         self.mode = "unknown"
         self.env = ""
         self.platform_key = ""  # the technology the platform was read from ("ecs", "gke", "docker-compose")
+        self._own_name: str | None = None  # the service's own name as the text states it (bind_nouns)
         self.cloud = ""
         self.platform_evidence = ""
         self.runtime = ""
@@ -961,8 +962,10 @@ class _Parser:
             low = toks[k].low
             if low in (":", "=") or low in self.v.naming or (low == "as" and k > 0 and toks[k - 1].low == "known"):
                 explicit = True
-            elif low in ("is", "are") and k + 1 < len(toks) and toks[k + 1].low not in DETERMINERS:
-                explicit = True
+            elif low in ("is", "are") and k + 1 < len(toks) and toks[k + 1].low not in DETERMINERS and not (
+                    toks[k + 1].plain and re.search(r"(?:ed|ing)$", toks[k + 1].low) and
+                    toks[k + 1].low not in self.v.naming):
+                explicit = True  # "the queue is `x`"; "the Deployment is autoscaled" says what it does
             elif low == "(" and k + 1 < len(toks):
                 label = True
             elif low == "known":
@@ -1135,6 +1138,8 @@ class _Parser:
         return ok
 
     def bind_nouns(self) -> None:
+        own = _service_name(self.text)
+        self._own_name = own[1] if own is not None else None
         for s in self.sentences:
             for noun in sorted(s.nouns, key=lambda n: (n.i, -(n.j - n.i))):
                 if any((s.index, k) in self.consumed for k in range(noun.i, noun.j)):
@@ -1149,6 +1154,9 @@ class _Parser:
                         values = self.values_as_subject(s, noun, role)
                     if not values:
                         continue
+                    if noun.i == 0 and s.label and noun.key == "service" and self._own_name is not None and \
+                            [v for v, _ in values] == [self._own_name]:
+                        break  # "- Service: x": the line names the service itself, not its ECS or compose service
                     if role == "port" and self._health_clause(s, noun.i):
                         role = "health_port"
                     comp, how = self.owner(s, role, values[0][1], noun)
