@@ -742,8 +742,8 @@ def scaling_owner(model: ServiceModel) -> str | None:
     """Who controls the replica count and how capacity is changed, when an autoscaler owns it."""
     for workload in model.workloads():
         by = workload.controller("replicas")
-        if by not in _SCALERS:
-            continue
+        if by not in _SCALERS or by == "asg" and workload.form in ("container", "cluster-workload"):
+            continue  # an ASG under ECS / Kubernetes scales the instances the tasks or pods run on
         who, knob = _SCALERS[by]
         _count, low, high = _replicas(workload)
         rng = f" (between {low} and {high})" if low and high else (f" (up to {high})" if high else "")

@@ -59,11 +59,13 @@ class Scope:
     identifier: str = ""
     region: str = ""
     environment: str = ""
+    # the guarded variables the caller's block declares for a value it lacks
+    environment_var: str = "ENVIRONMENT"
 
     def fill(self, template: str, groups: tuple[str | None, ...]) -> str:
         values = {"identifier": q(self.identifier) if self.identifier else "\"$IDENTIFIER\"",
                   "region": q(self.region) if self.region else "\"$REGION\"",
-                  "environment": q(self.environment) if self.environment else "\"$ENVIRONMENT\""}
+                  "environment": q(self.environment) if self.environment else f"\"${self.environment_var}\""}
         out = template.format(*(["", *[g or "" for g in groups]]), **values)
         return out
 

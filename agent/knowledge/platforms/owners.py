@@ -353,8 +353,10 @@ def owners_of(ctx: Context, component: Component | None = None) -> Owners:
             "kubernetes", ""):
         # "autoscaled" on VMs is an Auto Scaling group, on ECS the service's own auto scaling
         found["replicas"] = replace(found["replicas"], by="ecs" if ctx.answers.environment == "docker" else "asg")
-    if found.get("replicas") is not None and found["replicas"].by == "asg" and ctx.answers.environment == "kubernetes":
-        del found["replicas"]  # the node group's ASG, not the workload's
+    if found.get("replicas") is not None and found["replicas"].by == "asg" and ctx.answers.environment in (
+            "kubernetes", "docker"):
+        # the node group's / ECS capacity provider's ASG scales instances, not the workload's replicas
+        del found["replicas"]
     names = ctx.facts.names
     heal = bool(_SELF_HEAL.search(ctx.facts.description))
     deploy = found.get("deploy")

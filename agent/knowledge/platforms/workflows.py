@@ -81,7 +81,7 @@ class ManagedAirflow(Hostless, ABC):
         return f"DAG=\"${{DAG:?set DAG to the DAG id{hint}}}\"\n", "\"$DAG\""
 
     def scope(self) -> Scope:
-        return Scope(identifier=self.env, region=self.region, environment=self.env)
+        return Scope(identifier=self.env, region=self.region, environment=self.env, environment_var=self.env_var)
 
     # --- the provider's Airflow CLI ------------------------------------------------------------
     @abstractmethod
