@@ -128,17 +128,21 @@ def read(item: str, evidence: str, paging: bool) -> ListedAlert | None:
 
 def listed_alerts(text: str) -> list[ListedAlert]:
     """Every alert of every unnamed list in `text`. A list counts only when one item has a number: a
-    sentence that merely mentions alerts ("alerts go to #ops") reads as none."""
+    sentence that merely mentions alerts ("alerts go to #ops") reads as none. A list whose items carry
+    names is left to the reader of named alerts (`text.alerts_pass`)."""
     out: list[ListedAlert] = []
     for segment in _segments(text):
         for lead in _LEAD.finditer(segment):
+            before = re.split(r"\.(?=\s)", segment[:lead.start()])[-1]
+            if re.search(r"(?i:\b(?:alert|alarm|monitor)s?)\s+[`'\"]?[A-Za-z][\w.:-]*[`'\"]?\s*$", before):
+                continue  # "Alert LagHigh pages us when …": one named alert, the named reader's
             rest = segment[lead.end():]
             end = re.search(r"\.(?=\s|$)", rest)
             span = rest[:end.start()] if end else rest
             paging = lead.group(0).lower().startswith("pag")
             items = [a for a in (read(part, segment, paging) for part in _SPLIT.split(span)) if a is not None]
-            if not any(a.op for a in items):
-                continue
+            if not any(a.op for a in items) or any(a.name != a.said for a in items):
+                continue  # no figure: no list; a named item ("ApiDown (up == 0)"): the named reader's
             out += [a for a in items if all(a.name != b.name for b in out)]
     return out
 
