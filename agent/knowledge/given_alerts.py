@@ -98,6 +98,13 @@ _GENERIC = frozenset("high low alert alarm monitor warning critical page the of 
                      "count total service api app".split())
 
 
+# words that say which component an alert is about: a signal that does not name the same one measures
+# another thing ("RDS CPU > 80%" is not the service's CPU, "sidekiq queue latency" not request latency)
+_SUBJECTS = frozenset("sidekiq celery rds aurora postgres postgresql pg mysql mariadb redis mongo mongodb mongod sql "
+                      "kafka rabbitmq pgbouncer elasticsearch opensearch nats logstash dynamodb sqs ses memcached "
+                      "jvm queue broker".split())
+
+
 def _about(signal: Signal) -> str:
     return f"{signal.key.replace('_', ' ').replace('.', ' ')} {signal.name} {signal.measure} {signal.of}"
 
@@ -105,6 +112,9 @@ def _about(signal: Signal) -> str:
 def _fits(given: Given, signal: Signal) -> Threshold | None:
     """The signal's threshold in the given alert's numbers, or None when they measure different things."""
     shared = given.concepts & concepts(_about(signal))
+    about = set(words(_about(signal))) | {t.lower() for t in signal.tags}
+    if {w for w in words(f"{given.rule.name} {given.rule.expr}") if w in _SUBJECTS} - about:
+        return None  # the alert names a component the signal does not measure
     if not shared or shared <= _WEAK and len(given.concepts) > len(shared):
         return None
     if given.unit in ("", "messages") and not (set(words(f"{given.rule.name} {given.rule.expr}")) - _GENERIC -

@@ -29,7 +29,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from agent.service import commands, naming, oncall_text
+from agent.service import alert_lists, commands, naming, oncall_text
 from agent.service.model import ServiceModel
 from agent.service.vocabulary import Technology, Variant, Vocabulary, norm, vocabulary
 
@@ -2346,10 +2346,11 @@ class _Parser:
         """Alerts the description says the team already has, with their condition and duration: "the
         `LedgerLagHigh` alert fires when lag > 5000 for 10 min", "Alerts: ApiDown (up == 0 for 2m), …"."""
         listed = self._alert_list()
+        unnamed = self._unnamed_alerts()
         under_heading = False
         for s in self.sentences:
             text = s.text
-            if any(name in text for name in listed):
+            if any(name in text for name in listed) or any(said in " ".join(text.split()) for said in unnamed):
                 continue  # read line by line from the list already
             if re.fullmatch(r"(?i)(?:existing |current |our )?alerts?(?: we have| today| rules)?:?", text.strip()):
                 under_heading = True  # a "## Alerts" heading: the bullets below name alerts
@@ -2384,6 +2385,30 @@ class _Parser:
                 k = self._token_at(s, m.start(m.lastindex or 0))
                 if k is not None:
                     self.consumed.add((s.index, k))
+
+    def _unnamed_alerts(self) -> set[str]:
+        """The alerts of lists that give no names ("monitors: 5xx > 2%, puma backlog > 20"): each item is
+        an alert named by its own words (`alert_lists`). Returns the items read."""
+        said: set[str] = set()
+        for a in alert_lists.listed_alerts(self.text):
+            if any(a.name == b["name"] or b["name"] in a.said for b in self.alerts):
+                continue
+            expr = f"{a.metric} {a.op} {a.value} {a.unit}".strip() if a.op else ""
+            self.alerts.append({"name": a.name, "expr": expr, "duration": a.duration,
+                                "severity": a.severity or _severity(a.said), "labels": [], "summary": a.said,
+                                "runbook_url": "", "source_format": "description", "origin": "given",
+                                "evidence": a.evidence, "at": ""})
+            if a.op:
+                held_for = f" for {_figure_amount(a.duration[:-1], a.duration[-1])}" if a.duration else ""
+                self.figure("threshold", a.value, a.unit, f"{a.metric}{held_for}", a.evidence)
+            said.add(a.said)
+            for sentence in self.sentences:
+                if a.said in " ".join(sentence.text.split()):  # its metric names are read, not bound
+                    for k, t in enumerate(sentence.tokens):
+                        if t.idlike and t.text in a.metric and re.fullmatch(r"[a-z]+(?:_[a-z0-9]+)+|[A-Z][a-z]+"
+                                                                            r"(?:[A-Z][a-z]+)+", t.text):
+                            self.consumed.add((sentence.index, k))  # "used_memory", "FreeStorageSpace"
+        return said
 
     def _alert_list(self) -> set[str]:
         """The alerts of a list under a heading ("Existing monitors:", "CloudWatch alarms today:"), one a

@@ -1,0 +1,101 @@
+"""Unnamed alert lists ("monitors: 5xx > 2%, puma backlog > 20 for 5m") read into the team's alerts: each
+item keeps its own words as its name and its number, unit, comparison and duration apart."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from agent.knowledge import given_alerts
+from agent.knowledge.signals import Signal, Threshold
+from agent.service.alert_lists import listed_alerts
+from agent.service.model import AlertRule
+from agent.service.text import parse
+
+_WORDS = st.sampled_from(["ingest", "checkout", "ledger", "billing", "orders", "payments", "search", "media"])
+_METRICS = st.sampled_from(["queue depth", "consumer lag", "error ratio", "heap used", "backlog", "p99 latency"])
+_OPS = st.sampled_from([(">", ">"), ("<", "<"), ("above", ">"), ("over", ">"), ("below", "<"),
+                        ("more than", ">"), ("less than", "<"), (">=", ">=")])
+_UNITS = st.sampled_from([("%", "%"), ("ms", "ms"), ("s", "s"), ("GB", "GB"), ("", ""), (" min", "min")])
+_HELD = st.sampled_from([("", ""), (" for 10 min", "10m"), (" for 5m", "5m"), (" over 15 minutes", "15m"),
+                         (" for 2h", "2h")])
+_LEADS = st.sampled_from(["Alerts:", "Datadog monitors:", "CloudWatch alarms:", "Zabbix triggers:",
+                          "We page on", "Alerts on", "Our alerts today:"])
+
+
+@st.composite
+def _item(draw: st.DrawFn) -> tuple[str, str, str, str, str, str]:
+    metric = f"{draw(_WORDS)} {draw(_METRICS)}"
+    op_said, op = draw(_OPS)
+    value = str(draw(st.integers(min_value=1, max_value=99999)))
+    unit_said, unit = draw(_UNITS)
+    held_said, held = draw(_HELD)
+    return f"{metric} {op_said} {value}{unit_said}{held_said}", metric, op, value, unit, held
+
+
+@settings(max_examples=60, deadline=None)
+@given(_LEADS, st.lists(_item(), min_size=1, max_size=4, unique_by=lambda i: i[1]),
+       st.sampled_from([", ", "; ", " | "]))
+def test_every_item_of_a_list_is_an_alert_with_its_figures(lead: str, items: list[tuple[str, ...]], sep: str) -> None:
+    text = f"The service runs on two hosts. {lead} {sep.join(i[0] for i in items)}. Owner is the core team."
+    read = listed_alerts(text)
+    assert [a.name for a in read] == [i[0] for i in items]
+    for alert, (_, metric, op, value, unit, held) in zip(read, items, strict=True):
+        assert (alert.metric, alert.op, alert.value, alert.unit, alert.duration) == (metric, op, value, unit, held)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(min_value=1, max_value=999), st.sampled_from(["k", ",000"]))
+def test_thousands_are_one_number(value: int, suffix: str) -> None:
+    read = listed_alerts(f"Alerts: connections on one node > {value}{suffix}, disk > 80%.")
+    assert read[0].value == str(value * 1000) and read[1].value == "80"
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.sampled_from(["alerts go to #ops", "we alert in Slack", "monitors are in Grafana"]))
+def test_a_sentence_about_alerts_without_a_figure_reads_as_none(said: str) -> None:
+    assert listed_alerts(f"The API is small. {said}, and nobody else.") == []
+
+
+def test_words_only_items_are_kept_beside_figures() -> None:
+    read = listed_alerts("alerts: ready msgs > 5000 for 10m | memory alarm | no primary for > 30s")
+    assert [(a.name, a.op, a.duration) for a in read] == [
+        ("ready msgs > 5000 for 10m", ">", "10m"), ("memory alarm", "", ""), ("no primary for > 30s", "", "30s")]
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(min_value=2, max_value=40), st.integers(min_value=2, max_value=30))
+def test_the_model_carries_the_listed_alerts(pct: int, minutes: int) -> None:
+    model = parse(f"billing-api is a Go service on Kubernetes. Monitors: 5xx > {pct}% for {minutes} min, "
+                  "puma backlog > 20.")
+    rules = {r.name: r for r in model.alerts}
+    error = rules[f"5xx > {pct}% for {minutes} min"]
+    assert error.expr == f"5xx > {pct} %" and error.duration == f"{minutes}m"
+    assert rules["puma backlog > 20"].expr == "puma backlog > 20"
+
+
+def _signal(key: str, name: str, measure: str, unit: str, value: float) -> Signal:
+    return Signal(key=key, name=name, measure=measure, threshold=Threshold(value, unit), minutes=5,
+                  severity="Warning", response="")
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.sampled_from(["RDS", "Postgres", "Sidekiq", "Redis", "MySQL"]), st.integers(min_value=50, max_value=99))
+def test_an_alert_about_a_component_does_not_take_the_services_signal(subject: str, pct: int) -> None:
+    rule = AlertRule(name=f"{subject} CPU > {pct}%", expr=f"{subject} CPU > {pct} %", duration="", severity="",
+                     labels=[], summary="", runbook_url="", source_format="description", origin="given",
+                     evidence="", at="")
+    cpu = _signal("cpu", "High CPU", "CPU", "%", 80)
+    (out,), renamed, left = given_alerts.apply([rule], [[cpu]])
+    assert renamed == {} and left == [rule] and out[0].name == "High CPU"
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(min_value=1, max_value=20), st.integers(min_value=1, max_value=60))
+def test_a_given_error_threshold_replaces_the_default(pct: int, minutes: int) -> None:
+    rule = AlertRule(name=f"5xx > {pct}%", expr=f"5xx > {pct} %", duration=f"{minutes}m", severity="", labels=[],
+                     summary="", runbook_url="", source_format="description", origin="given", evidence="", at="")
+    errors = _signal("error_rate", "High Error Rate", "5xx errors", "%", 2.5)
+    (out,), renamed, left = given_alerts.apply([rule], [[errors]])
+    assert left == [] and out[0].name == rule.name
+    assert (out[0].threshold.value, out[0].threshold.origin, out[0].minutes) == (pct, "given", minutes)
