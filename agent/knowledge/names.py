@@ -179,7 +179,52 @@ def _guarded(code: str, fill_ins: dict[str, str]) -> str:
     if not used:
         return code
     lines = [f'{v}="${{{v}:?set {v} to the {_what(fill_ins[v])} (the description does not name it)}}"' for v in used]
-    return "\n".join(lines) + "\n" + code
+    return "\n".join(lines) + "\n" + _quoted(code, used)
+
+
+def _quoted(code: str, variables: list[str]) -> str:
+    """Each unquoted `${VAR}` of these variables double-quoted where it stands (`app="${APP}"`,
+    `deployment/"${APP}"`, also inside a quoted `"$(...)"`): a name set by hand may hold anything, and
+    the shell must not split it. Single-quoted text and comments are left as written."""
+    refs = tuple(reference(v) for v in variables)
+    out: list[str] = []
+    stack = [""]  # "" unquoted (top level or inside $(...)), '"' in double quotes, "'" in single, "#" comment
+    i = 0
+    while i < len(code):
+        ch, state = code[i], stack[-1]
+        if state == "#":
+            if ch == "\n":
+                stack.pop()
+        elif state == "'":
+            if ch == "'":
+                stack.pop()
+        elif ch == "\\":
+            out.append(code[i:i + 2])
+            i += 2
+            continue
+        elif code.startswith("$(", i):
+            stack.append("(")
+            out.append("$(")
+            i += 2
+            continue
+        elif state == '"':
+            if ch == '"':
+                stack.pop()
+        else:  # unquoted: top level or a command substitution
+            ref = next((r for r in refs if code.startswith(r, i)), None)
+            if ref is not None:
+                out.append(f'"{ref}"')
+                i += len(ref)
+                continue
+            if ch in "'\"":
+                stack.append(ch)
+            elif ch == ")" and state == "(":
+                stack.pop()
+            elif ch == "#" and (i == 0 or code[i - 1] in " \t\n;"):
+                stack.append("#")
+        out.append(ch)
+        i += 1
+    return "".join(out)
 
 
 def guard(node: Any, fill_ins: dict[str, str]) -> Any:

@@ -26,7 +26,7 @@ _NEGATED = re.compile(
 
 
 # a name made of fill-in variables and name characters ("${POSTGRES_INSTANCE}-pitr")
-_FILLED = re.compile(r"[\w${}./:*@+-]+")
+_FILLED = re.compile(r"[\w${}./:*@+=,-]+")
 
 def mention(ctx: Context, words: Sequence[str]) -> str | None:
     """The first of `words` the description (or a free-text answer) names, as the user wrote it.

@@ -34,7 +34,7 @@ Action = Literal["stop", "start", "restart"]
 
 
 # a name made of fill-in variables and name characters ("${POSTGRES_INSTANCE}-pitr")
-_FILLED = re.compile(r"[\w${}./:*@+-]+")
+_FILLED = re.compile(r"[\w${}./:*@+=,-]+")
 
 def cmd(purpose: str, code: str, expect: str | None = None, warning: str | None = None,
         language: str = "bash") -> Command:
