@@ -201,3 +201,14 @@ def test_quoted_remote_and_comment_calls_are_not_scoped(name: str, project: str)
     scope = CloudScope("gcloud", "--project", project)
     for code in (f"# gcloud sql instances describe {name}", f"ssh {name} 'gcloud sql instances list'"):
         assert scope.apply(code) == code
+
+
+@settings(max_examples=30, deadline=None)
+@given(project=st.from_regex(r"\A[a-z][a-z0-9-]{5,12}[a-z0-9]\Z", fullmatch=True),
+       redirect=st.sampled_from(["2>&1", "2>/dev/null", ">out.txt", "2> err.log", "1>&2"]),
+       pipe=st.sampled_from(["", " | grep -i error", " | tail -n 20"]))
+def test_the_scope_flag_goes_before_a_redirect_not_into_it(project: str, redirect: str, pipe: str) -> None:
+    # "--limit 50 2>&1" once became "--limit 50 2 --project p>&1": every log command broke
+    code = f"gcloud functions logs read fn --limit 50 {redirect}{pipe}"
+    out = CloudScope("gcloud", "--project", project).apply(code)
+    assert out == f"gcloud functions logs read fn --limit 50 --project {project} {redirect}{pipe}", out

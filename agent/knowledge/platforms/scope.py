@@ -91,6 +91,12 @@ def _call_end(code: str, start: int) -> int:
         elif depth == 0 and (ch in "|;&<>\n" or ch == "#" and code[k - 1:k].isspace()):
             break
         k += 1
+    if code[k:k + 1] in ("<", ">"):  # "2>&1": the descriptor's digits belong to the redirect, not the call
+        j = k
+        while j > start and code[j - 1].isdigit():
+            j -= 1
+        if j < k and code[j - 1:j] in (" ", "\t"):
+            k = j
     end = k
     while end > start and code[end - 1] in " \t\\\n":  # before trailing blanks and a dangling continuation
         end -= 1
