@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import click
 
 from agent.answers import Answers, from_flags
@@ -9,6 +11,7 @@ from agent.errors import UsageError
 from agent.knowledge.base import Context, Contribution
 from agent.knowledge.facts import facts_from_model
 from agent.knowledge.monitoring import alerts_for
+from agent.knowledge.names import guard
 from agent.knowledge.packs import all_packs, detect_packs, get_pack
 from agent.render import fenced, inline
 from agent.rule import load_rule
@@ -39,6 +42,9 @@ def packs(description: str | None, env: str | None, monitoring: str | None, show
         ctx = Context(answers, facts_from_model(parse(text), text))
         part = pack.contribute(ctx)
         part.alerts = [*part.alerts, *alerts_for(ctx, part.signals)]  # as the answered stacks write them
+        # names the text does not give: declared where used, as the engine does
+        part = dataclasses.replace(part, **{f.name: guard(getattr(part, f.name), ctx.facts.fill_ins)
+                                            for f in dataclasses.fields(part)})
         click.echo(_markdown(pack.name, text, part), nl=False)
         return
     if description is None:
