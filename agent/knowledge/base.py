@@ -8,6 +8,7 @@ says when it applies and what it adds.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -67,6 +68,8 @@ class Facts:
         (`orders-api-db`): then a guarded shell variable (`${POSTGRES_HOST}`) the runbook declares and lists."""
         if key in self.names:
             return self.names[key]
+        if default == self.service and _own_workload(self.description, self.service):
+            return default  # "tally-export … it is a CronJob": the service's own name is its workload's
         variable = fill_in(key, default, self.service)
         # kept: a conventional default, or one made from a given name that extends the slug
         # (`hopper-rmq-server-0` from the StatefulSet `hopper-rmq-server` of the service `hopper-rmq`)
@@ -79,6 +82,19 @@ class Facts:
 
     def assume(self, key: str, value: str, why: str) -> None:
         self.assumed.setdefault(key, (value, why))
+
+
+_KIND = r"(?:cron ?job|stateful ?set|deployment|daemon ?set|job|container|systemd unit|unit)"
+
+
+def _own_workload(description: str, service: str) -> bool:
+    """Whether the text says the service itself is a workload of a kind ("x is a CronJob", "StatefulSet
+    `x`"), so the service's name is that workload's name, not a default made from a slug."""
+    name = re.escape(service)
+    return re.search(rf"(?i)\b{name}\b[^.\n]*?\b(?:is|runs as)\s+(?:a|an)\s+(?:[\w-]+\s+){{0,4}}?{_KIND}\b|"
+                     rf"\b{_KIND}\s+(?:named\s+|called\s+)?[`'\"]?{name}\b|"
+                     rf"\bit\s+(?:is|runs\s+as)\s+(?:a|an)\s+(?:[\w-]+\s+){{0,2}}?{_KIND}\b",
+                     description) is not None
 
 
 @dataclass(frozen=True)
