@@ -7,12 +7,12 @@ Modules whose name starts with "_" are not scanned for packs.
 from __future__ import annotations
 
 import re
-import shlex
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 
 from agent.knowledge.base import Context, Contribution, Facts
 from agent.knowledge.platforms import Platform, platform_for, recent_log_events
+from agent.knowledge.platforms.base import q as q  # one quoting rule for packs and platforms (re-exported)
 from agent.knowledge.platforms.select import component_form as _form
 from agent.runbook import Command, Language
 
@@ -26,7 +26,6 @@ _NEGATED = re.compile(
 
 
 # a name made of fill-in variables and name characters ("${POSTGRES_INSTANCE}-pitr")
-_FILLED = re.compile(r"[\w${}./:*@+=,-]+")
 
 def mention(ctx: Context, words: Sequence[str]) -> str | None:
     """The first of `words` the description (or a free-text answer) names, as the user wrote it.
@@ -136,13 +135,6 @@ def cmd(purpose: str, code: str, expect: str | None = None, warning: str | None 
 
 def sql(purpose: str, code: str, expect: str | None = None, warning: str | None = None) -> Command:
     return cmd(purpose, code, expect, warning, language="sql")
-
-
-def q(value: str) -> str:
-    """Shell-quote a name taken from the description."""
-    if "${" in value and _FILLED.fullmatch(value):  # a fill-in variable (knowledge/names.py) must expand
-        return f'"{value}"'
-    return shlex.quote(value)
 
 
 def namespace(ctx: Context) -> str:
