@@ -43,7 +43,13 @@ class DockerContainer(Docker):
         return False
 
     def resolve(self, workload: str) -> str:
-        return self.name if workload == self.ctx.facts.service else super().resolve(workload)
+        # The service, or the technology the service is ("lb-web is nginx in a container"), is the one
+        # container; the compose lookup Docker.resolve would make has no compose service to find.
+        app = self.ctx.model.app if self.ctx.model is not None else None
+        if workload == self.ctx.facts.service or (
+                self.component is None and app is not None and app.technology and workload == app.technology):
+            return self.name
+        return super().resolve(workload)
 
     @property
     def c(self) -> str:
