@@ -18,15 +18,14 @@ ROOT = Path(__file__).resolve().parents[2]
 FLAGS = ("type", "env", "criticality", "monitoring", "oncall")
 
 
+# The checkout this script belongs to: the agent measured is its `agent` package, not whichever checkout
+# the venv's console script was installed from (a git worktree shares the main checkout's venv).
+ROOT = Path(__file__).resolve().parents[2]
+
+
 def agent_command() -> list[str]:
-    """The venv's `agent` (beside the running interpreter), else the one on PATH."""
-    beside = Path(sys.executable).parent / "agent"
-    if beside.exists():
-        return [str(beside)]
-    found = shutil.which("agent")
-    if found:
-        return [found]
-    raise RuntimeError("no `agent` executable: install the project (.venv/bin/pip install -e '.[dev]')")
+    """This checkout's agent, run by the running interpreter."""
+    return [sys.executable, "-m", "agent"]
 
 
 @dataclass
@@ -52,6 +51,7 @@ def generate(description: str, answers: dict[str, str], keep: Path | None = None
         if not tool_checks:
             cmd.append("--no-tool-checks")
         env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")}
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, (str(ROOT), env.get("PYTHONPATH"))))
         proc = subprocess.run(cmd, capture_output=True, text=True, stdin=subprocess.DEVNULL, cwd=tmp, env=env,
                               timeout=timeout, check=False)
         files = sorted(out.glob("runbook-*.md")) if out.exists() else []
