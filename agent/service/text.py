@@ -279,15 +279,21 @@ def _units(text: str) -> Iterator[tuple[int, str, bool]]:
 
     # "key: value" / "key=value" lines in a run of two or more (a pasted config or inventory, no bullets)
     keyed = [_KEYED_LINE.match(line.strip()) is not None for line in lines]
+    # A bullet wrapped over several lines is one unit: a following line indented past the bullet's
+    # marker continues it ("namespace\n  `pricing`" must stay one phrase), until a blank line.
+    bullet_indent: int | None = None
     for n, line in enumerate(lines):
         stripped = line.strip()
-        offset = pos + (len(line) - len(line.lstrip()))
+        indent = len(line) - len(line.lstrip())
+        offset = pos + indent
         pos += len(line) + 1
         if not stripped:
             flush()
+            bullet_indent = None
             continue
         if keyed[n] and ((n > 0 and keyed[n - 1]) or (n + 1 < len(lines) and keyed[n + 1])):
             flush()
+            bullet_indent = None
             blocks.append((offset, stripped, True))
             continue
         bullet = re.match(r"^(?:[-*+]|\d{1,2}[.)]|#{1,6})\s+", stripped)
@@ -296,7 +302,13 @@ def _units(text: str) -> Iterator[tuple[int, str, bool]]:
             body = stripped[bullet.end():]
             label = bool(re.match(r"^[A-Za-z][\w /.-]{0,40}:\s", body))
             blocks.append((offset + bullet.end(), body, label))
+            bullet_indent = indent if not stripped.startswith("#") else None
             continue
+        if bullet_indent is not None and indent > bullet_indent and blocks:
+            start, body, label = blocks[-1]
+            blocks[-1] = (start, f"{body} {stripped}", label)
+            continue
+        bullet_indent = None
         current.append((offset, stripped))
     flush()
     for start, block, label in blocks:
@@ -958,6 +970,9 @@ class _Parser:
         explicit = False
         label = s.label and noun.i == 0 or (noun.i > 0 and toks[noun.i - 1].text == "(")
         skipped = 0
+        colon = self._label_colon(s, noun)
+        if colon is not None:  # "Topics that matter: a, b": the label's noun names what its colon lists
+            k, explicit, skipped = colon + 1, True, 3
         while k < len(toks) and skipped < 3:
             low = toks[k].low
             if low in (":", "=") or low in self.v.naming or (low == "as" and k > 0 and toks[k - 1].low == "known"):
@@ -996,7 +1011,16 @@ class _Parser:
         first = toks[k]
         out += [(v, k) for v in self.expand(first.text)]
         k += 1
-        while spec.list and k + 1 < len(toks):
+        # a plural noun lists ("consumer groups lw-prod and fraud-rt") whatever its role's default
+        many = spec.list or (noun.key.endswith("s") and not noun.key.endswith("ss") and
+                             noun.key[:-1] in {norm(n) for n in spec.nouns})
+        while many and k + 1 < len(toks):
+            if toks[k].text == "(":  # "a (48 partitions), b (96 partitions)": an aside on the item
+                close = self._paren_end(s, k)
+                if close is None:
+                    break
+                k = close + 1
+                continue
             sep = toks[k].low
             if sep in ("to", "through", "thru") and first.idlike and self.acceptable(s, k + 1, role, True, label):
                 span = self._span_range(out[-1][0], toks[k + 1].text)
@@ -1016,6 +1040,32 @@ class _Parser:
                 continue
             break
         return out, explicit
+
+    def _label_colon(self, s: Sentence, noun: Mention) -> int | None:
+        """The colon closing a label that opens the sentence with this noun ("Topics that matter:",
+        "Consumer groups we own:"), when only plain words stand between; else None."""
+        toks = s.tokens
+        if noun.i > 1:
+            return None
+        for k in range(noun.j, min(noun.j + 5, len(toks))):
+            t = toks[k]
+            if t.text == ":":
+                return k if k > noun.j else None
+            if t.kind != "word" or not t.plain or self.noun_at(s, k) is not None or \
+                    self.token_tech(s, k) is not None:
+                return None
+        return None
+
+    def _paren_end(self, s: Sentence, k: int) -> int | None:
+        depth = 0
+        for j in range(k, len(s.tokens)):
+            if s.tokens[j].text == "(":
+                depth += 1
+            elif s.tokens[j].text == ")":
+                depth -= 1
+                if depth == 0:
+                    return j
+        return None
 
     def _plain_list(self, s: Sentence, k: int, role: str, explicit: bool, label: bool) -> list[tuple[str, int]]:
         """Plain words as a list only when it closes with "and"/"or": "queues emails, sms and push"; a
@@ -1148,6 +1198,12 @@ class _Parser:
                     continue
                 for role in self.roles_for(s, noun):
                     values, explicit = self.values_after(s, noun, role)
+                    if values and not explicit and s.tokens[values[0][1]].plain:
+                        # "the `x` Argo CD application syncs into …": a marked name before the noun
+                        # beats a plain word after it
+                        before = self.values_before(s, noun, role)
+                        if before and not s.tokens[before[0][1]].plain:
+                            values = before
                     if not values:
                         values = self.values_before(s, noun, role)
                     if not values:
@@ -1483,8 +1539,14 @@ class _Parser:
         """"Writer cluster x, secondary cluster y" in a sentence naming no technology: a writer, reader or
         secondary cluster is the database's the text spoke of just before, never the service's own."""
         words = {t.low for t in s.tokens[max(0, noun.i - 2):noun.i]}
-        if not words & {"writer", "reader", "secondary", "primary", "replica", "standby"} or any(
-                not m.negated for m in s.techs + s.variants):
+        if not words & {"writer", "reader", "secondary", "primary", "replica", "standby"} or \
+                self.phrase_tech(s, noun):
+            return None
+        before = [m for m in s.techs + s.variants if not m.negated and m.j <= noun.i]
+        if before:  # "Aurora global database g; primary cluster a, secondary cluster b": the nearest one
+            comp = self.mention_comp(s, max(before, key=lambda m: m.j))
+            return comp if comp is not None and comp.kind == "database" and comp.id != "app" else None
+        if any(not m.negated for m in s.techs + s.variants):
             return None
         for earlier in reversed(self.sentences[max(0, s.index - 2):s.index]):
             for m in reversed(earlier.techs + earlier.variants):
