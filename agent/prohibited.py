@@ -14,7 +14,7 @@ import re
 import shlex
 
 from agent.runbook import Command, Runbook, iter_commands
-from agent.service.commands import Given, forbidden_commands
+from agent.service.commands import Given, forbidden_commands, spoken
 from agent.service.model import ServiceModel
 
 _SPLIT = re.compile(r"\s*(?:&&|\|\||;|\|)\s*")
@@ -84,12 +84,13 @@ def enforce(runbook: Runbook, description: str, model: ServiceModel | None) -> R
             if rule is not None:
                 broken.append(rule)
             comment = "--" if command.language == "sql" else "#"
+            why = _short(spoken(rule.evidence)) if rule is not None else ""
             lines.append(line if rule is None else
-                         f"{comment} not run: the team forbids `{rule.command}` (\"{_short(rule.evidence)}\")")
+                         f"{comment} not run: the team forbids `{spoken(rule.command)}` (\"{why}\")")
         command.code = "\n".join(lines)
         if all(not line.strip() or line.lstrip().startswith(("#", "--")) for line in lines):
             command.expect = None  # nothing runs: there is nothing to see
-        said = "; ".join(dict.fromkeys(_short(g.evidence) for g in broken))
+        said = "; ".join(dict.fromkeys(_short(spoken(g.evidence)) for g in broken))
         command.warning = f"The team forbids part of this: {said}" + (f" {command.warning}" if command.warning
                                                                            else "")
     return out

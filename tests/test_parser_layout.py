@@ -86,3 +86,30 @@ def test_a_database_s_primary_and_secondary_clusters_stay_on_it_across_clauses(g
     assert primary in db.names_of("cluster") and secondary in db.names_of("dr_cluster"), text
     app = model.app
     assert app is not None and primary not in app.names_of("cluster")
+
+
+@pytest.mark.parametrize("head, role", [
+    ("The chart creates two Deployments:", "deployment"), ("Deployments:", "deployment"),
+    ("It runs these CronJobs:", "cronjob"), ("Topics:", "topic"),
+])
+@_FAST
+@given(first=HYPHENATED, second=HYPHENATED, sep=st.sampled_from([": ", " - ", " — "]),
+       indent=st.sampled_from(["", "  "]))
+def test_a_list_headed_by_a_plural_role_noun_names_its_items(head: str, role: str, first: str, second: str,
+                                                            sep: str, indent: str) -> None:
+    if first == second:
+        return
+    text = (f"The render service is a Python app on EKS in namespace docs that reads Kafka.\n\n"
+            f"- Helm release render. {head}\n"
+            f"{indent}  - {first}{sep}consumes the main queue, concurrency 4\n"
+            f"{indent}  - {second}{sep}the scheduler, exactly one replica\n")
+    found = everywhere(parse(text), role)
+    assert first in found and second in found, (text, found)
+
+
+@_FAST
+@given(name=HYPHENATED, lead=st.sampled_from(["Monitoring (Datadog): APM service", "Tracing service",
+                                               "Datadog APM service"]))
+def test_an_apm_service_name_is_no_workload(name: str, lead: str) -> None:
+    text = f"The render service is a Python app on EKS, namespace docs.\n\n{lead} `{name}`, env:prod."
+    assert name not in everywhere(parse(text), "deployment"), text

@@ -22,7 +22,11 @@ from agent.runbook import iter_commands
 from agent.service.commands import forbidden_commands, team_commands
 
 _FAST = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-WORD = st.text(alphabet=string.ascii_lowercase, min_size=3, max_size=8)
+# a bare (unquoted) forbidden command ends where a clause word starts ("never X unless …"): a name that
+# is such a word ("redis-cli -h unless") is ambiguous in any reading, so names are never one
+_CLAUSE = {"on", "in", "unless", "while", "when", "during", "before", "after", "for", "because", "without", "if",
+           "or", "and", "as", "against", "since", "until"}
+WORD = st.text(alphabet=string.ascii_lowercase, min_size=3, max_size=8).filter(lambda w: w not in _CLAUSE)
 FORBIDDEN = st.one_of(
     st.builds(lambda s: f"docker compose down {s}", st.sampled_from(["-v", "--volumes", "--rmi all"])),
     st.builds(lambda w: f"kubectl delete pvc {w}-0", WORD),

@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from agent.checks.placeholders import find_placeholders
+
 # programs a team's operational command starts with (after sudo / env assignments)
 _PROGRAMS = frozenset("""cap bundle ansible ansible-playbook helm helmfile kubectl kustomize terraform terragrunt make
     fab kamal mina sam serverless sls cdk pulumi argocd flux docker docker-compose podman systemctl service journalctl
@@ -95,10 +97,57 @@ def forbidden_commands(description: str) -> list[Given]:
     for found in _BARE_AFTER.finditer(description):
         # the clause's tail says where or why, not what: "... on prod", "... unless the majority is lost"
         command = re.split(r"(?i)\s+(?:on|in|unless|while|when|during|before|after|for|because|without|if|or|"
-                           r"and|as|against|since|until)\b", found.group(1))[0]
+                           r"and|as|against|since|until)(?![\w-])", found.group(1))[0]
         if is_command(command) and not any(command in g.command or g.command in command for g in out):
             out.append(Given("forbidden", command, _line(description, found.start(), found.end())))
     return out
+
+
+def runnable(command: str) -> str:
+    """The team's command with each `<job>` / `[pod-name]` / `{{ host }}` placeholder made a guarded shell
+    variable ("$JOB", declared first with `${JOB:?…}`): pasted as written, bash reads `<job>` as a
+    redirection and `[pod-name]` as a glob."""
+    found = list(dict.fromkeys(find_placeholders(command)))
+    if not found:
+        return command
+    declared: list[str] = []
+    for placeholder in found:
+        words = re.findall(r"[A-Za-z0-9]+", placeholder)
+        var = "_".join(w.upper() for w in words)[:40] or "VALUE"
+        if not re.match(r"[A-Z_]", var):
+            var = f"V_{var}"
+        command = _substitute(command, placeholder, var)
+        if var not in declared:
+            declared.append(var)
+    said = {v: " ".join(re.findall(r"[A-Za-z0-9]+", v)).lower() for v in declared}
+    guards = [f'{v}="${{{v}:?set {v} to the {said[v]} (a value the description leaves open)}}"' for v in declared]
+    return "\n".join([*guards, command])
+
+
+def spoken(command: str) -> str:
+    """The command with its placeholders as plain upper-case words, for quoting it in a comment or in
+    prose (`kubectl delete job <name>` -> `kubectl delete job NAME`): a comment line is still checked."""
+    for placeholder in dict.fromkeys(find_placeholders(command)):
+        command = command.replace(placeholder, "_".join(w.upper() for w in re.findall(r"[A-Za-z0-9]+", placeholder)))
+    return command
+
+
+def _substitute(command: str, placeholder: str, var: str) -> str:
+    """Each `placeholder` replaced by "$VAR", closing and reopening a single-quoted string around it."""
+    out: list[str] = []
+    quote = ""
+    k = 0
+    while k < len(command):
+        if command.startswith(placeholder, k):
+            out.append(f"'\"${var}\"'" if quote == "'" else f"${{{var}}}" if quote == '"' else f'"${var}"')
+            k += len(placeholder)
+            continue
+        ch = command[k]
+        if ch in "'\"" and (not quote or quote == ch) and (quote == "'" or k == 0 or command[k - 1] != "\\"):
+            quote = "" if quote else ch
+        out.append(ch)
+        k += 1
+    return "".join(out)
 
 
 def _line(description: str, start: int, end: int) -> str:
@@ -121,5 +170,5 @@ def team_commands(description: str) -> list[Given]:
         before = description[max(start, found.start() - 120):found.start()]
         line_end = description.find("\n", found.end())
         evidence = description[start:line_end if line_end != -1 else len(description)].strip()
-        out.append(Given(_purpose(command, before), command, evidence[:300]))
+        out.append(Given(_purpose(command, before), runnable(command), evidence[:300]))
     return out

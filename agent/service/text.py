@@ -1158,6 +1158,9 @@ class _Parser:
         if phrase and self.tech(phrase).kind == "pager" or noun.i > 0 and s.tokens[noun.i - 1].low in (
                 "on-call", "oncall", "pager", "paging", "escalation", "rota", "support"):
             return []  # "the Opsgenie schedule x", "on-call schedule x": a rotation (people), not a resource
+        if noun.key == "service" and (phrase and self.tech(phrase).kind == "monitoring" or
+                                      self._monitoring_word_before(s, noun.i)):
+            return []  # "APM service `x`", "the Datadog service x": what the monitoring calls it, no workload
         in_sentence = {self.mention_tech_id(s, m) for m in s.techs + s.variants if not m.negated}
         before = s.tokens[noun.i - 1] if noun.i > 0 else None
         if noun.key == "group" and before is not None and before.plain and before.low not in DETERMINERS and \
@@ -1356,6 +1359,11 @@ class _Parser:
             return "function"
         return ""
 
+    @staticmethod
+    def _monitoring_word_before(s: Sentence, k: int) -> bool:
+        """"APM service x", "tracing service x": a name the monitoring gives, not a workload's."""
+        return k > 0 and s.tokens[k - 1].low in ("apm", "tracing", "trace", "traces", "synthetics", "rum")
+
     def bind_workload_appositions(self) -> None:
         """"a .NET Web API ("claims-api") and a worker (claims-worker)", "the worker `x`": a kind of workload
         with its name in parentheses or quotes is one of the service's own workloads, named on its platform
@@ -1368,7 +1376,8 @@ class _Parser:
         for s in self.sentences:
             toks = s.tokens
             for k, t in enumerate(toks):
-                if t.low.rstrip("s") not in _KIND_NOUNS or (s.index, k) in self.consumed:
+                if t.low.rstrip("s") not in _KIND_NOUNS or (s.index, k) in self.consumed or \
+                        self._monitoring_word_before(s, k):
                     continue
                 at = k + 1
                 if at < len(toks) and toks[at].text == "(":
@@ -1494,6 +1503,61 @@ class _Parser:
                 if not any(n["value"] == label for c in self.comps.values() for n in c.names
                            if n["role"] == "compose_service"):
                     self.add_name(comp, "compose_service", label, evidence)
+
+    def bind_listed_roles(self) -> None:
+        """"The chart creates two Deployments:" then "- docrender-worker: consumes …", "- docrender-beat: …":
+        a line closing with a plural role noun and a colon heads a list whose item labels are names of
+        that role (compose "services:" lists are bind_listed_services')."""
+        lines = self.text.split("\n")
+        for n, line in enumerate(lines):
+            head = _ROLE_LIST.search(line)
+            if head is None:
+                continue
+            role = self._plural_role(head.group(1))
+            if role is None:
+                continue
+            spec = self.v.roles[role]
+            indent = len(line) - len(line.lstrip())
+            for item_line in lines[n + 1:]:
+                item = _ROLE_ITEM.match(item_line)
+                item_indent = len(item_line) - len(item_line.lstrip())
+                if item is None:
+                    if not item_line.strip() or (item_line.startswith((" ", "\t")) and item_indent > indent):
+                        continue  # a wrapped line of the item before, or a blank between items
+                    break
+                if item_indent < indent:
+                    break
+                label = item.group(1)
+                if _NOT_NAME.fullmatch(label) or self.v.ordinary(label) or label.lower() in _STOP or \
+                        not spec.shape.fullmatch(label):
+                    continue
+                comp = self._listed_owner(spec.owners, item.group(2))
+                if comp is not None:
+                    for other in self.comps.values():  # its shape made it look like a host; the list says what it is
+                        other.names = [x for x in other.names if not (x["role"] == "host" and x["value"] == label)]
+                    self.add_name(comp, role, label, item_line.strip())
+
+    def _plural_role(self, words: str) -> str | None:
+        """The role whose noun, in the plural, ends `words` ("two Deployments" -> deployment)."""
+        tail = words.lower().split()
+        for size in (3, 2, 1):
+            if len(tail) < size:
+                continue
+            key = norm(" ".join(tail[-size:]))
+            if not key.endswith("s") or key.endswith("ss") or key == "services":
+                continue
+            for role, spec in self.v.roles.items():
+                if key[:-1] in {norm(x) for x in spec.nouns}:
+                    return role
+        return None
+
+    def _listed_owner(self, owners: tuple[str, ...], words: str) -> _Comp | None:
+        if "app" in owners:
+            return self.comps["app"]
+        named = [c for c in self.comps.values() if c.technology in owners and c.technology and
+                 re.search(rf"(?i)(?<![\w-]){re.escape(c.technology)}(?![\w-])", words)]
+        present = [c for c in self.comps.values() if c.technology in owners]
+        return named[0] if named else present[0] if len(present) == 1 else None
 
     def bind_superlatives(self) -> None:
         """"quorum queues, the largest being billing.invoices": the name belongs to the noun before it."""
@@ -2650,6 +2714,7 @@ class _Parser:
         self.bind_superlatives()
         self.bind_shapes()
         self.bind_listed_services()
+        self.bind_listed_roles()
         self.relate()
         self.control()
         self.configure()
@@ -2690,6 +2755,9 @@ _WHEN = r"\b(?:after|if\b[^,.;]*?\bafter|within|once|past)\s+(\d+)\s*(min(?:ute)
 # "services in that file:", "compose services:", "Services:" on a line of its own, then "- name: what it is"
 _SERVICE_LIST = re.compile(r"(?im)^[ \t]*(?:the[ \t]+)?(?:docker[ \t-]compose[ \t]+|compose[ \t]+)?services\b"
                            r"[^:\n]{0,40}:[ \t]*$")
+# a line closing with a plural noun and a colon: "The chart creates two Deployments:", "- CronJobs:"
+_ROLE_LIST = re.compile(r"((?:[A-Za-z][\w-]* ){0,2}[A-Za-z][\w-]*s)[ \t]*:[ \t]*$")
+_ROLE_ITEM = re.compile(r"^\s*[-*+]\s+`?([a-z0-9][a-z0-9_.-]*)`?\s*(?:[:=—–]|\s-)\s+(.+)$")
 _SERVICE_ITEM = re.compile(r"^\s*[-*+]\s+`?([a-z0-9][a-z0-9_.-]*)`?\s*[:=—–]\s+(.+)$")
 
 
