@@ -113,3 +113,13 @@ def test_a_list_headed_by_a_plural_role_noun_names_its_items(head: str, role: st
 def test_an_apm_service_name_is_no_workload(name: str, lead: str) -> None:
     text = f"The render service is a Python app on EKS, namespace docs.\n\n{lead} `{name}`, env:prod."
     assert name not in everywhere(parse(text), "deployment"), text
+
+
+@_FAST
+@given(bucket=HYPHENATED, part=st.sampled_from(["inbox", "reports", "archive"]))
+def test_a_word_of_a_given_name_before_its_noun_refers_to_it(bucket: str, part: str) -> None:
+    name = f"{bucket}-{part}-prod"
+    text = (f"The recon batch is a Python CronJob on Kubernetes. Input lands in s3://{name}/ (AWS). "
+            f"Never touch anything in the {part} bucket, it is the evidence trail.")
+    found = everywhere(parse(text), "bucket")
+    assert name in found and part not in found, (text, found)

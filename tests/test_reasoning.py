@@ -442,3 +442,14 @@ def test_every_kube_context_is_checked_when_the_service_is_down(rule: Rule) -> N
                        env="kubernetes")
     looped = [c for c in runbook.emergency.service_down.immediate if "for CTX in use1-prod euw1-prod; do" in c.code]
     assert looped and all('kubectl --context "$CTX"' in c.code for c in looped)
+
+
+@pytest.mark.parametrize("description", [
+    "recon-nightly is a Kubernetes CronJob `recon-nightly` in namespace `recon` that writes PostgreSQL db recon_prod.",
+    "The batch `ledger-close` runs as a Kubernetes CronJob (namespace fin) and loads rows into PostgreSQL.",
+])
+def test_a_cronjob_is_stopped_by_suspending_it_never_by_scaling(rule: Rule, description: str) -> None:
+    runbook = generate(rule, description, type="pipeline", env="kubernetes")
+    text = code(runbook)
+    assert "kubectl scale deployment/" not in text
+    assert '"suspend":true' in text

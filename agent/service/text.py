@@ -1537,6 +1537,21 @@ class _Parser:
                         other.names = [x for x in other.names if not (x["role"] == "host" and x["value"] == label)]
                     self.add_name(comp, role, label, item_line.strip())
 
+    def drop_references(self) -> None:
+        """"the inbox bucket" beside s3://ledgerx-recon-inbox-prod: a plain word before a role noun that is
+        one part of a name the component already has in that role refers to it, and is no name of its own."""
+        for comp in self.comps.values():
+            kept = []
+            for n in comp.names:
+                value = n["value"]
+                low = value.lower()
+                if value.isalpha() and any(
+                        o is not n and o["role"] == n["role"] and low in re.split(r"[-_.]", o["value"].lower())
+                        and o["value"].lower() != low for o in comp.names):
+                    continue
+                kept.append(n)
+            comp.names = kept
+
     def _plural_role(self, words: str) -> str | None:
         """The role whose noun, in the plural, ends `words` ("two Deployments" -> deployment)."""
         tail = words.lower().split()
@@ -2715,6 +2730,7 @@ class _Parser:
         self.bind_shapes()
         self.bind_listed_services()
         self.bind_listed_roles()
+        self.drop_references()
         self.relate()
         self.control()
         self.configure()

@@ -816,6 +816,23 @@ class KubernetesCronJob(Kubernetes):
                    "No scheduled runs until you set suspend back to false; a run already going continues "
                    "(delete its Job to stop it).")
 
+    def stop_workload(self, workload: str, why: str) -> Command:
+        # the CronJob is no Deployment: stopping it is suspending its schedule (scaling would fail)
+        if self.resolve(workload) == self.workload:
+            stopped = self.stop()
+            return stopped.model_copy(update={"purpose": f"{stopped.purpose} ({why})"})
+        return super().stop_workload(workload, why)
+
+    def start_workload(self, workload: str, replicas: int | None = None) -> Command:
+        if self.resolve(workload) != self.workload:
+            return super().start_workload(workload, replicas)
+        if self.owners.gitops is not None:
+            return self.via_git(f"Resume {self.ref}: set spec.suspend false in Git", f"spec.suspend of {self.ref}",
+                                "SUSPEND False in kubectl get cronjob")
+        return cmd(f"Resume {self.ref}: runs start on schedule again",
+                   f"kubectl patch {self.ref} {self.n} -p '{{\"spec\":{{\"suspend\":false}}}}'",
+                   "SUSPEND False in kubectl get cronjob; the next run starts at its schedule")
+
     def set_flag(self, name: str, value: str, purpose: str) -> Command:
         if self.owners.gitops is not None:
             return self.via_git(purpose + f": set {name}={value} in the manifests in Git",
