@@ -7,6 +7,7 @@ from __future__ import annotations
 import string
 import subprocess
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -59,3 +60,22 @@ def test_the_description_s_commands_are_taken_runnable(shape: str, placeholder: 
 def test_a_command_without_placeholders_is_kept_as_written() -> None:
     command = "kubectl -n recon get cronjob recon-nightly -o wide"
     assert runnable(command) == command
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(group=_word, app=_word, lead=st.sampled_from(["Rollback = swap back:", "To roll back run:", "Roll back with"]))
+def test_a_command_on_a_line_of_its_own_is_the_team_s_and_no_prose(group: str, app: str, lead: str) -> None:
+    command = f"az functionapp deployment slot swap -g rg-{group} -n fa-{app} --slot staging --target-slot production"
+    description = (f"claims-intake is an Azure Function app.\n* Deploys go to staging, then swap. {lead}\n"
+                   f"    {command}\n")
+    found = team_commands(description)
+    assert [g.command for g in found] == [command]
+    assert found[0].purpose == "rollback"
+
+
+@pytest.mark.parametrize("line", [
+    "docker run with --restart=always, no compose, no Kubernetes) on the VM gw-01. It serves",
+    "kubectl is what we use for --everything, and the cluster is small.",
+])
+def test_prose_that_starts_with_a_program_is_no_command(line: str) -> None:
+    assert team_commands(f"The proxy is nginx.\n{line}\n") == []

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 
 from agent.checks.placeholders import find_placeholders
+from agent.checks.shell import syntax_errors
 
 # programs a team's operational command starts with (after sudo / env assignments)
 _PROGRAMS = frozenset("""cap bundle ansible ansible-playbook helm helmfile kubectl kustomize terraform terragrunt make
@@ -21,6 +22,28 @@ _PROGRAMS = frozenset("""cap bundle ansible ansible-playbook helm helmfile kubec
     redis-cli psql mysql mongosh rabbitmqctl celery sidekiqctl airflow dbt spark-submit flink curl""".split())
 _SCRIPT = re.compile(r"(?:\./|bin/|scripts?/|~/)[\w./-]+|[\w.-]+\.sh")
 _SPAN = re.compile(r"`([^`\n]{3,200})`|^\s*\$\s+(.{3,200})$", re.M)
+# a command written out on a line of its own, no backticks: a program, arguments, at least one flag
+_LINE = re.compile(r"^[ \t]*(?:[-*+][ \t]+)?((?:sudo\s+)?[a-z][\w.-]*\s.{0,200}?\s--?[a-z][\w-]*.{0,200})$", re.M)
+
+
+@dataclass(frozen=True)
+class _Span:
+    start: int
+    end: int
+    command: str
+    own_line: bool
+
+
+def _spans(description: str) -> list[_Span]:
+    """Commands in backticks or after "$ ", and whole command lines, in the order they are written."""
+    out = [_Span(m.start(), m.end(), (m.group(1) or m.group(2) or "").strip(), False)
+           for m in _SPAN.finditer(description)]
+    taken = [(sp.start, sp.end) for sp in out]
+    for m in _LINE.finditer(description):
+        if "`" not in m.group(1) and not any(a < m.end() and m.start() < b for a, b in taken) and \
+                is_command_line(m.group(1)):
+            out.append(_Span(m.start(1), m.end(), m.group(1).strip(), True))
+    return sorted(out, key=lambda sp: sp.start)
 # purpose by the command's own words first, then by the clause before it (first match wins)
 _PURPOSES: tuple[tuple[str, str], ...] = (
     ("rollback", r"roll(?:ed|s)?[- ]?back|rollback|revert|undo|\bprevious\b|downgrade|go(?:es)? back"),
@@ -50,6 +73,18 @@ def _program(command: str) -> str:
     while words and (words[0] in ("sudo", "env", "time", "nohup") or re.fullmatch(r"[A-Z_][A-Z0-9_]*=\S*", words[0])):
         words.pop(0)
     return words[0] if words else ""
+
+
+def is_command_line(line: str) -> bool:
+    """A whole line that is a command as written, not prose ("az functionapp deployment slot swap -g rg …"):
+    a known program, then arguments with at least one flag."""
+    found = _LINE.fullmatch(line.strip()) if line.strip() else None
+    if found is None or "`" in found.group(1) or not is_command(found.group(1)):
+        return False
+    # prose that starts with a program's name ("docker run with --restart=always, no compose) on the VM …")
+    # has clause punctuation outside quotes; a command line has none
+    bare = re.sub(r"'[^']*'|\"[^\"]*\"", "''", found.group(1))
+    return re.search(r"[,.;]\s|[.,;:]$|\)\s+[a-z]", bare) is None
 
 
 def is_command(text: str) -> bool:
@@ -161,14 +196,20 @@ def team_commands(description: str) -> list[Given]:
     it forbids)."""
     out: list[Given] = []
     seen: set[str] = set()
-    for found in _SPAN.finditer(description):
-        command = (found.group(1) or found.group(2) or "").strip()
-        if command in seen or not is_command(command) or _forbidden_before(description, found.start()):
+    for found in _spans(description):
+        command = found.command
+        if command in seen or not is_command(command) or _forbidden_before(description, found.start):
             continue
         seen.add(command)
-        start = description.rfind("\n", 0, found.start()) + 1
-        before = description[max(start, found.start() - 120):found.start()]
-        line_end = description.find("\n", found.end())
+        start = description.rfind("\n", 0, found.start) + 1
+        if found.own_line:  # a command on a line of its own: the line before says what it is for
+            start = description.rfind("\n", 0, max(0, start - 1)) + 1
+        before = description[max(start, found.start - 120):found.start]
+        if found.own_line:
+            before = " ".join(before.split())  # the line before and this one's indent: one clause
+        line_end = description.find("\n", found.end)
         evidence = description[start:line_end if line_end != -1 else len(description)].strip()
         out.append(Given(_purpose(command, before), runnable(command), evidence[:300]))
-    return out
+    # what bash cannot parse is prose that looked like a command: the runbook would fail its own checks
+    broken = syntax_errors([g.command for g in out]) if out else {}
+    return [g for k, g in enumerate(out) if k not in broken]

@@ -291,6 +291,8 @@ def _units(text: str) -> Iterator[tuple[int, str, bool]]:
             flush()
             bullet_indent = None
             continue
+        if commands.is_command_line(stripped):
+            continue  # a command written out on its own line is the team's command, not prose to read names from
         if keyed[n] and ((n > 0 and keyed[n - 1]) or (n + 1 < len(lines) and keyed[n + 1])):
             flush()
             bullet_indent = None
