@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from agent.checks.placeholders import find_placeholders
 from agent.service.commands import runnable, spoken, team_commands
+from agent.service.text import parse
 
 _word = st.text(alphabet=string.ascii_lowercase, min_size=3, max_size=8)
 PLACEHOLDER = st.one_of(
@@ -79,3 +80,14 @@ def test_a_command_on_a_line_of_its_own_is_the_team_s_and_no_prose(group: str, a
 ])
 def test_prose_that_starts_with_a_program_is_no_command(line: str) -> None:
     assert team_commands(f"The proxy is nginx.\n{line}\n") == []
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(group=_word, db=_word, lead=st.sampled_from(["Fix (approved standing change): ", "Fix: ", "The fix. "]))
+def test_a_bare_command_inside_prose_is_one_command_and_names_nothing(group: str, db: str, lead: str) -> None:
+    command = f"az sql db update -g rg-{group} -s sql-{db}-srv -n sqldb-{db} --service-objective S6"
+    description = (f"claims is an Azure Function app on SQL database sqldb-{db}.\n"
+                   f"* DTU at 100%. {lead}{command}, then wait.\n")
+    assert command in [g.command for g in team_commands(description)]
+    model = parse(description)
+    assert "update" not in [v for c in model.components for v in c.names_of("database")]

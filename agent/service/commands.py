@@ -26,6 +26,20 @@ _SPAN = re.compile(r"`([^`\n]{3,200})`|^\s*\$\s+(.{3,200})$", re.M)
 _LINE = re.compile(r"^[ \t]*(?:[-*+][ \t]+)?((?:sudo\s+)?[a-z][\w.-]*\s.{0,200}?\s--?[a-z][\w-]*.{0,200})$", re.M)
 
 
+# a command after a label or a sentence inside prose: "Fix (approved): az sql db update -g rg -n db
+# --service-objective S6, then …" — a known program with a flag, up to the clause's end
+_INLINE = re.compile(r"(?:(?<=:\s)|(?<=[.;]\s)|(?<=\bthen\s)|(?<=\brun\s))((?:sudo\s+)?[a-z][\w.-]*\s[^,;`\n]*?"
+                     r"\s--?[a-z][^,;`\n]*?)(?=,\s|;\s|\.\s|\.?$)", re.M)
+
+
+def mark_inline(text: str) -> str:
+    """The text with each bare command written inside prose put in backticks, so it is read as one
+    command (the team's), never as words that name things ("db update" is no database)."""
+    def wrap(m: re.Match[str]) -> str:
+        return f"`{m.group(1)}`" if is_command_line(m.group(1)) else m.group(0)
+    return _INLINE.sub(wrap, text)
+
+
 @dataclass(frozen=True)
 class _Span:
     start: int
@@ -75,6 +89,9 @@ def _program(command: str) -> str:
     return words[0] if words else ""
 
 
+_PROSE_WORDS = frozenset("with the and is are was of a an we our you it this that when if but".split())
+
+
 def is_command_line(line: str) -> bool:
     """A whole line that is a command as written, not prose ("az functionapp deployment slot swap -g rg …"):
     a known program, then arguments with at least one flag."""
@@ -84,7 +101,10 @@ def is_command_line(line: str) -> bool:
     # prose that starts with a program's name ("docker run with --restart=always, no compose) on the VM …")
     # has clause punctuation outside quotes; a command line has none
     bare = re.sub(r"'[^']*'|\"[^\"]*\"", "''", found.group(1))
-    return re.search(r"[,.;]\s|[.,;:]$|\)\s+[a-z]", bare) is None
+    if re.search(r"[,.;]\s|[.,;:]$|\)\s+[a-z]", bare):
+        return False
+    # English function words stand between a command's arguments only in prose ("docker run with …")
+    return not set(bare.lower().split()) & _PROSE_WORDS
 
 
 def is_command(text: str) -> bool:
@@ -142,7 +162,10 @@ def runnable(command: str) -> str:
     """The team's command with each `<job>` / `[pod-name]` / `{{ host }}` placeholder made a guarded shell
     variable ("$JOB", declared first with `${JOB:?…}`): pasted as written, bash reads `<job>` as a
     redirection and `[pod-name]` as a glob."""
-    found = list(dict.fromkeys(find_placeholders(command)))
+    unquoted = re.sub(r"'[^']*'|\"[^\"]*\"", lambda m: " " * len(m.group(0)), command)
+    # unquoted, even a word tools print ("<none>") is a redirection to bash
+    bare = re.findall(r"(?<![<\w])<[A-Za-z][\w-]*>", unquoted)
+    found = list(dict.fromkeys([*find_placeholders(command), *bare]))
     if not found:
         return command
     declared: list[str] = []
@@ -196,6 +219,7 @@ def team_commands(description: str) -> list[Given]:
     it forbids)."""
     out: list[Given] = []
     seen: set[str] = set()
+    description = mark_inline(description)
     for found in _spans(description):
         command = found.command
         if command in seen or not is_command(command) or _forbidden_before(description, found.start):

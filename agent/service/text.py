@@ -257,7 +257,7 @@ class _Comp:
 
 def _clean_text(description: str) -> str:
     text = re.sub(r"\*\*|__", "", description or "")
-    return text.replace("\r\n", "\n").replace("\t", " ")
+    return commands.mark_inline(text.replace("\r\n", "\n").replace("\t", " "))
 
 
 _KEYED_LINE = re.compile(r"^[A-Za-z][\w.-]*(?: [\w.-]+){0,2}\s*(?::\s|=)\s*\S")

@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable
 
 from agent.knowledge.base import Context
+from agent.knowledge.platforms.azure_functions import AzureFunctions
 from agent.knowledge.platforms.base import Platform
 from agent.knowledge.platforms.compose import Docker
 from agent.knowledge.platforms.container import DockerContainer
@@ -99,6 +100,8 @@ def component_form(ctx: Context, component: Component) -> str:
 
 
 def _serverless(ctx: Context) -> Platform:
+    if ctx.facts.cloud == "azure":
+        return AzureFunctions(ctx)
     if ctx.facts.cloud != "gcp":
         return Lambda(ctx)
     # Cloud Run services and Cloud Functions share revisions, not their CLI
