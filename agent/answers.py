@@ -422,10 +422,11 @@ def managed_environment(question: Question, description: str, service: ServiceMo
     if found is None:
         return None
     p = found.product
+    article = "an" if p.product[:1].lower() in "aeiou" else "a"
     evidence = " ".join(found.evidence.split())
     evidence = evidence if len(evidence) <= 120 else evidence[:117] + "…"
     return Answer(question.key, question.text, (), ("managed",), (f"Managed service: {p.product} {p.what}",),
-                  None, True, f"the service model says the service is a {p.product} {p.what} with no compute of "
+                  None, True, f"the service model says the service is {article} {p.product} {p.what} with no compute of "
                               f"its own: \"{evidence}\"")
 
 

@@ -100,7 +100,7 @@ _COMPUTE_ROLES = ("deployment", "statefulset", "daemonset", "cronjob", "containe
 # Words allowed between "<service> is" and the product's words ("is our managed Amazon RDS for PostgreSQL
 # 15 instance"): articles, provider and engine words, versions. Anything else ("a Java service backed by
 # RDS") means the service is something else that uses the product.
-_FILLER = (r"(?:a|an|the|our|one|managed|fully[- ]managed|amazon|aws|google|cloud|gcp|microsoft|azure|for|on|in|"
+_FILLER = (r"(?:a|an|the|our|one|just|simply|basically|managed|fully[- ]managed|amazon|aws|google|cloud|gcp|microsoft|azure|for|on|in|"
            r"postgres(?:ql)?|mysql|mariadb|redis|valkey|memcached|kafka|open ?search|elastic ?search|"
            r"database|db|cache|cluster|instance|search|v?\d[\d.]*)")
 _DATA_KINDS = ("database", "cache", "search", "stream", "broker", "queue")
@@ -126,15 +126,15 @@ def _sentences(text: str) -> list[str]:
     return [s for s in re.split(r"(?<=[.;!?])\s+|\n+", text) if s.strip()]
 
 
-def _says_it_is(model: ServiceModel, description: str, variant: str) -> str:
+def _says_it_is(model: ServiceModel, description: str, variant: str, pronouns: bool = True) -> str:
     """The sentence that says the service is the product ("X is our Amazon OpenSearch domain",
-    "X = an ElastiCache replication group", "it's an RDS instance called …"), else ""."""
+    "X = an ElastiCache replication group", with `pronouns` also "it's an RDS instance called …"), else ""."""
     words = _product_words(variant)
     if not words:
         return ""
     names = {model.service.name, model.service.display} - {""}
     subject = "|".join([*(re.escape(n) for n in sorted(names, key=len, reverse=True)),
-                        r"it|this|the service|this service"])
+                        *([r"it|this|the service|this service"] if pronouns else [])])
     product = "|".join(re.escape(w) for w in words)
     said = re.compile(rf"(?<![\w-])[`'\"*]*(?:{subject})[`'\"*]*\s*(?:=|:|—|–|\bis\b|'s\b|\bare\b|\bruns as\b)\s*"
                       rf"(?:{_FILLER}\s+){{0,5}}(?:{product})\b", re.I)
@@ -161,11 +161,15 @@ def service_product(model: ServiceModel | None, description: str, service_type: 
     app = model.app
     if app is not None and app.variant in known:
         return Identified(known[app.variant], app, app.evidence or f"the service model's app is {app.variant}")
+    managed = [c for c in model.components if c is not app and c.form == "managed" and c.variant in known]
+    for comp in managed:  # "billing-db — Amazon Aurora PostgreSQL cluster …": said by name, whatever else runs
+        said = _says_it_is(model, description, comp.variant, pronouns=False)
+        if said:
+            return Identified(known[comp.variant], comp, said)
     if model.platform.environment:
         return None  # the description names a compute platform: the product is a dependency
     if app is not None and (app.form not in ("unknown", "managed") or any(app.name(r) for r in _COMPUTE_ROLES)):
         return None
-    managed = [c for c in model.components if c is not app and c.form == "managed" and c.variant in known]
     for comp in managed:
         said = _says_it_is(model, description, comp.variant)
         if said:
