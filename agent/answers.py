@@ -426,8 +426,8 @@ def managed_environment(question: Question, description: str, service: ServiceMo
     evidence = " ".join(found.evidence.split())
     evidence = evidence if len(evidence) <= 120 else evidence[:117] + "…"
     return Answer(question.key, question.text, (), ("managed",), (f"Managed service: {p.product} {p.what}",),
-                  None, True, f"the service model says the service is {article} {p.product} {p.what} with no compute of "
-                              f"its own: \"{evidence}\"")
+                  None, True, f"the service model says the service is {article} {p.product} {p.what} with no "
+                              f"compute of its own: \"{evidence}\"")
 
 
 def infer(rule: Rule, description: str, known: Answers, keys: Iterable[str],

@@ -100,7 +100,8 @@ _COMPUTE_ROLES = ("deployment", "statefulset", "daemonset", "cronjob", "containe
 # Words allowed between "<service> is" and the product's words ("is our managed Amazon RDS for PostgreSQL
 # 15 instance"): articles, provider and engine words, versions. Anything else ("a Java service backed by
 # RDS") means the service is something else that uses the product.
-_FILLER = (r"(?:a|an|the|our|one|just|simply|basically|managed|fully[- ]managed|amazon|aws|google|cloud|gcp|microsoft|azure|for|on|in|"
+_FILLER = (r"(?:a|an|the|our|one|just|simply|basically|managed|fully[- ]managed|"
+           r"amazon|aws|google|cloud|gcp|microsoft|azure|for|on|in|"
            r"postgres(?:ql)?|mysql|mariadb|redis|valkey|memcached|kafka|open ?search|elastic ?search|"
            r"database|db|cache|cluster|instance|search|v?\d[\d.]*)")
 _DATA_KINDS = ("database", "cache", "search", "stream", "broker", "queue")
