@@ -114,7 +114,8 @@ def test_an_environment_the_user_gave_stays_theirs(rule: Rule, name: str, svc: s
     description = f"{svc} is our Amazon OpenSearch domain {name} in {region}."
     runbook, answers = _generate(rule, description, env="kubernetes", criticality="high",
                                  monitoring="cloudwatch", oncall="24/7")
-    assert answers.environment == "kubernetes" and not answers.get("env").assumed  # type: ignore[union-attr]
+    env = answers.get("env")
+    assert env is not None and env.value == "kubernetes" and not env.assumed
     assert "kubectl " in _code(runbook)
 
 
@@ -216,3 +217,36 @@ def test_a_host_name_is_never_taken_for_the_identifier(rule: Rule, name: str, ho
     assert platform.ident == host
     assert platform.endpoint == f"{name}.search.example.com"
     assert f"https://{name}.search.example.com/_cluster/health" in platform.health_check().code
+
+
+# One description per product: the runbook written for it passes `agent test` (shellcheck and the CLI
+# tables included: the aws commands are checked against awscli's own command table).
+PRODUCT_DESCRIPTIONS = {
+    "opensearch-service": "catalog-search is an Amazon OpenSearch Service domain cat-search-prd in eu-west-1, "
+                          "endpoint search-es.internal.example.io.",
+    "rds-instance": "orders-db is our managed Amazon RDS for PostgreSQL 15 instance orders-prd in us-east-1.",
+    "aurora": "ledger-store is an Aurora PostgreSQL cluster ledger-prod in eu-central-1.",
+    "elasticache": "sess-cache: it's an ElastiCache replication group called sess-cache-prod in eu-west-1.",
+    "msk": "events-bus is an Amazon MSK cluster named events-prod in us-west-2.",
+    "cloud-sql": "billing-sql is a Cloud SQL for PostgreSQL instance billing-prod in project acme-prod.",
+    "memorystore": "rate-cache is a Memorystore for Redis instance rate-cache-1 in europe-west1.",
+    "azure-cache": "web-cache is an Azure Cache for Redis cache web-cache-prd in resource group rg-web.",
+}
+
+
+def test_every_product_has_a_description_here() -> None:
+    assert set(PRODUCT_DESCRIPTIONS) == set(products())
+
+
+@pytest.mark.parametrize("variant", sorted(PRODUCT_DESCRIPTIONS))
+def test_the_runbook_of_each_product_passes_agent_test(rule: Rule, variant: str) -> None:
+    from agent.checks import check_markdown
+    from agent.render import render_markdown
+
+    description = PRODUCT_DESCRIPTIONS[variant]
+    runbook, answers = _generate(rule, description, criticality="high", monitoring="cloudwatch", oncall="24/7")
+    env = answers.get("env")
+    assert env is not None and env.value == "managed" and products()[variant].product in env.display()
+    report = check_markdown(render_markdown(runbook), "managed.md")
+    assert [f for f in report.findings if f.severity in ("error", "warning")] == [], report.findings
+    assert not [line for line in _code(runbook).splitlines() if FORBIDDEN.search(line)]

@@ -414,8 +414,12 @@ class Managed(Hostless):
         check = self.product.blocks.get("change") or self.product.blocks["status"]
         check_code = self.fill(check.code)
         update = self.fill(spec.get("code", ""), count=replicas)
+        # the product's own call only runs when the operator says nothing else owns the setting (never drift
+        # by pasting the block)
         code = (f"{check_code}  # no change may be running\n# {self.iac(spec.get('what', 'the capacity'))}; "
-                f"without IaC the product's own call is:\n{update}")
+                "only if nothing manages it, the product's own call:\n"
+                f"NO_IAC=\"${{NO_IAC:?this is owned by its IaC: change it there (set NO_IAC=1 only if nothing manages "
+                f"the {self.product.what})}}\"\n{update}")
         return cmd(f"{purpose}: {spec.get('what', 'capacity')} of {self.name}, through the owner of its configuration",
                    self.declares(code) + code, self.fill(check.expect) or None,
                    self.fill(spec.get("warning", "")) or None)
