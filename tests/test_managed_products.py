@@ -250,3 +250,26 @@ def test_the_runbook_of_each_product_passes_agent_test(rule: Rule, variant: str)
     report = check_markdown(render_markdown(runbook), "managed.md")
     assert [f for f in report.findings if f.severity in ("error", "warning")] == [], report.findings
     assert not [line for line in _code(runbook).splitlines() if FORBIDDEN.search(line)]
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(name=names, svc=services, region=aws_regions, kind=st.sampled_from(["application", "app-logs", "errors"]))
+def test_error_lines_come_from_the_named_log_group_never_the_slow_log(rule: Rule, name: str, svc: str, region: str,
+                                                                      kind: str) -> None:
+    slow, app = f"/aws/opensearch/{name}/search-slow", f"/aws/opensearch/{name}/{kind}"
+    description = (f"{svc} is our Amazon OpenSearch domain {name} in {region}. The search slow log is the "
+                   f"CloudWatch Logs group {slow}; application logs go to {app}.")
+    platform = platform_for(_context(rule, description, type="database"))
+    errors = platform.logs("15m", "error|exception").code
+    assert f"--log-group-name {app} " in errors and slow not in errors
+    assert any(slow in c.code for c in platform.cheatsheet()) or app in platform.logs("1h").code
+
+
+def test_without_a_named_application_log_the_operator_picks_one_of_the_published_groups(rule: Rule) -> None:
+    description = ("catalog-search is an Amazon OpenSearch Service domain cat-search-prd in eu-west-1; the slow "
+                   "log is /aws/opensearch/cat-search-prd/search-slow.")
+    platform = platform_for(_context(rule, description, type="database"))
+    errors = platform.logs("15m", "error").code
+    assert "DomainStatus.LogPublishingOptions" in errors and 'LOG_GROUP="${LOG_GROUP:?' in errors
+    assert "search-slow" not in errors
+    assert any("/aws/opensearch/cat-search-prd/search-slow" in c.code for c in platform.cheatsheet())

@@ -321,6 +321,17 @@ class Managed(Hostless):
         return cmd(self.fill(logs.get("purpose", "Logs")), self.declares(code) + code,
                    "the log destinations; a log type not listed is not published (enable it in the IaC)")
 
+    @property
+    def named_log_groups(self) -> list[str]:
+        """The CloudWatch Logs groups the description names for the product: the model's log_group names,
+        then the /aws/... group paths written in the text (the product's own ones first: those naming
+        its identifier)."""
+        model = self.ctx.model
+        named = [v for c in (model.components if model is not None else []) for v in c.names_of("log_group")]
+        written = [m.rstrip(".,;:)") for m in re.findall(r"(?<![\w/.-])/aws/[\w.#/-]+", self.ctx.facts.description)]
+        found = list(dict.fromkeys([*named, *written]))
+        return sorted(found, key=lambda g: 0 if self.ident and self.ident in g else 1)
+
     def log_tail(self, since: str) -> str:
         logs = self.product.logs
         if logs.get("code"):
@@ -328,10 +339,9 @@ class Managed(Hostless):
             return self.declares(code) + code
         if logs.get("store") == "cloudwatch":
             region = self.given_region or f"${{{self.region_var}}}"
-            group = next((v for c in (self.ctx.model.components if self.ctx.model is not None else [])
-                          for v in c.names_of("log_group")), None)
-            if group:  # the description names the log group: read it
-                code = aws_log_events(group, since, region)
+            groups = self.named_log_groups
+            if groups:  # the description names the log group: read it
+                code = aws_log_events(groups[0], since, region)
                 return self.declares(code) + code
             listing = self.fill(logs["list"])
             code = (f"{listing}  # the log groups the {self.product.what} publishes to\n"
@@ -340,6 +350,29 @@ class Managed(Hostless):
             return self.declares(code) + code
         code = self.fill(logs.get("list", self.product.blocks["status"].code))
         return self.declares(code) + code
+
+    def logs(self, since: str = "15m", grep: str | None = None) -> Command:
+        groups = self.named_log_groups
+        if grep:  # error lines are in an application / engine log, never in a slow or audit log
+            groups = [g for g in groups if not re.search(r"slow|audit", g, re.I)]
+        if self.product.logs.get("store") != "cloudwatch" or not groups or not self.given_region:
+            if grep and self.product.logs.get("store") == "cloudwatch":
+                return self.listed_logs(since, grep)
+            return super().logs(since, grep)
+        # the filter runs on AWS's side, over the group the description names
+        others = f"; the other groups named: {', '.join(groups[1:])}" if len(groups) > 1 else ""
+        return self.cloudwatch_logs(groups[0], since, grep, f"lines of {groups[0]}{others}")
+
+    def listed_logs(self, since: str, grep: str) -> Command:
+        """`grep` over the log group the operator picks from the product's published ones."""
+        region = self.given_region or f"${{{self.region_var}}}"
+        listing = self.fill(self.product.logs["list"])
+        terms = " ".join(f'?"{t}"' if " " in t else f"?{t}" for t in grep.split("|"))
+        code = (f"{listing}  # the log groups the {self.product.what} publishes to\n"
+                "LOG_GROUP=\"${LOG_GROUP:?set LOG_GROUP to the application / engine log group listed above}\"\n"
+                + aws_log_events("${LOG_GROUP}", since, region, terms))
+        return cmd(f"Logs of the last {since} matching '{grep}'", self.declares(code) + code,
+                   "No matches is healthy; the first error after the incident start names the cause")
 
     def events(self) -> Command:
         return self.run("events")
@@ -442,7 +475,8 @@ class Managed(Hostless):
             self.none("Recovery region", "the product has no recovery-region copy the description names")]
 
     def cheatsheet(self) -> list[Command]:
-        return [*self.status(), self.events(), self.resources(), self.log_groups()]
+        named = [self.logs("1h")] if self.named_log_groups and self.given_region else []
+        return [*self.status(), self.events(), self.resources(), self.log_groups(), *named]
 
     def crash_issue_parts(self) -> tuple[str, str, list[Command], list[tuple[str, Command | None]]]:
         checks = [*self.status(), self.events(), self.resources()]
