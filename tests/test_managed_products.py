@@ -273,3 +273,11 @@ def test_without_a_named_application_log_the_operator_picks_one_of_the_published
     assert "DomainStatus.LogPublishingOptions" in errors and 'LOG_GROUP="${LOG_GROUP:?' in errors
     assert "search-slow" not in errors
     assert any("/aws/opensearch/cat-search-prd/search-slow" in c.code for c in platform.cheatsheet())
+
+
+def test_a_conflicting_environment_the_user_gave_is_followed_and_said(rule: Rule) -> None:
+    description = "catalog-search is an Amazon OpenSearch Service domain cat-search-prd in eu-west-1."
+    ctx = _context(rule, description, type="database", env="vm")
+    platform = platform_for(ctx)
+    assert not isinstance(platform, Managed)
+    assert any("Amazon OpenSearch Service" in a and "follow the given environment" in a for a in platform.assumptions)

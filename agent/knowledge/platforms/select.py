@@ -172,7 +172,16 @@ def platform_for(ctx: Context, component: Component | None = None) -> Platform:
                                     "assume hosts running the service under systemd; replace them with your "
                                     "platform's equivalents")
         return platform
-    return factory(ctx)
+    chosen = factory(ctx)
+    answer = ctx.answers.get("env")
+    if answer is not None and not answer.assumed:
+        found = service_product(ctx.model, ctx.facts.description, ctx.answers.service_type)
+        if found is not None:  # the user's answer wins; the runbook says what the description said
+            chosen.assumptions.append(
+                f"the description says the service is {found.product.product} {found.product.what} "
+                f"(\"{' '.join(found.evidence.split())[:100]}\"), but the environment was given as "
+                f"{answer.display()}: the commands follow the given environment")
+    return chosen
 
 
 def managed_product(ctx: Context) -> Platform | None:
