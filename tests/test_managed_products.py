@@ -281,3 +281,18 @@ def test_a_conflicting_environment_the_user_gave_is_followed_and_said(rule: Rule
     platform = platform_for(ctx)
     assert not isinstance(platform, Managed)
     assert any("Amazon OpenSearch Service" in a and "follow the given environment" in a for a in platform.assumptions)
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(name=names, svc=services, region=aws_regions,
+       clients=st.sampled_from(["Apps (invoice-api on ECS) connect through RDS Proxy.",
+                                "Its clients run on ECS Fargate.", "The reporting job is a systemd timer on a VM."]))
+def test_a_products_clients_platform_adds_no_commands_for_the_service(rule: Rule, name: str, svc: str, region: str,
+                                                                      clients: str) -> None:
+    description = f"Service: {svc} — Amazon Aurora PostgreSQL 15 cluster `{name}` in {region}. {clients}"
+    runbook, answers = _generate(rule, description, type="database", criticality="high", monitoring="cloudwatch",
+                                 oncall="24/7")
+    assert answers.environment == "managed"
+    code = _code(runbook)
+    assert "aws ecs " not in code and not [line for line in code.splitlines() if FORBIDDEN.search(line)]
+    assert f"aws rds describe-db-clusters --region {region} --db-cluster-identifier {name}" in code
