@@ -296,3 +296,14 @@ def test_a_products_clients_platform_adds_no_commands_for_the_service(rule: Rule
     code = _code(runbook)
     assert "aws ecs " not in code and not [line for line in code.splitlines() if FORBIDDEN.search(line)]
     assert f"aws rds describe-db-clusters --region {region} --db-cluster-identifier {name}" in code
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(host=st.sampled_from(["search.example.com", "os.internal.acme.io"]), port=st.sampled_from(["", ":443"]),
+       name=names)
+def test_an_endpoint_given_as_a_url_is_used_by_its_host(rule: Rule, host: str, port: str, name: str) -> None:
+    description = (f"catalog-search is an Amazon OpenSearch Service domain {name} in eu-west-1, served at "
+                   f"https://{host}{port}/ for clients.")
+    platform = platform_for(_context(rule, description, type="database"))
+    assert isinstance(platform, Managed)
+    assert f"'https://{host}/_cluster/health?pretty'" in platform.health_check().code

@@ -199,7 +199,7 @@ class Managed(Hostless):
     def __post_init__(self) -> None:
         model = self.ctx.model
         found = service_product(model, self.ctx.facts.description, self.ctx.answers.service_type)
-        if found is None:  # chosen by --env without a product in the model: the product the words name
+        if found is None:  # callers ask service_product first (select.managed_product, select._managed)
             raise LookupError("no managed product in the service model")
         self.identified = found
         self.product = found.product
@@ -212,8 +212,7 @@ class Managed(Hostless):
         if not self.given_id:
             self.assumptions.append(f"the {self.product.product} {self.product.what} is not named: commands ask "
                                     f"for ${self.product.var}")
-        self.endpoint_host = next((v for c in owners for role in ("url", "host", "dns_name")
-                                   for v in c.names_of(role) if "." in v), None)
+        self.endpoint_host = _endpoint_of(owners)
         self.given_region = self.ctx.facts.region
         group = next((v for c in (model.components if model is not None else []) for v in c.names_of("resource_group")),
                      None)
@@ -507,6 +506,17 @@ class Managed(Hostless):
         return self.stop().code
 
 
+def _endpoint_of(components: Sequence[Component]) -> str | None:
+    """The first host name (or IPv4 address) the components name as a URL, host or DNS name."""
+    for c in components:
+        for role in ("url", "host", "dns_name"):
+            for value in c.names_of(role):
+                host = re.sub(r"^\w+://", "", value).split("/")[0].split(":")[0]
+                if re.fullmatch(r"\d+(?:\.\d+){3}", host) or ("." in host and not re.fullmatch(r"[\d.]+", host)):
+                    return host
+    return None
+
+
 def managed_endpoint(ctx: Context, technology: str) -> str | None:
     """The host name of a managed component's endpoint as the description gives it (its own names, else the
     service's own when the service is that product), None when none is given."""
@@ -514,11 +524,4 @@ def managed_endpoint(ctx: Context, technology: str) -> str | None:
     if model is None:
         return None
     comp = model.component(technology)
-    owners = [c for c in (comp, model.app) if c is not None]
-    for c in owners:
-        for role in ("url", "host", "dns_name"):
-            for value in c.names_of(role):
-                host = re.sub(r"^\w+://", "", value).split("/")[0].split(":")[0]
-                if "." in host and not re.fullmatch(r"[\d.]+", host) or re.fullmatch(r"\d+(?:\.\d+){3}", host):
-                    return host
-    return None
+    return _endpoint_of([c for c in (comp, model.app) if c is not None])
