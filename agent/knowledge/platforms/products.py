@@ -475,7 +475,8 @@ class Managed(Hostless):
 
     def cheatsheet(self) -> list[Command]:
         named = [self.logs("1h")] if self.named_log_groups and self.given_region else []
-        return [*self.status(), self.events(), self.resources(), self.log_groups(), *named]
+        connections = [self.connections()] if "connections" in self.product.blocks else []
+        return [*self.status(), self.events(), self.resources(), *connections, self.log_groups(), *named]
 
     def crash_issue_parts(self) -> tuple[str, str, list[Command], list[tuple[str, Command | None]]]:
         checks = [*self.status(), self.events(), self.resources()]
