@@ -18,6 +18,7 @@ import yaml
 from agent.errors import UsageError
 from agent.files import KB, read_text
 from agent.rule import Option, Question, Rule
+from agent.service.model import ServiceModel
 
 # canonical id -> words that name it (the option labels of the default rule come first).
 SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
@@ -406,13 +407,44 @@ def _oncall_default(criticality: str) -> str:
     )
 
 
-def infer(rule: Rule, description: str, known: Answers, keys: Iterable[str]) -> Answers:
-    """Answers for `keys` inferred from the description; every one is marked assumed with a reason."""
+def managed_environment(question: Question, description: str, service: ServiceModel | None,
+                        service_type: str) -> Answer | None:
+    """The environment of a service that is itself a managed product with no compute of its own (the
+    service model says "X is our Amazon OpenSearch domain"): the product, not the default Kubernetes.
+    The rule offers no option for it, so the answer carries no letter; its label names the product."""
+    from agent.knowledge.platforms.products import service_product  # late: knowledge imports answers
+
+    if service is None:
+        from agent.service.text import parse  # the offline reading, when the caller has no model
+
+        service = parse(description)
+    found = service_product(service, description, service_type)
+    if found is None:
+        return None
+    p = found.product
+    article = "an" if p.product[:1].lower() in "aeiou" else "a"
+    evidence = " ".join(found.evidence.split())
+    evidence = evidence if len(evidence) <= 120 else evidence[:117] + "…"
+    return Answer(question.key, question.text, (), ("managed",), (f"Managed service: {p.product} {p.what}",),
+                  None, True, f"the service model says the service is {article} {p.product} {p.what} with no "
+                              f"compute of its own: \"{evidence}\"")
+
+
+def infer(rule: Rule, description: str, known: Answers, keys: Iterable[str],
+          service: ServiceModel | None = None) -> Answers:
+    """Answers for `keys` inferred from the description (and the service model, when given); every one is
+    marked assumed with a reason."""
     items: dict[str, Answer] = {}
     for key in keys:
         question = rule.question(key)
         if question is None:
             continue
+        if key == "env":
+            kind = items.get("type") or known.get("type")
+            managed = managed_environment(question, description, service, kind.value if kind else "")
+            if managed is not None:
+                items[key] = managed
+                continue
         hit = suggest(question, description)
         if hit is not None:
             option, word = hit

@@ -172,18 +172,19 @@ def understand(rule: Rule, description: str, given: Answers, *, name: str | None
 
 
 def ask(rule: Rule, description: str, given: Answers, model: Model, *,
-        asker: Asker | None = None, strict: bool = False) -> Answers:
-    """Step 2: the rule's mandatory questions. Ask on a terminal; otherwise infer and say so."""
+        asker: Asker | None = None, strict: bool = False, service: ServiceModel | None = None) -> Answers:
+    """Step 2: the rule's mandatory questions. Ask on a terminal; otherwise infer (from the description
+    and the service model) and say so."""
     missing = given.missing(rule)
     if not missing:
         return given
     if asker is not None:
-        suggestions = model.infer_answers(rule, description, given, [q.key for q in missing])
+        suggestions = model.infer_answers(rule, description, given, [q.key for q in missing], service)
         asked = {q.key: asker(q, suggestions.get(q.key)) for q in missing}
         return given.merged(Answers(asked))
     if strict:
         raise MissingAnswersError([f"--{q.key} ({q.text})" for q in missing])
-    return given.merged(model.infer_answers(rule, description, given, [q.key for q in missing]))
+    return given.merged(model.infer_answers(rule, description, given, [q.key for q in missing], service))
 
 
 def generate(model: Model, request: GenerationRequest, progress: Progress | None = None) -> GenerationResult:
@@ -425,7 +426,7 @@ def run(*, rule: Rule, description: str | None, given: Answers, model: Model, op
     preflight(rule, options, slug)
     understood = understand(rule, text, given, name=name, edited=edited, asker=service_asker, strict=strict,
                             notify=notify, show=show, repository=service, reader=model)
-    answers = ask(rule, text, understood.answers, model, asker=asker, strict=strict)
+    answers = ask(rule, text, understood.answers, model, asker=asker, strict=strict, service=understood.model)
     request = GenerationRequest(rule=rule, description=text, answers=answers, now=now, service_name=name,
                                 verbose=verbose, service=understood.model)
     result = generate(model, request, progress)

@@ -45,11 +45,14 @@ def terminal_asker(console: Console) -> loop.Asker:
             console.print(f"   {option.letter}) {escape(option.text)}")
         default = None
         if suggestion is not None and not suggestion.reason.startswith("nothing"):
+            # an answer no option names (a managed product) is kept with Enter: its default is shown as "keep"
+            default = suggestion.letters[-1] if suggestion.letters else "keep"
             console.print(f"   [dim]{escape(suggestion.reason.capitalize())}: "
-                          f"{escape(suggestion.display())}? [{suggestion.letters[-1]}][/dim]")
-            default = suggestion.letters[-1]
+                          f"{escape(suggestion.display())}? [{default}][/dim]")
         while True:
             raw = click.prompt("   answer", default=default, show_default=bool(default))
+            if suggestion is not None and not suggestion.letters and raw.strip().lower() == "keep":
+                return suggestion
             try:
                 return parse_answer(question, raw)
             except UsageError as exc:

@@ -365,6 +365,11 @@ def engine_of(technology: str, description: str = "") -> Engine | None:
 
 
 def unknown_engine(technology: str) -> Engine:
-    """A database engine this knowledge has nothing for: its own name, no borrowed commands."""
-    display = technology.replace("-", " ").title() if technology else "the database engine"
+    """A database engine this knowledge has nothing for: its own name (as the vocabulary writes it), no
+    borrowed commands."""
+    from agent.service.vocabulary import vocabulary  # late: loads its data on first use
+
+    known = vocabulary().technologies.get(technology) if technology else None
+    display = (known.display if known is not None and known.display else
+               technology.replace("-", " ").title() if technology else "the database engine")
     return Engine(technology or "unknown", display, (technology,) if technology else ())

@@ -100,9 +100,11 @@ class Model(ABC):
     def generate(self, request: GenerationRequest, progress: Progress | None = None) -> GenerationResult:
         """Write a runbook; raise `ModelError` when it cannot."""
 
-    def infer_answers(self, rule: Rule, description: str, known: Answers, keys: Iterable[str]) -> Answers:
-        """Answers the user did not give, inferred from the description (keyword rules by default)."""
-        return infer(rule, description, known, keys)
+    def infer_answers(self, rule: Rule, description: str, known: Answers, keys: Iterable[str],
+                      service: ServiceModel | None = None) -> Answers:
+        """Answers the user did not give, inferred from the description and the service model (keyword
+        rules, and the product the model says the service is, by default)."""
+        return infer(rule, description, known, keys, service)
 
     def revise(self, runbook: Runbook, change: str, request: GenerationRequest) -> GenerationResult:
         """Apply a change asked for in plain words; models that can't, say so."""

@@ -548,18 +548,20 @@ class LLMModel(Model):
             errors = [_format_error(e) for e in exc.errors(include_url=False)]
             raise ModelError(f"{self.name}: the assembled runbook is invalid: {'; '.join(errors[:3])}") from None
 
-    def infer_answers(self, rule: Rule, description: str, known: Answers, keys: Iterable[str]) -> Answers:
+    def infer_answers(self, rule: Rule, description: str, known: Answers, keys: Iterable[str],
+                      service: ServiceModel | None = None) -> Answers:
         try:
-            return self._infer_answers(rule, description, known, keys)
+            return self._infer_answers(rule, description, known, keys, model=service)
         finally:
             self.close()
 
-    def _infer_answers(self, rule: Rule, description: str, known: Answers, keys: Iterable[str]) -> Answers:
+    def _infer_answers(self, rule: Rule, description: str, known: Answers, keys: Iterable[str],
+                       model: ServiceModel | None = None) -> Answers:
         questions = [q for key in keys if (q := rule.question(key)) is not None]
         if not questions:
             return Answers()
         meter = self._begin()
-        guesses = infer(rule, description, known, [q.key for q in questions])
+        guesses = infer(rule, description, known, [q.key for q in questions], model)
         request = GenerationRequest(rule, description, known, datetime.now())
         wanted = {q.key for q in questions}
         parsed: dict[str, Answer] = {}
@@ -590,6 +592,9 @@ class LLMModel(Model):
                      for a in guesses.items.values()]), 2048, check=check, service=service)
         self._run({"answers": task}, None)
         self.last_usage = replace(meter.usage)
+        managed = guesses.get("env")
+        if managed is not None and managed.value == "managed":  # no rule option names it: the model's reading
+            parsed["env"] = managed
         return Answers(dict(parsed))
 
     def extract_service(self, description: str) -> ServiceModel | None:

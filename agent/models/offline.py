@@ -37,6 +37,7 @@ from agent.knowledge.facts import facts_from_model, record_assumptions
 from agent.knowledge.monitoring import Custom, Stack, defaults_note, render, stacks_for
 from agent.knowledge.monitoring import alert as alert_row
 from agent.knowledge.names import guard
+from agent.knowledge.platforms.products import Managed
 from agent.knowledge.platforms.scope import scope as cloud_scope
 from agent.knowledge.platforms.scope import scopes_of
 from agent.knowledge.policy import escalate_line, escalation, fmt_minutes, objectives, oncall_summary
@@ -286,6 +287,8 @@ class _Writer:
         if self.type == "database":  # the product a database service runs: its own words, never another's
             app = request.service.app
             technology = app.technology if app is not None else ""
+            if isinstance(self.p, Managed):  # the product's engine, never the runtime word the parser saw
+                technology = self.p.identified.component.technology or technology
             self.engine = engine_of(technology, facts.description) or unknown_engine(technology)
         is_engine = self.type == "database" or engine_unit(self.ctx) is not None  # the service is a data engine
         if is_engine:
@@ -588,6 +591,9 @@ class _Writer:
         f = self.facts
         tech = f.language or "fill in: runtime/framework"
         version = f.image or (f.language.split(" ", 1)[1] if f.language and " " in f.language else "see deployed image")
+        if isinstance(self.p, Managed):  # the service is the product: no runtime or image of the team's
+            product = self.p.identified.component
+            tech, version = self.p.label, product.version or "see the describe call (Platform Operations)"
         comps = [Component(name=f.display_name, technology=tech, version=version, location=self.p.location(),
                            purpose=purpose(self.type, f.display_name, "", self.type_detail,
                                            continuous=self.continuous).rstrip("."))]

@@ -13,6 +13,7 @@ from dataclasses import dataclass, fields
 from agent.knowledge.base import Context, Contribution, Facts
 from agent.knowledge.platforms import Platform, platform_for, recent_log_events
 from agent.knowledge.platforms.base import q as q  # one quoting rule for packs and platforms (re-exported)
+from agent.knowledge.platforms.products import Managed
 from agent.knowledge.platforms.select import component_form as _form
 from agent.runbook import Command, Language
 
@@ -99,8 +100,14 @@ class KeywordPack:
     examples: tuple[str, ...] = ()  # descriptions that must detect the pack (the test harness uses them)
     negatives: tuple[str, ...] = ()  # descriptions that must not
 
+    # The pack operates the service's own workload where it runs (ECS service, Helm release, unit …): it
+    # has nothing to do for a service that is itself a managed product (the words are about its clients).
+    own_workload: bool = False
+
     def detect(self, ctx: Context) -> str | None:
         word = mention(ctx, self.keywords)
+        if word and self.own_workload and isinstance(platform_for(ctx), Managed):
+            return None
         return f"description mentions {word!r}" if word else None
 
     def build(self, ctx: Context) -> Contribution:  # pragma: no cover - abstract

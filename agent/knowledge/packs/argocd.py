@@ -17,6 +17,7 @@ class ArgoCdPack(KeywordPack):
                "(auto-sync off), degraded/out-of-sync apps, stuck syncs")
     keywords = ("argo cd", "argocd", "argo-cd", "gitops with argo")
     order = 70
+    own_workload = True
     examples = ("Deployed by Argo CD from the infra repo (application orders-api, auto-sync with self-heal)",)
     negatives = ("Deployed with Flux", "Argo Workflows runs the batch jobs")
 

@@ -14,6 +14,7 @@ class DockerComposePack(KeywordPack):
                "(prune), single-service redeploys")
     keywords = ("docker compose", "docker-compose", "compose file", "compose.yaml")
     order = 75
+    own_workload = True
     examples = ("Runs with docker compose on one VM (project shop): api, worker and postgres services",)
     negatives = ("Runs on Kubernetes", "Composes emails from templates")
 

@@ -15,6 +15,7 @@ class EcsPack(KeywordPack):
                "circuit breaker, rollback to a task definition revision")
     keywords = ("ecs", "fargate", "elastic container service")
     order = 55
+    own_workload = True
     examples = ("Orders API runs on ECS Fargate (cluster prod, service orders-api) behind an ALB",)
     negatives = ("Runs on EKS", "Deployed to Lambda")
 

@@ -14,6 +14,7 @@ from agent.knowledge.packs._base import (
     q,
     tech_host,
 )
+from agent.knowledge.platforms.products import managed_endpoint
 from agent.knowledge.signals import Signal, Threshold, limit
 from agent.runbook import Component, Issue, KeyMetric, Procedure, Step, Upstream
 
@@ -31,11 +32,21 @@ class ElasticsearchPack(KeywordPack):
     def build(self, ctx: Context) -> Contribution:
         f = ctx.facts
         product = "OpenSearch" if mention(ctx, ("opensearch",)) else "Elasticsearch"
+        model = ctx.model
+        technology = next((t for t in ("elasticsearch", "opensearch") if model is not None and model.component(t)),
+                          "elasticsearch")
+        form = component_form(ctx, technology)
         # Query a data node when the description names them (dedicated masters should not serve clients).
         node = (tech_host(ctx, r"data") or tech_host(ctx, r"^(?:es|os)[-\d]|elastic|opensearch|search")
-                if component_form(ctx, "elasticsearch") == "host" else None)
-        scheme = "https" if mention(ctx, ("tls", "https", "ssl")) else "http"
-        url = f.name("es.url", f"{scheme}://{node or 'elasticsearch'}:9200")
+                if form == "host" else None)
+        if form == "managed":
+            # a managed domain (Amazon OpenSearch Service, Elastic Cloud): its https endpoint, no nodes of ours
+            endpoint = managed_endpoint(ctx, technology)
+            # no endpoint given: a fill-in variable the block declares (never a made-up host)
+            url = f"https://{endpoint}" if endpoint else f.name("es.url", f"https://{f.service}")
+        else:
+            scheme = "https" if mention(ctx, ("tls", "https", "ssl")) else "http"
+            url = f.name("es.url", f"{scheme}://{node or 'elasticsearch'}:9200")
         # "daily indices logs-YYYY.MM.DD" -> the pattern logs-*
         index = re.sub(r"[-_.]?(?:YYYY|yyyy).*$", "-*",
                        ctx.facts.name("es.index", f"{f.service}-*"))  # a listed default: the service's indices
@@ -43,8 +54,12 @@ class ElasticsearchPack(KeywordPack):
         # --netrc: credentials from ~/.netrc, never on the command line
         curl = "curl -sS --fail-with-body --netrc"
 
+        def at(path: str) -> str:
+            """The URL of `path` as one shell word (a fill-in variable stays expandable)."""
+            return f'"{url}"{q(path)}' if url.startswith("${") else q(url + path)
+
         def get(path: str) -> str:
-            return f"{curl} {q(url + path)}"
+            return f"{curl} {at(path)}"
 
         health = cmd("Cluster health", get("/_cluster/health?pretty"),
                      "status green; yellow means replicas unassigned, red means a primary shard is missing")
@@ -89,7 +104,7 @@ class ElasticsearchPack(KeywordPack):
                      Step(action="Allocation gave up after 5 failed attempts (max_retries): retry once the cause "
                                  "(disk, mapping) is fixed.",
                           command=cmd("Retry failed shard allocations",
-                                      f"{curl} -X POST {q(url + '/_cluster/reroute?retry_failed=true')}",
+                                      f"{curl} -X POST {at('/_cluster/reroute?retry_failed=true')}",
                                       "acknowledged: true; shards go INITIALIZING then STARTED",
                                       warning="Safe by itself, but it restarts recoveries cluster-wide: heavy "
                                               "network and disk I/O until they finish. Fix the cause first.")),
@@ -103,7 +118,7 @@ class ElasticsearchPack(KeywordPack):
                                       "jq -n --arg i \"$INDEX\" --argjson s \"$SHARD\" --arg n \"$NODE\" "
                                       "'{commands: [{allocate_stale_primary: {index: $i, shard: $s, node: $n, "
                                       "accept_data_loss: true}}]}' | "
-                                      f"{curl} -X POST {q(url + '/_cluster/reroute')} "
+                                      f"{curl} -X POST {at('/_cluster/reroute')} "
                                       "-H 'Content-Type: application/json' -d @-",
                                       "acknowledged: true and the index turns yellow/green",
                                       warning="accept_data_loss means exactly that: documents written after that "
@@ -130,7 +145,7 @@ class ElasticsearchPack(KeywordPack):
                      Step(action="Since 7.4 the block is removed automatically once disk use falls below the "
                                  "high watermark; on older versions remove it by hand.",
                           command=cmd("Remove the read-only block",
-                                      f"{curl} -X PUT {q(url + '/' + index + '/_settings')} -H "
+                                      f"{curl} -X PUT {at('/' + index + '/_settings')} -H "
                                       "'Content-Type: application/json' "
                                       "-d '{\"index.blocks.read_only_allow_delete\": null}'",
                                       "acknowledged: true; indexing works again"))],
@@ -156,7 +171,7 @@ class ElasticsearchPack(KeywordPack):
                 fix=[Step(action="Before restarting a node, hold back replica allocation so the cluster does not "
                                  "copy its shards elsewhere while it is away; restart one node at a time.",
                           command=cmd("Allow only primaries to be allocated, flush, restart the node",
-                                      f"{curl} -X PUT {q(url + '/_cluster/settings')} -H 'Content-Type: "
+                                      f"{curl} -X PUT {at('/_cluster/settings')} -H 'Content-Type: "
                                       "application/json' -d '{\"persistent\": {\"cluster.routing.allocation."
                                       "enable\": \"primaries\"}}'\n"
                                       f"{curl} -X POST {q(url + '/_flush')}\n"
@@ -167,7 +182,7 @@ class ElasticsearchPack(KeywordPack):
                      Step(action="Once the node is back, re-enable allocation and wait for green before the next "
                                  "node.",
                           command=cmd("Re-enable shard allocation",
-                                      f"{curl} -X PUT {q(url + '/_cluster/settings')} -H 'Content-Type: "
+                                      f"{curl} -X PUT {at('/_cluster/settings')} -H 'Content-Type: "
                                       "application/json' -d '{\"persistent\": {\"cluster.routing.allocation."
                                       "enable\": null}}'\n"
                                       + get("/_cluster/health?wait_for_status=green&timeout=10m&pretty"),

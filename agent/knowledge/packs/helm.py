@@ -14,6 +14,7 @@ class HelmPack(KeywordPack):
                "pending-upgrade, --atomic upgrades")
     keywords = ("helm", "helm chart", "helmfile")
     order = 65
+    own_workload = True
     examples = ("Deployed with Helm (release orders-api, chart ./charts/orders-api) to EKS",)
     negatives = ("Deployed with kustomize", "Kubernetes manifests applied with kubectl")
 

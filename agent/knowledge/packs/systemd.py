@@ -15,6 +15,7 @@ class SystemdPack(KeywordPack):
                "daemon-reload after unit edits, journal, OOM kills")
     keywords = ("systemd", "systemctl", "journalctl", "unit file", "systemd unit")
     order = 80
+    own_workload = True
     examples = ("Go binary running as a systemd service (orders-api.service) on two EC2 instances",)
     negatives = ("Runs as a Kubernetes Deployment",)
 

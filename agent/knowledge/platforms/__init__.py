@@ -10,6 +10,8 @@ platform a workload of the service model runs on).
     hosts.py       systemd units on VMs (SystemdHosts, VM) and bare metal
     serverless.py  Serverless: Lambda, CloudFunctions (gen2), CloudRun
     container.py   DockerContainer: a plain docker run container
+    products.py    Managed: the service is itself a managed product (OpenSearch Service, RDS, ElastiCache …);
+                   its calls per product in data/managed_products.yaml
     select.py      platform_for(ctx, component), register(environment, factory)
 """
 

@@ -22,6 +22,7 @@ from agent.knowledge.platforms.container import DockerContainer
 from agent.knowledge.platforms.ecs import ECS
 from agent.knowledge.platforms.hosts import VM, BareMetal
 from agent.knowledge.platforms.kubernetes import Kubernetes, KubernetesCronJob, declared_kind
+from agent.knowledge.platforms.products import Managed, service_product
 from agent.knowledge.platforms.serverless import CloudFunctions, CloudRun, Lambda
 from agent.knowledge.platforms.workflows import HOSTED
 from agent.service.model import Component
@@ -110,8 +111,21 @@ def _serverless(ctx: Context) -> Platform:
     return CloudFunctions(ctx)
 
 
+def _managed(ctx: Context) -> Platform:
+    """The environment answer says the service is a managed product: its platform, when the model names
+    the product; otherwise hosts under systemd, said so (the product's calls need its variant)."""
+    if service_product(ctx.model, ctx.facts.description, ctx.answers.service_type) is not None:
+        return Managed(ctx)
+    platform = VM(ctx)
+    platform.assumptions.append("the environment answer says a managed product, but the service model names no "
+                                "product the engine knows: the commands assume hosts running the service under "
+                                "systemd; replace them with the product's own calls")
+    return platform
+
+
 _REGISTRY: dict[str, Factory] = {
     "kubernetes": _kubernetes, "docker": _docker, "vm": VM, "serverless": _serverless, "baremetal": BareMetal,
+    "managed": _managed,
 }
 
 
@@ -150,6 +164,9 @@ def platform_for(ctx: Context, component: Component | None = None) -> Platform:
     hosted = hosted_runtime(ctx)
     if hosted is not None:
         return hosted
+    product = managed_product(ctx)
+    if product is not None:
+        return product
     env = ctx.answers.environment
     factory = _REGISTRY.get(env)
     if factory is None:  # a custom rule's option the engine has no knowledge of
@@ -158,7 +175,27 @@ def platform_for(ctx: Context, component: Component | None = None) -> Platform:
                                     "assume hosts running the service under systemd; replace them with your "
                                     "platform's equivalents")
         return platform
-    return factory(ctx)
+    chosen = factory(ctx)
+    answer = ctx.answers.get("env")
+    if answer is not None and not answer.assumed:
+        found = service_product(ctx.model, ctx.facts.description, ctx.answers.service_type)
+        if found is not None:  # the user's answer wins; the runbook says what the description said
+            chosen.assumptions.append(
+                f"the description says the service is {found.product.product} {found.product.what} "
+                f"(\"{' '.join(found.evidence.split())[:100]}\"), but the environment was given as "
+                f"{answer.display()}: the commands follow the given environment")
+    return chosen
+
+
+def managed_product(ctx: Context) -> Platform | None:
+    """The product's own platform when the service is a managed product (`products.service_product`) and
+    the user gave no environment: an environment the user gave is theirs, even when it conflicts."""
+    answer = ctx.answers.get("env")
+    if answer is not None and not answer.assumed and answer.value != "managed":
+        return None
+    if service_product(ctx.model, ctx.facts.description, ctx.answers.service_type) is None:
+        return None
+    return Managed(ctx)
 
 
 def hosted_runtime(ctx: Context) -> Platform | None:
