@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from agent.service.model import Component, ServiceModel
 from agent.service.text import parse
@@ -192,3 +194,26 @@ def test_broker_addresses_and_hosts_named_for_a_technology() -> None:
 def test_a_single_region_is_the_services_whatever_words_are_near_it() -> None:
     model = parse("Orders on RDS with two read replicas in eu-central-1.")
     assert [(r.name, r.role) for r in model.topology.regions] == [("eu-central-1", "primary")]
+
+
+_STORES = {"Redis 7.2": "redis", "PostgreSQL 16": "postgresql", "MySQL 8.0": "mysql", "MongoDB 7": "mongodb",
+           "RabbitMQ 3.13": "rabbitmq", "Kafka 3.7": "kafka", "OpenSearch 2.11": "opensearch"}
+
+
+@settings(max_examples=40, deadline=None)
+@given(name=st.builds(lambda a, b: f"{a}-{b}", st.sampled_from(["queue", "orders", "ledger", "auth", "geo"]),
+                      st.text(alphabet="abcdefghijklmnopqrstuvwxyz", min_size=3, max_size=7)),
+       store=st.sampled_from(sorted(_STORES)),
+       aside=st.sampled_from(["", " with three nodes", ", self-hosted on VMs", " on two EC2 hosts"]),
+       rest=st.sampled_from(["holds the job queue for the billing workers.", "stores what the API writes.",
+                             "is used by the checkout service."]))
+def test_a_name_then_its_store_in_parentheses_makes_the_service_that_store(name: str, store: str, aside: str,
+                                                                             rest: str) -> None:
+    """'queue-redis (Redis 7.2 + Sentinel, …) holds …': the service is the Redis, not an app that uses one."""
+    model = parse(f"{name} ({store}{aside}) {rest}")
+    assert model.app is not None and model.app.technology == _STORES[store]
+
+
+def test_a_language_in_parentheses_is_no_store() -> None:
+    model = parse("billing-api (Go 1.22, on EKS) serves invoices and uses PostgreSQL.")
+    assert model.app is not None and model.app.technology == "go"

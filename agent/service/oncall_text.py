@@ -172,10 +172,16 @@ _RESOURCE_WORDS = re.compile(r"(?i)\b(?:postgres\w*|pg|mysql|mariadb|aurora|rds|
                              r"region|site|dc|datacenter|broker|shard|server|instance|host)\b")
 
 
+_PERSON_BEFORE = re.compile(rf"(?i)\b(?:owner|owned\s+by|{_SLOT_WORD}|manager|contact)(?:\s+(?:is|=)|\s*:)?\s+"
+                            rf"(?-i:[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){{0,3}})")
+
+
 def _resource_role(sentence: str, at: int, who: str) -> bool:
     """Whether the slot word at `at` names a resource's role: its clause speaks of a store or node, or the
     name looks like a host ("lark-pg-01") in a sentence that says nothing of on-call."""
     clause = re.split(r"[.;:(]", sentence[:at])[-1]
+    # a person named before it is no resource: "Owner Elastic Aaa, backup N" (a name may look like a product)
+    clause = _PERSON_BEFORE.sub(" ", clause)
     if _RESOURCE_WORDS.search(clause):
         return True
     # identifiers are not read for on-call words: hosts "rota-pg-01", "rota-pg-09" say nothing of a rota

@@ -581,6 +581,15 @@ class _Parser:
     def _subject_from_sentence(self) -> str:
         s = self.sentences[0]
         low = [t.low for t in s.tokens]
+        if "(" in low[:5]:
+            # "Service: queue-redis (Redis 7.2 + Sentinel, …)", "ordersdb (PostgreSQL 16 under Patroni)": the
+            # name, then in parentheses the data store it is
+            k = low.index("(")
+            m = self.token_tech(s, k + 1)
+            if k > 0 and s.tokens[k - 1].kind in ("word", "quoted") and not self.v.ordinary(s.tokens[k - 1].text) and \
+                    m is not None and m.kind == "tech" and self.tech(m.key).kind in (
+                        "database", "cache", "stream", "broker", "search"):
+                return m.key
         comma = low.index(",") if "," in low[:5] else -1
         if comma > 0 and "is" not in low[:comma] and "are" not in low[:comma]:
             # "logs platform, self-managed OpenSearch 2.11 on EC2": the name, then what it is

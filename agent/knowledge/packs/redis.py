@@ -13,6 +13,7 @@ from agent.knowledge.packs._base import (
     region,
 )
 from agent.knowledge.platforms.caches import managed_cache
+from agent.knowledge.platforms.owners import owners_of
 from agent.knowledge.signals import Signal, Threshold, limit
 from agent.runbook import Command, Component, Issue, KeyMetric, Procedure, Step, Upstream
 from agent.service.components import single_instance
@@ -218,6 +219,19 @@ class RedisPack(KeywordPack):
                            warning="This Redis is a single point of failure (no replica, no Sentinel): never "
                                    "REPLICAOF or SENTINEL FAILOVER here. What it held comes back only from its "
                                    "RDB/AOF files on its own disk.")
+        elif (ha := owners_of(ctx, store).ha_manager) is not None and ha.by == "sentinel":
+            # Sentinel owns failover: promoting by hand makes two masters when the sentinels fight back
+            master = store.name("master_name") if store is not None else None
+            master_arg = q(master) if master else "\"$MASTER_NAME\""
+            declare = "" if master else \
+                "MASTER_NAME=\"${MASTER_NAME:?set MASTER_NAME to the Sentinel master name}\"\n"
+            failover = cmd("Fail over through Sentinel (never REPLICAOF NO ONE by hand)",
+                           f"{declare}SENTINEL_HOST=\"${{SENTINEL_HOST:?set SENTINEL_HOST to one of the sentinels}}\"\n"
+                           f"redis-cli -h \"$SENTINEL_HOST\" -p 26379 SENTINEL get-master-addr-by-name {master_arg}\n"
+                           f"redis-cli -h \"$SENTINEL_HOST\" -p 26379 SENTINEL FAILOVER {master_arg}",
+                           "get-master-addr-by-name prints the new master within seconds; clients follow it",
+                           warning="Moves the master: writes the new master had not received are lost. Only when "
+                                   "the sentinels have not failed over by themselves.")
         else:
             failover = cmd("Promote a replica by hand (run against the replica)",
                            "REPLICA=\"${REPLICA:?set REPLICA: the replica host to promote}\"\n"
