@@ -62,9 +62,9 @@ def refusal(p: Platform, workload: str | None = None, required: bool = False) ->
         model = p.ctx.model
         comp = next((c for c in (model.components if model is not None else []) if name in (
             c.id, *(n.value for n in c.names))), None)
-        scaler = next((c.by for c in (comp.controllers if comp is not None else []) if c.by in AUTOSCALERS), None)
-        if scaler is not None and scaler != "keda":
-            return (f"{LABELS.get(scaler, scaler)} owns the count of {name}: a scale to zero is undone, or leaves "
+        by = next((c.by for c in (comp.controllers if comp is not None else []) if c.by in AUTOSCALERS), None)
+        if by is not None and by != "keda":
+            return (f"{LABELS.get(by, by)} owns the count of {name}: a scale to zero is undone, or leaves "
                     "the autoscaler fighting it; change the count through its owner")
         return None
     ctx = p.ctx
