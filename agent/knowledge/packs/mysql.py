@@ -98,7 +98,7 @@ class MySqlPack(KeywordPack):
                       f"REPLICAS=\"${{REPLICAS:?set REPLICAS to every replica and binlog reader (CDC) of {host}, "
                       "space-separated}\"")
             return (f"{listed}\nOLDEST=\"\"\nfor R in $REPLICAS; do\n"
-                    f"  F=\"$(mysql -h \"$R\" -u {q(user)} -E -e \"SHOW REPLICA STATUS\" | "
+                    f"  F=\"$(mysql -h \"$R\" -u {q(user)} -D {q(db)} -E -e \"SHOW REPLICA STATUS\" | "
                     "awk '$1 == \"Relay_Source_Log_File:\" {print $2}')\"\n"
                     "  echo \"$R has applied up to ${F:-?}\"\n"
                     "  if [ -z \"$F\" ]; then OLDEST=unknown; break; fi\n"
