@@ -179,8 +179,12 @@ def test_scale_out_says_connections_times_replicas(rule: Rule, replicas: int, po
     assert product in runbook.service_overview.business_impact
     assert ("already above the limit" in runbook.service_overview.business_impact) == (replicas * pool > limit)
     scale_steps = [s.command for i in runbook.troubleshooting.issues for s in i.fix
-                   if s.command is not None and "scale" in s.command.code]
+                   if s.command is not None and "scale out" in s.action.lower()]
     assert scale_steps and all(product in (c.warning or "") for c in scale_steps)
+    # the connection ceiling (limit // pool) below the running count makes a "scale out" a scale-down: none is run
+    scaling = [c for c in scale_steps if "kubectl scale" in c.code]
+    assert bool(scaling) == (limit // pool > replicas)
+    assert all(int(n) > replicas for c in scaling for n in re.findall(r"--replicas=(\d+)", c.code))
     assert all("never scale out while the database is out of connections" in (c.warning or "")
                for c in scale_steps)
 

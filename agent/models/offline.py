@@ -37,6 +37,7 @@ from agent.knowledge.facts import facts_from_model, record_assumptions
 from agent.knowledge.monitoring import Custom, Stack, defaults_note, render, stacks_for
 from agent.knowledge.monitoring import alert as alert_row
 from agent.knowledge.names import guard
+from agent.knowledge.platforms import stops
 from agent.knowledge.platforms.products import Managed
 from agent.knowledge.platforms.scope import scope as cloud_scope
 from agent.knowledge.platforms.scope import scopes_of
@@ -867,7 +868,7 @@ class _Writer:
                  p.history()],
                 [("If failures started with a deploy, roll back", self.rollback_steps()[1]),
                  ("If a downstream API/DB rejects the jobs, fix that dependency first; pause consumers if "
-                  "retries make it worse", self.guard.stop(p.stop(), p.region)),
+                  "retries make it worse", None if stops.refusal(p) else self.guard.stop(p.stop(), p.region)),
                  (f"Re-drive the dead-letter queue{' ' + self.facts.names['dlq'] if 'dlq' in self.facts.names else ''}"
                   " only after the cause is fixed; replaying first just fails the same messages again", None)],
                 "Failure rate below 1% for 15 min and the DLQ no longer growing")
@@ -1019,28 +1020,31 @@ class _Writer:
 
     def stop_writes(self) -> list[Command]:
         out: list[Command] = []
+        # a full stop of the service's own workload only where the architecture makes it one (platforms.stops)
+        refused = stops.refusal(self.p)
         if self.type in ("web", "api", "other") and not self.profiled:
             # Only a switch the model names is flipped: an invented READ_ONLY variable does nothing at 3 a.m.
             switch = read_only_switch(self.request.service)
             if switch is not None:
                 out.append(self.p.set_flag(switch.key, "true", f"Switch the service to read-only mode ({switch.key}, "
                                            "from the service model)"))
-            elif not self.c.stop_writes:
+            elif not self.c.stop_writes and refused is None:
                 stop = self.p.stop()
                 out.append(self.guard.stop(stop.model_copy(update={"purpose": stop.purpose + ": no more writes reach "
                     "the data (if your service has a read-only switch, use it instead: it keeps reads up)"}),
                     self.p.region))
-        elif self.type == "worker":
+        elif self.type == "worker" and refused is None:
             stop = self.p.stop()
             paused = self.guard.stop(stop, self.p.region)
             if paused == stop or not self.c.stop_writes:  # a pack's own pause of the trigger says it already
                 out.append(paused)
-        elif self.type == "pipeline":
+        elif self.type == "pipeline" and refused is None:
             out.append(self.pause_pipeline())
         # a pack's stop goes through the same guard: a queue-triggered function is paused, never throttled to 0
         out += [self.guard.stop(c, self.p.region) for c in self.c.stop_writes]
         if not out:
-            out.append(self.guard.stop(self.p.stop(), self.p.region))
+            out.append(self.guard.stop(self.p.stop(), self.p.region) if refused is None else
+                       stops.writers_check(self.p, refused))
         return _dedupe(out)
 
     def pause_pipeline(self) -> Command:

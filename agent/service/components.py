@@ -19,7 +19,7 @@ _SINGLE = re.compile(r"""(?ix)
     \b(?:no|without(?:\s+a(?:ny)?)?|zero)\s+(?:read\s+)?(?:replicas?|sentinels?|standbys?|secondar(?:y|ies)|
         failover|ha\b|high\s+availability|cluster(?:ing)?\b)
   | \bnot\s+(?:replicated|clustered|highly\s+available)\b
-  | \b(?:single|one|1)\s+(?:instance|node|box|server|vm|host|machine)\b(?!s)
+  | \b(?:single|one|1)[\s-]+(?:instance|node|box|server|vm|host|machine)\b(?!s)
   | \bstandalone\b
   | \bsingle\s+point\s+of\s+failure\b|\bspof\b
 """)

@@ -15,6 +15,7 @@ from agent.knowledge.platforms import Platform, platform_for, recent_log_events
 from agent.knowledge.platforms.base import q as q  # one quoting rule for packs and platforms (re-exported)
 from agent.knowledge.platforms.products import Managed
 from agent.knowledge.platforms.select import component_form as _form
+from agent.knowledge.platforms.stops import refusal
 from agent.runbook import Command, Language
 
 # "no Redis", "instead of MySQL", "migrated off MongoDB": a mention that says the service does NOT use it.
@@ -215,6 +216,14 @@ def component_form(ctx: Context, technology: str) -> str:
 
 def stop_workload(ctx: Context, workload: str, why: str) -> Command:
     return workload_platform(ctx).stop_workload(workload, why)
+
+
+def kill_switch(ctx: Context, workload: str, why: str, required: bool = False) -> list[Command]:
+    """`workload` stopped outright as a kill switch ("stop writes", "stop consuming"), or nothing where a
+    full stop is wrong for the architecture (the store or broker itself, an autoscaler's count, a
+    critical request path: see platforms.stops). `required`: a procedure needs it stopped."""
+    platform = workload_platform(ctx)
+    return [] if refusal(platform, workload, required) else [platform.stop_workload(workload, why)]
 
 
 def start_workload(ctx: Context, workload: str, replicas: int | None = None) -> Command:

@@ -7,11 +7,11 @@ from agent.knowledge.packs._base import (
     KeywordPack,
     cmd,
     exec_in,
+    kill_switch,
     mention,
     q,
     restart_workload,
     snake,
-    stop_workload,
     workload_logs,
 )
 from agent.knowledge.signals import Signal, Threshold, limit
@@ -119,7 +119,7 @@ class CeleryPack(KeywordPack):
                             "revoke specific task ids."],
             signals=signals,
             issues=issues,
-            stop_writes=[stop_workload(ctx, worker, "stop task execution while the damage is assessed")],
+            stop_writes=kill_switch(ctx, worker, "stop task execution while the damage is assessed"),
             assess=[backlog, active],
             daily=["Check queue length and worker count"],
             weekly=["Review failed task counts per task name"],

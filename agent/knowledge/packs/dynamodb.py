@@ -7,9 +7,9 @@ from agent.knowledge.packs._base import (
     CloudWatchMetric,
     KeywordPack,
     cmd,
+    kill_switch,
     q,
     region,
-    stop_workload,
 )
 from agent.knowledge.signals import Signal, Threshold
 from agent.runbook import Component, Issue, KeyMetric, Procedure, Step, Upstream
@@ -101,7 +101,7 @@ class DynamoDbPack(KeywordPack):
                            f"{table}"],
             signals=signals,
             issues=issues,
-            stop_writes=[stop_workload(ctx, f.service, "stop the writes that corrupt data")],
+            stop_writes=kill_switch(ctx, f.service, "stop the writes that corrupt data"),
             assess=[cmd("Is point-in-time recovery on, and how far back",
                         f"{ddb} describe-continuous-backups {rg} --table-name {q(table)}",
                         "PointInTimeRecoveryStatus ENABLED; EarliestRestorableDateTime before the corruption")],

@@ -136,12 +136,27 @@ class ElasticsearchPack(KeywordPack):
                                                         "docs.count,store.size") + " | head -n 15",
                                  "old time-based indices to drop or move")],
                 fix=[Step(action="Free disk (delete old indices through ILM/ISM, add nodes or disk).",
-                          command=cmd("Delete one old index",
+                          command=cmd("Delete one old index, only when no alias points at it",
                                       "OLD_INDEX=\"${OLD_INDEX:?set OLD_INDEX: an index past its retention}\"\n"
-                                      f"{curl} -X DELETE \"{url}/$OLD_INDEX\"",
-                                      "acknowledged: true",
-                                      warning="Deletes the index and all its documents for good; check the name "
-                                              "twice (wildcards may be allowed), and that a snapshot exists.")),
+                                      # an alias on it may make it the live index; a wildcard or list deletes many;
+                                      # aliases that cannot be read refuse too (an empty answer is no all-clear)
+                                      "case \"$OLD_INDEX\" in *'*'*|*,*|_all) OLD_INDEX=\"\" ;; esac\n"
+                                      "if [ -z \"$OLD_INDEX\" ]; then\n"
+                                      "  echo \"refusing: name one index exactly, no wildcard or list\" >&2\n"
+                                      f"elif ! ALIASES=\"$({curl} \"{url}/_cat/aliases?h=alias,index\")\"; then\n"
+                                      "  echo \"refusing: the aliases could not be read\" >&2\n"
+                                      "elif printf '%s\\n' \"$ALIASES\" | awk -v i=\"$OLD_INDEX\" "
+                                      "'$2 == i {found=1} END {exit !found}'; then\n"
+                                      "  echo \"refusing: an alias points at $OLD_INDEX (it may be live): move the "
+                                      "alias first\" >&2\n"
+                                      "else\n"
+                                      f"  {curl} -X DELETE \"{url}/$OLD_INDEX\"\n"
+                                      "fi",
+                                      "acknowledged: true; a 'refusing' line means the index is live or the name "
+                                      "matches several",
+                                      warning="Deletes the index and all its documents for good: the command "
+                                              "refuses an index any alias points at and a wildcard or list; check "
+                                              "that a snapshot of it exists first.")),
                      Step(action="Since 7.4 the block is removed automatically once disk use falls below the "
                                  "high watermark; on older versions remove it by hand.",
                           command=cmd("Remove the read-only block",

@@ -7,11 +7,11 @@ from agent.knowledge.base import Context, Contribution
 from agent.knowledge.packs._base import (
     KeywordPack,
     cmd,
+    kill_switch,
     mention,
     q,
     region,
     start_workload,
-    stop_workload,
     workload_logs,
 )
 from agent.knowledge.signals import Signal, Threshold, limit
@@ -100,6 +100,9 @@ class KafkaPack(KeywordPack):
                       + (f" — only up to the {partitions.value} partitions (extra consumers sit idle)"
                          if partitions else " — only up to the partition count (extra consumers sit idle)")
                       + "; every added consumer triggers a rebalance, so add them in one step, not one by one.")
+        # the consumers stop for an offset reset; where the service is the broker itself that is not its own stop
+        stop_consumers = kill_switch(ctx, f.service, "offsets can only be reset while the group is empty",
+                                     required=True)
         issues = [
             Issue(
                 title="Kafka: consumer lag growing",
@@ -124,12 +127,14 @@ class KafkaPack(KeywordPack):
                 symptoms="A bad deploy processed messages wrongly, or a poison message blocks a partition.",
                 alert=None,
                 check=[describe, dry_run],
-                fix=[Step(action="Stop every consumer in the group.",
-                          command=stop_workload(ctx, f.service, "offsets can only be reset while the group is "
-                                                                "empty")),
+                fix=[Step(action="Stop every consumer in the group." if stop_consumers else
+                          "Stop every consumer in the group, in the consumers' own deployments (never the brokers: "
+                          "that stops every client); --execute refuses while the group has members.",
+                          command=next(iter(stop_consumers), None)),
                      Step(action="Apply the reset previewed above (or skip one message).", command=execute),
                      Step(action="Skip a single poison message instead, if that is the problem.", command=skip_one),
-                     Step(action="Start the consumers again.", command=start_workload(ctx, f.service))],
+                     Step(action="Start the consumers again.",
+                          command=start_workload(ctx, f.service) if stop_consumers else None)],
                 verify="The group is Stable with the new offsets and lag falls within 15 minutes.",
                 escalate="Resets that skip data need the service owner's approval before --execute.",
             ),
@@ -169,8 +174,7 @@ class KafkaPack(KeywordPack):
                             "auto.offset.reset (latest skips the backlog, earliest reprocesses everything)."],
             signals=signals,
             issues=issues,
-            stop_writes=[stop_workload(ctx, f.service, "stop consuming and producing while the damage is "
-                                                       "assessed")],
+            stop_writes=kill_switch(ctx, f.service, "stop consuming and producing while the damage is assessed"),
             assess=[describe],
             daily=["Check consumer lag of every group the service owns"],
             weekly=["Check broker disk usage against retention"],

@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 
 from agent.knowledge.base import Context, Contribution
-from agent.knowledge.packs._base import KeywordPack, cmd, q, snake, stop_workload
+from agent.knowledge.packs._base import KeywordPack, cmd, kill_switch, q, snake
 from agent.knowledge.signals import Signal, Threshold, limit
 from agent.runbook import Component, Issue, KeyMetric, Procedure, Step, Upstream
+from agent.service.components import single_instance
 
 
 class MongoDbPack(KeywordPack):
@@ -31,6 +32,10 @@ class MongoDbPack(KeywordPack):
             uri = f"mongodb://{','.join(m + ':27017' for m in members)}/{db}?replicaSet={replset}"
         else:
             uri = f"mongodb://{host}:27017/{db}"
+
+        # the model's MongoDB component is one member ("a single-node replica set")
+        store = ctx.model.component("mongodb") if ctx.model is not None else None
+        single = single_instance(store, f.description)
 
         def sh(script: str) -> str:
             return f"mongosh {q(uri)} --quiet --eval {q(script)}"
@@ -68,6 +73,10 @@ class MongoDbPack(KeywordPack):
                     ".slice(-10).forEach(l => print(l))"), "no elections during the incident, or their cause")],
                 fix=[Step(action="Elections need a majority of voting members: restore a quorum first (2 of 3).",
                           command=None),
+                     Step(action="A single-member replica set has no secondary to take over: rs.stepDown only "
+                                 "leaves it without a primary for 60 s and a forced reconfig has nothing to keep. "
+                                 "Bring the one member back (its process, its disk) instead.", command=None)
+                     if single else
                      Step(action="To move the primary off a sick node, step it down (planned, not forced).",
                           command=cmd("Step down the primary for 60 s",
                                       sh("rs.stepDown(60, 10)"),
@@ -124,7 +133,7 @@ class MongoDbPack(KeywordPack):
                            "credentials in the URI from a secret, not typed on the command line"],
             signals=signals,
             issues=issues,
-            stop_writes=[stop_workload(ctx, f.service, "stop the writes that corrupt data")],
+            stop_writes=kill_switch(ctx, f.service, "stop the writes that corrupt data"),
             assess=[cmd("Document counts per collection", sh(
                 "db.getCollectionNames().forEach(c => print(c, db.getCollection(c).estimatedDocumentCount()))"),
                 "counts close to yesterday's")],
@@ -140,7 +149,8 @@ class MongoDbPack(KeywordPack):
             maintenance_commands=[cmd("Dump the database", f"mongodump --uri={q(uri)} --gzip --out=/var/backups/mongo/"
                                                            "\"$(date +%F)\"",
                                       "a directory of .bson.gz files per collection")],
-            dr_procedures=[Procedure(title="MongoDB: lost the majority of the replica set",
+            # a one-member set has no majority to lose and no survivor to force: no forced reconfig
+            dr_procedures=[] if single else [Procedure(title="MongoDB: lost the majority of the replica set",
                                      commands=[cmd(
                                          "State as one surviving member sees it (no primary: connect directly)",
                                          f"SURVIVOR=\"${{SURVIVOR:?set SURVIVOR: a member still up "

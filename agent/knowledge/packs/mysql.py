@@ -8,11 +8,11 @@ from agent.knowledge.packs._base import (
     CloudWatchMetric,
     KeywordPack,
     cmd,
+    kill_switch,
     mention,
     q,
     region,
     snake,
-    stop_workload,
     workload_platform,
 )
 from agent.knowledge.platforms.limits import Scope, managed_sql
@@ -89,6 +89,24 @@ class MySqlPack(KeywordPack):
                 return allowed.shell or ""
             why = "".join(f"# {note}\n" for note in allowed.notes)
             return f"{why}{client('mysql', target)} -u {q(user)} -D {q(db)}{flag} -e \"{allowed.code}\""
+
+        def purge_after_replicas() -> str:
+            """PURGE only the binlogs every replica has applied: each replica's position is read first, and
+            nothing is purged while one of them cannot be read."""
+            named = copies.replicas or ([replica_host] if f.name("mysql.replica", "") else [])
+            listed = (f"REPLICAS={q(' '.join(named))}" if named else
+                      f"REPLICAS=\"${{REPLICAS:?set REPLICAS to every replica and binlog reader (CDC) of {host}, "
+                      "space-separated}\"")
+            return (f"{listed}\nOLDEST=\"\"\nfor R in $REPLICAS; do\n"
+                    f"  F=\"$(mysql -h \"$R\" -u {q(user)} -D {q(db)} -E -e \"SHOW REPLICA STATUS\" | "
+                    "awk '$1 == \"Relay_Source_Log_File:\" {print $2}')\"\n"
+                    "  echo \"$R has applied up to ${F:-?}\"\n"
+                    "  if [ -z \"$F\" ]; then OLDEST=unknown; break; fi\n"
+                    "  if [ -z \"$OLDEST\" ] || [[ \"$F\" < \"$OLDEST\" ]]; then OLDEST=\"$F\"; fi\n"
+                    "done\n"
+                    "if [ -z \"$OLDEST\" ] || [ \"$OLDEST\" = unknown ]; then\n"
+                    "  echo \"a replica's position could not be read: purge nothing\" >&2\nelse\n"
+                    "  " + mysql("PURGE BINARY LOGS TO '$OLDEST'") + "\nfi")
 
         aurora = mention(ctx, ("aurora",))
 
@@ -258,7 +276,7 @@ class MySqlPack(KeywordPack):
                             "of ~/.my.cnf, mode 600; never -pPASSWORD on the command line)")],
             signals=signals,
             issues=issues,
-            stop_writes=[stop_workload(ctx, f.service, "stop the writes that corrupt data"),
+            stop_writes=[*kill_switch(ctx, f.service, "stop the writes that corrupt data"),
                          *possible(cmd("Make the server read-only for every non-admin client",
                                        mysql("SET GLOBAL super_read_only = ON"),
                                        "writes fail with ERROR 1290 (--read-only)",
@@ -275,11 +293,14 @@ class MySqlPack(KeywordPack):
             monthly=["Apply minor-version updates", "Test a restore"],
             maintenance_commands=possible(cmd(
                 "Free disk held by old binary logs" if not variant else "Keep binary logs only as long as needed",
-                mysql("PURGE BINARY LOGS BEFORE NOW() - INTERVAL 3 DAY"),
+                mysql("PURGE BINARY LOGS BEFORE NOW() - INTERVAL 3 DAY") if variant or inside else
+                purge_after_replicas(),
                 "older binlogs are gone; SHOW BINARY LOGS lists the rest" if not variant else
                 "binlog retention hours shows the new value; RDS removes older binlogs itself",
                 warning="A replica or CDC consumer that has not read those binlogs breaks and must be rebuilt; "
-                        "check every replica's Source_Log_File first." + (
+                        + ("the command reads every listed replica's position first and purges only what all of "
+                           "them applied: list every CDC reader too." if not (variant or inside) else
+                           "check every replica's Source_Log_File first.") + (
                             "" if variant else " Prefer binlog_expire_logs_seconds."))),
             dr_procedures=[Procedure(title="Aurora: fail over to a reader", commands=[
                 cmd("Writer and readers of the cluster",

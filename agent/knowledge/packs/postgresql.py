@@ -9,12 +9,12 @@ from agent.knowledge.packs._base import (
     CloudWatchMetric,
     KeywordPack,
     cmd,
+    kill_switch,
     mention,
     q,
     region,
     snake,
     sql,
-    stop_workload,
 )
 from agent.knowledge.platforms.managed import managed_database, replication_of
 from agent.knowledge.signals import Signal, Threshold, limit
@@ -437,14 +437,25 @@ class PostgresPack(KeywordPack):
                              "grep -E 'ERROR|FATAL|PANIC' | tail -n 50", "no FATAL or PANIC lines")],
             issues=issues,
             stop_writes=[
-                stop_workload(ctx, svc, "stop the writes that corrupt data"),
+                *kill_switch(ctx, svc, "stop the writes that corrupt data"),
                 cmd("Make new sessions on the database read-only",
                     n.psql(f"ALTER DATABASE {n.db} SET default_transaction_read_only = on"),
                     "ALTER DATABASE; only new sessions are affected, existing ones keep writing until they "
                     "reconnect",
                     warning=f"Every application writing to {n.db} gets 'cannot execute ... in a read-only "
                             "transaction' on new connections. Undo with ALTER DATABASE ... RESET "
-                            "default_transaction_read_only."),
+                            "default_transaction_read_only.")
+                if ctx.answers.service_type == "database" else
+                # the database is a dependency other services may write too: only this service's role goes
+                # read-only, so its reads keep working and nobody else's writes stop
+                cmd(f"Make new sessions of {svc}'s database role read-only (reads keep working)",
+                    f"APP_ROLE=\"${{APP_ROLE:?set APP_ROLE to the database role {svc} connects as}}\"\n"
+                    + n.psql(f"ALTER ROLE $APP_ROLE IN DATABASE {n.db} SET default_transaction_read_only = on"),
+                    "ALTER ROLE; new sessions of that role are read-only, existing ones keep writing until they "
+                    "reconnect",
+                    warning=f"{svc}'s writes to {n.db} fail with 'cannot execute ... in a read-only transaction' on "
+                            "new connections; other roles are untouched. Undo with ALTER ROLE ... IN DATABASE ... "
+                            "RESET default_transaction_read_only."),
             ],
             assess=[
                 cmd("Checksum failures and recent row changes",

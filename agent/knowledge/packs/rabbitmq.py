@@ -7,12 +7,12 @@ from agent.knowledge.packs._base import (
     KeywordPack,
     cmd,
     component_form,
+    kill_switch,
     messaging_role,
     namespace,
     on_host,
     q,
     restart_workload,
-    stop_workload,
     tech_host,
     workload_platform,
 )
@@ -199,8 +199,8 @@ class RabbitMqPack(KeywordPack):
                            "Prometheus per-queue metrics come from /metrics/detailed"],
             signals=signals,
             issues=issues,
-            stop_writes=[stop_workload(ctx, f.service, "stop publishing while the damage is assessed" if publisher
-                                       else "stop consuming while the damage is assessed")],
+            stop_writes=kill_switch(ctx, f.service, "stop publishing while the damage is assessed" if publisher
+                                       else "stop consuming while the damage is assessed"),
             assess=[queues],
             daily=["Check queues for backlog and missing consumers"],
             weekly=["Check node memory and disk headroom"],

@@ -108,11 +108,15 @@ class RedisPack(KeywordPack):
                    entry="Redis: connection refused or timeouts", tags=tags, labels=labels, probe=ping),
         ]
 
+        # deleting keys is offered as a command only where the model says the store holds derived data alone;
+        # elsewhere (sessions, locks, a cache the team has not called disposable) it is the team's decision
         unlink = Step(action="Delete the offending keys by pattern with SCAN + UNLINK (non-blocking); "
-                             "never KEYS * (blocks the server for the whole scan)."
-                             + (" Only a prefix of derived or temporary data, never the keys this Redis keeps "
-                                "for the service." if kept else ""),
-                      command=cmd("Unlink keys matching one prefix",
+                             "never KEYS * (blocks the server for the whole scan)." if flushable else
+                             "Deleting keys by pattern is the team's decision, not a memory fix: "
+                             + (f"{kept}. " if kept else "the description does not say this Redis holds only "
+                                "derived data. ") + "Find the biggest prefixes (redis-cli --bigkeys / --memkeys) "
+                             "and ask the owner of the code that writes them.",
+                      command=None if not flushable else cmd("Unlink keys matching one prefix",
                                   "PATTERN=\"${PATTERN:?set PATTERN: the prefix found above}\"\n"
                                   f"{cli} --scan --pattern \"$PATTERN\" --count 1000 | "
                                   f"xargs -r -n 500 {cli} UNLINK",
@@ -201,7 +205,14 @@ class RedisPack(KeywordPack):
         ]
 
         failover: Command
-        if product is not None:
+        if product is not None and kept and product.reboots:
+            # the product's failover is a reboot of the primary: what it keeps for the service is at stake
+            look = product.describe()
+            failover = look.model_copy(update={
+                "purpose": f"{look.purpose} (no forced reboot offered)",
+                "warning": f"Never force-reboot {product.instance} as a fix: {kept}. Its failover is a reboot of "
+                           "the primary; leave it to the provider's own failover, or decide it with the team."})
+        elif product is not None:
             failover = product.failover()
             if broker:
                 failover = failover.model_copy(update={"warning": f"{failover.warning} On a broker it is every "

@@ -7,10 +7,10 @@ from agent.knowledge.base import Context, Contribution
 from agent.knowledge.packs._base import (
     KeywordPack,
     cmd,
+    kill_switch,
     q,
     region,
     restart_workload,
-    stop_workload,
     workload_logs,
     workload_platform,
 )
@@ -172,21 +172,22 @@ class SqsPack(KeywordPack):
             issues=issues,
             # a Lambda trigger is paused (by the Lambda pack), never throttled to 0 (that sends the queue to the DLQ)
             stop_writes=[] if reasoning.pause_trigger(ctx.model, region(ctx)) else
-            [stop_workload(ctx, consumer, "stop consuming while the damage is assessed; messages wait in the queue")],
+            kill_switch(ctx, consumer, "stop consuming while the damage is assessed; messages wait in the queue"),
             assess=[depth],
             daily=["Check the DLQ is empty"],
             weekly=["Check age of oldest message peaks against the SLO"],
             monthly=["Review maxReceiveCount and visibility timeout against p99 processing time"],
-            # The queue's messages are the work itself: it is never purged. Only the DLQ, once its
-            # messages were redriven or judged garbage.
+            # The queue's messages are the work itself, and so are the DLQ's: failed work that is redriven once
+            # the cause is fixed ('SQS: messages in the dead-letter queue'). No purge is offered as routine.
             maintenance_commands=[cmd(
-                f"Purge the dead-letter queue {dlq} (after its messages were redriven or judged garbage)",
+                f"Messages waiting in the dead-letter queue {dlq} (redrive them once the cause is fixed)",
                 url("DLQ_URL", dlq)
-                + f"aws sqs purge-queue --region {reg} --queue-url \"$DLQ_URL\"",
-                "queue empty within 60 s",
-                warning=f"Deletes every message in {dlq} irreversibly (only one purge per 60 s). Never purge "
-                        f"{queue} itself: its messages are work not yet done. Move messages aside with "
-                        "start-message-move-task instead when in doubt.")],
+                + f"aws sqs get-queue-attributes --region {reg} --queue-url \"$DLQ_URL\" --attribute-names "
+                  "ApproximateNumberOfMessages MessageRetentionPeriod",
+                "0 messages; any other count is failed work to redrive with start-message-move-task before its "
+                "retention period runs out",
+                warning=f"Never purge-queue {dlq} (or {queue}) as maintenance: its messages are failed work, "
+                        "deleted for good; redrive them once the cause is fixed.")],
             dr_procedures=[Procedure(title="SQS: region outage", commands=[
                 cmd("Capture the queue configuration (keep it in IaC)",
                     url("QUEUE_URL", queue)

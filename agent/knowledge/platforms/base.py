@@ -156,7 +156,20 @@ class Platform(ABC):
     def scale_out(self, default: int = 6) -> Command:
         """More instances, with the count taken from the model's range and connection limit (never a
         minimum above the given maximum), through the replicas owner (see `scale`)."""
+        from agent.knowledge.platforms.stops import is_store  # late: stops builds on this module
+
         cap = self.capacity
+        if is_store(self):
+            # a store's or broker's members hold its data: a new member takes no existing partition, queue or
+            # shard until they are moved, and a count read wrong is a scale-down of a quorum
+            look = self.status()[0]
+            return look.model_copy(update={
+                "purpose": f"Count the members of {self.resolve(self.slug)} before any change: adding one is a "
+                           "planned capacity change, not an incident fix",
+                "warning": "New members of a data store or broker take no existing data until it is moved to them "
+                           "(partition reassignment, queue or shard rebalancing), and removing one from a quorum "
+                           "cluster loses its majority: change the member count only with the team, through the "
+                           "owner of the cluster's definition."})
         target = cap.scale_out(default)
         scaler = self.owners.autoscaler
         if scaler is not None:
@@ -164,6 +177,11 @@ class Platform(ABC):
             purpose = f"Raise the minimum {scaler.label} keeps to {target}{rng}"
         elif cap.count and cap.count < target:
             purpose = f"Scale out from {cap.count} to {target}"
+        elif cap.count:  # the bounds keep it at or below what runs: a "scale out" to it would be a scale-down
+            look = self.status()[0]
+            return look.model_copy(update={
+                "purpose": f"{self.resolve(self.slug)} already runs {cap.count}, the most the given bounds allow: "
+                           "check the count; going higher is a capacity decision"})
         else:
             purpose = f"Scale out to {target}"
         return self.scale(str(target), purpose)
@@ -531,6 +549,12 @@ class Platform(ABC):
 
     # Where stop_workload's warning tells to run it ("on every host").
     stop_where: ClassVar[str] = ""
+
+    @property
+    def zero_stop(self) -> bool:
+        """Whether `stop` really stops the workload (platforms whose count cannot be 0, or whose trigger
+        delivers past the stop, say no: see stops.refusal)."""
+        return True
 
     def stop_workload(self, workload: str, why: str) -> Command:
         """Stop `workload` entirely; platforms whose owner does it override (GitOps, Patroni, a trigger)."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
+from typing import ClassVar
 
 from agent.knowledge.base import Context
 from agent.knowledge.platforms.base import cmd, q
@@ -41,6 +42,8 @@ class ManagedCache(ABC):
     component: Component | None
     instance: str  # the instance / replication group / cache name
     product: str
+    # its failover is a forced reboot of the primary (not a promotion the service barely notices)
+    reboots: ClassVar[bool] = False
 
     @property
     def region_name(self) -> str | None:
@@ -123,6 +126,7 @@ class Memorystore(ManagedCache):
 
 
 class AzureCache(ManagedCache):
+    reboots: ClassVar[bool] = True
     def _scope(self) -> tuple[str, str]:
         return scoped("--resource-group", "RESOURCE_GROUP", given(self.ctx, "resource_group", self.component),
                       "the resource group of the cache")

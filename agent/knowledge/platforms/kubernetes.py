@@ -253,6 +253,21 @@ class Kubernetes(Platform):
                        "target, Paused/Degraded means a canary is in progress or was aborted")
         if self.progressive == "flagger":
             return self.canary_state()
+        # under GitOps the releases are commits: the rollback target is the commit before the release, never a
+        # ReplicaSet revision (a kubectl rollout undo is reverted by the controller)
+        if self.argocd and self.owners.gitops is not None:
+            return cmd(f"Sync history of Argo CD application {self.argocd}",
+                       f"argocd app history {q(self.argocd)}",
+                       "The deployed Git revisions, newest last; the one before the release is the rollback target "
+                       "(revert the release commit in Git)")
+        if self.flux:
+            return cmd(f"Revision Flux last applied for {self.workload}",
+                       "KUSTOMIZATION=\"${KUSTOMIZATION:?set KUSTOMIZATION to the Flux Kustomization that applies "
+                       f"{self.workload}}}\"\n"
+                       "flux get kustomization \"$KUSTOMIZATION\"\n"
+                       "flux events --for Kustomization/\"$KUSTOMIZATION\" | tail -n 10",
+                       "READY True at the applied revision (branch@sha1:…); the commit before the release commit in "
+                       "Git is the rollback target (git revert)")
         if self.helm:
             return cmd(f"Release history of {self.helm}", f"helm history {q(self.helm)} {self.n} --max 10",
                        "The last revision is 'deployed'; the one before it is your rollback target")

@@ -349,6 +349,10 @@ def owners_of(ctx: Context, component: Component | None = None) -> Owners:
         word = _from_words(ctx, "failover")
         if word is not None and (word.by == "patroni") == (engine != "redis"):
             found["failover"] = word
+    if own and found.get("replicas") is not None and found["replicas"].by == "hpa" and any(
+            o.by == "keda" for o in _all_words(ctx, "replicas")):
+        # KEDA creates and owns the HPA of a ScaledObject: the HPA's bounds are the ScaledObject's
+        found["replicas"] = replace(found["replicas"], by="keda")
     if found.get("replicas") is not None and found["replicas"].by == "hpa" and ctx.answers.environment not in (
             "kubernetes", ""):
         # "autoscaled" on VMs is an Auto Scaling group, on ECS the service's own auto scaling

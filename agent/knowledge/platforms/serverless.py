@@ -423,9 +423,19 @@ class CloudFunctions(Serverless):
                    "Creates a new revision: all warm instances are replaced (cold starts).")
 
     def scale(self, replicas: str, purpose: str) -> Command:
+        if replicas == "0":  # the maximum instance count is at least 1: stop it at its ingress instead
+            return self.stop()
         return cmd(purpose, f"gcloud functions deploy {q(self.fn)} --gen2 {self.r} --max-instances={replicas}",
-                   "New max instances applied",
-                   "A max of 0 is not allowed; use traffic or IAM to stop it." if replicas == "0" else None)
+                   "New max instances applied")
+
+    def stop(self) -> Command:
+        return self.stop_workload(self.fn, "full stop")
+
+    @property
+    def zero_stop(self) -> bool:
+        # internal-only ingress turns away outside callers; an event trigger (Pub/Sub, Eventarc) still delivers
+        model = self.ctx.model
+        return model is None or not any(r.kind in ("triggered_by", "consumes_from") for r in model.relationships)
 
     def set_flag(self, name: str, value: str, purpose: str) -> Command:
         return cmd(purpose, f"gcloud functions deploy {q(self.fn)} --gen2 {self.r} "
