@@ -20,12 +20,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Literal, cast
 
-from agent.knowledge.signals import Signal, Threshold, convert
+from agent.knowledge.signals import Severity, Signal, Threshold, convert
 from agent.service.model import AlertRule
 
 # words -> what they measure
 _CONCEPTS: dict[str, tuple[str, ...]] = {
-    "errors": ("5xx", "error", "errors", "failure", "failures", "failed", "fail", "fails", "faults"),
+    "errors": ("5xx", "error", "errors", "failure", "failures", "failed", "fail", "fails", "faults", "unavailable",
+               "deadline", "aborted"),  # gRPC status codes are errors
     "latency": ("latency", "p50", "p75", "p90", "p95", "p99", "p999", "response", "duration", "slow"),
     "lag": ("lag", "behind", "replication", "replica"),
     "backlog": ("backlog", "queue", "queued", "depth", "messages", "waiting", "visible", "oldest", "age"),
@@ -34,11 +35,12 @@ _CONCEPTS: dict[str, tuple[str, ...]] = {
     "cpu": ("cpu",),
     "memory": ("memory", "mem", "heap", "oom", "rss"),
     "disk": ("disk", "storage", "volume", "watermark", "inodes"),
-    "connections": ("connections", "connection", "conn", "pool", "clients"),
+    "connections": ("connections", "connection", "conn", "pool", "clients", "connected"),
     "restarts": ("restarts", "restart", "crashloop", "crash", "crashes"),
     "evictions": ("evictions", "evicted", "eviction"),
     "certificate": ("cert", "certificate", "tls", "ssl", "expiry", "expires"),
     "throttles": ("throttles", "throttled", "throttling", "throttle"),
+    "dead_letter": ("dlq", "dead", "deadletter"),
 }
 _WORD_CONCEPT = {word: concept for concept, words in _CONCEPTS.items() for word in words}
 # concepts that decide on their own; "running"/"up" words also appear in other alerts' names
@@ -82,6 +84,22 @@ class Given:
                    op=found.group("op") if found else "", value=float(found.group("value")) if found else None,
                    unit=_UNITS.get(found.group("unit").lower(), found.group("unit")) if found else "",
                    minutes=_minutes(rule.duration), quantile=quantile.group(1) if quantile else None)
+
+
+# what a team's severity word means for the table's column (P2 still pages; Zabbix "Average" does not)
+_SEVERITY: dict[str, Severity] = {
+    "critical": "Critical", "page": "Critical", "p0": "Critical", "p1": "Critical", "p2": "Critical",
+    "sev0": "Critical", "sev1": "Critical", "sev-1": "Critical", "sev2": "Critical", "sev-2": "Critical",
+    "high": "Critical", "disaster": "Critical", "urgent": "Critical", "emergency": "Critical",
+    "warning": "Warning", "p3": "Warning", "sev3": "Warning", "sev-3": "Warning", "average": "Warning",
+    "medium": "Warning", "major": "Warning",
+    "ticket": "Info", "info": "Info", "information": "Info", "p4": "Info", "p5": "Info", "low": "Info",
+    "minor": "Info", "email": "Info", "slack": "Info", "notice": "Info",
+}
+
+
+def severity(word: str) -> Severity:
+    return _SEVERITY.get(word.strip().lower(), "Warning")
 
 
 def _minutes(duration: str) -> float | None:
@@ -171,6 +189,8 @@ def apply(rules: Sequence[AlertRule], groups: Sequence[Sequence[Signal]]) -> tup
         signal = out[g][i]
         update: dict[str, object] = {"name": rule.name, "threshold": threshold,
                                      "minutes": given.minutes if given.minutes is not None else signal.minutes}
+        if rule.severity.strip():  # the team's severity beats the signal's, like its threshold
+            update["severity"] = severity(rule.severity)
         if given.quantile and signal.key == "latency":
             q = given.quantile
             update["measure"] = f"p{q}"
@@ -181,4 +201,4 @@ def apply(rules: Sequence[AlertRule], groups: Sequence[Sequence[Signal]]) -> tup
     return out, renamed, left
 
 
-__all__ = ["Given", "apply", "concepts", "words"]
+__all__ = ["Given", "apply", "concepts", "severity", "words"]

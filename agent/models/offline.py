@@ -345,6 +345,7 @@ class _Writer:
         self._alerts: list[Alert] | None = None
         self._engine_alerts: set[str] = set()
         self._renamed: dict[str, str] = {}  # engine alert -> its row name once marked as a suggestion
+        self._answered: dict[str, str] = {}  # described alert -> the existing entry that answers it
         self._query_of: dict[str, Command] = {}  # baseline signal key -> the query its alert shows
         team = failures.contribute(self.ctx, self.parts, self.alert_specs, self.escalate_text())
         self.c.issues += team.contribution.issues  # the team's failure modes, keyed like a pack's entries
@@ -728,7 +729,17 @@ class _Writer:
             self.defaults.append("Monitoring is custom: every alert row not named in the description is a "
                                  "suggestion (a bash check you can schedule), not an alert the team has")
         if self.rules:  # the repository's own alerts first; the engine's become suggestions
-            out, self._renamed = repository_alerts.rows(self.rules, out, keep=self.given_rows)
+            # a described alert an entry of the packs or the team's failures answers links to that entry
+            # a service built on one data technology: its entries answer alerts that do not name it
+            techs = {re.sub(r"[^a-z0-9]", "", c.technology.lower()) for c in self.request.service.components} \
+                if self.request.service is not None else set()
+            own = techs & repository_alerts.ENTRY_TECHS
+            own = own if len(own) == 1 else set()
+            if self.engine is not None:  # a database service is its engine
+                own = {re.sub(r"[^a-z0-9]", "", self.engine.key.lower())}
+            self._answered = repository_alerts.answered_by(self.rules, self.c.issues, own)
+            out, self._renamed = repository_alerts.rows(self.rules, out, keep=self.given_rows,
+                                                        answered=self._answered)
             self.notes.append(f"{len(out) - len(self._renamed)} alert rows from the repository's rules; "
                               f"{len(self._renamed)} engine alerts marked as suggestions")
         self._alerts = out
@@ -973,8 +984,13 @@ class _Writer:
                 [("Find the dependency the errors name and check it (its dashboard, its runbook, its owner)", None),
                  ("Do not restart this service for a dependency outage: it comes back with the same errors", None)],
                 "No dependency errors in the logs for 15 min")
-        if not self.rules:
-            # Every alert row leads to an entry: an alert no entry answers gets a short one of its own.
+        if self.rules:  # one entry per repository alert, titled with its name (a stable anchor)
+            workloads = self.request.service is None or bool(self.request.service.workloads())
+            issues = repository_alerts.entries(self.rules, issues, self.p, esc, self._renamed, workloads=workloads,
+                                               answered=self._answered)
+        if all(r.source_format == "description" for r in self.rules):
+            # Every alert row leads to an entry: an alert no entry answers gets a short one of its own (the
+            # team's described alerts too, once a signal took their name); a repository's suggestions do not.
             answered = alert_entries(self.alerts(), issues)
             for alert in self.alerts():
                 if answered[alert.name] is None:
@@ -982,9 +998,6 @@ class _Writer:
                                         alert=alert.name, check=[alert.query],
                                         fix=[Step(action=alert.response, command=None)],
                                         verify="The alert clears and stays clear for 15 min", escalate=esc))
-        if self.rules:  # one entry per repository alert, titled with its name (a stable anchor)
-            workloads = self.request.service is None or bool(self.request.service.workloads())
-            issues = repository_alerts.entries(self.rules, issues, self.p, esc, self._renamed, workloads=workloads)
         return Troubleshooting(issues=issues)
 
     # --- 7 -------------------------------------------------------------------------------------

@@ -139,6 +139,8 @@ def read(item: str, evidence: str, paging: bool, words: int = 8) -> ListedAlert 
     found_name = _NAMED.match(said)
     if found_name and _NAME_SHAPE.fullmatch(found_name.group(1)) and not found_name.group(1)[0].isdigit():
         name, body, named = found_name.group(1), found_name.group(2), True
+        if body.count("(") > body.count(")"):  # the ")" the pattern left out closes one of the condition's
+            body += ")"
     severity = marked or ("page" if paging else "")
     body = _AT_MAX.sub(lambda m: f">= {m.group(1)}", body)
     lead = re.match(rf"(?i)^\s*{_OP}\s*{_VALUE}\s*{_UNIT}\s+(?P<rest>[A-Za-z].*)$", body)
