@@ -27,8 +27,8 @@ _BLOCK_LEAD = re.compile(
     r"pagerduty|opsgenie|pages|paging|(?:that|which|we)\s+page)\b")
 _WEAK_LEAD = re.compile(r"(?i)\bmonitor(?:ing|ed)?\b")  # "Monitoring (Datadog):": alerts only with a comparison
 # an item that is something else than an alert, whatever the list ("SLO: 95% within 2 min", "Dashboard: …")
-_NOT_ALERT = re.compile(r"(?i)^\W*(?:(?:slos?|slas?|slis?|objectives?)\b|(?:targets?|dashboards?|runbooks?|logs?|"
-                        r"traces?|apm|notifications?|owners?|escalation|on-?call|contacts?)\s*:)")
+_NOT_ALERT = re.compile(r"(?i)^\W*(?:(?:slos?|slas?|slis?)\s*(?:[:=]|\d)|(?:objectives?|targets?|dashboards?|"
+                        r"runbooks?|logs?|traces?|apm|notifications?|owners?|escalation|on-?call|contacts?)\s*:)")
 _SPLIT = re.compile(r"\s*(?:;|\||,(?!\d{3}\b)|\s(?:and|plus)\s+(?:on\s+|when\s+|if\s+)?)\s*")
 _WORD_OPS = {"above": ">", "over": ">", "exceeds": ">", "exceed": ">", "more than": ">", "greater than": ">",
              "higher than": ">", "at least": ">=", "below": "<", "under": "<", "less than": "<", "lower than": "<",
@@ -52,7 +52,8 @@ _NAMED = re.compile(r"""^[`'"]?([A-Za-z][\w.:/-]{2,80}?[A-Za-z0-9])[`'"]?\s*(?:\
 _NAME_SHAPE = re.compile(r"[A-Z][a-z0-9]+(?:[A-Z][a-z0-9]*)+|[A-Za-z][\w.:]*[_.:-][\w.:-]*[A-Za-z0-9]")
 _FREE = re.compile(r"(?i)\b(?:free|available|remaining|left|headroom|window)\b")
 # "at the max (300)", "at the limit of 40": the count reached its ceiling
-_AT_MAX = re.compile(r"(?i)\bat\s+(?:the\s+|its\s+)?(?:max(?:imum)?|limit|cap|ceiling)\s*(?:of\s+)?\(?\s*(\d[\d,]*)\s*\)?")
+_AT_MAX = re.compile(r"(?i)\bat\s+(?:the\s+|its\s+)?(?:max(?:imum)?|limit|cap|ceiling)\s*(?:of\s+)?\(?\s*"
+                     r"(\d[\d,]*)\s*\)?")
 # the severity an item carries: "-> P2 page", "→ SEV-1", "(critical)", "(ticket only)", ": High" (Zabbix)
 _SEVERITY_WORD = (r"(?:p[0-5]|sev-?[0-5]|critical|crit|warning|warn|page|pages|paging|ticket|info|high|average|"
                   r"disaster|low|medium|major|minor|informational|not classified|notice|urgent|email|slack)")
@@ -363,8 +364,8 @@ def block_alerts(text: str) -> list[ListedAlert]:
             continue
         paging = re.search(r"(?i)\b(?:that|which|we)\s+page|\bpag(?:e|es|ing)\s*:", lead) is not None
         found: list[ListedAlert] = []
-        for item, first in items:
-            for part in _parts(item):
+        for said, first in items:
+            for part in _parts(said):
                 alert = read(part, first, paging, words=14)
                 if alert is not None and _keep(alert, part, strong):
                     found.append(alert)

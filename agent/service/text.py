@@ -2713,8 +2713,8 @@ def _vendor_contacts(text: str) -> list[tuple[str, str]]:
 
 
 # words that make a figure the service's objective rather than a value it was seen at
-_OBJECTIVE = re.compile(r"\b(?:slos?|slas?|slis?|objectives?|targets?|goals?)\b|\b(?:p\d+(?:\.\d+)?|latency)\s*(?:<|<=|≤|"
-                        r"under|below|within)\s*\d")
+_OBJECTIVE = re.compile(r"\b(?:slos?|slas?|slis?|objectives?|targets?|goals?)\b|"
+                        r"\b(?:p\d+(?:\.\d+)?|latency)\s*(?:<|<=|≤|under|below|within)\s*\d")
 _ALERT_WORD = re.compile(r"(?i)\b(?:alerts?|alarms?|monitors?|alert rules?|alerting|pages? (?:us|on|when|if))\b")
 _ALERT_NAMES = (  # each shape apart: one that fails ("Existing alerts") must not hide the next ("alerts: ApiDown")
     re.compile(r"""(?x)(?i:\balerts?|\balarms?|\bmonitors?|\brules?)\s*(?i:named|called)?\s*[:=]?\s*
