@@ -187,8 +187,11 @@ def apply(rules: Sequence[AlertRule], groups: Sequence[Sequence[Signal]]) -> tup
         _, g, i, threshold = best
         taken.add((g, i))
         signal = out[g][i]
-        update: dict[str, object] = {"name": rule.name, "threshold": threshold,
-                                     "minutes": given.minutes if given.minutes is not None else signal.minutes}
+        # the team's duration, and none when it gives none ("Threads_connected > 1800" fires at once): a
+        # default "for 5 min" would be a figure the team never set; a count's window stays ("in 15 min")
+        minutes = given.minutes if given.minutes is not None else 0 if signal.window == "for" else signal.minutes
+        update: dict[str, object] = {"name": rule.name, "threshold": replace(threshold, minutes=minutes),
+                                     "minutes": minutes}
         if rule.severity.strip():  # the team's severity beats the signal's, like its threshold
             update["severity"] = severity(rule.severity)
         if given.quantile and signal.key == "latency":

@@ -166,6 +166,9 @@ def read(item: str, evidence: str, paging: bool, words: int = 8) -> ListedAlert 
             return None
     else:
         metric = found.group("metric").strip(" ,:(")
+    share = not found.group("unit") and re.search(r"\s*%$", metric)  # "error % > 2" is a share in %
+    if share:
+        metric = metric[:share.start()]
     raw_op = found.group("op") if "op" in found.groupdict() and found.group("op") else ""
     op = _WORD_OPS.get(re.sub(r"^(?:is|goes|rises|drops|falls)\s+", "", raw_op.lower()), raw_op)
     if not op:
@@ -173,7 +176,7 @@ def read(item: str, evidence: str, paging: bool, words: int = 8) -> ListedAlert 
     value = found.group("value").replace(",", "")
     if found.group("k"):
         value = f"{float(value) * (1000 if found.group('k') == 'k' else 1000000):.10g}"
-    unit = (found.group("unit") or "").lower()
+    unit = (found.group("unit") or ("%" if share else "")).lower()
     rest = body[found.end():]
     duration = ""
     if metric.lower().endswith(" for") or metric.lower() == "for":  # "no primary for > 30s": the number is how long
@@ -307,12 +310,13 @@ def _lead_of(lines: list[_Line | None], at: int) -> str:
                 lines[k + 1] is item else ""
         if line.bullet and line.indent < item.indent:
             return line.text
-        if not line.bullet:
-            paragraph = [line.text]
-            while k > 0 and (up := lines[k - 1]) is not None and not up.bullet:
-                paragraph.insert(0, up.text)
+        if not line.bullet:  # the sentence right above: its wrapped lines, not the whole paragraph
+            sentence = [line.text]
+            while k > 0 and (up := lines[k - 1]) is not None and not up.bullet and not \
+                    up.text.rstrip().endswith((":", ".")):
+                sentence.insert(0, up.text)
                 k -= 1
-            return " ".join(paragraph)
+            return re.split(r"(?<=[.!?])\s+(?=\S)", " ".join(sentence))[-1]
         k -= 1
     return ""
 
@@ -365,7 +369,7 @@ def block_alerts(text: str) -> list[ListedAlert]:
         paging = re.search(r"(?i)\b(?:that|which|we)\s+page|\bpag(?:e|es|ing)\s*:", lead) is not None
         found: list[ListedAlert] = []
         for said, first in items:
-            for part in _parts(said):
+            for part in (p for piece in re.split(r"\s+\|\s+", said) for p in _parts(piece)):  # "a > 1 | b < 2"
                 alert = read(part, first, paging, words=14)
                 if alert is not None and _keep(alert, part, strong):
                     found.append(alert)
