@@ -220,6 +220,9 @@ def test_given_alerts_reach_the_alert_table_as_given(rule: Rule, svc: str, name:
     assert latency[1] == "Critical", rows  # it pages: the team's severity, not the latency signal's Warning
     assert not any(r.startswith(("High Error Rate", "High Latency")) for r in rows), rows  # no default beside them
     assert f"p99 < {ms * 25}" in markdown or f"{ms * 25} ms" in markdown  # the objective as given
+    metrics = markdown.split("### Key Metrics", 1)[1].split("\n\n", 1)[0]  # the same figures as the alerts
+    assert re.search(rf"\| Error rate[^|]*\|[^|]*\| > {pct}% for {minutes} min \|", metrics), metrics
+    assert re.search(rf"\| Latency p99 \|[^|]*\| > {ms * 50} ms for {minutes + 1} min \|", metrics), metrics
     for row in (burn_row, errors, latency):  # each leads to an entry
         assert "](#issue-" in row[2], rows
 

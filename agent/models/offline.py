@@ -434,9 +434,25 @@ class _Writer:
         """A key metric's alert threshold, from the baseline signal that alerts on it (the user's figure
         when they gave one)."""
         signal = next((a for a in self.alert_specs if a.key == key), None)
+        if signal is not None and not signal.minutes and not signal.assumed:  # the team's, with no duration
+            return f"{signal.threshold.text()}{of}"
         if signal is None or not signal.minutes:
             return fallback
         return f"{signal.threshold.text()}{of} for {signal.minutes:g} min"
+
+    def _given_threshold(self, metric: KeyMetric) -> KeyMetric:
+        """A pack's key metric with the team's threshold when one of the team's alerts took the signal that
+        measures it ("SQS age of oldest message": "> 300 s", not the pack's "> 600 s for 5 min")."""
+        for signal in self.c.signals:
+            if signal.name in self.given_rows and signal.measure and \
+                    signal.measure.lower() in metric.metric.lower():
+                return metric.model_copy(update={"alert_threshold": signal.condition[len(signal.measure):].strip()})
+        return metric
+
+    def given_held(self, key: str, fallback: str) -> str:
+        """`held` when the team gave the alert's threshold (its own alert or figure), else `fallback`."""
+        signal = next((a for a in self.alert_specs if a.key == key), None)
+        return self.held(key, fallback) if signal is not None and not signal.assumed else fallback
 
     @property
     def svc(self) -> str:
@@ -482,10 +498,11 @@ class _Writer:
         metrics: list[KeyMetric] = []
         if self.type in ("web", "api", "other") and self.http:
             metrics += [
-                KeyMetric(metric="Error rate (5xx %)", normal_range=f"< {lv.error_rate_pct:g}%",
-                          alert_threshold=f"> {err_page:g}% for 5 min", dashboard=dash),
+                KeyMetric(metric="Error rate (5xx %)", normal_range=f"< {lv.error_rate_pct:g}%",  # the team's alert
+                          alert_threshold=self.given_held("error_rate", f"> {err_page:g}% for 5 min"), dashboard=dash),
                 KeyMetric(metric="Latency p95", normal_range=f"< {lv.latency_p95_ms:g} ms",
-                          alert_threshold=f"> {lv.latency_p95_ms:g} ms for 10 min", dashboard=dash),
+                          alert_threshold=self.given_held("latency", f"> {lv.latency_p95_ms:g} ms for 10 min"),
+                          dashboard=dash),
                 KeyMetric(metric="Request rate", normal_range="fill in after one week of baseline",
                           alert_threshold="< 50% or > 200% of the same hour last week for 15 min", dashboard=dash),
             ]
@@ -561,7 +578,7 @@ class _Writer:
         if self.facts.replicas:
             metrics.append(KeyMetric(metric="Healthy replicas", normal_range=f"{self.facts.replicas} of "
                                      f"{self.facts.replicas}", alert_threshold="0 healthy for 2 min", dashboard=dash))
-        metrics += self.c.key_metrics
+        metrics += [self._given_threshold(m) for m in self.c.key_metrics]
         metrics = [*_given_objectives(self.request.service, dash), *metrics]
         quantile = self.facts.names.get("latency.quantile")
         if quantile:  # the latency rows name the quantile the team gave, as the SLO line does
