@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from agent.answers import from_mapping
 from agent.knowledge import given_alerts, repository_alerts
+from agent.knowledge.signals import Signal, Threshold
 from agent.models.base import GenerationRequest
 from agent.models.offline import OfflineModel
 from agent.render import render_markdown
@@ -117,7 +118,7 @@ def test_every_item_of_a_block_list_keeps_its_name_threshold_duration_and_severi
         assert got is not None, (text, list(read))
         assert (got.op, got.value, got.unit, got.duration) == (want["op"], want["value"], want["unit"],
                                                                want["duration"]), (text, got)
-        paging = "page" in head.lower() and "pagerduty" not in head.lower()
+        paging = "page" in head.lower() and "pagerduty" not in head.lower() or "-> pagerduty" in head.lower()
         assert got.severity == (want["severity"] or ("page" if paging else "")), (text, got)
     model = {r.name: r for r in parse(text).alerts}
     for want in alerts:
@@ -251,3 +252,28 @@ def test_a_described_alert_leads_to_the_entry_about_what_it_measures(name: str, 
     assert repository_alerts.answering(lag, entries, own) is entries[2]
     heap = _described(f"{name}Heap", f"JVM heap used > {gb} %")  # memory, but not Redis's
     assert repository_alerts.answering(heap, entries, own) is None
+
+
+def _signal(key: str, name: str, measure: str, unit: str, value: float, op: str = ">") -> Signal:
+    return Signal(key=key, name=name, measure=measure, threshold=Threshold(value, unit, op),
+                  minutes=5, severity="Warning", response="")
+
+
+@settings(max_examples=40, deadline=None)
+@given(mount=st.lists(_letters, min_size=1, max_size=3).map(lambda parts: "/" + "/".join(parts)),
+       pct=st.integers(2, 40), name=_letters, queue=_letters)
+def test_a_given_alert_finds_the_signal_that_measures_it(mount: str, pct: int, name: str, queue: str) -> None:
+    disk = _signal("disk", "Low Disk Space", "disk used", "%", 85)
+    errors = _signal("error_rate", "High Error Rate", "5xx errors", "%", 2.5)
+    dlq = _signal("sqs.dlq_visible", "SQS dead-letter queue not empty", "DLQ visible messages", "", 0)
+    rules = [_described(f"free space on {mount} < {pct}%", f"free space on {mount} < {pct} %"),
+             _described(f"{name.upper()} HTTPCode_Target_5XX > {pct}%",
+                        f"{name.upper()} HTTPCode_Target_5XX > {pct} %"),
+             _described(f"{queue}-dlq ApproximateNumberOfMessagesVisible > 0",
+                        f"{queue}-dlq ApproximateNumberOfMessagesVisible > 0")]
+    (out,), renamed, left = given_alerts.apply(rules, [[disk, errors, dlq]])
+    assert left == [] and set(renamed.values()) == {r.name for r in rules}, (renamed, left)
+    by_key = {s.key: s for s in out}
+    assert (by_key["disk"].threshold.op, by_key["disk"].threshold.value) == (">", 100 - pct)  # used, not free
+    assert by_key["error_rate"].threshold.value == pct and by_key["sqs.dlq_visible"].threshold.value == 0
+    assert all(s.minutes == 0 for s in out)  # no duration given: none invented

@@ -41,11 +41,17 @@ _CONCEPTS: dict[str, tuple[str, ...]] = {
     "certificate": ("cert", "certificate", "tls", "ssl", "expiry", "expires"),
     "throttles": ("throttles", "throttled", "throttling", "throttle"),
     "dead_letter": ("dlq", "dead", "deadletter"),
+    "under_replicated": ("replicated", "underreplicated", "isr"),
 }
+# concepts particular enough that sharing one says what a count is about ("DLQ … > 0" is the DLQ signal's)
+_SPECIFIC = frozenset({"dead_letter", "under_replicated", "evictions", "certificate", "throttles", "restarts"})
+# a mount point ("/var/lib/kafka usage > 80%", "free space on /data") is a disk
+_PATH = re.compile(r"(?:^|\s)/[\w.-]+(?:/[\w.-]+)*")
 _WORD_CONCEPT = {word: concept for concept, words in _CONCEPTS.items() for word in words}
 # concepts that decide on their own; "running"/"up" words also appear in other alerts' names
 _WEAK = frozenset({"running"})
 _OPS = {">": ">", ">=": ">=", "<": "<", "<=": "<="}
+_FREE = re.compile(r"(?i)\b(?:free|available|remaining|left|headroom)\b")
 _RULE = re.compile(r"^(?P<metric>.*?)\s*(?P<op>>=|<=|>|<)\s*(?P<value>-?\d+(?:\.\d+)?)\s*(?P<unit>\S*)\s*$")
 _UNITS = {"": "", "%": "%", "ms": "ms", "s": "s", "min": "min", "h": "h", "k": "", "messages": "messages",
           "msgs": "messages", "errors": "", "jobs": "", "connections": "", "req/s": "/s", "rps": "/s",
@@ -55,8 +61,9 @@ _UNITS = {"": "", "%": "%", "ms": "ms", "s": "s", "min": "min", "h": "h", "k": "
 def words(text: str) -> list[str]:
     """Lower-case words of a name or condition: "AuroraGlobalDBReplicationLag" -> aurora, global, db,
     replication, lag; "OrdersApi-5xx-High" -> orders, api, 5xx, high."""
+    text = re.sub(r"(?<=\d)XX\b", "xx", text)  # "HTTPCode_Target_5XX": 5xx, not "5 XX"
     spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", " ", text)
-    return [w.lower() for w in re.findall(r"\d+xx|p\d+(?:\.\d+)?|[A-Za-z]+", spaced)]
+    return [w.lower() for w in re.findall(r"\d+[xX][xX]|p\d+(?:\.\d+)?|[A-Za-z]+", spaced)]
 
 
 def concepts(text: str) -> set[str]:
@@ -80,7 +87,8 @@ class Given:
         found = _RULE.match(rule.expr or "")
         metric = found.group("metric") if found else rule.summary
         quantile = re.search(r"(?<![\w.])p(50|75|90|95|99|99\.9|999)(?![\w.])", f"{rule.name} {metric}", re.I)
-        return cls(rule=rule, concepts=frozenset(concepts(f"{metric} {rule.name}")),
+        about = concepts(f"{metric} {rule.name}") | ({"disk"} if _PATH.search(f"{metric} {rule.name}") else set())
+        return cls(rule=rule, concepts=frozenset(about),
                    op=found.group("op") if found else "", value=float(found.group("value")) if found else None,
                    unit=_UNITS.get(found.group("unit").lower(), found.group("unit")) if found else "",
                    minutes=_minutes(rule.duration), quantile=quantile.group(1) if quantile else None)
@@ -131,12 +139,14 @@ def _fits(given: Given, signal: Signal) -> Threshold | None:
     """The signal's threshold in the given alert's numbers, or None when they measure different things."""
     shared = given.concepts & concepts(_about(signal))
     about = set(words(_about(signal))) | {t.lower() for t in signal.tags}
-    if {w for w in words(f"{given.rule.name} {given.rule.expr}") if w in _SUBJECTS} - about:
+    named = _PATH.sub(" ", f"{given.rule.name} {given.rule.expr}")  # "/var/lib/kafka" is a disk, not Kafka
+    if {w for w in words(named) if w in _SUBJECTS} - about:
         return None  # the alert names a component the signal does not measure
     if not shared or shared <= _WEAK and len(given.concepts) > len(shared):
         return None
-    if given.unit in ("", "messages") and not (set(words(f"{given.rule.name} {given.rule.expr}")) - _GENERIC -
-                                               set(_WORD_CONCEPT)) & (set(words(_about(signal))) - _GENERIC):
+    if given.unit in ("", "messages") and not shared & _SPECIFIC and not (
+            set(words(f"{given.rule.name} {given.rule.expr}")) - _GENERIC - set(_WORD_CONCEPT)) & (
+            set(words(_about(signal))) - _GENERIC):
         return None  # a count is about something particular ("KMS errors"): one shared word must say what
     derived = _DERIVED.search(signal.measure.lower())
     if derived and derived.group(0) not in words(f"{given.rule.expr} {given.rule.summary}") and \
@@ -145,14 +155,19 @@ def _fits(given: Given, signal: Signal) -> Threshold | None:
     if given.value is None:
         return None  # nothing to put in a query: shown in the team's words instead
     op = _OPS.get(given.op)
+    given_value = given.value
+    if op is not None and op[0] != signal.threshold.op[0] and given.unit == signal.threshold.unit == "%" and \
+            _FREE.search(f"{given.rule.name} {given.rule.expr}") and not _FREE.search(signal.measure):
+        # "free space < 15%" is "used > 85%": the same alert in the signal's terms
+        op, given_value = {"<": ">", "<=": ">=", ">": "<", ">=": "<="}[op], round(100 - given.value, 6)
     if op is None or (op[0] != signal.threshold.op[0]):
         return None  # "< 3 running" is not "> 5% failing"
-    value = convert(given.value, given.unit, signal.threshold.unit)
+    value = convert(given_value, given.unit, signal.threshold.unit)
     if value is None:
         return None
     value, unit = round(value, 6), signal.threshold.unit
     if given.unit != unit and convert(1, given.unit, unit) is not None and given.unit in ("ms", "s", "min", "h"):
-        value, unit = given.value, given.unit  # the team's number as written ("1000 ms"); stacks convert it
+        value, unit = given_value, given.unit  # the team's number as written ("1000 ms"); stacks convert it
     return Threshold(value, unit, cast(Literal[">", "<", ">=", "<="], op), "given", f"your alert {given.rule.name}",
                      minutes=given.minutes)
 

@@ -366,7 +366,10 @@ def block_alerts(text: str) -> list[ListedAlert]:
         strong, weak = _BLOCK_LEAD.search(lead) is not None, _WEAK_LEAD.search(lead) is not None
         if not (strong or weak) or not items:
             continue
-        paging = re.search(r"(?i)\b(?:that|which|we)\s+page|\bpag(?:e|es|ing)\s*:", lead) is not None
+        # "Alerts that page:", or routed to a pager ("Alertmanager -> PagerDuty service x"): they page unless
+        # an item says otherwise ("(ticket)")
+        paging = re.search(r"(?i)\b(?:that|which|we)\s+page|\bpag(?:e|es|ing)\s*:|(?:->|→|=>|\bto)\s*"
+                           r"(?:pagerduty|opsgenie|victorops|the pager)\b", lead) is not None
         found: list[ListedAlert] = []
         for said, first in items:
             for part in (p for piece in re.split(r"\s+\|\s+", said) for p in _parts(piece)):  # "a > 1 | b < 2"
