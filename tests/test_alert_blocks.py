@@ -277,3 +277,19 @@ def test_a_given_alert_finds_the_signal_that_measures_it(mount: str, pct: int, n
     assert (by_key["disk"].threshold.op, by_key["disk"].threshold.value) == (">", 100 - pct)  # used, not free
     assert by_key["error_rate"].threshold.value == pct and by_key["sqs.dlq_visible"].threshold.value == 0
     assert all(s.minutes == 0 for s in out)  # no duration given: none invented
+
+
+@_PARSE
+@given(tool=st.sampled_from(["Uptime Kuma", "Pingdom", "StatusCake", "Blackbox"]), host=_letters, path=_letters,
+       every=st.integers(10, 300), n=st.integers(2, 9), how=st.sampled_from(["alerts #ops", "pages us", "notifies me"]),
+       row=st.sampled_from(["", " in a row"]))
+def test_an_uptime_check_in_a_sentence_is_an_alert(tool: str, host: str, path: str, every: int, n: int, how: str,
+                                                   row: str) -> None:
+    text = (f"monitoring: {tool} hits https://{host}.example.com/{path} every {every}s and {how} after {n} "
+            f"failures{row}. Nothing else.")
+    read = {a.name: a for a in parse(text).alerts}
+    name = f"{tool}: https://{host}.example.com/{path}"
+    assert name in read, (text, list(read))
+    held = every * n
+    assert read[name].duration == (f"{held / 60:g}m" if held >= 60 else f"{held}s"), read[name]
+    assert f"after {n} failures" in read[name].summary, read[name]

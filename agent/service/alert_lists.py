@@ -381,4 +381,29 @@ def block_alerts(text: str) -> list[ListedAlert]:
     return out
 
 
-__all__ = ["ListedAlert", "block_alerts", "listed_alerts", "read"]
+# an uptime check in a sentence: "Uptime Kuma hits https://x/healthz every 60s and alerts #ch after 3 failures in
+# a row", "Pingdom checks /health every 1 min, pages after 2 consecutive failures"
+_PROBE = re.compile(
+    r"(?P<tool>[A-Z][\w.-]*(?:\s+[A-Z][\w.-]*)?)\s+(?:\([^)]*\)\s+)?(?:hits|checks|probes|polls|pings|requests)\s+"
+    r"(?P<target>(?:https?://)?[\w./:-]*/[\w./:-]*)\s+every\s+(?P<every>\d+)\s*(?P<unit>s|secs?|seconds?|m|mins?|minutes?)"
+    r"\b[^.]{0,60}?\b(?P<how>alerts|pages|notifies|alarms)\b[^.]{0,60}?\bafter\s+(?P<n>\d+)\s+(?:consecutive\s+)?"
+    r"(?:failures?|failed\s+checks?|misses|errors)(?P<row>\s+in\s+a\s+row)?")
+
+
+def probe_alerts(text: str) -> list[ListedAlert]:
+    """The uptime checks a description states in a sentence: one alert each, named by the tool and what it
+    checks, its condition in the team's words and the time it takes to fire (failures × interval)."""
+    out = []
+    flat = " ".join(text.split())
+    for m in _PROBE.finditer(flat):
+        every = float(m.group("every")) * (60 if m.group("unit").lower().startswith("m") else 1)
+        held = every * int(m.group("n"))
+        duration = f"{held / 60:g}m" if held >= 60 else f"{held:g}s"
+        said = re.sub(r"^\s*\([^)]*\)\s*", "", flat[m.end("tool"):m.end()])  # the team's words, from the verb on
+        severity = "page" if m.group("how") == "pages" else ""
+        out.append(ListedAlert(f"{m.group('tool')}: {m.group('target')}", f"checks of {m.group('target')} failing",
+                               "", "", "", duration, severity, said, m.group(0), named=True))
+    return out
+
+
+__all__ = ["ListedAlert", "block_alerts", "listed_alerts", "probe_alerts", "read"]

@@ -2394,7 +2394,7 @@ class _Parser:
         """The alerts of inline lists that give no names ("monitors: 5xx > 2%, puma backlog > 20"): each item
         is an alert named by its own words (`alert_lists`). Returns the items read."""
         said: set[str] = set()
-        for a in alert_lists.listed_alerts(self.text):
+        for a in [*alert_lists.listed_alerts(self.text), *alert_lists.probe_alerts(self.text)]:
             if any(a.name == b["name"] or b["name"] in a.said or a.said in b["summary"] for b in self.alerts):
                 continue
             self._add_listed(a)
