@@ -297,8 +297,9 @@ def _table(lines: list[_Line | None], start: int) -> tuple[list[tuple[str, str]]
 
 
 def _lead_of(lines: list[_Line | None], at: int) -> str:
-    """What leads into the item at `at`: its parent bullet, else the paragraph right above the list
-    (or the paragraph before one blank line when that ends with ':')."""
+    """What leads into the item at `at`: its parent bullet, else the sentence right above the list (its
+    wrapped lines; "Known issues:" under a monitoring paragraph leads into no alerts), or the line before one
+    blank line when that ends with ':'."""
     item = lines[at]
     assert item is not None
     k = at - 1
