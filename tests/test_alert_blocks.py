@@ -212,7 +212,8 @@ def test_given_alerts_reach_the_alert_table_as_given(rule: Rule, svc: str, name:
     result = OfflineModel().generate(GenerationRequest(rule=rule, description=text, answers=answers, now=NOW))
     markdown = render_markdown(result.runbook)
     rows = _rows(markdown)
-    burn_row = rows[f"{name}Burn"]
+    burn_row = rows[f"{name}Burn"]  # no signal measures a burn rate here: the team's words, marked as its alert
+    assert f"Query: the team's existing alert {name}Burn" in markdown
     assert f"{burn}x over {hours}h" in burn_row[0] and burn_row[1] == "Critical", rows
     errors = rows[f"5xx responses > {pct}% of requests for {minutes}m"]
     assert f"> {pct}%" in errors[0] and f"for {minutes} min" in errors[0] and errors[1] == "Critical", rows

@@ -125,8 +125,10 @@ def _language(rule: AlertRule) -> Language:
 
 def _query(rule: AlertRule) -> Command:
     if _described(rule):
-        return Command(purpose=f"The alert {rule.name} as the description gives it (no query was given: it is "
-                               "defined in your monitoring tool under this name)", language="text",
+        # no metric the engine could tell: the team's own words, never an invented query
+        return Command(purpose=f"Query: the team's existing alert {rule.name}, as the description gives it (no "
+                               "query was given: it is defined in your monitoring tool under this name)",
+                       language="text",
                        code=_one_line(rule.summary or rule.expr, 200),
                        expect="The alert's state in your monitoring tool says which host or resource fires",
                        warning=None)
