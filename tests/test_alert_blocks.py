@@ -294,3 +294,20 @@ def test_an_uptime_check_in_a_sentence_is_an_alert(tool: str, host: str, path: s
     held = every * n
     assert read[name].duration == (f"{held / 60:g}m" if held >= 60 else f"{held}s"), read[name]
     assert f"after {n} failures" in read[name].summary, read[name]
+
+
+@_PARSE
+@given(tool=st.sampled_from(["healthchecks.io", "Cronitor", "cronhub.io", "BetterUptime"]), job=_letters,
+       when=st.sampled_from(["nightly", "hourly", "daily", "weekly"]), verb=st.sampled_from(["watches", "monitors"]))
+def test_a_heartbeat_on_a_scheduled_job_is_an_alert(tool: str, job: str, when: str, verb: str) -> None:
+    text = f"{job}-svc runs on one host. {tool} {verb} the {when} {job}-dump (cron 03:30). No metrics beyond that."
+    read = {a.name: a for a in parse(text).alerts}
+    assert f"{tool}: {when} {job}-dump" in read, (text, list(read))
+    assert "does not report" in read[f"{tool}: {when} {job}-dump"].summary
+
+
+@_PARSE
+@given(who=st.sampled_from(["The team", "Our SRE", "Marta"]), verb=st.sampled_from(["watches", "monitors"]),
+       thing=st.sampled_from(["the dashboards", "the queue closely", "nightly traffic"]))
+def test_a_person_watching_is_no_heartbeat(who: str, verb: str, thing: str) -> None:
+    assert parse(f"api runs on one host. {who} {verb} {thing} during sales.").alerts == []

@@ -391,9 +391,18 @@ _PROBE = re.compile(
     r"(?:failures?|failed\s+checks?|misses|errors)(?P<row>\s+in\s+a\s+row)?")
 
 
+# a heartbeat check on a scheduled job: "healthchecks.io watches the nightly mongodump", "Cronitor monitors the
+# hourly export job": it alerts when the job does not report in
+_HEARTBEAT = re.compile(
+    r"(?P<tool>\b[\w-]+\.(?:io|com|sh|dev)|[A-Z][a-z]+[A-Z]\w*|Cronitor|Dead ?Man'?s Snitch)\s+(?:watches|monitors|"
+    r"checks in on)\s+(?P<job>(?:the\s+)?(?:(?:nightly|daily|hourly|weekly|monthly|scheduled)\s+)[\w./-]+(?:\s+"
+    r"(?:job|run|backup|dump|export|cron))?)")
+
+
 def probe_alerts(text: str) -> list[ListedAlert]:
     """The uptime checks a description states in a sentence: one alert each, named by the tool and what it
-    checks, its condition in the team's words and the time it takes to fire (failures × interval)."""
+    checks, its condition in the team's words and the time it takes to fire (failures × interval); and the
+    heartbeat checks on a scheduled job ("healthchecks.io watches the nightly mongodump")."""
     out = []
     flat = " ".join(text.split())
     for m in _PROBE.finditer(flat):
@@ -404,6 +413,10 @@ def probe_alerts(text: str) -> list[ListedAlert]:
         severity = "page" if m.group("how") == "pages" else ""
         out.append(ListedAlert(f"{m.group('tool')}: {m.group('target')}", f"checks of {m.group('target')} failing",
                                "", "", "", duration, severity, said, m.group(0), named=True))
+    for m in _HEARTBEAT.finditer(flat):
+        job = re.sub(r"^the\s+", "", m.group("job"))
+        out.append(ListedAlert(f"{m.group('tool')}: {job}", f"{job} did not report", "", "", "", "", "",
+                               f"{m.group(0)}: alerts when the {job} does not report in", m.group(0), named=True))
     return out
 
 
