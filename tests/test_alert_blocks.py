@@ -298,12 +298,17 @@ def test_an_uptime_check_in_a_sentence_is_an_alert(tool: str, host: str, path: s
 
 @_PARSE
 @given(tool=st.sampled_from(["healthchecks.io", "Cronitor", "cronhub.io", "BetterUptime"]), job=_letters,
-       when=st.sampled_from(["nightly", "hourly", "daily", "weekly"]), verb=st.sampled_from(["watches", "monitors"]))
-def test_a_heartbeat_on_a_scheduled_job_is_an_alert(tool: str, job: str, when: str, verb: str) -> None:
-    text = f"{job}-svc runs on one host. {tool} {verb} the {when} {job}-dump (cron 03:30). No metrics beyond that."
-    read = {a.name: a for a in parse(text).alerts}
+       when=st.sampled_from(["nightly", "hourly", "daily", "weekly"]), verb=st.sampled_from(["watches", "monitors"]),
+       days=st.integers(2, 90))
+def test_a_heartbeat_on_a_scheduled_job_is_an_alert(tool: str, job: str, when: str, verb: str, days: int) -> None:
+    text = (f"{job}-svc runs on one host. {tool} {verb} the {when} {job}-dump (cron 03:30, pushed to B2, "
+            f"{days} days kept). No metrics beyond that.")
+    model = parse(text)
+    read = {a.name: a for a in model.alerts}
     assert f"{tool}: {when} {job}-dump" in read, (text, list(read))
     assert "does not report" in read[f"{tool}: {when} {job}-dump"].summary
+    # the sentence's other figures are still read: an alert in words hides no objective
+    assert {(f.key, f.value) for f in model.figures} >= {("backup_retention", f"{days} days")}, model.figures
 
 
 @_PARSE

@@ -1927,7 +1927,7 @@ class _Parser:
                             "evidence": evidence})
 
     def figures_pass(self) -> None:
-        alerting = {a["evidence"] for a in self.alerts}
+        alerting = {a["evidence"] for a in self.alerts if a["expr"]}  # a threshold is no objective; words are
         for s in self.sentences:
             text = s.text
             for said in alerting:  # "LatencyHigh: p99 > 800 ms for 10m" is an alert's threshold, not the objective
