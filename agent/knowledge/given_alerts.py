@@ -20,12 +20,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Literal, cast
 
-from agent.knowledge.signals import Signal, Threshold, convert
+from agent.knowledge.signals import Severity, Signal, Threshold, convert
 from agent.service.model import AlertRule
 
 # words -> what they measure
 _CONCEPTS: dict[str, tuple[str, ...]] = {
-    "errors": ("5xx", "error", "errors", "failure", "failures", "failed", "fail", "fails", "faults"),
+    "errors": ("5xx", "error", "errors", "failure", "failures", "failed", "fail", "fails", "faults", "unavailable",
+               "deadline", "aborted"),  # gRPC status codes are errors
     "latency": ("latency", "p50", "p75", "p90", "p95", "p99", "p999", "response", "duration", "slow"),
     "lag": ("lag", "behind", "replication", "replica"),
     "backlog": ("backlog", "queue", "queued", "depth", "messages", "waiting", "visible", "oldest", "age"),
@@ -34,16 +35,23 @@ _CONCEPTS: dict[str, tuple[str, ...]] = {
     "cpu": ("cpu",),
     "memory": ("memory", "mem", "heap", "oom", "rss"),
     "disk": ("disk", "storage", "volume", "watermark", "inodes"),
-    "connections": ("connections", "connection", "conn", "pool", "clients"),
+    "connections": ("connections", "connection", "conn", "pool", "clients", "connected"),
     "restarts": ("restarts", "restart", "crashloop", "crash", "crashes"),
     "evictions": ("evictions", "evicted", "eviction"),
     "certificate": ("cert", "certificate", "tls", "ssl", "expiry", "expires"),
     "throttles": ("throttles", "throttled", "throttling", "throttle"),
+    "dead_letter": ("dlq", "dead", "deadletter"),
+    "under_replicated": ("replicated", "underreplicated", "isr"),
 }
+# concepts particular enough that sharing one says what a count is about ("DLQ … > 0" is the DLQ signal's)
+_SPECIFIC = frozenset({"dead_letter", "under_replicated", "evictions", "certificate", "throttles", "restarts"})
+# a mount point ("/var/lib/kafka usage > 80%", "free space on /data") is a disk
+_PATH = re.compile(r"(?:^|\s)/[\w.-]+(?:/[\w.-]+)*")
 _WORD_CONCEPT = {word: concept for concept, words in _CONCEPTS.items() for word in words}
 # concepts that decide on their own; "running"/"up" words also appear in other alerts' names
 _WEAK = frozenset({"running"})
 _OPS = {">": ">", ">=": ">=", "<": "<", "<=": "<="}
+_FREE = re.compile(r"(?i)\b(?:free|available|remaining|left|headroom)\b")
 _RULE = re.compile(r"^(?P<metric>.*?)\s*(?P<op>>=|<=|>|<)\s*(?P<value>-?\d+(?:\.\d+)?)\s*(?P<unit>\S*)\s*$")
 _UNITS = {"": "", "%": "%", "ms": "ms", "s": "s", "min": "min", "h": "h", "k": "", "messages": "messages",
           "msgs": "messages", "errors": "", "jobs": "", "connections": "", "req/s": "/s", "rps": "/s",
@@ -53,8 +61,9 @@ _UNITS = {"": "", "%": "%", "ms": "ms", "s": "s", "min": "min", "h": "h", "k": "
 def words(text: str) -> list[str]:
     """Lower-case words of a name or condition: "AuroraGlobalDBReplicationLag" -> aurora, global, db,
     replication, lag; "OrdersApi-5xx-High" -> orders, api, 5xx, high."""
+    text = re.sub(r"(?<=\d)XX\b", "xx", text)  # "HTTPCode_Target_5XX": 5xx, not "5 XX"
     spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", " ", text)
-    return [w.lower() for w in re.findall(r"\d+xx|p\d+(?:\.\d+)?|[A-Za-z]+", spaced)]
+    return [w.lower() for w in re.findall(r"\d+[xX][xX]|p\d+(?:\.\d+)?|[A-Za-z]+", spaced)]
 
 
 def concepts(text: str) -> set[str]:
@@ -78,10 +87,27 @@ class Given:
         found = _RULE.match(rule.expr or "")
         metric = found.group("metric") if found else rule.summary
         quantile = re.search(r"(?<![\w.])p(50|75|90|95|99|99\.9|999)(?![\w.])", f"{rule.name} {metric}", re.I)
-        return cls(rule=rule, concepts=frozenset(concepts(f"{metric} {rule.name}")),
+        about = concepts(f"{metric} {rule.name}") | ({"disk"} if _PATH.search(f"{metric} {rule.name}") else set())
+        return cls(rule=rule, concepts=frozenset(about),
                    op=found.group("op") if found else "", value=float(found.group("value")) if found else None,
                    unit=_UNITS.get(found.group("unit").lower(), found.group("unit")) if found else "",
                    minutes=_minutes(rule.duration), quantile=quantile.group(1) if quantile else None)
+
+
+# what a team's severity word means for the table's column (P2 still pages; Zabbix "Average" does not)
+_SEVERITY: dict[str, Severity] = {
+    "critical": "Critical", "page": "Critical", "p0": "Critical", "p1": "Critical", "p2": "Critical",
+    "sev0": "Critical", "sev1": "Critical", "sev-1": "Critical", "sev2": "Critical", "sev-2": "Critical",
+    "high": "Critical", "disaster": "Critical", "urgent": "Critical", "emergency": "Critical",
+    "warning": "Warning", "p3": "Warning", "sev3": "Warning", "sev-3": "Warning", "average": "Warning",
+    "medium": "Warning", "major": "Warning",
+    "ticket": "Info", "info": "Info", "information": "Info", "p4": "Info", "p5": "Info", "low": "Info",
+    "minor": "Info", "email": "Info", "slack": "Info", "notice": "Info",
+}
+
+
+def severity(word: str) -> Severity:
+    return _SEVERITY.get(word.strip().lower(), "Warning")
 
 
 def _minutes(duration: str) -> float | None:
@@ -113,12 +139,14 @@ def _fits(given: Given, signal: Signal) -> Threshold | None:
     """The signal's threshold in the given alert's numbers, or None when they measure different things."""
     shared = given.concepts & concepts(_about(signal))
     about = set(words(_about(signal))) | {t.lower() for t in signal.tags}
-    if {w for w in words(f"{given.rule.name} {given.rule.expr}") if w in _SUBJECTS} - about:
+    named = _PATH.sub(" ", f"{given.rule.name} {given.rule.expr}")  # "/var/lib/kafka" is a disk, not Kafka
+    if {w for w in words(named) if w in _SUBJECTS} - about:
         return None  # the alert names a component the signal does not measure
     if not shared or shared <= _WEAK and len(given.concepts) > len(shared):
         return None
-    if given.unit in ("", "messages") and not (set(words(f"{given.rule.name} {given.rule.expr}")) - _GENERIC -
-                                               set(_WORD_CONCEPT)) & (set(words(_about(signal))) - _GENERIC):
+    if given.unit in ("", "messages") and not shared & _SPECIFIC and not (
+            set(words(f"{given.rule.name} {given.rule.expr}")) - _GENERIC - set(_WORD_CONCEPT)) & (
+            set(words(_about(signal))) - _GENERIC):
         return None  # a count is about something particular ("KMS errors"): one shared word must say what
     derived = _DERIVED.search(signal.measure.lower())
     if derived and derived.group(0) not in words(f"{given.rule.expr} {given.rule.summary}") and \
@@ -127,14 +155,19 @@ def _fits(given: Given, signal: Signal) -> Threshold | None:
     if given.value is None:
         return None  # nothing to put in a query: shown in the team's words instead
     op = _OPS.get(given.op)
+    given_value = given.value
+    if op is not None and op[0] != signal.threshold.op[0] and given.unit == signal.threshold.unit == "%" and \
+            _FREE.search(f"{given.rule.name} {given.rule.expr}") and not _FREE.search(signal.measure):
+        # "free space < 15%" is "used > 85%": the same alert in the signal's terms
+        op, given_value = {"<": ">", "<=": ">=", ">": "<", ">=": "<="}[op], round(100 - given.value, 6)
     if op is None or (op[0] != signal.threshold.op[0]):
         return None  # "< 3 running" is not "> 5% failing"
-    value = convert(given.value, given.unit, signal.threshold.unit)
+    value = convert(given_value, given.unit, signal.threshold.unit)
     if value is None:
         return None
     value, unit = round(value, 6), signal.threshold.unit
     if given.unit != unit and convert(1, given.unit, unit) is not None and given.unit in ("ms", "s", "min", "h"):
-        value, unit = given.value, given.unit  # the team's number as written ("1000 ms"); stacks convert it
+        value, unit = given_value, given.unit  # the team's number as written ("1000 ms"); stacks convert it
     return Threshold(value, unit, cast(Literal[">", "<", ">=", "<="], op), "given", f"your alert {given.rule.name}",
                      minutes=given.minutes)
 
@@ -169,8 +202,13 @@ def apply(rules: Sequence[AlertRule], groups: Sequence[Sequence[Signal]]) -> tup
         _, g, i, threshold = best
         taken.add((g, i))
         signal = out[g][i]
-        update: dict[str, object] = {"name": rule.name, "threshold": threshold,
-                                     "minutes": given.minutes if given.minutes is not None else signal.minutes}
+        # the team's duration, and none when it gives none ("Threads_connected > 1800" fires at once): a
+        # default "for 5 min" would be a figure the team never set; a count's window stays ("in 15 min")
+        minutes = given.minutes if given.minutes is not None else 0 if signal.window == "for" else signal.minutes
+        update: dict[str, object] = {"name": rule.name, "threshold": replace(threshold, minutes=minutes),
+                                     "minutes": minutes}
+        if rule.severity.strip():  # the team's severity beats the signal's, like its threshold
+            update["severity"] = severity(rule.severity)
         if given.quantile and signal.key == "latency":
             q = given.quantile
             update["measure"] = f"p{q}"
@@ -181,4 +219,4 @@ def apply(rules: Sequence[AlertRule], groups: Sequence[Sequence[Signal]]) -> tup
     return out, renamed, left
 
 
-__all__ = ["Given", "apply", "concepts", "words"]
+__all__ = ["Given", "apply", "concepts", "severity", "words"]

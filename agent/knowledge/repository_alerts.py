@@ -11,11 +11,12 @@ status and log commands). Entry titles are the alert names, so an entry's anchor
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence, Set
+from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass
 
 from agent.checks.markdown import github_anchor
 from agent.checks.promql import parse_error
+from agent.knowledge import given_alerts
 from agent.knowledge.platforms import Platform
 from agent.runbook import Alert, Command, Issue, Language, Severity, Step
 from agent.service.model import AlertRule
@@ -53,7 +54,7 @@ class Combined:
 
 
 def severity(label: str) -> Severity:
-    return _SEVERITY.get(label.strip().lower(), "Warning")
+    return _SEVERITY.get(label.strip().lower()) or given_alerts.severity(label)
 
 
 def anchor(name: str) -> str:
@@ -102,7 +103,8 @@ def _condition(rule: AlertRule) -> str:
     condition is its words."""
     if _described(rule):
         said = _one_line(rule.summary or rule.expr, 120)
-        held = f" for {rule.duration}" if rule.duration and not re.search(r"\bfor\b", said) else ""
+        stated = re.search(r"(?i)\b(?:for|over|in|within|sustained)\s+\d|\d+\s*/\s*(?:s|min|h)\b", said)
+        held = f" for {rule.duration}" if rule.duration and not stated else ""
         said = f"{said}{held}" if said else "as the team defines it"
         # the table needs a number: a state alert ("any node reports sealed") fires on the first occurrence
         return said if re.search(r"\d", said) else f"{said} (a state alert: fires on the first, ≥ 1)"
@@ -123,8 +125,10 @@ def _language(rule: AlertRule) -> Language:
 
 def _query(rule: AlertRule) -> Command:
     if _described(rule):
-        return Command(purpose=f"The alert {rule.name} as the description gives it (no query was given: it is "
-                               "defined in your monitoring tool under this name)", language="text",
+        # no metric the engine could tell: the team's own words, never an invented query
+        return Command(purpose=f"Query: the team's existing alert {rule.name}, as the description gives it (no "
+                               "query was given: it is defined in your monitoring tool under this name)",
+                       language="text",
                        code=_one_line(rule.summary or rule.expr, 200),
                        expect="The alert's state in your monitoring tool says which host or resource fires",
                        warning=None)
@@ -171,6 +175,58 @@ def _related(rule: AlertRule, issues: Sequence[Issue]) -> Issue | None:
     return None
 
 
+# words that say nothing about what an entry or an alert is about
+_PLAIN = frozenset("the a an or and of to in on is are not no high low too many growing alert alarm fires any "
+                   "for over under above below than more less ready".split())
+
+
+def _about(text: str) -> tuple[set[str], set[str]]:
+    """(concepts, the plain words) of an alert's or an entry's words; "running" (up, nodes, instances) is
+    in too many to say what either is about."""
+    said = set(given_alerts.words(text))
+    return given_alerts.concepts(text) - {"running"}, {w for w in said if len(w) > 2} - _PLAIN
+
+
+# technologies an entry can be about: an entry about one the service is not answers only an alert naming it
+ENTRY_TECHS = frozenset("postgres postgresql mysql mariadb redis mongo mongodb kafka rabbitmq pgbouncer elasticsearch "
+                         "opensearch nats memcached celery sidekiq airflow sqs sns dynamodb lambda ecs nginx haproxy "
+                         "proxysql patroni zookeeper etcd consul vault keda helm argo flux".split())
+
+
+def answering(rule: AlertRule, issues: Sequence[Issue], own: Set[str] = frozenset()) -> Issue | None:
+    """The entry that answers a described alert by what both are about: the same measure (disk, lag,
+    errors …; "FreeStorageSpace < 25 GB" and "OpenSearch: disk watermarks") or two words of their own in
+    common ("ClusterStatus.red" and "cluster red or yellow"). An entry about a technology other than the
+    service's own (`own`) answers only an alert that names it ("JVM heap" is not "Redis: memory full"),
+    and one that names it is about it ("ProxySQL backend SHUNNED" and "ProxySQL: slow or unreachable");
+    None when no entry is about the same thing."""
+    said = f"{rule.name} {rule.expr} {rule.summary}"
+    concepts, plain = _about(said)
+    flat = re.sub(r"[^a-z0-9]", "", said.lower())
+    best: tuple[int, Issue] | None = None
+    for issue in issues:
+        # what the entry is about is the part after its subject ("Known failure: x: Client reconnects")
+        theirs, words = _about(issue.title.rsplit(": ", 1)[-1])
+        techs = set(re.findall(r"[a-z0-9]+", issue.title.lower())) & ENTRY_TECHS
+        if any(t not in flat for t in techs - set(own)):
+            continue
+        shared = plain & words
+        named = bool(techs - set(own))  # the alert names the entry's technology, not the service's own
+        score = 10 * len(concepts & theirs) + len(shared) + 5 * named
+        if (concepts & theirs or len(shared) >= 2 or named) and (best is None or score > best[0]):
+            best = (score, issue)
+    return best[1] if best else None
+
+
+def answered_by(rules: Sequence[AlertRule], issues: Sequence[Issue], own: Set[str] = frozenset()) -> dict[str, str]:
+    """{described alert name: the title of the existing entry that answers it} (see `answering`)."""
+    out: dict[str, str] = {}
+    for rule in rules:
+        if _described(rule) and (issue := answering(rule, issues, own)) is not None:
+            out.setdefault(rule.name, issue.title)
+    return out
+
+
 def _firing(rule: AlertRule) -> Command | None:
     """Prometheus' own record of the alert: which instances fire right now, with all their labels."""
     if rule.source_format not in ("prometheus", "prometheusrule") or '"' in rule.name:
@@ -197,7 +253,7 @@ def _entry(name: str, rules: list[AlertRule], row: str, p: Platform, escalate: s
         checks.append(firing)
     if workloads:  # the service's own workloads: are they up, what do they log
         checks += [p.status()[0], p.logs("30m", "error|exception|fatal|timeout")]
-    related = _related(first, engine)
+    related = _related(first, engine) or (answering(first, engine) if _described(first) else None)
     fixes: list[Step] = [Step(action="Read which series fire: their labels (instance, job, pod, namespace) name "
                                      "what is failing; start with the one the alert names", command=None)]
     if _described(first):
@@ -239,11 +295,13 @@ def _dedupe(commands: list[Command]) -> list[Command]:
     return out
 
 
-def rows(rules: Sequence[AlertRule], engine_alerts: Sequence[Alert], keep: Set[str] = frozenset()) -> tuple[
-        list[Alert], dict[str, str]]:
+def rows(rules: Sequence[AlertRule], engine_alerts: Sequence[Alert], keep: Set[str] = frozenset(),
+         answered: Mapping[str, str] | None = None) -> tuple[list[Alert], dict[str, str]]:
     """The alert table: one row per repository rule, then the engine's alerts renamed as suggestions
-    (except those in `keep`: the team's own alerts the engine renders). Returns the rows and {engine
-    alert name: its row name} for the entries that name them."""
+    (except those in `keep`: the team's own alerts the engine renders). A described alert in `answered`
+    leads to that existing entry instead of one of its own. Returns the rows and {engine alert name: its
+    row name} for the entries that name them."""
+    answered = answered or {}
     usable = [r for r in rules if r.name.strip()]
     if not usable:
         return list(engine_alerts), {}
@@ -253,7 +311,8 @@ def rows(rules: Sequence[AlertRule], engine_alerts: Sequence[Alert], keep: Set[s
         response = (f"{summary.rstrip('.') + '. ' if summary else ''}Repository rule ({rule.at}) → Troubleshooting: "
                     f"{rule.name}")
         if _described(rule):
-            response = f"The team's own alert (from the description) → Troubleshooting: {rule.name}"
+            response = (f"The team's own alert (from the description) → Troubleshooting: "
+                        f"{answered.get(rule.name, rule.name)}")
         out.append(Alert(name=row, condition=_condition(rule), query=_query(rule), severity=severity(rule.severity),
                          response=response))
     taken = {r.name for r in out}
@@ -275,9 +334,12 @@ def rows(rules: Sequence[AlertRule], engine_alerts: Sequence[Alert], keep: Set[s
 
 
 def entries(rules: Sequence[AlertRule], engine_issues: Sequence[Issue], p: Platform, escalate: str,
-            renamed: dict[str, str], *, workloads: bool = True) -> list[Issue]:
-    """The engine's entries (their alert names following the rename), then one entry per repository alert."""
-    usable = [r for r in rules if r.name.strip()]
+            renamed: dict[str, str], *, workloads: bool = True, answered: Mapping[str, str] | None = None) -> list[
+        Issue]:
+    """The engine's entries (their alert names following the rename), then one entry per repository alert
+    (a described one in `answered` has its existing entry already)."""
+    titles_now = {i.title for i in engine_issues}
+    usable = [r for r in rules if r.name.strip() and (answered or {}).get(r.name) not in titles_now]
     issues = [i.model_copy(update={"alert": renamed.get(i.alert, i.alert)}) if i.alert else i for i in engine_issues]
     if not usable:
         return issues

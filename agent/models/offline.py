@@ -349,6 +349,7 @@ class _Writer:
         self._alerts: list[Alert] | None = None
         self._engine_alerts: set[str] = set()
         self._renamed: dict[str, str] = {}  # engine alert -> its row name once marked as a suggestion
+        self._answered: dict[str, str] = {}  # described alert -> the existing entry that answers it
         self._query_of: dict[str, Command] = {}  # baseline signal key -> the query its alert shows
         team = failures.contribute(self.ctx, self.parts, self.alert_specs, self.escalate_text())
         self.c.issues += team.contribution.issues  # the team's failure modes, keyed like a pack's entries
@@ -437,9 +438,25 @@ class _Writer:
         """A key metric's alert threshold, from the baseline signal that alerts on it (the user's figure
         when they gave one)."""
         signal = next((a for a in self.alert_specs if a.key == key), None)
+        if signal is not None and not signal.minutes and not signal.assumed:  # the team's, with no duration
+            return f"{signal.threshold.text()}{of}"
         if signal is None or not signal.minutes:
             return fallback
         return f"{signal.threshold.text()}{of} for {signal.minutes:g} min"
+
+    def _given_threshold(self, metric: KeyMetric) -> KeyMetric:
+        """A pack's key metric with the team's threshold when one of the team's alerts took the signal that
+        measures it ("SQS age of oldest message": "> 300 s", not the pack's "> 600 s for 5 min")."""
+        for signal in self.c.signals:
+            if signal.name in self.given_rows and signal.measure and \
+                    signal.measure.lower() in metric.metric.lower():
+                return metric.model_copy(update={"alert_threshold": signal.condition[len(signal.measure):].strip()})
+        return metric
+
+    def given_held(self, key: str, fallback: str) -> str:
+        """`held` when the team gave the alert's threshold (its own alert or figure), else `fallback`."""
+        signal = next((a for a in self.alert_specs if a.key == key), None)
+        return self.held(key, fallback) if signal is not None and not signal.assumed else fallback
 
     @property
     def svc(self) -> str:
@@ -485,10 +502,11 @@ class _Writer:
         metrics: list[KeyMetric] = []
         if self.type in ("web", "api", "other") and self.http:
             metrics += [
-                KeyMetric(metric="Error rate (5xx %)", normal_range=f"< {lv.error_rate_pct:g}%",
-                          alert_threshold=f"> {err_page:g}% for 5 min", dashboard=dash),
+                KeyMetric(metric="Error rate (5xx %)", normal_range=f"< {lv.error_rate_pct:g}%",  # the team's alert
+                          alert_threshold=self.given_held("error_rate", f"> {err_page:g}% for 5 min"), dashboard=dash),
                 KeyMetric(metric="Latency p95", normal_range=f"< {lv.latency_p95_ms:g} ms",
-                          alert_threshold=f"> {lv.latency_p95_ms:g} ms for 10 min", dashboard=dash),
+                          alert_threshold=self.given_held("latency", f"> {lv.latency_p95_ms:g} ms for 10 min"),
+                          dashboard=dash),
                 KeyMetric(metric="Request rate", normal_range="fill in after one week of baseline",
                           alert_threshold="< 50% or > 200% of the same hour last week for 15 min", dashboard=dash),
             ]
@@ -564,7 +582,7 @@ class _Writer:
         if self.facts.replicas:
             metrics.append(KeyMetric(metric="Healthy replicas", normal_range=f"{self.facts.replicas} of "
                                      f"{self.facts.replicas}", alert_threshold="0 healthy for 2 min", dashboard=dash))
-        metrics += self.c.key_metrics
+        metrics += [self._given_threshold(m) for m in self.c.key_metrics]
         metrics = [*_given_objectives(self.request.service, dash), *metrics]
         quantile = self.facts.names.get("latency.quantile")
         if quantile:  # the latency rows name the quantile the team gave, as the SLO line does
@@ -735,7 +753,17 @@ class _Writer:
             self.defaults.append("Monitoring is custom: every alert row not named in the description is a "
                                  "suggestion (a bash check you can schedule), not an alert the team has")
         if self.rules:  # the repository's own alerts first; the engine's become suggestions
-            out, self._renamed = repository_alerts.rows(self.rules, out, keep=self.given_rows)
+            # a described alert an entry of the packs or the team's failures answers links to that entry
+            # a service built on one data technology: its entries answer alerts that do not name it
+            techs = {re.sub(r"[^a-z0-9]", "", c.technology.lower()) for c in self.request.service.components} \
+                if self.request.service is not None else set()
+            own = techs & repository_alerts.ENTRY_TECHS
+            own = own if len(own) == 1 else set()
+            if self.engine is not None:  # a database service is its engine
+                own = {re.sub(r"[^a-z0-9]", "", self.engine.key.lower())}
+            self._answered = repository_alerts.answered_by(self.rules, self.c.issues, own)
+            out, self._renamed = repository_alerts.rows(self.rules, out, keep=self.given_rows,
+                                                        answered=self._answered)
             self.notes.append(f"{len(out) - len(self._renamed)} alert rows from the repository's rules; "
                               f"{len(self._renamed)} engine alerts marked as suggestions")
         self._alerts = out
@@ -980,8 +1008,13 @@ class _Writer:
                 [("Find the dependency the errors name and check it (its dashboard, its runbook, its owner)", None),
                  ("Do not restart this service for a dependency outage: it comes back with the same errors", None)],
                 "No dependency errors in the logs for 15 min")
-        if not self.rules:
-            # Every alert row leads to an entry: an alert no entry answers gets a short one of its own.
+        if self.rules:  # one entry per repository alert, titled with its name (a stable anchor)
+            workloads = self.request.service is None or bool(self.request.service.workloads())
+            issues = repository_alerts.entries(self.rules, issues, self.p, esc, self._renamed, workloads=workloads,
+                                               answered=self._answered)
+        if all(r.source_format == "description" for r in self.rules):
+            # Every alert row leads to an entry: an alert no entry answers gets a short one of its own (the
+            # team's described alerts too, once a signal took their name); a repository's suggestions do not.
             answered = alert_entries(self.alerts(), issues)
             for alert in self.alerts():
                 if answered[alert.name] is None:
@@ -989,9 +1022,6 @@ class _Writer:
                                         alert=alert.name, check=[alert.query],
                                         fix=[Step(action=alert.response, command=None)],
                                         verify="The alert clears and stays clear for 15 min", escalate=esc))
-        if self.rules:  # one entry per repository alert, titled with its name (a stable anchor)
-            workloads = self.request.service is None or bool(self.request.service.workloads())
-            issues = repository_alerts.entries(self.rules, issues, self.p, esc, self._renamed, workloads=workloads)
         return Troubleshooting(issues=issues)
 
     # --- 7 -------------------------------------------------------------------------------------

@@ -2079,7 +2079,7 @@ class _Parser:
                             "evidence": evidence})
 
     def figures_pass(self) -> None:
-        alerting = {a["evidence"] for a in self.alerts}
+        alerting = {a["evidence"] for a in self.alerts if a["expr"]}  # a threshold is no objective; words are
         for s in self.sentences:
             text = s.text
             for said in alerting:  # "LatencyHigh: p99 > 800 ms for 10m" is an alert's threshold, not the objective
@@ -2117,6 +2117,10 @@ class _Parser:
                     continue
                 ms = number if unit.startswith("m") else number * 1000
                 quantile = f"p{lat.group(1)}" if lat.group(1) else "p95"
+                if _OBJECTIVE.search(low):  # the stated objective beats a latency seen in passing ("goes to ~900 ms")
+                    self.figures[:] = [f for f in self.figures if not (
+                        f["key"] == "latency" and f["qualifier"] == quantile and not _OBJECTIVE.search(
+                            f["evidence"].lower()))]
                 self.figure("latency", f"{ms:g}", "ms", quantile, text)
             err = re.search(r"error[- ]rate[^0-9\n]{0,25}?(\d+(?:\.\d+)?)\s*%", low)
             if err and 0 < float(err.group(1)) < 100:
@@ -2539,74 +2543,49 @@ class _Parser:
                     self.consumed.add((s.index, k))
 
     def _unnamed_alerts(self) -> set[str]:
-        """The alerts of lists that give no names ("monitors: 5xx > 2%, puma backlog > 20"): each item is
-        an alert named by its own words (`alert_lists`). Returns the items read."""
+        """The alerts of inline lists that give no names ("monitors: 5xx > 2%, puma backlog > 20"): each item
+        is an alert named by its own words (`alert_lists`). Returns the items read."""
         said: set[str] = set()
-        for a in alert_lists.listed_alerts(self.text):
-            if any(a.name == b["name"] or b["name"] in a.said for b in self.alerts):
+        for a in [*alert_lists.listed_alerts(self.text), *alert_lists.probe_alerts(self.text)]:
+            if any(a.name == b["name"] or b["name"] in a.said or a.said in b["summary"] for b in self.alerts):
                 continue
-            expr = f"{a.metric} {a.op} {a.value} {a.unit}".strip() if a.op else ""
-            self.alerts.append({"name": a.name, "expr": expr, "duration": a.duration,
-                                "severity": a.severity or _severity(a.said), "labels": [], "summary": a.said,
-                                "runbook_url": "", "source_format": "description", "origin": "given",
-                                "evidence": a.evidence, "at": ""})
-            if a.op:
-                held_for = f" for {_figure_amount(a.duration[:-1], a.duration[-1])}" if a.duration else ""
-                self.figure("threshold", a.value, a.unit, f"{a.metric}{held_for}", a.evidence)
+            self._add_listed(a)
             said.add(a.said)
-            for sentence in self.sentences:
-                if a.said in " ".join(sentence.text.split()):  # its metric names are read, not bound
-                    for k, t in enumerate(sentence.tokens):
-                        if t.idlike and t.text in a.metric and re.fullmatch(r"[a-z]+(?:_[a-z0-9]+)+|[A-Z][a-z]+"
-                                                                            r"(?:[A-Z][a-z]+)+", t.text):
-                            self.consumed.add((sentence.index, k))  # "used_memory", "FreeStorageSpace"
         return said
 
     def _alert_list(self) -> set[str]:
-        """The alerts of a list under a heading ("Existing monitors:", "CloudWatch alarms today:"), one a
-        line, bullets or not: `name — condition`, `name: condition`, `name (condition)`. A condition with no
-        number ("any node reports sealed") is kept in its words. Returns the names read."""
-        names: set[str] = set()
-        open_list = False
-        for line in self.text.split("\n"):
-            body = re.sub(r"^\s*(?:[-*+]|\d{1,2}[.)])\s+", "", line).strip()
-            if not body:
-                open_list = False
+        """The alerts of a block list (`alert_lists.block_alerts`): bullets, lines or a table under a lead that
+        says alerts ("Existing monitors:", "Alerts that page:", "Triggers:", "Alertmanager -> PagerDuty x."),
+        one an item, named (`name — condition`, `name: condition`, `name (condition)`) or not (the team's
+        words are its name). A condition with no number ("any node reports sealed") is kept in its words.
+        Returns the names and the items' words read."""
+        read: set[str] = set()
+        for a in alert_lists.block_alerts(self.text):
+            if any(b["name"] == a.name for b in self.alerts):
                 continue
-            last = re.split(r"(?<=[.!?])\s+", body)[-1]
-            if _ALERT_HEADING.fullmatch(last):
-                open_list = True
-                continue
-            if not open_list:
-                continue
-            item = _ALERT_ITEM.match(body)
-            if item is None or item.group(1).lower() in _STOP or item.group(1).isdigit():
-                open_list = False
-                continue
-            name, said = item.group(1), item.group(2).strip().rstrip(")").strip()
-            if any(a["name"] == name for a in self.alerts) or not said:
-                continue
-            condition = _condition(said)
-            metric, op, value, unit, duration = condition or ("", "", "", "", "")
-            if metric.endswith(" for") or metric == "for":  # "no raft leader for > 60s": the number is how long
-                metric, duration, op, value, unit = metric[:-4].strip(), value + (unit or "s")[0], "", "", ""
-            if not duration:
-                held = _FOR.search(said)
-                duration = held.group(1) + held.group(2)[0].lower() if held else ""
-            expr = f"{metric} {op} {value} {unit}".strip() if op else ""
-            self.alerts.append({"name": name, "expr": expr, "duration": duration, "severity": _severity(said),
-                                "labels": [], "summary": said, "runbook_url": "", "source_format": "description",
-                                "origin": "given", "evidence": body, "at": ""})
-            if op:
-                held_for = f" for {_figure_amount(duration[:-1], duration[-1])}" if duration else ""
-                self.figure("threshold", value, unit, f"{metric}{held_for}", body)
-            names.add(name)
-            for sentence in self.sentences:
-                if name in sentence.text:  # the name and the metric names of its condition are read, not bound
-                    for k, t in enumerate(sentence.tokens):
-                        if t.text == name or t.idlike and t.text in said:
-                            self.consumed.add((sentence.index, k))
-        return names
+            self._add_listed(a)
+            read.update({a.name, a.said})
+        return read
+
+    def _add_listed(self, a: alert_lists.ListedAlert) -> None:
+        """One alert of a list into the model, its threshold a figure; its words are read, not names."""
+        expr = f"{a.metric} {a.op} {a.value} {a.unit}".strip() if a.op else ""
+        self.alerts.append({"name": a.name, "expr": expr, "duration": a.duration,
+                            "severity": a.severity or _severity(a.said), "labels": [], "summary": a.said,
+                            "runbook_url": "", "source_format": "description", "origin": "given",
+                            "evidence": a.evidence, "at": ""})
+        if a.op:
+            held_for = f" for {_figure_amount(a.duration[:-1], a.duration[-1])}" if a.duration else ""
+            self.figure("threshold", a.value, a.unit, f"{a.metric}{held_for}", a.evidence)
+        for sentence in self.sentences:
+            flat = " ".join(sentence.text.split())
+            if a.said in flat or a.evidence and (a.evidence in flat or flat in a.evidence):
+                for k, t in enumerate(sentence.tokens):  # the name and the metric names of the condition
+                    if t.text == a.name or t.idlike and (t.text in a.metric or t.text in a.said) and re.fullmatch(
+                            r"[a-z]+(?:_[a-z0-9]+)+|[A-Z][A-Za-z0-9]*_[A-Za-z0-9_]+|[A-Z][a-z]+(?:[A-Z][a-z0-9]*)+"
+                            r"(?:\.[a-z]+)?|[a-z]+/[a-z_]+",
+                            t.text):
+                        self.consumed.add((sentence.index, k))  # "used_memory", "FreeStorageSpace"
 
     def _alert_name_ok(self, s: Sentence, m: re.Match[str]) -> bool:
         name = next((g for g in m.groups() if g), "")
@@ -2890,6 +2869,9 @@ def _vendor_contacts(text: str) -> list[tuple[str, str]]:
     return out
 
 
+# words that make a figure the service's objective rather than a value it was seen at
+_OBJECTIVE = re.compile(r"\b(?:slos?|slas?|slis?|objectives?|targets?|goals?)\b|"
+                        r"\b(?:p\d+(?:\.\d+)?|latency)\s*(?:<|<=|≤|under|below|within)\s*\d")
 _ALERT_WORD = re.compile(r"(?i)\b(?:alerts?|alarms?|monitors?|alert rules?|alerting|pages? (?:us|on|when|if))\b")
 _ALERT_NAMES = (  # each shape apart: one that fails ("Existing alerts") must not hide the next ("alerts: ApiDown")
     re.compile(r"""(?x)(?i:\balerts?|\balarms?|\bmonitors?|\brules?)\s*(?i:named|called)?\s*[:=]?\s*
