@@ -239,13 +239,15 @@ def commands(mode: FailureMode, ctx: Context) -> tuple[list[Command], list[Comma
     fixes: list[Command] = []
     seen: set[str] = set()
     for clause in _clauses(mode.action):
+        given = False
         for raw in _BACKTICK.findall(clause):
             if raw.split()[0] in data.get("programs", []):
+                given = True
                 danger = classify(raw)
                 fixes.append(cmd("The team's own command, as written", raw, None,
                                  None if danger == "read-only" else "The team's command from the description: "
                                  "it changes the system, run it only for this failure"))
-        for spec in data.get("actions", []):
+        for spec in [] if given else data.get("actions", []):  # the team's command is the operation
             if spec.get("needs") and spec["needs"] not in techs:
                 continue
             if not re.search(spec["words"], clause, re.I):

@@ -346,7 +346,7 @@ def listed_items(description: str, c: Cues | None = None) -> list[str]:
 
 def _tidy_item(text: str) -> str:
     """`_tidy`, a bracket or backtick it opened closed again ("a throttle (100 MB/s)")."""
-    out = _tidy(text)
+    out = text.strip(" ,;:.—–-\"'()").strip()  # a backticked command keeps its backticks
     out += ")" * max(0, out.count("(") - out.count(")"))
     return out + ("`" if out.count("`") % 2 else "")
 
@@ -412,6 +412,10 @@ def _item_advice(sentences: list[str], c: Cues) -> tuple[str, str]:
             elif opens and clauses and _instructs(part, c) and not (index == 0 and number == 0 and
                                                                    c.condition.search(part[:12])):
                 action.append(_tidy_item(part))
+            elif index == 0 and number == 0 and c.condition.search(part[:12]) and _instructs(part, c):
+                # "If the queue backs up, restart x": the condition is the failure, what follows the fix
+                comma = re.search(r",\s*(?:then\s+)?", part)
+                action.append(_tidy_item(part[comma.end():] if comma else part))
             elif c.no_action.search(part):
                 found = next(x for x in clauses if c.no_action.search(x)) if clauses else part
                 action.append(_tidy_item(part[part.find(found):]))
@@ -427,6 +431,9 @@ def item_title(item: str) -> str:
     in brackets left out ("Memorystore maintenance (Tue 02:00) fails the primary over")."""
     first = _item_sentences(item)[0] if item.strip() else ""
     first = re.sub(r"\s*\([^)]*\)", "", first)
+    fix = re.search(r"(?:(?<=[\s(;:.])|\s*(?:->|→|=>|—|–)\s*)" + cues().fix_label.pattern.lstrip("^"), first, re.I)
+    if fix is not None and fix.start() > 0:  # "x leaks connections -> fix: restart x": the title ends at the fix
+        first = first[:fix.start()]
     label, colon, rest = first.partition(": ")
     words = len(label.split())
     if colon and rest.strip() and 2 <= words <= 8:
@@ -434,7 +441,8 @@ def item_title(item: str) -> str:
     if colon and rest.strip() and words == 1:  # "JVM: container limit 2Gi …": the label says too little alone
         return _tidy_item(label + ": " + re.split(r",\s|;\s|:\s", rest.strip())[0])
     clauses = re.split(r",\s|;\s|:\s|\s[—–-]\s|\s(?:because|since|so that|which)\s", first)
-    if len(clauses) > 1 and re.match(r"(?i)(?:after|if|when|whenever|once|during|while)\b", clauses[0]):
+    if len(clauses) > 1 and re.match(r"(?i)(?:after|if|when|whenever|once|during|while)\b", clauses[0]) and \
+            not _instructs(clauses[1], cues()):
         return _tidy_item(f"{clauses[0]}, {clauses[1]}")  # "After a node drain, leaders pile up on one node"
     return _tidy_item(clauses[0])
 
