@@ -75,6 +75,22 @@ def _read_only(commands: list[Command]) -> list[Command]:
     return [c for c in commands if c.language != "bash" or classify(c.code, c.language) == "read-only"]
 
 
+_UNKNOWN_TOOL = re.compile(r"\bis not known to be read-only\b")
+
+
+def _pack_checks(commands: list[Command]) -> list[Command]:
+    """A pack's own checks for an issue: read-only, or only not known to be (a tool's read-only
+    subcommands the classifier has no table for, `rabbitmqctl list_connections`), and carrying no warning."""
+    from agent.checks.danger import explain
+
+    def fine(c: Command) -> bool:
+        if c.language != "bash":
+            return True
+        level, why = explain(c.code, c.language)
+        return level == "read-only" or (level == "mutating" and bool(_UNKNOWN_TOOL.search(why)) and not c.warning)
+    return [c for c in commands if fine(c)]
+
+
 def _own_words(component: Component, model: ServiceModel) -> set[str]:
     words = _words(" ".join([component.technology, component.id, display(component), component.variant,
                              *(n.value for n in component.names)]))
@@ -93,7 +109,7 @@ def _checks(ctx: Context, component: Component, part: Contribution | None, mode:
         said = _words(mode.evidence) - skip if mode is not None else set()
         ranked = sorted(part.issues, key=lambda i: -len(said & (_words(f"{i.title} {i.symptoms}") - skip)))
         for issue in ranked:
-            found = _read_only(issue.check)[:3]
+            found = _pack_checks(issue.check)[:3]
             if found:
                 return found
         found = _read_only(part.cheatsheet)[:3]
