@@ -25,6 +25,7 @@ import yaml
 from pydantic import BaseModel
 
 from agent.checks.danger import classify
+from agent.knowledge import failure_actions
 from agent.knowledge.base import Context, Contribution
 from agent.knowledge.platforms.base import cmd
 from agent.knowledge.reasoning import display
@@ -74,8 +75,24 @@ def _read_only(commands: list[Command]) -> list[Command]:
     return [c for c in commands if c.language != "bash" or classify(c.code, c.language) == "read-only"]
 
 
+_UNKNOWN_TOOL = re.compile(r"\bis not known to be read-only\b")
+
+
+def _pack_checks(commands: list[Command]) -> list[Command]:
+    """A pack's own checks for an issue: read-only, or only not known to be (a tool's read-only
+    subcommands the classifier has no table for, `rabbitmqctl list_connections`), and carrying no warning."""
+    from agent.checks.danger import explain
+
+    def fine(c: Command) -> bool:
+        if c.language != "bash":
+            return True
+        level, why = explain(c.code, c.language)
+        return level == "read-only" or (level == "mutating" and bool(_UNKNOWN_TOOL.search(why)) and not c.warning)
+    return [c for c in commands if fine(c)]
+
+
 def _own_words(component: Component, model: ServiceModel) -> set[str]:
-    words = _words(" ".join([component.technology, component.id, display(component),
+    words = _words(" ".join([component.technology, component.id, display(component), component.variant,
                              *(n.value for n in component.names)]))
     if component is model.app:
         words |= _words(f"{model.service.name} {model.service.display}")
@@ -92,7 +109,7 @@ def _checks(ctx: Context, component: Component, part: Contribution | None, mode:
         said = _words(mode.evidence) - skip if mode is not None else set()
         ranked = sorted(part.issues, key=lambda i: -len(said & (_words(f"{i.title} {i.symptoms}") - skip)))
         for issue in ranked:
-            found = _read_only(issue.check)[:3]
+            found = _pack_checks(issue.check)[:3]
             if found:
                 return found
         found = _read_only(part.cheatsheet)[:3]
@@ -140,8 +157,11 @@ def response_for(mode: FailureMode, model: ServiceModel, description: str) -> di
     """The knowledge entry for a failure mode: every `when` pattern in the team's sentence and one of the
     technologies it `requires` in the model."""
     techs = _technologies(model, description)
+    # a listed item is about what its first sentence says: a word further on ("its HTTP/2 connections", in
+    # the item's explanation) does not make it that technology's failure
+    said = f"{mode.title} {mode.trigger} {mode.consequence}" if mode.title else mode.evidence
     for entry in responses()["responses"]:
-        if not all(re.search(p, mode.evidence, re.I) for p in entry["when"]):
+        if not all(re.search(p, said, re.I) for p in entry["when"]):
             continue
         if entry.get("requires") and not any(t in techs for t in entry["requires"]):
             continue
@@ -268,6 +288,17 @@ def known_response(mode: FailureMode, component: Component, model: ServiceModel,
     return Known(_fill(entry["title"], values, shell=False), checks, fix)
 
 
+def _contradicts(step: Step, mode: FailureMode) -> bool:
+    """A knowledge step that does what the team forbids for this failure ("do not restart the pods for
+    this" and a generic restart): the team's words win."""
+    c = cues()
+    for _name, words, command in c.operations:
+        if words.search(mode.prohibition) and (words.search(step.action) or (
+                step.command is not None and command.search(step.command.code))):
+            return True
+    return False
+
+
 def title_words(mode: FailureMode) -> str:
     """A short title from the failure's own words: the consequence's first clause, asides in brackets and
     filler left out ("a node dying) they all reconnect…" never)."""
@@ -307,8 +338,11 @@ def contribute(ctx: Context, parts: dict[str, Contribution], signals: list[Signa
         description = ctx.facts.description or ""
         known = known_response(mode, component, model, description)
         words = title_words(mode)
-        title = f"Known failure: {known.title}" if known is not None else \
-            f"Known failure: {words}" if name.lower() in words.lower() else f"Known failure: {name}: {words}"
+        if mode.title:  # a listed item: the team's own title, whatever knowledge calls it
+            title = f"Known failure: {_short(mode.title[:1].upper() + mode.title[1:], 80)}"
+        else:
+            title = f"Known failure: {known.title}" if known is not None else \
+                f"Known failure: {words}" if name.lower() in words.lower() else f"Known failure: {name}: {words}"
         while title in titles:
             title += " (again)"
         titles.add(title)
@@ -321,20 +355,25 @@ def contribute(ctx: Context, parts: dict[str, Contribution], signals: list[Signa
             symptoms.append(f"What follows: {mode.consequence}")
         if shown is not None:
             symptoms.append(f"The alert that shows it: {shown.name} ({shown.condition})")
-        checks = [*(known.checks if known is not None else []), *_checks(ctx, component, part, mode)[
-            :1 if known is not None and known.checks else 3]]
+        team_checks, team_fixes = failure_actions.commands(mode, ctx)
+        checks = [*team_checks, *(known.checks if known is not None else []), *_checks(ctx, component, part, mode)[
+            :1 if (known is not None and known.checks) or team_checks else 3]]
         for other_id in mode.related:
             other = model.component(other_id)
             if other is not None and other is not component:
                 checks += _checks(ctx, other, _pack_of(other, parts))[:1]
         fix: list[Step] = []
         if mode.action:
-            fix.append(Step(action=f"The team's action: {mode.action}", command=None))
-        if mode.trigger and known is None:
+            waits = cues().no_action.search(mode.action) is not None and not team_fixes
+            fix.append(Step(action=f"The team says nothing needs doing: “{mode.action}”" if waits
+                            else f"The team's action: {mode.action}", command=None))
+            fix += [Step(action=c.purpose, command=c) for c in team_fixes]
+        if mode.trigger and known is None and not mode.action:
             fix.append(Step(action=f"Contain what sets it off first ({mode.trigger}), then let {name} recover",
                             command=None))
         if known is not None:
-            fix += known.fix  # technology knowledge, after the team's own action
+            # technology knowledge, after the team's own action (the team's words win where both speak)
+            fix += [s for s in known.fix if not (mode.action or mode.prohibition) or not _contradicts(s, mode)]
         about = _words(mode.evidence)
         own_rules = [r for r in rules if (r.prohibition or r.action) and r.component == component.id and (
             component is not model.app or about & _words(r.evidence))]

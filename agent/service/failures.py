@@ -52,6 +52,10 @@ class Cues:
     operations: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...]  # name, words, command
     all_at_once: re.Pattern[str]
     all_command: re.Pattern[str]
+    fix_label: re.Pattern[str]  # at a clause's start, then ":" / "is"
+    fixes_it: re.Pattern[str]
+    no_action: re.Pattern[str]
+    no_help: re.Pattern[str]
 
 
 @cache
@@ -69,7 +73,10 @@ def cues() -> Cues:
         kind_words=tuple((kind, _pattern(words)) for kind, words in data["kind_words"].items()),
         operations=tuple((name, _pattern(spec["words"]), re.compile(spec["command"], re.I))
                          for name, spec in data["operations"].items()),
-        all_at_once=_pattern(data["all_at_once"]), all_command=re.compile(data["all_command"], re.I))
+        all_at_once=_pattern(data["all_at_once"]), all_command=re.compile(data["all_command"], re.I),
+        fix_label=re.compile(_pattern(data["fix_label"], at_start=True).pattern + r"\s*(?:[:=—–-]|\bis\b|\bwas\b)\s*",
+                             re.I),
+        fixes_it=_pattern(data["fixes_it"]), no_action=_pattern(data["no_action"]), no_help=_pattern(data["no_help"]))
 
 
 _CLAUSE = re.compile(r"\s*(?:[;:]|,(?!\d)|\s[—–-]\s|\.\s|\(|\))\s*")
@@ -95,9 +102,18 @@ class _Reading:
     action: str = ""
     prohibition: str = ""
     mentions: list[tuple[int, str]] = field(default_factory=list)  # (offset, component id)
+    typed: list[tuple[int, str, bool]] = field(default_factory=list)  # (offset, component id, by a kind word)
     consequence_at: int = -1  # where the consequence starts in `evidence`
+    title: str = ""  # a list item's own title ("Hot partition"); "" for a sentence read alone
+    headline: str = ""  # a list item's first sentence: the component it is about is named there
 
     def component(self) -> str:
+        if self.headline:  # a list item is about what its first sentence names first (a name or technology
+            # before a kind word: "Memorystore maintenance fails the primary over" is Memorystore's)
+            named = [c for at, c, by_kind in self.typed if at < len(self.headline) and not by_kind]
+            kinds = [c for at, c, by_kind in self.typed if at < len(self.headline) and by_kind]
+            later = [c for _, c, _ in self.typed]
+            return (named or kinds or later or [""])[0]
         after = [c for at, c in self.mentions if self.consequence_at >= 0 and at >= self.consequence_at]
         ordered = after or [c for _, c in self.mentions]
         return ordered[0] if ordered else ""
@@ -249,8 +265,219 @@ def _read(sentence: str, c: Cues, listed: bool = False) -> _Reading | None:
     return reading
 
 
+# --- a list under a failure heading: one item, one failure mode ------------------------------------------
+
+_MARK = re.compile(r"^(?P<indent>[ \t]*)(?:[-*+•]|\d{1,2}[.)]|\(\d{1,2}\)|[a-z][.)])[ \t]+")
+_INLINE_ITEM = re.compile(r"(?:^|\s)\(?\d{1,2}[.)]\s+")
+# a sentence ends at ". " unless it is an abbreviation's
+_SENTENCE_END = re.compile(r"(?<!\be\.g)(?<!\bi\.e)(?<!\betc)(?<!\bvs)(?<=[.!?])\s+(?=\S)")
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip())
+
+
+def _heading_line(line: str, c: Cues) -> str | None:
+    """The words of a line that heads a list of failure modes ("Known issues:", "## Gotchas",
+    "**things that have bitten us**", "- things we've seen:"), or None. What follows its colon, if
+    anything, is returned after a tab (an inline list: "Known issues: 1) … 2) …")."""
+    text = _MARK.sub("", line.strip()).strip().strip("#").strip()
+    head, colon, rest = text.partition(":")
+    head = head.strip(" *_")
+    m = c.failure.search(head)
+    if m is None or len(re.findall(r"[\w'’-]+", head[:m.start()] + head[m.end():])) > 3:
+        return None
+    if rest.strip() and not _INLINE_ITEM.search(rest):
+        return None  # "Gotcha: the pool runs out when …" is one sentence, read as one
+    return f"{head}\t{rest.strip()}" if colon else head
+
+
+def listed_items(description: str, c: Cues | None = None) -> list[str]:
+    """The items of every list under a heading that names failure modes, each with its continuation
+    lines, in the description's words. A list ends at a blank line (unless another item follows at the
+    list's indent), at a line indented no deeper than its items that is not one of them, or at a
+    bullet shallower than its items."""
+    c = c or cues()
+    lines = re.sub(r"\*\*|__", "", description or "").replace("\r\n", "\n").replace("\t", "    ").split("\n")
+    out: list[str] = []
+    k = 0
+    while k < len(lines):
+        head = _heading_line(lines[k], c)
+        if head is None:
+            k += 1
+            continue
+        inline = head.partition("\t")[2]
+        if inline:  # "Known issues: 1) x happens. 2) y happens."
+            out += [_tidy(p) for p in _INLINE_ITEM.split(inline) if len(p.split()) >= 3]
+            k += 1
+            continue
+        head_indent, head_bullet = _indent(lines[k]), _MARK.match(lines[k]) is not None
+        k += 1
+        items: list[list[str]] = []
+        item_indent = -1
+        while k < len(lines):
+            line = lines[k]
+            if not line.strip():
+                after = next((j for j in range(k + 1, len(lines)) if lines[j].strip()), None)
+                if not items:
+                    k += 1
+                    continue
+                if after is not None and _MARK.match(lines[after]) and _indent(lines[after]) == item_indent:
+                    k = after
+                    continue
+                break
+            mark = _MARK.match(line)
+            indent = _indent(line)
+            if mark is not None and (item_indent < 0 or indent == item_indent) and \
+                    (not head_bullet or indent > head_indent) and _heading_line(line, c) is None:
+                item_indent = indent
+                items.append([line[mark.end():].strip()])
+            elif items and mark is None and (indent > item_indent or (
+                    not re.search(r"[.!?:]\s*$", items[-1][-1]) and line.strip()[:1].islower())):
+                items[-1].append(line.strip())  # the item's next line
+            elif items and mark is not None and indent > item_indent:
+                items[-1].append(line.strip())  # a sub-bullet is part of its item
+            else:
+                break
+            k += 1
+        out += [" ".join(item) for item in items if len(" ".join(item).split()) >= 3]
+    return out
+
+
+def _tidy_item(text: str) -> str:
+    """`_tidy`, a bracket or backtick it opened closed again ("a throttle (100 MB/s)")."""
+    out = text.strip(" ,;:.—–-\"'()").strip()  # a backticked command keeps its backticks
+    out += ")" * max(0, out.count("(") - out.count(")"))
+    return out + ("`" if out.count("`") % 2 else "")
+
+
+def _item_sentences(item: str) -> list[str]:
+    return [x.strip() for x in _SENTENCE_END.split(item) if x.strip()]
+
+
+_AFTER_CONJUNCTION = r"^(?:(?:and|but|then|so|first|also|afterwards|after that|instead)\s+)*"
+_ON_EVENT = r"(?:(?:on|after|during|before|for|in)\s+(?:(?:a|an|the|every|each)\s+)?[\w-]+(?:\s+[\w-]+)?,?\s+)?"
+
+
+def _instructs(clause: str, c: Cues) -> bool:
+    """A clause that tells the reader to do something: an instruction or imperative at its start (after
+    "and", "then", "but on a disk alert"), or one after a condition ("if OOMs repeat, route …")."""
+    rest = re.sub(_AFTER_CONJUNCTION + _ON_EVENT, "", clause.strip(), flags=re.I)
+    if c.instruction.search(rest) or (c.imperative.search(rest) and len(rest.split()) >= 2):
+        return True
+    cond = c.condition.search(rest)
+    if cond is not None and cond.start() == 0:
+        comma = re.search(r",\s*(?:then\s+)?", rest)
+        return comma is not None and _instructs(rest[comma.end():], c)
+    return False
+
+
+def _item_advice(sentences: list[str], c: Cues) -> tuple[str, str]:
+    """(action, prohibition) of a list item, in the team's words: what follows "Fix:", a sentence that
+    "fixes it", an instruction ("check that env var on the running pods first", "if OOMs repeat, route
+    …"), "nothing to do unless …"; and what it forbids or says does not help ("don't restart pods for
+    this", "scaling X does not help")."""
+    action: list[str] = []
+    prohibition: list[str] = []
+    for index, sentence in enumerate(sentences):
+        label = re.search(r"(?:^|(?<=[\s(;:.]))" + c.fix_label.pattern.lstrip("^"), sentence, re.I)
+        if label is not None:
+            text = sentence[label.end():]
+            if not text.strip():
+                continue
+            for part in re.split(r";\s*|\s[—–]\s|,\s*(?=(?:never|do not|don't|not)\b)", text):
+                if c.prohibition.search(part):
+                    prohibition.append(_tidy_item(part))
+                elif _tidy_item(part):
+                    action.append(_tidy_item(part))
+            continue
+        if c.fixes_it.search(sentence):
+            action.append(_tidy_item(sentence))
+            continue
+        if index == 0:  # "Node maintenance: drain one node at a time": the label names, the rest instructs
+            label = re.match(r"^([^:]{2,60}):\s+", sentence)
+            if label is not None and not c.prohibition.search(label.group(1)):
+                rest = sentence[label.end():]
+                operated = any(w.search(label.group(1) + " " + rest) for _, w, _ in c.operations)
+                if _instructs(rest, c) or any(_instructs(x, c) for x in _clauses(rest)[1:]) or (
+                        c.limit.search(rest) and operated):
+                    action.append(_tidy_item(rest))
+                    continue
+                sentence = rest
+        for number, part in enumerate(re.split(r";\s*|\s[—–]\s", sentence)):
+            clauses = _clauses(part)
+            opens = index > 0 or number > 0 or not c.condition.search(part[:12])
+            if c.prohibition.search(part) or c.no_help.search(part):
+                prohibition.append(_tidy_item(part))
+            elif opens and clauses and _instructs(part, c) and not (index == 0 and number == 0 and
+                                                                   c.condition.search(part[:12])):
+                action.append(_tidy_item(part))
+            elif index == 0 and number == 0 and c.condition.search(part[:12]) and _instructs(part, c):
+                # "If the queue backs up, restart x": the condition is the failure, what follows the fix
+                comma = re.search(r",\s*(?:then\s+)?", part)
+                action.append(_tidy_item(part[comma.end():] if comma else part))
+            elif c.no_action.search(part):
+                found = next(x for x in clauses if c.no_action.search(x)) if clauses else part
+                action.append(_tidy_item(part[part.find(found):]))
+            elif (index > 0 or number > 0) and any(_instructs(x, c) for x in clauses[1:]):
+                at = next(x for x in clauses[1:] if _instructs(x, c))
+                action.append(_tidy_item(part[part.find(at):]))
+    action = [re.sub(r"(?i)^(?:(?:and|but|so|then)\s+)+", "", a) for a in action]
+    return "; ".join(dict.fromkeys(a for a in action if a)), "; ".join(dict.fromkeys(p for p in prohibition if p))
+
+
+def item_title(item: str) -> str:
+    """The item's title in its own words: its label ("Hot partition: …"), else its first clause, asides
+    in brackets left out ("Memorystore maintenance (Tue 02:00) fails the primary over")."""
+    first = _item_sentences(item)[0] if item.strip() else ""
+    first = re.sub(r"\s*\([^)]*\)", "", first)
+    fix = re.search(r"(?:(?<=[\s(;:.])|\s*(?:->|→|=>|—|–)\s*)" + cues().fix_label.pattern.lstrip("^"), first, re.I)
+    if fix is not None and fix.start() > 0:  # "x leaks connections -> fix: restart x": the title ends at the fix
+        first = first[:fix.start()]
+    label, colon, rest = first.partition(": ")
+    words = len(label.split())
+    if colon and rest.strip() and 2 <= words <= 8:
+        return _tidy_item(label)
+    if colon and rest.strip() and words == 1:  # "JVM: container limit 2Gi …": the label says too little alone
+        return _tidy_item(label + ": " + re.split(r",\s|;\s|:\s", rest.strip())[0])
+    clauses = re.split(r",\s|;\s|:\s|\s[—–-]\s|\s(?:because|since|so that|which)\s", first)
+    if len(clauses) > 1 and re.match(r"(?i)(?:after|if|when|whenever|once|during|while)\b", clauses[0]) and \
+            not _instructs(clauses[1], cues()):
+        return _tidy_item(f"{clauses[0]}, {clauses[1]}")  # "After a node drain, leaders pile up on one node"
+    return _tidy_item(clauses[0])
+
+
+def _read_item(item: str, c: Cues) -> _Reading | None:
+    """One list item under a failure heading as one failure mode (or, when it opens with a prohibition,
+    one rule): its first sentence says what happens, all of it what the team does about it."""
+    sentences = _item_sentences(item)
+    if not sentences or len(re.findall(r"\w+", item)) < 3:
+        return None
+    first = re.sub(r"^[^:]{2,60}:\s+", "", sentences[0]) if ":" in sentences[0][:62] else sentences[0]
+    opening = _MARK.sub("", first)
+    kind = "rule" if c.prohibition.search(opening) or c.prohibition.search(sentences[0]) else "failure"
+    reading = _Reading(kind, " ".join(item.split()), title=item_title(item), headline=sentences[0])
+    reading.action, reading.prohibition = _item_advice(sentences, c)
+    if kind == "rule":
+        return reading
+    if not (reading.action or reading.prohibition or c.consequence.search(item) or c.harm.search(item)):
+        return None  # "snapshots: hourly, 14 days kept" is a fact, not a failure mode
+    head = _read(sentences[0], c, listed=True)
+    if head is not None and head.kind == "failure":
+        reading.trigger, reading.consequence = head.trigger, head.consequence
+    else:
+        reading.consequence = _tidy(re.sub(r"\s*\([^)]*\)", "", sentences[0]))
+    reading.consequence_at = 0
+    return reading
+
+
 def _mentions(sentence: str, model: ServiceModel, vocab: Vocabulary, c: Cues) -> list[tuple[int, str]]:
     """(offset, component id) for every component the sentence names, by name, technology or kind word."""
+    return sorted({(at, ident) for at, ident, _ in _typed_mentions(sentence, model, vocab, c)})
+
+
+def _typed_mentions(sentence: str, model: ServiceModel, vocab: Vocabulary, c: Cues) -> list[tuple[int, str, bool]]:
+    """`_mentions`, each marked whether only a kind word ("primary", "queue") names it."""
     found: list[tuple[int, str]] = []
     app = model.app
     # a plain word bound as a name ("orders") says less than the technology next to it: only names that
@@ -275,11 +502,18 @@ def _mentions(sentence: str, model: ServiceModel, vocab: Vocabulary, c: Cues) ->
         if not comps and (tech.kind in ("platform", "runtime")) and app is not None:
             comps = [app]
         found += [(m.start(), comps[0].id)] if comps else []
+    for m in vocab.variant_pattern.finditer(sentence):  # "Memorystore", "Cloud SQL": a managed product names
+        variant = vocab.variants.get(norm(m.group(0)))  # the component of the technology it is one of
+        of = [x for x in model.components if variant is not None and (x.variant == variant.variant or (
+            x.technology in variant.of and x is not app))]
+        found += [(m.start(), of[0].id)] if of else []
+    by_kind: list[tuple[int, str]] = []
     for kind, words in c.kind_words:
         of_kind = [x for x in model.components if x.kind == kind]
         if len(of_kind) == 1:
-            found += [(m.start(), of_kind[0].id) for m in words.finditer(sentence)]
-    return sorted(set(found))
+            by_kind += [(m.start(), of_kind[0].id) for m in words.finditer(sentence)]
+    return sorted({(at, ident, False) for at, ident in found} | {(at, ident, True) for at, ident in by_kind
+                                                               if (at, ident) not in found})
 
 
 def _continues(rule: _Reading, failure: _Reading, c: Cues) -> bool:
@@ -292,14 +526,29 @@ def _continues(rule: _Reading, failure: _Reading, c: Cues) -> bool:
     return not operation or re.search(r"(?i)\b(?:it|this|that|them|those)\b", rule.evidence) is not None
 
 
-def read(sentences: list[str], model: ServiceModel, vocab: Vocabulary) -> list[dict[str, Any]]:
-    """The failure modes and rules of `sentences`, as `FailureMode` data for `model`."""
+def _flat(text: str) -> str:
+    return " ".join(re.sub(r"\*\*|__", "", text).split()).lower()
+
+
+def read(sentences: list[str], model: ServiceModel, vocab: Vocabulary, description: str = "") -> list[dict[str, Any]]:
+    """The failure modes and rules of `sentences`, as `FailureMode` data for `model`; each item of a list
+    under a failure heading in `description` is one, whatever sentences it spans."""
     c = cues()
     out: list[_Reading] = []
+    items = listed_items(description, c)
+    for item in items:
+        reading = _read_item(item, c)
+        if reading is not None:
+            reading.typed = _typed_mentions(reading.evidence, model, vocab, c)
+            reading.mentions = sorted({(at, ident) for at, ident, _ in reading.typed})
+            out.append(reading)
+    flat_items = [_flat(i) for i in items]
     previous: tuple[int, _Reading] | None = None
     listed = -99  # index of the last heading that names failure modes ("Known issues:")
     for index, sentence in enumerate(sentences):
-        if _heading(sentence, c):
+        if flat_items and any(_flat(sentence) in i for i in flat_items if len(_flat(sentence)) > 2):
+            continue  # read with its item
+        if _heading(sentence, c) or _heading_line(sentence, c) is not None:
             listed = index
             continue
         reading = _read(sentence, c, listed=index - listed <= 8)
@@ -320,16 +569,18 @@ def read(sentences: list[str], model: ServiceModel, vocab: Vocabulary) -> list[d
     result = []
     for r in out:
         primary = r.component() or (app.id if app is not None else "")
-        related = list(dict.fromkeys(ident for _, ident in r.mentions if ident != primary))
-        result.append({"kind": r.kind, "component": primary, "related": related, "trigger": r.trigger,
+        mentioned = [(at, ident) for at, ident, by_kind in r.typed if not by_kind] if r.headline else r.mentions
+        related = list(dict.fromkeys(ident for _, ident in mentioned if ident != primary))
+        result.append({"kind": r.kind, "component": primary, "related": related, "title": r.title,
+                       "trigger": r.trigger,
                        "consequence": r.consequence, "action": r.action, "prohibition": r.prohibition,
                        "origin": "given", "evidence": r.evidence, "at": ""})
     return result
 
 
-def with_failures(model: ServiceModel, sentences: list[str], vocab: Vocabulary) -> ServiceModel:
-    """`model` with the failure modes and rules its description's sentences state."""
-    found = read(sentences, model, vocab)
+def with_failures(model: ServiceModel, sentences: list[str], vocab: Vocabulary, description: str = "") -> ServiceModel:
+    """`model` with the failure modes and rules its description's sentences (and lists) state."""
+    found = read(sentences, model, vocab, description)
     if not found:
         return model
     return ServiceModel.model_validate({**model.model_dump(), "failures": found})

@@ -327,6 +327,7 @@ class FailureMode(Sourced):
     kind: FailureKind
     component: str  # component id the sentence is about ("" when it names none the model has)
     related: list[str]  # other component ids the sentence names (the trigger's, the consequence's)
+    title: str  # a listed item's own title ("Hot partition"); "" when the sentence gives none
     trigger: str
     consequence: str
     action: str
@@ -339,7 +340,7 @@ class FailureMode(Sourced):
             data = dict(data)
             data.setdefault("kind", "failure")
             data.setdefault("related", [])
-            for key in ("component", "trigger", "consequence", "action", "prohibition"):
+            for key in ("component", "title", "trigger", "consequence", "action", "prohibition"):
                 data.setdefault(key, "")
         return data
 

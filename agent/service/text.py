@@ -2754,7 +2754,7 @@ class _Parser:
                             "at": ""} for g in commands.team_commands(self.text)],
         }
         from agent.service.failures import with_failures  # the team's failure modes and rules: its own pass
-        return with_failures(ServiceModel.model_validate(data), [s.text for s in self.sentences], self.v)
+        return with_failures(ServiceModel.model_validate(data), [s.text for s in self.sentences], self.v, self.text)
 
 
 _WHEN = r"\b(?:after|if\b[^,.;]*?\bafter|within|once|past)\s+(\d+)\s*(min(?:ute)?s?|h(?:ou)?rs?|hours?|m|h)\b"

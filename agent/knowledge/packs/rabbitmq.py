@@ -127,7 +127,12 @@ class RabbitMqPack(KeywordPack):
                 symptoms="Publishers hang; connections shown as 'blocked'/'blocking' in the management UI.",
                 alert="RabbitMQ resource alarm",
                 check=[alarms, cmd("Where the memory goes", run(diag, "memory_breakdown --unit mb"),
-                                   "queue processes or binaries dominating point at a large backlog")],
+                                   "queue processes or binaries dominating point at a large backlog"),
+                       # a client leaking connections is the other way to the memory alarm: count them by client
+                       cmd("Connections by client host and user (a leaking client holds thousands)",
+                           run(ctl, "list_connections peer_host user --no-table-headers") +
+                           " | sort | uniq -c | sort -rn | head -n 10",
+                           "Counts in line with each client's usual pool; one client far above the rest leaks")],
                 fix=[Step(action="Drain the backlog by getting consumers running (above); the alarm clears by "
                                  "itself when usage falls below the watermark.", command=None),
                      Step(action="Free disk on the node (logs) or add disk; do not raise the watermarks to "
