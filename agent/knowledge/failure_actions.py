@@ -161,16 +161,16 @@ def _values(spec: dict[str, Any], clause: str, mode: FailureMode, ctx: Context, 
         out["var"] = found[0]
         out["object"] = own
     elif kind == "assign":
-        found = _ASSIGN.search(clause)
+        assign = _ASSIGN.search(clause)
         obj = _workload(clause, model, description)
-        if found is None or obj is None:
+        if assign is None or obj is None:
             return None
-        out.update(var=found.group(1), value=found.group(2), object=obj)
+        out.update(var=assign.group(1), value=assign.group(2), object=obj)
     elif kind == "sessions":
-        found = _APP_NAME.search(words)
-        if found is None or not any(c.technology == "postgresql" for c in model.components):
+        app_name = _APP_NAME.search(words)
+        if app_name is None or not any(c.technology == "postgresql" for c in model.components):
             return None
-        out["app_name"] = found.group(1)
+        out["app_name"] = app_name.group(1)
         out["db_host"], out["db"] = _db(model)
     if key == "kubernetes" and "object" in out:
         default = str(getattr(platform, "wns", "") or getattr(platform, "ns", ""))
