@@ -62,6 +62,10 @@ def pg_conninfo(text: str) -> dict[str, str]:
     for key, value in raw.items():
         if key not in _PG_KEYS:
             raise Refused(f"connection option {key}= is not allowed (it could change the read-only settings)")
+        if any(ord(c) < 32 or ord(c) == 127 for c in str(value)):
+            # `%0A` in a URI decodes to a newline inside the startup packet: a line-protocol server
+            # on that port (memcached, SMTP, Redis inline) would read what follows as a command
+            raise Refused(f"connection option {key}= holds a control character: not run")
         out[key] = str(value)
     for key in ("host", "hostaddr", "port"):
         if out.get(key, "").count(",") > 3:  # each host gets connect_timeout: a hundred of them never end
