@@ -185,6 +185,16 @@ def test_foreign_tables_and_other_schemas_operators_are_refused(pg: dict[str, An
         assert status == "not-run" and "foreign table" in reason, reason
     finally:
         conn.execute(f"DROP FOREIGN TABLE {table}")
+    conn.execute(f"CREATE TABLE p_{name} (id int) PARTITION BY RANGE (id)")
+    conn.execute(f"CREATE TABLE l_{name} PARTITION OF p_{name} FOR VALUES FROM (0) TO (10)")
+    try:
+        assert _run(f"SELECT * FROM p_{name}", pg["vars"])[0] == "passed"  # local partitions only: runs
+        conn.execute(f"CREATE FOREIGN TABLE {table} PARTITION OF p_{name} FOR VALUES FROM (10) TO (20) "
+                     "SERVER files OPTIONS (program 'echo 11')")
+        status, reason = _run(f"SELECT count(*) FROM p_{name} WHERE id < 5", pg["vars"])
+        assert status == "not-run" and table in reason, reason
+    finally:
+        conn.execute(f"DROP TABLE p_{name}")
     fn = f"eq_{name}"
     conn.execute(f"CREATE FUNCTION {fn}(text, int) RETURNS bool LANGUAGE sql AS 'SELECT false'")
     conn.execute(f"CREATE OPERATOR public.=== (leftarg = text, rightarg = int, function = {fn})")

@@ -6,7 +6,8 @@ Redis (`.ci/services.sh`) and the filesystem get traps a mutation would leave a 
   plain `SELECT` reaches in the database rather than in the text — a view whose body ends the
   bystander's session (`rt_status`), a view that writes through dblink, outside the read-only
   transaction (`rt_health`, and `rt_health_summary` over it), a file_fdw foreign table whose
-  program runs on every SELECT (`rt_disk`), a function declared IMMUTABLE that ends a session,
+  program runs on every SELECT (`rt_disk`), as a partition (`rt_parts`) or an inheritance child
+  (`rt_parent`) of a plain table too, a function declared IMMUTABLE that ends a session,
   reachable by attribute notation (`r.rt_flag`), a `text = int` operator in `public` with side
   effects and a `public.lower(text)` that writes;
 - Redis: `rt:*` keys, a stream's pending entries, configuration, ACL users, a bystander client,
@@ -146,6 +147,13 @@ def _pg_setup(db: str, host: str, port: str, user: str) -> list[str]:
         "CREATE VIEW rt_health_summary AS SELECT count(*) AS n FROM rt_health",
         "CREATE SERVER rt_files FOREIGN DATA WRAPPER file_fdw",
         f"CREATE FOREIGN TABLE rt_disk (line text) SERVER rt_files OPTIONS (program 'touch {TW}/fdw-program; echo ok')",
+        "CREATE TABLE rt_parts (id int, line text) PARTITION BY RANGE (id)",
+        "CREATE TABLE rt_parts_local PARTITION OF rt_parts FOR VALUES FROM (0) TO (10)",
+        f"CREATE FOREIGN TABLE rt_parts_far PARTITION OF rt_parts FOR VALUES FROM (10) TO (20) SERVER rt_files "
+        f"OPTIONS (program 'touch {TW}/fdw-partition; echo 11,x', format 'csv')",
+        "CREATE TABLE rt_parent (line text)",
+        f"CREATE FOREIGN TABLE rt_child () INHERITS (rt_parent) SERVER rt_files "
+        f"OPTIONS (program 'touch {TW}/fdw-child; echo x')",
         "CREATE FUNCTION rt_flag(rt_rows) RETURNS bool IMMUTABLE LANGUAGE plpgsql AS $$ BEGIN "
         "PERFORM pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'rt-bystander'; "
         "RETURN true; END $$",
@@ -342,10 +350,12 @@ def _run_cli(attempt: Attempt, variables: dict[str, str]) -> tuple[int, str]:
     return len(ran), "; ".join(f"{r['status']}: {r.get('reason', '')[:60]}" for r in ran)
 
 
-def run_all(state: dict[str, Any], runner: Any) -> tuple[int, list[str]]:
+def run_all(state: dict[str, Any], runner: Any, only: str = "") -> tuple[int, list[str]]:
     executed, sprung = 0, []
     baseline = state["baseline"]
     for attempt in ATTEMPTS:
+        if only and only not in attempt.title:
+            continue
         try:
             ran, how = runner(attempt, {**state["vars"], **attempt.variables})
         except Exception as exc:  # noqa: BLE001 - a traceback is a finding too
@@ -433,7 +443,9 @@ if __name__ == "__main__":  # the CLI way: `agent test FILE --execute` per attem
     env = {k: os.environ.get(k, v) for k, v in DEFAULTS.items()}
     os.chdir(Path(__file__).parent.parent)
     with traps(env) as state:
-        executed, sprung = run_all(state, _run_cli)
+        only = os.environ.get("RT_ONLY", "")  # the attempts whose heading holds this text
+        executed, sprung = run_all(state, _run_cli, only)
     print("\n".join(sprung))
-    print(f"{len(ATTEMPTS)} attempts, {executed} commands executed, {len(sprung)} sprung a trap "
-          f"({len(sprung) / max(1, len(ATTEMPTS)):.1%})")
+    tried = sum(only in a.title for a in ATTEMPTS)
+    print(f"{tried} attempts, {executed} commands executed, {len(sprung)} sprung a trap "
+          f"({len(sprung) / max(1, tried):.1%})")

@@ -31,6 +31,20 @@ SELECT c.oid, c.relkind, n.nspname, c.relname,
   JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 """
 
+# Partitions and inheritance children a scan of these tables reads too (a foreign partition runs
+# its wrapper like a foreign table named outright).
+_CHILDREN = """
+WITH RECURSIVE kids(oid) AS (
+    SELECT i.inhrelid FROM pg_catalog.pg_inherits i WHERE i.inhparent = ANY(%(parents)s::pg_catalog.oid[])
+  UNION
+    SELECT i.inhrelid FROM kids JOIN pg_catalog.pg_inherits i ON i.inhparent = kids.oid
+)
+SELECT n.nspname, c.relname FROM kids JOIN pg_catalog.pg_class c ON c.oid = kids.oid
+  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+ WHERE c.relkind = 'f'
+ LIMIT 1
+"""
+
 _FIELD_FUNCTIONS = """
 SELECT DISTINCT pg_catalog.lower(p.proname::pg_catalog.text), n.nspname
   FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
@@ -85,7 +99,15 @@ def _relations(cur: Any, relations: frozenset[tuple[str, str]], trusted: list[st
     if not relations:
         return ""
     cur.execute(_RELATIONS, {"names": [_quoted(s, n) for s, n in sorted(relations)], "trusted": trusted})
-    for oid, relkind, schema, name, extension in cur.fetchall():  # a name that isn't there: the statement fails
+    found = cur.fetchall()  # a name that isn't there is not found: the statement fails
+    tables = [oid for oid, relkind, *_ in found if relkind in ("r", "p")]
+    if tables:
+        cur.execute(_CHILDREN, {"parents": tables})
+        child = cur.fetchone()
+        if child:
+            return (f"{child[0]}.{child[1]} is a foreign table (a partition or child of a table the statement "
+                    "reads): reading it runs its wrapper: not run")
+    for oid, relkind, schema, name, extension in found:
         if oid in seen or extension:
             continue
         seen.add(oid)
