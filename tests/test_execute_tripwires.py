@@ -8,7 +8,8 @@ Redis (`.ci/services.sh`) and the filesystem get traps a mutation would leave a 
   transaction (`rt_health`, and `rt_health_summary` over it), a file_fdw foreign table whose
   program runs on every SELECT (`rt_disk`), as a partition (`rt_parts`) or an inheritance child
   (`rt_parent`) of a plain table too, a function declared IMMUTABLE that ends a session,
-  reachable by attribute notation (`r.rt_flag`), a `text = int` operator in `public` with side
+  reachable by attribute notation (`r.rt_flag`), a row-level security policy that ends it for
+  the role `rt_reader` (`rt_secret`), a `text = int` operator in `public` with side
   effects and a `public.lower(text)` that writes;
 - Redis: `rt:*` keys, a stream's pending entries, configuration, ACL users, a bystander client,
   responsiveness;
@@ -44,6 +45,7 @@ import pytest
 
 SUITE = Path(__file__).parent / "hostile" / "rt2-tripwires.md"
 TW = Path("/tmp/rt-tripwire")
+READER = "rt_reader"  # a role row-level security applies to (the superuser bypasses it)
 TWO = Path.home() / ".cache" / "rt-tripwire-outside"
 _BLOCK = re.compile(
     r"<!-- tripwire: (.*?) -->\n(?:<!--\s*vars:\s*(\{.*?\})\s*-->\n)?```(\w*)\n(.*?)\n```", re.S
@@ -154,6 +156,16 @@ def _pg_setup(db: str, host: str, port: str, user: str) -> list[str]:
         "CREATE TABLE rt_parent (line text)",
         f"CREATE FOREIGN TABLE rt_child () INHERITS (rt_parent) SERVER rt_files "
         f"OPTIONS (program 'touch {TW}/fdw-child; echo x')",
+        "CREATE TABLE rt_secret (id int)",
+        "INSERT INTO rt_secret VALUES (1)",
+        "ALTER TABLE rt_secret ENABLE ROW LEVEL SECURITY",
+        "CREATE FUNCTION rt_allowed() RETURNS bool LANGUAGE plpgsql SECURITY DEFINER AS $$ BEGIN "
+        "PERFORM pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'rt-bystander'; "
+        "RETURN true; END $$",
+        "CREATE POLICY rt_see ON rt_secret USING (rt_allowed())",
+        f"DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{READER}') THEN "
+        f"CREATE ROLE {READER} LOGIN; END IF; END $$",
+        f"GRANT SELECT ON rt_secret TO {READER}",
         "CREATE FUNCTION rt_flag(rt_rows) RETURNS bool IMMUTABLE LANGUAGE plpgsql AS $$ BEGIN "
         "PERFORM pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'rt-bystander'; "
         "RETURN true; END $$",
@@ -229,6 +241,8 @@ def traps(env: dict[str, str]) -> Iterator[dict[str, Any]]:
             with contextlib.suppress(psycopg.Error):
                 conn.close()
         admin.execute(f"DROP DATABASE IF EXISTS {db} WITH (FORCE)")
+        if not admin.execute("SELECT 1 FROM pg_database WHERE datname LIKE 'rt_tripwire_%'").fetchall():
+            admin.execute(f"DROP ROLE IF EXISTS {READER}")  # (another run's database may still grant it)
         admin.close()
         for key in r.scan_iter("rt:*"):
             r.delete(key)

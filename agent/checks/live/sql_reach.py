@@ -3,7 +3,9 @@
 The gate (`sql_gate.py`) reads the statement; the database decides what the names in it are. A view
 runs its body (`SELECT * FROM status` may call pg_terminate_backend, or dblink_exec, which writes
 through a connection of its own, outside our read-only transaction); a foreign table runs its
-wrapper (file_fdw's `program` option runs a shell command on every SELECT); `r.name` calls a
+wrapper (file_fdw's `program` option runs a shell command on every SELECT), and so does a foreign
+partition or inheritance child of a table; a row-level security policy runs its USING expression
+for each row a role under it reads; `r.name` calls a
 function name(r) when r has no such column, whatever volatility it declares; and an operator
 another schema defines (`text = int` in public) is the one PostgreSQL picks when it fits better
 than a cast. Each is looked up in the catalogs, inside the same read-only transaction, with
@@ -22,7 +24,7 @@ from agent.checks.live.sql_gate import Allowed
 _SYSTEM_SCHEMAS = ("pg_catalog", "information_schema")
 
 _RELATIONS = """
-SELECT c.oid, c.relkind, n.nspname, c.relname,
+SELECT c.oid, c.relkind, n.nspname, c.relname, c.relrowsecurity,
        EXISTS (SELECT 1 FROM pg_catalog.pg_depend e JOIN pg_catalog.pg_extension x ON x.oid = e.refobjid
                 WHERE e.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND e.objid = c.oid
                   AND e.deptype = 'e' AND x.extname = ANY(%(trusted)s))
@@ -101,13 +103,27 @@ def _relations(cur: Any, relations: frozenset[tuple[str, str]], trusted: list[st
     cur.execute(_RELATIONS, {"names": [_quoted(s, n) for s, n in sorted(relations)], "trusted": trusted})
     found = cur.fetchall()  # a name that isn't there is not found: the statement fails
     tables = [oid for oid, relkind, *_ in found if relkind in ("r", "p")]
+    guarded = [oid for oid, relkind, _s, _n, rls, _e in found if rls]
+    if guarded:  # a row-level security policy's USING runs for every row a role under it reads
+        cur.execute("SELECT n.nspname || '.' || c.relname, pg_catalog.pg_get_expr(p.polqual, p.polrelid) "
+                    "FROM pg_catalog.pg_policy p JOIN pg_catalog.pg_class c ON c.oid = p.polrelid "
+                    "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+                    "WHERE p.polrelid = ANY(%s::pg_catalog.oid[]) AND p.polqual IS NOT NULL", (guarded,))
+        for table, qual in cur.fetchall():
+            try:
+                policy = sql_gate.check(f"SELECT {qual}")
+            except Refused as why:
+                return f"a row-level security policy of {table} is an expression that is not run: {why}"
+            problem = reach_body(cur, policy, trusted, seen, depth + 1)
+            if problem:
+                return f"a row-level security policy of {table}: {problem}"
     if tables:
         cur.execute(_CHILDREN, {"parents": tables})
         child = cur.fetchone()
         if child:
             return (f"{child[0]}.{child[1]} is a foreign table (a partition or child of a table the statement "
                     "reads): reading it runs its wrapper: not run")
-    for oid, relkind, schema, name, extension in found:
+    for oid, relkind, schema, name, _rls, extension in found:
         if oid in seen or extension:
             continue
         seen.add(oid)
