@@ -205,3 +205,20 @@ def test_foreign_tables_and_other_schemas_operators_are_refused(pg: dict[str, An
         assert _run("SELECT id FROM base WHERE id > 0", pg["vars"])[0] == "passed"  # `>` is pg_catalog's only
     finally:
         conn.execute(f"DROP FUNCTION {fn}(text, int) CASCADE")
+
+
+@settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(name=_sql_name, call=st.sampled_from(["pg_terminate_backend(0)", "pg_advisory_lock(1) IS NULL"]))
+def test_a_row_level_security_policy_is_checked_as_an_expression(pg: dict[str, Any], name: str, call: str) -> None:
+    conn = pg["conn"]
+    table = f"sec_{name}"
+    conn.execute(f"CREATE TABLE {table} (id int)")
+    try:
+        conn.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
+        conn.execute(f"CREATE POLICY ok ON {table} USING (id > 0)")
+        assert _run(f"SELECT * FROM {table}", pg["vars"])[0] == "passed"  # a policy of allowed parts runs
+        conn.execute(f"CREATE POLICY bad ON {table} USING ({call})")
+        status, reason = _run(f"SELECT count(*) FROM {table}", pg["vars"])
+        assert status == "not-run" and "row-level security" in reason and call.split("(")[0] in reason, reason
+    finally:
+        conn.execute(f"DROP TABLE {table}")
