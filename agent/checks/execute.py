@@ -141,7 +141,8 @@ def _one(cmd: extract.Command, values: dict[str, str], given: set[str], timeout:
     try:
         if cmd.language == "sql":
             allowed = sql_gate.check(cmd.text)
-            plan = Plan("postgres", sql=allowed.sql, sql_fields=allowed.fields, pg=_pg_defaults(values))
+            plan = Plan("postgres", sql=allowed.sql, sql_fields=allowed.fields, sql_relations=allowed.relations,
+                        sql_operators=allowed.operators, pg=_pg_defaults(values))
         elif cmd.language == "redis":
             commands = shell_plan.tokenize(cmd.text)
             if len(commands) != 1:
@@ -218,7 +219,8 @@ def _carry_out(plan: Plan, timeout: float) -> tuple[str, str, str]:
         return done.status, done.reason, done.output
     if plan.kind == "postgres":
         assert plan.pg is not None
-        status, reason, out = drivers.run_sql(plan.sql, plan.pg, timeout, plan.sql_fields)
+        status, reason, out = drivers.run_sql(plan.sql, plan.pg, timeout, plan.sql_fields,
+                                              relations=plan.sql_relations, operators=plan.sql_operators)
     else:
         assert plan.redis is not None
         status, reason, out = drivers.run_redis(plan.redis_words, plan.redis, timeout, scan=plan.scan)

@@ -109,6 +109,9 @@ class Flag:
     optional_value: bool = False  # `--flag[=VALUE]`: a value only when attached with `=`
     role: str = ""  # the service-model role its value names ("namespace", "database"): agent test --service-model
     except_kinds: tuple[str, ...] = ()  # its class does not apply when positional 0 names one of these kinds
+    # its value stands for the first `fills` positionals (`grep -e PATTERN FILE`: with -e every
+    # positional is a file, so each must be read as the command's later kinds, never as a pattern)
+    fills: int = 0
 
     @property
     def takes_value(self) -> bool:
@@ -232,7 +235,7 @@ def _flags(raw: Any, where: str) -> dict[str, Flag]:
         if not isinstance(spec, dict) or not str(name).startswith("-"):
             raise CatalogueError(f"{where}: flag {name!r} must start with '-' and map to a mapping")
         unknown = set(spec) - {"short", "aliases", "value", "live", "class", "reason", "when", "optional", "role",
-                                "except_kinds"}
+                                "except_kinds", "fills"}
         if unknown:
             raise CatalogueError(f"{where}: flag {name}: unknown keys {sorted(unknown)}")
         names = [str(name)]
@@ -265,6 +268,7 @@ def _flags(raw: Any, where: str) -> dict[str, Flag]:
             bool(spec.get("optional", False)),
             str(spec.get("role", "")),
             tuple(str(k) for k in spec.get("except_kinds", [])),
+            int(spec.get("fills", 0)),
         )
         for n in names:
             if n in out:

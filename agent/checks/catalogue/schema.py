@@ -43,6 +43,7 @@ class Flag(_Strict):
     optional: bool = False
     role: str = ""
     except_kinds: list[str] = []
+    fills: int = 0
 
     @model_validator(mode="after")
     def _reasoned(self) -> Flag:

@@ -109,8 +109,11 @@ def _curl_writeout(v: str) -> bool:
     )
 
 
-def _sysctl_key(v: str) -> bool:  # a key to read; `key=value` writes
-    return bool(re.fullmatch(r"[a-z0-9_.*/-]{1,200}", v))
+def _sysctl_key(v: str) -> bool:
+    """A key to read (`key=value` writes). `.` and `/` both separate its parts and sysctl opens
+    /proc/sys/KEY as written when `/` comes first: an empty part (`kernel/../../tmp/f` is
+    kernel, '', '', …) would walk out of /proc/sys to any file, a FIFO or a device."""
+    return bool(re.fullmatch(r"[a-z0-9_.*/-]{1,200}", v)) and all(re.split(r"[./]", v))
 
 
 def _unit(v: str) -> bool:

@@ -62,6 +62,10 @@ def pg_conninfo(text: str) -> dict[str, str]:
     for key, value in raw.items():
         if key not in _PG_KEYS:
             raise Refused(f"connection option {key}= is not allowed (it could change the read-only settings)")
+        if any(ord(c) < 32 or ord(c) == 127 for c in str(value)):
+            # `%0A` in a URI decodes to a newline inside the startup packet: a line-protocol server
+            # on that port (memcached, SMTP, Redis inline) would read what follows as a command
+            raise Refused(f"connection option {key}= holds a control character: not run")
         out[key] = str(value)
     for key in ("host", "hostaddr", "port"):
         if out.get(key, "").count(",") > 3:  # each host gets connect_timeout: a hundred of them never end
@@ -69,12 +73,15 @@ def pg_conninfo(text: str) -> dict[str, str]:
     return out
 
 
-def run_sql(sql: str, target: PgTarget, timeout: float, fields: frozenset[str] = frozenset()) -> tuple[
+def run_sql(sql: str, target: PgTarget, timeout: float, fields: frozenset[str] = frozenset(), *,
+            relations: frozenset[tuple[str, str]] = frozenset(), operators: frozenset[str] = frozenset()) -> tuple[
     str, str, str
 ]:
-    """(status, reason, output) of one allowed statement. `fields`: names the statement writes as
-    `x.name`; any that is a volatile function of this database (attribute notation would call it) is
-    refused before the statement runs."""
+    """(status, reason, output) of one allowed statement. What it reaches in this database is
+    checked first (`reach`): `fields`, names it writes as `x.name` (attribute notation would call a
+    function of that name), `relations` it reads (a view runs its body, a foreign table its
+    wrapper) and `operators` it spells (another schema's operator of that name may be the one
+    PostgreSQL picks)."""
     import psycopg
 
     ms = max(1, int(math.ceil(timeout * 1000)))
@@ -108,15 +115,11 @@ def run_sql(sql: str, target: PgTarget, timeout: float, fields: frozenset[str] =
                 "SELECT pg_catalog.set_config('search_path', 'pg_catalog, ' || "
                 "pg_catalog.current_setting('search_path'), true)"
             )
-            if fields:
-                cur.execute(
-                    "SELECT DISTINCT pg_catalog.lower(proname::pg_catalog.text) FROM pg_catalog.pg_proc "
-                    "WHERE pg_catalog.lower(proname::pg_catalog.text) = ANY(%s) AND provolatile = 'v'",
-                    (sorted(fields),),
-                )
-                called = sorted(r[0] for r in cur.fetchall())
-                if called:
-                    return "not-run", f"{called[0]} is a function here (t.{called[0]} would call it): not run", ""
+            from agent.checks.live.sql_reach import reach
+
+            problem = reach(cur, fields, relations, operators)
+            if problem:
+                return "not-run", problem, ""
             rows = _stream(conn, cur, sql)
             names = [d.name for d in cur.description or []]
         return "passed", "", _format(names, rows, target)

@@ -46,6 +46,8 @@ class Plan:
     tools: list[Tool] = field(default_factory=list, repr=False)
     sql: str = ""
     sql_fields: frozenset[str] = frozenset()  # see sql_gate.Allowed.fields
+    sql_relations: frozenset[tuple[str, str]] = frozenset()  # see sql_gate.Allowed.relations
+    sql_operators: frozenset[str] = frozenset()
     pg: PgTarget | None = None
     redis_words: list[str] = field(default_factory=list)
     redis: RedisTarget | None = None
@@ -365,13 +367,15 @@ def _vet_command(argv: list[str], *, as_filter: bool) -> _Vetted:
         return _wrapper(tool, parsed, as_filter)
     args = cmd.args
     assert args is not None  # the loader requires args on live commands
+    shift = _filled(parsed)
     limit = tool.filter if as_filter else args.max
+    limit = None if limit is None else limit - shift
     count = len(parsed.positionals)
-    if count < args.min or (limit is not None and count > limit):
+    if count < args.min - shift or (limit is not None and count > limit):
         where = "after |" if as_filter else ""
         raise Refused(f"{label}: {count} argument(s) {where} is not what the allowlist allows".replace("  ", " "))
     for i, arg in enumerate(parsed.positionals):
-        kind = args.kind(i)
+        kind = args.kind(i + shift)
         if not values.valid(kind, arg):
             raise Refused(f"{label}: argument {arg[:60]!r} is not a plain {kind}")
         # After `--` a word may start with `-`; not every tool honours `--`, so only a number may.
@@ -381,6 +385,12 @@ def _vet_command(argv: list[str], *, as_filter: bool) -> _Vetted:
             _vet_path(label, arg)
     _vet_recursion(tool, parsed, label)
     return _Vetted(tool, parsed, argv)
+
+
+def _filled(parsed: Parsed) -> int:
+    """How many leading positionals a flag's value stands for (`grep -e PAT FILE`: FILE is then
+    positional 0 and must be vetted as a path, not waved through as a pattern)."""
+    return max((u.flag.fills for u in parsed.flags if not u.off), default=0)
 
 
 def _vet_wildcard(tool: Tool, label: str, word: str) -> None:
@@ -438,7 +448,10 @@ def _vet_recursion(tool: Tool, parsed: Parsed, label: str) -> None:
     flags = _path_rules()[1].get(tool.name)
     if not flags or not any(u.flag.name in flags and not u.off for u in parsed.flags):
         return
-    starts = [p for p in parsed.positionals[1 if tool.name == "grep" else 0 :]] or ["."]
+    args = parsed.command.args
+    shift = _filled(parsed)
+    starts = [p for i, p in enumerate(parsed.positionals) if args is None or args.kind(i + shift) == "path"]
+    starts = starts or ["."]
     for start in starts:
         real = os.path.realpath(start)
         if real in _path_rules()[2] or any(real.startswith(d + "/") for d in _path_rules()[2] - {"/"}):
@@ -496,7 +509,8 @@ def _postgres(p: Parsed) -> Plan:
     if len(sqls) > 1:
         raise Refused("psql with several -c: exactly one statement runs per command")
     allowed = sql_gate.check(sqls[0])
-    return Plan("postgres", sql=allowed.sql, sql_fields=allowed.fields, pg=target)
+    return Plan("postgres", sql=allowed.sql, sql_fields=allowed.fields, sql_relations=allowed.relations,
+                sql_operators=allowed.operators, pg=target)
 
 
 def _db(value: str) -> dict[str, str]:

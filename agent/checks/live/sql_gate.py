@@ -60,6 +60,7 @@ _NODES = {
     "CollateClause",
 }
 _FIELDS: ContextVar[set[str]] = ContextVar("fields")
+_REACH: ContextVar[dict[str, set[Any]]] = ContextVar("reach")
 _EXPR_KEYWORDS = {"BETWEEN", "NOT BETWEEN", "BETWEEN SYMMETRIC", "NOT BETWEEN SYMMETRIC"}
 _EXPLAIN_OPTIONS = {"verbose", "costs", "format", "settings", "summary", "generic_plan", "buffers", "memory"}
 
@@ -71,6 +72,10 @@ class Allowed:
     # names written as a field (`t.name`, `(row).name`): PostgreSQL calls name(t) when t has no such
     # column (attribute notation), so the driver refuses those that are functions off the allowlist
     fields: frozenset[str] = frozenset()
+    # what the driver checks in the database before the statement runs (what a view's body calls,
+    # a foreign table, an operator another schema also defines): see reach() in live/drivers.py
+    relations: frozenset[tuple[str, str]] = frozenset()  # (schema or "", name) as written
+    operators: frozenset[str] = frozenset()
 
 
 @cache
@@ -130,6 +135,12 @@ def _check(node: Any) -> None:
         op = _unqualified(names, "operator")
         if op not in operators and op.upper() not in _EXPR_KEYWORDS:
             raise Refused(f"operator {op} is not on the live allowlist")
+        # BETWEEN is >= and <= underneath: those are the operators the database looks up
+        _REACH.get()["operators"].update((">=", "<=") if op.upper() in _EXPR_KEYWORDS else (op,))
+    elif kind == "RangeVar":
+        _REACH.get()["relations"].add((str(node.schemaname or ""), str(node.relname)))
+    elif kind == "CommonTableExpr":
+        _REACH.get()["ctes"].add(str(node.ctename))
     elif kind == "TypeName":
         tname = _unqualified(_names(node.names), "type")
         if tname.lower() not in types:
@@ -143,7 +154,7 @@ def _check(node: Any) -> None:
         for item in node.indirection or ():
             if type(item).__name__ == "String":
                 _FIELDS.get().add(str(item.sval).lower())
-    elif kind == "CommonTableExpr" and type(node.ctequery).__name__ != "SelectStmt":
+    if kind == "CommonTableExpr" and type(node.ctequery).__name__ != "SelectStmt":
         raise Refused(f"a WITH query that runs {type(node.ctequery).__name__.removesuffix('Stmt')}")
     for slot in node.__slots__:
         _walk(getattr(node, slot, None))
@@ -181,16 +192,23 @@ def check(sql: str) -> Allowed:
     if kind not in ("SelectStmt", "VariableShowStmt", "ExplainStmt"):
         raise Refused(f"SQL {kind.removesuffix('Stmt').upper()} is not run (only a plain SELECT, SHOW or EXPLAIN)")
     token = _FIELDS.set(set())
+    reach = _REACH.set({"relations": set(), "operators": set(), "ctes": set()})
     try:
         _check(stmt)
         fields = frozenset(_FIELDS.get()) - _lists()[0]
+        found = _REACH.get()
+        # a name WITH defines is the CTE wherever it is read unqualified (a table of that name is
+        # then checked too, at worst refusing a statement that would have been fine)
+        relations = frozenset(r for r in found["relations"] if r[0] or r[1] not in found["ctes"])
+        operators = frozenset(found["operators"])
         printed = RawStream()(stmt)
     except RecursionError:  # `SELECT 1 + 1 + ...` three hundred deep: the tree is walked recursively
         raise Refused("the statement is nested too deeply to check") from None
     finally:
         _FIELDS.reset(token)
+        _REACH.reset(reach)
     again = pglast.parse_sql(printed)  # what runs is read once more: one statement of the same kind
     if len(again) != 1 or type(again[0].stmt).__name__ != kind:
         raise Refused("the statement does not print back as itself: not run")
     label = {"SelectStmt": "SELECT", "VariableShowStmt": "SHOW", "ExplainStmt": "EXPLAIN"}[kind]
-    return Allowed(printed, label, fields)
+    return Allowed(printed, label, fields, relations, operators)

@@ -1,0 +1,170 @@
+"""What an allowed SELECT reaches in the database rather than in its text, checked there before it runs.
+
+The gate (`sql_gate.py`) reads the statement; the database decides what the names in it are. A view
+runs its body (`SELECT * FROM status` may call pg_terminate_backend, or dblink_exec, which writes
+through a connection of its own, outside our read-only transaction); a foreign table runs its
+wrapper (file_fdw's `program` option runs a shell command on every SELECT), and so does a foreign
+partition or inheritance child of a table; a row-level security policy runs its USING expression
+for each row a role under it reads; `r.name` calls a
+function name(r) when r has no such column, whatever volatility it declares; and an operator
+another schema defines (`text = int` in public) is the one PostgreSQL picks when it fits better
+than a cast. Each is looked up in the catalogs, inside the same read-only transaction, with
+pg_catalog first in the search_path: deny when any is found. Objects of the extensions listed as
+`trusted_extensions` in `catalogue/data/other/sql.yaml` are read-only by construction and pass.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from agent.checks import catalogue
+from agent.checks.live.sql_gate import Allowed
+
+_SYSTEM_SCHEMAS = ("pg_catalog", "information_schema")
+
+_RELATIONS = """
+SELECT c.oid, c.relkind, n.nspname, c.relname, c.relrowsecurity,
+       EXISTS (SELECT 1 FROM pg_catalog.pg_depend e JOIN pg_catalog.pg_extension x ON x.oid = e.refobjid
+                WHERE e.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND e.objid = c.oid
+                  AND e.deptype = 'e' AND x.extname = ANY(%(trusted)s))
+  FROM pg_catalog.unnest(%(names)s::pg_catalog.text[]) AS x(name)
+  JOIN pg_catalog.pg_class c ON c.oid = pg_catalog.to_regclass(x.name)
+  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+"""
+
+# Partitions and inheritance children a scan of these tables reads too (a foreign partition runs
+# its wrapper like a foreign table named outright).
+_CHILDREN = """
+WITH RECURSIVE kids(oid) AS (
+    SELECT i.inhrelid FROM pg_catalog.pg_inherits i WHERE i.inhparent = ANY(%(parents)s::pg_catalog.oid[])
+  UNION
+    SELECT i.inhrelid FROM kids JOIN pg_catalog.pg_inherits i ON i.inhparent = kids.oid
+)
+SELECT n.nspname, c.relname FROM kids JOIN pg_catalog.pg_class c ON c.oid = kids.oid
+  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+ WHERE c.relkind = 'f'
+ LIMIT 1
+"""
+
+_FIELD_FUNCTIONS = """
+SELECT DISTINCT pg_catalog.lower(p.proname::pg_catalog.text), n.nspname
+  FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
+ WHERE pg_catalog.lower(p.proname::pg_catalog.text) = ANY(%(names)s)
+   AND (p.provolatile = 'v' OR n.nspname <> 'pg_catalog')
+   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e JOIN pg_catalog.pg_extension x ON x.oid = e.refobjid
+                    WHERE e.classid = 'pg_catalog.pg_proc'::pg_catalog.regclass AND e.objid = p.oid
+                      AND e.deptype = 'e' AND x.extname = ANY(%(trusted)s))
+"""
+
+_OTHER_OPERATORS = """
+SELECT DISTINCT o.oprname::pg_catalog.text, n.nspname
+  FROM pg_catalog.pg_operator o JOIN pg_catalog.pg_namespace n ON n.oid = o.oprnamespace
+ WHERE o.oprname::pg_catalog.text = ANY(%(names)s) AND n.nspname <> 'pg_catalog'
+   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e JOIN pg_catalog.pg_extension x ON x.oid = e.refobjid
+                    WHERE e.classid = 'pg_catalog.pg_operator'::pg_catalog.regclass AND e.objid = o.oid
+                      AND e.deptype = 'e' AND x.extname = ANY(%(trusted)s))
+"""
+
+
+@cache
+def _trusted() -> list[str]:
+    return sorted(str(x) for x in catalogue.data("sql").get("trusted_extensions", []))
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'  # as written: the parser already folded unquoted case
+
+
+def _quoted(schema: str, name: str) -> str:
+    return f"{_ident(schema)}.{_ident(name)}" if schema else _ident(name)
+
+
+def reach(cur: Any, fields: frozenset[str], relations: frozenset[tuple[str, str]],
+          operators: frozenset[str]) -> str:
+    """Why the statement must not run here, or "" when what it reaches is read-only."""
+    trusted = _trusted()
+    problem = _fields_and_operators(cur, fields, operators, trusted)
+    return problem or _relations(cur, relations, trusted, set(), 0)
+
+
+_DEPTH = 8  # views over views deeper than this are not followed: refused
+
+
+def _relations(cur: Any, relations: frozenset[tuple[str, str]], trusted: list[str], seen: set[int],
+               depth: int) -> str:
+    """A foreign table anywhere, or a view whose body (read as the SELECT it is, by the same gate
+    as the runbook's statement) isn't allowed, or reaches one; pg_depend can't say this: it records
+    no dependency on pg_catalog's own functions, pg_terminate_backend among them."""
+    from agent.checks.live import Refused, sql_gate
+
+    if not relations:
+        return ""
+    cur.execute(_RELATIONS, {"names": [_quoted(s, n) for s, n in sorted(relations)], "trusted": trusted})
+    found = cur.fetchall()  # a name that isn't there is not found: the statement fails
+    tables = [oid for oid, relkind, *_ in found if relkind in ("r", "p")]
+    guarded = [oid for oid, relkind, _s, _n, rls, _e in found if rls]
+    if guarded:  # a row-level security policy's USING runs for every row a role under it reads
+        cur.execute("SELECT n.nspname || '.' || c.relname, pg_catalog.pg_get_expr(p.polqual, p.polrelid) "
+                    "FROM pg_catalog.pg_policy p JOIN pg_catalog.pg_class c ON c.oid = p.polrelid "
+                    "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+                    "WHERE p.polrelid = ANY(%s::pg_catalog.oid[]) AND p.polqual IS NOT NULL", (guarded,))
+        for table, qual in cur.fetchall():
+            try:
+                policy = sql_gate.check(f"SELECT {qual}")
+            except Refused as why:
+                return f"a row-level security policy of {table} is an expression that is not run: {why}"
+            problem = reach_body(cur, policy, trusted, seen, depth + 1)
+            if problem:
+                return f"a row-level security policy of {table}: {problem}"
+    if tables:
+        cur.execute(_CHILDREN, {"parents": tables})
+        child = cur.fetchone()
+        if child:
+            return (f"{child[0]}.{child[1]} is a foreign table (a partition or child of a table the statement "
+                    "reads): reading it runs its wrapper: not run")
+    for oid, relkind, schema, name, _rls, extension in found:
+        if oid in seen or extension:
+            continue
+        seen.add(oid)
+        if relkind == "f":
+            return (f"{schema}.{name} is a foreign table: reading it runs its wrapper (file_fdw can run a "
+                    "program, postgres_fdw connects elsewhere): not run")
+        if relkind != "v" or schema in _SYSTEM_SCHEMAS:
+            continue
+        if depth >= _DEPTH:
+            return f"view {schema}.{name} is more than {_DEPTH} views deep: not run"
+        cur.execute("SELECT pg_catalog.pg_get_viewdef(%s::pg_catalog.oid)", (oid,))
+        row = cur.fetchone()
+        try:
+            body = sql_gate.check(str(row[0] if row else ""))
+        except Refused as why:
+            return f"view {schema}.{name} is a SELECT that is not run: {why}"
+        problem = reach_body(cur, body, trusted, seen, depth + 1)
+        if problem:
+            return f"view {schema}.{name}: {problem}"
+    return ""
+
+
+def reach_body(cur: Any, body: Allowed, trusted: list[str], seen: set[int], depth: int) -> str:
+    """The checks of `reach` for a view's body (a sql_gate.Allowed)."""
+    problem = _fields_and_operators(cur, body.fields, body.operators, trusted)
+    return problem or _relations(cur, body.relations, trusted, seen, depth)
+
+
+def _fields_and_operators(cur: Any, fields: frozenset[str], operators: frozenset[str], trusted: list[str]) -> str:
+    if fields:
+        cur.execute(_FIELD_FUNCTIONS, {"names": sorted(fields), "trusted": trusted})
+        called = sorted(cur.fetchall())
+        if called:
+            name, schema = called[0]
+            return (f"{name} is a function here ({schema}.{name}): t.{name} would call it, "
+                    "whatever it declares: not run")
+    if operators:
+        cur.execute(_OTHER_OPERATORS, {"names": sorted(operators), "trusted": trusted})
+        other = sorted(cur.fetchall())
+        if other:
+            op, schema = other[0]
+            return (f"operator {op} is also defined in schema {schema} here: PostgreSQL may pick that one "
+                    "(a function the allowlist never saw): not run")
+    return ""
