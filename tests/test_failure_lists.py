@@ -157,6 +157,25 @@ def test_a_backticked_command_in_the_fix_runs_as_written(app: str, worker: str, 
     assert "`" not in entry.title and "fix" not in entry.title.lower().removeprefix("known failure: ")
 
 
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(app=apps, worker=workers, holder=st.sampled_from(["<pod>", "<pod-name>", "[pod-name]", "{{ pod }}"]))
+def test_a_placeholder_in_the_teams_fix_becomes_a_guarded_variable(app: str, worker: str, holder: str) -> None:
+    """`kubectl delete pod <pod>` pasted as written is a redirection to bash: the runbook was refused."""
+    ns = f"{app}-ns"
+    text = (f"{app} is a Go API on Kubernetes (deployment {app}, namespace {ns}).\n\nKnown issues:\n"
+            f"- {worker} gets stuck on a poisoned message. Fix: `kubectl -n {ns} delete pod {holder}`\n")
+    rule = load_rule(default_rule_path())
+    values = {"type": "api", "env": "kubernetes", "criticality": "high", "monitoring": "prometheus",
+              "oncall": "24x7"}
+    request = GenerationRequest(rule=rule, description=text, answers=from_mapping(rule, values, "t"),
+                                now=datetime(2026, 1, 1, tzinfo=UTC))
+    runbook = OfflineModel().generate(request).runbook
+    (entry,) = [i for i in runbook.troubleshooting.issues if i.title.startswith("Known failure:")]
+    codes = [s.command.code for s in entry.fix if s.command is not None]
+    assert any(f"kubectl -n {ns} delete pod \"$POD" in c and ":?set POD" in c for c in codes), codes
+    assert not any(holder in c for c in codes), codes
+
+
 @settings(max_examples=20, deadline=None)
 @given(app=apps, product=st.sampled_from(["Memorystore", "ElastiCache", "Azure Cache for Redis"]),
        heading=st.sampled_from(HEADINGS), marker=st.integers(0, len(MARKERS) - 1))

@@ -21,6 +21,7 @@ from agent.checks.danger import classify
 from agent.knowledge.base import Context
 from agent.knowledge.platforms.base import cmd, q
 from agent.runbook import Command
+from agent.service.commands import runnable
 from agent.service.model import FailureMode, ServiceModel
 
 _WORKLOAD_ROLES = ("deployment", "statefulset", "daemonset", "compose_service", "ecs_service", "unit")
@@ -244,7 +245,8 @@ def commands(mode: FailureMode, ctx: Context) -> tuple[list[Command], list[Comma
             if raw.split()[0] in data.get("programs", []):
                 given = True
                 danger = classify(raw)
-                fixes.append(cmd("The team's own command, as written", raw, None,
+                # as written, but a `<name>` placeholder becomes a guarded variable (bash reads it as a redirection)
+                fixes.append(cmd("The team's own command, as written", runnable(raw), None,
                                  None if danger == "read-only" else "The team's command from the description: "
                                  "it changes the system, run it only for this failure"))
         for spec in [] if given else data.get("actions", []):  # the team's command is the operation
