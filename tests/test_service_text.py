@@ -217,3 +217,23 @@ def test_a_name_then_its_store_in_parentheses_makes_the_service_that_store(name:
 def test_a_language_in_parentheses_is_no_store() -> None:
     model = parse("billing-api (Go 1.22, on EKS) serves invoices and uses PostgreSQL.")
     assert model.app is not None and model.app.technology == "go"
+
+
+_LOWER = "abcdefghijklmnopqrstuvwxyz"
+_HANDLE = st.builds(lambda a, b, sep: f"{a}{sep}{b}", st.text(alphabet=_LOWER, min_size=3, max_size=8),
+                    st.text(alphabet=_LOWER, min_size=1, max_size=7), st.sampled_from([".", "_"]))
+
+
+@settings(max_examples=30, deadline=None)
+@given(first=_HANDLE, second=_HANDLE, hh=st.integers(0, 23), mm=st.integers(0, 59),
+       form=st.sampled_from(["{h} {t}", "{h}  {t}", "@{h} — {t}", "{h} [{t}]"]))
+def test_a_chat_speaker_line_is_no_part_of_the_message(first: str, second: str, hh: int, mm: int, form: str) -> None:
+    """A pasted Slack thread: 'marco.b 10:11' between messages is who spoke, not words of a rule."""
+    t = f"{hh:02d}:{mm:02d}"
+    text = (f"{form.format(h=first, t=t)}\nsess-cache is our ElastiCache for Redis, holds the login sessions.\n"
+            f"{form.format(h=second, t=t)}\ndon't failover nodes by hand\n{form.format(h=first, t=t)}\n"
+            "known issues:\n1) CPU pegged = hot keys. fix = turn on the WAF rule\n")
+    model = parse(text)
+    said = " ".join(f"{f.evidence} {f.prohibition} {f.action}" for f in model.failures)
+    assert "don't failover nodes by hand" in said
+    assert first not in said and second not in said and t not in said, said

@@ -409,6 +409,7 @@ class _Rule:
     note: str = ""  # knowledge's warning, said as itself (not "the team says")
     unless: re.Pattern[str] | None = None  # a command that already does what the warning asks
     values: dict[str, str] | None = None  # names a drained rewrite needs (long-lived connections behind HAProxy)
+    withhold: bool = False  # an unconditional "don't fail over": the generic command is not given at all
 
 
 def _rules(model: ServiceModel) -> list[_Rule]:
@@ -423,11 +424,18 @@ def _rules(model: ServiceModel) -> list[_Rule]:
             if component is not None and component is not model.app:
                 scope = tuple(w for w in {component.technology, *(n.value for n in component.names
                                                                  if len(n.value) > 2)} if w)
-            for _name, words, command in c.operations:
+            for name, words, command in c.operations:
                 if words.search(text):
-                    out.append(_Rule(mode.evidence.strip(), command, words,
-                                     bool(c.all_at_once.search(text) or c.limit.search(text)), scope))
+                    partial = bool(c.all_at_once.search(text) or c.limit.search(text))
+                    withhold = text == mode.prohibition and name in c.withheld and not partial and \
+                        not c.conditional.search(text)
+                    out.append(_Rule(mode.evidence.strip(), command, words, partial, scope, withhold=withhold))
     return out
+
+
+def _comment(text: str) -> str:
+    """The team's words on one comment line."""
+    return " ".join(text.split())[:200]
 
 
 def _plain(text: str) -> str:
@@ -541,6 +549,14 @@ def _walk(node: Any, rules: list[_Rule]) -> Any:
     if isinstance(node, list):
         return [_walk(x, rules) for x in node]
     if isinstance(node, Command):
+        withheld = next((r for r in rules if r.withhold and not r.note and classify(node.code) != "read-only"
+                         and _applies(r, f"{node.purpose} {node.warning or ''}", node.code, c)), None)
+        if withheld is not None:  # the team ruled it out: a warning above a failover is still a failover
+            return node.model_copy(update={
+                "purpose": f"Not given here: {node.purpose[:1].lower()}{node.purpose[1:]}",
+                "code": f"# The team forbids this: “{_comment(withheld.text)}”\n"
+                        "# Escalate with the checks above instead of doing it by hand",
+                "expect": None, "warning": None})
         said = [r.note or f"The team says: “{r.text}”" for r in rules
                 if _applies(r, f"{node.purpose} {node.warning or ''}", node.code, c)
                 and not (r.note and r.note in (node.warning or ""))]

@@ -56,6 +56,8 @@ class Cues:
     fixes_it: re.Pattern[str]
     no_action: re.Pattern[str]
     no_help: re.Pattern[str]
+    withheld: frozenset[str] = frozenset()  # operations an unconditional "don't" withholds (not only warns)
+    conditional: re.Pattern[str] = re.compile(r"(?!)")  # words that make a prohibition conditional
 
 
 @cache
@@ -76,7 +78,8 @@ def cues() -> Cues:
         all_at_once=_pattern(data["all_at_once"]), all_command=re.compile(data["all_command"], re.I),
         fix_label=re.compile(_pattern(data["fix_label"], at_start=True).pattern + r"\s*(?:[:=—–-]|\bis\b|\bwas\b)\s*",
                              re.I),
-        fixes_it=_pattern(data["fixes_it"]), no_action=_pattern(data["no_action"]), no_help=_pattern(data["no_help"]))
+        fixes_it=_pattern(data["fixes_it"]), no_action=_pattern(data["no_action"]), no_help=_pattern(data["no_help"]),
+        withheld=frozenset(data.get("withheld", [])), conditional=_pattern(data.get("conditional", [])))
 
 
 _CLAUSE = re.compile(r"\s*(?:[;:]|,(?!\d)|\s[—–-]\s|\.\s|\(|\))\s*")

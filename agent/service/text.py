@@ -255,9 +255,19 @@ class _Comp:
         return [n["value"] for n in self.names if n["role"] == role]
 
 
+# A chat export's speaker line ("nadia.okafor 10:06", "Marco Bianchi  9:41 AM", "@j_doe — 10:11"): a break
+# between messages, not words of the message above or below it
+# (a handle with a dot or underscore; plain or capitalised words only with AM/PM: "Maintenance Window 02:00" is data)
+_SPEAKER_LINE = re.compile(r"(?m)^[ \t]*@?(?:[A-Za-z][\w-]*[._][\w.-]*[A-Za-z0-9]|"
+                           r"(?:[A-Za-z][\w'-]+(?:[ \t]+[A-Z][\w'-]+){0,2})"
+                           r"(?=[ \t]*[—–-]?[ \t]*\[?\d{1,2}:\d{2}(?::\d{2})?[ \t]*[AaPp][Mm]))"
+                           r"[ \t]*[—–-]?[ \t]*\[?\d{1,2}:\d{2}(?::\d{2})?(?:[ \t]*[AaPp][Mm])?\]?[ \t]*$")
+
+
 def _clean_text(description: str) -> str:
     text = re.sub(r"\*\*|__", "", description or "")
-    return commands.mark_inline(text.replace("\r\n", "\n").replace("\t", " "))
+    text = _SPEAKER_LINE.sub("", text.replace("\r\n", "\n").replace("\t", " "))
+    return commands.mark_inline(text)
 
 
 _KEYED_LINE = re.compile(r"^[A-Za-z][\w.-]*(?: [\w.-]+){0,2}\s*(?::\s|=)\s*\S")
