@@ -258,6 +258,9 @@ class _Comp:
 # A chat export's speaker line ("nadia.okafor 10:06", "Marco Bianchi  9:41 AM", "@j_doe — 10:11"): a break
 # between messages, not words of the message above or below it
 # (a handle with a dot or underscore; plain or capitalised words only with AM/PM: "Maintenance Window 02:00" is data)
+# A plain word before its noun that is a participle describes it ("of scheduled DAG runs", "the archived
+# bucket"); "-eed" words (feed, seed) and short ones may be names
+_PARTICIPLE = re.compile(r"^[a-z]{3,}(?<!e)ed$")
 _SPEAKER_LINE = re.compile(r"(?m)^[ \t]*@?(?:[A-Za-z][\w-]*[._][\w.-]*[A-Za-z0-9]|"
                            r"(?:[A-Za-z][\w'-]+(?:[ \t]+[A-Z][\w'-]+){0,2})"
                            r"(?=[ \t]*[—–-]?[ \t]*\[?\d{1,2}:\d{2}(?::\d{2})?[ \t]*[AaPp][Mm]))"
@@ -935,7 +938,19 @@ class _Parser:
                 and not _PROSE_WORD.search(t.low):
             return True  # "on ECS Fargate cluster prod": a technology's noun, then one word closing the phrase
         return spec.plain == "yes" and t.low not in self.v.modifiers and not _PROSE_STEM.search(t.low) and \
-            not self._compound_subject(s, k)
+            not self._compound_subject(s, k) and not self._verb_after_noun(s, k)
+
+    def _verb_after_noun(self, s: Sentence, k: int) -> bool:
+        """Whether the plain word k reads as the verb of its noun: "DAGs come by git-sync" (a plural noun,
+        then a word that opens no list), "the namespace hit ResourceQuota `q`" (an object follows it)."""
+        toks = s.tokens
+        nxt = toks[k + 1] if k + 1 < len(toks) else None
+        if nxt is None or nxt.kind == "punct" or nxt.low in ("and", "or", "&"):
+            return False
+        noun = self.noun_at(s, k - 1)
+        if noun is not None and noun.key.endswith("s") and not noun.key.endswith("ss"):
+            return True  # "topics orders, refunds" lists; "DAGs come by", "pods restart when" do not
+        return nxt.low in DETERMINERS or nxt.kind == "quoted" or (nxt.kind == "word" and nxt.text[:1].isupper())
 
     def _compound_subject(self, s: Sentence, k: int) -> bool:
         """"Bucket versioning is on.", "Queue depth was 900": a sentence opening with a role noun and one
@@ -1142,6 +1157,7 @@ class _Parser:
             return found
         if t.plain and spec.plain == "yes" and k > 0 and toks[k - 1].low in DETERMINERS | PREPOSITIONS and \
                 t.low not in self.v.modifiers and t.low not in _STOP and not self.v.attribute(role, t.low) and \
+                not _PARTICIPLE.search(t.low) and \
                 self.noun_at(s, k) is None and noun.j - noun.i >= 1 and self.token_tech(s, k) is None:
             return [(t.text, k)]
         return []
