@@ -70,3 +70,17 @@ def test_the_runbook_deploys_and_rolls_back_the_teams_way() -> None:
     assert any(c.code == "cap production deploy:rollback" for c in book.appendix.cheatsheet)
     report = check_markdown(render_markdown(book), "generated.md", tools=False)
     assert report.findings == [], report.findings
+
+
+@settings(max_examples=30, deadline=None)
+@given(n=NAME, who=st.sampled_from(["Anything you", "If you", "Whatever we", "When someone"]),
+       verb=st.sampled_from(["kubectl edit", "kubectl scale deploy/{n} --replicas=3", "docker restart {n}"]),
+       tail=st.sampled_from(["is reverted within a minute", "it comes back on the next sync",
+                             "the controller undoes it"]))
+def test_a_command_written_as_the_sentences_verb_is_no_command_given(n: str, who: str, verb: str,
+                                                                       tail: str) -> None:
+    """"Anything you `kubectl edit` or scale is reverted": it tells what not to rely on, it gives nothing."""
+    command = verb.format(n=n)
+    text = f"{n} runs on Kubernetes. {who} `{command}` {tail}. Restart with `kubectl rollout restart deploy/{n}`."
+    given_ = [g.command for g in team_commands(text)]
+    assert command not in given_ and f"kubectl rollout restart deploy/{n}" in given_

@@ -141,6 +141,13 @@ def _forbidden_before(description: str, start: int) -> bool:
     return _FORBIDS.search(description[max(line_start, start - 60):start]) is not None
 
 
+def _spoken_as_verb(description: str, start: int) -> bool:
+    """"Anything you `kubectl edit` or scale is reverted": the command is the sentence's verb, not one given."""
+    line_start = description.rfind("\n", 0, start) + 1
+    return re.search(r"(?i)\b(?:you|we|they|someone|anyone|nobody)\s*[`\"']?$",
+                     description[max(line_start, start - 40):start]) is not None
+
+
 def forbidden_commands(description: str) -> list[Given]:
     """Every command the description forbids ("NEVER `docker compose down -v`: the volume is the only copy"),
     with the line it came from: such a command is a rule, never one of the team's own commands."""
@@ -222,7 +229,8 @@ def team_commands(description: str) -> list[Given]:
     description = mark_inline(description)
     for found in _spans(description):
         command = found.command
-        if command in seen or not is_command(command) or _forbidden_before(description, found.start):
+        if command in seen or not is_command(command) or _forbidden_before(description, found.start) or \
+                _spoken_as_verb(description, found.start):
             continue
         seen.add(command)
         start = description.rfind("\n", 0, found.start) + 1

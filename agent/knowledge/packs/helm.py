@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from agent.knowledge.base import Context, Contribution
 from agent.knowledge.packs._base import KeywordPack, cmd, mention, namespace, q
+from agent.knowledge.platforms.kubernetes import argo_renders_helm
 from agent.knowledge.signals import Signal, Threshold
 from agent.runbook import Component, Issue, Procedure, Step
 
@@ -17,6 +18,11 @@ class HelmPack(KeywordPack):
     own_workload = True
     examples = ("Deployed with Helm (release orders-api, chart ./charts/orders-api) to EKS",)
     negatives = ("Deployed with kustomize", "Kubernetes manifests applied with kubectl")
+
+    def detect(self, ctx: Context) -> str | None:
+        if argo_renders_helm(ctx) and not mention(ctx, ("flux",)):
+            return None  # Argo CD renders the chart: no Helm release to status, roll back or unstick
+        return super().detect(ctx)
 
     def build(self, ctx: Context) -> Contribution:
         f = ctx.facts

@@ -20,6 +20,16 @@ _ARGO_CD = re.compile(r"\bargo\s?-?cd\b", re.I)  # Argo CD, never Argo Rollouts 
 _NOT = re.compile(r"\b(?:no|not|without|instead of|rather than|never)\s+(?:\w+\s+){0,2}$", re.I)
 
 
+def argo_renders_helm(ctx: Context) -> bool:
+    """Whether Argo CD deploys the service (a Helm chart it renders is then no Helm release)."""
+    from agent.knowledge.platforms.owners import owners_of  # late: owners reads the platform's names
+
+    gitops = owners_of(ctx, None).gitops
+    if gitops is not None:
+        return gitops.by == "argocd"
+    return bool(ctx.facts.names.get("argocd.app")) or _ARGO_CD.search(ctx.text) is not None
+
+
 def declared_kind(ctx: Context, component: Component | None = None) -> str | None:
     """The workload kind the service model or the description gives `component` (the service's own
     workload when None): its names by role first, then the words of the sentences about it. The
@@ -95,6 +105,11 @@ class Kubernetes(Platform):
         self.argocd = f.names.get("argocd.app") or (self.workload if _ARGO_CD.search(text) or (
             gitops is not None and gitops.by == "argocd") else None)
         self.flux = gitops is not None and gitops.by == "flux" and not self.argocd
+        # Argo CD renders a Helm chart itself (helm template) and applies the manifests: there is no Helm
+        # release to status, upgrade or roll back (helm list shows nothing), whatever the chart calls it
+        self.chart_release = self.helm
+        if argo_renders_helm(self.ctx) and self.argocd:
+            self.helm = None
         self.ref = f"{self.kind}/{self.workload}"
         # Progressive delivery of the service's own Deployment: Argo Rollouts replaces it with a Rollout (kubectl
         # rollout does not work on one); Flagger serves from <name>-primary and canaries changes of <name>.
@@ -168,6 +183,10 @@ class Kubernetes(Platform):
             out.append(f"Argo CD manages '{self.argocd}': with auto-sync on, a manual kubectl change or "
                        "'kubectl rollout undo' is reverted on the next sync. Roll back in Git (revert the "
                        "commit) or disable auto-sync first, and re-enable it after.")
+            if self.chart_release and not self.helm:
+                out.append(f"Argo CD renders the Helm chart ('{self.chart_release}') itself: there is no Helm "
+                           "release in the cluster, so helm status, upgrade and rollback do not apply; change "
+                           "the values in Git.")
         if self.helm:
             out.append(f"The workload is a Helm release ('{self.helm}'): prefer 'helm rollback' over "
                        "'kubectl rollout undo', or the next helm upgrade will undo your fix.")
