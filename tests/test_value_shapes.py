@@ -59,7 +59,10 @@ def test_a_listed_compose_service_belongs_to_the_component_its_words_name(
             f"  - {edge}: nginx 1.25, TLS, ports 80/443\n  - {web}: Node 20 / express, listens on 3000\n"
             f"  - {worker}: Node, reads a change stream and posts to consumers\n  - {db}: {image}, data in a volume\n")
     model = parse(text)
-    owner = {n.value: c.technology for c in model.components for n in c.names if n.role == "compose_service"}
+    owners = [(n.value, c.technology) for c in model.components for n in c.names if n.role == "compose_service"]
+    owner = dict(owners)
+    # each listed service has one owner: the app does not also claim nginx's and the database's
+    assert len(owners) == len(owner), owners
     store = {"mongo:7": "mongodb", "postgres:16-alpine": "postgresql", "redis:7": "redis"}[image]
     assert owner.get(edge) == "nginx" and owner.get(db) == store, owner
     assert owner.get(web) == owner.get(worker) == model.app.technology, owner

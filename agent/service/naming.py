@@ -164,8 +164,8 @@ def purpose_sentence(lines: list[str]) -> str:
     return sentences[0] if sentences else ""
 
 
-# A ticket key ("OPS-4412"), a mention ("@here"), an emoji code (":wave:"), a version, a size: never the name.
-_NOT_SALIENT = re.compile(r"(?i:[A-Z]{2,10}-\d+|v?\d[\d.]*[a-z]{0,2}|\d+(?:gb|mb|tb|ms|s|m|h|x|k))|"
+# A ticket key ("OPS-4412", upper case: "orders-01" is a name), a mention ("@here"), an emoji code (":wave:"), a version, a size: never the name.
+_NOT_SALIENT = re.compile(r"[A-Z]{2,10}-\d+|(?i:v?\d[\d.]*[a-z]{0,2}|\d+(?:gb|mb|tb|ms|s|m|h|x|k))|"
                           r"(?i:.*\.(?:com|io|net|org|dev|app|internal|local|yml|yaml|json|md))")
 _EMPHASIS = re.compile(r"\*\*([^*\s]{2,60})\*\*|__([^_\s]{2,60})__|`([^`\s]{2,60})`|\"([^\"\s]{2,60})\"")
 _WORD = re.compile(r"[A-Za-z][\w.-]*[A-Za-z0-9]")

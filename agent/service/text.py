@@ -1548,8 +1548,8 @@ class _Parser:
         lines = self.text.split("\n")
         for n, line in enumerate(lines):
             head = _ROLE_LIST.search(line)
-            if head is None:
-                continue
+            if head is None or _SERVICE_LIST.fullmatch(line):
+                continue  # a compose "services:" list binds each item to its own component
             role = self._plural_role(head.group(1))
             if role is None:
                 continue
@@ -1582,7 +1582,7 @@ class _Parser:
             for n in comp.names:
                 value = n["value"]
                 low = value.lower()
-                if value.isalpha() and any(
+                if value.isalpha() and not _labelled(value, n["evidence"]) and any(
                         o is not n and o["role"] == n["role"] and low in re.split(r"[-_.]", o["value"].lower())
                         and o["value"].lower() != low for o in comp.names):
                     continue
@@ -2785,6 +2785,11 @@ class _Parser:
 
 _WHEN = r"\b(?:after|if\b[^,.;]*?\bafter|within|once|past)\s+(\d+)\s*(min(?:ute)?s?|h(?:ou)?rs?|hours?|m|h)\b"
 # "services in that file:", "compose services:", "Services:" on a line of its own, then "- name: what it is"
+def _labelled(value: str, evidence: str) -> bool:
+    """The evidence defines the word as a name: a list item's label ("- web: Node 20") or backticked."""
+    return f"`{value}`" in evidence or re.match(rf"\s*[-*+]\s+{re.escape(value)}\s*[:=—–]", evidence) is not None
+
+
 _SERVICE_LIST = re.compile(r"(?im)^[ \t]*(?:the[ \t]+)?(?:docker[ \t-]compose[ \t]+|compose[ \t]+)?services\b"
                            r"[^:\n]{0,40}:[ \t]*$")
 # a line closing with a plural noun and a colon: "The chart creates two Deployments:", "- CronJobs:"
