@@ -680,10 +680,19 @@ def _replicas(component: Component) -> tuple[int | None, int | None, int | None]
     return count, low, high
 
 
+def _is_store(component: Component) -> bool:
+    from agent.service.vocabulary import vocabulary  # late: the vocabulary file is read once, on first use
+
+    known = vocabulary().technologies.get(component.technology) if component.technology else None
+    return known is not None and known.kind in ("database", "cache", "search", "broker", "stream", "queue")
+
+
 def connection_budget(model: ServiceModel) -> Budget | None:
     """pool size x replicas against the database's (or pooler's) max_connections, and who sets the count."""
     databases = [c for c in model.components if c.kind in ("database", "pooler")]
     for workload in model.workloads():
+        if _is_store(workload):
+            continue  # the service is the database (PostgreSQL under Patroni): a pooler's pool is its clients'
         pool = _int(workload.setting("pool_size"))
         owner = next((c for c in model.components if c.kind == "pooler" and c.setting("pool_size")), None)
         # "a connection pool of 15 to PostgreSQL" may sit on the database: it is the service's pool to it
@@ -702,8 +711,10 @@ def connection_budget(model: ServiceModel) -> Budget | None:
         limit_text = f" against max_connections {limit}" if limit else \
             (f" against {display(target)}'s max_connections (not stated: read it before scaling)" if target else "")
         controller = workload.controller("replicas")
+        counted = "the replica count in the deployment" if workload.form in ("cluster-workload", "container") \
+            else "the number of instances you run"
         who = {"hpa": "the HPA", "keda": "KEDA", "asg": "the Auto Scaling group", "ecs": "ECS service auto "
-               "scaling"}.get(controller or "", controller or "the replica count in the deployment")
+               "scaling"}.get(controller or "", controller or counted)
         parts = []
         if low and high:
             parts.append(f"{low} to {high} instances × {pool} = {low * pool} to {high * pool} connections, "

@@ -18,7 +18,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from agent.errors import ModelError
-from agent.knowledge import failures, given_alerts, repository_alerts, store_roles, team_commands
+from agent.knowledge import failures, given_alerts, reasoning, repository_alerts, store_roles, team_commands
 from agent.knowledge.applies import fits, operated, read_only_switch, shape_of
 from agent.knowledge.base import Context, Contribution, Facts, Pack
 from agent.knowledge.covers import covers
@@ -599,7 +599,8 @@ class _Writer:
         if "deadline" in self.facts.names:
             impact += (f" Consumers need the output by {self.facts.names['deadline']}: a failed run must be "
                        "re-run with enough time left to finish before then.")
-        text = purpose(self.type, self.facts.display_name, self.facts.description, self.type_detail,
+        said = self.request.service.service.purpose if self.request.service is not None else ""
+        text = purpose(self.type, self.facts.display_name, said or self.facts.description, self.type_detail,
                        continuous=self.continuous)
         return ServiceOverview(purpose=text,
                                business_impact=impact,
@@ -608,7 +609,13 @@ class _Writer:
     # --- 2 -------------------------------------------------------------------------------------
     def architecture(self) -> Architecture:
         f = self.facts
-        tech = f.language or "fill in: runtime/framework"
+        model = self.request.service
+        app = model.app if model is not None else None
+        # a service that is itself a store or broker (PostgreSQL under Patroni) runs that technology
+        known = vocabulary().technologies.get(app.technology) if app is not None and app.technology else None
+        own = reasoning.display(app) if app is not None and known is not None and known.kind in (
+            "database", "broker", "cache", "search", "stream", "queue", "proxy", "object-store") else ""
+        tech = f.language or own or "fill in: runtime/framework"
         version = f.image or (f.language.split(" ", 1)[1] if f.language and " " in f.language else "see deployed image")
         if isinstance(self.p, Managed):  # the service is the product: no runtime or image of the team's
             product = self.p.identified.component

@@ -147,10 +147,18 @@ def _sentences(lines: list[str]) -> list[str]:
     return out
 
 
+_SAYS_WHAT = re.compile(r"(?i)^(?:[-*+]\s+)?\**(?:what\s+(?:it|this)\s+(?:is|does)|what\s+is\s+it|purpose|"
+                        r"summary|about|overview|description)\**\s*[:\-–—]\s*")
+
+
 def purpose_sentence(lines: list[str]) -> str:
     """The first sentence that says what the service is or does: not a greeting, a document header or
     the request for a runbook (of which only what follows "runbook for" is kept)."""
     sentences = _sentences(lines)
+    for sentence in sentences[:10]:  # "What it is: the primary OLTP database …" says it in so many words
+        said = _SAYS_WHAT.match(sentence)
+        if said and len(sentence[said.end():].split()) >= 3:
+            return sentence[said.end():].strip()
     for sentence in sentences[:6]:
         if _DOC_KEY.fullmatch(sentence.split(":")[0].strip()) and ":" in sentence[:40]:
             continue  # "Handover notes: larkspur (…)"
@@ -164,7 +172,8 @@ def purpose_sentence(lines: list[str]) -> str:
     return sentences[0] if sentences else ""
 
 
-# A ticket key ("OPS-4412", upper case: "orders-01" is a name), a mention ("@here"), an emoji code (":wave:"), a version, a size: never the name.
+# A ticket key ("OPS-4412"; upper case: "orders-01" is a name), a mention ("@here"), an emoji code
+# (":wave:"), a version, a size: never the name.
 _NOT_SALIENT = re.compile(r"[A-Z]{2,10}-\d+|(?i:v?\d[\d.]*[a-z]{0,2}|\d+(?:gb|mb|tb|ms|s|m|h|x|k))|"
                           r"(?i:.*\.(?:com|io|net|org|dev|app|internal|local|yml|yaml|json|md))")
 _EMPHASIS = re.compile(r"\*\*([^*\s]{2,60})\*\*|__([^_\s]{2,60})__|`([^`\s]{2,60})`|\"([^\"\s]{2,60})\"")

@@ -1576,12 +1576,16 @@ class _Parser:
 
     def drop_references(self) -> None:
         """"the inbox bucket" beside s3://ledgerx-recon-inbox-prod: a plain word before a role noun that is
-        one part of a name the component already has in that role refers to it, and is no name of its own."""
+        one part of a name the component already has in that role refers to it, and is no name of its own;
+        so does a host's short name beside its full one."""
         for comp in self.comps.values():
             kept = []
             for n in comp.names:
                 value = n["value"]
                 low = value.lower()
+                if n["role"] == "host" and "." not in value and any(
+                        o["role"] == "host" and o["value"].lower().startswith(low + ".") for o in comp.names):
+                    continue  # "lag on pgo-db-3" beside pgo-db-3.dc2.lan: the short name of a host it has
                 if value.isalpha() and not _labelled(value, n["evidence"]) and any(
                         o is not n and o["role"] == n["role"] and low in re.split(r"[-_.]", o["value"].lower())
                         and o["value"].lower() != low for o in comp.names):

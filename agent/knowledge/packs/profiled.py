@@ -316,7 +316,12 @@ class _Render:
         origin = "names as documented" if prof.metrics.origin == "documented" else \
             "names assumed: they depend on the exporter, check yours"
         if not self.own:
-            where = ", ".join(self.comp.names_of("host")) or self.p.location()
+            # a dependency runs where the description says, not on the service's own hosts
+            named = [f"{n.role.replace('_', ' ')} {n.value}" for n in self.comp.names
+                     if n.role not in ("host", "port", "url", "health_path")][:3]
+            where = ", ".join(self.comp.names_of("host")) or (
+                self.p.location() if self.comp.form in ("cluster-workload", "container") else "; ".join(
+                    [*named, "hosts: fill in (the description names none)"]))
             part.components.append(Component(
                 name=self.label, technology=prof.display, version=self.comp.version or "fill in", location=where,
                 purpose=self.comp.purpose or f"Used by {f.display_name} (fill in with the team)"))

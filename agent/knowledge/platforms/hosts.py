@@ -651,7 +651,9 @@ class VM(SystemdHosts):
         kind = {"gcp": "GCE instances", "azure": "Azure VMs"}.get(self.cloud, "EC2 instances") \
             if self.cloud_compute else "VMs"
         where = ", ".join(self.hosts) if self.hosts else kind
-        return f"{where} ({self.region}), systemd unit {self.unit}"
+        # a region is a cloud's: VMs in a data centre have none unless the description gives one
+        region = f" ({self.region})" if self.cloud_compute or self.ctx.facts.region else ""
+        return f"{where}{region}, systemd unit {self.unit}"
 
     def tools(self) -> list[str]:
         cloud = ("Azure CLI (az) with Reader on the VMs' resource group" if self.cloud == "azure" else
