@@ -19,6 +19,7 @@ from agent.errors import UsageError
 from agent.files import KB, read_text
 from agent.rule import Option, Question, Rule
 from agent.service.model import ServiceModel
+from agent.service.vocabulary import vocabulary
 
 # canonical id -> words that name it (the option labels of the default rule come first).
 SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
@@ -205,8 +206,12 @@ def _usage(question: Question, raw: str) -> UsageError:
     )
 
 
-def parse_answer(question: Question, raw: str, *, assumed: bool = False, reason: str = "") -> Answer:
-    """Map what a user typed to an answer: 'A', 'kubernetes', 'k8s', 'F: A, C', 'other: broker'."""
+def parse_answer(question: Question, raw: str, *, assumed: bool = False, reason: str = "",
+                 bare_other: bool = False) -> Answer:
+    """Map what a user typed to an answer: 'A', 'kubernetes', 'k8s', 'F: A, C', 'other: broker'.
+
+    `bare_other`: a flag's or a file's bare 'Other' is kept without its text, for `specify_other` to fill
+    from the description (a terminal asks for the text instead)."""
     text = raw.strip()
     if not text:
         raise _usage(question, raw)
@@ -236,6 +241,9 @@ def parse_answer(question: Question, raw: str, *, assumed: bool = False, reason:
                 f"{question.key!r}: 'Multiple' needs the options it stands for",
                 hint=f"e.g. '{option.letter}: A, C' or 'prometheus, cloudwatch'",
             )
+        if option.kind == "other" and len(tokens) == 1 and bare_other:
+            return Answer(question.key, question.text, (option.letter,), ("other",), (option.label,), None,
+                          assumed, reason)
         if option.kind == "other" and len(tokens) == 1:
             raise UsageError(f"{question.key!r}: 'Other' needs a description",
                              hint=f"e.g. '{option.letter}: message broker'")
@@ -273,7 +281,7 @@ def from_mapping(rule: Rule, data: Mapping[str, Any], source: str) -> Answers:
             raw_value = ", ".join(str(v) for v in raw_value)
         if not isinstance(raw_value, str | int | float) or isinstance(raw_value, bool):
             raise UsageError(f"{source}: answer to {raw_key!r} must be text or a list of text")
-        items[question.key] = parse_answer(question, str(raw_value))
+        items[question.key] = parse_answer(question, str(raw_value), bare_other=True)
     return Answers(items)
 
 
@@ -372,8 +380,31 @@ def from_flags(rule: Rule, flags: Mapping[str, str | None]) -> Answers:
         question = rule.question(key)
         if question is None:
             raise UsageError(f"the rule file has no question for --{key}")
-        items[key] = parse_answer(question, raw)
+        items[key] = parse_answer(question, raw, bare_other=True)
     return Answers(items)
+
+
+# what a technology the service is makes it, for an 'Other' given without its text
+_KIND_NOUN = {"stream": "cluster", "broker": "cluster", "search": "cluster", "database": "cluster",
+              "cache": "cluster", "queue": "", "proxy": "", "scheduler": "", "object-store": ""}
+
+
+def specify_other(answers: Answers, service: ServiceModel | None, strict: bool = False) -> Answers:
+    """A bare 'Other' (--type F) gets its text from what the service model says the service is ("Kafka
+    cluster"), marked assumed; with nothing to go on, or with --strict, the error asks for the text."""
+    items: dict[str, Answer] = {}
+    for key, answer in answers.items.items():
+        if "other" not in answer.values or answer.free_text:
+            continue
+        app = service.app if service is not None else None
+        known = vocabulary().technologies.get(app.technology) if app is not None and app.technology else None
+        if strict or known is None:
+            raise UsageError(f"{key!r}: 'Other' needs a description",
+                             hint=f"e.g. '{answer.letters[0]}: message broker'")
+        detail = " ".join(filter(None, (known.display, _KIND_NOUN.get(known.kind, "service"))))
+        items[key] = replace(answer, free_text=detail, assumed=True,
+                             reason=f"'Other' came without its text: the description says the service is {detail}")
+    return answers.merged(Answers(items)) if items else answers
 
 
 def _mentions(text: str, word: str) -> bool:

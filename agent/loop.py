@@ -14,7 +14,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from agent import prohibited, store
-from agent.answers import Answer, Answers, parse_answer
+from agent.answers import Answer, Answers, parse_answer, specify_other
 from agent.checks import Report, check_markdown
 from agent.errors import GitError, Interrupted, MissingAnswersError, RunbookFileError, UsageError, ValidationFailed
 from agent.models.base import GenerationRequest, GenerationResult, Model, Progress, Usage
@@ -175,6 +175,7 @@ def ask(rule: Rule, description: str, given: Answers, model: Model, *,
         asker: Asker | None = None, strict: bool = False, service: ServiceModel | None = None) -> Answers:
     """Step 2: the rule's mandatory questions. Ask on a terminal; otherwise infer (from the description
     and the service model) and say so."""
+    given = specify_other(given, service, strict=strict)
     missing = given.missing(rule)
     if not missing:
         return given

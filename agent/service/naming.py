@@ -28,7 +28,8 @@ _NEVER = frozenset("""the a an our its their this that these those it service ap
 # first-line keys that title a document rather than name a field: "Handover notes: larkspur (…)"
 _DOC_KEY = re.compile(r"(?i:(?:(?:re|fwd?)\s*:\s*)?(?:(?:handover|hand-?off|on-?call|ops|runbook|service|team|"
                       r"project|system|incident|release|migration)\s+)?(?:notes?|runbook|request|ticket|"
-                      r"summary|overview|readme|handover|hand-?off|write-?up|brief|doc(?:ument)?|page))")
+                      r"summary|overview|readme|handover|hand-?off|write-?up|brief|doc(?:ument)?|page|sheet|cheat-?sheet|faq|card|"
+                      r"wiki|primer))")
 _LABEL = re.compile(rf"(?im)^\s*(?:[-*+]\s+)?(?:svc|service|service[ _-]name|name|app|app[ _-]name|application)"
                     rf"\s*[:=]\s*{_Q}({_ID}){_Q}\s*(?:[(#—–-].*)?$")
 _WE_CALL = re.compile(rf"(?i)\b(?:we\s+(?:call|name)(?:\s+(?:it|this|them|that))?|(?:known|referred\s+to)\s+as|"
@@ -151,17 +152,42 @@ _SAYS_WHAT = re.compile(r"(?i)^(?:[-*+]\s+)?\**(?:what\s+(?:it|this)\s+(?:is|doe
                         r"summary|about|overview|description)\**\s*[:\-–—]\s*")
 
 
-def purpose_sentence(lines: list[str]) -> str:
+def purpose_sentence(lines: list[str], name: str = "") -> str:
     """The first sentence that says what the service is or does: not a greeting, a document header or
-    the request for a runbook (of which only what follows "runbook for" is kept)."""
-    sentences = _sentences(lines)
-    for sentence in sentences[:10]:  # "What it is: the primary OLTP database …" says it in so many words
+    the request for a runbook (of which only what follows "runbook for" is kept). A sentence with the
+    service's name as its subject ("payments-events = our Kafka cluster …") wins over the lines before it."""
+    # "[#streaming-oncall export, pinned thread …]": a bracketed line frames the text, it says nothing
+    sentences = [x for x in _sentences(lines) if not re.fullmatch(r"\[[^\]]*\]|\([^)]*\)", x.strip())]
+    for line in lines[:30]:  # a table row "| what | HashiCorp Vault 1.16 … |"
+        row = re.match(r"^\s*\|\s*(?:what|purpose|description|summary|what it is|what it does)\s*\|\s*([^|]{12,})\|",
+                       line, re.I)
+        if row:
+            return row.group(1).strip()
+    if name:
+        subject = re.compile(rf"(?i)^[`*\"']*{re.escape(name)}[`*\"']*\s*(?:=|is|are|—|–|-|:)\s+(.{{8,}})")
+        for sentence in sentences[:10]:
+            said = subject.match(sentence)
+            rest = re.sub(r"\([^)]*\)", "", said.group(1)).strip() if said else ""
+            if said and not _DOC_KEY.search(rest[:60]) and not _REQUEST.search(rest):
+                return sentence
+    for k, sentence in enumerate(sentences[:12]):  # "What it is: the primary OLTP database …" says it
         said = _SAYS_WHAT.match(sentence)
         if said and len(sentence[said.end():].split()) >= 3:
             return sentence[said.end():].strip()
+        # an FAQ's "Q: What is it?" then "A: The Go gRPC service that …"
+        if re.match(r"(?i)^(?:q\s*:\s*)?what\s+(?:is\s+it|is\s+this|does\s+it\s+do)\s*\??$", sentence) and \
+                k + 1 < len(sentences):
+            answer = re.sub(r"(?i)^a\s*:\s*", "", sentences[k + 1])
+            if len(answer.split()) >= 3:
+                return answer
     for sentence in sentences[:6]:
+        if len(re.findall(r"(?:^|\s)[A-Z][\w-]*:\s", sentence)) >= 2:
+            continue  # "Type: Task   Priority: High   Reporter: …": a ticket's fields
         if _DOC_KEY.fullmatch(sentence.split(":")[0].strip()) and ":" in sentence[:40]:
             continue  # "Handover notes: larkspur (…)"
+        head, colon, rest = sentence.partition(":")
+        if colon and len(head) < 40 and re.match(rf"\s*(?:{_DOC_KEY.pattern})\b", rest) and len(rest.split()) <= 4:
+            continue  # "invoice-render: runbook needed"
         sentence = _ASK_FOR.sub("", sentence)
         sentence = re.sub(r"(?i)^(?:[\w ]{0,20}(?:quick brain ?dump|quick rundown|tl;?dr|context|so)\s*[:,-]\s*)",
                           "", sentence)

@@ -267,10 +267,37 @@ _SPEAKER_LINE = re.compile(r"(?m)^[ \t]*@?(?:[A-Za-z][\w-]*[._][\w.-]*[A-Za-z0-9
                            r"[ \t]*[—–-]?[ \t]*\[?\d{1,2}:\d{2}(?::\d{2})?(?:[ \t]*[AaPp][Mm])?\]?[ \t]*$")
 
 
+# a chat export's message line: "priya.raman  09:12  ok writing this down …", its text wrapped below it
+_SPEAKER_PREFIX = re.compile(r"^[ \t]*@?(?:[A-Za-z][\w-]*[._][\w.-]*[A-Za-z0-9]|[A-Z][\w'-]+(?:[ \t]+[A-Z][\w'-]+)?)"
+                             r"[ \t]+\[?\d{1,2}:\d{2}(?::\d{2})?(?:[ \t]*[AaPp][Mm])?\]?[ \t]{2,}(?=\S)")
+
+
+def _unwrap_messages(text: str) -> str:
+    """Each message of a chat export becomes a paragraph of its own words: the speaker and time go, and
+    the lines wrapped under its text join it (indented, they would read as list items). Only a text with
+    two such lines is an export."""
+    lines = text.split("\n")
+    if sum(1 for line in lines if _SPEAKER_PREFIX.match(line)) < 2:
+        return text
+    out: list[str] = []
+    column = -1
+    for line in lines:
+        head = _SPEAKER_PREFIX.match(line)
+        if head is not None:
+            column = head.end()
+            out += ["", line[head.end():]]
+        elif column > 0 and line.strip() and len(line) - len(line.lstrip()) >= column - 2:
+            out.append(line.strip())
+        else:
+            column = -1
+            out.append(line)
+    return "\n".join(out)
+
+
 def _clean_text(description: str) -> str:
     text = re.sub(r"\*\*|__", "", description or "")
     text = _SPEAKER_LINE.sub("", text.replace("\r\n", "\n").replace("\t", " "))
-    return commands.mark_inline(text)
+    return commands.mark_inline(_unwrap_messages(text))
 
 
 _KEYED_LINE = re.compile(r"^[A-Za-z][\w.-]*(?: [\w.-]+){0,2}\s*(?::\s|=)\s*\S")
@@ -578,9 +605,17 @@ class _Parser:
         "ledger-db is the PostgreSQL 16 cluster …", or its name is the technology's ("sessions-redis")."""
         if not self.sentences:
             return ""
-        found = self._subject_from_sentence()
+        found = self._subject_from_sentence(self.sentences[0])
         if found:
             return found
+        named = _service_name(self.text)
+        for sentence in self.sentences[1:5] if named else ():
+            # past a header or a greeting: "payments-events = our Kafka cluster …", the name as the subject
+            word = sentence.tokens[0].text.strip("`*\"'") if sentence.tokens else ""
+            if named and word.lower() in (named[0].lower(), named[1].lower()):
+                found = self._subject_from_sentence(sentence)
+                if found:
+                    return found
         lead = re.match(r"\s*`?([A-Za-z0-9][\w.-]*)", self.sentences[0].text)
         if lead:
             parts = {norm(p) for p in re.split(r"[-_.]", lead.group(1).lower())}
@@ -591,9 +626,9 @@ class _Parser:
                     return ident
         return ""
 
-    def _subject_from_sentence(self) -> str:
-        s = self.sentences[0]
-        low = [t.low for t in s.tokens]
+    def _subject_from_sentence(self, s: Sentence) -> str:
+        # "payments-events = our Kafka cluster": an equals sign in prose is "is"
+        low = ["is" if t.low == "=" and n < 6 else t.low for n, t in enumerate(s.tokens)]
         if "(" in low[:5]:
             # "Service: queue-redis (Redis 7.2 + Sentinel, …)", "ordersdb (PostgreSQL 16 under Patroni)": the
             # name, then in parentheses the data store it is
@@ -2500,7 +2535,7 @@ class _Parser:
                     if other:
                         name, display = _slug(f"{other}-{name}"), f"{other} {display.lower()}"
         opening = self.sentences[0].text if self.sentences else ""
-        first = naming.purpose_sentence(_content_lines(self.text)) or opening
+        first = naming.purpose_sentence(_content_lines(self.text), display if origin == "given" else "") or opening
         low = (display + " " + opening[:80] + " " + first[:80]).lower()
         kind = next((k for k, words in (
             ("pipeline", r"pipeline|etl|elt|batch|export job|cron job|nightly job|dag|\bcdc\b|"
@@ -3124,9 +3159,15 @@ def _explicit_name(text: str, lead: str) -> str | None:
                     rf"\b{_KIND_WORD}\s*\(\s*{_Q}({_IDENT}){_Q}\s*\)",
                     rf"\brunbook\s+(?:for|about|on)\s+(?:the\s+|our\s+)?{_Q}({_IDENT}){_Q}"):
         for found in re.finditer(pattern, opening, re.I):
-            if _NOT_NAME.fullmatch(found.group(1)) is None:  # "our v2 API" names a version
+            # "our v2 API" names a version, "the Go gRPC service" a protocol, "the Kafka consumer" a product
+            if _NOT_NAME.fullmatch(found.group(1)) is None and found.group(1).lower() not in _PROTOCOLS and \
+                    norm(found.group(1)) not in vocabulary().tech_words:
                 return found.group(1)
     return None
+
+
+_PROTOCOLS = frozenset({"grpc", "http", "https", "rest", "graphql", "websocket", "websockets", "tcp", "udp", "mqtt",
+                        "amqp", "soap", "json-rpc", "jsonrpc", "thrift", "protobuf"})
 
 
 def _service_name(text: str, marked: str | None = None) -> tuple[str, str] | None:

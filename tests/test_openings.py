@@ -1,0 +1,95 @@
+"""How a description opens: a chat export, an FAQ, a service sheet, a ticket's fields; and a bare 'Other'.
+
+Blind batch h: a Slack export ("priya.raman  09:12  ok writing …", "payments-events = our Kafka cluster")
+was read as an app with no technology and refused for `--type F`; a service sheet's "| what | HashiCorp
+Vault … |" and an FAQ's "Q: What is it? / A: The Go gRPC service …" lost their purpose to the header; "The Go
+gRPC service" made "gRPC" the service's name. Property-based: random names, speakers and technologies.
+"""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from agent.answers import Answers, from_flags, specify_other
+from agent.errors import UsageError
+from agent.rule import default_rule_path, load_rule
+from agent.service.text import parse
+
+RULE = load_rule(default_rule_path())
+NAME = st.from_regex(r"\A[a-z]{4,8}-[a-z]{4,7}\Z", fullmatch=True)
+SPEAKER = st.from_regex(r"\A[a-z]{3,7}\.[a-z]{3,8}\Z", fullmatch=True)
+STORE = st.sampled_from([("Kafka", "kafka"), ("RabbitMQ", "rabbitmq"), ("Cassandra", "cassandra"),
+                         ("Elasticsearch", "elasticsearch"), ("Redis", "redis")])
+
+
+def export(name: str, a: str, b: str, store: str) -> str:
+    pad = " " * (len(a) + 9)
+    return (f"[#team-oncall export, pinned thread \"{name}: what on-call needs to know\"]\n\n"
+            f"{a}  09:12  ok writing this down once so nobody has to ask again. {name} = our {store}\n"
+            f"{pad}cluster for the payments domain, in namespace data-prod on EKS.\n"
+            f"{b}  09:20  main consumer is the settlement writer. lag alert pages after\n"
+            f"{' ' * (len(b) + 9)}10 min.\n")
+
+
+@settings(max_examples=25, deadline=None)
+@given(name=NAME, a=SPEAKER, b=SPEAKER, store=STORE)
+def test_a_chat_export_is_read_as_its_messages(name: str, a: str, b: str, store: tuple[str, str]) -> None:
+    model = parse(export(name, a, b, store[0]))
+    assert model.service.name == name
+    assert model.app is not None and model.app.technology == store[1], [(c.id, c.technology) for c in model.components]
+    assert model.service.purpose.startswith(f"{name} = our {store[0]}"), model.service.purpose
+    words = " ".join(n.value for c in model.components for n in c.names)
+    assert a not in words and b not in words  # a speaker is no name
+
+
+@settings(max_examples=10, deadline=None)
+@given(name=NAME, a=SPEAKER, b=SPEAKER, store=STORE)
+def test_a_bare_other_takes_its_text_from_what_the_service_is(name: str, a: str, b: str,
+                                                              store: tuple[str, str]) -> None:
+    model = parse(export(name, a, b, store[0]))
+    answers = specify_other(from_flags(RULE, {"type": "F"}), model)
+    answer = answers.get("type")
+    assert answer is not None and answer.free_text and answer.free_text.startswith(store[0])
+    assert answer.assumed and "without its text" in answer.reason
+    with pytest.raises(UsageError, match="needs a description"):  # --strict asks for the text
+        specify_other(from_flags(RULE, {"type": "F"}), model, strict=True)
+
+
+def test_a_bare_other_with_nothing_to_go_on_is_still_an_error() -> None:
+    with pytest.raises(UsageError, match="needs a description"):
+        specify_other(from_flags(RULE, {"type": "F"}), parse("a thing that does stuff for people"))
+    kept = specify_other(from_flags(RULE, {"type": "F: secrets store"}), None)
+    assert kept.get("type") is not None and kept.get("type").free_text == "secrets store"  # type: ignore[union-attr]
+    assert specify_other(Answers(), None) == Answers()
+
+
+@settings(max_examples=25, deadline=None)
+@given(name=NAME, proto=st.sampled_from(["gRPC", "GraphQL", "REST"]),
+       lang=st.sampled_from(["Go", "Java", "Rust"]))
+def test_an_faq_answer_is_the_purpose_and_a_protocol_is_no_name(name: str, proto: str, lang: str) -> None:
+    text = (f"{name} — on-call FAQ (team pricing)\n\nQ: What is it?\nA: The {lang} {proto} service that computes "
+            f"the final price of a basket. Every checkout calls it.\n\nQ: Where does it run?\nA: EKS, namespace "
+            f"pricing, Deployment `{name}`.\n")
+    model = parse(text)
+    assert model.service.name == name
+    assert model.service.purpose.startswith(f"The {lang} {proto} service that computes"), model.service.purpose
+
+
+@settings(max_examples=25, deadline=None)
+@given(name=NAME, label=st.sampled_from(["what", "purpose", "Description"]))
+def test_a_service_sheet_row_is_the_purpose(name: str, label: str) -> None:
+    text = (f"{name} — service sheet (security-platform)\n\n| field | value |\n|---|---|\n"
+            f"| {label} | HashiCorp Vault 1.16, integrated storage (Raft); every service's secrets |\n"
+            f"| nodes | {name}-1.sec.example.io, {name}-2.sec.example.io |\n")
+    assert parse(text).service.purpose.startswith("HashiCorp Vault 1.16"), parse(text).service.purpose
+
+
+@settings(max_examples=20, deadline=None)
+@given(name=NAME, reporter=st.sampled_from(["Sam Okafor", "Ana Lima"]))
+def test_a_tickets_fields_are_not_its_purpose(name: str, reporter: str) -> None:
+    text = (f"{name}: runbook needed\n\nType: Task   Priority: High   Reporter: {reporter}   Component: billing\n\n"
+            f"{name} turns finalized invoices into PDF files and emails them to customers.\n")
+    purpose = parse(text).service.purpose
+    assert "Priority:" not in purpose and "PDF" in purpose, purpose
