@@ -162,7 +162,7 @@ class Kubernetes(Platform):
             tools.append(f"helm 3 (release '{self.helm}')")
         if self.argocd:
             tools.append(f"argocd CLI logged in (application '{self.argocd}')")
-        if self.cloud == "aws" and ("eks" in self.ctx.text or self.ctx.facts.cluster):
+        if self.cloud == "aws" and self.eks:
             tools.append("aws CLI v2 with EKS access (for update-kubeconfig)")
         if self.cloud == "gcp":
             tools.append("gcloud CLI with container.clusters.get permission")
@@ -196,8 +196,24 @@ class Kubernetes(Platform):
                    "and Secrets changed with the release are NOT rolled back — check them separately.")
         return out
 
+    @property
+    def eks(self) -> bool:
+        """The description says the cluster is EKS (AWS alone does not: kubeadm beside an S3 bucket)."""
+        return re.search(r"(?i)\b(?:eks|amazon elastic kubernetes)\b", self.ctx.text) is not None
+
     def context_cmd(self) -> Command | None:
         f = self.ctx.facts
+        context = f.names.get("k8s.context")
+        if context:  # the team's own kube context: check it, read-only (use-context rewrites the kubeconfig)
+            where = f" (cluster {f.cluster})" if f.cluster else ""
+            return cmd(f"Confirm kubectl points at context {context}{where} before anything else",
+                       "kubectl config current-context",
+                       f"Prints {context}; if not, switch with kubectl config use-context {context}")
+        if f.cluster and self.cloud == "aws" and not self.eks:
+            # kubeadm, k3s, bare metal, vSphere (an S3 bucket makes no cluster EKS): no cloud call fetches them
+            return cmd(f"Confirm kubectl points at cluster {f.cluster} before anything else",
+                       "kubectl config current-context\nkubectl cluster-info",
+                       f"A context for {f.cluster}; if not, switch with kubectl config use-context")
         if not f.cluster:
             return cmd("Confirm kubectl points at the production cluster before anything else",
                        "kubectl config current-context",
