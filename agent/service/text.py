@@ -2080,6 +2080,10 @@ class _Parser:
                         m = None  # "4-12 pods" is a range
                     if m and re.search(r"\d\s*$", head) is None and spec.value == "int":
                         m = None
+                    if m and spec.key == "replicas" and re.search(
+                            r"\b(?:max(?:imum)?|up\s+to|at\s+most|no\s+more\s+than|limit(?:ed)?\s+(?:of|to))\s+\d[\d,]*\s*$",
+                            head):
+                        m = None  # "max 200 workers", "up to 20 pods": a limit, not the count that runs
                 if m:
                     return self._shape(spec.value, m), hit.start()
                 if spec.value == "int":

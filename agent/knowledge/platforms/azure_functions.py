@@ -115,11 +115,16 @@ class AzureFunctions(Serverless):
     def scale(self, replicas: str, purpose: str) -> Command:
         if replicas == "0":
             return self.stop()
-        return cmd(purpose, f"{self.group_decl}PLAN=\"$(az functionapp show {self.g} -n {q(self.fn)} "
+        # A Premium plan scales out by itself up to its maximum burst; what an operator raises is the floor
+        # of pre-warmed instances. Lowering the burst to the target would cap the scale-out instead.
+        high = self.capacity.high
+        burst = f" The maximum burst stays at {high}: raising it is a capacity decision." if high else ""
+        return cmd(f"{purpose} (the plan's minimum instances; it bursts on its own above them)",
+                   f"{self.group_decl}PLAN=\"$(az functionapp show {self.g} -n {q(self.fn)} "
                    "--query appServicePlanId -o tsv)\"\n"
-                   f"az functionapp plan update --ids \"$PLAN\" --max-burst {replicas}",
-                   "the new maximum burst shows in az functionapp plan show",
-                   "More instances multiply the connections to every downstream (database, queue).")
+                   f"az functionapp plan update --ids \"$PLAN\" --min-instances {replicas}",
+                   "the new minimum shows in az functionapp plan show (sku.capacity)",
+                   "More instances multiply the connections to every downstream (database, queue)." + burst)
 
     def stop(self) -> Command:
         return cmd(f"Stop {self.fn}: no function in the app runs until it is started", self._az("stop"),
