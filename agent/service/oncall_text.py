@@ -109,7 +109,7 @@ _SLOT = {"primary": "primary", "secondary": "secondary", "backup": "secondary", 
          "lead": "lead", "tech lead": "lead", "team lead": "lead"}
 _SLOT_WORD = r"(?:primary|secondary|backup|deputy|tech\s+lead|team\s+lead|lead)"
 _SLOT_BEFORE = re.compile(rf"(?i)\b({_SLOT_WORD})(?:\s+on-?call)?(?:\s+this\s+(?:quarter|month|week|sprint))?"
-                          rf"(?:\s+(?:is|=)|\s*:)?\s+(?:the\s+|our\s+)?[\"'`“”]?(?-i:({_WHO}))")
+                          rf"(?:\s+(?:is|=)|\s*[:,])?\s+(?:the\s+|our\s+)?[\"'`“”]?(?-i:({_WHO}))")
 _SLOT_AFTER = re.compile(rf"(?-i:({_WHO}))\s+(?:\(\s*)?(?i:({_SLOT_WORD}))\b(?:\s*\))?")
 _NOT_WHO = frozenset("the a an our their is are for to on of in with via through and then or rotation schedule "
                      "pagerduty opsgenie slack team squad this that it escalation escalate".split())
@@ -148,6 +148,8 @@ def slots(sentence: str) -> list[tuple[str, str, str]]:
     for m in _SLOT_AFTER.finditer(sentence):
         before = sentence[:m.start()].rstrip()
         bracketed = "(" in m.group(0)  # "Wiebke S (primary)" says it of a person wherever it is written
+        if bracketed and not m.group(0).rstrip().endswith(")") and re.match(r"\s+[A-Z]", sentence[m.end():]):
+            continue  # "storage-sre (lead Lena Vogel)": the lead is the person inside the brackets
         if _NOT_ROTA.match(sentence, m.end()) or not (bracketed or CONTEXT.search(sentence)) or \
                 _REGION.fullmatch(m.group(1)):
             continue  # "DR secondary cluster", "us-east-1 primary": a resource's role, not a rota's
@@ -321,6 +323,13 @@ def teams(sentence: str) -> list[str]:
 # (DBA)", "lead engineer Aoife Brennan", "Uptime Kuma emails Jakub".
 _ROLE_BEFORE = re.compile(r"(?i:\b(?:lead\s+engineer|tech(?:nical)?\s+lead|team\s+lead|engineering\s+manager|manager|"
                           r"\bEM|product\s+owner|dba))\s*(?::|is|=)?\s+(?P<who>[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){0,2})")
+_PERSON = r"[A-Z][\w'’-]+(?:\s+(?:van|de|der|da|von|di|le|la|du|[A-Z][\w'’-]+)){1,2}"
+_ROLE_WORD = r"(?:EM|lead|tech(?:nical)?\s+lead|team\s+lead|manager|engineering\s+manager|DBA|owner|product\s+owner)"
+_ROLE_AFTER = re.compile(rf"(?P<who>{_PERSON})\s*\(\s*(?P<role>(?i:{_ROLE_WORD}))\s*\)|"
+                         rf"\|\s*(?P<cell>(?i:{_ROLE_WORD}|tech_lead|contact))\s*\|\s*(?P<who2>{_PERSON})\s*\||"
+                         rf"\b(?i:led|headed|run)\s+by\s+(?P<who3>{_PERSON})\b")
+_WROTE = re.compile(rf"(?i:\b(?:handover|hand-?off|hand-?over|notes?|brain\s?dump)\b)[^.\n]{{0,60}}?\b(?i:from)\s+"
+                    rf"(?P<who>{_PERSON})\b")
 _REACH = re.compile(r"(?P<when>(?:\b(?:for|if|when)\b[^,;.]{2,40}?)?)\b(?i:ping|call|page|ask|contact|wake(?:\s+up)?|"
                     r"reach|message)\s+(?P<who>(?:@[\w.-]+|[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){0,2}))(?P<role>\s*\([^)]{2,30}\))?")
 _NOTIFIED = re.compile(r"\b(?:emails?|mails?|texts?|notifies|pages|alerts)\s+"
@@ -337,6 +346,12 @@ def contacts(sentence: str) -> list[tuple[str, str]]:
         if who and who.lower() not in _NOT_WHO and who not in ("I", "We", "It") and not any(w == who for w, _ in out):
             out.append((who, " ".join(why.split())))
 
+    for m in _ROLE_AFTER.finditer(sentence):  # "Sam Okafor (EM)", "| lead | Noor Haddad |", "led by Jonas Berg"
+        who = m.group("who") or m.group("who2") or m.group("who3")
+        role = re.sub(r"[\s_]+", " ", (m.group("role") or m.group("cell") or "lead").lower())
+        add(f"{who} (lead)" if "lead" in role else f"{who} ({'EM' if role == 'em' else role})", "")
+    for m in _WROTE.finditer(sentence):  # "Handover: catalog-db — from Tomasz Nowak to whoever …"
+        add(m.group("who"), "wrote the handover")
     for m in _ROLE_BEFORE.finditer(sentence):
         role = m.group(0)[:m.start("who") - m.start()].strip(" :=").lower()
         role = re.sub(r"\s+is$", "", role)
