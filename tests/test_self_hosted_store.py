@@ -71,3 +71,18 @@ def test_a_self_hosted_database_on_data_centre_vms_is_written_as_one(db: str, dc
     assert "connections to etcd" not in md and f"× {pool} =" not in md
     assert "the primary OLTP database" in runbook.service_overview.purpose
     assert "Hi all" not in runbook.service_overview.purpose
+
+
+@settings(max_examples=20, deadline=None)
+@given(db=LABEL, domain=DOMAIN, state=st.sampled_from(["node down", "dead box", "broker disk full"]),
+       verb=st.sampled_from(["ssh", "rebuild", "reboot", "drain"]))
+def test_a_failure_label_and_an_adjective_name_nothing(db: str, domain: str, state: str, verb: str) -> None:
+    # blind h03/h04/h07: "node down: ssh in" and "dead box: rebuild as …" made hosts, "Broker: self-hosted
+    # RabbitMQ" a host, "the stock elasticsearch systemd unit" a unit; "from cat-db-03" a fourth host
+    model = parse(f"{db}-store is Cassandra 4.1 on {db}-1.{domain}, {db}-2.{domain}, {db}-3.{domain}.\n\n"
+                  f"- {state}: {verb} in, check the logs, then restart it.\n"
+                  f"- Broker: self-hosted RabbitMQ 3.13 cluster on three EC2 instances mq-1.{domain}, mq-2.{domain}.\n"
+                  f"- each node runs the stock cassandra systemd unit.\n"
+                  f"- backups: nightly from {db}-3 to s3://{db}-backups.\n")
+    names = [(n.role, n.value) for c in model.components for n in c.names]
+    assert not any(v in (verb, "self-hosted", "stock", f"{db}-3") for _, v in names), names

@@ -260,6 +260,9 @@ class _Comp:
 # (a handle with a dot or underscore; plain or capitalised words only with AM/PM: "Maintenance Window 02:00" is data)
 # A plain word before its noun that is a participle describes it ("of scheduled DAG runs", "the archived
 # bucket"); "-eed" words (feed, seed) and short ones may be names
+# what a failure label says of a thing ("node down:", "dead disk / dead box:")
+_STATE_WORDS = frozenset("down dead failed failing broken slow full stuck lost bad unhealthy missing unreachable "
+                         "crashed crashing hung degraded flapping offline".split())
 _PARTICIPLE = re.compile(r"^[a-z]{3,}(?<!e)ed$")
 _SPEAKER_LINE = re.compile(r"(?m)^[ \t]*@?(?:[A-Za-z][\w-]*[._][\w.-]*[A-Za-z0-9]|"
                            r"(?:[A-Za-z][\w'-]+(?:[ \t]+[A-Z][\w'-]+){0,2})"
@@ -958,8 +961,8 @@ class _Parser:
         if t.idlike or t.hyphword:
             if _NOT_NAME.fullmatch(text) is not None or _AWS_REGION.fullmatch(t.low):
                 return False
-            if explicit or not self.v.ordinary(text):
-                return True
+            if not self.v.ordinary(text):
+                return True  # an ordinary word ("Broker: self-hosted RabbitMQ …") is no name, even labelled
             # "-only", "-side" … make an adjective ("team-based access"); one that closes the phrase right
             # after the role noun is the noun's name ("the SQS queue aaa-only."), a listed word never is
             return t.low not in self.v.not_names and self._closes_phrase(s, k)
@@ -1042,10 +1045,14 @@ class _Parser:
         label = s.label and noun.i == 0 or (noun.i > 0 and toks[noun.i - 1].text == "(")
         skipped = 0
         colon = self._label_colon(s, noun)
+        if colon is not None and self._situation(s, noun, colon):
+            return [], False
         if colon is not None:  # "Topics that matter: a, b": the label's noun names what its colon lists
             k, explicit, skipped = colon + 1, True, 3
         while k < len(toks) and skipped < 3:
             low = toks[k].low
+            if low in (":", "=") and self._situation(s, noun, k):
+                break  # "node down: ssh in", "dead box: rebuild as …": a failure's label, its steps follow
             if low in (":", "=") or low in self.v.naming or (low == "as" and k > 0 and toks[k - 1].low == "known"):
                 explicit = True
             elif low in ("is", "are") and k + 1 < len(toks) and toks[k + 1].low not in DETERMINERS and not (
@@ -1112,6 +1119,12 @@ class _Parser:
             break
         return out, explicit
 
+    def _situation(self, s: Sentence, noun: Mention, colon: int) -> bool:
+        """The words around the noun up to the colon say what is wrong with it ("node down:", "dead box:",
+        "broker disk full:"): a failure's label, not a label naming the noun."""
+        words = {t.low for t in s.tokens[max(0, noun.i - 2):colon]}
+        return bool(words & _STATE_WORDS)
+
     def _label_colon(self, s: Sentence, noun: Mention) -> int | None:
         """The colon closing a label that opens the sentence with this noun ("Topics that matter:",
         "Consumer groups we own:"), when only plain words stand between; else None."""
@@ -1166,10 +1179,12 @@ class _Parser:
                 self.token_tech(s, k) is not None and toks[k - 1].low in DETERMINERS and \
                 (s.index, k) not in self.consumed:
             return [(toks[k].text, k)]
+        start = k
         while k >= 0 and (self.token_tech(s, k) is not None or toks[k].number and k > 0):
             k -= 1
         if k < 0 or (s.index, k) in self.consumed:
             return []
+        past_tech = k < start  # "the stock elasticsearch systemd unit": a plain word there is an adjective
         t = toks[k]
         if t.kind == "quoted" or t.idlike or t.hyphword:
             if t.kind != "quoted" and self.v.ordinary(t.text):
@@ -1190,7 +1205,8 @@ class _Parser:
                 else:
                     break
             return found
-        if t.plain and spec.plain == "yes" and k > 0 and toks[k - 1].low in DETERMINERS | PREPOSITIONS and \
+        if t.plain and spec.plain == "yes" and not past_tech and k > 0 and \
+                toks[k - 1].low in DETERMINERS | PREPOSITIONS and \
                 t.low not in self.v.modifiers and t.low not in _STOP and not self.v.attribute(role, t.low) and \
                 not _PARTICIPLE.search(t.low) and \
                 self.noun_at(s, k) is None and noun.j - noun.i >= 1 and self.token_tech(s, k) is None:
@@ -1613,13 +1629,13 @@ class _Parser:
         """"the inbox bucket" beside s3://ledgerx-recon-inbox-prod: a plain word before a role noun that is
         one part of a name the component already has in that role refers to it, and is no name of its own;
         so does a host's short name beside its full one."""
+        hosts = [n["value"].lower() for c in self.comps.values() for n in c.names if n["role"] == "host"]
         for comp in self.comps.values():
             kept = []
             for n in comp.names:
                 value = n["value"]
                 low = value.lower()
-                if n["role"] == "host" and "." not in value and any(
-                        o["role"] == "host" and o["value"].lower().startswith(low + ".") for o in comp.names):
+                if n["role"] == "host" and "." not in value and any(h.startswith(low + ".") for h in hosts):
                     continue  # "lag on pgo-db-3" beside pgo-db-3.dc2.lan: the short name of a host it has
                 if value.isalpha() and not _labelled(value, n["evidence"]) and any(
                         o is not n and o["role"] == n["role"] and low in re.split(r"[-_.]", o["value"].lower())
