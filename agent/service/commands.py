@@ -138,7 +138,29 @@ _BARE_AFTER = re.compile(r"(?i)\b(?:never|don'?t|do\s+not|must\s+not|avoid)\b(?:
 
 def _forbidden_before(description: str, start: int) -> bool:
     line_start = description.rfind("\n", 0, start) + 1
-    return _FORBIDS.search(description[max(line_start, start - 60):start]) is not None
+    return _FORBIDS.search(description[max(line_start, start - 60):start]) is not None or \
+        _under_dont_heading(description, start)
+
+
+# "## Please don't", "Do not", "Don't:", "Never do:", "Red lines": a heading whose list items are forbidden
+DONT_HEADING = re.compile(r"(?i)^\s*(?:#{1,6}\s*)?[*_]*(?:please\s+)?(?:don['’]?t|do\s+not|never(?:\s+do)?|"
+                           r"forbidden|not\s+allowed|red\s+lines?|things\s+(?:not\s+to|never\s+to)\s+do|"
+                           r"what\s+not\s+to\s+do)\b[^\n]{0,30}?:?\s*$")
+LIST_ITEM = re.compile(r"^\s*(?:[-*+•]|\d+[.)])\s+")
+
+
+def _under_dont_heading(description: str, start: int) -> bool:
+    """The command opens (or is the first thing of) an item of a list under a "don't" heading."""
+    lines = description[:start].split("\n")
+    current = lines[-1]
+    item = LIST_ITEM.match(current)
+    if item is None or current[item.end():].strip("`\"' "):
+        return False  # only a command the item starts with: "- `gcloud run deploy` by hand"
+    for line in reversed(lines[:-1]):
+        if not line.strip() or LIST_ITEM.match(line) or line.startswith((" ", "\t")):
+            continue  # another item, a wrapped line or a blank between items
+        return DONT_HEADING.match(line) is not None
+    return False
 
 
 def _spoken_as_verb(description: str, start: int) -> bool:
@@ -162,6 +184,27 @@ def forbidden_commands(description: str) -> list[Given]:
                            r"and|as|against|since|until)(?![\w-])", found.group(1))[0]
         if is_command(command) and not any(command in g.command or g.command in command for g in out):
             out.append(Given("forbidden", command, _line(description, found.start(), found.end())))
+    at = 0
+    never_table = False
+    for line in description.split("\n"):  # "Do not" then "* rabbitmqctl reset / force_reset a node"
+        cells = [c.strip() for c in line.strip().strip("|").split("|")] if line.strip().startswith("|") else []
+        if cells and DONT_HEADING.match(cells[0]):
+            never_table = True  # "| never | why |": each row's first cell is a forbidden command
+        elif cells and never_table and not re.fullmatch(r":?-+:?", cells[0]):
+            command = re.split(r"\s+/\s+", cells[0].strip("` "))[0]
+            if is_command(command) and not any(command == g.command for g in out):
+                out.append(Given("forbidden", command, line.strip()))
+        elif not cells:
+            never_table = False
+        item = LIST_ITEM.match(line)
+        if item is not None and _under_dont_heading(description, at + item.end()):
+            text = line[item.end():].strip()
+            command = re.split(r"(?i)\s+(?:/|on|in|unless|while|when|during|before|after|for|because|without|if|or|"
+                               r"and|as|a|an|the|by|to|at|--?\s)(?![\w-])|[:;,(—–]", text)[0].strip()
+            if len(command.split()) >= 2 and is_command(command) and not any(
+                    command in g.command or g.command in command for g in out):
+                out.append(Given("forbidden", command, line.strip()))
+        at += len(line) + 1
     return out
 
 

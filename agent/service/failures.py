@@ -128,7 +128,8 @@ def _instructions(text: str, c: Cues) -> tuple[str, str]:
     prohibition: list[str] = []
     for clause in _clauses(text):
         if c.prohibition.search(clause):
-            prohibition.append(_tidy(clause))
+            if len(re.findall(r"[\w'’]+", clause)) > 2:  # a "Do not" heading alone forbids nothing itself
+                prohibition.append(_tidy(clause))
         elif c.instruction.search(clause) or (c.imperative.search(clause) and len(clause.split()) >= 2):
             action.append(_tidy(clause))
     return "; ".join(a for a in action if a), "; ".join(p for p in prohibition if p)

@@ -297,10 +297,30 @@ def _unwrap_messages(text: str) -> str:
     return "\n".join(out)
 
 
+def _distribute_prohibitions(text: str) -> str:
+    """"Do not" over "* purge or delete invoices.render": each item of a list under a don't heading says
+    it itself ("* Do not purge or delete invoices.render"), so every reader sees a prohibition."""
+    lines = text.split("\n")
+    out: list[str] = []
+    under = False
+    for line in lines:
+        item = commands.LIST_ITEM.match(line)
+        if commands.DONT_HEADING.match(line) and not item:
+            under = True
+        elif item is not None and under:
+            rest = line[item.end():]
+            if not re.match(r"(?i)\s*(?:never|do\s+not|don['’]?t|no\b)", rest):
+                line = f"{line[:item.end()]}Do not {rest}"
+        elif line.strip() and not line.startswith((" ", "\t")):
+            under = False
+        out.append(line)
+    return "\n".join(out)
+
+
 def _clean_text(description: str) -> str:
     text = re.sub(r"\*\*|__", "", description or "")
     text = _SPEAKER_LINE.sub("", text.replace("\r\n", "\n").replace("\t", " "))
-    return commands.mark_inline(_unwrap_messages(text))
+    return commands.mark_inline(_distribute_prohibitions(_unwrap_messages(text)))
 
 
 _KEYED_LINE = re.compile(r"^[A-Za-z][\w.-]*(?: [\w.-]+){0,2}\s*(?::\s|=)\s*\S")
