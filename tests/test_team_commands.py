@@ -84,3 +84,19 @@ def test_a_command_written_as_the_sentences_verb_is_no_command_given(n: str, who
     text = f"{n} runs on Kubernetes. {who} `{command}` {tail}. Restart with `kubectl rollout restart deploy/{n}`."
     given_ = [g.command for g in team_commands(text)]
     assert command not in given_ and f"kubectl rollout restart deploy/{n}" in given_
+
+
+@settings(max_examples=30, deadline=None)
+@given(ns=st.from_regex(r"\A[a-z]{3,7}-[a-z]{3,5}\Z", fullmatch=True),
+       name=st.from_regex(r"\A[a-z]{3,7}-[a-z]{3,5}\Z", fullmatch=True),
+       label=st.sampled_from(["status", "check it", "lag check we always use"]))
+def test_a_command_whose_flag_follows_its_program_or_a_labels_colon_is_the_teams(ns: str, name: str,
+                                                                               label: str) -> None:
+    # blind h01: "kubectl -n kafka-prod annotate …" on its own line and "status: kubectl -n … get kafka x"
+    # were not read as commands (the line pattern wanted a word between the program and its first flag)
+    text = (f"rolling restart = annotate and let the operator do one broker at a time:\n"
+            f"kubectl -n {ns} annotate strimzipodset {name} strimzi.io/manual-rolling-update=true\n\n"
+            f"disk > 80%: bump the storage in the CR via PR. {label}: kubectl -n {ns} get kafka {name}\n")
+    found = [g.command for g in team_commands(text)]
+    assert f"kubectl -n {ns} annotate strimzipodset {name} strimzi.io/manual-rolling-update=true" in found, found
+    assert f"kubectl -n {ns} get kafka {name}" in found, found

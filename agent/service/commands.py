@@ -23,7 +23,9 @@ _PROGRAMS = frozenset("""cap bundle ansible ansible-playbook helm helmfile kubec
 _SCRIPT = re.compile(r"(?:\./|bin/|scripts?/|~/)[\w./-]+|[\w.-]+\.sh")
 _SPAN = re.compile(r"`([^`\n]{3,200})`|^\s*\$\s+(.{3,200})$", re.M)
 # a command written out on a line of its own, no backticks: a program, arguments, at least one flag
-_LINE = re.compile(r"^[ \t]*(?:[-*+][ \t]+)?((?:sudo\s+)?[a-z][\w.-]*\s.{0,200}?\s--?[a-z][\w-]*.{0,200})$", re.M)
+_LINE = re.compile(r"^[ \t]*(?:[-*+][ \t]+)?((?:sudo\s+)?[a-z][\w.-]*(?:\s.{0,200}?)?\s--?[a-z][\w-]*.{0,200})$", re.M)
+# a command after a label's colon, to the end of its line: "status: kubectl -n kafka-prod get kafka events-prod"
+_AFTER_COLON = re.compile(r"(?:^|\s)[a-z][\w ]{0,30}:[ \t]+((?:sudo\s+)?[a-z][\w.-]*\s+-.{2,200})$", re.M)
 
 
 # a command after a label or a sentence inside prose: "Fix (approved): az sql db update -g rg -n db
@@ -57,6 +59,11 @@ def _spans(description: str) -> list[_Span]:
         if "`" not in m.group(1) and not any(a < m.end() and m.start() < b for a, b in taken) and \
                 is_command_line(m.group(1)):
             out.append(_Span(m.start(1), m.end(), m.group(1).strip(), True))
+            taken.append((m.start(1), m.end()))
+    for m in _AFTER_COLON.finditer(description):
+        if "`" not in m.group(1) and not any(a < m.end() and m.start(1) < b for a, b in taken) and \
+                is_command_line(m.group(1)):
+            out.append(_Span(m.start(1), m.end(), m.group(1).strip(), False))
     return sorted(out, key=lambda sp: sp.start)
 # purpose by the command's own words first, then by the clause before it (first match wins)
 _PURPOSES: tuple[tuple[str, str], ...] = (
