@@ -25,7 +25,8 @@ def _tokens(command: str) -> list[str]:
         words = shlex.split(command, comments=False)
     except ValueError:
         words = command.split()
-    words = [w for w in words if w not in ("sudo", "env", "nohup", "time") and not re.fullmatch(r"[A-Z_]+=\S*", w)]
+    wrappers = ("sudo", "env", "nohup", "time", "npx", "bunx", "pnpx")  # `npx wrangler deploy` runs wrangler
+    words = [w for w in words if w not in wrappers and not re.fullmatch(r"[A-Z_]+=\S*", w)]
     out: list[str] = []
     for w in words:  # docker-compose is docker compose; a flag's value is no part of the flag
         out += w.split("-", 1) if w == "docker-compose" else [w.split("=", 1)[0] if w.startswith("-") else w]

@@ -19,7 +19,13 @@ _PROGRAMS = frozenset("""cap bundle ansible ansible-playbook helm helmfile kubec
     fab kamal mina sam serverless sls cdk pulumi argocd flux docker docker-compose podman systemctl service journalctl
     supervisorctl pm2 git npm yarn pnpm rake rails php artisan python python3 node aws gcloud az eb heroku fly flyctl
     nomad consul vault kubectl-argo-rollouts skaffold tilt gradle mvn dotnet nginx haproxy patronictl pgbackrest
-    redis-cli psql mysql mongosh rabbitmqctl celery sidekiqctl airflow dbt spark-submit flink curl""".split())
+    redis-cli psql mysql mongosh rabbitmqctl celery sidekiqctl airflow dbt spark-submit flink curl
+    rabbitmq-queues rabbitmq-diagnostics rabbitmq-upgrade rabbitmq-plugins rabbitmqadmin nodetool cqlsh medusa
+    orchestrator-client proxysql-admin mysqladmin mysqlbinlog mysqlsh xtrabackup pg_dump pg_restore pg_isready
+    pg_basebackup pg_ctl wal-g barman mongodump mongorestore etcdctl wrangler kafka-topics.sh
+    kafka-consumer-groups.sh kafka-configs.sh kafka-reassign-partitions.sh kcat kafkacat istioctl linkerd envoy
+    clickhouse-client mc velero restic stern oc virtctl gsutil bq doctl hcloud sqlcmd openstack temporal tctl nats
+    promtool amtool logcli""".split())
 _SCRIPT = re.compile(r"(?:\./|bin/|scripts?/|~/)[\w./-]+|[\w.-]+\.sh")
 _SPAN = re.compile(r"`([^`\n]{3,200})`|^\s*\$\s+(.{3,200})$", re.M)
 # a command written out on a line of its own, no backticks: a program, arguments, at least one flag
@@ -91,7 +97,8 @@ class Given:
 
 def _program(command: str) -> str:
     words = command.split()
-    while words and (words[0] in ("sudo", "env", "time", "nohup") or re.fullmatch(r"[A-Z_][A-Z0-9_]*=\S*", words[0])):
+    wrappers = ("sudo", "env", "time", "nohup", "npx", "bunx", "pnpx")  # `npx wrangler tail` runs wrangler
+    while words and (words[0] in wrappers or re.fullmatch(r"[A-Z_][A-Z0-9_]*=\S*", words[0])):
         words.pop(0)
     return words[0] if words else ""
 

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from agent.knowledge.base import Context
 from agent.knowledge.platforms.azure_functions import AzureFunctions
 from agent.knowledge.platforms.base import Platform
+from agent.knowledge.platforms.cloudflare_workers import CloudflareWorkers
 from agent.knowledge.platforms.compose import Docker
 from agent.knowledge.platforms.container import DockerContainer
 from agent.knowledge.platforms.ecs import ECS
@@ -101,6 +102,8 @@ def component_form(ctx: Context, component: Component) -> str:
 
 
 def _serverless(ctx: Context) -> Platform:
+    if said(ctx, r"\bcloudflare\s+workers?\b|\bwrangler\b|\bworkers\.dev\b"):
+        return CloudflareWorkers(ctx)  # an edge runtime: none of a cloud's function CLIs apply
     if ctx.facts.cloud == "azure":
         return AzureFunctions(ctx)
     if ctx.facts.cloud != "gcp":
