@@ -18,7 +18,7 @@ from agent.models.base import GenerationRequest
 from agent.models.registry import get_model
 from agent.render import render_markdown
 from agent.rule import load_rule
-from agent.service.commands import team_commands
+from agent.service.commands import forbidden_commands, team_commands
 from agent.service.text import parse
 
 NAME = st.from_regex(r"\A[a-z][a-z0-9]{2,8}(-[a-z0-9]{2,8}){1,2}\Z", fullmatch=True)
@@ -100,3 +100,18 @@ def test_a_command_whose_flag_follows_its_program_or_a_labels_colon_is_the_teams
     found = [g.command for g in team_commands(text)]
     assert f"kubectl -n {ns} annotate strimzipodset {name} strimzi.io/manual-rolling-update=true" in found, found
     assert f"kubectl -n {ns} get kafka {name}" in found, found
+
+
+@settings(max_examples=30, deadline=None)
+@given(job=st.from_regex(r"\A[a-z]{3,7}-[a-z]{3,5}\Z", fullmatch=True),
+       after=st.sampled_from([" was run to \"reset\" a stuck deployment: 11 minutes of outage",
+                              " caused the outage", " were run by hand and took down checkout"]))
+def test_a_command_that_caused_an_incident_is_forbidden_not_the_teams(job: str, after: str) -> None:
+    # blind h06: "`nomad job stop -purge checkout-api` was run to reset a stuck deployment" was listed in
+    # the cheatsheet as the team's own command
+    text = (f"INC-1103: `nomad job stop -purge {job}`{after}. A stuck deployment is failed with "
+            f"`nomad deployment fail -namespace=shop <deployment-id>`.")
+    own = [g.command for g in team_commands(text)]
+    assert not any("-purge" in c for c in own), own
+    assert any("nomad deployment fail" in c for c in own), own
+    assert f"nomad job stop -purge {job}" in [g.command for g in forbidden_commands(text)]

@@ -184,13 +184,24 @@ def _spoken_as_verb(description: str, start: int) -> bool:
                      description[max(line_start, start - 40):start]) is not None
 
 
+# "`nomad job stop -purge x` was run to reset a stuck deployment: 11 minutes of outage": what broke it
+_CAUSE_AFTER = re.compile(r"(?i)^[`'\"]?\s*(?:\)\s*)?(?:was|were|got|had\s+been)\s+(?:run|executed|used|typed|issued|"
+                          r"applied)\b|^[`'\"]?\s*(?:caused|broke|took\s+down|wiped|deleted|led\s+to)\b")
+
+
+def _incident_cause(description: str, end: int) -> bool:
+    """The command is what someone ran that caused an incident, not a procedure the team gives."""
+    return _CAUSE_AFTER.match(description[end:end + 60]) is not None
+
+
 def forbidden_commands(description: str) -> list[Given]:
     """Every command the description forbids ("NEVER `docker compose down -v`: the volume is the only copy"),
     with the line it came from: such a command is a rule, never one of the team's own commands."""
     out: list[Given] = []
     for found in _SPAN.finditer(description):
         command = (found.group(1) or found.group(2) or "").strip()
-        if is_command(command) and _forbidden_before(description, found.start()):
+        if is_command(command) and (_forbidden_before(description, found.start()) or
+                                    _incident_cause(description, found.end())):
             out.append(Given("forbidden", command, _line(description, found.start(), found.end())))
     for found in _BARE_AFTER.finditer(description):
         # the clause's tail says where or why, not what: "... on prod", "... unless the majority is lost"
@@ -287,7 +298,7 @@ def team_commands(description: str) -> list[Given]:
     for found in _spans(description):
         command = found.command
         if command in seen or not is_command(command) or _forbidden_before(description, found.start) or \
-                _spoken_as_verb(description, found.start):
+                _spoken_as_verb(description, found.start) or _incident_cause(description, found.end):
             continue
         seen.add(command)
         start = description.rfind("\n", 0, found.start) + 1
