@@ -23,6 +23,7 @@ from agent.knowledge.platforms.container import DockerContainer
 from agent.knowledge.platforms.ecs import ECS
 from agent.knowledge.platforms.hosts import VM, BareMetal
 from agent.knowledge.platforms.kubernetes import Kubernetes, KubernetesCronJob, declared_kind
+from agent.knowledge.platforms.nomad import Nomad, said_nomad
 from agent.knowledge.platforms.products import Managed, service_product
 from agent.knowledge.platforms.serverless import CloudFunctions, CloudRun, Lambda
 from agent.knowledge.platforms.workflows import HOSTED
@@ -126,8 +127,17 @@ def _managed(ctx: Context) -> Platform:
     return platform
 
 
+def _scheduled(host: Factory) -> Factory:
+    """Hosts, unless a scheduler on them owns the service: a Nomad job runs on VMs or bare metal, and its
+    allocations are the job's, never a systemd unit's."""
+    def choose(ctx: Context) -> Platform:
+        return Nomad(ctx) if said_nomad(ctx.facts.description) else host(ctx)
+    return choose
+
+
 _REGISTRY: dict[str, Factory] = {
-    "kubernetes": _kubernetes, "docker": _docker, "vm": VM, "serverless": _serverless, "baremetal": BareMetal,
+    "kubernetes": _kubernetes, "docker": _docker, "vm": _scheduled(VM), "serverless": _serverless,
+    "baremetal": _scheduled(BareMetal),
     "managed": _managed,
 }
 
