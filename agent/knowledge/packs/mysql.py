@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from agent.knowledge import store_roles
 from agent.knowledge.base import Context, Contribution
 from agent.knowledge.packs._base import (
@@ -252,6 +254,21 @@ class MySqlPack(KeywordPack):
             warning="With asynchronous replication, transactions the replica had not received are lost; "
                     "fence the old primary so it takes no writes (two writable primaries diverge)." + (
                         " Promotion ends replication for good." if variant else ""))
+        orchestrated = not variant and mention(ctx, ("orchestrator",)) is not None
+        if orchestrated:
+            # Orchestrator owns failover (and its hooks repoint ProxySQL / DNS): a replica promoted by hand with
+            # read_only off is a second primary, the split brain the hooks exist to prevent
+            alias = re.search(r"(?:-alias[= ]|cluster alias\s+)[`'\"]?([\w.-]+)", ctx.facts.description)
+            decl = "" if alias else "ALIAS=\"${ALIAS:?set ALIAS to the Orchestrator cluster alias}\"\n"
+            name = q(alias.group(1)) if alias else '"$ALIAS"'
+            promote = cmd("Only if Orchestrator's automated recovery has not acted: fail over through it (it picks "
+                          "and promotes the replica, then runs its hooks)",
+                          f"{decl}orchestrator-client -c topology -alias {name}\n"
+                          "orchestrator-client -c replication-analysis\n"
+                          f"orchestrator-client -c force-master-failover -alias {name}",
+                          "a new primary in the topology; the hooks repointed the writers",
+                          warning="Orchestrator owns failover: never promote a replica by hand (RESET REPLICA, "
+                                  "read_only OFF), which leaves two writable primaries.")
         # a managed instance: the standby takes over through the product (a Multi-AZ standby is not
         # readable and is never promoted by hand); a read replica is promoted by the product too
         managed_dr: list[Procedure] = []
@@ -314,8 +331,9 @@ class MySqlPack(KeywordPack):
                     warning="Every connection drops and writes fail for up to a minute while DNS moves; clients "
                             "that cache DNS keep writing to the old writer (now read-only). Use it when the "
                             "writer is unhealthy, not to fix a slow query."),
-            ])] if aurora else managed_dr if variant else [Procedure(title="MySQL: promote a replica", commands=[
-                replica, promote])] if replicas else [],  # nothing to promote without a replica
+            ])] if aurora else managed_dr if variant else [Procedure(
+                title="MySQL: fail over through Orchestrator" if orchestrated else "MySQL: promote a replica",
+                commands=[replica, promote])] if replicas or orchestrated else [],  # nothing to promote without one
             cheatsheet=[cmd("Is the server up, and its uptime and threads",
                             f"{client('mysqladmin')} -u {q(user)} ping\n{client('mysqladmin')} -u {q(user)} status",
                             "mysqld is alive; Uptime growing (a small Uptime means it restarted)"),
