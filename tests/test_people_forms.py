@@ -36,3 +36,12 @@ def test_a_person_named_by_role_is_a_contact(first: str, last: str, team: str, f
     if role:
         assert f"{who} ({role})" in values, values
     assert not any(v.startswith(f"{team} (") for v in values), values  # the team is not the lead
+
+
+@settings(max_examples=20, deadline=None)
+@given(team=TEAM, zone=st.sampled_from(["Europe/Berlin", "America/New_York", "Asia/Tokyo"]))
+def test_a_rotation_then_a_time_zone_names_no_person(team: str, zone: str) -> None:
+    # "PagerDuty rotation orders-primary, Europe/Berlin" once made "Europe" the primary on-call
+    model = parse(f"orders-api is a Go API on EKS. Owned by the {team} team; PagerDuty rotation "
+                  f"{team}-primary, {zone}.")
+    assert not any(p.value == zone.split("/")[0] for p in model.people), [(p.role, p.value) for p in model.people]

@@ -109,7 +109,7 @@ _SLOT = {"primary": "primary", "secondary": "secondary", "backup": "secondary", 
          "lead": "lead", "tech lead": "lead", "team lead": "lead"}
 _SLOT_WORD = r"(?:primary|secondary|backup|deputy|tech\s+lead|team\s+lead|lead)"
 _SLOT_BEFORE = re.compile(rf"(?i)\b({_SLOT_WORD})(?:\s+on-?call)?(?:\s+this\s+(?:quarter|month|week|sprint))?"
-                          rf"(?:\s+(?:is|=)|\s*[:,])?\s+(?:the\s+|our\s+)?[\"'`“”]?(?-i:({_WHO}))")
+                          rf"(?:\s+(?:is|=)|\s*:|(?<=lead),)?\s+(?:the\s+|our\s+)?[\"'`“”]?(?-i:({_WHO}))(?![\w/])")
 _SLOT_AFTER = re.compile(rf"(?-i:({_WHO}))\s+(?:\(\s*)?(?i:({_SLOT_WORD}))\b(?:\s*\))?")
 _NOT_WHO = frozenset("the a an our their is are for to on of in with via through and then or rotation schedule "
                      "pagerduty opsgenie slack team squad this that it escalation escalate".split())
