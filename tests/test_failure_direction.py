@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 import string
 
+import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
@@ -53,3 +54,12 @@ def test_trigger_and_consequence_are_read_the_way_round_the_team_wrote_them(
     assert _words(t) <= _words(failure.trigger) and _words(c) <= _words(failure.consequence), sentence
     link = re.compile(r"(?i)^(?:causes|leads to|results in|triggers|because|due to|caused by|->|→)\b")
     assert not link.search(failure.consequence) and not link.search(failure.trigger), failure
+
+
+@pytest.mark.parametrize("name", ["then-svc", "so-api", "and-worker"])
+def test_a_name_that_starts_with_a_connective_is_not_split(name: str) -> None:
+    # CI found "when a deploy of then-svc restarts every pod, …" read as trigger "a deploy of"
+    model = parse(f"{name} is a Go API on EKS using pool-svc.\n\nKnown failure: when a deploy of {name} restarts "
+                  "every pod, the pool-svc pool is exhausted.")
+    assert [(f.trigger, f.consequence) for f in model.failures] == [
+        (f"a deploy of {name} restarts every pod", "the pool-svc pool is exhausted")]

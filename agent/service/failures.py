@@ -147,7 +147,7 @@ def _split(body: str, c: Cues) -> tuple[str, str, int]:
         return said
     if cond is not None and cond.start() > 0 and body[:cond.start()].strip():
         # "a deploy lands during the load, then Redis hits maxmemory": the consequence after the break
-        brk = re.search(r",\s*(?:then\b|and\b|so\b)?|\s(?:then|so)\s", body[cond.end():])
+        brk = re.search(r",\s*(?:then(?![\w-])|and(?![\w-])|so(?![\w-]))?|\s(?:then|so)\s", body[cond.end():])
         if brk is not None and c.consequence.search(body, cond.end() + brk.end()):
             at = cond.end() + brk.end()
             return _tidy(body[:cond.end() + brk.start()]), _tidy(body[at:]), at
@@ -160,7 +160,7 @@ def _split(body: str, c: Cues) -> tuple[str, str, int]:
     if cond is not None and cond.start() == 0:
         rest = body[cond.end():]
         masked = re.sub(r"\([^)]*\)", lambda m: " " * len(m.group(0)), rest)  # a comma in brackets is an aside's
-        comma = re.search(r",|\bthen\b", masked)
+        comma = re.search(r",|(?<![\w-])then(?![\w-])", masked)  # "then-svc" is a name
         if comma is not None:
             return _tidy(rest[:comma.start()]), _tidy(rest[comma.end():]), cond.end() + comma.end()
         verb = c.consequence.search(rest)
