@@ -22,6 +22,7 @@ FORMS = [
     ("| field | value |\n|---|---|\n| lead | {who} |\n| slack | #{team} |", "lead"),
     ("owner: {team} team (me = lead, {who}). slack #{team}, 24/7.", "lead"),
     ("Handover: {team} (MySQL) — from {who} to whoever picks up the rotation", ""),
+    ("| item | value |\n|---|---|\n| owner | {team}, {who}; Slack #{team}; business hours only |", "owner"),
 ]
 
 

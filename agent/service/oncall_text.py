@@ -326,7 +326,8 @@ _ROLE_BEFORE = re.compile(r"(?i:\b(?:lead\s+engineer|tech(?:nical)?\s+lead|team\
 _PERSON = r"[A-Z][\w'’-]+(?:\s+(?:van|de|der|da|von|di|le|la|du|[A-Z][\w'’-]+)){1,2}"
 _ROLE_WORD = r"(?:EM|lead|tech(?:nical)?\s+lead|team\s+lead|manager|engineering\s+manager|DBA|owner|product\s+owner)"
 _ROLE_AFTER = re.compile(rf"(?P<who>{_PERSON})\s*\(\s*(?P<role>(?i:{_ROLE_WORD}))\s*\)|"
-                         rf"\|\s*(?P<cell>(?i:{_ROLE_WORD}|tech_lead|contact))\s*\|\s*(?P<who2>{_PERSON})\s*\||"
+                         rf"\|\s*(?P<cell>(?i:{_ROLE_WORD}|tech_lead|contact))\s*\|\s*(?:[a-z][\w-]*,\s*)?"
+                         rf"(?P<who2>{_PERSON})\s*[|;,]|"
                          rf"\b(?i:led|headed|run)\s+by\s+(?P<who3>{_PERSON})\b")
 _WROTE = re.compile(rf"(?i:\b(?:handover|hand-?off|hand-?over|notes?|brain\s?dump)\b)[^.\n]{{0,60}}?\b(?i:from)\s+"
                     rf"(?P<who>{_PERSON})\b")

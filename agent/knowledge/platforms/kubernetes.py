@@ -207,13 +207,15 @@ class Kubernetes(Platform):
         if context:  # the team's own kube context: check it, read-only (use-context rewrites the kubeconfig)
             where = f" (cluster {f.cluster})" if f.cluster else ""
             return cmd(f"Confirm kubectl points at context {context}{where} before anything else",
-                       "kubectl config current-context",
-                       f"Prints {context}; if not, switch with kubectl config use-context {context}")
+                       f"kubectl config current-context\nkubectl --context {q(context)} cluster-info",
+                       f"Prints {context}, and the context reaches its cluster; if the first line differs, switch "
+                       f"with kubectl config use-context {context}")
         if f.cluster and self.cloud == "aws" and not self.eks:
             # kubeadm, k3s, bare metal, vSphere (an S3 bucket makes no cluster EKS): no cloud call fetches them
             return cmd(f"Confirm kubectl points at cluster {f.cluster} before anything else",
-                       "kubectl config current-context\nkubectl cluster-info",
-                       f"A context for {f.cluster}; if not, switch with kubectl config use-context")
+                       "kubectl config current-context\nkubectl config get-clusters\nkubectl cluster-info",
+                       f"The current context is the one for {f.cluster} (listed by get-clusters); if not, switch "
+                       "with kubectl config use-context")
         if not f.cluster:
             return cmd("Confirm kubectl points at the production cluster before anything else",
                        "kubectl config current-context",
