@@ -3240,7 +3240,9 @@ def _service_name(text: str, marked: str | None = None) -> tuple[str, str] | Non
     head = _SLUG_STOP.split(first, maxsplit=1)[0]
     words = re.findall(r"[A-Za-z0-9][\w'.-]*", head)
     # words about the document or its set-up ("Runbook request", "Quick rundown", "Single-box setup")
-    words = [w for w in words if w.lower() not in _DOC_WORDS]
+    # "the note api": a document word right before a kind word names the service, it is no document
+    words = [w for k, w in enumerate(words) if w.lower() not in _DOC_WORDS or (
+        k + 1 < len(words) and re.fullmatch(_KIND_WORD, words[k + 1], re.I))]
     while words and words[0].lower() in _GENERIC_LEAD:
         words.pop(0)
     if len(words) > 1 and words[0].lower() in _LEAD_DROP:
