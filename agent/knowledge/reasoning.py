@@ -680,11 +680,16 @@ def _replicas(component: Component) -> tuple[int | None, int | None, int | None]
     return count, low, high
 
 
-def _is_store(component: Component) -> bool:
+def tech_kind(component: Component) -> str:
+    """What the component's technology is in the vocabulary ("database", "broker" …), "" when unknown."""
     from agent.service.vocabulary import vocabulary  # late: the vocabulary file is read once, on first use
 
     known = vocabulary().technologies.get(component.technology) if component.technology else None
-    return known is not None and known.kind in ("database", "cache", "search", "broker", "stream", "queue")
+    return known.kind if known is not None else ""
+
+
+def _is_store(component: Component) -> bool:
+    return tech_kind(component) in ("database", "cache", "search", "broker", "stream", "queue")
 
 
 def connection_budget(model: ServiceModel) -> Budget | None:

@@ -612,8 +612,7 @@ class _Writer:
         model = self.request.service
         app = model.app if model is not None else None
         # a service that is itself a store or broker (PostgreSQL under Patroni) runs that technology
-        known = vocabulary().technologies.get(app.technology) if app is not None and app.technology else None
-        own = reasoning.display(app) if app is not None and known is not None and known.kind in (
+        own = reasoning.display(app) if app is not None and reasoning.tech_kind(app) in (
             "database", "broker", "cache", "search", "stream", "queue", "proxy", "object-store") else ""
         tech = f.language or own or "fill in: runtime/framework"
         version = f.image or (f.language.split(" ", 1)[1] if f.language and " " in f.language else "see deployed image")
