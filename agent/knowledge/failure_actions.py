@@ -20,8 +20,9 @@ import yaml
 from agent.checks.danger import classify
 from agent.knowledge.base import Context
 from agent.knowledge.platforms.base import cmd, q
+from agent.checks.shell import syntax_errors
 from agent.runbook import Command
-from agent.service.commands import runnable
+from agent.service.commands import is_command, runnable
 from agent.service.model import FailureMode, ServiceModel
 
 _WORKLOAD_ROLES = ("deployment", "statefulset", "daemonset", "compose_service", "ecs_service", "unit")
@@ -212,8 +213,27 @@ def _fill(text: str, values: dict[str, str], *, shell: bool) -> str:
     return filled
 
 
+_CLAUSE_END = re.compile(r";\s*|,\s*(?:and\s+)?then\s+|,\s+and\s+(?=if\b)|\.\s+")
+
+
 def _clauses(action: str) -> list[str]:
-    return [c.strip() for c in re.split(r";\s*|,\s*(?:and\s+)?then\s+|,\s+and\s+(?=if\b)|\.\s+", action) if c.strip()]
+    """The action's clauses; a backticked command is never cut (`psql -c 'SHOW POOLS;'`)."""
+    out: list[str] = []
+    start = 0
+    spans = [m.span() for m in _BACKTICK.finditer(action)]
+    for m in _CLAUSE_END.finditer(action):
+        if any(a < m.start() < b for a, b in spans):
+            continue
+        out.append(action[start:m.start()])
+        start = m.end()
+    out.append(action[start:])
+    return [c.strip() for c in out if c.strip()]
+
+
+def _head(command: str) -> str:
+    """A command's first words, for a title: "journalctl -u cassandra --since …" is "journalctl -u cassandra"."""
+    words = command.split()
+    return " ".join(words[:3]) + (" …" if len(words) > 3 else "")
 
 
 def commands(mode: FailureMode, ctx: Context) -> tuple[list[Command], list[Command]]:
@@ -242,10 +262,13 @@ def commands(mode: FailureMode, ctx: Context) -> tuple[list[Command], list[Comma
     for clause in _clauses(mode.action):
         given = False
         for raw in _BACKTICK.findall(clause):
-            if raw.split()[0] in data.get("programs", []):
+            if is_command(raw) and not syntax_errors([runnable(raw)]):  # the description reader's list of programs
                 given = True
                 danger = classify(raw)
                 # as written, but a `<name>` placeholder becomes a guarded variable (bash reads it as a redirection)
+                if danger == "read-only" and not fixes:  # what the team looks at before it acts is a check
+                    checks.append(cmd(f"The team's check: {_head(raw)}", runnable(raw), None))
+                    continue
                 fixes.append(cmd("The team's own command, as written", runnable(raw), None,
                                  None if danger == "read-only" else "The team's command from the description: "
                                  "it changes the system, run it only for this failure"))

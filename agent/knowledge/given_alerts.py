@@ -29,7 +29,7 @@ _CONCEPTS: dict[str, tuple[str, ...]] = {
                "deadline", "aborted"),  # gRPC status codes are errors
     "latency": ("latency", "p50", "p75", "p90", "p95", "p99", "p999", "response", "duration", "slow"),
     "lag": ("lag", "behind", "replication", "replica"),
-    "backlog": ("backlog", "queue", "queued", "depth", "messages", "waiting", "visible", "oldest", "age"),
+    "backlog": ("backlog", "queue", "queued", "depth", "messages", "waiting", "visible", "oldest", "age", "pending"),
     "running": ("running", "healthy", "tasks", "up", "down", "available", "instances", "pods", "replicas",
                 "hosts", "nodes", "desired"),
     "cpu": ("cpu",),

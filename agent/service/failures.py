@@ -58,6 +58,7 @@ class Cues:
     no_help: re.Pattern[str]
     withheld: frozenset[str] = frozenset()  # operations an unconditional "don't" withholds (not only warns)
     conditional: re.Pattern[str] = re.compile(r"(?!)")  # words that make a prohibition conditional
+    state: re.Pattern[str] = re.compile(r"(?!)")  # a label's words for a failed state ("node down")
 
 
 @cache
@@ -79,7 +80,8 @@ def cues() -> Cues:
         fix_label=re.compile(_pattern(data["fix_label"], at_start=True).pattern + r"\s*(?:[:=—–-]|\bis\b|\bwas\b)\s*",
                              re.I),
         fixes_it=_pattern(data["fixes_it"]), no_action=_pattern(data["no_action"]), no_help=_pattern(data["no_help"]),
-        withheld=frozenset(data.get("withheld", [])), conditional=_pattern(data.get("conditional", [])))
+        withheld=frozenset(data.get("withheld", [])), conditional=_pattern(data.get("conditional", [])),
+        state=_pattern(data.get("state", [])))
 
 
 _CLAUSE = re.compile(r"\s*(?:[;:]|,(?!\d)|\s[—–-]\s|\.\s|\(|\))\s*")
@@ -88,8 +90,26 @@ _LEAD = re.compile(r"^(?:[\W_]+|(?:is that|is|are|was|were|that|by|of|for|to|twi
                    r"before)(?![\w-]))+", re.I)
 
 
+_CODE = re.compile(r"`[^`\n]*`")
+
+
+def split_outside_code(pattern: str | re.Pattern[str], text: str) -> list[str]:
+    """`re.split` at `pattern`, except inside backticks: a team's command (`psql -c 'SHOW POOLS;'`) stays
+    whole. The pattern must have no capturing group."""
+    spans = [m.span() for m in _CODE.finditer(text)]
+    out: list[str] = []
+    start = 0
+    for m in re.finditer(pattern, text):
+        if m.end() == m.start() or any(a < m.start() < b for a, b in spans):
+            continue
+        out.append(text[start:m.start()])
+        start = m.end()
+    out.append(text[start:])
+    return out
+
+
 def _clauses(text: str) -> list[str]:
-    return [c.strip() for c in _CLAUSE.split(text) if c and c.strip()]
+    return [c.strip() for c in split_outside_code(_CLAUSE, text) if c and c.strip()]
 
 
 def _tidy(text: str) -> str:
@@ -348,6 +368,43 @@ def listed_items(description: str, c: Cues | None = None) -> list[str]:
     return out
 
 
+_LABEL = re.compile(r"^(?P<label>[^:`]{2,60}?):\s+(?P<rest>\S.*)$")
+
+
+def labelled_items(description: str, c: Cues | None = None) -> list[str]:
+    """List items anywhere whose short label names a failed state and whose text says what to do: "- node
+    down: ssh in, `journalctl -u x`, then `nodetool drain`", "- compaction backlog: `nodetool
+    compactionstats`; don't restart". Teams write their procedures this way without a "Known issues"
+    heading; "- backups: nightly to S3" or "- owner: x" name no state and stay facts."""
+    c = c or cues()
+    lines = re.sub(r"\*\*|__", "", description or "").replace("\r\n", "\n").replace("\t", "    ").split("\n")
+    out: list[str] = []
+    k = 0
+    while k < len(lines):
+        mark = _MARK.match(lines[k])
+        if mark is None:
+            k += 1
+            continue
+        indent = _indent(lines[k])
+        item = [lines[k][mark.end():].strip()]
+        k += 1
+        while k < len(lines) and lines[k].strip() and _MARK.match(lines[k]) is None and (
+                _indent(lines[k]) > indent or not re.search(r"[.!?:]\s*$", item[-1])):
+            item.append(lines[k].strip())
+            k += 1
+        text = " ".join(item)
+        m = _LABEL.match(text)
+        if m is None:
+            continue
+        label, rest = m.group("label").strip(), m.group("rest")
+        if len(label.split()) > 6 or not c.state.search(label) or c.prohibition.search(label):
+            continue
+        clauses = _clauses(rest)
+        if _instructs(rest, c) or any(_instructs(x, c) for x in clauses) or c.prohibition.search(rest):
+            out.append(text)
+    return out
+
+
 def _tidy_item(text: str) -> str:
     """`_tidy`, a bracket or backtick it opened closed again ("a throttle (100 MB/s)")."""
     out = text.strip(" ,;:.—–-\"'()").strip()  # a backticked command keeps its backticks
@@ -367,6 +424,8 @@ def _instructs(clause: str, c: Cues) -> bool:
     """A clause that tells the reader to do something: an instruction or imperative at its start (after
     "and", "then", "but on a disk alert"), or one after a condition ("if OOMs repeat, route …")."""
     rest = re.sub(_AFTER_CONJUNCTION + _ON_EVENT, "", clause.strip(), flags=re.I)
+    if rest.startswith("`") and len(rest) > 3:
+        return True  # "then `nodetool drain && …`": a command given to run
     if c.instruction.search(rest) or (c.imperative.search(rest) and len(rest.split()) >= 2):
         return True
     cond = c.condition.search(rest)
@@ -389,7 +448,7 @@ def _item_advice(sentences: list[str], c: Cues) -> tuple[str, str]:
             text = sentence[label.end():]
             if not text.strip():
                 continue
-            for part in re.split(r";\s*|\s[—–]\s|,\s*(?=(?:never|do not|don't|not)\b)", text):
+            for part in split_outside_code(r";\s*|\s[—–]\s|,\s*(?=(?:never|do not|don't|not)\b)", text):
                 if c.prohibition.search(part):
                     prohibition.append(_tidy_item(part))
                 elif _tidy_item(part):
@@ -408,7 +467,7 @@ def _item_advice(sentences: list[str], c: Cues) -> tuple[str, str]:
                     action.append(_tidy_item(rest))
                     continue
                 sentence = rest
-        for number, part in enumerate(re.split(r";\s*|\s[—–]\s", sentence)):
+        for number, part in enumerate(split_outside_code(r";\s*|\s[—–]\s", sentence)):
             clauses = _clauses(part)
             opens = index > 0 or number > 0 or not c.condition.search(part[:12])
             if c.prohibition.search(part) or c.no_help.search(part):
@@ -540,6 +599,8 @@ def read(sentences: list[str], model: ServiceModel, vocab: Vocabulary, descripti
     c = cues()
     out: list[_Reading] = []
     items = listed_items(description, c)
+    flat_listed = [_flat(i) for i in items]
+    items += [i for i in labelled_items(description, c) if not any(_flat(i) in x for x in flat_listed)]
     for item in items:
         reading = _read_item(item, c)
         if reading is not None:

@@ -1,0 +1,80 @@
+"""A failure procedure written as a list item's label and what to do ("- node down: ssh in, `journalctl
+-u x`, then `systemctl restart x`"), anywhere in a description, without a "Known issues" heading.
+
+Property-based: random unit, host and label wording, list markers and wrapping. The item must become
+one failure mode titled by its label, its read-only commands the entry's checks and its changing ones
+the fix; the entry comes before the generic ones, and the team's alert about the same state leads to it.
+Items whose label names no failed state ("- backups: nightly to S3", "- owner: x") stay facts.
+"""
+
+from __future__ import annotations
+
+import string
+from datetime import UTC, datetime
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from agent.answers import from_mapping
+from agent.knowledge.repository_alerts import _about
+from agent.models.base import GenerationRequest
+from agent.models.offline import OfflineModel
+from agent.rule import default_rule_path, load_rule
+from agent.service.failures import labelled_items, split_outside_code
+
+_letters = st.text(alphabet=string.ascii_lowercase, min_size=3, max_size=7)
+units = st.builds(lambda a: f"{a}d", _letters)
+STATES = ["node down", "worker stuck", "disk full", "queue backlog", "service dead", "leader lost"]
+MARKERS = ["- ", "* ", "1. "]
+
+
+def _description(unit: str, state: str, marker: str, wrap: bool) -> str:
+    item = (f"{marker}{state}: ssh in, `journalctl -u {unit} --since \"1 hour ago\"`, then"
+            + ("\n    " if wrap else " ") + f"`sudo systemctl restart {unit}`, watch `systemctl status {unit}`")
+    return (f"{unit}-store is a key-value store on 3 VMs (host {unit}-01.lan, {unit}-02.lan, {unit}-03.lan), "
+            f"systemd unit `{unit}`, port 7000.\n\n"
+            f"- backups: nightly to bucket `{unit}-backups`, `restic snapshots`\n"
+            f"- owner: {unit}-team, Slack #{unit}-team\n"
+            f"{item}\n"
+            f"- alerts: {state.split()[0]} {state.split()[1]} for 5 min -> page\n")
+
+
+@settings(max_examples=25, deadline=None)
+@given(unit=units, state=st.sampled_from(STATES), marker=st.sampled_from(MARKERS), wrap=st.booleans())
+def test_only_the_state_item_is_a_failure(unit: str, state: str, marker: str, wrap: bool) -> None:
+    items = labelled_items(_description(unit, state, marker, wrap))
+    assert len(items) == 1, items
+    assert items[0].startswith(f"{state}:") and f"systemctl restart {unit}" in items[0]
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(unit=units, state=st.sampled_from(STATES), wrap=st.booleans())
+def test_the_item_is_an_entry_with_the_teams_checks_first(unit: str, state: str, wrap: bool) -> None:
+    rule = load_rule(default_rule_path())
+    values = {"type": "other", "env": "vms", "criticality": "high", "monitoring": "prometheus", "oncall": "24x7"}
+    request = GenerationRequest(rule=rule, description=_description(unit, state, "- ", wrap),
+                                answers=from_mapping(rule, values, "t"), now=datetime(2026, 1, 1, tzinfo=UTC))
+    issues = OfflineModel().generate(request).runbook.troubleshooting.issues
+    first = issues[0]
+    assert first.title.lower() == f"known failure: {state}", [i.title for i in issues]
+    assert any(c.code.startswith(f"journalctl -u {unit}") for c in first.check), first.check
+    fixes = [s.command.code for s in first.fix if s.command is not None]
+    assert any(f"systemctl restart {unit}" in c for c in fixes), fixes
+    assert not any(c.startswith("journalctl") for c in fixes), fixes  # a read before the change is a check
+
+
+@given(st.sampled_from(["psql -c 'SHOW POOLS;'", "redis-cli INFO; echo done", "a; b"]), st.sampled_from([";", "; "]))
+def test_a_command_is_never_cut_at_a_semicolon(code: str, sep: str) -> None:
+    text = f"first `{code}`{sep}then the rest"
+    parts = split_outside_code(r";\s*", text)
+    assert parts[0] == f"first `{code}`" and parts[1] == "then the rest"
+
+
+@given(st.sampled_from([("pending compactions > 100 for 30 min", "Compaction backlog"),
+                        ("any node DN in `nodetool status` > 5 min", "Node down"),
+                        ("consumer restarts > 3 in 10m", "Consumer restarting")]))
+def test_an_alert_and_a_failure_about_the_same_state_share_their_words(pair: tuple[str, str]) -> None:
+    alert, title = pair
+    concepts_a, words_a = _about(alert)
+    concepts_t, words_t = _about(title)
+    assert concepts_a & concepts_t or len(words_a & words_t) >= 2, (words_a, words_t)
