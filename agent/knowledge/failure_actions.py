@@ -18,9 +18,9 @@ from typing import Any
 import yaml
 
 from agent.checks.danger import classify
+from agent.checks.shell import syntax_errors
 from agent.knowledge.base import Context
 from agent.knowledge.platforms.base import cmd, q
-from agent.checks.shell import syntax_errors
 from agent.runbook import Command
 from agent.service.commands import is_command, runnable
 from agent.service.model import FailureMode, ServiceModel
