@@ -78,3 +78,23 @@ def test_an_alert_and_a_failure_about_the_same_state_share_their_words(pair: tup
     concepts_a, words_a = _about(alert)
     concepts_t, words_t = _about(title)
     assert concepts_a & concepts_t or len(words_a & words_t) >= 2, (words_a, words_t)
+
+
+@settings(max_examples=15, deadline=None)
+@given(unit=units, situation=st.sampled_from(["situation", "symptom", "problem", "when"]),
+       response=st.sampled_from(["what we do", "fix", "action", "on-call does"]))
+def test_a_situation_table_is_one_item_per_row(unit: str, situation: str, response: str) -> None:
+    from agent.service.failures import table_items
+
+    text = (f"| field | value |\n|---|---|\n| unit | `{unit}` |\n\n| {situation} | {response} |\n|---|---|\n"
+            f"| node sealed | `{unit}ctl status` on the node |\n| disk full | rotate logs, don't delete data |\n")
+    assert table_items(text) == [f"node sealed: `{unit}ctl status` on the node", "disk full: rotate logs, don't delete data"]
+
+
+@given(st.sampled_from(["Known failure modes (from past incidents):", "Known issues (last year):",
+                        "Gotchas we hit:"]))
+def test_a_plural_failure_heading_with_an_aside_heads_its_list(heading: str) -> None:
+    from agent.service.failures import listed_items
+
+    text = f"{heading}\n- the pool runs out after a deploy; fix: roll back\n- disk fills when logs grow; rotate them\n"
+    assert len(listed_items(text)) == 2, listed_items(text)

@@ -233,7 +233,12 @@ def _clauses(action: str) -> list[str]:
 def _head(command: str) -> str:
     """A command's first words, for a title: "journalctl -u cassandra --since …" is "journalctl -u cassandra"."""
     words = command.split()
-    return " ".join(words[:3]) + (" …" if len(words) > 3 else "")
+    head = [words[0]]
+    for word in words[1:4]:
+        if not re.fullmatch(r"[a-z][\w-]*", word):  # a flag, a value, a path: the command's name ends before it
+            break
+        head.append(word)
+    return " ".join(head) + (" …" if len(words) > len(head) else "")
 
 
 def commands(mode: FailureMode, ctx: Context) -> tuple[list[Command], list[Command]]:

@@ -351,7 +351,7 @@ def contribute(ctx: Context, parts: dict[str, Contribution], signals: list[Signa
         symptoms = [f"The team's words: “{mode.evidence.strip()}”", f"Component: {name}"]
         if mode.trigger:
             symptoms.append(f"Set off by: {mode.trigger}")
-        if mode.consequence:
+        if mode.consequence and mode.consequence.lower() != mode.title.lower():  # not the title again
             symptoms.append(f"What follows: {mode.consequence}")
         if shown is not None:
             symptoms.append(f"The alert that shows it: {shown.name} ({shown.condition})")

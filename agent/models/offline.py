@@ -996,7 +996,13 @@ class _Writer:
                   p.restart_one()),
                  # A database's primary does not scale out by adding copies of its container or process.
                  ("If load grew, give the primary more CPU/memory (a bigger instance or limit) and move reads to "
-                  "replicas; do not add copies of a database process", None) if self.type == "database" else
+                  "replicas; do not add copies of a database process", None)
+                 if self.type == "database" and (self.engine is None or self.engine.relational) else
+                 # a cluster of peers (Cassandra, etcd, Vault raft …) has no primary to grow or replicas to read
+                 (f"If one member is hot, find why on that member first ({self._engine_name()}'s own stats: a hot "
+                  "key or partition, compaction, GC pauses); if every member is busy, add capacity the way "
+                  f"{self._engine_name()} grows (bigger members, or a new member joined by its own procedure), "
+                  "never by copying a member's process or data", None) if self.type == "database" else
                  ("If load grew, scale out", self.guard.scale(p.scale_out(6)))],
                 "CPU below 70% and memory flat for 30 min")
         if self.type != "database" and any(spec.key == "disk" for spec in self.alert_specs):
@@ -1029,6 +1035,9 @@ class _Writer:
                                         fix=[Step(action=alert.response, command=None)],
                                         verify="The alert clears and stays clear for 15 min", escalate=esc))
         return Troubleshooting(issues=self._team_first(issues))
+
+    def _engine_name(self) -> str:
+        return self.engine.display if self.engine is not None else "the store"
 
     def _team_first(self, issues: list[Issue]) -> list[Issue]:
         """The team's own failure modes first, then the entries its alerts lead to, then the rest: what

@@ -405,6 +405,43 @@ def labelled_items(description: str, c: Cues | None = None) -> list[str]:
     return out
 
 
+_SITUATION = re.compile(r"(?i)^(?:situation|symptoms?|problem|issue|failure(?: mode)?|when|if|case|scenario|"
+                        r"what happens|what breaks|alert|signal)s?$")
+_RESPONSE = re.compile(r"(?i)\b(?:what (?:we|to|you) do|action|actions|fix|fixes|response|do|steps|procedure|"
+                       r"remedy|mitigation|how (?:we|to) fix|what on-?call does|on-?call)\b")
+
+
+def _cells(line: str) -> list[str]:
+    return [c.strip() for c in line.strip().strip("|").split("|")]
+
+
+def table_items(description: str) -> list[str]:
+    """Rows of a table whose columns are a situation and what the team does about it ("| situation |
+    what we do |", "| symptom | fix |"), each as one item "situation: what we do"."""
+    out: list[str] = []
+    lines = (description or "").replace("\r\n", "\n").split("\n")
+    k = 0
+    while k < len(lines):
+        if not lines[k].lstrip().startswith("|") or k + 1 >= len(lines) or \
+                not re.match(r"^\s*\|?\s*:?-{3,}", lines[k + 1]):
+            k += 1
+            continue
+        head = _cells(lines[k])
+        k += 2
+        rows = []
+        while k < len(lines) and lines[k].lstrip().startswith("|"):
+            rows.append(_cells(lines[k]))
+            k += 1
+        if len(head) >= 2 and _SITUATION.match(head[0]) and _RESPONSE.search(head[1]):
+            out += [f"{r[0]}: {r[1]}" for r in rows if len(r) >= 2 and r[0] and r[1]]
+    return out
+
+
+def _table_text(sentence: str) -> bool:
+    """A sentence that is a Markdown table's text ("| a | b | |---|---| …"): its rows are read as rows."""
+    return sentence.lstrip().startswith("|") and "---" in sentence
+
+
 def _tidy_item(text: str) -> str:
     """`_tidy`, a bracket or backtick it opened closed again ("a throttle (100 MB/s)")."""
     out = text.strip(" ,;:.—–-\"'()").strip()  # a backticked command keeps its backticks
@@ -526,7 +563,9 @@ def _read_item(item: str, c: Cues) -> _Reading | None:
     if not (reading.action or reading.prohibition or c.consequence.search(item) or c.harm.search(item)):
         return None  # "snapshots: hourly, 14 days kept" is a fact, not a failure mode
     head = _read(sentences[0], c, listed=True)
-    if head is not None and head.kind == "failure":
+    if re.match(rf"{re.escape(reading.title)}\s*:", sentences[0], re.I) and c.state.search(reading.title):
+        reading.consequence = reading.title  # "node down: ssh in, …": the label is what happens, the rest the fix
+    elif head is not None and head.kind == "failure":
         reading.trigger, reading.consequence = head.trigger, head.consequence
     else:
         reading.consequence = _tidy(re.sub(r"\s*\([^)]*\)", "", sentences[0]))
@@ -601,6 +640,7 @@ def read(sentences: list[str], model: ServiceModel, vocab: Vocabulary, descripti
     items = listed_items(description, c)
     flat_listed = [_flat(i) for i in items]
     items += [i for i in labelled_items(description, c) if not any(_flat(i) in x for x in flat_listed)]
+    items += table_items(description)
     for item in items:
         reading = _read_item(item, c)
         if reading is not None:
@@ -613,6 +653,8 @@ def read(sentences: list[str], model: ServiceModel, vocab: Vocabulary, descripti
     for index, sentence in enumerate(sentences):
         if flat_items and any(_flat(sentence) in i for i in flat_items if len(_flat(sentence)) > 2):
             continue  # read with its item
+        if _table_text(sentence):
+            continue  # a table's rows are items of their own (table_items) or facts, never one failure
         if _heading(sentence, c) or _heading_line(sentence, c) is not None:
             listed = index
             continue
