@@ -398,6 +398,11 @@ def specify_other(answers: Answers, service: ServiceModel | None, strict: bool =
             continue
         app = service.app if service is not None else None
         known = vocabulary().technologies.get(app.technology) if app is not None and app.technology else None
+        if known is None and service is not None:  # "on-call primer for temporal-prod (our Temporal)": the
+            # service has no technology of its own; the first product the description runs says what it is
+            known = next((t for c in service.components if c is not app and c.technology
+                          and (t := vocabulary().technologies.get(c.technology)) is not None
+                          and t.kind in _KIND_NOUN), None)
         if strict or known is None:
             raise UsageError(f"{key!r}: 'Other' needs a description",
                              hint=f"e.g. '{answer.letters[0]}: message broker'")

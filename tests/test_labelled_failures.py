@@ -88,7 +88,8 @@ def test_a_situation_table_is_one_item_per_row(unit: str, situation: str, respon
 
     text = (f"| field | value |\n|---|---|\n| unit | `{unit}` |\n\n| {situation} | {response} |\n|---|---|\n"
             f"| node sealed | `{unit}ctl status` on the node |\n| disk full | rotate logs, don't delete data |\n")
-    assert table_items(text) == [f"node sealed: `{unit}ctl status` on the node", "disk full: rotate logs, don't delete data"]
+    assert table_items(text) == [f"node sealed: `{unit}ctl status` on the node",
+                                 "disk full: rotate logs, don't delete data"]
 
 
 @given(st.sampled_from(["Known failure modes (from past incidents):", "Known issues (last year):",

@@ -661,15 +661,16 @@ class _Parser:
                     m is not None and m.kind == "tech" and self.tech(m.key).kind in (
                         "database", "cache", "stream", "broker", "search"):
                 return m.key
-        comma = low.index(",") if "," in low[:5] else -1
+        comma = next((k for k, w in enumerate(low[:5]) if w in (",", ":")), -1)
         if comma > 0 and "is" not in low[:comma] and "are" not in low[:comma]:
-            # "logs platform, self-managed OpenSearch 2.11 on EC2": the name, then what it is
+            # "logs platform, self-managed OpenSearch 2.11 on EC2", "objstore-prod: MinIO, on-prem S3 for …":
+            # the name, then what it is
             k = comma + 1
             while k < len(s.tokens) and (low[k] in ("self-managed", "self-hosted", "managed", "a", "an", "our")):
                 k += 1
             m = self.token_tech(s, k)
             if m is not None and m.kind == "tech" and self.tech(m.key).kind in (
-                    "database", "cache", "stream", "broker", "search") and (
+                    "database", "cache", "stream", "broker", "search", "object-store") and (
                     m.j >= len(s.tokens) or s.tokens[m.j].number or s.tokens[m.j].low in ("on", "in", ",", ".", "(")):
                 return m.key
         if "is" not in low[:6] and "are" not in low[:6]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from agent.knowledge import store_roles
 from agent.knowledge.applies import self_managed
 from agent.knowledge.base import Context, Contribution
@@ -53,9 +55,16 @@ class Names:
             "rds.instance", f.name("postgres.instance", f"{f.service}-db"))
 
     def psql(self, statement: str) -> str:
-        """A psql call scoped to this database; `statement` must not contain double quotes."""
+        """A psql call scoped to this database; the statement is double-quoted for the shell (its `$VAR`s
+        expand), so its own double quotes (a quoted identifier) are escaped."""
+        statement = statement.replace('"', '\\"')
         return (f"psql -h {self.hq} -p {self.port} -U {q(self.user)} -d {q(self.db)} -X "
                 f"-v ON_ERROR_STOP=1 -c \"{statement}\"")
+
+
+def _sql_ident(name: str) -> str:
+    """A database name as SQL reads it: "catalog-db" needs double quotes, "orders" does not."""
+    return name if re.fullmatch(r"[a-z_][a-z0-9_$]*", name) else '"' + name.replace('"', '""') + '"'
 
 
 def aurora_global(ctx: Context, comp: Component | None) -> list[Procedure]:
@@ -439,7 +448,7 @@ class PostgresPack(KeywordPack):
             stop_writes=[
                 *kill_switch(ctx, svc, "stop the writes that corrupt data"),
                 cmd("Make new sessions on the database read-only",
-                    n.psql(f"ALTER DATABASE {n.db} SET default_transaction_read_only = on"),
+                    n.psql(f"ALTER DATABASE {_sql_ident(n.db)} SET default_transaction_read_only = on"),
                     "ALTER DATABASE; only new sessions are affected, existing ones keep writing until they "
                     "reconnect",
                     warning=f"Every application writing to {n.db} gets 'cannot execute ... in a read-only "
@@ -450,7 +459,8 @@ class PostgresPack(KeywordPack):
                 # read-only, so its reads keep working and nobody else's writes stop
                 cmd(f"Make new sessions of {svc}'s database role read-only (reads keep working)",
                     f"APP_ROLE=\"${{APP_ROLE:?set APP_ROLE to the database role {svc} connects as}}\"\n"
-                    + n.psql(f"ALTER ROLE $APP_ROLE IN DATABASE {n.db} SET default_transaction_read_only = on"),
+                    + n.psql(f"ALTER ROLE $APP_ROLE IN DATABASE {_sql_ident(n.db)} "
+                             "SET default_transaction_read_only = on"),
                     "ALTER ROLE; new sessions of that role are read-only, existing ones keep writing until they "
                     "reconnect",
                     warning=f"{svc}'s writes to {n.db} fail with 'cannot execute ... in a read-only transaction' on "
