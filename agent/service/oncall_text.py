@@ -322,13 +322,16 @@ def teams(sentence: str) -> list[str]:
 # A person named as the one to reach, outside an "escalate" clause: "for anything scary ping Priya Raman
 # (DBA)", "lead engineer Aoife Brennan", "Uptime Kuma emails Jakub".
 _ROLE_BEFORE = re.compile(r"(?i:\b(?:lead\s+engineer|tech(?:nical)?\s+lead|team\s+lead|engineering\s+manager|manager|"
-                          r"\bEM|product\s+owner|dba))\s*(?::|is|=)?\s+(?P<who>[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){0,2})")
+                          r"\bEM|product\s+owner|dba|(?:dev\s+|app\s+|business\s+|escalation\s+)?contact|reporter|sme))\s*(?::|is|=)?\s+(?P<who>[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){0,2})")
 _PERSON = r"[A-Z][\w'’-]+(?:\s+(?:van|de|der|da|von|di|le|la|du|[A-Z][\w'’-]+)){1,2}"
 _ROLE_WORD = r"(?:EM|lead|tech(?:nical)?\s+lead|team\s+lead|manager|engineering\s+manager|DBA|owner|product\s+owner)"
-_ROLE_AFTER = re.compile(rf"(?P<who>{_PERSON})\s*\(\s*(?P<role>(?i:{_ROLE_WORD}))\s*\)|"
+_ROLE_AFTER = re.compile(rf"(?P<who>{_PERSON})\s*\(\s*(?:[A-Za-z&-]+\s+){{0,3}}?(?P<role>(?i:{_ROLE_WORD}))\b"
+                         rf"(?:\s*,[^)]{{0,60}})?\s*\)|"
                          rf"\|\s*(?P<cell>(?i:{_ROLE_WORD}|tech_lead|contact))\s*\|\s*(?:[a-z][\w-]*,\s*)?"
                          rf"(?P<who2>{_PERSON})\s*[|;,]|"
                          rf"\b(?i:led|headed|run)\s+by\s+(?P<who3>{_PERSON})\b")
+# the people a team is: "Digital Dev team = Lea Hoffmann and Jonas Krüger", "team: Ana Ruiz, Bo Li"
+_MEMBERS = re.compile(rf"(?i:\bteam)\s*(?:=|:|is|are)\s*(?P<who>{_PERSON}(?:\s*,\s*{_PERSON})*(?:\s*,?\s+and\s+{_PERSON})?)")
 _WROTE = re.compile(rf"(?i:\b(?:handover|hand-?off|hand-?over|notes?|brain\s?dump)\b)[^.\n]{{0,60}}?\b(?i:from)\s+"
                     rf"(?P<who>{_PERSON})\b")
 _REACH = re.compile(r"(?P<when>(?:\b(?:for|if|when)\b[^,;.]{2,40}?)?)\b(?i:ping|call|page|ask|contact|wake(?:\s+up)?|"
@@ -344,13 +347,19 @@ def contacts(sentence: str) -> list[tuple[str, str]]:
 
     def add(who: str, why: str) -> None:
         who = who.strip(" ,;:")
-        if who and who.lower() not in _NOT_WHO and who not in ("I", "We", "It") and not any(w == who for w, _ in out):
+        person = who.split(" (")[0]
+        if who and who.lower() not in _NOT_WHO and who not in ("I", "We", "It") and not any(
+                w.split(" (")[0] == person for w, _ in out):  # one person once, by the first role said
             out.append((who, " ".join(why.split())))
 
     for m in _ROLE_AFTER.finditer(sentence):  # "Sam Okafor (EM)", "| lead | Noor Haddad |", "led by Jonas Berg"
         who = m.group("who") or m.group("who2") or m.group("who3")
-        role = re.sub(r"[\s_]+", " ", (m.group("role") or m.group("cell") or "lead").lower())
-        add(f"{who} (lead)" if "lead" in role else f"{who} ({'EM' if role == 'em' else role})", "")
+        said = m.group("role") or m.group("cell") or "lead"
+        role = said if said.isupper() else re.sub(r"[\s_]+", " ", said.lower())  # "DBA", "EM" as written
+        add(f"{who} (lead)" if "lead" in role.lower() else f"{who} ({role})", "")
+    for m in _MEMBERS.finditer(sentence):
+        for who in re.split(r"\s*,\s*(?:and\s+)?|\s+and\s+", m.group("who")):
+            add(who, "on the team")
     for m in _WROTE.finditer(sentence):  # "Handover: catalog-db — from Tomasz Nowak to whoever …"
         add(m.group("who"), "wrote the handover")
     for m in _ROLE_BEFORE.finditer(sentence):
