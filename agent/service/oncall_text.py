@@ -331,7 +331,8 @@ _ROLE_AFTER = re.compile(rf"(?P<who>{_PERSON})\s*\(\s*(?:[A-Za-z&-]+\s+){{0,3}}?
                          rf"(?P<who2>{_PERSON})\s*[|;,]|"
                          rf"\b(?i:led|headed|run)\s+by\s+(?P<who3>{_PERSON})\b")
 # the people a team is: "Digital Dev team = Lea Hoffmann and Jonas Krüger", "team: Ana Ruiz, Bo Li"
-_MEMBERS = re.compile(rf"(?i:\bteam)\s*(?:=|:|is|are)\s*(?P<who>{_PERSON}(?:\s*,\s*{_PERSON})*(?:\s*,?\s+and\s+{_PERSON})?)")
+_MEMBERS = re.compile(rf"(?i:\bteam)\s*(?:=|:|is|are)\s*"
+                      rf"(?P<who>{_PERSON}(?:\s*,\s*{_PERSON})*(?:\s*,?\s+and\s+{_PERSON})?)")
 _WROTE = re.compile(rf"(?i:\b(?:handover|hand-?off|hand-?over|notes?|brain\s?dump)\b)[^.\n]{{0,60}}?\b(?i:from)\s+"
                     rf"(?P<who>{_PERSON})\b")
 _REACH = re.compile(r"(?P<when>(?:\b(?:for|if|when)\b[^,;.]{2,40}?)?)\b(?i:ping|call|page|ask|contact|wake(?:\s+up)?|"
