@@ -25,7 +25,11 @@ _PROGRAMS = frozenset("""cap bundle ansible ansible-playbook helm helmfile kubec
     pg_basebackup pg_ctl wal-g barman mongodump mongorestore etcdctl wrangler kafka-topics.sh
     kafka-consumer-groups.sh kafka-configs.sh kafka-reassign-partitions.sh kcat kafkacat istioctl linkerd envoy
     clickhouse-client mc velero restic stern oc virtctl gsutil bq doctl hcloud sqlcmd openstack temporal tctl nats
-    promtool amtool logcli""".split())
+    promtool amtool logcli chronyc timedatectl ntpq crictl k3s rke2 cockroach varnishadm varnishstat varnishlog
+    mcrouter mc nc tmsh keytool kcadm.sh xfs_repair mkfs.xfs smartctl ipmitool zfs zpool iisreset appcmd
+    sentinel redis-sentinel memcached-tool pulsar-admin bookkeeper nats-server scylla cqlsh""".split())
+# a program-like word ("mkfs.xfs", "cockroach"), for a command given with a flag or a pipe
+_PROGRAM_LIKE = re.compile(r"[a-z][a-z0-9]*(?:[._-][a-z0-9]+)*")
 _SCRIPT = re.compile(r"(?:\./|bin/|scripts?/|~/)[\w./-]+|[\w.-]+\.sh")
 _SPAN = re.compile(r"`([^`\n]{3,200})`|^\s*\$\s+(.{3,200})$", re.M)
 # a command written out on a line of its own, no backticks: a program, arguments, at least one flag
@@ -104,6 +108,8 @@ def _program(command: str) -> str:
 
 
 _PROSE_WORDS = frozenset("with the and is are was of a an we our you it this that when if but".split())
+# and, for a program the list does not know, the words that make "use -f to follow" a sentence
+_LOOSE_PROSE = frozenset("to for on in by from then use run try see or not".split())
 
 
 def is_command_line(line: str) -> bool:
@@ -127,7 +133,13 @@ def is_command(text: str) -> bool:
     if len(text.split()) < 2 or text.endswith(":"):
         return False
     program = _program(text)
-    return program in _PROGRAMS or _SCRIPT.fullmatch(program) is not None
+    if program in _PROGRAMS or _SCRIPT.fullmatch(program) is not None:
+        return True
+    # a program this list does not know, written as a command: a flag or a pipe after it, no prose
+    words = text.split()
+    return _PROGRAM_LIKE.fullmatch(program) is not None and (
+        any(re.fullmatch(r"--?[a-zA-Z][\w-]*(?:=\S*)?", w) for w in words[1:]) or " | " in text) and \
+        not set(w.lower() for w in words) & (_PROSE_WORDS | _LOOSE_PROSE)
 
 
 def _purpose(command: str, before: str) -> str:
