@@ -180,8 +180,12 @@ def _under_dont_heading(description: str, start: int) -> bool:
     lines = description[:start].split("\n")
     current = lines[-1]
     item = LIST_ITEM.match(current)
-    if item is None or current[item.end():].strip("`\"' "):
-        return False  # only a command the item starts with: "- `gcloud run deploy` by hand"
+    # the command the item starts with ("- `gcloud run deploy` by hand"), or one in its first clause that
+    # names what is forbidden ("- scale anything by hand (`oc scale`) or …"); not the way to do it instead
+    # ("- delete pods; use `kubectl rollout restart`", "- … instead: `x`")
+    if item is None or re.search(r"[;:—–]|\b(?:instead|use|rather|prefer|via|with|through|then)\b",
+                                 current[item.end():], re.I):
+        return False
     for line in reversed(lines[:-1]):
         if not line.strip() or LIST_ITEM.match(line) or line.startswith((" ", "\t")):
             continue  # another item, a wrapped line or a blank between items

@@ -1078,7 +1078,8 @@ class _Parser:
                 explicit = True
             elif low in ("is", "are") and k + 1 < len(toks) and toks[k + 1].low not in DETERMINERS and not (
                     toks[k + 1].plain and re.search(r"(?:ed|ing)$", toks[k + 1].low) and
-                    toks[k + 1].low not in self.v.naming):
+                    toks[k + 1].low not in self.v.naming) and not (
+                    toks[k + 1].plain and self.v.ordinary(toks[k + 1].text)):  # "a node is really broken"
                 explicit = True  # "the queue is `x`"; "the Deployment is autoscaled" says what it does
             elif low == "(" and k + 1 < len(toks):
                 label = True

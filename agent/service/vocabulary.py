@@ -150,7 +150,9 @@ class Vocabulary:
     def ordinary(self, word: str) -> bool:
         """A hyphenated or dotted word that is an ordinary word ("on-call", "customer-facing")."""
         low = word.lower()
-        return low in self.not_names or low.endswith(self.not_name_suffixes)
+        # an adverb ("really", "usually", "only") is never a name: "a node is really broken"
+        return low in self.not_names or low.endswith(self.not_name_suffixes) or re.fullmatch(r"[a-z]{2,}ly", low) \
+            is not None
 
     def attribute(self, role: str, word: str) -> bool:
         low = word.lower()

@@ -1,0 +1,28 @@
+"""An adverb after "is" is never a name: "restart it only when a node is really broken" named a host
+"really" and the runbook ran `nc really 11211`.
+
+Property-based: random service and host names, role nouns, adverbs and adjectives.
+"""
+
+from __future__ import annotations
+
+import string
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from agent.service.text import parse
+
+_letters = st.text(alphabet=string.ascii_lowercase, min_size=3, max_size=7)
+
+
+@settings(max_examples=40, deadline=None)
+@given(svc=_letters, host=_letters, noun=st.sampled_from(["node", "host", "queue", "broker", "server", "cluster"]),
+       adverb=st.sampled_from(["really", "usually", "truly", "currently", "mostly", "rarely", "only"]),
+       adjective=st.sampled_from(["broken", "down", "full", "slow", "stuck"]))
+def test_an_adverb_after_is_names_nothing(svc: str, host: str, noun: str, adverb: str, adjective: str) -> None:
+    text = (f"{svc}-cache runs on {host}-01 and {host}-02 (systemd unit {svc}d). "
+            f"Restart {svc}d only when a {noun} is {adverb} {adjective}, one {noun} at a time.")
+    names = [n.value for c in parse(text).components for n in c.names]
+    assert adverb not in names, names
+    assert f"{host}-01" in names
