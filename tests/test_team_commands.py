@@ -127,3 +127,13 @@ def test_a_program_the_list_does_not_know_is_a_command_when_written_as_one(progr
     assert is_command(f"echo stats | {program} 127.0.0.1 5000")
     assert not is_command(f"use {flag} to follow the {program} logs")
     assert not is_command(f"{program} value")  # no flag, no pipe: a name and a word, not a command
+
+
+@given(script=st.builds(lambda a, b: f"./{a}/{b}.sh", st.text(alphabet="abcdefghij", min_size=2, max_size=6),
+                        st.text(alphabet="abcdefghij-", min_size=3, max_size=10).filter(lambda x: x[0] != "-")),
+       note=st.sampled_from(["", "     (wraps aws stepfunctions redrive-execution)", "  (our wrapper)"]))
+def test_a_script_on_a_line_of_its_own_is_the_teams_command(script: str, note: str) -> None:
+    from agent.service.commands import team_commands
+
+    text = f"x-api is a worker on ECS.\n  once it is back we redrive:\n    {script} --since 6h{note}\n"
+    assert f"{script} --since 6h" in [g.command for g in team_commands(text)]

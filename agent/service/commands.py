@@ -33,7 +33,8 @@ _PROGRAM_LIKE = re.compile(r"[a-z][a-z0-9]*(?:[._-][a-z0-9]+)*")
 _SCRIPT = re.compile(r"(?:\./|bin/|scripts?/|~/)[\w./-]+|[\w.-]+\.sh")
 _SPAN = re.compile(r"`([^`\n]{3,200})`|^\s*\$\s+(.{3,200})$", re.M)
 # a command written out on a line of its own, no backticks: a program, arguments, at least one flag
-_LINE = re.compile(r"^[ \t]*(?:[-*+][ \t]+)?((?:sudo\s+)?[a-z][\w.-]*(?:\s.{0,200}?)?\s--?[a-z][\w-]*.{0,200})$", re.M)
+_LINE = re.compile(r"^[ \t]*(?:[-*+][ \t]+)?((?:sudo\s+)?(?:\./|~/)?[a-z][\w./-]*(?:\s.{0,200}?)?\s--?[a-z][\w-]*"
+                   r".{0,200}?)(?:\s{2,}\([^()\n]{2,80}\))?[ \t]*$", re.M)  # "./ops/x.sh --since 6h   (wraps …)"
 # a command after a label's colon, to the end of its line: "status: kubectl -n kafka-prod get kafka events-prod"
 _AFTER_COLON = re.compile(r"(?:^|\s)[a-z][\w ]{0,30}:[ \t]+((?:sudo\s+)?[a-z][\w.-]*\s+-.{2,200})$", re.M)
 

@@ -248,15 +248,20 @@ class Lambda(Serverless):
                 self.status()[1]]
 
     def restart_all(self) -> Command:
+        if self.stack is not None:
+            # under a stack the alias serves a published version: touching $LATEST recycles nothing it
+            # serves and is a change outside the stack (drift the next deploy undoes)
+            return cmd(f"Nothing to restart: which version alias '{self.alias}' serves (a change to the function "
+                       f"goes through {self.stack.owner.label})",
+                       f"aws lambda get-alias --function-name {q(self.fn)} --name {self.alias} {self.r}",
+                       "FunctionVersion is the version deployed last; a bad one is rolled back through the stack "
+                       "(Rollback Procedure), a failing dependency fixed where it fails")
         return cmd("Recycle all execution environments by touching the configuration",
                    f"aws lambda update-function-configuration --function-name {q(self.fn)} {self.r} "
                    "--description \"recycled $(date -u +%FT%TZ)\"",
                    "LastUpdateStatus Successful; new invocations start cold",
                    "Every warm environment is discarded (cold-start spike). This changes $LATEST only; publish "
-                   "and move the alias if the alias points at a published version."
-                   + (f" Under {self.stack.owner.label} alias '{self.alias}' serves a published version, so this "
-                      "recycles nothing it serves: a new version comes only from a deploy through the stack."
-                      if self.stack is not None else ""))
+                   "and move the alias if the alias points at a published version.")
 
     def scale(self, replicas: str, purpose: str) -> Command:
         if replicas == "0" and self.queue_triggered:
