@@ -439,7 +439,7 @@ def table_items(description: str) -> list[str]:
 
 def _table_text(sentence: str) -> bool:
     """A sentence that is a Markdown table's text ("| a | b | |---|---| …"): its rows are read as rows."""
-    return sentence.lstrip().startswith("|") and "---" in sentence
+    return sentence.lstrip().startswith("|")
 
 
 def _tidy_item(text: str) -> str:

@@ -361,6 +361,14 @@ def _units(text: str) -> Iterator[tuple[int, str, bool]]:
             bullet_indent = None
             blocks.append((offset, stripped, True))
             continue
+        if stripped.startswith("|") and stripped.count("|") >= 3:
+            # a table row is a unit of its own: "| GitOps | Argo CD application `x` |" says nothing of the
+            # next row's words ("| What | … the mobile app |" named an Argo CD app "mobile"); rules stay
+            flush()
+            bullet_indent = None
+            if not re.fullmatch(r"[|:\-\s]+", stripped):
+                blocks.append((offset, stripped, True))
+            continue
         bullet = re.match(r"^(?:[-*+]|\d{1,2}[.)]|#{1,6})\s+", stripped)
         if bullet:
             flush()
