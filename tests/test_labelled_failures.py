@@ -99,3 +99,30 @@ def test_a_plural_failure_heading_with_an_aside_heads_its_list(heading: str) -> 
 
     text = f"{heading}\n- the pool runs out after a deploy; fix: roll back\n- disk fills when logs grow; rotate them\n"
     assert len(listed_items(text)) == 2, listed_items(text)
+
+
+@settings(max_examples=15, deadline=None)
+@given(unit=units, lead=st.sampled_from(["Our fix:", "What fixed it:", "Fix:", "What we do:"]),
+       split=st.booleans())
+def test_a_fix_list_after_a_known_failure_is_its_action(unit: str, lead: str, split: bool) -> None:
+    from agent.service.text import parse
+
+    text = (f"{unit}-api is a Go API on Kubernetes (deployment {unit}-api, namespace {unit}).\n\n"
+            f"Known failure (twice in 2024): after one pod is OOM-killed the others time out and logins hang."
+            + ("\n" if split else " ") + f"{lead}\n"
+            f"1. `kubectl -n {unit} get pods -l app={unit}-api`\n"
+            f"2. restart ONE pod at a time: `kubectl -n {unit} delete pod {unit}-api-0`, wait until Ready\n"
+            f"3. never delete several pods at once\n")
+    found = parse(text).failures
+    failures = [f for f in found if f.kind == "failure"]
+    assert len(failures) == 1, found
+    assert f"delete pod {unit}-api-0" in failures[0].action, failures[0]
+    assert "several pods" in failures[0].prohibition, failures[0]
+
+
+@given(noun=st.sampled_from(["project/namespace", "cluster/namespace"]), name=units)
+def test_two_role_nouns_with_a_slash_name_as_the_last(noun: str, name: str) -> None:
+    from agent.service.text import parse
+
+    model = parse(f"{name}-api is Keycloak on OpenShift, {noun} `{name}-prod`.")
+    assert ("namespace", f"{name}-prod") in [(n.role, n.value) for c in model.components for n in c.names]

@@ -30,10 +30,12 @@ from agent.service.model import ServiceModel
 from agent.service.vocabulary import Vocabulary, norm
 
 
-def _pattern(phrases: list[str], *, at_start: bool = False) -> re.Pattern[str]:
+def _pattern(phrases: list[str], *, at_start: bool = False, plural: bool = False) -> re.Pattern[str]:
+    """`plural`: a phrase also matches with an "s" ("known problem" in "## Known problems")."""
     parts = sorted({p.strip().lower() for p in phrases if p.strip()}, key=len, reverse=True)
     body = "|".join(re.escape(p).replace(r"\ ", r"[\s-]+").replace("'", "['’]?") for p in parts)
-    return re.compile((r"^\W*" if at_start else r"(?<![\w-])") + f"(?:{body})" + r"(?![\w-])", re.I)
+    return re.compile((r"^\W*" if at_start else r"(?<![\w-])") + f"(?:{body})" + ("s?" if plural else "")
+                      + r"(?![\w-])", re.I)
 
 
 @dataclass(frozen=True)
@@ -67,7 +69,7 @@ def cues() -> Cues:
     data: dict[str, Any] = yaml.safe_load(text)
     conseq = data["consequence"]
     return Cues(
-        failure=_pattern(data["failure"]), prohibition=_pattern(data["prohibition"], at_start=True),
+        failure=_pattern(data["failure"], plural=True), prohibition=_pattern(data["prohibition"], at_start=True),
         instruction=_pattern(data["instruction"], at_start=True),
         imperative=_pattern(data["imperative"], at_start=True), limit=_pattern(data["limit"]),
         harm=_pattern(conseq["harm"]), consequence=_pattern([*conseq["harm"], *conseq["connector"]]),
@@ -437,6 +439,57 @@ def table_items(description: str) -> list[str]:
     return out
 
 
+_FIX_LEAD = re.compile(r"(?i)\b(?:(?:our|the)\s+fix|fix|what\s+fixed\s+it|what\s+we\s+do|steps|procedure|"
+                       r"how\s+we\s+fix\s+it|to\s+fix\s+it|recovery)\s*:\s*$")
+
+
+def fix_lists(description: str) -> list[tuple[str, list[str]]]:
+    """(the words before, the steps) of each list the description opens with "Our fix:" at a line's end:
+    "… logins hang. Our fix:\n1. `oc get pods`\n2. restart ONE pod at a time …" is that failure's fix."""
+    lines = (description or "").replace("\r\n", "\n").replace("\t", "    ").split("\n")
+    out: list[tuple[str, list[str]]] = []
+    for k, line in enumerate(lines):
+        lead = _FIX_LEAD.search(line.strip())
+        if lead is None:
+            continue
+        steps: list[list[str]] = []
+        j = k + 1
+        indent = -1
+        while j < len(lines) and lines[j].strip():
+            mark = _MARK.match(lines[j])
+            if mark is not None and (indent < 0 or _indent(lines[j]) == indent):
+                indent = _indent(lines[j])
+                steps.append([lines[j][mark.end():].strip()])
+            elif steps and _indent(lines[j]) > indent:
+                steps[-1].append(lines[j].strip())
+            else:
+                break
+            j += 1
+        before = line.strip()[:lead.start()].strip()
+        if not before and k > 0:  # "Our fix:" on a line of its own: the line before says what it fixes
+            before = lines[k - 1].strip()
+        if steps:
+            out.append((before, [" ".join(x) for x in steps]))
+    return out
+
+
+def _attach_fix(reading: _Reading, said: str, fixes: list[tuple[str, list[str]]], c: Cues,
+                taken: set[str]) -> bool:
+    """The steps of the fix list whose lead-in ends what `said` says become the reading's action (its
+    "don't"s its prohibition); False when no list follows those words."""
+    steps = next((st for before, st in fixes if _flat(before) and (
+        _flat(before)[-40:] in said or said[-40:] in _flat(before))), None)
+    if not steps:
+        return False
+    reading.action = "; ".join(x for x in (reading.action, *[
+        _tidy_item(st) for st in steps if not c.prohibition.search(st)]) if x)
+    reading.prohibition = "; ".join(x for x in (reading.prohibition, *[
+        _tidy_item(st) for st in steps if c.prohibition.search(st)]) if x)
+    reading.evidence = f"{reading.evidence} Fix: " + " ".join(steps)
+    taken.update(_flat(st) for st in steps)
+    return True
+
+
 def _table_text(sentence: str) -> bool:
     """A sentence that is a Markdown table's text ("| a | b | |---|---| …"): its rows are read as rows."""
     return sentence.lstrip().startswith("|")
@@ -648,19 +701,31 @@ def read(sentences: list[str], model: ServiceModel, vocab: Vocabulary, descripti
             reading.mentions = sorted({(at, ident) for at, ident, _ in reading.typed})
             out.append(reading)
     flat_items = [_flat(i) for i in items]
+    fixes = fix_lists(description)
+    taken_steps: set[str] = set()  # steps of a fix list read as their failure's action
     previous: tuple[int, _Reading] | None = None
     listed = -99  # index of the last heading that names failure modes ("Known issues:")
     for index, sentence in enumerate(sentences):
         if flat_items and any(_flat(sentence) in i for i in flat_items if len(_flat(sentence)) > 2):
             continue  # read with its item
+        if any(_flat(sentence) in step for step in taken_steps if len(_flat(sentence)) > 2):
+            continue  # a step of a failure's fix list
         if _table_text(sentence):
             continue  # a table's rows are items of their own (table_items) or facts, never one failure
         if _heading(sentence, c) or _heading_line(sentence, c) is not None:
             listed = index
             continue
+        alone = _FIX_LEAD.search(sentence.strip())
+        if alone is not None and len(sentence.strip()[:alone.start()].split()) <= 2 and previous is not None and \
+                previous[0] == index - 1 and previous[1].kind == "failure":
+            # "… logins hang. Our fix:" then the list: the fix of the failure just read
+            if _attach_fix(previous[1], _flat(sentences[index - 1]), fixes, c, taken_steps):
+                continue
         reading = _read(sentence, c, listed=index - listed <= 8)
         if reading is None:
             continue
+        if reading.kind == "failure" and alone is not None:
+            _attach_fix(reading, _flat(sentence), fixes, c, taken_steps)
         reading.mentions = _mentions(reading.evidence, model, vocab, c)
         if reading.kind == "rule" and previous is not None and previous[0] == index - 1 and \
                 previous[1].kind == "failure" and _continues(reading, previous[1], c):

@@ -317,8 +317,18 @@ def _distribute_prohibitions(text: str) -> str:
     return "\n".join(out)
 
 
+def _slash_nouns(text: str) -> str:
+    """"project/namespace `iam-prod`", "topic/stream x": two role nouns for one name read as the last one (a
+    single word to the tokenizer, neither noun was seen)."""
+    nouns = vocabulary().noun_roles
+
+    def one(m: re.Match[str]) -> str:
+        return m.group(2) if norm(m.group(1)) in nouns and norm(m.group(2)) in nouns else m.group(0)
+    return re.sub(r"(?<![\w/.-])([A-Za-z]+)/([A-Za-z]+)(?![\w/.-])", one, text)
+
+
 def _clean_text(description: str) -> str:
-    text = re.sub(r"\*\*|__", "", description or "")
+    text = _slash_nouns(re.sub(r"\*\*|__", "", description or ""))
     text = _SPEAKER_LINE.sub("", text.replace("\r\n", "\n").replace("\t", " "))
     return commands.mark_inline(_distribute_prohibitions(_unwrap_messages(text)))
 
