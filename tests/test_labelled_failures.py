@@ -126,3 +126,21 @@ def test_two_role_nouns_with_a_slash_name_as_the_last(noun: str, name: str) -> N
 
     model = parse(f"{name}-api is Keycloak on OpenShift, {noun} `{name}-prod`.")
     assert ("namespace", f"{name}-prod") in [(n.role, n.value) for c in model.components for n in c.names]
+
+
+@settings(max_examples=10, deadline=None)
+@given(unit=units, verb=st.sampled_from(["redrive", "replay them", "restart the poller"]))
+def test_a_known_failure_item_with_command_lines_runs_them(unit: str, verb: str) -> None:
+    from agent.service.text import parse
+
+    text = (f"{unit}-intake is a Step Functions workflow on AWS.\n\n"
+            f"- owner: {unit}-team\n"
+            f"- Known failure: Vendor outage -> {unit} exhausts its retries, executions fail. We look at them with\n"
+            f"      aws stepfunctions list-executions --state-machine-arn arn:x --status-filter FAILED\n"
+            f"    and once the vendor is back we {verb}:\n"
+            f"      ./ops/{unit}-redrive.sh --since 6h     (wraps aws stepfunctions redrive-execution)\n")
+    failures = [f for f in parse(text).failures if f.kind == "failure"]
+    assert len(failures) == 1, failures
+    assert failures[0].title.startswith("Vendor outage"), failures[0].title
+    assert f"`./ops/{unit}-redrive.sh --since 6h`" in failures[0].action, failures[0].action
+    assert "`aws stepfunctions list-executions" in failures[0].action

@@ -269,7 +269,7 @@ def commands(mode: FailureMode, ctx: Context) -> tuple[list[Command], list[Comma
         for raw in _BACKTICK.findall(clause):
             if is_command(raw) and not syntax_errors([runnable(raw)]):  # the description reader's list of programs
                 given = True
-                danger = classify(raw)
+                danger = classify(runnable(raw))  # `<arn>` is a placeholder, not a redirection
                 # as written, but a `<name>` placeholder becomes a guarded variable (bash reads it as a redirection)
                 if danger == "read-only" and not fixes:  # what the team looks at before it acts is a check
                     checks.append(cmd(f"The team's check: {_head(raw)}", runnable(raw), None))

@@ -128,6 +128,12 @@ def is_command_line(line: str) -> bool:
     return not set(bare.lower().split()) & _PROSE_WORDS
 
 
+def command_line_part(line: str) -> str:
+    """The command of a command line, its trailing aside left out ("x.sh --since 6h   (wraps …)")."""
+    found = _LINE.fullmatch(line.strip())
+    return found.group(1).strip() if found is not None else line.strip()
+
+
 def is_command(text: str) -> bool:
     """A span that is a command line: a known program or a script, and at least one argument."""
     text = text.strip()

@@ -360,7 +360,7 @@ def listed_items(description: str, c: Cues | None = None) -> list[str]:
                 items.append([line[mark.end():].strip()])
             elif items and mark is None and (indent > item_indent or (
                     not re.search(r"[.!?:]\s*$", items[-1][-1]) and line.strip()[:1].islower())):
-                items[-1].append(line.strip())  # the item's next line
+                items[-1].append(_as_code(line.strip()))  # the item's next line
             elif items and mark is not None and indent > item_indent:
                 items[-1].append(line.strip())  # a sub-bullet is part of its item
             else:
@@ -368,6 +368,19 @@ def listed_items(description: str, c: Cues | None = None) -> list[str]:
             k += 1
         out += [" ".join(item) for item in items if len(" ".join(item).split()) >= 3]
     return out
+
+
+def _as_code(line: str) -> str:
+    """A command written on a line of its own inside an item, in backticks as the item's text carries it
+    ("We look at them with\n    aws stepfunctions list-executions …"): the item's action runs it."""
+    from agent.service.commands import is_command_line  # late: commands reads this module's cues
+
+    if "`" in line or not is_command_line(line):
+        return line
+    from agent.service.commands import command_line_part
+
+    command = command_line_part(line)
+    return line.replace(command, f"`{command}`", 1)
 
 
 _LABEL = re.compile(r"^(?P<label>[^:`]{2,60}?):\s+(?P<rest>\S.*)$")
@@ -392,7 +405,7 @@ def labelled_items(description: str, c: Cues | None = None) -> list[str]:
         k += 1
         while k < len(lines) and lines[k].strip() and _MARK.match(lines[k]) is None and (
                 _indent(lines[k]) > indent or not re.search(r"[.!?:]\s*$", item[-1])):
-            item.append(lines[k].strip())
+            item.append(_as_code(lines[k].strip()))
             k += 1
         text = " ".join(item)
         m = _LABEL.match(text)
@@ -516,6 +529,9 @@ def _instructs(clause: str, c: Cues) -> bool:
     rest = re.sub(_AFTER_CONJUNCTION + _ON_EVENT, "", clause.strip(), flags=re.I)
     if rest.startswith("`") and len(rest) > 3:
         return True  # "then `nodetool drain && …`": a command given to run
+    if re.match(r"(?i)we\s+(?!(?:have|had|were|are|was|lost|saw|got|noticed|found|think|believe|don'?t|do\s+not|"
+                r"never|can'?t|cannot|could|would|should|might|may)\b)[a-z]+", rest):
+        return True  # "once it is back we redrive": what the team does is its action
     if c.instruction.search(rest) or (c.imperative.search(rest) and len(rest.split()) >= 2):
         return True
     cond = c.condition.search(rest)
@@ -588,6 +604,9 @@ def item_title(item: str) -> str:
     if fix is not None and fix.start() > 0:  # "x leaks connections -> fix: restart x": the title ends at the fix
         first = first[:fix.start()]
     label, colon, rest = first.partition(": ")
+    if colon and rest.strip() and cues().failure.fullmatch(label.strip()):
+        first = rest  # "Known failure: RiskLens outage -> …": the label says only that it is one
+        label, colon, rest = first.partition(": ")
     words = len(label.split())
     if colon and rest.strip() and 2 <= words <= 8:
         return _tidy_item(label)
@@ -682,7 +701,8 @@ def _continues(rule: _Reading, failure: _Reading, c: Cues) -> bool:
 
 
 def _flat(text: str) -> str:
-    return " ".join(re.sub(r"\*\*|__", "", text).split()).lower()
+    """For comparing an item with the sentences it was read from: no emphasis, backticks or spacing."""
+    return " ".join(re.sub(r"\*\*|__|`", "", text).split()).lower()
 
 
 def read(sentences: list[str], model: ServiceModel, vocab: Vocabulary, description: str = "") -> list[dict[str, Any]]:
@@ -706,8 +726,8 @@ def read(sentences: list[str], model: ServiceModel, vocab: Vocabulary, descripti
     previous: tuple[int, _Reading] | None = None
     listed = -99  # index of the last heading that names failure modes ("Known issues:")
     for index, sentence in enumerate(sentences):
-        if flat_items and any(_flat(sentence) in i for i in flat_items if len(_flat(sentence)) > 2):
-            continue  # read with its item
+        if flat_items and any(_flat(sentence)[:80] in i for i in flat_items if len(_flat(sentence)) > 2):
+            continue  # read with its item (its own-line commands are not in the sentence: its start is)
         if any(_flat(sentence) in step for step in taken_steps if len(_flat(sentence)) > 2):
             continue  # a step of a failure's fix list
         if _table_text(sentence):
