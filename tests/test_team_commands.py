@@ -117,7 +117,7 @@ def test_a_command_that_caused_an_incident_is_forbidden_not_the_teams(job: str, 
     assert f"nomad job stop -purge {job}" in [g.command for g in forbidden_commands(text)]
 
 
-@given(program=st.builds(lambda a, b: f"q{a}{b}", st.text(alphabet="abcdefghijklmnopqrstuvwxyz", min_size=3, max_size=8),
+@given(program=st.builds(lambda a, b: f"q{a}{b}", st.text(alphabet="abcdefghijklmnop", min_size=3, max_size=8),
                          st.sampled_from(["", "ctl", ".xfs", "-admin"])),
        flag=st.sampled_from(["--self", "-L", "--certs-dir=/etc/x", "-n"]))
 def test_a_program_the_list_does_not_know_is_a_command_when_written_as_one(program: str, flag: str) -> None:
