@@ -99,3 +99,16 @@ def test_a_given_error_threshold_replaces_the_default(pct: int, minutes: int) ->
     (out,), renamed, left = given_alerts.apply([rule], [[errors]])
     assert left == [] and out[0].name == rule.name
     assert (out[0].threshold.value, out[0].threshold.origin, out[0].minutes) == (pct, "given", minutes)
+
+
+@given(metric=st.sampled_from(["store capacity used", "disk usage", "heap used"]),
+       low=st.integers(50, 75), high=st.integers(80, 95),
+       words=st.sampled_from([("warn", "page"), ("warning", "page"), ("ticket", "page")]))
+def test_a_second_threshold_of_one_metric_keeps_the_metric_and_its_severity(
+        metric: str, low: int, high: int, words: tuple[str, str]) -> None:
+    from agent.service.alert_lists import listed_alerts
+
+    text = f"Monitors: live nodes < 9 (page); {metric} > {low}% {words[0]}, > {high}% {words[1]}; SQL p99 > 250 ms."
+    found = {a.name: a.severity for a in listed_alerts(text)}
+    assert found.get(f"{metric} > {low}%") in (words[0], "warning"), found
+    assert found.get(f"{metric} > {high}%") == "page", found

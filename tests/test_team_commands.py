@@ -137,3 +137,17 @@ def test_a_script_on_a_line_of_its_own_is_the_teams_command(script: str, note: s
 
     text = f"x-api is a worker on ECS.\n  once it is back we redrive:\n    {script} --since 6h{note}\n"
     assert f"{script} --since 6h" in [g.command for g in team_commands(text)]
+
+
+@given(unit=st.text(alphabet="abcdefghij", min_size=3, max_size=7), path=st.sampled_from(["/mnt/x", "/var/lib/y"]))
+def test_a_command_block_under_a_colon_line_is_commands_not_names(unit: str, path: str) -> None:
+    from agent.service.commands import team_commands
+    from agent.service.text import parse
+
+    text = (f"{unit}-db is a database on 3 VMs ({unit}-1.lan, {unit}-2.lan, {unit}-3.lan), systemd unit `{unit}`.\n"
+            f"03:05 recovered by deleting the ballast file and starting the node:\n"
+            f"    rm {path}/auxiliary/EMERGENCY_BALLAST\n    sudo systemctl start {unit}\n")
+    names = [n.value for c in parse(text).components for n in c.names]
+    assert "rm" not in names and "sudo" not in names, names
+    commands = [g.command for g in team_commands(text)]
+    assert f"rm {path}/auxiliary/EMERGENCY_BALLAST" in commands and f"sudo systemctl start {unit}" in commands

@@ -63,6 +63,7 @@ _PAREN_SEVERITY = re.compile(rf"(?i)\s*\((?P<sev>{_SEVERITY_WORD}(?:[\s/,]+{_SEV
                              r"immediately|\s+at once)?\)")
 _TAIL_SEVERITY = re.compile(r"(?i)\s*:\s*(?P<sev>disaster|high|average|warning|information|not classified|critical|"
                             r"info|page|ticket|p[0-5]|sev-?[0-5])\s*$")
+_BARE_SEVERITY = re.compile(r"(?i)(?<=[\d%a-z])\s+(?P<sev>warn|warning|page|pages|ticket|critical|crit|p[0-5])\s*$")
 _UNITS = {"%": "%", "ms": "ms", "s": "s", "sec": "s", "secs": "s", "second": "s", "seconds": "s", "m": "min",
           "min": "min", "mins": "min", "minute": "min", "minutes": "min", "h": "h", "hr": "h", "hrs": "h",
           "hour": "h", "hours": "h", "d": "d", "day": "d", "days": "d", "x": "x"}
@@ -125,6 +126,9 @@ def _marks(item: str) -> tuple[str, str]:
     tail = _TAIL_SEVERITY.search(item)
     if tail:
         severity, item = severity or tail.group("sev"), item[:tail.start()]
+    bare = _BARE_SEVERITY.search(item)
+    if bare and not severity:  # "store capacity used > 70% warn": the word right after the figure
+        severity, item = bare.group("sev"), item[:bare.start()]
     word = severity.lower().split()[0].split("/")[0] if severity else ""  # "P2 page" is P2
     return item.strip(" .,;:"), {"pages": "page", "paging": "page", "warn": "warning", "crit": "critical"}.get(word,
                                                                                                            word)
@@ -206,7 +210,16 @@ def listed_alerts(text: str) -> list[ListedAlert]:
             end = re.search(r"\.(?=\s|$)", rest)
             span = rest[:end.start()] if end else rest
             paging = lead.group(0).lower().startswith("pag")
-            items = [a for a in (read(part, segment, paging) for part in _SPLIT.split(span)) if a is not None]
+            # "x > 70% warn, > 80% page": a bare threshold is the metric before it (_parts)
+            parts: list[str] = []
+            for part in (p for piece in _SPLIT.split(span) for p in _parts(piece)):
+                bare, _ = _marks(part)
+                before = _COMPARED.match(_marks(parts[-1])[0]) if parts else None
+                if before is not None and before.group("metric").strip() and re.match(r"(?:>=|<=|>|<|≥|≤)\s*\d",
+                                                                                       bare):
+                    part = f"{before.group('metric').strip()} {part}"
+                parts.append(part)
+            items = [a for a in (read(part, segment, paging) for part in parts) if a is not None]
             if not any(a.op for a in items) or any(a.name != a.said for a in items):
                 continue  # no figure: no list; a named item ("ApiDown (up == 0)"): the named reader's
             out += [a for a in items if all(a.name != b.name for b in out)]
@@ -252,6 +265,9 @@ def _parts(text: str) -> list[str]:
     out = [pieces[0]]
     for piece in pieces[1:]:
         bare, _ = _marks(piece)
+        own = _COMPARED.match(bare)
+        if own is not None and own.group("metric").strip():
+            metric = own.group("metric").strip()  # the next bare threshold is this piece's metric's
         if metric and re.match(r"(?:>=|<=|>|<|≥|≤)\s*\d", bare):
             piece = f"{metric} {piece}"  # "> 70% (ticket)": the same metric
         elif metric and re.fullmatch(r"(?i)[a-z]+(?:\s+(?:for|over|sustained)\s+.*)?", bare) and \

@@ -27,7 +27,8 @@ _PROGRAMS = frozenset("""cap bundle ansible ansible-playbook helm helmfile kubec
     clickhouse-client mc velero restic stern oc virtctl gsutil bq doctl hcloud sqlcmd openstack temporal tctl nats
     promtool amtool logcli chronyc timedatectl ntpq crictl k3s rke2 cockroach varnishadm varnishstat varnishlog
     mcrouter mc nc tmsh keytool kcadm.sh xfs_repair mkfs.xfs smartctl ipmitool zfs zpool iisreset appcmd
-    sentinel redis-sentinel memcached-tool pulsar-admin bookkeeper nats-server scylla cqlsh""".split())
+    sentinel redis-sentinel memcached-tool pulsar-admin bookkeeper nats-server scylla cqlsh rm mv cp xfs_growfs
+    growpart resize2fs kill pkill df du mount umount openssl dig""".split())
 # a program-like word ("mkfs.xfs", "cockroach"), for a command given with a flag or a pipe
 _PROGRAM_LIKE = re.compile(r"[a-z][a-z0-9]*(?:[._-][a-z0-9]+)*")
 _SCRIPT = re.compile(r"(?:\./|bin/|scripts?/|~/)[\w./-]+|[\w.-]+\.sh")
@@ -47,10 +48,28 @@ _INLINE = re.compile(r"(?:(?<=:\s)|(?<=[.;]\s)|(?<=\bthen\s)|(?<=\brun\s))((?:su
 
 def mark_inline(text: str) -> str:
     """The text with each bare command written inside prose put in backticks, so it is read as one
-    command (the team's), never as words that name things ("db update" is no database)."""
+    command (the team's), never as words that name things ("db update" is no database); and the lines of
+    a command block laid out under a line ending with ":" ("recovered by …:\n    rm /mnt/x/BALLAST")."""
     def wrap(m: re.Match[str]) -> str:
         return f"`{m.group(1)}`" if is_command_line(m.group(1)) else m.group(0)
-    return _INLINE.sub(wrap, text)
+    return _mark_blocks(_INLINE.sub(wrap, text))
+
+
+def _mark_blocks(text: str) -> str:
+    lines = text.split("\n")
+    for k in range(1, len(lines)):
+        line = lines[k]
+        indent = len(line) - len(line.lstrip())
+        head = next((lines[j] for j in range(k - 1, -1, -1) if lines[j].strip()), "")
+        head_indent = len(head) - len(head.lstrip())
+        opened = head.rstrip().endswith(":") and indent >= head_indent + 2
+        continued = head.strip().startswith("`") and head.strip().endswith("`") and indent == head_indent
+        command = line.strip()
+        if (opened or continued) and command and "`" not in command and \
+                len(command.split()) >= 2 and _program(command) in _PROGRAMS and not is_command_line(command) and \
+                not set(command.lower().split()) & _PROSE_WORDS and not syntax_errors([command]):
+            lines[k] = line[:indent] + f"`{command}`"
+    return "\n".join(lines)
 
 
 @dataclass(frozen=True)

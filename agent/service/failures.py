@@ -236,6 +236,10 @@ def _heading(sentence: str, c: Cues) -> bool:
     return m is not None and len(re.findall(r"[\w'-]+", sentence[:m.start()] + sentence[m.end():])) <= 2
 
 
+# cues that name a document about incidents, not a failure: alone they say nothing broke
+_DOCUMENT_CUE = re.compile(r"(?i)post-?\s?mortems?|(?:last|previous|past)\s+incidents?|lessons\s+learned|war\s+stories")
+
+
 def _read(sentence: str, c: Cues, listed: bool = False) -> _Reading | None:
     """One sentence's failure mode or rule; `listed`: it follows a heading that names failure modes."""
     cue = c.failure.search(sentence)
@@ -251,6 +255,9 @@ def _read(sentence: str, c: Cues, listed: bool = False) -> _Reading | None:
     kind = "failure" if cue is not None or harmed else "rule"
     if kind == "failure" and len(re.findall(r"\w+", sentence)) < 4:
         return None
+    if kind == "failure" and not ruled and cue is not None and _DOCUMENT_CUE.fullmatch(cue.group(0).strip()) and \
+            not c.consequence.search(sentence):
+        return None  # "notes from the Sept 2024 postmortem (INC-4471)": a document's title, no failure in it
     reading = _Reading(kind, sentence.strip())
     reading.action, reading.prohibition = _instructions(sentence, c)
     if kind == "rule":
