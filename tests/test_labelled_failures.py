@@ -144,3 +144,21 @@ def test_a_known_failure_item_with_command_lines_runs_them(unit: str, verb: str)
     assert failures[0].title.startswith("Vendor outage"), failures[0].title
     assert f"`./ops/{unit}-redrive.sh --since 6h`" in failures[0].action, failures[0].action
     assert "`aws stepfunctions list-executions" in failures[0].action
+
+
+@settings(max_examples=10, deadline=None)
+@given(unit=units, cue=st.sampled_from(["The failure we keep seeing:", "Known failure:", "We have been bitten by this:"]))
+def test_what_the_paragraph_says_after_a_failure_is_its_fix(unit: str, cue: str) -> None:
+    from agent.service.text import parse
+
+    text = (f"{unit}-cache is a Memcached tier on 6 VMs.\n\n"
+            f"{cue} after a deploy some workers leak connections, a node reaches the connection limit and "
+            f"clients time out. Check with `echo stats | nc {unit}-03.lan 11211`. The fix is NOT restarting "
+            f"memcached. It is restarting {unit}-router on the app servers, one at a time "
+            f"(`sudo systemctl restart {unit}-router`).\n\nOwner is {unit}-team.\n")
+    failures = [f for f in parse(text).failures if f.kind == "failure"]
+    assert len(failures) == 1, failures
+    assert f"systemctl restart {unit}-router" in failures[0].action, failures[0]
+    assert f"nc {unit}-03.lan 11211" in failures[0].action
+    assert "NOT restarting memcached" in failures[0].prohibition, failures[0]
+    assert "Owner" not in failures[0].evidence  # the next paragraph is not the failure's

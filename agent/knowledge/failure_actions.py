@@ -230,6 +230,10 @@ def _clauses(action: str) -> list[str]:
     return [c.strip() for c in out if c.strip()]
 
 
+# a clause that says the team looks ("check with …", "look at … with", "see which …", "verify …")
+_CHECK_CLAUSE = re.compile(r"(?i)^\W*(?:(?:and|then|first)\s+)*(?:check|look|see|verify|confirm|inspect|watch|read)\b")
+
+
 def _head(command: str) -> str:
     """A command's first words, for a title: "journalctl -u cassandra --since …" is "journalctl -u cassandra"."""
     words = command.split()
@@ -273,6 +277,12 @@ def commands(mode: FailureMode, ctx: Context) -> tuple[list[Command], list[Comma
                 # as written, but a `<name>` placeholder becomes a guarded variable (bash reads it as a redirection)
                 if danger == "read-only" and not fixes:  # what the team looks at before it acts is a check
                     checks.append(cmd(f"The team's check: {_head(raw)}", runnable(raw), None))
+                    continue
+                if danger != "destructive" and _CHECK_CLAUSE.match(clause):
+                    # "Check with `echo stats | nc host 11211`": the team says it looks, whatever the tool
+                    checks.append(cmd(f"The team's check: {_head(raw)}", runnable(raw), None,
+                                      "Not known to be read-only to this tool's checker: run it as the team "
+                                      "wrote it, nothing more"))
                     continue
                 fixes.append(cmd("The team's own command, as written", runnable(raw), None,
                                  None if danger == "read-only" else "The team's command from the description: "

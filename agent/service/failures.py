@@ -510,6 +510,17 @@ def _attach_fix(reading: _Reading, said: str, fixes: list[tuple[str, list[str]]]
     return True
 
 
+def _same_paragraph(paragraphs: list[str], first: str, second: str) -> bool:
+    a, b = _flat(first)[:60], _flat(second)[:60]
+    return bool(a and b) and any(a in p and b in p for p in paragraphs)
+
+
+def _says_what_to_do(sentence: str, c: Cues) -> bool:
+    """A sentence that tells what to check or do: a command in backticks, an instruction, "the fix is"."""
+    return "`" in sentence or _instructs(sentence, c) or any(_instructs(x, c) for x in _clauses(sentence)) or \
+        re.search(r"(?i)\b(?:the\s+fix|fix(?:ed)?\s+(?:it|this)|it\s+is\s+\w+ing)\b", sentence) is not None
+
+
 def _table_text(sentence: str) -> bool:
     """A sentence that is a Markdown table's text ("| a | b | |---|---| …"): its rows are read as rows."""
     return sentence.lstrip().startswith("|")
@@ -729,6 +740,7 @@ def read(sentences: list[str], model: ServiceModel, vocab: Vocabulary, descripti
             out.append(reading)
     flat_items = [_flat(i) for i in items]
     fixes = fix_lists(description)
+    paragraphs = [_flat(p) for p in re.split(r"\n\s*\n", description or "")]
     taken_steps: set[str] = set()  # steps of a fix list read as their failure's action
     previous: tuple[int, _Reading] | None = None
     listed = -99  # index of the last heading that names failure modes ("Known issues:")
@@ -741,6 +753,19 @@ def read(sentences: list[str], model: ServiceModel, vocab: Vocabulary, descripti
             continue  # a table's rows are items of their own (table_items) or facts, never one failure
         if _heading(sentence, c) or _heading_line(sentence, c) is not None:
             listed = index
+            continue
+        if previous is not None and previous[0] == index - 1 and previous[1].kind == "failure" and \
+                not previous[1].title and c.failure.search(sentence) is None and \
+                _FIX_LEAD.search(sentence.strip()) is None and \
+                _same_paragraph(paragraphs, sentences[index - 1], sentence) and _says_what_to_do(sentence, c):
+            # "The failure we keep seeing: … . Check with `x`. The fix is NOT restarting y. It is restarting z
+            # (`…`)": what the paragraph says next is that failure's checks, fix and "don't"s
+            failure = previous[1]
+            failure.evidence = f"{failure.evidence} {sentence.strip()}"
+            bucket = "prohibition" if re.search(r"(?i)\b(?:not|never|don'?t)\b", sentence) and \
+                "`" not in sentence else "action"
+            setattr(failure, bucket, "; ".join(x for x in (getattr(failure, bucket), _tidy_item(sentence)) if x))
+            previous = (index, failure)
             continue
         alone = _FIX_LEAD.search(sentence.strip())
         if alone is not None and len(sentence.strip()[:alone.start()].split()) <= 2 and previous is not None and \
