@@ -147,7 +147,8 @@ def test_a_known_failure_item_with_command_lines_runs_them(unit: str, verb: str)
 
 
 @settings(max_examples=10, deadline=None)
-@given(unit=units, cue=st.sampled_from(["The failure we keep seeing:", "Known failure:", "We have been bitten by this:"]))
+@given(unit=units,
+       cue=st.sampled_from(["The failure we keep seeing:", "Known failure:", "We have been bitten by this:"]))
 def test_what_the_paragraph_says_after_a_failure_is_its_fix(unit: str, cue: str) -> None:
     from agent.service.text import parse
 
