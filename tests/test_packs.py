@@ -11,6 +11,7 @@ with no change here.
 from __future__ import annotations
 
 import re
+import shlex
 import shutil
 import subprocess
 from functools import cache
@@ -158,6 +159,22 @@ def test_every_part_validates(built: tuple[Pack, list[tuple[str, Contribution]]]
             Appendix(cheatsheet=all_commands, related_docs=[Link(title="t", location="l")])
 
 
+def _psql_statements(code: str) -> list[str]:
+    """The -c statements of the psql calls in `code`, as the shell passes them (a quoted identifier's
+    escaped double quotes unescaped)."""
+    out: list[str] = []
+    for line in code.split("\n"):
+        if "psql" not in line or " -c " not in line or "-d pgbouncer" in line:  # the admin console is not SQL
+            continue
+        try:
+            words = shlex.split(line, comments=True)
+        except ValueError:
+            out += _PSQL_C.findall(line)
+            continue
+        out += [words[k + 1] for k, w in enumerate(words[:-1]) if w == "-c"]
+    return out
+
+
 def test_commands_parse(built: tuple[Pack, list[tuple[str, Contribution]]]) -> None:
     pack, parts = built
     seen: dict[tuple[str, str], Command] = {}
@@ -175,7 +192,7 @@ def test_commands_parse(built: tuple[Pack, list[tuple[str, Contribution]]]) -> N
         if command.language == "sql":
             statements.append(code)
         if command.language == "bash":
-            statements += _PSQL_C.findall(code)
+            statements += _psql_statements(code)
         for statement in statements:
             try:
                 pglast.parse_sql(_SHELL_VAR.sub(lambda m: "var_" + m.group(1), statement))

@@ -1228,7 +1228,10 @@ class _Writer:
         location = (f"Snapshots in {region} with cross-region copies to {second}" if region
                     else f"Cross-region copies to {second} (fill in the backup bucket / vault)")
         bucket = self.facts.names.get("bucket")
-        if bucket:
+        if not region:  # a data centre, bare metal: no "cross-region copies" the team never described
+            location = f"Bucket {bucket} (as the description names it)" if bucket else \
+                "Fill in: where the backups are kept (the description does not say)"
+        elif bucket:
             location += f"; data bucket {bucket} (enable versioning + replication)"
         procedures = list(self.c.dr_procedures)
         verify = _dedupe([self.p.health_check(), *self.p.status()[:1]])
