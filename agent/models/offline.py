@@ -653,12 +653,17 @@ class _Writer:
                         "vm": "Cloud compute (" + self.p.cloud.upper() + ")", "serverless": "Function runtime ("
                         + ("Cloud Functions" if self.p.cloud == "gcp" else "AWS Lambda") + ")",
                         "baremetal": "Physical hosts, power and network"}.get(self.env, "Platform")
+        up = self._health_first(up)
+        # what every service stands on comes after what the description names: the page's first question
+        # ("rule out X") is about the team's own dependencies, not a generic platform or a secrets store
         up.append(Upstream(service=platform_dep, purpose="Runs the service", criticality="Critical",
                            fallback="None in-region: see Disaster Recovery"))
+        told = re.search(r"(?i)\bsecrets?\b|\bvault\b|key\s?vault|\bkms\b|credentials?|parameter store",
+                         self.ctx.text) is not None
         up.append(Upstream(service="Secrets store (" + self.p.secrets().split(" (")[0] + ")",
-                           purpose="Credentials at start-up", criticality="High",
+                           purpose="Credentials at start-up" + ("" if told else " (the description names none)"),
+                           criticality="High" if told else "Medium",
                            fallback="Running instances keep their secrets; avoid restarts while it is down"))
-        up = self._health_first(up)
         down = [Downstream(service=s, impact=i) for s, i in downstream(self.type)] + list(self.c.downstream)
         if "downstream" in self.facts.names:
             down.insert(0, Downstream(service=self.facts.names["downstream"] + " (named in the description)",
