@@ -365,7 +365,16 @@ def _units(text: str) -> Iterator[tuple[int, str, bool]]:
             bullet_indent = None
             continue
         if commands.is_command_line(stripped):
-            continue  # a command written out on its own line is the team's command, not prose to read names from
+            # a command written out on its own line is the team's command, not prose to read names from; in
+            # backticks it stays in its sentence ("check pollers with `temporal task-queue describe …` then")
+            # so what the sentence says to do keeps its command
+            code = f"`{commands.command_line_part(stripped)}`"
+            if bullet_indent is not None and indent > bullet_indent and blocks:
+                start, body, label = blocks[-1]
+                blocks[-1] = (start, f"{body} {code}", label)
+            elif current:
+                current.append((offset, code))
+            continue
         if keyed[n] and ((n > 0 and keyed[n - 1]) or (n + 1 < len(lines) and keyed[n + 1])):
             flush()
             bullet_indent = None
