@@ -76,6 +76,8 @@ _NOT_NAME = re.compile(r"""(?ix)
   | db\.[a-z]\d[a-z]*\.\w+ | cache\.[a-z]\d[a-z]*\.\w+   # RDS / ElastiCache instance classes
   | (?:python|node|java|go|ruby|php|tier|sev|level)\d+(?:\.\d+)*
   | utf-?8 | base64 | sha\d+ | md5 | ipv[46] | oauth2? | s3a?
+  | (?:mon|tue|wed|thu|fri|sat|sun)[a-z]*-(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*   # day ranges ("Mon-Sat")
+  | [\w-]*\w-(?:0?N{1,2}|0?x{1,2})(?:[.-][\w.-]*)?  # a naming pattern ("mc-0N.x.net", "WEB-PH-0x")
 """)
 # Written values and prose that only look like identifiers: quantities ("~120k", "1Gi", "99.5%/month"),
 # rates and pairs of words ("events/s", "reads/writes", "blue/green"), zone shorthands ("us-east-1a/b/c").
