@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from agent.knowledge import store_roles
+from agent.knowledge import reasoning, store_roles
 from agent.knowledge.applies import self_managed
 from agent.knowledge.base import Context, Contribution
 from agent.knowledge.packs._base import (
@@ -60,6 +60,20 @@ class Names:
         statement = statement.replace('"', '\\"')
         return (f"psql -h {self.hq} -p {self.port} -U {q(self.user)} -d {q(self.db)} -X "
                 f"-v ON_ERROR_STOP=1 -c \"{statement}\"")
+
+
+def _theirs(ctx: Context, comp: Component | None) -> bool:
+    """Whether the database is another team's or one the service does not write: "the Memcached tier in
+    front of the catalog database (catalog-db, owned by the Catalog team)". Stopping writes there stops
+    everyone's; the runbook stops its own service instead and asks the owner."""
+    if ctx.answers.service_type == "database" or ctx.model is None or comp is None:
+        return False
+    app = ctx.model.app
+    said = " ".join([comp.evidence, *(r.evidence for r in ctx.model.relationships if comp.id in (r.source, r.target))])
+    owned = re.search(r"(?i)\bowned\s+by\s+(?:the\s+)?(?!us\b|our\b)[\w -]{2,40}?\bteam\b|another\s+team'?s|"
+                      r"\btheir\s+(?:database|db)\b", said) is not None
+    fronts = app is not None and reasoning.tech_kind(app) in ("cache", "proxy", "search")
+    return owned or fronts
 
 
 def _sql_ident(name: str) -> str:
@@ -446,6 +460,8 @@ class PostgresPack(KeywordPack):
                              "grep -E 'ERROR|FATAL|PANIC' | tail -n 50", "no FATAL or PANIC lines")],
             issues=issues,
             stop_writes=[
+                *kill_switch(ctx, svc, "stop the writes that corrupt data"),
+            ] if _theirs(ctx, comp) else [
                 *kill_switch(ctx, svc, "stop the writes that corrupt data"),
                 cmd("Make new sessions on the database read-only",
                     n.psql(f"ALTER DATABASE {_sql_ident(n.db)} SET default_transaction_read_only = on"),
