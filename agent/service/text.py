@@ -77,7 +77,7 @@ _NOT_NAME = re.compile(r"""(?ix)
   | (?:python|node|java|go|ruby|php|tier|sev|level)\d+(?:\.\d+)*
   | utf-?8 | base64 | sha\d+ | md5 | ipv[46] | oauth2? | s3a?
   | (?:mon|tue|wed|thu|fri|sat|sun)[a-z]*-(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*   # day ranges ("Mon-Sat")
-  | [\w-]*\w-(?:0?N{1,2}|0?x{1,2})(?:[.-][\w.-]*)?  # a naming pattern ("mc-0N.x.net", "WEB-PH-0x")
+  | (?-i:[\w-]*[a-z0-9]-0?N{1,2}|[A-Z0-9-]*[A-Z]-0?x{1,2})(?:[.-][\w.-]*)?  # a pattern: "mc-0N.x.net", "WEB-PH-0x"
 """)
 # Written values and prose that only look like identifiers: quantities ("~120k", "1Gi", "99.5%/month"),
 # rates and pairs of words ("events/s", "reads/writes", "blue/green"), zone shorthands ("us-east-1a/b/c").
@@ -311,7 +311,10 @@ def _distribute_prohibitions(text: str) -> str:
             under = True
         elif item is not None and under:
             rest = line[item.end():]
-            if not re.match(r"(?i)\s*(?:never|do\s+not|don['’]?t|no\b)", rest):
+            # an item that says its own "don't" later ("chart values live in git …; don't `helm upgrade`")
+            # is an explanation, not a thing to do: it keeps its words
+            if not re.match(r"(?i)\s*(?:never|do\s+not|don['’]?t|no\b)", rest) and \
+                    not re.search(r"(?i)\b(?:never|do\s+not|don['’]?t)\b", rest):
                 line = f"{line[:item.end()]}Do not {rest}"
         elif line.strip() and not line.startswith((" ", "\t")):
             under = False

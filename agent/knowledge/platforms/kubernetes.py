@@ -15,6 +15,7 @@ from agent.service.model import Component
 # "the deployment pipeline" is not a Deployment).
 _KIND_WORDS = (("statefulset", r"\bstateful ?sets?\b"), ("daemonset", r"\bdaemon ?sets?\b"),
                ("cronjob", r"\bcron ?jobs?\b"), ("deployment", r"\bDeployments?\b"))
+_TOOLBOX = re.compile(r"(?i)-(?:box|toolbox|tools|admintools|admin-tools|cli|debug|client)$")
 _KIND_ROLES = ("statefulset", "daemonset", "cronjob", "deployment")
 _ARGO_CD = re.compile(r"\bargo\s?-?cd\b", re.I)  # Argo CD, never Argo Rollouts or Workflows
 _NOT = re.compile(r"\b(?:no|not|without|instead of|rather than|never)\s+(?:\w+\s+){0,2}$", re.I)
@@ -78,7 +79,12 @@ class Kubernetes(Platform):
         if not f.namespace:
             self.assumptions.append(f"Kubernetes namespace {self.ns}: the description names none")
         given = f.names.get("k8s.statefulset")
-        self.kind = "statefulset" if (self.stateful or given) and not f.names.get("k8s.deployment") else "deployment"
+        deployment = f.names.get("k8s.deployment")
+        # a toolbox Deployment next to the StatefulSet ("nats-box", "temporal-admintools": the CLI to exec
+        # into) is not the service's workload; a stateful service's is its StatefulSet
+        toolbox = bool(deployment and _TOOLBOX.search(deployment))
+        self.kind = "statefulset" if (self.stateful or given) and (not deployment or toolbox or (
+            given and self.stateful)) else "deployment"
         self.workload = (given if self.kind == "statefulset" else None) or f.names.get("k8s.deployment") or \
             f.names.get("k8s.cronjob") or f.name(self.workload_key, f.service)
         app = self.ctx.model.app if self.ctx.model is not None else None
