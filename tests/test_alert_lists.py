@@ -112,3 +112,15 @@ def test_a_second_threshold_of_one_metric_keeps_the_metric_and_its_severity(
     found = {a.name: a.severity for a in listed_alerts(text)}
     assert found.get(f"{metric} > {low}%") in (words[0], "warning"), found
     assert found.get(f"{metric} > {high}%") == "page", found
+
+
+@given(alert=st.sampled_from(["ExecutionsFailed > 5 in 5 min", "claims-api Errors > 2%", "JobsFailed > 3 in 10m"]))
+def test_an_object_store_entry_answers_only_an_alert_that_names_it(alert: str) -> None:
+    from agent.knowledge.repository_alerts import answering
+    from agent.runbook import Issue
+    from agent.service.model import AlertRule
+
+    rule = AlertRule(origin="given", evidence=alert, at="", name=alert, expr=alert, duration="", severity="",
+                     labels=[], summary="", runbook_url="", source_format="description")
+    s3 = Issue.model_construct(title="S3: SlowDown or 5xx errors")  # only its title is read
+    assert answering(rule, [s3]) is None

@@ -204,7 +204,8 @@ KNOWN = "Known failure: "  # the title prefix of an entry written from the team'
 # technologies an entry can be about: an entry about one the service is not answers only an alert naming it
 ENTRY_TECHS = frozenset("postgres postgresql mysql mariadb redis mongo mongodb kafka rabbitmq pgbouncer elasticsearch "
                          "opensearch nats memcached celery sidekiq airflow sqs sns dynamodb lambda ecs nginx haproxy "
-                         "proxysql patroni zookeeper etcd consul vault keda helm argo flux".split())
+                         "proxysql patroni zookeeper etcd consul vault keda helm argo flux s3 gcs minio "
+                         "firestore pubsub".split())
 
 
 def answering(rule: AlertRule, issues: Sequence[Issue], own: Set[str] = frozenset()) -> Issue | None:
