@@ -75,6 +75,8 @@ def _read_only(commands: list[Command]) -> list[Command]:
     return [c for c in commands if c.language != "bash" or classify(c.code, c.language) == "read-only"]
 
 
+KNOWN = "Known failure: "  # the title prefix of an entry written from the team's failure mode
+
 _UNKNOWN_TOOL = re.compile(r"\bis not known to be read-only\b")
 
 
@@ -339,10 +341,10 @@ def contribute(ctx: Context, parts: dict[str, Contribution], signals: list[Signa
         known = known_response(mode, component, model, description)
         words = title_words(mode)
         if mode.title:  # a listed item: the team's own title, whatever knowledge calls it
-            title = f"Known failure: {_short(mode.title[:1].upper() + mode.title[1:], 80)}"
+            title = f"{KNOWN}{_short(mode.title[:1].upper() + mode.title[1:], 80)}"
         else:
-            title = f"Known failure: {known.title}" if known is not None else \
-                f"Known failure: {words}" if name.lower() in words.lower() else f"Known failure: {name}: {words}"
+            title = f"{KNOWN}{known.title}" if known is not None else \
+                f"{KNOWN}{words}" if name.lower() in words.lower() else f"{KNOWN}{name}: {words}"
         while title in titles:
             title += " (again)"
         titles.add(title)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from agent.checks.markdown import github_anchor
 from agent.checks.promql import parse_error
 from agent.knowledge import given_alerts
+from agent.knowledge.failures import KNOWN  # the title prefix of the team's failure entries
 from agent.knowledge.platforms import Platform
 from agent.runbook import Alert, Command, Issue, Language, Severity, Step
 from agent.service.model import AlertRule
@@ -199,7 +200,6 @@ def _about(text: str) -> tuple[set[str], set[str]]:
     return given_alerts.concepts(text) - {"running"}, {_stem(w) for w in said if len(w) > 2} - _PLAIN
 
 
-KNOWN = "Known failure: "  # the title prefix of an entry written from the team's failure mode (failures.py)
 
 # technologies an entry can be about: an entry about one the service is not answers only an alert naming it
 ENTRY_TECHS = frozenset("postgres postgresql mysql mariadb redis mongo mongodb kafka rabbitmq pgbouncer elasticsearch "

@@ -1047,11 +1047,11 @@ class _Writer:
     def _team_first(self, issues: list[Issue]) -> list[Issue]:
         """The team's own failure modes first, then the entries its alerts lead to, then the rest: what
         the team has seen and watches is what pages; generic entries are for what nobody foresaw."""
-        team_alerts = set(getattr(self, "given_rows", set())) | {r.name for r in self.rules} | set(self._answered)
+        team_alerts = set(self.given_rows) | {r.name for r in self.rules} | set(self._answered)
         answering = set(self._answered.values())
 
         def rank(issue: Issue) -> int:
-            if issue.title.startswith(repository_alerts.KNOWN):
+            if issue.title.startswith(failures.KNOWN):
                 return 0
             return 1 if issue.alert in team_alerts or issue.title in team_alerts or issue.title in answering else 2
         return sorted(issues, key=rank)
