@@ -35,3 +35,10 @@ def test_a_team_of_named_people_is_each_of_them(a: str, b: str, c: str, sep: str
     listed = ", ".join(names[:-1]) + " and " + names[-1]
     found = [w for w, _ in contacts(f"people: Digital Dev team{sep}{listed}. no formal on-call")]
     assert found == names, found
+
+
+@given(role=st.sampled_from(["SRE", "DBA", "NOC", "DB", "SOC"]), n=st.integers(2, 90))
+def test_a_team_role_before_lead_is_no_person(role: str, n: int) -> None:
+    from agent.service.oncall_text import slots
+
+    assert not [s for s in slots(f"Escalate to the {role} lead if WAL > {n} GB.") if s[0] == "lead"]

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from agent.knowledge import repository_alerts
 from agent.knowledge.facts import facts_from_model
 from agent.knowledge.policy import escalation
-from agent.service.text import _LEAD_DROP, _STOP, parse
+from agent.service.text import _DOC_WORDS, _LEAD_DROP, _STOP, parse
 from agent.service.vocabulary import norm, vocabulary
 
 _FAST = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -48,7 +48,7 @@ def test_the_title_is_the_name_the_text_gives_never_a_greeting_or_header(name: s
 
 # words the vocabulary gives no meaning ("the rust api" is a Rust API, its name is not "rust")
 _WORD = _letters.filter(lambda w: norm(w) not in vocabulary().tech_words and w not in vocabulary().modifiers
-                        and w not in _LEAD_DROP and w not in vocabulary().noun_roles)
+                        and w not in _LEAD_DROP and w not in _DOC_WORDS and w not in vocabulary().noun_roles)
 
 
 @_FAST

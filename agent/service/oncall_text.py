@@ -141,6 +141,8 @@ def slots(sentence: str) -> list[tuple[str, str, str]]:
         who = " ".join(words)
         if not who or who.lower() in _NOT_WHO or len(who) < 2:
             return
+        if slot.lower() == "lead" and re.fullmatch(r"[A-Z0-9]{2,5}", who):
+            return  # "the SRE lead", "the DBA lead": a team's role, not a person's name
         slot = _SLOT[re.sub(r"\s+", " ", slot.lower())]
         if not any(s == slot for s, _, _ in out) and not any(w == who for _, w, _ in out):
             out.append((slot, who, ""))
