@@ -271,20 +271,21 @@ def commands(mode: FailureMode, ctx: Context) -> tuple[list[Command], list[Comma
     for clause in _clauses(mode.action):
         given = False
         for raw in _BACKTICK.findall(clause):
-            if is_command(raw) and not syntax_errors([runnable(raw)]):  # the description reader's list of programs
-                given = True
-                danger = classify(runnable(raw))  # `<arn>` is a placeholder, not a redirection
-                # as written, but a `<name>` placeholder becomes a guarded variable (bash reads it as a redirection)
-                if danger == "read-only" and not fixes:  # what the team looks at before it acts is a check
-                    checks.append(cmd(f"The team's check: {_head(raw)}", runnable(raw), None))
-                    continue
-                if danger != "destructive" and _CHECK_CLAUSE.match(clause):
-                    # "Check with `echo stats | nc host 11211`": the team says it looks, whatever the tool
-                    checks.append(cmd(f"The team's check: {_head(raw)}", runnable(raw), None,
-                                      "Not known to be read-only to this tool's checker: run it as the team "
-                                      "wrote it, nothing more"))
-                    continue
-                fixes.append(cmd("The team's own command, as written", runnable(raw), None,
+            # as written, but a `<name>` placeholder becomes a guarded variable (bash reads it as a redirection)
+            code = runnable(raw)
+            if not is_command(raw) or syntax_errors([code]):  # the description reader's list of programs
+                continue
+            given = True
+            danger = classify(code)
+            if danger == "read-only" and not fixes:  # what the team looks at before it acts is a check
+                checks.append(cmd(f"The team's check: {_head(raw)}", code, None))
+            elif danger != "destructive" and _CHECK_CLAUSE.match(clause):
+                # "Check with `echo stats | nc host 11211`": the team says it looks, whatever the tool
+                checks.append(cmd(f"The team's check: {_head(raw)}", code, None,
+                                  "Not known to be read-only to this tool's checker: run it as the team wrote it, "
+                                  "nothing more"))
+            else:
+                fixes.append(cmd("The team's own command, as written", code, None,
                                  None if danger == "read-only" else "The team's command from the description: "
                                  "it changes the system, run it only for this failure"))
         for spec in [] if given else data.get("actions", []):  # the team's command is the operation

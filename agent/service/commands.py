@@ -57,10 +57,11 @@ def mark_inline(text: str) -> str:
 
 def _mark_blocks(text: str) -> str:
     lines = text.split("\n")
-    for k in range(1, len(lines)):
-        line = lines[k]
+    head = ""  # the last line with text before this one (as marked)
+    for k, line in enumerate(lines):
+        if not line.strip():
+            continue
         indent = len(line) - len(line.lstrip())
-        head = next((lines[j] for j in range(k - 1, -1, -1) if lines[j].strip()), "")
         head_indent = len(head) - len(head.lstrip())
         opened = head.rstrip().endswith(":") and indent >= head_indent + 2
         continued = head.strip().startswith("`") and head.strip().endswith("`") and indent == head_indent
@@ -69,6 +70,7 @@ def _mark_blocks(text: str) -> str:
                 len(command.split()) >= 2 and _program(command) in _PROGRAMS and not is_command_line(command) and \
                 not set(command.lower().split()) & _PROSE_WORDS and not syntax_errors([command]):
             lines[k] = line[:indent] + f"`{command}`"
+        head = lines[k]
     return "\n".join(lines)
 
 

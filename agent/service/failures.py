@@ -61,6 +61,7 @@ class Cues:
     withheld: frozenset[str] = frozenset()  # operations an unconditional "don't" withholds (not only warns)
     conditional: re.Pattern[str] = re.compile(r"(?!)")  # words that make a prohibition conditional
     state: re.Pattern[str] = re.compile(r"(?!)")  # a label's words for a failed state ("node down")
+    fix_lead: re.Pattern[str] = re.compile(r"(?!)")  # a line's end that opens a list of fix steps ("Our fix:")
 
 
 @cache
@@ -83,7 +84,9 @@ def cues() -> Cues:
                              re.I),
         fixes_it=_pattern(data["fixes_it"]), no_action=_pattern(data["no_action"]), no_help=_pattern(data["no_help"]),
         withheld=frozenset(data.get("withheld", [])), conditional=_pattern(data.get("conditional", [])),
-        state=_pattern(data.get("state", [])))
+        state=_pattern(data.get("state", [])),
+        fix_lead=re.compile(_pattern([*data["fix_label"], *data.get("fix_list_lead", [])]).pattern + r"\s*:\s*$",
+                            re.I))
 
 
 _CLAUSE = re.compile(r"\s*(?:[;:]|,(?!\d)|\s[—–-]\s|\.\s|\(|\))\s*")
@@ -380,12 +383,10 @@ def listed_items(description: str, c: Cues | None = None) -> list[str]:
 def _as_code(line: str) -> str:
     """A command written on a line of its own inside an item, in backticks as the item's text carries it
     ("We look at them with\n    aws stepfunctions list-executions …"): the item's action runs it."""
-    from agent.service.commands import is_command_line  # late: commands reads this module's cues
+    from agent.service.commands import command_line_part, is_command_line  # late: commands reads this module
 
     if "`" in line or not is_command_line(line):
         return line
-    from agent.service.commands import command_line_part
-
     command = command_line_part(line)
     return line.replace(command, f"`{command}`", 1)
 
@@ -459,17 +460,14 @@ def table_items(description: str) -> list[str]:
     return out
 
 
-_FIX_LEAD = re.compile(r"(?i)\b(?:(?:our|the)\s+fix|fix|what\s+fixed\s+it|what\s+we\s+do|steps|procedure|"
-                       r"how\s+we\s+fix\s+it|to\s+fix\s+it|recovery)\s*:\s*$")
-
-
-def fix_lists(description: str) -> list[tuple[str, list[str]]]:
+def fix_lists(description: str, c: Cues | None = None) -> list[tuple[str, list[str]]]:
     """(the words before, the steps) of each list the description opens with "Our fix:" at a line's end:
     "… logins hang. Our fix:\n1. `oc get pods`\n2. restart ONE pod at a time …" is that failure's fix."""
+    c = c or cues()
     lines = (description or "").replace("\r\n", "\n").replace("\t", "    ").split("\n")
     out: list[tuple[str, list[str]]] = []
     for k, line in enumerate(lines):
-        lead = _FIX_LEAD.search(line.strip())
+        lead = c.fix_lead.search(line.strip())
         if lead is None:
             continue
         steps: list[list[str]] = []
@@ -739,7 +737,7 @@ def read(sentences: list[str], model: ServiceModel, vocab: Vocabulary, descripti
             reading.mentions = sorted({(at, ident) for at, ident, _ in reading.typed})
             out.append(reading)
     flat_items = [_flat(i) for i in items]
-    fixes = fix_lists(description)
+    fixes = fix_lists(description, c)
     paragraphs = [_flat(p) for p in re.split(r"\n\s*\n", description or "")]
     taken_steps: set[str] = set()  # steps of a fix list read as their failure's action
     previous: tuple[int, _Reading] | None = None
@@ -756,7 +754,7 @@ def read(sentences: list[str], model: ServiceModel, vocab: Vocabulary, descripti
             continue
         if previous is not None and previous[0] == index - 1 and previous[1].kind == "failure" and \
                 not previous[1].title and c.failure.search(sentence) is None and \
-                _FIX_LEAD.search(sentence.strip()) is None and \
+                c.fix_lead.search(sentence.strip()) is None and \
                 _same_paragraph(paragraphs, sentences[index - 1], sentence) and _says_what_to_do(sentence, c):
             # "The failure we keep seeing: … . Check with `x`. The fix is NOT restarting y. It is restarting z
             # (`…`)": what the paragraph says next is that failure's checks, fix and "don't"s
@@ -767,7 +765,7 @@ def read(sentences: list[str], model: ServiceModel, vocab: Vocabulary, descripti
             setattr(failure, bucket, "; ".join(x for x in (getattr(failure, bucket), _tidy_item(sentence)) if x))
             previous = (index, failure)
             continue
-        alone = _FIX_LEAD.search(sentence.strip())
+        alone = c.fix_lead.search(sentence.strip())
         if alone is not None and len(sentence.strip()[:alone.start()].split()) <= 2 and previous is not None and \
                 previous[0] == index - 1 and previous[1].kind == "failure":
             # "… logins hang. Our fix:" then the list: the fix of the failure just read

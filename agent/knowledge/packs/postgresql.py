@@ -461,8 +461,7 @@ class PostgresPack(KeywordPack):
             issues=issues,
             stop_writes=[
                 *kill_switch(ctx, svc, "stop the writes that corrupt data"),
-            ] if _theirs(ctx, comp) else [
-                *kill_switch(ctx, svc, "stop the writes that corrupt data"),
+                *([] if _theirs(ctx, comp) else [
                 cmd("Make new sessions on the database read-only",
                     n.psql(f"ALTER DATABASE {_sql_ident(n.db)} SET default_transaction_read_only = on"),
                     "ALTER DATABASE; only new sessions are affected, existing ones keep writing until they "
@@ -481,7 +480,7 @@ class PostgresPack(KeywordPack):
                     "reconnect",
                     warning=f"{svc}'s writes to {n.db} fail with 'cannot execute ... in a read-only transaction' on "
                             "new connections; other roles are untouched. Undo with ALTER ROLE ... IN DATABASE ... "
-                            "RESET default_transaction_read_only."),
+                            "RESET default_transaction_read_only.")]),
             ],
             assess=[
                 cmd("Checksum failures and recent row changes",

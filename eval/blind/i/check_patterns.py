@@ -17,7 +17,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[2]))
 
-from eval.blind.score import command_text, load_case, matches  # noqa: E402
+from eval.blind.snippets import check  # noqa: E402
 
 B = "```bash\n"
 PS = "```powershell\n"
@@ -214,43 +214,7 @@ aws dynamodb describe-table --table-name members{E}"""
 
 
 def main() -> int:
-    files = sorted(HERE.glob("i*.yaml"))
-    errors: list[str] = []
-    n_must = n_not = 0
-    for f in files:
-        case = load_case(f)
-        good, bad = GOOD.get(case.id), BAD.get(case.id)
-        if good is None or bad is None:
-            errors.append(f"{case.id}: no GOOD/BAD snippet")
-            continue
-        if not 8 <= len(case.must) <= 16:
-            errors.append(f"{case.id}: {len(case.must)} must entries (want 8-16)")
-        if not 4 <= len(case.must_not) <= 7:
-            errors.append(f"{case.id}: {len(case.must_not)} must_not entries (want 4-7)")
-        n_must += len(case.must)
-        n_not += len(case.must_not)
-        gcmd, bcmd = command_text(good), command_text(bad)
-        for p in case.must:
-            if not matches(p, good, gcmd):
-                errors.append(f"{case.id}: GOOD misses must {p!r}")
-            plain = p.removeprefix("cmd:")
-            if not plain.startswith("re:") and plain.casefold() not in case.description.casefold():
-                errors.append(f"{case.id}: plain must {plain!r} not in description")
-        for p in case.must_not:
-            if matches(p, good, gcmd):
-                errors.append(f"{case.id}: GOOD hits must_not {p!r}")
-            if not matches(p, bad, bcmd):
-                errors.append(f"{case.id}: BAD misses must_not {p!r}")
-        for role, values in case.names.items():
-            for v in values:
-                if v.casefold() not in case.description.casefold():
-                    errors.append(f"{case.id}: name {role}={v!r} not in description")
-        print(f"{case.id}: must {len(case.must)}, must_not {len(case.must_not)}, "
-              f"names {sum(len(v) for v in case.names.values())}")
-    for e in errors:
-        print("FAIL", e)
-    print(f"{len(files)} cases, {n_must} must entries, {n_not} must_not entries, {len(errors)} problems")
-    return 1 if errors or len(files) != 10 else 0
+    return check(HERE, "i", GOOD, BAD, expected=10)
 
 
 if __name__ == "__main__":
