@@ -689,7 +689,8 @@ class _Parser:
             # name, then in parentheses the data store it is
             k = low.index("(")
             m = self.token_tech(s, k + 1)
-            if k > 0 and s.tokens[k - 1].kind in ("word", "quoted") and not self.v.ordinary(s.tokens[k - 1].text) and \
+            # only the whole-word list: "queue-level (Kafka 3.7) holds …" is a name whatever its suffix says
+            if k > 0 and s.tokens[k - 1].kind in ("word", "quoted") and s.tokens[k - 1].low not in self.v.not_names and \
                     m is not None and m.kind == "tech" and self.tech(m.key).kind in (
                         "database", "cache", "stream", "broker", "search"):
                 return m.key
