@@ -124,3 +124,37 @@ def test_an_object_store_entry_answers_only_an_alert_that_names_it(alert: str) -
                      labels=[], summary="", runbook_url="", source_format="description")
     s3 = Issue.model_construct(title="S3: SlowDown or 5xx errors")  # only its title is read
     assert answering(rule, [s3]) is None
+
+
+_WORDS = st.text(alphabet="bcdfghjklmnpqrstvwz", min_size=4, max_size=8).map(lambda w: w + "er")
+
+
+@settings(max_examples=40, deadline=None)
+@given(thing=_WORDS, name=_WORDS, verb=st.sampled_from(["climbs", "grows", "spikes", "backs up"]),
+       measure=st.sampled_from(["latency p95", "p99 latency", "error rate", "lag"]))
+def test_the_teams_failure_named_by_the_alert_answers_it_before_a_generic_entry(thing: str, name: str, verb: str,
+                                                                                 measure: str) -> None:
+    """'schedule-to-start latency p95 on payout-tq > 2s' leads to the team's 'Schedule-to-start climbs on
+    payout-tq', not to a generic entry that shares only the measure ('slow queries')."""
+    from agent.knowledge.repository_alerts import answering
+    from agent.knowledge.failures import KNOWN
+    from agent.runbook import Issue
+
+    alert = f"{thing}-to-start {measure} on {name}-q > 2s for 10 min"
+    rule = AlertRule(origin="given", evidence=alert, at="", name=alert, expr=alert, duration="", severity="",
+                     labels=[], summary="", runbook_url="", source_format="description")
+    generic = [Issue.model_construct(title=t) for t in (
+        "PostgreSQL: blocking locks and slow queries", "High latency", "High error rate", "Consumer lag growing")]
+    team = Issue.model_construct(title=f"{KNOWN}Temporal: {thing.capitalize()}-to-start {verb} on {name}-q")
+    for order in ([team, *generic], [*generic, team]):
+        assert answering(rule, order) is team
+
+
+@given(where=st.sampled_from(["Grafana on Google Managed Prometheus", "Datadog", "in Zabbix", "CloudWatch, eu-west-1"]))
+def test_a_lead_with_where_the_alerts_live_in_parentheses_opens_the_list(where: str) -> None:
+    """'alerts (Grafana on Managed Prometheus): a > 2s for 10 min; b > 1%': the aside does not hide the list."""
+    found = listed_alerts(f"alerts ({where}): queue latency p95 > 2s for 10 min; frontend error rate > 1%; "
+                          "Cloud SQL CPU > 80%.")
+    assert [(a.metric, a.op, a.value, a.unit) for a in found] == [
+        ("queue latency p95", ">", "2", "s"), ("frontend error rate", ">", "1", "%"), ("Cloud SQL CPU", ">", "80", "%")]
+    assert found[0].duration == "10m"

@@ -93,3 +93,17 @@ def test_a_tickets_fields_are_not_its_purpose(name: str, reporter: str) -> None:
             f"{name} turns finalized invoices into PDF files and emails them to customers.\n")
     purpose = parse(text).service.purpose
     assert "Priority:" not in purpose and "PDF" in purpose, purpose
+
+
+@settings(max_examples=30, deadline=None)
+@given(name=NAME, channel=NAME, rota=NAME, a=SPEAKER,
+       tech=st.sampled_from(["Temporal, server v1.24", "Kafka 3.7", "Keycloak", "NATS JetStream"]),
+       pager=st.sampled_from(["PagerDuty", "Opsgenie"]))
+def test_a_pinned_primer_is_named_by_what_it_is_for_not_by_its_channel_or_pager(
+        name: str, channel: str, rota: str, a: str, tech: str, pager: str) -> None:
+    """'[#workflow-platform, pinned] / on-call primer for temporal-prod (our self-hosted Temporal, …)', paged
+    through 'PagerDuty service `workflow-platform`': the service is temporal-prod."""
+    pad = " " * (len(a) + 9)
+    text = (f"[#{channel}, pinned]\n\n{a}  10:02  on-call primer for {name} (our self-hosted {tech}). follow-the-sun,\n"
+            f"{pad}{pager} service `{rota}`.\n{a}  10:03  where: GKE cluster gke-prod, namespace `apps`.\n")
+    assert parse(text).service.name == name

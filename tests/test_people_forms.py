@@ -46,3 +46,39 @@ def test_a_rotation_then_a_time_zone_names_no_person(team: str, zone: str) -> No
     model = parse(f"orders-api is a Go API on EKS. Owned by the {team} team; PagerDuty rotation "
                   f"{team}-primary, {zone}.")
     assert not any(p.value == zone.split("/")[0] for p in model.people), [(p.role, p.value) for p in model.people]
+
+
+CAP_TEAM = st.builds(lambda a, b: f"{a} {b}", st.sampled_from(["Workflow", "Payments", "Ledger", "Search", "Identity"]),
+                     st.sampled_from(["Platform", "Infra", "Core", "Data", "SRE"]))
+OTHER = st.sampled_from(["payments", "risk", "growth", "billing"])
+
+
+@settings(max_examples=60, deadline=None)
+@given(first=FIRST, last=LAST, team=CAP_TEAM, other=OTHER,
+       label=st.sampled_from(["team = {team} (lead: me, {who}).", "Team: {team} (lead: {who}).",
+                              "owners: {team} (lead: {who})"]))
+def test_a_labelled_team_owns_the_service_over_a_team_met_in_passing(first: str, last: str, team: str, other: str,
+                                                                    label: str) -> None:
+    """'… the payments team decides. … team = Workflow Platform (lead: me, Rui Almeida).': the owner is the
+    labelled team, its lead a person, and the team is nobody's name."""
+    who = f"{first} {last}"
+    model = parse(f"temporal-prod is our Temporal on GKE. Never terminate workflows, the {other} team decides.\n"
+                  + label.format(team=team, who=who))
+    teams = [p.value for p in model.people if p.role == "team"]
+    assert teams[:1] == [team], teams
+    values = [p.value for p in model.people]
+    assert f"{who} (lead)" in values, values
+    assert not any(v.startswith(f"{team} (") or (v == team and p.role != "team")
+                   for p in model.people for v in [p.value]), values
+
+
+@settings(max_examples=40, deadline=None)
+@given(first=FIRST, last=LAST, role=st.sampled_from(["", "DB", "DBA", "storage"]),
+       verb=st.sampled_from(["open a P1 with me", "ping me", "escalate to me"]))
+def test_the_writer_who_names_themself_is_a_contact(first: str, last: str, role: str, verb: str) -> None:
+    """'never fail over by hand, open a P1 with me (Mei Tan, DB) instead': Mei Tan is a contact."""
+    who = f"{first} {last}"
+    aside = f"{who}, {role}" if role else who
+    model = parse(f"ledger-db is a PostgreSQL 16 on RDS. Never fail it over by hand, {verb} ({aside}) instead.")
+    values = [p.value for p in model.people]
+    assert (f"{who} ({role})" if role else who) in values, values

@@ -228,7 +228,10 @@ def answering(rule: AlertRule, issues: Sequence[Issue], own: Set[str] = frozense
         shared = plain & words
         named = bool(techs - set(own))  # the alert names the entry's technology, not the service's own
         score = 10 * len(concepts & theirs) + len(shared) + 5 * named
-        score += issue.title.startswith(KNOWN)  # a tie goes to the team's own entry for the failure
+        if issue.title.startswith(KNOWN):
+            # the team's failure in its own words: two of them in the alert ("schedule-to-start … on payout-tq"
+            # and "Schedule-to-start climbs on payout-tq") outweigh a generic entry on the same measure
+            score += 1 + 20 * (len(shared) >= 2)
         if (concepts & theirs or len(shared) >= 2 or named) and (best is None or score > best[0]):
             best = (score, issue)
     return best[1] if best else None

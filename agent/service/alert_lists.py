@@ -20,6 +20,7 @@ from dataclasses import dataclass
 _LEAD = re.compile(
     r"(?i)\b(?:alerts?|alarms?|monitors?|triggers?|alert(?:ing)?\s+rules?)"
     r"(?:\s+(?:we\s+have|today|in\s+place|configured|already|set\s+up|that\s+exist|so\s+far|now|are|include))*"
+    r"(?:\s*\([^()]{1,60}\))?"  # "alerts (Grafana on Managed Prometheus):": where they live, then the list
     r"\s*(?::|=|\bon\b)|\b(?:page|pages|paged|paging)\s+(?:us\s+|me\s+)?(?:on|when|if)\b")
 # what leads into a block of alerts (bullets or lines below it): alerting words, or where the pages go
 _BLOCK_LEAD = re.compile(

@@ -267,8 +267,13 @@ def is_person(text: str) -> bool:
     if text.startswith("@"):
         return True
     words = text.split()
-    return 2 <= len(words) <= 3 and all(re.fullmatch(r"[A-Z][a-zà-ÿ'’-]+", w) for w in words) and not re.search(
-        r"(?i)\b(?:team|squad|group|guild|platform|engineering|eng|ops|sre|infra\w*|data|devops|support|core)\b", text)
+    return 2 <= len(words) <= 3 and all(re.fullmatch(r"[A-Z][a-zà-ÿ'’-]+", w) for w in words) and not is_team(text)
+
+
+def is_team(text: str) -> bool:
+    """Whether a capitalised name says it is a group ("Workflow Platform", "Data Infra", "Core SRE")."""
+    return re.search(r"(?i)\b(?:team|squad|group|guild|platform|engineering|eng|ops|sre|infra\w*|data|devops|support|"
+                     r"core)\b", text) is not None
 
 
 def handovers(sentence: str) -> list[tuple[str, str, str]]:
@@ -303,6 +308,21 @@ _NOT_TEAM = frozenset("a an the our this that their your my his her its whole en
                       "on-call oncall call support hey hi hello dear thanks owner owners owned owning by is".split())
 
 
+# the owning team as a label states it: "team = Workflow Platform (lead: …)", "Owning team: data-infra"
+_STATED_TEAM = re.compile(r"(?i:\b(?:owning\s+team|team|owners?))\s*(?:=|:)\s*(?i:the\s+)?"
+                          r"(?P<name>[A-Z][\w&-]*(?:\s+[A-Z][\w&-]*){0,3}|[a-z][\w]*(?:-[\w]+)+)"
+                          r"(?=\s*(?:[(,;.]|$))")
+
+
+def stated_team(sentence: str) -> str | None:
+    """The team a label names as the owner (see `_STATED_TEAM`); None for people ("team: Ana Ruiz, Bo Li")."""
+    for m in _STATED_TEAM.finditer(sentence):
+        name = m.group("name")
+        if not is_person(name) and name.lower() not in _NOT_TEAM and not name.lower().startswith(("no ", "24")):
+            return name
+    return None
+
+
 def teams(sentence: str) -> list[str]:
     """Team names a sentence gives in passing (see `_TEAMS`), in order."""
     out: list[str] = []
@@ -324,7 +344,12 @@ def teams(sentence: str) -> list[str]:
 # A person named as the one to reach, outside an "escalate" clause: "for anything scary ping Priya Raman
 # (DBA)", "lead engineer Aoife Brennan", "Uptime Kuma emails Jakub".
 _ROLE_BEFORE = re.compile(r"(?i:\b(?:lead\s+engineer|tech(?:nical)?\s+lead|team\s+lead|engineering\s+manager|manager|"
-                          r"\bEM|product\s+owner|dba|(?:dev\s+|app\s+|business\s+|escalation\s+)?contact|reporter|sme))\s*(?::|is|=)?\s+(?P<who>[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){0,2})")
+                          r"\bEM|product\s+owner|dba|(?:dev\s+|app\s+|business\s+|escalation\s+)?contact|reporter|sme|"
+                          r"lead(?=\s*[:=])))\s*(?::|is|=)?\s+(?:(?i:me|I)\s*,\s*)?"  # "lead: me, Rui Almeida"
+                          r"(?P<who>[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){0,2})")
+# the writer names themself: "open a P1 with me (Mei Tan, DB)", "ask me (Rui Almeida)"
+_SELF_NAMED = re.compile(r"\b(?i:me|I)\s*\(\s*(?P<who>[A-Z][\w'’-]+(?:\s+(?:van|de|der|da|von|di|[A-Z][\w'’-]+)){1,2})"
+                         r"\s*(?:,\s*(?P<role>[^)]{1,30}?))?\s*\)")
 _PERSON = r"[A-Z][\w'’-]+(?:\s+(?:van|de|der|da|von|di|le|la|du|[A-Z][\w'’-]+)){1,2}"
 _ROLE_WORD = r"(?:EM|lead|tech(?:nical)?\s+lead|team\s+lead|manager|engineering\s+manager|DBA|owner|product\s+owner)"
 _ROLE_AFTER = re.compile(rf"(?P<who>{_PERSON})\s*\(\s*(?:[A-Za-z&-]+\s+){{0,3}}?(?P<role>(?i:{_ROLE_WORD}))\b"
@@ -357,18 +382,24 @@ def contacts(sentence: str) -> list[tuple[str, str]]:
 
     for m in _ROLE_AFTER.finditer(sentence):  # "Sam Okafor (EM)", "| lead | Noor Haddad |", "led by Jonas Berg"
         who = m.group("who") or m.group("who2") or m.group("who3")
+        if not is_person(who):
+            continue  # "Workflow Platform (lead: …)" is the team the lead leads
         said = m.group("role") or m.group("cell") or "lead"
         role = said if said.isupper() else re.sub(r"[\s_]+", " ", said.lower())  # "DBA", "EM" as written
         add(f"{who} (lead)" if "lead" in role.lower() else f"{who} ({role})", "")
     for m in _MEMBERS.finditer(sentence):
         for who in re.split(r"\s*,\s*(?:and\s+)?|\s+and\s+", m.group("who")):
-            add(who, "on the team")
+            if is_person(who):  # "team = Workflow Platform" names the team, not its people
+                add(who, "on the team")
     for m in _WROTE.finditer(sentence):  # "Handover: catalog-db — from Tomasz Nowak to whoever …"
         add(m.group("who"), "wrote the handover")
     for m in _ROLE_BEFORE.finditer(sentence):
-        role = m.group(0)[:m.start("who") - m.start()].strip(" :=").lower()
+        role = re.sub(r"(?i)[\s:=,]*(?:\bme|\bi)?[\s,]*$", "", m.group(0)[:m.start("who") - m.start()]).lower()
         role = re.sub(r"\s+is$", "", role)
         add(f"{m.group('who')} (lead)" if "lead" in role else f"{m.group('who')} ({role})", "")
+    for m in _SELF_NAMED.finditer(sentence):
+        role = (m.group("role") or "").strip()
+        add(f"{m.group('who')} ({role})" if role else m.group("who"), "")
     for m in _REACH.finditer(sentence):
         add(m.group("who") + (m.group("role") or ""), m.group("when") or "")
     for m in _NOTIFIED.finditer(sentence):

@@ -671,6 +671,13 @@ class _Parser:
                 found = self._subject_from_sentence(sentence)
                 if found:
                     return found
+        for sentence in self.sentences[:5] if named else ():
+            # "on-call primer for temporal-prod (our self-hosted Temporal, …)": the name mid-sentence, then what it is
+            for k, token in enumerate(sentence.tokens[:-1]):
+                if named and token.text.strip("`*\"'").lower() in (named[0].lower(), named[1].lower()):
+                    found = self._product_in_parens(sentence, k + 1)
+                    if found:
+                        return found
         lead = re.match(r"\s*`?([A-Za-z0-9][\w.-]*)", self.sentences[0].text)
         if lead:
             parts = {norm(p) for p in re.split(r"[-_.]", lead.group(1).lower())}
@@ -681,29 +688,36 @@ class _Parser:
                     return ident
         return ""
 
+    def _product_in_parens(self, s: Sentence, k: int) -> str:
+        """The technology a name is when parentheses right after it say so: "Service: queue-redis (Redis 7.2 +
+        Sentinel, …)", "ordersdb (PostgreSQL 16 under Patroni)", "temporal-prod (our self-hosted Temporal, …)"."""
+        j = k + 1
+        while j < len(s.tokens) and s.tokens[j].low in _PRODUCT_LEAD:
+            j += 1
+        m = self.token_tech(s, j)
+        # only the whole-word list: "queue-level (Kafka 3.7) holds …" is a name whatever its suffix says
+        if k > 0 and s.tokens[k].low == "(" and s.tokens[k - 1].kind in ("word", "quoted") and \
+                s.tokens[k - 1].low not in self.v.not_names and m is not None and m.kind == "tech" and \
+                self.tech(m.key).kind in _SERVICE_KINDS:
+            return m.key
+        return ""
+
     def _subject_from_sentence(self, s: Sentence) -> str:
         # "payments-events = our Kafka cluster": an equals sign in prose is "is"
         low = ["is" if t.low == "=" and n < 6 else t.low for n, t in enumerate(s.tokens)]
         if "(" in low[:5]:
-            # "Service: queue-redis (Redis 7.2 + Sentinel, …)", "ordersdb (PostgreSQL 16 under Patroni)": the
-            # name, then in parentheses the data store it is
-            k = low.index("(")
-            m = self.token_tech(s, k + 1)
-            # only the whole-word list: "queue-level (Kafka 3.7) holds …" is a name whatever its suffix says
-            if k > 0 and s.tokens[k - 1].kind in ("word", "quoted") and s.tokens[k - 1].low not in self.v.not_names and \
-                    m is not None and m.kind == "tech" and self.tech(m.key).kind in (
-                        "database", "cache", "stream", "broker", "search"):
-                return m.key
+            found = self._product_in_parens(s, low.index("("))
+            if found:
+                return found
         comma = next((k for k, w in enumerate(low[:5]) if w in (",", ":")), -1)
         if comma > 0 and "is" not in low[:comma] and "are" not in low[:comma]:
             # "logs platform, self-managed OpenSearch 2.11 on EC2", "objstore-prod: MinIO, on-prem S3 for …":
             # the name, then what it is
             k = comma + 1
-            while k < len(s.tokens) and (low[k] in ("self-managed", "self-hosted", "managed", "a", "an", "our")):
+            while k < len(s.tokens) and low[k] in _PRODUCT_LEAD:
                 k += 1
             m = self.token_tech(s, k)
-            if m is not None and m.kind == "tech" and self.tech(m.key).kind in (
-                    "database", "cache", "stream", "broker", "search", "object-store") and (
+            if m is not None and m.kind == "tech" and self.tech(m.key).kind in _SERVICE_KINDS and (
                     m.j >= len(s.tokens) or s.tokens[m.j].number or s.tokens[m.j].low in ("on", "in", ",", ".", "(")):
                 return m.key
         if "is" not in low[:6] and "are" not in low[:6]:
@@ -714,8 +728,7 @@ class _Parser:
         window = s.tokens[k:k + 3]
         for m in s.techs:
             tech = self.tech(m.key)
-            if window and m.i >= k and m.i <= k + 2 and tech.component and tech.kind in (
-                    "database", "cache", "stream", "broker", "search", "queue", "proxy", "ha-manager", "scheduler"):
+            if window and m.i >= k and m.i <= k + 2 and tech.component and tech.kind in _SERVICE_KINDS:
                 # "X is a PostgreSQL database" yes; "X is a Python worker that uses Redis" no (runtime first)
                 between = s.tokens[k:m.i]
                 if all(t.number or t.low in self.v.modifiers or t.low in DETERMINERS or t.low in (
@@ -1037,7 +1050,7 @@ class _Parser:
         then a word that opens no list), "the namespace hit ResourceQuota `q`" (an object follows it)."""
         toks = s.tokens
         nxt = toks[k + 1] if k + 1 < len(toks) else None
-        if nxt is None or nxt.kind == "punct" or nxt.low in ("and", "or", "&"):
+        if nxt is None or nxt.kind == "punct" or nxt.low in ("and", "or", "&", "+"):
             return False
         noun = self.noun_at(s, k - 1)
         if noun is not None and noun.key.endswith("s") and not noun.key.endswith("ss"):
@@ -1160,7 +1173,7 @@ class _Parser:
                 out = out[:-1] + [(v, k + 1) for v in span]
                 k += 2
                 continue
-            if sep not in (",", "and", "or", "&"):
+            if sep not in (",", "and", "or", "&", "+"):
                 break
             nxt = k + 1
             if sep == "," and nxt < len(toks) and toks[nxt].low in ("and", "or"):
@@ -1212,17 +1225,20 @@ class _Parser:
         toks = s.tokens
         items = [(toks[k].text, k)]
         j = k + 1
-        while j + 1 < len(toks) and toks[j].low in (",", "and", "or"):
+        while j + 1 < len(toks) and toks[j].low in (",", "and", "or", "+", "&"):
             nxt = j + 1
             if toks[j].text == "," and toks[nxt].low in ("and", "or"):
                 nxt += 1
-            if nxt >= len(toks) or not toks[nxt].plain or not self.acceptable(s, nxt, role, explicit, label):
+            # "databases temporal + temporal_visibility": an identifier may close a list plain words open
+            if nxt >= len(toks) or not (toks[nxt].plain or toks[nxt].idlike) or \
+                    not self.acceptable(s, nxt, role, explicit, label):
                 break
             items.append((toks[nxt].text, nxt))
-            if toks[nxt - 1].low in ("and", "or"):
+            if toks[nxt - 1].low in ("and", "or", "+", "&"):
                 return items
             j = nxt + 1
-        return items[:1]
+        # an identifier after the comma is an item, never the next phrase's first word
+        return items if len(items) > 1 and all(toks[i].idlike for _, i in items[1:]) else items[:1]
 
     def values_before(self, s: Sentence, noun: Mention, role: str) -> list[tuple[str, int]]:
         """A name right before the noun: "the orders-events SQS queue", "the `x` consumer group",
@@ -1694,7 +1710,8 @@ class _Parser:
                     continue  # "lag on pgo-db-3" beside pgo-db-3.dc2.lan: the short name of a host it has
                 if value.isalpha() and not _labelled(value, n["evidence"]) and any(
                         o is not n and o["role"] == n["role"] and low in re.split(r"[-_.]", o["value"].lower())
-                        and o["value"].lower() != low for o in comp.names):
+                        and o["value"].lower() != low and not _listed_together(value, o["value"], n["evidence"])
+                        for o in comp.names):
                     continue
                 kept.append(n)
             comp.names = kept
@@ -2405,6 +2422,10 @@ class _Parser:
                             f"{thr.group(1).strip()}{duration(thr, 4)}", text)
 
     def people_pass(self) -> None:
+        # a label that names the owning team wins over a team met in passing ("the payments team decides")
+        stated = next(((s.text, name) for s in self.sentences if (name := oncall_text.stated_team(s.text))), None)
+        if stated is not None:
+            self.person("team", stated[1], "", stated[0])
         for s in self.sentences:
             text = s.text
             # "owned by the frost-team team", "the owning team is zephyr-platform": lower-case team names too
@@ -2433,7 +2454,7 @@ class _Parser:
                 labelled = re.search(r"\b[Tt]eam[:\s]+([A-Z][\w&-]*(?:\s+[A-Z][\w&-]*)*)", text) or (
                     re.match(r"(?i)(?:owner|owning team|team|owned by)\s*:\s*([\w&-]+(?:\s+[\w&-]+){0,3})\s*$", text)
                     if s.label else None)  # "- Team: ledger"
-                if labelled and not self.person_exists("team"):
+                if labelled and not self.person_exists("team") and not oncall_text.is_person(labelled.group(1)):
                     value = labelled.group(1)
                     self.person("team", value if re.search(r"(?i)\b(?:team|squad)$", value) else f"{value} team", "",
                                 text)
@@ -2526,7 +2547,7 @@ class _Parser:
                 self.person("escalation", who, "primary on-call", s.text)
             elif slot == "secondary":
                 self.person("secondary", who, what, s.text)
-            else:
+            elif not oncall_text.is_team(who):  # "Workflow Platform (lead: …)": the team, not its lead
                 self.person("escalation", f"{who} (lead)", "", s.text)
             taken.add(who)
         for name in taken:
@@ -3211,7 +3232,9 @@ def _explicit_name(text: str, lead: str) -> str | None:
             rf"\brunbook\b[^.:]{{0,40}}?\b(?:for|about|on)\s+(?:this|the|our|a|an)\s+(?:[\w-]+\s+){{0,2}}?[\w-]+\s*:"
             rf"\s*{quoted}",
             r"\b(?:for|of)\s+(?:our|the|this|their|my)\s+(?:[\w-]+\s+){0,3}?[\w-]+\s+(?:`([^`\s]+)`|"
-            r"\"([^\"\s]+)\"|'([^'\s]+)')"):
+            r"\"([^\"\s]+)\"|'([^'\s]+)')",
+            # "on-call primer for temporal-prod (our self-hosted Temporal, …)": a name, then what it is
+            rf"\b(?:for|of|about)\s+{quoted}\s*\((?:our|the|a|an|self-hosted|managed)\b"):
         found = re.search(pattern, first, re.I)
         if found:
             value = next(g for g in found.groups() if g)
@@ -3225,9 +3248,10 @@ def _explicit_name(text: str, lead: str) -> str | None:
     if clustered and not platform and not re.match(rf"^\s*{_Q}{_IDENT}{_Q}(?:[\s.,:;!?]|$)", lead):
         return next(g for g in clustered.groups() if g)
     # the first sentences: "`x` is our worker", "the ledger-sync service", "our payments API (payments-gw)"
-    ticked = re.match(r"^\s*`([^`]+)`", lead) or re.search(
+    # "PagerDuty service `x`" names where pages go, not the service
+    ticked = re.match(r"^\s*`([^`]+)`", lead) or next((m for m in re.finditer(
         rf"`([^`\s]+)`\s+(?:(?:is|=)\s+(?:our|the|a|an)\s+(?:[\w.-]+\s+){{0,3}}?)?{_KIND_WORD}\b|"
-        rf"\b{_KIND_WORD}\s+`([^`\s]+)`", opening, re.I)
+        rf"\b{_KIND_WORD}\s+`([^`\s]+)`", opening, re.I) if not _PAGER_BEFORE.search(opening[:m.start()])), None)
     if ticked:
         return next(g for g in ticked.groups() if g)
     for pattern in (rf"\b(?:the|our|a|an|this|my)\s+(?:[\w.]+\s+){{0,2}}?({_IDENT})\s+{_KIND_WORD}\b",
@@ -3241,6 +3265,20 @@ def _explicit_name(text: str, lead: str) -> str | None:
     return None
 
 
+# the kinds of technology a service can be itself ("ledger-db is the PostgreSQL cluster", "x (Temporal)")
+_SERVICE_KINDS = frozenset({"database", "cache", "stream", "broker", "search", "queue", "proxy", "ha-manager",
+                            "scheduler", "object-store"})
+# words between a name and the product it is: "x (our self-hosted Temporal)", "x: a managed Redis"
+_PRODUCT_LEAD = frozenset({"self-managed", "self-hosted", "managed", "a", "an", "our", "the", "open-source"})
+def _listed_together(a: str, b: str, text: str) -> bool:
+    """`a` and `b` are items of one list in `text` ("databases temporal + temporal_visibility"): siblings, not a
+    short reference to the longer name."""
+    sep = r"""[`'"]?\s*(?:,|\+|&|\band\b|\bor\b)\s*(?:and\s+)?[`'"]?"""
+    return re.search(rf"(?<![\w-]){re.escape(a)}{sep}{re.escape(b)}(?![\w-])|(?<![\w-]){re.escape(b)}{sep}"
+                     rf"{re.escape(a)}(?![\w-])", text) is not None
+
+
+_PAGER_BEFORE = re.compile(r"(?i)\b(?:pagerduty|opsgenie|victorops|splunk\s+on-?call|incident\.io|grafana\s+oncall)\s*$")
 _PROTOCOLS = frozenset({"grpc", "http", "https", "rest", "graphql", "websocket", "websockets", "tcp", "udp", "mqtt",
                         "amqp", "soap", "json-rpc", "jsonrpc", "thrift", "protobuf"})
 
