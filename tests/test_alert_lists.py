@@ -136,8 +136,8 @@ def test_the_teams_failure_named_by_the_alert_answers_it_before_a_generic_entry(
                                                                                  measure: str) -> None:
     """'schedule-to-start latency p95 on payout-tq > 2s' leads to the team's 'Schedule-to-start climbs on
     payout-tq', not to a generic entry that shares only the measure ('slow queries')."""
-    from agent.knowledge.repository_alerts import answering
     from agent.knowledge.failures import KNOWN
+    from agent.knowledge.repository_alerts import answering
     from agent.runbook import Issue
 
     alert = f"{thing}-to-start {measure} on {name}-q > 2s for 10 min"

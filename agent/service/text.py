@@ -3278,7 +3278,8 @@ def _listed_together(a: str, b: str, text: str) -> bool:
                      rf"{re.escape(a)}(?![\w-])", text) is not None
 
 
-_PAGER_BEFORE = re.compile(r"(?i)\b(?:pagerduty|opsgenie|victorops|splunk\s+on-?call|incident\.io|grafana\s+oncall)\s*$")
+_PAGER_BEFORE = re.compile(r"(?i)\b(?:pagerduty|opsgenie|victorops|splunk\s+on-?call|incident\.io|grafana\s+oncall)"
+                           r"\s*$")
 _PROTOCOLS = frozenset({"grpc", "http", "https", "rest", "graphql", "websocket", "websockets", "tcp", "udp", "mqtt",
                         "amqp", "soap", "json-rpc", "jsonrpc", "thrift", "protobuf"})
 
