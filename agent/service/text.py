@@ -2423,9 +2423,9 @@ class _Parser:
 
     def people_pass(self) -> None:
         # a label that names the owning team wins over a team met in passing ("the payments team decides")
-        stated = next(((s.text, name) for s in self.sentences if (name := oncall_text.stated_team(s.text))), None)
-        if stated is not None:
-            self.person("team", stated[1], "", stated[0])
+        owner = next(((s.text, name) for s in self.sentences if (name := oncall_text.stated_team(s.text))), None)
+        if owner is not None:
+            self.person("team", owner[1], "", owner[0])
         for s in self.sentences:
             text = s.text
             # "owned by the frost-team team", "the owning team is zephyr-platform": lower-case team names too
