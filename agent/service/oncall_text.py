@@ -263,11 +263,18 @@ _HANDOVER = (
 
 
 def is_person(text: str) -> bool:
-    """Whether a name is a person's ("Inês Carvalho", "@mara.k") rather than a team's ("Payments team")."""
+    """Whether a name is a person's ("Inês Carvalho", "Tomáš Horák", "@mara.k") rather than a team's
+    ("Payments team")."""
     if text.startswith("@"):
         return True
     words = text.split()
-    return 2 <= len(words) <= 3 and all(re.fullmatch(r"[A-Z][a-zà-ÿ'’-]+", w) for w in words) and not is_team(text)
+    return 2 <= len(words) <= 3 and all(_name_word(w) for w in words) and not is_team(text)
+
+
+def _name_word(word: str) -> bool:
+    """A capitalised word of letters in any Latin script: "Tomáš", "O'Neil", "Jean-Luc"."""
+    letters = re.sub(r"['’-]", "", word)
+    return len(word) > 1 and word[0].isupper() and letters.isalpha() and letters[1:].islower()
 
 
 def is_team(text: str) -> bool:
@@ -350,7 +357,11 @@ _ROLE_BEFORE = re.compile(r"(?i:\b(?:lead\s+engineer|tech(?:nical)?\s+lead|team\
 # the writer names themself: "open a P1 with me (Mei Tan, DB)", "ask me (Rui Almeida)"
 _SELF_NAMED = re.compile(r"\b(?i:me|I)\s*\(\s*(?P<who>[A-Z][\w'’-]+(?:\s+(?:van|de|der|da|von|di|[A-Z][\w'’-]+)){1,2})"
                          r"\s*(?:,\s*(?P<role>[^)]{1,30}?))?\s*\)")
-_PERSON = r"[A-Z][\w'’-]+(?:\s+(?:van|de|der|da|von|di|le|la|du|[A-Z][\w'’-]+)){1,2}"
+# a capitalised word in any Latin script ("Tomáš", "Łukasz"), for the readers below
+_CAP = "".join(chr(c) for c in range(0x41, 0x250) if chr(c).isupper())
+_WHO_WORD = rf"[{_CAP}][^\W\d_]+(?:['’-][^\W\d_]+)?"
+_ANY_PERSON = rf"{_WHO_WORD}(?:\s+(?:van|de|der|da|von|di|le|la|du|{_WHO_WORD})){{1,2}}"
+_PERSON = _ANY_PERSON
 _ROLE_WORD = r"(?:EM|lead|tech(?:nical)?\s+lead|team\s+lead|manager|engineering\s+manager|DBA|owner|product\s+owner)"
 _ROLE_AFTER = re.compile(rf"(?P<who>{_PERSON})\s*\(\s*(?:[A-Za-z&-]+\s+){{0,3}}?(?P<role>(?i:{_ROLE_WORD}))\b"
                          rf"(?:\s*,[^)]{{0,60}})?\s*\)|"
@@ -366,6 +377,55 @@ _REACH = re.compile(r"(?P<when>(?:\b(?:for|if|when)\b[^,;.]{2,40}?)?)\b(?i:ping|
                     r"reach|message)\s+(?P<who>(?:@[\w.-]+|[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){0,2}))(?P<role>\s*\([^)]{2,30}\))?")
 _NOTIFIED = re.compile(r"\b(?:emails?|mails?|texts?|notifies|pages|alerts)\s+"
                        r"(?P<who>[A-Z][a-z'’-]+(?:\s+[A-Z][a-z'’-]+)?)\b")
+
+
+# people under a label: "Author: Grace Adeyemi (Platform Messaging). Reviewers: Omar Haddad, Beth Lindqvist", "DRI: X"
+_LABELLED = re.compile(
+    rf"(?P<label>(?i:\b(?:authors?|reviewers?|approvers?|dri|maintainers?|owners?|leads?|sme|contacts?|people|"
+    rf"backup|escalation)))\s*[:=]?\s+(?P<who>{_ANY_PERSON}(?:\s*\([^()]{{1,40}}\))?(?:\s*(?:,|\band\b)\s*"
+    rf"{_ANY_PERSON}(?:\s*\([^()]{{1,40}}\))?)*)(?!\s+(?i:team|squad|group|guild)\b)")
+_ONE = re.compile(rf"(?P<who>{_ANY_PERSON})(?:\s*\((?P<aside>[^()]{{1,40}})\))?")
+# "Hana Kobayashi is the API edge lead (and your escalation)"
+_IS_THE = re.compile(rf"(?P<who>{_ANY_PERSON})\s+is\s+(?:the|our|your)\s+(?:[\w-]+\s+){{0,3}}?"
+                     r"(?P<role>(?i:lead|owner|manager|dba|em|escalation|contact|sme|expert|on-?call))\b")
+# "owner Finance Eng (Nele Fischer)": a team, then the person behind it in parentheses
+_TEAM_PERSON = re.compile(rf"(?i:\b(?:owner|owned\s+by|team|lead))\s*[:=]?\s+(?P<team>[^(),;]{{2,40}}?)\s*"
+                          rf"\(\s*(?P<who>{_ANY_PERSON})\s*\)")
+_LABEL_ROLE = {"authors": "author", "reviewers": "reviewer", "approvers": "approver", "maintainers": "maintainer",
+               "owners": "owner", "leads": "lead", "contacts": "contact", "dri": "DRI", "sme": "SME"}
+
+
+def labelled_people(sentence: str) -> list[tuple[str, str]]:
+    """(person, role) for people a label or a sentence gives a role ("Reviewers: Omar Haddad, Beth
+    Lindqvist", "Hana Kobayashi is the API edge lead", "owner Finance Eng (Nele Fischer)"); people only, never
+    a team or a product ("Marketing Ops")."""
+    out: list[tuple[str, str]] = []
+
+    def add(who: str, role: str) -> None:
+        if is_person(who) and all(w != who for w, _ in out):
+            out.append((who, role))
+
+    for m in _LABELLED.finditer(sentence):
+        label = m.group("label").lower()
+        role = _LABEL_ROLE.get(label, label if label not in ("people", "contact") else "")
+        for one in _ONE.finditer(m.group("who")):
+            aside = (one.group("aside") or "").strip()
+            said = re.search(r"(?i)\b(?:lead|owner|dba|manager|em|backup|sme|escalation)\b", aside)
+            word = said.group(0).lower() if said else ""
+            add(one.group("who"), (word.upper() if word in ("dba", "em", "sme") else word) if said else role)
+    for m in _IS_THE.finditer(sentence):
+        add(m.group("who"), m.group("role").lower() if m.group("role").lower() != "em" else "EM")
+    for m in _TEAM_PERSON.finditer(sentence):
+        if not is_person(m.group("team").strip()):
+            add(m.group("who"), "owner")
+    return out
+
+
+def speakers(text: str) -> list[str]:
+    """The people who wrote a chat export ("Mei Lin  09:20" on a line of its own, or before the message)."""
+    found = re.findall(rf"(?m)^[ \t]*({_ANY_PERSON})[ \t]+\[?\d{{1,2}}:\d{{2}}(?:[ \t]*[AaPp][Mm])?\]?(?:[ \t]|$)",
+                       text)
+    return list(dict.fromkeys(w for w in found if is_person(w)))
 
 
 def contacts(sentence: str) -> list[tuple[str, str]]:

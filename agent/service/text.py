@@ -2521,6 +2521,9 @@ class _Parser:
                 known = {p["value"] for p in self.people if p["role"] in ("escalation", "secondary")}
                 if contact not in known and contact.removesuffix(" (lead)") not in known:
                     self.person("escalation", contact, why, text)
+            for who, role in oncall_text.labelled_people(text):
+                if not self._known_person(who) and not any(norm(w) in self.v.tech_words for w in [who, *who.split()]):
+                    self.person("escalation", f"{who} ({role})" if role else who, "", text)
             for vendor, contact in _vendor_contacts(text):
                 self.vendor(vendor, contact, text)
             sun = re.search(r"(?i:follow)[- ]the[- ]sun[^.\n]{0,30}?\bbetween\s+(?:the\s+)?"
@@ -2530,6 +2533,12 @@ class _Parser:
                     name = city.strip()
                     if name:
                         self.person("location", name, _CITY_ZONES.get(name.lower(), ""), text)
+        for who in oncall_text.speakers(self.raw):  # a chat export's writers know the service
+            if not self._known_person(who):
+                self.person("escalation", who, "wrote in the thread", self.raw.split("\n", 1)[0])
+
+    def _known_person(self, who: str) -> bool:
+        return any(p["value"] == who or p["value"].startswith(f"{who} (") for p in self.people)
 
     def _slots(self, s: Sentence) -> set[str]:
         """Who is primary / secondary / lead, and the pager's service or schedule names: a rota-shaped name
