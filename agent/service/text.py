@@ -31,7 +31,7 @@ from typing import Any
 
 from agent.service import alert_lists, commands, naming, oncall_text
 from agent.service.model import ServiceModel
-from agent.service.vocabulary import Technology, Variant, Vocabulary, norm, vocabulary
+from agent.service.vocabulary import Technology, Variant, Vocabulary, norm, retired_after, vocabulary
 
 # --- tokens ------------------------------------------------------------------------------------------
 
@@ -509,7 +509,9 @@ class _Parser:
 
     def _negated(self, s: Sentence, m: Mention) -> bool:
         before = s.text[max(0, s.tokens[m.i].start - 48):s.tokens[m.i].start]
-        return self.v.negation.search(before) is not None
+        end = s.tokens[m.j - 1].start + len(s.tokens[m.j - 1].text)
+        # 'the old page "Checkout on ECS" is dead, we moved to EKS': what is said of it afterwards denies it too
+        return self.v.negation.search(before) is not None or retired_after(s.text[end:])
 
     def component_for_tech(self, ident: str) -> _Comp | None:
         tech = self.v.technologies.get(ident)

@@ -17,6 +17,15 @@ import yaml
 
 from agent.service.model import ROLES
 
+# what the words right after a mention say of it: 'the old page "Checkout on ECS" is dead' denies ECS
+_RETIRED_AFTER = re.compile(r"""^[`'"”’)]*\s*(?:is|are|was|were)\s+(?:now\s+)?(?:dead|gone|retired|obsolete|outdated|"""
+                            r"deprecated|decommissioned|history|no\s+longer\s+used)\b", re.IGNORECASE)
+
+
+def retired_after(following: str) -> bool:
+    """Whether the text right after a mention says the thing is gone ('" is dead', ' was retired')."""
+    return _RETIRED_AFTER.match(following[:40]) is not None
+
 
 def norm(phrase: str) -> str:
     """The lookup key of a phrase: lower case, no spaces or hyphens ("Dead-letter" -> "deadletter")."""

@@ -28,6 +28,7 @@ from agent.knowledge.platforms.products import Managed, service_product
 from agent.knowledge.platforms.serverless import CloudFunctions, CloudRun, Lambda
 from agent.knowledge.platforms.workflows import HOSTED
 from agent.service.model import Component
+from agent.service.vocabulary import retired_after
 
 Factory = Callable[[Context], Platform]
 
@@ -41,7 +42,7 @@ def said(ctx: Context, pattern: str) -> bool:
 
 
 def said_in(text: str, pattern: str) -> bool:
-    return any(not _NEGATED.search(text[max(0, m.start() - 30):m.start()])
+    return any(not _NEGATED.search(text[max(0, m.start() - 30):m.start()]) and not retired_after(text[m.end():])
                for m in re.finditer(pattern, text, re.I))
 
 
