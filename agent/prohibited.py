@@ -14,7 +14,7 @@ import re
 import shlex
 
 from agent.runbook import Command, Runbook, iter_commands
-from agent.service.commands import Given, forbidden_commands, spoken
+from agent.service.commands import Given, forbidden_commands, is_command, spoken
 from agent.service.model import ServiceModel
 
 _SPLIT = re.compile(r"\s*(?:&&|\|\||;|\|)\s*")
@@ -42,6 +42,10 @@ def _runs(line: str, forbidden: list[str]) -> bool:
     quoted = [a or b for a, b in re.findall(r"'([^']+)'|\"([^\"]+)\"", line)]
     for part in [p for text in (line, *quoted) for p in _SPLIT.split(text)]:
         words = _tokens(part)
+        if forbidden[0].startswith("--") and len(forbidden) == 1:  # a forbidden flag, on whatever command
+            if any(w == forbidden[0] for w in words):
+                return True
+            continue
         if not words or words[0] != forbidden[0]:
             continue
         at = 1
@@ -59,20 +63,67 @@ def _shell_lines(command: Command) -> list[str]:
     return [f"redis-cli {line}" for line in lines] if command.language == "redis" else lines
 
 
+_LEAD = re.compile(r"(?i)^\s*(?:never|don['’]?t|do\s+not|must\s+not|no)\s+(?:ever\s+|run\s+|use\s+)*")
+# "don't force-new-deployment": a flag named by its words, which the team forbids on any command
+_FLAG_WORD = re.compile(r"[a-z]+(?:-[a-z]+){1,4}")
+
+
 def rules(description: str, model: ServiceModel | None) -> list[Given]:
-    """The commands the description forbids, and those in the model's stated prohibitions."""
+    """The commands the description forbids, and those in the model's stated prohibitions: backticked, written
+    bare after the "never" ("Never helm upgrade / helm rollback loki by hand"), in parentheses after it ("never
+    swap the staging slot (az functionapp deployment slot swap)"), or a flag by its name ("don't
+    force-new-deployment"). "restart / failover" after a command's words forbids both verbs."""
     out = forbidden_commands(description)
+
+    def add(command: str, why: str) -> None:
+        if not any(g.command == command for g in out):
+            out.append(Given("forbidden", command, why))
+
     for failure in (model.failures if model is not None else []):
-        for found in re.finditer(r"`([^`\n]{3,200})`", failure.prohibition):
-            if not any(g.command == found.group(1) for g in out):
-                out.append(Given("forbidden", found.group(1), failure.prohibition))
+        said = failure.prohibition
+        for found in re.finditer(r"`([^`\n]{3,200})`", said):
+            add(found.group(1), said)
+        lead = _LEAD.match(said)
+        if lead is None:
+            continue
+        rest = said[lead.end():]
+        words = rest.split()
+        flag = _FLAG_WORD.fullmatch(words[0].strip(",.;:")) if words else None
+        # the flag's name alone, or then a clause ("don't force-new-deployment, it makes …", "… during an incident")
+        if flag is not None and not is_command(rest) and (len(words) == 1 or words[0][-1] in ",.;:" or words[1].lower()
+                                                           in ("during", "on", "in", "while", "when", "it", "unless")):
+            add(f"--{flag.group(0)}", said)
+        bare = re.split(r"(?i)\s+(?:by\s+hand|manually|on|in|unless|while|when|during|before|after|without|if|"
+                        r"because|for)\b", rest)[0].strip(" .,;")
+        if is_command(bare.split(" / ")[0]):
+            add(bare, said)
+        aside = re.search(rf"{re.escape(said)}\s*\(([^()`]{{3,120}})\)", failure.evidence)
+        if aside and is_command(aside.group(1).strip()):
+            add(aside.group(1).strip(), f"{said} ({aside.group(1).strip()})")
+    return _alternatives(out)
+
+
+def _alternatives(givens: list[Given]) -> list[Given]:
+    """"gcloud sql instances restart / failover", "kubectl edit / kubectl patch the cronjob": each alternative
+    is a forbidden command; a bare verb after the slash takes the first command's other words."""
+    out: list[Given] = []
+    for g in givens:
+        parts = re.split(r"\s+/\s+", g.command)
+        first = parts[0].split()
+        for part in parts:
+            words = part.split()
+            command = " ".join([*first[:-1], *words]) if len(words) == 1 and len(first) >= 2 else part
+            if (command == g.command or is_command(command)) and not any(o.command == command for o in out):
+                out.append(Given(g.purpose, command, g.evidence))
     return out
 
 
 def enforce(runbook: Runbook, description: str, model: ServiceModel | None) -> Runbook:
     """The runbook with every line that runs a forbidden command turned into a comment that says why."""
-    forbidden = [(g, _tokens(g.command)) for g in rules(description, model)]
-    forbidden = [(g, words) for g, words in forbidden if len(words) >= 2]
+    # "kubectl patch the cronjob": the article is the team's prose, not a word of the command
+    forbidden = [(g, [w for w in _tokens(g.command) if w.lower() not in ("the", "a", "an", "any", "our")])
+                 for g in rules(description, model)]
+    forbidden = [(g, words) for g, words in forbidden if len(words) >= 2 or words[:1] and words[0].startswith("--")]
     if not forbidden or not any(_hits(c, forbidden) for c in iter_commands(runbook)):
         return runbook
     out = runbook.model_copy(deep=True)

@@ -100,3 +100,39 @@ def test_a_command_that_only_shares_the_program_stays() -> None:
     assert not prohibited._runs("docker compose logs relay", words)
     assert not prohibited._runs("# docker compose down -v", words)
     assert prohibited._runs("docker-compose -p hookrelay down --remove-orphans -v", words)
+
+
+# the forms blind batch j wrote a prohibition in, with no backticks: the generic command was written anyway
+BARE_FORMS = [
+    ("Never {p} {a} / {p} {b} {w} by hand, Flux owns it.", ["{p} {a}", "{p} {b} {w}"]),
+    ("- no {p} {a} / {b} on {w} without the DBA", ["{p} {a}", "{p} {b}"]),
+    ("never {b} the staging slot by hand ({p} {a} {b}), the pipeline does it.", ["{p} {a} {b}"]),
+    ("dont {p} {a} / {p} {b} the {w}", ["{p} {a}", "{p} {b} {w}"]),
+]
+PROGRAM = st.sampled_from(["helm", "gcloud sql instances", "kubectl", "az functionapp deployment slot"])
+
+
+@_FAST
+@given(form=st.integers(0, len(BARE_FORMS) - 1), program=PROGRAM, a=WORD, b=WORD, w=WORD)
+def test_a_bare_or_parenthesised_forbidden_command_and_its_alternatives_are_rules(form: int, program: str, a: str,
+                                                                                 b: str, w: str) -> None:
+    said, wanted = BARE_FORMS[form]
+    text = f"invoice-run is a Python CronJob on GKE, namespace billing.\n{said.format(p=program, a=a, b=b, w=w)}"
+    request = _request(text)
+    rules = [prohibited._tokens(r.command) for r in prohibited.rules(text, request.service)]
+    for command in wanted:
+        line = command.format(p=program, a=a, b=b, w=w) + " --project x"
+        assert any(prohibited._runs(line, [x for x in r if x not in ("the",)]) for r in rules), (line, rules)
+
+
+@_FAST
+@given(flag=st.builds(lambda a, b: f"{a}-{b}", WORD, WORD),
+       say=st.sampled_from(["don't {f}, it makes the storm worse.", "never {f} during an incident"]))
+def test_a_flag_the_team_forbids_by_name_is_not_run(flag: str, say: str) -> None:
+    """'don't force-new-deployment': the generic `aws ecs update-service … --force-new-deployment` is not run."""
+    request = _request("quote-engine is a Spring Boot API on ECS Fargate.\n" + say.format(f=flag))
+    runbook = _BASE.model_copy(deep=True)
+    first = next(iter_commands(runbook))
+    first.code = f"echo before\naws ecs update-service --cluster c --service s --{flag}"
+    out = prohibited.enforce(runbook, request.description, request.service)
+    assert next(iter_commands(out)).code.split("\n")[1].startswith("# not run: the team forbids")

@@ -186,7 +186,8 @@ def _purpose(command: str, before: str) -> str:
 _FORBIDS = re.compile(r"(?i)\b(?:never|don'?t|do\s+not|must\s+not|mustn'?t|should\s+not|shouldn'?t|avoid|no|"
                       r"not)\b(?:\s+(?:ever|run|use|do|type|try|call|execute|issue|just|to))*\s*[:,-]?\s*[\"'“]?$")
 # a bare command after such words, up to the end of its clause: "never run docker compose down -v on prod"
-_BARE_AFTER = re.compile(r"(?i)\b(?:never|don'?t|do\s+not|must\s+not|avoid)\b(?:\s+(?:ever|run|use|do|type|execute))*"
+_BARE_AFTER = re.compile(r"(?i)\b(?:never|don['’]?t|do\s+not|must\s+not|avoid|no)\b"
+                         r"(?:\s+(?:ever|run|use|do|type|execute))*"
                          r"\s+([a-z][\w.-]*(?:\s+[^\s.,;:!?()`'\"]+){1,8})")
 
 
