@@ -151,3 +151,20 @@ def test_a_command_block_under_a_colon_line_is_commands_not_names(unit: str, pat
     assert "rm" not in names and "sudo" not in names, names
     commands = [g.command for g in team_commands(text)]
     assert f"rm {path}/auxiliary/EMERGENCY_BALLAST" in commands and f"sudo systemctl start {unit}" in commands
+
+
+@settings(max_examples=40, deadline=None)
+@given(program=st.from_regex(r"\A[a-z]{3,6}(?:-admin)?\Z", fullmatch=True),
+       verbs=st.lists(st.from_regex(r"\A[a-z]{3,7}\Z", fullmatch=True), min_size=2, max_size=3, unique=True),
+       obj=st.from_regex(r"\A[a-z]{3,6}\Z", fullmatch=True))
+def test_a_program_the_text_runs_with_a_flag_is_a_program_in_its_flagless_lines_too(program: str, verbs: list[str],
+                                                                                    obj: str) -> None:
+    """Batch j (Ceph): 'ceph -s' was read, 'ceph health detail', 'ceph osd tree' under it and `ceph osd set
+    noout` in a sentence were not: a program the list does not know, but the text runs, is a program."""
+    block = "\n".join(f"  {program} {v} {obj}" for v in verbs)
+    text = (f"stor1 is our storage cluster.\n\nHOW WE CHECK\n  from a shell on the mon host:\n  {program} -s\n"
+            f"{block}\n\nBefore a reboot: FIRST `{program} {obj} set noout`, then reboot one host.")
+    found = [g.command for g in team_commands(text)]
+    for v in verbs:
+        assert f"{program} {v} {obj}" in found, found
+    assert f"{program} {obj} set noout" in found, found

@@ -52,10 +52,19 @@ def mark_inline(text: str) -> str:
     a command block laid out under a line ending with ":" ("recovered by …:\n    rm /mnt/x/BALLAST")."""
     def wrap(m: re.Match[str]) -> str:
         return f"`{m.group(1)}`" if is_command_line(m.group(1)) else m.group(0)
-    return _mark_blocks(_INLINE.sub(wrap, text))
+    marked = _INLINE.sub(wrap, text)
+    return _mark_blocks(marked, described_programs(marked))
 
 
-def _mark_blocks(text: str) -> str:
+def described_programs(text: str) -> frozenset[str]:
+    """The programs we know, and those the text itself runs as commands (`ceph -s`, `radosgw-admin bucket
+    stats --bucket x`): then its `ceph health detail` or `ceph osd set noout` is a command too."""
+    spans = [m.group(1) or m.group(2) or "" for m in _SPAN.finditer(text)]
+    spans += [m.group(1) for m in _LINE.finditer(text) if "`" not in m.group(1)]
+    return _PROGRAMS | {_program(c) for c in spans if is_command(c.strip()) and _PROGRAM_LIKE.fullmatch(_program(c))}
+
+
+def _mark_blocks(text: str, known: frozenset[str]) -> str:
     lines = text.split("\n")
     head = ""  # the last line with text before this one (as marked)
     for k, line in enumerate(lines):
@@ -64,10 +73,12 @@ def _mark_blocks(text: str) -> str:
         indent = len(line) - len(line.lstrip())
         head_indent = len(head) - len(head.lstrip())
         opened = head.rstrip().endswith(":") and indent >= head_indent + 2
-        continued = head.strip().startswith("`") and head.strip().endswith("`") and indent == head_indent
+        # the block goes on under a line marked, or one that is a command line itself ("ceph -s")
+        continued = indent == head_indent and (head.strip().startswith("`") and head.strip().endswith("`") or
+                                               is_command_line(head.strip(), known))
         command = line.strip()
         if (opened or continued) and command and "`" not in command and \
-                len(command.split()) >= 2 and _program(command) in _PROGRAMS and not is_command_line(command) and \
+                len(command.split()) >= 2 and _program(command) in known and not is_command_line(command, known) and \
                 not set(command.lower().split()) & _PROSE_WORDS and not syntax_errors([command]):
             lines[k] = line[:indent] + f"`{command}`"
         head = lines[k]
@@ -82,14 +93,14 @@ class _Span:
     own_line: bool
 
 
-def _spans(description: str) -> list[_Span]:
+def _spans(description: str, known: frozenset[str]) -> list[_Span]:
     """Commands in backticks or after "$ ", and whole command lines, in the order they are written."""
     out = [_Span(m.start(), m.end(), (m.group(1) or m.group(2) or "").strip(), False)
            for m in _SPAN.finditer(description)]
     taken = [(sp.start, sp.end) for sp in out]
     for m in _LINE.finditer(description):
         if "`" not in m.group(1) and not any(a < m.end() and m.start() < b for a, b in taken) and \
-                is_command_line(m.group(1)):
+                is_command_line(m.group(1), known):
             out.append(_Span(m.start(1), m.end(), m.group(1).strip(), True))
             taken.append((m.start(1), m.end()))
     for m in _AFTER_COLON.finditer(description):
@@ -134,11 +145,11 @@ _PROSE_WORDS = frozenset("with the and is are was of a an we our you it this tha
 _LOOSE_PROSE = frozenset("to for on in by from then use run try see or not".split())
 
 
-def is_command_line(line: str) -> bool:
+def is_command_line(line: str, known: frozenset[str] = _PROGRAMS) -> bool:
     """A whole line that is a command as written, not prose ("az functionapp deployment slot swap -g rg …"):
     a known program, then arguments with at least one flag."""
     found = _LINE.fullmatch(line.strip()) if line.strip() else None
-    if found is None or "`" in found.group(1) or not is_command(found.group(1)):
+    if found is None or "`" in found.group(1) or not is_command(found.group(1), known):
         return False
     # prose that starts with a program's name ("docker run with --restart=always, no compose) on the VM …")
     # has clause punctuation outside quotes; a command line has none
@@ -155,13 +166,14 @@ def command_line_part(line: str) -> str:
     return found.group(1).strip() if found is not None else line.strip()
 
 
-def is_command(text: str) -> bool:
-    """A span that is a command line: a known program or a script, and at least one argument."""
+def is_command(text: str, known: frozenset[str] = _PROGRAMS) -> bool:
+    """A span that is a command line: a known program (`known`: ours, or also those the text runs) or a
+    script, and at least one argument."""
     text = text.strip()
     if len(text.split()) < 2 or text.endswith(":"):
         return False
     program = _program(text)
-    if program in _PROGRAMS or _SCRIPT.fullmatch(program) is not None:
+    if program in known or _SCRIPT.fullmatch(program) is not None:
         return True
     # a program this list does not know, written as a command: a flag or a pipe after it, no prose
     words = text.split()
@@ -340,9 +352,10 @@ def team_commands(description: str) -> list[Given]:
     out: list[Given] = []
     seen: set[str] = set()
     description = mark_inline(description)
-    for found in _spans(description):
+    known = described_programs(description)
+    for found in _spans(description, known):
         command = found.command
-        if command in seen or not is_command(command) or _forbidden_before(description, found.start) or \
+        if command in seen or not is_command(command, known) or _forbidden_before(description, found.start) or \
                 _spoken_as_verb(description, found.start) or _incident_cause(description, found.end):
             continue
         seen.add(command)
