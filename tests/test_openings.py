@@ -107,3 +107,36 @@ def test_a_pinned_primer_is_named_by_what_it_is_for_not_by_its_channel_or_pager(
     text = (f"[#{channel}, pinned]\n\n{a}  10:02  on-call primer for {name} (our self-hosted {tech}). follow-the-sun,\n"
             f"{pad}{pager} service `{rota}`.\n{a}  10:03  where: GKE cluster gke-prod, namespace `apps`.\n")
     assert parse(text).service.name == name
+
+
+GREETED = st.sampled_from(["Joaquín", "Zoë", "Łukasz", "Ana", "Søren Berg"])
+DOC_TITLES = st.sampled_from(["Postmortem PIM-2291 — order emails delayed 3h40m (2024-05-14)",
+                              'Design doc: Central logging v2 (Loki) — excerpt, §7 "Operations"',
+                              "Retro OPS-118: the night the queue stopped"])
+
+
+@settings(max_examples=30, deadline=None)
+@given(name=NAME, who=GREETED, filler=st.sampled_from(["As promised", "As discussed", "So"]))
+def test_a_handover_mail_is_named_by_its_catalog_name_not_its_greeting(name: str, who: str, filler: str) -> None:
+    """Batch j: 'Hi Joaquín, / As promised, … ("ratelimit-redis" in the service catalog)' was titled Joaquín."""
+    text = (f"Subject: Handover – ratelimit Redis cluster\n\nHi {who},\n\n{filler}, here's everything about the Redis "
+            f'cluster behind the rate limiter ("{name}" in the service catalog) before I move teams.\n')
+    assert parse(text).service.name == name
+
+
+@settings(max_examples=30, deadline=None)
+@given(name=NAME, title=DOC_TITLES, form=st.sampled_from([
+    'The mailer workers were idle: the RabbitMQ cluster that carries notifications ("{n}") blocked publishers.',
+    "Loki 3.1 from the grafana/loki chart, installed as a Flux HelmRelease named `{n}` in namespace `logs`."]))
+def test_under_a_document_title_the_service_is_the_thing_the_text_names(name: str, title: str, form: str) -> None:
+    """'Postmortem PIM-2291 — …' and 'Design doc: Central logging v2 (Loki)' are documents, not services."""
+    text = f"{title}\n\nStatus: final. Author: Grace Adeyemi.\n\n## Summary\n{form.format(n=name)}\n"
+    assert parse(text).service.name == name
+
+
+@settings(max_examples=20, deadline=None)
+@given(name=NAME)
+def test_a_quoted_name_after_a_document_key_is_whole(name: str) -> None:
+    """'Handover: "orbit-ts" Cassandra ring' is orbit-ts, not the part before its hyphen."""
+    assert parse(f'Handover: "{name}" Cassandra ring (Pieter, leaving 15 Dec)\n\nWhat it is: Cassandra 4.1.').service \
+        .name == name

@@ -73,10 +73,11 @@ def stated_name(lines: list[str]) -> str | None:
     """A name the text states outright for the service (checked before the common shapes)."""
     text = "\n".join(lines)
     first = next((line for line in lines if line.strip()), "")
-    head = re.match(rf"^\s*(?:#+\s*)?{_DOC_KEY.pattern}\s*[:—–-]\s*{_Q}([A-Za-z0-9][\w.-]*){_Q}"
-                    r"\s*(?:$|[(,;.—–-]|\s+-\s)", first)
-    if head and _ok(head.group(1)):
-        return _ok(head.group(1))
+    # a quote that opens the name closes it: 'Handover: "orbit-ts" Cassandra ring' is orbit-ts, not "orbit"
+    head = re.match(rf"^\s*(?:#+\s*)?{_DOC_KEY.pattern}\s*[:—–-]\s*(?P<q>[`'\"]?)([A-Za-z0-9][\w.-]*[A-Za-z0-9])(?P=q)"
+                    r"\s*(?:$|[(,;.—–-]|\s+-\s|(?<=[`'\"])\s)", first)
+    if head and _ok(head.group(2)):
+        return _ok(head.group(2))
     for pattern in (_LABEL, _WE_CALL):  # a "name:" deep in a pasted config names a queue, not the service
         found = pattern.search("\n".join(lines[:6]))
         if found and _ok(found.group(1)):
@@ -206,6 +207,10 @@ _EMPHASIS = re.compile(r"\*\*([^*\s]{2,60})\*\*|__([^_\s]{2,60})__|`([^`\s]{2,60
 _WORD = re.compile(r"[A-Za-z][\w.-]*[A-Za-z0-9]")
 
 
+_ROLE_BEFORE = re.compile(r"(?i)\b(?:namespace|ns|bucket|queue|topic|database|db|schema|project|region|table|index|"
+                          r"vhost|tenant|stream|exchange|keyspace|pool)\s*[:=]?\s*$")
+
+
 def salient_name(lines: list[str], is_technology: Callable[[str], bool],
                  common: frozenset[str] = frozenset()) -> str | None:
     """The name the opening lines mention that the whole text keeps using: "handing over **tariff-quoter**",
@@ -220,7 +225,9 @@ def salient_name(lines: list[str], is_technology: Callable[[str], bool],
     lowered = text.lower()
     marked = {next(g for g in m.groups() if g).strip(".,:;") for m in _EMPHASIS.finditer(opening)}
     # plain words written as a name on their own somewhere: marked, or a path segment
-    as_name = {next(g for g in m.groups() if g).lower() for m in _EMPHASIS.finditer(text)}
+    # ("namespace `logging`" names a namespace: not the service, however often the text says it)
+    as_name = {next(g for g in m.groups() if g).lower() for m in _EMPHASIS.finditer(text)
+               if not _ROLE_BEFORE.search(text[max(0, m.start() - 24):m.start()])}
     as_name |= {seg.lower() for seg in re.findall(r"/([A-Za-z][\w-]*)(?=/)", text)}  # a directory, not /health
     best: tuple[int, int, str] | None = None
     for order, m in enumerate(_WORD.finditer(opening)):

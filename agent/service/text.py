@@ -3153,6 +3153,7 @@ _LEAD_DROP = {"python", "go", "golang", "java", "node.js", "node", "ruby", "rust
               "scala", "small", "simple", "new", "legacy", "internal", "public", "nightly", "daily", "hourly",
               "weekly"}
 _DOC_WORDS = {"runbook", "runbooks", "request", "requested", "needed", "need", "setup", "set-up", "rundown",
+              "postmortem", "post-mortem", "retro", "retrospective", "rca", "handover", "hand-over", "primer",
               "overview", "summary", "notes", "note", "writeup", "write-up", "doc", "docs", "quick", "brief",
               "single-box", "one-box", "please", "draft", "proposal", "intro", "introduction", "description"}
 _NAME_STOP = {"the", "a", "an", "our", "its", "their", "this", "that", "service", "app", "api", "cluster", "is",
@@ -3169,8 +3170,9 @@ _HEADER_LINE = re.compile(r"^\s*(?i:subject|from|to|cc|bcc|date|sent|re|fwd?|rep
 _GREETING = re.compile(r"""^\s*(?:
     (?i:hey|hi|hello|hiya|howdy|yo|dear|greetings|morning|evening|good\s+(?:morning|afternoon|evening))\b
         (?:\s+(?i:team|all|everyone|everybody|folks|there|guys|people|friends|sre|sres|ops|on-?call|y'all|you\s+all))*
-        (?:\s+[A-Z][a-z]+(?=\s*[,!:;—–]))?\s*[,!.:;—–-]*
+        (?:\s+[A-Z][^\W\d_]+(?:\s+[A-Z][^\W\d_]+)?(?=\s*[,!:;—–]))?\s*[,!.:;—–-]*
   | (?i:ok(?:ay)?|so|right|well|alright|fyi|btw|ps|tl;?dr|quick\s+(?:one|question|note|context)|heads[- ]up|
+        as\s+promised|as\s+discussed|as\s+agreed|
         context|background|update|note|thanks|thank\s+you|cheers)\b\s*[,!.:;—–-]*
 )\s*""", re.X)
 _ID = naming.NAME
@@ -3217,7 +3219,10 @@ def _label_of_words(line: str) -> bool:
 def _explicit_name(text: str, lead: str) -> str | None:
     """A name the text states for the service: "service name: X", "the service is called X", "`X` is our
     worker", "the X service" (X an identifier), "our payments API (X)", "a runbook for X"."""
-    stated = re.search(rf"\b(?:service\s+name(?:\s+is)?:?|(?:known|referred to)\s+as)\s+{_Q}({_ID}){_Q}", text, re.I)
+    stated = re.search(rf"\b(?:service\s+name(?:\s+is)?:?|(?:known|referred to|listed|registered)\s+as)\s+"
+                       rf"{_Q}({_ID}){_Q}", text, re.I) or re.search(  # '("ratelimit-redis" in the service catalog)'
+        rf"{_Q}({_IDENT}){_Q}\s+(?:in|on)\s+(?:the\s+)?(?:service\s+catalog|catalog|backstage|cmdb|service\s+registry)\b",
+        text, re.I)
     if stated and stated.group(1).lower() not in _NAME_STOP:
         return stated.group(1)
     label = re.search(rf"(?im)^\s*(?:[-*]\s+)?(?:service|service name|name|app|application|api|worker)\s*:\s*{_Q}"
@@ -3322,6 +3327,12 @@ def _service_name(text: str, marked: str | None = None) -> tuple[str, str] | Non
     runbook = re.search(r"\brunbook\s+(?:for|about|on)\s+(?:the\s+|our\s+)?(.+)", first, re.I)
     if runbook:  # "We need a runbook for our payments API": the words after it
         first = runbook.group(1)
+    titled = _document_title(first)
+    if titled:  # "Postmortem PIM-2291 — …", "Design doc: Central logging v2": the name is in the text below it
+        named = _named_in(lines[1:12])
+        if named:
+            return _slug(named), named
+        first = titled
     head = _SLUG_STOP.split(first, maxsplit=1)[0]
     words = re.findall(r"[A-Za-z0-9][\w'.-]*", head)
     # words about the document or its set-up ("Runbook request", "Quick rundown", "Single-box setup")
@@ -3337,6 +3348,35 @@ def _service_name(text: str, marked: str | None = None) -> tuple[str, str] | Non
         return None
     display = " ".join(words)
     return _slug(display), display
+
+
+_TICKET = re.compile(r"\b[A-Z]{2,10}-\d+\b")
+
+
+def _document_title(line: str) -> str | None:
+    """A document's title line ("Postmortem PIM-2291 — order emails delayed", "Design doc: Central logging v2
+    (Loki)"): what is left once the document's words and ticket keys go ("" when nothing), else None."""
+    words = re.findall(r"[A-Za-z0-9][\w'.-]*", line)
+    if not words or not (words[0].lower() in _DOC_WORDS or words[0].lower() == "design" or _TICKET.match(line.strip())):
+        return None
+    rest = _TICKET.sub("", re.sub(r"(?i)^\s*(?:design\s+doc(?:ument)?|[\w-]+)\s*:?", "", line, count=1))
+    return rest.strip(" —–-:|")
+
+
+# a name the text gives the thing it is about, under a document title: the cluster that carries notifications
+# ("notify-mq"), a Flux HelmRelease named `loki`
+_NAMED_THING = re.compile(
+    rf"\b(?:cluster|service|broker|database|db|app|application|api|worker|helmrelease|release|deployment|statefulset|"
+    rf"system|instance)\b(?:[^()\n.]{{0,60}}?\(\s*[`\"']({_ID})[`\"']\s*\)|\s+(?:named|called)\s+[`\"']({_ID})[`\"'])",
+    re.I)
+
+
+def _named_in(lines: list[str]) -> str | None:
+    for found in _NAMED_THING.finditer("\n".join(lines)):
+        value = found.group(1) or found.group(2)
+        if value.lower() not in _NAME_STOP:
+            return value
+    return None
 
 
 def parse(description: str, *, name: str | None = None, vocab: Vocabulary | None = None,
