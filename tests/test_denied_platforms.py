@@ -45,3 +45,17 @@ def test_a_retired_platform_gets_no_commands(name: str, cluster: str, dead: str)
     request = GenerationRequest(rule=RULE, description=text, answers=answers, now=datetime(2026, 1, 1))
     markdown = render_markdown(OfflineModel().generate(request).runbook)
     assert "aws ecs" not in markdown and "ECS:" not in markdown
+
+
+@settings(max_examples=8, deadline=None)
+@given(name=NAME, cluster=NAME, said=st.sampled_from(["why we left the ELK stack", "since we got rid of Elasticsearch",
+                                                     "after we phased out Elasticsearch"]))
+def test_a_stack_the_team_left_gets_no_component_and_no_commands(name: str, cluster: str, said: str) -> None:
+    """Batch j: '(§1–6 omitted: why we left the ELK stack, …)' gave a Loki runbook Elasticsearch commands."""
+    text = (f"{name} is our Loki log store on the EKS cluster {cluster}, namespace logs.\n\n"
+            f"(§1–6 omitted: {said}, cost model, tenancy model.)")
+    assert [c.id for c in parse(text).components] == ["app"]
+    answers = from_mapping(RULE, {"type": "B", "env": "kubernetes", "criticality": "high",
+                                  "monitoring": "prometheus", "oncall": "24x7"}, "test")
+    request = GenerationRequest(rule=RULE, description=text, answers=answers, now=datetime(2026, 1, 1))
+    assert "elasticsearch" not in render_markdown(OfflineModel().generate(request).runbook).lower()

@@ -17,7 +17,7 @@ from agent.knowledge.platforms.products import Managed
 from agent.knowledge.platforms.select import component_form as _form
 from agent.knowledge.platforms.stops import refusal
 from agent.runbook import Command, Language
-from agent.service.vocabulary import retired_after
+from agent.service.vocabulary import retired_after, vocabulary
 
 # "no Redis", "instead of MySQL", "migrated off MongoDB": a mention that says the service does NOT use it.
 _NEGATED = re.compile(
@@ -42,7 +42,9 @@ def mention(ctx: Context, words: Sequence[str]) -> str | None:
                              re.IGNORECASE)
         for source in sources:
             for found in pattern.finditer(source):
+                # the parser's negations too ("why we left the ELK stack"): a pack and the model agree on what is used
                 if not _NEGATED.search(source[max(0, found.start() - 40):found.start()]) and \
+                        not vocabulary().negation.search(source[max(0, found.start() - 24):found.start()]) and \
                         not retired_after(source[found.end():]):
                     return found.group(0)
     return None
