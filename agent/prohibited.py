@@ -118,8 +118,53 @@ def _alternatives(givens: list[Given]) -> list[Given]:
     return out
 
 
+# what the team forbids doing to a named thing, without a command: "emails.order and emails.order.dlq are never
+# purged", "never delete orders-archive". The verbs a command does it with.
+_VERBS = {"purge": ("purge",), "delete": ("delete", "del", "rm", "remove", "drop", "destroy"),
+          "drop": ("drop", "delete"), "flush": ("flush",), "truncate": ("truncate",), "remove": ("remove", "rm"),
+          "reset": ("reset",), "terminate": ("terminate",), "destroy": ("destroy", "delete")}
+_THING = r"`?[A-Za-z0-9][\w./:-]*[-_.:/\d][\w./:-]*[A-Za-z0-9]`?"
+_THINGS = rf"{_THING}(?:\s*(?:,|\band\b|\bor\b)\s*{_THING})*"
+_PASSIVE = re.compile(rf"(?P<names>{_THINGS})\s+(?:is|are|must|may)\s+(?:never|not)\s+(?:be\s+|ever\s+)?"
+                      rf"(?P<verb>purg|delet|dropp|flush|truncat|remov|reset|terminat|destroy)(?:ed|e)?\b", re.I)
+_ACTIVE = re.compile(rf"\b(?:never|don['’]?t|dont|do\s+not|must\s+not)\s+(?:ever\s+)?"
+                     rf"(?P<verb>purge|delete|drop|flush|truncate|remove|reset|terminate|destroy)\s+(?:the\s+)?"
+                     rf"(?:queues?\s+|topics?\s+|buckets?\s+|tables?\s+|indices\s+|index\s+|"
+                     rf"(?:anything|everything|objects?|files?|data)\s+(?:in|from|under|on)\s+)?(?P<names>{_THINGS})",
+                     re.I)
+
+
+def object_rules(description: str) -> list[tuple[str, str, str]]:
+    """(verb, name, the team's words) for each named thing the description forbids purging, deleting …"""
+    out: list[tuple[str, str, str]] = []
+    for pattern in (_PASSIVE, _ACTIVE):
+        for m in pattern.finditer(description):
+            stem = m.group("verb").lower()
+            verb = next((v for v in _VERBS if v.startswith(stem[:5]) or stem.startswith(v[:5])), "")
+            for name in re.findall(_THING, m.group("names")):
+                name = name.strip("`")
+                if verb and (verb, name) not in [(v, n) for v, n, _ in out]:
+                    out.append((verb, name, _line_of(description, m.start(), m.end())))
+    return out
+
+
+def _line_of(text: str, start: int, end: int) -> str:
+    a = text.rfind("\n", 0, start) + 1
+    b = text.find("\n", end)
+    return text[a:b if b != -1 else len(text)].strip()
+
+
+def _does_to(line: str, verb: str, name: str) -> bool:
+    """Whether a shell line does `verb` to `name`: the name as a whole word, and a word that does the verb."""
+    if line.lstrip().startswith("#") or not re.search(rf"(?<![\w.-]){re.escape(name)}(?![\w-])", line):
+        return False
+    words = re.findall(r"[A-Za-z_]+", line.lower())
+    return any(w == v or w.startswith(v + "_") or w.endswith("_" + v) for w in words for v in _VERBS[verb])
+
+
 def enforce(runbook: Runbook, description: str, model: ServiceModel | None) -> Runbook:
     """The runbook with every line that runs a forbidden command turned into a comment that says why."""
+    runbook = _enforce_objects(runbook, description)
     # "kubectl patch the cronjob": the article is the team's prose, not a word of the command
     forbidden = [(g, [w for w in _tokens(g.command) if w.lower() not in ("the", "a", "an", "any", "our")])
                  for g in rules(description, model)]
@@ -156,3 +201,34 @@ def _hits(command: Command, forbidden: list[tuple[Given, list[str]]]) -> bool:
 def _short(text: str) -> str:
     text = re.sub(r"^\s*(?:[-*]|\d+[.)])\s*", "", " ".join(text.split()))
     return text if len(text) <= 160 else text[:157].rstrip() + "…"
+
+
+def _enforce_objects(runbook: Runbook, description: str) -> Runbook:
+    """Lines that do what the team forbids to a named thing ("emails.order … never purged") become comments."""
+    rules = object_rules(description)
+    if not rules or not any(_object_hit(c, rules) for c in iter_commands(runbook)):
+        return runbook
+    out = runbook.model_copy(deep=True)
+    for command in iter_commands(out):
+        if not _object_hit(command, rules):
+            continue
+        lines, said = [], []
+        for line, shell in zip(command.code.split("\n"), _shell_lines(command), strict=True):
+            rule = next((r for r in rules if _does_to(shell, r[0], r[1])), None)
+            if rule is None:
+                lines.append(line)
+                continue
+            said.append(_short(rule[2]))
+            comment = "--" if command.language == "sql" else "#"
+            lines.append(f"{comment} not run: the team forbids it (\"{_short(rule[2])}\")")
+        command.code = "\n".join(lines)
+        if all(not line.strip() or line.lstrip().startswith(("#", "--")) for line in lines):
+            command.expect = None
+        command.warning = f"The team forbids part of this: {'; '.join(dict.fromkeys(said))}" + (
+            f" {command.warning}" if command.warning else "")
+    return out
+
+
+def _object_hit(command: Command, rules: list[tuple[str, str, str]]) -> bool:
+    return command.language in ("bash", "redis", "sql") and any(
+        _does_to(line, verb, name) for line in _shell_lines(command) for verb, name, _ in rules)

@@ -136,3 +136,23 @@ def test_a_flag_the_team_forbids_by_name_is_not_run(flag: str, say: str) -> None
     first.code = f"echo before\naws ecs update-service --cluster c --service s --{flag}"
     out = prohibited.enforce(runbook, request.description, request.service)
     assert next(iter_commands(out)).code.split("\n")[1].startswith("# not run: the team forbids")
+
+
+THING = st.builds(lambda a, b, sep: f"{a}{sep}{b}", WORD, WORD, st.sampled_from([".", "-", "_"]))
+OBJECT_SAYS = ["{a} and {b} are never purged: those are legally required.", "- never purge {a} or {b}",
+               "Do not purge `{a}`, `{b}` either.", "{a}, {b} must never be purged"]
+
+
+@_FAST
+@given(a=THING, b=THING, say=st.sampled_from(OBJECT_SAYS),
+       line=st.sampled_from(["rabbitmqctl purge_queue -p /notify {q}", "ssh mq-a 'sudo rabbitmqctl purge_queue {q}'",
+                             "rabbitmqadmin purge queue name={q}"]))
+def test_a_named_thing_the_team_never_purges_is_not_purged(a: str, b: str, say: str, line: str) -> None:
+    """Batch j: 'emails.order and emails.order.dlq are never purged' and the RabbitMQ recipe purged emails.order."""
+    text = "notify-mq is our RabbitMQ cluster on three VMs.\n" + say.format(a=a, b=b)
+    runbook = _BASE.model_copy(deep=True)
+    first = next(iter_commands(runbook))
+    first.code = f"rabbitmqctl list_queues name messages\n{line.format(q=b)}"
+    out = next(iter_commands(prohibited.enforce(runbook, text, None)))
+    assert out.code.split("\n")[0] == "rabbitmqctl list_queues name messages"  # reading it stays
+    assert out.code.split("\n")[1].startswith("# not run: the team forbids"), out.code
