@@ -294,3 +294,20 @@ def test_a_kubectl_plugin_is_unchecked_not_unknown() -> None:
     rules = [(f.rule, f.line) for f in report.findings if f.rule == "kubectl.command"]
     assert [line for _, line in rules] == [8]  # the misspelt one only
     assert any("kubectl argo rollouts" in s for s in report.skipped)
+
+
+@settings(max_examples=10, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(release=st.from_regex(r"\A[a-z]{3,8}\Z", fullmatch=True), ns=st.from_regex(r"\A[a-z]{4,8}\Z", fullmatch=True),
+       cluster=st.from_regex(r"\A[a-z]{3,6}-eks-prod\Z", fullmatch=True))
+def test_a_flux_helmrelease_is_rolled_back_in_git_never_with_helm(rule: Rule, release: str, ns: str,
+                                                                 cluster: str) -> None:
+    """Batch j: a Flux HelmRelease got `helm rollback`, `helm upgrade --install` and 'prefer helm rollback'."""
+    text = (f"{release} runs from the grafana/{release} Helm chart, installed as a Flux HelmRelease named `{release}` "
+            f"in namespace `{ns}` on the EKS cluster {cluster}.")
+    runbook = generate(rule, text, type="B", env="kubernetes", criticality="high", monitoring="prometheus",
+                       oncall="24x7")
+    commands = code(runbook)
+    assert not re.search(r"\bhelm\s+(?:rollback|upgrade|install)\b", commands), commands
+    assert "flux reconcile" in commands
+    assert "prefer 'helm rollback'" not in render_markdown(runbook)

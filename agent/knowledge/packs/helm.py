@@ -49,6 +49,14 @@ class HelmPack(KeywordPack):
                        f"helm rollback {q(release)} \"$REVISION\" -n {ns} --wait --timeout 10m",
                        "'Rollback was a success'; helm status shows a new revision, deployed",
                        warning=rollback_warning)
+        flux = (gitops or "").lower() == "flux"
+        if flux:  # Flux's helm-controller owns the release: a hand-made helm rollback or upgrade is undone
+            rollback = cmd(f"Revert the release commit in Git, then reconcile the HelmRelease {release}",
+                           f"flux reconcile helmrelease {q(release)} -n {ns} --with-source\n"
+                           f"flux get helmreleases -n {ns}",
+                           "READY True at the reverted revision; helm history shows the new revision deployed",
+                           warning="Flux's helm-controller owns this release: helm rollback or upgrade by hand is "
+                                   "undone at the next reconcile. Roll back in Git.")
 
         signals = [Signal(
             key="helm.unavailable", name="Helm release pods unavailable", measure="unavailable replicas",
@@ -92,9 +100,10 @@ class HelmPack(KeywordPack):
                                   location=f"release {release} in namespace {namespace(ctx)}",
                                   purpose=f"Chart {chart}")],
             prerequisites=[f"helm 3 and kubectl with access to namespace {namespace(ctx)}"],
-            deploy_caveats=[f"Deploy with: helm upgrade --install {release} {chart} -n {namespace(ctx)} --atomic "
-                            "--timeout 10m (--atomic rolls back by itself if the release does not become "
-                            "ready).", rollback_warning],
+            deploy_caveats=[f"Flux's helm-controller owns release {release}: change it in Git and reconcile; helm "
+                            "upgrade or rollback by hand is undone at the next reconcile."] if flux else [
+                f"Deploy with: helm upgrade --install {release} {chart} -n {namespace(ctx)} --atomic --timeout 10m "
+                "(--atomic rolls back by itself if the release does not become ready).", rollback_warning],
             signals=signals,
             issues=issues,
             daily=["Check helm status of the release is deployed"],
@@ -103,11 +112,18 @@ class HelmPack(KeywordPack):
             maintenance_commands=[cmd("Preview an upgrade (renders and validates, changes nothing)",
                                       f"helm upgrade --install {q(release)} {q(chart)} -n {ns} --dry-run=server "
                                       "| head -n 50",
-                                      "rendered manifests and no error")],
+                                      "rendered manifests and no error")] if not flux else [cmd(
+                                          f"State of HelmRelease {release} as Flux sees it",
+                                          f"flux get helmreleases -n {ns}", "READY True at the revision in Git")],
             dr_procedures=[Procedure(title="Helm: reinstall the release in a new cluster", commands=[cmd(
                 "Install from the chart in Git",
                 f"helm upgrade --install {q(release)} {q(chart)} -n {ns} --create-namespace --atomic --timeout 15m",
-                "STATUS: deployed")])],
+                "STATUS: deployed")])] if not flux else [Procedure(
+                    title="Flux: the release in a new cluster", commands=[cmd(
+                        f"Once Flux is bootstrapped on the new cluster from the same Git path, follow HelmRelease "
+                        f"{release} until it is installed", f"flux get helmreleases -n {ns}\n"
+                        f"flux reconcile helmrelease {q(release)} -n {ns} --with-source",
+                        "READY True: the helm-controller installed the release from Git")])],
             cheatsheet=[status, history, cmd("Values in effect", f"helm get values {q(release)} -n {ns} --all")],
         )
 

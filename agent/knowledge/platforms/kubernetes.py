@@ -193,7 +193,7 @@ class Kubernetes(Platform):
                 out.append(f"Argo CD renders the Helm chart ('{self.chart_release}') itself: there is no Helm "
                            "release in the cluster, so helm status, upgrade and rollback do not apply; change "
                            "the values in Git.")
-        if self.helm:
+        if self.helm and not self.flux:
             out.append(f"The workload is a Helm release ('{self.helm}'): prefer 'helm rollback' over "
                        "'kubectl rollout undo', or the next helm upgrade will undo your fix.")
         out += [line for line in self.owners.caveats() if not line.startswith(("Argo CD", "Change"))
@@ -351,7 +351,7 @@ class Kubernetes(Platform):
     def pre_deploy(self) -> list[Command]:
         out = [c for c in [self.context_cmd()] if c]
         out += self.status()[:1] + [self.version()]
-        if self.helm:
+        if self.helm and not self.flux:  # under Flux the change is a commit: its manifests are what to diff
             out.append(cmd("Preview what the upgrade changes (needs the helm-diff plugin)",
                            f"CHART=\"${{CHART:?set CHART to the chart path or repo/chart}}\"\n"
                            f"helm diff upgrade {q(self.helm)} \"$CHART\" {self.n} --reuse-values",
@@ -450,7 +450,7 @@ class Kubernetes(Platform):
                            "Auto-sync stays off until the release commit is reverted in Git (the durable rollback); "
                            "then turn it back on (argocd app set … --sync-policy automated, with --self-heal if it "
                            "had it), or the app keeps drifting from Git."))
-        if self.helm:
+        if self.helm and not self.flux:  # under Flux the release is rolled back in Git (below)
             out.append(cmd(f"Roll back Helm release {self.helm} to the previous revision",
                            f"helm rollback {q(self.helm)} {self.n} --wait --timeout 10m",
                            "'Rollback was a success'; a new revision appears in helm history"))
