@@ -140,3 +140,16 @@ def test_a_quoted_name_after_a_document_key_is_whole(name: str) -> None:
     """'Handover: "orbit-ts" Cassandra ring' is orbit-ts, not the part before its hyphen."""
     assert parse(f'Handover: "{name}" Cassandra ring (Pieter, leaving 15 Dec)\n\nWhat it is: Cassandra 4.1.').service \
         .name == name
+
+
+@settings(max_examples=30, deadline=None)
+@given(name=NAME, cluster=NAME, service=NAME, domain=st.sampled_from(["aws.amazon.com", "backstage.io", "example.com"]))
+def test_a_pasted_catalog_entrys_annotations_name_their_roles(name: str, cluster: str, service: str,
+                                                              domain: str) -> None:
+    """Batch j: a Backstage entry's 'aws.amazon.com/ecs-cluster: prod-apps' was not read as the ECS cluster."""
+    text = (f"(pasted from our Backstage entry)\n\napiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n"
+            f"  name: {name}\n  annotations:\n    {domain}/ecs-cluster: {cluster}\n"
+            f"    {domain}/ecs-service: {service}\nnotes:\n  runs on Fargate in eu-west-2.\n")
+    app = parse(text).app
+    assert app is not None
+    assert app.name("cluster") == cluster and app.name("ecs_service") == service, app.names

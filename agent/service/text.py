@@ -332,8 +332,17 @@ def _slash_nouns(text: str) -> str:
     return re.sub(r"(?<![\w/.-])([A-Za-z]+)/([A-Za-z]+)(?![\w/.-])", one, text)
 
 
+# a key of a pasted manifest or catalog entry that names a role: "aws.amazon.com/ecs-cluster: prod-apps",
+# "app.kubernetes.io/part-of: x" — its last segment's words are the label ("ecs cluster: prod-apps")
+_KEYED_ANNOTATION = re.compile(r"(?m)^([ \t]*(?:-[ \t]+)?)[\w.-]+/([a-z][a-z0-9]*(?:-[a-z0-9]+)+):[ \t]+(?=\S)")
+
+
+def _annotation_keys(text: str) -> str:
+    return _KEYED_ANNOTATION.sub(lambda m: f"{m.group(1)}{m.group(2).replace('-', ' ')}: ", text)
+
+
 def _clean_text(description: str) -> str:
-    text = _slash_nouns(re.sub(r"\*\*|__", "", description or ""))
+    text = _slash_nouns(_annotation_keys(re.sub(r"\*\*|__", "", description or "")))
     text = _SPEAKER_LINE.sub("", text.replace("\r\n", "\n").replace("\t", " "))
     return commands.mark_inline(_distribute_prohibitions(_unwrap_messages(text)))
 
