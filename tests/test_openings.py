@@ -153,3 +153,15 @@ def test_a_pasted_catalog_entrys_annotations_name_their_roles(name: str, cluster
     app = parse(text).app
     assert app is not None
     assert app.name("cluster") == cluster and app.name("ecs_service") == service, app.names
+
+
+@settings(max_examples=30, deadline=None)
+@given(name=NAME, rota=NAME, pager=st.sampled_from(["PagerDuty", "Opsgenie"]),
+       env=st.sampled_from(["on EKS cluster eks-prod-use1, namespace shop", "on ECS Fargate, cluster prod-apps"]),
+       quote=st.sampled_from(["`", '"', ""]))
+def test_a_pagers_service_is_the_rotation_not_a_workload(name: str, rota: str, pager: str, env: str,
+                                                          quote: str) -> None:
+    """Batch j review: every kubectl command targeted `payments-core`, the PagerDuty service's name."""
+    model = parse(f"{name} is the Node 20 service {env}.\n\nPaging: {pager} service {quote}{rota}{quote}, 24/7.")
+    assert model.app is not None and rota not in [n.value for n in model.app.names], model.app.names
+    assert ("rotation", rota) in [(p.role, p.value) for p in model.people]

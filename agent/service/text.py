@@ -1369,6 +1369,8 @@ class _Parser:
                     continue
                 if self._negated_noun(s, noun):  # "no replica (yes, I know)": nothing is named
                     continue
+                if self._pager_before(s, noun.i):  # "PagerDuty service `payments-core`" is where pages go
+                    continue
                 for role in self.roles_for(s, noun):
                     values, explicit = self.values_after(s, noun, role)
                     if values and not explicit and s.tokens[values[0][1]].plain:
@@ -1403,6 +1405,12 @@ class _Parser:
                     for k in range(noun.i, noun.j):
                         self.consumed.add((s.index, k))
                     break
+
+    def _pager_before(self, s: Sentence, k: int) -> bool:
+        """The noun at k is a paging tool's ("PagerDuty service x", "Opsgenie schedule x"): its name is the
+        rotation's, not a workload's."""
+        before = self.token_tech(s, k - 1) if k > 0 else None
+        return before is not None and before.kind == "tech" and self.tech(before.key).kind == "pager"
 
     def _negated_noun(self, s: Sentence, noun: Mention) -> bool:
         """The noun is denied ("no replica", "without a sentinel"): what follows it is not its name."""
@@ -1547,7 +1555,7 @@ class _Parser:
             toks = s.tokens
             for k, t in enumerate(toks):
                 if t.low.rstrip("s") not in _KIND_NOUNS or (s.index, k) in self.consumed or \
-                        self._monitoring_word_before(s, k):
+                        self._monitoring_word_before(s, k) or self._pager_before(s, k):
                     continue
                 at = k + 1
                 if at < len(toks) and toks[at].text == "(":
