@@ -14,7 +14,7 @@ import re
 import shlex
 
 from agent.runbook import Command, Runbook, iter_commands
-from agent.service.commands import Given, forbidden_commands, is_command, spoken
+from agent.service.commands import Given, forbidden_commands, is_command, line_at, spoken
 from agent.service.model import ServiceModel
 
 _SPLIT = re.compile(r"\s*(?:&&|\|\||;|\|)\s*")
@@ -144,14 +144,8 @@ def object_rules(description: str) -> list[tuple[str, str, str]]:
             for name in re.findall(_THING, m.group("names")):
                 name = name.strip("`")
                 if verb and (verb, name) not in [(v, n) for v, n, _ in out]:
-                    out.append((verb, name, _line_of(description, m.start(), m.end())))
+                    out.append((verb, name, line_at(description, m.start(), m.end())))
     return out
-
-
-def _line_of(text: str, start: int, end: int) -> str:
-    a = text.rfind("\n", 0, start) + 1
-    b = text.find("\n", end)
-    return text[a:b if b != -1 else len(text)].strip()
 
 
 def _does_to(line: str, verb: str, name: str) -> bool:

@@ -259,13 +259,13 @@ def forbidden_commands(description: str) -> list[Given]:
         command = (found.group(1) or found.group(2) or "").strip()
         if is_command(command) and (_forbidden_before(description, found.start()) or
                                     _incident_cause(description, found.end())):
-            out.append(Given("forbidden", command, _line(description, found.start(), found.end())))
+            out.append(Given("forbidden", command, line_at(description, found.start(), found.end())))
     for found in _BARE_AFTER.finditer(description):
         # the clause's tail says where or why, not what: "... on prod", "... unless the majority is lost"
         command = re.split(r"(?i)\s+(?:on|in|unless|while|when|during|before|after|for|because|without|if|or|"
                            r"and|as|against|since|until)(?![\w-])", found.group(1))[0]
         if is_command(command) and not any(command in g.command or g.command in command for g in out):
-            out.append(Given("forbidden", command, _line(description, found.start(), found.end())))
+            out.append(Given("forbidden", command, line_at(description, found.start(), found.end())))
     at = 0
     never_table = False
     for line in description.split("\n"):  # "Do not" then "* rabbitmqctl reset / force_reset a node"
@@ -340,7 +340,8 @@ def _substitute(command: str, placeholder: str, var: str) -> str:
     return "".join(out)
 
 
-def _line(description: str, start: int, end: int) -> str:
+def line_at(description: str, start: int, end: int) -> str:
+    """The line of `description` the span start..end stands on (300 characters at most)."""
     line_start = description.rfind("\n", 0, start) + 1
     line_end = description.find("\n", end)
     return description[line_start:line_end if line_end != -1 else len(description)].strip()[:300]
