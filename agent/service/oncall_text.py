@@ -354,14 +354,13 @@ _ROLE_BEFORE = re.compile(r"(?i:\b(?:lead\s+engineer|tech(?:nical)?\s+lead|team\
                           r"\bEM|product\s+owner|dba|(?:dev\s+|app\s+|business\s+|escalation\s+)?contact|reporter|sme|"
                           r"lead(?=\s*[:=])))\s*(?::|is|=)?\s+(?:(?i:me|I)\s*,\s*)?"  # "lead: me, Rui Almeida"
                           r"(?P<who>[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){0,2})")
-# the writer names themself: "open a P1 with me (Mei Tan, DB)", "ask me (Rui Almeida)"
-_SELF_NAMED = re.compile(r"\b(?i:me|I)\s*\(\s*(?P<who>[A-Z][\w'’-]+(?:\s+(?:van|de|der|da|von|di|[A-Z][\w'’-]+)){1,2})"
-                         r"\s*(?:,\s*(?P<role>[^)]{1,30}?))?\s*\)")
 # a capitalised word in any Latin script ("Tomáš", "Łukasz"), for the readers below
 _CAP = "".join(chr(c) for c in range(0x41, 0x250) if chr(c).isupper())
 _WHO_WORD = rf"[{_CAP}][^\W\d_]+(?:['’-][^\W\d_]+)?"
 _ANY_PERSON = rf"{_WHO_WORD}(?:\s+(?:van|de|der|da|von|di|le|la|du|{_WHO_WORD})){{1,2}}"
 _PERSON = _ANY_PERSON
+# the writer names themself: "open a P1 with me (Mei Tan, DB)", "ask me (Rui Almeida)"
+_SELF_NAMED = re.compile(rf"\b(?i:me|I)\s*\(\s*(?P<who>{_ANY_PERSON})\s*(?:,\s*(?P<role>[^)]{{1,30}}?))?\s*\)")
 _ROLE_WORD = r"(?:EM|lead|tech(?:nical)?\s+lead|team\s+lead|manager|engineering\s+manager|DBA|owner|product\s+owner)"
 _ROLE_AFTER = re.compile(rf"(?P<who>{_PERSON})\s*\(\s*(?:[A-Za-z&-]+\s+){{0,3}}?(?P<role>(?i:{_ROLE_WORD}))\b"
                          rf"(?:\s*,[^)]{{0,60}})?\s*\)|"
