@@ -22,6 +22,13 @@ _RETIRED_AFTER = re.compile(r"""^[`'"”’)]*\s*(?:is|are|was|were)\s+(?:now\s+
                             r"deprecated|decommissioned|history|no\s+longer\s+used)\b", re.IGNORECASE)
 
 
+# an adverb by its shape: a stem of four letters or more, or an adjective's ending, then -ly ("really",
+# "usually", "slowly"); "aaly", "reply", "supply" or "poly" may be names
+_ADVERB = re.compile(r"[a-z]+(?:al|ful|ous|ive|ent|ant|ic|ate|less|ish|ible|able|ary|ory|ed|ing|ar|er|st|ct|ft|"
+                     r"ow|ick|ight|ear|ull|ain|irm|ong|ort|re|ef|om)ly|(?:on|ear|dai|ful|new|most|hour|week|month|year|"
+                     r"rare|mere|sure|near|late|clear|simp|like|time|tru|du|ful|whol|ug)ly")
+
+
 def retired_after(following: str) -> bool:
     """Whether the text right after a mention says the thing is gone ('" is dead', ' was retired')."""
     return _RETIRED_AFTER.match(following[:40]) is not None
@@ -160,8 +167,7 @@ class Vocabulary:
         """A hyphenated or dotted word that is an ordinary word ("on-call", "customer-facing")."""
         low = word.lower()
         # an adverb ("really", "usually", "only") is never a name: "a node is really broken"
-        return low in self.not_names or low.endswith(self.not_name_suffixes) or re.fullmatch(r"[a-z]{2,}ly", low) \
-            is not None
+        return low in self.not_names or low.endswith(self.not_name_suffixes) or _ADVERB.fullmatch(low) is not None
 
     def attribute(self, role: str, word: str) -> bool:
         low = word.lower()
