@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import shlex
+from collections.abc import Callable
 
 from agent.runbook import Command, Runbook, iter_commands
 from agent.service.commands import Given, forbidden_commands, is_command, line_at, spoken
@@ -158,71 +159,51 @@ def _does_to(line: str, verb: str, name: str) -> bool:
 
 def enforce(runbook: Runbook, description: str, model: ServiceModel | None) -> Runbook:
     """The runbook with every line that runs a forbidden command turned into a comment that says why."""
-    runbook = _enforce_objects(runbook, description)
+    objects = object_rules(description)
+
+    def to_thing(command: Command, shell: str) -> tuple[str, str] | None:
+        if command.language not in ("bash", "redis", "sql"):
+            return None
+        rule = next((r for r in objects if _does_to(shell, r[0], r[1])), None)
+        return ("it", rule[2]) if rule is not None else None
+
+    runbook = _comment_out(runbook, to_thing)
     # "kubectl patch the cronjob": the article is the team's prose, not a word of the command
     forbidden = [(g, [w for w in _tokens(g.command) if w.lower() not in ("the", "a", "an", "any", "our")])
                  for g in rules(description, model)]
     forbidden = [(g, words) for g, words in forbidden if len(words) >= 2 or words[:1] and words[0].startswith("--")]
-    if not forbidden or not any(_hits(c, forbidden) for c in iter_commands(runbook)):
+
+    def runs(command: Command, shell: str) -> tuple[str, str] | None:
+        if command.language not in ("bash", "redis"):
+            return None
+        rule = next((g for g, words in forbidden if _runs(shell, words)), None)
+        return (f"`{spoken(rule.command)}`", spoken(rule.evidence)) if rule is not None else None
+
+    return _comment_out(runbook, runs)
+
+
+def _comment_out(runbook: Runbook, forbids: Callable[[Command, str], tuple[str, str] | None]) -> Runbook:
+    """The runbook with each line `forbids` names (what, the team's words) turned into a comment saying why,
+    and the command's warning saying so; the input is not changed."""
+    if not any(forbids(c, line) for c in iter_commands(runbook) for line in _shell_lines(c)):
         return runbook
     out = runbook.model_copy(deep=True)
     for command in iter_commands(out):
-        if not _hits(command, forbidden):
+        found = [forbids(command, shell) for shell in _shell_lines(command)]
+        if not any(found):
             continue
-        lines, broken = [], []
-        for line, shell in zip(command.code.split("\n"), _shell_lines(command), strict=True):
-            rule = next((g for g, words in forbidden if _runs(shell, words)), None)
-            if rule is not None:
-                broken.append(rule)
-            comment = "--" if command.language == "sql" else "#"
-            why = _short(spoken(rule.evidence)) if rule is not None else ""
-            lines.append(line if rule is None else
-                         f"{comment} not run: the team forbids `{spoken(rule.command)}` (\"{why}\")")
+        comment = "--" if command.language == "sql" else "#"
+        lines = [line if hit is None else f"{comment} not run: the team forbids {hit[0]} (\"{_short(hit[1])}\")"
+                 for line, hit in zip(command.code.split("\n"), found, strict=True)]
         command.code = "\n".join(lines)
         if all(not line.strip() or line.lstrip().startswith(("#", "--")) for line in lines):
             command.expect = None  # nothing runs: there is nothing to see
-        said = "; ".join(dict.fromkeys(_short(spoken(g.evidence)) for g in broken))
+        said = "; ".join(dict.fromkeys(_short(hit[1]) for hit in found if hit is not None))
         command.warning = f"The team forbids part of this: {said}" + (f" {command.warning}" if command.warning
                                                                            else "")
     return out
 
 
-def _hits(command: Command, forbidden: list[tuple[Given, list[str]]]) -> bool:
-    return command.language in ("bash", "redis") and any(
-        _runs(line, words) for line in _shell_lines(command) for _, words in forbidden)
-
-
 def _short(text: str) -> str:
     text = re.sub(r"^\s*(?:[-*]|\d+[.)])\s*", "", " ".join(text.split()))
     return text if len(text) <= 160 else text[:157].rstrip() + "…"
-
-
-def _enforce_objects(runbook: Runbook, description: str) -> Runbook:
-    """Lines that do what the team forbids to a named thing ("emails.order … never purged") become comments."""
-    rules = object_rules(description)
-    if not rules or not any(_object_hit(c, rules) for c in iter_commands(runbook)):
-        return runbook
-    out = runbook.model_copy(deep=True)
-    for command in iter_commands(out):
-        if not _object_hit(command, rules):
-            continue
-        lines, said = [], []
-        for line, shell in zip(command.code.split("\n"), _shell_lines(command), strict=True):
-            rule = next((r for r in rules if _does_to(shell, r[0], r[1])), None)
-            if rule is None:
-                lines.append(line)
-                continue
-            said.append(_short(rule[2]))
-            comment = "--" if command.language == "sql" else "#"
-            lines.append(f"{comment} not run: the team forbids it (\"{_short(rule[2])}\")")
-        command.code = "\n".join(lines)
-        if all(not line.strip() or line.lstrip().startswith(("#", "--")) for line in lines):
-            command.expect = None
-        command.warning = f"The team forbids part of this: {'; '.join(dict.fromkeys(said))}" + (
-            f" {command.warning}" if command.warning else "")
-    return out
-
-
-def _object_hit(command: Command, rules: list[tuple[str, str, str]]) -> bool:
-    return command.language in ("bash", "redis", "sql") and any(
-        _does_to(line, verb, name) for line in _shell_lines(command) for verb, name, _ in rules)
