@@ -19,10 +19,11 @@ import yaml
 
 from agent.checks.danger import classify
 from agent.checks.shell import syntax_errors
+from agent.knowledge import team_commands
 from agent.knowledge.base import Context
 from agent.knowledge.platforms.base import cmd, q
 from agent.runbook import Command
-from agent.service.commands import is_command, runnable
+from agent.service.commands import described_programs, is_command, runnable
 from agent.service.model import FailureMode, ServiceModel
 
 _WORKLOAD_ROLES = ("deployment", "statefulset", "daemonset", "compose_service", "ecs_service", "unit")
@@ -234,6 +235,10 @@ def _clauses(action: str) -> list[str]:
 _CHECK_CLAUSE = re.compile(r"(?i)^\W*(?:(?:and|then|first)\s+)*(?:check|look|see|verify|confirm|inspect|watch|read)\b")
 
 
+# the words before a command that say it is where the others run
+_WHERE = re.compile(r"(?i)\b(?:inside|within|from\s+(?:a|an|the)?|run\s+in)\s*$")
+
+
 def _head(command: str) -> str:
     """A command's first words, for a title: "journalctl -u cassandra --since …" is "journalctl -u cassandra"."""
     words = command.split()
@@ -268,17 +273,22 @@ def commands(mode: FailureMode, ctx: Context) -> tuple[list[Command], list[Comma
                                   _fill(spec.get("expect", ""), values, shell=False) or None))
     fixes: list[Command] = []
     seen: set[str] = set()
+    known = described_programs(ctx.facts.description or "")
     for clause in _clauses(mode.action):
         given = False
-        for raw in _BACKTICK.findall(clause):
+        for found in _BACKTICK.finditer(clause):
+            raw = found.group(1)
+            if _WHERE.search(clause[:found.start()]):
+                continue  # "(inside `cephadm shell --name osd.N`)": where the other commands run, not a step
             # as written, but a `<name>` placeholder becomes a guarded variable (bash reads it as a redirection)
             code = runnable(raw)
-            if not is_command(raw) or syntax_errors([code]):  # the description reader's list of programs
+            if not is_command(raw, known) or syntax_errors([code]):  # programs we know or the text runs
                 continue
             given = True
             danger = classify(code)
-            if danger == "read-only" and not fixes:  # what the team looks at before it acts is a check
-                checks.append(cmd(f"The team's check: {_head(raw)}", code, None))
+            looks = team_commands.as_check(code, _head(raw)) if not fixes else None
+            if looks is not None:  # what the team looks at before it acts is a check
+                checks.append(looks)
             elif danger != "destructive" and _CHECK_CLAUSE.match(clause):
                 # "Check with `echo stats | nc host 11211`": the team says it looks, whatever the tool
                 checks.append(cmd(f"The team's check: {_head(raw)}", code, None,

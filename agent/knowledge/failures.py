@@ -25,7 +25,7 @@ import yaml
 from pydantic import BaseModel
 
 from agent.checks.danger import classify
-from agent.knowledge import failure_actions
+from agent.knowledge import failure_actions, team_commands
 from agent.knowledge.base import Context, Contribution
 from agent.knowledge.platforms.base import cmd
 from agent.knowledge.reasoning import display
@@ -329,8 +329,11 @@ def contribute(ctx: Context, parts: dict[str, Contribution], signals: list[Signa
     model = ctx.model
     if model is None or not model.failures:
         return Written(out, {})
+    from agent.knowledge.repository_alerts import names_failure  # late: it reads this module's titles
+
     titles: set[str] = set()
     rules = [f for f in model.failures if f.kind == "rule"]
+    programs = {w for p in model.procedures for w in _words(p.command.split()[0])} if model.procedures else set()
     for index, mode in enumerate(f for f in model.failures if f.kind == "failure"):
         component = model.component(mode.component) if mode.component else model.app
         if component is None:
@@ -355,9 +358,16 @@ def contribute(ctx: Context, parts: dict[str, Contribution], signals: list[Signa
             symptoms.append(f"Set off by: {mode.trigger}")
         if mode.consequence and mode.consequence.lower() != mode.title.lower():  # not the title again
             symptoms.append(f"What follows: {mode.consequence}")
-        if shown is not None:
+        team_alert = next((a for a in model.alerts if a.source_format == "description" and
+                           names_failure(a.name, title.removeprefix(KNOWN))), None)
+        if team_alert is not None:
+            symptoms.append(f"The team's alert that shows it: {team_alert.name}")
+        elif shown is not None:
             symptoms.append(f"The alert that shows it: {shown.name} ({shown.condition})")
         team_checks, team_fixes = failure_actions.commands(mode, ctx)
+        # else the team's own commands for what the failure names, or its status commands
+        team_checks = team_checks or team_commands.checks(model, f"{title.removeprefix(KNOWN)} {mode.consequence}",
+                                                          2) or team_commands.status(model)
         checks = [*team_checks, *(known.checks if known is not None else []), *_checks(ctx, component, part, mode)[
             :1 if (known is not None and known.checks) or team_checks else 3]]
         for other_id in mode.related:
@@ -376,9 +386,11 @@ def contribute(ctx: Context, parts: dict[str, Contribution], signals: list[Signa
         if known is not None:
             # technology knowledge, after the team's own action (the team's words win where both speak)
             fix += [s for s in known.fix if not (mode.action or mode.prohibition) or not _contradicts(s, mode)]
-        about = _words(mode.evidence)
+        # a rule of the service itself joins the entry when it is about what the failure is: two words in
+        # common with its title, trigger or consequence, beyond the service's own and the team's programs'
+        about = _words(f"{title.removeprefix(KNOWN)} {mode.trigger} {mode.consequence}") - skip - programs
         own_rules = [r for r in rules if (r.prohibition or r.action) and r.component == component.id and (
-            component is not model.app or about & _words(r.evidence))]
+            component is not model.app or len(about & _words(r.evidence)) >= 2)]
         for text in dict.fromkeys([mode.prohibition, *(r.prohibition or r.action for r in own_rules)]):
             if text:
                 fix.append(Step(action=f"The team's rule: “{text}”", command=None))

@@ -16,7 +16,7 @@ same direction (a `%` is not a count; `< 3 running` is not `> 5%`).
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Sequence, Set
 from dataclasses import dataclass, replace
 from typing import Literal, cast
 
@@ -172,11 +172,12 @@ def _fits(given: Given, signal: Signal) -> Threshold | None:
                      minutes=given.minutes)
 
 
-def apply(rules: Sequence[AlertRule], groups: Sequence[Sequence[Signal]]) -> tuple[
-        list[list[Signal]], dict[str, str], list[AlertRule]]:
+def apply(rules: Sequence[AlertRule], groups: Sequence[Sequence[Signal]], specific: Set[str] = frozenset()
+          ) -> tuple[list[list[Signal]], dict[str, str], list[AlertRule]]:
     """Each described rule on the signal that measures it (the most specific: later groups are packs,
-    searched first). Returns the signal groups with those signals renamed and re-thresholded, {old
-    signal name: the rule's name}, and the rules no signal measures."""
+    searched first); a rule named in `specific` only on one of the last group's. Returns the signal
+    groups with those signals renamed and re-thresholded, {old signal name: the rule's name}, and the
+    rules no signal measures."""
     out = [list(group) for group in groups]
     renamed: dict[str, str] = {}
     left: list[AlertRule] = []
@@ -185,6 +186,8 @@ def apply(rules: Sequence[AlertRule], groups: Sequence[Sequence[Signal]]) -> tup
         given = Given.of(rule)
         best: tuple[int, int, int, Threshold] | None = None
         for g in reversed(range(len(out))):
+            if rule.name in specific and g != len(out) - 1:
+                continue
             for i, signal in enumerate(out[g]):
                 if (g, i) in taken:
                     continue

@@ -11,7 +11,7 @@ status and log commands). Entry titles are the alert names, so an entry's anchor
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence, Set
+from collections.abc import Callable, Mapping, Sequence, Set
 from dataclasses import dataclass
 
 from agent.checks.markdown import github_anchor
@@ -19,7 +19,18 @@ from agent.checks.promql import parse_error
 from agent.knowledge import given_alerts
 from agent.knowledge.failures import KNOWN  # the title prefix of the team's failure entries
 from agent.knowledge.platforms import Platform
-from agent.runbook import Alert, Command, Issue, Language, Severity, Step
+from agent.runbook import (
+    Alert,
+    Command,
+    Issue,
+    Language,
+    Monitoring,
+    Severity,
+    Step,
+    Troubleshooting,
+    alert_entries,
+    name_key,
+)
 from agent.service.model import AlertRule
 
 SUGGESTED = " (suggested)"
@@ -256,7 +267,9 @@ def _firing(rule: AlertRule) -> Command | None:
 
 
 def _entry(name: str, rules: list[AlertRule], row: str, p: Platform, escalate: str,
-           engine: Sequence[Issue], workloads: bool) -> Issue:
+           engine: Sequence[Issue], workloads: bool, team: Sequence[Command] = ()) -> Issue:
+    """The entry of one alert (its rules): the query, the team's own checks that name what it watches
+    (`team`), the workloads' state and logs (only their state when the team's checks say more), fixes."""
     first = rules[0]
     level = max((severity(r.severity) for r in rules), key=["Info", "Warning", "Critical"].index)
     summary = _summary(first) or f"The rule {name} fires"
@@ -270,8 +283,9 @@ def _entry(name: str, rules: list[AlertRule], row: str, p: Platform, escalate: s
     firing = _firing(first)
     if firing is not None:
         checks.append(firing)
+    checks += team
     if workloads:  # the service's own workloads: are they up, what do they log
-        checks += [p.status()[0], p.logs("30m", "error|exception|fatal|timeout")]
+        checks += [p.status()[0]] if len(team) >= 2 else [p.status()[0], p.logs("30m", "error|exception|fatal|timeout")]
     related = _related(first, engine) or (answering(first, engine) if _described(first) else None)
     fixes: list[Step] = [Step(action="Read which series fire: their labels (instance, job, pod, namespace) name "
                                      "what is failing; start with the one the alert names", command=None)]
@@ -353,10 +367,11 @@ def rows(rules: Sequence[AlertRule], engine_alerts: Sequence[Alert], keep: Set[s
 
 
 def entries(rules: Sequence[AlertRule], engine_issues: Sequence[Issue], p: Platform, escalate: str,
-            renamed: dict[str, str], *, workloads: bool = True, answered: Mapping[str, str] | None = None) -> list[
-        Issue]:
+            renamed: dict[str, str], *, workloads: bool = True, answered: Mapping[str, str] | None = None,
+            team: Callable[[str], list[Command]] | None = None) -> list[Issue]:
     """The engine's entries (their alert names following the rename), then one entry per repository alert
-    (a described one in `answered` has its existing entry already)."""
+    (a described one in `answered` has its existing entry already); `team` gives a described alert's
+    checks among the team's own commands, from its words."""
     titles_now = {i.title for i in engine_issues}
     usable = [r for r in rules if r.name.strip() and (answered or {}).get(r.name) not in titles_now]
     issues = [i.model_copy(update={"alert": renamed.get(i.alert, i.alert)}) if i.alert else i for i in engine_issues]
@@ -370,7 +385,8 @@ def entries(rules: Sequence[AlertRule], engine_issues: Sequence[Issue], p: Platf
     titles = {i.title for i in issues}
     for name, group in by_name.items():
         title = name if name not in titles else f"{name} (alert)"
-        issues.append(_entry(title, group, first_row[name], p, escalate, engine_issues, workloads))
+        own = team(f"{name} {group[0].expr} {group[0].summary}") if team is not None and _described(group[0]) else []
+        issues.append(_entry(title, group, first_row[name], p, escalate, engine_issues, workloads, own))
     return issues
 
 
@@ -383,3 +399,41 @@ def combine(rules: Sequence[AlertRule], engine_alerts: Sequence[Alert], engine_i
     notes = [f"{repo} alert rules from the repository ({len(issues) - len(engine_issues)} entries); "
              f"{len(renamed)} engine alerts marked as suggestions"] if rules else []
     return Combined(alerts, issues, notes)
+
+
+def names_failure(alert: str, failure: str) -> int:
+    """How many words of their own an alert's name and the team's failure share, when two or more
+    ("slow ops > 30 s" and "Slow ops on one OSD"); else 0."""
+    shared = len(_about(alert)[1] & _about(failure)[1])
+    return shared if shared >= 2 else 0
+
+
+def lead_to_known(monitoring: Monitoring, troubleshooting: Troubleshooting) -> tuple[Monitoring, Troubleshooting]:
+    """Each of the team's alerts that names the team's own failure in two words of its own ("slow ops
+    > 30 s" and "Known failure: Slow ops on one OSD") leads to that failure's entry, not to the generic
+    entry whose measure it shares: the team's words carry its checks and fix. The generic entry stays,
+    without the alert."""
+    issues = list(troubleshooting.issues)
+    alerts = list(monitoring.alerts)
+    entry_of = alert_entries(alerts, issues)
+    for a, alert in enumerate(alerts):
+        now = entry_of.get(alert.name)
+        if now is None or now.startswith(KNOWN) or alert.name.endswith(SUGGESTED) or \
+                alert.response.startswith("Suggested"):
+            continue
+        best: tuple[int, int] | None = None
+        for i, issue in enumerate(issues):
+            if not issue.title.startswith(KNOWN) or issue.alert:
+                continue
+            shared = names_failure(alert.name, issue.title.rsplit(": ", 1)[-1])
+            if shared and (best is None or shared > best[0]):
+                best = (shared, i)
+        if best is None:
+            continue
+        known = issues[best[1]]
+        issues[best[1]] = known.model_copy(update={"alert": alert.name})
+        issues = [i.model_copy(update={"alert": None}) if i.title == now and name_key(i.alert or "") ==
+                  name_key(alert.name) else i for i in issues]
+        alerts[a] = alert.model_copy(update={"response": alert.response.replace(now, known.title)})
+    return (monitoring.model_copy(update={"alerts": alerts}),
+            troubleshooting.model_copy(update={"issues": issues}))

@@ -7,6 +7,13 @@ tooling. The generic step stays only where the team gave nothing.
 
 from __future__ import annotations
 
+import re
+from functools import cache
+from importlib import resources
+
+import yaml
+
+from agent.knowledge.given_alerts import words
 from agent.knowledge.platforms.base import cmd
 from agent.runbook import Command
 from agent.service.model import ServiceModel, TeamCommand
@@ -44,3 +51,80 @@ def cheatsheet(model: ServiceModel | None) -> list[Command]:
         return []
     return [cmd(f"{p.purpose.capitalize()}: the team's own command (from the description)", p.command)
             for p in model.procedures]
+
+
+# --- the team's checks: what the team looks at, placed where an alert or an outage leads ---------------
+
+
+@cache
+def _verbs() -> tuple[frozenset[str], frozenset[str]]:
+    """(inspect words, change words) of data/team_checks.yaml."""
+    text = resources.files("agent.knowledge").joinpath("data/team_checks.yaml").read_text(encoding="utf-8")
+    data = yaml.safe_load(text)
+    return frozenset(data["inspect"]), frozenset(data["change"])
+
+
+_UNKNOWN_TOOL = re.compile(r"is not known to be read-only$")
+# a value the team left open ("osd.N", "/dev/sdX", "<id>", a guarded variable): not a first check to paste
+_OPEN = re.compile(r"\$\{|<[^>\s]+>|(?<=[a-z./])[NX]\b|(?<![\w-])[NX](?![\w-])")
+
+
+def _own_words(command: str) -> set[str]:
+    """The words of a command after its program ("redis-cli -h x cluster nodes": h, x, cluster, nodes)."""
+    program = command.split()[0] if command.split() else ""
+    return set(words(command[len(program):]))
+
+
+def _as_check(team: TeamCommand) -> Command | None:
+    return as_check(team.command, " ".join(team.command.split("\n")[-1].split()[:6]))
+
+
+def as_check(code: str, head: str) -> Command | None:
+    """The team's command as a runbook check titled by its `head`, or None when it changes something (or
+    may: a tool the classifier does not know counts only when its own words say it looks, and none
+    says it changes)."""
+    from agent.checks.danger import explain  # late: the checker is not needed to read a model
+
+    level, why = explain(code, "bash")
+    if level == "read-only":
+        return cmd(f"The team's check: {head}", code, None)
+    inspect, change = _verbs()
+    args = [a for line in code.splitlines() for a in line.split()[1:] if not a.startswith("-")]
+    said = {w for a in args for w in re.split(r"[._:/-]+", a.lower()) if w}
+    if level != "mutating" or not all(_UNKNOWN_TOOL.search(r) for r in why.split("; ")) or said & change or \
+            not (said & inspect or not said):
+        return None
+    return cmd(f"The team's check: {head}", code, None,
+               "Not known to be read-only to this tool's checker: run it as the team wrote it, nothing more")
+
+
+def checks(model: ServiceModel | None, about: str, limit: int = 3) -> list[Command]:
+    """The team's read-only commands that share a word of their own with `about` (an alert's name and
+    condition: "CephOSDDown" and `ceph osd tree`), the most shared first; the program's name (which
+    every command of that tool shares) does not count."""
+    if model is None:
+        return []
+    wanted = set(words(about)) - _PLAIN
+    scored: list[tuple[int, int, Command]] = []
+    for index, team in enumerate(model.procedures):
+        shared = len(_own_words(team.command) & wanted)
+        check = _as_check(team) if shared else None
+        if check is not None:
+            scored.append((-shared, index, check))
+    return [c for _, _, c in sorted(scored, key=lambda x: x[:2])][:limit]
+
+
+def status(model: ServiceModel | None, limit: int = 2) -> list[Command]:
+    """The team's own status checks, for when nothing more specific fits (an outage, an alert no command
+    names): its health and status commands first, then the others in the order given; only commands
+    that run as written (no value left open)."""
+    if model is None:
+        return []
+    ranked = sorted(model.procedures, key=lambda p: p.purpose not in ("health", "status"))
+    out = [c for p in ranked if not _OPEN.search(p.command) and (c := _as_check(p)) is not None]
+    return out[:limit]
+
+
+# words every alert says that name nothing a command looks at
+_PLAIN = frozenset("the a an or and of to in on is are not no high low too many alert alarm fires any for over "
+                   "under above below than more less min mins minutes sec seconds s m h ms than anything".split())

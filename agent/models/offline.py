@@ -364,7 +364,13 @@ class _Writer:
             return
         covered = {key for signal in self.c.signals for key in signal.covers}
         open_specs = [s for s in self.alert_specs if s.key not in covered]
-        (specs, packs), renamed, left = given_alerts.apply(described, [open_specs, self.c.signals])
+        # an alert that names one of the team's failures is about that failure, not a generic measure: only
+        # a pack's signal (of the technology) may take it
+        model = self.request.service
+        told = [f.title or failures.title_words(f) for f in (model.failures if model is not None else [])
+                if f.kind == "failure"]
+        specific = {r.name for r in described if any(repository_alerts.names_failure(r.name, t) for t in told)}
+        (specs, packs), renamed, left = given_alerts.apply(described, [open_specs, self.c.signals], specific)
         self.alert_specs = [next((n for o, n in zip(open_specs, specs, strict=True) if o is s), s)
                             for s in self.alert_specs]
         self.c.signals[:] = packs
@@ -1027,8 +1033,11 @@ class _Writer:
                 "No dependency errors in the logs for 15 min")
         if self.rules:  # one entry per repository alert, titled with its name (a stable anchor)
             workloads = self.request.service is None or bool(self.request.service.workloads())
+            model = self.request.service
             issues = repository_alerts.entries(self.rules, issues, self.p, esc, self._renamed, workloads=workloads,
-                                               answered=self._answered)
+                                               answered=self._answered,
+                                               team=lambda about: team_commands.checks(model, about)
+                                               or team_commands.status(model))
         if all(r.source_format == "description" for r in self.rules):
             # Every alert row leads to an entry: an alert no entry answers gets a short one of its own (the
             # team's described alerts too, once a signal took their name); a repository's suggestions do not.
@@ -1060,7 +1069,8 @@ class _Writer:
     def emergency(self) -> Emergency:
         p = self.p
         # dependencies the health check needs come first; restarts last, with what they cost
-        immediate = [*self.guard.dependency_checks(), *(self.guard.every_region(c, p.region) for c in p.status()),
+        immediate = [*self.guard.dependency_checks(), *team_commands.status(self.request.service),
+                     *(self.guard.every_region(c, p.region) for c in p.status()),
                      p.events(),
                      p.logs("15m", "error|fatal|panic|refused"), self.guard.restart(p.restart_one()),
                      self.guard.restart(p.restart_all())]
@@ -1503,6 +1513,8 @@ class OfflineModel(Model):
             built[name] = builders[name]()
             if progress is not None:
                 progress(name, index, len(names))
+        built["monitoring"], built["troubleshooting"] = repository_alerts.lead_to_known(
+            built["monitoring"], built["troubleshooting"])
         built = {key: failures.warn(section, request.service, request.description)  # team's rules, knowledge's
                  for key, section in built.items()}
         scopes = scopes_of(request.service)  # the model's project / region on every cloud CLI call

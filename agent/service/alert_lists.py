@@ -147,6 +147,8 @@ def read(item: str, evidence: str, paging: bool, words: int = 8) -> ListedAlert 
         name, body, named = found_name.group(1), found_name.group(2), True
         if body.count("(") > body.count(")"):  # the ")" the pattern left out closes one of the condition's
             body += ")"
+        elif body.count(")") > body.count("("):  # "HEALTH_ERR (anything) -> SMS": the "(" opened it
+            body = "(" + body
     severity = marked or ("page" if paging else "")
     body = _AT_MAX.sub(lambda m: f">= {m.group(1)}", body)
     lead = re.match(rf"(?i)^\s*{_OP}\s*{_VALUE}\s*{_UNIT}\s+(?P<rest>[A-Za-z].*)$", body)

@@ -628,7 +628,7 @@ def item_title(item: str) -> str:
         return _tidy_item(label)
     if colon and rest.strip() and words == 1:  # "JVM: container limit 2Gi …": the label says too little alone
         return _tidy_item(label + ": " + re.split(r",\s|;\s|:\s", rest.strip())[0])
-    clauses = re.split(r",\s|;\s|:\s|\s[—–-]\s|\s(?:because|since|so that|which)\s", first)
+    clauses = re.split(r",\s|;\s|:\s|\s[—–-]\s|\s*(?:->|→|=>)\s*|\s(?:because|since|so that|which)\s", first)
     if len(clauses) > 1 and re.match(r"(?i)(?:after|if|when|whenever|once|during|while)\b", clauses[0]) and \
             not _instructs(clauses[1], cues()):
         return _tidy_item(f"{clauses[0]}, {clauses[1]}")  # "After a node drain, leaders pile up on one node"
@@ -648,6 +648,11 @@ def _read_item(item: str, c: Cues) -> _Reading | None:
     reading.action, reading.prohibition = _item_advice(sentences, c)
     if kind == "rule":
         return reading
+    if not reading.action and "`" in item:
+        # "clock skew warning on the mons -> chrony on the mons (`chronyc sources`)": under a failure heading,
+        # the team's commands are what it does about it
+        led = re.search(r"(?:->|→|=>|:)\s*([^`]*`.*)$", sentences[0])
+        reading.action = (led.group(1) if led else " ".join(x for x in sentences if "`" in x)).strip().rstrip(".")
     if not (reading.action or reading.prohibition or c.consequence.search(item) or c.harm.search(item)):
         return None  # "snapshots: hourly, 14 days kept" is a fact, not a failure mode
     head = _read(sentences[0], c, listed=True)
@@ -743,7 +748,13 @@ def read(sentences: list[str], model: ServiceModel, vocab: Vocabulary, descripti
     previous: tuple[int, _Reading] | None = None
     listed = -99  # index of the last heading that names failure modes ("Known issues:")
     for index, sentence in enumerate(sentences):
-        if flat_items and any(_flat(sentence)[:80] in i for i in flat_items if len(_flat(sentence)) > 2):
+        # a heading that names failure modes and the first item after it, read as one sentence ("THINGS THAT
+        # HAPPEN (1) a disk dies."): the item's part is what an item may hold
+        cue = c.failure.search(sentence)
+        item_part = re.sub(r"^[\s:.-]*(?:\(?\d+[.)]|[-*•])?\s*", "", sentence[cue.end():]) \
+            if cue is not None and not sentence[:cue.start()].strip(" #*-=:") else sentence
+        if flat_items and any(_flat(x)[:80] in i for i in flat_items for x in {sentence, item_part}
+                              if len(_flat(x).strip(" ()0123456789.:")) > 2):
             continue  # read with its item (its own-line commands are not in the sentence: its start is)
         if any(_flat(sentence) in step for step in taken_steps if len(_flat(sentence)) > 2):
             continue  # a step of a failure's fix list

@@ -441,7 +441,10 @@ def tokenize(sentence: str, index: int = 0) -> list[Tok]:
         elif group == "url":
             out.append(Tok(raw, raw.lower(), m.start(), m.end(), "url", index))
         elif group in ("word", "range"):  # "web[1-4].prod.internal" is one word
-            out.append(Tok(raw, raw.lower(), m.start(), m.end(), "word", index))
+            # a piece of a template ("ceph-<fsid>@osd.12.service", "<team>-api"): no name of its own
+            template = sentence[max(0, m.start() - 1):m.start()] in ("<", ">") or \
+                sentence[m.end():m.end() + 1] in ("<", ">")
+            out.append(Tok(raw, raw.lower(), m.start(), m.end(), "punct" if template else "word", index))
         else:
             out.append(Tok(raw, raw, m.start(), m.end(), "punct", index))
     return out

@@ -1,0 +1,122 @@
+"""The team's own commands where an alert or an outage leads, and its failures where its alerts lead.
+
+Property-based: a tool the checker has no table for (a random program name), random subcommand words
+and alert names. A command the team gave is a check where an alert of the team's names what it looks
+at; a command with a word that changes something is never a check; the Service is Down procedure and
+the alerts no command names start from the team's status commands; an alert named in two words of the
+team's own failure leads to that failure's entry.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from datetime import UTC, datetime
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from agent.answers import from_mapping
+from agent.knowledge import team_commands
+from agent.models.base import GenerationRequest
+from agent.models.offline import OfflineModel
+from agent.render import render_markdown
+from agent.rule import default_rule_path, load_rule
+from agent.service.text import parse, tokenize
+
+_STOP = {"the", "and", "for", "not", "are", "was", "any", "too", "low", "high", "min", "sec", "than", "over"}
+_word = st.text(alphabet=string.ascii_lowercase, min_size=4, max_size=8).filter(lambda w: w not in _STOP)
+# a program no catalogue knows: the checker cannot say it is read-only
+_tool = st.builds(lambda a: f"{a}ctl", st.text(alphabet="qxzvkj", min_size=3, max_size=5))
+_INSPECT = ["status", "tree", "list", "show", "health"]
+_CHANGE = ["set", "remove", "restart", "purge", "reset"]
+
+
+def _runbook(description: str) -> str:
+    rule = load_rule(default_rule_path())
+    values = {"type": "other", "env": "vms", "criticality": "high", "monitoring": "prometheus", "oncall": "B"}
+    request = GenerationRequest(rule=rule, description=description, answers=from_mapping(rule, values, "t"),
+                                now=datetime(2026, 1, 1, tzinfo=UTC))
+    return render_markdown(OfflineModel().generate(request).runbook)
+
+
+def _section(markdown: str, heading: str) -> str:
+    start = markdown.index(heading)
+    end = markdown.find("\n#### ", start + len(heading))
+    end = markdown.find("\n### ", start + len(heading)) if end < 0 else end
+    return markdown[start:end if end > 0 else None]
+
+
+@settings(max_examples=30, deadline=None)
+@given(tool=_tool, noun=_word, inspect=st.sampled_from(_INSPECT), change=st.sampled_from(_CHANGE))
+def test_an_unknown_tools_command_is_a_check_only_by_its_own_words(tool: str, noun: str, inspect: str,
+                                                                   change: str) -> None:
+    looked = team_commands.as_check(f"{tool} {noun} {inspect}", tool)
+    assert looked is not None and looked.warning and "not known to be read-only" in looked.warning.lower()
+    assert team_commands.as_check(f"{tool} {noun} {change} {inspect}", tool) is None
+    assert team_commands.as_check(f"{tool} {noun} {change}-all", tool) is None
+    # a tool the checker knows is judged by the checker alone
+    assert team_commands.as_check("systemctl status nginx", "systemctl") is not None
+    assert team_commands.as_check("systemctl restart nginx", "systemctl") is None
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(tool=_tool, noun=_word, other=_word, service=_word)
+def test_the_teams_alert_leads_to_the_teams_command_for_what_it_names(tool: str, noun: str, other: str,
+                                                                      service: str) -> None:
+    if noun == other or service in (noun, other):
+        return
+    alert = f"{tool[:-3].capitalize()}{noun.capitalize()}Down"
+    description = (f"{service} is our storage cluster on bare metal hosts {service}-1, {service}-2 and "
+                   f"{service}-3.\n\nHow we check:\n    `{tool} -s`\n    `{tool} {other} status`\n"
+                   f"    `{tool} {noun} tree`\n    `{tool} {noun} set noflap`\n\n"
+                   f"Alerts:\n- {alert} > 5 min\n- capacity used > 75%\n")
+    markdown = _runbook(description)
+    entry = _section(markdown, f"#### Issue: {alert}")
+    check = entry.split("**Check:**", 1)[1].split("**Fix:**", 1)[0]
+    assert f"{tool} {noun} tree" in check, check
+    assert f"{tool} {noun} set noflap" not in check  # it changes something: never a check
+    # the alert no command names starts from the team's status commands
+    capacity = _section(markdown, "#### Issue: capacity used > 75%")
+    first = capacity.split("**Check:**", 1)[1].split("**Fix:**", 1)[0]
+    assert f"{tool} -s" in first or f"{tool} {other} status" in first, first
+    down = _section(markdown, "### Service is Down")
+    assert f"{tool} -s" in down or f"{tool} {other} status" in down
+    start = markdown.split("## Table of Contents", 1)[0]
+    row = next(line for line in start.splitlines() if line.startswith(f"| {alert} "))
+    assert f"The team's check: {tool} {noun} tree" in row, row
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(service=_word, first=_word, second=_word, phrase=st.sampled_from([
+    "Known failure: {a} {b} on one host: usually a disk that is about to die.",
+    "Things that bite us: {a} {b} during the nightly backup, the whole pool slows down.",
+    "Watch out for {a} {b} after a kernel update; it takes the cluster down for minutes."]))
+def test_an_alert_named_like_the_teams_failure_leads_to_that_failure(service: str, first: str, second: str,
+                                                                     phrase: str) -> None:
+    if len({service, first, second}) < 3:
+        return
+    description = (f"{service} runs on virtual machines {service}-a and {service}-b under systemd, unit "
+                   f"{service}.service.\n{phrase.format(a=first, b=second)}\nAlerts: {first} {second} > 30 s, "
+                   "error rate > 2% for 5 min.")
+    markdown = _runbook(description)
+    alert = f"{first} {second} > 30 s"
+    table = markdown.split("### Key Alerts", 1)[1].split("\n### ", 1)[0]
+    row = next(line for line in table.splitlines() if line.startswith(f"| {alert} "))
+    assert "Known failure:" in row, row
+    entry = markdown[markdown.index("#### Issue: Known failure:"):]
+    assert f"**Alert:** [{alert}]" in entry.split("\n#### ", 1)[0]
+    assert "The team's alert that shows it: " + alert in entry.split("\n#### ", 1)[0]
+
+
+@settings(max_examples=30, deadline=None)
+@given(prefix=_word, placeholder=_word, suffix=_word)
+def test_the_pieces_of_a_template_are_not_names(prefix: str, placeholder: str, suffix: str) -> None:
+    text = f"the units look like {prefix}-<{placeholder}>@{suffix}.12.service, not {prefix}-{suffix}"
+    kinds = {t.text: t.kind for t in tokenize(text)}
+    assert kinds[f"@{suffix}.12.service"] == "punct" and kinds[placeholder] == "punct"
+    assert kinds[f"{prefix}-{suffix}"] == "word"
+    model = parse(f"{prefix}-store runs on hosts {prefix}-1 and {prefix}-2. Its systemd units look like "
+                  f"{prefix}-<{placeholder}>@{suffix}.12.service.")
+    units = [n.value for c in model.components for n in c.names if n.role == "unit"]
+    assert not any(re.search(rf"@{suffix}", u) for u in units), units
