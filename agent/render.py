@@ -24,7 +24,7 @@ import jinja2
 
 from agent.checks.danger import classify
 from agent.checks.markdown import github_anchor, parse
-from agent.runbook import SERVICE_DOWN, Alert, Command, Issue, Runbook, alert_entries, name_key
+from agent.runbook import SERVICE_DOWN, Alert, Command, Issue, Runbook, alert_entries, name_key, suggested
 
 _TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -359,6 +359,13 @@ class Page:
         queries = {_key(a.query) for a in self.rb.monitoring.alerts}  # what fired is not a check
         first = next((c for c in commands if _key(c) not in queries), alert.query)
         return first.purpose
+
+    def paging(self) -> tuple[list[Alert], int]:
+        """(the alerts that page, how many suggestions were left out): the team's own alerts when it has
+        any — a suggestion is not in its monitoring yet, so it cannot be what paged — else every row."""
+        alerts = self.rb.monitoring.alerts
+        team = [a for a in alerts if not suggested(a)]
+        return (team, len(alerts) - len(team)) if team else (list(alerts), 0)
 
     def dependencies_first(self) -> list[str]:
         """The upstream dependencies to rule out first: the critical and high ones, in the order the

@@ -292,6 +292,11 @@ def name_key(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", " ", text.lower()).strip()
 
 
+def suggested(alert: Alert) -> bool:
+    """A row the engine suggests, not an alert the team has ("… (suggested)", "Suggested: …")."""
+    return alert.name.endswith(" (suggested)") or alert.response.startswith("Suggested")
+
+
 def alert_entries(alerts: list[Alert], issues: list[Issue]) -> dict[str, str | None]:
     """Alert name -> the title of the troubleshooting entry that answers it (`SERVICE_DOWN` for the
     emergency procedure), or None.

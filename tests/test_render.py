@@ -16,7 +16,7 @@ from agent.models.base import GenerationRequest
 from agent.models.offline import OfflineModel
 from agent.render import cell, duration, latency, render_markdown
 from agent.rule import load_rule
-from agent.runbook import Runbook, Step
+from agent.runbook import Runbook, Step, suggested
 
 
 @pytest.mark.parametrize(("ms", "text"), [(200, "200ms"), (999.5, "999.5ms"), (1500, "1.5 s"), (3_600_000, "60 min")])
@@ -43,6 +43,8 @@ CASES = [
     ("api", "vm", "datadog", "The pricing API runs on hosts price-1, price-2 and price-3 under systemd and reads "
      "from Redis."),
     ("pipeline", "serverless", "cloudwatch", "A nightly export Lambda writes a CSV to S3 at 02:00 UTC."),
+    ("api", "vm", "prometheus", "The quotes API runs on hosts q-1 and q-2 under systemd (unit quotes.service). "
+     "Alerts that page: QuotesErrorRate > 2% for 5 min; QueueDepth > 500 for 10 min."),
 ]
 
 
@@ -76,7 +78,13 @@ def test_start_here_in_the_first_screen_inside_the_structure(case: tuple[str, st
     assert "us or a dependency" in lines[start - 1]
     rows = [ln for ln in lines[start:toc] if ln.startswith("| ") and not ln.startswith("| Alert |")]
     alerts = _runbook(*case).monitoring.alerts
-    assert len(rows) == len(alerts) + 1  # one per alert, and the Service is Down row
+    # one per alert that can page (the team's own when it has any: a suggestion is not in its monitoring),
+    # and the Service is Down row
+    team = [a for a in alerts if not suggested(a)]
+    assert len(rows) == len(team or alerts) + 1
+    assert [r.split(" | ")[0].removeprefix("| ") for r in rows[:-1]] == [a.name for a in team or alerts]
+    if team and len(team) < len(alerts):
+        assert f"{len(alerts) - len(team)} suggested alert" in "\n".join(lines[start:toc])
     assert all("](#" in row for row in rows)
 
 

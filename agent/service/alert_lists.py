@@ -19,7 +19,8 @@ from dataclasses import dataclass
 # what opens a list of alerts: "Zabbix alerts:", "CloudWatch alarms today:", "Alerts on", "we page on"
 _LEAD = re.compile(
     r"(?i)\b(?:alerts?|alarms?|monitors?|triggers?|alert(?:ing)?\s+rules?)"
-    r"(?:\s+(?:we\s+have|today|in\s+place|configured|already|set\s+up|that\s+exist|so\s+far|now|are|include))*"
+    r"(?:\s+(?:we\s+have|today|in\s+place|configured|already|set\s+up|that\s+exist|so\s+far|now|are|include|"
+    r"(?:that|which)\s+(?:page|pages|fire|wake\s+(?:us|someone)(?:\s+up)?)|paging|we\s+(?:use|run|get)))*"
     r"(?:\s*\([^()]{1,60}\))?"  # "alerts (Grafana on Managed Prometheus):": where they live, then the list
     r"\s*(?::|=|\bon\b)|\b(?:page|pages|paged|paging)\s+(?:us\s+|me\s+)?(?:on|when|if)\b")
 # what leads into a block of alerts (bullets or lines below it): alerting words, or where the pages go
