@@ -120,3 +120,23 @@ def test_the_pieces_of_a_template_are_not_names(prefix: str, placeholder: str, s
                   f"{prefix}-<{placeholder}>@{suffix}.12.service.")
     units = [n.value for c in model.components for n in c.names if n.role == "unit"]
     assert not any(re.search(rf"@{suffix}", u) for u in units), units
+
+
+@settings(max_examples=40, deadline=None)
+@given(thing=_word, other=_word, verb=st.sampled_from(["dies", "fails", "breaks", "stalls"]))
+def test_a_failure_names_the_alert_that_shows_it_only_by_two_words(thing: str, other: str, verb: str) -> None:
+    from agent.knowledge.failures import _shown_by
+    from agent.knowledge.signals import Signal, Threshold
+    from agent.service.model import FailureMode
+
+    if thing == other:
+        return
+    signal = Signal(key=f"{thing}.{other}", name=f"{thing.capitalize()} {other} high", measure=f"{thing} {other}",
+                    threshold=Threshold(80, "%", ">"), minutes=5, severity="Warning", response="")
+    one = FailureMode(kind="failure", component="app", related=[], title="", trigger="",
+                      consequence=f"a {thing} {verb}", action="", prohibition="", origin="given",
+                      evidence=f"a {thing} {verb} about once a month", at="")
+    assert _shown_by(one, [signal], set()) is None  # "a disk dies" is not "Low Disk Space"
+    two = one.model_copy(update={"consequence": f"the {thing} {other} {verb}",
+                                 "evidence": f"the {thing} {other} {verb} under load"})
+    assert _shown_by(two, [signal], set()) is signal

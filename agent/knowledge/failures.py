@@ -65,8 +65,10 @@ def _shown_by(mode: FailureMode, signals: list[Signal], skip: set[str]) -> Signa
     best: tuple[int, Signal | None] = (0, None)
     for signal in signals:
         own = _words(f"{signal.key.replace('.', ' ').replace('_', ' ')} {signal.measure}") - skip
-        score = sum(min(1, shares(w, words)) + min(1, shares(w, last)) for w in own)
-        if score > best[0]:
+        hits = [w for w in own if shares(w, words)]
+        score = len(hits) + sum(min(1, shares(w, last)) for w in own)
+        # one word in common ("a disk dies" and "Low Disk Space") names the same thing, not the same failure
+        if len(hits) >= 2 and score > best[0]:
             best = (score, signal)
     return best[1]
 
@@ -329,10 +331,11 @@ def contribute(ctx: Context, parts: dict[str, Contribution], signals: list[Signa
     model = ctx.model
     if model is None or not model.failures:
         return Written(out, {})
-    from agent.knowledge.repository_alerts import names_failure  # late: it reads this module's titles
+    from agent.knowledge.repository_alerts import name_words, names_failure  # late: it reads this module's titles
 
     titles: set[str] = set()
     rules = [f for f in model.failures if f.kind == "rule"]
+    named = name_words(model)
     programs = {w for p in model.procedures for w in _words(p.command.split()[0])} if model.procedures else set()
     for index, mode in enumerate(f for f in model.failures if f.kind == "failure"):
         component = model.component(mode.component) if mode.component else model.app
@@ -359,7 +362,7 @@ def contribute(ctx: Context, parts: dict[str, Contribution], signals: list[Signa
         if mode.consequence and mode.consequence.lower() != mode.title.lower():  # not the title again
             symptoms.append(f"What follows: {mode.consequence}")
         team_alert = next((a for a in model.alerts if a.source_format == "description" and
-                           names_failure(a.name, title.removeprefix(KNOWN))), None)
+                           names_failure(a.name, title.removeprefix(KNOWN), named)), None)
         if team_alert is not None:
             symptoms.append(f"The team's alert that shows it: {team_alert.name}")
         elif shown is not None:

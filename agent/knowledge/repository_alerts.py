@@ -31,7 +31,7 @@ from agent.runbook import (
     alert_entries,
     name_key,
 )
-from agent.service.model import AlertRule
+from agent.service.model import AlertRule, ServiceModel
 
 SUGGESTED = " (suggested)"
 # What a rule's severity label means for the row's severity column.
@@ -401,14 +401,23 @@ def combine(rules: Sequence[AlertRule], engine_alerts: Sequence[Alert], engine_i
     return Combined(alerts, issues, notes)
 
 
-def names_failure(alert: str, failure: str) -> int:
+def names_failure(alert: str, failure: str, names: Set[str] = frozenset()) -> int:
     """How many words of their own an alert's name and the team's failure share, when two or more
-    ("slow ops > 30 s" and "Slow ops on one OSD"); else 0."""
-    shared = len(_about(alert)[1] & _about(failure)[1])
+    ("slow ops > 30 s" and "Slow ops on one OSD"); else 0. The words of the service's `names` (a queue
+    both name: "emails.order consumers = 0" and "emails.order is never purged") say nothing of what."""
+    shared = len((_about(alert)[1] & _about(failure)[1]) - names)
     return shared if shared >= 2 else 0
 
 
-def lead_to_known(monitoring: Monitoring, troubleshooting: Troubleshooting) -> tuple[Monitoring, Troubleshooting]:
+def name_words(model: ServiceModel | None) -> set[str]:
+    """The words of every name the model holds, as `_about` reads them (for `names_failure`)."""
+    if model is None:
+        return set()
+    return {w for _, n in model.all_names() for w in _about(n.value)[1]}
+
+
+def lead_to_known(monitoring: Monitoring, troubleshooting: Troubleshooting, names: Set[str] = frozenset()
+                  ) -> tuple[Monitoring, Troubleshooting]:
     """Each of the team's alerts that names the team's own failure in two words of its own ("slow ops
     > 30 s" and "Known failure: Slow ops on one OSD") leads to that failure's entry, not to the generic
     entry whose measure it shares: the team's words carry its checks and fix. The generic entry stays,
@@ -425,7 +434,7 @@ def lead_to_known(monitoring: Monitoring, troubleshooting: Troubleshooting) -> t
         for i, issue in enumerate(issues):
             if not issue.title.startswith(KNOWN) or issue.alert:
                 continue
-            shared = names_failure(alert.name, issue.title.rsplit(": ", 1)[-1])
+            shared = names_failure(alert.name, issue.title.rsplit(": ", 1)[-1], names)
             if shared and (best is None or shared > best[0]):
                 best = (shared, i)
         if best is None:

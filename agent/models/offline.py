@@ -369,7 +369,8 @@ class _Writer:
         model = self.request.service
         told = [f.title or failures.title_words(f) for f in (model.failures if model is not None else [])
                 if f.kind == "failure"]
-        specific = {r.name for r in described if any(repository_alerts.names_failure(r.name, t) for t in told)}
+        names = repository_alerts.name_words(model)
+        specific = {r.name for r in described if any(repository_alerts.names_failure(r.name, t, names) for t in told)}
         (specs, packs), renamed, left = given_alerts.apply(described, [open_specs, self.c.signals], specific)
         self.alert_specs = [next((n for o, n in zip(open_specs, specs, strict=True) if o is s), s)
                             for s in self.alert_specs]
@@ -1514,7 +1515,7 @@ class OfflineModel(Model):
             if progress is not None:
                 progress(name, index, len(names))
         built["monitoring"], built["troubleshooting"] = repository_alerts.lead_to_known(
-            built["monitoring"], built["troubleshooting"])
+            built["monitoring"], built["troubleshooting"], repository_alerts.name_words(request.service))
         built = {key: failures.warn(section, request.service, request.description)  # team's rules, knowledge's
                  for key, section in built.items()}
         scopes = scopes_of(request.service)  # the model's project / region on every cloud CLI call
