@@ -24,7 +24,17 @@ import jinja2
 
 from agent.checks.danger import classify
 from agent.checks.markdown import github_anchor, parse
-from agent.runbook import SERVICE_DOWN, Alert, Command, Issue, Runbook, alert_entries, name_key, suggested
+from agent.runbook import (
+    KNOWN_FAILURE,
+    SERVICE_DOWN,
+    Alert,
+    Command,
+    Issue,
+    Runbook,
+    alert_entries,
+    name_key,
+    suggested,
+)
 
 _TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -366,6 +376,13 @@ class Page:
         alerts = self.rb.monitoring.alerts
         team = [a for a in alerts if not suggested(a)]
         return (team, len(alerts) - len(team)) if team else (list(alerts), 0)
+
+    def seen_before(self) -> list[str]:
+        """The team's known failures no alert row of Start here leads to: what to compare the symptoms
+        with when no alert names them (the team has seen these; the entries carry its own fix)."""
+        led = {self.entry_of.get(a.name) for a in self.paging()[0]}
+        return [i.title for i in self.rb.troubleshooting.issues
+                if i.title.startswith(KNOWN_FAILURE) and i.title not in led]
 
     def dependencies_first(self) -> list[str]:
         """The upstream dependencies to rule out first: the critical and high ones, in the order the

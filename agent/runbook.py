@@ -286,6 +286,7 @@ class Troubleshooting(Section):
 
 
 SERVICE_DOWN = "Service is Down"  # the emergency procedure an alert may lead to instead of an entry
+KNOWN_FAILURE = "Known failure: "  # the title prefix of an entry written from the team's own failure
 
 
 def name_key(text: str) -> str:

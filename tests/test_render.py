@@ -16,7 +16,7 @@ from agent.models.base import GenerationRequest
 from agent.models.offline import OfflineModel
 from agent.render import cell, duration, latency, render_markdown
 from agent.rule import load_rule
-from agent.runbook import Runbook, Step, suggested
+from agent.runbook import KNOWN_FAILURE, Runbook, Step, suggested
 
 
 @pytest.mark.parametrize(("ms", "text"), [(200, "200ms"), (999.5, "999.5ms"), (1500, "1.5 s"), (3_600_000, "60 min")])
@@ -44,7 +44,8 @@ CASES = [
      "from Redis."),
     ("pipeline", "serverless", "cloudwatch", "A nightly export Lambda writes a CSV to S3 at 02:00 UTC."),
     ("api", "vm", "prometheus", "The quotes API runs on hosts q-1 and q-2 under systemd (unit quotes.service). "
-     "Alerts that page: QuotesErrorRate > 2% for 5 min; QueueDepth > 500 for 10 min."),
+     "Alerts that page: QuotesErrorRate > 2% for 5 min; QueueDepth > 500 for 10 min. Known failure: the nightly "
+     "import runs twice and every quote is doubled; the fix is `quotesctl dedupe --since 24h`."),
 ]
 
 
@@ -85,6 +86,11 @@ def test_start_here_in_the_first_screen_inside_the_structure(case: tuple[str, st
     assert [r.split(" | ")[0].removeprefix("| ") for r in rows[:-1]] == [a.name for a in team or alerts]
     if team and len(team) < len(alerts):
         assert f"{len(alerts) - len(team)} suggested alert" in "\n".join(lines[start:toc])
+    # every failure the team has seen is one link away from the first screen: its alert's row, or "Seen before"
+    first_screen = "\n".join(lines[start - 1:toc])
+    for issue in _runbook(*case).troubleshooting.issues:
+        if issue.title.startswith(KNOWN_FAILURE):
+            assert f"[{issue.title}](#" in first_screen, issue.title
     assert all("](#" in row for row in rows)
 
 

@@ -30,7 +30,7 @@ from agent.knowledge.base import Context, Contribution
 from agent.knowledge.platforms.base import cmd
 from agent.knowledge.reasoning import display
 from agent.knowledge.signals import Signal
-from agent.runbook import Command, Issue, Step
+from agent.runbook import KNOWN_FAILURE, Command, Issue, Step
 from agent.service.failures import cues
 from agent.service.model import Component, FailureMode, ServiceModel
 
@@ -77,7 +77,7 @@ def _read_only(commands: list[Command]) -> list[Command]:
     return [c for c in commands if c.language != "bash" or classify(c.code, c.language) == "read-only"]
 
 
-KNOWN = "Known failure: "  # the title prefix of an entry written from the team's failure mode
+KNOWN = KNOWN_FAILURE  # the title prefix of an entry written from the team's failure mode
 
 _UNKNOWN_TOOL = re.compile(r"\bis not known to be read-only\b")
 
