@@ -140,3 +140,29 @@ def test_a_failure_names_the_alert_that_shows_it_only_by_two_words(thing: str, o
     two = one.model_copy(update={"consequence": f"the {thing} {other} {verb}",
                                  "evidence": f"the {thing} {other} {verb} under load"})
     assert _shown_by(two, [signal], set()) is signal
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(service=_word, queue=_word, tool=_tool, heading=st.sampled_from(
+    ["## What we learned / runbook changes", "Lessons learned:", "**Takeaways**", "What to do next time:"]),
+    marker=st.sampled_from(["1.", "-", "2)"]))
+def test_the_steps_after_what_we_learned_are_one_procedure_in_order(service: str, queue: str, tool: str,
+                                                                      heading: str, marker: str) -> None:
+    if service == queue:
+        return
+    description = (f"Postmortem INC-12 — {service} stopped sending\n\n{service} runs on VMs {service}-1 and "
+                   f"{service}-2 under systemd (unit {service}.service).\n\n{heading}\n"
+                   f"{marker} First thing on any publish problem: `{tool} alarms`. An alarm anywhere blocks all.\n"
+                   f"{marker} Then find the queue {queue} that grows without consumers (`{tool} list {queue}`).\n"
+                   f"{marker} Before restarting a node: `{tool} check critical` on it.\n"
+                   f"{marker} Never `{tool} reset` a node.\n")
+    markdown = _runbook(description)
+    entry = markdown[markdown.index("#### Issue: Known failure: What the team learned"):]
+    entry = entry.split("\n#### ", 1)[0]
+    fix = entry.split("**Fix:**", 1)[1]
+    steps = [fix.index(f"`{tool} alarms`"), fix.index(f"`{tool} list {queue}`"), fix.index(f"`{tool} check critical`")]
+    assert steps == sorted(steps)  # the team's order
+    check = entry.split("**Check:**", 1)[1].split("**Fix:**", 1)[0]
+    assert f"{tool} alarms" in check and f"{tool} list {queue}" in check
+    assert f"{tool} reset" not in check  # a "never" step is a rule, not a check
+    assert markdown.count("Known failure: ") >= 1 and "Known failure: First thing" not in markdown

@@ -23,7 +23,7 @@ from agent.knowledge import team_commands
 from agent.knowledge.base import Context
 from agent.knowledge.platforms.base import cmd, q
 from agent.runbook import Command
-from agent.service.commands import described_programs, is_command, runnable
+from agent.service.commands import described_programs, is_quoted_command, runnable
 from agent.service.model import FailureMode, ServiceModel
 
 _WORKLOAD_ROLES = ("deployment", "statefulset", "daemonset", "compose_service", "ecs_service", "unit")
@@ -282,7 +282,7 @@ def commands(mode: FailureMode, ctx: Context) -> tuple[list[Command], list[Comma
                 continue  # "(inside `cephadm shell --name osd.N`)": where the other commands run, not a step
             # as written, but a `<name>` placeholder becomes a guarded variable (bash reads it as a redirection)
             code = runnable(raw)
-            if not is_command(raw, known) or syntax_errors([code]):  # programs we know or the text runs
+            if not is_quoted_command(raw, known) or syntax_errors([code]):  # in the team's backticks
                 continue
             given = True
             danger = classify(code)

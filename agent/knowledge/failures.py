@@ -378,7 +378,11 @@ def contribute(ctx: Context, parts: dict[str, Contribution], signals: list[Signa
             if other is not None and other is not component:
                 checks += _checks(ctx, other, _pack_of(other, parts))[:1]
         fix: list[Step] = []
-        if mode.action:
+        steps = mode.action.splitlines()
+        if len(steps) > 1:  # the team's procedure, step by step in its order, its commands in its words
+            fix.append(Step(action="The team's procedure, in its order (from the description):", command=None))
+            fix += [Step(action=step, command=None) for step in steps]
+        elif mode.action:
             waits = cues().no_action.search(mode.action) is not None and not team_fixes
             fix.append(Step(action=f"The team says nothing needs doing: “{mode.action}”" if waits
                             else f"The team's action: {mode.action}", command=None))

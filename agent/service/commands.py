@@ -182,6 +182,17 @@ def is_command(text: str, known: frozenset[str] = _PROGRAMS) -> bool:
         not set(w.lower() for w in words) & (_PROSE_WORDS | _LOOSE_PROSE)
 
 
+def is_quoted_command(text: str, known: frozenset[str] = _PROGRAMS) -> bool:
+    """A span the team put in backticks in an instruction ("first thing: `jjjctl alarms`"): a command
+    when `is_command` says so, or when it is a program-like word and arguments with no prose among them
+    (backticks are the team's own mark of a command; "`the queue`" has prose, "`x`" no argument)."""
+    if is_command(text, known):
+        return True
+    words = text.split()
+    return len(words) >= 2 and _PROGRAM_LIKE.fullmatch(words[0]) is not None and len(words[0]) >= 3 and \
+        not {w.lower() for w in words} & (_PROSE_WORDS | _LOOSE_PROSE)
+
+
 def _purpose(command: str, before: str) -> str:
     """The words just before the command say what it is for ("rollback is", "to go back, run"); else
     the command's own words ("deploy:rollback", "systemctl restart")."""

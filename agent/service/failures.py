@@ -62,6 +62,7 @@ class Cues:
     conditional: re.Pattern[str] = re.compile(r"(?!)")  # words that make a prohibition conditional
     state: re.Pattern[str] = re.compile(r"(?!)")  # a label's words for a failed state ("node down")
     fix_lead: re.Pattern[str] = re.compile(r"(?!)")  # a line's end that opens a list of fix steps ("Our fix:")
+    lessons: re.Pattern[str] = re.compile(r"(?!)")  # a heading over the team's procedure ("What we learned")
 
 
 @cache
@@ -86,7 +87,8 @@ def cues() -> Cues:
         withheld=frozenset(data.get("withheld", [])), conditional=_pattern(data.get("conditional", [])),
         state=_pattern(data.get("state", [])),
         fix_lead=re.compile(_pattern([*data["fix_label"], *data.get("fix_list_lead", [])]).pattern + r"\s*:\s*$",
-                            re.I))
+                            re.I),
+        lessons=_pattern(data.get("lessons", [])))
 
 
 _CLAUSE = re.compile(r"\s*(?:[;:]|,(?!\d)|\s[—–-]\s|\.\s|\(|\))\s*")
@@ -313,14 +315,14 @@ def _indent(line: str) -> int:
     return len(line) - len(line.lstrip())
 
 
-def _heading_line(line: str, c: Cues) -> str | None:
+def _heading_line(line: str, c: Cues, pattern: re.Pattern[str] | None = None) -> str | None:
     """The words of a line that heads a list of failure modes ("Known issues:", "## Gotchas",
     "**things that have bitten us**", "- things we've seen:"), or None. What follows its colon, if
     anything, is returned after a tab (an inline list: "Known issues: 1) … 2) …")."""
     text = _MARK.sub("", line.strip()).strip().strip("#").strip()
     head, colon, rest = text.partition(":")
     head = head.strip(" *_")
-    m = c.failure.search(head)
+    m = (pattern or c.failure).search(head)
     if m is None or len(re.findall(r"[\w'’-]+", head[:m.start()] + head[m.end():])) > 3:
         return None
     if rest.strip() and not _INLINE_ITEM.search(rest):
@@ -334,17 +336,28 @@ def listed_items(description: str, c: Cues | None = None) -> list[str]:
     list's indent), at a line indented no deeper than its items that is not one of them, or at a
     bullet shallower than its items."""
     c = c or cues()
+    return [item for _, items in _lists(description, c, c.failure) for item in items]
+
+
+def lesson_lists(description: str, c: Cues | None = None) -> list[tuple[str, list[str]]]:
+    """(heading, items) of every list under a heading over the team's procedure ("What we learned /
+    runbook changes", "Lessons learned"): its items are the steps of one procedure, in order."""
+    c = c or cues()
+    return _lists(description, c, c.lessons)
+
+
+def _lists(description: str, c: Cues, pattern: re.Pattern[str]) -> list[tuple[str, list[str]]]:
     lines = re.sub(r"\*\*|__", "", description or "").replace("\r\n", "\n").replace("\t", "    ").split("\n")
-    out: list[str] = []
+    out: list[tuple[str, list[str]]] = []
     k = 0
     while k < len(lines):
-        head = _heading_line(lines[k], c)
-        if head is None:
-            k += 1
+        head = _heading_line(lines[k], c, pattern)
+        if head is None or (pattern is not c.lessons and _heading_line(lines[k], c, c.lessons) is not None):
+            k += 1  # a lessons heading ("Lessons learned") heads one procedure, not failure modes
             continue
         inline = head.partition("\t")[2]
         if inline:  # "Known issues: 1) x happens. 2) y happens."
-            out += [_tidy(p) for p in _INLINE_ITEM.split(inline) if len(p.split()) >= 3]
+            out.append((head.partition("\t")[0], [_tidy(p) for p in _INLINE_ITEM.split(inline) if len(p.split()) >= 3]))
             k += 1
             continue
         head_indent, head_bullet = _indent(lines[k]), _MARK.match(lines[k]) is not None
@@ -365,7 +378,7 @@ def listed_items(description: str, c: Cues | None = None) -> list[str]:
             mark = _MARK.match(line)
             indent = _indent(line)
             if mark is not None and (item_indent < 0 or indent == item_indent) and \
-                    (not head_bullet or indent > head_indent) and _heading_line(line, c) is None:
+                    (not head_bullet or indent > head_indent) and _heading_line(line, c, pattern) is None:
                 item_indent = indent
                 items.append([line[mark.end():].strip()])
             elif items and mark is None and (indent > item_indent or (
@@ -376,7 +389,7 @@ def listed_items(description: str, c: Cues | None = None) -> list[str]:
             else:
                 break
             k += 1
-        out += [" ".join(item) for item in items if len(" ".join(item).split()) >= 3]
+        out.append((head, [" ".join(item) for item in items if len(" ".join(item).split()) >= 3]))
     return out
 
 
@@ -635,6 +648,37 @@ def item_title(item: str) -> str:
     return _tidy_item(clauses[0])
 
 
+def _procedure(heading: str, steps: list[str], description: str, c: Cues) -> tuple[_Reading, list[_Reading]] | None:
+    """The team's procedure under a lessons heading as one failure mode (its steps, in order, the action;
+    titled by the document it closes, a postmortem's title, when the heading only says "what we
+    learned"), and the steps that only forbid something as rules of their own. None without a step
+    that carries a command: then the list is the team's opinions, not a procedure."""
+    if sum("`" in step for step in steps) < 1:
+        return None
+    rules: list[_Reading] = []
+    actions: list[str] = []
+    for step in steps:
+        reading = _read_item(step, c)
+        if reading is not None and reading.kind == "rule":
+            rules.append(reading)
+            continue
+        actions.append(_tidy_item(step))
+        if reading is not None and reading.prohibition:  # a step's "never" is a rule in the step's own words
+            rule = _Reading("rule", " ".join(step.split()))
+            rule.prohibition = reading.prohibition
+            rules.append(rule)
+    if not actions:
+        return None
+    first = next((ln.strip(" #=*") for ln in (description or "").splitlines() if ln.strip(" #=*")), "")
+    topic = heading.strip(" :") if len(re.findall(r"\w+", c.lessons.sub("", heading))) >= 2 else ""
+    title = topic or (f"What the team learned: {first}" if first and len(first) <= 90 and not first.endswith(".")
+                      else "What the team learned")
+    procedure = _Reading("failure", " ".join([heading.strip() + ":", *steps]), title=title)
+    procedure.action = "\n".join(actions)  # one step per line: the team's order is kept
+    procedure.consequence = title
+    return procedure, rules
+
+
 def _read_item(item: str, c: Cues) -> _Reading | None:
     """One list item under a failure heading as one failure mode (or, when it opens with a prohibition,
     one rule): its first sentence says what happens, all of it what the team does about it."""
@@ -741,6 +785,15 @@ def read(sentences: list[str], model: ServiceModel, vocab: Vocabulary, descripti
             reading.typed = _typed_mentions(reading.evidence, model, vocab, c)
             reading.mentions = sorted({(at, ident) for at, ident, _ in reading.typed})
             out.append(reading)
+    for heading, steps in lesson_lists(description, c):
+        found = _procedure(heading, steps, description, c)
+        if found is None:
+            continue
+        procedure, step_rules = found
+        for rule in step_rules:
+            rule.mentions = _mentions(rule.evidence, model, vocab, c)
+        out += [procedure, *step_rules]
+        items += steps
     flat_items = [_flat(i) for i in items]
     fixes = fix_lists(description, c)
     paragraphs = [_flat(p) for p in re.split(r"\n\s*\n", description or "")]

@@ -322,7 +322,8 @@ class FailureMode(Sourced):
     """A failure mode or rule in the team's own words (`evidence`), bound to the component it concerns.
 
     The parts are cut from the same words: what sets it off (`trigger`), what follows (`consequence`),
-    what the team says to do (`action`) and never to do (`prohibition`); "" where the words don't say."""
+    what the team says to do (`action`: one step per line when the team gave a procedure in order) and
+    never to do (`prohibition`); "" where the words don't say."""
 
     kind: FailureKind
     component: str  # component id the sentence is about ("" when it names none the model has)
