@@ -403,10 +403,17 @@ def specify_other(answers: Answers, service: ServiceModel | None, strict: bool =
             known = next((t for c in service.components if c is not app and c.technology
                           and (t := vocabulary().technologies.get(c.technology)) is not None
                           and t.kind in _KIND_NOUN), None)
-        if strict or known is None:
+        # else what the description says the service is ("the outbound mail relay for all internal apps")
+        # (only for a service the description names: "a thing that does stuff" says nothing it is)
+        said = service.service.purpose if service is not None and service.service.origin == "given" else ""
+        if service is not None and service.service.name:  # "smtp-relay: the outbound mail relay …"
+            said = re.sub(rf"^\W*{re.escape(service.service.name)}\W*?(?:[:—–=-]|\s+(?:is|are)\b)\s*", "", said,
+                          flags=re.I)
+        purpose = " ".join(said.split()[:10]).strip(" .,;:")
+        if strict or (known is None and not purpose):
             raise UsageError(f"{key!r}: 'Other' needs a description",
                              hint=f"e.g. '{answer.letters[0]}: message broker'")
-        detail = " ".join(filter(None, (known.display, _KIND_NOUN.get(known.kind, "service"))))
+        detail = " ".join(filter(None, (known.display, _KIND_NOUN.get(known.kind, "service")))) if known else purpose
         items[key] = replace(answer, free_text=detail, assumed=True,
                              reason=f"'Other' came without its text: the description says the service is {detail}")
     return answers.merged(Answers(items)) if items else answers

@@ -57,6 +57,20 @@ def test_a_bare_other_takes_its_text_from_what_the_service_is(name: str, a: str,
         specify_other(from_flags(RULE, {"type": "F"}), model, strict=True)
 
 
+@settings(max_examples=25, deadline=None)
+@given(name=NAME, what=st.sampled_from(["the outbound mail relay for all internal apps", "our licence server",
+                                        "the fax gateway of the claims team"]),
+       sep=st.sampled_from([": ", " — ", " is "]))
+def test_a_bare_other_of_an_unknown_technology_takes_what_the_description_says_it_is(name: str, what: str,
+                                                                                    sep: str) -> None:
+    model = parse(f"{name}{sep}{what}. It runs on two VMs, {name}-a and {name}-b.")
+    answer = specify_other(from_flags(RULE, {"type": "F"}), model).get("type")
+    assert answer is not None and answer.assumed and answer.free_text
+    assert answer.free_text.split()[-1] in what and name not in answer.free_text.split()[0], answer.free_text
+    with pytest.raises(UsageError, match="needs a description"):  # --strict asks for the text
+        specify_other(from_flags(RULE, {"type": "F"}), model, strict=True)
+
+
 def test_a_bare_other_with_nothing_to_go_on_is_still_an_error() -> None:
     with pytest.raises(UsageError, match="needs a description"):
         specify_other(from_flags(RULE, {"type": "F"}), parse("a thing that does stuff for people"))
