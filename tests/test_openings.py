@@ -179,3 +179,43 @@ def test_a_pagers_service_is_the_rotation_not_a_workload(name: str, rota: str, p
     model = parse(f"{name} is the Node 20 service {env}.\n\nPaging: {pager} service {quote}{rota}{quote}, 24/7.")
     assert model.app is not None and rota not in [n.value for n in model.app.names], model.app.names
     assert ("rotation", rota) in [(p.role, p.value) for p in model.people]
+
+
+_WORD = st.from_regex(r"\A[a-z]{4,8}\Z", fullmatch=True)
+
+
+@settings(max_examples=30, deadline=None)
+@given(name=NAME, greeting=st.sampled_from(["Hola", "Hallo", "Bonjour", "Ciao", "Olá", "Hej", "Moin", "Hello"]),
+       store=st.sampled_from(["MariaDB Galera cluster", "Cassandra ring", "RabbitMQ cluster", "MongoDB replica set"]),
+       phrase=st.sampled_from(['the name of cluster is "{n}"', "the cluster's name is `{n}`",
+                               "the name of the ring is {n}", 'cluster named "{n}"']))
+def test_a_greeting_in_any_language_is_no_name_and_the_store_says_its_own(name: str, greeting: str, store: str,
+                                                                         phrase: str) -> None:
+    text = (f"{greeting}, this is the description of our database for the runbook. Sorry for my english.\n\n"
+            f"We have {store} with 3 node, {phrase.format(n=name)}. The nodes are {name}-01, {name}-02.")
+    model = parse(text)
+    assert model.service.name == name, model.service.name
+
+
+@settings(max_examples=30, deadline=None)
+@given(a=_WORD, b=_WORD, tech=st.sampled_from(["ingress-nginx + cert-manager", "Kafka 3.7", "nginx, keepalived"]),
+       key=st.from_regex(r"\A[A-Z]{3,5}-\d{2,4}\Z", fullmatch=True))
+def test_the_subject_of_a_runbook_title_is_the_services_name(a: str, b: str, tech: str, key: str) -> None:
+    if a == b:
+        return
+    text = (f"{key}  Runbook: {a} {b} ({tech}) on shared-prod-1\nType: Task    Priority: High\n\n"
+            f"The {a} {b} runs {tech.split()[0]} in namespace {b}-system.")
+    assert parse(text).service.name == f"{a}-{b}"
+
+
+@settings(max_examples=30, deadline=None)
+@given(name=NAME, host=NAME, quote=st.sampled_from(['"', "`", "'"]))
+def test_service_and_a_quoted_name_state_the_services_name(name: str, host: str, quote: str) -> None:
+    if name == host:
+        return
+    text = (f"#inc-2291-disk  (Slack export, times CET)\n\n[08:52] PagerDuty: [Triggered] DiskUsage 97% on {host}\n"
+            f"[08:55] deniz.yilmaz: ack, builds stuck\n\nFacts for the runbook (service {quote}{name}{quote}):\n"
+            f"- controller {host}, Ubuntu 22.04\n")
+    assert parse(text).service.name == name
+    paged = f"{host} is our CI controller. Alerts go to the PagerDuty service {quote}ci-pages{quote}."
+    assert parse(paged).service.name != "ci-pages"

@@ -37,7 +37,15 @@ _WE_CALL = re.compile(rf"(?i)\b(?:we\s+(?:call|name)(?:\s+(?:it|this|them|that))
 _RUNBOOK_FOR = re.compile(r"(?i)\brun-?book(?:\s+(?:request|needed|wanted|please))?\s*(?:for|about|on|:)\s+"
                           r"([^.;\n]{0,120})")
 _STORE_NOUN = r"(?:replica\s+set|cluster|ring|keyspace|deployment|instance|server|broker|fleet)"
-_STORE_NAMED = re.compile(rf"(?i)\b{_STORE_NOUN}\s+(?:is\s+)?(?:named|called)\s+{_Q}({_ID}){_Q}")
+# "cluster named x", "the name of cluster is x", "the cluster's name is x"
+_STORE_NAMED = re.compile(rf"(?i)\b(?:{_STORE_NOUN}\s+(?:is\s+)?(?:named|called)|name\s+of\s+(?:the\s+|our\s+)?"
+                          rf"{_STORE_NOUN}\s+is|{_STORE_NOUN}(?:'s)?\s+name\s+is)\s+{_Q}({_ID}){_Q}")
+# the word "service" right before a quoted name, not a pager's or a platform's service ("PagerDuty service x")
+_SERVICE_QUOTED = re.compile(rf"(?i)(?<!pagerduty )(?<!opsgenie )(?<!systemd )(?<!ecs )(?<!kubernetes )(?<!k8s )"
+                             rf"(?<!compose )(?<!docker )(?<!app )\bservice\s*[:=]?\s*[`\"']({_ID})[`\"']")
+# words that make "Runbook: <words> (…)" about the document, not a service's name
+_SUBJECT_STOP = {"request", "needed", "draft", "for", "about", "on", "please", "new", "update", "v1", "v2", "wip",
+                 "todo", "the", "our", "service", "notes"}
 _CLUSTER_KEY = re.compile(rf"(?im)\b(?:cluster[._ ]name|clusterName|replSetName|replset|replica[_ ]set)\s*[:=]\s*"
                           rf"{_Q}({_ID}){_Q}")
 _KIND = re.compile(r"(?i)\b(?:service|microservice|app|application|api|worker|pipeline|job|daemon|consumer|bot|"
@@ -85,9 +93,16 @@ def stated_name(lines: list[str]) -> str | None:
     lead = " ".join(lines[:3])
     runbook = _RUNBOOK_FOR.search(lead)
     if runbook:
+        # "Runbook: edge ingress (ingress-nginx + cert-manager)": the words before what it is built from
+        subject = re.match(r"\s*(?:the\s+|our\s+)?([A-Za-z][\w-]*(?:\s+[A-Za-z][\w-]*){0,3})\s+\(", runbook.group(1))
+        if subject and not any(w.lower() in _SUBJECT_STOP for w in subject.group(1).split()):
+            return "-".join(subject.group(1).lower().split())
         name = _first_name_in(runbook.group(1))
         if name:
             return name
+    service = _SERVICE_QUOTED.search("\n".join(lines[:40]))
+    if service and _ok(service.group(1)):  # 'Facts for the runbook (service "orbitly-ci"):'
+        return _ok(service.group(1))
     sentence = re.split(r"(?<=[.!?])\s+|\n\s*\n", text.strip(), maxsplit=1)[0]
     quoted = re.search(r"\(\s*[`\"']([A-Za-z0-9][\w.-]*[A-Za-z0-9])[`\"']\s*\)", sentence)
     if quoted and _ok(quoted.group(1)):
@@ -100,7 +115,7 @@ def store_name(lines: list[str]) -> str | None:
     opening = " ".join(" ".join(lines[:4]).split())
     sentence = re.split(r"(?<=[.!?])\s+", opening, maxsplit=1)[0]
     store = re.search(rf"(?i)(?<!eks )(?<!gke )(?<!aks )(?<!k8s )(?<!ecs )(?<!kubernetes )(?<!nomad )(?<!swarm )"
-                      rf"(?<!openshift )\b{_STORE_NOUN}\b", sentence)
+                      rf"(?<!openshift )\b(?:{_STORE_NOUN}|database)\b", sentence)
     kind = _KIND.search(sentence)
     if store is None or (kind is not None and kind.start() < store.start()):
         return None  # "the payments service on a GKE cluster named x": the cluster is not the service

@@ -3188,7 +3188,9 @@ def _slug(text: str) -> str:
 # What opens a message without naming anything: mail headers, greetings, fillers ("Hey team,", "ok so").
 _HEADER_LINE = re.compile(r"^\s*(?i:subject|from|to|cc|bcc|date|sent|re|fwd?|reply-to|importance)\s*:")
 _GREETING = re.compile(r"""^\s*(?:
-    (?i:hey|hi|hello|hiya|howdy|yo|dear|greetings|morning|evening|good\s+(?:morning|afternoon|evening))\b
+    (?i:hey|hi|hello|hiya|howdy|yo|dear|greetings|morning|evening|good\s+(?:morning|afternoon|evening)|
+        hola|buenos\s+d[ií]as|hallo|moin|servus|guten\s+(?:tag|morgen)|bonjour|salut|ciao|buongiorno|ol[aá]|
+        bom\s+dia|hej|hei|namaste|ahoj|cze[sś][cć])\b
         (?:\s+(?i:team|all|everyone|everybody|folks|there|guys|people|friends|sre|sres|ops|on-?call|y'all|you\s+all))*
         (?:\s+[A-Z][^\W\d_]+(?:\s+[A-Z][^\W\d_]+)?(?=\s*[,!:;—–]))?\s*[,!.:;—–-]*
   | (?i:ok(?:ay)?|so|right|well|alright|fyi|btw|ps|tl;?dr|quick\s+(?:one|question|note|context)|heads[- ]up|
