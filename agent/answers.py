@@ -489,7 +489,13 @@ def infer(rule: Rule, description: str, known: Answers, keys: Iterable[str],
                 items[key] = managed
                 continue
         hit = suggest(question, description)
-        if hit is not None:
+        platform = service.platform if key == "env" and service is not None else None
+        stated = platform.environment if platform is not None and platform.origin == "given" else ""
+        by_model = next((o for o in question.options if o.kind == "choice" and canonical(key, o) == stated), None) \
+            if stated else None
+        if hit is None and by_model is not None and platform is not None:  # "Azure App Service": the model says
+            option, reason = by_model, f"the service model reads the platform as {stated} ({platform.evidence!r})"
+        elif hit is not None:
             option, word = hit
             reason = f"the description mentions {word!r}"
         else:

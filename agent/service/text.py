@@ -572,7 +572,25 @@ class _Parser:
                 previous = m
             # a word both a technology and a variant ("patroni", "msk") is a variant here, a tech too
             s.nouns = [n for n in s.nouns if not self._inside_tech_only(s, n)]
+        self._drop_other_cloud_asides()
+        for s in self.sentences:
             s.build_index()
+
+    def _drop_other_cloud_asides(self) -> None:
+        """"Azure SQL database bookingdb (S3, 100 DTU)": a product of a cloud nothing else in the text speaks
+        of, named only in an aside, on a service of another cloud, is a size or tier label, not a component."""
+        def cloud(m: Mention) -> str:
+            tech = self.v.technologies.get(m.key)
+            return tech.cloud if tech is not None else ""
+
+        said: dict[str, int] = {}
+        for s in self.sentences:
+            for m in s.techs:
+                if cloud(m) and not m.negated:
+                    said[cloud(m)] = said.get(cloud(m), 0) + 1
+        for s in self.sentences:
+            s.techs = [m for m in s.techs if not (cloud(m) and said.get(cloud(m)) == 1 and
+                                                  any(c != cloud(m) for c in said) and self._inside_paren(s, m.i))]
 
     def _improper(self, word: str) -> bool:
         """"go" in "logs go to": a word that names a technology only when written as the vocabulary does."""

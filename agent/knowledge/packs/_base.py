@@ -17,7 +17,7 @@ from agent.knowledge.platforms.products import Managed
 from agent.knowledge.platforms.select import component_form as _form
 from agent.knowledge.platforms.stops import refusal
 from agent.runbook import Command, Language
-from agent.service.vocabulary import retired_after, vocabulary
+from agent.service.vocabulary import norm, retired_after, vocabulary
 
 # "no Redis", "instead of MySQL", "migrated off MongoDB": a mention that says the service does NOT use it.
 _NEGATED = re.compile(
@@ -91,6 +91,21 @@ class _Recorded(Facts):
         return super().name(key, default)
 
 
+_NOT_COMPONENTS = frozenset({"platform", "cloud", "runtime", "monitoring", "pager", "tool"})
+
+
+def _a_component(ctx: Context, word: str) -> bool:
+    """Whether the data store, broker or other component `word` names is one the service model holds: the
+    parser read every mention, and one it left out (an aside: "(S3, 100 DTU)", a denial) is no component.
+    Words of no component technology (a platform, a tool) and a runbook without a model always count."""
+    v = vocabulary()
+    tech = v.tech_words.get(norm(word))
+    known = v.technologies.get(tech) if tech else None
+    if ctx.model is None or known is None or known.kind in _NOT_COMPONENTS:
+        return True
+    return any(c.technology == tech for c in ctx.model.components)
+
+
 class KeywordPack:
     """A pack that applies when the description names one of its `keywords`.
 
@@ -112,6 +127,8 @@ class KeywordPack:
     def detect(self, ctx: Context) -> str | None:
         word = mention(ctx, self.keywords)
         if word and self.own_workload and isinstance(platform_for(ctx), Managed):
+            return None
+        if word and not _a_component(ctx, word):
             return None
         return f"description mentions {word!r}" if word else None
 

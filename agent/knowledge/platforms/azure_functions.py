@@ -1,4 +1,5 @@
-"""Azure Functions: a function app (Consumption, Premium or Dedicated plan) with deployment slots."""
+"""Azure Functions and Azure App Service: an app on an App Service plan with deployment slots (one CLI
+group apart: `az functionapp`, `az webapp`)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ class AzureFunctions(Serverless):
     swap back; restart and stop act on the whole app (every function in it)."""
 
     function_key = "azure.functionapp"
+    cli = "functionapp"  # the az command group of the app
+    kind = "function app"
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -21,22 +24,24 @@ class AzureFunctions(Serverless):
         self.group_decl, self.g = scoped("-g", "RESOURCE_GROUP", given(self.ctx, "resource_group", app),
                                          "the resource group of the function app")
 
+    product: str = "Functions"
+
     def _az(self, verb: str) -> str:
         """`az functionapp <verb>` on this app, its resource group declared first when not given."""
-        return f"{self.group_decl}az functionapp {verb} {self.g} -n {q(self.fn)}"
+        return f"{self.group_decl}az {self.cli} {verb} {self.g} -n {q(self.fn)}"
 
     def location(self) -> str:
-        return f"Azure Functions app {self.fn} in {self.region}"
+        return f"Azure {self.product} app {self.fn} in {self.region}"
 
     def diagram_node(self) -> str:
-        return f"{self.fn} (function app)"
+        return f"{self.fn} ({self.kind})"
 
     def tools(self) -> list[str]:
         return ["Azure CLI (az) logged in with Reader on the function app and Website Contributor for slot "
                 "swaps and restarts", "Application Insights access for logs and failures"]
 
     def config_files(self) -> list[str]:
-        return [f"App settings of {self.fn} (az functionapp config appsettings list)",
+        return [f"App settings of {self.fn} (az {self.cli} config appsettings list)",
                 "host.json in the repository (trigger, concurrency and retry settings)"]
 
     def caveats(self) -> list[str]:
@@ -67,7 +72,7 @@ class AzureFunctions(Serverless):
 
     def resources(self) -> Command:
         return cmd("Plan limits: instance count and maximum burst",
-                   f"{self.group_decl}PLAN=\"$(az functionapp show {self.g} -n {q(self.fn)} --query appServicePlanId "
+                   f"{self.group_decl}PLAN=\"$(az {self.cli} show {self.g} -n {q(self.fn)} --query appServicePlanId "
                    "-o tsv)\"\naz functionapp plan show --ids \"$PLAN\" --query '{sku:sku.name, "
                    "maxBurst:maximumElasticWorkerCount, workers:sku.capacity}' -o json",
                    "maxBurst above the instances in use; at the limit, scale-out has stopped")
@@ -75,23 +80,23 @@ class AzureFunctions(Serverless):
     def version(self) -> Command:
         return cmd("Which build runs in production and in the staging slot",
                    self._az("deployment list-publishing-profiles") + " --query '[0].publishUrl' -o tsv\n"
-                   + f"az functionapp deployment slot list {self.g} -n {q(self.fn)} "
+                   + f"az {self.cli} deployment slot list {self.g} -n {q(self.fn)} "
                    "--query '[].{slot:name, state:state, modified:lastModifiedTimeUtc}' -o table",
                    f"the '{self.slot}' slot holds the previous build right after a swap")
 
     def history(self) -> Command:
         return cmd("Deployment slots (the previous production build sits in the slot after a swap)",
-                   f"{self.group_decl}az functionapp deployment slot list {self.g} -n {q(self.fn)} -o table",
+                   f"{self.group_decl}az {self.cli} deployment slot list {self.g} -n {q(self.fn)} -o table",
                    f"the '{self.slot}' slot exists and is Running")
 
     def local_health_check(self) -> Command:
         return cmd("The app answers on its host name",
-                   f"{self.group_decl}HOST=\"$(az functionapp show {self.g} -n {q(self.fn)} --query defaultHostName "
+                   f"{self.group_decl}HOST=\"$(az {self.cli} show {self.g} -n {q(self.fn)} --query defaultHostName "
                    "-o tsv)\"\ncurl -fsS -o /dev/null -w '%{http_code}\\n' \"https://$HOST/\"",
                    "200 (or the status your app returns on its root); 503 means the host is not running")
 
     def _swap(self, purpose: str, expect: str) -> Command:
-        return cmd(purpose, f"{self.group_decl}az functionapp deployment slot swap {self.g} -n {q(self.fn)} "
+        return cmd(purpose, f"{self.group_decl}az {self.cli} deployment slot swap {self.g} -n {q(self.fn)} "
                    f"--slot {q(self.slot)} --target-slot production", expect,
                    "Swaps the two slots' code and slot-sticky settings; in-flight executions on the old "
                    "instances finish first.")
@@ -120,7 +125,7 @@ class AzureFunctions(Serverless):
         high = self.capacity.high
         burst = f" The maximum burst stays at {high}: raising it is a capacity decision." if high else ""
         return cmd(f"{purpose} (the plan's minimum instances; it bursts on its own above them)",
-                   f"{self.group_decl}PLAN=\"$(az functionapp show {self.g} -n {q(self.fn)} "
+                   f"{self.group_decl}PLAN=\"$(az {self.cli} show {self.g} -n {q(self.fn)} "
                    "--query appServicePlanId -o tsv)\"\n"
                    f"az functionapp plan update --ids \"$PLAN\" --min-instances {replicas}",
                    "the new minimum shows in az functionapp plan show (sku.capacity)",
@@ -130,7 +135,7 @@ class AzureFunctions(Serverless):
         return cmd(f"Stop {self.fn}: no function in the app runs until it is started", self._az("stop"),
                    "state Stopped; queued messages wait in the queue",
                    "Stops every function in the app. Messages stay on their queue (their TTL still runs); "
-                   "start it again with az functionapp start.")
+                   f"start it again with az {self.cli} start.")
 
     def set_flag(self, name: str, value: str, purpose: str) -> Command:
         return cmd(purpose, self._az("config appsettings set") + f" --settings {name}={q(value)}",
@@ -159,7 +164,7 @@ class AzureFunctions(Serverless):
 
     def control(self, workload: str, action: Action, replicas: int | None = None) -> str:
         verb = {"stop": "stop", "start": "start", "restart": "restart"}[action]
-        return f"{self.group_decl}az functionapp {verb} {self.g} -n {q(self.function_of(workload))}"
+        return f"{self.group_decl}az {self.cli} {verb} {self.g} -n {q(self.function_of(workload))}"
 
     def crash_issue_parts(self) -> tuple[str, str, list[Command], list[tuple[str, Command | None]]]:
         checks = [self.logs("30m", "exception|timeout|failed"), self.events(), self.resources()]
@@ -170,4 +175,71 @@ class AzureFunctions(Serverless):
         ]
         return ("Function executions failing or timing out",
                 "Failed executions rising in Application Insights, timeouts or host restarts in the logs",
+                checks, fixes)
+
+
+class AzureAppService(AzureFunctions):
+    """A web app on an App Service plan: the same slots, swap and app settings as a function app under
+    `az webapp`; the plan's worker count is what scales it (an autoscale rule may own it)."""
+
+    cli = "webapp"
+    kind = "web app"
+    product = "App Service"
+
+    def tools(self) -> list[str]:
+        return ["Azure CLI (az) logged in with Reader on the web app and Website Contributor for slot swaps and "
+                "restarts", "Application Insights access for requests, failures and logs"]
+
+    def config_files(self) -> list[str]:
+        return [f"App settings and connection strings of {self.fn} (az webapp config appsettings list, "
+                "az webapp config connection-string list)", "the plan's autoscale settings (az monitor autoscale)"]
+
+    def caveats(self) -> list[str]:
+        return [f"Deploys go to the '{self.slot}' slot and are swapped into production: a rollback is the swap "
+                f"back (the '{self.slot}' slot holds the previous release after a swap; never delete it).",
+                "Restart acts on every instance of the app at once; an app setting change restarts it too.",
+                *self.owners.caveats()]
+
+    def restart_all(self) -> Command:
+        return cmd(f"Restart {self.fn} (every instance)", self._az("restart"),
+                   "state Running again within a minute; requests succeed",
+                   "Every instance restarts at once: requests in flight fail and connections to the database "
+                   "are re-opened together.")
+
+    def stop(self) -> Command:
+        return cmd(f"Stop {self.fn}: it serves nothing until started", self._az("stop"),
+                   "state Stopped; the app returns 403 (site stopped)",
+                   f"A full outage for its users: start it again with az webapp start -n {self.fn}.")
+
+    def resources(self) -> Command:
+        return cmd("Plan size: SKU and instance count",
+                   f"{self.group_decl}PLAN=\"$(az webapp show {self.g} -n {q(self.fn)} --query appServicePlanId "
+                   "-o tsv)\"\naz appservice plan show --ids \"$PLAN\" --query '{sku:sku.name, "
+                   "workers:sku.capacity}' -o json",
+                   "the SKU and worker count you expect; at the autoscale maximum, scale-out has stopped")
+
+    def scale(self, replicas: str, purpose: str) -> Command:
+        if replicas == "0":
+            return self.stop()
+        high = self.capacity.high
+        cap = f" The autoscale maximum is {high}: going past it is a capacity decision." if high else ""
+        return cmd(f"{purpose} (the plan's instance count)",
+                   f"{self.group_decl}PLAN=\"$(az webapp show {self.g} -n {q(self.fn)} --query appServicePlanId "
+                   f"-o tsv)\"\naz appservice plan update --ids \"$PLAN\" --number-of-workers {replicas}",
+                   "the new count shows in az appservice plan show (sku.capacity)",
+                   "More instances multiply the connections to every downstream (database, queue); an autoscale "
+                   "rule on the plan may set the count back." + cap)
+
+    def rerun(self) -> Command:
+        return self.local_health_check()  # a web app has no run-once: the closest is one request
+
+    def crash_issue_parts(self) -> tuple[str, str, list[Command], list[tuple[str, Command | None]]]:
+        checks = [self.logs("30m", "exception|timeout|failed"), self.events(), self.resources()]
+        fixes: list[tuple[str, Command | None]] = [
+            ("If failures started with a swap, swap back", self.rollback()[1]),
+            ("Requests time out on a dependency (the database) → check it before restarting or scaling", None),
+            ("Instances at the autoscale maximum → check the downstream can take more first", None),
+        ]
+        return ("Requests failing or the app restarting",
+                "Failed requests rising in Application Insights, 5xx on the host name, restarts in the activity log",
                 checks, fixes)

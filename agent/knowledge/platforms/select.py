@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable
 
 from agent.knowledge.base import Context
-from agent.knowledge.platforms.azure_functions import AzureFunctions
+from agent.knowledge.platforms.azure_functions import AzureAppService, AzureFunctions
 from agent.knowledge.platforms.base import Platform
 from agent.knowledge.platforms.cloudflare_workers import CloudflareWorkers
 from agent.knowledge.platforms.compose import Docker
@@ -106,8 +106,10 @@ def component_form(ctx: Context, component: Component) -> str:
 def _serverless(ctx: Context) -> Platform:
     if said(ctx, r"\bcloudflare\s+workers?\b|\bwrangler\b|\bworkers\.dev\b"):
         return CloudflareWorkers(ctx)  # an edge runtime: none of a cloud's function CLIs apply
-    if ctx.facts.cloud == "azure":
-        return AzureFunctions(ctx)
+    if ctx.facts.cloud == "azure":  # a web app on App Service shares the function app's slots, not its CLI group
+        web = said(ctx, r"\bapp\s+service\b|\baz\s+webapp\b|\bweb\s+apps?\s+for\s+containers\b")
+        return AzureAppService(ctx) if web and not said(ctx, r"\bazure\s+functions?\b|\bfunction\s+app") \
+            else AzureFunctions(ctx)
     if ctx.facts.cloud != "gcp":
         return Lambda(ctx)
     # Cloud Run services and Cloud Functions share revisions, not their CLI
