@@ -166,3 +166,38 @@ def test_the_steps_after_what_we_learned_are_one_procedure_in_order(service: str
     assert f"{tool} alarms" in check and f"{tool} list {queue}" in check
     assert f"{tool} reset" not in check  # a "never" step is a rule, not a check
     assert markdown.count("Known failure: ") >= 1 and "Known failure: First thing" not in markdown
+
+
+@settings(max_examples=30, deadline=None)
+@given(name=_word, gone=_word, unit=_word, phrase=st.sampled_from([
+    "(There was an {g}-4 during the 2023 migration. It's gone; ignore it.)", "{g}-4 is decommissioned.",
+    "{g}-4 was retired last year."]), masked=st.sampled_from(["is masked, don't unmask it", "unit is disabled"]))
+def test_a_name_said_to_be_out_of_service_is_not_the_services(name: str, gone: str, unit: str, phrase: str,
+                                                               masked: str) -> None:
+    if len({name, gone, unit}) < 3:
+        return
+    text = (f"{name}-store runs on VMs {name}-1.lan and {name}-2.lan. {phrase.format(g=gone)}\n"
+            f"systemd unit `{name}-{unit}` (the distro package's `{unit}` {masked}), config in "
+            f"/etc/{name}-{unit}/{unit}.conf.yml.\nClients use https://{name}-1.lan:2379,https://{name}-2.lan:2379 .")
+    model = parse(text)
+    values = [(n.role, n.value) for c in model.components for n in c.names]
+    assert ("unit", f"{name}-{unit}") in values and ("unit", unit) not in values, values
+    assert not any(v == f"{gone}-4" for _, v in values), values
+    urls = [v for r, v in values if r == "url"]
+    assert f"https://{name}-1.lan:2379" in urls and f"https://{name}-2.lan:2379" in urls, urls
+
+
+@settings(max_examples=15, deadline=None)
+@given(service=_word, story=_word, tool=_tool)
+def test_what_fixed_it_under_a_story_is_the_stories_procedure(service: str, story: str, tool: str) -> None:
+    if service == story:
+        return
+    text = (f"# {service}-db onboarding\n\n{service}-db runs on VMs {service}-1 and {service}-2.\n\n"
+            f"## The {story.upper()} story (read this one)\n\nLast March the disk filled on a Friday night.\n\n"
+            f"What fixed it, in order:\n1. `{tool} status -w json` to get the revision,\n"
+            f"2. `{tool} compact <revision>`,\n3. `{tool} alarm disarm`.\n")
+    failures = [f for f in parse(text).failures if f.kind == "failure"]
+    titled = [f for f in failures if story.upper() in f.title]
+    assert len(titled) == 1, [(f.title, f.action) for f in failures]
+    steps = titled[0].action.splitlines()
+    assert len(steps) == 3 and f"{tool} compact" in steps[1], steps

@@ -104,7 +104,10 @@ def checks(model: ServiceModel | None, about: str, limit: int = 3) -> list[Comma
     every command of that tool shares) does not count."""
     if model is None:
         return []
-    wanted = set(words(about)) - _PLAIN
+    # the service's own names and technologies are in every alert and many commands: they say nothing of what
+    own = {w for _, n in model.all_names() for w in words(n.value)} | set(words(model.service.name)) | {
+        w for c in model.components for w in words(c.technology)}
+    wanted = set(words(about)) - _PLAIN - own
     scored: list[tuple[int, int, Command]] = []
     for index, team in enumerate(model.procedures):
         shared = len(_own_words(team.command) & wanted)

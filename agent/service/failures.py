@@ -336,28 +336,33 @@ def listed_items(description: str, c: Cues | None = None) -> list[str]:
     list's indent), at a line indented no deeper than its items that is not one of them, or at a
     bullet shallower than its items."""
     c = c or cues()
-    return [item for _, items in _lists(description, c, c.failure) for item in items]
+    return [item for _, items, _ in _lists(description, c, c.failure) for item in items]
 
 
-def lesson_lists(description: str, c: Cues | None = None) -> list[tuple[str, list[str]]]:
-    """(heading, items) of every list under a heading over the team's procedure ("What we learned /
-    runbook changes", "Lessons learned"): its items are the steps of one procedure, in order."""
+def lesson_lists(description: str, c: Cues | None = None) -> list[tuple[str, list[str], str]]:
+    """(heading, items, the section it sits in) of every list under a heading over the team's procedure
+    ("What we learned / runbook changes", "Lessons learned", "What fixed it, in order:"): its items are
+    the steps of one procedure, in order. The section is the Markdown heading above a plain-line lead
+    ("## The NOSPACE story"), "" when the lead is a heading itself or none is above it."""
     c = c or cues()
     return _lists(description, c, c.lessons)
 
 
-def _lists(description: str, c: Cues, pattern: re.Pattern[str]) -> list[tuple[str, list[str]]]:
+def _lists(description: str, c: Cues, pattern: re.Pattern[str]) -> list[tuple[str, list[str], str]]:
     lines = re.sub(r"\*\*|__", "", description or "").replace("\r\n", "\n").replace("\t", "    ").split("\n")
-    out: list[tuple[str, list[str]]] = []
+    out: list[tuple[str, list[str], str]] = []
     k = 0
     while k < len(lines):
         head = _heading_line(lines[k], c, pattern)
         if head is None or (pattern is not c.lessons and _heading_line(lines[k], c, c.lessons) is not None):
             k += 1  # a lessons heading ("Lessons learned") heads one procedure, not failure modes
             continue
+        section = "" if lines[k].lstrip().startswith("#") else next(
+            (ln.strip().strip("#").strip() for ln in reversed(lines[:k]) if ln.lstrip().startswith("#")), "")
         inline = head.partition("\t")[2]
         if inline:  # "Known issues: 1) x happens. 2) y happens."
-            out.append((head.partition("\t")[0], [_tidy(p) for p in _INLINE_ITEM.split(inline) if len(p.split()) >= 3]))
+            out.append((head.partition("\t")[0], [_tidy(p) for p in _INLINE_ITEM.split(inline)
+                                                   if len(p.split()) >= 3], section))
             k += 1
             continue
         head_indent, head_bullet = _indent(lines[k]), _MARK.match(lines[k]) is not None
@@ -389,7 +394,7 @@ def _lists(description: str, c: Cues, pattern: re.Pattern[str]) -> list[tuple[st
             else:
                 break
             k += 1
-        out.append((head, [" ".join(item) for item in items if len(" ".join(item).split()) >= 3]))
+        out.append((head, [" ".join(item) for item in items if len(" ".join(item).split()) >= 3], section))
     return out
 
 
@@ -648,7 +653,16 @@ def item_title(item: str) -> str:
     return _tidy_item(clauses[0])
 
 
-def _procedure(heading: str, steps: list[str], description: str, c: Cues) -> tuple[_Reading, list[_Reading]] | None:
+def _after_failure(description: str, heading: str, c: Cues) -> bool:
+    """Whether the sentence right before the line `heading` leads reads as a failure mode."""
+    at = description.find(heading)
+    before = re.split(r"(?<=[.!?])\s+|\n\s*\n", description[:at].strip()) if at > 0 else []
+    reading = _read(before[-1], c) if before else None
+    return reading is not None and reading.kind == "failure"
+
+
+def _procedure(heading: str, steps: list[str], section: str, description: str, c: Cues
+               ) -> tuple[_Reading, list[_Reading]] | None:
     """The team's procedure under a lessons heading as one failure mode (its steps, in order, the action;
     titled by the document it closes, a postmortem's title, when the heading only says "what we
     learned"), and the steps that only forbid something as rules of their own. None without a step
@@ -670,8 +684,10 @@ def _procedure(heading: str, steps: list[str], description: str, c: Cues) -> tup
     if not actions:
         return None
     first = next((ln.strip(" #=*") for ln in (description or "").splitlines() if ln.strip(" #=*")), "")
-    topic = heading.strip(" :") if len(re.findall(r"\w+", c.lessons.sub("", heading))) >= 2 else ""
-    title = topic or (f"What the team learned: {first}" if first and len(first) <= 90 and not first.endswith(".")
+    topic = heading.strip(" :") if len(re.findall(r"\w+", c.lessons.sub("", heading))) >= 3 else ""
+    section = re.sub(r"\s*\([^)]*\)\s*$", "", section)  # "The NOSPACE story (read this one)"
+    title = topic or (f"What fixed it: {section}" if section else
+                      f"What the team learned: {first}" if first and len(first) <= 90 and not first.endswith(".")
                       else "What the team learned")
     procedure = _Reading("failure", " ".join([heading.strip() + ":", *steps]), title=title)
     procedure.action = "\n".join(actions)  # one step per line: the team's order is kept
@@ -785,8 +801,11 @@ def read(sentences: list[str], model: ServiceModel, vocab: Vocabulary, descripti
             reading.typed = _typed_mentions(reading.evidence, model, vocab, c)
             reading.mentions = sorted({(at, ident) for at, ident, _ in reading.typed})
             out.append(reading)
-    for heading, steps in lesson_lists(description, c):
-        found = _procedure(heading, steps, description, c)
+    for lead, steps, section in lesson_lists(description, c):
+        heading = lead.partition("\t")[0]
+        if c.fix_lead.search(heading.strip() + ":") and _after_failure(description, heading, c):
+            continue  # "… the pool runs dry. What fixed it:": the fix list of that failure (the sentence pass)
+        found = _procedure(heading, steps, section, description, c)
         if found is None:
             continue
         procedure, step_rules = found

@@ -438,8 +438,11 @@ def tokenize(sentence: str, index: int = 0) -> list[Tok]:
         raw = m.group(group)
         if group in ("tick", "dq", "sq", "cq"):
             out.append(Tok(raw.strip(), raw.strip().lower(), m.start(), m.end(), "quoted", index))
-        elif group == "url":
-            out.append(Tok(raw, raw.lower(), m.start(), m.end(), "url", index))
+        elif group == "url":  # "https://a:2379,https://b:2379": a list of URLs, each its own
+            at = m.start()
+            for part in re.split(r",(?=https?://)", raw):
+                out.append(Tok(part, part.lower(), at, at + len(part), "url", index))
+                at += len(part) + 1
         elif group in ("word", "range"):  # "web[1-4].prod.internal" is one word
             # a piece of a template ("ceph-<fsid>@osd.12.service", "<team>-api"): no name of its own
             template = sentence[max(0, m.start() - 1):m.start()] in ("<", ">") or \
@@ -547,9 +550,18 @@ class _Parser:
 
     def add_name(self, comp: _Comp, role: str, value: str, evidence: str, origin: str = "given") -> None:
         value = value.strip()
-        if not value or comp.has(role, value):
+        if not value or comp.has(role, value) or (origin == "given" and (
+                self._retired(value, self.text) or self._retired(value, evidence))):
             return
         comp.names.append({"role": role, "value": value, "origin": origin, "evidence": evidence})
+
+    @staticmethod
+    def _retired(value: str, text: str) -> bool:
+        """Every mention of the name in `text` (the description, or the sentence it was read from) says it
+        is out of service ("the `etcd` unit is masked", "an etcd-4 during the migration. It's gone"): a
+        name the runbook must not point at."""
+        found = [m.end() for m in re.finditer(rf"(?<![\w./-]){re.escape(value)}(?![\w-]|\.\w)", text)]
+        return bool(found) and all(retired_after(text[end:]) for end in found)
 
     # --- 1. technologies and components --------------------------------------------------------------
     def find_mentions(self) -> None:

@@ -18,8 +18,11 @@ import yaml
 from agent.service.model import ROLES
 
 # what the words right after a mention say of it: 'the old page "Checkout on ECS" is dead' denies ECS
-_RETIRED_AFTER = re.compile(r"""^[`'"”’)]*\s*(?:is|are|was|were)\s+(?:now\s+)?(?:dead|gone|retired|obsolete|outdated|"""
-                            r"deprecated|decommissioned|history|no\s+longer\s+used)\b", re.IGNORECASE)
+# "… is dead", "… unit is masked", "an etcd-4 during the migration. It's gone": the thing is not in service
+_RETIRED_AFTER = re.compile(r"""^[`'"”’)]*\s*(?:(?:unit|service|host|node|member|box)\s+)?(?:(?:is|are|was|were)\s+"""
+                            r"(?:now\s+)?|[^.;()]{0,40}[.;]\s+(?:it'?s|it\s+is|it\s+was|they'?re|they\s+are)\s+(?:now\s+)?)"
+                            r"(?:dead|gone|retired|obsolete|outdated|deprecated|decommissioned|masked|disabled|history|"
+                            r"no\s+longer\s+used)\b", re.IGNORECASE)
 
 
 # an adverb by its shape: a stem of four letters or more, or an adjective's ending, then -ly ("really",
@@ -31,7 +34,7 @@ _ADVERB = re.compile(r"[a-z]+(?:al|ful|ous|ive|ent|ant|ic|ate|less|ish|ible|able
 
 def retired_after(following: str) -> bool:
     """Whether the text right after a mention says the thing is gone ('" is dead', ' was retired')."""
-    return _RETIRED_AFTER.match(following[:40]) is not None
+    return _RETIRED_AFTER.match(following[:90]) is not None
 
 
 def norm(phrase: str) -> str:
