@@ -201,3 +201,24 @@ def test_what_fixed_it_under_a_story_is_the_stories_procedure(service: str, stor
     assert len(titled) == 1, [(f.title, f.action) for f in failures]
     steps = titled[0].action.splitlines()
     assert len(steps) == 3 and f"{tool} compact" in steps[1], steps
+
+
+@settings(max_examples=30, deadline=None)
+@given(app=_word, db=_word, user=_word, live=st.integers(8000, 8999), stale=st.integers(9000, 9999),
+       scheme=st.sampled_from(["postgres", "postgresql", "mysql"]))
+def test_a_connection_url_and_the_config_name_the_store_and_the_port(app: str, db: str, user: str, live: int,
+                                                                     stale: int, scheme: str) -> None:
+    if len({app, db, user}) < 3:
+        return
+    store = "PostgreSQL" if scheme.startswith("postgres") else "MySQL"
+    text = (f"Service: {app}. Real files from {app}-01:\n\n==> /etc/{app}/{app}.env <==\nLISTEN_ADDR=127.0.0.1:{live}\n"
+            f"# {store} is run by the DBA team\nDATABASE_URL={scheme}://{user}@{db}-db.internal:5432/{db}?ssl=1\n\n"
+            f"==> /etc/nginx/sites-enabled/{app}.conf <==\n# {app} listens on :{stale} on localhost\n"
+            f"upstream {app}_app {{\n    server 127.0.0.1:{live};\n}}\n"
+            f"location /healthz {{ proxy_pass http://{app}_app; }}   # 200 only if the DB ping is ok\n")
+    model = parse(text)
+    ports = [n.value for n in model.app.names if n.role == "port"] if model.app else []
+    assert ports and ports[0] == str(live), ports  # the config's port, not the stale comment's
+    tech = "postgresql" if scheme.startswith("postgres") else "mysql"
+    comp = model.component(tech)
+    assert comp is not None and comp.name("database") == db and comp.name("host") == f"{db}-db.internal"

@@ -116,6 +116,12 @@ _GCP_REGION = re.compile(r"(?:us|europe|asia|australia|northamerica|southamerica
 _AZURE_REGION = re.compile(r"(?:eastus2?|westus[23]?|westeurope|northeurope|uksouth|ukwest|centralus|southeastasia|"
                            r"germanywestcentral|francecentral|australiaeast|japaneast|canadacentral|swedencentral)")
 _HEALTH_PATH = re.compile(r"(?i)/(?:[\w-]+/)*(?:healthz?|readyz|livez|ready|live|ping|status|health[\w-]*)(?:/[\w-]+)*")
+# a store's connection URL: postgres://user:pass@host:5432/db, mysql://…, mongodb://…, redis://host:6379/0
+_DSN_SCHEMES = {"postgres": "postgresql", "postgresql": "postgresql", "mysql": "mysql", "mongodb": "mongodb",
+                "mongodb+srv": "mongodb", "redis": "redis", "rediss": "redis", "amqp": "rabbitmq", "amqps": "rabbitmq"}
+_DSN = re.compile(r"(?P<scheme>postgres(?:ql)?|mysql|mongodb(?:\+srv)?|rediss?|amqps?)://(?:[^@\s/]+@)?"
+                  r"(?P<host>[A-Za-z0-9][\w.-]*[A-Za-z0-9])(?::(?P<port>\d{2,5}))?(?:/(?P<db>[A-Za-z_][\w-]*))?/?",
+                  re.I)
 _UNIT_FILE = re.compile(r"[A-Za-z0-9_@][\w@.:-]*\.(service|timer|socket)")
 _COMPOSE_FILE = re.compile(r"/?(?:[\w.-]+/)*(?:docker-)?compose(?:\.[\w-]+)?\.ya?ml")
 _IMAGE = re.compile(r"(?:[a-z0-9.-]+(?::\d+)?/)+[a-z0-9][a-z0-9._-]*(?::[\w.-]+)?")
@@ -1851,6 +1857,42 @@ class _Parser:
         return None
 
     # --- 3. names by shape (hosts, ports, URLs, regions …) ----------------------------------------------
+    def configured_ports_first(self) -> None:
+        """A port the service's own settings give (`LISTEN_ADDR=127.0.0.1:8081`, `server 127.0.0.1:8081`)
+        before one only a comment states ("# tollgate listens on :8080"): config is what runs, a comment
+        may be stale. The others keep the order they were read in."""
+        lines = self.text.splitlines()
+        code = "\n".join(ln for ln in lines if not ln.lstrip().startswith(("#", "//", ";")))
+
+        def said(port: str, text: str) -> int:
+            return len(re.findall(rf"(?<![\w.]){port}(?!\d)", text))
+
+        for comp in self.comps.values():
+            ports = [n for n in comp.names if n["role"] == "port"]
+            if len(ports) < 2:
+                continue
+            ranked = sorted(ports, key=lambda n: said(n["value"], code) == 0)  # stable: the order read otherwise
+            if ranked != ports:
+                rest = iter(ranked)
+                comp.names = [next(rest) if n["role"] == "port" else n for n in comp.names]
+
+    def _dsn(self, dsn: re.Match[str], evidence: str) -> bool:
+        """A connection URL names its store's host, port and database (and the user the service connects
+        as), whatever the sentence around it says."""
+        tech = _DSN_SCHEMES[dsn.group("scheme").lower()]
+        comp = self.component_for_tech(tech) or self.comps.get(tech)
+        if comp is None:
+            return False
+        self.add_name(comp, "host", dsn.group("host"), evidence)
+        if dsn.group("port"):
+            self.add_name(comp, "port", dsn.group("port"), evidence)
+        if dsn.group("db") and tech != "redis":
+            self.add_name(comp, "database", dsn.group("db"), evidence)
+            # the URL the service connects with says which database it uses: it comes before one read from prose
+            mine = [n for n in comp.names if n["role"] == "database" and n["value"] == dsn.group("db")]
+            comp.names = mine + [n for n in comp.names if n not in mine]
+        return True
+
     def bind_shapes(self) -> None:
         app = self.comps["app"]
         own = _service_name(self.text, self.marked)  # "the API named arctic-cascade-7": the service, not a host
@@ -1872,6 +1914,10 @@ class _Parser:
                     self._region(s, k, low)  # the region "ca-central-1"
                     continue
                 if t.kind != "word":
+                    continue
+                dsn = _DSN.fullmatch(t.text)
+                if dsn and self._dsn(dsn, s.text):  # "postgres://user@host:5432/db": the store's names
+                    self.consumed.add((s.index, k))
                     continue
                 if _AWS_REGION.fullmatch(low) or _GCP_REGION.fullmatch(low) or _AZURE_REGION.fullmatch(low):
                     self._region(s, k, low)
@@ -2940,6 +2986,7 @@ class _Parser:
         self.bind_flow_objects()
         self.bind_superlatives()
         self.bind_shapes()
+        self.configured_ports_first()
         self.bind_listed_services()
         self.bind_listed_roles()
         self.drop_references()
