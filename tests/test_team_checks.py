@@ -222,3 +222,20 @@ def test_a_connection_url_and_the_config_name_the_store_and_the_port(app: str, d
     tech = "postgresql" if scheme.startswith("postgres") else "mysql"
     comp = model.component(tech)
     assert comp is not None and comp.name("database") == db and comp.name("host") == f"{db}-db.internal"
+
+
+@settings(max_examples=30, deadline=None)
+@given(a=_word, b=_word, bucket=_word, verb=st.sampled_from(["corrupt", "break", "fill", "lock"]),
+       kinds=st.sampled_from([("StatefulSet", "Deployment"), ("statefulset", "deployment"), ("sts", "deploy")]))
+def test_a_table_of_workloads_and_a_quoted_bucket_are_read(a: str, b: str, bucket: str, verb: str,
+                                                           kinds: tuple[str, str]) -> None:
+    if len({a, b, bucket}) < 3:
+        return
+    text = (f"# obs-metrics\n\nThe metrics platform on the EKS cluster `eks-prod` (eu-west-1).\n\n"
+            f"| workload | kind | replicas | notes |\n|---|---|---|---|\n| {a}-store | {kinds[0]} | 3 | sharded |\n"
+            f"| {b}-query | {kinds[1]} | 2 | what Grafana talks to |\n\n"
+            f"Object storage: `s3://{bucket}-blocks-prod` (versioning on). Two compactors on one bucket {verb} it.")
+    model = parse(text)
+    names = {(n.role, n.value) for c in model.components for n in c.names}
+    assert ("statefulset", f"{a}-store") in names and ("deployment", f"{b}-query") in names, names
+    assert ("bucket", f"{bucket}-blocks-prod") in names and ("bucket", verb) not in names, names

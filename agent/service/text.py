@@ -116,6 +116,10 @@ _GCP_REGION = re.compile(r"(?:us|europe|asia|australia|northamerica|southamerica
 _AZURE_REGION = re.compile(r"(?:eastus2?|westus[23]?|westeurope|northeurope|uksouth|ukwest|centralus|southeastasia|"
                            r"germanywestcentral|francecentral|australiaeast|japaneast|canadacentral|swedencentral)")
 _HEALTH_PATH = re.compile(r"(?i)/(?:[\w-]+/)*(?:healthz?|readyz|livez|ready|live|ping|status|health[\w-]*)(?:/[\w-]+)*")
+_K8S_KINDS = {"deployment": "deployment", "statefulset": "statefulset", "daemonset": "daemonset",
+              "cronjob": "cronjob", "deploy": "deployment", "sts": "statefulset", "ds": "daemonset"}
+_OBJECT_PRONOUNS = frozenset({"it", "them", "us", "me", "him", "her", "everything", "everyone", "anything",
+                              "nothing", "itself", "themselves"})
 # a store's connection URL: postgres://user:pass@host:5432/db, mysql://…, mongodb://…, redis://host:6379/0
 _DSN_SCHEMES = {"postgres": "postgresql", "postgresql": "postgresql", "mysql": "mysql", "mongodb": "mongodb",
                 "mongodb+srv": "mongodb", "redis": "redis", "rediss": "redis", "amqp": "rabbitmq", "amqps": "rabbitmq"}
@@ -1092,8 +1096,10 @@ class _Parser:
         if spec.plain == "partial" and noun is None and self._tech_phrase_before(s, k) and self._closes_phrase(s, k) \
                 and not _PROSE_WORD.search(t.low):
             return True  # "on ECS Fargate cluster prod": a technology's noun, then one word closing the phrase
+        # "two compactors on one bucket corrupt it": a word with an object pronoun after it is a verb
+        takes_object = k + 1 < len(s.tokens) and s.tokens[k + 1].low in _OBJECT_PRONOUNS
         return spec.plain == "yes" and t.low not in self.v.modifiers and not _PROSE_STEM.search(t.low) and \
-            not self._compound_subject(s, k) and not self._verb_after_noun(s, k)
+            not self._compound_subject(s, k) and not self._verb_after_noun(s, k) and not takes_object
 
     def _verb_after_noun(self, s: Sentence, k: int) -> bool:
         """Whether the plain word k reads as the verb of its noun: "DAGs come by git-sync" (a plural noun,
@@ -1857,6 +1863,20 @@ class _Parser:
         return None
 
     # --- 3. names by shape (hosts, ports, URLs, regions …) ----------------------------------------------
+    def bind_table_kinds(self) -> None:
+        """A table with a column of Kubernetes kinds ("| thanos-store | StatefulSet | 3 |"): each row's name
+        is a workload of that kind (the service's own, on its cluster)."""
+        rows = [[c.strip().strip("`*") for c in ln.strip().strip("|").split("|")]
+                for ln in self.text.splitlines() if ln.strip().startswith("|") and ln.count("|") >= 3]
+        app = self.comps["app"]
+        for row in rows:
+            kinds = [k for k, cell in enumerate(row) if cell.lower() in _K8S_KINDS]
+            if len(kinds) != 1 or kinds[0] == 0:
+                continue
+            name = row[0]
+            if re.fullmatch(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?", name) and not self._retired(name, self.text):
+                self.add_name(app, _K8S_KINDS[row[kinds[0]].lower()], name, " | ".join(row))
+
     def configured_ports_first(self) -> None:
         """A port the service's own settings give (`LISTEN_ADDR=127.0.0.1:8081`, `server 127.0.0.1:8081`)
         before one only a comment states ("# tollgate listens on :8080"): config is what runs, a comment
@@ -1907,6 +1927,10 @@ class _Parser:
                         self._bucket(s, k, t)
                     else:
                         self.add_name(app, "url", t.text.rstrip(".,;:"), s.text)
+                    self.consumed.add((s.index, k))
+                    continue
+                if t.kind == "quoted" and low.startswith(("s3://", "gs://")) and " " not in low:
+                    self._bucket(s, k, t)  # `s3://acme-blocks-prod`: a bucket, backticks or not
                     self.consumed.add((s.index, k))
                     continue
                 if t.kind == "quoted" and (_AWS_REGION.fullmatch(low) or _GCP_REGION.fullmatch(low) or
@@ -2890,8 +2914,8 @@ class _Parser:
         """Whether token k is a configuration key written with its value ("synchronous_mode is on",
         "proxy_read_timeout 30s", "num.standby.replicas=1", `deploy.replicas: 2`) and no role's key."""
         t = s.tokens[k]
-        if t.kind == "quoted":
-            return re.fullmatch(r"[A-Za-z][\w.-]*\s*[:=]\s*\S+", t.text) is not None
+        if t.kind == "quoted":  # a URL ("s3://bucket") is no key and value
+            return re.fullmatch(r"[A-Za-z][\w.-]*\s*[:=]\s*\S+", t.text) is not None and "://" not in t.text
         if t.kind == "word" and re.fullmatch(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+", t.text) and k + 1 < len(s.tokens) and \
                 s.tokens[k + 1].text == "=":
             return True  # "VAULT_ADDR=https://…": an environment variable and its value
@@ -2986,6 +3010,7 @@ class _Parser:
         self.bind_flow_objects()
         self.bind_superlatives()
         self.bind_shapes()
+        self.bind_table_kinds()
         self.configured_ports_first()
         self.bind_listed_services()
         self.bind_listed_roles()
