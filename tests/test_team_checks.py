@@ -239,3 +239,17 @@ def test_a_table_of_workloads_and_a_quoted_bucket_are_read(a: str, b: str, bucke
     names = {(n.role, n.value) for c in model.components for n in c.names}
     assert ("statefulset", f"{a}-store") in names and ("deployment", f"{b}-query") in names, names
     assert ("bucket", f"{bucket}-blocks-prod") in names and ("bucket", verb) not in names, names
+
+
+@settings(max_examples=30, deadline=None)
+@given(job=_word, host=_word, other=_word, n=st.integers(1, 9), noun=st.sampled_from(["jobs", "builds", "pipelines"]))
+def test_a_job_shaped_like_a_host_is_no_host(job: str, host: str, other: str, n: int, noun: str) -> None:
+    if len({job, host, other}) < 3:
+        return
+    text = (f"ci runs on {host}-ctl-0{n}. {job}-release-4.1{n} is running on {other}-build-0{n} right now. "
+            f"I deleted the workspaces of {noun} that are not running ({job}-nightly, {job}-e2e).\n"
+            f"The release runs on hosts {other}-0{n} and {other}-1{n}.")
+    hosts = [n_.value for c in parse(text).components for n_ in c.names if n_.role == "host"]
+    assert f"{host}-ctl-0{n}" in hosts and f"{other}-build-0{n}" in hosts, hosts
+    assert f"{other}-0{n}" in hosts and f"{other}-1{n}" in hosts, hosts
+    assert not any(h.startswith(f"{job}-") for h in hosts), hosts

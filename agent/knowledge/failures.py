@@ -122,7 +122,9 @@ def _checks(ctx: Context, component: Component, part: Contribution | None, mode:
     from agent.knowledge.platforms import platform_for  # late: platforms import the packs' helpers
 
     platform = platform_for(ctx, component if ctx.model is not None and component is not ctx.model.app else None)
-    return _read_only([*platform.status()[:1], platform.logs("30m", "error|warn|fatal")])
+    # a platform whose every look goes through a remote runner (`az vm run-command`) has no read-only one:
+    # its status check, as the platform writes it, is still what to look at first
+    return _read_only([*platform.status()[:1], platform.logs("30m", "error|warn|fatal")]) or platform.status()[:1]
 
 
 def _short(text: str, limit: int = 70) -> str:

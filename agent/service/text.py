@@ -116,6 +116,9 @@ _GCP_REGION = re.compile(r"(?:us|europe|asia|australia|northamerica|southamerica
 _AZURE_REGION = re.compile(r"(?:eastus2?|westus[23]?|westeurope|northeurope|uksouth|ukwest|centralus|southeastasia|"
                            r"germanywestcentral|francecentral|australiaeast|japaneast|canadacentral|swedencentral)")
 _HEALTH_PATH = re.compile(r"(?i)/(?:[\w-]+/)*(?:healthz?|readyz|livez|ready|live|ping|status|health[\w-]*)(?:/[\w-]+)*")
+# nouns whose members are no hosts, whatever their shape ("jobs (web-e2e, ios-release-4.12)")
+_NOT_HOST_NOUNS = frozenset({"job", "jobs", "build", "builds", "pipeline", "pipelines", "branch", "branches", "tag",
+                             "tags", "release", "releases", "version", "versions", "test", "tests", "suite", "suites"})
 _K8S_KINDS = {"deployment": "deployment", "statefulset": "statefulset", "daemonset": "daemonset",
               "cronjob": "cronjob", "deploy": "deployment", "sts": "statefulset", "ds": "daemonset"}
 _OBJECT_PRONOUNS = frozenset({"it", "them", "us", "me", "him", "her", "everything", "everyone", "anything",
@@ -2004,7 +2007,7 @@ class _Parser:
                 if k + 1 < len(toks) and toks[k + 1].low in _KIND_NOUNS or own is not None and t.text == own[1]:
                     continue  # "the aaa-0a service", "the ledger-01 worker": a service's name, not a host
                 if t.idlike and all(_HOSTLIKE.fullmatch(h) for h in hosts) and _NOT_NAME.fullmatch(t.text) is None and \
-                        not _RETENTION_WORD.fullmatch(t.text) and \
+                        not _RETENTION_WORD.fullmatch(t.text) and not self._runs_on_a_host(s, k) and \
                         self.token_tech(s, k) is None and self.noun_at(s, k) is None and not self.v.ordinary(t.text):
                     if k + 2 < len(toks) and toks[k + 1].low in ("to", "through") and \
                             _HOSTLIKE.fullmatch(toks[k + 2].text):
@@ -2015,6 +2018,20 @@ class _Parser:
                     for host in hosts:
                         self.add_name(comp, "host", host, s.text)
                     self.consumed.add((s.index, k))
+
+    def _runs_on_a_host(self, s: Sentence, k: int) -> bool:
+        """A name shaped like a host that is something running on one ("ios-release-4.12 is running on
+        mac-build-01"), or listed after the jobs, builds or branches it is one of ("the workspaces of jobs
+        (android-nightly, web-e2e)"): a job, not a host."""
+        after = " ".join(t.low for t in s.tokens[k + 1:k + 5])
+        if re.match(r"(?:is\s+|was\s+|are\s+)?(?:still\s+)?(?:running|runs|scheduled|building|queued)\s+on\b", after):
+            return True
+        before = [t.low for t in s.tokens[max(0, k - 8):k]]
+        stop = max((i for i, w in enumerate(before) if w in (".", ";", ":")), default=-1)
+        last = max((i for i, w in enumerate(before) if w in _NOT_HOST_NOUNS and i > stop), default=None)
+        # "the release runs on hosts web-01 …": a word about hosts after the jobs' noun makes them hosts again
+        return last is not None and not set(before[last + 1:]) & {"on", "at", "host", "hosts", "server", "servers",
+                                                                   "vm", "vms", "node", "nodes", "machine", "machines"}
 
     def _named_for(self, host: str) -> _Comp | None:
         """A host named for one of the service's technologies ("orders-mysql.internal", "pg-billing-01")
