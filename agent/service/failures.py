@@ -348,6 +348,24 @@ def lesson_lists(description: str, c: Cues | None = None) -> list[tuple[str, lis
     return _lists(description, c, c.lessons)
 
 
+def _story_title(lines: list[str], k: int) -> str:
+    """The title of the story told in the paragraph a lead line closes ("The bad day (2023, november):
+    Hetzner did network maintenance and the three nodes lost each other … The correct way, what we do
+    now:"): its label and first clause; "" when the lead opens a paragraph of its own."""
+    start = k
+    while start > 0 and lines[start - 1].strip() and not lines[start - 1].lstrip().startswith("#"):
+        start -= 1
+    paragraph = " ".join(ln.strip() for ln in lines[start:k])
+    if not paragraph:
+        return ""
+    first = re.split(r"(?<=[.!?])\s+", paragraph, maxsplit=1)[0]
+    label, colon, rest = first.partition(": ")
+    label = re.sub(r"\s*\([^)]*\)", "", label).strip()
+    clause = re.split(r",\s|;\s|\s[—–-]\s", rest or first)[0].strip(" .")
+    title = f"{label}: {clause}" if colon and 1 <= len(label.split()) <= 8 else clause
+    return title if len(title) <= 90 else title[:90].rsplit(" ", 1)[0] + "…"
+
+
 def _lists(description: str, c: Cues, pattern: re.Pattern[str]) -> list[tuple[str, list[str], str]]:
     lines = re.sub(r"\*\*|__", "", description or "").replace("\r\n", "\n").replace("\t", "    ").split("\n")
     out: list[tuple[str, list[str], str]] = []
@@ -357,7 +375,7 @@ def _lists(description: str, c: Cues, pattern: re.Pattern[str]) -> list[tuple[st
         if head is None or (pattern is not c.lessons and _heading_line(lines[k], c, c.lessons) is not None):
             k += 1  # a lessons heading ("Lessons learned") heads one procedure, not failure modes
             continue
-        section = "" if lines[k].lstrip().startswith("#") else next(
+        section = "" if lines[k].lstrip().startswith("#") else _story_title(lines, k) or next(
             (ln.strip().strip("#").strip() for ln in reversed(lines[:k]) if ln.lstrip().startswith("#")), "")
         inline = head.partition("\t")[2]
         if inline:  # "Known issues: 1) x happens. 2) y happens."
@@ -686,7 +704,7 @@ def _procedure(heading: str, steps: list[str], section: str, description: str, c
     first = next((ln.strip(" #=*") for ln in (description or "").splitlines() if ln.strip(" #=*")), "")
     topic = heading.strip(" :") if len(re.findall(r"\w+", c.lessons.sub("", heading))) >= 3 else ""
     section = re.sub(r"\s*\([^)]*\)\s*$", "", section)  # "The NOSPACE story (read this one)"
-    title = topic or (f"What fixed it: {section}" if section else
+    title = (f"What fixed it: {section}" if section else topic or
                       f"What the team learned: {first}" if first and len(first) <= 90 and not first.endswith(".")
                       else "What the team learned")
     procedure = _Reading("failure", " ".join([heading.strip() + ":", *steps]), title=title)
