@@ -291,9 +291,7 @@ def commands(mode: FailureMode, ctx: Context) -> tuple[list[Command], list[Comma
                 checks.append(looks)
             elif danger != "destructive" and _CHECK_CLAUSE.match(clause):
                 # "Check with `echo stats | nc host 11211`": the team says it looks, whatever the tool
-                checks.append(cmd(f"The team's check: {_head(raw)}", code, None,
-                                  "Not known to be read-only to this tool's checker: run it as the team wrote it, "
-                                  "nothing more"))
+                checks.append(cmd(f"The team's check: {_head(raw)}", code, None, team_commands.UNKNOWN_WARNING))
             else:
                 fixes.append(cmd("The team's own command, as written", code, None,
                                  None if danger == "read-only" else "The team's command from the description: "

@@ -79,7 +79,6 @@ def _read_only(commands: list[Command]) -> list[Command]:
 
 KNOWN = KNOWN_FAILURE  # the title prefix of an entry written from the team's failure mode
 
-_UNKNOWN_TOOL = re.compile(r"\bis not known to be read-only\b")
 
 
 def _pack_checks(commands: list[Command]) -> list[Command]:
@@ -91,7 +90,8 @@ def _pack_checks(commands: list[Command]) -> list[Command]:
         if c.language != "bash":
             return True
         level, why = explain(c.code, c.language)
-        return level == "read-only" or (level == "mutating" and bool(_UNKNOWN_TOOL.search(why)) and not c.warning)
+        unknown = level == "mutating" and team_commands.UNKNOWN_TOOL.search(why) is not None
+        return level == "read-only" or (unknown and not c.warning)
     return [c for c in commands if fine(c)]
 
 

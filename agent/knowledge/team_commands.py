@@ -64,7 +64,9 @@ def _verbs() -> tuple[frozenset[str], frozenset[str]]:
     return frozenset(data["inspect"]), frozenset(data["change"])
 
 
-_UNKNOWN_TOOL = re.compile(r"is not known to be read-only$")
+UNKNOWN_TOOL = re.compile(r"\bis not known to be read-only\b")  # the danger classifier's words for it
+# the warning on a team's check whose tool the classifier has no table for
+UNKNOWN_WARNING = "Not known to be read-only to this tool's checker: run it as the team wrote it, nothing more"
 # a value the team left open ("osd.N", "/dev/sdX", "<id>", a guarded variable): not a first check to paste
 _OPEN = re.compile(r"\$\{|<[^>\s]+>|(?<=[a-z./])[NX]\b|(?<![\w-])[NX](?![\w-])")
 
@@ -91,11 +93,10 @@ def as_check(code: str, head: str) -> Command | None:
     inspect, change = _verbs()
     args = [a for line in code.splitlines() for a in line.split()[1:] if not a.startswith("-")]
     said = {w for a in args for w in re.split(r"[._:/-]+", a.lower()) if w}
-    if level != "mutating" or not all(_UNKNOWN_TOOL.search(r) for r in why.split("; ")) or said & change or \
+    if level != "mutating" or not all(UNKNOWN_TOOL.search(r) for r in why.split("; ")) or said & change or \
             not (said & inspect or not said):
         return None
-    return cmd(f"The team's check: {head}", code, None,
-               "Not known to be read-only to this tool's checker: run it as the team wrote it, nothing more")
+    return cmd(f"The team's check: {head}", code, None, UNKNOWN_WARNING)
 
 
 def checks(model: ServiceModel | None, about: str, limit: int = 3) -> list[Command]:

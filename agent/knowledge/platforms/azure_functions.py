@@ -166,16 +166,19 @@ class AzureFunctions(Serverless):
         verb = {"stop": "stop", "start": "start", "restart": "restart"}[action]
         return f"{self.group_decl}az {self.cli} {verb} {self.g} -n {q(self.function_of(workload))}"
 
+    # the crash entry's words: (title, symptoms, the two hints after "swap back")
+    crash: tuple[str, str, str, str] = (
+        "Function executions failing or timing out",
+        "Failed executions rising in Application Insights, timeouts or host restarts in the logs",
+        "'Timeout value of … exceeded' → a dependency is slow: check it before raising functionTimeout",
+        "Scale-out stopped at the plan's maximum burst → check the downstream can take more first")
+
     def crash_issue_parts(self) -> tuple[str, str, list[Command], list[tuple[str, Command | None]]]:
+        title, symptoms, slow, capped = self.crash
         checks = [self.logs("30m", "exception|timeout|failed"), self.events(), self.resources()]
         fixes: list[tuple[str, Command | None]] = [
-            ("If failures started with a swap, swap back", self.rollback()[1]),
-            ("'Timeout value of … exceeded' → a dependency is slow: check it before raising functionTimeout", None),
-            ("Scale-out stopped at the plan's maximum burst → check the downstream can take more first", None),
-        ]
-        return ("Function executions failing or timing out",
-                "Failed executions rising in Application Insights, timeouts or host restarts in the logs",
-                checks, fixes)
+            ("If failures started with a swap, swap back", self.rollback()[1]), (slow, None), (capped, None)]
+        return title, symptoms, checks, fixes
 
 
 class AzureAppService(AzureFunctions):
@@ -233,13 +236,7 @@ class AzureAppService(AzureFunctions):
     def rerun(self) -> Command:
         return self.local_health_check()  # a web app has no run-once: the closest is one request
 
-    def crash_issue_parts(self) -> tuple[str, str, list[Command], list[tuple[str, Command | None]]]:
-        checks = [self.logs("30m", "exception|timeout|failed"), self.events(), self.resources()]
-        fixes: list[tuple[str, Command | None]] = [
-            ("If failures started with a swap, swap back", self.rollback()[1]),
-            ("Requests time out on a dependency (the database) → check it before restarting or scaling", None),
-            ("Instances at the autoscale maximum → check the downstream can take more first", None),
-        ]
-        return ("Requests failing or the app restarting",
-                "Failed requests rising in Application Insights, 5xx on the host name, restarts in the activity log",
-                checks, fixes)
+    crash = ("Requests failing or the app restarting",
+             "Failed requests rising in Application Insights, 5xx on the host name, restarts in the activity log",
+             "Requests time out on a dependency (the database) → check it before restarting or scaling",
+             "Instances at the autoscale maximum → check the downstream can take more first")
