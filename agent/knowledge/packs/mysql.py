@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from agent.knowledge import store_roles
 from agent.knowledge.base import Context, Contribution
@@ -245,6 +246,15 @@ class MySqlPack(KeywordPack):
                 "the side database holds the old rows; copy back what the comparison shows")
         if not replicas:  # no replica or standby is stated: no replication to fix (only what applies)
             issues = [i for i in issues if i.title != "MySQL: replication stopped or lagging"]
+        # Galera (MariaDB Galera, Percona XtraDB Cluster): every node takes writes through the group, nothing
+        # replicates one way, so there is no replica to promote; a cluster that lost quorum is bootstrapped
+        # from the most advanced node, exactly once
+        galera = comp is not None and comp.variant == "galera"
+        nodes = [n for n in (comp.names_of("host") if comp is not None else []) if n]  # its own, or asked for
+        if galera:
+            issues = [i for i in issues if i.title != "MySQL: replication stopped or lagging"]
+            issues.append(_galera_issue(mysql, nodes))
+        unit = (comp.name("unit") if comp is not None else None) or "mariadb"
 
         promote = cmd(
             "Promote the replica (run against it)" if not variant else "Promote the read replica (RDS does it)",
@@ -331,7 +341,7 @@ class MySqlPack(KeywordPack):
                     warning="Every connection drops and writes fail for up to a minute while DNS moves; clients "
                             "that cache DNS keep writing to the old writer (now read-only). Use it when the "
                             "writer is unhealthy, not to fix a slow query."),
-            ])] if aurora else managed_dr if variant else [Procedure(
+            ])] if aurora else managed_dr if variant else [_galera_bootstrap(nodes, unit)] if galera else [Procedure(
                 title="MySQL: fail over through Orchestrator" if orchestrated else "MySQL: promote a replica",
                 commands=[replica, promote])] if replicas or orchestrated else [],  # nothing to promote without one
             cheatsheet=[cmd("Is the server up, and its uptime and threads",
@@ -345,6 +355,51 @@ class MySqlPack(KeywordPack):
             environment_variables=[("DATABASE_URL", f"MySQL connection string for {db}")],
             vendors=[("AWS", "RDS")] if rds else [],
         )
+
+
+def _galera_issue(mysql: Callable[..., str], nodes: list[str]) -> Issue:
+    where = f" on each node ({', '.join(nodes)})" if nodes else " on each node"
+    return Issue(
+        title="Galera (wsrep): cluster size, Primary status, Synced nodes and flow control",
+        symptoms="wsrep_cluster_size below the node count, wsrep_cluster_status non-Primary, a node Donor/Joiner "
+                 "for long, or flow control pausing every write (one slow node slows the whole cluster).",
+        alert=None,
+        check=[cmd(f"Galera state{where}",
+                   mysql("SHOW GLOBAL STATUS WHERE Variable_name IN ('wsrep_cluster_size', 'wsrep_cluster_status', "
+                         "'wsrep_local_state_comment', 'wsrep_ready', 'wsrep_flow_control_paused')"),
+                   "cluster_size = every node, status Primary, state Synced, ready ON, flow_control_paused near 0")],
+        fix=[Step(action="One node not Synced while the others are Primary: let it rejoin (IST or SST from a donor); "
+                         "restart only that node, one node at a time, and wait for Synced before anything else",
+                  command=None),
+             Step(action="Flow control paused high: find the slow node (its disk, a long transaction, a big ALTER "
+                         "running as TOI) and fix or take out that node; never run big ALTERs directly in Galera",
+                  command=None),
+             Step(action="Every node non-Primary (quorum lost): follow 'Galera: bootstrap the cluster from the most "
+                         "advanced node' in Disaster Recovery; never run galera_new_cluster on more than one node",
+                  command=None)],
+        verify="wsrep_cluster_size back to every node, all Synced and Primary, flow_control_paused near 0 for 15 min.",
+        escalate="Quorum lost on every node, or a bootstrap needed: page the database owner before acting.")
+
+
+def _galera_bootstrap(nodes: list[str], unit: str) -> Procedure:
+    listed = " ".join(nodes) if nodes else ""
+    decl = f'NODES="{listed}"' if listed else 'NODES="${NODES:?set NODES to the Galera nodes}"'
+    return Procedure(title="Galera: bootstrap the cluster from the most advanced node", commands=[
+        cmd("On every node: its last committed position (seqno) and whether it may bootstrap",
+            f"{decl}\nfor NODE in $NODES; do echo \"== $NODE\"; ssh \"$NODE\" 'sudo cat /var/lib/mysql/grastate.dat'; "
+            "done",
+            "seqno per node; -1 means it crashed: get its position with galera_recovery (mysqld --wsrep-recover)"),
+        cmd("On the ONE node with the highest seqno only: mark it safe and bootstrap the new cluster from it",
+            'NODE="${NODE:?set NODE to the node with the highest seqno (one node only)}"\n'
+            "ssh \"$NODE\" \"sudo sed -i 's/^safe_to_bootstrap: 0/safe_to_bootstrap: 1/' /var/lib/mysql/grastate.dat "
+            "&& sudo galera_new_cluster\"",
+            "that node is Primary with wsrep_cluster_size 1",
+            warning="Bootstrapping a second node makes two clusters that both take writes (split brain, lost "
+                    "writes). Only the node with the highest seqno, only once."),
+        cmd("Start the other nodes one by one; each joins (IST or SST) before the next",
+            f'NODE="${{NODE:?set NODE to the next node to join}}"\nssh "$NODE" \'sudo systemctl start {unit}\'',
+            "the node reaches Synced and wsrep_cluster_size grows by one; then the next node"),
+    ])
 
 
 PACK = MySqlPack()
