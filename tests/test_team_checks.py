@@ -253,3 +253,14 @@ def test_a_job_shaped_like_a_host_is_no_host(job: str, host: str, other: str, n:
     assert f"{host}-ctl-0{n}" in hosts and f"{other}-build-0{n}" in hosts, hosts
     assert f"{other}-0{n}" in hosts and f"{other}-1{n}" in hosts, hosts
     assert not any(h.startswith(f"{job}-") for h in hosts), hosts
+
+
+@settings(max_examples=30, deadline=None)
+@given(app=_word, tail=_word)
+def test_a_comment_wrapped_over_lines_is_one_rule(app: str, tail: str) -> None:
+    text = (f"{app} runs on {app}-01.\n\n==> /etc/systemd/system/{app}.service <==\n[Service]\n"
+            f"ExecStart=/opt/{app}/current/{app} serve\n# On SIGTERM {app} drains for 25s. Never kill -9 it: an\n"
+            f"# authorization cut off in the middle is charged twice ({tail}).\nKillSignal=SIGTERM\n\n"
+            f"# Alerts\n# Contacts\n")
+    rules = [f for f in parse(text).failures if f.kind == "rule"]
+    assert any(r.evidence.endswith(f"charged twice ({tail}).") for r in rules), [r.evidence for r in rules]

@@ -416,6 +416,14 @@ def _units(text: str) -> Iterator[tuple[int, str, bool]]:
                 blocks.append((offset, stripped, True))
             continue
         bullet = re.match(r"^(?:[-*+]|\d{1,2}[.)]|#{1,6})\s+", stripped)
+        before = lines[n - 1].strip() if n > 0 else ""
+        if bullet and stripped.startswith("#") and blocks and before.startswith("#") and \
+                before.split()[0] == stripped.split()[0] and not re.search(r"[.!?]$", blocks[-1][1]) and \
+                stripped[bullet.end():bullet.end() + 1].islower():
+            # a comment wrapped over lines ("# … Never kill -9 it: an\n# authorization cut off …"): one sentence
+            start, body, label = blocks[-1]
+            blocks[-1] = (start, f"{body} {stripped[bullet.end():]}", label)
+            continue
         if bullet:
             flush()
             body = stripped[bullet.end():]
