@@ -22,9 +22,12 @@ from agent.models.base import GenerationRequest
 from agent.models.offline import OfflineModel
 from agent.render import render_markdown
 from agent.rule import default_rule_path, load_rule
+from agent.service.commands import _LOOSE_PROSE, _PROSE_WORDS  # words a command never holds
 from agent.service.text import parse, tokenize
 
-_STOP = {"the", "and", "for", "not", "are", "was", "any", "too", "low", "high", "min", "sec", "than", "over"}
+# English function words and prose the readers drop by design (a random word is a name, not one of these)
+_STOP = {"the", "and", "for", "not", "are", "was", "any", "too", "low", "high", "min", "sec", "than", "over",
+         *_PROSE_WORDS, *_LOOSE_PROSE}
 _word = st.text(alphabet=string.ascii_lowercase, min_size=4, max_size=8).filter(lambda w: w not in _STOP)
 # a program no catalogue knows: the checker cannot say it is read-only
 _tool = st.builds(lambda a: f"{a}ctl", st.text(alphabet="qxzvkj", min_size=3, max_size=5))
@@ -264,3 +267,19 @@ def test_a_comment_wrapped_over_lines_is_one_rule(app: str, tail: str) -> None:
             f"# Alerts\n# Contacts\n")
     rules = [f for f in parse(text).failures if f.kind == "rule"]
     assert any(r.evidence.endswith(f"charged twice ({tail}).") for r in rules), [r.evidence for r in rules]
+
+
+@settings(max_examples=30, deadline=None)
+@given(app=_word, version=st.from_regex(r"\Av\d\.\d{1,2}\.\d\Z", fullmatch=True), gap=st.sampled_from([" ", "   "]),
+       where=st.sampled_from(["/opt/{a}/bin/deploy.sh", "./ops/deploy.sh", "bin/release.sh"]))
+def test_a_labelled_script_line_is_the_teams_deploy_and_rollback(app: str, version: str, gap: str,
+                                                                  where: str) -> None:
+    script = where.format(a=app)
+    text = (f"{app} runs on {app}-01 and {app}-02 under systemd.\n\n==> /opt/{app}/README.ops (short) <==\n"
+            f"deploy:    sudo {script} {version}{gap}(unpacks to /opt/{app}/releases/, flips `current`, restarts)\n"
+            f"rollback:  sudo {script} --rollback{gap}(flips `current` back to the previous release)\n"
+            f"Then: safe-restart done, `systemctl status {app}` green.\n")
+    found = {(p.purpose, p.command) for p in parse(text).procedures}
+    assert ("deploy", f"sudo {script} {version}") in found, found
+    assert ("rollback", f"sudo {script} --rollback") in found, found
+    assert ("status", f"systemctl status {app}") in found, found

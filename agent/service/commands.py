@@ -31,7 +31,7 @@ _PROGRAMS = frozenset("""cap bundle ansible ansible-playbook helm helmfile kubec
     growpart resize2fs kill pkill df du mount umount openssl dig""".split())
 # a program-like word ("mkfs.xfs", "cockroach"), for a command given with a flag or a pipe
 _PROGRAM_LIKE = re.compile(r"[a-z][a-z0-9]*(?:[._-][a-z0-9]+)*")
-_SCRIPT = re.compile(r"(?:\./|bin/|scripts?/|~/)[\w./-]+|[\w.-]+\.sh")
+_SCRIPT = re.compile(r"(?:\./|bin/|scripts?/|~/)[\w./-]+|[\w./-]*[\w-]\.sh")  # "/opt/x/bin/deploy.sh" too
 _SPAN = re.compile(r"`([^`\n]{3,200})`|^\s*\$\s+(.{3,200})$", re.M)
 # a command written out on a line of its own, no backticks: a program, arguments, at least one flag
 _LINE = re.compile(r"^[ \t]*(?:[-*+][ \t]+)?((?:sudo\s+)?(?:\./|~/)?[a-z][\w./-]*(?:\s.{0,200}?)?\s--?[a-z][\w-]*"
@@ -40,6 +40,10 @@ _LINE = re.compile(r"^[ \t]*(?:[-*+][ \t]+)?((?:sudo\s+)?(?:\./|~/)?[a-z][\w./-]
 _AFTER_COLON = re.compile(r"(?:^|\s)[a-z][\w ]{0,30}:[ \t]+((?:sudo\s+)?[a-z][\w.-]*\s+-.{2,200})$", re.M)
 
 
+# a script after a label, an aside in parentheses after it: "rollback:  sudo /opt/x/bin/deploy.sh --rollback
+# (flips `current` back)", "deploy: ./ops/release.sh v1.4"
+_LABELLED_SCRIPT = re.compile(r"(?:^|\s)[a-z][\w ]{0,30}:[ \t]+((?:sudo\s+)?[\w./~-]+\.sh\b[^\n(]*?)"
+                              r"(?=[ \t]+\(|[ \t]*$)", re.M)
 # a command after a label or a sentence inside prose: "Fix (approved): az sql db update -g rg -n db
 # --service-objective S6, then …" — a known program with a flag, up to the clause's end
 _INLINE = re.compile(r"(?:(?<=:\s)|(?<=[.;]\s)|(?<=\bthen\s)|(?<=\brun\s))((?:sudo\s+)?[a-z][\w.-]*\s[^,;`\n]*?"
@@ -107,6 +111,12 @@ def _spans(description: str, known: frozenset[str]) -> list[_Span]:
         if "`" not in m.group(1) and not any(a < m.end() and m.start(1) < b for a, b in taken) and \
                 is_command_line(m.group(1)):
             out.append(_Span(m.start(1), m.end(), m.group(1).strip(), False))
+            taken.append((m.start(1), m.end()))
+    for m in _LABELLED_SCRIPT.finditer(description):
+        command = m.group(1).strip()
+        if "`" not in command and _SCRIPT.fullmatch(_program(command)) and \
+                not any(a < m.end(1) and m.start(1) < b for a, b in taken):
+            out.append(_Span(m.start(1), m.end(1), command, False))
     return sorted(out, key=lambda sp: sp.start)
 # purpose by the command's own words first, then by the clause before it (first match wins)
 _PURPOSES: tuple[tuple[str, str], ...] = (
@@ -197,6 +207,12 @@ def _purpose(command: str, before: str) -> str:
     """The words just before the command say what it is for ("rollback is", "to go back, run"); else
     the command's own words ("deploy:rollback", "systemctl restart")."""
     clause = re.split(r"[.;\n`]", before)[-1]
+    # a command that only looks ("systemctl status jenkins" after "safe-restart done,") is what it does
+    looks = [p for p, pattern in _PURPOSES if p in ("logs", "health", "status") and re.search(pattern, command, re.I)]
+    changes = [p for p, pattern in _PURPOSES if p not in ("logs", "health", "status") and re.search(pattern, command,
+                                                                                                  re.I)]
+    if looks and not changes:
+        return looks[0]
     for text in (clause, command):
         for purpose, pattern in _PURPOSES:
             if re.search(pattern, text, re.I):
