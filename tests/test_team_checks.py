@@ -283,3 +283,12 @@ def test_a_labelled_script_line_is_the_teams_deploy_and_rollback(app: str, versi
     assert ("deploy", f"sudo {script} {version}") in found, found
     assert ("rollback", f"sudo {script} --rollback") in found, found
     assert ("status", f"systemctl status {app}") in found, found
+
+
+@settings(max_examples=20, deadline=None)
+@given(app=_word, heading=st.sampled_from(["Never never:", "NEVER EVER", "Never:", "Please never:"]))
+def test_a_heading_over_the_rules_is_no_rule(app: str, heading: str) -> None:
+    text = (f"{app} runs on VMs {app}-01 and {app}-02.\n\n{heading}\n - galera_new_cluster in more than one node\n"
+            f" - delete grastate.dat to force something\n")
+    rules = [f for f in parse(text).failures if f.kind == "rule"]
+    assert rules and all(len(r.evidence.split()) > 3 for r in rules), [r.evidence for r in rules]

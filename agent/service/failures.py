@@ -890,6 +890,9 @@ def read(sentences: list[str], model: ServiceModel, vocab: Vocabulary, descripti
         previous = (index, reading)
     app = model.app
     result = []
+    # "Never never:", "NEVER EVER": a heading over the rules, no rule of its own
+    out = [r for r in out if not (r.kind == "rule" and not r.action and not r.prohibition and
+                                  len(re.findall(r"\w+", r.evidence)) <= 3)]
     for r in out:
         primary = r.component() or (app.id if app is not None else "")
         mentioned = [(at, ident) for at, ident, by_kind in r.typed if not by_kind] if r.headline else r.mentions
