@@ -158,3 +158,17 @@ def test_a_lead_with_where_the_alerts_live_in_parentheses_opens_the_list(where: 
     assert [(a.metric, a.op, a.value, a.unit) for a in found] == [
         ("queue latency p95", ">", "2", "s"), ("frontend error rate", ">", "1", "%"), ("Cloud SQL CPU", ">", "80", "%")]
     assert found[0].duration == "10m"
+
+
+@settings(max_examples=30, deadline=None)
+@given(thing=st.from_regex(r"\A[A-Z][a-z]{3,8}\Z", fullmatch=True),
+       state=st.sampled_from(["have no master", "has no leader", "node down", "certificate expired",
+                              "replication stopped"]),
+       lead=st.sampled_from(["Alerts:", "Alerts that page:", "Alerting rules:"]))
+def test_a_state_item_in_a_list_of_alerts_is_an_alert(thing: str, state: str, lead: str) -> None:
+    from agent.service.text import parse
+
+    text = (f"store is a database on db-01.\n{lead}\n - cluster_size < 3 for 2 min\n - {thing} {state}\n"
+            f" - Grafana dashboard {thing} Overview\n")
+    names = [a.name for a in parse(text).alerts]
+    assert f"{thing} {state}" in names and not any("dashboard" in n.lower() for n in names), names

@@ -77,6 +77,14 @@ def _own_words(command: str) -> set[str]:
     return set(words(command[len(program):]))
 
 
+def _program_words(command: str) -> set[str]:
+    """The words of a command's program and its stem ("etcdctl": etcdctl, etcd; "redis-cli": redis, cli):
+    an alert named for the tool ("EtcdMemberDown") says nothing of which of its commands fits."""
+    program = command.split()[0].rsplit("/", 1)[-1] if command.split() else ""
+    stem = re.sub(r"(?:ctl|adm|admin|cli)$", "", program)
+    return set(words(program)) | set(words(stem))
+
+
 def _as_check(team: TeamCommand) -> Command | None:
     return as_check(team.command, " ".join(team.command.split("\n")[-1].split()[:6]))
 
@@ -108,7 +116,7 @@ def checks(model: ServiceModel | None, about: str, limit: int = 3) -> list[Comma
     # the service's own names and technologies are in every alert and many commands: they say nothing of what
     own = {w for _, n in model.all_names() for w in words(n.value)} | set(words(model.service.name)) | {
         w for c in model.components for w in words(c.technology)}
-    wanted = set(words(about)) - _PLAIN - own
+    wanted = set(words(about)) - _PLAIN - own - {w for p in model.procedures for w in _program_words(p.command)}
     scored: list[tuple[int, int, Command]] = []
     for index, team in enumerate(model.procedures):
         shared = len(_own_words(team.command) & wanted)

@@ -352,6 +352,11 @@ def _keep(a: ListedAlert, item: str, strong: bool) -> bool:
     return compared or (strong and (a.named or marked or bool(a.duration))) or (marked and bool(a.op))
 
 
+# the words of a failed state an alert names without a number ("has no master", "node down", "cert expired")
+_STATE = re.compile(r"(?i)\b(?:no|not|down|missing|without|fail(?:s|ed|ing)?|unreachable|lost|stopped|expired?|"
+                    r"dead|split|stuck|degraded|unhealthy|offline)\b")
+
+
 def block_alerts(text: str) -> list[ListedAlert]:
     """The alerts of every block list in `text`: bullets, `name: condition` lines or a Markdown table under a
     lead that says alerts ("Alerts that page:", "Triggers:", "Alertmanager -> PagerDuty service x.",
@@ -392,13 +397,17 @@ def block_alerts(text: str) -> list[ListedAlert]:
         paging = re.search(r"(?i)\b(?:that|which|we)\s+page|\bpag(?:e|es|ing)\s*:|(?:->|→|=>|\bto)\s*"
                            r"(?:pagerduty|opsgenie|victorops|the pager)\b", lead) is not None
         found: list[ListedAlert] = []
+        stated: list[ListedAlert] = []  # numberless items that state a failed state ("MaxScale have no master")
         for said, first in items:
             for part in (p for piece in re.split(r"\s+\|\s+", said) for p in _parts(piece)):  # "a > 1 | b < 2"
                 alert = read(part, first, paging, words=14)
                 if alert is not None and _keep(alert, part, strong):
                     found.append(alert)
-        if any(a.op for a in found):
-            out += [a for a in found if all(a.name != b.name for b in out)]
+                elif alert is not None and strong and len(part.split()) <= 8 and _STATE.search(part) and \
+                        not _NOT_ALERT.match(part):
+                    stated.append(alert)
+        if any(a.op for a in found):  # a list of alerts: its state items are alerts too
+            out += [a for a in found + stated if all(a.name != b.name for b in out)]
     return out
 
 
