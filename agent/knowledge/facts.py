@@ -20,7 +20,7 @@ from agent.knowledge.base import Facts
 from agent.knowledge.names import plausible
 from agent.service import oncall_text
 from agent.service.merge import SINGLE_VALUED
-from agent.service.model import Component, Figure, Name, Region, ServiceModel
+from agent.service.model import Component, Figure, Name, Person, Region, ServiceModel
 
 # Facts key -> where its value lives in the model: (technologies, role). "app" is the service's own
 # workload; a technology id is that technology's component (the service's own when it *is* that
@@ -318,10 +318,12 @@ def facts_from_model(model: ServiceModel, description: str) -> Facts:
     primary = next((p for p in model.people_of("escalation") if p.qualifier.startswith("primary")), None)
     if primary is not None:
         names["oncall.primary"] = primary.value
-    for role, key in (("channel", "slack"), ("pager", "pager")):
-        person = model.person(role)
-        if person is not None:
-            names[key] = person.value
+    channel = _team_channel(model)
+    if channel is not None:
+        names["slack"] = channel
+    pager = model.person("pager")
+    if pager is not None:
+        names["pager"] = pager.value
     # escalation the user gave: the secondary, each contact with its delay, vendors' support contacts
     secondary = model.person("secondary")
     if secondary is not None:
@@ -425,3 +427,30 @@ def record_assumptions(model: ServiceModel, assumed: dict[str, tuple[str, str]],
             out.figures = [*out.figures, Figure(key=key, value=value, unit=unit, qualifier=qualifier,
                                                 origin="assumed", evidence=reason, at="")]
     return ServiceModel.model_validate(out.model_dump())
+
+
+def _team_channel(model: ServiceModel) -> str | None:
+    """The team's own channel among those the description names: one labelled as the team's chat
+    ("Chat: #gw-platform", "Questions: #ci-help") before one to ping another team on ("usually the SAN,
+    ping #dc-storage", "Storage team: #dc-storage") or an incident's own channel ("#inc-2291-jenkins-disk")."""
+    channels = model.people_of("channel")
+    team = model.person("team")
+    ours = set(team.value.lower().split()) if team is not None else set()
+
+    def rank(person: Person) -> int:
+        name = re.escape(person.value)
+        said = person.evidence
+        score = 0
+        if re.search(rf"(?i)\b(?:chat|slack|channel|questions?|help|owners?|our|we're\s+in|we\s+are\s+in)\b"
+                     rf"[^#.;|]{{0,12}}{name}", said):
+            score -= 2
+        other = re.search(rf"\b([A-Z][\w-]*)\s+team\s*[:=]\s*{name}", said)
+        if re.search(rf"(?i)\b(?:ping|ask|tell|notify|contact|cc)\s+{name}", said) or (
+                other and other.group(1).lower() not in ours):
+            score += 2  # another team's channel, to reach them
+        if re.fullmatch(r"#(?:inc|incident)[-_]?\d[\w-]*", person.value):
+            score += 3  # one incident's channel
+        return score
+
+    ranked = sorted(range(len(channels)), key=lambda i: (rank(channels[i]), i))
+    return channels[ranked[0]].value if ranked else None

@@ -382,7 +382,7 @@ _NOTIFIED = re.compile(r"\b(?:emails?|mails?|texts?|notifies|pages|alerts)\s+"
 _LABELLED = re.compile(
     rf"(?P<label>(?i:\b(?:authors?|reviewers?|approvers?|dri|maintainers?|owners?|leads?|sme|contacts?|people|"
     rf"backup|escalation)))\s*[:=]?\s+(?P<who>{_ANY_PERSON}(?:\s*\([^()]{{1,40}}\))?(?:\s*(?:,|\band\b)\s*"
-    rf"{_ANY_PERSON}(?:\s*\([^()]{{1,40}}\))?)*)(?!\s+(?i:team|squad|group|guild)\b)")
+    rf"{_ANY_PERSON}(?:\s*\([^()]{{1,40}}\))?)*)(?![^\W_]|\s+(?i:team|squad|group|guild)\b)")
 _ONE = re.compile(rf"(?P<who>{_ANY_PERSON})(?:\s*\((?P<aside>[^()]{{1,40}})\))?")
 # "Hana Kobayashi is the API edge lead (and your escalation)"
 _IS_THE = re.compile(rf"(?P<who>{_ANY_PERSON})\s+is\s+(?:the|our|your)\s+(?:[\w-]+\s+){{0,3}}?"
@@ -408,6 +408,10 @@ def labelled_people(sentence: str) -> list[tuple[str, str]]:
         label = m.group("label").lower()
         role = _LABEL_ROLE.get(label, label if label not in ("people", "contact") else "")
         for one in _ONE.finditer(m.group("who")):
+            after = re.match(r"\s+(second|secondary|backup|deputy|primary)\b", sentence[m.start("who") + one.end():])
+            if after:  # "Owner: Marta Kowalczyk (lead), Deniz Yilmaz second": the slot said after the name
+                add(one.group("who"), after.group(1).lower())
+                continue
             aside = (one.group("aside") or "").strip()
             said = re.search(r"(?i)\b(?:lead|owner|dba|manager|em|backup|sme|escalation)\b", aside)
             word = said.group(0).lower() if said else ""
@@ -417,6 +421,76 @@ def labelled_people(sentence: str) -> list[tuple[str, str]]:
     for m in _TEAM_PERSON.finditer(sentence):
         if not is_person(m.group("team").strip()):
             add(m.group("who"), "owner")
+    return out
+
+
+# A sentence about people: it says to reach, approve or own, or names a role; a name in it is a contact
+_PEOPLE_CUE = re.compile(r"(?i)\b(?:owners?|owned|contacts?|escalat\w*|call|calls|page|ping|ask|tell|approv\w*|"
+                         r"sign-?off|leads?|second|backup|deputy|on-?call|manager|sysadmin|admin|dba|cto|cio|ciso|vp|"
+                         r"head\s+of|people|reach|responsible|wake)\b")
+# a heading over people ("## People", "Contacts", "Who to call")
+_PEOPLE_HEADING = re.compile(r"(?i)(?:people|contacts?|escalations?|owners?|ownership|on-?call|who\s+to\s+\w+|"
+                             r"team|humans|support)\s*:?")
+_NAMED = re.compile(rf"(?P<who>{_ANY_PERSON})(?:\s*\((?P<aside>[^()]{{1,40}})\))?")
+# "the CIO's approval (Henrik Dahl)": the person in parentheses after their role
+_ROLE_THEN_NAME = re.compile(rf"(?P<role>\b[A-Za-z][\w-]*(?:['’]s)?(?:\s+[a-z][\w-]*)?)\s*\(\s*(?P<who>{_ANY_PERSON})"
+                             r"\s*\)")
+# capitalised words a name never starts with ("Second Paco Jiménez", "Then Ana Ruiz", "Call Bo Li")
+_NOT_FIRST_NAME = frozenset("second secondary primary backup lead owner owners contact contacts escalation escalate "
+                            "call ask ping page then if and or also else our the cto cio dba app approver approval "
+                            "people chat on-call oncall manager deputy tell wake reach after before".split())
+
+
+_PLACES = {p.lower() for p in PLACE_ZONES} | {
+    "san francisco", "los angeles", "tel aviv", "hong kong", "buenos aires", "cape town", "new delhi", "mexico city",
+    "kuala lumpur", "rio de janeiro", "north america", "south america", "latin america", "middle east", "united states",
+    "united kingdom", "new zealand", "south africa", "east coast", "west coast"}
+# words of a title, a place or a product, never of a person's name ("Incident Commander", "Storage Box")
+_NOT_PERSON_WORDS = frozenset("commander manager engineer director officer architect administrator desk center centre "
+                              "service services duty board page portal console monitor box cloud server cluster "
+                              "database store storage bucket queue account project office room bridge line hotline "
+                              "committee council channel group chat window monday tuesday wednesday thursday friday "
+                              "saturday sunday january february march april may june july august september october "
+                              "november december".split())
+
+
+def _first_name_on(who: str) -> str:
+    """The name without the slot or verb capitalised before it ("Second Paco Jiménez" → "Paco Jiménez")."""
+    words = who.split()
+    while len(words) > 2 and words[0].lower() in _NOT_FIRST_NAME:
+        words = words[1:]
+    return " ".join(words)
+
+
+def is_people_heading(sentence: str) -> bool:
+    """Whether a short line heads a list of people ("People", "## Contacts", "Who to call")."""
+    return len(sentence.split()) <= 4 and _PEOPLE_HEADING.fullmatch(sentence.strip(" #*:")) is not None
+
+
+def named_people(sentence: str, about_people: bool = False) -> list[tuple[str, str]]:
+    """(person, role) for every person's full name in a sentence about people (or under a people heading):
+    "Sanjay Iyer (lead, EU), Elena Petrova (US)", "Second Paco Jiménez (sysadmin)", "the CIO's approval
+    (Henrik Dahl)"; the role is the name's short aside's first part or the role written before it. A
+    name with a host or path in parentheses ("Storage Box (u318822.your-storagebox.de)") is a product."""
+    if not about_people and not _PEOPLE_CUE.search(sentence):
+        return []
+    out: list[tuple[str, str]] = []
+
+    def add(who: str, role: str) -> None:
+        who = _first_name_on(who)
+        if is_person(who) and who.lower() not in _PLACES and not _NOT_PERSON_WORDS.intersection(who.lower().split()) \
+                and all(w != who for w, _ in out):
+            out.append((who, " ".join(role.split())))
+
+    for m in _ROLE_THEN_NAME.finditer(sentence):
+        role = re.sub(r"['’]s$", "", m.group("role").split()[0])
+        add(m.group("who"), role if role.lower() not in _NOT_WHO else "")
+    for m in _NAMED.finditer(sentence):
+        aside = (m.group("aside") or "").strip()
+        if re.search(r"[\d./@:=`]|\w_\w", aside):
+            continue  # "(u318822.your-storagebox.de)", "(10.0.0.4)": what the name is, not who
+        role = aside.split(",")[0].strip() if aside and len(aside.split(",")[0].split()) <= 3 else ""
+        add(m.group("who"), role)
     return out
 
 
@@ -433,7 +507,7 @@ def contacts(sentence: str) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
 
     def add(who: str, why: str) -> None:
-        who = who.strip(" ,;:")
+        who = _first_name_on(who.strip(" ,;:"))
         person = who.split(" (")[0]
         if who and who.lower() not in _NOT_WHO and who not in ("I", "We", "It") and not any(
                 w.split(" (")[0] == person for w, _ in out):  # one person once, by the first role said
@@ -498,4 +572,4 @@ def escalation_conditions(sentence: str) -> list[tuple[str, str]]:
 
 
 __all__ = ["PLACE_ZONES", "ZONE", "amount", "contacts", "coverage", "escalation_conditions", "handovers", "is_person",
-           "pager_names", "slots", "teams", "zones"]
+           "is_people_heading", "named_people", "pager_names", "slots", "teams", "zones"]

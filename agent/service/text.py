@@ -2573,6 +2573,7 @@ class _Parser:
         owner = next(((s.text, name) for s in self.sentences if (name := oncall_text.stated_team(s.text))), None)
         if owner is not None:
             self.person("team", owner[1], "", owner[0])
+        people_heading = False
         for s in self.sentences:
             text = s.text
             # "owned by the frost-team team", "the owning team is zephyr-platform": lower-case team names too
@@ -2673,6 +2674,15 @@ class _Parser:
                     self.person("escalation", f"{who} ({role})" if role else who, "", text)
             for vendor, contact in _vendor_contacts(text):
                 self.vendor(vendor, contact, text)
+            # any other full name in a sentence about people, or under a "People" heading, is a contact
+            if oncall_text.is_people_heading(text):
+                people_heading = True
+            elif len(text.split()) <= 4 and not text.rstrip().endswith((".", ")")):
+                people_heading = False  # the next heading ends the list
+            for who, role in oncall_text.named_people(text, people_heading):
+                # a product is all technology words ("Azure Monitor"); a person may share one ("Alb Aaa")
+                if not self._known_person(who) and not all(norm(w) in self.v.tech_words for w in who.split()):
+                    self.person("escalation", f"{who} ({role})" if role else who, "", text)
             sun = re.search(r"(?i:follow)[- ]the[- ]sun[^.\n]{0,30}?\bbetween\s+(?:the\s+)?"
                             r"([A-Z][\w ]+?(?:,\s*[A-Z][\w ]+?)*\s+and\s+[A-Z][\w]+)", text)
             if sun:
@@ -3114,6 +3124,8 @@ def _escalations(text: str) -> list[tuple[str, str]]:
         contact = re.sub(r"^(?:(?:to|the|our|page|call|notify|ping|escalate(?:s)?(?:\s+to)?|then|and|next)\s+)+", "",
                          contact.strip(" ,;:-—–"), flags=re.I).strip(" ,;:-—–")
         contact = re.sub(r"\s+(?:by|via)\s+(?:phone|slack|pager\w*|email)$", "", contact, flags=re.I)
+        if ": " in contact:  # "or for anything on the Never list: Bruno Carvalho": who comes after the colon
+            contact = contact.rsplit(": ", 1)[1].strip()
         if _contact_like(contact) and not any(c == contact for c, _ in out):
             out.append((contact, qualifier))
 
