@@ -1453,9 +1453,24 @@ def _complete_prerequisites(built: dict[str, Any]) -> ServiceOverview:
     missing = [need for tool, need in _CLI_NEEDS.items()
                if re.search(rf"(?<![\w./-]){re.escape(tool)}(?:\.sh)?(?![\w-])", code)
                and not re.search(rf"(?<![\w-]){re.escape(tool)}(?![\w-])", listed)]
-    if not missing:
+    kept = [line for line in (_used_defaults(line, code) for line in overview.prerequisites) if line]
+    if not missing and kept == overview.prerequisites:
         return overview
-    return overview.model_copy(update={"prerequisites": [*overview.prerequisites, *missing]})
+    return overview.model_copy(update={"prerequisites": [*kept, *missing]})
+
+
+_DEFAULTS_LINE = re.compile(r"(?P<head>.*: names the description does not give are defaults; check or replace them "
+                            r"in the commands: )(?P<pairs>.*)")
+
+
+def _used_defaults(line: str, code: str) -> str:
+    """A pack's line of assumed names with only those its commands still show ("rds.instance" of a pack
+    whose AWS commands were left out for a self-hosted database is not there to check); empty when none is."""
+    found = _DEFAULTS_LINE.fullmatch(line)
+    if found is None:
+        return line
+    pairs = [p for p in found.group("pairs").split(", ") if p.partition("=")[2] and p.partition("=")[2] in code]
+    return found.group("head") + ", ".join(pairs) if pairs else ""
 
 
 @cache
@@ -1522,10 +1537,10 @@ class OfflineModel(Model):
         built = {key: cloud_scope(section, scopes) for key, section in built.items()}
         # names the model does not give are guarded variables, declared where used (knowledge/names.py)
         built = {key: guard(section, writer.facts.fill_ins) for key, section in built.items()}
+        built["service_overview"] = _complete_prerequisites(built)
         shown = " ".join(s.model_dump_json() if isinstance(s, BaseModel) else str(s) for s in built.values())
         for variable in [v for v in writer.facts.fill_ins if "${" + v + "}" not in shown]:
             del writer.facts.fill_ins[variable]  # only the variables the runbook shows are listed
-        built["service_overview"] = _complete_prerequisites(built)
         runbook = _assemble({
             **built, "assumptions": writer.assumptions(),
             "revision_history": [Revision(version="1.0", date=request.now.strftime("%Y-%m-%d"),
