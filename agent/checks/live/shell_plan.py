@@ -225,6 +225,10 @@ def _dollar(text: str, i: int, add: object) -> int:
     return i + 1
 
 
+# a variable named as a credential: `curl …/$PGPASSWORD`, `psql "postgresql://u:$PGPASSWORD@elsewhere"` would send it
+_SECRET = re.compile(r"(?i)pass(?:word|wd)?|secret|token|api_?key|private_?key|credential|auth")
+
+
 def resolve(word: Word, variables: dict[str, str]) -> str:
     out: list[str] = []
     for piece, var in word.parts:
@@ -238,6 +242,9 @@ def resolve(word: Word, variables: dict[str, str]) -> str:
         if piece not in variables:
             raise Refused(f"needs ${piece} (pass --var {piece}=VALUE)")
         value = variables[piece]
+        if _SECRET.search(piece):  # the drivers take it from --var themselves; in argv it goes where the line says
+            raise Refused(f"${piece} is a secret: never put into a command's arguments (the SQL and Redis drivers "
+                          "use it from --var for the server it was given for)")
         if value != RUNTIME and not values.plain(value):
             raise Refused(f"${piece}'s value is not a plain value (letters, digits, ._:/@%+=,~*-): never substituted")
         out.append("1" if value == RUNTIME else value)
