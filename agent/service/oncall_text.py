@@ -31,6 +31,19 @@ PLACE_ZONES = {
     "Mountain": "America/Denver", "New York": "America/New_York", "Toronto": "America/Toronto",
     "India": "Asia/Kolkata", "Bangalore": "Asia/Kolkata", "Sao Paulo": "America/Sao_Paulo",
 }
+# cities a follow-the-sun rota names ("between Dublin, Austin and Singapore"), with their zones
+CITY_ZONES = {
+    "dublin": "Europe/Dublin", "london": "Europe/London", "berlin": "Europe/Berlin", "amsterdam": "Europe/Amsterdam",
+    "paris": "Europe/Paris", "madrid": "Europe/Madrid", "warsaw": "Europe/Warsaw", "zurich": "Europe/Zurich",
+    "frankfurt": "Europe/Berlin", "lisbon": "Europe/Lisbon", "stockholm": "Europe/Stockholm",
+    "singapore": "Asia/Singapore", "tokyo": "Asia/Tokyo", "bangalore": "Asia/Kolkata", "bengaluru": "Asia/Kolkata",
+    "pune": "Asia/Kolkata", "hyderabad": "Asia/Kolkata", "sydney": "Australia/Sydney",
+    "melbourne": "Australia/Melbourne", "new york": "America/New_York", "boston": "America/New_York",
+    "toronto": "America/Toronto", "chicago": "America/Chicago", "austin": "America/Chicago",
+    "denver": "America/Denver", "san francisco": "America/Los_Angeles", "seattle": "America/Los_Angeles",
+    "los angeles": "America/Los_Angeles", "sao paulo": "America/Sao_Paulo", "são paulo": "America/Sao_Paulo",
+    "tel aviv": "Asia/Jerusalem", "montreal": "America/Toronto", "vancouver": "America/Vancouver",
+}
 _PLACE = "(?:" + "|".join(sorted((re.escape(p) for p in PLACE_ZONES), key=len, reverse=True)) + ")"
 _TIME = r"\d{1,2}(?::\d{2})?(?:\s?(?:am|pm|h)(?![a-z]))?"
 _DAY = r"(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*"
@@ -431,7 +444,6 @@ _PEOPLE_CUE = re.compile(r"(?i)\b(?:owners?|owned|contacts?|escalat\w*|call|call
 # a heading over people ("## People", "Contacts", "Who to call")
 _PEOPLE_HEADING = re.compile(r"(?i)(?:people|contacts?|escalations?|owners?|ownership|on-?call|who\s+to\s+\w+|"
                              r"team|humans|support)\s*:?")
-_NAMED = re.compile(rf"(?P<who>{_ANY_PERSON})(?:\s*\((?P<aside>[^()]{{1,40}})\))?")
 # "the CIO's approval (Henrik Dahl)": the person in parentheses after their role
 _ROLE_THEN_NAME = re.compile(rf"(?P<role>\b[A-Za-z][\w-]*(?:['’]s)?(?:\s+[a-z][\w-]*)?)\s*\(\s*(?P<who>{_ANY_PERSON})"
                              r"\s*\)")
@@ -441,10 +453,10 @@ _NOT_FIRST_NAME = frozenset("second secondary primary backup lead owner owners c
                             "people chat on-call oncall manager deputy tell wake reach after before".split())
 
 
-_PLACES = {p.lower() for p in PLACE_ZONES} | {
-    "san francisco", "los angeles", "tel aviv", "hong kong", "buenos aires", "cape town", "new delhi", "mexico city",
-    "kuala lumpur", "rio de janeiro", "north america", "south america", "latin america", "middle east", "united states",
-    "united kingdom", "new zealand", "south africa", "east coast", "west coast"}
+_PLACES = {p.lower() for p in PLACE_ZONES} | set(CITY_ZONES) | {
+    "hong kong", "buenos aires", "cape town", "new delhi", "mexico city", "kuala lumpur", "rio de janeiro",
+    "north america", "south america", "latin america", "middle east", "united states", "united kingdom",
+    "new zealand", "south africa", "east coast", "west coast"}
 # words of a title, a place or a product, never of a person's name ("Incident Commander", "Storage Box")
 _NOT_PERSON_WORDS = frozenset("commander manager engineer director officer architect administrator desk center centre "
                               "service services duty board page portal console monitor box cloud server cluster "
@@ -485,7 +497,7 @@ def named_people(sentence: str, about_people: bool = False) -> list[tuple[str, s
     for m in _ROLE_THEN_NAME.finditer(sentence):
         role = re.sub(r"['’]s$", "", m.group("role").split()[0])
         add(m.group("who"), role if role.lower() not in _NOT_WHO else "")
-    for m in _NAMED.finditer(sentence):
+    for m in _ONE.finditer(sentence):
         aside = (m.group("aside") or "").strip()
         if re.search(r"[\d./@:=`]|\w_\w", aside):
             continue  # "(u318822.your-storagebox.de)", "(10.0.0.4)": what the name is, not who
@@ -571,5 +583,5 @@ def escalation_conditions(sentence: str) -> list[tuple[str, str]]:
     return out
 
 
-__all__ = ["PLACE_ZONES", "ZONE", "amount", "contacts", "coverage", "escalation_conditions", "handovers", "is_person",
-           "is_people_heading", "named_people", "pager_names", "slots", "teams", "zones"]
+__all__ = ["CITY_ZONES", "PLACE_ZONES", "ZONE", "amount", "contacts", "coverage", "escalation_conditions", "handovers",
+           "is_person", "is_people_heading", "named_people", "pager_names", "slots", "teams", "zones"]

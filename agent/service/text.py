@@ -152,18 +152,6 @@ _TOOL_URL = re.compile(r"grafana|prometheus|alertmanager|datadoghq|datadog|newre
                        r"github\.com|gitlab", re.I)
 _TZ = re.compile(r"\b((?:Europe|America|Asia|Australia|Africa|Pacific)/[A-Z][A-Za-z_]+(?:/[A-Z][A-Za-z_]+)?|"
                  r"UTC|GMT|CET|CEST|EET|BST|IST|JST|SGT|AEST|AEDT|PST|PDT|EST|EDT|CST|CDT|MST|MDT)\b")
-_CITY_ZONES = {
-    "dublin": "Europe/Dublin", "london": "Europe/London", "berlin": "Europe/Berlin", "amsterdam": "Europe/Amsterdam",
-    "paris": "Europe/Paris", "madrid": "Europe/Madrid", "warsaw": "Europe/Warsaw", "zurich": "Europe/Zurich",
-    "frankfurt": "Europe/Berlin", "lisbon": "Europe/Lisbon", "stockholm": "Europe/Stockholm",
-    "singapore": "Asia/Singapore", "tokyo": "Asia/Tokyo", "bangalore": "Asia/Kolkata", "bengaluru": "Asia/Kolkata",
-    "pune": "Asia/Kolkata", "hyderabad": "Asia/Kolkata", "sydney": "Australia/Sydney",
-    "melbourne": "Australia/Melbourne", "new york": "America/New_York", "boston": "America/New_York",
-    "toronto": "America/Toronto", "chicago": "America/Chicago", "austin": "America/Chicago",
-    "denver": "America/Denver", "san francisco": "America/Los_Angeles", "seattle": "America/Los_Angeles",
-    "los angeles": "America/Los_Angeles", "sao paulo": "America/Sao_Paulo", "são paulo": "America/Sao_Paulo",
-    "tel aviv": "Asia/Jerusalem", "montreal": "America/Toronto", "vancouver": "America/Vancouver",
-}
 # replica bounds as teams write them (an autoscaler or replica noun must be near: see autoscale_ranges)
 _RANGE = re.compile(r"(?i)\bmin(?:imum)?(?:\s*replicas?)?\s*[:=]?\s*(?P<lo>\d{1,4})\s*(?:/|,|;|and|-)?\s*"
                     r"max(?:imum)?(?:\s*replicas?)?\s*[:=]?\s*(?P<hi>\d{1,4})\b"
@@ -2689,7 +2677,7 @@ class _Parser:
                 for city in re.split(r",|\band\b", sun.group(1)):
                     name = city.strip()
                     if name:
-                        self.person("location", name, _CITY_ZONES.get(name.lower(), ""), text)
+                        self.person("location", name, oncall_text.CITY_ZONES.get(name.lower(), ""), text)
         for who in oncall_text.speakers(self.raw):  # a chat export's writers know the service
             if not self._known_person(who):
                 self.person("escalation", who, "wrote in the thread", self.raw.split("\n", 1)[0])
