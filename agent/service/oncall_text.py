@@ -468,10 +468,11 @@ _NOT_PERSON_WORDS = frozenset("commander manager engineer director officer archi
 
 def _first_name_on(who: str) -> str:
     """The name without the slot or verb capitalised before it ("Second Paco Jiménez" → "Paco Jiménez")."""
-    words = who.split()
+    name, paren, aside = who.partition(" (")
+    words = name.split()
     while len(words) > 2 and words[0].lower() in _NOT_FIRST_NAME:
         words = words[1:]
-    return " ".join(words)
+    return " ".join(words) + paren + aside
 
 
 def is_people_heading(sentence: str) -> bool:
