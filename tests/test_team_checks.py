@@ -273,6 +273,7 @@ def test_a_comment_wrapped_over_lines_is_one_rule(app: str, tail: str) -> None:
 @settings(max_examples=30, deadline=None)
 @given(app=_word, version=st.from_regex(r"\Av\d\.\d{1,2}\.\d\Z", fullmatch=True), gap=st.sampled_from([" ", "   "]),
        where=st.sampled_from(["/opt/{a}/bin/deploy.sh", "./ops/deploy.sh", "bin/release.sh"]))
+@example(app="ready", version="v0.0.0", gap=" ", where="/opt/{a}/bin/deploy.sh")  # a unit named like a look
 def test_a_labelled_script_line_is_the_teams_deploy_and_rollback(app: str, version: str, gap: str,
                                                                   where: str) -> None:
     script = where.format(a=app)
@@ -293,3 +294,14 @@ def test_a_heading_over_the_rules_is_no_rule(app: str, heading: str) -> None:
             f" - delete grastate.dat to force something\n")
     rules = [f for f in parse(text).failures if f.kind == "rule"]
     assert rules and all(len(r.evidence.split()) > 3 for r in rules), [r.evidence for r in rules]
+
+
+@settings(max_examples=30, deadline=None)
+@given(unit=st.sampled_from(["ready", "health", "ping", "logs", "tail", "smoke", "info"]), look=st.sampled_from(
+    [("status", "systemctl status {u}"), ("logs", "journalctl -u {u} --since -1h"), ("health", "redis-cli -h {u} ping"),
+     ("status", "kubectl get pods -l app={u}")]))
+def test_a_looking_commands_purpose_is_its_own_first_word_not_the_units_name(unit: str, look: tuple[str, str]) -> None:
+    purpose, command = look[0], look[1].format(u=unit)
+    text = f"{unit} runs on {unit}-01 under systemd.\n\nTo check on it: `{command}`.\n"
+    found = {(p.purpose, p.command) for p in parse(text).procedures}
+    assert (purpose, command) in found, found

@@ -203,16 +203,26 @@ def is_quoted_command(text: str, known: frozenset[str] = _PROGRAMS) -> bool:
         not {w.lower() for w in words} & (_PROSE_WORDS | _LOOSE_PROSE)
 
 
+def _flag_value_at(command: str, at: int) -> bool:
+    """Whether the word at `at` follows a flag (`-h logs`, `-u ready`): likely that flag's value, a name."""
+    words = command[:at].split()
+    return bool(words) and not command[:at].endswith(("/", "=", ":")) and words[-1].startswith("-") and \
+        command[at - 1].isspace()
+
+
 def _purpose(command: str, before: str) -> str:
     """The words just before the command say what it is for ("rollback is", "to go back, run"); else
     the command's own words ("deploy:rollback", "systemctl restart")."""
     clause = re.split(r"[.;\n`]", before)[-1]
     # a command that only looks ("systemctl status jenkins" after "safe-restart done,") is what it does
-    looks = [p for p, pattern in _PURPOSES if p in ("logs", "health", "status") and re.search(pattern, command, re.I)]
+    # (the word that comes first says it, a flag's value last: `systemctl status ready` looks at a unit named
+    # "ready", `redis-cli -h logs ping` pings a host named "logs")
+    looks = sorted((_flag_value_at(command, found.start()), found.start(), p) for p, pattern in _PURPOSES
+                   if p in ("logs", "health", "status") if (found := re.search(pattern, command, re.I)) is not None)
     changes = [p for p, pattern in _PURPOSES if p not in ("logs", "health", "status") and re.search(pattern, command,
                                                                                                   re.I)]
     if looks and not changes:
-        return looks[0]
+        return looks[0][2]
     for text in (clause, command):
         for purpose, pattern in _PURPOSES:
             if re.search(pattern, text, re.I):
