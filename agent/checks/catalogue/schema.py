@@ -113,6 +113,7 @@ class Tool(_Strict):
     commands: dict[str, Command] = {}
     runner: Literal["postgres", "redis"] | None = None
     filter: int | None = None
+    reaches: bool = False
     live_env: dict[str, str] = {}
     live_prefix: list[str] = []
     klass: ClassName | None = Field(None, alias="class")

@@ -95,11 +95,22 @@ def run_sql(sql: str, target: PgTarget, timeout: float, fields: frozenset[str] =
     asked = params.get("connect_timeout", "")
     params["connect_timeout"] = str(min(int(asked), bound) if asked.isdigit() and int(asked) > 0 else bound)
     params["application_name"] = "runbook-agent --execute"
+    deadline = time.monotonic() + timeout
     try:
-        conn = psycopg.connect(**params, autocommit=False)  # type: ignore[arg-type]
+        # connect_timeout applies per host and per address: the whole attempt gets what is left
+        conn = _within(deadline, lambda: psycopg.connect(**params, autocommit=False),  # type: ignore[arg-type]
+                       lambda late: late.close())
+    except TimeoutError:
+        return "failed", f"cannot connect within {timeout:g}s", ""
     except psycopg.Error as exc:
         return "failed", f"cannot connect: {_first_line(exc)}", ""
-    timer = threading.Timer(timeout, _cancel, args=(conn,))
+    # at the deadline the statement is cancelled; a server that ignores that (or trickles its reply
+    # a byte at a time) has the connection shut under it a moment later
+    hung_up = threading.Event()
+    left = max(0.0, deadline - time.monotonic())
+    timer = threading.Timer(left, _cancel, args=(conn,))
+    guard = threading.Timer(left + _GRACE, _hang_up, args=(conn.fileno(), hung_up))
+    guard.start()
     try:
         conn.read_only = True
         with conn.cursor() as cur:
@@ -126,15 +137,70 @@ def run_sql(sql: str, target: PgTarget, timeout: float, fields: frozenset[str] =
     except psycopg.errors.QueryCanceled:
         return "failed", f"timed out after {timeout:g}s (cancelled on the server)", ""
     except psycopg.Error as exc:
+        if hung_up.is_set():
+            return "failed", f"timed out after {timeout:g}s (the server did not stop: disconnected)", ""
         return "failed", _first_line(exc), ""
     finally:
         timer.cancel()
+        guard.cancel()
         try:
             conn.rollback()
         except psycopg.Error:
             pass  # the connection is gone (the server ended it): nothing to roll back
         finally:
             conn.close()
+
+
+_GRACE = 2.0  # seconds past the deadline before the connection is shut
+
+
+def _within(deadline: float, attempt: Any, discard: Any) -> Any:
+    """attempt()'s result if it comes before `deadline`, else TimeoutError (a result that comes later is
+    passed to `discard`)."""
+    box: dict[str, Any] = {}
+    lock = threading.Lock()
+
+    def run() -> None:
+        try:
+            result = attempt()
+        except BaseException as exc:  # noqa: BLE001  (handed to the caller as raised)
+            box["error"] = exc
+            return
+        with lock:
+            if box.get("late"):
+                discard(result)
+            else:
+                box["result"] = result
+
+    worker = threading.Thread(target=run, daemon=True)
+    worker.start()
+    worker.join(max(0.0, deadline - time.monotonic()))
+    with lock:
+        if "result" in box:
+            return box["result"]
+        if "error" in box:
+            raise box["error"]
+        box["late"] = True
+    raise TimeoutError
+
+
+def _hang_up(fd: int, done: threading.Event) -> None:
+    """Shut the socket behind `fd` (both ways): a read blocked on it in another thread returns at once.
+    Through a duplicate, so the owner's descriptor stays valid until it closes it itself."""
+    import os
+    import socket
+
+    done.set()
+    try:
+        dup = socket.socket(fileno=os.dup(fd))
+    except OSError:
+        return
+    try:
+        dup.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
+    finally:
+        dup.close()
 
 
 MAX_ROWS = 1000  # rows read of a result; the rest is cancelled on the server, never buffered here
@@ -233,9 +299,12 @@ def run_redis(words: list[str], target: RedisTarget, timeout: float, *, scan: tu
     from redis.backoff import NoBackoff
     from redis.retry import Retry
 
-    speaks = _speaks_resp(target, timeout)
+    deadline = time.monotonic() + timeout
+    speaks = _speaks_resp(target, deadline)
     if speaks:
         return "failed", speaks, ""
+    if time.monotonic() >= deadline:
+        return "failed", f"timed out after {timeout:g}s", ""
     kwargs: dict[str, Any] = {
         "retry": Retry(NoBackoff(), 0),  # redis-py retries a timeout 3 times by default: the bound is ours
         "db": target.db,
@@ -250,11 +319,20 @@ def run_redis(words: list[str], target: RedisTarget, timeout: float, *, scan: tu
         client = redis.Redis(
             host=target.host, port=target.port, ssl=target.ssl, ssl_ca_certs=target.ssl_ca_certs, **kwargs
         )
+    # socket_timeout bounds each read, and the handshake (HELLO, AUTH, CLIENT SETINFO, SELECT) is several:
+    # at the deadline every connection is shut, whatever it was waiting for
+    hung_up = threading.Event()
+
+    def hang_up() -> None:
+        hung_up.set()
+        client.connection_pool.disconnect(inuse_connections=True)
+
+    guard = threading.Timer(max(0.0, deadline - time.monotonic()), hang_up)
+    guard.start()
     try:
         if scan is not None:
             pattern, count = scan
-            keys: list[str] = []
-            deadline = time.monotonic() + timeout  # a pattern that matches nothing walks every key
+            keys: list[str] = []  # (a pattern that matches nothing walks every key: the deadline ends it)
             cursor: Any = 0
             while True:
                 cursor, batch = client.scan(cursor, match=pattern or None, count=count or None)
@@ -270,13 +348,20 @@ def run_redis(words: list[str], target: RedisTarget, timeout: float, *, scan: tu
     except redis.exceptions.TimeoutError:
         return "failed", f"timed out after {timeout:g}s", ""
     except redis.RedisError as exc:
+        if hung_up.is_set():
+            return "failed", f"timed out after {timeout:g}s (disconnected)", ""
         return "failed", f"cannot reach Redis: {_first_line(exc)}", ""
+    except Exception as exc:  # noqa: BLE001  (a server that only looks like Redis can trip redis-py anywhere)
+        if hung_up.is_set():
+            return "failed", f"timed out after {timeout:g}s (disconnected)", ""
+        return "failed", f"the server's reply is not Redis's ({type(exc).__name__})", ""
     finally:
+        guard.cancel()
         client.close()
     return "passed", "", _text(reply)[:2000]
 
 
-def _speaks_resp(target: RedisTarget, timeout: float) -> str:
+def _speaks_resp(target: RedisTarget, deadline: float) -> str:
     """"" when the server answers a bare PING the way Redis does (`+PONG`, `-NOAUTH ...`), else why not.
     Redis's protocol puts every argument on a line of its own: sent to a line-based server on that
     port (memcached, SMTP, FTP), `GET flush_all` or `-a flush_all` would be a command there. So no
@@ -284,6 +369,7 @@ def _speaks_resp(target: RedisTarget, timeout: float) -> str:
     import socket
     import ssl
 
+    timeout = max(0.1, deadline - time.monotonic())
     try:
         if target.unix_socket:
             sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -300,7 +386,7 @@ def _speaks_resp(target: RedisTarget, timeout: float) -> str:
             if target.ssl:
                 context = ssl.create_default_context(cafile=target.ssl_ca_certs)
                 conn = context.wrap_socket(sock, server_hostname=target.host)
-            conn.settimeout(timeout)
+            conn.settimeout(max(0.1, deadline - time.monotonic()))
             conn.sendall(b"*1\r\n$4\r\nPING\r\n")
             first = conn.recv(64)
     except OSError as exc:

@@ -4,6 +4,7 @@ with the reason; nothing is ever read from stdin."""
 
 from __future__ import annotations
 
+from fnmatch import fnmatchcase
 from functools import cache
 
 from agent.checks import catalogue
@@ -47,7 +48,17 @@ def check(words: list[str]) -> list[str]:
             raise Refused(f"Redis {name}: argument {arg[:40]!r} is not a plain {spec.kind(i)}")
         if i and args[i - 1].upper() in bounded and not values.valid("redis-count", arg):
             raise Refused(f"Redis {name}: {args[i - 1].upper()} {arg[:20]!r} is not between 1 and 10000")
+    if name == "CONFIG GET":
+        for pattern in args:
+            hit = next((p for p in _secret_config() if fnmatchcase(p, pattern.lower().replace("\\", ""))), None)
+            if hit:
+                raise Refused(f"Redis CONFIG GET {pattern[:40]!r} would print {hit}, a secret: not run")
     return [*name.split(), *args]
+
+
+@cache
+def _secret_config() -> tuple[str, ...]:
+    return tuple(str(w).lower() for w in catalogue.data("redis").get("secret_config", []))
 
 
 @cache

@@ -11,6 +11,7 @@ import resource
 import shutil
 import signal
 import subprocess
+import tempfile
 import threading
 import time
 from dataclasses import dataclass
@@ -103,8 +104,10 @@ def status() -> Status:
     return Status(True, "sandboxed with bubblewrap: read-only filesystem, private /tmp")
 
 
-def _bwrap_prefix(bwrap: str, cwd: str) -> list[str]:
+def _bwrap_prefix(bwrap: str, cwd: str, scratch: str = "") -> list[str]:
     argv = [bwrap, "--ro-bind", "/", "/", "--dev", "/dev", "--tmpfs", "/tmp", "--tmpfs", "/var/tmp"]
+    if scratch:  # the run's own $TMPDIR, on disk rather than in the RAM of a tmpfs
+        argv += ["--bind", scratch, scratch]
     argv += ["--tmpfs", "/dev/shm", "--die-with-parent", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try"]
     # its own PID namespace (without a new /proc, so ps and pgrep still see the machine): when the
     # command ends or is killed, every process it left behind, double-forked ones too, dies with it
@@ -206,8 +209,28 @@ def run(
     each command's harmless redirections: `>/dev/null`, `2>/dev/null`, `2>&1`. `env` is one environment
     for every command, or one per command."""
     envs = env if isinstance(env, list) else [env] * len(argvs)
+    # what the commands write for themselves (sort's spill files, kubectl's discovery cache) goes to a
+    # directory of this run's own, removed at the end: nothing is left in /tmp or ~/.kube after a kill
+    scratch = tempfile.mkdtemp(prefix="runbook-agent-run-")
+    own = {"TMPDIR": scratch, "KUBECACHEDIR": os.path.join(scratch, "kube"), "XDG_CACHE_HOME": scratch}
+    envs = [{**e, **own} for e in envs]
+    try:
+        return _run(argvs, timeout=timeout, envs=envs, stdin_text=stdin_text, streams=streams, scratch=scratch)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _run(
+    argvs: list[list[str]],
+    *,
+    timeout: float,
+    envs: list[dict[str, str]],
+    stdin_text: str | None,
+    streams: list[list[str]] | None,
+    scratch: str,
+) -> Outcome:
     st = status()
-    prefix = _bwrap_prefix(which("bwrap") or "bwrap", os.getcwd()) if st.active else []
+    prefix = _bwrap_prefix(which("bwrap") or "bwrap", os.getcwd(), scratch) if st.active else []
     procs: list[subprocess.Popen[bytes]] = []
     errs: list[bytearray] = []
     threads: list[threading.Thread] = []

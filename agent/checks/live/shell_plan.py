@@ -16,11 +16,12 @@ import re
 import stat
 from dataclasses import dataclass, field
 from functools import cache
+from typing import Any
 
 from agent.checks import catalogue
 from agent.checks.catalogue import Tool, values
 from agent.checks.catalogue.parse import Parsed, parse
-from agent.checks.live import Refused, redis_gate, sql_gate
+from agent.checks.live import Refused, redis_gate, secrets, sql_gate
 from agent.checks.live.drivers import PgTarget, RedisTarget, pg_conninfo, redis_url
 
 RUNTIME = "\x00runtime"  # a variable a dry run can't know yet (set by an earlier NAME=$(...) line)
@@ -56,6 +57,7 @@ class Plan:
     assign: str = ""  # the variable this line sets
     value: str = ""  # a literal assignment's value
     inner: Plan | None = None  # NAME=$(inner)
+    captured: bool = False  # a literal assignment whose value came from a command's output
 
 
 def tokenize(text: str, streams_out: list[list[str]] | None = None) -> list[list[Word]]:
@@ -225,11 +227,18 @@ def _dollar(text: str, i: int, add: object) -> int:
     return i + 1
 
 
-# a variable named as a credential: `curl …/$PGPASSWORD`, `psql "postgresql://u:$PGPASSWORD@elsewhere"` would send it
-_SECRET = re.compile(r"(?i)pass(?:word|wd)?|secret|token|api_?key|private_?key|credential|auth")
+class Variables(dict[str, str]):
+    """The values `$NAME` takes: --var and earlier `NAME=...` lines; `captured` names the ones read from
+    a command's output (what a file or a database held), which never reach a host the line names."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.captured: set[str] = set()
 
 
-def resolve(word: Word, variables: dict[str, str]) -> str:
+def resolve(word: Word, variables: dict[str, str], captured: list[str] | None = None) -> str:
+    """The word with its `$NAME`s filled in; `captured` collects the names it used that were read from a
+    command's output."""
     out: list[str] = []
     for piece, var in word.parts:
         if not var:
@@ -242,11 +251,15 @@ def resolve(word: Word, variables: dict[str, str]) -> str:
         if piece not in variables:
             raise Refused(f"needs ${piece} (pass --var {piece}=VALUE)")
         value = variables[piece]
-        if _SECRET.search(piece):  # the drivers take it from --var themselves; in argv it goes where the line says
+        if secrets.NAMED.search(piece):  # the drivers take it from --var themselves; argv goes where the line says
             raise Refused(f"${piece} is a secret: never put into a command's arguments (the SQL and Redis drivers "
                           "use it from --var for the server it was given for)")
+        if secrets.embedded(value):  # `redis-cli -u "$REDIS_URL" -h elsewhere`, `curl "…?u=$DATABASE_URL"`
+            value = secrets.without_password(value)
         if value != RUNTIME and not values.plain(value):
             raise Refused(f"${piece}'s value is not a plain value (letters, digits, ._:/@%+=,~*-): never substituted")
+        if captured is not None and piece in getattr(variables, "captured", ()):
+            captured.append(piece)
         out.append("1" if value == RUNTIME else value)
     return "".join(out)
 
@@ -282,10 +295,11 @@ def plan_line(text: str, variables: dict[str, str]) -> Plan:
         eq = _NAME_EQ.match(head)
         if eq and len(words) == 1:
             value_word = Word([(head[eq.end() :], False), *words[0].parts[1:]])
-            value = resolve(value_word, variables)
+            read: list[str] = []
+            value = resolve(value_word, variables, read)
             if not values.plain(value):
                 raise Refused(f"{eq.group(1)}'s value is not a plain value: not kept")
-            return Plan("assign", assign=eq.group(1), value=value)
+            return Plan("assign", assign=eq.group(1), value=value, captured=bool(read))
     return plan_pipeline(text, variables)
 
 
@@ -295,20 +309,28 @@ def plan_pipeline(text: str, variables: dict[str, str]) -> Plan:
     if not commands:
         raise Refused("no command")
     argvs: list[list[str]] = []
+    read: list[str] = []  # $NAMEs read from a command's output
     for words in commands:
         if not words[0].literal:
             raise Refused("the command name comes from a variable")
         if re.match(r"^[A-Za-z_]\w*=", "".join(p for p, _ in words[0].parts)):
             raise Refused("NAME=value before a command changes its environment: not run")
-        argvs.append([resolve(w, variables) for w in words])
+        argvs.append([resolve(w, variables, read) for w in words])
     first = _vet_command(argvs[0], as_filter=False)
     plan: Plan
     if first.tool.runner == "postgres":
         plan = _postgres(first.parsed)
+        own_server = bool({"host", "hostaddr", "port"} & plan.pg.params.keys()) if plan.pg else True
     elif first.tool.runner == "redis":
         plan = _redis(first.parsed)
+        own_server = plan.redis != RedisTarget()
     else:
-        plan = Plan("program", argvs=[[*_program(first.tool), *first.tool.live_prefix, *first.argv[1:]]])
+        plan, own_server = Plan("program"), True
+    if read and first.tool.reaches and own_server:
+        raise Refused(f"${read[0]} was read from a command's output: it never goes to a host {first.tool.name} "
+                      "is pointed at here (what a file or a database holds would leave with it)")
+    if plan.kind == "program":
+        plan.argvs.append([*_program(first.tool), *first.tool.live_prefix, *first.argv[1:]])
         plan.tools.append(first.tool)
     plan.note = first.note
     if plan.kind != "program" and streams[0]:
@@ -448,6 +470,16 @@ def _vet_path(label: str, value: str) -> None:
             continue  # doesn't exist (yet): the tool will say so
         if any(test(mode) for test in _SPECIAL):
             raise Refused(f"{label}: {value[:60]!r} is a device, FIFO or socket: not read")
+
+
+# libpq opens the files these name (a FIFO's data would be consumed, a device opened)
+_CONNINFO_FILES = ("sslrootcert", "sslcert", "sslkey", "sslcrl", "sslcrldir", "passfile")
+
+
+def vet_conninfo_files(params: dict[str, str]) -> None:
+    for key in _CONNINFO_FILES:
+        if params.get(key):
+            _vet_path(f"connection option {key}=", params[key])
 
 
 def _vet_recursion(tool: Tool, parsed: Parsed, label: str) -> None:
