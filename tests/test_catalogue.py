@@ -228,3 +228,28 @@ def test_a_read_only_flag_never_cancels_a_writing_one() -> None:
     assert p.klass()[0] == "mutating"  # type: ignore[attr-defined]
     _, q = _parse("wget --spider http://x/")
     assert q.klass()[0] == "read-only"  # type: ignore[attr-defined]
+
+
+# Live values that name where a tool connects. `ip route get HOST` only asks the kernel's table.
+_DESTINATION_KINDS = {"host", "http-url", "pg-conninfo", "dig-arg"}
+_LOCAL_LOOKUPS = {"ip"}
+
+
+def test_every_live_tool_that_connects_where_its_arguments_say_is_marked_reaches() -> None:
+    """A value read from a command's output is never sent to a tool marked `reaches`: a live tool whose
+    positionals or live flags name a host, URL or conninfo must carry the mark, or a captured secret
+    could leave in its arguments (red team round 3)."""
+    unmarked = set()
+    for name, tool in catalogue.tools().items():
+        for cmd in [*tool.commands.values(), tool.default]:
+            if not cmd.live or name in _LOCAL_LOOKUPS:
+                continue
+            kinds = set(cmd.args.kinds if cmd.args else ())
+            flags = {*cmd.flags.values(), *tool.flags.values()}
+            kinds |= {f.value for f in flags if f.live and f.value}
+            kinds |= {f.role for f in flags if f.live and f.role}
+            if kinds & _DESTINATION_KINDS and not tool.reaches:
+                unmarked.add(name)
+    assert not unmarked
+    assert {"curl", "wget", "psql", "redis-cli", "dig", "getent", "openssl"} <= {
+        n for n, t in catalogue.tools().items() if t.reaches}

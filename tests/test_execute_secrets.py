@@ -140,7 +140,7 @@ def test_a_urls_password_still_goes_to_its_own_server(live_services: dict[str, s
 @given(name=st.from_regex(r"\A[A-Z][A-Z0-9]{1,8}\Z", fullmatch=True).filter(lambda n: not re.search(
     r"PASS|SECRET|TOKEN|AUTH|KEY|CRED", n)), tool=st.sampled_from([
         "curl -s http://127.0.0.1:{p}/f/${n}", "curl -s http://${n}.127.0.0.1.nip.io:{p}/",
-        "dig +short ${n}.example.org",
+        "dig +short ${n}.example.org", "getent hosts ${n}.example.org",
         "ping -c 1 -W 1 ${n}.invalid", "psql -h 127.0.0.1 -p {p} -c \"SELECT '${n}'\"",
         "redis-cli -h 127.0.0.1 -p {p} GET ${n}", "pg_isready -h ${n} -p {p}"]))
 def test_a_value_read_from_output_never_goes_to_a_host_the_line_names(name: str, tool: str) -> None:
