@@ -91,6 +91,34 @@ def test_a_technology_label_names_its_instance(label: str, value: str) -> None:
     assert value in names(model, "mysql", "instance")
 
 
+@pytest.mark.parametrize("product, technology, role", [
+    ("Memorystore Redis", "redis", "instance"), ("ElastiCache Redis", "redis", "instance"),
+    ("Cloud SQL for PostgreSQL", "postgresql", "instance"), ("RDS MySQL", "mysql", "instance"),
+    ("self-hosted Redis", "redis", "host"), ("PgBouncer", "pgbouncer", "host")])
+@pytest.mark.parametrize("after", [".", ", and", " for", " through a proxy."])
+@_FAST
+@given(value=NAME)
+def test_an_identifier_ending_a_products_phrase_is_its_instance_or_host(product: str, technology: str, role: str,
+                                                                        after: str, value: str) -> None:
+    model = parse(f"Quota API on GKE. It keeps counters in {product} {value}{after} Owned by the quota team.")
+    assert value in names(model, technology, role), model.components
+
+
+@pytest.mark.parametrize("word", ["metrics", "backlog", "snapshot", "dashboard"])
+@_FAST
+@given(instance=NAME)
+def test_every_item_of_a_labelled_list_is_a_name(word: str, instance: str) -> None:
+    """'(instance x-1, database metrics)': a list whose items are each a noun and one word names them all, a
+    word that after a noun is usually its attribute too; 'database metrics grow' in such parentheses is none."""
+    from agent.service.vocabulary import vocabulary
+
+    assert vocabulary().attribute("database", word)
+    model = parse(f"The API reads Cloud SQL for PostgreSQL (instance {instance}, database {word}) through a proxy.")
+    assert instance in names(model, "postgresql", "instance") and word in names(model, "postgresql", "database")
+    model = parse(f"The API reads Cloud SQL for PostgreSQL (instance {instance}, database {word} grow) through it.")
+    assert word not in names(model, "postgresql", "database")
+
+
 @pytest.mark.parametrize("phrasing", ["invokes the Lambda {v} (Python 3.12, 512 MB)",
                                       "is consumed by the Lambda {v} which", "calls the Lambda function {v}."])
 @_FAST

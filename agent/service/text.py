@@ -1088,6 +1088,9 @@ class _Parser:
             return t.low not in self.v.not_names and self._closes_phrase(s, k)
         if not t.plain:
             return spec.shape_name in ("path", "url", "vhost") and text.startswith("/")
+        if t.low not in _STOP and t.low not in self.v.attributes.get(role, frozenset()) and \
+                t.low not in self.v.naming and self._labelled_list(s, k):
+            return True  # "(instance quota-pg, database quota)": every item a noun and its name
         if t.low in _STOP or self.v.attribute(role, t.low) or t.low in self.v.naming:
             return False
         if explicit or (label and spec.plain != "no" and (k + 1 >= len(s.tokens) or s.tokens[k + 1].kind == "punct")):
@@ -1099,6 +1102,33 @@ class _Parser:
         takes_object = k + 1 < len(s.tokens) and s.tokens[k + 1].low in _OBJECT_PRONOUNS
         return spec.plain == "yes" and t.low not in self.v.modifiers and not _PROSE_STEM.search(t.low) and \
             not self._compound_subject(s, k) and not self._verb_after_noun(s, k) and not takes_object
+
+    def _labelled_list(self, s: Sentence, k: int) -> bool:
+        """Whether token k closes one item of a parenthesised list of two or more items that are each
+        a role noun and one word ("(cluster prod-eks, namespace quota, database quota)"): the shape
+        says each word is a name, a word that is elsewhere an attribute ("quota") too."""
+        toks = s.tokens
+        start = k
+        while start >= 0 and toks[start].text not in ("(", ")"):
+            start -= 1
+        end = k
+        while end < len(toks) and toks[end].text not in ("(", ")"):
+            end += 1
+        if start < 0 or end >= len(toks) or toks[start].text != "(" or toks[end].text != ")":
+            return False
+        items: list[list[int]] = [[]]
+        for i in range(start + 1, end):
+            if toks[i].text == ",":
+                items.append([])
+            else:
+                items[-1].append(i)
+        if len(items) < 2:
+            return False
+        for item in items:
+            noun = self.noun_at(s, item[0]) if item else None
+            if noun is None or noun.i != item[0] or noun.j != item[-1] or toks[item[-1]].kind == "punct":
+                return False
+        return True
 
     def _verb_after_noun(self, s: Sentence, k: int) -> bool:
         """Whether the plain word k reads as the verb of its noun: "DAGs come by git-sync" (a plural noun,
@@ -1464,7 +1494,8 @@ class _Parser:
 
     def bind_after_technology(self) -> None:
         """A name written right after a technology's own word, with no role noun: "the Redis (amber-redis)",
-        'through the PgBouncer "pgb-1.internal"', "kestrel-redis is our Redis.", "RDS MySQL 8.0 Multi-AZ:
+        'through the PgBouncer "pgb-1.internal"', "in Memorystore Redis quota-cache." (an identifier ending
+        the phrase), "kestrel-redis is our Redis.", "RDS MySQL 8.0 Multi-AZ:
         billing-db" (a label: its version and variant words, then a colon). For a store it is where the
         store is reached: its host, or for a managed product (RDS, ElastiCache …) its instance; for a
         technology whose vocabulary entry says what its names are ("the Lambda x": a function) that role."""
@@ -1491,6 +1522,9 @@ class _Parser:
                     ks = [k + 1]
                 elif k < len(toks) and toks[k].kind == "quoted":
                     ks = [k]
+                elif k < len(toks) and toks[k].idlike and not toks[k].number and toks[k].low not in \
+                        self.v.not_names and self._closes_phrase(s, k):
+                    ks = [k]  # "caches counters in Memorystore Redis quota-cache.": an identifier ends the phrase
                 else:
                     # "X is our Redis." / "…; X is our Redis;": the subject names it
                     k = m.i - 3 if m.i >= 3 and toks[m.i - 1].low in ("our", "the", "a", "an") and \

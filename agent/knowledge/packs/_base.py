@@ -85,8 +85,10 @@ class _Recorded(Facts):
     defaults: dict[str, str]
 
     def name(self, key: str, default: str) -> str:
-        # The bare service slug is the engine's documented default for every name; not repeated here.
-        if key not in self.names and default != self.service and default not in self.defaults.values():
+        # The bare service slug is the engine's documented default for every name; not repeated here; nor
+        # is a name the description gives, offered as another key's fallback (`name(a, name(b, …))`)
+        if key not in self.names and default != self.service and default not in self.defaults.values() \
+                and default not in self.names.values():
             self.defaults[key] = default
         return super().name(key, default)
 
