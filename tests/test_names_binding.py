@@ -104,6 +104,25 @@ def test_an_identifier_ending_a_products_phrase_is_its_instance_or_host(product:
     assert value in names(model, technology, role), model.components
 
 
+@pytest.mark.parametrize("phrase", ["RDS PostgreSQL 15 `{v}` (Multi-AZ), database `{d}`",
+                                    "RDS MySQL 8 {v}, database {d}", "Cloud SQL for PostgreSQL 16.2 {v}."])
+@_FAST
+@given(value=NAME, db=_word)
+def test_a_name_after_a_products_version_is_its_instance(phrase: str, value: str, db: str) -> None:
+    model = parse(f"Portal API on EKS.\n\n* **Data**: {phrase.format(v=value, d=db)}\n")
+    assert value in [v for c in model.components for v in c.names_of("instance")], model.components
+
+
+@pytest.mark.parametrize("text, product", [
+    ("`atlas-web` is the Django monolith behind the Atlas customer portal. Atlas team, #atlas-eng.", False),
+    ("`orders-web` is the Django monolith; it keeps orders in Atlas (cluster orders-prod).", True),
+    ("`atlas-web` is the Django monolith; it keeps orders in MongoDB Atlas (cluster orders-prod).", True)])
+def test_a_product_word_in_the_services_own_name_is_the_service(text: str, product: bool) -> None:
+    """`atlas-web` … 'the Atlas customer portal': the word is the service's name, no MongoDB Atlas."""
+    model = parse(text)
+    assert any(c.technology == "mongodb" for c in model.components) == product, model.components
+
+
 @pytest.mark.parametrize("word", ["metrics", "backlog", "snapshot", "dashboard"])
 @_FAST
 @given(instance=NAME)

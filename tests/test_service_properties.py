@@ -123,6 +123,7 @@ _FAST = settings(max_examples=15, deadline=None, suppress_health_check=[HealthCh
 @given(value=IDLIKE)
 @example(value="aaa-no")  # "no" inside an identifier was read as a negation of the technology after it
 @example(value="aaa-only")  # an adjective-like suffix that closes the phrase after the noun is a name
+@example(value="mon-mon")  # read as a range of weekdays ("Mon-Sat"): a day to itself is no range
 def test_identifier_names_bind_to_their_role(role: Role, phrasing: str, value: str) -> None:
     # before its noun a word the vocabulary calls ordinary ("partner-facing", "x-only") is an adjective
     assume(not (phrasing == "before" and vocabulary().ordinary(value)))

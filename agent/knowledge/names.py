@@ -110,6 +110,8 @@ def not_a_name(name: Name) -> str | None:
         return None
     value = name.value.strip("`'\"")
     word = value.casefold()
+    if any(f"{q}{value}{q}" in name.evidence for q in "`\"'"):
+        return None  # the user marked it as a name ("StatefulSet `healthy`"): whatever word it is
     if word in NOT_NAMES:
         return "an ordinary word"
     if word in LANGUAGES:

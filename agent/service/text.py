@@ -76,7 +76,8 @@ _NOT_NAME = re.compile(r"""(?ix)
   | db\.[a-z]\d[a-z]*\.\w+ | cache\.[a-z]\d[a-z]*\.\w+   # RDS / ElastiCache instance classes
   | (?:python|node|java|go|ruby|php|tier|sev|level)\d+(?:\.\d+)*
   | utf-?8 | base64 | sha\d+ | md5 | ipv[46] | oauth2? | s3a?
-  | (?:mon|tue|wed|thu|fri|sat|sun)[a-z]*-(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*   # day ranges ("Mon-Sat")
+  | (?P<day>mon|tue|wed|thu|fri|sat|sun)(?:day|s|sday|nesday|rs|rsday|urday)?-(?!(?P=day))
+    (?:mon|tue|wed|thu|fri|sat|sun)(?:day|s|sday|nesday|rs|rsday|urday)?   # day ranges ("Mon-Sat"), not "mon-mon"
   | (?-i:[\w-]*[a-z0-9]-0?N{1,2}|[A-Z0-9-]*[A-Z]-0?x{1,2})(?:[.-][\w.-]*)?  # a pattern: "mc-0N.x.net", "WEB-PH-0x"
 """)
 # Written values and prose that only look like identifiers: quantities ("~120k", "1Gi", "99.5%/month"),
@@ -656,6 +657,8 @@ class _Parser:
             self.comps[ident] = _Comp(ident, ident, tech.kind if tech.kind != "other" else "other",
                                       form=tech.form or "unknown", evidence=where)
         # variants: form and product of a technology ("RDS", "ElastiCache", "Strimzi")
+        named = _service_name(self.text)
+        own_parts = {norm(p) for p in re.split(r"[-_.\s]", named[0].lower()) if len(p) > 2} if named else set()
         for s in self.sentences:
             for m in s.variants:
                 if m.negated:
@@ -666,6 +669,8 @@ class _Parser:
                     continue  # "the StatefulSet x" says how the service runs, not a datastore's form
                 ident = self.resolve_variant(s, m)
                 comp = self.component_for_tech(ident) if ident else None
+                if comp is None and m.j - m.i == 1 and norm(m.text) in own_parts:
+                    continue  # "the Atlas customer portal" of `atlas-web`: the service's own name, no MongoDB Atlas
                 if comp is None:
                     key = ident or (var.of[0] if len(var.of) == 1 else "database")
                     tech_id = ident if ident in self.v.technologies else ""
@@ -1516,6 +1521,10 @@ class _Parser:
                     continue
                 ks = self._names_after_label(s, m)
                 k = m.j
+                while k < len(toks) and k - m.j < 2 and re.fullmatch(r"v?\d+(?:\.\d+)*(?:\.x)?", toks[k].text):
+                    k += 1  # its version: "RDS PostgreSQL 15 `atlas-prod-pg`", "RDS MySQL 8 qf-prod-mysql,"
+                if k > m.j and self.noun_at(s, k) is not None:
+                    continue
                 if ks:
                     pass
                 elif k < len(toks) and toks[k].text == "(" and k + 2 < len(toks) and toks[k + 2].text in (")", ","):
