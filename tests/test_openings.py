@@ -219,3 +219,35 @@ def test_service_and_a_quoted_name_state_the_services_name(name: str, host: str,
     assert parse(text).service.name == name
     paged = f"{host} is our CI controller. Alerts go to the PagerDuty service {quote}ci-pages{quote}."
     assert parse(paged).service.name != "ci-pages"
+
+
+PERSON = st.tuples(st.sampled_from(["Jess", "Dami", "Ana", "Kwame", "Li"]),
+                   st.sampled_from(["Whitfield", "Okafor", "Lima", "Mensah", "Wei"])).map(" ".join)
+
+
+@settings(max_examples=25, deadline=None)
+@given(name=NAME, channel=NAME, a=PERSON, b=PERSON, store=STORE)
+def test_a_thread_copied_from_slack_is_named_by_its_subject_not_its_channel_or_first_question(
+        name: str, channel: str, a: str, b: str, store: tuple[str, str]) -> None:
+    """Slack's copy of a thread: '#channel, thread export', then 'Jess Whitfield  10:02' on a line of its own
+    above each message. The channel, the speakers and the first question are the frame; the service is the
+    name the thread says what it is (blind l08: 'eng-fires', then 'Jess Whitfield 10')."""
+    text = (f"#{channel}, thread export, Tue 14 May\n\n{a}  10:02\nhey, could someone write down how prod works "
+            f"before I'm on call alone next week\n\n{b}  10:05\nfair. ok, brain dump:\n{name} is the Phoenix app on "
+            f"Fly.io, backed by {store[0]}.\nconnect with `fly ssh console -a {name}`\n\n{a}  10:08\nhow do deploys "
+            f"work\n\n{b}  10:10\nGH Actions runs `fly deploy -a {name}` on merge.\n")
+    model = parse(text)
+    assert model.service.name == name, model.service
+    assert model.service.purpose.startswith(f"{name} is the Phoenix app"), model.service.purpose
+    assert any(c.technology == store[1] for c in model.components)
+
+
+@settings(max_examples=25, deadline=None)
+@given(name=NAME, other=NAME, re_=st.sampled_from(["", "Re: ", "Fwd: "]))
+def test_a_mails_subject_names_the_service_its_body_talks_about(name: str, other: str, re_: str) -> None:
+    """'Subject: clickstream-pipeline: handover …' above a body that uses the name: the subject's name is the
+    service, not the first identifier of the body's flow (blind l10 was titled after its Kinesis stream)."""
+    text = (f"Subject: {re_}{name}: handover + what to do when it pages\nFrom: Owen Price\n\nHi all,\n\n"
+            f"Since Nadia's team takes {name} over from next sprint, here is the short version.\n"
+            f"The flow: SDKs -> Kinesis Data Stream {other} -> Lambda {other}-enricher -> S3. {other} has 8 shards.\n")
+    assert parse(text).service.name == name

@@ -180,12 +180,14 @@ def purpose_sentence(lines: list[str], name: str = "") -> str:
         if row:
             return row.group(1).strip()
     if name:
-        subject = re.compile(rf"(?i)^[`*\"']*{re.escape(name)}[`*\"']*\s*(?:=|is|are|—|–|-|:)\s+(.{{8,}})")
+        # "ok, brain dump: hearth-prod is the Phoenix app …": a short lead-in and its colon go
+        subject = re.compile(rf"(?i)^(?:[^:.]{{0,30}}:\s+)?([`*\"']*{re.escape(name)}[`*\"']*\s*(?:=|is|are|—|–|-|:)"
+                             rf"\s+(.{{8,}}))")
         for sentence in sentences[:10]:
             said = subject.match(sentence)
-            rest = re.sub(r"\([^)]*\)", "", said.group(1)).strip() if said else ""
+            rest = re.sub(r"\([^)]*\)", "", said.group(2)).strip() if said else ""
             if said and not _DOC_KEY.search(rest[:60]) and not _REQUEST.search(rest):
-                return sentence
+                return said.group(1)
     for k, sentence in enumerate(sentences[:12]):  # "What it is: the primary OLTP database …" says it
         said = _SAYS_WHAT.match(sentence)
         if said and len(sentence[said.end():].split()) >= 3:

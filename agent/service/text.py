@@ -278,19 +278,26 @@ _SPEAKER_LINE = re.compile(r"(?m)^[ \t]*@?(?:[A-Za-z][\w-]*[._][\w.-]*[A-Za-z0-9
 _SPEAKER_PREFIX = re.compile(r"^[ \t]*@?(?:[A-Za-z][\w-]*[._][\w.-]*[A-Za-z0-9]|[A-Z][\w'-]+(?:[ \t]+[A-Z][\w'-]+)?)"
                              r"[ \t]+\[?\d{1,2}:\d{2}(?::\d{2})?(?:[ \t]*[AaPp][Mm])?\]?[ \t]{2,}(?=\S)")
 
+# Slack's copy of a thread puts the speaker and time on a line of their own, the message under it
+_SPEAKER_ALONE = re.compile(r"^[ \t]*@?(?:[A-Za-z][\w-]*[._][\w.-]*[A-Za-z0-9]|[A-Z][\w'-]+(?:[ \t]+[A-Z][\w'-]+)?)"
+                            r"[ \t]+\[?\d{1,2}:\d{2}(?::\d{2})?(?:[ \t]*[AaPp][Mm])?\]?[ \t]*$")
+
 
 def _unwrap_messages(text: str) -> str:
     """Each message of a chat export becomes a paragraph of its own words: the speaker and time go, and
     the lines wrapped under its text join it (indented, they would read as list items). Only a text with
     two such lines is an export."""
     lines = text.split("\n")
-    if sum(1 for line in lines if _SPEAKER_PREFIX.match(line)) < 2:
+    if sum(1 for line in lines if _SPEAKER_PREFIX.match(line) or _SPEAKER_ALONE.match(line)) < 2:
         return text
     out: list[str] = []
     column = -1
     for line in lines:
         head = _SPEAKER_PREFIX.match(line)
-        if head is not None:
+        if _SPEAKER_ALONE.match(line):
+            column = -1
+            out.append("")
+        elif head is not None:
             column = head.end()
             out += ["", line[head.end():]]
         elif column > 0 and line.strip() and len(line) - len(line.lstrip()) >= column - 2:
@@ -3356,16 +3363,20 @@ def _slug(text: str) -> str:
 
 
 # What opens a message without naming anything: mail headers, greetings, fillers ("Hey team,", "ok so").
+_CHANNEL_LINE = re.compile(r"^\s*#[A-Za-z0-9][\w-]*(?:[\s,:;—–-]|$)")  # Markdown headings have a space after #
+# "Subject: clickstream-pipeline: handover …": a mail's subject opening with an identifier is about it
+_SUBJECT_NAME = re.compile(r"(?im)^\s*subject\s*:\s*(?:(?:re|fwd?)\s*:\s*)*"
+                           r"[`\"']?([A-Za-z0-9][\w.]*[-_][\w.-]*[A-Za-z0-9])[`\"']?\s*(?::|—|–|-\s|\(|$)")
 _HEADER_LINE = re.compile(r"^\s*(?i:subject|from|to|cc|bcc|date|sent|re|fwd?|reply-to|importance)\s*:")
 _GREETING = re.compile(r"""^\s*(?:
     (?i:hey|hi|hello|hiya|howdy|yo|dear|greetings|morning|evening|good\s+(?:morning|afternoon|evening)|
         hola|buenos\s+d[ií]as|hallo|moin|servus|guten\s+(?:tag|morgen)|bonjour|salut|ciao|buongiorno|ol[aá]|
-        bom\s+dia|hej|hei|namaste|ahoj|cze[sś][cć])\b
+        bom\s+dia|hej|hei|namaste|ahoj|cze[sś][cć])(?![\w-])  # never the head of an identifier ("hi-fi-api", "btw-00")
         (?:\s+(?i:team|all|everyone|everybody|folks|there|guys|people|friends|sre|sres|ops|on-?call|y'all|you\s+all))*
         (?:\s+[A-Z][^\W\d_]+(?:\s+[A-Z][^\W\d_]+)?(?=\s*[,!:;—–]))?\s*[,!.:;—–-]*
   | (?i:ok(?:ay)?|so|right|well|alright|fyi|btw|ps|tl;?dr|quick\s+(?:one|question|note|context)|heads[- ]up|
         as\s+promised|as\s+discussed|as\s+agreed|
-        context|background|update|note|thanks|thank\s+you|cheers)\b\s*[,!.:;—–-]*
+        context|background|update|note|thanks|thank\s+you|cheers)(?![\w-])\s*[,!.:;—–-]*
 )\s*""", re.X)
 _ID = naming.NAME
 # an identifier, not a plain word (case-sensitive even inside an IGNORECASE pattern): ledger-sync, inv_recon, relayHub
@@ -3380,6 +3391,8 @@ def _content_lines(text: str) -> list[str]:
     for line in text.strip().split("\n"):
         if _HEADER_LINE.match(line):
             continue
+        if (not out and _CHANNEL_LINE.match(line)) or _SPEAKER_ALONE.match(line):
+            continue  # "#eng-fires, thread export, Tue 14 May", "Jess Whitfield  10:02": a chat export's frame
         if not out:
             body = re.sub(r"^#{1,6}\s+", "", line)
             while True:
@@ -3502,6 +3515,9 @@ def _service_name(text: str, marked: str | None = None) -> tuple[str, str] | Non
     explicit = naming.stated_name(lines) or naming.store_name(opening) or _explicit_name("\n".join(lines), lead)
     if explicit:
         return _slug(explicit), explicit
+    subject = _SUBJECT_NAME.search(text)
+    if subject and re.search(rf"(?<![\w-]){re.escape(subject.group(1))}(?![\w-])", "\n".join(lines)):
+        return _slug(subject.group(1)), subject.group(1)  # the subject's name, which the mail's body uses too
     first = opening[0] if opening else ""
     lead_id = re.match(r"^\s*([A-Za-z0-9][\w.-]*-[\w.-]*[A-Za-z0-9])\b", first)
     # "Single-box setup …": a capitalised hyphenated word is prose, not an identifier; "OPS-4412" a ticket
