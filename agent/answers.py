@@ -69,7 +69,10 @@ _HINTS: dict[str, list[tuple[str, str]]] = {
         ("argo cd", "kubernetes"), ("argocd", "kubernetes"), ("kubectl", "kubernetes"), ("pod", "kubernetes"),
         ("namespace", "kubernetes"), ("systemd", "vm"), ("systemctl", "vm"), ("ecs", "docker"),
         ("fargate", "docker"), ("cloud run", "serverless"), ("api gateway", "serverless"),
-        ("droplet", "vm"), ("datacenter", "baremetal"), ("data center", "baremetal"),
+        ("droplet", "vm"), ("datacenter", "baremetal"), ("data center", "baremetal"), ("journalctl", "vm"),
+        # a host's operating system or its configuration tool: the service runs on machines it is told about
+        ("rocky", "vm"), ("rocky linux", "vm"), ("rhel", "vm"), ("centos", "vm"), ("almalinux", "vm"),
+        ("ubuntu", "vm"), ("debian", "vm"), ("red hat", "vm"), ("ansible", "vm"), ("puppet", "vm"),
     ],
     "type": [
         ("postgres", "database"), ("mysql", "database"), ("mongodb", "database"), ("cassandra", "database"),
@@ -473,6 +476,17 @@ def managed_environment(question: Question, description: str, service: ServiceMo
                               f"compute of its own: \"{evidence}\"")
 
 
+def _machines(service: ServiceModel | None) -> list[str]:
+    """The hosts and systemd units the model names, when it names no cluster, namespace or function."""
+    if service is None:
+        return []
+    names = [n for c in service.components for n in c.names]
+    if any(n.role in ("namespace", "deployment", "statefulset", "cluster", "function", "release", "service_name",
+                      "task_definition", "compose_file", "compose_service", "app_service") for n in names):
+        return []
+    return [n.value for n in names if n.role in ("host", "unit")]
+
+
 def infer(rule: Rule, description: str, known: Answers, keys: Iterable[str],
           service: ServiceModel | None = None) -> Answers:
     """Answers for `keys` inferred from the description (and the service model, when given); every one is
@@ -493,8 +507,12 @@ def infer(rule: Rule, description: str, known: Answers, keys: Iterable[str],
         stated = platform.environment if platform is not None and platform.origin == "given" else ""
         by_model = next((o for o in question.options if o.kind == "choice" and canonical(key, o) == stated), None) \
             if stated else None
+        hosts = _machines(service) if key == "env" and hit is None and by_model is None else []
         if hit is None and by_model is not None and platform is not None:  # "Azure App Service": the model says
             option, reason = by_model, f"the service model reads the platform as {stated} ({platform.evidence!r})"
+        elif hosts:  # no platform word, but the machines are named: the service runs on them
+            option = next(o for o in question.options if o.kind == "choice" and canonical(key, o) == "vm")
+            reason = f"the service model names its machines ({', '.join(hosts[:3])}) and no platform"
         elif hit is not None:
             option, word = hit
             reason = f"the description mentions {word!r}"

@@ -92,3 +92,19 @@ def test_suggestion_and_flags() -> None:
     hit = suggest(q("env"), "runs on GKE behind an ingress")
     assert hit is not None and hit[0].label == "Kubernetes"
     assert from_flags(RULE, {"env": "docker", "type": None}).environment == "docker"
+
+
+@pytest.mark.parametrize("hosts", [("ns0.kestrel.lan", "ns1.kestrel.lan"), ("web-01.corp", "web-02.corp")])
+@pytest.mark.parametrize("os_words", ["", " All of them run Rocky 9."])
+def test_a_service_whose_machines_are_named_runs_on_vms_not_the_default_kubernetes(hosts: tuple[str, str],
+                                                                                   os_words: str) -> None:
+    """Blind l09: an inventory of five hosts and 'units: named and unbound', no platform word: the
+    environment defaulted to Kubernetes and the runbook had kubectl in it."""
+    from agent.service.text import parse
+
+    text = f"kestrel-dns is our corporate DNS on {hosts[0]} and {hosts[1]}.{os_words}"
+    env = infer(RULE, text, Answers({}), ["env"], parse(text)).get("env")
+    assert env is not None and env.value == "vm" and env.assumed, env
+    on_k8s = f"kestrel-dns is our corporate DNS in namespace dns on EKS, upstream {hosts[0]}."
+    env = infer(RULE, on_k8s, Answers({}), ["env"], parse(on_k8s)).get("env")
+    assert env is not None and env.value == "kubernetes", env

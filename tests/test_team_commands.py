@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -168,3 +169,31 @@ def test_a_program_the_text_runs_with_a_flag_is_a_program_in_its_flagless_lines_
     for v in verbs:
         assert f"{program} {v} {obj}" in found, found
     assert f"{program} {obj} set noout" in found, found
+
+
+@settings(max_examples=40, deadline=None)
+@given(zone=st.from_regex(r"\A[a-z]{3,8}\.(?:lan|internal|corp)\Z", fullmatch=True),
+       unit=st.from_regex(r"\A[a-z]{3,8}\Z", fullmatch=True),
+       lead=st.sampled_from(["To edit it by hand: {c}, edit, bump the serial.", "CI copies the file and runs {c}. Then",
+                             "After a change, {c} on both resolvers, one after the other.",
+                             "If it hangs, then {c} and wait."]),
+       command=st.sampled_from(["rndc freeze {z}", "unbound-control flush_zone {z}", "systemctl restart {u}",
+                                "rndc retransfer <zone>"]))
+def test_a_known_program_written_in_prose_without_a_flag_is_the_teams_command(zone: str, unit: str, lead: str,
+                                                                               command: str) -> None:
+    """Blind l09: 'ansible … runs rndc reload <zone>', 'rndc freeze svc.kestrel.lan, edit, …', 'unbound-control
+    flush_zone kestrel.lan on both resolvers' were prose to the reader (no flag, no backticks): a program we
+    know, after a colon, a full stop or 'run(s)/then', up to the clause's end, is the team's command."""
+    from agent.service.commands import runnable, team_commands
+
+    written = command.format(z=zone, u=unit)
+    text = f"kestrel-dns is our DNS on VMs.\n- {lead.format(c=written)}\n"
+    assert runnable(written) in [g.command for g in team_commands(text)], text
+
+
+@pytest.mark.parametrize("text", ["The team will helm the migration next week, so", "We moved off docker in 2023.",
+                                  "Then git is where the zone files live, and"])
+def test_a_programs_name_in_a_sentence_is_no_command(text: str) -> None:
+    from agent.service.commands import team_commands
+
+    assert team_commands(f"kestrel-dns is our DNS on VMs. {text} it works.\n") == []

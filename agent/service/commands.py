@@ -28,7 +28,8 @@ _PROGRAMS = frozenset("""cap bundle ansible ansible-playbook helm helmfile kubec
     promtool amtool logcli chronyc timedatectl ntpq crictl k3s rke2 cockroach varnishadm varnishstat varnishlog
     mcrouter mc nc tmsh keytool kcadm.sh xfs_repair mkfs.xfs smartctl ipmitool zfs zpool iisreset appcmd
     sentinel redis-sentinel memcached-tool pulsar-admin bookkeeper nats-server scylla cqlsh rm mv cp xfs_growfs
-    growpart resize2fs kill pkill df du mount umount openssl dig""".split())
+    growpart resize2fs kill pkill df du mount umount openssl dig rndc named-checkzone named-checkconf nsupdate
+    unbound-control unbound-checkconf mosquitto_sub mosquitto_pub zkcli.sh zkCli.sh solr""".split())
 # a program-like word ("mkfs.xfs", "cockroach"), for a command given with a flag or a pipe
 _PROGRAM_LIKE = re.compile(r"[a-z][a-z0-9]*(?:[._-][a-z0-9]+)*")
 _SCRIPT = re.compile(r"(?:\./|bin/|scripts?/|~/)[\w./-]+|[\w./-]*[\w-]\.sh")  # "/opt/x/bin/deploy.sh" too
@@ -49,6 +50,16 @@ _LABELLED_SCRIPT = re.compile(r"(?:^|\s)[a-z][\w ]{0,30}:[ \t]+((?:sudo\s+)?[\w.
 _INLINE = re.compile(r"(?:(?<=:\s)|(?<=[.;]\s)|(?<=\bthen\s)|(?<=\brun\s))((?:sudo\s+)?[a-z][\w.-]*\s[^,;`\n]*?"
                      r"\s--?[a-z][^,;`\n]*?)(?=,\s|;\s|\.\s|\.?$)", re.M)
 
+# a program we know written in prose without a flag, after a colon, a full stop or "then/run/runs/with/use":
+# "ansible … runs rndc reload <zone>. ns1/ns2 get …", "unbound-control flush_zone x on both resolvers"
+_KNOWN_PROGRAM = "|".join(map(re.escape, sorted(_PROGRAMS, key=len, reverse=True)))
+_INLINE_KNOWN = re.compile(
+    r"(?:(?<=:\s)|(?<=[.;,]\s)|(?<=\bthen\s)|(?<=\brun\s)|(?<=\bruns\s)|(?<=\bwith\s)|(?<=\busing\s)|(?<=\buse\s)|"
+    rf"^[ \t]*)((?:sudo\s+)?(?:{_KNOWN_PROGRAM})(?![\w.-])(?:[ \t]+[^\s,;`()]*[^\s,;`().:]){{1,6}}?)"
+    # the clause ends at punctuation or a word that starts a new clause (a name at the line's end may be one)
+    r"(?=,\s|;\s|\.\s|\.?$|[ \t]+(?:on|and|then|from|for|in|first|after|before|if|when|which|so|one|every|each|"
+    r"until|to)\b(?=[ \t]+\S)|[ \t]+[—–-]\s)", re.M)
+
 
 def mark_inline(text: str) -> str:
     """The text with each bare command written inside prose put in backticks, so it is read as one
@@ -56,7 +67,16 @@ def mark_inline(text: str) -> str:
     a command block laid out under a line ending with ":" ("recovered by …:\n    rm /mnt/x/BALLAST")."""
     def wrap(m: re.Match[str]) -> str:
         return f"`{m.group(1)}`" if is_command_line(m.group(1)) else m.group(0)
-    marked = _INLINE.sub(wrap, text)
+    def wrap_known(m: re.Match[str]) -> str:
+        command = m.group(1)
+        words = command.split()
+        program = words[1] if words[0] == "sudo" and len(words) > 1 else words[0]
+        line = m.string[m.string.rfind("\n", 0, m.start()) + 1:m.start()]
+        if program not in _PROGRAMS or line.count("`") % 2 or any(w.startswith("-") for w in words) or \
+                {w.lower() for w in words} & (_PROSE_WORDS | _LOOSE_PROSE) or syntax_errors([runnable(command)]):
+            return m.group(0)
+        return f"`{command}`"
+    marked = _INLINE_KNOWN.sub(wrap_known, _INLINE.sub(wrap, text))
     return _mark_blocks(marked, described_programs(marked))
 
 
