@@ -299,3 +299,20 @@ def test_a_service_label_heading_the_description_names_the_service_not_its_ecs_s
         return
     model = parse(f"- Service: **{own}** (REST API)\n- Runs on ECS Fargate: cluster `prod-c1`, service `{service}`\n")
     assert names(model, "app", "ecs_service") == [service]
+
+
+@pytest.mark.parametrize("state", ["active", "recovering", "deployed", "down"])
+def test_a_quoted_state_after_a_noun_is_no_name(state: str) -> None:
+    """Blind l07: 'every replica "active"' made `active` a replica's name."""
+    model = parse(f'shopsearch runs on VMs. Check that every replica "{state}" before the next node.')
+    assert state not in [n.value for c in model.components for n in c.names]
+    assert "ready" in names(parse('The app reads the queue named "ready".'), "app", "queue")
+
+
+@_FAST
+@given(value=NAME)
+def test_a_one_word_heading_line_is_not_the_subject_of_its_paragraph(value: str) -> None:
+    """Blind l07: 'Overview' over 'x is the SolrCloud 9.4 cluster' hid the subject: the service is Solr."""
+    model = parse(f"Search Platform / SolrCloud \"{value}\" (production)\n\nOverview\n"
+                  f"{value} is the SolrCloud 9.4 cluster that serves product search.\n")
+    assert model.app is not None and model.app.technology == "solr", model.components

@@ -267,6 +267,10 @@ class _Comp:
 # what a failure label says of a thing ("node down:", "dead disk / dead box:")
 _STATE_WORDS = frozenset("down dead failed failing broken slow full stuck lost bad unhealthy missing unreachable "
                          "crashed crashing hung degraded flapping offline".split())
+# what tools print as a state: quoted, still a state ("replica 'active'", "release 'deployed'")
+_STATUS_WORDS = _STATE_WORDS | frozenset("active inactive running pending recovering ready healthy starting stopped "
+                                         "stopping leader follower green yellow red ok error deployed succeeded "
+                                         "completed available".split())
 _PARTICIPLE = re.compile(r"^[a-z]{3,}(?<!e)ed$")
 _SPEAKER_LINE = re.compile(r"(?m)^[ \t]*@?(?:[A-Za-z][\w-]*[._][\w.-]*[A-Za-z0-9]|"
                            r"(?:[A-Za-z][\w'-]+(?:[ \t]+[A-Z][\w'-]+){0,2})"
@@ -432,6 +436,10 @@ def _units(text: str) -> Iterator[tuple[int, str, bool]]:
             blocks[-1] = (start, f"{body} {stripped}", label)
             continue
         bullet_indent = None
+        after = lines[n + 1].strip() if n + 1 < len(lines) else ""
+        if not current and after and len(stripped.split()) <= 3 and re.fullmatch(r"[A-Z][\w&/ -]{0,40}", stripped):
+            blocks.append((offset, stripped, False))  # "Overview" over its paragraph: a heading, not its subject
+            continue
         current.append((offset, stripped))
     flush()
     for start, block, label in blocks:
@@ -1069,6 +1077,8 @@ class _Parser:
         if t.kind == "url":
             return spec.shape_name == "url" or (spec.shape_name == "bucket" and t.low.startswith(("s3://", "gs://")))
         text = t.text
+        if t.kind == "quoted" and not explicit and text.lower() in _STATUS_WORDS:
+            return False  # 'every replica "active"', 'stuck in "recovering"': a state the tool prints, no name
         if t.kind == "quoted":
             return bool(text) and len(text) <= 120 and "\n" not in text and (
                 spec.shape.fullmatch(text) is not None or spec.shape_name in ("id", "sql", "k8s", "unit"))
