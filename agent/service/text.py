@@ -27,6 +27,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from agent.service import alert_lists, commands, naming, oncall_text
@@ -279,12 +280,13 @@ _SPEAKER_LINE = re.compile(r"(?m)^[ \t]*@?(?:[A-Za-z][\w-]*[._][\w.-]*[A-Za-z0-9
 
 
 # a chat export's message line: "priya.raman  09:12  ok writing this down …", its text wrapped below it
-_SPEAKER_PREFIX = re.compile(r"^[ \t]*@?(?:[A-Za-z][\w-]*[._][\w.-]*[A-Za-z0-9]|[A-Z][\w'-]+(?:[ \t]+[A-Z][\w'-]+)?)"
-                             r"[ \t]+\[?\d{1,2}:\d{2}(?::\d{2})?(?:[ \t]*[AaPp][Mm])?\]?[ \t]{2,}(?=\S)")
+# a chat export's speaker and time: "priya.raman  09:12", "Jess Whitfield  10:02"
+_SPEAKER_TIME = (r"^[ \t]*@?(?:[A-Za-z][\w-]*[._][\w.-]*[A-Za-z0-9]|[A-Z][\w'-]+(?:[ \t]+[A-Z][\w'-]+)?)"
+                 r"[ \t]+\[?\d{1,2}:\d{2}(?::\d{2})?(?:[ \t]*[AaPp][Mm])?\]?")
+_SPEAKER_PREFIX = re.compile(_SPEAKER_TIME + r"[ \t]{2,}(?=\S)")
 
 # Slack's copy of a thread puts the speaker and time on a line of their own, the message under it
-_SPEAKER_ALONE = re.compile(r"^[ \t]*@?(?:[A-Za-z][\w-]*[._][\w.-]*[A-Za-z0-9]|[A-Z][\w'-]+(?:[ \t]+[A-Z][\w'-]+)?)"
-                            r"[ \t]+\[?\d{1,2}:\d{2}(?::\d{2})?(?:[ \t]*[AaPp][Mm])?\]?[ \t]*$")
+_SPEAKER_ALONE = re.compile(_SPEAKER_TIME + r"[ \t]*$")
 
 
 def _unwrap_messages(text: str) -> str:
@@ -3515,6 +3517,7 @@ _PROTOCOLS = frozenset({"grpc", "http", "https", "rest", "graphql", "websocket",
                         "amqp", "soap", "json-rpc", "jsonrpc", "thrift", "protobuf"})
 
 
+@lru_cache(maxsize=32)  # asked for by several passes of one parse, on the same text
 def _service_name(text: str, marked: str | None = None) -> tuple[str, str] | None:
     """(slug, display) from 'the orders API on EKS …', 'payments-service is …', 'called X', '# Title';
     never from a greeting or a mail header ("Hey team,", "Subject: …", "ok so")."""
