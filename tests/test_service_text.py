@@ -237,3 +237,17 @@ def test_a_chat_speaker_line_is_no_part_of_the_message(first: str, second: str, 
     said = " ".join(f"{f.evidence} {f.prohibition} {f.action}" for f in model.failures)
     assert "don't failover nodes by hand" in said
     assert first not in said and second not in said and t not in said, said
+
+
+@settings(max_examples=30, deadline=None)
+@given(head=st.sampled_from(["Events", "Orders", "Clicks", "Telemetry", "Audit logs"]),
+       link=st.sampled_from(["through", "over", "go through", "flow through"]),
+       product=st.sampled_from([("MSK", "kafka", "msk"), ("ElastiCache", "redis", "elasticache"),
+                                ("Memorystore", "redis", "memorystore")]))
+def test_a_name_made_from_the_first_words_keeps_the_product(head: str, link: str,
+                                                            product: tuple[str, str, str]) -> None:
+    """CI on a452cf4: 'Events through MSK.' lost its Kafka: the service's name, made from its first words
+    ('events-through-msk'), was taken for one the text writes, and 'MSK' for a part of it."""
+    word, technology, variant = product
+    found = comp(parse(f"{head} {link} {word}."), technology)
+    assert (found.form, found.variant) == ("managed", variant)

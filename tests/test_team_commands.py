@@ -197,3 +197,21 @@ def test_a_programs_name_in_a_sentence_is_no_command(text: str) -> None:
     from agent.service.commands import team_commands
 
     assert team_commands(f"kestrel-dns is our DNS on VMs. {text} it works.\n") == []
+
+
+@settings(max_examples=30, deadline=None)
+@given(program=st.sampled_from(["nginx", "redis-server", "haproxy", "docker", "rndc"]),
+       version=st.from_regex(r"\A(?:v?\d{1,2}(?:\.\d{1,2}){0,2})\Z", fullmatch=True),
+       name=st.from_regex(r"\A[a-z]{3,8}-[a-z]{2,6}\Z", fullmatch=True),
+       shape=st.sampled_from(["{p} {v} runs in a Docker container called {n}.",
+                              "{p} {v} sits in front of {n}.",
+                              "{p} — TLS termination, upstream -> {n}:3000",
+                              "{p} serves {n} on port 443."]))
+def test_a_sentence_about_a_program_is_no_command(program: str, version: str, name: str, shape: str) -> None:
+    """CI on a452cf4: 'nginx 1.25 runs in a Docker container called edge-nginx' and a compose list line 'nginx —
+    TLS termination' were read as the team's commands (the proxy's container was lost; compose targeted
+    'nginx — TLS termination'): a version, a verb of prose or a dash gloss after the program says it is prose."""
+    from agent.service.commands import team_commands
+
+    text = f"shop-api is our API on VMs.\n{shape.format(p=program, v=version, n=name)}\n"
+    assert [g.command for g in team_commands(text)] == [], text

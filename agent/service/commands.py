@@ -73,7 +73,9 @@ def mark_inline(text: str) -> str:
         program = words[1] if words[0] == "sudo" and len(words) > 1 else words[0]
         line = m.string[m.string.rfind("\n", 0, m.start()) + 1:m.start()]
         if program not in _PROGRAMS or line.count("`") % 2 or any(w.startswith("-") for w in words) or \
-                {w.lower() for w in words} & (_PROSE_WORDS | _LOOSE_PROSE) or syntax_errors([runnable(command)]):
+                {w.lower() for w in words} & (_PROSE_WORDS | _LOOSE_PROSE | _PROSE_VERBS | _PROSE_DASHES) or \
+                _VERSION.fullmatch(words[words.index(program) + 1] if words[-1] != program else "") or \
+                syntax_errors([runnable(command)]):
             return m.group(0)
         return f"`{command}`"
     marked = _INLINE_KNOWN.sub(wrap_known, _INLINE.sub(wrap, text))
@@ -173,6 +175,12 @@ def _program(command: str) -> str:
 _PROSE_WORDS = frozenset("with the and is are was of a an we our you it this that when if but".split())
 # and, for a program the list does not know, the words that make "use -f to follow" a sentence
 _LOOSE_PROSE = frozenset("to for on in by from then use run try see or not".split())
+# a sentence about a program, not a command of it: "nginx 1.25 runs in a container", "redis sits behind it"
+_PROSE_VERBS = frozenset("runs sits serves handles listens fronts proxies terminates holds keeps stores talks needs "
+                         "has had does will can should must may might would could gets lives sends receives".split())
+# "nginx — TLS termination": a dash or arrow between words is a gloss, never an argument
+_PROSE_DASHES = frozenset("— – -> => →".split())
+_VERSION = re.compile(r"v?\d+(?:\.\d+)*(?:\.x)?")
 
 
 def is_command_line(line: str, known: frozenset[str] = _PROGRAMS) -> bool:

@@ -675,7 +675,9 @@ class _Parser:
                                       form=tech.form or "unknown", evidence=where)
         # variants: form and product of a technology ("RDS", "ElastiCache", "Strimzi")
         named = _service_name(self.text)
-        own_parts = {norm(p) for p in re.split(r"[-_.\s]", named[0].lower()) if len(p) > 2} if named else set()
+        # only a name the text writes as such ("atlas-web"), not one made from its first words
+        own_parts = {norm(p) for p in re.split(r"[-_.\s]", named[0].lower()) if len(p) > 2} \
+            if named and named[0].lower() in self.text.lower() else set()
         for s in self.sentences:
             for m in s.variants:
                 if m.negated:
@@ -1079,8 +1081,11 @@ class _Parser:
         if t.kind == "url":
             return spec.shape_name == "url" or (spec.shape_name == "bucket" and t.low.startswith(("s3://", "gs://")))
         text = t.text
-        if t.kind == "quoted" and not explicit and text.lower() in _STATUS_WORDS:
-            return False  # 'every replica "active"', 'stuck in "recovering"': a state the tool prints, no name
+        if t.kind == "quoted" and not explicit and text.lower() in _STATUS_WORDS and not (
+                s.text[t.start:t.start + 1] == "`" and k > 0 and self.noun_at(s, k - 1) is not None):
+            # 'every replica "active"', 'stuck in "recovering"': a state the tool prints, no name; but a
+            # kind's backticked name is the user's ("StatefulSet `healthy`")
+            return False
         if t.kind == "quoted":
             return bool(text) and len(text) <= 120 and "\n" not in text and (
                 spec.shape.fullmatch(text) is not None or spec.shape_name in ("id", "sql", "k8s", "unit"))

@@ -79,6 +79,11 @@ def messaging_role(ctx: Context, pattern: str) -> tuple[str, str]:
     return ("consumer" if ctx.answers.service_type == "worker" else "publisher"), what
 
 
+def _written(value: str, text: str) -> bool:
+    # a name as the description writes it ("quota-cache"), not one the engine derived ("postgres" of PostgreSQL)
+    return re.search(rf"(?<![\w.-]){re.escape(value)}(?![\w-])", text) is not None
+
+
 class _Recorded(Facts):
     """Facts that note which `name(key, default)` lookups fell back to the default."""
 
@@ -88,7 +93,7 @@ class _Recorded(Facts):
         # The bare service slug is the engine's documented default for every name; not repeated here; nor
         # is a name the description gives, offered as another key's fallback (`name(a, name(b, …))`)
         if key not in self.names and default != self.service and default not in self.defaults.values() \
-                and default not in self.names.values():
+                and not (default in self.names.values() and _written(default, self.description)):
             self.defaults[key] = default
         return super().name(key, default)
 
