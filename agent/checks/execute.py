@@ -147,7 +147,7 @@ def _one(cmd: extract.Command, values: dict[str, str], given: set[str], timeout:
         if cmd.language == "sql":
             allowed = sql_gate.check(cmd.text)
             plan = Plan("postgres", sql=allowed.sql, sql_fields=allowed.fields, sql_relations=allowed.relations,
-                        sql_operators=allowed.operators, pg=_pg_defaults(values))
+                        sql_operators=allowed.operators, sql_functions=allowed.functions, pg=_pg_defaults(values))
             shell_plan.vet_conninfo_files(_pg_defaults(values).params)
         elif cmd.language == "redis":
             commands = shell_plan.tokenize(cmd.text)
@@ -232,7 +232,8 @@ def _carry_out(plan: Plan, timeout: float) -> tuple[str, str, str]:
     if plan.kind == "postgres":
         assert plan.pg is not None
         status, reason, out = drivers.run_sql(plan.sql, plan.pg, timeout, plan.sql_fields,
-                                              relations=plan.sql_relations, operators=plan.sql_operators)
+                                              relations=plan.sql_relations, operators=plan.sql_operators,
+                                              functions=plan.sql_functions)
     else:
         assert plan.redis is not None
         status, reason, out = drivers.run_redis(plan.redis_words, plan.redis, timeout, scan=plan.scan)

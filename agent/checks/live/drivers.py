@@ -74,7 +74,8 @@ def pg_conninfo(text: str) -> dict[str, str]:
 
 
 def run_sql(sql: str, target: PgTarget, timeout: float, fields: frozenset[str] = frozenset(), *,
-            relations: frozenset[tuple[str, str]] = frozenset(), operators: frozenset[str] = frozenset()) -> tuple[
+            relations: frozenset[tuple[str, str]] = frozenset(), operators: frozenset[str] = frozenset(),
+            functions: frozenset[str] = frozenset()) -> tuple[
     str, str, str
 ]:
     """(status, reason, output) of one allowed statement. What it reaches in this database is
@@ -128,7 +129,7 @@ def run_sql(sql: str, target: PgTarget, timeout: float, fields: frozenset[str] =
             )
             from agent.checks.live.sql_reach import reach
 
-            problem = reach(cur, fields, relations, operators)
+            problem = reach(cur, fields, relations, operators, functions)
             if problem:
                 return "not-run", problem, ""
             rows = _stream(conn, cur, sql)

@@ -49,6 +49,7 @@ class Plan:
     sql_fields: frozenset[str] = frozenset()  # see sql_gate.Allowed.fields
     sql_relations: frozenset[tuple[str, str]] = frozenset()  # see sql_gate.Allowed.relations
     sql_operators: frozenset[str] = frozenset()
+    sql_functions: frozenset[str] = frozenset()  # see sql_gate.Allowed.functions
     pg: PgTarget | None = None
     redis_words: list[str] = field(default_factory=list)
     redis: RedisTarget | None = None
@@ -549,7 +550,7 @@ def _postgres(p: Parsed) -> Plan:
         raise Refused("psql with several -c: exactly one statement runs per command")
     allowed = sql_gate.check(sqls[0])
     return Plan("postgres", sql=allowed.sql, sql_fields=allowed.fields, sql_relations=allowed.relations,
-                sql_operators=allowed.operators, pg=target)
+                sql_operators=allowed.operators, sql_functions=allowed.functions, pg=target)
 
 
 def _db(value: str) -> dict[str, str]:

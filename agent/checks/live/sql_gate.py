@@ -61,6 +61,8 @@ _NODES = {
 }
 _FIELDS: ContextVar[set[str]] = ContextVar("fields")
 _REACH: ContextVar[dict[str, set[Any]]] = ContextVar("reach")
+_LENIENT: ContextVar[bool] = ContextVar("lenient", default=False)
+_IMPLIED = ("=", "<", ">")  # what sorting, grouping and CASE's comparison look up by name
 _EXPR_KEYWORDS = {"BETWEEN", "NOT BETWEEN", "BETWEEN SYMMETRIC", "NOT BETWEEN SYMMETRIC"}
 _EXPLAIN_OPTIONS = {"verbose", "costs", "format", "settings", "summary", "generic_plan", "buffers", "memory"}
 
@@ -76,6 +78,11 @@ class Allowed:
     # a foreign table, an operator another schema also defines): see reach() in live/drivers.py
     relations: frozenset[tuple[str, str]] = frozenset()  # (schema or "", name) as written
     operators: frozenset[str] = frozenset()
+    # the functions it calls by name (pg_catalog's): every overload of the name must be built in
+    functions: frozenset[str] = frozenset()
+    # read leniently (an extension's view body): functions off the allowlist, as (schema or "", name),
+    # for the database to say whether each is the extension's own code
+    external: frozenset[tuple[str, str]] = frozenset()
 
 
 @cache
@@ -109,7 +116,7 @@ def _pinned(name: str) -> tuple[Any, ...]:
 def _check(node: Any) -> None:
     functions, operators, types = _lists()
     kind = type(node).__name__
-    if kind not in _NODES:
+    if kind not in _NODES and not (kind == "ParamRef" and _LENIENT.get()):  # $1 of a SQL function's body
         raise Refused(f"SQL {kind.removesuffix('Stmt')} is not run (only a plain SELECT, SHOW or EXPLAIN)")
     if kind == "SelectStmt":
         if node.intoClause is not None:
@@ -126,17 +133,28 @@ def _check(node: Any) -> None:
         _walk(node.query)  # its options (DefElem) were checked above
         return
     elif kind == "FuncCall":
-        name = _unqualified(_names(node.funcname), "function")
-        if name.lower() not in functions:
-            raise Refused(f"function {name.lower()}() is not on the live allowlist")
-        node.funcname = _pinned(name)  # never a same-named function of another schema
+        written = _names(node.funcname)
+        if _LENIENT.get() and len(written) <= 2 and (written[-1].lower() not in functions or (
+                len(written) == 2 and written[0].lower() != "pg_catalog")):
+            _REACH.get()["external"].add((written[0] if len(written) == 2 else "", written[-1]))
+        else:
+            name = _unqualified(written, "function")
+            if name.lower() not in functions:
+                raise Refused(f"function {name.lower()}() is not on the live allowlist")
+            node.funcname = _pinned(name)  # never a same-named function of another schema
+            _REACH.get()["functions"].add(name)
     elif kind == "A_Expr":
-        names = _names(node.name)
-        op = _unqualified(names, "operator")
-        if op not in operators and op.upper() not in _EXPR_KEYWORDS:
-            raise Refused(f"operator {op} is not on the live allowlist")
-        # BETWEEN is >= and <= underneath: those are the operators the database looks up
-        _REACH.get()["operators"].update((">=", "<=") if op.upper() in _EXPR_KEYWORDS else (op,))
+        _operator(_names(node.name))
+    elif kind == "SubLink" and node.operName:  # `x op ANY (SELECT …)`: an operator outside any A_Expr
+        _operator(_names(node.operName))
+    elif kind == "SortBy" and node.useOp:  # ORDER BY x USING op
+        _operator(_names(node.useOp))
+    # constructs that compare with the types' own operators without writing one: CASE x WHEN, JOIN
+    # USING / NATURAL, ORDER BY, DISTINCT, GROUP BY, set operations, window partitions, GREATEST/LEAST
+    if (kind == "CaseExpr" and node.arg is not None) or (kind == "JoinExpr" and (node.usingClause or node.isNatural)) \
+            or kind in ("SortBy", "MinMaxExpr", "GroupingSet") or (kind == "WindowDef" and node.partitionClause) or (
+            kind == "SelectStmt" and (node.distinctClause or node.groupClause or int(node.op or 0) != 0)):
+        _REACH.get()["operators"].update(_IMPLIED)
     elif kind == "RangeVar":
         _REACH.get()["relations"].add((str(node.schemaname or ""), str(node.relname)))
     elif kind == "CommonTableExpr":
@@ -160,6 +178,15 @@ def _check(node: Any) -> None:
         _walk(getattr(node, slot, None))
 
 
+def _operator(names: list[str]) -> None:
+    _, operators, _ = _lists()
+    op = _unqualified(names, "operator")
+    if op not in operators and op.upper() not in _EXPR_KEYWORDS:
+        raise Refused(f"operator {op} is not on the live allowlist")
+    # BETWEEN is >= and <= underneath: those are the operators the database looks up
+    _REACH.get()["operators"].update((">=", "<=") if op.upper() in _EXPR_KEYWORDS else (op,))
+
+
 def _walk(value: Any) -> None:
     from pglast import ast
 
@@ -170,8 +197,9 @@ def _walk(value: Any) -> None:
             _walk(item)
 
 
-def check(sql: str) -> Allowed:
-    """The statement to send, or raise Refused with the reason."""
+def check(sql: str, *, lenient: bool = False) -> Allowed:
+    """The statement to send, or raise Refused with the reason. `lenient` (a trusted extension's view
+    body, never a runbook's statement): functions off the allowlist are reported in `external`."""
     import pglast
     from pglast.parser import ParseError
     from pglast.stream import RawStream
@@ -192,23 +220,29 @@ def check(sql: str) -> Allowed:
     if kind not in ("SelectStmt", "VariableShowStmt", "ExplainStmt"):
         raise Refused(f"SQL {kind.removesuffix('Stmt').upper()} is not run (only a plain SELECT, SHOW or EXPLAIN)")
     token = _FIELDS.set(set())
-    reach = _REACH.set({"relations": set(), "operators": set(), "ctes": set()})
+    reach = _REACH.set({"relations": set(), "operators": set(), "ctes": set(), "functions": set(),
+                        "external": set()})
+    lenient_token = _LENIENT.set(lenient)
     try:
         _check(stmt)
-        fields = frozenset(_FIELDS.get()) - _lists()[0]
+        # every field, an allowlisted name too: `s.md5` is md5(s), whichever md5 the database has
+        fields = frozenset(_FIELDS.get())
         found = _REACH.get()
         # a name WITH defines is the CTE wherever it is read unqualified (a table of that name is
         # then checked too, at worst refusing a statement that would have been fine)
         relations = frozenset(r for r in found["relations"] if r[0] or r[1] not in found["ctes"])
         operators = frozenset(found["operators"])
+        functions = frozenset(str(f).lower() for f in found["functions"])
+        external = frozenset(found["external"])
         printed = RawStream()(stmt)
     except RecursionError:  # `SELECT 1 + 1 + ...` three hundred deep: the tree is walked recursively
         raise Refused("the statement is nested too deeply to check") from None
     finally:
         _FIELDS.reset(token)
         _REACH.reset(reach)
+        _LENIENT.reset(lenient_token)
     again = pglast.parse_sql(printed)  # what runs is read once more: one statement of the same kind
     if len(again) != 1 or type(again[0].stmt).__name__ != kind:
         raise Refused("the statement does not print back as itself: not run")
     label = {"SelectStmt": "SELECT", "VariableShowStmt": "SHOW", "ExplainStmt": "EXPLAIN"}[kind]
-    return Allowed(printed, label, fields, relations, operators)
+    return Allowed(printed, label, fields, relations, operators, functions, external)

@@ -10,7 +10,9 @@ function name(r) when r has no such column, whatever volatility it declares; and
 another schema defines (`text = int` in public) is the one PostgreSQL picks when it fits better
 than a cast. Each is looked up in the catalogs, inside the same read-only transaction, with
 pg_catalog first in the search_path: deny when any is found. Objects of the extensions listed as
-`trusted_extensions` in `catalogue/data/other/sql.yaml` are read-only by construction and pass.
+`trusted_extensions` in `catalogue/data/other/sql.yaml` pass when they are the extension's own code
+(sql_implicit.py says what that means; a view of such an extension is still read). What PostgreSQL
+calls without the statement naming it (casts, operators, opclasses, type I/O) is sql_implicit's.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from functools import cache
 from typing import Any
 
 from agent.checks import catalogue
+from agent.checks.live import sql_implicit
 from agent.checks.live.sql_gate import Allowed
 
 _SYSTEM_SCHEMAS = ("pg_catalog", "information_schema")
@@ -47,14 +50,12 @@ SELECT n.nspname, c.relname FROM kids JOIN pg_catalog.pg_class c ON c.oid = kids
  LIMIT 1
 """
 
+# every function a field's name could be (attribute notation): a built-in one that is not volatile is
+# harmless (`s.lower` where s has no column lower); any other is judged as code (sql_implicit.judge)
 _FIELD_FUNCTIONS = """
-SELECT DISTINCT pg_catalog.lower(p.proname::pg_catalog.text), n.nspname
+SELECT p.oid, pg_catalog.lower(p.proname::pg_catalog.text), n.nspname, p.provolatile = 'v'
   FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
  WHERE pg_catalog.lower(p.proname::pg_catalog.text) = ANY(%(names)s)
-   AND (p.provolatile = 'v' OR n.nspname <> 'pg_catalog')
-   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e JOIN pg_catalog.pg_extension x ON x.oid = e.refobjid
-                    WHERE e.classid = 'pg_catalog.pg_proc'::pg_catalog.regclass AND e.objid = p.oid
-                      AND e.deptype = 'e' AND x.extname = ANY(%(trusted)s))
 """
 
 _OTHER_OPERATORS = """
@@ -81,18 +82,24 @@ def _quoted(schema: str, name: str) -> str:
 
 
 def reach(cur: Any, fields: frozenset[str], relations: frozenset[tuple[str, str]],
-          operators: frozenset[str]) -> str:
+          operators: frozenset[str], functions: frozenset[str] = frozenset()) -> str:
     """Why the statement must not run here, or "" when what it reaches is read-only."""
     trusted = _trusted()
-    problem = _fields_and_operators(cur, fields, operators, trusted)
-    return problem or _relations(cur, relations, trusted, set(), 0)
+    cat = sql_implicit.read(cur)  # first, and whole: see sql_implicit
+    problem = sql_implicit.builtins_changed(cat)
+    if problem:
+        return problem
+    reached = sql_implicit.Reached(functions=set(functions), operators=set(operators))
+    problem = _fields_and_operators(cur, cat, fields, operators, trusted) or \
+        _relations(cur, cat, relations, trusted, set(), 0, reached)
+    return problem or sql_implicit.problem(cur, cat, reached, trusted)
 
 
 _DEPTH = 8  # views over views deeper than this are not followed: refused
 
 
-def _relations(cur: Any, relations: frozenset[tuple[str, str]], trusted: list[str], seen: set[int],
-               depth: int) -> str:
+def _relations(cur: Any, cat: sql_implicit.Catalog, relations: frozenset[tuple[str, str]], trusted: list[str],
+               seen: set[int], depth: int, reached: sql_implicit.Reached) -> str:
     """A foreign table anywhere, or a view whose body (read as the SELECT it is, by the same gate
     as the runbook's statement) isn't allowed, or reaches one; pg_depend can't say this: it records
     no dependency on pg_catalog's own functions, pg_terminate_backend among them."""
@@ -102,6 +109,7 @@ def _relations(cur: Any, relations: frozenset[tuple[str, str]], trusted: list[st
         return ""
     cur.execute(_RELATIONS, {"names": [_quoted(s, n) for s, n in sorted(relations)], "trusted": trusted})
     found = cur.fetchall()  # a name that isn't there is not found: the statement fails
+    reached.relations.update(oid for oid, *_ in found)
     tables = [oid for oid, relkind, *_ in found if relkind in ("r", "p")]
     guarded = [oid for oid, relkind, _s, _n, rls, _e in found if rls]
     if guarded:  # a row-level security policy's USING runs for every row a role under it reads
@@ -114,7 +122,7 @@ def _relations(cur: Any, relations: frozenset[tuple[str, str]], trusted: list[st
                 policy = sql_gate.check(f"SELECT {qual}")
             except Refused as why:
                 return f"a row-level security policy of {table} is an expression that is not run: {why}"
-            problem = reach_body(cur, policy, trusted, seen, depth + 1)
+            problem = reach_body(cur, cat, policy, trusted, seen, depth + 1, reached)
             if problem:
                 return f"a row-level security policy of {table}: {problem}"
     if tables:
@@ -124,7 +132,7 @@ def _relations(cur: Any, relations: frozenset[tuple[str, str]], trusted: list[st
             return (f"{child[0]}.{child[1]} is a foreign table (a partition or child of a table the statement "
                     "reads): reading it runs its wrapper: not run")
     for oid, relkind, schema, name, _rls, extension in found:
-        if oid in seen or extension:
+        if oid in seen or (extension and relkind != "v"):
             continue
         seen.add(oid)
         if relkind == "f":
@@ -137,29 +145,40 @@ def _relations(cur: Any, relations: frozenset[tuple[str, str]], trusted: list[st
         cur.execute("SELECT pg_catalog.pg_get_viewdef(%s::pg_catalog.oid)", (oid,))
         row = cur.fetchone()
         try:
-            body = sql_gate.check(str(row[0] if row else ""))
+            # a trusted extension's view calls the extension's functions (pg_stat_statements(true)): read
+            # leniently, each such function is then judged as the extension's own code or not
+            body = sql_gate.check(str(row[0] if row else ""), lenient=bool(extension))
         except Refused as why:
             return f"view {schema}.{name} is a SELECT that is not run: {why}"
-        problem = reach_body(cur, body, trusted, seen, depth + 1)
+        reached.external |= body.external
+        problem = reach_body(cur, cat, body, trusted, seen, depth + 1, reached)
         if problem:
             return f"view {schema}.{name}: {problem}"
     return ""
 
 
-def reach_body(cur: Any, body: Allowed, trusted: list[str], seen: set[int], depth: int) -> str:
+def reach_body(cur: Any, cat: sql_implicit.Catalog, body: Allowed, trusted: list[str], seen: set[int], depth: int,
+               reached: sql_implicit.Reached) -> str:
     """The checks of `reach` for a view's body (a sql_gate.Allowed)."""
-    problem = _fields_and_operators(cur, body.fields, body.operators, trusted)
-    return problem or _relations(cur, body.relations, trusted, seen, depth)
+    reached.functions |= body.functions
+    reached.operators |= body.operators
+    problem = _fields_and_operators(cur, cat, body.fields, body.operators, trusted)
+    return problem or _relations(cur, cat, body.relations, trusted, seen, depth, reached)
 
 
-def _fields_and_operators(cur: Any, fields: frozenset[str], operators: frozenset[str], trusted: list[str]) -> str:
+def _fields_and_operators(cur: Any, cat: sql_implicit.Catalog, fields: frozenset[str], operators: frozenset[str],
+                          trusted: list[str]) -> str:
     if fields:
-        cur.execute(_FIELD_FUNCTIONS, {"names": sorted(fields), "trusted": trusted})
-        called = sorted(cur.fetchall())
-        if called:
-            name, schema = called[0]
-            return (f"{name} is a function here ({schema}.{name}): t.{name} would call it, "
-                    "whatever it declares: not run")
+        cur.execute(_FIELD_FUNCTIONS, {"names": sorted(fields)})
+        code: list[tuple[int, str]] = []
+        for oid, name, schema, volatile in sorted(cur.fetchall()):
+            if cat.builtin(oid) and volatile:
+                return f"{name} is a volatile function here ({schema}.{name}): t.{name} would call it: not run"
+            if not cat.builtin(oid):
+                code.append((oid, f"t.{name} (attribute notation calls {schema}.{name}(t))"))
+        problem = sql_implicit.judge(cur, cat, code, trusted)
+        if problem:
+            return problem
     if operators:
         cur.execute(_OTHER_OPERATORS, {"names": sorted(operators), "trusted": trusted})
         other = sorted(cur.fetchall())

@@ -1,0 +1,260 @@
+"""Red team round 3, F4: objects planted in the database make an allowed SELECT run code the statement
+never names. Each trap here is a plpgsql function that raises SPRUNG when it runs; a statement that
+reaches one must come back `not-run` (checked in the database before it runs), and the same statement
+runs once the trap is gone. Against the real PostgreSQL that `.ci/run` starts; random names.
+
+Classes (the statement, what it relies on):
+- attribute notation `s.md5` / `(s).md5` with a function md5(table) elsewhere (T1);
+- a pg_catalog overload a superuser added, or a built-in replaced by plpgsql (T2);
+- casts from a column's type: explicit `::text`, implicit in `m + 1`, to json for to_json (T3–T5);
+- a trusted extension's forged member: a function (T6) or a view (T6b);
+- operators never written as A_Expr: `op ANY (subquery)`, ORDER BY … USING, CASE's and JOIN USING's
+  implied `=` (T7, T8);
+- a type's default btree opclass, used by ORDER BY / DISTINCT / GROUP BY (T9);
+- a built-in operator whose selectivity estimator was altered to a user function (planning runs it).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+_name = st.from_regex(r"[a-z]{4,10}", fullmatch=True)
+_SLOW = settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+_ORDER = ["<", "<=", "=", ">=", ">"]  # a btree opclass's operators 1-5
+
+
+def _trap(fn: str, args: str, returns: str) -> str:
+    return (f"CREATE FUNCTION {fn}({args}) RETURNS {returns} LANGUAGE plpgsql VOLATILE AS "
+            "$$BEGIN RAISE EXCEPTION 'SPRUNG'; END$$")
+
+
+@pytest.fixture(scope="module")
+def pg(live_services: dict[str, str]) -> Iterator[dict[str, Any]]:
+    import psycopg
+
+    env = live_services
+    db = f"rt_traps_{os.getpid()}"
+    admin = psycopg.connect(host=env["PGHOST"], port=int(env["PGPORT"]), user=env["PGUSER"], dbname="postgres",
+                            autocommit=True)
+    admin.execute(f"DROP DATABASE IF EXISTS {db} WITH (FORCE)")
+    admin.execute(f"CREATE DATABASE {db}")
+    conn = psycopg.connect(host=env["PGHOST"], port=int(env["PGPORT"]), user=env["PGUSER"], dbname=db,
+                           autocommit=True)
+    conn.execute("CREATE EXTENSION citext")
+    try:
+        yield {"conn": conn, "vars": {"PGHOST": env["PGHOST"], "PGPORT": env["PGPORT"], "PGUSER": env["PGUSER"],
+                                      "PGDATABASE": db}}
+    finally:
+        conn.close()
+        admin.execute(f"DROP DATABASE IF EXISTS {db} WITH (FORCE)")
+        admin.close()
+
+
+def _run(sql: str, variables: dict[str, str]) -> tuple[str, str]:
+    from agent.checks.execute import execute_markdown
+
+    run = execute_markdown(f"# t\n\n## s\n\n```sql\n{sql}\n```\n", "t.md", variables, timeout=10)
+    return run.results[0].status, run.results[0].reason
+
+
+def _refused_then_runs(pg: dict[str, Any], sql: str, plant: list[str], remove: list[str]) -> None:
+    conn = pg["conn"]
+    assert _run(sql, pg["vars"])[0] == "passed", _run(sql, pg["vars"])  # control: runs before the trap
+    for statement in plant:
+        conn.execute(statement)
+    try:
+        status, reason = _run(sql, pg["vars"])
+        assert "SPRUNG" not in reason, f"the trap ran: {sql}"
+        assert status == "not-run", (status, reason)
+    finally:
+        for statement in remove:
+            conn.execute(statement)
+    assert _run(sql, pg["vars"])[0] == "passed", _run(sql, pg["vars"])  # and runs again once it is gone
+
+
+@_SLOW
+@given(name=_name, fn=st.sampled_from(["md5", "lower", "length", "count"]),
+       form=st.sampled_from(["SELECT s.{f} FROM {t} s", "SELECT (s).{f} FROM {t} s"]))
+def test_attribute_notation_of_an_allowed_name(pg: dict[str, Any], name: str, fn: str, form: str) -> None:
+    """`s.md5` is md5(s) when s has no column md5: the allowlist's md5 is not the one PostgreSQL calls."""
+    conn = pg["conn"]
+    table = f"t_{name}"
+    conn.execute(f"CREATE TABLE IF NOT EXISTS {table} (id int)")
+    conn.execute(f"INSERT INTO {table} VALUES (1)")
+    sql = form.format(f=fn, t=table)
+    conn.execute(_trap(f"public.{fn}", table, "text"))
+    try:
+        status, reason = _run(sql, pg["vars"])
+        assert "SPRUNG" not in reason and status == "not-run", (status, reason)
+    finally:
+        conn.execute(f"DROP FUNCTION public.{fn}({table})")
+    assert _run(f"SELECT s.id FROM {table} s", pg["vars"])[0] == "passed"
+
+
+@_SLOW
+@given(name=_name, call=st.sampled_from([("lower", "integer", "SELECT lower(42)"),
+                                         ("upper", "integer", "SELECT upper('a')"),
+                                         ("length", "boolean", "SELECT length(true)")]))
+def test_a_pg_catalog_overload_added_by_a_superuser(pg: dict[str, Any], name: str,
+                                                     call: tuple[str, str, str]) -> None:
+    fn, arg, sql = call
+    if sql.endswith(("(42)", "(true)")):
+        control = sql.replace("42", "'A'").replace("true", "'A'")
+        assert _run(control, pg["vars"])[0] == "passed"
+    conn = pg["conn"]
+    conn.execute(_trap(f"pg_catalog.{fn}", arg, "text"))
+    try:
+        status, reason = _run(sql, pg["vars"])
+        assert "SPRUNG" not in reason and status == "not-run", (status, reason)
+    finally:
+        conn.execute(f"DROP FUNCTION pg_catalog.{fn}({arg})")
+    assert _run(sql.replace("42", "'A'").replace("true", "'A'"), pg["vars"])[0] == "passed"
+
+
+@_SLOW
+@given(name=_name, form=st.sampled_from([("SELECT m::text FROM {t}", "text", ""),
+                                         ("SELECT m + 1 FROM {t}", "integer", " AS IMPLICIT"),
+                                         ("SELECT to_json(m) FROM {t}", "json", ""),
+                                         ("SELECT max(m::text) FROM {t}", "text", "")]))
+def test_a_cast_from_a_columns_type(pg: dict[str, Any], name: str, form: tuple[str, str, str]) -> None:
+    sql, target, how = form
+    mood, table, fn = f"mood_{name}", f"moods_{name}", f"cast_{name}"
+    conn = pg["conn"]
+    conn.execute(f"DROP TABLE IF EXISTS {table}; DROP TYPE IF EXISTS {mood} CASCADE")
+    conn.execute(f"CREATE TYPE {mood} AS ENUM ('ok', 'bad')")
+    conn.execute(f"CREATE TABLE {table} (m {mood})")
+    conn.execute(f"INSERT INTO {table} VALUES ('ok')")
+    conn.execute(_trap(fn, mood, target))
+    conn.execute(f"CREATE CAST ({mood} AS {target}) WITH FUNCTION {fn}({mood}){how}")
+    try:
+        status, reason = _run(sql.format(t=table), pg["vars"])
+        assert "SPRUNG" not in reason and status == "not-run", (status, reason)
+    finally:
+        conn.execute(f"DROP CAST ({mood} AS {target}); DROP FUNCTION {fn}({mood})")
+    if target != "integer":  # enum to text/json is built in: it runs once the cast is gone
+        assert _run(sql.format(t=table), pg["vars"])[0] == "passed", _run(sql.format(t=table), pg["vars"])
+    conn.execute(f"DROP TABLE {table}; DROP TYPE {mood}")
+
+
+@_SLOW
+@given(name=_name)
+def test_a_forged_member_of_a_trusted_extension(pg: dict[str, Any], name: str) -> None:
+    conn = pg["conn"]
+    table, fn, view = f"s_{name}", f"flag_{name}", f"health_{name}"
+    conn.execute(f"CREATE TABLE IF NOT EXISTS {table} (id int)")
+    conn.execute(f"INSERT INTO {table} VALUES (1)")
+    conn.execute(_trap(fn, table, "int"))
+    conn.execute(f"ALTER EXTENSION citext ADD FUNCTION {fn}({table})")
+    conn.execute(f"CREATE VIEW {view} AS SELECT s.{fn} AS x FROM {table} s")
+    conn.execute(f"ALTER EXTENSION citext ADD VIEW {view}")
+    try:
+        for sql in (f"SELECT s.{fn} FROM {table} s", f"SELECT * FROM {view}", f"SELECT count(*) FROM {view}"):
+            status, reason = _run(sql, pg["vars"])
+            assert "SPRUNG" not in reason and status == "not-run", (sql, status, reason)
+    finally:
+        conn.execute(f"ALTER EXTENSION citext DROP VIEW {view}")
+        conn.execute(f"DROP VIEW {view}")
+        conn.execute(f"ALTER EXTENSION citext DROP FUNCTION {fn}({table})")
+        conn.execute(f"DROP FUNCTION {fn}({table})")
+
+
+@_SLOW
+@given(name=_name, form=st.sampled_from([
+    "SELECT 1 WHERE 'x' OPERATOR(public.@@@) ANY (SELECT 'y')",
+    "SELECT 1 WHERE 'x' @@@ ALL (SELECT 'y')",
+    "SELECT v FROM (VALUES ('a'), ('b')) AS t(v) ORDER BY v USING @@@"]))
+def test_an_operator_written_outside_an_expression(pg: dict[str, Any], name: str, form: str) -> None:
+    conn = pg["conn"]
+    fn = f"op_{name}"
+    conn.execute(_trap(fn, "text, text", "boolean"))
+    conn.execute(f"CREATE OPERATOR public.@@@ (leftarg = text, rightarg = text, function = {fn})")
+    try:
+        status, reason = _run(form, pg["vars"])
+        assert "SPRUNG" not in reason and status == "not-run", (status, reason)
+    finally:
+        conn.execute(f"DROP FUNCTION {fn}(text, text) CASCADE")
+
+
+@_SLOW
+@given(name=_name, form=st.sampled_from(["SELECT CASE m WHEN 'ok' THEN 1 END FROM {t}",
+                                         "SELECT count(*) FROM {t} a JOIN {t} b USING (m)",
+                                         "SELECT count(*) FROM {t} WHERE m IN ('ok', 'bad')",
+                                         "SELECT m FROM {t} ORDER BY m", "SELECT DISTINCT m FROM {t}",
+                                         "SELECT m, count(*) FROM {t} GROUP BY m"]))
+def test_operators_and_opclasses_a_statement_uses_without_writing_them(pg: dict[str, Any], name: str,
+                                                                        form: str) -> None:
+    conn = pg["conn"]
+    mood, table = f"tone_{name}", f"tones_{name}"
+    conn.execute(f"DROP TABLE IF EXISTS {table}; DROP TYPE IF EXISTS {mood} CASCADE")
+    conn.execute(f"CREATE TYPE {mood} AS ENUM ('ok', 'bad')")
+    conn.execute(f"CREATE TABLE {table} (m {mood})")
+    conn.execute(f"INSERT INTO {table} VALUES ('ok'), ('bad')")
+    sql = form.format(t=table)
+    plant = [_trap(f"eq_{name}", f"{mood}, {mood}", "boolean"),
+             _trap(f"cmp_{name}", f"{mood}, {mood}", "integer"),
+             *(f"CREATE OPERATOR public.{op} (leftarg = {mood}, rightarg = {mood}, function = eq_{name})"
+               for op in _ORDER),
+             f"CREATE OPERATOR CLASS {mood}_ops DEFAULT FOR TYPE {mood} USING btree AS "
+             + ", ".join(f"OPERATOR {k} public.{op} ({mood}, {mood})" for k, op in enumerate(_ORDER, 1))
+             + f", FUNCTION 1 cmp_{name}({mood}, {mood})"]
+    try:
+        _refused_then_runs(pg, sql, plant, [f"DROP OPERATOR CLASS {mood}_ops USING btree CASCADE",
+                                            f"DROP FUNCTION eq_{name}({mood}, {mood}) CASCADE",
+                                            f"DROP FUNCTION cmp_{name}({mood}, {mood}) CASCADE"])
+    finally:
+        conn.execute(f"DROP TABLE IF EXISTS {table}; DROP TYPE IF EXISTS {mood} CASCADE")
+
+
+def test_a_built_in_operators_estimator_altered_to_a_user_function(pg: dict[str, Any]) -> None:
+    """Planning calls an operator's restriction estimator: `WHERE id = 1` would run it, and so would our own
+    catalog lookups. An estimator takes `internal`, which only C and internal functions can: the one
+    planted is a user-created internal function (eqsel's code, so harmless here, but not initdb's)."""
+    conn = pg["conn"]
+    conn.execute("CREATE TABLE IF NOT EXISTS est (id int)")
+    fn = "est_trap"
+    conn.execute(f"CREATE FUNCTION {fn}(internal, oid, internal, integer) RETURNS float8 LANGUAGE internal "
+                 "AS 'eqsel'")
+    _refused_then_runs(pg, "SELECT count(*) FROM est WHERE id = 1",
+                       [f"ALTER OPERATOR pg_catalog.= (integer, integer) SET (RESTRICT = {fn})"],
+                       ["ALTER OPERATOR pg_catalog.= (integer, integer) SET (RESTRICT = eqsel)"])
+    conn.execute(f"DROP FUNCTION {fn}(internal, oid, internal, integer)")
+
+
+def test_what_real_databases_have_still_runs(pg: dict[str, Any]) -> None:
+    """A trusted extension's own objects (citext's type, casts, operators and opclasses), enums, arrays,
+    composites and domains of built-in parts: the checks refuse none of them."""
+    conn = pg["conn"]
+    conn.execute("DROP TABLE IF EXISTS plain; DROP DOMAIN IF EXISTS posint; DROP TYPE IF EXISTS pair")
+    conn.execute("CREATE DOMAIN posint AS int CHECK (VALUE > 0)")
+    conn.execute("CREATE TYPE pair AS (a int, b text)")
+    conn.execute("CREATE TABLE plain (id posint, name citext, tags text[], p pair)")
+    conn.execute("INSERT INTO plain VALUES (1, 'Ab', '{x}', ROW(1, 'a'))")
+    try:
+        for sql in ("SELECT name, count(*) FROM plain GROUP BY name ORDER BY name",
+                    "SELECT DISTINCT lower(name::text) FROM plain WHERE name = 'ab'",
+                    "SELECT id + 1, tags, p FROM plain ORDER BY p", "SELECT to_json(p) FROM plain",
+                    "SELECT * FROM plain a JOIN plain b USING (name)"):
+            assert _run(sql, pg["vars"])[0] == "passed", (sql, _run(sql, pg["vars"]))
+    finally:
+        conn.execute("DROP TABLE plain; DROP DOMAIN posint; DROP TYPE pair")
+
+
+def test_a_built_in_function_replaced_in_place(pg: dict[str, Any]) -> None:
+    """CREATE OR REPLACE keeps a built-in's OID (below 16384) and changes its body: pg_catalog.lower(text) as a
+    SQL function calling a trap is still not initdb's code."""
+    conn = pg["conn"]
+    conn.execute(_trap("public.replaced_trap", "text", "text"))
+    _refused_then_runs(pg, "SELECT lower('A')",
+                       ["CREATE OR REPLACE FUNCTION pg_catalog.lower(text) RETURNS text LANGUAGE sql "
+                        "AS 'SELECT public.replaced_trap($1)'"],
+                       ["CREATE OR REPLACE FUNCTION pg_catalog.lower(text) RETURNS text LANGUAGE internal "
+                        "IMMUTABLE PARALLEL SAFE STRICT AS 'lower'"])
+    conn.execute("DROP FUNCTION public.replaced_trap(text)")
