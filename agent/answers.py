@@ -73,6 +73,8 @@ _HINTS: dict[str, list[tuple[str, str]]] = {
         # a host's operating system or its configuration tool: the service runs on machines it is told about
         ("rocky", "vm"), ("rocky linux", "vm"), ("rhel", "vm"), ("centos", "vm"), ("almalinux", "vm"),
         ("ubuntu", "vm"), ("debian", "vm"), ("red hat", "vm"), ("ansible", "vm"), ("puppet", "vm"),
+        # a scheduler on machines (the platform then reads the job from the text: platforms/select.py)
+        ("nomad", "vm"),
     ],
     "type": [
         ("postgres", "database"), ("mysql", "database"), ("mongodb", "database"), ("cassandra", "database"),

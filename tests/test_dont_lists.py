@@ -68,3 +68,22 @@ def test_an_offset_reset_the_team_rules_out_is_not_given_even_as_a_dry_run(group
     runbook = generate(OfflineModel(), request).runbook
     code = [line for c in iter_commands(runbook) for line in c.code.splitlines() if not line.lstrip().startswith("#")]
     assert not any("--reset-offsets" in line for line in code), [x for x in code if "reset-offsets" in x]
+
+
+@settings(max_examples=30, deadline=None)
+@given(heading=st.sampled_from(["### Things you must not do", "Things we should never do:", "== What not to do ==",
+                                "## Things you must never do", "What you must not do:"]),
+       job=LABEL, bullet=st.sampled_from(["-", "*"]))
+def test_a_heading_that_says_what_must_not_be_done_forbids_its_items(heading: str, job: str, bullet: str) -> None:
+    """Blind m05: "### Things you must not do" over `nomad job stop -purge x` and `consul kv delete`: both were
+    written into the runbook as the team's own commands."""
+    from agent.service.commands import team_commands
+
+    text = (f"{job} is a Nomad job.\n\n{heading}\n\n{bullet} `nomad job stop -purge {job}`: no history is left.\n"
+            f"{bullet} `consul kv delete` anything under `{job}/`.\n"
+            f"{bullet} `docker stop` on a client. Use `nomad alloc restart <alloc-id>`.\n")
+    forbidden = [g.command for g in forbidden_commands(text)]
+    assert f"nomad job stop -purge {job}" in forbidden and "consul kv delete" in forbidden, forbidden
+    own = [g.command for g in team_commands(text)]
+    assert not any("-purge" in c or "kv delete" in c or "docker stop" in c for c in own), own
+    assert any("nomad alloc restart" in c for c in own), own  # the way to do it instead stays

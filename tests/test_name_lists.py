@@ -30,3 +30,32 @@ def test_a_plain_word_beside_its_full_name_is_still_a_reference() -> None:
     model = parse("recon-job is a Python job on ECS. Files land in the inbox bucket (s3://ledgerx-recon-inbox-prod).")
     buckets = [n.value for c in model.components for n in c.names if n.role == "bucket"]
     assert buckets == ["s3://ledgerx-recon-inbox-prod"], buckets
+
+
+@settings(max_examples=40, deadline=None)
+@given(app=st.from_regex(r"\A[a-z]{3,5}\Z", fullmatch=True).filter(lambda w: w not in {"redis", "nginx"}),
+       pg=st.sampled_from(["postgres16", "postgres", "pg-main"]), proxy=st.sampled_from(["traefik", "caddy"]),
+       gloss=st.sampled_from(["(v2.11, 80/443)", "(the edge, TLS)", "(letsencrypt certs)"]))
+def test_a_list_of_workloads_with_asides_keeps_each_with_its_technology(app: str, pg: str, proxy: str,
+                                                                        gloss: str) -> None:
+    """Blind m08: "services: traefik (v2.11, 80/443), lbx-api (nestjs, …), lbx-worker (bullmq consumers),
+    postgres16, redis-queue" kept only traefik, and bound it to Postgres."""
+    text = (f"{app} runs with docker compose on one VM, compose project `{app}`. It stores data in PostgreSQL "
+            f"behind {proxy.capitalize()}.\nservices: {proxy} {gloss}, {app}-api (nestjs, listens on 3100), "
+            f"{app}-worker (bullmq consumers), {pg}, redis-queue\n")
+    model = parse(text)
+    owners = {n.value: c.id for c in model.components for n in c.names if n.role == "compose_service"}
+    assert owners.get(f"{app}-api") == "app" and owners.get(f"{app}-worker") == "app", owners
+    assert owners.get(proxy) == proxy, owners
+    if pg.startswith("postgres"):
+        assert owners.get(pg) == "postgresql", owners
+
+
+@settings(max_examples=20, deadline=None)
+@given(program=st.sampled_from(["docker", "kubectl", "helm"]),
+       noun=st.sampled_from(["volume", "namespace", "release", "container"]),
+       verb=st.sampled_from(["prune", "ls", "delete", "rollback"]))
+def test_a_command_written_in_prose_names_nothing(program: str, noun: str, verb: str) -> None:
+    """Blind m08: "also no docker volume prune / system prune on that box" made a volume named 'prune'."""
+    model = parse(f"orders-api runs on one VM. Also no {program} {noun} {verb} on that box.")
+    assert verb not in {n.value for c in model.components for n in c.names}

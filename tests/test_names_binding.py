@@ -316,3 +316,25 @@ def test_a_one_word_heading_line_is_not_the_subject_of_its_paragraph(value: str)
     model = parse(f"Search Platform / SolrCloud \"{value}\" (production)\n\nOverview\n"
                   f"{value} is the SolrCloud 9.4 cluster that serves product search.\n")
     assert model.app is not None and model.app.technology == "solr", model.components
+
+
+@settings(max_examples=30, deadline=None)
+@given(noun=st.sampled_from(["cluster", "queue", "disk", "bucket", "topic"]),
+       state=st.sampled_from(["full", "stuck", "down", "degraded", "pending", "healthy", "unreachable"]),
+       lead=st.sampled_from(["Allocations stuck pending: the {n} is {s}.", "If the {n} is {s}, page the DBA.",
+                             "When the {n} is {s} nothing moves."]))
+def test_what_a_thing_is_like_is_no_name(noun: str, state: str, lead: str) -> None:
+    """Blind m05: "Allocations stuck pending: the cluster is full." made a cluster named 'full'."""
+    model = parse("orders-api runs on VMs. " + lead.format(n=noun, s=state))
+    assert state not in {n.value for c in model.components for n in c.names}
+
+
+@settings(max_examples=20, deadline=None)
+@given(word=st.sampled_from(["template", "update", "group", "network"]))
+def test_a_stanza_is_pgbackrests_only_when_the_text_has_pgbackrest(word: str) -> None:
+    """Blind m05: a Nomad job's "`template` stanza" and "update stanza" became pgBackRest stanzas of Postgres."""
+    model = parse(f"The job's `{word}` stanza renders secrets. The {word} stanza has canary = 1. "
+                  "Postgres: pg-eta:5432, database eta.")
+    assert not [n for c in model.components for n in c.names if n.role == "stanza"]
+    backed = parse("PostgreSQL on db-1, backed up by pgBackRest (stanza main).")
+    assert [n.value for c in backed.components for n in c.names if n.role == "stanza"] == ["main"]

@@ -100,3 +100,34 @@ def test_the_name_the_opening_gives_and_the_text_keeps_using_is_the_title(n: str
         return
     text = SALIENT_OPENINGS[i].format(n=n, o=o, ticket=ticket) + SALIENT_BODIES[j].format(n=n, o=o, ticket=ticket)
     assert parse(text).service.name == n, text
+
+
+PLAIN = st.from_regex(r"\A[a-z]{5,10}\Z", fullmatch=True).filter(
+    lambda w: w not in {"there", "where", "which", "about", "these", "those", "their", "other"})
+
+# blind batch m (first look): a mail that opens "you're on labsync …" was titled "you're"; a ticket titled
+# "claimsdesk prod -- please write before go-live" over "claimsdesk = customer claims portal" got the
+# ticket's words; a postmortem's "**Service:** voltgrid-mqtt" lost to its ticket key; "adstats-ch --
+# ClickHouse inventory" to the cluster name below it; a wiki page "= Kartotek - drift =" to its heading
+DEFINED = [
+    "Subject: {w} on-call handover (wk 18 -> wk 19)\n\nHi Jo,\n\nyou're on {w} from Monday, here's where things "
+    "stand.\n\nWhat it is: {w} is the Celery app that renders reports. Workers: {w}-worker@pdf on {o}-01.",
+    "OPS-4412  [Runbook] {w} prod -- please write before go-live 3 June\nReporter: Sanne | Priority: High\n\n"
+    "{w} = customer claims portal (.NET 8 on Linux App Service). Web app app-{w}-prod.",
+    "# PIR-2024-031: telemetry outage, 2024-04-09 (SEV1)\n\n**Service:** {n} (Mosquitto brokers for the fleet)\n"
+    "**Author:** Sven Olsen\n\nThe brokers {o}-1 and {o}-2 lost their bridge.",
+    "{n} -- ClickHouse inventory (exported from NetBox)\n\nremote_servers cluster name: {o}_events | version 23.8\n"
+    "hosts: {o}-s1r1, {o}-s1r2",
+    "= {W} - drift (produksjon) =\nWiki space DRIFT > {W}.\n\n== What it is ==\n{W} is the shared catalogue and "
+    "loans system for 41 libraries. {W} runs on four web nodes.",
+]
+
+
+@settings(max_examples=40, deadline=None)
+@given(w=PLAIN, n=NAME, o=OTHER, i=st.integers(0, len(DEFINED) - 1))
+def test_the_name_a_text_defines_or_labels_is_the_title(w: str, n: str, o: str, i: int) -> None:
+    if n.startswith(o) or o.startswith((n, w)) or w in o:
+        return
+    text = DEFINED[i].format(w=w, W=w.capitalize(), n=n, o=o)
+    expected = w if "{w}" in DEFINED[i] or "{W}" in DEFINED[i] else n
+    assert parse(text).service.name == expected, text

@@ -26,10 +26,10 @@ _PROGRAMS = frozenset("""cap bundle ansible ansible-playbook helm helmfile kubec
     kafka-consumer-groups.sh kafka-configs.sh kafka-reassign-partitions.sh kcat kafkacat istioctl linkerd envoy
     clickhouse-client mc velero restic stern oc virtctl gsutil bq doctl hcloud sqlcmd openstack temporal tctl nats
     promtool amtool logcli chronyc timedatectl ntpq crictl k3s rke2 cockroach varnishadm varnishstat varnishlog
-    mcrouter mc nc tmsh keytool kcadm.sh xfs_repair mkfs.xfs smartctl ipmitool zfs zpool iisreset appcmd
-    sentinel redis-sentinel memcached-tool pulsar-admin bookkeeper nats-server scylla cqlsh rm mv cp xfs_growfs
-    growpart resize2fs kill pkill df du mount umount openssl dig rndc named-checkzone named-checkconf nsupdate
-    unbound-control unbound-checkconf mosquitto_sub mosquitto_pub zkcli.sh zkCli.sh solr""".split())
+    mcrouter mc nc haproxy keepalived tmsh keytool kcadm.sh xfs_repair mkfs.xfs smartctl ipmitool zfs zpool
+    iisreset appcmd sentinel redis-sentinel memcached-tool pulsar-admin bookkeeper nats-server scylla cqlsh rm mv cp
+    xfs_growfs growpart resize2fs kill pkill df du mount umount openssl dig rndc named-checkzone named-checkconf
+    nsupdate unbound-control unbound-checkconf mosquitto_sub mosquitto_pub zkcli.sh zkCli.sh solr""".split())
 # a program-like word ("mkfs.xfs", "cockroach"), for a command given with a flag or a pipe
 _PROGRAM_LIKE = re.compile(r"[a-z][a-z0-9]*(?:[._-][a-z0-9]+)*")
 _SCRIPT = re.compile(r"(?:\./|bin/|scripts?/|~/)[\w./-]+|[\w./-]*[\w-]\.sh")  # "/opt/x/bin/deploy.sh" too
@@ -39,6 +39,7 @@ _LINE = re.compile(r"^[ \t]*(?:[-*+][ \t]+)?((?:sudo\s+)?(?:\./|~/)?[a-z][\w./-]
                    r".{0,200}?)(?:\s{2,}\([^()\n]{2,80}\))?[ \t]*$", re.M)  # "./ops/x.sh --since 6h   (wraps …)"
 # a command after a label's colon, to the end of its line: "status: kubectl -n kafka-prod get kafka events-prod"
 _AFTER_COLON = re.compile(r"(?:^|\s)[a-z][\w ]{0,30}:[ \t]+((?:sudo\s+)?[a-z][\w.-]*\s+-.{2,200})$", re.M)
+PROGRAMS = _PROGRAMS  # the programs we know, for the parser: a word after one is its subcommand
 
 
 # a script after a label, an aside in parentheses after it: "rollback:  sudo /opt/x/bin/deploy.sh --rollback
@@ -47,8 +48,10 @@ _LABELLED_SCRIPT = re.compile(r"(?:^|\s)[a-z][\w ]{0,30}:[ \t]+((?:sudo\s+)?[\w.
                               r"(?=[ \t]+\(|[ \t]*$)", re.M)
 # a command after a label or a sentence inside prose: "Fix (approved): az sql db update -g rg -n db
 # --service-objective S6, then …" — a known program with a flag, up to the clause's end
-_INLINE = re.compile(r"(?:(?<=:\s)|(?<=[.;]\s)|(?<=\bthen\s)|(?<=\brun\s))((?:sudo\s+)?[a-z][\w.-]*\s[^,;`\n]*?"
-                     r"\s--?[a-z][^,;`\n]*?)(?=,\s|;\s|\.\s|\.?$)", re.M)
+_INLINE = re.compile(r"(?:(?<=:\s)|(?<=[.;]\s)|(?<=\bthen\s)|(?<=\brun\s)|(?<=\bwith\s)|(?<=\busing\s))"
+                     r"((?:sudo\s+)?[a-z][\w.-]*\s[^,;`\n]*?\s--?[a-z][^,;`\n]*?)"
+                     # "Validate with haproxy -c -f /etc/haproxy/haproxy.cfg, then …": up to the clause's end
+                     r"(?=,\s|;\s|\.\s|\.?$|[ \t]+(?:before|after|first|then|on|and|if|when|until)\b[ \t]+\S)", re.M)
 
 # a program we know written in prose without a flag, after a colon, a full stop or "then/run/runs/with/use":
 # "ansible … runs rndc reload <zone>. ns1/ns2 get …", "unbound-control flush_zone x on both resolvers"
@@ -275,9 +278,12 @@ def _forbidden_before(description: str, start: int) -> bool:
 
 
 # "## Please don't", "Do not", "Don't:", "Never do:", "Red lines": a heading whose list items are forbidden
-DONT_HEADING = re.compile(r"(?i)^\s*(?:#{1,6}\s*)?[*_]*(?:please\s+)?(?:don['’]?t|do\s+not|never(?:\s+do)?|"
-                           r"forbidden|not\s+allowed|red\s+lines?|things\s+(?:not\s+to|never\s+to)\s+do|"
-                           r"what\s+not\s+to\s+do)\b[^\n]{0,30}?:?\s*$")
+# ("### Things you must not do", "Never, ever:", "What you should not touch"): a short line whose words forbid
+DONT_HEADING = re.compile(r"(?i)^\s*(?:#{1,6}\s*|=+\s*)?[*_]*(?:please\s+)?(?:(?:things|what|stuff|commands)\s+"
+                           r"(?:(?:you|we|one|to)\s+)?(?:must|should|shall|may)\s+(?:never|not)\b|"
+                           r"(?:things|what)\s+(?:you\s+)?(?:never|not)\s+to\b|"
+                           r"don['’]?t|do\s+not|never(?:\s+do)?|forbidden|not\s+allowed|red\s+lines?|"
+                           r"things\s+(?:not\s+to|never\s+to)\s+do|what\s+not\s+to\s+do)\b[^\n]{0,30}?:?\s*=*\s*$")
 LIST_ITEM = re.compile(r"^\s*(?:[-*+•]|\d+[.)])\s+")
 
 

@@ -30,8 +30,9 @@ _DOC_KEY = re.compile(r"(?i:(?:(?:re|fwd?)\s*:\s*)?(?:(?:handover|hand-?off|on-?
                       r"project|system|incident|release|migration)\s+)?(?:notes?|runbook|request|ticket|"
                       r"summary|overview|readme|handover|hand-?off|write-?up|brief|doc(?:ument)?|page|sheet|cheat-?sheet|faq|card|"
                       r"wiki|primer))")
-_LABEL = re.compile(rf"(?im)^\s*(?:[-*+]\s+)?(?:svc|service|service[ _-]name|name|app|app[ _-]name|application)"
-                    rf"\s*[:=]\s*{_Q}({_ID}){_Q}\s*(?:[(#—–-].*)?$")
+# "Service: x", "- app = x", and in Markdown bold ("**Service:** voltgrid-mqtt (Mosquitto brokers …)")
+_LABEL = re.compile(rf"(?im)^\s*(?:[-*+]\s+)?(?:\*\*|__)?(?:svc|service|service[ _-]name|name|app|app[ _-]name|"
+                    rf"application)\s*[:=]\s*(?:\*\*|__)?\s*{_Q}({_ID}){_Q}(?:\*\*|__)?\s*(?:[(#—–-].*)?$")
 _WE_CALL = re.compile(rf"(?i)\b(?:we\s+(?:call|name)(?:\s+(?:it|this|them|that))?|(?:known|referred\s+to)\s+as|"
                       rf"a\.?k\.?a\.?|nicknamed|code-?named)\s+{_Q}({_ID}){_Q}")
 _RUNBOOK_FOR = re.compile(r"(?i)\brun-?book(?:\s+(?:request|needed|wanted|please))?\s*(?:for|about|on|:)\s+"
@@ -228,6 +229,10 @@ _ROLE_BEFORE = re.compile(r"(?i)\b(?:namespace|ns|bucket|queue|topic|database|db
                           r"vhost|tenant|stream|exchange|keyspace|pool)\s*[:=]?\s*$")
 
 
+# words that start a sentence saying what something is without naming it ("This is the …", "Everything is …")
+_PRONOUNS = frozenset("this that there here what which everything nothing someone everyone it".split())
+
+
 def salient_name(lines: list[str], is_technology: Callable[[str], bool],
                  common: frozenset[str] = frozenset()) -> str | None:
     """The name the opening lines mention that the whole text keeps using: "handing over **tariff-quoter**",
@@ -255,14 +260,19 @@ def salient_name(lines: list[str], is_technology: Callable[[str], bool],
                 any(part in common for part in re.split(r"[-_]", word.lower())[:1]):
             continue  # "php8.2-fpm" is a package, "in-process" a word
         shaped = _IDENT.fullmatch(word) is not None and word[0].islower()
-        if not (word in marked or shaped or (word.islower() and word.lower() in as_name)):
-            continue
         key = re.escape(word.lower())
+        # the subject of a sentence that says what it is ("What it is: labsync is the Celery app …",
+        # "claimsdesk = customer claims portal"): at a line's start, or after a full stop or a colon
+        defined = len(re.findall(rf"(?m)(?:^\s*(?:[-*]\s+)?|[.:;]\s+)[*`\"']*{key}[*`\"']*\s+(?:is|=|runs|does)\s+"
+                                 rf"(?:the|an?|our|\w+ing)?\b", lowered)) \
+            if word.lower() not in _PRONOUNS and (word.islower() or word[1:].islower()) else 0
+        if not (word in marked or shaped or defined or (word.islower() and word.lower() in as_name)):
+            continue
         uses = len(re.findall(rf"(?<![\w.-]){key}(?![\w-])", lowered))
-        if word in marked:  # a marked name: its identifiers count (pointsvc-api, pointsvc-dlq)
-            uses += len(re.findall(rf"(?<![\w.-]){key}[-_]\w", lowered))
+        if word in marked or defined:  # a marked or defined name: its identifiers count (pointsvc-api, pointsvc-dlq)
+            uses += len(re.findall(rf"(?<![\w.-]){key}[-_.@]\w", lowered))
         subject = len(re.findall(rf"(?m)^\s*(?:[-*]\s+)?[*`\"']*{key}[*`\"']*\s+(?:is|=|:|runs|does)\s", lowered))
-        score = uses + 2 * subject + (2 if word in marked else 0)
+        score = uses + 2 * max(subject, defined) + (2 if word in marked else 0)
         if uses >= 2 and (best is None or score > best[0]):
             best = (score, -order, word)
     return best[2] if best else None

@@ -272,6 +272,11 @@ _STATE_WORDS = frozenset("down dead failed failing broken slow full stuck lost b
 _STATUS_WORDS = _STATE_WORDS | frozenset("active inactive running pending recovering ready healthy starting stopped "
                                          "stopping leader follower green yellow red ok error deployed succeeded "
                                          "completed available".split())
+# what follows "program noun" in a command written as prose ("docker volume prune", "helm release list")
+_CLI_VERBS = frozenset("prune ls list rm create inspect delete get describe rollback restart logs status history show "
+                       "update stop start kill exec run scale apply edit patch upgrade uninstall remove drain".split())
+# names of a workload each: in a list of them, each item is the workload of the technology it is named after
+_WORKLOAD_ROLES = frozenset({"compose_service", "deployment", "statefulset", "container", "unit", "daemonset"})
 _PARTICIPLE = re.compile(r"^[a-z]{3,}(?<!e)ed$")
 _SPEAKER_LINE = re.compile(r"(?m)^[ \t]*@?(?:[A-Za-z][\w-]*[._][\w.-]*[A-Za-z0-9]|"
                            r"(?:[A-Za-z][\w'-]+(?:[ \t]+[A-Z][\w'-]+){0,2})"
@@ -1239,7 +1244,8 @@ class _Parser:
             elif low in ("is", "are") and k + 1 < len(toks) and toks[k + 1].low not in DETERMINERS and not (
                     toks[k + 1].plain and re.search(r"(?:ed|ing)$", toks[k + 1].low) and
                     toks[k + 1].low not in self.v.naming) and not (
-                    toks[k + 1].plain and self.v.ordinary(toks[k + 1].text)):  # "a node is really broken"
+                    toks[k + 1].plain and (self.v.ordinary(toks[k + 1].text) or toks[k + 1].low in _STATUS_WORDS)):
+                # "a node is really broken", "the cluster is full": what it is like, not what it is called
                 explicit = True  # "the queue is `x`"; "the Deployment is autoscaled" says what it does
             elif low == "(" and k + 1 < len(toks):
                 label = True
@@ -1339,7 +1345,15 @@ class _Parser:
         toks = s.tokens
         items = [(toks[k].text, k)]
         j = k + 1
-        while j + 1 < len(toks) and toks[j].low in (",", "and", "or", "+", "&"):
+        while j + 1 < len(toks):
+            if toks[j].text == "(":  # "traefik (v2.11, 80/443), lbx-api (nestjs), …": an aside on the item
+                close = self._paren_end(s, j)
+                if close is None:
+                    break
+                j = close + 1
+                continue
+            if toks[j].low not in (",", "and", "or", "+", "&"):
+                break
             nxt = j + 1
             if toks[j].text == "," and toks[nxt].low in ("and", "or"):
                 nxt += 1
@@ -1351,8 +1365,13 @@ class _Parser:
             if toks[nxt - 1].low in ("and", "or", "+", "&"):
                 return items
             j = nxt + 1
-        # an identifier after the comma is an item, never the next phrase's first word
-        return items if len(items) > 1 and all(toks[i].idlike for _, i in items[1:]) else items[:1]
+        # an identifier after the comma is an item, never the next phrase's first word; and a list that runs
+        # to the end of its sentence, mostly identifiers, keeps its plain items ("…, lbx-worker, postgres, redis-q")
+        end = items[-1][1] + 1
+        closed = end >= len(toks) or toks[end].text in (".", ";", ")")
+        idlike = sum(1 for _, i in items[1:] if toks[i].idlike)
+        keep = all(toks[i].idlike for _, i in items[1:]) or (closed and idlike * 2 >= len(items))
+        return items if len(items) > 1 and keep else items[:1]
 
     def values_before(self, s: Sentence, noun: Mention, role: str) -> list[tuple[str, int]]:
         """A name right before the noun: "the orders-events SQS queue", "the `x` consumer group",
@@ -1474,6 +1493,9 @@ class _Parser:
                     continue
                 if self._pager_before(s, noun.i):  # "PagerDuty service `payments-core`" is where pages go
                     continue
+                if noun.i > 0 and s.tokens[noun.i - 1].low in commands.PROGRAMS and noun.j < len(s.tokens) and \
+                        s.tokens[noun.j].low in _CLI_VERBS:
+                    continue  # "no docker volume prune": a command's subcommand, not a volume named "prune"
                 for role in self.roles_for(s, noun):
                     values, explicit = self.values_after(s, noun, role)
                     if values and not explicit and s.tokens[values[0][1]].plain:
@@ -1504,10 +1526,22 @@ class _Parser:
                     for value, k in values:
                         self.consumed.add((s.index, k))
                         self._value_at = s.tokens[min(noun.i, k)].start
-                        self.bind(comp, role, value, s, how)
+                        self.bind(self._item_owner(value, role, comp) if len(values) > 1 else comp, role, value,
+                                  s, how)
                     for k in range(noun.i, noun.j):
                         self.consumed.add((s.index, k))
                     break
+
+    def _item_owner(self, value: str, role: str, owner: _Comp) -> _Comp:
+        """Whose workload one item of a list of workloads is: "services: traefik (…), lbx-api (…),
+        postgres16, redis-queue": an item named after a technology the model holds is that component's
+        ("postgres16" Postgres's, "traefik" Traefik's), any other the service's own."""
+        if role not in _WORKLOAD_ROLES:
+            return owner
+        head = re.split(r"[-_.\d]", value.lower(), maxsplit=1)[0]
+        tech = self.v.tech_words.get(norm(head)) if len(head) > 2 else None
+        comp = self.component_for_tech(tech) if tech else None
+        return comp if comp is not None else self.comps["app"]
 
     def _pager_before(self, s: Sentence, k: int) -> bool:
         """The noun at k is a paging tool's ("PagerDuty service x", "Opsgenie schedule x"): its name is the
@@ -3530,7 +3564,14 @@ def _service_name(text: str, marked: str | None = None) -> tuple[str, str] | Non
     # "- Team: ledger" says who, not what: the opening is read from the lines that are not such labels
     opening = [line for line in lines if line.strip() and not _label_of_words(line)]
     lead = " ".join(opening[:3]).strip()
-    explicit = naming.stated_name(lines) or naming.store_name(opening) or _explicit_name("\n".join(lines), lead)
+    # "adstats-ch -- ClickHouse inventory (…)": an identifier the first line opens with, then a dash, is the
+    # title's subject (before a store's cluster name the text goes on to give)
+    title_id = re.match(r"^\s*(?:#+\s*)?([a-z0-9][\w.]*[-_][\w.-]*[a-z0-9])\s+(?:--|—|–|\|)\s", opening[0]) \
+        if opening else None
+    explicit = naming.stated_name(lines) or (
+        title_id.group(1) if title_id and title_id.group(1).lower() not in _DOC_WORDS else None) or \
+        naming.store_name(opening) or \
+        _explicit_name("\n".join(lines), lead)
     if explicit:
         return _slug(explicit), explicit
     subject = _SUBJECT_NAME.search(text)

@@ -13,10 +13,14 @@ from collections.abc import Sequence
 from agent.knowledge.platforms.base import Action, Hostless, cmd, q
 from agent.runbook import Command
 
-_JOB = (re.compile(r"\bnomad\s+(?:job\s+)?(?:status|revert|history|restart|scale|stop|allocs|deployments)\s+"
-                   r"(?:-[\w-]+(?:[= ]\S+)?\s+)*([a-z0-9][\w-]*)"),
-        re.compile(r"(?i)\bnomad\s+job\s+[`'\"]([a-z0-9][\w-]*)[`'\"]"),
-        re.compile(r"(?i)\bjob\s+[`'\"]?([a-z0-9][\w-]*)[`'\"]?\s+(?:runs\s+)?(?:on|in)\s+nomad\b"))
+# the job's name: quoted after "job" ("namespace `logistics`, job `parcel-eta` (type service)"), then in the
+# team's commands, where only the flags that take a value take the next word (`history -p parcel-eta`)
+_JOB = (re.compile(r"(?i)\bnomad\s+job\s+[`'\"]([a-z0-9][\w-]*)[`'\"]"),
+        re.compile(r"(?i)\bjob\s+[`'\"]?([a-z0-9][\w-]*)[`'\"]?\s+(?:runs\s+)?(?:on|in)\s+nomad\b"),
+        re.compile(r"(?i)\bjob\s+[`'\"]([a-z0-9][\w-]*)[`'\"]"),
+        re.compile(r"\bnomad\s+(?:job\s+)?(?:status|revert|history|restart|scale|stop|allocs|deployments)\s+"
+                   r"(?:-(?:namespace|region|address|token)\s+[^\s`'\"]+\s+|-[\w-]+(?:=[^\s`'\"]+)?\s+)*"
+                   r"([a-z0-9][\w-]*)(?![\w-])(?![`'\"]?\s*(?:then|and|or)\b)"))
 _NAMESPACE = re.compile(r"\bnomad\b[^\n`]*?-namespace[= ]([\w-]+)|(?i:\bnomad\s+namespace)\s+[`'\"]?([\w-]+)")
 
 

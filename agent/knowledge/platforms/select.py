@@ -73,6 +73,8 @@ def _plain_container(ctx: Context, component: Component | None = None) -> bool:
 def _docker(ctx: Context) -> Platform:
     if said(ctx, r"\b(?:ecs|fargate)\b"):
         return ECS(ctx)
+    if said_nomad(ctx.facts.description):  # a Nomad job with the docker driver: the allocations are Nomad's
+        return Nomad(ctx)
     return DockerContainer(ctx) if _plain_container(ctx) else Docker(ctx)
 
 
