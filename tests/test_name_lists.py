@@ -59,3 +59,42 @@ def test_a_command_written_in_prose_names_nothing(program: str, noun: str, verb:
     """Blind m08: "also no docker volume prune / system prune on that box" made a volume named 'prune'."""
     model = parse(f"orders-api runs on one VM. Also no {program} {noun} {verb} on that box.")
     assert verb not in {n.value for c in model.components for n in c.names}
+
+
+@settings(max_examples=30, deadline=None)
+@given(stem=st.from_regex(r"\A[a-z]{3,7}\Z", fullmatch=True), pools=st.lists(
+    st.from_regex(r"\A[a-z]{3,6}\Z", fullmatch=True), min_size=2, max_size=3, unique=True),
+       head=st.sampled_from(["Worker units (systemd templates, one per pool on every box):", "Systemd units:",
+                             "Units:"]),
+       sep=st.sampled_from([" -- queue {q}.x, concurrency 8", "", ": consumes {q}.x"]))
+def test_the_items_under_a_role_heading_are_its_names(stem: str, pools: list[str], head: str, sep: str) -> None:
+    """Blind m02: "Worker units (systemd templates, …):" over "- labsync-worker@results -- queue …" bound no
+    unit (the aside before the colon, the '@', the '--' and items with nothing after them), and "systemd" became
+    a unit."""
+    items = "\n".join(f"- {stem}-worker@{p}{sep.format(q=p)}" for p in pools)
+    model = parse(f"{stem} is a Celery app on VMs.\n\n{head}\n{items}\n- {stem}-beat\n")
+    units = [n.value for c in model.components for n in c.names if n.role == "unit"]
+    assert units == [f"{stem}-worker@{p}" for p in pools] + [f"{stem}-beat"], units
+
+
+@settings(max_examples=30, deadline=None)
+@given(stem=st.from_regex(r"\A[a-z]{3,5}\Z", fullmatch=True), lo=st.integers(1, 3), hi=st.integers(4, 9),
+       dots=st.sampled_from([" ... ", " … ", " .. "]), domain=st.sampled_from([".dc2.example.net", ".fra1.internal"]))
+def test_a_range_written_with_dots_is_every_host(stem: str, lo: int, hi: int, dots: str, domain: str) -> None:
+    """Blind m02: "lsw-01.dc2.x ... lsw-06.dc2.x" kept the two ends (the domain's own digit broke the range)."""
+    model = parse(f"{stem} runs on VMs.\n- workers: {stem}-0{lo}{domain}{dots}{stem}-0{hi}{domain} (group w)\n")
+    hosts = [n.value for c in model.components for n in c.names if n.role == "host"]
+    assert hosts == [f"{stem}-0{n}{domain}" for n in range(lo, hi + 1)], hosts
+
+
+@settings(max_examples=20, deadline=None)
+@given(stem=st.from_regex(r"\A[a-z]{3,5}\Z", fullmatch=True), state=st.sampled_from(["stuck", "down", "healthy"]))
+def test_a_clusters_members_listed_after_its_label_are_hosts(stem: str, state: str) -> None:
+    """Blind m02: "RabbitMQ 3.12 cluster: rmq-a.dc2.x, rmq-b.dc2.x, rmq-c.dc2.x" named the cluster after its first
+    member; and 'not even on "stuck" queues' made a queue named "stuck"."""
+    model = parse(f"{stem} uses RabbitMQ.\n- RabbitMQ 3.12 cluster: {stem}-a.dc2.x.net, {stem}-b.dc2.x.net, "
+                  f"{stem}-c.dc2.x.net, vhost /{stem}\nNo purge, not even on \"{state}\" queues.\n")
+    rabbit = next(c for c in model.components if c.technology == "rabbitmq")
+    assert [n.value for n in rabbit.names if n.role == "host"] == [f"{stem}-{x}.dc2.x.net" for x in "abc"]
+    assert not [n for n in rabbit.names if n.role == "cluster"]
+    assert state not in {n.value for c in model.components for n in c.names}

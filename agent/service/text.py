@@ -1086,6 +1086,8 @@ class _Parser:
         if t.kind == "url":
             return spec.shape_name == "url" or (spec.shape_name == "bucket" and t.low.startswith(("s3://", "gs://")))
         text = t.text
+        if t.kind == "word" and text.lower() in self.v.not_names:
+            return False  # "units (systemd templates …)": the vocabulary's words that are never a name
         if t.kind == "quoted" and not explicit and text.lower() in _STATUS_WORDS and not (
                 s.text[t.start:t.start + 1] == "`" and k > 0 and self.noun_at(s, k - 1) is not None):
             # 'every replica "active"', 'stuck in "recovering"': a state the tool prints, no name; but a
@@ -1212,14 +1214,17 @@ class _Parser:
         return [text]
 
     def _span_range(self, a: str, b: str) -> list[str]:
-        """"es-data-01.x to es-data-06.x" -> the six names between."""
-        ma = re.fullmatch(r"(.*?)(\d+)([^\d]*)", a)
-        mb = re.fullmatch(r"(.*?)(\d+)([^\d]*)", b)
-        if ma and mb and ma.group(1) == mb.group(1) and ma.group(3) == mb.group(3):
-            lo, hi = int(ma.group(2)), int(mb.group(2))
+        """"es-data-01.x to es-data-06.x" -> the six names between; the one number that differs counts
+        ("lsw-01.dc2.x … lsw-06.dc2.x": the domain's digit stays)."""
+        pa, pb = re.split(r"(\d+)", a), re.split(r"(\d+)", b)
+        differ = [i for i in range(len(pa)) if len(pa) == len(pb) and pa[i] != pb[i]]
+        if len(differ) == 1 and differ[0] % 2 == 1:
+            i = differ[0]
+            lo, hi = int(pa[i]), int(pb[i])
             if lo < hi and hi - lo < 64:
-                width = len(ma.group(2)) if ma.group(2).startswith("0") else 0
-                return [f"{ma.group(1)}{str(n).zfill(width)}{ma.group(3)}" for n in range(lo, hi + 1)]
+                width = len(pa[i]) if pa[i].startswith("0") else 0
+                head, tail = "".join(pa[:i]), "".join(pa[i + 1:])
+                return [f"{head}{str(n).zfill(width)}{tail}" for n in range(lo, hi + 1)]
         return [a, b]
 
     def values_after(self, s: Sentence, noun: Mention, role: str) -> tuple[list[tuple[str, int]], bool]:
@@ -1390,6 +1395,8 @@ class _Parser:
             return []
         past_tech = k < start  # "the stock elasticsearch systemd unit": a plain word there is an adjective
         t = toks[k]
+        if t.kind == "quoted" and t.low in _STATUS_WORDS:
+            return []  # 'not even on "stuck" queues': a state, quoted, before its noun
         if t.kind == "quoted" or t.idlike or t.hyphword:
             if t.kind != "quoted" and self.v.ordinary(t.text):
                 return []  # before its noun a "-facing" / "-only" word is an adjective ("the customer-facing queue")
@@ -1518,6 +1525,8 @@ class _Parser:
                     comp, how = self.owner(s, role, values[0][1], noun)
                     if comp is None:
                         continue
+                    if role == "cluster" and self._members_listed(s, values):
+                        role = "host"  # "RabbitMQ 3.12 cluster: rmq-a.dc2.x, rmq-b.dc2.x, …": its members, by name
                     if role == "cluster":
                         comp = self._replica_cluster_owner(s, noun) or comp
                     if role == "cluster" and self._dr_before(s, noun.i):
@@ -1531,6 +1540,16 @@ class _Parser:
                     for k in range(noun.i, noun.j):
                         self.consumed.add((s.index, k))
                     break
+
+    def _members_listed(self, s: Sentence, values: list[tuple[str, int]]) -> bool:
+        """The cluster's "name" is the first of a comma list of host names (FQDNs): the list is its members."""
+        if len(values) != 1:
+            return False
+        k = values[0][1]
+        toks = s.tokens
+        fqdn = re.compile(r"[a-z0-9][\w-]*(?:\.[a-z0-9][\w-]*){2,}")
+        return fqdn.fullmatch(values[0][0]) is not None and k + 2 < len(toks) and toks[k + 1].text == "," and \
+            fqdn.fullmatch(toks[k + 2].text) is not None
 
     def _item_owner(self, value: str, role: str, owner: _Comp) -> _Comp:
         """Whose workload one item of a list of workloads is: "services: traefik (…), lbx-api (…),
@@ -1854,7 +1873,7 @@ class _Parser:
                 if _NOT_NAME.fullmatch(label) or self.v.ordinary(label) or label.lower() in _STOP or \
                         not spec.shape.fullmatch(label):
                     continue
-                comp = self._listed_owner(spec.owners, item.group(2))
+                comp = self._listed_owner(spec.owners, item.group(2) or line)
                 if comp is not None:
                     for other in self.comps.values():  # its shape made it look like a host; the list says what it is
                         other.names = [x for x in other.names if not (x["role"] == "host" and x["value"] == label)]
@@ -2110,6 +2129,11 @@ class _Parser:
                             _HOSTLIKE.fullmatch(toks[k + 2].text):
                         hosts = self._span_range(t.text, toks[k + 2].text)
                         self.consumed.add((s.index, k + 2))
+                    elif k + 1 < len(toks) and s.text[t.end:toks[k + 1].start].strip() in ("...", "…", "..") and \
+                            _HOSTLIKE.fullmatch(toks[k + 1].text):
+                        # "lsw-01.dc2.x ... lsw-06.dc2.x": the tokenizer drops the dots; the gap says a range
+                        hosts = self._span_range(t.text, toks[k + 1].text)
+                        self.consumed.add((s.index, k + 1))
                     found, _ = self.clause_tech(s, k, self.v.roles["host"].owners)
                     comp = self.comps.get(found) or self._named_for(t.text) or app
                     for host in hosts:
@@ -3185,8 +3209,10 @@ def _labelled(value: str, evidence: str) -> bool:
 _SERVICE_LIST = re.compile(r"(?im)^[ \t]*(?:the[ \t]+)?(?:docker[ \t-]compose[ \t]+|compose[ \t]+)?services\b"
                            r"[^:\n]{0,40}:[ \t]*$")
 # a line closing with a plural noun and a colon: "The chart creates two Deployments:", "- CronJobs:"
-_ROLE_LIST = re.compile(r"((?:[A-Za-z][\w-]* ){0,2}[A-Za-z][\w-]*s)[ \t]*:[ \t]*$")
-_ROLE_ITEM = re.compile(r"^\s*[-*+]\s+`?([a-z0-9][a-z0-9_.-]*)`?\s*(?:[:=—–]|\s-)\s+(.+)$")
+# (an aside may stand before the colon: "Worker units (systemd templates, one per pool):")
+_ROLE_LIST = re.compile(r"((?:[A-Za-z][\w-]* ){0,2}[A-Za-z][\w-]*s)[ \t]*(?:\([^()\n]{0,80}\))?[ \t]*:[ \t]*$")
+# an item: its name, then what it is after a separator ("- x: …", "- x -- queue …", "- x — …"), or nothing
+_ROLE_ITEM = re.compile(r"^\s*[-*+]\s+`?([a-z0-9][a-z0-9_.@-]*)`?\s*(?:(?:[:=—–]|\s--?)\s+(.+))?$")
 _SERVICE_ITEM = re.compile(r"^\s*[-*+]\s+`?([a-z0-9][a-z0-9_.-]*)`?\s*[:=—–]\s+(.+)$")
 
 
