@@ -258,3 +258,97 @@ def test_a_built_in_function_replaced_in_place(pg: dict[str, Any]) -> None:
                        ["CREATE OR REPLACE FUNCTION pg_catalog.lower(text) RETURNS text LANGUAGE internal "
                         "IMMUTABLE PARALLEL SAFE STRICT AS 'lower'"])
     conn.execute("DROP FUNCTION public.replaced_trap(text)")
+
+
+# --- round 4 (my own red team of the fix above, /tmp/rt4/FINDINGS.md, 2026-12-04): each sprang on 9e789a6 ---
+
+def test_a_replaced_system_view(pg: dict[str, Any]) -> None:
+    """CREATE OR REPLACE VIEW on a pg_catalog view keeps its OID: its body is the database's now."""
+    conn = pg["conn"]
+    conn.execute(_trap("public.sysview_trap", "", "int"))
+    original = conn.execute("SELECT pg_get_viewdef('pg_catalog.pg_stat_activity'::regclass)").fetchone()[0]
+    _refused_then_runs(pg, "SELECT count(*) FROM pg_stat_activity",
+                       ["CREATE OR REPLACE VIEW pg_catalog.pg_stat_activity AS SELECT * FROM "
+                        f"({original.rstrip(';')}) s WHERE public.sysview_trap() = 1"],
+                       [f"CREATE OR REPLACE VIEW pg_catalog.pg_stat_activity AS {original}"])
+    conn.execute("DROP FUNCTION public.sysview_trap()")
+
+
+@_SLOW
+@given(name=_name, form=st.sampled_from(["lower(id::bigint)", "upper(id::bigint)", "length(id::bigint)"]))
+def test_a_views_body_resolves_names_in_every_schema(pg: dict[str, Any], name: str, form: str) -> None:
+    """The gate pins the statement's functions to pg_catalog, but the database resolves a view's body itself:
+    `lower(bigint)` in public is the one its `lower(id::bigint)` calls."""
+    conn = pg["conn"]
+    fn = form.split("(")[0]
+    conn.execute(f"CREATE TABLE IF NOT EXISTS b_{name} (id int)")
+    conn.execute(f"INSERT INTO b_{name} VALUES (1)")
+    conn.execute(_trap(f"public.{fn}", "bigint", "text"))
+    conn.execute(f"CREATE OR REPLACE VIEW v_{name} AS SELECT {form} AS x FROM b_{name}")
+    try:
+        status, reason = _run(f"SELECT * FROM v_{name}", pg["vars"])
+        assert "SPRUNG" not in reason and status == "not-run", (status, reason)
+    finally:
+        conn.execute(f"DROP VIEW v_{name}; DROP FUNCTION public.{fn}(bigint)")
+
+
+_XML = "SELECT table_to_xml('public.xml_view'::regclass, true, false, '')::text"
+
+
+@pytest.mark.parametrize("body", ["SELECT lower(1)", _XML])
+def test_a_replaced_built_in_whose_sql_body_reaches_a_trap(pg: dict[str, Any], body: str) -> None:
+    conn = pg["conn"]
+    conn.execute(_trap("public.xml_trap", "", "int"))
+    conn.execute("CREATE OR REPLACE VIEW public.xml_view AS SELECT public.xml_trap() AS x")
+    conn.execute(_trap("public.lower", "integer", "text"))
+    body_sql = body.replace("'", "''")
+    _refused_then_runs(pg, "SELECT upper('a')",
+                       [f"CREATE OR REPLACE FUNCTION pg_catalog.upper(text) RETURNS text LANGUAGE sql AS '{body_sql}'"],
+                       ["CREATE OR REPLACE FUNCTION pg_catalog.upper(text) RETURNS text LANGUAGE internal "
+                        "IMMUTABLE PARALLEL SAFE STRICT AS 'upper'"])
+    conn.execute("DROP VIEW public.xml_view; DROP FUNCTION public.xml_trap(); DROP FUNCTION public.lower(integer)")
+
+
+@pytest.mark.parametrize("use", ["partition", "index"])
+def test_a_non_default_operator_class_of_a_partition_key_or_an_index(pg: dict[str, Any], use: str) -> None:
+    conn = pg["conn"]
+    # it springs only under the agent (its application_name): building the partition or the index calls it too
+    conn.execute("CREATE FUNCTION public.cmp_trap(int4, int4) RETURNS int4 LANGUAGE plpgsql IMMUTABLE AS "
+                 "$$BEGIN IF current_setting('application_name') = 'runbook-agent --execute' THEN "
+                 "RAISE EXCEPTION 'SPRUNG'; END IF; RETURN btint4cmp($1, $2); END$$")
+    conn.execute("CREATE OPERATOR CLASS public.trap_int4_ops FOR TYPE int4 USING btree AS "
+                 "OPERATOR 1 <, OPERATOR 2 <=, OPERATOR 3 =, OPERATOR 4 >=, OPERATOR 5 >, "
+                 "FUNCTION 1 public.cmp_trap(int4, int4)")
+    try:
+        if use == "partition":
+            conn.execute("CREATE TABLE parted (id int) PARTITION BY RANGE (id public.trap_int4_ops)")
+            conn.execute("CREATE TABLE parted_1 PARTITION OF parted FOR VALUES FROM (0) TO (100)")
+            sql = "SELECT count(*) FROM parted"
+        else:
+            conn.execute("CREATE TABLE big (id int)")
+            conn.execute("INSERT INTO big SELECT g FROM generate_series(1, 20000) g")
+            conn.execute("CREATE INDEX big_id ON big (id public.trap_int4_ops)")
+            conn.execute("ANALYZE big")
+            sql = "SELECT count(*) FROM big WHERE id = 5"
+        status, reason = _run(sql, pg["vars"])
+        assert "SPRUNG" not in reason and status == "not-run", (status, reason)
+    finally:
+        conn.execute("DROP TABLE IF EXISTS parted, big")
+        conn.execute("DROP OPERATOR CLASS public.trap_int4_ops USING btree CASCADE")
+        conn.execute("DROP FUNCTION public.cmp_trap(int4, int4) CASCADE")
+
+
+def test_a_built_in_operators_negator_or_a_planner_support_function(pg: dict[str, Any]) -> None:
+    conn = pg["conn"]
+    conn.execute("CREATE TABLE IF NOT EXISTS tj (j jsonb)")
+    conn.execute(_trap("public.neg_trap", "jsonb, text", "boolean"))
+    _refused_then_runs(pg, "SELECT count(*) FROM tj WHERE NOT (j ? 'b')",
+                       ["CREATE OPERATOR public.!?! (leftarg = jsonb, rightarg = text, function = public.neg_trap, "
+                        "negator = OPERATOR(pg_catalog.?))"],
+                       ["UPDATE pg_operator SET oprnegate = 0 WHERE oid = 'pg_catalog.?(jsonb,text)'::regoperator",
+                        "DROP OPERATOR public.!?! (jsonb, text)"])
+    conn.execute("DROP FUNCTION public.neg_trap(jsonb, text)")
+    conn.execute("CREATE FUNCTION public.sup_trap(internal) RETURNS internal LANGUAGE internal AS 'int4in'")
+    _refused_then_runs(pg, "SELECT 1 + 1", ["ALTER FUNCTION pg_catalog.int4pl(int4, int4) SUPPORT public.sup_trap"],
+                       ["UPDATE pg_proc SET prosupport = 0 WHERE oid = 'pg_catalog.int4pl(int4,int4)'::regprocedure"])
+    # (sup_trap stays: int4pl's recorded dependency on it goes with the test database)

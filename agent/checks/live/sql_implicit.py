@@ -38,7 +38,8 @@ class Reached:
     """What the statement and the bodies it reaches (views, policies) touch, gathered by sql_reach."""
 
     relations: set[int] = field(default_factory=set)  # OIDs of every relation read
-    functions: set[str] = field(default_factory=set)  # names called (pg_catalog's)
+    functions: set[str] = field(default_factory=set)  # names the statement calls (pinned to pg_catalog's)
+    body_functions: set[str] = field(default_factory=set)  # names a view's or policy's body calls (any schema)
     operators: set[str] = field(default_factory=set)  # names written, and those sorting or CASE imply
     external: set[tuple[str, str]] = field(default_factory=set)  # a trusted extension's views' own functions
 
@@ -56,6 +57,7 @@ class Catalog:
     aggregates: dict[int, tuple[int, ...]]  # aggregate's OID -> its support functions
     volatile: set[int] = field(default_factory=set)  # functions declared VOLATILE
     body: dict[int, str] = field(default_factory=dict)  # a SQL function's body as written
+    linked: dict[int, tuple[int, int]] = field(default_factory=dict)  # operator -> (commutator, negator)
     _sql: dict[int, bool] = field(default_factory=dict)  # memo of sql_ok
 
     def builtin(self, fn: int) -> bool:
@@ -83,9 +85,10 @@ def problem(cur: Any, cat: Catalog, reached: Reached, trusted: list[str]) -> str
     for what, fn in _implicit(cur, cat, reached):
         if not cat.builtin(fn):
             functions.append((fn, what))
-    for name in sorted(reached.functions):
+    for name in sorted(reached.functions | reached.body_functions):
+        anywhere = name in reached.body_functions  # a body's names are resolved by the database, not pinned
         for oid, (proname, nsp, support) in cat.proc.items():
-            if nsp == _PG_CATALOG and proname == name:
+            if (nsp == _PG_CATALOG or anywhere) and proname == name:
                 functions.append((oid, f"{name}() (an overload of it in pg_catalog)"))
                 functions.append((support, f"the planner support of {name}()"))
                 functions += [(f, f"the aggregate {name}()") for f in cat.aggregates.get(oid, ())]
@@ -137,8 +140,12 @@ def read(cur: Any) -> Catalog:
         if text:
             bodies[oid] = str(text)
     cur.execute("SELECT oid, oprname, oprleft, oprright, oprcode::pg_catalog.oid, oprrest::pg_catalog.oid, "
-                "oprjoin::pg_catalog.oid FROM pg_catalog.pg_operator")
-    operators = [(o, str(n), left, right, (code, rest, join)) for o, n, left, right, code, rest, join in cur.fetchall()]
+                "oprjoin::pg_catalog.oid, oprcom, oprnegate FROM pg_catalog.pg_operator")
+    operators = []
+    linked: dict[int, tuple[int, int]] = {}
+    for o, n, left, right, code, rest, join, com, negate in cur.fetchall():
+        operators.append((o, str(n), left, right, (code, rest, join)))
+        linked[o] = (com, negate)
     cur.execute("SELECT castsource, casttarget, castfunc FROM pg_catalog.pg_cast")
     casts = [tuple(row) for row in cur.fetchall()]
     cur.execute("SELECT amprocfamily, amproclefttype, amprocrighttype, amproc::pg_catalog.oid "
@@ -159,7 +166,8 @@ def read(cur: Any) -> Catalog:
                 "aggmtransfn::pg_catalog.oid, aggminvtransfn::pg_catalog.oid, aggmfinalfn::pg_catalog.oid "
                 "FROM pg_catalog.pg_aggregate")
     aggregates = {r[0]: tuple(f for f in r[1:] if f) for r in cur.fetchall()}
-    return Catalog(language, proc, operators, casts, amprocs, defaults, types, ranges, aggregates, volatile, bodies)
+    return Catalog(language, proc, operators, casts, amprocs, defaults, types, ranges, aggregates, volatile, bodies,
+                   linked)
 
 
 def _statements(body: str) -> list[str]:
@@ -190,16 +198,33 @@ def sql_body_problem(cat: Catalog, body: str) -> str:
             checked = sql_gate.check(statement, lenient=True)
         except Refused as why:
             return str(why)
+        # a body's names are resolved through the search path at run time: an overload in any schema counts
         for name in checked.functions:
-            for oid, (proname, nsp, _support) in cat.proc.items():
-                if nsp == _PG_CATALOG and proname == name and not cat.builtin(oid):
+            if name in _RUNS_SQL:
+                return f"it calls {name}(), which runs a query of its own"
+            for oid, (proname, _nsp, _support) in cat.proc.items():
+                if proname == name and not cat.builtin(oid):
                     return f"it calls {name}(), which is not built-in code here"
         for schema, name in checked.external:
             found = [oid for oid, (proname, nsp, _s) in cat.proc.items()
-                     if proname == name and (not schema or schema == "pg_catalog") and nsp == _PG_CATALOG]
-            if not found or any(oid in cat.volatile or not cat.builtin(oid) for oid in found):
+                     if proname == name and (not schema or schema == "pg_catalog" and nsp == _PG_CATALOG)]
+            if name in _RUNS_SQL or not found or any(oid in cat.volatile or not cat.builtin(oid) for oid in found):
                 return f"it calls {name}(), which is off the allowlist and not read-only built-in code"
+        # an operator of another schema on built-in types (public `text = int`) may be the one the body's picks;
+        # those on an extension's own types (hstore's ||) are for its values only
+        for oid, name, left, right, used in cat.operators:
+            if name in checked.operators and oid >= BUILTIN and left < BUILTIN and right < BUILTIN and \
+                    not all(cat.builtin(f) for f in used):
+                return f"operator {name} is also defined here by a function of this database"
     return ""
+
+
+# built-ins that are not volatile but run a query they are given (a table, a view, a query string): through
+# them a body reaches anything
+_RUNS_SQL = frozenset({"table_to_xml", "query_to_xml", "cursor_to_xml", "schema_to_xml", "database_to_xml",
+                       "table_to_xmlschema", "query_to_xmlschema", "cursor_to_xmlschema", "schema_to_xmlschema",
+                       "database_to_xmlschema", "table_to_xml_and_xmlschema", "query_to_xml_and_xmlschema",
+                       "schema_to_xml_and_xmlschema", "database_to_xml_and_xmlschema", "ts_stat"})
 
 
 def builtins_changed(cat: Catalog) -> str:
@@ -208,6 +233,14 @@ def builtins_changed(cat: Catalog) -> str:
     for oid, name, _left, _right, used in cat.operators:
         if oid < BUILTIN and not all(cat.builtin(f) for f in used):
             return f"the built-in operator {name} was changed to call a function of this database: nothing runs here"
+        if oid < BUILTIN and any(other >= BUILTIN for other in cat.linked.get(oid, (0, 0))):
+            # `NOT (j ? 'b')` is planned as the negator: one a user pointed at an operator of theirs
+            return (f"the built-in operator {name}'s commutator or negator is an operator of this database: "
+                    "nothing runs here")
+    for oid, (name, _nsp, support) in cat.proc.items():
+        if oid < BUILTIN and support and not cat.builtin(support):
+            return (f"the built-in function {name}() was given a planner support function of this database: "
+                    "nothing runs here")
     for source, target, fn in cat.casts:
         if source < BUILTIN and target < BUILTIN and not cat.builtin(fn):
             return "a cast between built-in types calls a function of this database: nothing runs here"
@@ -251,10 +284,10 @@ def _implicit(cur: Any, cat: Catalog, reached: Reached) -> list[tuple[str, int]]
     out += [(f"operator {name} on a type the statement reads", fn)
             for _o, name, left, right, fns in cat.operators
             if name in reached.operators and (left in touched or right in touched) for fn in fns]
-    # sorting, DISTINCT, GROUP BY and hashing call the default operator class's support functions
-    out += [("a support function of the default operator class of a type the statement reads", fn)
-            for family, left, right, fn in cat.amprocs
-            if any((family, t) in cat.defaults and t in touched for t in (left, right))]
+    # sorting, DISTINCT, GROUP BY and hashing call the default operator class's support functions; a partition
+    # key, an index or a range type may use any other class of the type: every class on a type read counts
+    out += [("a support function of an operator class of a type the statement reads", fn)
+            for _family, left, right, fn in cat.amprocs if left in touched or right in touched]
     for t in touched:
         fns: tuple[int, ...] = cat.types[t][0] if t in cat.types else ()
         if t in cat.ranges:

@@ -25,6 +25,7 @@ from agent.checks.live import sql_implicit
 from agent.checks.live.sql_gate import Allowed
 
 _SYSTEM_SCHEMAS = ("pg_catalog", "information_schema")
+_BUILTIN = sql_implicit.BUILTIN
 
 _RELATIONS = """
 SELECT c.oid, c.relkind, n.nspname, c.relname, c.relrowsecurity,
@@ -138,7 +139,16 @@ def _relations(cur: Any, cat: sql_implicit.Catalog, relations: frozenset[tuple[s
         if relkind == "f":
             return (f"{schema}.{name} is a foreign table: reading it runs its wrapper (file_fdw can run a "
                     "program, postgres_fdw connects elsewhere): not run")
-        if relkind != "v" or schema in _SYSTEM_SCHEMAS:
+        if relkind == "v" and schema in _SYSTEM_SCHEMAS:
+            # initdb's views depend on built-in objects only (not recorded); one replaced (CREATE OR REPLACE
+            # VIEW pg_catalog.pg_stat_activity … WHERE public.f()) or added depends on the database's own
+            cur.execute("SELECT 1 FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_rewrite r ON r.oid = d.objid "
+                        "WHERE d.classid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass AND r.ev_class = %s "
+                        "AND d.refobjid >= %s::pg_catalog.oid AND d.refobjid <> %s LIMIT 1", (oid, _BUILTIN, oid))
+            if cur.fetchone() or oid >= _BUILTIN:
+                return f"view {schema}.{name} was replaced or added in this database (it reads its objects): not run"
+            continue
+        if relkind != "v":
             continue
         if depth >= _DEPTH:
             return f"view {schema}.{name} is more than {_DEPTH} views deep: not run"
@@ -160,7 +170,7 @@ def _relations(cur: Any, cat: sql_implicit.Catalog, relations: frozenset[tuple[s
 def reach_body(cur: Any, cat: sql_implicit.Catalog, body: Allowed, trusted: list[str], seen: set[int], depth: int,
                reached: sql_implicit.Reached) -> str:
     """The checks of `reach` for a view's body (a sql_gate.Allowed)."""
-    reached.functions |= body.functions
+    reached.body_functions |= body.functions  # the database resolves them, in any schema of the search path
     reached.operators |= body.operators
     problem = _fields_and_operators(cur, cat, body.fields, body.operators, trusted)
     return problem or _relations(cur, cat, body.relations, trusted, seen, depth, reached)
