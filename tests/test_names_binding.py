@@ -338,3 +338,29 @@ def test_a_stanza_is_pgbackrests_only_when_the_text_has_pgbackrest(word: str) ->
     assert not [n for c in model.components for n in c.names if n.role == "stanza"]
     backed = parse("PostgreSQL on db-1, backed up by pgBackRest (stanza main).")
     assert [n.value for c in backed.components for n in c.names if n.role == "stanza"] == ["main"]
+
+
+@settings(max_examples=30, deadline=None)
+@given(name=st.from_regex(r"\A[a-z]{3,8}-[a-z]{2,5}\Z", fullmatch=True),
+       kind=st.sampled_from(["auto-failover", "inventory", "log", "security", "target", "node"]))
+def test_another_kind_of_group_is_no_consumer_group(name: str, kind: str) -> None:
+    """Blind m06: "auto-failover group fog-claimsdesk" made a Kafka component with that consumer group."""
+    model = parse(f"claimsdesk runs on Azure App Service. Azure SQL, {kind} group {name}, secondary in northeurope.")
+    assert not [c for c in model.components if c.technology == "kafka"]
+    assert name not in {n.value for c in model.components for n in c.names if n.role == "consumer_group"}
+    kafka = parse(f"It reads Kafka (consumer group {name}). Kafka group {name}-2 too.")
+    assert {n.value for c in kafka.components for n in c.names if n.role == "consumer_group"} == {name, f"{name}-2"}
+
+
+@settings(max_examples=30, deadline=None)
+@given(app=st.from_regex(r"\Aapp-[a-z]{3,8}-prod\Z", fullmatch=True), rg=st.from_regex(r"\Arg-[a-z]{3,8}\Z",
+                                                                                         fullmatch=True))
+def test_a_web_app_and_its_rg_are_named(app: str, rg: str) -> None:
+    """Blind m06: "RG rg-…" and "web app app-… on plan asp-…" were not read: the runbook's az webapp commands
+    used a name made from the ticket's title."""
+    model = parse(f"claimsdesk = claims portal (.NET 8 on Linux App Service).\n- RG {rg} (westeurope)\n"
+                  f"- web app {app} on plan asp-x (P2v3, 3 instances)\n- DB claimsdesk (GP_Gen5_8), auto-failover "
+                  "group fog-x")
+    names = {(n.role, n.value) for c in model.components for n in c.names}
+    assert ("resource_group", rg) in names and ("function", app) in names, names
+    assert ("database", "auto-failover") not in names, names

@@ -1350,12 +1350,13 @@ class _Parser:
         toks = s.tokens
         items = [(toks[k].text, k)]
         j = k + 1
+        aside = False
         while j + 1 < len(toks):
             if toks[j].text == "(":  # "traefik (v2.11, 80/443), lbx-api (nestjs), …": an aside on the item
                 close = self._paren_end(s, j)
                 if close is None:
                     break
-                j = close + 1
+                j, aside = close + 1, True
                 continue
             if toks[j].low not in (",", "and", "or", "+", "&"):
                 break
@@ -1365,6 +1366,9 @@ class _Parser:
             # "databases temporal + temporal_visibility": an identifier may close a list plain words open
             if nxt >= len(toks) or not (toks[nxt].plain or toks[nxt].idlike) or \
                     not self.acceptable(s, nxt, role, explicit, label):
+                break
+            # past an aside, an item stands alone ("DB x (GP_Gen5_8), auto-failover group y": a new phrase)
+            if aside and nxt + 1 < len(toks) and toks[nxt + 1].kind != "punct":
                 break
             items.append((toks[nxt].text, nxt))
             if toks[nxt - 1].low in ("and", "or", "+", "&"):
@@ -1500,6 +1504,11 @@ class _Parser:
                     continue
                 if self._pager_before(s, noun.i):  # "PagerDuty service `payments-core`" is where pages go
                     continue
+                if noun.key == "group" and noun.i > 0 and s.tokens[noun.i - 1].kind == "word" and \
+                        (s.tokens[noun.i - 1].plain or s.tokens[noun.i - 1].hyphword) and \
+                        s.tokens[noun.i - 1].low not in DETERMINERS | PREPOSITIONS and \
+                        self.token_tech(s, noun.i - 1) is None:
+                    continue  # "auto-failover group x", "inventory group x", "log group x": another kind of group
                 if noun.i > 0 and s.tokens[noun.i - 1].low in commands.PROGRAMS and noun.j < len(s.tokens) and \
                         s.tokens[noun.j].low in _CLI_VERBS:
                     continue  # "no docker volume prune": a command's subcommand, not a volume named "prune"
