@@ -364,3 +364,20 @@ def test_a_web_app_and_its_rg_are_named(app: str, rg: str) -> None:
     names = {(n.role, n.value) for c in model.components for n in c.names}
     assert ("resource_group", rg) in names and ("function", app) in names, names
     assert ("database", "auto-failover") not in names, names
+
+
+@settings(max_examples=30, deadline=None)
+@given(team=st.from_regex(r"\A[a-z]{3,8}-l[12]\Z", fullmatch=True), tool=st.sampled_from(["Opsgenie", "PagerDuty"]),
+       site=st.from_regex(r"\A[A-Z][a-z]{2,4}-DC[1-9]\Z", fullmatch=True),
+       prog=st.from_regex(r"\A[a-z]{3,5}\Z", fullmatch=True).filter(lambda w: w not in {"host", "nginx"}))
+def test_a_pager_team_a_site_and_a_sentence_after_a_colon_are_no_hosts(team: str, tool: str, site: str,
+                                                                       prog: str) -> None:
+    """Blind m02/m09 (SRE review): the runbook's HOSTS list held the Opsgenie team 'labsync-l2', the data centre
+    'Osl-DC2', 'nginx' (a wiki heading '== Web nodes ==' read with the line under it) and 'dep' ("from the build
+    host: dep deploy production")."""
+    text = (f"kartotek runs on bare metal in our own rack in {site}, Debian 12. Alerts page the {tool} team {team} "
+            f"(24/7).\n\n== Web nodes ==\nnginx -t before every nginx reload.\n\n== Deploy ==\nDeployer, from the "
+            f"build host: {prog} deploy production (symlinks the release).\nHosts: web01.x.net, web02.x.net\n")
+    hosts = [n.value for c in parse(text).components for n in c.names if n.role == "host"]
+    assert not {team, site, "nginx", prog} & set(hosts), hosts
+    assert "web01.x.net" in hosts, hosts

@@ -657,7 +657,8 @@ class _Writer:
                                f"{self.facts.display_name}", criticality="High",
                                fallback="fill in: timeout + retry with backoff, degrade the feature that needs it"))
         platform_dep = {"kubernetes": "Kubernetes control plane and nodes", "docker": "Docker host",
-                        "vm": "Cloud compute (" + self.p.cloud.upper() + ")", "serverless": "Function runtime ("
+                        "vm": ("Cloud compute (" + self.p.cloud.upper() + ")" if self.facts.cloud else
+                               "The VMs' hypervisor, network and storage"), "serverless": "Function runtime ("
                         + ("Cloud Functions" if self.p.cloud == "gcp" else "AWS Lambda") + ")",
                         "baremetal": "Physical hosts, power and network"}.get(self.env, "Platform")
         up = self._health_first(up)

@@ -447,6 +447,10 @@ def _units(text: str) -> Iterator[tuple[int, str, bool]]:
         if not current and after and len(stripped.split()) <= 3 and re.fullmatch(r"[A-Z][\w&/ -]{0,40}", stripped):
             blocks.append((offset, stripped, False))  # "Overview" over its paragraph: a heading, not its subject
             continue
+        if re.fullmatch(r"(=+)\s*[^=\n]{1,80}?\s*\1", stripped):  # a wiki heading ("== Web nodes =="): its own unit
+            flush()
+            blocks.append((offset, stripped.strip("= ") + ".", False))
+            continue
         current.append((offset, stripped))
     flush()
     for start, block, label in blocks:
@@ -1277,6 +1281,10 @@ class _Parser:
             return out, explicit  # "the broker is Redis 7": what it is, not its name
         if not self.acceptable(s, k, role, explicit, label):
             return out, explicit
+        if toks[k].plain and k > 0 and toks[k - 1].text == ":" and k + 2 < len(toks) and all(
+                toks[j].kind == "word" and toks[j].plain and toks[j].low not in PREPOSITIONS | {"and", "or"}
+                for j in (k + 1, k + 2)):
+            return out, explicit  # "from the build host: dep deploy production": a sentence after the colon
         if toks[k].plain and spec.list:
             return self._plain_list(s, k, role, explicit, label), explicit
         first = toks[k]
@@ -2131,6 +2139,11 @@ class _Parser:
                 hosts = self.expand(t.text)
                 if k + 1 < len(toks) and toks[k + 1].low in _KIND_NOUNS or own is not None and t.text == own[1]:
                     continue  # "the aaa-0a service", "the ledger-01 worker": a service's name, not a host
+                if k > 1 and toks[k - 1].low in ("team", "schedule", "rotation", "escalation", "policy", "service") \
+                        and self._pager_before(s, k - 1):
+                    continue  # "page the Opsgenie team labsync-l2": where pages go, not a host
+                if t.text[:1].isupper() and k > 0 and toks[k - 1].low in ("in", "at"):
+                    continue  # "our own rack in Osl-DC2": a place (a site, a data centre), not a host
                 if t.idlike and all(_HOSTLIKE.fullmatch(h) for h in hosts) and _NOT_NAME.fullmatch(t.text) is None and \
                         not _RETENTION_WORD.fullmatch(t.text) and not self._runs_on_a_host(s, k) and \
                         self.token_tech(s, k) is None and self.noun_at(s, k) is None and not self.v.ordinary(t.text):

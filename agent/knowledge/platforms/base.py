@@ -333,6 +333,8 @@ class Platform(ABC):
         """Where the workload's configuration lives."""
 
     def secrets(self) -> str:
+        if not self.ctx.facts.cloud:  # no cloud named (a data centre, a VM host): no provider's store either
+            return "the team's secrets store (not named in the description: Vault, Ansible Vault, files on the hosts …)"
         if self.cloud == "gcp":
             return "GCP Secret Manager (fill in the secret names)"
         if self.cloud == "azure":
