@@ -29,6 +29,7 @@ _OWN_FILES = re.compile(r"\b(?:uploads?|user files|assets|static|images|pdfs?|in
 # components whose presence makes the object store they write to a backup repository
 BACKUP_TOOLS = frozenset({"pgbackrest", "wal-g", "barman", "velero", "clickhouse-backup", "restic", "borg"})
 OBJECT_STORES = frozenset({"s3", "gcs", "minio", "azure-blob", "r2"})
+_RESULT_BACKEND = re.compile(r"(?i)\bresults?[ _-]?(?:backend|store)\b")
 BROKER_CLIENTS = frozenset({"celery", "sidekiq", "rq", "bullmq", "resque", "dramatiq"})
 
 # Providers that run a database for the team (a host-level recipe never applies to them), by the words
@@ -120,6 +121,9 @@ def role(component: Component, model: ServiceModel | None, description: str = ""
     if family in ("redis", "celery"):
         if "jobs" in component.holds or family == "celery":
             return "broker"
+        # "result backend: Redis on …" beside RabbitMQ: Celery's results, not its broker
+        if any(_RESULT_BACKEND.search(s) for s in said) and not any(re.search(r"\bbroker\b", s, re.I) for s in said):
+            return "data"
         if any(re.search(ROLE_WORDS["broker"], s, re.I) for s in said):
             return "broker"
         if model is not None and any(c.technology in BROKER_CLIENTS for c in model.components) and \

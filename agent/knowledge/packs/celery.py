@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from agent.knowledge.base import Context, Contribution
 from agent.knowledge.packs._base import (
     KeywordPack,
@@ -35,7 +37,10 @@ class CeleryPack(KeywordPack):
         own = ctx.answers.service_type == "worker"
         worker = f.name("celery.worker", f.service if own else f"{f.service}-worker")
         queue = f.name("celery.queue", f.names.get("rabbitmq.queue") or f.names.get("queue") or "celery")
-        redis_broker = mention(ctx, ("redis",)) is not None
+        # Redis is the broker unless the text has RabbitMQ too and calls Redis something else ("result backend")
+        said_broker = re.search(r"(?i)redis[^.\n]{0,40}\bbroker\b|\bbroker\b[^.\n]{0,40}redis", f.description)
+        redis_broker = mention(ctx, ("redis",)) is not None and (
+            said_broker is not None or mention(ctx, ("rabbitmq", "amqp")) is None)
 
         def celery(args: str) -> str:
             return exec_in(ctx, worker, f"celery -A {q(app)} {args}")
@@ -46,8 +51,10 @@ class CeleryPack(KeywordPack):
                      "tasks started long ago point at a stuck task holding the worker")
         if redis_broker:
             host = f.name("redis.host", f"{f.service}-redis")
+            port = f.names.get("redis.port")
             backlog = cmd(f"Tasks waiting in queue {queue} (Redis broker)",
-                          f"redis-cli -h {q(host)} LLEN {q(queue)}", "a small number that falls")
+                          f"redis-cli -h {q(host)}{f' -p {q(port)}' if port else ''} LLEN {q(queue)}",
+                          "a small number that falls")
         else:
             backlog = cmd(f"Tasks waiting in queue {queue}", celery("inspect active_queues --timeout 5"),
                           f"every worker consumes {queue}; use the broker's queue depth for the count")

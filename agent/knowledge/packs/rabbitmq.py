@@ -8,6 +8,7 @@ from agent.knowledge.packs._base import (
     cmd,
     component_form,
     kill_switch,
+    mention,
     messaging_role,
     namespace,
     on_host,
@@ -34,7 +35,8 @@ class RabbitMqPack(KeywordPack):
         # A service that publishes to RabbitMQ ("RabbitMQ for progress events") does not own the queue's
         # consumers: no invented queue of its own, and nothing tells the reader to restart it for a backlog.
         role, what = messaging_role(ctx, r"rabbit\s?mq|amqp")
-        publisher = role == "publisher"
+        # a Celery app's workers consume from their broker, whatever the text says of others' publishing
+        publisher = role == "publisher" and mention(ctx, ("celery",)) is None
         what = what or "messages"
         named = f.names.get("rabbitmq.queue")
         queue = named or (f"the queues of {what}" if publisher else f"{f.service}-queue")
