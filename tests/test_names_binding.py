@@ -381,3 +381,16 @@ def test_a_pager_team_a_site_and_a_sentence_after_a_colon_are_no_hosts(team: str
     hosts = [n.value for c in parse(text).components for n in c.names if n.role == "host"]
     assert not {team, site, "nginx", prog} & set(hosts), hosts
     assert "web01.x.net" in hosts, hosts
+
+
+@settings(max_examples=20, deadline=None)
+@given(name=st.from_regex(r"\A[a-z]{4,8}\Z", fullmatch=True), version=st.sampled_from(["8.2", "8.3", "7.4", ""]))
+def test_a_php_apps_unit_is_its_fpm_pool(name: str, version: str) -> None:
+    """Blind m09 (SRE review): a PHP monolith under PHP-FPM got `systemctl restart {name}`, a unit that does not
+    exist; the text said `systemctl reload php8.2-fpm`."""
+    fpm = f"php{version}-fpm"
+    model = parse(f"{name} is a PHP {version or '8'} / Symfony monolith on four web nodes (nginx + {fpm}).\n"
+                  f"After a deploy: systemctl reload {fpm} on each node.")
+    assert [n.value for n in model.components[0].names if n.role == "unit"] == [fpm]
+    named = parse(f"{name} is a PHP app on VMs under the systemd unit {name}-web; it uses {fpm}.")
+    assert [n.value for n in named.components[0].names if n.role == "unit"] == [f"{name}-web"]

@@ -1558,6 +1558,17 @@ class _Parser:
                         self.consumed.add((s.index, k))
                     break
 
+    def runtime_unit(self) -> None:
+        """A PHP app runs in its PHP-FPM pool: the unit the text names for it ("systemctl reload php8.2-fpm") is
+        the app's, when no other unit is ("restart kartotek" would name a unit that does not exist)."""
+        app = self.comps["app"]
+        if app.technology != "php" or any(n["role"] == "unit" for n in app.names):
+            return
+        found = re.search(r"(?<![\w.-])(php(?:\d+(?:\.\d+)?)?-fpm)(?![\w.-])", self.text)
+        if found:
+            line = self.text[self.text.rfind("\n", 0, found.start()) + 1:].split("\n", 1)[0]
+            self.add_name(app, "unit", found.group(1), line.strip()[:200])
+
     def _members_listed(self, s: Sentence, values: list[tuple[str, int]]) -> bool:
         """The cluster's "name" is the first of a comma list of host names (FQDNs): the list is its members."""
         if len(values) != 1:
@@ -3192,6 +3203,7 @@ class _Parser:
         self.people_pass()
         self.dependencies_pass()
         self.autoscale_ranges()  # after every pass that reads counts: a range's max is no fixed count
+        self.runtime_unit()
         service = self.service()
         self.service_slug = service["name"]
         self.unbound_pass()
