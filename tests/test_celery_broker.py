@@ -38,6 +38,7 @@ def test_rabbitmq_is_the_broker_beside_a_redis_result_backend(name: str, port: i
     markdown = _runbook(text)
     assert "LLEN" not in markdown
     assert "are not this service" not in markdown
+    assert "rabbitmq-diagnostics alarms" in markdown
     assert all(f"-p {port}" in line for line in markdown.splitlines()
                if line.lstrip().startswith("redis-cli") and f"redis-{name}" in line)
     said = _runbook(f"{name} is the Celery app on VMs with a Redis broker on redis-{name}.x.net port {port}; "

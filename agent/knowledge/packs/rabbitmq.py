@@ -38,7 +38,8 @@ class RabbitMqPack(KeywordPack):
         # a Celery app's workers consume from their broker, whatever the text says of others' publishing
         publisher = role == "publisher" and mention(ctx, ("celery",)) is None
         what = what or "messages"
-        named = f.names.get("rabbitmq.queue")
+        # a Celery app's queues are its broker's (the model holds them on Celery)
+        named = f.names.get("rabbitmq.queue") or f.names.get("celery.queue")
         queue = named or (f"the queues of {what}" if publisher else f"{f.service}-queue")
         vhost = ctx.facts.name("rabbitmq.vhost", "/")
         # How RabbitMQ runs (the model's form of it, else the service's): its CLIs run on a node, through
@@ -102,6 +103,11 @@ class RabbitMqPack(KeywordPack):
                       command=restart_workload(ctx, f.service)),
                  Step(action="Many unacked and few ready: consumers take messages but never ack (stuck "
                              "handler or exception before ack); fix the handler, set a prefetch limit.",
+                      command=None),
+                 Step(action="A backlog that fills a node's memory trips the memory alarm "
+                             "(vm_memory_high_watermark): RabbitMQ then blocks every publisher. `rabbitmq-diagnostics "
+                             "alarms` on a node shows it; it clears once consumers drain the queues; raising the "
+                             "watermark only moves the node toward OOM.",
                       command=None)],
             verify=f"{queue} has consumers and messages_ready falls below 1000 within 30 minutes.",
             escalate="If the backlog still grows after 30 minutes, page the service owner.",
