@@ -242,6 +242,16 @@ def record(tracking: Path, slug: str, version: str, when: datetime, service: str
                      force=True)
 
 
+# what this process has published (runbook, tracking file): an interrupt that arrives after publish returned
+# is reported by the CLI with these, not as "nothing was written"
+_PUBLISHED: list[str] = []
+
+
+def published() -> list[str]:
+    """The files publish() wrote in this process, in order."""
+    return list(_PUBLISHED)
+
+
 def publish(path: Path, text: str, tracking: Path, entry: Entry, *, force: bool) -> None:
     """Write the runbook and its tracking row: both or neither.
 
@@ -287,6 +297,7 @@ def publish(path: Path, text: str, tracking: Path, entry: Entry, *, force: bool)
         for tmp in temporaries:
             if os.path.exists(tmp):
                 os.unlink(tmp)
+    _PUBLISHED.extend([str(path), str(tracking)])
     if arrived:
         raise Interrupted(f"interrupted; {path} and its row in {tracking} had been written (both complete)")
 

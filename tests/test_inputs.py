@@ -348,3 +348,23 @@ def test_the_planned_file_name_is_the_one_generation_gives() -> None:
                                     now=datetime(2026, 1, 1))
         title = OfflineModel().generate(request).runbook.header.service_name
         assert loop.planned_slug(description.strip(), None) == store.title_slug(title), case.name
+
+
+def test_ctrl_c_after_both_files_are_placed_says_they_were(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """CI on ad062da: a SIGINT that landed after publish() had placed the runbook and its row (while the CLI was
+    finishing) was reported as "interrupted; nothing was written". Deterministic: the interrupt is raised right
+    after publish returns."""
+    from click.testing import CliRunner
+
+    from agent import loop
+    from agent.cli import cli
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(loop, "Saved", interrupted)
+    result = CliRunner().invoke(cli, ["generate", "orders api on EKS", *GOOD, "--no-tool-checks"])
+    assert result.exit_code == 130, result.output
+    assert (tmp_path / "tasks" / "runbook-orders-api.md").exists()
+    assert "had been written" in result.output and "nothing was written" not in result.output, result.output

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gc
 import importlib
+import sys
 
 import click
 
@@ -54,6 +55,9 @@ class AgentGroup(click.Group):
         return command
 
     def invoke(self, ctx: click.Context) -> object:
+        # publishes before this command (an earlier invocation in the same process) are not this command's
+        loaded = sys.modules.get("agent.store")
+        before = len(loaded.published()) if loaded is not None else 0
         try:
             return super().invoke(ctx)
         except AgentError as exc:
@@ -62,7 +66,11 @@ class AgentGroup(click.Group):
             click.echo(f"error: {scrub(str(exc))}", err=True)
             ctx.exit(exc.exit_code)
         except KeyboardInterrupt:
-            click.echo("interrupted; nothing was written", err=True)
+            from agent.store import published  # a Ctrl-C after the files were placed: say they were
+
+            done = published()[before:]
+            click.echo(f"interrupted; {done[-2]} and its row in {done[-1]} had been written (both complete)"
+                       if len(done) >= 2 else "interrupted; nothing was written", err=True)
             ctx.exit(130)
 
 
