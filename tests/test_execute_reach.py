@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from tests_services import run_sql_block, scratch_database
 
 from agent.checks.catalogue import values
 from agent.checks.live import Refused, sql_gate
@@ -109,35 +110,18 @@ def test_a_connection_parameter_with_a_control_character_is_refused(key: str, na
 
 @pytest.fixture(scope="module")
 def pg(live_services: dict[str, str]) -> Iterator[dict[str, Any]]:
-    import psycopg
-
-    env = live_services
-    db = f"rt_reach_{os.getpid()}"
-    admin = psycopg.connect(host=env["PGHOST"], port=int(env["PGPORT"]), user=env["PGUSER"], dbname="postgres",
-                            autocommit=True)
-    admin.execute(f"DROP DATABASE IF EXISTS {db} WITH (FORCE)")
-    admin.execute(f"CREATE DATABASE {db}")
-    conn = psycopg.connect(host=env["PGHOST"], port=int(env["PGPORT"]), user=env["PGUSER"], dbname=db,
-                           autocommit=True)
-    conn.execute("CREATE TABLE base (id int, v text)")
-    conn.execute("INSERT INTO base VALUES (1, 'a')")
-    conn.execute("CREATE SEQUENCE s")
-    conn.execute("CREATE EXTENSION IF NOT EXISTS file_fdw")
-    conn.execute("CREATE SERVER files FOREIGN DATA WRAPPER file_fdw")
-    try:
-        yield {"conn": conn, "vars": {"PGHOST": env["PGHOST"], "PGPORT": env["PGPORT"], "PGUSER": env["PGUSER"],
-                                      "PGDATABASE": db}}
-    finally:
-        conn.close()
-        admin.execute(f"DROP DATABASE IF EXISTS {db} WITH (FORCE)")
-        admin.close()
+    with scratch_database(live_services, f"rt_reach_{os.getpid()}") as db:
+        conn = db["conn"]
+        conn.execute("CREATE TABLE base (id int, v text)")
+        conn.execute("INSERT INTO base VALUES (1, 'a')")
+        conn.execute("CREATE SEQUENCE s")
+        conn.execute("CREATE EXTENSION IF NOT EXISTS file_fdw")
+        conn.execute("CREATE SERVER files FOREIGN DATA WRAPPER file_fdw")
+        yield db
 
 
 def _run(sql: str, variables: dict[str, str]) -> tuple[str, str]:
-    from agent.checks.execute import execute_markdown
-
-    run = execute_markdown(f"# t\n\n## s\n\n```sql\n{sql}\n```\n", "t.md", variables, timeout=5)
-    return run.results[0].status, run.results[0].reason
+    return run_sql_block(sql, variables, timeout=5)
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

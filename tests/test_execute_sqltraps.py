@@ -23,6 +23,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from tests_services import run_sql_block, scratch_database
 
 _name = st.from_regex(r"[a-z]{4,10}", fullmatch=True)
 _SLOW = settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -38,31 +39,19 @@ def _trap(fn: str, args: str, returns: str) -> str:
 
 @pytest.fixture(scope="module")
 def pg(live_services: dict[str, str]) -> Iterator[dict[str, Any]]:
-    import psycopg
-
-    env = live_services
-    db = f"rt_traps_{os.getpid()}"
-    admin = psycopg.connect(host=env["PGHOST"], port=int(env["PGPORT"]), user=env["PGUSER"], dbname="postgres",
-                            autocommit=True)
-    admin.execute(f"DROP DATABASE IF EXISTS {db} WITH (FORCE)")
-    admin.execute(f"CREATE DATABASE {db}")
-    conn = psycopg.connect(host=env["PGHOST"], port=int(env["PGPORT"]), user=env["PGUSER"], dbname=db,
-                           autocommit=True)
-    conn.execute("CREATE EXTENSION citext")
-    try:
-        yield {"conn": conn, "vars": {"PGHOST": env["PGHOST"], "PGPORT": env["PGPORT"], "PGUSER": env["PGUSER"],
-                                      "PGDATABASE": db}}
-    finally:
-        conn.close()
-        admin.execute(f"DROP DATABASE IF EXISTS {db} WITH (FORCE)")
-        admin.close()
+    with scratch_database(live_services, f"rt_traps_{os.getpid()}") as db:
+        db["conn"].execute("CREATE EXTENSION citext")
+        yield db
 
 
 def _run(sql: str, variables: dict[str, str]) -> tuple[str, str]:
-    from agent.checks.execute import execute_markdown
+    return run_sql_block(sql, variables, timeout=10)
 
-    run = execute_markdown(f"# t\n\n## s\n\n```sql\n{sql}\n```\n", "t.md", variables, timeout=10)
-    return run.results[0].status, run.results[0].reason
+
+def _refused(pg: dict[str, Any], sql: str) -> None:
+    """The statement comes back not-run, and the trap did not spring."""
+    status, reason = _run(sql, pg["vars"])
+    assert "SPRUNG" not in reason and status == "not-run", (sql, status, reason)
 
 
 def _refused_then_runs(pg: dict[str, Any], sql: str, plant: list[str], remove: list[str]) -> None:
@@ -71,9 +60,7 @@ def _refused_then_runs(pg: dict[str, Any], sql: str, plant: list[str], remove: l
     for statement in plant:
         conn.execute(statement)
     try:
-        status, reason = _run(sql, pg["vars"])
-        assert "SPRUNG" not in reason, f"the trap ran: {sql}"
-        assert status == "not-run", (status, reason)
+        _refused(pg, sql)
     finally:
         for statement in remove:
             conn.execute(statement)
@@ -92,8 +79,7 @@ def test_attribute_notation_of_an_allowed_name(pg: dict[str, Any], name: str, fn
     sql = form.format(f=fn, t=table)
     conn.execute(_trap(f"public.{fn}", table, "text"))
     try:
-        status, reason = _run(sql, pg["vars"])
-        assert "SPRUNG" not in reason and status == "not-run", (status, reason)
+        _refused(pg, sql)
     finally:
         conn.execute(f"DROP FUNCTION public.{fn}({table})")
     assert _run(f"SELECT s.id FROM {table} s", pg["vars"])[0] == "passed"
@@ -112,8 +98,7 @@ def test_a_pg_catalog_overload_added_by_a_superuser(pg: dict[str, Any], name: st
     conn = pg["conn"]
     conn.execute(_trap(f"pg_catalog.{fn}", arg, "text"))
     try:
-        status, reason = _run(sql, pg["vars"])
-        assert "SPRUNG" not in reason and status == "not-run", (status, reason)
+        _refused(pg, sql)
     finally:
         conn.execute(f"DROP FUNCTION pg_catalog.{fn}({arg})")
     assert _run(sql.replace("42", "'A'").replace("true", "'A'"), pg["vars"])[0] == "passed"
@@ -135,8 +120,7 @@ def test_a_cast_from_a_columns_type(pg: dict[str, Any], name: str, form: tuple[s
     conn.execute(_trap(fn, mood, target))
     conn.execute(f"CREATE CAST ({mood} AS {target}) WITH FUNCTION {fn}({mood}){how}")
     try:
-        status, reason = _run(sql.format(t=table), pg["vars"])
-        assert "SPRUNG" not in reason and status == "not-run", (status, reason)
+        _refused(pg, sql.format(t=table))
     finally:
         conn.execute(f"DROP CAST ({mood} AS {target}); DROP FUNCTION {fn}({mood})")
     if target != "integer":  # enum to text/json is built in: it runs once the cast is gone
@@ -157,8 +141,7 @@ def test_a_forged_member_of_a_trusted_extension(pg: dict[str, Any], name: str) -
     conn.execute(f"ALTER EXTENSION citext ADD VIEW {view}")
     try:
         for sql in (f"SELECT s.{fn} FROM {table} s", f"SELECT * FROM {view}", f"SELECT count(*) FROM {view}"):
-            status, reason = _run(sql, pg["vars"])
-            assert "SPRUNG" not in reason and status == "not-run", (sql, status, reason)
+            _refused(pg, sql)
     finally:
         conn.execute(f"ALTER EXTENSION citext DROP VIEW {view}")
         conn.execute(f"DROP VIEW {view}")
@@ -177,8 +160,7 @@ def test_an_operator_written_outside_an_expression(pg: dict[str, Any], name: str
     conn.execute(_trap(fn, "text, text", "boolean"))
     conn.execute(f"CREATE OPERATOR public.@@@ (leftarg = text, rightarg = text, function = {fn})")
     try:
-        status, reason = _run(form, pg["vars"])
-        assert "SPRUNG" not in reason and status == "not-run", (status, reason)
+        _refused(pg, form)
     finally:
         conn.execute(f"DROP FUNCTION {fn}(text, text) CASCADE")
 
@@ -286,8 +268,7 @@ def test_a_views_body_resolves_names_in_every_schema(pg: dict[str, Any], name: s
     conn.execute(_trap(f"public.{fn}", "bigint", "text"))
     conn.execute(f"CREATE OR REPLACE VIEW v_{name} AS SELECT {form} AS x FROM b_{name}")
     try:
-        status, reason = _run(f"SELECT * FROM v_{name}", pg["vars"])
-        assert "SPRUNG" not in reason and status == "not-run", (status, reason)
+        _refused(pg, f"SELECT * FROM v_{name}")
     finally:
         conn.execute(f"DROP VIEW v_{name}; DROP FUNCTION public.{fn}(bigint)")
 
@@ -330,8 +311,7 @@ def test_a_non_default_operator_class_of_a_partition_key_or_an_index(pg: dict[st
             conn.execute("CREATE INDEX big_id ON big (id public.trap_int4_ops)")
             conn.execute("ANALYZE big")
             sql = "SELECT count(*) FROM big WHERE id = 5"
-        status, reason = _run(sql, pg["vars"])
-        assert "SPRUNG" not in reason and status == "not-run", (status, reason)
+        _refused(pg, sql)
     finally:
         conn.execute("DROP TABLE IF EXISTS parted, big")
         conn.execute("DROP OPERATOR CLASS public.trap_int4_ops USING btree CASCADE")

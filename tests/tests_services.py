@@ -4,7 +4,10 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -39,3 +42,34 @@ def live_services() -> dict[str, str]:
     except redis.RedisError as exc:
         _unavailable(f"Redis not reachable at {env['REDIS_URL']} ({exc})")
     return env
+
+
+@contextmanager
+def scratch_database(env: dict[str, str], name: str) -> Iterator[dict[str, Any]]:
+    """A database of its own on the live PostgreSQL, dropped afterwards: {"conn": an autocommit
+    connection to it, "vars": the --var settings that point `agent test --execute` at it}."""
+    import psycopg
+
+    def connect(dbname: str) -> Any:
+        return psycopg.connect(host=env["PGHOST"], port=int(env["PGPORT"]), user=env["PGUSER"], dbname=dbname,
+                               autocommit=True)
+
+    admin = connect("postgres")
+    admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    admin.execute(f"CREATE DATABASE {name}")
+    conn = connect(name)
+    try:
+        yield {"conn": conn, "vars": {"PGHOST": env["PGHOST"], "PGPORT": env["PGPORT"], "PGUSER": env["PGUSER"],
+                                      "PGDATABASE": name}}
+    finally:
+        conn.close()
+        admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        admin.close()
+
+
+def run_sql_block(sql: str, variables: dict[str, str], timeout: float = 5) -> tuple[str, str]:
+    """(status, reason) of one ```sql block run by `agent test --execute`'s runner."""
+    from agent.checks.execute import execute_markdown
+
+    run = execute_markdown(f"# t\n\n## s\n\n```sql\n{sql}\n```\n", "t.md", variables, timeout=timeout)
+    return run.results[0].status, run.results[0].reason

@@ -51,7 +51,6 @@ class Catalog:
     operators: list[tuple[int, str, int, int, tuple[int, int, int]]]  # oid, name, left, right, functions
     casts: list[tuple[int, int, int]]  # source, target, function
     amprocs: list[tuple[int, int, int, int]]  # operator family, left type, right type, support function
-    defaults: set[tuple[int, int]]  # (operator family, type) of each default operator class
     types: dict[int, tuple[tuple[int, ...], int, int, int]]  # oid -> (functions, base, element, composite rel)
     ranges: dict[int, tuple[int, tuple[int, int]]]  # range type -> (subtype, (canonical, subdiff))
     aggregates: dict[int, tuple[int, ...]]  # aggregate's OID -> its support functions
@@ -151,8 +150,6 @@ def read(cur: Any) -> Catalog:
     cur.execute("SELECT amprocfamily, amproclefttype, amprocrighttype, amproc::pg_catalog.oid "
                 "FROM pg_catalog.pg_amproc")
     amprocs = [tuple(row) for row in cur.fetchall()]
-    cur.execute("SELECT opcfamily, opcintype, opcdefault FROM pg_catalog.pg_opclass")
-    defaults = {(family, t) for family, t, default in cur.fetchall() if default}
     subscript = ", typsubscript::pg_catalog.oid" if modern else ""
     cur.execute("SELECT oid, typbasetype, typelem, typrelid, typinput::pg_catalog.oid, typoutput::pg_catalog.oid, "
                 "typreceive::pg_catalog.oid, typsend::pg_catalog.oid, typmodin::pg_catalog.oid, "
@@ -166,7 +163,7 @@ def read(cur: Any) -> Catalog:
                 "aggmtransfn::pg_catalog.oid, aggminvtransfn::pg_catalog.oid, aggmfinalfn::pg_catalog.oid "
                 "FROM pg_catalog.pg_aggregate")
     aggregates = {r[0]: tuple(f for f in r[1:] if f) for r in cur.fetchall()}
-    return Catalog(language, proc, operators, casts, amprocs, defaults, types, ranges, aggregates, volatile, bodies,
+    return Catalog(language, proc, operators, casts, amprocs, types, ranges, aggregates, volatile, bodies,
                    linked)
 
 
